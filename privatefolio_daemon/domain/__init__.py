@@ -1,0 +1,1 @@
+"""Domain rules: accounts, ledger, derived data. Knows nothing of HTTP or WebSockets."""

@@ -1,0 +1,1 @@
+"""Daily price providers behind one small interface (see ``base.py``)."""
