@@ -62,7 +62,9 @@ def to_string(value: Decimal) -> str:
     mantissa = "".join(map(str, digits))
     if len(mantissa) > 1:
         mantissa = f"{mantissa[0]}.{mantissa[1:]}"
-    exponent_text = f"+{scientific_exponent}" if scientific_exponent >= 0 else str(scientific_exponent)
+    exponent_text = (
+        f"+{scientific_exponent}" if scientific_exponent >= 0 else str(scientific_exponent)
+    )
     return f"{'-' if sign else ''}{mantissa}e{exponent_text}"
 
 

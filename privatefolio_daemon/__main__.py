@@ -1,0 +1,5 @@
+import sys
+
+from privatefolio_daemon.cli import main
+
+sys.exit(main())

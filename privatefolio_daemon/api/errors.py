@@ -1,0 +1,32 @@
+"""Domain errors → wire errors, in one place."""
+
+from privatefolio_daemon.domain.errors import (
+    BusyError,
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    TaskCancelledError,
+)
+from privatefolio_daemon.rpc.errors import (
+    Busy,
+    Cancelled,
+    InvalidParams,
+    NotFound,
+    RpcError,
+    VersionConflict,
+)
+
+
+def domain_error_to_rpc(error: BaseException) -> RpcError | None:
+    message = str(error)
+    if isinstance(error, NotFoundError):
+        return NotFound(message)
+    if isinstance(error, InvalidInputError):
+        return InvalidParams(message)
+    if isinstance(error, ConflictError):
+        return VersionConflict(message, {"latest": error.latest})
+    if isinstance(error, BusyError):
+        return Busy(message)
+    if isinstance(error, TaskCancelledError):
+        return Cancelled(message)
+    return None

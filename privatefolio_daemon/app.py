@@ -1,0 +1,195 @@
+"""The composition root: builds every part, and owns start-up and shutdown order.
+
+Start-up: take the data-dir lock, open the server DB, migrate and open the account DBs, then
+listen (``/ping`` answers from then on). Shutdown runs the same steps in reverse: stop accepting,
+drain and close the sockets within the grace period, close the DBs, release the lock.
+"""
+
+import asyncio
+import errno
+import logging
+import signal
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+from privatefolio_daemon import __version__
+from privatefolio_daemon.api.accounts import AccountsApi
+from privatefolio_daemon.api.errors import domain_error_to_rpc
+from privatefolio_daemon.api.server import ServerApi
+from privatefolio_daemon.config import Config, ConfigError
+from privatefolio_daemon.domain.accounts import AccountRegistry
+from privatefolio_daemon.domain.events import EventBus
+from privatefolio_daemon.domain.server_state import ServerState
+from privatefolio_daemon.resources import schema_dir
+from privatefolio_daemon.rpc.builtins import add_builtin_methods
+from privatefolio_daemon.rpc.connection import ConnectionLimits
+from privatefolio_daemon.rpc.registry import MethodTable
+from privatefolio_daemon.rpc.stats import RpcStats
+from privatefolio_daemon.server.credentials import Credentials
+from privatefolio_daemon.server.http_app import build_http_app
+from privatefolio_daemon.server.websocket import WebSocketHub
+from privatefolio_daemon.settings import APP_NAME
+from privatefolio_daemon.store.database import Database
+from privatefolio_daemon.store.instance_lock import InstanceLock
+from privatefolio_daemon.store.migrations import load_migrations, migrate
+
+log = logging.getLogger(__name__)
+
+
+class StartupError(Exception):
+    """The daemon cannot start; ``exit_code`` tells the shell why."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+EXIT_CONFIG = 2
+EXIT_ALREADY_RUNNING = 3
+EXIT_PORT_IN_USE = 4
+EXIT_DATABASE = 5
+
+
+@dataclass
+class Daemon:
+    config: Config
+    events: EventBus = field(default_factory=EventBus)
+    stats: RpcStats = field(default_factory=RpcStats)
+
+    def __post_init__(self) -> None:
+        data_dir = self.config.data_dir
+        limits = self.config.limits
+        self.lock = InstanceLock(data_dir)
+        self.credentials = Credentials(
+            data_dir / "auth",
+            jwt_lifetime_days=limits.jwt_lifetime_days,
+            password_min_length=limits.password_min_length,
+        )
+        self.server_db = Database(data_dir / "server.sqlite", readers=1)
+        self.server_state = ServerState(self.server_db, self.events, self.config.build.version)
+        self.accounts = AccountRegistry(
+            data_dir, self.events, load_migrations(schema_dir("account")), limits
+        )
+        self.methods = self._build_method_table()
+        self.hub = WebSocketHub(
+            self.methods,
+            self.credentials,
+            self.stats,
+            limits=ConnectionLimits(
+                limits.rpc_max_concurrent_calls,
+                limits.rpc_max_queued_frames,
+                limits.rpc_close_timeout_seconds,
+            ),
+            dev=self.config.dev,
+            map_error=domain_error_to_rpc,
+        )
+        self.http_app = build_http_app(self.config, self.credentials, self.hub)
+        self.http_app.cleanup_ctx.append(self._databases)
+        self.http_app.on_shutdown.append(self._close_sockets)
+        self._runner: web.AppRunner | None = None
+        self.port: int | None = None
+
+    def _build_method_table(self) -> MethodTable:
+        table = MethodTable()
+        add_builtin_methods(table, title=f"{APP_NAME}-daemon", version=__version__)
+        table.add_object(AccountsApi(self.accounts, self.events))
+        table.add_object(ServerApi(self.config, self.server_state, self.stats))
+        return table
+
+    async def _databases(self, _: web.Application) -> AsyncIterator[None]:
+        server_migrations = load_migrations(schema_dir("server"))
+        await self.server_db.write(
+            lambda conn: migrate(conn, server_migrations, self.server_db.path)
+        )
+        try:
+            await self.accounts.open_existing()
+            yield
+        finally:
+            await self.accounts.close_all()
+            await self.server_db.close()
+
+    async def _close_sockets(self, _: web.Application) -> None:
+        await self.hub.shutdown(self.config.limits.shutdown_grace_seconds)
+
+    async def start(self) -> None:
+        """Lock the data dir, open the databases and listen. Raises ``StartupError``."""
+        self._check_binding()
+        self.config.data_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            self.lock.acquire()
+        except Exception as error:
+            raise StartupError(str(error), EXIT_ALREADY_RUNNING) from error
+        self.credentials.desktop_token()
+        runner = web.AppRunner(self.http_app, access_log=None, handle_signals=False)
+        try:
+            await runner.setup()
+        except Exception as error:
+            self.lock.release()
+            raise StartupError(f"Could not open the databases: {error}", EXIT_DATABASE) from error
+        self._runner = runner
+        site = web.TCPSite(runner, self.config.host, self.config.port, reuse_address=False)
+        try:
+            await site.start()
+        except OSError as error:
+            await self.stop()
+            raise self._port_error(error) from error
+        self.port = runner.addresses[0][1]
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            runner, self._runner = self._runner, None
+            await runner.cleanup()
+        self.lock.release()
+
+    def _check_binding(self) -> None:
+        if not self.config.binds_loopback_only and not self.credentials.is_password_set():
+            raise StartupError(
+                f"Refusing to listen on {self.config.host}: binding an address other than "
+                "127.0.0.1 exposes your portfolio to the network, so it needs a password first. "
+                "Start once on 127.0.0.1 and set one (POST /api/setup), then try again.",
+                EXIT_CONFIG,
+            )
+
+    def _port_error(self, error: OSError) -> StartupError:
+        where = f"{self.config.host}:{self.config.port}"
+        if error.errno == errno.EADDRINUSE:
+            return StartupError(
+                f"Port {self.config.port} on {self.config.host} is already in use. Another program "
+                "(or another daemon on another data dir) holds it: choose another with --port "
+                "or PORT.",
+                EXIT_PORT_IN_USE,
+            )
+        return StartupError(f"Could not listen on {where}: {error.strerror}", EXIT_PORT_IN_USE)
+
+
+async def run_until_signalled(
+    daemon: Daemon, on_ready: Callable[[Daemon], None] | None = None
+) -> int:
+    """Start, report readiness, and run until SIGINT or SIGTERM; returns the exit code."""
+    try:
+        await daemon.start()
+    except StartupError as error:
+        log.error("%s", error)
+        print(f"privatefolio-daemon: {error}", flush=True)
+        return error.exit_code
+    except ConfigError as error:
+        print(f"privatefolio-daemon: {error}", flush=True)
+        return EXIT_CONFIG
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    if on_ready is not None:
+        on_ready(daemon)
+    log.info(
+        "Listening on http://%s:%s (data in %s)",
+        daemon.config.host,
+        daemon.port,
+        daemon.config.data_dir,
+    )
+    await stop.wait()
+    log.info("Shutting down")
+    await daemon.stop()
+    return 0

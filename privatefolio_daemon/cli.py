@@ -1,0 +1,130 @@
+"""The ``privatefolio-daemon`` command: serve, token, call."""
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+
+from privatefolio_daemon import __version__
+from privatefolio_daemon.config import Config, ConfigError, load_config
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="privatefolio-daemon",
+        description="A local-first portfolio daemon for the Privatefolio frontend.",
+    )
+    parser.add_argument("--version", action="version", version=f"privatefolio-daemon {__version__}")
+    commands = parser.add_subparsers(dest="command")
+
+    serve = commands.add_parser("serve", help="run the daemon (the default command)")
+    _add_location_flags(serve)
+    serve.add_argument("--host", help="address to listen on (default 127.0.0.1; env HOST)")
+    serve.add_argument("--port", type=int, help="port (default 5555, 4001 with --dev; env PORT)")
+    serve.add_argument("--dev", action="store_true", help="development mode: port 4001, stack traces")
+    serve.add_argument("--frontend-dir", help="serve this frontend build (env FRONTEND_DIR)")
+    serve.add_argument(
+        "--print-ready",
+        action="store_true",
+        help='print one JSON line {"port", "pid", "dataDir", "tokenFile"} once /ping answers',
+    )
+    serve.add_argument("--no-crons", action="store_true", help="do not run scheduled jobs")
+    serve.add_argument("--log-level", help="DEBUG, INFO, WARNING or ERROR (env LOG_LEVEL)")
+
+    token = commands.add_parser("token", help="print the desktop token")
+    _add_location_flags(token)
+
+    call = commands.add_parser("call", help="call an RPC method of the running daemon")
+    _add_location_flags(call)
+    call.add_argument("--url", help="the daemon's WebSocket URL (default ws://127.0.0.1:<port>)")
+    call.add_argument("--port", type=int, help="the daemon's port (default 5555; env PORT)")
+    call.add_argument("method", help="method name, e.g. getAccountNames")
+    call.add_argument("args", nargs="*", help="positional arguments, each as JSON")
+    return parser
+
+
+def _add_location_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data-dir", help="data directory (env DATA_LOCATION)")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = build_parser().parse_args(argv)
+    command = arguments.command or "serve"
+    try:
+        if command == "token":
+            return _print_token(load_config(data_dir=arguments.data_dir))
+        if command == "call":
+            return asyncio.run(_call(arguments))
+        return _serve(arguments if arguments.command else build_parser().parse_args(["serve"]))
+    except ConfigError as error:
+        print(f"privatefolio-daemon: {error}", file=sys.stderr)
+        return 2
+
+
+def _serve(arguments: argparse.Namespace) -> int:
+    from privatefolio_daemon.app import Daemon, run_until_signalled
+    from privatefolio_daemon.logging_setup import configure_logging
+
+    config = load_config(
+        data_dir=arguments.data_dir,
+        host=arguments.host,
+        port=arguments.port,
+        dev=arguments.dev,
+        frontend_dir=arguments.frontend_dir,
+        print_ready=arguments.print_ready,
+        crons=not arguments.no_crons,
+        log_level=arguments.log_level,
+    )
+    configure_logging(config.log_level)
+
+    def announce(daemon: Daemon) -> None:
+        if config.print_ready:
+            ready = {
+                "port": daemon.port,
+                "pid": os.getpid(),
+                "dataDir": str(config.data_dir),
+                "tokenFile": str(config.token_file),
+            }
+            print(orjson.dumps(ready).decode(), flush=True)
+
+    return asyncio.run(run_until_signalled(Daemon(config), announce))
+
+
+def _print_token(config: Config) -> int:
+    from privatefolio_daemon.server.credentials import read_or_create_token
+
+    print(read_or_create_token(config.token_file))
+    return 0
+
+
+async def _call(arguments: argparse.Namespace) -> int:
+    from privatefolio_daemon.client import DaemonClient, RpcCallError
+    from privatefolio_daemon.server.credentials import read_or_create_token
+
+    config = load_config(data_dir=arguments.data_dir, port=arguments.port)
+    try:
+        params: list[Any] = [orjson.loads(arg) for arg in arguments.args]
+    except orjson.JSONDecodeError as error:
+        print(f"privatefolio-daemon: each argument must be JSON ({error})", file=sys.stderr)
+        return 2
+    url = arguments.url or f"ws://127.0.0.1:{config.port}/"
+    token = read_or_create_token(config.token_file)
+    try:
+        async with await DaemonClient.connect(url, token=token) as client:
+            result = await client.call(arguments.method, *params)
+    except RpcCallError as error:
+        print(f"error {error.code}: {error.message}", file=sys.stderr)
+        return 1
+    except OSError as error:
+        print(f"privatefolio-daemon: cannot reach the daemon at {url} ({error})", file=sys.stderr)
+        return 1
+    print(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

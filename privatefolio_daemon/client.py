@@ -1,0 +1,231 @@
+"""An async client for the daemon's WebSocket RPC, in either dialect, with callbacks.
+
+    async with await DaemonClient.connect("ws://127.0.0.1:5555", token=token) as client:
+        names = await client.call("getAccountNames")
+        sub = await client.call("subscribeToAccounts", lambda cause, name: print(cause, name))
+
+Any Python callable among the params is sent as a function reference; the daemon calls it back.
+"""
+
+import asyncio
+import contextlib
+import inspect
+import itertools
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Literal, Self
+
+import aiohttp
+import orjson
+
+Dialect = Literal["privatefolio", "jsonrpc"]
+
+
+class _Undefined:
+    def __repr__(self) -> str:
+        return "UNDEFINED"
+
+
+#: Pass this for an argument that is "not given", so the method's default applies.
+UNDEFINED: Any = _Undefined()
+
+
+class RpcCallError(Exception):
+    """The daemon answered a call with an error."""
+
+    def __init__(
+        self, method: str | None, code: int | None, message: str, data: Any = None
+    ) -> None:
+        super().__init__(message)
+        self.method = method
+        self.code = code
+        self.message = message
+        self.data = data
+
+
+class DaemonClient:
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        socket: aiohttp.ClientWebSocketResponse,
+        dialect: Dialect,
+    ) -> None:
+        self._session = session
+        self._socket = socket
+        self.dialect = dialect
+        self._ids = itertools.count()
+        self._pending: dict[Any, tuple[str, asyncio.Future[Any]]] = {}
+        self._functions: dict[str, Callable[..., Any]] = {}
+        self._reader = asyncio.create_task(self._read_loop())
+        self._callback_tasks: set[asyncio.Task[Any]] = set()
+        #: Frames that answered no pending call, such as a parse error (it carries no id).
+        self.unanswered_errors: list[Any] = []
+
+    @classmethod
+    async def connect(
+        cls,
+        url: str,
+        *,
+        token: str | None = None,
+        dialect: Dialect = "privatefolio",
+        headers: dict[str, str] | None = None,
+        timeout: float = 30.0,
+    ) -> Self:
+        session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=None, connect=timeout))
+        all_headers = dict(headers or {})
+        if token:
+            all_headers["Authorization"] = f"Bearer {token}"
+        try:
+            socket = await session.ws_connect(
+                url, headers=all_headers, max_msg_size=0, autoping=True
+            )
+        except BaseException:
+            await session.close()
+            raise
+        return cls(session, socket, dialect)
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.close()
+
+    @property
+    def closed(self) -> bool:
+        return self._socket.closed
+
+    @property
+    def close_code(self) -> int | None:
+        return self._socket.close_code
+
+    async def close(self) -> None:
+        await self._socket.close()
+        await self._session.close()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._reader
+
+    async def call(self, method: str, *params: Any) -> Any:
+        """Call ``method`` with positional params and return its result."""
+        request_id = next(self._ids)
+        frame = self._request(request_id, method, self._encode_params(request_id, list(params)))
+        return await self._send_and_wait(request_id, method, frame)
+
+    async def call_named(self, method: str, **params: Any) -> Any:
+        """Call ``method`` with params by name (JSON-RPC 2.0 only)."""
+        request_id = next(self._ids)
+        frame = {"jsonrpc": "2.0", "id": request_id, "method": method, "params": params}
+        return await self._send_and_wait(request_id, method, frame)
+
+    async def notify(self, method: str, *params: Any) -> None:
+        """Send a JSON-RPC 2.0 notification: no answer comes back."""
+        await self._send({"jsonrpc": "2.0", "method": method, "params": list(params)})
+
+    async def batch(self, calls: Sequence[tuple[str, Sequence[Any]]]) -> list[Any]:
+        """Send JSON-RPC 2.0 calls as one batch; each answer is a result or an ``RpcCallError``."""
+        frames, futures = [], []
+        loop = asyncio.get_running_loop()
+        for method, params in calls:
+            request_id = next(self._ids)
+            future: asyncio.Future[Any] = loop.create_future()
+            self._pending[request_id] = (method, future)
+            frames.append(
+                {"jsonrpc": "2.0", "id": request_id, "method": method, "params": list(params)}
+            )
+            futures.append(future)
+        await self._send(frames)
+        return list(await asyncio.gather(*futures, return_exceptions=True))
+
+    async def send_raw(self, text: str) -> None:
+        """Send a frame as is (for tests of malformed input)."""
+        await self._socket.send_str(text)
+
+    def __getattr__(self, method: str) -> Callable[..., Awaitable[Any]]:
+        if method.startswith("_"):
+            raise AttributeError(method)
+        return lambda *params: self.call(method, *params)
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _request(self, request_id: int, method: str, params: list[Any]) -> dict[str, Any]:
+        frame: dict[str, Any] = {"id": request_id, "method": method, "params": params}
+        if self.dialect == "jsonrpc":
+            frame = {"jsonrpc": "2.0", **frame}
+        return frame
+
+    def _encode_params(self, request_id: int, params: list[Any]) -> list[Any]:
+        encoded: list[Any] = []
+        for index, value in enumerate(params):
+            if value is UNDEFINED:
+                encoded.append("undefined")
+            elif callable(value):
+                function_id = f"client_func_{request_id}_{index}"
+                self._functions[function_id] = value
+                encoded.append({"__isFunction": True, "functionId": function_id})
+            else:
+                encoded.append(value)
+        return encoded
+
+    async def _send_and_wait(self, request_id: Any, method: str, frame: Any) -> Any:
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._pending[request_id] = (method, future)
+        await self._send(frame)
+        return await future
+
+    async def _send(self, frame: Any) -> None:
+        if self._socket.closed:
+            raise ConnectionError(f"The connection is closed (code {self._socket.close_code})")
+        await self._socket.send_str(orjson.dumps(frame).decode())
+
+    async def _read_loop(self) -> None:
+        try:
+            async for message in self._socket:
+                if message.type == aiohttp.WSMsgType.TEXT:
+                    self._dispatch(orjson.loads(message.data))
+                elif message.type == aiohttp.WSMsgType.ERROR:
+                    break
+        finally:
+            error = ConnectionError(f"The connection closed (code {self._socket.close_code})")
+            for _, future in self._pending.values():
+                if not future.done():
+                    future.set_exception(error)
+            self._pending.clear()
+
+    def _dispatch(self, payload: Any) -> None:
+        if isinstance(payload, list):
+            for item in payload:
+                self._dispatch(item)
+            return
+        if payload.get("method") == "rpc.callback" and "id" not in payload:
+            params = payload.get("params", {})
+            self._invoke(params.get("functionId"), params.get("args", []))
+            return
+        if "functionId" in payload and "id" not in payload:
+            self._invoke(payload["functionId"], payload.get("params", []))
+            return
+        pending = self._pending.pop(payload.get("id"), None)
+        if pending is None:
+            self.unanswered_errors.append(payload)
+            return
+        method, future = pending
+        if future.done():
+            return
+        error = payload.get("error")
+        if error is None:
+            future.set_result(payload.get("result"))
+        elif isinstance(error, dict):
+            future.set_exception(
+                RpcCallError(method, error.get("code"), error.get("message", ""), error.get("data"))
+            )
+        else:
+            future.set_exception(
+                RpcCallError(method, payload.get("code"), error, payload.get("data"))
+            )
+
+    def _invoke(self, function_id: Any, args: list[Any]) -> None:
+        function = self._functions.get(function_id)
+        if function is None:
+            return
+        result = function(*args)
+        if inspect.iscoroutine(result):
+            task = asyncio.ensure_future(result)
+            self._callback_tasks.add(task)
+            task.add_done_callback(self._callback_tasks.discard)

@@ -1,0 +1,124 @@
+"""The daemon's configuration: environment first, then command-line flags, then defaults."""
+
+import os
+import subprocess
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import platformdirs
+
+from privatefolio_daemon import __version__
+from privatefolio_daemon.settings import APP_NAME, DEFAULT_HOST, DEFAULT_PORT, DEV_PORT, Limits
+
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
+
+
+class ConfigError(ValueError):
+    """The configuration cannot be used; the message says what to change."""
+
+
+@dataclass(frozen=True, slots=True)
+class BuildInfo:
+    version: str
+    commit: str
+    date: str
+
+
+@dataclass(frozen=True)
+class Config:
+    data_dir: Path
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    dev: bool = False
+    allowed_origins: tuple[str, ...] = ()
+    allowed_hosts: tuple[str, ...] = ()
+    frontend_dir: Path | None = None
+    print_ready: bool = False
+    crons: bool = True
+    log_level: str = "INFO"
+    limits: Limits = field(default_factory=Limits)
+    app_version: str | None = None
+    git_hash: str | None = None
+    git_date: str | None = None
+
+    @property
+    def binds_loopback_only(self) -> bool:
+        return self.host in LOOPBACK_HOSTS
+
+    @property
+    def token_file(self) -> Path:
+        return self.data_dir / "auth" / "token"
+
+    @cached_property
+    def build(self) -> BuildInfo:
+        commit, date = self.git_hash, self.git_date
+        if commit is None or date is None:
+            git_commit, git_date = _git_head()
+            commit, date = commit or git_commit, date or git_date
+        return BuildInfo(self.app_version or __version__, commit, date)
+
+
+def default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir(APP_NAME))
+
+
+def load_config(
+    *,
+    environ: Mapping[str, str] | None = None,
+    data_dir: str | None = None,
+    host: str | None = None,
+    port: int | None = None,
+    dev: bool = False,
+    frontend_dir: str | None = None,
+    print_ready: bool = False,
+    crons: bool = True,
+    log_level: str | None = None,
+) -> Config:
+    env = os.environ if environ is None else environ
+    port_text = env.get("PORT")
+    try:
+        chosen_port = int(port_text) if port_text else port
+    except ValueError as error:
+        raise ConfigError(f"PORT must be a number, not {port_text!r}") from error
+    if chosen_port is None:
+        chosen_port = DEV_PORT if dev else DEFAULT_PORT
+    if not 0 <= chosen_port <= 65535:
+        raise ConfigError(f"Port {chosen_port} is out of range (0-65535)")
+    chosen_dir = env.get("DATA_LOCATION") or data_dir
+    chosen_frontend = env.get("FRONTEND_DIR") or frontend_dir
+    return Config(
+        data_dir=Path(chosen_dir).expanduser().resolve() if chosen_dir else default_data_dir(),
+        host=env.get("HOST") or host or DEFAULT_HOST,
+        port=chosen_port,
+        dev=dev,
+        allowed_origins=_split(env.get("ALLOWED_ORIGINS")),
+        allowed_hosts=_split(env.get("ALLOWED_HOSTS")),
+        frontend_dir=Path(chosen_frontend).resolve() if chosen_frontend else None,
+        print_ready=print_ready,
+        crons=crons,
+        log_level=(env.get("LOG_LEVEL") or log_level or ("DEBUG" if dev else "INFO")).upper(),
+        app_version=env.get("APP_VERSION"),
+        git_hash=env.get("GIT_HASH"),
+        git_date=env.get("GIT_DATE"),
+    )
+
+
+def _split(value: str | None) -> tuple[str, ...]:
+    return tuple(part.strip() for part in (value or "").split(",") if part.strip())
+
+
+def _git_head() -> tuple[str, str]:
+    source = Path(__file__).resolve().parent.parent
+    try:
+        output = subprocess.run(
+            ["git", "-C", str(source), "log", "-1", "--format=%H %cI"],
+            capture_output=True,
+            text=True,
+            timeout=2,
+            check=True,
+        ).stdout.split()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown", "unknown"
+    return (output[0], output[1]) if len(output) == 2 else ("unknown", "unknown")

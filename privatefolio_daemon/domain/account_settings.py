@@ -1,0 +1,44 @@
+"""An account's settings: KV ``settings`` as a JSON string, merged over the defaults."""
+
+from typing import Any
+
+import orjson
+
+from privatefolio_daemon.domain.errors import InvalidInputError
+from privatefolio_daemon.domain.key_value import KeyValueStore
+from privatefolio_daemon.settings import ACCOUNT_SETTINGS_DEFAULTS
+
+_INTERVALS = ("networthRefreshInterval", "metadataRefreshInterval")
+
+
+class AccountSettings:
+    def __init__(self, kv: KeyValueStore) -> None:
+        self._kv = kv
+
+    async def get(self) -> dict[str, Any]:
+        stored = await self._kv.get("settings")
+        if stored is None:
+            await self._kv.set("settings", orjson.dumps(ACCOUNT_SETTINGS_DEFAULTS).decode())
+            return dict(ACCOUNT_SETTINGS_DEFAULTS)
+        return {**ACCOUNT_SETTINGS_DEFAULTS, **_parse(stored)}
+
+    async def update(self, changes: dict[str, Any]) -> dict[str, Any]:
+        for name in _INTERVALS:
+            if name in changes:
+                _check_interval(name, changes[name])
+        merged = {**await self.get(), **changes}
+        await self._kv.set("settings", orjson.dumps(merged).decode())
+        return merged
+
+
+def _parse(stored: Any) -> dict[str, Any]:
+    try:
+        value = orjson.loads(stored) if isinstance(stored, str) else stored
+    except orjson.JSONDecodeError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _check_interval(name: str, minutes: Any) -> None:
+    if isinstance(minutes, bool) or not isinstance(minutes, int) or minutes <= 0:
+        raise InvalidInputError(f"{name} must be a whole number of minutes above 0")

@@ -1,0 +1,207 @@
+"""The accounts: one SQLite file each under ``<data>/databases/``, opened and migrated at start.
+
+Other parts of the daemon that keep per-account state (the relayer's queues and crons) register an
+``AccountLifecycle`` and are told when an account opens and before it closes.
+"""
+
+import asyncio
+import contextlib
+import logging
+import shutil
+import sqlite3
+from pathlib import Path
+from typing import Protocol
+
+from privatefolio_daemon.domain.account_names import validate_account_name
+from privatefolio_daemon.domain.errors import InvalidInputError, NotFoundError
+from privatefolio_daemon.domain.events import ACCOUNT_CHANNELS, EventBus
+from privatefolio_daemon.domain.timeutil import now_ms
+from privatefolio_daemon.settings import Limits
+from privatefolio_daemon.store.database import Database
+from privatefolio_daemon.store.migrations import Migration, migrate
+
+log = logging.getLogger(__name__)
+
+_SQLITE_SUFFIXES = ("", "-wal", "-shm")
+
+
+class AccountLifecycle(Protocol):
+    async def account_opened(self, name: str, db: Database) -> None: ...
+
+    async def account_closing(self, name: str) -> None: ...
+
+
+class AccountRegistry:
+    def __init__(
+        self, data_dir: Path, events: EventBus, migrations: list[Migration], limits: Limits
+    ) -> None:
+        self.data_dir = data_dir
+        self._events = events
+        self._migrations = migrations
+        self._limits = limits
+        self._open: dict[str, Database] = {}
+        self._created_at: dict[str, int] = {}
+        self._lifecycles: list[AccountLifecycle] = []
+        self._lock = asyncio.Lock()
+
+    # -- paths ------------------------------------------------------------------------------
+
+    @property
+    def databases_dir(self) -> Path:
+        return self.data_dir / "databases"
+
+    def db_path(self, name: str) -> Path:
+        return self.databases_dir / f"{name}.sqlite"
+
+    def files_dir(self, name: str) -> Path:
+        return self.data_dir / "files" / name
+
+    def logs_dir(self, name: str) -> Path:
+        return self.data_dir / "logs" / name
+
+    # -- queries ----------------------------------------------------------------------------
+
+    def names(self) -> list[str]:
+        return sorted(self._open, key=lambda name: (self._created_at.get(name, 0), name))
+
+    def exists(self, name: str) -> bool:
+        return name in self._open
+
+    def get(self, name: str) -> Database:
+        db = self._open.get(name)
+        if db is None:
+            raise NotFoundError(f'Account "{name}" does not exist')
+        return db
+
+    def add_lifecycle(self, lifecycle: AccountLifecycle) -> None:
+        self._lifecycles.append(lifecycle)
+
+    # -- start and stop ---------------------------------------------------------------------
+
+    async def open_existing(self) -> None:
+        """Purge half-deleted accounts, then open and migrate every account database."""
+        self.databases_dir.mkdir(parents=True, exist_ok=True)
+        for marker in self.databases_dir.glob("*.deleting"):
+            self._remove_account_files(marker.stem)
+        for path in sorted(self.databases_dir.glob("*.sqlite")):
+            await self._open_account(path.stem)
+
+    async def close_all(self) -> None:
+        for name in list(self._open):
+            await self._close_account(name)
+
+    # -- changes ----------------------------------------------------------------------------
+
+    async def create(self, name: str) -> bool:
+        """Create the account; False when it already exists. A bad name creates nothing."""
+        validate_account_name(name)
+        async with self._lock:
+            if name in self._open:
+                return False
+            await self._open_account(name, created_at=now_ms())
+        self._events.emit("accounts", "created", name)
+        return True
+
+    async def delete(self, name: str) -> None:
+        async with self._lock:
+            self.get(name)
+            marker = self.databases_dir / f"{name}.deleting"
+            marker.touch()
+            self._events.emit("accounts", "deleted", name)
+            await self._close_account(name)
+            self._remove_account_files(name)
+        self._events.forget_account(name)
+
+    async def reset(self, name: str) -> None:
+        """Empty the account: its data, files and logs go, an empty database takes its place."""
+        async with self._lock:
+            created_at = self._created_at.get(name)
+            self.get(name)
+            (self.databases_dir / f"{name}.deleting").touch()
+            self._events.emit("accounts", "deleted", name)
+            await self._close_account(name)
+            self._remove_account_files(name)
+            await self._open_account(name, created_at=created_at or now_ms())
+        for channel in ACCOUNT_CHANNELS:
+            self._events.emit(channel, "reset", account=name)
+        self._events.emit("accounts", "reset", name)
+
+    async def rename(self, old: str, new: str) -> None:
+        validate_account_name(new)
+        async with self._lock:
+            self.get(old)
+            if new in self._open or self.db_path(new).exists():
+                raise InvalidInputError(f'Account "{new}" already exists')
+            created_at = self._created_at.get(old, now_ms())
+            await self._close_account(old)
+            for suffix in _SQLITE_SUFFIXES:
+                source = self.db_path(old).with_name(f"{old}.sqlite{suffix}")
+                if source.exists():
+                    source.rename(self.db_path(new).with_name(f"{new}.sqlite{suffix}"))
+            for directory in (self.files_dir, self.logs_dir):
+                if directory(old).exists():
+                    directory(old).rename(directory(new))
+            await self._open_account(new, created_at=created_at)
+        self._events.forget_account(old)
+        self._events.emit("accounts", "deleted", old)
+        self._events.emit("accounts", "created", new)
+
+    # -- internals --------------------------------------------------------------------------
+
+    async def _open_account(self, name: str, created_at: int | None = None) -> Database:
+        self.databases_dir.mkdir(parents=True, exist_ok=True)
+        db = Database(
+            self.db_path(name),
+            readers=self._limits.db_readers_per_account,
+            busy_timeout_ms=self._limits.db_busy_timeout_ms,
+        )
+        try:
+            report = await db.write(lambda conn: migrate(conn, self._migrations, db.path))
+            if report.backup is not None:
+                log.info(
+                    "Upgraded %s to schema %d (backup %s)", name, report.to_version, report.backup
+                )
+            self._created_at[name] = await db.write(
+                lambda conn: _ensure_created_at(
+                    conn, created_at or int(db.path.stat().st_ctime * 1000)
+                )
+            )
+        except BaseException:
+            await db.close()
+            raise
+        self._open[name] = db
+        for lifecycle in self._lifecycles:
+            await lifecycle.account_opened(name, db)
+        return db
+
+    async def _close_account(self, name: str) -> None:
+        for lifecycle in self._lifecycles:
+            try:
+                await lifecycle.account_closing(name)
+            except Exception:
+                log.exception("Closing %s in %r failed", name, lifecycle)
+        db = self._open.pop(name, None)
+        self._created_at.pop(name, None)
+        if db is not None:
+            with contextlib.suppress(Exception):
+                await db.write(lambda conn: conn.execute("PRAGMA wal_checkpoint(TRUNCATE)"))
+            await db.close()
+
+    def _remove_account_files(self, name: str) -> None:
+        for suffix in _SQLITE_SUFFIXES:
+            self.db_path(name).with_name(f"{name}.sqlite{suffix}").unlink(missing_ok=True)
+        shutil.rmtree(self.files_dir(name), ignore_errors=True)
+        shutil.rmtree(self.logs_dir(name), ignore_errors=True)
+        (self.databases_dir / f"{name}.deleting").unlink(missing_ok=True)
+
+
+def _ensure_created_at(connection: sqlite3.Connection, fallback: int) -> int:
+    row = connection.execute(
+        "SELECT value FROM key_value WHERE key = 'account_createdAt'"
+    ).fetchone()
+    if row is not None and isinstance(row[0], int):
+        return row[0]
+    connection.execute(
+        "INSERT OR REPLACE INTO key_value (key, value) VALUES ('account_createdAt', ?)", (fallback,)
+    )
+    return fallback

@@ -1,0 +1,29 @@
+"""Errors the domain raises. The API layer maps them to wire codes in one place."""
+
+
+class DomainError(Exception):
+    """A meaningful failure whose message is written for the user."""
+
+
+class NotFoundError(DomainError):
+    """The thing asked for does not exist."""
+
+
+class InvalidInputError(DomainError):
+    """The input is not acceptable; the message says why."""
+
+
+class ConflictError(DomainError):
+    """The request conflicts with the current state."""
+
+    def __init__(self, message: str, latest: object = None) -> None:
+        super().__init__(message)
+        self.latest = latest
+
+
+class BusyError(DomainError):
+    """The resource is busy; try again later."""
+
+
+class TaskCancelledError(DomainError):
+    """The work was cancelled before it finished."""

@@ -1,0 +1,91 @@
+"""Change notifications: channels per account and app-wide, and their listeners.
+
+Writers emit ``(channel, *args)`` after a change is committed; listeners (RPC subscriptions, the
+relayer's side effects) are called in order of subscription. A failing listener is logged and
+never disturbs the writer or the other listeners.
+"""
+
+import asyncio
+import inspect
+import logging
+from collections.abc import Callable
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+Listener = Callable[..., Any]
+
+#: Channels of one account, as the Privatefolio frontend knows them.
+ACCOUNT_CHANNELS = (
+    "audit-logs",
+    "transactions",
+    "balances",
+    "networth",
+    "daily-prices",
+    "file-imports",
+    "connections",
+    "metadata",
+    "tags",
+    "trades",
+    "trade-pnl",
+    "key-value",
+    "settings",
+    "server-tasks",
+    "server-task-progress",
+    "server-files",
+    "chat-history",
+    "notifications",
+)
+
+#: App-wide channels.
+APP_CHANNELS = ("accounts", "server-key-value", "server-settings", "server-logs", "server-health")
+
+
+class EventBus:
+    def __init__(self) -> None:
+        self._listeners: dict[tuple[str | None, str], list[Listener]] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    def subscribe(
+        self, channel: str, listener: Listener, account: str | None = None
+    ) -> Callable[[], None]:
+        """Listen to ``channel`` (of ``account``, or app-wide); returns the unsubscribe function."""
+        key = (account, channel)
+        self._listeners.setdefault(key, []).append(listener)
+
+        def unsubscribe() -> None:
+            listeners = self._listeners.get(key)
+            if listeners and listener in listeners:
+                listeners.remove(listener)
+                if not listeners:
+                    del self._listeners[key]
+
+        return unsubscribe
+
+    def emit(self, channel: str, *args: Any, account: str | None = None) -> None:
+        for listener in tuple(self._listeners.get((account, channel), ())):
+            try:
+                result = listener(*args)
+            except Exception:
+                log.exception("A listener of %s failed", channel)
+                continue
+            if inspect.iscoroutine(result):
+                task = asyncio.ensure_future(result)
+                self._tasks.add(task)
+                task.add_done_callback(self._task_done)
+
+    def listener_count(self, channel: str | None = None, account: str | None = None) -> int:
+        return sum(
+            len(listeners)
+            for (owner, name), listeners in self._listeners.items()
+            if (channel is None or name == channel) and (account is None or owner == account)
+        )
+
+    def forget_account(self, account: str) -> None:
+        for key in [key for key in self._listeners if key[0] == account]:
+            del self._listeners[key]
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("An async listener failed", exc_info=task.exception())

@@ -1,0 +1,41 @@
+"""The account key-value store (table ``key_value``) and its change events."""
+
+import sqlite3
+from typing import Any
+
+import orjson
+
+from privatefolio_daemon.domain.events import EventBus
+from privatefolio_daemon.store.database import Database
+
+
+def read_value(connection: sqlite3.Connection, key: str) -> Any:
+    row = connection.execute("SELECT value FROM key_value WHERE key = ?", (key,)).fetchone()
+    return None if row is None else row[0]
+
+
+def write_value(connection: sqlite3.Connection, key: str, value: Any) -> None:
+    if isinstance(value, dict | list):
+        value = orjson.dumps(value).decode()
+    connection.execute(
+        "INSERT OR REPLACE INTO key_value (key, value) VALUES (?, ?)", (key, value)
+    )
+
+
+class KeyValueStore:
+    def __init__(self, db: Database, events: EventBus, account: str) -> None:
+        self._db = db
+        self._events = events
+        self._account = account
+
+    async def get(self, key: str, default: Any = None) -> Any:
+        value = await self._db.read(lambda conn: read_value(conn, key))
+        return default if value is None else value
+
+    async def set(self, key: str, value: Any) -> None:
+        def store(connection: sqlite3.Connection) -> Any:
+            write_value(connection, key, value)
+            return read_value(connection, key)
+
+        stored = await self._db.write(store)
+        self._events.emit("key-value", key, stored, account=self._account)

@@ -1,0 +1,64 @@
+"""Server-wide state: the server key-value store, server settings and system information."""
+
+import os
+import platform
+import sys
+import time
+from typing import Any
+
+import orjson
+
+from privatefolio_daemon.domain.events import EventBus
+from privatefolio_daemon.domain.key_value import read_value, write_value
+from privatefolio_daemon.settings import SERVER_SETTINGS_DEFAULTS
+from privatefolio_daemon.store.database import Database
+
+
+class ServerState:
+    def __init__(self, db: Database, events: EventBus, version: str) -> None:
+        self.db = db
+        self._events = events
+        self._version = version
+        self.started_monotonic = time.monotonic()
+        self.started_at_ms = time.time_ns() // 1_000_000
+
+    @property
+    def uptime_seconds(self) -> float:
+        return time.monotonic() - self.started_monotonic
+
+    async def get_value(self, key: str, default: Any = None) -> Any:
+        value = await self.db.read(lambda conn: read_value(conn, key))
+        return default if value is None else value
+
+    async def set_value(self, key: str, value: Any) -> None:
+        await self.db.write(lambda conn: write_value(conn, key, value))
+        self._events.emit("server-key-value", key, value)
+
+    async def settings(self) -> dict[str, Any]:
+        stored = await self.get_value("settings")
+        parsed = orjson.loads(stored) if isinstance(stored, str) else {}
+        return {**SERVER_SETTINGS_DEFAULTS, **(parsed if isinstance(parsed, dict) else {})}
+
+    async def update_settings(self, changes: dict[str, Any]) -> dict[str, Any]:
+        merged = {**await self.settings(), **changes}
+        await self.set_value("settings", orjson.dumps(merged).decode())
+        self._events.emit("server-settings", merged)
+        return merged
+
+    async def system_info(self) -> dict[str, Any] | None:
+        stored = await self.get_value("system_info")
+        return orjson.loads(stored) if isinstance(stored, str) else None
+
+    async def refresh_system_info(self) -> dict[str, Any]:
+        import psutil
+
+        info = {
+            "cpuCores": os.cpu_count() or 1,
+            "cpuModel": platform.processor() or platform.machine(),
+            "memory": psutil.virtual_memory().total,
+            "nodeVersion": f"Python {sys.version.split()[0]}",
+            "platform": sys.platform,
+            "version": self._version,
+        }
+        await self.set_value("system_info", orjson.dumps(info).decode())
+        return info

@@ -1,0 +1,67 @@
+"""Function references: a client passes a function, the daemon calls it back later.
+
+A parameter ``{"__isFunction": true, "functionId": "client_func_12_1"}`` becomes a
+``RemoteCallback``. Calling it queues a callback frame on the connection that created it and
+returns at once; it never waits for the socket, so a slow client never slows the caller.
+"""
+
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
+
+from privatefolio_daemon.rpc.dialects import Dialect
+
+
+class CallbackSink(Protocol):
+    def send_callback(self, dialect: Dialect, function_id: str, args: list[Any]) -> None: ...
+
+    def release_callback(self, callback: "RemoteCallback") -> None: ...
+
+
+class RemoteCallback:
+    """An async callable that invokes a function on the client."""
+
+    __slots__ = ("_sink", "dialect", "function_id", "once", "released", "retained")
+
+    def __init__(self, sink: CallbackSink, dialect: Dialect, function_id: str) -> None:
+        self._sink = sink
+        self.dialect = dialect
+        self.function_id = function_id
+        self.released = False
+        self.retained = False
+        self.once = False
+
+    def __call__(self, *args: Any) -> Awaitable[None]:
+        if not self.released:
+            self._sink.send_callback(self.dialect, self.function_id, list(args))
+            if self.once:
+                self.release()
+        return _DONE
+
+    def release(self) -> None:
+        if not self.released:
+            self.released = True
+            self._sink.release_callback(self)
+
+    def __repr__(self) -> str:
+        return f"RemoteCallback({self.function_id!r})"
+
+
+class _Done:
+    """An awaitable that is already finished, so callers may ``await`` a callback or not."""
+
+    def __await__(self) -> Any:
+        return iter(())
+
+
+_DONE = _Done()
+
+#: The annotation for a parameter that must be a function reference.
+RemoteFunction = Callable[..., Awaitable[None]]
+
+
+def is_function_reference(value: Any) -> bool:
+    return (
+        isinstance(value, dict)
+        and value.get("__isFunction") is True
+        and isinstance(value.get("functionId"), str)
+    )

@@ -1,0 +1,367 @@
+"""One live RPC connection: it reads frames, runs calls concurrently up to a bound, and owns
+every callback and subscription its client registered, releasing them all when it closes.
+
+Outgoing frames go through a bounded queue drained by one writer task. A client that cannot keep
+up fills the queue and is closed with 1013; nobody else waits for it.
+"""
+
+import asyncio
+import contextlib
+import logging
+import traceback
+import uuid
+from decimal import Decimal
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import orjson
+
+from privatefolio_daemon.rpc.callbacks import RemoteCallback, is_function_reference
+from privatefolio_daemon.rpc.dialects import (
+    Dialect,
+    absent,
+    callback_frame,
+    error_frame,
+    result_frame,
+)
+from privatefolio_daemon.rpc.errors import (
+    INTERNAL_ERROR,
+    InvalidRequest,
+    MethodNotFound,
+    ParseError,
+    RpcError,
+)
+from privatefolio_daemon.rpc.registry import Method, MethodTable
+from privatefolio_daemon.rpc.stats import RpcStats
+
+log = logging.getLogger(__name__)
+
+CLOSE_TRY_AGAIN_LATER = 1013
+CLOSE_GOING_AWAY = 1001
+
+ErrorMapper = Callable[[BaseException], RpcError | None]
+
+
+class FrameTransport(Protocol):
+    async def send_text(self, frame: bytes) -> None: ...
+
+    async def close(self, code: int, message: str) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionLimits:
+    max_concurrent_calls: int = 64
+    max_queued_frames: int = 2048
+    close_timeout_seconds: float = 5.0
+
+
+@dataclass(slots=True)
+class _Subscription:
+    unsubscribe: Callable[[], None]
+    callbacks: tuple[RemoteCallback, ...]
+
+
+def _to_json(value: Any) -> Any:
+    """Encode what orjson does not know: decimals as strings, callbacks as references."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, RemoteCallback):
+        return {"__isFunction": True, "functionId": value.function_id}
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+class _UndefinedMarker:
+    """Never equal to any JSON value: JSON-RPC 2.0 has no "undefined" argument."""
+
+
+_NEVER = _UndefinedMarker()
+
+
+class RpcConnection:
+    def __init__(
+        self,
+        table: MethodTable,
+        transport: FrameTransport,
+        *,
+        stats: RpcStats,
+        limits: ConnectionLimits | None = None,
+        dev: bool = False,
+        map_error: ErrorMapper | None = None,
+    ) -> None:
+        self._table = table
+        self._transport = transport
+        self._stats = stats
+        self._limits = limits or ConnectionLimits()
+        self._dev = dev
+        self._map_error = map_error
+        self._outbox: asyncio.Queue[bytes] = asyncio.Queue(self._limits.max_queued_frames)
+        self._slots = asyncio.Semaphore(self._limits.max_concurrent_calls)
+        self._calls: set[asyncio.Task[None]] = set()
+        self._callbacks: set[RemoteCallback] = set()
+        self._subscriptions: dict[str, _Subscription] = {}
+        self._writer: asyncio.Task[None] | None = None
+        self._closer: asyncio.Task[None] | None = None
+        self._closing = False
+        self.close_code: int | None = None
+
+    @property
+    def dev(self) -> bool:
+        return self._dev
+
+    async def serve(self, frames: AsyncIterator[bytes | str]) -> None:
+        """Handle incoming text frames until the client goes away, then release everything."""
+        self._stats.connections += 1
+        self._writer = asyncio.create_task(self._write_loop())
+        try:
+            async for text in frames:
+                if self._closing:
+                    break
+                await self._slots.acquire()
+                task = asyncio.create_task(self._handle_text(text))
+                self._calls.add(task)
+                task.add_done_callback(self._call_done)
+        finally:
+            await self._release()
+
+    async def drain(self, grace_seconds: float) -> None:
+        """Let in-flight calls finish for up to ``grace_seconds``, then cancel the rest."""
+        if self._calls:
+            _, pending = await asyncio.wait(set(self._calls), timeout=grace_seconds)
+            for task in pending:
+                task.cancel()
+
+    # -- callbacks and subscriptions (the CallbackSink and CallContext sides) -----------------
+
+    def send_callback(self, dialect: Dialect, function_id: str, args: list[Any]) -> None:
+        self._enqueue(callback_frame(dialect, function_id, args))
+
+    def release_callback(self, callback: RemoteCallback) -> None:
+        if callback in self._callbacks:
+            self._callbacks.discard(callback)
+            self._stats.callbacks -= 1
+
+    def add_subscription(self, unsubscribe: Callable[[], None], *callbacks: Any) -> str:
+        subscription_id = str(uuid.uuid4())
+        kept = tuple(cb for cb in callbacks if isinstance(cb, RemoteCallback))
+        for callback in kept:
+            callback.retained = True
+        self._subscriptions[subscription_id] = _Subscription(unsubscribe, kept)
+        self._stats.subscriptions += 1
+        return subscription_id
+
+    def remove_subscription(self, subscription_id: str) -> bool:
+        subscription = self._subscriptions.pop(subscription_id, None)
+        if subscription is None:
+            return False
+        self._end_subscription(subscription)
+        return True
+
+    def keep_until_called(self, callback: Any) -> None:
+        if isinstance(callback, RemoteCallback):
+            callback.retained = True
+            callback.once = True
+
+    # -- dispatch --------------------------------------------------------------------------------
+
+    def _call_done(self, task: asyncio.Task[None]) -> None:
+        self._calls.discard(task)
+        self._slots.release()
+        if not task.cancelled() and task.exception() is not None:
+            log.error("RPC dispatch failed", exc_info=task.exception())
+
+    async def _handle_text(self, text: bytes | str) -> None:
+        try:
+            message = orjson.loads(text)
+        except orjson.JSONDecodeError as error:
+            raw = text if isinstance(text, bytes) else text.encode()
+            dialect = Dialect.JSONRPC if b'"jsonrpc"' in raw else Dialect.PRIVATEFOLIO
+            reason = f"Parse error: {error.msg} (line {error.lineno}, column {error.colno})"
+            self._send(self._error(dialect, None, None, ParseError(reason)))
+            return
+        if isinstance(message, list):
+            await self._handle_batch(message)
+            return
+        response = await self._handle_message(message)
+        if response is not None:
+            self._send(response)
+
+    async def _handle_batch(self, messages: list[Any]) -> None:
+        if not messages:
+            self._send(self._error(Dialect.JSONRPC, None, None, InvalidRequest("Empty batch")))
+            return
+        responses = await asyncio.gather(*(self._handle_message(m, batched=True) for m in messages))
+        answered = [response for response in responses if response is not None]
+        if answered:
+            self._send(answered)
+
+    async def _handle_message(self, message: Any, batched: bool = False) -> dict[str, Any] | None:
+        if not isinstance(message, dict):
+            return self._error(Dialect.JSONRPC, None, None, InvalidRequest("Invalid request"))
+        dialect = Dialect.JSONRPC if "jsonrpc" in message or batched else Dialect.PRIVATEFOLIO
+        request_id = message.get("id")
+        method_name = message.get("method")
+        try:
+            method, params = self._parse_request(dialect, message)
+        except RpcError as error:
+            name = method_name if isinstance(method_name, str) else None
+            return self._error(dialect, request_id, name, error)
+        is_notification = dialect is Dialect.JSONRPC and "id" not in message
+        answer = await self._run(dialect, request_id, method, params)
+        return None if is_notification else answer
+
+    def _parse_request(self, dialect: Dialect, message: dict[str, Any]) -> tuple[Method, Any]:
+        if dialect is Dialect.JSONRPC and message.get("jsonrpc") != "2.0":
+            raise InvalidRequest('Invalid request: "jsonrpc" must be "2.0"')
+        if "functionId" in message and "method" not in message:
+            raise InvalidRequest(
+                "Invalid request: server-side function references are not supported"
+            )
+        name = message.get("method")
+        if not isinstance(name, str) or not name:
+            raise InvalidRequest('Invalid request: "method" must be a non-empty string')
+        request_id = message.get("id")
+        if dialect is Dialect.PRIVATEFOLIO and "id" not in message:
+            raise InvalidRequest('Invalid request: "id" is required')
+        if request_id is not None and not isinstance(request_id, str | int | float):
+            raise InvalidRequest('Invalid request: "id" must be a string or a number')
+        params = message.get("params", [])
+        if not isinstance(params, list | dict) or (
+            isinstance(params, dict) and dialect is Dialect.PRIVATEFOLIO
+        ):
+            raise InvalidRequest('Invalid request: "params" must be an array')
+        method = self._table.get(name)
+        if method is None:
+            raise MethodNotFound(f"API method not found: {name}")
+        return method, params
+
+    async def _run(
+        self, dialect: Dialect, request_id: Any, method: Method, params: Any
+    ) -> dict[str, Any]:
+        self._stats.calls += 1
+        callbacks: list[RemoteCallback] = []
+        params = self._materialise_callbacks(dialect, params, callbacks)
+        try:
+            undefined = "undefined" if dialect is Dialect.PRIVATEFOLIO else _NEVER
+            kwargs = method.bind(params, undefined)
+            if method.context_param is not None:
+                kwargs[method.context_param] = self
+            result = await method.handler(**kwargs)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            return self._error(dialect, request_id, method.name, error)
+        finally:
+            for callback in callbacks:
+                if not callback.retained:
+                    callback.release()
+        if method.returns_nothing and result is None:
+            return result_frame(dialect, request_id, method.name, absent())
+        return result_frame(dialect, request_id, method.name, result)
+
+    def _materialise_callbacks(
+        self, dialect: Dialect, params: Any, out: list[RemoteCallback]
+    ) -> Any:
+        def convert(value: Any) -> Any:
+            if not is_function_reference(value):
+                return value
+            callback = RemoteCallback(self, dialect, value["functionId"])
+            self._callbacks.add(callback)
+            self._stats.callbacks += 1
+            out.append(callback)
+            return callback
+
+        if isinstance(params, list):
+            return [convert(value) for value in params]
+        return {key: convert(value) for key, value in params.items()}
+
+    def _error(
+        self, dialect: Dialect, request_id: Any, method: str | None, error: BaseException
+    ) -> dict[str, Any]:
+        rpc_error = error if isinstance(error, RpcError) else None
+        if rpc_error is None and self._map_error is not None:
+            rpc_error = self._map_error(error)
+        if rpc_error is None:
+            log.error("RPC method %s failed", method, exc_info=error)
+            message = str(error) or type(error).__name__
+            rpc_error = RpcError(message)
+            rpc_error.code = INTERNAL_ERROR
+        stack = None
+        if self._dev:
+            stack = "".join(traceback.format_exception(error))
+        return error_frame(
+            dialect, request_id, method, rpc_error.code, rpc_error.message, rpc_error.data, stack
+        )
+
+    # -- output ------------------------------------------------------------------------------------
+
+    def _send(self, frame: Any) -> None:
+        self._enqueue(frame)
+
+    def _enqueue(self, frame: Any) -> None:
+        if self._closing:
+            return
+        try:
+            self._outbox.put_nowait(orjson.dumps(frame, default=_to_json))
+        except asyncio.QueueFull:
+            self._stats.slow_consumers_closed += 1
+            log.warning(
+                "Closing a client that cannot keep up (%d frames queued)", self._outbox.qsize()
+            )
+            self.close_soon(CLOSE_TRY_AGAIN_LATER, "Client too slow to keep up")
+
+    def close_soon(self, code: int, message: str) -> None:
+        """Stop sending, drop what is queued and close the socket with ``code``."""
+        if self._closing:
+            return
+        self._closing = True
+        self.close_code = code
+        if self._writer is not None:
+            self._writer.cancel()
+        while not self._outbox.empty():
+            self._outbox.get_nowait()
+        self._closer = asyncio.create_task(self._close_transport(code, message))
+
+    async def _close_transport(self, code: int, message: str) -> None:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(
+                self._transport.close(code, message), self._limits.close_timeout_seconds
+            )
+
+    async def _write_loop(self) -> None:
+        try:
+            while True:
+                frame = await self._outbox.get()
+                await self._transport.send_text(frame)
+        except asyncio.CancelledError:
+            pass
+        except Exception:  # the socket went away; the reader loop will notice and clean up
+            log.debug("RPC writer stopped", exc_info=True)
+
+    async def _release(self) -> None:
+        self._closing = True
+        for task in list(self._calls):
+            task.cancel()
+        if self._calls:
+            await asyncio.gather(*self._calls, return_exceptions=True)
+        for subscription in list(self._subscriptions.values()):
+            self._end_subscription(subscription)
+        self._subscriptions.clear()
+        for callback in list(self._callbacks):
+            callback.release()
+        if self._writer is not None:
+            self._writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._writer
+        if self._closer is not None:
+            await self._closer
+        self._stats.connections -= 1
+
+    def _end_subscription(self, subscription: _Subscription) -> None:
+        self._stats.subscriptions -= 1
+        try:
+            subscription.unsubscribe()
+        except Exception:
+            log.exception("Unsubscribing failed")
+        for callback in subscription.callbacks:
+            callback.release()

@@ -1,0 +1,204 @@
+"""Validate call parameters against a method's type hints, and describe them as JSON Schema.
+
+Each annotation is compiled once, when the method is registered, into a checker that walks the
+value and returns the first problem as text, or ``None``. The same walk yields the JSON Schema
+that ``rpc.discover`` publishes. See docs/decisions/0002-param-validation.md for why this is not
+pydantic.
+"""
+
+import types
+import typing
+from collections.abc import Callable
+from typing import Any, Literal, NotRequired, Required, Union, get_args, get_origin
+
+from privatefolio_daemon.rpc.callbacks import RemoteCallback, RemoteFunction
+
+Checker = Callable[[Any, str], str | None]
+
+_JSON_TYPE_NAMES: dict[type, str] = {
+    str: "a string",
+    int: "a number",
+    float: "a number",
+    bool: "a boolean",
+    list: "an array",
+    dict: "an object",
+    type(None): "null",
+}
+
+
+def describe(value: Any) -> str:
+    if isinstance(value, RemoteCallback):
+        return "a function"
+    return _JSON_TYPE_NAMES.get(type(value), type(value).__name__)
+
+
+def compile_checker(annotation: Any) -> Checker:
+    """A checker for values of ``annotation``; its messages name the path of the bad value."""
+    if annotation is Any or annotation is object:
+        return lambda value, path: None
+    if annotation == RemoteFunction:
+        return _expect(lambda v: isinstance(v, RemoteCallback), "a function reference")
+    if annotation is bool:
+        return _expect(lambda v: isinstance(v, bool), "a boolean")
+    if annotation is int:
+        return _expect(lambda v: isinstance(v, int) and not isinstance(v, bool), "an integer")
+    if annotation is float:
+        return _expect(lambda v: isinstance(v, int | float) and not isinstance(v, bool), "a number")
+    if annotation is str:
+        return _expect(lambda v: isinstance(v, str), "a string")
+    if annotation is None or annotation is type(None):
+        return _expect(lambda v: v is None, "null")
+    origin = get_origin(annotation)
+    if origin in (Union, types.UnionType):
+        return _union_checker(get_args(annotation))
+    if origin is Literal:
+        return _literal_checker(get_args(annotation))
+    if origin in (list, typing.List):  # noqa: UP006
+        return _list_checker(get_args(annotation))
+    if origin in (dict, typing.Dict):  # noqa: UP006
+        return _dict_checker(get_args(annotation))
+    if origin in (Required, NotRequired):
+        return compile_checker(get_args(annotation)[0])
+    if typing.is_typeddict(annotation):
+        return _typed_dict_checker(annotation)
+    if annotation is list:
+        return _expect(lambda v: isinstance(v, list), "an array")
+    if annotation is dict:
+        return _expect(lambda v: isinstance(v, dict), "an object")
+    raise TypeError(f"RPC parameters cannot be annotated with {annotation!r}")
+
+
+def _expect(test: Callable[[Any], bool], wanted: str) -> Checker:
+    def check(value: Any, path: str) -> str | None:
+        return None if test(value) else f"{path} must be {wanted}, not {describe(value)}"
+
+    return check
+
+
+def _union_checker(options: tuple[Any, ...]) -> Checker:
+    checkers = [compile_checker(option) for option in options]
+    wanted = " or ".join(_schema_name(option) for option in options)
+
+    def check(value: Any, path: str) -> str | None:
+        problems = [checker(value, path) for checker in checkers]
+        if any(problem is None for problem in problems):
+            return None
+        structural = [p for p in problems if p and not p.startswith(f"{path} must be")]
+        return structural[0] if structural else f"{path} must be {wanted}, not {describe(value)}"
+
+    return check
+
+
+def _literal_checker(allowed: tuple[Any, ...]) -> Checker:
+    shown = ", ".join(repr(option) for option in allowed)
+
+    def check(value: Any, path: str) -> str | None:
+        if isinstance(value, bool) != any(isinstance(option, bool) for option in allowed):
+            return f"{path} must be one of {shown}"
+        return None if value in allowed else f"{path} must be one of {shown}"
+
+    return check
+
+
+def _list_checker(args: tuple[Any, ...]) -> Checker:
+    item = compile_checker(args[0]) if args else None
+
+    def check(value: Any, path: str) -> str | None:
+        if not isinstance(value, list):
+            return f"{path} must be an array, not {describe(value)}"
+        if item is not None:
+            for index, element in enumerate(value):
+                problem = item(element, f"{path}[{index}]")
+                if problem:
+                    return problem
+        return None
+
+    return check
+
+
+def _dict_checker(args: tuple[Any, ...]) -> Checker:
+    item = compile_checker(args[1]) if len(args) == 2 else None
+
+    def check(value: Any, path: str) -> str | None:
+        if not isinstance(value, dict):
+            return f"{path} must be an object, not {describe(value)}"
+        if item is not None:
+            for key, element in value.items():
+                problem = item(element, f"{path}.{key}")
+                if problem:
+                    return problem
+        return None
+
+    return check
+
+
+def _typed_dict_checker(annotation: Any) -> Checker:
+    hints = typing.get_type_hints(annotation)
+    fields = {name: compile_checker(hint) for name, hint in hints.items()}
+    required = frozenset(annotation.__required_keys__)
+
+    def check(value: Any, path: str) -> str | None:
+        if not isinstance(value, dict):
+            return f"{path} must be an object, not {describe(value)}"
+        for name in required:
+            if name not in value:
+                return f"{path}.{name} is required"
+        for name, element in value.items():
+            field = fields.get(name)
+            if field is not None:
+                problem = field(element, f"{path}.{name}")
+                if problem:
+                    return problem
+        return None
+
+    return check
+
+
+def json_schema(annotation: Any) -> dict[str, Any]:
+    """The JSON Schema of an annotation, as published by ``rpc.discover``."""
+    if annotation is Any or annotation is object:
+        return {}
+    if annotation == RemoteFunction:
+        return {"type": "object", "description": "a function reference", "x-callback": True}
+    simple = {bool: "boolean", int: "integer", float: "number", str: "string", list: "array"}
+    if annotation in simple:
+        return {"type": simple[annotation]}
+    if annotation is dict:
+        return {"type": "object"}
+    if annotation is None or annotation is type(None):
+        return {"type": "null"}
+    origin = get_origin(annotation)
+    args = get_args(annotation)
+    if origin in (Union, types.UnionType):
+        return {"anyOf": [json_schema(option) for option in args]}
+    if origin is Literal:
+        return {"enum": list(args)}
+    if origin is list:
+        return {"type": "array", "items": json_schema(args[0])} if args else {"type": "array"}
+    if origin is dict:
+        schema: dict[str, Any] = {"type": "object"}
+        if len(args) == 2:
+            schema["additionalProperties"] = json_schema(args[1])
+        return schema
+    if origin in (Required, NotRequired):
+        return json_schema(args[0])
+    if typing.is_typeddict(annotation):
+        hints = typing.get_type_hints(annotation)
+        return {
+            "type": "object",
+            "title": annotation.__name__,
+            "properties": {name: json_schema(hint) for name, hint in hints.items()},
+            "required": sorted(annotation.__required_keys__),
+        }
+    return {}
+
+
+def _schema_name(annotation: Any) -> str:
+    schema = json_schema(annotation)
+    kind = schema.get("type")
+    if kind == "null":
+        return "null"
+    if kind is None:
+        return "a value"
+    article = "an" if str(kind)[0] in "aeiou" else "a"
+    return f"{article} {kind}"

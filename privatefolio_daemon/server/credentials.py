@@ -1,0 +1,114 @@
+"""Who may talk to the daemon: the desktop token, or a JWT from the password flow.
+
+The desktop token is 32 random bytes (hex) in ``<data>/auth/token``, readable only by the user
+that runs the daemon, so a local Electron shell reads it. The password flow stores a scrypt hash
+and a JWT secret beside it, in the same files as the Privatefolio backend.
+"""
+
+import asyncio
+import hashlib
+import hmac
+import os
+import secrets
+import time
+from pathlib import Path
+
+from privatefolio_daemon.domain.errors import ConflictError, InvalidInputError
+
+_SCRYPT = {"n": 16384, "r": 8, "p": 1, "dklen": 64}
+
+
+class Credentials:
+    def __init__(self, auth_dir: Path, *, jwt_lifetime_days: int, password_min_length: int) -> None:
+        self.auth_dir = auth_dir
+        self._jwt_lifetime_seconds = jwt_lifetime_days * 86_400
+        self._password_min_length = password_min_length
+        self._token: str | None = None
+
+    @property
+    def token_file(self) -> Path:
+        return self.auth_dir / "token"
+
+    def desktop_token(self) -> str:
+        """The desktop token, created (mode 0600) on first use."""
+        if self._token is None:
+            self._token = read_or_create_token(self.token_file)
+        return self._token
+
+    # -- password flow ----------------------------------------------------------------------
+
+    def is_password_set(self) -> bool:
+        return all((self.auth_dir / name).is_file() for name in (".salt", ".hash", ".jwtsecret"))
+
+    async def set_password(self, password: str) -> None:
+        if self.is_password_set():
+            raise ConflictError("Setup already complete.")
+        if len(password) < self._password_min_length:
+            raise InvalidInputError(
+                "Password is required and must be at least "
+                f"{self._password_min_length} characters long."
+            )
+        salt = os.urandom(16)
+        digest = await asyncio.to_thread(_scrypt, password, salt)
+        self.auth_dir.mkdir(parents=True, exist_ok=True)
+        for name, content in ((".salt", salt), (".hash", digest), (".jwtsecret", os.urandom(32))):
+            _write_private(self.auth_dir / name, content)
+
+    async def check_password(self, password: str) -> bool:
+        salt = (self.auth_dir / ".salt").read_bytes()
+        stored = (self.auth_dir / ".hash").read_bytes()
+        digest = await asyncio.to_thread(_scrypt, password, salt)
+        return hmac.compare_digest(digest, stored)
+
+    def issue_jwt(self) -> str:
+        import jwt
+
+        now = int(time.time())
+        claims = {"sub": "privatefolio", "iat": now, "exp": now + self._jwt_lifetime_seconds}
+        return jwt.encode(claims, self._jwt_secret(), algorithm="HS256")
+
+    def is_valid_jwt(self, token: str) -> bool:
+        if not self.is_password_set():
+            return False
+        import jwt
+
+        try:
+            jwt.decode(
+                token, self._jwt_secret(), algorithms=["HS256"], options={"require": ["exp"]}
+            )
+        except jwt.PyJWTError:
+            return False
+        return True
+
+    def is_authorized(self, token: str | None) -> bool:
+        """True for the desktop token (compared in constant time) or a valid JWT."""
+        if not token:
+            return False
+        if hmac.compare_digest(token.encode(), self.desktop_token().encode()):
+            return True
+        return token.count(".") == 2 and self.is_valid_jwt(token)
+
+    def _jwt_secret(self) -> bytes:
+        return (self.auth_dir / ".jwtsecret").read_bytes()
+
+
+def read_or_create_token(path: Path) -> str:
+    if path.is_file():
+        token = path.read_text(encoding="utf-8").strip()
+        if token:
+            return token
+    path.parent.mkdir(parents=True, exist_ok=True)
+    token = secrets.token_hex(32)
+    _write_private(path, token.encode())
+    return token
+
+
+def _write_private(path: Path, content: bytes) -> None:
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(content)
+    path.chmod(0o600)
+
+
+def _scrypt(password: str, salt: bytes) -> bytes:
+    return hashlib.scrypt(password.encode(), salt=salt, maxmem=64 * 1024 * 1024, **_SCRYPT)

@@ -1,0 +1,89 @@
+"""The plain HTTP routes: liveness, build information and the password flow."""
+
+from typing import Any
+
+from aiohttp import web
+
+from privatefolio_daemon.config import Config
+from privatefolio_daemon.domain.errors import ConflictError, InvalidInputError
+from privatefolio_daemon.server.credentials import Credentials
+from privatefolio_daemon.settings import APP_NAME, HOMEPAGE
+
+
+def bearer_token(request: web.Request) -> str | None:
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        return header[len("Bearer ") :].strip()
+    return request.query.get("jwt") or request.query.get("token")
+
+
+def rest_routes(config: Config, credentials: Credentials) -> list[web.RouteDef]:
+    async def ping(_: web.Request) -> web.Response:
+        return web.Response(text="pong")
+
+    async def info(_: web.Request) -> web.Response:
+        build = config.build
+        return web.json_response(
+            {
+                "name": APP_NAME,
+                "version": build.version,
+                "commit": build.commit,
+                "digest": build.commit[:7],
+                "buildDate": build.date,
+                "homepage": HOMEPAGE,
+            }
+        )
+
+    async def setup_status(_: web.Request) -> web.Response:
+        return web.json_response({"needsSetup": not credentials.is_password_set()})
+
+    async def setup(request: web.Request) -> web.Response:
+        password = await _password_from(request)
+        try:
+            await credentials.set_password(password or "")
+        except ConflictError as error:
+            return web.json_response({"error": str(error)}, status=409)
+        except InvalidInputError as error:
+            return web.json_response({"error": str(error)}, status=400)
+        return web.json_response({"success": True}, status=201)
+
+    async def login(request: web.Request) -> web.Response:
+        if not credentials.is_password_set():
+            return web.json_response({"error": "Setup not complete."}, status=400)
+        password = await _password_from(request)
+        if not password:
+            return web.json_response({"error": "Password required."}, status=400)
+        if not await credentials.check_password(password):
+            return web.json_response({"error": "Incorrect password."}, status=401)
+        return web.json_response({"token": credentials.issue_jwt()})
+
+    async def verify_auth(request: web.Request) -> web.Response:
+        if not credentials.is_password_set():
+            body = {"error": "Authentication setup not complete.", "valid": False}
+            return web.json_response(body, status=400)
+        token = bearer_token(request)
+        if not token:
+            body = {"error": "No authentication token provided.", "valid": False}
+            return web.json_response(body, status=401)
+        if not credentials.is_valid_jwt(token):
+            body = {"error": "Invalid or expired authentication token.", "valid": False}
+            return web.json_response(body, status=401)
+        return web.json_response({"valid": True})
+
+    return [
+        web.get("/ping", ping),
+        web.get("/info", info),
+        web.get("/api/setup-status", setup_status),
+        web.post("/api/setup", setup),
+        web.post("/api/login", login),
+        web.get("/api/verify-auth", verify_auth),
+    ]
+
+
+async def _password_from(request: web.Request) -> str | None:
+    try:
+        body: Any = await request.json()
+    except ValueError:
+        return None
+    password = body.get("password") if isinstance(body, dict) else None
+    return password if isinstance(password, str) else None

@@ -1,0 +1,45 @@
+"""The request gates: Host check, Origin check and CORS headers, as one middleware."""
+
+from collections.abc import Awaitable, Callable
+
+from aiohttp import hdrs, web
+
+from privatefolio_daemon.server.origins import OriginPolicy
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+_STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_CORS_HEADERS = {
+    "Access-Control-Allow-Methods": "GET, POST, PUT, PATCH, DELETE, OPTIONS",
+    "Access-Control-Allow-Headers": "Authorization, Content-Type",
+    "Access-Control-Max-Age": "600",
+}
+
+
+def is_websocket_upgrade(request: web.Request) -> bool:
+    return request.headers.get(hdrs.UPGRADE, "").lower() == "websocket"
+
+
+def security_middleware(
+    policy: OriginPolicy,
+) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
+    @web.middleware
+    async def gate(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if not policy.host_allowed(request.headers.get(hdrs.HOST)):
+            return web.Response(status=403, text="Forbidden: this Host is not allowed.\n")
+        origin = request.headers.get(hdrs.ORIGIN)
+        allowed = policy.origin_allowed(origin)
+        guarded = request.method in _STATE_CHANGING or is_websocket_upgrade(request)
+        if guarded and not allowed:
+            return web.Response(status=403, text="Forbidden: this Origin is not allowed.\n")
+        if request.method == "OPTIONS":
+            response: web.StreamResponse = web.Response(status=204)
+        else:
+            response = await handler(request)
+        if origin is not None and allowed and not response.prepared:
+            response.headers["Access-Control-Allow-Origin"] = origin
+            response.headers[hdrs.VARY] = "Origin"
+            response.headers.update(_CORS_HEADERS)
+        return response
+
+    return gate

@@ -1,0 +1,97 @@
+"""The WebSocket endpoint: authenticate at upgrade, then run an RPC connection over the socket."""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from aiohttp import WSMsgType, web
+
+from privatefolio_daemon.rpc.connection import (
+    CLOSE_GOING_AWAY,
+    ConnectionLimits,
+    ErrorMapper,
+    RpcConnection,
+)
+from privatefolio_daemon.rpc.registry import MethodTable
+from privatefolio_daemon.rpc.stats import RpcStats
+from privatefolio_daemon.server.credentials import Credentials
+from privatefolio_daemon.server.rest import bearer_token
+
+log = logging.getLogger(__name__)
+
+CLOSE_POLICY_VIOLATION = 1008
+
+
+class _SocketTransport:
+    def __init__(self, socket: web.WebSocketResponse) -> None:
+        self._socket = socket
+
+    async def send_text(self, frame: bytes) -> None:
+        await self._socket.send_frame(frame, WSMsgType.TEXT)
+
+    async def close(self, code: int, message: str) -> None:
+        # Without draining: a client that stopped reading must not hold up its own close.
+        await self._socket.close(code=code, message=message.encode(), drain=False)
+
+
+class WebSocketHub:
+    """Accepts RPC sockets and keeps track of them, so shutdown can drain and close them."""
+
+    def __init__(
+        self,
+        table: MethodTable,
+        credentials: Credentials,
+        stats: RpcStats,
+        *,
+        limits: ConnectionLimits,
+        dev: bool,
+        map_error: ErrorMapper,
+    ) -> None:
+        self._table = table
+        self._credentials = credentials
+        self._stats = stats
+        self._limits = limits
+        self._dev = dev
+        self._map_error = map_error
+        self._live: dict[web.WebSocketResponse, RpcConnection] = {}
+
+    async def handle(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse(heartbeat=30, compress=False, decode_text=False)
+        await socket.prepare(request)
+        if not self._credentials.is_authorized(bearer_token(request)):
+            await socket.close(code=CLOSE_POLICY_VIOLATION, message=b"Unauthorized")
+            return socket
+        connection = RpcConnection(
+            self._table,
+            _SocketTransport(socket),
+            stats=self._stats,
+            limits=self._limits,
+            dev=self._dev,
+            map_error=self._map_error,
+        )
+        self._live[socket] = connection
+        try:
+            await connection.serve(_text_frames(socket))
+        finally:
+            self._live.pop(socket, None)
+        return socket
+
+    async def shutdown(self, grace_seconds: float) -> None:
+        """Let in-flight calls finish within the grace period, then close every socket."""
+        live = list(self._live.items())
+        await asyncio.gather(*(connection.drain(grace_seconds) for _, connection in live))
+        for socket, _ in live:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(
+                    socket.close(code=CLOSE_GOING_AWAY, message=b"Server shutting down"), 2
+                )
+
+
+async def _text_frames(socket: web.WebSocketResponse) -> AsyncIterator[bytes]:
+    async for message in socket:
+        if message.type in (WSMsgType.TEXT, WSMsgType.BINARY):
+            yield message.data if isinstance(message.data, bytes) else message.data.encode()
+        elif message.type == WSMsgType.ERROR:
+            log.debug("WebSocket error: %s", socket.exception())
+            break

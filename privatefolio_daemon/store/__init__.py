@@ -1,0 +1,1 @@
+"""SQLite storage: connections, migrations, the single-instance lock. All SQL lives below here."""

@@ -1,0 +1,175 @@
+"""One SQLite file with one writer and a few read-only readers, each on its own thread.
+
+Callers say ``read`` or ``write`` and hand over a function of a ``sqlite3.Connection``; the function
+runs on the right thread, so a whole transaction (an import of a million rows, say) runs off the
+event loop in one go. See docs/decisions/0001-sqlite-threads.md.
+"""
+
+import asyncio
+import sqlite3
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
+from pathlib import Path
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+Row = tuple[Any, ...]
+
+
+class QueryTimeout(Exception):
+    """A statement ran past its time budget and was interrupted."""
+
+
+class _Worker:
+    """A thread that owns one connection."""
+
+    def __init__(self, name: str, connect: Callable[[], sqlite3.Connection]) -> None:
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
+        self.connection: sqlite3.Connection | None = None
+        self._connect = connect
+
+    async def run(self, function: Callable[[sqlite3.Connection], T]) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.executor, self._call, function)
+
+    def _call(self, function: Callable[[sqlite3.Connection], T]) -> T:
+        if self.connection is None:
+            self.connection = self._connect()
+        return function(self.connection)
+
+    async def close(self) -> None:
+        def close(_: sqlite3.Connection) -> None:
+            if self.connection is not None:
+                self.connection.close()
+                self.connection = None
+
+        if self.connection is not None:
+            with suppress(Exception):
+                await self.run(close)
+        self.executor.shutdown(wait=False)
+
+
+class Database:
+    def __init__(self, path: Path, *, readers: int = 2, busy_timeout_ms: int = 5000) -> None:
+        self.path = path
+        self._busy_timeout_ms = busy_timeout_ms
+        self._writer = _Worker(f"db-write-{path.stem}", self._connect_writer)
+        self._reader_count = readers
+        self._idle_readers: asyncio.Queue[_Worker] | None = None
+        self._readers: list[_Worker] = []
+        self.closed = False
+
+    # -- connections -----------------------------------------------------------------------
+
+    def _connect_writer(self) -> sqlite3.Connection:
+        connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        connection.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms}")
+        connection.execute("PRAGMA journal_mode = WAL")
+        connection.execute("PRAGMA synchronous = NORMAL")
+        connection.execute("PRAGMA foreign_keys = ON")
+        return connection
+
+    def _connect_reader(self) -> sqlite3.Connection:
+        uri = f"{self.path.resolve().as_uri()}?mode=ro"
+        connection = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+        connection.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms}")
+        connection.execute("PRAGMA query_only = 1")
+        return connection
+
+    def _reader_pool(self) -> asyncio.Queue[_Worker]:
+        if self._idle_readers is None:
+            self._idle_readers = asyncio.Queue()
+            for index in range(self._reader_count):
+                worker = _Worker(f"db-read-{self.path.stem}-{index}", self._connect_reader)
+                self._readers.append(worker)
+                self._idle_readers.put_nowait(worker)
+        return self._idle_readers
+
+    # -- the two ways in -------------------------------------------------------------------
+
+    async def write(self, function: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``function`` on the writer thread. It manages its own transaction."""
+        self._check_open()
+        return await self._writer.run(function)
+
+    async def transaction(self, function: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``function`` on the writer thread inside ``BEGIN IMMEDIATE`` … ``COMMIT``."""
+        return await self.write(lambda connection: in_transaction(connection, function))
+
+    async def read(self, function: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``function`` on an idle read-only connection."""
+        self._check_open()
+        pool = self._reader_pool()
+        worker = await pool.get()
+        try:
+            return await worker.run(function)
+        finally:
+            pool.put_nowait(worker)
+
+    # -- conveniences ------------------------------------------------------------------------
+
+    async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        return await self.read(lambda connection: connection.execute(sql, params).fetchall())
+
+    async def fetch_one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        return await self.read(lambda connection: connection.execute(sql, params).fetchone())
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run one write statement in its own transaction; returns the last row id."""
+
+        def run(connection: sqlite3.Connection) -> int:
+            cursor = connection.execute(sql, params)
+            return cursor.lastrowid or 0
+
+        return await self.write(run)
+
+    async def execute_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        await self.transaction(lambda connection: connection.executemany(sql, rows))
+
+    def interrupt_writer(self) -> None:
+        """Abort the statement the writer is running (thread-safe)."""
+        if self._writer.connection is not None:
+            self._writer.connection.interrupt()
+
+    async def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        await self._writer.close()
+        for reader in self._readers:
+            await reader.close()
+
+    def _check_open(self) -> None:
+        if self.closed:
+            raise sqlite3.ProgrammingError(f"Database {self.path.name} is closed")
+
+
+def in_transaction(
+    connection: sqlite3.Connection, function: Callable[[sqlite3.Connection], T]
+) -> T:
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        result = function(connection)
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    connection.execute("COMMIT")
+    return result
+
+
+def with_time_budget(
+    connection: sqlite3.Connection, seconds: float, function: Callable[[sqlite3.Connection], T]
+) -> T:
+    """Run ``function``, interrupting any statement that is still running after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    connection.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
+    try:
+        return function(connection)
+    except sqlite3.OperationalError as error:
+        if "interrupted" in str(error) and time.monotonic() > deadline:
+            raise QueryTimeout(f"Query took longer than {seconds:g} s and was stopped") from error
+        raise
+    finally:
+        connection.set_progress_handler(None, 0)

@@ -1,0 +1,86 @@
+"""Numbered SQL migrations, tracked with ``PRAGMA user_version``.
+
+``schema/<kind>/0001_name.sql`` … are applied in order, each in one transaction together with the
+new ``user_version``. An existing database is copied with ``VACUUM INTO`` before it is upgraded,
+and a database newer than the code is refused.
+"""
+
+import re
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from privatefolio_daemon.domain.timeutil import now_ms
+
+_FILE_NAME = re.compile(r"^(\d{4})_[\w-]+\.sql$")
+
+
+class SchemaTooNew(Exception):
+    """The database was written by a newer version of the daemon."""
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    version: int
+    path: Path
+
+
+@dataclass(frozen=True, slots=True)
+class MigrationReport:
+    from_version: int
+    to_version: int
+    backup: Path | None
+
+
+def load_migrations(directory: Path) -> list[Migration]:
+    migrations = []
+    for path in sorted(directory.iterdir()):
+        match = _FILE_NAME.match(path.name)
+        if match:
+            migrations.append(Migration(int(match.group(1)), path))
+    versions = [migration.version for migration in migrations]
+    if versions != list(range(1, len(versions) + 1)):
+        raise RuntimeError(f"Migrations in {directory} must be numbered 0001, 0002, … without gaps")
+    return migrations
+
+
+def latest_version(migrations: list[Migration]) -> int:
+    return migrations[-1].version if migrations else 0
+
+
+def migrate(
+    connection: sqlite3.Connection, migrations: list[Migration], db_path: Path
+) -> MigrationReport:
+    current = connection.execute("PRAGMA user_version").fetchone()[0]
+    latest = latest_version(migrations)
+    if current > latest:
+        raise SchemaTooNew(
+            f"{db_path.name} has schema version {current}, but this privatefolio-daemon only knows "
+            f"versions up to {latest}. It was written by a newer version: upgrade "
+            "privatefolio-daemon to open it."
+        )
+    if current == latest:
+        return MigrationReport(current, current, None)
+    backup = _backup_before_upgrade(connection, db_path, current) if current > 0 else None
+    for migration in migrations:
+        if migration.version > current:
+            _apply(connection, migration)
+    return MigrationReport(current, latest, backup)
+
+
+def _apply(connection: sqlite3.Connection, migration: Migration) -> None:
+    script = migration.path.read_text(encoding="utf-8")
+    try:
+        connection.executescript(
+            f"BEGIN IMMEDIATE;\n{script}\n;PRAGMA user_version = {migration.version};\nCOMMIT;"
+        )
+    except sqlite3.Error as error:
+        if connection.in_transaction:
+            connection.execute("ROLLBACK")
+        raise RuntimeError(f"Migration {migration.path.name} failed: {error}") from error
+
+
+def _backup_before_upgrade(connection: sqlite3.Connection, db_path: Path, version: int) -> Path:
+    backup = db_path.with_name(f"{db_path.name}.pre-v{version + 1}-{now_ms()}.bak")
+    connection.execute("VACUUM INTO ?", (str(backup),))
+    return backup

@@ -1,0 +1,57 @@
+"""Shared fixtures: a real daemon in-process on a free port, and clients that talk to it."""
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from privatefolio_daemon.app import Daemon
+from privatefolio_daemon.client import DaemonClient, Dialect
+from privatefolio_daemon.config import Config, load_config
+
+Connect = Callable[..., Awaitable[DaemonClient]]
+
+
+def make_config(data_dir: Path, **overrides: Any) -> Config:
+    options: dict[str, Any] = {"data_dir": str(data_dir), "port": 0, "crons": False}
+    options.update(overrides)
+    return load_config(environ={}, **options)
+
+
+@pytest.fixture
+async def daemon(tmp_path: Path) -> AsyncIterator[Daemon]:
+    instance = Daemon(make_config(tmp_path / "data"))
+    await instance.start()
+    try:
+        yield instance
+    finally:
+        await instance.stop()
+
+
+def ws_url(daemon: Daemon) -> str:
+    return f"ws://127.0.0.1:{daemon.port}/"
+
+
+def http_url(daemon: Daemon, path: str = "/") -> str:
+    return f"http://127.0.0.1:{daemon.port}{path}"
+
+
+@pytest.fixture
+async def connect(daemon: Daemon) -> AsyncIterator[Connect]:
+    clients: list[DaemonClient] = []
+
+    async def open_client(dialect: Dialect = "privatefolio", **options: Any) -> DaemonClient:
+        options.setdefault("token", daemon.credentials.desktop_token())
+        client = await DaemonClient.connect(ws_url(daemon), dialect=dialect, **options)
+        clients.append(client)
+        return client
+
+    yield open_client
+    for client in clients:
+        await client.close()
+
+
+@pytest.fixture
+async def client(connect: Connect) -> DaemonClient:
+    return await connect()

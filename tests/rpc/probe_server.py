@@ -1,0 +1,138 @@
+"""A server with probe methods, to test the protocol layer on its own over a real WebSocket."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import orjson
+from aiohttp import web
+
+from privatefolio_daemon.api.errors import domain_error_to_rpc
+from privatefolio_daemon.domain.errors import (
+    BusyError,
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    TaskCancelledError,
+)
+from privatefolio_daemon.domain.events import EventBus
+from privatefolio_daemon.rpc.builtins import add_builtin_methods
+from privatefolio_daemon.rpc.callbacks import RemoteFunction
+from privatefolio_daemon.rpc.connection import ConnectionLimits
+from privatefolio_daemon.rpc.errors import Unauthorized
+from privatefolio_daemon.rpc.registry import CallContext, MethodTable, rpc_method
+from privatefolio_daemon.rpc.stats import RpcStats
+from privatefolio_daemon.server.credentials import Credentials
+from privatefolio_daemon.server.http_app import build_http_app
+from privatefolio_daemon.server.websocket import WebSocketHub
+from tests.conftest import make_config
+
+
+class ProbeApi:
+    def __init__(self, events: EventBus) -> None:
+        self.events = events
+
+    @rpc_method()
+    async def echo(self, value: Any) -> Any:
+        return value
+
+    @rpc_method()
+    async def add(self, a: int, b: int = 1) -> int:
+        """Add two integers."""
+        return a + b
+
+    @rpc_method()
+    async def nothing(self) -> None:
+        return None
+
+    @rpc_method()
+    async def fail(self, kind: str) -> None:
+        errors: dict[str, Exception] = {
+            "not-found": NotFoundError('Account "ghost" does not exist'),
+            "invalid": InvalidInputError("Amount must be positive"),
+            "conflict": ConflictError("Version 3 is not the latest", latest={"id": "t1", "version": 4}),
+            "busy": BusyError("Too many imports at once"),
+            "cancelled": TaskCancelledError("Task cancelled by user."),
+            "unauthorized": Unauthorized("Login or sign up to continue."),
+            "internal": RuntimeError("disk on fire"),
+        }
+        raise errors[kind]
+
+    @rpc_method()
+    async def sleep(self, seconds: float) -> str:
+        await asyncio.sleep(seconds)
+        return "slept"
+
+    @rpc_method()
+    async def subscribeToTicks(self, ctx: CallContext, callback: RemoteFunction) -> str:
+        return ctx.add_subscription(self.events.subscribe("ticks", callback), callback)
+
+    @rpc_method()
+    async def emitTicks(self, count: int, size: int = 10) -> None:
+        payload = "x" * size
+        for index in range(count):
+            self.events.emit("ticks", index, payload)
+
+    @rpc_method()
+    async def callLater(self, ctx: CallContext, callback: RemoteFunction) -> None:
+        ctx.keep_until_called(callback)
+        asyncio.get_running_loop().call_later(0.01, callback, "done")
+
+
+@dataclass
+class ProbeServer:
+    url: str
+    token: str
+    stats: RpcStats
+    events: EventBus
+
+    @asynccontextmanager
+    async def socket(self, **headers: str) -> AsyncIterator[aiohttp.ClientWebSocketResponse]:
+        async with aiohttp.ClientSession() as session:
+            all_headers = {"Authorization": f"Bearer {self.token}", **headers}
+            async with session.ws_connect(self.url, headers=all_headers) as ws:
+                yield ws
+
+
+@asynccontextmanager
+async def probe_server(tmp_path: Path, *, dev: bool = False, queued_frames: int = 2048) -> AsyncIterator[ProbeServer]:
+    events = EventBus()
+    stats = RpcStats()
+    table = MethodTable()
+    add_builtin_methods(table, title="probe", version="1")
+    table.add_object(ProbeApi(events))
+    config = make_config(tmp_path, dev=dev)
+    credentials = Credentials(tmp_path / "auth", jwt_lifetime_days=30, password_min_length=4)
+    hub = WebSocketHub(
+        table,
+        credentials,
+        stats,
+        limits=ConnectionLimits(max_concurrent_calls=16, max_queued_frames=queued_frames),
+        dev=dev,
+        map_error=domain_error_to_rpc,
+    )
+    runner = web.AppRunner(build_http_app(config, credentials, hub), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        yield ProbeServer(f"ws://127.0.0.1:{port}/", credentials.desktop_token(), stats, events)
+    finally:
+        await runner.cleanup()
+
+
+async def exchange(ws: aiohttp.ClientWebSocketResponse, frame: Any) -> Any:
+    """Send one frame (a JSON value, or raw text) and return the next frame, decoded."""
+    await ws.send_str(frame if isinstance(frame, str) else orjson.dumps(frame).decode())
+    return await receive(ws)
+
+
+async def receive(ws: aiohttp.ClientWebSocketResponse, timeout: float = 5) -> Any:
+    message = await ws.receive(timeout=timeout)
+    assert message.type == aiohttp.WSMsgType.TEXT, message
+    return orjson.loads(message.data)
