@@ -44,5 +44,3 @@ def serve_in_thread(app: web.Application, host: str = "127.0.0.1") -> Iterator[s
     finally:
         loop.call_soon_threadsafe(loop.stop)
         thread.join(timeout=30)
-
-
