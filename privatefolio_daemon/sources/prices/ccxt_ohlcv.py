@@ -1,0 +1,188 @@
+"""Daily prices from an exchange's candles, through ccxt (``binance``, ``coinbase``, ``kraken``, …).
+
+ccxt is imported on first use: importing it costs about 2 s, which start-up must not pay.
+"""
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from functools import partial
+from typing import Any, TypeVar
+
+from privatefolio_daemon.domain.timeutil import DAY_MS, day_start
+from privatefolio_daemon.sources.prices.base import (
+    ChartData,
+    EmptyResponse,
+    PricedAsset,
+    PriceFetchError,
+    PriceSeries,
+)
+
+T = TypeVar("T")
+
+DISPLAY_NAMES = {"binance": "Binance", "coinbase": "Coinbase", "kraken": "Kraken"}
+
+# Options that make ``load_markets`` read spot markets only, with public calls only.
+SPOT_ONLY_OPTIONS: dict[str, dict[str, Any]] = {
+    "binance": {
+        "fetchMarkets": {"types": ["spot"]},
+        "fetchCurrencies": False,
+        "fetchMargins": False,
+    },
+}
+
+# Most daily candles one ``fetch_ohlcv`` call returns, per exchange.
+CANDLES_PER_CALL = {"binance": 1000, "kraken": 720, "coinbase": 300}
+DEFAULT_CANDLES_PER_CALL = 500
+MAX_RETRY_AFTER_SECONDS = 30.0
+
+
+def spot_only_options(exchange_id: str) -> dict[str, Any]:
+    """The ccxt options a client of ``exchange_id`` needs to load only spot markets."""
+    return dict(SPOT_ONLY_OPTIONS.get(exchange_id, {}))
+
+
+class CcxtOhlcvProvider:
+    """A ``PriceProvider`` pricing ``TICKER`` with its ``TICKER/USDT`` (else ``/USD``) market."""
+
+    def __init__(
+        self,
+        exchange_id: str,
+        *,
+        priority: int,
+        configure: Callable[[Any], None] | None = None,
+        quotes: tuple[str, ...] = ("USDT", "USD"),
+        timeout_ms: int = 10_000,
+        retry_delays: tuple[float, ...] = (1.0, 2.0, 4.0),
+    ) -> None:
+        self.id = exchange_id
+        self.name = DISPLAY_NAMES.get(exchange_id, exchange_id.capitalize())
+        self.priority = priority
+        self._configure = configure
+        self._quotes = quotes
+        self._timeout_ms = timeout_ms
+        self._retry_delays = retry_delays
+        self._page_size = CANDLES_PER_CALL.get(exchange_id, DEFAULT_CANDLES_PER_CALL)
+        self._exchange: Any = None
+
+    def supports(self, asset: PricedAsset) -> bool:
+        return asset.asset_type == "crypto"
+
+    async def fetch_daily(self, asset: PricedAsset, since_ms: int, until_ms: int) -> PriceSeries:
+        exchange = self._client()
+        await self._call(asset, exchange.load_markets)
+        symbol = self._symbol_for(exchange, asset)
+        points: list[ChartData] = []
+        cursor = since_ms
+        while cursor <= until_ms:
+            page = partial(exchange.fetch_ohlcv, symbol, "1d", cursor, self._page_size)
+            rows = await self._call(asset, page)
+            self._check_json(exchange, asset)
+            candles = [self._candle(asset, row) for row in self._rows(asset, rows)]
+            points.extend(c for c in candles if since_ms <= c["time"] * 1000 <= until_ms)
+            if len(candles) < self._page_size or candles[-1]["time"] * 1000 < cursor:
+                break
+            cursor = candles[-1]["time"] * 1000 + DAY_MS
+        if not points:
+            raise EmptyResponse(self.name, asset.id)
+        return PriceSeries(pair=exchange.markets[symbol]["id"], points=points)
+
+    async def close(self) -> None:
+        exchange, self._exchange = self._exchange, None
+        if exchange is not None:
+            await exchange.close()
+
+    def _client(self) -> Any:
+        if self._exchange is None:
+            import ccxt.async_support as ccxt_async
+
+            exchange = getattr(ccxt_async, self.id)(
+                {"enableRateLimit": True, "timeout": self._timeout_ms}
+            )
+            exchange.enableLastJsonResponse = True
+            exchange.options.update(spot_only_options(self.id))
+            if self._configure is not None:
+                self._configure(exchange)
+            self._exchange = exchange
+        return self._exchange
+
+    def _symbol_for(self, exchange: Any, asset: PricedAsset) -> str:
+        for quote in self._quotes:
+            symbol = f"{asset.ticker}/{quote}"
+            if symbol in exchange.markets:
+                return symbol
+        pairs = " or ".join(f"{asset.ticker}/{quote}" for quote in self._quotes)
+        raise PriceFetchError(self.name, asset.id, f"no {pairs} market")
+
+    def _check_json(self, exchange: Any, asset: PricedAsset) -> None:
+        """ccxt hands back unparseable bodies as text; candles parsed from text are garbage."""
+        if exchange.last_json_response is None:
+            body = str(exchange.last_http_response or "")
+            raise PriceFetchError(self.name, asset.id, f"malformed response: {body[:60]!r}")
+
+    def _rows(self, asset: PricedAsset, rows: Any) -> list[Any]:
+        if not isinstance(rows, list):
+            raise PriceFetchError(self.name, asset.id, "malformed response: candles are not a list")
+        return rows
+
+    def _candle(self, asset: PricedAsset, row: Any) -> ChartData:
+        if not (
+            isinstance(row, list)
+            and len(row) >= 6
+            and all(isinstance(value, int | float) for value in row[:5])
+        ):
+            raise PriceFetchError(self.name, asset.id, f"malformed response: candle {row!r}")
+        opened, open_, high, low, close = row[:5]
+        volume = row[5] if isinstance(row[5], int | float) else 0.0
+        return ChartData(
+            time=day_start(int(opened)) // 1000,
+            value=float(close),
+            open=float(open_),
+            high=float(high),
+            low=float(low),
+            close=float(close),
+            volume=float(volume),
+        )
+
+    async def _call(self, asset: PricedAsset, request: Callable[[], Awaitable[T]]) -> T:
+        """Run one ccxt request; retry rate limits and 5xx with bounded backoff; name failures."""
+        import ccxt.async_support as ccxt_async
+
+        attempts = len(self._retry_delays) + 1
+        for attempt in range(attempts):
+            try:
+                return await request()
+            except ccxt_async.RequestTimeout as error:
+                raise self._failure(asset, f"timed out after {self._timeout_ms} ms") from error
+            except (ccxt_async.DDoSProtection, ccxt_async.ExchangeNotAvailable) as error:
+                if attempt == attempts - 1:
+                    raise self._failure(asset, self._give_up_reason(error, attempts)) from error
+                await asyncio.sleep(self._retry_delay(attempt))
+            except ccxt_async.BadSymbol as error:
+                raise self._failure(asset, f"unknown symbol: {error}") from error
+            except ccxt_async.NetworkError as error:
+                raise self._failure(asset, f"network error: {error}") from error
+            except ccxt_async.BaseError as error:
+                raise self._failure(asset, f"exchange error: {error}") from error
+            except (TypeError, ValueError, KeyError, IndexError) as error:
+                raise self._failure(asset, f"malformed response: {error!r}") from error
+        raise AssertionError("unreachable")
+
+    def _give_up_reason(self, error: Exception, attempts: int) -> str:
+        import ccxt.async_support as ccxt_async
+
+        if isinstance(error, ccxt_async.DDoSProtection):
+            return f"rate limited after {attempts} attempts"
+        return f"unavailable after {attempts} attempts: {error}"
+
+    def _retry_delay(self, attempt: int) -> float:
+        """The backoff for this attempt, or the server's ``Retry-After`` when it asks for longer."""
+        headers = getattr(self._exchange, "last_response_headers", None) or {}
+        retry_after = {k.lower(): v for k, v in headers.items()}.get("retry-after", "")
+        delay = self._retry_delays[attempt]
+        try:
+            return max(delay, min(float(retry_after), MAX_RETRY_AFTER_SECONDS))
+        except (TypeError, ValueError):
+            return delay
+
+    def _failure(self, asset: PricedAsset, reason: str) -> PriceFetchError:
+        return PriceFetchError(self.name, asset.id, reason)
