@@ -1,0 +1,151 @@
+"""Accounts, key-value and settings over RPC, as a client sees them."""
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from privatefolio_daemon.app import Daemon
+from privatefolio_daemon.client import DaemonClient, RpcCallError
+from tests.conftest import Connect
+
+
+def files_under(path: Path) -> set[str]:
+    return {str(p.relative_to(path)) for p in path.rglob("*")}
+
+
+async def test_create_list_rename_delete(client: DaemonClient, daemon: Daemon) -> None:
+    assert await client.call("createAccount", "main") is None
+    assert await client.call("createAccount", "savings") is None
+    assert await client.call("createAccount", "main") is None
+    assert await client.call("getAccountNames") == ["main", "savings"]
+    await client.call("renameAccount", "savings", "pension")
+    assert await client.call("getAccountNames") == ["main", "pension"]
+    databases = daemon.config.data_dir / "databases"
+    assert (databases / "pension.sqlite").exists() and not (databases / "savings.sqlite").exists()
+    await client.call("deleteAccount", "pension")
+    assert await client.call("getAccountNames") == ["main"]
+    assert not (databases / "pension.sqlite").exists()
+    with pytest.raises(RpcCallError) as caught:
+        await client.call("deleteAccount", "pension")
+    assert (caught.value.code, caught.value.message) == (-32002, 'Account "pension" does not exist')
+
+
+BAD_NAMES = [
+    ("a/b", "Account name contains invalid characters."),
+    ("..\\evil", "Account name contains invalid characters."),
+    ("tab\there", "Account name contains invalid characters."),
+    ("", "Account name cannot be empty."),
+    ("x" * 256, "Account name is too long: at most 255 characters."),
+    ("..", "Account name cannot start or end with a space, nor end with a dot."),
+    (" main", "Account name cannot start or end with a space, nor end with a dot."),
+    ("CON", '"CON" is a reserved name and cannot be used as an account name.'),
+    ("lpt1.txt", '"lpt1.txt" is a reserved name and cannot be used as an account name.'),
+]
+
+
+@pytest.mark.parametrize(("name", "message"), BAD_NAMES)
+async def test_bad_account_name_is_refused_and_creates_no_file(
+    client: DaemonClient, daemon: Daemon, name: str, message: str
+) -> None:
+    before = files_under(daemon.config.data_dir)
+    with pytest.raises(RpcCallError) as caught:
+        await client.call("createAccount", name)
+    assert caught.value.code == -32602
+    assert caught.value.message.startswith(message)
+    assert files_under(daemon.config.data_dir) == before
+    assert await client.call("getAccountNames") == []
+
+
+async def test_account_events_reach_subscribers(client: DaemonClient) -> None:
+    events: list[tuple[str, str]] = []
+    subscription = await client.call("subscribeToAccounts", lambda cause, name: events.append((cause, name)))
+    await client.call("createAccount", "main")
+    await client.call("resetAccount", "main")
+    await client.call("deleteAccount", "main")
+    await client.call("unsubscribe", subscription, False)
+    await client.call("createAccount", "after")
+    await client.call("ping")
+    assert events == [
+        ("created", "main"),
+        ("deleted", "main"),
+        ("reset", "main"),
+        ("deleted", "main"),
+    ]
+
+
+async def test_reset_empties_the_account_but_keeps_it(client: DaemonClient) -> None:
+    await client.call("createAccount", "main")
+    await client.call("setValue", "main", "address_book", '{"0xabc": "Cold wallet"}')
+    await client.call("resetAccount", "main")
+    assert await client.call("getAccountNames") == ["main"]
+    assert await client.call("getValue", "main", "address_book", "{}") == "{}"
+
+
+async def test_key_value_round_trip_and_subscription(client: DaemonClient) -> None:
+    await client.call("createAccount", "main")
+    assert await client.call("getValue", "main", "genesis", 0) == 0
+    seen: list[object] = []
+    await client.call("subscribeToKV", "main", "lastTx", seen.append)
+    await client.call("setValue", "main", "genesis", 1512259200000)
+    await client.call("setValue", "main", "lastTx", 1514404548000)
+    await client.call("setValue", "main", "note", "123")
+    assert await client.call("getValue", "main", "genesis") == 1512259200000
+    assert await client.call("getValue", "main", "note") == 123  # JSON column: numeric affinity
+    await client.call("ping")
+    assert seen == [1514404548000]
+
+
+async def test_settings_defaults_are_stored_and_updates_merge(client: DaemonClient) -> None:
+    await client.call("createAccount", "main")
+    changes: list[dict[str, object]] = []
+    await client.call("subscribeToSettings", "main", changes.append)
+    defaults = {
+        "assistantModel": "gpt-4.1-mini",
+        "kioskMode": False,
+        "metadataRefreshInterval": 10080,
+        "networthRefreshInterval": 60,
+    }
+    assert await client.call("getSettings", "main") == defaults
+    updated = await client.call("updateSettings", "main", {"networthRefreshInterval": 15})
+    assert updated == {**defaults, "networthRefreshInterval": 15}
+    assert await client.call("getSettings", "main") == updated
+    with pytest.raises(RpcCallError) as caught:
+        await client.call("updateSettings", "main", {"networthRefreshInterval": 0})
+    assert caught.value.message == "networthRefreshInterval must be a whole number of minutes above 0"
+    await client.call("ping")
+    assert changes == [updated]
+
+
+async def test_server_settings_and_info(client: DaemonClient, daemon: Daemon) -> None:
+    assert await client.call("getServerSettings") == {"healthMetricsInterval": 60, "systemInfoInterval": 10080}
+    assert await client.call("updateServerSettings", {"healthMetricsInterval": 30}) == {
+        "healthMetricsInterval": 30,
+        "systemInfoInterval": 10080,
+    }
+    info = await client.call("getServerInfo")
+    assert info["dataDir"] == str(daemon.config.data_dir)
+    assert await client.call("getSystemInfo") is None
+    system = await client.call("refreshSystemInfo")
+    assert system["cpuCores"] >= 1 and system["memory"] > 0
+    assert await client.call("getSystemInfo") == system
+
+
+async def test_after_200_clients_subscribe_and_leave_nothing_stays_live(connect: Connect, daemon: Daemon) -> None:
+    await (await connect()).call("createAccount", "main")
+    for _ in range(200):
+        client = await DaemonClient.connect(
+            f"ws://127.0.0.1:{daemon.port}/", token=daemon.credentials.desktop_token()
+        )
+        await client.call("subscribeToAccounts", lambda *_: None)
+        await client.call("subscribeToKV", "main", "lastTx", lambda *_: None)
+        await client.close()
+    observer = await connect()
+    for _ in range(200):
+        stats = await observer.call("getServerStats")
+        if stats["connections"] == 2:
+            break
+        await asyncio.sleep(0.01)
+    assert (stats["connections"], stats["subscriptions"], stats["callbacks"]) == (2, 0, 0)
+    assert daemon.events.listener_count() == 0
+    assert stats["rss"] > 0 and stats["uptime"] >= 0
