@@ -26,11 +26,12 @@ def serve_in_thread(app: web.Application, host: str = "127.0.0.1") -> Iterator[s
         await site.start()
         port = runner.addresses[0][1]
         url.append(f"http://{host}:{port}")
-        ready.set()
 
     def run() -> None:
         asyncio.set_event_loop(loop)
         loop.run_until_complete(start())
+        # Signal readiness from inside run_forever, so a stop request can never be lost in between.
+        loop.call_soon(ready.set)
         loop.run_forever()
         loop.run_until_complete(runner.cleanup())
         loop.close()

@@ -7,7 +7,7 @@ AssetType = Literal["crypto", "stock", "fund", "metal", "fiat"]
 
 
 class ChartData(TypedDict):
-    """One daily candle as the Privatefolio frontend reads it: ``time`` in seconds (UTC day start)."""
+    """One daily candle as the frontend reads it: ``time`` in seconds (UTC day start)."""
 
     time: int
     value: float

@@ -1,0 +1,122 @@
+"""TEFAS: daily unit prices of Turkish investment funds, in TRY.
+
+Which assets are TEFAS funds: those whose platform is ``fund.tefas`` (asset id
+``fund.tefas:<FUND CODE>``, e.g. ``fund.tefas:TI2``), or ``fund.tefas-emk`` / ``fund.tefas-byf``
+for pension funds and exchange-traded funds. The platform picks the TEFAS ``fontip``.
+
+``POST {base}/api/DB/BindHistoryInfo`` with the form fields ``fontip``, ``fonkod``, ``bastarih``
+and ``bittarih`` (dates as ``dd.mm.yyyy``, both inclusive) answers ``{"draw": 0, "recordsTotal":
+n, "recordsFiltered": n, "data": [{"TARIH": "<ms>", "FONKODU": "TI2", "FONUNVAN": …, "FIYAT":
+1.234567, "TEDPAYSAYISI": …, "KISISAYISI": …, "PORTFOYBUYUKLUK": …, "BORSABULTENFIYAT": …}]}``.
+The service limits the span of one request, so ranges are fetched in windows of ``window_days``
+(90 by default). ``TARIH`` is the fund's date at midnight; it is assigned to the nearest UTC day
+start, which holds whether the server means UTC or Istanbul midnight.
+"""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from privatefolio_daemon.domain.timeutil import DAY_MS, day_start
+from privatefolio_daemon.sources.prices.base import (
+    ChartData,
+    EmptyResponse,
+    PricedAsset,
+    PriceSeries,
+)
+from privatefolio_daemon.sources.prices.http_fetch import JsonFetcher
+
+TEFAS_URL = "https://www.tefas.gov.tr"
+TEFAS_FUND_TYPES = {"fund.tefas": "YAT", "fund.tefas-emk": "EMK", "fund.tefas-byf": "BYF"}
+
+
+def is_tefas_fund(asset: PricedAsset) -> bool:
+    return asset.platform in TEFAS_FUND_TYPES
+
+
+def tefas_date(day_ms: int) -> str:
+    """``dd.mm.yyyy`` of a UTC day, as TEFAS expects."""
+    return datetime.fromtimestamp(day_ms / 1000, tz=UTC).strftime("%d.%m.%Y")
+
+
+class TefasProvider:
+    id = "tefas"
+    name = "TEFAS"
+
+    def __init__(
+        self,
+        fetcher: JsonFetcher,
+        *,
+        base_url: str = TEFAS_URL,
+        priority: int = 5,
+        window_days: int = 90,
+    ) -> None:
+        self.fetcher = fetcher
+        self.base_url = base_url.rstrip("/")
+        self.priority = priority
+        self.window_days = window_days
+
+    def supports(self, asset: PricedAsset) -> bool:
+        return is_tefas_fund(asset)
+
+    async def fetch_daily(self, asset: PricedAsset, since_ms: int, until_ms: int) -> PriceSeries:
+        code = asset.ticker.upper()
+        fund_type = TEFAS_FUND_TYPES.get(asset.platform or "", "YAT")
+        by_time: dict[int, ChartData] = {}
+        last_day = day_start(until_ms)
+        window_start = day_start(since_ms)
+        while window_start <= last_day:
+            window_end = min(window_start + (self.window_days - 1) * DAY_MS, last_day)
+            for point in await self._window(code, fund_type, asset.id, window_start, window_end):
+                if since_ms <= point["time"] * 1000 <= until_ms:
+                    by_time[point["time"]] = point
+            window_start = window_end + DAY_MS
+        if not by_time:
+            raise EmptyResponse(self.name, asset.id)
+        return PriceSeries(pair=f"{code}-TRY", points=[by_time[time] for time in sorted(by_time)])
+
+    async def close(self) -> None:
+        await self.fetcher.close()
+
+    async def _window(
+        self, code: str, fund_type: str, asset_id: str, first_day: int, last_day: int
+    ) -> list[ChartData]:
+        form = {
+            "fontip": fund_type,
+            "sfontur": "",
+            "fonkod": code,
+            "fongrup": "",
+            "bastarih": tefas_date(first_day),
+            "bittarih": tefas_date(last_day),
+            "fonturkod": "",
+            "fonunvantip": "",
+        }
+        headers = {
+            "X-Requested-With": "XMLHttpRequest",
+            "Origin": self.base_url,
+            "Referer": f"{self.base_url}/TarihselVeriler.aspx",
+        }
+        url = f"{self.base_url}/api/DB/BindHistoryInfo"
+        body = await self.fetcher.post_form(url, asset_id=asset_id, form=form, headers=headers)
+        return self._read(body, code, asset_id)
+
+    def _read(self, body: Any, code: str, asset_id: str) -> list[ChartData]:
+        rows = body.get("data") if isinstance(body, dict) else None
+        if not isinstance(rows, list):
+            raise self.fetcher.malformed(asset_id, "no data list")
+        points = []
+        for index, row in enumerate(rows):
+            if not isinstance(row, dict):
+                raise self.fetcher.malformed(asset_id, f"data[{index}] is {row!r}")
+            if str(row.get("FONKODU", "")).upper() == code:
+                points.append(self._point(row, index, asset_id))
+        return points
+
+    def _point(self, row: dict[str, Any], index: int, asset_id: str) -> ChartData:
+        try:
+            moment_ms = int(row["TARIH"])
+            price = float(row["FIYAT"])
+        except (KeyError, TypeError, ValueError):
+            what = f"data[{index}] has TARIH={row.get('TARIH')!r}, FIYAT={row.get('FIYAT')!r}"
+            raise self.fetcher.malformed(asset_id, what) from None
+        nearest_day = day_start(moment_ms + DAY_MS // 2)
+        return {"time": nearest_day // 1000, "value": price}

@@ -1,0 +1,184 @@
+"""Yahoo Finance daily candles from the keyless chart API, for stocks and ETFs.
+
+``GET {base}/v8/finance/chart/{symbol}?period1=<s>&period2=<s>&interval=1d`` answers
+``{"chart": {"result": [{"meta": {"gmtoffset": …}, "timestamp": [s…], "indicators": {"quote":
+[{"open": […], "high": […], "low": […], "close": […], "volume": […]}]}}], "error": null}}``.
+A range without trading days has no ``timestamp`` and an empty quote. An unknown symbol is an HTTP
+404 with ``{"chart": {"result": null, "error": {"code": "Not Found", "description": …}}}``.
+
+Timestamps are the exchange's session open in UTC; shifting by ``meta.gmtoffset`` before taking
+the day gives the exchange's own trading date. Days whose close is null (halts) are left out.
+
+``YahooChartClient`` is the shared part: the metals and fiat providers price their symbols
+(``GC=F``, ``EURUSD=X``) through it too.
+"""
+
+from typing import Any
+from urllib.parse import quote
+
+from privatefolio_daemon.domain.timeutil import DAY_MS, day_start
+from privatefolio_daemon.sources.prices.base import (
+    ChartData,
+    EmptyResponse,
+    PricedAsset,
+    PriceFetchError,
+    PriceSeries,
+)
+from privatefolio_daemon.sources.prices.http_fetch import JsonFetcher
+
+YAHOO_URL = "https://query1.finance.yahoo.com"
+YAHOO_NAME = "Yahoo Finance"
+
+
+def yahoo_error_detail(body: Any) -> str | None:
+    """``"<code>: <description>"`` from Yahoo's ``chart.error`` or ``finance.error``."""
+    for section in ("chart", "finance"):
+        error = body.get(section, {}).get("error") if isinstance(body, dict) else None
+        if isinstance(error, dict) and error.get("code"):
+            return f"{error['code']}: {error.get('description', '')}".rstrip(": ")
+    return None
+
+
+class YahooChartClient:
+    """Daily candles of one Yahoo symbol, fetched in windows of at most ``window_days`` days."""
+
+    def __init__(self, fetcher: JsonFetcher, *, base_url: str = YAHOO_URL, window_days: int = 3650):
+        self.fetcher = fetcher
+        self.base_url = base_url.rstrip("/")
+        self.window_days = window_days
+
+    async def daily(
+        self, symbol: str, asset_id: str, since_ms: int, until_ms: int
+    ) -> list[ChartData]:
+        """Candles with ``since_ms <= time*1000 <= until_ms``, oldest first; empty when none."""
+        by_time: dict[int, ChartData] = {}
+        last_day = day_start(until_ms)
+        window_start = day_start(since_ms)
+        while window_start <= last_day:
+            window_end = min(window_start + (self.window_days - 1) * DAY_MS, last_day)
+            for point in await self._window(symbol, asset_id, window_start, window_end):
+                if since_ms <= point["time"] * 1000 <= until_ms:
+                    by_time[point["time"]] = point
+            window_start = window_end + DAY_MS
+        return [by_time[time] for time in sorted(by_time)]
+
+    async def close(self) -> None:
+        await self.fetcher.close()
+
+    async def _window(
+        self, symbol: str, asset_id: str, first_day: int, last_day: int
+    ) -> list[ChartData]:
+        params = {
+            "period1": str(first_day // 1000),
+            "period2": str((last_day + DAY_MS) // 1000 - 1),
+            "interval": "1d",
+        }
+        url = f"{self.base_url}/v8/finance/chart/{quote(symbol, safe='')}"
+        body = await self.fetcher.get_json(url, asset_id=asset_id, params=params)
+        return _ChartReader(self.fetcher, asset_id).candles(body)
+
+
+class _ChartReader:
+    """Turns one chart answer into candles, or raises a ``malformed response`` error."""
+
+    def __init__(self, fetcher: JsonFetcher, asset_id: str) -> None:
+        self._fetcher = fetcher
+        self._asset_id = asset_id
+
+    def candles(self, body: Any) -> list[ChartData]:
+        chart = body.get("chart") if isinstance(body, dict) else None
+        if not isinstance(chart, dict):
+            raise self._malformed("no chart object")
+        detail = yahoo_error_detail(body)
+        if detail:
+            raise PriceFetchError(self._fetcher.provider_name, self._asset_id, detail)
+        results = chart.get("result")
+        if not isinstance(results, list) or not results or not isinstance(results[0], dict):
+            raise self._malformed("chart.result is empty")
+        return self._read_result(results[0])
+
+    def _read_result(self, result: dict[str, Any]) -> list[ChartData]:
+        timestamps = result.get("timestamp") or []
+        meta = result.get("meta")
+        offset = meta.get("gmtoffset") if isinstance(meta, dict) else None
+        indicators = result.get("indicators")
+        quotes = indicators.get("quote") if isinstance(indicators, dict) else None
+        if not isinstance(timestamps, list) or not _is_number(offset or 0):
+            raise self._malformed("chart.result[0].timestamp or meta.gmtoffset is not numeric")
+        if not isinstance(quotes, list) or not quotes or not isinstance(quotes[0], dict):
+            raise self._malformed("chart.result[0].indicators.quote is missing")
+        if not timestamps:
+            return []
+        series = {name: self._column(quotes[0], name, len(timestamps)) for name in _COLUMNS}
+        points: list[ChartData] = []
+        for index, timestamp in enumerate(timestamps):
+            if not _is_number(timestamp):
+                raise self._malformed(f"timestamp[{index}] is {timestamp!r}")
+            point = self._point(int(timestamp) + int(offset or 0), series, index)
+            if point is not None:
+                points.append(point)
+        return points
+
+    def _column(self, quote: dict[str, Any], name: str, length: int) -> list[float | None]:
+        values = quote.get(name)
+        if values is None and name != "close":
+            return [None] * length
+        if not isinstance(values, list) or len(values) != length:
+            size = len(values) if isinstance(values, list) else "no"
+            raise self._malformed(f"quote.{name} has {size} values for {length} timestamps")
+        for index, value in enumerate(values):
+            if value is not None and not _is_number(value):
+                raise self._malformed(f"quote.{name}[{index}] is {value!r}")
+        return [None if value is None else float(value) for value in values]
+
+    @staticmethod
+    def _point(
+        local_seconds: int, series: dict[str, list[float | None]], index: int
+    ) -> ChartData | None:
+        close = series["close"][index]
+        if close is None:
+            return None
+        point: ChartData = {"time": day_start(local_seconds * 1000) // 1000, "value": close}
+        if (open_ := series["open"][index]) is not None:
+            point["open"] = open_
+        if (high := series["high"][index]) is not None:
+            point["high"] = high
+        if (low := series["low"][index]) is not None:
+            point["low"] = low
+        point["close"] = close
+        if (volume := series["volume"][index]) is not None:
+            point["volume"] = volume
+        return point
+
+    def _malformed(self, what: str) -> PriceFetchError:
+        return self._fetcher.malformed(self._asset_id, what)
+
+
+_COLUMNS = ("open", "high", "low", "close", "volume")
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+class YahooProvider:
+    """Stocks and ETFs by their Yahoo ticker (``asset.ticker``, e.g. ``AAPL``, ``VOD.L``)."""
+
+    id = "yahoo"
+    name = YAHOO_NAME
+
+    def __init__(self, client: YahooChartClient, *, priority: int = 5) -> None:
+        self.client = client
+        self.priority = priority
+
+    def supports(self, asset: PricedAsset) -> bool:
+        return asset.asset_type in ("stock", "fund") or asset.platform == "gov.us-sec"
+
+    async def fetch_daily(self, asset: PricedAsset, since_ms: int, until_ms: int) -> PriceSeries:
+        points = await self.client.daily(asset.ticker, asset.id, since_ms, until_ms)
+        if not points:
+            raise EmptyResponse(self.name, asset.id)
+        return PriceSeries(pair=asset.ticker, points=points)
+
+    async def close(self) -> None:
+        await self.client.close()

@@ -1,0 +1,193 @@
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+
+from privatefolio_daemon.sources.prices.base import EmptyResponse, PricedAsset, PriceFetchError
+from privatefolio_daemon.sources.prices.http_fetch import FetchPolicy, JsonFetcher
+from privatefolio_daemon.sources.prices.tefas import TefasProvider, is_tefas_fund, tefas_date
+from tests.standins.background_server import serve_in_thread
+from tests.standins.price_apis import TefasHistoryStandin
+
+TI2 = PricedAsset("fund.tefas:TI2", "TI2", "fund", "fund.tefas")
+THREE_HOURS_MS = 3 * 3_600_000
+
+
+def day_ms(month: int, day: int) -> int:
+    return int(datetime(2024, month, day, tzinfo=UTC).timestamp()) * 1000
+
+
+TI2_PRICES = {
+    day_ms(1, 2): 1.234567,
+    day_ms(1, 3): 1.236012,
+    day_ms(1, 4): 1.237409,
+    day_ms(2, 15): 1.301122,
+    day_ms(3, 14): 1.352001,
+}
+
+
+@pytest.fixture
+def tefas() -> Iterator[tuple[TefasHistoryStandin, str]]:
+    standin = TefasHistoryStandin(tarih_offset_ms=-THREE_HOURS_MS)  # Istanbul midnight
+    standin.add_prices("TI2", TI2_PRICES, title="İŞ PORTFÖY BIST 100 DIŞI ŞİRKETLER FONU")
+    standin.add_prices("AFT", {day_ms(1, 2): 0.5})
+    with serve_in_thread(standin.app()) as url:
+        yield standin, url
+
+
+def make_provider(
+    url: str, *, window_days: int = 90, timeout_s: float = 10.0, sleeps: list[float] | None = None
+) -> TefasProvider:
+    async def record(seconds: float) -> None:
+        if sleeps is not None:
+            sleeps.append(seconds)
+
+    fetcher = JsonFetcher("TEFAS", policy=FetchPolicy(timeout_s=timeout_s), sleep=record)
+    return TefasProvider(fetcher, base_url=url, window_days=window_days)
+
+
+async def test_fund_prices_in_try_are_exact(tefas: tuple[TefasHistoryStandin, str]) -> None:
+    standin, url = tefas
+    provider = make_provider(url)
+    try:
+        series = await provider.fetch_daily(TI2, day_ms(1, 1), day_ms(1, 4))
+    finally:
+        await provider.close()
+
+    assert series.pair == "TI2-TRY"
+    assert series.points == [
+        {"time": day_ms(1, 2) // 1000, "value": 1.234567},
+        {"time": day_ms(1, 3) // 1000, "value": 1.236012},
+        {"time": day_ms(1, 4) // 1000, "value": 1.237409},
+    ]
+    assert [(r.method, r.path) for r in standin.requests] == [("POST", "/api/DB/BindHistoryInfo")]
+    assert standin.requests[0].form == {
+        "fontip": "YAT",
+        "sfontur": "",
+        "fonkod": "TI2",
+        "fongrup": "",
+        "bastarih": "01.01.2024",
+        "bittarih": "04.01.2024",
+        "fonturkod": "",
+        "fonunvantip": "",
+    }
+
+
+async def test_long_ranges_are_fetched_in_windows(tefas: tuple[TefasHistoryStandin, str]) -> None:
+    standin, url = tefas
+    provider = make_provider(url, window_days=30)
+    try:
+        series = await provider.fetch_daily(TI2, day_ms(1, 1), day_ms(3, 15))
+    finally:
+        await provider.close()
+
+    assert [(r.form["bastarih"], r.form["bittarih"]) for r in standin.requests] == [
+        ("01.01.2024", "30.01.2024"),
+        ("31.01.2024", "29.02.2024"),
+        ("01.03.2024", "15.03.2024"),
+    ]
+    assert [p["value"] for p in series.points] == [1.234567, 1.236012, 1.237409, 1.301122, 1.352001]
+
+
+async def test_pension_funds_are_asked_as_emk(tefas: tuple[TefasHistoryStandin, str]) -> None:
+    standin, url = tefas
+    standin.add_prices("AEH", {day_ms(1, 2): 0.071234}, fund_type="EMK")
+    asset = PricedAsset("fund.tefas-emk:AEH", "AEH", "fund", "fund.tefas-emk")
+    provider = make_provider(url)
+    try:
+        series = await provider.fetch_daily(asset, day_ms(1, 2), day_ms(1, 2))
+    finally:
+        await provider.close()
+
+    assert standin.requests[0].form["fontip"] == "EMK"
+    assert series.points == [{"time": day_ms(1, 2) // 1000, "value": 0.071234}]
+
+
+async def test_a_429_then_success(tefas: tuple[TefasHistoryStandin, str]) -> None:
+    standin, url = tefas
+    standin.throttle_next(1, retry_after="5")
+    sleeps: list[float] = []
+    provider = make_provider(url, sleeps=sleeps)
+    try:
+        series = await provider.fetch_daily(TI2, day_ms(1, 2), day_ms(1, 2))
+    finally:
+        await provider.close()
+
+    assert sleeps == [5.0]
+    assert len(standin.requests) == 2
+    assert series.points == [{"time": day_ms(1, 2) // 1000, "value": 1.234567}]
+
+
+async def test_a_timeout_names_provider_and_asset(tefas: tuple[TefasHistoryStandin, str]) -> None:
+    standin, url = tefas
+    standin.delay_s = 0.6
+    provider = make_provider(url, timeout_s=0.2)
+    try:
+        with pytest.raises(PriceFetchError) as caught:
+            await provider.fetch_daily(TI2, day_ms(1, 2), day_ms(1, 3))
+    finally:
+        await provider.close()
+
+    assert str(caught.value) == "TEFAS: timed out after 0.2 s (asset fund.tefas:TI2)"
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b'{"draw": 0, "recordsTotal": 0}', "no data list"),
+        (b'{"data": ["TI2"]}', "data[0] is 'TI2'"),
+        (
+            b'{"data": [{"TARIH": "1704142800000", "FONKODU": "TI2", "FIYAT": "n/a"}]}',
+            "data[0] has TARIH='1704142800000', FIYAT='n/a'",
+        ),
+        (b'{"data": [{"FONKODU": "TI2", "FIYAT": 1.2}]}', "data[0] has TARIH=None, FIYAT=1.2"),
+    ],
+)
+async def test_a_malformed_body_returns_nothing(
+    tefas: tuple[TefasHistoryStandin, str], body: bytes, reason: str
+) -> None:
+    standin, url = tefas
+    standin.malformed_body = body
+    provider = make_provider(url)
+    try:
+        with pytest.raises(PriceFetchError) as caught:
+            await provider.fetch_daily(TI2, day_ms(1, 2), day_ms(1, 3))
+    finally:
+        await provider.close()
+
+    assert str(caught.value) == f"TEFAS: malformed response: {reason} (asset fund.tefas:TI2)"
+
+
+async def test_rows_of_other_funds_are_ignored(tefas: tuple[TefasHistoryStandin, str]) -> None:
+    standin, url = tefas
+    standin.malformed_body = (
+        b'{"data": [{"TARIH": "1704142800000", "FONKODU": "AFT", "FIYAT": 0.5},'
+        b' {"TARIH": "1704142800000", "FONKODU": "TI2", "FIYAT": 1.234567}]}'
+    )
+    provider = make_provider(url)
+    try:
+        series = await provider.fetch_daily(TI2, day_ms(1, 2), day_ms(1, 2))
+    finally:
+        await provider.close()
+
+    assert series.points == [{"time": day_ms(1, 2) // 1000, "value": 1.234567}]
+
+
+async def test_no_rows_is_an_empty_response(tefas: tuple[TefasHistoryStandin, str]) -> None:
+    _, url = tefas
+    asset = PricedAsset("fund.tefas:ZZZ", "ZZZ", "fund", "fund.tefas")
+    provider = make_provider(url)
+    try:
+        with pytest.raises(EmptyResponse) as caught:
+            await provider.fetch_daily(asset, day_ms(1, 2), day_ms(1, 4))
+    finally:
+        await provider.close()
+
+    assert str(caught.value) == "TEFAS: EmptyResponse (asset fund.tefas:ZZZ)"
+
+
+def test_tefas_dates_and_fund_platforms() -> None:
+    assert tefas_date(day_ms(2, 29)) == "29.02.2024"
+    assert is_tefas_fund(TI2)
+    assert is_tefas_fund(PricedAsset("fund.tefas-byf:GLDTR", "GLDTR", "fund", "fund.tefas-byf"))
+    assert not is_tefas_fund(PricedAsset("ex.nyse:SPY", "SPY", "fund", "ex.nyse"))

@@ -1,0 +1,258 @@
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+
+from privatefolio_daemon.sources.prices.base import EmptyResponse, PricedAsset, PriceFetchError
+from privatefolio_daemon.sources.prices.http_fetch import FetchPolicy, JsonFetcher
+from privatefolio_daemon.sources.prices.yahoo import (
+    YAHOO_NAME,
+    YahooChartClient,
+    YahooProvider,
+    yahoo_error_detail,
+)
+from tests.standins.background_server import serve_in_thread
+from tests.standins.price_apis import YahooCandle, YahooChartStandin
+
+AAPL = PricedAsset("gov.us-sec:320193:AAPL", "AAPL", "stock", "gov.us-sec")
+DAY_MS = 86_400_000
+
+
+def day_ms(month: int, day: int) -> int:
+    return int(datetime(2024, month, day, tzinfo=UTC).timestamp()) * 1000
+
+
+def us_open(month: int, day: int) -> int:
+    """14:30 UTC, the NYSE/Nasdaq open in winter, as Yahoo stamps a daily candle."""
+    return day_ms(month, day) // 1000 + 14 * 3600 + 1800
+
+
+AAPL_CANDLES = [
+    YahooCandle(us_open(1, 2), 187.15, 188.44, 183.89, 185.64, 82488700),
+    YahooCandle(us_open(1, 3), 184.22, 185.88, 183.43, 184.25, 58414500),
+    YahooCandle(us_open(1, 4), None, None, None, None, None),
+    YahooCandle(us_open(1, 5), 181.99, 182.76, 180.17, 181.18, None),
+]
+
+
+@pytest.fixture
+def yahoo() -> Iterator[tuple[YahooChartStandin, str]]:
+    standin = YahooChartStandin()
+    standin.add_candles("AAPL", AAPL_CANDLES)
+    with serve_in_thread(standin.app()) as url:
+        yield standin, url
+
+
+def make_provider(
+    url: str, *, timeout_s: float = 10.0, window_days: int = 3650, sleeps: list[float] | None = None
+) -> YahooProvider:
+    async def record(seconds: float) -> None:
+        if sleeps is not None:
+            sleeps.append(seconds)
+
+    fetcher = JsonFetcher(
+        YAHOO_NAME,
+        policy=FetchPolicy(timeout_s=timeout_s),
+        error_detail=yahoo_error_detail,
+        sleep=record,
+    )
+    return YahooProvider(YahooChartClient(fetcher, base_url=url, window_days=window_days))
+
+
+async def test_daily_candles_are_exact_and_skip_days_without_a_close(
+    yahoo: tuple[YahooChartStandin, str],
+) -> None:
+    standin, url = yahoo
+    provider = make_provider(url)
+    try:
+        series = await provider.fetch_daily(AAPL, day_ms(1, 2), day_ms(1, 5))
+    finally:
+        await provider.close()
+
+    assert series.pair == "AAPL"
+    assert series.points == [
+        {
+            "time": day_ms(1, 2) // 1000,
+            "value": 185.64,
+            "open": 187.15,
+            "high": 188.44,
+            "low": 183.89,
+            "close": 185.64,
+            "volume": 82488700.0,
+        },
+        {
+            "time": day_ms(1, 3) // 1000,
+            "value": 184.25,
+            "open": 184.22,
+            "high": 185.88,
+            "low": 183.43,
+            "close": 184.25,
+            "volume": 58414500.0,
+        },
+        {
+            "time": day_ms(1, 5) // 1000,
+            "value": 181.18,
+            "open": 181.99,
+            "high": 182.76,
+            "low": 180.17,
+            "close": 181.18,
+        },
+    ]
+    assert [r.query for r in standin.requests] == [
+        {
+            "period1": str(day_ms(1, 2) // 1000),
+            "period2": str(day_ms(1, 6) // 1000 - 1),
+            "interval": "1d",
+        }
+    ]
+
+
+async def test_the_exchange_date_comes_from_gmtoffset(
+    yahoo: tuple[YahooChartStandin, str],
+) -> None:
+    standin, url = yahoo
+    # NZX opens at 10:00 NZDT, which is 21:00 UTC on the previous calendar day.
+    standin.add_candles(
+        "AIR.NZ",
+        [YahooCandle(day_ms(1, 3) // 1000 + 21 * 3600, 0.6, 0.62, 0.59, 0.61, 1000)],
+        gmtoffset=13 * 3600,
+        currency="NZD",
+        timezone="Pacific/Auckland",
+    )
+    asset = PricedAsset("ex.nzx:AIR.NZ", "AIR.NZ", "stock", "ex.nzx")
+    provider = make_provider(url)
+    try:
+        series = await provider.fetch_daily(asset, day_ms(1, 1), day_ms(1, 6))
+    finally:
+        await provider.close()
+
+    assert [(p["time"], p["value"]) for p in series.points] == [(day_ms(1, 4) // 1000, 0.61)]
+
+
+async def test_long_ranges_are_fetched_in_windows(yahoo: tuple[YahooChartStandin, str]) -> None:
+    standin, url = yahoo
+    provider = make_provider(url, window_days=2)
+    try:
+        series = await provider.fetch_daily(AAPL, day_ms(1, 1), day_ms(1, 5))
+    finally:
+        await provider.close()
+
+    assert [(r.query["period1"], r.query["period2"]) for r in standin.requests] == [
+        (str(day_ms(1, 1) // 1000), str(day_ms(1, 3) // 1000 - 1)),
+        (str(day_ms(1, 3) // 1000), str(day_ms(1, 5) // 1000 - 1)),
+        (str(day_ms(1, 5) // 1000), str(day_ms(1, 6) // 1000 - 1)),
+    ]
+    assert [p["close"] for p in series.points] == [185.64, 184.25, 181.18]
+
+
+async def test_a_429_is_retried_after_the_retry_after_delay(
+    yahoo: tuple[YahooChartStandin, str],
+) -> None:
+    standin, url = yahoo
+    standin.throttle_next(2, retry_after="3")
+    sleeps: list[float] = []
+    provider = make_provider(url, sleeps=sleeps)
+    try:
+        series = await provider.fetch_daily(AAPL, day_ms(1, 2), day_ms(1, 3))
+    finally:
+        await provider.close()
+
+    assert sleeps == [3.0, 3.0]
+    assert len(standin.requests) == 3
+    assert [p["close"] for p in series.points] == [185.64, 184.25]
+
+
+async def test_a_slow_answer_times_out_naming_provider_and_asset(
+    yahoo: tuple[YahooChartStandin, str],
+) -> None:
+    standin, url = yahoo
+    standin.delay_s = 0.6
+    provider = make_provider(url, timeout_s=0.2)
+    try:
+        with pytest.raises(PriceFetchError) as caught:
+            await provider.fetch_daily(AAPL, day_ms(1, 2), day_ms(1, 3))
+    finally:
+        await provider.close()
+
+    assert (
+        str(caught.value) == "Yahoo Finance: timed out after 0.2 s (asset gov.us-sec:320193:AAPL)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b"<html>Will be right back</html>", "not JSON: '<html>Will be right back</html>'"),
+        (b'{"finance": {"result": null}}', "no chart object"),
+        (b'{"chart": {"result": [], "error": null}}', "chart.result is empty"),
+        (
+            b'{"chart": {"result": [{"timestamp": [1704205800], "indicators": {}}]}}',
+            "chart.result[0].indicators.quote is missing",
+        ),
+        (
+            b'{"chart": {"result": [{"timestamp": [1704205800, 1704292200],'
+            b' "indicators": {"quote": [{"close": [185.64]}]}}]}}',
+            "quote.close has 1 values for 2 timestamps",
+        ),
+        (
+            b'{"chart": {"result": [{"timestamp": [1704205800],'
+            b' "indicators": {"quote": [{"close": ["185.64"]}]}}]}}',
+            "quote.close[0] is '185.64'",
+        ),
+    ],
+)
+async def test_a_malformed_body_is_a_clear_error(
+    yahoo: tuple[YahooChartStandin, str], body: bytes, reason: str
+) -> None:
+    standin, url = yahoo
+    standin.malformed_body = body
+    provider = make_provider(url)
+    try:
+        with pytest.raises(PriceFetchError) as caught:
+            await provider.fetch_daily(AAPL, day_ms(1, 2), day_ms(1, 3))
+    finally:
+        await provider.close()
+
+    assert caught.value.reason == f"malformed response: {reason}"
+    assert str(caught.value).startswith("Yahoo Finance: malformed response: ")
+
+
+async def test_a_range_without_trading_days_is_an_empty_response(
+    yahoo: tuple[YahooChartStandin, str],
+) -> None:
+    _, url = yahoo
+    provider = make_provider(url)
+    try:
+        with pytest.raises(EmptyResponse) as caught:
+            await provider.fetch_daily(AAPL, day_ms(2, 1), day_ms(2, 3))
+    finally:
+        await provider.close()
+
+    assert str(caught.value) == "Yahoo Finance: EmptyResponse (asset gov.us-sec:320193:AAPL)"
+
+
+async def test_an_unknown_symbol_reports_yahoos_error(
+    yahoo: tuple[YahooChartStandin, str],
+) -> None:
+    standin, url = yahoo
+    asset = PricedAsset("gov.us-sec:1:NOPE", "NOPE", "stock", "gov.us-sec")
+    provider = make_provider(url)
+    try:
+        with pytest.raises(PriceFetchError) as caught:
+            await provider.fetch_daily(asset, day_ms(1, 2), day_ms(1, 3))
+    finally:
+        await provider.close()
+
+    assert str(caught.value) == (
+        "Yahoo Finance: HTTP 404: Not Found: No data found, symbol may be delisted"
+        " (asset gov.us-sec:1:NOPE)"
+    )
+    assert len(standin.requests) == 1
+
+
+def test_supports_stocks_and_funds_only() -> None:
+    provider = YahooProvider(YahooChartClient(JsonFetcher(YAHOO_NAME)))
+    assert provider.supports(AAPL)
+    assert provider.supports(PricedAsset("ex.nyse:SPY", "SPY", "fund", "ex.nyse"))
+    assert not provider.supports(PricedAsset("ex.binance:BTC", "BTC", "crypto", "ex.binance"))
+    assert not provider.supports(PricedAsset("metal:XAU", "XAU", "metal", "metal"))
