@@ -33,7 +33,7 @@ from privatefolio_daemon.server.websocket import WebSocketHub
 from privatefolio_daemon.settings import APP_NAME
 from privatefolio_daemon.store.database import Database
 from privatefolio_daemon.store.instance_lock import InstanceLock
-from privatefolio_daemon.store.migrations import load_migrations, migrate
+from privatefolio_daemon.store.migrations import load_migrations, migrate, refuse_newer
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +100,7 @@ class Daemon:
 
     async def _databases(self, _: web.Application) -> AsyncIterator[None]:
         server_migrations = load_migrations(schema_dir("server"))
+        await asyncio.to_thread(refuse_newer, self.server_db.path, server_migrations)
         await self.server_db.write(
             lambda conn: migrate(conn, server_migrations, self.server_db.path)
         )

@@ -25,7 +25,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_location_flags(serve)
     serve.add_argument("--host", help="address to listen on (default 127.0.0.1; env HOST)")
     serve.add_argument("--port", type=int, help="port (default 5555, 4001 with --dev; env PORT)")
-    serve.add_argument("--dev", action="store_true", help="development mode: port 4001, stack traces")
+    serve.add_argument(
+        "--dev", action="store_true", help="development mode: port 4001, stack traces"
+    )
     serve.add_argument("--frontend-dir", help="serve this frontend build (env FRONTEND_DIR)")
     serve.add_argument(
         "--print-ready",
@@ -66,6 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _serve(arguments: argparse.Namespace) -> int:
+    from privatefolio_daemon import event_loop
     from privatefolio_daemon.app import Daemon, run_until_signalled
     from privatefolio_daemon.logging_setup import configure_logging
 
@@ -91,7 +94,7 @@ def _serve(arguments: argparse.Namespace) -> int:
             }
             print(orjson.dumps(ready).decode(), flush=True)
 
-    return asyncio.run(run_until_signalled(Daemon(config), announce))
+    return event_loop.run(run_until_signalled(Daemon(config), announce))
 
 
 def _print_token(config: Config) -> int:

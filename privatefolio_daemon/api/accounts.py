@@ -95,7 +95,7 @@ class AccountsApi:
 
     @rpc_method()
     async def getSettings(self, accountName: str) -> dict[str, Any]:
-        """The account settings merged over their defaults (the defaults are stored on first read)."""
+        """The account settings merged over their defaults (stored on first read)."""
         return await AccountSettings(self._kv(accountName)).get()
 
     @rpc_method()

@@ -18,7 +18,7 @@ from privatefolio_daemon.domain.events import ACCOUNT_CHANNELS, EventBus
 from privatefolio_daemon.domain.timeutil import now_ms
 from privatefolio_daemon.settings import Limits
 from privatefolio_daemon.store.database import Database
-from privatefolio_daemon.store.migrations import Migration, migrate
+from privatefolio_daemon.store.migrations import Migration, migrate, refuse_newer
 
 log = logging.getLogger(__name__)
 
@@ -150,6 +150,7 @@ class AccountRegistry:
 
     async def _open_account(self, name: str, created_at: int | None = None) -> Database:
         self.databases_dir.mkdir(parents=True, exist_ok=True)
+        await asyncio.to_thread(refuse_newer, self.db_path(name), self._migrations)
         db = Database(
             self.db_path(name),
             readers=self._limits.db_readers_per_account,

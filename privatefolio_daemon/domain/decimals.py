@@ -39,7 +39,8 @@ def multiply(a: Decimal, b: Decimal) -> Decimal:
 
 def divide(numerator: Decimal, denominator: Decimal) -> Decimal:
     """Divide keeping 20 decimal places, rounding half-up."""
-    return _CONTEXT.divide(numerator, denominator).quantize(_DIVISION_QUANTUM, ROUND_HALF_UP)
+    quotient = _CONTEXT.divide(numerator, denominator)
+    return quotient.quantize(_DIVISION_QUANTUM, ROUND_HALF_UP, context=_CONTEXT)
 
 
 def to_fixed(value: Decimal) -> str:

@@ -17,9 +17,7 @@ def read_value(connection: sqlite3.Connection, key: str) -> Any:
 def write_value(connection: sqlite3.Connection, key: str, value: Any) -> None:
     if isinstance(value, dict | list):
         value = orjson.dumps(value).decode()
-    connection.execute(
-        "INSERT OR REPLACE INTO key_value (key, value) VALUES (?, ?)", (key, value)
-    )
+    connection.execute("INSERT OR REPLACE INTO key_value (key, value) VALUES (?, ?)", (key, value))
 
 
 class KeyValueStore:

@@ -10,9 +10,9 @@ import contextlib
 import logging
 import traceback
 import uuid
-from decimal import Decimal
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Protocol
 
 import orjson

@@ -107,7 +107,8 @@ class MethodTable:
         self._methods: dict[str, Method] = {}
 
     def add(self, handler: Callable[..., Awaitable[Any]], name: str | None = None) -> Method:
-        method = _describe(handler, name or getattr(handler, _MARK, handler.__name__))
+        published: str = name or getattr(handler, _MARK, None) or handler.__name__
+        method = _describe(handler, published)
         if method.name in self._methods:
             raise ValueError(f"RPC method {method.name} is registered twice")
         self._methods[method.name] = method

@@ -6,9 +6,9 @@ from collections.abc import Iterable
 from aiohttp import web
 
 from privatefolio_daemon.config import Config
+from privatefolio_daemon.server.credentials import Credentials
 from privatefolio_daemon.server.origins import OriginPolicy
 from privatefolio_daemon.server.rest import rest_routes
-from privatefolio_daemon.server.credentials import Credentials
 from privatefolio_daemon.server.security import is_websocket_upgrade, security_middleware
 from privatefolio_daemon.server.static_files import serve_static
 from privatefolio_daemon.server.websocket import WebSocketHub

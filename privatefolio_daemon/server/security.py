@@ -3,6 +3,7 @@
 from collections.abc import Awaitable, Callable
 
 from aiohttp import hdrs, web
+from aiohttp.typedefs import Middleware
 
 from privatefolio_daemon.server.origins import OriginPolicy
 
@@ -20,9 +21,7 @@ def is_websocket_upgrade(request: web.Request) -> bool:
     return request.headers.get(hdrs.UPGRADE, "").lower() == "websocket"
 
 
-def security_middleware(
-    policy: OriginPolicy,
-) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
+def security_middleware(policy: OriginPolicy) -> Middleware:
     @web.middleware
     async def gate(request: web.Request, handler: Handler) -> web.StreamResponse:
         if not policy.host_allowed(request.headers.get(hdrs.HOST)):

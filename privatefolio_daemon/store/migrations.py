@@ -48,10 +48,19 @@ def latest_version(migrations: list[Migration]) -> int:
     return migrations[-1].version if migrations else 0
 
 
-def migrate(
-    connection: sqlite3.Connection, migrations: list[Migration], db_path: Path
-) -> MigrationReport:
-    current = connection.execute("PRAGMA user_version").fetchone()[0]
+def refuse_newer(db_path: Path, migrations: list[Migration]) -> None:
+    """Refuse a database written by a newer daemon, reading it without changing a byte."""
+    if not db_path.exists():
+        return
+    connection = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        current = connection.execute("PRAGMA user_version").fetchone()[0]
+    finally:
+        connection.close()
+    _check_version(current, migrations, db_path)
+
+
+def _check_version(current: int, migrations: list[Migration], db_path: Path) -> None:
     latest = latest_version(migrations)
     if current > latest:
         raise SchemaTooNew(
@@ -59,6 +68,14 @@ def migrate(
             f"versions up to {latest}. It was written by a newer version: upgrade "
             "privatefolio-daemon to open it."
         )
+
+
+def migrate(
+    connection: sqlite3.Connection, migrations: list[Migration], db_path: Path
+) -> MigrationReport:
+    current = connection.execute("PRAGMA user_version").fetchone()[0]
+    latest = latest_version(migrations)
+    _check_version(current, migrations, db_path)
     if current == latest:
         return MigrationReport(current, current, None)
     backup = _backup_before_upgrade(connection, db_path, current) if current > 0 else None

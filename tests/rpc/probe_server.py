@@ -54,7 +54,9 @@ class ProbeApi:
         errors: dict[str, Exception] = {
             "not-found": NotFoundError('Account "ghost" does not exist'),
             "invalid": InvalidInputError("Amount must be positive"),
-            "conflict": ConflictError("Version 3 is not the latest", latest={"id": "t1", "version": 4}),
+            "conflict": ConflictError(
+                "Version 3 is not the latest", latest={"id": "t1", "version": 4}
+            ),
             "busy": BusyError("Too many imports at once"),
             "cancelled": TaskCancelledError("Task cancelled by user."),
             "unauthorized": Unauthorized("Login or sign up to continue."),
@@ -99,7 +101,9 @@ class ProbeServer:
 
 
 @asynccontextmanager
-async def probe_server(tmp_path: Path, *, dev: bool = False, queued_frames: int = 2048) -> AsyncIterator[ProbeServer]:
+async def probe_server(
+    tmp_path: Path, *, dev: bool = False, queued_frames: int = 2048
+) -> AsyncIterator[ProbeServer]:
     events = EventBus()
     stats = RpcStats()
     table = MethodTable()

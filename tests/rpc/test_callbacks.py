@@ -37,28 +37,44 @@ async def test_callback_notifications_in_the_jsonrpc_dialect(tmp_path: Path) -> 
         }
         assert await receive(ws) == {"jsonrpc": "2.0", "id": 2, "result": None}
         assert server.stats.subscriptions == 1
-        unsubscribe = {"jsonrpc": "2.0", "id": 3, "method": "unsubscribe", "params": [subscription_id]}
+        unsubscribe = {
+            "jsonrpc": "2.0",
+            "id": 3,
+            "method": "unsubscribe",
+            "params": [subscription_id],
+        }
         assert await exchange(ws, unsubscribe) == {"jsonrpc": "2.0", "id": 3, "result": None}
 
 
 async def test_unsubscribe_stops_the_events_and_releases_the_callback(tmp_path: Path) -> None:
     async with probe_server(tmp_path) as server, server.socket() as ws:
-        subscription_id = (await exchange(ws, {"id": 1, "method": "subscribeToTicks", "params": [TICK_REF]}))["result"]
+        subscription_id = (
+            await exchange(ws, {"id": 1, "method": "subscribeToTicks", "params": [TICK_REF]})
+        )["result"]
         assert (server.stats.subscriptions, server.stats.callbacks) == (1, 1)
-        assert await exchange(ws, {"id": 2, "method": "unsubscribe", "params": [subscription_id, False]}) == {
+        assert await exchange(
+            ws, {"id": 2, "method": "unsubscribe", "params": [subscription_id, False]}
+        ) == {
             "id": 2,
             "method": "unsubscribe",
         }
         assert (server.stats.subscriptions, server.stats.callbacks) == (0, 0)
         assert server.events.listener_count("ticks") == 0
-        assert await exchange(ws, {"id": 3, "method": "emitTicks", "params": [3]}) == {"id": 3, "method": "emitTicks"}
-        assert await exchange(ws, {"id": 4, "method": "unsubscribe", "params": [subscription_id]}) == {
+        assert await exchange(ws, {"id": 3, "method": "emitTicks", "params": [3]}) == {
+            "id": 3,
+            "method": "emitTicks",
+        }
+        assert await exchange(
+            ws, {"id": 4, "method": "unsubscribe", "params": [subscription_id]}
+        ) == {
             "id": 4,
             "method": "unsubscribe",
             "error": f"Subscription not found: {subscription_id}",
             "code": -32002,
         }
-        assert await exchange(ws, {"id": 5, "method": "unsubscribe", "params": [subscription_id, False]}) == {
+        assert await exchange(
+            ws, {"id": 5, "method": "unsubscribe", "params": [subscription_id, False]}
+        ) == {
             "id": 5,
             "method": "unsubscribe",
         }
@@ -67,12 +83,17 @@ async def test_unsubscribe_stops_the_events_and_releases_the_callback(tmp_path: 
 async def test_one_shot_callback_is_called_once_then_released(tmp_path: Path) -> None:
     async with probe_server(tmp_path) as server, server.socket() as ws:
         ref = {"__isFunction": True, "functionId": "client_func_9_0"}
-        assert await exchange(ws, {"id": 9, "method": "callLater", "params": [ref]}) == {"id": 9, "method": "callLater"}
+        assert await exchange(ws, {"id": 9, "method": "callLater", "params": [ref]}) == {
+            "id": 9,
+            "method": "callLater",
+        }
         assert await receive(ws) == {"functionId": "client_func_9_0", "params": ["done"]}
         assert server.stats.callbacks == 0
 
 
-async def test_a_function_reference_the_method_does_not_keep_is_released_after_the_call(tmp_path: Path) -> None:
+async def test_a_function_reference_the_method_does_not_keep_is_released_after_the_call(
+    tmp_path: Path,
+) -> None:
     async with probe_server(tmp_path) as server, server.socket() as ws:
         answer = await exchange(ws, {"id": 1, "method": "echo", "params": [TICK_REF]})
         assert answer["id"] == 1
@@ -84,13 +105,19 @@ async def test_closing_the_connection_releases_everything(tmp_path: Path) -> Non
         async with server.socket() as ws:
             for request_id in range(5):
                 ref = {"__isFunction": True, "functionId": f"client_func_{request_id}_0"}
-                await exchange(ws, {"id": request_id, "method": "subscribeToTicks", "params": [ref]})
+                await exchange(
+                    ws, {"id": request_id, "method": "subscribeToTicks", "params": [ref]}
+                )
             assert (server.stats.subscriptions, server.stats.callbacks) == (5, 5)
         for _ in range(100):
             if server.stats.connections == 0:
                 break
             await asyncio.sleep(0.01)
-        assert (server.stats.connections, server.stats.subscriptions, server.stats.callbacks) == (0, 0, 0)
+        assert (server.stats.connections, server.stats.subscriptions, server.stats.callbacks) == (
+            0,
+            0,
+            0,
+        )
         assert server.events.listener_count("ticks") == 0
 
 

@@ -35,7 +35,10 @@ async def test_privatefolio_undefined_param_takes_the_default(tmp_path: Path) ->
 PRIVATEFOLIO_ERRORS = [
     (
         "nope",
-        {"error": "Parse error: invalid literal, expected 'null' (line 1, column 1)", "code": -32700},
+        {
+            "error": "Parse error: invalid literal, expected 'null' (line 1, column 1)",
+            "code": -32700,
+        },
     ),
     (
         {"id": 1, "params": []},
@@ -96,7 +99,9 @@ PRIVATEFOLIO_ERRORS = [
 
 
 @pytest.mark.parametrize(("request_frame", "expected"), PRIVATEFOLIO_ERRORS)
-async def test_privatefolio_error_frames(tmp_path: Path, request_frame: object, expected: object) -> None:
+async def test_privatefolio_error_frames(
+    tmp_path: Path, request_frame: object, expected: object
+) -> None:
     async with probe_server(tmp_path) as server, server.socket() as ws:
         assert await exchange(ws, request_frame) == expected
 
@@ -111,15 +116,55 @@ async def test_stack_traces_only_in_dev_mode(tmp_path: Path) -> None:
 
 
 JSONRPC_ERRORS = [
-    ('{"jsonrpc": "2.0", "id": 1', -32700, "Parse error: unexpected end of data (line 1, column 27)", None),
-    ({"jsonrpc": "1.0", "id": 1, "method": "add"}, -32600, 'Invalid request: "jsonrpc" must be "2.0"', 1),
+    (
+        '{"jsonrpc": "2.0", "id": 1',
+        -32700,
+        "Parse error: unexpected end of data (line 1, column 27)",
+        None,
+    ),
+    (
+        {"jsonrpc": "1.0", "id": 1, "method": "add"},
+        -32600,
+        'Invalid request: "jsonrpc" must be "2.0"',
+        1,
+    ),
     ({"jsonrpc": "2.0", "id": 2, "method": "getFoo"}, -32601, "API method not found: getFoo", 2),
-    ({"jsonrpc": "2.0", "id": 3, "method": "add", "params": {"a": 1, "c": 2}}, -32602, "Unknown param 'c' for add", 3),
-    ({"jsonrpc": "2.0", "id": 4, "method": "fail", "params": ["internal"]}, -32603, "disk on fire", 4),
-    ({"jsonrpc": "2.0", "id": 5, "method": "fail", "params": ["unauthorized"]}, -32001, "Login or sign up to continue.", 5),
-    ({"jsonrpc": "2.0", "id": 6, "method": "fail", "params": ["not-found"]}, -32002, 'Account "ghost" does not exist', 6),
-    ({"jsonrpc": "2.0", "id": 8, "method": "fail", "params": ["busy"]}, -32004, "Too many imports at once", 8),
-    ({"jsonrpc": "2.0", "id": 9, "method": "fail", "params": ["cancelled"]}, -32005, "Task cancelled by user.", 9),
+    (
+        {"jsonrpc": "2.0", "id": 3, "method": "add", "params": {"a": 1, "c": 2}},
+        -32602,
+        "Unknown param 'c' for add",
+        3,
+    ),
+    (
+        {"jsonrpc": "2.0", "id": 4, "method": "fail", "params": ["internal"]},
+        -32603,
+        "disk on fire",
+        4,
+    ),
+    (
+        {"jsonrpc": "2.0", "id": 5, "method": "fail", "params": ["unauthorized"]},
+        -32001,
+        "Login or sign up to continue.",
+        5,
+    ),
+    (
+        {"jsonrpc": "2.0", "id": 6, "method": "fail", "params": ["not-found"]},
+        -32002,
+        'Account "ghost" does not exist',
+        6,
+    ),
+    (
+        {"jsonrpc": "2.0", "id": 8, "method": "fail", "params": ["busy"]},
+        -32004,
+        "Too many imports at once",
+        8,
+    ),
+    (
+        {"jsonrpc": "2.0", "id": 9, "method": "fail", "params": ["cancelled"]},
+        -32005,
+        "Task cancelled by user.",
+        9,
+    ),
 ]
 
 
@@ -137,7 +182,9 @@ async def test_jsonrpc_error_frames(
 
 async def test_jsonrpc_version_conflict_carries_the_latest_record(tmp_path: Path) -> None:
     async with probe_server(tmp_path) as server, server.socket() as ws:
-        answer = await exchange(ws, {"jsonrpc": "2.0", "id": 7, "method": "fail", "params": ["conflict"]})
+        answer = await exchange(
+            ws, {"jsonrpc": "2.0", "id": 7, "method": "fail", "params": ["conflict"]}
+        )
         assert answer == {
             "jsonrpc": "2.0",
             "id": 7,
@@ -169,7 +216,11 @@ async def test_jsonrpc_batch_answers_calls_and_not_notifications(tmp_path: Path)
         ]
         assert await exchange(ws, batch) == [
             {"jsonrpc": "2.0", "id": 1, "result": 2},
-            {"jsonrpc": "2.0", "id": 2, "error": {"code": -32601, "message": "API method not found: getFoo"}},
+            {
+                "jsonrpc": "2.0",
+                "id": 2,
+                "error": {"code": -32601, "message": "API method not found: getFoo"},
+            },
             {"jsonrpc": "2.0", "id": None, "error": {"code": -32600, "message": "Invalid request"}},
         ]
         assert await exchange(ws, []) == {
@@ -181,9 +232,13 @@ async def test_jsonrpc_batch_answers_calls_and_not_notifications(tmp_path: Path)
 
 async def test_notifications_get_no_answer(tmp_path: Path) -> None:
     async with probe_server(tmp_path) as server, server.socket() as ws:
-        await ws.send_str(orjson.dumps({"jsonrpc": "2.0", "method": "add", "params": [1, 1]}).decode())
         await ws.send_str(
-            orjson.dumps([{"jsonrpc": "2.0", "method": "nothing"}, {"jsonrpc": "2.0", "method": "nothing"}]).decode()
+            orjson.dumps({"jsonrpc": "2.0", "method": "add", "params": [1, 1]}).decode()
+        )
+        await ws.send_str(
+            orjson.dumps(
+                [{"jsonrpc": "2.0", "method": "nothing"}, {"jsonrpc": "2.0", "method": "nothing"}]
+            ).decode()
         )
         answer = await exchange(ws, {"jsonrpc": "2.0", "id": 9, "method": "add", "params": [4, 4]})
         assert answer == {"jsonrpc": "2.0", "id": 9, "result": 8}

@@ -10,34 +10,37 @@ from tests.rpc.probe_server import exchange, probe_server, receive
 
 
 async def test_slow_consumer_is_closed_with_1013_while_others_stay_fast(tmp_path: Path) -> None:
-    async with probe_server(tmp_path, queued_frames=64) as server:
-        async with server.socket() as slow, server.socket() as fast:
-            ref = {"__isFunction": True, "functionId": "client_func_1_0"}
-            await exchange(slow, {"id": 1, "method": "subscribeToTicks", "params": [ref]})
-            # The slow client stops reading. The fast one floods events and keeps calling.
-            latencies = []
-            for request_id in range(40):
-                await exchange(fast, {"id": request_id, "method": "emitTicks", "params": [500, 2000]})
-                started = time.perf_counter()
-                answer = await exchange(fast, {"id": 1000 + request_id, "method": "ping", "params": []})
-                latencies.append(time.perf_counter() - started)
-                assert answer["result"] == "pong"
-                if server.stats.slow_consumers_closed:
-                    break
-            assert server.stats.slow_consumers_closed == 1
-            assert max(latencies) < 2.0, latencies
-            # Now the slow client reads its backlog and finds the close frame with 1013.
-            while True:
-                message = await slow.receive(timeout=10)
-                if message.type != aiohttp.WSMsgType.TEXT:
-                    break
-            closing = (message.type, message.data, message.extra)
-            assert closing == (aiohttp.WSMsgType.CLOSE, 1013, "Client too slow to keep up")
-            assert await exchange(fast, {"id": 5000, "method": "add", "params": [1, 2]}) == {
-                "id": 5000,
-                "method": "add",
-                "result": 3,
-            }
+    async with (
+        probe_server(tmp_path, queued_frames=64) as server,
+        server.socket() as slow,
+        server.socket() as fast,
+    ):
+        ref = {"__isFunction": True, "functionId": "client_func_1_0"}
+        await exchange(slow, {"id": 1, "method": "subscribeToTicks", "params": [ref]})
+        # The slow client stops reading. The fast one floods events and keeps calling.
+        latencies = []
+        for request_id in range(40):
+            await exchange(fast, {"id": request_id, "method": "emitTicks", "params": [500, 2000]})
+            started = time.perf_counter()
+            answer = await exchange(fast, {"id": 1000 + request_id, "method": "ping", "params": []})
+            latencies.append(time.perf_counter() - started)
+            assert answer["result"] == "pong"
+            if server.stats.slow_consumers_closed:
+                break
+        assert server.stats.slow_consumers_closed == 1
+        assert max(latencies) < 2.0, latencies
+        # Now the slow client reads its backlog and finds the close frame with 1013.
+        while True:
+            message = await slow.receive(timeout=10)
+            if message.type != aiohttp.WSMsgType.TEXT:
+                break
+        closing = (message.type, message.data, message.extra)
+        assert closing == (aiohttp.WSMsgType.CLOSE, 1013, "Client too slow to keep up")
+        assert await exchange(fast, {"id": 5000, "method": "add", "params": [1, 2]}) == {
+            "id": 5000,
+            "method": "add",
+            "result": 3,
+        }
 
 
 async def test_calls_of_one_connection_run_concurrently(tmp_path: Path) -> None:

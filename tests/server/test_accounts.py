@@ -59,7 +59,9 @@ async def test_bad_account_name_is_refused_and_creates_no_file(
 
 async def test_account_events_reach_subscribers(client: DaemonClient) -> None:
     events: list[tuple[str, str]] = []
-    subscription = await client.call("subscribeToAccounts", lambda cause, name: events.append((cause, name)))
+    subscription = await client.call(
+        "subscribeToAccounts", lambda cause, name: events.append((cause, name))
+    )
     await client.call("createAccount", "main")
     await client.call("resetAccount", "main")
     await client.call("deleteAccount", "main")
@@ -112,13 +114,18 @@ async def test_settings_defaults_are_stored_and_updates_merge(client: DaemonClie
     assert await client.call("getSettings", "main") == updated
     with pytest.raises(RpcCallError) as caught:
         await client.call("updateSettings", "main", {"networthRefreshInterval": 0})
-    assert caught.value.message == "networthRefreshInterval must be a whole number of minutes above 0"
+    assert (
+        caught.value.message == "networthRefreshInterval must be a whole number of minutes above 0"
+    )
     await client.call("ping")
     assert changes == [updated]
 
 
 async def test_server_settings_and_info(client: DaemonClient, daemon: Daemon) -> None:
-    assert await client.call("getServerSettings") == {"healthMetricsInterval": 60, "systemInfoInterval": 10080}
+    assert await client.call("getServerSettings") == {
+        "healthMetricsInterval": 60,
+        "systemInfoInterval": 10080,
+    }
     assert await client.call("updateServerSettings", {"healthMetricsInterval": 30}) == {
         "healthMetricsInterval": 30,
         "systemInfoInterval": 10080,
@@ -131,7 +138,9 @@ async def test_server_settings_and_info(client: DaemonClient, daemon: Daemon) ->
     assert await client.call("getSystemInfo") == system
 
 
-async def test_after_200_clients_subscribe_and_leave_nothing_stays_live(connect: Connect, daemon: Daemon) -> None:
+async def test_after_200_clients_subscribe_and_leave_nothing_stays_live(
+    connect: Connect, daemon: Daemon
+) -> None:
     await (await connect()).call("createAccount", "main")
     for _ in range(200):
         client = await DaemonClient.connect(

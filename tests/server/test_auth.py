@@ -19,21 +19,40 @@ async def test_password_flow(daemon: Daemon) -> None:
         async with session.get(http_url(daemon, "/api/setup-status")) as response:
             assert await response.json() == {"needsSetup": True}
         async with session.post(http_url(daemon, "/api/login"), json={"password": "x"}) as response:
-            assert (response.status, await response.json()) == (400, {"error": "Setup not complete."})
-        async with session.post(http_url(daemon, "/api/setup"), json={"password": "abc"}) as response:
+            assert (response.status, await response.json()) == (
+                400,
+                {"error": "Setup not complete."},
+            )
+        async with session.post(
+            http_url(daemon, "/api/setup"), json={"password": "abc"}
+        ) as response:
             assert response.status == 400
             assert await response.json() == {
                 "error": "Password is required and must be at least 4 characters long."
             }
-        async with session.post(http_url(daemon, "/api/setup"), json={"password": "correct horse"}) as response:
+        async with session.post(
+            http_url(daemon, "/api/setup"), json={"password": "correct horse"}
+        ) as response:
             assert (response.status, await response.json()) == (201, {"success": True})
-        async with session.post(http_url(daemon, "/api/setup"), json={"password": "another"}) as response:
-            assert (response.status, await response.json()) == (409, {"error": "Setup already complete."})
+        async with session.post(
+            http_url(daemon, "/api/setup"), json={"password": "another"}
+        ) as response:
+            assert (response.status, await response.json()) == (
+                409,
+                {"error": "Setup already complete."},
+            )
         async with session.get(http_url(daemon, "/api/setup-status")) as response:
             assert await response.json() == {"needsSetup": False}
-        async with session.post(http_url(daemon, "/api/login"), json={"password": "wrong horse"}) as response:
-            assert (response.status, await response.json()) == (401, {"error": "Incorrect password."})
-        async with session.post(http_url(daemon, "/api/login"), json={"password": "correct horse"}) as response:
+        async with session.post(
+            http_url(daemon, "/api/login"), json={"password": "wrong horse"}
+        ) as response:
+            assert (response.status, await response.json()) == (
+                401,
+                {"error": "Incorrect password."},
+            )
+        async with session.post(
+            http_url(daemon, "/api/login"), json={"password": "correct horse"}
+        ) as response:
             assert response.status == 200
             jwt = (await response.json())["token"]
         headers = {"Authorization": f"Bearer {jwt}"}
@@ -42,17 +61,26 @@ async def test_password_flow(daemon: Daemon) -> None:
         bad = {"Authorization": f"Bearer {jwt[:-2]}xx"}
         async with session.get(http_url(daemon, "/api/verify-auth"), headers=bad) as response:
             assert response.status == 401
-            assert await response.json() == {"error": "Invalid or expired authentication token.", "valid": False}
+            assert await response.json() == {
+                "error": "Invalid or expired authentication token.",
+                "valid": False,
+            }
         async with session.ws_connect(f"{ws_url(daemon)}?jwt={jwt}") as ws:
             await ws.send_json({"id": 0, "method": "getAccountNames", "params": []})
-            assert await ws.receive_json(timeout=5) == {"id": 0, "method": "getAccountNames", "result": []}
+            assert await ws.receive_json(timeout=5) == {
+                "id": 0,
+                "method": "getAccountNames",
+                "result": [],
+            }
 
 
 async def test_token_in_query_string_is_accepted(daemon: Daemon) -> None:
-    async with aiohttp.ClientSession() as session:
-        async with session.ws_connect(f"{ws_url(daemon)}?token={daemon.credentials.desktop_token()}") as ws:
-            await ws.send_json({"id": 0, "method": "ping", "params": []})
-            assert await ws.receive_json(timeout=5) == {"id": 0, "method": "ping", "result": "pong"}
+    async with (
+        aiohttp.ClientSession() as session,
+        session.ws_connect(f"{ws_url(daemon)}?token={daemon.credentials.desktop_token()}") as ws,
+    ):
+        await ws.send_json({"id": 0, "method": "ping", "params": []})
+        assert await ws.receive_json(timeout=5) == {"id": 0, "method": "ping", "result": "pong"}
 
 
 async def test_no_token_closes_the_socket_with_1008_and_runs_nothing(daemon: Daemon) -> None:

@@ -11,18 +11,26 @@ from tests.conftest import http_url, make_config, ws_url
 
 
 async def test_ping_answers_pong_as_plain_text(daemon: Daemon) -> None:
-    async with aiohttp.ClientSession() as session, session.get(http_url(daemon, "/ping")) as response:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(http_url(daemon, "/ping")) as response,
+    ):
         assert response.status == 200
         assert response.content_type == "text/plain"
         assert await response.text() == "pong"
 
 
 async def test_info_describes_the_build(tmp_path: Path) -> None:
-    config = replace(make_config(tmp_path), app_version="9.9.9", git_hash="abcdef1234", git_date="2026-01-02")
+    config = replace(
+        make_config(tmp_path), app_version="9.9.9", git_hash="abcdef1234", git_date="2026-01-02"
+    )
     daemon = Daemon(config)
     await daemon.start()
     try:
-        async with aiohttp.ClientSession() as session, session.get(http_url(daemon, "/info")) as response:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(http_url(daemon, "/info")) as response,
+        ):
             assert await response.json() == {
                 "name": "privatefolio",
                 "version": "9.9.9",
@@ -37,23 +45,41 @@ async def test_info_describes_the_build(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "origin",
-    ["http://localhost:5173", "https://127.0.0.1:8080", "http://[::1]:3000", "null", "file://", "app://privatefolio"],
+    [
+        "http://localhost:5173",
+        "https://127.0.0.1:8080",
+        "http://[::1]:3000",
+        "null",
+        "file://",
+        "app://privatefolio",
+    ],
 )
 async def test_preflight_reflects_allowed_origins(daemon: Daemon, origin: str) -> None:
-    async with aiohttp.ClientSession() as session, session.options(http_url(daemon, "/upload"), headers={"Origin": origin}) as response:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.options(http_url(daemon, "/upload"), headers={"Origin": origin}) as response,
+    ):
         assert response.status == 204
         assert response.headers["Access-Control-Allow-Origin"] == origin
         assert response.headers["Vary"] == "Origin"
 
 
 async def test_preflight_from_a_foreign_origin_gets_no_cors_headers(daemon: Daemon) -> None:
-    async with aiohttp.ClientSession() as session, session.options(http_url(daemon, "/upload"), headers={"Origin": "https://evil.example"}) as response:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.options(
+            http_url(daemon, "/upload"), headers={"Origin": "https://evil.example"}
+        ) as response,
+    ):
         assert response.status == 204
         assert "Access-Control-Allow-Origin" not in response.headers
 
 
 async def test_foreign_origin_cannot_open_the_websocket(daemon: Daemon) -> None:
-    headers = {"Origin": "https://evil.example", "Authorization": f"Bearer {daemon.credentials.desktop_token()}"}
+    headers = {
+        "Origin": "https://evil.example",
+        "Authorization": f"Bearer {daemon.credentials.desktop_token()}",
+    }
     async with aiohttp.ClientSession() as session:
         with pytest.raises(aiohttp.WSServerHandshakeError) as caught:
             await session.ws_connect(ws_url(daemon), headers=headers)
@@ -62,7 +88,11 @@ async def test_foreign_origin_cannot_open_the_websocket(daemon: Daemon) -> None:
 
 async def test_foreign_origin_cannot_change_state_over_http(daemon: Daemon) -> None:
     async with aiohttp.ClientSession() as session:
-        async with session.post(http_url(daemon, "/api/setup"), json={"password": "hunter22"}, headers={"Origin": "https://evil.example"}) as response:
+        async with session.post(
+            http_url(daemon, "/api/setup"),
+            json={"password": "hunter22"},
+            headers={"Origin": "https://evil.example"},
+        ) as response:
             assert response.status == 403
             assert await response.text() == "Forbidden: this Origin is not allowed.\n"
         assert not daemon.credentials.is_password_set()
@@ -73,8 +103,14 @@ async def test_configured_origin_is_allowed(tmp_path: Path) -> None:
     daemon = Daemon(config)
     await daemon.start()
     try:
-        headers = {"Origin": "https://my.portfolio.example", "Authorization": f"Bearer {daemon.credentials.desktop_token()}"}
-        async with aiohttp.ClientSession() as session, session.ws_connect(ws_url(daemon), headers=headers) as ws:
+        headers = {
+            "Origin": "https://my.portfolio.example",
+            "Authorization": f"Bearer {daemon.credentials.desktop_token()}",
+        }
+        async with (
+            aiohttp.ClientSession() as session,
+            session.ws_connect(ws_url(daemon), headers=headers) as ws,
+        ):
             await ws.send_json({"id": 1, "method": "ping", "params": []})
             assert await ws.receive_json(timeout=5) == {"id": 1, "method": "ping", "result": "pong"}
     finally:
@@ -83,7 +119,10 @@ async def test_configured_origin_is_allowed(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("host", ["evil.example", "evil.example:5555", "192.168.1.20:5555"])
 async def test_foreign_host_header_is_refused(daemon: Daemon, host: str) -> None:
-    async with aiohttp.ClientSession() as session, session.get(http_url(daemon, "/ping"), headers={"Host": host}) as response:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(http_url(daemon, "/ping"), headers={"Host": host}) as response,
+    ):
         assert response.status == 403
         assert await response.text() == "Forbidden: this Host is not allowed.\n"
 
@@ -95,7 +134,9 @@ async def test_loopback_host_names_are_accepted(daemon: Daemon) -> None:
                 assert response.status == 200, host
 
 
-async def test_without_a_frontend_build_the_root_explains_how_to_configure_one(daemon: Daemon) -> None:
+async def test_without_a_frontend_build_the_root_explains_how_to_configure_one(
+    daemon: Daemon,
+) -> None:
     async with aiohttp.ClientSession() as session, session.get(http_url(daemon, "/")) as response:
         assert response.status == 404
         assert "--frontend-dir" in await response.text()

@@ -1,0 +1,127 @@
+"""Auto-merge of EVM transactions that share a tx hash (data-model §10), as a pure function.
+
+A normal Etherscan row, its ERC-20 transfer and its internal transfer describe one on-chain
+transaction; merging them turns, for example, "sent ETH" + "received LOOM" into one Swap.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from decimal import ROUND_HALF_UP, Context, localcontext
+
+from privatefolio_daemon.domain import decimals
+from privatefolio_daemon.domain.records import AuditLog, Transaction
+
+_DIVISION_CONTEXT = Context(prec=80, rounding=ROUND_HALF_UP)
+_OPERATION_REWRITES = {
+    "Swap": {"Deposit": "Buy", "Withdraw": "Sell"},
+    "Wrap": {"Deposit": "Mint", "Withdraw": "Wrap"},
+}
+
+
+def is_evm_platform(platform_id: str) -> bool:
+    return platform_id.startswith("chain.")
+
+
+@dataclass(frozen=True, slots=True)
+class AuditLogUpdate:
+    log_id: str
+    tx_id: str
+    operation: str
+
+
+@dataclass(slots=True)
+class AutoMergeResult:
+    evm_transactions: int
+    """How many EVM transactions were considered (for the progress message)."""
+    merged: list[Transaction]
+    deleted_ids: list[str]
+    log_updates: list[AuditLogUpdate]
+
+
+def _has(value: str | None) -> bool:
+    return value is not None and value != ""
+
+
+def _default_order_key(tx: Transaction) -> tuple[int, int, float]:
+    """``timestamp DESC, incomingN DESC`` with NULL incoming last."""
+    if not _has(tx.incoming):
+        return (-tx.timestamp, 1, 0.0)
+    return (-tx.timestamp, 0, -float(tx.incoming or 0))
+
+
+def _trimmed_id(tx: Transaction) -> str:
+    """``<txHash>_<KIND>``: the 2nd and 3rd ``_``-separated parts of the id."""
+    return "_".join(tx.id.split("_")[1:3])
+
+
+def _is_mergeable(group: list[Transaction]) -> bool:
+    return (
+        2 <= len(group) <= 3
+        and sum(_has(tx.incoming) for tx in group) <= 1
+        and sum(_has(tx.outgoing) for tx in group) <= 1
+        and sum(_has(tx.fee) for tx in group) <= 1
+    )
+
+
+def _merge(group: list[Transaction], tx_hash: str) -> Transaction:
+    first = group[0]
+    merged = replace(
+        first,
+        id=f"{first.fileImportId or first.connectionId}_{tx_hash}_MERGED",
+        metadata=dict(first.metadata),
+    )
+    for tx in group:
+        if _has(tx.incoming):
+            merged.incoming, merged.incomingAsset = tx.incoming, tx.incomingAsset
+        if _has(tx.outgoing):
+            merged.outgoing, merged.outgoingAsset = tx.outgoing, tx.outgoingAsset
+        if _has(tx.fee):
+            merged.fee, merged.feeAsset = tx.fee, tx.feeAsset
+    if merged.incomingAsset and merged.outgoingAsset:
+        merged.type = "Swap"
+        incoming = decimals.parse(merged.incoming or "0")
+        if not incoming.is_zero():
+            outgoing = decimals.parse(merged.outgoing or "0")
+            with localcontext(_DIVISION_CONTEXT):  # the shared divide rounds in this context
+                merged.price = decimals.to_string(decimals.divide(outgoing, incoming))
+    return merged
+
+
+def auto_merge(
+    transactions: Iterable[Transaction],
+    audit_logs: Iterable[AuditLog],
+    *,
+    is_evm: Callable[[str], bool] = is_evm_platform,
+) -> AutoMergeResult:
+    """The merged transactions to upsert, the member ids to delete and the log re-pointing."""
+    evm = sorted((tx for tx in transactions if is_evm(tx.platformId)), key=_default_order_key)
+    evm.sort(key=lambda tx: (-tx.timestamp, _trimmed_id(tx)))
+    groups: dict[str, list[Transaction]] = {}
+    for tx in evm:
+        tx_hash = tx.metadata.get("txHash")
+        if isinstance(tx_hash, str) and tx_hash:
+            groups.setdefault(tx_hash, []).append(tx)
+
+    merged: list[Transaction] = []
+    deleted: list[str] = []
+    member_to_merged: dict[str, Transaction] = {}
+    for tx_hash, group in groups.items():
+        if not _is_mergeable(group):
+            continue
+        result = _merge(group, tx_hash)
+        merged.append(result)
+        for member in group:
+            member_to_merged[member.id] = result
+            if member.id != result.id:
+                deleted.append(member.id)
+
+    updates: list[AuditLogUpdate] = []
+    for log in audit_logs:
+        target = member_to_merged.get(log.txId or "")
+        if target is None:
+            continue
+        rewrites = _OPERATION_REWRITES.get(target.type, {})
+        updates.append(
+            AuditLogUpdate(log.id, target.id, rewrites.get(log.operation, log.operation))
+        )
+    return AutoMergeResult(len(evm), merged, deleted, updates)

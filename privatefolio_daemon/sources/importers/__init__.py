@@ -1,0 +1,1 @@
+"""CSV file importers: one module per format, matched by header line (see ``registry``)."""

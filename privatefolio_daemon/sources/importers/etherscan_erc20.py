@@ -1,0 +1,106 @@
+"""Etherscan "ERC-20 token transfers" export (file-formats §3.3)."""
+
+from privatefolio_daemon.domain.records import AuditLog, Transaction
+from privatefolio_daemon.sources.importers.amounts import parse_amount
+from privatefolio_daemon.sources.importers.base import (
+    PLATFORM_REQUIREMENT,
+    USER_ADDRESS_REQUIREMENT,
+    ImportFormatError,
+    Parser,
+    ParserContext,
+    RowResult,
+)
+from privatefolio_daemon.sources.importers.csv_rows import split_generic
+from privatefolio_daemon.sources.importers.evm import (
+    checksum_address,
+    format_address,
+    is_address,
+    numeric_column,
+)
+from privatefolio_daemon.sources.importers.timestamps import parse_utc_datetime
+
+_HEADER_TAIL = (
+    '"Blockno","UnixTimestamp","DateTime (UTC)","From","To","TokenValue","USDValueDayOfTx",'
+    '"ContractAddress","TokenName","TokenSymbol"'
+)
+# Lower-case on purpose: compared with the checksummed contract, so it never matches (quirk).
+_SCAM_CONTRACTS = frozenset(
+    {
+        "0x2ff2b86c156583b1135c584fd940a1996fa4230b",
+        "0x582a74afba6acfb4ae82c60d3ceb6d67c3b147c9",
+        "0xcbd85fff5106a42d622be7f9e528db0bff07da8a",
+        "0xa8906cff92fc06cc2092197fdd55ab3d30b72da7",
+        "0xf8fc4f865d05d6b622aecc08f4d595c92f205c1b",
+    }
+)
+_SPAM_SYMBOL_PARTS = ("http", ".com", ".org", ".net", ".io", "visit", "claim")
+
+
+def is_spam_token(contract: str, symbol: str) -> bool:
+    lowered = symbol.lower()
+    return contract in _SCAM_CONTRACTS or any(part in lowered for part in _SPAM_SYMBOL_PARTS)
+
+
+def _user_address(context: ParserContext) -> str:
+    if not context.user_address:
+        raise ImportFormatError("'userAddress' is required for this type of file import")
+    if not is_address(context.user_address):
+        raise ImportFormatError("'userAddress' is not valid.")
+    return checksum_address(context.user_address)
+
+
+def parse_row(row: str, index: int, file_import_id: str, context: ParserContext) -> RowResult:
+    user_address = _user_address(context)
+    platform_id = context.require_platform()
+    columns = split_generic(row, 11)
+    tx_hash, datetime_text = columns[0], columns[3]
+    sender, recipient = format_address(columns[4]), format_address(columns[5])
+    amount = numeric_column(columns[6])
+    parse_amount(amount, "TokenValue")
+    contract = format_address(columns[8])
+    symbol = columns[10].strip()
+    if amount == "0" or is_spam_token(contract, symbol):
+        return RowResult()
+    timestamp = parse_utc_datetime(datetime_text, "DateTime (UTC)")
+    tx_id = f"{file_import_id}_{tx_hash}_ERC20_{index}"
+    deposit = recipient == user_address
+    wallet = recipient if deposit else sender
+    asset_id = f"{platform_id}:{contract}:{symbol}"
+    log = AuditLog(
+        id=f"{tx_id}_TRANSFER_{index}",
+        assetId=asset_id,
+        change=amount if deposit else f"-{amount}",
+        fileImportId=file_import_id,
+        importIndex=index,
+        operation="Deposit" if deposit else "Withdraw",
+        platformId=platform_id,
+        timestamp=timestamp,
+        txId=tx_id,
+        wallet=wallet,
+    )
+    transaction = Transaction(
+        id=tx_id,
+        incomingAsset=asset_id if deposit else None,
+        incoming=amount if deposit else None,
+        fileImportId=file_import_id,
+        importIndex=index,
+        outgoingAsset=None if deposit else asset_id,
+        outgoing=None if deposit else amount,
+        platformId=platform_id,
+        timestamp=timestamp,
+        type=log.operation,
+        wallet=wallet,
+        metadata={"contractAddress": contract, "txHash": tx_hash},
+    )
+    return RowResult([log], [transaction])
+
+
+PARSER = Parser(
+    parser_id="etherscan-erc20-txns",
+    extension_id="etherscan-file-import",
+    platform_id=None,
+    platform_id_from_context=True,
+    headers=(f'"Txhash",{_HEADER_TAIL}', f'"Transaction Hash",{_HEADER_TAIL}'),
+    parse_row=parse_row,
+    requirements=(PLATFORM_REQUIREMENT, USER_ADDRESS_REQUIREMENT),
+)

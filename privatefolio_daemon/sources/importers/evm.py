@@ -1,0 +1,62 @@
+"""EVM helpers shared by the Etherscan importers: EIP-55 addresses and native coin ids."""
+
+import re
+from functools import lru_cache
+
+from privatefolio_daemon.sources.importers.base import ImportFormatError
+
+ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+ETHEREUM_NATIVE_ASSET_ID = f"chain.ethereum:{ZERO_ADDRESS}:ETH"
+WETH_CONTRACT = "0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2"
+WETH_ASSET_ID = f"chain.ethereum:{WETH_CONTRACT}:WETH"
+
+_HEX_ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}", re.ASCII)
+
+# Native coin tickers of the EVM platforms; an unlisted ``chain.*`` platform is assumed to use ETH
+# (true of the Ethereum rollups), and the caller can pass another id explicitly.
+_NATIVE_TICKERS = {
+    "chain.avalanche": "AVAX",
+    "chain.binance-smart-chain": "BNB",
+    "chain.celo": "CELO",
+    "chain.cronos": "CRO",
+    "chain.fantom": "FTM",
+    "chain.mantle": "MNT",
+    "chain.moonbeam": "GLMR",
+    "chain.polygon-pos": "POL",
+    "chain.xdai": "XDAI",
+}
+
+
+def is_address(text: str) -> bool:
+    return _HEX_ADDRESS.fullmatch(text) is not None
+
+
+@lru_cache(maxsize=65_536)
+def checksum_address(address: str) -> str:
+    """The EIP-55 form of a 20-byte hex address."""
+    from eth_hash.auto import keccak  # imported on first use: the backend loads slowly
+
+    lower = address[2:].lower()
+    digest = keccak(lower.encode()).hex()
+    return "0x" + "".join(
+        char.upper() if int(nibble, 16) >= 8 else char
+        for char, nibble in zip(lower, digest, strict=False)
+    )
+
+
+def format_address(text: str) -> str:
+    """Checksummed when ``text`` is a valid address, otherwise unchanged."""
+    return checksum_address(text) if is_address(text) else text
+
+
+def native_asset_id(platform_id: str) -> str:
+    """The asset id of a platform's native coin (zero-address contract)."""
+    if not platform_id.startswith("chain."):
+        raise ImportFormatError(f"'platform' must be an EVM chain, received: {platform_id}")
+    ticker = _NATIVE_TICKERS.get(platform_id, "ETH")
+    return f"{platform_id}:{ZERO_ADDRESS}:{ticker}"
+
+
+def numeric_column(text: str) -> str:
+    """Etherscan numbers carry thousands separators; the rules compare the raw text to ``0``."""
+    return text.replace(",", "")

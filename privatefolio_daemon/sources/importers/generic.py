@@ -1,0 +1,216 @@
+"""Our own generic CSV for holdings beyond crypto: stocks, funds, metals (docs/generic-csv.md).
+
+Unlike the Privatefolio-compatible formats this one is strict RFC 4180 CSV (empty fields are
+kept) and every problem is reported with its column.
+"""
+
+import csv
+from dataclasses import dataclass
+from decimal import Decimal
+
+from privatefolio_daemon.domain import decimals
+from privatefolio_daemon.domain.records import AuditLog, Transaction
+from privatefolio_daemon.sources.importers.amounts import parse_amount
+from privatefolio_daemon.sources.importers.base import (
+    ImportFormatError,
+    Parser,
+    ParserContext,
+    RowResult,
+)
+from privatefolio_daemon.sources.importers.fast_hash import fast_string_hash
+from privatefolio_daemon.sources.importers.timestamps import parse_utc_date, parse_utc_datetime
+
+PLATFORM_ID = "app.generic"
+DEFAULT_WALLET = "Generic"
+COLUMNS = (
+    "date",
+    "type",
+    "asset",
+    "assetType",
+    "quantity",
+    "price",
+    "priceCurrency",
+    "fee",
+    "feeCurrency",
+    "wallet",
+    "notes",
+)
+TYPES = ("buy", "sell", "deposit", "withdraw", "dividend", "fee")
+ASSET_TYPES = ("crypto", "stock", "fund", "metal")
+CURRENCY_TYPES = (*ASSET_TYPES, "fiat")
+
+
+@dataclass(slots=True)
+class _Amount:
+    asset: str
+    value: Decimal
+
+    @property
+    def text(self) -> str:
+        return decimals.to_fixed(self.value)
+
+
+def _timestamp(text: str) -> int:
+    text = text.strip()
+    if len(text) == 10:
+        return parse_utc_date(text, "date")
+    return parse_utc_datetime(text, "date")
+
+
+def _choice(text: str, column: str, allowed: tuple[str, ...]) -> str:
+    if text not in allowed:
+        raise ImportFormatError(
+            f'Unknown {column} "{text}" (expected one of: {", ".join(allowed)})', column=column
+        )
+    return text
+
+
+def _number(text: str, column: str, *, positive: bool) -> Decimal:
+    value = parse_amount(text, column) if text.strip() else None
+    if value is None or value < 0 or (positive and value == 0):
+        kind = "a positive" if positive else "a non-negative"
+        raise ImportFormatError(
+            f'Invalid number in column "{column}": "{text}" (expected {kind} number)',
+            column=column,
+        )
+    return value
+
+
+def _currency(text: str, column: str) -> str:
+    """``USD`` → ``fiat:USD``; ``crypto:BTC`` style ids are taken as they are."""
+    code = text.strip()
+    if not code:
+        raise ImportFormatError(f'Missing value in column "{column}"', column=column)
+    kind, separator, symbol = code.partition(":")
+    if not separator:
+        return f"fiat:{code.upper()}"
+    _choice(kind, column + " type", CURRENCY_TYPES)
+    if not symbol:
+        raise ImportFormatError(f'Missing symbol in column "{column}": "{code}"', column=column)
+    return code
+
+
+def _fields(row: str) -> list[str]:
+    fields = next(csv.reader([row], strict=True), [])
+    if len(fields) != len(COLUMNS):
+        raise ImportFormatError(
+            f"Invalid number of columns: expected {len(COLUMNS)}, received {len(fields)}"
+        )
+    return fields
+
+
+def parse_row(row: str, index: int, file_import_id: str, _context: ParserContext) -> RowResult:
+    try:
+        (
+            date,
+            kind,
+            symbol,
+            asset_type,
+            quantity,
+            price,
+            currency,
+            fee,
+            fee_currency,
+            wallet,
+            notes,
+        ) = _fields(row)
+    except csv.Error as error:
+        raise ImportFormatError(f"Invalid CSV row: {error}") from None
+    timestamp = _timestamp(date)
+    kind = _choice(kind.strip().lower(), "type", TYPES)
+    asset_type = _choice(asset_type.strip().lower(), "assetType", ASSET_TYPES)
+    if not symbol.strip():
+        raise ImportFormatError('Missing value in column "asset"', column="asset")
+    asset = _Amount(f"{asset_type}:{symbol.strip()}", _number(quantity, "quantity", positive=True))
+    counter: _Amount | None = None
+    if kind in ("buy", "sell", "dividend"):
+        unit_price = _number(price, "price", positive=False)
+        counter = _Amount(
+            _currency(currency, "priceCurrency"), decimals.multiply(asset.value, unit_price)
+        )
+    paid_fee: _Amount | None = None
+    if fee.strip():
+        fee_asset = fee_currency if fee_currency.strip() else currency
+        paid_fee = _Amount(_currency(fee_asset, "feeCurrency"), _number(fee, "fee", positive=False))
+    if kind == "fee":
+        if paid_fee is not None:
+            raise ImportFormatError(
+                'A "fee" row charges its quantity; leave the "fee" column empty', column="fee"
+            )
+        paid_fee = asset
+    tx_id = f"{file_import_id}_{fast_string_hash(f'{index}_{row}')}"
+    wallet = wallet.strip() or DEFAULT_WALLET
+    incoming, outgoing = _sides(kind, asset, counter)
+    tx_type = {"dividend": "Reward", "fee": "Other"}.get(kind, kind.capitalize())
+
+    def log(suffix: str, operation: str, amount: _Amount, sign: str) -> AuditLog:
+        return AuditLog(
+            id=f"{tx_id}_{suffix}",
+            assetId=amount.asset,
+            change=f"{sign}{amount.text}" if amount.text != "0" else "0",
+            fileImportId=file_import_id,
+            importIndex=index,
+            operation=operation,
+            platformId=PLATFORM_ID,
+            timestamp=timestamp,
+            txId=tx_id,
+            wallet=wallet,
+        )
+
+    in_operation, out_operation = {
+        "buy": ("Buy", "Sell"),
+        "sell": ("Buy", "Sell"),
+        "dividend": ("Reward", ""),
+    }.get(kind, ("Deposit", "Withdraw"))
+    logs: list[AuditLog] = []
+    if incoming is not None:
+        logs.append(log(in_operation.upper(), in_operation, incoming, ""))
+    if outgoing is not None:
+        logs.append(log(out_operation.upper(), out_operation, outgoing, "-"))
+    if paid_fee is not None:
+        logs.append(log("FEE", "Fee", paid_fee, "-"))
+    transaction = Transaction(
+        id=tx_id,
+        incomingAsset=incoming.asset if incoming else None,
+        incoming=incoming.text if incoming else None,
+        feeAsset=paid_fee.asset if paid_fee else None,
+        fee=paid_fee.text if paid_fee else None,
+        fileImportId=file_import_id,
+        importIndex=index,
+        outgoingAsset=outgoing.asset if outgoing else None,
+        outgoing=outgoing.text if outgoing else None,
+        notes=notes or None,
+        platformId=PLATFORM_ID,
+        price=decimals.to_fixed(decimals.parse(price)) if kind in ("buy", "sell") else None,
+        timestamp=timestamp,
+        type=tx_type,
+        wallet=wallet,
+        metadata={"dividendOf": asset.asset} if kind == "dividend" else {},
+    )
+    return RowResult(logs, [transaction])
+
+
+def _sides(
+    kind: str, asset: _Amount, counter: _Amount | None
+) -> tuple[_Amount | None, _Amount | None]:
+    """(incoming, outgoing) of the transaction."""
+    if kind == "buy":
+        return asset, counter
+    if kind == "sell":
+        return counter, asset
+    if kind == "deposit":
+        return asset, None
+    if kind == "withdraw":
+        return None, asset
+    if kind == "dividend":
+        return counter, None
+    return None, None
+
+
+PARSER = Parser(
+    parser_id="generic-csv",
+    extension_id="generic-file-import",
+    platform_id=PLATFORM_ID,
+    headers=(",".join(COLUMNS),),
+    parse_row=parse_row,
+)

@@ -1,0 +1,46 @@
+"""Header line → importer (file-formats §1.3). A new format is one module plus one line here."""
+
+from privatefolio_daemon.sources.importers import (
+    binance,
+    blockpit,
+    coinmama,
+    coinstats,
+    etherscan_beacon,
+    etherscan_block_rewards,
+    etherscan_erc20,
+    etherscan_internal,
+    etherscan_normal,
+    generic,
+    mexc,
+    privatefolio_transactions,
+)
+from privatefolio_daemon.sources.importers.base import Parser, Requirement
+from privatefolio_daemon.sources.importers.csv_rows import sanitise_header
+
+PARSERS: tuple[Parser, ...] = (
+    binance.PARSER,
+    mexc.PARSER,
+    coinmama.PARSER,
+    etherscan_normal.PARSER,
+    etherscan_internal.PARSER,
+    etherscan_erc20.PARSER,
+    etherscan_block_rewards.PARSER,
+    etherscan_beacon.PARSER,
+    blockpit.PARSER,
+    coinstats.PARSER,
+    privatefolio_transactions.PARSER,
+    generic.PARSER,
+)
+
+_BY_HEADER: dict[str, Parser] = {header: parser for parser in PARSERS for header in parser.headers}
+
+
+def match_header(first_line: str) -> Parser | None:
+    """The importer whose header equals the sanitised first line, if any."""
+    return _BY_HEADER.get(sanitise_header(first_line))
+
+
+def requirements_for(first_line: str) -> list[Requirement] | None:
+    """What ``parserContext`` must hold for this file, or None for an unknown header."""
+    parser = match_header(first_line)
+    return None if parser is None else list(parser.requirements)

@@ -1,0 +1,129 @@
+"""Date-time texts of the CSV formats, read as UTC milliseconds (file-formats §1.2).
+
+A wall-clock text without an offset is UTC; fractions of a second are dropped. Parsing is on the
+hot path of every import, so the common ``YYYY-MM-DD HH:MM:SS`` shape is sliced by hand and the
+day part is cached.
+"""
+
+import calendar
+import re
+
+from privatefolio_daemon.sources.importers.base import ImportFormatError
+
+_HOUR_MS = 3_600_000
+_DAY_MS = 86_400_000
+_day_cache: dict[str, int] = {}
+_DAY_CACHE_LIMIT = 100_000
+
+_ISO_LIKE = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?Z?", re.ASCII
+)
+_US_DATE_TIME = re.compile(
+    r"\s*(\d{1,2})/(\d{1,2})/(\d{4}),?\s+(\d{1,2}):(\d{2}):(\d{2})\s*([AaPp][Mm])\s*", re.ASCII
+)
+_DOTTED_DATE_TIME = re.compile(r"(\d{2})\.(\d{2})\.(\d{4}) (\d{2}):(\d{2}):(\d{2})", re.ASCII)
+_DATE_ONLY = re.compile(r"(\d{4})-(\d{2})-(\d{2})", re.ASCII)
+
+
+def invalid_timestamp(text: str, column: str | None = None) -> ImportFormatError:
+    return ImportFormatError(f"Invalid timestamp: {text}", column=column)
+
+
+def _days_from_civil(year: int, month: int, day: int) -> int:
+    year -= month <= 2
+    era = year // 400
+    year_of_era = year - era * 400
+    day_of_year = (153 * (month + (-3 if month > 2 else 9)) + 2) // 5 + day - 1
+    day_of_era = year_of_era * 365 + year_of_era // 4 - year_of_era // 100 + day_of_year
+    return era * 146_097 + day_of_era - 719_468
+
+
+def _day_ms(year: int, month: int, day: int) -> int | None:
+    if not (1 <= month <= 12 and 1 <= day <= calendar.monthrange(year, month)[1]):
+        return None
+    return _days_from_civil(year, month, day) * _DAY_MS
+
+
+def _time_ms(hours: int, minutes: int, seconds: int) -> int | None:
+    if hours > 23 or minutes > 59 or seconds > 59:
+        return None
+    return (hours * 3600 + minutes * 60 + seconds) * 1000
+
+
+def _cached_day_ms(date_text: str) -> int | None:
+    day = _day_cache.get(date_text)
+    if day is None:
+        match = _DATE_ONLY.fullmatch(date_text)
+        if match is None:
+            return None
+        day = _day_ms(int(match[1]), int(match[2]), int(match[3]))
+        if day is None:
+            return None
+        if len(_day_cache) >= _DAY_CACHE_LIMIT:
+            _day_cache.clear()
+        _day_cache[date_text] = day
+    return day
+
+
+def parse_utc_datetime(text: str, column: str | None = None) -> int:
+    """``YYYY-MM-DD HH:MM:SS`` (also with ``T``, fractions or ``Z``) as UTC milliseconds."""
+    if len(text) == 19 and text[13] == ":" and text[16] == ":" and text[10] in " T":
+        clock = text[11:13] + text[14:16] + text[17:19]
+        day = _cached_day_ms(text[:10])
+        if day is not None and clock.isascii() and clock.isdigit():
+            time = _time_ms(int(clock[:2]), int(clock[2:4]), int(clock[4:]))
+            if time is not None:
+                return day + time
+        raise invalid_timestamp(text, column)
+    match = _ISO_LIKE.fullmatch(text.strip())
+    if match is None:
+        raise invalid_timestamp(text, column)
+    day = _cached_day_ms(f"{match[1]}-{match[2]}-{match[3]}")
+    time = _time_ms(int(match[4]), int(match[5]), int(match[6] or 0))
+    if day is None or time is None:
+        raise invalid_timestamp(text, column)
+    return day + time
+
+
+def parse_utc_date(text: str, column: str | None = None) -> int:
+    """``YYYY-MM-DD`` as midnight UTC."""
+    day = _cached_day_ms(text)
+    if day is None:
+        raise invalid_timestamp(text, column)
+    return day
+
+
+def parse_us_datetime(text: str, column: str | None = None) -> int:
+    """``M/D/YYYY h:mm:ss AM|PM`` (Coinmama), with surrounding spaces allowed."""
+    match = _US_DATE_TIME.fullmatch(text)
+    if match is None:
+        raise invalid_timestamp(text, column)
+    hours = int(match[4])
+    if not 1 <= hours <= 12:
+        raise invalid_timestamp(text, column)
+    hours = hours % 12 + (12 if match[7].upper() == "PM" else 0)
+    day = _day_ms(int(match[3]), int(match[1]), int(match[2]))
+    time = _time_ms(hours, int(match[5]), int(match[6]))
+    if day is None or time is None:
+        raise invalid_timestamp(text, column)
+    return day + time
+
+
+def parse_cet_dotted_datetime(text: str, column: str | None = None) -> int:
+    """``DD.MM.YYYY HH:MM:SS`` (Blockpit), read as a fixed UTC+1 wall clock."""
+    match = _DOTTED_DATE_TIME.fullmatch(text.strip())
+    if match is None:
+        raise invalid_timestamp(text, column)
+    day = _day_ms(int(match[3]), int(match[2]), int(match[1]))
+    time = _time_ms(int(match[4]), int(match[5]), int(match[6]))
+    if day is None or time is None:
+        raise invalid_timestamp(text, column)
+    return day + time - _HOUR_MS
+
+
+def parse_unix_seconds(text: str, column: str | None = None) -> int:
+    """A ``UnixTimestamp`` column (whole seconds) as milliseconds."""
+    stripped = text.strip()
+    if not (stripped.isascii() and stripped.isdigit()):
+        raise invalid_timestamp(text, column)
+    return int(stripped) * 1000

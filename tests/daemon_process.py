@@ -1,0 +1,56 @@
+"""Running the daemon as a real process, the way Electron or a shell starts it."""
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+
+def daemon_command(data_dir: Path, *extra: str) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "privatefolio_daemon",
+        "serve",
+        "--data-dir",
+        str(data_dir),
+        "--no-crons",
+        *extra,
+    ]
+
+
+def clean_environment() -> dict[str, str]:
+    names = ("PORT", "HOST", "DATA_LOCATION", "ALLOWED_ORIGINS", "ALLOWED_HOSTS", "FRONTEND_DIR")
+    return {key: value for key, value in os.environ.items() if key not in names}
+
+
+@contextmanager
+def running_daemon(
+    data_dir: Path, *extra: str
+) -> Iterator[tuple[subprocess.Popen[str], dict[str, Any]]]:
+    """Start the daemon with ``--print-ready --port 0`` and yield it with its ready line."""
+    process = subprocess.Popen(
+        daemon_command(data_dir, "--port", "0", "--print-ready", *extra),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=clean_environment(),
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        if not line:
+            raise AssertionError(f"daemon did not start: {process.communicate(timeout=10)}")
+        yield process, orjson.loads(line)
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            process.wait(timeout=15)
+        for stream in (process.stdout, process.stderr):
+            if stream is not None:
+                stream.close()

@@ -1,0 +1,133 @@
+"""Inputs a user can get wrong, each with the exact message they see."""
+
+import pytest
+
+from privatefolio_daemon.sources.importers.base import ImportFormatError, ParserContext
+from privatefolio_daemon.sources.importers.parse_file import decode_utf8, parse_text
+
+HEADER = '"User_ID","UTC_Time","Account","Operation","Coin","Change","Remark"'
+GOOD_ROW = '"1","2017-12-04 19:13:15","Spot","Deposit","ETH","1.50",""'
+ETHERSCAN_HEADER = (
+    '"Txhash","Blockno","UnixTimestamp","DateTime (UTC)","From","To","ContractAddress",'
+    '"Value_IN(ETH)","Value_OUT(ETH)","CurrentValue @ $2527.36/Eth","TxnFee(ETH)","TxnFee(USD)",'
+    '"Historical $Price/Eth","Status","ErrCode","Method"'
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "message", "row", "column"),
+    [
+        (
+            f'{HEADER}\n"1","2017-12-04 19:13:15","Spot","Deposit","ETH","1"',
+            "Cannot parse row 1: Invalid number of columns: expected 7, received 1",
+            1,
+            None,
+        ),
+        (
+            f'{HEADER}\n{GOOD_ROW}\n"1","2017-12-04 19:13:15","Spot","Deposit","ETH","1.2.3",""',
+            'Cannot parse row 2: Invalid number in column "Change": "1.2.3"',
+            2,
+            "Change",
+        ),
+        (
+            f'{HEADER}\n"1","2017-13-04 19:13:15","Spot","Deposit","ETH","1",""',
+            "Cannot parse row 1: Invalid timestamp: 2017-13-04 19:13:15",
+            1,
+            "UTC_Time",
+        ),
+        (
+            f'{HEADER}\n"1","yesterday","Spot","Deposit","ETH","1",""',
+            "Cannot parse row 1: Invalid timestamp: yesterday",
+            1,
+            "UTC_Time",
+        ),
+        (
+            f"{HEADER}\n{GOOD_ROW}\n\n{GOOD_ROW}",
+            "Cannot parse row 2: Invalid number of columns: expected 7, received 1",
+            2,
+            None,
+        ),
+        (
+            "Date,Amount\n2024-01-01,1",
+            "File import unsupported, unknown header: Date,Amount",
+            0,
+            None,
+        ),
+        ("", "The file is empty", None, None),
+        (" \r\n\ufeff\n\t", "The file is empty", None, None),
+        (
+            f"{HEADER}\n{GOOD_ROW}\x00\x00",
+            "The file is not a text file: it contains NUL characters",
+            None,
+            None,
+        ),
+        (
+            f"{ETHERSCAN_HEADER}\n" + ",".join(['"0"'] * 16),
+            "Cannot parse row 1: 'platform' is required for this type of file import",
+            1,
+            None,
+        ),
+    ],
+    ids=[
+        "missing column",
+        "bad number",
+        "bad date",
+        "not a date",
+        "blank line inside",
+        "unknown header",
+        "empty file",
+        "only whitespace and BOM",
+        "binary file",
+        "missing context",
+    ],
+)
+def test_bad_input_is_reported_exactly(
+    text: str, message: str, row: int | None, column: str | None
+) -> None:
+    with pytest.raises(ImportFormatError) as raised:
+        parse_text(text, file_name="bad.csv")
+
+    assert (str(raised.value), raised.value.row, raised.value.column) == (message, row, column)
+
+
+def test_erc20_needs_a_valid_user_address() -> None:
+    header = (
+        '"Txhash","Blockno","UnixTimestamp","DateTime (UTC)","From","To","TokenValue",'
+        '"USDValueDayOfTx","ContractAddress","TokenName","TokenSymbol"'
+    )
+    text = f"{header}\n" + ",".join(['"1"'] * 11)
+    context = ParserContext(platform="chain.ethereum", user_address="0x123")
+
+    with pytest.raises(
+        ImportFormatError, match=r"^Cannot parse row 1: 'userAddress' is not valid\.$"
+    ):
+        parse_text(text, file_name="erc20.csv", context=context)
+
+
+def test_crlf_bom_and_trailing_blank_lines_are_accepted() -> None:
+    later = GOOD_ROW.replace("1.50", "2").replace("19:13:15", "20:00:00")
+    text = f"\ufeff{HEADER}\r\n{GOOD_ROW}\r\n{later}\r\n\r\n  \r\n"
+
+    result = parse_text(text, file_name="crlf.csv")
+
+    assert [(log.change, log.importIndex) for log in result.logs] == [("1.5", 0), ("2", 1)]
+    assert result.meta.rows == 2
+
+
+def test_a_misdecoded_bom_in_the_header_is_ignored() -> None:
+    result = parse_text(f"ï»¿{HEADER}\n{GOOD_ROW}", file_name="mexc-style.csv")
+
+    assert result.meta.parserId == "binance-account-statement"
+
+
+def test_non_utf8_bytes_are_reported_with_their_offset() -> None:
+    with pytest.raises(
+        ImportFormatError, match=r"^The file is not UTF-8 text: invalid byte at offset 3$"
+    ):
+        list(decode_utf8([b"abc\xff\xfe"]))
+
+
+def test_utf8_split_across_chunks_decodes() -> None:
+    encoded = "分发".encode()
+
+    assert "".join(decode_utf8([encoded[:2], encoded[2:4], encoded[4:]])) == "分发"

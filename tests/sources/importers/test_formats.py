@@ -1,0 +1,202 @@
+"""One small hand-written file per registered format, checked field by field."""
+
+from privatefolio_daemon.domain.hashing import string_hash
+from privatefolio_daemon.sources.importers.base import ParserContext
+from privatefolio_daemon.sources.importers.parse_file import parse_text
+
+ETH = "chain.ethereum:0x0000000000000000000000000000000000000000:ETH"
+WETH = "chain.ethereum:0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2:WETH"
+MINER = "0xf98C96B5d10faAFc2324847c82305Bd5fd7E5ad3"
+ON_ETHEREUM = ParserContext(platform="chain.ethereum")
+FID = "42"
+
+
+def _parse(text: str, context: ParserContext | None = None):  # type: ignore[no-untyped-def]
+    result = parse_text(text, file_name="x.csv", context=context)
+    return (
+        result,
+        [log.to_wire() for log in result.logs],
+        [t.to_wire() for t in result.transactions],
+    )
+
+
+def _fid(text: str) -> str:
+    return string_hash(f"fi_x.csv_{len(text)}_0")
+
+
+def test_mexc_buy_gives_three_logs_and_a_buy() -> None:
+    row = "BTC_USDT,2024-03-01 10:00:00,BUY,60000,0.01,600,0.6,Taker"
+    text = f"Pairs,Time,Side,Filled Price,Executed Amount,Total,Fee,Role\n{row}"
+    result, logs, txs = _parse(text)
+    tx_id = f"{_fid(text)}_{string_hash(f'0_{row}')}"
+
+    assert [
+        (log["id"], log["operation"], log["assetId"], log["change"], log["importIndex"])
+        for log in logs
+    ] == [
+        (f"{tx_id}_0", "Sell", "mexc:USDT", "-600", 0),
+        (f"{tx_id}_1", "Buy", "mexc:BTC", "0.01", 0.1),
+        (f"{tx_id}_2", "Fee", "mexc:USDT", "-0.6", 0.2),
+    ]
+    assert txs[0] | {"fileImportId": None} == {
+        "id": tx_id, "incomingAsset": "mexc:BTC", "incoming": "0.01", "feeAsset": "mexc:USDT",
+        "fee": "0.6", "fileImportId": None, "outgoingAsset": "mexc:USDT", "outgoing": "600",
+        "platformId": "ex.mxc", "price": "60000", "role": "Taker", "timestamp": 1709287200000,
+        "type": "Buy", "wallet": "MEXC Spot", "metadata": {},
+    }  # fmt: skip
+    assert result.meta.platformId == "ex.mxc"
+
+
+def test_blockpit_trade_becomes_a_swap_an_hour_behind_cet() -> None:
+    header = (
+        "Blockpit ID;Timestamp;Source Type;Source Name;Integration;Transaction Type;"
+        "Outgoing Asset;Outgoing Amount;Incoming Asset;Incoming Amount;Fee Asset;Fee Amount;"
+        "Transaction ID;Note;Merge ID"
+    )
+    row = (
+        "1;01.03.2024 11:00:00;exchange;Binance;binance;Trade;USDT;600.0;BTC;0.0100;BNB;0.001;"
+        "abc;n;m"
+    )
+    text = f"{header}\n{row}"
+    result, logs, txs = _parse(text)
+    tx_id = f"{_fid(text)}_{string_hash(f'0_{row}')}"
+
+    assert [(log["id"], log["change"], log["platformId"]) for log in logs] == [
+        (f"{tx_id}Buy", "0.01", "binance"),
+        (f"{tx_id}Sell", "-600", "binance"),
+        (f"{tx_id}Fee", "-0.001", "binance"),
+    ]
+    assert (txs[0]["type"], txs[0]["price"], txs[0]["fee"], txs[0]["timestamp"]) == (
+        "Swap",
+        "60000",
+        "0.001",
+        1709287200000,
+    )
+    assert result.meta.platformId == "app.blockpit"
+
+
+def test_coinstats_sent_becomes_a_negative_withdraw_and_fills_are_skipped() -> None:
+    header = (
+        "Portfolio,Coin Name,Coin Symbol,Exchange,Pair,Type,Amount,Price,Price USD,Fee Percent,"
+        "Fee Amount,Fee Currency,Date,Notes"
+    )
+    sent = "Main,Bitcoin,BTC,,,Sent,0.5,,,,,,2024-03-01 10:00:00,"
+    fill = "Main,Bitcoin,BTC,,,Fill,1,,,,,,2024-03-01 10:00:00,"
+    text = f"{header}\n{sent}\n{fill}"
+    result, logs, txs = _parse(text)
+    log_id = f"{_fid(text)}_{string_hash('app.coinstats:BTC_Withdraw_-0.5')}_0"
+
+    assert [(log["id"], log["change"], log["txId"], log["wallet"]) for log in logs] == [
+        (log_id, "-0.5", f"{log_id}_TX", "Main")
+    ]
+    assert [(tx["type"], tx["outgoing"], tx["outgoingAsset"]) for tx in txs] == [
+        ("Withdraw", "0.5", "app.coinstats:BTC")
+    ]
+    assert result.meta.rows == 2
+
+
+def test_block_rewards_credit_the_checksummed_miner() -> None:
+    header = (
+        '"Blockno","UnixTimestamp","DateTime (UTC)","Txn","Uncles","Miner","GasUsed","GasLimit",'
+        '"BaseFee","Reward(ETH)"'
+    )
+    row = (
+        '"100","1600000000","2020-09-13 12:26:40","5","0",'
+        '"0xf98c96b5d10faafc2324847c82305bd5fd7e5ad3","1","2","3","2.5"'
+    )
+    text = f"{header}\n{row}"
+    result, logs, txs = _parse(text, ON_ETHEREUM)
+    tx_id = f"{_fid(text)}_{MINER}+100_BLOCK_0"
+
+    assert logs == [
+        {"id": f"{tx_id}_VALUE_0", "assetId": ETH, "change": "2.5", "fileImportId": _fid(text),
+         "importIndex": 0, "operation": "Reward", "platformId": "chain.ethereum",
+         "timestamp": 1600000000000, "txId": tx_id, "wallet": MINER},
+    ]  # fmt: skip
+    assert (txs[0]["type"], txs[0]["incoming"], txs[0]["incomingAsset"]) == ("Reward", "2.5", ETH)
+    assert result.meta.platformId == "chain.ethereum"
+
+
+def test_beacon_withdrawal_is_an_unstake_of_the_first_word() -> None:
+    header = (
+        '"Index","Blockno","UnixTimestamp","DateTime (UTC)","Validator Index","Recipient","Value"'
+    )
+    row = '"7","200","1700000000","2023-11-14 22:13:20","1234","0xabc","0.0123 ETH"'
+    text = f"{header}\n{row}"
+    _, logs, txs = _parse(text, ON_ETHEREUM)
+
+    assert [(log["id"], log["operation"], log["change"], log["wallet"]) for log in logs] == [
+        (f"{_fid(text)}_1234+200_BEACON_0_VALUE_0", "Unstake", "0.0123", "0xabc")
+    ]
+    assert (txs[0]["type"], txs[0]["incoming"]) == ("Unstake", "0.0123")
+
+
+def test_internal_weth_unwrap_adds_a_weth_withdraw() -> None:
+    header = (
+        '"Txhash","Blockno","UnixTimestamp","DateTime (UTC)","ParentTxFrom","ParentTxTo",'
+        '"ParentTxETH_Value","From","TxTo","ContractAddress","Value_IN(ETH)","Value_OUT(ETH)",'
+        '"CurrentValue @ $2000/Eth","Historical $Price/Eth","Status","ErrCode","Type"'
+    )
+    weth = "0xc02aaa39b223fe8d0a0e5c4f27ead9083c756cc2"
+    row = (
+        f'"0xh","1","1600000000","2020-09-13 12:26:40","{MINER.lower()}","{weth}","0",'
+        f'"{weth}","{MINER.lower()}","","1,000.5","0","1","1","0","","call"'
+    )
+    text = f"{header}\n{row}"
+    result, logs, txs = _parse(text, ParserContext(platform="chain.arbitrum-one"))
+    tx_id = f"{_fid(text)}_0xh_INTERNAL_0"
+
+    assert [
+        (log["id"], log["assetId"], log["operation"], log["change"], log["platformId"])
+        for log in logs
+    ] == [
+        (f"{tx_id}_VALUE_0", ETH, "Deposit", "1000.5", "chain.arbitrum-one"),
+        (f"{tx_id}_WETH_0", WETH, "Withdraw", "-1000.5", "chain.arbitrum-one"),
+    ]  # fmt: skip
+    assert (txs[0]["type"], txs[0]["incoming"], txs[0]["outgoing"], txs[0]["outgoingAsset"]) == (
+        "Unwrap",
+        "1000.5",
+        "1000.5",
+        WETH,
+    )
+    assert result.meta.wallets == [MINER]
+
+
+def test_privatefolio_transactions_reimport_keeps_metadata_and_fee_as_written() -> None:
+    header = (
+        '"Timestamp","Platform","Wallet","Type","Incoming","Incoming Asset","Outgoing",'
+        '"Outgoing Asset","Fee","Fee Asset","Smart Contract","Smart Contract Method",'
+        '"Blockchain Tx","Notes"'
+    )
+    row = (
+        '"2017-12-27 19:55:48","ex.binance","Binance Spot","Swap","100","ex.binance:MANA",'
+        '"0.010954","ex.binance:ETH","0.1","ex.binance:MANA","","","","hello\\, world"'
+    )
+    text = f"{header}\n{row}"
+    _, logs, txs = _parse(text)
+    tx_id = f"{_fid(text)}_{string_hash(f'0_{row}')}"
+
+    assert [(log["id"], log["operation"], log["change"], log["importIndex"]) for log in logs] == [
+        (f"{tx_id}_DEPOSIT", "Deposit", "100", 0.1),
+        (f"{tx_id}_WITHDRAW", "Withdraw", "-0.010954", 0.1),
+        (f"{tx_id}_FEE", "Fee", "0.1", 0.1),  # quirk: positive, as exported
+    ]
+    assert (txs[0]["notes"], txs[0]["metadata"]) == (
+        "hello, world",
+        {"contractAddress": "", "method": "", "txHash": ""},
+    )
+
+
+def test_binance_swap_price_with_many_integer_digits_keeps_twenty_decimals() -> None:
+    header = '"User_ID","UTC_Time","Account","Operation","Coin","Change","Remark"'
+    rows = [
+        '"1","2024-01-01 00:00:00","Spot","Buy","SHIB","0.00000123",""',
+        '"1","2024-01-01 00:00:00","Spot","Sell","USDT","-9999.99",""',
+    ]
+    _, logs, txs = _parse("\n".join([header, *rows]))
+
+    assert (txs[0]["price"], txs[0]["incoming"]) == (
+        "8130073170.73170731707317073171",
+        "0.00000123",
+    )
+    assert {log["txId"] for log in logs} == {txs[0]["id"]}

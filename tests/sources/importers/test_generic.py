@@ -1,0 +1,103 @@
+"""Our generic CSV for stocks, funds and metals (docs/generic-csv.md)."""
+
+import pytest
+
+from privatefolio_daemon.sources.importers.base import ImportFormatError
+from privatefolio_daemon.sources.importers.parse_file import parse_text
+
+HEADER = "date,type,asset,assetType,quantity,price,priceCurrency,fee,feeCurrency,wallet,notes"
+
+
+def _parse(*rows: str):  # type: ignore[no-untyped-def]
+    result = parse_text("\n".join((HEADER, *rows)), file_name="generic.csv")
+    return (
+        result,
+        [log.to_wire() for log in result.logs],
+        [tx.to_wire() for tx in result.transactions],
+    )
+
+
+def test_a_stock_buy_pays_quantity_times_price_plus_a_fee() -> None:
+    result, logs, txs = _parse("2024-03-01,buy,AAPL,stock,10,170.50,USD,1.5,,Broker,first lot")
+
+    assert [(log["operation"], log["assetId"], log["change"], log["wallet"]) for log in logs] == [
+        ("Buy", "stock:AAPL", "10", "Broker"),
+        ("Sell", "fiat:USD", "-1705", "Broker"),
+        ("Fee", "fiat:USD", "-1.5", "Broker"),
+    ]
+    tx = txs[0]
+    assert (tx["type"], tx["incoming"], tx["outgoing"], tx["fee"], tx["price"], tx["notes"]) == (
+        "Buy", "10", "1705", "1.5", "170.5", "first lot",
+    )  # fmt: skip
+    assert (tx["timestamp"], tx["platformId"]) == (1709251200000, "app.generic")
+    assert result.meta.assetIds == ["fiat:USD", "stock:AAPL"]
+
+
+def test_a_dividend_is_a_reward_in_the_price_currency() -> None:
+    _, logs, txs = _parse("2024-03-01 12:00:00,dividend,TI2,fund,4,0.25,EUR,,,,")
+
+    assert [(log["operation"], log["assetId"], log["change"]) for log in logs] == [
+        ("Reward", "fiat:EUR", "1")
+    ]
+    assert (txs[0]["type"], txs[0]["metadata"], txs[0]["wallet"]) == (
+        "Reward",
+        {"dividendOf": "fund:TI2"},
+        "Generic",
+    )
+
+
+def test_a_metal_sale_and_a_custody_fee() -> None:
+    _, logs, _ = _parse(
+        "2024-03-02,sell,XAU,metal,0.5,2000,crypto:USDC,,,Vault,",
+        "2024-03-03,fee,XAU,metal,0.001,,,,,Vault,storage",
+    )
+
+    assert [(log["operation"], log["assetId"], log["change"]) for log in logs] == [
+        ("Buy", "crypto:USDC", "1000"),
+        ("Sell", "metal:XAU", "-0.5"),
+        ("Fee", "metal:XAU", "-0.001"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        (
+            "2024-03-01,swap,AAPL,stock,1,1,USD,,,,",
+            'Cannot parse row 1: Unknown type "swap" (expected one of: buy, sell, deposit, '
+            "withdraw, dividend, fee)",
+        ),
+        (
+            "2024-03-01,buy,AAPL,bond,1,1,USD,,,,",
+            'Cannot parse row 1: Unknown assetType "bond" (expected one of: crypto, stock, fund, '
+            "metal)",
+        ),
+        (
+            "2024-03-01,buy,AAPL,stock,ten,1,USD,,,,",
+            'Cannot parse row 1: Invalid number in column "quantity": "ten"',
+        ),
+        (
+            "2024-03-01,buy,AAPL,stock,-1,1,USD,,,,",
+            'Cannot parse row 1: Invalid number in column "quantity": "-1" '
+            "(expected a positive number)",
+        ),
+        (
+            "01/03/2024,buy,AAPL,stock,1,1,USD,,,,",
+            "Cannot parse row 1: Invalid timestamp: 01/03/2024",
+        ),
+        (
+            "2024-03-01,buy,AAPL,stock,1,1,,,,,",
+            'Cannot parse row 1: Missing value in column "priceCurrency"',
+        ),
+        (
+            "2024-03-01,buy,AAPL,stock,1,1,USD",
+            "Cannot parse row 1: Invalid number of columns: expected 11, received 7",
+        ),
+    ],
+    ids=["type", "assetType", "number", "negative", "date", "currency", "columns"],
+)
+def test_invalid_rows_are_rejected_with_the_column(row: str, message: str) -> None:
+    with pytest.raises(ImportFormatError) as raised:
+        parse_text(f"{HEADER}\n{row}", file_name="generic.csv")
+
+    assert str(raised.value) == message

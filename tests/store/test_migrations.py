@@ -1,0 +1,94 @@
+"""Migrations: applied in order, backed up before upgrades, newer databases refused."""
+
+import re
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from privatefolio_daemon.resources import schema_dir
+from privatefolio_daemon.store.migrations import SchemaTooNew, load_migrations, migrate
+
+
+def write_migrations(directory: Path, *scripts: str) -> list:  # type: ignore[type-arg]
+    directory.mkdir(parents=True, exist_ok=True)
+    for number, script in enumerate(scripts, start=1):
+        (directory / f"{number:04d}_step.sql").write_text(script)
+    return load_migrations(directory)
+
+
+def test_the_account_schema_has_the_privatefolio_column_order(tmp_path: Path) -> None:
+    connection = sqlite3.connect(tmp_path / "a.sqlite", isolation_level=None)
+    migrate(connection, load_migrations(schema_dir("account")), tmp_path / "a.sqlite")
+    columns = [row[1] for row in connection.execute("PRAGMA table_xinfo(audit_logs)")]
+    assert columns == [
+        "id",
+        "assetId",
+        "balance",
+        "balanceN",
+        "balanceWallet",
+        "balanceWalletN",
+        "change",
+        "changeN",
+        "fileImportId",
+        "connectionId",
+        "importIndex",
+        "operation",
+        "platformId",
+        "timestamp",
+        "txId",
+        "wallet",
+    ]
+    tx_columns = [row[1] for row in connection.execute("PRAGMA table_xinfo(transactions)")]
+    assert tx_columns[:5] == ["id", "incomingAsset", "incoming", "incomingN", "feeAsset"]
+    assert tx_columns[-3:] == ["type", "wallet", "metadata"]
+    assert len(tx_columns) == 22
+
+
+def test_upgrade_backs_up_first_and_records_the_version(tmp_path: Path) -> None:
+    db_path = tmp_path / "main.sqlite"
+    connection = sqlite3.connect(db_path, isolation_level=None)
+    first = write_migrations(
+        tmp_path / "v1", "CREATE TABLE t (a TEXT); INSERT INTO t VALUES ('x');"
+    )
+    assert migrate(connection, first, db_path).backup is None
+    both = write_migrations(
+        tmp_path / "v2",
+        "CREATE TABLE t (a TEXT); INSERT INTO t VALUES ('x');",
+        "ALTER TABLE t ADD COLUMN b TEXT;",
+    )
+    report = migrate(connection, both, db_path)
+    assert (report.from_version, report.to_version) == (1, 2)
+    assert report.backup is not None
+    backup = sqlite3.connect(report.backup)
+    assert backup.execute("PRAGMA user_version").fetchone() == (1,)
+    assert backup.execute("SELECT * FROM t").fetchall() == [("x",)]
+    assert connection.execute("PRAGMA user_version").fetchone() == (2,)
+
+
+def test_a_failing_migration_leaves_the_database_as_it_was(tmp_path: Path) -> None:
+    db_path = tmp_path / "main.sqlite"
+    connection = sqlite3.connect(db_path, isolation_level=None)
+    migrations = write_migrations(
+        tmp_path / "m",
+        "CREATE TABLE t (a TEXT);",
+        "CREATE TABLE u (a TEXT); SELECT nope FROM nowhere;",
+    )
+    with pytest.raises(
+        RuntimeError, match=r"Migration 0002_step\.sql failed: no such table: nowhere"
+    ):
+        migrate(connection, migrations, db_path)
+    assert connection.execute("PRAGMA user_version").fetchone() == (1,)
+    tables = {
+        row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+    }
+    assert tables == {"t"}
+
+
+def test_a_newer_database_is_refused(tmp_path: Path) -> None:
+    db_path = tmp_path / "main.sqlite"
+    connection = sqlite3.connect(db_path, isolation_level=None)
+    connection.execute("PRAGMA user_version = 7")
+    expected = "main.sqlite has schema version 7, but this privatefolio-daemon only knows versions"
+    with pytest.raises(SchemaTooNew, match=re.escape(expected)):
+        migrate(connection, write_migrations(tmp_path / "m", "CREATE TABLE t (a TEXT);"), db_path)
