@@ -11,17 +11,26 @@ import logging
 import signal
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 
 from privatefolio_daemon import __version__
 from privatefolio_daemon.api.accounts import AccountsApi
+from privatefolio_daemon.api.channels import add_channel_subscriptions
 from privatefolio_daemon.api.errors import domain_error_to_rpc
+from privatefolio_daemon.api.observability import ObservabilityApi
 from privatefolio_daemon.api.server import ServerApi
+from privatefolio_daemon.api.tasks import TasksApi
 from privatefolio_daemon.config import Config, ConfigError
 from privatefolio_daemon.domain.accounts import AccountRegistry
+from privatefolio_daemon.domain.derived_steps import placeholder_steps
 from privatefolio_daemon.domain.events import EventBus
+from privatefolio_daemon.domain.health import HealthMonitor
 from privatefolio_daemon.domain.server_state import ServerState
+from privatefolio_daemon.relayer.crons import Crons
+from privatefolio_daemon.relayer.relayer import Relayer
 from privatefolio_daemon.resources import schema_dir
 from privatefolio_daemon.rpc.builtins import add_builtin_methods
 from privatefolio_daemon.rpc.connection import ConnectionLimits
@@ -30,6 +39,7 @@ from privatefolio_daemon.rpc.stats import RpcStats
 from privatefolio_daemon.server.credentials import Credentials
 from privatefolio_daemon.server.http_app import build_http_app
 from privatefolio_daemon.server.websocket import WebSocketHub
+from privatefolio_daemon.server_log import ServerLogHandler, remove_old_logs
 from privatefolio_daemon.settings import APP_NAME
 from privatefolio_daemon.store.database import Database
 from privatefolio_daemon.store.instance_lock import InstanceLock
@@ -72,6 +82,12 @@ class Daemon:
         self.accounts = AccountRegistry(
             data_dir, self.events, load_migrations(schema_dir("account")), limits
         )
+        self.health = HealthMonitor(
+            self.server_db, self.events, data_dir, self.server_state.started_monotonic
+        )
+        self.crons = Crons(enabled=self.config.crons)
+        self.relayer = Relayer(self.events, self.accounts.logs_dir, placeholder_steps(), self.crons)
+        self.accounts.add_lifecycle(self.relayer)
         self.methods = self._build_method_table()
         self.hub = WebSocketHub(
             self.methods,
@@ -86,7 +102,9 @@ class Daemon:
             map_error=domain_error_to_rpc,
         )
         self.http_app = build_http_app(self.config, self.credentials, self.hub)
+        self.http_app.cleanup_ctx.append(self._server_log)
         self.http_app.cleanup_ctx.append(self._databases)
+        self.http_app.cleanup_ctx.append(self._relayer)
         self.http_app.on_shutdown.append(self._close_sockets)
         self._runner: web.AppRunner | None = None
         self.port: int | None = None
@@ -96,7 +114,55 @@ class Daemon:
         add_builtin_methods(table, title=f"{APP_NAME}-daemon", version=__version__)
         table.add_object(AccountsApi(self.accounts, self.events))
         table.add_object(ServerApi(self.config, self.server_state, self.stats))
+        limits = self.config.limits
+        table.add_object(TasksApi(self.accounts, self.relayer, self.events, limits))
+        table.add_object(
+            ObservabilityApi(
+                self.server_logs_dir,
+                self.health,
+                self.server_db,
+                limits.client_sql_time_budget_seconds,
+            )
+        )
+        add_channel_subscriptions(table, self.accounts, self.events)
         return table
+
+    @property
+    def server_logs_dir(self) -> Path:
+        return self.config.data_dir / "server-logs"
+
+    async def _server_log(self, _: web.Application) -> AsyncIterator[None]:
+        handler = ServerLogHandler(self.server_logs_dir, lambda: self.events.emit("server-logs"))
+        handler.setLevel(logging.INFO)
+        logging.getLogger().addHandler(handler)
+        try:
+            yield
+        finally:
+            logging.getLogger().removeHandler(handler)
+            handler.close()
+
+    async def _relayer(self, _: web.Application) -> AsyncIterator[None]:
+        self.crons.start()
+        await self._schedule_server_jobs(await self.server_state.settings())
+        unsubscribe = self.events.subscribe("server-settings", self._on_server_settings)
+        try:
+            yield
+        finally:
+            unsubscribe()
+            await self.relayer.stop()
+
+    async def _schedule_server_jobs(self, settings: dict[str, Any]) -> None:
+        self.crons.every("health-metrics", settings["healthMetricsInterval"], self._record_health)
+        self.crons.every("log-rotation", 24 * 60, self._rotate_logs)
+
+    def _on_server_settings(self, settings: dict[str, Any]) -> None:
+        self.crons.every("health-metrics", settings["healthMetricsInterval"], self._record_health)
+
+    async def _record_health(self) -> None:
+        await self.health.record()
+
+    async def _rotate_logs(self) -> None:
+        await asyncio.to_thread(remove_old_logs, self.server_logs_dir)
 
     async def _databases(self, _: web.Application) -> AsyncIterator[None]:
         server_migrations = load_migrations(schema_dir("server"))

@@ -15,10 +15,16 @@ from privatefolio_daemon.rpc.errors import (
     RpcError,
     VersionConflict,
 )
+from privatefolio_daemon.store.client_sql import UnsafeQuery
+from privatefolio_daemon.store.database import QueryTimeout
 
 
 def domain_error_to_rpc(error: BaseException) -> RpcError | None:
     message = str(error)
+    if isinstance(error, UnsafeQuery):
+        return InvalidParams(message)
+    if isinstance(error, QueryTimeout):
+        return Busy(message)
     if isinstance(error, NotFoundError):
         return NotFound(message)
     if isinstance(error, InvalidInputError):

@@ -10,7 +10,7 @@ import inspect
 import typing
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from privatefolio_daemon.rpc.errors import InvalidParams
 from privatefolio_daemon.rpc.params import Checker, compile_checker
@@ -38,10 +38,13 @@ class CallContext(Protocol):
         ...
 
 
-def rpc_method(name: str | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def rpc_method(name: str | None = None) -> Callable[[F], F]:
     """Mark a function as an RPC method, published under ``name`` or its own name."""
 
-    def mark(function: Callable[..., Any]) -> Callable[..., Any]:
+    def mark(function: F) -> F:
         setattr(function, _MARK, name or function.__name__)
         return function
 

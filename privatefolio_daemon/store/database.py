@@ -137,9 +137,9 @@ class Database:
         if self.closed:
             return
         self.closed = True
-        await self._writer.close()
-        for reader in self._readers:
+        for reader in self._readers:  # readers first: the last connection out removes the WAL
             await reader.close()
+        await self._writer.close()
 
     def _check_open(self) -> None:
         if self.closed:

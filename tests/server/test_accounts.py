@@ -156,5 +156,6 @@ async def test_after_200_clients_subscribe_and_leave_nothing_stays_live(
             break
         await asyncio.sleep(0.01)
     assert (stats["connections"], stats["subscriptions"], stats["callbacks"]) == (2, 0, 0)
-    assert daemon.events.listener_count() == 0
+    assert daemon.events.listener_count("accounts") == 0
+    assert daemon.events.listener_count("key-value", account="main") == 0
     assert stats["rss"] > 0 and stats["uptime"] >= 0

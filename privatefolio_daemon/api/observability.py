@@ -1,0 +1,102 @@
+"""Server logs and health metrics over RPC."""
+
+import logging
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal, TypedDict
+
+from privatefolio_daemon.api.client_queries import client_rows
+from privatefolio_daemon.domain.health import HealthMonitor, metric_to_wire
+from privatefolio_daemon.rpc.registry import rpc_method
+from privatefolio_daemon.server_log import query_server_logs
+from privatefolio_daemon.store.database import Database
+
+ui_log = logging.getLogger("ui")
+
+
+class LogFilters(TypedDict, total=False):
+    level: str
+    search: str
+
+
+class ObservabilityApi:
+    def __init__(
+        self, logs_dir: Path, health: HealthMonitor, server_db: Database, budget_seconds: float
+    ) -> None:
+        self._logs_dir = logs_dir
+        self._health = health
+        self._server_db = server_db
+        self._budget = budget_seconds
+
+    @rpc_method()
+    async def getServerLogs(
+        self,
+        filters: LogFilters | None = None,
+        rowsPerPage: int = 25,
+        page: int = 0,
+        order: Literal["asc", "desc"] = "desc",
+        orderBy: Literal["timestamp", "level"] = "timestamp",
+        date: str | None = None,
+    ) -> list[Any]:
+        """``[rows, totalCount]`` of one UTC day's server log (today by default)."""
+        chosen = filters or {}
+        rows, total = query_server_logs(
+            self._logs_dir,
+            level=chosen.get("level"),
+            search=chosen.get("search"),
+            rows_per_page=rowsPerPage,
+            page=page,
+            order=order,
+            order_by=orderBy,
+            date=date or datetime.now(UTC).strftime("%Y-%m-%d"),
+        )
+        return [rows, total]
+
+    @rpc_method()
+    async def queryServerLogs(
+        self,
+        filters: LogFilters | None = None,
+        rowsPerPage: int = 25,
+        page: int = 0,
+        order: Literal["asc", "desc"] = "desc",
+        orderBy: Literal["timestamp", "level"] = "timestamp",
+        date: str | None = None,
+    ) -> list[Any]:
+        """The Privatefolio name of ``getServerLogs``."""
+        return await self.getServerLogs(filters, rowsPerPage, page, order, orderBy, date)
+
+    @rpc_method()
+    async def logUiError(self, message: str, properties: dict[str, Any] | None = None) -> None:
+        """Write an error the frontend met into the server log."""
+        ui_log.error("%s", message, extra={"properties": properties or {}})
+
+    @rpc_method()
+    async def getServerHealth(
+        self, query: str | None = None, params: list[Any] | None = None
+    ) -> list[dict[str, Any]]:
+        """Stored health metrics, newest 100 by default (or the rows of ``query``)."""
+        rows = await client_rows(
+            self._server_db,
+            query,
+            params,
+            default_sql="SELECT * FROM health_metrics ORDER BY timestamp DESC LIMIT 100",
+            budget_seconds=self._budget,
+        )
+        return [metric_to_wire(row) for row in rows]
+
+    @rpc_method()
+    async def getHealthStats(
+        self, fromTs: int | None = None, toTs: int | None = None
+    ) -> dict[str, Any]:
+        """Averages, minimums and maximums of CPU and memory use over a period."""
+        return await self._health.stats(fromTs, toTs)
+
+    @rpc_method()
+    async def getCurrentSystemMetrics(self) -> dict[str, Any]:
+        """Health metrics measured now, not stored."""
+        return await self._health.current()
+
+    @rpc_method()
+    async def monitorServerHealth(self) -> dict[str, Any]:
+        """Measure and store health metrics now."""
+        return await self._health.record()

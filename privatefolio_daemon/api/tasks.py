@@ -1,0 +1,171 @@
+"""Server-task methods: listing, logs, cancelling, the queue, and a test task."""
+
+import asyncio
+import time
+from typing import Any
+
+from privatefolio_daemon.api.client_queries import client_count, client_rows
+from privatefolio_daemon.api.subscriptions import subscribe
+from privatefolio_daemon.domain.accounts import AccountRegistry
+from privatefolio_daemon.domain.errors import InvalidInputError, NotFoundError
+from privatefolio_daemon.domain.events import EventBus
+from privatefolio_daemon.relayer.cancellation import CancelToken
+from privatefolio_daemon.relayer.progress import TaskProgress, read_task_log
+from privatefolio_daemon.relayer.relayer import Relayer
+from privatefolio_daemon.relayer.task_types import Priority, TaskSpec
+from privatefolio_daemon.rpc.callbacks import RemoteFunction
+from privatefolio_daemon.rpc.registry import CallContext, rpc_method
+from privatefolio_daemon.settings import Limits
+from privatefolio_daemon.store.server_tasks import task_to_wire
+
+MAX_LOG_CHARS = 50_000
+
+
+class TasksApi:
+    def __init__(
+        self, accounts: AccountRegistry, relayer: Relayer, events: EventBus, limits: Limits
+    ) -> None:
+        self._accounts = accounts
+        self._relayer = relayer
+        self._events = events
+        self._budget = limits.client_sql_time_budget_seconds
+
+    @rpc_method()
+    async def getServerTasks(
+        self, accountName: str, query: str | None = None, params: list[Any] | None = None
+    ) -> list[dict[str, Any]]:
+        """Tasks of the account, newest first (or the rows of ``query``, read by position)."""
+        rows = await client_rows(
+            self._accounts.get(accountName),
+            query,
+            params,
+            default_sql="SELECT * FROM server_tasks ORDER BY id DESC",
+            budget_seconds=self._budget,
+        )
+        return [task_to_wire(row) for row in rows]
+
+    @rpc_method()
+    async def countServerTasks(
+        self, accountName: str, query: str | None = None, params: list[Any] | None = None
+    ) -> int:
+        """How many tasks (or the first column of ``query``'s first row)."""
+        return await client_count(
+            self._accounts.get(accountName),
+            query,
+            params,
+            default_sql="SELECT COUNT(*) FROM server_tasks",
+            budget_seconds=self._budget,
+        )
+
+    @rpc_method()
+    async def getServerTask(self, accountName: str, taskId: int) -> dict[str, Any] | None:
+        """One task, or null."""
+        row = await self._accounts.get(accountName).fetch_one(
+            "SELECT * FROM server_tasks WHERE id = ?", (taskId,)
+        )
+        return None if row is None else task_to_wire(row)
+
+    @rpc_method()
+    async def getTriggers(self, accountName: str) -> list[str]:
+        """The distinct triggers of the account's tasks, ascending."""
+        rows = await self._accounts.get(accountName).fetch_all(
+            "SELECT DISTINCT trigger FROM server_tasks WHERE trigger IS NOT NULL ORDER BY trigger"
+        )
+        return [row[0] for row in rows]
+
+    @rpc_method()
+    async def getServerTaskLog(self, accountName: str, taskId: int) -> str:
+        """The task's progress log, cut to its first 50,000 characters."""
+        path = self._accounts.logs_dir(accountName) / f"server_task_{taskId}.log"
+        try:
+            return await asyncio.to_thread(read_task_log, path, MAX_LOG_CHARS)
+        except FileNotFoundError as error:
+            raise NotFoundError(f"Task {taskId} has no log (it never started)") from error
+
+    @rpc_method()
+    async def cancelTask(self, accountName: str, taskId: int) -> None:
+        """Cancel a queued task, or abort a running one."""
+        await self._relayer.queue(accountName).cancel(taskId)
+
+    @rpc_method()
+    async def getTaskQueue(self, accountName: str) -> dict[str, Any]:
+        """The running task and the queued ones, in the order they will run."""
+        return self._relayer.queue(accountName).snapshot()
+
+    @rpc_method()
+    async def subscribeToServerTasks(
+        self, ctx: CallContext, accountName: str, callback: RemoteFunction
+    ) -> str:
+        """Call ``callback()`` whenever a task of the account is queued, starts or ends."""
+        self._accounts.get(accountName)
+        return subscribe(ctx, self._events, "server-tasks", callback, account=accountName)
+
+    @rpc_method()
+    async def subscribeToServerTaskProgress(
+        self, ctx: CallContext, accountName: str, taskId: int, callback: RemoteFunction
+    ) -> str:
+        """Call ``callback(logLine)`` for each progress line of one task."""
+        self._accounts.get(accountName)
+
+        def on_progress(changed_task: int, line: str) -> None:
+            if changed_task == taskId:
+                callback(line)
+
+        return subscribe(
+            ctx,
+            self._events,
+            "server-task-progress",
+            callback,
+            account=accountName,
+            listener=on_progress,
+        )
+
+    @rpc_method()
+    async def enqueueSleep(
+        self,
+        ctx: CallContext,
+        accountName: str,
+        seconds: float,
+        step: float = 1,
+        wasteCpu: bool = False,
+        onCompletion: RemoteFunction | None = None,
+    ) -> int:
+        """A test task "Sleep" that reports progress every ``step`` seconds."""
+        if seconds <= 0 or step <= 0:
+            raise InvalidInputError("seconds and step must be above 0")
+        ctx.keep_until_called(onCompletion)
+        return await self._relayer.enqueue(
+            accountName,
+            TaskSpec(
+                name="Sleep",
+                description=f"Sleep for {seconds:g} seconds",
+                priority=Priority.HIGHEST,
+                function=sleep_task(seconds, step, wasteCpu),
+                trigger="user",
+                determinate=True,
+                on_completion=onCompletion,
+            ),
+        )
+
+
+def sleep_task(seconds: float, step: float, waste_cpu: bool) -> Any:
+    async def run(progress: TaskProgress, cancel: CancelToken) -> None:
+        slept = 0.0
+        while slept < seconds:
+            cancel.checkpoint()
+            duration = min(step, seconds - slept)
+            if waste_cpu:
+                await asyncio.to_thread(_burn_cpu, duration, cancel)
+            else:
+                await asyncio.sleep(duration)
+            slept += duration
+            progress(slept * 100 / seconds, f"Slept for {slept:g} seconds")
+
+    return run
+
+
+def _burn_cpu(seconds: float, cancel: CancelToken) -> None:
+    deadline = time.monotonic() + seconds
+    total = 0
+    while time.monotonic() < deadline and not cancel.cancelled:
+        total += sum(i * i for i in range(1000))

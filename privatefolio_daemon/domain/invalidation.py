@@ -1,0 +1,48 @@
+"""Invalidating derived data from a day on: balances, net worth, trades and PnL.
+
+Each kind keeps a cursor in the key-value store (the last day it computed). Lowering a cursor
+deletes the derived rows at and after it, so the next refresh recomputes from there only.
+"""
+
+import sqlite3
+from typing import Any
+
+from privatefolio_daemon.domain.key_value import read_value, write_value
+
+
+def _cursor(connection: sqlite3.Connection, key: str) -> int:
+    value: Any = read_value(connection, key)
+    return int(value) if isinstance(value, int | float) else 0
+
+
+def invalidate_from(connection: sqlite3.Connection, cursor: int) -> list[str]:
+    """Lower every derived-data cursor above ``cursor``; returns the kinds that changed."""
+    changed = []
+    if cursor < _cursor(connection, "balancesCursor"):
+        write_value(connection, "balancesCursor", cursor)
+        connection.execute("DELETE FROM balances WHERE timestamp >= ?", (cursor,))
+        connection.execute(
+            "UPDATE audit_logs SET balance = NULL, balanceWallet = NULL WHERE timestamp >= ?",
+            (cursor,),
+        )
+        changed.append("balances")
+    if cursor < _cursor(connection, "networthCursor"):
+        write_value(connection, "networthCursor", cursor)
+        connection.execute("DELETE FROM networth WHERE timestamp >= ?", (cursor,))
+        changed.append("networth")
+    if cursor < _cursor(connection, "tradesCursor"):
+        for table in ("trades", "trade_audit_logs", "trade_transactions", "trade_pnl"):
+            connection.execute(f"DELETE FROM {table}")
+        write_value(connection, "tradesCursor", 0)
+        write_value(connection, "trade_seq", 0)
+        changed.append("trades")
+    if cursor < _cursor(connection, "tradePnlCursor"):
+        write_value(connection, "tradePnlCursor", cursor)
+        changed.append("trade-pnl")
+    return changed
+
+
+def transaction_time_span(connection: sqlite3.Connection) -> tuple[int, int]:
+    """``(genesis, lastTx)``: the oldest and newest transaction timestamps, or zeros."""
+    row = connection.execute("SELECT MIN(timestamp), MAX(timestamp) FROM transactions").fetchone()
+    return (row[0] or 0, row[1] or 0)

@@ -1,0 +1,53 @@
+"""Progress of a running task: lines in its log file, and events for subscribers.
+
+A line is ``<ISO time with ms> <JSON of [percent, message]>``, at most 1000 per task run.
+"""
+
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+
+from privatefolio_daemon.domain.events import EventBus
+from privatefolio_daemon.domain.timeutil import iso_ms, now_ms
+
+MAX_LINES = 1000
+
+
+class TaskProgress:
+    def __init__(self, log_path: Path, task_id: int, account: str, events: EventBus) -> None:
+        self.task_id = task_id
+        self._path = log_path
+        self._account = account
+        self._events = events
+        self._file: IO[str] | None = None
+        self._lines = 0
+        self.last_percent: float | None = None
+
+    def __call__(self, percent: float | None = None, message: str | None = None) -> None:
+        """Report progress: a percentage (0–100, may be fractional), a message, or both."""
+        if percent is not None:
+            self.last_percent = percent
+        if self._lines >= MAX_LINES:
+            return
+        update: list[Any] = [] if percent is None and message is None else [percent]
+        if message is not None:
+            update.append(message)
+        line = f"{iso_ms(now_ms())} {orjson.dumps(update).decode()}\n"
+        if self._file is None:
+            self._path.parent.mkdir(parents=True, exist_ok=True)
+            self._file = self._path.open("a", encoding="utf-8")
+        self._file.write(line)
+        self._file.flush()
+        self._lines += 1
+        self._events.emit("server-task-progress", self.task_id, line, account=self._account)
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+def read_task_log(path: Path, max_chars: int) -> str:
+    with path.open(encoding="utf-8") as handle:
+        return handle.read(max_chars)

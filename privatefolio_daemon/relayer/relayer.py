@@ -1,0 +1,144 @@
+"""The relayer: a task queue per account, the side effects of audit-log changes, and the crons.
+
+It follows the accounts through ``AccountLifecycle``: an opened account gets its queue (after
+restart recovery), its debounced side-effect handler and its crons; a closing account loses them.
+"""
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from privatefolio_daemon.domain.account_settings import AccountSettings
+from privatefolio_daemon.domain.derived_steps import Step
+from privatefolio_daemon.domain.errors import NotFoundError
+from privatefolio_daemon.domain.events import EventBus
+from privatefolio_daemon.domain.key_value import KeyValueStore
+from privatefolio_daemon.relayer.crons import Crons
+from privatefolio_daemon.relayer.debounce import AuditLogDebouncer
+from privatefolio_daemon.relayer.side_effects import (
+    METADATA_CHAIN,
+    REFRESH_CHAIN,
+    SideEffects,
+    StepTasks,
+)
+from privatefolio_daemon.relayer.task_queue import AccountTaskQueue
+from privatefolio_daemon.relayer.task_types import TaskSpec
+from privatefolio_daemon.store.database import Database
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class RelayerSettings:
+    max_concurrent_accounts: int = 2
+    debounce_seconds: float = 1.5
+    debounce_max_wait_seconds: float = 10.0
+    cancel_grace_seconds: float = 5.0
+
+
+@dataclass(slots=True)
+class _AccountState:
+    queue: AccountTaskQueue
+    debouncer: AuditLogDebouncer
+    tasks: StepTasks
+    unsubscribe: list[Callable[[], None]]
+
+
+class Relayer:
+    def __init__(
+        self,
+        events: EventBus,
+        logs_dir: Callable[[str], Path],
+        steps: Mapping[str, Step],
+        crons: Crons,
+        settings: RelayerSettings | None = None,
+    ) -> None:
+        self._events = events
+        self._logs_dir = logs_dir
+        self._steps = steps
+        self.crons = crons
+        self.settings = settings or RelayerSettings()
+        self._slots = asyncio.Semaphore(self.settings.max_concurrent_accounts)
+        self._accounts: dict[str, _AccountState] = {}
+
+    # -- AccountLifecycle --------------------------------------------------------------------
+
+    async def account_opened(self, name: str, db: Database) -> None:
+        queue = AccountTaskQueue(
+            name,
+            db,
+            self._events,
+            self._logs_dir(name),
+            self._slots,
+            cancel_grace_seconds=self.settings.cancel_grace_seconds,
+        )
+        await queue.start()
+        tasks = StepTasks(name, self._steps)
+        side_effects = SideEffects(name, db, self._events, lambda: queue, tasks)
+        debouncer = AuditLogDebouncer(
+            side_effects.run,
+            delay_seconds=self.settings.debounce_seconds,
+            max_wait_seconds=self.settings.debounce_max_wait_seconds,
+        )
+        unsubscribe = [
+            self._events.subscribe("audit-logs", debouncer, account=name),
+            self._events.subscribe("settings", self._on_settings(name), account=name),
+        ]
+        self._accounts[name] = _AccountState(queue, debouncer, tasks, unsubscribe)
+        settings = await AccountSettings(KeyValueStore(db, self._events, name)).get()
+        self._schedule_account(name, settings)
+
+    async def account_closing(self, name: str) -> None:
+        state = self._accounts.pop(name, None)
+        if state is None:
+            return
+        for unsubscribe in state.unsubscribe:
+            unsubscribe()
+        state.debouncer.cancel()
+        self.crons.remove(f"networth:{name}")
+        self.crons.remove(f"metadata:{name}")
+        await state.queue.stop("reset")
+
+    # -- queues --------------------------------------------------------------------------------
+
+    def queue(self, account: str) -> AccountTaskQueue:
+        state = self._accounts.get(account)
+        if state is None:
+            raise NotFoundError(f'Account "{account}" does not exist')
+        return state.queue
+
+    async def enqueue(self, account: str, spec: TaskSpec) -> int:
+        return await self.queue(account).enqueue(spec)
+
+    async def stop(self) -> None:
+        self.crons.shutdown()
+        await asyncio.gather(*(state.queue.stop() for state in self._accounts.values()))
+
+    # -- crons -----------------------------------------------------------------------------------
+
+    def _schedule_account(self, name: str, settings: dict[str, Any]) -> None:
+        self.crons.every(
+            f"networth:{name}",
+            settings["networthRefreshInterval"],
+            partial(self._run_chain, name, REFRESH_CHAIN),
+        )
+        self.crons.every(
+            f"metadata:{name}",
+            settings["metadataRefreshInterval"],
+            partial(self._run_chain, name, METADATA_CHAIN),
+        )
+
+    def _on_settings(self, name: str) -> Callable[[dict[str, Any]], None]:
+        def reschedule(settings: dict[str, Any]) -> None:
+            self._schedule_account(name, settings)
+
+        return reschedule
+
+    async def _run_chain(self, name: str, chain: tuple[str, ...]) -> None:
+        state = self._accounts.get(name)
+        if state is not None:
+            await state.queue.enqueue_many([state.tasks.spec(step, "cron") for step in chain])

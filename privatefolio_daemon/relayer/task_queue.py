@@ -1,0 +1,275 @@
+"""One account's task queue: highest priority first, first in first out within a priority.
+
+Every task is a row in ``server_tasks`` from the moment it is queued. The queue runs one task at
+a time, and a slot shared by all accounts caps how many accounts run a task at once.
+"""
+
+import asyncio
+import contextlib
+import heapq
+import itertools
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from privatefolio_daemon.domain.errors import NotFoundError
+from privatefolio_daemon.domain.events import EventBus
+from privatefolio_daemon.domain.timeutil import now_ms
+from privatefolio_daemon.relayer.cancellation import CancelToken, TaskAborted
+from privatefolio_daemon.relayer.progress import TaskProgress
+from privatefolio_daemon.relayer.task_types import TaskSpec
+from privatefolio_daemon.store import server_tasks
+from privatefolio_daemon.store.database import Database
+
+log = logging.getLogger(__name__)
+
+CANCELLED_BY_USER = "Task cancelled by user."
+ABORTED_BY_USER = "Task aborted by user."
+SERVER_RESTARTED = "Server restarted."
+SERVER_STOPPING = "Server shutting down."
+
+
+@dataclass(slots=True)
+class _Entry:
+    task_id: int
+    spec: TaskSpec
+
+
+@dataclass(slots=True)
+class _Running:
+    entry: _Entry
+    token: CancelToken
+    task: asyncio.Task[Any]
+    started_at: int
+
+
+class AccountTaskQueue:
+    def __init__(
+        self,
+        account: str,
+        db: Database,
+        events: EventBus,
+        logs_dir: Path,
+        slots: asyncio.Semaphore,
+        *,
+        cancel_grace_seconds: float = 5.0,
+    ) -> None:
+        self.account = account
+        self._db = db
+        self._events = events
+        self._logs_dir = logs_dir
+        self._slots = slots
+        self._grace = cancel_grace_seconds
+        self._heap: list[tuple[int, int, _Entry]] = []
+        self._order = itertools.count()
+        self._wake = asyncio.Event()
+        self._running: _Running | None = None
+        self._runner: asyncio.Task[None] | None = None
+        self._watchdogs: set[asyncio.Task[None]] = set()
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def start(self) -> int:
+        """Recover rows a previous process left behind, then start running; returns the count."""
+        recovered = await self._db.write(
+            lambda conn: server_tasks.recover_after_restart(conn, SERVER_RESTARTED)
+        )
+        if recovered:
+            self._changed()
+        self._runner = asyncio.create_task(self._run_loop(), name=f"tasks-{self.account}")
+        return recovered
+
+    async def stop(self, reason: str = SERVER_STOPPING) -> None:
+        """Stop running: the running task is aborted with ``reason``; queued rows stay queued."""
+        if self._runner is None:
+            return
+        runner, self._runner = self._runner, None
+        if self._running is not None:
+            self._abort(self._running, reason)
+            with contextlib.suppress(BaseException):
+                await asyncio.wait_for(asyncio.shield(self._running.task), self._grace)
+        runner.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await runner
+        self._heap.clear()
+
+    # -- queue -------------------------------------------------------------------------------
+
+    async def enqueue(self, spec: TaskSpec) -> int:
+        return (await self.enqueue_many([spec]))[0]
+
+    async def enqueue_many(self, specs: list[TaskSpec]) -> list[int]:
+        """Queue tasks together; a task whose name is already queued returns that task's id."""
+        ids: list[int | None] = [self._queued_id(spec.name) for spec in specs]
+        new = [spec for spec, task_id in zip(specs, ids, strict=True) if task_id is None]
+
+        def insert(connection: Any) -> list[int]:
+            return [
+                server_tasks.insert_task(
+                    connection,
+                    name=spec.name,
+                    description=spec.description,
+                    priority=spec.priority,
+                    trigger=spec.trigger,
+                    determinate=spec.determinate,
+                    group_id=spec.group_id,
+                )
+                for spec in new
+            ]
+
+        created = iter(await self._db.write(insert) if new else [])
+        result = []
+        for spec, task_id in zip(specs, ids, strict=True):
+            if task_id is None:
+                task_id = self._queued_id(spec.name)  # queued by a concurrent call meanwhile
+            if task_id is None:
+                task_id = next(created)
+                entry = _Entry(task_id, spec)
+                heapq.heappush(self._heap, (-spec.priority, next(self._order), entry))
+            result.append(task_id)
+        self._changed()
+        self._wake.set()
+        return result
+
+    async def cancel(self, task_id: int) -> None:
+        if self._running is not None and self._running.entry.task_id == task_id:
+            self._abort(self._running, ABORTED_BY_USER)
+            return
+        for index, (_, _, entry) in enumerate(self._heap):
+            if entry.task_id == task_id:
+                self._heap.pop(index)
+                heapq.heapify(self._heap)
+                await self._finish_row(entry, "cancelled", CANCELLED_BY_USER, started_at=None)
+                await _notify(entry.spec, CANCELLED_BY_USER)
+                return
+        raise NotFoundError(f"Task with id {task_id} not found.")
+
+    def snapshot(self) -> dict[str, Any]:
+        """What runs now and what waits, in the order it will run."""
+        queued = [entry for _, _, entry in sorted(self._heap)]
+        running = None
+        if self._running is not None:
+            entry = self._running.entry
+            running = _describe(entry) | {"startedAt": self._running.started_at}
+        return {"running": running, "queued": [_describe(entry) for entry in queued]}
+
+    def _queued_id(self, name: str) -> int | None:
+        return next((entry.task_id for _, _, entry in self._heap if entry.spec.name == name), None)
+
+    # -- running -----------------------------------------------------------------------------
+
+    async def _run_loop(self) -> None:
+        while True:
+            while not self._heap:
+                self._wake.clear()
+                await self._wake.wait()
+            async with self._slots:
+                if self._heap:
+                    _, _, entry = heapq.heappop(self._heap)
+                    await self._run(entry)
+
+    async def _run(self, entry: _Entry) -> None:
+        started_at = now_ms()
+        await self._db.write(
+            lambda conn: server_tasks.patch_task(
+                conn, entry.task_id, status="running", startedAt=started_at
+            )
+        )
+        self._changed()
+        token = CancelToken()
+        progress = TaskProgress(
+            self._logs_dir / f"server_task_{entry.task_id}.log",
+            entry.task_id,
+            self.account,
+            self._events,
+        )
+        progress(None, "Starting task")
+        task = asyncio.create_task(entry.spec.function(progress, token))
+        self._running = _Running(entry, token, task, started_at)
+        try:
+            await asyncio.wait({task})
+        except asyncio.CancelledError:  # the queue itself is stopping
+            self._abort(self._running, SERVER_STOPPING)
+            await asyncio.wait({task}, timeout=self._grace)
+            raise
+        finally:
+            self._running = None
+            progress.close()
+            status, error = _outcome(task, token)
+            if status == "failed":
+                log.warning("Task %s of %s failed: %s", entry.spec.name, self.account, error)
+            await self._finish_row(entry, status, error, started_at=started_at)
+            await _notify(entry.spec, error)
+
+    def _abort(self, running: _Running, reason: str) -> None:
+        running.token.cancel(reason)
+        running.task.cancel()
+        watchdog = asyncio.create_task(self._watch(running))
+        self._watchdogs.add(watchdog)
+        watchdog.add_done_callback(self._watchdogs.discard)
+
+    async def _watch(self, running: _Running) -> None:
+        done, _ = await asyncio.wait({running.task}, timeout=self._grace)
+        if not done:
+            message = (
+                f"Task {running.entry.task_id} ({running.entry.spec.name}) did not stop within "
+                f"{self._grace:g} s of being cancelled; it is still running."
+            )
+            log.warning("%s: %s", self.account, message)
+            self._events.emit(
+                "server-task-progress", running.entry.task_id, message, account=self.account
+            )
+
+    async def _finish_row(
+        self, entry: _Entry, status: str, error: str | None, started_at: int | None
+    ) -> None:
+        completed_at = now_ms()
+        fields: dict[str, Any] = {"status": status, "completedAt": completed_at}
+        if started_at is not None:
+            fields["duration"] = completed_at - started_at
+        if error is not None:
+            fields["errorMessage"] = error
+        await self._db.write(lambda conn: server_tasks.patch_task(conn, entry.task_id, **fields))
+        self._changed()
+
+    def _changed(self) -> None:
+        self._events.emit("server-tasks", account=self.account)
+
+
+def _outcome(task: asyncio.Task[Any], token: CancelToken) -> tuple[str, str | None]:
+    """The final status and error message of a task that ran."""
+    if not task.done():
+        return "aborted", token.reason or SERVER_STOPPING
+    if task.cancelled():
+        return "aborted", token.reason or SERVER_STOPPING
+    failure = task.exception()
+    if isinstance(failure, TaskAborted):
+        return "aborted", str(failure)
+    if token.cancelled:
+        return "aborted", token.reason
+    if failure is not None:
+        return "failed", f"Error: {failure}"
+    return "completed", None
+
+
+def _describe(entry: _Entry) -> dict[str, Any]:
+    spec = entry.spec
+    return {
+        "id": entry.task_id,
+        "name": spec.name,
+        "priority": spec.priority,
+        "trigger": spec.trigger,
+        **({"groupId": spec.group_id} if spec.group_id else {}),
+    }
+
+
+async def _notify(spec: TaskSpec, error: str | None) -> None:
+    if spec.on_completion is None:
+        return
+    try:
+        result = spec.on_completion(error)
+        if asyncio.iscoroutine(result) or isinstance(result, asyncio.Future):
+            await result
+    except Exception:
+        log.exception("A task's completion callback failed")

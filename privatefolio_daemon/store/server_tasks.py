@@ -1,0 +1,70 @@
+"""SQL of the ``server_tasks`` table: one row per task, from queued to its end."""
+
+import sqlite3
+from typing import Any
+
+from privatefolio_daemon.domain.timeutil import now_ms
+
+COLUMNS = (
+    "id",
+    "name",
+    "description",
+    "priority",
+    "startedAt",
+    "completedAt",
+    "duration",
+    "errorMessage",
+    "trigger",
+    "status",
+    "createdAt",
+    "determinate",
+    "groupId",
+)
+
+
+def insert_task(
+    connection: sqlite3.Connection,
+    *,
+    name: str,
+    description: str,
+    priority: int,
+    trigger: str,
+    determinate: bool,
+    group_id: str | None,
+    status: str = "queued",
+) -> int:
+    cursor = connection.execute(
+        "INSERT INTO server_tasks (name, description, priority, trigger, status, createdAt, "
+        "determinate, groupId) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (name, description, priority, trigger, status, now_ms(), determinate or None, group_id),
+    )
+    return int(cursor.lastrowid or 0)
+
+
+def patch_task(connection: sqlite3.Connection, task_id: int, **fields: Any) -> None:
+    assignments = ", ".join(f"{column} = ?" for column in fields if column in COLUMNS)
+    connection.execute(
+        f"UPDATE server_tasks SET {assignments} WHERE id = ?", (*fields.values(), task_id)
+    )
+
+
+def recover_after_restart(connection: sqlite3.Connection, reason: str) -> int:
+    """``running`` → ``aborted``, ``queued`` → ``cancelled``; returns how many rows changed."""
+    now = now_ms()
+    cursor = connection.execute(
+        "UPDATE server_tasks SET status = CASE status WHEN 'running' THEN 'aborted' "
+        "ELSE 'cancelled' END, completedAt = ?, errorMessage = ? "
+        "WHERE status IN ('running', 'queued')",
+        (now, reason),
+    )
+    return cursor.rowcount
+
+
+def task_to_wire(row: tuple[Any, ...]) -> dict[str, Any]:
+    """A row (in column order) as the frontend reads it: NULLs omitted, determinate as 1."""
+    record = {
+        column: value for column, value in zip(COLUMNS, row, strict=False) if value is not None
+    }
+    if not record.get("determinate"):
+        record.pop("determinate", None)
+    return record

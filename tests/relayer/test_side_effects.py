@@ -1,0 +1,111 @@
+"""The side-effect chain: a burst of audit-log changes gives one chain, from the oldest day."""
+
+import asyncio
+
+from privatefolio_daemon.app import Daemon
+from privatefolio_daemon.domain.timeutil import DAY_MS
+from privatefolio_daemon.store.database import Database
+
+DAY = 1_700_006_400_000 - 1_700_006_400_000 % DAY_MS  # 2023-11-15
+CHAIN = [
+    "Auto-merge transactions",
+    "Detect spam transactions",
+    "Refresh balances",
+    "Fetch asset prices",
+    "Refresh networth",
+    "Refresh trades",
+]
+
+
+async def seed(db: Database) -> None:
+    def write(connection: object) -> None:
+        conn = connection  # sqlite3.Connection
+        conn.execute(  # type: ignore[attr-defined]
+            "INSERT INTO transactions (id, platformId, timestamp, type, wallet) VALUES "
+            "('t1', 'ex.binance', ?, 'Deposit', 'Binance Spot'), "
+            "('t2', 'ex.binance', ?, 'Deposit', 'Binance Spot')",
+            (DAY + 5 * DAY_MS, DAY + 20 * DAY_MS),
+        )
+        conn.executemany(  # type: ignore[attr-defined]
+            "INSERT OR REPLACE INTO key_value (key, value) VALUES (?, ?)",
+            [("balancesCursor", DAY + 30 * DAY_MS), ("networthCursor", DAY + 30 * DAY_MS)],
+        )
+        conn.executemany(  # type: ignore[attr-defined]
+            "INSERT INTO balances (timestamp, data) VALUES (?, '{}')",
+            [(DAY + day * DAY_MS,) for day in range(31)],
+        )
+
+    await db.write(write)
+
+
+async def wait_for_tasks(
+    db: Database, count: int, timeout: float = 8.0
+) -> list[tuple[object, ...]]:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        rows = await db.fetch_all(
+            "SELECT name, trigger, groupId, status, startedAt FROM server_tasks ORDER BY id"
+        )
+        finished = [row for row in rows if row[3] in ("completed", "failed", "aborted")]
+        if len(finished) >= count or asyncio.get_running_loop().time() > deadline:
+            return rows
+        await asyncio.sleep(0.05)
+
+
+async def test_a_burst_of_100_writes_gives_one_chain_from_the_oldest_day(daemon: Daemon) -> None:
+    await daemon.accounts.create("main")
+    db = daemon.accounts.get("main")
+    await seed(db)
+    for index in range(100):
+        oldest = DAY + (10 + index % 7) * DAY_MS + index
+        daemon.events.emit("audit-logs", "created", oldest, "group-1", account="main")
+        if index == 50:
+            daemon.events.emit(
+                "audit-logs", "created", DAY + 8 * DAY_MS + 5, "group-1", account="main"
+            )
+        daemon.events.emit("audit-logs", "updated", account="main")
+        await asyncio.sleep(0.005)
+    rows = await wait_for_tasks(db, len(CHAIN))
+    assert [(name, trigger, group) for name, trigger, group, *_ in rows] == [
+        (name, "side-effect", "group-1") for name in CHAIN
+    ]
+    started_order = [row[0] for row in sorted(rows, key=lambda row: row[4] or 0)]
+    assert started_order == CHAIN
+    cursor = DAY + 7 * DAY_MS  # the day before the oldest change
+    assert await db.fetch_one("SELECT value FROM key_value WHERE key = 'balancesCursor'") == (
+        cursor,
+    )
+    assert await db.fetch_one("SELECT value FROM key_value WHERE key = 'networthCursor'") == (
+        cursor,
+    )
+    assert await db.fetch_one("SELECT COUNT(*), MAX(timestamp) FROM balances") == (
+        7,
+        DAY + 6 * DAY_MS,
+    )
+    assert await db.fetch_one("SELECT value FROM key_value WHERE key = 'genesis'") == (
+        DAY + 5 * DAY_MS,
+    )
+    assert await db.fetch_one("SELECT value FROM key_value WHERE key = 'lastTx'") == (
+        DAY + 20 * DAY_MS,
+    )
+
+
+async def test_placeholder_steps_fail_with_a_clear_reason(daemon: Daemon) -> None:
+    await daemon.accounts.create("main")
+    db = daemon.accounts.get("main")
+    await seed(db)
+    daemon.events.emit("audit-logs", "deleted", DAY + 9 * DAY_MS, None, account="main")
+    rows = await wait_for_tasks(db, 3)
+    assert [row[0] for row in rows] == ["Refresh balances", "Refresh networth", "Refresh trades"]
+    messages = await db.fetch_all("SELECT status, errorMessage FROM server_tasks ORDER BY id")
+    assert messages[0] == ("failed", "Error: Refresh balances is not available in this version yet")
+
+
+async def test_updated_events_and_an_empty_ledger_queue_nothing(daemon: Daemon) -> None:
+    await daemon.accounts.create("main")
+    db = daemon.accounts.get("main")
+    daemon.events.emit("audit-logs", "updated", account="main")
+    daemon.events.emit("audit-logs", "created", DAY, None, account="main")
+    await asyncio.sleep(2.0)
+    assert await db.fetch_all("SELECT name FROM server_tasks") == []
+    assert await db.fetch_one("SELECT value FROM key_value WHERE key = 'lastTx'") == (0,)
