@@ -40,7 +40,7 @@ class CancelToken:
         """Wrap a database function so a cancellation interrupts its running statement."""
 
         def guarded(connection: sqlite3.Connection) -> T:
-            connection.set_progress_handler(lambda: int(self.reason is not None), 1000)
+            connection.set_progress_handler(lambda: int(self.reason is not None), 100_000)
             try:
                 return function(connection)
             except sqlite3.OperationalError as error:

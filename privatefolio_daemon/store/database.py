@@ -164,7 +164,8 @@ def with_time_budget(
 ) -> T:
     """Run ``function``, interrupting any statement that is still running after ``seconds``."""
     deadline = time.monotonic() + seconds
-    connection.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
+    # Each call needs the GIL, so it runs rarely: about every few milliseconds of SQLite work.
+    connection.set_progress_handler(lambda: int(time.monotonic() > deadline), 1_000_000)
     try:
         return function(connection)
     except sqlite3.OperationalError as error:
