@@ -17,6 +17,8 @@ from typing import Any, Literal, Self
 import aiohttp
 import orjson
 
+from privatefolio_daemon.client_methods import DaemonMethods
+
 Dialect = Literal["privatefolio", "jsonrpc"]
 
 
@@ -42,7 +44,9 @@ class RpcCallError(Exception):
         self.data = data
 
 
-class DaemonClient:
+class DaemonClient(DaemonMethods):
+    """A connection to the daemon. Every RPC method is also a typed method of the client."""
+
     def __init__(
         self,
         session: aiohttp.ClientSession,

@@ -1,0 +1,302 @@
+"""Typed methods of the daemon's RPC, generated from its method table. Do not edit.
+
+Regenerate with: .venv/bin/python scripts/tools/generate_client.py
+"""
+
+from collections.abc import Callable
+from typing import Any, Literal
+
+
+class DaemonMethods:
+    async def call(self, method: str, *params: Any) -> Any:
+        raise NotImplementedError
+
+    async def cancelTask(self, accountName: str, taskId: int) -> None:
+        """Cancel a queued task, or abort a running one."""
+        await self.call('cancelTask', accountName, taskId)
+
+    async def computeActiveConnections(self) -> int:
+        """How many clients listen to account changes (about the number of open UIs)."""
+        result: int = await self.call('computeActiveConnections')
+        return result
+
+    async def countServerTasks(self, accountName: str, query: str | None = None, params: list[Any] | None = None) -> int:
+        """How many tasks (or the first column of ``query``'s first row)."""
+        result: int = await self.call('countServerTasks', accountName, query, params)
+        return result
+
+    async def createAccount(self, accountName: str) -> None:
+        """Create an account (a no-op when it exists). A bad name is refused and creates no file."""
+        await self.call('createAccount', accountName)
+
+    async def deleteAccount(self, accountName: str, keepAccount: bool = False) -> None:
+        """Delete an account with its data, files and logs (``keepAccount`` resets it instead)."""
+        await self.call('deleteAccount', accountName, keepAccount)
+
+    async def enqueueSleep(self, accountName: str, seconds: float, step: float = 1, wasteCpu: bool = False, onCompletion: Callable[..., Any] | None = None) -> int:
+        """A test task "Sleep" that reports progress every ``step`` seconds."""
+        result: int = await self.call('enqueueSleep', accountName, seconds, step, wasteCpu, onCompletion)
+        return result
+
+    async def getAccountNames(self) -> list[str]:
+        """The account names, oldest first."""
+        result: list[str] = await self.call('getAccountNames')
+        return result
+
+    async def getCurrentSystemMetrics(self) -> dict[str, Any]:
+        """Health metrics measured now, not stored."""
+        result: dict[str, Any] = await self.call('getCurrentSystemMetrics')
+        return result
+
+    async def getDiskUsage(self, accountName: str) -> int:
+        """The size in bytes of the account's database file."""
+        result: int = await self.call('getDiskUsage', accountName)
+        return result
+
+    async def getHealthStats(self, fromTs: int | None = None, toTs: int | None = None) -> dict[str, Any]:
+        """Averages, minimums and maximums of CPU and memory use over a period."""
+        result: dict[str, Any] = await self.call('getHealthStats', fromTs, toTs)
+        return result
+
+    async def getServerHealth(self, query: str | None = None, params: list[Any] | None = None) -> list[dict[str, Any]]:
+        """Stored health metrics, newest 100 by default (or the rows of ``query``)."""
+        result: list[dict[str, Any]] = await self.call('getServerHealth', query, params)
+        return result
+
+    async def getServerInfo(self) -> dict[str, Any]:
+        """What this daemon is and where it keeps its data."""
+        result: dict[str, Any] = await self.call('getServerInfo')
+        return result
+
+    async def getServerLogs(self, filters: dict[str, Any] | None = None, rowsPerPage: int = 25, page: int = 0, order: Literal['asc', 'desc'] = 'desc', orderBy: Literal['timestamp', 'level'] = 'timestamp', date: str | None = None) -> list[Any]:
+        """``[rows, totalCount]`` of one UTC day's server log (today by default)."""
+        result: list[Any] = await self.call('getServerLogs', filters, rowsPerPage, page, order, orderBy, date)
+        return result
+
+    async def getServerSettings(self) -> dict[str, Any]:
+        """Server settings merged over their defaults (intervals in minutes)."""
+        result: dict[str, Any] = await self.call('getServerSettings')
+        return result
+
+    async def getServerStats(self) -> dict[str, Any]:
+        """Open connections, live subscriptions and callbacks, uptime (s) and memory (RSS bytes)."""
+        result: dict[str, Any] = await self.call('getServerStats')
+        return result
+
+    async def getServerTask(self, accountName: str, taskId: int) -> dict[str, Any] | None:
+        """One task, or null."""
+        result: dict[str, Any] | None = await self.call('getServerTask', accountName, taskId)
+        return result
+
+    async def getServerTaskLog(self, accountName: str, taskId: int) -> str:
+        """The task's progress log, cut to its first 50,000 characters."""
+        result: str = await self.call('getServerTaskLog', accountName, taskId)
+        return result
+
+    async def getServerTasks(self, accountName: str, query: str | None = None, params: list[Any] | None = None) -> list[dict[str, Any]]:
+        """Tasks of the account, newest first (or the rows of ``query``, read by position)."""
+        result: list[dict[str, Any]] = await self.call('getServerTasks', accountName, query, params)
+        return result
+
+    async def getSettings(self, accountName: str) -> dict[str, Any]:
+        """The account settings merged over their defaults (stored on first read)."""
+        result: dict[str, Any] = await self.call('getSettings', accountName)
+        return result
+
+    async def getSystemInfo(self) -> dict[str, Any] | None:
+        """The stored system information, or null before the first refresh."""
+        result: dict[str, Any] | None = await self.call('getSystemInfo')
+        return result
+
+    async def getTaskQueue(self, accountName: str) -> dict[str, Any]:
+        """The running task and the queued ones, in the order they will run."""
+        result: dict[str, Any] = await self.call('getTaskQueue', accountName)
+        return result
+
+    async def getTriggers(self, accountName: str) -> list[str]:
+        """The distinct triggers of the account's tasks, ascending."""
+        result: list[str] = await self.call('getTriggers', accountName)
+        return result
+
+    async def getValue(self, accountName: str, key: str, defaultValue: Any = None) -> Any:
+        """A stored value of the account's key-value store, or ``defaultValue``."""
+        return await self.call('getValue', accountName, key, defaultValue)
+
+    async def logUiError(self, message: str, properties: dict[str, Any] | None = None) -> None:
+        """Write an error the frontend met into the server log."""
+        await self.call('logUiError', message, properties)
+
+    async def monitorServerHealth(self) -> dict[str, Any]:
+        """Measure and store health metrics now."""
+        result: dict[str, Any] = await self.call('monitorServerHealth')
+        return result
+
+    async def ping(self) -> str:
+        """Answer "pong": a cheap call for liveness and latency checks."""
+        result: str = await self.call('ping')
+        return result
+
+    async def queryServerLogs(self, filters: dict[str, Any] | None = None, rowsPerPage: int = 25, page: int = 0, order: Literal['asc', 'desc'] = 'desc', orderBy: Literal['timestamp', 'level'] = 'timestamp', date: str | None = None) -> list[Any]:
+        """The Privatefolio name of ``getServerLogs``."""
+        result: list[Any] = await self.call('queryServerLogs', filters, rowsPerPage, page, order, orderBy, date)
+        return result
+
+    async def refreshSystemInfo(self) -> dict[str, Any]:
+        """Measure and store the system information."""
+        result: dict[str, Any] = await self.call('refreshSystemInfo')
+        return result
+
+    async def renameAccount(self, accountName: str, newName: str) -> None:
+        """Rename an account, moving its database, files and logs."""
+        await self.call('renameAccount', accountName, newName)
+
+    async def resetAccount(self, accountName: str) -> None:
+        """Empty an account: all its data, files and logs go; the account stays."""
+        await self.call('resetAccount', accountName)
+
+    async def rpc_discover(self) -> dict[str, Any]:
+        """The OpenRPC document of every method this server offers."""
+        result: dict[str, Any] = await self.call('rpc.discover')
+        return result
+
+    async def setValue(self, accountName: str, key: str, value: Any) -> None:
+        """Store a value; listeners of ``key-value`` get ``(key, value)``."""
+        await self.call('setValue', accountName, key, value)
+
+    async def subscribeToAccounts(self, callback: Callable[..., Any]) -> str:
+        """Call ``callback(cause, accountName)`` when an account is created, deleted or reset."""
+        result: str = await self.call('subscribeToAccounts', callback)
+        return result
+
+    async def subscribeToAuditLogs(self, accountName: str, callback: Callable[..., Any]) -> str:
+        """Call ``callback(cause, oldestTimestamp, groupId)`` on every change of audit-logs."""
+        result: str = await self.call('subscribeToAuditLogs', accountName, callback)
+        return result
+
+    async def subscribeToBalances(self, accountName: str, callback: Callable[..., Any]) -> str:
+        """Call ``callback()`` on every change of balances."""
+        result: str = await self.call('subscribeToBalances', accountName, callback)
+        return result
+
+    async def subscribeToChatHistory(self, accountName: str, callback: Callable[..., Any]) -> str:
+        """Call ``callback(cause)`` on every change of chat-history."""
+        result: str = await self.call('subscribeToChatHistory', accountName, callback)
+        return result
+
+    async def subscribeToConnections(self, accountName: str, callback: Callable[..., Any]) -> str:
+        """Call ``callback(cause, connection)`` on every change of connections."""
+        result: str = await self.call('subscribeToConnections', accountName, callback)
+        return result
+
+    async def subscribeToDailyPrices(self, accountName: str, callback: Callable[..., Any]) -> str:
+        """Call ``callback()`` on every change of daily-prices."""
+        result: str = await self.call('subscribeToDailyPrices', accountName, callback)
+        return result
+
+    async def subscribeToFileImports(self, accountName: str, callback: Callable[..., Any]) -> str:
+        """Call ``callback(cause, fileImport)`` on every change of file-imports."""
+        result: str = await self.call('subscribeToFileImports', accountName, callback)
+        return result
+
+    async def subscribeToKV(self, accountName: str, key: str, callback: Callable[..., Any]) -> str:
+        """Call ``callback(value)`` whenever ``key`` is written."""
+        result: str = await self.call('subscribeToKV', accountName, key, callback)
+        return result
+
+    async def subscribeToMetadata(self, accountName: str, callback: Callable[..., Any]) -> str:
+        """Call ``callback()`` on every change of metadata."""
+        result: str = await self.call('subscribeToMetadata', accountName, callback)
+        return result
+
+    async def subscribeToNetworth(self, accountName: str, callback: Callable[..., Any]) -> str:
+        """Call ``callback()`` on every change of networth."""
+        result: str = await self.call('subscribeToNetworth', accountName, callback)
+        return result
+
+    async def subscribeToNotifications(self, accountName: str, callback: Callable[..., Any]) -> str:
+        """Call ``callback(cause)`` on every change of notifications."""
+        result: str = await self.call('subscribeToNotifications', accountName, callback)
+        return result
+
+    async def subscribeToPnl(self, accountName: str, callback: Callable[..., Any]) -> str:
+        """Call ``callback(cause)`` on every change of trade-pnl."""
+        result: str = await self.call('subscribeToPnl', accountName, callback)
+        return result
+
+    async def subscribeToServerFiles(self, accountName: str, callback: Callable[..., Any]) -> str:
+        """Call ``callback()`` on every change of server-files."""
+        result: str = await self.call('subscribeToServerFiles', accountName, callback)
+        return result
+
+    async def subscribeToServerHealth(self, callback: Callable[..., Any]) -> str:
+        """Call ``callback()`` on every server-health event."""
+        result: str = await self.call('subscribeToServerHealth', callback)
+        return result
+
+    async def subscribeToServerKV(self, callback: Callable[..., Any]) -> str:
+        """Call ``callback(key, value)`` on every server-key-value event."""
+        result: str = await self.call('subscribeToServerKV', callback)
+        return result
+
+    async def subscribeToServerLog(self, callback: Callable[..., Any]) -> str:
+        """Call ``callback()`` on every server-logs event."""
+        result: str = await self.call('subscribeToServerLog', callback)
+        return result
+
+    async def subscribeToServerLogs(self, callback: Callable[..., Any]) -> str:
+        """Call ``callback()`` on every server-logs event."""
+        result: str = await self.call('subscribeToServerLogs', callback)
+        return result
+
+    async def subscribeToServerSettings(self, callback: Callable[..., Any]) -> str:
+        """Call ``callback(settings)`` on every server-settings event."""
+        result: str = await self.call('subscribeToServerSettings', callback)
+        return result
+
+    async def subscribeToServerTaskProgress(self, accountName: str, taskId: int, callback: Callable[..., Any]) -> str:
+        """Call ``callback(logLine)`` for each progress line of one task."""
+        result: str = await self.call('subscribeToServerTaskProgress', accountName, taskId, callback)
+        return result
+
+    async def subscribeToServerTasks(self, accountName: str, callback: Callable[..., Any]) -> str:
+        """Call ``callback()`` whenever a task of the account is queued, starts or ends."""
+        result: str = await self.call('subscribeToServerTasks', accountName, callback)
+        return result
+
+    async def subscribeToSettings(self, accountName: str, callback: Callable[..., Any]) -> str:
+        """Call ``callback(settings)`` after every settings change."""
+        result: str = await self.call('subscribeToSettings', accountName, callback)
+        return result
+
+    async def subscribeToTags(self, accountName: str, callback: Callable[..., Any]) -> str:
+        """Call ``callback(cause)`` on every change of tags."""
+        result: str = await self.call('subscribeToTags', accountName, callback)
+        return result
+
+    async def subscribeToTrades(self, accountName: str, callback: Callable[..., Any]) -> str:
+        """Call ``callback(cause, tradeId)`` on every change of trades."""
+        result: str = await self.call('subscribeToTrades', accountName, callback)
+        return result
+
+    async def subscribeToTransactions(self, accountName: str, callback: Callable[..., Any]) -> str:
+        """Call ``callback(cause, transactionId)`` on every change of transactions."""
+        result: str = await self.call('subscribeToTransactions', accountName, callback)
+        return result
+
+    async def throwTestError(self) -> None:
+        """Always fails with "This is a test error"."""
+        await self.call('throwTestError')
+
+    async def unsubscribe(self, subscriptionId: str, throwOnError: bool = True) -> None:
+        """Release a subscription made on this connection."""
+        await self.call('unsubscribe', subscriptionId, throwOnError)
+
+    async def updateServerSettings(self, settings: dict[str, Any]) -> dict[str, Any]:
+        """Merge ``settings`` into the server settings and return the result."""
+        result: dict[str, Any] = await self.call('updateServerSettings', settings)
+        return result
+
+    async def updateSettings(self, accountName: str, settings: dict[str, Any]) -> dict[str, Any]:
+        """Merge ``settings`` into the account settings and return the result."""
+        result: dict[str, Any] = await self.call('updateSettings', accountName, settings)
+        return result
