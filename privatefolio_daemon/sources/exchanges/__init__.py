@@ -1,0 +1,1 @@
+"""Exchange accounts as connections, through ccxt (imported lazily, on the first sync)."""

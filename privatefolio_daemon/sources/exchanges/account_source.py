@@ -1,0 +1,218 @@
+"""An exchange account as a connection: balances, trades, deposits and withdrawals through ccxt.
+
+One class serves every ccxt exchange; ``ExchangeAccountSource("binance")`` has extension id
+``binance-connection`` and platform id ``ex.binance``. Each sync opens its own ccxt session and
+closes it before returning (also on errors and cancellation), so ``close()`` has nothing to do.
+
+The cursor is a time in ms: the newest record seen + 1, held back to the oldest pending transfer.
+"""
+
+import inspect
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from privatefolio_daemon.domain import decimals
+from privatefolio_daemon.domain.records import AuditLog, Transaction
+from privatefolio_daemon.domain.timeutil import now_ms
+from privatefolio_daemon.sources.connection_source import (
+    ConnectionSpec,
+    Progress,
+    SyncError,
+    SyncResult,
+)
+from privatefolio_daemon.sources.exchanges.amounts import amount
+from privatefolio_daemon.sources.exchanges.client import (
+    DEFAULT_RETRY_DELAYS,
+    MAX_RETRY_AFTER_SECONDS,
+    Configure,
+    ExchangeClient,
+)
+from privatefolio_daemon.sources.exchanges.market_choice import markets_to_scan
+from privatefolio_daemon.sources.exchanges.profiles import (
+    extension_id,
+    platform_id,
+    profile_for,
+)
+from privatefolio_daemon.sources.exchanges.records import (
+    AccountVenue,
+    trade_records,
+    transfer_records,
+)
+from privatefolio_daemon.sources.exchanges.trade_history import fetch_trades
+from privatefolio_daemon.sources.exchanges.transfer_history import Transfers, fetch_transfers
+
+_LOG = logging.getLogger(__name__)
+
+
+class ExchangeAccountSource:
+    """A ``ConnectionSource`` for accounts on the ccxt exchange ``exchange_id``."""
+
+    def __init__(
+        self,
+        exchange_id: str,
+        *,
+        configure: Configure | None = None,
+        timeout_ms: int = 10_000,
+        retry_delays: tuple[float, ...] = DEFAULT_RETRY_DELAYS,
+        max_retry_after: float = MAX_RETRY_AFTER_SECONDS,
+        clock: Callable[[], int] = now_ms,
+    ) -> None:
+        self.exchange_id = exchange_id
+        self.extension_id = extension_id(exchange_id)
+        self.platform_id = platform_id(exchange_id)
+        self.profile = profile_for(exchange_id)
+        self._configure = configure
+        self._timeout_ms = timeout_ms
+        self._retry_delays = retry_delays
+        self._max_retry_after = max_retry_after
+        self._clock = clock
+
+    def client(self, spec: ConnectionSpec, password: str | None = None) -> ExchangeClient:
+        """A session for ``spec``'s key (for the key check too); use it with ``async with``."""
+        name = self.profile.display_name
+        if not spec.api_key or not spec.api_secret:
+            raise SyncError(f"The {name} connection needs an API key and secret.")
+        if self.profile.needs_password and not password:
+            raise SyncError(f"The {name} connection needs the API key's passphrase.")
+        return ExchangeClient(
+            self.exchange_id,
+            api_key=spec.api_key,
+            api_secret=spec.api_secret,
+            password=password,
+            configure=self._configure,
+            timeout_ms=self._timeout_ms,
+            retry_delays=self._retry_delays,
+            max_retry_after=self._max_retry_after,
+        )
+
+    async def sync(self, spec: ConnectionSpec, cursor: int, progress: Progress) -> SyncResult:
+        report = _Reporter(progress)
+        venue = AccountVenue(spec.id, self.platform_id, f"{self.profile.display_name} Spot")
+        now = self._clock()
+        async with self.client(spec) as client:
+            name = client.name
+            await report(5, f"Loaded {len(client.markets)} {name} markets")
+            balance = await client.call("fetch_balance")
+            totals = _non_zero_totals(balance.get("total") or {})
+            await report(10, f"Found {len(totals)} assets with a balance")
+            first_day = max(self.profile.history_start_ms, int(spec.options.get("sinceLimit") or 0))
+            transfers = await fetch_transfers(client, cursor, first_day, now)
+            await report(
+                30,
+                f"Fetched {_count(transfers.completed, 'deposit')} deposits and "
+                f"{_count(transfers.completed, 'withdrawal')} withdrawals",
+            )
+            symbols = self._symbols(client.markets, totals, transfers, spec.options)
+            trades = await fetch_trades(
+                client, symbols, cursor, now, report.stepper(30, 95, len(symbols), "markets")
+            )
+            logs, transactions = _records(trades, transfers, client.markets, venue)
+        await report(100, f"Fetched {len(trades)} trades: {len(logs)} audit logs")
+        next_cursor = _next_cursor(cursor, logs, transfers)
+        _LOG.info(
+            "%s connection %s synced from %d to %d: %d trades, %d transfers, %d pending",
+            name,
+            spec.id,
+            cursor,
+            next_cursor,
+            len(trades),
+            len(transfers.completed),
+            len(transfers.pending),
+        )
+        return SyncResult(
+            logs=logs,
+            transactions=transactions,
+            cursor=next_cursor,
+            balances={venue.asset_id(code): total for code, total in totals.items()},
+        )
+
+    async def close(self) -> None:
+        """Nothing to release: each sync closes its own session."""
+
+    def _symbols(
+        self,
+        markets: dict[str, Any],
+        totals: dict[str, str],
+        transfers: Transfers,
+        options: dict[str, Any],
+    ) -> list[str]:
+        if not self.profile.trades_need_symbol:
+            return []
+        moved = [str(t.get("currency")) for t in transfers.completed + transfers.pending]
+        extra = options.get("symbols") or []
+        return markets_to_scan(markets, [*totals, *moved], [str(s) for s in extra])
+
+
+class _Reporter:
+    """``progress`` that may or may not be a coroutine function."""
+
+    def __init__(self, progress: Progress) -> None:
+        self._progress = progress
+
+    async def __call__(self, percent: float | None, message: str | None) -> None:
+        result = self._progress(percent, message)
+        if inspect.isawaitable(result):
+            await result
+
+    def stepper(self, start: float, end: float, steps: int, noun: str) -> Callable[[], Any]:
+        done = 0
+
+        async def step() -> None:
+            nonlocal done
+            done += 1
+            percent = start + (end - start) * done / max(steps, 1)
+            await self(round(percent, 1), f"Fetched trades of {done}/{steps} {noun}")
+
+        return step
+
+
+def _count(transfers: Iterable[dict[str, Any]], kind: str) -> int:
+    return sum(1 for transfer in transfers if transfer.get("type") == kind)
+
+
+def _non_zero_totals(totals: dict[str, Any]) -> dict[str, str]:
+    result: dict[str, str] = {}
+    for code, total in sorted(totals.items()):
+        value = amount(total)
+        if value is not None and not value.is_zero():
+            result[code] = decimals.to_fixed(value)
+    return result
+
+
+def _records(
+    trades: list[dict[str, Any]],
+    transfers: Transfers,
+    markets: dict[str, Any],
+    venue: AccountVenue,
+) -> tuple[list[AuditLog], list[Transaction]]:
+    logs: list[AuditLog] = []
+    transactions: list[Transaction] = []
+    for transfer in transfers.completed:
+        mapped = transfer_records(transfer, venue)
+        if mapped is not None:
+            logs.extend(mapped[0])
+            transactions.append(mapped[1])
+    for trade in trades:
+        market = markets.get(str(trade.get("symbol")))
+        if market is None:
+            _LOG.warning(
+                "Skipped trade %s of unknown market %s", trade.get("id"), trade.get("symbol")
+            )
+            continue
+        mapped = trade_records(trade, market, venue)
+        if mapped is not None:
+            logs.extend(mapped[0])
+            transactions.append(mapped[1])
+    logs.sort(key=lambda log: (log.timestamp, log.id))
+    transactions.sort(key=lambda transaction: (transaction.timestamp, transaction.id))
+    return logs, transactions
+
+
+def _next_cursor(cursor: int, logs: list[AuditLog], transfers: Transfers) -> int:
+    newest = max((log.timestamp for log in logs), default=None)
+    next_cursor = cursor if newest is None else max(cursor, newest + 1)
+    pending = [int(t.get("timestamp") or 0) for t in transfers.pending]
+    if pending:
+        next_cursor = max(cursor, min(next_cursor, min(pending)))
+    return next_cursor

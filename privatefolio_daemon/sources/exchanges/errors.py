@@ -1,0 +1,110 @@
+"""ccxt's exceptions turned into messages a user can act on, with every secret taken out.
+
+The messages name the exchange and say what to check; they never quote the key or secret, and
+the one case that quotes the exchange's own words (an unclassified exchange error) is redacted.
+"""
+
+from typing import Any
+
+from privatefolio_daemon.sources.connection_source import SyncError
+
+REDACTED = "***"
+MAX_QUOTED_CHARS = 200
+# Exchange answers that mean "wrong secret" but that ccxt files under a plain ExchangeError.
+_BAD_SIGNATURE_TEXTS = ("EAPI:Invalid signature",)
+
+
+def redact(text: str, secrets: tuple[str | None, ...]) -> str:
+    """``text`` with every non-empty secret replaced by ``***``."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, REDACTED)
+    return text
+
+
+def is_unreachable(error: BaseException) -> bool:
+    """ccxt reports a refused connection or unknown host as ``ExchangeNotAvailable`` too."""
+    import aiohttp
+    import ccxt.async_support as ccxt_async
+
+    return isinstance(error, ccxt_async.ExchangeNotAvailable) and isinstance(
+        error.__cause__, OSError | aiohttp.ClientConnectionError
+    )
+
+
+def is_retryable(error: BaseException) -> bool:
+    """Rate limits and 5xx answers are worth another try; everything else fails at once."""
+    import ccxt.async_support as ccxt_async
+
+    if is_unreachable(error):
+        return False
+    return isinstance(
+        error,
+        ccxt_async.DDoSProtection | ccxt_async.RateLimitExceeded | ccxt_async.ExchangeNotAvailable,
+    )
+
+
+def sync_error(
+    error: BaseException,
+    name: str,
+    *,
+    secrets: tuple[str | None, ...],
+    attempts: int = 1,
+    timeout_ms: int = 10_000,
+) -> SyncError:
+    """The ``SyncError`` for a ccxt failure at ``name`` (the exchange's display name)."""
+    return SyncError(redact(_message(error, name, attempts, timeout_ms), secrets))
+
+
+def _message(error: BaseException, name: str, attempts: int, timeout_ms: int) -> str:
+    import ccxt.async_support as ccxt_async
+
+    if isinstance(error, ccxt_async.PermissionDenied):
+        return (
+            f"The {name} API key lacks a permission this sync needs. "
+            "Allow the key to read the account and try again."
+        )
+    if isinstance(error, ccxt_async.AuthenticationError) or _is_bad_signature(error):
+        return (
+            f"{name} rejected the API key or secret. Check that both were copied correctly "
+            "and that the key is still active."
+        )
+    if is_unreachable(error):
+        return f"Could not reach {name}. Check the internet connection and try again."
+    if isinstance(error, ccxt_async.DDoSProtection | ccxt_async.RateLimitExceeded):
+        return (
+            f"{name} is rate limiting requests (still refused after {attempts} attempts). "
+            "Try again in a few minutes."
+        )
+    if isinstance(error, ccxt_async.ExchangeNotAvailable):
+        return (
+            f"{name} is unavailable right now (still failing after {attempts} attempts). "
+            "Try again later."
+        )
+    if isinstance(error, ccxt_async.InvalidNonce):
+        return (
+            f"{name} rejected the request time. Check that this computer's clock is set correctly."
+        )
+    if isinstance(error, ccxt_async.RequestTimeout):
+        return f"{name} did not answer within {timeout_ms / 1000:g} seconds."
+    if isinstance(error, ccxt_async.NetworkError):
+        return f"Could not reach {name}. Check the internet connection and try again."
+    if isinstance(error, ccxt_async.BadResponse):
+        return f"{name} sent a response that could not be read."
+    return f"{name} returned an error: {_quoted(error)}"
+
+
+def _is_bad_signature(error: BaseException) -> bool:
+    return any(text in str(error) for text in _BAD_SIGNATURE_TEXTS)
+
+
+def exchange_text(error: BaseException, secrets: tuple[str | None, ...]) -> str:
+    """ccxt's own text for an error (the exchange's answer, say), redacted, for the log."""
+    return redact(_quoted(error), secrets)
+
+
+def _quoted(error: Any) -> str:
+    text = str(error).strip() or type(error).__name__
+    if len(text) > MAX_QUOTED_CHARS:
+        text = text[: MAX_QUOTED_CHARS - 1] + "…"
+    return text
