@@ -20,14 +20,17 @@ from privatefolio_daemon import __version__
 from privatefolio_daemon.api.accounts import AccountsApi
 from privatefolio_daemon.api.channels import add_channel_subscriptions
 from privatefolio_daemon.api.errors import domain_error_to_rpc
+from privatefolio_daemon.api.file_transfer import file_transfer_routes
 from privatefolio_daemon.api.observability import ObservabilityApi
 from privatefolio_daemon.api.server import ServerApi
+from privatefolio_daemon.api.server_files import ServerFilesApi
 from privatefolio_daemon.api.tasks import TasksApi
 from privatefolio_daemon.config import Config, ConfigError
 from privatefolio_daemon.domain.accounts import AccountRegistry
 from privatefolio_daemon.domain.derived_steps import placeholder_steps
 from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.health import HealthMonitor
+from privatefolio_daemon.domain.server_files import ServerFiles
 from privatefolio_daemon.domain.server_state import ServerState
 from privatefolio_daemon.relayer.crons import Crons
 from privatefolio_daemon.relayer.relayer import Relayer
@@ -101,7 +104,12 @@ class Daemon:
             dev=self.config.dev,
             map_error=domain_error_to_rpc,
         )
-        self.http_app = build_http_app(self.config, self.credentials, self.hub)
+        self.http_app = build_http_app(
+            self.config,
+            self.credentials,
+            self.hub,
+            file_transfer_routes(self.server_files, limits.upload_max_bytes),
+        )
         self.http_app.cleanup_ctx.append(self._server_log)
         self.http_app.cleanup_ctx.append(self._databases)
         self.http_app.cleanup_ctx.append(self._relayer)
@@ -124,8 +132,18 @@ class Daemon:
                 limits.client_sql_time_budget_seconds,
             )
         )
+        table.add_object(
+            ServerFilesApi(
+                self.server_files, self.accounts.get, limits.client_sql_time_budget_seconds
+            )
+        )
         add_channel_subscriptions(table, self.accounts, self.events)
         return table
+
+    def server_files(self, account: str) -> ServerFiles:
+        return ServerFiles(
+            account, self.accounts.get(account), self.events, self.accounts.files_dir(account)
+        )
 
     @property
     def server_logs_dir(self) -> Path:

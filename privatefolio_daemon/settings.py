@@ -21,6 +21,7 @@ class Limits:
     db_busy_timeout_ms: int = 5000
     jwt_lifetime_days: int = 30
     password_min_length: int = 4
+    upload_max_bytes: int = 512 * 2**20
 
 
 #: Account settings (KV ``settings``) and their defaults, as the Privatefolio frontend expects.

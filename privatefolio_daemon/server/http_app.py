@@ -1,5 +1,5 @@
-"""The aiohttp application: gates, REST routes, extra routes of the layers above, and a catch-all
-that upgrades WebSockets on any path and serves the frontend build otherwise."""
+"""The aiohttp application: gates, REST routes, the protected routes of the layers above, and a
+catch-all that upgrades WebSockets on any path and serves the frontend build otherwise."""
 
 from collections.abc import Iterable
 
@@ -8,7 +8,7 @@ from aiohttp import web
 from privatefolio_daemon.config import Config
 from privatefolio_daemon.server.credentials import Credentials
 from privatefolio_daemon.server.origins import OriginPolicy
-from privatefolio_daemon.server.rest import rest_routes
+from privatefolio_daemon.server.rest import bearer_token, rest_routes
 from privatefolio_daemon.server.security import is_websocket_upgrade, security_middleware
 from privatefolio_daemon.server.static_files import serve_static
 from privatefolio_daemon.server.websocket import WebSocketHub
@@ -18,15 +18,16 @@ def build_http_app(
     config: Config,
     credentials: Credentials,
     hub: WebSocketHub,
-    extra_routes: Iterable[web.RouteDef] = (),
+    protected_routes: Iterable[web.RouteDef] = (),
     client_max_size: int = 1024**2,
 ) -> web.Application:
+    """``protected_routes`` (from the layers above) need the desktop token or a JWT."""
     policy = OriginPolicy(config.allowed_origins, config.allowed_hosts)
     app = web.Application(
         middlewares=[security_middleware(policy)], client_max_size=client_max_size
     )
     app.add_routes(rest_routes(config, credentials))
-    app.add_routes(list(extra_routes))
+    app.add_routes([_protect(route, credentials) for route in protected_routes])
 
     async def catch_all(request: web.Request) -> web.StreamResponse:
         if is_websocket_upgrade(request):
@@ -35,3 +36,14 @@ def build_http_app(
 
     app.router.add_route("*", "/{tail:.*}", catch_all)
     return app
+
+
+def _protect(route: web.RouteDef, credentials: Credentials) -> web.RouteDef:
+    handler = route.handler
+
+    async def guarded(request: web.Request) -> web.StreamResponse:
+        if not credentials.is_authorized(bearer_token(request)):
+            return web.json_response({"error": "Unauthorized"}, status=401)
+        return await handler(request)
+
+    return web.RouteDef(route.method, route.path, guarded, route.kwargs)

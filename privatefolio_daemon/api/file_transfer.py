@@ -1,0 +1,100 @@
+"""``POST /upload`` and ``GET /download``: the bytes of server files, streamed both ways."""
+
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from aiohttp import BodyPartReader, web
+
+from privatefolio_daemon.domain.errors import ConflictError, NotFoundError
+from privatefolio_daemon.domain.server_files import FileTooLarge, ServerFiles
+
+CHUNK = 256 * 1024
+
+
+def file_transfer_routes(
+    files_of: Callable[[str], ServerFiles], max_upload_bytes: int
+) -> list[web.RouteDef]:
+    async def upload(request: web.Request) -> web.Response:
+        if (request.content_length or 0) > max_upload_bytes + 64 * 1024:
+            return _too_large(max_upload_bytes)
+        fields: dict[str, str] = {}
+        reader = await request.multipart()
+        async for part in reader:
+            if not isinstance(part, BodyPartReader):
+                continue
+            if part.name in ("accountName", "fileId"):
+                fields[part.name] = await part.text()
+            elif part.name == "file":
+                return await _receive(files_of, fields, part, max_upload_bytes)
+        return _error(400, "The upload has no file part")
+
+    async def download(request: web.Request) -> web.StreamResponse:
+        try:
+            files = files_of(request.query.get("accountName", ""))
+            record = await files.get(_file_id(request.query.get("fileId")))
+        except (NotFoundError, ValueError) as error:
+            return _error(404 if isinstance(error, NotFoundError) else 400, str(error))
+        path = files.path(record["id"])
+        if not path.is_file():
+            return _error(404, f"Server file {record['id']} has no content")
+        metadata: dict[str, Any] = record.get("metadata", {})
+        response = web.FileResponse(path, chunk_size=CHUNK)
+        response.content_type = str(metadata.get("type") or "application/octet-stream").split(";")[
+            0
+        ]
+        response.headers["Content-Disposition"] = _attachment(str(record["name"]))
+        return response
+
+    return [web.post("/upload", upload), web.get("/download", download)]
+
+
+async def _receive(
+    files_of: Callable[[str], ServerFiles],
+    fields: dict[str, str],
+    part: BodyPartReader,
+    max_bytes: int,
+) -> web.Response:
+    try:
+        files = files_of(fields.get("accountName", ""))
+        file_id = _file_id(fields.get("fileId"))
+        record = await files.receive(file_id, _chunks(part), max_bytes)
+    except FileTooLarge:
+        return _too_large(max_bytes)
+    except NotFoundError as error:
+        return _error(404, str(error))
+    except ConflictError as error:
+        return _error(409, str(error))
+    except ValueError as error:
+        return _error(400, str(error))
+    return web.json_response(record)
+
+
+async def _chunks(part: BodyPartReader) -> AsyncIterator[bytes]:
+    while True:
+        chunk = await part.read_chunk(CHUNK)
+        if not chunk:
+            return
+        yield chunk
+
+
+def _file_id(text: str | None) -> int:
+    if text is None or not text.strip().isdigit():
+        raise ValueError(f"fileId must be a whole number, not {text!r}")
+    return int(text)
+
+
+def _attachment(name: str) -> str:
+    from urllib.parse import quote
+
+    plain = "".join(
+        char for char in name if char.isascii() and char.isprintable() and char not in '"\\'
+    )
+    return f"attachment; filename=\"{plain or 'download'}\"; filename*=UTF-8''{quote(name)}"
+
+
+def _too_large(max_bytes: int) -> web.Response:
+    return _error(413, f"The file is larger than the upload limit of {max_bytes / 2**20:g} MiB")
+
+
+def _error(status: int, message: str) -> web.Response:
+    return web.json_response({"error": message}, status=status)

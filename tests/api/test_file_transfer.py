@@ -1,0 +1,164 @@
+"""Uploads and downloads of server files: streamed, limited, authenticated, no traversal."""
+
+from dataclasses import replace
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from privatefolio_daemon.app import Daemon
+from privatefolio_daemon.client import DaemonClient
+from privatefolio_daemon.settings import Limits
+from tests.conftest import http_url, make_config, ws_url
+
+
+def form(
+    account: str, file_id: object, content: bytes, name: str = "binance.csv"
+) -> aiohttp.FormData:
+    data = aiohttp.FormData()
+    data.add_field("accountName", account)
+    data.add_field("fileId", str(file_id))
+    data.add_field("file", content, filename=name, content_type="text/csv")
+    return data
+
+
+def auth(daemon: Daemon) -> dict[str, str]:
+    return {"Authorization": f"Bearer {daemon.credentials.desktop_token()}"}
+
+
+async def register(
+    client: DaemonClient, name: str = "binance.csv", size: int = 10
+) -> dict[str, object]:
+    record = {
+        "createdBy": "user",
+        "metadata": {"lastModified": 0, "size": size, "type": "text/csv"},
+        "name": name,
+        "scheduledAt": 1_700_000_000_000,
+        "status": "scheduled",
+    }
+    result: dict[str, object] = await client.call("upsertServerFile", "main", record)
+    return result
+
+
+async def test_upload_then_download_round_trip(client: DaemonClient, daemon: Daemon) -> None:
+    await client.call("createAccount", "main")
+    changes: list[tuple[()]] = []
+    await client.call("subscribeToServerFiles", "main", lambda: changes.append(()))
+    record = await register(client, "Trades ä.csv")
+    assert record["status"] == "scheduled" and record["id"] == 1
+    content = b"User_ID,UTC_Time\n" * 50_000
+    async with aiohttp.ClientSession(headers=auth(daemon)) as session:
+        async with session.post(
+            http_url(daemon, "/upload"), data=form("main", 1, content)
+        ) as response:
+            assert response.status == 200
+            uploaded = await response.json()
+        assert uploaded["status"] == "completed"
+        assert uploaded["metadata"] == {"lastModified": 0, "size": len(content), "type": "text/csv"}
+        assert (daemon.accounts.files_dir("main") / "1").read_bytes() == content
+        async with session.get(
+            http_url(daemon, "/download"), params={"accountName": "main", "fileId": "1"}
+        ) as response:
+            assert response.status == 200
+            assert response.content_type == "text/csv"
+            assert response.headers["Content-Disposition"] == (
+                "attachment; filename=\"Trades .csv\"; filename*=UTF-8''Trades%20%C3%A4.csv"
+            )
+            assert await response.read() == content
+    await client.call("ping")
+    assert len(changes) >= 3  # registered, uploading, completed
+    files = await client.call("getServerFiles", "main")
+    assert [(f["id"], f["status"]) for f in files] == [(1, "completed")]
+    await client.call("deleteServerFile", "main", 1)
+    assert not (daemon.accounts.files_dir("main") / "1").exists()
+    assert await client.call("countServerFiles", "main") == 0
+
+
+async def test_an_oversized_upload_gets_413_and_leaves_nothing(tmp_path: Path) -> None:
+    config = replace(make_config(tmp_path), limits=Limits(upload_max_bytes=1024))
+    daemon = Daemon(config)
+    await daemon.start()
+    try:
+        async with await DaemonClient.connect(
+            ws_url(daemon), token=daemon.credentials.desktop_token()
+        ) as client:
+            await client.call("createAccount", "main")
+            await register(client)
+            async with aiohttp.ClientSession(headers=auth(daemon)) as session:
+                big = form("main", 1, b"x" * 100_000)
+                async with session.post(http_url(daemon, "/upload"), data=big) as response:
+                    assert response.status == 413
+                    assert await response.json() == {
+                        "error": "The file is larger than the upload limit of 0.000976562 MiB"
+                    }
+            files_dir = daemon.accounts.files_dir("main")
+            assert not files_dir.exists() or list(files_dir.iterdir()) == []
+            status = (await client.call("getServerFile", "main", 1))["status"]
+            assert status in ("scheduled", "aborted")
+    finally:
+        await daemon.stop()
+
+
+@pytest.mark.parametrize(
+    ("account", "file_id", "status", "message"),
+    [
+        ("../main", "1", 404, 'Account "../main" does not exist'),
+        (
+            "main",
+            "../../server.sqlite",
+            400,
+            "fileId must be a whole number, not '../../server.sqlite'",
+        ),
+        ("main", "1/../../2", 400, "fileId must be a whole number, not '1/../../2'"),
+        ("main", "7", 404, "Server file 7 does not exist"),
+    ],
+)
+async def test_names_and_ids_cannot_reach_outside_the_account(
+    client: DaemonClient, daemon: Daemon, account: str, file_id: str, status: int, message: str
+) -> None:
+    await client.call("createAccount", "main")
+    await register(client)
+    async with aiohttp.ClientSession(headers=auth(daemon)) as session:
+        async with session.post(
+            http_url(daemon, "/upload"), data=form(account, file_id, b"data")
+        ) as response:
+            assert (response.status, await response.json()) == (status, {"error": message})
+        params = {"accountName": account, "fileId": file_id}
+        async with session.get(http_url(daemon, "/download"), params=params) as response:
+            assert (response.status, await response.json()) == (status, {"error": message})
+    top = {path.name for path in daemon.config.data_dir.iterdir()} - {"server-logs"}
+    assert top == {
+        "auth",
+        "daemon.lock",
+        "databases",
+        "server.sqlite",
+        "server.sqlite-shm",
+        "server.sqlite-wal",
+    }
+    assert sorted(path.name for path in (daemon.config.data_dir / "databases").iterdir()) == [
+        "main.sqlite",
+        "main.sqlite-shm",
+        "main.sqlite-wal",
+    ]
+
+
+async def test_transfers_need_a_credential_and_a_local_origin(
+    client: DaemonClient, daemon: Daemon
+) -> None:
+    await client.call("createAccount", "main")
+    await register(client)
+    async with aiohttp.ClientSession() as session:
+        async with session.post(
+            http_url(daemon, "/upload"), data=form("main", 1, b"data")
+        ) as response:
+            assert (response.status, await response.json()) == (401, {"error": "Unauthorized"})
+        params = {"accountName": "main", "fileId": "1"}
+        async with session.get(http_url(daemon, "/download"), params=params) as response:
+            assert response.status == 401
+    headers = {**auth(daemon), "Origin": "https://evil.example"}
+    async with aiohttp.ClientSession(headers=headers) as session:
+        async with session.post(
+            http_url(daemon, "/upload"), data=form("main", 1, b"data")
+        ) as response:
+            assert response.status == 403
+    assert (await client.call("getServerFile", "main", 1))["status"] == "scheduled"
