@@ -156,9 +156,9 @@ async def test_transfers_need_a_credential_and_a_local_origin(
         async with session.get(http_url(daemon, "/download"), params=params) as response:
             assert response.status == 401
     headers = {**auth(daemon), "Origin": "https://evil.example"}
-    async with aiohttp.ClientSession(headers=headers) as session:
-        async with session.post(
-            http_url(daemon, "/upload"), data=form("main", 1, b"data")
-        ) as response:
-            assert response.status == 403
+    async with (
+        aiohttp.ClientSession(headers=headers) as session,
+        session.post(http_url(daemon, "/upload"), data=form("main", 1, b"data")) as response,
+    ):
+        assert response.status == 403
     assert (await client.call("getServerFile", "main", 1))["status"] == "scheduled"
