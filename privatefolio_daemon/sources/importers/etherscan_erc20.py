@@ -1,6 +1,7 @@
 """Etherscan "ERC-20 token transfers" export (file-formats §3.3)."""
 
-from privatefolio_daemon.domain.records import AuditLog, Transaction
+from dataclasses import dataclass
+
 from privatefolio_daemon.sources.importers.amounts import parse_amount
 from privatefolio_daemon.sources.importers.base import (
     PLATFORM_REQUIREMENT,
@@ -11,6 +12,7 @@ from privatefolio_daemon.sources.importers.base import (
     RowResult,
 )
 from privatefolio_daemon.sources.importers.csv_rows import split_generic
+from privatefolio_daemon.sources.importers.etherscan_normal import RecordOrigin
 from privatefolio_daemon.sources.importers.evm import (
     checksum_address,
     format_address,
@@ -49,48 +51,81 @@ def _user_address(context: ParserContext) -> str:
     return checksum_address(context.user_address)
 
 
+@dataclass(frozen=True, slots=True)
+class TokenTransfer:
+    """One ERC-20 transfer; ``amount`` is decimal text in token units, ``contract`` checksummed."""
+
+    tx_hash: str
+    timestamp: int
+    sender: str
+    recipient: str
+    amount: str
+    contract: str
+    symbol: str
+
+
 def parse_row(row: str, index: int, file_import_id: str, context: ParserContext) -> RowResult:
     user_address = _user_address(context)
     platform_id = context.require_platform()
     columns = split_generic(row, 11)
-    tx_hash, datetime_text = columns[0], columns[3]
-    sender, recipient = format_address(columns[4]), format_address(columns[5])
     amount = numeric_column(columns[6])
     parse_amount(amount, "TokenValue")
     contract = format_address(columns[8])
     symbol = columns[10].strip()
     if amount == "0" or is_spam_token(contract, symbol):
         return RowResult()
-    timestamp = parse_utc_datetime(datetime_text, "DateTime (UTC)")
-    tx_id = f"{file_import_id}_{tx_hash}_ERC20_{index}"
-    deposit = recipient == user_address
-    wallet = recipient if deposit else sender
-    asset_id = f"{platform_id}:{contract}:{symbol}"
-    log = AuditLog(
+    transfer = TokenTransfer(
+        tx_hash=columns[0],
+        timestamp=parse_utc_datetime(columns[3], "DateTime (UTC)"),
+        sender=format_address(columns[4]),
+        recipient=format_address(columns[5]),
+        amount=amount,
+        contract=contract,
+        symbol=symbol,
+    )
+    origin = RecordOrigin(file_import_id=file_import_id)
+    return token_transfer_records(transfer, index, origin, platform_id, user_address)
+
+
+def token_transfer_records(
+    transfer: TokenTransfer,
+    index: int,
+    origin: RecordOrigin,
+    platform_id: str,
+    user_address: str,
+) -> RowResult:
+    """The log and transaction of one token transfer (file-formats §3.3); nothing for a zero
+    amount or a spam token. ``user_address`` is checksummed."""
+    if transfer.amount == "0" or is_spam_token(transfer.contract, transfer.symbol):
+        return RowResult()
+    tx_id = f"{origin.id}_{transfer.tx_hash}_ERC20_{index}"
+    deposit = transfer.recipient == user_address
+    wallet = transfer.recipient if deposit else transfer.sender
+    asset_id = f"{platform_id}:{transfer.contract}:{transfer.symbol}"
+    amount = transfer.amount
+    log = origin.log(
         id=f"{tx_id}_TRANSFER_{index}",
         assetId=asset_id,
         change=amount if deposit else f"-{amount}",
-        fileImportId=file_import_id,
         importIndex=index,
         operation="Deposit" if deposit else "Withdraw",
         platformId=platform_id,
-        timestamp=timestamp,
+        timestamp=transfer.timestamp,
         txId=tx_id,
         wallet=wallet,
     )
-    transaction = Transaction(
+    transaction = origin.transaction(
         id=tx_id,
         incomingAsset=asset_id if deposit else None,
         incoming=amount if deposit else None,
-        fileImportId=file_import_id,
         importIndex=index,
         outgoingAsset=None if deposit else asset_id,
         outgoing=None if deposit else amount,
         platformId=platform_id,
-        timestamp=timestamp,
+        timestamp=transfer.timestamp,
         type=log.operation,
         wallet=wallet,
-        metadata={"contractAddress": contract, "txHash": tx_hash},
+        metadata={"contractAddress": transfer.contract, "txHash": transfer.tx_hash},
     )
     return RowResult([log], [transaction])
 

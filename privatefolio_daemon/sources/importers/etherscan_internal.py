@@ -1,6 +1,8 @@
 """Etherscan "internal transactions" export (file-formats §3.2)."""
 
-from privatefolio_daemon.domain.records import AuditLog, Transaction
+from dataclasses import dataclass
+
+from privatefolio_daemon.domain.records import AuditLog
 from privatefolio_daemon.sources.importers.amounts import parse_amount
 from privatefolio_daemon.sources.importers.base import (
     PLATFORM_REQUIREMENT,
@@ -10,7 +12,7 @@ from privatefolio_daemon.sources.importers.base import (
     RowResult,
 )
 from privatefolio_daemon.sources.importers.csv_rows import split_outside_quotes
-from privatefolio_daemon.sources.importers.etherscan_normal import value_operation
+from privatefolio_daemon.sources.importers.etherscan_normal import RecordOrigin, value_operation
 from privatefolio_daemon.sources.importers.evm import (
     ETHEREUM_NATIVE_ASSET_ID,
     WETH_ASSET_ID,
@@ -28,6 +30,19 @@ _HEADER_TAIL = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class InternalTransfer:
+    """One row of the internal-transactions list, amounts as decimal text (``"0"`` when none)."""
+
+    tx_hash: str
+    timestamp: int
+    parent_sender: str
+    sender: str
+    recipient: str
+    incoming: str
+    outgoing: str
+
+
 def parse_row(row: str, index: int, file_import_id: str, context: ParserContext) -> RowResult:
     platform_id = context.require_platform()
     columns = split_outside_quotes(row)
@@ -35,48 +50,67 @@ def parse_row(row: str, index: int, file_import_id: str, context: ParserContext)
         raise ImportFormatError(
             f"Invalid number of columns: expected {_COLUMNS}, received {len(columns)}"
         )
-    tx_hash, datetime_text = columns[0], columns[3]
-    parent_sender = format_address(columns[4])
-    sender, recipient = format_address(columns[7]), format_address(columns[8])
     incoming, outgoing = numeric_column(columns[10]), numeric_column(columns[11])
     parse_amount(incoming, "Value_IN(ETH)")
     parse_amount(outgoing, "Value_OUT(ETH)")
-    timestamp = parse_utc_datetime(datetime_text, "DateTime (UTC)")
-    tx_id = f"{file_import_id}_{tx_hash}_INTERNAL_{index}"
-    wallet = parent_sender if incoming == "0" else recipient
-    operation = value_operation(incoming, outgoing)
-    transaction = Transaction(
-        id=tx_id,
-        incomingAsset=ETHEREUM_NATIVE_ASSET_ID,
+    internal = InternalTransfer(
+        tx_hash=columns[0],
+        timestamp=parse_utc_datetime(columns[3], "DateTime (UTC)"),
+        parent_sender=format_address(columns[4]),
+        sender=format_address(columns[7]),
+        recipient=format_address(columns[8]),
         incoming=incoming,
-        fileImportId=file_import_id,
+        outgoing=outgoing,
+    )
+    origin = RecordOrigin(file_import_id=file_import_id)
+    return internal_records(internal, index, origin, platform_id)
+
+
+def internal_records(
+    internal: InternalTransfer,
+    index: int,
+    origin: RecordOrigin,
+    platform_id: str,
+    asset_id: str = ETHEREUM_NATIVE_ASSET_ID,
+) -> RowResult:
+    """The logs and transaction of one internal transfer (file-formats §3.2).
+
+    File imports always book the Ethereum native coin (``asset_id``'s default, a quirk kept).
+    """
+    incoming, outgoing = internal.incoming, internal.outgoing
+    tx_id = f"{origin.id}_{internal.tx_hash}_INTERNAL_{index}"
+    wallet = internal.parent_sender if incoming == "0" else internal.recipient
+    operation = value_operation(incoming, outgoing)
+    transaction = origin.transaction(
+        id=tx_id,
+        incomingAsset=asset_id,
+        incoming=incoming,
         importIndex=index,
         platformId=platform_id,
-        timestamp=timestamp,
+        timestamp=internal.timestamp,
         type="Unknown" if operation == "Smart Contract" else operation,
         wallet=wallet,
-        metadata={"txHash": tx_hash},
+        metadata={"txHash": internal.tx_hash},
     )
     if operation == "Smart Contract":
         return RowResult([], [transaction])
 
     def log(suffix: str, asset: str, change: str, kind: str, import_index: float) -> AuditLog:
-        return AuditLog(
+        return origin.log(
             id=f"{tx_id}_{suffix}",
             assetId=asset,
             change=change,
-            fileImportId=file_import_id,
             importIndex=import_index,
             operation=kind,
             platformId=platform_id,
-            timestamp=timestamp,
+            timestamp=internal.timestamp,
             txId=tx_id,
             wallet=wallet,
         )
 
     value_change = incoming if operation == "Deposit" else f"-{outgoing}"
-    logs = [log(f"VALUE_{index}", ETHEREUM_NATIVE_ASSET_ID, value_change, operation, index)]
-    if sender == WETH_CONTRACT:
+    logs = [log(f"VALUE_{index}", asset_id, value_change, operation, index)]
+    if internal.sender == WETH_CONTRACT:
         logs.append(log(f"WETH_{index}", WETH_ASSET_ID, f"-{incoming}", "Withdraw", index + 0.1))
         transaction.type = "Unwrap"
         transaction.outgoingAsset = WETH_ASSET_ID

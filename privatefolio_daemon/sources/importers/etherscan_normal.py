@@ -1,5 +1,6 @@
 """Etherscan "normal transactions" export (file-formats §3.1)."""
 
+from dataclasses import dataclass
 from typing import Any
 
 from privatefolio_daemon.domain.records import AuditLog, Transaction
@@ -35,77 +36,128 @@ def value_operation(incoming: str, outgoing: str) -> str:
     return "Withdraw"
 
 
+@dataclass(frozen=True, slots=True)
+class RecordOrigin:
+    """Where Etherscan-shaped records come from: a file import or a connection (never both).
+
+    Its id prefixes every record id (data-model §3.4).
+    """
+
+    file_import_id: str | None = None
+    connection_id: str | None = None
+
+    @property
+    def id(self) -> str:
+        return self.file_import_id or self.connection_id or ""
+
+    def log(self, **fields: Any) -> AuditLog:
+        return AuditLog(fileImportId=self.file_import_id, connectionId=self.connection_id, **fields)
+
+    def transaction(self, **fields: Any) -> Transaction:
+        return Transaction(
+            fileImportId=self.file_import_id, connectionId=self.connection_id, **fields
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class NormalTransaction:
+    """One row of the normal-transactions list, amounts as decimal text (``"0"`` when none)."""
+
+    tx_hash: str
+    timestamp: int
+    sender: str
+    recipient: str
+    contract_address: str
+    incoming: str
+    outgoing: str
+    fee: str
+    failed: bool
+    method: str
+
+
 def parse_row(row: str, index: int, file_import_id: str, context: ParserContext) -> RowResult:
     platform_id = context.require_platform()
     columns = split_generic(row, 16)
-    tx_hash, datetime_text = columns[0], columns[3]
-    sender, recipient = format_address(columns[4]), format_address(columns[5])
-    contract_address = columns[6]
     incoming = numeric_column(columns[7])
     outgoing = numeric_column(columns[8])
     fee_text = numeric_column(columns[10])
     parse_amount(incoming, "Value_IN(ETH)")
     parse_amount(outgoing, "Value_OUT(ETH)")
     parse_amount(fee_text, "TxnFee(ETH)")
-    failed = columns[13] == "Error(0)"
-    method = columns[15].strip()
-    timestamp = parse_utc_datetime(datetime_text, "DateTime (UTC)")
-    tx_id = f"{file_import_id}_{tx_hash}_NORMAL_{index}"
-    asset_id = native_asset_id(platform_id)
-    wallet = sender if incoming == "0" else recipient
+    normal = NormalTransaction(
+        tx_hash=columns[0],
+        timestamp=parse_utc_datetime(columns[3], "DateTime (UTC)"),
+        sender=format_address(columns[4]),
+        recipient=format_address(columns[5]),
+        contract_address=columns[6],
+        incoming=incoming,
+        outgoing=outgoing,
+        fee=fee_text,
+        failed=columns[13] == "Error(0)",
+        method=columns[15].strip(),
+    )
+    origin = RecordOrigin(file_import_id=file_import_id)
+    return normal_records(normal, index, origin, platform_id, native_asset_id(platform_id))
+
+
+def normal_records(
+    normal: NormalTransaction, index: int, origin: RecordOrigin, platform_id: str, asset_id: str
+) -> RowResult:
+    """The audit logs and transaction of one normal transaction (file-formats §3.1)."""
+    incoming, outgoing, failed = normal.incoming, normal.outgoing, normal.failed
+    tx_id = f"{origin.id}_{normal.tx_hash}_NORMAL_{index}"
+    wallet = normal.sender if incoming == "0" else normal.recipient
     operation = value_operation(incoming, outgoing)
 
     def log(suffix: str, asset: str, change: str, kind: str, import_index: float) -> AuditLog:
-        return AuditLog(
+        return origin.log(
             id=f"{tx_id}_{suffix}",
             assetId=asset,
             change=change,
-            fileImportId=file_import_id,
             importIndex=import_index,
             operation=kind,
             platformId=platform_id,
-            timestamp=timestamp,
+            timestamp=normal.timestamp,
             txId=tx_id,
             wallet=wallet,
         )
 
     logs: list[AuditLog] = []
     if operation == "Smart Contract":
-        tx_type = "Approve" if method == "Approve" else "Unknown"
+        tx_type = "Approve" if normal.method == "Approve" else "Unknown"
     else:
         tx_type = operation
         if not failed:
             change = incoming if operation == "Deposit" else f"-{outgoing}"
             logs.append(log("VALUE_0", asset_id, change, operation, index))
-            if operation == "Withdraw" and recipient == WETH_CONTRACT:
+            if operation == "Withdraw" and normal.recipient == WETH_CONTRACT:
                 logs[-1].operation = "Wrap"
                 logs.append(log(f"WETH_{index}", WETH_ASSET_ID, outgoing, "Mint", index + 0.1))
     fee = fee_asset = None
-    if fee_text != "0" and incoming == "0":
-        fee, fee_asset = f"-{fee_text}", asset_id
+    if normal.fee != "0" and incoming == "0":
+        fee, fee_asset = f"-{normal.fee}", asset_id
         logs.append(log("FEE_0", asset_id, fee, "Fee", index + 0.1))
 
     metadata: dict[str, Any] = {}
-    if contract_address:
-        metadata["contractAddress"] = contract_address
+    if normal.contract_address:
+        metadata["contractAddress"] = normal.contract_address
     if failed:
         metadata["failed"] = True
-    metadata["method"] = method
-    metadata["txHash"] = tx_hash
+    metadata["method"] = normal.method
+    metadata["txHash"] = normal.tx_hash
     has_incoming = not failed and incoming != "0"
     has_outgoing = not failed and outgoing != "0"
-    transaction = Transaction(
+    transaction = origin.transaction(
         id=tx_id,
         incomingAsset=asset_id if has_incoming else None,
         incoming=incoming if has_incoming else None,
         feeAsset=fee_asset,
         fee=fee,
-        fileImportId=file_import_id,
         importIndex=index,
         outgoingAsset=asset_id if has_outgoing else None,
         outgoing=outgoing if has_outgoing else None,
         platformId=platform_id,
-        timestamp=timestamp,
+        timestamp=normal.timestamp,
         type=tx_type,
         wallet=wallet,
         metadata=metadata,

@@ -1,0 +1,52 @@
+"""The EVM chains a wallet connection can sync: the built-in table plus user-added chains."""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from privatefolio_daemon.resources import static_data_dir
+
+ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+MULTICALL3_ADDRESS = "0xcA11bde05977b3631167028862bE2a173976CA11"
+
+
+@dataclass(frozen=True, slots=True)
+class Chain:
+    chain_id: int
+    platform_id: str
+    name: str
+    native_symbol: str
+    rpc_urls: tuple[str, ...]
+    explorer_api_url: str | None = None
+    multicall3: str = MULTICALL3_ADDRESS
+
+    @property
+    def native_asset_id(self) -> str:
+        return f"{self.platform_id}:{ZERO_ADDRESS}:{self.native_symbol}"
+
+    @classmethod
+    def from_json(cls, raw: Mapping[str, Any]) -> "Chain":
+        """A chain as ``data/chains.json`` writes it (camelCase keys)."""
+        return cls(
+            chain_id=int(raw["chainId"]),
+            platform_id=str(raw["platformId"]),
+            name=str(raw.get("name") or raw["platformId"]),
+            native_symbol=str(raw.get("nativeSymbol") or "ETH"),
+            rpc_urls=tuple(str(url) for url in raw.get("rpcUrls") or ()),
+            explorer_api_url=raw.get("explorerApiUrl") or None,
+            multicall3=str(raw.get("multicall3") or MULTICALL3_ADDRESS),
+        )
+
+
+def builtin_chains() -> list[Chain]:
+    raw = orjson.loads((static_data_dir() / "chains.json").read_bytes())
+    return [Chain.from_json(item) for item in raw["chains"]]
+
+
+def chain_table(extra: Iterable[Chain] = ()) -> dict[str, Chain]:
+    """Chains by platform id; a user-added chain replaces a built-in one with the same id."""
+    table = {chain.platform_id: chain for chain in builtin_chains()}
+    table.update({chain.platform_id: chain for chain in extra})
+    return table

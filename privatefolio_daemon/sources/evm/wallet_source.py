@@ -1,0 +1,231 @@
+"""``EvmWalletSource``: the ``etherscan-connection`` plug-in (one address on one EVM chain).
+
+A sync reads blocks ``cursor``..head and returns ``cursor = head + 1`` (the cursor never moves
+back; with no new block it comes back unchanged, with no records).
+
+- **With an explorer** (an explorer URL and ``spec.api_key``): native transfers and fees from
+  ``txlist``, internal transfers from ``txlistinternal``, ERC-20 transfers from ``tokentx``.
+  The explorer wins over ``eth_getLogs``, which is then not used.
+- **Without one**: ERC-20 transfers from ``eth_getLogs`` (symbol and decimals read from the
+  token). Native transfers cannot be listed from a plain node; the native balance still is.
+
+Both ERC-20 paths build identical records (see ``history.py``). Balances (``SyncResult.balances``)
+are read at the head block for the native coin and every token seen in this sync or listed in
+``options.knownAssetIds``.
+"""
+
+import inspect
+from collections.abc import Iterable
+from typing import Any
+
+import aiohttp
+
+from privatefolio_daemon.sources.connection_source import (
+    ConnectionSpec,
+    Progress,
+    SyncError,
+    SyncResult,
+)
+from privatefolio_daemon.sources.evm.balances import BalanceQuery, read_balances
+from privatefolio_daemon.sources.evm.chains import ZERO_ADDRESS, Chain, chain_table
+from privatefolio_daemon.sources.evm.contract_calls import CallFailed
+from privatefolio_daemon.sources.evm.explorer import ExplorerClient
+from privatefolio_daemon.sources.evm.history import (
+    explorer_token_history,
+    explorer_token_infos,
+    internal_history,
+    log_token_history,
+    normal_history,
+)
+from privatefolio_daemon.sources.evm.rpc_pool import DEFAULT_COOLDOWN_S, RpcPool, RpcUnavailable
+from privatefolio_daemon.sources.evm.token_metadata import TokenMetadataCache
+from privatefolio_daemon.sources.evm.transfer_logs import TransferLogScanner, block_timestamps
+from privatefolio_daemon.sources.evm.units import NATIVE_DECIMALS
+from privatefolio_daemon.sources.evm.verify import BalanceDifference, balance_differences
+from privatefolio_daemon.sources.evm.wallet_settings import WalletSettings, wallet_settings
+from privatefolio_daemon.sources.importers.base import RowResult
+from privatefolio_daemon.sources.importers.etherscan_normal import RecordOrigin
+from privatefolio_daemon.sources.importers.evm import checksum_address, is_address
+from privatefolio_daemon.sources.prices.rate_limit import HostRateLimiter
+
+EXPLORER_TIMEOUT_S = 30.0
+
+
+class EvmWalletSource:
+    extension_id = "etherscan-connection"
+
+    def __init__(
+        self,
+        *,
+        extra_chains: Iterable[Chain] = (),
+        rpc_rate: float = 20.0,
+        rpc_burst: int = 40,
+        explorer_rate: float = 4.0,
+        explorer_burst: int = 4,
+        cooldown_s: float = DEFAULT_COOLDOWN_S,
+        explorer_retry_delay_s: float = 0.25,
+    ) -> None:
+        self._chains = chain_table(extra_chains)
+        self._rpc_limiter = HostRateLimiter(rpc_rate, rpc_burst)
+        self._explorer_limiter = HostRateLimiter(explorer_rate, explorer_burst)
+        self._cooldown_s = cooldown_s
+        self._explorer_retry_delay_s = explorer_retry_delay_s
+        self._pools: dict[tuple[int, tuple[str, ...]], RpcPool] = {}
+        self._scanners: dict[tuple[int, tuple[str, ...]], TransferLogScanner] = {}
+        self._tokens = TokenMetadataCache()
+        self._session: aiohttp.ClientSession | None = None
+
+    async def sync(self, spec: ConnectionSpec, cursor: int, progress: Progress) -> SyncResult:
+        from web3.exceptions import Web3Exception
+
+        settings = wallet_settings(spec, self._chains)
+        pool = self._pool(settings)
+        try:
+            head = await pool.run(_block_number)
+            history = RowResult()
+            if cursor <= head:
+                first = max(cursor, 0)
+                await _report(progress, 0, f"Fetching blocks {first} to {head}")
+                history = await self._history(settings, pool, spec.id, first, head, progress)
+            await _report(progress, 90, "Reading current balances")
+            assets = [log.assetId for log in history.logs] + list(settings.known_asset_ids)
+            balances = await self._read_balances(settings, pool, assets, head)
+        except RpcUnavailable as error:
+            raise SyncError(f"{settings.chain.name}: {error}") from None
+        except CallFailed as error:
+            raise SyncError(f"{settings.chain.name}: a contract call failed: {error}") from None
+        except Web3Exception as error:
+            raise SyncError(f"{settings.chain.name}: RPC error: {error}") from None
+        await _report(progress, 100, f"Synced up to block {head}")
+        return SyncResult(
+            history.logs, history.transactions, cursor=max(cursor, head + 1), balances=balances
+        )
+
+    async def balances(self, spec: ConnectionSpec, asset_ids: Iterable[str] = ()) -> dict[str, str]:
+        """Current on-chain balances of the native coin and of ``asset_ids`` on this chain."""
+        settings = wallet_settings(spec, self._chains)
+        pool = self._pool(settings)
+        try:
+            head = await pool.run(_block_number)
+            return await self._read_balances(settings, pool, list(asset_ids), head)
+        except RpcUnavailable as error:
+            raise SyncError(f"{settings.chain.name}: {error}") from None
+
+    async def verify_balances(
+        self, spec: ConnectionSpec, computed: dict[str, str]
+    ) -> list[BalanceDifference]:
+        """Where ``computed`` (``{assetId: decimal string}`` of this wallet) disagrees with the
+        chain. Assets of other platforms in ``computed`` are ignored."""
+        own = {a: v for a, v in computed.items() if a.startswith(spec.platform_id + ":")}
+        on_chain = await self.balances(spec, own)
+        return balance_differences(own, on_chain)
+
+    async def close(self) -> None:
+        for pool in self._pools.values():
+            await pool.close()
+        self._pools.clear()
+        self._scanners.clear()
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def _history(
+        self,
+        settings: WalletSettings,
+        pool: RpcPool,
+        connection_id: str,
+        first: int,
+        head: int,
+        progress: Progress,
+    ) -> RowResult:
+        origin = RecordOrigin(connection_id=connection_id)
+        chain, address = settings.chain, settings.address
+        explorer = self._explorer(settings)
+        if explorer is None:
+            scanner = self._scanner(settings, pool)
+            await _report(progress, 10, "Fetching ERC-20 transfer logs")
+            transfers = await scanner.scan(address, first, head)
+            await _report(progress, 60, f"Reading {len(transfers)} transfers' blocks and tokens")
+            timestamps = await block_timestamps(pool, {t.block_number for t in transfers})
+            tokens = await self._tokens.lookup(pool, (t.contract for t in transfers), head)
+            return log_token_history(transfers, timestamps, tokens, origin, chain, address)
+        await _report(progress, 10, "Fetching normal transactions")
+        normal = await explorer.normal_transactions(address, first, head)
+        await _report(progress, 35, "Fetching internal transactions")
+        internal = await explorer.internal_transactions(address, first, head)
+        await _report(progress, 60, "Fetching ERC-20 transfers")
+        token = await explorer.token_transfers(address, first, head)
+        for contract, info in explorer_token_infos(token).items():
+            self._tokens.remember(chain.chain_id, contract, info)
+        result = normal_history(normal, origin, chain, address)
+        for part in (
+            internal_history(internal, origin, chain, address),
+            explorer_token_history(token, origin, chain, address),
+        ):
+            result.logs.extend(part.logs)
+            result.transactions.extend(part.transactions)
+        return result
+
+    async def _read_balances(
+        self, settings: WalletSettings, pool: RpcPool, asset_ids: list[str], head: int
+    ) -> dict[str, str]:
+        chain = settings.chain
+        tokens: dict[str, str] = {}  # contract → asset id
+        for asset_id in dict.fromkeys(asset_ids):
+            parts = asset_id.split(":")
+            if len(parts) != 3 or parts[0] != chain.platform_id or not is_address(parts[1]):
+                continue
+            contract = checksum_address(parts[1])
+            if contract != ZERO_ADDRESS:
+                tokens.setdefault(contract, asset_id)
+        infos = await self._tokens.lookup(pool, tokens, head)
+        queries = [BalanceQuery(chain.native_asset_id, ZERO_ADDRESS, NATIVE_DECIMALS)]
+        queries += [
+            BalanceQuery(asset_id, contract, infos[contract].decimals)
+            for contract, asset_id in tokens.items()
+            if contract in infos
+        ]
+        return await read_balances(pool, settings.address, queries, head, settings.multicall)
+
+    def _pool(self, settings: WalletSettings) -> RpcPool:
+        key = (settings.chain.chain_id, settings.chain.rpc_urls)
+        if key not in self._pools:
+            self._pools[key] = RpcPool(
+                settings.chain.rpc_urls,
+                settings.chain.chain_id,
+                self._rpc_limiter,
+                cooldown_s=self._cooldown_s,
+            )
+        return self._pools[key]
+
+    def _scanner(self, settings: WalletSettings, pool: RpcPool) -> TransferLogScanner:
+        key = (settings.chain.chain_id, settings.chain.rpc_urls)
+        if key not in self._scanners:
+            self._scanners[key] = TransferLogScanner(pool, initial_range=settings.logs_range)
+        return self._scanners[key]
+
+    def _explorer(self, settings: WalletSettings) -> ExplorerClient | None:
+        if settings.explorer_url is None or settings.api_key is None:
+            return None
+        if self._session is None or self._session.closed:
+            timeout = aiohttp.ClientTimeout(total=EXPLORER_TIMEOUT_S)
+            self._session = aiohttp.ClientSession(timeout=timeout)
+        return ExplorerClient(
+            settings.explorer_url,
+            settings.api_key,
+            settings.chain.chain_id,
+            self._session,
+            self._explorer_limiter,
+            page_size=settings.explorer_page_size,
+            retry_delay_s=self._explorer_retry_delay_s,
+        )
+
+
+async def _block_number(web3: Any) -> int:
+    return int(await web3.eth.block_number)
+
+
+async def _report(progress: Progress, percent: float, message: str) -> None:
+    outcome = progress(percent, message)
+    if inspect.isawaitable(outcome):
+        await outcome

@@ -1,0 +1,73 @@
+"""Explorer refusals: a bad API key is a clear error without the key, rate limits are retried."""
+
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
+
+import pytest
+
+from privatefolio_daemon.sources.connection_source import SyncError
+from privatefolio_daemon.sources.evm.wallet_source import EvmWalletSource
+from tests.sources.evm.test_rpc_pool import dead_url, host
+from tests.sources.evm.wallet_scene import Scene, sync, wallet_scene
+
+WRONG_KEY = "WRONGKEY987"
+
+
+@pytest.fixture
+def scene() -> Iterator[Scene]:
+    with wallet_scene() as built:
+        yield built
+
+
+@pytest.fixture
+async def source() -> AsyncIterator[EvmWalletSource]:
+    wallet_source = EvmWalletSource(explorer_retry_delay_s=0.001)
+    yield wallet_source
+    await wallet_source.close()
+
+
+async def test_an_invalid_api_key_is_a_sync_error_that_never_shows_the_key(
+    scene: Scene, source: EvmWalletSource
+) -> None:
+    bad = replace(scene.spec(), api_key=WRONG_KEY)
+
+    with pytest.raises(SyncError) as caught:
+        await source.sync(bad, 0, lambda *_: None)
+
+    assert str(caught.value) == "The explorer rejected the API key: Invalid API Key"
+    assert WRONG_KEY not in repr(caught.value) and caught.value.__cause__ is None
+
+
+async def test_a_rate_limit_is_retried_until_the_explorer_answers(
+    scene: Scene, source: EvmWalletSource
+) -> None:
+    scene.etherscan.rate_limit_next(2)
+
+    result = await sync(source, scene.spec(), 0)
+
+    assert (len(result.logs), len(result.transactions)) == (9, 8)
+    actions = [q["action"] for q in scene.etherscan.requests()]
+    assert actions == ["txlist", "txlist", "txlist", "txlistinternal", "tokentx"]
+
+
+async def test_a_rate_limit_that_never_ends_is_a_sync_error(
+    scene: Scene, source: EvmWalletSource
+) -> None:
+    scene.etherscan.rate_limit_next(100)
+
+    with pytest.raises(SyncError) as caught:
+        await sync(source, scene.spec(), 0)
+
+    assert str(caught.value) == "Explorer txlist: still rate limited after 6 attempts"
+
+
+async def test_an_unreachable_explorer_is_named_by_host_only(
+    scene: Scene, source: EvmWalletSource
+) -> None:
+    dead = dead_url() + "v2/api"
+
+    with pytest.raises(SyncError) as caught:
+        await sync(source, scene.spec(explorerApiUrl=dead), 0)
+
+    assert str(caught.value) == f"Explorer txlist: {host(dead)} unreachable (ClientConnectorError)"
+    assert "SECRETKEY123" not in str(caught.value)
