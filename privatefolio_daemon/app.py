@@ -20,7 +20,9 @@ from privatefolio_daemon import __version__
 from privatefolio_daemon.api.accounts import AccountsApi
 from privatefolio_daemon.api.channels import add_channel_subscriptions
 from privatefolio_daemon.api.errors import domain_error_to_rpc
+from privatefolio_daemon.api.file_imports import FileImportsApi
 from privatefolio_daemon.api.file_transfer import file_transfer_routes
+from privatefolio_daemon.api.ledger import LedgerApi
 from privatefolio_daemon.api.observability import ObservabilityApi
 from privatefolio_daemon.api.server import ServerApi
 from privatefolio_daemon.api.server_files import ServerFilesApi
@@ -29,6 +31,7 @@ from privatefolio_daemon.config import Config, ConfigError
 from privatefolio_daemon.domain.accounts import AccountRegistry
 from privatefolio_daemon.domain.derived_steps import placeholder_steps
 from privatefolio_daemon.domain.events import EventBus
+from privatefolio_daemon.domain.file_imports import FileImports
 from privatefolio_daemon.domain.health import HealthMonitor
 from privatefolio_daemon.domain.server_files import ServerFiles
 from privatefolio_daemon.domain.server_state import ServerState
@@ -137,8 +140,16 @@ class Daemon:
                 self.server_files, self.accounts.get, limits.client_sql_time_budget_seconds
             )
         )
+        budget = limits.client_sql_time_budget_seconds
+        table.add_object(LedgerApi(self.accounts.get, budget))
+        table.add_object(FileImportsApi(self.file_imports, self.accounts.get, self.relayer, budget))
         add_channel_subscriptions(table, self.accounts, self.events)
         return table
+
+    def file_imports(self, account: str) -> FileImports:
+        return FileImports(
+            account, self.accounts.get(account), self.events, self.server_files(account)
+        )
 
     def server_files(self, account: str) -> ServerFiles:
         return ServerFiles(

@@ -20,9 +20,29 @@ class DaemonMethods:
         result: int = await self.call('computeActiveConnections')
         return result
 
+    async def countAuditLogs(self, accountName: str, query: str | dict[str, Any] | None = None, params: list[Any] | None = None) -> int:
+        """How many audit logs (all, or matching a query or filters)."""
+        result: int = await self.call('countAuditLogs', accountName, query, params)
+        return result
+
+    async def countFileImports(self, accountName: str, query: str | None = None, params: list[Any] | None = None) -> int:
+        """How many file imports."""
+        result: int = await self.call('countFileImports', accountName, query, params)
+        return result
+
+    async def countServerFiles(self, accountName: str, query: str | None = None, params: list[Any] | None = None) -> int:
+        """How many server files."""
+        result: int = await self.call('countServerFiles', accountName, query, params)
+        return result
+
     async def countServerTasks(self, accountName: str, query: str | None = None, params: list[Any] | None = None) -> int:
         """How many tasks (or the first column of ``query``'s first row)."""
         result: int = await self.call('countServerTasks', accountName, query, params)
+        return result
+
+    async def countTransactions(self, accountName: str, query: str | dict[str, Any] | None = None, params: list[Any] | None = None) -> int:
+        """How many transactions (all, or matching a query or filters)."""
+        result: int = await self.call('countTransactions', accountName, query, params)
         return result
 
     async def createAccount(self, accountName: str) -> None:
@@ -33,6 +53,20 @@ class DaemonMethods:
         """Delete an account with its data, files and logs (``keepAccount`` resets it instead)."""
         await self.call('deleteAccount', accountName, keepAccount)
 
+    async def deleteServerFile(self, accountName: str, fileId: int) -> None:
+        """Delete a file and its bytes."""
+        await self.call('deleteServerFile', accountName, fileId)
+
+    async def enqueueImportFile(self, accountName: str, trigger: Literal['system', 'user', 'cron', 'side-effect'], fileId: int, parserContext: dict[str, Any] | None = None, groupId: str | None = None) -> int:
+        """Queue the import of an uploaded file; returns the task id."""
+        result: int = await self.call('enqueueImportFile', accountName, trigger, fileId, parserContext, groupId)
+        return result
+
+    async def enqueueRemoveFileImport(self, accountName: str, trigger: Literal['system', 'user', 'cron', 'side-effect'], fileImportId: str, onCompletion: Callable[..., Any] | None = None) -> int:
+        """Queue the removal of a file import with its audit logs and transactions."""
+        result: int = await self.call('enqueueRemoveFileImport', accountName, trigger, fileImportId, onCompletion)
+        return result
+
     async def enqueueSleep(self, accountName: str, seconds: float, step: float = 1, wasteCpu: bool = False, onCompletion: Callable[..., Any] | None = None) -> int:
         """A test task "Sleep" that reports progress every ``step`` seconds."""
         result: int = await self.call('enqueueSleep', accountName, seconds, step, wasteCpu, onCompletion)
@@ -41,6 +75,31 @@ class DaemonMethods:
     async def getAccountNames(self) -> list[str]:
         """The account names, oldest first."""
         result: list[str] = await self.call('getAccountNames')
+        return result
+
+    async def getAuditLog(self, accountName: str, id: str) -> dict[str, Any] | None:
+        """One audit log, or null."""
+        result: dict[str, Any] | None = await self.call('getAuditLog', accountName, id)
+        return result
+
+    async def getAuditLogOrderQuery(self, ascending: bool = False) -> str:
+        """The canonical ORDER BY clause of audit logs."""
+        result: str = await self.call('getAuditLogOrderQuery', ascending)
+        return result
+
+    async def getAuditLogs(self, accountName: str, query: str | dict[str, Any] | None = None, params: list[Any] | None = None) -> list[dict[str, Any]]:
+        """Audit logs, newest first: all, a frontend SQL query's, or those matching filters."""
+        result: list[dict[str, Any]] = await self.call('getAuditLogs', accountName, query, params)
+        return result
+
+    async def getAuditLogsByTxId(self, accountName: str, txId: str) -> list[dict[str, Any]]:
+        """The Privatefolio name of ``getAuditLogsForTransaction``."""
+        result: list[dict[str, Any]] = await self.call('getAuditLogsByTxId', accountName, txId)
+        return result
+
+    async def getAuditLogsForTransaction(self, accountName: str, txId: str) -> list[dict[str, Any]]:
+        """The audit logs of one transaction."""
+        result: list[dict[str, Any]] = await self.call('getAuditLogsForTransaction', accountName, txId)
         return result
 
     async def getCurrentSystemMetrics(self) -> dict[str, Any]:
@@ -53,9 +112,39 @@ class DaemonMethods:
         result: int = await self.call('getDiskUsage', accountName)
         return result
 
+    async def getFileImportRequirements(self, accountName: str, fileRecord: dict[str, Any]) -> list[dict[str, Any]] | None:
+        """What the import needs (a platform, a user address); null for an unknown header."""
+        result: list[dict[str, Any]] | None = await self.call('getFileImportRequirements', accountName, fileRecord)
+        return result
+
+    async def getFileImports(self, accountName: str, query: str | None = None, params: list[Any] | None = None) -> list[dict[str, Any]]:
+        """File imports, the last finished first."""
+        result: list[dict[str, Any]] = await self.call('getFileImports', accountName, query, params)
+        return result
+
     async def getHealthStats(self, fromTs: int | None = None, toTs: int | None = None) -> dict[str, Any]:
         """Averages, minimums and maximums of CPU and memory use over a period."""
         result: dict[str, Any] = await self.call('getHealthStats', fromTs, toTs)
+        return result
+
+    async def getMyPlatformIds(self, accountName: str, query: str | None = None, params: list[Any] | None = None) -> list[str]:
+        """Distinct platforms of the audit logs, ascending."""
+        result: list[str] = await self.call('getMyPlatformIds', accountName, query, params)
+        return result
+
+    async def getOperations(self, accountName: str, query: str | None = None, params: list[Any] | None = None) -> list[str]:
+        """Distinct operations of the audit logs, ascending."""
+        result: list[str] = await self.call('getOperations', accountName, query, params)
+        return result
+
+    async def getServerFile(self, accountName: str, fileId: int) -> dict[str, Any]:
+        """One server file."""
+        result: dict[str, Any] = await self.call('getServerFile', accountName, fileId)
+        return result
+
+    async def getServerFiles(self, accountName: str, query: str | None = None, params: list[Any] | None = None) -> list[dict[str, Any]]:
+        """The account's files, newest first (or the rows of ``query``, read by position)."""
+        result: list[dict[str, Any]] = await self.call('getServerFiles', accountName, query, params)
         return result
 
     async def getServerHealth(self, query: str | None = None, params: list[Any] | None = None) -> list[dict[str, Any]]:
@@ -113,6 +202,21 @@ class DaemonMethods:
         result: dict[str, Any] = await self.call('getTaskQueue', accountName)
         return result
 
+    async def getTransaction(self, accountName: str, id: str) -> dict[str, Any] | None:
+        """One transaction, or null."""
+        result: dict[str, Any] | None = await self.call('getTransaction', accountName, id)
+        return result
+
+    async def getTransactions(self, accountName: str, query: str | dict[str, Any] | None = None, params: list[Any] | None = None) -> list[dict[str, Any]]:
+        """Transactions, newest first: all, a frontend SQL query's, or those matching filters."""
+        result: list[dict[str, Any]] = await self.call('getTransactions', accountName, query, params)
+        return result
+
+    async def getTransactionsByTxHash(self, accountName: str, txHash: str) -> list[dict[str, Any]]:
+        """Transactions whose metadata names this blockchain transaction hash."""
+        result: list[dict[str, Any]] = await self.call('getTransactionsByTxHash', accountName, txHash)
+        return result
+
     async def getTriggers(self, accountName: str) -> list[str]:
         """The distinct triggers of the account's tasks, ascending."""
         result: list[str] = await self.call('getTriggers', accountName)
@@ -121,6 +225,11 @@ class DaemonMethods:
     async def getValue(self, accountName: str, key: str, defaultValue: Any = None) -> Any:
         """A stored value of the account's key-value store, or ``defaultValue``."""
         return await self.call('getValue', accountName, key, defaultValue)
+
+    async def getWallets(self, accountName: str, query: str | None = None, params: list[Any] | None = None) -> list[str]:
+        """Distinct wallets of the audit logs, ascending."""
+        result: list[str] = await self.call('getWallets', accountName, query, params)
+        return result
 
     async def logUiError(self, message: str, properties: dict[str, Any] | None = None) -> None:
         """Write an error the frontend met into the server log."""
@@ -299,4 +408,9 @@ class DaemonMethods:
     async def updateSettings(self, accountName: str, settings: dict[str, Any]) -> dict[str, Any]:
         """Merge ``settings`` into the account settings and return the result."""
         result: dict[str, Any] = await self.call('updateSettings', accountName, settings)
+        return result
+
+    async def upsertServerFile(self, accountName: str, file: dict[str, Any]) -> dict[str, Any]:
+        """Register a file (then POST its bytes to /upload with accountName and fileId)."""
+        result: dict[str, Any] = await self.call('upsertServerFile', accountName, file)
         return result

@@ -97,7 +97,7 @@ class ServerFiles:
                 partial.unlink()
             await self.patch(file_id, status="aborted", completedAt=now_ms())
             raise
-        metadata = {**record.get("metadata", {}), "size": size}
+        metadata = {"size": size, **record.get("metadata", {})}  # what the client declared wins
         await self.patch(
             file_id, status="completed", completedAt=now_ms(), progress=100, metadata=metadata
         )

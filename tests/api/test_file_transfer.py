@@ -44,9 +44,9 @@ async def test_upload_then_download_round_trip(client: DaemonClient, daemon: Dae
     await client.call("createAccount", "main")
     changes: list[tuple[()]] = []
     await client.call("subscribeToServerFiles", "main", lambda: changes.append(()))
-    record = await register(client, "Trades ä.csv")
-    assert record["status"] == "scheduled" and record["id"] == 1
     content = b"User_ID,UTC_Time\n" * 50_000
+    record = await register(client, "Trades ä.csv", size=len(content))
+    assert record["status"] == "scheduled" and record["id"] == 1
     async with aiohttp.ClientSession(headers=auth(daemon)) as session:
         async with session.post(
             http_url(daemon, "/upload"), data=form("main", 1, content)

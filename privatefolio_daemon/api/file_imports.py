@@ -1,0 +1,128 @@
+"""File-import methods: requirements, the import task, listing and removal."""
+
+from collections.abc import Callable
+from typing import Any, TypedDict
+
+from privatefolio_daemon.api.client_queries import client_count, client_rows
+from privatefolio_daemon.domain.file_imports import FileImports
+from privatefolio_daemon.domain.server_files import NewServerFile
+from privatefolio_daemon.relayer.cancellation import CancelToken
+from privatefolio_daemon.relayer.progress import TaskProgress
+from privatefolio_daemon.relayer.relayer import Relayer
+from privatefolio_daemon.relayer.task_types import Priority, TaskSpec, Trigger
+from privatefolio_daemon.rpc.callbacks import RemoteFunction
+from privatefolio_daemon.rpc.registry import CallContext, rpc_method
+from privatefolio_daemon.sources.importers.base import Requirement
+from privatefolio_daemon.store.database import Database
+from privatefolio_daemon.store.ledger import file_import_to_wire
+
+
+class ParserContextWire(TypedDict, total=False):
+    platform: str
+    userAddress: str
+
+
+class FileImportsApi:
+    def __init__(
+        self,
+        imports_of: Callable[[str], FileImports],
+        db_of: Callable[[str], Database],
+        relayer: Relayer,
+        budget_seconds: float,
+    ) -> None:
+        self._imports_of = imports_of
+        self._db_of = db_of
+        self._relayer = relayer
+        self._budget = budget_seconds
+
+    @rpc_method()
+    async def getFileImportRequirements(
+        self, accountName: str, fileRecord: NewServerFile
+    ) -> list[Requirement] | None:
+        """What the import needs (a platform, a user address); null for an unknown header."""
+        return await self._imports_of(accountName).requirements(int(fileRecord.get("id", 0)))
+
+    @rpc_method()
+    async def enqueueImportFile(
+        self,
+        accountName: str,
+        trigger: Trigger,
+        fileId: int,
+        parserContext: ParserContextWire | None = None,
+        groupId: str | None = None,
+    ) -> int:
+        """Queue the import of an uploaded file; returns the task id."""
+        imports = self._imports_of(accountName)
+        record = await imports.files.get(fileId)
+
+        async def run(progress: TaskProgress, cancel: CancelToken) -> None:
+            await imports.run_import(fileId, dict(parserContext or {}), groupId, progress, cancel)
+
+        return await self._relayer.enqueue(
+            accountName,
+            TaskSpec(
+                name=f'Import "{record["name"]}"',
+                description=f'Import the file "{record["name"]}"',
+                priority=Priority.VERY_HIGH,
+                function=run,
+                trigger=trigger,
+                determinate=True,
+                group_id=groupId,
+            ),
+        )
+
+    @rpc_method()
+    async def enqueueRemoveFileImport(
+        self,
+        ctx: CallContext,
+        accountName: str,
+        trigger: Trigger,
+        fileImportId: str,
+        onCompletion: RemoteFunction | None = None,
+    ) -> int:
+        """Queue the removal of a file import with its audit logs and transactions."""
+        imports = self._imports_of(accountName)
+        ctx.keep_until_called(onCompletion)
+
+        async def run(progress: TaskProgress, cancel: CancelToken) -> None:
+            await imports.remove(fileImportId, progress)
+
+        return await self._relayer.enqueue(
+            accountName,
+            TaskSpec(
+                name="Remove file import",
+                description=f"Remove the file import {fileImportId}",
+                priority=Priority.VERY_HIGH,
+                function=run,
+                trigger=trigger,
+                determinate=True,
+                on_completion=onCompletion,
+            ),
+        )
+
+    @rpc_method()
+    async def getFileImports(
+        self, accountName: str, query: str | None = None, params: list[Any] | None = None
+    ) -> list[dict[str, Any]]:
+        """File imports, the last finished first."""
+        rows = await client_rows(
+            self._db_of(accountName),
+            query,
+            params,
+            default_sql="SELECT * FROM file_imports ORDER BY timestamp DESC",
+            budget_seconds=self._budget,
+        )
+        return [file_import_to_wire(row) for row in rows]
+
+    @rpc_method()
+    async def countFileImports(
+        self, accountName: str, query: str | None = None, params: list[Any] | None = None
+    ) -> int:
+        """How many file imports."""
+        return await client_count(
+            self._db_of(accountName),
+            query,
+            params,
+            default_sql="SELECT COUNT(*) FROM file_imports",
+            budget_seconds=self._budget,
+        )

@@ -1,0 +1,230 @@
+"""Importing an uploaded CSV file: all of it in one transaction, or nothing.
+
+The file is streamed from disk, parsed batch by batch and written with ``executemany`` inside a
+single transaction on the writer thread, so a bad row, a cancel or a crash leaves the account
+exactly as it was.
+"""
+
+import asyncio
+import sqlite3
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from privatefolio_daemon.domain.derived_steps import Cancel, Progress
+from privatefolio_daemon.domain.errors import ConflictError, InvalidInputError, NotFoundError
+from privatefolio_daemon.domain.events import EventBus
+from privatefolio_daemon.domain.server_files import ServerFiles
+from privatefolio_daemon.domain.timeutil import now_ms
+from privatefolio_daemon.sources.importers.base import ParserContext, Requirement
+from privatefolio_daemon.sources.importers.parse_file import (
+    Restart,
+    StreamingImport,
+    decode_utf8,
+    file_import_id,
+)
+from privatefolio_daemon.sources.importers.registry import requirements_for
+from privatefolio_daemon.store import ledger
+from privatefolio_daemon.store.database import Database
+
+CHUNK_BYTES = 1 << 20
+_CSV_TYPES = ("text/csv", "application/csv", "application/vnd.ms-excel", "text/plain")
+DUPLICATE_IMPORT = "You cannot import the same file twice."
+
+Report = Callable[[float | None, str | None], None]
+
+
+class FileImports:
+    def __init__(self, account: str, db: Database, events: EventBus, files: ServerFiles) -> None:
+        self.account = account
+        self._db = db
+        self._events = events
+        self.files = files
+
+    async def requirements(self, file_id: int) -> list[Requirement] | None:
+        """What the user must tell before the import (a platform, an address), or None."""
+        path = self.files.path(file_id)
+        first_line = await asyncio.to_thread(_first_line, path)
+        return requirements_for(first_line) if first_line is not None else None
+
+    async def run_import(
+        self,
+        file_id: int,
+        context: dict[str, Any] | None,
+        group_id: str | None,
+        progress: Progress,
+        cancel: Cancel,
+    ) -> dict[str, Any]:
+        record = await self.files.get(file_id)
+        name, metadata = str(record["name"]), record.get("metadata", {})
+        progress(0, f'Reading file "{name}" from disk')
+        if not _looks_like_csv(metadata.get("type"), name):
+            raise InvalidInputError("Error reading file: not .csv")
+        path = self.files.path(file_id)
+        if not path.is_file():
+            raise NotFoundError(f'The file "{name}" has not been uploaded yet')
+        fid = file_import_id(
+            name, _js_number(metadata.get("size", 0)), _js_number(metadata.get("lastModified", 0))
+        )
+        report = _thread_safe(progress)
+        job = _ImportJob(path, record, fid, ParserContext.from_wire(context or {}), report, cancel)
+        imported = await self._db.write(job.run)
+        oldest = imported.pop("oldestTimestamp")
+        if oldest is not None:
+            self._events.emit(
+                "audit-logs", "created", min(oldest, now_ms()), group_id, account=self.account
+            )
+        self._events.emit("transactions", "created", account=self.account)
+        self._events.emit("file-imports", "created", imported, account=self.account)
+        return imported
+
+    async def remove(self, fid: str, progress: Progress) -> None:
+        """Remove a file import with its audit logs and transactions."""
+        progress(0, f"Removing file import with id {fid}")
+
+        def remove(connection: sqlite3.Connection) -> tuple[dict[str, Any], int | None]:
+            row = connection.execute("SELECT * FROM file_imports WHERE id = ?", (fid,)).fetchone()
+            if row is None:
+                raise NotFoundError(f"File import {fid} does not exist")
+            oldest = ledger.oldest_timestamp(connection, "fileImportId = ?", (fid,))
+            logs = connection.execute(
+                "DELETE FROM audit_logs WHERE fileImportId = ?", (fid,)
+            ).rowcount
+            txs = connection.execute(
+                "DELETE FROM transactions WHERE fileImportId = ?", (fid,)
+            ).rowcount
+            connection.execute("DELETE FROM file_imports WHERE id = ?", (fid,))
+            return ledger.file_import_to_wire(row) | {"_logs": logs, "_txs": txs}, oldest
+
+        record, oldest = await self._db.transaction(remove)
+        logs, txs = record.pop("_logs"), record.pop("_txs")
+        progress(50, f"Removed {logs} audit logs and {txs} transactions")
+        self._events.emit("audit-logs", "deleted", oldest, None, account=self.account)
+        self._events.emit("transactions", "deleted", account=self.account)
+        self._events.emit("file-imports", "deleted", record, account=self.account)
+        progress(100, f"Removed file import with id {fid}")
+
+
+class _ImportJob:
+    """The part of an import that runs on the writer thread, inside one transaction."""
+
+    def __init__(
+        self,
+        path: Path,
+        record: dict[str, Any],
+        fid: str,
+        context: ParserContext,
+        report: Report,
+        cancel: Cancel,
+    ) -> None:
+        self.path, self.record, self.fid = path, record, fid
+        self.context, self.report, self.cancel = context, report, cancel
+
+    def run(self, connection: sqlite3.Connection) -> dict[str, Any]:
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            result = self._import(connection)
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        connection.execute("COMMIT")
+        return result
+
+    def _import(self, connection: sqlite3.Connection) -> dict[str, Any]:
+        metadata = self.record.get("metadata", {})
+        if connection.execute("SELECT 1 FROM file_imports WHERE id = ?", (self.fid,)).fetchone():
+            raise ConflictError(DUPLICATE_IMPORT)
+        self.report(11, f"Saving file import metadata under the id {self.fid}")
+        connection.execute(
+            "INSERT INTO file_imports (id, lastModified, name, size) VALUES (?, ?, ?, ?)",
+            (
+                self.fid,
+                metadata.get("lastModified", 0),
+                self.record["name"],
+                metadata.get("size", 0),
+            ),
+        )
+        self.report(12, f"Parsing file {self.record['name']}")
+        stream = StreamingImport(
+            lambda: decode_utf8(_read_chunks(self.path)),
+            file_import_id=self.fid,
+            context=self.context,
+            on_progress=self.report,
+        )
+        oldest: int | None = None
+        saved_logs = saved_transactions = 0
+        for item in stream:
+            self.cancel.checkpoint()
+            if isinstance(item, Restart):
+                connection.execute("DELETE FROM audit_logs WHERE fileImportId = ?", (self.fid,))
+                connection.execute("DELETE FROM transactions WHERE fileImportId = ?", (self.fid,))
+                saved_logs = saved_transactions = 0
+                oldest = None
+                continue
+            ledger.insert_audit_logs(connection, item.logs)
+            ledger.insert_transactions(connection, item.transactions)
+            saved_logs += len(item.logs)
+            saved_transactions += len(item.transactions)
+            for log in item.logs:
+                if oldest is None or log.timestamp < oldest:
+                    oldest = log.timestamp
+            self.report(
+                None, f"Saved {saved_logs} audit logs and {saved_transactions} transactions"
+            )
+        assert stream.meta is not None
+        meta = stream.meta.to_wire()
+        finished = now_ms()
+        connection.execute(
+            "UPDATE file_imports SET timestamp = ?, meta = ? WHERE id = ?",
+            (finished, orjson.dumps(meta).decode(), self.fid),
+        )
+        self.report(
+            99, f"Imported {meta['logs']} audit logs and {meta['transactions']} transactions"
+        )
+        return {
+            "id": self.fid,
+            "lastModified": metadata.get("lastModified", 0),
+            "name": self.record["name"],
+            "size": metadata.get("size", 0),
+            "timestamp": finished,
+            "meta": meta,
+            "oldestTimestamp": oldest,
+        }
+
+
+def _read_chunks(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK_BYTES):
+            yield chunk
+
+
+def _first_line(path: Path) -> str | None:
+    if not path.is_file():
+        return None
+    with path.open("rb") as handle:
+        head = handle.read(64 * 1024)
+    text = head.decode("utf-8", errors="replace").lstrip("\ufeff").strip()
+    return text.splitlines()[0] if text else None
+
+
+def _looks_like_csv(mime_type: Any, name: str) -> bool:
+    kind = str(mime_type or "").split(";")[0].strip().lower()
+    return kind in _CSV_TYPES or name.lower().endswith(".csv")
+
+
+def _js_number(value: Any) -> int:
+    """A size or time as JavaScript prints it in a string: ``1970``, not ``1970.0``."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _thread_safe(progress: Progress) -> Report:
+    loop = asyncio.get_running_loop()
+
+    def report(percent: float | None, message: str | None) -> None:
+        loop.call_soon_threadsafe(progress, percent, message)
+
+    return report

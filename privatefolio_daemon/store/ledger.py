@@ -1,0 +1,90 @@
+"""SQL of the ledger: audit logs, transactions and file imports."""
+
+import sqlite3
+from collections.abc import Iterable
+from typing import Any
+
+import orjson
+
+from privatefolio_daemon.domain.records import (
+    AUDIT_LOG_DB_COLUMNS,
+    TRANSACTION_DB_COLUMNS,
+    AuditLog,
+    Transaction,
+)
+
+#: Every column of ``audit_logs``, generated ones included, in table order (read by position).
+AUDIT_LOG_COLUMNS = (
+    "id", "assetId", "balance", "balanceN", "balanceWallet", "balanceWalletN", "change", "changeN",
+    "fileImportId", "connectionId", "importIndex", "operation", "platformId", "timestamp", "txId",
+    "wallet",
+)  # fmt: skip
+TRANSACTION_COLUMNS = (
+    "id", "incomingAsset", "incoming", "incomingN", "feeAsset", "fee", "feeN", "fileImportId",
+    "connectionId", "importIndex", "outgoingAsset", "outgoing", "outgoingN", "notes", "platformId",
+    "price", "priceN", "role", "timestamp", "type", "wallet", "metadata",
+)  # fmt: skip
+FILE_IMPORT_COLUMNS = ("id", "lastModified", "name", "size", "timestamp", "meta")
+
+AUDIT_LOG_ORDER_DESC = "ORDER BY timestamp DESC, changeN DESC, id DESC"
+AUDIT_LOG_ORDER_ASC = "ORDER BY timestamp ASC, changeN ASC, id ASC"
+TRANSACTION_ORDER = "ORDER BY timestamp DESC, incomingN DESC"
+
+_GENERATED = frozenset(
+    {"balanceN", "balanceWalletN", "changeN", "incomingN", "feeN", "outgoingN", "priceN"}
+)
+_INSERT_LOGS = (
+    f"INSERT OR REPLACE INTO audit_logs ({', '.join(AUDIT_LOG_DB_COLUMNS)}) "
+    f"VALUES ({', '.join('?' for _ in AUDIT_LOG_DB_COLUMNS)})"
+)
+_INSERT_TRANSACTIONS = (
+    f"INSERT OR REPLACE INTO transactions ({', '.join(TRANSACTION_DB_COLUMNS)}) "
+    f"VALUES ({', '.join('?' for _ in TRANSACTION_DB_COLUMNS)})"
+)
+
+
+def insert_audit_logs(connection: sqlite3.Connection, logs: Iterable[AuditLog]) -> None:
+    connection.executemany(_INSERT_LOGS, (log.db_row() for log in logs))
+
+
+def insert_transactions(
+    connection: sqlite3.Connection, transactions: Iterable[Transaction]
+) -> None:
+    connection.executemany(_INSERT_TRANSACTIONS, (tx.db_row() for tx in transactions))
+
+
+def audit_log_to_wire(row: tuple[Any, ...]) -> dict[str, Any]:
+    return {
+        name: value
+        for name, value in zip(AUDIT_LOG_COLUMNS, row, strict=False)
+        if value is not None and name not in _GENERATED
+    }
+
+
+def transaction_to_wire(row: tuple[Any, ...]) -> dict[str, Any]:
+    record = {
+        name: value
+        for name, value in zip(TRANSACTION_COLUMNS, row, strict=False)
+        if value is not None and name not in _GENERATED
+    }
+    metadata = record.get("metadata")
+    record["metadata"] = orjson.loads(metadata) if isinstance(metadata, str) else {}
+    return record
+
+
+def file_import_to_wire(row: tuple[Any, ...]) -> dict[str, Any]:
+    record = dict(zip(FILE_IMPORT_COLUMNS, row, strict=False))
+    if isinstance(record.get("size"), float) and record["size"].is_integer():
+        record["size"] = int(record["size"])
+    meta = record.get("meta")
+    record["meta"] = orjson.loads(meta) if isinstance(meta, str) else meta
+    return record
+
+
+def oldest_timestamp(
+    connection: sqlite3.Connection, where: str, params: tuple[Any, ...]
+) -> int | None:
+    row = connection.execute(
+        f"SELECT MIN(timestamp) FROM audit_logs WHERE {where}", params
+    ).fetchone()
+    return None if row is None else row[0]

@@ -1,0 +1,135 @@
+"""Bad files get clear errors and leave the account exactly as it was."""
+
+import pytest
+
+from privatefolio_daemon.app import Daemon
+from privatefolio_daemon.client import DaemonClient
+from tests.api.importing import import_file, ledger_digest, upload, wait_for_task
+
+HEADER = '"User_ID","UTC_Time","Account","Operation","Coin","Change","Remark"'
+GOOD_ROW = '"1","2021-03-01 10:00:00","Spot","Deposit","BTC","0.5",""'
+
+
+def statement(*rows: str, newline: str = "\n") -> bytes:
+    return newline.join([HEADER, *rows]).encode()
+
+
+BAD_FILES = [
+    (
+        "missing column",
+        statement(GOOD_ROW, '"1","2021-03-01 11:00:00","Spot","Deposit","BTC"'),
+        "Error: Cannot parse row 2: Invalid number of columns: expected 7, received 1",
+    ),
+    (
+        "bad number",
+        statement(GOOD_ROW, '"1","2021-03-01 11:00:00","Spot","Deposit","BTC","1.2.3",""'),
+        'Error: Cannot parse row 2: Invalid number in column "Change": "1.2.3"',
+    ),
+    (
+        "bad date",
+        statement(GOOD_ROW, '"1","2021-13-45 99:00:00","Spot","Deposit","BTC","1",""'),
+        "Error: Cannot parse row 2: Invalid timestamp: 2021-13-45 99:00:00",
+    ),
+    (
+        "unknown header",
+        b"Date,Amount,Coin\n2021-01-01,1,BTC",
+        "Error: File import unsupported, unknown header: Date,Amount,Coin",
+    ),
+    (
+        "binary file",
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
+        "Error: The file is not UTF-8 text: invalid byte at offset 0",
+    ),
+    (
+        "nul characters",
+        HEADER.encode() + b"\n\x00\x00",
+        "Error: The file is not a text file: it contains NUL characters",
+    ),
+    ("empty file", b"", "Error: The file is empty"),
+    ("only blanks", b"  \n\n ", "Error: The file is empty"),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "content", "message"), BAD_FILES, ids=[case for case, *_ in BAD_FILES]
+)
+async def test_a_bad_file_fails_clearly_and_changes_nothing(
+    client: DaemonClient, daemon: Daemon, case: str, content: bytes, message: str
+) -> None:
+    await client.call("createAccount", "main")
+    await import_file(daemon, client, "first.csv", statement(GOOD_ROW))
+    before = await ledger_digest(daemon)
+    task = await import_file(daemon, client, f"{case}.csv", content)
+    assert (task["status"], task["errorMessage"]) == ("failed", message)
+    assert await ledger_digest(daemon) == before
+
+
+async def test_importing_the_same_file_twice_fails(client: DaemonClient, daemon: Daemon) -> None:
+    await client.call("createAccount", "main")
+    await import_file(daemon, client, "a.csv", statement(GOOD_ROW))
+    before = await ledger_digest(daemon)
+    task = await import_file(daemon, client, "a.csv", statement(GOOD_ROW))
+    assert (task["status"], task["errorMessage"]) == (
+        "failed",
+        "Error: You cannot import the same file twice.",
+    )
+    assert await ledger_digest(daemon) == before
+
+
+async def test_a_file_that_is_not_csv_is_refused(client: DaemonClient, daemon: Daemon) -> None:
+    await client.call("createAccount", "main")
+    record = await upload(daemon, client, "photo.png", statement(GOOD_ROW), mime="image/png")
+    task_id = await client.call("enqueueImportFile", "main", "user", record["id"])
+    task = await wait_for_task(client, task_id)
+    assert task["errorMessage"] == "Error: Error reading file: not .csv"
+
+
+@pytest.mark.parametrize("variant", ["crlf", "bom", "crlf+bom"])
+async def test_crlf_and_bom_import_like_plain_files(
+    client: DaemonClient, daemon: Daemon, variant: str
+) -> None:
+    await client.call("createAccount", "main")
+    content = statement(GOOD_ROW, newline="\r\n" if "crlf" in variant else "\n")
+    if "bom" in variant:
+        content = b"\xef\xbb\xbf" + content
+    task = await import_file(daemon, client, f"{variant}.csv", content)
+    assert task["status"] == "completed", task
+    [log] = await client.call("getAuditLogs", "main")
+    assert (log["assetId"], log["change"], log["wallet"], log["timestamp"]) == (
+        "ex.binance:BTC",
+        "0.5",
+        "Binance Spot",
+        1614592800000,
+    )
+
+
+async def test_a_traversal_file_name_stays_a_name(client: DaemonClient, daemon: Daemon) -> None:
+    await client.call("createAccount", "main")
+    task = await import_file(daemon, client, "../../../etc/passwd.csv", statement(GOOD_ROW))
+    assert task["status"] == "completed"
+    [record] = await client.call("getServerFiles", "main")
+    assert (daemon.accounts.files_dir("main") / str(record["id"])).is_file()
+    assert not (daemon.config.data_dir.parent / "etc").exists()
+
+
+async def test_an_import_cancelled_midway_leaves_nothing(
+    client: DaemonClient, daemon: Daemon
+) -> None:
+    await client.call("createAccount", "main")
+    rows = [
+        f'"1","2021-03-01 10:{i // 60 % 60:02d}:{i % 60:02d}","Spot","Deposit","C{i % 9}","{i}",""'
+        for i in range(200_000)
+    ]
+    before = await ledger_digest(daemon)
+    record = await upload(daemon, client, "big.csv", statement(*rows))
+    task_id = await client.call("enqueueImportFile", "main", "user", record["id"])
+    lines: list[str] = []
+    await client.call("subscribeToServerTaskProgress", "main", task_id, lines.append)
+    for _ in range(500):
+        if any("Saved" in line for line in lines):
+            break
+        await __import__("asyncio").sleep(0.01)
+    await client.call("cancelTask", "main", task_id)
+    task = await wait_for_task(client, task_id)
+    assert (task["status"], task["errorMessage"]) == ("aborted", "Task aborted by user.")
+    assert await ledger_digest(daemon) == before
