@@ -92,7 +92,9 @@ class Daemon:
             self.server_db, self.events, data_dir, self.server_state.started_monotonic
         )
         self.crons = Crons(enabled=self.config.crons)
-        self.relayer = Relayer(self.events, self.accounts.logs_dir, placeholder_steps(), self.crons)
+        #: Derived-data steps by task name; features replace the placeholders with real steps.
+        self.steps = placeholder_steps()
+        self.relayer = Relayer(self.events, self.accounts.logs_dir, self.steps, self.crons)
         self.accounts.add_lifecycle(self.relayer)
         self.methods = self._build_method_table()
         self.hub = WebSocketHub(
