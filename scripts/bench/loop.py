@@ -10,16 +10,13 @@ Target: ping p99 <= 50 ms.
 
 import argparse
 import asyncio
-import os
 import random
 import sqlite3
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-import orjson
+from bench_daemon import daemon_process, percentile
 
 from privatefolio_daemon.client import DaemonClient
 from privatefolio_daemon.resources import schema_dir
@@ -49,11 +46,6 @@ def build_account(path: Path, rows: int) -> None:
     connection.close()
 
 
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
-
-
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -64,35 +56,8 @@ async def main() -> None:
         started = time.perf_counter()
         build_account(Path(data_dir) / "databases" / "main.sqlite", options.rows)
         print(f"built {options.rows:,} audit logs in {time.perf_counter() - started:.1f} s")
-        env = {k: v for k, v in os.environ.items() if k not in ("PORT", "HOST", "DATA_LOCATION")}
-        daemon = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "privatefolio_daemon",
-                "serve",
-                "--data-dir",
-                data_dir,
-                "--port",
-                "0",
-                "--print-ready",
-                "--no-crons",
-                "--log-level",
-                "WARNING",
-            ],
-            stdout=subprocess.PIPE,
-            text=True,
-            env=env,
-        )
-        assert daemon.stdout is not None
-        ready = orjson.loads(daemon.stdout.readline())
-        token = Path(ready["tokenFile"]).read_text().strip()
-        url = f"ws://127.0.0.1:{ready['port']}/"
-        try:
-            await measure(url, token, options.seconds)
-        finally:
-            daemon.terminate()
-            daemon.wait(timeout=30)
+        with daemon_process(data_dir) as daemon:
+            await measure(daemon.url, daemon.token, options.seconds)
 
 
 async def measure(url: str, token: str, seconds: float) -> None:

@@ -6,17 +6,16 @@ Targets: pipelined >= 50% of the echo rate, cold start <= 0.5 s, idle RSS <= 120
 
 import argparse
 import asyncio
-import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
 
 import aiohttp
 import orjson
 import psutil
+from bench_daemon import clean_environment, daemon_process, percentile, serve_command
 
 ECHO_SERVER = """
 import sys
@@ -47,31 +46,6 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
-
-
-def start_daemon(data_dir: Path) -> tuple[subprocess.Popen[str], dict[str, object]]:
-    env = {k: v for k, v in os.environ.items() if k not in ("PORT", "HOST", "DATA_LOCATION")}
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "privatefolio_daemon",
-            "serve",
-            "--data-dir",
-            str(data_dir),
-            "--port",
-            "0",
-            "--print-ready",
-            "--no-crons",
-            "--log-level",
-            "WARNING",
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    assert process.stdout is not None
-    return process, orjson.loads(process.stdout.readline())
 
 
 async def pipelined(
@@ -109,25 +83,10 @@ def cold_start_seconds(runs: int) -> list[float]:
     for _ in range(runs):
         with tempfile.TemporaryDirectory() as data_dir:
             port = free_port()
-            env = {
-                k: v for k, v in os.environ.items() if k not in ("PORT", "HOST", "DATA_LOCATION")
-            }
             started = time.perf_counter()
             process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "privatefolio_daemon",
-                    "serve",
-                    "--data-dir",
-                    data_dir,
-                    "--port",
-                    str(port),
-                    "--no-crons",
-                    "--log-level",
-                    "WARNING",
-                ],
-                env=env,
+                serve_command(data_dir, port),
+                env=clean_environment(),
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )
@@ -146,11 +105,6 @@ def cold_start_seconds(runs: int) -> list[float]:
     return results
 
 
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
-
-
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--calls", type=int, default=20000)
@@ -164,22 +118,18 @@ async def main() -> None:
     )
     assert echo.stdout is not None
     echo.stdout.readline()
-    with tempfile.TemporaryDirectory() as data_dir:
-        daemon, ready = start_daemon(Path(data_dir))
+    with tempfile.TemporaryDirectory() as data_dir, daemon_process(data_dir) as daemon:
         try:
-            token = Path(str(ready["tokenFile"])).read_text().strip()
-            headers = {"Authorization": f"Bearer {token}"}
-            daemon_url = f"ws://127.0.0.1:{ready['port']}/"
+            headers = daemon.headers
+            daemon_url = daemon.url
             await asyncio.sleep(1.0)
-            idle_rss = psutil.Process(daemon.pid).memory_info().rss / 2**20
+            idle_rss = psutil.Process(daemon.process.pid).memory_info().rss / 2**20
             frame = {"method": "ping", "params": []}
             await pipelined(daemon_url, 2000, frame, headers)  # warm-up
             echo_rate = await pipelined(f"ws://127.0.0.1:{echo_port}/", options.calls, frame, {})
             rpc_rate = await pipelined(daemon_url, options.calls, frame, headers)
             latencies = await sequential(daemon_url, options.sequential, headers)
         finally:
-            daemon.terminate()
-            daemon.wait(timeout=15)
             echo.terminate()
             echo.wait(timeout=15)
     starts = cold_start_seconds(options.starts)
