@@ -36,7 +36,7 @@ from privatefolio_daemon.domain.health import HealthMonitor
 from privatefolio_daemon.domain.server_files import ServerFiles
 from privatefolio_daemon.domain.server_state import ServerState
 from privatefolio_daemon.relayer.crons import Crons
-from privatefolio_daemon.relayer.relayer import Relayer
+from privatefolio_daemon.relayer.relayer import Relayer, RelayerSettings
 from privatefolio_daemon.resources import schema_dir
 from privatefolio_daemon.rpc.builtins import add_builtin_methods
 from privatefolio_daemon.rpc.connection import ConnectionLimits
@@ -94,7 +94,16 @@ class Daemon:
         self.crons = Crons(enabled=self.config.crons)
         #: Derived-data steps by task name; features replace the placeholders with real steps.
         self.steps = placeholder_steps()
-        self.relayer = Relayer(self.events, self.accounts.logs_dir, self.steps, self.crons)
+        self.relayer = Relayer(
+            self.events,
+            self.accounts.logs_dir,
+            self.steps,
+            self.crons,
+            RelayerSettings(
+                max_concurrent_accounts=limits.max_concurrent_account_tasks,
+                cancel_grace_seconds=limits.task_cancel_grace_seconds,
+            ),
+        )
         self.accounts.add_lifecycle(self.relayer)
         self.methods = self._build_method_table()
         self.hub = WebSocketHub(

@@ -22,6 +22,9 @@ class Limits:
     jwt_lifetime_days: int = 30
     password_min_length: int = 4
     upload_max_bytes: int = 512 * 2**20
+    #: How many accounts may run a task at the same time (each account runs one at a time).
+    max_concurrent_account_tasks: int = 2
+    task_cancel_grace_seconds: float = 5.0
 
 
 #: Account settings (KV ``settings``) and their defaults, as the Privatefolio frontend expects.
