@@ -7,7 +7,7 @@ deletes the derived rows at and after it, so the next refresh recomputes from th
 import sqlite3
 from typing import Any
 
-from privatefolio_daemon.domain.key_value import read_value, write_value
+from privatefolio_daemon.store.key_value import read_value, write_value
 
 
 def _cursor(connection: sqlite3.Connection, key: str) -> int:

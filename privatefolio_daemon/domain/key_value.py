@@ -3,21 +3,11 @@
 import sqlite3
 from typing import Any
 
-import orjson
-
 from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.store.database import Database
+from privatefolio_daemon.store.key_value import read_value, write_value
 
-
-def read_value(connection: sqlite3.Connection, key: str) -> Any:
-    row = connection.execute("SELECT value FROM key_value WHERE key = ?", (key,)).fetchone()
-    return None if row is None else row[0]
-
-
-def write_value(connection: sqlite3.Connection, key: str, value: Any) -> None:
-    if isinstance(value, dict | list):
-        value = orjson.dumps(value).decode()
-    connection.execute("INSERT OR REPLACE INTO key_value (key, value) VALUES (?, ?)", (key, value))
+__all__ = ["KeyValueStore", "read_value", "write_value"]
 
 
 class KeyValueStore:

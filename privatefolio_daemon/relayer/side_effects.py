@@ -17,7 +17,7 @@ from privatefolio_daemon.domain.derived_steps import (
 )
 from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.invalidation import invalidate_from, transaction_time_span
-from privatefolio_daemon.domain.key_value import write_value
+from privatefolio_daemon.store.key_value import write_value
 from privatefolio_daemon.domain.timeutil import DAY_MS, day_start
 from privatefolio_daemon.relayer.cancellation import CancelToken
 from privatefolio_daemon.relayer.debounce import Burst
