@@ -12,7 +12,7 @@ def read_value(connection: sqlite3.Connection, key: str) -> Any:
 
 
 def write_value(connection: sqlite3.Connection, key: str, value: Any) -> None:
-    """Objects are stored as JSON text; the column's JSON type gives numeric text numeric affinity."""
+    """Objects are stored as JSON text. The JSON column gives numeric text numeric affinity."""
     if isinstance(value, dict | list):
         value = orjson.dumps(value).decode()
     connection.execute("INSERT OR REPLACE INTO key_value (key, value) VALUES (?, ?)", (key, value))
