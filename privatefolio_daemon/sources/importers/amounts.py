@@ -1,7 +1,8 @@
 """Amount columns: validation and the two big.js string forms, with a fast path for plain text.
 
-Most CSV amounts are plain decimals (``-0.49603680``); those are normalised by string surgery.
-Anything else (exponents, odd signs) goes through the exact ``Decimal`` helpers.
+Most CSV amounts are plain decimals (``-0.49603680``); dropping their trailing fraction zeros
+already gives both big.js forms. Anything else (exponents, odd signs, zero, tiny or huge
+magnitudes) goes through the exact ``Decimal`` helpers.
 """
 
 import re
@@ -12,7 +13,9 @@ from privatefolio_daemon.sources.importers.base import ImportFormatError
 
 _CONTEXT = Context(prec=80, rounding=ROUND_HALF_UP)
 _QUANTUM = Decimal("1e-20")
-_PLAIN = re.compile(r"(-?)(\d+)(?:\.(\d+))?", re.ASCII)
+# A non-zero plain number without leading zeros whose magnitude big.js's ``toString`` prints
+# in plain notation: 1e-6 <= |x| < 1e21.
+_PLAIN_NUMBER = re.compile(r"-?(?:[1-9]\d{0,20}(?:\.\d*)?|0\.0{0,5}[1-9]\d*)", re.ASCII)
 
 
 def invalid_number(text: str, column: str) -> ImportFormatError:
@@ -28,19 +31,35 @@ def parse_amount(text: str, column: str) -> Decimal:
 
 
 def fixed_and_string(text: str, column: str) -> tuple[str, str]:
-    """``(toFixed(), toString())`` of an amount text, as big.js prints them."""
-    match = _PLAIN.fullmatch(text)
-    if match is not None:
-        sign, whole, fraction = match.groups()
-        whole = whole.lstrip("0") or "0"
-        fraction = (fraction or "").rstrip("0")
-        if whole == "0" and not fraction:
-            return "0", "0"
-        if len(whole) < 22 and (whole != "0" or not fraction.startswith("000000")):
-            fixed = f"{sign}{whole}.{fraction}" if fraction else f"{sign}{whole}"
-            return fixed, fixed
+    """``(toFixed(), toString())`` of an amount text, as big.js prints them.
+
+    A plain number big.js prints without exponent is both, once its trailing fraction zeros
+    (and a bare ``.``) are dropped.
+    """
+    if _PLAIN_NUMBER.fullmatch(text) is not None:
+        if "." in text:
+            text = text.rstrip("0").removesuffix(".")
+        return text, text
+    return fixed_and_string_exact(text, column)
+
+
+def fixed_and_string_exact(text: str, column: str) -> tuple[str, str]:
+    """:func:`fixed_and_string` through ``Decimal`` only (the reference for tests)."""
     value = parse_amount(text, column)
     return decimals.to_fixed(value), decimals.to_string(value)
+
+
+def string_of_fixed(fixed_text: str) -> str:
+    """``toString()`` of a ``toFixed()`` text: the same text unless |x| < 1e-6 or |x| >= 1e21."""
+    unsigned = fixed_text.removeprefix("-")
+    if unsigned.startswith("0.000000") or len(unsigned.partition(".")[0]) > 21:
+        return decimals.to_string(Decimal(fixed_text))
+    return fixed_text
+
+
+def string_of_fixed_exact(fixed_text: str) -> str:
+    """:func:`string_of_fixed` through ``Decimal`` only (the reference for tests)."""
+    return decimals.to_string(decimals.parse(fixed_text))
 
 
 def fixed(text: str, column: str) -> str:
@@ -71,4 +90,14 @@ def price_text(outgoing: Decimal, incoming: Decimal) -> str | None:
     """``outgoing ÷ incoming`` in big.js ``toString()`` form, or None when incoming is zero."""
     if incoming.is_zero():
         return None
-    return decimals.to_string(divide(outgoing, incoming))
+    return big_string(divide(outgoing, incoming))
+
+
+def big_string(value: Decimal) -> str:
+    """``decimals.to_string``, reading the exponent with ``adjusted()`` in the plain case."""
+    if value.is_zero():
+        return "0"
+    normal = value.normalize(_CONTEXT)
+    if -7 < normal.adjusted() < 21:
+        return format(normal, "f")
+    return decimals.to_string(value)

@@ -6,6 +6,8 @@ is trimmed like JavaScript's ``trim()`` (which also removes a BOM) before it is 
 
 import re
 from collections.abc import Iterable, Iterator
+from itertools import repeat
+from operator import methodcaller, mod
 
 from privatefolio_daemon.sources.importers.base import ImportFormatError
 
@@ -28,8 +30,8 @@ def sanitise_header(row: str) -> str:
     )
 
 
-def _complete_rows(chunks: Iterable[str]) -> Iterator[str]:
-    """Rows as split, after the leading trim; the end of the text is not trimmed yet."""
+def _row_lists(chunks: Iterable[str]) -> Iterator[list[str]]:
+    """Rows as split, a list per chunk, after the leading trim; the end is not trimmed yet."""
     carry = ""
     started = False
     open_parts: list[str] = []
@@ -39,24 +41,49 @@ def _complete_rows(chunks: Iterable[str]) -> Iterator[str]:
             if not chunk:
                 continue
             started = True
-        lines = (carry + chunk).split("\n")
+        text = carry + chunk
+        lines = text.split("\n")
         carry = lines.pop()
-        for line in lines:
-            if open_parts:
-                open_parts.append(line)
-                if line.count('"') % 2:
-                    row = "\n".join(open_parts)
-                    open_parts = []
-                    yield row[:-1] if row.endswith("\r") else row
-            elif '"' in line and line.count('"') % 2:
-                open_parts.append(line)
-            else:
-                yield line[:-1] if line.endswith("\r") else line
+        if open_parts or _has_odd_quotes(lines):
+            lines = _join_quoted_lines(lines, open_parts)
+        if "\r" in text:
+            lines = list(map(_WITHOUT_CR, lines))
+        yield lines
     if open_parts:
         open_parts.append(carry)
         carry = "\n".join(open_parts)
     if carry:
-        yield carry
+        yield [carry]
+
+
+_WITHOUT_CR = methodcaller("removesuffix", "\r")
+
+
+def _has_odd_quotes(lines: list[str]) -> bool:
+    return any(map(mod, map(str.count, lines, repeat('"')), repeat(2)))
+
+
+def _join_quoted_lines(lines: list[str], open_parts: list[str]) -> list[str]:
+    """Lines → rows, where a line with an odd number of ``"`` opens or closes a quoted field.
+
+    ``open_parts`` holds the lines of a row still open at the end (it is updated in place).
+    """
+    rows: list[str] = []
+    for line in lines:
+        if open_parts:
+            open_parts.append(line)
+            if line.count('"') % 2:
+                rows.append("\n".join(open_parts))
+                open_parts.clear()
+        elif line.count('"') % 2:
+            open_parts.append(line)
+        else:
+            rows.append(line)
+    return rows
+
+
+def _is_blank(row: str) -> bool:
+    return not row or (row[0] in JS_WHITESPACE and not row.strip(JS_WHITESPACE))
 
 
 def iter_rows(chunks: Iterable[str]) -> Iterator[str]:
@@ -65,22 +92,21 @@ def iter_rows(chunks: Iterable[str]) -> Iterator[str]:
     A lone ``\\r`` stays part of the row; blank lines inside the text become empty rows. The
     last row and trailing blank rows are held back so the end of the text can be trimmed.
     """
-    last: str | None = None
-    blank: list[str] = []
-    for row in _complete_rows(chunks):
-        if not row or (row[0] in JS_WHITESPACE and not row.strip(JS_WHITESPACE)):
-            blank.append(row)
+    held: list[str] = []  # the last non-blank row so far, then the blank rows after it
+    for rows in _row_lists(chunks):
+        last = len(rows) - 1
+        while last >= 0 and _is_blank(rows[last]):
+            last -= 1
+        if last < 0:
+            held.extend(rows)
             continue
-        if last is not None:
-            yield last
-        if blank:
-            yield from blank
-            blank = []
-        last = row
-    if last is not None:
-        last = last.rstrip(JS_WHITESPACE)
-        if last:
-            yield last
+        yield from held
+        yield from rows[:last]
+        held = rows[last:]
+    if held:
+        last_row = held[0].rstrip(JS_WHITESPACE)
+        if last_row:
+            yield last_row
 
 
 def _unquote(column: str) -> str:
@@ -94,18 +120,29 @@ def split_generic(row: str, expected: int) -> list[str]:
 
     Empty unquoted fields are skipped; when the count is wrong the row is split on ``;`` only.
     Raises :class:`ImportFormatError` when the count still differs from ``expected``.
+
+    Common rows are split by ``str.split``: either every field is quoted and ``"`` appears only
+    around fields (so each ``","`` is a separator), or there is no ``"``, ``;`` or ``\\`` at all.
+    Anything else goes through :func:`split_generic_exact`.
     """
-    if row.startswith('"') and row.endswith('"') and row.count('"') == 2 * expected:
-        # With exactly ``expected`` pieces, every quote is accounted for by the separators.
-        columns = row[1:-1].split('","')
-        if len(columns) == expected:
-            if "\\," in row:
-                columns = [column.replace("\\,", ",") for column in columns]
-            return columns
+    if row[:1] == '"':
+        if row[-1] == '"' and row.count('"') == 2 * expected:
+            columns = row[1:-1].split('","')
+            if len(columns) == expected:
+                if "\\," in row:
+                    return [column.replace("\\,", ",") for column in columns]
+                return columns
     elif '"' not in row and ";" not in row and "\\" not in row:
-        columns = [column for column in row.split(",") if column]
+        columns = row.split(",")
+        if "" in columns:
+            columns = [column for column in columns if column]
         if len(columns) == expected:
             return columns
+    return split_generic_exact(row, expected)
+
+
+def split_generic_exact(row: str, expected: int) -> list[str]:
+    """:func:`split_generic` by the field pattern alone (the reference for tests)."""
     columns = _GENERIC_FIELD.findall(row)
     if len(columns) != expected:
         columns = row.split(";")

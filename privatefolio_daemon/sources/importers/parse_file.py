@@ -10,16 +10,23 @@ again from a buffered pass.
 import codecs
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 from privatefolio_daemon.domain.hashing import string_hash, utf16_length
 from privatefolio_daemon.domain.records import AuditLog, Transaction
-from privatefolio_daemon.sources.importers.base import ImportFormatError, Parser, ParserContext
+from privatefolio_daemon.sources.importers.base import (
+    GroupFinaliser,
+    ImportFormatError,
+    Parser,
+    ParserContext,
+)
 from privatefolio_daemon.sources.importers.csv_rows import iter_rows, sanitise_header
 from privatefolio_daemon.sources.importers.registry import match_header
 
 ProgressCallback = Callable[[float | None, str], None]
-DEFAULT_BATCH_SIZE = 10_000
+DEFAULT_BATCH_SIZE = 1_000
+_LOG_KIND = attrgetter("assetId", "wallet", "operation")
 
 
 def file_import_id(name: str, size: int, last_modified: int) -> str:
@@ -108,7 +115,8 @@ class StreamingImport:
     """One file import: iterate it for :class:`Batch` (and maybe one :class:`Restart`) items.
 
     ``open_source`` returns a fresh iterable of text chunks each time it is called; it is called
-    a second time only for an unsorted file of a grouping format. After the iteration,
+    a second time only for an unsorted file of a grouping format. ``parser`` replaces the one the
+    header names (tests run a format's exact reference parser this way). After the iteration,
     ``parser`` and ``meta`` are set.
     """
 
@@ -120,8 +128,10 @@ class StreamingImport:
         context: ParserContext,
         batch_size: int = DEFAULT_BATCH_SIZE,
         on_progress: ProgressCallback | None = None,
+        parser: Parser | None = None,
     ) -> None:
         self._open_source = open_source
+        self._forced_parser = parser
         self.file_import_id = file_import_id
         self.context = context
         self._batch_size = batch_size
@@ -140,7 +150,7 @@ class StreamingImport:
         first = next(rows, None)
         if first is None:
             raise ImportFormatError("The file is empty")
-        parser = match_header(first)
+        parser = self._forced_parser or match_header(first)
         if parser is None:
             raise ImportFormatError(
                 f"File import unsupported, unknown header: {sanitise_header(first)}", row=0
@@ -151,77 +161,118 @@ class StreamingImport:
         rows = iter_rows(reject_binary(self._open_source()))
         parser = self.parser = self._header(rows)
         fid, context, parse_row = self.file_import_id, self.context, parser.parse_row
-        finalise = parser.finalise_group
-        assets: set[str] = set()
-        wallets: set[str] = set()
-        operations: set[str] = set()
-        first_platform: str | None = None
-        log_count = tx_count = row_count = 0
+        runs = (
+            None
+            if parser.finalise_group is None
+            else _TimestampRuns(parser.finalise_group, fid, globally=group_globally)
+        )
+        summary = _Summary()
         batch = Batch()
-        group: list[AuditLog] = []
-        group_timestamp: int | None = None
-        direction = 0
-
-        def flush_group() -> None:
-            nonlocal log_count, tx_count
-            if finalise is not None and group:
-                logs, swaps = finalise(group, fid)
-                batch.logs.extend(logs)
-                batch.transactions.extend(swaps)
-                log_count += len(logs)
-                tx_count += len(swaps)
-                group.clear()
-
+        index = -1
         for index, row in enumerate(rows):
-            row_count = index + 1
-            if self._on_progress is not None and index and row_count % 1000 == 0:
-                self._on_progress(None, f"Parsing row {row_count}")
+            if index % 1000 == 999 and self._on_progress is not None:
+                self._on_progress(None, f"Parsing row {index + 1}")
             try:
                 result = parse_row(row, index, fid, context)
             except ImportFormatError as error:
-                raise error.at_row(row_count) from error
-            for log in result.logs:
-                assets.add(log.assetId)
-                wallets.add(log.wallet)
-                operations.add(log.operation)
-                if first_platform is None:
-                    first_platform = log.platformId
-                if finalise is None:
-                    batch.logs.append(log)
-                    log_count += 1
-                elif group_globally or log.timestamp == group_timestamp:
-                    group.append(log)
-                else:
-                    if group_timestamp is not None:
-                        step = 1 if log.timestamp > group_timestamp else -1
-                        if direction == 0:
-                            direction = step
-                        elif step != direction:
-                            raise _Unsorted
-                    flush_group()
-                    group.append(log)
-                    group_timestamp = log.timestamp
-            batch.transactions.extend(result.transactions)
-            tx_count += len(result.transactions)
+                raise error.at_row(index + 1) from error
+            if runs is None:
+                batch.logs.extend(result.logs)
+            else:
+                runs.add(result.logs, batch)
+            if result.transactions:
+                batch.transactions.extend(result.transactions)
             if len(batch.logs) + len(batch.transactions) >= self._batch_size:
+                summary.add(batch)
                 yield batch
                 batch = Batch()
-        flush_group()
+        if runs is not None:
+            runs.flush(batch)
+        summary.add(batch)
         yield batch
-        self.meta = ImportMeta(
-            assetIds=_utf16_sorted(assets),
+        self.meta = summary.meta(parser, context, rows=index + 1)
+
+
+class _TimestampRuns:
+    """Logs of a grouping format, finalised one timestamp run at a time into a batch.
+
+    With ``globally``, all logs form one group that is finalised at the end. A run of one log
+    is passed through: a finaliser only combines logs, so it has nothing to do there.
+    """
+
+    def __init__(self, finalise: GroupFinaliser, file_import_id: str, *, globally: bool) -> None:
+        self._finalise = finalise
+        self._file_import_id = file_import_id
+        self._globally = globally
+        self._group: list[AuditLog] = []
+        self._timestamp: int | None = None
+        self._ascending: bool | None = None
+
+    def add(self, logs: list[AuditLog], batch: Batch) -> None:
+        """Add the logs of one row; a log with a new timestamp closes the current run."""
+        for log in logs:
+            timestamp = log.timestamp
+            if timestamp != self._timestamp and not self._globally:
+                if self._timestamp is not None:
+                    ascending = timestamp > self._timestamp
+                    if self._ascending is None:
+                        self._ascending = ascending
+                    elif ascending != self._ascending:
+                        raise _Unsorted
+                if len(self._group) == 1:
+                    batch.logs.append(self._group.pop())
+                else:
+                    self.flush(batch)
+                self._timestamp = timestamp
+            self._group.append(log)
+
+    def flush(self, batch: Batch) -> None:
+        group = self._group
+        if len(group) == 1:
+            batch.logs.append(group[0])
+        elif group:
+            logs, transactions = self._finalise(group, self._file_import_id)
+            batch.logs.extend(logs)
+            batch.transactions.extend(transactions)
+        self._group = []
+
+
+class _Summary:
+    """What the meta reports, gathered from the batches as they are handed out.
+
+    The asset, wallet and operation sets are those of the pre-merge logs, as the original's: a
+    merged log keeps the asset, operation and wallet its group shares, so the sets are equal.
+    """
+
+    def __init__(self) -> None:
+        self.kinds: set[tuple[str, str, str]] = set()  # (assetId, wallet, operation)
+        self.first_platform: str | None = None
+        self.logs = 0
+        self.transactions = 0
+
+    def add(self, batch: Batch) -> None:
+        logs = batch.logs
+        self.kinds.update(map(_LOG_KIND, logs))
+        if self.first_platform is None and logs:
+            self.first_platform = logs[0].platformId
+        self.logs += len(logs)
+        self.transactions += len(batch.transactions)
+
+    def meta(self, parser: Parser, context: ParserContext, *, rows: int) -> ImportMeta:
+        return ImportMeta(
+            assetIds=_utf16_sorted({asset for asset, _, _ in self.kinds}),
             extensionId=parser.extension_id,
-            logs=log_count,
-            operations=_utf16_sorted(operations),
+            logs=self.logs,
+            operations=_utf16_sorted({operation for _, _, operation in self.kinds}),
             parserId=parser.parser_id,
             platformId=(
                 context.platform
                 if parser.platform_id_from_context
-                else parser.platform_id or first_platform
+                else parser.platform_id or self.first_platform
             ),
-            rows=row_count,
-            transactions=tx_count,
-            wallets=_utf16_sorted(wallets),
+            rows=rows,
+            transactions=self.transactions,
+            wallets=_utf16_sorted({wallet for _, wallet, _ in self.kinds}),
         )
 
 
