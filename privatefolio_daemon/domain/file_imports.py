@@ -20,6 +20,7 @@ from privatefolio_daemon.domain.server_files import ServerFiles
 from privatefolio_daemon.domain.timeutil import now_ms
 from privatefolio_daemon.sources.importers.base import ParserContext, Requirement
 from privatefolio_daemon.sources.importers.parse_file import (
+    Batch,
     Restart,
     StreamingImport,
     decode_utf8,
@@ -30,6 +31,7 @@ from privatefolio_daemon.store import ledger
 from privatefolio_daemon.store.database import Database
 
 CHUNK_BYTES = 1 << 20
+REPORT_EVERY = 50_000
 _CSV_TYPES = ("text/csv", "application/csv", "application/vnd.ms-excel", "text/plain")
 DUPLICATE_IMPORT = "You cannot import the same file twice."
 
@@ -153,9 +155,15 @@ class _ImportJob:
             context=self.context,
             on_progress=self.report,
         )
+        oldest = self._save(connection, iter(stream))
+        return self._finish(connection, stream, oldest)
+
+    def _save(self, connection: sqlite3.Connection, items: Iterator[Batch | Restart]) -> int | None:
+        """Insert the batches; returns the oldest timestamp saved."""
         oldest: int | None = None
         saved_logs = saved_transactions = 0
-        for item in stream:
+        next_report = REPORT_EVERY
+        for item in items:
             self.cancel.checkpoint()
             if isinstance(item, Restart):
                 connection.execute("DELETE FROM audit_logs WHERE fileImportId = ?", (self.fid,))
@@ -170,9 +178,15 @@ class _ImportJob:
             for log in item.logs:
                 if oldest is None or log.timestamp < oldest:
                     oldest = log.timestamp
-            self.report(
-                None, f"Saved {saved_logs} audit logs and {saved_transactions} transactions"
-            )
+            if saved_logs >= next_report:
+                next_report = saved_logs + REPORT_EVERY
+                self.report(None, f"Saved {saved_logs} logs and {saved_transactions} transactions")
+        return oldest
+
+    def _finish(
+        self, connection: sqlite3.Connection, stream: StreamingImport, oldest: int | None
+    ) -> dict[str, Any]:
+        metadata = self.record.get("metadata", {})
         assert stream.meta is not None
         meta = stream.meta.to_wire()
         finished = now_ms()

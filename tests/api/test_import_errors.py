@@ -126,7 +126,7 @@ async def test_an_import_cancelled_midway_leaves_nothing(
     lines: list[str] = []
     await client.call("subscribeToServerTaskProgress", "main", task_id, lines.append)
     for _ in range(500):
-        if any("Saved" in line for line in lines):
+        if any("Parsing row 20000" in line for line in lines):
             break
         await __import__("asyncio").sleep(0.01)
     await client.call("cancelTask", "main", task_id)
