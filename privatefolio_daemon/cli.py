@@ -1,4 +1,4 @@
-"""The ``privatefolio-daemon`` command: serve, token, call."""
+"""The ``privatefolio-daemon`` command: serve, token, call, backup, restore."""
 
 import argparse
 import asyncio
@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 
 from privatefolio_daemon import __version__
+from privatefolio_daemon.cli_backup import add_backup_commands, run_command
 from privatefolio_daemon.config import Config, ConfigError, load_config
 
 
@@ -46,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     call.add_argument("--port", type=int, help="the daemon's port (default 5555; env PORT)")
     call.add_argument("method", help="method name, e.g. getAccountNames")
     call.add_argument("args", nargs="*", help="positional arguments, each as JSON")
+    add_backup_commands(commands, _add_location_flags)
     return parser
 
 
@@ -61,6 +63,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _print_token(load_config(data_dir=arguments.data_dir))
         if command == "call":
             return asyncio.run(_call(arguments))
+        if command in ("backup", "restore"):
+            return run_command(arguments)
         return _serve(arguments if arguments.command else build_parser().parse_args(["serve"]))
     except ConfigError as error:
         print(f"privatefolio-daemon: {error}", file=sys.stderr)

@@ -26,6 +26,8 @@ class AccountSettings:
         for name in _INTERVALS:
             if name in changes:
                 _check_interval(name, changes[name])
+        if "backupInterval" in changes:
+            _check_backup_interval(changes["backupInterval"])
         merged = {**await self.get(), **changes}
         await self._kv.set("settings", orjson.dumps(merged).decode())
         return merged
@@ -42,3 +44,11 @@ def _parse(stored: Any) -> dict[str, Any]:
 def _check_interval(name: str, minutes: Any) -> None:
     if isinstance(minutes, bool) or not isinstance(minutes, int) or minutes <= 0:
         raise InvalidInputError(f"{name} must be a whole number of minutes above 0")
+
+
+def _check_backup_interval(minutes: Any) -> None:
+    """``backupInterval``: minutes between scheduled backups; 0 (the default) turns them off."""
+    if isinstance(minutes, bool) or not isinstance(minutes, int) or minutes < 0:
+        raise InvalidInputError(
+            "backupInterval must be a whole number of minutes (0 turns scheduled backups off)"
+        )

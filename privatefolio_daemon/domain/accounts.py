@@ -9,6 +9,8 @@ import contextlib
 import logging
 import shutil
 import sqlite3
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -29,6 +31,14 @@ class AccountLifecycle(Protocol):
     async def account_opened(self, name: str, db: Database) -> None: ...
 
     async def account_closing(self, name: str) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ClosedAccount:
+    """An account closed by ``AccountRegistry.exclusive``."""
+
+    reopen: Callable[[], Awaitable[Database]]
+    close: Callable[[], Awaitable[None]]
 
 
 class AccountRegistry:
@@ -145,6 +155,20 @@ class AccountRegistry:
         self._events.forget_account(old)
         self._events.emit("accounts", "deleted", old)
         self._events.emit("accounts", "created", new)
+
+    @contextlib.asynccontextmanager
+    async def exclusive(self, name: str) -> AsyncIterator[ClosedAccount]:
+        """Close the account so its files can be swapped; no other account change runs meanwhile.
+
+        The block may ``reopen`` it (and ``close`` it again to retry). If the block ends without
+        a successful ``reopen``, the account stays closed.
+        """
+        async with self._lock:
+            self.get(name)
+            await self._close_account(name)
+            yield ClosedAccount(
+                reopen=lambda: self._open_account(name), close=lambda: self._close_account(name)
+            )
 
     # -- internals --------------------------------------------------------------------------
 

@@ -122,6 +122,25 @@ class ServerFiles:
         await self.patch(record["id"], status="completed", completedAt=now_ms(), progress=100)
         return await self.get(record["id"])
 
+    async def save_generated_file(
+        self, name: str, mime_type: str, finished: Path, description: str
+    ) -> dict[str, Any]:
+        """Store a file the daemon wrote to ``finished`` (same file system): moved, not read."""
+        size = (await asyncio.to_thread(finished.stat)).st_size
+        record = await self.upsert(
+            {
+                "name": name,
+                "description": description,
+                "status": "creating",
+                "createdBy": "system",
+                "metadata": {"lastModified": now_ms(), "size": size, "type": mime_type},
+            }
+        )
+        self.directory.mkdir(parents=True, exist_ok=True)
+        await asyncio.to_thread(os.replace, finished, self.path(record["id"]))
+        await self.patch(record["id"], status="completed", completedAt=now_ms(), progress=100)
+        return await self.get(record["id"])
+
     def _changed(self) -> None:
         self._events.emit("server-files", account=self.account)
 

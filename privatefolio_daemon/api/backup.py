@@ -1,0 +1,291 @@
+"""Backup and restore methods: ``enqueueBackup`` and ``enqueueRestore`` (Privatefolio's flow).
+
+Backup: ``enqueueBackup`` → the server file, once the task is done → ``GET /download``.
+Restore: ``upsertServerFile`` → ``POST /upload`` → ``enqueueRestore``. The restore task checks
+and stages the backup; closing the account for the swap ends that task (its row goes with the
+old database), so the swap runs on, shielded, and a fresh "Restore account" row with the whole
+log is written to the restored database, as Privatefolio does.
+"""
+
+import asyncio
+import contextlib
+import inspect
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from privatefolio_daemon.domain.accounts import AccountRegistry
+from privatefolio_daemon.domain.backup.archive_reader import RestoreLimits
+from privatefolio_daemon.domain.backup.backups import Backups
+from privatefolio_daemon.domain.backup.errors import BackupError
+from privatefolio_daemon.domain.backup.restore import Restores
+from privatefolio_daemon.domain.backup.swap import SwapJournal
+from privatefolio_daemon.domain.errors import InvalidInputError, NotFoundError, TaskCancelledError
+from privatefolio_daemon.domain.events import EventBus
+from privatefolio_daemon.domain.server_files import ServerFiles
+from privatefolio_daemon.domain.timeutil import now_ms
+from privatefolio_daemon.relayer.cancellation import CancelToken
+from privatefolio_daemon.relayer.progress import TaskProgress
+from privatefolio_daemon.relayer.relayer import Relayer
+from privatefolio_daemon.relayer.task_types import Priority, TaskSpec, Trigger
+from privatefolio_daemon.resources import schema_dir
+from privatefolio_daemon.rpc.callbacks import RemoteFunction
+from privatefolio_daemon.rpc.registry import CallContext, rpc_method
+from privatefolio_daemon.settings import Limits
+from privatefolio_daemon.store import server_tasks
+from privatefolio_daemon.store.migrations import load_migrations
+
+log = logging.getLogger(__name__)
+
+BACKUP_TASK = "Backup"
+RESTORE_TASK = "Restore account"
+
+
+class RestoreLog:
+    """The restore's progress lines: kept for the fresh task row, forwarded while a task runs."""
+
+    def __init__(self) -> None:
+        self.lines: list[tuple[float | None, str | None]] = []
+        self.forward: TaskProgress | None = None
+
+    def __call__(self, percent: float | None = None, message: str | None = None) -> None:
+        self.lines.append((percent, message))
+        if self.forward is not None:
+            self.forward(percent, message)
+
+
+class BackupApi:
+    def __init__(
+        self,
+        accounts: AccountRegistry,
+        events: EventBus,
+        relayer: Relayer,
+        files_of: Callable[[str], ServerFiles],
+        backups: Backups,
+        restores: Restores,
+    ) -> None:
+        self._accounts = accounts
+        self._events = events
+        self._relayer = relayer
+        self._files_of = files_of
+        self.backups = backups
+        self.restores = restores
+        self._records: dict[tuple[str, int], dict[str, Any]] = {}
+        self._waiting: dict[tuple[str, int], asyncio.Future[dict[str, Any]]] = {}
+        self._swaps: set[asyncio.Task[None]] = set()
+
+    @rpc_method()
+    async def enqueueBackup(self, accountName: str, trigger: Trigger = "user") -> dict[str, Any]:
+        """Back the account up (task "Backup"); returns the backup's server file when it is done."""
+        task_id = await self.enqueue_backup(accountName, trigger)
+        key = (accountName, task_id)
+        future = self._waiting.setdefault(key, asyncio.get_running_loop().create_future())
+        return await asyncio.shield(future)
+
+    async def enqueue_backup(self, account: str, trigger: Trigger) -> int:
+        """Queue a backup (deduplicated with a queued one); returns the task id."""
+        queued: list[int] = []
+
+        async def run(progress: TaskProgress, cancel: CancelToken) -> None:
+            record = await self.backups.create(
+                account, progress, cancel.checkpoint, progress.task_id
+            )
+            self._records[(account, progress.task_id)] = record
+
+        def done(error: str | None) -> None:
+            key = (account, queued[0])
+            record = self._records.pop(key, None)
+            future = self._waiting.pop(key, None)
+            if future is None or future.done():
+                return
+            if error is None and record is not None:
+                future.set_result(record)
+            elif error is not None and error.startswith("Error: "):
+                future.set_exception(BackupError(error.removeprefix("Error: ")))
+            else:
+                future.set_exception(TaskCancelledError(error or "The backup did not complete."))
+
+        task_id = await self._relayer.enqueue(
+            account,
+            TaskSpec(
+                name=BACKUP_TASK,
+                description=f"Back up the account {account}",
+                priority=Priority.LOW,
+                function=run,
+                trigger=trigger,
+                determinate=True,
+                on_completion=done,
+            ),
+        )
+        queued.append(task_id)
+        return task_id
+
+    async def scheduled_backup(self, account: str) -> None:
+        """The ``backupInterval`` cron's job."""
+        with contextlib.suppress(NotFoundError):
+            await self.enqueue_backup(account, "cron")
+
+    @rpc_method()
+    async def enqueueRestore(
+        self,
+        ctx: CallContext,
+        accountName: str,
+        trigger: Trigger,
+        serverFile: dict[str, Any],
+        onCompletion: RemoteFunction | None = None,
+    ) -> int:
+        """Restore the account from an uploaded backup zip (task "Restore account"); returns the
+        task id. ``onCompletion(error)`` is called once: null when the account is restored."""
+        files = self._files_of(accountName)
+        file_id = serverFile.get("id") if isinstance(serverFile, dict) else None
+        if not isinstance(file_id, int) or isinstance(file_id, bool):
+            raise InvalidInputError("serverFile must be a server file record with its id")
+        record = await files.get(file_id)
+        if record["status"] != "completed":
+            raise BackupError(
+                f'Server file {file_id} ("{record["name"]}") is {record["status"]}: upload it '
+                "completely before restoring it."
+            )
+        ctx.keep_until_called(onCompletion)
+        restore = _RestoreRun(
+            self.restores, self.record_restore, accountName, trigger, str(record["name"])
+        )
+        restore.on_completion = onCompletion
+
+        async def run(progress: TaskProgress, cancel: CancelToken) -> None:
+            restore.log.forward = progress
+            journal = await self.restores.prepare(
+                accountName, files.path(file_id), restore.log, cancel.checkpoint
+            )
+            restore.log.forward = None
+            restore.swapping = True
+            swap = asyncio.create_task(restore.swap(journal))
+            self._swaps.add(swap)
+            swap.add_done_callback(self._swaps.discard)
+            await asyncio.shield(swap)  # closing the account cancels this task, not the swap
+
+        return await self._relayer.enqueue(
+            accountName,
+            TaskSpec(
+                name=RESTORE_TASK,
+                description=f'Restore the account from "{record["name"]}"',
+                priority=Priority.HIGHEST,
+                function=run,
+                trigger=trigger,
+                determinate=True,
+                on_completion=restore.task_ended,
+            ),
+        )
+
+    async def record_restore(
+        self, account: str, run: "_RestoreRun", started_at: int, error: str | None
+    ) -> None:
+        """A fresh "Restore account" row and log in the (restored or previous) database."""
+        try:
+            db = self._accounts.get(account)
+        except NotFoundError:
+            return
+        completed_at = now_ms()
+
+        def insert(connection: Any) -> int:
+            task_id = server_tasks.insert_task(
+                connection,
+                name=RESTORE_TASK,
+                description=f'Restore the account from "{run.source}"',
+                priority=Priority.HIGHEST,
+                trigger=run.trigger,
+                determinate=True,
+                group_id=None,
+                status="failed" if error else "completed",
+            )
+            server_tasks.patch_task(
+                connection,
+                task_id,
+                startedAt=started_at,
+                completedAt=completed_at,
+                duration=completed_at - started_at,
+                errorMessage=error,
+            )
+            return task_id
+
+        task_id = await db.write(insert)
+        progress = TaskProgress(
+            self._accounts.logs_dir(account) / f"server_task_{task_id}.log",
+            task_id,
+            account,
+            self._events,
+        )
+        try:
+            for percent, message in run.log.lines:
+                progress(percent, message)
+        finally:
+            progress.close()
+        self._events.emit("server-tasks", account=account)
+
+
+class _RestoreRun:
+    """One restore: its log, and the single ``onCompletion`` call it owes the caller."""
+
+    def __init__(
+        self,
+        restores: Restores,
+        record: Callable[[str, "_RestoreRun", int, str | None], Awaitable[None]],
+        account: str,
+        trigger: Trigger,
+        source: str,
+    ) -> None:
+        self._restores = restores
+        self._record = record
+        self.account = account
+        self.trigger = trigger
+        self.source = source
+        self.log = RestoreLog()
+        self.swapping = False
+        self.started_at = now_ms()
+        self.on_completion: RemoteFunction | None = None
+
+    async def task_ended(self, error: str | None) -> None:
+        """The task ended before the swap began (a failed check, a cancel): report that."""
+        if not self.swapping:
+            await self._notify(error or "Error: The restore did not start.")
+
+    async def swap(self, journal: SwapJournal) -> None:
+        error: str | None = None
+        try:
+            await self._restores.swap(self.account, journal, self.log)
+        except Exception as failure:
+            log.error("Restore of %s failed: %s", self.account, failure)
+            error = f"Error: {failure}"
+            self.log(None, error)
+        await self._record(self.account, self, self.started_at, error)
+        await self._notify(error)
+
+    async def _notify(self, error: str | None) -> None:
+        callback, self.on_completion = self.on_completion, None
+        if callback is None:
+            return
+        with contextlib.suppress(Exception):
+            result = callback(error)
+            if inspect.isawaitable(result):
+                await result
+
+
+def build_backup_api(
+    accounts: AccountRegistry,
+    events: EventBus,
+    relayer: Relayer,
+    files_of: Callable[[str], ServerFiles],
+    limits: Limits,
+    app_version: str,
+) -> BackupApi:
+    """The backup methods with their domain objects, as the daemon configures them."""
+    backups = Backups(
+        accounts, files_of, app_version=app_version, keep_last=limits.backup_keep_last
+    )
+    restores = Restores(
+        accounts,
+        events,
+        load_migrations(schema_dir("account")),
+        RestoreLimits(limits.backup_max_uncompressed_bytes, limits.backup_max_ratio),
+    )
+    return BackupApi(accounts, events, relayer, files_of, backups, restores)

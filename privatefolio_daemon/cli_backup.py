@@ -1,0 +1,385 @@
+"""The ``backup ACCOUNT [-o FILE]`` and ``restore ACCOUNT FILE`` commands of privatefolio-daemon.
+
+When a daemon runs on the data dir (it holds the single-instance lock), both go through it: the
+task over RPC and the bytes over HTTP with the desktop token. Otherwise they work on the data
+dir directly, holding the lock themselves so that no daemon starts meanwhile.
+"""
+
+import argparse
+import asyncio
+import contextlib
+import sys
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from tqdm import tqdm  # type: ignore[import-untyped]
+
+from privatefolio_daemon.config import Config, load_config
+
+if TYPE_CHECKING:
+    from privatefolio_daemon.client import DaemonClient
+    from privatefolio_daemon.domain.accounts import AccountRegistry
+    from privatefolio_daemon.domain.backup.swap import StepHook
+
+CHUNK = 1024 * 1024
+
+
+class CommandError(Exception):
+    """The command failed; the message is for the user."""
+
+
+def add_backup_commands(
+    commands: Any, add_location_flags: Callable[[argparse.ArgumentParser], None]
+) -> None:
+    backup = commands.add_parser("backup", help="back an account up to a zip file")
+    restore = commands.add_parser("restore", help="restore an account from a backup zip")
+    for parser in (backup, restore):
+        add_location_flags(parser)
+        parser.add_argument("--port", type=int, help="the running daemon's port (env PORT)")
+        parser.add_argument("account", help="the account name")
+    backup.add_argument("-o", "--output", help="the zip to write (default <account>-backup.zip)")
+    restore.add_argument("file", help="the backup zip to restore")
+
+
+def run_command(arguments: argparse.Namespace) -> int:
+    config = load_config(data_dir=arguments.data_dir, port=arguments.port)
+    try:
+        if arguments.command == "backup":
+            output = Path(arguments.output or f"{arguments.account}-backup.zip").resolve()
+            asyncio.run(backup(config, arguments.account, output))
+            print(f"Backed up {arguments.account} to {output}")
+        else:
+            if not Path(arguments.file).is_file():
+                raise CommandError(f"{arguments.file} does not exist or is not a file")
+            asyncio.run(restore(config, arguments.account, Path(arguments.file).resolve()))
+            print(f"Restored {arguments.account} from {arguments.file}")
+    except CommandError as error:
+        print(f"privatefolio-daemon: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+async def backup(config: Config, account: str, output: Path) -> None:
+    async with _access(config) as (client, registry):
+        if client is not None:
+            await _backup_online(config, client, account, output)
+        elif registry is not None:
+            await _backup_offline(registry, account, output)
+
+
+async def restore(
+    config: Config, account: str, archive: Path, step: "StepHook | None" = None
+) -> None:
+    async with _access(config) as (client, registry):
+        if client is not None:
+            await _restore_online(config, client, account, archive)
+        elif registry is not None:
+            await _restore_offline(config, registry, account, archive, step)
+
+
+# -- reaching the data -----------------------------------------------------------------------
+
+
+@contextlib.asynccontextmanager
+async def _access(
+    config: Config,
+) -> AsyncIterator[tuple["DaemonClient | None", "AccountRegistry | None"]]:
+    """The running daemon's client, or (when none runs) the data dir's opened accounts."""
+    from privatefolio_daemon.store.instance_lock import AlreadyRunning, InstanceLock
+
+    if not (config.data_dir / "databases").is_dir():
+        raise CommandError(f"There is no privatefolio data in {config.data_dir}")
+    lock = InstanceLock(config.data_dir)
+    try:
+        lock.acquire()
+    except AlreadyRunning:
+        async with _connect(config) as client:
+            yield client, None
+        return
+    try:
+        async with _open_accounts(config) as registry:
+            yield None, registry
+    finally:
+        lock.release()
+
+
+@contextlib.asynccontextmanager
+async def _connect(config: Config) -> AsyncIterator["DaemonClient"]:
+    from privatefolio_daemon.client import DaemonClient
+    from privatefolio_daemon.server.credentials import read_or_create_token
+
+    url = f"ws://127.0.0.1:{config.port}/"
+    try:
+        client = await DaemonClient.connect(url, token=read_or_create_token(config.token_file))
+    except OSError as error:
+        raise CommandError(
+            f"A daemon is running on {config.data_dir}, but it cannot be reached at {url} "
+            f"({error}); pass its port with --port."
+        ) from error
+    async with client:
+        yield client
+
+
+@contextlib.asynccontextmanager
+async def _open_accounts(config: Config) -> AsyncIterator["AccountRegistry"]:
+    from privatefolio_daemon.domain.accounts import AccountRegistry
+    from privatefolio_daemon.domain.backup.swap import recover_restores
+    from privatefolio_daemon.domain.events import EventBus
+    from privatefolio_daemon.resources import schema_dir
+    from privatefolio_daemon.store.migrations import load_migrations
+
+    registry = AccountRegistry(
+        config.data_dir, EventBus(), load_migrations(schema_dir("account")), config.limits
+    )
+    await asyncio.to_thread(recover_restores, registry.databases_dir, config.data_dir)
+    await registry.open_existing()
+    try:
+        yield registry
+    finally:
+        await registry.close_all()
+
+
+def _files_of(registry: "AccountRegistry") -> Callable[[str], Any]:
+    from privatefolio_daemon.domain.events import EventBus
+    from privatefolio_daemon.domain.server_files import ServerFiles
+
+    def files_of(account: str) -> ServerFiles:
+        return ServerFiles(account, registry.get(account), EventBus(), registry.files_dir(account))
+
+    return files_of
+
+
+# -- without a daemon ----------------------------------------------------------------------------
+
+
+async def _backup_offline(registry: "AccountRegistry", account: str, output: Path) -> None:
+    from privatefolio_daemon import __version__
+    from privatefolio_daemon.domain.backup.backups import Backups
+    from privatefolio_daemon.domain.backup.progress_bridge import no_checkpoint
+    from privatefolio_daemon.domain.errors import DomainError
+
+    backups = Backups(registry, _files_of(registry), app_version=__version__, keep_last=0)
+    partial = output.with_name(f"{output.name}.partial")
+    try:
+        with _percent_bar(f"Backup of {account}") as report:
+            await backups.write(account, partial, report, no_checkpoint)
+        partial.replace(output)
+    except DomainError as error:
+        raise CommandError(str(error)) from error
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+async def _restore_offline(
+    config: Config,
+    registry: "AccountRegistry",
+    account: str,
+    archive: Path,
+    step: "StepHook | None",
+) -> None:
+    from privatefolio_daemon.domain.backup.archive_reader import RestoreLimits
+    from privatefolio_daemon.domain.backup.progress_bridge import no_checkpoint
+    from privatefolio_daemon.domain.backup.restore import Restores
+    from privatefolio_daemon.domain.errors import DomainError
+    from privatefolio_daemon.domain.events import EventBus
+    from privatefolio_daemon.resources import schema_dir
+    from privatefolio_daemon.store.migrations import load_migrations
+
+    limits = RestoreLimits(
+        config.limits.backup_max_uncompressed_bytes, config.limits.backup_max_ratio
+    )
+    restores = Restores(registry, EventBus(), load_migrations(schema_dir("account")), limits)
+    try:
+        with _percent_bar(f"Restore of {account}") as report:
+            if step is None:
+                await restores.restore(account, archive, report, no_checkpoint)
+            else:
+                await restores.restore(account, archive, report, no_checkpoint, step)
+    except DomainError as error:
+        raise CommandError(str(error)) from error
+
+
+# -- through the daemon ----------------------------------------------------------------------------
+
+
+async def _backup_online(
+    config: Config, client: "DaemonClient", account: str, output: Path
+) -> None:
+    from privatefolio_daemon.client import RpcCallError
+
+    with _percent_bar(f"Backup of {account}") as report:
+        follow = asyncio.create_task(_follow_running_task(client, account, "Backup", report))
+        try:
+            record = await client.call("enqueueBackup", account, "user")
+        except RpcCallError as error:
+            raise CommandError(error.message) from error
+        finally:
+            follow.cancel()
+        report(100, None)
+    await _download(config, account, record, output)
+
+
+async def _restore_online(
+    config: Config, client: "DaemonClient", account: str, archive: Path
+) -> None:
+    from privatefolio_daemon.client import RpcCallError
+
+    size = await asyncio.to_thread(lambda: archive.stat().st_size)
+    try:
+        record = await client.call(
+            "upsertServerFile",
+            account,
+            {
+                "createdBy": "user",
+                "metadata": {"lastModified": int(time.time() * 1000), "size": size},
+                "name": archive.name,
+                "status": "scheduled",
+            },
+        )
+        uploaded = await _upload(config, account, record["id"], archive, size)
+        done: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
+        with _percent_bar(f"Restore of {account}") as report:
+            task_id = await client.call(
+                "enqueueRestore",
+                account,
+                "user",
+                uploaded,
+                lambda error: _settle(done, error),
+            )
+            await client.call(
+                "subscribeToServerTaskProgress",
+                account,
+                task_id,
+                lambda line: _report_line(report, line),
+            )
+            error = await done
+    except RpcCallError as failure:
+        raise CommandError(failure.message) from failure
+    if error is not None:
+        raise CommandError(str(error).removeprefix("Error: "))
+
+
+async def _follow_running_task(
+    client: "DaemonClient", account: str, name: str, report: Callable[..., None]
+) -> None:
+    """Show the progress of the account's running task called ``name`` once it starts."""
+    with contextlib.suppress(Exception):
+        while True:
+            running = (await client.call("getTaskQueue", account)).get("running")
+            if running is not None and running["name"] == name:
+                await client.call(
+                    "subscribeToServerTaskProgress",
+                    account,
+                    running["id"],
+                    lambda line: _report_line(report, line),
+                )
+                return
+            await asyncio.sleep(0.05)
+
+
+def _settle(future: "asyncio.Future[str | None]", error: str | None) -> None:
+    if not future.done():
+        future.set_result(error)
+
+
+def _report_line(report: Callable[..., None], line: str) -> None:
+    import orjson
+
+    with contextlib.suppress(ValueError, IndexError, TypeError):
+        update = orjson.loads(line[25:]) if len(line) > 25 else []
+        report(update[0] if update else None, update[1] if len(update) > 1 else None)
+
+
+async def _download(config: Config, account: str, record: dict[str, Any], output: Path) -> None:
+    import aiohttp
+
+    url = f"http://127.0.0.1:{config.port}/download"
+    partial = output.with_name(f"{output.name}.partial")
+    size = int(record.get("metadata", {}).get("size") or 0)
+    try:
+        async with (
+            _http(config) as session,
+            session.get(url, params={"accountName": account, "fileId": str(record["id"])}) as got,
+        ):
+            if got.status != 200:
+                raise CommandError(f"The download failed: {await _error_text(got)}")
+            with (
+                partial.open("wb") as writer,
+                tqdm(total=size, unit="B", unit_scale=True, desc="Download") as bar,
+            ):
+                async for chunk in got.content.iter_chunked(CHUNK):
+                    writer.write(chunk)
+                    bar.update(len(chunk))
+        partial.replace(output)
+    except aiohttp.ClientError as error:
+        raise CommandError(f"The download failed: {error}") from error
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+async def _upload(
+    config: Config, account: str, file_id: int, archive: Path, size: int
+) -> dict[str, Any]:
+    import aiohttp
+
+    form = aiohttp.FormData()
+    form.add_field("accountName", account)
+    form.add_field("fileId", str(file_id))
+    with (
+        archive.open("rb") as reader,
+        tqdm(total=size, unit="B", unit_scale=True, desc="Upload") as bar,
+    ):
+        form.add_field(
+            "file",
+            _chunks_of(reader, bar),
+            filename=archive.name,
+            content_type="application/zip",
+        )
+        try:
+            async with (
+                _http(config) as session,
+                session.post(f"http://127.0.0.1:{config.port}/upload", data=form) as sent,
+            ):
+                if sent.status != 200:
+                    raise CommandError(f"The upload failed: {await _error_text(sent)}")
+                result: dict[str, Any] = await sent.json()
+                return result
+        except aiohttp.ClientError as error:
+            raise CommandError(f"The upload failed: {error}") from error
+
+
+def _http(config: Config) -> Any:
+    import aiohttp
+
+    from privatefolio_daemon.server.credentials import read_or_create_token
+
+    token = read_or_create_token(config.token_file)
+    return aiohttp.ClientSession(headers={"Authorization": f"Bearer {token}"})
+
+
+async def _error_text(response: Any) -> str:
+    with contextlib.suppress(Exception):
+        return str((await response.json())["error"])
+    return f"HTTP {response.status}"
+
+
+async def _chunks_of(reader: IO[bytes], bar: Any) -> AsyncIterator[bytes]:
+    """The file in chunks, advancing the progress bar."""
+    while chunk := await asyncio.to_thread(reader.read, CHUNK):
+        bar.update(len(chunk))
+        yield chunk
+
+
+@contextlib.contextmanager
+def _percent_bar(title: str) -> Iterator[Callable[..., None]]:
+    with tqdm(total=100, desc=title, unit="%", bar_format="{l_bar}{bar}| {postfix}") as bar:
+
+        def report(percent: float | None = None, message: str | None = None) -> None:
+            if percent is not None and percent > bar.n:
+                bar.update(percent - bar.n)
+            if message:
+                bar.set_postfix_str(message)
+
+        yield report

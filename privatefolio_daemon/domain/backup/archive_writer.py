@@ -1,0 +1,74 @@
+"""Writing a backup zip: every entry streamed from disk in chunks, hashed as it is written.
+
+Nothing is held in memory beyond one chunk, entries that may pass 4 GiB use zip64, and the
+manifest (sizes and sha256 of what was actually written) is the last entry.
+"""
+
+import hashlib
+import os
+import time
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from privatefolio_daemon.domain.backup.manifest import MANIFEST_NAME, ManifestEntry
+
+CHUNK = 1024 * 1024
+#: Deflate level 1: 2.5 s instead of 5.8 s (level 6) for a 373 MiB database, 8% bigger zip.
+COMPRESS_LEVEL = 1
+_ZIP64_FROM = 2**30
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveSource:
+    name: str
+    path: Path
+
+
+def write_archive(
+    target: Path,
+    sources: list[ArchiveSource],
+    manifest: Callable[[dict[str, ManifestEntry]], bytes],
+    *,
+    on_progress: Callable[[int, int], None],
+    checkpoint: Callable[[], None],
+) -> dict[str, ManifestEntry]:
+    """Write ``sources`` and then ``manifest(entries)`` to the zip ``target``; fsynced."""
+    total = sum(_size(source.path) for source in sources)
+    done = 0
+    entries: dict[str, ManifestEntry] = {}
+    with (
+        target.open("wb") as raw,
+        zipfile.ZipFile(
+            raw, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL
+        ) as archive,
+    ):
+        for source in sources:
+            digest = hashlib.sha256()
+            size = 0
+            info = zipfile.ZipInfo.from_file(source.path, source.name)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o100644 << 16  # a regular file
+            with (
+                source.path.open("rb") as reader,
+                archive.open(info, "w", force_zip64=_size(source.path) >= _ZIP64_FROM) as writer,
+            ):
+                while chunk := reader.read(CHUNK):
+                    checkpoint()
+                    digest.update(chunk)
+                    writer.write(chunk)
+                    size += len(chunk)
+                    done += len(chunk)
+                    on_progress(done, total)
+            entries[source.name] = ManifestEntry(source.name, size, digest.hexdigest())
+        manifest_info = zipfile.ZipInfo(MANIFEST_NAME, time.localtime()[:6])
+        manifest_info.external_attr = 0o100644 << 16
+        archive.writestr(manifest_info, manifest(entries), zipfile.ZIP_DEFLATED)
+        raw.flush()
+        os.fsync(raw.fileno())
+    return entries
+
+
+def _size(path: Path) -> int:
+    return path.stat().st_size

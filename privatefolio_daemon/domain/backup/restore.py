@@ -1,0 +1,183 @@
+"""Restoring a backup into an existing account, in two phases.
+
+``prepare`` checks the archive and its database and stages them beside the live items; nothing
+live changes, and any failure leaves no trace. ``swap`` then closes the account, swaps the items
+(``swap.py``), reopens and verifies the account, and rolls back to the previous items if that
+fails. The previous database is deleted only once the restored one is open and verified.
+"""
+
+import asyncio
+import shutil
+from pathlib import Path
+
+from privatefolio_daemon.domain.accounts import AccountRegistry, ClosedAccount
+from privatefolio_daemon.domain.backup.archive_reader import (
+    RestoreLimits,
+    StagedBackup,
+    extract_backup,
+)
+from privatefolio_daemon.domain.backup.database_check import (
+    adopt_privatefolio_database,
+    check_database,
+)
+from privatefolio_daemon.domain.backup.errors import BackupError
+from privatefolio_daemon.domain.backup.progress_bridge import Checkpoint, Report, ThreadReport
+from privatefolio_daemon.domain.backup.swap import (
+    STAGING_DIR,
+    StepHook,
+    SwapItem,
+    SwapJournal,
+    finish,
+    roll_back,
+    swap_in,
+    sync_directory,
+)
+from privatefolio_daemon.domain.events import ACCOUNT_CHANNELS, EventBus
+from privatefolio_daemon.domain.timeutil import now_ms
+from privatefolio_daemon.store.database import Database
+from privatefolio_daemon.store.migrations import Migration
+
+
+def _no_step(_: str) -> None:
+    pass
+
+
+class Restores:
+    def __init__(
+        self,
+        accounts: AccountRegistry,
+        events: EventBus,
+        migrations: list[Migration],
+        limits: RestoreLimits,
+    ) -> None:
+        self._accounts = accounts
+        self._events = events
+        self.migrations = migrations
+        self._limits = limits
+
+    async def restore(
+        self,
+        account: str,
+        archive: Path,
+        report: Report,
+        checkpoint: Checkpoint,
+        step: StepHook = _no_step,
+    ) -> None:
+        journal = await self.prepare(account, archive, report, checkpoint, step)
+        await self.swap(account, journal, report, step)
+
+    async def prepare(
+        self,
+        account: str,
+        archive: Path,
+        report: Report,
+        checkpoint: Checkpoint,
+        step: StepHook = _no_step,
+    ) -> SwapJournal:
+        """Check ``archive`` and stage it beside the account's live items."""
+        self._accounts.get(account)
+        stamp = now_ms()
+        journal = SwapJournal(
+            self._accounts.databases_dir / f"{account}.restore.json",
+            account,
+            [
+                SwapItem("database", self._accounts.db_path(account), stamp),
+                SwapItem("files", self._accounts.files_dir(account), stamp),
+                SwapItem("logs", self._accounts.logs_dir(account), stamp),
+            ],
+        )
+        if journal.path.exists():
+            raise BackupError(f'A restore of account "{account}" is already in progress.')
+        staging = self._accounts.data_dir / STAGING_DIR / str(stamp)
+        try:
+            report(0, "Checking the backup archive")
+            staged = await asyncio.to_thread(
+                extract_backup,
+                archive,
+                staging,
+                self._limits,
+                on_progress=ThreadReport(report, 0, 60).bytes,
+                checkpoint=checkpoint,
+            )
+            report(60, "Checking the database of the backup")
+            database = await asyncio.to_thread(self._checked_database, staged)
+            step("validated")
+            checkpoint()
+            await asyncio.to_thread(_place, journal, staged, database, step)
+        except BaseException:
+            if journal.path.exists():
+                await asyncio.to_thread(roll_back, journal)
+            raise
+        finally:
+            await asyncio.to_thread(shutil.rmtree, staging, ignore_errors=True)
+        report(80, "The backup is valid")
+        return journal
+
+    async def swap(
+        self, account: str, journal: SwapJournal, report: Report, step: StepHook = _no_step
+    ) -> None:
+        """Swap the staged items in; the account is either restored or as it was."""
+        report(85, "Closing the account")
+        async with self._accounts.exclusive(account) as closed:
+            try:
+                step("closed")
+                await asyncio.to_thread(swap_in, journal, step)
+                report(90, "Opening the restored account")
+                await _verify(await closed.reopen())
+                step("reopened")
+            except Exception as error:
+                await _roll_back(closed, journal, error)
+            await asyncio.to_thread(journal.write, "committed")
+            step("committed")
+            await asyncio.to_thread(finish, journal)
+            step("cleaned")
+        for channel in ACCOUNT_CHANNELS:
+            self._events.emit(channel, "reset", account=account)
+        self._events.emit("accounts", "reset", account)
+        report(100, "Restore completed")
+
+    def _checked_database(self, staged: StagedBackup) -> Path:
+        if check_database(staged.database, self.migrations) > 0:
+            return staged.database
+        adopted = staged.directory / "adopted.sqlite"  # a Privatefolio backend database
+        adopt_privatefolio_database(staged.database, adopted, self.migrations)
+        return adopted
+
+
+def _place(journal: SwapJournal, staged: StagedBackup, database: Path, step: StepHook) -> None:
+    journal.write("staged")
+    step("journal-staged")
+    sources = {
+        "database": database,
+        "files": staged.directory / "files",
+        "logs": staged.directory / "logs",
+    }
+    for item in journal.items:
+        source = sources[item.kind]
+        if source.exists():
+            item.live.parent.mkdir(parents=True, exist_ok=True)
+            source.rename(item.new)
+            sync_directory(item.live.parent)
+    step("staged")
+
+
+async def _verify(db: Database) -> None:
+    result = await db.read(lambda conn: conn.execute("PRAGMA quick_check").fetchone()[0])
+    if result != "ok":
+        raise BackupError(f"the restored database failed its check after opening: {result}")
+
+
+async def _roll_back(closed: ClosedAccount, journal: SwapJournal, error: Exception) -> None:
+    await closed.close()
+    await asyncio.to_thread(roll_back, journal)
+    try:
+        await closed.reopen()
+    except Exception as reopen_error:
+        raise BackupError(
+            f"The restore failed ({error}) and the previous database could not be reopened "
+            f"({reopen_error}); restart privatefolio-daemon."
+        ) from error
+    raise BackupError(
+        f"The restore could not be completed ({error}); the account is back as it was before "
+        "the restore."
+    ) from error

@@ -1,0 +1,180 @@
+"""Swapping an account's database, files and logs for restored ones, crash-safely.
+
+Three paths (the database, the files dir, the logs dir) cannot be renamed in one go, so a small
+journal (``databases/<account>.restore.json``, replaced atomically) says how far a swap went:
+
+- ``staged``: the new items sit beside the live ones as ``<item>.restore-<ts>.new``;
+- ``swapping``: live items are being renamed to ``<item>.pre-restore-<ts>`` and the new ones
+  into their place (each a rename within one directory);
+- ``committed``: the new account is open and verified; the previous items may go.
+
+After a crash, ``recover_restores`` at start-up rolls ``staged`` and ``swapping`` back to the
+previous account and finishes ``committed`` ones: never a mix, never a missing database.
+"""
+
+import contextlib
+import logging
+import os
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+log = logging.getLogger(__name__)
+
+StepHook = Callable[[str], None]
+STAGING_DIR = "restore-staging"
+_SQLITE_COMPANIONS = ("-wal", "-shm")
+
+
+@dataclass(frozen=True, slots=True)
+class SwapItem:
+    kind: str  # "database", "files" or "logs"
+    live: Path
+    stamp: int
+
+    @property
+    def new(self) -> Path:
+        return self.live.with_name(f"{self.live.name}.restore-{self.stamp}.new")
+
+    @property
+    def previous(self) -> Path:
+        return self.live.with_name(f"{self.live.name}.pre-restore-{self.stamp}")
+
+
+@dataclass(slots=True)
+class SwapJournal:
+    path: Path
+    account: str
+    items: list[SwapItem]
+    phase: str = "staged"
+    had_live: dict[str, bool] | None = None
+
+    def write(self, phase: str) -> None:
+        self.phase = phase
+        data: dict[str, Any] = {
+            "account": self.account,
+            "phase": phase,
+            "items": [
+                {"kind": item.kind, "live": str(item.live), "stamp": item.stamp}
+                for item in self.items
+            ],
+            "hadLive": self.had_live,
+        }
+        partial = self.path.with_name(f"{self.path.name}.tmp")
+        with partial.open("wb") as handle:
+            handle.write(orjson.dumps(data))
+            handle.flush()
+            os.fsync(handle.fileno())
+        partial.replace(self.path)
+        sync_directory(self.path.parent)
+
+    @classmethod
+    def read(cls, path: Path) -> "SwapJournal":
+        data = orjson.loads(path.read_bytes())
+        items = [SwapItem(i["kind"], Path(i["live"]), int(i["stamp"])) for i in data["items"]]
+        return cls(path, data["account"], items, data["phase"], data.get("hadLive"))
+
+    def remove(self) -> None:
+        self.path.unlink(missing_ok=True)
+        sync_directory(self.path.parent)
+
+
+def swap_in(journal: SwapJournal, step: StepHook) -> None:
+    """Move the live items aside and the new ones into place (the account must be closed)."""
+    journal.had_live = {item.kind: _exists(item.live) for item in journal.items}
+    journal.write("swapping")
+    step("journal-swapping")
+    for item in journal.items:
+        if journal.had_live[item.kind]:
+            _move(item.live, item.previous, database=item.kind == "database")
+            step(f"moved-previous-{item.kind}")
+        if _exists(item.new):
+            item.new.rename(item.live)
+        step(f"moved-new-{item.kind}")
+    for directory in {item.live.parent for item in journal.items}:
+        sync_directory(directory)
+
+
+def roll_back(journal: SwapJournal) -> None:
+    """Put the previous items back and drop the new ones; safe to repeat after a crash."""
+    for item in journal.items:
+        database = item.kind == "database"
+        if journal.phase == "swapping":
+            had_live = (journal.had_live or {}).get(item.kind, True)
+            if not had_live:
+                _remove(item.live, database=database)
+            elif _exists(item.previous):
+                _remove(item.live, database=database)
+                _move(item.previous, item.live, database=database)
+        _remove(item.new, database=database)
+        sync_directory(item.live.parent)
+    journal.remove()
+
+
+def finish(journal: SwapJournal) -> None:
+    """Drop the previous items of a committed swap."""
+    for item in journal.items:
+        _remove(item.previous, database=item.kind == "database")
+        _remove(item.new, database=item.kind == "database")
+    journal.remove()
+
+
+def recover_restores(databases_dir: Path, data_dir: Path) -> list[str]:
+    """At start-up: settle every interrupted restore; returns ``"<account>: <outcome>"`` lines."""
+    outcomes = []
+    for path in sorted(databases_dir.glob("*.restore.json")):
+        try:
+            journal = SwapJournal.read(path)
+        except (OSError, orjson.JSONDecodeError, KeyError, TypeError, ValueError) as error:
+            log.error("Cannot read the restore journal %s (%s); left as it is", path, error)
+            continue
+        if journal.phase == "committed":
+            finish(journal)
+            outcomes.append(f"{journal.account}: restore completed")
+        else:
+            roll_back(journal)
+            outcomes.append(f"{journal.account}: restore rolled back")
+        log.warning("Interrupted restore of %s", outcomes[-1])
+    for partial in databases_dir.glob("*.restore.json.tmp"):
+        partial.unlink(missing_ok=True)
+    shutil.rmtree(data_dir / STAGING_DIR, ignore_errors=True)
+    for leftover in (data_dir / "files").glob("*/.backup-*"):
+        leftover.unlink(missing_ok=True)
+    return outcomes
+
+
+def sync_directory(directory: Path) -> None:
+    """Make renames in ``directory`` durable (a no-op where directories cannot be opened)."""
+    with contextlib.suppress(OSError):
+        descriptor = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+
+
+def _exists(path: Path) -> bool:
+    return path.exists() or path.is_symlink()
+
+
+def _move(source: Path, target: Path, *, database: bool) -> None:
+    source.rename(target)
+    if database:
+        for suffix in _SQLITE_COMPANIONS:
+            companion = source.with_name(source.name + suffix)
+            if companion.exists():
+                companion.rename(target.with_name(target.name + suffix))
+
+
+def _remove(path: Path, *, database: bool) -> None:
+    if database:
+        for suffix in _SQLITE_COMPANIONS:  # a stale WAL must never meet another database
+            path.with_name(path.name + suffix).unlink(missing_ok=True)
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        path.unlink(missing_ok=True)

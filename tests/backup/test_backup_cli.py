@@ -1,0 +1,130 @@
+"""``privatefolio-daemon backup`` and ``restore``, with the daemon stopped and with it running."""
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import orjson
+
+from privatefolio_daemon.app import Daemon
+from privatefolio_daemon.client import DaemonClient
+from privatefolio_daemon.server.credentials import read_or_create_token
+from tests.backup.helpers import fill_account, table_digests
+from tests.conftest import make_config
+from tests.daemon_process import clean_environment, running_daemon
+
+
+def cli(*arguments: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "privatefolio_daemon", *arguments],
+        capture_output=True,
+        text=True,
+        env=clean_environment(),
+        timeout=120,
+    )
+
+
+async def make_account(data_dir: Path, rows: int, seed: int) -> dict[str, str]:
+    """Create (or refill) the account "main" with the daemon, then stop it."""
+    daemon = Daemon(make_config(data_dir))
+    await daemon.start()
+    try:
+        await daemon.accounts.create("main")
+        await daemon.accounts.reset("main")
+        await daemon.accounts.get("main").write(lambda conn: fill_account(conn, rows, seed))
+    finally:
+        await daemon.stop()
+    return table_digests(data_dir / "databases" / "main.sqlite")
+
+
+def manifest_of(path: Path) -> dict[str, object]:
+    with zipfile.ZipFile(path) as archive:
+        manifest: dict[str, object] = orjson.loads(archive.read("manifest.json"))
+        return manifest
+
+
+async def test_backup_and_restore_on_the_data_dir_when_no_daemon_runs(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    original = await make_account(data_dir, 200, seed=1)
+    output = tmp_path / "out" / "main.zip"
+    output.parent.mkdir()
+
+    backed_up = cli("backup", "main", "-o", str(output), "--data-dir", str(data_dir))
+    assert backed_up.returncode == 0, backed_up.stderr
+    assert backed_up.stdout == f"Backed up main to {output}\n"
+    assert "Backup of main: 100%" in backed_up.stderr  # the progress bar
+    assert manifest_of(output)["accountName"] == "main"
+    assert sorted(path.name for path in output.parent.iterdir()) == ["main.zip"]
+
+    changed = await make_account(data_dir, 20, seed=2)
+    assert changed != original
+    restored = cli("restore", "main", str(output), "--data-dir", str(data_dir))
+    assert restored.returncode == 0, restored.stderr
+    assert restored.stdout == f"Restored main from {output}\n"
+    assert table_digests(data_dir / "databases" / "main.sqlite") == original
+
+
+async def test_backup_and_restore_through_the_running_daemon(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    original = await make_account(data_dir, 200, seed=1)
+    output = tmp_path / "main.zip"
+    with running_daemon(data_dir) as (_, ready):
+        port = str(ready["port"])
+        backed_up = cli(
+            "backup", "main", "-o", str(output), "--data-dir", str(data_dir), "--port", port
+        )
+        assert backed_up.returncode == 0, backed_up.stderr
+        assert backed_up.stdout == f"Backed up main to {output}\n"
+        assert manifest_of(output)["accountName"] == "main"
+
+        token = read_or_create_token(data_dir / "auth" / "token")
+        async with await DaemonClient.connect(f"ws://127.0.0.1:{port}/", token=token) as client:
+            await client.call("resetAccount", "main")
+            assert await client.call("getValue", "main", "marker") is None
+            # The backup made through the daemon is a server file of the account, too.
+            restored = cli(
+                "restore", "main", str(output), "--data-dir", str(data_dir), "--port", port
+            )
+            assert restored.returncode == 0, restored.stderr
+            assert restored.stdout == f"Restored main from {output}\n"
+            assert await client.call("getValue", "main", "marker") == "seed 1"
+            tasks = await client.call("getServerTasks", "main")
+            assert (tasks[0]["name"], tasks[0]["status"]) == ("Restore account", "completed")
+    assert table_digests(data_dir / "databases" / "main.sqlite") == original
+
+
+async def test_cli_errors_name_the_problem(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    await make_account(data_dir, 10, seed=1)
+    not_a_zip = tmp_path / "notes.zip"
+    not_a_zip.write_text("hello")
+
+    refused = cli("restore", "main", str(not_a_zip), "--data-dir", str(data_dir))
+    assert refused.returncode == 1
+    assert refused.stderr.endswith(
+        "privatefolio-daemon: The file is not a zip archive, so it cannot be a backup.\n"
+    )
+    missing = cli("backup", "ghost", "-o", str(tmp_path / "g.zip"), "--data-dir", str(data_dir))
+    assert missing.returncode == 1
+    assert missing.stderr.endswith('privatefolio-daemon: Account "ghost" does not exist\n')
+    assert not (tmp_path / "g.zip").exists()
+    absent = cli("restore", "main", str(tmp_path / "nope.zip"), "--data-dir", str(data_dir))
+    assert (
+        absent.stderr
+        == f"privatefolio-daemon: {tmp_path / 'nope.zip'} does not exist or is not a file\n"
+    )
+    empty = cli("backup", "main", "--data-dir", str(tmp_path / "empty"))
+    assert (
+        empty.stderr
+        == f"privatefolio-daemon: There is no privatefolio data in {tmp_path / 'empty'}\n"
+    )
+    with running_daemon(data_dir) as (_, ready):
+        wrong_port = cli("backup", "main", "--data-dir", str(data_dir), "--port", "9")
+        assert wrong_port.returncode == 1
+        assert (
+            f"A daemon is running on {data_dir}, but it cannot be reached at ws://127.0.0.1:9/"
+            in (wrong_port.stderr)
+        )
+        assert wrong_port.stderr.endswith("pass its port with --port.\n")
+        assert ready["port"] != 9

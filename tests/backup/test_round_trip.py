@@ -1,0 +1,126 @@
+"""Backup → download → upload → restore through the real daemon, as the frontend does it."""
+
+import asyncio
+import io
+import zipfile
+
+import orjson
+
+from privatefolio_daemon import __version__
+from privatefolio_daemon.app import Daemon
+from privatefolio_daemon.client import DaemonClient
+from privatefolio_daemon.domain.timeutil import now_ms
+from tests.backup.helpers import (
+    download,
+    fill_account,
+    restore_over_rpc,
+    sha256_file,
+    table_digests,
+    upload,
+)
+from tests.conftest import ACCOUNT_SCHEMA_VERSION
+
+
+async def test_backup_then_restore_brings_every_table_back(
+    client: DaemonClient, daemon: Daemon
+) -> None:
+    await client.call("createAccount", "main")
+    await daemon.accounts.get("main").write(fill_account)
+    user_file = await upload(client, daemon, "main", b"Date,Amount\n2021-01-01,1\n", "trades.csv")
+    slept: asyncio.Future[object] = asyncio.get_running_loop().create_future()
+    await client.call("enqueueSleep", "main", 0.01, 0.01, False, slept.set_result)
+    assert await slept is None  # a finished task, so there is a task log
+    db_path = daemon.accounts.db_path("main")
+    before = table_digests(db_path, skip=("server_tasks",))
+    before_tasks = await daemon.accounts.get("main").fetch_all(
+        "SELECT id, name, status FROM server_tasks ORDER BY id"
+    )
+
+    started = now_ms()
+    record = await client.call("enqueueBackup", "main")
+    assert record["name"] == "main-backup.zip"
+    assert record["createdBy"] == "system"
+    assert record["status"] == "completed"
+    assert record["metadata"]["type"] == "application/zip"
+    content = await download(daemon, "main", record["id"])
+    assert record["metadata"]["size"] == len(content)
+
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        names = sorted(archive.namelist())
+        manifest = orjson.loads(archive.read("manifest.json"))
+        csv = archive.read(f"files/{user_file['id']}")
+    backup_task = before_tasks[-1][0] + 1
+    assert names == sorted(
+        [
+            "database.sqlite",
+            f"files/{user_file['id']}",
+            *(f"logs/server_task_{task_id}.log" for task_id in (1, backup_task)),
+            "manifest.json",
+        ]
+    )
+    assert csv == b"Date,Amount\n2021-01-01,1\n"
+    assert manifest["format"] == "privatefolio-backup"
+    assert manifest["formatVersion"] == 1
+    assert manifest["appVersion"] == __version__
+    assert manifest["schemaVersion"] == ACCOUNT_SCHEMA_VERSION
+    assert manifest["accountName"] == "main"
+    assert started <= manifest["createdAt"] <= now_ms()
+    assert [entry["name"] for entry in manifest["entries"]] == sorted(
+        set(names) - {"manifest.json"}, key=names.index
+    )
+
+    # The frontend's restore: reset, upload the zip, restore it.
+    await client.call("resetAccount", "main")
+    await daemon.accounts.get("main").write(lambda conn: fill_account(conn, rows=10, seed=9))
+    assert table_digests(db_path, skip=("server_tasks",)) != before
+    uploaded = await upload(client, daemon, "main", content)
+    assert await restore_over_rpc(client, "main", uploaded) is None
+
+    assert table_digests(db_path, skip=("server_tasks",)) == before
+    tasks = await daemon.accounts.get("main").fetch_all(
+        "SELECT id, name, status FROM server_tasks ORDER BY id"
+    )
+    assert tasks[: len(before_tasks)] == before_tasks
+    assert tasks[len(before_tasks) :] == [
+        (backup_task, "Backup", "completed"),
+        (backup_task + 1, "Restore account", "completed"),
+    ]
+    files_dir = daemon.accounts.files_dir("main")
+    assert sorted(path.name for path in files_dir.iterdir()) == [str(user_file["id"])]
+    restore_log = await client.call("getServerTaskLog", "main", backup_task + 1)
+    assert restore_log.endswith(' [100,"Restore completed"]\n')
+    assert (daemon.accounts.logs_dir("main") / "server_task_1.log").exists()
+    leftovers = [
+        path.name
+        for path in daemon.accounts.databases_dir.iterdir()
+        if path.name not in ("main.sqlite", "main.sqlite-wal", "main.sqlite-shm")
+    ]
+    assert leftovers == []
+    assert not (daemon.config.data_dir / "restore-staging").exists() or not any(
+        (daemon.config.data_dir / "restore-staging").iterdir()
+    )
+    # The account works: new writes land in the restored database.
+    await client.call("setValue", "main", "after", 1)
+    assert await client.call("getValue", "main", "after") == 1
+    assert sha256_file(db_path)
+
+
+async def test_backups_beyond_the_last_five_are_deleted(
+    client: DaemonClient, daemon: Daemon
+) -> None:
+    await client.call("createAccount", "main")
+    ids = [(await client.call("enqueueBackup", "main"))["id"] for _ in range(7)]
+    files = await client.call("getServerFiles", "main")
+    assert [record["id"] for record in files] == ids[:1:-1]
+    assert sorted(int(path.name) for path in daemon.accounts.files_dir("main").iterdir()) == ids[2:]
+
+
+async def test_a_backup_of_a_missing_account_is_refused(client: DaemonClient) -> None:
+    from privatefolio_daemon.client import RpcCallError
+
+    try:
+        await client.call("enqueueBackup", "ghost")
+    except RpcCallError as error:
+        assert error.message == 'Account "ghost" does not exist'
+    else:
+        raise AssertionError("the backup of a missing account was accepted")
