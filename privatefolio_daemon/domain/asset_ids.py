@@ -1,0 +1,47 @@
+"""What an asset id says about the asset (data-model §3.1): ticker, platform, contract, type.
+
+Ids look like ``ex.binance:ETH``, ``chain.ethereum:0x…:LOOM``, ``stock:AAPL``, ``fiat:EUR`` or
+``gov.us-sec:320193:AAPL``.
+"""
+
+from typing import Literal
+
+AssetType = Literal["crypto", "stock", "fund", "metal", "fiat"]
+ASSET_TYPES: tuple[AssetType, ...] = ("crypto", "stock", "fund", "metal", "fiat")
+NATIVE_CONTRACT = "0x0000000000000000000000000000000000000000"
+
+_TYPE_BY_PLATFORM: dict[str, AssetType] = {
+    "stock": "stock",
+    "gov.us-sec": "stock",
+    "fund": "fund",
+    "metal": "metal",
+    "fiat": "fiat",
+}
+
+
+def ticker(asset_id: str) -> str:
+    """The 2nd part when there are 2 parts, otherwise the 3rd, upper-cased."""
+    parts = asset_id.split(":")
+    if len(parts) == 1:
+        return asset_id.upper()
+    return (parts[1] if len(parts) == 2 else parts[2]).upper()
+
+
+def platform(asset_id: str) -> str:
+    return asset_id.split(":", 1)[0]
+
+
+def contract(asset_id: str) -> str | None:
+    """The contract address of an on-chain asset (3 parts, the 2nd starting with ``0x``)."""
+    parts = asset_id.split(":")
+    if len(parts) >= 3 and parts[1].lower().startswith("0x"):
+        return parts[1]
+    return None
+
+
+def asset_type(asset_id: str) -> AssetType:
+    return _TYPE_BY_PLATFORM.get(platform(asset_id), "crypto")
+
+
+def is_chain_asset(asset_id: str) -> bool:
+    return asset_id.startswith("chain.") and contract(asset_id) is not None

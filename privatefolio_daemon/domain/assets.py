@@ -1,0 +1,120 @@
+"""An account's assets: the ones it holds (or marked favourite), enriched from the asset lookup,
+and the preferences the user stored (favourite, price API, name, logo, coingeckoId).
+
+Stored non-null values win over the lookup; ``symbol`` is always the ticker of the id.
+"""
+
+import sqlite3
+from collections.abc import Iterable
+from typing import Any, TypedDict
+
+from privatefolio_daemon.domain import asset_ids
+from privatefolio_daemon.domain.asset_catalog import AssetCatalog, CatalogAsset, search_assets
+from privatefolio_daemon.domain.errors import InvalidInputError
+from privatefolio_daemon.domain.events import EventBus
+from privatefolio_daemon.store import assets as store
+from privatefolio_daemon.store.database import Database, Row
+
+_ENRICHED_FIELDS = ("name", "logoUrl", "coingeckoId", "marketCapRank", "platforms")
+
+
+class AssetPatch(TypedDict, total=False):
+    favorite: bool | None
+    priceApiId: str | None
+    name: str | None
+    logoUrl: str | None
+    coingeckoId: str | None
+
+
+class AssetRecord(AssetPatch, total=False):
+    id: str
+    symbol: str
+
+
+class Assets:
+    def __init__(self, account: str, db: Database, events: EventBus, catalog: AssetCatalog) -> None:
+        self.account = account
+        self._db = db
+        self._events = events
+        self.catalog = catalog
+
+    async def enrich_rows(self, rows: Iterable[Row]) -> list[dict[str, Any]]:
+        """``getMyAssets`` rows (read by position) as MyAsset objects."""
+        await self.catalog.ensure_loaded()
+        return [self._enrich(dict(zip(store.MY_ASSET_COLUMNS, row, strict=False))) for row in rows]
+
+    def _enrich(self, stored: dict[str, Any]) -> dict[str, Any]:
+        asset_id = str(stored["id"])
+        record: dict[str, Any] = {"id": asset_id}
+        match = self.catalog.match(asset_id)
+        if match is not None:
+            record.update({key: match[key] for key in _ENRICHED_FIELDS if key in match})
+        for key, value in stored.items():
+            if value is not None and key not in ("id", "symbol"):
+                record[key] = bool(value) if key == "favorite" else value
+        record["symbol"] = asset_ids.ticker(asset_id)
+        record["type"] = asset_ids.asset_type(asset_id)
+        return record
+
+    async def my_assets(self) -> list[dict[str, Any]]:
+        rows = await self._db.fetch_all(store.MY_ASSETS_SQL)
+        return await self.enrich_rows(rows)
+
+    async def listed_ids(self) -> set[str]:
+        """Ids of the assets that have a coingeckoId (stored or from the lookup)."""
+        return {asset["id"] for asset in await self.my_assets() if asset.get("coingeckoId")}
+
+    async def get(self, asset_id: str) -> dict[str, Any] | None:
+        row = await self._db.fetch_one(store.ONE_ASSET_SQL, (asset_id, asset_id, asset_id))
+        assert row is not None
+        [asset] = await self.enrich_rows([row])
+        held_or_stored = any(value is not None for value in row[1:])
+        if held_or_stored or self.catalog.match(asset_id) is not None:
+            return asset
+        found = self.catalog.find_by_key(asset_id) or _first(self.catalog.search(asset_id, 1, True))
+        return None if found is None else _as_my_asset(found)
+
+    async def upsert(self, asset: AssetRecord) -> None:
+        asset_id = _require_id(asset.get("id"))
+        record = {**asset, "id": asset_id, "symbol": asset_ids.ticker(asset_id)}
+        await self._db.write(lambda conn: store.upsert_asset(conn, record))
+        self._changed()
+
+    async def patch(self, asset_id: str, patch: AssetPatch) -> None:
+        asset_id = _require_id(asset_id)
+
+        def apply(connection: sqlite3.Connection) -> None:
+            stored = store.stored_asset(connection, asset_id) or {"id": asset_id}
+            merged = {**stored, **patch, "symbol": asset_ids.ticker(asset_id)}
+            store.upsert_asset(connection, merged)
+
+        await self._db.transaction(apply)
+        self._changed()
+
+    async def delete_preferences(self) -> int:
+        deleted = await self._db.write(store.delete_all_assets)
+        self._changed()
+        return deleted
+
+    async def find(self, query: str, limit: int, strict: bool, mine: bool) -> list[CatalogAsset]:
+        await self.catalog.ensure_loaded()
+        if mine:
+            return search_assets(await self.my_assets(), query, limit, strict)
+        return self.catalog.search(query, limit, strict)
+
+    def _changed(self) -> None:
+        self._events.emit("metadata", account=self.account)
+
+
+def _require_id(asset_id: Any) -> str:
+    if not isinstance(asset_id, str) or not asset_id.strip():
+        raise InvalidInputError("An asset needs an id, e.g. stock:AAPL or ex.binance:BTC")
+    return asset_id
+
+
+def _first(items: list[CatalogAsset]) -> CatalogAsset | None:
+    return items[0] if items else None
+
+
+def _as_my_asset(asset: CatalogAsset) -> dict[str, Any]:
+    return {**asset, "symbol": asset_ids.ticker(asset["id"]), "type": asset["type"]}

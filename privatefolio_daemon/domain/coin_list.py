@@ -1,0 +1,117 @@
+"""Downloading the coin list (CoinGecko ``/coins/list?include_platform=true`` shape) into the
+on-disk cache ``<data>/cache/coins/all.json``.
+
+The list is ``[{id, symbol, name, platforms: {<platform>: <contract>}}]``; an optional
+``market_cap_rank`` is kept to choose between coins that share a symbol.
+"""
+
+import asyncio
+import os
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import orjson
+
+from privatefolio_daemon.domain.errors import InvalidInputError
+
+MAX_COIN_LIST_BYTES = 64 * 2**20
+
+
+class CoinListError(Exception):
+    """The coin list could not be downloaded or is not a coin list."""
+
+
+def cache_path(data_dir: Path) -> Path:
+    return data_dir / "cache" / "coins" / "all.json"
+
+
+async def download_coin_list(url: str, timeout_seconds: float) -> list[dict[str, Any]]:
+    """Fetch and validate the coin list. Raises ``CoinListError`` with a message for the user."""
+    if not url.startswith(("http://", "https://")):
+        raise InvalidInputError(f"The coin list URL must start with http:// or https://: {url!r}")
+    timeout = aiohttp.ClientTimeout(total=timeout_seconds)
+    try:
+        async with (
+            aiohttp.ClientSession(timeout=timeout) as session,
+            session.get(url, headers={"Accept": "application/json"}) as response,
+        ):
+            if response.status != 200:
+                raise CoinListError(
+                    f"Could not download the coin list from {url}: HTTP {response.status}"
+                )
+            body = await response.content.read(MAX_COIN_LIST_BYTES + 1)
+    except TimeoutError as error:
+        raise CoinListError(
+            f"Could not download the coin list from {url}: no answer within {timeout_seconds:g} s"
+        ) from error
+    except aiohttp.ClientError as error:
+        raise CoinListError(f"Could not download the coin list from {url}: {error}") from error
+    if len(body) > MAX_COIN_LIST_BYTES:
+        raise CoinListError(f"The coin list from {url} is larger than 64 MiB")
+    return parse_coin_list(body, url)
+
+
+def parse_coin_list(body: bytes, source: str) -> list[dict[str, Any]]:
+    try:
+        coins = orjson.loads(body)
+    except orjson.JSONDecodeError as error:
+        raise CoinListError(f"The coin list from {source} is not JSON: {error}") from error
+    if not isinstance(coins, list):
+        raise CoinListError(f"The coin list from {source} is not a JSON array")
+    kept = [_coin(item) for item in coins if _is_coin(item)]
+    if coins and not kept:
+        raise CoinListError(
+            f"The coin list from {source} has no entries of the form {{id, symbol, name}}"
+        )
+    return kept
+
+
+def _is_coin(item: Any) -> bool:
+    return (
+        isinstance(item, dict)
+        and isinstance(item.get("id"), str)
+        and isinstance(item.get("symbol"), str)
+        and bool(item["id"])
+    )
+
+
+def _coin(item: dict[str, Any]) -> dict[str, Any]:
+    platforms = item.get("platforms")
+    coin: dict[str, Any] = {
+        "id": item["id"],
+        "symbol": item["symbol"],
+        "name": item.get("name") if isinstance(item.get("name"), str) else item["symbol"],
+        "platforms": {
+            str(name): str(address)
+            for name, address in (platforms.items() if isinstance(platforms, dict) else ())
+            if name and isinstance(address, str) and address
+        },
+    }
+    rank = item.get("market_cap_rank")
+    if isinstance(rank, int) and not isinstance(rank, bool):
+        coin["market_cap_rank"] = rank
+    for key in ("image", "logoUrl"):
+        if isinstance(item.get(key), str):
+            coin["logoUrl"] = item[key]
+    return coin
+
+
+async def save_coin_list(path: Path, coins: list[dict[str, Any]]) -> None:
+    """Write the cache atomically: a reader sees the old list or the new one, never half."""
+
+    def write() -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        partial.write_bytes(orjson.dumps(coins))
+        partial.replace(path)
+
+    await asyncio.to_thread(write)
+
+
+def read_cached_coin_list(path: Path) -> list[dict[str, Any]]:
+    """The cached list, or ``[]`` when there is none or it is unreadable."""
+    try:
+        return parse_coin_list(path.read_bytes(), str(path))
+    except (OSError, CoinListError):
+        return []

@@ -1,0 +1,112 @@
+"""The ``Detect spam transactions`` and ``Auto-merge transactions`` steps (data-model §10–11):
+the pure rules of ``spam.py`` and ``auto_merge.py``, run over an account's database.
+"""
+
+import sqlite3
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from privatefolio_daemon.domain.assets import Assets
+from privatefolio_daemon.domain.auto_merge import AutoMergeResult, auto_merge
+from privatefolio_daemon.domain.derived_steps import AUTO_MERGE, DETECT_SPAM, Cancel, Progress, Step
+from privatefolio_daemon.domain.events import EventBus
+from privatefolio_daemon.domain.ledger_rows import audit_log_from_row, transaction_from_row
+from privatefolio_daemon.domain.records import Transaction
+from privatefolio_daemon.domain.spam import find_spam
+from privatefolio_daemon.domain.thread_progress import Report, thread_safe
+from privatefolio_daemon.store import ledger
+from privatefolio_daemon.store import tags as tag_store
+from privatefolio_daemon.store.database import Database
+
+SPAM_TAG = "spam"
+_EVM = "substr(platformId, 1, 6) = 'chain.'"
+_EVM_TRANSACTIONS = f"SELECT * FROM transactions WHERE {_EVM} {ledger.TRANSACTION_ORDER}"
+_EVM_AUDIT_LOGS = (
+    f"SELECT * FROM audit_logs WHERE txId IN (SELECT id FROM transactions WHERE {_EVM})"
+)
+
+
+def _evm_transactions(connection: sqlite3.Connection) -> list[Transaction]:
+    return [transaction_from_row(row) for row in connection.execute(_EVM_TRANSACTIONS)]
+
+
+class LedgerSteps:
+    def __init__(
+        self,
+        db_of: Callable[[str], Database],
+        assets_of: Callable[[str], Assets],
+        events: EventBus,
+    ) -> None:
+        self._db_of = db_of
+        self._assets_of = assets_of
+        self._events = events
+
+    def steps(self) -> dict[str, Step]:
+        return {DETECT_SPAM: self.detect_spam, AUTO_MERGE: self.auto_merge}
+
+    async def auto_merge(self, account: str, progress: Progress, cancel: Cancel) -> None:
+        db = self._db_of(account)
+        progress(0, "Fetching all transactions")
+
+        def load(connection: sqlite3.Connection) -> AutoMergeResult:
+            transactions = _evm_transactions(connection)
+            logs = (audit_log_from_row(row) for row in connection.execute(_EVM_AUDIT_LOGS))
+            return auto_merge(transactions, logs)
+
+        result = await db.read(load)
+        progress(25, f"Processing {result.evm_transactions} (EVM) transactions")
+        cancel.checkpoint()
+        report = thread_safe(progress)
+        await db.transaction(lambda connection: _save_merge(connection, result, report))
+        if result.merged:
+            self._events.emit("transactions", "created", account=account)
+        progress(100, "Done")
+
+    async def detect_spam(self, account: str, progress: Progress, cancel: Cancel) -> None:
+        db = self._db_of(account)
+        progress(0, "Fetching all transactions")
+        transactions = await db.read(_evm_transactions)
+        progress(33, f"Processing {len(transactions)} (EVM) transactions")
+        listed = await self._assets_of(account).listed_ids()
+        spam_ids = find_spam(transactions, listed.__contains__)
+        cancel.checkpoint()
+        progress(66, f"Tagging {len(spam_ids)} spam transactions")
+        created, tagged_logs = await db.transaction(lambda conn: _tag_spam(conn, spam_ids))
+        if created:
+            self._events.emit("tags", "created", account=account)
+        progress(90, f"Tagged {tagged_logs} audit logs")
+        self._events.emit("audit-logs", "updated", account=account)
+        self._events.emit("transactions", "updated", account=account)
+        progress(100, "Done")
+
+
+def _save_merge(connection: sqlite3.Connection, result: AutoMergeResult, report: Report) -> None:
+    """Upsert the merged rows, re-point and rename the logs, delete the members: all or nothing."""
+    merged = len(result.merged)
+    report(50, f"Saving {merged} merged transactions")
+    ledger.insert_transactions(connection, result.merged)
+    report(70, f"Updating the audit logs of {merged} merged transactions")
+    connection.executemany(
+        "UPDATE audit_logs SET txId = ?, operation = ? WHERE id = ?",
+        ((update.tx_id, update.operation, update.log_id) for update in result.log_updates),
+    )
+    report(90, f"Deleting {len(result.deleted_ids)} deduplicated transactions")
+    connection.executemany(
+        "DELETE FROM transactions WHERE id = ?", ((tx_id,) for tx_id in result.deleted_ids)
+    )
+
+
+def _tag_spam(connection: sqlite3.Connection, spam_ids: Sequence[str]) -> tuple[bool, int]:
+    """Tag the spam transactions and their audit logs; returns (tag created, logs tagged)."""
+    if not spam_ids:
+        return False, 0
+    tag, created = tag_store.ensure_tag(connection, SPAM_TAG)
+    tag_store.link_tag(connection, "transaction", spam_ids, tag[0])
+    log_ids: list[Any] = []
+    for start in range(0, len(spam_ids), 500):
+        chunk = spam_ids[start : start + 500]
+        marks = ", ".join("?" for _ in chunk)
+        rows = connection.execute(f"SELECT id FROM audit_logs WHERE txId IN ({marks})", chunk)
+        log_ids.extend(row[0] for row in rows)
+    tag_store.link_tag(connection, "auditLog", log_ids, tag[0])
+    return created, len(log_ids)

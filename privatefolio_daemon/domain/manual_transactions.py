@@ -1,0 +1,244 @@
+"""Transactions the user enters by hand (rpc-methods §5.3): ``MANUAL_<n>`` with up to three audit
+logs ``<id>_BUY`` (+incoming), ``<id>_SELL`` (−outgoing) and ``<id>_FEE`` (−fee).
+
+Any asset id works: ``ex.binance:BTC``, ``stock:AAPL``, ``metal:XAU``, ``fiat:EUR``…
+"""
+
+import sqlite3
+from typing import Any, Literal, TypedDict
+
+from privatefolio_daemon.domain import decimals
+from privatefolio_daemon.domain.derived_steps import Progress
+from privatefolio_daemon.domain.errors import InvalidInputError, NotFoundError
+from privatefolio_daemon.domain.events import EventBus
+from privatefolio_daemon.domain.ledger_rows import transaction_from_row
+from privatefolio_daemon.domain.records import AuditLog, Transaction
+from privatefolio_daemon.domain.timeutil import now_ms
+from privatefolio_daemon.store import ledger
+from privatefolio_daemon.store.database import Database
+from privatefolio_daemon.store.key_value import read_value, write_value
+
+SEQUENCE_KEY = "transaction_man_seq"
+MANUAL_PREFIX = "MANUAL_"
+
+TransactionType = Literal[
+    "Buy", "Sell", "Swap", "Deposit", "Withdraw", "Unknown", "Reward", "Unwrap", "Wrap",
+    "Approve", "Stake", "Unstake", "Gift", "Other",
+]  # fmt: skip
+
+
+class ManualTransactionInput(TypedDict, total=False):
+    type: TransactionType
+    timestamp: int
+    wallet: str
+    platformId: str
+    incoming: str | None
+    incomingAsset: str | None
+    outgoing: str | None
+    outgoingAsset: str | None
+    fee: str | None
+    feeAsset: str | None
+    notes: str | None
+    price: str | None
+
+
+class TransactionPatch(TypedDict, total=False):
+    id: str
+    incomingAsset: str | None
+    incoming: str | None
+    feeAsset: str | None
+    fee: str | None
+    outgoingAsset: str | None
+    outgoing: str | None
+    notes: str | None
+    platformId: str
+    price: str | None
+    role: str | None
+    timestamp: int
+    type: TransactionType
+    wallet: str
+    metadata: dict[str, Any]
+
+
+def _amount(value: str | None, label: str) -> str | None:
+    if value is None or value == "":
+        return None
+    try:
+        number = decimals.parse(value)
+    except decimals.InvalidAmount:
+        number = None
+    if number is None or number <= 0:
+        raise InvalidInputError(f'Invalid {label} amount "{value}": expected a positive number')
+    return decimals.to_fixed(number)
+
+
+def _log_operation(tx_type: str, swap_operation: str) -> str:
+    if tx_type == "Swap":
+        return swap_operation
+    return "Unknown" if tx_type in ("Wrap", "Unwrap") else tx_type
+
+
+def build_manual_transaction(
+    data: ManualTransactionInput, tx_id: str, index: int
+) -> tuple[Transaction, list[AuditLog]]:
+    """Validate the input and build the transaction and its audit logs."""
+    incoming = _checked_side(data.get("incoming"), data.get("incomingAsset"), "incoming")
+    outgoing = _checked_side(data.get("outgoing"), data.get("outgoingAsset"), "outgoing")
+    fee = _checked_side(data.get("fee"), data.get("feeAsset"), "fee")
+    timestamp = data.get("timestamp")
+    if not isinstance(timestamp, int) or timestamp < 0:
+        raise InvalidInputError("Timestamp is required")
+    wallet, platform_id = data.get("wallet"), data.get("platformId")
+    if not wallet:
+        raise InvalidInputError("Wallet is required")
+    if not platform_id:
+        raise InvalidInputError("Platform is required")
+    if not (incoming or outgoing or fee):
+        raise InvalidInputError("A transaction needs an incoming, outgoing or fee amount")
+    tx_type = data.get("type") or "Other"
+    price = _amount(data.get("price"), "price")
+    if incoming and outgoing:
+        price = decimals.to_string(
+            decimals.divide(decimals.parse(outgoing), decimals.parse(incoming))
+        )
+    transaction = Transaction(
+        id=tx_id,
+        incomingAsset=data.get("incomingAsset") if incoming else None,
+        incoming=incoming,
+        feeAsset=data.get("feeAsset") if fee else None,
+        fee=fee,
+        importIndex=index,
+        outgoingAsset=data.get("outgoingAsset") if outgoing else None,
+        outgoing=outgoing,
+        notes=data.get("notes") or None,
+        platformId=platform_id,
+        price=price,
+        timestamp=timestamp,
+        type=tx_type,
+        wallet=wallet,
+    )
+    return transaction, _audit_logs(transaction, index)
+
+
+def _checked_side(amount_text: str | None, asset: str | None, side: str) -> str | None:
+    amount = _amount(amount_text, side)
+    if amount is not None and not asset:
+        raise InvalidInputError(f"{side.capitalize()} asset is required")
+    return amount
+
+
+def _audit_logs(tx: Transaction, index: int) -> list[AuditLog]:
+    def log(suffix: str, asset: str, change: str, operation: str) -> AuditLog:
+        return AuditLog(
+            id=f"{tx.id}_{suffix}",
+            assetId=asset,
+            change=change,
+            importIndex=index,
+            operation=operation,
+            platformId=tx.platformId,
+            timestamp=tx.timestamp,
+            txId=tx.id,
+            wallet=tx.wallet,
+        )
+
+    logs = []
+    if tx.incoming and tx.incomingAsset:
+        logs.append(log("BUY", tx.incomingAsset, tx.incoming, _log_operation(tx.type, "Buy")))
+    if tx.outgoing and tx.outgoingAsset:
+        operation = _log_operation(tx.type, "Sell")
+        logs.append(log("SELL", tx.outgoingAsset, f"-{tx.outgoing}", operation))
+    if tx.fee and tx.feeAsset:
+        logs.append(log("FEE", tx.feeAsset, f"-{tx.fee}", "Fee"))
+    return logs
+
+
+def _select_transaction(connection: sqlite3.Connection, tx_id: str) -> Transaction:
+    row = connection.execute("SELECT * FROM transactions WHERE id = ?", (tx_id,)).fetchone()
+    if row is None:
+        raise NotFoundError(f"Transaction {tx_id} does not exist")
+    return transaction_from_row(row)
+
+
+class ManualTransactions:
+    def __init__(self, account: str, db: Database, events: EventBus) -> None:
+        self.account = account
+        self._db = db
+        self._events = events
+
+    async def add(self, data: ManualTransactionInput, group_id: str | None) -> str:
+        """Create ``MANUAL_<n>`` and its audit logs; returns the id."""
+
+        def add(connection: sqlite3.Connection) -> tuple[Transaction, int]:
+            sequence = int(read_value(connection, SEQUENCE_KEY) or 1)
+            tx, logs = build_manual_transaction(data, f"{MANUAL_PREFIX}{sequence}", sequence)
+            ledger.insert_transactions(connection, [tx])
+            ledger.insert_audit_logs(connection, logs)
+            write_value(connection, SEQUENCE_KEY, sequence + 1)
+            return tx, sequence + 1
+
+        tx, next_sequence = await self._db.transaction(add)
+        self._emit("key-value", SEQUENCE_KEY, next_sequence)
+        self._emit("transactions", "created")
+        self._emit("audit-logs", "created", min(tx.timestamp, now_ms()), group_id)
+        return tx.id
+
+    async def update(self, tx_id: str, data: ManualTransactionInput) -> None:
+        """Replace a manual transaction and its audit logs, keeping its id."""
+        if not tx_id.startswith(MANUAL_PREFIX):
+            raise InvalidInputError(
+                f"Only manual transactions can be updated, not {tx_id}: use patchTransaction "
+                "to change its notes"
+            )
+
+        def update(connection: sqlite3.Connection) -> int:
+            old = _select_transaction(connection, tx_id)
+            index = int(old.importIndex or tx_id.removeprefix(MANUAL_PREFIX) or 0)
+            tx, logs = build_manual_transaction(data, tx_id, index)
+            tx.metadata = old.metadata
+            connection.execute("DELETE FROM audit_logs WHERE txId = ?", (tx_id,))
+            ledger.insert_transactions(connection, [tx])
+            ledger.insert_audit_logs(connection, logs)
+            return min(old.timestamp, tx.timestamp)
+
+        oldest = await self._db.transaction(update)
+        self._emit("transactions", "created")
+        self._emit("audit-logs", "created", min(oldest, now_ms()), None)
+
+    async def patch(self, tx_id: str, patch: TransactionPatch) -> None:
+        """Merge fields into a transaction (notes, say); its audit logs are not touched."""
+        if patch.get("id", tx_id) != tx_id:
+            raise InvalidInputError("A transaction's id cannot be changed")
+
+        def apply(connection: sqlite3.Connection) -> None:
+            tx = _select_transaction(connection, tx_id)
+            for key, value in patch.items():
+                setattr(tx, key, value if value is not None or key != "metadata" else {})
+            ledger.insert_transactions(connection, [tx])
+
+        await self._db.transaction(apply)
+        self._emit("transactions", "created")
+
+    async def delete(self, tx_id: str, progress: Progress) -> None:
+        """Delete a transaction, its audit logs and its tags (those of its logs too)."""
+        progress(0, f"Removing transaction {tx_id}")
+
+        def delete(connection: sqlite3.Connection) -> tuple[int, int | None]:
+            _select_transaction(connection, tx_id)
+            oldest = ledger.oldest_timestamp(connection, "txId = ?", (tx_id,))
+            connection.execute(
+                "DELETE FROM audit_log_tags WHERE audit_log_id IN "
+                "(SELECT id FROM audit_logs WHERE txId = ?)",
+                (tx_id,),
+            )
+            logs = connection.execute("DELETE FROM audit_logs WHERE txId = ?", (tx_id,)).rowcount
+            connection.execute("DELETE FROM transaction_tags WHERE transaction_id = ?", (tx_id,))
+            connection.execute("DELETE FROM transactions WHERE id = ?", (tx_id,))
+            return logs, oldest
+
+        logs, oldest = await self._db.transaction(delete)
+        self._emit("transactions", "deleted", tx_id)
+        self._emit("audit-logs", "deleted", oldest, None)
+        progress(100, f"Removed transaction {tx_id} and its {logs} audit logs")
+
+    def _emit(self, channel: str, *args: Any) -> None:
+        self._events.emit(channel, *args, account=self.account)

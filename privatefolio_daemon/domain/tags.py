@@ -1,0 +1,101 @@
+"""Tags: labels on audit logs, transactions and trades, with the events of rpc-methods §5.8."""
+
+import sqlite3
+from typing import Any
+
+from privatefolio_daemon.domain.errors import ConflictError, InvalidInputError, NotFoundError
+from privatefolio_daemon.domain.events import EventBus
+from privatefolio_daemon.store import tags as store
+from privatefolio_daemon.store.database import Database
+from privatefolio_daemon.store.tags import TaggedKind
+
+_ITEM_NAMES: dict[TaggedKind, str] = {
+    "auditLog": "Audit log",
+    "transaction": "Transaction",
+    "trade": "Trade",
+}
+
+
+def _tag_name(name: str) -> str:
+    if not name.strip():
+        raise InvalidInputError("A tag needs a name")
+    return name
+
+
+class Tags:
+    def __init__(self, account: str, db: Database, events: EventBus) -> None:
+        self.account = account
+        self._db = db
+        self._events = events
+
+    async def upsert(self, names: list[str]) -> list[dict[str, Any]]:
+        """The tags with these names, created as needed (INSERT OR IGNORE by name)."""
+        checked = [_tag_name(name) for name in names]
+
+        def upsert(connection: sqlite3.Connection) -> list[tuple[Any, ...]]:
+            return [store.ensure_tag(connection, name)[0] for name in checked]
+
+        rows = await self._db.transaction(upsert)
+        self._emit("tags", "created")
+        return [store.tag_to_wire(row) for row in rows]
+
+    async def rename(self, tag_id: int, name: str) -> None:
+        name = _tag_name(name)
+
+        def rename(connection: sqlite3.Connection) -> int:
+            clash = store.tag_by_name(connection, name)
+            if clash is not None and clash[0] != tag_id:
+                raise ConflictError(f'A tag named "{name}" already exists')
+            return connection.execute(
+                "UPDATE tags SET name = ? WHERE id = ?", (name, tag_id)
+            ).rowcount
+
+        if not await self._db.transaction(rename):
+            raise NotFoundError(f"Tag {tag_id} does not exist")
+        self._emit("tags", "updated")
+
+    async def delete(self, tag_id: int) -> None:
+        """Delete the tag only; its join rows stay (as in Privatefolio)."""
+        deleted = await self._db.write(
+            lambda conn: conn.execute("DELETE FROM tags WHERE id = ?", (tag_id,)).rowcount
+        )
+        if not deleted:
+            raise NotFoundError(f"Tag {tag_id} does not exist")
+        self._emit("tags", "deleted")
+
+    async def assign(self, kind: TaggedKind, item_id: str, tag_name: str) -> None:
+        tag_name = _tag_name(tag_name)
+
+        def assign(connection: sqlite3.Connection) -> bool:
+            self._require_item(connection, kind, item_id)
+            tag, created = store.ensure_tag(connection, tag_name)
+            store.link_tag(connection, kind, [item_id], tag[0])
+            return created
+
+        if await self._db.transaction(assign):
+            self._emit("tags", "created")
+        self._item_changed(kind, item_id)
+
+    async def remove(self, kind: TaggedKind, item_id: str, tag_id: int) -> None:
+        await self._db.write(lambda conn: store.unlink_tag(conn, kind, item_id, tag_id))
+        self._item_changed(kind, item_id)
+
+    async def of_item(self, kind: TaggedKind, item_id: str) -> list[dict[str, Any]]:
+        rows = await self._db.read(lambda conn: store.tags_of(conn, kind, item_id))
+        return [store.tag_to_wire(row) for row in rows]
+
+    @staticmethod
+    def _require_item(connection: sqlite3.Connection, kind: TaggedKind, item_id: str) -> None:
+        if not store.item_exists(connection, kind, item_id):
+            raise NotFoundError(f"{_ITEM_NAMES[kind]} {item_id} does not exist")
+
+    def _item_changed(self, kind: TaggedKind, item_id: str) -> None:
+        if kind == "auditLog":
+            self._emit("audit-logs", "updated")
+        elif kind == "transaction":
+            self._emit("transactions", "updated", item_id)
+        else:
+            self._emit("trades", "updated", item_id)
+
+    def _emit(self, channel: str, *args: Any) -> None:
+        self._events.emit(channel, *args, account=self.account)

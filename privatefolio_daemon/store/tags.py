@@ -1,0 +1,76 @@
+"""SQL of tags and their join tables (``audit_log_tags``, ``transaction_tags``, ``trade_tags``)."""
+
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+TaggedKind = Literal["auditLog", "transaction", "trade"]
+
+
+@dataclass(frozen=True, slots=True)
+class TagLink:
+    """Where the tags of one kind of record live."""
+
+    join_table: str
+    item_column: str
+    item_table: str
+
+
+LINKS: dict[TaggedKind, TagLink] = {
+    "auditLog": TagLink("audit_log_tags", "audit_log_id", "audit_logs"),
+    "transaction": TagLink("transaction_tags", "transaction_id", "transactions"),
+    "trade": TagLink("trade_tags", "trade_id", "trades"),
+}
+
+
+def tag_to_wire(row: tuple[Any, ...]) -> dict[str, Any]:
+    return {"id": row[0], "name": row[1]}
+
+
+def tag_by_name(connection: sqlite3.Connection, name: str) -> tuple[Any, ...] | None:
+    row: tuple[Any, ...] | None = connection.execute(
+        "SELECT id, name FROM tags WHERE name = ?", (name,)
+    ).fetchone()
+    return row
+
+
+def ensure_tag(connection: sqlite3.Connection, name: str) -> tuple[tuple[Any, ...], bool]:
+    """The tag named ``name``, created if needed; the flag says whether it was created."""
+    created = connection.execute("INSERT OR IGNORE INTO tags (name) VALUES (?)", (name,)).rowcount
+    row = tag_by_name(connection, name)
+    assert row is not None
+    return row, bool(created)
+
+
+def item_exists(connection: sqlite3.Connection, kind: TaggedKind, item_id: str) -> bool:
+    link = LINKS[kind]
+    sql = f"SELECT 1 FROM {link.item_table} WHERE id = ?"
+    return connection.execute(sql, (item_id,)).fetchone() is not None
+
+
+def link_tag(
+    connection: sqlite3.Connection, kind: TaggedKind, item_ids: Iterable[str], tag_id: int
+) -> None:
+    link = LINKS[kind]
+    connection.executemany(
+        f"INSERT OR IGNORE INTO {link.join_table} ({link.item_column}, tag_id) VALUES (?, ?)",
+        ((item_id, tag_id) for item_id in item_ids),
+    )
+
+
+def unlink_tag(connection: sqlite3.Connection, kind: TaggedKind, item_id: str, tag_id: int) -> int:
+    link = LINKS[kind]
+    sql = f"DELETE FROM {link.join_table} WHERE {link.item_column} = ? AND tag_id = ?"
+    return connection.execute(sql, (item_id, tag_id)).rowcount
+
+
+def tags_of(
+    connection: sqlite3.Connection, kind: TaggedKind, item_id: str
+) -> list[tuple[Any, ...]]:
+    link = LINKS[kind]
+    return connection.execute(
+        f"SELECT tags.id, tags.name FROM tags JOIN {link.join_table} AS joined "
+        f"ON joined.tag_id = tags.id WHERE joined.{link.item_column} = ? ORDER BY tags.id",
+        (item_id,),
+    ).fetchall()

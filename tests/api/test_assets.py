@@ -1,0 +1,297 @@
+"""Assets through the daemon: my assets enriched from the lookup, preferences, search, and the
+coin-list refresh against a local stand-in."""
+
+import asyncio
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+
+from privatefolio_daemon.app import Daemon
+from privatefolio_daemon.client import DaemonClient, RpcCallError
+from privatefolio_daemon.settings import Limits
+from tests.api.importing import wait_for_task
+from tests.api.manual_entries import STOCK_BUY, SWAP, T, until
+from tests.conftest import make_config, ws_url
+from tests.standins.background_server import serve_in_thread
+
+COINS = [
+    {"id": "decentraland", "symbol": "mana", "name": "Decentraland", "platforms": {}},
+    {"id": "mana-clone", "symbol": "mana", "name": "Not MANA", "market_cap_rank": 900},
+    {"id": "mana-real", "symbol": "MANA", "name": "Ranked MANA", "market_cap_rank": 40},
+    {"id": "loom-network", "symbol": "loom", "name": "Loom", "platforms": {"ethereum": "0xa4e8"}},
+    {"bad": "entry"},
+]
+
+
+class CoinListStandIn:
+    def __init__(self) -> None:
+        self.requests = 0
+        self.status = 200
+        self.delay = 0.0
+        self.app = web.Application()
+        self.app.router.add_get("/coins/list", self.coins)
+
+    async def coins(self, request: web.Request) -> web.Response:
+        self.requests += 1
+        await asyncio.sleep(self.delay)
+        if self.status != 200:
+            return web.Response(status=self.status, text="down")
+        return web.json_response(COINS)
+
+
+@pytest.fixture
+def coin_server() -> Iterator[tuple[CoinListStandIn, str]]:
+    stand_in = CoinListStandIn()
+    with serve_in_thread(stand_in.app) as url:
+        yield stand_in, f"{url}/coins/list"
+
+
+def task_messages(daemon: Daemon, task_id: int) -> list[str]:
+    log = daemon.accounts.logs_dir("main") / f"server_task_{task_id}.log"
+    return [line[25:] for line in log.read_text().splitlines()]
+
+
+async def test_my_assets_are_enriched_from_the_starter_list(client: DaemonClient) -> None:
+    await client.call("createAccount", "main")
+    await client.call("addTransaction", SWAP, "main")
+    await client.call("addTransaction", STOCK_BUY, "main")
+    assert await client.call("getMyAssets", "main") == [
+        {
+            "id": "ex.binance:ETH",
+            "name": "Ethereum",
+            "coingeckoId": "ethereum",
+            "firstOwnedAt": T,
+            "symbol": "ETH",
+            "type": "crypto",
+        },
+        {"id": "ex.binance:MANA", "firstOwnedAt": T, "symbol": "MANA", "type": "crypto"},
+        {
+            "id": "fiat:USD",
+            "name": "US Dollar",
+            "firstOwnedAt": T + 1000,
+            "symbol": "USD",
+            "type": "fiat",
+        },
+        {
+            "id": "stock:AAPL",
+            "name": "Apple Inc.",
+            "firstOwnedAt": T + 1000,
+            "symbol": "AAPL",
+            "type": "stock",
+        },
+    ]
+
+
+async def test_preferences_win_and_null_clears(client: DaemonClient) -> None:
+    await client.call("createAccount", "main")
+    await client.call("addTransaction", STOCK_BUY, "main")
+    changes: list[tuple[()]] = []
+    await client.call("subscribeToMetadata", "main", lambda: changes.append(()))
+    await client.call(
+        "patchAsset", "main", "stock:AAPL", {"favorite": True, "priceApiId": "yahoo", "name": "A"}
+    )
+    await client.call("patchAsset", "main", "fund:SPY", {"favorite": True})
+    assert await client.call("getAsset", "main", "stock:AAPL") == {
+        "id": "stock:AAPL",
+        "name": "A",
+        "priceApiId": "yahoo",
+        "favorite": True,
+        "firstOwnedAt": T + 1000,
+        "symbol": "AAPL",
+        "type": "stock",
+    }
+    await client.call("patchAsset", "main", "stock:AAPL", {"priceApiId": None, "name": None})
+    aapl = await client.call("getAsset", "main", "stock:AAPL")
+    assert (aapl["name"], "priceApiId" in aapl, aapl["favorite"]) == ("Apple Inc.", False, True)
+    my_ids = [asset["id"] for asset in await client.call("getMyAssets", "main")]
+    assert my_ids == ["fiat:USD", "fund:SPY", "stock:AAPL"]
+    spy = await client.call("getAsset", "main", "fund:SPY")
+    assert spy == {
+        "id": "fund:SPY",
+        "name": "SPDR S&P 500 ETF Trust",
+        "favorite": True,
+        "symbol": "SPY",
+        "type": "fund",
+    }
+    await client.call("upsertAsset", "main", {"id": "metal:XAU", "logoUrl": "/gold.png"})
+    gold = await client.call("getAsset", "main", "metal:XAU")
+    assert (gold["name"], gold["logoUrl"], gold["type"]) == (
+        "Gold (troy ounce)",
+        "/gold.png",
+        "metal",
+    )
+    await until(lambda: len(changes) >= 4)
+
+    task_id = await client.call("enqueueDeleteAssetPreferences", "main", "user")
+    task = await wait_for_task(client, task_id)
+    assert (task["name"], task["priority"], task["status"]) == (
+        "Delete asset preferences",
+        7,
+        "completed",
+    )
+    assert [asset["id"] for asset in await client.call("getMyAssets", "main")] == [
+        "fiat:USD",
+        "stock:AAPL",
+    ]
+    assert await client.call("getAsset", "main", "nothing:NOPE") is None
+
+
+async def test_find_assets(client: DaemonClient) -> None:
+    await client.call("createAccount", "main")
+    await client.call("addTransaction", SWAP, "main")
+    found = await client.call("findAssets", "main", "usd", 3)
+    assert [asset["id"] for asset in found] == ["fiat:USD", "crypto:USDT", "crypto:USDC"]
+    strict = await client.call("findAssets", "main", "apple", 5, True)
+    assert strict == []
+    loose = await client.call("findAssets", "main", "apple", 5, False)
+    assert [asset["id"] for asset in loose] == ["stock:AAPL"]
+    by_contract = await client.call(
+        "findAssets", "main", "0xdac17f958d2ee523a2206206994597c13d831ec7"
+    )
+    assert [asset["id"] for asset in by_contract] == ["crypto:USDT"]
+    mine = await client.call("findAssets", "main", "ma", 5, False, "my-assets")
+    assert [asset["id"] for asset in mine] == ["ex.binance:MANA"]
+
+
+async def test_refetch_downloads_caches_and_enriches(
+    client: DaemonClient, daemon: Daemon, coin_server: tuple[CoinListStandIn, str]
+) -> None:
+    stand_in, url = coin_server
+    await client.call("createAccount", "main")
+    await client.call("addTransaction", SWAP, "main")
+    await client.call("updateServerSettings", {"coinListUrl": url})
+    task = await wait_for_task(client, await client.call("enqueueRefetchAssets", "main", "user"))
+    assert (task["name"], task["priority"], task["status"]) == ("Refetch assets", 7, "completed")
+    assert task_messages(daemon, task["id"]) == [
+        '[null,"Starting task"]',
+        f'[0,"Downloading the coin list from {url}"]',
+        '[60,"Saving 4 coins"]',
+        '[100,"Done"]',
+    ]
+    assert (daemon.config.data_dir / "cache" / "coins" / "all.json").is_file()
+    mana = await client.call("getAsset", "main", "ex.binance:MANA")
+    assert mana == {
+        "id": "ex.binance:MANA",
+        "name": "Ranked MANA",
+        "coingeckoId": "mana-real",
+        "marketCapRank": 40,
+        "firstOwnedAt": T,
+        "symbol": "MANA",
+        "type": "crypto",
+    }
+    eth = await client.call("getAsset", "main", "ex.binance:ETH")
+    assert eth["coingeckoId"] == "ethereum"  # the starter list wins over the coin list
+    token = "chain.ethereum:0xA4e8C3Ec456107eA67d3075bF9e3DF3A75823DB0:LOOM"
+    assert (await client.call("getAsset", "main", token)) is None
+    assert stand_in.requests == 1
+
+    task = await wait_for_task(
+        client, await client.call("enqueueRefetchAssets", "main", "user", True)
+    )
+    assert (
+        task_messages(daemon, task["id"])[-1] == '[100,"The coin list is already cached (4 coins)"]'
+    )
+    assert stand_in.requests == 1
+
+
+async def test_the_cached_list_survives_a_restart(
+    tmp_path: Path, coin_server: tuple[CoinListStandIn, str]
+) -> None:
+    _, url = coin_server
+    config = make_config(tmp_path / "data")
+    for step in ("download", "read back"):
+        daemon = Daemon(config)
+        await daemon.start()
+        client = await DaemonClient.connect(
+            ws_url(daemon), token=daemon.credentials.desktop_token()
+        )
+        try:
+            if step == "download":
+                await client.call("createAccount", "main")
+                await client.call("updateServerSettings", {"coinListUrl": url})
+                await wait_for_task(
+                    client, await client.call("enqueueRefetchAssets", "main", "user")
+                )
+            else:
+                found = await client.call("findAssets", "main", "decentraland", 1)
+                assert [asset["id"] for asset in found] == ["coingecko:decentraland:MANA"]
+        finally:
+            await client.close()
+            await daemon.stop()
+
+
+@pytest.mark.parametrize(
+    ("status", "delay", "error"),
+    [
+        (500, 0.0, "Error: Could not download the coin list from {url}: HTTP 500"),
+        (200, 1.0, "Error: Could not download the coin list from {url}: no answer within 0.3 s"),
+    ],
+)
+async def test_refetch_failures_are_clear(
+    tmp_path: Path,
+    coin_server: tuple[CoinListStandIn, str],
+    status: int,
+    delay: float,
+    error: str,
+) -> None:
+    stand_in, url = coin_server
+    stand_in.status, stand_in.delay = status, delay
+    config = replace(make_config(tmp_path / "data"), limits=Limits(coin_list_timeout_seconds=0.3))
+    daemon = Daemon(config)
+    await daemon.start()
+    client = await DaemonClient.connect(ws_url(daemon), token=daemon.credentials.desktop_token())
+    try:
+        await client.call("createAccount", "main")
+        await client.call("updateServerSettings", {"coinListUrl": url})
+        task = await wait_for_task(
+            client, await client.call("enqueueRefetchAssets", "main", "user")
+        )
+        assert (task["status"], task["errorMessage"]) == ("failed", error.format(url=url))
+        assert not (tmp_path / "data" / "cache" / "coins" / "all.json").exists()
+    finally:
+        await client.close()
+        await daemon.stop()
+
+
+async def test_platforms(client: DaemonClient) -> None:
+    await client.call("createAccount", "main")
+    await client.call("addTransaction", {**SWAP, "platformId": "ex.unknown"}, "main")
+    await client.call("addTransaction", STOCK_BUY, "main")
+    assert await client.call("getMyPlatforms", "main") == [
+        {"id": "app.generic", "name": "Generic CSV", "type": "app"},
+        {"id": "ex.unknown", "name": "ex.unknown"},
+    ]
+    ethereum = await client.call("getPlatform", "chain.ethereum")
+    assert ethereum == {
+        "id": "chain.ethereum",
+        "name": "Ethereum",
+        "type": "blockchain",
+        "chainId": 1,
+        "nativeSymbol": "ETH",
+        "nativeCoinId": "ethereum",
+    }
+    assert await client.call("getPlatform", "ex.nowhere") is None
+    blockchains = await client.call("getBlockchains")
+    assert blockchains[0]["id"] == "chain.ethereum"
+    assert {platform["type"] for platform in blockchains} == {"blockchain"}
+    exchanges = [platform["id"] for platform in await client.call("getExchanges")]
+    assert exchanges[:3] == ["ex.binance", "ex.coinbase", "ex.kraken"]
+    assert len(await client.call("getAllPlatforms")) == len(blockchains) + 11
+    found = await client.call("findPlatforms", "main", "bin", 5, False, "coingecko")
+    assert [platform["id"] for platform in found] == ["ex.binance"]
+
+
+async def test_bad_asset_input(client: DaemonClient) -> None:
+    await client.call("createAccount", "main")
+    with pytest.raises(RpcCallError) as caught:
+        await client.call("upsertAsset", "main", {"id": " "})
+    assert (caught.value.code, caught.value.message) == (
+        -32602,
+        "An asset needs an id, e.g. stock:AAPL or ex.binance:BTC",
+    )
+    with pytest.raises(RpcCallError) as caught:
+        await client.call("patchAsset", "main", "stock:AAPL", {"favorite": "yes"})
+    assert caught.value.code == -32602

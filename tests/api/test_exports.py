@@ -1,0 +1,149 @@
+"""CSV exports through the daemon: the call answers with the finished ServerFile, the bytes are
+exactly the Privatefolio format, and a transactions export re-imports to the same values."""
+
+import asyncio
+from typing import Any
+
+import aiohttp
+
+from privatefolio_daemon.app import Daemon
+from privatefolio_daemon.client import DaemonClient
+from tests.api.importing import import_file, upload, wait_for_task
+from tests.api.manual_entries import STOCK_BUY, SWAP
+from tests.conftest import http_url
+from tests.shared_fixtures import require_shared_fixtures
+
+HEADER = (
+    '"Timestamp","Platform","Wallet","Type","Incoming","Incoming Asset","Outgoing",'
+    '"Outgoing Asset","Fee","Fee Asset","Smart Contract","Smart Contract Method","Blockchain Tx",'
+    '"Notes"'
+)
+COMPARED = (
+    "timestamp", "platformId", "wallet", "type", "incoming", "incomingAsset", "outgoing",
+    "outgoingAsset", "fee", "feeAsset", "notes",
+)  # fmt: skip
+
+
+async def download(daemon: Daemon, file_id: int) -> bytes:
+    headers = {"Authorization": f"Bearer {daemon.credentials.desktop_token()}"}
+    params = {"accountName": "main", "fileId": str(file_id)}
+    async with (
+        aiohttp.ClientSession(headers=headers) as session,
+        session.get(http_url(daemon, "/download"), params=params) as response,
+    ):
+        assert response.status == 200
+        return await response.read()
+
+
+async def settle(client: DaemonClient) -> None:
+    """Let the side-effect chain of the last change fill the balances, then cancel the rest of
+    it (price fetching would wait for the network)."""
+    for _ in range(1000):
+        tasks = await client.call("getServerTasks", "main")
+        if any(t["name"] == "Refresh balances" and "completedAt" in t for t in tasks):
+            break
+        await asyncio.sleep(0.02)
+    else:
+        raise AssertionError("the balances were not refreshed")
+    for task in tasks:
+        if task["status"] in ("queued", "running"):
+            await client.call("cancelTask", "main", task["id"])
+
+
+def comparable(tx: dict[str, Any]) -> dict[str, Any]:
+    values = {name: tx.get(name) for name in COMPARED}
+    values.update({key: value for key, value in tx["metadata"].items() if value != ""})
+    return values
+
+
+async def test_transactions_export_is_exact(client: DaemonClient, daemon: Daemon) -> None:
+    await client.call("createAccount", "main")
+    await client.call("addTransaction", {**SWAP, "notes": 'first, "only"'}, "main")
+    await client.call("addTransaction", STOCK_BUY, "main")
+    record = await client.call("enqueueExportTransactions", "main", "user")
+    content = await download(daemon, record["id"])
+    assert content.decode() == "\n".join(
+        [
+            HEADER,
+            '"2023-11-14 22:13:21","app.generic","Broker","Buy","10","stock:AAPL","1705",'
+            '"fiat:USD","","","","","",""',
+            '"2023-11-14 22:13:20","ex.binance","Binance Spot","Swap","100","ex.binance:MANA",'
+            '"0.010954","ex.binance:ETH","0.1","ex.binance:MANA","","","","first\\, ""only"""',
+        ]
+    )
+    assert {key: record[key] for key in ("name", "status", "createdBy", "progress")} == {
+        "name": "main-transactions.csv",
+        "status": "completed",
+        "createdBy": "system",
+        "progress": 100,
+    }
+    assert record["metadata"]["type"] == "text/csv;charset=utf-8;"
+    assert record["metadata"]["size"] == len(content)
+    [task] = await client.call(
+        "getServerTasks", "main", "SELECT * FROM server_tasks WHERE name LIKE 'Export%'"
+    )
+    assert (task["name"], task["priority"], task["status"]) == (
+        "Export all transactions",
+        3,
+        "completed",
+    )
+
+
+async def test_audit_logs_export_is_exact(client: DaemonClient, daemon: Daemon) -> None:
+    await client.call("createAccount", "main")
+    await client.call("addTransaction", SWAP, "main")
+    await settle(client)
+    balances = {
+        log["id"]: log.get("balance", "") for log in await client.call("getAuditLogs", "main")
+    }
+    record = await client.call("enqueueExportAuditLogs", "main", "user")
+    assert (record["name"], record["status"]) == ("main-audit-logs.csv", "completed")
+    content = (await download(daemon, record["id"])).decode()
+    row = '"2023-11-14 22:13:20","ex.binance","Binance Spot"'
+    assert content == "\n".join(
+        [
+            '"Timestamp","Platform","Wallet","Operation","Change","Asset","Wallet balance"',
+            f'{row},"Buy","100","ex.binance:MANA","{balances["MANUAL_1_BUY"]}"',
+            f'{row},"Sell","-0.010954","ex.binance:ETH","{balances["MANUAL_1_SELL"]}"',
+            f'{row},"Fee","-0.1","ex.binance:MANA","{balances["MANUAL_1_FEE"]}"',
+        ]
+    )
+
+
+async def test_an_empty_export_is_the_header_alone(client: DaemonClient, daemon: Daemon) -> None:
+    await client.call("createAccount", "main")
+    record = await client.call("enqueueExportTransactions", "main", "user")
+    assert (await download(daemon, record["id"])).decode() == HEADER
+
+
+async def test_the_transactions_export_re_imports_to_the_same_values(
+    client: DaemonClient, daemon: Daemon
+) -> None:
+    fixtures = require_shared_fixtures()
+    await client.call("createAccount", "main")
+    for name, context in (
+        ("binance.csv", {}),
+        ("0xf98/etherscan.csv", {"platform": "chain.ethereum"}),
+    ):
+        task = await import_file(
+            daemon, client, name, (fixtures / name).read_bytes(), context=context
+        )
+        assert task["status"] == "completed"
+    await client.call("addTransaction", {**SWAP, "notes": 'first, "only"'}, "main")
+    await client.call("addTransaction", STOCK_BUY, "main")
+    originals = await client.call("getTransactions", "main")
+    record = await client.call("enqueueExportTransactions", "main", "user")
+    content = await download(daemon, record["id"])
+
+    uploaded = await upload(daemon, client, "main-transactions.csv", content)
+    task_id = await client.call("enqueueImportFile", "main", "user", uploaded["id"])
+    task = await wait_for_task(client, task_id)
+    assert task["status"] == "completed", task
+    [file_import] = await client.call(
+        "getFileImports", "main", "SELECT * FROM file_imports WHERE name = ?", [uploaded["name"]]
+    )
+    reimported = await client.call("getTransactions", "main", {"fileImportId": file_import["id"]})
+    assert len(reimported) == len(originals) == 20
+    assert sorted(map(str, map(comparable, reimported))) == sorted(
+        map(str, map(comparable, originals))
+    )

@@ -1,0 +1,188 @@
+"""Manual transactions through the daemon: ids, audit logs, validation, update, patch, delete."""
+
+from typing import Any
+
+import pytest
+
+from privatefolio_daemon.client import DaemonClient, RpcCallError
+from tests.api.importing import wait_for_task
+from tests.api.manual_entries import STOCK_BUY, SWAP, T, record_events, until
+
+
+async def test_a_swap_gets_a_manual_id_three_logs_and_the_events(client: DaemonClient) -> None:
+    await client.call("createAccount", "main")
+    seen = await record_events(client)
+    assert await client.call("addTransaction", SWAP, "main", "group-1") == "MANUAL_1"
+    await until(lambda: len(seen) >= 2)
+    assert seen[:2] == [("tx", "created"), ("logs", "created", T, "group-1")]
+    assert await client.call("getTransaction", "main", "MANUAL_1") == {
+        "id": "MANUAL_1",
+        "incomingAsset": "ex.binance:MANA",
+        "incoming": "100",
+        "feeAsset": "ex.binance:MANA",
+        "fee": "0.1",
+        "importIndex": 1,
+        "outgoingAsset": "ex.binance:ETH",
+        "outgoing": "0.010954",
+        "notes": "first, and only",
+        "platformId": "ex.binance",
+        "price": "0.00010954",
+        "timestamp": T,
+        "type": "Swap",
+        "wallet": "Binance Spot",
+        "metadata": {},
+    }
+    logs = await client.call("getAuditLogsForTransaction", "main", "MANUAL_1")
+    assert sorted((log["id"], log["operation"], log["assetId"], log["change"]) for log in logs) == [
+        ("MANUAL_1_BUY", "Buy", "ex.binance:MANA", "100"),
+        ("MANUAL_1_FEE", "Fee", "ex.binance:MANA", "-0.1"),
+        ("MANUAL_1_SELL", "Sell", "ex.binance:ETH", "-0.010954"),
+    ]
+    assert {(log["txId"], log["wallet"], log["timestamp"]) for log in logs} == {
+        ("MANUAL_1", "Binance Spot", T)
+    }
+    assert await client.call("getValue", "main", "transaction_man_seq") == 2
+
+
+async def test_any_asset_type_and_the_type_as_operation(client: DaemonClient) -> None:
+    await client.call("createAccount", "main")
+    await client.call("addTransaction", SWAP, "main")
+    assert await client.call("addTransaction", STOCK_BUY, "main") == "MANUAL_2"
+    deposit = {**STOCK_BUY, "type": "Deposit", "incomingAsset": "metal:XAU", "incoming": "0.5"}
+    del deposit["outgoing"], deposit["outgoingAsset"]
+    assert await client.call("addTransaction", deposit, "main") == "MANUAL_3"
+    wrap = {**SWAP, "type": "Wrap"}
+    assert await client.call("addTransaction", wrap, "main") == "MANUAL_4"
+
+    stock = await client.call("getTransaction", "main", "MANUAL_2")
+    assert (stock["outgoing"], stock["price"]) == ("1705", "170.5")
+    changes = {
+        log["id"]: (log["operation"], log["assetId"], log["change"])
+        for log in await client.call("getAuditLogs", "main")
+        if log["txId"] != "MANUAL_1"
+    }
+    assert changes == {
+        "MANUAL_2_BUY": ("Buy", "stock:AAPL", "10"),
+        "MANUAL_2_SELL": ("Buy", "fiat:USD", "-1705"),
+        "MANUAL_3_BUY": ("Deposit", "metal:XAU", "0.5"),
+        "MANUAL_4_BUY": ("Unknown", "ex.binance:MANA", "100"),
+        "MANUAL_4_SELL": ("Unknown", "ex.binance:ETH", "-0.010954"),
+        "MANUAL_4_FEE": ("Fee", "ex.binance:MANA", "-0.1"),
+    }
+    deposit_tx = await client.call("getTransaction", "main", "MANUAL_3")
+    assert "price" not in deposit_tx and "outgoing" not in deposit_tx
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"incomingAsset": None}, "Incoming asset is required"),
+        ({"outgoingAsset": ""}, "Outgoing asset is required"),
+        ({"feeAsset": None}, "Fee asset is required"),
+        ({"timestamp": -1}, "Timestamp is required"),
+        ({"wallet": ""}, "Wallet is required"),
+        ({"platformId": ""}, "Platform is required"),
+        ({"incoming": "ten"}, 'Invalid incoming amount "ten": expected a positive number'),
+        ({"fee": "-0.1"}, 'Invalid fee amount "-0.1": expected a positive number'),
+        (
+            {"incoming": None, "outgoing": None, "fee": None},
+            "A transaction needs an incoming, outgoing or fee amount",
+        ),
+    ],
+)
+async def test_invalid_input_is_refused_and_changes_nothing(
+    client: DaemonClient, change: dict[str, Any], message: str
+) -> None:
+    await client.call("createAccount", "main")
+    with pytest.raises(RpcCallError) as caught:
+        await client.call("addTransaction", {**SWAP, **change}, "main")
+    assert (caught.value.code, caught.value.message) == (-32602, message)
+    assert await client.call("countTransactions", "main") == 0
+    assert await client.call("countAuditLogs", "main") == 0
+    assert await client.call("addTransaction", SWAP, "main") == "MANUAL_1"
+
+
+async def test_update_replaces_the_transaction_and_its_logs(client: DaemonClient) -> None:
+    await client.call("createAccount", "main")
+    await client.call("addTransaction", SWAP, "main")
+    seen = await record_events(client)
+    replacement = {**STOCK_BUY, "timestamp": T - 5000, "notes": "fixed"}
+    await client.call("updateTransaction", "main", "MANUAL_1", replacement)
+    await until(lambda: len(seen) >= 2)
+    assert seen[:2] == [("tx", "created"), ("logs", "created", T - 5000, None)]
+    tx = await client.call("getTransaction", "main", "MANUAL_1")
+    assert (tx["type"], tx["incoming"], tx["notes"], tx["timestamp"]) == (
+        "Buy",
+        "10",
+        "fixed",
+        T - 5000,
+    )
+    assert "fee" not in tx
+    logs = await client.call("getAuditLogsForTransaction", "main", "MANUAL_1")
+    assert sorted(log["id"] for log in logs) == ["MANUAL_1_BUY", "MANUAL_1_SELL"]
+    assert await client.call("countAuditLogs", "main") == 2
+
+    with pytest.raises(RpcCallError) as caught:
+        await client.call("updateTransaction", "main", "MANUAL_9", replacement)
+    assert (caught.value.code, caught.value.message) == (
+        -32002,
+        "Transaction MANUAL_9 does not exist",
+    )
+    with pytest.raises(RpcCallError) as caught:
+        await client.call("updateTransaction", "main", "123_0xabc_NORMAL_0", replacement)
+    assert caught.value.message == (
+        "Only manual transactions can be updated, not 123_0xabc_NORMAL_0: use patchTransaction "
+        "to change its notes"
+    )
+
+
+async def test_patch_changes_fields_and_leaves_the_logs(client: DaemonClient) -> None:
+    await client.call("createAccount", "main")
+    await client.call("addTransaction", SWAP, "main")
+    logs_before = await client.call("getAuditLogs", "main")
+    seen = await record_events(client)
+    await client.call("patchTransaction", "main", "MANUAL_1", {"notes": "OTC, via a friend"})
+    await until(lambda: len(seen) >= 1)
+    assert seen[0] == ("tx", "created")
+    tx = await client.call("getTransaction", "main", "MANUAL_1")
+    assert tx["notes"] == "OTC, via a friend"
+    assert tx["price"] == "0.00010954"
+    assert await client.call("getAuditLogs", "main") == logs_before
+    with pytest.raises(RpcCallError) as caught:
+        await client.call("patchTransaction", "main", "MANUAL_1", {"id": "MANUAL_7"})
+    assert caught.value.message == "A transaction's id cannot be changed"
+
+
+async def test_delete_removes_the_transaction_logs_and_tags(client: DaemonClient) -> None:
+    await client.call("createAccount", "main")
+    await client.call("addTransaction", SWAP, "main")
+    await client.call("addTransaction", STOCK_BUY, "main")
+    await client.call("assignTagToTransaction", "main", "MANUAL_1", "otc")
+    await client.call("assignTagToAuditLog", "main", "MANUAL_1_FEE", "otc")
+    seen = await record_events(client)
+    completed: list[Any] = []
+    task_id = await client.call(
+        "enqueueDeleteTransaction", "main", "user", "MANUAL_1", lambda *a: completed.append(a)
+    )
+    task = await wait_for_task(client, task_id)
+    assert (task["name"], task["priority"], task["status"]) == (
+        "Remove transaction MANUAL_1",
+        9,
+        "completed",
+    )
+    await until(lambda: len(completed) == 1 and len(seen) >= 2)
+    assert seen[:2] == [("tx", "deleted", "MANUAL_1"), ("logs", "deleted", T, None)]
+    assert await client.call("getTransaction", "main", "MANUAL_1") is None
+    assert [log["txId"] for log in await client.call("getAuditLogs", "main")] == [
+        "MANUAL_2",
+        "MANUAL_2",
+    ]
+    assert await client.call("getTagsForTransaction", "main", "MANUAL_1") == []
+    assert await client.call("getTagsForAuditLog", "main", "MANUAL_1_FEE") == []
+
+    task_id = await client.call("enqueueDeleteTransaction", "main", "user", "MANUAL_1")
+    task = await wait_for_task(client, task_id)
+    assert (task["status"], task["errorMessage"]) == (
+        "failed",
+        "Error: Transaction MANUAL_1 does not exist",
+    )
