@@ -1,0 +1,173 @@
+"""Daily balances of an account (data-model §5): refresh from the cursor, recompute, delete, read.
+
+A run is one transaction on the writer thread: the audit logs stream in canonical order from a
+cursor (no OFFSET paging), the engine (``balance_engine``) writes ``balance``/``balanceWallet`` back
+and the day rows in ``executemany`` batches, and ``balancesCursor`` moves last. A cancellation
+at a page boundary rolls everything back.
+"""
+
+import asyncio
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, NotRequired, TypedDict
+
+import orjson
+
+from privatefolio_daemon.domain.balance_engine import BalancePassResult, compute_daily_balances
+from privatefolio_daemon.domain.derived_steps import Cancel, Progress
+from privatefolio_daemon.domain.events import EventBus
+from privatefolio_daemon.domain.key_value import read_value, write_value
+from privatefolio_daemon.domain.timeutil import day_start, now_ms
+from privatefolio_daemon.sources.prices.base import ChartData
+from privatefolio_daemon.store import balances as store
+from privatefolio_daemon.store.database import Database, in_transaction
+
+CURSOR_KEY = "balancesCursor"
+PASS_CACHE_KIB = 128 * 1024
+
+Report = Callable[[float | None, str | None], None]
+
+
+class Balance(TypedDict):
+    """One asset of a day, as ``getBalancesAt`` returns it (rpc-methods §4)."""
+
+    assetId: str
+    balance: str
+    balanceN: float
+    id: str
+    price: NotRequired[ChartData]
+    value: NotRequired[float]
+
+
+def stored_cursor(connection: sqlite3.Connection, key: str) -> int:
+    value: Any = read_value(connection, key)
+    return int(value) if isinstance(value, int | float) else 0
+
+
+def run_balance_pass(
+    connection: sqlite3.Connection,
+    *,
+    since: int | None,
+    until: int,
+    progress: Report | None = None,
+    checkpoint: Callable[[], None] | None = None,
+) -> BalancePassResult:
+    """One pass from ``since`` (the stored cursor when None; 0 is a full run), in a transaction.
+
+    ``until`` is the last day to fill forward to (0: stop at the last day with logs).
+    """
+
+    def run(conn: sqlite3.Connection) -> BalancePassResult:
+        start_day = day_start(stored_cursor(conn, CURSOR_KEY) if since is None else since)
+        start = store.load_start(conn, start_day) if start_day > 0 else None
+        store.delete_balances_rows(conn, start_day)
+        result = compute_daily_balances(
+            store.stream_logs(conn, start_day),
+            store.BalanceWriter(conn),
+            log_count=store.count_logs(conn, start_day),
+            start=start,
+            until=until,
+            progress=progress,
+            checkpoint=checkpoint,
+        )
+        if result.cursor is not None:
+            write_value(conn, CURSOR_KEY, result.cursor)
+        return result
+
+    with larger_page_cache(connection):
+        return in_transaction(connection, run)
+
+
+@contextmanager
+def larger_page_cache(connection: sqlite3.Connection) -> Iterator[None]:
+    """A pass reads and rewrites every log from its start: keep those pages in memory."""
+    previous = connection.execute("PRAGMA cache_size").fetchone()[0]
+    connection.execute(f"PRAGMA cache_size = {-PASS_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        connection.execute(f"PRAGMA cache_size = {int(previous)}")
+
+
+class Balances:
+    def __init__(self, account: str, db: Database, events: EventBus) -> None:
+        self.account = account
+        self._db = db
+        self._events = events
+
+    async def refresh(
+        self, progress: Progress, cancel: Cancel, *, until: int | None = None
+    ) -> BalancePassResult:
+        """Incremental: from ``balancesCursor`` (a full run when it is 0), filled up to today."""
+        return await self._run(None, progress, cancel, until)
+
+    async def recompute(
+        self, progress: Progress, cancel: Cancel, *, until: int | None = None
+    ) -> BalancePassResult:
+        """A full run from the first audit log, replacing every row."""
+        return await self._run(0, progress, cancel, until)
+
+    async def _run(
+        self, since: int | None, progress: Progress, cancel: Cancel, until: int | None
+    ) -> BalancePassResult:
+        report = thread_safe(progress)
+        limit = now_ms() if until is None else until
+        result = await self._db.write(
+            lambda conn: run_balance_pass(
+                conn, since=since, until=limit, progress=report, checkpoint=cancel.checkpoint
+            )
+        )
+        self._events.emit("audit-logs", "updated", None, None, account=self.account)
+        if result.cursor is not None:
+            self._events.emit("key-value", CURSOR_KEY, result.cursor, account=self.account)
+        self._events.emit("balances", account=self.account)
+        return result
+
+    async def delete(self, progress: Progress) -> None:
+        """Delete every row and the logs' balances; the cursor stays (as in Privatefolio)."""
+        progress(0, "Deleting balances")
+        await self._db.transaction(lambda conn: store.delete_balances(conn, 0))
+        self._events.emit("audit-logs", "updated", None, None, account=self.account)
+        self._events.emit("balances", account=self.account)
+        progress(100, "Deleted balances")
+
+    async def at(self, cursor: int = -1) -> list[Balance]:
+        """The balances of one day (the cursor's day when ``cursor`` is -1), priced if possible."""
+        return await self._db.read(lambda conn: balances_at(conn, cursor))
+
+
+def balances_at(connection: sqlite3.Connection, cursor: int) -> list[Balance]:
+    moment = stored_cursor(connection, CURSOR_KEY) if cursor == -1 else cursor
+    day = day_start(moment)
+    data = store.balances_row(connection, day)
+    if data is None:
+        return []
+    prices = {
+        asset_id: orjson.loads(price)
+        for asset_id, price in connection.execute(
+            "SELECT assetId, price FROM daily_prices WHERE timestamp = ? AND price IS NOT NULL",
+            (day,),
+        )
+    }
+    result: list[Balance] = []
+    for asset_id, balance in data.items():
+        item = Balance(
+            assetId=asset_id, balance=balance, balanceN=float(balance), id=f"{day}_{asset_id}"
+        )
+        price = prices.get(asset_id)
+        if price is not None:
+            item["price"] = price
+            item["value"] = float(price["value"]) * float(balance)
+        result.append(item)
+    return result
+
+
+def thread_safe(progress: Progress) -> Report:
+    """Progress that the writer thread may call: each update is handed to the event loop."""
+    loop = asyncio.get_running_loop()
+
+    def report(percent: float | None, message: str | None) -> None:
+        loop.call_soon_threadsafe(progress, percent, message)
+
+    return report

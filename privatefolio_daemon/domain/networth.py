@@ -1,0 +1,90 @@
+"""Daily net worth of an account (data-model §6): refresh from ``networthCursor``, recompute, and
+the candles of the frontend's charts. A run is one transaction on the writer thread."""
+
+import sqlite3
+from collections.abc import Callable
+
+from privatefolio_daemon.domain.balances import Report, stored_cursor, thread_safe
+from privatefolio_daemon.domain.derived_steps import Cancel, Progress
+from privatefolio_daemon.domain.events import EventBus
+from privatefolio_daemon.domain.key_value import write_value
+from privatefolio_daemon.domain.networth_candles import (
+    CandleInterval,
+    NetworthCandle,
+    networth_candles,
+)
+from privatefolio_daemon.domain.networth_engine import NetworthRow, compute_networth
+from privatefolio_daemon.domain.timeutil import human_date
+from privatefolio_daemon.store import networth as store
+from privatefolio_daemon.store.database import Database, in_transaction
+
+CURSOR_KEY = "networthCursor"
+
+
+def run_networth_pass(
+    connection: sqlite3.Connection,
+    *,
+    since: int | None,
+    progress: Report | None = None,
+    checkpoint: Callable[[], None] | None = None,
+) -> list[NetworthRow]:
+    """Compute and save the rows from ``since`` (the stored cursor when None); returns them."""
+    report = progress or _ignore
+
+    def run(conn: sqlite3.Connection) -> list[NetworthRow]:
+        start = stored_cursor(conn, CURSOR_KEY) if since is None else since
+        balance_rows = store.balance_rows_since(conn, start)
+        if checkpoint is not None:
+            checkpoint()
+        rows = compute_networth(balance_rows, store.price_values_since(conn, start), report)
+        store.delete_networth(conn, start)
+        if not rows:
+            return rows
+        if checkpoint is not None:
+            checkpoint()
+        report(95, f"Saving {len(rows)} records to the database")
+        store.upsert_networth(conn, rows)
+        cursor = rows[-1]["timestamp"]
+        write_value(conn, CURSOR_KEY, cursor)
+        report(99, f"Setting networth cursor to {human_date(cursor)}")
+        return rows
+
+    return in_transaction(connection, run)
+
+
+def _ignore(percent: float | None, message: str | None) -> None:
+    pass
+
+
+class Networth:
+    def __init__(self, account: str, db: Database, events: EventBus) -> None:
+        self.account = account
+        self._db = db
+        self._events = events
+
+    async def refresh(self, progress: Progress, cancel: Cancel) -> list[NetworthRow]:
+        """From ``networthCursor`` on (everything when it is 0)."""
+        return await self._run(None, progress, cancel)
+
+    async def recompute(self, progress: Progress, cancel: Cancel) -> list[NetworthRow]:
+        """Delete every row, then compute from the first balances day."""
+        return await self._run(0, progress, cancel)
+
+    async def _run(
+        self, since: int | None, progress: Progress, cancel: Cancel
+    ) -> list[NetworthRow]:
+        report = thread_safe(progress)
+        rows = await self._db.write(
+            lambda conn: run_networth_pass(
+                conn, since=since, progress=report, checkpoint=cancel.checkpoint
+            )
+        )
+        if rows:
+            cursor = rows[-1]["timestamp"]
+            self._events.emit("key-value", CURSOR_KEY, cursor, account=self.account)
+        self._events.emit("networth", account=self.account)
+        return rows
+
+    async def candles(self, interval: CandleInterval) -> list[NetworthCandle]:
+        daily = await self._db.read(store.daily_values)
+        return networth_candles(daily, interval)

@@ -1,0 +1,69 @@
+"""The price providers of one "Fetch asset prices" run, built from ``PriceFetchSettings``, and
+what an asset id tells a provider (data-model §3.1)."""
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from privatefolio_daemon.settings import PriceFetchSettings
+from privatefolio_daemon.sources.prices.base import AssetType, PricedAsset, PriceProvider
+from privatefolio_daemon.sources.prices.registry import PriceProviderRegistry, build_price_registry
+
+_TYPE_BY_PLATFORM: dict[str, AssetType] = {
+    "stock": "stock",
+    "gov.us-sec": "stock",
+    "fund": "fund",
+    "fund.tefas": "fund",
+    "fund.tefas-emk": "fund",
+    "fund.tefas-byf": "fund",
+    "metal": "metal",
+    "fiat": "fiat",
+}
+
+
+def priced_asset(asset_id: str, coingecko_id: str | None = None) -> PricedAsset:
+    """Ticker: the 2nd part of 2, else the 3rd, upper-cased; contract: the 2nd of a chain id."""
+    parts = asset_id.split(":")
+    if len(parts) == 1:
+        return PricedAsset(id=asset_id, ticker=asset_id.upper(), coingecko_id=coingecko_id)
+    platform = parts[0]
+    ticker = (parts[1] if len(parts) == 2 else parts[2]).upper()
+    contract = parts[1] if len(parts) >= 3 and platform.startswith("chain.") else None
+    return PricedAsset(
+        id=asset_id,
+        ticker=ticker,
+        asset_type=_TYPE_BY_PLATFORM.get(platform, "crypto"),
+        platform=platform,
+        contract=contract,
+        coingecko_id=coingecko_id,
+    )
+
+
+def build_registry(settings: PriceFetchSettings) -> PriceProviderRegistry:
+    def ccxt_factory(exchange_id: str, priority: int, timeout_ms: int) -> PriceProvider:
+        from privatefolio_daemon.sources.prices.ccxt_ohlcv import CcxtOhlcvProvider
+
+        base_url = settings.exchange_api_urls.get(exchange_id)
+
+        def configure(exchange: Any) -> None:
+            if base_url is not None:
+                exchange.urls["api"] = moved_urls(exchange.urls["api"], base_url)
+
+        return CcxtOhlcvProvider(
+            exchange_id,
+            priority=priority,
+            timeout_ms=timeout_ms,
+            retry_delays=settings.exchange_retry_delays,
+            configure=configure,
+        )
+
+    return build_price_registry(settings.providers, ccxt_factory=ccxt_factory)
+
+
+def moved_urls(urls: Any, base_url: str) -> Any:
+    """ccxt's ``urls['api']`` (nested dicts of URLs) with every host replaced by ``base_url``."""
+    if isinstance(urls, Mapping):
+        return {key: moved_urls(value, base_url) for key, value in urls.items()}
+    if isinstance(urls, str) and urls.startswith(("http://", "https://")):
+        return base_url.rstrip("/") + urlsplit(urls).path.rstrip("/")
+    return urls

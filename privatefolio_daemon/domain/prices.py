@@ -1,0 +1,169 @@
+"""Daily prices of an account's assets (data-model §13): the "Fetch asset prices" task and reads.
+
+For each owned or favourite asset, the providers are asked in the registry's order (the stored
+``priceApiId`` first and alone); the first that answers is remembered on the asset. A new asset is
+fetched from the day it was first owned (providers page through their own limits), a known one
+from its latest stored day, up to tomorrow. Assets go 10 at a time; a failure of one asset is a
+progress line that names the providers and the asset, and never stops the others.
+
+ccxt is imported on a worker thread before the first run that needs it: its import takes about
+2 s, which the event loop (and the other providers' timeouts) must not wait for.
+"""
+
+import asyncio
+import importlib
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from privatefolio_daemon.domain.derived_steps import Cancel, Progress
+from privatefolio_daemon.domain.errors import InvalidInputError
+from privatefolio_daemon.domain.events import EventBus
+from privatefolio_daemon.domain.price_registry import build_registry, priced_asset
+from privatefolio_daemon.domain.timeutil import DAY_MS, day_start, human_date, now_ms
+from privatefolio_daemon.settings import PriceFetchSettings
+from privatefolio_daemon.sources.prices.base import ChartData, PriceFetchError, PriceSeries
+from privatefolio_daemon.sources.prices.registry import PriceProviderRegistry
+from privatefolio_daemon.store import daily_prices as store
+from privatefolio_daemon.store.database import Database
+
+FIRST_PAGE_DAYS = 900
+STABLECOIN_KEY = "USDT"
+BOTH_GIVEN = "You can only pass timestamp or start/end, not both"
+
+
+@dataclass(frozen=True, slots=True)
+class _AssetOutcome:
+    rows: int
+    remembered: bool
+
+
+class DailyPrices:
+    def __init__(
+        self,
+        account: str,
+        db: Database,
+        events: EventBus,
+        settings_of: Callable[[], PriceFetchSettings],
+    ) -> None:
+        self.account = account
+        self._db = db
+        self._events = events
+        self._settings_of = settings_of
+
+    # -- reads -------------------------------------------------------------------------------
+
+    async def for_asset(
+        self,
+        asset_id: str,
+        timestamp: int | None = None,
+        start: int | None = None,
+        end: int | None = None,
+    ) -> list[ChartData]:
+        if timestamp is not None and (start is not None or end is not None):
+            raise InvalidInputError(BOTH_GIVEN)
+        day = None if timestamp is None else day_start(timestamp)
+        return await self._db.read(
+            lambda conn: store.prices_for_asset(conn, asset_id, day, start, end)
+        )
+
+    async def price_map(self, timestamp: int | None = None) -> dict[str, ChartData]:
+        """``{assetId: ChartData}`` of the day; ``"USDT"`` is always there (Privatefolio quirk)."""
+        day = day_start(now_ms() if timestamp is None else timestamp)
+        stored = await self._db.read(lambda conn: store.prices_of_day(conn, day))
+        result: dict[str, ChartData] = {STABLECOIN_KEY: {"time": day // 1000, "value": 1}}
+        result.update(stored)
+        return result
+
+    async def delete_all(self, progress: Progress) -> None:
+        deleted = await self._db.transaction(store.delete_prices)
+        progress(100, f"Deleted {deleted} daily prices")
+
+    # -- the fetch task ----------------------------------------------------------------------
+
+    async def fetch(self, progress: Progress, cancel: Cancel) -> None:
+        settings = self._settings_of()
+        assets = await self._db.read(store.owned_assets)
+        latest = await self._db.read(store.latest_price_days)
+        batch_size = max(1, settings.assets_per_batch)
+        progress(1, f"Fetching asset prices for {len(assets)} assets")
+        progress(2, f"Fetching asset prices in batches of {batch_size}")
+        if settings.providers.ccxt_exchanges:
+            await asyncio.to_thread(importlib.import_module, "ccxt.async_support")
+        registry = build_registry(settings)
+        remembered = False
+        try:
+            for first in range(0, len(assets), batch_size):
+                cancel.checkpoint()
+                batch = assets[first : first + batch_size]
+                outcomes = await asyncio.gather(
+                    *(self._fetch_asset(registry, asset, latest, progress) for asset in batch)
+                )
+                remembered = remembered or any(outcome.remembered for outcome in outcomes)
+                done = first + len(batch)
+                progress(_js_percent(done / len(assets) * 100))
+        finally:
+            await registry.close()
+        if remembered:
+            self._events.emit("metadata", account=self.account)
+
+    async def _fetch_asset(
+        self,
+        registry: PriceProviderRegistry,
+        asset: store.OwnedAsset,
+        latest: dict[str, int],
+        progress: Progress,
+    ) -> _AssetOutcome:
+        priced = priced_asset(asset.id, asset.coingecko_id)
+        plan = registry.plan(priced, asset.price_api_id)
+        if plan.skipped:
+            progress(None, plan.skipped)
+            return _AssetOutcome(0, False)
+        until = day_start(now_ms()) + DAY_MS
+        since = _since(asset, latest.get(asset.id), until)
+        failures: list[str] = []
+        for provider in plan.providers:
+            try:
+                series = await provider.fetch_daily(priced, since, until)
+            except PriceFetchError as error:
+                failures.append(str(error))
+                continue
+            except Exception as error:  # a provider bug must not end the other assets' fetches
+                failures.append(f"{provider.name}: {error!r} (asset {asset.id})")
+                continue
+            remember = asset.price_api_id != provider.id
+            rows = await self._save(asset.id, priced.ticker, provider.id, series, remember)
+            first, last = series.points[0]["time"], series.points[-1]["time"]
+            progress(
+                None,
+                f"Fetched {priced.ticker} using {provider.name} from "
+                f"{human_date(first * 1000)} to {human_date(last * 1000)}",
+            )
+            return _AssetOutcome(rows, remember)
+        progress(None, f"Could not fetch prices of {priced.ticker}: {'; '.join(failures)}")
+        return _AssetOutcome(0, False)
+
+    async def _save(
+        self, asset_id: str, ticker: str, provider_id: str, series: PriceSeries, remember: bool
+    ) -> int:
+        def save(conn: sqlite3.Connection) -> int:
+            count = store.upsert_prices(conn, asset_id, series.pair, provider_id, series.points)
+            if remember:
+                store.remember_price_api(conn, asset_id, ticker, provider_id)
+            return count
+
+        rows = await self._db.transaction(save)
+        self._events.emit("daily-prices", account=self.account)
+        return rows
+
+
+def _since(asset: store.OwnedAsset, latest_day: int | None, until: int) -> int:
+    if latest_day is not None:
+        return latest_day
+    if asset.first_owned_at is not None:
+        return day_start(asset.first_owned_at)
+    return until - FIRST_PAGE_DAYS * DAY_MS - 1
+
+
+def _js_percent(percent: float) -> float:
+    return int(percent) if percent.is_integer() else percent

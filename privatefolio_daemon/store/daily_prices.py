@@ -1,0 +1,116 @@
+"""SQL of daily prices (data-model §2.7) and of the asset columns the price fetch reads and sets.
+
+The ``assets`` table is read directly here: the price fetch needs only ``priceApiId`` and
+``coingeckoId`` of each owned or favourite asset, and the first day it was owned.
+"""
+
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from privatefolio_daemon.sources.prices.base import ChartData
+
+
+@dataclass(frozen=True, slots=True)
+class OwnedAsset:
+    id: str
+    first_owned_at: int | None
+    price_api_id: str | None
+    coingecko_id: str | None
+
+
+_OWNED_ASSETS = """
+SELECT owned.assetId, owned.firstOwnedAt, assets.priceApiId, assets.coingeckoId
+FROM (SELECT assetId, MIN(timestamp) AS firstOwnedAt FROM audit_logs GROUP BY assetId) AS owned
+LEFT JOIN assets ON assets.id = owned.assetId
+UNION ALL
+SELECT id, NULL, priceApiId, coingeckoId FROM assets
+WHERE favorite = 1 AND id NOT IN (SELECT assetId FROM audit_logs)
+ORDER BY 1
+"""
+
+
+def owned_assets(connection: sqlite3.Connection) -> list[OwnedAsset]:
+    """Every asset of the audit logs (with its first log time), then the favourites."""
+    return [OwnedAsset(*row) for row in connection.execute(_OWNED_ASSETS)]
+
+
+def latest_price_days(connection: sqlite3.Connection) -> dict[str, int]:
+    rows = connection.execute("SELECT assetId, MAX(timestamp) FROM daily_prices GROUP BY assetId")
+    return {asset_id: int(day) for asset_id, day in rows}
+
+
+def upsert_prices(
+    connection: sqlite3.Connection,
+    asset_id: str,
+    pair: str,
+    price_api_id: str,
+    points: Iterable[ChartData],
+) -> int:
+    rows = [
+        (
+            f"{asset_id}_{point['time'] * 1000}",
+            asset_id,
+            point["time"] * 1000,
+            orjson.dumps(point).decode(),
+            pair,
+            price_api_id,
+        )
+        for point in points
+    ]
+    connection.executemany(
+        "INSERT OR REPLACE INTO daily_prices (id, assetId, timestamp, price, pair, priceApiId) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+    return len(rows)
+
+
+def remember_price_api(
+    connection: sqlite3.Connection, asset_id: str, symbol: str, price_api_id: str
+) -> None:
+    """Set ``assets.priceApiId``, creating the asset's row when it has none."""
+    updated = connection.execute(
+        "UPDATE assets SET priceApiId = ? WHERE id = ?", (price_api_id, asset_id)
+    ).rowcount
+    if not updated:
+        connection.execute(
+            "INSERT INTO assets (id, symbol, priceApiId) VALUES (?, ?, ?)",
+            (asset_id, symbol, price_api_id),
+        )
+
+
+def prices_for_asset(
+    connection: sqlite3.Connection,
+    asset_id: str,
+    day: int | None,
+    start: int | None,
+    end: int | None,
+) -> list[ChartData]:
+    sql = "SELECT price FROM daily_prices WHERE assetId = ?"
+    params: list[Any] = [asset_id]
+    if day is not None:
+        sql += " AND timestamp = ?"
+        params.append(day)
+    if start is not None:
+        sql += " AND timestamp >= ?"
+        params.append(start)
+    if end is not None:
+        sql += " AND timestamp <= ?"
+        params.append(end)
+    sql += " ORDER BY timestamp ASC"
+    return [orjson.loads(price) for (price,) in connection.execute(sql, params) if price]
+
+
+def prices_of_day(connection: sqlite3.Connection, day: int) -> dict[str, ChartData]:
+    rows = connection.execute(
+        "SELECT assetId, price FROM daily_prices WHERE timestamp = ? ORDER BY rowid", (day,)
+    )
+    return {asset_id: orjson.loads(price) for asset_id, price in rows if price}
+
+
+def delete_prices(connection: sqlite3.Connection) -> int:
+    return connection.execute("DELETE FROM daily_prices").rowcount

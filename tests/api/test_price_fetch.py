@@ -1,0 +1,292 @@
+"""The "Fetch asset prices" task against stand-ins of every provider, through the real clients."""
+
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from privatefolio_daemon.app import Daemon
+from privatefolio_daemon.client import DaemonClient
+from privatefolio_daemon.domain.timeutil import DAY_MS, day_start, human_date, now_ms
+from tests.api.derived import price_settings, task_log
+from tests.api.importing import wait_for_task
+from tests.standins.background_server import serve_in_thread
+from tests.standins.exchanges.binance import BinanceStandin
+from tests.standins.exchanges.binance_records import synthetic_daily_candles
+from tests.standins.price_apis import (
+    DefiLlamaChartStandin,
+    TefasHistoryStandin,
+    YahooCandle,
+    YahooChartStandin,
+)
+
+TODAY = day_start(now_ms())
+DAY0 = TODAY - 5 * DAY_MS  # the first owned day of every asset
+DAYS = [DAY0 + i * DAY_MS for i in range(6)]  # DAY0 … today
+USDC = "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48"
+USDC_ID = f"chain.ethereum:{USDC}:USDC"
+SESSION_OPEN_S = 14 * 3600 + 1800  # 9:30 in New York is 14:30 UTC (gmtoffset -5 h)
+
+
+@dataclass
+class Standins:
+    binance: BinanceStandin
+    yahoo: YahooChartStandin
+    llama: DefiLlamaChartStandin
+    tefas: TefasHistoryStandin
+
+
+def yahoo_candles(base: float) -> list[YahooCandle]:
+    return [
+        YahooCandle(
+            day // 1000 + SESSION_OPEN_S,
+            base + i,
+            base + i + 2,
+            base + i - 1,
+            base + i + 1,
+            1000 + i,
+        )
+        for i, day in enumerate(DAYS)
+    ]
+
+
+@pytest.fixture
+def standins() -> Iterator[Standins]:
+    binance = BinanceStandin()
+    binance.add_market("BTC", "USDT")
+    binance.add_market("ETH", "USD")
+    binance.set_daily_candles("BTCUSDT", synthetic_daily_candles(DAY0 - 2 * DAY_MS, 8))
+    binance.set_daily_candles("ETHUSD", synthetic_daily_candles(DAY0, 6, start_price=2000))
+    yahoo = YahooChartStandin()
+    yahoo.add_candles("AAPL", yahoo_candles(150))
+    yahoo.add_candles("GC=F", yahoo_candles(2000))
+    yahoo.add_candles("EURUSD=X", yahoo_candles(1), gmtoffset=0)
+    llama = DefiLlamaChartStandin()
+    llama.add_prices(
+        f"ethereum:{USDC}", [(day // 1000 + 60, 1 + i / 1000) for i, day in enumerate(DAYS)]
+    )
+    tefas = TefasHistoryStandin()
+    tefas.add_prices("TI2", {day: 1.5 + i for i, day in enumerate(DAYS)})
+    yield Standins(binance, yahoo, llama, tefas)
+
+
+@pytest.fixture
+async def main(
+    daemon: Daemon, client: DaemonClient, standins: Standins
+) -> AsyncIterator[DaemonClient]:
+    with (
+        serve_in_thread(standins.binance.app()) as binance,
+        serve_in_thread(standins.yahoo.app()) as yahoo,
+        serve_in_thread(standins.llama.app()) as llama,
+        serve_in_thread(standins.tefas.app()) as tefas,
+    ):
+        daemon.price_settings = price_settings(
+            yahoo=yahoo,
+            defillama=llama,
+            tefas=tefas,
+            exchanges={"binance": binance},
+            timeout_s=1.0,
+            max_retries=2,
+        )
+        await client.call("createAccount", "main")
+        yield client
+
+
+async def own(daemon: Daemon, *asset_ids: str) -> None:
+    """Audit logs on DAY0 for each asset (written directly: no side-effect chain runs)."""
+    rows = [
+        (f"log{i}", asset_id, "1", 0, "Deposit", asset_id.split(":")[0], DAY0 + 3600_000, "W")
+        for i, asset_id in enumerate(asset_ids)
+    ]
+    db = daemon.accounts.get("main")
+    await db.execute_many(
+        "INSERT INTO audit_logs (id, assetId, change, importIndex, operation, platformId, "
+        "timestamp, wallet) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+
+
+async def fetch(client: DaemonClient) -> tuple[dict[str, Any], list[Any]]:
+    task_id = await client.call("enqueueFetchPrices", "main", "user")
+    task = await wait_for_task(client, task_id)
+    return task, await task_log(client, task_id)
+
+
+async def stored(daemon: Daemon, asset_id: str) -> list[tuple[Any, ...]]:
+    return await daemon.accounts.get("main").fetch_all(
+        "SELECT id, timestamp, pair, priceApiId FROM daily_prices WHERE assetId = ? "
+        "ORDER BY timestamp",
+        (asset_id,),
+    )
+
+
+def fetched(ticker: str, provider: str, first: int = DAY0, last: int = TODAY) -> list[Any]:
+    return [
+        None,
+        f"Fetched {ticker} using {provider} from {human_date(first)} to {human_date(last)}",
+    ]
+
+
+def candle(day: int, open_: float, volume: float) -> dict[str, Any]:
+    return {
+        "time": day // 1000,
+        "value": open_ + 1,
+        "open": open_,
+        "high": open_ + 2,
+        "low": open_ - 1,
+        "close": open_ + 1,
+        "volume": volume,
+    }
+
+
+async def test_every_provider_writes_exact_rows_and_remembers_itself(
+    daemon: Daemon, main: DaemonClient
+) -> None:
+    assets = ["ex.binance:BTC", "coinmama:ETH", "stock:AAPL", "metal:XAU", "fiat:EUR", "fiat:USD"]
+    await own(daemon, *assets, USDC_ID, "fund.tefas:TI2", "chain.ethereum:0x1:SPAM")
+    await daemon.accounts.get("main").execute(
+        "INSERT INTO assets (id, symbol, coingeckoId) VALUES (?, 'USDC', 'usd-coin')", (USDC_ID,)
+    )
+
+    task, lines = await fetch(main)
+
+    assert task["status"] == "completed"
+    assert lines[:2] == [
+        [1, "Fetching asset prices for 9 assets"],
+        [2, "Fetching asset prices in batches of 10"],
+    ]
+    assert sorted(lines[2:-1], key=str) == sorted(
+        [
+            [None, "Skipped SPAM: No coingeckoId"],
+            fetched("BTC", "Binance"),
+            fetched("ETH", "Binance"),
+            fetched("AAPL", "Yahoo Finance"),
+            fetched("XAU", "Metals"),
+            fetched("EUR", "Fiat"),
+            fetched("USD", "Fiat", last=TODAY + DAY_MS),
+            fetched("USDC", "DefiLlama"),
+            fetched("TI2", "TEFAS"),
+        ],
+        key=str,
+    )
+    assert lines[-1] == [100]
+    btc = await main.call("getPricesForAsset", "main", "ex.binance:BTC")
+    assert btc == [candle(day, 102.0 + i, 12.5 + i) for i, day in enumerate(DAYS)]
+    assert await stored(daemon, "ex.binance:BTC") == [
+        (f"ex.binance:BTC_{day}", day, "BTCUSDT", "binance") for day in DAYS
+    ]
+    assert await main.call("getPricesForAsset", "main", "stock:AAPL", DAYS[2]) == [
+        candle(DAYS[2], 152.0, 1002.0)
+    ]
+    assert await main.call("getPricesForAsset", "main", "metal:XAU", None, DAYS[1], DAYS[2]) == [
+        candle(DAYS[1], 2001.0, 1001.0),
+        candle(DAYS[2], 2002.0, 1002.0),
+    ]
+    usdc = await main.call("getPricesForAsset", "main", USDC_ID)
+    assert usdc == [{"time": day // 1000, "value": 1 + i / 1000} for i, day in enumerate(DAYS)]
+    assert await main.call("getPricesForAsset", "main", "fund.tefas:TI2", TODAY) == [
+        {"time": TODAY // 1000, "value": 6.5}
+    ]
+    assert [row[2:] for row in await stored(daemon, "fiat:USD")] == [("USD-USD", "fiat")] * 7
+    assert [row[2:] for row in await stored(daemon, "coinmama:ETH")] == [("ETHUSD", "binance")] * 6
+    remembered = await daemon.accounts.get("main").fetch_all(
+        "SELECT id, priceApiId FROM assets ORDER BY id"
+    )
+    assert dict(remembered) == {
+        "coinmama:ETH": "binance",
+        "ex.binance:BTC": "binance",
+        "stock:AAPL": "yahoo",
+        "metal:XAU": "metals",
+        "fiat:EUR": "fiat",
+        "fiat:USD": "fiat",
+        USDC_ID: "defi-llama",
+        "fund.tefas:TI2": "tefas",
+    }
+    price_map = await main.call("getAssetPriceMap", "main", DAYS[3] + 1234)
+    assert next(iter(price_map)) == "USDT"
+    assert price_map["USDT"] == {"time": DAYS[3] // 1000, "value": 1}
+    assert price_map["ex.binance:BTC"] == candle(DAYS[3], 105.0, 15.5)
+    assert len(price_map) == 9
+
+
+async def test_a_second_fetch_starts_at_the_latest_stored_day_with_the_remembered_provider(
+    daemon: Daemon, main: DaemonClient, standins: Standins
+) -> None:
+    await own(daemon, "coinmama:ETH")
+    await fetch(main)
+    standins.binance.control.clear()
+
+    _, lines = await fetch(main)
+
+    assert lines[2] == fetched("ETH", "Binance", first=TODAY)
+    starts = [r.query["startTime"] for r in standins.binance.control.requests_to("/api/v3/klines")]
+    assert starts == [str(TODAY)]
+
+
+async def test_a_429_then_success_writes_the_rows(
+    daemon: Daemon, main: DaemonClient, standins: Standins
+) -> None:
+    await own(daemon, "stock:AAPL", "ex.binance:BTC")
+    standins.yahoo.throttle_next(1, retry_after="0")
+    standins.binance.control.answer_429(1, retry_after=0)
+
+    task, lines = await fetch(main)
+
+    assert task["status"] == "completed"
+    assert fetched("AAPL", "Yahoo Finance") in lines
+    assert fetched("BTC", "Binance") in lines
+    assert len(await stored(daemon, "stock:AAPL")) == 6
+    assert len(await stored(daemon, "ex.binance:BTC")) == 6
+    assert len([r for r in standins.yahoo.requests if r.path == "/v8/finance/chart/AAPL"]) == 2
+
+
+async def test_a_timeout_and_a_malformed_body_fail_one_asset_each_and_no_other(
+    daemon: Daemon, main: DaemonClient, standins: Standins
+) -> None:
+    await own(daemon, USDC_ID, "fund.tefas:TI2", "stock:AAPL")
+    await daemon.accounts.get("main").execute(
+        "INSERT INTO assets (id, symbol, coingeckoId) VALUES (?, 'USDC', 'usd-coin')", (USDC_ID,)
+    )
+    standins.llama.delay_s = 2.5
+    standins.tefas.malformed_body = b'{"draw": 0, "data": "nope"}'
+
+    task, lines = await fetch(main)
+
+    assert task["status"] == "completed"
+    assert [
+        None,
+        f"Could not fetch prices of USDC: DefiLlama: timed out after 1 s (asset {USDC_ID})",
+    ] in lines
+    assert [
+        None,
+        "Could not fetch prices of TI2: TEFAS: malformed response: no data list "
+        "(asset fund.tefas:TI2)",
+    ] in lines
+    assert fetched("AAPL", "Yahoo Finance") in lines
+    assert await stored(daemon, USDC_ID) == []
+    assert await stored(daemon, "fund.tefas:TI2") == []
+    assert len(await stored(daemon, "stock:AAPL")) == 6
+
+
+async def test_a_timestamp_and_a_range_together_are_refused(main: DaemonClient) -> None:
+    with pytest.raises(Exception, match="You can only pass timestamp or start/end, not both"):
+        await main.call("getPricesForAsset", "main", "stock:AAPL", TODAY, TODAY)
+
+
+async def test_deleting_prices_empties_the_table(daemon: Daemon, main: DaemonClient) -> None:
+    await own(daemon, "stock:AAPL")
+    await fetch(main)
+
+    task_id = await main.call("enqueueDeleteAssetPrices", "main", "user")
+    task = await wait_for_task(main, task_id)
+
+    assert (task["name"], task["status"], task["priority"]) == (
+        "Delete asset prices",
+        "completed",
+        7,
+    )
+    assert await main.call("getPricesForAsset", "main", "stock:AAPL") == []
+    assert await main.call("getAssetPriceMap", "main") == {
+        "USDT": {"time": TODAY // 1000, "value": 1}
+    }
