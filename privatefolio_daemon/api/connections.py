@@ -1,0 +1,224 @@
+"""Connection methods (rpc-methods §5.13), "Verify balances", and ``setEncryptedValue``."""
+
+from collections.abc import Callable
+from typing import Any
+
+from privatefolio_daemon.api.client_queries import client_count, client_rows
+from privatefolio_daemon.domain.connection_sync import ConnectionSync
+from privatefolio_daemon.domain.connections import Connections, NewConnection
+from privatefolio_daemon.domain.key_value import KeyValueStore
+from privatefolio_daemon.domain.secrets import SecretBox
+from privatefolio_daemon.relayer.cancellation import CancelToken
+from privatefolio_daemon.relayer.progress import TaskProgress
+from privatefolio_daemon.relayer.relayer import Relayer
+from privatefolio_daemon.relayer.task_types import Priority, TaskSpec, Trigger
+from privatefolio_daemon.rpc.callbacks import RemoteFunction
+from privatefolio_daemon.rpc.registry import CallContext, rpc_method
+from privatefolio_daemon.store.connections import connection_to_wire
+from privatefolio_daemon.store.database import Database
+
+
+class ConnectionsApi:
+    def __init__(
+        self,
+        connections_of: Callable[[str], Connections],
+        sync_of: Callable[[str], ConnectionSync],
+        key_values_of: Callable[[str], KeyValueStore],
+        db_of: Callable[[str], Database],
+        relayer: Relayer,
+        box: SecretBox,
+        budget_seconds: float,
+    ) -> None:
+        self._connections_of = connections_of
+        self._sync_of = sync_of
+        self._key_values_of = key_values_of
+        self._db_of = db_of
+        self._relayer = relayer
+        self._box = box
+        self._budget = budget_seconds
+
+    @rpc_method()
+    async def getConnections(
+        self, accountName: str, query: str | None = None, params: list[Any] | None = None
+    ) -> list[dict[str, Any]]:
+        """Connections, the newest first. Secrets are never returned (``apiKey`` is masked)."""
+        rows = await client_rows(
+            self._db_of(accountName),
+            query,
+            params,
+            default_sql="SELECT * FROM connections ORDER BY timestamp DESC",
+            budget_seconds=self._budget,
+        )
+        return [connection_to_wire(row) for row in rows]
+
+    @rpc_method()
+    async def countConnections(
+        self, accountName: str, query: str | None = None, params: list[Any] | None = None
+    ) -> int:
+        """How many connections."""
+        return await client_count(
+            self._db_of(accountName),
+            query,
+            params,
+            default_sql="SELECT COUNT(*) FROM connections",
+            budget_seconds=self._budget,
+        )
+
+    @rpc_method()
+    async def getConnection(self, accountName: str, connectionId: str) -> dict[str, Any] | None:
+        """One connection, or null."""
+        return await self._connections_of(accountName).get(connectionId)
+
+    @rpc_method()
+    async def upsertConnections(
+        self, accountName: str, connections: list[NewConnection]
+    ) -> list[dict[str, Any]]:
+        """Create or replace connections (secrets encrypted at rest); each syncs from scratch."""
+        return await self._connections_of(accountName).upsert(connections)
+
+    @rpc_method()
+    async def upsertConnection(self, accountName: str, connection: NewConnection) -> dict[str, Any]:
+        """``upsertConnections`` of one connection."""
+        return (await self._connections_of(accountName).upsert([connection]))[0]
+
+    @rpc_method()
+    async def enqueueSyncConnection(
+        self,
+        ctx: CallContext,
+        accountName: str,
+        trigger: Trigger,
+        connectionId: str,
+        debugMode: bool = False,
+        onCompletion: RemoteFunction | None = None,
+        groupId: str | None = None,
+    ) -> int:
+        """Queue "Sync connection #<n>": fetch what is new since the last sync. ``debugMode`` is
+        accepted for compatibility and changes nothing."""
+        record = await self._connections_of(accountName).require(connectionId)
+        sync = self._sync_of(accountName)
+        ctx.keep_until_called(onCompletion)
+
+        async def run(progress: TaskProgress, cancel: CancelToken) -> None:
+            await sync.sync(connectionId, groupId, progress, cancel)
+
+        return await self._relayer.enqueue(
+            accountName,
+            TaskSpec(
+                name=f"Sync connection #{record['connectionNumber']}",
+                description=f"Sync the connection {connectionId} ({record['platformId']})",
+                priority=Priority.HIGH,
+                function=run,
+                trigger=trigger,
+                determinate=True,
+                group_id=groupId,
+                on_completion=onCompletion,
+            ),
+        )
+
+    @rpc_method()
+    async def enqueueSyncAllConnections(
+        self, ctx: CallContext, accountName: str, trigger: Trigger, debugMode: bool = False
+    ) -> None:
+        """Queue a sync of every connection."""
+        for record in await self._connections_of(accountName).all():
+            await self.enqueueSyncConnection(ctx, accountName, trigger, record["id"], debugMode)
+
+    @rpc_method()
+    async def enqueueResetConnection(
+        self,
+        ctx: CallContext,
+        accountName: str,
+        trigger: Trigger,
+        connectionId: str,
+        onCompletion: RemoteFunction | None = None,
+    ) -> int:
+        """Queue "Reset connection #<n>": delete its audit logs and transactions, sync afresh."""
+        connections = self._connections_of(accountName)
+        record = await connections.require(connectionId)
+        ctx.keep_until_called(onCompletion)
+
+        async def run(progress: TaskProgress, cancel: CancelToken) -> None:
+            progress(0, f"Resetting connection #{record['connectionNumber']}")
+            _, logs, transactions = await connections.reset(connectionId)
+            progress(100, f"Removed {logs} audit logs and {transactions} transactions")
+
+        return await self._relayer.enqueue(
+            accountName,
+            TaskSpec(
+                name=f"Reset connection #{record['connectionNumber']}",
+                description=f"Reset the connection {connectionId}",
+                priority=Priority.VERY_HIGH,
+                function=run,
+                trigger=trigger,
+                determinate=True,
+                on_completion=onCompletion,
+            ),
+        )
+
+    @rpc_method()
+    async def enqueueResetAllConnections(
+        self, ctx: CallContext, accountName: str, trigger: Trigger
+    ) -> None:
+        """Queue a reset of every connection."""
+        for record in await self._connections_of(accountName).all():
+            await self.enqueueResetConnection(ctx, accountName, trigger, record["id"])
+
+    @rpc_method()
+    async def enqueueDeleteConnection(
+        self,
+        ctx: CallContext,
+        accountName: str,
+        trigger: Trigger,
+        connectionId: str,
+        onCompletion: RemoteFunction | None = None,
+    ) -> int:
+        """Queue "Remove connection #<n>": its data, cursor and secrets go, then the row."""
+        connections = self._connections_of(accountName)
+        record = await connections.require(connectionId)
+        ctx.keep_until_called(onCompletion)
+
+        async def run(progress: TaskProgress, cancel: CancelToken) -> None:
+            progress(0, f"Removing connection #{record['connectionNumber']}")
+            _, logs, transactions = await connections.delete(connectionId)
+            progress(100, f"Removed {logs} audit logs and {transactions} transactions")
+
+        return await self._relayer.enqueue(
+            accountName,
+            TaskSpec(
+                name=f"Remove connection #{record['connectionNumber']}",
+                description=f"Remove the connection {connectionId}",
+                priority=Priority.HIGHEST,
+                function=run,
+                trigger=trigger,
+                determinate=True,
+                on_completion=onCompletion,
+            ),
+        )
+
+    @rpc_method()
+    async def enqueueVerifyBalances(self, accountName: str, trigger: Trigger) -> int:
+        """Queue "Verify balances": EVM wallets' computed balances against the chain; the
+        differences per asset go to the task's progress lines."""
+        sync = self._sync_of(accountName)
+
+        async def run(progress: TaskProgress, cancel: CancelToken) -> None:
+            await sync.verify_balances(progress, cancel)
+
+        return await self._relayer.enqueue(
+            accountName,
+            TaskSpec(
+                name="Verify balances",
+                description="Compare the computed balances of EVM wallets with the chain",
+                priority=Priority.LOW,
+                function=run,
+                trigger=trigger,
+            ),
+        )
+
+    @rpc_method()
+    async def setEncryptedValue(
+        self, accountName: str, key: str, plaintext: str | None = None
+    ) -> None:
+        """Store ``plaintext`` encrypted (AES-256-GCM, ``ivB64:tagB64:dataB64``); empty → null."""
+        value = self._box.encrypt(plaintext) if plaintext else None
+        await self._key_values_of(accountName).set(key, value)

@@ -1,0 +1,193 @@
+"""A Binance connection synced through the daemon with the real ccxt client, against the fake
+Binance API (signatures and timestamps checked)."""
+
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from privatefolio_daemon.app import Daemon
+from privatefolio_daemon.client import DaemonClient
+from tests.api.importing import ledger_digest, wait_for_task
+from tests.connections.binance_scene import (
+    API_KEY,
+    BAD_KEY_MESSAGE,
+    CONNECTION_ID,
+    DEPOSIT_AT,
+    WITHDRAWAL_AT,
+    BinanceScene,
+    T,
+    binance_standin,
+    expected_logs,
+    new_connection,
+)
+from tests.connections.helpers import (
+    ACCOUNT,
+    connection_of,
+    cursor_of,
+    latest_daily_balances,
+    ledger_rows,
+    logs_of,
+    sync,
+    transactions_of,
+)
+from tests.standins.background_server import serve_in_thread
+from tests.standins.exchanges.binance_records import BinanceDeposit
+
+HOUR_MS = 3_600_000
+
+
+@pytest.fixture
+def binance(daemon: Daemon) -> Iterator[BinanceScene]:
+    standin = binance_standin()
+    with serve_in_thread(standin.app()) as url:
+        scene = BinanceScene(standin, url)
+        scene.point(daemon)
+        yield scene
+
+
+def rows(logs: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    return [
+        (log["id"], log["assetId"], log["change"], log["operation"], log["timestamp"])
+        for log in logs
+    ]
+
+
+async def assert_balances_match_exchange(
+    client: DaemonClient, daemon: Daemon, binance: BinanceScene, sync_task: int
+) -> None:
+    """The side effects of the sync refresh the daily balances; the last day's equal the
+    account's balances on the exchange."""
+    held = binance.standin.accounts[API_KEY].balances
+    expected = {
+        f"ex.binance:{code}": Decimal(free) + Decimal(locked)
+        for code, (free, locked) in held.items()
+    }
+    daily = await latest_daily_balances(client, daemon, sync_task)
+    assert {asset: Decimal(value) for asset, value in daily.items()} == expected
+
+
+async def test_an_account_syncs_then_adds_nothing_then_takes_new_records(
+    daemon: Daemon, client: DaemonClient, binance: BinanceScene
+) -> None:
+    [created] = await client.call("upsertConnections", ACCOUNT, [new_connection()])
+    assert created == {
+        "id": CONNECTION_ID,
+        "connectionNumber": 1,
+        "apiKey": f"{API_KEY[:4]}…{API_KEY[-4:]}",
+        "options": {},
+        "extensionId": "binance-connection",
+        "platformId": "ex.binance",
+        "timestamp": created["timestamp"],
+    }
+    task = await sync(client, CONNECTION_ID)
+    assert (task["name"], task["status"]) == ("Sync connection #1", "completed")
+    assert rows(await logs_of(client, CONNECTION_ID)) == expected_logs()
+    assert len(await transactions_of(client, CONNECTION_ID)) == 3
+    assert await cursor_of(client, CONNECTION_ID) == WITHDRAWAL_AT + 1
+    assert (await connection_of(client, CONNECTION_ID))["meta"] == {
+        "assetIds": ["ex.binance:BTC", "ex.binance:USDT"],
+        "logs": 6,
+        "operations": ["Buy", "Deposit", "Fee", "Sell", "Withdraw"],
+        "rows": 3,
+        "transactions": 3,
+        "wallets": ["Binance Spot"],
+    }
+    await assert_balances_match_exchange(client, daemon, binance, task["id"])
+
+    before = await ledger_rows(daemon)
+    again = await sync(client, CONNECTION_ID)
+    assert again["status"] == "completed"
+    assert rows(await logs_of(client, CONNECTION_ID)) == expected_logs()
+    assert await cursor_of(client, CONNECTION_ID) == WITHDRAWAL_AT + 1
+    assert await ledger_rows(daemon) == before
+
+    new_deposit_at = T - HOUR_MS
+    account = binance.standin.accounts[API_KEY]
+    account.deposits.append(
+        BinanceDeposit("dep-2", "BTC", "0.5", "BTC", "bc1qin", "tx-in-2", new_deposit_at)
+    )
+    account.balances["BTC"] = ("0.50999000", "0")
+    third = await sync(client, CONNECTION_ID)
+    assert third["status"] == "completed"
+    logs = rows(await logs_of(client, CONNECTION_ID))
+    assert logs == [
+        *expected_logs(),
+        (f"{CONNECTION_ID}_DEPOSIT_BTC_dep-2", "ex.binance:BTC", "0.5", "Deposit", new_deposit_at),
+    ]
+    assert await cursor_of(client, CONNECTION_ID) == new_deposit_at + 1
+    await assert_balances_match_exchange(client, daemon, binance, third["id"])
+
+
+async def test_a_bad_key_fails_the_task_clearly_and_writes_nothing(
+    daemon: Daemon, client: DaemonClient, binance: BinanceScene
+) -> None:
+    await client.call("upsertConnections", ACCOUNT, [new_connection(secret="x" * 64)])
+    digest = await ledger_digest(daemon)
+    before = await connection_of(client, CONNECTION_ID)
+    task = await sync(client, CONNECTION_ID)
+    assert (task["status"], task["errorMessage"]) == ("failed", f"Error: {BAD_KEY_MESSAGE}")
+    assert await ledger_digest(daemon) == digest
+    assert await connection_of(client, CONNECTION_ID) == before
+    assert await cursor_of(client, CONNECTION_ID) == 0
+
+
+async def test_a_rate_limited_request_is_retried_and_the_sync_completes(
+    daemon: Daemon, client: DaemonClient, binance: BinanceScene
+) -> None:
+    await client.call("upsertConnections", ACCOUNT, [new_connection()])
+    binance.standin.control.answer_429(1, retry_after=None)
+    task = await sync(client, CONNECTION_ID)
+    assert task["status"] == "completed"
+    assert binance.standin.control.paths()[:2] == ["/api/v3/exchangeInfo"] * 2
+    assert rows(await logs_of(client, CONNECTION_ID)) == expected_logs()
+    assert await cursor_of(client, CONNECTION_ID) == WITHDRAWAL_AT + 1
+
+
+async def test_reset_and_remove_take_the_synced_data_away(
+    daemon: Daemon, client: DaemonClient, binance: BinanceScene
+) -> None:
+    await client.call("upsertConnections", ACCOUNT, [new_connection()])
+    assert (await sync(client, CONNECTION_ID))["status"] == "completed"
+    events: list[tuple[Any, ...]] = []
+    await client.call("subscribeToAuditLogs", ACCOUNT, lambda *args: events.append(args))
+    await client.call("subscribeToConnections", ACCOUNT, lambda *args: events.append(args))
+
+    reset = await client.call("enqueueResetConnection", ACCOUNT, "user", CONNECTION_ID)
+    task = await wait_for_task(client, reset)
+    assert (task["name"], task["status"], task["priority"]) == (
+        "Reset connection #1",
+        "completed",
+        8,
+    )
+    assert await logs_of(client, CONNECTION_ID) == []
+    assert await transactions_of(client, CONNECTION_ID) == []
+    assert await cursor_of(client, CONNECTION_ID) == 0
+    reset_connection = await connection_of(client, CONNECTION_ID)
+    assert reset_connection["meta"] == {
+        "assetIds": [],
+        "logs": 0,
+        "operations": [],
+        "rows": 0,
+        "transactions": 0,
+        "wallets": [],
+    }
+    assert ("deleted", DEPOSIT_AT, None) in events
+    assert ("created", reset_connection) in events
+
+    assert (await sync(client, CONNECTION_ID))["status"] == "completed"
+    assert len(await logs_of(client, CONNECTION_ID)) == 6
+    removal = await client.call("enqueueDeleteConnection", ACCOUNT, "user", CONNECTION_ID)
+    task = await wait_for_task(client, removal)
+    assert (task["name"], task["status"], task["priority"]) == (
+        "Remove connection #1",
+        "completed",
+        9,
+    )
+    assert await client.call("getConnection", ACCOUNT, CONNECTION_ID) is None
+    assert await client.call("getConnections", ACCOUNT) == []
+    assert await logs_of(client, CONNECTION_ID) == []
+    for key in ("cursor", "api_secret", "api_key"):
+        assert await client.call("getValue", ACCOUNT, f"connection_{key}_{CONNECTION_ID}") is None
+    assert events[-1][0] == "deleted" and events[-1][1]["id"] == CONNECTION_ID
