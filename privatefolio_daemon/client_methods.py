@@ -11,6 +11,23 @@ class DaemonMethods:
     async def call(self, method: str, *params: Any) -> Any:
         raise NotImplementedError
 
+    async def addTransaction(self, tx: dict[str, Any], accountName: str, groupId: str | None = None) -> str:
+        """Add a manual transaction (the transaction comes first); returns its id MANUAL_<n>."""
+        result: str = await self.call('addTransaction', tx, accountName, groupId)
+        return result
+
+    async def assignTagToAuditLog(self, accountName: str, auditLogId: str, tagName: str) -> None:
+        """Tag an audit log, creating the tag by name if needed."""
+        await self.call('assignTagToAuditLog', accountName, auditLogId, tagName)
+
+    async def assignTagToTrade(self, accountName: str, tradeId: str, tagName: str) -> None:
+        """Tag a trade, creating the tag by name if needed."""
+        await self.call('assignTagToTrade', accountName, tradeId, tagName)
+
+    async def assignTagToTransaction(self, accountName: str, transactionId: str, tagName: str) -> None:
+        """Tag a transaction, creating the tag by name if needed."""
+        await self.call('assignTagToTransaction', accountName, transactionId, tagName)
+
     async def cancelTask(self, accountName: str, taskId: int) -> None:
         """Cancel a queued task, or abort a running one."""
         await self.call('cancelTask', accountName, taskId)
@@ -23,6 +40,11 @@ class DaemonMethods:
     async def countAuditLogs(self, accountName: str, query: str | dict[str, Any] | None = None, params: list[Any] | None = None) -> int:
         """How many audit logs (all, or matching a query or filters)."""
         result: int = await self.call('countAuditLogs', accountName, query, params)
+        return result
+
+    async def countConnections(self, accountName: str, query: str | None = None, params: list[Any] | None = None) -> int:
+        """How many connections."""
+        result: int = await self.call('countConnections', accountName, query, params)
         return result
 
     async def countFileImports(self, accountName: str, query: str | None = None, params: list[Any] | None = None) -> int:
@@ -57,9 +79,98 @@ class DaemonMethods:
         """Delete a file and its bytes."""
         await self.call('deleteServerFile', accountName, fileId)
 
+    async def deleteTag(self, accountName: str, id: int) -> None:
+        """Delete a tag (the records it was on keep their other tags)."""
+        await self.call('deleteTag', accountName, id)
+
+    async def enqueueAutoMerge(self, accountName: str, trigger: Literal['system', 'user', 'cron', 'side-effect'], groupId: str | None = None) -> int:
+        """Queue "Auto-merge transactions" (EVM rows sharing a tx hash); returns the task id."""
+        result: int = await self.call('enqueueAutoMerge', accountName, trigger, groupId)
+        return result
+
+    async def enqueueBackup(self, accountName: str, trigger: Literal['system', 'user', 'cron', 'side-effect'] = 'user') -> dict[str, Any]:
+        """Back the account up (task "Backup"); returns the backup's server file when it is done."""
+        result: dict[str, Any] = await self.call('enqueueBackup', accountName, trigger)
+        return result
+
+    async def enqueueDeleteAssetPreferences(self, accountName: str, trigger: Literal['system', 'user', 'cron', 'side-effect']) -> int:
+        """Queue "Delete asset preferences" (empties the stored preferences)."""
+        result: int = await self.call('enqueueDeleteAssetPreferences', accountName, trigger)
+        return result
+
+    async def enqueueDeleteAssetPrices(self, accountName: str, trigger: Literal['system', 'user', 'cron', 'side-effect']) -> int:
+        """Queue "Delete asset prices": every stored daily price."""
+        result: int = await self.call('enqueueDeleteAssetPrices', accountName, trigger)
+        return result
+
+    async def enqueueDeleteBalances(self, accountName: str, trigger: Literal['system', 'user', 'cron', 'side-effect']) -> int:
+        """Queue "Delete balances": every row, and the balances written on the audit logs."""
+        result: int = await self.call('enqueueDeleteBalances', accountName, trigger)
+        return result
+
+    async def enqueueDeleteConnection(self, accountName: str, trigger: Literal['system', 'user', 'cron', 'side-effect'], connectionId: str, onCompletion: Callable[..., Any] | None = None) -> int:
+        """Queue "Remove connection #<n>": its data, cursor and secrets go, then the row."""
+        result: int = await self.call('enqueueDeleteConnection', accountName, trigger, connectionId, onCompletion)
+        return result
+
+    async def enqueueDeleteTransaction(self, accountName: str, trigger: Literal['system', 'user', 'cron', 'side-effect'], transactionId: str, onCompletion: Callable[..., Any] | None = None) -> int:
+        """Queue the removal of a transaction with its audit logs and tags; returns the task id."""
+        result: int = await self.call('enqueueDeleteTransaction', accountName, trigger, transactionId, onCompletion)
+        return result
+
+    async def enqueueDetectSpamTransactions(self, accountName: str, trigger: Literal['system', 'user', 'cron', 'side-effect'], groupId: str | None = None) -> int:
+        """Queue "Detect spam transactions" (tags them ``spam``); returns the task id."""
+        result: int = await self.call('enqueueDetectSpamTransactions', accountName, trigger, groupId)
+        return result
+
+    async def enqueueExportAuditLogs(self, accountName: str, trigger: Literal['system', 'user', 'cron', 'side-effect']) -> dict[str, Any]:
+        """Export all audit logs to ``<account>-audit-logs.csv``; returns its ServerFile."""
+        result: dict[str, Any] = await self.call('enqueueExportAuditLogs', accountName, trigger)
+        return result
+
+    async def enqueueExportTransactions(self, accountName: str, trigger: Literal['system', 'user', 'cron', 'side-effect']) -> dict[str, Any]:
+        """Export all transactions to ``<account>-transactions.csv``; returns its ServerFile."""
+        result: dict[str, Any] = await self.call('enqueueExportTransactions', accountName, trigger)
+        return result
+
+    async def enqueueFetchPrices(self, accountName: str, trigger: Literal['system', 'user', 'cron', 'side-effect'], groupId: str | None = None) -> int:
+        """Queue "Fetch asset prices" for every owned or favourite asset."""
+        result: int = await self.call('enqueueFetchPrices', accountName, trigger, groupId)
+        return result
+
     async def enqueueImportFile(self, accountName: str, trigger: Literal['system', 'user', 'cron', 'side-effect'], fileId: int, parserContext: dict[str, Any] | None = None, groupId: str | None = None) -> int:
         """Queue the import of an uploaded file; returns the task id."""
         result: int = await self.call('enqueueImportFile', accountName, trigger, fileId, parserContext, groupId)
+        return result
+
+    async def enqueueRecomputeBalances(self, accountName: str, trigger: Literal['system', 'user', 'cron', 'side-effect']) -> int:
+        """Queue "Recompute balances": every row again, from the first audit log."""
+        result: int = await self.call('enqueueRecomputeBalances', accountName, trigger)
+        return result
+
+    async def enqueueRecomputeNetworth(self, accountName: str, trigger: Literal['system', 'user', 'cron', 'side-effect']) -> int:
+        """Queue "Recompute networth": every row again, from the first balances day."""
+        result: int = await self.call('enqueueRecomputeNetworth', accountName, trigger)
+        return result
+
+    async def enqueueRefetchAssets(self, accountName: str, trigger: Literal['system', 'user', 'cron', 'side-effect'], onlyIfNeeded: bool = False) -> int:
+        """Queue "Refetch assets": download the coin list into the cache; returns the task id."""
+        result: int = await self.call('enqueueRefetchAssets', accountName, trigger, onlyIfNeeded)
+        return result
+
+    async def enqueueRefetchPlatforms(self, accountName: str, trigger: Literal['system', 'user', 'cron', 'side-effect']) -> int:
+        """Queue "Refetch platforms" (platforms come from the built-in lists)."""
+        result: int = await self.call('enqueueRefetchPlatforms', accountName, trigger)
+        return result
+
+    async def enqueueRefreshBalances(self, accountName: str, trigger: Literal['system', 'user', 'cron', 'side-effect'], groupId: str | None = None) -> int:
+        """Queue "Refresh balances": compute from ``balancesCursor`` up to today."""
+        result: int = await self.call('enqueueRefreshBalances', accountName, trigger, groupId)
+        return result
+
+    async def enqueueRefreshNetworth(self, accountName: str, trigger: Literal['system', 'user', 'cron', 'side-effect'], groupId: str | None = None) -> int:
+        """Queue "Refresh networth": compute from ``networthCursor`` on."""
+        result: int = await self.call('enqueueRefreshNetworth', accountName, trigger, groupId)
         return result
 
     async def enqueueRemoveFileImport(self, accountName: str, trigger: Literal['system', 'user', 'cron', 'side-effect'], fileImportId: str, onCompletion: Callable[..., Any] | None = None) -> int:
@@ -67,14 +178,67 @@ class DaemonMethods:
         result: int = await self.call('enqueueRemoveFileImport', accountName, trigger, fileImportId, onCompletion)
         return result
 
+    async def enqueueResetAllConnections(self, accountName: str, trigger: Literal['system', 'user', 'cron', 'side-effect']) -> None:
+        """Queue a reset of every connection."""
+        await self.call('enqueueResetAllConnections', accountName, trigger)
+
+    async def enqueueResetConnection(self, accountName: str, trigger: Literal['system', 'user', 'cron', 'side-effect'], connectionId: str, onCompletion: Callable[..., Any] | None = None) -> int:
+        """Queue "Reset connection #<n>": delete its audit logs and transactions, sync afresh."""
+        result: int = await self.call('enqueueResetConnection', accountName, trigger, connectionId, onCompletion)
+        return result
+
+    async def enqueueRestore(self, accountName: str, trigger: Literal['system', 'user', 'cron', 'side-effect'], serverFile: dict[str, Any], onCompletion: Callable[..., Any] | None = None) -> int:
+        """Restore the account from an uploaded backup zip (task "Restore account"); returns the"""
+        result: int = await self.call('enqueueRestore', accountName, trigger, serverFile, onCompletion)
+        return result
+
     async def enqueueSleep(self, accountName: str, seconds: float, step: float = 1, wasteCpu: bool = False, onCompletion: Callable[..., Any] | None = None) -> int:
         """A test task "Sleep" that reports progress every ``step`` seconds."""
         result: int = await self.call('enqueueSleep', accountName, seconds, step, wasteCpu, onCompletion)
         return result
 
+    async def enqueueSyncAllConnections(self, accountName: str, trigger: Literal['system', 'user', 'cron', 'side-effect'], debugMode: bool = False) -> None:
+        """Queue a sync of every connection."""
+        await self.call('enqueueSyncAllConnections', accountName, trigger, debugMode)
+
+    async def enqueueSyncConnection(self, accountName: str, trigger: Literal['system', 'user', 'cron', 'side-effect'], connectionId: str, debugMode: bool = False, onCompletion: Callable[..., Any] | None = None, groupId: str | None = None) -> int:
+        """Queue "Sync connection #<n>": fetch what is new since the last sync. ``debugMode`` is"""
+        result: int = await self.call('enqueueSyncConnection', accountName, trigger, connectionId, debugMode, onCompletion, groupId)
+        return result
+
+    async def enqueueVerifyBalances(self, accountName: str, trigger: Literal['system', 'user', 'cron', 'side-effect']) -> int:
+        """Queue "Verify balances": EVM wallets' computed balances against the chain; the"""
+        result: int = await self.call('enqueueVerifyBalances', accountName, trigger)
+        return result
+
+    async def findAssets(self, accountName: str, query: str, limit: int = 5, strict: bool = False, searchSet: Literal['all-assets', 'my-assets'] = 'all-assets') -> list[dict[str, Any]]:
+        """Search by id, coingeckoId, symbol or contract (and name when not strict)."""
+        result: list[dict[str, Any]] = await self.call('findAssets', accountName, query, limit, strict, searchSet)
+        return result
+
+    async def findPlatforms(self, accountName: str, query: str, limit: int = 5, strict: bool = False, searchSet: Literal['coingecko', 'my-platforms'] = 'coingecko') -> list[dict[str, Any]]:
+        """Platforms whose id or name contains the query (strict: whose id equals it)."""
+        result: list[dict[str, Any]] = await self.call('findPlatforms', accountName, query, limit, strict, searchSet)
+        return result
+
     async def getAccountNames(self) -> list[str]:
         """The account names, oldest first."""
         result: list[str] = await self.call('getAccountNames')
+        return result
+
+    async def getAllPlatforms(self) -> list[dict[str, Any]]:
+        """Every known platform: blockchains, then exchanges and apps."""
+        result: list[dict[str, Any]] = await self.call('getAllPlatforms')
+        return result
+
+    async def getAsset(self, accountName: str, id: str) -> dict[str, Any] | None:
+        """One asset; for an asset never held, the best match of the asset lookup, or null."""
+        result: dict[str, Any] | None = await self.call('getAsset', accountName, id)
+        return result
+
+    async def getAssetPriceMap(self, accountName: str, timestamp: float | None = None) -> dict[str, dict[str, Any]]:
+        """``{assetId: price}`` of the UTC day of ``timestamp`` (today by default); always has"""
+        result: dict[str, dict[str, Any]] = await self.call('getAssetPriceMap', accountName, timestamp)
         return result
 
     async def getAuditLog(self, accountName: str, id: str) -> dict[str, Any] | None:
@@ -102,6 +266,31 @@ class DaemonMethods:
         result: list[dict[str, Any]] = await self.call('getAuditLogsForTransaction', accountName, txId)
         return result
 
+    async def getBalances(self, accountName: str, query: str | None = None, params: list[Any] | None = None) -> list[dict[str, Any]]:
+        """Daily balance maps ``{assetId: balance, …, timestamp}``, oldest first (or a query's)."""
+        result: list[dict[str, Any]] = await self.call('getBalances', accountName, query, params)
+        return result
+
+    async def getBalancesAt(self, accountName: str, cursor: float = -1) -> list[dict[str, Any]]:
+        """The balances of the day of ``cursor`` (-1: the last computed day), with the day's price"""
+        result: list[dict[str, Any]] = await self.call('getBalancesAt', accountName, cursor)
+        return result
+
+    async def getBlockchains(self) -> list[dict[str, Any]]:
+        """The built-in EVM chains as platforms (with chainId and nativeCoinId)."""
+        result: list[dict[str, Any]] = await self.call('getBlockchains')
+        return result
+
+    async def getConnection(self, accountName: str, connectionId: str) -> dict[str, Any] | None:
+        """One connection, or null."""
+        result: dict[str, Any] | None = await self.call('getConnection', accountName, connectionId)
+        return result
+
+    async def getConnections(self, accountName: str, query: str | None = None, params: list[Any] | None = None) -> list[dict[str, Any]]:
+        """Connections, the newest first. Secrets are never returned (``apiKey`` is masked)."""
+        result: list[dict[str, Any]] = await self.call('getConnections', accountName, query, params)
+        return result
+
     async def getCurrentSystemMetrics(self) -> dict[str, Any]:
         """Health metrics measured now, not stored."""
         result: dict[str, Any] = await self.call('getCurrentSystemMetrics')
@@ -110,6 +299,11 @@ class DaemonMethods:
     async def getDiskUsage(self, accountName: str) -> int:
         """The size in bytes of the account's database file."""
         result: int = await self.call('getDiskUsage', accountName)
+        return result
+
+    async def getExchanges(self) -> list[dict[str, Any]]:
+        """The known exchanges."""
+        result: list[dict[str, Any]] = await self.call('getExchanges')
         return result
 
     async def getFileImportRequirements(self, accountName: str, fileRecord: dict[str, Any]) -> list[dict[str, Any]] | None:
@@ -127,14 +321,44 @@ class DaemonMethods:
         result: dict[str, Any] = await self.call('getHealthStats', fromTs, toTs)
         return result
 
+    async def getMyAssets(self, accountName: str, query: str | None = None, params: list[Any] | None = None) -> list[dict[str, Any]]:
+        """Assets held (with firstOwnedAt) or marked favourite, enriched from the asset lookup."""
+        result: list[dict[str, Any]] = await self.call('getMyAssets', accountName, query, params)
+        return result
+
     async def getMyPlatformIds(self, accountName: str, query: str | None = None, params: list[Any] | None = None) -> list[str]:
         """Distinct platforms of the audit logs, ascending."""
         result: list[str] = await self.call('getMyPlatformIds', accountName, query, params)
         return result
 
+    async def getMyPlatforms(self, accountName: str) -> list[dict[str, Any]]:
+        """The platforms of the account's audit logs (an unknown id comes back as its own name)."""
+        result: list[dict[str, Any]] = await self.call('getMyPlatforms', accountName)
+        return result
+
+    async def getNetworth(self, accountName: str, query: str | None = None, params: list[Any] | None = None) -> list[dict[str, Any]]:
+        """Daily net worth ``{timestamp, time, value, change, changePercentage}`` (or a query's)."""
+        result: list[dict[str, Any]] = await self.call('getNetworth', accountName, query, params)
+        return result
+
+    async def getNetworthCandles(self, accountName: str, interval: Literal['1d', '3d', '1w', '1m'] = '1d') -> list[dict[str, Any]]:
+        """Open/high/low/close of the daily net worth per day, 3 days, week or month (UTC)."""
+        result: list[dict[str, Any]] = await self.call('getNetworthCandles', accountName, interval)
+        return result
+
     async def getOperations(self, accountName: str, query: str | None = None, params: list[Any] | None = None) -> list[str]:
         """Distinct operations of the audit logs, ascending."""
         result: list[str] = await self.call('getOperations', accountName, query, params)
+        return result
+
+    async def getPlatform(self, id: str) -> dict[str, Any] | None:
+        """One platform by id, or null."""
+        result: dict[str, Any] | None = await self.call('getPlatform', id)
+        return result
+
+    async def getPricesForAsset(self, accountName: str, assetId: str, timestamp: float | None = None, start: float | None = None, end: float | None = None) -> list[dict[str, Any]]:
+        """Stored daily prices of an asset, oldest first: all, one day, or ``start``..``end``."""
+        result: list[dict[str, Any]] = await self.call('getPricesForAsset', accountName, assetId, timestamp, start, end)
         return result
 
     async def getServerFile(self, accountName: str, fileId: int) -> dict[str, Any]:
@@ -197,6 +421,26 @@ class DaemonMethods:
         result: dict[str, Any] | None = await self.call('getSystemInfo')
         return result
 
+    async def getTags(self, accountName: str, query: str | None = None, params: list[Any] | None = None) -> list[dict[str, Any]]:
+        """All tags by id (or the rows of a frontend query: 0 id, 1 name)."""
+        result: list[dict[str, Any]] = await self.call('getTags', accountName, query, params)
+        return result
+
+    async def getTagsForAuditLog(self, accountName: str, auditLogId: str) -> list[dict[str, Any]]:
+        """The tags of an audit log, by id."""
+        result: list[dict[str, Any]] = await self.call('getTagsForAuditLog', accountName, auditLogId)
+        return result
+
+    async def getTagsForTrade(self, accountName: str, tradeId: str) -> list[dict[str, Any]]:
+        """The tags of a trade, by id."""
+        result: list[dict[str, Any]] = await self.call('getTagsForTrade', accountName, tradeId)
+        return result
+
+    async def getTagsForTransaction(self, accountName: str, transactionId: str) -> list[dict[str, Any]]:
+        """The tags of a transaction, by id."""
+        result: list[dict[str, Any]] = await self.call('getTagsForTransaction', accountName, transactionId)
+        return result
+
     async def getTaskQueue(self, accountName: str) -> dict[str, Any]:
         """The running task and the queued ones, in the order they will run."""
         result: dict[str, Any] = await self.call('getTaskQueue', accountName)
@@ -240,6 +484,14 @@ class DaemonMethods:
         result: dict[str, Any] = await self.call('monitorServerHealth')
         return result
 
+    async def patchAsset(self, accountName: str, id: str, patch: dict[str, Any]) -> None:
+        """Change stored preferences: favorite, priceApiId (null clears), name, logoUrl…"""
+        await self.call('patchAsset', accountName, id, patch)
+
+    async def patchTransaction(self, accountName: str, id: str, patch: dict[str, Any]) -> None:
+        """Change fields of a transaction (notes, say); its audit logs are not touched."""
+        await self.call('patchTransaction', accountName, id, patch)
+
     async def ping(self) -> str:
         """Answer "pong": a cheap call for liveness and latency checks."""
         result: str = await self.call('ping')
@@ -255,6 +507,18 @@ class DaemonMethods:
         result: dict[str, Any] = await self.call('refreshSystemInfo')
         return result
 
+    async def removeTagFromAuditLog(self, accountName: str, auditLogId: str, tagId: int) -> None:
+        """Untag an audit log."""
+        await self.call('removeTagFromAuditLog', accountName, auditLogId, tagId)
+
+    async def removeTagFromTrade(self, accountName: str, tradeId: str, tagId: int) -> None:
+        """Untag a trade."""
+        await self.call('removeTagFromTrade', accountName, tradeId, tagId)
+
+    async def removeTagFromTransaction(self, accountName: str, transactionId: str, tagId: int) -> None:
+        """Untag a transaction."""
+        await self.call('removeTagFromTransaction', accountName, transactionId, tagId)
+
     async def renameAccount(self, accountName: str, newName: str) -> None:
         """Rename an account, moving its database, files and logs."""
         await self.call('renameAccount', accountName, newName)
@@ -267,6 +531,10 @@ class DaemonMethods:
         """The OpenRPC document of every method this server offers."""
         result: dict[str, Any] = await self.call('rpc.discover')
         return result
+
+    async def setEncryptedValue(self, accountName: str, key: str, plaintext: str | None = None) -> None:
+        """Store ``plaintext`` encrypted (AES-256-GCM, ``ivB64:tagB64:dataB64``); empty → null."""
+        await self.call('setEncryptedValue', accountName, key, plaintext)
 
     async def setValue(self, accountName: str, key: str, value: Any) -> None:
         """Store a value; listeners of ``key-value`` get ``(key, value)``."""
@@ -410,7 +678,39 @@ class DaemonMethods:
         result: dict[str, Any] = await self.call('updateSettings', accountName, settings)
         return result
 
+    async def updateTag(self, accountName: str, id: int, name: str) -> None:
+        """Rename a tag."""
+        await self.call('updateTag', accountName, id, name)
+
+    async def updateTransaction(self, accountName: str, id: str, tx: dict[str, Any]) -> None:
+        """Replace a manual transaction and its audit logs, keeping its id."""
+        await self.call('updateTransaction', accountName, id, tx)
+
+    async def upsertAsset(self, accountName: str, asset: dict[str, Any]) -> None:
+        """Store an asset's preferences (replacing what was stored)."""
+        await self.call('upsertAsset', accountName, asset)
+
+    async def upsertConnection(self, accountName: str, connection: dict[str, Any]) -> dict[str, Any]:
+        """``upsertConnections`` of one connection."""
+        result: dict[str, Any] = await self.call('upsertConnection', accountName, connection)
+        return result
+
+    async def upsertConnections(self, accountName: str, connections: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Create or replace connections (secrets encrypted at rest); each syncs from scratch."""
+        result: list[dict[str, Any]] = await self.call('upsertConnections', accountName, connections)
+        return result
+
     async def upsertServerFile(self, accountName: str, file: dict[str, Any]) -> dict[str, Any]:
         """Register a file (then POST its bytes to /upload with accountName and fileId)."""
         result: dict[str, Any] = await self.call('upsertServerFile', accountName, file)
+        return result
+
+    async def upsertTag(self, accountName: str, name: str) -> dict[str, Any]:
+        """The tag with this name, created if needed."""
+        result: dict[str, Any] = await self.call('upsertTag', accountName, name)
+        return result
+
+    async def upsertTags(self, accountName: str, names: list[str]) -> list[dict[str, Any]]:
+        """The tags with these names, created as needed."""
+        result: list[dict[str, Any]] = await self.call('upsertTags', accountName, names)
         return result

@@ -1,7 +1,10 @@
 """Every tunable default in one place: limits, intervals, sizes and setting defaults."""
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
+
+from privatefolio_daemon.sources.prices.registry import PriceSettings
 
 DEFAULT_PORT = 5555
 DEV_PORT = 4001
@@ -25,6 +28,14 @@ class Limits:
     #: How many accounts may run a task at the same time (each account runs one at a time).
     max_concurrent_account_tasks: int = 2
     task_cancel_grace_seconds: float = 5.0
+    #: How long the "Refetch assets" task waits for the coin list download.
+    coin_list_timeout_seconds: float = 60.0
+    #: Backups: a restore refuses archives that expand beyond this, or whose entries (above
+    #: 1 MiB) expand more than ``backup_max_ratio`` times (zip-bomb defence).
+    backup_max_uncompressed_bytes: int = 64 * 2**30
+    backup_max_ratio: int = 200
+    #: How many scheduled and manual backup files an account keeps (older ones are deleted).
+    backup_keep_last: int = 5
 
 
 #: Account settings (KV ``settings``) and their defaults, as the Privatefolio frontend expects.
@@ -35,8 +46,42 @@ ACCOUNT_SETTINGS_DEFAULTS: dict[str, Any] = {
     "networthRefreshInterval": 60,
 }
 
+#: Where "Refetch assets" downloads the coin list ([{id, symbol, name, platforms}]) unless the
+#: server setting ``coinListUrl`` names another.
+DEFAULT_COIN_LIST_URL = "https://api.coingecko.com/api/v3/coins/list?include_platform=true"
+
 #: Server settings (server KV ``settings``), intervals in minutes.
 SERVER_SETTINGS_DEFAULTS: dict[str, Any] = {
     "healthMetricsInterval": 60,
     "systemInfoInterval": 10080,
 }
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionSourceSettings:
+    """How connection syncs reach their networks (see ``domain/connection_sources.py``)."""
+
+    #: ccxt exchange id → a base URL that replaces the host of every URL of the exchange's API.
+    #: For tests against the stand-ins (``tests/standins/exchanges``) only; empty in production.
+    exchange_api_urls: Mapping[str, str] = field(default_factory=dict)
+    #: Waits before the retries of a rate-limited or failed exchange call (a server's longer
+    #: ``Retry-After``, up to 30 s, wins).
+    exchange_retry_delays: tuple[float, ...] = (1.0, 2.0, 4.0)
+    exchange_timeout_ms: int = 10_000
+    #: Tokens per ms for ccxt's throttler; ``None`` keeps each exchange's own rate limit.
+    exchange_refill_rate: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PriceFetchSettings:
+    """How the "Fetch asset prices" task reaches the price providers (``domain/prices.py``)."""
+
+    #: Provider base URLs, timeouts, retries, per-host rate limits and the ccxt exchanges.
+    providers: PriceSettings = field(default_factory=PriceSettings)
+    #: ccxt exchange id → a base URL that replaces the host of every URL of the exchange's API.
+    #: For tests against the stand-ins (``tests/standins/exchanges``) only; empty in production.
+    exchange_api_urls: Mapping[str, str] = field(default_factory=dict)
+    #: Waits before the retries of a rate-limited or failed exchange call.
+    exchange_retry_delays: tuple[float, ...] = (1.0, 2.0, 4.0)
+    #: How many assets are fetched at the same time.
+    assets_per_batch: int = 10

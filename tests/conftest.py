@@ -9,8 +9,13 @@ import pytest
 from privatefolio_daemon.app import Daemon
 from privatefolio_daemon.client import DaemonClient, Dialect
 from privatefolio_daemon.config import Config, load_config
+from privatefolio_daemon.resources import schema_dir
+from privatefolio_daemon.store.migrations import latest_version, load_migrations
 
 Connect = Callable[..., Awaitable[DaemonClient]]
+
+#: The schema version this code migrates account databases to.
+ACCOUNT_SCHEMA_VERSION = latest_version(load_migrations(schema_dir("account")))
 
 
 def make_config(data_dir: Path, **overrides: Any) -> Config:
@@ -19,9 +24,18 @@ def make_config(data_dir: Path, **overrides: Any) -> Config:
     return load_config(environ={}, **options)
 
 
+def offline_daemon(config: Config) -> Daemon:
+    """A daemon whose price providers all point at a loopback port where nothing listens."""
+    from tests.api.derived import price_settings
+
+    instance = Daemon(config)
+    instance.price_settings = price_settings()
+    return instance
+
+
 @pytest.fixture
 async def daemon(tmp_path: Path) -> AsyncIterator[Daemon]:
-    instance = Daemon(make_config(tmp_path / "data"))
+    instance = offline_daemon(make_config(tmp_path / "data"))
     await instance.start()
     try:
         yield instance

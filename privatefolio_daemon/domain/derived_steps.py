@@ -1,7 +1,7 @@
 """The derived-data steps that the side-effect chain and the crons run, one per task name.
 
-Steps whose computation has not landed yet raise ``NotImplementedError`` with a clear message, so
-their tasks end ``failed`` with the reason visible in the task list.
+Steps whose computation has not landed yet are ``Unavailable``: the side-effect chain and the
+crons leave them out, and running one directly fails with a clear message.
 """
 
 from collections.abc import Awaitable, Callable
@@ -28,15 +28,22 @@ class Cancel(Protocol):
 Step = Callable[[str, Progress, Cancel], Awaitable[None]]
 
 
-async def not_available(name: str) -> None:
-    raise NotImplementedError(f"{name} is not available in this version yet")
+class Unavailable:
+    """A step whose computation has not landed: the chains skip it, and running it fails."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    async def __call__(self, account: str, progress: Progress, cancel: Cancel) -> None:
+        raise NotImplementedError(f"{self.name} is not available in this version yet")
+
+
+def is_available(step: Step) -> bool:
+    return not isinstance(step, Unavailable)
 
 
 def placeholder(name: str) -> Step:
-    async def step(account: str, progress: Progress, cancel: Cancel) -> None:
-        await not_available(name)
-
-    return step
+    return Unavailable(name)
 
 
 def placeholder_steps() -> dict[str, Step]:

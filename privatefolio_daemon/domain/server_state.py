@@ -9,9 +9,9 @@ from typing import Any
 import orjson
 
 from privatefolio_daemon.domain.events import EventBus
-from privatefolio_daemon.store.key_value import read_value, write_value
 from privatefolio_daemon.settings import SERVER_SETTINGS_DEFAULTS
 from privatefolio_daemon.store.database import Database
+from privatefolio_daemon.store.key_value import read_value, write_value
 
 
 class ServerState:

@@ -6,7 +6,7 @@ restart recovery), its debounced side-effect handler and its crons; a closing ac
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -64,6 +64,8 @@ class Relayer:
         self.settings = settings or RelayerSettings()
         self._slots = asyncio.Semaphore(self.settings.max_concurrent_accounts)
         self._accounts: dict[str, _AccountState] = {}
+        #: Queues a scheduled backup of an account (set by the daemon; ``backupInterval``).
+        self.backup_job: Callable[[str], Awaitable[None]] | None = None
 
     # -- AccountLifecycle --------------------------------------------------------------------
 
@@ -101,6 +103,7 @@ class Relayer:
         state.debouncer.cancel()
         self.crons.remove(f"networth:{name}")
         self.crons.remove(f"metadata:{name}")
+        self.crons.remove(f"backup:{name}")
         await state.queue.stop("reset")
 
     # -- queues --------------------------------------------------------------------------------
@@ -131,14 +134,21 @@ class Relayer:
             settings["metadataRefreshInterval"],
             partial(self._run_chain, name, METADATA_CHAIN),
         )
+        backup_minutes = settings.get("backupInterval") or 0
+        if self.backup_job is not None and backup_minutes > 0:
+            self.crons.every(f"backup:{name}", backup_minutes, partial(self.backup_job, name))
+        else:
+            self.crons.remove(f"backup:{name}")
 
     def _on_settings(self, name: str) -> Callable[[dict[str, Any]], None]:
         def reschedule(settings: dict[str, Any]) -> None:
-            self._schedule_account(name, settings)
+            if isinstance(settings, dict):  # not the "reset" of a reset or restored account
+                self._schedule_account(name, settings)
 
         return reschedule
 
     async def _run_chain(self, name: str, chain: tuple[str, ...]) -> None:
         state = self._accounts.get(name)
         if state is not None:
-            await state.queue.enqueue_many([state.tasks.spec(step, "cron") for step in chain])
+            steps = state.tasks.available(chain)
+            await state.queue.enqueue_many([state.tasks.spec(step, "cron") for step in steps])

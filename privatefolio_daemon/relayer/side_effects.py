@@ -2,7 +2,7 @@
 
 import logging
 import sqlite3
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from privatefolio_daemon.domain.derived_steps import (
     AUTO_MERGE,
@@ -14,10 +14,10 @@ from privatefolio_daemon.domain.derived_steps import (
     REFRESH_NETWORTH,
     REFRESH_TRADES,
     Step,
+    is_available,
 )
 from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.invalidation import invalidate_from, transaction_time_span
-from privatefolio_daemon.store.key_value import write_value
 from privatefolio_daemon.domain.timeutil import DAY_MS, day_start
 from privatefolio_daemon.relayer.cancellation import CancelToken
 from privatefolio_daemon.relayer.debounce import Burst
@@ -25,6 +25,7 @@ from privatefolio_daemon.relayer.progress import TaskProgress
 from privatefolio_daemon.relayer.task_queue import AccountTaskQueue
 from privatefolio_daemon.relayer.task_types import Priority, TaskSpec, Trigger
 from privatefolio_daemon.store.database import Database
+from privatefolio_daemon.store.key_value import write_value
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,10 @@ class StepTasks:
     def __init__(self, account: str, steps: Mapping[str, Step]) -> None:
         self._account = account
         self._steps = steps
+
+    def available(self, names: Iterable[str]) -> list[str]:
+        """The steps of ``names`` that can run, in the same order."""
+        return [name for name in names if is_available(self._steps[name])]
 
     def spec(self, name: str, trigger: Trigger, group_id: str | None = None) -> TaskSpec:
         step = self._steps[name]
@@ -101,7 +106,10 @@ class SideEffects:
                 REFRESH_NETWORTH,
                 REFRESH_TRADES,
             ]
-            specs = [self._tasks.spec(name, "side-effect", burst.group_id) for name in names]
+            specs = [
+                self._tasks.spec(name, "side-effect", burst.group_id)
+                for name in self._tasks.available(names)
+            ]
             await self._queue().enqueue_many(specs)
         self._events.emit("metadata", account=self._account)
 

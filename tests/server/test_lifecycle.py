@@ -7,6 +7,7 @@ import sys
 import urllib.request
 from pathlib import Path
 
+from tests.conftest import ACCOUNT_SCHEMA_VERSION
 from tests.daemon_process import clean_environment, daemon_command, running_daemon
 
 
@@ -99,7 +100,8 @@ def test_a_database_from_a_newer_version_is_refused(tmp_path: Path) -> None:
     assert result.returncode == 5
     assert (
         "future.sqlite has schema version 99, but this privatefolio-daemon only knows versions up "
-        "to 1. It was written by a newer version: upgrade privatefolio-daemon to open it."
+        f"to {ACCOUNT_SCHEMA_VERSION}. It was written by a newer version: upgrade "
+        "privatefolio-daemon to open it."
     ) in result.stdout
     assert (data_dir / "databases" / "future.sqlite").read_bytes() == before
 
@@ -108,6 +110,7 @@ def test_web3_and_ccxt_are_not_imported_at_start_up(tmp_path: Path) -> None:
     script = f"""
 import asyncio, sys
 from privatefolio_daemon.app import Daemon
+from tests.conftest import ACCOUNT_SCHEMA_VERSION
 from privatefolio_daemon.config import load_config
 
 async def main():
