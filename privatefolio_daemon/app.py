@@ -7,59 +7,33 @@ drain and close the sockets within the grace period, close the DBs, release the 
 
 import asyncio
 import errno
+import gc
+import importlib
 import logging
 import signal
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
 from privatefolio_daemon import __version__
 from privatefolio_daemon.api.accounts import AccountsApi
-from privatefolio_daemon.api.assets import AssetsApi
-from privatefolio_daemon.api.backup import build_backup_api
-from privatefolio_daemon.api.balances import BalancesApi
 from privatefolio_daemon.api.channels import add_channel_subscriptions
-from privatefolio_daemon.api.connections import ConnectionsApi
 from privatefolio_daemon.api.errors import domain_error_to_rpc
-from privatefolio_daemon.api.exports import ExportsApi
-from privatefolio_daemon.api.file_imports import FileImportsApi
 from privatefolio_daemon.api.file_transfer import file_transfer_routes
-from privatefolio_daemon.api.ledger import LedgerApi
-from privatefolio_daemon.api.networth import NetworthApi
 from privatefolio_daemon.api.observability import ObservabilityApi
-from privatefolio_daemon.api.platforms import PlatformsApi
-from privatefolio_daemon.api.prices import PricesApi
 from privatefolio_daemon.api.server import ServerApi
 from privatefolio_daemon.api.server_files import ServerFilesApi
-from privatefolio_daemon.api.tags import TagsApi
 from privatefolio_daemon.api.tasks import TasksApi
-from privatefolio_daemon.api.transactions import TransactionsApi
 from privatefolio_daemon.config import Config, ConfigError
 from privatefolio_daemon.domain.accounts import AccountRegistry
-from privatefolio_daemon.domain.asset_catalog import AssetCatalog
-from privatefolio_daemon.domain.assets import Assets
-from privatefolio_daemon.domain.backup.swap import recover_restores
-from privatefolio_daemon.domain.connection_sources import ConnectionSources
-from privatefolio_daemon.domain.connection_sync import ConnectionSync
-from privatefolio_daemon.domain.connections import Connections
-from privatefolio_daemon.domain.derived_data import DerivedData
 from privatefolio_daemon.domain.derived_steps import placeholder_steps
 from privatefolio_daemon.domain.events import EventBus
-from privatefolio_daemon.domain.exports import Exports
-from privatefolio_daemon.domain.file_imports import FileImports
 from privatefolio_daemon.domain.health import HealthMonitor
-from privatefolio_daemon.domain.key_value import KeyValueStore
-from privatefolio_daemon.domain.ledger_steps import LedgerSteps
-from privatefolio_daemon.domain.manual_transactions import ManualTransactions
-from privatefolio_daemon.domain.metadata_refresh import MetadataRefresh
-from privatefolio_daemon.domain.platforms import PlatformCatalog
-from privatefolio_daemon.domain.secrets import SecretBox
 from privatefolio_daemon.domain.server_files import ServerFiles
 from privatefolio_daemon.domain.server_state import ServerState
-from privatefolio_daemon.domain.tags import Tags
 from privatefolio_daemon.relayer.crons import Crons
 from privatefolio_daemon.relayer.relayer import Relayer, RelayerSettings
 from privatefolio_daemon.resources import schema_dir
@@ -75,6 +49,9 @@ from privatefolio_daemon.settings import APP_NAME, PriceFetchSettings
 from privatefolio_daemon.store.database import Database
 from privatefolio_daemon.store.instance_lock import InstanceLock
 from privatefolio_daemon.store.migrations import load_migrations, migrate, refuse_newer
+
+if TYPE_CHECKING:
+    from privatefolio_daemon.features import Features
 
 log = logging.getLogger(__name__)
 
@@ -121,20 +98,6 @@ class Daemon:
         self.steps = placeholder_steps()
         #: Where price fetches go (tests point the providers at stand-ins); read at each run.
         self.price_settings = PriceFetchSettings()
-        self.derived = DerivedData(self.accounts.get, self.events, lambda: self.price_settings)
-        self.steps.update(self.derived.steps())
-        #: The asset and platform lookups, shared by every account.
-        self.platforms = PlatformCatalog()
-        self.asset_catalog = AssetCatalog(data_dir, self.platforms)
-        self.metadata_refresh = MetadataRefresh(
-            self.asset_catalog,
-            self.platforms,
-            self.server_state.settings,
-            self.events,
-            limits.coin_list_timeout_seconds,
-        )
-        self.steps.update(self.metadata_refresh.steps())
-        self.steps.update(LedgerSteps(self.accounts.get, self.assets, self.events).steps())
         self.relayer = Relayer(
             self.events,
             self.accounts.logs_dir,
@@ -146,9 +109,8 @@ class Daemon:
             ),
         )
         self.accounts.add_lifecycle(self.relayer)
-        #: Secrets at rest, and where connection syncs go (tests point exchanges at stand-ins).
-        self.secrets = SecretBox(data_dir / "auth")
-        self.connection_sources = ConnectionSources()
+        #: Everything beyond the core, loaded once the server listens (``load_features``).
+        self.features: Features | None = None
         self.methods = self._build_method_table()
         self.hub = WebSocketHub(
             self.methods,
@@ -172,7 +134,7 @@ class Daemon:
         self.http_app.cleanup_ctx.append(self._databases)
         self.http_app.cleanup_ctx.append(self._relayer)
         self.http_app.on_shutdown.append(self._close_sockets)
-        self.http_app.on_cleanup.append(self.connection_sources.close)
+        self.http_app.on_cleanup.append(self._close_features)
         self._runner: web.AppRunner | None = None
         self.port: int | None = None
 
@@ -196,68 +158,8 @@ class Daemon:
                 self.server_files, self.accounts.get, limits.client_sql_time_budget_seconds
             )
         )
-        budget = limits.client_sql_time_budget_seconds
-        table.add_object(LedgerApi(self.accounts.get, budget))
-        derived = self.derived
-        table.add_object(BalancesApi(derived.balances, self.accounts.get, self.relayer, budget))
-        table.add_object(PricesApi(derived.prices, self.relayer))
-        table.add_object(NetworthApi(derived.networth, self.accounts.get, self.relayer, budget))
-        table.add_object(FileImportsApi(self.file_imports, self.accounts.get, self.relayer, budget))
-        table.add_object(
-            ConnectionsApi(
-                self.connections,
-                self.connection_sync,
-                lambda account: KeyValueStore(self.accounts.get(account), self.events, account),
-                self.accounts.get,
-                self.relayer,
-                self.secrets,
-                budget,
-            )
-        )
-        table.add_object(TransactionsApi(self.manual_transactions, self.relayer, self.steps))
-        table.add_object(
-            AssetsApi(self.assets, self.accounts.get, self.relayer, self.metadata_refresh, budget)
-        )
-        table.add_object(
-            PlatformsApi(self.platforms, self.accounts.get, self.relayer, self.metadata_refresh)
-        )
-        table.add_object(TagsApi(self.tags, self.accounts.get, budget))
-        table.add_object(ExportsApi(self.exports, self.relayer))
-        self.backups = build_backup_api(
-            self.accounts, self.events, self.relayer, self.server_files, limits, __version__
-        )
-        table.add_object(self.backups)
-        self.relayer.backup_job = self.backups.scheduled_backup
         add_channel_subscriptions(table, self.accounts, self.events)
         return table
-
-    def file_imports(self, account: str) -> FileImports:
-        return FileImports(
-            account, self.accounts.get(account), self.events, self.server_files(account)
-        )
-
-    def connections(self, account: str) -> Connections:
-        return Connections(account, self.accounts.get(account), self.events, self.secrets)
-
-    def connection_sync(self, account: str) -> ConnectionSync:
-        return ConnectionSync(
-            self.connections(account),
-            self.accounts.get(account),
-            self.events,
-            self.connection_sources,
-        )
-
-    def assets(self, account: str) -> Assets:
-        return Assets(account, self.accounts.get(account), self.events, self.asset_catalog)
-
-    def tags(self, account: str) -> Tags:
-        return Tags(account, self.accounts.get(account), self.events)
-
-    def manual_transactions(self, account: str) -> ManualTransactions:
-        return ManualTransactions(account, self.accounts.get(account), self.events)
-
-    def exports(self, account: str) -> Exports:
-        return Exports(account, self.accounts.get(account), self.server_files(account))
 
     def server_files(self, account: str) -> ServerFiles:
         return ServerFiles(
@@ -308,6 +210,8 @@ class Daemon:
             lambda conn: migrate(conn, server_migrations, self.server_db.path)
         )
         try:
+            from privatefolio_daemon.domain.backup.swap import recover_restores
+
             await asyncio.to_thread(
                 recover_restores, self.accounts.databases_dir, self.config.data_dir
             )
@@ -316,6 +220,32 @@ class Daemon:
         finally:
             await self.accounts.close_all()
             await self.server_db.close()
+
+    def load_features(self) -> "Features":
+        """Build everything beyond the core and add its methods and steps (once)."""
+        if self.features is None:
+            from privatefolio_daemon.features import Features
+
+            self.features = Features(self)
+            self.features.register(self.methods)
+            self.hub.ready.set()
+        return self.features
+
+    @property
+    def backups(self) -> Any:
+        return self.load_features().backups
+
+    @property
+    def derived(self) -> Any:
+        return self.load_features().derived
+
+    @property
+    def connection_sources(self) -> Any:
+        return self.load_features().connection_sources
+
+    async def _close_features(self, _: web.Application) -> None:
+        if self.features is not None:
+            await self.features.close()
 
     async def _close_sockets(self, _: web.Application) -> None:
         await self.hub.shutdown(self.config.limits.shutdown_grace_seconds)
@@ -343,6 +273,10 @@ class Daemon:
             await self.stop()
             raise self._port_error(error) from error
         self.port = runner.addresses[0][1]
+        await asyncio.to_thread(importlib.import_module, "privatefolio_daemon.features")
+        self.load_features()
+        # What start-up built lives as long as the process: keep the collector from rescanning it.
+        gc.freeze()
 
     async def stop(self) -> None:
         if self._runner is not None:

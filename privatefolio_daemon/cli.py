@@ -10,7 +10,6 @@ from typing import Any
 import orjson
 
 from privatefolio_daemon import __version__
-from privatefolio_daemon.cli_backup import add_backup_commands, run_command
 from privatefolio_daemon.config import Config, ConfigError, load_config
 
 
@@ -47,7 +46,16 @@ def build_parser() -> argparse.ArgumentParser:
     call.add_argument("--port", type=int, help="the daemon's port (default 5555; env PORT)")
     call.add_argument("method", help="method name, e.g. getAccountNames")
     call.add_argument("args", nargs="*", help="positional arguments, each as JSON")
-    add_backup_commands(commands, _add_location_flags)
+    backup = commands.add_parser("backup", help="back an account up to a zip file")
+    restore = commands.add_parser("restore", help="restore an account from a backup zip")
+    for parser_of_command in (backup, restore):
+        _add_location_flags(parser_of_command)
+        parser_of_command.add_argument(
+            "--port", type=int, help="the running daemon's port (env PORT)"
+        )
+        parser_of_command.add_argument("account", help="the account name")
+    backup.add_argument("-o", "--output", help="the zip to write (default <account>-backup.zip)")
+    restore.add_argument("file", help="the backup zip to restore")
     return parser
 
 
@@ -64,6 +72,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command == "call":
             return asyncio.run(_call(arguments))
         if command in ("backup", "restore"):
+            from privatefolio_daemon.cli_backup import run_command
+
             return run_command(arguments)
         return _serve(arguments if arguments.command else build_parser().parse_args(["serve"]))
     except ConfigError as error:

@@ -30,19 +30,6 @@ class CommandError(Exception):
     """The command failed; the message is for the user."""
 
 
-def add_backup_commands(
-    commands: Any, add_location_flags: Callable[[argparse.ArgumentParser], None]
-) -> None:
-    backup = commands.add_parser("backup", help="back an account up to a zip file")
-    restore = commands.add_parser("restore", help="restore an account from a backup zip")
-    for parser in (backup, restore):
-        add_location_flags(parser)
-        parser.add_argument("--port", type=int, help="the running daemon's port (env PORT)")
-        parser.add_argument("account", help="the account name")
-    backup.add_argument("-o", "--output", help="the zip to write (default <account>-backup.zip)")
-    restore.add_argument("file", help="the backup zip to restore")
-
-
 def run_command(arguments: argparse.Namespace) -> int:
     config = load_config(data_dir=arguments.data_dir, port=arguments.port)
     try:

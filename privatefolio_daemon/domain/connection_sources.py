@@ -14,15 +14,16 @@ set by tests only) moves an exchange's API to a stand-in.
 
 import logging
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from privatefolio_daemon.domain.errors import InvalidInputError
 from privatefolio_daemon.settings import ConnectionSourceSettings
 from privatefolio_daemon.sources.connection_source import ConnectionSource
 from privatefolio_daemon.sources.evm.chains import chain_table
-from privatefolio_daemon.sources.evm.wallet_source import EvmWalletSource
-from privatefolio_daemon.sources.exchanges.account_source import ExchangeAccountSource
+
+if TYPE_CHECKING:  # the sources are imported when a connection first syncs, not at start-up
+    from privatefolio_daemon.sources.evm.wallet_source import EvmWalletSource
 
 # web3 logs every request's URI at DEBUG, and an RPC URL can carry a key: its loggers drop DEBUG
 # whatever the root level is (ccxt's wire logger is held the same way in sources/exchanges).
@@ -62,8 +63,10 @@ class ConnectionSources:
         self._evm: EvmWalletSource | None = None
 
     @property
-    def evm(self) -> EvmWalletSource:
+    def evm(self) -> "EvmWalletSource":
         if self._evm is None:
+            from privatefolio_daemon.sources.evm.wallet_source import EvmWalletSource
+
             self._evm = EvmWalletSource()
         return self._evm
 
@@ -74,6 +77,8 @@ class ConnectionSources:
         if exchange is None:
             raise InvalidInputError(f"Unsupported connection extension: {extension_id}")
         settings = self.settings
+        from privatefolio_daemon.sources.exchanges.account_source import ExchangeAccountSource
+
         return ExchangeAccountSource(
             exchange,
             configure=lambda client: _configure_exchange(client, exchange, settings),

@@ -55,6 +55,8 @@ class WebSocketHub:
         self._dev = dev
         self._map_error = map_error
         self._live: dict[web.WebSocketResponse, RpcConnection] = {}
+        #: Set once every method is in the table; sockets wait for it before serving calls.
+        self.ready = asyncio.Event()
 
     async def handle(self, request: web.Request) -> web.WebSocketResponse:
         socket = web.WebSocketResponse(heartbeat=30, compress=False, decode_text=False)
@@ -62,6 +64,7 @@ class WebSocketHub:
         if not self._credentials.is_authorized(bearer_token(request)):
             await socket.close(code=CLOSE_POLICY_VIOLATION, message=b"Unauthorized")
             return socket
+        await self.ready.wait()
         connection = RpcConnection(
             self._table,
             _SocketTransport(socket),

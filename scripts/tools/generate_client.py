@@ -13,6 +13,7 @@ TARGET = Path(__file__).resolve().parents[2] / "privatefolio_daemon" / "client_m
 def generated_source() -> str:
     with tempfile.TemporaryDirectory() as data_dir:
         daemon = Daemon(load_config(environ={}, data_dir=data_dir, port=0, crons=False))
+        daemon.load_features()
         return render_client(daemon.methods)
 
 

@@ -119,6 +119,7 @@ async def probe_server(
         dev=dev,
         map_error=domain_error_to_rpc,
     )
+    hub.ready.set()
     runner = web.AppRunner(build_http_app(config, credentials, hub), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)

@@ -1,0 +1,140 @@
+"""Everything beyond the daemon's core: the ledger, derived data, connections and backups.
+
+The core (accounts, tasks, the server) starts first and answers ``/ping``; this module, whose
+imports weigh about a third of the start-up, is imported on a thread once the server listens, and
+then adds its RPC methods and derived-data steps to the daemon.
+"""
+
+from typing import TYPE_CHECKING
+
+from privatefolio_daemon import __version__
+from privatefolio_daemon.api.assets import AssetsApi
+from privatefolio_daemon.api.backup import build_backup_api
+from privatefolio_daemon.api.balances import BalancesApi
+from privatefolio_daemon.api.connections import ConnectionsApi
+from privatefolio_daemon.api.exports import ExportsApi
+from privatefolio_daemon.api.file_imports import FileImportsApi
+from privatefolio_daemon.api.ledger import LedgerApi
+from privatefolio_daemon.api.networth import NetworthApi
+from privatefolio_daemon.api.platforms import PlatformsApi
+from privatefolio_daemon.api.prices import PricesApi
+from privatefolio_daemon.api.tags import TagsApi
+from privatefolio_daemon.api.transactions import TransactionsApi
+from privatefolio_daemon.domain.asset_catalog import AssetCatalog
+from privatefolio_daemon.domain.assets import Assets
+from privatefolio_daemon.domain.connection_sources import ConnectionSources
+from privatefolio_daemon.domain.connection_sync import ConnectionSync
+from privatefolio_daemon.domain.connections import Connections
+from privatefolio_daemon.domain.derived_data import DerivedData
+from privatefolio_daemon.domain.exports import Exports
+from privatefolio_daemon.domain.file_imports import FileImports
+from privatefolio_daemon.domain.key_value import KeyValueStore
+from privatefolio_daemon.domain.ledger_steps import LedgerSteps
+from privatefolio_daemon.domain.manual_transactions import ManualTransactions
+from privatefolio_daemon.domain.metadata_refresh import MetadataRefresh
+from privatefolio_daemon.domain.platforms import PlatformCatalog
+from privatefolio_daemon.domain.secrets import SecretBox
+from privatefolio_daemon.domain.tags import Tags
+from privatefolio_daemon.rpc.registry import MethodTable
+
+if TYPE_CHECKING:
+    from privatefolio_daemon.app import Daemon
+
+
+class Features:
+    def __init__(self, daemon: "Daemon") -> None:
+        self.daemon = daemon
+        data_dir = daemon.config.data_dir
+        self.derived = DerivedData(
+            daemon.accounts.get, daemon.events, lambda: daemon.price_settings
+        )
+        #: The asset and platform lookups, shared by every account.
+        self.platforms = PlatformCatalog()
+        self.asset_catalog = AssetCatalog(data_dir, self.platforms)
+        self.metadata_refresh = MetadataRefresh(
+            self.asset_catalog,
+            self.platforms,
+            daemon.server_state.settings,
+            daemon.events,
+            daemon.config.limits.coin_list_timeout_seconds,
+        )
+        #: Secrets at rest, and where connection syncs go (tests point exchanges at stand-ins).
+        self.secrets = SecretBox(data_dir / "auth")
+        self.connection_sources = ConnectionSources()
+        daemon.steps.update(self.derived.steps())
+        daemon.steps.update(self.metadata_refresh.steps())
+        daemon.steps.update(LedgerSteps(daemon.accounts.get, self.assets, daemon.events).steps())
+        self.backups = build_backup_api(
+            daemon.accounts,
+            daemon.events,
+            daemon.relayer,
+            daemon.server_files,
+            daemon.config.limits,
+            __version__,
+        )
+        daemon.relayer.backup_job = self.backups.scheduled_backup
+
+    def register(self, table: MethodTable) -> None:
+        daemon, relayer, db_of = self.daemon, self.daemon.relayer, self.daemon.accounts.get
+        budget = daemon.config.limits.client_sql_time_budget_seconds
+        derived = self.derived
+        table.add_object(LedgerApi(db_of, budget))
+        table.add_object(BalancesApi(derived.balances, db_of, relayer, budget))
+        table.add_object(PricesApi(derived.prices, relayer))
+        table.add_object(NetworthApi(derived.networth, db_of, relayer, budget))
+        table.add_object(FileImportsApi(self.file_imports, db_of, relayer, budget))
+        table.add_object(
+            ConnectionsApi(
+                self.connections,
+                self.connection_sync,
+                lambda account: KeyValueStore(db_of(account), daemon.events, account),
+                db_of,
+                relayer,
+                self.secrets,
+                budget,
+            )
+        )
+        table.add_object(TransactionsApi(self.manual_transactions, relayer, daemon.steps))
+        table.add_object(AssetsApi(self.assets, db_of, relayer, self.metadata_refresh, budget))
+        table.add_object(PlatformsApi(self.platforms, db_of, relayer, self.metadata_refresh))
+        table.add_object(TagsApi(self.tags, db_of, budget))
+        table.add_object(ExportsApi(self.exports, relayer))
+        table.add_object(self.backups)
+
+    async def close(self) -> None:
+        await self.connection_sources.close()
+
+    # -- per-account domain objects ---------------------------------------------------------------
+
+    def file_imports(self, account: str) -> FileImports:
+        daemon = self.daemon
+        return FileImports(
+            account, daemon.accounts.get(account), daemon.events, daemon.server_files(account)
+        )
+
+    def connections(self, account: str) -> Connections:
+        daemon = self.daemon
+        return Connections(account, daemon.accounts.get(account), daemon.events, self.secrets)
+
+    def connection_sync(self, account: str) -> ConnectionSync:
+        daemon = self.daemon
+        return ConnectionSync(
+            self.connections(account),
+            daemon.accounts.get(account),
+            daemon.events,
+            self.connection_sources,
+        )
+
+    def assets(self, account: str) -> Assets:
+        daemon = self.daemon
+        return Assets(account, daemon.accounts.get(account), daemon.events, self.asset_catalog)
+
+    def tags(self, account: str) -> Tags:
+        return Tags(account, self.daemon.accounts.get(account), self.daemon.events)
+
+    def manual_transactions(self, account: str) -> ManualTransactions:
+        return ManualTransactions(account, self.daemon.accounts.get(account), self.daemon.events)
+
+    def exports(self, account: str) -> Exports:
+        daemon = self.daemon
+        return Exports(account, daemon.accounts.get(account), daemon.server_files(account))
