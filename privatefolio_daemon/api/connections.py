@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from typing import Any
 
-from privatefolio_daemon.api.client_queries import client_count, client_rows
+from privatefolio_daemon.api.client_queries import FrontendTable
 from privatefolio_daemon.domain.connection_sync import ConnectionSync
 from privatefolio_daemon.domain.connections import Connections, NewConnection
 from privatefolio_daemon.domain.key_value import KeyValueStore
@@ -16,6 +16,11 @@ from privatefolio_daemon.rpc.callbacks import RemoteFunction
 from privatefolio_daemon.rpc.registry import CallContext, rpc_method
 from privatefolio_daemon.store.connections import connection_to_wire
 from privatefolio_daemon.store.database import Database
+
+CONNECTIONS = FrontendTable(
+    "SELECT * FROM connections ORDER BY timestamp DESC",
+    "SELECT COUNT(*) FROM connections",
+)
 
 
 class ConnectionsApi:
@@ -42,13 +47,7 @@ class ConnectionsApi:
         self, accountName: str, query: str | None = None, params: list[Any] | None = None
     ) -> list[dict[str, Any]]:
         """Connections, the newest first. Secrets are never returned (``apiKey`` is masked)."""
-        rows = await client_rows(
-            self._db_of(accountName),
-            query,
-            params,
-            default_sql="SELECT * FROM connections ORDER BY timestamp DESC",
-            budget_seconds=self._budget,
-        )
+        rows = await CONNECTIONS.rows(self._db_of(accountName), query, params, self._budget)
         return [connection_to_wire(row) for row in rows]
 
     @rpc_method()
@@ -56,13 +55,7 @@ class ConnectionsApi:
         self, accountName: str, query: str | None = None, params: list[Any] | None = None
     ) -> int:
         """How many connections."""
-        return await client_count(
-            self._db_of(accountName),
-            query,
-            params,
-            default_sql="SELECT COUNT(*) FROM connections",
-            budget_seconds=self._budget,
-        )
+        return await CONNECTIONS.count(self._db_of(accountName), query, params, self._budget)
 
     @rpc_method()
     async def getConnection(self, accountName: str, connectionId: str) -> dict[str, Any] | None:

@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from typing import Any, TypedDict
 
-from privatefolio_daemon.api.client_queries import client_count, client_rows
+from privatefolio_daemon.api.client_queries import FrontendTable
 from privatefolio_daemon.domain.file_imports import FileImports
 from privatefolio_daemon.domain.server_files import NewServerFile
 from privatefolio_daemon.relayer.cancellation import CancelToken
@@ -15,6 +15,11 @@ from privatefolio_daemon.rpc.registry import CallContext, rpc_method
 from privatefolio_daemon.sources.importers.base import Requirement
 from privatefolio_daemon.store.database import Database
 from privatefolio_daemon.store.ledger import file_import_to_wire
+
+FILE_IMPORTS = FrontendTable(
+    "SELECT * FROM file_imports ORDER BY timestamp DESC",
+    "SELECT COUNT(*) FROM file_imports",
+)
 
 
 class ParserContextWire(TypedDict, total=False):
@@ -105,13 +110,7 @@ class FileImportsApi:
         self, accountName: str, query: str | None = None, params: list[Any] | None = None
     ) -> list[dict[str, Any]]:
         """File imports, the last finished first."""
-        rows = await client_rows(
-            self._db_of(accountName),
-            query,
-            params,
-            default_sql="SELECT * FROM file_imports ORDER BY timestamp DESC",
-            budget_seconds=self._budget,
-        )
+        rows = await FILE_IMPORTS.rows(self._db_of(accountName), query, params, self._budget)
         return [file_import_to_wire(row) for row in rows]
 
     @rpc_method()
@@ -119,10 +118,4 @@ class FileImportsApi:
         self, accountName: str, query: str | None = None, params: list[Any] | None = None
     ) -> int:
         """How many file imports."""
-        return await client_count(
-            self._db_of(accountName),
-            query,
-            params,
-            default_sql="SELECT COUNT(*) FROM file_imports",
-            budget_seconds=self._budget,
-        )
+        return await FILE_IMPORTS.count(self._db_of(accountName), query, params, self._budget)

@@ -3,11 +3,16 @@
 from collections.abc import Callable
 from typing import Any
 
-from privatefolio_daemon.api.client_queries import client_count, client_rows
+from privatefolio_daemon.api.client_queries import FrontendTable
 from privatefolio_daemon.domain.server_files import NewServerFile, ServerFiles
 from privatefolio_daemon.rpc.registry import rpc_method
 from privatefolio_daemon.store.database import Database
 from privatefolio_daemon.store.server_files import file_to_wire
+
+SERVER_FILES = FrontendTable(
+    "SELECT * FROM server_files ORDER BY id DESC",
+    "SELECT COUNT(*) FROM server_files",
+)
 
 
 class ServerFilesApi:
@@ -36,13 +41,7 @@ class ServerFilesApi:
         self, accountName: str, query: str | None = None, params: list[Any] | None = None
     ) -> list[dict[str, Any]]:
         """The account's files, newest first (or the rows of ``query``, read by position)."""
-        rows = await client_rows(
-            self._db_of(accountName),
-            query,
-            params,
-            default_sql="SELECT * FROM server_files ORDER BY id DESC",
-            budget_seconds=self._budget,
-        )
+        rows = await SERVER_FILES.rows(self._db_of(accountName), query, params, self._budget)
         return [file_to_wire(row) for row in rows]
 
     @rpc_method()
@@ -50,13 +49,7 @@ class ServerFilesApi:
         self, accountName: str, query: str | None = None, params: list[Any] | None = None
     ) -> int:
         """How many server files."""
-        return await client_count(
-            self._db_of(accountName),
-            query,
-            params,
-            default_sql="SELECT COUNT(*) FROM server_files",
-            budget_seconds=self._budget,
-        )
+        return await SERVER_FILES.count(self._db_of(accountName), query, params, self._budget)
 
     @rpc_method()
     async def deleteServerFile(self, accountName: str, fileId: int) -> None:

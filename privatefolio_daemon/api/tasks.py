@@ -4,7 +4,7 @@ import asyncio
 import time
 from typing import Any
 
-from privatefolio_daemon.api.client_queries import client_count, client_rows
+from privatefolio_daemon.api.client_queries import FrontendTable
 from privatefolio_daemon.api.subscriptions import subscribe
 from privatefolio_daemon.domain.accounts import AccountRegistry
 from privatefolio_daemon.domain.errors import InvalidInputError, NotFoundError
@@ -17,6 +17,11 @@ from privatefolio_daemon.rpc.callbacks import RemoteFunction
 from privatefolio_daemon.rpc.registry import CallContext, rpc_method
 from privatefolio_daemon.settings import Limits
 from privatefolio_daemon.store.server_tasks import task_to_wire
+
+SERVER_TASKS = FrontendTable(
+    "SELECT * FROM server_tasks ORDER BY id DESC",
+    "SELECT COUNT(*) FROM server_tasks",
+)
 
 MAX_LOG_CHARS = 50_000
 
@@ -35,13 +40,7 @@ class TasksApi:
         self, accountName: str, query: str | None = None, params: list[Any] | None = None
     ) -> list[dict[str, Any]]:
         """Tasks of the account, newest first (or the rows of ``query``, read by position)."""
-        rows = await client_rows(
-            self._accounts.get(accountName),
-            query,
-            params,
-            default_sql="SELECT * FROM server_tasks ORDER BY id DESC",
-            budget_seconds=self._budget,
-        )
+        rows = await SERVER_TASKS.rows(self._accounts.get(accountName), query, params, self._budget)
         return [task_to_wire(row) for row in rows]
 
     @rpc_method()
@@ -49,12 +48,8 @@ class TasksApi:
         self, accountName: str, query: str | None = None, params: list[Any] | None = None
     ) -> int:
         """How many tasks (or the first column of ``query``'s first row)."""
-        return await client_count(
-            self._accounts.get(accountName),
-            query,
-            params,
-            default_sql="SELECT COUNT(*) FROM server_tasks",
-            budget_seconds=self._budget,
+        return await SERVER_TASKS.count(
+            self._accounts.get(accountName), query, params, self._budget
         )
 
     @rpc_method()
