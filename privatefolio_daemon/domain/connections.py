@@ -1,9 +1,11 @@
 """Connections as records: upsert with the Privatefolio id recipe, read, reset and delete.
 
-Secrets never reach the ``connections`` table. The API secret, the API key and the RPC URLs are
-encrypted into key-value entries (``connection_api_secret_<id>``, ``connection_api_key_<id>``,
+Secrets never reach the ``connections`` table. The API secret, the API key, the API passphrase
+(OKX, KuCoin, Coinbase Exchange) and the RPC URLs are encrypted into key-value entries
+(``connection_api_secret_<id>``, ``connection_api_key_<id>``, ``connection_api_passphrase_<id>``,
 ``connection_rpc_urls_<id>``); the row keeps only a masked key (``Zq3R…Df1``) and RPC URLs with
-everything after the host hidden, for display. ``spec()`` decrypts them in memory for a sync.
+everything after the host hidden, for display. ``spec()`` decrypts them in memory for a sync; the
+passphrase travels in the spec's ``options["apiPassphrase"]``.
 """
 
 import sqlite3
@@ -19,6 +21,7 @@ from privatefolio_daemon.domain.hashing import string_hash
 from privatefolio_daemon.domain.secrets import REDACTED, SecretBox, mask
 from privatefolio_daemon.domain.timeutil import now_ms
 from privatefolio_daemon.sources.connection_source import ConnectionSpec
+from privatefolio_daemon.sources.exchanges.profiles import PASSPHRASE_OPTION
 from privatefolio_daemon.sources.importers.evm import checksum_address, is_address
 from privatefolio_daemon.store import connections as store
 from privatefolio_daemon.store.database import Database
@@ -31,6 +34,7 @@ class NewConnection(TypedDict):
     address: NotRequired[str | None]
     apiKey: NotRequired[str | None]
     apiSecret: NotRequired[str | None]
+    apiPassphrase: NotRequired[str | None]
     options: NotRequired[dict[str, Any] | None]
     id: NotRequired[str]
     connectionNumber: NotRequired[int]
@@ -43,6 +47,7 @@ class _Secrets(TypedDict, total=False):
     apiKey: str
     apiSecret: str
     rpcUrls: str
+    apiPassphrase: str
 
 
 class Connections:
@@ -98,13 +103,15 @@ class Connections:
         connection_id = str(record["id"])
         keys = store.secret_keys(connection_id)
         stored = await self._db.read(lambda conn: [read_value(conn, key) for key in keys])
-        api_secret, api_key, rpc_urls = (
+        api_secret, api_key, rpc_urls, passphrase = (
             None if value is None else self._box.decrypt(str(value)) for value in stored
         )
         options = dict(record.get("options") or {})
         options.pop("rpcUrls", None)
         if rpc_urls is not None:
             options["rpcUrls"] = orjson.loads(rpc_urls)
+        if passphrase is not None:
+            options[PASSPHRASE_OPTION] = passphrase
         if record["extensionId"] == EVM_EXTENSION:
             options["knownAssetIds"] = list((record.get("meta") or {}).get("assetIds") or [])
         return ConnectionSpec(
@@ -159,6 +166,8 @@ class Connections:
             f"{extension_id}_{platform_id}_{address or api_key}"
         )
         options = dict(item.get("options") or {})
+        if options.pop(PASSPHRASE_OPTION, None) is not None:
+            raise InvalidInputError("Send the API passphrase as 'apiPassphrase', not as an option")
         secrets: _Secrets = {}
         # A connection sent back as getConnections returned it keeps its stored secrets.
         if options.get("rpcUrls") and not _all_hidden(options["rpcUrls"]):
@@ -169,6 +178,8 @@ class Connections:
             secrets["apiKey"] = self._box.encrypt(api_key)
         if item.get("apiSecret"):
             secrets["apiSecret"] = self._box.encrypt(str(item["apiSecret"]))
+        if item.get("apiPassphrase"):
+            secrets["apiPassphrase"] = self._box.encrypt(str(item["apiPassphrase"]))
         record: dict[str, Any] = {
             "id": connection_id,
             "connectionNumber": item.get("connectionNumber"),
@@ -210,6 +221,7 @@ def _save(
         ("apiSecret", store.api_secret_key(connection_id)),
         ("apiKey", store.api_key_key(connection_id)),
         ("rpcUrls", store.rpc_urls_key(connection_id)),
+        ("apiPassphrase", store.api_passphrase_key(connection_id)),
     ):
         if name in secrets:
             write_value(connection, key, secrets[name])  # type: ignore[literal-required]

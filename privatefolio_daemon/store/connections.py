@@ -34,9 +34,18 @@ def rpc_urls_key(connection_id: str) -> str:
     return f"connection_rpc_urls_{connection_id}"
 
 
+def api_passphrase_key(connection_id: str) -> str:
+    return f"connection_api_passphrase_{connection_id}"
+
+
 def secret_keys(connection_id: str) -> tuple[str, ...]:
     """The key-value entries that hold a connection's encrypted secrets."""
-    return api_secret_key(connection_id), api_key_key(connection_id), rpc_urls_key(connection_id)
+    return (
+        api_secret_key(connection_id),
+        api_key_key(connection_id),
+        rpc_urls_key(connection_id),
+        api_passphrase_key(connection_id),
+    )
 
 
 def empty_meta() -> dict[str, Any]:

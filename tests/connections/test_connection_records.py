@@ -6,9 +6,11 @@ import pytest
 
 from privatefolio_daemon.app import Daemon
 from privatefolio_daemon.client import DaemonClient, RpcCallError
+from privatefolio_daemon.domain.connections import Connections
 from privatefolio_daemon.domain.hashing import string_hash
 from privatefolio_daemon.domain.secrets import SecretBox
-from tests.connections.helpers import ACCOUNT, cursor_of
+from tests.api.importing import wait_for_task
+from tests.connections.helpers import ACCOUNT, cursor_of, sync
 
 ALICE = "0x52908400098527886e0f7030069857d2e4169ee7"
 ALICE_CHECKSUMMED = "0x52908400098527886E0F7030069857D2E4169EE7"
@@ -160,3 +162,60 @@ async def test_a_connection_sent_back_as_listed_keeps_its_secrets(
         )
     }
     assert stored == {"api_key": KEY, "api_secret": SECRET, "rpc_urls": f'["{rpc_url}"]'}
+
+
+PASSPHRASE = "Pp4ssphr4se-Kv8Qz2Lm6Xc1"
+
+
+def okx(**fields: Any) -> dict[str, Any]:
+    return {"extensionId": "okx-connection", "platformId": "ex.okx", "apiKey": KEY, **fields}
+
+
+async def test_a_passphrase_is_encrypted_kept_handed_to_the_sync_and_removed(
+    daemon: Daemon, client: DaemonClient
+) -> None:
+    [saved] = await client.call(
+        "upsertConnections", ACCOUNT, [okx(apiSecret=SECRET, apiPassphrase=PASSPHRASE)]
+    )
+    assert saved == {
+        "id": string_hash(f"okx-connection_ex.okx_{KEY}"),
+        "connectionNumber": 1,
+        "apiKey": "Zq3R…4Df1",
+        "options": {},
+        "extensionId": "okx-connection",
+        "platformId": "ex.okx",
+        "timestamp": saved["timestamp"],
+    }
+    key = f"connection_api_passphrase_{saved['id']}"
+    box = SecretBox(daemon.config.data_dir / "auth")
+    assert box.decrypt(await client.call("getValue", ACCOUNT, key)) == PASSPHRASE
+    # Sent back as listed (without the passphrase), the connection keeps it.
+    assert await client.call("upsertConnections", ACCOUNT, [saved]) == [saved]
+    connections = Connections(ACCOUNT, daemon.accounts.get(ACCOUNT), daemon.events, box)
+    spec = await connections.spec(saved)
+    assert (spec.api_key, spec.api_secret, spec.options) == (
+        KEY,
+        SECRET,
+        {"apiPassphrase": PASSPHRASE},
+    )
+    removal = await client.call("enqueueDeleteConnection", ACCOUNT, "user", saved["id"])
+    assert (await wait_for_task(client, removal))["status"] == "completed"
+    assert await client.call("getValue", ACCOUNT, key) is None
+
+
+async def test_a_passphrase_is_not_taken_as_a_plain_option(client: DaemonClient) -> None:
+    with pytest.raises(RpcCallError) as failure:
+        await client.call("upsertConnections", ACCOUNT, [okx(options={"apiPassphrase": "x"})])
+    assert str(failure.value) == "Send the API passphrase as 'apiPassphrase', not as an option"
+    assert await client.call("getConnections", ACCOUNT) == []
+
+
+async def test_an_exchange_that_needs_a_passphrase_fails_clearly_without_one(
+    client: DaemonClient,
+) -> None:
+    [saved] = await client.call("upsertConnections", ACCOUNT, [okx(apiSecret=SECRET)])
+    task = await sync(client, saved["id"])
+    assert (task["status"], task["errorMessage"]) == (
+        "failed",
+        "Error: The OKX connection needs the API key's passphrase.",
+    )

@@ -31,6 +31,7 @@ from tests.standins.exchanges.control import unreachable_url
 WRONG_SECRET = "Rr5Tt6Yy7Uu8Ii9Oo0Pp1Aa2Ss3Dd4Ff5Gg6Hh7Jj8Kk9Ll0Zz1Xx2Cc3Vv4Bb5Nn"
 WRONG_EXPLORER_KEY = "WRONGEXPLORERKEY0a1b2c3d"
 DEAD_RPC_KEY = "deadnodekey9f8e7d6c5b4a3"
+PASSPHRASE = "Pp4ssphr4se-Kv8Qz2Lm6Xc1"
 
 
 @pytest.fixture
@@ -58,7 +59,7 @@ async def test_no_secret_leaks_anywhere(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     secrets = [API_KEY, API_SECRET, WRONG_SECRET, EXPLORER_KEY, WRONG_EXPLORER_KEY, RPC_KEY]
-    secrets.append(DEAD_RPC_KEY)
+    secrets.extend([DEAD_RPC_KEY, PASSPHRASE])
     wallet = scene.new_connection()
     refused = {**wallet, "address": scene.bob, "apiKey": WRONG_EXPLORER_KEY}
     dead_node = {
@@ -76,7 +77,8 @@ async def test_no_secret_leaks_anywhere(
     assert failed["status"] == "failed"
     assert failed["errorMessage"].startswith("Error: Base: No RPC node answered (127.0.0.1:")
 
-    await client.call("upsertConnections", ACCOUNT, [new_connection()])
+    with_passphrase = {**new_connection(), "apiPassphrase": PASSPHRASE}
+    await client.call("upsertConnections", ACCOUNT, [with_passphrase])
     assert (await sync(client, CONNECTION_ID))["status"] == "completed"
     await client.call("upsertConnections", ACCOUNT, [new_connection(secret=WRONG_SECRET)])
     assert (await sync(client, CONNECTION_ID))["status"] == "failed"

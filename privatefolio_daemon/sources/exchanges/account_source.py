@@ -30,6 +30,7 @@ from privatefolio_daemon.sources.exchanges.client import (
 )
 from privatefolio_daemon.sources.exchanges.market_choice import markets_to_scan
 from privatefolio_daemon.sources.exchanges.profiles import (
+    PASSPHRASE_OPTION,
     extension_id,
     platform_id,
     profile_for,
@@ -69,8 +70,10 @@ class ExchangeAccountSource:
         self._clock = clock
 
     def client(self, spec: ConnectionSpec, password: str | None = None) -> ExchangeClient:
-        """A session for ``spec``'s key (for the key check too); use it with ``async with``."""
+        """A session for ``spec``'s key (for the key check too); use it with ``async with``.
+        The passphrase, when not given, is the spec's (``options["apiPassphrase"]``)."""
         name = self.profile.display_name
+        password = password or spec.options.get(PASSPHRASE_OPTION) or None
         if not spec.api_key or not spec.api_secret:
             raise SyncError(f"The {name} connection needs an API key and secret.")
         if self.profile.needs_password and not password:

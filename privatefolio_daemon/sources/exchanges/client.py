@@ -149,8 +149,11 @@ class ExchangeClient:
                 "logger": _WIRE_LOGGER,
             }
         )
+        if exchange.requiredCredentials.get("password") and not self._credentials["password"]:
+            raise SyncError(f"The {exchange.name} connection needs the API key's passphrase.")
         exchange.number = str
         exchange.options.update(spot_only_options(self.profile.exchange_id))
+        exchange.options.update(self.profile.ccxt_options)
         if self._configure is not None:
             self._configure(exchange)
         return exchange

@@ -1,15 +1,19 @@
 """What the sync needs to know about each exchange beyond what ccxt tells it.
 
 ccxt unifies the call shapes but not the paging rules: Binance wants a symbol per trade query and
-90-day windows for transfers, Kraken pages trades 50 at a time by offset. An exchange without a
-profile gets the generic one (``since`` paging, one call at a time).
+90-day windows for transfers, Kraken pages trades 50 at a time by offset, Coinbase pages fills by
+an opaque cursor and keeps transfers in one transaction list per currency account. An exchange
+without a profile gets the generic one (``since`` paging, one call at a time).
 """
 
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
-TradePaging = Literal["from_id", "offset", "since"]
-TransferPaging = Literal["windows", "single"]
+TradePaging = Literal["from_id", "offset", "since", "cursor"]
+TransferPaging = Literal["windows", "single", "accounts"]
+
+#: The ``ConnectionSpec.options`` entry that carries the decrypted API passphrase (in memory only).
+PASSPHRASE_OPTION = "apiPassphrase"
 
 # Quote currencies whose markets are searched for the currencies an account holds or moves.
 COMMON_QUOTES: tuple[str, ...] = (
@@ -47,6 +51,8 @@ class ExchangeProfile:
     concurrency: int = 1
     #: Some exchanges need an API passphrase (``password`` in ccxt) besides key and secret.
     needs_password: bool = False
+    #: ccxt options set on every client of this exchange.
+    ccxt_options: dict[str, Any] = field(default_factory=dict)
 
 
 PROFILES: dict[str, ExchangeProfile] = {
@@ -67,6 +73,16 @@ PROFILES: dict[str, ExchangeProfile] = {
         display_name="Kraken",
         trade_paging="offset",
         trades_per_page=50,
+    ),
+    "coinbase": ExchangeProfile(
+        exchange_id="coinbase",
+        display_name="Coinbase",
+        trade_paging="cursor",
+        trades_per_page=250,
+        transfer_paging="accounts",
+        transfers_per_page=100,
+        # The Advanced Trade account list: balances with holds, paged by cursor.
+        ccxt_options={"fetchBalance": "v3PrivateGetBrokerageAccounts"},
     ),
 }
 

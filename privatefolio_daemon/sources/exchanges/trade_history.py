@@ -6,6 +6,8 @@
   than ``WINDOW_WALK_LIMIT_MS`` old, scanning by ``fromId`` from 0 costs fewer requests than the
   walk (one per 1000 trades rather than one per day), so it does that and filters.
 - ``offset`` (Kraken): all markets at once, newest first, ``ofs`` steps of one page.
+- ``cursor`` (Coinbase): all markets at once from the cursor time, newest first; each page names
+  the next one with an opaque ``cursor`` (ccxt hands it on in the raw fill it parsed first).
 - ``since``: ``since`` moves to the newest trade seen + 1 ms until a page comes back short.
 
 Every trade older than the cursor is dropped, and trades are de-duplicated by market and id.
@@ -34,7 +36,7 @@ async def fetch_trades(
     """Trades at or after ``since`` (ms): of ``symbols`` when the exchange needs one, else all."""
     profile = client.profile
     if not profile.trades_need_symbol:
-        pages = _offset_pages if profile.trade_paging == "offset" else _since_pages
+        pages = _ALL_MARKET_PAGING.get(profile.trade_paging, _since_pages)
         return _newer(await pages(client, None, since, now), since)
     reader = _from_id_trades if profile.trade_paging == "from_id" else _since_pages
 
@@ -144,3 +146,28 @@ async def _since_pages(
         if len(page) < limit or newest + 1 <= cursor:
             return trades
         cursor = newest + 1
+
+
+async def _cursor_pages(
+    client: ExchangeClient, symbol: str | None, since: int, _now: int
+) -> list[Trade]:
+    limit = client.profile.trades_per_page
+    start = since if since > 0 else None
+    trades: list[Trade] = []
+    params: dict[str, str] = {}
+    while True:
+        page = await client.call("fetch_my_trades", symbol, start, limit, params)
+        trades.extend(page)
+        cursor = next((str(t["info"]["cursor"]) for t in page if _cursor_of(t)), None)
+        if cursor is None or cursor == params.get("cursor"):
+            return trades
+        params = {"cursor": cursor}
+
+
+def _cursor_of(trade: Trade) -> bool:
+    info = trade.get("info")
+    return isinstance(info, dict) and bool(info.get("cursor"))
+
+
+Pages = Callable[[ExchangeClient, str | None, int, int], Awaitable[list[Trade]]]
+_ALL_MARKET_PAGING: dict[str, Pages] = {"offset": _offset_pages, "cursor": _cursor_pages}

@@ -4,6 +4,7 @@
   ``offset``/``limit`` paging. A first sync walks windows from when the exchange opened (or the
   connection's ``sinceLimit``), a later one from the cursor.
 - ``single``: one query from the cursor (Kraken answers its recent transfers in one list).
+- ``accounts`` (Coinbase): each currency account's transaction list (``account_ledgers``).
 
 Only completed transfers (ccxt status ``ok``) become records. Pending ones are returned apart so
 that the cursor stops before them and the next sync reads them again once they complete.
@@ -12,6 +13,7 @@ that the cursor stops before them and the next sync reads them again once they c
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from privatefolio_daemon.sources.exchanges.account_ledgers import account_transfers
 from privatefolio_daemon.sources.exchanges.client import ExchangeClient
 
 Transfer = dict[str, Any]
@@ -28,17 +30,23 @@ async def fetch_transfers(
     client: ExchangeClient, since: int, first_day: int, now: int
 ) -> Transfers:
     """Deposits then withdrawals at or after ``since`` (ms); ``first_day`` bounds a first sync."""
+    if client.profile.transfer_paging == "accounts":
+        found = await account_transfers(client, since)
+    else:
+        found = [
+            transfer
+            for kind in ("deposits", "withdrawals")
+            for transfer in await _fetch_kind(client, kind, since, first_day, now)
+        ]
     transfers = Transfers()
-    for kind in ("deposits", "withdrawals"):
-        for transfer in await _fetch_kind(client, kind, since, first_day, now):
-            at = int(transfer.get("timestamp") or 0)
-            if at < since:
-                continue
-            status = transfer.get("status")
-            if status == "ok":
-                transfers.completed.append(transfer)
-            elif status == "pending":
-                transfers.pending.append(transfer)
+    for transfer in found:
+        if int(transfer.get("timestamp") or 0) < since:
+            continue
+        status = transfer.get("status")
+        if status == "ok":
+            transfers.completed.append(transfer)
+        elif status == "pending":
+            transfers.pending.append(transfer)
     transfers.completed.sort(key=lambda t: (int(t["timestamp"]), str(t.get("id"))))
     return transfers
 
