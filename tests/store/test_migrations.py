@@ -92,3 +92,34 @@ def test_a_newer_database_is_refused(tmp_path: Path) -> None:
     expected = "main.sqlite has schema version 7, but this privatefolio-daemon only knows versions"
     with pytest.raises(SchemaTooNew, match=re.escape(expected)):
         migrate(connection, write_migrations(tmp_path / "m", "CREATE TABLE t (a TEXT);"), db_path)
+
+
+def test_version_3_keeps_every_row_and_rowid_and_ids_stay_unique(tmp_path: Path) -> None:
+    """0003 swaps the inline primary keys for droppable unique indexes on a live ledger."""
+    db_path = tmp_path / "main.sqlite"
+    connection = sqlite3.connect(db_path, isolation_level=None)
+    migrations = load_migrations(schema_dir("account"))
+    migrate(connection, [m for m in migrations if m.version <= 2], db_path)
+    connection.execute(
+        "INSERT INTO audit_logs (rowid, id, assetId, balance, change, importIndex, operation, "
+        "platformId, timestamp, wallet) VALUES (7, 'a1', 'ex.binance:BTC', '1.5', '1.5', 0, "
+        "'Deposit', 'ex.binance', 1000, 'Spot')"
+    )
+    connection.execute(
+        "INSERT INTO transactions (rowid, id, incoming, incomingAsset, platformId, timestamp, "
+        "type, wallet, metadata) VALUES (9, 't1', '1.5', 'ex.binance:BTC', 'ex.binance', 1000, "
+        "'Deposit', 'Spot', '{}')"
+    )
+    migrate(connection, migrations, db_path)
+    assert connection.execute(
+        "SELECT rowid, id, balance, balanceN, changeN FROM audit_logs"
+    ).fetchall() == [(7, "a1", "1.5", 1.5, 1.5)]
+    assert connection.execute("SELECT rowid, id, incomingN FROM transactions").fetchall() == [
+        (9, "t1", 1.5)
+    ]
+    with pytest.raises(sqlite3.IntegrityError, match="UNIQUE constraint failed: transactions.id"):
+        connection.execute(
+            "INSERT INTO transactions (id, platformId, timestamp, type, wallet) "
+            "VALUES ('t1', 'p', 1, 'Deposit', 'w')"
+        )
+    assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)

@@ -1,0 +1,89 @@
+"""Bulk loading: drop a table's indexes, append the rows, then build each index once, sorted.
+
+Inserting a random hash id into a B-tree costs a page search and often a split per row, and once
+the index outgrows the page cache, a disk read too. Building the index afterwards is one sort,
+which SQLite may spread over helper threads. Everything happens inside the caller's transaction:
+a rollback brings the old indexes back untouched.
+
+While the unique ``id`` index is gone, a repeated id is not replaced at insert time. If the
+unique index then cannot be built, the older copies are deleted and it is built again, which
+leaves what ``INSERT OR REPLACE`` would have left: the last row written wins.
+"""
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+#: Helper threads for the sorter while the indexes are built (SQLite caps it at compile time).
+SORTER_THREADS = 2
+
+
+@dataclass(frozen=True, slots=True)
+class DroppedIndex:
+    name: str
+    table: str
+    sql: str
+
+    @property
+    def unique(self) -> bool:
+        return self.sql.upper().startswith("CREATE UNIQUE")
+
+
+@contextmanager
+def deferred_indexes(connection: sqlite3.Connection, tables: tuple[str, ...]) -> Iterator[None]:
+    """Drop the indexes of ``tables`` for the body, then build them again.
+
+    Must run inside a transaction. If the body raises, nothing is rebuilt: the caller rolls
+    back, which restores the indexes.
+    """
+    dropped = drop_indexes(connection, tables)
+    yield
+    build_indexes(connection, dropped)
+
+
+def drop_indexes(connection: sqlite3.Connection, tables: tuple[str, ...]) -> list[DroppedIndex]:
+    marks = ", ".join("?" for _ in tables)
+    rows = connection.execute(
+        "SELECT name, tbl_name, sql FROM sqlite_master "
+        f"WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ({marks}) ORDER BY rowid",
+        tables,
+    ).fetchall()
+    dropped = [DroppedIndex(name, table, sql) for name, table, sql in rows]
+    for index in dropped:
+        connection.execute(f'DROP INDEX "{index.name}"')
+    return dropped
+
+
+def build_indexes(connection: sqlite3.Connection, indexes: list[DroppedIndex]) -> None:
+    previous = connection.execute("PRAGMA threads").fetchone()[0]
+    connection.execute(f"PRAGMA threads = {SORTER_THREADS}")
+    try:
+        for index in indexes:
+            build_index(connection, index)
+    finally:
+        connection.execute(f"PRAGMA threads = {int(previous)}")
+
+
+def build_index(connection: sqlite3.Connection, index: DroppedIndex) -> None:
+    try:
+        connection.execute(index.sql)
+    except sqlite3.IntegrityError:
+        # Only the failed statement is undone; the rare repeated ids cost a second sort.
+        if not index.unique:
+            raise
+        keep_last_of_each_id(connection, index.table)
+        connection.execute(index.sql)
+
+
+def keep_last_of_each_id(connection: sqlite3.Connection, table: str) -> int:
+    """Delete every row whose id appears again in a later row; returns how many went."""
+    deleted = connection.execute(
+        f"DELETE FROM {table} WHERE rowid IN ("
+        "  SELECT rowid FROM ("
+        "    SELECT rowid, ROW_NUMBER() OVER (PARTITION BY id ORDER BY rowid DESC) AS newer"
+        f"    FROM {table}"
+        "  ) WHERE newer > 1"
+        ")"
+    )
+    return int(deleted.rowcount)

@@ -1,0 +1,93 @@
+"""Bulk loading: indexes dropped for the rows, rebuilt identical afterwards, and a repeated id
+resolved as INSERT OR REPLACE resolves it (the last row written wins)."""
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from privatefolio_daemon.resources import schema_dir
+from privatefolio_daemon.store.bulk_load import deferred_indexes
+from privatefolio_daemon.store.database import in_transaction
+from privatefolio_daemon.store.migrations import load_migrations, migrate
+
+TABLES = ("audit_logs", "transactions")
+INSERT_LOG = (
+    "INSERT OR REPLACE INTO audit_logs (id, assetId, change, importIndex, operation, "
+    "platformId, timestamp, wallet) VALUES (?, 'ex.binance:BTC', ?, 0, 'Deposit', "
+    "'ex.binance', ?, 'Spot')"
+)
+
+
+@pytest.fixture
+def ledger(tmp_path: Path) -> sqlite3.Connection:
+    path = tmp_path / "account.sqlite"
+    connection = sqlite3.connect(path, isolation_level=None)
+    migrate(connection, load_migrations(schema_dir("account")), path)
+    return connection
+
+
+def index_sql(connection: sqlite3.Connection) -> list[tuple[str, str]]:
+    return connection.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN (?, ?) "
+        "AND sql IS NOT NULL ORDER BY name",
+        TABLES,
+    ).fetchall()
+
+
+def test_the_indexes_come_back_exactly_as_they_were(ledger: sqlite3.Connection) -> None:
+    before = index_sql(ledger)
+    assert ("audit_logs_id", "CREATE UNIQUE INDEX audit_logs_id ON audit_logs (id)") in before
+
+    def load(connection: sqlite3.Connection) -> list[tuple[str, str]]:
+        with deferred_indexes(connection, TABLES):
+            during = index_sql(connection)
+            connection.executemany(INSERT_LOG, [(f"log{n}", "1", n) for n in range(100)])
+        return during
+
+    assert in_transaction(ledger, load) == []
+    assert index_sql(ledger) == before
+    assert ledger.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    plan = ledger.execute(
+        "EXPLAIN QUERY PLAN SELECT * FROM audit_logs WHERE id = 'log7'"
+    ).fetchall()
+    assert "USING INDEX audit_logs_id" in plan[0][3]
+
+
+def test_a_repeated_id_keeps_the_last_row_as_insert_or_replace_does(
+    ledger: sqlite3.Connection,
+) -> None:
+    ledger.execute(INSERT_LOG, ("kept-apart", "5", 1))
+    ledger.execute(INSERT_LOG, ("replaced", "1", 2))
+
+    def load(connection: sqlite3.Connection) -> None:
+        with deferred_indexes(connection, TABLES):
+            connection.executemany(
+                INSERT_LOG, [("replaced", "2", 3), ("twice", "3", 4), ("twice", "4", 5)]
+            )
+
+    in_transaction(ledger, load)
+    rows = ledger.execute("SELECT id, change FROM audit_logs ORDER BY rowid").fetchall()
+    assert rows == [("kept-apart", "5"), ("replaced", "2"), ("twice", "4")]
+    with pytest.raises(sqlite3.IntegrityError, match="UNIQUE constraint failed: audit_logs.id"):
+        ledger.execute(
+            "INSERT INTO audit_logs (id, assetId, change, importIndex, operation, platformId, "
+            "timestamp, wallet) VALUES ('twice', 'a', '1', 0, 'Deposit', 'p', 1, 'w')"
+        )
+
+
+def test_a_failed_load_rolls_back_to_the_old_indexes_and_rows(
+    ledger: sqlite3.Connection,
+) -> None:
+    ledger.execute(INSERT_LOG, ("existing", "1", 1))
+    before = index_sql(ledger)
+
+    def load(connection: sqlite3.Connection) -> None:
+        with deferred_indexes(connection, TABLES):
+            connection.execute(INSERT_LOG, ("new", "1", 2))
+            raise ValueError("Cannot parse row 2: bad amount")
+
+    with pytest.raises(ValueError, match="Cannot parse row 2"):
+        in_transaction(ledger, load)
+    assert index_sql(ledger) == before
+    assert ledger.execute("SELECT id FROM audit_logs").fetchall() == [("existing",)]
