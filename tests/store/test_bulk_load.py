@@ -69,7 +69,7 @@ def test_a_repeated_id_keeps_the_last_row_as_insert_or_replace_does(
     in_transaction(ledger, load)
     rows = ledger.execute("SELECT id, change FROM audit_logs ORDER BY rowid").fetchall()
     assert rows == [("kept-apart", "5"), ("replaced", "2"), ("twice", "4")]
-    with pytest.raises(sqlite3.IntegrityError, match="UNIQUE constraint failed: audit_logs.id"):
+    with pytest.raises(sqlite3.IntegrityError, match=r"UNIQUE constraint failed: audit_logs\.id"):
         ledger.execute(
             "INSERT INTO audit_logs (id, assetId, change, importIndex, operation, platformId, "
             "timestamp, wallet) VALUES ('twice', 'a', '1', 0, 'Deposit', 'p', 1, 'w')"

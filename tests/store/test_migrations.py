@@ -117,7 +117,7 @@ def test_version_3_keeps_every_row_and_rowid_and_ids_stay_unique(tmp_path: Path)
     assert connection.execute("SELECT rowid, id, incomingN FROM transactions").fetchall() == [
         (9, "t1", 1.5)
     ]
-    with pytest.raises(sqlite3.IntegrityError, match="UNIQUE constraint failed: transactions.id"):
+    with pytest.raises(sqlite3.IntegrityError, match=r"UNIQUE constraint failed: transactions\.id"):
         connection.execute(
             "INSERT INTO transactions (id, platformId, timestamp, type, wallet) "
             "VALUES ('t1', 'p', 1, 'Deposit', 'w')"
