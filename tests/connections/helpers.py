@@ -78,3 +78,11 @@ async def ledger_rows(daemon: Daemon) -> list[Any]:
     logs = await db.fetch_all("SELECT * FROM audit_logs ORDER BY id")
     transactions = await db.fetch_all("SELECT * FROM transactions ORDER BY id")
     return [*logs, *transactions]
+
+
+def log_summaries(logs: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    """``(id, assetId, change, operation, timestamp)`` of each audit log."""
+    return [
+        (log["id"], log["assetId"], log["change"], log["operation"], log["timestamp"])
+        for log in logs
+    ]

@@ -3,7 +3,6 @@ Coinbase API (ES256 JWTs checked)."""
 
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import Any
 
 import pytest
 
@@ -27,6 +26,7 @@ from tests.connections.helpers import (
     cursor_of,
     latest_daily_balances,
     ledger_rows,
+    log_summaries,
     logs_of,
     sync,
     transactions_of,
@@ -44,13 +44,6 @@ def coinbase(daemon: Daemon) -> Iterator[CoinbaseScene]:
         scene = CoinbaseScene(standin, url)
         scene.point(daemon)
         yield scene
-
-
-def rows(logs: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
-    return [
-        (log["id"], log["assetId"], log["change"], log["operation"], log["timestamp"])
-        for log in logs
-    ]
 
 
 async def assert_balances_match_exchange(
@@ -79,7 +72,7 @@ async def test_an_account_syncs_then_adds_nothing_then_takes_a_new_fill(
     }
     task = await sync(client, CONNECTION_ID)
     assert (task["name"], task["status"]) == ("Sync connection #1", "completed")
-    assert rows(await logs_of(client, CONNECTION_ID)) == expected_logs()
+    assert log_summaries(await logs_of(client, CONNECTION_ID)) == expected_logs()
     assert len(await transactions_of(client, CONNECTION_ID)) == 4
     assert await cursor_of(client, CONNECTION_ID) == RECEIVE_AT + 1
     assert (await connection_of(client, CONNECTION_ID))["meta"] == {
@@ -108,7 +101,7 @@ async def test_an_account_syncs_then_adds_nothing_then_takes_a_new_fill(
     third = await sync(client, CONNECTION_ID)
     assert third["status"] == "completed"
     trade = f"{CONNECTION_ID}_TRADE_BTC-USD_trade-2"
-    assert rows(await logs_of(client, CONNECTION_ID)) == [
+    assert log_summaries(await logs_of(client, CONNECTION_ID)) == [
         *expected_logs(),
         (f"{trade}_FEE", "ex.coinbase:USD", "-0.5", "Fee", fill_at),
         (f"{trade}_SELL", "ex.coinbase:BTC", "-0.002", "Sell", fill_at),
@@ -141,5 +134,5 @@ async def test_a_rate_limited_request_is_retried_and_the_sync_completes(
     task = await sync(client, CONNECTION_ID)
     assert task["status"] == "completed"
     assert coinbase.standin.control.paths().count("/v2/currencies") == 2
-    assert rows(await logs_of(client, CONNECTION_ID)) == expected_logs()
+    assert log_summaries(await logs_of(client, CONNECTION_ID)) == expected_logs()
     assert await cursor_of(client, CONNECTION_ID) == RECEIVE_AT + 1

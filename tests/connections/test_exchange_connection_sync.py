@@ -28,6 +28,7 @@ from tests.connections.helpers import (
     cursor_of,
     latest_daily_balances,
     ledger_rows,
+    log_summaries,
     logs_of,
     sync,
     transactions_of,
@@ -45,13 +46,6 @@ def binance(daemon: Daemon) -> Iterator[BinanceScene]:
         scene = BinanceScene(standin, url)
         scene.point(daemon)
         yield scene
-
-
-def rows(logs: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
-    return [
-        (log["id"], log["assetId"], log["change"], log["operation"], log["timestamp"])
-        for log in logs
-    ]
 
 
 async def assert_balances_match_exchange(
@@ -83,7 +77,7 @@ async def test_an_account_syncs_then_adds_nothing_then_takes_new_records(
     }
     task = await sync(client, CONNECTION_ID)
     assert (task["name"], task["status"]) == ("Sync connection #1", "completed")
-    assert rows(await logs_of(client, CONNECTION_ID)) == expected_logs()
+    assert log_summaries(await logs_of(client, CONNECTION_ID)) == expected_logs()
     assert len(await transactions_of(client, CONNECTION_ID)) == 3
     assert await cursor_of(client, CONNECTION_ID) == WITHDRAWAL_AT + 1
     assert (await connection_of(client, CONNECTION_ID))["meta"] == {
@@ -99,7 +93,7 @@ async def test_an_account_syncs_then_adds_nothing_then_takes_new_records(
     before = await ledger_rows(daemon)
     again = await sync(client, CONNECTION_ID)
     assert again["status"] == "completed"
-    assert rows(await logs_of(client, CONNECTION_ID)) == expected_logs()
+    assert log_summaries(await logs_of(client, CONNECTION_ID)) == expected_logs()
     assert await cursor_of(client, CONNECTION_ID) == WITHDRAWAL_AT + 1
     assert await ledger_rows(daemon) == before
 
@@ -111,7 +105,7 @@ async def test_an_account_syncs_then_adds_nothing_then_takes_new_records(
     account.balances["BTC"] = ("0.50999000", "0")
     third = await sync(client, CONNECTION_ID)
     assert third["status"] == "completed"
-    logs = rows(await logs_of(client, CONNECTION_ID))
+    logs = log_summaries(await logs_of(client, CONNECTION_ID))
     assert logs == [
         *expected_logs(),
         (f"{CONNECTION_ID}_DEPOSIT_BTC_dep-2", "ex.binance:BTC", "0.5", "Deposit", new_deposit_at),
@@ -141,7 +135,7 @@ async def test_a_rate_limited_request_is_retried_and_the_sync_completes(
     task = await sync(client, CONNECTION_ID)
     assert task["status"] == "completed"
     assert binance.standin.control.paths()[:2] == ["/api/v3/exchangeInfo"] * 2
-    assert rows(await logs_of(client, CONNECTION_ID)) == expected_logs()
+    assert log_summaries(await logs_of(client, CONNECTION_ID)) == expected_logs()
     assert await cursor_of(client, CONNECTION_ID) == WITHDRAWAL_AT + 1
 
 
