@@ -20,13 +20,19 @@ from privatefolio_daemon.domain.import_plan import LEDGER_TABLES, should_bulk_lo
 from privatefolio_daemon.domain.server_files import ServerFiles
 from privatefolio_daemon.domain.timeutil import now_ms
 from privatefolio_daemon.sources.importers.base import ParserContext, Requirement
-from privatefolio_daemon.sources.importers.parse_file import Restart, file_import_id
+from privatefolio_daemon.sources.importers.parse_file import (
+    Batch,
+    Restart,
+    StreamingImport,
+    decode_utf8,
+    file_import_id,
+)
 from privatefolio_daemon.sources.importers.registry import requirements_for
-from privatefolio_daemon.sources.importers.row_batches import RowBatch, RowParse
 from privatefolio_daemon.store import ledger
 from privatefolio_daemon.store.bulk_load import deferred_indexes
 from privatefolio_daemon.store.database import Database
 
+CHUNK_BYTES = 1 << 20
 REPORT_EVERY = 50_000
 _CSV_TYPES = ("text/csv", "application/csv", "application/vnd.ms-excel", "text/plain")
 DUPLICATE_IMPORT = "You cannot import the same file twice."
@@ -145,21 +151,21 @@ class _ImportJob:
             ),
         )
         self.report(12, f"Parsing file {self.record['name']}")
-        source = RowParse(
-            self.path, file_import_id=self.fid, context=self.context, on_progress=self.report
+        stream = StreamingImport(
+            lambda: decode_utf8(_read_chunks(self.path)),
+            file_import_id=self.fid,
+            context=self.context,
+            on_progress=self.report,
         )
         if should_bulk_load(connection, self.path.stat().st_size):
             with deferred_indexes(connection, LEDGER_TABLES):
-                oldest = self._save(connection, iter(source))
+                oldest = self._save(connection, iter(stream))
                 self.report(None, "Building the indexes")
         else:
-            oldest = self._save(connection, iter(source))
-        assert source.meta is not None
-        return self._finish(connection, source.meta, oldest)
+            oldest = self._save(connection, iter(stream))
+        return self._finish(connection, stream, oldest)
 
-    def _save(
-        self, connection: sqlite3.Connection, items: Iterator[RowBatch | Restart]
-    ) -> int | None:
+    def _save(self, connection: sqlite3.Connection, items: Iterator[Batch | Restart]) -> int | None:
         """Insert the batches; returns the oldest timestamp saved."""
         oldest: int | None = None
         saved_logs = saved_transactions = 0
@@ -172,21 +178,24 @@ class _ImportJob:
                 saved_logs = saved_transactions = 0
                 oldest = None
                 continue
-            ledger.insert_audit_log_rows(connection, item.log_rows)
-            ledger.insert_transaction_rows(connection, item.transaction_rows)
-            saved_logs += len(item.log_rows)
-            saved_transactions += len(item.transaction_rows)
-            if item.oldest is not None and (oldest is None or item.oldest < oldest):
-                oldest = item.oldest
+            ledger.insert_audit_logs(connection, item.logs)
+            ledger.insert_transactions(connection, item.transactions)
+            saved_logs += len(item.logs)
+            saved_transactions += len(item.transactions)
+            for log in item.logs:
+                if oldest is None or log.timestamp < oldest:
+                    oldest = log.timestamp
             if saved_logs >= next_report:
                 next_report = saved_logs + REPORT_EVERY
                 self.report(None, f"Saved {saved_logs} logs and {saved_transactions} transactions")
         return oldest
 
     def _finish(
-        self, connection: sqlite3.Connection, meta: dict[str, Any], oldest: int | None
+        self, connection: sqlite3.Connection, stream: StreamingImport, oldest: int | None
     ) -> dict[str, Any]:
         metadata = self.record.get("metadata", {})
+        assert stream.meta is not None
+        meta = stream.meta.to_wire()
         finished = now_ms()
         connection.execute(
             "UPDATE file_imports SET timestamp = ?, meta = ? WHERE id = ?",
@@ -204,6 +213,12 @@ class _ImportJob:
             "meta": meta,
             "oldestTimestamp": oldest,
         }
+
+
+def _read_chunks(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK_BYTES):
+            yield chunk
 
 
 def _first_line(path: Path) -> str | None:

@@ -53,18 +53,6 @@ def insert_transactions(
     connection.executemany(_INSERT_TRANSACTIONS, (tx.db_row() for tx in transactions))
 
 
-def insert_audit_log_rows(connection: sqlite3.Connection, rows: Iterable[tuple[Any, ...]]) -> None:
-    """Rows already in ``AuditLog.db_row`` order (a file import parsed elsewhere)."""
-    connection.executemany(_INSERT_LOGS, rows)
-
-
-def insert_transaction_rows(
-    connection: sqlite3.Connection, rows: Iterable[tuple[Any, ...]]
-) -> None:
-    """Rows already in ``Transaction.db_row`` order."""
-    connection.executemany(_INSERT_TRANSACTIONS, rows)
-
-
 def audit_log_to_wire(row: tuple[Any, ...]) -> dict[str, Any]:
     return {
         name: value
