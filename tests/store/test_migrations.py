@@ -123,3 +123,44 @@ def test_version_3_keeps_every_row_and_rowid_and_ids_stay_unique(tmp_path: Path)
             "VALUES ('t1', 'p', 1, 'Deposit', 'w')"
         )
     assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def test_version_4_computes_the_amount_columns_on_read_and_keeps_every_row(
+    tmp_path: Path,
+) -> None:
+    """0004 turns the stored ``…N`` columns virtual: same values, same rows, smaller pages."""
+    db_path = tmp_path / "main.sqlite"
+    connection = sqlite3.connect(db_path, isolation_level=None)
+    migrations = load_migrations(schema_dir("account"))
+    migrate(connection, [m for m in migrations if m.version <= 3], db_path)
+    connection.execute(
+        "INSERT INTO audit_logs (rowid, id, assetId, balance, balanceWallet, change, importIndex, "
+        "operation, platformId, timestamp, wallet) VALUES (7, 'a1', 'ex.binance:BTC', '1.5', "
+        "'0.5', '-2.25', 0, 'Deposit', 'ex.binance', 1000, 'Spot')"
+    )
+    connection.execute(
+        "INSERT INTO transactions (rowid, id, incoming, fee, outgoing, price, platformId, "
+        "timestamp, type, wallet, metadata) VALUES (9, 't1', '1.5', '0.1', '3', '2', "
+        "'ex.binance', 1000, 'Swap', 'Spot', '{}')"
+    )
+    migrate(connection, migrations, db_path)
+
+    generated = {
+        (table, name): hidden
+        for table in ("audit_logs", "transactions")
+        for _, name, _, _, _, _, hidden in connection.execute(f"PRAGMA table_xinfo({table})")
+        if hidden
+    }
+    assert set(generated.values()) == {2}, "2 is a virtual generated column, 3 a stored one"
+    assert len(generated) == 7
+    assert connection.execute(
+        "SELECT rowid, id, balanceN, balanceWalletN, changeN FROM audit_logs"
+    ).fetchall() == [(7, "a1", 1.5, 0.5, -2.25)]
+    assert connection.execute(
+        "SELECT rowid, id, incomingN, feeN, outgoingN, priceN FROM transactions"
+    ).fetchall() == [(9, "t1", 1.5, 0.1, 3.0, 2.0)]
+    plan = connection.execute(
+        "EXPLAIN QUERY PLAN SELECT id FROM audit_logs ORDER BY timestamp, changeN, id"
+    ).fetchall()
+    assert "audit_logs_canonical" in str(plan)
+    assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
