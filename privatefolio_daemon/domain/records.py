@@ -1,8 +1,9 @@
 """The two record types every source produces: audit logs and transactions.
 
 Field names are the table column names (data-model §2.2, §2.3), without the generated ``…N``
-columns. ``db_row()`` follows ``DB_COLUMNS`` and applies the writers' "value or null" rule;
-``to_wire()`` is the JSON object the RPC sends (NULL fields omitted).
+columns. ``db_row()`` follows ``DB_COLUMNS`` and applies the writers' "value or null" rule (the
+original stores falsy values such as ``""`` as NULL); ``to_wire()`` is the JSON object the RPC
+sends (NULL fields omitted).
 """
 
 from dataclasses import dataclass, field
@@ -50,11 +51,6 @@ TRANSACTION_DB_COLUMNS: tuple[str, ...] = (
 )
 
 
-def _or_null(value: str | None) -> str | None:
-    """The original writers store falsy values (``""``) as NULL."""
-    return value or None
-
-
 @dataclass(slots=True, kw_only=True)
 class AuditLog:
     DB_COLUMNS: ClassVar[tuple[str, ...]] = AUDIT_LOG_DB_COLUMNS
@@ -77,16 +73,16 @@ class AuditLog:
         return (
             self.id,
             self.assetId,
-            _or_null(self.balance),
-            _or_null(self.balanceWallet),
+            self.balance or None,
+            self.balanceWallet or None,
             self.change,
-            _or_null(self.fileImportId),
-            _or_null(self.connectionId),
+            self.fileImportId or None,
+            self.connectionId or None,
             self.importIndex,
             self.operation,
             self.platformId,
             self.timestamp,
-            _or_null(self.txId),
+            self.txId or None,
             self.wallet,
         )
 
@@ -124,23 +120,23 @@ class Transaction:
     def db_row(self) -> tuple[Any, ...]:
         return (
             self.id,
-            _or_null(self.incomingAsset),
-            _or_null(self.incoming),
-            _or_null(self.feeAsset),
-            _or_null(self.fee),
-            _or_null(self.fileImportId),
-            _or_null(self.connectionId),
+            self.incomingAsset or None,
+            self.incoming or None,
+            self.feeAsset or None,
+            self.fee or None,
+            self.fileImportId or None,
+            self.connectionId or None,
             self.importIndex or None,
-            _or_null(self.outgoingAsset),
-            _or_null(self.outgoing),
-            _or_null(self.notes),
+            self.outgoingAsset or None,
+            self.outgoing or None,
+            self.notes or None,
             self.platformId,
-            _or_null(self.price),
-            _or_null(self.role),
+            self.price or None,
+            self.role or None,
             self.timestamp,
             self.type,
             self.wallet,
-            orjson.dumps(self.metadata).decode(),
+            orjson.dumps(self.metadata).decode() if self.metadata else "{}",
         )
 
     def to_wire(self) -> JsonObject:

@@ -12,6 +12,7 @@ from privatefolio_daemon.domain.records import (
     AuditLog,
     Transaction,
 )
+from privatefolio_daemon.store.batch_insert import insert_or_replace
 
 #: Every column of ``audit_logs``, generated ones included, in table order (read by position).
 AUDIT_LOG_COLUMNS = (
@@ -33,24 +34,18 @@ TRANSACTION_ORDER = "ORDER BY timestamp DESC, incomingN DESC"
 _GENERATED = frozenset(
     {"balanceN", "balanceWalletN", "changeN", "incomingN", "feeN", "outgoingN", "priceN"}
 )
-_INSERT_LOGS = (
-    f"INSERT OR REPLACE INTO audit_logs ({', '.join(AUDIT_LOG_DB_COLUMNS)}) "
-    f"VALUES ({', '.join('?' for _ in AUDIT_LOG_DB_COLUMNS)})"
-)
-_INSERT_TRANSACTIONS = (
-    f"INSERT OR REPLACE INTO transactions ({', '.join(TRANSACTION_DB_COLUMNS)}) "
-    f"VALUES ({', '.join('?' for _ in TRANSACTION_DB_COLUMNS)})"
-)
 
 
 def insert_audit_logs(connection: sqlite3.Connection, logs: Iterable[AuditLog]) -> None:
-    connection.executemany(_INSERT_LOGS, (log.db_row() for log in logs))
+    rows = [log.db_row() for log in logs]
+    insert_or_replace(connection, "audit_logs", AUDIT_LOG_DB_COLUMNS, rows)
 
 
 def insert_transactions(
     connection: sqlite3.Connection, transactions: Iterable[Transaction]
 ) -> None:
-    connection.executemany(_INSERT_TRANSACTIONS, (tx.db_row() for tx in transactions))
+    rows = [transaction.db_row() for transaction in transactions]
+    insert_or_replace(connection, "transactions", TRANSACTION_DB_COLUMNS, rows)
 
 
 def audit_log_to_wire(row: tuple[Any, ...]) -> dict[str, Any]:
