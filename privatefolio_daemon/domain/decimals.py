@@ -45,9 +45,14 @@ def divide(numerator: Decimal, denominator: Decimal) -> Decimal:
 
 def to_fixed(value: Decimal) -> str:
     """Plain notation with the minimal digits: ``1.50`` → ``1.5``, ``6E-7`` → ``0.0000006``."""
-    if value.is_zero():
-        return "0"
-    return format(value.normalize(_CONTEXT), "f")
+    text = str(value)  # plain notation unless the exponent is positive or the value tiny
+    if "E" in text:
+        return "0" if value.is_zero() else format(value.normalize(_CONTEXT), "f")
+    if "." in text:
+        text = text.rstrip("0")
+        if text[-1] == ".":
+            text = text[:-1]
+    return "0" if text == "-0" else text
 
 
 def to_string(value: Decimal) -> str:
