@@ -36,6 +36,7 @@ from privatefolio_daemon.sources.importers.parse_file import Batch, StreamingImp
 from privatefolio_daemon.store import ledger
 from privatefolio_daemon.store.database import Database, in_transaction
 from privatefolio_daemon.store.migrations import load_migrations, migrate
+from scripts.bench.machine_speed import machine_line
 from scripts.bench.parse import COINS, synthetic_binance_statement
 
 T = TypeVar("T")
@@ -152,6 +153,7 @@ async def main() -> None:
     parser.add_argument("--rows", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
+    print(machine_line(), flush=True)
     with tempfile.TemporaryDirectory(prefix="derived-bench-") as directory:
         for rows in args.rows:
             for line in await bench(rows, args.seed, Path(directory)):

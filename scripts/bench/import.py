@@ -17,6 +17,7 @@ import time
 import aiohttp
 import psutil
 from bench_daemon import DaemonProcess, daemon_process, percentile
+from machine_speed import machine_line
 from parse import synthetic_binance_statement
 
 from privatefolio_daemon.client import DaemonClient
@@ -83,6 +84,7 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=100_000)
     options = parser.parse_args()
+    print(machine_line(), flush=True)
     content = synthetic_binance_statement(options.rows, seed=1).encode()
     with tempfile.TemporaryDirectory() as data_dir, daemon_process(data_dir) as daemon:
         await run(daemon, content, options.rows)

@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from privatefolio_daemon.sources.importers.base import ParserContext
 from privatefolio_daemon.sources.importers.parse_file import Batch, StreamingImport, decode_utf8
+from scripts.bench.machine_speed import machine_line
 
 HEADER = '"User_ID","UTC_Time","Account","Operation","Coin","Change","Remark"'
 COINS = (
@@ -135,6 +136,7 @@ def main() -> None:
     elif args.measure is not None:
         measure(args.measure, args.rows[0], args.repeat)
     else:
+        print(machine_line(), flush=True)
         run_each_in_fresh_processes(args.rows, args.seed, args.repeat)
 
 
