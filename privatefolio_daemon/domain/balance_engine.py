@@ -14,6 +14,10 @@ The rules are the original's:
 - after the last log, rows are copied forward for every day ``≤ until`` (0 disables this);
 - a fresh history gets an empty ``{}`` row the day before its first day (not before 1970-01-02).
 
+Each closed day also snapshots the wallets that changed that day (every wallet on a pass's first
+day), ``{assetId: balanceWallet}``, so that a later incremental run loads its start state from
+the snapshots instead of from the logs.
+
 Deliberate differences, which make an incremental run give exactly what a full run gives:
 
 - a day row is written once, when the day closes (the original pages by 1000 logs and writes a
@@ -33,6 +37,8 @@ from decimal import Context, Decimal, Inexact, InvalidOperation
 from itertools import islice
 from typing import Protocol, cast
 
+import orjson
+
 from privatefolio_daemon.domain import decimals
 from privatefolio_daemon.domain.timeutil import DAY_MS, day_start, human_date
 
@@ -44,6 +50,9 @@ LogBalance = tuple[str, str, str]
 
 DayRow = tuple[int, dict[str, str]]
 """``(day start ms, {assetId: decimal string})``; the sink must not mutate the dict."""
+
+WalletDay = tuple[int, str, str]
+"""``(day start ms, wallet, JSON {assetId: balanceWallet})``: a wallet at the end of a day."""
 
 Progress = Callable[[float | None, str | None], None]
 Checkpoint = Callable[[], None]
@@ -58,6 +67,8 @@ class BalanceSink(Protocol):
     def write_log_balances(self, updates: list[LogBalance]) -> None: ...
 
     def write_day_rows(self, rows: list[DayRow]) -> None: ...
+
+    def write_wallet_days(self, rows: list[WalletDay]) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +144,10 @@ class _BalancePass:
         self.totals: dict[str, str] = {}
         self.totals_value: dict[str, Decimal] = {}
         self.wallets: dict[str, dict[str, Decimal]] = {}
+        self.wallet_texts: dict[str, dict[str, str]] = {}
+        self.touched_wallets: set[str] = set()
+        self.wallet_days: list[WalletDay] = []
+        self.first_close = True
         if start is not None:
             self._load(start)
         self.first_day: int | None = None
@@ -149,8 +164,10 @@ class _BalancePass:
             self.totals[asset_id] = text
             self.totals_value[asset_id] = decimals.parse(text)
         for wallet, held in start.wallet_totals.items():
+            texts = {asset_id: text for asset_id, text in held.items() if text != "0"}
+            self.wallet_texts[wallet] = texts
             self.wallets[wallet] = {
-                asset_id: decimals.parse(text) for asset_id, text in held.items() if text != "0"
+                asset_id: decimals.parse(text) for asset_id, text in texts.items()
             }
         self.progress(0, f"Refreshing balances starting {human_date(start.since)}")
 
@@ -187,6 +204,7 @@ class _BalancePass:
     def _apply(self, page: list[LogRecord]) -> None:
         """The hot loop: one log at a time, no per-log copies, strings formatted once."""
         totals, totals_value, wallets = self.totals, self.totals_value, self.wallets
+        wallet_texts, touched_wallets = self.wallet_texts, self.touched_wallets
         updates = self.updates
         add, to_fixed = _EXACT.add, decimals.to_fixed
         current_day, row = self.current_day, self.row
@@ -200,6 +218,9 @@ class _BalancePass:
             held = wallets.get(wallet)
             if held is None:
                 held = wallets[wallet] = {}
+                wallet_texts[wallet] = {}
+            held_texts = wallet_texts[wallet]
+            touched_wallets.add(wallet)
             previous = held.get(asset_id)
             if previous is None:
                 wallet_value, wallet_text = amount, change
@@ -216,8 +237,10 @@ class _BalancePass:
             updates.append((total_text, wallet_text, log_id))
             if wallet_text == "0":
                 held.pop(asset_id, None)
+                held_texts.pop(asset_id, None)
             else:
                 held[asset_id] = wallet_value
+                held_texts[asset_id] = wallet_text
             if total_text == "0":
                 totals.pop(asset_id, None)
                 totals_value.pop(asset_id, None)
@@ -258,7 +281,17 @@ class _BalancePass:
         else:
             closed = cast(dict[str, str], row)
         self._add_row(self.current_day, closed)
+        self._snapshot_wallets(self.current_day)
         self.row = None
+
+    def _snapshot_wallets(self, day: int) -> None:
+        """The wallets that changed on ``day``; on a pass's first day, every wallet, so that
+        each wallet's latest snapshot before any later day is complete."""
+        wallets = self.wallet_texts if self.first_close else self.touched_wallets
+        texts, dumps = self.wallet_texts, orjson.dumps
+        self.wallet_days.extend((day, wallet, dumps(texts[wallet]).decode()) for wallet in wallets)
+        self.touched_wallets.clear()
+        self.first_close = False
 
     def _add_row(self, day: int, data: dict[str, str]) -> None:
         self.rows.append((day, data))
@@ -289,6 +322,9 @@ class _BalancePass:
         if self.updates:
             self.sink.write_log_balances(self.updates)
             self.updates = []
+        if self.wallet_days:
+            self.sink.write_wallet_days(self.wallet_days)
+            self.wallet_days = []
         self._flush_rows()
 
     def _flush_rows(self) -> None:

@@ -21,6 +21,7 @@ def invalidate_from(connection: sqlite3.Connection, cursor: int) -> list[str]:
     if cursor < _cursor(connection, "balancesCursor"):
         write_value(connection, "balancesCursor", cursor)
         connection.execute("DELETE FROM balances WHERE timestamp >= ?", (cursor,))
+        connection.execute("DELETE FROM wallet_balances WHERE timestamp >= ?", (cursor,))
         connection.execute(
             "UPDATE audit_logs SET balance = NULL, balanceWallet = NULL WHERE timestamp >= ?",
             (cursor,),

@@ -1,5 +1,6 @@
 """SQL of daily balances: the ordered log stream, the start state of an incremental run, and the
-batched writes of ``audit_logs.balance``/``balanceWallet`` and of ``balances`` rows."""
+batched writes of ``audit_logs.balance``/``balanceWallet``, ``balances`` rows and the wallets'
+end-of-day snapshots (``wallet_balances``)."""
 
 import sqlite3
 from collections.abc import Iterator
@@ -7,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from privatefolio_daemon.domain.balance_engine import BalanceStart, DayRow, LogBalance
+from privatefolio_daemon.domain.balance_engine import BalanceStart, DayRow, LogBalance, WalletDay
 from privatefolio_daemon.domain.timeutil import DAY_MS
 
 BALANCES_DEFAULT_SQL = "SELECT * FROM balances ORDER BY timestamp ASC"
@@ -21,6 +22,12 @@ _LOG_STREAM = (
 )
 _UPDATE_LOG = "UPDATE audit_logs SET balance = ?, balanceWallet = ? WHERE rowid = ?"
 _UPSERT_ROW = "INSERT OR REPLACE INTO balances (timestamp, data) VALUES (?, ?)"
+_UPSERT_WALLET_DAY = (
+    "INSERT OR REPLACE INTO wallet_balances (timestamp, wallet, data) VALUES (?, ?, ?)"
+)
+_LATEST_WALLET_DAYS = (
+    "SELECT wallet, data, MAX(timestamp) FROM wallet_balances WHERE timestamp < ? GROUP BY wallet"
+)
 _LATEST_WALLET_BALANCE = (
     "SELECT balanceWallet FROM audit_logs "
     "WHERE assetId = ? AND +wallet = ? AND timestamp < ? "
@@ -46,6 +53,18 @@ def load_start(connection: sqlite3.Connection, since: int) -> BalanceStart:
         "SELECT data FROM balances WHERE timestamp = ?", (since - DAY_MS,)
     ).fetchone()
     totals = orjson.loads(row[0]) if row is not None else None
+    snapshots = connection.execute(_LATEST_WALLET_DAYS, (since,)).fetchall()
+    if snapshots:
+        wallets = {wallet: orjson.loads(data) for wallet, data, _ in snapshots}
+    else:
+        wallets = _latest_wallet_balances(connection, since)
+    return BalanceStart(since=since, totals=totals, wallet_totals=wallets)
+
+
+def _latest_wallet_balances(
+    connection: sqlite3.Connection, since: int
+) -> dict[str, dict[str, str]]:
+    """Without snapshots (a ledger last computed before they existed): from the audit logs."""
     pairs = connection.execute(
         "SELECT DISTINCT wallet, assetId FROM audit_logs WHERE timestamp < ?", (since,)
     ).fetchall()
@@ -54,7 +73,7 @@ def load_start(connection: sqlite3.Connection, since: int) -> BalanceStart:
         latest = connection.execute(_LATEST_WALLET_BALANCE, (asset_id, wallet, since)).fetchone()
         if latest is not None and latest[0] is not None:
             wallets.setdefault(wallet, {})[asset_id] = latest[0]
-    return BalanceStart(since=since, totals=totals, wallet_totals=wallets)
+    return wallets
 
 
 class BalanceWriter:
@@ -72,14 +91,18 @@ class BalanceWriter:
             _UPSERT_ROW, [(day, dumps(data).decode()) for day, data in rows]
         )
 
+    def write_wallet_days(self, rows: list[WalletDay]) -> None:
+        self._connection.executemany(_UPSERT_WALLET_DAY, rows)
+
 
 def delete_balances_rows(connection: sqlite3.Connection, since: int) -> None:
     connection.execute("DELETE FROM balances WHERE timestamp >= ?", (since,))
+    connection.execute("DELETE FROM wallet_balances WHERE timestamp >= ?", (since,))
 
 
 def delete_balances(connection: sqlite3.Connection, since: int = 0) -> None:
     """Delete the rows from ``since`` on and forget the balances of the logs from then on."""
-    connection.execute("DELETE FROM balances WHERE timestamp >= ?", (since,))
+    delete_balances_rows(connection, since)
     connection.execute(
         "UPDATE audit_logs SET balance = NULL, balanceWallet = NULL "
         "WHERE timestamp >= ? AND (balance IS NOT NULL OR balanceWallet IS NOT NULL)",

@@ -12,6 +12,7 @@ from privatefolio_daemon.domain.balance_engine import (
     DayRow,
     LogBalance,
     LogRecord,
+    WalletDay,
     compute_daily_balances,
 )
 from privatefolio_daemon.domain.timeutil import DAY_MS
@@ -29,6 +30,7 @@ class CollectingSink:
     def __init__(self) -> None:
         self.log_balances: dict[str, tuple[str, str]] = {}
         self.rows: dict[int, dict[str, str]] = {}
+        self.wallet_days: dict[tuple[int, str], dict[str, str]] = {}
         self.row_writes = 0
         self.batch_sizes: list[int] = []
 
@@ -41,6 +43,10 @@ class CollectingSink:
         self.row_writes += len(rows)
         for day, data in rows:
             self.rows[day] = dict(data)
+
+    def write_wallet_days(self, rows: list[WalletDay]) -> None:
+        for day, wallet, data in rows:
+            self.wallet_days[(day, wallet)] = json.loads(data)
 
 
 def run(

@@ -5,11 +5,12 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from privatefolio_daemon.domain.balances import run_balance_pass
@@ -149,3 +150,91 @@ def test_the_pass_rolls_back_when_cancelled_at_a_page_boundary() -> None:
             run_balance_pass(connection, since=0, until=UNTIL, checkpoint=checkpoint)
 
         assert state(connection) == ([], [(log[0], None, None) for log in ledger], None)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ledger=ledgers(), first=ledgers(), second=ledgers(), computed_earlier=st.booleans())
+@example(  # Spot is quiet during the first refresh, which starts without snapshots
+    ledger=[
+        ("log000", ASSETS[0], "1", FIRST_DAY, WALLETS[0]),
+        ("log001", ASSETS[1], "1", FIRST_DAY + DAY_MS, WALLETS[1]),
+    ],
+    first=[("log000", ASSETS[1], "1", FIRST_DAY + 3 * DAY_MS, WALLETS[1])],
+    second=[("log000", ASSETS[0], "1", FIRST_DAY + 10 * DAY_MS, WALLETS[0])],
+    computed_earlier=True,
+)
+def test_successive_refreshes_start_from_the_wallet_snapshots_and_equal_a_full_run(
+    ledger: list[Log], first: list[Log], second: list[Log], computed_earlier: bool
+) -> None:
+    """Each refresh starts from the snapshots earlier passes wrote. ``computed_earlier``: the
+    balances were computed before snapshots existed, so the first refresh reads the logs."""
+    with account_db() as connection:
+        insert(connection, ledger)
+        run_balance_pass(connection, since=0, until=UNTIL)
+        if computed_earlier:
+            connection.execute("DELETE FROM wallet_balances")
+        for round_number, added in enumerate((first, second)):
+            new_logs = [
+                (f"r{round_number}{log_id}", asset, change, when, wallet)
+                for log_id, asset, change, when, wallet in added
+            ]
+            insert(connection, new_logs)
+            day = day_start(min(log[3] for log in new_logs))
+            in_transaction(connection, partial(invalidate_from, cursor=day))
+            run_balance_pass(connection, since=None, until=UNTIL)
+        incremental = state(connection)
+
+        run_balance_pass(connection, since=0, until=UNTIL)
+
+        assert incremental == state(connection)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ledger=ledgers(), invalid_day=st.integers(min_value=1, max_value=DAYS + 1))
+def test_a_ledger_computed_before_wallet_snapshots_existed_refreshes_from_its_audit_logs(
+    ledger: list[Log], invalid_day: int
+) -> None:
+    with account_db() as connection:
+        insert(connection, ledger)
+        run_balance_pass(connection, since=0, until=UNTIL)
+        full = state(connection)
+        connection.execute("DELETE FROM wallet_balances")
+        in_transaction(
+            connection, lambda conn: invalidate_from(conn, FIRST_DAY + invalid_day * DAY_MS)
+        )
+
+        run_balance_pass(connection, since=None, until=UNTIL)
+
+        assert state(connection) == full
+
+
+def test_each_wallet_is_snapshotted_at_the_end_of_the_days_it_changed() -> None:
+    btc, eth = ASSETS[0], ASSETS[1]
+    spot, chain = WALLETS
+    ledger = [
+        ("a", btc, "1.5", FIRST_DAY + 1000, spot),
+        ("b", eth, "2", FIRST_DAY + 2000, chain),
+        ("c", btc, "-1.5", FIRST_DAY + 2 * DAY_MS, spot),
+        ("d", btc, "0.25", FIRST_DAY + 5 * DAY_MS, chain),
+    ]
+    with account_db() as connection:
+        insert(connection, ledger)
+        run_balance_pass(connection, since=0, until=UNTIL)
+        in_transaction(connection, lambda conn: invalidate_from(conn, FIRST_DAY + 5 * DAY_MS))
+        assert snapshots(connection) == [
+            (FIRST_DAY, chain, {eth: "2"}),
+            (FIRST_DAY, spot, {btc: "1.5"}),
+            (FIRST_DAY + 2 * DAY_MS, spot, {}),
+        ]
+
+        run_balance_pass(connection, since=None, until=UNTIL)
+
+        assert snapshots(connection)[3:] == [
+            (FIRST_DAY + 5 * DAY_MS, chain, {eth: "2", btc: "0.25"}),
+            (FIRST_DAY + 5 * DAY_MS, spot, {}),
+        ]
+
+
+def snapshots(connection: sqlite3.Connection) -> list[tuple[int, str, dict[str, str]]]:
+    rows = connection.execute("SELECT timestamp, wallet, data FROM wallet_balances ORDER BY 1, 2")
+    return [(day, wallet, json.loads(data)) for day, wallet, data in rows]
