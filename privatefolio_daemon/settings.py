@@ -41,6 +41,7 @@ class Limits:
 #: Account settings (KV ``settings``) and their defaults, as the Privatefolio frontend expects.
 ACCOUNT_SETTINGS_DEFAULTS: dict[str, Any] = {
     "assistantModel": "gpt-4.1-mini",
+    "backupInterval": 0,  # minutes between scheduled backups; 0: none
     "kioskMode": False,
     "metadataRefreshInterval": 10080,
     "networthRefreshInterval": 60,

@@ -104,6 +104,7 @@ async def test_settings_defaults_are_stored_and_updates_merge(client: DaemonClie
     await client.call("subscribeToSettings", "main", changes.append)
     defaults = {
         "assistantModel": "gpt-4.1-mini",
+        "backupInterval": 0,
         "kioskMode": False,
         "metadataRefreshInterval": 10080,
         "networthRefreshInterval": 60,
