@@ -10,6 +10,7 @@ import orjson
 
 from privatefolio_daemon.domain.balance_engine import BalanceStart, DayRow, LogBalance, WalletDay
 from privatefolio_daemon.domain.timeutil import DAY_MS
+from privatefolio_daemon.store.multi_row import execute_values
 
 BALANCES_DEFAULT_SQL = "SELECT * FROM balances ORDER BY timestamp ASC"
 
@@ -21,6 +22,11 @@ _LOG_STREAM = (
     "WHERE timestamp >= ? ORDER BY timestamp ASC, changeN ASC, id ASC"
 )
 _UPDATE_LOG = "UPDATE audit_logs SET balance = ?, balanceWallet = ? WHERE rowid = ?"
+_UPDATE_LOGS = (
+    "UPDATE audit_logs SET balance = v.column1, balanceWallet = v.column2 FROM (VALUES ",
+    ") AS v WHERE audit_logs.rowid = v.column3",
+)
+_UPDATE_FROM_VALUES = sqlite3.sqlite_version_info >= (3, 33, 0)
 _UPSERT_ROW = "INSERT OR REPLACE INTO balances (timestamp, data) VALUES (?, ?)"
 _UPSERT_WALLET_DAY = (
     "INSERT OR REPLACE INTO wallet_balances (timestamp, wallet, data) VALUES (?, ?, ?)"
@@ -83,7 +89,10 @@ class BalanceWriter:
         self._connection = connection
 
     def write_log_balances(self, updates: list[LogBalance]) -> None:
-        self._connection.executemany(_UPDATE_LOG, updates)
+        if _UPDATE_FROM_VALUES:
+            execute_values(self._connection, _UPDATE_LOGS, "(?, ?, ?)", 3, updates)
+        else:
+            self._connection.executemany(_UPDATE_LOG, updates)
 
     def write_day_rows(self, rows: list[DayRow]) -> None:
         dumps = orjson.dumps

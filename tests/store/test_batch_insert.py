@@ -57,6 +57,18 @@ def test_an_injection_attempt_in_a_shared_value_is_only_text() -> None:
     assert inserted_in_a_batch(rows) == bound_one_by_one(rows)
 
 
+def test_placeholders_and_braces_in_a_shared_value_are_only_text() -> None:
+    rows = [(f"id{n}", "what? {values}", n, "?, ?", "{}") for n in range(2000)]
+    assert inserted_in_a_batch(rows) == bound_one_by_one(rows)
+
+
+def test_rows_identical_in_every_column_replace_each_other() -> None:
+    rows = [("same", "a", 1, None, "x")] * 12
+    assert inserted_in_a_batch(rows) == bound_one_by_one(rows) == [
+        (12, "same", "a", "text", 1, "integer", None, "null", "x", "text")
+    ]
+
+
 def test_values_that_are_not_safe_literals_are_bound() -> None:
     assert sql_literal("a\x00b") is None
     assert sql_literal("line\nbreak") is None
