@@ -31,15 +31,15 @@ async def test_backup_interval_schedules_backups_and_zero_stops_them(cron_daemon
         assert job.trigger.interval == timedelta(minutes=1440)
 
         await job.func()  # what the scheduler runs when the interval has passed
-        for _ in range(200):
+        for _ in range(500):  # the file is completed just before its task is
             files = await client.call("getServerFiles", "main")
-            if files and files[0]["status"] == "completed":
+            tasks = await client.call("getServerTasks", "main")
+            if tasks and tasks[0]["status"] == "completed":
                 break
             await asyncio.sleep(0.02)
         assert [(f["name"], f["createdBy"], f["status"]) for f in files] == [
             ("main-backup.zip", "system", "completed")
         ]
-        tasks = await client.call("getServerTasks", "main")
         assert [(t["name"], t["trigger"], t["status"]) for t in tasks] == [
             ("Backup", "cron", "completed")
         ]
