@@ -18,6 +18,8 @@ from privatefolio_daemon.store.multi_row import execute_values
 
 #: Below this many rows, looking for shared values costs more than binding them.
 MIN_ROWS_TO_TRIM = 8
+#: A longer shared value is bound: each row of a statement repeats its literal.
+MAX_LITERAL_LENGTH = 256
 
 
 def insert_or_replace(
@@ -76,6 +78,6 @@ def sql_literal(value: Any) -> str | None:
         return "NULL"
     if type(value) is int:
         return str(value)
-    if type(value) is str and "\x00" not in value and value.isprintable():
+    if type(value) is str and len(value) <= MAX_LITERAL_LENGTH and value.isprintable():
         return "'" + value.replace("'", "''") + "'"
     return None

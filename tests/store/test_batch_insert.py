@@ -64,9 +64,11 @@ def test_placeholders_and_braces_in_a_shared_value_are_only_text() -> None:
 
 def test_rows_identical_in_every_column_replace_each_other() -> None:
     rows = [("same", "a", 1, None, "x")] * 12
-    assert inserted_in_a_batch(rows) == bound_one_by_one(rows) == [
-        (12, "same", "a", "text", 1, "integer", None, "null", "x", "text")
-    ]
+    assert (
+        inserted_in_a_batch(rows)
+        == bound_one_by_one(rows)
+        == [(12, "same", "a", "text", 1, "integer", None, "null", "x", "text")]
+    )
 
 
 def test_values_that_are_not_safe_literals_are_bound() -> None:
@@ -76,6 +78,8 @@ def test_values_that_are_not_safe_literals_are_bound() -> None:
     assert sql_literal(1.5) is None
     assert sql_literal(True) is None
     assert sql_literal(b"bytes") is None
+    assert sql_literal("x" * 256) == f"'{'x' * 256}'"
+    assert sql_literal("x" * 257) is None, "each row of a statement would repeat it"
     assert sql_literal(-3) == "-3"
     assert sql_literal("o'k") == "'o''k'"
     rows = [(f"id{n}", "a\x00b", 1.5, "line\nbreak", b"\x01") for n in range(10)]
