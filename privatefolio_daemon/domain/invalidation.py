@@ -7,6 +7,7 @@ deletes the derived rows at and after it, so the next refresh recomputes from th
 import sqlite3
 from typing import Any
 
+from privatefolio_daemon.store.balances import delete_balances
 from privatefolio_daemon.store.key_value import read_value, write_value
 
 
@@ -20,12 +21,7 @@ def invalidate_from(connection: sqlite3.Connection, cursor: int) -> list[str]:
     changed = []
     if cursor < _cursor(connection, "balancesCursor"):
         write_value(connection, "balancesCursor", cursor)
-        connection.execute("DELETE FROM balances WHERE timestamp >= ?", (cursor,))
-        connection.execute("DELETE FROM wallet_balances WHERE timestamp >= ?", (cursor,))
-        connection.execute(
-            "UPDATE audit_logs SET balance = NULL, balanceWallet = NULL WHERE timestamp >= ?",
-            (cursor,),
-        )
+        delete_balances(connection, cursor)
         changed.append("balances")
     if cursor < _cursor(connection, "networthCursor"):
         write_value(connection, "networthCursor", cursor)
