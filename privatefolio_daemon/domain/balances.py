@@ -113,7 +113,7 @@ class Balances:
     ) -> BalancePassResult:
         report = thread_safe(progress)
         limit = now_ms() if until is None else until
-        result = await self._db.write(
+        result = await self._db.bulk_write(
             lambda conn: run_balance_pass(
                 conn, since=since, until=limit, progress=report, checkpoint=cancel.checkpoint
             )

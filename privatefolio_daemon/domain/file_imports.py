@@ -74,7 +74,7 @@ class FileImports:
         )
         report = _thread_safe(progress)
         job = _ImportJob(path, record, fid, ParserContext.from_wire(context or {}), report, cancel)
-        imported = await self._db.write(job.run)
+        imported = await self._db.bulk_write(job.run)
         oldest = imported.pop("oldestTimestamp")
         if oldest is not None:
             self._events.emit(

@@ -3,9 +3,14 @@
 Callers say ``read`` or ``write`` and hand over a function of a ``sqlite3.Connection``; the function
 runs on the right thread, so a whole transaction (an import of a million rows, say) runs off the
 event loop in one go. See docs/decisions/0001-sqlite-threads.md.
+
+A transaction that rewrites many pages (``bulk_write``: an import, a balance pass) leaves the
+copy of its pages from the write-ahead log into the database file, the checkpoint, to a thread
+of its own, so that its commit returns as soon as the log holds the pages.
 """
 
 import asyncio
+import logging
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -16,6 +21,14 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 Row = tuple[Any, ...]
+
+log = logging.getLogger(__name__)
+
+AUTOCHECKPOINT_PAGES = 1000
+"""SQLite's default: a commit that leaves this many pages in the log checkpoints them."""
+
+WAL_SIZE_LIMIT = 64 * 1024 * 1024
+"""Once checkpointed, a log file larger than this is truncated to it (SQLite keeps it whole)."""
 
 
 class QueryTimeout(Exception):
@@ -59,6 +72,9 @@ class Database:
         self._reader_count = readers
         self._idle_readers: asyncio.Queue[_Worker] | None = None
         self._readers: list[_Worker] = []
+        self._checkpointer = _Worker(f"db-checkpoint-{path.stem}", self._connect_checkpointer)
+        self._checkpoint_wanted = False
+        self._checkpoints: asyncio.Task[None] | None = None
         self.closed = False
 
     # -- connections -----------------------------------------------------------------------
@@ -72,6 +88,12 @@ class Database:
         # Up to 64 MiB of page cache (allocated only as used): bulk imports and balance passes
         # touch many index pages, and spilling them to the WAL mid-transaction costs a lot.
         connection.execute("PRAGMA cache_size = -65536")
+        connection.execute(f"PRAGMA journal_size_limit = {WAL_SIZE_LIMIT}")
+        return connection
+
+    def _connect_checkpointer(self) -> sqlite3.Connection:
+        connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        connection.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms}")
         return connection
 
     def _connect_reader(self) -> sqlite3.Connection:
@@ -96,6 +118,41 @@ class Database:
         """Run ``function`` on the writer thread. It manages its own transaction."""
         self._check_open()
         return await self._writer.run(function)
+
+    async def bulk_write(self, function: Callable[[sqlite3.Connection], T]) -> T:
+        """``write`` for work that rewrites many pages: its commit skips the checkpoint, which
+        then runs on the checkpoint thread while the writer goes on (``checkpointed`` waits)."""
+
+        def run(connection: sqlite3.Connection) -> T:
+            connection.execute("PRAGMA wal_autocheckpoint = 0")
+            try:
+                return function(connection)
+            finally:
+                connection.execute(f"PRAGMA wal_autocheckpoint = {AUTOCHECKPOINT_PAGES}")
+
+        try:
+            return await self.write(run)
+        finally:
+            self._schedule_checkpoint()
+
+    async def checkpointed(self) -> None:
+        """Wait until the background checkpoints asked for so far have run."""
+        if self._checkpoints is not None:
+            await asyncio.shield(self._checkpoints)
+
+    def _schedule_checkpoint(self) -> None:
+        self._checkpoint_wanted = True
+        if self._checkpoints is None or self._checkpoints.done():
+            self._checkpoints = asyncio.create_task(self._run_checkpoints())
+
+    async def _run_checkpoints(self) -> None:
+        # A checkpoint copies the log as it was when it started: ask again, run again.
+        while self._checkpoint_wanted and not self.closed:
+            self._checkpoint_wanted = False
+            try:
+                await self._checkpointer.run(_checkpoint)
+            except Exception:
+                log.warning("Checkpoint of %s failed", self.path.name, exc_info=True)
 
     async def transaction(self, function: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``function`` on the writer thread inside ``BEGIN IMMEDIATE`` … ``COMMIT``."""
@@ -140,13 +197,22 @@ class Database:
         if self.closed:
             return
         self.closed = True
+        if self._checkpoints is not None:
+            with suppress(Exception):
+                await self._checkpoints
         for reader in self._readers:  # readers first: the last connection out removes the WAL
             await reader.close()
+        await self._checkpointer.close()
         await self._writer.close()
 
     def _check_open(self) -> None:
         if self.closed:
             raise sqlite3.ProgrammingError(f"Database {self.path.name} is closed")
+
+
+def _checkpoint(connection: sqlite3.Connection) -> None:
+    """PASSIVE: copies what it can without waiting for, or blocking, readers and the writer."""
+    connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
 
 def in_transaction(

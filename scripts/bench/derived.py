@@ -5,6 +5,7 @@ account database through the streaming importer, in one transaction, as the daem
 the database's writer thread, the script times:
 
 1. the full balance computation (``until`` = the last day with logs, so three years of rows);
+   then the checkpoint of its pages, which the daemon runs on a thread of its own afterwards;
 2. an incremental refresh after appending 1,000 logs at the end and invalidating from the day
    before them, as the side-effect chain does;
 3. a full net-worth pass with stand-in prices: one daily price per coin per day (3 y × 20 assets).
@@ -20,7 +21,7 @@ import sqlite3
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
@@ -117,6 +118,12 @@ def timed(function: Callable[[], T]) -> tuple[float, T]:
     return time.perf_counter() - started, result
 
 
+async def timed_async(function: Callable[[], Awaitable[T]]) -> tuple[float, T]:
+    started = time.perf_counter()
+    result = await function()
+    return time.perf_counter() - started, result
+
+
 async def bench(rows: int, seed: int, directory: Path) -> Iterator[str]:
     db = Database(directory / f"bench-{rows}.sqlite")
     migrations = load_migrations(schema_dir("account"))
@@ -125,15 +132,19 @@ async def bench(rows: int, seed: int, directory: Path) -> Iterator[str]:
     logs = await db.write(lambda conn: import_statement(conn, text))
     lines = [f"{rows:>9} rows → {logs} audit logs"]
 
-    full_s, full = await db.write(
+    full_s, full = await db.bulk_write(
         lambda conn: timed(lambda: run_balance_pass(conn, since=0, until=0))
     )
     lines.append(f"  balances, full:        {full_s:6.3f} s ({full.rows_written} daily rows)")
+    checkpoint_s, _ = await timed_async(db.checkpointed)
+    lines.append(
+        f"    then the checkpoint:  {checkpoint_s:6.3f} s (on its own thread, as in the daemon)"
+    )
 
     oldest = await db.write(lambda conn: append_logs(conn, APPENDED))
     cursor = day_start(oldest) - DAY_MS
     await db.transaction(lambda conn: invalidate_from(conn, cursor))
-    inc_s, inc = await db.write(
+    inc_s, inc = await db.bulk_write(
         lambda conn: timed(lambda: run_balance_pass(conn, since=None, until=0))
     )
     lines.append(
