@@ -21,10 +21,15 @@ _LOG_STREAM = (
     "SELECT rowid, assetId, change, timestamp, wallet FROM audit_logs "
     "WHERE timestamp >= ? ORDER BY timestamp ASC, changeN ASC, id ASC"
 )
-_UPDATE_LOG = "UPDATE audit_logs SET balance = ?, balanceWallet = ? WHERE rowid = ?"
+# A log whose balances are already right is left alone: a recompute then rewrites no page.
+_UPDATE_LOG = (
+    "UPDATE audit_logs SET balance = ?1, balanceWallet = ?2 WHERE rowid = ?3 "
+    "AND (balance IS NOT ?1 OR balanceWallet IS NOT ?2)"
+)
 _UPDATE_LOGS = (
     "UPDATE audit_logs SET balance = v.column1, balanceWallet = v.column2 FROM (VALUES ",
-    ") AS v WHERE audit_logs.rowid = v.column3",
+    ") AS v WHERE audit_logs.rowid = v.column3 "
+    "AND (audit_logs.balance IS NOT v.column1 OR audit_logs.balanceWallet IS NOT v.column2)",
 )
 _UPDATE_FROM_VALUES = sqlite3.sqlite_version_info >= (3, 33, 0)
 _UPSERT_ROW = "INSERT OR REPLACE INTO balances (timestamp, data) VALUES (?, ?)"

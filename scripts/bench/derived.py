@@ -5,7 +5,8 @@ account database through the streaming importer, in one transaction, as the daem
 the database's writer thread, the script times:
 
 1. the full balance computation (``until`` = the last day with logs, so three years of rows);
-   then the checkpoint of its pages, which the daemon runs on a thread of its own afterwards;
+   then the checkpoint of its pages, which the daemon runs on a thread of its own afterwards,
+   and a recompute of the same logs (``enqueueRecomputeBalances`` when nothing changed);
 2. an incremental refresh after appending 1,000 logs at the end and invalidating from the day
    before them, as the side-effect chain does;
 3. a full net-worth pass with stand-in prices: one daily price per coin per day (3 y × 20 assets).
@@ -140,6 +141,11 @@ async def bench(rows: int, seed: int, directory: Path) -> Iterator[str]:
     lines.append(
         f"    then the checkpoint:  {checkpoint_s:6.3f} s (on its own thread, as in the daemon)"
     )
+    again_s, _ = await db.bulk_write(
+        lambda conn: timed(lambda: run_balance_pass(conn, since=0, until=0))
+    )
+    await db.checkpointed()
+    lines.append(f"  balances, recomputed:  {again_s:6.3f} s (the same logs: no balance moved)")
 
     oldest = await db.write(lambda conn: append_logs(conn, APPENDED))
     cursor = day_start(oldest) - DAY_MS
