@@ -9,6 +9,7 @@ from privatefolio_daemon.sources.importers.base import (
     ParserContext,
     RowResult,
 )
+from privatefolio_daemon.sources.importers.csv_rows import column_count_error
 from privatefolio_daemon.sources.importers.fast_hash import fast_string_hash
 from privatefolio_daemon.sources.importers.timestamps import parse_us_datetime
 
@@ -31,9 +32,7 @@ def _amount_and_symbol(text: str, column: str) -> tuple[str, str]:
 def parse_row(row: str, index: int, file_import_id: str, _context: ParserContext) -> RowResult:
     columns = row.split(",")
     if len(columns) < _COLUMNS:
-        raise ImportFormatError(
-            f"Invalid number of columns: expected {_COLUMNS}, received {len(columns)}"
-        )
+        raise column_count_error(_COLUMNS, len(columns))
     label, received, paid, date, time, status = columns[:_COLUMNS]
     if status.strip() != "Completed":
         return RowResult()

@@ -3,11 +3,11 @@
 from privatefolio_daemon.domain.records import AuditLog, Transaction
 from privatefolio_daemon.sources.importers.amounts import fixed_and_string, negate
 from privatefolio_daemon.sources.importers.base import (
-    ImportFormatError,
     Parser,
     ParserContext,
     RowResult,
 )
+from privatefolio_daemon.sources.importers.csv_rows import column_count_error
 from privatefolio_daemon.sources.importers.fast_hash import fast_string_hash
 from privatefolio_daemon.sources.importers.timestamps import parse_utc_datetime
 
@@ -30,9 +30,7 @@ def _skipped(coin_name: str, tx_type: str, notes: str) -> bool:
 def parse_row(row: str, index: int, file_import_id: str, _context: ParserContext) -> RowResult:
     columns = row.split(",")
     if len(columns) != _COLUMNS:
-        raise ImportFormatError(
-            f"Invalid number of columns: expected {_COLUMNS}, received {len(columns)}"
-        )
+        raise column_count_error(_COLUMNS, len(columns))
     portfolio, coin_name, symbol = columns[0], columns[1], columns[2]
     tx_type = _TYPE_REWRITES.get(columns[5], columns[5])
     if _skipped(coin_name, tx_type, columns[13]):

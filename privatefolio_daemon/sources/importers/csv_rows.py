@@ -148,10 +148,12 @@ def split_generic_exact(row: str, expected: int) -> list[str]:
         columns = row.split(";")
     columns = [_unquote(column) for column in columns]
     if len(columns) != expected:
-        raise ImportFormatError(
-            f"Invalid number of columns: expected {expected}, received {len(columns)}"
-        )
+        raise column_count_error(expected, len(columns))
     return columns
+
+
+def column_count_error(expected: int, received: int) -> ImportFormatError:
+    return ImportFormatError(f"Invalid number of columns: expected {expected}, received {received}")
 
 
 def split_outside_quotes(row: str) -> list[str]:
@@ -169,4 +171,12 @@ def split_outside_quotes(row: str) -> list[str]:
             current = f"{current},{piece}"
         parity = (parity + piece.count('"')) % 2
     columns.append(current.replace('"', ""))
+    return columns
+
+
+def split_outside_quotes_exactly(row: str, expected: int) -> list[str]:
+    """:func:`split_outside_quotes`, failing unless the row has ``expected`` columns."""
+    columns = split_outside_quotes(row)
+    if len(columns) != expected:
+        raise column_count_error(expected, len(columns))
     return columns

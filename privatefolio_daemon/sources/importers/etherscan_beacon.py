@@ -1,16 +1,19 @@
 """Etherscan beacon-chain withdrawals export (file-formats §3.5)."""
 
-from privatefolio_daemon.domain.records import AuditLog, Transaction
 from privatefolio_daemon.sources.importers.amounts import parse_amount
 from privatefolio_daemon.sources.importers.base import (
     PLATFORM_REQUIREMENT,
-    ImportFormatError,
     Parser,
     ParserContext,
     RowResult,
 )
-from privatefolio_daemon.sources.importers.csv_rows import split_outside_quotes
-from privatefolio_daemon.sources.importers.evm import native_asset_id, numeric_column
+from privatefolio_daemon.sources.importers.csv_rows import split_outside_quotes_exactly
+from privatefolio_daemon.sources.importers.evm import (
+    NativeIncome,
+    native_asset_id,
+    native_income_row,
+    numeric_column,
+)
 from privatefolio_daemon.sources.importers.timestamps import parse_unix_seconds
 
 _COLUMNS = 7
@@ -18,43 +21,20 @@ _COLUMNS = 7
 
 def parse_row(row: str, index: int, file_import_id: str, context: ParserContext) -> RowResult:
     platform_id = context.require_platform()
-    columns = split_outside_quotes(row)
-    if len(columns) != _COLUMNS:
-        raise ImportFormatError(
-            f"Invalid number of columns: expected {_COLUMNS}, received {len(columns)}"
-        )
-    block_number = columns[1]
-    timestamp = parse_unix_seconds(columns[2], "UnixTimestamp")
-    validator_index, recipient = columns[4], columns[5]
+    columns = split_outside_quotes_exactly(row, _COLUMNS)
+    block_number, validator_index, recipient = columns[1], columns[4], columns[5]
     value_words = columns[6].split()
     amount = numeric_column(value_words[0]) if value_words else ""
     parse_amount(amount, "Value")
-    asset_id = native_asset_id(platform_id)
-    tx_id = f"{file_import_id}_{validator_index}+{block_number}_BEACON_{index}"
-    log = AuditLog(
-        id=f"{tx_id}_VALUE_0",
-        assetId=asset_id,
-        change=amount,
-        fileImportId=file_import_id,
-        importIndex=index,
+    income = NativeIncome(
+        tx_id=f"{file_import_id}_{validator_index}+{block_number}_BEACON_{index}",
+        asset_id=native_asset_id(platform_id),
+        amount=amount,
         operation="Unstake",
-        platformId=platform_id,
-        timestamp=timestamp,
-        txId=tx_id,
+        timestamp=parse_unix_seconds(columns[2], "UnixTimestamp"),
         wallet=recipient,
     )
-    transaction = Transaction(
-        id=tx_id,
-        incomingAsset=asset_id,
-        incoming=amount,
-        fileImportId=file_import_id,
-        importIndex=index,
-        platformId=platform_id,
-        timestamp=timestamp,
-        type="Unstake",
-        wallet=recipient,
-    )
-    return RowResult([log], [transaction])
+    return native_income_row(income, index, file_import_id, platform_id)
 
 
 PARSER = Parser(

@@ -6,12 +6,11 @@ from privatefolio_daemon.domain.records import AuditLog
 from privatefolio_daemon.sources.importers.amounts import parse_amount
 from privatefolio_daemon.sources.importers.base import (
     PLATFORM_REQUIREMENT,
-    ImportFormatError,
     Parser,
     ParserContext,
     RowResult,
 )
-from privatefolio_daemon.sources.importers.csv_rows import split_outside_quotes
+from privatefolio_daemon.sources.importers.csv_rows import split_outside_quotes_exactly
 from privatefolio_daemon.sources.importers.etherscan_normal import RecordOrigin, value_operation
 from privatefolio_daemon.sources.importers.evm import (
     ETHEREUM_NATIVE_ASSET_ID,
@@ -45,11 +44,7 @@ class InternalTransfer:
 
 def parse_row(row: str, index: int, file_import_id: str, context: ParserContext) -> RowResult:
     platform_id = context.require_platform()
-    columns = split_outside_quotes(row)
-    if len(columns) != _COLUMNS:
-        raise ImportFormatError(
-            f"Invalid number of columns: expected {_COLUMNS}, received {len(columns)}"
-        )
+    columns = split_outside_quotes_exactly(row, _COLUMNS)
     incoming, outgoing = numeric_column(columns[10]), numeric_column(columns[11])
     parse_amount(incoming, "Value_IN(ETH)")
     parse_amount(outgoing, "Value_OUT(ETH)")

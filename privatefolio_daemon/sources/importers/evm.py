@@ -1,9 +1,12 @@
-"""EVM helpers shared by the Etherscan importers: EIP-55 addresses and native coin ids."""
+"""EVM helpers shared by the Etherscan importers: EIP-55 addresses, native coin ids, and the row of
+a native amount received (a block reward, a beacon withdrawal)."""
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 
-from privatefolio_daemon.sources.importers.base import ImportFormatError
+from privatefolio_daemon.domain.records import AuditLog, Transaction
+from privatefolio_daemon.sources.importers.base import ImportFormatError, RowResult
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 ETHEREUM_NATIVE_ASSET_ID = f"chain.ethereum:{ZERO_ADDRESS}:ETH"
@@ -60,3 +63,52 @@ def native_asset_id(platform_id: str) -> str:
 def numeric_column(text: str) -> str:
     """Etherscan numbers carry thousands separators; the rules compare the raw text to ``0``."""
     return text.replace(",", "")
+
+
+@dataclass(frozen=True, slots=True)
+class NativeIncome:
+    """One row's native amount received by ``wallet``: one log and its transaction."""
+
+    tx_id: str
+    asset_id: str
+    amount: str
+    operation: str
+    timestamp: int
+    wallet: str
+
+
+def native_income_row(
+    income: NativeIncome,
+    index: int,
+    file_import_id: str,
+    platform_id: str,
+    *,
+    zero_is_income: bool = True,
+) -> RowResult:
+    """The ``<txId>_VALUE_0`` log and the transaction; without ``zero_is_income``, an amount of
+    ``0`` leaves the transaction's incoming side empty."""
+    log = AuditLog(
+        id=f"{income.tx_id}_VALUE_0",
+        assetId=income.asset_id,
+        change=income.amount,
+        fileImportId=file_import_id,
+        importIndex=index,
+        operation=income.operation,
+        platformId=platform_id,
+        timestamp=income.timestamp,
+        txId=income.tx_id,
+        wallet=income.wallet,
+    )
+    incoming = zero_is_income or income.amount != "0"
+    transaction = Transaction(
+        id=income.tx_id,
+        incomingAsset=income.asset_id if incoming else None,
+        incoming=income.amount if incoming else None,
+        fileImportId=file_import_id,
+        importIndex=index,
+        platformId=platform_id,
+        timestamp=income.timestamp,
+        type=income.operation,
+        wallet=income.wallet,
+    )
+    return RowResult([log], [transaction])
