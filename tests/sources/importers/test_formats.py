@@ -117,6 +117,28 @@ def test_block_rewards_credit_the_checksummed_miner() -> None:
     assert result.meta.platformId == "chain.ethereum"
 
 
+def test_a_zero_block_reward_leaves_the_transaction_without_an_incoming_side() -> None:
+    header = (
+        '"Blockno","UnixTimestamp","DateTime (UTC)","Txn","Uncles","Miner","GasUsed","GasLimit",'
+        '"BaseFee","Reward(ETH)"'
+    )
+    row = '"101","1600000000","2020-09-13 12:26:40","0","0","0xabc","1","2","3","0"'
+    _, logs, txs = _parse(f"{header}\n{row}", ON_ETHEREUM)
+
+    assert [(log["operation"], log["change"]) for log in logs] == [("Reward", "0")]
+    assert "incoming" not in txs[0] and "incomingAsset" not in txs[0]
+
+
+def test_a_zero_beacon_withdrawal_keeps_its_incoming_side() -> None:
+    header = (
+        '"Index","Blockno","UnixTimestamp","DateTime (UTC)","Validator Index","Recipient","Value"'
+    )
+    row = '"8","201","1700000000","2023-11-14 22:13:20","1234","0xabc","0 ETH"'
+    _, _, txs = _parse(f"{header}\n{row}", ON_ETHEREUM)
+
+    assert (txs[0]["incoming"], txs[0]["incomingAsset"]) == ("0", ETH)
+
+
 def test_beacon_withdrawal_is_an_unstake_of_the_first_word() -> None:
     header = (
         '"Index","Blockno","UnixTimestamp","DateTime (UTC)","Validator Index","Recipient","Value"'
