@@ -46,6 +46,7 @@ from privatefolio_daemon.server.http_app import build_http_app
 from privatefolio_daemon.server.websocket import WebSocketHub
 from privatefolio_daemon.server_log import ServerLogHandler, remove_old_logs
 from privatefolio_daemon.settings import APP_NAME, PriceFetchSettings
+from privatefolio_daemon.store.daemon_address import remove_address, write_address
 from privatefolio_daemon.store.database import Database
 from privatefolio_daemon.store.instance_lock import InstanceLock
 from privatefolio_daemon.store.migrations import load_migrations, migrate, refuse_newer
@@ -273,6 +274,7 @@ class Daemon:
             await self.stop()
             raise self._port_error(error) from error
         self.port = runner.addresses[0][1]
+        write_address(self.config.data_dir, self.config.host, self.port)
         await asyncio.to_thread(importlib.import_module, "privatefolio_daemon.features")
         self.load_features()
         # What start-up built lives as long as the process: keep the collector from rescanning it.
@@ -282,6 +284,7 @@ class Daemon:
         if self._runner is not None:
             runner, self._runner = self._runner, None
             await runner.cleanup()
+        remove_address(self.config.data_dir)
         self.lock.release()
 
     def _check_binding(self) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 
 from privatefolio_daemon import __version__
-from privatefolio_daemon.config import Config, ConfigError, load_config
+from privatefolio_daemon.config import Config, ConfigError, load_client_config, load_config
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -43,7 +43,11 @@ def build_parser() -> argparse.ArgumentParser:
     call = commands.add_parser("call", help="call an RPC method of the running daemon")
     _add_location_flags(call)
     call.add_argument("--url", help="the daemon's WebSocket URL (default ws://127.0.0.1:<port>)")
-    call.add_argument("--port", type=int, help="the daemon's port (default 5555; env PORT)")
+    call.add_argument(
+        "--port",
+        type=int,
+        help="the daemon's port (default: found in the data dir, else 5555; env PORT)",
+    )
     call.add_argument("method", help="method name, e.g. getAccountNames")
     call.add_argument("args", nargs="*", help="positional arguments, each as JSON")
     backup = commands.add_parser("backup", help="back an account up to a zip file")
@@ -51,7 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
     for parser_of_command in (backup, restore):
         _add_location_flags(parser_of_command)
         parser_of_command.add_argument(
-            "--port", type=int, help="the running daemon's port (env PORT)"
+            "--port",
+            type=int,
+            help="the running daemon's port (default: found in the data dir; env PORT)",
         )
         parser_of_command.add_argument("account", help="the account name")
     backup.add_argument("-o", "--output", help="the zip to write (default <account>-backup.zip)")
@@ -122,7 +128,7 @@ async def _call(arguments: argparse.Namespace) -> int:
     from privatefolio_daemon.client import DaemonClient, RpcCallError
     from privatefolio_daemon.server.credentials import read_or_create_token
 
-    config = load_config(data_dir=arguments.data_dir, port=arguments.port)
+    config = load_client_config(data_dir=arguments.data_dir, port=arguments.port)
     try:
         params: list[Any] = [orjson.loads(arg) for arg in arguments.args]
     except orjson.JSONDecodeError as error:

@@ -16,7 +16,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from tqdm import tqdm  # type: ignore[import-untyped]
 
-from privatefolio_daemon.config import Config, load_config
+from privatefolio_daemon.config import Config, load_client_config
 
 if TYPE_CHECKING:
     from privatefolio_daemon.client import DaemonClient
@@ -31,7 +31,7 @@ class CommandError(Exception):
 
 
 def run_command(arguments: argparse.Namespace) -> int:
-    config = load_config(data_dir=arguments.data_dir, port=arguments.port)
+    config = load_client_config(data_dir=arguments.data_dir, port=arguments.port)
     try:
         if arguments.command == "backup":
             output = Path(arguments.output or f"{arguments.account}-backup.zip").resolve()

@@ -1,5 +1,6 @@
 """The daemon's configuration: environment first, then command-line flags, then defaults."""
 
+import dataclasses
 import os
 import subprocess
 from collections.abc import Mapping
@@ -11,6 +12,7 @@ import platformdirs
 
 from privatefolio_daemon import __version__
 from privatefolio_daemon.settings import APP_NAME, DEFAULT_HOST, DEFAULT_PORT, DEV_PORT, Limits
+from privatefolio_daemon.store.daemon_address import running_port
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 
@@ -103,6 +105,16 @@ def load_config(
         git_hash=env.get("GIT_HASH"),
         git_date=env.get("GIT_DATE"),
     )
+
+
+def load_client_config(*, data_dir: str | None = None, port: int | None = None) -> Config:
+    """``load_config`` for the commands that talk to a running daemon. Without ``--port`` or
+    ``PORT``, the port is the one the daemon running on the data directory wrote down."""
+    config = load_config(data_dir=data_dir, port=port)
+    if port is not None or os.environ.get("PORT"):
+        return config
+    found = running_port(config.data_dir)
+    return config if found is None else dataclasses.replace(config, port=found)
 
 
 def _split(value: str | None) -> tuple[str, ...]:

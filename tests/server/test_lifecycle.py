@@ -7,6 +7,8 @@ import sys
 import urllib.request
 from pathlib import Path
 
+import orjson
+
 from tests.conftest import ACCOUNT_SCHEMA_VERSION
 from tests.daemon_process import clean_environment, daemon_command, running_daemon
 
@@ -51,6 +53,35 @@ def test_a_port_in_use_gives_a_clear_message(tmp_path: Path) -> None:
         )
     assert second.returncode == 4
     assert f"Port {port} on 127.0.0.1 is already in use" in second.stdout
+
+
+def call_without_a_port(
+    data_dir: Path, method: str, *args: str
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "privatefolio_daemon", "call", "--data-dir", str(data_dir), method,
+         *args],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env=clean_environment(),
+    )  # fmt: skip
+
+
+def test_the_command_line_finds_a_daemon_on_any_port_through_its_data_dir(
+    tmp_path: Path,
+) -> None:
+    data_dir = tmp_path / "data"
+    with running_daemon(data_dir) as (process, ready):
+        assert call_without_a_port(data_dir, "createAccount", '"main"').returncode == 0
+        names = call_without_a_port(data_dir, "getAccountNames")
+        assert names.returncode == 0, names.stderr
+        assert '"main"' in names.stdout
+        address = orjson.loads((data_dir / "daemon.json").read_bytes())
+        assert address == {"pid": process.pid, "host": "127.0.0.1", "port": ready["port"]}
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=15) == 0
+    assert not (data_dir / "daemon.json").exists()
 
 
 def test_sigterm_shuts_down_cleanly_and_closes_the_databases(tmp_path: Path) -> None:
