@@ -1,6 +1,7 @@
 """Connection methods (rpc-methods §5.13), "Verify balances", and ``setEncryptedValue``."""
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from privatefolio_daemon.api.client_queries import FrontendTable
@@ -21,6 +22,20 @@ CONNECTIONS = FrontendTable(
     "SELECT * FROM connections ORDER BY timestamp DESC",
     "SELECT COUNT(*) FROM connections",
 )
+
+
+@dataclass(frozen=True, slots=True)
+class _Clearing:
+    """A task that removes a connection's data: a reset keeps the connection, a removal not."""
+
+    verb: str
+    doing: str
+    priority: Priority
+    clear: Callable[[Connections, str], Awaitable[tuple[dict[str, Any], int, int]]]
+
+
+_RESET = _Clearing("Reset", "Resetting", Priority.VERY_HIGH, Connections.reset)
+_REMOVE = _Clearing("Remove", "Removing", Priority.HIGHEST, Connections.delete)
 
 
 class ConnectionsApi:
@@ -126,26 +141,8 @@ class ConnectionsApi:
         onCompletion: RemoteFunction | None = None,
     ) -> int:
         """Queue "Reset connection #<n>": delete its audit logs and transactions, sync afresh."""
-        connections = self._connections_of(accountName)
-        record = await connections.require(connectionId)
-        ctx.keep_until_called(onCompletion)
-
-        async def run(progress: TaskProgress, cancel: CancelToken) -> None:
-            progress(0, f"Resetting connection #{record['connectionNumber']}")
-            _, logs, transactions = await connections.reset(connectionId)
-            progress(100, f"Removed {logs} audit logs and {transactions} transactions")
-
-        return await self._relayer.enqueue(
-            accountName,
-            TaskSpec(
-                name=f"Reset connection #{record['connectionNumber']}",
-                description=f"Reset the connection {connectionId}",
-                priority=Priority.VERY_HIGH,
-                function=run,
-                trigger=trigger,
-                determinate=True,
-                on_completion=onCompletion,
-            ),
+        return await self._enqueue_clearing(
+            _RESET, ctx, accountName, trigger, connectionId, onCompletion
         )
 
     @rpc_method()
@@ -166,21 +163,35 @@ class ConnectionsApi:
         onCompletion: RemoteFunction | None = None,
     ) -> int:
         """Queue "Remove connection #<n>": its data, cursor and secrets go, then the row."""
+        return await self._enqueue_clearing(
+            _REMOVE, ctx, accountName, trigger, connectionId, onCompletion
+        )
+
+    async def _enqueue_clearing(
+        self,
+        clearing: _Clearing,
+        ctx: CallContext,
+        accountName: str,
+        trigger: Trigger,
+        connectionId: str,
+        onCompletion: RemoteFunction | None,
+    ) -> int:
         connections = self._connections_of(accountName)
         record = await connections.require(connectionId)
+        number = record["connectionNumber"]
         ctx.keep_until_called(onCompletion)
 
         async def run(progress: TaskProgress, cancel: CancelToken) -> None:
-            progress(0, f"Removing connection #{record['connectionNumber']}")
-            _, logs, transactions = await connections.delete(connectionId)
+            progress(0, f"{clearing.doing} connection #{number}")
+            _, logs, transactions = await clearing.clear(connections, connectionId)
             progress(100, f"Removed {logs} audit logs and {transactions} transactions")
 
         return await self._relayer.enqueue(
             accountName,
             TaskSpec(
-                name=f"Remove connection #{record['connectionNumber']}",
-                description=f"Remove the connection {connectionId}",
-                priority=Priority.HIGHEST,
+                name=f"{clearing.verb} connection #{number}",
+                description=f"{clearing.verb} the connection {connectionId}",
+                priority=clearing.priority,
                 function=run,
                 trigger=trigger,
                 determinate=True,
