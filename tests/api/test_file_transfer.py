@@ -129,6 +129,7 @@ async def test_names_and_ids_cannot_reach_outside_the_account(
     top = {path.name for path in daemon.config.data_dir.iterdir()} - {"server-logs"}
     assert top == {
         "auth",
+        "daemon.json",
         "daemon.lock",
         "databases",
         "server.sqlite",
