@@ -230,6 +230,8 @@ class _BalancePass:
             previous_total = totals_value.get(asset_id)
             if previous_total is None:
                 total_value, total_text = amount, change
+            elif previous_total is previous:  # one wallet holds the whole total: same sum
+                total_value, total_text = wallet_value, wallet_text
             else:
                 total_value = add(previous_total, amount)
                 same = previous is not None and total_value == wallet_value

@@ -1,4 +1,5 @@
 import json
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -402,3 +403,18 @@ def test_incremental_run_from_any_day_equals_the_full_run(
     assert result.logs_processed == len(new_logs)
     if new_logs:
         assert result.cursor == full_result.cursor
+
+
+@given(logs=ledgers())
+@settings(max_examples=300, deadline=None)
+def test_every_log_balance_equals_the_running_sums(logs: list[LogRecord]) -> None:
+    """Against plain running sums: per asset across wallets (``balance``) and per wallet and
+    asset (``balanceWallet``), whichever wallets hold the asset and however often it hits 0."""
+    sink, _, _ = run(logs)
+    totals: dict[str, Decimal] = {}
+    held: dict[tuple[str, str], Decimal] = {}
+    for log_id, asset, change, _, wallet in logs:
+        totals[asset] = totals.get(asset, Decimal(0)) + Decimal(change)
+        held[wallet, asset] = held.get((wallet, asset), Decimal(0)) + Decimal(change)
+        balance, balance_wallet = sink.log_balances[log_id]
+        assert (Decimal(balance), Decimal(balance_wallet)) == (totals[asset], held[wallet, asset])
