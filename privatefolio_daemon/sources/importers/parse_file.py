@@ -27,6 +27,7 @@ from privatefolio_daemon.sources.importers.registry import match_header
 ProgressCallback = Callable[[float | None, str], None]
 DEFAULT_BATCH_SIZE = 1_000
 _LOG_KIND = attrgetter("assetId", "wallet", "operation")
+_TIMESTAMP = attrgetter("timestamp")
 
 
 def file_import_id(name: str, size: int, last_modified: int) -> str:
@@ -75,8 +76,8 @@ class Restart:
     reason: str
 
 
-class _Unsorted(Exception):
-    pass
+class UnsortedFile(Exception):
+    """A grouping format's rows go back and forth in time (see :class:`StreamingImport`)."""
 
 
 def _utf16_sorted(values: set[str]) -> list[str]:
@@ -84,10 +85,12 @@ def _utf16_sorted(values: set[str]) -> list[str]:
     return sorted(values, key=lambda text: text.encode("utf-16-be", "surrogatepass"))
 
 
-def decode_utf8(byte_chunks: Iterable[bytes]) -> Iterator[str]:
-    """Decode a file read in binary chunks; a non-UTF-8 file is reported, not guessed at."""
+def decode_utf8(byte_chunks: Iterable[bytes], offset: int = 0) -> Iterator[str]:
+    """Decode a file read in binary chunks; a non-UTF-8 file is reported, not guessed at.
+
+    ``offset`` is where the chunks start in the file, for the error message.
+    """
     decoder = codecs.getincrementaldecoder("utf-8")("strict")
-    offset = 0
     try:
         for chunk in byte_chunks:
             text = decoder.decode(chunk)
@@ -117,7 +120,11 @@ class StreamingImport:
     ``open_source`` returns a fresh iterable of text chunks each time it is called; it is called
     a second time only for an unsorted file of a grouping format. ``parser`` replaces the one the
     header names (tests run a format's exact reference parser this way). After the iteration,
-    ``parser`` and ``meta`` are set.
+    ``parser``, ``summary`` and ``meta`` are set.
+
+    A shard of a file (``shard_parse``) is the header row followed by some of the file's rows:
+    ``first_index`` is the index of its first row in the file, and with ``restart_when_unsorted``
+    false an unsorted shard raises :class:`UnsortedFile` instead of restarting.
     """
 
     def __init__(
@@ -129,20 +136,27 @@ class StreamingImport:
         batch_size: int = DEFAULT_BATCH_SIZE,
         on_progress: ProgressCallback | None = None,
         parser: Parser | None = None,
+        first_index: int = 0,
+        restart_when_unsorted: bool = True,
     ) -> None:
         self._open_source = open_source
+        self._first_index = first_index
+        self._restart_when_unsorted = restart_when_unsorted
         self._forced_parser = parser
         self.file_import_id = file_import_id
         self.context = context
         self._batch_size = batch_size
         self._on_progress = on_progress
         self.parser: Parser | None = None
+        self.summary: ImportSummary | None = None
         self.meta: ImportMeta | None = None
 
     def __iter__(self) -> Iterator[Batch | Restart]:
         try:
             yield from self._run(group_globally=False)
-        except _Unsorted:
+        except UnsortedFile:
+            if not self._restart_when_unsorted:
+                raise
             yield Restart("The file is not sorted by time; grouping all rows at once")
             yield from self._run(group_globally=True)
 
@@ -166,10 +180,10 @@ class StreamingImport:
             if parser.finalise_group is None
             else _TimestampRuns(parser.finalise_group, fid, globally=group_globally)
         )
-        summary = _Summary()
+        summary = ImportSummary()
         batch = Batch()
-        index = -1
-        for index, row in enumerate(rows):
+        index = self._first_index - 1
+        for index, row in enumerate(rows, self._first_index):
             if index % 1000 == 999 and self._on_progress is not None:
                 self._on_progress(None, f"Parsing row {index + 1}")
             try:
@@ -190,7 +204,11 @@ class StreamingImport:
             runs.flush(batch)
         summary.add(batch)
         yield batch
-        self.meta = summary.meta(parser, context, rows=index + 1)
+        summary.rows = index + 1 - self._first_index
+        if runs is not None:
+            summary.ascending = runs.ascending
+        self.summary = summary
+        self.meta = summary.meta(parser, context)
 
 
 class _TimestampRuns:
@@ -206,7 +224,8 @@ class _TimestampRuns:
         self._globally = globally
         self._group: list[AuditLog] = []
         self._timestamp: int | None = None
-        self._ascending: bool | None = None
+        self.ascending: bool | None = None
+        """Whether the timestamps rise, once two differ."""
 
     def add(self, logs: list[AuditLog], batch: Batch) -> None:
         """Add the logs of one row; a log with a new timestamp closes the current run."""
@@ -215,10 +234,10 @@ class _TimestampRuns:
             if timestamp != self._timestamp and not self._globally:
                 if self._timestamp is not None:
                     ascending = timestamp > self._timestamp
-                    if self._ascending is None:
-                        self._ascending = ascending
-                    elif ascending != self._ascending:
-                        raise _Unsorted
+                    if self.ascending is None:
+                        self.ascending = ascending
+                    elif ascending != self.ascending:
+                        raise UnsortedFile
                 if len(self._group) == 1:
                     batch.logs.append(self._group.pop())
                 else:
@@ -237,11 +256,12 @@ class _TimestampRuns:
         self._group = []
 
 
-class _Summary:
+class ImportSummary:
     """What the meta reports, gathered from the batches as they are handed out.
 
     The asset, wallet and operation sets are those of the pre-merge logs, as the original's: a
     merged log keeps the asset, operation and wallet its group shares, so the sets are equal.
+    The summaries of a file's shards, merged in file order, equal the whole file's.
     """
 
     def __init__(self) -> None:
@@ -249,16 +269,43 @@ class _Summary:
         self.first_platform: str | None = None
         self.logs = 0
         self.transactions = 0
+        self.rows = 0
+        self.oldest: int | None = None
+        self.first_timestamp: int | None = None
+        self.last_timestamp: int | None = None
+        self.ascending: bool | None = None
+        """Of a grouping format: whether the timestamps rise (None: one timestamp at most)."""
 
     def add(self, batch: Batch) -> None:
         logs = batch.logs
-        self.kinds.update(map(_LOG_KIND, logs))
-        if self.first_platform is None and logs:
-            self.first_platform = logs[0].platformId
+        if logs:
+            self.kinds.update(map(_LOG_KIND, logs))
+            if self.first_platform is None:
+                self.first_platform = logs[0].platformId
+                self.first_timestamp = logs[0].timestamp
+            self.last_timestamp = logs[-1].timestamp
+            oldest = min(map(_TIMESTAMP, logs))
+            if self.oldest is None or oldest < self.oldest:
+                self.oldest = oldest
         self.logs += len(logs)
         self.transactions += len(batch.transactions)
 
-    def meta(self, parser: Parser, context: ParserContext, *, rows: int) -> ImportMeta:
+    def merge(self, later: "ImportSummary") -> None:
+        """Add the summary of the rows that follow this one's in the file."""
+        self.kinds |= later.kinds
+        if self.first_platform is None:
+            self.first_platform = later.first_platform
+            self.first_timestamp = later.first_timestamp
+        if later.last_timestamp is not None:
+            self.last_timestamp = later.last_timestamp
+        if later.oldest is not None and (self.oldest is None or later.oldest < self.oldest):
+            self.oldest = later.oldest
+        self.logs += later.logs
+        self.transactions += later.transactions
+        self.rows += later.rows
+
+    def meta(self, parser: Parser, context: ParserContext) -> ImportMeta:
+        rows = self.rows
         return ImportMeta(
             assetIds=_utf16_sorted({asset for asset, _, _ in self.kinds}),
             extensionId=parser.extension_id,
