@@ -1,0 +1,206 @@
+"""Where a large CSV file can be cut so that its parts parse to exactly what the whole does.
+
+A part (a shard) is parsed on its own, as the header row followed by the part's rows, with the
+file index of its first row (``shard_parse``). A cut is made only where the rows on both sides
+parse the same as in the whole file:
+
+- at a line start outside quoted fields (an even count of ``"`` before it, the rule of
+  ``csv_rows``), so no row is split;
+- between two non-blank lines, the one before the cut not ending in whitespace, so the trimming
+  at the start and end of a text changes neither;
+- for a format that combines the logs of one timestamp (Binance), between two timestamps.
+
+A file with no such place near the wanted cut is cut in fewer places, or parsed whole.
+"""
+
+import codecs
+from collections.abc import Iterator
+from dataclasses import dataclass
+from itertools import pairwise
+from pathlib import Path
+from typing import BinaryIO
+
+from privatefolio_daemon.sources.importers.base import ImportFormatError, Parser, ParserContext
+from privatefolio_daemon.sources.importers.csv_rows import JS_WHITESPACE, _row_lists
+from privatefolio_daemon.sources.importers.registry import match_header
+
+READ_BYTES = 1 << 20
+#: How many rows past a wanted cut are searched for a change of timestamp.
+MAX_ROWS_SEARCHED = 5_000
+_HEADER_MAX_BYTES = 1 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class Shard:
+    start: int
+    """Byte offset of its first row."""
+    end: int
+    """Byte offset after its last row (the file size for the last shard)."""
+    first_index: int
+    """Index of its first row in the file (the header not counted)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ShardPlan:
+    header: str
+    """The header row, as the whole file's parse sees it."""
+    shards: tuple[Shard, ...]
+
+
+def plan_shards(path: Path, count: int, context: ParserContext) -> ShardPlan | None:
+    """Cut the file at ``path`` into at most ``count`` shards; None when it cannot be cut.
+
+    A file that would fail (not UTF-8, an unknown header, a bad row at a cut) is not cut: the
+    whole-file parse then reports the error as usual.
+    """
+    try:
+        with path.open("rb") as handle:
+            return _plan(handle, path.stat().st_size, count, context)
+    except (UnicodeDecodeError, ImportFormatError):
+        return None
+
+
+def _plan(handle: BinaryIO, size: int, count: int, context: ParserContext) -> ShardPlan | None:
+    found = _header(handle)
+    if found is None:
+        return None
+    header, body_start = found
+    parser = match_header(header)
+    if parser is None or count < 2:
+        return None
+    cuts = [body_start]
+    for part in range(1, count):
+        wanted = body_start + (size - body_start) * part // count
+        cut = _cut_at_or_after(handle, max(wanted, cuts[-1] + 1), size, parser, context)
+        if cut is not None and cut > cuts[-1]:
+            cuts.append(cut)
+    if len(cuts) < 2:
+        return None
+    cuts.append(size)
+    shards: list[Shard] = []
+    first_index = 0
+    for start, end in pairwise(cuts):
+        shards.append(Shard(start, end, first_index))
+        first_index += _count_rows(handle, start, end)
+    return ShardPlan(header, tuple(shards))
+
+
+def _header(handle: BinaryIO) -> tuple[str, int] | None:
+    """The header row and the offset of the line after it."""
+    head = handle.read(_HEADER_MAX_BYTES)
+    quotes = 0
+    line_start = 0
+    while (newline := head.find(b"\n", line_start)) >= 0:
+        quotes += head.count(b'"', line_start, newline)
+        line_start = newline + 1
+        text = head[:newline].decode("utf-8")
+        if quotes % 2 == 0 and text.strip(JS_WHITESPACE):
+            rows = next(_row_lists([text + "\n"]))
+            return (rows[0].removesuffix("\r"), line_start) if len(rows) == 1 else None
+    return None
+
+
+def _cut_at_or_after(
+    handle: BinaryIO, wanted: int, size: int, parser: Parser, context: ParserContext
+) -> int | None:
+    """The first good cut at or after ``wanted``, within the search window."""
+    start = _next_row_start(handle, wanted, size)
+    if start is None:
+        return None
+    previous_timestamp: int | None = None
+    for searched, (offset, row, previous_line) in enumerate(_rows_from(handle, start)):
+        if searched > MAX_ROWS_SEARCHED:
+            return None
+        eligible = (
+            row.strip(JS_WHITESPACE) != ""
+            and previous_line != ""
+            and previous_line == previous_line.rstrip(JS_WHITESPACE)
+        )
+        if parser.finalise_group is None:
+            if eligible:
+                return offset
+            continue
+        timestamps = [log.timestamp for log in parser.parse_row(row, 0, "", context).logs]
+        if not timestamps:
+            continue
+        if eligible and previous_timestamp is not None and previous_timestamp != timestamps[0]:
+            return offset
+        previous_timestamp = timestamps[-1]
+    return None
+
+
+def _next_row_start(handle: BinaryIO, wanted: int, size: int) -> int | None:
+    """The first line start at or after ``wanted`` that lies outside quoted fields."""
+    quotes = _quotes_before(handle, wanted)
+    handle.seek(wanted)
+    position = wanted
+    while position < size:
+        chunk = handle.read(READ_BYTES)
+        newline = chunk.find(b"\n")
+        while newline >= 0:
+            if (quotes + chunk.count(b'"', 0, newline)) % 2 == 0:
+                return position + newline + 1 if position + newline + 1 < size else None
+            newline = chunk.find(b"\n", newline + 1)
+        quotes += chunk.count(b'"')
+        position += len(chunk)
+    return None
+
+
+def _quotes_before(handle: BinaryIO, offset: int) -> int:
+    handle.seek(0)
+    quotes = 0
+    remaining = offset
+    while remaining > 0:
+        chunk = handle.read(min(READ_BYTES, remaining))
+        if not chunk:
+            break
+        quotes += chunk.count(b'"')
+        remaining -= len(chunk)
+    return quotes
+
+
+def _rows_from(handle: BinaryIO, start: int) -> Iterator[tuple[int, str, str]]:
+    """``(offset, row, line before it)`` for the rows from ``start`` (a row start) on.
+
+    The line before is the previous line without its ``\\r``: the row above, or its last line
+    when it spans lines. A last line without a line break is not a row here.
+    """
+    handle.seek(max(0, start - READ_BYTES))
+    before = handle.read(start - max(0, start - READ_BYTES))
+    previous_line = before[:-1].rsplit(b"\n", 1)[-1].removesuffix(b"\r").decode("utf-8")
+    handle.seek(start)
+    offset = start
+    pending = b""
+    open_lines: list[bytes] = []
+    quotes = 0
+    while data := handle.read(READ_BYTES):
+        lines = (pending + data).split(b"\n")
+        pending = lines.pop()
+        for line in lines:
+            open_lines.append(line)
+            quotes += line.count(b'"')
+            if quotes % 2:
+                continue
+            row = b"\n".join(open_lines).removesuffix(b"\r").decode("utf-8")
+            yield offset, row, previous_line
+            offset += sum(map(len, open_lines)) + len(open_lines)
+            previous_line = open_lines[-1].removesuffix(b"\r").decode("utf-8")
+            open_lines.clear()
+
+
+def _count_rows(handle: BinaryIO, start: int, end: int) -> int:
+    """Rows between two cuts, split as the whole file's parse splits them."""
+    handle.seek(start)
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+
+    def texts() -> Iterator[str]:
+        remaining = end - start
+        while remaining > 0:
+            chunk = handle.read(min(READ_BYTES, remaining))
+            if not chunk:
+                break
+            remaining -= len(chunk)
+            yield decoder.decode(chunk)
+        yield decoder.decode(b"", final=True)
+
+    return sum(map(len, _row_lists(texts())))
