@@ -36,6 +36,10 @@ class Limits:
     backup_max_ratio: int = 200
     #: How many scheduled and manual backup files an account keeps (older ones are deleted).
     backup_keep_last: int = 5
+    #: Imports of files from this size up are parsed by several processes at once.
+    parallel_import_min_bytes: int = 4 * 2**20
+    #: How many processes parse such an import: 0 is one per core (at most 8), 1 is none.
+    import_workers: int = 0
 
 
 #: Account settings (KV ``settings``) and their defaults, as the Privatefolio frontend expects.

@@ -1,12 +1,16 @@
 """Importing an uploaded CSV file: all of it in one transaction, or nothing.
 
-The file is streamed from disk, parsed batch by batch and written with ``executemany`` inside a
-single transaction on the writer thread, so a bad row, a cancel or a crash leaves the account
+A large file is parsed by several worker processes into shard files first
+(``parallel_import``), which the writer thread then copies into the ledger. Any other file is
+streamed from disk and parsed batch by batch on the writer thread. Either way the rows are
+written inside a single transaction, so a bad row, a cancel or a crash leaves the account
 exactly as it was.
 """
 
 import asyncio
+import shutil
 import sqlite3
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -17,11 +21,18 @@ from privatefolio_daemon.domain.derived_steps import Cancel, Progress
 from privatefolio_daemon.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.import_plan import LEDGER_TABLES, should_bulk_load
+from privatefolio_daemon.domain.parallel_import import (
+    ParsedShards,
+    parse_in_parallel,
+    worker_count,
+)
 from privatefolio_daemon.domain.server_files import ServerFiles
 from privatefolio_daemon.domain.timeutil import now_ms
+from privatefolio_daemon.settings import Limits
 from privatefolio_daemon.sources.importers.base import ParserContext, Requirement
 from privatefolio_daemon.sources.importers.parse_file import (
     Batch,
+    ImportMeta,
     Restart,
     StreamingImport,
     decode_utf8,
@@ -31,21 +42,31 @@ from privatefolio_daemon.sources.importers.registry import requirements_for
 from privatefolio_daemon.store import ledger
 from privatefolio_daemon.store.bulk_load import deferred_indexes
 from privatefolio_daemon.store.database import Database
+from privatefolio_daemon.store.shards import attach_shards, copy_shard, detach_shards
 
 CHUNK_BYTES = 1 << 20
 REPORT_EVERY = 50_000
 _CSV_TYPES = ("text/csv", "application/csv", "application/vnd.ms-excel", "text/plain")
 DUPLICATE_IMPORT = "You cannot import the same file twice."
+SHARD_DIRECTORY_PREFIX = ".import-"
 
 Report = Callable[[float | None, str | None], None]
 
 
 class FileImports:
-    def __init__(self, account: str, db: Database, events: EventBus, files: ServerFiles) -> None:
+    def __init__(
+        self,
+        account: str,
+        db: Database,
+        events: EventBus,
+        files: ServerFiles,
+        limits: Limits | None = None,
+    ) -> None:
         self.account = account
         self._db = db
         self._events = events
         self.files = files
+        self._limits = limits or Limits()
 
     async def requirements(self, file_id: int) -> list[Requirement] | None:
         """What the user must tell before the import (a platform, an address), or None."""
@@ -74,7 +95,12 @@ class FileImports:
         )
         report = _thread_safe(progress)
         job = _ImportJob(path, record, fid, ParserContext.from_wire(context or {}), report, cancel)
-        imported = await self._db.bulk_write(job.run)
+        directory = await self._parse_in_parallel(job)
+        try:
+            imported = await self._db.bulk_write(job.run)
+        finally:
+            if directory is not None:
+                await asyncio.to_thread(shutil.rmtree, directory, ignore_errors=True)
         oldest = imported.pop("oldestTimestamp")
         if oldest is not None:
             self._events.emit(
@@ -83,6 +109,38 @@ class FileImports:
         self._events.emit("transactions", "created", account=self.account)
         self._events.emit("file-imports", "created", imported, account=self.account)
         return imported
+
+    async def _parse_in_parallel(self, job: "_ImportJob") -> Path | None:
+        """Parse a large file in worker processes (setting ``job.shards``); returns the
+        directory of the shard files, to be removed after the import."""
+        workers = worker_count(self._limits.import_workers)
+        size = await asyncio.to_thread(lambda: job.path.stat().st_size)
+        if workers < 2 or size < self._limits.parallel_import_min_bytes:
+            return None
+        if await self._db.fetch_one("SELECT 1 FROM file_imports WHERE id = ?", (job.fid,)):
+            raise ConflictError(DUPLICATE_IMPORT)
+        directory = await asyncio.to_thread(_new_shard_directory, job.path.parent)
+        parsing = asyncio.ensure_future(
+            asyncio.to_thread(
+                parse_in_parallel,
+                job.path,
+                job.fid,
+                job.context,
+                workers=workers,
+                directory=directory,
+                report=job.report,
+                cancel=job.cancel,
+            )
+        )
+        try:
+            job.shards = await asyncio.shield(parsing)
+        except BaseException:
+            # A cancelled task's token stops the workers within a poll: wait for that, so no
+            # worker writes into the directory once it is removed.
+            await asyncio.wait({parsing})
+            await asyncio.to_thread(shutil.rmtree, directory, ignore_errors=True)
+            raise
+        return directory
 
     async def remove(self, fid: str, progress: Progress) -> None:
         """Remove a file import with its audit logs and transactions."""
@@ -125,15 +183,21 @@ class _ImportJob:
     ) -> None:
         self.path, self.record, self.fid = path, record, fid
         self.context, self.report, self.cancel = context, report, cancel
+        self.shards: ParsedShards | None = None
+        """Set when worker processes parsed the file: the import copies their shard files."""
 
     def run(self, connection: sqlite3.Connection) -> dict[str, Any]:
-        connection.execute("BEGIN IMMEDIATE")
+        names = attach_shards(connection, self.shards.files) if self.shards else []
         try:
-            result = self._import(connection)
-        except BaseException:
-            connection.execute("ROLLBACK")
-            raise
-        connection.execute("COMMIT")
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                result = self._import(connection)
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+            connection.execute("COMMIT")
+        finally:
+            detach_shards(connection, names)
         return result
 
     def _import(self, connection: sqlite3.Connection) -> dict[str, Any]:
@@ -150,6 +214,19 @@ class _ImportJob:
                 metadata.get("size", 0),
             ),
         )
+        if should_bulk_load(connection, self.path.stat().st_size):
+            with deferred_indexes(connection, LEDGER_TABLES):
+                meta, oldest = self._save(connection)
+                self.report(None, "Building the indexes")
+        else:
+            meta, oldest = self._save(connection)
+        return self._finish(connection, meta, oldest)
+
+    def _save(self, connection: sqlite3.Connection) -> tuple[ImportMeta, int | None]:
+        """Write the file's rows; returns the meta and the oldest timestamp."""
+        if self.shards is not None:
+            self._copy_shards(connection)
+            return self.shards.meta, self.shards.oldest
         self.report(12, f"Parsing file {self.record['name']}")
         stream = StreamingImport(
             lambda: decode_utf8(_read_chunks(self.path)),
@@ -157,17 +234,23 @@ class _ImportJob:
             context=self.context,
             on_progress=self.report,
         )
-        if should_bulk_load(connection, self.path.stat().st_size):
-            with deferred_indexes(connection, LEDGER_TABLES):
-                oldest = self._save(connection, iter(stream))
-                self.report(None, "Building the indexes")
-        else:
-            oldest = self._save(connection, iter(stream))
-        return self._finish(connection, stream, oldest)
+        self._save_batches(connection, iter(stream))
+        assert stream.meta is not None and stream.summary is not None
+        return stream.meta, stream.summary.oldest
 
-    def _save(self, connection: sqlite3.Connection, items: Iterator[Batch | Restart]) -> int | None:
-        """Insert the batches; returns the oldest timestamp saved."""
-        oldest: int | None = None
+    def _copy_shards(self, connection: sqlite3.Connection) -> None:
+        assert self.shards is not None
+        saved_logs = saved_transactions = 0
+        for number in range(len(self.shards.files)):
+            self.cancel.checkpoint()
+            logs, transactions = copy_shard(connection, f"shard{number}")
+            saved_logs += logs
+            saved_transactions += transactions
+            self.report(None, f"Saved {saved_logs} logs and {saved_transactions} transactions")
+
+    def _save_batches(
+        self, connection: sqlite3.Connection, items: Iterator[Batch | Restart]
+    ) -> None:
         saved_logs = saved_transactions = 0
         next_report = REPORT_EVERY
         for item in items:
@@ -176,26 +259,20 @@ class _ImportJob:
                 connection.execute("DELETE FROM audit_logs WHERE fileImportId = ?", (self.fid,))
                 connection.execute("DELETE FROM transactions WHERE fileImportId = ?", (self.fid,))
                 saved_logs = saved_transactions = 0
-                oldest = None
                 continue
             ledger.insert_audit_logs(connection, item.logs)
             ledger.insert_transactions(connection, item.transactions)
             saved_logs += len(item.logs)
             saved_transactions += len(item.transactions)
-            for log in item.logs:
-                if oldest is None or log.timestamp < oldest:
-                    oldest = log.timestamp
             if saved_logs >= next_report:
                 next_report = saved_logs + REPORT_EVERY
                 self.report(None, f"Saved {saved_logs} logs and {saved_transactions} transactions")
-        return oldest
 
     def _finish(
-        self, connection: sqlite3.Connection, stream: StreamingImport, oldest: int | None
+        self, connection: sqlite3.Connection, import_meta: ImportMeta, oldest: int | None
     ) -> dict[str, Any]:
         metadata = self.record.get("metadata", {})
-        assert stream.meta is not None
-        meta = stream.meta.to_wire()
+        meta = import_meta.to_wire()
         finished = now_ms()
         connection.execute(
             "UPDATE file_imports SET timestamp = ?, meta = ? WHERE id = ?",
@@ -213,6 +290,14 @@ class _ImportJob:
             "meta": meta,
             "oldestTimestamp": oldest,
         }
+
+
+def _new_shard_directory(files_dir: Path) -> Path:
+    """A directory for the shard files beside the account's uploads. An account runs one task
+    at a time, so any other such directory was left by a daemon that stopped mid-import."""
+    for stale in files_dir.glob(f"{SHARD_DIRECTORY_PREFIX}*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    return Path(tempfile.mkdtemp(prefix=SHARD_DIRECTORY_PREFIX, dir=files_dir))
 
 
 def _read_chunks(path: Path) -> Iterator[bytes]:

@@ -1,0 +1,209 @@
+"""Parsing a large file import on every core: one worker process per shard of the file.
+
+Parsing is pure Python, so threads would take turns at the GIL; processes do not. The plan
+(``shard_plan``) cuts the file where its parts parse exactly as the whole does, each worker
+parses its part into a shard file (``shard_worker``), and the import copies the shard files into
+the ledger in file order inside its one transaction. The summaries of the shards, merged in
+order, give the file import's meta.
+
+Workers are forked from a fork server that has the importers loaded already, so a worker
+starts in milliseconds and inherits nothing of the daemon's threads or connections. A grouping
+format's file whose timestamps go back and forth is parsed whole instead (its rows must then be
+grouped globally), and so is a file with no place to cut.
+"""
+
+import itertools
+import logging
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from multiprocessing import forkserver
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
+from pathlib import Path
+from typing import Any
+
+from privatefolio_daemon.domain import shard_worker
+from privatefolio_daemon.domain.derived_steps import Cancel
+from privatefolio_daemon.domain.shard_worker import (
+    ShardFailed,
+    ShardOutcome,
+    ShardParsed,
+    ShardRejected,
+    ShardTask,
+    ShardUnsorted,
+    run_shard,
+)
+from privatefolio_daemon.sources.importers.base import ParserContext
+from privatefolio_daemon.sources.importers.parse_file import ImportMeta, ImportSummary
+from privatefolio_daemon.sources.importers.registry import match_header
+from privatefolio_daemon.sources.importers.shard_plan import ShardPlan, plan_shards
+
+log = logging.getLogger(__name__)
+_PROCESSES = multiprocessing.get_context("forkserver")
+_PROCESSES.set_forkserver_preload([shard_worker.__name__])
+POLL_SECONDS = 0.2
+UNSORTED_FALLBACK = "The file is not sorted by time: parsing it in one process"
+MAX_WORKERS = 8
+
+Report = Callable[[float | None, str | None], None]
+
+
+class ImportWorkerError(RuntimeError):
+    """A worker process failed for a reason other than the file's content."""
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedShards:
+    files: list[Path]
+    meta: ImportMeta
+    oldest: int | None
+
+
+def warm_up_in_background() -> None:
+    """Start the fork server on a thread now, so that the first large import does not wait."""
+    threading.Thread(target=_warm_up, name="import-workers-warm-up", daemon=True).start()
+
+
+def _warm_up() -> None:
+    try:
+        forkserver.ensure_running()
+    except Exception:
+        log.warning("Could not start the import worker server ahead of time", exc_info=True)
+
+
+def worker_count(setting: int) -> int:
+    """``setting`` workers, or with 0 one per usable core (at most ``MAX_WORKERS``)."""
+    if setting > 0:
+        return setting
+    return min(len(os.sched_getaffinity(0)), MAX_WORKERS)
+
+
+def parse_in_parallel(
+    path: Path,
+    file_import_id: str,
+    context: ParserContext,
+    *,
+    workers: int,
+    directory: Path,
+    report: Report,
+    cancel: Cancel,
+) -> ParsedShards | None:
+    """Parse the file into shard files under ``directory``; None when it must be parsed whole.
+
+    Blocks until the workers are done: run it on a thread. A row error is raised as the whole
+    file's parse would raise it (the first one in the file).
+    """
+    plan = plan_shards(path, workers, context)
+    if plan is None:
+        return None
+    parser = match_header(plan.header)
+    assert parser is not None
+    report(None, f"Parsing in {len(plan.shards)} processes")
+    tasks = _tasks(plan, path, file_import_id, context, directory)
+    outcomes = _run_workers(tasks, report, cancel)
+    summary = _merged(outcomes, grouping=parser.finalise_group is not None)
+    if summary is None:
+        report(None, UNSORTED_FALLBACK)
+        return None
+    return ParsedShards(
+        [task.output for task in tasks], summary.meta(parser, context), summary.oldest
+    )
+
+
+def _tasks(
+    plan: ShardPlan, path: Path, file_import_id: str, context: ParserContext, directory: Path
+) -> list[ShardTask]:
+    return [
+        ShardTask(path, plan.header, shard, file_import_id, context, directory / f"{n}.sqlite")
+        for n, shard in enumerate(plan.shards)
+    ]
+
+
+def _merged(outcomes: list[ShardOutcome], *, grouping: bool) -> ImportSummary | None:
+    for outcome in outcomes:
+        if isinstance(outcome, ShardRejected):
+            raise outcome.error()
+        if isinstance(outcome, ShardFailed):
+            raise ImportWorkerError(f"An import worker failed: {outcome.reason}")
+    if any(isinstance(outcome, ShardUnsorted) for outcome in outcomes):
+        return None
+    summaries = [outcome.summary for outcome in outcomes if isinstance(outcome, ShardParsed)]
+    if grouping and not _one_direction(summaries):
+        return None
+    merged = ImportSummary()
+    for summary in summaries:
+        merged.merge(summary)
+    return merged
+
+
+def _one_direction(summaries: list[ImportSummary]) -> bool:
+    """Whether the timestamps of all shards, in order, only rise or only fall."""
+    directions = {summary.ascending for summary in summaries} - {None}
+    with_logs = [summary for summary in summaries if summary.first_timestamp is not None]
+    for before, after in itertools.pairwise(with_logs):
+        assert before.last_timestamp is not None and after.first_timestamp is not None
+        if before.last_timestamp == after.first_timestamp:
+            return False
+        directions.add(after.first_timestamp > before.last_timestamp)
+    return len(directions) <= 1
+
+
+@dataclass(slots=True)
+class _Worker:
+    process: BaseProcess
+    outcome: Connection
+    rows_parsed: Any
+
+
+def _run_workers(tasks: list[ShardTask], report: Report, cancel: Cancel) -> list[ShardOutcome]:
+    workers: list[_Worker] = []
+    try:
+        for task in tasks:
+            rows_parsed = _PROCESSES.Value("q", 0, lock=False)
+            receiver, sender = _PROCESSES.Pipe(duplex=False)
+            process = _PROCESSES.Process(
+                target=run_shard, args=(task, rows_parsed, sender), name="import-worker"
+            )
+            process.daemon = True
+            process.start()
+            sender.close()
+            workers.append(_Worker(process, receiver, rows_parsed))
+        return _collect(workers, report, cancel)
+    finally:
+        for worker in workers:
+            if worker.process.is_alive():
+                worker.process.kill()
+            worker.process.join()
+            worker.outcome.close()
+
+
+def _collect(workers: list[_Worker], report: Report, cancel: Cancel) -> list[ShardOutcome]:
+    outcomes: dict[int, ShardOutcome] = {}
+    pending = {id(worker.outcome): index for index, worker in enumerate(workers)}
+    reported = 0
+    while pending:
+        cancel.checkpoint()
+        waiting = [workers[index].outcome for index in pending.values()]
+        for ready in wait(waiting, timeout=POLL_SECONDS):
+            assert isinstance(ready, Connection)
+            index = pending.pop(id(ready))
+            outcomes[index] = _receive(workers[index])
+        parsed = sum(worker.rows_parsed.value for worker in workers)
+        if parsed > reported:
+            reported = parsed
+            report(None, f"Parsing row {parsed}")
+    return [outcomes[index] for index in range(len(workers))]
+
+
+def _receive(worker: _Worker) -> ShardOutcome:
+    try:
+        outcome: ShardOutcome = worker.outcome.recv()
+    except EOFError:
+        worker.process.join()
+        raise ImportWorkerError(
+            f"An import worker stopped unexpectedly (exit code {worker.process.exitcode})"
+        ) from None
+    return outcome

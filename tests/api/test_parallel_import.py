@@ -1,0 +1,201 @@
+"""A large file parsed by several worker processes imports exactly what one parse imports.
+
+Each case imports the same bytes into two daemons, one that parses in three processes (from
+any size up) and one that never does, and compares the ledgers row by row, in insertion order.
+The task log shows which path ran, so a silent fallback cannot pass for a parallel import.
+"""
+
+import asyncio
+import random
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from privatefolio_daemon.app import Daemon
+from privatefolio_daemon.client import DaemonClient
+from privatefolio_daemon.domain.parallel_import import UNSORTED_FALLBACK
+from privatefolio_daemon.settings import Limits
+from tests.api.importing import import_file, ledger_digest, upload, wait_for_task
+from tests.conftest import make_config, offline_daemon, ws_url
+
+BINANCE_HEADER = '"User_ID","UTC_Time","Account","Operation","Coin","Change","Remark"'
+EXPORT_HEADER = (
+    '"Timestamp","Platform","Wallet","Type","Incoming","Incoming Asset","Outgoing",'
+    '"Outgoing Asset","Fee","Fee Asset","Smart Contract","Smart Contract Method","Blockchain Tx",'
+    '"Notes"'
+)
+PARALLEL = Limits(parallel_import_min_bytes=1, import_workers=3)
+WHOLE = Limits(import_workers=1)
+PARALLEL_LINE = "Parsing in 3 processes"
+LOG_COLUMNS = (
+    "id, assetId, change, fileImportId, connectionId, importIndex, operation, platformId, "
+    "timestamp, txId, wallet"
+)
+
+
+@asynccontextmanager
+async def running(directory: Path, limits: Limits) -> AsyncIterator[tuple[Daemon, DaemonClient]]:
+    daemon = offline_daemon(replace(make_config(directory), limits=limits))
+    await daemon.start()
+    client = await DaemonClient.connect(ws_url(daemon), token=daemon.credentials.desktop_token())
+    try:
+        await client.call("createAccount", "main")
+        yield daemon, client
+    finally:
+        await client.close()
+        await daemon.stop()
+
+
+async def import_into(directory: Path, limits: Limits, content: bytes) -> dict[str, Any]:
+    """Import ``content`` into a new daemon: the task, its log and the ledger's rows."""
+    async with running(directory, limits) as (daemon, client):
+        task = await import_file(daemon, client, "statement.csv", content)
+        db = daemon.accounts.get("main")
+        return {
+            "status": (task["status"], task.get("errorMessage")),
+            "log": await client.call("getServerTaskLog", "main", task["id"]),
+            "logs": await db.fetch_all(f"SELECT {LOG_COLUMNS} FROM audit_logs ORDER BY rowid"),
+            "transactions": await db.fetch_all("SELECT * FROM transactions ORDER BY rowid"),
+            "meta": await db.fetch_all("SELECT id, meta FROM file_imports"),
+        }
+
+
+async def assert_same_import(tmp_path: Path, content: bytes, *, parallel: bool = True) -> None:
+    """Same rows either way; ``parallel`` false: the workers ran, then it was parsed whole."""
+    whole = await import_into(tmp_path / "whole", WHOLE, content)
+    sharded = await import_into(tmp_path / "sharded", PARALLEL, content)
+    assert whole["status"] == sharded["status"] == ("completed", None)
+    assert PARALLEL_LINE in sharded["log"]
+    assert (UNSORTED_FALLBACK not in sharded["log"]) is parallel
+    assert PARALLEL_LINE not in whole["log"]
+    for part in ("logs", "transactions", "meta"):
+        assert sharded[part] == whole[part], part
+
+
+def binance_rows(count: int, seed: int, *, descending: bool = False) -> list[str]:
+    """Deposits, withdrawals and swaps (some with a second fill, merged on import), a few
+    duplicates that are skipped, and two swaps far apart that share their id."""
+    rng = random.Random(seed)
+    seconds = 1_600_000_000
+    rows: list[str] = []
+    twin = [("Buy", "ETH", "2.5"), ("Sell", "BTC", "-0.1"), ("Fee", "ETH", "-0.001")]
+    while len(rows) < count:
+        seconds += rng.randint(1, 90)
+        when = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(seconds))
+        coin = rng.choice(("BTC", "ETH", "ADA", "DOT"))
+        if len(rows) in (10, count - 10):
+            group = twin
+        elif rng.random() < 0.3:
+            group = [("Buy", coin, f"{rng.randint(1, 999)}.5"), ("Sell", "USDT", "-12.25")]
+            group += [("Buy", coin, "0.5")] if rng.random() < 0.2 else []
+        else:
+            change = rng.choice(("1.5", "-0.25", "6.0E-7", "1000"))
+            group = [("Deposit" if change[0] != "-" else "Withdraw", coin, change)]
+        remark = "duplicate" if rng.random() < 0.02 else ""
+        rows += [
+            f'"1","{when}","Spot","{op}","{coin}","{change}","{remark}"'
+            for op, coin, change in group
+        ]
+    return list(reversed(rows)) if descending else rows
+
+
+def statement(rows: list[str], newline: str = "\n") -> bytes:
+    return newline.join([BINANCE_HEADER, *rows]).encode()
+
+
+async def test_a_binance_statement_imports_the_same_in_shards(tmp_path: Path) -> None:
+    await assert_same_import(tmp_path, statement(binance_rows(3_000, seed=1)))
+
+
+async def test_a_newest_first_statement_imports_the_same_in_shards(tmp_path: Path) -> None:
+    await assert_same_import(tmp_path, statement(binance_rows(3_000, seed=2, descending=True)))
+
+
+async def test_a_statement_out_of_time_order_is_parsed_whole(tmp_path: Path) -> None:
+    rows = binance_rows(3_000, seed=3)
+    rows = rows[1_500:] + rows[:1_500]  # sorted halves, unsorted file: grouped globally
+    await assert_same_import(tmp_path, statement(rows), parallel=False)
+
+
+async def test_quoted_line_breaks_crlf_and_a_bom_import_the_same_in_shards(
+    tmp_path: Path,
+) -> None:
+    rows = [
+        f'"2021-03-{1 + n % 28:02d} 10:00:{n % 60:02d}","ex.binance","Binance Spot","Deposit",'
+        f'"{n}.5","ex.binance:BTC","","","","","","","","note {n}\r\n""quoted""\r\nline {n}"'
+        for n in range(2_000)
+    ]
+    content = b"\xef\xbb\xbf" + "\r\n".join([EXPORT_HEADER, *rows]).encode()
+    await assert_same_import(tmp_path, content)
+
+
+async def test_a_bad_row_in_a_later_shard_fails_as_in_one_parse(tmp_path: Path) -> None:
+    rows = binance_rows(3_000, seed=4)
+    rows[2_600] = rows[2_600].replace('"Spot"', '"Spot","extra"')
+    whole = await import_into(tmp_path / "whole", WHOLE, statement(rows))
+    sharded = await import_into(tmp_path / "sharded", PARALLEL, statement(rows))
+    assert sharded["status"] == whole["status"]
+    assert sharded["status"][0] == "failed"
+    assert "Cannot parse row 2601: Invalid number of columns" in sharded["status"][1]
+    assert PARALLEL_LINE in sharded["log"]
+    assert sharded["logs"] == sharded["transactions"] == sharded["meta"] == []
+
+
+async def test_a_bad_byte_in_a_later_shard_fails_as_in_one_parse(tmp_path: Path) -> None:
+    content = statement(binance_rows(3_000, seed=5))
+    content = content[:-200] + b"\xff" + content[-199:]
+    whole = await import_into(tmp_path / "whole", WHOLE, content)
+    sharded = await import_into(tmp_path / "sharded", PARALLEL, content)
+    assert sharded["status"] == whole["status"]
+    message = f"The file is not UTF-8 text: invalid byte at offset {len(content) - 200}"
+    assert message in str(sharded["status"][1])
+
+
+async def test_shard_files_left_by_a_stopped_daemon_are_removed(tmp_path: Path) -> None:
+    async with running(tmp_path / "data", PARALLEL) as (daemon, client):
+        stale = daemon.accounts.files_dir("main") / ".import-left"
+        stale.mkdir(parents=True)
+        (stale / "0.sqlite").write_bytes(b"partial")
+        task = await import_file(daemon, client, "a.csv", statement(binance_rows(500, seed=7)))
+        assert task["status"] == "completed"
+        assert not stale.exists()
+        assert not list(daemon.accounts.files_dir("main").glob(".import-*"))
+
+
+async def test_a_cancelled_parallel_import_leaves_nothing_and_no_worker(tmp_path: Path) -> None:
+    content = statement(binance_rows(150_000, seed=6))
+    async with running(tmp_path / "data", PARALLEL) as (daemon, client):
+        before = await ledger_digest(daemon)
+        record = await upload(daemon, client, "big.csv", content)
+        task_id = await client.call("enqueueImportFile", "main", "user", record["id"])
+        lines: list[str] = []
+        await client.call("subscribeToServerTaskProgress", "main", task_id, lines.append)
+        while not any("Parsing row" in line for line in lines):
+            await wait_briefly()
+        workers = import_workers()
+        assert workers, "the workers are running"
+        await client.call("cancelTask", "main", task_id)
+        task = await wait_for_task(client, task_id)
+        assert (task["status"], task["errorMessage"]) == ("aborted", "Task aborted by user.")
+        assert await ledger_digest(daemon) == before
+        assert not [(w.pid, w.status(), w.cmdline()) for w in workers if w.is_running()]
+        assert not list(daemon.accounts.files_dir("main").glob(".import-*"))
+
+
+def import_workers() -> list[psutil.Process]:
+    """The processes forked by this process's fork server."""
+    return [
+        worker
+        for server in psutil.Process().children()
+        if "forkserver" in " ".join(server.cmdline())
+        for worker in server.children()
+    ]
+
+
+async def wait_briefly() -> None:
+    await asyncio.sleep(0.01)
