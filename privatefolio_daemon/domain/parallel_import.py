@@ -42,8 +42,15 @@ from privatefolio_daemon.sources.importers.registry import match_header
 from privatefolio_daemon.sources.importers.shard_plan import ShardPlan, plan_shards
 
 log = logging.getLogger(__name__)
-_PROCESSES = multiprocessing.get_context("forkserver")
-_PROCESSES.set_forkserver_preload([shard_worker.__name__])
+#: Where there is no fork server (Windows), each worker is a fresh interpreter instead.
+_FORK_SERVER = "forkserver" in multiprocessing.get_all_start_methods()
+_PROCESSES = (
+    multiprocessing.get_context("forkserver")
+    if _FORK_SERVER
+    else multiprocessing.get_context("spawn")
+)
+if _FORK_SERVER:
+    _PROCESSES.set_forkserver_preload([shard_worker.__name__])
 POLL_SECONDS = 0.2
 UNSORTED_FALLBACK = "The file is not sorted by time: parsing it in one process"
 MAX_WORKERS = 8
@@ -53,6 +60,10 @@ Report = Callable[[float | None, str | None], None]
 
 class ImportWorkerError(RuntimeError):
     """A worker process failed for a reason other than the file's content."""
+
+
+class WorkersUnavailable(Exception):
+    """No worker process could be started (the import then parses in one process)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +79,8 @@ def warm_up_in_background() -> None:
 
 
 def _warm_up() -> None:
+    if not _FORK_SERVER:
+        return
     try:
         forkserver.ensure_running()
     except Exception:
@@ -78,7 +91,8 @@ def worker_count(setting: int) -> int:
     """``setting`` workers, or with 0 one per usable core (at most ``MAX_WORKERS``)."""
     if setting > 0:
         return setting
-    return min(len(os.sched_getaffinity(0)), MAX_WORKERS)
+    usable = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
+    return min(len(usable) if usable else os.cpu_count() or 1, MAX_WORKERS)
 
 
 def parse_in_parallel(
@@ -103,7 +117,12 @@ def parse_in_parallel(
     assert parser is not None
     report(None, f"Parsing in {len(plan.shards)} processes")
     tasks = _tasks(plan, path, file_import_id, context, directory)
-    outcomes = _run_workers(tasks, report, cancel)
+    try:
+        outcomes = _run_workers(tasks, report, cancel)
+    except WorkersUnavailable as error:
+        log.warning("Parsing in one process: %s", error)
+        report(None, f"Parsing in one process: {error}")
+        return None
     summary = _merged(outcomes, grouping=parser.finalise_group is not None)
     if summary is None:
         report(None, UNSORTED_FALLBACK)
@@ -168,8 +187,13 @@ def _run_workers(tasks: list[ShardTask], report: Report, cancel: Cancel) -> list
                 target=run_shard, args=(task, rows_parsed, sender), name="import-worker"
             )
             process.daemon = True
-            process.start()
-            sender.close()
+            try:
+                process.start()
+            except OSError as error:
+                receiver.close()
+                raise WorkersUnavailable(f"a worker could not start ({error})") from error
+            finally:
+                sender.close()
             workers.append(_Worker(process, receiver, rows_parsed))
         return _collect(workers, report, cancel)
     finally:

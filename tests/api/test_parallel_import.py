@@ -187,6 +187,27 @@ async def test_a_cancelled_parallel_import_leaves_nothing_and_no_worker(tmp_path
         assert not list(daemon.accounts.files_dir("main").glob(".import-*"))
 
 
+async def test_a_worker_that_dies_fails_the_import_and_changes_nothing(tmp_path: Path) -> None:
+    content = statement(binance_rows(150_000, seed=8))
+    async with running(tmp_path / "data", PARALLEL) as (daemon, client):
+        before = await ledger_digest(daemon)
+        record = await upload(daemon, client, "big.csv", content)
+        task_id = await client.call("enqueueImportFile", "main", "user", record["id"])
+        lines: list[str] = []
+        await client.call("subscribeToServerTaskProgress", "main", task_id, lines.append)
+        while not any("Parsing row" in line for line in lines):
+            await wait_briefly()
+        import_workers()[-1].kill()
+        task = await wait_for_task(client, task_id)
+        assert (task["status"], task["errorMessage"]) == (
+            "failed",
+            "Error: An import worker stopped unexpectedly (exit code -9)",
+        )
+        assert await ledger_digest(daemon) == before
+        assert not list(daemon.accounts.files_dir("main").glob(".import-*"))
+        assert await client.call("getFileImports", "main") == []
+
+
 def import_workers() -> list[psutil.Process]:
     """The processes forked by this process's fork server."""
     return [
