@@ -50,6 +50,7 @@ from privatefolio_daemon.store.daemon_address import remove_address, write_addre
 from privatefolio_daemon.store.database import Database
 from privatefolio_daemon.store.instance_lock import InstanceLock
 from privatefolio_daemon.store.migrations import load_migrations, migrate, refuse_newer
+from privatefolio_daemon.worker_processes import warm_up_in_background, worker_count
 
 if TYPE_CHECKING:
     from privatefolio_daemon.features import Features
@@ -275,6 +276,8 @@ class Daemon:
             raise self._port_error(error) from error
         self.port = runner.addresses[0][1]
         write_address(self.config.data_dir, self.config.host, self.port)
+        if worker_count(self.config.limits.import_workers) > 1:
+            warm_up_in_background()
         await asyncio.to_thread(importlib.import_module, "privatefolio_daemon.features")
         self.load_features()
         # What start-up built lives as long as the process: keep the collector from rescanning it.

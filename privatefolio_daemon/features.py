@@ -32,7 +32,6 @@ from privatefolio_daemon.domain.key_value import KeyValueStore
 from privatefolio_daemon.domain.ledger_steps import LedgerSteps
 from privatefolio_daemon.domain.manual_transactions import ManualTransactions
 from privatefolio_daemon.domain.metadata_refresh import MetadataRefresh
-from privatefolio_daemon.domain.parallel_import import warm_up_in_background, worker_count
 from privatefolio_daemon.domain.platforms import PlatformCatalog
 from privatefolio_daemon.domain.secrets import SecretBox
 from privatefolio_daemon.domain.tags import Tags
@@ -74,8 +73,6 @@ class Features:
             __version__,
         )
         daemon.relayer.backup_job = self.backups.scheduled_backup
-        if worker_count(daemon.config.limits.import_workers) > 1:
-            warm_up_in_background()
 
     def register(self, table: MethodTable) -> None:
         daemon, relayer, db_of = self.daemon, self.daemon.relayer, self.daemon.accounts.get

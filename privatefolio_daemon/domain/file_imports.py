@@ -21,11 +21,7 @@ from privatefolio_daemon.domain.derived_steps import Cancel, Progress
 from privatefolio_daemon.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.import_plan import LEDGER_TABLES, should_bulk_load
-from privatefolio_daemon.domain.parallel_import import (
-    ParsedShards,
-    parse_in_parallel,
-    worker_count,
-)
+from privatefolio_daemon.domain.parallel_import import ParsedShards, parse_in_parallel
 from privatefolio_daemon.domain.server_files import ServerFiles
 from privatefolio_daemon.domain.timeutil import now_ms
 from privatefolio_daemon.settings import Limits
@@ -43,6 +39,7 @@ from privatefolio_daemon.store import ledger
 from privatefolio_daemon.store.bulk_load import deferred_indexes
 from privatefolio_daemon.store.database import Database
 from privatefolio_daemon.store.shards import attach_shards, copy_shard, detach_shards
+from privatefolio_daemon.worker_processes import worker_count
 
 CHUNK_BYTES = 1 << 20
 REPORT_EVERY = 50_000

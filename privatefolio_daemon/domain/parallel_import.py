@@ -6,26 +6,20 @@ parses its part into a shard file (``shard_worker``), and the import copies the 
 the ledger in file order inside its one transaction. The summaries of the shards, merged in
 order, give the file import's meta.
 
-Workers are forked from a fork server that has the importers loaded already, so a worker
-starts in milliseconds and inherits nothing of the daemon's threads or connections. A grouping
+The workers come from ``worker_processes``. A grouping
 format's file whose timestamps go back and forth is parsed whole instead (its rows must then be
 grouped globally), and so is a file with no place to cut.
 """
 
 import itertools
 import logging
-import multiprocessing
-import os
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from multiprocessing import forkserver
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
-from privatefolio_daemon.domain import shard_worker
 from privatefolio_daemon.domain.derived_steps import Cancel
 from privatefolio_daemon.domain.shard_worker import (
     ShardFailed,
@@ -40,20 +34,11 @@ from privatefolio_daemon.sources.importers.base import ParserContext
 from privatefolio_daemon.sources.importers.parse_file import ImportMeta, ImportSummary
 from privatefolio_daemon.sources.importers.registry import match_header
 from privatefolio_daemon.sources.importers.shard_plan import ShardPlan, plan_shards
+from privatefolio_daemon.worker_processes import PROCESSES
 
 log = logging.getLogger(__name__)
-#: Where there is no fork server (Windows), each worker is a fresh interpreter instead.
-_FORK_SERVER = "forkserver" in multiprocessing.get_all_start_methods()
-_PROCESSES = (
-    multiprocessing.get_context("forkserver")
-    if _FORK_SERVER
-    else multiprocessing.get_context("spawn")
-)
-if _FORK_SERVER:
-    _PROCESSES.set_forkserver_preload([shard_worker.__name__])
 POLL_SECONDS = 0.2
 UNSORTED_FALLBACK = "The file is not sorted by time: parsing it in one process"
-MAX_WORKERS = 8
 
 Report = Callable[[float | None, str | None], None]
 
@@ -71,28 +56,6 @@ class ParsedShards:
     files: list[Path]
     meta: ImportMeta
     oldest: int | None
-
-
-def warm_up_in_background() -> None:
-    """Start the fork server on a thread now, so that the first large import does not wait."""
-    threading.Thread(target=_warm_up, name="import-workers-warm-up", daemon=True).start()
-
-
-def _warm_up() -> None:
-    if not _FORK_SERVER:
-        return
-    try:
-        forkserver.ensure_running()
-    except Exception:
-        log.warning("Could not start the import worker server ahead of time", exc_info=True)
-
-
-def worker_count(setting: int) -> int:
-    """``setting`` workers, or with 0 one per usable core (at most ``MAX_WORKERS``)."""
-    if setting > 0:
-        return setting
-    usable = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
-    return min(len(usable) if usable else os.cpu_count() or 1, MAX_WORKERS)
 
 
 def parse_in_parallel(
@@ -181,9 +144,9 @@ def _run_workers(tasks: list[ShardTask], report: Report, cancel: Cancel) -> list
     workers: list[_Worker] = []
     try:
         for task in tasks:
-            rows_parsed = _PROCESSES.Value("q", 0, lock=False)
-            receiver, sender = _PROCESSES.Pipe(duplex=False)
-            process = _PROCESSES.Process(
+            rows_parsed = PROCESSES.Value("q", 0, lock=False)
+            receiver, sender = PROCESSES.Pipe(duplex=False)
+            process = PROCESSES.Process(
                 target=run_shard, args=(task, rows_parsed, sender), name="import-worker"
             )
             process.daemon = True
