@@ -37,9 +37,12 @@ def clean_environment() -> dict[str, str]:
 
 
 def serve_command(data_dir: Path | str, port: int = 0) -> list[str]:
+    """The daemon as ``scripts/run`` starts it: the console script, or ``-m`` without one."""
+    script = Path(sys.executable).with_name("privatefolio-daemon")
+    start = [str(script)] if script.is_file() else [sys.executable, "-m", "privatefolio_daemon"]
     return [
-        sys.executable, "-m", "privatefolio_daemon", "serve", "--data-dir", str(data_dir),
-        "--port", str(port), "--no-crons", "--log-level", "WARNING",
+        *start, "serve", "--data-dir", str(data_dir), "--port", str(port), "--no-crons",
+        "--log-level", "WARNING",
     ]  # fmt: skip
 
 
