@@ -6,9 +6,9 @@ parses its part into a shard file (``shard_worker``), and the import copies the 
 the ledger in file order inside its one transaction. The summaries of the shards, merged in
 order, give the file import's meta.
 
-The workers come from ``worker_processes``. A grouping
-format's file whose timestamps go back and forth is parsed whole instead (its rows must then be
-grouped globally), and so is a file with no place to cut.
+The workers come from ``worker_processes``. A grouping format's file whose timestamps go back
+and forth is parsed whole instead (its rows must then be grouped globally), and so is a file
+with no place to cut.
 """
 
 import itertools
@@ -24,7 +24,6 @@ from privatefolio_daemon.domain.derived_steps import Cancel
 from privatefolio_daemon.domain.shard_worker import (
     ShardFailed,
     ShardOutcome,
-    ShardParsed,
     ShardRejected,
     ShardTask,
     ShardUnsorted,
@@ -105,14 +104,18 @@ def _tasks(
 
 
 def _merged(outcomes: list[ShardOutcome], *, grouping: bool) -> ImportSummary | None:
+    """The file's summary; None to parse it whole. The first shard in file order that was not
+    parsed decides: an unsorted one stopped before its later rows, whose errors (and those of
+    the shards after it) the whole parse must report in order."""
+    summaries: list[ImportSummary] = []
     for outcome in outcomes:
         if isinstance(outcome, ShardRejected):
             raise outcome.error()
         if isinstance(outcome, ShardFailed):
             raise ImportWorkerError(f"An import worker failed: {outcome.reason}")
-    if any(isinstance(outcome, ShardUnsorted) for outcome in outcomes):
-        return None
-    summaries = [outcome.summary for outcome in outcomes if isinstance(outcome, ShardParsed)]
+        if isinstance(outcome, ShardUnsorted):
+            return None
+        summaries.append(outcome.summary)
     if grouping and not _one_direction(summaries):
         return None
     merged = ImportSummary()

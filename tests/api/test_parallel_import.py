@@ -146,6 +146,19 @@ async def test_a_bad_row_in_a_later_shard_fails_as_in_one_parse(tmp_path: Path) 
     assert sharded["logs"] == sharded["transactions"] == sharded["meta"] == []
 
 
+async def test_an_error_after_an_unsorted_stretch_is_the_first_in_the_file(
+    tmp_path: Path,
+) -> None:
+    rows = binance_rows(3_000, seed=9)
+    rows[40:80] = reversed(rows[40:80])  # the first shard stops here, unsorted
+    for bad in (500, 2_600):  # the first shard's bad row comes first in the file
+        rows[bad] = rows[bad].replace('"Spot"', '"Spot","extra"')
+    sharded = await import_into(tmp_path / "sharded", PARALLEL, statement(rows))
+    assert sharded["status"][0] == "failed"
+    assert "Cannot parse row 501: Invalid number of columns" in sharded["status"][1]
+    assert UNSORTED_FALLBACK in sharded["log"]
+
+
 async def test_a_bad_byte_in_a_later_shard_fails_as_in_one_parse(tmp_path: Path) -> None:
     content = statement(binance_rows(3_000, seed=5))
     content = content[:-200] + b"\xff" + content[-199:]
