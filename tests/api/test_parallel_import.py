@@ -180,36 +180,39 @@ async def test_shard_files_left_by_a_stopped_daemon_are_removed(tmp_path: Path) 
         assert not list(daemon.accounts.files_dir("main").glob(".import-*"))
 
 
+async def parsing_in_workers(daemon: Daemon, client: DaemonClient, seed: int) -> int:
+    """Start the import of a 150k-row statement; returns its task once the workers parse."""
+    record = await upload(daemon, client, "big.csv", statement(binance_rows(150_000, seed)))
+    task_id: int = await client.call("enqueueImportFile", "main", "user", record["id"])
+    parsing = asyncio.Event()
+
+    def on_progress(line: str) -> None:
+        if "Parsing row" in line:
+            parsing.set()
+
+    await client.call("subscribeToServerTaskProgress", "main", task_id, on_progress)
+    await asyncio.wait_for(parsing.wait(), timeout=60)
+    return task_id
+
+
 async def test_a_cancelled_parallel_import_leaves_nothing_and_no_worker(tmp_path: Path) -> None:
-    content = statement(binance_rows(150_000, seed=6))
     async with running(tmp_path / "data", PARALLEL) as (daemon, client):
         before = await ledger_digest(daemon)
-        record = await upload(daemon, client, "big.csv", content)
-        task_id = await client.call("enqueueImportFile", "main", "user", record["id"])
-        lines: list[str] = []
-        await client.call("subscribeToServerTaskProgress", "main", task_id, lines.append)
-        while not any("Parsing row" in line for line in lines):
-            await wait_briefly()
+        task_id = await parsing_in_workers(daemon, client, seed=6)
         workers = import_workers()
         assert workers, "the workers are running"
         await client.call("cancelTask", "main", task_id)
         task = await wait_for_task(client, task_id)
         assert (task["status"], task["errorMessage"]) == ("aborted", "Task aborted by user.")
         assert await ledger_digest(daemon) == before
-        assert not [(w.pid, w.status(), w.cmdline()) for w in workers if w.is_running()]
+        assert not [worker.pid for worker in workers if worker.is_running()]
         assert not list(daemon.accounts.files_dir("main").glob(".import-*"))
 
 
 async def test_a_worker_that_dies_fails_the_import_and_changes_nothing(tmp_path: Path) -> None:
-    content = statement(binance_rows(150_000, seed=8))
     async with running(tmp_path / "data", PARALLEL) as (daemon, client):
         before = await ledger_digest(daemon)
-        record = await upload(daemon, client, "big.csv", content)
-        task_id = await client.call("enqueueImportFile", "main", "user", record["id"])
-        lines: list[str] = []
-        await client.call("subscribeToServerTaskProgress", "main", task_id, lines.append)
-        while not any("Parsing row" in line for line in lines):
-            await wait_briefly()
+        task_id = await parsing_in_workers(daemon, client, seed=8)
         import_workers()[-1].kill()
         task = await wait_for_task(client, task_id)
         assert (task["status"], task["errorMessage"]) == (
@@ -229,7 +232,3 @@ def import_workers() -> list[psutil.Process]:
         if "forkserver" in " ".join(server.cmdline())
         for worker in server.children()
     ]
-
-
-async def wait_briefly() -> None:
-    await asyncio.sleep(0.01)
