@@ -6,7 +6,6 @@ and the day rows in ``executemany`` batches, and ``balancesCursor`` moves last. 
 at a page boundary rolls everything back.
 """
 
-import asyncio
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -18,6 +17,7 @@ from privatefolio_daemon.domain.balance_engine import BalancePassResult, compute
 from privatefolio_daemon.domain.derived_steps import Cancel, Progress
 from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.key_value import read_value, write_value
+from privatefolio_daemon.domain.thread_progress import Report, thread_safe
 from privatefolio_daemon.domain.timeutil import day_start, now_ms
 from privatefolio_daemon.sources.prices.base import ChartData
 from privatefolio_daemon.store import balances as store
@@ -25,8 +25,6 @@ from privatefolio_daemon.store.database import Database, in_transaction
 
 CURSOR_KEY = "balancesCursor"
 PASS_CACHE_KIB = 128 * 1024
-
-Report = Callable[[float | None, str | None], None]
 
 
 class Balance(TypedDict):
@@ -161,13 +159,3 @@ def balances_at(connection: sqlite3.Connection, cursor: int) -> list[Balance]:
             item["value"] = float(price["value"]) * float(balance)
         result.append(item)
     return result
-
-
-def thread_safe(progress: Progress) -> Report:
-    """Progress that the writer thread may call: each update is handed to the event loop."""
-    loop = asyncio.get_running_loop()
-
-    def report(percent: float | None, message: str | None) -> None:
-        loop.call_soon_threadsafe(progress, percent, message)
-
-    return report

@@ -11,7 +11,7 @@ import asyncio
 import shutil
 import sqlite3
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.import_plan import LEDGER_TABLES, should_bulk_load
 from privatefolio_daemon.domain.parallel_import import ParsedShards, parse_in_parallel
 from privatefolio_daemon.domain.server_files import ServerFiles
+from privatefolio_daemon.domain.thread_progress import Report, thread_safe
 from privatefolio_daemon.domain.timeutil import now_ms
 from privatefolio_daemon.settings import Limits
 from privatefolio_daemon.sources.importers.base import ParserContext, Requirement
@@ -46,8 +47,6 @@ REPORT_EVERY = 50_000
 _CSV_TYPES = ("text/csv", "application/csv", "application/vnd.ms-excel", "text/plain")
 DUPLICATE_IMPORT = "You cannot import the same file twice."
 SHARD_DIRECTORY_PREFIX = ".import-"
-
-Report = Callable[[float | None, str | None], None]
 
 
 class FileImports:
@@ -90,7 +89,7 @@ class FileImports:
         fid = file_import_id(
             name, _js_number(metadata.get("size", 0)), _js_number(metadata.get("lastModified", 0))
         )
-        report = _thread_safe(progress)
+        report = thread_safe(progress)
         job = _ImportJob(path, record, fid, ParserContext.from_wire(context or {}), report, cancel)
         directory = await self._parse_in_parallel(job)
         try:
@@ -322,12 +321,3 @@ def _js_number(value: Any) -> int:
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
-
-
-def _thread_safe(progress: Progress) -> Report:
-    loop = asyncio.get_running_loop()
-
-    def report(percent: float | None, message: str | None) -> None:
-        loop.call_soon_threadsafe(progress, percent, message)
-
-    return report

@@ -4,7 +4,7 @@ the candles of the frontend's charts. A run is one transaction on the writer thr
 import sqlite3
 from collections.abc import Callable
 
-from privatefolio_daemon.domain.balances import Report, stored_cursor, thread_safe
+from privatefolio_daemon.domain.balances import stored_cursor
 from privatefolio_daemon.domain.derived_steps import Cancel, Progress
 from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.key_value import write_value
@@ -14,6 +14,7 @@ from privatefolio_daemon.domain.networth_candles import (
     networth_candles,
 )
 from privatefolio_daemon.domain.networth_engine import NetworthRow, compute_networth
+from privatefolio_daemon.domain.thread_progress import Report, thread_safe
 from privatefolio_daemon.domain.timeutil import human_date
 from privatefolio_daemon.store import networth as store
 from privatefolio_daemon.store.database import Database, in_transaction

@@ -13,7 +13,6 @@ with no place to cut.
 
 import itertools
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
@@ -29,6 +28,7 @@ from privatefolio_daemon.domain.shard_worker import (
     ShardUnsorted,
     run_shard,
 )
+from privatefolio_daemon.domain.thread_progress import Report
 from privatefolio_daemon.sources.importers.base import ParserContext
 from privatefolio_daemon.sources.importers.parse_file import ImportMeta, ImportSummary
 from privatefolio_daemon.sources.importers.registry import match_header
@@ -38,8 +38,6 @@ from privatefolio_daemon.worker_processes import PROCESSES
 log = logging.getLogger(__name__)
 POLL_SECONDS = 0.2
 UNSORTED_FALLBACK = "The file is not sorted by time: parsing it in one process"
-
-Report = Callable[[float | None, str | None], None]
 
 
 class ImportWorkerError(RuntimeError):
