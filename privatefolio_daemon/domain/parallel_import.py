@@ -31,7 +31,6 @@ from privatefolio_daemon.domain.shard_worker import (
 from privatefolio_daemon.domain.thread_progress import Report
 from privatefolio_daemon.sources.importers.base import ParserContext
 from privatefolio_daemon.sources.importers.parse_file import ImportMeta, ImportSummary
-from privatefolio_daemon.sources.importers.registry import match_header
 from privatefolio_daemon.sources.importers.shard_plan import ShardPlan, plan_shards
 from privatefolio_daemon.worker_processes import PROCESSES
 
@@ -73,8 +72,7 @@ def parse_in_parallel(
     plan = plan_shards(path, workers, context)
     if plan is None:
         return None
-    parser = match_header(plan.header)
-    assert parser is not None
+    parser = plan.parser
     report(None, f"Parsing in {len(plan.shards)} processes")
     tasks = _tasks(plan, path, file_import_id, context, directory)
     try:

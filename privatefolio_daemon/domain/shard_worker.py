@@ -19,7 +19,7 @@ from privatefolio_daemon.sources.importers.parse_file import (
     UnsortedFile,
     decode_utf8,
 )
-from privatefolio_daemon.sources.importers.shard_plan import READ_BYTES, Shard
+from privatefolio_daemon.sources.importers.shard_plan import Shard, read_range
 from privatefolio_daemon.store.shards import create_shard_file, insert_shard_rows
 
 
@@ -106,13 +106,6 @@ def parse_shard(task: ShardTask, rows_parsed: Any) -> ImportSummary:
 
 def _shard_text(task: ShardTask) -> Iterator[str]:
     yield task.header + "\n"
-    yield from decode_utf8(_read_range(task.path, task.shard), offset=task.shard.start)
-
-
-def _read_range(path: Path, shard: Shard) -> Iterator[bytes]:
-    with path.open("rb") as handle:
-        handle.seek(shard.start)
-        remaining = shard.end - shard.start
-        while remaining > 0 and (chunk := handle.read(min(READ_BYTES, remaining))):
-            remaining -= len(chunk)
-            yield chunk
+    with task.path.open("rb") as handle:
+        chunks = read_range(handle, task.shard.start, task.shard.end)
+        yield from decode_utf8(chunks, offset=task.shard.start)

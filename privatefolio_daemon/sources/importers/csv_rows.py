@@ -30,7 +30,7 @@ def sanitise_header(row: str) -> str:
     )
 
 
-def _row_lists(chunks: Iterable[str]) -> Iterator[list[str]]:
+def row_lists(chunks: Iterable[str]) -> Iterator[list[str]]:
     """Rows as split, a list per chunk, after the leading trim; the end is not trimmed yet."""
     carry = ""
     started = False
@@ -93,7 +93,7 @@ def iter_rows(chunks: Iterable[str]) -> Iterator[str]:
     last row and trailing blank rows are held back so the end of the text can be trimmed.
     """
     held: list[str] = []  # the last non-blank row so far, then the blank rows after it
-    for rows in _row_lists(chunks):
+    for rows in row_lists(chunks):
         last = len(rows) - 1
         while last >= 0 and _is_blank(rows[last]):
             last -= 1

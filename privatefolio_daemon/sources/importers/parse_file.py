@@ -122,7 +122,7 @@ class StreamingImport:
     header names (tests run a format's exact reference parser this way). After the iteration,
     ``parser``, ``summary`` and ``meta`` are set.
 
-    A shard of a file (``shard_parse``) is the header row followed by some of the file's rows:
+    A shard of a file (``shard_plan``) is the header row followed by some of the file's rows:
     ``first_index`` is the index of its first row in the file, and with ``restart_when_unsorted``
     false an unsorted shard raises :class:`UnsortedFile` instead of restarting.
     """

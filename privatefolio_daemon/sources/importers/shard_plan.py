@@ -1,8 +1,8 @@
 """Where a large CSV file can be cut so that its parts parse to exactly what the whole does.
 
 A part (a shard) is parsed on its own, as the header row followed by the part's rows, with the
-file index of its first row (``shard_parse``). A cut is made only where the rows on both sides
-parse the same as in the whole file:
+file index of its first row (``domain.shard_worker``). A cut is made only where the rows on both
+sides parse the same as in the whole file:
 
 - at a line start outside quoted fields (an even count of ``"`` before it, the rule of
   ``csv_rows``), so no row is split;
@@ -13,7 +13,6 @@ parse the same as in the whole file:
 A file with no such place near the wanted cut is cut in fewer places, or parsed whole.
 """
 
-import codecs
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import pairwise
@@ -21,7 +20,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 from privatefolio_daemon.sources.importers.base import ImportFormatError, Parser, ParserContext
-from privatefolio_daemon.sources.importers.csv_rows import JS_WHITESPACE, _row_lists
+from privatefolio_daemon.sources.importers.csv_rows import JS_WHITESPACE, row_lists
+from privatefolio_daemon.sources.importers.parse_file import decode_utf8
 from privatefolio_daemon.sources.importers.registry import match_header
 
 READ_BYTES = 1 << 20
@@ -44,6 +44,8 @@ class Shard:
 class ShardPlan:
     header: str
     """The header row, as the whole file's parse sees it."""
+    parser: Parser
+    """The format the header names."""
     shards: tuple[Shard, ...]
 
 
@@ -82,7 +84,7 @@ def _plan(handle: BinaryIO, size: int, count: int, context: ParserContext) -> Sh
     for start, end in pairwise(cuts):
         shards.append(Shard(start, end, first_index))
         first_index += _count_rows(handle, start, end)
-    return ShardPlan(header, tuple(shards))
+    return ShardPlan(header, parser, tuple(shards))
 
 
 def _header(handle: BinaryIO) -> tuple[str, int] | None:
@@ -95,7 +97,7 @@ def _header(handle: BinaryIO) -> tuple[str, int] | None:
         line_start = newline + 1
         text = head[:newline].decode("utf-8")
         if quotes % 2 == 0 and text.strip(JS_WHITESPACE):
-            rows = next(_row_lists([text + "\n"]))
+            rows = next(row_lists([text + "\n"]))
             return (rows[0].removesuffix("\r"), line_start) if len(rows) == 1 else None
     return None
 
@@ -147,16 +149,7 @@ def _next_row_start(handle: BinaryIO, wanted: int, size: int) -> int | None:
 
 
 def _quotes_before(handle: BinaryIO, offset: int) -> int:
-    handle.seek(0)
-    quotes = 0
-    remaining = offset
-    while remaining > 0:
-        chunk = handle.read(min(READ_BYTES, remaining))
-        if not chunk:
-            break
-        quotes += chunk.count(b'"')
-        remaining -= len(chunk)
-    return quotes
+    return sum(chunk.count(b'"') for chunk in read_range(handle, 0, offset))
 
 
 def _rows_from(handle: BinaryIO, start: int) -> Iterator[tuple[int, str, str]]:
@@ -190,17 +183,13 @@ def _rows_from(handle: BinaryIO, start: int) -> Iterator[tuple[int, str, str]]:
 
 def _count_rows(handle: BinaryIO, start: int, end: int) -> int:
     """Rows between two cuts, split as the whole file's parse splits them."""
+    return sum(map(len, row_lists(decode_utf8(read_range(handle, start, end), offset=start))))
+
+
+def read_range(handle: BinaryIO, start: int, end: int) -> Iterator[bytes]:
+    """The bytes from ``start`` to ``end``, in chunks."""
     handle.seek(start)
-    decoder = codecs.getincrementaldecoder("utf-8")("strict")
-
-    def texts() -> Iterator[str]:
-        remaining = end - start
-        while remaining > 0:
-            chunk = handle.read(min(READ_BYTES, remaining))
-            if not chunk:
-                break
-            remaining -= len(chunk)
-            yield decoder.decode(chunk)
-        yield decoder.decode(b"", final=True)
-
-    return sum(map(len, _row_lists(texts())))
+    remaining = end - start
+    while remaining > 0 and (chunk := handle.read(min(READ_BYTES, remaining))):
+        remaining -= len(chunk)
+        yield chunk
