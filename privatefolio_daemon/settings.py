@@ -4,7 +4,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from privatefolio_daemon.sources.prices.registry import PriceSettings
+from privatefolio_daemon.sources.prices.price_settings import PriceSettings
 
 DEFAULT_PORT = 5555
 DEV_PORT = 4001

@@ -6,7 +6,7 @@ from typing import Any
 
 from privatefolio_daemon.client import DaemonClient
 from privatefolio_daemon.settings import PriceFetchSettings
-from privatefolio_daemon.sources.prices.registry import PriceSettings
+from privatefolio_daemon.sources.prices.price_settings import PriceSettings
 from tests.standins.exchanges.control import unreachable_url
 
 FINAL = ("completed", "failed", "aborted", "cancelled")

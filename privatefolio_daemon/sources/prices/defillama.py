@@ -23,8 +23,7 @@ from privatefolio_daemon.sources.prices.base import (
     PriceSeries,
 )
 from privatefolio_daemon.sources.prices.http_fetch import JsonFetcher
-
-DEFILLAMA_URL = "https://coins.llama.fi"
+from privatefolio_daemon.sources.prices.price_settings import DEFILLAMA_URL
 
 CHAIN_NAMES = {
     "ethereum": "ethereum",

@@ -22,15 +22,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from privatefolio_daemon.sources.prices.base import PricedAsset, PriceProvider
-from privatefolio_daemon.sources.prices.defillama import DEFILLAMA_URL, DefiLlamaProvider
+from privatefolio_daemon.sources.prices.defillama import DefiLlamaProvider
 from privatefolio_daemon.sources.prices.fiat import FiatProvider
 from privatefolio_daemon.sources.prices.http_fetch import ErrorDetail, FetchPolicy, JsonFetcher
 from privatefolio_daemon.sources.prices.metals import MetalsProvider
+from privatefolio_daemon.sources.prices.price_settings import PriceSettings
 from privatefolio_daemon.sources.prices.rate_limit import HostRateLimiter
-from privatefolio_daemon.sources.prices.tefas import TEFAS_URL, TefasProvider, is_tefas_fund
+from privatefolio_daemon.sources.prices.tefas import TefasProvider, is_tefas_fund
 from privatefolio_daemon.sources.prices.yahoo import (
     YAHOO_NAME,
-    YAHOO_URL,
     YahooChartClient,
     YahooProvider,
     yahoo_error_detail,
@@ -40,19 +40,6 @@ EXCHANGE_PRIORITIES = {"coinbase": 1, "binance": 2}
 """Priorities of the ccxt exchange providers; an exchange not listed here gets 3."""
 
 NON_CRYPTO_PROVIDERS = frozenset({"yahoo", "metals", "fiat", "tefas"})
-
-
-@dataclass(frozen=True, slots=True)
-class PriceSettings:
-    yahoo_url: str = YAHOO_URL
-    defillama_url: str = DEFILLAMA_URL
-    tefas_url: str = TEFAS_URL
-    timeout_s: float = 10.0
-    max_retries: int = 3
-    requests_per_second_per_host: float = 2.0
-    burst_per_host: int = 5
-    ccxt_exchanges: tuple[str, ...] = ("binance", "coinbase")
-    ccxt_timeout_ms: int = 10_000
 
 
 CcxtFactory = Callable[[str, int, int], PriceProvider]

@@ -24,8 +24,8 @@ from privatefolio_daemon.sources.prices.base import (
     PriceSeries,
 )
 from privatefolio_daemon.sources.prices.http_fetch import JsonFetcher
+from privatefolio_daemon.sources.prices.price_settings import TEFAS_URL
 
-TEFAS_URL = "https://www.tefas.gov.tr"
 TEFAS_FUND_TYPES = {"fund.tefas": "YAT", "fund.tefas-emk": "EMK", "fund.tefas-byf": "BYF"}
 
 

@@ -25,8 +25,8 @@ from privatefolio_daemon.sources.prices.base import (
     PriceSeries,
 )
 from privatefolio_daemon.sources.prices.http_fetch import JsonFetcher
+from privatefolio_daemon.sources.prices.price_settings import YAHOO_URL
 
-YAHOO_URL = "https://query1.finance.yahoo.com"
 YAHOO_NAME = "Yahoo Finance"
 
 

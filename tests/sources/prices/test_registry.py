@@ -8,11 +8,8 @@ import pytest
 
 from privatefolio_daemon.sources.prices.base import PricedAsset
 from privatefolio_daemon.sources.prices.ccxt_ohlcv import CcxtOhlcvProvider
-from privatefolio_daemon.sources.prices.registry import (
-    PriceProviderRegistry,
-    PriceSettings,
-    build_price_registry,
-)
+from privatefolio_daemon.sources.prices.price_settings import PriceSettings
+from privatefolio_daemon.sources.prices.registry import PriceProviderRegistry, build_price_registry
 from tests.shared_fixtures import REPO_ROOT
 from tests.standins.background_server import serve_in_thread
 from tests.standins.price_apis import (
