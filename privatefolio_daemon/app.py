@@ -50,7 +50,7 @@ from privatefolio_daemon.store.daemon_address import remove_address, write_addre
 from privatefolio_daemon.store.database import Database
 from privatefolio_daemon.store.instance_lock import InstanceLock
 from privatefolio_daemon.store.migrations import load_migrations, migrate, refuse_newer
-from privatefolio_daemon.worker_processes import warm_up_in_background, worker_count
+from privatefolio_daemon.worker_processes import uses_workers, warm_up_in_background
 
 if TYPE_CHECKING:
     from privatefolio_daemon.features import Features
@@ -276,7 +276,7 @@ class Daemon:
             raise self._port_error(error) from error
         self.port = runner.addresses[0][1]
         write_address(self.config.data_dir, self.config.host, self.port)
-        if worker_count(self.config.limits.import_workers) > 1:
+        if uses_workers(self.config.limits):
             warm_up_in_background()
         await asyncio.to_thread(importlib.import_module, "privatefolio_daemon.features")
         self.load_features()

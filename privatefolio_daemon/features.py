@@ -36,6 +36,7 @@ from privatefolio_daemon.domain.platforms import PlatformCatalog
 from privatefolio_daemon.domain.secrets import SecretBox
 from privatefolio_daemon.domain.tags import Tags
 from privatefolio_daemon.rpc.registry import MethodTable
+from privatefolio_daemon.worker_processes import balance_worker_min_logs
 
 if TYPE_CHECKING:
     from privatefolio_daemon.app import Daemon
@@ -46,7 +47,10 @@ class Features:
         self.daemon = daemon
         data_dir = daemon.config.data_dir
         self.derived = DerivedData(
-            daemon.accounts.get, daemon.events, lambda: daemon.price_settings
+            daemon.accounts.get,
+            daemon.events,
+            lambda: daemon.price_settings,
+            balance_worker_min_logs=balance_worker_min_logs(daemon.config.limits),
         )
         #: The asset and platform lookups, shared by every account.
         self.platforms = PlatformCatalog()

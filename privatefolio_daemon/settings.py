@@ -40,6 +40,9 @@ class Limits:
     parallel_import_min_bytes: int = 4 * 2**20
     #: How many processes parse such an import: 0 is one per core (at most 8), 1 is none.
     import_workers: int = 0
+    #: Balance passes over this many audit logs or more read the logs in a worker process
+    #: while the account's writer writes the results (with 2 cores or more); 0 is never.
+    parallel_balances_min_logs: int = 10_000
 
 
 #: Account settings (KV ``settings``) and their defaults, as the Privatefolio frontend expects.

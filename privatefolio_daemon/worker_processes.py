@@ -1,6 +1,7 @@
 """Where the daemon's worker processes come from: a fork server, warmed up as the daemon starts.
 
-Parsing a large import runs in worker processes (``domain.parallel_import``). Each is forked
+Parsing a large import (``domain.parallel_import``) and reading the logs of a large balance pass
+(``domain.balance_worker``) run in worker processes. Each is forked
 from a fork server that has the worker's modules loaded already, so it starts in milliseconds
 and inherits none of the daemon's threads or connections. Starting the server and loading those
 modules takes about a second, which the daemon spends on a thread as it starts, not in the
@@ -14,9 +15,14 @@ import sys
 import threading
 from multiprocessing import forkserver
 
+from privatefolio_daemon.settings import Limits
+
 log = logging.getLogger(__name__)
 
-WORKER_MODULE = "privatefolio_daemon.domain.shard_worker"
+WORKER_MODULES = (
+    "privatefolio_daemon.domain.shard_worker",
+    "privatefolio_daemon.domain.balance_worker",
+)
 MAX_WORKERS = 8
 #: Where there is no fork server (Windows), each worker is a fresh interpreter instead.
 FORK_SERVER = "forkserver" in multiprocessing.get_all_start_methods()
@@ -34,7 +40,7 @@ def _preloaded_modules() -> list[str]:
     from a script file rather than with ``-m``: the ``privatefolio-daemon`` console script,
     whose one import is the CLI. Loaded in the fork server, that import costs a worker nothing.
     """
-    modules = [WORKER_MODULE]
+    modules = list(WORKER_MODULES)
     main = sys.modules.get("__main__")
     if getattr(main, "__spec__", None) is None and getattr(main, "__file__", None):
         modules.append("privatefolio_daemon.cli")
@@ -45,12 +51,27 @@ if FORK_SERVER:
     PROCESSES.set_forkserver_preload(_preloaded_modules())
 
 
+class WorkersUnavailable(Exception):
+    """No worker process could be started (the work then runs in the daemon's process)."""
+
+
+def usable_cores() -> int:
+    usable = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
+    return len(usable) if usable else os.cpu_count() or 1
+
+
 def worker_count(setting: int) -> int:
     """``setting`` workers, or with 0 one per usable core (at most ``MAX_WORKERS``)."""
-    if setting > 0:
-        return setting
-    usable = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
-    return min(len(usable) if usable else os.cpu_count() or 1, MAX_WORKERS)
+    return setting if setting > 0 else min(usable_cores(), MAX_WORKERS)
+
+
+def balance_worker_min_logs(limits: Limits) -> int:
+    """The fewest logs a balance pass reads in a worker process; 0: none (one core only)."""
+    return limits.parallel_balances_min_logs if usable_cores() > 1 else 0
+
+
+def uses_workers(limits: Limits) -> bool:
+    return worker_count(limits.import_workers) > 1 or balance_worker_min_logs(limits) > 0
 
 
 def warm_up_in_background() -> None:

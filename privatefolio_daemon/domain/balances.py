@@ -3,9 +3,11 @@
 A run is one transaction on the writer thread: the audit logs stream in canonical order from a
 cursor (no OFFSET paging), the engine (``balance_engine``) writes ``balance``/``balanceWallet`` back
 and the day rows in ``executemany`` batches, and ``balancesCursor`` moves last. A cancellation
-at a page boundary rolls everything back.
+at a page boundary rolls everything back. A large pass reads the logs and runs the engine in a
+worker process while the writer thread writes (``balance_worker``).
 """
 
+import logging
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -14,6 +16,7 @@ from typing import Any, NotRequired, TypedDict
 import orjson
 
 from privatefolio_daemon.domain.balance_engine import BalancePassResult, compute_daily_balances
+from privatefolio_daemon.domain.balance_worker import BalanceTask, compute_in_worker
 from privatefolio_daemon.domain.derived_steps import Cancel, Progress
 from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.key_value import read_value, write_value
@@ -21,10 +24,13 @@ from privatefolio_daemon.domain.thread_progress import Report, thread_safe
 from privatefolio_daemon.domain.timeutil import day_start, now_ms
 from privatefolio_daemon.sources.prices.base import ChartData
 from privatefolio_daemon.store import balances as store
-from privatefolio_daemon.store.database import Database, in_transaction
+from privatefolio_daemon.store.database import Database, in_transaction, wal_database_file
+from privatefolio_daemon.worker_processes import WorkersUnavailable
 
+log = logging.getLogger(__name__)
 CURSOR_KEY = "balancesCursor"
 PASS_CACHE_KIB = 128 * 1024
+WORKER_LINE = "Reading the audit logs in a worker process"
 
 
 class Balance(TypedDict):
@@ -50,31 +56,61 @@ def run_balance_pass(
     until: int,
     progress: Report | None = None,
     checkpoint: Callable[[], None] | None = None,
+    worker_min_logs: int = 0,
 ) -> BalancePassResult:
     """One pass from ``since`` (the stored cursor when None; 0 is a full run), in a transaction.
 
-    ``until`` is the last day to fill forward to (0: stop at the last day with logs).
+    ``until`` is the last day to fill forward to (0: stop at the last day with logs). A pass
+    over at least ``worker_min_logs`` logs (0: none) reads them in a worker process.
     """
 
     def run(conn: sqlite3.Connection) -> BalancePassResult:
         start_day = day_start(stored_cursor(conn, CURSOR_KEY) if since is None else since)
         start = store.load_start(conn, start_day) if start_day > 0 else None
         store.delete_balances_rows(conn, start_day)
-        result = compute_daily_balances(
-            store.stream_logs(conn, start_day),
-            store.BalanceWriter(conn),
-            log_count=store.count_logs(conn, start_day),
-            start=start,
-            until=until,
-            progress=progress,
-            checkpoint=checkpoint,
-        )
+        log_count = store.count_logs(conn, start_day)
+        database = wal_database_file(conn)
+        result = None
+        if database is not None and 0 < worker_min_logs <= log_count:
+            task = BalanceTask(database, start_day, start, until, log_count)
+            result = _in_worker(task, store.BalanceWriter(conn), progress, checkpoint)
+        if result is None:
+            result = compute_daily_balances(
+                store.stream_logs(conn, start_day),
+                store.BalanceWriter(conn),
+                log_count=log_count,
+                start=start,
+                until=until,
+                progress=progress,
+                checkpoint=checkpoint,
+            )
         if result.cursor is not None:
             write_value(conn, CURSOR_KEY, result.cursor)
         return result
 
     with larger_page_cache(connection):
         return in_transaction(connection, run)
+
+
+def _in_worker(
+    task: BalanceTask,
+    sink: store.BalanceWriter,
+    progress: Report | None,
+    checkpoint: Callable[[], None] | None,
+) -> BalancePassResult | None:
+    """The pass with its logs read in a worker process; None when no worker could start."""
+    report = progress or _ignore
+    try:
+        report(None, WORKER_LINE)
+        return compute_in_worker(task, sink, report, checkpoint)
+    except WorkersUnavailable as error:
+        log.warning("Computing balances in one process: %s", error)
+        report(None, f"Computing balances in one process: {error}")
+        return None
+
+
+def _ignore(percent: float | None, message: str | None) -> None:
+    pass
 
 
 @contextmanager
@@ -89,10 +125,13 @@ def larger_page_cache(connection: sqlite3.Connection) -> Iterator[None]:
 
 
 class Balances:
-    def __init__(self, account: str, db: Database, events: EventBus) -> None:
+    def __init__(
+        self, account: str, db: Database, events: EventBus, *, worker_min_logs: int = 0
+    ) -> None:
         self.account = account
         self._db = db
         self._events = events
+        self._worker_min_logs = worker_min_logs
 
     async def refresh(
         self, progress: Progress, cancel: Cancel, *, until: int | None = None
@@ -113,7 +152,12 @@ class Balances:
         limit = now_ms() if until is None else until
         result = await self._db.bulk_write(
             lambda conn: run_balance_pass(
-                conn, since=since, until=limit, progress=report, checkpoint=cancel.checkpoint
+                conn,
+                since=since,
+                until=limit,
+                progress=report,
+                checkpoint=cancel.checkpoint,
+                worker_min_logs=self._worker_min_logs,
             )
         )
         self._events.emit("audit-logs", "updated", None, None, account=self.account)

@@ -24,13 +24,21 @@ class DerivedData:
         db_of: Callable[[str], Database],
         events: EventBus,
         price_settings_of: Callable[[], PriceFetchSettings],
+        *,
+        balance_worker_min_logs: int = 0,
     ) -> None:
         self._db_of = db_of
         self._events = events
         self._price_settings_of = price_settings_of
+        self._balance_worker_min_logs = balance_worker_min_logs
 
     def balances(self, account: str) -> Balances:
-        return Balances(account, self._db_of(account), self._events)
+        return Balances(
+            account,
+            self._db_of(account),
+            self._events,
+            worker_min_logs=self._balance_worker_min_logs,
+        )
 
     def prices(self, account: str) -> DailyPrices:
         return DailyPrices(account, self._db_of(account), self._events, self._price_settings_of)

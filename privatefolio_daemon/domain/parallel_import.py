@@ -32,7 +32,7 @@ from privatefolio_daemon.domain.thread_progress import Report
 from privatefolio_daemon.sources.importers.base import ParserContext
 from privatefolio_daemon.sources.importers.parse_file import ImportMeta, ImportSummary
 from privatefolio_daemon.sources.importers.shard_plan import ShardPlan, plan_shards
-from privatefolio_daemon.worker_processes import PROCESSES
+from privatefolio_daemon.worker_processes import PROCESSES, WorkersUnavailable
 
 log = logging.getLogger(__name__)
 POLL_SECONDS = 0.2
@@ -41,10 +41,6 @@ UNSORTED_FALLBACK = "The file is not sorted by time: parsing it in one process"
 
 class ImportWorkerError(RuntimeError):
     """A worker process failed for a reason other than the file's content."""
-
-
-class WorkersUnavailable(Exception):
-    """No worker process could be started (the import then parses in one process)."""
 
 
 @dataclass(frozen=True, slots=True)

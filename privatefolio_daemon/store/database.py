@@ -215,6 +215,17 @@ def _checkpoint(connection: sqlite3.Connection) -> None:
     connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
 
+def wal_database_file(connection: sqlite3.Connection) -> Path | None:
+    """The file of the connection's main database when other processes can read it while this
+    connection writes (write-ahead logging); else None."""
+    if connection.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+        return None
+    for _, name, file in connection.execute("PRAGMA database_list"):
+        if name == "main" and file:
+            return Path(file)
+    return None
+
+
 def in_transaction(
     connection: sqlite3.Connection, function: Callable[[sqlite3.Connection], T]
 ) -> T:

@@ -11,6 +11,9 @@ the database's writer thread, the script times:
    before them, as the side-effect chain does;
 3. a full net-worth pass with stand-in prices: one daily price per coin per day (3 y × 20 assets).
 
+With the default settings, as in the daemon, a pass over 10,000 logs or more reads them in a
+worker process (``balance_worker``) on a machine with two cores or more.
+
 Usage: .venv/bin/python scripts/bench/derived.py [--rows 100000 1000000]
 Targets: balances 100k <= 0.5 s, 1M <= 5 s; incremental 1k <= 0.1 s; net worth <= 0.5 s.
 """
@@ -33,11 +36,13 @@ from privatefolio_daemon.domain.invalidation import invalidate_from
 from privatefolio_daemon.domain.networth import run_networth_pass
 from privatefolio_daemon.domain.timeutil import DAY_MS, day_start
 from privatefolio_daemon.resources import schema_dir
+from privatefolio_daemon.settings import Limits
 from privatefolio_daemon.sources.importers.base import ParserContext
 from privatefolio_daemon.sources.importers.parse_file import Batch, StreamingImport
 from privatefolio_daemon.store import ledger
 from privatefolio_daemon.store.database import Database, in_transaction
 from privatefolio_daemon.store.migrations import load_migrations, migrate
+from privatefolio_daemon.worker_processes import balance_worker_min_logs, warm_up_in_background
 from scripts.bench.machine_speed import machine_line
 from scripts.bench.parse import COINS, synthetic_binance_statement
 
@@ -133,8 +138,11 @@ async def bench(rows: int, seed: int, directory: Path) -> Iterator[str]:
     logs = await db.write(lambda conn: import_statement(conn, text))
     lines = [f"{rows:>9} rows → {logs} audit logs"]
 
+    workers = balance_worker_min_logs(Limits())
     full_s, full = await db.bulk_write(
-        lambda conn: timed(lambda: run_balance_pass(conn, since=0, until=0))
+        lambda conn: timed(
+            lambda: run_balance_pass(conn, since=0, until=0, worker_min_logs=workers)
+        )
     )
     lines.append(f"  balances, full:        {full_s:6.3f} s ({full.rows_written} daily rows)")
     checkpoint_s, _ = await timed_async(db.checkpointed)
@@ -142,7 +150,9 @@ async def bench(rows: int, seed: int, directory: Path) -> Iterator[str]:
         f"    then the checkpoint:  {checkpoint_s:6.3f} s (on its own thread, as in the daemon)"
     )
     again_s, _ = await db.bulk_write(
-        lambda conn: timed(lambda: run_balance_pass(conn, since=0, until=0))
+        lambda conn: timed(
+            lambda: run_balance_pass(conn, since=0, until=0, worker_min_logs=workers)
+        )
     )
     await db.checkpointed()
     lines.append(f"  balances, recomputed:  {again_s:6.3f} s (the same logs: no balance moved)")
@@ -151,7 +161,9 @@ async def bench(rows: int, seed: int, directory: Path) -> Iterator[str]:
     cursor = day_start(oldest) - DAY_MS
     await db.transaction(lambda conn: invalidate_from(conn, cursor))
     inc_s, inc = await db.bulk_write(
-        lambda conn: timed(lambda: run_balance_pass(conn, since=None, until=0))
+        lambda conn: timed(
+            lambda: run_balance_pass(conn, since=None, until=0, worker_min_logs=workers)
+        )
     )
     lines.append(
         f"  balances, +{APPENDED} logs:   {inc_s:6.3f} s "
@@ -171,6 +183,8 @@ async def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     print(machine_line(), flush=True)
+    if balance_worker_min_logs(Limits()):
+        warm_up_in_background()  # as the daemon does when it starts
     with tempfile.TemporaryDirectory(prefix="derived-bench-") as directory:
         for rows in args.rows:
             for line in await bench(rows, args.seed, Path(directory)):

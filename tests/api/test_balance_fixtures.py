@@ -2,6 +2,7 @@
 exactly the expected ones (../shared/fixtures/privatefolio/expected): every row, every string."""
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -9,11 +10,13 @@ import pytest
 
 from privatefolio_daemon.app import Daemon
 from privatefolio_daemon.client import DaemonClient
-from privatefolio_daemon.domain.balances import run_balance_pass
+from privatefolio_daemon.domain.balances import WORKER_LINE, run_balance_pass
 from privatefolio_daemon.domain.timeutil import DAY_MS, day_start, now_ms
 from privatefolio_daemon.relayer.cancellation import CancelToken
+from privatefolio_daemon.settings import Limits
 from tests.api.derived import price_settings, task_log, wait_for_side_effects
 from tests.api.importing import import_file, wait_for_task
+from tests.conftest import make_config, offline_daemon, ws_url
 from tests.shared_fixtures import require_shared_fixtures
 
 SEP_07_2017 = 1504742400000
@@ -82,6 +85,32 @@ async def test_binance_statement(daemon: Daemon, main: DaemonClient, fixtures: P
     assert await main.call("getValue", "main", "balancesCursor") == 1514332800000
     logs = await main.call("getAuditLogs", "main")
     assert log_balances(logs) == expected_log_balances(fixtures, "binance-import")
+
+
+async def test_binance_statement_with_its_logs_read_in_a_worker(
+    tmp_path: Path, fixtures: Path
+) -> None:
+    limits = Limits(parallel_balances_min_logs=1)
+    daemon = offline_daemon(replace(make_config(tmp_path / "data"), limits=limits))
+    await daemon.start()
+    client = await DaemonClient.connect(ws_url(daemon), token=daemon.credentials.desktop_token())
+    try:
+        await client.call("createAccount", "main")
+        await import_file(daemon, client, "binance.csv", (fixtures / "binance.csv").read_bytes())
+        chain = await wait_for_side_effects(client)
+        refresh = next(task for task in chain if task["name"] == "Refresh balances")
+        lines = await recompute_until_zero(daemon)
+
+        assert (await task_log(client, refresh["id"]))[0] == [None, WORKER_LINE]
+        scenario = expected(fixtures, "binance-import", "scenario.json")
+        assert lines == [[None, WORKER_LINE], *scenario["progress"]["computeBalances"]]
+        rows = expected(fixtures, "binance-import", "balances.json")["rows"]
+        assert await client.call("getBalances", "main") == rows
+        logs = await client.call("getAuditLogs", "main")
+        assert log_balances(logs) == expected_log_balances(fixtures, "binance-import")
+    finally:
+        await client.close()
+        await daemon.stop()
 
 
 async def test_etherscan_0xf98(daemon: Daemon, main: DaemonClient, fixtures: Path) -> None:
