@@ -69,9 +69,9 @@ def run_balance_pass(
         start = store.load_start(conn, start_day) if start_day > 0 else None
         store.delete_balances_rows(conn, start_day)
         log_count = store.count_logs(conn, start_day)
-        database = wal_database_file(conn)
+        database = wal_database_file(conn) if 0 < worker_min_logs <= log_count else None
         result = None
-        if database is not None and 0 < worker_min_logs <= log_count:
+        if database is not None:
             task = BalanceTask(database, start_day, start, until, log_count)
             result = _in_worker(task, store.BalanceWriter(conn), progress, checkpoint)
         if result is None:
