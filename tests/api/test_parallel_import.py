@@ -14,14 +14,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import psutil
-
 from privatefolio_daemon.app import Daemon
 from privatefolio_daemon.client import DaemonClient
 from privatefolio_daemon.domain.parallel_import import UNSORTED_FALLBACK
 from privatefolio_daemon.settings import Limits
 from tests.api.importing import import_file, ledger_digest, upload, wait_for_task
 from tests.conftest import make_config, offline_daemon, ws_url
+from tests.processes import forked_workers
 
 BINANCE_HEADER = '"User_ID","UTC_Time","Account","Operation","Coin","Change","Remark"'
 EXPORT_HEADER = (
@@ -199,7 +198,7 @@ async def test_a_cancelled_parallel_import_leaves_nothing_and_no_worker(tmp_path
     async with running(tmp_path / "data", PARALLEL) as (daemon, client):
         before = await ledger_digest(daemon)
         task_id = await parsing_in_workers(daemon, client, seed=6)
-        workers = import_workers()
+        workers = forked_workers()
         assert workers, "the workers are running"
         await client.call("cancelTask", "main", task_id)
         task = await wait_for_task(client, task_id)
@@ -213,7 +212,7 @@ async def test_a_worker_that_dies_fails_the_import_and_changes_nothing(tmp_path:
     async with running(tmp_path / "data", PARALLEL) as (daemon, client):
         before = await ledger_digest(daemon)
         task_id = await parsing_in_workers(daemon, client, seed=8)
-        import_workers()[-1].kill()
+        forked_workers()[-1].kill()
         task = await wait_for_task(client, task_id)
         assert (task["status"], task["errorMessage"]) == (
             "failed",
@@ -222,13 +221,3 @@ async def test_a_worker_that_dies_fails_the_import_and_changes_nothing(tmp_path:
         assert await ledger_digest(daemon) == before
         assert not list(daemon.accounts.files_dir("main").glob(".import-*"))
         assert await client.call("getFileImports", "main") == []
-
-
-def import_workers() -> list[psutil.Process]:
-    """The processes forked by this process's fork server."""
-    return [
-        worker
-        for server in psutil.Process().children()
-        if "forkserver" in " ".join(server.cmdline())
-        for worker in server.children()
-    ]

@@ -15,7 +15,6 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any
 
-import psutil
 import pytest
 
 from privatefolio_daemon.domain.balance_engine import BalancePassResult
@@ -27,6 +26,7 @@ from privatefolio_daemon.relayer.cancellation import TaskAborted
 from privatefolio_daemon.resources import schema_dir
 from privatefolio_daemon.store.database import in_transaction
 from privatefolio_daemon.store.migrations import load_migrations, migrate
+from tests.processes import forked_workers
 
 FIRST_DAY = 1_600_000_000_000 - 1_600_000_000_000 % DAY_MS
 ASSETS = ("ex.binance:BTC", "ex.binance:ETH", "ex.binance:USDT", "chain.ethereum:0x0:ETH")
@@ -131,16 +131,6 @@ def balance_pass(
     return result, lines
 
 
-def worker_processes() -> list[psutil.Process]:
-    """The processes forked by this process's fork server."""
-    return [
-        worker
-        for server in psutil.Process().children()
-        if "forkserver" in " ".join(server.cmdline())
-        for worker in server.children()
-    ]
-
-
 def test_a_full_pass_in_a_worker_writes_what_one_in_process_writes(
     twins: tuple[sqlite3.Connection, sqlite3.Connection],
 ) -> None:
@@ -195,7 +185,7 @@ def test_a_cancelled_pass_in_a_worker_changes_nothing_and_leaves_no_worker(
         balance_pass(there, worker=True, checkpoint=cancel_on_the_third_page)
 
     assert everything(there) == before
-    assert not [process for process in worker_processes() if process.is_running()]
+    assert not [process for process in forked_workers() if process.is_running()]
 
 
 def test_a_worker_that_dies_fails_the_pass_and_changes_nothing(
@@ -205,7 +195,7 @@ def test_a_worker_that_dies_fails_the_pass_and_changes_nothing(
     before = everything(there)
 
     def kill_the_worker() -> None:
-        for process in worker_processes():
+        for process in forked_workers():
             process.kill()
 
     with pytest.raises(

@@ -1,5 +1,3 @@
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -10,7 +8,7 @@ from privatefolio_daemon.sources.prices.base import PricedAsset
 from privatefolio_daemon.sources.prices.ccxt_ohlcv import CcxtOhlcvProvider
 from privatefolio_daemon.sources.prices.price_settings import PriceSettings
 from privatefolio_daemon.sources.prices.registry import PriceProviderRegistry, build_price_registry
-from tests.shared_fixtures import REPO_ROOT
+from tests.processes import packages_loaded_by
 from tests.standins.background_server import serve_in_thread
 from tests.standins.price_apis import (
     DefiLlamaChartStandin,
@@ -113,15 +111,10 @@ def test_without_exchanges_binance_assets_have_no_provider() -> None:
 
 def test_importing_the_registry_does_not_import_ccxt() -> None:
     code = (
-        "import sys\n"
         "from privatefolio_daemon.sources.prices.registry import build_price_registry\n"
         "build_price_registry()\n"
-        "print(sorted(m for m in sys.modules if m == 'ccxt' or m.startswith('ccxt.')))\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, check=True
-    )
-    assert result.stdout.strip() == "[]"
+    assert packages_loaded_by(code, ("ccxt",)) == []
 
 
 def day_s(month: int, day: int) -> int:
