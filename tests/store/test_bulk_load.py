@@ -63,12 +63,20 @@ def test_a_repeated_id_keeps_the_last_row_as_insert_or_replace_does(
     def load(connection: sqlite3.Connection) -> None:
         with deferred_indexes(connection, TABLES):
             connection.executemany(
-                INSERT_LOG, [("replaced", "2", 3), ("twice", "3", 4), ("twice", "4", 5)]
+                INSERT_LOG,
+                [
+                    ("thrice", "6", 3),
+                    ("replaced", "2", 4),
+                    ("twice", "3", 5),
+                    ("thrice", "7", 6),
+                    ("twice", "4", 7),
+                    ("thrice", "8", 8),
+                ],
             )
 
     in_transaction(ledger, load)
     rows = ledger.execute("SELECT id, change FROM audit_logs ORDER BY rowid").fetchall()
-    assert rows == [("kept-apart", "5"), ("replaced", "2"), ("twice", "4")]
+    assert rows == [("kept-apart", "5"), ("replaced", "2"), ("twice", "4"), ("thrice", "8")]
     with pytest.raises(sqlite3.IntegrityError, match=r"UNIQUE constraint failed: audit_logs\.id"):
         ledger.execute(
             "INSERT INTO audit_logs (id, assetId, change, importIndex, operation, platformId, "
