@@ -1,7 +1,11 @@
 """Where a file is cut for a parallel parse: never inside a row, a timestamp or a trimmed edge."""
 
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+import pytest
+
+from privatefolio_daemon.sources.importers import shard_plan
 from privatefolio_daemon.sources.importers.base import ParserContext
 from privatefolio_daemon.sources.importers.csv_rows import iter_rows
 from privatefolio_daemon.sources.importers.shard_plan import ShardPlan, plan_shards
@@ -47,6 +51,61 @@ def test_shards_hold_every_row_once_with_their_file_index(tmp_path: Path) -> Non
     assert [shard.first_index for shard in plan.shards] == [
         sum(map(len, parts[:n])) for n in range(4)
     ]
+
+
+def plain_export(count: int) -> bytes:
+    """Rows of one line each: CRLF and LF endings, a lone CR inside a quoted field, blank lines
+    in the middle, characters of two and three UTF-8 bytes, no line break at the end."""
+    lines = [EXPORT_HEADER]
+    for n in range(count):
+        notes = ("plain", "caf\u00e9 \u20ac5", '"a\rb"', '""')[n % 4]
+        ending = "\r" if n % 3 else ""
+        lines.append(
+            f'"2021-01-01 00:00:{n % 60:02d}","ex.binance","W","Deposit","1","ex.binance:BTC",'
+            f'"","","","","","","",{notes}{ending}'
+        )
+        if n % 97 == 50:
+            lines.append("")
+    return "\n".join(lines).encode()
+
+
+def test_plain_lines_are_counted_on_the_bytes_with_the_same_file_indexes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    content = plain_export(4_000)
+    whole = list(iter_rows([content.decode()]))[1:]
+    monkeypatch.setattr(shard_plan, "READ_BYTES", 1_000)  # lines and characters span chunks
+
+    def no_decoding(chunks: Iterable[bytes], offset: int = 0) -> Iterator[str]:
+        raise AssertionError("a plain file was decoded to split its rows in Python")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(shard_plan, "decode_utf8", no_decoding)
+        plan = planned(tmp_path, content)
+    parts = shard_rows(content, plan)
+
+    assert len(plan.shards) == 4
+    assert [row for part in parts for row in part] == whole
+    assert [shard.first_index for shard in plan.shards] == [
+        sum(map(len, parts[:n])) for n in range(4)
+    ]
+
+
+@pytest.mark.parametrize(
+    "first_shard",
+    [
+        pytest.param(b'"2021-01-01 00:00:00","p","W","Deposit","1","a\n', id="odd-quotes"),
+        pytest.param(b"\n\n", id="leading-blank-lines"),
+        pytest.param(b"\xc3\xa9\xff\n", id="not-utf-8"),
+    ],
+)
+def test_other_lines_are_counted_as_the_parse_splits_them(
+    tmp_path: Path, first_shard: bytes
+) -> None:
+    path = tmp_path / "file.csv"
+    path.write_bytes(first_shard + b"rest")
+    with path.open("rb") as handle:
+        assert shard_plan._count_plain_lines(handle, 0, len(first_shard)) is None
 
 
 def test_a_grouping_format_is_never_cut_inside_one_timestamp(tmp_path: Path) -> None:
