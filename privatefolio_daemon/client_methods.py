@@ -241,6 +241,11 @@ class DaemonMethods:
         result: dict[str, dict[str, Any]] = await self.call('getAssetPriceMap', accountName, timestamp)
         return result
 
+    async def getAssetsByPlatform(self, platformId: str) -> list[dict[str, Any]]:
+        """Assets of the asset lookup with a token contract on a chain (``chain.ethereum``)."""
+        result: list[dict[str, Any]] = await self.call('getAssetsByPlatform', platformId)
+        return result
+
     async def getAuditLog(self, accountName: str, id: str) -> dict[str, Any] | None:
         """One audit log, or null."""
         result: dict[str, Any] | None = await self.call('getAuditLog', accountName, id)
@@ -319,6 +324,11 @@ class DaemonMethods:
     async def getHealthStats(self, fromTs: int | None = None, toTs: int | None = None) -> dict[str, Any]:
         """Averages, minimums and maximums of CPU and memory use over a period."""
         result: dict[str, Any] = await self.call('getHealthStats', fromTs, toTs)
+        return result
+
+    async def getLivePricesForAsset(self, assetId: str, priceApiId: str | None = None, limit: int = 900, interval: Literal['1d', '3d', '1w', '1m'] = '1d', since: float | None = None, until: float | None = None) -> list[dict[str, Any]]:
+        """Prices straight from a provider, not stored (no account needed)."""
+        result: list[dict[str, Any]] = await self.call('getLivePricesForAsset', assetId, priceApiId, limit, interval, since, until)
         return result
 
     async def getMyAssets(self, accountName: str, query: str | None = None, params: list[Any] | None = None) -> list[dict[str, Any]]:

@@ -30,6 +30,7 @@ from privatefolio_daemon.domain.exports import Exports
 from privatefolio_daemon.domain.file_imports import FileImports
 from privatefolio_daemon.domain.key_value import KeyValueStore
 from privatefolio_daemon.domain.ledger_steps import LedgerSteps
+from privatefolio_daemon.domain.live_prices import LivePrices
 from privatefolio_daemon.domain.manual_transactions import ManualTransactions
 from privatefolio_daemon.domain.metadata_refresh import MetadataRefresh
 from privatefolio_daemon.domain.platforms import PlatformCatalog
@@ -84,7 +85,8 @@ class Features:
         derived = self.derived
         table.add_object(LedgerApi(db_of, budget))
         table.add_object(BalancesApi(derived.balances, db_of, relayer, budget))
-        table.add_object(PricesApi(derived.prices, relayer))
+        live_prices = LivePrices(lambda: daemon.price_settings, self.asset_catalog)
+        table.add_object(PricesApi(derived.prices, live_prices, relayer))
         table.add_object(NetworthApi(derived.networth, db_of, relayer, budget))
         table.add_object(FileImportsApi(self.file_imports, db_of, relayer, budget))
         table.add_object(
@@ -99,7 +101,11 @@ class Features:
             )
         )
         table.add_object(TransactionsApi(self.manual_transactions, relayer, daemon.steps))
-        table.add_object(AssetsApi(self.assets, db_of, relayer, self.metadata_refresh, budget))
+        table.add_object(
+            AssetsApi(
+                self.assets, self.asset_catalog, db_of, relayer, self.metadata_refresh, budget
+            )
+        )
         table.add_object(PlatformsApi(self.platforms, db_of, relayer, self.metadata_refresh))
         table.add_object(TagsApi(self.tags, db_of, budget))
         table.add_object(ExportsApi(self.exports, relayer))

@@ -4,6 +4,7 @@ from collections.abc import Callable
 from typing import Any, Literal
 
 from privatefolio_daemon.api.client_queries import client_rows
+from privatefolio_daemon.domain.asset_catalog import AssetCatalog
 from privatefolio_daemon.domain.assets import AssetPatch, AssetRecord, Assets
 from privatefolio_daemon.domain.derived_steps import REFETCH_ASSETS
 from privatefolio_daemon.domain.metadata_refresh import MetadataRefresh
@@ -20,12 +21,14 @@ class AssetsApi:
     def __init__(
         self,
         assets_of: Callable[[str], Assets],
+        catalog: AssetCatalog,
         db_of: Callable[[str], Database],
         relayer: Relayer,
         refresh: MetadataRefresh,
         budget: float,
     ) -> None:
         self._assets_of = assets_of
+        self._catalog = catalog
         self._db_of = db_of
         self._relayer = relayer
         self._refresh = refresh
@@ -73,6 +76,12 @@ class AssetsApi:
         """Search by id, coingeckoId, symbol or contract (and name when not strict)."""
         mine = searchSet == "my-assets"
         return await self._assets_of(accountName).find(query, limit, strict, mine)
+
+    @rpc_method()
+    async def getAssetsByPlatform(self, platformId: str) -> list[dict[str, Any]]:
+        """Assets of the asset lookup with a token contract on a chain (``chain.ethereum``)."""
+        await self._catalog.ensure_loaded()
+        return self._catalog.on_platform(platformId)
 
     @rpc_method()
     async def enqueueRefetchAssets(

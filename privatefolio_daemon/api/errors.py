@@ -6,6 +6,7 @@ from privatefolio_daemon.domain.errors import (
     InvalidInputError,
     NotFoundError,
     TaskCancelledError,
+    UpstreamError,
 )
 from privatefolio_daemon.rpc.errors import (
     Busy,
@@ -31,7 +32,7 @@ def domain_error_to_rpc(error: BaseException) -> RpcError | None:
         return InvalidParams(message)
     if isinstance(error, ConflictError):
         return VersionConflict(message, {"latest": error.latest})
-    if isinstance(error, BusyError):
+    if isinstance(error, BusyError | UpstreamError):
         return Busy(message)
     if isinstance(error, TaskCancelledError):
         return Cancelled(message)

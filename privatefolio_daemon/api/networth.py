@@ -5,9 +5,10 @@ from typing import Any
 
 from privatefolio_daemon.api.client_queries import client_rows
 from privatefolio_daemon.api.derived_tasks import enqueue_task
+from privatefolio_daemon.domain.candle_buckets import CandleInterval
 from privatefolio_daemon.domain.derived_steps import REFRESH_NETWORTH
 from privatefolio_daemon.domain.networth import Networth
-from privatefolio_daemon.domain.networth_candles import CandleInterval, NetworthCandle
+from privatefolio_daemon.domain.networth_candles import NetworthCandle
 from privatefolio_daemon.relayer.cancellation import CancelToken
 from privatefolio_daemon.relayer.progress import TaskProgress
 from privatefolio_daemon.relayer.relayer import Relayer

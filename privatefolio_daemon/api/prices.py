@@ -3,7 +3,9 @@
 from collections.abc import Callable
 
 from privatefolio_daemon.api.derived_tasks import enqueue_task
+from privatefolio_daemon.domain.candle_buckets import CandleInterval
 from privatefolio_daemon.domain.derived_steps import FETCH_PRICES
+from privatefolio_daemon.domain.live_prices import LivePrices
 from privatefolio_daemon.domain.prices import DailyPrices
 from privatefolio_daemon.relayer.cancellation import CancelToken
 from privatefolio_daemon.relayer.progress import TaskProgress
@@ -20,8 +22,11 @@ def _ms(value: float | None) -> int | None:
 
 
 class PricesApi:
-    def __init__(self, prices_of: Callable[[str], DailyPrices], relayer: Relayer) -> None:
+    def __init__(
+        self, prices_of: Callable[[str], DailyPrices], live: LivePrices, relayer: Relayer
+    ) -> None:
         self._prices_of = prices_of
+        self._live = live
         self._relayer = relayer
 
     @rpc_method()
@@ -45,6 +50,23 @@ class PricesApi:
         """``{assetId: price}`` of the UTC day of ``timestamp`` (today by default); always has
         ``"USDT"`` at 1, as Privatefolio does."""
         return await self._prices_of(accountName).price_map(_ms(timestamp))
+
+    @rpc_method()
+    async def getLivePricesForAsset(
+        self,
+        assetId: str,
+        priceApiId: str | None = None,
+        limit: int = 900,
+        interval: CandleInterval = "1d",
+        since: float | None = None,
+        until: float | None = None,
+    ) -> list[ChartData]:
+        """Prices straight from a provider, not stored (no account needed).
+
+        The provider is ``priceApiId``, else the ones "Fetch asset prices" would ask, in order.
+        At most ``limit`` candles up to ``until`` (today), from ``since`` if given.
+        """
+        return await self._live.fetch(assetId, priceApiId, limit, interval, _ms(since), _ms(until))
 
     @rpc_method()
     async def enqueueFetchPrices(

@@ -88,13 +88,15 @@ class AssetCatalog:
         self._by_id: dict[str, CatalogAsset] = {}
         self._by_coingecko: dict[str, CatalogAsset] = {}
         self._by_contract: dict[tuple[str, str], CatalogAsset] = {}
+        self._by_platform: dict[str, list[CatalogAsset]] = {}
         by_symbol: dict[tuple[str, str], CatalogAsset] = {}
         for asset in self._assets:  # the starter list comes first, so its entries win
             self._by_id.setdefault(asset["id"], asset)
             if "coingeckoId" in asset:
                 self._by_coingecko.setdefault(asset["coingeckoId"], asset)
             for platform, address in asset.get("platforms", {}).items():
-                self._by_contract.setdefault((platform, address.lower()), asset)
+                if self._by_contract.setdefault((platform, address.lower()), asset) is asset:
+                    self._by_platform.setdefault(platform, []).append(asset)
             key = (asset["symbol"].upper(), asset["type"])
             best = by_symbol.get(key)
             if best is None or (_rank(asset) < _rank(best) and not _is_starter(best)):
@@ -128,6 +130,14 @@ class AssetCatalog:
             "type": "crypto",
             "coingeckoId": coingecko_id,
         }
+
+    def on_platform(self, platform_id: str) -> list[CatalogAsset]:
+        """The assets with a contract on a chain (``chain.<coingecko platform>``), best market-cap
+        rank first; one per contract, as ``match`` finds them."""
+        if not platform_id.startswith("chain."):
+            return []
+        found = self._by_platform.get(platform_id.removeprefix("chain."), [])
+        return [dict(asset) for asset in sorted(found, key=_rank)]
 
     def find_by_key(self, key: str) -> CatalogAsset | None:
         """An entry by catalog id or coingeckoId (for ids nobody holds)."""

@@ -25,5 +25,10 @@ class BusyError(DomainError):
     """The resource is busy; try again later."""
 
 
+class UpstreamError(DomainError):
+    """An outside service (a price API, an exchange) did not answer as it should; the message
+    names it. Trying again later may work."""
+
+
 class TaskCancelledError(DomainError):
     """The work was cancelled before it finished."""

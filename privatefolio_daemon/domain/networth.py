@@ -5,14 +5,11 @@ import sqlite3
 from collections.abc import Callable
 
 from privatefolio_daemon.domain.balances import stored_cursor
+from privatefolio_daemon.domain.candle_buckets import CandleInterval
 from privatefolio_daemon.domain.derived_steps import Cancel, Progress
 from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.key_value import write_value
-from privatefolio_daemon.domain.networth_candles import (
-    CandleInterval,
-    NetworthCandle,
-    networth_candles,
-)
+from privatefolio_daemon.domain.networth_candles import NetworthCandle, networth_candles
 from privatefolio_daemon.domain.networth_engine import NetworthRow, compute_networth
 from privatefolio_daemon.domain.thread_progress import Report, thread_safe
 from privatefolio_daemon.domain.timeutil import human_date

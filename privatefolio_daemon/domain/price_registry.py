@@ -1,6 +1,8 @@
-"""The price providers of one "Fetch asset prices" run, built from ``PriceFetchSettings``, and
-what an asset id tells a provider (data-model §3.1)."""
+"""The price providers of one "Fetch asset prices" run (or one live price request), built from
+``PriceFetchSettings``, and what an asset id tells a provider (data-model §3.1)."""
 
+import asyncio
+import importlib
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -37,6 +39,13 @@ def priced_asset(asset_id: str, coingecko_id: str | None = None) -> PricedAsset:
         contract=contract,
         coingecko_id=coingecko_id,
     )
+
+
+async def load_exchange_library(settings: PriceFetchSettings) -> None:
+    """Import ccxt on a worker thread when exchanges are configured: its import takes about
+    2 s, which the event loop (and the other providers' timeouts) must not wait for."""
+    if settings.providers.ccxt_exchanges:
+        await asyncio.to_thread(importlib.import_module, "ccxt.async_support")
 
 
 def build_registry(settings: PriceFetchSettings) -> PriceProviderRegistry:

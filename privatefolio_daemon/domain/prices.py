@@ -5,13 +5,9 @@ For each owned or favourite asset, the providers are asked in the registry's ord
 fetched from the day it was first owned (providers page through their own limits), a known one
 from its latest stored day, up to tomorrow. Assets go 10 at a time; a failure of one asset is a
 progress line that names the providers and the asset, and never stops the others.
-
-ccxt is imported on a worker thread before the first run that needs it: its import takes about
-2 s, which the event loop (and the other providers' timeouts) must not wait for.
 """
 
 import asyncio
-import importlib
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,7 +15,11 @@ from dataclasses import dataclass
 from privatefolio_daemon.domain.derived_steps import Cancel, Progress
 from privatefolio_daemon.domain.errors import InvalidInputError
 from privatefolio_daemon.domain.events import EventBus
-from privatefolio_daemon.domain.price_registry import build_registry, priced_asset
+from privatefolio_daemon.domain.price_registry import (
+    build_registry,
+    load_exchange_library,
+    priced_asset,
+)
 from privatefolio_daemon.domain.timeutil import DAY_MS, day_start, human_date, now_ms
 from privatefolio_daemon.settings import PriceFetchSettings
 from privatefolio_daemon.sources.prices.base import ChartData, PriceFetchError, PriceSeries
@@ -88,8 +88,7 @@ class DailyPrices:
         batch_size = max(1, settings.assets_per_batch)
         progress(1, f"Fetching asset prices for {len(assets)} assets")
         progress(2, f"Fetching asset prices in batches of {batch_size}")
-        if settings.providers.ccxt_exchanges:
-            await asyncio.to_thread(importlib.import_module, "ccxt.async_support")
+        await load_exchange_library(settings)
         registry = build_registry(settings)
         remembered = False
         try:

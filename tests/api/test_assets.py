@@ -156,6 +156,45 @@ async def test_find_assets(client: DaemonClient) -> None:
     assert [asset["id"] for asset in mine] == ["ex.binance:MANA"]
 
 
+STARTER_ETHEREUM_TOKENS = [
+    "crypto:USDT",
+    "crypto:USDC",
+    "crypto:DAI",
+    "crypto:WETH",
+    "crypto:WBTC",
+    "crypto:LINK",
+    "crypto:UNI",
+]
+
+
+async def test_assets_by_platform(
+    client: DaemonClient, coin_server: tuple[CoinListStandIn, str]
+) -> None:
+    ethereum = await client.call("getAssetsByPlatform", "chain.ethereum")
+    assert [asset["id"] for asset in ethereum] == STARTER_ETHEREUM_TOKENS
+    assert ethereum[0] == {
+        "id": "crypto:USDT",
+        "symbol": "USDT",
+        "name": "Tether",
+        "type": "crypto",
+        "coingeckoId": "tether",
+        "platforms": {"ethereum": "0xdAC17F958D2ee523a2206206994597C13D831ec7"},
+    }
+    assert await client.call("getAssetsByPlatform", "chain.polygon-pos") == []
+    assert await client.call("getAssetsByPlatform", "ex.binance") == []
+
+    _, url = coin_server
+    await client.call("createAccount", "main")
+    await client.call("updateServerSettings", {"coinListUrl": url})
+    await wait_for_task(client, await client.call("enqueueRefetchAssets", "main", "user"))
+
+    ethereum = await client.call("getAssetsByPlatform", "chain.ethereum")
+    assert [asset["id"] for asset in ethereum] == [
+        *STARTER_ETHEREUM_TOKENS,
+        "coingecko:loom-network:LOOM",
+    ]
+
+
 async def test_refetch_downloads_caches_and_enriches(
     client: DaemonClient, daemon: Daemon, coin_server: tuple[CoinListStandIn, str]
 ) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from privatefolio_daemon.app import Daemon
-from privatefolio_daemon.client import DaemonClient
+from privatefolio_daemon.client import DaemonClient, RpcCallError
 from privatefolio_daemon.domain.timeutil import DAY_MS, day_start, human_date, now_ms
 from tests.api.derived import price_settings, task_log
 from tests.api.importing import wait_for_task
@@ -291,3 +291,111 @@ async def test_deleting_prices_empties_the_table(daemon: Daemon, main: DaemonCli
     price_map = await main.call("getAssetPriceMap", "main")
     days.add(day_start(now_ms()) // 1000)  # the call may cross midnight (UTC)
     assert price_map in [{"USDT": {"time": day, "value": 1}} for day in days]
+
+
+# -- live prices (getLivePricesForAsset): asked of a provider on the spot, never stored --------
+
+
+async def test_live_prices_come_from_the_named_provider_and_are_not_stored(
+    daemon: Daemon, main: DaemonClient, standins: Standins
+) -> None:
+    btc = await main.call(
+        "getLivePricesForAsset", "ex.binance:BTC", "binance", 3, "1d", None, TODAY
+    )
+
+    assert btc == [
+        candle(TODAY - 2 * DAY_MS, 105.0, 15.5),
+        candle(TODAY - DAY_MS, 106.0, 16.5),
+        candle(TODAY, 107.0, 17.5),
+    ]
+    starts = [r.query["startTime"] for r in standins.binance.control.requests_to("/api/v3/klines")]
+    assert starts == [str(TODAY - 2 * DAY_MS)]
+    assert await stored(daemon, "ex.binance:BTC") == []
+    assert await main.call("getLivePricesForAsset", "coinmama:ETH", None, 2, "1d", None, TODAY) == [
+        candle(TODAY - DAY_MS, 2004.0, 14.5),
+        candle(TODAY, 2005.0, 15.5),
+    ]
+
+
+async def test_live_prices_grouped_into_weeks(main: DaemonClient, standins: Standins) -> None:
+    monday = 1_704_067_200_000  # 2024-01-01, a Monday
+    days = [monday + i * DAY_MS for i in range(10)]
+    standins.yahoo.add_candles(
+        "MSFT",
+        [
+            YahooCandle(day // 1000 + SESSION_OPEN_S, 10 + i, 12 + i, 9 + i, 11 + i, 100 + i)
+            for i, day in enumerate(days)
+        ],
+    )
+
+    weeks = await main.call(
+        "getLivePricesForAsset", "stock:MSFT", None, 900, "1w", days[0], days[-1]
+    )
+
+    assert weeks == [
+        {
+            "time": monday // 1000,
+            "value": 17.0,
+            "open": 10.0,
+            "high": 18.0,
+            "low": 9.0,
+            "close": 17.0,
+            "volume": 721.0,  # 100 + … + 106
+        },
+        {
+            "time": days[7] // 1000,
+            "value": 20.0,
+            "open": 17.0,
+            "high": 21.0,
+            "low": 16.0,
+            "close": 20.0,
+            "volume": 324.0,  # 107 + 108 + 109
+        },
+    ]
+    assert await main.call(
+        "getLivePricesForAsset", "stock:MSFT", None, 1, "1w", days[0], days[-1]
+    ) == [weeks[-1]]
+
+
+@pytest.mark.parametrize(
+    ("params", "code", "message"),
+    [
+        (["stock:AAPL", None, 0], -32602, "limit must be between 1 and 10000, not 0"),
+        (["stock:AAPL", None, 5, "1d", TODAY, DAY0], -32602, "since must not be later than until"),
+        (
+            ["chain.ethereum:0x1:SPAM"],
+            -32002,
+            "No live prices for chain.ethereum:0x1:SPAM: Skipped SPAM: No coingeckoId",
+        ),
+    ],
+)
+async def test_live_prices_refuse_what_cannot_be_asked(
+    main: DaemonClient, params: list[Any], code: int, message: str
+) -> None:
+    with pytest.raises(RpcCallError) as caught:
+        await main.call("getLivePricesForAsset", *params)
+    assert (caught.value.code, caught.value.message) == (code, message)
+
+
+async def test_live_prices_of_an_unknown_interval_name_the_choices(main: DaemonClient) -> None:
+    with pytest.raises(RpcCallError) as caught:
+        await main.call("getLivePricesForAsset", "stock:AAPL", None, 5, "1h")
+    assert (caught.value.code, caught.value.message) == (
+        -32602,
+        "Invalid params: 'interval' must be one of '1d', '3d', '1w', '1m'",
+    )
+
+
+async def test_live_prices_a_failing_provider_is_named(
+    main: DaemonClient, standins: Standins
+) -> None:
+    standins.yahoo.malformed_body = b'{"chart": {"result": "nope"}}'
+
+    with pytest.raises(RpcCallError) as caught:
+        await main.call("getLivePricesForAsset", "stock:AAPL", None, 5, "1d", None, TODAY)
+
+    assert (caught.value.code, caught.value.message) == (
+        -32004,
+        "Could not fetch prices of AAPL: Yahoo Finance: malformed response: chart.result is "
+        "empty (asset stock:AAPL)",
+    )
