@@ -216,6 +216,11 @@ class DaemonMethods:
         result: list[dict[str, Any]] = await self.call('findAssets', accountName, query, limit, strict, searchSet)
         return result
 
+    async def findExtensions(self, query: str, limit: int = 5) -> list[dict[str, Any]]:
+        """Extensions whose name, id, author or description contain the query (any case)."""
+        result: list[dict[str, Any]] = await self.call('findExtensions', query, limit)
+        return result
+
     async def findPlatforms(self, accountName: str, query: str, limit: int = 5, strict: bool = False, searchSet: Literal['coingecko', 'my-platforms'] = 'coingecko') -> list[dict[str, Any]]:
         """Platforms whose id or name contains the query (strict: whose id equals it)."""
         result: list[dict[str, Any]] = await self.call('findPlatforms', accountName, query, limit, strict, searchSet)
@@ -309,6 +314,21 @@ class DaemonMethods:
     async def getExchanges(self) -> list[dict[str, Any]]:
         """The known exchanges."""
         result: list[dict[str, Any]] = await self.call('getExchanges')
+        return result
+
+    async def getExtension(self, id: str) -> dict[str, Any] | None:
+        """One extension, or null."""
+        result: dict[str, Any] | None = await self.call('getExtension', id)
+        return result
+
+    async def getExtensions(self, documentedOnly: bool = False) -> list[dict[str, Any]]:
+        """Every extension by name; with ``documentedOnly``, those with a how-to."""
+        result: list[dict[str, Any]] = await self.call('getExtensions', documentedOnly)
+        return result
+
+    async def getExtensionsByType(self, type: Literal['file-import', 'connection', 'price-api', 'metadata']) -> list[dict[str, Any]]:
+        """The extensions of one type: file-import, connection, price-api or metadata."""
+        result: list[dict[str, Any]] = await self.call('getExtensionsByType', type)
         return result
 
     async def getFileImportRequirements(self, accountName: str, fileRecord: dict[str, Any]) -> list[dict[str, Any]] | None:

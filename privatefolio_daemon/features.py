@@ -13,6 +13,7 @@ from privatefolio_daemon.api.backup import build_backup_api
 from privatefolio_daemon.api.balances import BalancesApi
 from privatefolio_daemon.api.connections import ConnectionsApi
 from privatefolio_daemon.api.exports import ExportsApi
+from privatefolio_daemon.api.extensions import ExtensionsApi
 from privatefolio_daemon.api.file_imports import FileImportsApi
 from privatefolio_daemon.api.ledger import LedgerApi
 from privatefolio_daemon.api.networth import NetworthApi
@@ -27,6 +28,7 @@ from privatefolio_daemon.domain.connection_sync import ConnectionSync
 from privatefolio_daemon.domain.connections import Connections
 from privatefolio_daemon.domain.derived_data import DerivedData
 from privatefolio_daemon.domain.exports import Exports
+from privatefolio_daemon.domain.extensions import ExtensionCatalog
 from privatefolio_daemon.domain.file_imports import FileImports
 from privatefolio_daemon.domain.key_value import KeyValueStore
 from privatefolio_daemon.domain.ledger_steps import LedgerSteps
@@ -107,6 +109,7 @@ class Features:
             )
         )
         table.add_object(PlatformsApi(self.platforms, db_of, relayer, self.metadata_refresh))
+        table.add_object(ExtensionsApi(ExtensionCatalog(self.platforms)))
         table.add_object(TagsApi(self.tags, db_of, budget))
         table.add_object(ExportsApi(self.exports, relayer))
         table.add_object(self.backups)
