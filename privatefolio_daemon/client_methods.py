@@ -291,6 +291,11 @@ class DaemonMethods:
         result: list[dict[str, Any]] = await self.call('getBlockchains')
         return result
 
+    async def getBreakdownChartData(self, accountName: str, interval: Literal['1d', '3d', '1w', '1m'] = '1d') -> list[dict[str, Any]]:
+        """Each asset's value per balance day (or per week's Monday, month's 1st, …)."""
+        result: list[dict[str, Any]] = await self.call('getBreakdownChartData', accountName, interval)
+        return result
+
     async def getConnection(self, accountName: str, connectionId: str) -> dict[str, Any] | None:
         """One connection, or null."""
         result: dict[str, Any] | None = await self.call('getConnection', accountName, connectionId)

@@ -5,6 +5,7 @@ from typing import Any
 
 from privatefolio_daemon.api.client_queries import client_rows
 from privatefolio_daemon.api.derived_tasks import enqueue_task
+from privatefolio_daemon.domain.breakdown import BreakdownRow
 from privatefolio_daemon.domain.candle_buckets import CandleInterval
 from privatefolio_daemon.domain.derived_steps import REFRESH_NETWORTH
 from privatefolio_daemon.domain.networth import Networth
@@ -53,6 +54,13 @@ class NetworthApi:
     ) -> list[NetworthCandle]:
         """Open/high/low/close of the daily net worth per day, 3 days, week or month (UTC)."""
         return await self._networth_of(accountName).candles(interval)
+
+    @rpc_method()
+    async def getBreakdownChartData(
+        self, accountName: str, interval: CandleInterval = "1d"
+    ) -> list[BreakdownRow]:
+        """Each asset's value per balance day (or per week's Monday, month's 1st, …)."""
+        return await self._networth_of(accountName).breakdown(interval)
 
     @rpc_method()
     async def enqueueRefreshNetworth(

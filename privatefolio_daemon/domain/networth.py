@@ -5,6 +5,7 @@ import sqlite3
 from collections.abc import Callable
 
 from privatefolio_daemon.domain.balances import stored_cursor
+from privatefolio_daemon.domain.breakdown import BreakdownRow, breakdown_rows
 from privatefolio_daemon.domain.candle_buckets import CandleInterval
 from privatefolio_daemon.domain.derived_steps import Cancel, Progress
 from privatefolio_daemon.domain.events import EventBus
@@ -86,3 +87,10 @@ class Networth:
     async def candles(self, interval: CandleInterval) -> list[NetworthCandle]:
         daily = await self._db.read(store.daily_values)
         return networth_candles(daily, interval)
+
+    async def breakdown(self, interval: CandleInterval) -> list[BreakdownRow]:
+        def read(conn: sqlite3.Connection) -> list[BreakdownRow]:
+            balances = store.balance_rows_since(conn, 0)
+            return breakdown_rows(balances, store.price_values_since(conn, 0), interval)
+
+        return await self._db.read(read)

@@ -151,3 +151,21 @@ async def test_candles_per_day_three_days_week_and_month(main: DaemonClient) -> 
     ]
     with pytest.raises(Exception, match="interval"):
         await main.call("getNetworthCandles", "main", "2d")
+
+
+async def test_breakdown_per_asset_and_day(main: DaemonClient) -> None:
+    await refresh(main)
+
+    daily = await main.call("getBreakdownChartData", "main", "1d")
+
+    assert daily == [
+        {"time": FEB_28 // 1000, "assets": ["BTC", "ETH"], "values": [0, 0]},
+        {"time": MAR_01 // 1000, "assets": ["BTC", "ETH"], "values": [50, 20]},
+        {"time": MAR_02 // 1000, "assets": ["BTC", "ETH"], "values": [150, 21]},
+        {"time": MAR_03 // 1000, "assets": ["BTC", "ETH"], "values": [150, 0]},  # no ETH price
+        {"time": MAR_04 // 1000, "assets": ["BTC", "ETH"], "values": [225, 11]},
+    ]
+    assert [sum(row["values"]) for row in daily] == [row["value"] for row in EXPECTED]
+    mondays = await main.call("getBreakdownChartData", "main", "1w")
+    assert mondays == [daily[1]]
+    assert await main.call("getBreakdownChartData", "main", "1m") == [daily[1]]
