@@ -65,6 +65,7 @@ class Features:
             daemon.events,
             daemon.config.limits.coin_list_timeout_seconds,
         )
+        self.live_prices = LivePrices(lambda: daemon.price_settings, self.asset_catalog)
         #: Secrets at rest, and where connection syncs go (tests point exchanges at stand-ins).
         self.secrets = SecretBox(data_dir / "auth")
         self.connection_sources = ConnectionSources()
@@ -87,8 +88,7 @@ class Features:
         derived = self.derived
         table.add_object(LedgerApi(db_of, budget))
         table.add_object(BalancesApi(derived.balances, db_of, relayer, budget))
-        live_prices = LivePrices(lambda: daemon.price_settings, self.asset_catalog)
-        table.add_object(PricesApi(derived.prices, live_prices, relayer))
+        table.add_object(PricesApi(derived.prices, self.live_prices, relayer))
         table.add_object(NetworthApi(derived.networth, db_of, relayer, budget))
         table.add_object(FileImportsApi(self.file_imports, db_of, relayer, budget))
         table.add_object(
@@ -116,6 +116,7 @@ class Features:
 
     async def close(self) -> None:
         await self.connection_sources.close()
+        await self.live_prices.close()
 
     # -- per-account domain objects ---------------------------------------------------------------
 

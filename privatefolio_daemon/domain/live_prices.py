@@ -5,8 +5,12 @@ The provider is the one the caller names (an asset's ``priceApiId``), else the p
 "Fetch asset prices" task would ask, in its order, until one answers. Daily candles are grouped
 into 3-day, weekly or monthly ones on request. The window ends at ``until`` (today by default) and
 starts at ``since``, or ``limit`` candles back; at most the last ``limit`` candles come back.
+
+The providers are kept between calls (an exchange loads its markets once), and built again when
+the price settings change.
 """
 
+import asyncio
 from collections.abc import Callable
 
 from privatefolio_daemon.domain.asset_catalog import AssetCatalog
@@ -20,6 +24,7 @@ from privatefolio_daemon.domain.price_registry import (
 from privatefolio_daemon.domain.timeutil import DAY_MS, day_start, now_ms
 from privatefolio_daemon.settings import PriceFetchSettings
 from privatefolio_daemon.sources.prices.base import ChartData, PricedAsset, PriceFetchError
+from privatefolio_daemon.sources.prices.registry import PriceProviderRegistry
 
 MAX_LIMIT = 10_000
 
@@ -30,6 +35,8 @@ class LivePrices:
     ) -> None:
         self._settings_of = settings_of
         self._catalog = catalog
+        self._registry: tuple[PriceFetchSettings, PriceProviderRegistry] | None = None
+        self._building = asyncio.Lock()
 
     async def fetch(
         self,
@@ -44,24 +51,36 @@ class LivePrices:
             raise InvalidInputError(f"limit must be between 1 and {MAX_LIMIT}, not {limit}")
         first_day, last_day = _window(limit, interval, since, until)
         asset = await self._priced(asset_id)
-        settings = self._settings_of()
-        await load_exchange_library(settings)
-        registry = build_registry(settings)
-        try:
-            plan = registry.plan(asset, price_api_id)
-            if plan.skipped:
-                raise NotFoundError(f"No live prices for {asset_id}: {plan.skipped}")
-            failures: list[str] = []
-            for provider in plan.providers:
-                try:
-                    series = await provider.fetch_daily(asset, first_day, last_day)
-                except PriceFetchError as error:
-                    failures.append(str(error))
-                    continue
-                return price_candles(series.points, interval)[-limit:]
-        finally:
-            await registry.close()
+        registry = await self._providers()
+        plan = registry.plan(asset, price_api_id)
+        if plan.skipped:
+            raise NotFoundError(f"No live prices for {asset_id}: {plan.skipped}")
+        failures: list[str] = []
+        for provider in plan.providers:
+            try:
+                series = await provider.fetch_daily(asset, first_day, last_day)
+            except PriceFetchError as error:
+                failures.append(str(error))
+                continue
+            return price_candles(series.points, interval)[-limit:]
         raise UpstreamError(f"Could not fetch prices of {asset.ticker}: {'; '.join(failures)}")
+
+    async def close(self) -> None:
+        if self._registry is not None:
+            _, registry = self._registry
+            self._registry = None
+            await registry.close()
+
+    async def _providers(self) -> PriceProviderRegistry:
+        async with self._building:
+            settings = self._settings_of()
+            if self._registry is not None and self._registry[0] == settings:
+                return self._registry[1]
+            await self.close()
+            await load_exchange_library(settings)
+            registry = build_registry(settings)
+            self._registry = (settings, registry)
+            return registry
 
     async def _priced(self, asset_id: str) -> PricedAsset:
         await self._catalog.ensure_loaded()

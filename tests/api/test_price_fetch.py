@@ -315,6 +315,8 @@ async def test_live_prices_come_from_the_named_provider_and_are_not_stored(
         candle(TODAY - DAY_MS, 2004.0, 14.5),
         candle(TODAY, 2005.0, 15.5),
     ]
+    markets = standins.binance.control.requests_to("/api/v3/exchangeInfo")
+    assert len(markets) == 1  # the exchange is kept between calls, markets loaded once
 
 
 async def test_live_prices_grouped_into_weeks(main: DaemonClient, standins: Standins) -> None:
