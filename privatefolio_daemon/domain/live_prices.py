@@ -17,13 +17,14 @@ from privatefolio_daemon.domain.asset_catalog import AssetCatalog
 from privatefolio_daemon.domain.candle_buckets import BUCKET_DAYS, BUCKETS, CandleInterval
 from privatefolio_daemon.domain.errors import InvalidInputError, NotFoundError, UpstreamError
 from privatefolio_daemon.domain.price_registry import (
+    ask_in_order,
     build_registry,
     load_exchange_library,
     priced_asset,
 )
 from privatefolio_daemon.domain.timeutil import DAY_MS, day_start, now_ms
 from privatefolio_daemon.settings import PriceFetchSettings
-from privatefolio_daemon.sources.prices.base import ChartData, PricedAsset, PriceFetchError
+from privatefolio_daemon.sources.prices.base import ChartData, PricedAsset
 from privatefolio_daemon.sources.prices.registry import PriceProviderRegistry
 
 MAX_LIMIT = 10_000
@@ -55,15 +56,11 @@ class LivePrices:
         plan = registry.plan(asset, price_api_id)
         if plan.skipped:
             raise NotFoundError(f"No live prices for {asset_id}: {plan.skipped}")
-        failures: list[str] = []
-        for provider in plan.providers:
-            try:
-                series = await provider.fetch_daily(asset, first_day, last_day)
-            except PriceFetchError as error:
-                failures.append(str(error))
-                continue
-            return price_candles(series.points, interval)[-limit:]
-        raise UpstreamError(f"Could not fetch prices of {asset.ticker}: {'; '.join(failures)}")
+        answer = await ask_in_order(plan.providers, asset, first_day, last_day)
+        if isinstance(answer, list):
+            reasons = "; ".join(answer)
+            raise UpstreamError(f"Could not fetch prices of {asset.ticker}: {reasons}")
+        return price_candles(answer.series.points, interval)[-limit:]
 
     async def close(self) -> None:
         if self._registry is not None:

@@ -3,12 +3,19 @@
 
 import asyncio
 import importlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 from privatefolio_daemon.settings import PriceFetchSettings
-from privatefolio_daemon.sources.prices.base import AssetType, PricedAsset, PriceProvider
+from privatefolio_daemon.sources.prices.base import (
+    AssetType,
+    PricedAsset,
+    PriceFetchError,
+    PriceProvider,
+    PriceSeries,
+)
 from privatefolio_daemon.sources.prices.registry import PriceProviderRegistry, build_price_registry
 
 _TYPE_BY_PLATFORM: dict[str, AssetType] = {
@@ -39,6 +46,29 @@ def priced_asset(asset_id: str, coingecko_id: str | None = None) -> PricedAsset:
         contract=contract,
         coingecko_id=coingecko_id,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderAnswer:
+    provider: PriceProvider
+    series: PriceSeries
+
+
+async def ask_in_order(
+    providers: Iterable[PriceProvider], asset: PricedAsset, since_ms: int, until_ms: int
+) -> ProviderAnswer | list[str]:
+    """The first provider that answers, with its series; else why each one failed, in order."""
+    failures: list[str] = []
+    for provider in providers:
+        try:
+            series = await provider.fetch_daily(asset, since_ms, until_ms)
+        except PriceFetchError as error:
+            failures.append(str(error))
+        except Exception as error:  # a provider's bug must not keep the next one from answering
+            failures.append(f"{provider.name}: {error!r} (asset {asset.id})")
+        else:
+            return ProviderAnswer(provider, series)
+    return failures
 
 
 async def load_exchange_library(settings: PriceFetchSettings) -> None:

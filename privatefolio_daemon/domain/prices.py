@@ -16,13 +16,14 @@ from privatefolio_daemon.domain.derived_steps import Cancel, Progress
 from privatefolio_daemon.domain.errors import InvalidInputError
 from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.price_registry import (
+    ask_in_order,
     build_registry,
     load_exchange_library,
     priced_asset,
 )
 from privatefolio_daemon.domain.timeutil import DAY_MS, day_start, human_date, now_ms
 from privatefolio_daemon.settings import PriceFetchSettings
-from privatefolio_daemon.sources.prices.base import ChartData, PriceFetchError, PriceSeries
+from privatefolio_daemon.sources.prices.base import ChartData, PriceSeries
 from privatefolio_daemon.sources.prices.registry import PriceProviderRegistry
 from privatefolio_daemon.store import daily_prices as store
 from privatefolio_daemon.store.database import Database
@@ -120,27 +121,20 @@ class DailyPrices:
             return _AssetOutcome(0, False)
         until = day_start(now_ms()) + DAY_MS
         since = _since(asset, latest.get(asset.id), until)
-        failures: list[str] = []
-        for provider in plan.providers:
-            try:
-                series = await provider.fetch_daily(priced, since, until)
-            except PriceFetchError as error:
-                failures.append(str(error))
-                continue
-            except Exception as error:  # a provider bug must not end the other assets' fetches
-                failures.append(f"{provider.name}: {error!r} (asset {asset.id})")
-                continue
-            remember = asset.price_api_id != provider.id
-            rows = await self._save(asset.id, priced.ticker, provider.id, series, remember)
-            first, last = series.points[0]["time"], series.points[-1]["time"]
-            progress(
-                None,
-                f"Fetched {priced.ticker} using {provider.name} from "
-                f"{human_date(first * 1000)} to {human_date(last * 1000)}",
-            )
-            return _AssetOutcome(rows, remember)
-        progress(None, f"Could not fetch prices of {priced.ticker}: {'; '.join(failures)}")
-        return _AssetOutcome(0, False)
+        answer = await ask_in_order(plan.providers, priced, since, until)
+        if isinstance(answer, list):
+            progress(None, f"Could not fetch prices of {priced.ticker}: {'; '.join(answer)}")
+            return _AssetOutcome(0, False)
+        provider, series = answer.provider, answer.series
+        remember = asset.price_api_id != provider.id
+        rows = await self._save(asset.id, priced.ticker, provider.id, series, remember)
+        first, last = series.points[0]["time"], series.points[-1]["time"]
+        progress(
+            None,
+            f"Fetched {priced.ticker} using {provider.name} from "
+            f"{human_date(first * 1000)} to {human_date(last * 1000)}",
+        )
+        return _AssetOutcome(rows, remember)
 
     async def _save(
         self, asset_id: str, ticker: str, provider_id: str, series: PriceSeries, remember: bool
