@@ -62,6 +62,11 @@ class DaemonMethods:
         result: int = await self.call('countServerTasks', accountName, query, params)
         return result
 
+    async def countTrades(self, accountName: str, query: str | None = None, params: list[Any] | None = None) -> int:
+        """How many trades (all, or a query's count)."""
+        result: int = await self.call('countTrades', accountName, query, params)
+        return result
+
     async def countTransactions(self, accountName: str, query: str | dict[str, Any] | None = None, params: list[Any] | None = None) -> int:
         """How many transactions (all, or matching a query or filters)."""
         result: int = await self.call('countTransactions', accountName, query, params)
@@ -153,6 +158,11 @@ class DaemonMethods:
         result: int = await self.call('enqueueRecomputeNetworth', accountName, trigger)
         return result
 
+    async def enqueueRecomputeTrades(self, accountName: str, trigger: Literal['system', 'user', 'cron', 'side-effect']) -> int:
+        """Queue "Recompute trades": delete every trade, link and PnL row, compute them all."""
+        result: int = await self.call('enqueueRecomputeTrades', accountName, trigger)
+        return result
+
     async def enqueueRefetchAssets(self, accountName: str, trigger: Literal['system', 'user', 'cron', 'side-effect'], onlyIfNeeded: bool = False) -> int:
         """Queue "Refetch assets": download the coin list into the cache; returns the task id."""
         result: int = await self.call('enqueueRefetchAssets', accountName, trigger, onlyIfNeeded)
@@ -171,6 +181,11 @@ class DaemonMethods:
     async def enqueueRefreshNetworth(self, accountName: str, trigger: Literal['system', 'user', 'cron', 'side-effect'], groupId: str | None = None) -> int:
         """Queue "Refresh networth": compute from ``networthCursor`` on."""
         result: int = await self.call('enqueueRefreshNetworth', accountName, trigger, groupId)
+        return result
+
+    async def enqueueRefreshTrades(self, accountName: str, trigger: Literal['system', 'user', 'cron', 'side-effect'], groupId: str | None = None) -> int:
+        """Queue "Refresh trades": continue from ``tradesCursor``, then PnL."""
+        result: int = await self.call('enqueueRefreshTrades', accountName, trigger, groupId)
         return result
 
     async def enqueueRemoveFileImport(self, accountName: str, trigger: Literal['system', 'user', 'cron', 'side-effect'], fileImportId: str, onCompletion: Callable[..., Any] | None = None) -> int:
@@ -229,6 +244,11 @@ class DaemonMethods:
     async def getAccountNames(self) -> list[str]:
         """The account names, oldest first."""
         result: list[str] = await self.call('getAccountNames')
+        return result
+
+    async def getAccountPnL(self, accountName: str, start: float | None = None, end: float | None = None) -> list[dict[str, Any]]:
+        """Per PnL day, the sum over trades of each one's latest row so far."""
+        result: list[dict[str, Any]] = await self.call('getAccountPnL', accountName, start, end)
         return result
 
     async def getAllPlatforms(self) -> list[dict[str, Any]]:
@@ -479,6 +499,26 @@ class DaemonMethods:
     async def getTaskQueue(self, accountName: str) -> dict[str, Any]:
         """The running task and the queued ones, in the order they will run."""
         result: dict[str, Any] = await self.call('getTaskQueue', accountName)
+        return result
+
+    async def getTrade(self, accountName: str, id: str) -> dict[str, Any] | None:
+        """One trade, or null."""
+        result: dict[str, Any] | None = await self.call('getTrade', accountName, id)
+        return result
+
+    async def getTradePnL(self, accountName: str, tradeId: str, query: str | None = None, params: list[Any] | None = None) -> list[dict[str, Any]]:
+        """A trade's daily PnL rows, oldest first (or a query's)."""
+        result: list[dict[str, Any]] = await self.call('getTradePnL', accountName, tradeId, query, params)
+        return result
+
+    async def getTrades(self, accountName: str, query: str | None = None, params: list[Any] | None = None) -> list[dict[str, Any]]:
+        """Trades, newest first (or a query's; columns 14 and 15 may list txIds, auditLogIds)."""
+        result: list[dict[str, Any]] = await self.call('getTrades', accountName, query, params)
+        return result
+
+    async def getTradesFullQuery(self) -> str:
+        """The SQL of the trades with their linked transaction and audit-log ids."""
+        result: str = await self.call('getTradesFullQuery')
         return result
 
     async def getTransaction(self, accountName: str, id: str) -> dict[str, Any] | None:

@@ -20,6 +20,7 @@ from privatefolio_daemon.api.networth import NetworthApi
 from privatefolio_daemon.api.platforms import PlatformsApi
 from privatefolio_daemon.api.prices import PricesApi
 from privatefolio_daemon.api.tags import TagsApi
+from privatefolio_daemon.api.trades import TradesApi
 from privatefolio_daemon.api.transactions import TransactionsApi
 from privatefolio_daemon.domain.asset_catalog import AssetCatalog
 from privatefolio_daemon.domain.assets import Assets
@@ -27,6 +28,7 @@ from privatefolio_daemon.domain.connection_sources import ConnectionSources
 from privatefolio_daemon.domain.connection_sync import ConnectionSync
 from privatefolio_daemon.domain.connections import Connections
 from privatefolio_daemon.domain.derived_data import DerivedData
+from privatefolio_daemon.domain.derived_steps import REFRESH_TRADES, Cancel, Progress
 from privatefolio_daemon.domain.exports import Exports
 from privatefolio_daemon.domain.extensions import ExtensionCatalog
 from privatefolio_daemon.domain.file_imports import FileImports
@@ -38,6 +40,7 @@ from privatefolio_daemon.domain.metadata_refresh import MetadataRefresh
 from privatefolio_daemon.domain.platforms import PlatformCatalog
 from privatefolio_daemon.domain.secrets import SecretBox
 from privatefolio_daemon.domain.tags import Tags
+from privatefolio_daemon.domain.trades import Trades
 from privatefolio_daemon.rpc.registry import MethodTable
 from privatefolio_daemon.worker_processes import balance_worker_min_logs
 
@@ -72,6 +75,7 @@ class Features:
         daemon.steps.update(self.derived.steps())
         daemon.steps.update(self.metadata_refresh.steps())
         daemon.steps.update(LedgerSteps(daemon.accounts.get, self.assets, daemon.events).steps())
+        daemon.steps[REFRESH_TRADES] = self._refresh_trades
         self.backups = build_backup_api(
             daemon.accounts,
             daemon.events,
@@ -90,6 +94,7 @@ class Features:
         table.add_object(BalancesApi(derived.balances, db_of, relayer, budget))
         table.add_object(PricesApi(derived.prices, self.live_prices, relayer))
         table.add_object(NetworthApi(derived.networth, db_of, relayer, budget))
+        table.add_object(TradesApi(self.trades, db_of, relayer, budget))
         table.add_object(FileImportsApi(self.file_imports, db_of, relayer, budget))
         table.add_object(
             ConnectionsApi(
@@ -142,6 +147,14 @@ class Features:
             daemon.events,
             self.connection_sources,
         )
+
+    def trades(self, account: str) -> Trades:
+        daemon = self.daemon
+        listed = self.assets(account).listed_ids
+        return Trades(account, daemon.accounts.get(account), daemon.events, listed)
+
+    async def _refresh_trades(self, account: str, progress: Progress, cancel: Cancel) -> None:
+        await self.trades(account).refresh(progress, cancel)
 
     def assets(self, account: str) -> Assets:
         daemon = self.daemon

@@ -3,6 +3,7 @@
 import asyncio
 
 from privatefolio_daemon.app import Daemon
+from privatefolio_daemon.domain.derived_steps import placeholder
 from privatefolio_daemon.domain.timeutil import DAY_MS
 from privatefolio_daemon.store.database import Database
 
@@ -13,6 +14,7 @@ CHAIN = [
     "Refresh balances",
     "Fetch asset prices",
     "Refresh networth",
+    "Refresh trades",
 ]
 
 
@@ -87,13 +89,24 @@ async def test_a_burst_of_100_writes_gives_one_chain_from_the_oldest_day(daemon:
     )
 
 
+async def test_a_deletion_refreshes_balances_networth_and_trades(daemon: Daemon) -> None:
+    await daemon.accounts.create("main")
+    db = daemon.accounts.get("main")
+    await seed(db)
+    daemon.events.emit("audit-logs", "deleted", DAY + 9 * DAY_MS, None, account="main")
+    rows = await wait_for_tasks(db, 3)
+    assert [row[0] for row in rows] == ["Refresh balances", "Refresh networth", "Refresh trades"]
+
+
 async def test_steps_that_are_not_available_are_left_out_of_the_chain(daemon: Daemon) -> None:
+    daemon.steps["Refresh trades"] = placeholder("Refresh trades")
     await daemon.accounts.create("main")
     db = daemon.accounts.get("main")
     await seed(db)
     daemon.events.emit("audit-logs", "deleted", DAY + 9 * DAY_MS, None, account="main")
     rows = await wait_for_tasks(db, 2)
     assert [row[0] for row in rows] == ["Refresh balances", "Refresh networth"]
+    await asyncio.sleep(0.3)
     assert "Refresh trades" not in [
         row[0] for row in await db.fetch_all("SELECT name FROM server_tasks")
     ]

@@ -1,0 +1,199 @@
+"""Trades and their PnL for one account: the "Refresh trades" and "Recompute trades" runs
+(data-model §8), on the account's writer, in one transaction, with the original's progress.
+
+A refresh starts after ``tradesCursor`` (the latest close it saw): the open trades are taken up
+again and the logs after the cursor continue them. Only listed assets (with a coingeckoId) have
+trades. Audit-log balances must be computed first: PnL reads them.
+"""
+
+import sqlite3
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from functools import cache, partial
+
+from privatefolio_daemon.domain import asset_ids
+from privatefolio_daemon.domain.balances import stored_cursor
+from privatefolio_daemon.domain.derived_steps import Cancel, Progress
+from privatefolio_daemon.domain.events import EventBus
+from privatefolio_daemon.domain.jsmath import js_number_text
+from privatefolio_daemon.domain.key_value import write_value
+from privatefolio_daemon.domain.thread_progress import Report, thread_safe
+from privatefolio_daemon.domain.timeutil import day_start, human_date, now_ms
+from privatefolio_daemon.domain.trade_pnl import AccountPnl, PnlRow, account_pnl, trade_pnl_rows
+from privatefolio_daemon.domain.trades_engine import Trade, TradeLog, reopen, trades_of_asset
+from privatefolio_daemon.store import trades as store
+from privatefolio_daemon.store.database import Database, in_transaction
+from privatefolio_daemon.store.key_value import read_value
+
+TRADES_CURSOR = "tradesCursor"
+PNL_CURSOR = "tradePnlCursor"
+TRADE_SEQ = "trade_seq"
+
+
+@dataclass(frozen=True, slots=True)
+class TradesResult:
+    trades: int
+    pnl_rows: int
+
+
+def run_trades_pass(
+    connection: sqlite3.Connection,
+    listed: set[str],
+    *,
+    full: bool,
+    progress: Report,
+    checkpoint: Callable[[], None] = lambda: None,
+) -> TradesResult:
+    def run(conn: sqlite3.Connection) -> TradesResult:
+        if full or stored_cursor(conn, TRADES_CURSOR) == 0:  # no close yet: start over
+            store.delete_trades(conn)
+            write_value(conn, TRADE_SEQ, 0)
+            write_value(conn, TRADES_CURSOR, 0)
+            write_value(conn, PNL_CURSOR, 0)
+        trades = _compute_trades(conn, listed, progress, checkpoint)
+        if trades is None:
+            return TradesResult(0, 0)
+        checkpoint()
+        return TradesResult(len(trades), _compute_pnl(conn, trades, progress, checkpoint))
+
+    return in_transaction(connection, run)
+
+
+def _compute_trades(
+    conn: sqlite3.Connection, listed: set[str], progress: Report, checkpoint: Callable[[], None]
+) -> list[Trade] | None:
+    since = stored_cursor(conn, TRADES_CURSOR)
+    if since != 0:
+        progress(0, f"Refreshing trades starting {human_date(since)}")
+    progress(0, "Fetching audit logs")
+    logs = list(store.logs_after(conn, since))
+    if not logs:
+        progress(100, "No audit logs found")
+        return None
+    progress(2.5, f"Processing {len(logs)} audit logs")
+    groups = _groups(logs)
+    kept = {asset: group for asset, group in groups.items() if asset in listed}
+    progress(
+        6, f"Found {len(kept)} asset groups (skipped {len(groups) - len(kept)} unlisted assets)"
+    )
+    open_by_asset: dict[str, Trade] = {}
+    if since != 0:
+        open_trades = store.open_trades(conn)
+        progress(6, f"Found {len(open_trades)} open trades")
+        open_by_asset = {trade.asset_id: reopen(trade, since) for trade in open_trades}
+    trades: list[Trade] = []
+    transaction_of = cache(partial(store.transaction, conn))
+    price_of = cache(partial(store.price, conn))
+    for done, (asset, group) in enumerate(kept.items(), 1):
+        checkpoint()
+        open_trade = open_by_asset.pop(asset, None)
+        trades += trades_of_asset(group, open_trade, transaction_of, price_of)
+        percent = 6 + done * 19 // len(kept)
+        progress(percent, f"Processed all trades for {asset_ids.ticker(asset)}")
+    trades += open_by_asset.values()
+    trades.sort(key=lambda trade: trade.created_at)
+    _number_new_trades(conn, trades)
+    store.save_trades(conn, trades)
+    closed = [trade.closed_at for trade in trades if trade.closed_at is not None]
+    if closed:
+        cursor = max(closed)
+        write_value(conn, TRADES_CURSOR, cursor)
+        progress(25, f"Setting trades cursor to {human_date(cursor)}")
+    progress(25, f"Computed {len(trades)} trades")
+    return trades
+
+
+def _groups(logs: Iterable[TradeLog]) -> dict[str, list[TradeLog]]:
+    groups: dict[str, list[TradeLog]] = {}
+    for log in logs:
+        groups.setdefault(log.asset_id, []).append(log)
+    return groups
+
+
+def _number_new_trades(conn: sqlite3.Connection, trades: list[Trade]) -> None:
+    sequence = int(read_value(conn, TRADE_SEQ) or 0)
+    for trade in trades:
+        if trade.trade_number == -1:
+            sequence += 1
+            trade.trade_number = sequence
+    write_value(conn, TRADE_SEQ, sequence)
+
+
+def _compute_pnl(
+    conn: sqlite3.Connection,
+    trades: list[Trade],
+    progress: Report,
+    checkpoint: Callable[[], None],
+) -> int:
+    since = stored_cursor(conn, PNL_CURSOR)
+    if since != 0:
+        progress(25, f"Refreshing PnL starting {human_date(since)}")
+    store.delete_pnl(conn, since)
+    if not trades:
+        progress(100, "No trades found")
+        return 0
+    progress(30, f"Computing PnL for {len(trades)} trades")
+    today = day_start(now_ms())
+    rows: list[PnlRow] = []
+    latest_day: int | None = None
+    for done, trade in enumerate(trades, 1):
+        checkpoint()
+        balances = store.AssetBalances(conn, trade.asset_id)
+        trade_rows = trade_pnl_rows(
+            trade, store.prices_of_asset(conn, trade.asset_id), balances.at, today
+        )
+        rows += trade_rows
+        if len(trade_rows) > 1:
+            latest_day = max(latest_day or 0, trade_rows[-1].timestamp)
+        amount = js_number_text(float(trade.amount))
+        progress(
+            30 + done * 65 // len(trades),
+            f"Processed trade #{trade.trade_number} ({trade.trade_type} {amount} "
+            f"{asset_ids.ticker(trade.asset_id)})",
+        )
+    progress(95, f"Saving {len(rows)} records to disk")
+    store.save_pnl(conn, rows)
+    if latest_day is not None:
+        write_value(conn, PNL_CURSOR, latest_day)
+        progress(98, f"Setting profit & loss cursor to {human_date(latest_day)}")
+    progress(100, "PnL computation completed")
+    return len(rows)
+
+
+class Trades:
+    def __init__(
+        self,
+        account: str,
+        db: Database,
+        events: EventBus,
+        listed_ids: Callable[[], Awaitable[set[str]]],
+    ) -> None:
+        self.account = account
+        self._db = db
+        self._events = events
+        self._listed_ids = listed_ids
+
+    async def refresh(self, progress: Progress, cancel: Cancel) -> TradesResult:
+        """From ``tradesCursor`` on, continuing the open trades."""
+        return await self._run(False, progress, cancel)
+
+    async def recompute(self, progress: Progress, cancel: Cancel) -> TradesResult:
+        """Delete every trade, link and PnL row and ``trade_seq``, then compute them all."""
+        return await self._run(True, progress, cancel)
+
+    async def account_pnl(self, start: int | None, end: int | None) -> list[AccountPnl]:
+        rows = await self._db.read(lambda conn: store.pnl_rows(conn, start, end))
+        return account_pnl(rows)
+
+    async def _run(self, full: bool, progress: Progress, cancel: Cancel) -> TradesResult:
+        listed = await self._listed_ids()
+        report = thread_safe(progress)
+        result = await self._db.write(
+            lambda conn: run_trades_pass(
+                conn, listed, full=full, progress=report, checkpoint=cancel.checkpoint
+            )
+        )
+        self._events.emit("trades", "created", account=self.account)
+        self._events.emit("trade-pnl", "updated", account=self.account)
+        self._events.emit("key-value", account=self.account)
+        return result

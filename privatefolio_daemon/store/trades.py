@@ -1,0 +1,236 @@
+"""SQL of trades and their PnL: what the computation reads (logs, transactions, prices, open
+trades) and writes (trades, their links, PnL rows), and the rows the RPC returns.
+
+``trades.amount`` and ``trades.balance`` hold JS numbers as the original stores them (data-model
+§0): an integral value within 32 bits as integer text, any other as SQLite's REAL text
+(``6.0e-07``, 15 significant digits).
+"""
+
+import bisect
+import sqlite3
+from collections.abc import Iterable, Iterator
+from decimal import Decimal
+from typing import Any
+
+import orjson
+
+from privatefolio_daemon.domain import decimals
+from privatefolio_daemon.domain.trade_pnl import PnlRow
+from privatefolio_daemon.domain.trades_engine import Trade, TradeLog, TradeTransaction
+
+TRADE_COLUMNS = (
+    "id",
+    "tradeNumber",
+    "assetId",
+    "amount",
+    "balance",
+    "createdAt",
+    "closedAt",
+    "duration",
+    "tradeStatus",
+    "tradeType",
+    "cost",
+    "fees",
+    "proceeds",
+    "deposits",
+)
+TRADES_DEFAULT_SQL = "SELECT * FROM trades ORDER BY createdAt DESC"
+TRADES_COUNT_SQL = "SELECT COUNT(*) FROM trades"
+#: The trades with their linked transaction and audit-log ids (``getTradesFullQuery``).
+TRADES_FULL_SQL = (
+    "SELECT trades.*, "
+    "(SELECT GROUP_CONCAT(transaction_id) FROM (SELECT transaction_id FROM trade_transactions "
+    "WHERE trade_id = trades.id ORDER BY transaction_id)) AS txIds, "
+    "(SELECT GROUP_CONCAT(audit_log_id) FROM (SELECT audit_log_id FROM trade_audit_logs "
+    "WHERE trade_id = trades.id ORDER BY audit_log_id)) AS auditLogIds "
+    "FROM trades ORDER BY createdAt ASC, id ASC"
+)
+TRADE_PNL_DEFAULT_SQL = "SELECT * FROM trade_pnl WHERE trade_id = ? ORDER BY timestamp ASC"
+_JSON_COLUMNS = frozenset({"cost", "fees", "proceeds", "deposits"})
+_INT32 = 1 << 31
+
+
+def logs_after(connection: sqlite3.Connection, since: int) -> Iterator[TradeLog]:
+    """Audit logs in canonical ascending order: all of them, or those after ``since``."""
+    where = "" if since == 0 else "WHERE timestamp > ? "
+    cursor = connection.execute(
+        "SELECT id, assetId, change, timestamp, txId FROM audit_logs "
+        f"{where}ORDER BY timestamp ASC, changeN ASC, id ASC",
+        () if since == 0 else (since,),
+    )
+    return (TradeLog(*row) for row in cursor)
+
+
+def transaction(connection: sqlite3.Connection, tx_id: str) -> TradeTransaction | None:
+    row = connection.execute(
+        "SELECT id, type, incomingAsset, incoming, outgoingAsset, outgoing, feeAsset, fee, "
+        "timestamp FROM transactions WHERE id = ?",
+        (tx_id,),
+    ).fetchone()
+    return None if row is None else TradeTransaction(*row)
+
+
+def price(connection: sqlite3.Connection, asset_id: str, day: int) -> Decimal | None:
+    row = connection.execute(
+        "SELECT json_extract(price, '$.value') FROM daily_prices WHERE assetId = ? "
+        "AND timestamp = ?",
+        (asset_id, day),
+    ).fetchone()
+    return None if row is None or row[0] is None else _number(row[0])
+
+
+def prices_of_asset(connection: sqlite3.Connection, asset_id: str) -> list[tuple[int, Decimal]]:
+    rows = connection.execute(
+        "SELECT timestamp, json_extract(price, '$.value') FROM daily_prices WHERE assetId = ? "
+        "ORDER BY timestamp ASC",
+        (asset_id,),
+    )
+    return [(day, _number(value)) for day, value in rows if value is not None]
+
+
+def _number(value: float | int) -> Decimal:
+    """A JS number as big.js reads it: its shortest round-trip digits."""
+    return decimals.parse(repr(value) if isinstance(value, float) else value)
+
+
+class AssetBalances:
+    """An asset's log balances in canonical order, for "the balance at or before a moment"."""
+
+    def __init__(self, connection: sqlite3.Connection, asset_id: str) -> None:
+        rows = connection.execute(
+            "SELECT timestamp, balance FROM audit_logs WHERE assetId = ? "
+            "ORDER BY timestamp ASC, changeN ASC, id ASC",
+            (asset_id,),
+        ).fetchall()
+        self._times = [row[0] for row in rows]
+        self._balances = [row[1] for row in rows]
+
+    def at(self, moment: int) -> Decimal:
+        index = bisect.bisect_right(self._times, moment) - 1
+        if index < 0 or not self._balances[index]:
+            return Decimal(0)
+        return decimals.parse(self._balances[index])
+
+
+def open_trades(connection: sqlite3.Connection) -> list[Trade]:
+    rows = connection.execute(
+        "SELECT * FROM trades WHERE tradeStatus = 'open' ORDER BY createdAt ASC"
+    ).fetchall()
+    trades = [_trade(row) for row in rows]
+    for trade in trades:
+        linked = connection.execute(
+            "SELECT transaction_id FROM trade_transactions WHERE trade_id = ?", (trade.id,)
+        )
+        trade.linked_tx_ids = {tx_id for (tx_id,) in linked}
+    return trades
+
+
+def _trade(row: tuple[Any, ...]) -> Trade:
+    record = dict(zip(TRADE_COLUMNS, row, strict=False))
+    return Trade(
+        id=record["id"],
+        asset_id=record["assetId"],
+        created_at=record["createdAt"],
+        trade_type=record["tradeType"],
+        amount=decimals.parse(str(record["amount"])),
+        balance=decimals.parse(str(record["balance"])),
+        trade_number=record["tradeNumber"],
+        status=record["tradeStatus"],
+        closed_at=record["closedAt"],
+        cost=orjson.loads(record["cost"] or "[]"),
+        fees=orjson.loads(record["fees"] or "[]"),
+        proceeds=orjson.loads(record["proceeds"] or "[]"),
+        deposits=orjson.loads(record["deposits"] or "[]"),
+    )
+
+
+def js_number(value: Decimal) -> int | float:
+    """The JS number of a decimal, bound as the original's driver binds it."""
+    number = float(value)
+    if number.is_integer() and -_INT32 <= number < _INT32:
+        return int(number)
+    return number
+
+
+def save_trades(connection: sqlite3.Connection, trades: Iterable[Trade]) -> None:
+    for trade in trades:
+        connection.execute(
+            f"INSERT OR REPLACE INTO trades ({', '.join(TRADE_COLUMNS)}) "
+            f"VALUES ({', '.join('?' for _ in TRADE_COLUMNS)})",
+            (
+                trade.id,
+                trade.trade_number,
+                trade.asset_id,
+                js_number(trade.amount),
+                js_number(trade.balance),
+                trade.created_at,
+                trade.closed_at,
+                trade.duration,
+                trade.status,
+                trade.trade_type,
+                orjson.dumps(trade.cost).decode(),
+                orjson.dumps(trade.fees).decode(),
+                orjson.dumps(trade.proceeds).decode(),
+                orjson.dumps(trade.deposits).decode(),
+            ),
+        )
+        connection.executemany(
+            "INSERT OR IGNORE INTO trade_audit_logs (trade_id, audit_log_id) VALUES (?, ?)",
+            [(trade.id, log_id) for log_id in trade.audit_log_ids],
+        )
+        connection.executemany(
+            "INSERT OR IGNORE INTO trade_transactions (trade_id, transaction_id) VALUES (?, ?)",
+            [(trade.id, tx_id) for tx_id in trade.tx_ids],
+        )
+
+
+def delete_trades(connection: sqlite3.Connection) -> None:
+    for table in ("trades", "trade_audit_logs", "trade_transactions", "trade_pnl"):
+        connection.execute(f"DELETE FROM {table}")
+
+
+def delete_pnl(connection: sqlite3.Connection, since: int) -> None:
+    """Every PnL row (``since`` 0), or those of the trades opened at or after ``since``."""
+    if since == 0:
+        connection.execute("DELETE FROM trade_pnl")
+        return
+    connection.execute(
+        "DELETE FROM trade_pnl WHERE trade_id IN (SELECT id FROM trades WHERE createdAt >= ?)",
+        (since,),
+    )
+
+
+def save_pnl(connection: sqlite3.Connection, rows: Iterable[PnlRow]) -> None:
+    connection.executemany(
+        "INSERT OR REPLACE INTO trade_pnl (id, trade_id, timestamp, positionValue, cost, "
+        "proceeds, fees, deposits, pnl) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+
+
+def pnl_rows(
+    connection: sqlite3.Connection, start: int | None = None, end: int | None = None
+) -> list[PnlRow]:
+    sql, params = "SELECT * FROM trade_pnl WHERE 1", list[int]()
+    if start is not None:
+        sql, params = sql + " AND timestamp >= ?", [*params, start]
+    if end is not None:
+        sql, params = sql + " AND timestamp <= ?", [*params, end]
+    return [PnlRow(*row) for row in connection.execute(sql + " ORDER BY timestamp ASC", params)]
+
+
+def trade_to_wire(row: tuple[Any, ...]) -> dict[str, Any]:
+    """A trades row (positions 0–13, then optional 14 txIds and 15 auditLogIds)."""
+    wire: dict[str, Any] = {}
+    for name, value in zip(TRADE_COLUMNS, row, strict=False):
+        if value is None:
+            continue
+        wire[name] = orjson.loads(value) if name in _JSON_COLUMNS else value
+    for name, value in zip(("txIds", "auditLogIds"), row[len(TRADE_COLUMNS) :], strict=False):
+        if value is not None:
+            wire[name] = str(value).split(",")
+    return wire
+
+
+def pnl_to_wire(row: tuple[Any, ...]) -> dict[str, Any]:
+    return PnlRow(*row[:9]).to_wire()

@@ -1,0 +1,175 @@
+"""Trades through the daemon with known prices: the trade, its daily PnL and the account's PnL
+are exact, the task logs what it did, a recompute gives the same, and subscribers hear of it."""
+
+import json
+from typing import Any
+
+import pytest
+
+from privatefolio_daemon.app import Daemon
+from privatefolio_daemon.client import DaemonClient
+from privatefolio_daemon.domain.timeutil import DAY_MS
+from privatefolio_daemon.relayer.cancellation import CancelToken
+from tests.api.derived import price_settings, task_log
+from tests.api.importing import wait_for_task
+
+BTC = "ex.binance:BTC"
+D0 = 1614556800000  # 2021-03-01
+D1, D2 = D0 + DAY_MS, D0 + 2 * DAY_MS
+
+
+@pytest.fixture
+async def main(daemon: Daemon, client: DaemonClient) -> DaemonClient:
+    daemon.price_settings = price_settings()
+    await client.call("createAccount", "main")
+    db = daemon.accounts.get("main")
+    await db.execute_many(
+        "INSERT INTO audit_logs (id, assetId, change, importIndex, operation, platformId, "
+        "timestamp, txId, wallet) VALUES (?, ?, ?, 0, ?, 'ex.binance', ?, ?, 'Spot')",
+        [
+            ("l1", BTC, "2", "Deposit", D0 + 1000, "t1"),
+            ("l2", BTC, "-0.5", "Withdraw", D1 + 1000, "t2"),
+        ],
+    )
+    await db.execute_many(
+        "INSERT INTO transactions (id, incomingAsset, incoming, outgoingAsset, outgoing, "
+        "platformId, timestamp, type, wallet) VALUES (?, ?, ?, ?, ?, 'ex.binance', ?, ?, 'Spot')",
+        [
+            ("t1", BTC, "2", None, None, D0 + 1000, "Deposit"),
+            ("t2", None, None, BTC, "0.5", D1 + 1000, "Withdraw"),
+        ],
+    )
+    await db.execute_many(
+        "INSERT INTO daily_prices (id, assetId, timestamp, price, pair, priceApiId) "
+        "VALUES (?, ?, ?, ?, 'BTCUSDT', 'binance')",
+        [
+            (f"{BTC}_{day}", BTC, day, json.dumps({"time": day // 1000, "value": value}))
+            for day, value in ((D0, 100), (D1, 110), (D2, 120))
+        ],
+    )
+    await daemon.derived.balances("main").recompute(lambda *_: None, CancelToken(), until=D2)
+    return client
+
+
+def pnl(day: int, position: str, deposits: str, value: str) -> dict[str, Any]:
+    return {
+        "timestamp": day,
+        "positionValue": position,
+        "cost": "0",
+        "proceeds": "0",
+        "fees": "0",
+        "deposits": deposits,
+        "pnl": value,
+    }
+
+
+TRADE_ID = "4202435512"  # hash("ex.binance:BTC_1614556801000"), data-model §3.4
+PNL = [
+    pnl(D0 - DAY_MS, "0", "0", "0"),
+    pnl(D0, "200", "200", "0"),
+    pnl(D1, "165", "145", "20"),
+    pnl(D2, "180", "145", "35"),
+]
+
+
+async def test_a_trade_its_pnl_and_the_account_pnl(main: DaemonClient) -> None:
+    events: list[Any] = []
+    await main.call("subscribeToTrades", "main", lambda *args: events.append(args))
+
+    task_id = await main.call("enqueueRefreshTrades", "main", "user")
+    task = await wait_for_task(main, task_id)
+
+    assert (task["name"], task["status"]) == ("Refresh trades", "completed")
+    trade = {
+        "id": TRADE_ID,
+        "tradeNumber": 1,
+        "assetId": BTC,
+        "amount": "2",
+        "balance": "1.5",
+        "createdAt": D0 + 1000,
+        "tradeStatus": "open",
+        "tradeType": "Long",
+        "cost": [],
+        "fees": [],
+        "proceeds": [],
+        "deposits": [[BTC, "2", "200", "t1", D0 + 1000], [BTC, "-0.5", "-55", "t2", D1 + 1000]],
+    }
+    assert await main.call("getTrades", "main") == [trade]
+    assert await main.call("getTrade", "main", TRADE_ID) == trade
+    assert await main.call("getTrade", "main", "nope") is None
+    full = await main.call("getTradesFullQuery")
+    assert await main.call("getTrades", "main", full) == [
+        trade | {"txIds": ["t1", "t2"], "auditLogIds": ["l1", "l2"]}
+    ]
+    rows = await main.call("getTradePnL", "main", TRADE_ID)
+    assert rows == [
+        row | {"id": f"{TRADE_ID}_{row['timestamp']}", "tradeId": TRADE_ID} for row in PNL
+    ]
+    assert await main.call("getAccountPnL", "main") == PNL
+    assert await main.call("getAccountPnL", "main", D1, D2) == PNL[2:]
+    assert await main.call("getValue", "main", "tradePnlCursor") == D2
+    assert await task_log(main, task_id) == [
+        [0, "Fetching audit logs"],
+        [2.5, "Processing 2 audit logs"],
+        [6, "Found 1 asset groups (skipped 0 unlisted assets)"],
+        [25, "Processed all trades for BTC"],
+        [25, "Computed 1 trades"],
+        [30, "Computing PnL for 1 trades"],
+        [95, "Processed trade #1 (Long 2 BTC)"],
+        [95, "Saving 4 records to disk"],
+        [98, "Setting profit & loss cursor to Mar 03, 2021"],
+        [100, "PnL computation completed"],
+    ]
+    assert events == [("created",)]
+
+    task_id = await main.call("enqueueRecomputeTrades", "main", "user")
+    assert (await wait_for_task(main, task_id))["name"] == "Recompute trades"
+    assert await main.call("getTrades", "main") == [trade]
+    assert await main.call("countTrades", "main") == 1
+    assert await main.call("getAccountPnL", "main") == PNL
+
+
+async def add_log(daemon: Daemon, log_id: str, change: str, timestamp: int, tx_type: str) -> None:
+    db = daemon.accounts.get("main")
+    await db.execute(
+        "INSERT INTO audit_logs (id, assetId, change, importIndex, operation, platformId, "
+        "timestamp, txId, wallet) VALUES (?, ?, ?, 0, ?, 'ex.binance', ?, ?, 'Spot')",
+        (log_id, BTC, change, tx_type, timestamp, f"tx-{log_id}"),
+    )
+    side = ("incomingAsset", "incoming") if tx_type == "Deposit" else ("outgoingAsset", "outgoing")
+    await db.execute(
+        f"INSERT INTO transactions (id, {side[0]}, {side[1]}, platformId, timestamp, type, "
+        "wallet) VALUES (?, ?, ?, 'ex.binance', ?, ?, 'Spot')",
+        (f"tx-{log_id}", BTC, change.lstrip("-"), timestamp, tx_type),
+    )
+    await daemon.derived.balances("main").recompute(lambda *_: None, CancelToken(), until=D2)
+
+
+async def test_a_refresh_goes_on_after_the_last_close(daemon: Daemon, main: DaemonClient) -> None:
+    await add_log(daemon, "l3", "-1.5", D2 + 1000, "Withdraw")
+    await wait_for_task(main, await main.call("enqueueRefreshTrades", "main", "user"))
+    [closed] = await main.call("getTrades", "main")
+    assert (closed["tradeStatus"], closed["closedAt"], closed["duration"]) == (
+        "closed",
+        D2 + 1000,
+        2 * DAY_MS,
+    )
+    assert await main.call("getValue", "main", "tradesCursor") == D2 + 1000
+
+    await add_log(daemon, "l4", "1", D2 + 5000, "Deposit")
+    task_id = await main.call("enqueueRefreshTrades", "main", "user")
+    await wait_for_task(main, task_id)
+
+    lines = await task_log(main, task_id)
+    assert lines[:5] == [
+        [0, "Refreshing trades starting Mar 03, 2021"],
+        [0, "Fetching audit logs"],
+        [2.5, "Processing 1 audit logs"],
+        [6, "Found 1 asset groups (skipped 0 unlisted assets)"],
+        [6, "Found 0 open trades"],
+    ]
+    trades = await main.call("getTrades", "main")
+    assert [(t["tradeNumber"], t["tradeStatus"], t["amount"]) for t in trades] == [
+        (2, "open", "1"),
+        (1, "closed", "2"),
+    ]
