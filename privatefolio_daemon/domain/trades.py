@@ -7,8 +7,9 @@ trades. Audit-log balances must be computed first: PnL reads them.
 """
 
 import sqlite3
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cache, partial
 
 from privatefolio_daemon.domain import asset_ids
@@ -20,7 +21,7 @@ from privatefolio_daemon.domain.key_value import write_value
 from privatefolio_daemon.domain.thread_progress import Report, thread_safe
 from privatefolio_daemon.domain.timeutil import day_start, human_date, now_ms
 from privatefolio_daemon.domain.trade_pnl import AccountPnl, PnlRow, account_pnl, trade_pnl_rows
-from privatefolio_daemon.domain.trades_engine import Trade, TradeLog, reopen, trades_of_asset
+from privatefolio_daemon.domain.trades_engine import Trade, reopen, trades_of_asset
 from privatefolio_daemon.store import trades as store
 from privatefolio_daemon.store.database import Database, in_transaction
 from privatefolio_daemon.store.key_value import read_value
@@ -66,28 +67,30 @@ def _compute_trades(
     if since != 0:
         progress(0, f"Refreshing trades starting {human_date(since)}")
     progress(0, "Fetching audit logs")
-    logs = list(store.logs_after(conn, since))
-    if not logs:
+    assets, count = store.assets_in_order(conn, since)
+    if count == 0:
         progress(100, "No audit logs found")
         return None
-    progress(2.5, f"Processing {len(logs)} audit logs")
-    groups = _groups(logs)
-    kept = {asset: group for asset, group in groups.items() if asset in listed}
-    progress(
-        6, f"Found {len(kept)} asset groups (skipped {len(groups) - len(kept)} unlisted assets)"
-    )
+    progress(2.5, f"Processing {count} audit logs")
+    kept = [asset for asset in assets if asset in listed]
+    skipped = len(assets) - len(kept)
+    progress(6, f"Found {len(kept)} asset groups (skipped {skipped} unlisted assets)")
     open_by_asset: dict[str, Trade] = {}
     if since != 0:
         open_trades = store.open_trades(conn)
         progress(6, f"Found {len(open_trades)} open trades")
         open_by_asset = {trade.asset_id: reopen(trade, since) for trade in open_trades}
     trades: list[Trade] = []
-    transaction_of = cache(partial(store.transaction, conn))
-    price_of = cache(partial(store.price, conn))
-    for done, (asset, group) in enumerate(kept.items(), 1):
+    prices = cache(partial(store.prices_of_asset, conn))
+    for done, asset in enumerate(kept, 1):
         checkpoint()
-        open_trade = open_by_asset.pop(asset, None)
-        trades += trades_of_asset(group, open_trade, transaction_of, price_of)
+        logs = store.asset_logs(conn, asset, since)
+        found = store.transactions(conn, (log.tx_id for log in logs if log.tx_id is not None))
+        asset_trades = trades_of_asset(
+            logs, open_by_asset.pop(asset, None), found.get, lambda a, day: prices(a).get(day)
+        )
+        store.save_links(conn, asset_trades)
+        trades += asset_trades
         percent = 6 + done * 19 // len(kept)
         progress(percent, f"Processed all trades for {asset_ids.ticker(asset)}")
     trades += open_by_asset.values()
@@ -101,13 +104,6 @@ def _compute_trades(
         progress(25, f"Setting trades cursor to {human_date(cursor)}")
     progress(25, f"Computed {len(trades)} trades")
     return trades
-
-
-def _groups(logs: Iterable[TradeLog]) -> dict[str, list[TradeLog]]:
-    groups: dict[str, list[TradeLog]] = {}
-    for log in logs:
-        groups.setdefault(log.asset_id, []).append(log)
-    return groups
 
 
 def _number_new_trades(conn: sqlite3.Connection, trades: list[Trade]) -> None:
@@ -136,12 +132,14 @@ def _compute_pnl(
     today = day_start(now_ms())
     rows: list[PnlRow] = []
     latest_day: int | None = None
+    prices = cache(partial(store.prices_of_asset, conn))
+    balances = cache(partial(store.AssetBalances, conn))
     for done, trade in enumerate(trades, 1):
         checkpoint()
-        balances = store.AssetBalances(conn, trade.asset_id)
-        trade_rows = trade_pnl_rows(
-            trade, store.prices_of_asset(conn, trade.asset_id), balances.at, today
-        )
+        asset = trade.asset_id
+        asset_prices = prices(asset)
+        balance_at = balances(asset).at if asset_prices else _no_balance
+        trade_rows = trade_pnl_rows(trade, list(asset_prices.items()), balance_at, today)
         rows += trade_rows
         if len(trade_rows) > 1:
             latest_day = max(latest_day or 0, trade_rows[-1].timestamp)
@@ -158,6 +156,10 @@ def _compute_pnl(
         progress(98, f"Setting profit & loss cursor to {human_date(latest_day)}")
     progress(100, "PnL computation completed")
     return len(rows)
+
+
+def _no_balance(moment: int) -> Decimal:
+    raise AssertionError("no price, so no balance is needed")
 
 
 class Trades:

@@ -8,7 +8,7 @@ trades) and writes (trades, their links, PnL rows), and the rows the RPC returns
 
 import bisect
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -48,44 +48,67 @@ TRADES_FULL_SQL = (
 TRADE_PNL_DEFAULT_SQL = "SELECT * FROM trade_pnl WHERE trade_id = ? ORDER BY timestamp ASC"
 _JSON_COLUMNS = frozenset({"cost", "fees", "proceeds", "deposits"})
 _INT32 = 1 << 31
+_IDS_PER_QUERY = 500
 
 
-def logs_after(connection: sqlite3.Connection, since: int) -> Iterator[TradeLog]:
-    """Audit logs in canonical ascending order: all of them, or those after ``since``."""
-    where = "" if since == 0 else "WHERE timestamp > ? "
+def assets_in_order(connection: sqlite3.Connection, since: int) -> tuple[list[str], int]:
+    """The assets of the logs after ``since`` in order of first appearance (canonical order),
+    and how many logs there are."""
+    order: dict[str, None] = {}
+    count = 0
+    where, params = _after(since)
     cursor = connection.execute(
-        "SELECT id, assetId, change, timestamp, txId FROM audit_logs "
-        f"{where}ORDER BY timestamp ASC, changeN ASC, id ASC",
-        () if since == 0 else (since,),
+        f"SELECT assetId FROM audit_logs WHERE {where} "
+        "ORDER BY timestamp ASC, changeN ASC, id ASC",
+        params,
     )
-    return (TradeLog(*row) for row in cursor)
+    for (asset_id,) in cursor:
+        count += 1
+        order.setdefault(asset_id)
+    return list(order), count
 
 
-def transaction(connection: sqlite3.Connection, tx_id: str) -> TradeTransaction | None:
-    row = connection.execute(
-        "SELECT id, type, incomingAsset, incoming, outgoingAsset, outgoing, feeAsset, fee, "
-        "timestamp FROM transactions WHERE id = ?",
-        (tx_id,),
-    ).fetchone()
-    return None if row is None else TradeTransaction(*row)
+def asset_logs(connection: sqlite3.Connection, asset_id: str, since: int) -> list[TradeLog]:
+    """One asset's logs after ``since``, in canonical ascending order."""
+    where, params = _after(since)
+    rows = connection.execute(
+        f"SELECT id, assetId, change, timestamp, txId FROM audit_logs WHERE {where} "
+        "AND assetId = ? ORDER BY timestamp ASC, changeN ASC, id ASC",
+        (*params, asset_id),
+    )
+    return [TradeLog(*row) for row in rows]
 
 
-def price(connection: sqlite3.Connection, asset_id: str, day: int) -> Decimal | None:
-    row = connection.execute(
-        "SELECT json_extract(price, '$.value') FROM daily_prices WHERE assetId = ? "
-        "AND timestamp = ?",
-        (asset_id, day),
-    ).fetchone()
-    return None if row is None or row[0] is None else _number(row[0])
+def _after(since: int) -> tuple[str, tuple[int, ...]]:
+    """Every log for a full run (``since`` 0), else those after ``since``."""
+    return ("1", ()) if since == 0 else ("timestamp > ?", (since,))
 
 
-def prices_of_asset(connection: sqlite3.Connection, asset_id: str) -> list[tuple[int, Decimal]]:
+def transactions(
+    connection: sqlite3.Connection, tx_ids: Iterable[str]
+) -> dict[str, TradeTransaction]:
+    """The transactions of these ids (missing ones are left out), read a few hundred a time."""
+    wanted = list(dict.fromkeys(tx_ids))
+    found: dict[str, TradeTransaction] = {}
+    for start in range(0, len(wanted), _IDS_PER_QUERY):
+        chunk = wanted[start : start + _IDS_PER_QUERY]
+        rows = connection.execute(
+            "SELECT id, type, incomingAsset, incoming, outgoingAsset, outgoing, feeAsset, fee, "
+            f"timestamp FROM transactions WHERE id IN ({', '.join('?' for _ in chunk)})",
+            chunk,
+        )
+        found.update((row[0], TradeTransaction(*row)) for row in rows)
+    return found
+
+
+def prices_of_asset(connection: sqlite3.Connection, asset_id: str) -> dict[int, Decimal]:
+    """The asset's daily prices by day, in ascending order."""
     rows = connection.execute(
         "SELECT timestamp, json_extract(price, '$.value') FROM daily_prices WHERE assetId = ? "
         "ORDER BY timestamp ASC",
         (asset_id,),
     )
-    return [(day, _number(value)) for day, value in rows if value is not None]
+    return {day: _number(value) for day, value in rows if value is not None}
 
 
 def _number(value: float | int) -> Decimal:
@@ -174,6 +197,11 @@ def save_trades(connection: sqlite3.Connection, trades: Iterable[Trade]) -> None
                 orjson.dumps(trade.deposits).decode(),
             ),
         )
+
+
+def save_links(connection: sqlite3.Connection, trades: Iterable[Trade]) -> None:
+    """The logs and transactions the trades linked in this run (then forgotten)."""
+    for trade in trades:
         connection.executemany(
             "INSERT OR IGNORE INTO trade_audit_logs (trade_id, audit_log_id) VALUES (?, ?)",
             [(trade.id, log_id) for log_id in trade.audit_log_ids],
@@ -182,6 +210,8 @@ def save_trades(connection: sqlite3.Connection, trades: Iterable[Trade]) -> None
             "INSERT OR IGNORE INTO trade_transactions (trade_id, transaction_id) VALUES (?, ?)",
             [(trade.id, tx_id) for tx_id in trade.tx_ids],
         )
+        trade.audit_log_ids.clear()
+        trade.tx_ids.clear()
 
 
 def delete_trades(connection: sqlite3.Connection) -> None:
