@@ -7,10 +7,11 @@ trades. Audit-log balances must be computed first: PnL reads them.
 """
 
 import sqlite3
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache, partial
+from typing import NamedTuple
 
 from privatefolio_daemon.domain import asset_ids
 from privatefolio_daemon.domain.balances import stored_cursor
@@ -29,6 +30,29 @@ from privatefolio_daemon.store.key_value import read_value
 TRADES_CURSOR = "tradesCursor"
 PNL_CURSOR = "tradePnlCursor"
 TRADE_SEQ = "trade_seq"
+
+
+class TradeSummary(NamedTuple):
+    """What numbering, the cursor and the progress lines need of a saved trade."""
+
+    id: str
+    created_at: int
+    trade_number: int
+    closed_at: int | None
+    trade_type: str
+    amount: Decimal
+    """Exact: the stored text keeps 15 digits, the progress line prints the JS number."""
+
+    @classmethod
+    def of(cls, trade: Trade) -> "TradeSummary":
+        return cls(
+            trade.id,
+            trade.created_at,
+            trade.trade_number,
+            trade.closed_at,
+            trade.trade_type,
+            trade.amount,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +86,7 @@ def run_trades_pass(
 
 def _compute_trades(
     conn: sqlite3.Connection, listed: set[str], progress: Report, checkpoint: Callable[[], None]
-) -> list[Trade] | None:
+) -> list[TradeSummary] | None:
     since = stored_cursor(conn, TRADES_CURSOR)
     if since != 0:
         progress(0, f"Refreshing trades starting {human_date(since)}")
@@ -80,7 +104,7 @@ def _compute_trades(
         open_trades = store.open_trades(conn)
         progress(6, f"Found {len(open_trades)} open trades")
         open_by_asset = {trade.asset_id: reopen(trade, since) for trade in open_trades}
-    trades: list[Trade] = []
+    summaries: list[TradeSummary] = []
     prices = cache(partial(store.prices_of_asset, conn))
     for done, asset in enumerate(kept, 1):
         checkpoint()
@@ -89,35 +113,45 @@ def _compute_trades(
         asset_trades = trades_of_asset(
             logs, open_by_asset.pop(asset, None), found.get, lambda a, day: prices(a).get(day)
         )
-        store.save_links(conn, asset_trades)
-        trades += asset_trades
+        summaries += _save(conn, asset_trades)
         percent = 6 + done * 19 // len(kept)
         progress(percent, f"Processed all trades for {asset_ids.ticker(asset)}")
-    trades += open_by_asset.values()
-    trades.sort(key=lambda trade: trade.created_at)
-    _number_new_trades(conn, trades)
-    store.save_trades(conn, trades)
-    closed = [trade.closed_at for trade in trades if trade.closed_at is not None]
+    summaries += _save(conn, open_by_asset.values())
+    summaries.sort(key=lambda trade: trade.created_at)
+    summaries = _number_new_trades(conn, summaries)
+    closed = [trade.closed_at for trade in summaries if trade.closed_at is not None]
     if closed:
         cursor = max(closed)
         write_value(conn, TRADES_CURSOR, cursor)
         progress(25, f"Setting trades cursor to {human_date(cursor)}")
-    progress(25, f"Computed {len(trades)} trades")
-    return trades
+    progress(25, f"Computed {len(summaries)} trades")
+    return summaries
 
 
-def _number_new_trades(conn: sqlite3.Connection, trades: list[Trade]) -> None:
+def _save(conn: sqlite3.Connection, trades: Iterable[Trade]) -> list[TradeSummary]:
+    """Write the trades (new ones still unnumbered) and their links; their rows are let go."""
+    saved = list(trades)
+    store.save_trades(conn, saved)
+    store.save_links(conn, saved)
+    return [TradeSummary.of(trade) for trade in saved]
+
+
+def _number_new_trades(conn: sqlite3.Connection, trades: list[TradeSummary]) -> list[TradeSummary]:
     sequence = int(read_value(conn, TRADE_SEQ) or 0)
+    numbered: list[TradeSummary] = []
     for trade in trades:
         if trade.trade_number == -1:
             sequence += 1
-            trade.trade_number = sequence
+            trade = trade._replace(trade_number=sequence)
+        numbered.append(trade)
+    store.number_trades(conn, [(trade.trade_number, trade.id) for trade in numbered])
     write_value(conn, TRADE_SEQ, sequence)
+    return numbered
 
 
 def _compute_pnl(
     conn: sqlite3.Connection,
-    trades: list[Trade],
+    trades: list[TradeSummary],
     progress: Report,
     checkpoint: Callable[[], None],
 ) -> int:
@@ -134,8 +168,9 @@ def _compute_pnl(
     latest_day: int | None = None
     prices = cache(partial(store.prices_of_asset, conn))
     balances = cache(partial(store.AssetBalances, conn))
-    for done, trade in enumerate(trades, 1):
+    for done, summary in enumerate(trades, 1):
         checkpoint()
+        trade = store.trade(conn, summary.id)
         asset = trade.asset_id
         asset_prices = prices(asset)
         balance_at = balances(asset).at if asset_prices else _no_balance
@@ -143,11 +178,11 @@ def _compute_pnl(
         rows += trade_rows
         if len(trade_rows) > 1:
             latest_day = max(latest_day or 0, trade_rows[-1].timestamp)
-        amount = js_number_text(float(trade.amount))
+        amount = js_number_text(float(summary.amount))
         progress(
             30 + done * 65 // len(trades),
-            f"Processed trade #{trade.trade_number} ({trade.trade_type} {amount} "
-            f"{asset_ids.ticker(trade.asset_id)})",
+            f"Processed trade #{summary.trade_number} ({summary.trade_type} {amount} "
+            f"{asset_ids.ticker(asset)})",
         )
     progress(95, f"Saving {len(rows)} records to disk")
     store.save_pnl(conn, rows)

@@ -58,8 +58,7 @@ def assets_in_order(connection: sqlite3.Connection, since: int) -> tuple[list[st
     count = 0
     where, params = _after(since)
     cursor = connection.execute(
-        f"SELECT assetId FROM audit_logs WHERE {where} "
-        "ORDER BY timestamp ASC, changeN ASC, id ASC",
+        f"SELECT assetId FROM audit_logs WHERE {where} ORDER BY timestamp ASC, changeN ASC, id ASC",
         params,
     )
     for (asset_id,) in cursor:
@@ -146,6 +145,16 @@ def open_trades(connection: sqlite3.Connection) -> list[Trade]:
         )
         trade.linked_tx_ids = {tx_id for (tx_id,) in linked}
     return trades
+
+
+def trade(connection: sqlite3.Connection, trade_id: str) -> Trade:
+    row = connection.execute("SELECT * FROM trades WHERE id = ?", (trade_id,)).fetchone()
+    return _trade(row)
+
+
+def number_trades(connection: sqlite3.Connection, numbers: Iterable[tuple[int, str]]) -> None:
+    """``(tradeNumber, id)`` pairs."""
+    connection.executemany("UPDATE trades SET tradeNumber = ? WHERE id = ?", numbers)
 
 
 def _trade(row: tuple[Any, ...]) -> Trade:
