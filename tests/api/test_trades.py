@@ -173,3 +173,22 @@ async def test_a_refresh_goes_on_after_the_last_close(daemon: Daemon, main: Daem
         (2, "open", "1"),
         (1, "closed", "2"),
     ]
+
+
+async def test_a_cancelled_run_leaves_the_trades_as_they_were(
+    daemon: Daemon, main: DaemonClient
+) -> None:
+    await wait_for_task(main, await main.call("enqueueRefreshTrades", "main", "user"))
+    before = await main.call("getTrades", "main", await main.call("getTradesFullQuery"))
+    await add_log(daemon, "l3", "-1.5", D2 + 1000, "Withdraw")
+
+    class CancelAtTheFirstCheck(CancelToken):
+        def checkpoint(self) -> None:
+            raise RuntimeError("cancelled by the test")
+
+    with pytest.raises(RuntimeError, match="cancelled by the test"):
+        await daemon.features.trades("main").recompute(lambda *_: None, CancelAtTheFirstCheck())
+
+    assert await main.call("getTrades", "main", await main.call("getTradesFullQuery")) == before
+    assert await main.call("getAccountPnL", "main") == PNL
+    assert await main.call("getValue", "main", "trade_seq") == 1
