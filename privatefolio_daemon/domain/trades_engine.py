@@ -201,9 +201,11 @@ def _process(
 
 
 def reopen(trade: Trade, since: int) -> Trade:
-    """An open trade of an incremental run: rows after ``since`` dropped, position recounted
-    from what remains (deposits and proceeds of the asset, cost exposures, fees in the asset)."""
+    """An open trade of an incremental run: rows after ``since`` dropped (their transactions
+    count again when their logs come), position recounted from what remains (deposits and
+    proceeds of the asset, cost exposures, fees in the asset)."""
     for rows in (trade.cost, trade.fees, trade.proceeds, trade.deposits):
+        trade.linked_tx_ids.difference_update(row[-2] for row in rows if row[-1] > since)
         rows[:] = [row for row in rows if row[-1] <= since]
     asset = trade.asset_id
     parts = [row[1] for row in trade.deposits if row[0] == asset]

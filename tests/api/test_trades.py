@@ -129,18 +129,20 @@ async def test_a_trade_its_pnl_and_the_account_pnl(main: DaemonClient) -> None:
     assert await main.call("getAccountPnL", "main") == PNL
 
 
-async def add_log(daemon: Daemon, log_id: str, change: str, timestamp: int, tx_type: str) -> None:
+async def add_log(
+    daemon: Daemon, log_id: str, change: str, timestamp: int, tx_type: str, asset: str = BTC
+) -> None:
     db = daemon.accounts.get("main")
     await db.execute(
         "INSERT INTO audit_logs (id, assetId, change, importIndex, operation, platformId, "
         "timestamp, txId, wallet) VALUES (?, ?, ?, 0, ?, 'ex.binance', ?, ?, 'Spot')",
-        (log_id, BTC, change, tx_type, timestamp, f"tx-{log_id}"),
+        (log_id, asset, change, tx_type, timestamp, f"tx-{log_id}"),
     )
     side = ("incomingAsset", "incoming") if tx_type == "Deposit" else ("outgoingAsset", "outgoing")
     await db.execute(
         f"INSERT INTO transactions (id, {side[0]}, {side[1]}, platformId, timestamp, type, "
         "wallet) VALUES (?, ?, ?, 'ex.binance', ?, ?, 'Spot')",
-        (f"tx-{log_id}", BTC, change.lstrip("-"), timestamp, tx_type),
+        (f"tx-{log_id}", asset, change.lstrip("-"), timestamp, tx_type),
     )
     await daemon.derived.balances("main").recompute(lambda *_: None, CancelToken(), until=D2)
 
@@ -192,3 +194,21 @@ async def test_a_cancelled_run_leaves_the_trades_as_they_were(
     assert await main.call("getTrades", "main", await main.call("getTradesFullQuery")) == before
     assert await main.call("getAccountPnL", "main") == PNL
     assert await main.call("getValue", "main", "trade_seq") == 1
+
+
+async def test_a_refresh_keeps_the_rows_of_an_open_trade_after_the_cursor(
+    daemon: Daemon, main: DaemonClient
+) -> None:
+    eth = "ex.binance:ETH"
+    await add_log(daemon, "e1", "3", D0 + 500, "Deposit", eth)
+    await add_log(daemon, "e2", "4", D2 + 2000, "Deposit", eth)  # after BTC's close below
+    await add_log(daemon, "l3", "-1.5", D2 + 1000, "Withdraw")
+    await wait_for_task(main, await main.call("enqueueRefreshTrades", "main", "user"))
+    assert await main.call("getValue", "main", "tradesCursor") == D2 + 1000
+    first = await main.call("getTrades", "main")
+
+    await wait_for_task(main, await main.call("enqueueRefreshTrades", "main", "user"))
+
+    assert await main.call("getTrades", "main") == first
+    [open_eth] = [trade for trade in first if trade["assetId"] == eth]
+    assert [row[1] for row in open_eth["deposits"]] == ["3", "4"]
