@@ -103,7 +103,10 @@ def _compute_trades(
     if since != 0:
         open_trades = store.open_trades(conn)
         progress(6, f"Found {len(open_trades)} open trades")
-        open_by_asset = {trade.asset_id: reopen(trade, since) for trade in open_trades}
+        open_by_asset = {
+            trade.asset_id: reopen(trade, since, store.position(conn, trade.asset_id, since))
+            for trade in open_trades
+        }
     summaries: list[TradeSummary] = []
     prices = cache(partial(store.prices_of_asset, conn))
     for done, asset in enumerate(kept, 1):

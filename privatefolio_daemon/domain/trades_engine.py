@@ -200,20 +200,17 @@ def _process(
         trade.fees.append([asset, tx.fee, usd(asset, tx.fee), tx.id, tx.timestamp])
 
 
-def reopen(trade: Trade, since: int) -> Trade:
-    """An open trade of an incremental run: rows after ``since`` dropped (their transactions
-    count again when their logs come), position recounted from what remains (deposits and
-    proceeds of the asset, cost exposures, fees in the asset)."""
+def reopen(trade: Trade, since: int, position: Decimal) -> Trade:
+    """An open trade of an incremental run, at ``position``: the asset's balance across wallets
+    after its logs up to ``since`` (the only open trade of an asset holds all of it).
+
+    Its rows after ``since`` are dropped, and so are their links: those logs come again. Data-model
+    §8.1 recounts the position from the remaining rows instead, which misses what was sold (a
+    proceeds row names the asset received) and counts fees with the wrong sign.
+    """
     for rows in (trade.cost, trade.fees, trade.proceeds, trade.deposits):
         trade.linked_tx_ids.difference_update(row[-2] for row in rows if row[-1] > since)
         rows[:] = [row for row in rows if row[-1] <= since]
-    asset = trade.asset_id
-    parts = [row[1] for row in trade.deposits if row[0] == asset]
-    parts += [row[1] for row in trade.proceeds if row[0] == asset]
-    parts += [row[3] for row in trade.cost]
-    parts += [row[1] for row in trade.fees if row[0] == asset]
-    balance = Decimal(0)
-    for part in parts:
-        balance = decimals.add(balance, decimals.parse(part))
-    trade.balance, trade.amount = balance, abs(balance)
+    trade.balance = position
+    trade.amount = max(trade.amount, abs(position))
     return trade

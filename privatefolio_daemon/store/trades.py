@@ -83,6 +83,17 @@ def _after(since: int) -> tuple[str, tuple[int, ...]]:
     return ("1", ()) if since == 0 else ("timestamp > ?", (since,))
 
 
+def position(connection: sqlite3.Connection, asset_id: str, until: int) -> Decimal:
+    """The asset's balance across wallets after its logs up to ``until``, exactly."""
+    total = Decimal(0)
+    rows = connection.execute(
+        "SELECT change FROM audit_logs WHERE assetId = ? AND timestamp <= ?", (asset_id, until)
+    )
+    for (change,) in rows:
+        total = decimals.add(total, decimals.parse(change))
+    return total
+
+
 def transactions(
     connection: sqlite3.Connection, tx_ids: Iterable[str]
 ) -> dict[str, TradeTransaction]:

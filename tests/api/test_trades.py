@@ -14,6 +14,7 @@ from tests.api.derived import price_settings, task_log
 from tests.api.importing import wait_for_task
 
 BTC = "ex.binance:BTC"
+USDT = "ex.binance:USDT"
 D0 = 1614556800000  # 2021-03-01
 D1, D2 = D0 + DAY_MS, D0 + 2 * DAY_MS
 
@@ -201,6 +202,17 @@ async def test_a_refresh_keeps_the_rows_of_an_open_trade_after_the_cursor(
 ) -> None:
     eth = "ex.binance:ETH"
     await add_log(daemon, "e1", "3", D0 + 500, "Deposit", eth)
+    await daemon.accounts.get("main").execute_many(
+        "INSERT INTO audit_logs (id, assetId, change, importIndex, operation, platformId, "
+        "timestamp, txId, wallet) VALUES (?, ?, ?, 0, ?, 'ex.binance', ?, 's1', 'Spot')",
+        [("e-sold", eth, "-1", "Sell", D1 + 500), ("u-bought", USDT, "100", "Buy", D1 + 500)],
+    )
+    await daemon.accounts.get("main").execute(
+        "INSERT INTO transactions (id, incomingAsset, incoming, outgoingAsset, outgoing, "
+        "platformId, timestamp, type, wallet) VALUES "
+        "('s1', ?, '100', ?, '1', 'ex.binance', ?, 'Swap', 'Spot')",
+        (USDT, eth, D1 + 500),
+    )
     await add_log(daemon, "e2", "4", D2 + 2000, "Deposit", eth)  # after BTC's close below
     await add_log(daemon, "l3", "-1.5", D2 + 1000, "Withdraw")
     await wait_for_task(main, await main.call("enqueueRefreshTrades", "main", "user"))
@@ -212,3 +224,6 @@ async def test_a_refresh_keeps_the_rows_of_an_open_trade_after_the_cursor(
     assert await main.call("getTrades", "main") == first
     [open_eth] = [trade for trade in first if trade["assetId"] == eth]
     assert [row[1] for row in open_eth["deposits"]] == ["3", "4"]
+    assert open_eth["proceeds"] == [[USDT, "100", "0", "1", "s1", D1 + 500]]
+    # 3 − 1 + 4: the sale counts, though its row names what was received.
+    assert (open_eth["balance"], open_eth["amount"]) == ("6", "6")
