@@ -2,7 +2,8 @@
 (data-model §8), on the account's writer, in one transaction, with the original's progress.
 
 A refresh starts after ``tradesCursor`` (the latest close it saw): the open trades are taken up
-again and the logs after the cursor continue them. Only listed assets (with a coingeckoId) have
+again and the logs after the cursor continue them; with no close yet, it starts over. Trades are
+written one asset at a time, so only a summary of each stays in memory. Only listed assets (with a coingeckoId) have
 trades. Audit-log balances must be computed first: PnL reads them.
 """
 
