@@ -4,8 +4,10 @@ They are read from ``../shared/fixtures/privatefolio`` beside the checkout, or f
 named by ``PRIVATEFOLIO_FIXTURES``. They are never copied into this repository.
 """
 
+import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -27,3 +29,8 @@ def require_shared_fixtures() -> Path:
             f"Privatefolio fixtures not found at {directory}; set PRIVATEFOLIO_FIXTURES to run this"
         )
     return directory
+
+
+def expected(fixtures: Path, scenario: str, name: str) -> Any:
+    """One file of ``expected/<scenario>/``, parsed."""
+    return json.loads((fixtures / "expected" / scenario / name).read_text())

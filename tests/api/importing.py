@@ -2,6 +2,7 @@
 
 import asyncio
 import hashlib
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -94,3 +95,31 @@ async def ledger_digest(daemon: Daemon, account: str = "main") -> str:
         for row in await db.fetch_all(f"SELECT * FROM {table} ORDER BY rowid"):
             digest.update(repr(row).encode())
     return digest.hexdigest()
+
+
+ERC20_0XF98_CONTEXT = {
+    "platform": "chain.ethereum",
+    "userAddress": "0xf98c96b5d10faafc2324847c82305bd5fd7e5ad3",
+}
+
+
+async def import_0xf98(
+    daemon: Daemon, client: DaemonClient, fixtures: Path
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The fixtures' 0xf98 set as their tests import it: normal transactions, then ERC-20."""
+    folder = fixtures / "0xf98"
+    normal = await import_file(
+        daemon,
+        client,
+        "0xf98/etherscan.csv",
+        (folder / "etherscan.csv").read_bytes(),
+        context={"platform": "chain.ethereum"},
+    )
+    erc20 = await import_file(
+        daemon,
+        client,
+        "0xf98/etherscan-erc20.csv",
+        (folder / "etherscan-erc20.csv").read_bytes(),
+        context=ERC20_0XF98_CONTEXT,
+    )
+    return normal, erc20

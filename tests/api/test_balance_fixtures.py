@@ -15,16 +15,12 @@ from privatefolio_daemon.domain.timeutil import DAY_MS, day_start, now_ms
 from privatefolio_daemon.relayer.cancellation import CancelToken
 from privatefolio_daemon.settings import Limits
 from tests.api.derived import price_settings, task_log, wait_for_side_effects
-from tests.api.importing import import_file, wait_for_task
+from tests.api.importing import import_0xf98, import_file, wait_for_task
 from tests.conftest import make_config, offline_daemon, ws_url
-from tests.shared_fixtures import require_shared_fixtures
+from tests.shared_fixtures import expected, require_shared_fixtures
 
 SEP_07_2017 = 1504742400000
 SEP_14_2017 = 1505347200000
-ERC20_CONTEXT = {
-    "platform": "chain.ethereum",
-    "userAddress": "0xf98c96b5d10faafc2324847c82305bd5fd7e5ad3",
-}
 
 
 @pytest.fixture
@@ -37,10 +33,6 @@ async def main(daemon: Daemon, client: DaemonClient) -> DaemonClient:
     daemon.price_settings = price_settings()  # the chain's price fetch must stay offline
     await client.call("createAccount", "main")
     return client
-
-
-def expected(fixtures: Path, scenario: str, name: str) -> Any:
-    return json.loads((fixtures / "expected" / scenario / name).read_text())
 
 
 def short_id(log_id: str, platform: str) -> str:
@@ -114,22 +106,7 @@ async def test_binance_statement_with_its_logs_read_in_a_worker(
 
 
 async def test_etherscan_0xf98(daemon: Daemon, main: DaemonClient, fixtures: Path) -> None:
-    folder = fixtures / "0xf98"
-    context = {"platform": "chain.ethereum"}
-    await import_file(
-        daemon,
-        main,
-        "0xf98/etherscan.csv",
-        (folder / "etherscan.csv").read_bytes(),
-        context=context,
-    )
-    await import_file(
-        daemon,
-        main,
-        "0xf98/etherscan-erc20.csv",
-        (folder / "etherscan-erc20.csv").read_bytes(),
-        context=ERC20_CONTEXT,
-    )
+    await import_0xf98(daemon, main, fixtures)
     await wait_for_side_effects(main)
 
     lines = await recompute_until_zero(daemon)

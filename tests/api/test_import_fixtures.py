@@ -1,7 +1,6 @@
 """Importing the Privatefolio fixtures through the daemon, as the frontend does, gives exactly the
 records of Privatefolio's own test snapshots (../shared/fixtures/privatefolio/expected)."""
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -9,17 +8,13 @@ import pytest
 
 from privatefolio_daemon.app import Daemon
 from privatefolio_daemon.client import DaemonClient
-from tests.api.importing import import_file
-from tests.shared_fixtures import require_shared_fixtures
+from tests.api.importing import import_0xf98, import_file
+from tests.shared_fixtures import expected, require_shared_fixtures
 
 
 @pytest.fixture
 def fixtures() -> Path:
     return require_shared_fixtures()
-
-
-def expected(fixtures: Path, scenario: str, name: str) -> Any:
-    return json.loads((fixtures / "expected" / scenario / name).read_text())
 
 
 def short_id(record_id: str, platform: str, keep_kind: bool) -> str:
@@ -77,23 +72,7 @@ async def test_etherscan_0xf98_file_imports(
 ) -> None:
     await client.call("createAccount", "main")
     scenario = expected(fixtures, "0xf98", "scenario.json")
-    normal = await import_file(
-        daemon,
-        client,
-        "0xf98/etherscan.csv",
-        (fixtures / "0xf98" / "etherscan.csv").read_bytes(),
-        context={"platform": "chain.ethereum"},
-    )
-    erc20 = await import_file(
-        daemon,
-        client,
-        "0xf98/etherscan-erc20.csv",
-        (fixtures / "0xf98" / "etherscan-erc20.csv").read_bytes(),
-        context={
-            "platform": "chain.ethereum",
-            "userAddress": "0xf98c96b5d10faafc2324847c82305bd5fd7e5ad3",
-        },
-    )
+    normal, erc20 = await import_0xf98(daemon, client, fixtures)
     assert (normal["status"], erc20["status"]) == ("completed", "completed")
     imports = {item["id"]: item for item in await client.call("getFileImports", "main")}
     assert set(imports) == {"1151263496", "3477221057"}

@@ -2,7 +2,6 @@
 the expected ones (../shared/fixtures/privatefolio/expected): every trade, row, id and string,
 and the progress lines. The listed assets are those the fixtures' README names."""
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -13,13 +12,9 @@ from privatefolio_daemon.client import DaemonClient
 from privatefolio_daemon.relayer.cancellation import CancelToken
 from privatefolio_daemon.store.trades import TRADES_FULL_SQL
 from tests.api.derived import price_settings, wait_for_side_effects
-from tests.api.importing import import_file
-from tests.shared_fixtures import require_shared_fixtures
+from tests.api.importing import import_0xf98, import_file
+from tests.shared_fixtures import expected, require_shared_fixtures
 
-ERC20_CONTEXT = {
-    "platform": "chain.ethereum",
-    "userAddress": "0xf98c96b5d10faafc2324847c82305bd5fd7e5ad3",
-}
 BINANCE_LISTED = ["IOTA", "ETF", "XLM", "QTUM", "MANA"]  # ETH is in the starter list
 TOKENS_0XF98 = {
     "xdata": "0x0Cf0Ee63788A0849fE5297F3407f701E122cC023",
@@ -38,10 +33,6 @@ async def main(daemon: Daemon, client: DaemonClient) -> DaemonClient:
     daemon.price_settings = price_settings()
     await client.call("createAccount", "main")
     return client
-
-
-def expected(fixtures: Path, scenario: str, name: str) -> Any:
-    return json.loads((fixtures / "expected" / scenario / name).read_text())
 
 
 async def recompute(daemon: Daemon) -> list[list[Any]]:
@@ -82,21 +73,7 @@ async def test_etherscan_0xf98(daemon: Daemon, main: DaemonClient, fixtures: Pat
             for coin, contract in TOKENS_0XF98.items()
         ]
     )
-    folder = fixtures / "0xf98"
-    await import_file(
-        daemon,
-        main,
-        "0xf98/etherscan.csv",
-        (folder / "etherscan.csv").read_bytes(),
-        context={"platform": "chain.ethereum"},
-    )
-    await import_file(
-        daemon,
-        main,
-        "0xf98/etherscan-erc20.csv",
-        (folder / "etherscan-erc20.csv").read_bytes(),
-        context=ERC20_CONTEXT,
-    )
+    await import_0xf98(daemon, main, fixtures)
     await wait_for_side_effects(main)
 
     lines = await recompute(daemon)
