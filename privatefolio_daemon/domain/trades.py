@@ -3,8 +3,8 @@
 
 A refresh starts after ``tradesCursor`` (the latest close it saw): the open trades are taken up
 again and the logs after the cursor continue them; with no close yet, it starts over. Trades are
-written one asset at a time, so only a summary of each stays in memory. Only listed assets (with a coingeckoId) have
-trades. Audit-log balances must be computed first: PnL reads them.
+written one asset at a time, so only a summary of each stays in memory. Only listed assets (with
+a coingeckoId) have trades. Audit-log balances must be computed first: PnL reads them.
 """
 
 import sqlite3
