@@ -25,6 +25,7 @@ from privatefolio_daemon.store.trades import (
 
 RECOMPUTE_TRADES = "Recompute trades"
 _TRADES = FrontendTable(TRADES_DEFAULT_SQL, TRADES_COUNT_SQL)
+_TRADE_PNL = FrontendTable(TRADE_PNL_DEFAULT_SQL, TRADE_PNL_DEFAULT_SQL)
 
 
 class TradesApi:
@@ -76,8 +77,7 @@ class TradesApi:
     ) -> list[dict[str, Any]]:
         """A trade's daily PnL rows, oldest first (or a query's)."""
         values = params if params is not None else [tradeId]
-        table = FrontendTable(TRADE_PNL_DEFAULT_SQL, TRADE_PNL_DEFAULT_SQL)
-        rows = await table.rows(self._db_of(accountName), query, values, self._budget)
+        rows = await _TRADE_PNL.rows(self._db_of(accountName), query, values, self._budget)
         return [pnl_to_wire(row) for row in rows]
 
     @rpc_method()
