@@ -52,6 +52,11 @@ class DaemonMethods:
         result: int = await self.call('countFileImports', accountName, query, params)
         return result
 
+    async def countNotifications(self, accountName: str, query: str | None = None, params: list[Any] | None = None) -> int:
+        """How many notifications (all, or a query's count, e.g. the unread ones)."""
+        result: int = await self.call('countNotifications', accountName, query, params)
+        return result
+
     async def countServerFiles(self, accountName: str, query: str | None = None, params: list[Any] | None = None) -> int:
         """How many server files."""
         result: int = await self.call('countServerFiles', accountName, query, params)
@@ -401,6 +406,11 @@ class DaemonMethods:
         result: list[dict[str, Any]] = await self.call('getNetworthCandles', accountName, interval)
         return result
 
+    async def getNotifications(self, accountName: str, query: str | None = None, params: list[Any] | None = None) -> list[dict[str, Any]]:
+        """Newest first ``{id, title, text, createdAt (s), status, metadata?}`` (or a query's)."""
+        result: list[dict[str, Any]] = await self.call('getNotifications', accountName, query, params)
+        return result
+
     async def getOperations(self, accountName: str, query: str | None = None, params: list[Any] | None = None) -> list[str]:
         """Distinct operations of the audit logs, ascending."""
         result: list[str] = await self.call('getOperations', accountName, query, params)
@@ -562,6 +572,14 @@ class DaemonMethods:
     async def patchAsset(self, accountName: str, id: str, patch: dict[str, Any]) -> None:
         """Change stored preferences: favorite, priceApiId (null clears), name, logoUrl…"""
         await self.call('patchAsset', accountName, id, patch)
+
+    async def patchNotification(self, accountName: str, id: int, patch: dict[str, Any]) -> None:
+        """Change one notification: status 0 unread, 1 read, 2 archived; title, text, metadata."""
+        await self.call('patchNotification', accountName, id, patch)
+
+    async def patchNotifications(self, accountName: str, ids: list[int], patch: dict[str, Any]) -> None:
+        """The same change on several notifications (marking all read, say)."""
+        await self.call('patchNotifications', accountName, ids, patch)
 
     async def patchTransaction(self, accountName: str, id: str, patch: dict[str, Any]) -> None:
         """Change fields of a transaction (notes, say); its audit logs are not touched."""

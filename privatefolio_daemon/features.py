@@ -17,6 +17,7 @@ from privatefolio_daemon.api.extensions import ExtensionsApi
 from privatefolio_daemon.api.file_imports import FileImportsApi
 from privatefolio_daemon.api.ledger import LedgerApi
 from privatefolio_daemon.api.networth import NetworthApi
+from privatefolio_daemon.api.notifications import NotificationsApi
 from privatefolio_daemon.api.platforms import PlatformsApi
 from privatefolio_daemon.api.prices import PricesApi
 from privatefolio_daemon.api.tags import TagsApi
@@ -116,6 +117,7 @@ class Features:
         table.add_object(PlatformsApi(self.platforms, db_of, relayer, self.metadata_refresh))
         table.add_object(ExtensionsApi(ExtensionCatalog(self.platforms)))
         table.add_object(TagsApi(self.tags, db_of, budget))
+        table.add_object(NotificationsApi(db_of, daemon.events, budget))
         table.add_object(ExportsApi(self.exports, relayer))
         table.add_object(self.backups)
 

@@ -19,7 +19,7 @@ from privatefolio_daemon.domain.timeutil import now_ms
 from privatefolio_daemon.relayer.cancellation import CancelToken, TaskAborted
 from privatefolio_daemon.relayer.progress import TaskProgress
 from privatefolio_daemon.relayer.task_types import TaskSpec
-from privatefolio_daemon.store import server_tasks
+from privatefolio_daemon.store import notifications, server_tasks
 from privatefolio_daemon.store.database import Database
 
 log = logging.getLogger(__name__)
@@ -28,6 +28,8 @@ CANCELLED_BY_USER = "Task cancelled by user."
 ABORTED_BY_USER = "Task aborted by user."
 SERVER_RESTARTED = "Server restarted."
 SERVER_STOPPING = "Server shutting down."
+#: A task these started fails with no one watching: the user gets a notification.
+UNATTENDED_TRIGGERS = frozenset({"cron", "side-effect"})
 
 
 @dataclass(slots=True)
@@ -200,6 +202,8 @@ class AccountTaskQueue:
             if status == "failed":
                 log.warning("Task %s of %s failed: %s", entry.spec.name, self.account, error)
             await self._finish_row(entry, status, error, started_at=started_at)
+            if status == "failed" and entry.spec.trigger in UNATTENDED_TRIGGERS:
+                await self._tell_the_user(entry, error or "")
             await _notify(entry.spec, error)
 
     def _abort(self, running: _Running, reason: str) -> None:
@@ -235,6 +239,16 @@ class AccountTaskQueue:
 
     def _changed(self) -> None:
         self._events.emit("server-tasks", account=self.account)
+
+    async def _tell_the_user(self, entry: _Entry, error: str) -> None:
+        """A notification for a task no one asked for (a cron, the refresh chain) that failed."""
+        title = f"{entry.spec.name} failed"
+        metadata = {"taskId": entry.task_id, "trigger": entry.spec.trigger}
+        created = now_ms() // 1000
+        await self._db.write(
+            lambda conn: notifications.add_notification(conn, title, error, created, metadata)
+        )
+        self._events.emit("notifications", "created", account=self.account)
 
 
 def _outcome(task: asyncio.Task[Any], token: CancelToken) -> tuple[str, str | None]:
