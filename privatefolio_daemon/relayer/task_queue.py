@@ -245,10 +245,10 @@ class AccountTaskQueue:
         title = f"{entry.spec.name} failed"
         metadata = {"taskId": entry.task_id, "trigger": entry.spec.trigger}
         created = now_ms() // 1000
-        await self._db.write(
-            lambda conn: notifications.add_notification(conn, title, error, created, metadata)
+        added = await self._db.write(
+            lambda conn: notifications.notify(conn, title, error, created, metadata)
         )
-        self._events.emit("notifications", "created", account=self.account)
+        self._events.emit("notifications", "created" if added else "updated", account=self.account)
 
 
 def _outcome(task: asyncio.Task[Any], token: CancelToken) -> tuple[str, str | None]:

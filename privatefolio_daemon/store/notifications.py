@@ -12,20 +12,29 @@ NOTIFICATIONS_COUNT_SQL = "SELECT COUNT(*) FROM notifications"
 NOTIFICATION_COLUMNS = ("id", "title", "text", "createdAt", "status", "metadata")
 
 
-def add_notification(
+def notify(
     connection: sqlite3.Connection,
     title: str,
     text: str,
     created_at_s: int,
     metadata: dict[str, Any] | None = None,
-) -> int:
-    cursor = connection.execute(
+) -> bool:
+    """Add an unread notification, or bring the unread one with this title up to date (a task
+    failing at every cron run leaves one); True when one was added."""
+    data = None if metadata is None else orjson.dumps(metadata).decode()
+    updated = connection.execute(
+        "UPDATE notifications SET text = ?, createdAt = ?, metadata = ? "
+        "WHERE status = 0 AND title = ?",
+        (text, created_at_s, data, title),
+    ).rowcount
+    if updated:
+        return False
+    connection.execute(
         "INSERT INTO notifications (title, text, createdAt, status, metadata) "
         "VALUES (?, ?, ?, 0, ?)",
-        (title, text, created_at_s, None if metadata is None else orjson.dumps(metadata).decode()),
+        (title, text, created_at_s, data),
     )
-    assert cursor.lastrowid is not None
-    return cursor.lastrowid
+    return True
 
 
 def patch_notifications(

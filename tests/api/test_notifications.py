@@ -18,8 +18,10 @@ async def failing(progress: Progress, cancel: Cancel) -> None:
     raise RuntimeError("the price API is down")
 
 
-async def run_failing_task(daemon: Daemon, client: DaemonClient, trigger: Trigger) -> int:
-    spec = TaskSpec("Fetch asset prices", "test", Priority.LOW, failing, trigger=trigger)
+async def run_failing_task(
+    daemon: Daemon, client: DaemonClient, trigger: Trigger, name: str = "Fetch asset prices"
+) -> int:
+    spec = TaskSpec(name, "test", Priority.LOW, failing, trigger=trigger)
     task_id = await daemon.relayer.enqueue("main", spec)
     assert (await wait_for_task(client, task_id))["status"] == "failed"
     return task_id
@@ -58,9 +60,9 @@ async def test_marking_notifications_read_and_archived(
     daemon: Daemon, client: DaemonClient
 ) -> None:
     await client.call("createAccount", "main")
-    triggers: tuple[Trigger, ...] = ("cron", "side-effect", "cron")
-    for trigger in triggers:
-        await run_failing_task(daemon, client, trigger)
+    await run_failing_task(daemon, client, "cron", "Fetch asset prices")
+    await run_failing_task(daemon, client, "side-effect", "Refresh trades")
+    await run_failing_task(daemon, client, "cron", "Refetch assets")
 
     await client.call("patchNotification", "main", 2, {"status": 1})
     await client.call("patchNotifications", "main", [1, 3], {"status": 2})
@@ -86,3 +88,18 @@ async def test_a_bad_patch_is_refused(
     with pytest.raises(RpcCallError) as caught:
         await client.call("patchNotification", "main", 1, patch)
     assert (caught.value.code, caught.value.message) == (-32602, message)
+
+
+async def test_a_task_that_keeps_failing_keeps_one_unread_notification(
+    daemon: Daemon, client: DaemonClient
+) -> None:
+    await client.call("createAccount", "main")
+    await run_failing_task(daemon, client, "cron")
+    latest = await run_failing_task(daemon, client, "cron")
+
+    [notification] = await client.call("getNotifications", "main")
+    assert (notification["id"], notification["metadata"]["taskId"]) == (1, latest)
+
+    await client.call("patchNotification", "main", 1, {"status": 1})
+    await run_failing_task(daemon, client, "cron")
+    assert [n["id"] for n in await client.call("getNotifications", "main")] == [2, 1]
