@@ -101,9 +101,7 @@ class AccountsApi:
     @rpc_method()
     async def updateSettings(self, accountName: str, settings: dict[str, Any]) -> dict[str, Any]:
         """Merge ``settings`` into the account settings and return the result."""
-        merged = await AccountSettings(self._kv(accountName)).update(settings)
-        self._events.emit("settings", merged, account=accountName)
-        return merged
+        return await AccountSettings(self._kv(accountName)).update(settings)
 
     @rpc_method()
     async def subscribeToSettings(

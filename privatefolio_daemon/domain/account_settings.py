@@ -1,13 +1,16 @@
 """An account's settings: KV ``settings`` as a JSON string, merged over the defaults."""
 
+import sqlite3
 from typing import Any
 
 import orjson
 
 from privatefolio_daemon.domain.errors import InvalidInputError
-from privatefolio_daemon.domain.key_value import KeyValueStore
+from privatefolio_daemon.domain.key_value import KeyValueStore, read_value, write_value
 from privatefolio_daemon.settings import ACCOUNT_SETTINGS_DEFAULTS
+from privatefolio_daemon.store.change_log import append_change
 
+SETTINGS_KEY = "settings"
 _INTERVALS = ("networthRefreshInterval", "metadataRefreshInterval")
 
 
@@ -16,24 +19,43 @@ class AccountSettings:
         self._kv = kv
 
     async def get(self) -> dict[str, Any]:
-        stored = await self._kv.get("settings")
+        stored = await self._kv.get(SETTINGS_KEY)
         if stored is None:
-            await self._kv.set("settings", orjson.dumps(ACCOUNT_SETTINGS_DEFAULTS).decode())
+            await self._kv.set(SETTINGS_KEY, orjson.dumps(ACCOUNT_SETTINGS_DEFAULTS).decode())
             return dict(ACCOUNT_SETTINGS_DEFAULTS)
         return {**ACCOUNT_SETTINGS_DEFAULTS, **_parse(stored)}
 
     async def update(self, changes: dict[str, Any]) -> dict[str, Any]:
-        for name in _INTERVALS:
-            if name in changes:
-                _check_interval(name, changes[name])
-        if "backupInterval" in changes:
-            _check_backup_interval(changes["backupInterval"])
-        merged = {**await self.get(), **changes}
-        await self._kv.set("settings", orjson.dumps(merged).decode())
+        """Merge ``changes`` into the settings, announce them and return the result."""
+        merged = await self._kv.transaction(lambda conn: merge_settings(conn, changes))
+        self.announce(merged)
         return merged
+
+    def announce(self, merged: dict[str, Any]) -> None:
+        self._kv.announce(SETTINGS_KEY, orjson.dumps(merged).decode())
+        self._kv.emit("settings", merged)
+
+
+def stored_settings(connection: sqlite3.Connection) -> dict[str, Any]:
+    return {**ACCOUNT_SETTINGS_DEFAULTS, **_parse(read_value(connection, SETTINGS_KEY))}
+
+
+def merge_settings(connection: sqlite3.Connection, changes: dict[str, Any]) -> dict[str, Any]:
+    """Check ``changes``, merge them into the stored settings and log the change for sync."""
+    for name in _INTERVALS:
+        if name in changes:
+            _check_interval(name, changes[name])
+    if "backupInterval" in changes:
+        _check_backup_interval(changes["backupInterval"])
+    merged = {**stored_settings(connection), **changes}
+    write_value(connection, SETTINGS_KEY, orjson.dumps(merged).decode())
+    append_change(connection, "settings", SETTINGS_KEY, merged)
+    return merged
 
 
 def _parse(stored: Any) -> dict[str, Any]:
+    if stored is None:
+        return {}
     try:
         value = orjson.loads(stored) if isinstance(stored, str) else stored
     except orjson.JSONDecodeError:

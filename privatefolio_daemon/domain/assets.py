@@ -77,23 +77,18 @@ class Assets:
     async def upsert(self, asset: AssetRecord) -> None:
         asset_id = _require_id(asset.get("id"))
         record = {**asset, "id": asset_id, "symbol": asset_ids.ticker(asset_id)}
-        await self._db.write(lambda conn: store.upsert_asset(conn, record))
-        self._changed()
+
+        await self._db.transaction(lambda connection: store.upsert_asset(connection, record))
+        self.announce_changed()
 
     async def patch(self, asset_id: str, patch: AssetPatch) -> None:
         asset_id = _require_id(asset_id)
-
-        def apply(connection: sqlite3.Connection) -> None:
-            stored = store.stored_asset(connection, asset_id) or {"id": asset_id}
-            merged = {**stored, **patch, "symbol": asset_ids.ticker(asset_id)}
-            store.upsert_asset(connection, merged)
-
-        await self._db.transaction(apply)
-        self._changed()
+        await self._db.transaction(lambda connection: patch_asset(connection, asset_id, patch))
+        self.announce_changed()
 
     async def delete_preferences(self) -> int:
-        deleted = await self._db.write(store.delete_all_assets)
-        self._changed()
+        deleted = await self._db.transaction(store.delete_all_assets)
+        self.announce_changed()
         return deleted
 
     async def find(self, query: str, limit: int, strict: bool, mine: bool) -> list[CatalogAsset]:
@@ -102,8 +97,14 @@ class Assets:
             return search_assets(await self.my_assets(), query, limit, strict)
         return self.catalog.search(query, limit, strict)
 
-    def _changed(self) -> None:
+    def announce_changed(self) -> None:
         self._events.emit("metadata", account=self.account)
+
+
+def patch_asset(connection: sqlite3.Connection, asset_id: str, patch: AssetPatch) -> None:
+    stored = store.stored_asset(connection, asset_id) or {"id": asset_id}
+    merged = {**stored, **patch, "symbol": asset_ids.ticker(asset_id)}
+    store.upsert_asset(connection, merged)
 
 
 def _require_id(asset_id: Any) -> str:

@@ -1,13 +1,16 @@
 """The account key-value store (table ``key_value``) and its change events."""
 
 import sqlite3
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.store.database import Database
 from privatefolio_daemon.store.key_value import read_value, write_value
 
 __all__ = ["KeyValueStore", "read_value", "write_value"]
+
+T = TypeVar("T")
 
 
 class KeyValueStore:
@@ -25,5 +28,14 @@ class KeyValueStore:
             write_value(connection, key, value)
             return read_value(connection, key)
 
-        stored = await self._db.write(store)
+        self.announce(key, await self._db.write(store))
+
+    async def transaction(self, function: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``function`` in one write transaction; the caller announces what it wrote."""
+        return await self._db.transaction(function)
+
+    def announce(self, key: str, stored: Any) -> None:
         self._events.emit("key-value", key, stored, account=self._account)
+
+    def emit(self, channel: str, *args: Any) -> None:
+        self._events.emit(channel, *args, account=self._account)

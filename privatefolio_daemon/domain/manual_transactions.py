@@ -15,6 +15,7 @@ from privatefolio_daemon.domain.ledger_rows import transaction_from_row
 from privatefolio_daemon.domain.records import AuditLog, Transaction
 from privatefolio_daemon.domain.timeutil import now_ms
 from privatefolio_daemon.store import ledger
+from privatefolio_daemon.store.change_log import append_change
 from privatefolio_daemon.store.database import Database
 from privatefolio_daemon.store.key_value import read_value, write_value
 
@@ -159,6 +160,74 @@ def _select_transaction(connection: sqlite3.Connection, tx_id: str) -> Transacti
     return transaction_from_row(row)
 
 
+def is_manual(tx_id: str) -> bool:
+    return tx_id.startswith(MANUAL_PREFIX)
+
+
+def manual_record(connection: sqlite3.Connection, tx_id: str) -> dict[str, Any] | None:
+    """A manual transaction as the change feed carries it, or ``None`` if there is none."""
+    row = connection.execute("SELECT * FROM transactions WHERE id = ?", (tx_id,)).fetchone()
+    return None if row is None or not is_manual(tx_id) else transaction_from_row(row).to_wire()
+
+
+def add_manual(connection: sqlite3.Connection, data: ManualTransactionInput) -> Transaction:
+    """Insert ``MANUAL_<n>`` and its audit logs, and take the next ``n``."""
+    sequence = int(read_value(connection, SEQUENCE_KEY) or 1)
+    tx, logs = build_manual_transaction(data, f"{MANUAL_PREFIX}{sequence}", sequence)
+    ledger.insert_transactions(connection, [tx])
+    ledger.insert_audit_logs(connection, logs)
+    write_value(connection, SEQUENCE_KEY, sequence + 1)
+    append_change(connection, "transaction", tx.id, tx.to_wire())
+    return tx
+
+
+def update_manual(connection: sqlite3.Connection, tx_id: str, data: ManualTransactionInput) -> int:
+    """Replace a manual transaction and its audit logs; returns the older of the two timestamps."""
+    if not is_manual(tx_id):
+        raise InvalidInputError(
+            f"Only manual transactions can be updated, not {tx_id}: use patchTransaction "
+            "to change its notes"
+        )
+    old = _select_transaction(connection, tx_id)
+    index = int(old.importIndex or tx_id.removeprefix(MANUAL_PREFIX) or 0)
+    tx, logs = build_manual_transaction(data, tx_id, index)
+    tx.metadata = old.metadata
+    connection.execute("DELETE FROM audit_logs WHERE txId = ?", (tx_id,))
+    ledger.insert_transactions(connection, [tx])
+    ledger.insert_audit_logs(connection, logs)
+    append_change(connection, "transaction", tx_id, tx.to_wire())
+    return min(old.timestamp, tx.timestamp)
+
+
+def patch_transaction(connection: sqlite3.Connection, tx_id: str, patch: TransactionPatch) -> None:
+    """Merge fields into a transaction (notes, say); its audit logs are not touched."""
+    if patch.get("id", tx_id) != tx_id:
+        raise InvalidInputError("A transaction's id cannot be changed")
+    tx = _select_transaction(connection, tx_id)
+    for key, value in patch.items():
+        setattr(tx, key, value if value is not None or key != "metadata" else {})
+    ledger.insert_transactions(connection, [tx])
+    if is_manual(tx_id):
+        append_change(connection, "transaction", tx_id, tx.to_wire())
+
+
+def delete_transaction(connection: sqlite3.Connection, tx_id: str) -> tuple[int, int | None]:
+    """Delete a transaction, its audit logs and its tags; returns (logs removed, oldest time)."""
+    _select_transaction(connection, tx_id)
+    oldest = ledger.oldest_timestamp(connection, "txId = ?", (tx_id,))
+    connection.execute(
+        "DELETE FROM audit_log_tags WHERE audit_log_id IN "
+        "(SELECT id FROM audit_logs WHERE txId = ?)",
+        (tx_id,),
+    )
+    logs = connection.execute("DELETE FROM audit_logs WHERE txId = ?", (tx_id,)).rowcount
+    connection.execute("DELETE FROM transaction_tags WHERE transaction_id = ?", (tx_id,))
+    connection.execute("DELETE FROM transactions WHERE id = ?", (tx_id,))
+    if is_manual(tx_id):
+        append_change(connection, "transaction", tx_id, None)
+    return logs, oldest
+
+
 class ManualTransactions:
     def __init__(self, account: str, db: Database, events: EventBus) -> None:
         self.account = account
@@ -167,78 +236,46 @@ class ManualTransactions:
 
     async def add(self, data: ManualTransactionInput, group_id: str | None) -> str:
         """Create ``MANUAL_<n>`` and its audit logs; returns the id."""
+        tx = await self._db.transaction(lambda connection: add_manual(connection, data))
+        self.announce_added(tx, group_id)
+        return tx.id
 
-        def add(connection: sqlite3.Connection) -> tuple[Transaction, int]:
-            sequence = int(read_value(connection, SEQUENCE_KEY) or 1)
-            tx, logs = build_manual_transaction(data, f"{MANUAL_PREFIX}{sequence}", sequence)
-            ledger.insert_transactions(connection, [tx])
-            ledger.insert_audit_logs(connection, logs)
-            write_value(connection, SEQUENCE_KEY, sequence + 1)
-            return tx, sequence + 1
-
-        tx, next_sequence = await self._db.transaction(add)
-        self._emit("key-value", SEQUENCE_KEY, next_sequence)
+    def announce_added(self, tx: Transaction, group_id: str | None) -> None:
+        self._emit("key-value", SEQUENCE_KEY, int(tx.importIndex or 0) + 1)
         self._emit("transactions", "created")
         self._emit("audit-logs", "created", min(tx.timestamp, now_ms()), group_id)
-        return tx.id
 
     async def update(self, tx_id: str, data: ManualTransactionInput) -> None:
         """Replace a manual transaction and its audit logs, keeping its id."""
-        if not tx_id.startswith(MANUAL_PREFIX):
-            raise InvalidInputError(
-                f"Only manual transactions can be updated, not {tx_id}: use patchTransaction "
-                "to change its notes"
-            )
+        oldest = await self._db.transaction(
+            lambda connection: update_manual(connection, tx_id, data)
+        )
+        self.announce_updated(oldest)
 
-        def update(connection: sqlite3.Connection) -> int:
-            old = _select_transaction(connection, tx_id)
-            index = int(old.importIndex or tx_id.removeprefix(MANUAL_PREFIX) or 0)
-            tx, logs = build_manual_transaction(data, tx_id, index)
-            tx.metadata = old.metadata
-            connection.execute("DELETE FROM audit_logs WHERE txId = ?", (tx_id,))
-            ledger.insert_transactions(connection, [tx])
-            ledger.insert_audit_logs(connection, logs)
-            return min(old.timestamp, tx.timestamp)
-
-        oldest = await self._db.transaction(update)
+    def announce_updated(self, oldest: int) -> None:
         self._emit("transactions", "created")
         self._emit("audit-logs", "created", min(oldest, now_ms()), None)
 
     async def patch(self, tx_id: str, patch: TransactionPatch) -> None:
         """Merge fields into a transaction (notes, say); its audit logs are not touched."""
-        if patch.get("id", tx_id) != tx_id:
-            raise InvalidInputError("A transaction's id cannot be changed")
+        await self._db.transaction(lambda connection: patch_transaction(connection, tx_id, patch))
+        self.announce_patched()
 
-        def apply(connection: sqlite3.Connection) -> None:
-            tx = _select_transaction(connection, tx_id)
-            for key, value in patch.items():
-                setattr(tx, key, value if value is not None or key != "metadata" else {})
-            ledger.insert_transactions(connection, [tx])
-
-        await self._db.transaction(apply)
+    def announce_patched(self) -> None:
         self._emit("transactions", "created")
 
     async def delete(self, tx_id: str, progress: Progress) -> None:
         """Delete a transaction, its audit logs and its tags (those of its logs too)."""
         progress(0, f"Removing transaction {tx_id}")
+        logs, oldest = await self._db.transaction(
+            lambda connection: delete_transaction(connection, tx_id)
+        )
+        self.announce_deleted(tx_id, oldest)
+        progress(100, f"Removed transaction {tx_id} and its {logs} audit logs")
 
-        def delete(connection: sqlite3.Connection) -> tuple[int, int | None]:
-            _select_transaction(connection, tx_id)
-            oldest = ledger.oldest_timestamp(connection, "txId = ?", (tx_id,))
-            connection.execute(
-                "DELETE FROM audit_log_tags WHERE audit_log_id IN "
-                "(SELECT id FROM audit_logs WHERE txId = ?)",
-                (tx_id,),
-            )
-            logs = connection.execute("DELETE FROM audit_logs WHERE txId = ?", (tx_id,)).rowcount
-            connection.execute("DELETE FROM transaction_tags WHERE transaction_id = ?", (tx_id,))
-            connection.execute("DELETE FROM transactions WHERE id = ?", (tx_id,))
-            return logs, oldest
-
-        logs, oldest = await self._db.transaction(delete)
+    def announce_deleted(self, tx_id: str, oldest: int | None) -> None:
         self._emit("transactions", "deleted", tx_id)
         self._emit("audit-logs", "deleted", oldest, None)
-        progress(100, f"Removed transaction {tx_id} and its {logs} audit logs")
 
     def _emit(self, channel: str, *args: Any) -> None:
         self._events.emit(channel, *args, account=self.account)

@@ -16,7 +16,15 @@ _ITEM_NAMES: dict[TaggedKind, str] = {
 }
 
 
-def _tag_name(name: str) -> str:
+def rename_tag(connection: sqlite3.Connection, tag_id: int, name: str) -> bool:
+    """Rename the tag; ``False`` if there is none with this id."""
+    clash = store.tag_by_name(connection, name)
+    if clash is not None and clash[0] != tag_id:
+        raise ConflictError(f'A tag named "{name}" already exists')
+    return store.rename_tag(connection, tag_id, name)
+
+
+def checked_tag_name(name: str) -> str:
     if not name.strip():
         raise InvalidInputError("A tag needs a name")
     return name
@@ -30,41 +38,29 @@ class Tags:
 
     async def upsert(self, names: list[str]) -> list[dict[str, Any]]:
         """The tags with these names, created as needed (INSERT OR IGNORE by name)."""
-        checked = [_tag_name(name) for name in names]
+        checked = [checked_tag_name(name) for name in names]
 
         def upsert(connection: sqlite3.Connection) -> list[tuple[Any, ...]]:
             return [store.ensure_tag(connection, name)[0] for name in checked]
 
         rows = await self._db.transaction(upsert)
-        self._emit("tags", "created")
+        self.announce("created")
         return [store.tag_to_wire(row) for row in rows]
 
     async def rename(self, tag_id: int, name: str) -> None:
-        name = _tag_name(name)
-
-        def rename(connection: sqlite3.Connection) -> int:
-            clash = store.tag_by_name(connection, name)
-            if clash is not None and clash[0] != tag_id:
-                raise ConflictError(f'A tag named "{name}" already exists')
-            return connection.execute(
-                "UPDATE tags SET name = ? WHERE id = ?", (name, tag_id)
-            ).rowcount
-
-        if not await self._db.transaction(rename):
+        name = checked_tag_name(name)
+        if not await self._db.transaction(lambda conn: rename_tag(conn, tag_id, name)):
             raise NotFoundError(f"Tag {tag_id} does not exist")
-        self._emit("tags", "updated")
+        self.announce("updated")
 
     async def delete(self, tag_id: int) -> None:
         """Delete the tag only; its join rows stay (as in Privatefolio)."""
-        deleted = await self._db.write(
-            lambda conn: conn.execute("DELETE FROM tags WHERE id = ?", (tag_id,)).rowcount
-        )
-        if not deleted:
+        if not await self._db.transaction(lambda conn: store.delete_tag(conn, tag_id)):
             raise NotFoundError(f"Tag {tag_id} does not exist")
-        self._emit("tags", "deleted")
+        self.announce("deleted")
 
     async def assign(self, kind: TaggedKind, item_id: str, tag_name: str) -> None:
-        tag_name = _tag_name(tag_name)
+        tag_name = checked_tag_name(tag_name)
 
         def assign(connection: sqlite3.Connection) -> bool:
             self._require_item(connection, kind, item_id)
@@ -73,7 +69,7 @@ class Tags:
             return created
 
         if await self._db.transaction(assign):
-            self._emit("tags", "created")
+            self.announce("created")
         self._item_changed(kind, item_id)
 
     async def remove(self, kind: TaggedKind, item_id: str, tag_id: int) -> None:
@@ -96,6 +92,9 @@ class Tags:
             self._emit("transactions", "updated", item_id)
         else:
             self._emit("trades", "updated", item_id)
+
+    def announce(self, cause: str) -> None:
+        self._emit("tags", cause)
 
     def _emit(self, channel: str, *args: Any) -> None:
         self._events.emit(channel, *args, account=self.account)

@@ -3,6 +3,8 @@
 import sqlite3
 from typing import Any
 
+from privatefolio_daemon.store.change_log import append_change
+
 ASSET_COLUMNS = ("id", "symbol", "name", "logoUrl", "priceApiId", "coingeckoId", "favorite")
 #: Positions of a ``getMyAssets`` row (data-model §2.4).
 MY_ASSET_COLUMNS = (
@@ -38,11 +40,27 @@ def stored_asset(connection: sqlite3.Connection, asset_id: str) -> dict[str, Any
     return None if row is None else dict(zip(ASSET_COLUMNS, row, strict=True))
 
 
+def synced_asset(connection: sqlite3.Connection, asset_id: str) -> dict[str, Any] | None:
+    """The preferences stored for an asset, as the change feed carries them."""
+    stored = stored_asset(connection, asset_id)
+    if stored is None:
+        return None
+    favorite = stored["favorite"]
+    return {**stored, "favorite": None if favorite is None else bool(favorite)}
+
+
 def upsert_asset(connection: sqlite3.Connection, record: dict[str, Any]) -> None:
     favorite = record.get("favorite")
     values = {**record, "favorite": None if favorite is None else int(bool(favorite))}
     connection.execute(_UPSERT, [values.get(column) for column in ASSET_COLUMNS])
+    asset_changed(connection, record["id"])
+
+
+def asset_changed(connection: sqlite3.Connection, asset_id: str) -> None:
+    append_change(connection, "asset", asset_id, synced_asset(connection, asset_id))
 
 
 def delete_all_assets(connection: sqlite3.Connection) -> int:
+    for (asset_id,) in connection.execute("SELECT id FROM assets").fetchall():
+        append_change(connection, "asset", asset_id, None)
     return connection.execute("DELETE FROM assets").rowcount

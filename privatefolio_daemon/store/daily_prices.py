@@ -12,6 +12,7 @@ from typing import Any
 import orjson
 
 from privatefolio_daemon.sources.prices.base import ChartData
+from privatefolio_daemon.store.assets import asset_changed
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +82,7 @@ def remember_price_api(
             "INSERT INTO assets (id, symbol, priceApiId) VALUES (?, ?, ?)",
             (asset_id, symbol, price_api_id),
         )
+    asset_changed(connection, asset_id)
 
 
 def prices_for_asset(

@@ -5,6 +5,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from privatefolio_daemon.store.change_log import append_change
+
 TaggedKind = Literal["auditLog", "transaction", "trade"]
 
 
@@ -40,7 +42,25 @@ def ensure_tag(connection: sqlite3.Connection, name: str) -> tuple[tuple[Any, ..
     created = connection.execute("INSERT OR IGNORE INTO tags (name) VALUES (?)", (name,)).rowcount
     row = tag_by_name(connection, name)
     assert row is not None
+    if created:
+        append_change(connection, "tag", str(row[0]), tag_to_wire(row))
     return row, bool(created)
+
+
+def rename_tag(connection: sqlite3.Connection, tag_id: int, name: str) -> bool:
+    """Rename the tag; ``False`` if there is none with this id."""
+    if not connection.execute("UPDATE tags SET name = ? WHERE id = ?", (name, tag_id)).rowcount:
+        return False
+    append_change(connection, "tag", str(tag_id), {"id": tag_id, "name": name})
+    return True
+
+
+def delete_tag(connection: sqlite3.Connection, tag_id: int) -> bool:
+    """Delete the tag only (its join rows stay); ``False`` if there is none with this id."""
+    if not connection.execute("DELETE FROM tags WHERE id = ?", (tag_id,)).rowcount:
+        return False
+    append_change(connection, "tag", str(tag_id), None)
+    return True
 
 
 def item_exists(connection: sqlite3.Connection, kind: TaggedKind, item_id: str) -> bool:

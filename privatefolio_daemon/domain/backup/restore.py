@@ -34,6 +34,7 @@ from privatefolio_daemon.domain.backup.swap import (
 )
 from privatefolio_daemon.domain.events import ACCOUNT_CHANNELS, EventBus
 from privatefolio_daemon.domain.timeutil import now_ms
+from privatefolio_daemon.store.change_log import rename_feed
 from privatefolio_daemon.store.database import Database
 from privatefolio_daemon.store.migrations import Migration
 
@@ -138,6 +139,7 @@ class Restores:
 
     def _checked_database(self, staged: StagedBackup) -> Path:
         if check_database(staged.database, self.migrations) > 0:
+            rename_feed(staged.database)
             return staged.database
         adopted = staged.directory / "adopted.sqlite"  # a Privatefolio backend database
         adopt_privatefolio_database(staged.database, adopted, self.migrations)

@@ -1,0 +1,99 @@
+"""SQL of the sync change feed: ``sync_changes``, ``sync_versions`` and ``sync_events``."""
+
+import secrets
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from privatefolio_daemon.store.key_value import read_value, write_value
+
+FEED_ID_KEY = "sync_feed_id"
+
+_CHANGE_COLUMNS = "seq, entity, recordId, record, eventId, timestamp"
+
+
+def append_change(
+    connection: sqlite3.Connection, entity: str, record_id: str, record: dict[str, Any] | None
+) -> int:
+    """Log the record's new state (``None``: deleted); returns its new version, the change's seq."""
+    text = None if record is None else orjson.dumps(record).decode()
+    cursor = connection.execute(
+        "INSERT INTO sync_changes (entity, recordId, record, timestamp) VALUES (?, ?, ?, ?)",
+        (entity, record_id, text, int(time.time() * 1000)),
+    )
+    seq = cursor.lastrowid
+    assert seq is not None
+    connection.execute(
+        "INSERT OR REPLACE INTO sync_versions (entity, recordId, version) VALUES (?, ?, ?)",
+        (entity, record_id, seq),
+    )
+    return seq
+
+
+def mark_changes_since(connection: sqlite3.Connection, after_seq: int, event_id: str) -> None:
+    """Name the event that made the changes after ``after_seq``."""
+    connection.execute("UPDATE sync_changes SET eventId = ? WHERE seq > ?", (event_id, after_seq))
+
+
+def version_of(connection: sqlite3.Connection, entity: str, record_id: str) -> int:
+    """The record's version: the seq of its latest change, 0 if it never changed since 0006."""
+    row = connection.execute(
+        "SELECT version FROM sync_versions WHERE entity = ? AND recordId = ?", (entity, record_id)
+    ).fetchone()
+    return 0 if row is None else int(row[0])
+
+
+def versions_of(connection: sqlite3.Connection, entity: str) -> dict[str, int]:
+    rows = connection.execute(
+        "SELECT recordId, version FROM sync_versions WHERE entity = ?", (entity,)
+    ).fetchall()
+    return {record_id: int(version) for record_id, version in rows}
+
+
+def changes_after(connection: sqlite3.Connection, after_seq: int, limit: int) -> list[Any]:
+    return connection.execute(
+        f"SELECT {_CHANGE_COLUMNS} FROM sync_changes WHERE seq > ? ORDER BY seq LIMIT ?",
+        (after_seq, limit),
+    ).fetchall()
+
+
+def last_seq(connection: sqlite3.Connection) -> int:
+    row = connection.execute("SELECT MAX(seq) FROM sync_changes").fetchone()
+    return int(row[0] or 0)
+
+
+def feed_id(connection: sqlite3.Connection) -> str:
+    return str(read_value(connection, FEED_ID_KEY))
+
+
+def new_feed_id(connection: sqlite3.Connection) -> str:
+    """Name the feed anew: clients that knew the old name read a new snapshot."""
+    value = f"feed_{secrets.token_hex(16)}"
+    write_value(connection, FEED_ID_KEY, value)
+    return value
+
+
+def rename_feed(database: Path) -> None:
+    """Give a restored database's feed a new name: what clients saw of it is no longer current."""
+    connection = sqlite3.connect(database, isolation_level=None)
+    try:
+        new_feed_id(connection)
+    finally:
+        connection.close()
+
+
+def accepted_result(connection: sqlite3.Connection, event_id: str) -> dict[str, Any] | None:
+    row = connection.execute(
+        "SELECT result FROM sync_events WHERE eventId = ?", (event_id,)
+    ).fetchone()
+    return None if row is None else dict(orjson.loads(row[0]))
+
+
+def remember_result(connection: sqlite3.Connection, event_id: str, result: dict[str, Any]) -> None:
+    connection.execute(
+        "INSERT INTO sync_events (eventId, result, acceptedAt) VALUES (?, ?, ?)",
+        (event_id, orjson.dumps(result).decode(), int(time.time() * 1000)),
+    )
