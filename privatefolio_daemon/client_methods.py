@@ -321,6 +321,11 @@ class DaemonMethods:
         result: list[dict[str, Any]] = await self.call('getBreakdownChartData', accountName, interval)
         return result
 
+    async def getChanges(self, accountName: str, afterSeq: int = 0, limit: int = 500) -> dict[str, Any]:
+        """``{feedId, lastSeq, changes, hasMore}``: the changes after ``afterSeq``, in order."""
+        result: dict[str, Any] = await self.call('getChanges', accountName, afterSeq, limit)
+        return result
+
     async def getConnection(self, accountName: str, connectionId: str) -> dict[str, Any] | None:
         """One connection, or null."""
         result: dict[str, Any] | None = await self.call('getConnection', accountName, connectionId)
@@ -481,6 +486,11 @@ class DaemonMethods:
         result: dict[str, Any] = await self.call('getSettings', accountName)
         return result
 
+    async def getSnapshot(self, accountName: str) -> dict[str, Any]:
+        """``{feedId, lastSeq, records}``: every synced record with its version, as of lastSeq."""
+        result: dict[str, Any] = await self.call('getSnapshot', accountName)
+        return result
+
     async def getSystemInfo(self) -> dict[str, Any] | None:
         """The stored system information, or null before the first refresh."""
         result: dict[str, Any] | None = await self.call('getSystemInfo')
@@ -633,6 +643,11 @@ class DaemonMethods:
         """Store a value; listeners of ``key-value`` get ``(key, value)``."""
         await self.call('setValue', accountName, key, value)
 
+    async def submitEvents(self, accountName: str, events: list[Any], options: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Apply sync events in order; one result each (docs/sync.md)."""
+        result: list[dict[str, Any]] = await self.call('submitEvents', accountName, events, options)
+        return result
+
     async def subscribeToAccounts(self, callback: Callable[..., Any]) -> str:
         """Call ``callback(cause, accountName)`` when an account is created, deleted or reset."""
         result: str = await self.call('subscribeToAccounts', callback)
@@ -646,6 +661,11 @@ class DaemonMethods:
     async def subscribeToBalances(self, accountName: str, callback: Callable[..., Any]) -> str:
         """Call ``callback()`` on every change of balances."""
         result: str = await self.call('subscribeToBalances', accountName, callback)
+        return result
+
+    async def subscribeToChanges(self, accountName: str, afterSeq: int, callback: Callable[..., Any]) -> str:
+        """Deliver the changes after ``afterSeq``, then every new one, each once and in order."""
+        result: str = await self.call('subscribeToChanges', accountName, afterSeq, callback)
         return result
 
     async def subscribeToChatHistory(self, accountName: str, callback: Callable[..., Any]) -> str:

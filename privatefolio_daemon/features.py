@@ -20,11 +20,14 @@ from privatefolio_daemon.api.networth import NetworthApi
 from privatefolio_daemon.api.notifications import NotificationsApi
 from privatefolio_daemon.api.platforms import PlatformsApi
 from privatefolio_daemon.api.prices import PricesApi
+from privatefolio_daemon.api.sync import SyncApi
 from privatefolio_daemon.api.tags import TagsApi
 from privatefolio_daemon.api.trades import TradesApi
 from privatefolio_daemon.api.transactions import TransactionsApi
+from privatefolio_daemon.domain.account_settings import AccountSettings
 from privatefolio_daemon.domain.asset_catalog import AssetCatalog
 from privatefolio_daemon.domain.assets import Assets
+from privatefolio_daemon.domain.change_feed import ChangeFeed
 from privatefolio_daemon.domain.connection_sources import ConnectionSources
 from privatefolio_daemon.domain.connection_sync import ConnectionSync
 from privatefolio_daemon.domain.connections import Connections
@@ -40,6 +43,7 @@ from privatefolio_daemon.domain.manual_transactions import ManualTransactions
 from privatefolio_daemon.domain.metadata_refresh import MetadataRefresh
 from privatefolio_daemon.domain.platforms import PlatformCatalog
 from privatefolio_daemon.domain.secrets import SecretBox
+from privatefolio_daemon.domain.sync_events import Announcers, SyncEvents
 from privatefolio_daemon.domain.tags import Tags
 from privatefolio_daemon.domain.trades import Trades
 from privatefolio_daemon.rpc.registry import MethodTable
@@ -119,6 +123,7 @@ class Features:
         table.add_object(TagsApi(self.tags, db_of, budget))
         table.add_object(NotificationsApi(db_of, daemon.events, budget))
         table.add_object(ExportsApi(self.exports, relayer))
+        table.add_object(SyncApi(self.sync_events, ChangeFeed(db_of, daemon.events)))
         table.add_object(self.backups)
 
     async def close(self) -> None:
@@ -167,6 +172,23 @@ class Features:
 
     def manual_transactions(self, account: str) -> ManualTransactions:
         return ManualTransactions(account, self.daemon.accounts.get(account), self.daemon.events)
+
+    def sync_events(self, account: str) -> SyncEvents:
+        daemon = self.daemon
+        manual, tags = self.manual_transactions(account), self.tags(account)
+        settings = AccountSettings(
+            KeyValueStore(daemon.accounts.get(account), daemon.events, account)
+        )
+        announcers = Announcers(
+            transaction_added=lambda tx: manual.announce_added(tx, None),
+            transaction_updated=manual.announce_updated,
+            transaction_patched=manual.announce_patched,
+            transaction_deleted=manual.announce_deleted,
+            asset_changed=self.assets(account).announce_changed,
+            tags_changed=tags.announce,
+            settings_changed=settings.announce,
+        )
+        return SyncEvents(daemon.accounts.get(account), announcers)
 
     def exports(self, account: str) -> Exports:
         daemon = self.daemon

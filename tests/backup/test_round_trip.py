@@ -30,6 +30,8 @@ async def test_backup_then_restore_brings_every_table_back(
     slept: asyncio.Future[object] = asyncio.get_running_loop().create_future()
     await client.call("enqueueSleep", "main", 0.01, 0.01, False, slept.set_result)
     assert await slept is None  # a finished task, so there is a task log
+    await client.call("upsertTags", "main", ["synced"])
+    feed_before = await client.call("getChanges", "main", 0)
     db_path = daemon.accounts.db_path("main")
     before = table_digests(db_path, skip=("server_tasks",))
     before_tasks = await daemon.accounts.get("main").fetch_all(
@@ -77,6 +79,11 @@ async def test_backup_then_restore_brings_every_table_back(
     assert await restore_over_rpc(client, "main", uploaded) is None
 
     assert table_digests(db_path, skip=("server_tasks",)) == before
+    # The feed is the backup's, under a new name: devices that followed it read a new snapshot.
+    feed_after = await client.call("getChanges", "main", 0)
+    assert feed_after["changes"] == feed_before["changes"]
+    assert [change["recordId"] for change in feed_after["changes"]] == ["2"]
+    assert feed_after["feedId"] != feed_before["feedId"]
     tasks = await daemon.accounts.get("main").fetch_all(
         "SELECT id, name, status FROM server_tasks ORDER BY id"
     )

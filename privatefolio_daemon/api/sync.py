@@ -1,0 +1,72 @@
+"""Sync methods (design §7): submit idempotent events, read the change feed, follow it live."""
+
+from collections.abc import Callable
+from typing import Any, TypedDict
+
+from privatefolio_daemon.api.errors import domain_error_to_rpc
+from privatefolio_daemon.domain.change_feed import MAX_PAGE_LIMIT, PAGE_LIMIT, ChangeFeed
+from privatefolio_daemon.domain.errors import InvalidInputError
+from privatefolio_daemon.domain.sync_events import EventOutcome, Mode, SyncEvents
+from privatefolio_daemon.rpc.callbacks import RemoteFunction
+from privatefolio_daemon.rpc.registry import CallContext, rpc_method
+
+
+class SubmitOptions(TypedDict, total=False):
+    mode: Mode
+
+
+def _result_to_wire(outcome: EventOutcome) -> dict[str, Any]:
+    if outcome.error is None:
+        return outcome.result
+    rpc_error = domain_error_to_rpc(outcome.error)
+    code = -32603 if rpc_error is None else rpc_error.code
+    return {**outcome.result, "error": {"code": code, "message": str(outcome.error)}}
+
+
+def _checked_seq(after_seq: int) -> int:
+    if after_seq < 0:
+        raise InvalidInputError(f"afterSeq must be 0 or more, not {after_seq}")
+    return after_seq
+
+
+class SyncApi:
+    def __init__(self, sync_events_of: Callable[[str], SyncEvents], feed: ChangeFeed) -> None:
+        self._sync_events_of = sync_events_of
+        self._feed = feed
+
+    @rpc_method()
+    async def submitEvents(
+        self, accountName: str, events: list[Any], options: SubmitOptions | None = None
+    ) -> list[dict[str, Any]]:
+        """Apply sync events in order; one result each (docs/sync.md).
+
+        An event is ``{eventId, type, recordId?, version?, data?}``; a result is applied,
+        duplicate (the first result again), conflict (with the current record), error or
+        skipped. ``options.mode``: ``stopOnFirstError`` (the default) or ``independent``."""
+        mode = (options or {}).get("mode", "stopOnFirstError")
+        outcomes = await self._sync_events_of(accountName).submit(events, mode)
+        return [_result_to_wire(outcome) for outcome in outcomes]
+
+    @rpc_method()
+    async def getChanges(
+        self, accountName: str, afterSeq: int = 0, limit: int = PAGE_LIMIT
+    ) -> dict[str, Any]:
+        """``{feedId, lastSeq, changes, hasMore}``: the changes after ``afterSeq``, in order."""
+        if not 0 < limit <= MAX_PAGE_LIMIT:
+            raise InvalidInputError(f"limit must be from 1 to {MAX_PAGE_LIMIT}, not {limit}")
+        return await self._feed.page(accountName, _checked_seq(afterSeq), limit)
+
+    @rpc_method()
+    async def getSnapshot(self, accountName: str) -> dict[str, Any]:
+        """``{feedId, lastSeq, records}``: every synced record with its version, as of lastSeq."""
+        return await self._feed.snapshot(accountName)
+
+    @rpc_method()
+    async def subscribeToChanges(
+        self, ctx: CallContext, accountName: str, afterSeq: int, callback: RemoteFunction
+    ) -> str:
+        """Deliver the changes after ``afterSeq``, then every new one, each once and in order.
+
+        ``callback({feedId, lastSeq, changes, hasMore, reset?})``."""
+        stop = self._feed.follow(accountName, _checked_seq(afterSeq), callback)
+        return ctx.add_subscription(stop, callback)

@@ -1,0 +1,72 @@
+"""The records that devices keep in sync (design §7), read as the change feed carries them.
+
+- ``transaction``: a manual transaction (``MANUAL_<n>``), its wire form;
+- ``asset``: the preferences stored for an asset (favourite, price API, name, logo, coingeckoId);
+- ``tag``: ``{id, name}``, the record id being the tag id as text;
+- ``settings``: the account settings merged over their defaults, record id ``settings``.
+
+Imported ledger rows are not synced: they come from files and connections on the daemon, and
+clients query them. Connections are not synced either; their secrets never leave the daemon.
+"""
+
+import sqlite3
+from typing import Any, Literal
+
+from privatefolio_daemon.domain.account_settings import SETTINGS_KEY, stored_settings
+from privatefolio_daemon.domain.ledger_rows import transaction_from_row
+from privatefolio_daemon.domain.manual_transactions import manual_record
+from privatefolio_daemon.store.assets import synced_asset
+from privatefolio_daemon.store.change_log import versions_of
+from privatefolio_daemon.store.tags import tag_to_wire
+
+Entity = Literal["transaction", "asset", "tag", "settings"]
+ENTITIES: tuple[Entity, ...] = ("transaction", "asset", "tag", "settings")
+
+
+def current_record(connection: sqlite3.Connection, entity: Entity, record_id: str) -> Any:
+    """The record as it is now, or ``None`` if it does not exist."""
+    if entity == "transaction":
+        return manual_record(connection, record_id)
+    if entity == "asset":
+        return synced_asset(connection, record_id)
+    if entity == "tag":
+        row = (
+            connection.execute(
+                "SELECT id, name FROM tags WHERE id = ?", (int(record_id),)
+            ).fetchone()
+            if record_id.isdigit()
+            else None
+        )
+        return None if row is None else tag_to_wire(row)
+    return stored_settings(connection) if record_id == SETTINGS_KEY else None
+
+
+def all_records(connection: sqlite3.Connection) -> list[dict[str, Any]]:
+    """Every synced record with its version (0 for one unchanged since sync began)."""
+    snapshot: list[dict[str, Any]] = []
+    for entity, records in _records_by_entity(connection).items():
+        versions = versions_of(connection, entity)
+        snapshot.extend(
+            {
+                "entity": entity,
+                "recordId": record_id,
+                "version": versions.get(record_id, 0),
+                "record": record,
+            }
+            for record_id, record in records
+        )
+    return snapshot
+
+
+def _records_by_entity(connection: sqlite3.Connection) -> dict[Entity, list[tuple[str, Any]]]:
+    manual = connection.execute(
+        "SELECT * FROM transactions WHERE id LIKE 'MANUAL!_%' ESCAPE '!' ORDER BY importIndex"
+    )
+    assets = connection.execute("SELECT id FROM assets ORDER BY id").fetchall()
+    tags = connection.execute("SELECT id, name FROM tags ORDER BY id").fetchall()
+    return {
+        "transaction": [(row[0], transaction_from_row(row).to_wire()) for row in manual],
+        "asset": [(asset_id, synced_asset(connection, asset_id)) for (asset_id,) in assets],
+        "tag": [(str(row[0]), tag_to_wire(row)) for row in tags],
+        "settings": [(SETTINGS_KEY, stored_settings(connection))],
+    }

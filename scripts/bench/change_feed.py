@@ -1,0 +1,149 @@
+"""Sync benchmark: events in, the change feed out, through a real daemon over WebSocket RPC.
+
+A device that was offline sends its queue: N events (manual transactions added, then patched)
+in calls of 1,000. Once the refresh chain those edits started is done, it sends the same events
+again, as a device unsure of what went through does; every one comes back as a duplicate. A
+second device then replays the whole feed through ``subscribeToChanges``, and the time from one
+more event's submit to its delivery is measured.
+
+Usage: .venv/bin/python scripts/bench/change_feed.py [--events 10000]
+"""
+
+import argparse
+import asyncio
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from privatefolio_daemon.client import DaemonClient
+from scripts.bench.bench_daemon import daemon_process, percentile
+from scripts.bench.machine_speed import machine_line
+
+BATCH = 1000
+T0 = 1_700_000_000_000
+
+
+def events(count: int) -> list[dict[str, Any]]:
+    """Half ``transaction.add``, half ``transaction.patch`` of the transactions added."""
+    adds = count // 2
+    made: list[dict[str, Any]] = [
+        {
+            "eventId": f"add-{i}",
+            "type": "transaction.add",
+            "data": {
+                "type": "Buy",
+                "timestamp": T0 + i * 60_000,
+                "wallet": "Broker",
+                "platformId": "app.generic",
+                "incoming": f"{i % 97 + 1}.5",
+                "incomingAsset": "stock:AAPL",
+                "outgoing": f"{(i % 97 + 1) * 190}",
+                "outgoingAsset": "fiat:USD",
+            },
+        }
+        for i in range(adds)
+    ]
+    made += [
+        {
+            "eventId": f"patch-{i}",
+            "type": "transaction.patch",
+            "recordId": f"MANUAL_{i + 1}",
+            "version": i + 1,
+            "data": {"notes": f"note {i}"},
+        }
+        for i in range(count - adds)
+    ]
+    return made
+
+
+async def submit_all(client: DaemonClient, batch: list[dict[str, Any]]) -> tuple[float, list[str]]:
+    started = time.perf_counter()
+    statuses: list[str] = []
+    for start in range(0, len(batch), BATCH):
+        results = await client.call("submitEvents", "main", batch[start : start + BATCH])
+        statuses += ["duplicate" if r.get("duplicate") else r["status"] for r in results]
+    return time.perf_counter() - started, statuses
+
+
+async def settle(client: DaemonClient) -> float:
+    """Wait for the refresh chain the new audit logs started; returns the seconds waited."""
+    started = time.perf_counter()
+    busy = "SELECT COUNT(*) FROM server_tasks WHERE status IN ('queued', 'running')"
+    await asyncio.sleep(2)  # the side effects are debounced (1.5 s)
+    while True:
+        if not await client.call("countServerTasks", "main", busy):
+            return time.perf_counter() - started
+        await asyncio.sleep(0.1)
+
+
+async def replay(url: str, token: str, count: int) -> tuple[float, list[float]]:
+    """Seconds to replay ``count`` changes, then the submit → delivery latencies of 50 events."""
+    async with (
+        await DaemonClient.connect(url, token=token) as reader,
+        await DaemonClient.connect(url, token=token) as writer,
+    ):
+        delivered: list[float] = []
+        arrived = asyncio.Event()
+        seen = 0
+
+        def on_page(page: dict[str, Any]) -> None:
+            nonlocal seen
+            seen += len(page["changes"])
+            delivered.append(time.perf_counter())
+            if seen >= count:
+                arrived.set()
+
+        started = time.perf_counter()
+        await reader.call("subscribeToChanges", "main", 0, on_page)
+        await arrived.wait()
+        replayed = time.perf_counter() - started
+        latencies = []
+        for i in range(50):
+            arrived.clear()
+            count = seen + 1
+            sent = time.perf_counter()
+            await writer.call(
+                "submitEvents",
+                "main",
+                [{"eventId": f"live-{i}", "type": "tag.create", "data": {"name": f"t{i}"}}],
+            )
+            await arrived.wait()
+            latencies.append((delivered[-1] - sent) * 1000)
+        return replayed, latencies
+
+
+async def run(count: int) -> None:
+    with tempfile.TemporaryDirectory() as data_dir, daemon_process(data_dir) as daemon:
+        token = daemon.token
+        async with await DaemonClient.connect(daemon.url, token=token) as client:
+            await client.call("createAccount", "main")
+            batch = events(count)
+            took, statuses = await submit_all(client, batch)
+            assert statuses == ["applied"] * count, set(statuses)
+            print(f"submit {count:,} events: {took:.2f} s ({count / took:,.0f} events/s)")
+            print(f"(the refresh chain that followed took {await settle(client):.1f} s)")
+            took, statuses = await submit_all(client, batch)
+            assert statuses == ["duplicate"] * count, set(statuses)
+            print(f"the same {count:,} again (all duplicates): {took:.2f} s")
+        replayed, latencies = await replay(daemon.url, token, count)
+        print(f"replay {count:,} changes to a subscriber: {replayed:.2f} s")
+        print(
+            f"submit → delivery of one change: p50 {percentile(latencies, 0.5):.1f} ms, "
+            f"p99 {percentile(latencies, 0.99):.1f} ms"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=10_000)
+    args = parser.parse_args()
+    print(machine_line())
+    asyncio.run(run(args.events))
+
+
+if __name__ == "__main__":
+    main()

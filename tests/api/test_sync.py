@@ -1,0 +1,311 @@
+"""Multi-device sync through the daemon: idempotent events, versions, the change feed."""
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from privatefolio_daemon.client import DaemonClient, RpcCallError
+from tests.api.manual_entries import STOCK_BUY, SWAP, until
+from tests.conftest import Connect
+
+Page = dict[str, Any]
+
+
+def add_swap(event_id: str) -> dict[str, Any]:
+    return {"eventId": event_id, "type": "transaction.add", "data": SWAP}
+
+
+async def feed(client: DaemonClient, after: int = 0) -> list[tuple[Any, ...]]:
+    """``(seq, entity, recordId, deleted, eventId)`` of every change after ``after``."""
+    page = await client.call("getChanges", "main", after)
+    return [
+        (c["seq"], c["entity"], c["recordId"], c["deleted"], c["eventId"]) for c in page["changes"]
+    ]
+
+
+async def test_an_offline_edit_applies_once_however_often_it_is_sent(client: DaemonClient) -> None:
+    await client.call("createAccount", "main")
+    [first] = await client.call("submitEvents", "main", [add_swap("phone-1")])
+    assert first["status"] == "applied"
+    assert (first["entity"], first["recordId"], first["version"]) == ("transaction", "MANUAL_1", 1)
+    assert first["record"]["notes"] == "first, and only"
+    assert first["record"]["incoming"] == "100"
+
+    # The phone lost the answer and sends the same event again, twice in one batch.
+    again = await client.call("submitEvents", "main", [add_swap("phone-1"), add_swap("phone-1")])
+    assert again == [{**first, "duplicate": True}, {**first, "duplicate": True}]
+    assert await client.call("countTransactions", "main") == 1
+    assert await client.call("countAuditLogs", "main") == 3
+    assert await feed(client) == [(1, "transaction", "MANUAL_1", False, "phone-1")]
+
+
+async def test_a_stale_version_changes_nothing_and_returns_the_current_record(
+    client: DaemonClient,
+) -> None:
+    await client.call("createAccount", "main")
+    await client.call("submitEvents", "main", [add_swap("a")])
+    laptop = {"notes": "laptop's note"}
+    phone = {"notes": "phone's note"}
+    [updated] = await client.call(
+        "submitEvents",
+        "main",
+        [{"eventId": "b", "type": "transaction.patch", "recordId": "MANUAL_1", "version": 1,
+          "data": laptop}],
+    )  # fmt: skip
+    assert (updated["status"], updated["version"]) == ("applied", 2)
+    [conflict] = await client.call(
+        "submitEvents",
+        "main",
+        [{"eventId": "c", "type": "transaction.patch", "recordId": "MANUAL_1", "version": 1,
+          "data": phone}],
+    )  # fmt: skip
+    assert conflict["status"] == "conflict"
+    assert conflict["version"] == 2
+    assert conflict["record"]["notes"] == "laptop's note"
+    assert conflict["error"] == {"code": -32003, "message": "The record is at version 2, not 1"}
+    tx = await client.call("getTransaction", "main", "MANUAL_1")
+    assert tx["notes"] == "laptop's note"
+
+    # The phone saw the conflict, and sends its edit again on top of version 2.
+    [resolved] = await client.call(
+        "submitEvents",
+        "main",
+        [{"eventId": "d", "type": "transaction.patch", "recordId": "MANUAL_1", "version": 2,
+          "data": phone}],
+    )  # fmt: skip
+    assert (resolved["status"], resolved["version"], resolved["record"]["notes"]) == (
+        "applied",
+        3,
+        "phone's note",
+    )
+
+
+async def test_stop_on_first_error_commits_the_prefix_and_skips_the_rest(
+    client: DaemonClient,
+) -> None:
+    await client.call("createAccount", "main")
+    batch = [
+        {"eventId": "1", "type": "tag.create", "data": {"name": "otc"}},
+        {"eventId": "2", "type": "tag.rename", "recordId": "9", "data": {"name": "x"}},
+        {"eventId": "3", "type": "tag.create", "data": {"name": "tax"}},
+    ]
+    results = await client.call("submitEvents", "main", batch)
+    assert [r["status"] for r in results] == ["applied", "error", "skipped"]
+    assert results[1]["error"] == {"code": -32002, "message": "Tag 9 does not exist"}
+    assert await client.call("getTags", "main") == [{"id": 1, "name": "otc"}]
+
+    independent = await client.call("submitEvents", "main", batch[1:], {"mode": "independent"})
+    assert [r["status"] for r in independent] == ["error", "applied"]
+    assert await client.call("getTags", "main") == [
+        {"id": 1, "name": "otc"},
+        {"id": 2, "name": "tax"},
+    ]
+
+
+@pytest.mark.parametrize(
+    ("event", "message"),
+    [
+        ({"type": "tag.create"}, "Event #1 needs an eventId: a string of 1 to 200 characters"),
+        (
+            {"eventId": "e", "type": "tag.paint"},
+            'Event #1 (e) has an unknown type "tag.paint": expected one of transaction.add, '
+            "transaction.update, transaction.patch, transaction.delete, asset.patch, "
+            "tag.create, tag.rename, tag.delete, settings.patch",
+        ),
+        (
+            {"eventId": "e", "type": "tag.create", "version": -1, "data": {"name": "a"}},
+            "Event #1 (e): version must be a whole number from 0",
+        ),
+        (
+            {"eventId": "e", "type": "tag.create", "data": []},
+            "Event #1 (e): data must be an object",
+        ),
+        ({"eventId": "e", "type": "tag.create", "data": {"name": 3}}, "data.name must be a string"),
+        ({"eventId": "e", "type": "tag.delete"}, "This event needs a recordId"),
+        (
+            {"eventId": "e", "type": "transaction.delete", "recordId": "0xabc_TX"},
+            "0xabc_TX is not a manual transaction: only manual transactions are synced",
+        ),
+        (
+            {
+                "eventId": "e",
+                "type": "asset.patch",
+                "recordId": "stock:AAPL",
+                "data": {"symbol": "X"},
+            },
+            "An asset patch cannot set symbol: expected coingeckoId, favorite, logoUrl, name, "
+            "priceApiId",
+        ),
+        (
+            {"eventId": "e", "type": "settings.patch", "data": {"networthRefreshInterval": 0}},
+            "networthRefreshInterval must be a whole number of minutes above 0",
+        ),
+        (
+            {"eventId": "e", "type": "transaction.add", "data": {**SWAP, "timestamp": -1}},
+            "Timestamp is required",
+        ),
+    ],
+)
+async def test_a_bad_event_gets_a_clear_error_and_changes_nothing(
+    client: DaemonClient, event: dict[str, Any], message: str
+) -> None:
+    await client.call("createAccount", "main")
+    before = await client.call("getSnapshot", "main")
+    [result] = await client.call("submitEvents", "main", [event])
+    assert result["status"] == "error"
+    assert result["error"] == {"code": -32602, "message": message}
+    assert await client.call("getSnapshot", "main") == before
+    assert await feed(client) == []
+
+
+async def test_a_batch_that_is_not_events_is_refused(client: DaemonClient) -> None:
+    await client.call("createAccount", "main")
+    cases = [
+        (("submitEvents", "main", [], {"mode": "eventually"}), -32602),
+        (("submitEvents", "main", [{"eventId": str(i)} for i in range(1001)]), -32602),
+        (("getChanges", "main", -1), -32602),
+        (("getChanges", "main", 0, 0), -32602),
+    ]
+    for call, code in cases:
+        with pytest.raises(RpcCallError) as caught:
+            await client.call(*call)
+        assert caught.value.code == code
+    with pytest.raises(RpcCallError) as caught:
+        await client.call("submitEvents", "main", [{"eventId": str(i)} for i in range(1001)])
+    assert caught.value.message == "At most 1000 events per call, not 1001: send them in parts"
+
+
+async def test_edits_through_the_usual_methods_are_in_the_feed_too(client: DaemonClient) -> None:
+    await client.call("createAccount", "main")
+    await client.call("addTransaction", SWAP, "main")
+    await client.call("patchTransaction", "main", "MANUAL_1", {"notes": "edited"})
+    await client.call("patchAsset", "main", "stock:AAPL", {"favorite": True})
+    await client.call("upsertTags", "main", ["otc", "tax"])
+    await client.call("updateTag", "main", 2, "tax 2026")
+    await client.call("deleteTag", "main", 1)
+    await client.call("updateSettings", "main", {"networthRefreshInterval": 30})
+    await client.call("enqueueDeleteTransaction", "main", "user", "MANUAL_1")
+    await _wait_for_feed(client, 9)
+    assert await feed(client) == [
+        (1, "transaction", "MANUAL_1", False, None),
+        (2, "transaction", "MANUAL_1", False, None),
+        (3, "asset", "stock:AAPL", False, None),
+        (4, "tag", "1", False, None),
+        (5, "tag", "2", False, None),
+        (6, "tag", "2", False, None),
+        (7, "tag", "1", True, None),
+        (8, "settings", "settings", False, None),
+        (9, "transaction", "MANUAL_1", True, None),
+    ]
+    page = await client.call("getChanges", "main", 2, 2)
+    assert [c["seq"] for c in page["changes"]] == [3, 4]
+    assert (page["lastSeq"], page["hasMore"]) == (9, True)
+    assert page["changes"][0]["record"] == {
+        "id": "stock:AAPL",
+        "symbol": "AAPL",
+        "name": None,
+        "logoUrl": None,
+        "priceApiId": None,
+        "coingeckoId": None,
+        "favorite": True,
+    }
+    snapshot = await client.call("getSnapshot", "main")
+    assert snapshot["lastSeq"] == 9
+    assert [(r["entity"], r["recordId"], r["version"]) for r in snapshot["records"]] == [
+        ("asset", "stock:AAPL", 3),
+        ("tag", "2", 6),
+        ("settings", "settings", 8),
+    ]
+    settings = snapshot["records"][-1]["record"]
+    assert settings == await client.call("getSettings", "main")
+    assert settings["networthRefreshInterval"] == 30
+
+
+async def _wait_for_feed(client: DaemonClient, seq: int) -> None:
+    for _ in range(500):
+        if (await client.call("getChanges", "main", 0))["lastSeq"] >= seq:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"the feed never reached seq {seq}")
+
+
+async def test_the_snapshot_then_the_feed_rebuild_what_another_device_sees(
+    connect: Connect,
+) -> None:
+    desktop, phone = await connect(), await connect()
+    await desktop.call("createAccount", "main")
+    await desktop.call("addTransaction", STOCK_BUY, "main")
+    await desktop.call("upsertTags", "main", ["otc"])
+    snapshot = await phone.call("getSnapshot", "main")
+    state = {(r["entity"], r["recordId"]): r["record"] for r in snapshot["records"]}
+
+    pages: list[Page] = []
+    await phone.call("subscribeToChanges", "main", snapshot["lastSeq"], pages.append)
+    await desktop.call(
+        "submitEvents",
+        "main",
+        [
+            add_swap("desktop-1"),
+            {"eventId": "desktop-2", "type": "tag.rename", "recordId": "1", "data": {"name": "x"}},
+            {"eventId": "desktop-3", "type": "transaction.delete", "recordId": "MANUAL_1"},
+            {"eventId": "desktop-4", "type": "asset.patch", "recordId": "stock:AAPL",
+             "data": {"priceApiId": "yahoo"}},
+        ],
+    )  # fmt: skip
+    await until(lambda: sum(len(page["changes"]) for page in pages) == 4)
+    for page in pages:
+        for change in page["changes"]:
+            key = (change["entity"], change["recordId"])
+            if change["deleted"]:
+                del state[key]
+            else:
+                state[key] = change["record"]
+
+    latest = await desktop.call("getSnapshot", "main")
+    assert state == {(r["entity"], r["recordId"]): r["record"] for r in latest["records"]}
+    assert sorted(state) == [
+        ("asset", "stock:AAPL"),
+        ("settings", "settings"),
+        ("tag", "1"),
+        ("transaction", "MANUAL_2"),
+    ]
+
+
+async def test_following_replays_then_goes_live_without_gaps_or_repeats(
+    connect: Connect,
+) -> None:
+    writer, reader = await connect(), await connect()
+    await writer.call("createAccount", "main")
+    await writer.call("upsertTags", "main", [f"old {i}" for i in range(30)])
+
+    async def write_more() -> None:
+        for i in range(40):
+            await writer.call("upsertTags", "main", [f"new {i}"])
+
+    pages: list[Page] = []
+    writing = asyncio.create_task(write_more())
+    await reader.call("subscribeToChanges", "main", 10, pages.append)
+    await writing
+    await until(lambda: sum(len(page["changes"]) for page in pages) >= 60)
+    await asyncio.sleep(0.1)
+    seqs = [change["seq"] for page in pages for change in page["changes"]]
+    assert seqs == list(range(11, 71))
+    assert {page["feedId"] for page in pages} == {pages[0]["feedId"]}
+
+
+async def test_a_reset_account_starts_a_new_feed(connect: Connect) -> None:
+    client = await connect()
+    await client.call("createAccount", "main")
+    await client.call("upsertTags", "main", ["a", "b"])
+    old = await client.call("getChanges", "main", 0)
+    pages: list[Page] = []
+    await client.call("subscribeToChanges", "main", 2, pages.append)
+    await client.call("resetAccount", "main")
+    await until(lambda: any(page.get("reset") for page in pages))
+    [reset] = [page for page in pages if page.get("reset")]
+    assert reset["feedId"] != old["feedId"]
+    assert reset["changes"] == []
+    await client.call("upsertTags", "main", ["c"])
+    await until(lambda: any(page["changes"] for page in pages))
+    assert [c["record"] for page in pages for c in page["changes"]] == [{"id": 1, "name": "c"}]
