@@ -1,4 +1,4 @@
-"""The ``privatefolio-daemon`` command: serve, token, call, backup, restore."""
+"""The ``privatefolio-daemon`` command: serve, token, call, backup, restore, autostart."""
 
 import argparse
 import asyncio
@@ -62,6 +62,11 @@ def build_parser() -> argparse.ArgumentParser:
         parser_of_command.add_argument("account", help="the account name")
     backup.add_argument("-o", "--output", help="the zip to write (default <account>-backup.zip)")
     restore.add_argument("file", help="the backup zip to restore")
+
+    autostart = commands.add_parser("autostart", help="start the daemon at login, or stop that")
+    autostart.add_argument("state", choices=("on", "off", "status"))
+    _add_location_flags(autostart)
+    autostart.add_argument("--port", type=int, help="the port the daemon started at login uses")
     return parser
 
 
@@ -77,6 +82,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _print_token(load_config(data_dir=arguments.data_dir))
         if command == "call":
             return asyncio.run(_call(arguments))
+        if command == "autostart":
+            from privatefolio_daemon.cli_autostart import run_autostart
+
+            return run_autostart(arguments)
         if command in ("backup", "restore"):
             from privatefolio_daemon.cli_backup import run_command
 

@@ -1,0 +1,200 @@
+"""Starting the daemon at login: a systemd user service, an XDG autostart entry, or a LaunchAgent.
+
+- **Linux with a systemd user manager**: ``~/.config/systemd/user/privatefolio-daemon.service``,
+  enabled and started with ``systemctl --user``. systemd restarts the daemon if it fails.
+- **Other Linux desktops**: ``~/.config/autostart/privatefolio-daemon.desktop``, which the
+  desktop session starts at login.
+- **macOS**: ``~/Library/LaunchAgents/org.privatefolio.daemon.plist``, loaded with ``launchctl``;
+  launchd restarts the daemon if it fails.
+
+The command is the one ``scripts/run`` uses, with the data directory and port given to
+``autostart on``, so the daemon started at login is the one the user set up.
+"""
+
+import os
+import plistlib
+import shlex
+import shutil
+import subprocess
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+SERVICE_NAME = "privatefolio-daemon"
+LAUNCH_AGENT_LABEL = "org.privatefolio.daemon"
+
+
+class LoginItemError(Exception):
+    """The login item could not be set up; the message says why and what to do."""
+
+
+@dataclass(frozen=True, slots=True)
+class LoginItem:
+    kind: str
+    """``systemd``, ``xdg-autostart`` or ``launchd``."""
+    path: Path
+    installed: bool
+
+
+def serve_command(data_dir: Path | None, port: int | None) -> list[str]:
+    """The console script when installed (else ``python -m``) with ``serve`` and the options."""
+    script = Path(sys.executable).with_name("privatefolio-daemon")
+    start = [str(script)] if script.is_file() else [sys.executable, "-m", "privatefolio_daemon"]
+    command = [*start, "serve"]
+    if data_dir is not None:
+        command += ["--data-dir", str(data_dir.resolve())]
+    if port is not None:
+        command += ["--port", str(port)]
+    return command
+
+
+def systemd_unit(command: Sequence[str]) -> str:
+    return (
+        "[Unit]\n"
+        "Description=privatefolio-daemon, the local portfolio daemon of Privatefolio\n\n"
+        "[Service]\n"
+        f"ExecStart={shlex.join(command)}\n"
+        "Restart=on-failure\n"
+        "RestartSec=5\n\n"
+        "[Install]\n"
+        "WantedBy=default.target\n"
+    )
+
+
+def desktop_entry(command: Sequence[str]) -> str:
+    exec_line = " ".join(_desktop_quote(part) for part in command)
+    return (
+        "[Desktop Entry]\n"
+        "Type=Application\n"
+        "Name=privatefolio-daemon\n"
+        "Comment=The local portfolio daemon of Privatefolio\n"
+        f"Exec={exec_line}\n"
+        "Terminal=false\n"
+        "NoDisplay=true\n"
+        "X-GNOME-Autostart-enabled=true\n"
+    )
+
+
+def _desktop_quote(part: str) -> str:
+    """An Exec argument as the Desktop Entry specification quotes it."""
+    if part and not any(char in part for char in " \t\n\"'\\><~|&;$*?#()`%"):
+        return part
+    escaped = part.replace("\\", "\\\\").replace('"', '\\"').replace("`", "\\`")
+    return '"' + escaped.replace("$", "\\$").replace("%", "%%") + '"'
+
+
+def launch_agent(command: Sequence[str]) -> bytes:
+    return plistlib.dumps(
+        {
+            "Label": LAUNCH_AGENT_LABEL,
+            "ProgramArguments": list(command),
+            "RunAtLoad": True,
+            "KeepAlive": {"SuccessfulExit": False},
+            "ProcessType": "Background",
+        }
+    )
+
+
+class LoginItems:
+    """The login item of this platform (``HOME`` and ``XDG_CONFIG_HOME`` say where it goes)."""
+
+    def __init__(self, platform: str = sys.platform) -> None:
+        self._platform = platform
+
+    def status(self) -> LoginItem:
+        for kind, path in self._candidates():
+            if path.exists():
+                return LoginItem(kind, path, True)
+        kind, path = self._candidates()[0]
+        return LoginItem(kind, path, False)
+
+    def enable(self, command: Sequence[str]) -> LoginItem:
+        if self._platform == "darwin":
+            return self._enable_launch_agent(command)
+        if self._platform.startswith("linux"):
+            if _systemd_user_available():
+                return self._enable_systemd(command)
+            return self._write(
+                "xdg-autostart", self._autostart_path(), desktop_entry(command).encode()
+            )
+        raise LoginItemError(
+            f"Starting at login is not supported on {self._platform} yet: add "
+            f"`{shlex.join(command)}` to the programs your system starts at login."
+        )
+
+    def disable(self) -> LoginItem | None:
+        """Remove the login item (stopping the service it started); ``None`` if there was none."""
+        item = self.status()
+        if not item.installed:
+            return None
+        if item.kind == "systemd":
+            _run(["systemctl", "--user", "disable", "--now", f"{SERVICE_NAME}.service"])
+        elif item.kind == "launchd":
+            _run(["launchctl", "unload", "-w", str(item.path)], check=False)
+        item.path.unlink()
+        if item.kind == "systemd":
+            _run(["systemctl", "--user", "daemon-reload"])
+        return item
+
+    def _candidates(self) -> list[tuple[str, Path]]:
+        if self._platform == "darwin":
+            agents = Path.home() / "Library" / "LaunchAgents"
+            return [("launchd", agents / f"{LAUNCH_AGENT_LABEL}.plist")]
+        return [("systemd", self._unit_path()), ("xdg-autostart", self._autostart_path())]
+
+    @staticmethod
+    def _unit_path() -> Path:
+        return _config_home() / "systemd" / "user" / f"{SERVICE_NAME}.service"
+
+    @staticmethod
+    def _autostart_path() -> Path:
+        return _config_home() / "autostart" / f"{SERVICE_NAME}.desktop"
+
+    def _enable_systemd(self, command: Sequence[str]) -> LoginItem:
+        item = self._write("systemd", self._unit_path(), systemd_unit(command).encode())
+        _run(["systemctl", "--user", "daemon-reload"])
+        _run(["systemctl", "--user", "enable", "--now", f"{SERVICE_NAME}.service"])
+        return item
+
+    def _enable_launch_agent(self, command: Sequence[str]) -> LoginItem:
+        kind, path = self._candidates()[0]
+        if path.exists():
+            _run(["launchctl", "unload", "-w", str(path)], check=False)
+        item = self._write(kind, path, launch_agent(command))
+        _run(["launchctl", "load", "-w", str(path)])
+        return item
+
+    @staticmethod
+    def _write(kind: str, path: Path, content: bytes) -> LoginItem:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f".{path.name}.partial")
+        partial.write_bytes(content)
+        partial.replace(path)
+        return LoginItem(kind, path, True)
+
+
+def _config_home() -> Path:
+    return Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+
+
+def _systemd_user_available() -> bool:
+    if shutil.which("systemctl") is None:
+        return False
+    probe = subprocess.run(
+        ["systemctl", "--user", "show-environment"], capture_output=True, check=False
+    )
+    return probe.returncode == 0
+
+
+def _run(command: list[str], check: bool = True) -> None:
+    if shutil.which(command[0]) is None:
+        if check:
+            raise LoginItemError(
+                f"{command[0]} is not on PATH: run `{shlex.join(command)}` by hand"
+            )
+        return
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if check and done.returncode != 0:
+        detail = done.stderr.strip() or f"exit code {done.returncode}"
+        raise LoginItemError(f"`{shlex.join(command)}` failed: {detail}")
