@@ -11,6 +11,10 @@ class DaemonMethods:
     async def call(self, method: str, *params: Any) -> Any:
         raise NotImplementedError
 
+    async def addPushDevice(self, accountName: str, subscription: dict[str, Any], deviceId: str, userAgent: str | None = None) -> None:
+        """Register a browser's push subscription (one with the same endpoint is replaced)."""
+        await self.call('addPushDevice', accountName, subscription, deviceId, userAgent)
+
     async def addTransaction(self, tx: dict[str, Any], accountName: str, groupId: str | None = None) -> str:
         """Add a manual transaction (the transaction comes first); returns its id MANUAL_<n>."""
         result: str = await self.call('addTransaction', tx, accountName, groupId)
@@ -80,6 +84,11 @@ class DaemonMethods:
     async def createAccount(self, accountName: str) -> None:
         """Create an account (a no-op when it exists). A bad name is refused and creates no file."""
         await self.call('createAccount', accountName)
+
+    async def createAndPushNotification(self, accountName: str, title: str, text: str, metadata: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Add an unread notification and push it to the account's devices; returns it with"""
+        result: dict[str, Any] = await self.call('createAndPushNotification', accountName, title, text, metadata)
+        return result
 
     async def deleteAccount(self, accountName: str, keepAccount: bool = False) -> None:
         """Delete an account with its data, files and logs (``keepAccount`` resets it instead)."""
@@ -431,6 +440,11 @@ class DaemonMethods:
         result: list[dict[str, Any]] = await self.call('getPricesForAsset', accountName, assetId, timestamp, start, end)
         return result
 
+    async def getPushDevices(self, accountName: str) -> list[dict[str, Any]]:
+        """The devices notifications are pushed to: ``{createdAt, deviceId, subscription,"""
+        result: list[dict[str, Any]] = await self.call('getPushDevices', accountName)
+        return result
+
     async def getServerFile(self, accountName: str, fileId: int) -> dict[str, Any]:
         """One server file."""
         result: dict[str, Any] = await self.call('getServerFile', accountName, fileId)
@@ -565,6 +579,11 @@ class DaemonMethods:
         """A stored value of the account's key-value store, or ``defaultValue``."""
         return await self.call('getValue', accountName, key, defaultValue)
 
+    async def getVapidPublicKey(self) -> str:
+        """The daemon's web-push public key, base64url: the ``applicationServerKey`` to"""
+        result: str = await self.call('getVapidPublicKey')
+        return result
+
     async def getWallets(self, accountName: str, query: str | None = None, params: list[Any] | None = None) -> list[str]:
         """Distinct wallets of the audit logs, ascending."""
         result: list[str] = await self.call('getWallets', accountName, query, params)
@@ -609,6 +628,10 @@ class DaemonMethods:
         """Measure and store the system information."""
         result: dict[str, Any] = await self.call('refreshSystemInfo')
         return result
+
+    async def removePushDevice(self, accountName: str, endpoint: str) -> None:
+        """Stop pushing to the device with this endpoint."""
+        await self.call('removePushDevice', accountName, endpoint)
 
     async def removeTagFromAuditLog(self, accountName: str, auditLogId: str, tagId: int) -> None:
         """Untag an audit log."""

@@ -5,7 +5,7 @@ imports weigh about a third of the start-up, is imported on a thread once the se
 then adds its RPC methods and derived-data steps to the daemon.
 """
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from privatefolio_daemon import __version__
 from privatefolio_daemon.api.assets import AssetsApi
@@ -41,11 +41,13 @@ from privatefolio_daemon.domain.ledger_steps import LedgerSteps
 from privatefolio_daemon.domain.live_prices import LivePrices
 from privatefolio_daemon.domain.manual_transactions import ManualTransactions
 from privatefolio_daemon.domain.metadata_refresh import MetadataRefresh
+from privatefolio_daemon.domain.notifications import Notifications
 from privatefolio_daemon.domain.platforms import PlatformCatalog
 from privatefolio_daemon.domain.secrets import SecretBox
 from privatefolio_daemon.domain.sync_events import Announcers, SyncEvents
 from privatefolio_daemon.domain.tags import Tags
 from privatefolio_daemon.domain.trades import Trades
+from privatefolio_daemon.domain.web_push import PushDevices, WebPush
 from privatefolio_daemon.rpc.registry import MethodTable
 from privatefolio_daemon.worker_processes import balance_worker_min_logs
 
@@ -76,6 +78,7 @@ class Features:
         self.live_prices = LivePrices(lambda: daemon.price_settings, self.asset_catalog)
         #: Secrets at rest, and where connection syncs go (tests point exchanges at stand-ins).
         self.secrets = SecretBox(data_dir / "auth")
+        self.web_push = WebPush(data_dir / "auth", daemon.config.limits.push_timeout_seconds)
         self.connection_sources = ConnectionSources()
         daemon.steps.update(self.derived.steps())
         daemon.steps.update(self.metadata_refresh.steps())
@@ -90,6 +93,7 @@ class Features:
             __version__,
         )
         daemon.relayer.backup_job = self.backups.scheduled_backup
+        daemon.relayer.on_notification = self._push_notification
 
     def register(self, table: MethodTable) -> None:
         daemon, relayer, db_of = self.daemon, self.daemon.relayer, self.daemon.accounts.get
@@ -121,7 +125,16 @@ class Features:
         table.add_object(PlatformsApi(self.platforms, db_of, relayer, self.metadata_refresh))
         table.add_object(ExtensionsApi(ExtensionCatalog(self.platforms)))
         table.add_object(TagsApi(self.tags, db_of, budget))
-        table.add_object(NotificationsApi(db_of, daemon.events, budget))
+        table.add_object(
+            NotificationsApi(
+                db_of,
+                daemon.events,
+                budget,
+                self.web_push,
+                self.notifications,
+                self.push_devices,
+            )
+        )
         table.add_object(ExportsApi(self.exports, relayer))
         table.add_object(SyncApi(self.sync_events, ChangeFeed(db_of, daemon.events)))
         table.add_object(self.backups)
@@ -129,6 +142,7 @@ class Features:
     async def close(self) -> None:
         await self.connection_sources.close()
         await self.live_prices.close()
+        await self.web_push.close()
 
     # -- per-account domain objects ---------------------------------------------------------------
 
@@ -189,6 +203,23 @@ class Features:
             settings_changed=settings.announce,
         )
         return SyncEvents(daemon.accounts.get(account), announcers)
+
+    def push_devices(self, account: str) -> PushDevices:
+        daemon = self.daemon
+        return PushDevices(KeyValueStore(daemon.accounts.get(account), daemon.events, account))
+
+    def notifications(self, account: str) -> Notifications:
+        daemon = self.daemon
+        return Notifications(
+            account,
+            daemon.accounts.get(account),
+            daemon.events,
+            self.web_push,
+            self.push_devices(account),
+        )
+
+    async def _push_notification(self, account: str, notification: dict[str, Any]) -> None:
+        await self.notifications(account).push(notification)
 
     def exports(self, account: str) -> Exports:
         daemon = self.daemon

@@ -30,6 +30,8 @@ class Limits:
     task_cancel_grace_seconds: float = 5.0
     #: How long the "Refetch assets" task waits for the coin list download.
     coin_list_timeout_seconds: float = 60.0
+    #: How long a push service may take to accept a notification for one device.
+    push_timeout_seconds: float = 10.0
     #: Backups: a restore refuses archives that expand beyond this, or whose entries (above
     #: 1 MiB) expand more than ``backup_max_ratio`` times (zip-bomb defence).
     backup_max_uncompressed_bytes: int = 64 * 2**30

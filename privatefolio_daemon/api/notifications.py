@@ -8,6 +8,8 @@ from typing import Any, Literal, TypedDict
 from privatefolio_daemon.api.client_queries import FrontendTable
 from privatefolio_daemon.domain.errors import InvalidInputError
 from privatefolio_daemon.domain.events import EventBus
+from privatefolio_daemon.domain.notifications import Notifications
+from privatefolio_daemon.domain.web_push import PushDevices, WebPush
 from privatefolio_daemon.rpc.registry import rpc_method
 from privatefolio_daemon.store.database import Database
 from privatefolio_daemon.store.notifications import (
@@ -27,11 +29,28 @@ class NotificationPatch(TypedDict, total=False):
     metadata: dict[str, Any] | None
 
 
+class PushSubscription(TypedDict, total=False):
+    endpoint: str
+    keys: dict[str, str]
+    expirationTime: int | None
+
+
 class NotificationsApi:
-    def __init__(self, db_of: Callable[[str], Database], events: EventBus, budget: float) -> None:
+    def __init__(
+        self,
+        db_of: Callable[[str], Database],
+        events: EventBus,
+        budget: float,
+        web_push: WebPush,
+        notifications_of: Callable[[str], Notifications],
+        devices_of: Callable[[str], PushDevices],
+    ) -> None:
         self._db_of = db_of
         self._events = events
         self._budget = budget
+        self._web_push = web_push
+        self._notifications_of = notifications_of
+        self._devices_of = devices_of
 
     @rpc_method()
     async def getNotifications(
@@ -59,6 +78,50 @@ class NotificationsApi:
     ) -> None:
         """The same change on several notifications (marking all read, say)."""
         await self._patch(accountName, ids, patch)
+
+    @rpc_method()
+    async def createAndPushNotification(
+        self,
+        accountName: str,
+        title: str,
+        text: str,
+        metadata: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Add an unread notification and push it to the account's devices; returns it with
+        ``pushed: {sent, failed, removed}`` (removed: devices that had unsubscribed)."""
+        notification, report = await self._notifications_of(accountName).create_and_push(
+            title, text, metadata
+        )
+        pushed = {"sent": report.sent, "failed": report.failed, "removed": report.removed}
+        return {**notification, "pushed": pushed}
+
+    @rpc_method()
+    async def getVapidPublicKey(self) -> str:
+        """The daemon's web-push public key, base64url: the ``applicationServerKey`` to
+        subscribe with."""
+        return self._web_push.keys().public_key
+
+    @rpc_method()
+    async def getPushDevices(self, accountName: str) -> list[dict[str, Any]]:
+        """The devices notifications are pushed to: ``{createdAt, deviceId, subscription,
+        userAgent?}``."""
+        return await self._devices_of(accountName).all()
+
+    @rpc_method()
+    async def addPushDevice(
+        self,
+        accountName: str,
+        subscription: PushSubscription,
+        deviceId: str,
+        userAgent: str | None = None,
+    ) -> None:
+        """Register a browser's push subscription (one with the same endpoint is replaced)."""
+        await self._devices_of(accountName).add(subscription, deviceId, userAgent)
+
+    @rpc_method()
+    async def removePushDevice(self, accountName: str, endpoint: str) -> None:
+        """Stop pushing to the device with this endpoint."""
+        await self._devices_of(accountName).remove(endpoint)
 
     async def _patch(self, account: str, ids: list[int], patch: NotificationPatch) -> None:
         fields = dict(patch)

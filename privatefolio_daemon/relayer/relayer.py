@@ -66,6 +66,12 @@ class Relayer:
         self._accounts: dict[str, _AccountState] = {}
         #: Queues a scheduled backup of an account (set by the daemon; ``backupInterval``).
         self.backup_job: Callable[[str], Awaitable[None]] | None = None
+        #: Takes a notification the queue added (a task no one watched failed), to push it.
+        self.on_notification: Callable[[str, dict[str, Any]], Awaitable[None]] | None = None
+
+    async def _notified(self, account: str, notification: dict[str, Any]) -> None:
+        if self.on_notification is not None:
+            await self.on_notification(account, notification)
 
     # -- AccountLifecycle --------------------------------------------------------------------
 
@@ -77,6 +83,7 @@ class Relayer:
             self._logs_dir(name),
             self._slots,
             cancel_grace_seconds=self.settings.cancel_grace_seconds,
+            notified=self._notified,
         )
         await queue.start()
         tasks = StepTasks(name, self._steps)

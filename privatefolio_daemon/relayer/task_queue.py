@@ -9,6 +9,7 @@ import contextlib
 import heapq
 import itertools
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -56,8 +57,10 @@ class AccountTaskQueue:
         slots: asyncio.Semaphore,
         *,
         cancel_grace_seconds: float = 5.0,
+        notified: Callable[[str, dict[str, Any]], Awaitable[None]] | None = None,
     ) -> None:
         self.account = account
+        self._notified = notified
         self._db = db
         self._events = events
         self._logs_dir = logs_dir
@@ -69,6 +72,7 @@ class AccountTaskQueue:
         self._running: _Running | None = None
         self._runner: asyncio.Task[None] | None = None
         self._watchdogs: set[asyncio.Task[None]] = set()
+        self._pushes: set[asyncio.Task[None]] = set()
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -249,6 +253,19 @@ class AccountTaskQueue:
             lambda conn: notifications.notify(conn, title, error, created, metadata)
         )
         self._events.emit("notifications", "created" if added else "updated", account=self.account)
+        if added and self._notified is not None:
+            notification = {"title": title, "text": error, "createdAt": created}
+            push = asyncio.create_task(self._push(notification))
+            self._pushes.add(push)
+            push.add_done_callback(self._pushes.discard)
+
+    async def _push(self, notification: dict[str, Any]) -> None:
+        """Off the queue's path: a slow push service never holds up the next task."""
+        assert self._notified is not None
+        try:
+            await self._notified(self.account, notification)
+        except Exception:
+            log.exception("%s: pushing %r failed", self.account, notification["title"])
 
 
 def _outcome(task: asyncio.Task[Any], token: CancelToken) -> tuple[str, str | None]:

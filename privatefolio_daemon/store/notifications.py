@@ -37,6 +37,23 @@ def notify(
     return True
 
 
+def insert_notification(
+    connection: sqlite3.Connection,
+    title: str,
+    text: str,
+    created_at_s: int,
+    metadata: dict[str, Any] | None = None,
+) -> tuple[Any, ...]:
+    """Add an unread notification; returns its row."""
+    data = None if metadata is None else orjson.dumps(metadata).decode()
+    row: tuple[Any, ...] = connection.execute(
+        "INSERT INTO notifications (title, text, createdAt, status, metadata) "
+        "VALUES (?, ?, ?, 0, ?) RETURNING *",
+        (title, text, created_at_s, data),
+    ).fetchone()
+    return row
+
+
 def patch_notifications(
     connection: sqlite3.Connection, ids: Sequence[int], fields: dict[str, Any]
 ) -> int:
