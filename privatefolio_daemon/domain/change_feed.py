@@ -32,8 +32,15 @@ MAX_PAGE_LIMIT = 5000
 
 #: The channels on which every write of a synced record is announced (an account reset or
 #: restore too, with ``reset``): manual transactions, asset preferences (a price API found by
-#: the price fetch included), tags and settings.
-ANNOUNCING_CHANNELS = ("transactions", "metadata", "tags", "settings", "daily-prices")
+#: the price fetch included), tags, settings and connections.
+ANNOUNCING_CHANNELS = (
+    "transactions",
+    "metadata",
+    "tags",
+    "settings",
+    "daily-prices",
+    "connections",
+)
 
 Page = dict[str, Any]
 

@@ -3,10 +3,13 @@
 - ``transaction``: a manual transaction (``MANUAL_<n>``), its wire form;
 - ``asset``: the preferences stored for an asset (favourite, price API, name, logo, coingeckoId);
 - ``tag``: ``{id, name}``, the record id being the tag id as text;
-- ``settings``: the account settings merged over their defaults, record id ``settings``.
+- ``settings``: the account settings merged over their defaults, record id ``settings``;
+- ``connection``: a connection as ``getConnections`` returns it (no secret, the API key masked).
+  Connections are in the feed but not edited through events: their secrets go to
+  ``upsertConnections`` only.
 
 Imported ledger rows are not synced: they come from files and connections on the daemon, and
-clients query them. Connections are not synced either; their secrets never leave the daemon.
+clients query them.
 """
 
 import sqlite3
@@ -17,10 +20,15 @@ from privatefolio_daemon.domain.ledger_rows import transaction_from_row
 from privatefolio_daemon.domain.manual_transactions import manual_record
 from privatefolio_daemon.store.assets import synced_asset
 from privatefolio_daemon.store.change_log import versions_of
+from privatefolio_daemon.store.connections import (
+    connection_to_wire,
+    read_connection,
+    read_connections,
+)
 from privatefolio_daemon.store.tags import tag_to_wire
 
-Entity = Literal["transaction", "asset", "tag", "settings"]
-ENTITIES: tuple[Entity, ...] = ("transaction", "asset", "tag", "settings")
+Entity = Literal["transaction", "asset", "tag", "settings", "connection"]
+ENTITIES: tuple[Entity, ...] = ("transaction", "asset", "tag", "settings", "connection")
 
 
 def current_record(connection: sqlite3.Connection, entity: Entity, record_id: str) -> Any:
@@ -38,6 +46,9 @@ def current_record(connection: sqlite3.Connection, entity: Entity, record_id: st
             else None
         )
         return None if row is None else tag_to_wire(row)
+    if entity == "connection":
+        row = read_connection(connection, record_id)
+        return None if row is None else connection_to_wire(row)
     return stored_settings(connection) if record_id == SETTINGS_KEY else None
 
 
@@ -69,4 +80,5 @@ def _records_by_entity(connection: sqlite3.Connection) -> dict[Entity, list[tupl
         "asset": [(asset_id, synced_asset(connection, asset_id)) for (asset_id,) in assets],
         "tag": [(str(row[0]), tag_to_wire(row)) for row in tags],
         "settings": [(SETTINGS_KEY, stored_settings(connection))],
+        "connection": [(row[0], connection_to_wire(row)) for row in read_connections(connection)],
     }

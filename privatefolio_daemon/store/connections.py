@@ -5,6 +5,7 @@ from typing import Any
 
 import orjson
 
+from privatefolio_daemon.store.change_log import append_change
 from privatefolio_daemon.store.database import Row
 
 #: Every column of ``connections`` in table order (the frontend reads rows by position).
@@ -94,10 +95,14 @@ def write_connection(connection: sqlite3.Connection, record: dict[str, Any]) -> 
         f"VALUES ({', '.join('?' for _ in CONNECTION_COLUMNS)})",
         values,
     )
+    saved = read_connection(connection, record["id"])
+    assert saved is not None
+    append_change(connection, "connection", record["id"], connection_to_wire(saved))
 
 
 def delete_connection(connection: sqlite3.Connection, connection_id: str) -> None:
     connection.execute("DELETE FROM connections WHERE id = ?", (connection_id,))
+    append_change(connection, "connection", connection_id, None)
     keys = (cursor_key(connection_id), *secret_keys(connection_id))
     connection.executemany("DELETE FROM key_value WHERE key = ?", [(key,) for key in keys])
 

@@ -309,3 +309,30 @@ async def test_a_reset_account_starts_a_new_feed(connect: Connect) -> None:
     await client.call("upsertTags", "main", ["c"])
     await until(lambda: any(page["changes"] for page in pages))
     assert [c["record"] for page in pages for c in page["changes"]] == [{"id": 1, "name": "c"}]
+
+
+async def test_connections_are_in_the_feed_without_their_secrets(client: DaemonClient) -> None:
+    await client.call("createAccount", "main")
+    secret = "s" * 64
+    connection = {
+        "extensionId": "binance-connection",
+        "platformId": "ex.binance",
+        "apiKey": "k" * 64,
+        "apiSecret": secret,
+    }
+    [created] = await client.call("upsertConnections", "main", [connection])
+    done: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+    await client.call(
+        "enqueueDeleteConnection", "main", "user", created["id"], lambda *_: done.set_result(None)
+    )
+    await done
+    page = await client.call("getChanges", "main", 0)
+    assert [(c["entity"], c["recordId"], c["deleted"]) for c in page["changes"]] == [
+        ("connection", created["id"], False),
+        ("connection", created["id"], False),  # its data cleared first
+        ("connection", created["id"], True),
+    ]
+    record = page["changes"][0]["record"]
+    assert record == created
+    assert record["apiKey"] == "kkkk…kkkk"
+    assert secret not in str(page)
