@@ -45,21 +45,17 @@ async def test_a_stale_version_changes_nothing_and_returns_the_current_record(
 ) -> None:
     await client.call("createAccount", "main")
     await client.call("submitEvents", "main", [add_swap("a")])
-    laptop = {"notes": "laptop's note"}
-    phone = {"notes": "phone's note"}
-    [updated] = await client.call(
-        "submitEvents",
-        "main",
-        [{"eventId": "b", "type": "transaction.patch", "recordId": "MANUAL_1", "version": 1,
-          "data": laptop}],
-    )  # fmt: skip
+
+    async def patch_notes(event_id: str, version: int, notes: str) -> dict[str, Any]:
+        event = {"eventId": event_id, "type": "transaction.patch", "recordId": "MANUAL_1"}
+        [result] = await client.call(
+            "submitEvents", "main", [{**event, "version": version, "data": {"notes": notes}}]
+        )
+        return dict(result)
+
+    updated = await patch_notes("b", 1, "laptop's note")
     assert (updated["status"], updated["version"]) == ("applied", 2)
-    [conflict] = await client.call(
-        "submitEvents",
-        "main",
-        [{"eventId": "c", "type": "transaction.patch", "recordId": "MANUAL_1", "version": 1,
-          "data": phone}],
-    )  # fmt: skip
+    conflict = await patch_notes("c", 1, "phone's note")
     assert conflict["status"] == "conflict"
     assert conflict["version"] == 2
     assert conflict["record"]["notes"] == "laptop's note"
@@ -68,12 +64,7 @@ async def test_a_stale_version_changes_nothing_and_returns_the_current_record(
     assert tx["notes"] == "laptop's note"
 
     # The phone saw the conflict, and sends its edit again on top of version 2.
-    [resolved] = await client.call(
-        "submitEvents",
-        "main",
-        [{"eventId": "d", "type": "transaction.patch", "recordId": "MANUAL_1", "version": 2,
-          "data": phone}],
-    )  # fmt: skip
+    resolved = await patch_notes("d", 2, "phone's note")
     assert (resolved["status"], resolved["version"], resolved["record"]["notes"]) == (
         "applied",
         3,

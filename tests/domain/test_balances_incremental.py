@@ -3,10 +3,7 @@ and the result equals a full recompute (hypothesis, on random ledgers)."""
 
 import json
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,9 +14,8 @@ from privatefolio_daemon.domain.balances import run_balance_pass
 from privatefolio_daemon.domain.invalidation import invalidate_from
 from privatefolio_daemon.domain.timeutil import DAY_MS, day_start, human_date
 from privatefolio_daemon.relayer.cancellation import CancelToken, TaskAborted
-from privatefolio_daemon.resources import schema_dir
 from privatefolio_daemon.store.database import in_transaction
-from privatefolio_daemon.store.migrations import load_migrations, migrate
+from tests.memory_account import account_db
 
 FIRST_DAY = 1_600_000_000_000 - 1_600_000_000_000 % DAY_MS
 DAYS = 20
@@ -28,16 +24,6 @@ ASSETS = ("ex.binance:BTC", "ex.binance:ETH", "chain.ethereum:0x0:ETH")
 WALLETS = ("Spot", "0xabc")
 
 Log = tuple[str, str, str, int, str]
-
-
-@contextmanager
-def account_db() -> Iterator[sqlite3.Connection]:
-    connection = sqlite3.connect(":memory:", isolation_level=None)
-    try:
-        migrate(connection, load_migrations(schema_dir("account")), Path("memory.sqlite"))
-        yield connection
-    finally:
-        connection.close()
 
 
 def insert(connection: sqlite3.Connection, logs: list[Log]) -> None:

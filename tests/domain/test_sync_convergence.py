@@ -8,9 +8,6 @@ exactly that version, and a stale version changes nothing.
 """
 
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -18,9 +15,8 @@ from hypothesis import strategies as st
 
 from privatefolio_daemon.domain.change_feed import read_page, read_snapshot
 from privatefolio_daemon.domain.sync_events import Announcers, apply_batch
-from privatefolio_daemon.resources import schema_dir
 from privatefolio_daemon.store.database import in_transaction
-from privatefolio_daemon.store.migrations import load_migrations, migrate
+from tests.memory_account import account_db
 
 Key = tuple[str, str]
 QUIET = Announcers(
@@ -37,16 +33,6 @@ BUY = {
     "platformId": "app.generic", "incoming": "2", "incomingAsset": "stock:AAPL",
     "outgoing": "380", "outgoingAsset": "fiat:USD",
 }  # fmt: skip
-
-
-@contextmanager
-def account_db() -> Iterator[sqlite3.Connection]:
-    connection = sqlite3.connect(":memory:", isolation_level=None)
-    try:
-        migrate(connection, load_migrations(schema_dir("account")), Path("memory.sqlite"))
-        yield connection
-    finally:
-        connection.close()
 
 
 def records(snapshot: dict[str, Any]) -> dict[Key, tuple[int, Any]]:
