@@ -44,7 +44,8 @@ from privatefolio_daemon.domain.metadata_refresh import MetadataRefresh
 from privatefolio_daemon.domain.notifications import Notifications
 from privatefolio_daemon.domain.platforms import PlatformCatalog
 from privatefolio_daemon.domain.secrets import SecretBox
-from privatefolio_daemon.domain.sync_events import Announcers, SyncEvents
+from privatefolio_daemon.domain.sync_event_types import Announcers
+from privatefolio_daemon.domain.sync_events import SyncEvents
 from privatefolio_daemon.domain.tags import Tags
 from privatefolio_daemon.domain.trades import Trades
 from privatefolio_daemon.domain.web_push import PushDevices, WebPush

@@ -14,7 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from privatefolio_daemon.domain.change_feed import read_page, read_snapshot
-from privatefolio_daemon.domain.sync_events import Announcers, apply_batch
+from privatefolio_daemon.domain.sync_event_types import Announcers
+from privatefolio_daemon.domain.sync_events import apply_batch
 from privatefolio_daemon.store.database import in_transaction
 from tests.memory_account import account_db
 

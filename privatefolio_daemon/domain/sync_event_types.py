@@ -1,0 +1,187 @@
+"""The kinds of sync event (design §7), each the edit of one kind of synced record.
+
+A handler applies its edit inside the caller's transaction, through the same connection-level
+functions the classic methods use (so the change is logged the same way), and says what to
+announce once the transaction is committed.
+"""
+
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, cast
+
+from privatefolio_daemon.domain.account_settings import SETTINGS_KEY, merge_settings
+from privatefolio_daemon.domain.assets import AssetPatch, patch_asset
+from privatefolio_daemon.domain.errors import InvalidInputError, NotFoundError
+from privatefolio_daemon.domain.manual_transactions import (
+    ManualTransactionInput,
+    TransactionPatch,
+    add_manual,
+    delete_transaction,
+    is_manual,
+    patch_transaction,
+    update_manual,
+)
+from privatefolio_daemon.domain.records import Transaction
+from privatefolio_daemon.domain.synced_records import Entity
+from privatefolio_daemon.domain.tags import checked_tag_name, rename_tag
+from privatefolio_daemon.store import tags as tag_store
+
+_ASSET_FIELDS = frozenset({"favorite", "priceApiId", "name", "logoUrl", "coingeckoId"})
+
+Announce = Callable[[], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Announcers:
+    """What each kind of edit tells its listeners once committed (the domain objects' own)."""
+
+    transaction_added: Callable[[Transaction], None]
+    transaction_updated: Callable[[int], None]
+    transaction_patched: Announce
+    transaction_deleted: Callable[[str, int | None], None]
+    asset_changed: Announce
+    tags_changed: Callable[[str], None]
+    settings_changed: Callable[[dict[str, Any]], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    """One applied edit: the record it touched and what to announce after the commit."""
+
+    record_id: str
+    announce: Announce
+
+
+Handler = Callable[[sqlite3.Connection, str | None, dict[str, Any], Announcers], Edit]
+
+
+@dataclass(frozen=True, slots=True)
+class EventType:
+    entity: Entity
+    creates: bool
+    handler: Handler
+
+
+def _require_manual(record_id: str) -> str:
+    if not is_manual(record_id):
+        raise InvalidInputError(
+            f"{record_id} is not a manual transaction: only manual transactions are synced"
+        )
+    return record_id
+
+
+def _add_transaction(
+    connection: sqlite3.Connection, _: str | None, data: dict[str, Any], tell: Announcers
+) -> Edit:
+    tx = add_manual(connection, cast(ManualTransactionInput, data))
+    return Edit(tx.id, lambda: tell.transaction_added(tx))
+
+
+def _update_transaction(
+    connection: sqlite3.Connection, record_id: str | None, data: dict[str, Any], tell: Announcers
+) -> Edit:
+    tx_id = _require_manual(_required_id(record_id))
+    oldest = update_manual(connection, tx_id, cast(ManualTransactionInput, data))
+    return Edit(tx_id, lambda: tell.transaction_updated(oldest))
+
+
+def _patch_transaction(
+    connection: sqlite3.Connection, record_id: str | None, data: dict[str, Any], tell: Announcers
+) -> Edit:
+    tx_id = _require_manual(_required_id(record_id))
+    patch_transaction(connection, tx_id, cast(TransactionPatch, data))
+    return Edit(tx_id, tell.transaction_patched)
+
+
+def _delete_transaction(
+    connection: sqlite3.Connection, record_id: str | None, _: dict[str, Any], tell: Announcers
+) -> Edit:
+    tx_id = _require_manual(_required_id(record_id))
+    oldest = delete_transaction(connection, tx_id)[1]
+    return Edit(tx_id, lambda: tell.transaction_deleted(tx_id, oldest))
+
+
+def _patch_asset(
+    connection: sqlite3.Connection, record_id: str | None, data: dict[str, Any], tell: Announcers
+) -> Edit:
+    asset_id = _required_id(record_id)
+    unknown = sorted(set(data) - _ASSET_FIELDS)
+    if unknown:
+        raise InvalidInputError(
+            f"An asset patch cannot set {', '.join(unknown)}: expected "
+            f"{', '.join(sorted(_ASSET_FIELDS))}"
+        )
+    patch_asset(connection, asset_id, cast(AssetPatch, data))
+    return Edit(asset_id, tell.asset_changed)
+
+
+def _create_tag(
+    connection: sqlite3.Connection, _: str | None, data: dict[str, Any], tell: Announcers
+) -> Edit:
+    row, created = tag_store.ensure_tag(connection, checked_tag_name(_text(data, "name")))
+    return Edit(str(row[0]), (lambda: tell.tags_changed("created")) if created else _nothing)
+
+
+def _rename_tag(
+    connection: sqlite3.Connection, record_id: str | None, data: dict[str, Any], tell: Announcers
+) -> Edit:
+    tag_id = _tag_id(record_id)
+    if not rename_tag(connection, tag_id, checked_tag_name(_text(data, "name"))):
+        raise NotFoundError(f"Tag {tag_id} does not exist")
+    return Edit(str(tag_id), lambda: tell.tags_changed("updated"))
+
+
+def _delete_tag(
+    connection: sqlite3.Connection, record_id: str | None, _: dict[str, Any], tell: Announcers
+) -> Edit:
+    tag_id = _tag_id(record_id)
+    if not tag_store.delete_tag(connection, tag_id):
+        raise NotFoundError(f"Tag {tag_id} does not exist")
+    return Edit(str(tag_id), lambda: tell.tags_changed("deleted"))
+
+
+def _patch_settings(
+    connection: sqlite3.Connection, record_id: str | None, data: dict[str, Any], tell: Announcers
+) -> Edit:
+    if record_id not in (None, SETTINGS_KEY):
+        raise InvalidInputError(f'The settings record is "{SETTINGS_KEY}", not "{record_id}"')
+    merged = merge_settings(connection, data)
+    return Edit(SETTINGS_KEY, lambda: tell.settings_changed(merged))
+
+
+def _nothing() -> None:
+    return None
+
+
+EVENT_TYPES: dict[str, EventType] = {
+    "transaction.add": EventType("transaction", True, _add_transaction),
+    "transaction.update": EventType("transaction", False, _update_transaction),
+    "transaction.patch": EventType("transaction", False, _patch_transaction),
+    "transaction.delete": EventType("transaction", False, _delete_transaction),
+    "asset.patch": EventType("asset", False, _patch_asset),
+    "tag.create": EventType("tag", True, _create_tag),
+    "tag.rename": EventType("tag", False, _rename_tag),
+    "tag.delete": EventType("tag", False, _delete_tag),
+    "settings.patch": EventType("settings", False, _patch_settings),
+}
+
+
+def _required_id(record_id: str | None) -> str:
+    if not record_id:
+        raise InvalidInputError("This event needs a recordId")
+    return record_id
+
+
+def _tag_id(record_id: str | None) -> int:
+    text = _required_id(record_id)
+    if not text.isdigit():
+        raise InvalidInputError(f'A tag recordId is its number, not "{text}"')
+    return int(text)
+
+
+def _text(data: dict[str, Any], name: str) -> str:
+    value = data.get(name)
+    if not isinstance(value, str):
+        raise InvalidInputError(f"data.{name} must be a string")
+    return value
