@@ -205,9 +205,9 @@ class AccountTaskQueue:
             status, error = _outcome(task, token)
             if status == "failed":
                 log.warning("Task %s of %s failed: %s", entry.spec.name, self.account, error)
-            await self._finish_row(entry, status, error, started_at=started_at)
             if status == "failed" and entry.spec.trigger in UNATTENDED_TRIGGERS:
-                await self._tell_the_user(entry, error or "")
+                await self._tell_the_user(entry, error or "")  # there once the task reads failed
+            await self._finish_row(entry, status, error, started_at=started_at)
             await _notify(entry.spec, error)
 
     def _abort(self, running: _Running, reason: str) -> None:
