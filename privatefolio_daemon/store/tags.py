@@ -38,13 +38,17 @@ def tag_by_name(connection: sqlite3.Connection, name: str) -> tuple[Any, ...] | 
 
 
 def ensure_tag(connection: sqlite3.Connection, name: str) -> tuple[tuple[Any, ...], bool]:
-    """The tag named ``name``, created if needed; the flag says whether it was created."""
-    created = connection.execute("INSERT OR IGNORE INTO tags (name) VALUES (?)", (name,)).rowcount
+    """The tag named ``name``, created if needed; the flag says whether it was created.
+
+    Looked up first: ``INSERT OR IGNORE`` would use up an id of the AUTOINCREMENT sequence."""
+    existing = tag_by_name(connection, name)
+    if existing is not None:
+        return existing, False
+    connection.execute("INSERT INTO tags (name) VALUES (?)", (name,))
     row = tag_by_name(connection, name)
     assert row is not None
-    if created:
-        append_change(connection, "tag", str(row[0]), tag_to_wire(row))
-    return row, bool(created)
+    append_change(connection, "tag", str(row[0]), tag_to_wire(row))
+    return row, True
 
 
 def rename_tag(connection: sqlite3.Connection, tag_id: int, name: str) -> bool:

@@ -89,3 +89,12 @@ async def test_assign_and_remove_on_records_with_their_events(client: DaemonClie
     ]
     assert await client.call("getTagsForTransaction", "main", "MANUAL_1") == []
     assert await client.call("getTagsForTrade", "main", "any") == []
+
+
+async def test_a_new_tag_never_takes_a_deleted_tags_id(client: DaemonClient) -> None:
+    await client.call("createAccount", "main")
+    await client.call("addTransaction", SWAP, "main")
+    await client.call("assignTagToTransaction", "main", "MANUAL_1", "old")
+    await client.call("deleteTag", "main", 1)
+    assert await client.call("upsertTag", "main", "new") == {"id": 2, "name": "new"}
+    assert await client.call("getTagsForTransaction", "main", "MANUAL_1") == []
