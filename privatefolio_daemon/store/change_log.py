@@ -18,8 +18,13 @@ _CHANGE_COLUMNS = "seq, entity, recordId, record, eventId, timestamp"
 def append_change(
     connection: sqlite3.Connection, entity: str, record_id: str, record: dict[str, Any] | None
 ) -> int:
-    """Log the record's new state (``None``: deleted); returns its new version, the change's seq."""
+    """Log the record's new state (``None``: deleted) in place of its previous change; returns
+    its new version, the change's seq. Replaying the feed from any seq still ends on every
+    record's current state, since each record's latest change is kept."""
     text = None if record is None else orjson.dumps(record).decode()
+    connection.execute(
+        "DELETE FROM sync_changes WHERE entity = ? AND recordId = ?", (entity, record_id)
+    )
     cursor = connection.execute(
         "INSERT INTO sync_changes (entity, recordId, record, timestamp) VALUES (?, ?, ?, ?)",
         (entity, record_id, text, int(time.time() * 1000)),

@@ -1,6 +1,7 @@
--- Multi-device sync (design §7). Every change to a record the user edits (manual transactions,
--- asset preferences, tags, settings) appends a row to `sync_changes`; its `seq` is the record's
--- new version. `sync_versions` keeps each record's current version, and `sync_events` the result
+-- Multi-device sync (design §7). Every change to a synced record (manual transactions, asset
+-- preferences, tags, settings, connections) appends a row to `sync_changes`, whose `seq` is the
+-- record's new version, and removes the record's earlier row: the feed holds the latest change
+-- of each record, so it grows with the records, not with the edits. `sync_versions` keeps each record's current version, and `sync_events` the result
 -- of every event a client submitted, so that a retried event returns what it returned first.
 -- `sync_feed_id` names this feed: a client that holds another id must read a new snapshot.
 
@@ -12,6 +13,7 @@ CREATE TABLE sync_changes (
   eventId VARCHAR,
   timestamp INTEGER NOT NULL
 );
+CREATE INDEX sync_changes_record ON sync_changes (entity, recordId);
 
 CREATE TABLE sync_versions (
   entity VARCHAR NOT NULL,

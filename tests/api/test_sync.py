@@ -169,28 +169,37 @@ async def test_a_batch_that_is_not_events_is_refused(client: DaemonClient) -> No
 
 async def test_edits_through_the_usual_methods_are_in_the_feed_too(client: DaemonClient) -> None:
     await client.call("createAccount", "main")
-    await client.call("addTransaction", SWAP, "main")
-    await client.call("patchTransaction", "main", "MANUAL_1", {"notes": "edited"})
-    await client.call("patchAsset", "main", "stock:AAPL", {"favorite": True})
-    await client.call("upsertTags", "main", ["otc", "tax"])
-    await client.call("updateTag", "main", 2, "tax 2026")
-    await client.call("deleteTag", "main", 1)
-    await client.call("updateSettings", "main", {"networthRefreshInterval": 30})
-    await client.call("enqueueDeleteTransaction", "main", "user", "MANUAL_1")
-    await _wait_for_feed(client, 9)
+    tx, aapl, settings_record = (
+        ("transaction", "MANUAL_1"),
+        ("asset", "stock:AAPL"),
+        ("settings",) * 2,
+    )
+    edits: list[tuple[tuple[Any, ...], tuple[Any, ...]]] = [
+        (("addTransaction", SWAP, "main"), (*tx, False)),
+        (("patchTransaction", "main", "MANUAL_1", {"notes": "x"}), (*tx, False)),
+        (("patchAsset", "main", "stock:AAPL", {"favorite": True}), (*aapl, False)),
+        (("upsertTags", "main", ["otc"]), ("tag", "1", False)),
+        (("upsertTags", "main", ["tax"]), ("tag", "2", False)),
+        (("updateTag", "main", 2, "tax 2026"), ("tag", "2", False)),
+        (("deleteTag", "main", 1), ("tag", "1", True)),
+        (("updateSettings", "main", {"networthRefreshInterval": 30}), (*settings_record, False)),
+        (("enqueueDeleteTransaction", "main", "user", "MANUAL_1"), (*tx, True)),
+    ]
+    for seq, (call, change) in enumerate(edits, 1):
+        await client.call(*call)
+        await _wait_for_feed(client, seq)
+        assert [entry[1:4] for entry in await feed(client, seq - 1)] == [change]
+
+    # Each record's latest change stays; the ones it replaced are gone.
     assert await feed(client) == [
-        (1, "transaction", "MANUAL_1", False, None),
-        (2, "transaction", "MANUAL_1", False, None),
         (3, "asset", "stock:AAPL", False, None),
-        (4, "tag", "1", False, None),
-        (5, "tag", "2", False, None),
         (6, "tag", "2", False, None),
         (7, "tag", "1", True, None),
         (8, "settings", "settings", False, None),
         (9, "transaction", "MANUAL_1", True, None),
     ]
     page = await client.call("getChanges", "main", 2, 2)
-    assert [c["seq"] for c in page["changes"]] == [3, 4]
+    assert [c["seq"] for c in page["changes"]] == [3, 6]
     assert (page["lastSeq"], page["hasMore"]) == (9, True)
     assert page["changes"][0]["record"] == {
         "id": "stock:AAPL",
@@ -312,6 +321,13 @@ async def test_connections_are_in_the_feed_without_their_secrets(client: DaemonC
         "apiSecret": secret,
     }
     [created] = await client.call("upsertConnections", "main", [connection])
+    [added] = (await client.call("getChanges", "main", 0))["changes"]
+    assert (added["entity"], added["recordId"], added["record"]) == (
+        "connection",
+        created["id"],
+        created,
+    )
+    assert added["record"]["apiKey"] == "kkkk…kkkk"
     done: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
     await client.call(
         "enqueueDeleteConnection", "main", "user", created["id"], lambda *_: done.set_result(None)
@@ -319,11 +335,6 @@ async def test_connections_are_in_the_feed_without_their_secrets(client: DaemonC
     await done
     page = await client.call("getChanges", "main", 0)
     assert [(c["entity"], c["recordId"], c["deleted"]) for c in page["changes"]] == [
-        ("connection", created["id"], False),
-        ("connection", created["id"], False),  # its data cleared first
         ("connection", created["id"], True),
     ]
-    record = page["changes"][0]["record"]
-    assert record == created
-    assert record["apiKey"] == "kkkk…kkkk"
-    assert secret not in str(page)
+    assert secret not in str(added) + str(page)

@@ -135,8 +135,9 @@ def test_offline_devices_converge_and_apply_each_event_once(history: list[Any]) 
         for number, batch, twice, syncs, mode in history:
             device = devices[number]
             events = [e for e in (device.event(f"d{number}", i) for i in batch) if e is not None]
+            versions = all_versions(connection)
             results = submit(connection, events, mode)
-            check_results(events, [o.result for o in results], connection, applied)
+            check_results(events, [o.result for o in results], connection, versions, applied)
             if twice:
                 again = submit(connection, events, mode)
                 for event, outcome in zip(events, again, strict=True):
@@ -164,22 +165,26 @@ def check_results(
     events: list[dict[str, Any]],
     results: list[dict[str, Any]],
     connection: sqlite3.Connection,
+    versions: dict[Key, int],
     applied: dict[str, dict[str, Any]],
 ) -> None:
+    """``versions``: every record's version before the batch (deleted ones too)."""
     after = records(read_snapshot(connection))
     for event, result in zip(events, results, strict=True):
         assert result["eventId"] == event["eventId"]
-        if result["status"] == "applied" and not result.get("duplicate"):
+        if result["status"] not in ("applied", "conflict") or result.get("duplicate"):
+            continue
+        key = (result["entity"], result["recordId"])
+        if result["status"] == "applied":
             applied[event["eventId"]] = result
             if "version" in event:  # applied on top of exactly the version the device saw
-                assert previous_version(connection, result) == event["version"]
-        if result["status"] != "conflict":
+                assert versions.get(key, 0) == event["version"]
+            versions[key] = result["version"]
             continue
-        assert result["version"] != event["version"]
+        assert result["version"] == versions.get(key, 0) != event["version"]
         assert not connection.execute(
             "SELECT 1 FROM sync_changes WHERE eventId = ?", (event["eventId"],)
         ).fetchall()
-        key = (result["entity"], result["recordId"])
         if not _touched_later(events, event, key):
             if key in after:
                 assert (result["version"], result["record"]) == after[key]
@@ -187,12 +192,9 @@ def check_results(
                 assert result["record"] is None
 
 
-def previous_version(connection: sqlite3.Connection, result: dict[str, Any]) -> int:
-    row = connection.execute(
-        "SELECT MAX(seq) FROM sync_changes WHERE entity = ? AND recordId = ? AND seq < ?",
-        (result["entity"], result["recordId"], result["version"]),
-    ).fetchone()
-    return int(row[0] or 0)
+def all_versions(connection: sqlite3.Connection) -> dict[Key, int]:
+    rows = connection.execute("SELECT entity, recordId, version FROM sync_versions")
+    return {(entity, record_id): version for entity, record_id, version in rows}
 
 
 def _touched_later(events: list[dict[str, Any]], event: dict[str, Any], key: Key) -> bool:
