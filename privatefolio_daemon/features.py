@@ -20,7 +20,7 @@ from privatefolio_daemon.api.networth import NetworthApi
 from privatefolio_daemon.api.notifications import NotificationsApi
 from privatefolio_daemon.api.platforms import PlatformsApi
 from privatefolio_daemon.api.prices import PricesApi
-from privatefolio_daemon.api.sync import SyncApi
+from privatefolio_daemon.api.sync import SyncApi, check_event_data
 from privatefolio_daemon.api.tags import TagsApi
 from privatefolio_daemon.api.trades import TradesApi
 from privatefolio_daemon.api.transactions import TransactionsApi
@@ -203,7 +203,7 @@ class Features:
             tags_changed=tags.announce,
             settings_changed=settings.announce,
         )
-        return SyncEvents(daemon.accounts.get(account), announcers)
+        return SyncEvents(daemon.accounts.get(account), announcers, check_event_data)
 
     def push_devices(self, account: str) -> PushDevices:
         daemon = self.daemon

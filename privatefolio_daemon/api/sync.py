@@ -6,8 +6,10 @@ from typing import Any, TypedDict
 from privatefolio_daemon.api.errors import domain_error_to_rpc
 from privatefolio_daemon.domain.change_feed import MAX_PAGE_LIMIT, PAGE_LIMIT, ChangeFeed
 from privatefolio_daemon.domain.errors import InvalidInputError
+from privatefolio_daemon.domain.sync_event_types import EVENT_TYPES, EventType
 from privatefolio_daemon.domain.sync_events import EventOutcome, Mode, SyncEvents
 from privatefolio_daemon.rpc.callbacks import RemoteFunction
+from privatefolio_daemon.rpc.params import compile_checker
 from privatefolio_daemon.rpc.registry import CallContext, rpc_method
 
 
@@ -21,6 +23,14 @@ def _result_to_wire(outcome: EventOutcome) -> dict[str, Any]:
     rpc_error = domain_error_to_rpc(outcome.error)
     code = -32603 if rpc_error is None else rpc_error.code
     return {**outcome.result, "error": {"code": code, "message": str(outcome.error)}}
+
+
+_DATA_CHECKERS = {kind: compile_checker(kind.data_type) for kind in EVENT_TYPES.values()}
+
+
+def check_event_data(kind: EventType, data: dict[str, Any]) -> str | None:
+    """The same check as a method parameter of the data's type gets."""
+    return _DATA_CHECKERS[kind](data, "data")
 
 
 def _checked_seq(after_seq: int) -> int:

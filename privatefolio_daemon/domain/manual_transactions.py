@@ -5,6 +5,7 @@ Any asset id works: ``ex.binance:BTC``, ``stock:AAPL``, ``metal:XAU``, ``fiat:EU
 """
 
 import sqlite3
+from dataclasses import fields
 from typing import Any, Literal, TypedDict
 
 from privatefolio_daemon.domain import decimals
@@ -20,6 +21,7 @@ from privatefolio_daemon.store.database import Database
 from privatefolio_daemon.store.key_value import read_value, write_value
 
 SEQUENCE_KEY = "transaction_man_seq"
+_TRANSACTION_FIELDS = frozenset(field.name for field in fields(Transaction))
 MANUAL_PREFIX = "MANUAL_"
 
 TransactionType = Literal[
@@ -205,7 +207,8 @@ def patch_transaction(connection: sqlite3.Connection, tx_id: str, patch: Transac
         raise InvalidInputError("A transaction's id cannot be changed")
     tx = _select_transaction(connection, tx_id)
     for key, value in patch.items():
-        setattr(tx, key, value if value is not None or key != "metadata" else {})
+        if key in _TRANSACTION_FIELDS:  # other keys (a whole record sent back, say) are ignored
+            setattr(tx, key, value if value is not None or key != "metadata" else {})
     ledger.insert_transactions(connection, [tx])
     if is_manual(tx_id):
         append_change(connection, "transaction", tx_id, tx.to_wire())

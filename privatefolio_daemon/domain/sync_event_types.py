@@ -8,7 +8,7 @@ announce once the transaction is committed.
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, TypedDict, cast
 
 from privatefolio_daemon.domain.account_settings import SETTINGS_KEY, merge_settings
 from privatefolio_daemon.domain.assets import AssetPatch, patch_asset
@@ -61,6 +61,15 @@ class EventType:
     entity: Entity
     creates: bool
     handler: Handler
+    data_type: Any
+    """What ``data`` must be, as a type (the API checks it as it checks method parameters)."""
+
+
+class TagData(TypedDict):
+    name: str
+
+
+_ANY_DATA = dict[str, Any]
 
 
 def _require_manual(record_id: str) -> str:
@@ -155,15 +164,17 @@ def _nothing() -> None:
 
 
 EVENT_TYPES: dict[str, EventType] = {
-    "transaction.add": EventType("transaction", True, _add_transaction),
-    "transaction.update": EventType("transaction", False, _update_transaction),
-    "transaction.patch": EventType("transaction", False, _patch_transaction),
-    "transaction.delete": EventType("transaction", False, _delete_transaction),
-    "asset.patch": EventType("asset", False, _patch_asset),
-    "tag.create": EventType("tag", True, _create_tag),
-    "tag.rename": EventType("tag", False, _rename_tag),
-    "tag.delete": EventType("tag", False, _delete_tag),
-    "settings.patch": EventType("settings", False, _patch_settings),
+    "transaction.add": EventType("transaction", True, _add_transaction, ManualTransactionInput),
+    "transaction.update": EventType(
+        "transaction", False, _update_transaction, ManualTransactionInput
+    ),
+    "transaction.patch": EventType("transaction", False, _patch_transaction, TransactionPatch),
+    "transaction.delete": EventType("transaction", False, _delete_transaction, _ANY_DATA),
+    "asset.patch": EventType("asset", False, _patch_asset, AssetPatch),
+    "tag.create": EventType("tag", True, _create_tag, TagData),
+    "tag.rename": EventType("tag", False, _rename_tag, TagData),
+    "tag.delete": EventType("tag", False, _delete_tag, _ANY_DATA),
+    "settings.patch": EventType("settings", False, _patch_settings, _ANY_DATA),
 }
 
 

@@ -17,6 +17,7 @@ mode every event is tried.
 """
 
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -59,7 +60,15 @@ class SyncEvent:
     data: dict[str, Any]
 
 
-def parse_event(raw: Any, position: int) -> SyncEvent:
+DataCheck = Callable[[EventType, dict[str, Any]], str | None]
+"""The problem with an event's ``data`` for its type (``data.wallet must be a string``), if any."""
+
+
+def no_data_check(_kind: EventType, _data: dict[str, Any]) -> str | None:
+    return None
+
+
+def parse_event(raw: Any, position: int, check_data: DataCheck = no_data_check) -> SyncEvent:
     """Check one submitted event; the message names its position and what is wrong."""
     where = f"Event #{position + 1}"
     if not isinstance(raw, dict):
@@ -82,8 +91,9 @@ def parse_event(raw: Any, position: int) -> SyncEvent:
         isinstance(version, bool) or not isinstance(version, int) or version < 0
     ):
         raise InvalidInputError(f"{where} ({event_id}): version must be a whole number from 0")
-    if not isinstance(data, dict):
-        raise InvalidInputError(f"{where} ({event_id}): data must be an object")
+    problem = check_data(kind, data) if isinstance(data, dict) else "data must be an object"
+    if problem is not None:
+        raise InvalidInputError(f"{where} ({event_id}): {problem}")
     return SyncEvent(event_id, kind, record_id, version, data)
 
 
@@ -143,9 +153,12 @@ def skipped(event_id: str | None) -> EventOutcome:
 
 
 class SyncEvents:
-    def __init__(self, db: Database, announcers: Announcers) -> None:
+    def __init__(
+        self, db: Database, announcers: Announcers, check_data: DataCheck = no_data_check
+    ) -> None:
         self._db = db
         self._tell = announcers
+        self._check_data = check_data
 
     async def submit(self, raw_events: list[Any], mode: Mode) -> list[EventOutcome]:
         """Apply the events in one write transaction, each within a savepoint of its own."""
@@ -154,7 +167,9 @@ class SyncEvents:
                 f"At most {MAX_EVENTS} events per call, not {len(raw_events)}: send them in parts"
             )
         outcomes = await self._db.transaction(
-            lambda connection: apply_batch(connection, raw_events, mode, self._tell)
+            lambda connection: apply_batch(
+                connection, raw_events, mode, self._tell, self._check_data
+            )
         )
         for outcome in outcomes:
             if outcome.announce is not None:
@@ -163,7 +178,11 @@ class SyncEvents:
 
 
 def apply_batch(
-    connection: sqlite3.Connection, raw_events: list[Any], mode: Mode, tell: Announcers
+    connection: sqlite3.Connection,
+    raw_events: list[Any],
+    mode: Mode,
+    tell: Announcers,
+    check_data: DataCheck = no_data_check,
 ) -> list[EventOutcome]:
     outcomes: list[EventOutcome] = []
     stopped = False
@@ -171,19 +190,23 @@ def apply_batch(
         if stopped:
             outcomes.append(skipped(_event_id_of(raw)))
             continue
-        outcome = _apply_alone(connection, raw, position, tell)
+        outcome = _apply_alone(connection, raw, position, tell, check_data)
         outcomes.append(outcome)
         stopped = outcome.stops_batch and mode == "stopOnFirstError"
     return outcomes
 
 
 def _apply_alone(
-    connection: sqlite3.Connection, raw: Any, position: int, tell: Announcers
+    connection: sqlite3.Connection,
+    raw: Any,
+    position: int,
+    tell: Announcers,
+    check_data: DataCheck,
 ) -> EventOutcome:
     """One event, all or nothing: a failure rolls back to the savepoint taken before it."""
     connection.execute("SAVEPOINT sync_event")
     try:
-        outcome = apply_event(connection, parse_event(raw, position), tell)
+        outcome = apply_event(connection, parse_event(raw, position, check_data), tell)
     except DomainError as error:
         connection.execute("ROLLBACK TO sync_event")
         outcome = failed(_event_id_of(raw), error)

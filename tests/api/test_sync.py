@@ -112,7 +112,10 @@ async def test_stop_on_first_error_commits_the_prefix_and_skips_the_rest(
             {"eventId": "e", "type": "tag.create", "data": []},
             "Event #1 (e): data must be an object",
         ),
-        ({"eventId": "e", "type": "tag.create", "data": {"name": 3}}, "data.name must be a string"),
+        (
+            {"eventId": "e", "type": "tag.create", "data": {"name": 3}},
+            "Event #1 (e): data.name must be a string, not a number",
+        ),
         ({"eventId": "e", "type": "tag.delete"}, "This event needs a recordId"),
         (
             {"eventId": "e", "type": "transaction.delete", "recordId": "0xabc_TX"},
@@ -136,6 +139,14 @@ async def test_stop_on_first_error_commits_the_prefix_and_skips_the_rest(
             {"eventId": "e", "type": "transaction.add", "data": {**SWAP, "timestamp": -1}},
             "Timestamp is required",
         ),
+        (
+            {"eventId": "e", "type": "transaction.add", "data": {**SWAP, "wallet": 3}},
+            "Event #1 (e): data.wallet must be a string, not a number",
+        ),
+        (
+            {"eventId": "e", "type": "asset.patch", "recordId": "a", "data": {"favorite": "y"}},
+            "Event #1 (e): data.favorite must be a boolean or null, not a string",
+        ),
     ],
 )
 async def test_a_bad_event_gets_a_clear_error_and_changes_nothing(
@@ -148,6 +159,21 @@ async def test_a_bad_event_gets_a_clear_error_and_changes_nothing(
     assert result["error"] == {"code": -32602, "message": message}
     assert await client.call("getSnapshot", "main") == before
     assert await feed(client) == []
+
+
+async def test_a_patch_ignores_fields_a_transaction_does_not_have(client: DaemonClient) -> None:
+    await client.call("createAccount", "main")
+    patch = {"notes": "kept", "tags": ["otc"], "balance": "1"}  # a record sent back whole, say
+    [added, patched] = await client.call(
+        "submitEvents",
+        "main",
+        [
+            add_swap("a"),
+            {"eventId": "b", "type": "transaction.patch", "recordId": "MANUAL_1", "data": patch},
+        ],
+    )
+    assert (patched["status"], patched["record"]["notes"]) == ("applied", "kept")
+    assert patched["record"] == {**added["record"], "notes": "kept"}
 
 
 async def test_a_batch_that_is_not_events_is_refused(client: DaemonClient) -> None:
