@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 
+from privatefolio_daemon.app import Daemon
 from privatefolio_daemon.client import DaemonClient, RpcCallError
 from tests.api.manual_entries import STOCK_BUY, SWAP, until
 from tests.conftest import Connect
@@ -364,3 +365,19 @@ async def test_connections_are_in_the_feed_without_their_secrets(client: DaemonC
         ("connection", created["id"], True),
     ]
     assert secret not in str(added) + str(page)
+
+
+async def test_an_ended_subscription_hears_of_nothing_more(
+    daemon: Daemon, client: DaemonClient
+) -> None:
+    await client.call("createAccount", "main")
+    listeners = daemon.events.listener_count(account="main")
+    pages: list[Page] = []
+    subscription = await client.call("subscribeToChanges", "main", 0, pages.append)
+    await client.call("upsertTags", "main", ["a"])
+    await until(lambda: len(pages) == 1)
+    await client.call("unsubscribe", subscription, False)
+    assert daemon.events.listener_count(account="main") == listeners
+    await client.call("upsertTags", "main", ["b"])
+    await asyncio.sleep(0.2)
+    assert [c["recordId"] for page in pages for c in page["changes"]] == ["1"]
