@@ -41,6 +41,8 @@ ICON = "/icon-512x512.png"
 TTL_SECONDS = 24 * 60 * 60
 """How long a push service keeps a notification for a device that is offline."""
 GONE_STATUSES = (404, 410)
+MAX_BODY_CHARACTERS = 1000
+"""Push services take 4 KiB per message, encrypted; a long text (a stack of errors) is cut."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,9 +93,12 @@ def _check_key(value: Any, name: str, size: int) -> None:
 
 def push_payload(notification: dict[str, Any]) -> str:
     """What the frontend's service worker shows: ``{title, options}``."""
+    text = notification["text"]
+    if len(text) > MAX_BODY_CHARACTERS:
+        text = text[: MAX_BODY_CHARACTERS - 1] + "…"
     options = {
         "badge": ICON,
-        "body": notification["text"],
+        "body": text,
         "data": {"url": APP_URL},
         "icon": ICON,
         "tag": "General",

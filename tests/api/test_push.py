@@ -106,6 +106,20 @@ async def test_a_device_that_unsubscribed_is_forgotten_and_a_failing_one_kept(
     assert [d["deviceId"] for d in await client.call("getPushDevices", "main")] == ["device-2"]
 
 
+async def test_a_long_text_is_cut_to_what_a_push_service_takes(
+    client: DaemonClient, push_service: PushServiceStandin
+) -> None:
+    await client.call("createAccount", "main")
+    phone = Browser(push_service.origin, "phone")
+    await client.call("addPushDevice", "main", phone.subscription(), "phone-1")
+    text = "Traceback: " + "x" * 5000
+    created = await client.call("createAndPushNotification", "main", "Import failed", text)
+    assert created["pushed"] == {"sent": 1, "failed": 0, "removed": 0}
+    assert created["text"] == text  # the notification itself keeps all of it
+    body = phone.read(push_service.received[0])["options"]["body"]
+    assert body == text[:999] + "…"
+
+
 async def test_adding_a_device_again_replaces_it(
     client: DaemonClient, push_service: PushServiceStandin
 ) -> None:

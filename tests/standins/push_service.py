@@ -20,6 +20,9 @@ from aiohttp import web
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+MAX_MESSAGE_BYTES = 4096
+"""What a push service must accept at least (RFC 8030 §7.2), and all that some accept."""
+
 
 def b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
@@ -58,10 +61,11 @@ class PushServiceStandin:
         except _Refused as refused:
             self.refused.append(refused.reason)
             return web.Response(status=refused.status, text=refused.reason)
-        device = request.match_info["device"]
-        self.received.append(
-            ReceivedPush(device, _lowercase(request), await request.read(), claims, key)
-        )
+        device, body = request.match_info["device"], await request.read()
+        if len(body) > MAX_MESSAGE_BYTES:
+            self.refused.append(f"payload of {len(body)} bytes")
+            return web.Response(status=413, text="Payload Too Large")
+        self.received.append(ReceivedPush(device, _lowercase(request), body, claims, key))
         return web.Response(status=self.status_of.get(device, 201))
 
 
