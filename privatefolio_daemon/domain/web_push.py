@@ -43,6 +43,8 @@ TTL_SECONDS = 24 * 60 * 60
 GONE_STATUSES = (404, 410)
 MAX_BODY_CHARACTERS = 1000
 """Push services take 4 KiB per message, encrypted; a long text (a stack of errors) is cut."""
+MAX_PAYLOAD_BYTES = 3900
+"""4,096 bytes less the aes128gcm header (86), tag (16) and padding delimiter (1)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,10 +94,22 @@ def _check_key(value: Any, name: str, size: int) -> None:
 
 
 def push_payload(notification: dict[str, Any]) -> str:
-    """What the frontend's service worker shows: ``{title, options}``."""
+    """What the frontend's service worker shows: ``{title, options}``, small enough to push."""
     text = notification["text"]
     if len(text) > MAX_BODY_CHARACTERS:
-        text = text[: MAX_BODY_CHARACTERS - 1] + "…"
+        text = _cut(text, MAX_BODY_CHARACTERS)
+    while True:
+        payload = _payload(notification, text)
+        if len(payload) <= MAX_PAYLOAD_BYTES or not text:
+            return payload.decode()
+        text = _cut(text, len(text) * 3 // 4)  # escaped or multi-byte characters
+
+
+def _cut(text: str, characters: int) -> str:
+    return text[: max(characters - 1, 0)] + "…"
+
+
+def _payload(notification: dict[str, Any], text: str) -> bytes:
     options = {
         "badge": ICON,
         "body": text,
@@ -104,7 +118,7 @@ def push_payload(notification: dict[str, Any]) -> str:
         "tag": "General",
         "timestamp": notification["createdAt"] * 1000,
     }
-    return orjson.dumps({"options": options, "title": notification["title"]}).decode()
+    return orjson.dumps({"options": options, "title": notification["title"]})
 
 
 def stored_devices(connection: sqlite3.Connection) -> list[dict[str, Any]]:

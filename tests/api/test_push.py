@@ -119,6 +119,12 @@ async def test_a_long_text_is_cut_to_what_a_push_service_takes(
     body = phone.read(push_service.received[0])["options"]["body"]
     assert body == text[:999] + "…"
 
+    escaped = "\x01" * 900  # 6 bytes each in JSON: cut further, until the message fits
+    created = await client.call("createAndPushNotification", "main", "Odd", escaped)
+    assert created["pushed"] == {"sent": 1, "failed": 0, "removed": 0}
+    body = phone.read(push_service.received[1])["options"]["body"]
+    assert body.endswith("…") and escaped.startswith(body[:-1]) and len(body) < 650
+
 
 async def test_adding_a_device_again_replaces_it(
     client: DaemonClient, push_service: PushServiceStandin
