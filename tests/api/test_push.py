@@ -23,6 +23,14 @@ def push_service() -> Iterator[PushServiceStandin]:
         yield service
 
 
+async def one_phone(client: DaemonClient, push_service: PushServiceStandin) -> Browser:
+    """The account "main" with one device registered."""
+    await client.call("createAccount", "main")
+    phone = Browser(push_service.origin, "phone")
+    await client.call("addPushDevice", "main", phone.subscription(), "phone-1")
+    return phone
+
+
 def expected_payload(title: str, text: str, created_at: int) -> dict[str, object]:
     return {
         "title": title,
@@ -109,9 +117,7 @@ async def test_a_device_that_unsubscribed_is_forgotten_and_a_failing_one_kept(
 async def test_a_long_text_is_cut_to_what_a_push_service_takes(
     client: DaemonClient, push_service: PushServiceStandin
 ) -> None:
-    await client.call("createAccount", "main")
-    phone = Browser(push_service.origin, "phone")
-    await client.call("addPushDevice", "main", phone.subscription(), "phone-1")
+    phone = await one_phone(client, push_service)
     text = "Traceback: " + "x" * 5000
     created = await client.call("createAndPushNotification", "main", "Import failed", text)
     assert created["pushed"] == {"sent": 1, "failed": 0, "removed": 0}
@@ -139,9 +145,7 @@ async def test_adding_a_device_again_replaces_it(
 async def test_a_background_task_that_fails_is_pushed(
     daemon: Daemon, client: DaemonClient, push_service: PushServiceStandin
 ) -> None:
-    await client.call("createAccount", "main")
-    phone = Browser(push_service.origin, "phone")
-    await client.call("addPushDevice", "main", phone.subscription(), "phone-1")
+    phone = await one_phone(client, push_service)
 
     await run_failing_task(daemon, client, "user")  # the user saw it fail: no notification
     await run_failing_task(daemon, client, "cron")
