@@ -191,9 +191,8 @@ class Features:
     def sync_events(self, account: str) -> SyncEvents:
         daemon = self.daemon
         manual, tags = self.manual_transactions(account), self.tags(account)
-        settings = AccountSettings(
-            KeyValueStore(daemon.accounts.get(account), daemon.events, account)
-        )
+        key_values = KeyValueStore(daemon.accounts.get(account), daemon.events, account)
+        settings = AccountSettings(key_values)
         announcers = Announcers(
             transaction_added=lambda tx: manual.announce_added(tx, None),
             transaction_updated=manual.announce_updated,
@@ -202,6 +201,7 @@ class Features:
             asset_changed=self.assets(account).announce_changed,
             tags_changed=tags.announce,
             settings_changed=settings.announce,
+            value_set=key_values.announce,
         )
         return SyncEvents(daemon.accounts.get(account), announcers, check_event_data)
 

@@ -6,11 +6,13 @@ from typing import Any
 import orjson
 
 from privatefolio_daemon.domain.errors import InvalidInputError
-from privatefolio_daemon.domain.key_value import KeyValueStore, read_value, write_value
+from privatefolio_daemon.domain.key_value import KeyValueStore, write_value
 from privatefolio_daemon.settings import ACCOUNT_SETTINGS_DEFAULTS
 from privatefolio_daemon.store.change_log import append_change
+from privatefolio_daemon.store.synced_values import SETTINGS_KEY, settings_from, stored_settings
 
-SETTINGS_KEY = "settings"
+__all__ = ["SETTINGS_KEY", "AccountSettings", "merge_settings", "stored_settings"]
+
 _INTERVALS = ("networthRefreshInterval", "metadataRefreshInterval")
 
 
@@ -20,10 +22,12 @@ class AccountSettings:
 
     async def get(self) -> dict[str, Any]:
         stored = await self._kv.get(SETTINGS_KEY)
-        if stored is None:
-            await self._kv.set(SETTINGS_KEY, orjson.dumps(ACCOUNT_SETTINGS_DEFAULTS).decode())
+        if stored is None:  # stored as Privatefolio does; the settings record itself is unchanged
+            defaults = orjson.dumps(ACCOUNT_SETTINGS_DEFAULTS).decode()
+            await self._kv.transaction(lambda conn: write_value(conn, SETTINGS_KEY, defaults))
+            self._kv.announce(SETTINGS_KEY, defaults)
             return dict(ACCOUNT_SETTINGS_DEFAULTS)
-        return {**ACCOUNT_SETTINGS_DEFAULTS, **_parse(stored)}
+        return settings_from(stored)
 
     async def update(self, changes: dict[str, Any]) -> dict[str, Any]:
         """Merge ``changes`` into the settings, announce them and return the result."""
@@ -34,10 +38,6 @@ class AccountSettings:
     def announce(self, merged: dict[str, Any]) -> None:
         self._kv.announce(SETTINGS_KEY, orjson.dumps(merged).decode())
         self._kv.emit("settings", merged)
-
-
-def stored_settings(connection: sqlite3.Connection) -> dict[str, Any]:
-    return {**ACCOUNT_SETTINGS_DEFAULTS, **_parse(read_value(connection, SETTINGS_KEY))}
 
 
 def merge_settings(connection: sqlite3.Connection, changes: dict[str, Any]) -> dict[str, Any]:
@@ -51,16 +51,6 @@ def merge_settings(connection: sqlite3.Connection, changes: dict[str, Any]) -> d
     write_value(connection, SETTINGS_KEY, orjson.dumps(merged).decode())
     append_change(connection, "settings", SETTINGS_KEY, merged)
     return merged
-
-
-def _parse(stored: Any) -> dict[str, Any]:
-    if stored is None:
-        return {}
-    try:
-        value = orjson.loads(stored) if isinstance(stored, str) else stored
-    except orjson.JSONDecodeError:
-        return {}
-    return value if isinstance(value, dict) else {}
 
 
 def _check_interval(name: str, minutes: Any) -> None:

@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.store.database import Database
 from privatefolio_daemon.store.key_value import read_value, write_value
+from privatefolio_daemon.store.synced_values import value_written
 
 __all__ = ["KeyValueStore", "read_value", "write_value"]
 
@@ -24,11 +25,14 @@ class KeyValueStore:
         return default if value is None else value
 
     async def set(self, key: str, value: Any) -> None:
+        """Store ``value``; the write of an entry devices keep in sync is logged for them."""
+
         def store(connection: sqlite3.Connection) -> Any:
             write_value(connection, key, value)
+            value_written(connection, key)
             return read_value(connection, key)
 
-        self.announce(key, await self._db.write(store))
+        self.announce(key, await self._db.transaction(store))
 
     async def transaction(self, function: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``function`` in one write transaction; the caller announces what it wrote."""

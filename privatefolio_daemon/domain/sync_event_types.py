@@ -26,6 +26,8 @@ from privatefolio_daemon.domain.records import Transaction
 from privatefolio_daemon.domain.synced_records import Entity
 from privatefolio_daemon.domain.tags import checked_tag_name, rename_tag
 from privatefolio_daemon.store import tags as tag_store
+from privatefolio_daemon.store.key_value import read_value, write_value
+from privatefolio_daemon.store.synced_values import SYNCED_VALUE_KEYS, value_written
 
 _ASSET_FIELDS = frozenset({"favorite", "priceApiId", "name", "logoUrl", "coingeckoId"})
 
@@ -43,6 +45,7 @@ class Announcers:
     asset_changed: Announce
     tags_changed: Callable[[str], None]
     settings_changed: Callable[[dict[str, Any]], None]
+    value_set: Callable[[str, Any], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +70,10 @@ class EventType:
 
 class TagData(TypedDict):
     name: str
+
+
+class ValueData(TypedDict):
+    value: Any
 
 
 _ANY_DATA = dict[str, Any]
@@ -159,6 +166,20 @@ def _patch_settings(
     return Edit(SETTINGS_KEY, lambda: tell.settings_changed(merged))
 
 
+def _set_value(
+    connection: sqlite3.Connection, record_id: str | None, data: dict[str, Any], tell: Announcers
+) -> Edit:
+    key = _required_id(record_id)
+    if key not in SYNCED_VALUE_KEYS:
+        raise InvalidInputError(
+            f'"{key}" is not a synced value: expected one of {", ".join(SYNCED_VALUE_KEYS)}'
+        )
+    write_value(connection, key, data["value"])
+    value_written(connection, key)
+    stored = read_value(connection, key)
+    return Edit(key, lambda: tell.value_set(key, stored))
+
+
 def _nothing() -> None:
     return None
 
@@ -175,6 +196,7 @@ EVENT_TYPES: dict[str, EventType] = {
     "tag.rename": EventType("tag", False, _rename_tag, TagData),
     "tag.delete": EventType("tag", False, _delete_tag, _ANY_DATA),
     "settings.patch": EventType("settings", False, _patch_settings, _ANY_DATA),
+    "value.set": EventType("value", False, _set_value, ValueData),
 }
 
 

@@ -4,6 +4,8 @@
 - ``asset``: the preferences stored for an asset (favourite, price API, name, logo, coingeckoId);
 - ``tag``: ``{id, name}``, the record id being the tag id as text;
 - ``settings``: the account settings merged over their defaults, record id ``settings``;
+- ``value``: ``{key, value}`` of a key-value entry the frontend stores for the user with
+  ``setValue`` (the address book, the assistant's API URL);
 - ``connection``: a connection as ``getConnections`` returns it (no secret, the API key masked).
   Connections are in the feed but not edited through events: their secrets go to
   ``upsertConnections`` only.
@@ -25,10 +27,11 @@ from privatefolio_daemon.store.connections import (
     read_connection,
     read_connections,
 )
+from privatefolio_daemon.store.synced_values import SYNCED_VALUE_KEYS, value_record
 from privatefolio_daemon.store.tags import tag_to_wire
 
-Entity = Literal["transaction", "asset", "tag", "settings", "connection"]
-ENTITIES: tuple[Entity, ...] = ("transaction", "asset", "tag", "settings", "connection")
+Entity = Literal["transaction", "asset", "tag", "settings", "value", "connection"]
+ENTITIES: tuple[Entity, ...] = ("transaction", "asset", "tag", "settings", "value", "connection")
 
 
 def current_record(connection: sqlite3.Connection, entity: Entity, record_id: str) -> Any:
@@ -46,6 +49,8 @@ def current_record(connection: sqlite3.Connection, entity: Entity, record_id: st
             else None
         )
         return None if row is None else tag_to_wire(row)
+    if entity == "value":
+        return value_record(connection, record_id) if record_id in SYNCED_VALUE_KEYS else None
     if entity == "connection":
         row = read_connection(connection, record_id)
         return None if row is None else connection_to_wire(row)
@@ -80,5 +85,10 @@ def _records_by_entity(connection: sqlite3.Connection) -> dict[Entity, list[tupl
         "asset": [(asset_id, synced_asset(connection, asset_id)) for (asset_id,) in assets],
         "tag": [(str(row[0]), tag_to_wire(row)) for row in tags],
         "settings": [(SETTINGS_KEY, stored_settings(connection))],
+        "value": [
+            (key, record)
+            for key in SYNCED_VALUE_KEYS
+            if (record := value_record(connection, key)) is not None
+        ],
         "connection": [(row[0], connection_to_wire(row)) for row in read_connections(connection)],
     }

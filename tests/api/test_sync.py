@@ -103,7 +103,7 @@ async def test_stop_on_first_error_commits_the_prefix_and_skips_the_rest(
             {"eventId": "e", "type": "tag.paint"},
             'Event #1 (e) has an unknown type "tag.paint": expected one of transaction.add, '
             "transaction.update, transaction.patch, transaction.delete, asset.patch, "
-            "tag.create, tag.rename, tag.delete, settings.patch",
+            "tag.create, tag.rename, tag.delete, settings.patch, value.set",
         ),
         (
             {"eventId": "e", "type": "tag.create", "version": -1, "data": {"name": "a"}},
@@ -160,6 +160,42 @@ async def test_a_bad_event_gets_a_clear_error_and_changes_nothing(
     assert result["error"] == {"code": -32602, "message": message}
     assert await client.call("getSnapshot", "main") == before
     assert await feed(client) == []
+
+
+async def test_the_address_book_is_synced_and_cursors_are_not(client: DaemonClient) -> None:
+    await client.call("createAccount", "main")
+    book = '{"0xabc": "cold wallet"}'
+    await client.call("getSettings", "main")  # stores the defaults: not an edit
+    await client.call("setValue", "main", "address_book", book)
+    await client.call("setValue", "main", "my_cursor", 7)
+    assert [entry[1:4] for entry in await feed(client)] == [("value", "address_book", False)]
+
+    renamed = '{"0xabc": "hardware wallet"}'
+    [result] = await client.call(
+        "submitEvents",
+        "main",
+        [{"eventId": "p", "type": "value.set", "recordId": "address_book", "version": 1,
+          "data": {"value": renamed}}],
+    )  # fmt: skip
+    assert (result["status"], result["record"]) == (
+        "applied",
+        {"key": "address_book", "value": renamed},
+    )
+    assert await client.call("getValue", "main", "address_book") == renamed
+    snapshot = await client.call("getSnapshot", "main")
+    assert [(r["entity"], r["recordId"], r["version"]) for r in snapshot["records"]] == [
+        ("settings", "settings", 0),
+        ("value", "address_book", 2),
+    ]
+    [refused] = await client.call(
+        "submitEvents",
+        "main",
+        [{"eventId": "q", "type": "value.set", "recordId": "balancesCursor", "data": {"value": 0}}],
+    )
+    assert refused["error"]["message"] == (
+        '"balancesCursor" is not a synced value: expected one of address_book, '
+        "assistant_custom_api_url"
+    )
 
 
 async def test_a_patch_ignores_fields_a_transaction_does_not_have(client: DaemonClient) -> None:

@@ -28,6 +28,7 @@ QUIET = Announcers(
     asset_changed=lambda: None,
     tags_changed=lambda cause: None,
     settings_changed=lambda merged: None,
+    value_set=lambda key, value: None,
 )
 BUY = {
     "type": "Buy", "timestamp": 1_700_000_000_000, "wallet": "Broker",
@@ -82,6 +83,11 @@ class Device:
             event["recordId"] = "settings"
             if with_version:
                 event["version"] = self.state[("settings", "settings")][0]
+        elif kind == "value.set":
+            event["recordId"] = "address_book"
+            event["data"] = {"value": f'{{"0xabc": "wallet {value}"}}'}
+            if with_version:
+                event["version"] = self.state.get(("value", "address_book"), (0, None))[0]
         elif kind == "asset.patch":
             event["recordId"] = f"stock:{'ABC'[value % 3]}"
             event["data"] = {"favorite": value % 2 == 0}
@@ -104,7 +110,7 @@ class Device:
 
 KINDS = [
     "tag.create", "tag.rename", "tag.delete", "transaction.add", "transaction.patch",
-    "transaction.delete", "asset.patch", "settings.patch",
+    "transaction.delete", "asset.patch", "settings.patch", "value.set",
 ]  # fmt: skip
 intents = st.tuples(
     st.sampled_from(KINDS),
