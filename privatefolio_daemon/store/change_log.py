@@ -1,4 +1,5 @@
-"""SQL of the sync change feed: ``sync_changes``, ``sync_versions`` and ``sync_events``."""
+"""SQL of the sync change feed (``sync_changes``, one row per record: its latest change) and of
+the kept results of submitted events (``sync_events``)."""
 
 import secrets
 import sqlite3
@@ -31,10 +32,6 @@ def append_change(
     )
     seq = cursor.lastrowid
     assert seq is not None
-    connection.execute(
-        "INSERT OR REPLACE INTO sync_versions (entity, recordId, version) VALUES (?, ?, ?)",
-        (entity, record_id, seq),
-    )
     return seq
 
 
@@ -46,14 +43,14 @@ def mark_changes_since(connection: sqlite3.Connection, after_seq: int, event_id:
 def version_of(connection: sqlite3.Connection, entity: str, record_id: str) -> int:
     """The record's version: the seq of its latest change, 0 if it never changed since 0006."""
     row = connection.execute(
-        "SELECT version FROM sync_versions WHERE entity = ? AND recordId = ?", (entity, record_id)
+        "SELECT seq FROM sync_changes WHERE entity = ? AND recordId = ?", (entity, record_id)
     ).fetchone()
     return 0 if row is None else int(row[0])
 
 
 def versions_of(connection: sqlite3.Connection, entity: str) -> dict[str, int]:
     rows = connection.execute(
-        "SELECT recordId, version FROM sync_versions WHERE entity = ?", (entity,)
+        "SELECT recordId, seq FROM sync_changes WHERE entity = ?", (entity,)
     ).fetchall()
     return {record_id: int(version) for record_id, version in rows}
 

@@ -1,8 +1,10 @@
 -- Multi-device sync (design §7). Every change to a synced record (manual transactions, asset
--- preferences, tags, settings, connections) appends a row to `sync_changes`, whose `seq` is the
--- record's new version, and removes the record's earlier row: the feed holds the latest change
--- of each record, so it grows with the records, not with the edits. `sync_versions` keeps each record's current version, and `sync_events` the result
--- of every event a client submitted, so that a retried event returns what it returned first.
+-- preferences, tags, settings, synced key-value entries, connections) appends a row to
+-- `sync_changes`, whose `seq` is the record's new version, and removes the record's earlier
+-- row: the feed holds the latest change of each record (a deleted one's too), so it grows with
+-- the records, not with the edits, and a record's version is the seq of its row. `sync_events`
+-- keeps the result of every event a client submitted, so that a retried event returns what it
+-- returned first.
 -- `sync_feed_id` names this feed: a client that holds another id must read a new snapshot.
 
 CREATE TABLE sync_changes (
@@ -13,14 +15,7 @@ CREATE TABLE sync_changes (
   eventId VARCHAR,
   timestamp INTEGER NOT NULL
 );
-CREATE INDEX sync_changes_record ON sync_changes (entity, recordId);
-
-CREATE TABLE sync_versions (
-  entity VARCHAR NOT NULL,
-  recordId VARCHAR NOT NULL,
-  version INTEGER NOT NULL,
-  PRIMARY KEY (entity, recordId)
-) WITHOUT ROWID;
+CREATE UNIQUE INDEX sync_changes_record ON sync_changes (entity, recordId);
 
 CREATE TABLE sync_events (
   eventId VARCHAR PRIMARY KEY,

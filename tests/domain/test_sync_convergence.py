@@ -199,7 +199,7 @@ def check_results(
 
 
 def all_versions(connection: sqlite3.Connection) -> dict[Key, int]:
-    rows = connection.execute("SELECT entity, recordId, version FROM sync_versions")
+    rows = connection.execute("SELECT entity, recordId, seq FROM sync_changes")
     return {(entity, record_id): version for entity, record_id, version in rows}
 
 
