@@ -122,7 +122,11 @@ def _payload(notification: dict[str, Any], text: str) -> bytes:
 
 
 def stored_devices(connection: sqlite3.Connection) -> list[dict[str, Any]]:
-    value = read_value(connection, DEVICES_KEY)
+    return devices_from(read_value(connection, DEVICES_KEY))
+
+
+def devices_from(value: Any) -> list[dict[str, Any]]:
+    """The devices in the stored KV value (a JSON string, as Privatefolio stores it)."""
     try:
         devices = orjson.loads(value) if isinstance(value, str) else value
     except orjson.JSONDecodeError:
@@ -137,7 +141,7 @@ class PushDevices:
         self._kv = kv
 
     async def all(self) -> list[dict[str, Any]]:
-        return await self._kv.transaction(stored_devices)
+        return devices_from(await self._kv.get(DEVICES_KEY))
 
     async def add(self, subscription: Any, device_id: str, user_agent: str | None) -> None:
         """Register a device; one already registered with this endpoint is replaced."""
