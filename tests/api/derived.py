@@ -4,9 +4,11 @@ import asyncio
 import json
 from typing import Any
 
+from privatefolio_daemon.app import Daemon
 from privatefolio_daemon.client import DaemonClient
 from privatefolio_daemon.settings import PriceFetchSettings
 from privatefolio_daemon.sources.prices.price_settings import PriceSettings
+from privatefolio_daemon.store.database import Database
 from tests.standins.exchanges.control import unreachable_url
 
 FINAL = ("completed", "failed", "aborted", "cancelled")
@@ -37,6 +39,24 @@ def price_settings(
     return PriceFetchSettings(
         providers=providers, exchange_api_urls=urls, exchange_retry_delays=(0.01, 0.01)
     )
+
+
+async def account_with_prices(
+    daemon: Daemon, client: DaemonClient, prices: list[tuple[str, int, float]]
+) -> Database:
+    """Account "main" with stand-in price settings and ``(assetId, day, price)`` daily prices."""
+    daemon.price_settings = price_settings()
+    await client.call("createAccount", "main")
+    db = daemon.accounts.get("main")
+    await db.execute_many(
+        "INSERT INTO daily_prices (id, assetId, timestamp, price, pair, priceApiId) "
+        "VALUES (?, ?, ?, ?, 'X', 'binance')",
+        [
+            (f"{asset}_{day}", asset, day, json.dumps({"time": day // 1000, "value": value}))
+            for asset, day, value in prices
+        ],
+    )
+    return db
 
 
 async def wait_for_side_effects(

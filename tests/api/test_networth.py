@@ -1,7 +1,6 @@
 """Net worth through the daemon: known balances and prices give exact values, changes and
 candles."""
 
-import json
 from typing import Any
 
 import pytest
@@ -10,7 +9,7 @@ from privatefolio_daemon.app import Daemon
 from privatefolio_daemon.client import DaemonClient
 from privatefolio_daemon.domain.timeutil import DAY_MS
 from privatefolio_daemon.relayer.cancellation import CancelToken
-from tests.api.derived import price_settings, task_log
+from tests.api.derived import account_with_prices, task_log
 from tests.api.importing import wait_for_task
 
 FEB_22 = 1613952000000  # a Monday
@@ -69,21 +68,11 @@ def candle(day: int, open_: float, high: float, low: float, close: float) -> dic
 
 @pytest.fixture
 async def main(daemon: Daemon, client: DaemonClient) -> DaemonClient:
-    daemon.price_settings = price_settings()
-    await client.call("createAccount", "main")
-    db = daemon.accounts.get("main")
+    db = await account_with_prices(daemon, client, PRICES)
     await db.execute_many(
         "INSERT INTO audit_logs (id, assetId, change, importIndex, operation, platformId, "
         "timestamp, wallet) VALUES (?, ?, ?, 0, 'Deposit', 'ex.binance', ?, 'Spot')",
         LOGS,
-    )
-    await db.execute_many(
-        "INSERT INTO daily_prices (id, assetId, timestamp, price, pair, priceApiId) "
-        "VALUES (?, ?, ?, ?, 'X', 'binance')",
-        [
-            (f"{asset}_{day}", asset, day, json.dumps({"time": day // 1000, "value": value}))
-            for asset, day, value in PRICES
-        ],
     )
     await daemon.derived.balances("main").recompute(lambda *_: None, CancelToken(), until=MAR_04)
     return client

@@ -1,7 +1,6 @@
 """Trades through the daemon with known prices: the trade, its daily PnL and the account's PnL
 are exact, the task logs what it did, a recompute gives the same, and subscribers hear of it."""
 
-import json
 from typing import Any
 
 import pytest
@@ -10,7 +9,7 @@ from privatefolio_daemon.app import Daemon
 from privatefolio_daemon.client import DaemonClient
 from privatefolio_daemon.domain.timeutil import DAY_MS
 from privatefolio_daemon.relayer.cancellation import CancelToken
-from tests.api.derived import price_settings, task_log
+from tests.api.derived import account_with_prices, task_log
 from tests.api.importing import wait_for_task
 
 BTC = "ex.binance:BTC"
@@ -21,9 +20,7 @@ D1, D2 = D0 + DAY_MS, D0 + 2 * DAY_MS
 
 @pytest.fixture
 async def main(daemon: Daemon, client: DaemonClient) -> DaemonClient:
-    daemon.price_settings = price_settings()
-    await client.call("createAccount", "main")
-    db = daemon.accounts.get("main")
+    db = await account_with_prices(daemon, client, [(BTC, D0, 100), (BTC, D1, 110), (BTC, D2, 120)])
     await db.execute_many(
         "INSERT INTO audit_logs (id, assetId, change, importIndex, operation, platformId, "
         "timestamp, txId, wallet) VALUES (?, ?, ?, 0, ?, 'ex.binance', ?, ?, 'Spot')",
@@ -38,14 +35,6 @@ async def main(daemon: Daemon, client: DaemonClient) -> DaemonClient:
         [
             ("t1", BTC, "2", None, None, D0 + 1000, "Deposit"),
             ("t2", None, None, BTC, "0.5", D1 + 1000, "Withdraw"),
-        ],
-    )
-    await db.execute_many(
-        "INSERT INTO daily_prices (id, assetId, timestamp, price, pair, priceApiId) "
-        "VALUES (?, ?, ?, ?, 'BTCUSDT', 'binance')",
-        [
-            (f"{BTC}_{day}", BTC, day, json.dumps({"time": day // 1000, "value": value}))
-            for day, value in ((D0, 100), (D1, 110), (D2, 120))
         ],
     )
     await daemon.derived.balances("main").recompute(lambda *_: None, CancelToken(), until=D2)
