@@ -1,4 +1,5 @@
-"""Starting the daemon at login: a systemd user service, an XDG autostart entry, or a LaunchAgent.
+r"""Starting the daemon at login: a systemd user service, an XDG autostart entry, a LaunchAgent,
+or a Run entry in the Windows registry.
 
 - **Linux with a systemd user manager**: ``~/.config/systemd/user/privatefolio-daemon.service``,
   enabled and started with ``systemctl --user``. systemd restarts the daemon if it fails.
@@ -6,9 +7,20 @@
   desktop session starts at login.
 - **macOS**: ``~/Library/LaunchAgents/org.privatefolio.daemon.plist``, loaded with ``launchctl``;
   launchd restarts the daemon if it fails.
+- **Windows**: the value ``privatefolio-daemon`` of the current user's Run key,
+  ``HKCU\Software\Microsoft\Windows\CurrentVersion\Run``, which Windows runs at login; nothing
+  restarts the daemon if it fails. ``reg.exe`` adds, queries and deletes it: ``winreg`` exists
+  only on Windows, while the tests put a ``reg`` stand-in on PATH as they do for ``systemctl``.
+  The value is a ``REG_SZ`` (no ``%VAR%`` expansion) holding one command line quoted by
+  ``subprocess.list2cmdline``, the rules by which Windows programs split their command line.
 
 The command is the one ``scripts/run`` uses, with the data directory and port given to
-``autostart on``, so the daemon started at login is the one the user set up.
+``autostart on``, so the daemon started at login is the one the user set up. On Windows it is
+``pythonw.exe -m privatefolio_daemon`` when ``pythonw.exe`` lies beside the interpreter (in a
+venv's ``Scripts\``): a GUI-subsystem program, so no console window opens at login, and none can
+be closed by mistake, ending the daemon. The console script ``privatefolio-daemon.exe`` is a
+console program that would open a window at every login, so it is only the fallback, then
+``python.exe -m``. Under ``pythonw.exe`` the console log is dropped (there is no stderr).
 """
 
 import os
@@ -17,12 +29,13 @@ import shlex
 import shutil
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 SERVICE_NAME = "privatefolio-daemon"
 LAUNCH_AGENT_LABEL = "org.privatefolio.daemon"
+RUN_KEY = r"HKCU\Software\Microsoft\Windows\CurrentVersion\Run"
 
 
 class LoginItemError(Exception):
@@ -30,23 +43,45 @@ class LoginItemError(Exception):
 
 
 @dataclass(frozen=True, slots=True)
+class RegistryValue:
+    key: str
+    name: str
+
+
+RUN_VALUE = RegistryValue(RUN_KEY, SERVICE_NAME)
+
+
+@dataclass(frozen=True, slots=True)
 class LoginItem:
     kind: str
-    """``systemd``, ``xdg-autostart`` or ``launchd``."""
-    path: Path
+    """``systemd``, ``xdg-autostart``, ``launchd`` or ``run-key``."""
+    location: Path | RegistryValue
+    """The file written, or for ``run-key`` the registry value."""
     installed: bool
 
 
-def serve_command(data_dir: Path | None, port: int | None) -> list[str]:
-    """The console script when installed (else ``python -m``) with ``serve`` and the options."""
-    script = Path(sys.executable).with_name("privatefolio-daemon")
-    start = [str(script)] if script.is_file() else [sys.executable, "-m", "privatefolio_daemon"]
-    command = [*start, "serve"]
+def serve_command(
+    data_dir: Path | None,
+    port: int | None,
+    platform: str = sys.platform,
+    executable: str = sys.executable,
+) -> list[str]:
+    """How ``executable`` starts the daemon (see the module docstring), ``serve``, the options."""
+    command = [*_start(platform, executable), "serve"]
     if data_dir is not None:
         command += ["--data-dir", str(data_dir.resolve())]
     if port is not None:
         command += ["--port", str(port)]
     return command
+
+
+def _start(platform: str, executable: str) -> list[str]:
+    windows = platform == "win32"
+    windowless = Path(executable).with_name("pythonw.exe")
+    if windows and windowless.is_file():
+        return [str(windowless), "-m", "privatefolio_daemon"]
+    script = Path(executable).with_name("privatefolio-daemon" + (".exe" if windows else ""))
+    return [str(script)] if script.is_file() else [executable, "-m", "privatefolio_daemon"]
 
 
 def systemd_unit(command: Sequence[str]) -> str:
@@ -103,6 +138,9 @@ class LoginItems:
         self._platform = platform
 
     def status(self) -> LoginItem:
+        if self._platform == "win32":
+            query = _completed(_reg("query"), subprocess.list2cmdline)
+            return LoginItem("run-key", RUN_VALUE, query.returncode == 0)
         for kind, path in self._candidates():
             if path.exists():
                 return LoginItem(kind, path, True)
@@ -110,6 +148,10 @@ class LoginItems:
         return LoginItem(kind, path, False)
 
     def enable(self, command: Sequence[str]) -> LoginItem:
+        if self._platform == "win32":
+            data = subprocess.list2cmdline(command)
+            _run(_reg("add", "/t", "REG_SZ", "/d", data, "/f"), shown=subprocess.list2cmdline)
+            return LoginItem("run-key", RUN_VALUE, True)
         if self._platform == "darwin":
             return self._enable_launch_agent(command)
         if self._platform.startswith("linux"):
@@ -128,11 +170,14 @@ class LoginItems:
         item = self.status()
         if not item.installed:
             return None
+        if isinstance(item.location, RegistryValue):
+            _run(_reg("delete", "/f"), shown=subprocess.list2cmdline)
+            return item
         if item.kind == "systemd":
             _run(["systemctl", "--user", "disable", "--now", f"{SERVICE_NAME}.service"])
         elif item.kind == "launchd":
-            _run(["launchctl", "unload", "-w", str(item.path)], check=False)
-        item.path.unlink()
+            _run(["launchctl", "unload", "-w", str(item.location)], check=False)
+        item.location.unlink()
         if item.kind == "systemd":
             _run(["systemctl", "--user", "daemon-reload"])
         return item
@@ -187,14 +232,25 @@ def _systemd_user_available() -> bool:
     return probe.returncode == 0
 
 
-def _run(command: list[str], check: bool = True) -> None:
-    if shutil.which(command[0]) is None:
-        if check:
-            raise LoginItemError(
-                f"{command[0]} is not on PATH: run `{shlex.join(command)}` by hand"
-            )
+def _reg(verb: str, *options: str) -> list[str]:
+    """A ``reg.exe`` command on the value ``privatefolio-daemon`` of the Run key."""
+    return ["reg", verb, RUN_KEY, "/v", SERVICE_NAME, *options]
+
+
+Shown = Callable[[Sequence[str]], str]
+"""How a command is written in a message: ``shlex.join``, or ``list2cmdline`` for Windows."""
+
+
+def _run(command: list[str], check: bool = True, shown: Shown = shlex.join) -> None:
+    if not check and shutil.which(command[0]) is None:
         return
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    done = _completed(command, shown)
     if check and done.returncode != 0:
         detail = done.stderr.strip() or f"exit code {done.returncode}"
-        raise LoginItemError(f"`{shlex.join(command)}` failed: {detail}")
+        raise LoginItemError(f"`{shown(command)}` failed: {detail}")
+
+
+def _completed(command: list[str], shown: Shown) -> subprocess.CompletedProcess[str]:
+    if shutil.which(command[0]) is None:
+        raise LoginItemError(f"{command[0]} is not on PATH: run `{shown(command)}` by hand")
+    return subprocess.run(command, capture_output=True, text=True, check=False)
