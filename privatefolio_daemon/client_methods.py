@@ -46,9 +46,19 @@ class DaemonMethods:
         result: int = await self.call('countAuditLogs', accountName, query, params)
         return result
 
+    async def countChatMessages(self, accountName: str, query: str | None = None, params: list[Any] | None = None) -> int:
+        """How many chat messages (all, or a ``SELECT COUNT(*)`` query's count)."""
+        result: int = await self.call('countChatMessages', accountName, query, params)
+        return result
+
     async def countConnections(self, accountName: str, query: str | None = None, params: list[Any] | None = None) -> int:
         """How many connections."""
         result: int = await self.call('countConnections', accountName, query, params)
+        return result
+
+    async def countConversations(self, accountName: str, query: str | None = None, params: list[Any] | None = None) -> int:
+        """How many conversations (all, or a ``SELECT COUNT(…)`` query's count)."""
+        result: int = await self.call('countConversations', accountName, query, params)
         return result
 
     async def countFileImports(self, accountName: str, query: str | None = None, params: list[Any] | None = None) -> int:
@@ -93,6 +103,14 @@ class DaemonMethods:
     async def deleteAccount(self, accountName: str, keepAccount: bool = False) -> None:
         """Delete an account with its data, files and logs (``keepAccount`` resets it instead)."""
         await self.call('deleteAccount', accountName, keepAccount)
+
+    async def deleteChatHistoryByConversation(self, accountName: str, conversationId: str) -> None:
+        """Delete every message of a conversation."""
+        await self.call('deleteChatHistoryByConversation', accountName, conversationId)
+
+    async def deleteChatMessage(self, accountName: str, id: str) -> None:
+        """Delete one chat message (an unknown id deletes nothing and announces nothing)."""
+        await self.call('deleteChatMessage', accountName, id)
 
     async def deleteServerFile(self, accountName: str, fileId: int) -> None:
         """Delete a file and its bytes."""
@@ -145,6 +163,11 @@ class DaemonMethods:
     async def enqueueExportAuditLogs(self, accountName: str, trigger: Literal['system', 'user', 'cron', 'side-effect']) -> dict[str, Any]:
         """Export all audit logs to ``<account>-audit-logs.csv``; returns its ServerFile."""
         result: dict[str, Any] = await self.call('enqueueExportAuditLogs', accountName, trigger)
+        return result
+
+    async def enqueueExportChatHistory(self, accountName: str, trigger: Literal['system', 'user', 'cron', 'side-effect']) -> dict[str, Any]:
+        """Export all chat messages to ``<account>-chat-history.csv``; returns its ServerFile."""
+        result: dict[str, Any] = await self.call('enqueueExportChatHistory', accountName, trigger)
         return result
 
     async def enqueueExportTransactions(self, accountName: str, trigger: Literal['system', 'user', 'cron', 'side-effect']) -> dict[str, Any]:
@@ -335,6 +358,26 @@ class DaemonMethods:
         result: dict[str, Any] = await self.call('getChanges', accountName, afterSeq, limit)
         return result
 
+    async def getChatHistory(self, accountName: str, query: str | None = None, params: list[Any] | None = None) -> list[dict[str, Any]]:
+        """Chat messages, the newest first (or those of a ``SELECT *`` query)."""
+        result: list[dict[str, Any]] = await self.call('getChatHistory', accountName, query, params)
+        return result
+
+    async def getChatHistoryByConversation(self, accountName: str, conversationId: str) -> list[dict[str, Any]]:
+        """A conversation's messages, the oldest first (by timestamp, then id)."""
+        result: list[dict[str, Any]] = await self.call('getChatHistoryByConversation', accountName, conversationId)
+        return result
+
+    async def getChatMessage(self, accountName: str, id: str) -> dict[str, Any] | None:
+        """The chat message with this id, or null."""
+        result: dict[str, Any] | None = await self.call('getChatMessage', accountName, id)
+        return result
+
+    async def getChatRoles(self, accountName: str, query: str | None = None, params: list[Any] | None = None) -> list[str]:
+        """The distinct roles of the chat messages, ascending (or a query's first column)."""
+        result: list[str] = await self.call('getChatRoles', accountName, query, params)
+        return result
+
     async def getConnection(self, accountName: str, connectionId: str) -> dict[str, Any] | None:
         """One connection, or null."""
         result: dict[str, Any] | None = await self.call('getConnection', accountName, connectionId)
@@ -343,6 +386,16 @@ class DaemonMethods:
     async def getConnections(self, accountName: str, query: str | None = None, params: list[Any] | None = None) -> list[dict[str, Any]]:
         """Connections, the newest first. Secrets are never returned (``apiKey`` is masked)."""
         result: list[dict[str, Any]] = await self.call('getConnections', accountName, query, params)
+        return result
+
+    async def getConversationIds(self, accountName: str, query: str | None = None, params: list[Any] | None = None) -> list[str]:
+        """The distinct conversation ids, ascending (or a query's first column)."""
+        result: list[str] = await self.call('getConversationIds', accountName, query, params)
+        return result
+
+    async def getConversationSummaries(self, accountName: str, query: str | None = None, params: list[Any] | None = None) -> list[dict[str, Any]]:
+        """One ``{id, startTime, lastTime, firstMessage}`` per conversation, the latest first."""
+        result: list[dict[str, Any]] = await self.call('getConversationSummaries', accountName, query, params)
         return result
 
     async def getCurrentSystemMetrics(self) -> dict[str, Any]:
@@ -443,6 +496,11 @@ class DaemonMethods:
     async def getPushDevices(self, accountName: str) -> list[dict[str, Any]]:
         """The devices notifications are pushed to: ``{createdAt, deviceId, subscription,"""
         result: list[dict[str, Any]] = await self.call('getPushDevices', accountName)
+        return result
+
+    async def getRecentChatHistory(self, accountName: str, limit: int = 50) -> list[dict[str, Any]]:
+        """The latest ``limit`` chat messages (50 by default), the newest first."""
+        result: list[dict[str, Any]] = await self.call('getRecentChatHistory', accountName, limit)
         return result
 
     async def getServerFile(self, accountName: str, fileId: int) -> dict[str, Any]:
@@ -601,6 +659,10 @@ class DaemonMethods:
     async def patchAsset(self, accountName: str, id: str, patch: dict[str, Any]) -> None:
         """Change stored preferences: favorite, priceApiId (null clears), name, logoUrl…"""
         await self.call('patchAsset', accountName, id, patch)
+
+    async def patchChatMessage(self, accountName: str, id: str, patch: dict[str, Any]) -> None:
+        """Change fields of a chat message (null tokens, metadata or parts clears them)."""
+        await self.call('patchChatMessage', accountName, id, patch)
 
     async def patchNotification(self, accountName: str, id: int, patch: dict[str, Any]) -> None:
         """Change one notification: status 0 unread, 1 read, 2 archived; title, text, metadata."""
@@ -825,6 +887,16 @@ class DaemonMethods:
     async def upsertAsset(self, accountName: str, asset: dict[str, Any]) -> None:
         """Store an asset's preferences (replacing what was stored)."""
         await self.call('upsertAsset', accountName, asset)
+
+    async def upsertChatMessage(self, accountName: str, record: dict[str, Any]) -> str:
+        """Save one chat message (INSERT OR REPLACE by id); returns its id (a new UUID if none)."""
+        result: str = await self.call('upsertChatMessage', accountName, record)
+        return result
+
+    async def upsertChatMessages(self, accountName: str, records: list[dict[str, Any]]) -> list[str]:
+        """Save chat messages (INSERT OR REPLACE by id, all or none); returns their ids."""
+        result: list[str] = await self.call('upsertChatMessages', accountName, records)
+        return result
 
     async def upsertConnection(self, accountName: str, connection: dict[str, Any]) -> dict[str, Any]:
         """``upsertConnections`` of one connection."""

@@ -11,6 +11,7 @@ from privatefolio_daemon import __version__
 from privatefolio_daemon.api.assets import AssetsApi
 from privatefolio_daemon.api.backup import build_backup_api
 from privatefolio_daemon.api.balances import BalancesApi
+from privatefolio_daemon.api.chat_history import ChatHistoryApi
 from privatefolio_daemon.api.connections import ConnectionsApi
 from privatefolio_daemon.api.exports import ExportsApi
 from privatefolio_daemon.api.extensions import ExtensionsApi
@@ -28,6 +29,7 @@ from privatefolio_daemon.domain.account_settings import AccountSettings
 from privatefolio_daemon.domain.asset_catalog import AssetCatalog
 from privatefolio_daemon.domain.assets import Assets
 from privatefolio_daemon.domain.change_feed import ChangeFeed
+from privatefolio_daemon.domain.chat_history import ChatHistory
 from privatefolio_daemon.domain.connection_sources import ConnectionSources
 from privatefolio_daemon.domain.connection_sync import ConnectionSync
 from privatefolio_daemon.domain.connections import Connections
@@ -136,6 +138,7 @@ class Features:
                 self.push_devices,
             )
         )
+        table.add_object(ChatHistoryApi(self.chat_history, db_of, budget))
         table.add_object(ExportsApi(self.exports, relayer))
         table.add_object(SyncApi(self.sync_events, ChangeFeed(db_of, daemon.events)))
         table.add_object(self.backups)
@@ -218,6 +221,9 @@ class Features:
             self.web_push,
             self.push_devices(account),
         )
+
+    def chat_history(self, account: str) -> ChatHistory:
+        return ChatHistory(account, self.daemon.accounts.get(account), self.daemon.events)
 
     async def _push_notification(self, account: str, notification: dict[str, Any]) -> None:
         await self.notifications(account).push(notification)

@@ -5,7 +5,13 @@ from collections.abc import Callable
 from typing import Any
 
 from privatefolio_daemon.domain.errors import TaskCancelledError
-from privatefolio_daemon.domain.exports import AUDIT_LOGS, TRANSACTIONS, ExportKind, Exports
+from privatefolio_daemon.domain.exports import (
+    AUDIT_LOGS,
+    CHAT_HISTORY,
+    TRANSACTIONS,
+    ExportKind,
+    Exports,
+)
 from privatefolio_daemon.relayer.cancellation import CancelToken
 from privatefolio_daemon.relayer.progress import TaskProgress
 from privatefolio_daemon.relayer.relayer import Relayer
@@ -30,6 +36,11 @@ class ExportsApi:
     async def enqueueExportAuditLogs(self, accountName: str, trigger: Trigger) -> dict[str, Any]:
         """Export all audit logs to ``<account>-audit-logs.csv``; returns its ServerFile."""
         return await self._export(accountName, trigger, "Export all audit logs", AUDIT_LOGS)
+
+    @rpc_method()
+    async def enqueueExportChatHistory(self, accountName: str, trigger: Trigger) -> dict[str, Any]:
+        """Export all chat messages to ``<account>-chat-history.csv``; returns its ServerFile."""
+        return await self._export(accountName, trigger, "Export all chat history", CHAT_HISTORY)
 
     async def _export(
         self, account: str, trigger: Trigger, name: str, kind: ExportKind

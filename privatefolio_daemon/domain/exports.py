@@ -1,4 +1,5 @@
-"""The transactions and audit-logs CSV exports (file-formats §4), written as system server files.
+"""The transactions, audit-logs (file-formats §4) and chat-history CSV exports, written as system
+server files.
 
 Rows stream from a read-only connection to the file page by page, so an export of a million rows
 never holds the table in memory. The file appears complete or not at all.
@@ -17,8 +18,8 @@ from privatefolio_daemon.domain.derived_steps import Cancel, Progress
 from privatefolio_daemon.domain.ledger_rows import audit_log_from_row, transaction_from_row
 from privatefolio_daemon.domain.server_files import ServerFiles
 from privatefolio_daemon.domain.thread_progress import Report, thread_safe
-from privatefolio_daemon.domain.timeutil import now_ms
-from privatefolio_daemon.store import ledger
+from privatefolio_daemon.domain.timeutil import iso_ms, now_ms
+from privatefolio_daemon.store import chat_history, ledger
 from privatefolio_daemon.store.database import Database
 
 PAGE_ROWS = 2000
@@ -49,6 +50,24 @@ AUDIT_LOGS = ExportKind(
     order=ledger.AUDIT_LOG_ORDER_DESC,
     header=csv_export.audit_logs_export_header,
     encode_row=lambda row: csv_export.audit_log_export_row(audit_log_from_row(row)),
+)
+
+
+def _chat_message_row(row: tuple[Any, ...]) -> str:
+    """The stored columns, with the timestamp as ISO-8601 UTC (``2024-01-02T03:04:05.006Z``)."""
+    identifier, conversation, role, message, timestamp, tokens, metadata, parts = row
+    return csv_export.encode_csv_row(
+        (identifier, conversation, role, message, iso_ms(timestamp), tokens, metadata, parts)
+    )
+
+
+CHAT_HISTORY = ExportKind(
+    noun="chat messages",
+    file_suffix="chat-history",
+    table="chat_history",
+    order=chat_history.CHAT_HISTORY_ORDER,
+    header=lambda: csv_export.encode_csv_row(chat_history.CHAT_COLUMNS),
+    encode_row=_chat_message_row,
 )
 
 
