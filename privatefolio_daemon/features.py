@@ -203,6 +203,7 @@ class Features:
             transaction_deleted=manual.announce_deleted,
             asset_changed=self.assets(account).announce_changed,
             tags_changed=tags.announce,
+            item_tagged=tags.item_changed,
             settings_changed=settings.announce,
             value_set=key_values.announce,
         )

@@ -16,6 +16,7 @@ from privatefolio_daemon.domain.ledger_rows import transaction_from_row
 from privatefolio_daemon.domain.records import AuditLog, Transaction
 from privatefolio_daemon.domain.timeutil import now_ms
 from privatefolio_daemon.store import ledger
+from privatefolio_daemon.store import tags as tag_store
 from privatefolio_daemon.store.change_log import append_change
 from privatefolio_daemon.store.database import Database
 from privatefolio_daemon.store.key_value import read_value, write_value
@@ -218,13 +219,12 @@ def delete_transaction(connection: sqlite3.Connection, tx_id: str) -> tuple[int,
     """Delete a transaction, its audit logs and its tags; returns (logs removed, oldest time)."""
     _select_transaction(connection, tx_id)
     oldest = ledger.oldest_timestamp(connection, "txId = ?", (tx_id,))
-    connection.execute(
-        "DELETE FROM audit_log_tags WHERE audit_log_id IN "
-        "(SELECT id FROM audit_logs WHERE txId = ?)",
-        (tx_id,),
-    )
+    log_ids = [
+        row[0] for row in connection.execute("SELECT id FROM audit_logs WHERE txId = ?", (tx_id,))
+    ]
+    tag_store.untag_items(connection, "auditLog", log_ids)
     logs = connection.execute("DELETE FROM audit_logs WHERE txId = ?", (tx_id,)).rowcount
-    connection.execute("DELETE FROM transaction_tags WHERE transaction_id = ?", (tx_id,))
+    tag_store.untag_items(connection, "transaction", [tx_id])
     connection.execute("DELETE FROM transactions WHERE id = ?", (tx_id,))
     if is_manual(tx_id):
         append_change(connection, "transaction", tx_id, None)

@@ -24,10 +24,11 @@ from privatefolio_daemon.domain.manual_transactions import (
 )
 from privatefolio_daemon.domain.records import Transaction
 from privatefolio_daemon.domain.synced_records import Entity
-from privatefolio_daemon.domain.tags import checked_tag_name, rename_tag
+from privatefolio_daemon.domain.tags import checked_tag_name, rename_tag, require_item
 from privatefolio_daemon.store import tags as tag_store
 from privatefolio_daemon.store.key_value import read_value, write_value
 from privatefolio_daemon.store.synced_values import SYNCED_VALUE_KEYS, value_written
+from privatefolio_daemon.store.tags import TaggedKind
 
 _ASSET_FIELDS = frozenset({"favorite", "priceApiId", "name", "logoUrl", "coingeckoId"})
 
@@ -44,6 +45,7 @@ class Announcers:
     transaction_deleted: Callable[[str, int | None], None]
     asset_changed: Announce
     tags_changed: Callable[[str], None]
+    item_tagged: Callable[[TaggedKind, str], None]
     settings_changed: Callable[[dict[str, Any]], None]
     value_set: Callable[[str, Any], None]
 
@@ -70,6 +72,14 @@ class EventType:
 
 class TagData(TypedDict):
     name: str
+
+
+class AssignTagData(TypedDict):
+    tagName: str
+
+
+class UnassignTagData(TypedDict):
+    tagId: int
 
 
 class ValueData(TypedDict):
@@ -157,6 +167,30 @@ def _delete_tag(
     return Edit(str(tag_id), lambda: tell.tags_changed("deleted"))
 
 
+def _assign_tag(
+    connection: sqlite3.Connection, record_id: str | None, data: dict[str, Any], tell: Announcers
+) -> Edit:
+    kind, item_id = _tagged_item(record_id)
+    require_item(connection, kind, item_id)
+    tag, created = tag_store.ensure_tag(connection, checked_tag_name(_text(data, "tagName")))
+    tag_store.link_tag(connection, kind, [item_id], tag[0])
+
+    def announce() -> None:
+        if created:
+            tell.tags_changed("created")
+        tell.item_tagged(kind, item_id)
+
+    return Edit(tag_store.tagging_id(kind, item_id), announce)
+
+
+def _unassign_tag(
+    connection: sqlite3.Connection, record_id: str | None, data: dict[str, Any], tell: Announcers
+) -> Edit:
+    kind, item_id = _tagged_item(record_id)
+    tag_store.unlink_tag(connection, kind, item_id, data["tagId"])
+    return Edit(tag_store.tagging_id(kind, item_id), lambda: tell.item_tagged(kind, item_id))
+
+
 def _patch_settings(
     connection: sqlite3.Connection, record_id: str | None, data: dict[str, Any], tell: Announcers
 ) -> Edit:
@@ -195,6 +229,8 @@ EVENT_TYPES: dict[str, EventType] = {
     "tag.create": EventType("tag", True, _create_tag, TagData),
     "tag.rename": EventType("tag", False, _rename_tag, TagData),
     "tag.delete": EventType("tag", False, _delete_tag, _ANY_DATA),
+    "tagging.assign": EventType("tagging", False, _assign_tag, AssignTagData),
+    "tagging.unassign": EventType("tagging", False, _unassign_tag, UnassignTagData),
     "settings.patch": EventType("settings", False, _patch_settings, _ANY_DATA),
     "value.set": EventType("value", False, _set_value, ValueData),
 }
@@ -211,6 +247,17 @@ def _tag_id(record_id: str | None) -> int:
     if not text.isdigit():
         raise InvalidInputError(f'A tag recordId is its number, not "{text}"')
     return int(text)
+
+
+def _tagged_item(record_id: str | None) -> tuple[TaggedKind, str]:
+    text = _required_id(record_id)
+    item = tag_store.parse_tagging_id(text)
+    if item is None:
+        raise InvalidInputError(
+            f'A tagging recordId is "<kind>:<item id>", the kind one of auditLog, transaction '
+            f'or trade, not "{text}"'
+        )
+    return item
 
 
 def _text(data: dict[str, Any], name: str) -> str:

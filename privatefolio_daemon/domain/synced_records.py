@@ -8,7 +8,9 @@
   ``setValue`` (the address book, the assistant's API URL);
 - ``connection``: a connection as ``getConnections`` returns it (no secret, the API key masked).
   Connections are in the feed but not edited through events: their secrets go to
-  ``upsertConnections`` only.
+  ``upsertConnections`` only;
+- ``tagging``: the tags of one audit log, transaction or trade, ``{kind, itemId, tagIds}``, record
+  id ``<kind>:<item id>``; imported items included, since a user tags them by hand.
 
 Imported ledger rows are not synced: they come from files and connections on the daemon, and
 clients query them.
@@ -28,10 +30,17 @@ from privatefolio_daemon.store.connections import (
     read_connections,
 )
 from privatefolio_daemon.store.synced_values import SYNCED_VALUE_KEYS, value_record
-from privatefolio_daemon.store.tags import tag_to_wire
+from privatefolio_daemon.store.tags import (
+    all_taggings,
+    parse_tagging_id,
+    tag_to_wire,
+    tagging_record,
+)
 
-Entity = Literal["transaction", "asset", "tag", "settings", "value", "connection"]
-ENTITIES: tuple[Entity, ...] = ("transaction", "asset", "tag", "settings", "value", "connection")
+Entity = Literal["transaction", "asset", "tag", "settings", "value", "connection", "tagging"]
+ENTITIES: tuple[Entity, ...] = (
+    "transaction", "asset", "tag", "settings", "value", "connection", "tagging",
+)  # fmt: skip
 
 
 def current_record(connection: sqlite3.Connection, entity: Entity, record_id: str) -> Any:
@@ -54,6 +63,9 @@ def current_record(connection: sqlite3.Connection, entity: Entity, record_id: st
     if entity == "connection":
         row = read_connection(connection, record_id)
         return None if row is None else connection_to_wire(row)
+    if entity == "tagging":
+        item = parse_tagging_id(record_id)
+        return None if item is None else tagging_record(connection, *item)
     return stored_settings(connection) if record_id == SETTINGS_KEY else None
 
 
@@ -91,4 +103,5 @@ def _records_by_entity(connection: sqlite3.Connection) -> dict[Entity, list[tupl
             if (record := value_record(connection, key)) is not None
         ],
         "connection": [(row[0], connection_to_wire(row)) for row in read_connections(connection)],
+        "tagging": all_taggings(connection),
     }

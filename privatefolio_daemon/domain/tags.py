@@ -24,6 +24,11 @@ def rename_tag(connection: sqlite3.Connection, tag_id: int, name: str) -> bool:
     return store.rename_tag(connection, tag_id, name)
 
 
+def require_item(connection: sqlite3.Connection, kind: TaggedKind, item_id: str) -> None:
+    if not store.item_exists(connection, kind, item_id):
+        raise NotFoundError(f"{_ITEM_NAMES[kind]} {item_id} does not exist")
+
+
 def checked_tag_name(name: str) -> str:
     if not name.strip():
         raise InvalidInputError("A tag needs a name")
@@ -63,29 +68,24 @@ class Tags:
         tag_name = checked_tag_name(tag_name)
 
         def assign(connection: sqlite3.Connection) -> bool:
-            self._require_item(connection, kind, item_id)
+            require_item(connection, kind, item_id)
             tag, created = store.ensure_tag(connection, tag_name)
             store.link_tag(connection, kind, [item_id], tag[0])
             return created
 
         if await self._db.transaction(assign):
             self.announce("created")
-        self._item_changed(kind, item_id)
+        self.item_changed(kind, item_id)
 
     async def remove(self, kind: TaggedKind, item_id: str, tag_id: int) -> None:
         await self._db.write(lambda conn: store.unlink_tag(conn, kind, item_id, tag_id))
-        self._item_changed(kind, item_id)
+        self.item_changed(kind, item_id)
 
     async def of_item(self, kind: TaggedKind, item_id: str) -> list[dict[str, Any]]:
         rows = await self._db.read(lambda conn: store.tags_of(conn, kind, item_id))
         return [store.tag_to_wire(row) for row in rows]
 
-    @staticmethod
-    def _require_item(connection: sqlite3.Connection, kind: TaggedKind, item_id: str) -> None:
-        if not store.item_exists(connection, kind, item_id):
-            raise NotFoundError(f"{_ITEM_NAMES[kind]} {item_id} does not exist")
-
-    def _item_changed(self, kind: TaggedKind, item_id: str) -> None:
+    def item_changed(self, kind: TaggedKind, item_id: str) -> None:
         if kind == "auditLog":
             self._emit("audit-logs", "updated")
         elif kind == "transaction":

@@ -1,13 +1,23 @@
-"""SQL of tags and their join tables (``audit_log_tags``, ``transaction_tags``, ``trade_tags``)."""
+"""SQL of tags and their join tables (``audit_log_tags``, ``transaction_tags``, ``trade_tags``).
+
+Every change to the tags of an item appends a ``tagging`` change to the sync feed, record id
+``<kind>:<item id>`` (``transaction:MANUAL_1``) and record ``{kind, itemId, tagIds}``: the ids
+its join rows hold, which keep a deleted tag's id (tag ids are never reused). An item left with
+no tags is a deleted record.
+"""
 
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import groupby
+from operator import itemgetter
 from typing import Any, Literal
 
 from privatefolio_daemon.store.change_log import append_change
 
 TaggedKind = Literal["auditLog", "transaction", "trade"]
+TAGGED_KINDS: tuple[TaggedKind, ...] = ("auditLog", "transaction", "trade")
+TAGGING = "tagging"
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,18 +85,77 @@ def item_exists(connection: sqlite3.Connection, kind: TaggedKind, item_id: str) 
 
 def link_tag(
     connection: sqlite3.Connection, kind: TaggedKind, item_ids: Iterable[str], tag_id: int
-) -> None:
+) -> int:
+    """Tag the items (those tagged already stay as they are); returns how many were tagged."""
     link = LINKS[kind]
-    connection.executemany(
-        f"INSERT OR IGNORE INTO {link.join_table} ({link.item_column}, tag_id) VALUES (?, ?)",
-        ((item_id, tag_id) for item_id in item_ids),
-    )
+    sql = f"INSERT OR IGNORE INTO {link.join_table} ({link.item_column}, tag_id) VALUES (?, ?)"
+    tagged = [
+        item_id for item_id in item_ids if connection.execute(sql, (item_id, tag_id)).rowcount
+    ]
+    _log_taggings(connection, kind, tagged)
+    return len(tagged)
 
 
 def unlink_tag(connection: sqlite3.Connection, kind: TaggedKind, item_id: str, tag_id: int) -> int:
     link = LINKS[kind]
     sql = f"DELETE FROM {link.join_table} WHERE {link.item_column} = ? AND tag_id = ?"
-    return connection.execute(sql, (item_id, tag_id)).rowcount
+    removed = connection.execute(sql, (item_id, tag_id)).rowcount
+    if removed:
+        _log_taggings(connection, kind, [item_id])
+    return removed
+
+
+def untag_items(connection: sqlite3.Connection, kind: TaggedKind, item_ids: Iterable[str]) -> None:
+    """Remove every tag of these items (they are being deleted)."""
+    link = LINKS[kind]
+    sql = f"DELETE FROM {link.join_table} WHERE {link.item_column} = ?"
+    untagged = [item_id for item_id in item_ids if connection.execute(sql, (item_id,)).rowcount]
+    _log_taggings(connection, kind, untagged)
+
+
+def tagging_id(kind: TaggedKind, item_id: str) -> str:
+    return f"{kind}:{item_id}"
+
+
+def parse_tagging_id(record_id: str) -> tuple[TaggedKind, str] | None:
+    kind, _, item_id = record_id.partition(":")
+    for known in TAGGED_KINDS:
+        if kind == known and item_id:
+            return known, item_id
+    return None
+
+
+def tagging_record(
+    connection: sqlite3.Connection, kind: TaggedKind, item_id: str
+) -> dict[str, Any] | None:
+    """``{kind, itemId, tagIds}`` of an item, ``None`` for one with no tags."""
+    link = LINKS[kind]
+    rows = connection.execute(
+        f"SELECT tag_id FROM {link.join_table} WHERE {link.item_column} = ? ORDER BY tag_id",
+        (item_id,),
+    ).fetchall()
+    return {"kind": kind, "itemId": item_id, "tagIds": [row[0] for row in rows]} if rows else None
+
+
+def all_taggings(connection: sqlite3.Connection) -> list[tuple[str, dict[str, Any]]]:
+    """Every tagged item's ``(record id, record)``, by kind and item id."""
+    taggings: list[tuple[str, dict[str, Any]]] = []
+    for kind in TAGGED_KINDS:
+        link = LINKS[kind]
+        rows = connection.execute(
+            f"SELECT {link.item_column}, tag_id FROM {link.join_table} "
+            f"ORDER BY {link.item_column}, tag_id"
+        )
+        for item_id, group in groupby(rows, key=itemgetter(0)):
+            record = {"kind": kind, "itemId": item_id, "tagIds": [row[1] for row in group]}
+            taggings.append((tagging_id(kind, item_id), record))
+    return taggings
+
+
+def _log_taggings(connection: sqlite3.Connection, kind: TaggedKind, item_ids: list[str]) -> None:
+    for item_id in item_ids:
+        record = tagging_record(connection, kind, item_id)
+        append_change(connection, TAGGING, tagging_id(kind, item_id), record)
 
 
 def tags_of(

@@ -103,7 +103,8 @@ async def test_stop_on_first_error_commits_the_prefix_and_skips_the_rest(
             {"eventId": "e", "type": "tag.paint"},
             'Event #1 (e) has an unknown type "tag.paint": expected one of transaction.add, '
             "transaction.update, transaction.patch, transaction.delete, asset.patch, "
-            "tag.create, tag.rename, tag.delete, settings.patch, value.set",
+            "tag.create, tag.rename, tag.delete, tagging.assign, tagging.unassign, "
+            "settings.patch, value.set",
         ),
         (
             {"eventId": "e", "type": "tag.create", "version": -1, "data": {"name": "a"}},
@@ -417,3 +418,154 @@ async def test_an_ended_subscription_hears_of_nothing_more(
     await client.call("upsertTags", "main", ["b"])
     await asyncio.sleep(0.2)
     assert [c["recordId"] for page in pages for c in page["changes"]] == ["1"]
+
+
+async def test_the_tags_of_an_item_are_one_record_in_the_feed(client: DaemonClient) -> None:
+    await client.call("createAccount", "main")
+    await client.call("addTransaction", SWAP, "main")
+    await client.call("assignTagToTransaction", "main", "MANUAL_1", "otc")
+    await client.call("assignTagToTransaction", "main", "MANUAL_1", "otc")  # already tagged
+    await client.call("assignTagToAuditLog", "main", "MANUAL_1_FEE", "fees")
+    await client.call("assignTagToTransaction", "main", "MANUAL_1", "fees")
+    assert await feed(client) == [
+        (1, "transaction", "MANUAL_1", False, None),
+        (2, "tag", "1", False, None),
+        (4, "tag", "2", False, None),
+        (5, "tagging", "auditLog:MANUAL_1_FEE", False, None),
+        (6, "tagging", "transaction:MANUAL_1", False, None),
+    ]
+    changes = (await client.call("getChanges", "main", 4))["changes"]
+    assert [c["record"] for c in changes] == [
+        {"kind": "auditLog", "itemId": "MANUAL_1_FEE", "tagIds": [2]},
+        {"kind": "transaction", "itemId": "MANUAL_1", "tagIds": [1, 2]},
+    ]
+
+    # A deleted tag's id stays on the items (ids are never reused); the client hides it.
+    await client.call("deleteTag", "main", 1)
+    await client.call("removeTagFromTransaction", "main", "MANUAL_1", 2)
+    await client.call("removeTagFromTransaction", "main", "MANUAL_1", 2)  # no longer there
+    tagging = await client.call("getChanges", "main", 7)
+    assert [(c["seq"], c["recordId"], c["record"]) for c in tagging["changes"]] == [
+        (8, "transaction:MANUAL_1", {"kind": "transaction", "itemId": "MANUAL_1", "tagIds": [1]})
+    ]
+    snapshot = await client.call("getSnapshot", "main")
+    assert [
+        (r["recordId"], r["version"], r["record"]["tagIds"])
+        for r in snapshot["records"]
+        if r["entity"] == "tagging"
+    ] == [("auditLog:MANUAL_1_FEE", 5, [2]), ("transaction:MANUAL_1", 8, [1])]
+
+    # Deleting the transaction untags it and its audit logs.
+    await client.call("enqueueDeleteTransaction", "main", "user", "MANUAL_1")
+    await _wait_for_feed(client, 11)
+    assert await feed(client, 8) == [
+        (9, "tagging", "auditLog:MANUAL_1_FEE", True, None),
+        (10, "tagging", "transaction:MANUAL_1", True, None),
+        (11, "transaction", "MANUAL_1", True, None),
+    ]
+    snapshot = await client.call("getSnapshot", "main")
+    assert [r for r in snapshot["records"] if r["entity"] == "tagging"] == []
+
+
+def tagging_event(event_id: str, kind: str, record_id: str, **fields: Any) -> dict[str, Any]:
+    version = fields.pop("version", None)
+    event = {"eventId": event_id, "type": f"tagging.{kind}", "recordId": record_id}
+    return {**event, "data": fields} | ({} if version is None else {"version": version})
+
+
+async def test_devices_tag_and_untag_with_events(client: DaemonClient) -> None:
+    await client.call("createAccount", "main")
+    await client.call("addTransaction", SWAP, "main")
+    heard: list[tuple[Any, ...]] = []
+    await client.call("subscribeToTransactions", "main", lambda *a: heard.append(a))
+    await client.call("subscribeToTags", "main", lambda *a: heard.append(("tags", *a)))
+    item = "transaction:MANUAL_1"
+    results = await client.call(
+        "submitEvents",
+        "main",
+        [
+            tagging_event("laptop-1", "assign", item, tagName="otc", version=0),
+            tagging_event("laptop-2", "assign", item, tagName="tax", version=3),
+            tagging_event("phone-1", "assign", item, tagName="mine", version=3),
+        ],
+        {"mode": "independent"},
+    )
+    assert [(r["status"], r.get("version")) for r in results] == [
+        ("applied", 3),
+        ("applied", 5),
+        ("conflict", 5),
+    ]
+    assert results[1]["record"] == {"kind": "transaction", "itemId": "MANUAL_1", "tagIds": [1, 2]}
+    assert results[2]["record"] == results[1]["record"]
+    assert results[2]["error"] == {"code": -32003, "message": "The record is at version 5, not 3"}
+    await until(lambda: len(heard) == 4)
+    assert heard == [
+        ("tags", "created"),
+        ("updated", "MANUAL_1"),
+        ("tags", "created"),
+        ("updated", "MANUAL_1"),
+    ]
+
+    [untagged] = await client.call(
+        "submitEvents", "main", [tagging_event("phone-2", "unassign", item, tagId=1, version=5)]
+    )
+    assert (untagged["status"], untagged["version"], untagged["record"]["tagIds"]) == (
+        "applied",
+        6,
+        [2],
+    )
+    assert await client.call("getTagsForTransaction", "main", "MANUAL_1") == [
+        {"id": 2, "name": "tax"}
+    ]
+    [last] = await client.call(
+        "submitEvents", "main", [tagging_event("phone-3", "unassign", item, tagId=2)]
+    )
+    assert (last["status"], last["version"], last["record"]) == ("applied", 7, None)
+
+
+@pytest.mark.parametrize(
+    ("event", "code", "message"),
+    [
+        (
+            tagging_event("e", "assign", "transaction:MANUAL_9", tagName="otc"),
+            -32002,
+            "Transaction MANUAL_9 does not exist",
+        ),
+        (
+            tagging_event("e", "assign", "auditLog:nope", tagName="otc"),
+            -32002,
+            "Audit log nope does not exist",
+        ),
+        (
+            tagging_event("e", "assign", "MANUAL_1", tagName="otc"),
+            -32602,
+            'A tagging recordId is "<kind>:<item id>", the kind one of auditLog, transaction '
+            'or trade, not "MANUAL_1"',
+        ),
+        (
+            tagging_event("e", "assign", "transaction:MANUAL_1", tagName=" "),
+            -32602,
+            "A tag needs a name",
+        ),
+        (
+            tagging_event("e", "assign", "transaction:MANUAL_1", name="otc"),
+            -32602,
+            "Event #1 (e): data.tagName is required",
+        ),
+        (
+            tagging_event("e", "unassign", "transaction:MANUAL_1", tagId="1"),
+            -32602,
+            "Event #1 (e): data.tagId must be an integer, not a string",
+        ),
+    ],
+)
+async def test_a_bad_tagging_event_is_refused_and_changes_nothing(
+    client: DaemonClient, event: dict[str, Any], code: int, message: str
+) -> None:
+    await client.call("createAccount", "main")
+    await client.call("addTransaction", SWAP, "main")
+    before = await client.call("getSnapshot", "main")
+    [result] = await client.call("submitEvents", "main", [event])
+    assert (result["status"], result["error"]) == ("error", {"code": code, "message": message})
+    assert await client.call("getSnapshot", "main") == before
+    assert await client.call("getTags", "main") == []
