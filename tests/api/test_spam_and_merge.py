@@ -138,12 +138,21 @@ async def test_spam_is_what_the_coin_list_does_not_know(
     spam = await client.call("getTransactions", "main", spam_sql)
     assert sorted(tx["incomingAsset"].split(":")[2] for tx in spam) == SPAM_SYMBOLS
     assert all(tx["type"] == "Deposit" and "fee" not in tx for tx in spam)
+    logs_of: dict[str, list[dict[str, Any]]] = {}
     for tx in spam:
-        [log] = await client.call("getAuditLogsForTransaction", "main", tx["id"])
+        [log] = logs_of[tx["id"]] = await client.call(
+            "getAuditLogsForTransaction", "main", tx["id"]
+        )
         assert await client.call("getTagsForAuditLog", "main", log["id"]) == [
             {"id": 1, "name": "spam"}
         ]
     assert await client.call("getTags", "main") == [{"id": 1, "name": "spam"}]
+    changes = (await client.call("getChanges", "main", 0, 5000))["changes"]
+    tagged = sorted(c["recordId"] for c in changes if c["entity"] == "tagging")
+    assert tagged == sorted(
+        [f"transaction:{tx['id']}" for tx in spam]
+        + [f"auditLog:{log['id']}" for tx in spam for log in logs_of[tx["id"]]]
+    )
     listed = {
         asset["symbol"]
         for asset in await client.call("getMyAssets", "main")
