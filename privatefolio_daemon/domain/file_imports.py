@@ -189,7 +189,8 @@ class _ImportJob:
             try:
                 result = self._import(connection)
             except BaseException:
-                connection.execute("ROLLBACK")
+                if connection.in_transaction:  # an interrupted write has rolled it back already
+                    connection.execute("ROLLBACK")
                 raise
             connection.execute("COMMIT")
         finally:

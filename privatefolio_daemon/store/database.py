@@ -233,7 +233,8 @@ def in_transaction(
     try:
         result = function(connection)
     except BaseException:
-        connection.execute("ROLLBACK")
+        if connection.in_transaction:  # an interrupted write has rolled it back already
+            connection.execute("ROLLBACK")
         raise
     connection.execute("COMMIT")
     return result
