@@ -263,6 +263,11 @@ class DaemonMethods:
         result: int = await self.call('enqueueVerifyBalances', accountName, trigger)
         return result
 
+    async def executeSql(self, accountName: str, sql: str, params: list[Any] | None = None) -> list[list[Any]]:
+        """Run one statement that reads or changes rows (no schema, PRAGMA or ATTACH); returns"""
+        result: list[list[Any]] = await self.call('executeSql', accountName, sql, params)
+        return result
+
     async def findAssets(self, accountName: str, query: str, limit: int = 5, strict: bool = False, searchSet: Literal['all-assets', 'my-assets'] = 'all-assets') -> list[dict[str, Any]]:
         """Search by id, coingeckoId, symbol or contract (and name when not strict)."""
         result: list[dict[str, Any]] = await self.call('findAssets', accountName, query, limit, strict, searchSet)
@@ -684,6 +689,11 @@ class DaemonMethods:
     async def queryServerLogs(self, filters: dict[str, Any] | None = None, rowsPerPage: int = 25, page: int = 0, order: Literal['asc', 'desc'] = 'desc', orderBy: Literal['timestamp', 'level'] = 'timestamp', date: str | None = None) -> list[Any]:
         """The Privatefolio name of ``getServerLogs``."""
         result: list[Any] = await self.call('queryServerLogs', filters, rowsPerPage, page, order, orderBy, date)
+        return result
+
+    async def readSql(self, accountName: str, sql: str, params: list[Any] | None = None) -> list[list[Any]]:
+        """The rows of a reading statement, as arrays (read-only connection, time budget)."""
+        result: list[list[Any]] = await self.call('readSql', accountName, sql, params)
         return result
 
     async def refreshSystemInfo(self) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from privatefolio_daemon.api.networth import NetworthApi
 from privatefolio_daemon.api.notifications import NotificationsApi
 from privatefolio_daemon.api.platforms import PlatformsApi
 from privatefolio_daemon.api.prices import PricesApi
+from privatefolio_daemon.api.raw_sql import RawSqlApi
 from privatefolio_daemon.api.sync import SyncApi, check_event_data
 from privatefolio_daemon.api.tags import TagsApi
 from privatefolio_daemon.api.trades import TradesApi
@@ -45,6 +46,7 @@ from privatefolio_daemon.domain.manual_transactions import ManualTransactions
 from privatefolio_daemon.domain.metadata_refresh import MetadataRefresh
 from privatefolio_daemon.domain.notifications import Notifications
 from privatefolio_daemon.domain.platforms import PlatformCatalog
+from privatefolio_daemon.domain.raw_sql import RawSql
 from privatefolio_daemon.domain.secrets import SecretBox
 from privatefolio_daemon.domain.sync_event_types import Announcers
 from privatefolio_daemon.domain.sync_events import SyncEvents
@@ -142,6 +144,9 @@ class Features:
         table.add_object(ExportsApi(self.exports, relayer))
         table.add_object(SyncApi(self.sync_events, ChangeFeed(db_of, daemon.events)))
         table.add_object(self.backups)
+        table.add_object(
+            RawSqlApi(lambda account: RawSql(account, db_of(account), daemon.events, budget))
+        )
 
     async def close(self) -> None:
         await self.connection_sources.close()

@@ -16,13 +16,13 @@ from privatefolio_daemon.rpc.errors import (
     RpcError,
     VersionConflict,
 )
-from privatefolio_daemon.store.client_sql import UnsafeQuery
+from privatefolio_daemon.store.client_sql import QueryFailed, UnsafeQuery
 from privatefolio_daemon.store.database import QueryTimeout
 
 
 def domain_error_to_rpc(error: BaseException) -> RpcError | None:
     message = str(error)
-    if isinstance(error, UnsafeQuery):
+    if isinstance(error, UnsafeQuery | QueryFailed):
         return InvalidParams(message)
     if isinstance(error, QueryTimeout):
         return Busy(message)

@@ -4,10 +4,15 @@ The Privatefolio frontend builds ``SELECT … LIMIT n OFFSET m`` strings for its
 on a read-only connection (``mode=ro`` and ``query_only``), under an authorizer that allows reading
 and nothing else (no writes, no ATTACH, no extensions, no PRAGMA that changes anything), and under
 a time budget enforced by the progress handler.
+
+``executeSql``, the power user's statement, runs on the writer under a second authorizer: it may
+read and change rows, but not the schema, a PRAGMA, ATTACH, the transaction, the sync feed or
+SQLite's own tables.
 """
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from privatefolio_daemon.store.database import Row, with_time_budget
@@ -36,16 +41,92 @@ def run_client_query(
     """Rows of a frontend query. Raises ``UnsafeQuery`` for anything but a read."""
     if not sql.strip():
         raise UnsafeQuery("The query is empty")
-    connection.set_authorizer(_authorize)
+    return _run_guarded(connection, sql, params, budget_seconds, _authorize, None)
+
+
+class QueryFailed(Exception):
+    """SQLite refused the statement (a syntax error, a missing table, a constraint)."""
+
+
+Authorizer = Callable[..., int]
+
+
+def _run_guarded(
+    connection: sqlite3.Connection,
+    sql: str,
+    params: Sequence[Any],
+    budget_seconds: float,
+    authorizer: Authorizer,
+    refusal: Callable[[], str | None] | None,
+) -> list[Row]:
+    connection.set_authorizer(authorizer)
     try:
         return with_time_budget(
             connection, budget_seconds, lambda conn: conn.execute(sql, tuple(params)).fetchall()
         )
     except sqlite3.DatabaseError as error:
-        if "not authorized" in str(error) or "prohibited" in str(error):
-            raise UnsafeQuery(f"Only reading queries are allowed: {sql}") from error
-        if "one statement at a time" in str(error):
+        text = str(error)
+        if "not authorized" in text or "prohibited" in text:
+            reason = refusal() if refusal is not None else None
+            raise UnsafeQuery(reason or f"Only reading queries are allowed: {sql}") from error
+        if "one statement at a time" in text:
             raise UnsafeQuery(f"Only one statement is allowed: {sql}") from error
+        if isinstance(error, sqlite3.OperationalError | sqlite3.IntegrityError):
+            raise QueryFailed(f"The statement failed: {text}") from error
         raise
     finally:
         connection.set_authorizer(None)
+
+
+#: Tables a statement may not change: the sync feed is a record of changes made through the
+#: daemon, and ``sqlite_sequence`` keeps ids from being used twice.
+PROTECTED_TABLES = frozenset({"sync_changes", "sync_events", "sqlite_sequence"})
+_ROW_WRITES = frozenset({sqlite3.SQLITE_INSERT, sqlite3.SQLITE_UPDATE, sqlite3.SQLITE_DELETE})
+
+
+@dataclass(slots=True)
+class _RowWriteGuard:
+    """Allows reading and row changes; remembers the tables changed and why a statement was
+    refused."""
+
+    written: set[str] = field(default_factory=set)
+    refusal: str | None = None
+
+    def __call__(self, action: int, arg1: str | None, arg2: str | None, *_: str | None) -> int:
+        if _authorize(action, arg1, arg2) == sqlite3.SQLITE_OK:
+            return sqlite3.SQLITE_OK
+        if action in _ROW_WRITES and arg1 in PROTECTED_TABLES:
+            return self._refuse(f"The table {arg1} is the daemon's own and cannot be changed")
+        if action in _ROW_WRITES and arg1 is not None and not arg1.startswith("sqlite_"):
+            self.written.add(arg1)
+            return sqlite3.SQLITE_OK
+        return self._refuse(  # the schema tables are written by schema changes only
+            "executeSql reads and changes rows only: no schema change, PRAGMA, ATTACH or "
+            "transaction control"
+        )
+
+    def _refuse(self, reason: str) -> int:
+        if self.refusal is None:
+            self.refusal = reason
+        return sqlite3.SQLITE_DENY
+
+
+@dataclass(frozen=True, slots=True)
+class StatementResult:
+    rows: list[Row]
+    changed_tables: frozenset[str]
+    changes: int
+
+
+def run_row_statement(
+    connection: sqlite3.Connection, sql: str, params: Sequence[Any], budget_seconds: float
+) -> StatementResult:
+    """One statement that reads or changes rows, inside the caller's transaction. Raises
+    ``UnsafeQuery`` for anything else."""
+    if not sql.strip():
+        raise UnsafeQuery("The statement is empty")
+    guard = _RowWriteGuard()
+    before = connection.total_changes
+    rows = _run_guarded(connection, sql, params, budget_seconds, guard, lambda: guard.refusal)
+    changes = connection.total_changes - before
+    return StatementResult(rows, frozenset(guard.written) if changes else frozenset(), changes)

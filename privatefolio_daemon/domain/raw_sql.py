@@ -1,0 +1,56 @@
+"""The power user's SQL on an account: ``readSql`` reads on a read-only connection, and
+``executeSql`` changes rows on the writer, in a transaction of its own.
+
+A statement that changed rows is announced on the channels of the tables it changed. A change
+to the audit logs starts the side-effect chain from the first day, since the daemon cannot tell
+which days the statement touched. Such edits bypass the sync feed's versions: they are the escape
+hatch, not the way devices edit.
+"""
+
+from collections.abc import Sequence
+from typing import Any
+
+from privatefolio_daemon.domain.events import EventBus
+from privatefolio_daemon.store.client_sql import run_client_query, run_row_statement
+from privatefolio_daemon.store.database import Database
+
+#: What to announce when a table's rows changed: the channel and its arguments.
+_ANNOUNCEMENTS: dict[str, tuple[str, tuple[Any, ...]]] = {
+    "audit_logs": ("audit-logs", ("deleted", 0, None)),
+    "transactions": ("transactions", ("updated",)),
+    "tags": ("tags", ("updated",)),
+    "audit_log_tags": ("audit-logs", ("updated",)),
+    "transaction_tags": ("transactions", ("updated",)),
+    "trade_tags": ("trades", ("updated",)),
+    "trades": ("trades", ("updated",)),
+    "assets": ("metadata", ()),
+    "file_imports": ("file-imports", ("updated",)),
+    "connections": ("connections", ("updated",)),
+    "notifications": ("notifications", ("updated",)),
+    "chat_history": ("chat-history", ("created",)),
+}
+
+
+class RawSql:
+    def __init__(self, account: str, db: Database, events: EventBus, budget: float) -> None:
+        self.account = account
+        self._db = db
+        self._events = events
+        self._budget = budget
+
+    async def read(self, sql: str, params: Sequence[Any]) -> list[list[Any]]:
+        rows = await self._db.read(lambda conn: run_client_query(conn, sql, params, self._budget))
+        return [list(row) for row in rows]
+
+    async def execute(self, sql: str, params: Sequence[Any]) -> list[list[Any]]:
+        result = await self._db.transaction(
+            lambda conn: run_row_statement(conn, sql, params, self._budget)
+        )
+        announced: set[tuple[str, tuple[Any, ...]]] = set()
+        for table in sorted(result.changed_tables):
+            announcement = _ANNOUNCEMENTS.get(table)
+            if announcement is not None and announcement not in announced:
+                announced.add(announcement)
+                channel, args = announcement
+                self._events.emit(channel, *args, account=self.account)
+        return [list(row) for row in result.rows]
