@@ -152,6 +152,37 @@ async def test_cancelling_interrupts_a_long_sql_statement_within_a_second(
     assert await account_db.fetch_one("SELECT value FROM key_value WHERE key = 'after'") == (1,)
 
 
+async def test_cancelling_a_long_write_aborts_the_task_and_leaves_nothing(
+    queue: AccountTaskQueue, account_db: Database
+) -> None:
+    """The write before the interrupted statement is rolled back with it, and the writer is free
+    for the next write."""
+    await account_db.execute("INSERT INTO key_value (key, value) VALUES ('kept', 1)")
+    endless = (
+        "UPDATE key_value SET value = 2 WHERE key IN (WITH RECURSIVE n(i) AS "
+        "(SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT 'kept' || max(i) FROM n)"
+    )
+
+    async def long_write(progress: TaskProgress, cancel: CancelToken) -> None:
+        def write(connection: sqlite3.Connection) -> None:
+            connection.execute("UPDATE key_value SET value = 3 WHERE key = 'kept'")
+            connection.execute(endless)
+
+        await account_db.transaction(cancel.guard_sql(write))
+
+    task_id = await queue.enqueue(spec("Long write", 5, long_write))
+    await wait_for_status(account_db, task_id, "running")
+    await asyncio.sleep(0.2)
+    await queue.cancel(task_id)
+    await wait_for_status(account_db, task_id, "aborted")
+    assert await account_db.fetch_one(
+        "SELECT errorMessage FROM server_tasks WHERE id = ?", (task_id,)
+    ) == ("Task aborted by user.",)
+    assert await account_db.fetch_one("SELECT value FROM key_value WHERE key = 'kept'") == (1,)
+    await account_db.execute("UPDATE key_value SET value = 4 WHERE key = 'kept'")
+    assert await account_db.fetch_one("SELECT value FROM key_value WHERE key = 'kept'") == (4,)
+
+
 async def test_a_task_that_ignores_cancellation_is_reported(
     queue: AccountTaskQueue, account_db: Database, events: EventBus
 ) -> None:
