@@ -4,7 +4,8 @@ A device that was offline sends its queue: N events (manual transactions added, 
 in calls of 1,000. Once the refresh chain those edits started is done, it sends the same events
 again, as a device unsure of what went through does; every one comes back as a duplicate. A
 second device then replays the whole feed through ``subscribeToChanges`` (the latest change of
-each record), and the time from one more event's submit to its delivery is measured.
+each record), and the time from one more event's submit to its delivery is measured. It also
+prints the size of the kept results, which the daemon keeps for every event it applied.
 
 Usage: .venv/bin/python scripts/bench/change_feed.py [--events 10000]
 """
@@ -131,6 +132,12 @@ async def run(count: int) -> None:
             took, statuses = await submit_all(client, batch)
             assert statuses == ["duplicate"] * count, set(statuses)
             print(f"the same {count:,} again (all duplicates): {took:.2f} s")
+            kept_sql = "SELECT COUNT(*), SUM(LENGTH(eventId) + LENGTH(result) + 8) FROM sync_events"
+            [[kept, size]] = await client.call("readSql", "main", kept_sql)
+            print(
+                f"kept results: {kept:,} events, {size / 1e6:.2f} MB of rows "
+                f"({size / kept:,.0f} B each)"
+            )
         replayed, took, latencies = await replay(daemon.url, token)
         print(
             f"replay the feed to a subscriber ({replayed:,} changes, one per record): {took:.2f} s"
