@@ -4,10 +4,11 @@ tasks."""
 from collections.abc import Callable
 from typing import Any
 
-from privatefolio_daemon.api.client_queries import client_rows
+from privatefolio_daemon.api.client_queries import client_rows, map_rows
 from privatefolio_daemon.api.derived_tasks import enqueue_task
 from privatefolio_daemon.domain.balances import Balance, Balances
 from privatefolio_daemon.domain.derived_steps import REFRESH_BALANCES
+from privatefolio_daemon.domain.timeutil import client_ms
 from privatefolio_daemon.relayer.cancellation import CancelToken
 from privatefolio_daemon.relayer.progress import TaskProgress
 from privatefolio_daemon.relayer.relayer import Relayer
@@ -45,13 +46,13 @@ class BalancesApi:
             default_sql=BALANCES_DEFAULT_SQL,
             budget_seconds=self._budget,
         )
-        return [balance_row_to_wire(row) for row in rows]
+        return map_rows(rows, balance_row_to_wire)
 
     @rpc_method()
     async def getBalancesAt(self, accountName: str, cursor: float = -1) -> list[Balance]:
         """The balances of the day of ``cursor`` (-1: the last computed day), with the day's price
         and value where a price exists."""
-        return await self._balances_of(accountName).at(int(cursor))
+        return await self._balances_of(accountName).at(-1 if cursor == -1 else client_ms(cursor))
 
     @rpc_method()
     async def enqueueRefreshBalances(

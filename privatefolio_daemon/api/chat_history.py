@@ -6,7 +6,12 @@ with the other exports."""
 from collections.abc import Callable
 from typing import Any
 
-from privatefolio_daemon.api.client_queries import FrontendTable, client_rows
+from privatefolio_daemon.api.client_queries import (
+    FrontendTable,
+    client_rows,
+    map_rows,
+    require_columns,
+)
 from privatefolio_daemon.domain.chat_history import ChatHistory, ChatMessageInput, ChatMessagePatch
 from privatefolio_daemon.domain.errors import InvalidInputError
 from privatefolio_daemon.rpc.registry import rpc_method
@@ -40,7 +45,7 @@ class ChatHistoryApi:
         parts?}``, without the columns that are NULL.
         """
         rows = await _MESSAGES.rows(self._db_of(accountName), query, params, self._budget)
-        return [store.chat_message_to_wire(row) for row in rows]
+        return map_rows(rows, store.chat_message_to_wire)
 
     @rpc_method()
     async def getChatMessage(self, accountName: str, id: str) -> dict[str, Any] | None:
@@ -94,7 +99,8 @@ class ChatHistoryApi:
         id). A query gives the rows instead, with those four columns in that order.
         """
         rows = await _CONVERSATIONS.rows(self._db_of(accountName), query, params, self._budget)
-        return [store.summary_to_wire(row) for row in rows]
+        summaries = require_columns(rows, ("id", "startTime", "lastTime", "firstMessage"))
+        return map_rows(summaries, store.summary_to_wire)
 
     @rpc_method()
     async def countConversations(

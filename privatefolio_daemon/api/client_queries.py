@@ -1,9 +1,10 @@
 """``get*``/``count*`` methods that take a SQL string from the frontend run it through here."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
+from privatefolio_daemon.domain.errors import InvalidInputError
 from privatefolio_daemon.store.client_sql import run_client_query
 from privatefolio_daemon.store.database import Database, Row
 
@@ -32,7 +33,37 @@ async def client_count(
     rows = await client_rows(
         db, sql, params, default_sql=default_sql, budget_seconds=budget_seconds
     )
-    return int(rows[0][0]) if rows and rows[0] and rows[0][0] is not None else 0
+    value = rows[0][0] if rows and rows[0] else None
+    if value is None:
+        return 0
+    if isinstance(value, int | float) and float(value).is_integer():
+        return int(value)
+    raise InvalidInputError(f"A count query must return a whole number, not {value!r}")
+
+
+T = TypeVar("T")
+
+
+def map_rows(rows: Sequence[Row], to_wire: Callable[[Row], T]) -> list[T]:
+    """The wire records of a frontend query's rows, which a method reads column by column: a
+    query whose columns are not those of ``SELECT *`` is the caller's mistake, told clearly."""
+    try:
+        return [to_wire(row) for row in rows]
+    except (ValueError, TypeError, IndexError, KeyError, ArithmeticError) as error:
+        raise InvalidInputError(
+            f"The query's rows cannot be read as this method's records (select the same "
+            f"columns, in the same order, as SELECT * does): {error}"
+        ) from error
+
+
+def require_columns(rows: Sequence[Row], columns: Sequence[str]) -> Sequence[Row]:
+    """The rows of a frontend query that a method reads by position, checked to be wide enough."""
+    if rows and len(rows[0]) < len(columns):
+        raise InvalidInputError(
+            f"The query must return the columns {', '.join(columns)} in that order, "
+            f"not {len(rows[0])} column{'s' if len(rows[0]) != 1 else ''}"
+        )
+    return rows
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from privatefolio_daemon.api.client_queries import FrontendTable
+from privatefolio_daemon.api.client_queries import FrontendTable, map_rows
 from privatefolio_daemon.domain.connection_sync import ConnectionSync
 from privatefolio_daemon.domain.connections import Connections, NewConnection
 from privatefolio_daemon.domain.key_value import KeyValueStore
@@ -63,7 +63,7 @@ class ConnectionsApi:
     ) -> list[dict[str, Any]]:
         """Connections, the newest first. Secrets are never returned (``apiKey`` is masked)."""
         rows = await CONNECTIONS.rows(self._db_of(accountName), query, params, self._budget)
-        return [connection_to_wire(row) for row in rows]
+        return map_rows(rows, connection_to_wire)
 
     @rpc_method()
     async def countConnections(

@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from typing import Any, TypedDict
 
-from privatefolio_daemon.api.client_queries import FrontendTable
+from privatefolio_daemon.api.client_queries import FrontendTable, map_rows
 from privatefolio_daemon.domain.file_imports import FileImports
 from privatefolio_daemon.domain.server_files import NewServerFile
 from privatefolio_daemon.relayer.cancellation import CancelToken
@@ -111,7 +111,7 @@ class FileImportsApi:
     ) -> list[dict[str, Any]]:
         """File imports, the last finished first."""
         rows = await FILE_IMPORTS.rows(self._db_of(accountName), query, params, self._budget)
-        return [file_import_to_wire(row) for row in rows]
+        return map_rows(rows, file_import_to_wire)
 
     @rpc_method()
     async def countFileImports(

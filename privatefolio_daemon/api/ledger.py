@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from typing import Any
 
-from privatefolio_daemon.api.client_queries import client_count, client_rows
+from privatefolio_daemon.api.client_queries import client_count, client_rows, map_rows
 from privatefolio_daemon.api.ledger_filters import (
     AuditLogFilter,
     TransactionFilter,
@@ -47,7 +47,7 @@ class LedgerApi:
     ) -> list[dict[str, Any]]:
         """Audit logs, newest first: all, a frontend SQL query's, or those matching filters."""
         sql, values = _audit_log_sql(query, params, count=False)
-        return [audit_log_to_wire(row) for row in await self._rows(accountName, sql, values)]
+        return map_rows(await self._rows(accountName, sql, values), audit_log_to_wire)
 
     @rpc_method()
     async def countAuditLogs(
@@ -115,7 +115,7 @@ class LedgerApi:
     ) -> list[dict[str, Any]]:
         """Transactions, newest first: all, a frontend SQL query's, or those matching filters."""
         sql, values = _transaction_sql(query, params, count=False)
-        return [transaction_to_wire(row) for row in await self._rows(accountName, sql, values)]
+        return map_rows(await self._rows(accountName, sql, values), transaction_to_wire)
 
     @rpc_method()
     async def countTransactions(

@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from typing import Any
 
-from privatefolio_daemon.api.client_queries import client_rows
+from privatefolio_daemon.api.client_queries import client_rows, map_rows
 from privatefolio_daemon.api.derived_tasks import enqueue_task
 from privatefolio_daemon.domain.breakdown import BreakdownRow
 from privatefolio_daemon.domain.candle_buckets import CandleInterval
@@ -46,7 +46,7 @@ class NetworthApi:
             default_sql=NETWORTH_DEFAULT_SQL,
             budget_seconds=self._budget,
         )
-        return [networth_to_wire(row) for row in rows]
+        return map_rows(rows, networth_to_wire)
 
     @rpc_method()
     async def getNetworthCandles(

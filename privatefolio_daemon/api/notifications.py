@@ -5,7 +5,7 @@ fails, so the user hears of what no one was watching."""
 from collections.abc import Callable
 from typing import Any, Literal, TypedDict
 
-from privatefolio_daemon.api.client_queries import FrontendTable
+from privatefolio_daemon.api.client_queries import FrontendTable, map_rows
 from privatefolio_daemon.domain.errors import InvalidInputError
 from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.notifications import Notifications
@@ -19,6 +19,7 @@ from privatefolio_daemon.store.notifications import (
     patch_notifications,
 )
 
+_PATCHABLE = frozenset({"title", "text", "status", "metadata"})
 _NOTIFICATIONS = FrontendTable(NOTIFICATIONS_DEFAULT_SQL, NOTIFICATIONS_COUNT_SQL)
 
 
@@ -58,7 +59,7 @@ class NotificationsApi:
     ) -> list[dict[str, Any]]:
         """Newest first ``{id, title, text, createdAt (s), status, metadata?}`` (or a query's)."""
         rows = await _NOTIFICATIONS.rows(self._db_of(accountName), query, params, self._budget)
-        return [notification_to_wire(row) for row in rows]
+        return map_rows(rows, notification_to_wire)
 
     @rpc_method()
     async def countNotifications(
@@ -125,6 +126,12 @@ class NotificationsApi:
 
     async def _patch(self, account: str, ids: list[int], patch: NotificationPatch) -> None:
         fields = dict(patch)
+        unknown = sorted(set(fields) - _PATCHABLE)
+        if unknown:
+            raise InvalidInputError(
+                f"A notification patch cannot set {', '.join(unknown)}: give title, text, "
+                "status or metadata"
+            )
         if not fields:
             raise InvalidInputError(
                 "The patch changes nothing: give title, text, status or metadata"

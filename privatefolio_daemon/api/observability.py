@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, TypedDict
 
-from privatefolio_daemon.api.client_queries import client_rows
+from privatefolio_daemon.api.client_queries import client_rows, map_rows
 from privatefolio_daemon.domain.health import HealthMonitor, metric_to_wire
 from privatefolio_daemon.rpc.registry import rpc_method
 from privatefolio_daemon.server_log import query_server_logs
@@ -82,7 +82,7 @@ class ObservabilityApi:
             default_sql="SELECT * FROM health_metrics ORDER BY timestamp DESC LIMIT 100",
             budget_seconds=self._budget,
         )
-        return [metric_to_wire(row) for row in rows]
+        return map_rows(rows, metric_to_wire)
 
     @rpc_method()
     async def getHealthStats(

@@ -7,6 +7,7 @@ from privatefolio_daemon.domain.candle_buckets import CandleInterval
 from privatefolio_daemon.domain.derived_steps import FETCH_PRICES
 from privatefolio_daemon.domain.live_prices import LivePrices
 from privatefolio_daemon.domain.prices import DailyPrices
+from privatefolio_daemon.domain.timeutil import client_ms
 from privatefolio_daemon.relayer.cancellation import CancelToken
 from privatefolio_daemon.relayer.progress import TaskProgress
 from privatefolio_daemon.relayer.relayer import Relayer
@@ -18,7 +19,7 @@ DELETE_PRICES = "Delete asset prices"
 
 
 def _ms(value: float | None) -> int | None:
-    return None if value is None else int(value)
+    return None if value is None else client_ms(value)
 
 
 class PricesApi:

@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from typing import Any
 
-from privatefolio_daemon.api.client_queries import FrontendTable
+from privatefolio_daemon.api.client_queries import FrontendTable, map_rows
 from privatefolio_daemon.domain.server_files import NewServerFile, ServerFiles
 from privatefolio_daemon.rpc.registry import rpc_method
 from privatefolio_daemon.store.database import Database
@@ -42,7 +42,7 @@ class ServerFilesApi:
     ) -> list[dict[str, Any]]:
         """The account's files, newest first (or the rows of ``query``, read by position)."""
         rows = await SERVER_FILES.rows(self._db_of(accountName), query, params, self._budget)
-        return [file_to_wire(row) for row in rows]
+        return map_rows(rows, file_to_wire)
 
     @rpc_method()
     async def countServerFiles(

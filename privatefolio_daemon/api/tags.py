@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from typing import Any
 
-from privatefolio_daemon.api.client_queries import client_rows
+from privatefolio_daemon.api.client_queries import client_rows, map_rows, require_columns
 from privatefolio_daemon.domain.tags import Tags
 from privatefolio_daemon.rpc.registry import rpc_method
 from privatefolio_daemon.store.database import Database
@@ -30,7 +30,7 @@ class TagsApi:
             default_sql="SELECT id, name FROM tags ORDER BY id ASC",
             budget_seconds=self._budget,
         )
-        return [tag_to_wire(row) for row in rows]
+        return map_rows(require_columns(rows, ("id", "name")), tag_to_wire)
 
     @rpc_method()
     async def upsertTag(self, accountName: str, name: str) -> dict[str, Any]:

@@ -4,7 +4,7 @@ import asyncio
 import time
 from typing import Any
 
-from privatefolio_daemon.api.client_queries import FrontendTable
+from privatefolio_daemon.api.client_queries import FrontendTable, map_rows
 from privatefolio_daemon.api.subscriptions import subscribe
 from privatefolio_daemon.domain.accounts import AccountRegistry
 from privatefolio_daemon.domain.errors import InvalidInputError, NotFoundError
@@ -41,7 +41,7 @@ class TasksApi:
     ) -> list[dict[str, Any]]:
         """Tasks of the account, newest first (or the rows of ``query``, read by position)."""
         rows = await SERVER_TASKS.rows(self._accounts.get(accountName), query, params, self._budget)
-        return [task_to_wire(row) for row in rows]
+        return map_rows(rows, task_to_wire)
 
     @rpc_method()
     async def countServerTasks(

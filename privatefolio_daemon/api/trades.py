@@ -3,9 +3,10 @@
 from collections.abc import Callable
 from typing import Any
 
-from privatefolio_daemon.api.client_queries import FrontendTable
+from privatefolio_daemon.api.client_queries import FrontendTable, map_rows
 from privatefolio_daemon.api.derived_tasks import enqueue_task
 from privatefolio_daemon.domain.derived_steps import REFRESH_TRADES
+from privatefolio_daemon.domain.timeutil import client_ms
 from privatefolio_daemon.domain.trade_pnl import AccountPnl
 from privatefolio_daemon.domain.trades import Trades
 from privatefolio_daemon.relayer.cancellation import CancelToken
@@ -47,7 +48,7 @@ class TradesApi:
     ) -> list[dict[str, Any]]:
         """Trades, newest first (or a query's; columns 14 and 15 may list txIds, auditLogIds)."""
         rows = await _TRADES.rows(self._db_of(accountName), query, params, self._budget)
-        return [trade_to_wire(row) for row in rows]
+        return map_rows(rows, trade_to_wire)
 
     @rpc_method()
     async def countTrades(
@@ -78,15 +79,15 @@ class TradesApi:
         """A trade's daily PnL rows, oldest first (or a query's)."""
         values = params if params is not None else [tradeId]
         rows = await _TRADE_PNL.rows(self._db_of(accountName), query, values, self._budget)
-        return [pnl_to_wire(row) for row in rows]
+        return map_rows(rows, pnl_to_wire)
 
     @rpc_method()
     async def getAccountPnL(
         self, accountName: str, start: float | None = None, end: float | None = None
     ) -> list[AccountPnl]:
         """Per PnL day, the sum over trades of each one's latest row so far."""
-        first = None if start is None else int(start)
-        last = None if end is None else int(end)
+        first = None if start is None else client_ms(start)
+        last = None if end is None else client_ms(end)
         return await self._trades_of(accountName).account_pnl(first, last)
 
     @rpc_method()

@@ -4,10 +4,18 @@ import time
 from datetime import UTC, datetime
 
 DAY_MS = 86_400_000
+#: The times a client may ask about: the years 1 to 9999, which dates can print.
+EARLIEST_MS, LATEST_MS = -62_135_596_800_000, 253_402_300_799_999
 
 
 def now_ms() -> int:
     return time.time_ns() // 1_000_000
+
+
+def client_ms(value: float) -> int:
+    """A time in ms that a client sent, held to the years 1 to 9999 (a bound beyond them selects
+    the same rows)."""
+    return min(max(int(value), EARLIEST_MS), LATEST_MS)
 
 
 def day_start(timestamp_ms: int) -> int:

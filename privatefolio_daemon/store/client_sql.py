@@ -71,7 +71,10 @@ def _run_guarded(
             raise UnsafeQuery(reason or f"Only reading queries are allowed: {sql}") from error
         if "one statement at a time" in text:
             raise UnsafeQuery(f"Only one statement is allowed: {sql}") from error
-        if isinstance(error, sqlite3.OperationalError | sqlite3.IntegrityError):
+        # a syntax error, a missing table or column, a constraint, parameters that do not fit
+        if isinstance(
+            error, sqlite3.OperationalError | sqlite3.IntegrityError | sqlite3.ProgrammingError
+        ):
             raise QueryFailed(f"The statement failed: {text}") from error
         raise
     finally:
