@@ -9,6 +9,9 @@ from privatefolio_daemon.domain.errors import ConflictError, NotFoundError
 from privatefolio_daemon.domain.server_files import FileTooLarge, ServerFiles
 
 CHUNK = 256 * 1024
+_NOT_MULTIPART = (
+    "The upload must be multipart/form-data with the fields accountName, fileId and file"
+)
 
 
 def file_transfer_routes(
@@ -17,15 +20,20 @@ def file_transfer_routes(
     async def upload(request: web.Request) -> web.Response:
         if (request.content_length or 0) > max_upload_bytes + 64 * 1024:
             return _too_large(max_upload_bytes)
+        if request.content_type != "multipart/form-data":
+            return _error(400, _NOT_MULTIPART)
         fields: dict[str, str] = {}
-        reader = await request.multipart()
-        async for part in reader:
-            if not isinstance(part, BodyPartReader):
-                continue
-            if part.name in ("accountName", "fileId"):
-                fields[part.name] = await part.text()
-            elif part.name == "file":
-                return await _receive(files_of, fields, part, max_upload_bytes)
+        try:
+            reader = await request.multipart()
+            async for part in reader:
+                if not isinstance(part, BodyPartReader):
+                    continue
+                if part.name in ("accountName", "fileId"):
+                    fields[part.name] = await part.text()
+                elif part.name == "file":
+                    return await _receive(files_of, fields, part, max_upload_bytes)
+        except ValueError as error:  # no boundary, or a body that is not multipart
+            return _error(400, f"{_NOT_MULTIPART} ({error})")
         return _error(400, "The upload has no file part")
 
     async def download(request: web.Request) -> web.StreamResponse:
@@ -78,9 +86,12 @@ async def _chunks(part: BodyPartReader) -> AsyncIterator[bytes]:
 
 
 def _file_id(text: str | None) -> int:
-    if text is None or not text.strip().isdigit():
+    if text is None or not text.strip().isascii() or not text.strip().isdigit():
         raise ValueError(f"fileId must be a whole number, not {text!r}")
-    return int(text)
+    file_id = int(text)
+    if file_id >= 2**63:  # beyond any SQLite row id
+        raise NotFoundError(f"Server file {file_id} does not exist")
+    return file_id
 
 
 def _attachment(name: str) -> str:

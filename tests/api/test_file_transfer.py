@@ -111,6 +111,8 @@ async def test_an_oversized_upload_gets_413_and_leaves_nothing(tmp_path: Path) -
         ),
         ("main", "1/../../2", 400, "fileId must be a whole number, not '1/../../2'"),
         ("main", "7", 404, "Server file 7 does not exist"),
+        ("main", "9" * 20, 404, f"Server file {'9' * 20} does not exist"),
+        ("main", "\u00b2", 400, "fileId must be a whole number, not '\u00b2'"),
     ],
 )
 async def test_names_and_ids_cannot_reach_outside_the_account(
@@ -141,6 +143,29 @@ async def test_names_and_ids_cannot_reach_outside_the_account(
         "main.sqlite-shm",
         "main.sqlite-wal",
     ]
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [("text/plain", b"accountName=main"), ("multipart/form-data", b"--x\r\n")],
+)
+async def test_an_upload_that_is_not_a_multipart_form_gets_400(
+    client: DaemonClient, daemon: Daemon, content_type: str, body: bytes
+) -> None:
+    await client.call("createAccount", "main")
+    await register(client)
+    headers = {**auth(daemon), "Content-Type": content_type}
+    async with (
+        aiohttp.ClientSession(headers=headers) as session,
+        session.post(http_url(daemon, "/upload"), data=body) as response,
+    ):
+        error = (await response.json())["error"]
+    assert response.status == 400
+    assert error.startswith(
+        "The upload must be multipart/form-data with the fields accountName, fileId and file"
+    )
+    [record] = await client.call("getServerFiles", "main")
+    assert record["status"] == "scheduled"
 
 
 async def test_transfers_need_a_credential_and_a_local_origin(
