@@ -1,6 +1,8 @@
 """Shared fixtures: a real daemon in-process on a free port, and clients that talk to it."""
 
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +12,7 @@ from privatefolio_daemon.app import Daemon
 from privatefolio_daemon.client import DaemonClient, Dialect
 from privatefolio_daemon.config import Config, load_config
 from privatefolio_daemon.resources import schema_dir
+from privatefolio_daemon.settings import Limits
 from privatefolio_daemon.store.migrations import latest_version, load_migrations
 
 Connect = Callable[..., Awaitable[DaemonClient]]
@@ -69,3 +72,20 @@ async def connect(daemon: Daemon) -> AsyncIterator[Connect]:
 @pytest.fixture
 async def client(connect: Connect) -> DaemonClient:
     return await connect()
+
+
+@asynccontextmanager
+async def client_of_daemon_with_sql_budget(
+    data_dir: Path, seconds: float
+) -> AsyncIterator[DaemonClient]:
+    """A client of a daemon whose client SQL stops after ``seconds``, with an account "main"."""
+    config = replace(make_config(data_dir), limits=Limits(client_sql_time_budget_seconds=seconds))
+    daemon = Daemon(config)
+    await daemon.start()
+    try:
+        token = daemon.credentials.desktop_token()
+        async with await DaemonClient.connect(ws_url(daemon), token=token) as client:
+            await client.call("createAccount", "main")
+            yield client
+    finally:
+        await daemon.stop()

@@ -2,7 +2,6 @@
 and the transaction out of its reach, and the derived data following a change to the ledger."""
 
 import asyncio
-from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -11,10 +10,9 @@ import pytest
 
 from privatefolio_daemon.app import Daemon
 from privatefolio_daemon.client import DaemonClient, RpcCallError
-from privatefolio_daemon.settings import Limits
 from tests.api.manual_entries import SWAP, until
 from tests.backup.helpers import table_digests
-from tests.conftest import make_config, ws_url
+from tests.conftest import client_of_daemon_with_sql_budget
 
 ROWS_ONLY = (
     "executeSql reads and changes rows only: no schema change, PRAGMA, ATTACH or transaction "
@@ -122,26 +120,18 @@ async def test_execute_sql_refuses_what_is_not_a_row_change_and_changes_nothing(
 
 
 async def test_a_runaway_statement_is_stopped_and_rolled_back(tmp_path: Path) -> None:
-    config = replace(make_config(tmp_path), limits=Limits(client_sql_time_budget_seconds=0.2))
-    daemon = Daemon(config)
-    await daemon.start()
-    try:
-        token = daemon.credentials.desktop_token()
-        async with await DaemonClient.connect(ws_url(daemon), token=token) as client:
-            await client.call("createAccount", "main")
-            await client.call("upsertTags", "main", ["otc"])
-            endless = (
-                "UPDATE tags SET name = 'renamed' WHERE id IN (WITH RECURSIVE n(i) AS "
-                "(SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT max(i) FROM n)"
-            )
-            with pytest.raises(RpcCallError) as caught:
-                await client.call("executeSql", "main", endless)
-            assert (caught.value.code, caught.value.message) == (
-                -32004,
-                "Query took longer than 0.2 s and was stopped",
-            )
-            assert await client.call("getTags", "main") == [{"id": 1, "name": "otc"}]
-            await client.call("upsertTags", "main", ["tax"])  # the writer is free again
-            assert len(await client.call("getTags", "main")) == 2
-    finally:
-        await daemon.stop()
+    async with client_of_daemon_with_sql_budget(tmp_path, 0.2) as client:
+        await client.call("upsertTags", "main", ["otc"])
+        endless = (
+            "UPDATE tags SET name = 'renamed' WHERE id IN (WITH RECURSIVE n(i) AS "
+            "(SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT max(i) FROM n)"
+        )
+        with pytest.raises(RpcCallError) as caught:
+            await client.call("executeSql", "main", endless)
+        assert (caught.value.code, caught.value.message) == (
+            -32004,
+            "Query took longer than 0.2 s and was stopped",
+        )
+        assert await client.call("getTags", "main") == [{"id": 1, "name": "otc"}]
+        await client.call("upsertTags", "main", ["tax"])  # the writer is free again
+        assert len(await client.call("getTags", "main")) == 2

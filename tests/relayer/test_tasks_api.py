@@ -2,15 +2,13 @@
 
 import asyncio
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from privatefolio_daemon.app import Daemon
 from privatefolio_daemon.client import DaemonClient, RpcCallError
-from privatefolio_daemon.settings import Limits
-from tests.conftest import make_config, ws_url
+from tests.conftest import client_of_daemon_with_sql_budget
 
 ENDLESS_QUERY = (
     "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT max(i) FROM n"
@@ -81,22 +79,14 @@ async def test_frontend_sql_cannot_write(client: DaemonClient, daemon: Daemon, q
 
 
 async def test_a_runaway_frontend_query_is_stopped_by_the_time_budget(tmp_path: Path) -> None:
-    config = replace(make_config(tmp_path), limits=Limits(client_sql_time_budget_seconds=0.2))
-    daemon = Daemon(config)
-    await daemon.start()
-    try:
-        token = daemon.credentials.desktop_token()
-        async with await DaemonClient.connect(ws_url(daemon), token=token) as client:
-            await client.call("createAccount", "main")
-            with pytest.raises(RpcCallError) as caught:
-                await client.call("getServerTasks", "main", ENDLESS_QUERY)
-            assert (caught.value.code, caught.value.message) == (
-                -32004,
-                "Query took longer than 0.2 s and was stopped",
-            )
-            assert await client.call("ping") == "pong"
-    finally:
-        await daemon.stop()
+    async with client_of_daemon_with_sql_budget(tmp_path, 0.2) as client:
+        with pytest.raises(RpcCallError) as caught:
+            await client.call("getServerTasks", "main", ENDLESS_QUERY)
+        assert (caught.value.code, caught.value.message) == (
+            -32004,
+            "Query took longer than 0.2 s and was stopped",
+        )
+        assert await client.call("ping") == "pong"
 
 
 async def test_cancel_over_rpc_and_the_queue_snapshot(client: DaemonClient) -> None:
