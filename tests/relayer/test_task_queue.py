@@ -41,8 +41,9 @@ async def test_highest_priority_first_and_fifo_within_a_priority(
     order: list[str] = []
     first = await queue.enqueue(spec("Blocker", 9, blocker(release)))
     await wait_for_status(account_db, first, "running")
+    ids = {}
     for name, priority in [("low-1", 3), ("high-1", 8), ("low-2", 3), ("mid", 5), ("high-2", 8)]:
-        await queue.enqueue(spec(name, priority, recorder(order, name)))
+        ids[name] = await queue.enqueue(spec(name, priority, recorder(order, name)))
     assert [task["name"] for task in queue.snapshot()["queued"]] == [
         "high-1",
         "high-2",
@@ -51,8 +52,7 @@ async def test_highest_priority_first_and_fifo_within_a_priority(
         "low-2",
     ]
     release.set()
-    last = (await task_rows(account_db))[-1][0]
-    await wait_for_status(account_db, int(str(last)), "completed")
+    await wait_for_status(account_db, ids["low-2"], "completed")  # the one that runs last
     assert order == ["high-1", "high-2", "mid", "low-1", "low-2"]
 
 
