@@ -16,8 +16,13 @@ def _cursor(connection: sqlite3.Connection, key: str) -> int:
     return int(value) if isinstance(value, int | float) else 0
 
 
-def invalidate_from(connection: sqlite3.Connection, cursor: int) -> list[str]:
-    """Lower every derived-data cursor above ``cursor``; returns the kinds that changed."""
+def invalidate_from(
+    connection: sqlite3.Connection, cursor: int, oldest: int | None = None
+) -> list[str]:
+    """Lower every derived-data cursor above ``cursor``; returns the kinds that changed.
+
+    ``oldest`` is the time of the oldest log changed, if known: when it comes after the last log
+    a trades run went through, the next run goes on from there."""
     changed = []
     if cursor < _cursor(connection, "balancesCursor"):
         write_value(connection, "balancesCursor", cursor)
@@ -31,8 +36,11 @@ def invalidate_from(connection: sqlite3.Connection, cursor: int) -> list[str]:
         for table in ("trades", "trade_audit_logs", "trade_transactions", "trade_pnl"):
             connection.execute(f"DELETE FROM {table}")
         write_value(connection, "tradesCursor", 0)
+        write_value(connection, "tradesScanCursor", 0)
         write_value(connection, "trade_seq", 0)
         changed.append("trades")
+    elif (cursor if oldest is None else oldest) <= _cursor(connection, "tradesScanCursor"):
+        write_value(connection, "tradesScanCursor", 0)
     if cursor < _cursor(connection, "tradePnlCursor"):
         write_value(connection, "tradePnlCursor", cursor)
         changed.append("trade-pnl")

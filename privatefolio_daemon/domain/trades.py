@@ -1,10 +1,12 @@
 """Trades and their PnL for one account: the "Refresh trades" and "Recompute trades" runs
 (data-model §8), on the account's writer, in one transaction, with the original's progress.
 
-A refresh starts after ``tradesCursor`` (the latest close it saw): the open trades are taken up
-again and the logs after the cursor continue them; with no close yet, it starts over. Trades are
-written one asset at a time, so only a summary of each stays in memory. Only listed assets (with
-a coingeckoId) have trades. Audit-log balances must be computed first: PnL reads them.
+A refresh starts after ``tradesCursor`` (the latest close it saw), or after ``tradesScanCursor``
+(the last log the previous run went through) when every log since came later: the open trades
+are taken up again and the logs after the cursor continue them; with neither, it starts over.
+Trades are written one asset at a time, so only a summary of each stays in memory. Only listed
+assets (with a coingeckoId) have trades. Audit-log balances must be computed first: PnL reads
+them.
 """
 
 import sqlite3
@@ -31,6 +33,10 @@ from privatefolio_daemon.store.key_value import read_value
 TRADES_CURSOR = "tradesCursor"
 PNL_CURSOR = "tradePnlCursor"
 TRADE_SEQ = "trade_seq"
+TRADES_SCAN_CURSOR = "tradesScanCursor"
+"""The daemon's own key: the time of the last log a run went through. Logs that all come later
+continue the open trades from there, not from the last close, which may be years back for an
+asset held since. An invalidation at or before it sets it to 0 (see ``invalidation``)."""
 
 
 class TradeSummary(NamedTuple):
@@ -71,10 +77,11 @@ def run_trades_pass(
     checkpoint: Callable[[], None] = lambda: None,
 ) -> TradesResult:
     def run(conn: sqlite3.Connection) -> TradesResult:
-        if full or stored_cursor(conn, TRADES_CURSOR) == 0:  # no close yet: start over
+        if full or _resume_point(conn) == 0:  # nothing to go on from: start over
             store.delete_trades(conn)
             write_value(conn, TRADE_SEQ, 0)
             write_value(conn, TRADES_CURSOR, 0)
+            write_value(conn, TRADES_SCAN_CURSOR, 0)
             write_value(conn, PNL_CURSOR, 0)
         trades = _compute_trades(conn, listed, progress, checkpoint)
         if trades is None:
@@ -88,7 +95,7 @@ def run_trades_pass(
 def _compute_trades(
     conn: sqlite3.Connection, listed: set[str], progress: Report, checkpoint: Callable[[], None]
 ) -> list[TradeSummary] | None:
-    since = stored_cursor(conn, TRADES_CURSOR)
+    since = _resume_point(conn)
     if since != 0:
         progress(0, f"Refreshing trades starting {human_date(since)}")
     progress(0, "Fetching audit logs")
@@ -96,13 +103,14 @@ def _compute_trades(
     if count == 0:
         progress(100, "No audit logs found")
         return None
+    write_value(conn, TRADES_SCAN_CURSOR, store.last_log_time(conn))
     progress(2.5, f"Processing {count} audit logs")
     kept = [asset for asset in assets if asset in listed]
     skipped = len(assets) - len(kept)
     progress(6, f"Found {len(kept)} asset groups (skipped {skipped} unlisted assets)")
     open_by_asset: dict[str, Trade] = {}
     if since != 0:
-        open_trades = store.open_trades(conn)
+        open_trades = _open_trades_before(conn, since)
         progress(6, f"Found {len(open_trades)} open trades")
         open_by_asset = {
             trade.asset_id: reopen(trade, since, store.position(conn, trade.asset_id, since))
@@ -130,6 +138,23 @@ def _compute_trades(
         progress(25, f"Setting trades cursor to {human_date(cursor)}")
     progress(25, f"Computed {len(summaries)} trades")
     return summaries
+
+
+def _open_trades_before(conn: sqlite3.Connection, since: int) -> list[Trade]:
+    """The open trades to take up again at ``since``. One opened after it is made again from the
+    logs, which may now open it earlier: it is deleted, with its number (the latest ones, since
+    trades are numbered in the order they open)."""
+    open_trades = store.open_trades(conn)
+    later = [trade.id for trade in open_trades if trade.created_at > since]
+    if later:
+        store.delete_trades_by_id(conn, later)
+        write_value(conn, TRADE_SEQ, int(read_value(conn, TRADE_SEQ) or 0) - len(later))
+    return [trade for trade in open_trades if trade.created_at <= since]
+
+
+def _resume_point(conn: sqlite3.Connection) -> int:
+    """Where a refresh goes on from: the later of the last close and the last log gone through."""
+    return max(stored_cursor(conn, TRADES_CURSOR), stored_cursor(conn, TRADES_SCAN_CURSOR))
 
 
 def _save(conn: sqlite3.Connection, trades: Iterable[Trade]) -> list[TradeSummary]:
@@ -162,7 +187,7 @@ def _compute_pnl(
     since = stored_cursor(conn, PNL_CURSOR)
     if since != 0:
         progress(25, f"Refreshing PnL starting {human_date(since)}")
-    store.delete_pnl(conn, since)
+    store.delete_pnl(conn, [trade.id for trade in trades])
     if not trades:
         progress(100, "No trades found")
         return 0

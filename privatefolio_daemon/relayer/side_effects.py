@@ -94,7 +94,8 @@ class SideEffects:
         self._events.emit("key-value", "lastTx", last_tx, account=self._account)
         if burst.oldest_timestamp is not None:
             cursor = day_start(burst.oldest_timestamp) - DAY_MS if last_tx else 0
-            changed = await self._db.write(lambda conn: invalidate_from(conn, cursor))
+            oldest = burst.oldest_timestamp
+            changed = await self._db.write(lambda conn: invalidate_from(conn, cursor, oldest))
             for kind in changed:
                 self._events.emit(kind, "deleted", account=self._account)
         if last_tx:

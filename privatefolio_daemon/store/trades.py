@@ -8,7 +8,7 @@ trades) and writes (trades, their links, PnL rows), and the rows the RPC returns
 
 import bisect
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -81,6 +81,11 @@ def asset_logs(connection: sqlite3.Connection, asset_id: str, since: int) -> lis
 def _after(since: int) -> tuple[str, tuple[int, ...]]:
     """Every log for a full run (``since`` 0), else those after ``since``."""
     return ("1", ()) if since == 0 else ("timestamp > ?", (since,))
+
+
+def last_log_time(connection: sqlite3.Connection) -> int:
+    row = connection.execute("SELECT MAX(timestamp) FROM audit_logs").fetchone()
+    return int(row[0] or 0)
 
 
 def position(connection: sqlite3.Connection, asset_id: str, until: int) -> Decimal:
@@ -239,14 +244,24 @@ def delete_trades(connection: sqlite3.Connection) -> None:
         connection.execute(f"DELETE FROM {table}")
 
 
-def delete_pnl(connection: sqlite3.Connection, since: int) -> None:
-    """Every PnL row (``since`` 0), or those of the trades opened at or after ``since``."""
-    if since == 0:
-        connection.execute("DELETE FROM trade_pnl")
-        return
-    connection.execute(
-        "DELETE FROM trade_pnl WHERE trade_id IN (SELECT id FROM trades WHERE createdAt >= ?)",
-        (since,),
+def delete_trades_by_id(connection: sqlite3.Connection, trade_ids: Sequence[str]) -> None:
+    """These trades, with their links and PnL rows."""
+    for table, column in (
+        ("trades", "id"),
+        ("trade_audit_logs", "trade_id"),
+        ("trade_transactions", "trade_id"),
+        ("trade_pnl", "trade_id"),
+    ):
+        connection.executemany(
+            f"DELETE FROM {table} WHERE {column} = ?", ((trade_id,) for trade_id in trade_ids)
+        )
+
+
+def delete_pnl(connection: sqlite3.Connection, trade_ids: Sequence[str]) -> None:
+    """The PnL rows of these trades, which are computed again. The rows of a trade the run did
+    not take up again (a closed one) stay as they are."""
+    connection.executemany(
+        "DELETE FROM trade_pnl WHERE trade_id = ?", ((trade_id,) for trade_id in trade_ids)
     )
 
 
