@@ -9,7 +9,7 @@ from privatefolio_daemon.app import Daemon
 from privatefolio_daemon.client import DaemonClient
 from privatefolio_daemon.domain.timeutil import DAY_MS
 from privatefolio_daemon.relayer.cancellation import CancelToken
-from tests.api.derived import account_with_prices, task_log
+from tests.api.derived import account_with_prices, task_log, wait_for_side_effects
 from tests.api.importing import wait_for_task
 
 BTC = "ex.binance:BTC"
@@ -216,3 +216,29 @@ async def test_a_refresh_keeps_the_rows_of_an_open_trade_after_the_cursor(
     assert open_eth["proceeds"] == [[USDT, "100", "0", "1", "s1", D1 + 500]]
     # 3 − 1 + 4: the sale counts, though its row names what was received.
     assert (open_eth["balance"], open_eth["amount"]) == ("6", "6")
+
+
+async def test_after_a_new_last_log_the_chain_refreshes_from_the_last_log_read(
+    main: DaemonClient,
+) -> None:
+    await wait_for_task(main, await main.call("enqueueRefreshTrades", "main", "user"))
+    assert await main.call("getValue", "main", "tradesScanCursor") == D1 + 1000
+    deposit = {
+        "type": "Deposit", "timestamp": D2 + 5000, "wallet": "Spot", "platformId": "ex.binance",
+        "incoming": "1", "incomingAsset": BTC,
+    }  # fmt: skip
+    await main.call("addTransaction", deposit, "main")
+    tasks = await wait_for_side_effects(main)
+
+    [refresh] = [t for t in tasks if (t["name"], t["trigger"]) == ("Refresh trades", "side-effect")]
+    assert (await task_log(main, refresh["id"]))[:3] == [
+        [0, "Refreshing trades starting Mar 02, 2021"],
+        [0, "Fetching audit logs"],
+        [2.5, "Processing 1 audit logs"],
+    ]
+    refreshed = await main.call("getTrades", "main", await main.call("getTradesFullQuery"))
+    assert [(t["tradeNumber"], t["balance"], t["auditLogIds"]) for t in refreshed] == [
+        (1, "2.5", ["MANUAL_1_BUY", "l1", "l2"])
+    ]
+    await wait_for_task(main, await main.call("enqueueRecomputeTrades", "main", "user"))
+    assert await main.call("getTrades", "main", await main.call("getTradesFullQuery")) == refreshed
