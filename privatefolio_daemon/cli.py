@@ -152,7 +152,11 @@ async def _call(arguments: argparse.Namespace) -> int:
         print(f"error {error.code}: {error.message}", file=sys.stderr)
         return 1
     except OSError as error:
-        print(f"privatefolio-daemon: cannot reach the daemon at {url} ({error})", file=sys.stderr)
+        print(
+            f"privatefolio-daemon: no daemon answers at {url} ({error}). Start one with "
+            "`privatefolio-daemon serve` on the same --data-dir, or give the --port it listens on.",
+            file=sys.stderr,
+        )
         return 1
     print(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode())
     return 0

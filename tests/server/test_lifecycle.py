@@ -82,6 +82,13 @@ def test_the_command_line_finds_a_daemon_on_any_port_through_its_data_dir(
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=15) == 0
     assert not (data_dir / "daemon.json").exists()
+    stopped = call_without_a_port(data_dir, "ping")
+    assert stopped.returncode == 1
+    assert stopped.stderr.startswith("privatefolio-daemon: no daemon answers at ws://127.0.0.1:")
+    assert stopped.stderr.endswith(
+        "Start one with `privatefolio-daemon serve` on the same --data-dir, or give the --port it "
+        "listens on.\n"
+    )
 
 
 def test_sigterm_shuts_down_cleanly_and_closes_the_databases(tmp_path: Path) -> None:
