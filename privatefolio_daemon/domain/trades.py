@@ -16,6 +16,8 @@ from decimal import Decimal
 from functools import cache, partial
 from typing import NamedTuple
 
+import orjson
+
 from privatefolio_daemon.domain import asset_ids
 from privatefolio_daemon.domain.balances import stored_cursor
 from privatefolio_daemon.domain.derived_steps import Cancel, Progress
@@ -33,6 +35,9 @@ from privatefolio_daemon.store.key_value import read_value
 TRADES_CURSOR = "tradesCursor"
 PNL_CURSOR = "tradePnlCursor"
 TRADE_SEQ = "trade_seq"
+SCAN_POSITIONS = "tradesScanPositions"
+"""``{at, positions: {assetId: decimal}}``: the exact position of each open trade at ``at``, the
+last log a run went through, so that a run going on from there need not add up the logs."""
 TRADES_SCAN_CURSOR = "tradesScanCursor"
 """The daemon's own key: the time of the last log a run went through. Logs that all come later
 continue the open trades from there, not from the last close, which may be years back for an
@@ -49,6 +54,9 @@ class TradeSummary(NamedTuple):
     trade_type: str
     amount: Decimal
     """Exact: the stored text keeps 15 digits, the progress line prints the JS number."""
+    asset_id: str
+    balance: Decimal
+    """Exact, as ``amount``: an open trade's position, the asset's whole balance."""
 
     @classmethod
     def of(cls, trade: Trade) -> "TradeSummary":
@@ -59,6 +67,8 @@ class TradeSummary(NamedTuple):
             trade.closed_at,
             trade.trade_type,
             trade.amount,
+            trade.asset_id,
+            trade.balance,
         )
 
 
@@ -103,7 +113,7 @@ def _compute_trades(
     if count == 0:
         progress(100, "No audit logs found")
         return None
-    write_value(conn, TRADES_SCAN_CURSOR, store.last_log_time(conn))
+    scanned_to = store.last_log_time(conn)
     progress(2.5, f"Processing {count} audit logs")
     kept = [asset for asset in assets if asset in listed]
     skipped = len(assets) - len(kept)
@@ -112,10 +122,14 @@ def _compute_trades(
     if since != 0:
         open_trades = _open_trades_before(conn, since)
         progress(6, f"Found {len(open_trades)} open trades")
-        open_by_asset = {
-            trade.asset_id: reopen(trade, since, store.position(conn, trade.asset_id, since))
-            for trade in open_trades
-        }
+        known = _scan_positions(conn, since)
+        dropped: list[tuple[str, str]] = []
+        for trade in open_trades:
+            linked = set(trade.linked_tx_ids)
+            reopen(trade, since, _position(conn, known, trade.asset_id, since))
+            dropped += [(trade.id, tx_id) for tx_id in linked - trade.linked_tx_ids]
+            open_by_asset[trade.asset_id] = trade
+        store.unlink_after(conn, [trade.id for trade in open_trades], since, dropped)
     summaries: list[TradeSummary] = []
     prices = cache(partial(store.prices_of_asset, conn))
     for done, asset in enumerate(kept, 1):
@@ -131,6 +145,7 @@ def _compute_trades(
     summaries += _save(conn, open_by_asset.values())
     summaries.sort(key=lambda trade: trade.created_at)
     summaries = _number_new_trades(conn, summaries)
+    _remember_scan(conn, scanned_to, summaries)
     closed = [trade.closed_at for trade in summaries if trade.closed_at is not None]
     if closed:
         cursor = max(closed)
@@ -150,6 +165,28 @@ def _open_trades_before(conn: sqlite3.Connection, since: int) -> list[Trade]:
         store.delete_trades_by_id(conn, later)
         write_value(conn, TRADE_SEQ, int(read_value(conn, TRADE_SEQ) or 0) - len(later))
     return [trade for trade in open_trades if trade.created_at <= since]
+
+
+def _remember_scan(conn: sqlite3.Connection, at: int, trades: list[TradeSummary]) -> None:
+    """The last log gone through, and each open trade's exact position there."""
+    positions = {t.asset_id: str(t.balance) for t in trades if t.closed_at is None}
+    write_value(conn, TRADES_SCAN_CURSOR, at)
+    write_value(conn, SCAN_POSITIONS, orjson.dumps({"at": at, "positions": positions}).decode())
+
+
+def _scan_positions(conn: sqlite3.Connection, since: int) -> dict[str, str]:
+    """The open trades' positions the last run left, if it went through the logs up to
+    ``since`` (a run that goes on from there)."""
+    if stored_cursor(conn, TRADES_SCAN_CURSOR) != since:  # an invalidation set it back
+        return {}
+    stored = read_value(conn, SCAN_POSITIONS)
+    scan = orjson.loads(stored) if isinstance(stored, str) else None
+    return dict(scan["positions"]) if isinstance(scan, dict) and scan.get("at") == since else {}
+
+
+def _position(conn: sqlite3.Connection, known: dict[str, str], asset: str, since: int) -> Decimal:
+    text = known.get(asset)
+    return Decimal(text) if text is not None else store.position(conn, asset, since)
 
 
 def _resume_point(conn: sqlite3.Connection) -> int:

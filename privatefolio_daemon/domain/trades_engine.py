@@ -213,4 +213,6 @@ def reopen(trade: Trade, since: int, position: Decimal) -> Trade:
         rows[:] = [row for row in rows if row[-1] <= since]
     trade.balance = position
     trade.amount = max(trade.amount, abs(position))
+    if position:  # the side it had then: a later tick may have turned it
+        trade.trade_type = _side(position)
     return trade

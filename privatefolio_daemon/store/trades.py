@@ -239,6 +239,26 @@ def save_links(connection: sqlite3.Connection, trades: Iterable[Trade]) -> None:
         trade.tx_ids.clear()
 
 
+def unlink_after(
+    connection: sqlite3.Connection,
+    trade_ids: Sequence[str],
+    since: int,
+    tx_links: Iterable[tuple[str, str]],
+) -> None:
+    """Forget what the trades taken up again at ``since`` linked after it (and these
+    ``(trade id, transaction id)`` links): those logs come again, and may now belong to another
+    trade."""
+    marks = ", ".join("?" for _ in trade_ids)
+    connection.execute(
+        f"DELETE FROM trade_audit_logs WHERE trade_id IN ({marks}) AND audit_log_id IN "
+        "(SELECT id FROM audit_logs WHERE timestamp > ?)",
+        (*trade_ids, since),
+    )
+    connection.executemany(
+        "DELETE FROM trade_transactions WHERE trade_id = ? AND transaction_id = ?", tx_links
+    )
+
+
 def delete_trades(connection: sqlite3.Connection) -> None:
     for table in ("trades", "trade_audit_logs", "trade_transactions", "trade_pnl"):
         connection.execute(f"DELETE FROM {table}")

@@ -8,7 +8,7 @@ close far back, and a refresh from there would read nearly every log again.
 import sqlite3
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from privatefolio_daemon.domain.invalidation import invalidate_from
@@ -98,6 +98,16 @@ def test_new_logs_after_the_last_one_continue_the_open_trades(
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(logs, logs)
+@example(  # B is open since 5 h when A closes at 10 h; a new B log at 15 h comes before B's 20 h
+    earlier=[(0, "1", 0), (0, "-1", 10), (1, "1", 5), (1, "1", 20)], later=[(1, "1", 15)]
+)
+@example(  # the open trade linked the 49 h logs, which now belong to a later trade
+    earlier=[(0, "1", 0), (0, "1", 0), (0, "-1", 0), (0, "-1", 1), (0, "-1", 49), (0, "-0.5", 0)],
+    later=[(0, "1", 48)],
+)
+@example(  # the open Long turned Short at 49 h: at 1 h, where it is taken up again, it is Long
+    earlier=[(0, "2", 1), (0, "-1", 0), (0, "-1", 49), (0, "-1", 49)], later=[(0, "1", 48)]
+)
 def test_new_logs_anywhere_give_what_a_full_computation_gives(
     earlier: list[Log], later: list[Log]
 ) -> None:
