@@ -216,3 +216,16 @@ def reopen(trade: Trade, since: int, position: Decimal) -> Trade:
     if position:  # the side it had then: a later tick may have turned it
         trade.trade_type = _side(position)
     return trade
+
+
+def largest_position(position: Decimal, changes: Sequence[str]) -> Decimal:
+    """A trade's amount at the time its position is ``position``: the largest position after
+    each of its logs up to then (``changes``, canonical order, the opening log first). Every log
+    of the asset from the opening on is the trade's, so the position after log j is ``position``
+    less the changes after it."""
+    largest = abs(position)
+    after = Decimal(0)
+    for change in reversed(changes[1:]):
+        after = decimals.add(after, decimals.parse(change))
+        largest = max(largest, abs(decimals.add(position, after.copy_negate())))
+    return largest

@@ -88,6 +88,17 @@ def last_log_time(connection: sqlite3.Connection) -> int:
     return int(row[0] or 0)
 
 
+def linked_changes(connection: sqlite3.Connection, trade_id: str, until: int) -> list[str]:
+    """The changes of the trade's logs up to ``until``, in canonical order."""
+    rows = connection.execute(
+        "SELECT log.change FROM trade_audit_logs AS link JOIN audit_logs AS log "
+        "ON log.id = link.audit_log_id WHERE link.trade_id = ? AND log.timestamp <= ? "
+        "ORDER BY log.timestamp, log.changeN, log.id",
+        (trade_id, until),
+    )
+    return [change for (change,) in rows]
+
+
 def position(connection: sqlite3.Connection, asset_id: str, until: int) -> Decimal:
     """The asset's balance across wallets after its logs up to ``until``, exactly."""
     total = Decimal(0)
@@ -239,23 +250,25 @@ def save_links(connection: sqlite3.Connection, trades: Iterable[Trade]) -> None:
         trade.tx_ids.clear()
 
 
-def unlink_after(
-    connection: sqlite3.Connection,
-    trade_ids: Sequence[str],
-    since: int,
-    tx_links: Iterable[tuple[str, str]],
+def logs_linked_after(connection: sqlite3.Connection, trade_id: str, since: int) -> set[str]:
+    rows = connection.execute(
+        "SELECT link.audit_log_id FROM trade_audit_logs AS link JOIN audit_logs AS log "
+        "ON log.id = link.audit_log_id WHERE link.trade_id = ? AND log.timestamp > ?",
+        (trade_id, since),
+    )
+    return {log_id for (log_id,) in rows}
+
+
+def unlink(
+    connection: sqlite3.Connection, trade_id: str, log_ids: Iterable[str], tx_ids: Iterable[str]
 ) -> None:
-    """Forget what the trades taken up again at ``since`` linked after it (and these
-    ``(trade id, transaction id)`` links): those logs come again, and may now belong to another
-    trade."""
-    marks = ", ".join("?" for _ in trade_ids)
-    connection.execute(
-        f"DELETE FROM trade_audit_logs WHERE trade_id IN ({marks}) AND audit_log_id IN "
-        "(SELECT id FROM audit_logs WHERE timestamp > ?)",
-        (*trade_ids, since),
+    connection.executemany(
+        "DELETE FROM trade_audit_logs WHERE trade_id = ? AND audit_log_id = ?",
+        ((trade_id, log_id) for log_id in log_ids),
     )
     connection.executemany(
-        "DELETE FROM trade_transactions WHERE trade_id = ? AND transaction_id = ?", tx_links
+        "DELETE FROM trade_transactions WHERE trade_id = ? AND transaction_id = ?",
+        ((trade_id, tx_id) for tx_id in tx_ids),
     )
 
 
