@@ -44,9 +44,12 @@ async def client_count(
 T = TypeVar("T")
 
 
-def map_rows(rows: Sequence[Row], to_wire: Callable[[Row], T]) -> list[T]:
-    """The wire records of a frontend query's rows, which a method reads column by column: a
-    query whose columns are not those of ``SELECT *`` is the caller's mistake, told clearly."""
+def map_rows(rows: Sequence[Row], to_wire: Callable[[Row], T], query: object) -> list[T]:
+    """The wire records of rows a method reads column by column. When they are the rows of the
+    frontend's own ``query``, columns other than those of ``SELECT *`` are the caller's mistake,
+    told clearly; the rows of the method's own SQL are read as they are."""
+    if not isinstance(query, str) or not query:
+        return [to_wire(row) for row in rows]
     try:
         return [to_wire(row) for row in rows]
     except (ValueError, TypeError, IndexError, KeyError, ArithmeticError) as error:

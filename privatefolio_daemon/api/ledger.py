@@ -47,7 +47,7 @@ class LedgerApi:
     ) -> list[dict[str, Any]]:
         """Audit logs, newest first: all, a frontend SQL query's, or those matching filters."""
         sql, values = _audit_log_sql(query, params, count=False)
-        return map_rows(await self._rows(accountName, sql, values), audit_log_to_wire)
+        return map_rows(await self._rows(accountName, sql, values), audit_log_to_wire, query)
 
     @rpc_method()
     async def countAuditLogs(
@@ -115,7 +115,7 @@ class LedgerApi:
     ) -> list[dict[str, Any]]:
         """Transactions, newest first: all, a frontend SQL query's, or those matching filters."""
         sql, values = _transaction_sql(query, params, count=False)
-        return map_rows(await self._rows(accountName, sql, values), transaction_to_wire)
+        return map_rows(await self._rows(accountName, sql, values), transaction_to_wire, query)
 
     @rpc_method()
     async def countTransactions(
