@@ -1,0 +1,101 @@
+"""Trades benchmark: "Recompute trades" and "Refresh trades" on the synthetic Binance statement.
+
+The statement of ``scripts/bench/parse.py`` (three years, 20 coins, all of them listed, no prices)
+is imported into a fresh account database as the derived benchmark does. Its last trade closes in
+its second month and 20 positions stay open to the end, as for assets held for years. On the
+database's writer thread, the script times:
+
+1. a full computation (``enqueueRecomputeTrades``);
+2. a refresh after one new log after the last one, invalidated as the side effects do (the run
+   goes on from the last log the previous run went through);
+3. a refresh after one new log in the middle of the history, after the last close (the run goes
+   on from the last close: every later log is read again).
+
+A refresh holds the account's writer for its whole length, so these are also the waits of any
+other write that comes in meanwhile.
+
+Usage: .venv/bin/python scripts/bench/trades.py [--rows 100000 1000000]
+"""
+
+import argparse
+import sqlite3
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from privatefolio_daemon.domain.invalidation import invalidate_from
+from privatefolio_daemon.domain.timeutil import DAY_MS, day_start
+from privatefolio_daemon.domain.trades import run_trades_pass
+from privatefolio_daemon.resources import schema_dir
+from privatefolio_daemon.store.migrations import load_migrations, migrate
+from scripts.bench.derived import append_logs, import_statement
+from scripts.bench.machine_speed import machine_line
+from scripts.bench.parse import COINS, synthetic_binance_statement
+
+LISTED = {f"ex.binance:{coin}" for coin in COINS}
+
+
+def timed_pass(connection: sqlite3.Connection, *, full: bool) -> tuple[float, int]:
+    started = time.perf_counter()
+    result = run_trades_pass(connection, LISTED, full=full, progress=lambda *_: None)
+    return time.perf_counter() - started, result.trades
+
+
+def invalidate(connection: sqlite3.Connection, oldest: int) -> None:
+    connection.execute("BEGIN IMMEDIATE")
+    invalidate_from(connection, day_start(oldest) - DAY_MS, oldest)
+    connection.execute("COMMIT")
+
+
+def add_middle_log(connection: sqlite3.Connection) -> int:
+    """A deposit halfway between the last close and the last log; returns its time."""
+    close = int(connection.execute("SELECT value FROM key_value WHERE key = 'tradesCursor'")
+                .fetchone()[0])  # fmt: skip
+    last = int(connection.execute("SELECT MAX(timestamp) FROM audit_logs").fetchone()[0])
+    moment = (close + last) // 2
+    connection.execute(
+        "INSERT INTO audit_logs (id, assetId, change, importIndex, operation, platformId, "
+        "timestamp, wallet) VALUES ('middle', 'ex.binance:BTC', '1', 0, 'Deposit', "
+        "'ex.binance', ?, 'Binance Spot')",
+        (moment,),
+    )
+    return moment
+
+
+def bench(rows: int, seed: int, directory: Path) -> list[str]:
+    path = directory / f"trades-{rows}.sqlite"
+    connection = sqlite3.connect(path, isolation_level=None)
+    migrate(connection, load_migrations(schema_dir("account")), path)
+    logs = import_statement(connection, synthetic_binance_statement(rows, seed))
+    lines = [f"{rows:>9} rows → {logs} audit logs"]
+    full_s, trades = timed_pass(connection, full=True)
+    lines.append(f"  recompute:                   {full_s:6.2f} s ({trades} trades)")
+    invalidate(connection, append_logs(connection, 1))
+    end_s, trades = timed_pass(connection, full=False)
+    lines.append(f"  refresh, a log at the end:   {end_s:6.2f} s ({trades} trades taken up or new)")
+    invalidate(connection, add_middle_log(connection))
+    middle_s, trades = timed_pass(connection, full=False)
+    lines.append(
+        f"  refresh, a log in the middle: {middle_s:5.2f} s ({trades} trades taken up or new)"
+    )
+    connection.close()
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, nargs="+", default=[100_000])
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    print(machine_line(), flush=True)
+    with tempfile.TemporaryDirectory(prefix="trades-bench-") as directory:
+        for rows in args.rows:
+            for line in bench(rows, args.seed, Path(directory)):
+                print(line, flush=True)
+
+
+if __name__ == "__main__":
+    main()
