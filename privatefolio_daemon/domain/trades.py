@@ -11,7 +11,7 @@ them.
 
 import sqlite3
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache, partial
 from typing import NamedTuple
@@ -123,28 +123,26 @@ def _compute_trades(
     kept = [asset for asset in assets if asset in listed]
     skipped = len(assets) - len(kept)
     progress(6, f"Found {len(kept)} asset groups (skipped {skipped} unlisted assets)")
-    taken = _TakenUp()
+    taken: dict[str, Trade] = {}
     if since != 0:
         taken = _take_up(conn, since)
-        progress(6, f"Found {len(taken.trades)} open trades")
+        progress(6, f"Found {len(taken)} open trades")
     summaries: list[TradeSummary] = []
     prices = cache(partial(store.prices_of_asset, conn))
     for done, asset in enumerate(kept, 1):
         checkpoint()
         logs = store.asset_logs(conn, asset, since)
         found = store.transactions(conn, (log.tx_id for log in logs if log.tx_id is not None))
-        open_trade = taken.trades.pop(asset, None)
+        open_trade = taken.pop(asset, None)
         asset_trades = trades_of_asset(
             logs, open_trade, found.get, lambda a, day: prices(a).get(day)
         )
-        if open_trade is not None:
-            taken.unlink_stale(conn, open_trade)
+        if open_trade is not None and open_trade.closed_at is not None:
+            store.unlink_after_close(conn, open_trade)
         summaries += _save(conn, asset_trades)
         percent = 6 + done * 19 // len(kept)
         progress(percent, f"Processed all trades for {asset_ids.ticker(asset)}")
-    for trade in taken.trades.values():
-        taken.unlink_stale(conn, trade)
-    summaries += _save(conn, taken.trades.values())
+    summaries += _save(conn, taken.values())
     summaries.sort(key=lambda trade: trade.created_at)
     summaries = _number_new_trades(conn, summaries)
     _remember_scan(conn, scanned_to, summaries)
@@ -157,35 +155,16 @@ def _compute_trades(
     return summaries
 
 
-@dataclass(slots=True)
-class _TakenUp:
-    """The open trades a refresh takes up again at its start, by asset, with what each had
-    linked after it: those logs come again, and the links not made again are deleted (a new
-    log may have closed the trade before them)."""
-
-    trades: dict[str, Trade] = field(default_factory=dict)
-    later_logs: dict[str, set[str]] = field(default_factory=dict)
-    later_txs: dict[str, set[str]] = field(default_factory=dict)
-
-    def unlink_stale(self, conn: sqlite3.Connection, trade: Trade) -> None:
-        logs = self.later_logs.pop(trade.id, set()) - set(trade.audit_log_ids)
-        txs = self.later_txs.pop(trade.id, set()) - set(trade.tx_ids)
-        store.unlink(conn, trade.id, logs, txs)
-
-
-def _take_up(conn: sqlite3.Connection, since: int) -> _TakenUp:
-    taken = _TakenUp()
+def _take_up(conn: sqlite3.Connection, since: int) -> dict[str, Trade]:
+    """The open trades, by asset, as they were at ``since``, where a refresh takes them up."""
+    taken: dict[str, Trade] = {}
     known = _scan_positions(conn, since)
     for trade in _open_trades_before(conn, since):
-        linked = set(trade.linked_tx_ids)
         position = _position(conn, known, trade.asset_id, since)
         reopen(trade, since, position)
-        taken.trades[trade.asset_id] = trade
-        if trade.asset_id in known:  # the last run went through ``since`` and no further
-            continue
-        trade.amount = largest_position(position, store.linked_changes(conn, trade.id, since))
-        taken.later_logs[trade.id] = store.logs_linked_after(conn, trade.id, since)
-        taken.later_txs[trade.id] = linked - trade.linked_tx_ids
+        if trade.asset_id not in known:  # logs after ``since`` may have raised its amount
+            trade.amount = largest_position(position, store.linked_changes(conn, trade.id, since))
+        taken[trade.asset_id] = trade
     return taken
 
 

@@ -250,25 +250,18 @@ def save_links(connection: sqlite3.Connection, trades: Iterable[Trade]) -> None:
         trade.tx_ids.clear()
 
 
-def logs_linked_after(connection: sqlite3.Connection, trade_id: str, since: int) -> set[str]:
-    rows = connection.execute(
-        "SELECT link.audit_log_id FROM trade_audit_logs AS link JOIN audit_logs AS log "
-        "ON log.id = link.audit_log_id WHERE link.trade_id = ? AND log.timestamp > ?",
-        (trade_id, since),
+def unlink_after_close(connection: sqlite3.Connection, trade: Trade) -> None:
+    """Forget what a trade taken up again had linked after the close it now has: a new log made
+    it close earlier, and those logs and their transactions belong to the trades after it."""
+    connection.execute(
+        "DELETE FROM trade_audit_logs WHERE trade_id = ? AND audit_log_id IN "
+        "(SELECT id FROM audit_logs WHERE assetId = ? AND timestamp > ?)",
+        (trade.id, trade.asset_id, trade.closed_at),
     )
-    return {log_id for (log_id,) in rows}
-
-
-def unlink(
-    connection: sqlite3.Connection, trade_id: str, log_ids: Iterable[str], tx_ids: Iterable[str]
-) -> None:
-    connection.executemany(
-        "DELETE FROM trade_audit_logs WHERE trade_id = ? AND audit_log_id = ?",
-        ((trade_id, log_id) for log_id in log_ids),
-    )
-    connection.executemany(
-        "DELETE FROM trade_transactions WHERE trade_id = ? AND transaction_id = ?",
-        ((trade_id, tx_id) for tx_id in tx_ids),
+    connection.execute(
+        "DELETE FROM trade_transactions WHERE trade_id = ? AND transaction_id IN "
+        "(SELECT id FROM transactions WHERE timestamp > ?)",
+        (trade.id, trade.closed_at),
     )
 
 
