@@ -41,8 +41,8 @@ TRADES_CURSOR = "tradesCursor"
 PNL_CURSOR = "tradePnlCursor"
 TRADE_SEQ = "trade_seq"
 SCAN_POSITIONS = "tradesScanPositions"
-"""``{at, positions: {assetId: decimal}}``: the exact position of each open trade at ``at``, the
-last log a run went through, so that a run going on from there need not add up the logs."""
+"""``{assetId: decimal}``: each open trade's exact position at ``tradesScanCursor``, written with
+it, so that a run going on from there need not add up the logs."""
 TRADES_SCAN_CURSOR = "tradesScanCursor"
 """The daemon's own key: the time of the last log a run went through. Logs that all come later
 continue the open trades from there, not from the last close, which may be years back for an
@@ -184,7 +184,7 @@ def _remember_scan(conn: sqlite3.Connection, at: int, trades: list[TradeSummary]
     """The last log gone through, and each open trade's exact position there."""
     positions = {t.asset_id: str(t.balance) for t in trades if t.closed_at is None}
     write_value(conn, TRADES_SCAN_CURSOR, at)
-    write_value(conn, SCAN_POSITIONS, orjson.dumps({"at": at, "positions": positions}).decode())
+    write_value(conn, SCAN_POSITIONS, orjson.dumps(positions).decode())
 
 
 def _scan_positions(conn: sqlite3.Connection, since: int) -> dict[str, str]:
@@ -193,8 +193,8 @@ def _scan_positions(conn: sqlite3.Connection, since: int) -> dict[str, str]:
     if stored_cursor(conn, TRADES_SCAN_CURSOR) != since:  # an invalidation set it back
         return {}
     stored = read_value(conn, SCAN_POSITIONS)
-    scan = orjson.loads(stored) if isinstance(stored, str) else None
-    return dict(scan["positions"]) if isinstance(scan, dict) and scan.get("at") == since else {}
+    positions = orjson.loads(stored) if isinstance(stored, str) else None
+    return dict(positions) if isinstance(positions, dict) else {}
 
 
 def _position(conn: sqlite3.Connection, known: dict[str, str], asset: str, since: int) -> Decimal:
