@@ -131,8 +131,7 @@ def _compute_trades(
     prices = cache(partial(store.prices_of_asset, conn))
     for done, asset in enumerate(kept, 1):
         checkpoint()
-        logs = store.asset_logs(conn, asset, since)
-        found = store.transactions(conn, (log.tx_id for log in logs if log.tx_id is not None))
+        logs, found = store.asset_logs(conn, asset, since)
         open_trade = taken.pop(asset, None)
         asset_trades = trades_of_asset(
             logs, open_trade, found.get, lambda a, day: prices(a).get(day)

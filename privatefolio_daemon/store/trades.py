@@ -17,6 +17,7 @@ import orjson
 from privatefolio_daemon.domain import decimals
 from privatefolio_daemon.domain.trade_pnl import PnlRow
 from privatefolio_daemon.domain.trades_engine import Trade, TradeLog, TradeTransaction
+from privatefolio_daemon.store.multi_row import MAX_PARAMETERS
 
 TRADE_COLUMNS = (
     "id",
@@ -48,7 +49,8 @@ TRADES_FULL_SQL = (
 TRADE_PNL_DEFAULT_SQL = "SELECT * FROM trade_pnl WHERE trade_id = ? ORDER BY timestamp ASC"
 _JSON_COLUMNS = frozenset({"cost", "fees", "proceeds", "deposits"})
 _INT32 = 1 << 31
-_IDS_PER_QUERY = 500
+_LOG_LINKS = "trade_audit_logs (trade_id, audit_log_id)"
+_TX_LINKS = "trade_transactions (trade_id, transaction_id)"
 
 
 def assets_in_order(connection: sqlite3.Connection, since: int) -> tuple[list[str], int]:
@@ -58,7 +60,8 @@ def assets_in_order(connection: sqlite3.Connection, since: int) -> tuple[list[st
     count = 0
     where, params = _after(since)
     cursor = connection.execute(
-        f"SELECT assetId FROM audit_logs WHERE {where} ORDER BY timestamp ASC, changeN ASC, id ASC",
+        f"SELECT assetId FROM audit_logs AS log WHERE {where} "
+        "ORDER BY timestamp ASC, changeN ASC, id ASC",
         params,
     )
     for (asset_id,) in cursor:
@@ -67,20 +70,33 @@ def assets_in_order(connection: sqlite3.Connection, since: int) -> tuple[list[st
     return list(order), count
 
 
-def asset_logs(connection: sqlite3.Connection, asset_id: str, since: int) -> list[TradeLog]:
-    """One asset's logs after ``since``, in canonical ascending order."""
+def asset_logs(
+    connection: sqlite3.Connection, asset_id: str, since: int
+) -> tuple[list[TradeLog], dict[str, TradeTransaction]]:
+    """One asset's logs after ``since``, in canonical ascending order, and their transactions by
+    id (a missing one is left out). One joined read: the lookups by id stay inside SQLite."""
     where, params = _after(since)
     rows = connection.execute(
-        f"SELECT id, assetId, change, timestamp, txId FROM audit_logs WHERE {where} "
-        "AND assetId = ? ORDER BY timestamp ASC, changeN ASC, id ASC",
+        "SELECT log.id, log.assetId, log.change, log.timestamp, log.txId, tx.id, tx.type, "
+        "tx.incomingAsset, tx.incoming, tx.outgoingAsset, tx.outgoing, tx.feeAsset, tx.fee, "
+        "tx.timestamp FROM audit_logs AS log LEFT JOIN transactions AS tx ON tx.id = log.txId "
+        f"WHERE {where} AND log.assetId = ? "
+        "ORDER BY log.timestamp ASC, log.changeN ASC, log.id ASC",
         (*params, asset_id),
     )
-    return [TradeLog(*row) for row in rows]
+    logs: list[TradeLog] = []
+    found: dict[str, TradeTransaction] = {}
+    new_tuple = tuple.__new__  # a named tuple made from its row in C, not through __new__
+    for row in rows:
+        logs.append(new_tuple(TradeLog, row[:5]))
+        if row[5] is not None:
+            found[row[5]] = new_tuple(TradeTransaction, row[5:])
+    return logs, found
 
 
 def _after(since: int) -> tuple[str, tuple[int, ...]]:
     """Every log for a full run (``since`` 0), else those after ``since``."""
-    return ("1", ()) if since == 0 else ("timestamp > ?", (since,))
+    return ("1", ()) if since == 0 else ("log.timestamp > ?", (since,))
 
 
 def last_log_time(connection: sqlite3.Connection) -> int:
@@ -108,23 +124,6 @@ def position(connection: sqlite3.Connection, asset_id: str, until: int) -> Decim
     for (change,) in rows:
         total = decimals.add(total, decimals.parse(change))
     return total
-
-
-def transactions(
-    connection: sqlite3.Connection, tx_ids: Iterable[str]
-) -> dict[str, TradeTransaction]:
-    """The transactions of these ids (missing ones are left out), read a few hundred a time."""
-    wanted = list(dict.fromkeys(tx_ids))
-    found: dict[str, TradeTransaction] = {}
-    for start in range(0, len(wanted), _IDS_PER_QUERY):
-        chunk = wanted[start : start + _IDS_PER_QUERY]
-        rows = connection.execute(
-            "SELECT id, type, incomingAsset, incoming, outgoingAsset, outgoing, feeAsset, fee, "
-            f"timestamp FROM transactions WHERE id IN ({', '.join('?' for _ in chunk)})",
-            chunk,
-        )
-        found.update((row[0], TradeTransaction(*row)) for row in rows)
-    return found
 
 
 def prices_of_asset(connection: sqlite3.Connection, asset_id: str) -> dict[int, Decimal]:
@@ -238,16 +237,19 @@ def save_trades(connection: sqlite3.Connection, trades: Iterable[Trade]) -> None
 def save_links(connection: sqlite3.Connection, trades: Iterable[Trade]) -> None:
     """The logs and transactions the trades linked in this run (then forgotten)."""
     for trade in trades:
-        connection.executemany(
-            "INSERT OR IGNORE INTO trade_audit_logs (trade_id, audit_log_id) VALUES (?, ?)",
-            [(trade.id, log_id) for log_id in trade.audit_log_ids],
-        )
-        connection.executemany(
-            "INSERT OR IGNORE INTO trade_transactions (trade_id, transaction_id) VALUES (?, ?)",
-            [(trade.id, tx_id) for tx_id in trade.tx_ids],
-        )
+        _link(connection, _LOG_LINKS, trade.id, trade.audit_log_ids)
+        _link(connection, _TX_LINKS, trade.id, trade.tx_ids)
         trade.audit_log_ids.clear()
         trade.tx_ids.clear()
+
+
+def _link(connection: sqlite3.Connection, table: str, trade_id: str, ids: list[str]) -> None:
+    """Many links per statement, the trade's id bound once as ``?1``."""
+    size = MAX_PARAMETERS - 1
+    for start in range(0, len(ids), size):
+        chunk = ids[start : start + size]
+        values = ", ".join(f"(?1, ?{number})" for number in range(2, len(chunk) + 2))
+        connection.execute(f"INSERT OR IGNORE INTO {table} VALUES {values}", [trade_id, *chunk])
 
 
 def unlink_after_close(connection: sqlite3.Connection, trade: Trade) -> None:
