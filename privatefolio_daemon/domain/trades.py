@@ -171,7 +171,7 @@ def _open_trades_before(conn: sqlite3.Connection, since: int) -> list[Trade]:
     """The open trades to take up again at ``since``. One opened after it is made again from the
     logs, which may now open it earlier: it is deleted, with its number (the latest ones, since
     trades are numbered in the order they open)."""
-    open_trades = store.open_trades(conn)
+    open_trades = store.open_trades(conn, since)
     later = [trade.id for trade in open_trades if trade.created_at > since]
     if later:
         store.delete_trades_by_id(conn, later)

@@ -66,7 +66,8 @@ class Trade:
     tx_ids: list[str] = field(default_factory=list)
     """Transactions linked by this run."""
     linked_tx_ids: set[str] = field(default_factory=set)
-    """Every transaction linked so far, stored or new."""
+    """The transactions linked so far, stored or new; for a trade taken up again, the stored
+    ones among the logs the run goes through."""
 
     @property
     def duration(self) -> int | None:

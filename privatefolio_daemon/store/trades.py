@@ -160,14 +160,20 @@ class AssetBalances:
         return decimals.parse(self._balances[index])
 
 
-def open_trades(connection: sqlite3.Connection) -> list[Trade]:
+def open_trades(connection: sqlite3.Connection, since: int) -> list[Trade]:
+    """The open trades, to go on after ``since``. Of the transactions each has linked, only those
+    of its asset's logs after ``since`` are loaded: the only ones a run going on from there asks
+    about (a trade held for years may have linked nearly every transaction of the ledger)."""
     rows = connection.execute(
         "SELECT * FROM trades WHERE tradeStatus = 'open' ORDER BY createdAt ASC"
     ).fetchall()
     trades = [_trade(row) for row in rows]
     for trade in trades:
         linked = connection.execute(
-            "SELECT transaction_id FROM trade_transactions WHERE trade_id = ?", (trade.id,)
+            "SELECT link.transaction_id FROM audit_logs AS log JOIN trade_transactions AS link "
+            "ON link.trade_id = ? AND link.transaction_id = log.txId "
+            "WHERE log.assetId = ? AND log.timestamp > ?",
+            (trade.id, trade.asset_id, since),
         )
         trade.linked_tx_ids = {tx_id for (tx_id,) in linked}
     return trades

@@ -12,6 +12,7 @@ from privatefolio_daemon.store.database import in_transaction
 from tests.memory_account import account_db
 
 BTC = "ex.binance:BTC"
+ETH = "ex.binance:ETH"
 START = 1_700_006_400_000
 DEPOSITS = 2_100  # more links than one statement's 990 parameters
 
@@ -57,3 +58,58 @@ def test_every_link_of_a_long_trade_is_written_once() -> None:
         assert links(connection, "trade_transactions") == [(trade_id, f"tx{n}") for n in numbers]
         amount, balance = connection.execute("SELECT amount, balance FROM trades").fetchone()
         assert (amount, balance) == (str(DEPOSITS + 1), str(DEPOSITS + 1))
+
+
+def add_log(conn: sqlite3.Connection, log_id: str, asset: str, change: str, hours: int) -> None:
+    """A log of transaction ``tx<log id's digits>`` (``a1`` and ``b1`` share ``tx1``)."""
+    operation = "Withdraw" if change.startswith("-") else "Deposit"
+    conn.execute(
+        "INSERT INTO audit_logs (id, assetId, change, importIndex, operation, platformId, "
+        "timestamp, wallet, txId) VALUES (?, ?, ?, 0, ?, 'ex.binance', ?, 'Spot', ?)",
+        (log_id, asset, change, operation, START + hours * 3_600_000, f"tx{log_id[1:]}"),
+    )
+
+
+def add_transaction(conn: sqlite3.Connection, number: int, asset: str, change: str) -> None:
+    side = (
+        ("outgoingAsset", "outgoing") if change.startswith("-") else ("incomingAsset", "incoming")
+    )
+    conn.execute(
+        f"INSERT INTO transactions (id, {side[0]}, {side[1]}, importIndex, platformId, "
+        "timestamp, type, wallet) VALUES (?, ?, ?, 0, 'ex.binance', ?, ?, 'Spot')",
+        (f"tx{number}", asset, change.lstrip("-"), START,
+         "Withdraw" if change.startswith("-") else "Deposit"),
+    )  # fmt: skip
+
+
+def write_ledger(conn: sqlite3.Connection, *, with_middle_log: bool) -> None:
+    """ETH closes on day 1 (the last close); BTC, open since day 0, has a transaction whose logs
+    lie on both sides of that close, and a log on day 6; the middle log comes on day 4."""
+    for number, asset, change in ((7, ETH, "1"), (8, ETH, "-1"), (1, BTC, "2"), (3, BTC, "1"),
+                                  (2, BTC, "1")):  # fmt: skip
+        add_transaction(conn, number, asset, change)
+    logs = [("e7", ETH, "1", 0), ("e8", ETH, "-1", 24), ("a1", BTC, "1", 1), ("b1", BTC, "1", 48),
+            ("c3", BTC, "1", 144)]  # fmt: skip
+    for log in logs + ([("d2", BTC, "1", 96)] if with_middle_log else []):
+        add_log(conn, *log)
+
+
+def test_a_transaction_linked_before_the_refresh_point_is_not_counted_again() -> None:
+    """A refresh from the last close takes BTC's trade up there and goes through ``b1``, whose
+    transaction the trade linked at ``a1`` already: its deposit stays counted once."""
+    with account_db() as refreshed, account_db() as whole:
+        in_transaction(refreshed, lambda conn: write_ledger(conn, with_middle_log=False))
+        run_trades_pass(refreshed, {BTC, ETH}, full=True, progress=lambda *_: None)
+        middle = START + 96 * 3_600_000
+        in_transaction(refreshed, lambda conn: add_log(conn, "d2", BTC, "1", 96))
+        in_transaction(
+            refreshed, lambda conn: invalidate_from(conn, day_start(middle) - DAY_MS, middle)
+        )
+        run_trades_pass(refreshed, {BTC, ETH}, full=False, progress=lambda *_: None)
+        in_transaction(whole, lambda conn: write_ledger(conn, with_middle_log=True))
+        run_trades_pass(whole, {BTC, ETH}, full=True, progress=lambda *_: None)
+
+        query = "SELECT deposits FROM trades WHERE assetId = ?"
+        deposits = orjson.loads(refreshed.execute(query, (BTC,)).fetchone()[0])
+        assert [row[3] for row in deposits] == ["tx1", "tx2", "tx3"]
+        assert deposits == orjson.loads(whole.execute(query, (BTC,)).fetchone()[0])
