@@ -28,12 +28,9 @@ class TaskProgress:
         """Report progress: a percentage (0–100, may be fractional), a message, or both."""
         if percent is not None:
             self.last_percent = percent
-        if self._lines >= MAX_LINES:
+        if not self.accepting:
             return
-        update: list[Any] = [] if percent is None and message is None else [percent]
-        if message is not None:
-            update.append(message)
-        line = f"{iso_ms(now_ms())} {orjson.dumps(update).decode()}\n"
+        line = f"{iso_ms(now_ms())} {orjson.dumps(progress_update(percent, message)).decode()}\n"
         if self._file is None:
             self._path.parent.mkdir(parents=True, exist_ok=True)
             self._file = self._path.open("a", encoding="utf-8")
@@ -42,10 +39,23 @@ class TaskProgress:
         self._lines += 1
         self._events.emit("server-task-progress", self.task_id, line, account=self._account)
 
+    @property
+    def accepting(self) -> bool:
+        """Whether the next update is written (a run keeps its first ``MAX_LINES`` lines)."""
+        return self._lines < MAX_LINES
+
     def close(self) -> None:
         if self._file is not None:
             self._file.close()
             self._file = None
+
+
+def progress_update(percent: float | None, message: str | None) -> list[Any]:
+    """An update as a log line holds it: ``[]``, ``[percent]`` or ``[percent, message]``."""
+    update: list[Any] = [] if percent is None and message is None else [percent]
+    if message is not None:
+        update.append(message)
+    return update
 
 
 def read_task_log(path: Path, max_chars: int) -> str:

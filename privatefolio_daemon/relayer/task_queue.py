@@ -107,7 +107,7 @@ class AccountTaskQueue:
 
     async def enqueue_many(self, specs: list[TaskSpec]) -> list[int]:
         """Queue tasks together; a task whose name is already queued returns that task's id."""
-        ids: list[int | None] = [self._queued_id(spec.name) for spec in specs]
+        ids: list[int | None] = [self._queued_id(spec) for spec in specs]
         new = [spec for spec, task_id in zip(specs, ids, strict=True) if task_id is None]
 
         def insert(connection: Any) -> list[int]:
@@ -128,7 +128,7 @@ class AccountTaskQueue:
         result = []
         for spec, task_id in zip(specs, ids, strict=True):
             if task_id is None:
-                task_id = self._queued_id(spec.name)  # queued by a concurrent call meanwhile
+                task_id = self._queued_id(spec)  # queued by a concurrent call meanwhile
             if task_id is None:
                 task_id = next(created)
                 entry = _Entry(task_id, spec)
@@ -160,8 +160,17 @@ class AccountTaskQueue:
             running = _describe(entry) | {"startedAt": self._running.started_at}
         return {"running": running, "queued": [_describe(entry) for entry in queued]}
 
-    def _queued_id(self, name: str) -> int | None:
-        return next((entry.task_id for _, _, entry in self._heap if entry.spec.name == name), None)
+    def _queued_id(self, spec: TaskSpec) -> int | None:
+        if not spec.deduplicate:
+            return None
+        return next(
+            (
+                entry.task_id
+                for _, _, entry in self._heap
+                if entry.spec.deduplicate and entry.spec.name == spec.name
+            ),
+            None,
+        )
 
     # -- running -----------------------------------------------------------------------------
 

@@ -39,3 +39,6 @@ class TaskSpec:
     determinate: bool = False
     group_id: str | None = None
     on_completion: CompletionCallback | None = None
+    deduplicate: bool = True
+    """False: never merged with a queued task of the same name, nor one merged into it (a caller
+    waits for this task's own result)."""
