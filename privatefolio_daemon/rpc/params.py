@@ -195,6 +195,8 @@ def json_schema(annotation: Any) -> dict[str, Any]:
 
 def _schema_name(annotation: Any) -> str:
     schema = json_schema(annotation)
+    if schema.get("x-callback"):
+        return "a function reference"
     kind = schema.get("type")
     if kind == "null":
         return "null"
