@@ -6,6 +6,7 @@ from privatefolio_daemon.domain.errors import (
     InvalidInputError,
     NotFoundError,
     TaskCancelledError,
+    TaskFailedError,
     UpstreamError,
 )
 from privatefolio_daemon.rpc.errors import (
@@ -14,6 +15,7 @@ from privatefolio_daemon.rpc.errors import (
     InvalidParams,
     NotFound,
     RpcError,
+    TaskFailed,
     VersionConflict,
 )
 from privatefolio_daemon.store.client_sql import QueryFailed, UnsafeQuery
@@ -36,4 +38,6 @@ def domain_error_to_rpc(error: BaseException) -> RpcError | None:
         return Busy(message)
     if isinstance(error, TaskCancelledError):
         return Cancelled(message)
+    if isinstance(error, TaskFailedError):
+        return TaskFailed(message)
     return None

@@ -32,3 +32,7 @@ class UpstreamError(DomainError):
 
 class TaskCancelledError(DomainError):
     """The work was cancelled before it finished."""
+
+
+class TaskFailedError(DomainError):
+    """Work the call waited for ran as a task and failed; the message is the task's error."""

@@ -12,6 +12,7 @@ NOT_FOUND = -32002
 VERSION_CONFLICT = -32003
 BUSY = -32004
 CANCELLED = -32005
+TASK_FAILED = -32006
 
 
 class RpcError(Exception):
@@ -59,3 +60,7 @@ class Busy(RpcError):
 
 class Cancelled(RpcError):
     code = CANCELLED
+
+
+class TaskFailed(RpcError):
+    code = TASK_FAILED
