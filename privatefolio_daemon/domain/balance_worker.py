@@ -17,6 +17,7 @@ from multiprocessing.reduction import ForkingPickler
 from pathlib import Path
 
 from privatefolio_daemon.domain.balance_engine import (
+    PAGE_SIZE,
     BalancePassResult,
     BalanceSink,
     BalanceStart,
@@ -44,6 +45,7 @@ class BalanceTask:
     start: BalanceStart | None
     until: int
     log_count: int
+    page_size: int = PAGE_SIZE
 
 
 def run_balance_worker(task: BalanceTask, outbox: Connection) -> None:
@@ -69,6 +71,7 @@ def _compute(task: BalanceTask, outbox: Connection) -> BalancePassResult:
             start=task.start,
             until=task.until,
             progress=lambda percent, message: outbox.send(("progress", percent, message)),
+            page_size=task.page_size,
         )
     finally:
         connection.close()

@@ -15,7 +15,11 @@ from typing import Any, NotRequired, TypedDict
 
 import orjson
 
-from privatefolio_daemon.domain.balance_engine import BalancePassResult, compute_daily_balances
+from privatefolio_daemon.domain.balance_engine import (
+    PAGE_SIZE,
+    BalancePassResult,
+    compute_daily_balances,
+)
 from privatefolio_daemon.domain.balance_worker import BalanceTask, compute_in_worker
 from privatefolio_daemon.domain.derived_steps import Cancel, Progress
 from privatefolio_daemon.domain.events import EventBus
@@ -57,22 +61,25 @@ def run_balance_pass(
     progress: Report | None = None,
     checkpoint: Callable[[], None] | None = None,
     worker_min_logs: int = 0,
+    page_size: int = PAGE_SIZE,
 ) -> BalancePassResult:
-    """One pass from ``since`` (the stored cursor when None; 0 is a full run), in a transaction.
+    """One pass from the day of ``since`` in a transaction: the stored cursor when None, never
+    after it (the days in between would be left out); 0 is a full run.
 
     ``until`` is the last day to fill forward to (0: stop at the last day with logs). A pass
     over at least ``worker_min_logs`` logs (0: none) reads them in a worker process.
     """
 
     def run(conn: sqlite3.Connection) -> BalancePassResult:
-        start_day = day_start(stored_cursor(conn, CURSOR_KEY) if since is None else since)
+        cursor = stored_cursor(conn, CURSOR_KEY)
+        start_day = day_start(cursor if since is None else min(since, cursor))
         start = store.load_start(conn, start_day) if start_day > 0 else None
         store.delete_balances_rows(conn, start_day)
         log_count = store.count_logs(conn, start_day)
         database = wal_database_file(conn) if 0 < worker_min_logs <= log_count else None
         result = None
         if database is not None:
-            task = BalanceTask(database, start_day, start, until, log_count)
+            task = BalanceTask(database, start_day, start, until, log_count, page_size)
             result = _in_worker(task, store.BalanceWriter(conn), progress, checkpoint)
         if result is None:
             result = compute_daily_balances(
@@ -83,6 +90,7 @@ def run_balance_pass(
                 until=until,
                 progress=progress,
                 checkpoint=checkpoint,
+                page_size=page_size,
             )
         if result.cursor is not None:
             write_value(conn, CURSOR_KEY, result.cursor)
@@ -145,8 +153,26 @@ class Balances:
         """A full run from the first audit log, replacing every row."""
         return await self._run(0, progress, cancel, until)
 
+    async def compute(
+        self,
+        progress: Progress,
+        cancel: Cancel,
+        *,
+        since: int | None,
+        until: int | None = None,
+        page_size: int = PAGE_SIZE,
+    ) -> BalancePassResult:
+        """From the earlier of ``since`` and ``balancesCursor`` (the cursor when None, all when
+        0): the rows and log balances from there are made again, as a full run makes them."""
+        return await self._run(since, progress, cancel, until, page_size)
+
     async def _run(
-        self, since: int | None, progress: Progress, cancel: Cancel, until: int | None
+        self,
+        since: int | None,
+        progress: Progress,
+        cancel: Cancel,
+        until: int | None,
+        page_size: int = PAGE_SIZE,
     ) -> BalancePassResult:
         report = thread_safe(progress)
         limit = now_ms() if until is None else until
@@ -158,6 +184,7 @@ class Balances:
                 progress=report,
                 checkpoint=cancel.checkpoint,
                 worker_min_logs=self._worker_min_logs,
+                page_size=page_size,
             )
         )
         self._events.emit("audit-logs", "updated", None, None, account=self.account)

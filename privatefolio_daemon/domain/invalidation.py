@@ -32,6 +32,15 @@ def invalidate_from(
         write_value(connection, "networthCursor", cursor)
         connection.execute("DELETE FROM networth WHERE timestamp >= ?", (cursor,))
         changed.append("networth")
+    return changed + invalidate_trades(connection, cursor, oldest)
+
+
+def invalidate_trades(
+    connection: sqlite3.Connection, cursor: int, oldest: int | None = None
+) -> list[str]:
+    """The trades and PnL part of ``invalidate_from``: every trade goes when ``cursor`` is before
+    the last close; the next run no longer goes on from a last log at or after ``oldest``."""
+    changed = []
     if cursor < _cursor(connection, "tradesCursor"):
         for table in ("trades", "trade_audit_logs", "trade_transactions", "trade_pnl"):
             connection.execute(f"DELETE FROM {table}")
@@ -51,3 +60,12 @@ def transaction_time_span(connection: sqlite3.Connection) -> tuple[int, int]:
     """``(genesis, lastTx)``: the oldest and newest transaction timestamps, or zeros."""
     row = connection.execute("SELECT MIN(timestamp), MAX(timestamp) FROM transactions").fetchone()
     return (row[0] or 0, row[1] or 0)
+
+
+def record_time_bound(connection: sqlite3.Connection, key: str) -> int:
+    """Store and return ``genesis`` (the oldest transaction's timestamp) or ``lastTx`` (the
+    newest's), 0 without transactions."""
+    genesis, last_tx = transaction_time_span(connection)
+    value = genesis if key == "genesis" else last_tx
+    write_value(connection, key, value)
+    return value

@@ -27,11 +27,13 @@ def run_networth_pass(
     progress: Report | None = None,
     checkpoint: Callable[[], None] | None = None,
 ) -> list[NetworthRow]:
-    """Compute and save the rows from ``since`` (the stored cursor when None); returns them."""
+    """Compute and save the rows from ``since``, returned: the stored cursor when None, never
+    after it (the days in between would be left out); 0 is every row."""
     report = progress or _ignore
 
     def run(conn: sqlite3.Connection) -> list[NetworthRow]:
-        start = stored_cursor(conn, CURSOR_KEY) if since is None else since
+        cursor = stored_cursor(conn, CURSOR_KEY)
+        start = cursor if since is None else min(since, cursor)
         balance_rows = store.balance_rows_since(conn, start)
         if checkpoint is not None:
             checkpoint()
@@ -68,6 +70,13 @@ class Networth:
     async def recompute(self, progress: Progress, cancel: Cancel) -> list[NetworthRow]:
         """Delete every row, then compute from the first balances day."""
         return await self._run(0, progress, cancel)
+
+    async def compute(
+        self, progress: Progress, cancel: Cancel, *, since: int | None
+    ) -> list[NetworthRow]:
+        """From the earlier of ``since`` and ``networthCursor`` (the cursor when None, every row
+        when 0): the rows from there are made again."""
+        return await self._run(since, progress, cancel)
 
     async def _run(
         self, since: int | None, progress: Progress, cancel: Cancel

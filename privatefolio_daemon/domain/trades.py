@@ -18,10 +18,11 @@ from typing import NamedTuple
 
 import orjson
 
-from privatefolio_daemon.domain import asset_ids
+from privatefolio_daemon.domain import asset_ids, decimals
 from privatefolio_daemon.domain.balances import stored_cursor
 from privatefolio_daemon.domain.derived_steps import Cancel, Progress
 from privatefolio_daemon.domain.events import EventBus
+from privatefolio_daemon.domain.invalidation import invalidate_trades
 from privatefolio_daemon.domain.jsmath import js_number_text
 from privatefolio_daemon.domain.key_value import write_value
 from privatefolio_daemon.domain.thread_progress import Report, thread_safe
@@ -90,8 +91,14 @@ def run_trades_pass(
     full: bool,
     progress: Report,
     checkpoint: Callable[[], None] = lambda: None,
+    changed_since: int | None = None,
 ) -> TradesResult:
+    """``changed_since``: the logs from then on are read again, as after a change of a log at
+    that time (every trade goes when it is at or before the last close)."""
+
     def run(conn: sqlite3.Connection) -> TradesResult:
+        if changed_since is not None:
+            invalidate_trades(conn, changed_since - 1, changed_since)
         if full or _resume_point(conn) == 0:  # nothing to go on from: start over
             store.delete_trades(conn)
             write_value(conn, TRADE_SEQ, 0)
@@ -271,6 +278,51 @@ def _compute_pnl(
     return len(rows)
 
 
+def run_pnl_pass(
+    connection: sqlite3.Connection,
+    *,
+    since: int | None,
+    progress: Report,
+    checkpoint: Callable[[], None] = lambda: None,
+) -> int:
+    """The PnL of the trades open or closed from ``since`` on (every trade when 0), made again;
+    the rows of the others stay. ``since`` is ``tradePnlCursor`` when None, never after it."""
+
+    def run(conn: sqlite3.Connection) -> int:
+        cursor = stored_cursor(conn, PNL_CURSOR)
+        start = cursor if since is None else min(since, cursor)
+        if start < cursor:
+            write_value(conn, PNL_CURSOR, start)
+        trades = [_summary(conn, row) for row in store.trades_to_price(conn, start)]
+        return _compute_pnl(conn, trades, progress, checkpoint)
+
+    return in_transaction(connection, run)
+
+
+def _summary(conn: sqlite3.Connection, row: store.StoredTrade) -> TradeSummary:
+    balance = decimals.parse(str(row.balance))
+    return TradeSummary(
+        row.id,
+        row.created_at,
+        row.trade_number,
+        row.closed_at,
+        row.trade_type,
+        _amount(conn, row),
+        row.asset_id,
+        balance,
+    )
+
+
+def _amount(conn: sqlite3.Connection, row: store.StoredTrade) -> Decimal:
+    """The amount a run printed: the stored one keeps 15 digits, the balances the trade's logs
+    were left at give them all (when they are there and agree with it)."""
+    stored = decimals.parse(str(row.amount))
+    logged = store.largest_linked_balance(conn, row.id)
+    if logged is not None and f"{float(logged):.15g}" == f"{float(stored):.15g}":
+        return logged
+    return stored
+
+
 def _no_balance(moment: int) -> Decimal:
     raise AssertionError("no price, so no balance is needed")
 
@@ -292,6 +344,28 @@ class Trades:
         """From ``tradesCursor`` on, continuing the open trades."""
         return await self._run(False, progress, cancel)
 
+    async def compute(
+        self, progress: Progress, cancel: Cancel, *, since: int | None
+    ) -> TradesResult:
+        """A refresh when ``since`` is None, a recompute when 0; otherwise the logs from
+        ``since`` on are read again, as after a change of a log then, and then a refresh."""
+        if since == 0:
+            return await self.recompute(progress, cancel)
+        return await self._run(False, progress, cancel, changed_since=since)
+
+    async def compute_pnl(self, progress: Progress, cancel: Cancel, *, since: int | None) -> int:
+        """The PnL of the trades open or closed from ``since`` on (see ``run_pnl_pass``)."""
+        report = thread_safe(progress)
+        rows, cursor = await self._db.write(
+            lambda conn: (
+                run_pnl_pass(conn, since=since, progress=report, checkpoint=cancel.checkpoint),
+                stored_cursor(conn, PNL_CURSOR),
+            )
+        )
+        self._events.emit("trade-pnl", "updated", account=self.account)
+        self._events.emit("key-value", PNL_CURSOR, cursor, account=self.account)
+        return rows
+
     async def recompute(self, progress: Progress, cancel: Cancel) -> TradesResult:
         """Delete every trade, link and PnL row and ``trade_seq``, then compute them all."""
         return await self._run(True, progress, cancel)
@@ -300,12 +374,19 @@ class Trades:
         rows = await self._db.read(lambda conn: store.pnl_rows(conn, start, end))
         return account_pnl(rows)
 
-    async def _run(self, full: bool, progress: Progress, cancel: Cancel) -> TradesResult:
+    async def _run(
+        self, full: bool, progress: Progress, cancel: Cancel, changed_since: int | None = None
+    ) -> TradesResult:
         listed = await self._listed_ids()
         report = thread_safe(progress)
         result = await self._db.write(
             lambda conn: run_trades_pass(
-                conn, listed, full=full, progress=report, checkpoint=cancel.checkpoint
+                conn,
+                listed,
+                full=full,
+                progress=report,
+                checkpoint=cancel.checkpoint,
+                changed_since=changed_since,
             )
         )
         self._events.emit("trades", "created", account=self.account)

@@ -10,7 +10,7 @@ import bisect
 import sqlite3
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -177,6 +177,40 @@ def open_trades(connection: sqlite3.Connection, since: int) -> list[Trade]:
         )
         trade.linked_tx_ids = {tx_id for (tx_id,) in linked}
     return trades
+
+
+class StoredTrade(NamedTuple):
+    id: str
+    created_at: int
+    trade_number: int
+    closed_at: int | None
+    trade_type: str
+    amount: str | int | float
+    asset_id: str
+    balance: str | int | float
+
+
+def trades_to_price(connection: sqlite3.Connection, since: int) -> list[StoredTrade]:
+    """The trades open or closed at or after ``since``, in the order a run numbers them."""
+    rows = connection.execute(
+        "SELECT id, createdAt, tradeNumber, closedAt, tradeType, amount, assetId, balance "
+        "FROM trades WHERE closedAt IS NULL OR closedAt >= ? ORDER BY createdAt, tradeNumber",
+        (since,),
+    )
+    return [StoredTrade(*row) for row in rows]
+
+
+def largest_linked_balance(connection: sqlite3.Connection, trade_id: str) -> Decimal | None:
+    """The largest absolute balance the trade's logs were left at; None if one has none."""
+    rows = connection.execute(
+        "SELECT log.balance FROM trade_audit_logs AS link JOIN audit_logs AS log "
+        "ON log.id = link.audit_log_id WHERE link.trade_id = ?",
+        (trade_id,),
+    ).fetchall()
+    balances = [balance for (balance,) in rows]
+    if not balances or None in balances:
+        return None
+    return max(abs(decimals.parse(balance)) for balance in balances)
 
 
 def trade(connection: sqlite3.Connection, trade_id: str) -> Trade:
