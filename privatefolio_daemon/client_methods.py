@@ -41,6 +41,32 @@ class DaemonMethods:
         result: int = await self.call('computeActiveConnections')
         return result
 
+    async def computeBalances(self, accountName: str, request: dict[str, Any] | None = None, progress: Callable[..., Any] | None = None) -> None:
+        """Compute the daily balances and the audit logs' balances, then answer (data-model §5)."""
+        await self.call('computeBalances', accountName, request, progress)
+
+    async def computeGenesis(self, accountName: str) -> int:
+        """The oldest transaction's timestamp (0 without any), stored as KV ``genesis``."""
+        result: int = await self.call('computeGenesis', accountName)
+        return result
+
+    async def computeLastTx(self, accountName: str) -> int:
+        """The newest transaction's timestamp (0 without any), stored as KV ``lastTx``."""
+        result: int = await self.call('computeLastTx', accountName)
+        return result
+
+    async def computeNetworth(self, accountName: str, since: float | None = None, progress: Callable[..., Any] | None = None) -> None:
+        """Compute the daily net worth from the balances and prices, then answer (data-model §6)."""
+        await self.call('computeNetworth', accountName, since, progress)
+
+    async def computePnl(self, accountName: str, since: float | None = None, progress: Callable[..., Any] | None = None) -> None:
+        """Compute the daily PnL of the account's stored trades, then answer (data-model §8.3)."""
+        await self.call('computePnl', accountName, since, progress)
+
+    async def computeTrades(self, accountName: str, since: float | None = None, progress: Callable[..., Any] | None = None) -> None:
+        """Compute the trades and their PnL as "Refresh trades" does, then answer (data-model §8)."""
+        await self.call('computeTrades', accountName, since, progress)
+
     async def countAuditLogs(self, accountName: str, query: str | dict[str, Any] | None = None, params: list[Any] | None = None) -> int:
         """How many audit logs (all, or matching a query or filters)."""
         result: int = await self.call('countAuditLogs', accountName, query, params)

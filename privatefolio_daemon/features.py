@@ -12,6 +12,7 @@ from privatefolio_daemon.api.assets import AssetsApi
 from privatefolio_daemon.api.backup import build_backup_api
 from privatefolio_daemon.api.balances import BalancesApi
 from privatefolio_daemon.api.chat_history import ChatHistoryApi
+from privatefolio_daemon.api.compute import ComputeApi
 from privatefolio_daemon.api.connections import ConnectionsApi
 from privatefolio_daemon.api.exports import ExportsApi
 from privatefolio_daemon.api.extensions import ExtensionsApi
@@ -109,6 +110,11 @@ class Features:
         table.add_object(PricesApi(derived.prices, self.live_prices, relayer))
         table.add_object(NetworthApi(derived.networth, db_of, relayer, budget))
         table.add_object(TradesApi(self.trades, db_of, relayer, budget))
+        table.add_object(
+            ComputeApi(
+                derived.balances, derived.networth, self.trades, db_of, daemon.events, relayer
+            )
+        )
         table.add_object(FileImportsApi(self.file_imports, db_of, relayer, budget))
         table.add_object(
             ConnectionsApi(
