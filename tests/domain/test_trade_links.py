@@ -70,24 +70,27 @@ def add_log(conn: sqlite3.Connection, log_id: str, asset: str, change: str, hour
     )
 
 
-def add_transaction(conn: sqlite3.Connection, number: int, asset: str, change: str) -> None:
+def add_transaction(
+    conn: sqlite3.Connection, number: int, asset: str, change: str, hours: int
+) -> None:
     side = (
         ("outgoingAsset", "outgoing") if change.startswith("-") else ("incomingAsset", "incoming")
     )
     conn.execute(
         f"INSERT INTO transactions (id, {side[0]}, {side[1]}, importIndex, platformId, "
         "timestamp, type, wallet) VALUES (?, ?, ?, 0, 'ex.binance', ?, ?, 'Spot')",
-        (f"tx{number}", asset, change.lstrip("-"), START,
+        (f"tx{number}", asset, change.lstrip("-"), START + hours * 3_600_000,
          "Withdraw" if change.startswith("-") else "Deposit"),
     )  # fmt: skip
 
 
 def write_ledger(conn: sqlite3.Connection, *, with_middle_log: bool) -> None:
     """ETH closes on day 1 (the last close); BTC, open since day 0, has a transaction whose logs
-    lie on both sides of that close, and a log on day 6; the middle log comes on day 4."""
-    for number, asset, change in ((7, ETH, "1"), (8, ETH, "-1"), (1, BTC, "2"), (3, BTC, "1"),
-                                  (2, BTC, "1")):  # fmt: skip
-        add_transaction(conn, number, asset, change)
+    lie on both sides of that close (the transaction has the time of the first), and a log on
+    day 6; the middle log comes on day 4."""
+    for number, asset, change, hours in ((7, ETH, "1", 0), (8, ETH, "-1", 24), (1, BTC, "2", 1),
+                                         (3, BTC, "1", 144), (2, BTC, "1", 96)):  # fmt: skip
+        add_transaction(conn, number, asset, change, hours)
     logs = [("e7", ETH, "1", 0), ("e8", ETH, "-1", 24), ("a1", BTC, "1", 1), ("b1", BTC, "1", 48),
             ("c3", BTC, "1", 144)]  # fmt: skip
     for log in logs + ([("d2", BTC, "1", 96)] if with_middle_log else []):
