@@ -79,3 +79,14 @@ async def task_log(client: DaemonClient, task_id: int, account: str = "main") ->
     text = await client.call("getServerTaskLog", account, task_id)
     lines = [json.loads(line[25:]) for line in text.splitlines()]
     return [line for line in lines if line != [None, "Starting task"]]
+
+
+def networth(day: int, value: float, change: float, percentage: float) -> dict[str, Any]:
+    """A net worth row as ``getNetworth`` returns it."""
+    return {
+        "timestamp": day,
+        "time": day // 1000,
+        "value": value,
+        "change": change,
+        "changePercentage": percentage,
+    }

@@ -12,7 +12,7 @@ from privatefolio_daemon.app import Daemon
 from privatefolio_daemon.client import DaemonClient, RpcCallError
 from privatefolio_daemon.domain.timeutil import DAY_MS
 from privatefolio_daemon.store.trades import TRADES_FULL_SQL
-from tests.api.derived import account_with_prices, task_log, wait_for_side_effects
+from tests.api.derived import account_with_prices, networth, task_log, wait_for_side_effects
 from tests.api.importing import import_0xf98, import_file, wait_for_task
 from tests.api.manual_entries import until
 from tests.api.test_trade_fixtures import TOKENS_0XF98
@@ -134,16 +134,6 @@ async def test_balances_since_a_day_in_the_middle_equal_a_full_recompute(
 
 
 NETWORTH_PRICES = [(BTC, D0, 100.005), (BTC, D1, 200), (BTC, D2, 300), (BTC, D3, 50)]
-
-
-def networth(day: int, value: float, change: float, percentage: float) -> dict[str, Any]:
-    return {
-        "timestamp": day,
-        "time": day // 1000,
-        "value": value,
-        "change": change,
-        "changePercentage": percentage,
-    }
 
 
 async def test_networth_with_known_prices(daemon: Daemon, client: DaemonClient) -> None:

@@ -9,7 +9,7 @@ from privatefolio_daemon.app import Daemon
 from privatefolio_daemon.client import DaemonClient
 from privatefolio_daemon.domain.timeutil import DAY_MS
 from privatefolio_daemon.relayer.cancellation import CancelToken
-from tests.api.derived import account_with_prices, task_log
+from tests.api.derived import account_with_prices, networth, task_log
 from tests.api.importing import wait_for_task
 
 FEB_22 = 1613952000000  # a Monday
@@ -34,16 +34,6 @@ PRICES = [
     ("ex.binance:BTC", MAR_04, 300),
     ("ex.binance:ETH", MAR_04, 11),
 ]
-
-
-def networth(day: int, value: float, change: float, percentage: float) -> dict[str, Any]:
-    return {
-        "timestamp": day,
-        "time": day // 1000,
-        "value": value,
-        "change": change,
-        "changePercentage": percentage,
-    }
 
 
 EXPECTED = [
