@@ -50,6 +50,10 @@ continue the open trades from there, not from the last close, which may be years
 asset held since. An invalidation at or before it sets it to 0 (see ``invalidation``)."""
 
 
+_RUN_KEYS = (TRADES_CURSOR, TRADES_SCAN_CURSOR, TRADE_SEQ, PNL_CURSOR)
+"""The key-value entries a run writes (and announces) besides its private positions."""
+
+
 class TradeSummary(NamedTuple):
     """What numbering, the cursor and the progress lines need of a saved trade."""
 
@@ -379,8 +383,9 @@ class Trades:
     ) -> TradesResult:
         listed = await self._listed_ids()
         report = thread_safe(progress)
-        result = await self._db.write(
-            lambda conn: run_trades_pass(
+
+        def run(conn: sqlite3.Connection) -> tuple[TradesResult, dict[str, object]]:
+            result = run_trades_pass(
                 conn,
                 listed,
                 full=full,
@@ -388,8 +393,11 @@ class Trades:
                 checkpoint=cancel.checkpoint,
                 changed_since=changed_since,
             )
-        )
+            return result, {key: read_value(conn, key) for key in _RUN_KEYS}
+
+        result, values = await self._db.write(run)
         self._events.emit("trades", "created", account=self.account)
         self._events.emit("trade-pnl", "updated", account=self.account)
-        self._events.emit("key-value", account=self.account)
+        for key, value in values.items():
+            self._events.emit("key-value", key, value, account=self.account)
         return result

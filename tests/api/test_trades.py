@@ -167,6 +167,18 @@ async def test_a_refresh_goes_on_after_the_last_close(daemon: Daemon, main: Daem
     ]
 
 
+async def test_a_run_announces_the_cursors_it_writes(daemon: Daemon, main: DaemonClient) -> None:
+    heard: list[tuple[str, Any]] = []
+    for key in ("tradesCursor", "trade_seq", "tradePnlCursor"):
+        await main.call(
+            "subscribeToKV", "main", key, lambda value, key=key: heard.append((key, value))
+        )
+    await add_log(daemon, "l3", "-1.5", D2 + 1000, "Withdraw")
+    await wait_for_task(main, await main.call("enqueueRefreshTrades", "main", "user"))
+    await main.call("ping")
+    assert sorted(heard) == [("tradePnlCursor", D2), ("trade_seq", 1), ("tradesCursor", D2 + 1000)]
+
+
 async def test_a_cancelled_run_leaves_the_trades_as_they_were(
     daemon: Daemon, main: DaemonClient
 ) -> None:
