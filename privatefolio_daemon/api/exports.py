@@ -4,7 +4,7 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
-from privatefolio_daemon.domain.errors import TaskCancelledError
+from privatefolio_daemon.domain.errors import TaskCancelledError, TaskFailedError
 from privatefolio_daemon.domain.exports import (
     AUDIT_LOGS,
     CHAT_HISTORY,
@@ -16,7 +16,6 @@ from privatefolio_daemon.relayer.cancellation import CancelToken
 from privatefolio_daemon.relayer.progress import TaskProgress
 from privatefolio_daemon.relayer.relayer import Relayer
 from privatefolio_daemon.relayer.task_types import Priority, TaskSpec, Trigger
-from privatefolio_daemon.rpc.errors import RpcError
 from privatefolio_daemon.rpc.registry import rpc_method
 
 
@@ -57,7 +56,9 @@ class ExportsApi:
             if error is None or result.done():
                 return
             if error.startswith("Error: "):  # it failed, rather than being cancelled
-                result.set_exception(RpcError(f"{name} failed: {error.removeprefix('Error: ')}"))
+                result.set_exception(
+                    TaskFailedError(f"{name} failed: {error.removeprefix('Error: ')}")
+                )
             else:
                 result.set_exception(TaskCancelledError(f"{name} did not finish: {error}"))
 

@@ -5,9 +5,10 @@ import asyncio
 from typing import Any
 
 import aiohttp
+import pytest
 
 from privatefolio_daemon.app import Daemon
-from privatefolio_daemon.client import DaemonClient
+from privatefolio_daemon.client import DaemonClient, RpcCallError
 from tests.api.importing import import_file, upload, wait_for_task
 from tests.api.manual_entries import STOCK_BUY, SWAP
 from tests.conftest import http_url
@@ -114,6 +115,19 @@ async def test_an_empty_export_is_the_header_alone(client: DaemonClient, daemon:
     await client.call("createAccount", "main")
     record = await client.call("enqueueExportTransactions", "main", "user")
     assert (await download(daemon, record["id"])).decode() == HEADER
+
+
+async def test_a_failed_export_says_why_and_is_marked_aborted(
+    client: DaemonClient, daemon: Daemon
+) -> None:
+    await client.call("createAccount", "main")
+    daemon.server_files("main").path(1).mkdir(parents=True)  # where the file would be written
+    with pytest.raises(RpcCallError) as failure:
+        await client.call("enqueueExportTransactions", "main", "user")
+    assert failure.value.code == -32006
+    assert failure.value.message.startswith("Export all transactions failed: [Errno 21] Is a")
+    [record] = await client.call("getServerFiles", "main")
+    assert (record["id"], record["status"]) == (1, "aborted")
 
 
 async def test_the_transactions_export_re_imports_to_the_same_values(
