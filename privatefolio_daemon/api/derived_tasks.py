@@ -65,12 +65,8 @@ async def run_task(
             return
         if error is None and results:
             outcome.set_result(results[0])
-        elif error is not None and error.startswith("Error: "):  # failed, not cancelled
-            outcome.set_exception(
-                TaskFailedError(f"{name} failed: {error.removeprefix('Error: ')}")
-            )
         else:
-            outcome.set_exception(TaskCancelledError(f"{name} did not finish: {error}"))
+            outcome.set_exception(task_error(name, error))
 
     spec = TaskSpec(
         name=name,
@@ -84,6 +80,14 @@ async def run_task(
     )
     await relayer.enqueue(account, spec)
     return await outcome
+
+
+def task_error(name: str, error: str | None) -> TaskFailedError | TaskCancelledError:
+    """What a caller waiting for the task ``name`` gets when it ended with ``error`` (a task's
+    completion message: ``"Error: …"`` when it failed, anything else when it was stopped)."""
+    if error is not None and error.startswith("Error: "):
+        return TaskFailedError(f"{name} failed: {error.removeprefix('Error: ')}")
+    return TaskCancelledError(f"{name} did not finish: {error}")
 
 
 def _forwarded(task_progress: TaskProgress, callback: RemoteFunction) -> Progress:

@@ -4,7 +4,7 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
-from privatefolio_daemon.domain.errors import TaskCancelledError, TaskFailedError
+from privatefolio_daemon.api.derived_tasks import task_error
 from privatefolio_daemon.domain.exports import (
     AUDIT_LOGS,
     CHAT_HISTORY,
@@ -55,12 +55,7 @@ class ExportsApi:
         def finished(error: str | None) -> None:
             if error is None or result.done():
                 return
-            if error.startswith("Error: "):  # it failed, rather than being cancelled
-                result.set_exception(
-                    TaskFailedError(f"{name} failed: {error.removeprefix('Error: ')}")
-                )
-            else:
-                result.set_exception(TaskCancelledError(f"{name} did not finish: {error}"))
+            result.set_exception(task_error(name, error))
 
         task_id = await self._relayer.enqueue(
             account,
