@@ -22,7 +22,7 @@ from privatefolio_daemon.domain.errors import InvalidInputError
 from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.invalidation import record_time_bound
 from privatefolio_daemon.domain.networth import Networth
-from privatefolio_daemon.domain.timeutil import client_ms
+from privatefolio_daemon.domain.timeutil import DAY_MS, client_ms, day_start, now_ms
 from privatefolio_daemon.domain.trades import Trades
 from privatefolio_daemon.relayer.cancellation import CancelToken
 from privatefolio_daemon.relayer.relayer import Relayer
@@ -69,14 +69,19 @@ class ComputeApi:
         ``request.since`` (ms): omitted or null, from ``balancesCursor``; 0, from the first log;
         at or before the cursor, made again from its day; after it, from the cursor.
         ``request.until`` (ms): the last day filled forward to (default now; 0, the last day
-        with logs). ``request.pageSize``: logs per progress page (default 1000). ``progress``
-        gets the task's progress lines ``[percent, message]``."""
+        with logs; never after today). ``request.pageSize``: logs per progress page (default
+        1000). ``progress`` gets the task's progress lines ``[percent, message]``."""
         given: BalancesRequest = request or {}
         page_size = given.get("pageSize", PAGE_SIZE)
         if page_size < 1:
             raise InvalidInputError("Invalid params: 'request'.pageSize must be at least 1")
         balances = self._balances_of(accountName)
         until = given.get("until")
+        if until is not None and client_ms(until) >= day_start(now_ms()) + DAY_MS:
+            raise InvalidInputError(
+                "Invalid params: 'request'.until must not be after today: the days after it "
+                "have no balances yet"
+            )
 
         async def work(report: Progress, cancel: CancelToken) -> None:
             await balances.compute(

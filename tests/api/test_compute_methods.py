@@ -364,6 +364,11 @@ async def test_a_failure_is_an_error_with_the_task_message(
         ("computeBalances", [{"pageSize": 0}], "'request'.pageSize must be at least 1"),
         (
             "computeBalances",
+            [{"until": 32_503_680_000_000}],  # the year 3000
+            "'request'.until must not be after today: the days after it have no balances yet",
+        ),
+        (
+            "computeBalances",
             [None, "x"],
             "'progress' must be a function reference or null, not a string",
         ),
