@@ -11,6 +11,7 @@ The account's PnL, at each day any trade has a row, sums each trade's latest row
 
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
+from operator import itemgetter
 from typing import NamedTuple, TypedDict
 
 from privatefolio_daemon.domain import decimals
@@ -65,13 +66,13 @@ def trade_pnl_rows(
     genesis = opened - DAY_MS
     rows = [PnlRow(f"{trade.id}_{genesis}", trade.id, genesis, *(["0"] * 6))]
     last = day_start(trade.closed_at) if trade.closed_at is not None else today
+    sums = [_RunningSum(rows) for rows in (trade.cost, trade.proceeds, trade.fees, trade.deposits)]
     for day, price in prices:
         if not opened <= day <= last:
             continue
         end = day + DAY_MS
         position = decimals.multiply(price, balance_at(end))
-        cost, proceeds = _usd_sum(trade.cost, end), _usd_sum(trade.proceeds, end)
-        fees, deposits = _usd_sum(trade.fees, end), _usd_sum(trade.deposits, end)
+        cost, proceeds, fees, deposits = (running.up_to(end) for running in sums)
         pnl = decimals.add(decimals.add(decimals.add(position, cost), proceeds), fees)
         pnl = decimals.add(pnl, deposits.copy_negate())
         values = [position, cost, proceeds, fees, deposits, pnl]
@@ -79,12 +80,23 @@ def trade_pnl_rows(
     return rows
 
 
-def _usd_sum(rows: Iterable[TradeRow], end: int) -> Decimal:
-    total = Decimal(0)
-    for row in rows:
-        if row[-1] <= end:
-            total = decimals.add(total, decimals.parse(row[2]))
-    return total
+class _RunningSum:
+    """The sum of the rows' USD values (column 2) up to a moment, for moments that only grow:
+    each row is added once, so a trade's rows cost one pass over its days, not one per day. The
+    sums are exact, so the order they are added in changes nothing."""
+
+    def __init__(self, rows: Iterable[TradeRow]) -> None:
+        self._rows = sorted(((row[-1], row[2]) for row in rows), key=itemgetter(0))
+        self._next = 0
+        self._total = Decimal(0)
+
+    def up_to(self, end: int) -> Decimal:
+        rows, index, total = self._rows, self._next, self._total
+        while index < len(rows) and rows[index][0] <= end:
+            total = decimals.add(total, decimals.parse(rows[index][1]))
+            index += 1
+        self._next, self._total = index, total
+        return total
 
 
 def account_pnl(rows: Iterable[PnlRow]) -> list[AccountPnl]:

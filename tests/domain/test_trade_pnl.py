@@ -1,0 +1,86 @@
+"""A trade's daily PnL rows (data-model §8.3) sum its cost, proceeds, fees and deposits up to each
+day's end in one pass over its days; they equal the definition, a fresh sum for every day, on
+random trades whose rows come in any order (hypothesis)."""
+
+from decimal import Decimal
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from privatefolio_daemon.domain import decimals
+from privatefolio_daemon.domain.timeutil import DAY_MS
+from privatefolio_daemon.domain.trade_pnl import PnlRow, trade_pnl_rows
+from privatefolio_daemon.domain.trades_engine import Trade, TradeRow
+
+DAY0 = 1_700_006_400_000
+ASSET = "ex.binance:BTC"
+
+moments = st.integers(DAY0, DAY0 + 12 * DAY_MS)
+usd = st.decimals(-10_000, 10_000, places=6).map(lambda value: decimals.to_string(value))
+rows = st.lists(st.tuples(usd, moments), max_size=12)
+
+
+def trade_rows(values: list[tuple[str, int]]) -> list[TradeRow]:
+    return [["ex.binance:USDT", "-1", value, "1", f"tx{index}", moment]
+            for index, (value, moment) in enumerate(values)]  # fmt: skip
+
+
+def defined_rows(trade: Trade, prices: list[tuple[int, Decimal]], today: int) -> list[PnlRow]:
+    """The definition, summed afresh for every day."""
+
+    def usd_sum(kind: list[TradeRow], end: int) -> Decimal:
+        return sum((Decimal(row[2]) for row in kind if row[-1] <= end), Decimal(0))
+
+    genesis = DAY0 - DAY_MS
+    expected = [PnlRow(f"{trade.id}_{genesis}", trade.id, genesis, *(["0"] * 6))]
+    last = trade.closed_at - trade.closed_at % DAY_MS if trade.closed_at else today
+    for day, price in prices:
+        if not DAY0 <= day <= last:
+            continue
+        end = day + DAY_MS
+        position = price * Decimal(2)
+        parts = [usd_sum(kind, end) for kind in (trade.cost, trade.proceeds, trade.fees)]
+        deposits = usd_sum(trade.deposits, end)
+        values = [position, *parts, deposits, position + sum(parts) - deposits]
+        expected.append(
+            PnlRow(f"{trade.id}_{day}", trade.id, day, *map(decimals.to_string, values))
+        )
+    return expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    rows,
+    rows,
+    rows,
+    rows,
+    st.lists(st.decimals(1, 1_000, places=4), min_size=1, max_size=14),
+    st.one_of(st.none(), moments),
+)
+def test_the_rows_equal_a_fresh_sum_for_every_day(
+    cost: list[tuple[str, int]],
+    proceeds: list[tuple[str, int]],
+    fees: list[tuple[str, int]],
+    deposits: list[tuple[str, int]],
+    day_prices: list[Decimal],
+    closed_at: int | None,
+) -> None:
+    trade = Trade(
+        id="t",
+        asset_id=ASSET,
+        created_at=DAY0 + 5,
+        trade_type="Long",
+        amount=Decimal(2),
+        balance=Decimal(2),
+        closed_at=closed_at,
+        cost=trade_rows(cost),
+        proceeds=trade_rows(proceeds),
+        fees=trade_rows(fees),
+        deposits=trade_rows(deposits),
+    )
+    prices = [(DAY0 + index * DAY_MS, price) for index, price in enumerate(day_prices)]
+    today = DAY0 + 10 * DAY_MS
+
+    made = trade_pnl_rows(trade, prices, lambda _moment: Decimal(2), today)
+
+    assert made == defined_rows(trade, prices, today)
