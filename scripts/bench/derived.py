@@ -67,13 +67,14 @@ def import_statement(connection: sqlite3.Connection, text: str) -> int:
     return in_transaction(connection, run)
 
 
-def append_logs(connection: sqlite3.Connection, count: int) -> int:
-    """``count`` deposits and withdrawals after the last log; returns the oldest timestamp."""
+def append_logs(connection: sqlite3.Connection, count: int, prefix: str = "appended") -> int:
+    """``count`` deposits and withdrawals after the last log, with ids ``<prefix>_<n>``; returns
+    the oldest timestamp."""
     last = int(connection.execute("SELECT MAX(timestamp) FROM audit_logs").fetchone()[0])
     rng = random.Random(7)
     rows = [
         (
-            f"appended_{index}",
+            f"{prefix}_{index}",
             f"ex.binance:{rng.choice(COINS)}",
             f"{rng.choice(('', '-'))}{rng.randint(1, 10_000) / 100}",
             index,

@@ -9,7 +9,10 @@ database's writer thread, the script times:
 2. a refresh after one new log after the last one, invalidated as the side effects do (the run
    goes on from the last log the previous run went through);
 3. a refresh after one new log in the middle of the history, after the last close (the run goes
-   on from the last close: every later log is read again).
+   on from the last close: every later log is read again);
+4. with a stand-in price for every coin on every day (after a balance pass, as the chain runs
+   it), a full computation and a refresh after a new last log again: the PnL of each trade
+   gets a row per priced day it is open.
 
 A refresh holds the account's writer for its whole length, so these are also the waits of any
 other write that comes in meanwhile.
@@ -26,12 +29,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from privatefolio_daemon.domain.balances import run_balance_pass
 from privatefolio_daemon.domain.invalidation import invalidate_from
 from privatefolio_daemon.domain.timeutil import DAY_MS, day_start
 from privatefolio_daemon.domain.trades import run_trades_pass
 from privatefolio_daemon.resources import schema_dir
 from privatefolio_daemon.store.migrations import load_migrations, migrate
-from scripts.bench.derived import append_logs, import_statement
+from scripts.bench.derived import append_logs, import_statement, stand_in_prices
 from scripts.bench.machine_speed import machine_line
 from scripts.bench.parse import COINS, synthetic_binance_statement
 
@@ -81,6 +85,14 @@ def bench(rows: int, seed: int, directory: Path) -> list[str]:
     lines.append(
         f"  refresh, a log in the middle: {middle_s:5.2f} s ({trades} trades taken up or new)"
     )
+    run_balance_pass(connection, since=0, until=0)
+    prices = stand_in_prices(connection)
+    lines.append(f"  with {prices} daily prices (a PnL row per open trade per priced day):")
+    full_s, trades = timed_pass(connection, full=True)
+    lines.append(f"  recompute:                   {full_s:6.2f} s ({trades} trades)")
+    invalidate(connection, append_logs(connection, 1, prefix="priced"))
+    end_s, trades = timed_pass(connection, full=False)
+    lines.append(f"  refresh, a log at the end:   {end_s:6.2f} s ({trades} trades taken up or new)")
     connection.close()
     return lines
 
