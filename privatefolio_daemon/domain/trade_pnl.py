@@ -100,21 +100,24 @@ class _RunningSum:
 
 
 def account_pnl(rows: Iterable[PnlRow]) -> list[AccountPnl]:
-    """Per distinct timestamp (ascending), the sum over trades of each one's latest row."""
-    latest: dict[str, PnlRow] = {}
+    """Per distinct timestamp (ascending), the sum over trades of each one's latest row.
+
+    The sums are kept as running totals: a trade's new row adds its values less those of the
+    row it replaces. They are exact, so they equal a fresh sum at every timestamp."""
+    latest: dict[str, list[Decimal]] = {}
+    totals = [Decimal(0)] * 6
     result: list[AccountPnl] = []
     ordered = sorted(rows, key=lambda row: row.timestamp)
     for index, row in enumerate(ordered):
-        latest[row.trade_id] = row
+        values = [decimals.parse(value) for value in row[3:]]
+        previous = latest.get(row.trade_id)
+        latest[row.trade_id] = values
+        for column, value in enumerate(values):
+            change = value if previous is None else decimals.add(value, -previous[column])
+            totals[column] = decimals.add(totals[column], change)
         if index + 1 < len(ordered) and ordered[index + 1].timestamp == row.timestamp:
             continue
-        sums = [Decimal(0)] * 6
-        for kept in latest.values():
-            sums = [
-                decimals.add(total, decimals.parse(value))
-                for total, value in zip(sums, kept[3:], strict=True)
-            ]
-        position, cost, proceeds, fees, deposits, pnl = map(decimals.to_string, sums)
+        position, cost, proceeds, fees, deposits, pnl = map(decimals.to_string, totals)
         result.append(
             AccountPnl(
                 timestamp=row.timestamp,

@@ -375,8 +375,7 @@ class Trades:
         return await self._run(True, progress, cancel)
 
     async def account_pnl(self, start: int | None, end: int | None) -> list[AccountPnl]:
-        rows = await self._db.read(lambda conn: store.pnl_rows(conn, start, end))
-        return account_pnl(rows)
+        return await self._db.read(lambda conn: account_pnl(store.pnl_rows(conn, start, end)))
 
     async def _run(
         self, full: bool, progress: Progress, cancel: Cancel, changed_since: int | None = None

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from privatefolio_daemon.domain import decimals
 from privatefolio_daemon.domain.timeutil import DAY_MS
-from privatefolio_daemon.domain.trade_pnl import PnlRow, trade_pnl_rows
+from privatefolio_daemon.domain.trade_pnl import PnlRow, account_pnl, trade_pnl_rows
 from privatefolio_daemon.domain.trades_engine import Trade, TradeRow
 
 DAY0 = 1_700_006_400_000
@@ -84,3 +84,40 @@ def test_the_rows_equal_a_fresh_sum_for_every_day(
     made = trade_pnl_rows(trade, prices, lambda _moment: Decimal(2), today)
 
     assert made == defined_rows(trade, prices, today)
+
+
+def latest_row_sums(rows: list[PnlRow]) -> list[list[str]]:
+    """The definition of the account PnL: at each timestamp, a fresh sum of every trade's latest
+    row so far."""
+    ordered = sorted(rows, key=lambda row: row.timestamp)
+    sums: list[list[str]] = []
+    for timestamp in sorted({row.timestamp for row in rows}):
+        latest = {row.trade_id: row for row in ordered if row.timestamp <= timestamp}
+        columns = zip(*(row[3:] for row in latest.values()), strict=True)
+        totals = (sum(map(Decimal, values), Decimal(0)) for values in columns)
+        sums.append([decimals.to_string(total) for total in totals])
+    return sums
+
+
+def one_row_per_trade_and_day(drawn: list[tuple[str, int, list[str]]]) -> list[PnlRow]:
+    rows = {
+        (trade, day): PnlRow(f"{trade}_{day}", trade, DAY0 + day * DAY_MS, *values)
+        for trade, day, values in drawn
+    }
+    return list(rows.values())
+
+
+pnl_rows = st.lists(
+    st.tuples(st.sampled_from("abc"), st.integers(0, 6), st.lists(usd, min_size=6, max_size=6)),
+    max_size=25,
+).map(one_row_per_trade_and_day)
+
+
+@settings(max_examples=200, deadline=None)
+@given(pnl_rows)
+def test_the_account_pnl_sums_each_trades_latest_row(rows: list[PnlRow]) -> None:
+    made = account_pnl(rows)
+
+    assert [point["timestamp"] for point in made] == sorted({row.timestamp for row in rows})
+    columns = ("positionValue", "cost", "proceeds", "fees", "deposits", "pnl")
+    assert [[point[column] for column in columns] for point in made] == latest_row_sums(rows)
