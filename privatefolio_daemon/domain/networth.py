@@ -37,7 +37,9 @@ def run_networth_pass(
         balance_rows = store.balance_rows_since(conn, start)
         if checkpoint is not None:
             checkpoint()
-        rows = compute_networth(balance_rows, store.price_values_since(conn, start), report)
+        previous = store.value_before(conn, start) if start > 0 else None
+        prices = store.price_values_since(conn, start)
+        rows = compute_networth(balance_rows, prices, report, previous)
         store.delete_networth(conn, start)
         if not rows:
             return rows

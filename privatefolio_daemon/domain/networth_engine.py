@@ -42,8 +42,13 @@ def compute_networth(
     balance_rows: Sequence[BalanceRow],
     prices_by_day: Mapping[int, PriceMap],
     progress: Progress | None = None,
+    previous_value: float | None = None,
 ) -> list[NetworthRow]:
-    """One networth row per balance row (ascending). The first row of the run has change 0.
+    """One networth row per balance row (ascending).
+
+    The first row's change is against ``previous_value``, the stored value of the day before the
+    run; with none (a run from the first day), it is 0. The original gives the first row of every
+    run change 0, so each incremental refresh zeroed the change of the day it started on.
 
     Progress repeats the original's computing lines; saving and the cursor are the caller's.
     """
@@ -54,15 +59,15 @@ def compute_networth(
         return []
     report(5, f"Computing networth for {count} days")
     rows: list[NetworthRow] = []
-    previous_value = 0.0
+    previous = previous_value
     for index, (timestamp, balances) in enumerate(balance_rows):
         value = day_value(balances, prices_by_day.get(timestamp, {}))
         change = 0.0
         change_percentage = 0.0
-        if index != 0:
-            change = round2(value - previous_value)
-            if change != 0 and previous_value != 0:
-                change_percentage = js_round(change / previous_value * 100 * 100) / 100
+        if previous is not None:
+            change = round2(value - previous)
+            if change != 0 and previous != 0:
+                change_percentage = js_round(change / previous * 100 * 100) / 100
         rows.append(
             NetworthRow(
                 timestamp=timestamp,
@@ -72,7 +77,7 @@ def compute_networth(
                 changePercentage=change_percentage,
             )
         )
-        previous_value = value
+        previous = value
         if index % PROGRESS_EVERY == 0:
             percent = 10 + index * 90 / count
             report(_js_percent(percent), f"Computing networth starting {human_date(timestamp)}")

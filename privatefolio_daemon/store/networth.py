@@ -34,6 +34,14 @@ def price_values_since(connection: sqlite3.Connection, since: int) -> dict[int, 
     return by_day
 
 
+def value_before(connection: sqlite3.Connection, day: int) -> float | None:
+    """The value of the latest row before ``day``, if any."""
+    row = connection.execute(
+        "SELECT value FROM networth WHERE timestamp < ? ORDER BY timestamp DESC LIMIT 1", (day,)
+    ).fetchone()
+    return None if row is None or row[0] is None else float(row[0])
+
+
 def upsert_networth(connection: sqlite3.Connection, rows: Iterable[NetworthRow]) -> None:
     connection.executemany(
         "INSERT OR REPLACE INTO networth (timestamp, time, value, change, changePercentage) "

@@ -1,9 +1,12 @@
 """Expected values were checked against Node.js, which runs the original's arithmetic."""
 
 import math
+from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from privatefolio_daemon.domain.jsmath import js_number_text, js_round, round2
 from privatefolio_daemon.domain.networth_engine import (
@@ -160,3 +163,28 @@ def test_js_round_never_returns_negative_zero() -> None:
 )
 def test_js_number_text(value: float, text: str) -> None:
     assert js_number_text(value) == text
+
+
+@given(
+    days=st.lists(
+        st.tuples(
+            st.decimals(min_value=-1000, max_value=1000, places=4, allow_nan=False),
+            st.floats(min_value=0, max_value=5000, allow_nan=False, allow_infinity=False),
+        ),
+        min_size=1,
+        max_size=20,
+    ),
+    split=st.integers(min_value=0, max_value=19),
+)
+def test_a_run_from_any_day_given_the_day_before_equals_the_full_run(
+    days: list[tuple[Decimal, float]], split: int
+) -> None:
+    balances: list[BalanceRow] = [
+        (SEP_14_2017 + i * DAY_MS, {"X": str(amount)}) for i, (amount, _) in enumerate(days)
+    ]
+    prices = {SEP_14_2017 + i * DAY_MS: {"X": price} for i, (_, price) in enumerate(days)}
+    split = min(split, len(days) - 1)
+    full = compute_networth(balances, prices)
+
+    previous = full[split - 1]["value"] if split > 0 else None
+    assert compute_networth(balances[split:], prices, previous_value=previous) == full[split:]
