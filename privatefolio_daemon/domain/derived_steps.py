@@ -16,6 +16,10 @@ REFRESH_TRADES = "Refresh trades"
 REFETCH_ASSETS = "Refetch assets"
 REFETCH_PLATFORMS = "Refetch platforms"
 
+PRICES_CHANGED = "prices-changed"
+"""Internal account channel: stored prices of computed days changed, so the net worth and the
+PnL from then on are stale (their cursors are lowered already)."""
+
 
 class Progress(Protocol):
     def __call__(self, percent: float | None = None, message: str | None = None) -> None: ...

@@ -1,14 +1,22 @@
 """Invalidating derived data from a day on: balances, net worth, trades and PnL.
 
 Each kind keeps a cursor in the key-value store (the last day it computed). Lowering a cursor
-deletes the derived rows at and after it, so the next refresh recomputes from there only.
+deletes the derived rows at and after it, so the next refresh recomputes from there only. A change
+of prices deletes nothing: it only marks the values from its day as stale.
 """
 
 import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
+from privatefolio_daemon.domain.timeutil import DAY_MS
 from privatefolio_daemon.store.balances import delete_balances
 from privatefolio_daemon.store.key_value import read_value, write_value
+
+PNL_STALE_FROM = "tradePnlStaleFrom"
+"""The trades open or closed from this day on need their PnL made again: prices they used
+changed. The next trades refresh prices them too, and removes the entry."""
 
 
 def _cursor(connection: sqlite3.Connection, key: str) -> int:
@@ -54,6 +62,59 @@ def invalidate_trades(
         write_value(connection, "tradePnlCursor", cursor)
         changed.append("trade-pnl")
     return changed
+
+
+@dataclass(frozen=True, slots=True)
+class PriceInvalidation:
+    """What a change of daily prices made stale: key-value entries lowered, with their new
+    values, and the kinds of derived rows deleted."""
+
+    lowered: dict[str, int] = field(default_factory=dict)
+    deleted: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.lowered or self.deleted)
+
+
+def invalidate_for_prices(
+    connection: sqlite3.Connection, changed_from: int | None, priced_or_unpriced: Iterable[int] = ()
+) -> PriceInvalidation:
+    """Daily prices changed from ``changed_from`` on; the days of ``priced_or_unpriced`` gained
+    their first price of an asset or lost one.
+
+    Net worth and the trades' PnL from the day before are stale: their cursors are lowered, and
+    the rows stay until the next refresh replaces them. Trades value their deposits at the price
+    of the day, so a day with audit logs that gains or loses a price is, for the trades, a change
+    of the ledger on that day. A price that only changes (today's, until the day closes) leaves
+    the trades as they were computed: revaluing them would mean recomputing every trade after
+    each fetch of today's price."""
+    result = PriceInvalidation()
+    if changed_from is None:
+        return result
+    logged = _first_day_with_logs(connection, sorted(priced_or_unpriced))
+    if logged is not None:
+        result.deleted.extend(invalidate_trades(connection, max(0, logged - DAY_MS), logged))
+    cursor = max(0, changed_from - DAY_MS)
+    if cursor < _cursor(connection, "networthCursor"):
+        write_value(connection, "networthCursor", cursor)
+        result.lowered["networthCursor"] = cursor
+    stale_from = read_value(connection, PNL_STALE_FROM)
+    has_trades = connection.execute("SELECT 1 FROM trades LIMIT 1").fetchone() is not None
+    if has_trades and (not isinstance(stale_from, int) or cursor < stale_from):
+        write_value(connection, PNL_STALE_FROM, cursor)
+        result.lowered[PNL_STALE_FROM] = cursor
+    return result
+
+
+def _first_day_with_logs(connection: sqlite3.Connection, days: list[int]) -> int | None:
+    for day in days:
+        found = connection.execute(
+            "SELECT 1 FROM audit_logs WHERE timestamp >= ? AND timestamp < ? LIMIT 1",
+            (day, day + DAY_MS),
+        ).fetchone()
+        if found is not None:
+            return day
+    return None
 
 
 def transaction_time_span(connection: sqlite3.Connection) -> tuple[int, int]:

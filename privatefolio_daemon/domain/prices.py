@@ -5,6 +5,9 @@ For each owned or favourite asset, the providers are asked in the registry's ord
 fetched from the day it was first owned (providers page through their own limits), a known one
 from its latest stored day, up to tomorrow. Assets go 10 at a time; a failure of one asset is a
 progress line that names the providers and the asset, and never stops the others.
+
+Prices written (or deleted) for days the net worth or the trades' PnL were computed on lower their
+cursors in the same transaction, and the relayer queues their refreshes (``PRICES_CHANGED``).
 """
 
 import asyncio
@@ -12,9 +15,10 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from privatefolio_daemon.domain.derived_steps import Cancel, Progress
+from privatefolio_daemon.domain.derived_steps import PRICES_CHANGED, Cancel, Progress
 from privatefolio_daemon.domain.errors import InvalidInputError
 from privatefolio_daemon.domain.events import EventBus
+from privatefolio_daemon.domain.invalidation import PriceInvalidation, invalidate_for_prices
 from privatefolio_daemon.domain.price_registry import (
     ask_in_order,
     build_registry,
@@ -37,6 +41,7 @@ BOTH_GIVEN = "You can only pass timestamp or start/end, not both"
 class _AssetOutcome:
     rows: int
     remembered: bool
+    invalidation: PriceInvalidation
 
 
 class DailyPrices:
@@ -77,8 +82,14 @@ class DailyPrices:
         return result
 
     async def delete_all(self, progress: Progress) -> None:
-        deleted = await self._db.transaction(store.delete_prices)
+        def delete(conn: sqlite3.Connection) -> tuple[int, PriceInvalidation]:
+            deleted, days = store.delete_prices(conn)
+            return deleted, invalidate_for_prices(conn, min(days, default=None), days)
+
+        deleted, invalidation = await self._db.transaction(delete)
         progress(100, f"Deleted {deleted} daily prices")
+        self._events.emit("daily-prices", account=self.account)
+        self._announce(invalidation)
 
     # -- the fetch task ----------------------------------------------------------------------
 
@@ -92,6 +103,7 @@ class DailyPrices:
         await load_exchange_library(settings)
         registry = build_registry(settings)
         remembered = False
+        invalidations: list[PriceInvalidation] = []
         try:
             for first in range(0, len(assets), batch_size):
                 cancel.checkpoint()
@@ -100,12 +112,28 @@ class DailyPrices:
                     *(self._fetch_asset(registry, asset, latest, progress) for asset in batch)
                 )
                 remembered = remembered or any(outcome.remembered for outcome in outcomes)
+                invalidations += [outcome.invalidation for outcome in outcomes]
                 done = first + len(batch)
                 progress(_js_percent(done / len(assets) * 100))
         finally:
             await registry.close()
         if remembered:
             self._events.emit("metadata", account=self.account)
+        self._announce(*invalidations)
+
+    def _announce(self, *invalidations: PriceInvalidation) -> None:
+        """Tell of what price writes made stale; the relayer then queues the refreshes."""
+        lowered: dict[str, int] = {}
+        deleted: set[str] = set()
+        for invalidation in invalidations:
+            lowered.update(invalidation.lowered)
+            deleted.update(invalidation.deleted)
+        for key, value in lowered.items():
+            self._events.emit("key-value", key, value, account=self.account)
+        for kind in sorted(deleted):
+            self._events.emit(kind, "deleted", account=self.account)
+        if any(invalidations):
+            self._events.emit(PRICES_CHANGED, account=self.account)
 
     async def _fetch_asset(
         self,
@@ -118,36 +146,39 @@ class DailyPrices:
         plan = registry.plan(priced, asset.price_api_id)
         if plan.skipped:
             progress(None, plan.skipped)
-            return _AssetOutcome(0, False)
+            return _AssetOutcome(0, False, PriceInvalidation())
         until = day_start(now_ms()) + DAY_MS
         since = _since(asset, latest.get(asset.id), until)
         answer = await ask_in_order(plan.providers, priced, since, until)
         if isinstance(answer, list):
             progress(None, f"Could not fetch prices of {priced.ticker}: {'; '.join(answer)}")
-            return _AssetOutcome(0, False)
+            return _AssetOutcome(0, False, PriceInvalidation())
         provider, series = answer.provider, answer.series
         remember = asset.price_api_id != provider.id
-        rows = await self._save(asset.id, priced.ticker, provider.id, series, remember)
+        rows, invalidation = await self._save(
+            asset.id, priced.ticker, provider.id, series, remember
+        )
         first, last = series.points[0]["time"], series.points[-1]["time"]
         progress(
             None,
             f"Fetched {priced.ticker} using {provider.name} from "
             f"{human_date(first * 1000)} to {human_date(last * 1000)}",
         )
-        return _AssetOutcome(rows, remember)
+        return _AssetOutcome(rows, remember, invalidation)
 
     async def _save(
         self, asset_id: str, ticker: str, provider_id: str, series: PriceSeries, remember: bool
-    ) -> int:
-        def save(conn: sqlite3.Connection) -> int:
-            count = store.upsert_prices(conn, asset_id, series.pair, provider_id, series.points)
+    ) -> tuple[int, PriceInvalidation]:
+        def save(conn: sqlite3.Connection) -> tuple[int, PriceInvalidation]:
+            written = store.upsert_prices(conn, asset_id, series.pair, provider_id, series.points)
             if remember:
                 store.remember_price_api(conn, asset_id, ticker, provider_id)
-            return count
+            invalidation = invalidate_for_prices(conn, written.changed_from, written.added_days)
+            return written.rows, invalidation
 
-        rows = await self._db.transaction(save)
+        saved = await self._db.transaction(save)
         self._events.emit("daily-prices", account=self.account)
-        return rows
+        return saved
 
 
 def _since(asset: store.OwnedAsset, latest_day: int | None, until: int) -> int:

@@ -22,7 +22,7 @@ from privatefolio_daemon.domain import asset_ids, decimals
 from privatefolio_daemon.domain.balances import stored_cursor
 from privatefolio_daemon.domain.derived_steps import Cancel, Progress
 from privatefolio_daemon.domain.events import EventBus
-from privatefolio_daemon.domain.invalidation import invalidate_trades
+from privatefolio_daemon.domain.invalidation import PNL_STALE_FROM, invalidate_trades
 from privatefolio_daemon.domain.jsmath import js_number_text
 from privatefolio_daemon.domain.key_value import write_value
 from privatefolio_daemon.domain.thread_progress import Report, thread_safe
@@ -36,7 +36,7 @@ from privatefolio_daemon.domain.trades_engine import (
 )
 from privatefolio_daemon.store import trades as store
 from privatefolio_daemon.store.database import Database, in_transaction
-from privatefolio_daemon.store.key_value import read_value
+from privatefolio_daemon.store.key_value import delete_value, read_value
 
 TRADES_CURSOR = "tradesCursor"
 PNL_CURSOR = "tradePnlCursor"
@@ -110,10 +110,12 @@ def run_trades_pass(
             write_value(conn, TRADES_SCAN_CURSOR, 0)
             write_value(conn, PNL_CURSOR, 0)
         trades = _compute_trades(conn, listed, progress, checkpoint)
-        if trades is None:
+        repriced = _repriced_trades(conn, trades or [])
+        if trades is None and not repriced:
             return TradesResult(0, 0)
         checkpoint()
-        return TradesResult(len(trades), _compute_pnl(conn, trades, progress, checkpoint))
+        pnl_rows = _compute_pnl(conn, [*(trades or []), *repriced], progress, checkpoint)
+        return TradesResult(len(trades or []), pnl_rows)
 
     return in_transaction(connection, run)
 
@@ -163,6 +165,17 @@ def _compute_trades(
         progress(25, f"Setting trades cursor to {human_date(cursor)}")
     progress(25, f"Computed {len(summaries)} trades")
     return summaries
+
+
+def _repriced_trades(conn: sqlite3.Connection, computed: list[TradeSummary]) -> list[TradeSummary]:
+    """The trades whose prices changed (``tradePnlStaleFrom``) that the run did not go through."""
+    stale_from = read_value(conn, PNL_STALE_FROM)
+    if stale_from is None:
+        return []
+    delete_value(conn, PNL_STALE_FROM)
+    known = {trade.id for trade in computed}
+    rows = store.trades_to_price(conn, int(stale_from))
+    return [_summary(conn, row) for row in rows if row.id not in known]
 
 
 def _take_up(conn: sqlite3.Connection, since: int) -> dict[str, Trade]:
@@ -297,6 +310,10 @@ def run_pnl_pass(
         start = cursor if since is None else min(since, cursor)
         if start < cursor:
             write_value(conn, PNL_CURSOR, start)
+        stale_from = read_value(conn, PNL_STALE_FROM)
+        if stale_from is not None:
+            start = min(start, int(stale_from))
+            delete_value(conn, PNL_STALE_FROM)
         trades = [_summary(conn, row) for row in store.trades_to_price(conn, start)]
         return _compute_pnl(conn, trades, progress, checkpoint)
 

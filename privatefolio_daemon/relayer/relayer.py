@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from privatefolio_daemon.domain.account_settings import AccountSettings
-from privatefolio_daemon.domain.derived_steps import Step
+from privatefolio_daemon.domain.derived_steps import PRICES_CHANGED, Step
 from privatefolio_daemon.domain.errors import NotFoundError
 from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.key_value import KeyValueStore
@@ -22,11 +22,12 @@ from privatefolio_daemon.relayer.debounce import AuditLogDebouncer
 from privatefolio_daemon.relayer.side_effects import (
     METADATA_CHAIN,
     REFRESH_CHAIN,
+    REVALUE_CHAIN,
     SideEffects,
     StepTasks,
 )
 from privatefolio_daemon.relayer.task_queue import AccountTaskQueue
-from privatefolio_daemon.relayer.task_types import TaskSpec
+from privatefolio_daemon.relayer.task_types import TaskSpec, Trigger
 from privatefolio_daemon.store.database import Database
 
 log = logging.getLogger(__name__)
@@ -96,6 +97,11 @@ class Relayer:
         unsubscribe = [
             self._events.subscribe("audit-logs", debouncer, account=name),
             self._events.subscribe("settings", self._on_settings(name), account=name),
+            self._events.subscribe(
+                PRICES_CHANGED,
+                partial(self._run_chain, name, REVALUE_CHAIN, "side-effect"),
+                account=name,
+            ),
         ]
         self._accounts[name] = _AccountState(queue, debouncer, tasks, unsubscribe)
         settings = await AccountSettings(KeyValueStore(db, self._events, name)).get()
@@ -154,8 +160,10 @@ class Relayer:
 
         return reschedule
 
-    async def _run_chain(self, name: str, chain: tuple[str, ...]) -> None:
+    async def _run_chain(
+        self, name: str, chain: tuple[str, ...], trigger: Trigger = "cron"
+    ) -> None:
         state = self._accounts.get(name)
         if state is not None:
             steps = state.tasks.available(chain)
-            await state.queue.enqueue_many([state.tasks.spec(step, "cron") for step in steps])
+            await state.queue.enqueue_many([state.tasks.spec(step, trigger) for step in steps])

@@ -43,6 +43,8 @@ STEP_PRIORITIES: dict[str, Priority] = {
 #: The refresh chain of a cron run, in the order it must run.
 REFRESH_CHAIN = (REFRESH_BALANCES, FETCH_PRICES, REFRESH_NETWORTH, REFRESH_TRADES)
 METADATA_CHAIN = (REFETCH_ASSETS, REFETCH_PLATFORMS)
+#: What follows a change of stored prices for days already valued.
+REVALUE_CHAIN = (REFRESH_NETWORTH, REFRESH_TRADES)
 
 
 class StepTasks:

@@ -44,13 +44,22 @@ def latest_price_days(connection: sqlite3.Connection) -> dict[str, int]:
     return {asset_id: int(day) for asset_id, day in rows}
 
 
+@dataclass(frozen=True, slots=True)
+class PricesWritten:
+    rows: int
+    changed_from: int | None
+    """The first day whose stored price is new or different."""
+    added_days: list[int]
+    """The days that had no price of the asset before."""
+
+
 def upsert_prices(
     connection: sqlite3.Connection,
     asset_id: str,
     pair: str,
     price_api_id: str,
     points: Iterable[ChartData],
-) -> int:
+) -> PricesWritten:
     rows = [
         (
             f"{asset_id}_{point['time'] * 1000}",
@@ -62,12 +71,23 @@ def upsert_prices(
         )
         for point in points
     ]
+    if not rows:
+        return PricesWritten(0, None, [])
+    stored = dict(
+        connection.execute(
+            "SELECT timestamp, price FROM daily_prices "
+            "WHERE assetId = ? AND timestamp BETWEEN ? AND ?",
+            (asset_id, min(row[2] for row in rows), max(row[2] for row in rows)),
+        ).fetchall()
+    )
+    changed = [row[2] for row in rows if stored.get(row[2]) != row[3]]
     connection.executemany(
         "INSERT OR REPLACE INTO daily_prices (id, assetId, timestamp, price, pair, priceApiId) "
         "VALUES (?, ?, ?, ?, ?, ?)",
         rows,
     )
-    return len(rows)
+    added = [day for day in changed if day not in stored]
+    return PricesWritten(len(rows), min(changed, default=None), added)
 
 
 def remember_price_api(
@@ -114,5 +134,7 @@ def prices_of_day(connection: sqlite3.Connection, day: int) -> dict[str, ChartDa
     return {asset_id: orjson.loads(price) for asset_id, price in rows if price}
 
 
-def delete_prices(connection: sqlite3.Connection) -> int:
-    return connection.execute("DELETE FROM daily_prices").rowcount
+def delete_prices(connection: sqlite3.Connection) -> tuple[int, list[int]]:
+    """Delete every daily price; returns how many, and the days that had one (ascending)."""
+    days = [day for (day,) in connection.execute("SELECT DISTINCT timestamp FROM daily_prices")]
+    return connection.execute("DELETE FROM daily_prices").rowcount, sorted(days)

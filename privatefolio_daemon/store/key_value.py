@@ -16,3 +16,7 @@ def write_value(connection: sqlite3.Connection, key: str, value: Any) -> None:
     if isinstance(value, dict | list):
         value = orjson.dumps(value).decode()
     connection.execute("INSERT OR REPLACE INTO key_value (key, value) VALUES (?, ?)", (key, value))
+
+
+def delete_value(connection: sqlite3.Connection, key: str) -> None:
+    connection.execute("DELETE FROM key_value WHERE key = ?", (key,))
