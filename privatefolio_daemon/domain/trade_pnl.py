@@ -9,6 +9,7 @@ before E, and cost, proceeds, fees and deposits are the sums of the trade's USD 
 The account's PnL, at each day any trade has a row, sums each trade's latest row so far.
 """
 
+import bisect
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from operator import itemgetter
@@ -58,17 +59,36 @@ BalanceAt = Callable[[int], Decimal]
 """The asset's balance after its last log at or before a moment (ms), or 0."""
 
 
+class Sums(NamedTuple):
+    """A trade's cost, proceeds, fees and deposits summed up to ``moment`` (a stored row's)."""
+
+    moment: int
+    totals: tuple[Decimal, Decimal, Decimal, Decimal]
+
+
 def trade_pnl_rows(
-    trade: Trade, prices: Sequence[tuple[int, Decimal]], balance_at: BalanceAt, today: int
+    trade: Trade,
+    prices: Sequence[tuple[int, Decimal]],
+    balance_at: BalanceAt,
+    today: int,
+    first_day: int = 0,
+    sums_before: Sums | None = None,
 ) -> list[PnlRow]:
-    """``prices``: the asset's ``(day, price)`` in ascending order."""
+    """``prices``: the asset's ``(day, price)`` in ascending order. The zero row, then the rows
+    from ``first_day`` on (each is the same as in the trade's full list). ``sums_before``, from a
+    row before ``first_day``, spares adding up the trade's earlier rows again."""
     opened = day_start(trade.created_at)
     genesis = opened - DAY_MS
     rows = [PnlRow(f"{trade.id}_{genesis}", trade.id, genesis, *(["0"] * 6))]
+    first = max(opened, first_day)
     last = day_start(trade.closed_at) if trade.closed_at is not None else today
-    sums = [_RunningSum(rows) for rows in (trade.cost, trade.proceeds, trade.fees, trade.deposits)]
+    columns = (trade.cost, trade.proceeds, trade.fees, trade.deposits)
+    sums = [_RunningSum(column) for column in columns]
+    if sums_before is not None:
+        for running, total in zip(sums, sums_before.totals, strict=True):
+            running.start_at(sums_before.moment, total)
     for day, price in prices:
-        if not opened <= day <= last:
+        if not first <= day <= last:
             continue
         end = day + DAY_MS
         position = decimals.multiply(price, balance_at(end))
@@ -89,6 +109,11 @@ class _RunningSum:
         self._rows = sorted(((row[-1], row[2]) for row in rows), key=itemgetter(0))
         self._next = 0
         self._total = Decimal(0)
+
+    def start_at(self, moment: int, total: Decimal) -> None:
+        """Take ``total`` as the sum of the rows up to ``moment``."""
+        self._next = bisect.bisect_right(self._rows, moment, key=itemgetter(0))
+        self._total = total
 
     def up_to(self, end: int) -> Decimal:
         rows, index, total = self._rows, self._next, self._total

@@ -26,8 +26,14 @@ from privatefolio_daemon.domain.invalidation import PNL_STALE_FROM, invalidate_t
 from privatefolio_daemon.domain.jsmath import js_number_text
 from privatefolio_daemon.domain.key_value import write_value
 from privatefolio_daemon.domain.thread_progress import Report, thread_safe
-from privatefolio_daemon.domain.timeutil import day_start, human_date, now_ms
-from privatefolio_daemon.domain.trade_pnl import AccountPnl, PnlRow, account_pnl, trade_pnl_rows
+from privatefolio_daemon.domain.timeutil import DAY_MS, day_start, human_date, now_ms
+from privatefolio_daemon.domain.trade_pnl import (
+    AccountPnl,
+    PnlRow,
+    Sums,
+    account_pnl,
+    trade_pnl_rows,
+)
 from privatefolio_daemon.domain.trades_engine import (
     Trade,
     largest_position,
@@ -109,12 +115,17 @@ def run_trades_pass(
             write_value(conn, TRADES_CURSOR, 0)
             write_value(conn, TRADES_SCAN_CURSOR, 0)
             write_value(conn, PNL_CURSOR, 0)
+        since = _resume_point(conn)
         trades = _compute_trades(conn, listed, progress, checkpoint)
-        repriced = _repriced_trades(conn, trades or [])
+        stale_from = _take_stale_from(conn)
+        repriced = [] if stale_from is None else _repriced_trades(conn, trades or [], stale_from)
         if trades is None and not repriced:
             return TradesResult(0, 0)
         checkpoint()
-        pnl_rows = _compute_pnl(conn, [*(trades or []), *repriced], progress, checkpoint)
+        # Nothing before the day of the first log read again, nor before a changed price, moved.
+        kept_before = day_start(since) if stale_from is None else min(day_start(since), stale_from)
+        all_trades = [*(trades or []), *repriced]
+        pnl_rows = _compute_pnl(conn, all_trades, progress, checkpoint, kept_before)
         return TradesResult(len(trades or []), pnl_rows)
 
     return in_transaction(connection, run)
@@ -167,14 +178,21 @@ def _compute_trades(
     return summaries
 
 
-def _repriced_trades(conn: sqlite3.Connection, computed: list[TradeSummary]) -> list[TradeSummary]:
-    """The trades whose prices changed (``tradePnlStaleFrom``) that the run did not go through."""
+def _take_stale_from(conn: sqlite3.Connection) -> int | None:
+    """``tradePnlStaleFrom``, removed: this run prices the trades it names."""
     stale_from = read_value(conn, PNL_STALE_FROM)
     if stale_from is None:
-        return []
+        return None
     delete_value(conn, PNL_STALE_FROM)
+    return int(stale_from)
+
+
+def _repriced_trades(
+    conn: sqlite3.Connection, computed: list[TradeSummary], stale_from: int
+) -> list[TradeSummary]:
+    """The trades open or closed from ``stale_from`` on that the run did not go through."""
     known = {trade.id for trade in computed}
-    rows = store.trades_to_price(conn, int(stale_from))
+    rows = store.trades_to_price(conn, stale_from)
     return [_summary(conn, row) for row in rows if row.id not in known]
 
 
@@ -256,11 +274,14 @@ def _compute_pnl(
     trades: list[TradeSummary],
     progress: Report,
     checkpoint: Callable[[], None],
+    kept_before: int = 0,
 ) -> int:
+    """The PnL rows of ``trades`` from the day ``kept_before`` on (and their first, zero row)
+    made again; their earlier rows stay."""
     since = stored_cursor(conn, PNL_CURSOR)
     if since != 0:
         progress(25, f"Refreshing PnL starting {human_date(since)}")
-    store.delete_pnl(conn, [trade.id for trade in trades])
+    store.delete_pnl(conn, [trade.id for trade in trades], kept_before)
     if not trades:
         progress(100, "No trades found")
         return 0
@@ -268,15 +289,18 @@ def _compute_pnl(
     today = day_start(now_ms())
     rows: list[PnlRow] = []
     latest_day: int | None = None
-    prices = cache(partial(store.prices_of_asset, conn))
-    balances = cache(partial(store.AssetBalances, conn))
+    prices = cache(partial(store.prices_of_asset, conn, since=kept_before))
+    balances = cache(partial(store.AssetBalances, conn, since=kept_before))
     for done, summary in enumerate(trades, 1):
         checkpoint()
         trade = store.trade(conn, summary.id)
         asset = trade.asset_id
         asset_prices = prices(asset)
         balance_at = balances(asset).at if asset_prices else _no_balance
-        trade_rows = trade_pnl_rows(trade, list(asset_prices.items()), balance_at, today)
+        sums = _sums_before(conn, trade, kept_before) if kept_before else None
+        trade_rows = trade_pnl_rows(
+            trade, list(asset_prices.items()), balance_at, today, kept_before, sums
+        )
         rows += trade_rows
         if len(trade_rows) > 1:
             latest_day = max(latest_day or 0, trade_rows[-1].timestamp)
@@ -293,6 +317,17 @@ def _compute_pnl(
         progress(98, f"Setting profit & loss cursor to {human_date(latest_day)}")
     progress(100, "PnL computation completed")
     return len(rows)
+
+
+def _sums_before(conn: sqlite3.Connection, trade: Trade, before: int) -> Sums | None:
+    """The sums of the trade's latest kept row (its zero row is none: it is not a sum)."""
+    genesis = day_start(trade.created_at) - DAY_MS
+    found = store.pnl_sums_before(conn, trade.id, genesis, before)
+    if found is None:
+        return None
+    day, texts = found
+    cost, proceeds, fees, deposits = (decimals.parse(text) for text in texts)
+    return Sums(day + DAY_MS, (cost, proceeds, fees, deposits))
 
 
 def run_pnl_pass(

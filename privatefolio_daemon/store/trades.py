@@ -126,12 +126,14 @@ def position(connection: sqlite3.Connection, asset_id: str, until: int) -> Decim
     return total
 
 
-def prices_of_asset(connection: sqlite3.Connection, asset_id: str) -> dict[int, Decimal]:
-    """The asset's daily prices by day, in ascending order."""
+def prices_of_asset(
+    connection: sqlite3.Connection, asset_id: str, since: int = 0
+) -> dict[int, Decimal]:
+    """The asset's daily prices by day from ``since`` on, in ascending order."""
     rows = connection.execute(
-        "SELECT timestamp, json_extract(price, '$.value') FROM daily_prices WHERE assetId = ? "
-        "ORDER BY timestamp ASC",
-        (asset_id,),
+        "SELECT timestamp, json_extract(price, '$.value') FROM daily_prices "
+        "WHERE assetId = ? AND timestamp >= ? ORDER BY timestamp ASC",
+        (asset_id, since),
     )
     return {day: _number(value) for day, value in rows if value is not None}
 
@@ -142,13 +144,16 @@ def _number(value: float | int) -> Decimal:
 
 
 class AssetBalances:
-    """An asset's log balances in canonical order, for "the balance at or before a moment"."""
+    """An asset's log balances in canonical order, for "the balance at or before a moment"
+    (moments from ``since`` on: the logs before the last moment before it are not read)."""
 
-    def __init__(self, connection: sqlite3.Connection, asset_id: str) -> None:
+    def __init__(self, connection: sqlite3.Connection, asset_id: str, since: int = 0) -> None:
         rows = connection.execute(
-            "SELECT timestamp, balance FROM audit_logs WHERE assetId = ? "
+            "SELECT timestamp, balance FROM audit_logs WHERE assetId = ?1 AND timestamp >= "
+            "  (SELECT coalesce(max(timestamp), 0) FROM audit_logs "
+            "   WHERE assetId = ?1 AND timestamp < ?2) "
             "ORDER BY timestamp ASC, changeN ASC, id ASC",
-            (asset_id,),
+            (asset_id, since),
         ).fetchall()
         self._times = [row[0] for row in rows]
         self._balances = [row[1] for row in rows]
@@ -201,16 +206,27 @@ def trades_to_price(connection: sqlite3.Connection, since: int) -> list[StoredTr
 
 
 def largest_linked_balance(connection: sqlite3.Connection, trade_id: str) -> Decimal | None:
-    """The largest absolute balance the trade's logs were left at; None if one has none."""
-    rows = connection.execute(
-        "SELECT log.balance FROM trade_audit_logs AS link JOIN audit_logs AS log "
-        "ON log.id = link.audit_log_id WHERE link.trade_id = ?",
+    """The largest absolute balance the trade's logs were left at; None if one has none.
+
+    SQLite finds the largest as a double; only the balances that come close to it are read and
+    compared exactly, not every log of a trade held for years."""
+    missing, largest = connection.execute(
+        f"SELECT count(*) - count(log.balance), max(abs(CAST(log.balance AS REAL))) {_LINKED_LOGS}",
         (trade_id,),
-    ).fetchall()
-    balances = [balance for (balance,) in rows]
-    if not balances or None in balances:
+    ).fetchone()
+    if largest is None or missing:
         return None
-    return max(abs(decimals.parse(balance)) for balance in balances)
+    near = connection.execute(
+        f"SELECT log.balance {_LINKED_LOGS} AND abs(CAST(log.balance AS REAL)) >= ?",
+        (trade_id, largest * (1 - 1e-9)),
+    )
+    return max(abs(decimals.parse(balance)) for (balance,) in near)
+
+
+_LINKED_LOGS = (
+    "FROM trade_audit_logs AS link JOIN audit_logs AS log ON log.id = link.audit_log_id "
+    "WHERE link.trade_id = ?"
+)
 
 
 def trade(connection: sqlite3.Connection, trade_id: str) -> Trade:
@@ -325,12 +341,26 @@ def delete_trades_by_id(connection: sqlite3.Connection, trade_ids: Sequence[str]
         )
 
 
-def delete_pnl(connection: sqlite3.Connection, trade_ids: Sequence[str]) -> None:
-    """The PnL rows of these trades, which are computed again. The rows of a trade the run did
-    not take up again (a closed one) stay as they are."""
+def delete_pnl(connection: sqlite3.Connection, trade_ids: Sequence[str], since: int = 0) -> None:
+    """The PnL rows of these trades from ``since`` on, which are computed again. The rows of a
+    trade the run did not take up again (a closed one) stay as they are."""
     connection.executemany(
-        "DELETE FROM trade_pnl WHERE trade_id = ?", ((trade_id,) for trade_id in trade_ids)
+        "DELETE FROM trade_pnl WHERE trade_id = ? AND timestamp >= ?",
+        ((trade_id, since) for trade_id in trade_ids),
     )
+
+
+def pnl_sums_before(
+    connection: sqlite3.Connection, trade_id: str, after: int, before: int
+) -> tuple[int, tuple[str, str, str, str]] | None:
+    """The day and the cost, proceeds, fees and deposits of the trade's latest PnL row strictly
+    between ``after`` and ``before``."""
+    row = connection.execute(
+        "SELECT timestamp, cost, proceeds, fees, deposits FROM trade_pnl "
+        "WHERE trade_id = ? AND timestamp > ? AND timestamp < ? ORDER BY timestamp DESC LIMIT 1",
+        (trade_id, after, before),
+    ).fetchone()
+    return None if row is None else (row[0], (row[1], row[2], row[3], row[4]))
 
 
 def save_pnl(connection: sqlite3.Connection, rows: Iterable[PnlRow]) -> None:

@@ -12,7 +12,9 @@ database's writer thread, the script times:
    on from the last close: every later log is read again);
 4. with a stand-in price for every coin on every day (after a balance pass, as the chain runs
    it), a full computation and a refresh after a new last log again: the PnL of each trade
-   gets a row per priced day it is open.
+   gets a row per priced day it is open;
+5. then a refresh after the last day's price of one coin changed, as each fetch of today's candle
+   does (no new log: the run prices again the trades open since the day before).
 
 A refresh holds the account's writer for its whole length, so these are also the waits of any
 other write that comes in meanwhile.
@@ -30,10 +32,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from privatefolio_daemon.domain.balances import run_balance_pass
-from privatefolio_daemon.domain.invalidation import invalidate_from
+from privatefolio_daemon.domain.invalidation import invalidate_for_prices, invalidate_from
 from privatefolio_daemon.domain.timeutil import DAY_MS, day_start
 from privatefolio_daemon.domain.trades import run_trades_pass
 from privatefolio_daemon.resources import schema_dir
+from privatefolio_daemon.sources.prices.base import ChartData
+from privatefolio_daemon.store.daily_prices import upsert_prices
+from privatefolio_daemon.store.database import in_transaction
 from privatefolio_daemon.store.migrations import load_migrations, migrate
 from scripts.bench.derived import append_logs, import_statement, stand_in_prices
 from scripts.bench.machine_speed import machine_line
@@ -69,6 +74,21 @@ def add_middle_log(connection: sqlite3.Connection) -> int:
     return moment
 
 
+def move_last_price(connection: sqlite3.Connection) -> None:
+    """BTC's price of the last day goes up 1%, written as the price fetch writes it."""
+    day, price = connection.execute(
+        "SELECT timestamp, json_extract(price, '$.value') FROM daily_prices "
+        "WHERE assetId = 'ex.binance:BTC' ORDER BY timestamp DESC LIMIT 1"
+    ).fetchone()
+    point: ChartData = {"time": day // 1000, "value": price * 1.01}
+
+    def write(conn: sqlite3.Connection) -> None:
+        written = upsert_prices(conn, "ex.binance:BTC", "BTCUSDT", "binance", [point])
+        invalidate_for_prices(conn, written.changed_from, written.added_days)
+
+    in_transaction(connection, write)
+
+
 def bench(rows: int, seed: int, directory: Path) -> list[str]:
     path = directory / f"trades-{rows}.sqlite"
     connection = sqlite3.connect(path, isolation_level=None)
@@ -93,6 +113,9 @@ def bench(rows: int, seed: int, directory: Path) -> list[str]:
     invalidate(connection, append_logs(connection, 1, prefix="priced"))
     end_s, trades = timed_pass(connection, full=False)
     lines.append(f"  refresh, a log at the end:   {end_s:6.2f} s ({trades} trades taken up or new)")
+    move_last_price(connection)
+    moved_s, _ = timed_pass(connection, full=False)
+    lines.append(f"  refresh, the last price moved: {moved_s:4.2f} s")
     connection.close()
     return lines
 

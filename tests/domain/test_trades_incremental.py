@@ -8,18 +8,21 @@ close far back, and a refresh from there would read nearly every log again.
 import sqlite3
 from typing import Any
 
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from privatefolio_daemon.domain.invalidation import invalidate_from
+from privatefolio_daemon.domain.balances import run_balance_pass
+from privatefolio_daemon.domain.invalidation import invalidate_for_prices, invalidate_from
 from privatefolio_daemon.domain.timeutil import DAY_MS, day_start
 from privatefolio_daemon.domain.trades import TRADES_SCAN_CURSOR, run_trades_pass
+from privatefolio_daemon.store.daily_prices import upsert_prices
 from privatefolio_daemon.store.database import in_transaction
 from privatefolio_daemon.store.key_value import read_value
 from tests.memory_account import account_db
 
 ASSETS = ("ex.binance:A", "ex.binance:B")
 START = 1_700_006_400_000
+PRICED_DAYS = 45  # the later logs of a test reach 40 days after START
 Log = tuple[int, str, int]
 """(asset index, change, hours after START)"""
 
@@ -32,13 +35,25 @@ logs = st.lists(
 
 
 def insert(connection: sqlite3.Connection, rows: list[tuple[int, Log]]) -> None:
+    """Each log with its transaction, a deposit or a withdrawal, so trades value them."""
+
     def write(conn: sqlite3.Connection) -> None:
         conn.executemany(
             "INSERT INTO audit_logs (id, assetId, change, importIndex, operation, platformId, "
-            "timestamp, wallet) VALUES (?, ?, ?, ?, ?, 'ex.binance', ?, 'Spot')",
+            "timestamp, txId, wallet) VALUES (?, ?, ?, ?, ?, 'ex.binance', ?, ?, 'Spot')",
             [
                 (f"l{n}", ASSETS[asset], change, n, "Deposit" if change[0] != "-" else "Withdraw",
-                 START + hours * 3_600_000)
+                 START + hours * 3_600_000, f"t{n}")
+                for n, (asset, change, hours) in rows
+            ],
+        )  # fmt: skip
+        conn.executemany(
+            "INSERT INTO transactions (id, incomingAsset, incoming, outgoingAsset, outgoing, "
+            "platformId, timestamp, type, wallet) "
+            "VALUES (?, ?, ?, ?, ?, 'ex.binance', ?, ?, 'Spot')",
+            [
+                (f"t{n}", *_sides(ASSETS[asset], change), START + hours * 3_600_000,
+                 "Deposit" if change[0] != "-" else "Withdraw")
                 for n, (asset, change, hours) in rows
             ],
         )  # fmt: skip
@@ -46,7 +61,33 @@ def insert(connection: sqlite3.Connection, rows: list[tuple[int, Log]]) -> None:
     in_transaction(connection, write)
 
 
+def _sides(asset: str, change: str) -> tuple[str | None, str | None, str | None, str | None]:
+    if change[0] == "-":
+        return None, None, asset, change[1:]
+    return asset, change, None, None
+
+
+def add_prices(connection: sqlite3.Connection, moved: dict[int, float] | None = None) -> None:
+    """A price for both assets on every day the logs can reach; ``moved``: day index → factor."""
+    rows = []
+    for index in range(-1, PRICED_DAYS):
+        day = START + index * DAY_MS
+        for number, asset in enumerate(ASSETS):
+            value = (10 + index * 0.5 + number * 7) * (moved or {}).get(index, 1)
+            rows.append((asset, {"time": day // 1000, "value": value}))
+
+    def write(conn: sqlite3.Connection) -> None:
+        for asset in ASSETS:
+            points = [point for of, point in rows if of == asset]
+            written = upsert_prices(conn, asset, "X", "binance", points)  # type: ignore[arg-type]
+            invalidate_for_prices(conn, written.changed_from, written.added_days)
+
+    in_transaction(connection, write)
+
+
 def trades_pass(connection: sqlite3.Connection, *, full: bool) -> None:
+    """Balances first, as the side-effect chain runs them (the PnL reads them)."""
+    run_balance_pass(connection, since=None, until=0)
     run_trades_pass(connection, set(ASSETS), full=full, progress=lambda *_: None)
 
 
@@ -85,6 +126,8 @@ def test_new_logs_after_the_last_one_continue_the_open_trades(
     later = [(asset, change, last_hour + 1 + hours) for asset, change, hours in later]
     numbered = list(enumerate(earlier + later))
     with account_db() as incremental, account_db() as whole:
+        add_prices(incremental)
+        add_prices(whole)
         insert(incremental, numbered[: len(earlier)])
         trades_pass(incremental, full=True)
         assert read_value(incremental, TRADES_SCAN_CURSOR) == START + last_hour * 3_600_000
@@ -118,10 +161,33 @@ def test_new_logs_anywhere_give_what_a_full_computation_gives(
     at the close, and one that opened after it is made again from the logs."""
     numbered = list(enumerate(earlier + later))
     with account_db() as incremental, account_db() as whole:
+        add_prices(incremental)
+        add_prices(whole)
         insert(incremental, numbered[: len(earlier)])
         trades_pass(incremental, full=True)
         refresh_after(incremental, numbered[len(earlier) :])
 
+        insert(whole, numbered)
+        trades_pass(whole, full=True)
+        assert state(incremental) == state(whole)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(logs, st.integers(-1, PRICED_DAYS - 1), st.floats(0.5, 2.0))
+def test_a_moved_price_on_a_day_without_logs_gives_what_a_full_computation_gives(
+    earlier: list[Log], moved_day: int, factor: float
+) -> None:
+    """Only the PnL from the day before the price is made again; the earlier rows are kept."""
+    numbered = list(enumerate(earlier))
+    assume(all(hours // 24 != moved_day for _, _, hours in earlier))
+    with account_db() as incremental, account_db() as whole:
+        add_prices(incremental)
+        insert(incremental, numbered)
+        trades_pass(incremental, full=True)
+        add_prices(incremental, {moved_day: factor})
+        trades_pass(incremental, full=False)
+
+        add_prices(whole, {moved_day: factor})
         insert(whole, numbered)
         trades_pass(whole, full=True)
         assert state(incremental) == state(whole)
