@@ -107,6 +107,17 @@ def state(connection: sqlite3.Connection) -> dict[str, Any]:
     }
 
 
+def computed(
+    connection: sqlite3.Connection,
+    rows: list[tuple[int, Log]],
+    moved: dict[int, float] | None = None,
+) -> None:
+    """Prices, the logs and a full computation."""
+    add_prices(connection, moved)
+    insert(connection, rows)
+    trades_pass(connection, full=True)
+
+
 def refresh_after(connection: sqlite3.Connection, rows: list[tuple[int, Log]]) -> None:
     """Add the logs, invalidate from them as the side effects do, and refresh."""
     insert(connection, rows)
@@ -126,16 +137,12 @@ def test_new_logs_after_the_last_one_continue_the_open_trades(
     later = [(asset, change, last_hour + 1 + hours) for asset, change, hours in later]
     numbered = list(enumerate(earlier + later))
     with account_db() as incremental, account_db() as whole:
-        add_prices(incremental)
-        add_prices(whole)
-        insert(incremental, numbered[: len(earlier)])
-        trades_pass(incremental, full=True)
+        computed(incremental, numbered[: len(earlier)])
         assert read_value(incremental, TRADES_SCAN_CURSOR) == START + last_hour * 3_600_000
 
         refresh_after(incremental, numbered[len(earlier) :])
 
-        insert(whole, numbered)
-        trades_pass(whole, full=True)
+        computed(whole, numbered)
         assert state(incremental) == state(whole)
 
 
@@ -161,14 +168,10 @@ def test_new_logs_anywhere_give_what_a_full_computation_gives(
     at the close, and one that opened after it is made again from the logs."""
     numbered = list(enumerate(earlier + later))
     with account_db() as incremental, account_db() as whole:
-        add_prices(incremental)
-        add_prices(whole)
-        insert(incremental, numbered[: len(earlier)])
-        trades_pass(incremental, full=True)
+        computed(incremental, numbered[: len(earlier)])
         refresh_after(incremental, numbered[len(earlier) :])
 
-        insert(whole, numbered)
-        trades_pass(whole, full=True)
+        computed(whole, numbered)
         assert state(incremental) == state(whole)
 
 
@@ -181,13 +184,9 @@ def test_a_moved_price_on_a_day_without_logs_gives_what_a_full_computation_gives
     numbered = list(enumerate(earlier))
     assume(all(hours // 24 != moved_day for _, _, hours in earlier))
     with account_db() as incremental, account_db() as whole:
-        add_prices(incremental)
-        insert(incremental, numbered)
-        trades_pass(incremental, full=True)
+        computed(incremental, numbered)
         add_prices(incremental, {moved_day: factor})
         trades_pass(incremental, full=False)
 
-        add_prices(whole, {moved_day: factor})
-        insert(whole, numbered)
-        trades_pass(whole, full=True)
+        computed(whole, numbered, {moved_day: factor})
         assert state(incremental) == state(whole)
