@@ -13,6 +13,7 @@ from typing import Any
 from privatefolio_daemon.domain.timeutil import DAY_MS
 from privatefolio_daemon.store.balances import delete_balances
 from privatefolio_daemon.store.key_value import read_value, write_value
+from privatefolio_daemon.store.trades_scratch import next_generation
 
 PNL_STALE_FROM = "tradePnlStaleFrom"
 """The trades open or closed from this day on need their PnL made again: prices they used
@@ -47,7 +48,9 @@ def invalidate_trades(
     connection: sqlite3.Connection, cursor: int, oldest: int | None = None
 ) -> list[str]:
     """The trades and PnL part of ``invalidate_from``: every trade goes when ``cursor`` is before
-    the last close; the next run no longer goes on from a last log at or after ``oldest``."""
+    the last close; the next run no longer goes on from a last log at or after ``oldest``.
+    A trades run computed off the writer from an earlier snapshot is then not applied."""
+    next_generation(connection)
     changed = []
     if cursor < _cursor(connection, "tradesCursor"):
         for table in ("trades", "trade_audit_logs", "trade_transactions", "trade_pnl"):

@@ -9,6 +9,7 @@ assets (with a coingeckoId) have trades. Audit-log balances must be computed fir
 them.
 """
 
+import asyncio
 import sqlite3
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from typing import NamedTuple
 
 import orjson
 
-from privatefolio_daemon.domain import asset_ids, decimals
+from privatefolio_daemon.domain import asset_ids, decimals, trades_offline
 from privatefolio_daemon.domain.balances import stored_cursor
 from privatefolio_daemon.domain.derived_steps import Cancel, Progress
 from privatefolio_daemon.domain.events import EventBus
@@ -103,32 +104,53 @@ def run_trades_pass(
     checkpoint: Callable[[], None] = lambda: None,
     changed_since: int | None = None,
 ) -> TradesResult:
-    """``changed_since``: the logs from then on are read again, as after a change of a log at
-    that time (every trade goes when it is at or before the last close)."""
+    """``trades_pass`` in a transaction of its own."""
 
     def run(conn: sqlite3.Connection) -> TradesResult:
-        if changed_since is not None:
-            invalidate_trades(conn, changed_since - 1, changed_since)
-        if full or _resume_point(conn) == 0:  # nothing to go on from: start over
-            store.delete_trades(conn)
-            write_value(conn, TRADE_SEQ, 0)
-            write_value(conn, TRADES_CURSOR, 0)
-            write_value(conn, TRADES_SCAN_CURSOR, 0)
-            write_value(conn, PNL_CURSOR, 0)
-        since = _resume_point(conn)
-        trades = _compute_trades(conn, listed, progress, checkpoint)
-        stale_from = _take_stale_from(conn)
-        repriced = [] if stale_from is None else _repriced_trades(conn, trades or [], stale_from)
-        if trades is None and not repriced:
-            return TradesResult(0, 0)
-        checkpoint()
-        # Nothing before the day of the first log read again, nor before a changed price, moved.
-        kept_before = day_start(since) if stale_from is None else min(day_start(since), stale_from)
-        all_trades = [*(trades or []), *repriced]
-        pnl_rows = _compute_pnl(conn, all_trades, progress, checkpoint, kept_before)
-        return TradesResult(len(trades or []), pnl_rows)
+        return trades_pass(
+            conn,
+            listed,
+            full=full,
+            progress=progress,
+            checkpoint=checkpoint,
+            changed_since=changed_since,
+        )
 
     return in_transaction(connection, run)
+
+
+def trades_pass(
+    conn: sqlite3.Connection,
+    listed: set[str],
+    *,
+    full: bool,
+    progress: Report,
+    checkpoint: Callable[[], None] = lambda: None,
+    changed_since: int | None = None,
+) -> TradesResult:
+    """A trades run inside the caller's transaction. ``changed_since``: the logs from then on
+    are read again, as after a change of a log at that time (every trade goes when it is at or
+    before the last close)."""
+    if changed_since is not None:
+        invalidate_trades(conn, changed_since - 1, changed_since)
+    if full or _resume_point(conn) == 0:  # nothing to go on from: start over
+        store.delete_trades(conn)
+        write_value(conn, TRADE_SEQ, 0)
+        write_value(conn, TRADES_CURSOR, 0)
+        write_value(conn, TRADES_SCAN_CURSOR, 0)
+        write_value(conn, PNL_CURSOR, 0)
+    since = _resume_point(conn)
+    trades = _compute_trades(conn, listed, progress, checkpoint)
+    stale_from = _take_stale_from(conn)
+    repriced = [] if stale_from is None else _repriced_trades(conn, trades or [], stale_from)
+    if trades is None and not repriced:
+        return TradesResult(0, 0)
+    checkpoint()
+    # Nothing before the day of the first log read again, nor before a changed price, moved.
+    kept_before = day_start(since) if stale_from is None else min(day_start(since), stale_from)
+    all_trades = [*(trades or []), *repriced]
+    pnl_rows = _compute_pnl(conn, all_trades, progress, checkpoint, kept_before)
+    return TradesResult(len(trades or []), pnl_rows)
 
 
 def _compute_trades(
@@ -434,21 +456,56 @@ class Trades:
     ) -> TradesResult:
         listed = await self._listed_ids()
         report = thread_safe(progress)
+        offline = None
+        if changed_since is None and (full or await self._db.read(_resume_point) == 0):
+            offline = await self._run_off_the_writer(listed, report, cancel)
+        if offline is not None:
+            result, values = offline
+        else:
 
-        def run(conn: sqlite3.Connection) -> tuple[TradesResult, dict[str, object]]:
-            result = run_trades_pass(
-                conn,
-                listed,
-                full=full,
-                progress=report,
-                checkpoint=cancel.checkpoint,
-                changed_since=changed_since,
-            )
-            return result, {key: read_value(conn, key) for key in _RUN_KEYS}
+            def run(conn: sqlite3.Connection) -> tuple[TradesResult, dict[str, object]]:
+                result = run_trades_pass(
+                    conn,
+                    listed,
+                    full=full,
+                    progress=report,
+                    checkpoint=cancel.checkpoint,
+                    changed_since=changed_since,
+                )
+                return result, {key: read_value(conn, key) for key in _RUN_KEYS}
 
-        result, values = await self._db.write(run)
+            result, values = await self._db.write(run)
         self._events.emit("trades", "created", account=self.account)
         self._events.emit("trade-pnl", "updated", account=self.account)
         for key, value in values.items():
             self._events.emit("key-value", key, value, account=self.account)
         return result
+
+    async def _run_off_the_writer(
+        self, listed: set[str], report: Report, cancel: Cancel
+    ) -> tuple[TradesResult, dict[str, object]] | None:
+        """A full run computed from a snapshot into a scratch file, then swapped in; None when
+        the trades were invalidated meanwhile (see ``trades_offline``)."""
+        ledger = self._db.path
+        scratch = trades_offline.scratch_path(ledger)
+        computed: list[TradesResult] = []
+
+        def run(conn: sqlite3.Connection) -> None:
+            pass_ = trades_pass(
+                conn, listed, full=True, progress=report, checkpoint=cancel.checkpoint
+            )
+            computed.append(pass_)
+
+        try:
+            snapshot = await asyncio.to_thread(
+                trades_offline.compute_in_scratch, ledger, scratch, run
+            )
+            keys = (*_RUN_KEYS, SCAN_POSITIONS)
+            applied = await self._db.write(
+                lambda conn: trades_offline.apply_if_current(conn, scratch, snapshot, keys)
+            )
+        finally:
+            scratch.unlink(missing_ok=True)
+        if applied is None:
+            return None
+        return computed[0], {key: applied[key] for key in _RUN_KEYS}

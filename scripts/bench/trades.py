@@ -13,7 +13,9 @@ database's writer thread, the script times:
 4. with a stand-in price for every coin on every day (after a balance pass, as the chain runs
    it), a full computation and a refresh after a new last log again: the PnL of each trade
    gets a row per priced day it is open;
-5. then a refresh after the last day's price of one coin changed, as each fetch of today's candle
+5. the same full computation as the daemon runs it: from a snapshot into a scratch file off the
+   writer, then swapped in, which is all the writer is held for;
+6. then a refresh after the last day's price of one coin changed, as each fetch of today's candle
    does (no new log: the run prices again the trades open since the day before).
 
 A refresh holds the account's writer for its whole length, so these are also the waits of any
@@ -31,10 +33,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from privatefolio_daemon.domain import trades_offline
 from privatefolio_daemon.domain.balances import run_balance_pass
 from privatefolio_daemon.domain.invalidation import invalidate_for_prices, invalidate_from
 from privatefolio_daemon.domain.timeutil import DAY_MS, day_start
-from privatefolio_daemon.domain.trades import run_trades_pass
+from privatefolio_daemon.domain.trades import run_trades_pass, trades_pass
 from privatefolio_daemon.resources import schema_dir
 from privatefolio_daemon.sources.prices.base import ChartData
 from privatefolio_daemon.store.daily_prices import upsert_prices
@@ -72,6 +75,23 @@ def add_middle_log(connection: sqlite3.Connection) -> int:
         (moment,),
     )
     return moment
+
+
+def timed_off_the_writer(connection: sqlite3.Connection, path: Path) -> tuple[float, float]:
+    """(computing into the scratch file, swapping it in on the writer), in seconds."""
+    scratch = trades_offline.scratch_path(path)
+
+    def run(conn: sqlite3.Connection) -> None:
+        trades_pass(conn, LISTED, full=True, progress=lambda *_: None)
+
+    started = time.perf_counter()
+    snapshot = trades_offline.compute_in_scratch(path, scratch, run)
+    computed = time.perf_counter()
+    keys = ("tradesCursor", "tradesScanCursor", "trade_seq", "tradePnlCursor")
+    assert trades_offline.apply_if_current(connection, scratch, snapshot, keys) is not None
+    swapped = time.perf_counter()
+    scratch.unlink()
+    return computed - started, swapped - computed
 
 
 def move_last_price(connection: sqlite3.Connection) -> None:
@@ -113,6 +133,10 @@ def bench(rows: int, seed: int, directory: Path) -> list[str]:
     invalidate(connection, append_logs(connection, 1, prefix="priced"))
     end_s, trades = timed_pass(connection, full=False)
     lines.append(f"  refresh, a log at the end:   {end_s:6.2f} s ({trades} trades taken up or new)")
+    computing_s, swap_s = timed_off_the_writer(connection, path)
+    lines.append(
+        f"  recompute off the writer:    {computing_s:6.2f} s, then the writer held {swap_s:.2f} s"
+    )
     move_last_price(connection)
     moved_s, _ = timed_pass(connection, full=False)
     lines.append(f"  refresh, the last price moved: {moved_s:4.2f} s")

@@ -1,0 +1,69 @@
+"""A scratch database where a full trades run is computed off the account's writer.
+
+The scratch file holds empty copies of the trades tables and of ``key_value``; the account's
+database is attached to it read-only as ``ledger``. SQLite looks an unqualified table name up in
+``main`` first, so the trades code reads the audit logs, transactions, prices and balances of the
+account and writes its trades, links, PnL rows and cursors into the scratch file, unchanged.
+Applying the result replaces the account's trades tables with the scratch ones in one short
+transaction on the writer.
+"""
+
+import sqlite3
+from collections.abc import Sequence
+from pathlib import Path
+
+from privatefolio_daemon.store.key_value import write_value
+
+TRADE_TABLES = ("trades", "trade_audit_logs", "trade_transactions", "trade_pnl")
+GENERATION_KEY = "tradesGeneration"
+"""Raised by every invalidation of the trades (every change of the ledger): a result computed
+from a snapshot taken before it is out of date."""
+
+
+def open_scratch(ledger: Path, scratch: Path) -> sqlite3.Connection:
+    """A new scratch file with the ledger's trades and key-value tables, the ledger attached."""
+    connection = sqlite3.connect(scratch, uri=True, isolation_level=None, check_same_thread=False)
+    connection.execute("PRAGMA journal_mode = OFF")
+    connection.execute("PRAGMA synchronous = OFF")
+    connection.execute("ATTACH DATABASE ? AS ledger", (f"{ledger.resolve().as_uri()}?mode=ro",))
+    names = ", ".join("?" for _ in (*TRADE_TABLES, "key_value"))
+    schema = connection.execute(
+        f"SELECT sql FROM ledger.sqlite_master WHERE tbl_name IN ({names}) AND sql IS NOT NULL "
+        "ORDER BY type = 'index', rowid",
+        (*TRADE_TABLES, "key_value"),
+    ).fetchall()
+    for (sql,) in schema:
+        connection.execute(sql)
+    return connection
+
+
+def generation(connection: sqlite3.Connection, schema: str = "main") -> int:
+    row = connection.execute(
+        f"SELECT value FROM {schema}.key_value WHERE key = ?", (GENERATION_KEY,)
+    ).fetchone()
+    return int(row[0]) if row is not None and isinstance(row[0], int) else 0
+
+
+def next_generation(connection: sqlite3.Connection) -> None:
+    write_value(connection, GENERATION_KEY, generation(connection) + 1)
+
+
+def apply_scratch(connection: sqlite3.Connection, keys: Sequence[str]) -> None:
+    """Replace the trades tables and the ``keys`` entries with those of the attached scratch
+    file, inside the caller's transaction."""
+    for table in TRADE_TABLES:
+        connection.execute(f"DELETE FROM main.{table}")
+        connection.execute(f"INSERT INTO main.{table} SELECT * FROM scratch.{table}")
+    for key in keys:
+        connection.execute("DELETE FROM main.key_value WHERE key = ?", (key,))
+        connection.execute(
+            "INSERT INTO main.key_value SELECT * FROM scratch.key_value WHERE key = ?", (key,)
+        )
+
+
+def attach_scratch(connection: sqlite3.Connection, scratch: Path) -> None:
+    connection.execute("ATTACH DATABASE ? AS scratch", (str(scratch),))
+
+
+def detach_scratch(connection: sqlite3.Connection) -> None:
+    connection.execute("DETACH DATABASE scratch")

@@ -1,0 +1,130 @@
+"""A full trades run is computed off the account's writer: other writes go on meanwhile, and a
+run that an invalidation overtook is made again on the writer, never applied stale."""
+
+import asyncio
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from privatefolio_daemon.app import Daemon
+from privatefolio_daemon.client import DaemonClient
+from privatefolio_daemon.domain.invalidation import invalidate_from
+from privatefolio_daemon.domain.timeutil import DAY_MS
+from privatefolio_daemon.domain.trades import Trades
+from privatefolio_daemon.domain.trades_offline import scratch_path
+from privatefolio_daemon.relayer.cancellation import CancelToken
+from privatefolio_daemon.store.database import Database, in_transaction
+from tests.api.derived import account_with_prices
+
+BTC = "ex.binance:BTC"
+D0 = 1614556800000  # 2021-03-01
+LOG_SQL = (
+    "INSERT INTO audit_logs (id, assetId, change, importIndex, operation, platformId, "
+    "timestamp, wallet) VALUES (?, ?, ?, 0, ?, 'ex.binance', ?, 'Spot')"
+)
+
+
+class PausedAtFirstCheck(CancelToken):
+    """Holds the run at its first check until ``release``; ``reached`` is set when it is there."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reached = threading.Event()
+        self.released = threading.Event()
+
+    def checkpoint(self) -> None:
+        if not self.reached.is_set():
+            self.reached.set()
+            assert self.released.wait(10), "the test never released the run"
+        super().checkpoint()
+
+
+@pytest.fixture
+async def ledger(daemon: Daemon, client: DaemonClient) -> Database:
+    db = await account_with_prices(daemon, client, [(BTC, D0, 100), (BTC, D0 + DAY_MS, 110)])
+    await db.execute_many(
+        LOG_SQL,
+        [("l1", BTC, "2", "Deposit", D0 + 1000), ("l2", BTC, "-2", "Withdraw", D0 + DAY_MS)],
+    )
+    await daemon.derived.balances("main").recompute(lambda *_: None, CancelToken(), until=D0)
+    return db
+
+
+def trades_of(daemon: Daemon) -> Trades:
+    assert daemon.features is not None
+    return daemon.features.trades("main")
+
+
+async def while_paused(
+    trades: Trades, during: Callable[[], Any]
+) -> tuple[Any, list[tuple[str, Any]]]:
+    """Run a recompute, and ``during`` while it is held at its first check."""
+    token = PausedAtFirstCheck()
+    run = asyncio.create_task(trades.recompute(lambda *_: None, token))
+    await asyncio.to_thread(token.reached.wait, 10)
+    try:
+        outcome = await asyncio.wait_for(during(), 5)
+    finally:
+        token.released.set()
+    result = await run
+    return outcome, result
+
+
+async def table(db: Database, sql: str) -> list[tuple[Any, ...]]:
+    return [tuple(row) for row in await db.fetch_all(sql)]
+
+
+async def test_other_writes_go_on_during_a_recompute(daemon: Daemon, ledger: Database) -> None:
+    trades = trades_of(daemon)
+
+    # wait_for gives the write 5 s: on the writer, it would wait for the paused run (10 s)
+    _, result = await while_paused(
+        trades, lambda: ledger.execute("INSERT INTO key_value VALUES ('note', 'written')")
+    )
+
+    assert result.trades == 1
+    assert await table(ledger, "SELECT id, tradeStatus, closedAt FROM trades") == [
+        ("4202435512", "closed", D0 + DAY_MS)
+    ]
+    assert await table(ledger, "SELECT value FROM key_value WHERE key = 'note'") == [("written",)]
+    assert not scratch_path(ledger.path).exists()
+
+
+async def test_a_run_overtaken_by_an_invalidation_is_made_again_on_the_writer(
+    daemon: Daemon, ledger: Database
+) -> None:
+    trades = trades_of(daemon)
+
+    def add_log_and_invalidate(conn: Any) -> None:
+        conn.execute(LOG_SQL, ("l3", BTC, "5", "Deposit", D0 + 2 * DAY_MS))
+        invalidate_from(conn, D0 + DAY_MS, D0 + 2 * DAY_MS)
+
+    await while_paused(
+        trades, lambda: ledger.write(lambda c: in_transaction(c, add_log_and_invalidate))
+    )
+
+    query = "SELECT id, tradeNumber, tradeStatus, amount, createdAt FROM trades ORDER BY 5"
+    rows = await table(ledger, query)
+    await trades.recompute(lambda *_: None, CancelToken())
+    assert await table(ledger, query) == rows, rows
+    assert [row[2:4] for row in rows] == [("closed", "2"), ("open", "5")]  # l3 is in
+
+
+async def test_a_cancelled_recompute_leaves_the_trades_and_no_scratch_file(
+    daemon: Daemon, ledger: Database
+) -> None:
+    trades = trades_of(daemon)
+    await trades.recompute(lambda *_: None, CancelToken())
+    before = await table(ledger, "SELECT * FROM trades")
+
+    class CancelledAtFirstCheck(CancelToken):
+        def checkpoint(self) -> None:
+            raise RuntimeError("cancelled by the test")
+
+    with pytest.raises(RuntimeError, match="cancelled by the test"):
+        await trades.recompute(lambda *_: None, CancelledAtFirstCheck())
+
+    assert await table(ledger, "SELECT * FROM trades") == before
+    assert not scratch_path(ledger.path).exists()
