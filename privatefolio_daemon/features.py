@@ -187,7 +187,8 @@ class Features:
     def trades(self, account: str) -> Trades:
         daemon = self.daemon
         listed = self.assets(account).listed_ids
-        return Trades(account, daemon.accounts.get(account), daemon.events, listed)
+        min_logs = daemon.config.limits.trades_off_writer_min_logs
+        return Trades(account, daemon.accounts.get(account), daemon.events, listed, min_logs)
 
     async def _refresh_trades(self, account: str, progress: Progress, cancel: Cancel) -> None:
         await self.trades(account).refresh(progress, cancel)

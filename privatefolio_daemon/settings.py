@@ -45,6 +45,9 @@ class Limits:
     #: Balance passes over this many audit logs or more read the logs in a worker process
     #: while the account's writer writes the results (with 2 cores or more); 0 is never.
     parallel_balances_min_logs: int = 10_000
+    #: A trades refresh that reads this many audit logs again or more is computed from a snapshot
+    #: off the account's writer and swapped in, as every run that starts over is; 0 is never.
+    trades_off_writer_min_logs: int = 10_000
 
 
 #: Account settings (KV ``settings``) and their defaults, as the Privatefolio frontend expects.

@@ -412,11 +412,13 @@ class Trades:
         db: Database,
         events: EventBus,
         listed_ids: Callable[[], Awaitable[set[str]]],
+        off_writer_min_logs: int = 0,
     ) -> None:
         self.account = account
         self._db = db
         self._events = events
         self._listed_ids = listed_ids
+        self._off_writer_min_logs = off_writer_min_logs
 
     async def refresh(self, progress: Progress, cancel: Cancel) -> TradesResult:
         """From ``tradesCursor`` on, continuing the open trades."""
@@ -457,8 +459,8 @@ class Trades:
         listed = await self._listed_ids()
         report = thread_safe(progress)
         offline = None
-        if changed_since is None and (full or await self._db.read(_resume_point) == 0):
-            offline = await self._run_off_the_writer(listed, report, cancel)
+        if changed_since is None and await self._long_run(full):
+            offline = await self._run_off_the_writer(full, listed, report, cancel)
         if offline is not None:
             result, values = offline
         else:
@@ -481,24 +483,37 @@ class Trades:
             self._events.emit("key-value", key, value, account=self.account)
         return result
 
+    async def _long_run(self, full: bool) -> bool:
+        """Whether the run starts over, or reads at least ``off_writer_min_logs`` logs again."""
+
+        def long_run(conn: sqlite3.Connection) -> bool:
+            since = _resume_point(conn)
+            if full or since == 0:
+                return True
+            minimum = self._off_writer_min_logs
+            return minimum > 0 and store.count_logs_after(conn, since, minimum) >= minimum
+
+        return await self._db.read(long_run)
+
     async def _run_off_the_writer(
-        self, listed: set[str], report: Report, cancel: Cancel
+        self, full: bool, listed: set[str], report: Report, cancel: Cancel
     ) -> tuple[TradesResult, dict[str, object]] | None:
-        """A full run computed from a snapshot into a scratch file, then swapped in; None when
-        the trades were invalidated meanwhile (see ``trades_offline``)."""
+        """The run computed from a snapshot into a scratch file, then swapped in; None when the
+        trades were invalidated meanwhile (see ``trades_offline``)."""
         ledger = self._db.path
         scratch = trades_offline.scratch_path(ledger)
         computed: list[TradesResult] = []
 
         def run(conn: sqlite3.Connection) -> None:
             pass_ = trades_pass(
-                conn, listed, full=True, progress=report, checkpoint=cancel.checkpoint
+                conn, listed, full=full, progress=report, checkpoint=cancel.checkpoint
             )
             computed.append(pass_)
 
         try:
+            carried = None if full else (*_RUN_KEYS, SCAN_POSITIONS, PNL_STALE_FROM)
             snapshot = await asyncio.to_thread(
-                trades_offline.compute_in_scratch, ledger, scratch, run
+                trades_offline.compute_in_scratch, ledger, scratch, run, carried
             )
             keys = (*_RUN_KEYS, SCAN_POSITIONS)
             applied = await self._db.write(

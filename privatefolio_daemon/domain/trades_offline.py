@@ -1,9 +1,10 @@
-"""A full trades run computed from a snapshot of the ledger, off the account's writer.
+"""A long trades run computed from a snapshot of the ledger, off the account's writer.
 
-A run that starts over reads every log again: 3.3 s at 100k rows, ten times that at 1M. On the
-writer it would hold up every other write of the account (an edit, a sync event) all along. Here
-it runs on a thread of its own, into a scratch file (``store.trades_scratch``), from one read
-transaction of the ledger; the writer then only swaps the scratch rows in.
+A run that starts over reads every log again: 3.3 s at 100k rows, ten times that at 1M; so does a
+refresh after a change long after the last close. On the writer it would hold up every other
+write of the account (an edit, a sync event) all along. Here it runs on a thread of its own, into
+a scratch file (``store.trades_scratch``), from one read transaction of the ledger; the writer
+then only swaps the scratch rows in.
 
 Any invalidation of the trades after the snapshot (a change of the ledger, a first price on a
 day with logs) raises ``tradesGeneration``. The result is then out of date and not applied; the
@@ -12,7 +13,7 @@ finds the swapped cursors, as it would after a run on the writer.
 """
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from privatefolio_daemon.store.database import in_transaction
@@ -20,6 +21,7 @@ from privatefolio_daemon.store.key_value import read_value
 from privatefolio_daemon.store.trades_scratch import (
     apply_scratch,
     attach_scratch,
+    copy_trades_in,
     detach_scratch,
     generation,
     open_scratch,
@@ -35,14 +37,18 @@ def compute_in_scratch(
     ledger: Path,
     scratch: Path,
     run: Callable[[sqlite3.Connection], object],
+    go_on_from: Sequence[str] | None = None,
 ) -> int:
-    """Run ``run`` (a full trades pass) into a new scratch file; returns the generation of the
-    ledger snapshot it read."""
+    """Run ``run`` (a trades pass) into a new scratch file; returns the generation of the ledger
+    snapshot it read. ``go_on_from``: the pass is a refresh, which goes on from the ledger's
+    trades and these key-value entries, so they are copied in first (from the same snapshot)."""
     scratch.unlink(missing_ok=True)
     connection = open_scratch(ledger, scratch)
     try:
         connection.execute("BEGIN")  # deferred: the first read of the ledger fixes the snapshot
         snapshot = generation(connection, "ledger")
+        if go_on_from is not None:
+            copy_trades_in(connection, go_on_from)
         run(connection)
         connection.execute("COMMIT")
         return snapshot

@@ -126,6 +126,15 @@ def position(connection: sqlite3.Connection, asset_id: str, until: int) -> Decim
     return total
 
 
+def count_logs_after(connection: sqlite3.Connection, since: int, limit: int) -> int:
+    """How many audit logs come after ``since``, counting no further than ``limit``."""
+    row = connection.execute(
+        "SELECT count(*) FROM (SELECT 1 FROM audit_logs WHERE timestamp > ? LIMIT ?)",
+        (since, limit),
+    ).fetchone()
+    return int(row[0])
+
+
 def prices_of_asset(
     connection: sqlite3.Connection, asset_id: str, since: int = 0
 ) -> dict[int, Decimal]:

@@ -37,6 +37,16 @@ def open_scratch(ledger: Path, scratch: Path) -> sqlite3.Connection:
     return connection
 
 
+def copy_trades_in(connection: sqlite3.Connection, keys: Sequence[str]) -> None:
+    """The ledger's trades tables and ``keys`` entries, into the scratch file's."""
+    for table in TRADE_TABLES:
+        connection.execute(f"INSERT INTO main.{table} SELECT * FROM ledger.{table}")
+    marks = ", ".join("?" for _ in keys)
+    connection.execute(
+        f"INSERT INTO main.key_value SELECT * FROM ledger.key_value WHERE key IN ({marks})", keys
+    )
+
+
 def generation(connection: sqlite3.Connection, schema: str = "main") -> int:
     row = connection.execute(
         f"SELECT value FROM {schema}.key_value WHERE key = ?", (GENERATION_KEY,)

@@ -57,12 +57,19 @@ def trades_of(daemon: Daemon) -> Trades:
     return daemon.features.trades("main")
 
 
+def trades_going_off_the_writer_from(daemon: Daemon, min_logs: int) -> Trades:
+    assert daemon.features is not None
+    listed = daemon.features.assets("main").listed_ids
+    return Trades("main", daemon.accounts.get("main"), daemon.events, listed, min_logs)
+
+
 async def while_paused(
-    trades: Trades, during: Callable[[], Any]
+    trades: Trades, during: Callable[[], Any], *, refresh: bool = False
 ) -> tuple[Any, list[tuple[str, Any]]]:
-    """Run a recompute, and ``during`` while it is held at its first check."""
+    """Run a recompute (or a refresh), and ``during`` while it is held at its first check."""
     token = PausedAtFirstCheck()
-    run = asyncio.create_task(trades.recompute(lambda *_: None, token))
+    method = trades.refresh if refresh else trades.recompute
+    run = asyncio.create_task(method(lambda *_: None, token))
     await asyncio.to_thread(token.reached.wait, 10)
     try:
         outcome = await asyncio.wait_for(during(), 5)
@@ -128,3 +135,32 @@ async def test_a_cancelled_recompute_leaves_the_trades_and_no_scratch_file(
 
     assert await table(ledger, "SELECT * FROM trades") == before
     assert not scratch_path(ledger.path).exists()
+
+
+async def test_a_refresh_reading_many_logs_again_also_runs_off_the_writer(
+    daemon: Daemon, ledger: Database
+) -> None:
+    """After the last close (day 1), a log on day 3 and one on day 2: the refresh reads both."""
+    trades = trades_going_off_the_writer_from(daemon, min_logs=2)
+    await trades.recompute(lambda *_: None, CancelToken())
+    await ledger.execute_many(
+        LOG_SQL,
+        [
+            ("l3", BTC, "1", "Deposit", D0 + 3 * DAY_MS),
+            ("l4", BTC, "4", "Deposit", D0 + 2 * DAY_MS),
+        ],
+    )
+    await ledger.write(lambda c: in_transaction(c, lambda conn: invalidate_from(conn, D0 + DAY_MS)))
+
+    _, result = await while_paused(
+        trades,
+        lambda: ledger.execute("INSERT INTO key_value VALUES ('note', 'written')"),
+        refresh=True,
+    )
+
+    query = "SELECT id, tradeNumber, tradeStatus, amount, balance, createdAt FROM trades ORDER BY 6"
+    refreshed = await table(ledger, query)
+    assert [row[2:5] for row in refreshed] == [("closed", "2", "0"), ("open", "5", "5")]
+    assert result.trades == 1  # the open one, taken up again
+    await trades.recompute(lambda *_: None, CancelToken())
+    assert await table(ledger, query) == refreshed
