@@ -14,7 +14,8 @@ database's writer thread, the script times:
    it), a full computation and a refresh after a new last log again: the PnL of each trade
    gets a row per priced day it is open;
 5. the same full computation as the daemon runs it: from a snapshot into a scratch file off the
-   writer, then swapped in, which is all the writer is held for;
+   writer, then swapped in, which is all the writer is held for; then a refresh after another
+   log in the middle, the same way (the daemon runs refreshes that read 10,000 logs or more so);
 6. then a refresh after the last day's price of one coin changed, as each fetch of today's candle
    does (no new log: the run prices again the trades open since the day before).
 
@@ -62,7 +63,7 @@ def invalidate(connection: sqlite3.Connection, oldest: int) -> None:
     connection.execute("COMMIT")
 
 
-def add_middle_log(connection: sqlite3.Connection) -> int:
+def add_middle_log(connection: sqlite3.Connection, log_id: str = "middle") -> int:
     """A deposit halfway between the last close and the last log; returns its time."""
     close = int(connection.execute("SELECT value FROM key_value WHERE key = 'tradesCursor'")
                 .fetchone()[0])  # fmt: skip
@@ -70,24 +71,27 @@ def add_middle_log(connection: sqlite3.Connection) -> int:
     moment = (close + last) // 2
     connection.execute(
         "INSERT INTO audit_logs (id, assetId, change, importIndex, operation, platformId, "
-        "timestamp, wallet) VALUES ('middle', 'ex.binance:BTC', '1', 0, 'Deposit', "
+        "timestamp, wallet) VALUES (?, 'ex.binance:BTC', '1', 0, 'Deposit', "
         "'ex.binance', ?, 'Binance Spot')",
-        (moment,),
+        (log_id, moment),
     )
     return moment
 
 
-def timed_off_the_writer(connection: sqlite3.Connection, path: Path) -> tuple[float, float]:
+def timed_off_the_writer(
+    connection: sqlite3.Connection, path: Path, *, full: bool
+) -> tuple[float, float]:
     """(computing into the scratch file, swapping it in on the writer), in seconds."""
     scratch = trades_offline.scratch_path(path)
 
     def run(conn: sqlite3.Connection) -> None:
-        trades_pass(conn, LISTED, full=True, progress=lambda *_: None)
+        trades_pass(conn, LISTED, full=full, progress=lambda *_: None)
 
-    started = time.perf_counter()
-    snapshot = trades_offline.compute_in_scratch(path, scratch, run)
-    computed = time.perf_counter()
     keys = ("tradesCursor", "tradesScanCursor", "trade_seq", "tradePnlCursor")
+    carried = None if full else (*keys, "tradesScanPositions", "tradePnlStaleFrom")
+    started = time.perf_counter()
+    snapshot = trades_offline.compute_in_scratch(path, scratch, run, carried)
+    computed = time.perf_counter()
     assert trades_offline.apply_if_current(connection, scratch, snapshot, keys) is not None
     swapped = time.perf_counter()
     scratch.unlink()
@@ -133,9 +137,15 @@ def bench(rows: int, seed: int, directory: Path) -> list[str]:
     invalidate(connection, append_logs(connection, 1, prefix="priced"))
     end_s, trades = timed_pass(connection, full=False)
     lines.append(f"  refresh, a log at the end:   {end_s:6.2f} s ({trades} trades taken up or new)")
-    computing_s, swap_s = timed_off_the_writer(connection, path)
+    computing_s, swap_s = timed_off_the_writer(connection, path, full=True)
     lines.append(
         f"  recompute off the writer:    {computing_s:6.2f} s, then the writer held {swap_s:.2f} s"
+    )
+    invalidate(connection, add_middle_log(connection, "priced-middle"))
+    computing_s, swap_s = timed_off_the_writer(connection, path, full=False)
+    lines.append(
+        f"  the same off the writer, a log in the middle: {computing_s:5.2f} s, "
+        f"then the writer held {swap_s:.2f} s"
     )
     move_last_price(connection)
     moved_s, _ = timed_pass(connection, full=False)
