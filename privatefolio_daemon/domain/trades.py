@@ -42,7 +42,7 @@ from privatefolio_daemon.domain.trades_engine import (
     trades_of_asset,
 )
 from privatefolio_daemon.store import trades as store
-from privatefolio_daemon.store.database import Database, in_transaction
+from privatefolio_daemon.store.database import Database, in_transaction, wal_database_file
 from privatefolio_daemon.store.key_value import delete_value, read_value
 
 TRADES_CURSOR = "tradesCursor"
@@ -484,9 +484,12 @@ class Trades:
         return result
 
     async def _long_run(self, full: bool) -> bool:
-        """Whether the run starts over, or reads at least ``off_writer_min_logs`` logs again."""
+        """Whether the run starts over, or reads at least ``off_writer_min_logs`` logs again;
+        and the ledger can be read while the writer writes (write-ahead logging)."""
 
         def long_run(conn: sqlite3.Connection) -> bool:
+            if wal_database_file(conn) is None:
+                return False
             since = _resume_point(conn)
             if full or since == 0:
                 return True
