@@ -9,7 +9,6 @@ before E, and cost, proceeds, fees and deposits are the sums of the trade's USD 
 The account's PnL, at each day any trade has a row, sums each trade's latest row so far.
 """
 
-import bisect
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from operator import itemgetter
@@ -83,10 +82,11 @@ def trade_pnl_rows(
     first = max(opened, first_day)
     last = day_start(trade.closed_at) if trade.closed_at is not None else today
     columns = (trade.cost, trade.proceeds, trade.fees, trade.deposits)
-    sums = [_RunningSum(column) for column in columns]
-    if sums_before is not None:
-        for running, total in zip(sums, sums_before.totals, strict=True):
-            running.start_at(sums_before.moment, total)
+    if sums_before is None:
+        sums = [_RunningSum(column) for column in columns]
+    else:
+        moment, totals = sums_before
+        sums = [_RunningSum(c, moment, t) for c, t in zip(columns, totals, strict=True)]
     for day, price in prices:
         if not first <= day <= last:
             continue
@@ -105,14 +105,13 @@ class _RunningSum:
     each row is added once, so a trade's rows cost one pass over its days, not one per day. The
     sums are exact, so the order they are added in changes nothing."""
 
-    def __init__(self, rows: Iterable[TradeRow]) -> None:
-        self._rows = sorted(((row[-1], row[2]) for row in rows), key=itemgetter(0))
+    def __init__(
+        self, rows: Iterable[TradeRow], after: int | None = None, total: Decimal = Decimal(0)
+    ) -> None:
+        """``total``: the sum of the rows up to ``after``, which are then left out."""
+        kept = rows if after is None else (row for row in rows if row[-1] > after)
+        self._rows = sorted(((row[-1], row[2]) for row in kept), key=itemgetter(0))
         self._next = 0
-        self._total = Decimal(0)
-
-    def start_at(self, moment: int, total: Decimal) -> None:
-        """Take ``total`` as the sum of the rows up to ``moment``."""
-        self._next = bisect.bisect_right(self._rows, moment, key=itemgetter(0))
         self._total = total
 
     def up_to(self, end: int) -> Decimal:

@@ -215,7 +215,7 @@ def _repriced_trades(
     """The trades open or closed from ``stale_from`` on that the run did not go through."""
     known = {trade.id for trade in computed}
     rows = store.trades_to_price(conn, stale_from)
-    return [_summary(conn, row) for row in rows if row.id not in known]
+    return [_summary(conn, row, exact_amount=False) for row in rows if row.id not in known]
 
 
 def _take_up(conn: sqlite3.Connection, since: int) -> dict[str, Trade]:
@@ -377,7 +377,12 @@ def run_pnl_pass(
     return in_transaction(connection, run)
 
 
-def _summary(conn: sqlite3.Connection, row: store.StoredTrade) -> TradeSummary:
+def _summary(
+    conn: sqlite3.Connection, row: store.StoredTrade, *, exact_amount: bool = True
+) -> TradeSummary:
+    """``exact_amount``: the amount as a run printed it (``_amount``), else as stored. Only the
+    progress line shows it; the lines of a repricing have no original to match, and finding the
+    exact amount of a trade held for years reads every log it linked."""
     balance = decimals.parse(str(row.balance))
     return TradeSummary(
         row.id,
@@ -385,7 +390,7 @@ def _summary(conn: sqlite3.Connection, row: store.StoredTrade) -> TradeSummary:
         row.trade_number,
         row.closed_at,
         row.trade_type,
-        _amount(conn, row),
+        _amount(conn, row) if exact_amount else decimals.parse(str(row.amount)),
         row.asset_id,
         balance,
     )
