@@ -11,7 +11,7 @@ them.
 
 import asyncio
 import sqlite3
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache, partial
@@ -140,7 +140,8 @@ def trades_pass(
         write_value(conn, TRADES_SCAN_CURSOR, 0)
         write_value(conn, PNL_CURSOR, 0)
     since = _resume_point(conn)
-    trades = _compute_trades(conn, listed, progress, checkpoint)
+    open_trades: dict[str, Trade] = {}
+    trades = _compute_trades(conn, listed, progress, checkpoint, open_trades)
     stale_from = _take_stale_from(conn)
     repriced = [] if stale_from is None else _repriced_trades(conn, trades or [], stale_from)
     if trades is None and not repriced:
@@ -149,13 +150,19 @@ def trades_pass(
     # Nothing before the day of the first log read again, nor before a changed price, moved.
     kept_before = day_start(since) if stale_from is None else min(day_start(since), stale_from)
     all_trades = [*(trades or []), *repriced]
-    pnl_rows = _compute_pnl(conn, all_trades, progress, checkpoint, kept_before)
+    pnl_rows = _compute_pnl(conn, all_trades, progress, checkpoint, kept_before, open_trades)
     return TradesResult(len(trades or []), pnl_rows)
 
 
 def _compute_trades(
-    conn: sqlite3.Connection, listed: set[str], progress: Report, checkpoint: Callable[[], None]
+    conn: sqlite3.Connection,
+    listed: set[str],
+    progress: Report,
+    checkpoint: Callable[[], None],
+    open_trades: dict[str, Trade],
 ) -> list[TradeSummary] | None:
+    """``open_trades`` receives, on a refresh, the trades still open after it, whose rows the
+    refresh holds anyway (a full run lets every trade's rows go once saved)."""
     since = _resume_point(conn)
     if since != 0:
         progress(0, f"Refreshing trades starting {human_date(since)}")
@@ -185,9 +192,12 @@ def _compute_trades(
         if open_trade is not None and open_trade.closed_at is not None:
             store.unlink_after_close(conn, open_trade)
         summaries += _save(conn, asset_trades)
+        if since != 0:
+            open_trades.update((t.id, t) for t in asset_trades if t.closed_at is None)
         percent = 6 + done * 19 // len(kept)
         progress(percent, f"Processed all trades for {asset_ids.ticker(asset)}")
     summaries += _save(conn, taken.values())
+    open_trades.update((trade.id, trade) for trade in taken.values())
     summaries.sort(key=lambda trade: trade.created_at)
     summaries = _number_new_trades(conn, summaries)
     _remember_scan(conn, scanned_to, summaries)
@@ -297,9 +307,10 @@ def _compute_pnl(
     progress: Report,
     checkpoint: Callable[[], None],
     kept_before: int = 0,
+    loaded: Mapping[str, Trade] | None = None,
 ) -> int:
     """The PnL rows of ``trades`` from the day ``kept_before`` on (and their first, zero row)
-    made again; their earlier rows stay."""
+    made again; their earlier rows stay. ``loaded``: trades already in memory, by id."""
     since = stored_cursor(conn, PNL_CURSOR)
     if since != 0:
         progress(25, f"Refreshing PnL starting {human_date(since)}")
@@ -315,7 +326,7 @@ def _compute_pnl(
     balances = cache(partial(store.AssetBalances, conn, since=kept_before))
     for done, summary in enumerate(trades, 1):
         checkpoint()
-        trade = store.trade(conn, summary.id)
+        trade = (loaded or {}).get(summary.id) or store.trade(conn, summary.id)
         asset = trade.asset_id
         asset_prices = prices(asset)
         balance_at = balances(asset).at if asset_prices else _no_balance
