@@ -12,6 +12,7 @@ them.
 import asyncio
 import sqlite3
 from collections.abc import Awaitable, Callable, Iterable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache, partial
@@ -477,6 +478,8 @@ class Trades:
         offline = None
         if changed_since is None and await self._long_run(full):
             offline = await self._run_off_the_writer(full, listed, report, cancel)
+            if offline is None:
+                report(None, "The ledger changed during the computation: computing again")
         if offline is not None:
             result, values = offline
         else:
@@ -539,7 +542,8 @@ class Trades:
                 lambda conn: trades_offline.apply_if_current(conn, scratch, snapshot, keys)
             )
         finally:
-            scratch.unlink(missing_ok=True)
+            with suppress(OSError):  # still open on Windows after a cancel: the next run removes it
+                scratch.unlink(missing_ok=True)
         if applied is None:
             return None
         return computed[0], {key: applied[key] for key in _RUN_KEYS}

@@ -1,7 +1,8 @@
-"""A scratch database where a full trades run is computed off the account's writer.
+"""A scratch database where a long trades run is computed off the account's writer.
 
-The scratch file holds empty copies of the trades tables and of ``key_value``; the account's
-database is attached to it read-only as ``ledger``. SQLite looks an unqualified table name up in
+The scratch file holds copies of the trades tables and of ``key_value`` (empty for a run that
+starts over, filled from the ledger for a refresh); the account's database is attached to it
+read-only as ``ledger``. SQLite looks an unqualified table name up in
 ``main`` first, so the trades code reads the audit logs, transactions, prices and balances of the
 account and writes its trades, links, PnL rows and cursors into the scratch file, unchanged.
 Applying the result replaces the account's trades tables with the scratch ones in one short

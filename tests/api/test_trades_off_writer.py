@@ -64,12 +64,18 @@ def trades_going_off_the_writer_from(daemon: Daemon, min_logs: int) -> Trades:
 
 
 async def while_paused(
-    trades: Trades, during: Callable[[], Any], *, refresh: bool = False
-) -> tuple[Any, list[tuple[str, Any]]]:
-    """Run a recompute (or a refresh), and ``during`` while it is held at its first check."""
+    trades: Trades,
+    during: Callable[[], Any],
+    *,
+    refresh: bool = False,
+    lines: list[Any] | None = None,
+) -> tuple[Any, Any]:
+    """Run a recompute (or a refresh), and ``during`` while it is held at its first check;
+    ``lines`` receives its progress."""
     token = PausedAtFirstCheck()
     method = trades.refresh if refresh else trades.recompute
-    run = asyncio.create_task(method(lambda *_: None, token))
+    seen = lines if lines is not None else []
+    run = asyncio.create_task(method(lambda *line: seen.append(list(line)), token))
     await asyncio.to_thread(token.reached.wait, 10)
     try:
         outcome = await asyncio.wait_for(during(), 5)
@@ -108,9 +114,16 @@ async def test_a_run_overtaken_by_an_invalidation_is_made_again_on_the_writer(
         conn.execute(LOG_SQL, ("l3", BTC, "5", "Deposit", D0 + 2 * DAY_MS))
         invalidate_from(conn, D0 + DAY_MS, D0 + 2 * DAY_MS)
 
+    lines: list[Any] = []
     await while_paused(
-        trades, lambda: ledger.write(lambda c: in_transaction(c, add_log_and_invalidate))
+        trades,
+        lambda: ledger.write(lambda c: in_transaction(c, add_log_and_invalidate)),
+        lines=lines,
     )
+
+    again = [None, "The ledger changed during the computation: computing again"]
+    assert lines.count(again) == 1
+    assert lines.index(again) > lines.index([25, "Computed 1 trades"])  # the dropped run's
 
     query = "SELECT id, tradeNumber, tradeStatus, amount, createdAt FROM trades ORDER BY 5"
     rows = await table(ledger, query)
