@@ -16,7 +16,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache, partial
-from typing import NamedTuple
+from typing import NamedTuple, Required, TypedDict, Unpack
 
 import orjson
 
@@ -96,28 +96,20 @@ class TradesResult:
     pnl_rows: int
 
 
+class PassOptions(TypedDict, total=False):
+    """The options of ``trades_pass``, for ``run_trades_pass`` to hand on."""
+
+    full: Required[bool]
+    progress: Required[Report]
+    checkpoint: Callable[[], None]
+    changed_since: int | None
+
+
 def run_trades_pass(
-    connection: sqlite3.Connection,
-    listed: set[str],
-    *,
-    full: bool,
-    progress: Report,
-    checkpoint: Callable[[], None] = lambda: None,
-    changed_since: int | None = None,
+    connection: sqlite3.Connection, listed: set[str], **options: Unpack[PassOptions]
 ) -> TradesResult:
     """``trades_pass`` in a transaction of its own."""
-
-    def run(conn: sqlite3.Connection) -> TradesResult:
-        return trades_pass(
-            conn,
-            listed,
-            full=full,
-            progress=progress,
-            checkpoint=checkpoint,
-            changed_since=changed_since,
-        )
-
-    return in_transaction(connection, run)
+    return in_transaction(connection, lambda conn: trades_pass(conn, listed, **options))
 
 
 def trades_pass(
