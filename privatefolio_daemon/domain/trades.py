@@ -191,8 +191,7 @@ def _compute_trades(
         progress(percent, f"Processed all trades for {asset_ids.ticker(asset)}")
     summaries += _save(conn, taken.values())
     open_trades.update((trade.id, trade) for trade in taken.values())
-    summaries.sort(key=lambda trade: trade.created_at)
-    summaries = _number_new_trades(conn, summaries)
+    summaries = _number_new_trades(conn, _in_opening_order(conn, summaries))
     _remember_scan(conn, scanned_to, summaries)
     closed = [trade.closed_at for trade in summaries if trade.closed_at is not None]
     if closed:
@@ -201,6 +200,18 @@ def _compute_trades(
         progress(25, f"Setting trades cursor to {human_date(cursor)}")
     progress(25, f"Computed {len(summaries)} trades")
     return summaries
+
+
+def _in_opening_order(conn: sqlite3.Connection, trades: list[TradeSummary]) -> list[TradeSummary]:
+    """The trades by opening time; trades of different assets that open at one moment in the
+    order of their assets' first logs ever. A full run reads the assets in that order; a refresh,
+    which reads them in the order of their first logs after its start, looks it up."""
+    moments: dict[int, set[str]] = {}
+    for trade in trades:
+        moments.setdefault(trade.created_at, set()).add(trade.asset_id)
+    tied = set().union(*(assets for assets in moments.values() if len(assets) > 1))
+    first = store.first_logs(conn, tied)
+    return sorted(trades, key=lambda trade: (trade.created_at, first.get(trade.asset_id, ())))
 
 
 def _take_stale_from(conn: sqlite3.Connection) -> int | None:

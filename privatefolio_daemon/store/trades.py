@@ -70,6 +70,17 @@ def assets_in_order(connection: sqlite3.Connection, since: int) -> tuple[list[st
     return list(order), count
 
 
+def first_logs(
+    connection: sqlite3.Connection, asset_ids: Iterable[str]
+) -> dict[str, tuple[Any, ...]]:
+    """Each asset's first log ever, as its canonical sort key ``(timestamp, changeN, id)``."""
+    query = (
+        "SELECT timestamp, changeN, id FROM audit_logs WHERE assetId = ? "
+        "ORDER BY timestamp ASC, changeN ASC, id ASC LIMIT 1"
+    )
+    return {asset: tuple(connection.execute(query, (asset,)).fetchone()) for asset in asset_ids}
+
+
 def asset_logs(
     connection: sqlite3.Connection, asset_id: str, since: int
 ) -> tuple[list[TradeLog], dict[str, TradeTransaction]]:
