@@ -170,9 +170,10 @@ def _compute_trades(
     skipped = len(assets) - len(kept)
     progress(6, f"Found {len(kept)} asset groups (skipped {skipped} unlisted assets)")
     taken: dict[str, Trade] = {}
+    untouched: list[TradeSummary] = []
     if since != 0:
-        taken = _take_up(conn, since)
-        progress(6, f"Found {len(taken)} open trades")
+        taken, untouched = _take_up(conn, since, set(assets))
+        progress(6, f"Found {len(taken) + len(untouched)} open trades")
     summaries: list[TradeSummary] = []
     prices = cache(partial(store.prices_of_asset, conn))
     for done, asset in enumerate(kept, 1):
@@ -190,6 +191,7 @@ def _compute_trades(
         percent = 6 + done * 19 // len(kept)
         progress(percent, f"Processed all trades for {asset_ids.ticker(asset)}")
     summaries += _save(conn, taken.values())
+    summaries += untouched
     open_trades.update((trade.id, trade) for trade in taken.values())
     summaries = _number_new_trades(conn, _in_opening_order(conn, summaries))
     _remember_scan(conn, scanned_to, summaries)
@@ -232,24 +234,34 @@ def _repriced_trades(
     return [_summary(conn, row, exact_amount=False) for row in rows if row.id not in known]
 
 
-def _take_up(conn: sqlite3.Connection, since: int) -> dict[str, Trade]:
-    """The open trades, by asset, as they were at ``since``, where a refresh takes them up."""
+def _take_up(
+    conn: sqlite3.Connection, since: int, read: set[str]
+) -> tuple[dict[str, Trade], list[TradeSummary]]:
+    """The open trades of the assets with logs after ``since`` (``read``), by asset, as they were
+    at ``since``, where a refresh takes them up. The others stay as stored, rows and links: only
+    their summaries are returned (a trade held for years has a row per transaction)."""
     taken: dict[str, Trade] = {}
     known = _scan_positions(conn, since)
-    for trade in _open_trades_before(conn, since):
+    untouched = [
+        _summary(conn, row, exact_amount=False)._replace(
+            balance=_position(conn, known, row.asset_id, since)
+        )
+        for row in store.open_trades_of_others(conn, read)
+    ]
+    for trade in _open_trades_before(conn, since, read):
         position = _position(conn, known, trade.asset_id, since)
         reopen(trade, since, position)
         if trade.asset_id not in known:  # logs after ``since`` may have raised its amount
             trade.amount = largest_position(position, store.linked_changes(conn, trade.id, since))
         taken[trade.asset_id] = trade
-    return taken
+    return taken, untouched
 
 
-def _open_trades_before(conn: sqlite3.Connection, since: int) -> list[Trade]:
-    """The open trades to take up again at ``since``. One opened after it is made again from the
-    logs, which may now open it earlier: it is deleted, with its number (the latest ones, since
-    trades are numbered in the order they open)."""
-    open_trades = store.open_trades(conn, since)
+def _open_trades_before(conn: sqlite3.Connection, since: int, read: set[str]) -> list[Trade]:
+    """The open trades of ``read`` to take up again at ``since``. One opened after it is made
+    again from the logs, which may now open it earlier: it is deleted, with its number (the
+    latest ones, since trades are numbered in the order they open)."""
+    open_trades = store.open_trades(conn, since, read)
     later = [trade.id for trade in open_trades if trade.created_at > since]
     if later:
         store.delete_trades_by_id(conn, later)
@@ -330,11 +342,13 @@ def _compute_pnl(
     balances = cache(partial(store.AssetBalances, conn, since=kept_before))
     for done, summary in enumerate(trades, 1):
         checkpoint()
-        trade = (loaded or {}).get(summary.id) or store.trade(conn, summary.id)
+        sums = _sums_before(conn, summary, kept_before) if kept_before else None
+        trade = (loaded or {}).get(summary.id) or store.trade(
+            conn, summary.id, rows_after=None if sums is None else sums.moment
+        )
         asset = trade.asset_id
         asset_prices = prices(asset)
         balance_at = balances(asset).at if asset_prices else _no_balance
-        sums = _sums_before(conn, trade, kept_before) if kept_before else None
         trade_rows = trade_pnl_rows(
             trade, list(asset_prices.items()), balance_at, today, kept_before, sums
         )
@@ -356,7 +370,7 @@ def _compute_pnl(
     return len(rows)
 
 
-def _sums_before(conn: sqlite3.Connection, trade: Trade, before: int) -> Sums | None:
+def _sums_before(conn: sqlite3.Connection, trade: TradeSummary, before: int) -> Sums | None:
     """The sums of the trade's latest kept row (its zero row is none: it is not a sum)."""
     genesis = day_start(trade.created_at) - DAY_MS
     found = store.pnl_sums_before(conn, trade.id, genesis, before)

@@ -185,12 +185,15 @@ class AssetBalances:
         return decimals.parse(self._balances[index])
 
 
-def open_trades(connection: sqlite3.Connection, since: int) -> list[Trade]:
-    """The open trades, to go on after ``since``. Of the transactions each has linked, only those
-    of its asset's logs after ``since`` are loaded: the only ones a run going on from there asks
-    about (a trade held for years may have linked nearly every transaction of the ledger)."""
+def open_trades(connection: sqlite3.Connection, since: int, asset_ids: set[str]) -> list[Trade]:
+    """The open trades of ``asset_ids``, to go on after ``since``. Of the transactions each has
+    linked, only those of its asset's logs after ``since`` are loaded: the only ones a run going
+    on from there asks about (a trade held for years may have linked nearly every transaction of
+    the ledger)."""
     rows = connection.execute(
-        "SELECT * FROM trades WHERE tradeStatus = 'open' ORDER BY createdAt ASC"
+        "SELECT * FROM trades WHERE tradeStatus = 'open' AND assetId IN "
+        "(SELECT value FROM json_each(?)) ORDER BY createdAt ASC",
+        (orjson.dumps(sorted(asset_ids)).decode(),),
     ).fetchall()
     trades = [_trade(row) for row in rows]
     for trade in trades:
@@ -213,6 +216,17 @@ class StoredTrade(NamedTuple):
     amount: str | int | float
     asset_id: str
     balance: str | int | float
+
+
+def open_trades_of_others(connection: sqlite3.Connection, asset_ids: set[str]) -> list[StoredTrade]:
+    """The open trades of the assets not in ``asset_ids``, without their rows."""
+    rows = connection.execute(
+        "SELECT id, createdAt, tradeNumber, closedAt, tradeType, amount, assetId, balance "
+        "FROM trades WHERE tradeStatus = 'open' AND assetId NOT IN "
+        "(SELECT value FROM json_each(?)) ORDER BY createdAt ASC",
+        (orjson.dumps(sorted(asset_ids)).decode(),),
+    )
+    return [StoredTrade(*row) for row in rows]
 
 
 def trades_to_price(connection: sqlite3.Connection, since: int) -> list[StoredTrade]:
@@ -249,8 +263,23 @@ _LINKED_LOGS = (
 )
 
 
-def trade(connection: sqlite3.Connection, trade_id: str) -> Trade:
-    row = connection.execute("SELECT * FROM trades WHERE id = ?", (trade_id,)).fetchone()
+def trade(connection: sqlite3.Connection, trade_id: str, rows_after: int | None = None) -> Trade:
+    """``rows_after``: of its cost, fees, proceeds and deposits, only the rows of transactions
+    after that moment are read (SQLite picks them out of the JSON: a trade held for years has a
+    row per transaction)."""
+    if rows_after is None:
+        row = connection.execute("SELECT * FROM trades WHERE id = ?", (trade_id,)).fetchone()
+        return _trade(row)
+    columns = ", ".join(
+        f"(SELECT json_group_array(json(value)) FROM json_each(trades.{column}) "
+        f"WHERE json_extract(value, '$[#-1]') > :after) AS {column}"
+        if column in _JSON_COLUMNS
+        else column
+        for column in TRADE_COLUMNS
+    )
+    row = connection.execute(
+        f"SELECT {columns} FROM trades WHERE id = :id", {"id": trade_id, "after": rows_after}
+    ).fetchone()
     return _trade(row)
 
 

@@ -187,3 +187,25 @@ def test_a_moved_price_on_a_day_without_logs_gives_what_a_full_computation_gives
 
         computed(whole, numbered, {moved_day: factor})
         assert state(incremental) == state(whole)
+
+
+def test_an_open_trade_a_refresh_leaves_as_stored_goes_on_from_its_exact_position() -> None:
+    """A refresh reads the open trades of the assets with new logs only. The others keep their
+    stored rows, and their positions go on exactly (the stored balance is a JS number, 15 digits),
+    so the log that later brings one back to zero closes it."""
+    numbered = list(
+        enumerate(
+            [(0, "1.00000000000000001", 0), (1, "1", 1), (1, "1", 80),
+             (0, "-1.00000000000000001", 160)]
+        )
+    )  # fmt: skip
+    with account_db() as incremental, account_db() as whole:
+        computed(incremental, numbered[:2])
+        refresh_after(incremental, numbered[2:3])
+        refresh_after(incremental, numbered[3:])
+
+        computed(whole, numbered)
+        assert state(incremental) == state(whole)
+        assert incremental.execute(
+            "SELECT tradeStatus FROM trades WHERE assetId = ?", (ASSETS[0],)
+        ).fetchall() == [("closed",)]
