@@ -3,8 +3,9 @@
 A run that starts over reads every log again: 3.3 s at 100k rows, ten times that at 1M; so does a
 refresh after a change long after the last close. On the writer it would hold up every other
 write of the account (an edit, a sync event) all along. Here it runs on a thread of its own, into
-a scratch file (``store.trades_scratch``), from one read transaction of the ledger; the writer
-then only swaps the scratch rows in.
+a scratch file (``store.trades_scratch``), from one read transaction of the ledger, which is
+then compared with the ledger's trades in the same transaction; the writer only writes the rows
+that differ, so a run that ends where the stored trades were writes (almost) nothing.
 
 Any invalidation of the trades after the snapshot (a change of the ledger, a first price on a
 day with logs) raises ``tradesGeneration``. The result is then out of date and not applied; the
@@ -23,6 +24,7 @@ from privatefolio_daemon.store.trades_scratch import (
     attach_scratch,
     copy_trades_in,
     detach_scratch,
+    diff_with_ledger,
     generation,
     open_scratch,
 )
@@ -39,9 +41,10 @@ def compute_in_scratch(
     run: Callable[[sqlite3.Connection], object],
     go_on_from: Sequence[str] | None = None,
 ) -> int:
-    """Run ``run`` (a trades pass) into a new scratch file; returns the generation of the ledger
-    snapshot it read. ``go_on_from``: the pass is a refresh, which goes on from the ledger's
-    trades and these key-value entries, so they are copied in first (from the same snapshot)."""
+    """Run ``run`` (a trades pass) into a new scratch file, then compare its trades with those of
+    the ledger snapshot it read; returns the generation of that snapshot. ``go_on_from``: the pass
+    is a refresh, which goes on from the ledger's trades and these key-value entries, so they are
+    copied in first (from the same snapshot)."""
     scratch.unlink(missing_ok=True)
     connection = open_scratch(ledger, scratch)
     try:
@@ -50,6 +53,7 @@ def compute_in_scratch(
         if go_on_from is not None:
             copy_trades_in(connection, go_on_from)
         run(connection)
+        diff_with_ledger(connection)
         connection.execute("COMMIT")
         return snapshot
     finally:
@@ -59,8 +63,11 @@ def compute_in_scratch(
 def apply_if_current(
     connection: sqlite3.Connection, scratch: Path, snapshot: int, keys: tuple[str, ...]
 ) -> dict[str, object] | None:
-    """On the writer: swap the scratch trades and ``keys`` in, unless the trades were
-    invalidated since the snapshot (None). Returns the ``keys`` values applied."""
+    """On the writer: write the scratch trades' differences and ``keys`` in, unless the trades
+    were invalidated since the snapshot (None). Returns the ``keys`` values applied.
+    Besides invalidations, which raise the generation, only trades passes write the trades
+    tables, one at a time: with the generation unchanged, they still hold the rows the
+    differences were taken from."""
     attach_scratch(connection, scratch)
     try:
 

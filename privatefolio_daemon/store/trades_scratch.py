@@ -5,8 +5,8 @@ starts over, filled from the ledger for a refresh); the account's database is at
 read-only as ``ledger``. SQLite looks an unqualified table name up in
 ``main`` first, so the trades code reads the audit logs, transactions, prices and balances of the
 account and writes its trades, links, PnL rows and cursors into the scratch file, unchanged.
-Applying the result replaces the account's trades tables with the scratch ones in one short
-transaction on the writer.
+Still off the writer, the scratch tables are compared with the ledger's; applying the result
+then writes only the rows that differ, in one short transaction on the writer.
 """
 
 import sqlite3
@@ -59,17 +59,59 @@ def next_generation(connection: sqlite3.Connection) -> None:
     write_value(connection, GENERATION_KEY, generation(connection) + 1)
 
 
-def apply_scratch(connection: sqlite3.Connection, keys: Sequence[str]) -> None:
-    """Replace the trades tables and the ``keys`` entries with those of the attached scratch
-    file, inside the caller's transaction."""
+def diff_with_ledger(connection: sqlite3.Connection) -> None:
+    """In the scratch file, within the run's read transaction: per trades table, the primary keys
+    of the ledger rows with no identical scratch row (``<table>_gone``) and the scratch rows with
+    no identical ledger row (``<table>_new``). Deleting the first from the ledger's table and
+    inserting the second makes it the scratch one."""
     for table in TRADE_TABLES:
-        connection.execute(f"DELETE FROM main.{table}")
-        connection.execute(f"INSERT INTO main.{table} SELECT * FROM scratch.{table}")
+        columns = _columns(connection, table)
+        connection.execute(
+            f"CREATE TABLE main.{table}_gone AS SELECT {_key(connection, table)} "
+            f"FROM ledger.{table} AS x WHERE {_unmatched_in('main', table, columns)}"
+        )
+        connection.execute(
+            f"CREATE TABLE main.{table}_new AS SELECT * FROM main.{table} AS x "
+            f"WHERE {_unmatched_in('ledger', table, columns)}"
+        )
+
+
+def apply_scratch(connection: sqlite3.Connection, keys: Sequence[str]) -> None:
+    """Make the trades tables and the ``keys`` entries those of the attached scratch file, inside
+    the caller's transaction, writing only the rows that differ (``diff_with_ledger``)."""
+    for table in TRADE_TABLES:
+        primary = _key(connection, table)
+        connection.execute(
+            f"DELETE FROM main.{table} "
+            f"WHERE ({primary}) IN (SELECT {primary} FROM scratch.{table}_gone)"
+        )
+        connection.execute(f"INSERT INTO main.{table} SELECT * FROM scratch.{table}_new")
     for key in keys:
         connection.execute("DELETE FROM main.key_value WHERE key = ?", (key,))
         connection.execute(
             "INSERT INTO main.key_value SELECT * FROM scratch.key_value WHERE key = ?", (key,)
         )
+
+
+def _unmatched_in(schema: str, table: str, columns: list[str]) -> str:
+    """SQL: row ``x`` has no identical row in ``schema.table``."""
+    x, y = (", ".join(f"{alias}.{name}" for name in columns) for alias in "xy")
+    # IS matches NULLs; the columns' affinities leave no two stored values equal yet unlike (1, 1.0)
+    return f"NOT EXISTS (SELECT 1 FROM {schema}.{table} AS y WHERE ({y}) IS ({x}))"
+
+
+def _columns(connection: sqlite3.Connection, table: str) -> list[str]:
+    return [
+        name for (name,) in connection.execute("SELECT name FROM pragma_table_info(?)", (table,))
+    ]
+
+
+def _key(connection: sqlite3.Connection, table: str) -> str:
+    """The table's primary key columns, as an SQL list."""
+    rows = connection.execute(
+        "SELECT name FROM pragma_table_info(?) WHERE pk ORDER BY pk", (table,)
+    )
+    return ", ".join(name for (name,) in rows)
 
 
 def attach_scratch(connection: sqlite3.Connection, scratch: Path) -> None:

@@ -1,8 +1,10 @@
-"""A full trades run is computed off the account's writer: other writes go on meanwhile, and a
-run that an invalidation overtook is made again on the writer, never applied stale."""
+"""A full trades run is computed off the account's writer: other writes go on meanwhile, a run
+that an invalidation overtook is made again on the writer, never applied stale, and applying a
+run writes only the rows that changed."""
 
 import asyncio
 import threading
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -12,11 +14,12 @@ from privatefolio_daemon.app import Daemon
 from privatefolio_daemon.client import DaemonClient
 from privatefolio_daemon.domain.invalidation import invalidate_from
 from privatefolio_daemon.domain.timeutil import DAY_MS
-from privatefolio_daemon.domain.trades import Trades
+from privatefolio_daemon.domain.trades import Trades, run_trades_pass
 from privatefolio_daemon.domain.trades_offline import scratch_path
 from privatefolio_daemon.relayer.cancellation import CancelToken
 from privatefolio_daemon.store.database import Database, in_transaction
 from tests.api.derived import account_with_prices
+from tests.trades_writes import TRADE_ID, record_trades_writes, trades_writes
 
 BTC = "ex.binance:BTC"
 D0 = 1614556800000  # 2021-03-01
@@ -177,3 +180,80 @@ async def test_a_refresh_reading_many_logs_again_also_runs_off_the_writer(
     assert result.trades == 1  # the open one, taken up again
     await trades.recompute(lambda *_: None, CancelToken())
     assert await table(ledger, query) == refreshed
+
+
+@pytest.fixture
+async def three_trades(daemon: Daemon, client: DaemonClient) -> Database:
+    """Two BTC trades closed, and one open from day 4; a price every day to day 6."""
+    days = [D0 + day * DAY_MS for day in range(7)]
+    prices = [(BTC, day, 100.0 + n) for n, day in enumerate(days)]
+    db = await account_with_prices(daemon, client, prices)
+    await db.execute_many(
+        LOG_SQL,
+        [
+            ("l1", BTC, "2", "Deposit", D0 + 1000),
+            ("l2", BTC, "-2", "Withdraw", days[1]),
+            ("l3", BTC, "1", "Deposit", days[2]),
+            ("l4", BTC, "-1", "Withdraw", days[3]),
+            ("l5", BTC, "5", "Deposit", days[4]),
+        ],
+    )
+    await daemon.derived.balances("main").recompute(lambda *_: None, CancelToken(), until=D0)
+    return db
+
+
+async def every_trades_row(db: Database) -> dict[str, list[tuple[Any, ...]]]:
+    return {name: sorted(await table(db, f"SELECT * FROM {name}"), key=repr) for name in TRADE_ID}
+
+
+async def recomputed_on_the_writer(daemon: Daemon, db: Database) -> dict[str, list[Any]]:
+    assert daemon.features is not None
+    listed = await daemon.features.assets("main").listed_ids()
+    await db.write(lambda conn: run_trades_pass(conn, listed, full=True, progress=lambda *_: None))
+    return await every_trades_row(db)
+
+
+async def test_a_refresh_off_the_writer_writes_only_the_rows_it_changed(
+    daemon: Daemon, three_trades: Database
+) -> None:
+    trades = trades_going_off_the_writer_from(daemon, min_logs=1)
+    await trades.recompute(lambda *_: None, CancelToken())
+    open_trade = (await table(three_trades, "SELECT id FROM trades WHERE closedAt IS NULL"))[0][0]
+    await three_trades.execute(LOG_SQL, ("l6", BTC, "1", "Deposit", D0 + 5 * DAY_MS))
+    await three_trades.write(
+        lambda c: in_transaction(
+            c, lambda conn: invalidate_from(conn, D0 + 4 * DAY_MS, D0 + 5 * DAY_MS)
+        )
+    )
+    await daemon.derived.balances("main").recompute(lambda *_: None, CancelToken(), until=D0)
+    await three_trades.write(record_trades_writes)
+
+    await trades.refresh(lambda *_: None, CancelToken())
+
+    # The open trade gains 1 BTC and the link to l6; its PnL rows but the first (zero) change
+    assert Counter(await three_trades.write(trades_writes)) == {
+        ("trades", "DELETE", open_trade): 1,
+        ("trades", "INSERT", open_trade): 1,
+        ("trade_audit_logs", "INSERT", open_trade): 1,
+        ("trade_pnl", "DELETE", open_trade): 3,
+        ("trade_pnl", "INSERT", open_trade): 3,
+    }
+    refreshed = await every_trades_row(three_trades)
+    assert (open_trade, "6") in [(row[0], row[3]) for row in refreshed["trades"]]  # its amount
+    assert refreshed == await recomputed_on_the_writer(daemon, three_trades)
+
+
+async def test_a_recompute_that_changes_nothing_writes_nothing(
+    daemon: Daemon, three_trades: Database
+) -> None:
+    trades = trades_of(daemon)
+    await trades.recompute(lambda *_: None, CancelToken())
+    before = await every_trades_row(three_trades)
+    await three_trades.write(record_trades_writes)
+
+    await trades.recompute(lambda *_: None, CancelToken())
+
+    assert await three_trades.write(trades_writes) == []
+    assert [len(rows) for rows in before.values()] == [3, 5, 0, 10]
+    assert await every_trades_row(three_trades) == before
+    assert before == await recomputed_on_the_writer(daemon, three_trades)
