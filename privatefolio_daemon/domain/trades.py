@@ -343,9 +343,7 @@ def _compute_pnl(
     for done, summary in enumerate(trades, 1):
         checkpoint()
         sums = _sums_before(conn, summary, kept_before) if kept_before else None
-        trade = (loaded or {}).get(summary.id) or store.trade(
-            conn, summary.id, rows_after=None if sums is None else sums.moment
-        )
+        trade = (loaded or {}).get(summary.id) or _trade_for_pnl(conn, summary.id, sums)
         asset = trade.asset_id
         asset_prices = prices(asset)
         balance_at = balances(asset).at if asset_prices else _no_balance
@@ -368,6 +366,14 @@ def _compute_pnl(
         progress(98, f"Setting profit & loss cursor to {human_date(latest_day)}")
     progress(100, "PnL computation completed")
     return len(rows)
+
+
+def _trade_for_pnl(conn: sqlite3.Connection, trade_id: str, sums: Sums | None) -> Trade:
+    """The stored trade; without its rows when none comes after its kept sums (they are in the
+    sums already): the usual case of an open trade that a refresh leaves as stored."""
+    if sums is not None and not store.may_have_rows_after(conn, trade_id, sums.moment):
+        return store.trade(conn, trade_id, rows=False)
+    return store.trade(conn, trade_id)
 
 
 def _sums_before(conn: sqlite3.Connection, trade: TradeSummary, before: int) -> Sums | None:

@@ -48,6 +48,7 @@ TRADES_FULL_SQL = (
 )
 TRADE_PNL_DEFAULT_SQL = "SELECT * FROM trade_pnl WHERE trade_id = ? ORDER BY timestamp ASC"
 _JSON_COLUMNS = frozenset({"cost", "fees", "proceeds", "deposits"})
+TAIL_LOOKUP_LIMIT = 5_000
 _INT32 = 1 << 31
 _LOG_LINKS = "trade_audit_logs (trade_id, audit_log_id)"
 _TX_LINKS = "trade_transactions (trade_id, transaction_id)"
@@ -263,24 +264,34 @@ _LINKED_LOGS = (
 )
 
 
-def trade(connection: sqlite3.Connection, trade_id: str, rows_after: int | None = None) -> Trade:
-    """``rows_after``: of its cost, fees, proceeds and deposits, only the rows of transactions
-    after that moment are read (SQLite picks them out of the JSON: a trade held for years has a
-    row per transaction)."""
-    if rows_after is None:
-        row = connection.execute("SELECT * FROM trades WHERE id = ?", (trade_id,)).fetchone()
-        return _trade(row)
+def trade(connection: sqlite3.Connection, trade_id: str, *, rows: bool = True) -> Trade:
+    """``rows``: whether to read its cost, fees, proceeds and deposits (a row per transaction:
+    a trade held for years has thousands); else they are left empty."""
     columns = ", ".join(
-        f"(SELECT json_group_array(json(value)) FROM json_each(trades.{column}) "
-        f"WHERE json_extract(value, '$[#-1]') > :after) AS {column}"
-        if column in _JSON_COLUMNS
-        else column
-        for column in TRADE_COLUMNS
+        column if rows or column not in _JSON_COLUMNS else "NULL" for column in TRADE_COLUMNS
     )
-    row = connection.execute(
-        f"SELECT {columns} FROM trades WHERE id = :id", {"id": trade_id, "after": rows_after}
-    ).fetchone()
+    row = connection.execute(f"SELECT {columns} FROM trades WHERE id = ?", (trade_id,)).fetchone()
     return _trade(row)
+
+
+def may_have_rows_after(connection: sqlite3.Connection, trade_id: str, moment: int) -> bool:
+    """False only if the trade has no cost, fees, proceeds or deposits row after ``moment``.
+
+    Each row is of a transaction linked to the trade, at the transaction's time, so it is enough
+    that none of the transactions after ``moment`` is linked. They are looked up when there are
+    at most ``TAIL_LOOKUP_LIMIT`` of them; past that, the answer is True."""
+    later = connection.execute(
+        "SELECT count(*) FROM (SELECT 1 FROM transactions WHERE timestamp > ? LIMIT ?)",
+        (moment, TAIL_LOOKUP_LIMIT + 1),
+    ).fetchone()[0]
+    if later > TAIL_LOOKUP_LIMIT:
+        return True
+    linked = connection.execute(
+        "SELECT 1 FROM transactions AS tx CROSS JOIN trade_transactions AS link "  # tx first
+        "ON link.trade_id = ? AND link.transaction_id = tx.id WHERE tx.timestamp > ? LIMIT 1",
+        (trade_id, moment),
+    ).fetchone()
+    return linked is not None
 
 
 def number_trades(connection: sqlite3.Connection, numbers: Iterable[tuple[int, str]]) -> None:
