@@ -36,6 +36,7 @@ from privatefolio_daemon.domain.server_files import ServerFiles
 from privatefolio_daemon.domain.server_state import ServerState
 from privatefolio_daemon.relayer.crons import Crons
 from privatefolio_daemon.relayer.relayer import Relayer, RelayerSettings
+from privatefolio_daemon.relayer.task_history import TaskHistoryRetention
 from privatefolio_daemon.resources import schema_dir
 from privatefolio_daemon.rpc.builtins import add_builtin_methods
 from privatefolio_daemon.rpc.connection import ConnectionLimits
@@ -108,6 +109,9 @@ class Daemon:
             RelayerSettings(
                 max_concurrent_accounts=limits.max_concurrent_account_tasks,
                 cancel_grace_seconds=limits.task_cancel_grace_seconds,
+                task_history=TaskHistoryRetention(
+                    days=limits.task_history_days, keep_newest=limits.task_history_keep_newest
+                ),
             ),
         )
         self.accounts.add_lifecycle(self.relayer)

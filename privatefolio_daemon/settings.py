@@ -28,6 +28,12 @@ class Limits:
     #: How many accounts may run a task at the same time (each account runs one at a time).
     max_concurrent_account_tasks: int = 2
     task_cancel_grace_seconds: float = 5.0
+    #: Finished tasks (completed, failed, aborted, cancelled) and their log files are deleted
+    #: this many days after they ended, at start-up and daily; 0 keeps every task.
+    task_history_days: int = 90
+    #: The newest finished tasks an account keeps whatever their age, so its task list never
+    #: goes empty.
+    task_history_keep_newest: int = 100
     #: How long the "Refetch assets" task waits for the coin list download.
     coin_list_timeout_seconds: float = 60.0
     #: How long a push service may take to accept a notification for one device.

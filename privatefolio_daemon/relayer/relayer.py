@@ -1,13 +1,14 @@
 """The relayer: a task queue per account, the side effects of audit-log changes, and the crons.
 
 It follows the accounts through ``AccountLifecycle``: an opened account gets its queue (after
-restart recovery), its debounced side-effect handler and its crons; a closing account loses them.
+restart recovery), its debounced side-effect handler and its crons, and has its expired task
+history cleaned up; a closing account loses them.
 """
 
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,11 @@ from privatefolio_daemon.relayer.side_effects import (
     SideEffects,
     StepTasks,
 )
+from privatefolio_daemon.relayer.task_history import (
+    CRON_MINUTES,
+    TaskHistoryPruner,
+    TaskHistoryRetention,
+)
 from privatefolio_daemon.relayer.task_queue import AccountTaskQueue
 from privatefolio_daemon.relayer.task_types import TaskSpec, Trigger
 from privatefolio_daemon.store.database import Database
@@ -39,6 +45,7 @@ class RelayerSettings:
     debounce_seconds: float = 1.5
     debounce_max_wait_seconds: float = 10.0
     cancel_grace_seconds: float = 5.0
+    task_history: TaskHistoryRetention = field(default_factory=TaskHistoryRetention)
 
 
 @dataclass(slots=True)
@@ -46,6 +53,7 @@ class _AccountState:
     queue: AccountTaskQueue
     debouncer: AuditLogDebouncer
     tasks: StepTasks
+    task_history: TaskHistoryPruner
     unsubscribe: list[Callable[[], None]]
 
 
@@ -103,9 +111,19 @@ class Relayer:
                 account=name,
             ),
         ]
-        self._accounts[name] = _AccountState(queue, debouncer, tasks, unsubscribe)
+        task_history = TaskHistoryPruner(
+            name, db, self._events, self._logs_dir(name), self.settings.task_history
+        )
+        self._accounts[name] = _AccountState(queue, debouncer, tasks, task_history, unsubscribe)
         settings = await AccountSettings(KeyValueStore(db, self._events, name)).get()
         self._schedule_account(name, settings)
+        if task_history.retention.enabled:
+            self.crons.every(
+                f"task-history:{name}",
+                CRON_MINUTES,
+                partial(self._clean_up_task_history, name, "cron"),
+            )
+            await self._clean_up_task_history(name, "system")
 
     async def account_closing(self, name: str) -> None:
         state = self._accounts.pop(name, None)
@@ -117,6 +135,7 @@ class Relayer:
         self.crons.remove(f"networth:{name}")
         self.crons.remove(f"metadata:{name}")
         self.crons.remove(f"backup:{name}")
+        self.crons.remove(f"task-history:{name}")
         await state.queue.stop("reset")
 
     # -- queues --------------------------------------------------------------------------------
@@ -159,6 +178,12 @@ class Relayer:
                 self._schedule_account(name, settings)
 
         return reschedule
+
+    async def _clean_up_task_history(self, name: str, trigger: Trigger) -> None:
+        """Queue the clean-up of the account's task history when a task has expired."""
+        state = self._accounts.get(name)
+        if state is not None and await state.task_history.has_expired_tasks():
+            await state.queue.enqueue(state.task_history.spec(trigger))
 
     async def _run_chain(
         self, name: str, chain: tuple[str, ...], trigger: Trigger = "cron"
