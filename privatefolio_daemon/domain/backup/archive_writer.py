@@ -24,6 +24,9 @@ _ZIP64_FROM = 2**30
 class ArchiveSource:
     name: str
     path: Path
+    optional: bool = False
+    """A file that may go while the backup is written (a user file deleted meanwhile, say): it
+    is then left out, and so is its manifest entry."""
 
 
 def write_archive(
@@ -35,7 +38,7 @@ def write_archive(
     checkpoint: Callable[[], None],
 ) -> dict[str, ManifestEntry]:
     """Write ``sources`` and then ``manifest(entries)`` to the zip ``target``; fsynced."""
-    total = sum(_size(source.path) for source in sources)
+    total = sum(_size(source) for source in sources)
     done = 0
     entries: dict[str, ManifestEntry] = {}
     with (
@@ -45,14 +48,21 @@ def write_archive(
         ) as archive,
     ):
         for source in sources:
+            try:
+                reader = source.path.open("rb")
+            except FileNotFoundError:
+                if source.optional:
+                    continue
+                raise
             digest = hashlib.sha256()
             size = 0
-            info = zipfile.ZipInfo.from_file(source.path, source.name)
+            status = os.fstat(reader.fileno())
+            info = zipfile.ZipInfo(source.name, time.localtime(status.st_mtime)[:6])
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o100644 << 16  # a regular file
             with (
-                source.path.open("rb") as reader,
-                archive.open(info, "w", force_zip64=_size(source.path) >= _ZIP64_FROM) as writer,
+                reader,
+                archive.open(info, "w", force_zip64=status.st_size >= _ZIP64_FROM) as writer,
             ):
                 while chunk := reader.read(CHUNK):
                     checkpoint()
@@ -70,5 +80,10 @@ def write_archive(
     return entries
 
 
-def _size(path: Path) -> int:
-    return path.stat().st_size
+def _size(source: ArchiveSource) -> int:
+    try:
+        return source.path.stat().st_size
+    except FileNotFoundError:
+        if source.optional:
+            return 0
+        raise

@@ -136,11 +136,11 @@ class Backups:
         for file_id in _user_file_ids(snapshot):
             path = files_dir / str(file_id)
             if path.is_file():
-                sources.append(ArchiveSource(f"files/{file_id}", path))
+                sources.append(ArchiveSource(f"files/{file_id}", path, optional=True))
         logs_dir = self._accounts.logs_dir(account)
         for log in sorted(logs_dir.glob("server_task_*.log"), key=_task_number):
             if log.is_file() and not log.is_symlink():
-                sources.append(ArchiveSource(f"logs/{log.name}", log))
+                sources.append(ArchiveSource(f"logs/{log.name}", log, optional=True))
         return sources
 
 
