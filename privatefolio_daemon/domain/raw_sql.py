@@ -7,12 +7,18 @@ which days the statement touched. Such edits bypass the sync feed's versions: th
 hatch, not the way devices edit.
 """
 
+import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
 from privatefolio_daemon.domain.events import EventBus
-from privatefolio_daemon.store.client_sql import run_client_query, run_row_statement
+from privatefolio_daemon.store.client_sql import (
+    StatementResult,
+    run_client_query,
+    run_row_statement,
+)
 from privatefolio_daemon.store.database import Database
+from privatefolio_daemon.store.trades_scratch import TRADE_TABLES, next_generation
 
 #: What to announce when a table's rows changed: the channel and its arguments.
 _ANNOUNCEMENTS: dict[str, tuple[str, tuple[Any, ...]]] = {
@@ -43,9 +49,7 @@ class RawSql:
         return [list(row) for row in rows]
 
     async def execute(self, sql: str, params: Sequence[Any]) -> list[list[Any]]:
-        result = await self._db.transaction(
-            lambda conn: run_row_statement(conn, sql, params, self._budget)
-        )
+        result = await self._db.transaction(lambda conn: self._run(conn, sql, params))
         announced: set[tuple[str, tuple[Any, ...]]] = set()
         for table in sorted(result.changed_tables):
             announcement = _ANNOUNCEMENTS.get(table)
@@ -54,3 +58,11 @@ class RawSql:
                 channel, args = announcement
                 self._events.emit(channel, *args, account=self.account)
         return [list(row) for row in result.rows]
+
+    def _run(self, conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> StatementResult:
+        """An edit of the trades tables outdates a trades run computed meanwhile off the writer
+        (see ``domain/trades_offline.py``), as an invalidation does."""
+        result = run_row_statement(conn, sql, params, self._budget)
+        if result.changed_tables & set(TRADE_TABLES):
+            next_generation(conn)
+        return result

@@ -257,3 +257,22 @@ async def test_a_recompute_that_changes_nothing_writes_nothing(
     assert [len(rows) for rows in before.values()] == [3, 5, 0, 10]
     assert await every_trades_row(three_trades) == before
     assert before == await recomputed_on_the_writer(daemon, three_trades)
+
+
+async def test_a_run_overtaken_by_a_raw_sql_edit_of_the_trades_is_made_again(
+    daemon: Daemon, client: DaemonClient, ledger: Database
+) -> None:
+    """``executeSql`` changes the trades tables without an invalidation: the run computed from
+    before the edit is not applied, and the run made again overwrites the edit."""
+    trades = trades_of(daemon)
+    await trades.recompute(lambda *_: None, CancelToken())
+    edit = "UPDATE trades SET tradeType = 'Short' RETURNING tradeType"
+
+    lines: list[Any] = []
+    edited, _ = await while_paused(
+        trades, lambda: client.call("executeSql", "main", edit), lines=lines
+    )
+
+    assert edited == [["Short"]]
+    assert lines.count([None, "The ledger changed during the computation: computing again"]) == 1
+    assert await table(ledger, "SELECT tradeType FROM trades") == [("Long",)]
