@@ -47,6 +47,7 @@ from privatefolio_daemon.server.http_app import build_http_app
 from privatefolio_daemon.server.websocket import WebSocketHub
 from privatefolio_daemon.server_log import ServerLogHandler, remove_old_logs
 from privatefolio_daemon.settings import APP_NAME, PriceFetchSettings
+from privatefolio_daemon.store.cron_runs import CronRuns
 from privatefolio_daemon.store.daemon_address import remove_address, write_address
 from privatefolio_daemon.store.database import Database
 from privatefolio_daemon.store.instance_lock import InstanceLock
@@ -96,7 +97,7 @@ class Daemon:
         self.health = HealthMonitor(
             self.server_db, self.events, data_dir, self.server_state.started_monotonic
         )
-        self.crons = Crons(enabled=self.config.crons)
+        self.crons = Crons(enabled=self.config.crons, runs=CronRuns(self.server_db))
         #: Derived-data steps by task name; features replace the placeholders with real steps.
         self.steps = placeholder_steps()
         #: Where price fetches go (tests point the providers at stand-ins); read at each run.
@@ -187,7 +188,7 @@ class Daemon:
             handler.close()
 
     async def _relayer(self, _: web.Application) -> AsyncIterator[None]:
-        self.crons.start()
+        await self.crons.load_last_runs()  # the crons start once the features are loaded
         await self._schedule_server_jobs(await self.server_state.settings())
         unsubscribe = self.events.subscribe("server-settings", self._on_server_settings)
         try:
@@ -284,6 +285,7 @@ class Daemon:
             warm_up_in_background()
         await asyncio.to_thread(importlib.import_module, "privatefolio_daemon.features")
         self.load_features()
+        self.crons.start()  # after the features: a job overdue at start runs at once
         # What start-up built lives as long as the process: keep the collector from rescanning it.
         gc.freeze()
 

@@ -1,24 +1,45 @@
 """Scheduled jobs on APScheduler 3.x: stable ids, coalesced missed runs, one instance at a time.
 
+A job's next run is counted from its last run, which is kept (``CronRunLog``): a daemon restarted
+every day still runs its weekly jobs, a job overdue at start runs at once, and a new interval
+applies from the last run, not from the change. A job that never ran first runs an interval after
+it is scheduled.
+
 APScheduler is imported when the scheduler starts, not when the daemon starts.
 """
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
 
 log = logging.getLogger(__name__)
 
 Job = Callable[[], Awaitable[None]]
 
 
+class CronRunLog(Protocol):
+    async def last_runs(self) -> dict[str, int]: ...
+
+    async def record(self, job_id: str, at: int) -> None: ...
+
+
 class Crons:
-    def __init__(self, *, enabled: bool, jitter_seconds: int = 30) -> None:
+    def __init__(
+        self, *, enabled: bool, jitter_seconds: int = 30, runs: CronRunLog | None = None
+    ) -> None:
         self.enabled = enabled
         self._jitter = jitter_seconds
+        self._runs = runs
+        self._last_runs: dict[str, int] = {}
         self._scheduler: Any = None
         self._pending: dict[str, tuple[float, Job]] = {}
+
+    async def load_last_runs(self) -> None:
+        """Read when each job last ran; before ``start``, so the first schedules know it."""
+        if self.enabled and self._runs is not None:
+            self._last_runs = await self._runs.last_runs()
 
     def start(self) -> None:
         if not self.enabled or self._scheduler is not None:
@@ -64,5 +85,32 @@ class Crons:
         from apscheduler.triggers.interval import IntervalTrigger
 
         trigger = IntervalTrigger(minutes=minutes, jitter=self._jitter, timezone="UTC")
-        self._scheduler.add_job(job, trigger, id=job_id, name=job_id, replace_existing=True)
+        first: dict[str, datetime] = {}
+        last = self._last_runs.get(job_id)
+        if last is not None:
+            due = datetime.fromtimestamp(last / 1000, UTC) + timedelta(minutes=minutes)
+            first["next_run_time"] = max(due, datetime.now(UTC))
+        self._scheduler.add_job(
+            self._recorded(job_id, job),
+            trigger,
+            id=job_id,
+            name=job_id,
+            replace_existing=True,
+            **first,
+        )
         log.debug("Scheduled %s every %s", job_id, timedelta(minutes=minutes))
+
+    def _recorded(self, job_id: str, job: Job) -> Job:
+        """``job``, noting when it starts (a run that fails still counts as run)."""
+
+        async def run() -> None:
+            at = int(time.time() * 1000)
+            self._last_runs[job_id] = at
+            if self._runs is not None:
+                try:
+                    await self._runs.record(job_id, at)
+                except Exception:
+                    log.exception("Could not note the run of %s", job_id)
+            await job()
+
+        return run

@@ -1,7 +1,9 @@
 """Crons: scheduled per account from its settings, re-scheduled at once, missed runs coalesced."""
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -10,6 +12,8 @@ import pytest
 from privatefolio_daemon.app import Daemon
 from privatefolio_daemon.client import DaemonClient
 from tests.conftest import make_config, offline_daemon, ws_url
+
+DAY = 86_400_000
 
 
 @pytest.fixture
@@ -100,3 +104,79 @@ async def test_health_metrics_job_records_a_row(cron_daemon: Daemon) -> None:
         assert seen == [()]
         stats = await client.call("getHealthStats")
         assert stats["count"] == 1
+
+
+def last_runs(data: Path) -> dict[str, int]:
+    with closing(sqlite3.connect(data / "server.sqlite")) as server:
+        rows = server.execute("SELECT key, value FROM key_value WHERE key LIKE 'cronLastRun:%'")
+        return {key.removeprefix("cronLastRun:"): value for key, value in rows}
+
+
+def set_last_runs(data: Path, runs: dict[str, int]) -> None:
+    with closing(sqlite3.connect(data / "server.sqlite")) as server, server:
+        server.executemany(
+            "INSERT OR REPLACE INTO key_value (key, value) VALUES (?, ?)",
+            [(f"cronLastRun:{job_id}", at) for job_id, at in runs.items()],
+        )
+
+
+async def cron_tasks(daemon: Daemon, count: int) -> list[tuple[str, int]]:
+    db = daemon.accounts.get("main")
+    for _ in range(200):
+        rows = await db.fetch_all("SELECT name, createdAt FROM server_tasks WHERE trigger = 'cron'")
+        if len(rows) >= count:
+            break
+        await asyncio.sleep(0.02)
+    return [(name, created) for name, created in rows]
+
+
+def ms_of(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+async def test_a_job_run_is_kept_and_a_restart_counts_from_it(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    first = offline_daemon(make_config(data, crons=True))
+    await first.start()
+    await first.accounts.create("main")
+    first.crons.job("networth:main").modify(next_run_time=datetime.now(UTC))
+    first.crons.wake()
+    (_, started), *_ = await cron_tasks(first, 4)
+    await first.stop()
+    assert started - 1000 <= last_runs(data)["networth:main"] <= started
+
+    now = ms_of(datetime.now(UTC))
+    set_last_runs(data, {"networth:main": now - 20 * 60_000, "metadata:main": now - 2 * DAY})
+    second = offline_daemon(make_config(data, crons=True))
+    await second.start()
+    try:
+        networth = ms_of(second.crons.job("networth:main").next_run_time)
+        metadata = ms_of(second.crons.job("metadata:main").next_run_time)
+    finally:
+        await second.stop()
+    assert abs(networth - (now + 40 * 60_000)) < 1000  # 60 min after its last run, not after start
+    assert abs(metadata - (now + 5 * DAY)) < 1000  # a week after its last run
+
+
+async def test_a_job_overdue_at_start_runs_at_once(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    first = offline_daemon(make_config(data, crons=True))
+    await first.start()
+    await first.accounts.create("main")
+    await first.stop()
+    set_last_runs(data, {"networth:main": ms_of(datetime.now(UTC)) - 3 * 3_600_000})
+
+    daemon = offline_daemon(make_config(data, crons=True))
+    await daemon.start()
+    try:
+        tasks = await cron_tasks(daemon, 4)
+        next_run = daemon.crons.job("networth:main").next_run_time
+    finally:
+        await daemon.stop()
+    assert [name for name, _ in tasks] == [
+        "Refresh balances",
+        "Fetch asset prices",
+        "Refresh networth",
+        "Refresh trades",
+    ]
+    assert timedelta(minutes=59) < next_run - datetime.now(UTC) <= timedelta(minutes=60, seconds=31)
