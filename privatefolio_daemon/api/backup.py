@@ -25,7 +25,7 @@ from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.server_files import ServerFiles
 from privatefolio_daemon.domain.timeutil import now_ms
 from privatefolio_daemon.relayer.cancellation import CancelToken
-from privatefolio_daemon.relayer.progress import TaskProgress
+from privatefolio_daemon.relayer.progress import TaskProgress, task_log_path
 from privatefolio_daemon.relayer.relayer import Relayer
 from privatefolio_daemon.relayer.task_types import Priority, TaskSpec, Trigger
 from privatefolio_daemon.resources import schema_dir
@@ -210,7 +210,7 @@ class BackupApi:
 
         task_id = await db.write(insert)
         progress = TaskProgress(
-            self._accounts.logs_dir(account) / f"server_task_{task_id}.log",
+            task_log_path(self._accounts.logs_dir(account), task_id),
             task_id,
             account,
             self._events,

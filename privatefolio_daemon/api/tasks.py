@@ -10,7 +10,7 @@ from privatefolio_daemon.domain.accounts import AccountRegistry
 from privatefolio_daemon.domain.errors import InvalidInputError, NotFoundError
 from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.relayer.cancellation import CancelToken
-from privatefolio_daemon.relayer.progress import TaskProgress, read_task_log
+from privatefolio_daemon.relayer.progress import TaskProgress, read_task_log, task_log_path
 from privatefolio_daemon.relayer.relayer import Relayer
 from privatefolio_daemon.relayer.task_types import Priority, TaskSpec
 from privatefolio_daemon.rpc.callbacks import RemoteFunction
@@ -71,7 +71,7 @@ class TasksApi:
     @rpc_method()
     async def getServerTaskLog(self, accountName: str, taskId: int) -> str:
         """The task's progress log, cut to its first 50,000 characters."""
-        path = self._accounts.logs_dir(accountName) / f"server_task_{taskId}.log"
+        path = task_log_path(self._accounts.logs_dir(accountName), taskId)
         try:
             return await asyncio.to_thread(read_task_log, path, MAX_LOG_CHARS)
         except FileNotFoundError as error:

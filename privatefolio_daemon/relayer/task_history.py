@@ -23,6 +23,7 @@ from pathlib import Path
 from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.timeutil import DAY_MS, human_date, now_ms
 from privatefolio_daemon.relayer.cancellation import CancelToken
+from privatefolio_daemon.relayer.progress import task_log_path
 from privatefolio_daemon.relayer.task_types import Priority, TaskSpec, Trigger
 from privatefolio_daemon.store.database import Database
 from privatefolio_daemon.store.task_history import (
@@ -63,11 +64,6 @@ class TaskHistoryRetention:
 class PruneResult:
     tasks: int
     logs: int
-
-
-def task_log_path(logs_dir: Path, task_id: int) -> Path:
-    """Where the queue writes a task's progress (``relayer/task_queue.py``)."""
-    return logs_dir / f"server_task_{task_id}.log"
 
 
 def remove_task_logs(logs_dir: Path, task_ids: list[int]) -> int:

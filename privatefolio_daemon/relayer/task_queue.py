@@ -18,7 +18,7 @@ from privatefolio_daemon.domain.errors import NotFoundError
 from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.timeutil import now_ms
 from privatefolio_daemon.relayer.cancellation import CancelToken, TaskAborted
-from privatefolio_daemon.relayer.progress import TaskProgress
+from privatefolio_daemon.relayer.progress import TaskProgress, task_log_path
 from privatefolio_daemon.relayer.task_types import TaskSpec
 from privatefolio_daemon.store import notifications, server_tasks
 from privatefolio_daemon.store.database import Database
@@ -194,7 +194,7 @@ class AccountTaskQueue:
         self._changed()
         token = CancelToken()
         progress = TaskProgress(
-            self._logs_dir / f"server_task_{entry.task_id}.log",
+            task_log_path(self._logs_dir, entry.task_id),
             entry.task_id,
             self.account,
             self._events,
