@@ -11,3 +11,5 @@ def configure_logging(level: str) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    if root.level > logging.DEBUG:  # a line at every job run and every (re)scheduling
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
