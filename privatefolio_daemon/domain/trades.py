@@ -75,6 +75,8 @@ class TradeSummary(NamedTuple):
     asset_id: str
     balance: Decimal
     """Exact, as ``amount``: an open trade's position, the asset's whole balance."""
+    as_stored: bool = False
+    """An open trade a refresh left as stored: its PnL rows stand up to the latest one."""
 
     @classmethod
     def of(cls, trade: Trade) -> "TradeSummary":
@@ -143,7 +145,8 @@ def trades_pass(
     # Nothing before the day of the first log read again, nor before a changed price, moved.
     kept_before = day_start(since) if stale_from is None else min(day_start(since), stale_from)
     all_trades = [*(trades or []), *repriced]
-    pnl_rows = _compute_pnl(conn, all_trades, progress, checkpoint, kept_before, open_trades)
+    first_days = _first_pnl_days(conn, all_trades, kept_before, stale_from)
+    pnl_rows = _compute_pnl(conn, all_trades, progress, checkpoint, first_days, open_trades)
     return TradesResult(len(trades or []), pnl_rows)
 
 
@@ -244,7 +247,7 @@ def _take_up(
     known = _scan_positions(conn, since)
     untouched = [
         _summary(conn, row, exact_amount=False)._replace(
-            balance=_position(conn, known, row.asset_id, since)
+            balance=_position(conn, known, row.asset_id, since), as_stored=True
         )
         for row in store.open_trades_of_others(conn, read)
     ]
@@ -317,20 +320,41 @@ def _number_new_trades(conn: sqlite3.Connection, trades: list[TradeSummary]) -> 
     return numbered
 
 
+def _first_pnl_days(
+    conn: sqlite3.Connection,
+    trades: list[TradeSummary],
+    kept_before: int,
+    stale_from: int | None,
+) -> dict[str, int]:
+    """By trade id, the day its PnL is made again from: ``kept_before``, or for a trade left as
+    stored, the day after its latest row (its logs, and so its balances and rows, are as they
+    were), unless a price changed before then."""
+    first_days = {}
+    for trade in trades:
+        latest = store.latest_pnl_day(conn, trade.id) if trade.as_stored else None
+        after_latest = kept_before if latest is None else latest + DAY_MS
+        if stale_from is not None:
+            after_latest = min(after_latest, stale_from)
+        first_days[trade.id] = max(kept_before, after_latest)
+    return first_days
+
+
 def _compute_pnl(
     conn: sqlite3.Connection,
     trades: list[TradeSummary],
     progress: Report,
     checkpoint: Callable[[], None],
-    kept_before: int = 0,
+    first_days: Mapping[str, int] | None = None,
     loaded: Mapping[str, Trade] | None = None,
 ) -> int:
-    """The PnL rows of ``trades`` from the day ``kept_before`` on (and their first, zero row)
-    made again; their earlier rows stay. ``loaded``: trades already in memory, by id."""
+    """The PnL rows of ``trades`` from their day in ``first_days`` on (every row when none, and
+    always their first, zero row) made again; their earlier rows stay. ``loaded``: trades already
+    in memory, by id."""
+    first_day_of = first_days or {}
     since = stored_cursor(conn, PNL_CURSOR)
     if since != 0:
         progress(25, f"Refreshing PnL starting {human_date(since)}")
-    store.delete_pnl(conn, [trade.id for trade in trades], kept_before)
+    store.delete_pnl(conn, [(trade.id, first_day_of.get(trade.id, 0)) for trade in trades])
     if not trades:
         progress(100, "No trades found")
         return 0
@@ -338,17 +362,19 @@ def _compute_pnl(
     today = day_start(now_ms())
     rows: list[PnlRow] = []
     latest_day: int | None = None
-    prices = cache(partial(store.prices_of_asset, conn, since=kept_before))
-    balances = cache(partial(store.AssetBalances, conn, since=kept_before))
+    earliest = min(first_day_of.values(), default=0)
+    prices = cache(partial(store.prices_of_asset, conn, since=earliest))
+    balances = cache(partial(store.AssetBalances, conn, since=earliest))
     for done, summary in enumerate(trades, 1):
         checkpoint()
-        sums = _sums_before(conn, summary, kept_before) if kept_before else None
+        first_day = first_day_of.get(summary.id, 0)
+        sums = _sums_before(conn, summary, first_day) if first_day else None
         trade = (loaded or {}).get(summary.id) or _trade_for_pnl(conn, summary.id, sums)
         asset = trade.asset_id
         asset_prices = prices(asset)
         balance_at = balances(asset).at if asset_prices else _no_balance
         trade_rows = trade_pnl_rows(
-            trade, list(asset_prices.items()), balance_at, today, kept_before, sums
+            trade, list(asset_prices.items()), balance_at, today, first_day, sums
         )
         rows += trade_rows
         if len(trade_rows) > 1:

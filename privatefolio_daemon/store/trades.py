@@ -401,13 +401,17 @@ def delete_trades_by_id(connection: sqlite3.Connection, trade_ids: Sequence[str]
         )
 
 
-def delete_pnl(connection: sqlite3.Connection, trade_ids: Sequence[str], since: int = 0) -> None:
-    """The PnL rows of these trades from ``since`` on, which are computed again. The rows of a
-    trade the run did not take up again (a closed one) stay as they are."""
-    connection.executemany(
-        "DELETE FROM trade_pnl WHERE trade_id = ? AND timestamp >= ?",
-        ((trade_id, since) for trade_id in trade_ids),
-    )
+def delete_pnl(connection: sqlite3.Connection, from_days: Iterable[tuple[str, int]]) -> None:
+    """The PnL rows of these ``(trade id, day)`` from that day on, which are computed again. The
+    rows of a trade the run did not take up again (a closed one) stay as they are."""
+    connection.executemany("DELETE FROM trade_pnl WHERE trade_id = ? AND timestamp >= ?", from_days)
+
+
+def latest_pnl_day(connection: sqlite3.Connection, trade_id: str) -> int | None:
+    row = connection.execute(
+        "SELECT max(timestamp) FROM trade_pnl WHERE trade_id = ?", (trade_id,)
+    ).fetchone()
+    return None if row[0] is None else int(row[0])
 
 
 def pnl_sums_before(

@@ -209,3 +209,16 @@ def test_an_open_trade_a_refresh_leaves_as_stored_goes_on_from_its_exact_positio
         assert incremental.execute(
             "SELECT tradeStatus FROM trades WHERE assetId = ?", (ASSETS[0],)
         ).fetchall() == [("closed",)]
+
+
+def test_a_trade_left_as_stored_is_priced_again_from_a_moved_price() -> None:
+    """A's trade has no new log, so the refresh keeps its PnL rows up to the latest; but a price
+    moved on an earlier day, and its rows from that day are made again."""
+    numbered = list(enumerate([(0, "1", 0), (1, "1", 1), (1, "1", 100)]))
+    with account_db() as incremental, account_db() as whole:
+        computed(incremental, numbered[:2])
+        add_prices(incremental, {2: 1.5})
+        refresh_after(incremental, numbered[2:])
+
+        computed(whole, numbered, {2: 1.5})
+        assert state(incremental) == state(whole)
