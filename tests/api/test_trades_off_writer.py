@@ -3,9 +3,11 @@ that an invalidation overtook is made again on the writer, never applied stale, 
 run writes only the rows that changed."""
 
 import asyncio
+import shutil
 import threading
 from collections import Counter
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -276,3 +278,30 @@ async def test_a_run_overtaken_by_a_raw_sql_edit_of_the_trades_is_made_again(
     assert edited == [["Short"]]
     assert lines.count([None, "The ledger changed during the computation: computing again"]) == 1
     assert await table(ledger, "SELECT tradeType FROM trades") == [("Long",)]
+
+
+async def test_without_write_ahead_logging_a_recompute_runs_on_the_writer(
+    daemon: Daemon, ledger: Database, tmp_path: Path
+) -> None:
+    """A long read beside the writer would block its commits: the scratch file is used with
+    write-ahead logging only. (A copy of the account, switched out of it before any reader.)"""
+    await ledger.write(lambda c: c.execute("PRAGMA wal_checkpoint(TRUNCATE)"))
+    copy = tmp_path / "main.sqlite"
+    shutil.copy(ledger.path, copy)
+    db = Database(copy)
+    try:
+        mode = await db.write(lambda c: c.execute("PRAGMA journal_mode = DELETE").fetchone()[0])
+        assert daemon.features is not None
+        listed = daemon.features.assets("main").listed_ids
+        trades = Trades("main", db, daemon.events, listed)
+
+        async def scratch_file_exists() -> bool:
+            return scratch_path(copy).exists() or scratch_path(ledger.path).exists()
+
+        held, result = await while_paused(trades, scratch_file_exists)
+        rows = await table(db, "SELECT tradeStatus, closedAt FROM trades")
+    finally:
+        await db.close()
+
+    assert (mode, held, result.trades) == ("delete", False, 1)
+    assert rows == [("closed", D0 + DAY_MS)]
