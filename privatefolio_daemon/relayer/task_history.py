@@ -2,7 +2,8 @@
 
 A task is finished once completed, failed, aborted or cancelled; it ended at ``completedAt`` (or
 when it started, or was created, for a row that has no end). Queued and running tasks are never
-deleted, nor are the newest ``keep_newest`` finished tasks, whatever their age.
+deleted, nor are the newest ``keep_newest`` finished tasks, whatever their age, nor a task that
+an unread notification tells of.
 
 The pruning is a task of the account's own queue, "Clean up task history", queued at start-up
 and by a daily cron when something has expired: the queue never runs it beside a backup, which

@@ -9,10 +9,17 @@ FINISHED_STATUSES = ("completed", "failed", "aborted", "cancelled")
 
 _FINISHED = "('completed', 'failed', 'aborted', 'cancelled')"
 
+#: Tasks an unread notification tells of (a failed cron, say): the user may still open them.
+_TOLD_UNREAD = (
+    "SELECT json_extract(metadata, '$.taskId') FROM notifications "
+    "WHERE status = 0 AND json_valid(metadata) AND json_extract(metadata, '$.taskId') IS NOT NULL"
+)
+
 # ``+status`` keeps the planner off the status index: walking the rowid from the oldest task
 # finds the expired ones first and needs no sort.
 _EXPIRED_WHERE = (
-    f"+status IN {_FINISHED} AND COALESCE(completedAt, startedAt, createdAt) < ? AND id < ?"
+    f"+status IN {_FINISHED} AND COALESCE(completedAt, startedAt, createdAt) < ? AND id < ? "
+    f"AND id NOT IN ({_TOLD_UNREAD})"
 )
 
 

@@ -127,6 +127,32 @@ async def test_the_newest_finished_tasks_stay_whatever_their_age(
     assert log_names(logs_dir) == logs_of(ids[2], ids[3], ids[4], running)
 
 
+async def test_a_task_an_unread_notification_tells_of_stays_until_it_is_read(
+    account_db: Database, events: EventBus, logs_dir: Path
+) -> None:
+    told, read, _untold = [
+        await add_task(account_db, logs_dir, "failed", days_ago=100) for _ in "abc"
+    ]
+    notify = (
+        "INSERT INTO notifications (title, text, createdAt, status, metadata) "
+        "VALUES ('Sleep failed', 'boom', 1, ?, ?)"
+    )
+    await account_db.execute(notify, (0, f'{{"taskId": {told}}}'))
+    await account_db.execute(notify, (1, f'{{"taskId": {read}}}'))
+    await account_db.execute(notify, (0, "not json"))
+    prune = pruner(account_db, events, logs_dir, days=90, keep_newest=0)
+
+    first = await prune.prune(ProgressLines(), CancelToken())
+    left = await task_ids(account_db), log_names(logs_dir)
+    await account_db.execute("UPDATE notifications SET status = 1")
+    second = await prune.prune(ProgressLines(), CancelToken())
+
+    assert first == PruneResult(tasks=2, logs=2)  # read, and the one no notification tells of
+    assert left == ([told], logs_of(told))
+    assert second == PruneResult(tasks=1, logs=1)
+    assert await task_ids(account_db) == []
+
+
 async def test_zero_days_keeps_every_task(
     account_db: Database, events: EventBus, logs_dir: Path
 ) -> None:
