@@ -3,10 +3,11 @@ that an invalidation overtook is made again on the writer, never applied stale, 
 run writes only the rows that changed."""
 
 import asyncio
-import shutil
+import sqlite3
 import threading
 from collections import Counter
 from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -285,9 +286,13 @@ async def test_without_write_ahead_logging_a_recompute_runs_on_the_writer(
 ) -> None:
     """A long read beside the writer would block its commits: the scratch file is used with
     write-ahead logging only. (A copy of the account, switched out of it before any reader.)"""
-    await ledger.write(lambda c: c.execute("PRAGMA wal_checkpoint(TRUNCATE)"))
     copy = tmp_path / "main.sqlite"
-    shutil.copy(ledger.path, copy)
+
+    def back_up(conn: sqlite3.Connection) -> None:
+        with closing(sqlite3.connect(copy)) as target:
+            conn.backup(target)
+
+    await ledger.read(back_up)
     db = Database(copy)
     try:
         mode = await db.write(lambda c: c.execute("PRAGMA journal_mode = DELETE").fetchone()[0])
