@@ -7,7 +7,7 @@ import orjson
 
 FINISHED_STATUSES = ("completed", "failed", "aborted", "cancelled")
 
-_FINISHED = "('completed', 'failed', 'aborted', 'cancelled')"
+_FINISHED = "(" + ", ".join(f"'{status}'" for status in FINISHED_STATUSES) + ")"
 
 #: Tasks an unread notification tells of (a failed cron, say): the user may still open them.
 _TOLD_UNREAD = (
