@@ -103,6 +103,8 @@ def query_server_logs(
                 entry = orjson.loads(line)
             except orjson.JSONDecodeError:
                 continue
+            if not isinstance(entry, dict):
+                continue
             if level and entry.get("level") != level.lower():
                 continue
             if search and search.lower() not in str(entry.get("message", "")).lower():

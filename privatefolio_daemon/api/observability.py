@@ -1,11 +1,14 @@
 """Server logs and health metrics over RPC."""
 
+import asyncio
 import logging
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, TypedDict
 
 from privatefolio_daemon.api.client_queries import client_rows, map_rows
+from privatefolio_daemon.domain.errors import InvalidInputError
 from privatefolio_daemon.domain.health import HealthMonitor, metric_to_wire
 from privatefolio_daemon.rpc.registry import rpc_method
 from privatefolio_daemon.server_log import query_server_logs
@@ -17,6 +20,22 @@ ui_log = logging.getLogger("ui")
 class LogFilters(TypedDict, total=False):
     level: str
     search: str
+
+
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _log_day(date: str | None) -> str:
+    """The UTC day of a server log file, ``YYYY-MM-DD`` (today when not given)."""
+    if not date:
+        return datetime.now(UTC).strftime("%Y-%m-%d")
+    try:
+        if _DAY.fullmatch(date) and datetime.strptime(date, "%Y-%m-%d"):
+            return date
+    except ValueError:
+        pass
+    shown = date if len(date) <= 40 else f"{date[:40]}…"
+    raise InvalidInputError(f"'date' must be a day as YYYY-MM-DD, not {shown!r}")
 
 
 class ObservabilityApi:
@@ -39,8 +58,11 @@ class ObservabilityApi:
         date: str | None = None,
     ) -> list[Any]:
         """``[rows, totalCount]`` of one UTC day's server log (today by default)."""
+        if rowsPerPage < 0 or page < 0:
+            raise InvalidInputError("'rowsPerPage' and 'page' cannot be negative")
         chosen = filters or {}
-        rows, total = query_server_logs(
+        rows, total = await asyncio.to_thread(
+            query_server_logs,
             self._logs_dir,
             level=chosen.get("level"),
             search=chosen.get("search"),
@@ -48,7 +70,7 @@ class ObservabilityApi:
             page=page,
             order=order,
             order_by=orderBy,
-            date=date or datetime.now(UTC).strftime("%Y-%m-%d"),
+            date=_log_day(date),
         )
         return [rows, total]
 

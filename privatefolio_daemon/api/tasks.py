@@ -71,6 +71,7 @@ class TasksApi:
     @rpc_method()
     async def getServerTaskLog(self, accountName: str, taskId: int) -> str:
         """The task's progress log, cut to its first 50,000 characters."""
+        self._accounts.get(accountName)
         path = task_log_path(self._accounts.logs_dir(accountName), taskId)
         try:
             return await asyncio.to_thread(read_task_log, path, MAX_LOG_CHARS)

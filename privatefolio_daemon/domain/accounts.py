@@ -61,13 +61,13 @@ class AccountRegistry:
         return self.data_dir / "databases"
 
     def db_path(self, name: str) -> Path:
-        return self.databases_dir / f"{name}.sqlite"
+        return self.databases_dir / f"{_path_part(name)}.sqlite"
 
     def files_dir(self, name: str) -> Path:
-        return self.data_dir / "files" / name
+        return self.data_dir / "files" / _path_part(name)
 
     def logs_dir(self, name: str) -> Path:
-        return self.data_dir / "logs" / name
+        return self.data_dir / "logs" / _path_part(name)
 
     # -- queries ----------------------------------------------------------------------------
 
@@ -80,7 +80,7 @@ class AccountRegistry:
     def get(self, name: str) -> Database:
         db = self._open.get(name)
         if db is None:
-            raise NotFoundError(f'Account "{name}" does not exist')
+            raise NotFoundError(f"Account {shown_name(name)} does not exist")
         return db
 
     def add_lifecycle(self, lifecycle: AccountLifecycle) -> None:
@@ -218,6 +218,18 @@ class AccountRegistry:
         shutil.rmtree(self.files_dir(name), ignore_errors=True)
         shutil.rmtree(self.logs_dir(name), ignore_errors=True)
         (self.databases_dir / f"{name}.deleting").unlink(missing_ok=True)
+
+
+def _path_part(name: str) -> str:
+    """``name`` if it names one entry of a directory; a path never leaves the data dir."""
+    if not name or name in (".", "..") or any(char in name for char in "/\\\0"):
+        raise NotFoundError(f"Account {shown_name(name)} does not exist")
+    return name
+
+
+def shown_name(name: str, limit: int = 80) -> str:
+    """``name`` quoted for a message, cut to ``limit`` characters."""
+    return f'"{name}"' if len(name) <= limit else f'"{name[:limit]}…"'
 
 
 def _ensure_created_at(connection: sqlite3.Connection, fallback: int) -> int:
