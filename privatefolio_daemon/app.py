@@ -11,6 +11,7 @@ import gc
 import importlib
 import logging
 import signal
+import sys
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,6 +73,11 @@ EXIT_CONFIG = 2
 EXIT_ALREADY_RUNNING = 3
 EXIT_PORT_IN_USE = 4
 EXIT_DATABASE = 5
+
+#: SO_REUSEADDR lets a restarted daemon listen while its last connections are in TIME-WAIT;
+#: on POSIX it never lets two sockets listen on one port. On Windows it would let another
+#: program take the port from under the daemon, so it stays off there.
+REUSE_ADDRESS = sys.platform != "win32"
 
 
 @dataclass
@@ -273,7 +279,9 @@ class Daemon:
             self.lock.release()
             raise StartupError(f"Could not open the databases: {error}", EXIT_DATABASE) from error
         self._runner = runner
-        site = web.TCPSite(runner, self.config.host, self.config.port, reuse_address=False)
+        site = web.TCPSite(
+            runner, self.config.host, self.config.port, reuse_address=REUSE_ADDRESS
+        )
         try:
             await site.start()
         except OSError as error:
