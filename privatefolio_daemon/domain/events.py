@@ -15,7 +15,11 @@ log = logging.getLogger(__name__)
 
 Listener = Callable[..., Any]
 
-#: Channels of one account, as the Privatefolio frontend knows them.
+#: Channels of one account, as the Privatefolio frontend knows them, on which a reset or a
+#: restore of the account is announced with ``("reset")``: their events carry a cause, a value or
+#: nothing. Left out are the account's keyed channels, ``key-value`` (key, value) and
+#: ``server-task-progress`` (task id, line): their listeners filter on the key, which a lone
+#: ``"reset"`` is not, so the original's reset reached none of their subscribers anyway.
 ACCOUNT_CHANNELS = (
     "audit-logs",
     "transactions",
@@ -28,10 +32,8 @@ ACCOUNT_CHANNELS = (
     "tags",
     "trades",
     "trade-pnl",
-    "key-value",
     "settings",
     "server-tasks",
-    "server-task-progress",
     "server-files",
     "chat-history",
     "notifications",
