@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 from privatefolio_daemon.rpc.errors import InvalidParams
+from privatefolio_daemon.rpc.nesting import MAX_PARAM_DEPTH, nests_too_deeply
 from privatefolio_daemon.rpc.params import Checker, compile_checker
 
 _MARK = "__rpc_method_name__"
@@ -86,6 +87,11 @@ class Method:
                     raise InvalidParams(f"Missing param '{param.name}' for {self.name}")
                 continue
             value = given[param.name]
+            if nests_too_deeply(value):
+                raise InvalidParams(
+                    f"Invalid params: '{param.name}' is nested too deeply "
+                    f"(at most {MAX_PARAM_DEPTH} levels)"
+                )
             problem = param.checker(value, f"'{param.name}'")
             if problem:
                 raise InvalidParams(f"Invalid params: {problem}")
