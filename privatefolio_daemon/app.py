@@ -279,9 +279,7 @@ class Daemon:
             self.lock.release()
             raise StartupError(f"Could not open the databases: {error}", EXIT_DATABASE) from error
         self._runner = runner
-        site = web.TCPSite(
-            runner, self.config.host, self.config.port, reuse_address=REUSE_ADDRESS
-        )
+        site = web.TCPSite(runner, self.config.host, self.config.port, reuse_address=REUSE_ADDRESS)
         try:
             await site.start()
         except OSError as error:
@@ -332,7 +330,6 @@ async def run_until_signalled(
     try:
         await daemon.start()
     except StartupError as error:
-        log.error("%s", error)
         print(f"privatefolio-daemon: {error}", flush=True)
         return error.exit_code
     except ConfigError as error:

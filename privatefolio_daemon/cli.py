@@ -10,7 +10,13 @@ from typing import Any
 import orjson
 
 from privatefolio_daemon import __version__
-from privatefolio_daemon.config import Config, ConfigError, load_client_config, load_config
+from privatefolio_daemon.config import (
+    Config,
+    ConfigError,
+    create_data_dir,
+    load_client_config,
+    load_config,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,7 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
         help='print one JSON line {"port", "pid", "dataDir", "tokenFile"} once /ping answers',
     )
     serve.add_argument("--no-crons", action="store_true", help="do not run scheduled jobs")
-    serve.add_argument("--log-level", help="DEBUG, INFO, WARNING or ERROR (env LOG_LEVEL)")
+    serve.add_argument(
+        "--log-level", help="DEBUG, INFO, WARNING, ERROR or CRITICAL (env LOG_LEVEL)"
+    )
 
     token = commands.add_parser("token", help="print the desktop token")
     _add_location_flags(token)
@@ -111,6 +119,7 @@ def _serve(arguments: argparse.Namespace) -> int:
         crons=not arguments.no_crons,
         log_level=arguments.log_level,
     )
+    create_data_dir(config.data_dir)
     configure_logging(config.log_level)
 
     def announce(daemon: Daemon) -> None:

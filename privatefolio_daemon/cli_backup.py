@@ -8,6 +8,7 @@ dir directly, holding the lock themselves so that no daemon starts meanwhile.
 import argparse
 import asyncio
 import contextlib
+import os
 import sys
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from privatefolio_daemon.client import DaemonClient
     from privatefolio_daemon.domain.accounts import AccountRegistry
     from privatefolio_daemon.domain.backup.swap import StepHook
+    from privatefolio_daemon.store.instance_lock import InstanceLock
 
 CHUNK = 1024 * 1024
 
@@ -34,7 +36,7 @@ def run_command(arguments: argparse.Namespace) -> int:
     config = load_client_config(data_dir=arguments.data_dir, port=arguments.port)
     try:
         if arguments.command == "backup":
-            output = Path(arguments.output or f"{arguments.account}-backup.zip").resolve()
+            output = _writable_output(arguments.output or f"{arguments.account}-backup.zip")
             asyncio.run(backup(config, arguments.account, output))
             print(f"Backed up {arguments.account} to {output}")
         else:
@@ -46,6 +48,18 @@ def run_command(arguments: argparse.Namespace) -> int:
         print(f"privatefolio-daemon: {error}", file=sys.stderr)
         return 1
     return 0
+
+
+def _writable_output(name: str) -> Path:
+    """The zip to write, checked before any backup is made."""
+    output = Path(name).resolve()
+    if output.is_dir():
+        raise CommandError(f"Cannot write {output}: it is a directory; give a file name with -o")
+    if not output.parent.is_dir():
+        raise CommandError(f"Cannot write {output}: the directory {output.parent} does not exist")
+    if not os.access(output.parent, os.W_OK):
+        raise CommandError(f"Cannot write {output}: the directory {output.parent} is not writable")
+    return output
 
 
 async def backup(config: Config, account: str, output: Path) -> None:
@@ -74,14 +88,12 @@ async def _access(
     config: Config,
 ) -> AsyncIterator[tuple["DaemonClient | None", "AccountRegistry | None"]]:
     """The running daemon's client, or (when none runs) the data dir's opened accounts."""
-    from privatefolio_daemon.store.instance_lock import AlreadyRunning, InstanceLock
+    from privatefolio_daemon.store.instance_lock import InstanceLock
 
     if not (config.data_dir / "databases").is_dir():
         raise CommandError(f"There is no privatefolio data in {config.data_dir}")
     lock = InstanceLock(config.data_dir)
-    try:
-        lock.acquire()
-    except AlreadyRunning:
+    if not _took(lock):
         async with _connect(config) as client:
             yield client, None
         return
@@ -90,6 +102,17 @@ async def _access(
             yield None, registry
     finally:
         lock.release()
+
+
+def _took(lock: "InstanceLock") -> bool:
+    """Lock the data dir; False when a daemon holds it."""
+    from privatefolio_daemon.store.instance_lock import AlreadyRunning
+
+    try:
+        lock.acquire()
+    except AlreadyRunning:
+        return False
+    return True
 
 
 @contextlib.asynccontextmanager

@@ -15,6 +15,7 @@ from privatefolio_daemon.settings import APP_NAME, DEFAULT_HOST, DEFAULT_PORT, D
 from privatefolio_daemon.store.daemon_address import running_port
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 class ConfigError(ValueError):
@@ -100,11 +101,27 @@ def load_config(
         frontend_dir=Path(chosen_frontend).resolve() if chosen_frontend else None,
         print_ready=print_ready,
         crons=crons,
-        log_level=(env.get("LOG_LEVEL") or log_level or ("DEBUG" if dev else "INFO")).upper(),
+        log_level=_log_level(env.get("LOG_LEVEL"), log_level, dev),
         app_version=env.get("APP_VERSION"),
         git_hash=env.get("GIT_HASH"),
         git_date=env.get("GIT_DATE"),
     )
+
+
+def create_data_dir(path: Path) -> None:
+    """Create the data directory (and its parents); a path that cannot be one is refused."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except FileExistsError as error:
+        raise ConfigError(
+            f"The data directory {path} exists but is not a directory: choose another with "
+            "--data-dir or DATA_LOCATION"
+        ) from error
+    except OSError as error:
+        raise ConfigError(
+            f"Cannot create the data directory {path} ({error.strerror}): choose another with "
+            "--data-dir or DATA_LOCATION"
+        ) from error
 
 
 def load_client_config(*, data_dir: str | None = None, port: int | None = None) -> Config:
@@ -115,6 +132,17 @@ def load_client_config(*, data_dir: str | None = None, port: int | None = None) 
         return config
     found = running_port(config.data_dir)
     return config if found is None else dataclasses.replace(config, port=found)
+
+
+def _log_level(from_environment: str | None, from_flag: str | None, dev: bool) -> str:
+    source, text = (
+        ("LOG_LEVEL", from_environment) if from_environment else ("--log-level", from_flag)
+    )
+    if not text:
+        return "DEBUG" if dev else "INFO"
+    if text.upper() not in LOG_LEVELS:
+        raise ConfigError(f"{source} must be one of {', '.join(LOG_LEVELS)}, not {text!r}")
+    return text.upper()
 
 
 def _split(value: str | None) -> tuple[str, ...]:

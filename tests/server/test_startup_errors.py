@@ -1,0 +1,67 @@
+"""Start-up errors are one clear line and an exit code, never a traceback, and never twice."""
+
+import subprocess
+from pathlib import Path
+
+from tests.daemon_process import clean_environment, daemon_command, running_daemon
+
+
+def serve(data_dir: Path, *extra: str, **environment: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        daemon_command(data_dir, "--port", "0", *extra),
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={**clean_environment(), **environment},
+    )
+
+
+def test_an_unknown_log_level_is_bad_configuration(tmp_path: Path) -> None:
+    from_environment = serve(tmp_path / "data", LOG_LEVEL="verbose")
+    assert from_environment.returncode == 2
+    assert from_environment.stderr == (
+        "privatefolio-daemon: LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL, "
+        "not 'verbose'\n"
+    )
+    from_flag = serve(tmp_path / "data", "--log-level", "loud")
+    assert from_flag.returncode == 2
+    assert from_flag.stderr == (
+        "privatefolio-daemon: --log-level must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL, "
+        "not 'loud'\n"
+    )
+
+
+def test_a_data_dir_that_cannot_be_a_directory_is_bad_configuration(tmp_path: Path) -> None:
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("not a directory")
+    on_a_file = serve(a_file)
+    assert on_a_file.returncode == 2
+    assert on_a_file.stderr == (
+        f"privatefolio-daemon: The data directory {a_file} exists but is not a directory: "
+        "choose another with --data-dir or DATA_LOCATION\n"
+    )
+    under_a_file = serve(a_file / "data")
+    assert under_a_file.returncode == 2
+    assert under_a_file.stderr == (
+        f"privatefolio-daemon: Cannot create the data directory {a_file / 'data'} "
+        "(Not a directory): choose another with --data-dir or DATA_LOCATION\n"
+    )
+
+
+def test_a_taken_port_or_data_dir_is_reported_once(tmp_path: Path) -> None:
+    with running_daemon(tmp_path / "data") as (first, ready):
+        port = str(ready["port"])
+        port_taken = serve(tmp_path / "other", "--port", port)
+        data_dir_taken = serve(tmp_path / "data")
+    assert port_taken.returncode == 4
+    assert port_taken.stdout == (
+        f"privatefolio-daemon: Port {port} on 127.0.0.1 is already in use. Another program (or "
+        "another daemon on another data dir) holds it: choose another with --port or PORT.\n"
+    )
+    assert port_taken.stderr == ""
+    assert data_dir_taken.returncode == 3
+    assert data_dir_taken.stdout == (
+        f"privatefolio-daemon: Another privatefolio-daemon (pid {first.pid}) is already using "
+        f"{tmp_path / 'data'}. Stop it first, or start this one with another --data-dir.\n"
+    )
+    assert data_dir_taken.stderr == ""
