@@ -1,6 +1,7 @@
 """Progress of a running task: lines in its log file, and events for subscribers.
 
-A line is ``<ISO time with ms> <JSON of [percent, message]>``, at most 1000 per task run.
+A line is ``<ISO time with ms> <JSON of [percent, message]>``, at most 1000 per task run, and
+then, for a run that did not complete, one last line that says why (``[null, "Error: ..."]``).
 """
 
 from pathlib import Path
@@ -27,15 +28,22 @@ class TaskProgress:
         self._events = events
         self._file: IO[str] | None = None
         self._lines = 0
+        self._closed = False
         self.last_percent: float | None = None
 
     def __call__(self, percent: float | None = None, message: str | None = None) -> None:
         """Report progress: a percentage (0–100, may be fractional), a message, or both."""
         if percent is not None:
             self.last_percent = percent
-        if not self.accepting:
-            return
-        line = f"{iso_ms(now_ms())} {orjson.dumps(progress_update(percent, message)).decode()}\n"
+        if self.accepting:
+            self._write(progress_update(percent, message))
+
+    def conclude(self, outcome: str) -> None:
+        """The run's last line, ``[null, outcome]``: written even after ``MAX_LINES``."""
+        self._write(progress_update(None, outcome))
+
+    def _write(self, update: list[Any]) -> None:
+        line = f"{iso_ms(now_ms())} {orjson.dumps(update).decode()}\n"
         if self._file is None:
             self._path.parent.mkdir(parents=True, exist_ok=True)
             self._file = self._path.open("a", encoding="utf-8")
@@ -46,10 +54,12 @@ class TaskProgress:
 
     @property
     def accepting(self) -> bool:
-        """Whether the next update is written (a run keeps its first ``MAX_LINES`` lines)."""
-        return self._lines < MAX_LINES
+        """Whether the next update is written: a run keeps its first ``MAX_LINES`` lines, and a
+        closed log (a task that did not stop when aborted) takes no more."""
+        return not self._closed and self._lines < MAX_LINES
 
     def close(self) -> None:
+        self._closed = True
         if self._file is not None:
             self._file.close()
             self._file = None

@@ -210,8 +210,10 @@ class AccountTaskQueue:
             raise
         finally:
             self._running = None
-            progress.close()
             status, error = _outcome(task, token)
+            if error is not None:
+                progress.conclude(_outcome_line(status, error))
+            progress.close()
             if status == "failed":
                 log.warning("Task %s of %s failed: %s", entry.spec.name, self.account, error)
             if status == "failed" and entry.spec.trigger in UNATTENDED_TRIGGERS:
@@ -291,6 +293,13 @@ def _outcome(task: asyncio.Task[Any], token: CancelToken) -> tuple[str, str | No
     if failure is not None:
         return "failed", f"Error: {failure}"
     return "completed", None
+
+
+def _outcome_line(status: str, error: str) -> str:
+    """The log's last line for a run that did not complete: its error, or that it was aborted."""
+    if status == "failed" or error == ABORTED_BY_USER:
+        return error
+    return f"Task aborted: {error}"
 
 
 def _describe(entry: _Entry) -> dict[str, Any]:
