@@ -40,7 +40,7 @@ from typing import Protocol, cast
 import orjson
 
 from privatefolio_daemon.domain import decimals
-from privatefolio_daemon.domain.timeutil import DAY_MS, day_start, human_date
+from privatefolio_daemon.domain.timeutil import DAY_MS, day_start, human_date, utc_text
 
 LogRecord = tuple[str, str, str, int, str]
 """One audit log as the pass reads it: ``(id, assetId, change, timestamp, wallet)``."""
@@ -124,6 +124,17 @@ def _ignore(percent: float | None, message: str | None) -> None:
     pass
 
 
+def _unsummable(page: list[LogRecord]) -> decimals.InvalidAmount:
+    """The error for a page that holds a change the pass cannot add exactly."""
+    for _, asset_id, change, timestamp, wallet in page:
+        try:
+            decimals.parse(change)
+        except decimals.InvalidAmount as error:
+            where = f"The audit log of {asset_id} in {wallet} at {utc_text(timestamp)}"
+            return decimals.InvalidAmount(f"{where}: {error}", error.reason)
+    return decimals.InvalidAmount(f"A sum of balances needs more than {_EXACT.prec} digits")
+
+
 class _BalancePass:
     def __init__(
         self,
@@ -183,7 +194,10 @@ class _BalancePass:
             first = processed + 1
             last = min(processed + self.page_size, max(self.log_count, processed + len(page)))
             self.progress(self._percent(processed), f"Processing logs {first} to {last}")
-            self._apply(page)
+            try:
+                self._apply(page)
+            except ArithmeticError:
+                raise _unsummable(page) from None
             processed += len(page)
             page = list(islice(logs, self.page_size))
             if not page:

@@ -5,28 +5,60 @@ string forms here mirror its ``toFixed()`` (plain notation) and ``toString()`` (
 for very small or very large magnitudes), and division keeps 20 places rounded half-up.
 """
 
-from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Context, Decimal, InvalidOperation
 
 _CONTEXT = Context(prec=80, rounding=ROUND_HALF_UP)
+_DIVISION = Context(prec=200, rounding=ROUND_DOWN)
 _DIVISION_QUANTUM = Decimal("1e-20")
 _ZERO = Decimal(0)
 
+MAX_DIGITS = 80
+"""The most digits an amount may have before the point, and after it. 2**256 has 78, and any
+sum of such amounts is exact in the 200-digit context the balance pass adds with."""
+
+RANGE_REASON = f"at most {MAX_DIGITS} digits before and after the point"
+
 
 class InvalidAmount(ValueError):
-    """Raised when a text is not a decimal number."""
+    """Raised when a text is not a decimal number, or one out of range."""
+
+    def __init__(self, message: str, reason: str = "") -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 def parse(text: str | int | Decimal) -> Decimal:
-    """Parse a decimal string (plain or exponent notation) exactly."""
+    """Parse a decimal string (plain or exponent notation) exactly; it must be in range."""
     if isinstance(text, Decimal):
         return text
     try:
         value = Decimal(text.strip() if isinstance(text, str) else text)
     except (InvalidOperation, ValueError) as error:
-        raise InvalidAmount(f"Invalid number: {text!r}") from error
+        raise InvalidAmount(f"Invalid number: {shown(text)}") from error
     if not value.is_finite():
-        raise InvalidAmount(f"Invalid number: {text!r}")
+        raise InvalidAmount(f"Invalid number: {shown(text)}")
+    raw = text if isinstance(text, str) else str(text)
+    if (len(raw) > MAX_DIGITS or "e" in raw or "E" in raw) and not in_range(value):
+        raise InvalidAmount(f"Number out of range: {shown(text)} ({RANGE_REASON})", RANGE_REASON)
     return value
+
+
+def in_range(value: Decimal) -> bool:
+    """Whether ``value`` has at most ``MAX_DIGITS`` digits before and after the point."""
+    if value.is_zero():
+        return True
+    if value.adjusted() >= MAX_DIGITS:
+        return False
+    digits, exponent = value.as_tuple()[1:]
+    assert isinstance(exponent, int)
+    trailing_zeros = len(digits) - len(bytes(digits).rstrip(b"\0"))
+    return exponent + trailing_zeros >= -MAX_DIGITS
+
+
+def shown(text: object, limit: int = 40) -> str:
+    """``repr`` of a number's text for a message, cut to ``limit`` characters."""
+    text = str(text)
+    return repr(text) if len(text) <= limit else repr(f"{text[:limit]}…")
 
 
 def add(a: Decimal, b: Decimal) -> Decimal:
@@ -38,9 +70,13 @@ def multiply(a: Decimal, b: Decimal) -> Decimal:
 
 
 def divide(numerator: Decimal, denominator: Decimal) -> Decimal:
-    """Divide keeping 20 decimal places, rounding half-up."""
-    quotient = _CONTEXT.divide(numerator, denominator)
-    return quotient.quantize(_DIVISION_QUANTUM, ROUND_HALF_UP, context=_CONTEXT)
+    """Divide keeping 20 decimal places, rounding half-up, as big.js does.
+
+    The quotient is cut (not rounded) after enough places for the half-up step to see its
+    21st place as it is; for amounts in range, that holds whatever their magnitudes.
+    """
+    quotient = _DIVISION.divide(numerator, denominator)
+    return quotient.quantize(_DIVISION_QUANTUM, ROUND_HALF_UP, context=_DIVISION)
 
 
 def to_fixed(value: Decimal) -> str:

@@ -5,7 +5,6 @@ Any asset id works: ``ex.binance:BTC``, ``stock:AAPL``, ``metal:XAU``, ``fiat:EU
 """
 
 import sqlite3
-from dataclasses import fields
 from typing import Any, Literal, TypedDict
 
 from privatefolio_daemon.domain import decimals
@@ -14,7 +13,7 @@ from privatefolio_daemon.domain.errors import InvalidInputError, NotFoundError
 from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.ledger_rows import transaction_from_row
 from privatefolio_daemon.domain.records import AuditLog, Transaction
-from privatefolio_daemon.domain.timeutil import now_ms
+from privatefolio_daemon.domain.timeutil import DAY_MS, LATEST_TIMESTAMP, now_ms, utc_text
 from privatefolio_daemon.store import ledger
 from privatefolio_daemon.store import tags as tag_store
 from privatefolio_daemon.store.change_log import append_change
@@ -22,7 +21,6 @@ from privatefolio_daemon.store.database import Database
 from privatefolio_daemon.store.key_value import read_value, write_value
 
 SEQUENCE_KEY = "transaction_man_seq"
-_TRANSACTION_FIELDS = frozenset(field.name for field in fields(Transaction))
 MANUAL_PREFIX = "MANUAL_"
 
 TransactionType = Literal[
@@ -67,13 +65,23 @@ class TransactionPatch(TypedDict, total=False):
 def _amount(value: str | None, label: str) -> str | None:
     if value is None or value == "":
         return None
+    shown = value if len(value) <= 40 else f"{value[:40]}…"
     try:
         number = decimals.parse(value)
-    except decimals.InvalidAmount:
+    except decimals.InvalidAmount as error:
+        if error.reason:
+            raise InvalidInputError(f'Invalid {label} amount "{shown}": {error.reason}') from None
         number = None
     if number is None or number <= 0:
-        raise InvalidInputError(f'Invalid {label} amount "{value}": expected a positive number')
+        raise InvalidInputError(f'Invalid {label} amount "{shown}": expected a positive number')
     return decimals.to_fixed(number)
+
+
+def _check_not_future(timestamp: int) -> None:
+    """A transaction more than a day ahead of now is a typo: it would move every balance there."""
+    if timestamp > now_ms() + DAY_MS:
+        shown = utc_text(timestamp) if timestamp <= LATEST_TIMESTAMP else str(timestamp)
+        raise InvalidInputError(f"Timestamp {shown} is in the future")
 
 
 def _log_operation(tx_type: str, swap_operation: str) -> str:
@@ -92,6 +100,7 @@ def build_manual_transaction(
     timestamp = data.get("timestamp")
     if not isinstance(timestamp, int) or timestamp < 0:
         raise InvalidInputError("Timestamp is required")
+    _check_not_future(timestamp)
     wallet, platform_id = data.get("wallet"), data.get("platformId")
     if not wallet:
         raise InvalidInputError("Wallet is required")
@@ -208,11 +217,31 @@ def patch_transaction(connection: sqlite3.Connection, tx_id: str, patch: Transac
         raise InvalidInputError("A transaction's id cannot be changed")
     tx = _select_transaction(connection, tx_id)
     for key, value in patch.items():
-        if key in _TRANSACTION_FIELDS:  # other keys (a whole record sent back, say) are ignored
-            setattr(tx, key, value if value is not None or key != "metadata" else {})
+        # Other keys (a whole record sent back, say) are ignored, and so are unchanged values.
+        if key in _PATCH_FIELDS and value != getattr(tx, key):
+            setattr(tx, key, _patched_value(key, value))
     ledger.insert_transactions(connection, [tx])
     if is_manual(tx_id):
         append_change(connection, "transaction", tx_id, tx.to_wire())
+
+
+_PATCH_AMOUNTS = frozenset({"incoming", "outgoing", "fee", "price"})
+_PATCH_REQUIRED_TEXTS = frozenset({"platformId", "type", "wallet"})
+_PATCH_FIELDS = frozenset(TransactionPatch.__annotations__)
+
+
+def _patched_value(key: str, value: Any) -> Any:
+    """A patch's new value of a field, checked as ``addTransaction`` checks it (the types are
+    checked by the method's signature)."""
+    if key in _PATCH_AMOUNTS:
+        return _amount(value, key)
+    if key == "timestamp":
+        _check_not_future(value)
+    elif key == "metadata":
+        return value or {}
+    elif key in _PATCH_REQUIRED_TEXTS and not value:
+        raise InvalidInputError(f"'{key}' cannot be empty")
+    return value
 
 
 def delete_transaction(connection: sqlite3.Connection, tx_id: str) -> tuple[int, int | None]:

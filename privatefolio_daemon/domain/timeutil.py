@@ -8,6 +8,10 @@ DAY_MS = 86_400_000
 EARLIEST_MS, LATEST_MS = -62_135_596_800_000, 253_402_300_799_999
 
 
+LATEST_TIMESTAMP = 253_402_300_799_999
+"""9999-12-31T23:59:59.999Z, the last moment a date can show."""
+
+
 def now_ms() -> int:
     return time.time_ns() // 1_000_000
 

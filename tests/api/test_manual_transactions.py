@@ -85,6 +85,17 @@ async def test_any_asset_type_and_the_type_as_operation(client: DaemonClient) ->
         ({"incoming": "ten"}, 'Invalid incoming amount "ten": expected a positive number'),
         ({"fee": "-0.1"}, 'Invalid fee amount "-0.1": expected a positive number'),
         (
+            {"incoming": "1e250"},
+            'Invalid incoming amount "1e250": at most 80 digits before and after the point',
+        ),
+        (
+            {"outgoing": f"0.{'0' * 80}1"},
+            f'Invalid outgoing amount "0.{"0" * 38}…": '
+            "at most 80 digits before and after the point",
+        ),
+        ({"timestamp": 7_000_000_000_000}, "Timestamp 2191-10-27 12:26:40 is in the future"),
+        ({"timestamp": 10**15}, f"Timestamp {10**15} is in the future"),
+        (
             {"incoming": None, "outgoing": None, "fee": None},
             "A transaction needs an incoming, outgoing or fee amount",
         ),
@@ -151,6 +162,47 @@ async def test_patch_changes_fields_and_leaves_the_logs(client: DaemonClient) ->
     with pytest.raises(RpcCallError) as caught:
         await client.call("patchTransaction", "main", "MANUAL_1", {"id": "MANUAL_7"})
     assert caught.value.message == "A transaction's id cannot be changed"
+
+
+async def test_a_swap_of_amounts_far_apart_gets_its_price(client: DaemonClient) -> None:
+    await client.call("createAccount", "main")
+    swap = {**SWAP, "incoming": "0.000001", "outgoing": "1e70", "fee": None}
+    await client.call("addTransaction", swap, "main")
+    tx = await client.call("getTransaction", "main", "MANUAL_1")
+    assert (tx["outgoing"], tx["price"]) == ("1" + "0" * 70, "1e+76")
+
+
+@pytest.mark.parametrize(
+    ("patch", "message"),
+    [
+        (
+            {"incoming": "notanumber"},
+            'Invalid incoming amount "notanumber": expected a positive number',
+        ),
+        ({"fee": "-1"}, 'Invalid fee amount "-1": expected a positive number'),
+        ({"timestamp": 10**15}, f"Timestamp {10**15} is in the future"),
+        ({"wallet": ""}, "'wallet' cannot be empty"),
+        ({"price": 5}, "Invalid params: 'patch'.price must be a string or null, not a number"),
+    ],
+)
+async def test_a_patch_is_checked_as_an_added_transaction_is(
+    client: DaemonClient, patch: dict[str, Any], message: str
+) -> None:
+    await client.call("createAccount", "main")
+    await client.call("addTransaction", SWAP, "main")
+    before = await client.call("getTransaction", "main", "MANUAL_1")
+    with pytest.raises(RpcCallError) as caught:
+        await client.call("patchTransaction", "main", "MANUAL_1", patch)
+    assert (caught.value.code, caught.value.message) == (-32602, message)
+    assert await client.call("getTransaction", "main", "MANUAL_1") == before
+
+
+async def test_a_whole_record_sent_back_patches_only_what_changed(client: DaemonClient) -> None:
+    await client.call("createAccount", "main")
+    await client.call("addTransaction", SWAP, "main")
+    tx = await client.call("getTransaction", "main", "MANUAL_1")
+    await client.call("patchTransaction", "main", "MANUAL_1", {**tx, "notes": "checked"})
+    assert await client.call("getTransaction", "main", "MANUAL_1") == {**tx, "notes": "checked"}
 
 
 async def test_delete_removes_the_transaction_logs_and_tags(client: DaemonClient) -> None:

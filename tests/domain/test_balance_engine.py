@@ -418,3 +418,16 @@ def test_every_log_balance_equals_the_running_sums(logs: list[LogRecord]) -> Non
         held[wallet, asset] = held.get((wallet, asset), Decimal(0)) + Decimal(change)
         balance, balance_wallet = sink.log_balances[log_id]
         assert (Decimal(balance), Decimal(balance_wallet)) == (totals[asset], held[wallet, asset])
+
+
+def test_a_change_the_pass_cannot_add_exactly_is_named() -> None:
+    logs: list[LogRecord] = [
+        ("1", "ex:BTC", "1e250", SEP_06_2017, "Spot"),
+        ("2", "ex:BTC", "0.5", SEP_06_2017 + 1000, "Spot"),
+    ]
+    with pytest.raises(ValueError) as raised:
+        compute_daily_balances(logs, CollectingSink(), log_count=2)
+    assert str(raised.value) == (
+        "The audit log of ex:BTC in Spot at 2017-09-06 00:00:00: Number out of range: '1e250' "
+        "(at most 80 digits before and after the point)"
+    )

@@ -218,7 +218,10 @@ def test_an_error_in_the_worker_is_the_error_of_a_pass_in_process(tmp_path: Path
             outcomes.append((type(raised.value).__name__, str(raised.value)))
             assert everything(connection) == before
     assert outcomes[0] == outcomes[1]
-    assert outcomes[0][0] == "InvalidOperation"
+    assert outcomes[0] == (
+        "InvalidAmount",
+        f"The audit log of {ASSETS[0]} in 0x at 2020-09-13 00:00:00: Invalid number: '1,5'",
+    )
 
 
 def test_without_worker_processes_the_pass_runs_in_process(

@@ -1,9 +1,11 @@
 """Decimal strings: ``to_fixed`` is big.js ``toFixed()`` with the minimal digits."""
 
+import math
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from privatefolio_daemon.domain import decimals
@@ -38,3 +40,50 @@ AMOUNTS = st.decimals(allow_nan=False, allow_infinity=False).filter(
 def test_to_fixed_equals_the_normalised_plain_format(value: Decimal) -> None:
     expected = "0" if value.is_zero() else format(value.normalize(decimals._CONTEXT), "f")
     assert decimals.to_fixed(value) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["1e79", "-" + "9" * 80, f"0.{'0' * 79}1", "1e-80", "1.5" + "0" * 200, "0e-99999"],
+)
+def test_amounts_in_range_are_read(text: str) -> None:
+    assert decimals.parse(text) == Decimal(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("1e80", "'1e80'"),
+        ("1" + "0" * 80, f"'1{'0' * 39}…'"),
+        (f"0.{'0' * 80}1", f"'0.{'0' * 38}…'"),
+        ("1e-81", "'1e-81'"),
+        ("-1E+400", "'-1E+400'"),
+        ("1e-1000000", "'1e-1000000'"),
+    ],
+)
+def test_amounts_out_of_range_are_refused_with_the_reason(text: str, shown: str) -> None:
+    with pytest.raises(decimals.InvalidAmount) as raised:
+        decimals.parse(text)
+    assert str(raised.value) == (
+        f"Number out of range: {shown} (at most 80 digits before and after the point)"
+    )
+    assert raised.value.reason == "at most 80 digits before and after the point"
+
+
+amounts_in_range = st.builds(
+    lambda mantissa, exponent: Decimal(mantissa).scaleb(exponent),
+    st.integers(-(10**40), 10**40),
+    st.integers(-80, 40),
+).filter(decimals.in_range)
+
+
+@example(Decimal("1e70"), Decimal("1e-6"))
+@given(amounts_in_range, amounts_in_range.filter(lambda value: not value.is_zero()))
+def test_division_rounds_the_exact_quotient_half_up_at_20_places(
+    numerator: Decimal, denominator: Decimal
+) -> None:
+    exact = Fraction(numerator) / Fraction(denominator)
+    scaled = abs(exact) * 10**20
+    rounded = math.floor(scaled + Fraction(1, 2))
+    expected = Fraction(rounded if exact >= 0 else -rounded, 10**20)
+    assert Fraction(decimals.divide(numerator, denominator)) == expected

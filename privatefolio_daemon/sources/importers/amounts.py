@@ -12,22 +12,25 @@ from privatefolio_daemon.domain import decimals
 from privatefolio_daemon.sources.importers.base import ImportFormatError
 
 _CONTEXT = Context(prec=80, rounding=ROUND_HALF_UP)
-_QUANTUM = Decimal("1e-20")
 # A non-zero plain number without leading zeros whose magnitude big.js's ``toString`` prints
-# in plain notation: 1e-6 <= |x| < 1e21.
-_PLAIN_NUMBER = re.compile(r"-?(?:[1-9]\d{0,20}(?:\.\d*)?|0\.0{0,5}[1-9]\d*)", re.ASCII)
+# in plain notation (1e-6 <= |x| < 1e21), with at most 80 places after the point.
+_PLAIN_NUMBER = re.compile(r"-?(?:[1-9]\d{0,20}(?:\.\d{0,80})?|0\.0{0,5}[1-9]\d{0,74})", re.ASCII)
 
 
-def invalid_number(text: str, column: str) -> ImportFormatError:
-    return ImportFormatError(f'Invalid number in column "{column}": "{text}"', column=column)
+def invalid_number(text: str, column: str, reason: str = "") -> ImportFormatError:
+    shown = text if len(text) <= 40 else f"{text[:40]}…"
+    detail = f" ({reason})" if reason else ""
+    return ImportFormatError(
+        f'Invalid number in column "{column}": "{shown}"{detail}', column=column
+    )
 
 
 def parse_amount(text: str, column: str) -> Decimal:
-    """The exact value of an amount column (plain or exponent notation)."""
+    """The exact value of an amount column (plain or exponent notation), in range."""
     try:
         return decimals.parse(text)
-    except decimals.InvalidAmount:
-        raise invalid_number(text, column) from None
+    except decimals.InvalidAmount as error:
+        raise invalid_number(text, column, error.reason) from None
 
 
 def fixed_and_string(text: str, column: str) -> tuple[str, str]:
@@ -74,23 +77,11 @@ def negate(plain_text: str) -> str:
     return plain_text[1:] if plain_text.startswith("-") else f"-{plain_text}"
 
 
-def divide(numerator: Decimal, denominator: Decimal) -> Decimal:
-    """big.js division: 20 decimal places, half-up.
-
-    Same as ``domain.decimals.divide`` except that the rounding step also runs in the 80-digit
-    context; the shared helper quantizes in the default 28-digit context and raises
-    ``InvalidOperation`` for quotients with more than 8 integer digits.
-    """
-    return _CONTEXT.divide(numerator, denominator).quantize(
-        _QUANTUM, ROUND_HALF_UP, context=_CONTEXT
-    )
-
-
 def price_text(outgoing: Decimal, incoming: Decimal) -> str | None:
     """``outgoing ÷ incoming`` in big.js ``toString()`` form, or None when incoming is zero."""
     if incoming.is_zero():
         return None
-    return big_string(divide(outgoing, incoming))
+    return big_string(decimals.divide(outgoing, incoming))
 
 
 def big_string(value: Decimal) -> str:

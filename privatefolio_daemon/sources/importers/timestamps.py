@@ -7,6 +7,7 @@ the days already parsed, and every valid ``HH:MM`` and ``SS`` (a text not in the
 
 import calendar
 import re
+import time
 
 from privatefolio_daemon.sources.importers.base import ImportFormatError
 
@@ -40,10 +41,20 @@ def _days_from_civil(year: int, month: int, day: int) -> int:
     return era * 146_097 + day_of_era - 719_468
 
 
-def _day_ms(year: int, month: int, day: int) -> int | None:
+def _day_ms(year: int, month: int, day: int, column: str | None) -> int | None:
     if not (1 <= month <= 12 and 1 <= day <= calendar.monthrange(year, month)[1]):
         return None
-    return _days_from_civil(year, month, day) * _DAY_MS
+    text = f"{year:04d}-{month:02d}-{day:02d}"
+    return _in_span(_days_from_civil(year, month, day) * _DAY_MS, text, column)
+
+
+def _in_span(timestamp: int, text: str, column: str | None) -> int:
+    """``timestamp`` if it is from 1970 on and at most a day ahead of now (a typo otherwise)."""
+    if timestamp < 0:
+        raise ImportFormatError(f"Invalid timestamp: {text} is before 1970", column=column)
+    if timestamp > time.time() * 1000 + _DAY_MS:
+        raise ImportFormatError(f"Invalid timestamp: {text} is in the future", column=column)
+    return timestamp
 
 
 def _time_ms(hours: int, minutes: int, seconds: int) -> int | None:
@@ -52,13 +63,13 @@ def _time_ms(hours: int, minutes: int, seconds: int) -> int | None:
     return (hours * 3600 + minutes * 60 + seconds) * 1000
 
 
-def _cached_day_ms(date_text: str) -> int | None:
+def _cached_day_ms(date_text: str, column: str | None) -> int | None:
     day = _day_cache.get(date_text)
     if day is None:
         match = _DATE_ONLY.fullmatch(date_text)
         if match is None:
             return None
-        day = _day_ms(int(match[1]), int(match[2]), int(match[3]))
+        day = _day_ms(int(match[1]), int(match[2]), int(match[3]), column)
         if day is None:
             return None
         if len(_day_cache) >= _DAY_CACHE_LIMIT:
@@ -82,7 +93,7 @@ def parse_utc_datetime_exact(text: str, column: str | None = None) -> int:
     """:func:`parse_utc_datetime` without its clock tables (the reference for tests)."""
     if len(text) == 19 and text[13] == ":" and text[16] == ":" and text[10] in " T":
         clock = text[11:13] + text[14:16] + text[17:19]
-        day = _cached_day_ms(text[:10])
+        day = _cached_day_ms(text[:10], column)
         if day is not None and clock.isascii() and clock.isdigit():
             time = _time_ms(int(clock[:2]), int(clock[2:4]), int(clock[4:]))
             if time is not None:
@@ -91,7 +102,7 @@ def parse_utc_datetime_exact(text: str, column: str | None = None) -> int:
     match = _ISO_LIKE.fullmatch(text.strip())
     if match is None:
         raise invalid_timestamp(text, column)
-    day = _cached_day_ms(f"{match[1]}-{match[2]}-{match[3]}")
+    day = _cached_day_ms(f"{match[1]}-{match[2]}-{match[3]}", column)
     time = _time_ms(int(match[4]), int(match[5]), int(match[6] or 0))
     if day is None or time is None:
         raise invalid_timestamp(text, column)
@@ -100,7 +111,7 @@ def parse_utc_datetime_exact(text: str, column: str | None = None) -> int:
 
 def parse_utc_date(text: str, column: str | None = None) -> int:
     """``YYYY-MM-DD`` as midnight UTC."""
-    day = _cached_day_ms(text)
+    day = _cached_day_ms(text, column)
     if day is None:
         raise invalid_timestamp(text, column)
     return day
@@ -115,7 +126,7 @@ def parse_us_datetime(text: str, column: str | None = None) -> int:
     if not 1 <= hours <= 12:
         raise invalid_timestamp(text, column)
     hours = hours % 12 + (12 if match[7].upper() == "PM" else 0)
-    day = _day_ms(int(match[3]), int(match[1]), int(match[2]))
+    day = _day_ms(int(match[3]), int(match[1]), int(match[2]), column)
     time = _time_ms(hours, int(match[5]), int(match[6]))
     if day is None or time is None:
         raise invalid_timestamp(text, column)
@@ -127,7 +138,7 @@ def parse_cet_dotted_datetime(text: str, column: str | None = None) -> int:
     match = _DOTTED_DATE_TIME.fullmatch(text.strip())
     if match is None:
         raise invalid_timestamp(text, column)
-    day = _day_ms(int(match[3]), int(match[2]), int(match[1]))
+    day = _day_ms(int(match[3]), int(match[2]), int(match[1]), column)
     time = _time_ms(int(match[4]), int(match[5]), int(match[6]))
     if day is None or time is None:
         raise invalid_timestamp(text, column)
@@ -137,6 +148,6 @@ def parse_cet_dotted_datetime(text: str, column: str | None = None) -> int:
 def parse_unix_seconds(text: str, column: str | None = None) -> int:
     """A ``UnixTimestamp`` column (whole seconds) as milliseconds."""
     stripped = text.strip()
-    if not (stripped.isascii() and stripped.isdigit()):
+    if not (stripped.isascii() and stripped.isdigit()) or len(stripped) > 15:
         raise invalid_timestamp(text, column)
-    return int(stripped) * 1000
+    return _in_span(int(stripped) * 1000, stripped, column)

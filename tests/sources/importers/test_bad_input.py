@@ -30,6 +30,46 @@ ETHERSCAN_HEADER = (
             "Change",
         ),
         (
+            f'{HEADER}\n"1","2017-12-04 19:13:15","Spot","Deposit","ETH","1e400",""',
+            'Cannot parse row 1: Invalid number in column "Change": "1e400" '
+            "(at most 80 digits before and after the point)",
+            1,
+            "Change",
+        ),
+        (
+            f'{HEADER}\n"1","2017-12-04 19:13:15","Spot","Deposit","ETH","1e-1000000",""',
+            'Cannot parse row 1: Invalid number in column "Change": "1e-1000000" '
+            "(at most 80 digits before and after the point)",
+            1,
+            "Change",
+        ),
+        (
+            f'{HEADER}\n"1","2017-12-04 19:13:15","Spot","Deposit","ETH","0.{"0" * 80}1",""',
+            f'Cannot parse row 1: Invalid number in column "Change": "0.{"0" * 38}…" '
+            "(at most 80 digits before and after the point)",
+            1,
+            "Change",
+        ),
+        (
+            f'{HEADER}\n"1","2017-12-04 19:13:15","Spot","Deposit","ETH","1e1000000",""',
+            'Cannot parse row 1: Invalid number in column "Change": "1e1000000" '
+            "(at most 80 digits before and after the point)",
+            1,
+            "Change",
+        ),
+        (
+            f'{HEADER}\n"1","2204-03-01 10:00:00","Spot","Deposit","ETH","1",""',
+            "Cannot parse row 1: Invalid timestamp: 2204-03-01 is in the future",
+            1,
+            "UTC_Time",
+        ),
+        (
+            f'{HEADER}\n"1","1969-12-31 23:59:59","Spot","Deposit","ETH","1",""',
+            "Cannot parse row 1: Invalid timestamp: 1969-12-31 is before 1970",
+            1,
+            "UTC_Time",
+        ),
+        (
             f'{HEADER}\n"1","2017-13-04 19:13:15","Spot","Deposit","ETH","1",""',
             "Cannot parse row 1: Invalid timestamp: 2017-13-04 19:13:15",
             1,
@@ -71,6 +111,12 @@ ETHERSCAN_HEADER = (
     ids=[
         "missing column",
         "bad number",
+        "huge number",
+        "too many places",
+        "too many written places",
+        "overflowing exponent",
+        "date in the future",
+        "date before 1970",
         "bad date",
         "not a date",
         "blank line inside",
