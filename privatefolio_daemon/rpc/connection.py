@@ -201,12 +201,16 @@ class RpcConnection:
         dialect = Dialect.JSONRPC if "jsonrpc" in message or batched else Dialect.PRIVATEFOLIO
         request_id = message.get("id")
         method_name = message.get("method")
+        is_notification = dialect is Dialect.JSONRPC and "id" not in message
         try:
             method, params = self._parse_request(dialect, message)
-        except RpcError as error:
+        except InvalidRequest as error:  # not a request at all, so not a notification either
             name = method_name if isinstance(method_name, str) else None
             return self._error(dialect, request_id, name, error)
-        is_notification = dialect is Dialect.JSONRPC and "id" not in message
+        except RpcError as error:
+            if is_notification:
+                return None
+            return self._error(dialect, request_id, method_name, error)
         answer = await self._run(dialect, request_id, method, params)
         return None if is_notification else answer
 
