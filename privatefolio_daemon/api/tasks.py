@@ -71,11 +71,13 @@ class TasksApi:
     @rpc_method()
     async def getServerTaskLog(self, accountName: str, taskId: int) -> str:
         """The task's progress log, cut to its first 50,000 characters."""
-        self._accounts.get(accountName)
+        db = self._accounts.get(accountName)
         path = task_log_path(self._accounts.logs_dir(accountName), taskId)
         try:
             return await asyncio.to_thread(read_task_log, path, MAX_LOG_CHARS)
         except FileNotFoundError as error:
+            if await db.fetch_one("SELECT 1 FROM server_tasks WHERE id = ?", (taskId,)) is None:
+                raise NotFoundError(f"Task {taskId} does not exist") from error
             raise NotFoundError(f"Task {taskId} has no log (it never started)") from error
 
     @rpc_method()
