@@ -7,7 +7,7 @@ import pytest
 from privatefolio_daemon.client import DaemonClient, RpcCallError
 
 
-async def log_error(client: DaemonClient, task_id: int) -> tuple[int, str]:
+async def log_error(client: DaemonClient, task_id: int) -> tuple[int | None, str]:
     with pytest.raises(RpcCallError) as caught:
         await client.call("getServerTaskLog", "main", task_id)
     return caught.value.code, caught.value.message
