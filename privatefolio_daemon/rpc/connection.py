@@ -33,6 +33,7 @@ from privatefolio_daemon.rpc.errors import (
     RpcError,
 )
 from privatefolio_daemon.rpc.registry import Method, MethodTable
+from privatefolio_daemon.rpc.request_ids import request_id_problem
 from privatefolio_daemon.rpc.stats import RpcStats
 
 log = logging.getLogger(__name__)
@@ -202,10 +203,13 @@ class RpcConnection:
         request_id = message.get("id")
         method_name = message.get("method")
         is_notification = dialect is Dialect.JSONRPC and "id" not in message
+        name = method_name if isinstance(method_name, str) else None
+        id_problem = request_id_problem(request_id)
+        if id_problem is not None:
+            return self._error(dialect, None, name, InvalidRequest(id_problem))
         try:
             method, params = self._parse_request(dialect, message)
         except InvalidRequest as error:  # not a request at all, so not a notification either
-            name = method_name if isinstance(method_name, str) else None
             return self._error(dialect, request_id, name, error)
         except RpcError as error:
             if is_notification:
@@ -224,11 +228,8 @@ class RpcConnection:
         name = message.get("method")
         if not isinstance(name, str) or not name:
             raise InvalidRequest('Invalid request: "method" must be a non-empty string')
-        request_id = message.get("id")
         if dialect is Dialect.PRIVATEFOLIO and "id" not in message:
             raise InvalidRequest('Invalid request: "id" is required')
-        if request_id is not None and not isinstance(request_id, str | int | float):
-            raise InvalidRequest('Invalid request: "id" must be a string or a number')
         params = message.get("params", [])
         if not isinstance(params, list | dict) or (
             isinstance(params, dict) and dialect is Dialect.PRIVATEFOLIO
