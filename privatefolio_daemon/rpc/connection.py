@@ -32,11 +32,13 @@ from privatefolio_daemon.rpc.errors import (
     ParseError,
     RpcError,
 )
+from privatefolio_daemon.rpc.log_cuts import CutTracebacks
 from privatefolio_daemon.rpc.registry import Method, MethodTable
 from privatefolio_daemon.rpc.request_ids import request_id_problem
 from privatefolio_daemon.rpc.stats import RpcStats
 
 log = logging.getLogger(__name__)
+log.addFilter(CutTracebacks())
 
 CLOSE_TRY_AGAIN_LATER = 1013
 CLOSE_GOING_AWAY = 1001
