@@ -62,9 +62,12 @@ async def _receive(
     part: BodyPartReader,
     max_bytes: int,
 ) -> web.Response:
+    missing = [name for name in ("accountName", "fileId") if name not in fields]
+    if missing:
+        return _error(400, f"The upload has no {' or '.join(missing)} before its file part")
     try:
-        files = files_of(fields.get("accountName", ""))
-        file_id = _file_id(fields.get("fileId"))
+        files = files_of(fields["accountName"])
+        file_id = _file_id(fields["fileId"])
         record = await files.receive(file_id, _chunks(part), max_bytes)
     except FileTooLarge:
         return _too_large(max_bytes)
@@ -86,8 +89,10 @@ async def _chunks(part: BodyPartReader) -> AsyncIterator[bytes]:
 
 
 def _file_id(text: str | None) -> int:
-    if text is None or not text.strip().isascii() or not text.strip().isdigit():
-        raise ValueError(f"fileId must be a whole number, not {text!r}")
+    if text is None:
+        raise ValueError("fileId is missing")
+    if not text.strip().isascii() or not text.strip().isdigit():
+        raise ValueError(f"fileId must be a whole number, not {text[:40]!r}")
     file_id = int(text)
     if file_id >= 2**63:  # beyond any SQLite row id
         raise NotFoundError(f"Server file {file_id} does not exist")

@@ -188,3 +188,35 @@ async def test_transfers_need_a_credential_and_a_local_origin(
     ):
         assert response.status == 403
     assert (await client.call("getServerFile", "main", 1))["status"] == "scheduled"
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        (
+            ("file", "accountName", "fileId"),
+            "The upload has no accountName or fileId before its file part",
+        ),
+        (("accountName", "file", "fileId"), "The upload has no fileId before its file part"),
+        (("fileId", "file"), "The upload has no accountName before its file part"),
+    ],
+)
+async def test_an_upload_names_its_file_before_the_file_part(
+    client: DaemonClient, daemon: Daemon, fields: tuple[str, ...], message: str
+) -> None:
+    await client.call("createAccount", "main")
+    await register(client)
+    values = {"accountName": "main", "fileId": "1"}
+    data = aiohttp.FormData()
+    for name in fields:
+        if name == "file":
+            data.add_field("file", b"0123456789", filename="binance.csv", content_type="text/csv")
+        else:
+            data.add_field(name, values[name])
+    async with (
+        aiohttp.ClientSession(headers=auth(daemon)) as session,
+        session.post(http_url(daemon, "/upload"), data=data) as response,
+    ):
+        assert (response.status, await response.json()) == (400, {"error": message})
+    files = await client.call("getServerFiles", "main")
+    assert [(f["id"], f["status"]) for f in files] == [(1, "scheduled")]
