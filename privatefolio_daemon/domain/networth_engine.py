@@ -26,6 +26,8 @@ PriceMap = Mapping[str, float]
 Progress = Callable[[float | None, str | None], None]
 
 PROGRESS_EVERY = 250
+#: Computing runs from 10% up to this, below the caller's 95% of saving the rows.
+COMPUTING_SPAN = 85
 STABLECOIN_KEY = "USDT"
 """The original seeds every day's price map with ``USDT: 1``; no real asset id matches it."""
 
@@ -50,7 +52,10 @@ def compute_networth(
     run; with none (a run from the first day), it is 0. The original gives the first row of every
     run change 0, so each incremental refresh zeroed the change of the day it started on.
 
-    Progress repeats the original's computing lines; saving and the cursor are the caller's.
+    Progress repeats the original's computing lines, except that their percentages run from 10
+    to below 95 (``10 + i·85/N``), where the original's ``10 + i·90/N`` went past 95 before the
+    caller's ``[95, "Saving …"]`` and the log went backwards. Saving and the cursor are the
+    caller's.
     """
     report = progress or _ignore
     count = len(balance_rows)
@@ -79,7 +84,7 @@ def compute_networth(
         )
         previous = value
         if index % PROGRESS_EVERY == 0:
-            percent = 10 + index * 90 / count
+            percent = 10 + index * COMPUTING_SPAN / count
             report(_js_percent(percent), f"Computing networth starting {human_date(timestamp)}")
     return rows
 

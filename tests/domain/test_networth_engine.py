@@ -112,7 +112,7 @@ def test_progress_lines() -> None:
     assert lines == [
         [5, "Computing networth for 251 days"],
         [10, "Computing networth starting Sep 14, 2017"],
-        [99.64143426294821, "Computing networth starting May 22, 2018"],
+        [94.66135458167331, "Computing networth starting May 22, 2018"],
     ]
     assert isinstance(lines[1][0], int)
 
