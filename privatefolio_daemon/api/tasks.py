@@ -24,6 +24,8 @@ SERVER_TASKS = FrontendTable(
 )
 
 MAX_LOG_CHARS = 50_000
+MAX_SLEEP_SECONDS = 86_400
+MIN_SLEEP_STEP_SECONDS = 0.01
 
 
 class TasksApi:
@@ -128,9 +130,12 @@ class TasksApi:
         wasteCpu: bool = False,
         onCompletion: RemoteFunction | None = None,
     ) -> int:
-        """A test task "Sleep" that reports progress every ``step`` seconds."""
-        if seconds <= 0 or step <= 0:
-            raise InvalidInputError("seconds and step must be above 0")
+        """A test task "Sleep" that reports progress every ``step`` seconds.
+
+        At most a day, so a typo cannot hold the account's queue for longer; a step of at least
+        10 ms, so the log does not fill with a line per microsecond.
+        """
+        _check_sleep(seconds, step)
         ctx.keep_until_called(onCompletion)
         return await self._relayer.enqueue(
             accountName,
@@ -143,6 +148,17 @@ class TasksApi:
                 determinate=True,
                 on_completion=onCompletion,
             ),
+        )
+
+
+def _check_sleep(seconds: float, step: float) -> None:
+    if not 0 < seconds <= MAX_SLEEP_SECONDS:
+        raise InvalidInputError(
+            f"seconds must be above 0 and at most {MAX_SLEEP_SECONDS} (one day), not {seconds:g}"
+        )
+    if not step >= MIN_SLEEP_STEP_SECONDS:
+        raise InvalidInputError(
+            f"step must be at least {MIN_SLEEP_STEP_SECONDS:g} seconds, not {step:g}"
         )
 
 
