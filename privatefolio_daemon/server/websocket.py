@@ -5,7 +5,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 
-from aiohttp import WSMsgType, web
+from aiohttp import WSCloseCode, WSMsgType, web
 
 from privatefolio_daemon.rpc.connection import (
     CLOSE_GOING_AWAY,
@@ -21,6 +21,22 @@ from privatefolio_daemon.server.rest import bearer_token
 log = logging.getLogger(__name__)
 
 CLOSE_POLICY_VIOLATION = 1008
+MAX_FRAME_BYTES = 4 * 1024 * 1024
+_TOO_BIG_REASON = f"Frame too large: at most {MAX_FRAME_BYTES:,} bytes (4 MiB)".encode()
+
+
+class _RpcSocket(web.WebSocketResponse):
+    """aiohttp closes a socket whose frame is over the limit with 1009 and no reason: say it.
+
+    (aiohttp refuses frames of ``max_msg_size`` bytes or more, hence the ``+ 1`` below.)
+    """
+
+    async def close(
+        self, *, code: int = WSCloseCode.OK, message: bytes = b"", drain: bool = True
+    ) -> bool:
+        if code == WSCloseCode.MESSAGE_TOO_BIG and not message:
+            message = _TOO_BIG_REASON
+        return await super().close(code=code, message=message, drain=drain)
 
 
 class _SocketTransport:
@@ -59,7 +75,9 @@ class WebSocketHub:
         self.ready = asyncio.Event()
 
     async def handle(self, request: web.Request) -> web.WebSocketResponse:
-        socket = web.WebSocketResponse(heartbeat=30, compress=False, decode_text=False)
+        socket = _RpcSocket(
+            heartbeat=30, compress=False, decode_text=False, max_msg_size=MAX_FRAME_BYTES + 1
+        )
         await socket.prepare(request)
         if not self._credentials.is_authorized(bearer_token(request)):
             await socket.close(code=CLOSE_POLICY_VIOLATION, message=b"Unauthorized")
