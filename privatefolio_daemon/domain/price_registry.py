@@ -15,6 +15,7 @@ from privatefolio_daemon.sources.prices.base import (
     PriceFetchError,
     PriceProvider,
     PriceSeries,
+    ProviderUnreachable,
 )
 from privatefolio_daemon.sources.prices.registry import PriceProviderRegistry, build_price_registry
 
@@ -55,13 +56,29 @@ class ProviderAnswer:
 
 
 async def ask_in_order(
-    providers: Iterable[PriceProvider], asset: PricedAsset, since_ms: int, until_ms: int
+    providers: Iterable[PriceProvider],
+    asset: PricedAsset,
+    since_ms: int,
+    until_ms: int,
+    unreachable: set[str] | None = None,
 ) -> ProviderAnswer | list[str]:
-    """The first provider that answers, with its series; else why each one failed, in order."""
+    """The first provider that answers, with its series; else why each one failed, in order.
+
+    A provider found ``unreachable`` (ids, shared by the assets of one run) is not asked again.
+    """
     failures: list[str] = []
+    unreachable = set() if unreachable is None else unreachable
     for provider in providers:
+        if provider.id in unreachable:
+            failures.append(
+                f"{provider.name}: not asked, it could not be reached (asset {asset.id})"
+            )
+            continue
         try:
             series = await provider.fetch_daily(asset, since_ms, until_ms)
+        except ProviderUnreachable as error:
+            unreachable.add(provider.id)
+            failures.append(str(error))
         except PriceFetchError as error:
             failures.append(str(error))
         except Exception as error:  # a provider's bug must not keep the next one from answering

@@ -104,12 +104,16 @@ class DailyPrices:
         registry = build_registry(settings)
         remembered = False
         invalidations: list[PriceInvalidation] = []
+        unreachable: set[str] = set()
         try:
             for first in range(0, len(assets), batch_size):
                 cancel.checkpoint()
                 batch = assets[first : first + batch_size]
                 outcomes = await asyncio.gather(
-                    *(self._fetch_asset(registry, asset, latest, progress) for asset in batch)
+                    *(
+                        self._fetch_asset(registry, asset, latest, progress, unreachable)
+                        for asset in batch
+                    )
                 )
                 remembered = remembered or any(outcome.remembered for outcome in outcomes)
                 invalidations += [outcome.invalidation for outcome in outcomes]
@@ -141,6 +145,7 @@ class DailyPrices:
         asset: store.OwnedAsset,
         latest: dict[str, int],
         progress: Progress,
+        unreachable: set[str],
     ) -> _AssetOutcome:
         priced = priced_asset(asset.id, asset.coingecko_id)
         plan = registry.plan(priced, asset.price_api_id)
@@ -149,7 +154,7 @@ class DailyPrices:
             return _AssetOutcome(0, False, PriceInvalidation())
         until = day_start(now_ms()) + DAY_MS
         since = _since(asset, latest.get(asset.id), until)
-        answer = await ask_in_order(plan.providers, priced, since, until)
+        answer = await ask_in_order(plan.providers, priced, since, until, unreachable)
         if isinstance(answer, list):
             progress(None, f"Could not fetch prices of {priced.ticker}: {'; '.join(answer)}")
             return _AssetOutcome(0, False, PriceInvalidation())

@@ -46,6 +46,11 @@ class PriceFetchError(Exception):
         self.reason = reason
 
 
+class ProviderUnreachable(PriceFetchError):
+    """The provider's host could not be reached at all (no network, a name that does not
+    resolve, a refused connection): asking it again at once is pointless."""
+
+
 class EmptyResponse(PriceFetchError):
     def __init__(self, provider_name: str, asset_id: str) -> None:
         super().__init__(provider_name, asset_id, "EmptyResponse")

@@ -15,6 +15,7 @@ from privatefolio_daemon.sources.prices.base import (
     PricedAsset,
     PriceFetchError,
     PriceSeries,
+    ProviderUnreachable,
 )
 
 T = TypeVar("T")
@@ -34,6 +35,15 @@ SPOT_ONLY_OPTIONS: dict[str, dict[str, Any]] = {
 CANDLES_PER_CALL = {"binance": 1000, "kraken": 720, "coinbase": 300}
 DEFAULT_CANDLES_PER_CALL = 500
 MAX_RETRY_AFTER_SECONDS = 30.0
+
+
+def _cannot_connect(error: Exception) -> bool:
+    """Whether ccxt failed before any reply: a name that does not resolve, a refused connection."""
+    import socket
+
+    import aiohttp
+
+    return isinstance(error.__cause__, socket.gaierror | aiohttp.ClientConnectorError)
 
 
 def spot_only_options(exchange_id: str) -> dict[str, Any]:
@@ -154,6 +164,9 @@ class CcxtOhlcvProvider:
             except ccxt_async.RequestTimeout as error:
                 raise self._failure(asset, f"timed out after {self._timeout_ms} ms") from error
             except (ccxt_async.DDoSProtection, ccxt_async.ExchangeNotAvailable) as error:
+                if _cannot_connect(error):
+                    reason = f"cannot connect: {error.__cause__}"
+                    raise ProviderUnreachable(self.name, asset.id, reason) from error
                 if attempt == attempts - 1:
                     raise self._failure(asset, self._give_up_reason(error, attempts)) from error
                 await asyncio.sleep(self._retry_delay(attempt))

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import aiohttp
 import orjson
 
-from privatefolio_daemon.sources.prices.base import PriceFetchError
+from privatefolio_daemon.sources.prices.base import PriceFetchError, ProviderUnreachable
 from privatefolio_daemon.sources.prices.rate_limit import HostRateLimiter
 
 ErrorDetail = Callable[[Any], str | None]
@@ -128,6 +128,9 @@ class JsonFetcher:
         except TimeoutError:
             reason = f"timed out after {self.policy.timeout_s:g} s"
             raise PriceFetchError(self.provider_name, asset_id, reason) from None
+        except aiohttp.ClientConnectorError as error:
+            reason = f"cannot connect: {error}"
+            raise ProviderUnreachable(self.provider_name, asset_id, reason) from error
         except aiohttp.ClientError as error:
             reason = f"request failed: {error}"
             raise PriceFetchError(self.provider_name, asset_id, reason) from error

@@ -7,7 +7,7 @@ from email.utils import format_datetime
 
 import pytest
 
-from privatefolio_daemon.sources.prices.base import PriceFetchError
+from privatefolio_daemon.sources.prices.base import PriceFetchError, ProviderUnreachable
 from privatefolio_daemon.sources.prices.http_fetch import FetchPolicy, JsonFetcher
 from privatefolio_daemon.sources.prices.rate_limit import HostRateLimiter
 from tests.standins.background_server import serve_in_thread
@@ -192,8 +192,9 @@ async def test_a_refused_connection_is_a_fetch_error() -> None:
     finally:
         await fetcher.close()
 
+    assert isinstance(caught.value, ProviderUnreachable)
     assert caught.value.reason.startswith(
-        f"request failed: Cannot connect to host 127.0.0.1:{port}"
+        f"cannot connect: Cannot connect to host 127.0.0.1:{port}"
     )
 
 
