@@ -2,7 +2,8 @@
 
 When a daemon runs on the data dir (it holds the single-instance lock), both go through it: the
 task over RPC and the bytes over HTTP with the desktop token. Otherwise they work on the data
-dir directly, holding the lock themselves so that no daemon starts meanwhile.
+dir directly, holding the lock themselves so that no daemon starts meanwhile. A restore into an
+account that does not exist creates it, and deletes it again if the restore fails.
 """
 
 import argparse
@@ -11,7 +12,7 @@ import contextlib
 import os
 import sys
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -202,11 +203,13 @@ async def _restore_offline(
     )
     restores = Restores(registry, EventBus(), load_migrations(schema_dir("account")), limits)
     try:
-        with _percent_bar(f"Restore of {account}") as report:
-            if step is None:
-                await restores.restore(account, archive, report, no_checkpoint)
-            else:
-                await restores.restore(account, archive, report, no_checkpoint, step)
+        created = await registry.create(account)
+        async with _removed_on_failure(created, lambda: registry.delete(account)):
+            with _percent_bar(f"Restore of {account}") as report:
+                if step is None:
+                    await restores.restore(account, archive, report, no_checkpoint)
+                else:
+                    await restores.restore(account, archive, report, no_checkpoint, step)
     except DomainError as error:
         raise CommandError(str(error)) from error
 
@@ -236,6 +239,21 @@ async def _restore_online(
 ) -> None:
     from privatefolio_daemon.client import RpcCallError
 
+    try:
+        created = account not in await client.call("getAccountNames")
+        if created:
+            await client.call("createAccount", account)
+    except RpcCallError as failure:
+        raise CommandError(failure.message) from failure
+    async with _removed_on_failure(created, lambda: client.call("deleteAccount", account)):
+        await _upload_and_restore(config, client, account, archive)
+
+
+async def _upload_and_restore(
+    config: Config, client: "DaemonClient", account: str, archive: Path
+) -> None:
+    from privatefolio_daemon.client import RpcCallError
+
     size = await asyncio.to_thread(lambda: archive.stat().st_size)
     try:
         record = await client.call(
@@ -258,17 +276,32 @@ async def _restore_online(
                 uploaded,
                 lambda error: _settle(done, error),
             )
-            await client.call(
-                "subscribeToServerTaskProgress",
-                account,
-                task_id,
-                lambda line: _report_line(report, line),
-            )
+            with contextlib.suppress(RpcCallError):  # the account is closed while it swaps
+                await client.call(
+                    "subscribeToServerTaskProgress",
+                    account,
+                    task_id,
+                    lambda line: _report_line(report, line),
+                )
             error = await done
     except RpcCallError as failure:
         raise CommandError(failure.message) from failure
     if error is not None:
         raise CommandError(str(error).removeprefix("Error: "))
+
+
+@contextlib.asynccontextmanager
+async def _removed_on_failure(
+    created: bool, delete: Callable[[], Awaitable[object]]
+) -> AsyncIterator[None]:
+    """A restore into an account it created leaves nothing behind when it fails."""
+    try:
+        yield
+    except Exception:
+        if created:
+            with contextlib.suppress(Exception):  # the restore's error is the one to report
+                await delete()
+        raise
 
 
 async def _follow_running_task(
