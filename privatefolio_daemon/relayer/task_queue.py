@@ -45,6 +45,7 @@ class _Running:
     token: CancelToken
     task: asyncio.Task[Any]
     started_at: int
+    progress: TaskProgress
 
 
 class AccountTaskQueue:
@@ -201,7 +202,7 @@ class AccountTaskQueue:
         )
         progress(None, "Starting task")
         task = asyncio.create_task(entry.spec.function(progress, token))
-        self._running = _Running(entry, token, task, started_at)
+        self._running = _Running(entry, token, task, started_at, progress)
         try:
             await asyncio.wait({task})
         except asyncio.CancelledError:  # the queue itself is stopping
@@ -236,9 +237,7 @@ class AccountTaskQueue:
                 f"{self._grace:g} s of being cancelled; it is still running."
             )
             log.warning("%s: %s", self.account, message)
-            self._events.emit(
-                "server-task-progress", running.entry.task_id, message, account=self.account
-            )
+            running.progress(None, message)
 
     async def _finish_row(
         self, entry: _Entry, status: str, error: str | None, started_at: int | None
