@@ -3,6 +3,7 @@
 import argparse
 import asyncio
 import os
+import shlex
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -136,24 +137,29 @@ def _serve(arguments: argparse.Namespace) -> int:
 
 
 def _print_token(config: Config) -> int:
-    from privatefolio_daemon.server.credentials import read_or_create_token
-
-    print(read_or_create_token(config.token_file))
+    print(_existing_token(config))
     return 0
+
+
+def _existing_token(config: Config) -> str:
+    """The desktop token of the data dir; a data dir where no daemon ever started has none."""
+    file = config.token_file
+    token = file.read_text(encoding="utf-8").strip() if file.is_file() else ""
+    if not token:
+        raise ConfigError(
+            f"There is no desktop token in {config.data_dir}: no daemon has started on this data "
+            "dir. Check --data-dir or DATA_LOCATION, or start the daemon there first."
+        )
+    return token
 
 
 async def _call(arguments: argparse.Namespace) -> int:
     from privatefolio_daemon.client import DaemonClient, RpcCallError
-    from privatefolio_daemon.server.credentials import read_or_create_token
 
     config = load_client_config(data_dir=arguments.data_dir, port=arguments.port)
-    try:
-        params: list[Any] = [orjson.loads(arg) for arg in arguments.args]
-    except orjson.JSONDecodeError as error:
-        print(f"privatefolio-daemon: each argument must be JSON ({error})", file=sys.stderr)
-        return 2
+    params = [_json_argument(position, text) for position, text in enumerate(arguments.args, 1)]
     url = arguments.url or f"ws://127.0.0.1:{config.port}/"
-    token = read_or_create_token(config.token_file)
+    token = _existing_token(config)
     try:
         async with await DaemonClient.connect(url, token=token) as client:
             result = await client.call(arguments.method, *params)
@@ -169,6 +175,18 @@ async def _call(arguments: argparse.Namespace) -> int:
         return 1
     print(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode())
     return 0
+
+
+def _json_argument(position: int, text: str) -> Any:
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError as error:
+        if text[:1] in ("{", "[", '"'):
+            raise ConfigError(f"argument {position} is not JSON: {text} ({error})") from error
+        quoted = shlex.quote(orjson.dumps(text).decode())
+        raise ConfigError(
+            f"argument {position} is not JSON: {text} (a string needs quotes: {quoted})"
+        ) from error
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import orjson
 
+from privatefolio_daemon.server.credentials import read_or_create_token
 from tests.conftest import ACCOUNT_SCHEMA_VERSION
 from tests.daemon_process import clean_environment, daemon_command, running_daemon
 
@@ -174,6 +175,7 @@ def test_cli_version_and_token(tmp_path: Path) -> None:
         timeout=30,
     )
     assert version.stdout.startswith("privatefolio-daemon ")
+    expected = read_or_create_token(tmp_path / "auth" / "token")  # as a daemon's start makes it
     token = subprocess.run(
         [sys.executable, "-m", "privatefolio_daemon", "token", "--data-dir", str(tmp_path)],
         capture_output=True,
@@ -181,4 +183,4 @@ def test_cli_version_and_token(tmp_path: Path) -> None:
         timeout=30,
         env=clean_environment(),
     )
-    assert token.stdout.strip() == (tmp_path / "auth" / "token").read_text().strip()
+    assert token.stdout.strip() == expected

@@ -1,0 +1,54 @@
+"""``token`` and ``call`` on the command line: a data dir without a token, arguments not JSON."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.daemon_process import clean_environment, running_daemon
+
+
+def cli(*arguments: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "privatefolio_daemon", *arguments],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env=clean_environment(),
+    )
+
+
+def no_token_message(data_dir: Path) -> str:
+    return (
+        f"privatefolio-daemon: There is no desktop token in {data_dir}: no daemon has started on "
+        "this data dir. Check --data-dir or DATA_LOCATION, or start the daemon there first.\n"
+    )
+
+
+def test_token_of_a_data_dir_where_no_daemon_started_is_refused(tmp_path: Path) -> None:
+    typo = tmp_path / "dtaa"
+    token = cli("token", "--data-dir", str(typo))
+    assert (token.returncode, token.stdout, token.stderr) == (2, "", no_token_message(typo))
+    called = cli("call", "--data-dir", str(typo), "getAccountNames")
+    assert (called.returncode, called.stdout, called.stderr) == (2, "", no_token_message(typo))
+    assert not typo.exists()
+
+
+def test_token_prints_the_token_of_the_daemon_of_the_data_dir(tmp_path: Path) -> None:
+    with running_daemon(tmp_path / "data") as (_, ready):
+        token = cli("token", "--data-dir", str(tmp_path / "data"))
+    assert token.returncode == 0
+    assert token.stdout == Path(ready["tokenFile"]).read_text().strip() + "\n"
+
+
+def test_an_argument_that_is_not_json_is_named_by_its_position(tmp_path: Path) -> None:
+    data_dir = str(tmp_path / "data")
+    unquoted = cli("call", "--data-dir", data_dir, "setValue", '"main"', "marker", "1")
+    assert unquoted.returncode == 2
+    assert unquoted.stderr == (
+        "privatefolio-daemon: argument 2 is not JSON: marker (a string needs quotes: "
+        "'\"marker\"')\n"
+    )
+    broken = cli("call", "--data-dir", data_dir, "setValue", "{main: 1}")
+    assert broken.returncode == 2
+    assert broken.stderr.startswith("privatefolio-daemon: argument 1 is not JSON: {main: 1} (")
+    assert "a string needs quotes" not in broken.stderr
