@@ -8,6 +8,7 @@ exactly as it was.
 """
 
 import asyncio
+import hashlib
 import shutil
 import sqlite3
 import tempfile
@@ -91,6 +92,8 @@ class FileImports:
         )
         report = thread_safe(progress)
         job = _ImportJob(path, record, fid, ParserContext.from_wire(context or {}), report, cancel)
+        job.sha256 = await asyncio.to_thread(file_sha256, path)
+        await self._db.read(job.refuse_duplicate)
         directory = await self._parse_in_parallel(job)
         try:
             imported = await self._db.bulk_write(job.run)
@@ -113,8 +116,6 @@ class FileImports:
         size = await asyncio.to_thread(lambda: job.path.stat().st_size)
         if workers < 2 or size < self._limits.parallel_import_min_bytes:
             return None
-        if await self._db.fetch_one("SELECT 1 FROM file_imports WHERE id = ?", (job.fid,)):
-            raise ConflictError(DUPLICATE_IMPORT)
         directory = await asyncio.to_thread(_new_shard_directory, job.path.parent)
         parsing = asyncio.ensure_future(
             asyncio.to_thread(
@@ -154,6 +155,7 @@ class FileImports:
                 "DELETE FROM transactions WHERE fileImportId = ?", (fid,)
             ).rowcount
             connection.execute("DELETE FROM file_imports WHERE id = ?", (fid,))
+            connection.execute("DELETE FROM file_import_contents WHERE fileImportId = ?", (fid,))
             return ledger.file_import_to_wire(row) | {"_logs": logs, "_txs": txs}, oldest
 
         record, oldest = await self._db.transaction(remove)
@@ -181,6 +183,22 @@ class _ImportJob:
         self.context, self.report, self.cancel = context, report, cancel
         self.shards: ParsedShards | None = None
         """Set when worker processes parsed the file: the import copies their shard files."""
+        self.sha256 = ""
+
+    def refuse_duplicate(self, connection: sqlite3.Connection) -> None:
+        """Raise when this file, or one with the same bytes, was imported already."""
+        if connection.execute("SELECT 1 FROM file_imports WHERE id = ?", (self.fid,)).fetchone():
+            raise ConflictError(DUPLICATE_IMPORT)
+        same = connection.execute(
+            "SELECT f.name FROM file_import_contents c "
+            "JOIN file_imports f ON f.id = c.fileImportId WHERE c.sha256 = ?",
+            (self.sha256,),
+        ).fetchone()
+        if same is not None:
+            raise ConflictError(
+                f'{DUPLICATE_IMPORT} "{self.record["name"]}" has the same content as the '
+                f'import of "{same[0]}".'
+            )
 
     def run(self, connection: sqlite3.Connection) -> dict[str, Any]:
         names = attach_shards(connection, self.shards.files) if self.shards else []
@@ -199,8 +217,7 @@ class _ImportJob:
 
     def _import(self, connection: sqlite3.Connection) -> dict[str, Any]:
         metadata = self.record.get("metadata", {})
-        if connection.execute("SELECT 1 FROM file_imports WHERE id = ?", (self.fid,)).fetchone():
-            raise ConflictError(DUPLICATE_IMPORT)
+        self.refuse_duplicate(connection)
         self.report(11, f"Saving file import metadata under the id {self.fid}")
         connection.execute(
             "INSERT INTO file_imports (id, lastModified, name, size) VALUES (?, ?, ?, ?)",
@@ -210,6 +227,10 @@ class _ImportJob:
                 self.record["name"],
                 metadata.get("size", 0),
             ),
+        )
+        connection.execute(
+            "INSERT OR REPLACE INTO file_import_contents (fileImportId, sha256) VALUES (?, ?)",
+            (self.fid, self.sha256),
         )
         if should_bulk_load(connection, self.path.stat().st_size):
             with deferred_indexes(connection, LEDGER_TABLES):
@@ -295,6 +316,13 @@ def _new_shard_directory(files_dir: Path) -> Path:
     for stale in files_dir.glob(f"{SHARD_DIRECTORY_PREFIX}*"):
         shutil.rmtree(stale, ignore_errors=True)
     return Path(tempfile.mkdtemp(prefix=SHARD_DIRECTORY_PREFIX, dir=files_dir))
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    for chunk in _read_chunks(path):
+        digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _read_chunks(path: Path) -> Iterator[bytes]:

@@ -76,6 +76,28 @@ async def test_importing_the_same_file_twice_fails(client: DaemonClient, daemon:
     assert await ledger_digest(daemon) == before
 
 
+async def test_the_same_bytes_under_another_name_are_refused_until_the_first_is_removed(
+    client: DaemonClient, daemon: Daemon
+) -> None:
+    await client.call("createAccount", "main")
+    first = await import_file(daemon, client, "statement.csv", statement(GOOD_ROW))
+    before = await ledger_digest(daemon)
+    task = await import_file(daemon, client, "statement (1).csv", statement(GOOD_ROW))
+    assert (task["status"], task["errorMessage"]) == (
+        "failed",
+        'Error: You cannot import the same file twice. "statement (1).csv" has the same '
+        'content as the import of "statement.csv".',
+    )
+    assert await ledger_digest(daemon) == before
+    [imported] = await client.call("getFileImports", "main")
+    task_id = await client.call("enqueueRemoveFileImport", "main", "user", imported["id"])
+    assert (await wait_for_task(client, task_id))["status"] == "completed"
+    again = await import_file(daemon, client, "statement (2).csv", statement(GOOD_ROW))
+    assert again["status"] == "completed", again
+    assert first["status"] == "completed"
+    assert await client.call("countAuditLogs", "main") == 1
+
+
 async def test_a_file_that_is_not_csv_is_refused(client: DaemonClient, daemon: Daemon) -> None:
     await client.call("createAccount", "main")
     record = await upload(daemon, client, "photo.png", statement(GOOD_ROW), mime="image/png")
