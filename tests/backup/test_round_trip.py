@@ -112,6 +112,25 @@ async def test_backup_then_restore_brings_every_table_back(
     assert sha256_file(db_path)
 
 
+async def test_a_restore_lists_no_file_the_backup_left_out(
+    client: DaemonClient, daemon: Daemon
+) -> None:
+    await client.call("createAccount", "main")
+    user_file = await upload(client, daemon, "main", b"Date,Amount\n2021-01-01,1\n", "trades.csv")
+    export = await client.call("enqueueExportTransactions", "main", "user")
+    assert export["createdBy"] == "system"
+    backup = await client.call("enqueueBackup", "main")
+    content = await download(daemon, "main", backup["id"])
+    uploaded = await upload(client, daemon, "main", content)
+
+    assert await restore_over_rpc(client, "main", uploaded) is None
+
+    files = await client.call("getServerFiles", "main")
+    assert [(record["id"], record["name"]) for record in files] == [(user_file["id"], "trades.csv")]
+    for record in files:
+        assert await download(daemon, "main", record["id"])
+
+
 async def test_backups_beyond_the_last_five_are_deleted(
     client: DaemonClient, daemon: Daemon
 ) -> None:

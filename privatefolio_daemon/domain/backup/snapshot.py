@@ -28,7 +28,8 @@ def snapshot_database(
     """Copy ``source`` to ``target`` (a new file); returns the copy's schema version.
 
     ``completed_task_id`` (the backup's own task) is marked completed in the copy, because a
-    restore of this copy is the proof that the backup completed.
+    restore of this copy is the proof that the backup completed. The copy keeps no record of the
+    files the daemon made, whose content a backup leaves out.
     """
     live = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
     copy: sqlite3.Connection | None = None
@@ -45,6 +46,9 @@ def snapshot_database(
 
         live.backup(copy, pages=PAGES_PER_STEP, progress=step, sleep=0)
         live.execute("COMMIT")
+        # A backup holds the files users uploaded, not those the daemon made (exports, backups):
+        # their records would come back from a restore with nothing to download.
+        copy.execute("DELETE FROM server_files WHERE createdBy = 'system'")
         if completed_task_id is not None:
             copy.execute(
                 "UPDATE server_tasks SET status = 'completed', completedAt = ?, "
