@@ -16,7 +16,7 @@ from typing import Protocol
 
 from privatefolio_daemon.domain.account_names import validate_account_name
 from privatefolio_daemon.domain.errors import InvalidInputError, NotFoundError
-from privatefolio_daemon.domain.events import ACCOUNT_CHANNELS, EventBus
+from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.timeutil import now_ms
 from privatefolio_daemon.settings import Limits
 from privatefolio_daemon.store.database import Database
@@ -132,9 +132,7 @@ class AccountRegistry:
             await self._close_account(name)
             self._remove_account_files(name)
             await self._open_account(name, created_at=created_at or now_ms())
-        for channel in ACCOUNT_CHANNELS:
-            self._events.emit(channel, "reset", account=name)
-        self._events.emit("accounts", "reset", name)
+        self._events.announce_reset(name)
 
     async def rename(self, old: str, new: str) -> None:
         validate_account_name(new)

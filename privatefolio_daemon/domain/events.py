@@ -16,11 +16,11 @@ log = logging.getLogger(__name__)
 Listener = Callable[..., Any]
 
 #: Channels of one account, as the Privatefolio frontend knows them, on which a reset or a
-#: restore of the account is announced with ``("reset")``: their events carry a cause, a value or
-#: nothing. Left out are the account's keyed channels, ``key-value`` (key, value) and
-#: ``server-task-progress`` (task id, line): their listeners filter on the key, which a lone
-#: ``"reset"`` is not, so the original's reset reached none of their subscribers anyway.
-ACCOUNT_CHANNELS = (
+#: restore of the account is announced with ``("reset")`` (``announce_reset``): their events
+#: carry a cause, a value or nothing. Left out are the account's keyed channels, ``key-value``
+#: (key, value) and ``server-task-progress`` (task id, line): their listeners filter on the key,
+#: which a lone ``"reset"`` is not, so the original's reset reached none of their subscribers.
+RESET_CHANNELS = (
     "audit-logs",
     "transactions",
     "balances",
@@ -75,6 +75,12 @@ class EventBus:
                 task = asyncio.ensure_future(result)
                 self._tasks.add(task)
                 task.add_done_callback(self._task_done)
+
+    def announce_reset(self, account: str) -> None:
+        """Tell every listener of the account, and of the account list, that it was reset."""
+        for channel in RESET_CHANNELS:
+            self.emit(channel, "reset", account=account)
+        self.emit("accounts", "reset", account)
 
     def listener_count(self, channel: str | None = None, account: str | None = None) -> int:
         return sum(

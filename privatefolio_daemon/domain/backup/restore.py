@@ -32,7 +32,7 @@ from privatefolio_daemon.domain.backup.swap import (
     swap_in,
     sync_directory,
 )
-from privatefolio_daemon.domain.events import ACCOUNT_CHANNELS, EventBus
+from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.timeutil import now_ms
 from privatefolio_daemon.store.change_log import rename_feed
 from privatefolio_daemon.store.database import Database
@@ -132,9 +132,7 @@ class Restores:
             step("committed")
             await asyncio.to_thread(finish, journal)
             step("cleaned")
-        for channel in ACCOUNT_CHANNELS:
-            self._events.emit(channel, "reset", account=account)
-        self._events.emit("accounts", "reset", account)
+        self._events.announce_reset(account)
         report(100, "Restore completed")
 
     def _checked_database(self, staged: StagedBackup) -> Path:
