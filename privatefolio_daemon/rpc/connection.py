@@ -198,7 +198,9 @@ class RpcConnection:
         if answered:
             self._send(answered)
 
-    async def _handle_message(self, message: Any, batched: bool = False) -> dict[str, Any] | None:
+    async def _handle_message(
+        self, message: Any, batched: bool = False
+    ) -> dict[str, Any] | orjson.Fragment | None:
         if not isinstance(message, dict):
             return self._error(Dialect.JSONRPC, None, None, InvalidRequest("Invalid request"))
         dialect = Dialect.JSONRPC if "jsonrpc" in message or batched else Dialect.PRIVATEFOLIO
@@ -244,7 +246,7 @@ class RpcConnection:
 
     async def _run(
         self, dialect: Dialect, request_id: Any, method: Method, params: Any
-    ) -> dict[str, Any]:
+    ) -> dict[str, Any] | orjson.Fragment:
         self._stats.calls += 1
         callbacks: list[RemoteCallback] = []
         params = self._materialise_callbacks(dialect, params, callbacks)
@@ -264,7 +266,20 @@ class RpcConnection:
                     callback.release()
         if method.returns_nothing and result is None:
             return result_frame(dialect, request_id, method.name, absent())
-        return result_frame(dialect, request_id, method.name, result)
+        return self._encoded_result(dialect, request_id, method.name, result)
+
+    def _encoded_result(
+        self, dialect: Dialect, request_id: Any, method_name: str, result: Any
+    ) -> dict[str, Any] | orjson.Fragment:
+        """The result frame, encoded here so that a result JSON cannot hold (too deep, a value
+        of an unknown type) is answered with an error instead of no answer at all."""
+        frame = result_frame(dialect, request_id, method_name, result)
+        try:
+            return orjson.Fragment(orjson.dumps(frame, default=_to_json))
+        except orjson.JSONEncodeError as error:
+            log.error("The result of %s cannot be sent as JSON", method_name, exc_info=error)
+            failure = RpcError(f"The result of {method_name} cannot be sent as JSON: {error}")
+            return self._error(dialect, request_id, method_name, failure)
 
     def _materialise_callbacks(
         self, dialect: Dialect, params: Any, out: list[RemoteCallback]

@@ -50,6 +50,11 @@ class ProbeApi:
         return None
 
     @rpc_method()
+    async def unencodable(self) -> Any:
+        """A result JSON cannot hold: a value of a type it does not know."""
+        return {"value": object()}
+
+    @rpc_method()
     async def fail(self, kind: str) -> None:
         errors: dict[str, Exception] = {
             "not-found": NotFoundError('Account "ghost" does not exist'),
