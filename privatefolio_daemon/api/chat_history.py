@@ -13,7 +13,7 @@ from privatefolio_daemon.api.client_queries import (
     require_columns,
 )
 from privatefolio_daemon.domain.chat_history import ChatHistory, ChatMessageInput, ChatMessagePatch
-from privatefolio_daemon.domain.errors import InvalidInputError
+from privatefolio_daemon.rpc.params import Count
 from privatefolio_daemon.rpc.registry import rpc_method
 from privatefolio_daemon.store import chat_history as store
 from privatefolio_daemon.store.database import Database
@@ -62,10 +62,10 @@ class ChatHistoryApi:
         )
 
     @rpc_method()
-    async def getRecentChatHistory(self, accountName: str, limit: int = 50) -> list[dict[str, Any]]:
+    async def getRecentChatHistory(
+        self, accountName: str, limit: Count = 50
+    ) -> list[dict[str, Any]]:
         """The latest ``limit`` chat messages (50 by default), the newest first."""
-        if limit < 0:
-            raise InvalidInputError(f"limit must be 0 or more, not {limit}")
         return await self._db_of(accountName).read(lambda conn: store.recent_messages(conn, limit))
 
     @rpc_method()

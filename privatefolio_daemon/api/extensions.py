@@ -4,6 +4,7 @@ offers, with their platforms."""
 from typing import Any
 
 from privatefolio_daemon.domain.extensions import ExtensionCatalog, ExtensionType
+from privatefolio_daemon.rpc.params import Count
 from privatefolio_daemon.rpc.registry import rpc_method
 
 
@@ -22,7 +23,7 @@ class ExtensionsApi:
         return self._extensions.get(id)
 
     @rpc_method()
-    async def findExtensions(self, query: str, limit: int = 5) -> list[dict[str, Any]]:
+    async def findExtensions(self, query: str, limit: Count = 5) -> list[dict[str, Any]]:
         """Extensions whose name, id, author or description contain the query (any case)."""
         return self._extensions.find(query, limit)
 

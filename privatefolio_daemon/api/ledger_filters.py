@@ -2,6 +2,7 @@
 
 from typing import Any, Literal, TypedDict
 
+from privatefolio_daemon.rpc.params import Count
 from privatefolio_daemon.store.ledger import AUDIT_LOG_ORDER_ASC, AUDIT_LOG_ORDER_DESC
 
 
@@ -16,8 +17,8 @@ class AuditLogFilter(TypedDict, total=False):
     fromTimestamp: int
     toTimestamp: int
     tag: str
-    limit: int
-    offset: int
+    limit: Count
+    offset: Count
     order: Literal["asc", "desc"]
 
 
@@ -33,8 +34,8 @@ class TransactionFilter(TypedDict, total=False):
     fromTimestamp: int
     toTimestamp: int
     tag: str
-    limit: int
-    offset: int
+    limit: Count
+    offset: Count
     order: Literal["asc", "desc"]
 
 

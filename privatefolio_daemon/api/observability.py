@@ -10,6 +10,7 @@ from typing import Any, Literal, TypedDict
 from privatefolio_daemon.api.client_queries import client_rows, map_rows
 from privatefolio_daemon.domain.errors import InvalidInputError
 from privatefolio_daemon.domain.health import HealthMonitor, metric_to_wire
+from privatefolio_daemon.rpc.params import Count
 from privatefolio_daemon.rpc.registry import rpc_method
 from privatefolio_daemon.server_log import query_server_logs
 from privatefolio_daemon.store.database import Database
@@ -51,15 +52,13 @@ class ObservabilityApi:
     async def getServerLogs(
         self,
         filters: LogFilters | None = None,
-        rowsPerPage: int = 25,
-        page: int = 0,
+        rowsPerPage: Count = 25,
+        page: Count = 0,
         order: Literal["asc", "desc"] = "desc",
         orderBy: Literal["timestamp", "level"] = "timestamp",
         date: str | None = None,
     ) -> list[Any]:
         """``[rows, totalCount]`` of one UTC day's server log (today by default)."""
-        if rowsPerPage < 0 or page < 0:
-            raise InvalidInputError("'rowsPerPage' and 'page' cannot be negative")
         chosen = filters or {}
         rows, total = await asyncio.to_thread(
             query_server_logs,
@@ -78,8 +77,8 @@ class ObservabilityApi:
     async def queryServerLogs(
         self,
         filters: LogFilters | None = None,
-        rowsPerPage: int = 25,
-        page: int = 0,
+        rowsPerPage: Count = 25,
+        page: Count = 0,
         order: Literal["asc", "desc"] = "desc",
         orderBy: Literal["timestamp", "level"] = "timestamp",
         date: str | None = None,

@@ -10,6 +10,7 @@ from privatefolio_daemon.relayer.cancellation import CancelToken
 from privatefolio_daemon.relayer.progress import TaskProgress
 from privatefolio_daemon.relayer.relayer import Relayer
 from privatefolio_daemon.relayer.task_types import Priority, TaskSpec, Trigger
+from privatefolio_daemon.rpc.params import Count
 from privatefolio_daemon.rpc.registry import rpc_method
 from privatefolio_daemon.store.database import Database
 
@@ -63,7 +64,7 @@ class PlatformsApi:
         self,
         accountName: str,
         query: str,
-        limit: int = 5,
+        limit: Count = 5,
         strict: bool = False,
         searchSet: Literal["coingecko", "my-platforms"] = "coingecko",
     ) -> list[dict[str, Any]]:

@@ -12,6 +12,7 @@ from privatefolio_daemon.relayer.cancellation import CancelToken
 from privatefolio_daemon.relayer.progress import TaskProgress
 from privatefolio_daemon.relayer.relayer import Relayer
 from privatefolio_daemon.relayer.task_types import Priority, Trigger
+from privatefolio_daemon.rpc.params import Count
 from privatefolio_daemon.rpc.registry import rpc_method
 from privatefolio_daemon.sources.prices.base import ChartData
 
@@ -57,7 +58,7 @@ class PricesApi:
         self,
         assetId: str,
         priceApiId: str | None = None,
-        limit: int = 900,
+        limit: Count = 900,
         interval: CandleInterval = "1d",
         since: float | None = None,
         until: float | None = None,

@@ -9,7 +9,7 @@ from privatefolio_daemon.domain.errors import InvalidInputError
 from privatefolio_daemon.domain.sync_event_types import EVENT_TYPES, EventType
 from privatefolio_daemon.domain.sync_events import EventOutcome, Mode, SyncEvents
 from privatefolio_daemon.rpc.callbacks import RemoteFunction
-from privatefolio_daemon.rpc.params import compile_checker
+from privatefolio_daemon.rpc.params import Count, compile_checker
 from privatefolio_daemon.rpc.registry import CallContext, rpc_method
 
 
@@ -59,7 +59,7 @@ class SyncApi:
 
     @rpc_method()
     async def getChanges(
-        self, accountName: str, afterSeq: int = 0, limit: int = PAGE_LIMIT
+        self, accountName: str, afterSeq: int = 0, limit: Count = PAGE_LIMIT
     ) -> dict[str, Any]:
         """``{feedId, lastSeq, changes, hasMore}``: the changes after ``afterSeq``, in order."""
         if not 0 < limit <= MAX_PAGE_LIMIT:

@@ -4,7 +4,7 @@ import inspect
 import keyword
 import types
 import typing
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from privatefolio_daemon.rpc.callbacks import RemoteFunction
 from privatefolio_daemon.rpc.registry import Method, MethodTable
@@ -38,6 +38,8 @@ def render_type(annotation: Any) -> str:
     if annotation is dict or typing.is_typeddict(annotation):
         return "dict[str, Any]"
     origin, args = get_origin(annotation), get_args(annotation)
+    if origin is Annotated:
+        return render_type(args[0])
     if origin in (Union, types.UnionType):
         return " | ".join(render_type(arg) for arg in args)
     if origin is Literal:

@@ -9,11 +9,32 @@ pydantic.
 import types
 import typing
 from collections.abc import Callable
-from typing import Any, Literal, NotRequired, Required, Union, get_args, get_origin
+from dataclasses import dataclass
+from typing import (
+    Annotated,
+    Any,
+    Literal,
+    NotRequired,
+    Required,
+    Union,
+    get_args,
+    get_origin,
+)
 
 from privatefolio_daemon.rpc.callbacks import RemoteCallback, RemoteFunction
 
 Checker = Callable[[Any, str], str | None]
+
+
+@dataclass(frozen=True, slots=True)
+class AtLeast:
+    """``Annotated[int, AtLeast(0)]``: a number no smaller than ``minimum``."""
+
+    minimum: int
+
+
+Count = Annotated[int, AtLeast(0)]
+"""A limit, a page or a page size: a whole number, 0 or more."""
 
 _JSON_TYPE_NAMES: dict[type, str] = {
     str: "a string",
@@ -49,6 +70,8 @@ def compile_checker(annotation: Any) -> Checker:
     if annotation is None or annotation is type(None):
         return _expect(lambda v: v is None, "null")
     origin = get_origin(annotation)
+    if origin is Annotated:
+        return _annotated_checker(annotation)
     if origin in (Union, types.UnionType):
         return _union_checker(get_args(annotation))
     if origin is Literal:
@@ -71,6 +94,21 @@ def compile_checker(annotation: Any) -> Checker:
 def _expect(test: Callable[[Any], bool], wanted: str) -> Checker:
     def check(value: Any, path: str) -> str | None:
         return None if test(value) else f"{path} must be {wanted}, not {describe(value)}"
+
+    return check
+
+
+def _annotated_checker(annotation: Any) -> Checker:
+    base = compile_checker(annotation.__origin__)
+    bounds = [extra for extra in annotation.__metadata__ if isinstance(extra, AtLeast)]
+
+    def check(value: Any, path: str) -> str | None:
+        problem = base(value, path)
+        if problem is None:
+            for bound in bounds:
+                if value < bound.minimum:
+                    return f"{path} must be at least {bound.minimum}, not {value}"
+        return problem
 
     return check
 
@@ -133,7 +171,7 @@ def _dict_checker(args: tuple[Any, ...]) -> Checker:
 
 
 def _typed_dict_checker(annotation: Any) -> Checker:
-    hints = typing.get_type_hints(annotation)
+    hints = typing.get_type_hints(annotation, include_extras=True)
     fields = {name: compile_checker(hint) for name, hint in hints.items()}
     required = frozenset(annotation.__required_keys__)
 
@@ -169,6 +207,11 @@ def json_schema(annotation: Any) -> dict[str, Any]:
         return {"type": "null"}
     origin = get_origin(annotation)
     args = get_args(annotation)
+    if origin is Annotated:
+        schema = json_schema(annotation.__origin__)
+        for bound in (extra for extra in annotation.__metadata__ if isinstance(extra, AtLeast)):
+            schema["minimum"] = bound.minimum
+        return schema
     if origin in (Union, types.UnionType):
         return {"anyOf": [json_schema(option) for option in args]}
     if origin is Literal:
@@ -176,14 +219,14 @@ def json_schema(annotation: Any) -> dict[str, Any]:
     if origin is list:
         return {"type": "array", "items": json_schema(args[0])} if args else {"type": "array"}
     if origin is dict:
-        schema: dict[str, Any] = {"type": "object"}
+        mapping: dict[str, Any] = {"type": "object"}
         if len(args) == 2:
-            schema["additionalProperties"] = json_schema(args[1])
-        return schema
+            mapping["additionalProperties"] = json_schema(args[1])
+        return mapping
     if origin in (Required, NotRequired):
         return json_schema(args[0])
     if typing.is_typeddict(annotation):
-        hints = typing.get_type_hints(annotation)
+        hints = typing.get_type_hints(annotation, include_extras=True)
         return {
             "type": "object",
             "title": annotation.__name__,

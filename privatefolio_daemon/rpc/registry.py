@@ -144,7 +144,7 @@ class MethodTable:
 def _describe(handler: Callable[..., Awaitable[Any]], name: str) -> Method:
     if not inspect.iscoroutinefunction(handler):
         raise TypeError(f"RPC method {name} must be an async function")
-    hints = typing.get_type_hints(handler)
+    hints = typing.get_type_hints(handler, include_extras=True)
     params: list[Param] = []
     context_param = None
     for parameter in inspect.signature(handler).parameters.values():

@@ -156,7 +156,10 @@ async def test_the_recent_history_is_50_messages_unless_asked(client: DaemonClie
     assert await client.call("getRecentChatHistory", "main", 0) == []
     with pytest.raises(RpcCallError) as caught:
         await client.call("getRecentChatHistory", "main", -1)
-    assert (caught.value.code, caught.value.message) == (-32602, "limit must be 0 or more, not -1")
+    assert (caught.value.code, caught.value.message) == (
+        -32602,
+        "Invalid params: 'limit' must be at least 0, not -1",
+    )
 
 
 @pytest.mark.parametrize(

@@ -91,5 +91,5 @@ async def test_server_log_paging_cannot_be_negative(connect: Connect) -> None:
         await client.call("getServerLogs", None, -1)
     assert (error.value.code, error.value.message) == (
         -32602,
-        "'rowsPerPage' and 'page' cannot be negative",
+        "Invalid params: 'rowsPerPage' must be at least 0, not -1",
     )

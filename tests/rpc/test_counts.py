@@ -1,0 +1,35 @@
+"""Limits, pages and page sizes are whole numbers, 0 or more, checked before a method runs."""
+
+import pytest
+
+from privatefolio_daemon.client import RpcCallError
+from tests.conftest import Connect
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (("findAssets", "main", "btc", -1), "'limit' must be at least 0, not -1"),
+        (("findPlatforms", "main", "bin", -5), "'limit' must be at least 0, not -5"),
+        (("findExtensions", "csv", -1), "'limit' must be at least 0, not -1"),
+        (("getServerLogs", None, 25, -2), "'page' must be at least 0, not -2"),
+        (("getTransactions", "main", {"limit": -1}), "'query'.limit must be at least 0, not -1"),
+        (("getChanges", "main", 0, -3), "'limit' must be at least 0, not -3"),
+    ],
+)
+async def test_a_negative_count_is_refused(
+    connect: Connect, call: tuple[object, ...], message: str
+) -> None:
+    client = await connect()
+    await client.call("createAccount", "main")
+    with pytest.raises(RpcCallError) as error:
+        await client.call(*call)
+    assert (error.value.code, error.value.message) == (-32602, f"Invalid params: {message}")
+
+
+async def test_the_published_schema_states_the_minimum(connect: Connect) -> None:
+    client = await connect()
+    document = await client.call("rpc.discover")
+    [find_assets] = [method for method in document["methods"] if method["name"] == "findAssets"]
+    [limit] = [param for param in find_assets["params"] if param["name"] == "limit"]
+    assert limit["schema"] == {"type": "integer", "minimum": 0, "default": 5}
