@@ -66,8 +66,10 @@ def _choice(text: str, column: str, allowed: tuple[str, ...]) -> str:
 
 
 def _number(text: str, column: str, *, positive: bool) -> Decimal:
-    value = parse_amount(text, column) if text.strip() else None
-    if value is None or value < 0 or (positive and value == 0):
+    if not text.strip():
+        raise ImportFormatError(f'Missing value in column "{column}"', column=column)
+    value = parse_amount(text, column)
+    if value < 0 or (positive and value == 0):
         kind = "a positive" if positive else "a non-negative"
         raise ImportFormatError(
             f'Invalid number in column "{column}": "{text}" (expected {kind} number)',
@@ -128,15 +130,15 @@ def parse_row(row: str, index: int, file_import_id: str, _context: ParserContext
         counter = _Amount(
             _currency(currency, "priceCurrency"), decimals.multiply(asset.value, unit_price)
         )
+    if kind == "fee" and fee.strip():
+        raise ImportFormatError(
+            'A "fee" row charges its quantity; leave the "fee" column empty', column="fee"
+        )
     paid_fee: _Amount | None = None
     if fee.strip():
         fee_asset = fee_currency if fee_currency.strip() else currency
         paid_fee = _Amount(_currency(fee_asset, "feeCurrency"), _number(fee, "fee", positive=False))
     if kind == "fee":
-        if paid_fee is not None:
-            raise ImportFormatError(
-                'A "fee" row charges its quantity; leave the "fee" column empty', column="fee"
-            )
         paid_fee = asset
     tx_id = f"{file_import_id}_{fast_string_hash(f'{index}_{row}')}"
     wallet = wallet.strip() or DEFAULT_WALLET
@@ -211,6 +213,6 @@ PARSER = Parser(
     parser_id="generic-csv",
     extension_id="generic-file-import",
     platform_id=PLATFORM_ID,
-    headers=(",".join(COLUMNS),),
+    headers=(",".join(COLUMNS), ",".join(f'"{column}"' for column in COLUMNS)),
     parse_row=parse_row,
 )

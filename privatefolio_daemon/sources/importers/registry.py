@@ -35,9 +35,23 @@ PARSERS: tuple[Parser, ...] = (
 _BY_HEADER: dict[str, Parser] = {header: parser for parser in PARSERS for header in parser.headers}
 
 
+def _loose(header: str) -> str:
+    return header.replace('"', "").replace(" ", "").lower()
+
+
+_BY_LOOSE_HEADER: dict[str, str] = {
+    _loose(header): parser.headers[0] for parser in reversed(PARSERS) for header in parser.headers
+}
+
+
 def match_header(first_line: str) -> Parser | None:
     """The importer whose header equals the sanitised first line, if any."""
     return _BY_HEADER.get(sanitise_header(first_line))
+
+
+def header_suggestion(first_line: str) -> str | None:
+    """The known header that an unknown one differs from only in case, quotes or spaces."""
+    return _BY_LOOSE_HEADER.get(_loose(sanitise_header(first_line)))
 
 
 def requirements_for(first_line: str) -> list[Requirement] | None:

@@ -93,11 +93,40 @@ def test_a_metal_sale_and_a_custody_fee() -> None:
             "2024-03-01,buy,AAPL,stock,1,1,USD",
             "Cannot parse row 1: Invalid number of columns: expected 11, received 7",
         ),
+        (
+            "2024-03-01,buy,AAPL,stock,1,,USD,,,,",
+            'Cannot parse row 1: Missing value in column "price"',
+        ),
+        (
+            "2024-03-01,fee,USD,stock,1,,,0.5,,,",
+            'Cannot parse row 1: A "fee" row charges its quantity; leave the "fee" column empty',
+        ),
     ],
-    ids=["type", "assetType", "number", "negative", "date", "currency", "columns"],
+    ids=[
+        "type",
+        "assetType",
+        "number",
+        "negative",
+        "date",
+        "currency",
+        "columns",
+        "no price",
+        "fee of a fee row",
+    ],
 )
 def test_invalid_rows_are_rejected_with_the_column(row: str, message: str) -> None:
     with pytest.raises(ImportFormatError) as raised:
         parse_text(f"{HEADER}\n{row}", file_name="generic.csv")
 
     assert str(raised.value) == message
+
+
+def test_a_quoted_header_is_read_and_an_upper_case_one_gets_a_hint() -> None:
+    quoted = ",".join(f'"{column}"' for column in HEADER.split(","))
+    parsed = parse_text(f"{quoted}\n2024-03-01,deposit,AAPL,stock,1,,,,,,", file_name="g.csv")
+    assert (parsed.meta.parserId, parsed.meta.rows) == ("generic-csv", 1)
+    with pytest.raises(ImportFormatError) as raised:
+        parse_text(f"{HEADER.upper()}\n2024-03-01,deposit,AAPL,stock,1,,,,,,", file_name="g.csv")
+    assert str(raised.value) == (
+        f"File import unsupported, unknown header: {HEADER.upper()} (did you mean {HEADER}?)"
+    )
