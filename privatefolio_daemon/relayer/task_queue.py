@@ -71,6 +71,9 @@ class AccountTaskQueue:
         self._order = itertools.count()
         self._wake = asyncio.Event()
         self._running: _Running | None = None
+        self._starting: tuple[int, CancelToken] | None = None
+        """The task taken from the heap whose row is being marked running, and its token."""
+        self._stopping = False
         self._runner: asyncio.Task[None] | None = None
         self._watchdogs: set[asyncio.Task[None]] = set()
         self._pushes: set[asyncio.Task[None]] = set()
@@ -84,6 +87,7 @@ class AccountTaskQueue:
         )
         if recovered:
             self._changed()
+        self._stopping = False
         self._runner = asyncio.create_task(self._run_loop(), name=f"tasks-{self.account}")
         return recovered
 
@@ -92,10 +96,15 @@ class AccountTaskQueue:
         if self._runner is None:
             return
         runner, self._runner = self._runner, None
+        self._stopping = True
+        self._wake.set()
+        if self._starting is not None:
+            self._starting[1].cancel(reason)
         if self._running is not None:
             self._abort(self._running, reason)
-            with contextlib.suppress(BaseException):
-                await asyncio.wait_for(asyncio.shield(self._running.task), self._grace)
+        # The run in progress ends on its own, its row written, unless its task ignores the abort.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(runner), self._grace)
         runner.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await runner
@@ -143,6 +152,9 @@ class AccountTaskQueue:
         if self._running is not None and self._running.entry.task_id == task_id:
             self._abort(self._running, ABORTED_BY_USER)
             return
+        if self._starting is not None and self._starting[0] == task_id:
+            self._starting[1].cancel(ABORTED_BY_USER)  # aborted as soon as it starts
+            return
         for index, (_, _, entry) in enumerate(self._heap):
             if entry.task_id == task_id:
                 self._heap.pop(index)
@@ -176,24 +188,28 @@ class AccountTaskQueue:
     # -- running -----------------------------------------------------------------------------
 
     async def _run_loop(self) -> None:
-        while True:
-            while not self._heap:
+        while not self._stopping:
+            while not self._heap and not self._stopping:
                 self._wake.clear()
                 await self._wake.wait()
             async with self._slots:
-                if self._heap:
+                if self._heap and not self._stopping:
                     _, _, entry = heapq.heappop(self._heap)
                     await self._run(entry)
 
     async def _run(self, entry: _Entry) -> None:
         started_at = now_ms()
-        await self._db.write(
-            lambda conn: server_tasks.patch_task(
-                conn, entry.task_id, status="running", startedAt=started_at
-            )
-        )
-        self._changed()
         token = CancelToken()
+        self._starting = (entry.task_id, token)
+        try:
+            await self._db.write(
+                lambda conn: server_tasks.patch_task(
+                    conn, entry.task_id, status="running", startedAt=started_at
+                )
+            )
+        finally:
+            self._starting = None
+        self._changed()
         progress = TaskProgress(
             task_log_path(self._logs_dir, entry.task_id),
             entry.task_id,
@@ -203,6 +219,8 @@ class AccountTaskQueue:
         progress(None, "Starting task")
         task = asyncio.create_task(entry.spec.function(progress, token))
         self._running = _Running(entry, token, task, started_at, progress)
+        if token.reason is not None:  # cancelled while its row was being marked running
+            self._abort(self._running, token.reason)
         try:
             await asyncio.wait({task})
         except asyncio.CancelledError:  # the queue itself is stopping

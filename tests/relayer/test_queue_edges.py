@@ -1,0 +1,46 @@
+"""The moments between a queue's states: a task being started, a queue being stopped."""
+
+import asyncio
+
+from privatefolio_daemon.relayer.cancellation import CancelToken
+from privatefolio_daemon.relayer.progress import TaskProgress
+from privatefolio_daemon.relayer.task_queue import AccountTaskQueue
+from privatefolio_daemon.relayer.task_types import TaskSpec
+from privatefolio_daemon.store.database import Database
+from tests.relayer.conftest import task_rows, wait_for_status
+
+
+async def forever(progress: TaskProgress, cancel: CancelToken) -> None:
+    await asyncio.Event().wait()
+
+
+async def test_a_task_cancelled_while_it_is_being_started_is_aborted(
+    queue: AccountTaskQueue, account_db: Database
+) -> None:
+    task_id = await queue.enqueue(TaskSpec("Waiting", "Waiting", 5, forever))
+    await asyncio.sleep(0)  # the queue takes it and marks its row running: neither queued nor run
+    await queue.cancel(task_id)
+    assert await wait_for_status(account_db, task_id, "aborted", "cancelled") == "aborted"
+    assert (await task_rows(account_db))[0][3] == "Task aborted by user."
+
+
+async def test_a_stopped_queue_writes_the_end_of_its_running_task(
+    queue: AccountTaskQueue, account_db: Database
+) -> None:
+    for _ in range(20):
+        running = asyncio.Event()
+
+        async def waiting(
+            progress: TaskProgress, cancel: CancelToken, running: asyncio.Event = running
+        ) -> None:
+            running.set()
+            await asyncio.Event().wait()
+
+        task_id = await queue.enqueue(TaskSpec("Waiting", "Waiting", 5, waiting))
+        await running.wait()
+        await queue.stop()
+        row = await account_db.fetch_one(
+            "SELECT status, errorMessage FROM server_tasks WHERE id = ?", (task_id,)
+        )
+        assert row == ("aborted", "Server shutting down."), task_id
+        await queue.start()
