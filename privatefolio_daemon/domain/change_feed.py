@@ -32,9 +32,12 @@ MAX_PAGE_LIMIT = 5000
 
 #: The channels on which every write of a synced record is announced (an account reset or
 #: restore too, with ``reset``): manual transactions, asset preferences (a price API found by
-#: the price fetch included), tags, settings, synced key-value entries and connections.
+#: the price fetch included), tags (their assignments to audit logs and trades are announced on
+#: those records' channels), settings, synced key-value entries and connections.
 ANNOUNCING_CHANNELS = (
     "transactions",
+    "audit-logs",
+    "trades",
     "metadata",
     "tags",
     "settings",
