@@ -784,9 +784,9 @@ class DaemonMethods:
         result: str = await self.call('subscribeToBalances', accountName, callback)
         return result
 
-    async def subscribeToChanges(self, accountName: str, afterSeq: int, callback: Callable[..., Any]) -> str:
+    async def subscribeToChanges(self, accountName: str, afterSeq: int, callback: Callable[..., Any], feedId: str | None = None) -> str:
         """Deliver the changes after ``afterSeq``, then every new one, each once and in order."""
-        result: str = await self.call('subscribeToChanges', accountName, afterSeq, callback)
+        result: str = await self.call('subscribeToChanges', accountName, afterSeq, callback, feedId)
         return result
 
     async def subscribeToChatHistory(self, accountName: str, callback: Callable[..., Any]) -> str:

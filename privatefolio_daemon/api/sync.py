@@ -5,7 +5,7 @@ from typing import Any, TypedDict
 
 from privatefolio_daemon.api.errors import domain_error_to_rpc
 from privatefolio_daemon.domain.change_feed import MAX_PAGE_LIMIT, PAGE_LIMIT, ChangeFeed
-from privatefolio_daemon.domain.errors import InvalidInputError
+from privatefolio_daemon.domain.errors import ConflictError, InvalidInputError
 from privatefolio_daemon.domain.sync_event_types import EVENT_TYPES, EventType
 from privatefolio_daemon.domain.sync_events import EventOutcome, Mode, SyncEvents
 from privatefolio_daemon.rpc.callbacks import RemoteFunction
@@ -15,6 +15,8 @@ from privatefolio_daemon.rpc.registry import CallContext, rpc_method
 
 class SubmitOptions(TypedDict, total=False):
     mode: Mode
+    feedId: str
+    """The feed the client's events were made on: another one refuses them all (-32003)."""
 
 
 def _result_to_wire(outcome: EventOutcome) -> dict[str, Any]:
@@ -53,8 +55,18 @@ class SyncApi:
         An event is ``{eventId, type, recordId?, version?, data?}``; a result is applied,
         duplicate (the first result again), conflict (with the current record), error or
         skipped. ``options.mode``: ``stopOnFirstError`` (the default) or ``independent``."""
-        mode = (options or {}).get("mode", "stopOnFirstError")
-        outcomes = await self._sync_events_of(accountName).submit(events, mode)
+        chosen = options or {}
+        known = chosen.get("feedId")
+        if known is not None:
+            current = await self._feed.feed_id(accountName)
+            if known != current:
+                raise ConflictError(
+                    f"The account was reset or restored since feed {known}: read a new "
+                    "snapshot (getSnapshot), then send the events that still apply",
+                    latest={"feedId": current},
+                )
+        sync_events = self._sync_events_of(accountName)
+        outcomes = await sync_events.submit(events, chosen.get("mode", "stopOnFirstError"))
         return [_result_to_wire(outcome) for outcome in outcomes]
 
     @rpc_method()
@@ -73,10 +85,16 @@ class SyncApi:
 
     @rpc_method()
     async def subscribeToChanges(
-        self, ctx: CallContext, accountName: str, afterSeq: int, callback: RemoteFunction
+        self,
+        ctx: CallContext,
+        accountName: str,
+        afterSeq: int,
+        callback: RemoteFunction,
+        feedId: str | None = None,
     ) -> str:
         """Deliver the changes after ``afterSeq``, then every new one, each once and in order.
 
-        ``callback({feedId, lastSeq, changes, hasMore, reset?})``."""
-        stop = self._feed.follow(accountName, _checked_seq(afterSeq), callback)
+        ``callback({feedId, lastSeq, changes, hasMore, reset?})``. A ``feedId`` that is no longer
+        the account's (a reset or a restore since) starts with a ``reset: true`` page."""
+        stop = self._feed.follow(accountName, _checked_seq(afterSeq), callback, feedId)
         return ctx.add_subscription(stop, callback)

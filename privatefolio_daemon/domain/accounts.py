@@ -19,6 +19,7 @@ from privatefolio_daemon.domain.errors import InvalidInputError, NotFoundError
 from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.timeutil import now_ms
 from privatefolio_daemon.settings import Limits
+from privatefolio_daemon.store import change_log
 from privatefolio_daemon.store.database import Database
 from privatefolio_daemon.store.migrations import Migration, migrate, refuse_newer
 
@@ -126,12 +127,13 @@ class AccountRegistry:
         """Empty the account: its data, files and logs go, an empty database takes its place."""
         async with self._lock:
             created_at = self._created_at.get(name)
-            self.get(name)
+            floor = await self.get(name).read(change_log.seq_floor)
             (self.databases_dir / f"{name}.deleting").touch()
             self._events.emit("accounts", "deleted", name)
             await self._close_account(name)
             self._remove_account_files(name)
-            await self._open_account(name, created_at=created_at or now_ms())
+            db = await self._open_account(name, created_at=created_at or now_ms())
+            await db.write(lambda connection: change_log.raise_seq_floor(connection, floor))
         self._events.announce_reset(name)
 
     async def rename(self, old: str, new: str) -> None:

@@ -102,16 +102,26 @@ class ChangeFeed:
         page: Page = await self._db_of(account).read(read)
         return page
 
+    async def feed_id(self, account: str) -> str:
+        feed_id: str = await self._db_of(account).read(change_log.feed_id)
+        return feed_id
+
     async def snapshot(self, account: str) -> dict[str, Any]:
         snapshot: dict[str, Any] = await self._db_of(account).read(_in_one_read(read_snapshot))
         return snapshot
 
     def follow(
-        self, account: str, after_seq: int, deliver: Callable[[Page], Awaitable[Any]]
+        self,
+        account: str,
+        after_seq: int,
+        deliver: Callable[[Page], Awaitable[Any]],
+        known_feed_id: str | None = None,
     ) -> Callable[[], None]:
-        """Replay the changes after ``after_seq``, then deliver new ones; returns the stop."""
+        """Replay the changes after ``after_seq``, then deliver new ones; returns the stop.
+
+        A ``known_feed_id`` that is no longer the feed's starts with a ``reset`` page."""
         self._db_of(account)
-        follower = _Follower(self, account, after_seq, deliver)
+        follower = _Follower(self, account, after_seq, deliver, known_feed_id)
         stops = [
             self._events.subscribe(channel, follower.wake, account)
             for channel in ANNOUNCING_CHANNELS
@@ -133,12 +143,13 @@ class _Follower:
         account: str,
         after_seq: int,
         deliver: Callable[[Page], Awaitable[Any]],
+        known_feed_id: str | None,
     ) -> None:
         self._feed = feed
         self._account = account
         self._after = after_seq
         self._deliver = deliver
-        self._feed_id: str | None = None
+        self._feed_id = known_feed_id
         self._wanted = False
         self._task: asyncio.Task[None] | None = None
 

@@ -1,6 +1,7 @@
 """SQL of the sync change feed (``sync_changes``, one row per record: its latest change) and of
 the kept results of submitted events (``sync_events``)."""
 
+import contextlib
 import secrets
 import sqlite3
 import time
@@ -65,6 +66,36 @@ def changes_after(connection: sqlite3.Connection, after_seq: int, limit: int) ->
 def last_seq(connection: sqlite3.Connection) -> int:
     row = connection.execute("SELECT MAX(seq) FROM sync_changes").fetchone()
     return int(row[0] or 0)
+
+
+def seq_floor(connection: sqlite3.Connection) -> int:
+    """The highest seq the feed ever gave, its deleted changes' included."""
+    row = connection.execute(
+        "SELECT seq FROM sqlite_sequence WHERE name = 'sync_changes'"
+    ).fetchone()
+    return 0 if row is None else int(row[0])
+
+
+def raise_seq_floor(connection: sqlite3.Connection, floor: int) -> None:
+    """Give later changes seqs above ``floor``, so that a version a client saw of the account
+    before a reset or a restore is never given to another state of a record."""
+    if floor > seq_floor(connection):
+        connection.execute("DELETE FROM sqlite_sequence WHERE name = 'sync_changes'")
+        connection.execute(
+            "INSERT INTO sqlite_sequence (name, seq) VALUES ('sync_changes', ?)", (floor,)
+        )
+
+
+def carry_seq_floor(source: Path, target: Path) -> None:
+    """Raise the floor of ``target``'s feed to ``source``'s (two closed database files)."""
+    if not source.exists():
+        return
+    with contextlib.closing(
+        sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
+    ) as old:
+        floor = seq_floor(old)
+    with contextlib.closing(sqlite3.connect(target, isolation_level=None)) as new:
+        raise_seq_floor(new, floor)
 
 
 def feed_id(connection: sqlite3.Connection) -> str:

@@ -34,7 +34,7 @@ from privatefolio_daemon.domain.backup.swap import (
 )
 from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.timeutil import now_ms
-from privatefolio_daemon.store.change_log import rename_feed
+from privatefolio_daemon.store.change_log import carry_seq_floor, rename_feed
 from privatefolio_daemon.store.database import Database
 from privatefolio_daemon.store.migrations import Migration
 
@@ -122,6 +122,8 @@ class Restores:
         async with self._accounts.exclusive(account) as closed:
             try:
                 step("closed")
+                database = next(item for item in journal.items if item.kind == "database")
+                await asyncio.to_thread(carry_seq_floor, database.live, database.new)
                 await asyncio.to_thread(swap_in, journal, step)
                 report(90, "Opening the restored account")
                 await _verify(await closed.reopen())
