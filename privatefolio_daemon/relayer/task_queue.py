@@ -10,7 +10,7 @@ import heapq
 import itertools
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,8 @@ UNATTENDED_TRIGGERS = frozenset({"cron", "side-effect"})
 class _Entry:
     task_id: int
     spec: TaskSpec
+    merged: list[TaskSpec] = field(default_factory=list)
+    """Specs queued while this one waited, under the same name: their callers are told too."""
 
 
 @dataclass(slots=True)
@@ -70,6 +72,7 @@ class AccountTaskQueue:
         self._heap: list[tuple[int, int, _Entry]] = []
         self._order = itertools.count()
         self._wake = asyncio.Event()
+        self._enqueuing = asyncio.Lock()
         self._running: _Running | None = None
         self._starting: tuple[int, CancelToken] | None = None
         """The task taken from the heap whose row is being marked running, and its token."""
@@ -117,8 +120,12 @@ class AccountTaskQueue:
 
     async def enqueue_many(self, specs: list[TaskSpec]) -> list[int]:
         """Queue tasks together; a task whose name is already queued returns that task's id."""
-        ids: list[int | None] = [self._queued_id(spec) for spec in specs]
-        new = [spec for spec, task_id in zip(specs, ids, strict=True) if task_id is None]
+        async with self._enqueuing:  # the check and the insert, with no other enqueue between
+            return await self._enqueue_many(specs)
+
+    async def _enqueue_many(self, specs: list[TaskSpec]) -> list[int]:
+        queued = [self._queued_entry(spec) for spec in specs]
+        new = [spec for spec, entry in zip(specs, queued, strict=True) if entry is None]
 
         def insert(connection: Any) -> list[int]:
             return [
@@ -136,14 +143,13 @@ class AccountTaskQueue:
 
         created = iter(await self._db.write(insert) if new else [])
         result = []
-        for spec, task_id in zip(specs, ids, strict=True):
-            if task_id is None:
-                task_id = self._queued_id(spec)  # queued by a concurrent call meanwhile
-            if task_id is None:
-                task_id = next(created)
-                entry = _Entry(task_id, spec)
+        for spec, entry in zip(specs, queued, strict=True):
+            if entry is None:
+                entry = _Entry(next(created), spec)
                 heapq.heappush(self._heap, (-spec.priority, next(self._order), entry))
-            result.append(task_id)
+            elif spec.on_completion is not None:
+                entry.merged.append(spec)
+            result.append(entry.task_id)
         self._changed()
         self._wake.set()
         return result
@@ -160,7 +166,7 @@ class AccountTaskQueue:
                 self._heap.pop(index)
                 heapq.heapify(self._heap)
                 await self._finish_row(entry, "cancelled", CANCELLED_BY_USER, started_at=None)
-                await _notify(entry.spec, CANCELLED_BY_USER)
+                await _notify(entry, CANCELLED_BY_USER)
                 return
         raise NotFoundError(f"Task with id {task_id} not found.")
 
@@ -173,12 +179,12 @@ class AccountTaskQueue:
             running = _describe(entry) | {"startedAt": self._running.started_at}
         return {"running": running, "queued": [_describe(entry) for entry in queued]}
 
-    def _queued_id(self, spec: TaskSpec) -> int | None:
+    def _queued_entry(self, spec: TaskSpec) -> _Entry | None:
         if not spec.deduplicate:
             return None
         return next(
             (
-                entry.task_id
+                entry
                 for _, _, entry in self._heap
                 if entry.spec.deduplicate and entry.spec.name == spec.name
             ),
@@ -238,7 +244,7 @@ class AccountTaskQueue:
             if status == "failed" and entry.spec.trigger in UNATTENDED_TRIGGERS:
                 await self._tell_the_user(entry, error or "")  # there once the task reads failed
             await self._finish_row(entry, status, error, started_at=started_at)
-            await _notify(entry.spec, error)
+            await _notify(entry, error)
 
     def _abort(self, running: _Running, reason: str) -> None:
         running.token.cancel(reason)
@@ -330,12 +336,14 @@ def _describe(entry: _Entry) -> dict[str, Any]:
     }
 
 
-async def _notify(spec: TaskSpec, error: str | None) -> None:
-    if spec.on_completion is None:
-        return
-    try:
-        result = spec.on_completion(error)
-        if asyncio.iscoroutine(result) or isinstance(result, asyncio.Future):
-            await result
-    except Exception:
-        log.exception("A task's completion callback failed")
+async def _notify(entry: _Entry, error: str | None) -> None:
+    """Tell the callers of the task, and of those merged into it, how it ended."""
+    for spec in (entry.spec, *entry.merged):
+        if spec.on_completion is None:
+            continue
+        try:
+            result = spec.on_completion(error)
+            if asyncio.iscoroutine(result) or isinstance(result, asyncio.Future):
+                await result
+        except Exception:
+            log.exception("A task's completion callback failed")

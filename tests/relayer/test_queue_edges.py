@@ -1,6 +1,7 @@
 """The moments between a queue's states: a task being started, a queue being stopped."""
 
 import asyncio
+from collections.abc import Callable
 
 from privatefolio_daemon.relayer.cancellation import CancelToken
 from privatefolio_daemon.relayer.progress import TaskProgress
@@ -44,3 +45,61 @@ async def test_a_stopped_queue_writes_the_end_of_its_running_task(
         )
         assert row == ("aborted", "Server shutting down."), task_id
         await queue.start()
+
+
+async def quick(progress: TaskProgress, cancel: CancelToken) -> None:
+    return None
+
+
+async def test_tasks_of_one_name_queued_at_once_make_one_row(
+    queue: AccountTaskQueue, account_db: Database
+) -> None:
+    running = asyncio.Event()
+    release = asyncio.Event()
+
+    async def blocker(progress: TaskProgress, cancel: CancelToken) -> None:
+        running.set()
+        await release.wait()
+
+    await queue.enqueue(TaskSpec("Blocker", "Blocker", 9, blocker))
+    await running.wait()
+    ids = await asyncio.gather(
+        *(queue.enqueue(TaskSpec("Refresh", "Refresh", 5, quick)) for _ in range(10))
+    )
+    assert len(set(ids)) == 1
+    release.set()
+    await wait_for_status(account_db, ids[0], "completed")
+    assert [(row[1], row[2]) for row in await task_rows(account_db)] == [
+        ("Blocker", "completed"),
+        ("Refresh", "completed"),
+    ]
+
+
+async def test_every_caller_of_a_merged_task_hears_how_it_ended(
+    queue: AccountTaskQueue, account_db: Database
+) -> None:
+    release = asyncio.Event()
+
+    async def blocker(progress: TaskProgress, cancel: CancelToken) -> None:
+        await release.wait()
+
+    heard: list[tuple[str, str | None]] = []
+
+    def told(caller: str) -> Callable[[str | None], None]:
+        return lambda error: heard.append((caller, error))
+
+    await queue.enqueue(TaskSpec("Blocker", "Blocker", 9, blocker))
+    first = await queue.enqueue(TaskSpec("Refresh", "Refresh", 5, quick, on_completion=told("a")))
+    again = await queue.enqueue(TaskSpec("Refresh", "Refresh", 5, quick, on_completion=told("b")))
+    cancelled = await queue.enqueue(TaskSpec("Other", "Other", 5, quick, on_completion=told("c")))
+    merged = await queue.enqueue(TaskSpec("Other", "Other", 5, quick, on_completion=told("d")))
+    assert (first, cancelled) == (again, merged)
+    await queue.cancel(cancelled)
+    release.set()
+    await wait_for_status(account_db, first, "completed")
+    assert sorted(heard, key=str) == [
+        ("a", None),
+        ("b", None),
+        ("c", "Task cancelled by user."),
+        ("d", "Task cancelled by user."),
+    ]
