@@ -132,6 +132,7 @@ class Daemon:
             limits=ConnectionLimits(
                 limits.rpc_max_concurrent_calls,
                 limits.rpc_max_queued_frames,
+                limits.rpc_max_queued_bytes,
                 limits.rpc_close_timeout_seconds,
             ),
             dev=self.config.dev,

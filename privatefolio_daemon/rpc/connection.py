@@ -56,6 +56,8 @@ class FrameTransport(Protocol):
 class ConnectionLimits:
     max_concurrent_calls: int = 64
     max_queued_frames: int = 2048
+    #: What the frames waiting for a client may hold (one frame may hold more on its own).
+    max_queued_bytes: int = 128 * 2**20
     close_timeout_seconds: float = 5.0
 
 
@@ -99,6 +101,7 @@ class RpcConnection:
         self._dev = dev
         self._map_error = map_error
         self._outbox: asyncio.Queue[bytes] = asyncio.Queue(self._limits.max_queued_frames)
+        self._queued_bytes = 0
         self._slots = asyncio.Semaphore(self._limits.max_concurrent_calls)
         self._calls: set[asyncio.Task[None]] = set()
         self._callbacks: set[RemoteCallback] = set()
@@ -323,14 +326,21 @@ class RpcConnection:
     def _enqueue(self, frame: Any) -> None:
         if self._closing:
             return
-        try:
-            self._outbox.put_nowait(orjson.dumps(frame, default=_to_json))
-        except asyncio.QueueFull:
+        encoded = orjson.dumps(frame, default=_to_json)
+        over = (
+            self._queued_bytes and self._queued_bytes + len(encoded) > self._limits.max_queued_bytes
+        )
+        if over or self._outbox.full():
             self._stats.slow_consumers_closed += 1
             log.warning(
-                "Closing a client that cannot keep up (%d frames queued)", self._outbox.qsize()
+                "Closing a client that cannot keep up (%d frames, %.1f MiB queued)",
+                self._outbox.qsize(),
+                self._queued_bytes / 2**20,
             )
             self.close_soon(CLOSE_TRY_AGAIN_LATER, "Client too slow to keep up")
+            return
+        self._queued_bytes += len(encoded)
+        self._outbox.put_nowait(encoded)
 
     def close_soon(self, code: int, message: str) -> None:
         """Stop sending, drop what is queued and close the socket with ``code``."""
@@ -342,6 +352,7 @@ class RpcConnection:
             self._writer.cancel()
         while not self._outbox.empty():
             self._outbox.get_nowait()
+        self._queued_bytes = 0
         self._closer = asyncio.create_task(self._close_transport(code, message))
 
     async def _close_transport(self, code: int, message: str) -> None:
@@ -355,6 +366,7 @@ class RpcConnection:
             while True:
                 frame = await self._outbox.get()
                 await self._transport.send_text(frame)
+                self._queued_bytes -= len(frame)
         except asyncio.CancelledError:
             pass
         except Exception:  # the socket went away; the reader loop will notice and clean up

@@ -79,6 +79,10 @@ class ProbeApi:
         return ctx.add_subscription(self.events.subscribe("ticks", callback), callback)
 
     @rpc_method()
+    async def payload(self, size: int) -> str:
+        return "x" * size
+
+    @rpc_method()
     async def emitTicks(self, count: int, size: int = 10) -> None:
         payload = "x" * size
         for index in range(count):
@@ -107,7 +111,11 @@ class ProbeServer:
 
 @asynccontextmanager
 async def probe_server(
-    tmp_path: Path, *, dev: bool = False, queued_frames: int = 2048
+    tmp_path: Path,
+    *,
+    dev: bool = False,
+    queued_frames: int = 2048,
+    queued_bytes: int = 128 * 2**20,
 ) -> AsyncIterator[ProbeServer]:
     events = EventBus()
     stats = RpcStats()
@@ -120,7 +128,11 @@ async def probe_server(
         table,
         credentials,
         stats,
-        limits=ConnectionLimits(max_concurrent_calls=16, max_queued_frames=queued_frames),
+        limits=ConnectionLimits(
+            max_concurrent_calls=16,
+            max_queued_frames=queued_frames,
+            max_queued_bytes=queued_bytes,
+        ),
         dev=dev,
         map_error=domain_error_to_rpc,
     )

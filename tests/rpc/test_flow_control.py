@@ -52,3 +52,25 @@ async def test_calls_of_one_connection_run_concurrently(tmp_path: Path) -> None:
         assert sorted(answer["id"] for answer in answers) == list(range(10))
         assert time.perf_counter() - started < 2.5
         await asyncio.sleep(0)
+
+
+async def test_a_client_that_never_reads_its_answers_is_closed_by_their_size(
+    tmp_path: Path,
+) -> None:
+    async with (
+        probe_server(tmp_path, queued_bytes=8 * 2**20) as server,
+        server.socket() as slow,
+        server.socket() as fast,
+    ):
+        # Few frames, but large ones: the frame count alone would let them pile up.
+        for request_id in range(200):
+            await slow.send_json({"id": request_id, "method": "payload", "params": [2**20]})
+            if server.stats.slow_consumers_closed:
+                break
+            await asyncio.sleep(0.01)
+        assert server.stats.slow_consumers_closed == 1
+        assert await exchange(fast, {"id": 1, "method": "add", "params": [1, 2]}) == {
+            "id": 1,
+            "method": "add",
+            "result": 3,
+        }
