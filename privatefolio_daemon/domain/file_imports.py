@@ -133,8 +133,11 @@ class FileImports:
             job.shards = await asyncio.shield(parsing)
         except BaseException:
             # A cancelled task's token stops the workers within a poll: wait for that, so no
-            # worker writes into the directory once it is removed.
+            # worker writes into the directory once it is removed. Its error (the abort) is
+            # this task's own, already raised: taken here, asyncio does not log it as lost.
             await asyncio.wait({parsing})
+            if not parsing.cancelled():
+                parsing.exception()
             await asyncio.to_thread(shutil.rmtree, directory, ignore_errors=True)
             raise
         return directory
