@@ -168,6 +168,9 @@ class AccountTaskQueue:
                 await self._finish_row(entry, "cancelled", CANCELLED_BY_USER, started_at=None)
                 await _notify(entry, CANCELLED_BY_USER)
                 return
+        row = await self._db.fetch_one("SELECT status FROM server_tasks WHERE id = ?", (task_id,))
+        if row is not None:
+            raise NotFoundError(f"Task with id {task_id} has already ended ({row[0]}).")
         raise NotFoundError(f"Task with id {task_id} not found.")
 
     def snapshot(self) -> dict[str, Any]:

@@ -104,6 +104,12 @@ async def test_cancel_over_rpc_and_the_queue_snapshot(client: DaemonClient) -> N
     with pytest.raises(RpcCallError) as caught:
         await client.call("cancelTask", "main", 999)
     assert (caught.value.code, caught.value.message) == (-32002, "Task with id 999 not found.")
+    with pytest.raises(RpcCallError) as caught:
+        await client.call("cancelTask", "main", running)
+    assert (caught.value.code, caught.value.message) == (
+        -32002,
+        f"Task with id {running} has already ended (aborted).",
+    )
 
 
 async def test_ping_stays_fast_while_a_cpu_heavy_task_runs(client: DaemonClient) -> None:
