@@ -204,6 +204,8 @@ def update_manual(connection: sqlite3.Connection, tx_id: str, data: ManualTransa
     index = int(old.importIndex or tx_id.removeprefix(MANUAL_PREFIX) or 0)
     tx, logs = build_manual_transaction(data, tx_id, index)
     tx.metadata = old.metadata
+    if tx.to_wire() == old.to_wire():
+        return min(old.timestamp, tx.timestamp)
     connection.execute("DELETE FROM audit_logs WHERE txId = ?", (tx_id,))
     ledger.insert_transactions(connection, [tx])
     ledger.insert_audit_logs(connection, logs)
@@ -216,10 +218,13 @@ def patch_transaction(connection: sqlite3.Connection, tx_id: str, patch: Transac
     if patch.get("id", tx_id) != tx_id:
         raise InvalidInputError("A transaction's id cannot be changed")
     tx = _select_transaction(connection, tx_id)
+    unpatched = tx.to_wire()
     for key, value in patch.items():
         # Other keys (a whole record sent back, say) are ignored, and so are unchanged values.
         if key in _PATCH_FIELDS and value != getattr(tx, key):
             setattr(tx, key, _patched_value(key, value))
+    if tx.to_wire() == unpatched:
+        return
     ledger.insert_transactions(connection, [tx])
     if is_manual(tx_id):
         append_change(connection, "transaction", tx_id, tx.to_wire())

@@ -21,6 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import orjson
+
 from privatefolio_daemon.domain.account_settings import SETTINGS_KEY
 from privatefolio_daemon.domain.errors import ConflictError, DomainError, InvalidInputError
 from privatefolio_daemon.domain.sync_event_types import (
@@ -98,36 +100,58 @@ def parse_event(raw: Any, position: int, check_data: DataCheck = no_data_check) 
 
 
 def apply_event(connection: sqlite3.Connection, event: SyncEvent, tell: Announcers) -> EventOutcome:
-    """Apply one event inside the caller's transaction, or say why it was not applied."""
+    """Apply one event inside the caller's transaction, or say why it was not applied.
+
+    An edit that leaves its record as it was is undone, so that it makes no change and the
+    record keeps its version: a device's edit made on that version still applies."""
     kept = change_log.accepted_result(connection, event.event_id)
     if kept is not None:
         return EventOutcome({**kept, "duplicate": True})
-    entity = event.type.entity
+    entity, target = event.type.entity, _target_of(event)
     if event.version is not None:
-        conflict = _conflict(connection, event, entity)
+        conflict = _conflict(connection, event, entity, target)
         if conflict is not None:
             return conflict
-    before = change_log.last_seq(connection)
+    before = None if target is None else current_record(connection, entity, target)
+    first_seq = change_log.last_seq(connection)
+    connection.execute("SAVEPOINT sync_edit")
     edit = event.type.handler(connection, event.record_id, event.data, tell)
-    change_log.mark_changes_since(connection, before, event.event_id)
+    record = current_record(connection, entity, edit.record_id)
+    unchanged = target is not None and _same_wire(record, before)
+    if unchanged:
+        connection.execute("ROLLBACK TO sync_edit")
+    connection.execute("RELEASE sync_edit")
+    change_log.mark_changes_since(connection, first_seq, event.event_id)
     result = {
         "eventId": event.event_id,
         "status": "applied",
         "entity": entity,
         "recordId": edit.record_id,
         "version": change_log.version_of(connection, entity, edit.record_id),
-        "record": current_record(connection, entity, edit.record_id),
+        "record": record,
     }
     change_log.remember_result(connection, event.event_id, result)
-    return EventOutcome(result, announce=edit.announce)
+    return EventOutcome(result, announce=None if unchanged else edit.announce)
+
+
+def _target_of(event: SyncEvent) -> str | None:
+    """The id of the record the event edits, known before it applies unless it creates one."""
+    if event.type.creates:
+        return None
+    if event.record_id is None and event.type.entity == "settings":
+        return SETTINGS_KEY
+    return event.record_id
+
+
+def _same_wire(record: Any, other: Any) -> bool:
+    return orjson.dumps(record, option=orjson.OPT_SORT_KEYS) == orjson.dumps(
+        other, option=orjson.OPT_SORT_KEYS
+    )
 
 
 def _conflict(
-    connection: sqlite3.Connection, event: SyncEvent, entity: Entity
+    connection: sqlite3.Connection, event: SyncEvent, entity: Entity, record_id: str | None
 ) -> EventOutcome | None:
-    record_id = None if event.type.creates else event.record_id
-    if record_id is None and entity == "settings":
-        record_id = SETTINGS_KEY
     current = 0 if record_id is None else change_log.version_of(connection, entity, record_id)
     if current == event.version:
         return None
