@@ -187,6 +187,7 @@ def _unassign_tag(
     connection: sqlite3.Connection, record_id: str | None, data: dict[str, Any], tell: Announcers
 ) -> Edit:
     kind, item_id = _tagged_item(record_id)
+    require_item(connection, kind, item_id)
     tag_store.unlink_tag(connection, kind, item_id, data["tagId"])
     return Edit(tag_store.tagging_id(kind, item_id), lambda: tell.item_tagged(kind, item_id))
 

@@ -1,0 +1,48 @@
+"""tagging.unassign refuses an item that does not exist, as tagging.assign does."""
+
+import pytest
+
+from privatefolio_daemon.client import DaemonClient
+from tests.api.manual_entries import SWAP
+
+
+@pytest.mark.parametrize(
+    ("record_id", "message"),
+    [
+        ("transaction:MANUAL_999", "Transaction MANUAL_999 does not exist"),
+        ("auditLog:nope", "Audit log nope does not exist"),
+        ("trade:nope", "Trade nope does not exist"),
+    ],
+)
+async def test_unassigning_from_an_item_that_does_not_exist_is_refused(
+    client: DaemonClient, record_id: str, message: str
+) -> None:
+    await client.call("createAccount", "main")
+    await client.call("addTransaction", SWAP, "main")
+    await client.call("assignTagToTransaction", "main", "MANUAL_1", "otc")
+    before = await client.call("getSnapshot", "main")
+    event = {
+        "eventId": "u",
+        "type": "tagging.unassign",
+        "recordId": record_id,
+        "data": {"tagId": 1},
+    }
+
+    for _ in range(2):  # the error is not kept as the event's result
+        [result] = await client.call("submitEvents", "main", [event])
+        assert result == {
+            "eventId": "u",
+            "status": "error",
+            "error": {"code": -32002, "message": message},
+        }
+    assert await client.call("getSnapshot", "main") == before
+
+
+async def test_the_remove_method_still_ignores_an_item_that_does_not_exist(
+    client: DaemonClient,
+) -> None:
+    await client.call("createAccount", "main")
+    await client.call("upsertTag", "main", "otc")
+    before = await client.call("getSnapshot", "main")
+    assert await client.call("removeTagFromTransaction", "main", "MANUAL_999", 1) is None
+    assert await client.call("getSnapshot", "main") == before
