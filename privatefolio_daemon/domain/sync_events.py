@@ -16,9 +16,10 @@ conflicts: the events before it stay applied and the rest are ``skipped``. In ``
 mode every event is tried.
 """
 
+import copy
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import orjson
@@ -70,32 +71,30 @@ def no_data_check(_kind: EventType, _data: dict[str, Any]) -> str | None:
     return None
 
 
-def parse_event(raw: Any, position: int, check_data: DataCheck = no_data_check) -> SyncEvent:
-    """Check one submitted event; the message names its position and what is wrong."""
-    where = f"Event #{position + 1}"
+def parse_event(raw: Any, check_data: DataCheck = no_data_check) -> SyncEvent:
+    """Check one submitted event; the message says what is wrong (the batch names the event)."""
     if not isinstance(raw, dict):
-        raise InvalidInputError(f"{where} must be an object")
-    event_id = raw.get("eventId")
-    if not isinstance(event_id, str) or not 0 < len(event_id) <= MAX_EVENT_ID_LENGTH:
+        raise InvalidInputError("an event must be an object")
+    event_id = _valid_event_id(raw.get("eventId"))
+    if event_id is None:
         raise InvalidInputError(
-            f"{where} needs an eventId: a string of 1 to {MAX_EVENT_ID_LENGTH} characters"
+            f"eventId must be a string of 1 to {MAX_EVENT_ID_LENGTH} characters"
         )
     kind = EVENT_TYPES.get(str(raw.get("type")))
     if kind is None:
         raise InvalidInputError(
-            f'{where} ({event_id}) has an unknown type "{raw.get("type")}": expected one of '
-            f"{', '.join(EVENT_TYPES)}"
+            f'the type "{raw.get("type")}" is unknown: expected one of {", ".join(EVENT_TYPES)}'
         )
     record_id, version, data = raw.get("recordId"), raw.get("version"), raw.get("data", {})
     if record_id is not None and not isinstance(record_id, str):
-        raise InvalidInputError(f"{where} ({event_id}): recordId must be a string")
+        raise InvalidInputError("recordId must be a string")
     if version is not None and (
         isinstance(version, bool) or not isinstance(version, int) or version < 0
     ):
-        raise InvalidInputError(f"{where} ({event_id}): version must be a whole number from 0")
+        raise InvalidInputError("version must be a whole number from 0")
     problem = check_data(kind, data) if isinstance(data, dict) else "data must be an object"
     if problem is not None:
-        raise InvalidInputError(f"{where} ({event_id}): {problem}")
+        raise InvalidInputError(problem)
     return SyncEvent(event_id, kind, record_id, version, data)
 
 
@@ -230,14 +229,32 @@ def _apply_alone(
     """One event, all or nothing: a failure rolls back to the savepoint taken before it."""
     connection.execute("SAVEPOINT sync_event")
     try:
-        outcome = apply_event(connection, parse_event(raw, position, check_data), tell)
+        outcome = apply_event(connection, parse_event(raw, check_data), tell)
     except DomainError as error:
         connection.execute("ROLLBACK TO sync_event")
         outcome = failed(_event_id_of(raw), error)
     connection.execute("RELEASE sync_event")
-    return outcome
+    return _naming_the_event(outcome, raw, position)
+
+
+def _naming_the_event(outcome: EventOutcome, raw: Any, position: int) -> EventOutcome:
+    """The outcome with its error's message led by the event's position and id:
+    ``Event #2 (phone-7): Tag 9 does not exist``."""
+    if outcome.error is None:
+        return outcome
+    event_id = _valid_event_id(raw.get("eventId") if isinstance(raw, dict) else None)
+    where = f"Event #{position + 1}" + ("" if event_id is None else f" ({event_id})")
+    error = copy.copy(outcome.error)
+    error.args = (f"{where}: {outcome.error}",)
+    return replace(outcome, error=error)
 
 
 def _event_id_of(raw: Any) -> str | None:
     event_id = raw.get("eventId") if isinstance(raw, dict) else None
     return event_id if isinstance(event_id, str) else None
+
+
+def _valid_event_id(event_id: Any) -> str | None:
+    if isinstance(event_id, str) and 0 < len(event_id) <= MAX_EVENT_ID_LENGTH:
+        return event_id
+    return None

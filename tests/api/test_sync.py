@@ -60,7 +60,10 @@ async def test_a_stale_version_changes_nothing_and_returns_the_current_record(
     assert conflict["status"] == "conflict"
     assert conflict["version"] == 2
     assert conflict["record"]["notes"] == "laptop's note"
-    assert conflict["error"] == {"code": -32003, "message": "The record is at version 2, not 1"}
+    assert conflict["error"] == {
+        "code": -32003,
+        "message": "Event #1 (c): The record is at version 2, not 1",
+    }
     tx = await client.call("getTransaction", "main", "MANUAL_1")
     assert tx["notes"] == "laptop's note"
 
@@ -84,7 +87,7 @@ async def test_stop_on_first_error_commits_the_prefix_and_skips_the_rest(
     ]
     results = await client.call("submitEvents", "main", batch)
     assert [r["status"] for r in results] == ["applied", "error", "skipped"]
-    assert results[1]["error"] == {"code": -32002, "message": "Tag 9 does not exist"}
+    assert results[1]["error"] == {"code": -32002, "message": "Event #2 (2): Tag 9 does not exist"}
     assert await client.call("getTags", "main") == [{"id": 1, "name": "otc"}]
 
     independent = await client.call("submitEvents", "main", batch[1:], {"mode": "independent"})
@@ -98,10 +101,10 @@ async def test_stop_on_first_error_commits_the_prefix_and_skips_the_rest(
 @pytest.mark.parametrize(
     ("event", "message"),
     [
-        ({"type": "tag.create"}, "Event #1 needs an eventId: a string of 1 to 200 characters"),
+        ({"type": "tag.create"}, "Event #1: eventId must be a string of 1 to 200 characters"),
         (
             {"eventId": "e", "type": "tag.paint"},
-            'Event #1 (e) has an unknown type "tag.paint": expected one of transaction.add, '
+            'Event #1 (e): the type "tag.paint" is unknown: expected one of transaction.add, '
             "transaction.update, transaction.patch, transaction.delete, asset.patch, "
             "tag.create, tag.rename, tag.delete, tagging.assign, tagging.unassign, "
             "settings.patch, value.set",
@@ -118,10 +121,11 @@ async def test_stop_on_first_error_commits_the_prefix_and_skips_the_rest(
             {"eventId": "e", "type": "tag.create", "data": {"name": 3}},
             "Event #1 (e): data.name must be a string, not a number",
         ),
-        ({"eventId": "e", "type": "tag.delete"}, "This event needs a recordId"),
+        ({"eventId": "e", "type": "tag.delete"}, "Event #1 (e): This event needs a recordId"),
         (
             {"eventId": "e", "type": "transaction.delete", "recordId": "0xabc_TX"},
-            "0xabc_TX is not a manual transaction: only manual transactions are synced",
+            "Event #1 (e): 0xabc_TX is not a manual transaction: only manual transactions are "
+            "synced",
         ),
         (
             {
@@ -130,16 +134,16 @@ async def test_stop_on_first_error_commits_the_prefix_and_skips_the_rest(
                 "recordId": "stock:AAPL",
                 "data": {"symbol": "X"},
             },
-            "An asset patch cannot set symbol: expected coingeckoId, favorite, logoUrl, name, "
-            "priceApiId",
+            "Event #1 (e): An asset patch cannot set symbol: expected coingeckoId, favorite, "
+            "logoUrl, name, priceApiId",
         ),
         (
             {"eventId": "e", "type": "settings.patch", "data": {"networthRefreshInterval": 0}},
-            "networthRefreshInterval must be a whole number of minutes above 0",
+            "Event #1 (e): networthRefreshInterval must be a whole number of minutes above 0",
         ),
         (
             {"eventId": "e", "type": "transaction.add", "data": {**SWAP, "timestamp": -1}},
-            "Timestamp is required",
+            "Event #1 (e): Timestamp is required",
         ),
         (
             {"eventId": "e", "type": "transaction.add", "data": {**SWAP, "wallet": 3}},
@@ -194,7 +198,7 @@ async def test_the_address_book_is_synced_and_cursors_are_not(client: DaemonClie
         [{"eventId": "q", "type": "value.set", "recordId": "balancesCursor", "data": {"value": 0}}],
     )
     assert refused["error"]["message"] == (
-        '"balancesCursor" is not a synced value: expected one of address_book, '
+        'Event #1 (q): "balancesCursor" is not a synced value: expected one of address_book, '
         "assistant_custom_api_url"
     )
 
@@ -497,7 +501,10 @@ async def test_devices_tag_and_untag_with_events(client: DaemonClient) -> None:
     ]
     assert results[1]["record"] == {"kind": "transaction", "itemId": "MANUAL_1", "tagIds": [1, 2]}
     assert results[2]["record"] == results[1]["record"]
-    assert results[2]["error"] == {"code": -32003, "message": "The record is at version 5, not 3"}
+    assert results[2]["error"] == {
+        "code": -32003,
+        "message": "Event #3 (phone-1): The record is at version 5, not 3",
+    }
     await until(lambda: len(heard) == 4)
     assert heard == [
         ("tags", "created"),
@@ -529,23 +536,23 @@ async def test_devices_tag_and_untag_with_events(client: DaemonClient) -> None:
         (
             tagging_event("e", "assign", "transaction:MANUAL_9", tagName="otc"),
             -32002,
-            "Transaction MANUAL_9 does not exist",
+            "Event #1 (e): Transaction MANUAL_9 does not exist",
         ),
         (
             tagging_event("e", "assign", "auditLog:nope", tagName="otc"),
             -32002,
-            "Audit log nope does not exist",
+            "Event #1 (e): Audit log nope does not exist",
         ),
         (
             tagging_event("e", "assign", "MANUAL_1", tagName="otc"),
             -32602,
-            'A tagging recordId is "<kind>:<item id>", the kind one of auditLog, transaction '
-            'or trade, not "MANUAL_1"',
+            'Event #1 (e): A tagging recordId is "<kind>:<item id>", the kind one of auditLog, '
+            'transaction or trade, not "MANUAL_1"',
         ),
         (
             tagging_event("e", "assign", "transaction:MANUAL_1", tagName=" "),
             -32602,
-            "A tag needs a name",
+            "Event #1 (e): A tag needs a name",
         ),
         (
             tagging_event("e", "assign", "transaction:MANUAL_1", name="otc"),

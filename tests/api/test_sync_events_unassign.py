@@ -9,9 +9,9 @@ from tests.api.manual_entries import SWAP
 @pytest.mark.parametrize(
     ("record_id", "message"),
     [
-        ("transaction:MANUAL_999", "Transaction MANUAL_999 does not exist"),
-        ("auditLog:nope", "Audit log nope does not exist"),
-        ("trade:nope", "Trade nope does not exist"),
+        ("transaction:MANUAL_999", "Event #1 (u): Transaction MANUAL_999 does not exist"),
+        ("auditLog:nope", "Event #1 (u): Audit log nope does not exist"),
+        ("trade:nope", "Event #1 (u): Trade nope does not exist"),
     ],
 )
 async def test_unassigning_from_an_item_that_does_not_exist_is_refused(
