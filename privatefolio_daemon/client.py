@@ -135,7 +135,8 @@ class DaemonClient(DaemonMethods):
                 {"jsonrpc": "2.0", "id": request_id, "method": method, "params": list(params)}
             )
             futures.append(future)
-        await self._send(frames)
+        awaited = {frame["id"]: future for frame, future in zip(frames, futures, strict=True)}
+        await self._send_awaited(awaited, frames, "the batch")
         return list(await asyncio.gather(*futures, return_exceptions=True))
 
     async def send_raw(self, text: str) -> None:
@@ -171,13 +172,31 @@ class DaemonClient(DaemonMethods):
     async def _send_and_wait(self, request_id: Any, method: str, frame: Any) -> Any:
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._pending[request_id] = (method, future)
-        await self._send(frame)
+        await self._send_awaited({request_id: future}, frame, method)
         return await future
 
-    async def _send(self, frame: Any) -> None:
+    async def _send_awaited(
+        self, awaited: dict[Any, asyncio.Future[Any]], frame: Any, what: str
+    ) -> None:
+        """Send the frame of pending calls; if it cannot be sent, they are no longer pending
+        and their futures are dropped (the connection's end may have failed them meanwhile)."""
+        try:
+            await self._send(frame, what)
+        except BaseException:
+            for request_id, future in awaited.items():
+                self._pending.pop(request_id, None)
+                _drop(future)
+            raise
+
+    async def _send(self, frame: Any, what: str = "the notification") -> None:
         if self._socket.closed:
             raise ConnectionError(f"The connection is closed (code {self._socket.close_code})")
-        await self._socket.send_str(orjson.dumps(frame).decode())
+        try:
+            await self._socket.send_str(orjson.dumps(frame).decode())
+        except ConnectionError as error:
+            raise ConnectionError(
+                f"Could not send {what}: the connection closed while it was being sent"
+            ) from error
 
     async def _read_loop(self) -> None:
         try:
@@ -233,3 +252,9 @@ class DaemonClient(DaemonMethods):
             task = asyncio.ensure_future(result)
             self._callback_tasks.add(task)
             task.add_done_callback(self._callback_tasks.discard)
+
+
+def _drop(future: asyncio.Future[Any]) -> None:
+    """Forget a future nobody will await, without asyncio logging its exception as unretrieved."""
+    if not future.cancel() and not future.cancelled():
+        future.exception()
