@@ -21,9 +21,16 @@ def append_change(
     connection: sqlite3.Connection, entity: str, record_id: str, record: dict[str, Any] | None
 ) -> int:
     """Log the record's new state (``None``: deleted) in place of its previous change; returns
-    its new version, the change's seq. Replaying the feed from any seq still ends on every
-    record's current state, since each record's latest change is kept."""
+    its new version, the change's seq. The state its latest change holds already keeps that
+    version. Replaying the feed from any seq still ends on every record's current state, since
+    each record's latest change is kept."""
     text = None if record is None else orjson.dumps(record).decode()
+    latest = connection.execute(
+        "SELECT seq, record FROM sync_changes WHERE entity = ? AND recordId = ?",
+        (entity, record_id),
+    ).fetchone()
+    if latest is not None and latest[1] == text:  # the same state: its version stands
+        return int(latest[0])
     connection.execute(
         "DELETE FROM sync_changes WHERE entity = ? AND recordId = ?", (entity, record_id)
     )
