@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Literal, TypedDict
 
 from privatefolio_daemon.api.client_queries import client_rows, map_rows
-from privatefolio_daemon.domain.errors import InvalidInputError
+from privatefolio_daemon.domain.errors import InvalidInputError, shortened
 from privatefolio_daemon.domain.health import HealthMonitor, metric_to_wire
 from privatefolio_daemon.rpc.params import Count
 from privatefolio_daemon.rpc.registry import rpc_method
@@ -35,8 +35,7 @@ def _log_day(date: str | None) -> str:
             return date
     except ValueError:
         pass
-    shown = date if len(date) <= 40 else f"{date[:40]}…"
-    raise InvalidInputError(f"'date' must be a day as YYYY-MM-DD, not {shown!r}")
+    raise InvalidInputError(f"'date' must be a day as YYYY-MM-DD, not {shortened(date)!r}")
 
 
 class ObservabilityApi:

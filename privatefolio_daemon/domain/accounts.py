@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Protocol
 
 from privatefolio_daemon.domain.account_names import validate_account_name
-from privatefolio_daemon.domain.errors import InvalidInputError, NotFoundError
+from privatefolio_daemon.domain.errors import InvalidInputError, NotFoundError, shortened
 from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.timeutil import now_ms
 from privatefolio_daemon.settings import Limits
@@ -227,9 +227,9 @@ def _path_part(name: str) -> str:
     return name
 
 
-def shown_name(name: str, limit: int = 80) -> str:
-    """``name`` quoted for a message, cut to ``limit`` characters."""
-    return f'"{name}"' if len(name) <= limit else f'"{name[:limit]}…"'
+def shown_name(name: str) -> str:
+    """``name`` quoted for a message, cut short."""
+    return f'"{shortened(name, 80)}"'
 
 
 def _ensure_created_at(connection: sqlite3.Connection, fallback: int) -> int:

@@ -7,6 +7,8 @@ for very small or very large magnitudes), and division keeps 20 places rounded h
 
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Context, Decimal, InvalidOperation
 
+from privatefolio_daemon.domain.errors import shortened
+
 _CONTEXT = Context(prec=80, rounding=ROUND_HALF_UP)
 _DIVISION = Context(prec=200, rounding=ROUND_DOWN)
 _DIVISION_QUANTUM = Decimal("1e-20")
@@ -55,10 +57,9 @@ def in_range(value: Decimal) -> bool:
     return exponent + trailing_zeros >= -MAX_DIGITS
 
 
-def shown(text: object, limit: int = 40) -> str:
-    """``repr`` of a number's text for a message, cut to ``limit`` characters."""
-    text = str(text)
-    return repr(text) if len(text) <= limit else repr(f"{text[:limit]}…")
+def shown(text: object) -> str:
+    """``repr`` of a number's text for a message, cut short."""
+    return repr(shortened(str(text)))
 
 
 def add(a: Decimal, b: Decimal) -> Decimal:

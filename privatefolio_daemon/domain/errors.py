@@ -1,6 +1,11 @@
 """Errors the domain raises. The API layer maps them to wire codes in one place."""
 
 
+def shortened(text: str, limit: int = 40) -> str:
+    """``text`` as a message quotes it: cut to ``limit`` characters, marked with ``…``."""
+    return text if len(text) <= limit else f"{text[:limit]}…"
+
+
 class DomainError(Exception):
     """A meaningful failure whose message is written for the user."""
 

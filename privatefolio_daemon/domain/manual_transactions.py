@@ -9,7 +9,7 @@ from typing import Any, Literal, TypedDict
 
 from privatefolio_daemon.domain import decimals
 from privatefolio_daemon.domain.derived_steps import Progress
-from privatefolio_daemon.domain.errors import InvalidInputError, NotFoundError
+from privatefolio_daemon.domain.errors import InvalidInputError, NotFoundError, shortened
 from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.ledger_rows import transaction_from_row
 from privatefolio_daemon.domain.records import AuditLog, Transaction
@@ -65,7 +65,7 @@ class TransactionPatch(TypedDict, total=False):
 def _amount(value: str | None, label: str) -> str | None:
     if value is None or value == "":
         return None
-    shown = value if len(value) <= 40 else f"{value[:40]}…"
+    shown = shortened(value)
     try:
         number = decimals.parse(value)
     except decimals.InvalidAmount as error:

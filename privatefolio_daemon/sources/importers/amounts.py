@@ -9,6 +9,7 @@ import re
 from decimal import ROUND_HALF_UP, Context, Decimal
 
 from privatefolio_daemon.domain import decimals
+from privatefolio_daemon.domain.errors import shortened
 from privatefolio_daemon.sources.importers.base import ImportFormatError
 
 _CONTEXT = Context(prec=80, rounding=ROUND_HALF_UP)
@@ -18,7 +19,7 @@ _PLAIN_NUMBER = re.compile(r"-?(?:[1-9]\d{0,20}(?:\.\d{0,80})?|0\.0{0,5}[1-9]\d{
 
 
 def invalid_number(text: str, column: str, reason: str = "") -> ImportFormatError:
-    shown = text if len(text) <= 40 else f"{text[:40]}…"
+    shown = shortened(text)
     detail = f" ({reason})" if reason else ""
     return ImportFormatError(
         f'Invalid number in column "{column}": "{shown}"{detail}', column=column
