@@ -59,6 +59,8 @@ class DaemonClient(DaemonMethods):
         self._ids = itertools.count()
         self._pending: dict[Any, tuple[str, asyncio.Future[Any]]] = {}
         self._functions: dict[str, Callable[..., Any]] = {}
+        self._functions_of_call: dict[Any, list[str]] = {}
+        self._functions_of_subscription: dict[str, list[str]] = {}
         self._reader = asyncio.create_task(self._read_loop())
         self._callback_tasks: set[asyncio.Task[Any]] = set()
         #: Frames that answered no pending call, such as a parse error (it carries no id).
@@ -100,6 +102,11 @@ class DaemonClient(DaemonMethods):
     @property
     def close_code(self) -> int | None:
         return self._socket.close_code
+
+    @property
+    def registered_functions(self) -> int:
+        """How many Python callables the daemon may still call back."""
+        return len(self._functions)
 
     async def close(self) -> None:
         await self._socket.close()
@@ -164,6 +171,7 @@ class DaemonClient(DaemonMethods):
             elif callable(value):
                 function_id = f"client_func_{request_id}_{index}"
                 self._functions[function_id] = value
+                self._functions_of_call.setdefault(request_id, []).append(function_id)
                 encoded.append({"__isFunction": True, "functionId": function_id})
             else:
                 encoded.append(value)
@@ -172,8 +180,30 @@ class DaemonClient(DaemonMethods):
     async def _send_and_wait(self, request_id: Any, method: str, frame: Any) -> Any:
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._pending[request_id] = (method, future)
-        await self._send_awaited({request_id: future}, frame, method)
-        return await future
+        try:
+            await self._send_awaited({request_id: future}, frame, method)
+            result = await future
+        except BaseException:
+            self._forget_functions(self._functions_of_call.pop(request_id, []))
+            raise
+        self._keep_functions(request_id, method, frame, result)
+        return result
+
+    def _keep_functions(self, request_id: Any, method: str, frame: Any, result: Any) -> None:
+        """A subscription keeps its functions until ``unsubscribe``; an answered call whose
+        functions the daemon holds no longer (an error, an unsent frame) forgets them."""
+        function_ids = self._functions_of_call.pop(request_id, [])
+        if method.startswith("subscribe") and isinstance(result, str) and function_ids:
+            self._functions_of_subscription[result] = function_ids
+        elif method == "unsubscribe":
+            params = frame.get("params")
+            subscription = params[0] if isinstance(params, list) and params else None
+            if isinstance(subscription, str):
+                self._forget_functions(self._functions_of_subscription.pop(subscription, []))
+
+    def _forget_functions(self, function_ids: list[str]) -> None:
+        for function_id in function_ids:
+            self._functions.pop(function_id, None)
 
     async def _send_awaited(
         self, awaited: dict[Any, asyncio.Future[Any]], frame: Any, what: str
