@@ -6,7 +6,7 @@ from typing import Any
 from aiohttp import BodyPartReader, web
 
 from privatefolio_daemon.domain.errors import ConflictError, NotFoundError
-from privatefolio_daemon.domain.server_files import FileTooLarge, ServerFiles
+from privatefolio_daemon.domain.server_files import FileTooLarge, ServerFiles, StagedUpload
 
 CHUNK = 256 * 1024
 _NOT_MULTIPART = (
@@ -23,6 +23,7 @@ def file_transfer_routes(
         if request.content_type != "multipart/form-data":
             return _error(400, _NOT_MULTIPART)
         fields: dict[str, str] = {}
+        staged: StagedUpload | None = None
         try:
             reader = await request.multipart()
             async for part in reader:
@@ -30,11 +31,22 @@ def file_transfer_routes(
                     continue
                 if part.name in ("accountName", "fileId"):
                     fields[part.name] = await part.text()
-                elif part.name == "file":
-                    return await _receive(files_of, fields, part, max_upload_bytes)
-        except ValueError as error:  # no boundary, or a body that is not multipart
-            return _error(400, f"{_NOT_MULTIPART} ({error})")
-        return _error(400, "The upload has no file part")
+                elif part.name == "file" and staged is None:
+                    if "fileId" in fields or "accountName" not in fields:
+                        return await _receive(files_of, fields, part, max_upload_bytes)
+                    result = await _stage(files_of, fields["accountName"], part, max_upload_bytes)
+                    if isinstance(result, web.Response):
+                        return result
+                    staged = result
+        except BaseException as error:
+            if staged is not None:
+                await staged.discard()
+            if isinstance(error, ValueError):  # no boundary, or a body that is not multipart
+                return _error(400, f"{_NOT_MULTIPART} ({error})")
+            raise
+        if staged is None:
+            return _error(400, "The upload has no file part")
+        return await _adopt(files_of(fields["accountName"]), fields, staged)
 
     async def download(request: web.Request) -> web.StreamResponse:
         try:
@@ -69,15 +81,41 @@ async def _receive(
         files = files_of(fields["accountName"])
         file_id = _file_id(fields["fileId"])
         record = await files.receive(file_id, _chunks(part), max_bytes)
-    except FileTooLarge:
-        return _too_large(max_bytes)
-    except NotFoundError as error:
-        return _error(404, str(error))
-    except ConflictError as error:
-        return _error(409, str(error))
-    except ValueError as error:
-        return _error(400, str(error))
+    except (FileTooLarge, NotFoundError, ConflictError, ValueError) as error:
+        return _refusal(error, max_bytes)
     return web.json_response(record)
+
+
+async def _stage(
+    files_of: Callable[[str], ServerFiles], account: str, part: BodyPartReader, max_bytes: int
+) -> StagedUpload | web.Response:
+    try:
+        return await files_of(account).stage(_chunks(part), max_bytes)
+    except (FileTooLarge, NotFoundError, ValueError) as error:
+        return _refusal(error, max_bytes)
+
+
+async def _adopt(files: ServerFiles, fields: dict[str, str], staged: StagedUpload) -> web.Response:
+    """File bytes that came before their ``fileId``, as the Privatefolio frontend sends them."""
+    try:
+        if "fileId" not in fields:
+            await staged.discard()
+            return _error(400, "The upload has no fileId")
+        record = await files.adopt(_file_id(fields["fileId"]), staged)
+    except (NotFoundError, ConflictError, ValueError) as error:
+        await staged.discard()
+        return _refusal(error, 0)
+    return web.json_response(record)
+
+
+def _refusal(error: Exception, max_bytes: int) -> web.Response:
+    if isinstance(error, FileTooLarge):
+        return _too_large(max_bytes)
+    if isinstance(error, NotFoundError):
+        return _error(404, str(error))
+    if isinstance(error, ConflictError):
+        return _error(409, str(error))
+    return _error(400, str(error))
 
 
 async def _chunks(part: BodyPartReader) -> AsyncIterator[bytes]:

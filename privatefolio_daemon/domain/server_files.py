@@ -5,7 +5,9 @@
 import asyncio
 import contextlib
 import os
+import uuid
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypedDict
 
@@ -35,6 +37,17 @@ class NewServerFile(TypedDict, total=False):
 
 class FileTooLarge(Exception):
     """The upload is bigger than the limit."""
+
+
+@dataclass(frozen=True, slots=True)
+class StagedUpload:
+    """Uploaded bytes on disk that belong to no server file yet."""
+
+    path: Path
+    size: int
+
+    async def discard(self) -> None:
+        await asyncio.to_thread(self.path.unlink, missing_ok=True)
 
 
 class ServerFiles:
@@ -81,27 +94,66 @@ class ServerFiles:
         self, file_id: int, chunks: AsyncIterator[bytes], max_bytes: int
     ) -> dict[str, Any]:
         """Stream an upload to disk: ``scheduled → uploading → completed``, or ``aborted``."""
+        record = await self._start_upload(file_id)
+        partial = self._partial_path(str(file_id))
+        try:
+            size = await _write_chunks(partial, chunks, max_bytes)
+        except BaseException:
+            await self._abort_upload(file_id, partial)
+            raise
+        return await self._finish_upload(record, partial, size)
+
+    async def stage(self, chunks: AsyncIterator[bytes], max_bytes: int) -> "StagedUpload":
+        """Stream the bytes of an upload whose file id comes after them (the Privatefolio
+        frontend sends ``accountName``, ``file``, then ``fileId``); ``adopt`` then files them."""
+        partial = self._partial_path(f"staged-{uuid.uuid4().hex}")
+        try:
+            size = await _write_chunks(partial, chunks, max_bytes)
+        except BaseException:
+            await asyncio.to_thread(partial.unlink, missing_ok=True)
+            raise
+        return StagedUpload(partial, size)
+
+    async def adopt(self, file_id: int, staged: "StagedUpload") -> dict[str, Any]:
+        """File staged bytes as the upload of ``file_id``; they are removed if it cannot be."""
+        try:
+            record = await self._start_upload(file_id)
+        except BaseException:
+            await staged.discard()
+            raise
+        return await self._finish_upload(record, staged.path, staged.size)
+
+    async def _start_upload(self, file_id: int) -> dict[str, Any]:
         record = await self.get(file_id)
         if record["status"] not in ("scheduled", "aborted"):
             raise ConflictError(
                 f"Server file {file_id} is {record['status']}, not waiting for an upload"
             )
         await self.patch(file_id, status="uploading", startedAt=now_ms(), progress=0)
+        return record
+
+    def _partial_path(self, suffix: str) -> Path:
         self.directory.mkdir(parents=True, exist_ok=True)
-        partial = self.directory / f".upload-{file_id}-{os.getpid()}"
+        return self.directory / f".upload-{suffix}-{os.getpid()}"
+
+    async def _finish_upload(
+        self, record: dict[str, Any], partial: Path, size: int
+    ) -> dict[str, Any]:
+        file_id = int(record["id"])
         try:
-            size = await _write_chunks(partial, chunks, max_bytes)
             await asyncio.to_thread(os.replace, partial, self.path(file_id))
         except BaseException:
-            with contextlib.suppress(OSError):
-                partial.unlink()
-            await self.patch(file_id, status="aborted", completedAt=now_ms())
+            await self._abort_upload(file_id, partial)
             raise
         metadata = {"size": size, **record.get("metadata", {})}  # what the client declared wins
         await self.patch(
             file_id, status="completed", completedAt=now_ms(), progress=100, metadata=metadata
         )
         return await self.get(file_id)
+
+    async def _abort_upload(self, file_id: int, partial: Path) -> None:
+        _remove(partial)
+        await self.patch(file_id, status="aborted", completedAt=now_ms())
 
     async def save_generated(
         self, name: str, mime_type: str, content: bytes, description: str
@@ -157,6 +209,11 @@ async def _write_chunks(path: Path, chunks: AsyncIterator[bytes], max_bytes: int
     finally:
         await asyncio.to_thread(handle.close)
     return size
+
+
+def _remove(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        path.unlink()
 
 
 def _mib(size: int) -> str:

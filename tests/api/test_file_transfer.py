@@ -197,7 +197,6 @@ async def test_transfers_need_a_credential_and_a_local_origin(
             ("file", "accountName", "fileId"),
             "The upload has no accountName or fileId before its file part",
         ),
-        (("accountName", "file", "fileId"), "The upload has no fileId before its file part"),
         (("fileId", "file"), "The upload has no accountName before its file part"),
     ],
 )
@@ -220,3 +219,86 @@ async def test_an_upload_names_its_file_before_the_file_part(
         assert (response.status, await response.json()) == (400, {"error": message})
     files = await client.call("getServerFiles", "main")
     assert [(f["id"], f["status"]) for f in files] == [(1, "scheduled")]
+
+
+def frontend_form(content: bytes, file_id: str | None = "1") -> aiohttp.FormData:
+    """The fields in the order the Privatefolio frontend appends them: the file before its id."""
+    data = aiohttp.FormData()
+    data.add_field("accountName", "main")
+    data.add_field("file", content, filename="binance.csv", content_type="text/csv")
+    if file_id is not None:
+        data.add_field("fileId", file_id)
+    return data
+
+
+def leftovers(daemon: Daemon) -> list[str]:
+    files_dir = daemon.accounts.files_dir("main")
+    return sorted(path.name for path in files_dir.iterdir()) if files_dir.exists() else []
+
+
+async def test_an_upload_in_the_frontends_field_order_is_filed(
+    client: DaemonClient, daemon: Daemon
+) -> None:
+    await client.call("createAccount", "main")
+    content = b"User_ID,UTC_Time\n" * 1000
+    await register(client, size=len(content))
+    async with (
+        aiohttp.ClientSession(headers=auth(daemon)) as session,
+        session.post(http_url(daemon, "/upload"), data=frontend_form(content)) as response,
+    ):
+        assert response.status == 200
+        assert (await response.json())["status"] == "completed"
+    assert leftovers(daemon) == ["1"]
+    assert (daemon.accounts.files_dir("main") / "1").read_bytes() == content
+
+
+@pytest.mark.parametrize(
+    ("file_id", "status", "message", "file_status"),
+    [
+        (None, 400, "The upload has no fileId", "scheduled"),
+        ("7", 404, "Server file 7 does not exist", "scheduled"),
+        ("x", 400, "fileId must be a whole number, not 'x'", "scheduled"),
+    ],
+)
+async def test_a_refused_upload_in_the_frontends_order_leaves_no_bytes(
+    client: DaemonClient,
+    daemon: Daemon,
+    file_id: str | None,
+    status: int,
+    message: str,
+    file_status: str,
+) -> None:
+    await client.call("createAccount", "main")
+    await register(client)
+    async with (
+        aiohttp.ClientSession(headers=auth(daemon)) as session,
+        session.post(
+            http_url(daemon, "/upload"), data=frontend_form(b"0123456789", file_id)
+        ) as response,
+    ):
+        assert (response.status, await response.json()) == (status, {"error": message})
+    assert leftovers(daemon) == []
+    assert (await client.call("getServerFile", "main", 1))["status"] == file_status
+
+
+async def test_an_oversized_upload_in_the_frontends_order_gets_413(tmp_path: Path) -> None:
+    config = replace(make_config(tmp_path), limits=Limits(upload_max_bytes=1024))
+    daemon = Daemon(config)
+    await daemon.start()
+    try:
+        async with await DaemonClient.connect(
+            ws_url(daemon), token=daemon.credentials.desktop_token()
+        ) as client:
+            await client.call("createAccount", "main")
+            await register(client)
+            async with (
+                aiohttp.ClientSession(headers=auth(daemon)) as session,
+                session.post(
+                    http_url(daemon, "/upload"), data=frontend_form(b"x" * 5000)
+                ) as response,
+            ):
+                assert response.status == 413
+            assert leftovers(daemon) == []
+            assert (await client.call("getServerFile", "main", 1))["status"] == "scheduled"
+    finally:
+        await daemon.stop()
