@@ -13,7 +13,7 @@ from tests.api.derived import price_settings, task_log
 from tests.api.importing import wait_for_task
 from tests.standins.background_server import serve_in_thread
 from tests.standins.exchanges.binance import BinanceStandin
-from tests.standins.exchanges.binance_records import synthetic_daily_candles
+from tests.standins.exchanges.binance_records import Candle, synthetic_daily_candles
 from tests.standins.price_apis import (
     DefiLlamaChartStandin,
     TefasHistoryStandin,
@@ -317,6 +317,57 @@ async def test_live_prices_come_from_the_named_provider_and_are_not_stored(
     ]
     markets = standins.binance.control.requests_to("/api/v3/exchangeInfo")
     assert len(markets) == 1  # the exchange is kept between calls, markets loaded once
+
+
+async def test_live_prices_keep_one_candle_per_day_when_the_exchange_repeats_one(
+    main: DaemonClient, standins: Standins
+) -> None:
+    monday = 1_704_067_200_000  # 2024-01-01, a Monday
+    standins.binance.add_market("DOT", "USDT")
+    standins.binance.set_daily_candles(
+        "DOTUSDT",
+        [
+            Candle(monday, "1", "2", "1", "1.5", "10"),
+            Candle(monday, "1", "2", "1", "1.6", "10"),
+            Candle(monday + DAY_MS, "1.6", "2", "1", "1.7", "5"),
+        ],
+    )
+    ask = ("ex.binance:DOT", "binance", 5)
+
+    days = await main.call("getLivePricesForAsset", *ask, "1d", monday, monday + DAY_MS)
+    weeks = await main.call("getLivePricesForAsset", *ask, "1w", monday, monday + DAY_MS)
+
+    assert days == [
+        {
+            "time": monday // 1000,
+            "value": 1.6,
+            "open": 1.0,
+            "high": 2.0,
+            "low": 1.0,
+            "close": 1.6,
+            "volume": 10.0,
+        },
+        {
+            "time": (monday + DAY_MS) // 1000,
+            "value": 1.7,
+            "open": 1.6,
+            "high": 2.0,
+            "low": 1.0,
+            "close": 1.7,
+            "volume": 5.0,
+        },
+    ]
+    assert weeks == [
+        {
+            "time": monday // 1000,
+            "value": 1.7,
+            "open": 1.0,
+            "high": 2.0,
+            "low": 1.0,
+            "close": 1.7,
+            "volume": 15.0,
+        }
+    ]
 
 
 async def test_live_prices_grouped_into_weeks(main: DaemonClient, standins: Standins) -> None:

@@ -1,5 +1,8 @@
 """Daily prices from an exchange's candles, through ccxt (``binance``, ``coinbase``, ``kraken``, …).
 
+One candle per day: when the exchange sends two candles for the same day, the later one in its
+answer is kept, as storing them would keep it (each day is one row).
+
 ccxt is imported on first use: importing it costs about 2 s, which start-up must not pay.
 """
 
@@ -81,19 +84,22 @@ class CcxtOhlcvProvider:
         exchange = self._client()
         await self._call(asset, exchange.load_markets)
         symbol = self._symbol_for(exchange, asset)
-        points: list[ChartData] = []
+        by_time: dict[int, ChartData] = {}
         cursor = since_ms
         while cursor <= until_ms:
             page = partial(exchange.fetch_ohlcv, symbol, "1d", cursor, self._page_size)
             rows = await self._call(asset, page)
             self._check_json(exchange, asset)
             candles = [self._candle(asset, row) for row in self._rows(asset, rows)]
-            points.extend(c for c in candles if since_ms <= c["time"] * 1000 <= until_ms)
+            for candle in candles:
+                if since_ms <= candle["time"] * 1000 <= until_ms:
+                    by_time[candle["time"]] = candle
             if len(candles) < self._page_size or candles[-1]["time"] * 1000 < cursor:
                 break
             cursor = candles[-1]["time"] * 1000 + DAY_MS
-        if not points:
+        if not by_time:
             raise EmptyResponse(self.name, asset.id)
+        points = [by_time[time] for time in sorted(by_time)]
         return PriceSeries(pair=exchange.markets[symbol]["id"], points=points)
 
     async def close(self) -> None:

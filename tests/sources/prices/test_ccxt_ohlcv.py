@@ -18,7 +18,7 @@ from privatefolio_daemon.sources.prices.base import (
 from privatefolio_daemon.sources.prices.ccxt_ohlcv import CcxtOhlcvProvider
 from tests.standins.background_server import serve_in_thread
 from tests.standins.exchanges.binance import BinanceStandin, configure_binance_for_standin
-from tests.standins.exchanges.binance_records import synthetic_daily_candles
+from tests.standins.exchanges.binance_records import Candle, synthetic_daily_candles
 from tests.standins.exchanges.control import unreachable_url
 
 FIRST_DAY = 1_577_836_800_000  # 2020-01-01
@@ -110,6 +110,31 @@ async def test_prefers_usdt_then_falls_back_to_usd(url: str) -> None:
     assert eth.pair == "ETHUSD"
     assert [p["value"] for p in eth.points] == [2001.0, 2002.0, 2003.0]
     assert str(missing.value) == "Binance: no DOGE/USDT or DOGE/USD market (asset ex.binance:DOGE)"
+
+
+async def test_two_candles_of_one_day_keep_the_later_one(standin: BinanceStandin, url: str) -> None:
+    standin.add_market("DOT", "USDT")
+    standin.set_daily_candles(
+        "DOTUSDT",
+        [
+            Candle(FIRST_DAY, "1", "2", "1", "1.5", "10"),
+            Candle(FIRST_DAY + DAY_MS, "1", "2", "1", "1.5", "10"),
+            Candle(FIRST_DAY + DAY_MS, "1", "2", "0.9", "1.6", "10"),
+            Candle(FIRST_DAY + 2 * DAY_MS, "1.6", "2", "1", "1.7", "5"),
+        ],
+    )
+    provider = provider_for(url)
+    try:
+        series = await provider.fetch_daily(
+            PricedAsset(id="ex.binance:DOT", ticker="DOT"), FIRST_DAY, FIRST_DAY + 2 * DAY_MS
+        )
+    finally:
+        await provider.close()
+    assert [(p["time"], p["value"], p["low"]) for p in series.points] == [
+        (FIRST_DAY // 1000, 1.5, 1.0),
+        ((FIRST_DAY + DAY_MS) // 1000, 1.6, 0.9),
+        ((FIRST_DAY + 2 * DAY_MS) // 1000, 1.7, 1.0),
+    ]
 
 
 async def test_nothing_in_range_is_an_empty_response(url: str) -> None:
