@@ -44,7 +44,8 @@ class FileImportsApi:
     async def getFileImportRequirements(
         self, accountName: str, fileRecord: NewServerFile
     ) -> list[Requirement] | None:
-        """What the import needs (a platform, a user address); null for an unknown header."""
+        """What the import needs (a platform, a user address); null when it needs nothing or
+        the header is unknown."""
         return await self._imports_of(accountName).requirements(int(fileRecord.get("id", 0)))
 
     @rpc_method()

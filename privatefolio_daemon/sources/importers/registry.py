@@ -55,6 +55,8 @@ def header_suggestion(first_line: str) -> str | None:
 
 
 def requirements_for(first_line: str) -> list[Requirement] | None:
-    """What ``parserContext`` must hold for this file, or None for an unknown header."""
+    """What ``parserContext`` must hold for this file; None for a file that needs nothing or
+    whose header is unknown (the frontend asks the user for the context of any list, even an
+    empty one)."""
     parser = match_header(first_line)
-    return None if parser is None else list(parser.requirements)
+    return None if parser is None or not parser.requirements else list(parser.requirements)
