@@ -3,6 +3,11 @@
 ccxt is imported here on first use (importing it costs about 2 s, which start-up must not pay).
 The client asks ccxt for amounts as strings (``exchange.number = str``), so unified trades,
 transfers and balances carry the exchange's decimal text instead of floats.
+
+ccxt signs each private request locally before sending it, decoding the secret as the exchange
+wants it (base64 for Kraken, a PEM private key for Coinbase). A secret that does not decode fails
+there with a plain ``ValueError``, which would otherwise read as an unreadable response; the
+client wraps ``sign`` so that such a failure is reported as a malformed secret.
 """
 
 import asyncio
@@ -12,7 +17,12 @@ from types import TracebackType
 from typing import Any, Self
 
 from privatefolio_daemon.sources.connection_source import SyncError
-from privatefolio_daemon.sources.exchanges.errors import exchange_text, is_retryable, sync_error
+from privatefolio_daemon.sources.exchanges.errors import (
+    exchange_text,
+    is_retryable,
+    malformed_secret_error,
+    sync_error,
+)
 from privatefolio_daemon.sources.exchanges.profiles import ExchangeProfile, profile_for
 from privatefolio_daemon.sources.prices.ccxt_ohlcv import spot_only_options
 
@@ -26,6 +36,14 @@ DEFAULT_RETRY_DELAYS = (1.0, 2.0, 4.0)
 _WIRE_LOGGER = logging.getLogger("privatefolio_daemon.sources.exchanges.ccxt")
 _WIRE_LOGGER.setLevel(logging.INFO)
 _LOG = logging.getLogger(__name__)
+
+
+class _SigningFailed(Exception):
+    """ccxt's ``sign`` raised something other than a ccxt error: the secret does not decode."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(type(error).__name__)
+        self.error = error
 
 
 class ExchangeClient:
@@ -97,6 +115,9 @@ class ExchangeClient:
             try:
                 async with self._semaphore:
                     return await getattr(self.exchange, method)(*args, **kwargs)
+            except _SigningFailed as failed:
+                self._log_failure(method, failed.error, attempt + 1)
+                raise malformed_secret_error(self.name, self.profile.secret_format) from None
             except ccxt_async.BaseError as error:
                 self._log_failure(method, error, attempt + 1)
                 if not is_retryable(error) or attempt == attempts - 1:
@@ -156,4 +177,21 @@ class ExchangeClient:
         exchange.options.update(self.profile.ccxt_options)
         if self._configure is not None:
             self._configure(exchange)
+        exchange.sign = _checked_sign(exchange.sign)
         return exchange
+
+
+def _checked_sign(sign: Callable[..., Any]) -> Callable[..., Any]:
+    """``sign`` with its non-ccxt failures (a secret that does not decode) as ``_SigningFailed``.
+    ccxt's own errors (a missing credential, say) pass through as they are."""
+    import ccxt.async_support as ccxt_async
+
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return sign(*args, **kwargs)
+        except ccxt_async.BaseError:
+            raise
+        except Exception as error:
+            raise _SigningFailed(error) from None
+
+    return checked

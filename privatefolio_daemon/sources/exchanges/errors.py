@@ -56,6 +56,18 @@ def sync_error(
     return SyncError(redact(_message(error, name, attempts, timeout_ms), secrets))
 
 
+def malformed_secret_error(name: str, secret_format: str) -> SyncError:
+    """The ``SyncError`` for a secret that ccxt could not sign a request with (a Kraken secret
+    that is not base64, a Coinbase PEM that does not parse): the user's copy is at fault, not the
+    exchange, and no request went out. The secret is not quoted."""
+    advice = (
+        f"{secret_format}; copy it again, whole."
+        if secret_format
+        else f"Copy it again, whole, as {name} showed it."
+    )
+    return SyncError(f"The {name} API secret is malformed: it cannot sign a request. {advice}")
+
+
 def _message(error: BaseException, name: str, attempts: int, timeout_ms: int) -> str:
     import ccxt.async_support as ccxt_async
 

@@ -53,6 +53,8 @@ class ExchangeProfile:
     needs_password: bool = False
     #: ccxt options set on every client of this exchange.
     ccxt_options: dict[str, Any] = field(default_factory=dict)
+    #: What the API secret looks like, for the error about one that cannot sign a request.
+    secret_format: str = ""
 
 
 PROFILES: dict[str, ExchangeProfile] = {
@@ -73,6 +75,7 @@ PROFILES: dict[str, ExchangeProfile] = {
         display_name="Kraken",
         trade_paging="offset",
         trades_per_page=50,
+        secret_format="Kraken shows the private key as a base64 string of 88 characters",
     ),
     "coinbase": ExchangeProfile(
         exchange_id="coinbase",
@@ -83,6 +86,10 @@ PROFILES: dict[str, ExchangeProfile] = {
         transfers_per_page=100,
         # The Advanced Trade account list: balances with holds, paged by cursor.
         ccxt_options={"fetchBalance": "v3PrivateGetBrokerageAccounts"},
+        secret_format=(
+            "Coinbase's is the key file's privateKey, a PEM block from "
+            "-----BEGIN EC PRIVATE KEY----- to -----END EC PRIVATE KEY----- with its line breaks"
+        ),
     ),
 }
 
