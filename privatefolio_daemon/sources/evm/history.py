@@ -7,6 +7,9 @@ transfer gets the same id whatever block range a sync covered: re-syncing is ide
 
 Differences from the file import, on purpose:
 - the fee is booked only when the wallet sent the transaction (a CSV row only knows "IN = 0");
+- a transfer from the wallet to itself moves nothing: a native one books only its fee (a
+  transaction without value, like a contract call), an ERC-20 or internal one books nothing
+  (the file import books it as a deposit or a withdrawal, whichever its columns say);
 - internal transfers use the chain's native coin (file imports always use Ethereum's ETH) and
   skip those the explorer marks as errors (their value never moved).
 """
@@ -58,7 +61,7 @@ def normal_history(
     result = RowResult()
     for record in records:
         sender, recipient = format_address(record["from"]), format_address(record.get("to") or "")
-        value = units_text(record["value"], NATIVE_DECIMALS)
+        value = "0" if sender == recipient == user else units_text(record["value"], NATIVE_DECIMALS)
         paid = int(record.get("gasUsed") or 0) * int(record.get("gasPrice") or 0)
         normal = NormalTransaction(
             tx_hash=record["hash"],
@@ -81,9 +84,9 @@ def internal_history(
 ) -> RowResult:
     result = RowResult()
     for record, index in _with_index_in_transaction(records, _record_hash):
-        if record.get("isError") == "1":
-            continue
         sender, recipient = format_address(record["from"]), format_address(record["to"])
+        if record.get("isError") == "1" or sender == recipient == user:
+            continue
         value = units_text(record["value"], NATIVE_DECIMALS)
         internal = InternalTransfer(
             tx_hash=record["hash"],
@@ -104,6 +107,8 @@ def explorer_token_history(
 ) -> RowResult:
     result = RowResult()
     for record, index in _with_index_in_transaction(records, _record_hash):
+        if format_address(record["from"]) == format_address(record["to"]) == user:
+            continue
         transfer = TokenTransfer(
             tx_hash=record["hash"],
             timestamp=int(record["timeStamp"]) * 1000,
@@ -137,6 +142,8 @@ def log_token_history(
 ) -> RowResult:
     result = RowResult()
     for transfer, index in _with_index_in_transaction(transfers, _transfer_hash):
+        if transfer.sender == transfer.recipient == user:
+            continue
         token = tokens.get(transfer.contract, TokenInfo("", 0))
         row = TokenTransfer(
             tx_hash=transfer.tx_hash,
