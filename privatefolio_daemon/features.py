@@ -5,6 +5,7 @@ imports weigh about a third of the start-up, is imported on a thread once the se
 then adds its RPC methods and derived-data steps to the daemon.
 """
 
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from privatefolio_daemon import __version__
@@ -59,6 +60,20 @@ from privatefolio_daemon.worker_processes import balance_worker_min_logs
 
 if TYPE_CHECKING:
     from privatefolio_daemon.app import Daemon
+
+
+def _metadata_of_new_accounts(
+    assets: AssetsApi, platforms: PlatformsApi
+) -> Callable[..., Awaitable[None]]:
+    """A new account fetches the coin list unless it is cached, as Privatefolio's does at
+    creation; else its assets would wait for the weekly metadata job to get their coin ids."""
+
+    async def on_account(cause: str, name: str | None = None, *_: Any) -> None:
+        if cause == "created" and name is not None:
+            await assets.enqueueRefetchAssets(name, "system", True)
+            await platforms.enqueueRefetchPlatforms(name, "system")
+
+    return on_account
 
 
 class Features:
@@ -128,12 +143,14 @@ class Features:
             )
         )
         table.add_object(TransactionsApi(self.manual_transactions, relayer, daemon.steps))
-        table.add_object(
-            AssetsApi(
-                self.assets, self.asset_catalog, db_of, relayer, self.metadata_refresh, budget
-            )
+        assets = AssetsApi(
+            self.assets, self.asset_catalog, db_of, relayer, self.metadata_refresh, budget
         )
-        table.add_object(PlatformsApi(self.platforms, db_of, relayer, self.metadata_refresh))
+        platforms = PlatformsApi(self.platforms, db_of, relayer, self.metadata_refresh)
+        table.add_object(assets)
+        table.add_object(platforms)
+        if daemon.crons.enabled:
+            daemon.events.subscribe("accounts", _metadata_of_new_accounts(assets, platforms))
         table.add_object(ExtensionsApi(ExtensionCatalog(self.platforms)))
         table.add_object(TagsApi(self.tags, db_of, budget))
         table.add_object(

@@ -334,3 +334,38 @@ async def test_bad_asset_input(client: DaemonClient) -> None:
     with pytest.raises(RpcCallError) as caught:
         await client.call("patchAsset", "main", "stock:AAPL", {"favorite": "yes"})
     assert caught.value.code == -32602
+
+
+async def test_a_new_account_fetches_the_coin_list_once(
+    tmp_path: Path, coin_server: tuple[CoinListStandIn, str]
+) -> None:
+    stand_in, url = coin_server
+    daemon = Daemon(make_config(tmp_path / "data", crons=True))
+    await daemon.start()
+    client = await DaemonClient.connect(ws_url(daemon), token=daemon.credentials.desktop_token())
+    try:
+        await client.call("updateServerSettings", {"coinListUrl": url})
+        for account in ("main", "second"):
+            await client.call("createAccount", account)
+            tasks = await completed_tasks(client, account, {"Refetch assets", "Refetch platforms"})
+            assert {t["trigger"] for t in tasks} == {"system"}
+        assert stand_in.requests == 1
+        found = await client.call("findAssets", "main", "decentraland", 1)
+        assert [asset["id"] for asset in found] == ["coingecko:decentraland:MANA"]
+    finally:
+        await client.close()
+        await daemon.stop()
+
+
+async def completed_tasks(
+    client: DaemonClient, account: str, names: set[str], timeout: float = 30
+) -> list[dict[str, object]]:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        tasks = await client.call("getServerTasks", account)
+        done = [t for t in tasks if t["name"] in names and t["status"] == "completed"]
+        if {t["name"] for t in done} == names:
+            return done
+        assert loop.time() < deadline, f"tasks not completed: {tasks}"
+        await asyncio.sleep(0.05)

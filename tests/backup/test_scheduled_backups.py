@@ -32,7 +32,9 @@ async def test_backup_interval_schedules_backups_and_zero_stops_them(cron_daemon
 
         await job.func()  # what the scheduler runs when the interval has passed
         for _ in range(500):  # the file is completed just before its task is
-            tasks = await client.call("getServerTasks", "main")
+            tasks = [
+                t for t in await client.call("getServerTasks", "main") if t["name"] == "Backup"
+            ]
             files = await client.call("getServerFiles", "main")
             if tasks and tasks[0]["status"] == "completed":
                 break
