@@ -460,7 +460,7 @@ class DaemonMethods:
         return result
 
     async def getFileImportRequirements(self, accountName: str, fileRecord: dict[str, Any]) -> list[dict[str, Any]] | None:
-        """What the import needs (a platform, a user address); null for an unknown header."""
+        """What the import needs (a platform, a user address); null if nothing, or unknown."""
         result: list[dict[str, Any]] | None = await self.call('getFileImportRequirements', accountName, fileRecord)
         return result
 

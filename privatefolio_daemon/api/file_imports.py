@@ -44,8 +44,7 @@ class FileImportsApi:
     async def getFileImportRequirements(
         self, accountName: str, fileRecord: NewServerFile
     ) -> list[Requirement] | None:
-        """What the import needs (a platform, a user address); null when it needs nothing or
-        the header is unknown."""
+        """What the import needs (a platform, a user address); null if nothing, or unknown."""
         return await self._imports_of(accountName).requirements(int(fileRecord.get("id", 0)))
 
     @rpc_method()
