@@ -29,6 +29,7 @@ from privatefolio_daemon.api.server import ServerApi
 from privatefolio_daemon.api.server_files import ServerFilesApi
 from privatefolio_daemon.api.tasks import TasksApi
 from privatefolio_daemon.config import Config, ConfigError
+from privatefolio_daemon.domain.account_settings import kiosk_mode
 from privatefolio_daemon.domain.accounts import AccountRegistry
 from privatefolio_daemon.domain.derived_steps import placeholder_steps
 from privatefolio_daemon.domain.events import EventBus
@@ -137,6 +138,7 @@ class Daemon:
             ),
             dev=self.config.dev,
             map_error=domain_error_to_rpc,
+            guests_allowed=self._kiosk_mode,
         )
         self.http_app = build_http_app(
             self.config,
@@ -234,6 +236,9 @@ class Daemon:
         finally:
             await self.accounts.close_all()
             await self.server_db.close()
+
+    async def _kiosk_mode(self) -> bool:
+        return await kiosk_mode(self.accounts.get(name) for name in self.accounts.names())
 
     def load_features(self) -> "Features":
         """Build everything beyond the core and add its methods and steps (once)."""

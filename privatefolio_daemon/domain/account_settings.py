@@ -1,6 +1,7 @@
 """An account's settings: KV ``settings`` as a JSON string, merged over the defaults."""
 
 import sqlite3
+from collections.abc import Iterable
 from typing import Any
 
 import orjson
@@ -9,9 +10,17 @@ from privatefolio_daemon.domain.errors import InvalidInputError
 from privatefolio_daemon.domain.key_value import KeyValueStore, write_value
 from privatefolio_daemon.settings import ACCOUNT_SETTINGS_DEFAULTS
 from privatefolio_daemon.store.change_log import append_change
+from privatefolio_daemon.store.database import Database
+from privatefolio_daemon.store.key_value import read_value
 from privatefolio_daemon.store.synced_values import SETTINGS_KEY, settings_from, stored_settings
 
-__all__ = ["SETTINGS_KEY", "AccountSettings", "merge_settings", "stored_settings"]
+__all__ = [
+    "SETTINGS_KEY",
+    "AccountSettings",
+    "kiosk_mode",
+    "merge_settings",
+    "stored_settings",
+]
 
 _INTERVALS = ("networthRefreshInterval", "metadataRefreshInterval")
 
@@ -64,3 +73,13 @@ def _check_backup_interval(minutes: Any) -> None:
         raise InvalidInputError(
             "backupInterval must be a whole number of minutes (0 turns scheduled backups off)"
         )
+
+
+async def kiosk_mode(databases: Iterable[Database]) -> bool:
+    """Whether an account's settings turn kiosk mode on: then anyone who can reach the daemon
+    may read every account without logging in (the frontend's kiosk switch)."""
+    for db in databases:
+        stored = await db.read(lambda conn: read_value(conn, SETTINGS_KEY))
+        if stored is not None and settings_from(stored).get("kioskMode") is True:
+            return True
+    return False

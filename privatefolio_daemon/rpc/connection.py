@@ -31,7 +31,9 @@ from privatefolio_daemon.rpc.errors import (
     MethodNotFound,
     ParseError,
     RpcError,
+    Unauthorized,
 )
+from privatefolio_daemon.rpc.guest_access import GUEST_REFUSAL
 from privatefolio_daemon.rpc.log_cuts import CutTracebacks
 from privatefolio_daemon.rpc.registry import Method, MethodTable
 from privatefolio_daemon.rpc.request_ids import request_id_problem
@@ -93,8 +95,11 @@ class RpcConnection:
         limits: ConnectionLimits | None = None,
         dev: bool = False,
         map_error: ErrorMapper | None = None,
+        may_call: Callable[[str], bool] | None = None,
     ) -> None:
         self._table = table
+        #: Which methods this connection may call; None: all of them.
+        self._may_call = may_call
         self._transport = transport
         self._stats = stats
         self._limits = limits or ConnectionLimits()
@@ -245,6 +250,8 @@ class RpcConnection:
         method = self._table.get(name)
         if method is None:
             raise MethodNotFound(f"API method not found: {name}")
+        if self._may_call is not None and not self._may_call(name):
+            raise Unauthorized(GUEST_REFUSAL)
         return method, params
 
     async def _run(

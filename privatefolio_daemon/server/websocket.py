@@ -1,9 +1,10 @@
-"""The WebSocket endpoint: authenticate at upgrade, then run an RPC connection over the socket."""
+"""The WebSocket endpoint: authenticate at upgrade, then run an RPC connection over the socket.
+Without credentials a socket is closed, unless guests are allowed: they may only read."""
 
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
@@ -13,6 +14,7 @@ from privatefolio_daemon.rpc.connection import (
     ErrorMapper,
     RpcConnection,
 )
+from privatefolio_daemon.rpc.guest_access import guest_may_call
 from privatefolio_daemon.rpc.registry import MethodTable
 from privatefolio_daemon.rpc.stats import RpcStats
 from privatefolio_daemon.server.credentials import Credentials
@@ -63,8 +65,11 @@ class WebSocketHub:
         limits: ConnectionLimits,
         dev: bool,
         map_error: ErrorMapper,
+        guests_allowed: Callable[[], Awaitable[bool]] | None = None,
     ) -> None:
         self._table = table
+        #: Whether a client without credentials may read (Privatefolio's kiosk mode).
+        self._guests_allowed = guests_allowed
         self._credentials = credentials
         self._stats = stats
         self._limits = limits
@@ -79,7 +84,8 @@ class WebSocketHub:
             heartbeat=30, compress=False, decode_text=False, max_msg_size=MAX_FRAME_BYTES + 1
         )
         await socket.prepare(request)
-        if not self._credentials.is_authorized(bearer_token(request)):
+        guest = not self._credentials.is_authorized(bearer_token(request))
+        if guest and not (self._guests_allowed is not None and await self._guests_allowed()):
             await socket.close(code=CLOSE_POLICY_VIOLATION, message=b"Unauthorized")
             return socket
         await self.ready.wait()
@@ -90,6 +96,7 @@ class WebSocketHub:
             limits=self._limits,
             dev=self._dev,
             map_error=self._map_error,
+            may_call=guest_may_call if guest else None,
         )
         self._live[socket] = connection
         try:

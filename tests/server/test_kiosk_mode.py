@@ -1,0 +1,63 @@
+"""Kiosk mode: with an account's ``kioskMode`` on, a client without credentials may read."""
+
+import aiohttp
+
+from privatefolio_daemon.app import Daemon
+from privatefolio_daemon.client import DaemonClient
+from tests.conftest import http_url, ws_url
+
+
+async def guest_call(daemon: Daemon, method: str, *params: object) -> dict[str, object]:
+    async with aiohttp.ClientSession() as session, session.ws_connect(ws_url(daemon)) as ws:
+        await ws.send_json({"id": 0, "method": method, "params": list(params)})
+        message = await ws.receive(timeout=5)
+        if message.type != aiohttp.WSMsgType.TEXT:
+            return {"closed": ws.close_code}
+        answer: dict[str, object] = message.json()
+        return answer
+
+
+async def test_guests_may_only_read_while_kiosk_mode_is_on(
+    client: DaemonClient, daemon: Daemon
+) -> None:
+    await client.call("createAccount", "main")
+    assert await guest_call(daemon, "getAccountNames") == {"closed": 1008}
+
+    await client.call("updateSettings", "main", {"kioskMode": True})
+    assert await guest_call(daemon, "getAccountNames") == {
+        "id": 0,
+        "method": "getAccountNames",
+        "result": ["main"],
+    }
+    assert (await guest_call(daemon, "countAuditLogs", "main"))["result"] == 0
+    for method, params in (("createAccount", ["sneaky"]), ("enqueueBackup", ["main", "user"])):
+        assert await guest_call(daemon, method, *params) == {
+            "id": 0,
+            "method": method,
+            "error": "Login or sign up to continue.",
+            "code": -32001,
+        }
+    assert await client.call("getAccountNames") == ["main"]
+    assert await client.call("getServerTasks", "main") == []
+
+    await client.call("updateSettings", "main", {"kioskMode": False})
+    assert await guest_call(daemon, "getAccountNames") == {"closed": 1008}
+
+
+async def test_kiosk_mode_keeps_foreign_pages_and_files_out(
+    client: DaemonClient, daemon: Daemon
+) -> None:
+    await client.call("createAccount", "main")
+    await client.call("updateSettings", "main", {"kioskMode": True})
+    headers = {"Origin": "https://evil.example"}
+    async with aiohttp.ClientSession(headers=headers) as session:
+        try:
+            async with session.ws_connect(ws_url(daemon)):
+                raise AssertionError("a foreign page opened a socket")
+        except aiohttp.WSServerHandshakeError as error:
+            assert error.status == 403
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(http_url(daemon, "/download?accountName=main&fileId=1")) as answer,
+    ):
+        assert answer.status == 401  # files stay behind the login
