@@ -20,6 +20,7 @@ from typing import Any
 
 from aiohttp import web
 from eth_abi.abi import decode
+from eth_abi.exceptions import DecodingError
 from eth_utils.abi import function_signature_to_4byte_selector
 from eth_utils.address import is_address
 
@@ -282,10 +283,17 @@ class EtherscanApi:
         return self._tokens[contract]
 
     def _read(self, contract: str, signature: str, kind: str) -> str:
+        """The decoded answer; a ``bytes32`` string (MKR's ``symbol()``) as its text, and ``""``
+        when the call reverts or answers something else."""
         try:
             output = self.node.call(contract, function_signature_to_4byte_selector(signature))
+        except RpcError:
+            return ""
+        if kind == "string" and len(output) == 32:
+            return output.rstrip(b"\0").decode("utf-8", "replace")
+        try:
             return str(decode([kind], output)[0])
-        except (RpcError, ValueError):
+        except (DecodingError, ValueError):
             return ""
 
 

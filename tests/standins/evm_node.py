@@ -126,6 +126,15 @@ class EvmNode:
         """Deploy ``Multicall3`` from ``faucet``; returns its address."""
         return self._deploy(load_artifact("Multicall3").bytecode, self.faucet)
 
+    def deploy_bytes32_symbol_token(
+        self, symbol: str = "MKR", decimals: int = 18
+    ) -> ChecksumAddress:
+        """Deploy a token whose ``symbol()`` returns ``bytes32`` (as MKR's does) and that has no
+        ``name()``. Every call other than ``symbol()``, ``decimals()`` and ``balanceOf`` mints
+        ``amount`` to ``to``, read as ``mint(address to, uint256 amount)`` reads them (so ``mint``
+        works); ``balanceOf`` answers the total minted, whoever asks."""
+        return self._deploy(_bytes32_symbol_token(symbol, decimals), self.faucet)
+
     def mint(self, token: str, to: str, amount: int, *, minter: str = "") -> str:
         data = call_data("mint(address,uint256)", ["address", "uint256"], [to, amount])
         with self._lock:
@@ -368,6 +377,59 @@ def _method_name(request: Any) -> str:
 
 def _or_head(number: int | None, head: int) -> int:
     return head if number is None else number
+
+
+def _bytes32_symbol_token(symbol: str, decimals: int) -> bytes:
+    """Init code of ``deploy_bytes32_symbol_token``'s contract, assembled by hand."""
+    push32 = bytes([0x7F])
+    symbol_word = symbol.encode().ljust(32, b"\0")
+    transfer_topic = bytes.fromhex(
+        "ddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef"
+    )
+    dispatch_length = 36
+    mint = (
+        b"\x60\x24\x35"  # PUSH1 36 CALLDATALOAD: amount
+        b"\x80\x60\x00\x54\x01\x60\x00\x55"  # DUP1, slot 0 += amount
+        b"\x60\x00\x52"  # MSTORE amount at 0
+        b"\x60\x04\x35\x60\x00"  # topics 2 (to) and 1 (from: zero)
+        + push32
+        + transfer_topic
+        + b"\x60\x20\x60\x00\xa3\x00"  # LOG3(0, 32, Transfer, 0, to), STOP
+    )
+    word = b"\x60\x00\x52\x60\x20\x60\x00\xf3"  # MSTORE at 0, RETURN 32 bytes
+    symbol_at = dispatch_length + len(mint)
+    decimals_at = symbol_at + 1 + 33 + len(word)
+    balance_at = decimals_at + 1 + 2 + len(word)
+    dispatch = (
+        b"\x60\x00\x35\x60\xe0\x1c"  # the selector
+        + b"\x80\x63\x95\xd8\x9b\x41\x14\x60"
+        + bytes([symbol_at])
+        + b"\x57"
+        + b"\x80\x63\x31\x3c\xe5\x67\x14\x60"
+        + bytes([decimals_at])
+        + b"\x57"
+        + b"\x80\x63\x70\xa0\x82\x31\x14\x60"
+        + bytes([balance_at])
+        + b"\x57"
+    )
+    assert len(dispatch) == dispatch_length
+    runtime = (
+        dispatch
+        + mint
+        + b"\x5b"
+        + push32
+        + symbol_word
+        + word
+        + b"\x5b\x60"
+        + bytes([decimals])
+        + word
+        + b"\x5b\x60\x00\x54"
+        + word
+    )
+    # Copy the runtime code to memory and return it.
+    return (
+        bytes([0x60, len(runtime), 0x80, 0x60, 0x0B, 0x60, 0x00, 0x39, 0x60, 0x00, 0xF3]) + runtime
+    )
 
 
 def _failure(status: int) -> web.Response:
