@@ -112,8 +112,11 @@ class Connections:
             options["rpcUrls"] = orjson.loads(rpc_urls)
         if passphrase is not None:
             options[PASSPHRASE_OPTION] = passphrase
-        if record["extensionId"] == EVM_EXTENSION:
-            options["knownAssetIds"] = list((record.get("meta") or {}).get("assetIds") or [])
+        # The asset ids earlier syncs recorded: an EVM wallet reads their balances again, an
+        # exchange that answers trades market by market reads their markets again.
+        known = list((record.get("meta") or {}).get("assetIds") or [])
+        if record["extensionId"] == EVM_EXTENSION or known:
+            options["knownAssetIds"] = known
         return ConnectionSpec(
             id=connection_id,
             extension_id=str(record["extensionId"]),

@@ -1,6 +1,7 @@
 """A Binance connection synced through the daemon with the real ccxt client, against the fake
 Binance API (signatures and timestamps checked)."""
 
+import json
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
@@ -9,6 +10,7 @@ import pytest
 
 from privatefolio_daemon.app import Daemon
 from privatefolio_daemon.client import DaemonClient
+from privatefolio_daemon.domain.timeutil import DAY_MS
 from tests.api.importing import ledger_digest, wait_for_task
 from tests.connections.binance_scene import (
     API_KEY,
@@ -31,10 +33,11 @@ from tests.connections.helpers import (
     log_summaries,
     logs_of,
     sync,
+    task_log,
     transactions_of,
 )
 from tests.standins.background_server import serve_in_thread
-from tests.standins.exchanges.binance_records import BinanceDeposit
+from tests.standins.exchanges.binance_records import BinanceDeposit, BinanceTrade
 
 HOUR_MS = 3_600_000
 
@@ -112,6 +115,45 @@ async def test_an_account_syncs_then_adds_nothing_then_takes_new_records(
     ]
     assert await cursor_of(client, CONNECTION_ID) == new_deposit_at + 1
     await assert_balances_match_exchange(client, daemon, binance, third["id"])
+
+
+async def test_a_currency_sold_away_after_a_sync_is_still_read(
+    daemon: Daemon, client: DaemonClient, binance: BinanceScene
+) -> None:
+    """SOL bought before the first sync, all sold before the second: nothing on the exchange
+    names SOL any more, but the connection's audit logs do, and the daemon passes them on."""
+    standin, account = binance.standin, binance.standin.accounts[API_KEY]
+    standin.add_market("SOL", "USDT")
+    bought_at, sold_at = T - 3 * DAY_MS, T - HOUR_MS
+    account.trades.append(
+        BinanceTrade("SOLUSDT", 1, 9001, "150", "2", "0.002", "SOL", bought_at, True)
+    )
+    account.balances = {"BTC": ("0.00999000", "0"), "USDT": ("299", "0"), "SOL": ("1.998", "0")}
+    await client.call("upsertConnections", ACCOUNT, [new_connection()])
+    first = await sync(client, CONNECTION_ID)
+    assert first["status"] == "completed"
+    messages = [json.loads(line)[1] for line in await task_log(client, first["id"])]
+    assert (
+        "Read the trades of 3 Binance markets: BTC/USDT, ETH/USDT, SOL/USDT. Binance answers "
+        "trades one market at a time, so only the markets of the currencies this account holds, "
+        "moved in or out or traded before are read. To read another market (of a currency bought "
+        "and sold away that was never deposited or withdrawn), add it to the connection's "
+        '"symbols" option, e.g. ["SOL/USDT"].'
+    ) in messages
+
+    account.trades.append(
+        BinanceTrade("SOLUSDT", 2, 9002, "160", "1.998", "0.31968", "USDT", sold_at, False)
+    )
+    account.balances = {"BTC": ("0.00999000", "0"), "USDT": ("618.36032", "0")}
+    second = await sync(client, CONNECTION_ID)
+    assert second["status"] == "completed"
+    sale = [log for log in log_summaries(await logs_of(client, CONNECTION_ID)) if log[4] == sold_at]
+    assert sorted(sale) == [
+        (f"{CONNECTION_ID}_TRADE_SOLUSDT_2_BUY", "ex.binance:USDT", "319.68", "Buy", sold_at),
+        (f"{CONNECTION_ID}_TRADE_SOLUSDT_2_FEE", "ex.binance:USDT", "-0.31968", "Fee", sold_at),
+        (f"{CONNECTION_ID}_TRADE_SOLUSDT_2_SELL", "ex.binance:SOL", "-1.998", "Sell", sold_at),
+    ]
+    await assert_balances_match_exchange(client, daemon, binance, second["id"])
 
 
 async def test_a_bad_key_fails_the_task_clearly_and_writes_nothing(

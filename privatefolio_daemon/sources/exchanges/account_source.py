@@ -28,7 +28,12 @@ from privatefolio_daemon.sources.exchanges.client import (
     Configure,
     ExchangeClient,
 )
-from privatefolio_daemon.sources.exchanges.market_choice import markets_to_scan
+from privatefolio_daemon.sources.exchanges.market_choice import (
+    SYMBOLS_OPTION,
+    markets_to_scan,
+    named_markets,
+    traded_currencies,
+)
 from privatefolio_daemon.sources.exchanges.profiles import (
     PASSPHRASE_OPTION,
     extension_id,
@@ -106,10 +111,13 @@ class ExchangeAccountSource:
                 f"Fetched {_count(transfers.completed, 'deposit')} deposits and "
                 f"{_count(transfers.completed, 'withdrawal')} withdrawals",
             )
-            symbols = self._symbols(client.markets, totals, transfers, spec.options)
-            trades = await fetch_trades(
-                client, symbols, cursor, now, report.stepper(30, 95, len(symbols), "markets")
-            )
+            if self.profile.trades_need_symbol:
+                in_play = self._in_play(totals, transfers, spec.options)
+                trades = await _trades_market_by_market(
+                    client, in_play, spec.options, cursor, now, report
+                )
+            else:
+                trades = await fetch_trades(client, [], cursor, now)
             logs, transactions = _records(trades, transfers, client.markets, venue)
         await report(100, f"Fetched {len(trades)} trades: {len(logs)} audit logs")
         next_cursor = _next_cursor(cursor, logs, transfers)
@@ -133,18 +141,64 @@ class ExchangeAccountSource:
     async def close(self) -> None:
         """Nothing to release: each sync closes its own session."""
 
-    def _symbols(
-        self,
-        markets: dict[str, Any],
-        totals: dict[str, str],
-        transfers: Transfers,
-        options: dict[str, Any],
-    ) -> list[str]:
-        if not self.profile.trades_need_symbol:
-            return []
-        moved = [str(t.get("currency")) for t in transfers.completed + transfers.pending]
-        extra = options.get("symbols") or []
-        return markets_to_scan(markets, [*totals, *moved], [str(s) for s in extra])
+    def _in_play(
+        self, totals: dict[str, str], transfers: Transfers, options: dict[str, Any]
+    ) -> set[str]:
+        """The currencies held now, moved in or out, or recorded by earlier syncs of the
+        connection (``knownAssetIds``, the asset ids of its audit logs)."""
+        moved = {str(t.get("currency")) for t in transfers.completed + transfers.pending}
+        prefix = f"{self.platform_id}:"
+        known = {
+            str(asset_id).removeprefix(prefix)
+            for asset_id in options.get("knownAssetIds") or ()
+            if str(asset_id).startswith(prefix)
+        }
+        return {*totals, *moved, *known}
+
+
+async def _trades_market_by_market(
+    client: ExchangeClient,
+    in_play: set[str],
+    options: dict[str, Any],
+    cursor: int,
+    now: int,
+    report: "_Reporter",
+) -> list[dict[str, Any]]:
+    """Trades of the markets of the currencies in play and of the ``symbols`` option, then of
+    the markets of the currencies those trades moved, until no new market comes up. The task log
+    names the markets read and the way to add others."""
+    name, markets = client.name, client.markets
+    named, unknown = named_markets(markets, options.get(SYMBOLS_OPTION))
+    if unknown:
+        await report(
+            None,
+            f"Not {name} markets, so not read: {', '.join(unknown)} "
+            f'(from the connection\'s "{SYMBOLS_OPTION}" option)',
+        )
+    step = report.stepper(30, 95, 0, "markets")
+    scanned: set[str] = set()
+    trades: list[dict[str, Any]] = []
+    to_scan = markets_to_scan(markets, in_play, named)
+    while to_scan:
+        step.add(len(to_scan))
+        found = await fetch_trades(client, to_scan, cursor, now, step)
+        trades.extend(found)
+        scanned.update(to_scan)
+        in_play |= traded_currencies(found, markets)
+        to_scan = [s for s in markets_to_scan(markets, in_play) if s not in scanned]
+    await report(None, _scanned_message(name, sorted(scanned)))
+    return trades
+
+
+def _scanned_message(name: str, scanned: list[str]) -> str:
+    listed = ", ".join(scanned) if scanned else "none"
+    return (
+        f"Read the trades of {len(scanned)} {name} markets: {listed}. {name} answers trades "
+        "one market at a time, so only the markets of the currencies this account holds, "
+        "moved in or out or traded before are read. To read another market (of a currency "
+        "bought and sold away that was never deposited or withdrawn), add it to the "
+        f'connection\'s "{SYMBOLS_OPTION}" option, e.g. ["SOL/USDT"].'
+    )
 
 
 class _Reporter:
@@ -158,16 +212,28 @@ class _Reporter:
         if inspect.isawaitable(result):
             await result
 
-    def stepper(self, start: float, end: float, steps: int, noun: str) -> Callable[[], Any]:
-        done = 0
+    def stepper(self, start: float, end: float, steps: int, noun: str) -> "_Stepper":
+        return _Stepper(self, start, end, steps, noun)
 
-        async def step() -> None:
-            nonlocal done
-            done += 1
-            percent = start + (end - start) * done / max(steps, 1)
-            await self(round(percent, 1), f"Fetched trades of {done}/{steps} {noun}")
 
-        return step
+class _Stepper:
+    """``await step()`` after each of ``steps`` steps; ``add(n)`` when more steps come up."""
+
+    def __init__(self, report: _Reporter, start: float, end: float, steps: int, noun: str):
+        self._report = report
+        self._start, self._end = start, end
+        self._steps, self._done, self._noun = steps, 0, noun
+        self._percent = start
+
+    def add(self, steps: int) -> None:
+        self._steps += steps
+
+    async def __call__(self) -> None:
+        self._done += 1
+        share = self._done / max(self._steps, 1)
+        self._percent = max(self._percent, self._start + (self._end - self._start) * share)
+        message = f"Fetched trades of {self._done}/{self._steps} {self._noun}"
+        await self._report(round(self._percent, 1), message)
 
 
 def _count(transfers: Iterable[dict[str, Any]], kind: str) -> int:
