@@ -60,6 +60,7 @@ class LogLimits:
 class _Faults:
     remaining: int = 0
     status: int = 503
+    retry_after: str | None = None
     log_limits: LogLimits = field(default_factory=LogLimits)
 
 
@@ -207,10 +208,14 @@ class EvmNode:
 
     # --- faults, limits and observation ----------------------------------------------------------
 
-    def fail_next_requests(self, count: int, status: int = 503) -> None:
-        """Answer the next ``count`` HTTP requests with ``status`` instead of serving them."""
+    def fail_next_requests(
+        self, count: int, status: int = 503, *, retry_after: str | None = None
+    ) -> None:
+        """Answer the next ``count`` HTTP requests with ``status`` instead of serving them, with
+        a ``Retry-After: <retry_after>`` header (by default ``1`` for a 429, none otherwise)."""
         with self._lock:
             self._faults.remaining, self._faults.status = count, status
+            self._faults.retry_after = retry_after
 
     def limit_logs(
         self, max_block_range: int | None = None, max_results: int | None = None
@@ -245,7 +250,7 @@ class EvmNode:
         with self._lock:
             if self._faults.remaining > 0:
                 self._faults.remaining -= 1
-                return _failure(self._faults.status)
+                return _failure(self._faults.status, self._faults.retry_after)
         body = await request.read()
         try:
             payload = json.loads(body)
@@ -432,9 +437,11 @@ def _bytes32_symbol_token(symbol: str, decimals: int) -> bytes:
     )
 
 
-def _failure(status: int) -> web.Response:
+def _failure(status: int, retry_after: str | None) -> web.Response:
     """What a hosted node's load balancer answers when it refuses a request."""
-    headers = {"Retry-After": "1"} if status == 429 else None
+    if retry_after is None and status == 429:
+        retry_after = "1"
+    headers = None if retry_after is None else {"Retry-After": retry_after}
     return web.Response(status=status, text=HTTPStatus(status).phrase, headers=headers)
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from privatefolio_daemon.sources.connection_source import SyncError
-from privatefolio_daemon.sources.evm.rpc_pool import RpcPool
+from privatefolio_daemon.sources.evm.rpc_pool import RpcPool, rpc_error_text
 from privatefolio_daemon.sources.importers.evm import checksum_address
 
 TRANSFER_TOPIC = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef"
@@ -103,7 +103,7 @@ class TransferLogScanner:
             except Web3RPCError as error:
                 refusal = _range_refusal(error)
                 if refusal is None:
-                    raise SyncError(f"eth_getLogs failed: {error}") from error
+                    raise SyncError(f"eth_getLogs failed: {rpc_error_text(error)}") from error
                 raise refusal from error
 
         return [_transfer(log) for log in await self.pool.run(run)]

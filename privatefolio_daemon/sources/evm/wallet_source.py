@@ -37,7 +37,14 @@ from privatefolio_daemon.sources.evm.history import (
     log_token_history,
     normal_history,
 )
-from privatefolio_daemon.sources.evm.rpc_pool import DEFAULT_COOLDOWN_S, RpcPool, RpcUnavailable
+from privatefolio_daemon.sources.evm.rpc_pool import (
+    DEFAULT_COOLDOWN_S,
+    DEFAULT_MAX_RETRY_AFTER_S,
+    DEFAULT_RETRY_DELAY_S,
+    RpcPool,
+    RpcUnavailable,
+    rpc_error_text,
+)
 from privatefolio_daemon.sources.evm.token_metadata import TokenMetadataCache
 from privatefolio_daemon.sources.evm.transfer_logs import TransferLogScanner, block_timestamps
 from privatefolio_daemon.sources.evm.units import NATIVE_DECIMALS
@@ -64,12 +71,16 @@ class EvmWalletSource:
         explorer_burst: int = 4,
         cooldown_s: float = DEFAULT_COOLDOWN_S,
         explorer_retry_delay_s: float = 0.25,
+        rpc_retry_delay_s: float = DEFAULT_RETRY_DELAY_S,
+        rpc_max_retry_after_s: float = DEFAULT_MAX_RETRY_AFTER_S,
     ) -> None:
         self._chains = chain_table(extra_chains)
         self._rpc_limiter = HostRateLimiter(rpc_rate, rpc_burst)
         self._explorer_limiter = HostRateLimiter(explorer_rate, explorer_burst)
         self._cooldown_s = cooldown_s
         self._explorer_retry_delay_s = explorer_retry_delay_s
+        self._rpc_retry_delay_s = rpc_retry_delay_s
+        self._rpc_max_retry_after_s = rpc_max_retry_after_s
         self._pools: dict[tuple[int, tuple[str, ...]], RpcPool] = {}
         self._scanners: dict[tuple[int, tuple[str, ...]], TransferLogScanner] = {}
         self._tokens = TokenMetadataCache()
@@ -95,7 +106,7 @@ class EvmWalletSource:
         except CallFailed as error:
             raise SyncError(f"{settings.chain.name}: a contract call failed: {error}") from None
         except Web3Exception as error:
-            raise SyncError(f"{settings.chain.name}: RPC error: {error}") from None
+            raise SyncError(f"{settings.chain.name}: {rpc_error_text(error)}") from None
         await _report(progress, 100, f"Synced up to block {head}")
         return SyncResult(
             history.logs, history.transactions, cursor=max(cursor, head + 1), balances=balances
@@ -195,6 +206,8 @@ class EvmWalletSource:
                 settings.chain.chain_id,
                 self._rpc_limiter,
                 cooldown_s=self._cooldown_s,
+                retry_delay_s=self._rpc_retry_delay_s,
+                max_retry_after_s=self._rpc_max_retry_after_s,
             )
         return self._pools[key]
 

@@ -22,7 +22,7 @@ def scene() -> Iterator[Scene]:
 
 @pytest.fixture
 async def source() -> AsyncIterator[EvmWalletSource]:
-    wallet_source = EvmWalletSource()
+    wallet_source = EvmWalletSource(rpc_retry_delay_s=0.001, rpc_max_retry_after_s=0.001)
     yield wallet_source
     await wallet_source.close()
 
@@ -72,14 +72,14 @@ async def test_when_every_node_fails_the_error_names_hosts_not_urls(
     scene: Scene, source: EvmWalletSource
 ) -> None:
     dead = dead_url()
-    scene.node.fail_next_requests(1, 429)
+    scene.node.fail_next_requests(100, 429)
     urls = [scene.node.url + "key-in-path-abc", dead]
 
     with pytest.raises(SyncError) as caught:
         await sync(source, scene.spec(rpcUrls=urls), 0)
 
     assert str(caught.value) == (
-        f"Ethereum: No RPC node answered ({host(scene.node.url)}: HTTP 429; "
+        f"Ethereum: No RPC node answered in 4 attempts ({host(scene.node.url)}: HTTP 429; "
         f"{host(dead)}: connection failed)"
     )
 
@@ -107,11 +107,13 @@ async def test_the_chain_id_is_asked_once_per_node(scene: Scene, source: EvmWall
 
 async def test_a_pool_without_answers_raises_rpc_unavailable() -> None:
     dead = dead_url()
-    pool = RpcPool([dead], 1, HostRateLimiter(1000, 1000))
+    pool = RpcPool([dead], 1, HostRateLimiter(1000, 1000), retry_delay_s=0.001)
     try:
         with pytest.raises(RpcUnavailable) as caught:
             await pool.run(block_number)
     finally:
         await pool.close()
 
-    assert str(caught.value) == f"No RPC node answered ({host(dead)}: connection failed)"
+    assert str(caught.value) == (
+        f"No RPC node answered in 4 attempts ({host(dead)}: connection failed)"
+    )
