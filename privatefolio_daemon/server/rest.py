@@ -1,8 +1,15 @@
-"""The plain HTTP routes: liveness, build information and the password flow."""
+"""The plain HTTP routes: liveness, build information and the password flow.
 
+``/api/setup`` and ``/api/login`` need no credential, so they must not be reachable from a web
+page: they refuse ``Origin: null`` (any site can send it from a sandboxed frame, and CORS allows
+it for Electron) and take only ``application/json``, which a foreign page cannot send without a
+preflight that the Origin check answers without CORS headers.
+"""
+
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiohttp import web
+from aiohttp import hdrs, web
 
 from privatefolio_daemon.config import Config
 from privatefolio_daemon.domain.errors import ConflictError, InvalidInputError
@@ -15,6 +22,28 @@ def bearer_token(request: web.Request) -> str | None:
     if header.startswith("Bearer "):
         return header[len("Bearer ") :].strip()
     return request.query.get("jwt") or request.query.get("token")
+
+
+NULL_ORIGIN_REFUSED = (
+    "Forbidden: a page with a null Origin (a sandboxed frame, a data: URL) may not set or check "
+    "the password. Open the app from its own address."
+)
+NOT_JSON = "The body must be JSON, sent with Content-Type: application/json."
+
+Handler = Callable[[web.Request], Awaitable[web.Response]]
+
+
+def _from_a_trusted_page(handler: Handler) -> Handler:
+    """Guards a route that changes state without a credential (see the module docstring)."""
+
+    async def guarded(request: web.Request) -> web.Response:
+        if request.headers.get(hdrs.ORIGIN) == "null":
+            return web.json_response({"error": NULL_ORIGIN_REFUSED}, status=403)
+        if request.content_type != "application/json":
+            return web.json_response({"error": NOT_JSON}, status=415)
+        return await handler(request)
+
+    return guarded
 
 
 def rest_routes(config: Config, credentials: Credentials) -> list[web.RouteDef]:
@@ -74,8 +103,8 @@ def rest_routes(config: Config, credentials: Credentials) -> list[web.RouteDef]:
         web.get("/ping", ping),
         web.get("/info", info),
         web.get("/api/setup-status", setup_status),
-        web.post("/api/setup", setup),
-        web.post("/api/login", login),
+        web.post("/api/setup", _from_a_trusted_page(setup)),
+        web.post("/api/login", _from_a_trusted_page(login)),
         web.get("/api/verify-auth", verify_auth),
     ]
 
