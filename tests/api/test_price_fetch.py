@@ -37,6 +37,16 @@ class Standins:
     tefas: TefasHistoryStandin
 
 
+TRY_IN_USD = [0.0312, 0.0311, 0.031, 0.0309, 0.0308, 0.0307]
+"""The USD rate of the lira on each of ``DAYS``, Yahoo's ``TRYUSD=X``."""
+
+
+def usd_rates(rates: list[float]) -> list[YahooCandle]:
+    """A ``<CUR>USD=X`` series on the first ``len(rates)`` of ``DAYS``, stamped at 00:00 London
+    time as Yahoo does."""
+    return [YahooCandle(day // 1000, r, r, r, r, 0) for day, r in zip(DAYS, rates, strict=False)]
+
+
 def yahoo_candles(base: float) -> list[YahooCandle]:
     return [
         YahooCandle(
@@ -62,6 +72,7 @@ def standins() -> Iterator[Standins]:
     yahoo.add_candles("AAPL", yahoo_candles(150))
     yahoo.add_candles("GC=F", yahoo_candles(2000))
     yahoo.add_candles("EURUSD=X", yahoo_candles(1), gmtoffset=0)
+    yahoo.add_candles("TRYUSD=X", usd_rates(TRY_IN_USD), gmtoffset=0)
     llama = DefiLlamaChartStandin()
     llama.add_prices(
         f"ethereum:{USDC}", [(day // 1000 + 60, 1 + i / 1000) for i, day in enumerate(DAYS)]
@@ -186,7 +197,7 @@ async def test_every_provider_writes_exact_rows_and_remembers_itself(
     usdc = await main.call("getPricesForAsset", "main", USDC_ID)
     assert usdc == [{"time": day // 1000, "value": 1 + i / 1000} for i, day in enumerate(DAYS)]
     assert await main.call("getPricesForAsset", "main", "fund.tefas:TI2", TODAY) == [
-        {"time": TODAY // 1000, "value": 6.5}
+        {"time": TODAY // 1000, "value": 0.19955}  # 6.5 TRY at 0.0307
     ]
     assert [row[2:] for row in await stored(daemon, "fiat:USD")] == [("USD-USD", "fiat")] * 7
     assert [row[2:] for row in await stored(daemon, "coinmama:ETH")] == [("ETHUSD", "binance")] * 6
@@ -267,6 +278,65 @@ async def test_a_timeout_and_a_malformed_body_fail_one_asset_each_and_no_other(
     assert await stored(daemon, USDC_ID) == []
     assert await stored(daemon, "fund.tefas:TI2") == []
     assert len(await stored(daemon, "stock:AAPL")) == 6
+
+
+async def test_prices_in_other_currencies_are_stored_in_usd_or_not_at_all(
+    daemon: Daemon, main: DaemonClient, standins: Standins
+) -> None:
+    london_open_s = 8 * 3600
+    standins.yahoo.add_candles(
+        "VOD.L",
+        [
+            YahooCandle(day // 1000 + london_open_s, 70.1, 71.0, 69.02, 70.5 + i, 100)
+            for i, day in enumerate(DAYS)
+        ],
+        gmtoffset=0,
+        currency="GBp",
+        timezone="Europe/London",
+    )
+    # GBP rates on DAY0 and DAY1 only: the later days take DAY1's.
+    standins.yahoo.add_candles("GBPUSD=X", usd_rates([1.2715, 1.2621]), gmtoffset=0)
+    standins.yahoo.add_candles(
+        "7203.T",
+        [YahooCandle(day // 1000, 3000, 3010, 2990, 3005, 10) for day in DAYS],
+        gmtoffset=9 * 3600,
+        currency="JPY",
+        timezone="Asia/Tokyo",
+    )  # and no JPYUSD=X
+    await own(daemon, "stock:VOD.L", "stock:7203.T")
+
+    task, lines = await fetch(main)
+
+    assert task["status"] == "completed"
+    assert fetched("VOD.L", "Yahoo Finance") in lines
+    assert [
+        None,
+        "Could not fetch prices of 7203.T: Yahoo Finance: no USD rate for JPY: HTTP 404: Not "
+        "Found: No data found, symbol may be delisted (asset stock:7203.T)",
+    ] in lines
+    closes = [p["close"] for p in await main.call("getPricesForAsset", "main", "stock:VOD.L")]
+    assert closes == [
+        0.8964075,  # 70.5 pence at 1.2715
+        0.9024015,  # 71.5 pence at 1.2621
+        0.9150225,
+        0.9276435,
+        0.9402645,
+        0.9528855,  # 75.5 pence at DAY1's 1.2621
+    ]
+    assert await main.call("getPricesForAsset", "main", "stock:VOD.L", DAY0) == [
+        {
+            "time": DAY0 // 1000,
+            "value": 0.8964075,
+            "open": 0.8913215,
+            "high": 0.902765,
+            "low": 0.8775893,
+            "close": 0.8964075,
+            "volume": 100.0,
+        }
+    ]
+    assert await stored(daemon, "stock:7203.T") == []
+    live = await main.call("getLivePricesForAsset", "stock:VOD.L", None, 2, "1d", None, TODAY)
+    assert [p["close"] for p in live] == closes[-2:]
 
 
 async def test_a_timestamp_and_a_range_together_are_refused(main: DaemonClient) -> None:

@@ -8,7 +8,7 @@ Order for an asset (data-model §13, extended to asset types):
    original's ``alchemy``, falls through to the rules below).
 3. ``ex.binance:*`` → binance; ``gov.us-sec:*`` → yahoo.
 4. TEFAS funds (platform ``fund.tefas``, ``fund.tefas-emk``, ``fund.tefas-byf``) → tefas only:
-   a TEFAS code can also be some Yahoo ticker, which would price the fund wrongly and in USD.
+   a TEFAS code can also be some Yahoo ticker, which would price the fund wrongly.
 5. Other stocks and funds → yahoo; metals → metals; fiat → fiat; chain tokens → defi-llama.
 6. Anything else → every crypto provider by priority: coinbase (1), binance (2), defi-llama (5).
 
@@ -29,6 +29,7 @@ from privatefolio_daemon.sources.prices.metals import MetalsProvider
 from privatefolio_daemon.sources.prices.price_settings import PriceSettings
 from privatefolio_daemon.sources.prices.rate_limit import HostRateLimiter
 from privatefolio_daemon.sources.prices.tefas import TefasProvider, is_tefas_fund
+from privatefolio_daemon.sources.prices.usd_conversion import UsdConverter
 from privatefolio_daemon.sources.prices.yahoo import (
     YAHOO_NAME,
     YahooChartClient,
@@ -124,15 +125,17 @@ def build_price_registry(
         return JsonFetcher(name, policy=policy, limiter=limiter, error_detail=error_detail)
 
     yahoo = YahooChartClient(fetcher(YAHOO_NAME, yahoo_error_detail), base_url=settings.yahoo_url)
+    fiat = FiatProvider(yahoo)
+    usd = UsdConverter(fiat)
     providers: list[PriceProvider] = [
         ccxt_factory(exchange, EXCHANGE_PRIORITIES.get(exchange, 3), settings.ccxt_timeout_ms)
         for exchange in settings.ccxt_exchanges
     ]
     providers += [
         DefiLlamaProvider(fetcher(DefiLlamaProvider.name), base_url=settings.defillama_url),
-        YahooProvider(yahoo),
+        YahooProvider(yahoo, usd=usd),
         MetalsProvider(yahoo),
-        FiatProvider(yahoo),
-        TefasProvider(fetcher(TefasProvider.name), base_url=settings.tefas_url),
+        fiat,
+        TefasProvider(fetcher(TefasProvider.name), usd=usd, base_url=settings.tefas_url),
     ]
     return PriceProviderRegistry(providers)

@@ -1,4 +1,4 @@
-"""TEFAS: daily unit prices of Turkish investment funds, in TRY.
+"""TEFAS: daily unit prices of Turkish investment funds, stored in USD.
 
 Which assets are TEFAS funds: those whose platform is ``fund.tefas`` (asset id
 ``fund.tefas:<FUND CODE>``, e.g. ``fund.tefas:TI2``), or ``fund.tefas-emk`` / ``fund.tefas-byf``
@@ -11,6 +11,10 @@ n, "recordsFiltered": n, "data": [{"TARIH": "<ms>", "FONKODU": "TI2", "FONUNVAN"
 The service limits the span of one request, so ranges are fetched in windows of ``window_days``
 (90 by default). ``TARIH`` is the fund's date at midnight; it is assigned to the nearest UTC day
 start, which holds whether the server means UTC or Istanbul midnight.
+
+``FIYAT`` is in TRY; each day's price is converted into USD with that day's TRY rate
+(``usd_conversion``: the nearest earlier rate on a day without one; no rate at all fails the fund).
+The pair stays ``<FUND CODE>-TRY``, what TEFAS was asked for.
 """
 
 from datetime import UTC, datetime
@@ -25,7 +29,9 @@ from privatefolio_daemon.sources.prices.base import (
 )
 from privatefolio_daemon.sources.prices.http_fetch import JsonFetcher
 from privatefolio_daemon.sources.prices.price_settings import TEFAS_URL
+from privatefolio_daemon.sources.prices.usd_conversion import UsdConverter
 
+TEFAS_CURRENCY = "TRY"
 TEFAS_FUND_TYPES = {"fund.tefas": "YAT", "fund.tefas-emk": "EMK", "fund.tefas-byf": "BYF"}
 
 
@@ -46,11 +52,13 @@ class TefasProvider:
         self,
         fetcher: JsonFetcher,
         *,
+        usd: UsdConverter,
         base_url: str = TEFAS_URL,
         priority: int = 5,
         window_days: int = 90,
     ) -> None:
         self.fetcher = fetcher
+        self.usd = usd
         self.base_url = base_url.rstrip("/")
         self.priority = priority
         self.window_days = window_days
@@ -72,7 +80,9 @@ class TefasProvider:
             window_start = window_end + DAY_MS
         if not by_time:
             raise EmptyResponse(self.name, asset.id)
-        return PriceSeries(pair=f"{code}-TRY", points=[by_time[time] for time in sorted(by_time)])
+        in_try = [by_time[time] for time in sorted(by_time)]
+        points = await self.usd.to_usd(self.name, asset.id, TEFAS_CURRENCY, in_try)
+        return PriceSeries(pair=f"{code}-{TEFAS_CURRENCY}", points=points)
 
     async def close(self) -> None:
         await self.fetcher.close()

@@ -1,18 +1,25 @@
 """Yahoo Finance daily candles from the keyless chart API, for stocks and ETFs.
 
 ``GET {base}/v8/finance/chart/{symbol}?period1=<s>&period2=<s>&interval=1d`` answers
-``{"chart": {"result": [{"meta": {"gmtoffset": …}, "timestamp": [s…], "indicators": {"quote":
-[{"open": […], "high": […], "low": […], "close": […], "volume": […]}]}}], "error": null}}``.
+``{"chart": {"result": [{"meta": {"currency": "USD", "gmtoffset": …}, "timestamp": [s…],
+"indicators": {"quote": [{"open": […], "high": […], "low": […], "close": […], "volume": […]}]}}],
+"error": null}}``.
 A range without trading days has no ``timestamp`` and an empty quote. An unknown symbol is an HTTP
 404 with ``{"chart": {"result": null, "error": {"code": "Not Found", "description": …}}}``.
 
 Timestamps are the exchange's session open in UTC; shifting by ``meta.gmtoffset`` before taking
 the day gives the exchange's own trading date. Days whose close is null (halts) are left out.
 
+Prices are in ``meta.currency``: ``USD`` on US exchanges, but ``GBp`` (pence) for ``VOD.L``, ``JPY``
+for ``7203.T``. ``YahooProvider`` stores them in USD, converting each day with that day's rate
+(``usd_conversion``: minor units, the nearest earlier rate, and the failure when there is none).
+A chart without ``meta.currency`` is taken to be in USD.
+
 ``YahooChartClient`` is the shared part: the metals and fiat providers price their symbols
 (``GC=F``, ``EURUSD=X``) through it too.
 """
 
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
@@ -26,6 +33,7 @@ from privatefolio_daemon.sources.prices.base import (
 )
 from privatefolio_daemon.sources.prices.http_fetch import JsonFetcher
 from privatefolio_daemon.sources.prices.price_settings import YAHOO_URL
+from privatefolio_daemon.sources.prices.usd_conversion import USD, UsdConverter
 
 YAHOO_NAME = "Yahoo Finance"
 
@@ -39,6 +47,14 @@ def yahoo_error_detail(body: Any) -> str | None:
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class YahooChart:
+    """Daily candles of one symbol, with the currency their prices are in (``meta.currency``)."""
+
+    currency: str
+    points: list[ChartData]
+
+
 class YahooChartClient:
     """Daily candles of one Yahoo symbol, fetched in windows of at most ``window_days`` days."""
 
@@ -50,24 +66,37 @@ class YahooChartClient:
     async def daily(
         self, symbol: str, asset_id: str, since_ms: int, until_ms: int
     ) -> list[ChartData]:
-        """Candles with ``since_ms <= time*1000 <= until_ms``, oldest first; empty when none."""
+        """Candles with ``since_ms <= time*1000 <= until_ms``, oldest first; empty when none.
+
+        In the symbol's own currency: for symbols quoted in USD (``GC=F``, ``EURUSD=X``).
+        """
+        return (await self.chart(symbol, asset_id, since_ms, until_ms)).points
+
+    async def chart(self, symbol: str, asset_id: str, since_ms: int, until_ms: int) -> YahooChart:
+        """``daily``'s candles with the currency of their prices."""
         by_time: dict[int, ChartData] = {}
+        currency: str | None = None
         last_day = day_start(until_ms)
         window_start = day_start(since_ms)
         while window_start <= last_day:
             window_end = min(window_start + (self.window_days - 1) * DAY_MS, last_day)
-            for point in await self._window(symbol, asset_id, window_start, window_end):
+            window = await self._window(symbol, asset_id, window_start, window_end)
+            if currency is not None and window.currency != currency:
+                what = f"meta.currency is {window.currency!r} after {currency!r}"
+                raise self.fetcher.malformed(asset_id, what)
+            currency = window.currency
+            for point in window.points:
                 if since_ms <= point["time"] * 1000 <= until_ms:
                     by_time[point["time"]] = point
             window_start = window_end + DAY_MS
-        return [by_time[time] for time in sorted(by_time)]
+        return YahooChart(currency or USD, [by_time[time] for time in sorted(by_time)])
 
     async def close(self) -> None:
         await self.fetcher.close()
 
     async def _window(
         self, symbol: str, asset_id: str, first_day: int, last_day: int
-    ) -> list[ChartData]:
+    ) -> YahooChart:
         params = {
             "period1": str(first_day // 1000),
             "period2": str((last_day + DAY_MS) // 1000 - 1),
@@ -85,7 +114,7 @@ class _ChartReader:
         self._fetcher = fetcher
         self._asset_id = asset_id
 
-    def candles(self, body: Any) -> list[ChartData]:
+    def candles(self, body: Any) -> YahooChart:
         chart = body.get("chart") if isinstance(body, dict) else None
         if not isinstance(chart, dict):
             raise self._malformed("no chart object")
@@ -97,10 +126,13 @@ class _ChartReader:
             raise self._malformed("chart.result is empty")
         return self._read_result(results[0])
 
-    def _read_result(self, result: dict[str, Any]) -> list[ChartData]:
+    def _read_result(self, result: dict[str, Any]) -> YahooChart:
         timestamps = result.get("timestamp") or []
         meta = result.get("meta")
         offset = meta.get("gmtoffset") if isinstance(meta, dict) else None
+        currency = (meta.get("currency") if isinstance(meta, dict) else None) or USD
+        if not isinstance(currency, str):
+            raise self._malformed(f"meta.currency is {currency!r}")
         indicators = result.get("indicators")
         quotes = indicators.get("quote") if isinstance(indicators, dict) else None
         if not isinstance(timestamps, list) or not _is_number(offset or 0):
@@ -108,7 +140,7 @@ class _ChartReader:
         if not isinstance(quotes, list) or not quotes or not isinstance(quotes[0], dict):
             raise self._malformed("chart.result[0].indicators.quote is missing")
         if not timestamps:
-            return []
+            return YahooChart(currency, [])
         series = {name: self._column(quotes[0], name, len(timestamps)) for name in _COLUMNS}
         points: list[ChartData] = []
         for index, timestamp in enumerate(timestamps):
@@ -117,7 +149,7 @@ class _ChartReader:
             point = self._point(int(timestamp) + int(offset or 0), series, index)
             if point is not None:
                 points.append(point)
-        return points
+        return YahooChart(currency, points)
 
     def _column(self, quote: dict[str, Any], name: str, length: int) -> list[float | None]:
         values = quote.get(name)
@@ -162,22 +194,25 @@ def _is_number(value: object) -> bool:
 
 
 class YahooProvider:
-    """Stocks and ETFs by their Yahoo ticker (``asset.ticker``, e.g. ``AAPL``, ``VOD.L``)."""
+    """Stocks and ETFs by their Yahoo ticker (``asset.ticker``, e.g. ``AAPL``, ``VOD.L``), in USD:
+    ``usd`` converts the prices of a ticker quoted in another currency."""
 
     id = "yahoo"
     name = YAHOO_NAME
 
-    def __init__(self, client: YahooChartClient, *, priority: int = 5) -> None:
+    def __init__(self, client: YahooChartClient, *, usd: UsdConverter, priority: int = 5) -> None:
         self.client = client
+        self.usd = usd
         self.priority = priority
 
     def supports(self, asset: PricedAsset) -> bool:
         return asset.asset_type in ("stock", "fund") or asset.platform == "gov.us-sec"
 
     async def fetch_daily(self, asset: PricedAsset, since_ms: int, until_ms: int) -> PriceSeries:
-        points = await self.client.daily(asset.ticker, asset.id, since_ms, until_ms)
-        if not points:
+        chart = await self.client.chart(asset.ticker, asset.id, since_ms, until_ms)
+        if not chart.points:
             raise EmptyResponse(self.name, asset.id)
+        points = await self.usd.to_usd(self.name, asset.id, chart.currency, chart.points)
         return PriceSeries(pair=asset.ticker, points=points)
 
     async def close(self) -> None:

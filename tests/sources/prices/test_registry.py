@@ -136,6 +136,8 @@ def standins() -> Iterator[Standins]:
     yahoo.add_candles("AAPL", [YahooCandle(day_s(1, 2) + 52200, 187.15, 188.44, 183.89, 185.64, 2)])
     llama.add_prices(f"ethereum:{USDC}", [(day_s(1, 2) + 7, 0.9998)])
     tefas.add_prices("TI2", {day_s(1, 2) * 1000: 1.234567})
+    try_rate = YahooCandle(day_s(1, 2), 0.0336, 0.0336, 0.0336, 0.0336, 0)
+    yahoo.add_candles("TRYUSD=X", [try_rate], gmtoffset=0)
     with (
         serve_in_thread(yahoo.app()) as yahoo_url,
         serve_in_thread(llama.app()) as llama_url,
@@ -173,11 +175,12 @@ async def test_planned_providers_fetch_from_the_configured_urls(standins: Standi
         ("GC=F", day_s(1, 2), 2064.4),
         ("AAPL", day_s(1, 2), 185.64),
         (f"ethereum:{USDC}", day_s(1, 2), 0.9998),
-        ("TI2-TRY", day_s(1, 2), 1.234567),
+        ("TI2-TRY", day_s(1, 2), 0.0414814512),  # 1.234567 TRY at 0.0336
     ]
     assert [r.path for r in standins.yahoo.requests] == [
         "/v8/finance/chart/GC=F",
         "/v8/finance/chart/AAPL",
+        "/v8/finance/chart/TRYUSD=X",  # the TEFAS price's rate, from the fiat provider
     ]
     assert [r.path for r in standins.llama.requests] == [f"/chart/ethereum:{USDC}"]
     assert [r.path for r in standins.tefas.requests] == ["/api/DB/BindHistoryInfo"]

@@ -1,13 +1,20 @@
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 
 import pytest
 
 from privatefolio_daemon.sources.prices.base import EmptyResponse, PricedAsset, PriceFetchError
+from privatefolio_daemon.sources.prices.fiat import FiatProvider
 from privatefolio_daemon.sources.prices.http_fetch import FetchPolicy, JsonFetcher
 from privatefolio_daemon.sources.prices.tefas import TefasProvider, is_tefas_fund, tefas_date
+from privatefolio_daemon.sources.prices.usd_conversion import UsdConverter
+from privatefolio_daemon.sources.prices.yahoo import (
+    YAHOO_NAME,
+    YahooChartClient,
+    yahoo_error_detail,
+)
 from tests.standins.background_server import serve_in_thread
-from tests.standins.price_apis import TefasHistoryStandin
+from tests.standins.price_apis import TefasHistoryStandin, YahooCandle, YahooChartStandin
 
 TI2 = PricedAsset("fund.tefas:TI2", "TI2", "fund", "fund.tefas")
 THREE_HOURS_MS = 3 * 3_600_000
@@ -26,6 +33,36 @@ TI2_PRICES = {
 }
 
 
+TRY_IN_USD = {
+    day_ms(1, 2): 0.0336,
+    day_ms(1, 3): 0.0335,
+    # none on Jan 4: Jan 3's rate is used
+    day_ms(2, 15): 0.0324,
+    day_ms(3, 14): 0.0311,
+}
+TI2_IN_USD = [0.0414814512, 0.041406402, 0.0414532015, 0.0421563528, 0.0420472311]
+"""``TI2_PRICES`` × the day's ``TRY_IN_USD``, exactly."""
+
+
+@pytest.fixture
+def yahoo() -> Iterator[tuple[YahooChartStandin, str]]:
+    """Yahoo's ``TRYUSD=X``, the USD rate of the lira the fiat provider gives."""
+    standin = YahooChartStandin()
+    rates = [YahooCandle(day // 1000, r, r, r, r, 0) for day, r in TRY_IN_USD.items()]
+    standin.add_candles("TRYUSD=X", rates, gmtoffset=0)
+    with serve_in_thread(standin.app()) as url:
+        yield standin, url
+
+
+@pytest.fixture
+async def usd(yahoo: tuple[YahooChartStandin, str]) -> AsyncIterator[UsdConverter]:
+    """Converts with the fiat provider's TRY rates, from the Yahoo stand-in."""
+    fetcher = JsonFetcher(YAHOO_NAME, error_detail=yahoo_error_detail)
+    converter = UsdConverter(FiatProvider(YahooChartClient(fetcher, base_url=yahoo[1])))
+    yield converter
+    await converter.fiat.close()
+
+
 @pytest.fixture
 def tefas() -> Iterator[tuple[TefasHistoryStandin, str]]:
     standin = TefasHistoryStandin(tarih_offset_ms=-THREE_HOURS_MS)  # Istanbul midnight
@@ -36,19 +73,26 @@ def tefas() -> Iterator[tuple[TefasHistoryStandin, str]]:
 
 
 def make_provider(
-    url: str, *, window_days: int = 90, timeout_s: float = 10.0, sleeps: list[float] | None = None
+    url: str,
+    usd: UsdConverter,
+    *,
+    window_days: int = 90,
+    timeout_s: float = 10.0,
+    sleeps: list[float] | None = None,
 ) -> TefasProvider:
     async def record(seconds: float) -> None:
         if sleeps is not None:
             sleeps.append(seconds)
 
     fetcher = JsonFetcher("TEFAS", policy=FetchPolicy(timeout_s=timeout_s), sleep=record)
-    return TefasProvider(fetcher, base_url=url, window_days=window_days)
+    return TefasProvider(fetcher, usd=usd, base_url=url, window_days=window_days)
 
 
-async def test_fund_prices_in_try_are_exact(tefas: tuple[TefasHistoryStandin, str]) -> None:
+async def test_fund_prices_in_try_are_stored_in_usd_at_each_days_rate(
+    tefas: tuple[TefasHistoryStandin, str], usd: UsdConverter
+) -> None:
     standin, url = tefas
-    provider = make_provider(url)
+    provider = make_provider(url, usd)
     try:
         series = await provider.fetch_daily(TI2, day_ms(1, 1), day_ms(1, 4))
     finally:
@@ -56,9 +100,9 @@ async def test_fund_prices_in_try_are_exact(tefas: tuple[TefasHistoryStandin, st
 
     assert series.pair == "TI2-TRY"
     assert series.points == [
-        {"time": day_ms(1, 2) // 1000, "value": 1.234567},
-        {"time": day_ms(1, 3) // 1000, "value": 1.236012},
-        {"time": day_ms(1, 4) // 1000, "value": 1.237409},
+        {"time": day_ms(1, 2) // 1000, "value": 0.0414814512},
+        {"time": day_ms(1, 3) // 1000, "value": 0.041406402},
+        {"time": day_ms(1, 4) // 1000, "value": 0.0414532015},
     ]
     assert [(r.method, r.path) for r in standin.requests] == [("POST", "/api/DB/BindHistoryInfo")]
     assert standin.requests[0].form == {
@@ -73,9 +117,11 @@ async def test_fund_prices_in_try_are_exact(tefas: tuple[TefasHistoryStandin, st
     }
 
 
-async def test_long_ranges_are_fetched_in_windows(tefas: tuple[TefasHistoryStandin, str]) -> None:
+async def test_long_ranges_are_fetched_in_windows(
+    tefas: tuple[TefasHistoryStandin, str], usd: UsdConverter
+) -> None:
     standin, url = tefas
-    provider = make_provider(url, window_days=30)
+    provider = make_provider(url, usd, window_days=30)
     try:
         series = await provider.fetch_daily(TI2, day_ms(1, 1), day_ms(3, 15))
     finally:
@@ -86,28 +132,32 @@ async def test_long_ranges_are_fetched_in_windows(tefas: tuple[TefasHistoryStand
         ("31.01.2024", "29.02.2024"),
         ("01.03.2024", "15.03.2024"),
     ]
-    assert [p["value"] for p in series.points] == [1.234567, 1.236012, 1.237409, 1.301122, 1.352001]
+    assert [p["value"] for p in series.points] == TI2_IN_USD
 
 
-async def test_pension_funds_are_asked_as_emk(tefas: tuple[TefasHistoryStandin, str]) -> None:
+async def test_pension_funds_are_asked_as_emk(
+    tefas: tuple[TefasHistoryStandin, str], usd: UsdConverter
+) -> None:
     standin, url = tefas
     standin.add_prices("AEH", {day_ms(1, 2): 0.071234}, fund_type="EMK")
     asset = PricedAsset("fund.tefas-emk:AEH", "AEH", "fund", "fund.tefas-emk")
-    provider = make_provider(url)
+    provider = make_provider(url, usd)
     try:
         series = await provider.fetch_daily(asset, day_ms(1, 2), day_ms(1, 2))
     finally:
         await provider.close()
 
     assert standin.requests[0].form["fontip"] == "EMK"
-    assert series.points == [{"time": day_ms(1, 2) // 1000, "value": 0.071234}]
+    assert series.points == [{"time": day_ms(1, 2) // 1000, "value": 0.0023934624}]
 
 
-async def test_a_429_then_success(tefas: tuple[TefasHistoryStandin, str]) -> None:
+async def test_a_429_then_success(
+    tefas: tuple[TefasHistoryStandin, str], usd: UsdConverter
+) -> None:
     standin, url = tefas
     standin.throttle_next(1, retry_after="5")
     sleeps: list[float] = []
-    provider = make_provider(url, sleeps=sleeps)
+    provider = make_provider(url, usd, sleeps=sleeps)
     try:
         series = await provider.fetch_daily(TI2, day_ms(1, 2), day_ms(1, 2))
     finally:
@@ -115,13 +165,15 @@ async def test_a_429_then_success(tefas: tuple[TefasHistoryStandin, str]) -> Non
 
     assert sleeps == [5.0]
     assert len(standin.requests) == 2
-    assert series.points == [{"time": day_ms(1, 2) // 1000, "value": 1.234567}]
+    assert series.points == [{"time": day_ms(1, 2) // 1000, "value": 0.0414814512}]
 
 
-async def test_a_timeout_names_provider_and_asset(tefas: tuple[TefasHistoryStandin, str]) -> None:
+async def test_a_timeout_names_provider_and_asset(
+    tefas: tuple[TefasHistoryStandin, str], usd: UsdConverter
+) -> None:
     standin, url = tefas
     standin.delay_s = 0.6
-    provider = make_provider(url, timeout_s=0.2)
+    provider = make_provider(url, usd, timeout_s=0.2)
     try:
         with pytest.raises(PriceFetchError) as caught:
             await provider.fetch_daily(TI2, day_ms(1, 2), day_ms(1, 3))
@@ -144,11 +196,11 @@ async def test_a_timeout_names_provider_and_asset(tefas: tuple[TefasHistoryStand
     ],
 )
 async def test_a_malformed_body_returns_nothing(
-    tefas: tuple[TefasHistoryStandin, str], body: bytes, reason: str
+    tefas: tuple[TefasHistoryStandin, str], usd: UsdConverter, body: bytes, reason: str
 ) -> None:
     standin, url = tefas
     standin.malformed_body = body
-    provider = make_provider(url)
+    provider = make_provider(url, usd)
     try:
         with pytest.raises(PriceFetchError) as caught:
             await provider.fetch_daily(TI2, day_ms(1, 2), day_ms(1, 3))
@@ -158,25 +210,29 @@ async def test_a_malformed_body_returns_nothing(
     assert str(caught.value) == f"TEFAS: malformed response: {reason} (asset fund.tefas:TI2)"
 
 
-async def test_rows_of_other_funds_are_ignored(tefas: tuple[TefasHistoryStandin, str]) -> None:
+async def test_rows_of_other_funds_are_ignored(
+    tefas: tuple[TefasHistoryStandin, str], usd: UsdConverter
+) -> None:
     standin, url = tefas
     standin.malformed_body = (
         b'{"data": [{"TARIH": "1704142800000", "FONKODU": "AFT", "FIYAT": 0.5},'
         b' {"TARIH": "1704142800000", "FONKODU": "TI2", "FIYAT": 1.234567}]}'
     )
-    provider = make_provider(url)
+    provider = make_provider(url, usd)
     try:
         series = await provider.fetch_daily(TI2, day_ms(1, 2), day_ms(1, 2))
     finally:
         await provider.close()
 
-    assert series.points == [{"time": day_ms(1, 2) // 1000, "value": 1.234567}]
+    assert series.points == [{"time": day_ms(1, 2) // 1000, "value": 0.0414814512}]
 
 
-async def test_no_rows_is_an_empty_response(tefas: tuple[TefasHistoryStandin, str]) -> None:
+async def test_no_rows_is_an_empty_response(
+    tefas: tuple[TefasHistoryStandin, str], usd: UsdConverter
+) -> None:
     _, url = tefas
     asset = PricedAsset("fund.tefas:ZZZ", "ZZZ", "fund", "fund.tefas")
-    provider = make_provider(url)
+    provider = make_provider(url, usd)
     try:
         with pytest.raises(EmptyResponse) as caught:
             await provider.fetch_daily(asset, day_ms(1, 2), day_ms(1, 4))
@@ -184,6 +240,41 @@ async def test_no_rows_is_an_empty_response(tefas: tuple[TefasHistoryStandin, st
         await provider.close()
 
     assert str(caught.value) == "TEFAS: EmptyResponse (asset fund.tefas:ZZZ)"
+
+
+async def test_a_fund_without_a_try_rate_fails_naming_the_currency(
+    tefas: tuple[TefasHistoryStandin, str], yahoo: tuple[YahooChartStandin, str], usd: UsdConverter
+) -> None:
+    _, url = tefas
+    del yahoo[0].series["TRYUSD=X"]
+    provider = make_provider(url, usd)
+    try:
+        with pytest.raises(PriceFetchError) as caught:
+            await provider.fetch_daily(TI2, day_ms(1, 2), day_ms(1, 3))
+    finally:
+        await provider.close()
+
+    assert str(caught.value) == (
+        "TEFAS: no USD rate for TRY: HTTP 404: Not Found: No data found, symbol may be delisted"
+        " (asset fund.tefas:TI2)"
+    )
+
+
+async def test_a_fund_price_before_the_first_try_rate_fails(
+    tefas: tuple[TefasHistoryStandin, str], usd: UsdConverter
+) -> None:
+    standin, url = tefas
+    standin.add_prices("TI2", {day_ms(1, 1): 1.2, **TI2_PRICES})
+    provider = make_provider(url, usd)
+    try:
+        with pytest.raises(PriceFetchError) as caught:
+            await provider.fetch_daily(TI2, day_ms(1, 1), day_ms(1, 3))
+    finally:
+        await provider.close()
+
+    assert str(caught.value) == (
+        "TEFAS: no USD rate for TRY on Jan 01, 2024 or before (asset fund.tefas:TI2)"
+    )
 
 
 def test_tefas_dates_and_fund_platforms() -> None:

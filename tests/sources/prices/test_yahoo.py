@@ -4,7 +4,9 @@ from datetime import UTC, datetime
 import pytest
 
 from privatefolio_daemon.sources.prices.base import EmptyResponse, PricedAsset, PriceFetchError
+from privatefolio_daemon.sources.prices.fiat import FiatProvider
 from privatefolio_daemon.sources.prices.http_fetch import FetchPolicy, JsonFetcher
+from privatefolio_daemon.sources.prices.usd_conversion import UsdConverter
 from privatefolio_daemon.sources.prices.yahoo import (
     YAHOO_NAME,
     YahooChartClient,
@@ -56,7 +58,8 @@ def make_provider(
         error_detail=yahoo_error_detail,
         sleep=record,
     )
-    return YahooProvider(YahooChartClient(fetcher, base_url=url, window_days=window_days))
+    client = YahooChartClient(fetcher, base_url=url, window_days=window_days)
+    return YahooProvider(client, usd=UsdConverter(FiatProvider(client)))
 
 
 async def test_daily_candles_are_exact_and_skip_days_without_a_close(
@@ -119,6 +122,7 @@ async def test_the_exchange_date_comes_from_gmtoffset(
         currency="NZD",
         timezone="Pacific/Auckland",
     )
+    standin.add_candles("NZDUSD=X", [london_day(1, 4, 0.6254)], gmtoffset=0)
     asset = PricedAsset("ex.nzx:AIR.NZ", "AIR.NZ", "stock", "ex.nzx")
     provider = make_provider(url)
     try:
@@ -126,7 +130,132 @@ async def test_the_exchange_date_comes_from_gmtoffset(
     finally:
         await provider.close()
 
-    assert [(p["time"], p["value"]) for p in series.points] == [(day_ms(1, 4) // 1000, 0.61)]
+    assert [(p["time"], p["value"]) for p in series.points] == [(day_ms(1, 4) // 1000, 0.381494)]
+
+
+def london_day(month: int, day: int, close: float) -> YahooCandle:
+    """A day of a ``<CUR>USD=X`` rate, stamped at 00:00 London time as Yahoo does."""
+    return YahooCandle(day_ms(month, day) // 1000, close, close, close, close, 0)
+
+
+def london_open(month: int, day: int) -> int:
+    """08:00 UTC, the LSE open in winter."""
+    return day_ms(month, day) // 1000 + 8 * 3600
+
+
+async def test_a_london_stock_in_pence_is_stored_in_usd_at_each_days_rate(
+    yahoo: tuple[YahooChartStandin, str],
+) -> None:
+    standin, url = yahoo
+    standin.add_candles(
+        "VOD.L",
+        [
+            YahooCandle(london_open(1, 2), 70.1, 71.0, 69.02, 70.5, 1000),
+            YahooCandle(london_open(1, 3), 70.1, 71.0, 69.02, 69.84, 1000),
+            YahooCandle(london_open(1, 4), 70.1, 71.0, 69.02, 70.12, 1000),
+        ],
+        gmtoffset=0,
+        currency="GBp",
+        timezone="Europe/London",
+    )
+    # No rate on Jan 4: Jan 3's is used.
+    standin.add_candles(
+        "GBPUSD=X", [london_day(1, 2, 1.2715), london_day(1, 3, 1.2621)], gmtoffset=0
+    )
+    asset = PricedAsset("stock:VOD.L", "VOD.L", "stock", "stock")
+    provider = make_provider(url)
+    try:
+        series = await provider.fetch_daily(asset, day_ms(1, 2), day_ms(1, 4))
+    finally:
+        await provider.close()
+
+    assert series.pair == "VOD.L"
+    assert series.points == [
+        {
+            "time": day_ms(1, 2) // 1000,
+            "value": 0.8964075,
+            "open": 0.8913215,
+            "high": 0.902765,
+            "low": 0.8775893,
+            "close": 0.8964075,
+            "volume": 1000.0,
+        },
+        {
+            "time": day_ms(1, 3) // 1000,
+            "value": 0.88145064,
+            "open": 0.8847321,
+            "high": 0.896091,
+            "low": 0.87110142,
+            "close": 0.88145064,
+            "volume": 1000.0,
+        },
+        {
+            "time": day_ms(1, 4) // 1000,
+            "value": 0.88498452,
+            "open": 0.8847321,
+            "high": 0.896091,
+            "low": 0.87110142,
+            "close": 0.88498452,
+            "volume": 1000.0,
+        },
+    ]
+
+
+async def test_a_tokyo_stock_in_yen_is_stored_in_usd(
+    yahoo: tuple[YahooChartStandin, str],
+) -> None:
+    standin, url = yahoo
+    # The TSE opens at 9:00 in Tokyo, 00:00 UTC.
+    standin.add_candles(
+        "7203.T",
+        [YahooCandle(day_ms(1, 4) // 1000, 3000, 3010, 2990, 3005, 10)],
+        gmtoffset=9 * 3600,
+        currency="JPY",
+        timezone="Asia/Tokyo",
+    )
+    standin.add_candles("JPYUSD=X", [london_day(1, 4, 0.00707)], gmtoffset=0)
+    asset = PricedAsset("stock:7203.T", "7203.T", "stock", "stock")
+    provider = make_provider(url)
+    try:
+        series = await provider.fetch_daily(asset, day_ms(1, 4), day_ms(1, 4))
+    finally:
+        await provider.close()
+
+    assert series.points == [
+        {
+            "time": day_ms(1, 4) // 1000,
+            "value": 21.24535,
+            "open": 21.21,
+            "high": 21.2807,
+            "low": 21.1393,
+            "close": 21.24535,
+            "volume": 10.0,
+        }
+    ]
+
+
+async def test_a_stock_without_a_usd_rate_for_its_currency_fails_with_no_prices(
+    yahoo: tuple[YahooChartStandin, str],
+) -> None:
+    standin, url = yahoo
+    standin.add_candles(
+        "VOD.L",
+        [YahooCandle(london_open(1, 2), 70.1, 71.0, 69.02, 70.5, 1000)],
+        gmtoffset=0,
+        currency="GBp",
+    )
+    asset = PricedAsset("stock:VOD.L", "VOD.L", "stock", "stock")
+    provider = make_provider(url)
+    try:
+        with pytest.raises(PriceFetchError) as caught:
+            await provider.fetch_daily(asset, day_ms(1, 2), day_ms(1, 2))
+    finally:
+        await provider.close()
+
+    assert str(caught.value) == (
+        "Yahoo Finance: no USD rate for GBP: HTTP 404: Not Found: No data found, symbol may be"
+        " delisted (asset stock:VOD.L)"
+    )
 
 
 async def test_long_ranges_are_fetched_in_windows(yahoo: tuple[YahooChartStandin, str]) -> None:
@@ -199,6 +328,11 @@ async def test_a_slow_answer_times_out_naming_provider_and_asset(
             b' "indicators": {"quote": [{"close": ["185.64"]}]}}]}}',
             "quote.close[0] is '185.64'",
         ),
+        (
+            b'{"chart": {"result": [{"meta": {"currency": 840}, "timestamp": [1704205800],'
+            b' "indicators": {"quote": [{"close": [185.64]}]}}]}}',
+            "meta.currency is 840",
+        ),
     ],
 )
 async def test_a_malformed_body_is_a_clear_error(
@@ -251,7 +385,8 @@ async def test_an_unknown_symbol_reports_yahoos_error(
 
 
 def test_supports_stocks_and_funds_only() -> None:
-    provider = YahooProvider(YahooChartClient(JsonFetcher(YAHOO_NAME)))
+    client = YahooChartClient(JsonFetcher(YAHOO_NAME))
+    provider = YahooProvider(client, usd=UsdConverter(FiatProvider(client)))
     assert provider.supports(AAPL)
     assert provider.supports(PricedAsset("ex.nyse:SPY", "SPY", "fund", "ex.nyse"))
     assert not provider.supports(PricedAsset("ex.binance:BTC", "BTC", "crypto", "ex.binance"))
