@@ -24,7 +24,7 @@ class Limits:
     db_readers_per_account: int = 2
     db_busy_timeout_ms: int = 5000
     jwt_lifetime_days: int = 30
-    password_min_length: int = 4
+    password_min_length: int = 8
     upload_max_bytes: int = 512 * 2**20
     #: How many accounts may run a task at the same time (each account runs one at a time).
     max_concurrent_account_tasks: int = 2

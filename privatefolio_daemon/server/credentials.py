@@ -11,11 +11,16 @@ import hmac
 import os
 import secrets
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from privatefolio_daemon.domain.errors import ConflictError, InvalidInputError
 
 _SCRYPT = {"n": 16384, "r": 8, "p": 1, "dklen": 64}
+
+#: scrypt takes ~50 ms of CPU and 16 MiB: a flood of logins hashes one at a time here, and leaves
+#: the default thread pool (``asyncio.to_thread``) to the rest of the daemon.
+_HASHING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="password-hash")
 
 
 class Credentials:
@@ -24,6 +29,8 @@ class Credentials:
         self._jwt_lifetime_seconds = jwt_lifetime_days * 86_400
         self._password_min_length = password_min_length
         self._token: str | None = None
+        #: Setup checks, hashes and writes under this lock: of concurrent setups, one wins.
+        self._setup_lock = asyncio.Lock()
 
     @property
     def token_file(self) -> Path:
@@ -41,24 +48,30 @@ class Credentials:
         return all((self.auth_dir / name).is_file() for name in (".salt", ".hash", ".jwtsecret"))
 
     async def set_password(self, password: str) -> None:
-        if self.is_password_set():
-            raise ConflictError("Setup already complete.")
-        if len(password) < self._password_min_length:
-            raise InvalidInputError(
-                "Password is required and must be at least "
-                f"{self._password_min_length} characters long."
-            )
-        salt = os.urandom(16)
-        digest = await asyncio.to_thread(_scrypt, password, salt)
-        self.auth_dir.mkdir(parents=True, exist_ok=True)
-        for name, content in ((".salt", salt), (".hash", digest), (".jwtsecret", os.urandom(32))):
-            _write_private(self.auth_dir / name, content)
+        """Raises ``ConflictError`` once a password is set, ``InvalidInputError`` for a weak one."""
+        async with self._setup_lock:
+            if self.is_password_set():
+                raise ConflictError("Setup already complete.")
+            if len(password) < self._password_min_length:
+                raise InvalidInputError(
+                    "Password is required and must be at least "
+                    f"{self._password_min_length} characters long."
+                )
+            if not password.strip():
+                raise InvalidInputError("The password cannot be only spaces.")
+            salt = os.urandom(16)
+            digest = await _hash(_password_bytes(password), salt)
+            self.auth_dir.mkdir(parents=True, exist_ok=True)
+            files = ((".salt", salt), (".hash", digest), (".jwtsecret", os.urandom(32)))
+            for name, content in files:
+                _write_private(self.auth_dir / name, content)
 
     async def check_password(self, password: str) -> bool:
+        """Raises ``InvalidInputError`` for a password that is not valid text."""
+        encoded = _password_bytes(password)
         salt = (self.auth_dir / ".salt").read_bytes()
         stored = (self.auth_dir / ".hash").read_bytes()
-        digest = await asyncio.to_thread(_scrypt, password, salt)
-        return hmac.compare_digest(digest, stored)
+        return hmac.compare_digest(await _hash(encoded, salt), stored)
 
     def issue_jwt(self) -> str:
         import jwt
@@ -110,5 +123,18 @@ def _write_private(path: Path, content: bytes) -> None:
     path.chmod(0o600)
 
 
-def _scrypt(password: str, salt: bytes) -> bytes:
-    return hashlib.scrypt(password.encode(), salt=salt, maxmem=64 * 1024 * 1024, **_SCRYPT)
+def _password_bytes(password: str) -> bytes:
+    try:
+        return password.encode()
+    except UnicodeEncodeError as error:  # JSON's "\ud800" decodes to a lone surrogate
+        raise InvalidInputError(
+            "The password is not valid text (it holds a lone surrogate)."
+        ) from error
+
+
+async def _hash(password: bytes, salt: bytes) -> bytes:
+    return await asyncio.get_running_loop().run_in_executor(_HASHING, _scrypt, password, salt)
+
+
+def _scrypt(password: bytes, salt: bytes) -> bytes:
+    return hashlib.scrypt(password, salt=salt, maxmem=64 * 1024 * 1024, **_SCRYPT)

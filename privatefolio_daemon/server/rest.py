@@ -6,6 +6,8 @@ it for Electron) and take only ``application/json``, which a foreign page cannot
 preflight that the Origin check answers without CORS headers.
 """
 
+import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -14,6 +16,7 @@ from aiohttp import hdrs, web
 from privatefolio_daemon.config import Config
 from privatefolio_daemon.domain.errors import ConflictError, InvalidInputError
 from privatefolio_daemon.server.credentials import Credentials
+from privatefolio_daemon.server.login_throttle import LoginThrottle
 from privatefolio_daemon.settings import APP_NAME, HOMEPAGE
 
 
@@ -23,6 +26,8 @@ def bearer_token(request: web.Request) -> str | None:
         return header[len("Bearer ") :].strip()
     return request.query.get("jwt") or request.query.get("token")
 
+
+log = logging.getLogger(__name__)
 
 NULL_ORIGIN_REFUSED = (
     "Forbidden: a page with a null Origin (a sandboxed frame, a data: URL) may not set or check "
@@ -46,7 +51,13 @@ def _from_a_trusted_page(handler: Handler) -> Handler:
     return guarded
 
 
-def rest_routes(config: Config, credentials: Credentials) -> list[web.RouteDef]:
+def rest_routes(
+    config: Config, credentials: Credentials, throttle: LoginThrottle | None = None
+) -> list[web.RouteDef]:
+    throttle = throttle or LoginThrottle()
+    #: One login is checked at a time, so the back-off applies to the very next attempt.
+    login_lock = asyncio.Lock()
+
     async def ping(_: web.Request) -> web.Response:
         return web.Response(text="pong")
 
@@ -82,8 +93,28 @@ def rest_routes(config: Config, credentials: Credentials) -> list[web.RouteDef]:
         password = await _password_from(request)
         if not password:
             return web.json_response({"error": "Password required."}, status=400)
-        if not await credentials.check_password(password):
-            return web.json_response({"error": "Incorrect password."}, status=401)
+        async with login_lock:
+            wait = throttle.retry_after()
+            if wait:
+                return web.json_response(
+                    {"error": f"Too many wrong passwords: try again in {wait} s"},
+                    status=429,
+                    headers={"Retry-After": str(wait)},
+                )
+            try:
+                right = await credentials.check_password(password)
+            except InvalidInputError as error:
+                return web.json_response({"error": str(error)}, status=400)
+            if not right:
+                delay = throttle.failed()
+                log.warning(
+                    "Wrong password at /api/login from %s (%d in a row)%s",
+                    request.remote,
+                    throttle.failures,
+                    f": logins wait {delay} s" if delay else "",
+                )
+                return web.json_response({"error": "Incorrect password."}, status=401)
+            throttle.succeeded()
         return web.json_response({"token": credentials.issue_jwt()})
 
     async def verify_auth(request: web.Request) -> web.Response:

@@ -28,7 +28,7 @@ async def test_password_flow(daemon: Daemon) -> None:
         ) as response:
             assert response.status == 400
             assert await response.json() == {
-                "error": "Password is required and must be at least 4 characters long."
+                "error": "Password is required and must be at least 8 characters long."
             }
         async with session.post(
             http_url(daemon, "/api/setup"), json={"password": "correct horse"}
