@@ -81,7 +81,7 @@ class Credentials:
         return jwt.encode(claims, self._jwt_secret(), algorithm="HS256")
 
     def is_valid_jwt(self, token: str) -> bool:
-        if not self.is_password_set():
+        if not self.is_password_set() or not token.isascii():
             return False
         import jwt
 
@@ -94,8 +94,11 @@ class Credentials:
         return True
 
     def is_authorized(self, token: str | None) -> bool:
-        """True for the desktop token (compared in constant time) or a valid JWT."""
-        if not token:
+        """True for the desktop token (compared in constant time) or a valid JWT.
+
+        Both are ASCII: a header of other bytes (aiohttp decodes them to lone surrogates, which
+        cannot be encoded again) is no credential."""
+        if not token or not token.isascii():
             return False
         if hmac.compare_digest(token.encode(), self.desktop_token().encode()):
             return True

@@ -21,9 +21,11 @@ from privatefolio_daemon.settings import APP_NAME, HOMEPAGE
 
 
 def bearer_token(request: web.Request) -> str | None:
-    header = request.headers.get("Authorization", "")
-    if header.startswith("Bearer "):
-        return header[len("Bearer ") :].strip()
+    """From ``Authorization: Bearer`` (the scheme in any case, RFC 7235), ``?jwt=`` or
+    ``?token=``."""
+    scheme, _, value = request.headers.get(hdrs.AUTHORIZATION, "").strip().partition(" ")
+    if scheme.lower() == "bearer":
+        return value.strip()
     return request.query.get("jwt") or request.query.get("token")
 
 
@@ -118,17 +120,17 @@ def rest_routes(
         return web.json_response({"token": credentials.issue_jwt()})
 
     async def verify_auth(request: web.Request) -> web.Response:
+        token = bearer_token(request)
+        if credentials.is_authorized(token):  # a JWT, or the desktop token
+            return web.json_response({"valid": True})
         if not credentials.is_password_set():
             body = {"error": "Authentication setup not complete.", "valid": False}
             return web.json_response(body, status=400)
-        token = bearer_token(request)
         if not token:
             body = {"error": "No authentication token provided.", "valid": False}
             return web.json_response(body, status=401)
-        if not credentials.is_valid_jwt(token):
-            body = {"error": "Invalid or expired authentication token.", "valid": False}
-            return web.json_response(body, status=401)
-        return web.json_response({"valid": True})
+        body = {"error": "Invalid or expired authentication token.", "valid": False}
+        return web.json_response(body, status=401)
 
     return [
         web.get("/ping", ping),
