@@ -75,7 +75,9 @@ async def test_no_secret_leaks_anywhere(
     assert failed["errorMessage"] == "Error: The explorer rejected the API key: Invalid API Key"
     failed = await sync(client, dead_wallet)
     assert failed["status"] == "failed"
-    assert failed["errorMessage"].startswith("Error: Base: No RPC node answered (127.0.0.1:")
+    assert failed["errorMessage"].startswith(
+        "Error: Base: No RPC node answered in 4 attempts (127.0.0.1:"
+    )
 
     with_passphrase = {**new_connection(), "apiPassphrase": PASSPHRASE}
     await client.call("upsertConnections", ACCOUNT, [with_passphrase])
