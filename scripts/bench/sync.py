@@ -105,7 +105,12 @@ def main() -> None:
         started = time.perf_counter()
         wallet, multicall3 = build_chain(node, args.transfers)
         print(f"chain built in {time.perf_counter() - started:.1f} s, head {node.block_number()}")
-        options = {"rpcUrls": [node.url], "explorerApiUrl": etherscan.url, "multicall3": multicall3}
+        options = {
+            "rpcUrls": [node.url],
+            "explorerApiUrl": etherscan.url,
+            "multicall3": multicall3,
+            "confirmations": 0,  # book up to the head: the chain ends with the transfers
+        }
         if args.daemon:
             elapsed, logs, status = asyncio.run(timed_daemon_sync(wallet, options))
             print(f"      daemon: {elapsed:.2f} s ({logs} audit logs, task {status})")

@@ -69,6 +69,7 @@ class EtherscanApi:
         self._lock = threading.Lock()
         self._internal: list[InternalTransaction] = []
         self._forced_rate_limits = 0
+        self._lag = 0
         self._recent_calls: list[float] = []
         self._requests: list[dict[str, str]] = []
         self._tokens: dict[str, tuple[str, str, str]] = {}
@@ -97,6 +98,11 @@ class EtherscanApi:
         """Answer the next ``count`` calls with Etherscan's rate-limit refusal."""
         with self._lock:
             self._forced_rate_limits = count
+
+    def lag_behind(self, blocks: int) -> None:
+        """Show only blocks up to the node's head minus ``blocks``, as an indexer that lags."""
+        with self._lock:
+            self._lag = blocks
 
     def requests(self) -> list[dict[str, str]]:
         """The query parameters of every call so far, in order."""
@@ -154,7 +160,8 @@ class EtherscanApi:
             raise EtherscanRefusal("Error! Invalid address format")
         if action == "balance":
             return str(self.node.balance(address))
-        head = self.node.block_number()
+        with self._lock:
+            head = self.node.block_number() - self._lag
         first = _block_param(query.get("startblock"), 0)
         last = min(_block_param(query.get("endblock"), head), head)
         records = actions[action](address, first, last)

@@ -10,6 +10,9 @@ from privatefolio_daemon.resources import static_data_dir
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 MULTICALL3_ADDRESS = "0xcA11bde05977b3631167028862bE2a173976CA11"
+#: Blocks a sync leaves for the next one (see ``wallet_source``): about two minutes of blocks.
+DEFAULT_CONFIRMATIONS = 12
+_CONFIRMATIONS = {1: 12, 10: 60, 137: 64, 8453: 60, 42161: 480}
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +24,8 @@ class Chain:
     rpc_urls: tuple[str, ...]
     explorer_api_url: str | None = None
     multicall3: str = MULTICALL3_ADDRESS
+    #: How many of the newest blocks a sync leaves for the next one.
+    confirmations: int = DEFAULT_CONFIRMATIONS
 
     @property
     def native_asset_id(self) -> str:
@@ -29,14 +34,21 @@ class Chain:
     @classmethod
     def from_json(cls, raw: Mapping[str, Any]) -> "Chain":
         """A chain as ``data/chains.json`` writes it (camelCase keys)."""
+        chain_id = int(raw["chainId"])
+        confirmations = raw.get("confirmations")
         return cls(
-            chain_id=int(raw["chainId"]),
+            chain_id=chain_id,
             platform_id=str(raw["platformId"]),
             name=str(raw.get("name") or raw["platformId"]),
             native_symbol=str(raw.get("nativeSymbol") or "ETH"),
             rpc_urls=tuple(str(url) for url in raw.get("rpcUrls") or ()),
             explorer_api_url=raw.get("explorerApiUrl") or None,
             multicall3=str(raw.get("multicall3") or MULTICALL3_ADDRESS),
+            confirmations=int(
+                confirmations
+                if confirmations is not None
+                else _CONFIRMATIONS.get(chain_id, DEFAULT_CONFIRMATIONS)
+            ),
         )
 
 

@@ -11,6 +11,8 @@ Connection ``options`` understood here (all optional; camelCase like the rest of
 | ``callGasLimit`` | gas given to each ``eth_call`` (default: the node's cap) |
 | ``explorerPageSize`` | records per explorer page (default 1,000) |
 | ``logsBlockRange`` | first ``eth_getLogs`` range, in blocks (default 10,000) |
+| ``confirmations`` | newest blocks a sync leaves for the next one (default: the chain's, about
+  two minutes of blocks; 0 books up to the head) |
 | ``knownAssetIds`` | asset ids seen by earlier syncs (the connection's ``meta.assetIds``), so their
   balances are read too |
 """
@@ -73,12 +75,21 @@ def _with_overrides(chain: Chain, options: Mapping[str, Any]) -> Chain:
         chain = replace(chain, rpc_urls=tuple(str(url) for url in options["rpcUrls"]))
     if "explorerApiUrl" in options:
         chain = replace(chain, explorer_api_url=options["explorerApiUrl"] or None)
+    if options.get("confirmations") is not None:
+        chain = replace(chain, confirmations=_non_negative(options, "confirmations"))
     if options.get("multicall3"):
         multicall3 = str(options["multicall3"])
         if not is_address(multicall3):
             raise SyncError(f"Invalid Multicall3 address: {multicall3}")
         chain = replace(chain, multicall3=multicall3)
     return chain
+
+
+def _non_negative(options: Mapping[str, Any], key: str) -> int:
+    value = options[key]
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise SyncError(f"Option '{key}' must be a non-negative integer, received: {value!r}")
+    return value
 
 
 def _positive(options: Mapping[str, Any], key: str, default: int) -> int:

@@ -1,7 +1,19 @@
 """``EvmWalletSource``: the ``etherscan-connection`` plug-in (one address on one EVM chain).
 
-A sync reads blocks ``cursor``..head and returns ``cursor = head + 1`` (the cursor never moves
-back; with no new block it comes back unchanged, with no records).
+A sync books blocks ``cursor``..``head - confirmations`` and returns the block after the last one
+it booked as the next cursor (the cursor never moves back; with no new block to book it comes
+back unchanged, with no records).
+
+**Why the newest blocks wait.** An explorer indexes a block some seconds after the node has it,
+and the newest blocks may still be reorganised away. A sync that booked up to the node's head
+would move its cursor past transactions the explorer did not show yet, or past a block that is
+then replaced, and never look at them again. So a sync leaves the newest ``confirmations`` blocks
+(per chain about two minutes of blocks: 12 on Ethereum, 480 on Arbitrum One; the connection
+option ``confirmations`` overrides it) for a later sync. Re-scanning a margin of booked blocks at
+each sync was the other choice: it shows a transfer two minutes sooner, but every sync would then
+write the same records again, and those records replace what auto-merge made of them (merged
+transactions, re-pointed logs) until the side effects merge them again. Balances are still read
+at the head.
 
 - **With an explorer** (an explorer URL and ``spec.api_key``): native transfers and fees from
   ``txlist``, internal transfers from ``txlistinternal``, ERC-20 transfers from ``tokentx``.
@@ -93,11 +105,12 @@ class EvmWalletSource:
         pool = self._pool(settings)
         try:
             head = await pool.run(_block_number)
+            last = head - settings.chain.confirmations
             history = RowResult()
-            if cursor <= head:
+            if cursor <= last:
                 first = max(cursor, 0)
-                await _report(progress, 0, f"Fetching blocks {first} to {head}")
-                history = await self._history(settings, pool, spec.id, first, head, progress)
+                await _report(progress, 0, f"Fetching blocks {first} to {last}")
+                history = await self._history(settings, pool, spec.id, first, last, progress)
             await _report(progress, 90, "Reading current balances")
             assets = [log.assetId for log in history.logs] + list(settings.known_asset_ids)
             balances = await self._read_balances(settings, pool, assets, head)
@@ -107,9 +120,10 @@ class EvmWalletSource:
             raise SyncError(f"{settings.chain.name}: a contract call failed: {error}") from None
         except Web3Exception as error:
             raise SyncError(f"{settings.chain.name}: {rpc_error_text(error)}") from None
-        await _report(progress, 100, f"Synced up to block {head}")
+        waiting = f"; blocks {last + 1} to {head} wait for a later sync" if last < head else ""
+        await _report(progress, 100, f"Synced up to block {last}{waiting}")
         return SyncResult(
-            history.logs, history.transactions, cursor=max(cursor, head + 1), balances=balances
+            history.logs, history.transactions, cursor=max(cursor, last + 1), balances=balances
         )
 
     async def balances(self, spec: ConnectionSpec, asset_ids: Iterable[str] = ()) -> dict[str, str]:
@@ -146,7 +160,7 @@ class EvmWalletSource:
         pool: RpcPool,
         connection_id: str,
         first: int,
-        head: int,
+        last: int,
         progress: Progress,
     ) -> RowResult:
         origin = RecordOrigin(connection_id=connection_id)
@@ -155,17 +169,17 @@ class EvmWalletSource:
         if explorer is None:
             scanner = self._scanner(settings, pool)
             await _report(progress, 10, "Fetching ERC-20 transfer logs")
-            transfers = await scanner.scan(address, first, head)
+            transfers = await scanner.scan(address, first, last)
             await _report(progress, 60, f"Reading {len(transfers)} transfers' blocks and tokens")
             timestamps = await block_timestamps(pool, {t.block_number for t in transfers})
-            tokens = await self._tokens.lookup(pool, (t.contract for t in transfers), head)
+            tokens = await self._tokens.lookup(pool, (t.contract for t in transfers), last)
             return log_token_history(transfers, timestamps, tokens, origin, chain, address)
         await _report(progress, 10, "Fetching normal transactions")
-        normal = await explorer.normal_transactions(address, first, head)
+        normal = await explorer.normal_transactions(address, first, last)
         await _report(progress, 35, "Fetching internal transactions")
-        internal = await explorer.internal_transactions(address, first, head)
+        internal = await explorer.internal_transactions(address, first, last)
         await _report(progress, 60, "Fetching ERC-20 transfers")
-        token = await explorer.token_transfers(address, first, head)
+        token = await explorer.token_transfers(address, first, last)
         for contract, info in explorer_token_infos(token).items():
             self._tokens.remember(chain.chain_id, contract, info)
         result = normal_history(normal, origin, chain, address)

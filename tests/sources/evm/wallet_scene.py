@@ -48,6 +48,7 @@ class Scene:
                 "rpcUrls": [self.node.url],
                 "explorerApiUrl": self.etherscan.url,
                 "multicall3": self.multicall3,
+                "confirmations": 0,  # the stand-in's explorer never lags
                 **options,
             },
         )
