@@ -1,6 +1,7 @@
 """The aiohttp application: gates, REST routes, the protected routes of the layers above, and a
 catch-all that upgrades WebSockets on any path and serves the frontend build otherwise."""
 
+import logging
 from collections.abc import Iterable
 
 from aiohttp import web
@@ -13,6 +14,8 @@ from privatefolio_daemon.server.security import is_websocket_upgrade, security_m
 from privatefolio_daemon.server.static_files import serve_static
 from privatefolio_daemon.server.websocket import WebSocketHub
 
+log = logging.getLogger(__name__)
+
 
 def build_http_app(
     config: Config,
@@ -23,6 +26,14 @@ def build_http_app(
 ) -> web.Application:
     """``protected_routes`` (from the layers above) need the desktop token or a JWT."""
     policy = OriginPolicy(config.allowed_origins, config.allowed_hosts)
+    if not config.binds_loopback_only and not config.allowed_hosts:
+        log.warning(
+            "Listening on %s with ALLOWED_HOSTS empty: a request must name this computer by a "
+            "loopback Host (localhost, 127.0.0.1, [::1]), so every request from the LAN gets "
+            "403 'this Host is not allowed'. Set ALLOWED_HOSTS to the names or addresses the LAN "
+            "uses for it (ALLOWED_HOSTS=192.168.1.20,nas.local).",
+            config.host,
+        )
     app = web.Application(
         middlewares=[security_middleware(policy)], client_max_size=client_max_size
     )

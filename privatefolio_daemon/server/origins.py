@@ -26,11 +26,15 @@ class OriginPolicy:
         hostname = hostname.lower()
         return hostname in _LOOPBACK_NAMES or hostname in self._hosts
 
-    def origin_allowed(self, origin: str | None) -> bool:
-        """No Origin (a native client), Electron, local pages and configured origins."""
+    def origin_allowed(self, origin: str | None, own_origin: str | None = None) -> bool:
+        """No Origin (a native client), Electron, local pages, configured origins, and
+        ``own_origin``: the request's own scheme and Host (the daemon's own frontend on a LAN
+        address), which the caller passes once the Host check has passed."""
         if origin is None:
             return True
         if origin == "null" or origin.startswith(("file://", "app://")):
             return True
         origin = origin.rstrip("/")
+        if own_origin is not None and origin.lower() == own_origin.lower():
+            return True
         return bool(_LOCAL_ORIGIN.match(origin)) or origin in self._origins

@@ -27,7 +27,7 @@ def security_middleware(policy: OriginPolicy) -> Middleware:
         if not policy.host_allowed(request.headers.get(hdrs.HOST)):
             return web.Response(status=403, text="Forbidden: this Host is not allowed.\n")
         origin = request.headers.get(hdrs.ORIGIN)
-        allowed = policy.origin_allowed(origin)
+        allowed = policy.origin_allowed(origin, own_origin=f"{request.scheme}://{request.host}")
         guarded = request.method in _STATE_CHANGING or is_websocket_upgrade(request)
         if guarded and not allowed:
             return web.Response(status=403, text="Forbidden: this Origin is not allowed.\n")
