@@ -19,7 +19,8 @@ at the head.
   ``txlist``, internal transfers from ``txlistinternal``, ERC-20 transfers from ``tokentx``.
   The explorer wins over ``eth_getLogs``, which is then not used.
 - **Without one**: ERC-20 transfers from ``eth_getLogs`` (symbol and decimals read from the
-  token). Native transfers cannot be listed from a plain node; the native balance still is.
+  token). Native transfers and fees cannot be listed from a plain node, so the ledger holds none
+  of the native coin; the task log says so with the native balance read at the head.
 
 Both ERC-20 paths build identical records (see ``history.py``). Balances (``SyncResult.balances``)
 are read at the head block for the native coin and every token seen in this sync or listed in
@@ -114,6 +115,8 @@ class EvmWalletSource:
             await _report(progress, 90, "Reading current balances")
             assets = [log.assetId for log in history.logs] + list(settings.known_asset_ids)
             balances = await self._read_balances(settings, pool, assets, head)
+            if settings.explorer_url is None:
+                await _report(progress, None, _native_not_booked(settings.chain, balances, head))
         except RpcUnavailable as error:
             raise SyncError(f"{settings.chain.name}: {error}") from None
         except CallFailed as error:
@@ -252,7 +255,17 @@ async def _block_number(web3: Any) -> int:
     return int(await web3.eth.block_number)
 
 
-async def _report(progress: Progress, percent: float, message: str) -> None:
+def _native_not_booked(chain: Chain, balances: dict[str, str], head: int) -> str:
+    symbol = chain.native_symbol
+    balance = balances.get(chain.native_asset_id, "0")
+    return (
+        f"Without an explorer, {symbol} transfers cannot be listed, so the ledger holds none of "
+        f"this wallet's {symbol}: its on-chain balance is {balance} {symbol} at block {head}. "
+        f"Configure an explorer (its API URL and an API key) to book {symbol} transfers and fees"
+    )
+
+
+async def _report(progress: Progress, percent: float | None, message: str) -> None:
     outcome = progress(percent, message)
     if inspect.isawaitable(outcome):
         await outcome
