@@ -14,6 +14,7 @@ from privatefolio_daemon import __version__
 from privatefolio_daemon.config import (
     Config,
     ConfigError,
+    check_frontend_dir,
     create_data_dir,
     load_client_config,
     load_config,
@@ -120,6 +121,7 @@ def _serve(arguments: argparse.Namespace) -> int:
         crons=not arguments.no_crons,
         log_level=arguments.log_level,
     )
+    check_frontend_dir(config.frontend_dir)
     create_data_dir(config.data_dir)
     configure_logging(config.log_level)
 

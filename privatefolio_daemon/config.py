@@ -108,6 +108,26 @@ def load_config(
     )
 
 
+def check_frontend_dir(path: Path | None) -> None:
+    """A frontend build to serve must be a directory that holds index.html."""
+    if path is None:
+        return
+    if not path.exists():
+        raise ConfigError(
+            f"The frontend build {path} does not exist: check --frontend-dir or FRONTEND_DIR"
+        )
+    if not path.is_dir():
+        raise ConfigError(
+            f"The frontend build {path} is not a directory: give --frontend-dir or FRONTEND_DIR "
+            "the folder that holds index.html"
+        )
+    if not (path / "index.html").is_file():
+        raise ConfigError(
+            f"The frontend build {path} has no index.html: give --frontend-dir or FRONTEND_DIR "
+            "the folder that holds it (the build output, such as dist/)"
+        )
+
+
 def create_data_dir(path: Path) -> None:
     """Create the data directory (and its parents); a path that cannot be one is refused."""
     try:

@@ -37,13 +37,15 @@ def build_http_app(
     app = web.Application(
         middlewares=[security_middleware(policy)], client_max_size=client_max_size
     )
-    app.add_routes(rest_routes(config, credentials))
-    app.add_routes([_protect(route, credentials) for route in protected_routes])
+    routes = rest_routes(config, credentials)
+    routes += [_protect(route, credentials) for route in protected_routes]
+    app.add_routes(routes)
+    own_routes = frozenset(route.path for route in routes)
 
     async def catch_all(request: web.Request) -> web.StreamResponse:
         if is_websocket_upgrade(request):
             return await hub.handle(request)
-        return await serve_static(config.frontend_dir, request)
+        return await serve_static(config.frontend_dir, request, own_routes)
 
     app.router.add_route("*", "/{tail:.*}", catch_all)
     return app

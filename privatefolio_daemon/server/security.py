@@ -1,4 +1,5 @@
-"""The request gates: Host check, Origin check and CORS headers, as one middleware."""
+"""The request gates: Host check, Origin check and CORS headers, as one middleware (which also
+tells browsers not to sniff content types)."""
 
 from collections.abc import Awaitable, Callable
 
@@ -35,6 +36,8 @@ def security_middleware(policy: OriginPolicy) -> Middleware:
             response: web.StreamResponse = web.Response(status=204)
         else:
             response = await handler(request)
+        if not response.prepared:
+            response.headers["X-Content-Type-Options"] = "nosniff"
         if origin is not None and allowed and not response.prepared:
             response.headers["Access-Control-Allow-Origin"] = origin
             response.headers[hdrs.VARY] = "Origin"

@@ -1,5 +1,13 @@
-"""Serving a built frontend, with the single-page-app fallback to ``index.html``."""
+"""Serving a built frontend, with the single-page-app fallback to ``index.html``.
 
+The fallback is for the app's own routes only: a path under ``/api/``, one of the daemon's own
+routes (``GET /upload``) or a missing file (a last segment with an extension, ``/assets/x.js``)
+is a 404, so a client or a script tag never takes index.html for what it asked for. Files under
+``assets/`` carry a content hash in their names (a Vite build), so browsers may keep them for
+good; everything else, index.html first, is revalidated.
+"""
+
+from collections.abc import Collection
 from pathlib import Path
 
 from aiohttp import web
@@ -8,20 +16,36 @@ NO_FRONTEND = (
     "No frontend build is configured. Start the daemon with --frontend-dir <path to the build> "
     "(or set FRONTEND_DIR) to serve one.\n"
 )
+NOT_FOUND = "Not found.\n"
+IMMUTABLE = "public, max-age=31536000, immutable"
 
 
-async def serve_static(frontend_dir: Path | None, request: web.Request) -> web.StreamResponse:
+async def serve_static(
+    frontend_dir: Path | None, request: web.Request, own_routes: Collection[str] = ()
+) -> web.StreamResponse:
+    """``own_routes``: the paths of the daemon's routes, which never fall back to index.html."""
     if request.method not in ("GET", "HEAD"):
         return web.Response(status=405, text="Method not allowed.\n")
+    relative = request.match_info.get("tail", "").lstrip("/")
+    if _never_the_app(relative, own_routes):
+        return web.Response(status=404, text=NOT_FOUND)
     if frontend_dir is None:
         return web.Response(status=404, text=NO_FRONTEND)
-    relative = request.match_info.get("tail", "").lstrip("/")
-    candidate = (frontend_dir / relative).resolve()
-    if candidate.is_relative_to(frontend_dir) and candidate.is_file():
-        return web.FileResponse(candidate)
+    try:
+        candidate = (frontend_dir / relative).resolve()
+        is_file = candidate.is_relative_to(frontend_dir) and candidate.is_file()
+    except (OSError, ValueError):  # a NUL byte, a name too long
+        return web.Response(status=404, text=NOT_FOUND)
+    if is_file:
+        cache = IMMUTABLE if candidate.is_relative_to(frontend_dir / "assets") else "no-cache"
+        return web.FileResponse(candidate, headers={"Cache-Control": cache})
+    if "." in relative.rpartition("/")[2]:
+        return web.Response(status=404, text=NOT_FOUND)
     index = frontend_dir / "index.html"
     if not index.is_file():
-        return web.Response(
-            status=404, text=f"The frontend build has no index.html: {frontend_dir}\n"
-        )
-    return web.FileResponse(index)
+        return web.Response(status=404, text="The frontend build has no index.html.\n")
+    return web.FileResponse(index, headers={"Cache-Control": "no-cache"})
+
+
+def _never_the_app(relative: str, own_routes: Collection[str]) -> bool:
+    return relative == "api" or relative.startswith("api/") or f"/{relative}" in own_routes
