@@ -62,6 +62,7 @@ class Connections:
         prepared = [self._prepare(item) for item in items]
 
         def upsert(connection: sqlite3.Connection) -> list[dict[str, Any]]:
+            _refuse_second_wallet(connection, [record for record, _ in prepared])
             sequence = int(read_value(connection, store.SEQUENCE_KEY) or 0)
             saved = [
                 _save(connection, record, secrets, sequence + index + 1)
@@ -231,6 +232,31 @@ def _save(
     saved = store.read_connection(connection, connection_id)
     assert saved is not None
     return store.connection_to_wire(saved)
+
+
+def _refuse_second_wallet(connection: sqlite3.Connection, records: list[dict[str, Any]]) -> None:
+    """One connection per address and chain: the id recipe hashes the address as sent, so the
+    same wallet sent in another case would get a second connection and every balance twice."""
+    owners: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for row in store.read_connections(connection):
+        existing = store.connection_to_wire(row)
+        if existing.get("address"):
+            owners[_wallet_key(existing)] = existing
+    for record in records:
+        if record.get("address") is None:
+            continue
+        owner = owners.setdefault(_wallet_key(record), record)
+        if owner["id"] != record["id"]:
+            number = owner.get("connectionNumber")
+            label = f"#{number} ({owner['id']})" if number else owner["id"]
+            raise ConflictError(
+                f"Connection {label} already syncs {owner['address']} on {owner['platformId']}: "
+                "edit or delete it instead of adding the wallet again"
+            )
+
+
+def _wallet_key(record: dict[str, Any]) -> tuple[str, str, str]:
+    return str(record["extensionId"]), str(record["platformId"]), str(record["address"]).lower()
 
 
 def _reset(
