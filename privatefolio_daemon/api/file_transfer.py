@@ -1,14 +1,20 @@
 """``POST /upload`` and ``GET /download``: the bytes of server files, streamed both ways."""
 
-from collections.abc import AsyncIterator, Callable
-from typing import Any
+import asyncio
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, TypeVar
 
 from aiohttp import BodyPartReader, web
 
-from privatefolio_daemon.domain.errors import ConflictError, NotFoundError
+from privatefolio_daemon.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from privatefolio_daemon.domain.server_files import FileTooLarge, ServerFiles, StagedUpload
 
+_T = TypeVar("_T")
 CHUNK = 256 * 1024
+#: An upload that sends nothing for this long is given up, so it cannot stay "uploading".
+IDLE_SECONDS = 60.0
+_MEDIA_TYPE = re.compile(r"[A-Za-z0-9][\w.+-]*/[A-Za-z0-9][\w.+-]*")
 _NOT_MULTIPART = (
     "The upload must be multipart/form-data with the fields accountName, fileId and file"
 )
@@ -26,11 +32,11 @@ def file_transfer_routes(
         staged: StagedUpload | None = None
         try:
             reader = await request.multipart()
-            async for part in reader:
+            while (part := await _within_idle(reader.next())) is not None:
                 if not isinstance(part, BodyPartReader):
                     continue
                 if part.name in ("accountName", "fileId"):
-                    fields[part.name] = await part.text()
+                    fields[part.name] = await _within_idle(part.text())
                 elif part.name == "file" and staged is None:
                     if "fileId" in fields or "accountName" not in fields:
                         return await _receive(files_of, fields, part, max_upload_bytes)
@@ -43,6 +49,8 @@ def file_transfer_routes(
                 await staged.discard()
             if isinstance(error, ValueError):  # no boundary, or a body that is not multipart
                 return _error(400, f"{_NOT_MULTIPART} ({error})")
+            if isinstance(error, UploadStalled):
+                return _refusal(error, max_upload_bytes)
             raise
         if staged is None:
             return _error(400, "The upload has no file part")
@@ -59,9 +67,7 @@ def file_transfer_routes(
             return _error(404, f"Server file {record['id']} has no content")
         metadata: dict[str, Any] = record.get("metadata", {})
         response = web.FileResponse(path, chunk_size=CHUNK)
-        response.content_type = str(metadata.get("type") or "application/octet-stream").split(";")[
-            0
-        ]
+        response.content_type = _media_type(metadata.get("type"))
         response.headers["Content-Disposition"] = _attachment(str(record["name"]))
         return response
 
@@ -81,7 +87,7 @@ async def _receive(
         files = files_of(fields["accountName"])
         file_id = _file_id(fields["fileId"])
         record = await files.receive(file_id, _chunks(part), max_bytes)
-    except (FileTooLarge, NotFoundError, ConflictError, ValueError) as error:
+    except (FileTooLarge, NotFoundError, ConflictError, InvalidInputError, ValueError) as error:
         return _refusal(error, max_bytes)
     return web.json_response(record)
 
@@ -91,7 +97,7 @@ async def _stage(
 ) -> StagedUpload | web.Response:
     try:
         return await files_of(account).stage(_chunks(part), max_bytes)
-    except (FileTooLarge, NotFoundError, ValueError) as error:
+    except (FileTooLarge, NotFoundError, InvalidInputError, ValueError) as error:
         return _refusal(error, max_bytes)
 
 
@@ -102,7 +108,7 @@ async def _adopt(files: ServerFiles, fields: dict[str, str], staged: StagedUploa
             await staged.discard()
             return _error(400, "The upload has no fileId")
         record = await files.adopt(_file_id(fields["fileId"]), staged)
-    except (NotFoundError, ConflictError, ValueError) as error:
+    except (NotFoundError, ConflictError, InvalidInputError, ValueError) as error:
         await staged.discard()
         return _refusal(error, 0)
     return web.json_response(record)
@@ -115,15 +121,29 @@ def _refusal(error: Exception, max_bytes: int) -> web.Response:
         return _error(404, str(error))
     if isinstance(error, ConflictError):
         return _error(409, str(error))
+    if isinstance(error, UploadStalled):
+        return _error(408, str(error))
     return _error(400, str(error))
 
 
+class UploadStalled(InvalidInputError):
+    """No bytes of the upload came for ``IDLE_SECONDS``."""
+
+
 async def _chunks(part: BodyPartReader) -> AsyncIterator[bytes]:
-    while True:
-        chunk = await part.read_chunk(CHUNK)
-        if not chunk:
-            return
+    while chunk := await _within_idle(part.read_chunk(CHUNK)):
         yield chunk
+
+
+async def _within_idle(step: Awaitable[_T]) -> _T:
+    """A read of the body that must not wait for the client longer than ``IDLE_SECONDS``."""
+    try:
+        async with asyncio.timeout(IDLE_SECONDS):
+            return await step
+    except TimeoutError:
+        raise UploadStalled(
+            f"The upload stalled: no bytes came for {IDLE_SECONDS:g} s; send it again"
+        ) from None
 
 
 def _file_id(text: str | None) -> int:
@@ -144,6 +164,12 @@ def _attachment(name: str) -> str:
         char for char in name if char.isascii() and char.isprintable() and char not in '"\\'
     )
     return f"attachment; filename=\"{plain or 'download'}\"; filename*=UTF-8''{quote(name)}"
+
+
+def _media_type(declared: Any) -> str:
+    """The declared type of the file, if it is a plain ``type/subtype`` (it is client text)."""
+    media_type = str(declared or "").split(";")[0].strip()
+    return media_type if _MEDIA_TYPE.fullmatch(media_type) else "application/octet-stream"
 
 
 def _too_large(max_bytes: int) -> web.Response:

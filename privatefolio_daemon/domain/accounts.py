@@ -17,6 +17,7 @@ from typing import Protocol
 from privatefolio_daemon.domain.account_names import validate_account_name
 from privatefolio_daemon.domain.errors import InvalidInputError, NotFoundError, shortened
 from privatefolio_daemon.domain.events import EventBus
+from privatefolio_daemon.domain.server_files import abort_interrupted_uploads
 from privatefolio_daemon.domain.timeutil import now_ms
 from privatefolio_daemon.settings import Limits
 from privatefolio_daemon.store import change_log
@@ -191,6 +192,7 @@ class AccountRegistry:
                     conn, created_at or int(db.path.stat().st_ctime * 1000)
                 )
             )
+            await abort_interrupted_uploads(db, self.files_dir(name))
         except BaseException:
             await db.close()
             raise

@@ -35,8 +35,15 @@ class NewServerFile(TypedDict, total=False):
     createdBy: str
 
 
+PARTIAL_PREFIX = ".upload-"
+
+
 class FileTooLarge(Exception):
     """The upload is bigger than the limit."""
+
+
+class UploadCutShort(InvalidInputError):
+    """The upload ended before the size its record declares."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +113,7 @@ class ServerFiles:
     async def stage(self, chunks: AsyncIterator[bytes], max_bytes: int) -> "StagedUpload":
         """Stream the bytes of an upload whose file id comes after them (the Privatefolio
         frontend sends ``accountName``, ``file``, then ``fileId``); ``adopt`` then files them."""
-        partial = self._partial_path(f"staged-{uuid.uuid4().hex}")
+        partial = self._partial_path("staged")
         try:
             size = await _write_chunks(partial, chunks, max_bytes)
         except BaseException:
@@ -125,22 +132,25 @@ class ServerFiles:
 
     async def _start_upload(self, file_id: int) -> dict[str, Any]:
         record = await self.get(file_id)
-        if record["status"] not in ("scheduled", "aborted"):
-            raise ConflictError(
-                f"Server file {file_id} is {record['status']}, not waiting for an upload"
-            )
-        await self.patch(file_id, status="uploading", startedAt=now_ms(), progress=0)
+        claimed = await self._db.write(
+            lambda conn: server_files.claim_for_upload(conn, file_id, now_ms())
+        )
+        if not claimed:  # another upload of the file came first, or it is done
+            status = (await self.get(file_id))["status"]
+            raise ConflictError(f"Server file {file_id} is {status}, not waiting for an upload")
+        self._changed()
         return record
 
     def _partial_path(self, suffix: str) -> Path:
         self.directory.mkdir(parents=True, exist_ok=True)
-        return self.directory / f".upload-{suffix}-{os.getpid()}"
+        return self.directory / f"{PARTIAL_PREFIX}{suffix}-{uuid.uuid4().hex}"
 
     async def _finish_upload(
         self, record: dict[str, Any], partial: Path, size: int
     ) -> dict[str, Any]:
         file_id = int(record["id"])
         try:
+            _refuse_short(size, record.get("metadata", {}).get("size"))
             await asyncio.to_thread(os.replace, partial, self.path(file_id))
         except BaseException:
             await self._abort_upload(file_id, partial)
@@ -209,6 +219,24 @@ async def _write_chunks(path: Path, chunks: AsyncIterator[bytes], max_bytes: int
     finally:
         await asyncio.to_thread(handle.close)
     return size
+
+
+async def abort_interrupted_uploads(db: Database, directory: Path) -> None:
+    """Uploads that a stop or a crash cut off: their records say aborted, their bytes go."""
+    await db.write(lambda conn: server_files.abort_uploading(conn, now_ms()))
+    await asyncio.to_thread(_remove_partials, directory)
+
+
+def _remove_partials(directory: Path) -> None:
+    for partial in directory.glob(f"{PARTIAL_PREFIX}*"):
+        _remove(partial)
+
+
+def _refuse_short(size: int, declared: Any) -> None:
+    if isinstance(declared, int) and size < declared:
+        raise UploadCutShort(
+            f"The upload ended after {size:,} of the file's {declared:,} bytes; send it again"
+        )
 
 
 def _remove(path: Path) -> None:

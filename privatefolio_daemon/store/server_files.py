@@ -59,3 +59,22 @@ def select_file(connection: sqlite3.Connection, file_id: int) -> tuple[Any, ...]
         "SELECT * FROM server_files WHERE id = ?", (file_id,)
     ).fetchone()
     return row
+
+
+def claim_for_upload(connection: sqlite3.Connection, file_id: int, started_at: int) -> bool:
+    """Mark the file ``uploading`` if it waits for its bytes; False if it does not (any more)."""
+    cursor = connection.execute(
+        "UPDATE server_files SET status = 'uploading', startedAt = ?, progress = 0 "
+        "WHERE id = ? AND status IN ('scheduled', 'aborted')",
+        (started_at, file_id),
+    )
+    return cursor.rowcount == 1
+
+
+def abort_uploading(connection: sqlite3.Connection, completed_at: int) -> int:
+    """Uploads that a stop or a crash cut off are aborted, so they can be sent again."""
+    cursor = connection.execute(
+        "UPDATE server_files SET status = 'aborted', completedAt = ? WHERE status = 'uploading'",
+        (completed_at,),
+    )
+    return cursor.rowcount

@@ -1,0 +1,134 @@
+"""Uploads that race, stall, end early or outlive the daemon never leave a wrong file."""
+
+import asyncio
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from privatefolio_daemon.api import file_transfer
+from privatefolio_daemon.app import Daemon
+from privatefolio_daemon.client import DaemonClient
+from tests.api.test_file_transfer import auth, form, register
+from tests.conftest import http_url, make_config, offline_daemon, ws_url
+
+
+async def post(daemon: Daemon, data: aiohttp.FormData) -> tuple[int, dict[str, object]]:
+    async with (
+        aiohttp.ClientSession(headers=auth(daemon)) as session,
+        session.post(http_url(daemon, "/upload"), data=data) as response,
+    ):
+        return response.status, await response.json()
+
+
+async def test_two_uploads_of_one_file_keep_one_whole_body(
+    client: DaemonClient, daemon: Daemon
+) -> None:
+    await client.call("createAccount", "main")
+    await register(client, size=0)
+    bodies = (b"A" * 3_000_000, b"B" * 2_000_000)
+    answers = await asyncio.gather(*(post(daemon, form("main", 1, body)) for body in bodies))
+    assert sorted(status for status, _ in answers) == [200, 409]
+    stored = (daemon.accounts.files_dir("main") / "1").read_bytes()
+    assert stored in bodies
+    record = await client.call("getServerFile", "main", 1)
+    assert (record["status"], record["metadata"]["size"]) == ("completed", 0)
+    assert sorted(p.name for p in daemon.accounts.files_dir("main").iterdir()) == ["1"]
+
+
+async def test_an_upload_that_ends_early_is_refused(client: DaemonClient, daemon: Daemon) -> None:
+    await client.call("createAccount", "main")
+    await register(client, size=1000)
+    status, answer = await post(daemon, form("main", 1, b"a,b\n1,2\n3,"))
+    assert (status, answer) == (
+        400,
+        {"error": "The upload ended after 10 of the file's 1,000 bytes; send it again"},
+    )
+    assert (await client.call("getServerFile", "main", 1))["status"] == "aborted"
+    assert list(daemon.accounts.files_dir("main").iterdir()) == []
+
+
+@pytest.mark.parametrize(("sent_of_the_file", "status"), [(4, "scheduled"), (300_000, "aborted")])
+async def test_a_stalled_upload_is_given_up(
+    client: DaemonClient,
+    daemon: Daemon,
+    monkeypatch: pytest.MonkeyPatch,
+    sent_of_the_file: int,
+    status: str,
+) -> None:
+    monkeypatch.setattr(file_transfer, "IDLE_SECONDS", 0.3)
+    await client.call("createAccount", "main")
+    await register(client)
+    boundary = "b0undary"
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="accountName"\r\n\r\nmain\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="fileId"\r\n\r\n1\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\n'
+        "Content-Type: text/csv\r\n\r\n"
+    ).encode() + b"0" * sent_of_the_file
+    reader, writer = await asyncio.open_connection("127.0.0.1", daemon.port)
+    writer.write(
+        (
+            f"POST /upload HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            f"Authorization: Bearer {daemon.credentials.desktop_token()}\r\n"
+            f"Content-Type: multipart/form-data; boundary={boundary}\r\n"
+            f"Content-Length: {len(head) + 1_000_000}\r\n\r\n"
+        ).encode()
+        + head
+    )
+    await writer.drain()
+    status_line = await asyncio.wait_for(reader.readline(), 10)
+    writer.close()
+    assert status_line.startswith(b"HTTP/1.1 408")
+    assert (await client.call("getServerFile", "main", 1))["status"] == status
+    files_dir = daemon.accounts.files_dir("main")
+    assert not files_dir.exists() or list(files_dir.iterdir()) == []
+
+
+async def test_an_upload_cut_off_by_a_crash_can_be_sent_again(tmp_path: Path) -> None:
+    config = make_config(tmp_path / "data")
+    daemon = offline_daemon(config)
+    await daemon.start()
+    try:
+        async with await DaemonClient.connect(
+            ws_url(daemon), token=daemon.credentials.desktop_token()
+        ) as client:
+            await client.call("createAccount", "main")
+            await register(client)
+        await daemon.accounts.get("main").write(
+            lambda conn: conn.execute("UPDATE server_files SET status = 'uploading'")
+        )
+        files_dir = daemon.accounts.files_dir("main")
+        files_dir.mkdir(parents=True, exist_ok=True)
+        (files_dir / ".upload-1-0123").write_bytes(b"half")
+    finally:
+        await daemon.stop()
+    daemon = offline_daemon(config)
+    await daemon.start()
+    try:
+        async with await DaemonClient.connect(
+            ws_url(daemon), token=daemon.credentials.desktop_token()
+        ) as client:
+            assert (await client.call("getServerFile", "main", 1))["status"] == "aborted"
+            assert list(files_dir.iterdir()) == []
+            assert (await post(daemon, form("main", 1, b"0123456789")))[0] == 200
+    finally:
+        await daemon.stop()
+
+
+async def test_a_file_type_with_control_characters_downloads_as_bytes(
+    client: DaemonClient, daemon: Daemon
+) -> None:
+    await client.call("createAccount", "main")
+    metadata = {"size": 4, "type": "text/html\r\nX-Injected: yes"}
+    await client.call("upsertServerFile", "main", {"name": "x.html", "metadata": metadata})
+    assert (await post(daemon, form("main", 1, b"<b/>")))[0] == 200
+    async with (
+        aiohttp.ClientSession(headers=auth(daemon)) as session,
+        session.get(
+            http_url(daemon, "/download"), params={"accountName": "main", "fileId": "1"}
+        ) as response,
+    ):
+        assert (response.status, response.content_type) == (200, "application/octet-stream")
+        assert "X-Injected" not in response.headers
+        assert await response.read() == b"<b/>"
