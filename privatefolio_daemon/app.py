@@ -28,7 +28,7 @@ from privatefolio_daemon.api.observability import ObservabilityApi
 from privatefolio_daemon.api.server import ServerApi
 from privatefolio_daemon.api.server_files import ServerFilesApi
 from privatefolio_daemon.api.tasks import TasksApi
-from privatefolio_daemon.config import Config, ConfigError
+from privatefolio_daemon.config import Config, ConfigError, url_host
 from privatefolio_daemon.domain.account_settings import kiosk_mode
 from privatefolio_daemon.domain.accounts import AccountRegistry
 from privatefolio_daemon.domain.derived_steps import placeholder_steps
@@ -278,7 +278,13 @@ class Daemon:
         except Exception as error:
             raise StartupError(str(error), EXIT_ALREADY_RUNNING) from error
         self.credentials.desktop_token()
-        runner = web.AppRunner(self.http_app, access_log=None, handle_signals=False)
+        runner = web.AppRunner(
+            self.http_app,
+            access_log=None,
+            handle_signals=False,
+            # aiohttp waits 60 s by default for requests still running (a stalled upload).
+            shutdown_timeout=self.config.limits.shutdown_grace_seconds,
+        )
         try:
             await runner.setup()
         except Exception as error:
@@ -318,7 +324,7 @@ class Daemon:
             )
 
     def _port_error(self, error: OSError) -> StartupError:
-        where = f"{self.config.host}:{self.config.port}"
+        where = f"{url_host(self.config.host)}:{self.config.port}"
         if error.errno == errno.EADDRINUSE:
             return StartupError(
                 f"Port {self.config.port} on {self.config.host} is already in use. Another program "
@@ -349,7 +355,7 @@ async def run_until_signalled(
         on_ready(daemon)
     log.info(
         "Listening on http://%s:%s (data in %s)",
-        daemon.config.host,
+        url_host(daemon.config.host),
         daemon.port,
         daemon.config.data_dir,
     )

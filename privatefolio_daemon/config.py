@@ -14,7 +14,7 @@ from privatefolio_daemon import __version__
 from privatefolio_daemon.settings import APP_NAME, DEFAULT_HOST, DEFAULT_PORT, DEV_PORT, Limits
 from privatefolio_daemon.store.daemon_address import running_port
 
-LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
@@ -93,7 +93,7 @@ def load_config(
     chosen_frontend = env.get("FRONTEND_DIR") or frontend_dir
     return Config(
         data_dir=Path(chosen_dir).expanduser().resolve() if chosen_dir else default_data_dir(),
-        host=env.get("HOST") or host or DEFAULT_HOST,
+        host=_without_brackets(env.get("HOST") or host or DEFAULT_HOST),
         port=chosen_port,
         dev=dev,
         allowed_origins=_split(env.get("ALLOWED_ORIGINS")),
@@ -163,6 +163,16 @@ def _log_level(from_environment: str | None, from_flag: str | None, dev: bool) -
     if text.upper() not in LOG_LEVELS:
         raise ConfigError(f"{source} must be one of {', '.join(LOG_LEVELS)}, not {text!r}")
     return text.upper()
+
+
+def url_host(host: str) -> str:
+    """``host`` as a URL writes it: an IPv6 address in brackets."""
+    return f"[{host}]" if ":" in host else host
+
+
+def _without_brackets(host: str) -> str:
+    """``[::1]`` (as a URL writes it) is the address ``::1``, which is what a socket binds."""
+    return host[1:-1] if host.startswith("[") and host.endswith("]") else host
 
 
 def _split(value: str | None) -> tuple[str, ...]:
