@@ -164,3 +164,25 @@ def test_version_4_computes_the_amount_columns_on_read_and_keeps_every_row(
     ).fetchall()
     assert "audit_logs_canonical" in str(plan)
     assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def test_version_9_drops_the_prices_stored_in_a_market_currency(tmp_path: Path) -> None:
+    """Yahoo and TEFAS rows held pence, yen or lira as USD; they are fetched again, converted."""
+    db_path = tmp_path / "main.sqlite"
+    connection = sqlite3.connect(db_path, isolation_level=None)
+    migrations = load_migrations(schema_dir("account"))
+    migrate(connection, [m for m in migrations if m.version <= 8], db_path)
+    for asset, api in (
+        ("stock:VOD.L", "yahoo"),
+        ("fund:TI2", "tefas"),
+        ("ex.binance:BTC", "binance"),
+    ):
+        connection.execute(
+            "INSERT INTO daily_prices (id, assetId, timestamp, price, pair, priceApiId) "
+            "VALUES (?, ?, 86400000, '{\"time\": 86400, \"value\": 70.5}', 'X', ?)",
+            (f"{asset}-1", asset, api),
+        )
+    migrate(connection, migrations, db_path)
+    assert connection.execute("SELECT assetId FROM daily_prices").fetchall() == [
+        ("ex.binance:BTC",)
+    ]
