@@ -20,6 +20,9 @@ from privatefolio_daemon.config import (
     load_config,
 )
 
+#: The close code of a socket whose credential the daemon refused.
+CLOSE_POLICY_VIOLATION = 1008
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -162,13 +165,24 @@ async def _call(arguments: argparse.Namespace) -> int:
     params = [_json_argument(position, text) for position, text in enumerate(arguments.args, 1)]
     url = arguments.url or f"ws://127.0.0.1:{config.port}/"
     token = _existing_token(config)
+    client: DaemonClient | None = None
     try:
-        async with await DaemonClient.connect(url, token=token) as client:
+        client = await DaemonClient.connect(url, token=token)
+        async with client:
             result = await client.call(arguments.method, *params)
     except RpcCallError as error:
         print(f"error {error.code}: {error.message}", file=sys.stderr)
         return 1
     except OSError as error:
+        if client is not None and client.close_code == CLOSE_POLICY_VIOLATION:
+            print(
+                f"privatefolio-daemon: the daemon at {url} refused the desktop token of "
+                f"{config.data_dir} (close code 1008): it runs on another data dir. Give `call` "
+                "the --data-dir of that daemon (`privatefolio-daemon token --data-dir <its data "
+                "dir>` prints its token), or the --port of the daemon of this data dir.",
+                file=sys.stderr,
+            )
+            return 1
         print(
             f"privatefolio-daemon: no daemon answers at {url} ({error}). Start one with "
             "`privatefolio-daemon serve` on the same --data-dir, or give the --port it listens on.",

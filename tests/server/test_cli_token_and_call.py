@@ -52,3 +52,19 @@ def test_an_argument_that_is_not_json_is_named_by_its_position(tmp_path: Path) -
     assert broken.returncode == 2
     assert broken.stderr.startswith("privatefolio-daemon: argument 1 is not JSON: {main: 1} (")
     assert "a string needs quotes" not in broken.stderr
+
+
+def test_call_with_a_token_the_daemon_refuses_says_so(tmp_path: Path) -> None:
+    other = tmp_path / "other"
+    (other / "auth").mkdir(parents=True)
+    (other / "auth" / "token").write_text("not-the-token")
+    with running_daemon(tmp_path / "data") as (_, ready):
+        port = str(ready["port"])
+        called = cli("call", "--data-dir", str(other), "--port", port, "getAccountNames")
+    assert (called.returncode, called.stdout) == (1, "")
+    assert called.stderr == (
+        f"privatefolio-daemon: the daemon at ws://127.0.0.1:{port}/ refused the desktop token of "
+        f"{other} (close code 1008): it runs on another data dir. Give `call` the --data-dir of "
+        "that daemon (`privatefolio-daemon token --data-dir <its data dir>` prints its token), "
+        "or the --port of the daemon of this data dir.\n"
+    )
