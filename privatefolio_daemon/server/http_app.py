@@ -37,7 +37,7 @@ def build_http_app(
     app = web.Application(
         middlewares=[security_middleware(policy)], client_max_size=client_max_size
     )
-    routes = rest_routes(config, credentials)
+    routes = rest_routes(config, credentials, kiosk_mode=hub.guests_allowed)
     routes += [_protect(route, credentials) for route in protected_routes]
     app.add_routes(routes)
     own_routes = frozenset(route.path for route in routes)

@@ -54,7 +54,10 @@ def _from_a_trusted_page(handler: Handler) -> Handler:
 
 
 def rest_routes(
-    config: Config, credentials: Credentials, throttle: LoginThrottle | None = None
+    config: Config,
+    credentials: Credentials,
+    throttle: LoginThrottle | None = None,
+    kiosk_mode: Callable[[], Awaitable[bool]] | None = None,
 ) -> list[web.RouteDef]:
     throttle = throttle or LoginThrottle()
     #: One login is checked at a time, so the back-off applies to the very next attempt.
@@ -77,7 +80,10 @@ def rest_routes(
         )
 
     async def setup_status(_: web.Request) -> web.Response:
-        return web.json_response({"needsSetup": not credentials.is_password_set()})
+        kiosk = kiosk_mode is not None and await kiosk_mode()
+        return web.json_response(
+            {"needsSetup": not credentials.is_password_set(), "kioskMode": kiosk}
+        )
 
     async def setup(request: web.Request) -> web.Response:
         password = await _password_from(request)

@@ -79,13 +79,16 @@ class WebSocketHub:
         #: Set once every method is in the table; sockets wait for it before serving calls.
         self.ready = asyncio.Event()
 
+    async def guests_allowed(self) -> bool:
+        return self._guests_allowed is not None and await self._guests_allowed()
+
     async def handle(self, request: web.Request) -> web.WebSocketResponse:
         socket = _RpcSocket(
             heartbeat=30, compress=False, decode_text=False, max_msg_size=MAX_FRAME_BYTES + 1
         )
         await socket.prepare(request)
         guest = not self._credentials.is_authorized(bearer_token(request))
-        if guest and not (self._guests_allowed is not None and await self._guests_allowed()):
+        if guest and not await self.guests_allowed():
             await socket.close(code=CLOSE_POLICY_VIOLATION, message=b"Unauthorized")
             return socket
         await self.ready.wait()

@@ -17,7 +17,7 @@ async def test_desktop_token_file_is_private(daemon: Daemon) -> None:
 async def test_password_flow(daemon: Daemon) -> None:
     async with aiohttp.ClientSession() as session:
         async with session.get(http_url(daemon, "/api/setup-status")) as response:
-            assert await response.json() == {"needsSetup": True}
+            assert await response.json() == {"needsSetup": True, "kioskMode": False}
         async with session.post(http_url(daemon, "/api/login"), json={"password": "x"}) as response:
             assert (response.status, await response.json()) == (
                 400,
@@ -42,7 +42,7 @@ async def test_password_flow(daemon: Daemon) -> None:
                 {"error": "Setup already complete."},
             )
         async with session.get(http_url(daemon, "/api/setup-status")) as response:
-            assert await response.json() == {"needsSetup": False}
+            assert await response.json() == {"needsSetup": False, "kioskMode": False}
         async with session.post(
             http_url(daemon, "/api/login"), json={"password": "wrong horse"}
         ) as response:

@@ -17,13 +17,25 @@ async def guest_call(daemon: Daemon, method: str, *params: object) -> dict[str, 
         return answer
 
 
+async def setup_status(daemon: Daemon) -> dict[str, object]:
+    """What the frontend reads before it shows the login or, in kiosk mode, the accounts."""
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(http_url(daemon, "/api/setup-status")) as response,
+    ):
+        answer: dict[str, object] = await response.json()
+        return answer
+
+
 async def test_guests_may_only_read_while_kiosk_mode_is_on(
     client: DaemonClient, daemon: Daemon
 ) -> None:
     await client.call("createAccount", "main")
     assert await guest_call(daemon, "getAccountNames") == {"closed": 1008}
 
+    assert await setup_status(daemon) == {"needsSetup": True, "kioskMode": False}
     await client.call("updateSettings", "main", {"kioskMode": True})
+    assert await setup_status(daemon) == {"needsSetup": True, "kioskMode": True}
     assert await guest_call(daemon, "getAccountNames") == {
         "id": 0,
         "method": "getAccountNames",
