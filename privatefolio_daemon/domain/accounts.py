@@ -7,12 +7,15 @@ Other parts of the daemon that keep per-account state (the relayer's queues and 
 import asyncio
 import contextlib
 import logging
+import os
 import shutil
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
+
+import orjson
 
 from privatefolio_daemon.domain.account_names import validate_account_name
 from privatefolio_daemon.domain.errors import InvalidInputError, NotFoundError, shortened
@@ -26,7 +29,10 @@ from privatefolio_daemon.store.migrations import Migration, migrate, refuse_newe
 
 log = logging.getLogger(__name__)
 
-_SQLITE_SUFFIXES = ("", "-wal", "-shm")
+_SQLITE_SUFFIXES = ("", "-wal", "-shm", "-journal")
+#: Beside a database while its account is reset: ``{seqFloor, createdAt}``, so that a reset cut
+#: off by a crash is finished at the next start, keeping the feed's versions unique.
+_RESET_MARKER = ".resetting"
 
 
 class AccountLifecycle(Protocol):
@@ -95,8 +101,12 @@ class AccountRegistry:
         self.databases_dir.mkdir(parents=True, exist_ok=True)
         for marker in self.databases_dir.glob("*.deleting"):
             self._remove_account_files(marker.stem)
+        for marker in sorted(self.databases_dir.glob(f"*{_RESET_MARKER}")):
+            state = orjson.loads(await asyncio.to_thread(marker.read_bytes))
+            await self._finish_reset(marker.stem, state["seqFloor"], state["createdAt"])
         for path in sorted(self.databases_dir.glob("*.sqlite")):
-            await self._open_account(path.stem)
+            if path.stem not in self._open:
+                await self._open_account(path.stem)
 
     async def close_all(self) -> None:
         for name in list(self._open):
@@ -127,15 +137,24 @@ class AccountRegistry:
     async def reset(self, name: str) -> None:
         """Empty the account: its data, files and logs go, an empty database takes its place."""
         async with self._lock:
-            created_at = self._created_at.get(name)
+            created_at = self._created_at.get(name) or now_ms()
             floor = await self.get(name).read(change_log.seq_floor)
-            (self.databases_dir / f"{name}.deleting").touch()
+            state = {"seqFloor": floor, "createdAt": created_at}
+            await asyncio.to_thread(_write_atomically, self._reset_marker(name), state)
             self._events.emit("accounts", "deleted", name)
             await self._close_account(name)
-            self._remove_account_files(name)
-            db = await self._open_account(name, created_at=created_at or now_ms())
-            await db.write(lambda connection: change_log.raise_seq_floor(connection, floor))
+            await self._finish_reset(name, floor, created_at)
         self._events.announce_reset(name)
+
+    def _reset_marker(self, name: str) -> Path:
+        return self.databases_dir / f"{_path_part(name)}{_RESET_MARKER}"
+
+    async def _finish_reset(self, name: str, floor: int, created_at: int) -> None:
+        """An empty database in place of the account's, its data, files and logs gone."""
+        self._remove_account_files(name)
+        db = await self._open_account(name, created_at=created_at)
+        await db.write(lambda connection: change_log.raise_seq_floor(connection, floor))
+        self._reset_marker(name).unlink(missing_ok=True)
 
     async def rename(self, old: str, new: str) -> None:
         validate_account_name(new)
@@ -220,6 +239,15 @@ class AccountRegistry:
         shutil.rmtree(self.files_dir(name), ignore_errors=True)
         shutil.rmtree(self.logs_dir(name), ignore_errors=True)
         (self.databases_dir / f"{name}.deleting").unlink(missing_ok=True)
+
+
+def _write_atomically(path: Path, content: dict[str, int]) -> None:
+    partial = path.with_name(f"{path.name}.tmp")
+    with partial.open("wb") as handle:
+        handle.write(orjson.dumps(content))
+        handle.flush()
+        os.fsync(handle.fileno())
+    partial.replace(path)
 
 
 def _path_part(name: str) -> str:

@@ -234,3 +234,20 @@ async def test_a_restored_database_that_cannot_open_is_rolled_back(
     finally:
         await daemon.stop()
     assert await account_after_restart(data_dir) == prepared.old
+
+
+@pytest.mark.parametrize("step", ["moved-new-database", "reopened"])
+async def test_the_restored_databases_journal_goes_with_it_on_a_rollback(
+    prepared: Prepared, tmp_path: Path, step: str
+) -> None:
+    """Opening the restored database may leave a rollback journal beside it; a rollback that kept
+    that journal beside the previous database would corrupt it at the next open."""
+    data_dir = tmp_path / "data"
+    shutil.copytree(prepared.data_dir, data_dir)
+    process = run_restore(data_dir, prepared.archive, step)
+    assert process.returncode == KILLED, process.stderr
+    live = data_dir / "databases" / "main.sqlite"
+    journal = live.with_name("main.sqlite-journal")
+    journal.write_bytes(b"\xd9\xd5\x05\xf9\x20\xa1\x63\xd7" + bytes(504))  # a journal's header
+    assert await account_after_restart(data_dir) == prepared.old
+    assert not journal.exists()

@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 StepHook = Callable[[str], None]
 STAGING_DIR = "restore-staging"
-_SQLITE_COMPANIONS = ("-wal", "-shm")
+_SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
 
 
 @dataclass(frozen=True, slots=True)
