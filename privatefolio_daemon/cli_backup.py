@@ -283,11 +283,26 @@ async def _upload_and_restore(
                     task_id,
                     lambda line: _report_line(report, line),
                 )
-            error = await done
+            error = await _outcome(client, done)
     except RpcCallError as failure:
         raise CommandError(failure.message) from failure
     if error is not None:
         raise CommandError(str(error).removeprefix("Error: "))
+
+
+async def _outcome(client: "DaemonClient", done: "asyncio.Future[str | None]") -> str | None:
+    """How the restore ended, or a clear error if the daemon went away before it said."""
+    closed = asyncio.ensure_future(client.wait_closed())
+    try:
+        await asyncio.wait((done, closed), return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        closed.cancel()
+    if not done.done():
+        raise CommandError(
+            "The daemon closed the connection before the restore ended. Start it again: a "
+            "restore cut off before it finished is rolled back at start, one that finished is kept."
+        )
+    return done.result()
 
 
 @contextlib.asynccontextmanager

@@ -108,6 +108,11 @@ class DaemonClient(DaemonMethods):
         """How many Python callables the daemon may still call back."""
         return len(self._functions)
 
+    async def wait_closed(self) -> None:
+        """Return once the connection has closed, from either side."""
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.shield(self._reader)
+
     async def close(self) -> None:
         await self._socket.close()
         await self._session.close()
