@@ -17,6 +17,7 @@ from typing import Protocol
 
 import orjson
 
+from privatefolio_daemon.domain import trades_offline
 from privatefolio_daemon.domain.account_names import validate_account_name
 from privatefolio_daemon.domain.errors import InvalidInputError, NotFoundError, shortened
 from privatefolio_daemon.domain.events import EventBus
@@ -212,6 +213,7 @@ class AccountRegistry:
                 )
             )
             await abort_interrupted_uploads(db, self.files_dir(name))
+            await asyncio.to_thread(_remove_trades_scratch, db.path)
         except BaseException:
             await db.close()
             raise
@@ -239,6 +241,12 @@ class AccountRegistry:
         shutil.rmtree(self.files_dir(name), ignore_errors=True)
         shutil.rmtree(self.logs_dir(name), ignore_errors=True)
         (self.databases_dir / f"{name}.deleting").unlink(missing_ok=True)
+
+
+def _remove_trades_scratch(ledger: Path) -> None:
+    """A trades run off the writer that a stop or a crash cut off left its scratch file."""
+    for path in ledger.parent.glob(f"{trades_offline.scratch_path(ledger).name}*"):
+        path.unlink(missing_ok=True)
 
 
 def _write_atomically(path: Path, content: dict[str, int]) -> None:

@@ -23,7 +23,7 @@ from privatefolio_daemon.domain.errors import ConflictError, InvalidInputError, 
 from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.import_plan import LEDGER_TABLES, should_bulk_load
 from privatefolio_daemon.domain.parallel_import import ParsedShards, parse_in_parallel
-from privatefolio_daemon.domain.server_files import ServerFiles
+from privatefolio_daemon.domain.server_files import IMPORT_SCRATCH_PREFIX, ServerFiles
 from privatefolio_daemon.domain.thread_progress import Report, thread_safe
 from privatefolio_daemon.domain.timeutil import now_ms
 from privatefolio_daemon.settings import Limits
@@ -47,7 +47,6 @@ CHUNK_BYTES = 1 << 20
 REPORT_EVERY = 50_000
 _CSV_TYPES = ("text/csv", "application/csv", "application/vnd.ms-excel", "text/plain")
 DUPLICATE_IMPORT = "You cannot import the same file twice."
-SHARD_DIRECTORY_PREFIX = ".import-"
 
 
 class FileImports:
@@ -316,9 +315,9 @@ class _ImportJob:
 def _new_shard_directory(files_dir: Path) -> Path:
     """A directory for the shard files beside the account's uploads. An account runs one task
     at a time, so any other such directory was left by a daemon that stopped mid-import."""
-    for stale in files_dir.glob(f"{SHARD_DIRECTORY_PREFIX}*"):
+    for stale in files_dir.glob(f"{IMPORT_SCRATCH_PREFIX}*"):
         shutil.rmtree(stale, ignore_errors=True)
-    return Path(tempfile.mkdtemp(prefix=SHARD_DIRECTORY_PREFIX, dir=files_dir))
+    return Path(tempfile.mkdtemp(prefix=IMPORT_SCRATCH_PREFIX, dir=files_dir))
 
 
 def file_sha256(path: Path) -> str:

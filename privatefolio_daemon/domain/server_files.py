@@ -5,6 +5,7 @@
 import asyncio
 import contextlib
 import os
+import shutil
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -36,6 +37,8 @@ class NewServerFile(TypedDict, total=False):
 
 
 PARTIAL_PREFIX = ".upload-"
+#: The shard files of an import in progress live in a directory of this prefix.
+IMPORT_SCRATCH_PREFIX = ".import-"
 
 
 class FileTooLarge(Exception):
@@ -222,7 +225,8 @@ async def _write_chunks(path: Path, chunks: AsyncIterator[bytes], max_bytes: int
 
 
 async def abort_interrupted_uploads(db: Database, directory: Path) -> None:
-    """Uploads that a stop or a crash cut off: their records say aborted, their bytes go."""
+    """Uploads that a stop or a crash cut off: their records say aborted, their bytes go, and
+    so do the shard files of an import it cut off."""
     await db.write(lambda conn: server_files.abort_uploading(conn, now_ms()))
     await asyncio.to_thread(_remove_partials, directory)
 
@@ -230,6 +234,8 @@ async def abort_interrupted_uploads(db: Database, directory: Path) -> None:
 def _remove_partials(directory: Path) -> None:
     for partial in directory.glob(f"{PARTIAL_PREFIX}*"):
         _remove(partial)
+    for scratch in directory.glob(f"{IMPORT_SCRATCH_PREFIX}*"):
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _refuse_short(size: int, declared: Any) -> None:
