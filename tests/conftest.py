@@ -75,6 +75,19 @@ async def client(connect: Connect) -> DaemonClient:
 
 
 @asynccontextmanager
+async def running_daemon(config: Config) -> AsyncIterator[tuple[Daemon, DaemonClient]]:
+    """An offline daemon on ``config`` and a client of it, both closed at the end."""
+    daemon = offline_daemon(config)
+    await daemon.start()
+    try:
+        token = daemon.credentials.desktop_token()
+        async with await DaemonClient.connect(ws_url(daemon), token=token) as client:
+            yield daemon, client
+    finally:
+        await daemon.stop()
+
+
+@asynccontextmanager
 async def client_of_daemon_with_sql_budget(
     data_dir: Path, seconds: float
 ) -> AsyncIterator[DaemonClient]:

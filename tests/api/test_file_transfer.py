@@ -9,7 +9,7 @@ import pytest
 from privatefolio_daemon.app import Daemon
 from privatefolio_daemon.client import DaemonClient
 from privatefolio_daemon.settings import Limits
-from tests.conftest import http_url, make_config, ws_url
+from tests.conftest import http_url, make_config, running_daemon, ws_url
 
 
 def form(
@@ -283,22 +283,13 @@ async def test_a_refused_upload_in_the_frontends_order_leaves_no_bytes(
 
 async def test_an_oversized_upload_in_the_frontends_order_gets_413(tmp_path: Path) -> None:
     config = replace(make_config(tmp_path), limits=Limits(upload_max_bytes=1024))
-    daemon = Daemon(config)
-    await daemon.start()
-    try:
-        async with await DaemonClient.connect(
-            ws_url(daemon), token=daemon.credentials.desktop_token()
-        ) as client:
-            await client.call("createAccount", "main")
-            await register(client)
-            async with (
-                aiohttp.ClientSession(headers=auth(daemon)) as session,
-                session.post(
-                    http_url(daemon, "/upload"), data=frontend_form(b"x" * 5000)
-                ) as response,
-            ):
-                assert response.status == 413
-            assert leftovers(daemon) == []
-            assert (await client.call("getServerFile", "main", 1))["status"] == "scheduled"
-    finally:
-        await daemon.stop()
+    async with running_daemon(config) as (daemon, client):
+        await client.call("createAccount", "main")
+        await register(client)
+        async with (
+            aiohttp.ClientSession(headers=auth(daemon)) as session,
+            session.post(http_url(daemon, "/upload"), data=frontend_form(b"x" * 5000)) as response,
+        ):
+            assert response.status == 413
+        assert leftovers(daemon) == []
+        assert (await client.call("getServerFile", "main", 1))["status"] == "scheduled"

@@ -10,7 +10,7 @@ from privatefolio_daemon.api import file_transfer
 from privatefolio_daemon.app import Daemon
 from privatefolio_daemon.client import DaemonClient
 from tests.api.test_file_transfer import auth, form, register
-from tests.conftest import http_url, make_config, offline_daemon, ws_url
+from tests.conftest import http_url, make_config, running_daemon
 
 
 async def post(daemon: Daemon, data: aiohttp.FormData) -> tuple[int, dict[str, object]]:
@@ -87,33 +87,19 @@ async def test_a_stalled_upload_is_given_up(
 
 async def test_an_upload_cut_off_by_a_crash_can_be_sent_again(tmp_path: Path) -> None:
     config = make_config(tmp_path / "data")
-    daemon = offline_daemon(config)
-    await daemon.start()
-    try:
-        async with await DaemonClient.connect(
-            ws_url(daemon), token=daemon.credentials.desktop_token()
-        ) as client:
-            await client.call("createAccount", "main")
-            await register(client)
+    async with running_daemon(config) as (daemon, client):
+        await client.call("createAccount", "main")
+        await register(client)
         await daemon.accounts.get("main").write(
             lambda conn: conn.execute("UPDATE server_files SET status = 'uploading'")
         )
         files_dir = daemon.accounts.files_dir("main")
         files_dir.mkdir(parents=True, exist_ok=True)
         (files_dir / ".upload-1-0123").write_bytes(b"half")
-    finally:
-        await daemon.stop()
-    daemon = offline_daemon(config)
-    await daemon.start()
-    try:
-        async with await DaemonClient.connect(
-            ws_url(daemon), token=daemon.credentials.desktop_token()
-        ) as client:
-            assert (await client.call("getServerFile", "main", 1))["status"] == "aborted"
-            assert list(files_dir.iterdir()) == []
-            assert (await post(daemon, form("main", 1, b"0123456789")))[0] == 200
-    finally:
-        await daemon.stop()
+    async with running_daemon(config) as (daemon, client):
+        assert (await client.call("getServerFile", "main", 1))["status"] == "aborted"
+        assert list(files_dir.iterdir()) == []
+        assert (await post(daemon, form("main", 1, b"0123456789")))[0] == 200
 
 
 async def test_a_file_type_with_control_characters_downloads_as_bytes(
