@@ -8,9 +8,12 @@ from privatefolio_daemon.domain.timeutil import DAY_MS, now_ms
 from privatefolio_daemon.settings import ConnectionSourceSettings
 from tests.standins.exchanges.binance import BinanceStandin
 from tests.standins.exchanges.binance_records import (
+    BinanceConvert,
     BinanceDeposit,
+    BinanceDribblet,
     BinanceTrade,
     BinanceWithdrawal,
+    DustDetail,
 )
 
 API_KEY = "Wq3RkT8sLw0VnB6yHc2JdF9gXm4PaE7uQi1oNt5rYs0Kb3Wv8Lh2Gj6Cx9Mz4Df7"
@@ -55,6 +58,27 @@ def binance_standin() -> BinanceStandin:
         BinanceWithdrawal("wd-1", "USDT", "100", "1", "ETH", "0xout", "0xout1", WITHDRAWAL_AT)
     ]
     return standin
+
+
+CONVERT_AT, DUST_AT = T - 4 * DAY_MS, T - 2 * DAY_MS
+
+
+def add_conversions(standin: BinanceStandin) -> None:
+    """After ``binance_standin()``'s history: 100 USDT converted to 0.05 ETH, then 0.5 USDT
+    converted to 0.001 BNB (fee 0.00002 BNB) with "Convert small balances to BNB"."""
+    account = standin.accounts[API_KEY]
+    account.converts = [
+        BinanceConvert(940708407462087195, "USDT", "100", "ETH", "0.05", CONVERT_AT)
+    ]
+    account.dribblets = [
+        BinanceDribblet(70899815863, DUST_AT, (DustDetail("USDT", "0.5", "0.001", "0.00002"),))
+    ]
+    account.balances = {
+        "BTC": ("0.00999000", "0"),
+        "ETH": ("0.05000000", "0"),
+        "USDT": ("498.50000000", "0"),
+        "BNB": ("0.00098000", "0"),
+    }
 
 
 def new_connection(secret: str = API_SECRET) -> dict[str, str]:

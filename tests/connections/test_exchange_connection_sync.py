@@ -16,10 +16,13 @@ from tests.connections.binance_scene import (
     API_KEY,
     BAD_KEY_MESSAGE,
     CONNECTION_ID,
+    CONVERT_AT,
     DEPOSIT_AT,
+    DUST_AT,
     WITHDRAWAL_AT,
     BinanceScene,
     T,
+    add_conversions,
     binance_standin,
     expected_logs,
     new_connection,
@@ -154,6 +157,48 @@ async def test_a_currency_sold_away_after_a_sync_is_still_read(
         (f"{CONNECTION_ID}_TRADE_SOLUSDT_2_SELL", "ex.binance:SOL", "-1.998", "Sell", sold_at),
     ]
     await assert_balances_match_exchange(client, daemon, binance, second["id"])
+
+
+async def test_convert_trades_and_dust_bring_the_balances_to_the_exchange_s(
+    daemon: Daemon, client: DaemonClient, binance: BinanceScene
+) -> None:
+    add_conversions(binance.standin)
+    await client.call("upsertConnections", ACCOUNT, [new_connection()])
+    task = await sync(client, CONNECTION_ID)
+    assert task["status"] == "completed"
+
+    def log(suffix: str, asset: str, change: str, operation: str, at: int) -> tuple[Any, ...]:
+        return (f"{CONNECTION_ID}_{suffix}", f"ex.binance:{asset}", change, operation, at)
+
+    convert, dust = "CONVERT_940708407462087195", "DUST_70899815863_USDT"
+    assert log_summaries(await logs_of(client, CONNECTION_ID)) == [
+        *expected_logs(),
+        log(f"{convert}_SELL", "USDT", "-100", "Sell", CONVERT_AT),
+        log(f"{convert}_BUY", "ETH", "0.05", "Buy", CONVERT_AT),
+        log(f"{dust}_SELL", "USDT", "-0.5", "Sell", DUST_AT),
+        log(f"{dust}_FEE", "BNB", "-0.00002", "Fee", DUST_AT),
+        log(f"{dust}_BUY", "BNB", "0.001", "Buy", DUST_AT),
+    ]
+    swaps = {
+        row["id"]: (row["type"], row["outgoingAsset"], row["incomingAsset"], row.get("feeAsset"))
+        for row in await transactions_of(client, CONNECTION_ID)
+        if row["id"].endswith((convert, dust))
+    }
+    assert swaps == {
+        f"{CONNECTION_ID}_{convert}": ("Swap", "ex.binance:USDT", "ex.binance:ETH", None),
+        f"{CONNECTION_ID}_{dust}": ("Swap", "ex.binance:USDT", "ex.binance:BNB", "ex.binance:BNB"),
+    }
+    assert await cursor_of(client, CONNECTION_ID) == DUST_AT + 1
+    await latest_daily_balances(client, daemon, task["id"])
+    held = binance.standin.accounts[API_KEY].balances
+    expected = {f"ex.binance:{code}": Decimal(free) for code, (free, _) in held.items()}
+    balances = await client.call("getBalancesAt", ACCOUNT)
+    assert {row["assetId"]: Decimal(row["balance"]) for row in balances} == expected
+
+    before = await ledger_rows(daemon)
+    again = await sync(client, CONNECTION_ID)
+    assert again["status"] == "completed"
+    assert await ledger_rows(daemon) == before
 
 
 async def test_a_bad_key_fails_the_task_clearly_and_writes_nothing(

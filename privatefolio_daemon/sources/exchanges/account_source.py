@@ -1,4 +1,5 @@
-"""An exchange account as a connection: balances, trades, deposits and withdrawals through ccxt.
+"""An exchange account as a connection: balances, trades, deposits and withdrawals through ccxt,
+and on Binance its Convert trades and small balances converted to BNB (``conversions``).
 
 One class serves every ccxt exchange; ``ExchangeAccountSource("binance")`` has extension id
 ``binance-connection`` and platform id ``ex.binance``. Each sync opens its own ccxt session and
@@ -28,6 +29,11 @@ from privatefolio_daemon.sources.exchanges.client import (
     Configure,
     ExchangeClient,
 )
+from privatefolio_daemon.sources.exchanges.conversions import (
+    Conversions,
+    conversion_start,
+    fetch_conversions,
+)
 from privatefolio_daemon.sources.exchanges.market_choice import (
     SYMBOLS_OPTION,
     markets_to_scan,
@@ -42,6 +48,9 @@ from privatefolio_daemon.sources.exchanges.profiles import (
 )
 from privatefolio_daemon.sources.exchanges.records import (
     AccountVenue,
+    Records,
+    convert_records,
+    dust_records,
     trade_records,
     transfer_records,
 )
@@ -111,14 +120,18 @@ class ExchangeAccountSource:
                 f"Fetched {_count(transfers.completed, 'deposit')} deposits and "
                 f"{_count(transfers.completed, 'withdrawal')} withdrawals",
             )
+            conversions = Conversions()
+            if self.profile.conversions:
+                conversions = await self._conversions(client, spec, cursor, transfers, now, report)
             if self.profile.trades_need_symbol:
                 in_play = self._in_play(totals, transfers, spec.options)
+                in_play |= conversions.currencies()
                 trades = await _trades_market_by_market(
                     client, in_play, spec.options, cursor, now, report
                 )
             else:
                 trades = await fetch_trades(client, [], cursor, now)
-            logs, transactions = _records(trades, transfers, client.markets, venue)
+            logs, transactions = _records(trades, transfers, conversions, client.markets, venue)
         await report(100, f"Fetched {len(trades)} trades: {len(logs)} audit logs")
         next_cursor = _next_cursor(cursor, logs, transfers)
         _LOG.info(
@@ -140,6 +153,29 @@ class ExchangeAccountSource:
 
     async def close(self) -> None:
         """Nothing to release: each sync closes its own session."""
+
+    async def _conversions(
+        self,
+        client: ExchangeClient,
+        spec: ConnectionSpec,
+        cursor: int,
+        transfers: Transfers,
+        now: int,
+        report: "_Reporter",
+    ) -> Conversions:
+        moved = [int(t.get("timestamp") or 0) for t in transfers.completed + transfers.pending]
+        oldest = min((at for at in moved if at > 0), default=None)
+        opened = self.profile.history_start_ms
+        start = conversion_start(cursor, spec.options, oldest, now, opened)
+        conversions = await fetch_conversions(client, start, now)
+        for note in conversions.notes:
+            await report(None, note)
+        await report(
+            None,
+            f"Fetched {len(conversions.converts)} Convert trades and "
+            f"{len(conversions.dribblets)} conversions of small balances to BNB",
+        )
+        return conversions
 
     def _in_play(
         self, totals: dict[str, str], transfers: Transfers, options: dict[str, Any]
@@ -252,13 +288,16 @@ def _non_zero_totals(totals: dict[str, Any]) -> dict[str, str]:
 def _records(
     trades: list[dict[str, Any]],
     transfers: Transfers,
+    conversions: Conversions,
     markets: dict[str, Any],
     venue: AccountVenue,
 ) -> tuple[list[AuditLog], list[Transaction]]:
+    mapped_all: list[Records | None] = [transfer_records(t, venue) for t in transfers.completed]
+    mapped_all += [convert_records(row, venue) for row in conversions.converts]
+    mapped_all += [swap for entry in conversions.dribblets for swap in dust_records(entry, venue)]
     logs: list[AuditLog] = []
     transactions: list[Transaction] = []
-    for transfer in transfers.completed:
-        mapped = transfer_records(transfer, venue)
+    for mapped in mapped_all:
         if mapped is not None:
             logs.extend(mapped[0])
             transactions.append(mapped[1])

@@ -14,6 +14,11 @@ MAX_QUOTED_CHARS = 200
 _BAD_SIGNATURE_TEXTS = ("EAPI:Invalid signature",)
 
 
+class RejectedKey(SyncError):
+    """The exchange refused the API key or secret itself (not one permission of it): nothing
+    else this sync asks can succeed, so a history that may fail on its own fails the sync."""
+
+
 def redact(text: str, secrets: tuple[str | None, ...]) -> str:
     """``text`` with every non-empty secret replaced by ``***``."""
     for secret in secrets:
@@ -52,8 +57,18 @@ def sync_error(
     attempts: int = 1,
     timeout_ms: int = 10_000,
 ) -> SyncError:
-    """The ``SyncError`` for a ccxt failure at ``name`` (the exchange's display name)."""
-    return SyncError(redact(_message(error, name, attempts, timeout_ms), secrets))
+    """The ``SyncError`` for a ccxt failure at ``name`` (the exchange's display name); a
+    ``RejectedKey`` when the exchange refused the key or secret."""
+    message = redact(_message(error, name, attempts, timeout_ms), secrets)
+    return RejectedKey(message) if _is_rejected_key(error) else SyncError(message)
+
+
+def _is_rejected_key(error: BaseException) -> bool:
+    import ccxt.async_support as ccxt_async
+
+    if isinstance(error, ccxt_async.PermissionDenied):
+        return False
+    return isinstance(error, ccxt_async.AuthenticationError) or _is_bad_signature(error)
 
 
 def malformed_secret_error(name: str, secret_format: str) -> SyncError:
@@ -65,7 +80,7 @@ def malformed_secret_error(name: str, secret_format: str) -> SyncError:
         if secret_format
         else f"Copy it again, whole, as {name} showed it."
     )
-    return SyncError(f"The {name} API secret is malformed: it cannot sign a request. {advice}")
+    return RejectedKey(f"The {name} API secret is malformed: it cannot sign a request. {advice}")
 
 
 def _message(error: BaseException, name: str, attempts: int, timeout_ms: int) -> str:

@@ -55,6 +55,8 @@ class ExchangeProfile:
     ccxt_options: dict[str, Any] = field(default_factory=dict)
     #: What the API secret looks like, for the error about one that cannot sign a request.
     secret_format: str = ""
+    #: Binance Convert trades and dust conversions to BNB are read too (``conversions``).
+    conversions: bool = False
 
 
 PROFILES: dict[str, ExchangeProfile] = {
@@ -69,6 +71,7 @@ PROFILES: dict[str, ExchangeProfile] = {
         transfers_per_page=1000,
         history_start_ms=1_498_867_200_000,  # 2017-07-01
         concurrency=4,
+        conversions=True,
     ),
     "kraken": ExchangeProfile(
         exchange_id="kraken",

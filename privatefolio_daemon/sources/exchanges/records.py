@@ -9,7 +9,15 @@ exchange's own ids, so syncing the same history twice yields the same rows:
 - trade: tx ``<connectionId>_TRADE_<marketId>_<tradeId>`` (Binance numbers trades per market),
   logs ``<txId>_BUY``, ``<txId>_SELL``, ``<txId>_FEE`` (more fee currencies: ``_FEE_<CODE>``);
 - transfer: log ``<connectionId>_DEPOSIT_<CODE>_<id>`` or ``…_WITHDRAW_<CODE>_<id>``, tx
-  ``<logId>_TX``, fee log ``<logId>_FEE``.
+  ``<logId>_TX``, fee log ``<logId>_FEE``;
+- Binance Convert trade: a Swap like a trade's, without a fee (Convert's spread is in its rate),
+  tx ``<connectionId>_CONVERT_<orderId>``, logs ``<txId>_BUY`` and ``<txId>_SELL``;
+- small balances converted to BNB ("dust"): one Swap per asset given up, tx
+  ``<connectionId>_DUST_<transId>_<CODE>`` (the conversion's ``transId``), logs ``<txId>_SELL``
+  (the asset's ``amount``), ``<txId>_BUY`` (the BNB it became, ``transferedAmount``) and
+  ``<txId>_FEE`` (``serviceChargeAmount`` of BNB). In Binance's published answers the charge is
+  2 % of ``transferedAmount`` cut to 8 decimals, so that amount is before the fee: the account
+  gains the difference.
 
 ``importIndex`` is the timestamp (as the statement's swaps have it): stable across syncs.
 Log changes are big.js ``toFixed()`` text, transaction amounts ``toString()`` text, as there.
@@ -114,6 +122,88 @@ def trade_records(
         wallet=venue.wallet,
     )
     return logs, swap
+
+
+def _swap(
+    venue: AccountVenue,
+    tx_id: str,
+    at: int,
+    incoming: tuple[str, Decimal],
+    outgoing: tuple[str, Decimal],
+    fee: tuple[str, Decimal] | None = None,
+) -> Records:
+    """Buy, Sell and (when there is one) Fee logs of one Swap transaction."""
+    logs = [
+        _log(venue, f"{tx_id}_BUY", incoming[0], incoming[1], "Buy", at),
+        _log(venue, f"{tx_id}_SELL", outgoing[0], -outgoing[1], "Sell", at),
+    ]
+    if fee is not None:
+        logs.append(_log(venue, f"{tx_id}_FEE", fee[0], -fee[1], "Fee", at))
+    for log in logs:
+        log.txId = tx_id
+    swap = Transaction(
+        id=tx_id,
+        incomingAsset=venue.asset_id(incoming[0]),
+        incoming=decimals.to_string(incoming[1]),
+        feeAsset=venue.asset_id(fee[0]) if fee else None,
+        fee=decimals.to_string(fee[1]) if fee else None,
+        connectionId=venue.connection_id,
+        importIndex=at,
+        outgoingAsset=venue.asset_id(outgoing[0]),
+        outgoing=decimals.to_string(outgoing[1]),
+        platformId=venue.platform_id,
+        price=price_text(outgoing[1], incoming[1]),
+        timestamp=at,
+        type="Swap",
+        wallet=venue.wallet,
+    )
+    return logs, swap
+
+
+def _time(value: Any) -> int | None:
+    """A time in ms as Binance sends it (a number, or its digits as text)."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def convert_records(row: Mapping[str, Any], venue: AccountVenue) -> Records | None:
+    """The Swap of one Binance Convert trade (a ``convert/tradeFlow`` row); None when it did
+    not succeed or lacks an id, time, asset or amount."""
+    at, order_id = _time(row.get("createTime")), row.get("orderId")
+    from_code, to_code = row.get("fromAsset"), row.get("toAsset")
+    given, got = positive(row.get("fromAmount")), positive(row.get("toAmount"))
+    if row.get("orderStatus") != "SUCCESS" or at is None or order_id in (None, ""):
+        return None
+    if not from_code or not to_code or given.is_zero() or got.is_zero():
+        return None
+    tx_id = f"{venue.connection_id}_CONVERT_{order_id}"
+    return _swap(venue, tx_id, at, (str(to_code), got), (str(from_code), given))
+
+
+def dust_records(dribblet: Mapping[str, Any], venue: AccountVenue) -> list[Records]:
+    """The Swaps of one small-balance conversion to BNB (an ``asset/dribblet`` entry), one per
+    asset given up; details without an asset, time or amount are skipped."""
+    trans_id = dribblet.get("transId")
+    if trans_id in (None, ""):
+        return []
+    found: list[Records] = []
+    seen: set[str] = set()
+    for detail in dribblet.get("userAssetDribbletDetails") or []:
+        code = detail.get("fromAsset")
+        at = _time(detail.get("operateTime") or dribblet.get("operateTime"))
+        given, got = positive(detail.get("amount")), positive(detail.get("transferedAmount"))
+        if not code or at is None or given.is_zero() or got.is_zero():
+            continue
+        tx_id = f"{venue.connection_id}_DUST_{trans_id}_{code}"
+        if tx_id in seen:  # one asset twice in a conversion: tell them apart by their own ids
+            tx_id = f"{tx_id}_{detail.get('transId')}"
+        seen.add(tx_id)
+        charge = positive(detail.get("serviceChargeAmount"))
+        fee = None if charge.is_zero() else ("BNB", charge)
+        found.append(_swap(venue, tx_id, at, ("BNB", got), (str(code), given), fee))
+    return found
 
 
 def transfer_id(transfer: Mapping[str, Any]) -> str:

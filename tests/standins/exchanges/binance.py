@@ -3,7 +3,8 @@
 Public: ``/api/v3/exchangeInfo``, ``/api/v3/klines``, ``/api/v3/time``, ``/api/v3/ping``.
 Signed (HMAC-SHA256 of the query string, ``X-MBX-APIKEY``, ``timestamp``/``recvWindow``):
 ``/api/v3/account``, ``/api/v3/myTrades``, ``/sapi/v1/capital/deposit/hisrec``,
-``/sapi/v1/capital/withdraw/history``, ``/sapi/v1/account/apiRestrictions``.
+``/sapi/v1/capital/withdraw/history``, ``/sapi/v1/account/apiRestrictions``,
+``/sapi/v1/convert/tradeFlow``, ``/sapi/v1/asset/dribblet``.
 Errors use Binance's codes and messages; limits and windows follow the public documentation.
 """
 
@@ -34,6 +35,10 @@ INTERVALS_MS = {
     "1w": 7 * DAY_MS,
 }
 HISTORY_WINDOW_MS = 90 * DAY_MS
+CONVERT_WINDOW_MS = 30 * DAY_MS
+DUST_WINDOW_MS = 90 * DAY_MS
+DUST_LOG_START_MS = 1_606_780_800_000  # 2020-12-01
+DUST_LOG_ROWS = 100
 API_KEY_FORMAT = re.compile(r"[A-Za-z0-9]{64}")
 RATE_LIMIT_MSG = (
     "Too many requests; current limit of IP(127.0.0.1) is 6000 requests per minute. "
@@ -111,6 +116,8 @@ class BinanceStandin:
         app.router.add_get("/sapi/v1/capital/deposit/hisrec", self._signed(self._deposits))
         app.router.add_get("/sapi/v1/capital/withdraw/history", self._signed(self._withdrawals))
         app.router.add_get("/sapi/v1/account/apiRestrictions", self._signed(self._restrictions))
+        app.router.add_get("/sapi/v1/convert/tradeFlow", self._signed(self._convert_flow))
+        app.router.add_get("/sapi/v1/asset/dribblet", self._signed(self._dribblets))
         return app
 
     # --- authentication -------------------------------------------------------------------
@@ -140,6 +147,9 @@ class BinanceStandin:
         self._check_timestamp(int(query["timestamp"]), int(query.get("recvWindow", "5000")))
         if not account.restrictions.get("enableReading", False):
             raise BinanceError(401, -2015, "Invalid API-key, IP, or permissions for action.")
+        refusal = account.refusals.get(request.path)
+        if refusal is not None:
+            raise BinanceError(*refusal)
         return account
 
     def _check_timestamp(self, timestamp: int, recv_window: int) -> None:
@@ -296,6 +306,56 @@ class BinanceStandin:
         offset = _optional_int(query.get("offset")) or 0
         limit = _limit(query.get("limit"), default=1000, maximum=1000)
         return [record for _, record in chosen[offset : offset + limit]]
+
+    async def _convert_flow(self, request: web.Request, account: BinanceAccount) -> web.Response:
+        """Convert history: ``startTime`` and ``endTime`` required, ≤ 30 days apart, oldest
+        first up to ``limit`` (≤ 1000), ``moreData`` when the window held more."""
+        query = request.query
+        start = _optional_int(query.get("startTime"))
+        end = _optional_int(query.get("endTime"))
+        if start is None:
+            raise _mandatory("startTime")
+        if end is None:
+            raise _mandatory("endTime")
+        if end - start > CONVERT_WINDOW_MS:
+            raise BinanceError(400, -1127, "More than 30 days between startTime and endTime.")
+        limit = _limit(query.get("limit"), default=100, maximum=1000)
+        chosen = sorted(
+            (c for c in account.converts if start <= c.create_time <= end),
+            key=lambda c: c.create_time,
+        )
+        return json_body(
+            {
+                "list": [c.to_json() for c in chosen[:limit]],
+                "startTime": start,
+                "endTime": end,
+                "limit": limit,
+                "moreData": len(chosen) > limit,
+            }
+        )
+
+    async def _dribblets(self, request: web.Request, account: BinanceAccount) -> web.Response:
+        """Dust log: an optional window of ≤ 90 days, only conversions after 2020-12-01, the
+        last 100 of them, newest first."""
+        query = request.query
+        start = _optional_int(query.get("startTime"))
+        end = _optional_int(query.get("endTime"))
+        if start is not None and end is not None and end - start > DUST_WINDOW_MS:
+            raise BinanceError(400, -1127, "More than 90 days between startTime and endTime.")
+        chosen = sorted(
+            (
+                d
+                for d in account.dribblets
+                if d.operate_time >= DUST_LOG_START_MS
+                and (start is None or d.operate_time >= start)
+                and (end is None or d.operate_time <= end)
+            ),
+            key=lambda d: d.operate_time,
+            reverse=True,
+        )[:DUST_LOG_ROWS]
+        return json_body(
+            {"total": len(chosen), "userAssetDribblets": [d.to_json() for d in chosen]}
+        )
 
     async def _restrictions(self, request: web.Request, account: BinanceAccount) -> web.Response:
         return json_body(account.restrictions)

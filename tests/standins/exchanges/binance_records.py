@@ -111,6 +111,75 @@ class BinanceWithdrawal:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class BinanceConvert:
+    """One Convert order, as ``GET /sapi/v1/convert/tradeFlow`` lists it."""
+
+    order_id: int
+    from_asset: str
+    from_amount: str
+    to_asset: str
+    to_amount: str
+    create_time: int
+    status: str = "SUCCESS"
+
+    def to_json(self) -> dict[str, Any]:
+        ratio = Decimal(self.to_amount) / Decimal(self.from_amount)
+        return {
+            "quoteId": f"{self.order_id:032x}",
+            "orderId": self.order_id,
+            "orderStatus": self.status,
+            "fromAsset": self.from_asset,
+            "fromAmount": self.from_amount,
+            "toAsset": self.to_asset,
+            "toAmount": self.to_amount,
+            "ratio": f"{ratio:.8f}",
+            "inverseRatio": f"{1 / ratio:.8f}",
+            "createTime": self.create_time,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class DustDetail:
+    """One asset of a conversion of small balances: ``amount`` of it became
+    ``transfered_amount`` BNB, of which ``service_charge`` BNB is the fee."""
+
+    from_asset: str
+    amount: str
+    transfered_amount: str
+    service_charge: str
+
+
+@dataclass(frozen=True, slots=True)
+class BinanceDribblet:
+    """One conversion of small balances to BNB, as ``GET /sapi/v1/asset/dribblet`` lists it."""
+
+    trans_id: int
+    operate_time: int
+    details: tuple[DustDetail, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        total = sum((Decimal(d.transfered_amount) for d in self.details), Decimal(0))
+        charge = sum((Decimal(d.service_charge) for d in self.details), Decimal(0))
+        return {
+            "operateTime": self.operate_time,
+            "totalTransferedAmount": f"{total:.8f}",
+            "totalServiceChargeAmount": f"{charge:.8f}",
+            "transId": self.trans_id,
+            "userAssetDribbletDetails": [
+                {
+                    "transId": self.trans_id,
+                    "serviceChargeAmount": d.service_charge,
+                    "amount": d.amount,
+                    "operateTime": self.operate_time,
+                    "transferedAmount": d.transfered_amount,
+                    "fromAsset": d.from_asset,
+                }
+                for d in self.details
+            ],
+        }
+
+
 def default_restrictions() -> dict[str, Any]:
     """A read-only key, as ``GET /sapi/v1/account/apiRestrictions`` describes it."""
     return {
@@ -132,7 +201,8 @@ def default_restrictions() -> dict[str, Any]:
 
 @dataclass
 class BinanceAccount:
-    """One API key's view of an account. ``balances`` maps asset → (free, locked)."""
+    """One API key's view of an account. ``balances`` maps asset → (free, locked);
+    ``refusals`` maps a path to the ``(status, code, msg)`` Binance answers there instead."""
 
     api_key: str
     secret: str
@@ -140,6 +210,9 @@ class BinanceAccount:
     trades: list[BinanceTrade] = field(default_factory=list)
     deposits: list[BinanceDeposit] = field(default_factory=list)
     withdrawals: list[BinanceWithdrawal] = field(default_factory=list)
+    converts: list[BinanceConvert] = field(default_factory=list)
+    dribblets: list[BinanceDribblet] = field(default_factory=list)
+    refusals: dict[str, tuple[int, int, str]] = field(default_factory=dict)
     restrictions: dict[str, Any] = field(default_factory=default_restrictions)
 
 
