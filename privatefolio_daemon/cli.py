@@ -15,6 +15,7 @@ from privatefolio_daemon.config import (
     Config,
     ConfigError,
     check_frontend_dir,
+    client_url,
     create_data_dir,
     load_client_config,
     load_config,
@@ -163,7 +164,7 @@ async def _call(arguments: argparse.Namespace) -> int:
 
     config = load_client_config(data_dir=arguments.data_dir, port=arguments.port)
     params = [_json_argument(position, text) for position, text in enumerate(arguments.args, 1)]
-    url = arguments.url or f"ws://127.0.0.1:{config.port}/"
+    url = arguments.url or client_url(config, "ws")
     token = _existing_token(config)
     client: DaemonClient | None = None
     try:

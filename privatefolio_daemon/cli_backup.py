@@ -18,7 +18,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from tqdm import tqdm  # type: ignore[import-untyped]
 
-from privatefolio_daemon.config import Config, load_client_config
+from privatefolio_daemon.config import Config, client_url, load_client_config
 
 if TYPE_CHECKING:
     from privatefolio_daemon.client import DaemonClient
@@ -121,7 +121,7 @@ async def _connect(config: Config) -> AsyncIterator["DaemonClient"]:
     from privatefolio_daemon.client import DaemonClient
     from privatefolio_daemon.server.credentials import read_or_create_token
 
-    url = f"ws://127.0.0.1:{config.port}/"
+    url = client_url(config, "ws")
     try:
         client = await DaemonClient.connect(url, token=read_or_create_token(config.token_file))
     except OSError as error:
@@ -353,7 +353,7 @@ def _report_line(report: Callable[..., None], line: str) -> None:
 async def _download(config: Config, account: str, record: dict[str, Any], output: Path) -> None:
     import aiohttp
 
-    url = f"http://127.0.0.1:{config.port}/download"
+    url = client_url(config, "http", "/download")
     partial = output.with_name(f"{output.name}.partial")
     size = int(record.get("metadata", {}).get("size") or 0)
     try:
@@ -398,7 +398,7 @@ async def _upload(
         try:
             async with (
                 _http(config) as session,
-                session.post(f"http://127.0.0.1:{config.port}/upload", data=form) as sent,
+                session.post(client_url(config, "http", "/upload"), data=form) as sent,
             ):
                 if sent.status != 200:
                     raise CommandError(f"The upload failed: {await _error_text(sent)}")

@@ -12,7 +12,7 @@ import platformdirs
 
 from privatefolio_daemon import __version__
 from privatefolio_daemon.settings import APP_NAME, DEFAULT_HOST, DEFAULT_PORT, DEV_PORT, Limits
-from privatefolio_daemon.store.daemon_address import running_port
+from privatefolio_daemon.store.daemon_address import running_address
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -146,12 +146,23 @@ def create_data_dir(path: Path) -> None:
 
 def load_client_config(*, data_dir: str | None = None, port: int | None = None) -> Config:
     """``load_config`` for the commands that talk to a running daemon. Without ``--port`` or
-    ``PORT``, the port is the one the daemon running on the data directory wrote down."""
+    ``PORT``, the host and port are the ones the daemon running on the data directory wrote
+    down."""
     config = load_config(data_dir=data_dir, port=port)
     if port is not None or os.environ.get("PORT"):
         return config
-    found = running_port(config.data_dir)
-    return config if found is None else dataclasses.replace(config, port=found)
+    found = running_address(config.data_dir)
+    if found is None:
+        return config
+    host, found_port = found
+    return dataclasses.replace(config, host=host, port=found_port)
+
+
+def client_url(config: Config, scheme: str, path: str = "/") -> str:
+    """Where a client on this machine reaches the daemon of ``config``: its own address, or
+    loopback when it listens on every address."""
+    host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(config.host, config.host)
+    return f"{scheme}://{url_host(host)}:{config.port}{path}"
 
 
 def _log_level(from_environment: str | None, from_flag: str | None, dev: bool) -> str:

@@ -25,7 +25,9 @@ def build_http_app(
     client_max_size: int = 1024**2,
 ) -> web.Application:
     """``protected_routes`` (from the layers above) need the desktop token or a JWT."""
-    policy = OriginPolicy(config.allowed_origins, config.allowed_hosts)
+    # The address it listens on names the daemon itself (a rebinding page's Host is a name).
+    own_address = () if config.host in ("0.0.0.0", "::", "") else (config.host,)
+    policy = OriginPolicy(config.allowed_origins, [*config.allowed_hosts, *own_address])
     if not config.binds_loopback_only and not config.allowed_hosts:
         log.warning(
             "Listening on %s with ALLOWED_HOSTS empty: a request must name this computer by a "

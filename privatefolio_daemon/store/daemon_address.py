@@ -26,13 +26,21 @@ def remove_address(data_dir: Path) -> None:
     (data_dir / ADDRESS_FILE).unlink(missing_ok=True)
 
 
-def running_port(data_dir: Path) -> int | None:
-    """The port of the daemon running on ``data_dir``, or None if none says so."""
+def running_address(data_dir: Path) -> tuple[str, int] | None:
+    """The host and port of the daemon running on ``data_dir``, or None if none says so."""
     try:
         address = json.loads((data_dir / ADDRESS_FILE).read_text("utf-8"))
-        pid, port = address["pid"], address["port"]
-    except (OSError, ValueError, KeyError, TypeError):
+        pid, host, port = address["pid"], address.get("host", "127.0.0.1"), address["port"]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
-    if not (isinstance(pid, int) and isinstance(port, int)) or not psutil.pid_exists(pid):
+    if not (isinstance(pid, int) and isinstance(port, int) and isinstance(host, str)):
         return None
-    return port
+    if not psutil.pid_exists(pid):
+        return None
+    return host, port
+
+
+def running_port(data_dir: Path) -> int | None:
+    """The port of the daemon running on ``data_dir``, or None if none says so."""
+    address = running_address(data_dir)
+    return None if address is None else address[1]

@@ -68,3 +68,15 @@ def test_call_with_a_token_the_daemon_refuses_says_so(tmp_path: Path) -> None:
         "that daemon (`privatefolio-daemon token --data-dir <its data dir>` prints its token), "
         "or the --port of the daemon of this data dir.\n"
     )
+
+
+def test_call_and_backup_find_a_daemon_listening_on_ipv6_loopback(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    with running_daemon(data_dir, "--host", "::1"):
+        created = cli("call", "--data-dir", str(data_dir), "createAccount", '"main"')
+        names = cli("call", "--data-dir", str(data_dir), "getAccountNames")
+        backup = cli("backup", "main", "--data-dir", str(data_dir), "-o", str(tmp_path / "b.zip"))
+    assert created.returncode == 0, created.stderr
+    assert (names.returncode, names.stdout) == (0, '[\n  "main"\n]\n'), names.stderr
+    assert backup.returncode == 0, backup.stderr
+    assert (tmp_path / "b.zip").stat().st_size > 0
