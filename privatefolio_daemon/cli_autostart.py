@@ -1,9 +1,11 @@
 """``privatefolio-daemon autostart on|off|status``: the daemon as a login item."""
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
+from privatefolio_daemon.config import load_config
 from privatefolio_daemon.login_item import (
     LoginItem,
     LoginItemError,
@@ -30,12 +32,21 @@ def _described(item: LoginItem) -> str:
     return f"{_KINDS[item.kind]}, {_location(item)}"
 
 
+def _chosen_location(arguments: argparse.Namespace) -> tuple[Path | None, int | None]:
+    """The data dir and port the login item names: the environment wins over the flags, as for
+    ``serve``; what neither gives is left to the daemon's defaults."""
+    config = load_config(data_dir=arguments.data_dir, port=arguments.port)
+    given_dir = os.environ.get("DATA_LOCATION") or arguments.data_dir
+    given_port = os.environ.get("PORT") or arguments.port is not None
+    return (config.data_dir if given_dir else None), (config.port if given_port else None)
+
+
 def run_autostart(arguments: argparse.Namespace, platform: str = sys.platform) -> int:
     items = LoginItems(platform)
     try:
         if arguments.state == "on":
-            data_dir = Path(arguments.data_dir) if arguments.data_dir else None
-            item = items.enable(serve_command(data_dir, arguments.port, platform))
+            data_dir, port = _chosen_location(arguments)
+            item = items.enable(serve_command(data_dir, port, platform))
             print(f"privatefolio-daemon will start at login: {_described(item)}")
         elif arguments.state == "off":
             removed = items.disable()

@@ -85,9 +85,10 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def autostart(*arguments: str) -> subprocess.CompletedProcess[str]:
+def autostart(*arguments: str, **variables: str) -> subprocess.CompletedProcess[str]:
     environment = {**clean_environment(), **{k: os.environ[k] for k in ("HOME", "PATH")}}
     environment["XDG_CONFIG_HOME"] = os.environ["XDG_CONFIG_HOME"]
+    environment.update(variables)
     return subprocess.run(
         [sys.executable, "-m", "privatefolio_daemon", "autostart", *arguments],
         capture_output=True,
@@ -160,6 +161,22 @@ def test_without_a_systemd_user_manager_the_desktop_session_starts_it(home: Path
     assert calls.read_text().splitlines() == ["--user show-environment"]
     assert autostart("off").returncode == 0
     assert not entry.exists()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the Linux login items")
+def test_the_environment_wins_over_the_flags_as_for_serve(home: Path) -> None:
+    stand_in(home / "bin", "systemctl", fail_on="show-environment")
+    entry = home / "config" / "autostart" / "privatefolio-daemon.desktop"
+    on = autostart("on", "--port", "7000", DATA_LOCATION=str(home / "from-env"), PORT="17650")
+    assert on.returncode == 0, on.stderr
+    assert f"Exec={DAEMON} serve --data-dir {home / 'from-env'} --port 17650\n" in (
+        entry.read_text()
+    )
+    refused = autostart("on", PORT="many")
+    assert (refused.returncode, refused.stderr) == (
+        2,
+        "privatefolio-daemon: PORT must be a number, not 'many'\n",
+    )
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the Linux login items")
