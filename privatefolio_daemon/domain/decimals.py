@@ -11,6 +11,7 @@ from privatefolio_daemon.domain.errors import shortened
 
 _CONTEXT = Context(prec=80, rounding=ROUND_HALF_UP)
 _DIVISION = Context(prec=200, rounding=ROUND_DOWN)
+_PRODUCT = Context(prec=4 * 80 + 1)
 _DIVISION_QUANTUM = Decimal("1e-20")
 _ZERO = Decimal(0)
 
@@ -68,6 +69,17 @@ def add(a: Decimal, b: Decimal) -> Decimal:
 
 def multiply(a: Decimal, b: Decimal) -> Decimal:
     return _CONTEXT.multiply(a, b)
+
+
+def exact_product(a: Decimal, b: Decimal) -> Decimal:
+    """``a × b`` with every digit (amounts in range have at most 320); a product out of range
+    is refused, as an amount of that size would be."""
+    product = _PRODUCT.multiply(a, b)
+    if not in_range(product):
+        raise InvalidAmount(
+            f"Number out of range: {shown(to_fixed(product))} ({RANGE_REASON})", RANGE_REASON
+        )
+    return product
 
 
 def divide(numerator: Decimal, denominator: Decimal) -> Decimal:

@@ -78,6 +78,13 @@ def _number(text: str, column: str, *, positive: bool) -> Decimal:
     return value
 
 
+def _cost(quantity: Decimal, price: Decimal) -> Decimal:
+    try:
+        return decimals.exact_product(quantity, price)
+    except decimals.InvalidAmount as error:
+        raise ImportFormatError(f"quantity × price: {error}", column="price") from None
+
+
 def _currency(text: str, column: str) -> str:
     """``USD`` → ``fiat:USD``; ``crypto:BTC`` style ids are taken as they are."""
     code = text.strip()
@@ -127,9 +134,7 @@ def parse_row(row: str, index: int, file_import_id: str, _context: ParserContext
     counter: _Amount | None = None
     if kind in ("buy", "sell", "dividend"):
         unit_price = _number(price, "price", positive=False)
-        counter = _Amount(
-            _currency(currency, "priceCurrency"), decimals.multiply(asset.value, unit_price)
-        )
+        counter = _Amount(_currency(currency, "priceCurrency"), _cost(asset.value, unit_price))
     if kind == "fee" and fee.strip():
         raise ImportFormatError(
             'A "fee" row charges its quantity; leave the "fee" column empty', column="fee"

@@ -1,5 +1,7 @@
 """Our generic CSV for stocks, funds and metals (docs/generic-csv.md)."""
 
+from decimal import Context, Decimal
+
 import pytest
 
 from privatefolio_daemon.sources.importers.base import ImportFormatError
@@ -129,4 +131,24 @@ def test_a_quoted_header_is_read_and_an_upper_case_one_gets_a_hint() -> None:
         parse_text(f"{HEADER.upper()}\n2024-03-01,deposit,AAPL,stock,1,,,,,,", file_name="g.csv")
     assert str(raised.value) == (
         f"File import unsupported, unknown header: {HEADER.upper()} (did you mean {HEADER}?)"
+    )
+
+
+def test_quantity_times_price_keeps_every_digit() -> None:
+    quantity, price = "1234567890.1234567890123456789", "1." + "0" * 55 + "7"
+    _, logs, _ = _parse(f"2024-03-01,buy,AAPL,stock,{quantity},{price},USD,,,,")
+    product = Context(prec=400).multiply(Decimal(quantity), Decimal(price))
+    assert len(product.as_tuple().digits) == 85  # more than an 80-digit context keeps
+    assert logs[1]["change"] == f"-{product:f}"
+
+
+def test_a_cost_out_of_range_is_refused() -> None:
+    quantity = "9" * 80 + "." + "1" * 80
+    with pytest.raises(ImportFormatError) as raised:
+        parse_text(
+            f"{HEADER}\n2024-03-01,buy,AAPL,stock,{quantity},3,USD,,,,", file_name="generic.csv"
+        )
+    assert str(raised.value) == (
+        "Cannot parse row 1: quantity × price: Number out of range: "
+        f"'{'2' + '9' * 39}…' (at most 80 digits before and after the point)"
     )
