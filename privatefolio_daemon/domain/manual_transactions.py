@@ -98,8 +98,10 @@ def build_manual_transaction(
     outgoing = _checked_side(data.get("outgoing"), data.get("outgoingAsset"), "outgoing")
     fee = _checked_side(data.get("fee"), data.get("feeAsset"), "fee")
     timestamp = data.get("timestamp")
-    if not isinstance(timestamp, int) or timestamp < 0:
+    if not isinstance(timestamp, int) or isinstance(timestamp, bool):
         raise InvalidInputError("Timestamp is required")
+    if timestamp < 0:
+        raise InvalidInputError(f"Timestamp {timestamp} is before 1970")
     _check_not_future(timestamp)
     wallet, platform_id = data.get("wallet"), data.get("platformId")
     if not wallet:

@@ -79,7 +79,7 @@ async def test_any_asset_type_and_the_type_as_operation(client: DaemonClient) ->
         ({"incomingAsset": None}, "Incoming asset is required"),
         ({"outgoingAsset": ""}, "Outgoing asset is required"),
         ({"feeAsset": None}, "Fee asset is required"),
-        ({"timestamp": -1}, "Timestamp is required"),
+        ({"timestamp": -1}, "Timestamp -1 is before 1970"),
         ({"wallet": ""}, "Wallet is required"),
         ({"platformId": ""}, "Platform is required"),
         ({"incoming": "ten"}, 'Invalid incoming amount "ten": expected a positive number'),

@@ -143,7 +143,7 @@ async def test_stop_on_first_error_commits_the_prefix_and_skips_the_rest(
         ),
         (
             {"eventId": "e", "type": "transaction.add", "data": {**SWAP, "timestamp": -1}},
-            "Event #1 (e): Timestamp is required",
+            "Event #1 (e): Timestamp -1 is before 1970",
         ),
         (
             {"eventId": "e", "type": "transaction.add", "data": {**SWAP, "wallet": 3}},
