@@ -10,8 +10,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from privatefolio_daemon.domain.timeutil import DAY_MS
+from privatefolio_daemon.domain.timeutil import DAY_MS, day_start
 from privatefolio_daemon.store.balances import delete_balances
+from privatefolio_daemon.store.database import in_transaction
 from privatefolio_daemon.store.key_value import read_value, write_value
 from privatefolio_daemon.store.trades_scratch import next_generation
 
@@ -42,6 +43,52 @@ def invalidate_from(
         connection.execute("DELETE FROM networth WHERE timestamp >= ?", (cursor,))
         changed.append("networth")
     return changed + invalidate_trades(connection, cursor, oldest)
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerInvalidation:
+    """What ``invalidate_for_ledger`` wrote: the time span of the transactions, and the kinds of
+    derived rows it deleted."""
+
+    genesis: int
+    last_tx: int
+    deleted: list[str]
+
+
+def invalidate_for_ledger(connection: sqlite3.Connection, oldest: int | None) -> LedgerInvalidation:
+    """Audit logs changed from ``oldest`` on (None: a reset, no time known), in one transaction:
+    ``genesis`` and ``lastTx`` are recorded, and every derived-data cursor goes back to the day
+    before ``oldest`` (to 0 when no transaction is left)."""
+
+    def run(conn: sqlite3.Connection) -> LedgerInvalidation:
+        genesis, last_tx = transaction_time_span(conn)
+        write_value(conn, "genesis", genesis)
+        write_value(conn, "lastTx", last_tx)
+        deleted: list[str] = []
+        if oldest is not None:
+            cursor = day_start(oldest) - DAY_MS if last_tx else 0
+            deleted = invalidate_from(conn, cursor, oldest)
+        return LedgerInvalidation(genesis, last_tx, deleted)
+
+    return in_transaction(connection, run)
+
+
+def derived_data_behind(connection: sqlite3.Connection) -> bool:
+    """Whether a refresh has work to do beyond filling in the days since the last one: balances
+    before the day of the last log, net worth before the balances, trades before the last log,
+    a PnL marked stale, or derived data left over from logs that are gone. A few indexed reads."""
+    last_log = connection.execute("SELECT MAX(timestamp) FROM audit_logs").fetchone()[0]
+    balances = _cursor(connection, "balancesCursor")
+    networth = _cursor(connection, "networthCursor")
+    trades = max(_cursor(connection, "tradesCursor"), _cursor(connection, "tradesScanCursor"))
+    if last_log is None:
+        return balances > 0 or networth > 0 or trades > 0
+    return (
+        balances < day_start(int(last_log))
+        or networth < balances
+        or trades < int(last_log)
+        or read_value(connection, PNL_STALE_FROM) is not None
+    )
 
 
 def invalidate_trades(

@@ -35,6 +35,7 @@ class Crons:
         self._last_runs: dict[str, int] = {}
         self._scheduler: Any = None
         self._pending: dict[str, tuple[float, Job]] = {}
+        self._once: dict[str, Job] = {}
 
     async def load_last_runs(self) -> None:
         """Read when each job last ran; before ``start``, so the first schedules know it."""
@@ -53,6 +54,9 @@ class Crons:
         self._scheduler.start()
         for job_id, (minutes, job) in self._pending.items():
             self._add(job_id, minutes, job)
+        once, self._once = self._once, {}
+        for job_id, job in once.items():
+            self._add_once(job_id, job)
 
     def shutdown(self) -> None:
         if self._scheduler is not None:
@@ -67,8 +71,18 @@ class Crons:
         if self._scheduler is not None:
             self._add(job_id, minutes, job)
 
+    def once(self, job_id: str, job: Job) -> None:
+        """Run ``job`` once, when the scheduler starts (at once when it runs already)."""
+        if not self.enabled:
+            return
+        if self._scheduler is None:
+            self._once[job_id] = job
+        else:
+            self._add_once(job_id, job)
+
     def remove(self, job_id: str) -> None:
         self._pending.pop(job_id, None)
+        self._once.pop(job_id, None)
         if self._scheduler is not None and self._scheduler.get_job(job_id) is not None:
             self._scheduler.remove_job(job_id)
 
@@ -99,6 +113,12 @@ class Crons:
             **first,
         )
         log.debug("Scheduled %s every %s", job_id, timedelta(minutes=minutes))
+
+    def _add_once(self, job_id: str, job: Job) -> None:
+        async def run() -> None:  # a coroutine function, which APScheduler awaits on the loop
+            await job()
+
+        self._scheduler.add_job(run, id=job_id, name=job_id, replace_existing=True)
 
     def _recorded(self, job_id: str, job: Job) -> Job:
         """``job``, noting when it starts (a run that fails still counts as run)."""

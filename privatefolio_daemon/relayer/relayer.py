@@ -1,8 +1,10 @@
 """The relayer: a task queue per account, the side effects of audit-log changes, and the crons.
 
 It follows the accounts through ``AccountLifecycle``: an opened account gets its queue (after
-restart recovery), its debounced side-effect handler and its crons, and has its expired task
-history cleaned up; a closing account loses them.
+restart recovery), its invalidator and debounced side-effect handler, and its crons, and has its
+expired task history cleaned up; a closing account loses them, once the invalidations it heard
+are written. With the crons on, an opened account whose derived data is behind its ledger, or
+whose refresh chain the last stop interrupted, gets the chain queued again once the crons start.
 """
 
 import asyncio
@@ -17,9 +19,11 @@ from privatefolio_daemon.domain.account_settings import AccountSettings
 from privatefolio_daemon.domain.derived_steps import PRICES_CHANGED, Step
 from privatefolio_daemon.domain.errors import NotFoundError
 from privatefolio_daemon.domain.events import EventBus
+from privatefolio_daemon.domain.invalidation import derived_data_behind
 from privatefolio_daemon.domain.key_value import KeyValueStore
 from privatefolio_daemon.relayer.crons import Crons
 from privatefolio_daemon.relayer.debounce import AuditLogDebouncer
+from privatefolio_daemon.relayer.invalidator import LedgerInvalidator
 from privatefolio_daemon.relayer.side_effects import (
     METADATA_CHAIN,
     REFRESH_CHAIN,
@@ -50,7 +54,9 @@ class RelayerSettings:
 
 @dataclass(slots=True)
 class _AccountState:
+    db: Database
     queue: AccountTaskQueue
+    invalidator: LedgerInvalidator
     debouncer: AuditLogDebouncer
     tasks: StepTasks
     task_history: TaskHistoryPruner
@@ -94,15 +100,17 @@ class Relayer:
             cancel_grace_seconds=self.settings.cancel_grace_seconds,
             notified=self._notified,
         )
-        await queue.start()
+        interrupted = await queue.start()
         tasks = StepTasks(name, self._steps)
-        side_effects = SideEffects(name, db, self._events, lambda: queue, tasks)
+        invalidator = LedgerInvalidator(name, db, self._events)
+        side_effects = SideEffects(name, db, self._events, lambda: queue, tasks, invalidator)
         debouncer = AuditLogDebouncer(
             side_effects.run,
             delay_seconds=self.settings.debounce_seconds,
             max_wait_seconds=self.settings.debounce_max_wait_seconds,
         )
         unsubscribe = [
+            self._events.subscribe("audit-logs", invalidator, account=name),
             self._events.subscribe("audit-logs", debouncer, account=name),
             self._events.subscribe("settings", self._on_settings(name), account=name),
             self._events.subscribe(
@@ -114,7 +122,9 @@ class Relayer:
         task_history = TaskHistoryPruner(
             name, db, self._events, self._logs_dir(name), self.settings.task_history
         )
-        self._accounts[name] = _AccountState(queue, debouncer, tasks, task_history, unsubscribe)
+        self._accounts[name] = _AccountState(
+            db, queue, invalidator, debouncer, tasks, task_history, unsubscribe
+        )
         settings = await AccountSettings(KeyValueStore(db, self._events, name)).get()
         self._schedule_account(name, settings)
         if task_history.retention.enabled:
@@ -124,6 +134,7 @@ class Relayer:
                 partial(self._clean_up_task_history, name, "cron"),
             )
             await self._clean_up_task_history(name, "system")
+        self.crons.once(f"resume:{name}", partial(self._resume_refresh, name, interrupted))
 
     async def account_closing(self, name: str) -> None:
         state = self._accounts.pop(name, None)
@@ -131,7 +142,9 @@ class Relayer:
             return
         for unsubscribe in state.unsubscribe:
             unsubscribe()
-        state.debouncer.cancel()
+        state.debouncer.cancel()  # the chain is queued again at the next start if need be
+        await state.invalidator.settled()
+        self.crons.remove(f"resume:{name}")
         self.crons.remove(f"networth:{name}")
         self.crons.remove(f"metadata:{name}")
         self.crons.remove(f"backup:{name}")
@@ -151,7 +164,11 @@ class Relayer:
 
     async def stop(self) -> None:
         self.crons.shutdown()
-        await asyncio.gather(*(state.queue.stop() for state in self._accounts.values()))
+        states = list(self._accounts.values())
+        for state in states:
+            state.debouncer.cancel()
+        await asyncio.gather(*(state.invalidator.settled() for state in states))
+        await asyncio.gather(*(state.queue.stop() for state in states))
 
     # -- crons -----------------------------------------------------------------------------------
 
@@ -184,6 +201,18 @@ class Relayer:
         state = self._accounts.get(name)
         if state is not None and await state.task_history.has_expired_tasks():
             await state.queue.enqueue(state.task_history.spec(trigger))
+
+    async def _resume_refresh(self, name: str, interrupted: list[str]) -> None:
+        """Queue the refresh chain when the last stop interrupted it, or derived data is behind
+        the ledger (a stop before the chain was queued)."""
+        state = self._accounts.get(name)
+        if state is None:
+            return
+        was_interrupted = not set(interrupted).isdisjoint(REFRESH_CHAIN)
+        if was_interrupted or await state.db.read(derived_data_behind):
+            why = "the last stop interrupted it" if was_interrupted else "derived data is behind"
+            log.info("%s: queueing the refresh chain: %s", name, why)
+            await self._run_chain(name, REFRESH_CHAIN, "system")
 
     async def _run_chain(
         self, name: str, chain: tuple[str, ...], trigger: Trigger = "cron"

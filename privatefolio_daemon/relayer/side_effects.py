@@ -1,7 +1,6 @@
-"""What follows a change of audit logs: invalidate derived data, then queue the refresh chain."""
+"""What follows a change of audit logs: the refresh chain, queued once the cursors are lowered."""
 
 import logging
-import sqlite3
 from collections.abc import Callable, Iterable, Mapping
 
 from privatefolio_daemon.domain.derived_steps import (
@@ -17,15 +16,14 @@ from privatefolio_daemon.domain.derived_steps import (
     is_available,
 )
 from privatefolio_daemon.domain.events import EventBus
-from privatefolio_daemon.domain.invalidation import invalidate_from, transaction_time_span
-from privatefolio_daemon.domain.timeutil import DAY_MS, day_start
 from privatefolio_daemon.relayer.cancellation import CancelToken
 from privatefolio_daemon.relayer.debounce import Burst
+from privatefolio_daemon.relayer.invalidator import LedgerInvalidator
 from privatefolio_daemon.relayer.progress import TaskProgress
 from privatefolio_daemon.relayer.task_queue import AccountTaskQueue
 from privatefolio_daemon.relayer.task_types import Priority, TaskSpec, Trigger
 from privatefolio_daemon.store.database import Database
-from privatefolio_daemon.store.key_value import write_value
+from privatefolio_daemon.store.key_value import read_value
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +74,11 @@ class StepTasks:
 
 
 class SideEffects:
+    """The debounced part of what follows a change of audit logs: queueing the refresh chain.
+
+    The cursors were lowered already, at once (``LedgerInvalidator``); the chain waits for those
+    writes, so that its refreshes start from the lowered cursors."""
+
     def __init__(
         self,
         account: str,
@@ -83,23 +86,21 @@ class SideEffects:
         events: EventBus,
         queue: Callable[[], AccountTaskQueue],
         tasks: StepTasks,
+        invalidator: LedgerInvalidator,
     ) -> None:
         self._account = account
         self._db = db
         self._events = events
         self._queue = queue
         self._tasks = tasks
+        self._invalidator = invalidator
 
     async def run(self, burst: Burst) -> None:
-        genesis, last_tx = await self._db.write(self._record_time_span)
-        self._events.emit("key-value", "genesis", genesis, account=self._account)
-        self._events.emit("key-value", "lastTx", last_tx, account=self._account)
-        if burst.oldest_timestamp is not None:
-            cursor = day_start(burst.oldest_timestamp) - DAY_MS if last_tx else 0
-            oldest = burst.oldest_timestamp
-            changed = await self._db.write(lambda conn: invalidate_from(conn, cursor, oldest))
-            for kind in changed:
-                self._events.emit(kind, "deleted", account=self._account)
+        await self._invalidator.settled()
+        if burst.cause == "reset":  # nothing to lower; the time span of what is there now
+            last_tx = (await self._invalidator.record(None)).last_tx
+        else:
+            last_tx = await self._db.read(lambda conn: read_value(conn, "lastTx"))
         if last_tx:
             created = burst.cause == "created"
             names = [
@@ -115,10 +116,3 @@ class SideEffects:
             ]
             await self._queue().enqueue_many(specs)
         self._events.emit("metadata", account=self._account)
-
-    @staticmethod
-    def _record_time_span(connection: sqlite3.Connection) -> tuple[int, int]:
-        genesis, last_tx = transaction_time_span(connection)
-        write_value(connection, "genesis", genesis)
-        write_value(connection, "lastTx", last_tx)
-        return genesis, last_tx

@@ -83,8 +83,9 @@ class AccountTaskQueue:
 
     # -- lifecycle ---------------------------------------------------------------------------
 
-    async def start(self) -> int:
-        """Recover rows a previous process left behind, then start running; returns the count."""
+    async def start(self) -> list[str]:
+        """Recover rows a previous process left behind, then start running; returns the names of
+        the tasks it ended so (``Server restarted.``)."""
         recovered = await self._db.write(
             lambda conn: server_tasks.recover_after_restart(conn, SERVER_RESTARTED)
         )

@@ -4,6 +4,7 @@ import sqlite3
 from typing import Any
 
 from privatefolio_daemon.domain.timeutil import now_ms
+from privatefolio_daemon.store.database import in_transaction
 
 COLUMNS = (
     "id",
@@ -48,16 +49,27 @@ def patch_task(connection: sqlite3.Connection, task_id: int, **fields: Any) -> N
     )
 
 
-def recover_after_restart(connection: sqlite3.Connection, reason: str) -> int:
-    """``running`` → ``aborted``, ``queued`` → ``cancelled``; returns how many rows changed."""
-    now = now_ms()
-    cursor = connection.execute(
-        "UPDATE server_tasks SET status = CASE status WHEN 'running' THEN 'aborted' "
-        "ELSE 'cancelled' END, completedAt = ?, errorMessage = ? "
-        "WHERE status IN ('running', 'queued')",
-        (now, reason),
-    )
-    return cursor.rowcount
+def recover_after_restart(connection: sqlite3.Connection, reason: str) -> list[str]:
+    """``running`` → ``aborted``, ``queued`` → ``cancelled``, in one transaction; returns the
+    names of the tasks so ended, in the order they were queued."""
+
+    def run(conn: sqlite3.Connection) -> list[str]:
+        names = [
+            str(row[0])
+            for row in conn.execute(
+                "SELECT name FROM server_tasks WHERE status IN ('running', 'queued') ORDER BY id"
+            )
+        ]
+        if names:
+            conn.execute(
+                "UPDATE server_tasks SET status = CASE status WHEN 'running' THEN 'aborted' "
+                "ELSE 'cancelled' END, completedAt = ?, errorMessage = ? "
+                "WHERE status IN ('running', 'queued')",
+                (now_ms(), reason),
+            )
+        return names
+
+    return in_transaction(connection, run)
 
 
 def task_to_wire(row: tuple[Any, ...]) -> dict[str, Any]:

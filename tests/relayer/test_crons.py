@@ -184,3 +184,35 @@ async def test_a_job_overdue_at_start_runs_at_once(tmp_path: Path) -> None:
         "Refresh trades",
     ]
     assert timedelta(minutes=59) < next_run - datetime.now(UTC) <= timedelta(minutes=60, seconds=31)
+
+
+async def test_a_job_once_runs_when_the_scheduler_starts_and_not_again() -> None:
+    from privatefolio_daemon.relayer.crons import Crons
+
+    runs: list[str] = []
+
+    async def job(name: str) -> None:
+        runs.append(name)
+
+    crons = Crons(enabled=True, jitter_seconds=0)
+    crons.once("kept", lambda: job("kept"))
+    crons.once("removed", lambda: job("removed"))
+    crons.remove("removed")
+    await asyncio.sleep(0.05)
+    assert runs == []  # not before the scheduler starts
+    crons.start()
+    try:
+        crons.once("later", lambda: job("later"))  # at once when it runs already
+        for _ in range(100):
+            if len(runs) >= 2:
+                break
+            await asyncio.sleep(0.02)
+        await asyncio.sleep(0.1)
+        assert sorted(runs) == ["kept", "later"]
+        assert crons.job("kept") is None and crons.job("later") is None
+    finally:
+        crons.shutdown()
+    disabled = Crons(enabled=False)
+    disabled.once("never", lambda: job("never"))
+    disabled.start()
+    assert "never" not in runs

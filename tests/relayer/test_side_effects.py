@@ -1,11 +1,15 @@
 """The side-effect chain: a burst of audit-log changes gives one chain, from the oldest day."""
 
 import asyncio
+import time
+from pathlib import Path
 
 from privatefolio_daemon.app import Daemon
 from privatefolio_daemon.domain.derived_steps import placeholder
 from privatefolio_daemon.domain.timeutil import DAY_MS
 from privatefolio_daemon.store.database import Database
+from tests.conftest import make_config, offline_daemon
+from tests.relayer.conftest import open_account_db
 
 DAY = 1_700_006_400_000 - 1_700_006_400_000 % DAY_MS  # 2023-11-15
 CHAIN = [
@@ -120,3 +124,52 @@ async def test_updated_events_and_an_empty_ledger_queue_nothing(daemon: Daemon) 
     await asyncio.sleep(2.0)
     assert await db.fetch_all("SELECT name FROM server_tasks") == []
     assert await db.fetch_one("SELECT value FROM key_value WHERE key = 'lastTx'") == (0,)
+
+
+async def test_the_cursors_are_lowered_at_once_not_after_the_debounce(daemon: Daemon) -> None:
+    await daemon.accounts.create("main")
+    db = daemon.accounts.get("main")
+    await seed(db)
+    daemon.events.emit("audit-logs", "created", DAY + 9 * DAY_MS + 5, None, account="main")
+    await asyncio.sleep(0.3)  # the chain waits 1.5 s
+    assert await db.fetch_all("SELECT name FROM server_tasks") == []
+    assert await cursors(db) == [
+        ("balancesCursor", DAY + 8 * DAY_MS),
+        ("networthCursor", DAY + 8 * DAY_MS),
+    ]
+    assert await db.fetch_one("SELECT MAX(timestamp) FROM balances") == (DAY + 7 * DAY_MS,)
+
+
+async def test_a_stop_right_after_a_change_keeps_its_invalidation(tmp_path: Path) -> None:
+    """The stop cancels the chain (the daemon queues it again at its next start), never the
+    lowering of the cursors: the next refresh would start from the old ones."""
+    daemon = offline_daemon(make_config(tmp_path / "data"))
+    await daemon.start()
+    await daemon.accounts.create("main")
+    account = daemon.accounts.get("main")
+    await seed(account)
+    busy = asyncio.ensure_future(account.write(lambda _: time.sleep(0.3)))  # a long write
+    daemon.events.emit("audit-logs", "created", DAY + 20 * DAY_MS, None, account="main")
+    await asyncio.sleep(0.05)  # its invalidation waits behind the long write
+    daemon.events.emit("audit-logs", "deleted", DAY + 9 * DAY_MS, None, account="main")
+    await daemon.stop()
+    await busy
+
+    db = await open_account_db(tmp_path / "data" / "databases" / "main.sqlite")
+    try:
+        assert await cursors(db) == [
+            ("balancesCursor", DAY + 8 * DAY_MS),
+            ("networthCursor", DAY + 8 * DAY_MS),
+        ]
+        assert await db.fetch_one("SELECT value FROM key_value WHERE key = 'lastTx'") == (
+            DAY + 20 * DAY_MS,
+        )
+    finally:
+        await db.close()
+
+
+async def cursors(db: Database) -> list[tuple[object, ...]]:
+    return await db.fetch_all(
+        "SELECT key, value FROM key_value WHERE key IN ('balancesCursor', 'networthCursor') "
+        "ORDER BY key"
+    )

@@ -224,7 +224,7 @@ async def test_restart_recovery(tmp_path: Path, events: EventBus) -> None:
         [("Import", "running"), ("Refresh", "queued"), ("Done", "completed")],
     )
     queue = AccountTaskQueue("main", db, events, tmp_path / "logs", asyncio.Semaphore(1))
-    assert await queue.start() == 2
+    assert await queue.start() == ["Import", "Refresh"]
     rows = await db.fetch_all(
         "SELECT name, status, errorMessage, completedAt > 0 FROM server_tasks ORDER BY id"
     )
