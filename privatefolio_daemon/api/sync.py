@@ -1,7 +1,7 @@
 """Sync methods (design §7): submit idempotent events, read the change feed, follow it live."""
 
 from collections.abc import Callable
-from typing import Any, TypedDict
+from typing import Annotated, Any, TypedDict
 
 from privatefolio_daemon.api.errors import domain_error_to_rpc
 from privatefolio_daemon.domain.change_feed import MAX_PAGE_LIMIT, PAGE_LIMIT, ChangeFeed
@@ -9,8 +9,11 @@ from privatefolio_daemon.domain.errors import ConflictError, InvalidInputError
 from privatefolio_daemon.domain.sync_event_types import EVENT_TYPES, EventType
 from privatefolio_daemon.domain.sync_events import EventOutcome, Mode, SyncEvents
 from privatefolio_daemon.rpc.callbacks import RemoteFunction
-from privatefolio_daemon.rpc.params import Count, compile_checker
+from privatefolio_daemon.rpc.params import AtLeast, AtMost, compile_checker
 from privatefolio_daemon.rpc.registry import CallContext, rpc_method
+
+PageLimit = Annotated[int, AtLeast(1), AtMost(MAX_PAGE_LIMIT)]
+"""How many changes a page of the feed holds."""
 
 
 class SubmitOptions(TypedDict, total=False):
@@ -71,11 +74,9 @@ class SyncApi:
 
     @rpc_method()
     async def getChanges(
-        self, accountName: str, afterSeq: int = 0, limit: Count = PAGE_LIMIT
+        self, accountName: str, afterSeq: int = 0, limit: PageLimit = PAGE_LIMIT
     ) -> dict[str, Any]:
         """``{feedId, lastSeq, changes, hasMore}``: the changes after ``afterSeq``, in order."""
-        if not 0 < limit <= MAX_PAGE_LIMIT:
-            raise InvalidInputError(f"limit must be from 1 to {MAX_PAGE_LIMIT}, not {limit}")
         return await self._feed.page(accountName, _checked_seq(afterSeq), limit)
 
     @rpc_method()

@@ -33,6 +33,13 @@ class AtLeast:
     minimum: int
 
 
+@dataclass(frozen=True, slots=True)
+class AtMost:
+    """``Annotated[int, AtMost(100)]``: a number no larger than ``maximum``."""
+
+    maximum: int
+
+
 Count = Annotated[int, AtLeast(0)]
 """A limit, a page or a page size: a whole number, 0 or more."""
 
@@ -100,17 +107,32 @@ def _expect(test: Callable[[Any], bool], wanted: str) -> Checker:
 
 def _annotated_checker(annotation: Any) -> Checker:
     base = compile_checker(annotation.__origin__)
-    bounds = [extra for extra in annotation.__metadata__ if isinstance(extra, AtLeast)]
+    low, high = _bounds(annotation)
+    if low is not None and high is not None:
+        wanted = f"from {low} to {high}"
+    else:
+        wanted = f"at least {low}" if low is not None else f"at most {high}"
 
     def check(value: Any, path: str) -> str | None:
         problem = base(value, path)
-        if problem is None:
-            for bound in bounds:
-                if value < bound.minimum:
-                    return f"{path} must be at least {bound.minimum}, not {value}"
+        if problem is None and (
+            (low is not None and value < low) or (high is not None and value > high)
+        ):
+            return f"{path} must be {wanted}, not {value}"
         return problem
 
     return check
+
+
+def _bounds(annotation: Any) -> tuple[int | None, int | None]:
+    """The ``AtLeast`` and ``AtMost`` of an ``Annotated`` number, if it has them."""
+    low = high = None
+    for extra in annotation.__metadata__:
+        if isinstance(extra, AtLeast):
+            low = extra.minimum
+        elif isinstance(extra, AtMost):
+            high = extra.maximum
+    return low, high
 
 
 def _union_checker(options: tuple[Any, ...]) -> Checker:
@@ -209,8 +231,11 @@ def json_schema(annotation: Any) -> dict[str, Any]:
     args = get_args(annotation)
     if origin is Annotated:
         schema = json_schema(annotation.__origin__)
-        for bound in (extra for extra in annotation.__metadata__ if isinstance(extra, AtLeast)):
-            schema["minimum"] = bound.minimum
+        low, high = _bounds(annotation)
+        if low is not None:
+            schema["minimum"] = low
+        if high is not None:
+            schema["maximum"] = high
         return schema
     if origin in (Union, types.UnionType):
         return {"anyOf": [json_schema(option) for option in args]}

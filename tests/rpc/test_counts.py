@@ -14,7 +14,9 @@ from tests.conftest import Connect
         (("findExtensions", "csv", -1), "'limit' must be at least 0, not -1"),
         (("getServerLogs", None, 25, -2), "'page' must be at least 0, not -2"),
         (("getTransactions", "main", {"limit": -1}), "'query'.limit must be at least 0, not -1"),
-        (("getChanges", "main", 0, -3), "'limit' must be at least 0, not -3"),
+        (("getChanges", "main", 0, -3), "'limit' must be from 1 to 5000, not -3"),
+        (("getChanges", "main", 0, 0), "'limit' must be from 1 to 5000, not 0"),
+        (("getChanges", "main", 0, 10_000), "'limit' must be from 1 to 5000, not 10000"),
     ],
 )
 async def test_a_negative_count_is_refused(
@@ -33,3 +35,11 @@ async def test_the_published_schema_states_the_minimum(connect: Connect) -> None
     [find_assets] = [method for method in document["methods"] if method["name"] == "findAssets"]
     [limit] = [param for param in find_assets["params"] if param["name"] == "limit"]
     assert limit["schema"] == {"type": "integer", "minimum": 0, "default": 5}
+
+
+async def test_the_published_schema_states_both_bounds_of_a_page(connect: Connect) -> None:
+    client = await connect()
+    document = await client.call("rpc.discover")
+    [changes] = [method for method in document["methods"] if method["name"] == "getChanges"]
+    [limit] = [param for param in changes["params"] if param["name"] == "limit"]
+    assert limit["schema"] == {"type": "integer", "minimum": 1, "maximum": 5000, "default": 500}
