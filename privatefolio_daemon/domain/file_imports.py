@@ -22,6 +22,7 @@ from privatefolio_daemon.domain.derived_steps import Cancel, Progress
 from privatefolio_daemon.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.import_plan import LEDGER_TABLES, should_bulk_load
+from privatefolio_daemon.domain.invalidation import ledger_invalidation
 from privatefolio_daemon.domain.parallel_import import ParsedShards, parse_in_parallel
 from privatefolio_daemon.domain.server_files import IMPORT_SCRATCH_PREFIX, ServerFiles
 from privatefolio_daemon.domain.thread_progress import Report, thread_safe
@@ -100,6 +101,7 @@ class FileImports:
             if directory is not None:
                 await asyncio.to_thread(shutil.rmtree, directory, ignore_errors=True)
         oldest = imported.pop("oldestTimestamp")
+        self._announce_stale(imported.pop("_stale"))
         if oldest is not None:
             self._events.emit(
                 "audit-logs", "created", min(oldest, now_ms()), group_id, account=self.account
@@ -107,6 +109,11 @@ class FileImports:
         self._events.emit("transactions", "created", account=self.account)
         self._events.emit("file-imports", "created", imported, account=self.account)
         return imported
+
+    def _announce_stale(self, kinds: list[str]) -> None:
+        """The derived rows the change made stale are gone: say so on their channels."""
+        for kind in kinds:
+            self._events.emit(kind, "deleted", account=self.account)
 
     async def _parse_in_parallel(self, job: "_ImportJob") -> Path | None:
         """Parse a large file in worker processes (setting ``job.shards``); returns the
@@ -145,7 +152,9 @@ class FileImports:
         """Remove a file import with its audit logs and transactions."""
         progress(0, f"Removing file import with id {fid}")
 
-        def remove(connection: sqlite3.Connection) -> tuple[dict[str, Any], int | None]:
+        def remove(
+            connection: sqlite3.Connection,
+        ) -> tuple[dict[str, Any], int | None, list[str]]:
             row = connection.execute("SELECT * FROM file_imports WHERE id = ?", (fid,)).fetchone()
             if row is None:
                 raise NotFoundError(f"File import {fid} does not exist")
@@ -158,11 +167,13 @@ class FileImports:
             ).rowcount
             connection.execute("DELETE FROM file_imports WHERE id = ?", (fid,))
             connection.execute("DELETE FROM file_import_contents WHERE fileImportId = ?", (fid,))
-            return ledger.file_import_to_wire(row) | {"_logs": logs, "_txs": txs}, oldest
+            stale = ledger_invalidation(connection, oldest).deleted
+            return ledger.file_import_to_wire(row) | {"_logs": logs, "_txs": txs}, oldest, stale
 
-        record, oldest = await self._db.transaction(remove)
+        record, oldest, stale = await self._db.transaction(remove)
         logs, txs = record.pop("_logs"), record.pop("_txs")
         progress(50, f"Removed {logs} audit logs and {txs} transactions")
+        self._announce_stale(stale)
         self._events.emit("audit-logs", "deleted", oldest, None, account=self.account)
         self._events.emit("transactions", "deleted", account=self.account)
         self._events.emit("file-imports", "deleted", record, account=self.account)
@@ -298,10 +309,13 @@ class _ImportJob:
             "UPDATE file_imports SET timestamp = ?, meta = ? WHERE id = ?",
             (finished, orjson.dumps(meta).decode(), self.fid),
         )
+        changed_from = None if oldest is None else min(oldest, finished)
+        stale = ledger_invalidation(connection, changed_from).deleted
         self.report(
             99, f"Imported {meta['logs']} audit logs and {meta['transactions']} transactions"
         )
         return {
+            "_stale": stale,
             "id": self.fid,
             "lastModified": metadata.get("lastModified", 0),
             "name": self.record["name"],

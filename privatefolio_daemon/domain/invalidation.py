@@ -56,21 +56,23 @@ class LedgerInvalidation:
 
 
 def invalidate_for_ledger(connection: sqlite3.Connection, oldest: int | None) -> LedgerInvalidation:
-    """Audit logs changed from ``oldest`` on (None: a reset, no time known), in one transaction:
-    ``genesis`` and ``lastTx`` are recorded, and every derived-data cursor goes back to the day
-    before ``oldest`` (to 0 when no transaction is left)."""
+    """``ledger_invalidation`` in a transaction of its own."""
+    return in_transaction(connection, lambda conn: ledger_invalidation(conn, oldest))
 
-    def run(conn: sqlite3.Connection) -> LedgerInvalidation:
-        genesis, last_tx = transaction_time_span(conn)
-        write_value(conn, "genesis", genesis)
-        write_value(conn, "lastTx", last_tx)
-        deleted: list[str] = []
-        if oldest is not None:
-            cursor = day_start(oldest) - DAY_MS if last_tx else 0
-            deleted = invalidate_from(conn, cursor, oldest)
-        return LedgerInvalidation(genesis, last_tx, deleted)
 
-    return in_transaction(connection, run)
+def ledger_invalidation(connection: sqlite3.Connection, oldest: int | None) -> LedgerInvalidation:
+    """Audit logs changed from ``oldest`` on (None: a reset, no time known): ``genesis`` and
+    ``lastTx`` are recorded, and every derived-data cursor goes back to the day before ``oldest``
+    (to 0 when no transaction is left). Within the change's own transaction, a stop right after
+    it cannot leave derived data that ignores it."""
+    genesis, last_tx = transaction_time_span(connection)
+    write_value(connection, "genesis", genesis)
+    write_value(connection, "lastTx", last_tx)
+    deleted: list[str] = []
+    if oldest is not None:
+        cursor = day_start(oldest) - DAY_MS if last_tx else 0
+        deleted = invalidate_from(connection, cursor, oldest)
+    return LedgerInvalidation(genesis, last_tx, deleted)
 
 
 def derived_data_behind(connection: sqlite3.Connection) -> bool:
