@@ -112,23 +112,37 @@ async def test_backup_then_restore_brings_every_table_back(
     assert sha256_file(db_path)
 
 
-async def test_a_restore_lists_no_file_the_backup_left_out(
+async def test_a_restore_keeps_the_accounts_backups_and_exports(
     client: DaemonClient, daemon: Daemon
 ) -> None:
+    """A backup leaves out the files the daemon made; the restore keeps the live ones, so that
+    restoring an older backup by mistake can be undone with a newer one."""
     await client.call("createAccount", "main")
     user_file = await upload(client, daemon, "main", b"Date,Amount\n2021-01-01,1\n", "trades.csv")
+    older = await client.call("enqueueBackup", "main")
+    older_content = await download(daemon, "main", older["id"])
+    await client.call("upsertTags", "main", ["after the backup"])
     export = await client.call("enqueueExportTransactions", "main", "user")
-    assert export["createdBy"] == "system"
-    backup = await client.call("enqueueBackup", "main")
-    content = await download(daemon, "main", backup["id"])
-    uploaded = await upload(client, daemon, "main", content)
+    newer = await client.call("enqueueBackup", "main")
+    kept = {
+        name: await download(daemon, "main", record["id"])
+        for name, record in (("older", older), ("export", export), ("newer", newer))
+    }
+    uploaded = await upload(client, daemon, "main", older_content)
 
     assert await restore_over_rpc(client, "main", uploaded) is None
 
     files = await client.call("getServerFiles", "main")
-    assert [(record["id"], record["name"]) for record in files] == [(user_file["id"], "trades.csv")]
-    for record in files:
-        assert await download(daemon, "main", record["id"])
+    assert [(record["name"], record["createdBy"]) for record in files] == [
+        ("main-backup.zip", "system"),
+        (export["name"], "system"),
+        ("main-backup.zip", "system"),
+        ("trades.csv", "user"),
+    ]
+    assert files[-1]["id"] == user_file["id"]
+    contents = [await download(daemon, "main", record["id"]) for record in files]
+    assert contents[:3] == [kept["newer"], kept["export"], kept["older"]]
+    assert await client.call("getTags", "main") == []  # the account is the older backup's
 
 
 async def test_backups_beyond_the_last_five_are_deleted(

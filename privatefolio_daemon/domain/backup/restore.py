@@ -21,6 +21,7 @@ from privatefolio_daemon.domain.backup.database_check import (
     check_database,
 )
 from privatefolio_daemon.domain.backup.errors import BackupError
+from privatefolio_daemon.domain.backup.generated_files import carry_generated_files
 from privatefolio_daemon.domain.backup.progress_bridge import Checkpoint, Report, ThreadReport
 from privatefolio_daemon.domain.backup.swap import (
     STAGING_DIR,
@@ -123,7 +124,11 @@ class Restores:
             try:
                 step("closed")
                 database = next(item for item in journal.items if item.kind == "database")
+                files = next(item for item in journal.items if item.kind == "files")
                 await asyncio.to_thread(carry_seq_floor, database.live, database.new)
+                await asyncio.to_thread(
+                    carry_generated_files, database.live, database.new, files.live, files.new
+                )
                 await asyncio.to_thread(swap_in, journal, step)
                 report(90, "Opening the restored account")
                 await _verify(await closed.reopen())
