@@ -82,7 +82,17 @@ def migrate(
     for migration in migrations:
         if migration.version > current:
             _apply(connection, migration)
+    if backup is not None:
+        _remove_older_copies(db_path, backup)
     return MigrationReport(current, latest, backup)
+
+
+def _remove_older_copies(db_path: Path, kept: Path) -> None:
+    """One copy from before an upgrade is kept: the last one. Copies made by earlier upgrades,
+    or by starts cut off while they upgraded, would otherwise pile up, each a whole database."""
+    for copy in db_path.parent.glob(f"{db_path.name}.pre-v*.bak*"):
+        if copy != kept:
+            copy.unlink(missing_ok=True)
 
 
 def _apply(connection: sqlite3.Connection, migration: Migration) -> None:

@@ -186,3 +186,18 @@ def test_version_9_drops_the_prices_stored_in_a_market_currency(tmp_path: Path) 
     assert connection.execute("SELECT assetId FROM daily_prices").fetchall() == [
         ("ex.binance:BTC",)
     ]
+
+
+def test_only_the_last_copy_from_before_an_upgrade_is_kept(tmp_path: Path) -> None:
+    db_path = tmp_path / "main.sqlite"
+    connection = sqlite3.connect(db_path, isolation_level=None)
+    scripts = ["CREATE TABLE t (a TEXT);", "ALTER TABLE t ADD COLUMN b;", "ALTER TABLE t ADD c;"]
+    migrate(connection, write_migrations(tmp_path / "v1", *scripts[:1]), db_path)
+    (tmp_path / "main.sqlite.pre-v2-1.bak").write_bytes(b"a start cut off while upgrading")
+    (tmp_path / "main.sqlite.pre-v2-1.bak-journal").write_bytes(b"")
+    (tmp_path / "other.sqlite.pre-v2-1.bak").write_bytes(b"another account's")
+    second = migrate(connection, write_migrations(tmp_path / "v2", *scripts[:2]), db_path)
+    third = migrate(connection, write_migrations(tmp_path / "v3", *scripts), db_path)
+    assert second.backup is not None and third.backup is not None
+    copies = sorted(path.name for path in tmp_path.glob("*.bak*"))
+    assert copies == sorted([third.backup.name, "other.sqlite.pre-v2-1.bak"])
