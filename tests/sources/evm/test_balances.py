@@ -1,6 +1,6 @@
 """Current balances come from one Multicall3 ``aggregate3`` call, halving when it is too large."""
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -49,13 +49,6 @@ def holdings() -> Iterator[Holdings]:
             node.mint(token, holder, (n + 1) * 10 ** (n + 2))
             asset_ids.append(f"{PLATFORM}:{token}:T{n}")
         yield Holdings(node, multicall3, holder, asset_ids)
-
-
-@pytest.fixture
-async def source() -> AsyncIterator[EvmWalletSource]:
-    wallet_source = EvmWalletSource()
-    yield wallet_source
-    await wallet_source.close()
 
 
 def expected(holdings: Holdings) -> dict[str, str]:

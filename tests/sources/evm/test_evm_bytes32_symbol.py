@@ -1,18 +1,8 @@
 """A token whose ``symbol()`` returns ``bytes32`` (as MKR's does) gets the same asset id from the
 explorer as from ``eth_getLogs``."""
 
-from collections.abc import Iterator
-
-import pytest
-
 from privatefolio_daemon.sources.evm.wallet_source import EvmWalletSource
-from tests.sources.evm.wallet_scene import PLATFORM, Scene, day, sync, wallet_scene
-
-
-@pytest.fixture
-def scene() -> Iterator[Scene]:
-    with wallet_scene() as built:
-        yield built
+from tests.sources.evm.wallet_scene import PLATFORM, Scene, day, sync
 
 
 async def test_a_bytes32_symbol_is_read_as_text_by_both_paths(scene: Scene) -> None:

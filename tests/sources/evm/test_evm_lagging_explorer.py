@@ -1,28 +1,11 @@
 """An explorer that lags behind the RPC node loses no transaction: a sync leaves the newest
 blocks (the chain's ``confirmations``) for a later sync."""
 
-from collections.abc import AsyncIterator, Iterator
-
-import pytest
-
 from privatefolio_daemon.sources.connection_source import ConnectionSpec
 from privatefolio_daemon.sources.evm.wallet_source import EvmWalletSource
-from tests.sources.evm.wallet_scene import CONNECTION_ID, Scene, day, wallet_scene
+from tests.sources.evm.wallet_scene import CONNECTION_ID, Scene, day
 
 ETHEREUM_CONFIRMATIONS = 12
-
-
-@pytest.fixture
-def scene() -> Iterator[Scene]:
-    with wallet_scene() as built:
-        yield built
-
-
-@pytest.fixture
-async def source() -> AsyncIterator[EvmWalletSource]:
-    wallet_source = EvmWalletSource()
-    yield wallet_source
-    await wallet_source.close()
 
 
 def default_spec(scene: Scene) -> ConnectionSpec:

@@ -2,7 +2,7 @@
 refuses for a moment (429, 5xx, no connection) is asked again after a backoff."""
 
 import socket
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -12,7 +12,7 @@ from privatefolio_daemon.sources.connection_source import SyncError
 from privatefolio_daemon.sources.evm.rpc_pool import RpcPool, RpcUnavailable
 from privatefolio_daemon.sources.evm.wallet_source import EvmWalletSource
 from privatefolio_daemon.sources.prices.rate_limit import HostRateLimiter
-from tests.sources.evm.wallet_scene import Scene, sync, wallet_scene
+from tests.sources.evm.wallet_scene import Scene, sync
 from tests.standins.background_server import serve_in_thread
 
 #: What a broken node answers, and how the error reports it.
@@ -47,12 +47,6 @@ def broken_node(mode: str) -> web.Application:
     app = web.Application()
     app.router.add_post("/", handle)
     return app
-
-
-@pytest.fixture
-def scene() -> Iterator[Scene]:
-    with wallet_scene() as built:
-        yield built
 
 
 @pytest.fixture

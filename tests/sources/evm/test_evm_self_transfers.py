@@ -1,26 +1,10 @@
 """A transfer from the wallet to itself moves nothing: only its gas fee leaves."""
 
-from collections.abc import AsyncIterator, Iterator
 from decimal import Decimal
-
-import pytest
 
 from privatefolio_daemon.sources.connection_source import SyncResult
 from privatefolio_daemon.sources.evm.wallet_source import EvmWalletSource
-from tests.sources.evm.wallet_scene import CONNECTION_ID, ETH, Scene, day, sync, wallet_scene
-
-
-@pytest.fixture
-def scene() -> Iterator[Scene]:
-    with wallet_scene() as built:
-        yield built
-
-
-@pytest.fixture
-async def source() -> AsyncIterator[EvmWalletSource]:
-    wallet_source = EvmWalletSource()
-    yield wallet_source
-    await wallet_source.close()
+from tests.sources.evm.wallet_scene import CONNECTION_ID, ETH, Scene, day, sync
 
 
 def sums(result: SyncResult) -> dict[str, Decimal]:

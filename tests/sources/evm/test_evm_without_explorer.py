@@ -1,24 +1,7 @@
 """Without an explorer the native coin cannot be booked; the task log says so and how to fix it."""
 
-from collections.abc import AsyncIterator, Iterator
-
-import pytest
-
 from privatefolio_daemon.sources.evm.wallet_source import EvmWalletSource
-from tests.sources.evm.wallet_scene import ETH, Scene, wallet_scene
-
-
-@pytest.fixture
-def scene() -> Iterator[Scene]:
-    with wallet_scene() as built:
-        yield built
-
-
-@pytest.fixture
-async def source() -> AsyncIterator[EvmWalletSource]:
-    wallet_source = EvmWalletSource()
-    yield wallet_source
-    await wallet_source.close()
+from tests.sources.evm.wallet_scene import ETH, Scene
 
 
 async def test_the_log_gives_the_native_balance_the_ledger_cannot_hold(

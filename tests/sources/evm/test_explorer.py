@@ -1,6 +1,6 @@
 """Explorer refusals: a bad API key is a clear error without the key, rate limits are retried."""
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import replace
 
 import pytest
@@ -8,15 +8,9 @@ import pytest
 from privatefolio_daemon.sources.connection_source import SyncError
 from privatefolio_daemon.sources.evm.wallet_source import EvmWalletSource
 from tests.sources.evm.test_rpc_pool import dead_url, host
-from tests.sources.evm.wallet_scene import Scene, sync, wallet_scene
+from tests.sources.evm.wallet_scene import Scene, sync
 
 WRONG_KEY = "WRONGKEY987"
-
-
-@pytest.fixture
-def scene() -> Iterator[Scene]:
-    with wallet_scene() as built:
-        yield built
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """RPC failover: a failing node is cooled down and the next URL serves the sync."""
 
 import socket
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -10,14 +10,8 @@ from privatefolio_daemon.sources.connection_source import SyncError
 from privatefolio_daemon.sources.evm.rpc_pool import RpcPool, RpcUnavailable
 from privatefolio_daemon.sources.evm.wallet_source import EvmWalletSource
 from privatefolio_daemon.sources.prices.rate_limit import HostRateLimiter
-from tests.sources.evm.wallet_scene import ETH, Scene, sync, wallet_scene
+from tests.sources.evm.wallet_scene import ETH, Scene, sync
 from tests.standins.evm_node import EvmNode
-
-
-@pytest.fixture
-def scene() -> Iterator[Scene]:
-    with wallet_scene() as built:
-        yield built
 
 
 @pytest.fixture

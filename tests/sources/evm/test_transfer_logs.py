@@ -1,6 +1,6 @@
 """``eth_getLogs`` ranges adapt to the node's limits without losing or repeating a transfer."""
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 from web3.exceptions import Web3RPCError
@@ -14,13 +14,7 @@ from privatefolio_daemon.sources.evm.transfer_logs import (
 )
 from privatefolio_daemon.sources.evm.wallet_source import EvmWalletSource
 from privatefolio_daemon.sources.prices.rate_limit import HostRateLimiter
-from tests.sources.evm.wallet_scene import Scene, sync, wallet_scene, wire
-
-
-@pytest.fixture
-def scene() -> Iterator[Scene]:
-    with wallet_scene() as built:
-        yield built
+from tests.sources.evm.wallet_scene import Scene, sync, wire
 
 
 @pytest.fixture

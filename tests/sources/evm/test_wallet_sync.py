@@ -1,10 +1,7 @@
 """A wallet connection syncs its history from the explorer stand-in with the real web3 client."""
 
-from collections.abc import AsyncIterator, Iterator
 from decimal import Decimal
 from typing import Any
-
-import pytest
 
 from privatefolio_daemon.sources.evm.wallet_source import EvmWalletSource
 from tests.sources.evm.wallet_scene import (
@@ -14,22 +11,8 @@ from tests.sources.evm.wallet_scene import (
     Scene,
     day,
     sync,
-    wallet_scene,
     wire,
 )
-
-
-@pytest.fixture
-def scene() -> Iterator[Scene]:
-    with wallet_scene() as built:
-        yield built
-
-
-@pytest.fixture
-async def source() -> AsyncIterator[EvmWalletSource]:
-    wallet_source = EvmWalletSource()
-    yield wallet_source
-    await wallet_source.close()
 
 
 def ether(wei: int) -> str:
