@@ -7,7 +7,6 @@ Other parts of the daemon that keep per-account state (the relayer's queues and 
 import asyncio
 import contextlib
 import logging
-import os
 import shutil
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -26,6 +25,7 @@ from privatefolio_daemon.domain.timeutil import now_ms
 from privatefolio_daemon.settings import Limits
 from privatefolio_daemon.store import change_log
 from privatefolio_daemon.store.database import Database
+from privatefolio_daemon.store.durable_files import write_durably
 from privatefolio_daemon.store.migrations import Migration, migrate, refuse_newer
 
 log = logging.getLogger(__name__)
@@ -141,7 +141,7 @@ class AccountRegistry:
             created_at = self._created_at.get(name) or now_ms()
             floor = await self.get(name).read(change_log.seq_floor)
             state = {"seqFloor": floor, "createdAt": created_at}
-            await asyncio.to_thread(_write_atomically, self._reset_marker(name), state)
+            await asyncio.to_thread(write_durably, self._reset_marker(name), orjson.dumps(state))
             self._events.emit("accounts", "deleted", name)
             await self._close_account(name)
             await self._finish_reset(name, floor, created_at)
@@ -247,15 +247,6 @@ def _remove_trades_scratch(ledger: Path) -> None:
     """A trades run off the writer that a stop or a crash cut off left its scratch file."""
     for path in ledger.parent.glob(f"{trades_offline.scratch_path(ledger).name}*"):
         path.unlink(missing_ok=True)
-
-
-def _write_atomically(path: Path, content: dict[str, int]) -> None:
-    partial = path.with_name(f"{path.name}.tmp")
-    with partial.open("wb") as handle:
-        handle.write(orjson.dumps(content))
-        handle.flush()
-        os.fsync(handle.fileno())
-    partial.replace(path)
 
 
 def _path_part(name: str) -> str:

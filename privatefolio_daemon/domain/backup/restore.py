@@ -31,12 +31,12 @@ from privatefolio_daemon.domain.backup.swap import (
     finish,
     roll_back,
     swap_in,
-    sync_directory,
 )
 from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.timeutil import now_ms
 from privatefolio_daemon.store.change_log import carry_seq_floor, rename_feed
 from privatefolio_daemon.store.database import Database
+from privatefolio_daemon.store.durable_files import sync_directory
 from privatefolio_daemon.store.migrations import Migration
 
 

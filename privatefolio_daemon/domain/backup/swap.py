@@ -12,9 +12,7 @@ After a crash, ``recover_restores`` at start-up rolls ``staged`` and ``swapping`
 previous account and finishes ``committed`` ones: never a mix, never a missing database.
 """
 
-import contextlib
 import logging
-import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+
+from privatefolio_daemon.store.durable_files import sync_directory, write_durably
 
 log = logging.getLogger(__name__)
 
@@ -64,13 +64,7 @@ class SwapJournal:
             ],
             "hadLive": self.had_live,
         }
-        partial = self.path.with_name(f"{self.path.name}.tmp")
-        with partial.open("wb") as handle:
-            handle.write(orjson.dumps(data))
-            handle.flush()
-            os.fsync(handle.fileno())
-        partial.replace(self.path)
-        sync_directory(self.path.parent)
+        write_durably(self.path, orjson.dumps(data))
 
     @classmethod
     def read(cls, path: Path) -> "SwapJournal":
@@ -145,16 +139,6 @@ def recover_restores(databases_dir: Path, data_dir: Path) -> list[str]:
     for leftover in (data_dir / "files").glob("*/.backup-*"):
         leftover.unlink(missing_ok=True)
     return outcomes
-
-
-def sync_directory(directory: Path) -> None:
-    """Make renames in ``directory`` durable (a no-op where directories cannot be opened)."""
-    with contextlib.suppress(OSError):
-        descriptor = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(descriptor)
-        finally:
-            os.close(descriptor)
 
 
 def _exists(path: Path) -> bool:
