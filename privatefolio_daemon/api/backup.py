@@ -24,8 +24,8 @@ from privatefolio_daemon.domain.errors import InvalidInputError, NotFoundError, 
 from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.server_files import ServerFiles
 from privatefolio_daemon.domain.timeutil import now_ms
-from privatefolio_daemon.relayer.cancellation import CancelToken
-from privatefolio_daemon.relayer.progress import TaskProgress, task_log_path
+from privatefolio_daemon.relayer.cancellation import CancelToken, TaskHandedOff
+from privatefolio_daemon.relayer.progress import TaskProgress, task_log_path, write_task_log
 from privatefolio_daemon.relayer.relayer import Relayer
 from privatefolio_daemon.relayer.task_types import Priority, TaskSpec, Trigger
 from privatefolio_daemon.resources import schema_dir
@@ -45,11 +45,11 @@ class RestoreLog:
     """The restore's progress lines: kept for the fresh task row, forwarded while a task runs."""
 
     def __init__(self) -> None:
-        self.lines: list[tuple[float | None, str | None]] = []
+        self.lines: list[tuple[int, float | None, str | None]] = []
         self.forward: TaskProgress | None = None
 
     def __call__(self, percent: float | None = None, message: str | None = None) -> None:
-        self.lines.append((percent, message))
+        self.lines.append((now_ms(), percent, message))
         if self.forward is not None:
             self.forward(percent, message)
 
@@ -157,12 +157,14 @@ class BackupApi:
             journal = await self.restores.prepare(
                 accountName, files.path(file_id), restore.log, cancel.checkpoint
             )
-            restore.log.forward = None
             restore.swapping = True
             swap = asyncio.create_task(restore.swap(journal))
             self._swaps.add(swap)
             swap.add_done_callback(self._swaps.discard)
-            await asyncio.shield(swap)  # closing the account cancels this task, not the swap
+            try:
+                await asyncio.shield(swap)
+            except asyncio.CancelledError:  # closing the account stops this task, not the swap
+                raise TaskHandedOff from None
 
         return await self._relayer.enqueue(
             accountName,
@@ -174,6 +176,7 @@ class BackupApi:
                 trigger=trigger,
                 determinate=True,
                 on_completion=restore.task_ended,
+                deduplicate=False,  # each restore has its own file and its own caller
             ),
         )
 
@@ -209,17 +212,8 @@ class BackupApi:
             return task_id
 
         task_id = await db.write(insert)
-        progress = TaskProgress(
-            task_log_path(self._accounts.logs_dir(account), task_id),
-            task_id,
-            account,
-            self._events,
-        )
-        try:
-            for percent, message in run.log.lines:
-                progress(percent, message)
-        finally:
-            progress.close()
+        log_path = task_log_path(self._accounts.logs_dir(account), task_id)
+        await asyncio.to_thread(write_task_log, log_path, run.log.lines)
         self._events.emit("server-tasks", account=account)
 
 
@@ -257,6 +251,8 @@ class _RestoreRun:
             log.error("Restore of %s failed: %s", self.account, failure)
             error = f"Error: {failure}"
             self.log(None, error)
+        finally:
+            self.log.forward = None
         await self._record(self.account, self, self.started_at, error)
         await self._notify(error)
 

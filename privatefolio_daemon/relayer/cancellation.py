@@ -15,6 +15,12 @@ class TaskAborted(BaseException):
     """The task was asked to stop; the message says why."""
 
 
+class TaskHandedOff(Exception):
+    """Raised by a task whose work goes on outside the queue after the queue stopped it (a
+    restore, which closes its own account): its row is deleted, since the work records its own
+    end, and its progress keeps reaching subscribers, without a last "aborted" line."""
+
+
 class CancelToken:
     __slots__ = ("reason",)
 

@@ -4,6 +4,8 @@ A line is ``<ISO time with ms> <JSON of [percent, message]>``, at most 1000 per 
 then, for a run that did not complete, one last line that says why (``[null, "Error: ..."]``).
 """
 
+import itertools
+from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Any
 
@@ -29,6 +31,7 @@ class TaskProgress:
         self._file: IO[str] | None = None
         self._lines = 0
         self._closed = False
+        self._file_released = False
         self.last_percent: float | None = None
 
     def __call__(self, percent: float | None = None, message: str | None = None) -> None:
@@ -44,11 +47,12 @@ class TaskProgress:
 
     def _write(self, update: list[Any]) -> None:
         line = f"{iso_ms(now_ms())} {orjson.dumps(update).decode()}\n"
-        if self._file is None:
-            self._path.parent.mkdir(parents=True, exist_ok=True)
-            self._file = self._path.open("a", encoding="utf-8")
-        self._file.write(line)
-        self._file.flush()
+        if not self._file_released:
+            if self._file is None:
+                self._path.parent.mkdir(parents=True, exist_ok=True)
+                self._file = self._path.open("a", encoding="utf-8")
+            self._file.write(line)
+            self._file.flush()
         self._lines += 1
         self._events.emit("server-task-progress", self.task_id, line, account=self._account)
 
@@ -58,11 +62,27 @@ class TaskProgress:
         closed log (a task that did not stop when aborted) takes no more."""
         return not self._closed and self._lines < MAX_LINES
 
+    def release_file(self) -> None:
+        """Close the log file, whose directory may be moved; later lines reach subscribers only."""
+        self._file_released = True
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
     def close(self) -> None:
         self._closed = True
         if self._file is not None:
             self._file.close()
             self._file = None
+
+
+def write_task_log(path: Path, lines: Iterable[tuple[int, float | None, str | None]]) -> None:
+    """A whole log at once from ``(time, percent, message)`` lines, without events."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as handle:
+        for written, percent, message in itertools.islice(lines, MAX_LINES):
+            update = orjson.dumps(progress_update(percent, message)).decode()
+            handle.write(f"{iso_ms(written)} {update}\n")
 
 
 def progress_update(percent: float | None, message: str | None) -> list[Any]:

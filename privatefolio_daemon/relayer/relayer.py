@@ -36,7 +36,7 @@ from privatefolio_daemon.relayer.task_history import (
     TaskHistoryPruner,
     TaskHistoryRetention,
 )
-from privatefolio_daemon.relayer.task_queue import AccountTaskQueue
+from privatefolio_daemon.relayer.task_queue import ACCOUNT_CLOSED, AccountTaskQueue
 from privatefolio_daemon.relayer.task_types import TaskSpec, Trigger
 from privatefolio_daemon.store.database import Database
 
@@ -149,7 +149,7 @@ class Relayer:
         self.crons.remove(f"metadata:{name}")
         self.crons.remove(f"backup:{name}")
         self.crons.remove(f"task-history:{name}")
-        await state.queue.stop("reset")
+        await state.queue.stop(ACCOUNT_CLOSED)
 
     # -- queues --------------------------------------------------------------------------------
 

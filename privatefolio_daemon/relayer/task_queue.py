@@ -17,7 +17,7 @@ from typing import Any
 from privatefolio_daemon.domain.errors import NotFoundError
 from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.timeutil import now_ms
-from privatefolio_daemon.relayer.cancellation import CancelToken, TaskAborted
+from privatefolio_daemon.relayer.cancellation import CancelToken, TaskAborted, TaskHandedOff
 from privatefolio_daemon.relayer.progress import TaskProgress, task_log_path
 from privatefolio_daemon.relayer.task_types import TaskSpec
 from privatefolio_daemon.store import notifications, server_tasks
@@ -29,6 +29,8 @@ CANCELLED_BY_USER = "Task cancelled by user."
 ABORTED_BY_USER = "Task aborted by user."
 SERVER_RESTARTED = "Server restarted."
 SERVER_STOPPING = "Server shutting down."
+ACCOUNT_CLOSED = "the account was closed (reset, restored or deleted)."
+HANDED_OFF = "handed-off"
 #: A task these started fails with no one watching: the user gets a notification.
 UNATTENDED_TRIGGERS = frozenset({"cron", "side-effect"})
 
@@ -96,7 +98,8 @@ class AccountTaskQueue:
         return recovered
 
     async def stop(self, reason: str = SERVER_STOPPING) -> None:
-        """Stop running: the running task is aborted with ``reason``; queued rows stay queued."""
+        """Stop running: the running task is aborted with ``reason``; queued rows stay queued
+        (a restart cancels them), and their callers hear at once that they were cancelled."""
         if self._runner is None:
             return
         runner, self._runner = self._runner, None
@@ -112,7 +115,10 @@ class AccountTaskQueue:
         runner.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await runner
+        queued = [entry for _, _, entry in sorted(self._heap)]
         self._heap.clear()
+        for entry in queued:
+            await _notify(entry, f"Task cancelled: {reason}")
 
     # -- queue -------------------------------------------------------------------------------
 
@@ -240,15 +246,34 @@ class AccountTaskQueue:
         finally:
             self._running = None
             status, error = _outcome(task, token)
-            if error is not None:
-                progress.conclude(_outcome_line(status, error))
-            progress.close()
-            if status == "failed":
-                log.warning("Task %s of %s failed: %s", entry.spec.name, self.account, error)
-            if status == "failed" and entry.spec.trigger in UNATTENDED_TRIGGERS:
-                await self._tell_the_user(entry, error or "")  # there once the task reads failed
-            await self._finish_row(entry, status, error, started_at=started_at)
-            await _notify(entry, error)
+            if status == HANDED_OFF:
+                await self._hand_off(entry, progress)
+            else:
+                await self._end(entry, status, error, progress, started_at)
+
+    async def _end(
+        self,
+        entry: _Entry,
+        status: str,
+        error: str | None,
+        progress: TaskProgress,
+        started_at: int,
+    ) -> None:
+        if error is not None:
+            progress.conclude(_outcome_line(status, error))
+        progress.close()
+        if status == "failed":
+            log.warning("Task %s of %s failed: %s", entry.spec.name, self.account, error)
+        if status == "failed" and entry.spec.trigger in UNATTENDED_TRIGGERS:
+            await self._tell_the_user(entry, error or "")  # there once the task reads failed
+        await self._finish_row(entry, status, error, started_at=started_at)
+        await _notify(entry, error)
+
+    async def _hand_off(self, entry: _Entry, progress: TaskProgress) -> None:
+        """The task's work goes on outside the queue, which records its end (TaskHandedOff)."""
+        progress.release_file()
+        await self._db.write(lambda conn: server_tasks.delete_task(conn, entry.task_id))
+        self._changed()
 
     def _abort(self, running: _Running, reason: str) -> None:
         running.token.cancel(reason)
@@ -313,6 +338,8 @@ def _outcome(task: asyncio.Task[Any], token: CancelToken) -> tuple[str, str | No
     if task.cancelled():
         return "aborted", token.reason or SERVER_STOPPING
     failure = task.exception()
+    if isinstance(failure, TaskHandedOff):
+        return HANDED_OFF, None
     if isinstance(failure, TaskAborted):
         return "aborted", str(failure)
     if token.cancelled:

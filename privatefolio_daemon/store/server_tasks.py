@@ -49,6 +49,10 @@ def patch_task(connection: sqlite3.Connection, task_id: int, **fields: Any) -> N
     )
 
 
+def delete_task(connection: sqlite3.Connection, task_id: int) -> None:
+    connection.execute("DELETE FROM server_tasks WHERE id = ?", (task_id,))
+
+
 def recover_after_restart(connection: sqlite3.Connection, reason: str) -> list[str]:
     """``running`` → ``aborted``, ``queued`` → ``cancelled``, in one transaction; returns the
     names of the tasks so ended, in the order they were queued."""

@@ -1,0 +1,147 @@
+"""The "Restore account" task as its callers see it: progress to the end, one row, one outcome.
+
+The restore closes its own account to swap the databases, which stops the account's queue and
+the task with it. The task hands its work off: its followers still see the last lines, and no
+"Task aborted" line, whether the restore completes or is rolled back.
+"""
+
+import asyncio
+import sqlite3
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from privatefolio_daemon.app import Daemon
+from privatefolio_daemon.client import DaemonClient
+from tests.backup.helpers import download, fill_account, upload
+
+
+async def backup_of(client: DaemonClient, daemon: Daemon, marker: str) -> bytes:
+    await client.call("setValue", "main", "marker", marker)
+    record = await client.call("enqueueBackup", "main")
+    return await download(daemon, "main", record["id"])
+
+
+async def queue_behind_a_sleep(client: DaemonClient, seconds: float = 0.5) -> None:
+    """Hold the account's queue, so that the next tasks are queued before they run."""
+    await client.call("enqueueSleep", "main", seconds, 0.05)
+
+
+class FollowedRestore:
+    def __init__(self) -> None:
+        self.lines: list[list[Any]] = []
+        self.outcome: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
+
+    def on_line(self, line: str) -> None:
+        self.lines.append(orjson.loads(line.split(" ", 1)[1]))
+
+    def on_completion(self, error: str | None) -> None:
+        self.outcome.set_result(error)
+
+    @property
+    def messages(self) -> list[str]:
+        return [line[1] for line in self.lines if len(line) > 1]
+
+
+async def follow_restore(client: DaemonClient, record: dict[str, Any]) -> FollowedRestore:
+    followed = FollowedRestore()
+    task_id = await client.call("enqueueRestore", "main", "user", record, followed.on_completion)
+    await client.call("subscribeToServerTaskProgress", "main", task_id, followed.on_line)
+    return followed
+
+
+async def restore_rows(daemon: Daemon) -> list[tuple[Any, ...]]:
+    return await daemon.accounts.get("main").fetch_all(
+        "SELECT status, errorMessage FROM server_tasks WHERE name = 'Restore account' ORDER BY id"
+    )
+
+
+async def test_followers_see_the_restore_to_its_end_and_no_abort(
+    client: DaemonClient, daemon: Daemon
+) -> None:
+    await client.call("createAccount", "main")
+    content = await backup_of(client, daemon, "backed up")
+    await client.call("setValue", "main", "marker", "changed since")
+    uploaded = await upload(client, daemon, "main", content)
+    await queue_behind_a_sleep(client)
+
+    followed = await follow_restore(client, uploaded)
+
+    assert await asyncio.wait_for(followed.outcome, 30) is None
+    assert followed.messages[0] == "Starting task"
+    assert followed.messages[-4:] == [
+        "The backup is valid",
+        "Closing the account",
+        "Opening the restored account",
+        "Restore completed",
+    ]
+    assert not [message for message in followed.messages if "aborted" in message.lower()]
+    assert await client.call("getValue", "main", "marker") == "backed up"
+    assert await restore_rows(daemon) == [("completed", None)]
+
+
+async def test_a_task_queued_behind_a_restore_is_cancelled_and_its_caller_told(
+    client: DaemonClient, daemon: Daemon
+) -> None:
+    """The restored account has a queue of its own: what waited in the old one is cancelled."""
+    await client.call("createAccount", "main")
+    first_backup = await backup_of(client, daemon, "first")
+    second_backup = await backup_of(client, daemon, "second")
+    first = await upload(client, daemon, "main", first_backup, "a.zip")
+    second = await upload(client, daemon, "main", second_backup, "b.zip")
+    await queue_behind_a_sleep(client)
+
+    followed_first = await follow_restore(client, first)
+    followed_second = await follow_restore(client, second)
+
+    assert await asyncio.wait_for(followed_first.outcome, 30) is None
+    assert await asyncio.wait_for(followed_second.outcome, 30) == (
+        "Task cancelled: the account was closed (reset, restored or deleted)."
+    )
+    assert await client.call("getValue", "main", "marker") == "first"
+    assert await restore_rows(daemon) == [("completed", None)]
+
+
+def without_task_table(content: bytes, work: Path) -> bytes:
+    """The backup with a database that passes the checks but cannot be opened as an account."""
+    database = work / "database.sqlite"
+    (work / "in.zip").write_bytes(content)
+    with zipfile.ZipFile(work / "in.zip") as archive:
+        database.write_bytes(archive.read("database.sqlite"))
+    connection = sqlite3.connect(database)
+    connection.execute("DROP TABLE server_tasks")
+    connection.commit()
+    connection.close()
+    with zipfile.ZipFile(work / "out.zip", "w") as archive:
+        archive.write(database, "database.sqlite")
+    return (work / "out.zip").read_bytes()
+
+
+async def test_a_rolled_back_restore_leaves_one_failed_row_and_tells_its_followers(
+    client: DaemonClient, daemon: Daemon, tmp_path: Path
+) -> None:
+    await client.call("createAccount", "main")
+    await daemon.accounts.get("main").write(lambda conn: fill_account(conn, rows=20))
+    broken = without_task_table(await backup_of(client, daemon, "backed up"), tmp_path)
+    await client.call("setValue", "main", "marker", "kept")
+    uploaded = await upload(client, daemon, "main", broken)
+    await queue_behind_a_sleep(client)
+
+    followed = await follow_restore(client, uploaded)
+
+    error = await asyncio.wait_for(followed.outcome, 30)
+    expected = (
+        "Error: The restore could not be completed (no such table: server_tasks); the account is "
+        "back as it was before the restore."
+    )
+    assert error == expected
+    assert followed.messages[-3:] == [
+        "Closing the account",
+        "Opening the restored account",  # the restored database fails here
+        expected,
+    ]
+    assert not [message for message in followed.messages if "aborted" in message.lower()]
+    assert await client.call("getValue", "main", "marker") == "kept"
+    assert await restore_rows(daemon) == [("failed", expected)]
