@@ -174,6 +174,7 @@ def sleep_task(seconds: float, step: float, waste_cpu: bool) -> Any:
                 await asyncio.sleep(duration)
             slept += duration
             progress(slept * 100 / seconds, f"Slept for {slept:g} seconds")
+        cancel.checkpoint()  # a cancel can cut the last step short
 
     return run
 

@@ -4,8 +4,11 @@ Steps whose computation has not landed yet are ``Unavailable``: the side-effect 
 crons leave them out, and running one directly fails with a clear message.
 """
 
+import sqlite3
 from collections.abc import Awaitable, Callable
-from typing import Protocol
+from typing import Protocol, TypeVar
+
+T = TypeVar("T")
 
 DETECT_SPAM = "Detect spam transactions"
 AUTO_MERGE = "Auto-merge transactions"
@@ -27,6 +30,14 @@ class Progress(Protocol):
 
 class Cancel(Protocol):
     def checkpoint(self) -> None: ...
+
+
+class SqlCancel(Cancel, Protocol):
+    """A cancel that can also interrupt the SQL statement running on a connection."""
+
+    def guard_sql(
+        self, function: Callable[[sqlite3.Connection], T]
+    ) -> Callable[[sqlite3.Connection], T]: ...
 
 
 Step = Callable[[str, Progress, Cancel], Awaitable[None]]

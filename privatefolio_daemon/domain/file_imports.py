@@ -18,7 +18,7 @@ from typing import Any
 
 import orjson
 
-from privatefolio_daemon.domain.derived_steps import Cancel, Progress
+from privatefolio_daemon.domain.derived_steps import Progress, SqlCancel
 from privatefolio_daemon.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.import_plan import LEDGER_TABLES, should_bulk_load
@@ -41,6 +41,7 @@ from privatefolio_daemon.sources.importers.registry import requirements_for
 from privatefolio_daemon.store import ledger
 from privatefolio_daemon.store.bulk_load import deferred_indexes
 from privatefolio_daemon.store.database import Database
+from privatefolio_daemon.store.seen_through import seen_through
 from privatefolio_daemon.store.shards import attach_shards, copy_shard, detach_shards
 from privatefolio_daemon.worker_processes import worker_count
 
@@ -77,7 +78,7 @@ class FileImports:
         context: dict[str, Any] | None,
         group_id: str | None,
         progress: Progress,
-        cancel: Cancel,
+        cancel: SqlCancel,
     ) -> dict[str, Any]:
         record = await self.files.get(file_id)
         name, metadata = str(record["name"]), record.get("metadata", {})
@@ -96,7 +97,7 @@ class FileImports:
         await self._db.read(job.refuse_duplicate)
         directory = await self._parse_in_parallel(job)
         try:
-            imported = await self._db.bulk_write(job.run)
+            imported = await seen_through(self._db.bulk_write(job.run))
         finally:
             if directory is not None:
                 await asyncio.to_thread(shutil.rmtree, directory, ignore_errors=True)
@@ -170,7 +171,7 @@ class FileImports:
             stale = ledger_invalidation(connection, oldest).deleted
             return ledger.file_import_to_wire(row) | {"_logs": logs, "_txs": txs}, oldest, stale
 
-        record, oldest, stale = await self._db.transaction(remove)
+        record, oldest, stale = await seen_through(self._db.transaction(remove))
         logs, txs = record.pop("_logs"), record.pop("_txs")
         progress(50, f"Removed {logs} audit logs and {txs} transactions")
         self._announce_stale(stale)
@@ -190,7 +191,7 @@ class _ImportJob:
         fid: str,
         context: ParserContext,
         report: Report,
-        cancel: Cancel,
+        cancel: SqlCancel,
     ) -> None:
         self.path, self.record, self.fid = path, record, fid
         self.context, self.report, self.cancel = context, report, cancel
@@ -216,16 +217,21 @@ class _ImportJob:
     def run(self, connection: sqlite3.Connection) -> dict[str, Any]:
         names = attach_shards(connection, self.shards.files) if self.shards else []
         try:
-            connection.execute("BEGIN IMMEDIATE")
-            try:
-                result = self._import(connection)
-            except BaseException:
-                if connection.in_transaction:  # an interrupted write has rolled it back already
-                    connection.execute("ROLLBACK")
-                raise
-            connection.execute("COMMIT")
+            return self.cancel.guard_sql(self._in_transaction)(connection)
         finally:
             detach_shards(connection, names)
+
+    def _in_transaction(self, connection: sqlite3.Connection) -> dict[str, Any]:
+        """The whole import, or nothing: a cancel interrupts even the index builds."""
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            result = self._import(connection)
+            self.cancel.checkpoint()
+            connection.execute("COMMIT")
+        except BaseException:
+            if connection.in_transaction:  # an interrupted write has rolled it back already
+                connection.execute("ROLLBACK")
+            raise
         return result
 
     def _import(self, connection: sqlite3.Connection) -> dict[str, Any]:

@@ -332,7 +332,8 @@ class AccountTaskQueue:
 
 
 def _outcome(task: asyncio.Task[Any], token: CancelToken) -> tuple[str, str | None]:
-    """The final status and error message of a task that ran."""
+    """The final status and error message of a task that ran. A task that returned did its
+    work, even if it was asked to stop after its last checkpoint."""
     if not task.done():
         return "aborted", token.reason or SERVER_STOPPING
     if task.cancelled():
@@ -342,8 +343,6 @@ def _outcome(task: asyncio.Task[Any], token: CancelToken) -> tuple[str, str | No
         return HANDED_OFF, None
     if isinstance(failure, TaskAborted):
         return "aborted", str(failure)
-    if token.cancelled:
-        return "aborted", token.reason
     if failure is not None:
         return "failed", f"Error: {failure}"
     return "completed", None

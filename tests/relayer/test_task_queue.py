@@ -3,6 +3,7 @@
 import asyncio
 import re
 import sqlite3
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from privatefolio_daemon.relayer.progress import TaskProgress
 from privatefolio_daemon.relayer.task_queue import AccountTaskQueue
 from privatefolio_daemon.relayer.task_types import TaskSpec
 from privatefolio_daemon.store.database import Database
+from privatefolio_daemon.store.seen_through import seen_through
 from tests.relayer.conftest import open_account_db, task_rows, wait_for_status
 
 
@@ -214,7 +216,33 @@ async def test_a_task_that_ignores_cancellation_is_reported(
     )
     assert lines[-1][25:] == f'[null,"{message}"]\n'
     stop.set()
-    await wait_for_status(account_db, task_id, "aborted")
+    await wait_for_status(account_db, task_id, "completed")  # it returned: its work is done
+
+
+async def test_a_task_whose_write_commits_as_it_is_aborted_reads_completed(
+    queue: AccountTaskQueue, account_db: Database
+) -> None:
+    """The write runs on the writer thread and commits whatever happens to its caller; seen
+    through, the task goes on to its end, and says so, instead of "aborted" over saved work."""
+    writing = threading.Event()
+
+    def slow_write(connection: sqlite3.Connection) -> None:
+        writing.set()
+        time.sleep(0.3)
+        connection.execute("INSERT INTO key_value (key, value) VALUES ('saved', 1)")
+
+    async def saves(progress: TaskProgress, cancel: CancelToken) -> None:
+        await seen_through(account_db.transaction(slow_write))
+        progress(100, "Saved")
+
+    task_id = await queue.enqueue(spec("Save", 5, saves))
+    await asyncio.to_thread(writing.wait, 5)
+    await queue.cancel(task_id)
+    await wait_for_status(account_db, task_id, "completed")
+    assert await account_db.fetch_one("SELECT value FROM key_value WHERE key = 'saved'") == (1,)
+    assert await account_db.fetch_one(
+        "SELECT errorMessage FROM server_tasks WHERE id = ?", (task_id,)
+    ) == (None,)
 
 
 async def test_restart_recovery(tmp_path: Path, events: EventBus) -> None:
