@@ -36,9 +36,11 @@ async def client_count(
     value = rows[0][0] if rows and rows[0] else None
     if value is None:
         return 0
-    if isinstance(value, int | float) and float(value).is_integer():
-        return int(value)
-    raise InvalidInputError(f"A count query must return a whole number, not {value!r}")
+    if not isinstance(value, int | float) or not float(value).is_integer():
+        raise InvalidInputError(f"A count query must return a whole number, not {value!r}")
+    if abs(value) >= 2**63:
+        raise InvalidInputError(f"A count query must return a number below 2^63, not {value!r}")
+    return int(value)
 
 
 T = TypeVar("T")

@@ -3,7 +3,9 @@
 The Privatefolio frontend builds ``SELECT … LIMIT n OFFSET m`` strings for its tables. They run only
 on a read-only connection (``mode=ro`` and ``query_only``), under an authorizer that allows reading
 and nothing else (no writes, no ATTACH, no extensions, no PRAGMA that changes anything), and under
-a time budget enforced by the progress handler.
+a time budget. Limits keep one query from taking the daemon's memory: a value at most
+``MAX_VALUE_BYTES``, at most ``MAX_COLUMNS`` columns, and a result of at most
+``MAX_RESULT_CHARACTERS`` characters of text.
 
 ``executeSql``, the power user's statement, runs on the writer under a second authorizer: it may
 read and change rows, but not the schema, a PRAGMA, ATTACH, the transaction, the sync feed or
@@ -21,6 +23,13 @@ _ALLOWED_ACTIONS = frozenset(
     {sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION, sqlite3.SQLITE_RECURSIVE}
 )
 _READ_ONLY_PRAGMAS = frozenset({"table_info", "table_xinfo", "index_list", "index_info"})
+#: Functions that reach past SQL: ``fts3_tokenizer`` reads and sets a native pointer (a crash, or
+#: worse), ``fts5`` hands one out, ``load_extension`` loads native code.
+DENIED_FUNCTIONS = frozenset({"fts3_tokenizer", "fts5", "load_extension"})
+MAX_VALUE_BYTES = 8 * 1024 * 1024
+MAX_COLUMNS = 100
+MAX_RESULT_CHARACTERS = 64 * 1024 * 1024
+_FETCH_ROWS = 512
 
 
 class UnsafeQuery(Exception):
@@ -28,11 +37,33 @@ class UnsafeQuery(Exception):
 
 
 def _authorize(action: int, arg1: str | None, arg2: str | None, *_: str | None) -> int:
+    if action == sqlite3.SQLITE_FUNCTION:
+        return (
+            sqlite3.SQLITE_DENY if (arg2 or "").lower() in DENIED_FUNCTIONS else sqlite3.SQLITE_OK
+        )
     if action in _ALLOWED_ACTIONS:
         return sqlite3.SQLITE_OK
-    if action == sqlite3.SQLITE_PRAGMA and arg1 in _READ_ONLY_PRAGMAS and arg2 is None:
-        return sqlite3.SQLITE_OK
+    if action == sqlite3.SQLITE_PRAGMA and (arg1 or "").lower() in _READ_ONLY_PRAGMAS:
+        return sqlite3.SQLITE_OK  # its argument names a table or an index: it only reads
     return sqlite3.SQLITE_DENY
+
+
+def _refusal_of(action: int, arg2: str | None) -> str | None:
+    """Why ``_authorize`` refused a step, where the generic message would mislead."""
+    if action == sqlite3.SQLITE_FUNCTION:
+        return f"The function {arg2}() is not allowed"
+    return None
+
+
+@dataclass(slots=True)
+class _ReadGuard:
+    refusal: str | None = None
+
+    def __call__(self, action: int, arg1: str | None, arg2: str | None, *_: str | None) -> int:
+        verdict = _authorize(action, arg1, arg2)
+        if verdict != sqlite3.SQLITE_OK and self.refusal is None:
+            self.refusal = _refusal_of(action, arg2)
+        return verdict
 
 
 def run_client_query(
@@ -41,7 +72,8 @@ def run_client_query(
     """Rows of a frontend query. Raises ``UnsafeQuery`` for anything but a read."""
     if not sql.strip():
         raise UnsafeQuery("The query is empty")
-    return _run_guarded(connection, sql, params, budget_seconds, _authorize, None)
+    guard = _ReadGuard()
+    return _run_guarded(connection, sql, params, budget_seconds, guard, lambda: guard.refusal)
 
 
 class QueryFailed(Exception):
@@ -60,13 +92,19 @@ def _run_guarded(
     refusal: Callable[[], str | None] | None,
 ) -> list[Row]:
     connection.set_authorizer(authorizer)
+    limits = _set_limits(connection, {LENGTH: MAX_VALUE_BYTES, COLUMNS: MAX_COLUMNS})
     try:
         return with_time_budget(
-            connection, budget_seconds, lambda conn: conn.execute(sql, tuple(params)).fetchall()
+            connection, budget_seconds, lambda conn: _bounded_rows(conn.execute(sql, tuple(params)))
         )
     except sqlite3.DatabaseError as error:
         text = str(error)
-        if "not authorized" in text or "prohibited" in text:
+        if "too big" in text or "too many columns" in text:
+            raise QueryFailed(
+                f"The statement failed: {text} (a query may return at most {MAX_COLUMNS} "
+                f"columns and values of at most {MAX_VALUE_BYTES // 1024 // 1024} MiB)"
+            ) from error
+        if "not authorized" in text or "prohibited" in text or "authorization denied" in text:
             reason = refusal() if refusal is not None else None
             raise UnsafeQuery(reason or f"Only reading queries are allowed: {sql}") from error
         if "one statement at a time" in text:
@@ -78,7 +116,42 @@ def _run_guarded(
             raise QueryFailed(f"The statement failed: {text}") from error
         raise
     finally:
+        _set_limits(connection, limits)
         connection.set_authorizer(None)
+
+
+LENGTH = sqlite3.SQLITE_LIMIT_LENGTH
+COLUMNS = sqlite3.SQLITE_LIMIT_COLUMN
+
+
+def _set_limits(connection: sqlite3.Connection, limits: dict[int, int]) -> dict[int, int]:
+    """Set SQLite's run-time limits; returns the previous ones."""
+    return {limit: connection.setlimit(limit, value) for limit, value in limits.items()}
+
+
+def _bounded_rows(cursor: sqlite3.Cursor) -> list[Row]:
+    """All rows, refused once their text passes ``MAX_RESULT_CHARACTERS`` or holds a BLOB,
+    which JSON cannot carry."""
+    rows: list[Row] = []
+    characters = 0
+    while batch := cursor.fetchmany(_FETCH_ROWS):
+        for row in batch:
+            for value in row:
+                kind = type(value)
+                if kind is str:
+                    characters += len(value)
+                elif kind is bytes:
+                    raise QueryFailed(
+                        "The query returned binary data (a BLOB), which cannot be sent as "
+                        "JSON: select hex(column) instead"
+                    )
+        if characters > MAX_RESULT_CHARACTERS:
+            raise QueryFailed(
+                f"The result is larger than {MAX_RESULT_CHARACTERS // 1024 // 1024} MiB of text: "
+                "add a LIMIT or select fewer columns"
+            )
+        rows.extend(batch)
+    return rows
 
 
 #: Tables a statement may not change: the sync feed is a record of changes made through the
@@ -98,6 +171,8 @@ class _RowWriteGuard:
     def __call__(self, action: int, arg1: str | None, arg2: str | None, *_: str | None) -> int:
         if _authorize(action, arg1, arg2) == sqlite3.SQLITE_OK:
             return sqlite3.SQLITE_OK
+        if (reason := _refusal_of(action, arg2)) is not None:
+            return self._refuse(reason)
         if action in _ROW_WRITES and arg1 in PROTECTED_TABLES:
             return self._refuse(f"The table {arg1} is the daemon's own and cannot be changed")
         if action in _ROW_WRITES and arg1 is not None and not arg1.startswith("sqlite_"):

@@ -12,7 +12,7 @@ of its own, so that its commit returns as soon as the log holds the pages.
 import asyncio
 import logging
 import sqlite3
-import time
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
@@ -243,15 +243,42 @@ def in_transaction(
 def with_time_budget(
     connection: sqlite3.Connection, seconds: float, function: Callable[[sqlite3.Connection], T]
 ) -> T:
-    """Run ``function``, interrupting any statement that is still running after ``seconds``."""
-    deadline = time.monotonic() + seconds
-    # Each call needs the GIL, so it runs rarely: about every few milliseconds of SQLite work.
-    connection.set_progress_handler(lambda: int(time.monotonic() > deadline), 1_000_000)
+    """Run ``function``, interrupting any statement that is still running after ``seconds``.
+
+    A timer interrupts the connection at the deadline: SQLite stops at its next step, however
+    few steps the statement takes (a progress handler counts steps, and one call of an
+    expensive function is one step).
+    """
+    deadline = _Deadline(connection, seconds)
     try:
         return function(connection)
     except sqlite3.OperationalError as error:
-        if "interrupted" in str(error) and time.monotonic() > deadline:
+        if "interrupted" in str(error) and deadline.passed:
             raise QueryTimeout(f"Query took longer than {seconds:g} s and was stopped") from error
         raise
     finally:
-        connection.set_progress_handler(None, 0)
+        deadline.end()
+
+
+class _Deadline:
+    """Interrupts a connection once ``seconds`` have passed, unless ``end`` came first."""
+
+    def __init__(self, connection: sqlite3.Connection, seconds: float) -> None:
+        self._connection = connection
+        self._lock = threading.Lock()
+        self._ended = False
+        self.passed = False
+        self._timer = threading.Timer(seconds, self._interrupt)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _interrupt(self) -> None:
+        with self._lock:  # never after ``end``: the connection may run someone else's query
+            if not self._ended:
+                self.passed = True
+                self._connection.interrupt()
+
+    def end(self) -> None:
+        with self._lock:
+            self._ended = True
+        self._timer.cancel()
