@@ -244,9 +244,14 @@ class AccountRegistry:
 
 
 def _remove_trades_scratch(ledger: Path) -> None:
-    """A trades run off the writer that a stop or a crash cut off left its scratch file."""
-    for path in ledger.parent.glob(f"{trades_offline.scratch_path(ledger).name}*"):
-        path.unlink(missing_ok=True)
+    """A trades run off the writer that a stop or a crash cut off left its scratch file.
+
+    Its names are spelt out, never globbed: an account name may hold ``[`` ``]``, and another
+    account's scratch file may start with this one's (``Main`` and ``Main-trades.scratch-x``).
+    """
+    scratch = trades_offline.scratch_path(ledger)
+    for suffix in _SQLITE_SUFFIXES:
+        scratch.with_name(f"{scratch.name}{suffix}").unlink(missing_ok=True)
 
 
 def _path_part(name: str) -> str:

@@ -13,6 +13,9 @@ from pathlib import Path
 from privatefolio_daemon.domain.timeutil import now_ms
 
 _FILE_NAME = re.compile(r"^(\d{4})_[\w-]+\.sql$")
+#: After ``<database>``: a copy made before an upgrade, ``.pre-v<N>-<ms>.bak``, and the journal
+#: that ``VACUUM INTO`` cut off may leave beside it.
+_COPY_SUFFIX = r"\.pre-v\d+-\d+\.bak(?:-journal|-wal|-shm)?"
 
 
 class SchemaTooNew(Exception):
@@ -89,9 +92,14 @@ def migrate(
 
 def _remove_older_copies(db_path: Path, kept: Path) -> None:
     """One copy from before an upgrade is kept: the last one. Copies made by earlier upgrades,
-    or by starts cut off while they upgraded, would otherwise pile up, each a whole database."""
-    for copy in db_path.parent.glob(f"{db_path.name}.pre-v*.bak*"):
-        if copy != kept:
+    or by starts cut off while they upgraded, would otherwise pile up, each a whole database.
+
+    Names are matched exactly, never as a glob: an account name may hold ``[`` ``]``, and
+    another account's files may start with this one's name (``Main`` and ``Main.sqlite.x``).
+    """
+    copy_name = re.compile(re.escape(db_path.name) + _COPY_SUFFIX)
+    for copy in db_path.parent.iterdir():
+        if copy != kept and copy_name.fullmatch(copy.name):
             copy.unlink(missing_ok=True)
 
 
