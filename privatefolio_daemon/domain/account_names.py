@@ -2,7 +2,10 @@
 
 from privatefolio_daemon.domain.errors import InvalidInputError
 
-MAX_LENGTH = 255
+#: File systems allow 255 bytes in a name, and the daemon's longest file name is the account's
+#: name and about 45 bytes more: ``<name>.sqlite.pre-v<N>-<ms>.bak-journal`` (a copy made before
+#: an upgrade), ``<name>.sqlite.restore-<ms>.new-journal`` (a restore), ``.<name>-trades.scratch``…
+MAX_BYTES = 200
 _FORBIDDEN = set('<>:"/\\|?*')
 _RESERVED = {"CON", "PRN", "AUX", "NUL"} | {f"{p}{n}" for p in ("COM", "LPT") for n in range(1, 10)}
 
@@ -11,12 +14,15 @@ def validate_account_name(name: str) -> str:
     """Return ``name`` if it can be an account name, else raise with the reason."""
     if not name or not name.strip():
         raise InvalidInputError("Account name cannot be empty.")
-    if len(name) > MAX_LENGTH:
-        raise InvalidInputError(f"Account name is too long: at most {MAX_LENGTH} characters.")
-    if any(char in _FORBIDDEN or ord(char) < 32 or ord(char) == 127 for char in name):
+    if any(_forbidden(char) for char in name):
         raise InvalidInputError(
             "Account name contains invalid characters. Allowed characters: letters, digits, "
             'spaces and punctuation except < > : " / \\ | ? * and control characters.'
+        )
+    size = len(name.encode("utf-8"))
+    if size > MAX_BYTES:
+        raise InvalidInputError(
+            f"Account names can be at most {MAX_BYTES} bytes long (UTF-8); this one is {size}."
         )
     if name in (".", "..") or name != name.strip() or name.endswith("."):
         raise InvalidInputError(
@@ -27,3 +33,9 @@ def validate_account_name(name: str) -> str:
             f'"{name}" is a reserved name and cannot be used as an account name.'
         )
     return name
+
+
+def _forbidden(char: str) -> bool:
+    """Reserved by a file system, a control character, or a lone surrogate (no UTF-8 for it)."""
+    code = ord(char)
+    return char in _FORBIDDEN or code < 32 or code == 127 or 0xD800 <= code <= 0xDFFF

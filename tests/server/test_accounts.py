@@ -36,7 +36,7 @@ BAD_NAMES = [
     ("..\\evil", "Account name contains invalid characters."),
     ("tab\there", "Account name contains invalid characters."),
     ("", "Account name cannot be empty."),
-    ("x" * 256, "Account name is too long: at most 255 characters."),
+    ("x" * 256, "Account names can be at most 200 bytes long (UTF-8); this one is 256."),
     ("..", "Account name cannot start or end with a space, nor end with a dot."),
     (" main", "Account name cannot start or end with a space, nor end with a dot."),
     ("CON", '"CON" is a reserved name and cannot be used as an account name.'),
