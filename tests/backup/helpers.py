@@ -103,6 +103,16 @@ def tree_listing(directory: Path) -> dict[str, str]:
     }
 
 
+async def changed_backup(client: DaemonClient, daemon: Daemon) -> bytes:
+    """A real backup of a new account "main", which is then changed (so a restore would show)."""
+    await client.call("createAccount", "main")
+    await daemon.accounts.get("main").write(fill_account)
+    record = await client.call("enqueueBackup", "main")
+    content = (daemon.accounts.files_dir("main") / str(record["id"])).read_bytes()
+    await daemon.accounts.get("main").write(lambda conn: fill_account(conn, 5, seed=1))
+    return content
+
+
 async def checkpoint(daemon: Daemon, account: str) -> None:
     await daemon.accounts.get(account).write(
         lambda conn: conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")

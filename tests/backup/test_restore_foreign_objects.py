@@ -15,7 +15,7 @@ from privatefolio_daemon.domain.backup.errors import BackupError
 from privatefolio_daemon.domain.backup.progress_bridge import no_checkpoint
 from privatefolio_daemon.resources import schema_dir
 from privatefolio_daemon.store.migrations import load_migrations, migrate
-from tests.backup.helpers import checkpoint, fill_account
+from tests.backup.helpers import changed_backup, checkpoint, fill_account
 from tests.backup.test_restore_refusals import database_of, ignore, live_state, zip_of
 
 MIGRATIONS = load_migrations(schema_dir("account"))
@@ -29,12 +29,7 @@ Edit = Callable[[sqlite3.Connection], object]
 @pytest.fixture
 async def backup_database(client: DaemonClient, daemon: Daemon) -> bytes:
     """The database of a real backup of "main", which is then changed (a restore would show)."""
-    await client.call("createAccount", "main")
-    await daemon.accounts.get("main").write(fill_account)
-    record = await client.call("enqueueBackup", "main")
-    content = (daemon.accounts.files_dir("main") / str(record["id"])).read_bytes()
-    await daemon.accounts.get("main").write(lambda conn: fill_account(conn, 5, seed=1))
-    return database_of(content)
+    return database_of(await changed_backup(client, daemon))
 
 
 def edited(tmp_path: Path, source: bytes | None, *edits: Edit) -> bytes:

@@ -20,8 +20,8 @@ from privatefolio_daemon.domain.backup.progress_bridge import no_checkpoint
 from privatefolio_daemon.domain.backup.restore import Restores
 from privatefolio_daemon.domain.errors import NotFoundError
 from tests.backup.helpers import (
+    changed_backup,
     checkpoint,
-    fill_account,
     restore_over_rpc,
     sha256_file,
     tree_listing,
@@ -56,12 +56,7 @@ def zip_of(entries: dict[str, bytes]) -> bytes:
 @pytest.fixture
 async def good_backup(client: DaemonClient, daemon: Daemon) -> bytes:
     """A real backup of the account "main", which is then changed (so a restore would show)."""
-    await client.call("createAccount", "main")
-    await daemon.accounts.get("main").write(fill_account)
-    record = await client.call("enqueueBackup", "main")
-    content = (daemon.accounts.files_dir("main") / str(record["id"])).read_bytes()
-    await daemon.accounts.get("main").write(lambda conn: fill_account(conn, 5, seed=1))
-    return content
+    return await changed_backup(client, daemon)
 
 
 def database_of(backup: bytes) -> bytes:
