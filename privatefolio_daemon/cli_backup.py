@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import contextlib
 import os
+import signal
 import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -19,6 +20,7 @@ from typing import IO, TYPE_CHECKING, Any
 from tqdm import tqdm  # type: ignore[import-untyped]
 
 from privatefolio_daemon.config import Config, client_url, load_client_config
+from privatefolio_daemon.relayer.cancellation import CancelToken, TaskAborted
 
 if TYPE_CHECKING:
     from privatefolio_daemon.client import DaemonClient
@@ -27,6 +29,8 @@ if TYPE_CHECKING:
     from privatefolio_daemon.store.instance_lock import InstanceLock
 
 CHUNK = 1024 * 1024
+_INTERRUPTED = "Interrupted."
+_RESTORE_INTERRUPTED = "The restore was interrupted; the account is as it was."
 
 
 class CommandError(Exception):
@@ -48,6 +52,9 @@ def run_command(arguments: argparse.Namespace) -> int:
     except CommandError as error:
         print(f"privatefolio-daemon: {error}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print(f"privatefolio-daemon: {_INTERRUPTED}", file=sys.stderr)
+        return 130
     return 0
 
 
@@ -191,7 +198,6 @@ async def _restore_offline(
     step: "StepHook | None",
 ) -> None:
     from privatefolio_daemon.domain.backup.archive_reader import RestoreLimits
-    from privatefolio_daemon.domain.backup.progress_bridge import no_checkpoint
     from privatefolio_daemon.domain.backup.restore import Restores
     from privatefolio_daemon.domain.errors import DomainError
     from privatefolio_daemon.domain.events import EventBus
@@ -205,13 +211,28 @@ async def _restore_offline(
     try:
         created = await registry.create(account)
         async with _removed_on_failure(created, lambda: registry.delete(account)):
-            with _percent_bar(f"Restore of {account}") as report:
+            with _percent_bar(f"Restore of {account}") as report, _interruptible() as checkpoint:
                 if step is None:
-                    await restores.restore(account, archive, report, no_checkpoint)
+                    await restores.restore(account, archive, report, checkpoint)
                 else:
-                    await restores.restore(account, archive, report, no_checkpoint, step)
+                    await restores.restore(account, archive, report, checkpoint, step)
     except DomainError as error:
         raise CommandError(str(error)) from error
+    except TaskAborted as aborted:
+        raise CommandError(_RESTORE_INTERRUPTED) from aborted
+
+
+@contextlib.contextmanager
+def _interruptible() -> Iterator[Callable[[], None]]:
+    """A checkpoint that Ctrl-C trips: the restore stops at its next check, before the swap,
+    and leaves nothing behind (a swap, which takes moments, is finished)."""
+    token = CancelToken()
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGINT, token.cancel, "interrupted")
+    try:
+        yield token.checkpoint
+    finally:
+        loop.remove_signal_handler(signal.SIGINT)
 
 
 # -- through the daemon ----------------------------------------------------------------------------
@@ -283,7 +304,11 @@ async def _upload_and_restore(
                     task_id,
                     lambda line: _report_line(report, line),
                 )
-            error = await _outcome(client, done)
+            try:
+                error = await _outcome(client, done)
+            except asyncio.CancelledError:
+                print(f"The daemon goes on with the restore of {account}.", file=sys.stderr)
+                raise
     except RpcCallError as failure:
         raise CommandError(failure.message) from failure
     if error is not None:
@@ -312,7 +337,7 @@ async def _removed_on_failure(
     """A restore into an account it created leaves nothing behind when it fails."""
     try:
         yield
-    except Exception:
+    except (Exception, TaskAborted):
         if created:
             with contextlib.suppress(Exception):  # the restore's error is the one to report
                 await delete()
