@@ -307,12 +307,25 @@ async def _upload_and_restore(
             try:
                 error = await _outcome(client, done)
             except asyncio.CancelledError:
-                print(f"The daemon goes on with the restore of {account}.", file=sys.stderr)
-                raise
+                error = await _stopped(client, account, task_id, done)
     except RpcCallError as failure:
         raise CommandError(failure.message) from failure
     if error is not None:
         raise CommandError(str(error).removeprefix("Error: "))
+
+
+async def _stopped(
+    client: "DaemonClient", account: str, task_id: int, done: "asyncio.Future[str | None]"
+) -> str | None:
+    """Ctrl-C: cancel the daemon's restore task. It stops unless it has begun the swap, which
+    finishes: then the restore completed (None)."""
+    from privatefolio_daemon.client import RpcCallError
+
+    with contextlib.suppress(RpcCallError):
+        await client.call("cancelTask", account, task_id)
+    if await _outcome(client, done) is None:
+        return None
+    raise CommandError(_RESTORE_INTERRUPTED)
 
 
 async def _outcome(client: "DaemonClient", done: "asyncio.Future[str | None]") -> str | None:
@@ -337,10 +350,12 @@ async def _removed_on_failure(
     """A restore into an account it created leaves nothing behind when it fails."""
     try:
         yield
-    except (Exception, TaskAborted):
+    except (Exception, TaskAborted, asyncio.CancelledError) as failure:
         if created:
             with contextlib.suppress(Exception):  # the restore's error is the one to report
                 await delete()
+        if isinstance(failure, asyncio.CancelledError):  # Ctrl-C
+            raise CommandError(_RESTORE_INTERRUPTED) from failure
         raise
 
 
