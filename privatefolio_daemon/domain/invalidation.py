@@ -48,11 +48,13 @@ def invalidate_from(
 @dataclass(frozen=True, slots=True)
 class LedgerInvalidation:
     """What ``invalidate_for_ledger`` wrote: the time span of the transactions, and the kinds of
-    derived rows it deleted."""
+    derived rows it deleted. ``has_transactions`` tells an empty ledger from one whose only
+    transactions are at 0 (1970-01-01T00:00:00.000Z): both store ``genesis`` = ``lastTx`` = 0."""
 
     genesis: int
     last_tx: int
     deleted: list[str]
+    has_transactions: bool
 
 
 def invalidate_for_ledger(connection: sqlite3.Connection, oldest: int | None) -> LedgerInvalidation:
@@ -65,14 +67,15 @@ def ledger_invalidation(connection: sqlite3.Connection, oldest: int | None) -> L
     ``lastTx`` are recorded, and every derived-data cursor goes back to the day before ``oldest``
     (to 0 when no transaction is left). Within the change's own transaction, a stop right after
     it cannot leave derived data that ignores it."""
-    genesis, last_tx = transaction_time_span(connection)
+    bounds = transaction_bounds(connection)
+    genesis, last_tx = bounds or (0, 0)
     write_value(connection, "genesis", genesis)
     write_value(connection, "lastTx", last_tx)
     deleted: list[str] = []
     if oldest is not None:
-        cursor = day_start(oldest) - DAY_MS if last_tx else 0
+        cursor = day_start(oldest) - DAY_MS if bounds is not None else 0
         deleted = invalidate_from(connection, cursor, oldest)
-    return LedgerInvalidation(genesis, last_tx, deleted)
+    return LedgerInvalidation(genesis, last_tx, deleted, bounds is not None)
 
 
 def derived_data_behind(connection: sqlite3.Connection) -> bool:
@@ -169,10 +172,21 @@ def _first_day_with_logs(connection: sqlite3.Connection, days: list[int]) -> int
     return None
 
 
+def transaction_bounds(connection: sqlite3.Connection) -> tuple[int, int] | None:
+    """The oldest and newest transaction timestamps, None without transactions (0 is a
+    timestamp: 1970-01-01T00:00:00.000Z)."""
+    row = connection.execute("SELECT MIN(timestamp), MAX(timestamp) FROM transactions").fetchone()
+    return None if row[0] is None else (int(row[0]), int(row[1]))
+
+
+def has_transactions(connection: sqlite3.Connection) -> bool:
+    """Whether the ledger has a transaction; ``lastTx`` cannot tell: it is 0 without any."""
+    return connection.execute("SELECT 1 FROM transactions LIMIT 1").fetchone() is not None
+
+
 def transaction_time_span(connection: sqlite3.Connection) -> tuple[int, int]:
     """``(genesis, lastTx)``: the oldest and newest transaction timestamps, or zeros."""
-    row = connection.execute("SELECT MIN(timestamp), MAX(timestamp) FROM transactions").fetchone()
-    return (row[0] or 0, row[1] or 0)
+    return transaction_bounds(connection) or (0, 0)
 
 
 def record_time_bound(connection: sqlite3.Connection, key: str) -> int:

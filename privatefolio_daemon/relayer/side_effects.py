@@ -16,6 +16,7 @@ from privatefolio_daemon.domain.derived_steps import (
     is_available,
 )
 from privatefolio_daemon.domain.events import EventBus
+from privatefolio_daemon.domain.invalidation import has_transactions
 from privatefolio_daemon.relayer.cancellation import CancelToken
 from privatefolio_daemon.relayer.debounce import Burst
 from privatefolio_daemon.relayer.invalidator import LedgerInvalidator
@@ -23,7 +24,6 @@ from privatefolio_daemon.relayer.progress import TaskProgress
 from privatefolio_daemon.relayer.task_queue import AccountTaskQueue
 from privatefolio_daemon.relayer.task_types import Priority, TaskSpec, Trigger
 from privatefolio_daemon.store.database import Database
-from privatefolio_daemon.store.key_value import read_value
 
 log = logging.getLogger(__name__)
 
@@ -97,11 +97,13 @@ class SideEffects:
 
     async def run(self, burst: Burst) -> None:
         await self._invalidator.settled()
+        # Whether there are transactions, not lastTx: it is 0 both without any and when the
+        # only ones are at 0 (1970-01-01T00:00:00.000Z), which must be computed like any other.
         if burst.cause == "reset":  # nothing to lower; the time span of what is there now
-            last_tx = (await self._invalidator.record(None)).last_tx
+            present = (await self._invalidator.record(None)).has_transactions
         else:
-            last_tx = await self._db.read(lambda conn: read_value(conn, "lastTx"))
-        if last_tx:
+            present = await self._db.read(has_transactions)
+        if present:
             created = burst.cause == "created"
             names = [
                 *((AUTO_MERGE, DETECT_SPAM) if created else ()),

@@ -173,3 +173,54 @@ async def cursors(db: Database) -> list[tuple[object, ...]]:
         "SELECT key, value FROM key_value WHERE key IN ('balancesCursor', 'networthCursor') "
         "ORDER BY key"
     )
+
+
+async def test_a_ledger_whose_only_transaction_is_at_0_is_computed(daemon: Daemon) -> None:
+    """Timestamp 0 (1970-01-01T00:00:00.000Z) is a transaction's time: ``lastTx`` is 0 as for an
+    empty ledger, yet the chain is queued and the balances are computed."""
+    await daemon.accounts.create("main")
+    db = daemon.accounts.get("main")
+    await db.execute(
+        "INSERT INTO transactions (id, incomingAsset, incoming, platformId, timestamp, type, "
+        "wallet) VALUES ('t0', 'crypto:BTC', '5', 'app.generic', 0, 'Deposit', 'W')"
+    )
+    await db.execute(
+        "INSERT INTO audit_logs (id, assetId, change, importIndex, operation, platformId, "
+        "timestamp, txId, wallet) VALUES "
+        "('l0', 'crypto:BTC', '5', 0, 'Deposit', 'app.generic', 0, 't0', 'W')"
+    )
+    daemon.events.emit("audit-logs", "created", 0, "group-0", account="main")
+    rows = await wait_for_tasks(db, len(CHAIN))
+    assert [(name, status) for name, _, _, status, _ in rows] == [
+        (name, "completed") for name in CHAIN
+    ]
+    assert await db.fetch_one("SELECT value FROM key_value WHERE key = 'lastTx'") == (0,)
+    assert await db.fetch_one("SELECT data FROM balances WHERE timestamp = 0") == (
+        '{"crypto:BTC":"5"}',
+    )
+    assert await db.fetch_one("SELECT balance FROM audit_logs WHERE id = 'l0'") == ("5",)
+
+
+async def test_deleting_all_but_a_transaction_at_0_lowers_the_cursors_and_refreshes(
+    daemon: Daemon,
+) -> None:
+    """The cursors go back to the day before the deleted transaction, not to 0 as for an empty
+    ledger, and the chain is queued."""
+    await daemon.accounts.create("main")
+    db = daemon.accounts.get("main")
+    await seed(db)
+    await db.execute(
+        "INSERT INTO transactions (id, platformId, timestamp, type, wallet) VALUES "
+        "('t0', 'ex.binance', 0, 'Deposit', 'Binance Spot')"
+    )
+    await db.execute("DELETE FROM transactions WHERE id IN ('t1', 't2')")
+    daemon.events.emit("audit-logs", "deleted", DAY + 5 * DAY_MS, None, account="main")
+    await asyncio.sleep(0.3)  # the chain waits 1.5 s
+    assert await cursors(db) == [
+        ("balancesCursor", DAY + 4 * DAY_MS),
+        ("networthCursor", DAY + 4 * DAY_MS),
+    ]
+    assert await db.fetch_one("SELECT MAX(timestamp) FROM balances") == (DAY + 3 * DAY_MS,)
+    assert await db.fetch_one("SELECT value FROM key_value WHERE key = 'lastTx'") == (0,)
+    rows = await wait_for_tasks(db, 3)
+    assert [row[0] for row in rows] == ["Refresh balances", "Refresh networth", "Refresh trades"]
