@@ -77,6 +77,13 @@ def _amount(value: str | None, label: str) -> str | None:
     return decimals.to_fixed(number)
 
 
+def _check_timestamp(timestamp: int) -> None:
+    """Not before 1970 (the Unix epoch, 0, is accepted) and not in the future."""
+    if timestamp < 0:
+        raise InvalidInputError(f"Timestamp {timestamp} is before 1970")
+    _check_not_future(timestamp)
+
+
 def _check_not_future(timestamp: int) -> None:
     """A transaction more than a day ahead of now is a typo: it would move every balance there."""
     if timestamp > now_ms() + DAY_MS:
@@ -100,9 +107,7 @@ def build_manual_transaction(
     timestamp = data.get("timestamp")
     if not isinstance(timestamp, int) or isinstance(timestamp, bool):
         raise InvalidInputError("Timestamp is required")
-    if timestamp < 0:
-        raise InvalidInputError(f"Timestamp {timestamp} is before 1970")
-    _check_not_future(timestamp)
+    _check_timestamp(timestamp)
     wallet, platform_id = data.get("wallet"), data.get("platformId")
     if not wallet:
         raise InvalidInputError("Wallet is required")
@@ -243,7 +248,7 @@ def _patched_value(key: str, value: Any) -> Any:
     if key in _PATCH_AMOUNTS:
         return _amount(value, key)
     if key == "timestamp":
-        _check_not_future(value)
+        _check_timestamp(value)
     elif key == "metadata":
         return value or {}
     elif key in _PATCH_REQUIRED_TEXTS and not value:

@@ -181,6 +181,7 @@ async def test_a_swap_of_amounts_far_apart_gets_its_price(client: DaemonClient) 
         ),
         ({"fee": "-1"}, 'Invalid fee amount "-1": expected a positive number'),
         ({"timestamp": 10**15}, f"Timestamp {10**15} is in the future"),
+        ({"timestamp": -5}, "Timestamp -5 is before 1970"),
         ({"wallet": ""}, "'wallet' cannot be empty"),
         ({"price": 5}, "Invalid params: 'patch'.price must be a string or null, not a number"),
     ],
