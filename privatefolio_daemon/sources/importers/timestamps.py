@@ -134,7 +134,8 @@ def parse_us_datetime(text: str, column: str | None = None) -> int:
 
 
 def parse_cet_dotted_datetime(text: str, column: str | None = None) -> int:
-    """``DD.MM.YYYY HH:MM:SS`` (Blockpit), read as a fixed UTC+1 wall clock."""
+    """``DD.MM.YYYY HH:MM:SS`` (Blockpit), read as a fixed UTC+1 wall clock. The span is checked
+    on the UTC time: 01.01.1970 00:30:00 is 1969-12-31T23:30:00Z, before 1970."""
     match = _DOTTED_DATE_TIME.fullmatch(text.strip())
     if match is None:
         raise invalid_timestamp(text, column)
@@ -142,7 +143,7 @@ def parse_cet_dotted_datetime(text: str, column: str | None = None) -> int:
     time = _time_ms(int(match[4]), int(match[5]), int(match[6]))
     if day is None or time is None:
         raise invalid_timestamp(text, column)
-    return day + time - _HOUR_MS
+    return _in_span(day + time - _HOUR_MS, f"{match[0]} (UTC+1)", column)
 
 
 def parse_unix_seconds(text: str, column: str | None = None) -> int:

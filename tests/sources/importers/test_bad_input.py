@@ -136,6 +136,31 @@ def test_bad_input_is_reported_exactly(
     assert (str(raised.value), raised.value.row, raised.value.column) == (message, row, column)
 
 
+BLOCKPIT_HEADER = (
+    "Blockpit ID;Timestamp;Source Type;Source Name;Integration;Transaction Type;"
+    "Outgoing Asset;Outgoing Amount;Incoming Asset;Incoming Amount;Fee Asset;Fee Amount;"
+    "Transaction ID;Note;Merge ID"
+)
+
+
+def _blockpit_deposit(timestamp: str) -> str:
+    return f"{BLOCKPIT_HEADER}\n1;{timestamp};exchange;Binance;binance;Deposit;;;BTC;1;;;abc;;"
+
+
+def test_a_blockpit_time_before_1970_in_utc_is_refused() -> None:
+    """Blockpit's times are UTC+1: 01.01.1970 00:30:00 is 1969-12-31T23:30:00Z."""
+    with pytest.raises(ImportFormatError) as raised:
+        parse_text(_blockpit_deposit("01.01.1970 00:30:00"), file_name="blockpit.csv")
+
+    assert (str(raised.value), raised.value.row, raised.value.column) == (
+        "Cannot parse row 1: Invalid timestamp: 01.01.1970 00:30:00 (UTC+1) is before 1970",
+        1,
+        "Timestamp",
+    )
+    result = parse_text(_blockpit_deposit("01.01.1970 01:00:00"), file_name="blockpit.csv")
+    assert [(log.timestamp, log.change) for log in result.logs] == [(0, "1")]
+
+
 def test_erc20_needs_a_valid_user_address() -> None:
     header = (
         '"Txhash","Blockno","UnixTimestamp","DateTime (UTC)","From","To","TokenValue",'
