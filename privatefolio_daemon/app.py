@@ -157,7 +157,7 @@ class Daemon:
     def _build_method_table(self) -> MethodTable:
         table = MethodTable()
         add_builtin_methods(table, title=f"{APP_NAME}-daemon", version=__version__)
-        table.add_object(AccountsApi(self.accounts, self.events))
+        table.add_object(AccountsApi(self.accounts, self.events, self.relayer))
         table.add_object(ServerApi(self.config, self.server_state, self.stats))
         limits = self.config.limits
         table.add_object(TasksApi(self.accounts, self.relayer, self.events, limits))

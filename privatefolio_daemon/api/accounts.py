@@ -5,16 +5,19 @@ from typing import Any
 from privatefolio_daemon.api.subscriptions import subscribe
 from privatefolio_daemon.domain.account_settings import AccountSettings
 from privatefolio_daemon.domain.accounts import AccountRegistry
+from privatefolio_daemon.domain.errors import BusyError
 from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.key_value import KeyValueStore
+from privatefolio_daemon.relayer.relayer import Relayer
 from privatefolio_daemon.rpc.callbacks import RemoteFunction
 from privatefolio_daemon.rpc.registry import CallContext, rpc_method
 
 
 class AccountsApi:
-    def __init__(self, accounts: AccountRegistry, events: EventBus) -> None:
+    def __init__(self, accounts: AccountRegistry, events: EventBus, relayer: Relayer) -> None:
         self._accounts = accounts
         self._events = events
+        self._relayer = relayer
 
     def _kv(self, accountName: str) -> KeyValueStore:
         return KeyValueStore(self._accounts.get(accountName), self._events, accountName)
@@ -44,7 +47,19 @@ class AccountsApi:
 
     @rpc_method()
     async def renameAccount(self, accountName: str, newName: str) -> None:
-        """Rename an account, moving its database, files and logs."""
+        """Rename an account, moving its database, files and logs.
+
+        Refused (-32004) while work the rename would cut off is unfinished: a task a user started,
+        or the merge and spam passes after a change. Renaming to its own name changes nothing."""
+        self._accounts.get(accountName)
+        if newName == accountName:
+            return
+        unfinished = self._relayer.unfinished_work(accountName)
+        if unfinished is not None:
+            raise BusyError(
+                f'Account "{accountName}" cannot be renamed while {unfinished}; rename it once '
+                "its tasks have ended, or cancel them."
+            )
         await self._accounts.rename(accountName, newName)
 
     @rpc_method()

@@ -73,6 +73,16 @@ class AuditLogDebouncer:
         if not run.cancelled() and run.exception() is not None:
             log.error("The side effects of an audit-log change failed", exc_info=run.exception())
 
+    @property
+    def pending_cause(self) -> str | None:
+        """The cause of the burst that waits for its delay, if any."""
+        return None if self._burst is None else self._burst.cause
+
+    @property
+    def firing(self) -> bool:
+        """A burst's side effects are being queued."""
+        return bool(self._runs)
+
     def cancel(self) -> None:
         if self._timer is not None:
             self._timer.cancel()

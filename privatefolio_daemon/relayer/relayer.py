@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from privatefolio_daemon.domain.account_settings import AccountSettings
-from privatefolio_daemon.domain.derived_steps import PRICES_CHANGED, Step
+from privatefolio_daemon.domain.derived_steps import AUTO_MERGE, DETECT_SPAM, PRICES_CHANGED, Step
 from privatefolio_daemon.domain.errors import NotFoundError
 from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.invalidation import derived_data_behind
@@ -50,6 +50,11 @@ class RelayerSettings:
     debounce_max_wait_seconds: float = 10.0
     cancel_grace_seconds: float = 5.0
     task_history: TaskHistoryRetention = field(default_factory=TaskHistoryRetention)
+
+
+def _kept(task: dict[str, Any]) -> bool:
+    """Whether closing the account under this task would lose its work for good."""
+    return task["trigger"] == "user" or task["name"] in (AUTO_MERGE, DETECT_SPAM)
 
 
 @dataclass(slots=True)
@@ -158,6 +163,24 @@ class Relayer:
         if state is None:
             raise NotFoundError(f'Account "{account}" does not exist')
         return state.queue
+
+    def unfinished_work(self, account: str) -> str | None:
+        """What closing the account now would lose, if anything: a task a user started, or the
+        merge and spam passes that follow an import, running, queued or still to be queued.
+        (A refresh of derived data that a close cuts off is queued again when it opens.)"""
+        state = self._accounts.get(account)
+        if state is None:
+            return None
+        snapshot = state.queue.snapshot()
+        running = snapshot["running"]
+        if running is not None and _kept(running):
+            return f'the task "{running["name"]}" is running'
+        queued = [task["name"] for task in snapshot["queued"] if _kept(task)]
+        if queued:
+            return f'the task "{queued[0]}" is queued'
+        if state.debouncer.pending_cause == "created" or state.debouncer.firing:
+            return "the updates that follow its last change have not started yet"
+        return None
 
     async def enqueue(self, account: str, spec: TaskSpec) -> int:
         return await self.queue(account).enqueue(spec)

@@ -76,7 +76,7 @@ class AccountTaskQueue:
         self._wake = asyncio.Event()
         self._enqueuing = asyncio.Lock()
         self._running: _Running | None = None
-        self._starting: tuple[int, CancelToken] | None = None
+        self._starting: tuple[_Entry, CancelToken, int] | None = None  # and its startedAt
         """The task taken from the heap whose row is being marked running, and its token."""
         self._stopping = False
         self._runner: asyncio.Task[None] | None = None
@@ -165,7 +165,7 @@ class AccountTaskQueue:
         if self._running is not None and self._running.entry.task_id == task_id:
             self._abort(self._running, ABORTED_BY_USER)
             return
-        if self._starting is not None and self._starting[0] == task_id:
+        if self._starting is not None and self._starting[0].task_id == task_id:
             self._starting[1].cancel(ABORTED_BY_USER)  # aborted as soon as it starts
             return
         for index, (_, _, entry) in enumerate(self._heap):
@@ -187,6 +187,9 @@ class AccountTaskQueue:
         if self._running is not None:
             entry = self._running.entry
             running = _describe(entry) | {"startedAt": self._running.started_at}
+        elif self._starting is not None:  # its row is being marked running
+            entry, _, started_at = self._starting
+            running = _describe(entry) | {"startedAt": started_at}
         return {"running": running, "queued": [_describe(entry) for entry in queued]}
 
     def _queued_entry(self, spec: TaskSpec) -> _Entry | None:
@@ -216,7 +219,7 @@ class AccountTaskQueue:
     async def _run(self, entry: _Entry) -> None:
         started_at = now_ms()
         token = CancelToken()
-        self._starting = (entry.task_id, token)
+        self._starting = (entry, token, started_at)
         try:
             await self._db.write(
                 lambda conn: server_tasks.patch_task(
