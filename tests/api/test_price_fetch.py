@@ -235,6 +235,80 @@ async def test_a_second_fetch_starts_at_the_latest_stored_day_with_the_remembere
     assert starts == [str(TODAY)]
 
 
+async def test_days_without_a_stock_close_carry_the_last_one_and_net_worth_keeps_the_stock(
+    daemon: Daemon, main: DaemonClient, standins: Standins
+) -> None:
+    # Closes on DAYS[0] ("Friday") and DAYS[3] ("Monday") only; none after it.
+    standins.yahoo.add_candles(
+        "SPY",
+        [
+            YahooCandle(DAYS[0] // 1000 + SESSION_OPEN_S, 470.5, 474.0, 469.0, 467.92, 86000),
+            YahooCandle(DAYS[3] // 1000 + SESSION_OPEN_S, 468.43, 474.75, 468.3, 474.6, 74000),
+        ],
+    )
+    await own(daemon, "stock:SPY")
+
+    _, lines = await fetch(main)
+
+    assert fetched("SPY", "Yahoo Finance", last=DAYS[3]) in lines
+    prices = await main.call("getPricesForAsset", "main", "stock:SPY")
+    carried = {"open": 467.92, "high": 467.92, "low": 467.92, "close": 467.92, "volume": 0.0}
+    assert prices == [
+        {
+            "time": DAYS[0] // 1000,
+            "value": 467.92,
+            "open": 470.5,
+            "high": 474.0,
+            "low": 469.0,
+            "close": 467.92,
+            "volume": 86000.0,
+        },
+        {"time": DAYS[1] // 1000, "value": 467.92, **carried},
+        {"time": DAYS[2] // 1000, "value": 467.92, **carried},
+        {
+            "time": DAYS[3] // 1000,
+            "value": 474.6,
+            "open": 468.43,
+            "high": 474.75,
+            "low": 468.3,
+            "close": 474.6,
+            "volume": 74000.0,
+        },
+    ]
+    assert [row[1] for row in await stored(daemon, "stock:SPY")] == DAYS[:4]
+
+    await main.call("computeBalances", "main", {"since": 0, "until": TODAY})
+    await main.call("computeNetworth", "main", 0)
+    values = {row["timestamp"]: row["value"] for row in await main.call("getNetworth", "main")}
+    assert [values.get(day) for day in DAYS[:4]] == [467.92, 467.92, 467.92, 474.6]
+
+
+async def test_the_next_close_fills_the_days_before_it_and_revalues_them(
+    daemon: Daemon, main: DaemonClient, standins: Standins
+) -> None:
+    friday = YahooCandle(DAYS[0] // 1000 + SESSION_OPEN_S, 470.5, 474.0, 469.0, 467.92, 86000)
+    standins.yahoo.add_candles("SPY", [friday])
+    await own(daemon, "stock:SPY")
+    await fetch(main)
+    # Nothing is carried past the last close yet.
+    assert [row[1] for row in await stored(daemon, "stock:SPY")] == DAYS[:1]
+    await main.call("computeBalances", "main", {"since": 0, "until": TODAY})
+    await main.call("computeNetworth", "main", 0)
+    before = {row["timestamp"]: row["value"] for row in await main.call("getNetworth", "main")}
+    assert [before.get(day) for day in DAYS[:4]] == [467.92, 0, 0, 0]
+
+    monday = YahooCandle(DAYS[3] // 1000 + SESSION_OPEN_S, 468.43, 474.75, 468.3, 474.6, 74000)
+    standins.yahoo.add_candles("SPY", [friday, monday])
+    await fetch(main)
+
+    assert [row[1] for row in await stored(daemon, "stock:SPY")] == DAYS[:4]
+    # The new rows lowered the net worth cursor (decision 0008): a refresh from the cursor (or the
+    # one the relayer queued) values the filled days.
+    await main.call("computeNetworth", "main")
+    after = {row["timestamp"]: row["value"] for row in await main.call("getNetworth", "main")}
+    assert [after.get(day) for day in DAYS[:4]] == [467.92, 467.92, 467.92, 474.6]
+
+
 async def test_a_429_then_success_writes_the_rows(
     daemon: Daemon, main: DaemonClient, standins: Standins
 ) -> None:

@@ -56,6 +56,47 @@ class EmptyResponse(PriceFetchError):
         super().__init__(provider_name, asset_id, "EmptyResponse")
 
 
+DAY_S = 86_400
+
+_CANDLE_PRICES: tuple[Literal["open", "high", "low", "close"], ...] = (
+    "open",
+    "high",
+    "low",
+    "close",
+)
+
+
+def fill_closed_days(points: list[ChartData]) -> list[ChartData]:
+    """``points`` (oldest first, one a day) with every day between two of them carrying the
+    close of the last one before it: the days a market is closed (weekends, holidays, halts).
+
+    Stock, fund, metal and FX markets have no price on those days, and net worth counts an asset
+    without a price on a day as worth 0 (data-model §6.2), so a held stock would drop out of it
+    every weekend. A carried day is a flat candle at that close: ``value`` and, when the day it
+    comes from has them, ``open``, ``high``, ``low`` and ``close`` equal to its ``value``, and
+    ``volume`` 0. Nothing is added before the first point or after the last one.
+    """
+    filled: list[ChartData] = []
+    for point in points:
+        if filled:
+            previous = filled[-1]
+            for day in range(previous["time"] + DAY_S, point["time"], DAY_S):
+                filled.append(_carried(previous, day))
+        filled.append(point)
+    return filled
+
+
+def _carried(point: ChartData, day: int) -> ChartData:
+    close = point["value"]
+    carried: ChartData = {"time": day, "value": close}
+    for name in _CANDLE_PRICES:
+        if name in point:
+            carried[name] = close
+    if "volume" in point:
+        carried["volume"] = 0.0
+    return carried
+
+
 class PriceProvider(Protocol):
     """A source of daily prices. ``id`` is what ``assets.priceApiId`` stores."""
 

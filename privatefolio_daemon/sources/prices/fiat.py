@@ -1,5 +1,8 @@
 """Fiat currencies in USD: USD is 1 on every day; others come from Yahoo's FX symbols
-(``EURUSD=X``: the USD price of one EUR), through the shared Yahoo chart client."""
+(``EURUSD=X``: the USD price of one EUR), through the shared Yahoo chart client.
+
+Yahoo has no FX candle on weekends (and some holidays): each day between two rates carries the
+last rate before it (``base.fill_closed_days``); none is carried past the last rate."""
 
 from privatefolio_daemon.domain.timeutil import DAY_MS, day_start
 from privatefolio_daemon.sources.prices.base import (
@@ -8,6 +11,7 @@ from privatefolio_daemon.sources.prices.base import (
     PricedAsset,
     PriceFetchError,
     PriceSeries,
+    fill_closed_days,
 )
 from privatefolio_daemon.sources.prices.yahoo import YahooChartClient
 
@@ -42,6 +46,7 @@ class FiatProvider:
                 points = await self.client.daily(pair, asset.id, since_ms, until_ms)
             except PriceFetchError as error:
                 raise PriceFetchError(self.name, asset.id, error.reason) from error
+            points = fill_closed_days(points)
         if not points:
             raise EmptyResponse(self.name, asset.id)
         return PriceSeries(pair=pair, points=points)

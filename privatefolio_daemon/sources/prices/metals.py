@@ -5,6 +5,9 @@ through the same chart client as stocks (``yahoo.YahooChartClient``). Chosen bec
 keyless, has daily OHLC candles for decades, and shares the Yahoo rate budget instead of adding a
 host; the spot-price APIs considered (metals-api, goldapi) need a key. A front-month future sits
 slightly above spot (carry), a difference far below what a portfolio valuation notices.
+
+The futures do not trade on weekends and holidays: those days between two trading days carry the
+last close before them (``base.fill_closed_days``).
 """
 
 from privatefolio_daemon.sources.prices.base import (
@@ -12,6 +15,7 @@ from privatefolio_daemon.sources.prices.base import (
     PricedAsset,
     PriceFetchError,
     PriceSeries,
+    fill_closed_days,
 )
 from privatefolio_daemon.sources.prices.yahoo import YahooChartClient
 
@@ -39,7 +43,7 @@ class MetalsProvider:
             raise PriceFetchError(self.name, asset.id, error.reason) from error
         if not points:
             raise EmptyResponse(self.name, asset.id)
-        return PriceSeries(pair=symbol, points=points)
+        return PriceSeries(pair=symbol, points=fill_closed_days(points))
 
     async def close(self) -> None:
         await self.client.close()

@@ -15,6 +15,9 @@ start, which holds whether the server means UTC or Istanbul midnight.
 ``FIYAT`` is in TRY; each day's price is converted into USD with that day's TRY rate
 (``usd_conversion``: the nearest earlier rate on a day without one; no rate at all fails the fund).
 The pair stays ``<FUND CODE>-TRY``, what TEFAS was asked for.
+
+TEFAS prices only business days: each day between two priced days (a weekend, a holiday) carries
+the USD price of the last one before it (``base.fill_closed_days``); none is carried past the last.
 """
 
 from datetime import UTC, datetime
@@ -26,6 +29,7 @@ from privatefolio_daemon.sources.prices.base import (
     EmptyResponse,
     PricedAsset,
     PriceSeries,
+    fill_closed_days,
 )
 from privatefolio_daemon.sources.prices.http_fetch import JsonFetcher
 from privatefolio_daemon.sources.prices.price_settings import TEFAS_URL
@@ -82,7 +86,7 @@ class TefasProvider:
             raise EmptyResponse(self.name, asset.id)
         in_try = [by_time[time] for time in sorted(by_time)]
         points = await self.usd.to_usd(self.name, asset.id, TEFAS_CURRENCY, in_try)
-        return PriceSeries(pair=f"{code}-{TEFAS_CURRENCY}", points=points)
+        return PriceSeries(pair=f"{code}-{TEFAS_CURRENCY}", points=fill_closed_days(points))
 
     async def close(self) -> None:
         await self.fetcher.close()

@@ -15,6 +15,10 @@ for ``7203.T``. ``YahooProvider`` stores them in USD, converting each day with t
 (``usd_conversion``: minor units, the nearest earlier rate, and the failure when there is none).
 A chart without ``meta.currency`` is taken to be in USD.
 
+``YahooProvider`` (and the metals and fiat providers) fill the days between two trading days,
+when the market is closed, with the last close before them (``base.fill_closed_days``): Saturday
+and Sunday carry Friday's USD close. Nothing is carried past the last trading day of the range.
+
 ``YahooChartClient`` is the shared part: the metals and fiat providers price their symbols
 (``GC=F``, ``EURUSD=X``) through it too.
 """
@@ -30,6 +34,7 @@ from privatefolio_daemon.sources.prices.base import (
     PricedAsset,
     PriceFetchError,
     PriceSeries,
+    fill_closed_days,
 )
 from privatefolio_daemon.sources.prices.http_fetch import JsonFetcher
 from privatefolio_daemon.sources.prices.price_settings import YAHOO_URL
@@ -213,7 +218,7 @@ class YahooProvider:
         if not chart.points:
             raise EmptyResponse(self.name, asset.id)
         points = await self.usd.to_usd(self.name, asset.id, chart.currency, chart.points)
-        return PriceSeries(pair=asset.ticker, points=points)
+        return PriceSeries(pair=asset.ticker, points=fill_closed_days(points))
 
     async def close(self) -> None:
         await self.client.close()

@@ -116,6 +116,43 @@ async def test_euro_comes_from_the_eurusd_rate(yahoo: tuple[YahooChartStandin, s
     assert [r.path for r in standin.requests] == ["/v8/finance/chart/EURUSD=X"]
 
 
+async def test_a_weekend_without_fx_candles_carries_fridays_rate(
+    yahoo: tuple[YahooChartStandin, str],
+) -> None:
+    standin, url = yahoo
+    standin.add_candles(
+        "GBPUSD=X",
+        [
+            YahooCandle(day_s(1, 5), 1.2661, 1.2772, 1.2611, 1.2715, 0),  # Friday
+            YahooCandle(day_s(1, 8), 1.2718, 1.2760, 1.2695, 1.2745, 0),  # Monday
+        ],
+        gmtoffset=0,
+        timezone="Europe/London",
+    )
+    gbp = PricedAsset("fiat:GBP", "GBP", "fiat", "fiat")
+    provider = make_provider(url)
+    try:
+        series = await provider.fetch_daily(gbp, day_s(1, 4) * 1000, day_s(1, 10) * 1000)
+    finally:
+        await provider.close()
+
+    assert [(p["time"], p["value"], p.get("volume")) for p in series.points] == [
+        (day_s(1, 5), 1.2715, 0.0),
+        (day_s(1, 6), 1.2715, 0.0),
+        (day_s(1, 7), 1.2715, 0.0),
+        (day_s(1, 8), 1.2745, 0.0),
+    ]
+    assert series.points[1] == {
+        "time": day_s(1, 6),
+        "value": 1.2715,
+        "open": 1.2715,
+        "high": 1.2715,
+        "low": 1.2715,
+        "close": 1.2715,
+        "volume": 0.0,
+    }
+
+
 async def test_pages_through_the_yahoo_windows(yahoo: tuple[YahooChartStandin, str]) -> None:
     standin, url = yahoo
     provider = make_provider(url, window_days=2)

@@ -91,6 +91,29 @@ async def test_gold_is_priced_from_comex_futures(yahoo: tuple[YahooChartStandin,
     assert [r.path for r in standin.requests] == ["/v8/finance/chart/GC=F"]
 
 
+async def test_a_weekend_carries_fridays_close(yahoo: tuple[YahooChartStandin, str]) -> None:
+    standin, url = yahoo
+    standin.add_candles(
+        "GC=F",
+        [
+            YahooCandle(comex_open(1, 5), 2042.0, 2063.0, 2024.0, 2049.8, 1500),  # Friday
+            YahooCandle(comex_open(1, 8), 2048.0, 2049.0, 2017.0, 2030.2, 1100),  # Monday
+        ],
+    )
+    provider = make_provider(url)
+    try:
+        series = await provider.fetch_daily(GOLD, day_s(1, 5) * 1000, day_s(1, 9) * 1000)
+    finally:
+        await provider.close()
+
+    assert [(p["time"], p["value"]) for p in series.points] == [
+        (day_s(1, 5), 2049.8),
+        (day_s(1, 6), 2049.8),
+        (day_s(1, 7), 2049.8),
+        (day_s(1, 8), 2030.2),
+    ]
+
+
 async def test_silver_uses_si_futures(yahoo: tuple[YahooChartStandin, str]) -> None:
     standin, url = yahoo
     provider = make_provider(url)

@@ -132,7 +132,36 @@ async def test_long_ranges_are_fetched_in_windows(
         ("31.01.2024", "29.02.2024"),
         ("01.03.2024", "15.03.2024"),
     ]
-    assert [p["value"] for p in series.points] == TI2_IN_USD
+    real_days = [p["value"] for p in series.points if p["time"] * 1000 in TI2_PRICES]
+    assert real_days == TI2_IN_USD
+    # Every day from Jan 2 to Mar 14 is there; the days between carry the last price before them.
+    assert [p["time"] for p in series.points] == list(
+        range(day_ms(1, 2) // 1000, day_ms(3, 14) // 1000 + 1, 86_400)
+    )
+    by_day = {p["time"] * 1000: p["value"] for p in series.points}
+    assert by_day[day_ms(1, 5)] == by_day[day_ms(2, 14)] == TI2_IN_USD[2]
+    assert by_day[day_ms(2, 16)] == by_day[day_ms(3, 13)] == TI2_IN_USD[3]
+
+
+async def test_a_weekend_carries_fridays_usd_price_and_nothing_after_the_last(
+    tefas: tuple[TefasHistoryStandin, str], usd: UsdConverter
+) -> None:
+    standin, url = tefas
+    # Friday Jan 5 and Monday Jan 8, 2024; TRY rates end on Jan 3, which both days then use.
+    standin.add_prices("TI3", {day_ms(1, 5): 2.0, day_ms(1, 8): 3.0})
+    fund = PricedAsset("fund.tefas:TI3", "TI3", "fund", "fund.tefas")
+    provider = make_provider(url, usd)
+    try:
+        series = await provider.fetch_daily(fund, day_ms(1, 4), day_ms(1, 10))
+    finally:
+        await provider.close()
+
+    assert series.points == [
+        {"time": day_ms(1, 5) // 1000, "value": 0.067},
+        {"time": day_ms(1, 6) // 1000, "value": 0.067},
+        {"time": day_ms(1, 7) // 1000, "value": 0.067},
+        {"time": day_ms(1, 8) // 1000, "value": 0.1005},
+    ]
 
 
 async def test_pension_funds_are_asked_as_emk(

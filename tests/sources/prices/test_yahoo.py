@@ -3,7 +3,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from privatefolio_daemon.sources.prices.base import EmptyResponse, PricedAsset, PriceFetchError
+from privatefolio_daemon.sources.prices.base import (
+    ChartData,
+    EmptyResponse,
+    PricedAsset,
+    PriceFetchError,
+    fill_closed_days,
+)
 from privatefolio_daemon.sources.prices.fiat import FiatProvider
 from privatefolio_daemon.sources.prices.http_fetch import FetchPolicy, JsonFetcher
 from privatefolio_daemon.sources.prices.usd_conversion import UsdConverter
@@ -62,7 +68,7 @@ def make_provider(
     return YahooProvider(client, usd=UsdConverter(FiatProvider(client)))
 
 
-async def test_daily_candles_are_exact_and_skip_days_without_a_close(
+async def test_daily_candles_are_exact_and_a_day_without_a_close_carries_the_last_one(
     yahoo: tuple[YahooChartStandin, str],
 ) -> None:
     standin, url = yahoo
@@ -91,6 +97,15 @@ async def test_daily_candles_are_exact_and_skip_days_without_a_close(
             "low": 183.43,
             "close": 184.25,
             "volume": 58414500.0,
+        },
+        {
+            "time": day_ms(1, 4) // 1000,
+            "value": 184.25,
+            "open": 184.25,
+            "high": 184.25,
+            "low": 184.25,
+            "close": 184.25,
+            "volume": 0.0,
         },
         {
             "time": day_ms(1, 5) // 1000,
@@ -271,7 +286,79 @@ async def test_long_ranges_are_fetched_in_windows(yahoo: tuple[YahooChartStandin
         (str(day_ms(1, 3) // 1000), str(day_ms(1, 5) // 1000 - 1)),
         (str(day_ms(1, 5) // 1000), str(day_ms(1, 6) // 1000 - 1)),
     ]
-    assert [p["close"] for p in series.points] == [185.64, 184.25, 181.18]
+    assert [p["close"] for p in series.points] == [185.64, 184.25, 184.25, 181.18]
+
+
+async def test_a_weekend_carries_fridays_close_and_nothing_is_invented_around_the_closes(
+    yahoo: tuple[YahooChartStandin, str],
+) -> None:
+    standin, url = yahoo
+    standin.add_candles(
+        "SPY",
+        [
+            YahooCandle(us_open(1, 5), 470.5, 474.0, 469.0, 467.92, 86000000),  # Friday
+            YahooCandle(us_open(1, 8), 468.43, 474.75, 468.3, 474.6, 74000000),  # Monday
+        ],
+    )
+    spy = PricedAsset("stock:SPY", "SPY", "stock")
+    provider = make_provider(url)
+    try:
+        # From the Wednesday before to the Wednesday after.
+        series = await provider.fetch_daily(spy, day_ms(1, 3), day_ms(1, 10))
+    finally:
+        await provider.close()
+
+    def closed(day: int) -> dict[str, float]:
+        price = 467.92
+        return {
+            "time": day_ms(1, day) // 1000,
+            "value": price,
+            "open": price,
+            "high": price,
+            "low": price,
+            "close": price,
+            "volume": 0.0,
+        }
+
+    assert series.points == [
+        {
+            "time": day_ms(1, 5) // 1000,
+            "value": 467.92,
+            "open": 470.5,
+            "high": 474.0,
+            "low": 469.0,
+            "close": 467.92,
+            "volume": 86000000.0,
+        },
+        closed(6),
+        closed(7),
+        {
+            "time": day_ms(1, 8) // 1000,
+            "value": 474.6,
+            "open": 468.43,
+            "high": 474.75,
+            "low": 468.3,
+            "close": 474.6,
+            "volume": 74000000.0,
+        },
+    ]
+
+
+def test_fill_closed_days_carries_only_between_two_points() -> None:
+    friday = day_ms(1, 5) // 1000
+    points: list[ChartData] = [
+        {"time": friday, "value": 1.5},
+        {"time": friday + 3 * 86_400, "value": 2.5},
+    ]
+
+    assert fill_closed_days(points) == [
+        {"time": friday, "value": 1.5},
+        {"time": friday + 86_400, "value": 1.5},
+        {"time": friday + 2 * 86_400, "value": 1.5},
+        {"time": friday + 3 * 86_400, "value": 2.5},
+    ]
+    assert fill_closed_days(points[:1]) == points[:1]
+    assert fill_closed_days([]) == []
 
 
 async def test_a_429_is_retried_after_the_retry_after_delay(
