@@ -36,8 +36,7 @@ COLUMNS = (
     "notes",
 )
 TYPES = ("buy", "sell", "deposit", "withdraw", "dividend", "fee")
-ASSET_TYPES = ("crypto", "stock", "fund", "metal")
-CURRENCY_TYPES = (*ASSET_TYPES, "fiat")
+ASSET_TYPES = ("crypto", "stock", "fund", "metal", "fiat")
 
 
 @dataclass(slots=True)
@@ -93,7 +92,7 @@ def _currency(text: str, column: str) -> str:
     kind, separator, symbol = code.partition(":")
     if not separator:
         return f"fiat:{code.upper()}"
-    _choice(kind, column + " type", CURRENCY_TYPES)
+    _choice(kind, column + " type", ASSET_TYPES)
     if not symbol:
         raise ImportFormatError(f'Missing symbol in column "{column}": "{code}"', column=column)
     return code
@@ -130,7 +129,8 @@ def parse_row(row: str, index: int, file_import_id: str, _context: ParserContext
     asset_type = _choice(asset_type.strip().lower(), "assetType", ASSET_TYPES)
     if not symbol.strip():
         raise ImportFormatError('Missing value in column "asset"', column="asset")
-    asset = _Amount(f"{asset_type}:{symbol.strip()}", _number(quantity, "quantity", positive=True))
+    code = symbol.strip().upper() if asset_type == "fiat" else symbol.strip()
+    asset = _Amount(f"{asset_type}:{code}", _number(quantity, "quantity", positive=True))
     counter: _Amount | None = None
     if kind in ("buy", "sell", "dividend"):
         unit_price = _number(price, "price", positive=False)

@@ -61,6 +61,23 @@ def test_a_metal_sale_and_a_custody_fee() -> None:
     ]
 
 
+def test_cash_is_deposited_and_withdrawn_as_fiat() -> None:
+    _, logs, txs = _parse(
+        "2024-01-02,deposit,usd,fiat,5000,,,,,Broker,",
+        "2024-03-01,buy,AAPL,stock,10,170.50,USD,,,Broker,",
+        "2024-04-01,withdraw,USD,Fiat,1000,,,2,USD,Broker,",
+    )
+
+    assert [(log["operation"], log["assetId"], log["change"]) for log in logs] == [
+        ("Deposit", "fiat:USD", "5000"),
+        ("Buy", "stock:AAPL", "10"),
+        ("Sell", "fiat:USD", "-1705"),
+        ("Withdraw", "fiat:USD", "-1000"),
+        ("Fee", "fiat:USD", "-2"),
+    ]
+    assert [tx["type"] for tx in txs] == ["Deposit", "Buy", "Withdraw"]
+
+
 @pytest.mark.parametrize(
     ("row", "message"),
     [
@@ -72,7 +89,7 @@ def test_a_metal_sale_and_a_custody_fee() -> None:
         (
             "2024-03-01,buy,AAPL,bond,1,1,USD,,,,",
             'Cannot parse row 1: Unknown assetType "bond" (expected one of: crypto, stock, fund, '
-            "metal)",
+            "metal, fiat)",
         ),
         (
             "2024-03-01,buy,AAPL,stock,ten,1,USD,,,,",
