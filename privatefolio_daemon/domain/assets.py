@@ -15,6 +15,9 @@ from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.store import assets as store
 from privatefolio_daemon.store.database import Database, Row
 
+#: Asset types beyond crypto whose positions are traded (fiat is what they are paid in).
+_TRADED_TYPES = ("stock", "fund", "metal")
+
 _ENRICHED_FIELDS = ("name", "logoUrl", "coingeckoId", "marketCapRank", "platforms")
 
 
@@ -61,8 +64,13 @@ class Assets:
         return await self.enrich_rows(rows)
 
     async def listed_ids(self) -> set[str]:
-        """Ids of the assets that have a coingeckoId (stored or from the lookup)."""
-        return {asset["id"] for asset in await self.my_assets() if asset.get("coingeckoId")}
+        """Ids of the assets that get trades: those with a coingeckoId (stored or from the
+        lookup), as in Privatefolio, and every stock, fund and metal (which have none)."""
+        return {
+            asset["id"]
+            for asset in await self.my_assets()
+            if asset.get("coingeckoId") or asset_ids.asset_type(asset["id"]) in _TRADED_TYPES
+        }
 
     async def get(self, asset_id: str) -> dict[str, Any] | None:
         row = await self._db.fetch_one(store.ONE_ASSET_SQL, (asset_id, asset_id, asset_id))
