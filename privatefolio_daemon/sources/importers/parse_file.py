@@ -22,7 +22,7 @@ from privatefolio_daemon.sources.importers.base import (
     ParserContext,
 )
 from privatefolio_daemon.sources.importers.csv_rows import iter_rows, sanitise_header
-from privatefolio_daemon.sources.importers.registry import header_suggestion, match_header
+from privatefolio_daemon.sources.importers.registry import header_hint, match_header
 
 ProgressCallback = Callable[[float | None, str], None]
 DEFAULT_BATCH_SIZE = 1_000
@@ -166,8 +166,8 @@ class StreamingImport:
             raise ImportFormatError("The file is empty")
         parser = self._forced_parser or match_header(first)
         if parser is None:
-            suggestion = header_suggestion(first)
-            hint = f" (did you mean {suggestion}?)" if suggestion else ""
+            hint = header_hint(first)
+            hint = f" ({hint})" if hint else ""
             raise ImportFormatError(
                 f"File import unsupported, unknown header: {sanitise_header(first)}{hint}", row=0
             )

@@ -1,5 +1,7 @@
 """Header line → importer (file-formats §1.3). A new format is one module plus one line here."""
 
+import difflib
+
 from privatefolio_daemon.sources.importers import (
     binance,
     blockpit,
@@ -49,9 +51,26 @@ def match_header(first_line: str) -> Parser | None:
     return _BY_HEADER.get(sanitise_header(first_line))
 
 
-def header_suggestion(first_line: str) -> str | None:
-    """The known header that an unknown one differs from only in case, quotes or spaces."""
-    return _BY_LOOSE_HEADER.get(_loose(sanitise_header(first_line)))
+def header_hint(first_line: str) -> str | None:
+    """What to tell of an unknown header: the known one it nearly is (other case, quotes or
+    spaces, a column misspelt, missing or extra), and whether it is separated by other than
+    commas."""
+    header = sanitise_header(first_line)
+    for separator, name in ((";", "semicolons"), ("\t", "tabs")):
+        if separator in header and "," not in header:
+            near = _nearest(header.replace(separator, ","))
+            guess = f": did you mean {near}?" if near else ""
+            return f"its names are separated by {name}; save the file with commas{guess}"
+    near = _nearest(header)
+    return None if near is None else f"did you mean {near}?"
+
+
+def _nearest(header: str) -> str | None:
+    loose = _loose(header)
+    if loose in _BY_LOOSE_HEADER:
+        return _BY_LOOSE_HEADER[loose]
+    close = difflib.get_close_matches(loose, _BY_LOOSE_HEADER, n=1, cutoff=0.8)
+    return _BY_LOOSE_HEADER[close[0]] if close else None
 
 
 def requirements_for(first_line: str) -> list[Requirement] | None:

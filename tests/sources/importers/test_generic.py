@@ -151,6 +151,26 @@ def test_a_quoted_header_is_read_and_an_upper_case_one_gets_a_hint() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("header", "hint"),
+    [
+        (HEADER.replace("quantity", "qty"), f"did you mean {HEADER}?"),
+        (HEADER.removesuffix(",notes"), f"did you mean {HEADER}?"),
+        (f"{HEADER},", f"did you mean {HEADER}?"),
+        (
+            HEADER.replace(",", ";"),
+            f"its names are separated by semicolons; save the file with commas: did you mean "
+            f"{HEADER}?",
+        ),
+        ("Datum;Art;Menge", "its names are separated by semicolons; save the file with commas"),
+    ],
+)
+def test_a_nearly_right_header_gets_a_hint(header: str, hint: str) -> None:
+    with pytest.raises(ImportFormatError) as raised:
+        parse_text(f"{header}\n2024-03-01,deposit,AAPL,stock,1,,,,,,", file_name="g.csv")
+    assert str(raised.value) == f"File import unsupported, unknown header: {header} ({hint})"
+
+
 def test_quantity_times_price_keeps_every_digit() -> None:
     quantity, price = "1234567890.1234567890123456789", "1." + "0" * 55 + "7"
     _, logs, _ = _parse(f"2024-03-01,buy,AAPL,stock,{quantity},{price},USD,,,,")
