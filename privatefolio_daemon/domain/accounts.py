@@ -121,6 +121,7 @@ class AccountRegistry:
         async with self._lock:
             if name in self._open:
                 return False
+            self._refuse_case_twin(name)
             await self._open_account(name, created_at=now_ms())
         self._events.emit("accounts", "created", name)
         return True
@@ -163,6 +164,7 @@ class AccountRegistry:
             self.get(old)
             if new in self._open or self.db_path(new).exists():
                 raise InvalidInputError(f'Account "{new}" already exists')
+            self._refuse_case_twin(new, but=old)
             created_at = self._created_at.get(old, now_ms())
             await self._close_account(old)
             for suffix in _SQLITE_SUFFIXES:
@@ -192,6 +194,17 @@ class AccountRegistry:
             )
 
     # -- internals --------------------------------------------------------------------------
+
+    def _refuse_case_twin(self, name: str, but: str | None = None) -> None:
+        """Names that differ only in case would share their files where file names ignore case
+        (macOS and Windows by default)."""
+        folded = name.casefold()
+        for other in self._open:
+            if other != but and other.casefold() == folded:
+                raise InvalidInputError(
+                    f'Account "{name}" differs from the account "{other}" only in case; their '
+                    "files would be the same on macOS and Windows. Choose another name."
+                )
 
     async def _open_account(self, name: str, created_at: int | None = None) -> Database:
         self.databases_dir.mkdir(parents=True, exist_ok=True)

@@ -160,3 +160,19 @@ async def test_after_200_clients_subscribe_and_leave_nothing_stays_live(
     assert daemon.events.listener_count("accounts") == 0
     assert daemon.events.listener_count("key-value", account="main") == 0
     assert stats["rss"] > 0 and stats["uptime"] >= 0
+
+
+async def test_names_that_differ_only_in_case_are_refused(client: DaemonClient) -> None:
+    """They would share their files where file names ignore case (macOS, Windows)."""
+    await client.call("createAccount", "alice")
+    await client.call("createAccount", "bob")
+    twin = (
+        'Account "{}" differs from the account "alice" only in case; their files would be the '
+        "same on macOS and Windows. Choose another name."
+    )
+    for method, params in (("createAccount", ["Alice"]), ("renameAccount", ["bob", "ALICE"])):
+        with pytest.raises(RpcCallError) as refused:
+            await client.call(method, *params)
+        assert (refused.value.code, refused.value.message) == (-32602, twin.format(params[-1]))
+    await client.call("renameAccount", "alice", "Alice")
+    assert await client.call("getAccountNames") == ["Alice", "bob"]
