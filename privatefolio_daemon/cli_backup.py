@@ -290,24 +290,23 @@ async def _upload_and_restore(
         uploaded = await _upload(config, account, record["id"], archive, size)
         done: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
         with _percent_bar(f"Restore of {account}") as report:
-            task_id = await client.call(
-                "enqueueRestore",
-                account,
-                "user",
-                uploaded,
-                lambda error: _settle(done, error),
-            )
-            with contextlib.suppress(RpcCallError):  # the account is closed while it swaps
-                await client.call(
-                    "subscribeToServerTaskProgress",
-                    account,
-                    task_id,
-                    lambda line: _report_line(report, line),
+            enqueued = asyncio.ensure_future(
+                client.call(
+                    "enqueueRestore", account, "user", uploaded, lambda error: _settle(done, error)
                 )
-            try:
+            )
+            try:  # a Ctrl-C while the task is being queued still gets its id, to cancel it
+                task_id = await asyncio.shield(enqueued)
+                with contextlib.suppress(RpcCallError):  # the account is closed while it swaps
+                    await client.call(
+                        "subscribeToServerTaskProgress",
+                        account,
+                        task_id,
+                        lambda line: _report_line(report, line),
+                    )
                 error = await _outcome(client, done)
             except asyncio.CancelledError:
-                error = await _stopped(client, account, task_id, done)
+                error = await _stopped(client, account, await enqueued, done)
     except RpcCallError as failure:
         raise CommandError(failure.message) from failure
     if error is not None:

@@ -43,11 +43,20 @@ def with_a_large_file(backup: Path, large: Path) -> None:
         target.writestr("files/1", content)
 
 
+def ctrl_c_as_in_a_terminal() -> None:
+    """SIGINT on its default, whoever started the tests (a shell ignores it in background jobs,
+    and children inherit that)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def interrupted(archive: Path, account: str, when: bytes, *arguments: str) -> tuple[int, str]:
     """Run the restore and press Ctrl-C once its output shows ``when``."""
     command = [sys.executable, "-m", "privatefolio_daemon", "restore", account, str(archive)]
     process = subprocess.Popen(
-        [*command, *arguments], stderr=subprocess.PIPE, env=clean_environment()
+        [*command, *arguments],
+        stderr=subprocess.PIPE,
+        env=clean_environment(),
+        preexec_fn=ctrl_c_as_in_a_terminal,
     )
     assert process.stderr is not None
     seen = b""
