@@ -5,6 +5,7 @@ kept) and every problem is reported with its column.
 """
 
 import csv
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -51,9 +52,21 @@ class _Amount:
 
 def _timestamp(text: str) -> int:
     text = text.strip()
-    if len(text) == 10:
-        return parse_utc_date(text, "date")
-    return parse_utc_datetime(text, "date")
+    try:
+        if len(text) == 10:
+            return parse_utc_date(text, "date")
+        return parse_utc_datetime(text, "date")
+    except ImportFormatError as error:
+        if _UTC_OFFSET.search(text):
+            raise ImportFormatError(
+                f"{error.reason} (dates are UTC: write the time in UTC, with Z or no offset)",
+                column="date",
+            ) from None
+        raise
+
+
+#: A time followed by an offset such as +02:00 or -0500.
+_UTC_OFFSET = re.compile(r"\d:\d\d(:\d\d(\.\d+)?)?[+-]\d\d:?\d\d$")
 
 
 def _choice(text: str, column: str, allowed: tuple[str, ...]) -> str:

@@ -82,6 +82,11 @@ def test_cash_is_deposited_and_withdrawn_as_fiat() -> None:
     ("row", "message"),
     [
         (
+            "2024-02-29T12:00:00+02:00,buy,AAPL,stock,1,1,USD,,,,",
+            "Cannot parse row 1: Invalid timestamp: 2024-02-29T12:00:00+02:00 (dates are UTC: "
+            "write the time in UTC, with Z or no offset)",
+        ),
+        (
             "2024-03-01,swap,AAPL,stock,1,1,USD,,,,",
             'Cannot parse row 1: Unknown type "swap" (expected one of: buy, sell, deposit, '
             "withdraw, dividend, fee)",
@@ -122,6 +127,7 @@ def test_cash_is_deposited_and_withdrawn_as_fiat() -> None:
         ),
     ],
     ids=[
+        "offset",
         "type",
         "assetType",
         "number",
