@@ -42,7 +42,12 @@ from privatefolio_daemon.store import ledger
 from privatefolio_daemon.store.bulk_load import deferred_indexes
 from privatefolio_daemon.store.database import Database
 from privatefolio_daemon.store.seen_through import seen_through
-from privatefolio_daemon.store.shards import attach_shards, copy_shard, detach_shards
+from privatefolio_daemon.store.shards import (
+    attach_shards,
+    copy_shard,
+    detach_shards,
+    ledger_table_sql,
+)
 from privatefolio_daemon.worker_processes import worker_count
 
 CHUNK_BYTES = 1 << 20
@@ -123,6 +128,7 @@ class FileImports:
         size = await asyncio.to_thread(lambda: job.path.stat().st_size)
         if workers < 2 or size < self._limits.parallel_import_min_bytes:
             return None
+        table_sql = await self._db.read(ledger_table_sql)
         directory = await asyncio.to_thread(_new_shard_directory, job.path.parent)
         parsing = asyncio.ensure_future(
             asyncio.to_thread(
@@ -132,6 +138,7 @@ class FileImports:
                 job.context,
                 workers=workers,
                 directory=directory,
+                table_sql=table_sql,
                 report=job.report,
                 cancel=job.cancel,
             )

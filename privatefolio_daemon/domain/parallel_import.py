@@ -57,10 +57,13 @@ def parse_in_parallel(
     *,
     workers: int,
     directory: Path,
+    table_sql: dict[str, str],
     report: Report,
     cancel: Cancel,
 ) -> ParsedShards | None:
     """Parse the file into shard files under ``directory``; None when it must be parsed whole.
+
+    ``table_sql`` holds the ledger's ``CREATE TABLE`` statements, which the shard files copy.
 
     Blocks until the workers are done: run it on a thread. A row error is raised as the whole
     file's parse would raise it (the first one in the file).
@@ -70,7 +73,7 @@ def parse_in_parallel(
         return None
     parser = plan.parser
     report(None, f"Parsing in {len(plan.shards)} processes")
-    tasks = _tasks(plan, path, file_import_id, context, directory)
+    tasks = _tasks(plan, path, file_import_id, context, directory, table_sql)
     try:
         outcomes = _run_workers(tasks, report, cancel)
     except WorkersUnavailable as error:
@@ -87,10 +90,17 @@ def parse_in_parallel(
 
 
 def _tasks(
-    plan: ShardPlan, path: Path, file_import_id: str, context: ParserContext, directory: Path
+    plan: ShardPlan,
+    path: Path,
+    file_import_id: str,
+    context: ParserContext,
+    directory: Path,
+    table_sql: dict[str, str],
 ) -> list[ShardTask]:
     return [
-        ShardTask(path, plan.header, shard, file_import_id, context, directory / f"{n}.sqlite")
+        ShardTask(
+            path, plan.header, shard, file_import_id, context, directory / f"{n}.sqlite", table_sql
+        )
         for n, shard in enumerate(plan.shards)
     ]
 

@@ -31,6 +31,8 @@ class ShardTask:
     file_import_id: str
     context: ParserContext
     output: Path
+    table_sql: dict[str, str]
+    """The ledger's ``CREATE TABLE`` statements (``store.shards.ledger_table_sql``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +93,7 @@ def parse_shard(task: ShardTask, rows_parsed: Any) -> ImportSummary:
         restart_when_unsorted=False,
         on_progress=on_progress,
     )
-    connection = create_shard_file(task.output)
+    connection = create_shard_file(task.output, task.table_sql)
     try:
         for item in stream:
             assert isinstance(item, Batch)

@@ -16,7 +16,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 #: Helper threads for the sorter while the indexes are built (SQLite caps it at compile time).
-SORTER_THREADS = 2
+SORTER_THREADS = 4
+#: The page cache while the indexes are built, in KiB. SQLite's sorter sorts runs of the cache's
+#: size in memory, then merges them. Runs of 1 MiB fit the CPU's caches and are sorted on the
+#: helper threads: a million-row ledger's ten builds take half the time they take with the
+#: writer's 64 MiB cache, where one run holds most of an index (decision 0004).
+SORTER_RUN_KIB = 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,13 +61,16 @@ def drop_indexes(connection: sqlite3.Connection, tables: tuple[str, ...]) -> lis
 
 
 def build_indexes(connection: sqlite3.Connection, indexes: list[DroppedIndex]) -> None:
-    previous = connection.execute("PRAGMA threads").fetchone()[0]
+    threads = connection.execute("PRAGMA threads").fetchone()[0]
+    cache_size = connection.execute("PRAGMA cache_size").fetchone()[0]
     connection.execute(f"PRAGMA threads = {SORTER_THREADS}")
+    connection.execute(f"PRAGMA cache_size = -{SORTER_RUN_KIB}")
     try:
         for index in indexes:
             build_index(connection, index)
     finally:
-        connection.execute(f"PRAGMA threads = {int(previous)}")
+        connection.execute(f"PRAGMA cache_size = {int(cache_size)}")
+        connection.execute(f"PRAGMA threads = {int(threads)}")
 
 
 def build_index(connection: sqlite3.Connection, index: DroppedIndex) -> None:

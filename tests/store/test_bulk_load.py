@@ -99,3 +99,18 @@ def test_a_failed_load_rolls_back_to_the_old_indexes_and_rows(
         in_transaction(ledger, load)
     assert index_sql(ledger) == before
     assert ledger.execute("SELECT id FROM audit_logs").fetchall() == [("existing",)]
+
+
+def test_the_writers_cache_and_sorter_threads_are_restored_after_the_builds(
+    ledger: sqlite3.Connection,
+) -> None:
+    ledger.execute("PRAGMA cache_size = -65536")
+    ledger.execute("PRAGMA threads = 0")
+
+    def load(connection: sqlite3.Connection) -> None:
+        with deferred_indexes(connection, TABLES):
+            connection.executemany(INSERT_LOG, [(f"log{n}", "1", n) for n in range(100)])
+
+    in_transaction(ledger, load)
+    assert ledger.execute("PRAGMA cache_size").fetchone() == (-65536,)
+    assert ledger.execute("PRAGMA threads").fetchone() == (0,)
