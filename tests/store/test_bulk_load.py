@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from privatefolio_daemon.resources import schema_dir
+from privatefolio_daemon.store import bulk_load
 from privatefolio_daemon.store.bulk_load import deferred_indexes
 from privatefolio_daemon.store.database import in_transaction
 from privatefolio_daemon.store.migrations import load_migrations, migrate
@@ -101,9 +102,12 @@ def test_a_failed_load_rolls_back_to_the_old_indexes_and_rows(
     assert ledger.execute("SELECT id FROM audit_logs").fetchall() == [("existing",)]
 
 
+@pytest.mark.parametrize("small_runs_from", [0, bulk_load.SMALL_RUNS_MIN_ROWS])
 def test_the_writers_cache_and_sorter_threads_are_restored_after_the_builds(
-    ledger: sqlite3.Connection,
+    ledger: sqlite3.Connection, monkeypatch: pytest.MonkeyPatch, small_runs_from: int
 ) -> None:
+    monkeypatch.setattr(bulk_load, "SMALL_RUNS_MIN_ROWS", small_runs_from)
+    before = index_sql(ledger)
     ledger.execute("PRAGMA cache_size = -65536")
     ledger.execute("PRAGMA threads = 0")
 
@@ -112,5 +116,7 @@ def test_the_writers_cache_and_sorter_threads_are_restored_after_the_builds(
             connection.executemany(INSERT_LOG, [(f"log{n}", "1", n) for n in range(100)])
 
     in_transaction(ledger, load)
+    assert index_sql(ledger) == before
+    assert ledger.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     assert ledger.execute("PRAGMA cache_size").fetchone() == (-65536,)
     assert ledger.execute("PRAGMA threads").fetchone() == (0,)
