@@ -50,9 +50,15 @@ async def running(directory: Path, limits: Limits) -> AsyncIterator[tuple[Daemon
         await daemon.stop()
 
 
-async def import_into(directory: Path, limits: Limits, content: bytes) -> dict[str, Any]:
-    """Import ``content`` into a new daemon: the task, its log and the ledger's rows."""
+async def import_into(
+    directory: Path, limits: Limits, content: bytes, earlier: bytes | None = None
+) -> dict[str, Any]:
+    """Import ``content`` into a new daemon (after ``earlier``): the task, its log and the
+    ledger's rows."""
     async with running(directory, limits) as (daemon, client):
+        if earlier is not None:
+            first = await import_file(daemon, client, "earlier.csv", earlier)
+            assert first["status"] == "completed"
         task = await import_file(daemon, client, "statement.csv", content)
         db = daemon.accounts.get("main")
         return {
@@ -64,10 +70,12 @@ async def import_into(directory: Path, limits: Limits, content: bytes) -> dict[s
         }
 
 
-async def assert_same_import(tmp_path: Path, content: bytes, *, parallel: bool = True) -> None:
+async def assert_same_import(
+    tmp_path: Path, content: bytes, *, parallel: bool = True, earlier: bytes | None = None
+) -> None:
     """Same rows either way; ``parallel`` false: the workers ran, then it was parsed whole."""
-    whole = await import_into(tmp_path / "whole", WHOLE, content)
-    sharded = await import_into(tmp_path / "sharded", PARALLEL, content)
+    whole = await import_into(tmp_path / "whole", WHOLE, content, earlier)
+    sharded = await import_into(tmp_path / "sharded", PARALLEL, content, earlier)
     assert whole["status"] == sharded["status"] == ("completed", None)
     assert PARALLEL_LINE in sharded["log"]
     assert (UNSORTED_FALLBACK not in sharded["log"]) is parallel
@@ -113,6 +121,19 @@ async def test_a_binance_statement_imports_the_same_in_shards(tmp_path: Path) ->
 
 async def test_a_newest_first_statement_imports_the_same_in_shards(tmp_path: Path) -> None:
     await assert_same_import(tmp_path, statement(binance_rows(3_000, seed=2, descending=True)))
+
+
+async def test_a_statement_into_a_larger_ledger_imports_the_same_in_shards(
+    tmp_path: Path,
+) -> None:
+    """The file is smaller than the ledger, which keeps its indexes: the shards are copied
+    column by column, and the swap id the file repeats is replaced as INSERT OR REPLACE does."""
+    earlier = statement(binance_rows(3_000, seed=10))
+    content = statement(binance_rows(300, seed=11))
+    await assert_same_import(tmp_path, content, earlier=earlier)
+    sharded = await import_into(tmp_path / "again", PARALLEL, content, earlier)
+    assert PARALLEL_LINE in sharded["log"]
+    assert "Building the indexes" not in sharded["log"]
 
 
 async def test_a_statement_out_of_time_order_is_parsed_whole(tmp_path: Path) -> None:
