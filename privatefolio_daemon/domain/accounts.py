@@ -19,7 +19,7 @@ import orjson
 from privatefolio_daemon.domain import trades_offline
 from privatefolio_daemon.domain.account_names import validate_account_name
 from privatefolio_daemon.domain.errors import InvalidInputError, NotFoundError, shortened
-from privatefolio_daemon.domain.events import EventBus
+from privatefolio_daemon.domain.events import ACCOUNT_DELETED, ACCOUNT_RENAMED, EventBus
 from privatefolio_daemon.domain.server_files import abort_interrupted_uploads
 from privatefolio_daemon.domain.timeutil import now_ms
 from privatefolio_daemon.settings import Limits
@@ -131,6 +131,7 @@ class AccountRegistry:
             self.get(name)
             marker = self.databases_dir / f"{name}.deleting"
             marker.touch()
+            self._events.emit(ACCOUNT_DELETED, name)
             self._events.emit("accounts", "deleted", name)
             await self._close_account(name)
             self._remove_account_files(name)
@@ -175,6 +176,7 @@ class AccountRegistry:
                 if directory(old).exists():
                     directory(old).rename(directory(new))
             await self._open_account(new, created_at=created_at)
+        self._events.emit(ACCOUNT_RENAMED, old, new)
         self._events.forget_account(old)
         self._events.emit("accounts", "deleted", old)
         self._events.emit("accounts", "created", new)

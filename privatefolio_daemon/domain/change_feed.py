@@ -9,7 +9,8 @@ reset or restored from a backup) reads a new snapshot.
 Following the feed replays the changes after a given ``seq``, then delivers new ones as they are
 committed. Every delivery is read from the database after the last ``seq`` delivered, one
 delivery at a time, so the client sees every change once and in order, however the live
-notifications and the replay interleave.
+notifications and the replay interleave. A follower goes on under an account's new name, and its
+next page says ``renamedTo``; when the account is deleted, a last page says ``accountDeleted``.
 """
 
 import asyncio
@@ -20,7 +21,7 @@ from typing import Any
 
 import orjson
 
-from privatefolio_daemon.domain.events import EventBus
+from privatefolio_daemon.domain.events import ACCOUNT_DELETED, ACCOUNT_RENAMED, EventBus
 from privatefolio_daemon.domain.synced_records import all_records
 from privatefolio_daemon.store import change_log
 from privatefolio_daemon.store.database import Database
@@ -122,18 +123,22 @@ class ChangeFeed:
         A ``known_feed_id`` that is no longer the feed's starts with a ``reset`` page."""
         self._db_of(account)
         follower = _Follower(self, account, after_seq, deliver, known_feed_id)
-        stops = [
-            self._events.subscribe(channel, follower.wake, account)
-            for channel in ANNOUNCING_CHANNELS
-        ]
+        follower.listen()
         follower.wake()
+        return follower.close
 
-        def stop() -> None:
-            for unsubscribe in stops:
-                unsubscribe()
-            follower.close()
+    def subscribe_to_account(
+        self, account: str, wake: Callable[..., None]
+    ) -> list[Callable[[], None]]:
+        return [self._events.subscribe(channel, wake, account) for channel in ANNOUNCING_CHANNELS]
 
-        return stop
+    def subscribe_to_lifecycle(
+        self, renamed: Callable[[str, str], None], deleted: Callable[[str], None]
+    ) -> list[Callable[[], None]]:
+        return [
+            self._events.subscribe(ACCOUNT_RENAMED, renamed),
+            self._events.subscribe(ACCOUNT_DELETED, deleted),
+        ]
 
 
 class _Follower:
@@ -152,6 +157,14 @@ class _Follower:
         self._feed_id = known_feed_id
         self._wanted = False
         self._task: asyncio.Task[None] | None = None
+        self._account_stops: list[Callable[[], None]] = []
+        self._lifecycle_stops: list[Callable[[], None]] = []
+        self._renamed_to: str | None = None
+        self._deleted = False
+
+    def listen(self) -> None:
+        self._account_stops = self._feed.subscribe_to_account(self._account, self.wake)
+        self._lifecycle_stops = self._feed.subscribe_to_lifecycle(self._renamed, self._gone)
 
     def wake(self, *_: Any) -> None:
         self._wanted = True
@@ -159,30 +172,68 @@ class _Follower:
             self._task = asyncio.ensure_future(self._run())
 
     def close(self) -> None:
+        self._stop_listening()
         if self._task is not None:
             self._task.cancel()
 
+    def _stop_listening(self) -> None:
+        for unsubscribe in [*self._account_stops, *self._lifecycle_stops]:
+            unsubscribe()
+        self._account_stops = self._lifecycle_stops = []
+
+    def _renamed(self, old: str, new: str) -> None:
+        if old != self._account:
+            return
+        for unsubscribe in self._account_stops:
+            unsubscribe()
+        self._account, self._renamed_to = new, new
+        self._account_stops = self._feed.subscribe_to_account(new, self.wake)
+        self.wake()
+
+    def _gone(self, name: str) -> None:
+        if name != self._account:
+            return
+        self._stop_listening()
+        self._deleted = True
+        self.wake()
+
     async def _run(self) -> None:
-        try:
-            while self._wanted:
-                self._wanted = False
+        while self._wanted:
+            self._wanted = False
+            try:
                 await self._catch_up()
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("Following the change feed of %s stopped", self._account)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                if not self._deleted:  # a read that met the deletion: the last page follows
+                    log.exception("Following the change feed of %s stopped", self._account)
+                    return
 
     async def _catch_up(self) -> None:
+        if self._deleted:
+            await self._deliver(self._last_page())
+            return
         while True:
             page = await self._feed.page(self._account, self._after)
+            if self._renamed_to is not None:
+                page["renamedTo"], self._renamed_to = self._renamed_to, None
             if self._feed_id is not None and page["feedId"] != self._feed_id:
                 self._after = 0
                 page = {**await self._feed.page(self._account, 0), "reset": True}
             self._feed_id = page["feedId"]
-            if not page["changes"] and not page.get("reset"):
+            if not page["changes"] and not page.get("reset") and "renamedTo" not in page:
                 return
             if page["changes"]:
                 self._after = page["changes"][-1]["seq"]
             await self._deliver(page)
             if not page["hasMore"]:
                 return
+
+    def _last_page(self) -> Page:
+        return {
+            "feedId": self._feed_id,
+            "lastSeq": self._after,
+            "changes": [],
+            "hasMore": False,
+            "accountDeleted": True,
+        }

@@ -41,6 +41,10 @@ RESET_CHANNELS = (
 
 #: App-wide channels.
 APP_CHANNELS = ("accounts", "server-key-value", "server-settings", "server-logs", "server-health")
+#: App-wide, inside the daemon only: ``(old, new)`` as an account is renamed, before the listeners
+#: of the old name are forgotten, and ``(name,)`` as one is deleted (a reset is not a deletion).
+ACCOUNT_RENAMED = "account-renamed"
+ACCOUNT_DELETED = "account-deleted"
 
 
 class EventBus:
