@@ -39,6 +39,7 @@ from privatefolio_daemon.sources.importers.parse_file import (
 )
 from privatefolio_daemon.sources.importers.registry import requirements_for
 from privatefolio_daemon.store import ledger
+from privatefolio_daemon.store import tags as tag_store
 from privatefolio_daemon.store.bulk_load import deferred_indexes
 from privatefolio_daemon.store.database import Database
 from privatefolio_daemon.store.seen_through import seen_through
@@ -157,7 +158,7 @@ class FileImports:
         return directory
 
     async def remove(self, fid: str, progress: Progress) -> None:
-        """Remove a file import with its audit logs and transactions."""
+        """Remove a file import with its audit logs and transactions, and their tags."""
         progress(0, f"Removing file import with id {fid}")
 
         def remove(
@@ -167,6 +168,8 @@ class FileImports:
             if row is None:
                 raise NotFoundError(f"File import {fid} does not exist")
             oldest = ledger.oldest_timestamp(connection, "fileImportId = ?", (fid,))
+            tag_store.untag_matching(connection, "auditLog", "item.fileImportId = ?", (fid,))
+            tag_store.untag_matching(connection, "transaction", "item.fileImportId = ?", (fid,))
             logs = connection.execute(
                 "DELETE FROM audit_logs WHERE fileImportId = ?", (fid,)
             ).rowcount

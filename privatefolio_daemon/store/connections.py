@@ -7,6 +7,7 @@ import orjson
 
 from privatefolio_daemon.store.change_log import append_change
 from privatefolio_daemon.store.database import Row
+from privatefolio_daemon.store.tags import untag_matching
 
 #: Every column of ``connections`` in table order (the frontend reads rows by position).
 CONNECTION_COLUMNS = (
@@ -108,7 +109,10 @@ def delete_connection(connection: sqlite3.Connection, connection_id: str) -> Non
 
 
 def delete_ledger(connection: sqlite3.Connection, connection_id: str) -> tuple[int, int]:
-    """Delete the connection's audit logs and transactions; returns how many of each."""
+    """Delete the connection's audit logs and transactions, and their tags; returns how many
+    logs and transactions."""
+    untag_matching(connection, "auditLog", "item.connectionId = ?", (connection_id,))
+    untag_matching(connection, "transaction", "item.connectionId = ?", (connection_id,))
     logs = connection.execute(
         "DELETE FROM audit_logs WHERE connectionId = ?", (connection_id,)
     ).rowcount

@@ -113,6 +113,21 @@ def untag_items(connection: sqlite3.Connection, kind: TaggedKind, item_ids: Iter
     _log_taggings(connection, kind, untagged)
 
 
+def untag_matching(
+    connection: sqlite3.Connection, kind: TaggedKind, where: str, params: tuple[Any, ...]
+) -> None:
+    """Remove every tag of the items that match ``where`` (on ``item``; they are being deleted).
+
+    Only tagged items are visited, so removing a large import with few tags stays cheap."""
+    link = LINKS[kind]
+    rows = connection.execute(
+        f"SELECT DISTINCT tagged.{link.item_column} FROM {link.join_table} AS tagged "
+        f"JOIN {link.item_table} AS item ON item.id = tagged.{link.item_column} WHERE {where}",
+        params,
+    ).fetchall()
+    untag_items(connection, kind, [row[0] for row in rows])
+
+
 def tagging_id(kind: TaggedKind, item_id: str) -> str:
     return f"{kind}:{item_id}"
 
