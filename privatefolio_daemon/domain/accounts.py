@@ -20,10 +20,10 @@ from privatefolio_daemon.domain import trades_offline
 from privatefolio_daemon.domain.account_names import validate_account_name
 from privatefolio_daemon.domain.errors import InvalidInputError, NotFoundError, shortened
 from privatefolio_daemon.domain.events import ACCOUNT_DELETED, ACCOUNT_RENAMED, EventBus
+from privatefolio_daemon.domain.id_floors import IdFloors, raise_floors, read_floors
 from privatefolio_daemon.domain.server_files import abort_interrupted_uploads
 from privatefolio_daemon.domain.timeutil import now_ms
 from privatefolio_daemon.settings import Limits
-from privatefolio_daemon.store import change_log
 from privatefolio_daemon.store.database import Database
 from privatefolio_daemon.store.durable_files import write_durably
 from privatefolio_daemon.store.migrations import Migration, migrate, refuse_newer
@@ -31,8 +31,8 @@ from privatefolio_daemon.store.migrations import Migration, migrate, refuse_newe
 log = logging.getLogger(__name__)
 
 _SQLITE_SUFFIXES = ("", "-wal", "-shm", "-journal")
-#: Beside a database while its account is reset: ``{seqFloor, createdAt}``, so that a reset cut
-#: off by a crash is finished at the next start, keeping the feed's versions unique.
+#: Beside a database while its account is reset: ``{seqFloor, createdAt, idFloors}``, so that a
+#: reset cut off by a crash is finished at the next start, keeping versions and ids unique.
 _RESET_MARKER = ".resetting"
 
 
@@ -104,7 +104,8 @@ class AccountRegistry:
             self._remove_account_files(marker.stem)
         for marker in sorted(self.databases_dir.glob(f"*{_RESET_MARKER}")):
             state = orjson.loads(await asyncio.to_thread(marker.read_bytes))
-            await self._finish_reset(marker.stem, state["seqFloor"], state["createdAt"])
+            floors = IdFloors.from_json({"seq": state["seqFloor"], **state.get("idFloors", {})})
+            await self._finish_reset(marker.stem, floors, state["createdAt"])
         for path in sorted(self.databases_dir.glob("*.sqlite")):
             if path.stem not in self._open:
                 await self._open_account(path.stem)
@@ -141,22 +142,22 @@ class AccountRegistry:
         """Empty the account: its data, files and logs go, an empty database takes its place."""
         async with self._lock:
             created_at = self._created_at.get(name) or now_ms()
-            floor = await self.get(name).read(change_log.seq_floor)
-            state = {"seqFloor": floor, "createdAt": created_at}
+            floors = await self.get(name).read(read_floors)
+            state = {"seqFloor": floors.seq, "createdAt": created_at, "idFloors": floors.to_json()}
             await asyncio.to_thread(write_durably, self._reset_marker(name), orjson.dumps(state))
             self._events.emit("accounts", "deleted", name)
             await self._close_account(name)
-            await self._finish_reset(name, floor, created_at)
+            await self._finish_reset(name, floors, created_at)
         self._events.announce_reset(name)
 
     def _reset_marker(self, name: str) -> Path:
         return self.databases_dir / f"{_path_part(name)}{_RESET_MARKER}"
 
-    async def _finish_reset(self, name: str, floor: int, created_at: int) -> None:
+    async def _finish_reset(self, name: str, floors: IdFloors, created_at: int) -> None:
         """An empty database in place of the account's, its data, files and logs gone."""
         self._remove_account_files(name)
         db = await self._open_account(name, created_at=created_at)
-        await db.write(lambda connection: change_log.raise_seq_floor(connection, floor))
+        await db.transaction(lambda connection: raise_floors(connection, floors))
         self._reset_marker(name).unlink(missing_ok=True)
 
     async def rename(self, old: str, new: str) -> None:

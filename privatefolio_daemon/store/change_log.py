@@ -1,7 +1,6 @@
 """SQL of the sync change feed (``sync_changes``, one row per record: its latest change) and of
 the kept results of submitted events (``sync_events``)."""
 
-import contextlib
 import secrets
 import sqlite3
 import time
@@ -91,18 +90,6 @@ def raise_seq_floor(connection: sqlite3.Connection, floor: int) -> None:
         connection.execute(
             "INSERT INTO sqlite_sequence (name, seq) VALUES ('sync_changes', ?)", (floor,)
         )
-
-
-def carry_seq_floor(source: Path, target: Path) -> None:
-    """Raise the floor of ``target``'s feed to ``source``'s (two closed database files)."""
-    if not source.exists():
-        return
-    with contextlib.closing(
-        sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
-    ) as old:
-        floor = seq_floor(old)
-    with contextlib.closing(sqlite3.connect(target, isolation_level=None)) as new:
-        raise_seq_floor(new, floor)
 
 
 def feed_id(connection: sqlite3.Connection) -> str:

@@ -27,7 +27,7 @@ async def test_versions_keep_growing_after_a_reset(client: DaemonClient) -> None
     await client.call("upsertTags", "main", ["c"])
     after = await client.call("getChanges", "main", 0)
     assert after["feedId"] != before["feedId"]
-    assert [(c["seq"], c["record"]) for c in after["changes"]] == [(3, {"id": 1, "name": "c"})]
+    assert [(c["seq"], c["record"]) for c in after["changes"]] == [(3, {"id": 3, "name": "c"})]
 
 
 async def test_an_edit_made_before_a_restore_conflicts_after_it(

@@ -33,8 +33,9 @@ from privatefolio_daemon.domain.backup.swap import (
     swap_in,
 )
 from privatefolio_daemon.domain.events import EventBus
+from privatefolio_daemon.domain.id_floors import carry_floors
 from privatefolio_daemon.domain.timeutil import now_ms
-from privatefolio_daemon.store.change_log import carry_seq_floor, rename_feed
+from privatefolio_daemon.store.change_log import rename_feed
 from privatefolio_daemon.store.database import Database
 from privatefolio_daemon.store.durable_files import sync_directory
 from privatefolio_daemon.store.migrations import Migration
@@ -125,7 +126,7 @@ class Restores:
                 step("closed")
                 database = next(item for item in journal.items if item.kind == "database")
                 files = next(item for item in journal.items if item.kind == "files")
-                await asyncio.to_thread(carry_seq_floor, database.live, database.new)
+                await asyncio.to_thread(carry_floors, database.live, database.new)
                 await asyncio.to_thread(
                     carry_generated_files, database.live, database.new, files.live, files.new
                 )

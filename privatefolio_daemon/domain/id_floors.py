@@ -1,0 +1,66 @@
+"""The highest ids an account has given, carried over a reset and a restore.
+
+A version (the change feed's ``seq``), a tag id and a manual transaction's number are never given
+again over the account's life (docs/sync.md): a device that was offline may still hold a record
+under one, and would take a new record for its own. A reset starts an empty database and a
+restore brings back an older one; both then continue above what the account had given.
+"""
+
+import contextlib
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from privatefolio_daemon.domain.manual_transactions import SEQUENCE_KEY as MANUAL_SEQUENCE_KEY
+from privatefolio_daemon.store.change_log import raise_seq_floor, seq_floor
+from privatefolio_daemon.store.key_value import read_value, write_value
+
+
+@dataclass(frozen=True, slots=True)
+class IdFloors:
+    seq: int
+    tag: int
+    """The highest tag id given."""
+    manual: int
+    """The next manual transaction's number."""
+
+    def to_json(self) -> dict[str, int]:
+        return {"seq": self.seq, "tag": self.tag, "manual": self.manual}
+
+    @staticmethod
+    def from_json(state: dict[str, Any]) -> "IdFloors":
+        return IdFloors(int(state["seq"]), int(state.get("tag", 0)), int(state.get("manual", 0)))
+
+
+def read_floors(connection: sqlite3.Connection) -> IdFloors:
+    tag = connection.execute("SELECT seq FROM sqlite_sequence WHERE name = 'tags'").fetchone()
+    manual = read_value(connection, MANUAL_SEQUENCE_KEY)
+    return IdFloors(seq_floor(connection), 0 if tag is None else int(tag[0]), int(manual or 0))
+
+
+def raise_floors(connection: sqlite3.Connection, floors: IdFloors) -> None:
+    """Make the ids given from now on higher than ``floors`` (in the caller's transaction)."""
+    current = read_floors(connection)
+    raise_seq_floor(connection, floors.seq)
+    if floors.tag > current.tag:
+        connection.execute("DELETE FROM sqlite_sequence WHERE name = 'tags'")
+        connection.execute(
+            "INSERT INTO sqlite_sequence (name, seq) VALUES ('tags', ?)", (floors.tag,)
+        )
+    if floors.manual > current.manual:
+        write_value(connection, MANUAL_SEQUENCE_KEY, floors.manual)
+
+
+def carry_floors(source: Path, target: Path) -> None:
+    """Raise ``target``'s floors to ``source``'s (two closed database files)."""
+    if not source.exists():
+        return
+    with contextlib.closing(
+        sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
+    ) as old:
+        floors = read_floors(old)
+    with contextlib.closing(sqlite3.connect(target, isolation_level=None)) as new:
+        new.execute("BEGIN IMMEDIATE")
+        raise_floors(new, floors)
+        new.execute("COMMIT")
