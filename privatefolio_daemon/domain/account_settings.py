@@ -8,6 +8,8 @@ import orjson
 
 from privatefolio_daemon.domain.errors import InvalidInputError
 from privatefolio_daemon.domain.key_value import KeyValueStore, write_value
+from privatefolio_daemon.domain.text_bounds import bounded_size
+from privatefolio_daemon.domain.value_bounds import SETTINGS_MAX_BYTES
 from privatefolio_daemon.settings import ACCOUNT_SETTINGS_DEFAULTS
 from privatefolio_daemon.store.change_log import append_change
 from privatefolio_daemon.store.database import Database
@@ -57,7 +59,8 @@ def merge_settings(connection: sqlite3.Connection, changes: dict[str, Any]) -> d
     if "backupInterval" in changes:
         _check_backup_interval(changes["backupInterval"])
     merged = {**stored_settings(connection), **changes}
-    write_value(connection, SETTINGS_KEY, orjson.dumps(merged).decode())
+    encoded = bounded_size("Settings JSON", merged, SETTINGS_MAX_BYTES)
+    write_value(connection, SETTINGS_KEY, encoded.decode())
     append_change(connection, "settings", SETTINGS_KEY, merged)
     return merged
 

@@ -12,6 +12,7 @@ from privatefolio_daemon.domain import asset_ids
 from privatefolio_daemon.domain.asset_catalog import AssetCatalog, CatalogAsset, search_assets
 from privatefolio_daemon.domain.errors import InvalidInputError
 from privatefolio_daemon.domain.events import EventBus
+from privatefolio_daemon.domain.text_bounds import bounded_text
 from privatefolio_daemon.store import assets as store
 from privatefolio_daemon.store.database import Database, Row
 
@@ -19,6 +20,16 @@ from privatefolio_daemon.store.database import Database, Row
 _TRADED_TYPES = ("stock", "fund", "metal")
 
 _ENRICHED_FIELDS = ("name", "logoUrl", "coingeckoId", "marketCapRank", "platforms")
+
+ASSET_ID_MAX_CHARS = 200
+ASSET_NAME_MAX_CHARS = 200
+LOGO_URL_MAX_CHARS = 2048
+_TEXT_FIELDS = {
+    "name": ("Asset name", ASSET_NAME_MAX_CHARS),
+    "logoUrl": ("Logo URL", LOGO_URL_MAX_CHARS),
+    "coingeckoId": ("CoinGecko id", ASSET_ID_MAX_CHARS),
+    "priceApiId": ("Price API id", ASSET_ID_MAX_CHARS),
+}
 
 
 class AssetPatch(TypedDict, total=False):
@@ -84,13 +95,13 @@ class Assets:
 
     async def upsert(self, asset: AssetRecord) -> None:
         asset_id = _require_id(asset.get("id"))
+        _check_fields(asset)
         record = {**asset, "id": asset_id, "symbol": asset_ids.ticker(asset_id)}
 
         await self._db.transaction(lambda connection: store.upsert_asset(connection, record))
         self.announce_changed()
 
     async def patch(self, asset_id: str, patch: AssetPatch) -> None:
-        asset_id = _require_id(asset_id)
         await self._db.transaction(lambda connection: patch_asset(connection, asset_id, patch))
         self.announce_changed()
 
@@ -110,6 +121,10 @@ class Assets:
 
 
 def patch_asset(connection: sqlite3.Connection, asset_id: str, patch: AssetPatch) -> None:
+    """Merge ``patch`` into the stored preferences, stored first if there were none (as
+    Privatefolio's ``patchAsset`` does, rpc-methods §5.7)."""
+    asset_id = _require_id(asset_id)
+    _check_fields(patch)
     stored = store.stored_asset(connection, asset_id) or {"id": asset_id}
     merged = {**stored, **patch, "symbol": asset_ids.ticker(asset_id)}
     store.upsert_asset(connection, merged)
@@ -118,7 +133,14 @@ def patch_asset(connection: sqlite3.Connection, asset_id: str, patch: AssetPatch
 def _require_id(asset_id: Any) -> str:
     if not isinstance(asset_id, str) or not asset_id.strip():
         raise InvalidInputError("An asset needs an id, e.g. stock:AAPL or ex.binance:BTC")
-    return asset_id
+    return bounded_text("Asset id", asset_id, ASSET_ID_MAX_CHARS)
+
+
+def _check_fields(asset: AssetPatch) -> None:
+    for field, value in asset.items():
+        if field in _TEXT_FIELDS and isinstance(value, str):
+            what, limit = _TEXT_FIELDS[field]
+            bounded_text(what, value, limit)
 
 
 def _first(items: list[CatalogAsset]) -> CatalogAsset | None:

@@ -5,6 +5,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from privatefolio_daemon.domain.events import EventBus
+from privatefolio_daemon.domain.value_bounds import check_value
 from privatefolio_daemon.store.database import Database
 from privatefolio_daemon.store.key_value import read_value, write_value
 from privatefolio_daemon.store.synced_values import value_written
@@ -25,7 +26,9 @@ class KeyValueStore:
         return default if value is None else value
 
     async def set(self, key: str, value: Any) -> None:
-        """Store ``value``; the write of an entry devices keep in sync is logged for them."""
+        """Store ``value`` (at most 1 MiB); the write of an entry devices keep in sync is logged
+        for them."""
+        check_value(key, value)
 
         def store(connection: sqlite3.Connection) -> Any:
             write_value(connection, key, value)

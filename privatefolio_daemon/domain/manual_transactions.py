@@ -8,11 +8,13 @@ import sqlite3
 from typing import Any, Literal, TypedDict
 
 from privatefolio_daemon.domain import decimals
+from privatefolio_daemon.domain.assets import ASSET_ID_MAX_CHARS
 from privatefolio_daemon.domain.derived_steps import Progress
 from privatefolio_daemon.domain.errors import InvalidInputError, NotFoundError, shortened
 from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.ledger_rows import transaction_from_row
 from privatefolio_daemon.domain.records import AuditLog, Transaction
+from privatefolio_daemon.domain.text_bounds import bounded_size, bounded_text
 from privatefolio_daemon.domain.timeutil import DAY_MS, LATEST_TIMESTAMP, now_ms, utc_text
 from privatefolio_daemon.store import ledger
 from privatefolio_daemon.store import tags as tag_store
@@ -22,6 +24,18 @@ from privatefolio_daemon.store.key_value import read_value, write_value
 
 SEQUENCE_KEY = "transaction_man_seq"
 MANUAL_PREFIX = "MANUAL_"
+NOTES_MAX_CHARS = 10_000
+LABEL_MAX_CHARS = 200
+METADATA_MAX_BYTES = 64 * 1024
+_TEXT_FIELDS = {
+    "notes": ("Note", NOTES_MAX_CHARS),
+    "wallet": ("Wallet", LABEL_MAX_CHARS),
+    "platformId": ("Platform", LABEL_MAX_CHARS),
+    "role": ("Role", LABEL_MAX_CHARS),
+    "incomingAsset": ("Incoming asset", ASSET_ID_MAX_CHARS),
+    "outgoingAsset": ("Outgoing asset", ASSET_ID_MAX_CHARS),
+    "feeAsset": ("Fee asset", ASSET_ID_MAX_CHARS),
+}
 
 TransactionType = Literal[
     "Buy", "Sell", "Swap", "Deposit", "Withdraw", "Unknown", "Reward", "Unwrap", "Wrap",
@@ -101,6 +115,8 @@ def build_manual_transaction(
     data: ManualTransactionInput, tx_id: str, index: int
 ) -> tuple[Transaction, list[AuditLog]]:
     """Validate the input and build the transaction and its audit logs."""
+    for key, value in data.items():
+        _bounded(key, value)
     incoming = _checked_side(data.get("incoming"), data.get("incomingAsset"), "incoming")
     outgoing = _checked_side(data.get("outgoing"), data.get("outgoingAsset"), "outgoing")
     fee = _checked_side(data.get("fee"), data.get("feeAsset"), "fee")
@@ -138,6 +154,14 @@ def build_manual_transaction(
         wallet=wallet,
     )
     return transaction, _audit_logs(transaction, index)
+
+
+def _bounded(key: str, value: Any) -> Any:
+    """``value`` if it is not a text of ``_TEXT_FIELDS`` beyond its bound (decision 0011)."""
+    if key in _TEXT_FIELDS and isinstance(value, str):
+        what, limit = _TEXT_FIELDS[key]
+        bounded_text(what, value, limit, lines=key == "notes")
+    return value
 
 
 def _checked_side(amount_text: str | None, asset: str | None, side: str) -> str | None:
@@ -250,10 +274,11 @@ def _patched_value(key: str, value: Any) -> Any:
     if key == "timestamp":
         _check_timestamp(value)
     elif key == "metadata":
+        bounded_size("Transaction metadata", value, METADATA_MAX_BYTES)
         return value or {}
     elif key in _PATCH_REQUIRED_TEXTS and not value:
         raise InvalidInputError(f"'{key}' cannot be empty")
-    return value
+    return _bounded(key, value)
 
 
 def delete_transaction(connection: sqlite3.Connection, tx_id: str) -> tuple[int, int | None]:

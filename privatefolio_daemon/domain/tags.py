@@ -5,9 +5,12 @@ from typing import Any
 
 from privatefolio_daemon.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from privatefolio_daemon.domain.events import EventBus
+from privatefolio_daemon.domain.text_bounds import bounded_text
 from privatefolio_daemon.store import tags as store
 from privatefolio_daemon.store.database import Database
 from privatefolio_daemon.store.tags import TaggedKind
+
+TAG_NAME_MAX_CHARS = 100
 
 _ITEM_NAMES: dict[TaggedKind, str] = {
     "auditLog": "Audit log",
@@ -32,7 +35,7 @@ def require_item(connection: sqlite3.Connection, kind: TaggedKind, item_id: str)
 def checked_tag_name(name: str) -> str:
     if not name.strip():
         raise InvalidInputError("A tag needs a name")
-    return name
+    return bounded_text("Tag name", name, TAG_NAME_MAX_CHARS)
 
 
 class Tags:

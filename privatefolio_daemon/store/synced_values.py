@@ -10,6 +10,7 @@ from typing import Any
 
 import orjson
 
+from privatefolio_daemon.domain.value_bounds import check_synced_value
 from privatefolio_daemon.settings import ACCOUNT_SETTINGS_DEFAULTS
 from privatefolio_daemon.store.change_log import append_change
 from privatefolio_daemon.store.key_value import read_value
@@ -33,7 +34,10 @@ def value_record(connection: sqlite3.Connection, key: str) -> dict[str, Any] | N
 
 
 def value_written(connection: sqlite3.Connection, key: str) -> None:
-    """Log the change of a synced entry that was just written (others are not logged)."""
+    """Log the change of a synced entry that was just written (others are not logged); refuse
+    one that is not what the frontend reads, or too large."""
+    if key == SETTINGS_KEY or key in SYNCED_VALUE_KEYS:
+        check_synced_value(key, read_value(connection, key))
     if key == SETTINGS_KEY:
         append_change(connection, "settings", SETTINGS_KEY, stored_settings(connection))
     elif key in SYNCED_VALUE_KEYS:
