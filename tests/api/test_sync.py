@@ -376,7 +376,7 @@ async def test_a_reset_account_starts_a_new_feed(connect: Connect) -> None:
     assert reset["changes"] == []
     await client.call("upsertTags", "main", ["c"])
     await until(lambda: any(page["changes"] for page in pages))
-    assert [c["record"] for page in pages for c in page["changes"]] == [{"id": 1, "name": "c"}]
+    assert [c["record"] for page in pages for c in page["changes"]] == [{"id": 3, "name": "c"}]
 
 
 async def test_connections_are_in_the_feed_without_their_secrets(client: DaemonClient) -> None:
