@@ -3,7 +3,7 @@
 import sqlite3
 from typing import Any
 
-from privatefolio_daemon.domain.errors import ConflictError, InvalidInputError, NotFoundError
+from privatefolio_daemon.domain.errors import InvalidInputError, NotFoundError
 from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.text_bounds import bounded_text
 from privatefolio_daemon.store import tags as store
@@ -23,7 +23,7 @@ def rename_tag(connection: sqlite3.Connection, tag_id: int, name: str) -> bool:
     """Rename the tag; ``False`` if there is none with this id."""
     clash = store.tag_by_name(connection, name)
     if clash is not None and clash[0] != tag_id:
-        raise ConflictError(f'A tag named "{name}" already exists')
+        raise InvalidInputError(f'A tag named "{name}" already exists')
     return store.rename_tag(connection, tag_id, name)
 
 

@@ -35,7 +35,7 @@ async def test_tag_errors_are_clear(client: DaemonClient) -> None:
     await client.call("createAccount", "main")
     await client.call("upsertTags", "main", ["a", "b"])
     cases = [
-        (("updateTag", "main", 2, "a"), -32003, 'A tag named "a" already exists'),
+        (("updateTag", "main", 2, "a"), -32602, 'A tag named "a" already exists'),
         (("updateTag", "main", 9, "c"), -32002, "Tag 9 does not exist"),
         (("deleteTag", "main", 9), -32002, "Tag 9 does not exist"),
         (("upsertTag", "main", "  "), -32602, "A tag needs a name"),
