@@ -384,9 +384,9 @@ class DaemonMethods:
         result: list[dict[str, Any]] = await self.call('getBreakdownChartData', accountName, interval)
         return result
 
-    async def getChanges(self, accountName: str, afterSeq: int = 0, limit: int = 500) -> dict[str, Any]:
-        """``{feedId, lastSeq, changes, hasMore}``: the changes after ``afterSeq``, in order."""
-        result: dict[str, Any] = await self.call('getChanges', accountName, afterSeq, limit)
+    async def getChanges(self, accountName: str, afterSeq: int = 0, limit: int = 500, feedId: str | None = None) -> dict[str, Any]:
+        """``{feedId, lastSeq, changes, hasMore, reset?}``: the changes after ``afterSeq``."""
+        result: dict[str, Any] = await self.call('getChanges', accountName, afterSeq, limit, feedId)
         return result
 
     async def getChatHistory(self, accountName: str, query: str | None = None, params: list[Any] | None = None) -> list[dict[str, Any]]:

@@ -6,7 +6,7 @@ from typing import Annotated, Any, TypedDict
 from privatefolio_daemon.api.errors import domain_error_to_rpc
 from privatefolio_daemon.domain.change_feed import MAX_PAGE_LIMIT, PAGE_LIMIT, ChangeFeed
 from privatefolio_daemon.domain.errors import ConflictError, InvalidInputError
-from privatefolio_daemon.domain.sync_event_types import EVENT_TYPES, EventType
+from privatefolio_daemon.domain.sync_event_types import EVENT_TYPES, SQLITE_MAX_INT, EventType
 from privatefolio_daemon.domain.sync_events import EventOutcome, Mode, SyncEvents
 from privatefolio_daemon.rpc.callbacks import RemoteFunction
 from privatefolio_daemon.rpc.params import AtLeast, AtMost, compile_checker
@@ -41,7 +41,17 @@ def check_event_data(kind: EventType, data: dict[str, Any]) -> str | None:
 def _checked_seq(after_seq: int) -> int:
     if after_seq < 0:
         raise InvalidInputError(f"afterSeq must be 0 or more, not {after_seq}")
-    return after_seq
+    return min(after_seq, SQLITE_MAX_INT)
+
+
+def _refuse_a_cursor_ahead(after_seq: int, page: dict[str, Any]) -> None:
+    """A cursor past the feed's lastSeq was never given by this feed: with it, a client would
+    skip the changes up to it without knowing."""
+    if after_seq > page["lastSeq"]:
+        raise InvalidInputError(
+            f"afterSeq {after_seq} is beyond the last seq of feed {page['feedId']}, "
+            f"{page['lastSeq']}: read a new snapshot (getSnapshot) and go on from its lastSeq"
+        )
 
 
 class SyncApi:
@@ -74,10 +84,21 @@ class SyncApi:
 
     @rpc_method()
     async def getChanges(
-        self, accountName: str, afterSeq: int = 0, limit: PageLimit = PAGE_LIMIT
+        self,
+        accountName: str,
+        afterSeq: int = 0,
+        limit: PageLimit = PAGE_LIMIT,
+        feedId: str | None = None,
     ) -> dict[str, Any]:
-        """``{feedId, lastSeq, changes, hasMore}``: the changes after ``afterSeq``, in order."""
-        return await self._feed.page(accountName, _checked_seq(afterSeq), limit)
+        """``{feedId, lastSeq, changes, hasMore, reset?}``: the changes after ``afterSeq``.
+
+        A ``feedId`` that is no longer the account's gives the new feed's first page, with
+        ``reset: true``; else an ``afterSeq`` beyond ``lastSeq`` is refused."""
+        page = await self._feed.page(accountName, _checked_seq(afterSeq), limit)
+        if feedId is not None and feedId != page["feedId"]:
+            return {**await self._feed.page(accountName, 0, limit), "reset": True}
+        _refuse_a_cursor_ahead(afterSeq, page)
+        return page
 
     @rpc_method()
     async def getSnapshot(self, accountName: str) -> dict[str, Any]:
@@ -96,6 +117,11 @@ class SyncApi:
         """Deliver the changes after ``afterSeq``, then every new one, each once and in order.
 
         ``callback({feedId, lastSeq, changes, hasMore, reset?})``. A ``feedId`` that is no longer
-        the account's (a reset or a restore since) starts with a ``reset: true`` page."""
-        stop = self._feed.follow(accountName, _checked_seq(afterSeq), callback, feedId)
+        the account's (a reset or a restore since) starts with a ``reset: true`` page; else an
+        ``afterSeq`` beyond ``lastSeq`` is refused."""
+        after_seq = _checked_seq(afterSeq)
+        page = await self._feed.page(accountName, after_seq, 1)
+        if feedId is None or feedId == page["feedId"]:
+            _refuse_a_cursor_ahead(afterSeq, page)
+        stop = self._feed.follow(accountName, after_seq, callback, feedId)
         return ctx.add_subscription(stop, callback)

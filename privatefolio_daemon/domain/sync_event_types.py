@@ -5,6 +5,7 @@ functions the classic methods use (so the change is logged the same way), and sa
 announce once the transaction is committed.
 """
 
+import re
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,6 +32,8 @@ from privatefolio_daemon.store.synced_values import SYNCED_VALUE_KEYS, value_wri
 from privatefolio_daemon.store.tags import TaggedKind
 
 _ASSET_FIELDS = frozenset({"favorite", "priceApiId", "name", "logoUrl", "coingeckoId"})
+SQLITE_MAX_INT = 2**63 - 1
+_TAG_ID = re.compile(r"[1-9][0-9]*")
 
 Announce = Callable[[], None]
 
@@ -107,7 +110,7 @@ def _add_transaction(
 def _update_transaction(
     connection: sqlite3.Connection, record_id: str | None, data: dict[str, Any], tell: Announcers
 ) -> Edit:
-    tx_id = _require_manual(_required_id(record_id))
+    tx_id = _manual_id(record_id)
     oldest = update_manual(connection, tx_id, cast(ManualTransactionInput, data))
     return Edit(tx_id, lambda: tell.transaction_updated(oldest))
 
@@ -115,7 +118,7 @@ def _update_transaction(
 def _patch_transaction(
     connection: sqlite3.Connection, record_id: str | None, data: dict[str, Any], tell: Announcers
 ) -> Edit:
-    tx_id = _require_manual(_required_id(record_id))
+    tx_id = _manual_id(record_id)
     patch_transaction(connection, tx_id, cast(TransactionPatch, data))
     return Edit(tx_id, tell.transaction_patched)
 
@@ -123,7 +126,7 @@ def _patch_transaction(
 def _delete_transaction(
     connection: sqlite3.Connection, record_id: str | None, _: dict[str, Any], tell: Announcers
 ) -> Edit:
-    tx_id = _require_manual(_required_id(record_id))
+    tx_id = _manual_id(record_id)
     oldest = delete_transaction(connection, tx_id)[1]
     return Edit(tx_id, lambda: tell.transaction_deleted(tx_id, oldest))
 
@@ -188,15 +191,14 @@ def _unassign_tag(
 ) -> Edit:
     kind, item_id = _tagged_item(record_id)
     require_item(connection, kind, item_id)
-    tag_store.unlink_tag(connection, kind, item_id, data["tagId"])
+    tag_store.unlink_tag(connection, kind, item_id, _stored_int("data.tagId", data["tagId"]))
     return Edit(tag_store.tagging_id(kind, item_id), lambda: tell.item_tagged(kind, item_id))
 
 
 def _patch_settings(
     connection: sqlite3.Connection, record_id: str | None, data: dict[str, Any], tell: Announcers
 ) -> Edit:
-    if record_id not in (None, SETTINGS_KEY):
-        raise InvalidInputError(f'The settings record is "{SETTINGS_KEY}", not "{record_id}"')
+    _settings_id(record_id)
     merged = merge_settings(connection, data)
     return Edit(SETTINGS_KEY, lambda: tell.settings_changed(merged))
 
@@ -204,11 +206,7 @@ def _patch_settings(
 def _set_value(
     connection: sqlite3.Connection, record_id: str | None, data: dict[str, Any], tell: Announcers
 ) -> Edit:
-    key = _required_id(record_id)
-    if key not in SYNCED_VALUE_KEYS:
-        raise InvalidInputError(
-            f'"{key}" is not a synced value: expected one of {", ".join(SYNCED_VALUE_KEYS)}'
-        )
+    key = _synced_key(record_id)
     write_value(connection, key, data["value"])
     value_written(connection, key)
     stored = read_value(connection, key)
@@ -243,11 +241,50 @@ def _required_id(record_id: str | None) -> str:
     return record_id
 
 
+def check_record_id(kind: EventType, record_id: str | None) -> None:
+    """Refuse a recordId that is not written as its record's id is stored and logged ("01" for
+    tag 1): the version check and the edit would read different records."""
+    if not kind.creates:
+        _ID_CHECKS[kind.entity](record_id)
+
+
 def _tag_id(record_id: str | None) -> int:
     text = _required_id(record_id)
-    if not text.isdigit():
-        raise InvalidInputError(f'A tag recordId is its number, not "{text}"')
+    if not _TAG_ID.fullmatch(text):
+        raise InvalidInputError(
+            f'A tag recordId is its number, without leading zeros, signs or spaces ("3"), '
+            f'not "{text}"'
+        )
+    if int(text) > SQLITE_MAX_INT:
+        raise InvalidInputError(f'Tag ids go up to {SQLITE_MAX_INT}, not "{text}"')
     return int(text)
+
+
+def _stored_int(what: str, value: int) -> int:
+    if abs(value) > SQLITE_MAX_INT:
+        raise InvalidInputError(
+            f"{what} must be from -{SQLITE_MAX_INT} to {SQLITE_MAX_INT}, not {value}"
+        )
+    return value
+
+
+def _manual_id(record_id: str | None) -> str:
+    return _require_manual(_required_id(record_id))
+
+
+def _settings_id(record_id: str | None) -> str:
+    if record_id not in (None, SETTINGS_KEY):
+        raise InvalidInputError(f'The settings record is "{SETTINGS_KEY}", not "{record_id}"')
+    return SETTINGS_KEY
+
+
+def _synced_key(record_id: str | None) -> str:
+    key = _required_id(record_id)
+    if key not in SYNCED_VALUE_KEYS:
+        raise InvalidInputError(
+            f'"{key}" is not a synced value: expected one of {", ".join(SYNCED_VALUE_KEYS)}'
+        )
+    return key
 
 
 def _tagged_item(record_id: str | None) -> tuple[TaggedKind, str]:
@@ -259,6 +296,16 @@ def _tagged_item(record_id: str | None) -> tuple[TaggedKind, str]:
             f'or trade, not "{text}"'
         )
     return item
+
+
+_ID_CHECKS: dict[Entity, Callable[[str | None], object]] = {
+    "transaction": _manual_id,
+    "asset": _required_id,
+    "tag": _tag_id,
+    "tagging": _tagged_item,
+    "settings": _settings_id,
+    "value": _synced_key,
+}
 
 
 def _text(data: dict[str, Any], name: str) -> str:

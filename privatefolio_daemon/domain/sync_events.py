@@ -3,7 +3,8 @@
 An event is ``{eventId, type, recordId?, version?, data?}``:
 
 - ``eventId`` is chosen by the client, unique per edit. The result of an applied event is kept,
-  and the same ``eventId`` again returns it (``duplicate: true``) without applying anything.
+  and the same event again returns it (``duplicate: true``) without applying anything; another
+  event with that ``eventId`` is refused.
 - ``version`` is the record version the client last saw. If it is given and the record has
   moved on, nothing changes and the result carries the current record (``conflict``).
 - ``data`` holds the edit's fields. It is an object of its own because a transaction has a
@@ -17,6 +18,7 @@ mode every event is tried.
 """
 
 import copy
+import hashlib
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -31,6 +33,7 @@ from privatefolio_daemon.domain.sync_event_types import (
     Announce,
     Announcers,
     EventType,
+    check_record_id,
 )
 from privatefolio_daemon.domain.synced_records import Entity, current_record
 from privatefolio_daemon.store import change_log
@@ -61,6 +64,8 @@ class SyncEvent:
     record_id: str | None
     version: int | None
     data: dict[str, Any]
+    fingerprint: str
+    """What the event is, as sent: the same eventId with another fingerprint is another event."""
 
 
 DataCheck = Callable[[EventType, dict[str, Any]], str | None]
@@ -95,7 +100,12 @@ def parse_event(raw: Any, check_data: DataCheck = no_data_check) -> SyncEvent:
     problem = check_data(kind, data) if isinstance(data, dict) else "data must be an object"
     if problem is not None:
         raise InvalidInputError(problem)
-    return SyncEvent(event_id, kind, record_id, version, data)
+    return SyncEvent(event_id, kind, record_id, version, data, _fingerprint(raw))
+
+
+def _fingerprint(raw: dict[str, Any]) -> str:
+    sent = [raw.get("type"), raw.get("recordId"), raw.get("version"), raw.get("data", {})]
+    return hashlib.sha256(orjson.dumps(sent, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
 def apply_event(connection: sqlite3.Connection, event: SyncEvent, tell: Announcers) -> EventOutcome:
@@ -105,7 +115,8 @@ def apply_event(connection: sqlite3.Connection, event: SyncEvent, tell: Announce
     record keeps its version: a device's edit made on that version still applies."""
     kept = change_log.accepted_result(connection, event.event_id)
     if kept is not None:
-        return EventOutcome({**kept, "duplicate": True})
+        return _duplicate(event, *kept)
+    check_record_id(event.type, event.record_id)
     entity, target = event.type.entity, _target_of(event)
     if event.version is not None:
         conflict = _conflict(connection, event, entity, target)
@@ -129,8 +140,17 @@ def apply_event(connection: sqlite3.Connection, event: SyncEvent, tell: Announce
         "version": change_log.version_of(connection, entity, edit.record_id),
         "record": record,
     }
-    change_log.remember_result(connection, event.event_id, result)
+    change_log.remember_result(connection, event.event_id, result, event.fingerprint)
     return EventOutcome(result, announce=None if unchanged else edit.announce)
+
+
+def _duplicate(event: SyncEvent, kept: dict[str, Any], fingerprint: str | None) -> EventOutcome:
+    """The kept result again; a result kept before fingerprints (migration 0010) has none."""
+    if fingerprint is not None and fingerprint != event.fingerprint:
+        raise InvalidInputError(
+            f'eventId "{event.event_id}" was already used for a different event'
+        )
+    return EventOutcome({**kept, "duplicate": True})
 
 
 def _target_of(event: SyncEvent) -> str | None:

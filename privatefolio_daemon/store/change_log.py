@@ -112,15 +112,21 @@ def rename_feed(database: Path) -> None:
         connection.close()
 
 
-def accepted_result(connection: sqlite3.Connection, event_id: str) -> dict[str, Any] | None:
+def accepted_result(
+    connection: sqlite3.Connection, event_id: str
+) -> tuple[dict[str, Any], str | None] | None:
+    """The kept result of the event, with the fingerprint of the event (``None`` if kept before
+    migration 0010)."""
     row = connection.execute(
-        "SELECT result FROM sync_events WHERE eventId = ?", (event_id,)
+        "SELECT result, fingerprint FROM sync_events WHERE eventId = ?", (event_id,)
     ).fetchone()
-    return None if row is None else dict(orjson.loads(row[0]))
+    return None if row is None else (dict(orjson.loads(row[0])), row[1])
 
 
-def remember_result(connection: sqlite3.Connection, event_id: str, result: dict[str, Any]) -> None:
+def remember_result(
+    connection: sqlite3.Connection, event_id: str, result: dict[str, Any], fingerprint: str
+) -> None:
     connection.execute(
-        "INSERT INTO sync_events (eventId, result, acceptedAt) VALUES (?, ?, ?)",
-        (event_id, orjson.dumps(result).decode(), int(time.time() * 1000)),
+        "INSERT INTO sync_events (eventId, result, acceptedAt, fingerprint) VALUES (?, ?, ?, ?)",
+        (event_id, orjson.dumps(result).decode(), int(time.time() * 1000), fingerprint),
     )

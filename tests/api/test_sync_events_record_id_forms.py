@@ -1,0 +1,73 @@
+"""A recordId is refused unless written as its record's id is (tag 1 is "1", not "01"): the
+version check and the edit would otherwise read two different records."""
+
+import pytest
+
+from privatefolio_daemon.client import DaemonClient
+from tests.api.manual_entries import SWAP
+from tests.api.refusals import synced_state
+
+TAG_FORM = 'A tag recordId is its number, without leading zeros, signs or spaces ("3"), not'
+
+
+async def test_a_tag_id_with_a_leading_zero_cannot_skip_the_version_check(
+    client: DaemonClient,
+) -> None:
+    await client.call("createAccount", "main")
+    await client.call("upsertTags", "main", ["kept"])
+    rename = {"eventId": "r", "type": "tag.rename", "data": {"name": "renamed"}}
+    [applied] = await client.call("submitEvents", "main", [{**rename, "recordId": "1"}])
+    assert applied["version"] == 2
+    before = await synced_state(client)
+
+    stale = {**rename, "eventId": "stale", "recordId": "01", "version": 0}
+    current = {**rename, "eventId": "current", "recordId": "001", "version": 2}
+    results = await client.call("submitEvents", "main", [stale, current], {"mode": "independent"})
+
+    assert [(r["status"], r["error"]) for r in results] == [
+        ("error", {"code": -32602, "message": f'Event #1 (stale): {TAG_FORM} "01"'}),
+        ("error", {"code": -32602, "message": f'Event #2 (current): {TAG_FORM} "001"'}),
+    ]
+    assert await synced_state(client) == before
+
+
+@pytest.mark.parametrize(
+    ("kind", "record_id", "message"),
+    [
+        ("tag.rename", "+1", f'{TAG_FORM} "+1"'),
+        ("tag.rename", " 1", f'{TAG_FORM} " 1"'),
+        ("tag.delete", "1 ", f'{TAG_FORM} "1 "'),
+        ("tag.delete", "\uff11", f'{TAG_FORM} "\uff11"'),
+        ("tag.delete", "\u00b9", f'{TAG_FORM} "\u00b9"'),
+        (
+            "transaction.patch",
+            "BINANCE_1",
+            "BINANCE_1 is not a manual transaction: only manual transactions are synced",
+        ),
+        ("settings.patch", "Settings", 'The settings record is "settings", not "Settings"'),
+        (
+            "value.set",
+            "Address_book",
+            '"Address_book" is not a synced value: expected one of address_book, '
+            "assistant_custom_api_url",
+        ),
+        (
+            "tagging.unassign",
+            "Transaction:MANUAL_1",
+            'A tagging recordId is "<kind>:<item id>", the kind one of auditLog, transaction or '
+            'trade, not "Transaction:MANUAL_1"',
+        ),
+    ],
+)
+async def test_every_entity_refuses_an_id_not_in_its_form_before_the_version_check(
+    client: DaemonClient, kind: str, record_id: str, message: str
+) -> None:
+    await client.call("createAccount", "main")
+    await client.call("addTransaction", SWAP, "main")
+    await client.call("assignTagToTransaction", "main", "MANUAL_1", "otc")
+    before = await synced_state(client)
+    data = {"name": "x", "notes": "x", "value": "x", "tagId": 1}
+    event = {"eventId": "e", "type": kind, "recordId": record_id, "version": 99, "data": data}
+    [result] = await client.call("submitEvents", "main", [event])
+    assert result["error"] == {"code": -32602, "message": f"Event #1 (e): {message}"}
+    assert await synced_state(client) == before

@@ -1,0 +1,90 @@
+"""Whole numbers beyond SQLite's range are refused as bad parameters: one event's alone, a
+cursor's for the call. Before, they failed the whole call with an internal error."""
+
+from typing import Any
+
+import pytest
+
+from privatefolio_daemon.client import DaemonClient
+from tests.api.manual_entries import SWAP
+from tests.api.refusals import refusal_of_call
+
+HUGE = "1180591620717411303424"
+
+
+async def test_an_event_with_a_huge_tag_id_fails_alone(client: DaemonClient) -> None:
+    await client.call("createAccount", "main")
+    batch = [
+        {"eventId": "a", "type": "tag.create", "data": {"name": "good"}},
+        {"eventId": "b", "type": "tag.rename", "recordId": HUGE, "data": {"name": "x"}},
+        {"eventId": "c", "type": "tag.create", "data": {"name": "good2"}},
+    ]
+    results = await client.call("submitEvents", "main", batch, {"mode": "independent"})
+    assert [r["status"] for r in results] == ["applied", "error", "applied"]
+    assert results[1]["error"] == {
+        "code": -32602,
+        "message": f'Event #2 (b): Tag ids go up to 9223372036854775807, not "{HUGE}"',
+    }
+    assert [t["name"] for t in await client.call("getTags", "main")] == ["good", "good2"]
+
+
+@pytest.mark.parametrize(
+    ("event", "message"),
+    [
+        (
+            {"type": "tagging.unassign", "recordId": "transaction:MANUAL_1"}
+            | {"data": {"tagId": 2**63}},
+            "data.tagId must be from -9223372036854775807 to 9223372036854775807, "
+            "not 9223372036854775808",
+        ),
+        (
+            {"type": "transaction.patch", "recordId": "MANUAL_1", "data": {"timestamp": 2**63}},
+            "Timestamp 9223372036854775808 is in the future",
+        ),
+        (
+            {"type": "transaction.add", "data": {**SWAP, "timestamp": 2**63}},
+            "Timestamp 9223372036854775808 is in the future",
+        ),
+    ],
+)
+async def test_other_huge_numbers_of_an_event_fail_it_alone(
+    client: DaemonClient, event: dict[str, Any], message: str
+) -> None:
+    await client.call("createAccount", "main")
+    await client.call("addTransaction", SWAP, "main")
+    before = await client.call("getSnapshot", "main")
+    good = {"eventId": "good", "type": "tag.create", "data": {"name": "good"}}
+    batch = [{**event, "eventId": "big"}, good]
+    results = await client.call("submitEvents", "main", batch, {"mode": "independent"})
+    assert [r["status"] for r in results] == ["error", "applied"]
+    assert results[0]["error"] == {"code": -32602, "message": f"Event #1 (big): {message}"}
+    after = await client.call("getSnapshot", "main")
+    assert [r for r in after["records"] if r["entity"] != "tag"] == before["records"]
+
+
+async def test_a_huge_version_is_a_conflict(client: DaemonClient) -> None:
+    await client.call("createAccount", "main")
+    await client.call("upsertTags", "main", ["a"])
+    event = {"eventId": "v", "type": "tag.rename", "recordId": "1", "version": 2**63}
+    [result] = await client.call("submitEvents", "main", [event | {"data": {"name": "b"}}])
+    assert result["error"] == {
+        "code": -32003,
+        "message": "Event #1 (v): The record is at version 1, not 9223372036854775808",
+    }
+
+
+async def test_a_huge_cursor_is_refused(client: DaemonClient) -> None:
+    await client.call("createAccount", "main")
+    await client.call("upsertTags", "main", ["a"])
+    feed_id = (await client.call("getChanges", "main"))["feedId"]
+    message = (
+        f"afterSeq {2**63} is beyond the last seq of feed {feed_id}, 1: read a new snapshot "
+        "(getSnapshot) and go on from its lastSeq"
+    )
+    assert await refusal_of_call(client, "getChanges", "main", 2**63) == (-32602, message)
+    assert await refusal_of_call(client, "subscribeToChanges", "main", 2**63, lambda _: None) == (
+        -32602,
+        message,
+    )
+    code, _ = await refusal_of_call(client, "getChanges", "main", 2.0**70)  # JSON: a float
+    assert code == -32602
