@@ -262,18 +262,22 @@ class _ImportJob:
             (self.fid, self.sha256),
         )
         if should_bulk_load(connection, self.path.stat().st_size):
-            with deferred_indexes(connection, LEDGER_TABLES):
-                meta, oldest = self._save(connection)
+            with deferred_indexes(connection, LEDGER_TABLES) as repeated_ids:
+                meta, oldest, repeated_ids_saved = self._save(connection)
+                repeated_ids.update(repeated_ids_saved)
                 self.report(None, "Building the indexes")
         else:
-            meta, oldest = self._save(connection)
+            meta, oldest, _ = self._save(connection)
         return self._finish(connection, meta, oldest)
 
-    def _save(self, connection: sqlite3.Connection) -> tuple[ImportMeta, int | None]:
-        """Write the file's rows; returns the meta and the oldest timestamp."""
+    def _save(
+        self, connection: sqlite3.Connection
+    ) -> tuple[ImportMeta, int | None, dict[str, set[str]]]:
+        """Write the file's rows; returns the meta, the oldest timestamp and the ids written
+        more than once that the parse knows of (``MadeIds.repeated``)."""
         if self.shards is not None:
             self._copy_shards(connection)
-            return self.shards.meta, self.shards.oldest
+            return self.shards.meta, self.shards.oldest, self.shards.repeated_ids
         self.report(12, f"Parsing file {self.record['name']}")
         stream = StreamingImport(
             lambda: decode_utf8(_read_chunks(self.path)),
@@ -283,7 +287,7 @@ class _ImportJob:
         )
         self._save_batches(connection, iter(stream))
         assert stream.meta is not None and stream.summary is not None
-        return stream.meta, stream.summary.oldest
+        return stream.meta, stream.summary.oldest, stream.summary.made_ids.repeated
 
     def _copy_shards(self, connection: sqlite3.Connection) -> None:
         assert self.shards is not None

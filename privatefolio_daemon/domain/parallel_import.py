@@ -48,6 +48,8 @@ class ParsedShards:
     files: list[Path]
     meta: ImportMeta
     oldest: int | None
+    repeated_ids: dict[str, set[str]]
+    """The ids the shards made more than once, by table (``MadeIds.repeated``)."""
 
 
 def parse_in_parallel(
@@ -85,7 +87,10 @@ def parse_in_parallel(
         report(None, UNSORTED_FALLBACK)
         return None
     return ParsedShards(
-        [task.output for task in tasks], summary.meta(parser, context), summary.oldest
+        [task.output for task in tasks],
+        summary.meta(parser, context),
+        summary.oldest,
+        summary.made_ids.repeated,
     )
 
 

@@ -120,3 +120,38 @@ def test_the_writers_cache_and_sorter_threads_are_restored_after_the_builds(
     assert ledger.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     assert ledger.execute("PRAGMA cache_size").fetchone() == (-65536,)
     assert ledger.execute("PRAGMA threads").fetchone() == (0,)
+
+
+@pytest.mark.parametrize("named", [set(), {"thrice", "twice"}, {"thrice"}])
+def test_ids_named_as_repeated_leave_what_the_failed_build_leaves_and_spare_its_sorts(
+    ledger: sqlite3.Connection, named: set[str]
+) -> None:
+    ledger.execute(INSERT_LOG, ("replaced", "1", 2))
+    statements: list[str] = []
+    ledger.set_trace_callback(statements.append)
+
+    def load(connection: sqlite3.Connection) -> None:
+        with deferred_indexes(connection, TABLES) as repeated_ids:
+            connection.executemany(
+                INSERT_LOG,
+                [
+                    ("thrice", "6", 3),
+                    ("replaced", "2", 4),
+                    ("twice", "3", 5),
+                    ("thrice", "7", 6),
+                    ("twice", "4", 7),
+                    ("thrice", "8", 8),
+                ],
+            )
+            repeated_ids["audit_logs"] = named | {"replaced"}
+
+    in_transaction(ledger, load)
+    ledger.set_trace_callback(None)
+    rows = ledger.execute("SELECT id, change FROM audit_logs ORDER BY rowid").fetchall()
+    assert rows == [("replaced", "2"), ("twice", "4"), ("thrice", "8")]
+    id_builds = [sql for sql in statements if sql.startswith("CREATE UNIQUE INDEX audit_logs_id")]
+    searches = [sql for sql in statements if "HAVING COUNT(*) > 1" in sql]
+    if named == {"thrice", "twice"}:
+        assert (len(id_builds), searches) == (1, [])
+    else:
+        assert (len(id_builds), len(searches)) == (2, 1)

@@ -22,6 +22,7 @@ from privatefolio_daemon.sources.importers.base import (
     ParserContext,
 )
 from privatefolio_daemon.sources.importers.csv_rows import iter_rows, sanitise_header
+from privatefolio_daemon.sources.importers.made_ids import MadeIds
 from privatefolio_daemon.sources.importers.registry import header_hint, match_header
 
 ProgressCallback = Callable[[float | None, str], None]
@@ -177,12 +178,14 @@ class StreamingImport:
         rows = iter_rows(reject_binary(self._open_source()))
         parser = self.parser = self._header(rows)
         fid, context, parse_row = self.file_import_id, self.context, parser.parse_row
+        summary = ImportSummary()
         runs = (
             None
             if parser.finalise_group is None
-            else _TimestampRuns(parser.finalise_group, fid, globally=group_globally)
+            else _TimestampRuns(
+                parser.finalise_group, fid, summary.made_ids, globally=group_globally
+            )
         )
-        summary = ImportSummary()
         batch = Batch()
         index = self._first_index - 1
         for index, row in enumerate(rows, self._first_index):
@@ -220,9 +223,17 @@ class _TimestampRuns:
     is passed through: a finaliser only combines logs, so it has nothing to do there.
     """
 
-    def __init__(self, finalise: GroupFinaliser, file_import_id: str, *, globally: bool) -> None:
+    def __init__(
+        self,
+        finalise: GroupFinaliser,
+        file_import_id: str,
+        made_ids: MadeIds,
+        *,
+        globally: bool,
+    ) -> None:
         self._finalise = finalise
         self._file_import_id = file_import_id
+        self._made_ids = made_ids
         self._globally = globally
         self._group: list[AuditLog] = []
         self._timestamp: int | None = None
@@ -253,6 +264,9 @@ class _TimestampRuns:
             batch.logs.append(group[0])
         elif group:
             logs, transactions = self._finalise(group, self._file_import_id)
+            own = {log.id for log in group}
+            self._made_ids.add("audit_logs", [log.id for log in logs if log.id not in own])
+            self._made_ids.add("transactions", [transaction.id for transaction in transactions])
             batch.logs.extend(logs)
             batch.transactions.extend(transactions)
         self._group = []
@@ -277,6 +291,7 @@ class ImportSummary:
         self.last_timestamp: int | None = None
         self.ascending: bool | None = None
         """Of a grouping format: whether the timestamps rise (None: one timestamp at most)."""
+        self.made_ids = MadeIds()
 
     def add(self, batch: Batch) -> None:
         logs = batch.logs
@@ -305,6 +320,7 @@ class ImportSummary:
         self.logs += later.logs
         self.transactions += later.transactions
         self.rows += later.rows
+        self.made_ids.merge(later.made_ids)
 
     def meta(self, parser: Parser, context: ParserContext) -> ImportMeta:
         rows = self.rows
