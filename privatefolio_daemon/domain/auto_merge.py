@@ -36,6 +36,8 @@ class AutoMergeResult:
     merged: list[Transaction]
     deleted_ids: list[str]
     log_updates: list[AuditLogUpdate]
+    merged_into: dict[str, str]
+    """The merged transaction's id of each deleted member (its tags move there)."""
 
 
 def _has(value: str | None) -> bool:
@@ -105,6 +107,7 @@ def auto_merge(
     merged: list[Transaction] = []
     deleted: list[str] = []
     member_to_merged: dict[str, Transaction] = {}
+    merged_into: dict[str, str] = {}
     for tx_hash, group in groups.items():
         if not _is_mergeable(group):
             continue
@@ -114,6 +117,7 @@ def auto_merge(
             member_to_merged[member.id] = result
             if member.id != result.id:
                 deleted.append(member.id)
+                merged_into[member.id] = result.id
 
     updates: list[AuditLogUpdate] = []
     for log in audit_logs:
@@ -124,4 +128,4 @@ def auto_merge(
         updates.append(
             AuditLogUpdate(log.id, target.id, rewrites.get(log.operation, log.operation))
         )
-    return AutoMergeResult(len(evm), merged, deleted, updates)
+    return AutoMergeResult(len(evm), merged, deleted, updates, merged_into)

@@ -91,9 +91,20 @@ def _save_merge(connection: sqlite3.Connection, result: AutoMergeResult, report:
         ((update.tx_id, update.operation, update.log_id) for update in result.log_updates),
     )
     report(90, f"Deleting {len(result.deleted_ids)} deduplicated transactions")
+    _move_tags(connection, result.merged_into)
     connection.executemany(
         "DELETE FROM transactions WHERE id = ?", ((tx_id,) for tx_id in result.deleted_ids)
     )
+
+
+def _move_tags(connection: sqlite3.Connection, merged_into: dict[str, str]) -> None:
+    """Give each merged transaction the tags of the members it replaces, which lose theirs."""
+    for member_id, merged_id in merged_into.items():
+        for (tag_id,) in connection.execute(
+            "SELECT tag_id FROM transaction_tags WHERE transaction_id = ?", (member_id,)
+        ).fetchall():
+            tag_store.link_tag(connection, "transaction", [merged_id], tag_id)
+    tag_store.untag_items(connection, "transaction", merged_into)
 
 
 def _tag_spam(connection: sqlite3.Connection, spam_ids: Sequence[str]) -> tuple[bool, int]:
