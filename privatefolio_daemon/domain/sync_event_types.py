@@ -71,6 +71,11 @@ class EventType:
     handler: Handler
     data_type: Any
     """What ``data`` must be, as a type (the API checks it as it checks method parameters)."""
+    bounds: Callable[[dict[str, Any]], object] | None = None
+    """Refuses a value of ``data`` that no state of the account would take, before anything."""
+    removes: bool = False
+    """It deletes its record or takes something from it: a record already deleted needs
+    nothing more (an offline device's deletion of what another device deleted is applied)."""
 
 
 class TagData(TypedDict):
@@ -191,7 +196,7 @@ def _unassign_tag(
 ) -> Edit:
     kind, item_id = _tagged_item(record_id)
     require_item(connection, kind, item_id)
-    tag_store.unlink_tag(connection, kind, item_id, _stored_int("data.tagId", data["tagId"]))
+    tag_store.unlink_tag(connection, kind, item_id, _unassigned_tag_id(data))
     return Edit(tag_store.tagging_id(kind, item_id), lambda: tell.item_tagged(kind, item_id))
 
 
@@ -213,6 +218,10 @@ def _set_value(
     return Edit(key, lambda: tell.value_set(key, stored))
 
 
+def _unassigned_tag_id(data: dict[str, Any]) -> int:
+    return _stored_int("data.tagId", data["tagId"])
+
+
 def _nothing() -> None:
     return None
 
@@ -223,13 +232,22 @@ EVENT_TYPES: dict[str, EventType] = {
         "transaction", False, _update_transaction, ManualTransactionInput
     ),
     "transaction.patch": EventType("transaction", False, _patch_transaction, TransactionPatch),
-    "transaction.delete": EventType("transaction", False, _delete_transaction, _ANY_DATA),
+    "transaction.delete": EventType(
+        "transaction", False, _delete_transaction, _ANY_DATA, removes=True
+    ),
     "asset.patch": EventType("asset", False, _patch_asset, AssetPatch),
     "tag.create": EventType("tag", True, _create_tag, TagData),
     "tag.rename": EventType("tag", False, _rename_tag, TagData),
-    "tag.delete": EventType("tag", False, _delete_tag, _ANY_DATA),
+    "tag.delete": EventType("tag", False, _delete_tag, _ANY_DATA, removes=True),
     "tagging.assign": EventType("tagging", False, _assign_tag, AssignTagData),
-    "tagging.unassign": EventType("tagging", False, _unassign_tag, UnassignTagData),
+    "tagging.unassign": EventType(
+        "tagging",
+        False,
+        _unassign_tag,
+        UnassignTagData,
+        bounds=_unassigned_tag_id,
+        removes=True,
+    ),
     "settings.patch": EventType("settings", False, _patch_settings, _ANY_DATA),
     "value.set": EventType("value", False, _set_value, ValueData),
 }
@@ -241,11 +259,14 @@ def _required_id(record_id: str | None) -> str:
     return record_id
 
 
-def check_record_id(kind: EventType, record_id: str | None) -> None:
+def check_event(kind: EventType, record_id: str | None, data: dict[str, Any]) -> None:
     """Refuse a recordId that is not written as its record's id is stored and logged ("01" for
-    tag 1): the version check and the edit would read different records."""
+    tag 1): the version check and the edit would read different records. And a value in
+    ``data`` out of the bounds of what is stored."""
     if not kind.creates:
         _ID_CHECKS[kind.entity](record_id)
+    if kind.bounds is not None:
+        kind.bounds(data)
 
 
 def _tag_id(record_id: str | None) -> int:

@@ -7,6 +7,8 @@ An event is ``{eventId, type, recordId?, version?, data?}``:
   event with that ``eventId`` is refused.
 - ``version`` is the record version the client last saw. If it is given and the record has
   moved on, nothing changes and the result carries the current record (``conflict``).
+- An event that deletes or unassigns something already deleted (another device got there
+  first) is applied without a change, whatever its ``version``: what it asks for holds.
 - ``data`` holds the edit's fields. It is an object of its own because a transaction has a
   ``type`` of its own.
 
@@ -33,7 +35,7 @@ from privatefolio_daemon.domain.sync_event_types import (
     Announce,
     Announcers,
     EventType,
-    check_record_id,
+    check_event,
 )
 from privatefolio_daemon.domain.synced_records import Entity, current_record
 from privatefolio_daemon.store import change_log
@@ -116,8 +118,14 @@ def apply_event(connection: sqlite3.Connection, event: SyncEvent, tell: Announce
     kept = change_log.accepted_result(connection, event.event_id)
     if kept is not None:
         return _duplicate(event, *kept)
-    check_record_id(event.type, event.record_id)
+    check_event(event.type, event.record_id, event.data)
     entity, target = event.type.entity, _target_of(event)
+    if (
+        event.type.removes
+        and target is not None
+        and change_log.is_deleted(connection, entity, target)
+    ):
+        return _applied(connection, event, entity, target, None)
     if event.version is not None:
         conflict = _conflict(connection, event, entity, target)
         if conflict is not None:
@@ -132,16 +140,29 @@ def apply_event(connection: sqlite3.Connection, event: SyncEvent, tell: Announce
         connection.execute("ROLLBACK TO sync_edit")
     connection.execute("RELEASE sync_edit")
     change_log.mark_changes_since(connection, first_seq, event.event_id)
+    announce = None if unchanged else edit.announce
+    return _applied(connection, event, entity, edit.record_id, record, announce)
+
+
+def _applied(
+    connection: sqlite3.Connection,
+    event: SyncEvent,
+    entity: Entity,
+    record_id: str,
+    record: Any,
+    announce: Announce | None = None,
+) -> EventOutcome:
+    """The event's result, kept for a resend; ``announce`` is None where nothing changed."""
     result = {
         "eventId": event.event_id,
         "status": "applied",
         "entity": entity,
-        "recordId": edit.record_id,
-        "version": change_log.version_of(connection, entity, edit.record_id),
+        "recordId": record_id,
+        "version": change_log.version_of(connection, entity, record_id),
         "record": record,
     }
     change_log.remember_result(connection, event.event_id, result, event.fingerprint)
-    return EventOutcome(result, announce=None if unchanged else edit.announce)
+    return EventOutcome(result, announce=announce)
 
 
 def _duplicate(event: SyncEvent, kept: dict[str, Any], fingerprint: str | None) -> EventOutcome:

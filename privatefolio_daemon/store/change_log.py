@@ -55,6 +55,15 @@ def version_of(connection: sqlite3.Connection, entity: str, record_id: str) -> i
     return 0 if row is None else int(row[0])
 
 
+def is_deleted(connection: sqlite3.Connection, entity: str, record_id: str) -> bool:
+    """Whether the record's latest change deleted it."""
+    row = connection.execute(
+        "SELECT record IS NULL FROM sync_changes WHERE entity = ? AND recordId = ?",
+        (entity, record_id),
+    ).fetchone()
+    return row is not None and bool(row[0])
+
+
 def versions_of(connection: sqlite3.Connection, entity: str) -> dict[str, int]:
     rows = connection.execute(
         "SELECT recordId, seq FROM sync_changes WHERE entity = ?", (entity,)
