@@ -71,3 +71,27 @@ async def test_every_entity_refuses_an_id_not_in_its_form_before_the_version_che
     [result] = await client.call("submitEvents", "main", [event])
     assert result["error"] == {"code": -32602, "message": f"Event #1 (e): {message}"}
     assert await synced_state(client) == before
+
+
+@pytest.mark.parametrize(
+    ("kind", "record_id", "data"),
+    [("transaction.add", "MANUAL_7", SWAP), ("tag.create", "5", {"name": "otc"})],
+)
+async def test_an_event_that_creates_its_record_takes_no_record_id(
+    client: DaemonClient, kind: str, record_id: str, data: dict[str, object]
+) -> None:
+    await client.call("createAccount", "main")
+    before = await synced_state(client)
+    event = {"eventId": "e", "type": kind, "recordId": record_id, "data": data}
+    [result] = await client.call("submitEvents", "main", [event])
+    entity = kind.split(".")[0]
+    assert result["error"] == {
+        "code": -32602,
+        "message": f"Event #1 (e): A new {entity} gets its id from the daemon (the result names "
+        f'it): send the event without a recordId, not "{record_id}"',
+    }
+    assert await synced_state(client) == before
+    [created] = await client.call(
+        "submitEvents", "main", [{**event, "eventId": "f"} | {"recordId": None}]
+    )
+    assert created["status"] == "applied"
