@@ -40,7 +40,7 @@ class Limits:
     #: How long a push service may take to accept a notification for one device.
     push_timeout_seconds: float = 10.0
     #: Backups: a restore refuses archives that expand beyond this, or whose entries (above
-    #: 1 MiB) expand more than ``backup_max_ratio`` times (zip-bomb defence).
+    #: 16 MiB) expand more than ``backup_max_ratio`` times (zip-bomb defence).
     backup_max_uncompressed_bytes: int = 64 * 2**30
     backup_max_ratio: int = 200
     #: How many scheduled and manual backup files an account keeps (older ones are deleted).

@@ -24,8 +24,14 @@ Row = tuple[Any, ...]
 
 log = logging.getLogger(__name__)
 
-AUTOCHECKPOINT_PAGES = 1000
-"""SQLite's default: a commit that leaves this many pages in the log checkpoints them."""
+PAGE_BYTES = 16384
+"""The page size of a new database file; an existing file keeps its own. A bulk import's copy,
+index builds and commit take about a quarter less time than with SQLite's default of 4 KiB
+(decision 0004, session 19)."""
+
+AUTOCHECKPOINT_BYTES = 4 * 1024 * 1024
+"""A commit that leaves this much in the log checkpoints it: SQLite's default of 1,000 pages of
+4 KiB, kept in bytes whatever the file's page size."""
 
 WAL_SIZE_LIMIT = 64 * 1024 * 1024
 """Once checkpointed, a log file larger than this is truncated to it (SQLite keeps it whole)."""
@@ -82,6 +88,7 @@ class Database:
     def _connect_writer(self) -> sqlite3.Connection:
         connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         connection.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms}")
+        connection.execute(f"PRAGMA page_size = {PAGE_BYTES}")
         connection.execute("PRAGMA journal_mode = WAL")
         connection.execute("PRAGMA synchronous = NORMAL")
         connection.execute("PRAGMA foreign_keys = ON")
@@ -89,6 +96,7 @@ class Database:
         # touch many index pages, and spilling them to the WAL mid-transaction costs a lot.
         connection.execute("PRAGMA cache_size = -65536")
         connection.execute(f"PRAGMA journal_size_limit = {WAL_SIZE_LIMIT}")
+        connection.execute(f"PRAGMA wal_autocheckpoint = {autocheckpoint_pages(connection)}")
         return connection
 
     def _connect_checkpointer(self) -> sqlite3.Connection:
@@ -128,7 +136,8 @@ class Database:
             try:
                 return function(connection)
             finally:
-                connection.execute(f"PRAGMA wal_autocheckpoint = {AUTOCHECKPOINT_PAGES}")
+                pages = autocheckpoint_pages(connection)
+                connection.execute(f"PRAGMA wal_autocheckpoint = {pages}")
 
         try:
             return await self.write(run)
@@ -208,6 +217,11 @@ class Database:
     def _check_open(self) -> None:
         if self.closed:
             raise sqlite3.ProgrammingError(f"Database {self.path.name} is closed")
+
+
+def autocheckpoint_pages(connection: sqlite3.Connection) -> int:
+    """``AUTOCHECKPOINT_BYTES`` in pages of the connection's database."""
+    return AUTOCHECKPOINT_BYTES // int(connection.execute("PRAGMA page_size").fetchone()[0])
 
 
 def _checkpoint(connection: sqlite3.Connection) -> None:

@@ -22,6 +22,7 @@ from pathlib import Path
 import apsw
 
 from privatefolio_daemon.domain.records import AUDIT_LOG_DB_COLUMNS, TRANSACTION_DB_COLUMNS
+from privatefolio_daemon.store.database import PAGE_BYTES
 
 #: The ledger tables a shard holds, and the columns its rows give (``db_row()`` order).
 SHARD_COLUMNS = {"audit_logs": AUDIT_LOG_DB_COLUMNS, "transactions": TRANSACTION_DB_COLUMNS}
@@ -45,6 +46,7 @@ def create_shard_file(path: Path, table_sql: Mapping[str, str]) -> apsw.Connecti
     """A new shard file with the ledger's tables (``ledger_table_sql``), empty and without
     indexes, open in a transaction."""
     connection = apsw.Connection(str(path))
+    connection.execute(f"PRAGMA page_size = {PAGE_BYTES}")
     connection.execute("PRAGMA journal_mode = OFF").fetchall()
     connection.execute("PRAGMA synchronous = OFF")
     connection.execute("PRAGMA cache_size = -32768")

@@ -164,3 +164,17 @@ async def test_a_backup_of_a_missing_account_is_refused(client: DaemonClient) ->
         assert error.message == 'Account "ghost" does not exist'
     else:
         raise AssertionError("the backup of a missing account was accepted")
+
+
+async def test_a_new_accounts_backup_restores_though_its_empty_pages_pack_tight(
+    client: DaemonClient, daemon: Daemon
+) -> None:
+    await client.call("createAccount", "main")
+    backup = await client.call("enqueueBackup", "main")
+    content = await download(daemon, "main", backup["id"])
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        info = archive.getinfo("database.sqlite")
+    assert info.file_size / info.compress_size > 200  # past the ratio a large entry may have
+    uploaded = await upload(client, daemon, "main", content)
+    assert await restore_over_rpc(client, "main", uploaded) is None
+    assert await client.call("getTags", "main") == []

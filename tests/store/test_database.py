@@ -7,9 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from privatefolio_daemon.store.database import AUTOCHECKPOINT_PAGES, Database, in_transaction
+from privatefolio_daemon.store.database import (
+    AUTOCHECKPOINT_BYTES,
+    PAGE_BYTES,
+    Database,
+    in_transaction,
+)
 
-ROWS = 5_000  # about 2,500 pages of 4 KiB: past the automatic checkpoint's 1,000
+ROWS = 10_000  # 8 MB: past the automatic checkpoint's 4 MiB
 
 
 def fill(connection: sqlite3.Connection) -> None:
@@ -64,7 +69,7 @@ async def test_the_automatic_checkpoint_comes_back_after_a_failed_bulk_write(db:
     with pytest.raises(RuntimeError, match="the import broke"):
         await db.bulk_write(fail)
     pages = await db.write(lambda conn: conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
-    assert pages == AUTOCHECKPOINT_PAGES
+    assert pages == AUTOCHECKPOINT_BYTES // PAGE_BYTES == 256
     await db.checkpointed()
     assert rows_in_database_file(db.path) == ROWS
     await db.close()

@@ -26,7 +26,9 @@ from privatefolio_daemon.domain.backup.manifest import (
 )
 
 CHUNK = 1024 * 1024
-_RATIO_CHECK_FROM = 2**20
+#: Below this an entry expands to too little to harm: a new account's database, say, is mostly
+#: empty pages and packs over 200 times (1 MiB of 16 KiB pages into 5 KiB).
+_RATIO_CHECK_FROM = 16 * 2**20
 _MAX_MANIFEST_BYTES = 16 * 2**20
 _DISK_MARGIN = 64 * 2**20
 _WANTED = re.compile(r"^(database\.sqlite|files/\d+|logs/server_task_\d+\.log)$")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from privatefolio_daemon.domain.backup.errors import BackupError
 from privatefolio_daemon.domain.errors import shortened
+from privatefolio_daemon.store.database import PAGE_BYTES
 from privatefolio_daemon.store.migrations import Migration, latest_version, migrate
 
 _HEADER = b"SQLite format 3\x00"
@@ -122,6 +123,7 @@ def adopt_privatefolio_database(legacy: Path, target: Path, migrations: list[Mig
     """
     connection = sqlite3.connect(target, isolation_level=None)
     try:
+        connection.execute(f"PRAGMA page_size = {PAGE_BYTES}")
         migrate(connection, migrations, target)
         connection.execute("ATTACH DATABASE ? AS legacy", (str(legacy),))
         connection.execute("BEGIN IMMEDIATE")
