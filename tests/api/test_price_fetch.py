@@ -238,7 +238,7 @@ async def test_a_second_fetch_starts_at_the_latest_stored_day_with_the_remembere
 async def test_days_without_a_stock_close_carry_the_last_one_and_net_worth_keeps_the_stock(
     daemon: Daemon, main: DaemonClient, standins: Standins
 ) -> None:
-    # Closes on DAYS[0] ("Friday") and DAYS[3] ("Monday") only; none after it.
+    # Closes on DAYS[0] ("Friday") and DAYS[3] ("Monday") only; none after it, up to today.
     standins.yahoo.add_candles(
         "SPY",
         [
@@ -250,9 +250,10 @@ async def test_days_without_a_stock_close_carry_the_last_one_and_net_worth_keeps
 
     _, lines = await fetch(main)
 
-    assert fetched("SPY", "Yahoo Finance", last=DAYS[3]) in lines
+    assert fetched("SPY", "Yahoo Finance") in lines
     prices = await main.call("getPricesForAsset", "main", "stock:SPY")
     carried = {"open": 467.92, "high": 467.92, "low": 467.92, "close": 467.92, "volume": 0.0}
+    mondays = {"open": 474.6, "high": 474.6, "low": 474.6, "close": 474.6, "volume": 0.0}
     assert prices == [
         {
             "time": DAYS[0] // 1000,
@@ -274,39 +275,43 @@ async def test_days_without_a_stock_close_carry_the_last_one_and_net_worth_keeps
             "close": 474.6,
             "volume": 74000.0,
         },
+        {"time": DAYS[4] // 1000, "value": 474.6, **mondays},
+        {"time": DAYS[5] // 1000, "value": 474.6, **mondays},  # today, before the market opens
     ]
-    assert [row[1] for row in await stored(daemon, "stock:SPY")] == DAYS[:4]
+    assert [row[1] for row in await stored(daemon, "stock:SPY")] == DAYS
 
     await main.call("computeBalances", "main", {"since": 0, "until": TODAY})
     await main.call("computeNetworth", "main", 0)
     values = {row["timestamp"]: row["value"] for row in await main.call("getNetworth", "main")}
-    assert [values.get(day) for day in DAYS[:4]] == [467.92, 467.92, 467.92, 474.6]
+    assert [values.get(day) for day in DAYS] == [467.92] * 3 + [474.6] * 3
 
 
-async def test_the_next_close_fills_the_days_before_it_and_revalues_them(
+async def test_a_close_published_late_replaces_the_carried_days_and_revalues_them(
     daemon: Daemon, main: DaemonClient, standins: Standins
 ) -> None:
     friday = YahooCandle(DAYS[0] // 1000 + SESSION_OPEN_S, 470.5, 474.0, 469.0, 467.92, 86000)
     standins.yahoo.add_candles("SPY", [friday])
     await own(daemon, "stock:SPY")
     await fetch(main)
-    # Nothing is carried past the last close yet.
-    assert [row[1] for row in await stored(daemon, "stock:SPY")] == DAYS[:1]
+    # Friday's close is carried to today.
+    assert [row[1] for row in await stored(daemon, "stock:SPY")] == DAYS
     await main.call("computeBalances", "main", {"since": 0, "until": TODAY})
     await main.call("computeNetworth", "main", 0)
     before = {row["timestamp"]: row["value"] for row in await main.call("getNetworth", "main")}
-    assert [before.get(day) for day in DAYS[:4]] == [467.92, 0, 0, 0]
+    assert [before.get(day) for day in DAYS] == [467.92] * 6
 
     monday = YahooCandle(DAYS[3] // 1000 + SESSION_OPEN_S, 468.43, 474.75, 468.3, 474.6, 74000)
     standins.yahoo.add_candles("SPY", [friday, monday])
     await fetch(main)
 
-    assert [row[1] for row in await stored(daemon, "stock:SPY")] == DAYS[:4]
-    # The new rows lowered the net worth cursor (decision 0008): a refresh from the cursor (or the
-    # one the relayer queued) values the filled days.
+    # The fetch starts on the last day stored (today, a carried day, without a close of its own),
+    # so it starts again from the last close before it: Monday's, published after the first fetch.
+    assert [row[1] for row in await stored(daemon, "stock:SPY")] == DAYS
+    # The changed rows lowered the net worth cursor (decision 0008): a refresh from the cursor (or
+    # the one the relayer queued) values them.
     await main.call("computeNetworth", "main")
     after = {row["timestamp"]: row["value"] for row in await main.call("getNetworth", "main")}
-    assert [after.get(day) for day in DAYS[:4]] == [467.92, 467.92, 467.92, 474.6]
+    assert [after.get(day) for day in DAYS] == [467.92] * 3 + [474.6] * 3
 
 
 async def test_a_429_then_success_writes_the_rows(

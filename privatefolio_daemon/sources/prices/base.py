@@ -66,7 +66,7 @@ _CANDLE_PRICES: tuple[Literal["open", "high", "low", "close"], ...] = (
 )
 
 
-def fill_closed_days(points: list[ChartData]) -> list[ChartData]:
+def fill_closed_days(points: list[ChartData], through: int | None = None) -> list[ChartData]:
     """``points`` (oldest first, one a day) with every day between two of them carrying the
     close of the last one before it: the days a market is closed (weekends, holidays, halts).
 
@@ -74,7 +74,8 @@ def fill_closed_days(points: list[ChartData]) -> list[ChartData]:
     without a price on a day as worth 0 (data-model §6.2), so a held stock would drop out of it
     every weekend. A carried day is a flat candle at that close: ``value`` and, when the day it
     comes from has them, ``open``, ``high``, ``low`` and ``close`` equal to its ``value``, and
-    ``volume`` 0. Nothing is added before the first point or after the last one.
+    ``volume`` 0. Nothing is added before the first point; after the last one, the days up to
+    ``through`` (a day's start in seconds) carry it too.
     """
     filled: list[ChartData] = []
     for point in points:
@@ -83,6 +84,11 @@ def fill_closed_days(points: list[ChartData]) -> list[ChartData]:
             for day in range(previous["time"] + DAY_S, point["time"], DAY_S):
                 filled.append(_carried(previous, day))
         filled.append(point)
+    if filled and through is not None:
+        last = filled[-1]
+        filled.extend(
+            _carried(last, day) for day in range(last["time"] + DAY_S, through + 1, DAY_S)
+        )
     return filled
 
 
@@ -109,7 +115,8 @@ class PriceProvider(Protocol):
         ...
 
     async def fetch_daily(self, asset: PricedAsset, since_ms: int, until_ms: int) -> PriceSeries:
-        """Daily candles with ``since_ms <= time*1000 <= until_ms``, oldest first.
+        """Daily candles with ``since_ms <= time*1000 <= until_ms``, oldest first. A market that
+        closes (``market_closes``) may start with its last close before ``since_ms``.
 
         Pages through the provider's limits itself. Raises ``PriceFetchError`` (``EmptyResponse``
         when nothing is there).

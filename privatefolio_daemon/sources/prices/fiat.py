@@ -2,7 +2,8 @@
 (``EURUSD=X``: the USD price of one EUR), through the shared Yahoo chart client.
 
 Yahoo has no FX candle on weekends (and some holidays): each day between two rates carries the
-last rate before it (``base.fill_closed_days``); none is carried past the last rate."""
+last rate before it, and so does each day after the last rate up to today
+(``market_closes``)."""
 
 from privatefolio_daemon.domain.timeutil import DAY_MS, day_start
 from privatefolio_daemon.sources.prices.base import (
@@ -11,8 +12,8 @@ from privatefolio_daemon.sources.prices.base import (
     PricedAsset,
     PriceFetchError,
     PriceSeries,
-    fill_closed_days,
 )
+from privatefolio_daemon.sources.prices.market_closes import closes_from, with_last_close
 from privatefolio_daemon.sources.prices.yahoo import YahooChartClient
 
 
@@ -42,11 +43,15 @@ class FiatProvider:
             pair = "USD-USD"
         else:
             pair = f"{currency}USD=X"
+
+            async def fetch(start_ms: int, end_ms: int) -> list[ChartData]:
+                return await self.client.daily(pair, asset.id, start_ms, end_ms)
+
             try:
-                points = await self.client.daily(pair, asset.id, since_ms, until_ms)
+                points = await with_last_close(fetch, since_ms, until_ms)
             except PriceFetchError as error:
                 raise PriceFetchError(self.name, asset.id, error.reason) from error
-            points = fill_closed_days(points)
+            points = closes_from(points, since_ms, until_ms)
         if not points:
             raise EmptyResponse(self.name, asset.id)
         return PriceSeries(pair=pair, points=points)

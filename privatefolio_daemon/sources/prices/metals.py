@@ -6,17 +6,18 @@ keyless, has daily OHLC candles for decades, and shares the Yahoo rate budget in
 host; the spot-price APIs considered (metals-api, goldapi) need a key. A front-month future sits
 slightly above spot (carry), a difference far below what a portfolio valuation notices.
 
-The futures do not trade on weekends and holidays: those days between two trading days carry the
-last close before them (``base.fill_closed_days``).
+The futures do not trade on weekends and holidays: those days, and today before the market opens,
+carry the last close before them (``market_closes``).
 """
 
 from privatefolio_daemon.sources.prices.base import (
+    ChartData,
     EmptyResponse,
     PricedAsset,
     PriceFetchError,
     PriceSeries,
-    fill_closed_days,
 )
+from privatefolio_daemon.sources.prices.market_closes import closes_from, with_last_close
 from privatefolio_daemon.sources.prices.yahoo import YahooChartClient
 
 METAL_SYMBOLS = {"XAU": "GC=F", "XAG": "SI=F"}
@@ -37,13 +38,17 @@ class MetalsProvider:
         symbol = METAL_SYMBOLS.get(asset.ticker.upper())
         if symbol is None:
             raise PriceFetchError(self.name, asset.id, f"no source for metal {asset.ticker}")
+
+        async def fetch(start_ms: int, end_ms: int) -> list[ChartData]:
+            return await self.client.daily(symbol, asset.id, start_ms, end_ms)
+
         try:
-            points = await self.client.daily(symbol, asset.id, since_ms, until_ms)
+            points = await with_last_close(fetch, since_ms, until_ms)
         except PriceFetchError as error:
             raise PriceFetchError(self.name, asset.id, error.reason) from error
         if not points:
             raise EmptyResponse(self.name, asset.id)
-        return PriceSeries(pair=symbol, points=fill_closed_days(points))
+        return PriceSeries(pair=symbol, points=closes_from(points, since_ms, until_ms))
 
     async def close(self) -> None:
         await self.client.close()

@@ -16,8 +16,8 @@ start, which holds whether the server means UTC or Istanbul midnight.
 (``usd_conversion``: the nearest earlier rate on a day without one; no rate at all fails the fund).
 The pair stays ``<FUND CODE>-TRY``, what TEFAS was asked for.
 
-TEFAS prices only business days: each day between two priced days (a weekend, a holiday) carries
-the USD price of the last one before it (``base.fill_closed_days``); none is carried past the last.
+TEFAS prices only business days: each other day (a weekend, a holiday, today before the price is
+out) carries the USD price of the last one before it (``market_closes``).
 """
 
 from datetime import UTC, datetime
@@ -29,9 +29,9 @@ from privatefolio_daemon.sources.prices.base import (
     EmptyResponse,
     PricedAsset,
     PriceSeries,
-    fill_closed_days,
 )
 from privatefolio_daemon.sources.prices.http_fetch import JsonFetcher
+from privatefolio_daemon.sources.prices.market_closes import closes_from, with_last_close
 from privatefolio_daemon.sources.prices.price_settings import TEFAS_URL
 from privatefolio_daemon.sources.prices.usd_conversion import UsdConverter
 
@@ -73,20 +73,32 @@ class TefasProvider:
     async def fetch_daily(self, asset: PricedAsset, since_ms: int, until_ms: int) -> PriceSeries:
         code = asset.ticker.upper()
         fund_type = TEFAS_FUND_TYPES.get(asset.platform or "", "YAT")
+
+        async def fetch(start_ms: int, end_ms: int) -> list[ChartData]:
+            return await self._range(code, fund_type, asset.id, start_ms, end_ms)
+
+        in_try = await with_last_close(fetch, since_ms, until_ms)
+        if not in_try:
+            raise EmptyResponse(self.name, asset.id)
+        points = await self.usd.to_usd(self.name, asset.id, TEFAS_CURRENCY, in_try)
+        return PriceSeries(
+            pair=f"{code}-{TEFAS_CURRENCY}", points=closes_from(points, since_ms, until_ms)
+        )
+
+    async def _range(
+        self, code: str, fund_type: str, asset_id: str, since_ms: int, until_ms: int
+    ) -> list[ChartData]:
+        """The fund's prices in TRY within ``[since_ms, until_ms]``, a window at a time."""
         by_time: dict[int, ChartData] = {}
         last_day = day_start(until_ms)
         window_start = day_start(since_ms)
         while window_start <= last_day:
             window_end = min(window_start + (self.window_days - 1) * DAY_MS, last_day)
-            for point in await self._window(code, fund_type, asset.id, window_start, window_end):
+            for point in await self._window(code, fund_type, asset_id, window_start, window_end):
                 if since_ms <= point["time"] * 1000 <= until_ms:
                     by_time[point["time"]] = point
             window_start = window_end + DAY_MS
-        if not by_time:
-            raise EmptyResponse(self.name, asset.id)
-        in_try = [by_time[time] for time in sorted(by_time)]
-        points = await self.usd.to_usd(self.name, asset.id, TEFAS_CURRENCY, in_try)
-        return PriceSeries(pair=f"{code}-{TEFAS_CURRENCY}", points=fill_closed_days(points))
+        return [by_time[time] for time in sorted(by_time)]
 
     async def close(self) -> None:
         await self.fetcher.close()

@@ -7,8 +7,8 @@ with that day's USD rate of the currency: the rate the fiat provider gives ``fia
 
 - Minor units are first divided into their currency: ``GBp`` and ``GBX`` (pence) into GBP, ``ZAc``
   and ``ZAC`` (cents) into ZAR, ``ILA`` (agorot) into ILS, each by 100.
-- A day without a rate of its own (an FX market holiday) takes the nearest earlier day's rate. The
-  rates are asked from ``lookback_days`` (10) before the first price, so that one exists.
+- A day without a rate of its own (an FX market holiday) takes the nearest earlier day's rate,
+  which the fiat provider carries into it (``market_closes``).
 - A day with no rate on it or before it, or rates that cannot be fetched, fail the whole asset with
   a ``PriceFetchError`` naming the provider, the asset and the currency, e.g. ``Yahoo Finance: no
   USD rate for GBP on Jan 02, 2024 or before (asset stock:VOD.L)``: no row is written for it.
@@ -29,6 +29,7 @@ from privatefolio_daemon.sources.prices.base import (
     PriceFetchError,
     PriceProvider,
 )
+from privatefolio_daemon.sources.prices.market_closes import LOOKBACK_DAYS
 
 USD = "USD"
 
@@ -58,9 +59,8 @@ def major_currency(code: str) -> tuple[str, Decimal]:
 class UsdConverter:
     """Converts daily prices into USD with the daily rates of ``fiat`` (the fiat provider)."""
 
-    def __init__(self, fiat: PriceProvider, *, lookback_days: int = 10) -> None:
+    def __init__(self, fiat: PriceProvider) -> None:
         self.fiat = fiat
-        self.lookback_days = lookback_days
 
     async def to_usd(
         self, provider_name: str, asset_id: str, currency: str, points: list[ChartData]
@@ -84,13 +84,14 @@ class UsdConverter:
         self, provider_name: str, asset_id: str, currency: str, points: list[ChartData]
     ) -> tuple[list[int], list[Decimal]]:
         """The days (s) with a USD rate of ``currency``, oldest first, and those rates."""
-        since = points[0]["time"] * 1000 - self.lookback_days * DAY_MS
+        since = points[0]["time"] * 1000
         until = points[-1]["time"] * 1000
         fiat = PricedAsset(f"fiat:{currency}", currency, "fiat", "fiat")
         try:
             series = await self.fiat.fetch_daily(fiat, since, until)
         except EmptyResponse as error:
-            dates = f"from {human_date(since)} to {human_date(until)}"
+            searched = since - LOOKBACK_DAYS * DAY_MS  # the fiat provider looks back that far
+            dates = f"from {human_date(searched)} to {human_date(until)}"
             reason = f"no USD rate for {currency} {dates}"
             raise PriceFetchError(provider_name, asset_id, reason) from error
         except PriceFetchError as error:

@@ -15,9 +15,9 @@ for ``7203.T``. ``YahooProvider`` stores them in USD, converting each day with t
 (``usd_conversion``: minor units, the nearest earlier rate, and the failure when there is none).
 A chart without ``meta.currency`` is taken to be in USD.
 
-``YahooProvider`` (and the metals and fiat providers) fill the days between two trading days,
-when the market is closed, with the last close before them (``base.fill_closed_days``): Saturday
-and Sunday carry Friday's USD close. Nothing is carried past the last trading day of the range.
+``YahooProvider`` (and the metals and fiat providers) fill the days the market is closed, and
+today before it opens, with the last close before them (``market_closes``): Saturday and Sunday
+carry Friday's USD close. Nothing is carried past today.
 
 ``YahooChartClient`` is the shared part: the metals and fiat providers price their symbols
 (``GC=F``, ``EURUSD=X``) through it too.
@@ -34,9 +34,9 @@ from privatefolio_daemon.sources.prices.base import (
     PricedAsset,
     PriceFetchError,
     PriceSeries,
-    fill_closed_days,
 )
 from privatefolio_daemon.sources.prices.http_fetch import JsonFetcher
+from privatefolio_daemon.sources.prices.market_closes import closes_from, with_last_close
 from privatefolio_daemon.sources.prices.price_settings import YAHOO_URL
 from privatefolio_daemon.sources.prices.usd_conversion import USD, UsdConverter
 
@@ -214,11 +214,18 @@ class YahooProvider:
         return asset.asset_type in ("stock", "fund") or asset.platform == "gov.us-sec"
 
     async def fetch_daily(self, asset: PricedAsset, since_ms: int, until_ms: int) -> PriceSeries:
-        chart = await self.client.chart(asset.ticker, asset.id, since_ms, until_ms)
-        if not chart.points:
+        currencies: list[str] = []
+
+        async def fetch(start_ms: int, end_ms: int) -> list[ChartData]:
+            chart = await self.client.chart(asset.ticker, asset.id, start_ms, end_ms)
+            currencies.append(chart.currency)
+            return chart.points
+
+        points = await with_last_close(fetch, since_ms, until_ms)
+        if not points:
             raise EmptyResponse(self.name, asset.id)
-        points = await self.usd.to_usd(self.name, asset.id, chart.currency, chart.points)
-        return PriceSeries(pair=asset.ticker, points=fill_closed_days(points))
+        points = await self.usd.to_usd(self.name, asset.id, currencies[0], points)
+        return PriceSeries(pair=asset.ticker, points=closes_from(points, since_ms, until_ms))
 
     async def close(self) -> None:
         await self.client.close()

@@ -141,6 +141,8 @@ async def test_a_weekend_without_fx_candles_carries_fridays_rate(
         (day_s(1, 6), 1.2715, 0.0),
         (day_s(1, 7), 1.2715, 0.0),
         (day_s(1, 8), 1.2745, 0.0),
+        (day_s(1, 9), 1.2745, 0.0),  # Monday's rate, to the last day asked for (in the past)
+        (day_s(1, 10), 1.2745, 0.0),
     ]
     assert series.points[1] == {
         "time": day_s(1, 6),

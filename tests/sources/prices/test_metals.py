@@ -111,6 +111,7 @@ async def test_a_weekend_carries_fridays_close(yahoo: tuple[YahooChartStandin, s
         (day_s(1, 6), 2049.8),
         (day_s(1, 7), 2049.8),
         (day_s(1, 8), 2030.2),
+        (day_s(1, 9), 2030.2),  # Monday's close, to the last day asked for (in the past)
     ]
 
 

@@ -104,7 +104,15 @@ async def test_fund_prices_in_try_are_stored_in_usd_at_each_days_rate(
         {"time": day_ms(1, 3) // 1000, "value": 0.041406402},
         {"time": day_ms(1, 4) // 1000, "value": 0.0414532015},
     ]
-    assert [(r.method, r.path) for r in standin.requests] == [("POST", "/api/DB/BindHistoryInfo")]
+    # Jan 1 has no price: the days before it are asked for the last one (there is none).
+    assert [(r.method, r.path) for r in standin.requests] == [
+        ("POST", "/api/DB/BindHistoryInfo"),
+        ("POST", "/api/DB/BindHistoryInfo"),
+    ]
+    assert (standin.requests[1].form["bastarih"], standin.requests[1].form["bittarih"]) == (
+        "22.12.2023",
+        "31.12.2023",
+    )
     assert standin.requests[0].form == {
         "fontip": "YAT",
         "sfontur": "",
@@ -131,19 +139,20 @@ async def test_long_ranges_are_fetched_in_windows(
         ("01.01.2024", "30.01.2024"),
         ("31.01.2024", "29.02.2024"),
         ("01.03.2024", "15.03.2024"),
+        ("22.12.2023", "31.12.2023"),  # the last price before Jan 1, which has none
     ]
     real_days = [p["value"] for p in series.points if p["time"] * 1000 in TI2_PRICES]
     assert real_days == TI2_IN_USD
-    # Every day from Jan 2 to Mar 14 is there; the days between carry the last price before them.
+    # Every day from Jan 2 to Mar 15 is there; the days without a price carry the last one.
     assert [p["time"] for p in series.points] == list(
-        range(day_ms(1, 2) // 1000, day_ms(3, 14) // 1000 + 1, 86_400)
+        range(day_ms(1, 2) // 1000, day_ms(3, 15) // 1000 + 1, 86_400)
     )
     by_day = {p["time"] * 1000: p["value"] for p in series.points}
     assert by_day[day_ms(1, 5)] == by_day[day_ms(2, 14)] == TI2_IN_USD[2]
     assert by_day[day_ms(2, 16)] == by_day[day_ms(3, 13)] == TI2_IN_USD[3]
 
 
-async def test_a_weekend_carries_fridays_usd_price_and_nothing_after_the_last(
+async def test_a_weekend_carries_fridays_usd_price_and_the_range_ends_on_the_last(
     tefas: tuple[TefasHistoryStandin, str], usd: UsdConverter
 ) -> None:
     standin, url = tefas
@@ -161,6 +170,8 @@ async def test_a_weekend_carries_fridays_usd_price_and_nothing_after_the_last(
         {"time": day_ms(1, 6) // 1000, "value": 0.067},
         {"time": day_ms(1, 7) // 1000, "value": 0.067},
         {"time": day_ms(1, 8) // 1000, "value": 0.1005},
+        {"time": day_ms(1, 9) // 1000, "value": 0.1005},
+        {"time": day_ms(1, 10) // 1000, "value": 0.1005},
     ]
 
 

@@ -111,7 +111,7 @@ async def test_pence_are_pounds_over_100_at_each_days_rate_and_volume_stays(
     ]
     assert points[0]["value"] == 70.5  # the provider's points are left as they were
     assert [r.path for r in standin.requests] == ["/v8/finance/chart/GBPUSD=X"]
-    assert standin.requests[0].query["period1"] == str(day_s(1, 2) - 10 * 86_400)
+    assert standin.requests[0].query["period1"] == str(day_s(1, 2))
 
 
 async def test_a_day_without_a_rate_takes_the_nearest_earlier_days(

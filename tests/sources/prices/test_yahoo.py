@@ -145,7 +145,11 @@ async def test_the_exchange_date_comes_from_gmtoffset(
     finally:
         await provider.close()
 
-    assert [(p["time"], p["value"]) for p in series.points] == [(day_ms(1, 4) // 1000, 0.381494)]
+    assert [(p["time"], p["value"]) for p in series.points] == [
+        (day_ms(1, 4) // 1000, 0.381494),
+        (day_ms(1, 5) // 1000, 0.381494),  # carried to the last day asked for
+        (day_ms(1, 6) // 1000, 0.381494),
+    ]
 
 
 def london_day(month: int, day: int, close: float) -> YahooCandle:
@@ -281,15 +285,21 @@ async def test_long_ranges_are_fetched_in_windows(yahoo: tuple[YahooChartStandin
     finally:
         await provider.close()
 
+    # Jan 1 has no close: then the ten days before it are asked for the last one.
+    lookback = [
+        (str(start // 1000), str(min(start + 2 * DAY_MS, day_ms(1, 1)) // 1000 - 1))
+        for start in range(day_ms(1, 1) - 10 * DAY_MS, day_ms(1, 1), 2 * DAY_MS)
+    ]
     assert [(r.query["period1"], r.query["period2"]) for r in standin.requests] == [
         (str(day_ms(1, 1) // 1000), str(day_ms(1, 3) // 1000 - 1)),
         (str(day_ms(1, 3) // 1000), str(day_ms(1, 5) // 1000 - 1)),
         (str(day_ms(1, 5) // 1000), str(day_ms(1, 6) // 1000 - 1)),
+        *lookback,
     ]
     assert [p["close"] for p in series.points] == [185.64, 184.25, 184.25, 181.18]
 
 
-async def test_a_weekend_carries_fridays_close_and_nothing_is_invented_around_the_closes(
+async def test_a_weekend_carries_fridays_close_and_the_last_close_carries_to_the_range_end(
     yahoo: tuple[YahooChartStandin, str],
 ) -> None:
     standin, url = yahoo
@@ -341,10 +351,12 @@ async def test_a_weekend_carries_fridays_close_and_nothing_is_invented_around_th
             "close": 474.6,
             "volume": 74000000.0,
         },
+        {**closed(9), "value": 474.6, "open": 474.6, "high": 474.6, "low": 474.6, "close": 474.6},
+        {**closed(10), "value": 474.6, "open": 474.6, "high": 474.6, "low": 474.6, "close": 474.6},
     ]
 
 
-def test_fill_closed_days_carries_only_between_two_points() -> None:
+def test_fill_closed_days_carries_between_two_points_and_to_through() -> None:
     friday = day_ms(1, 5) // 1000
     points: list[ChartData] = [
         {"time": friday, "value": 1.5},
@@ -359,6 +371,12 @@ def test_fill_closed_days_carries_only_between_two_points() -> None:
     ]
     assert fill_closed_days(points[:1]) == points[:1]
     assert fill_closed_days([]) == []
+    assert fill_closed_days(points[:1], through=friday + 2 * 86_400) == [
+        {"time": friday, "value": 1.5},
+        {"time": friday + 86_400, "value": 1.5},
+        {"time": friday + 2 * 86_400, "value": 1.5},
+    ]
+    assert fill_closed_days([], through=friday) == []
 
 
 async def test_a_429_is_retried_after_the_retry_after_delay(
