@@ -55,6 +55,17 @@ def test_the_indexes_come_back_exactly_as_they_were(ledger: sqlite3.Connection) 
     assert "USING INDEX audit_logs_id" in plan[0][3]
 
 
+#: Rows whose ids repeat: "replaced" replaces a row written before the load.
+REPEATED_IDS = [
+    ("thrice", "6", 3),
+    ("replaced", "2", 4),
+    ("twice", "3", 5),
+    ("thrice", "7", 6),
+    ("twice", "4", 7),
+    ("thrice", "8", 8),
+]
+
+
 def test_a_repeated_id_keeps_the_last_row_as_insert_or_replace_does(
     ledger: sqlite3.Connection,
 ) -> None:
@@ -63,17 +74,7 @@ def test_a_repeated_id_keeps_the_last_row_as_insert_or_replace_does(
 
     def load(connection: sqlite3.Connection) -> None:
         with deferred_indexes(connection, TABLES):
-            connection.executemany(
-                INSERT_LOG,
-                [
-                    ("thrice", "6", 3),
-                    ("replaced", "2", 4),
-                    ("twice", "3", 5),
-                    ("thrice", "7", 6),
-                    ("twice", "4", 7),
-                    ("thrice", "8", 8),
-                ],
-            )
+            connection.executemany(INSERT_LOG, REPEATED_IDS)
 
     in_transaction(ledger, load)
     rows = ledger.execute("SELECT id, change FROM audit_logs ORDER BY rowid").fetchall()
@@ -132,17 +133,7 @@ def test_ids_named_as_repeated_leave_what_the_failed_build_leaves_and_spare_its_
 
     def load(connection: sqlite3.Connection) -> None:
         with deferred_indexes(connection, TABLES) as repeated_ids:
-            connection.executemany(
-                INSERT_LOG,
-                [
-                    ("thrice", "6", 3),
-                    ("replaced", "2", 4),
-                    ("twice", "3", 5),
-                    ("thrice", "7", 6),
-                    ("twice", "4", 7),
-                    ("thrice", "8", 8),
-                ],
-            )
+            connection.executemany(INSERT_LOG, REPEATED_IDS)
             repeated_ids["audit_logs"] = named | {"replaced"}
 
     in_transaction(ledger, load)
