@@ -34,10 +34,14 @@ class AutoMergeResult:
     evm_transactions: int
     """How many EVM transactions were considered (for the progress message)."""
     merged: list[Transaction]
-    deleted_ids: list[str]
     log_updates: list[AuditLogUpdate]
     merged_into: dict[str, str]
-    """The merged transaction's id of each deleted member (its tags move there)."""
+    """The merged transaction's id of each member it replaces (its tags move there)."""
+
+    @property
+    def deleted_ids(self) -> list[str]:
+        """The members to delete, in the order they were merged."""
+        return list(self.merged_into)
 
 
 def _has(value: str | None) -> bool:
@@ -105,7 +109,6 @@ def auto_merge(
             groups.setdefault(tx_hash, []).append(tx)
 
     merged: list[Transaction] = []
-    deleted: list[str] = []
     member_to_merged: dict[str, Transaction] = {}
     merged_into: dict[str, str] = {}
     for tx_hash, group in groups.items():
@@ -116,7 +119,6 @@ def auto_merge(
         for member in group:
             member_to_merged[member.id] = result
             if member.id != result.id:
-                deleted.append(member.id)
                 merged_into[member.id] = result.id
 
     updates: list[AuditLogUpdate] = []
@@ -128,4 +130,4 @@ def auto_merge(
         updates.append(
             AuditLogUpdate(log.id, target.id, rewrites.get(log.operation, log.operation))
         )
-    return AutoMergeResult(len(evm), merged, deleted, updates, merged_into)
+    return AutoMergeResult(len(evm), merged, updates, merged_into)
