@@ -6,15 +6,20 @@ on a real daemon process. Prints rows/s (the import task's own duration), the pe
 daemon alone and with its import worker processes, the ping latency of another client during
 the import, and when each phase of the task began (from the task's log).
 
-Usage: .venv/bin/python scripts/bench/import.py [--rows 100000]
+With ``--repeat N`` the daemon runs N imports in turn, each into a new account, and the verdict
+takes their median: on this machine the same import varies by up to half from one run to the next.
+
+Usage: .venv/bin/python scripts/bench/import.py [--rows 100000] [--repeat 3]
 Targets: 100k rows <= 1.0 s; 1M rows <= 10 s with peak RSS <= 400 MB.
 """
 
 import argparse
 import asyncio
 import contextlib
+import statistics
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import datetime
 
 import aiohttp
@@ -26,11 +31,16 @@ from parse import synthetic_binance_statement
 
 from privatefolio_daemon.client import DaemonClient
 
+FOLLOW_UP_TIMEOUT_SECONDS = 600
+#: Longer than the relayer's debounce (1.5 s) before it queues the refresh after a change, and
+#: than the daemon's wait before it frees memory once tasks are done (``heap_trim_quiet_seconds``).
+QUIET_SECONDS = 6.0
 
-async def upload(daemon: DaemonProcess, client: DaemonClient, content: bytes) -> int:
+
+async def upload(daemon: DaemonProcess, client: DaemonClient, account: str, content: bytes) -> int:
     record = await client.call(
         "upsertServerFile",
-        "main",
+        account,
         {
             "name": "statement.csv",
             "metadata": {"lastModified": 0, "size": len(content), "type": "text/csv"},
@@ -38,7 +48,7 @@ async def upload(daemon: DaemonProcess, client: DaemonClient, content: bytes) ->
         },
     )
     form = aiohttp.FormData()
-    form.add_field("accountName", "main")
+    form.add_field("accountName", account)
     form.add_field("fileId", str(record["id"]))
     form.add_field("file", content, filename="statement.csv", content_type="text/csv")
     async with (
@@ -49,19 +59,33 @@ async def upload(daemon: DaemonProcess, client: DaemonClient, content: bytes) ->
     return int(record["id"])
 
 
-async def run(daemon: DaemonProcess, content: bytes, rows: int) -> None:
+@dataclass
+class ImportRun:
+    seconds: float
+    """The import task's own duration."""
+    follow_up_seconds: float
+    """From the import's end until the tasks it set off were done."""
+    baseline_rss: int
+    peak_rss: int
+    peak_rss_with_workers: int
+    ping_seconds: list[float]
+    """Another client's ping round trips during the import."""
+    log: str
+
+
+async def run(daemon: DaemonProcess, content: bytes, account: str) -> ImportRun:
+    """Create ``account``, upload the statement and import it, sampling RSS and ping latency."""
     client = await DaemonClient.connect(daemon.url, token=daemon.token)
     pinger = await DaemonClient.connect(daemon.url, token=daemon.token)
-    await client.call("createAccount", "main")
-    file_id = await upload(daemon, client, content)
+    await client.call("createAccount", account)
+    file_id = await upload(daemon, client, account, content)
     process = psutil.Process(daemon.process.pid)
-    baseline = process.memory_info().rss
-    peak = baseline
+    baseline = peak = process.memory_info().rss
     peak_with_workers = tree_rss(process)
     latencies: list[float] = []
-    task_id = await client.call("enqueueImportFile", "main", "user", file_id)
+    task_id = await client.call("enqueueImportFile", account, "user", file_id)
     while True:
-        task = await client.call("getServerTask", "main", task_id)
+        task = await client.call("getServerTask", account, task_id)
         if task["status"] not in ("queued", "running"):
             break
         peak = max(peak, process.memory_info().rss)
@@ -70,25 +94,63 @@ async def run(daemon: DaemonProcess, content: bytes, rows: int) -> None:
         await pinger.call("ping")
         latencies.append(time.perf_counter() - started)
         await asyncio.sleep(0.02)
-    log = await client.call("getServerTaskLog", "main", task_id)
+    log = await client.call("getServerTaskLog", account, task_id)
+    assert task["status"] == "completed", task
+    follow_up = await wait_until_idle(client, account)
     await client.close()
     await pinger.close()
-    assert task["status"] == "completed", task
-    seconds = task["duration"] / 1000
+    return ImportRun(
+        task["duration"] / 1000, follow_up, baseline, peak, peak_with_workers, latencies, log
+    )
+
+
+async def wait_until_idle(client: DaemonClient, account: str) -> float:
+    """Wait for the tasks the import set off (balances, net worth…); returns how long they ran.
+
+    The next run must not share the machine with them, nor start before the daemon has given
+    their memory back. They are queued after the relayer's debounce, so the account counts as
+    idle once no task has been queued or running for longer than that and the daemon's wait."""
+    started = last_busy = time.perf_counter()
+    while time.perf_counter() - last_busy < QUIET_SECONDS:
+        tasks = await client.call("getServerTasks", account)
+        if any(task["status"] in ("queued", "running") for task in tasks):
+            last_busy = time.perf_counter()
+        if last_busy - started > FOLLOW_UP_TIMEOUT_SECONDS:
+            raise TimeoutError(f"the tasks after the import ran over {FOLLOW_UP_TIMEOUT_SECONDS} s")
+        await asyncio.sleep(0.1)
+    return last_busy - started
+
+
+def report(result: ImportRun, rows: int) -> None:
+    seconds = result.seconds
     print(f"rows {rows:,}: import task {seconds:.2f} s ({rows / seconds:,.0f} rows/s)")
     print(
-        f"daemon RSS: baseline {baseline / 2**20:.0f} MB, peak {peak / 2**20:.0f} MB; "
-        f"with its worker processes: peak {peak_with_workers / 2**20:.0f} MB"
+        f"daemon RSS: baseline {result.baseline_rss / 2**20:.0f} MB, "
+        f"peak {result.peak_rss / 2**20:.0f} MB; "
+        f"with its worker processes: peak {result.peak_rss_with_workers / 2**20:.0f} MB"
     )
-    if latencies:
+    if result.ping_seconds:
+        latencies = result.ping_seconds
         print(
             f"ping during the import: p50 {percentile(latencies, 0.5) * 1000:.1f} ms, "
             f"p99 {percentile(latencies, 0.99) * 1000:.1f} ms ({len(latencies)} calls)"
         )
+    print_phases(result.log)
+    print(f"the tasks the import set off ran until {result.follow_up_seconds:.2f} s after it")
+
+
+def verdict(results: list[ImportRun], rows: int) -> str:
+    """PASS when the median import meets the issue's target and every run its RSS bound."""
     target = 1.0 if rows <= 100_000 else 10.0 * rows / 1_000_000
-    print_phases(log)
-    verdict = "PASS" if seconds <= target and peak_with_workers <= 400 * 2**20 else "FAIL"
-    print(f"target: <= {target:g} s and peak RSS <= 400 MB: {verdict}")
+    seconds = sorted(result.seconds for result in results)
+    median = statistics.median(seconds)
+    peak = max(result.peak_rss_with_workers for result in results)
+    passed = median <= target and peak <= 400 * 2**20
+    runs = f"median of {len(results)}: {median:.2f} s, " if len(results) > 1 else ""
+    return (
+        f"target: <= {target:g} s and peak RSS <= 400 MB ({runs}peak {peak / 2**20:.0f} MB): "
+        f"{'PASS' if passed else 'FAIL'}"
+    )
 
 
 def tree_rss(process: psutil.Process) -> int:
@@ -120,11 +182,21 @@ def print_phases(log: str) -> None:
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="imports in turn, each into a new account"
+    )
     options = parser.parse_args()
-    print(machine_line(), flush=True)
     content = synthetic_binance_statement(options.rows, seed=1).encode()
+    results: list[ImportRun] = []
     with tempfile.TemporaryDirectory() as data_dir, daemon_process(data_dir) as daemon:
-        await run(daemon, content, options.rows)
+        for number in range(1, options.repeat + 1):
+            print(machine_line(), flush=True)
+            results.append(await run(daemon, content, f"run{number}"))
+            report(results[-1], options.rows)
+    if len(results) > 1:
+        times = ", ".join(f"{result.seconds:.2f}" for result in results)
+        print(f"import task, {len(results)} runs: {times} s")
+    print(verdict(results, options.rows))
 
 
 if __name__ == "__main__":
