@@ -36,6 +36,7 @@ from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.health import HealthMonitor
 from privatefolio_daemon.domain.server_files import ServerFiles
 from privatefolio_daemon.domain.server_state import ServerState
+from privatefolio_daemon.heap_trim import HeapTrimmer
 from privatefolio_daemon.relayer.crons import Crons
 from privatefolio_daemon.relayer.relayer import Relayer, RelayerSettings
 from privatefolio_daemon.relayer.task_history import TaskHistoryRetention
@@ -123,6 +124,10 @@ class Daemon:
             ),
         )
         self.accounts.add_lifecycle(self.relayer)
+        self.heap_trimmer = HeapTrimmer(
+            limits.heap_trim_quiet_seconds, self.accounts.release_memory
+        )
+        self.relayer.on_idle = self.heap_trimmer.work_ended
         #: Everything beyond the core, loaded once the server listens (``load_features``).
         self.features: Features | None = None
         self.methods = self._build_method_table()
@@ -205,6 +210,7 @@ class Daemon:
         finally:
             unsubscribe()
             await self.relayer.stop()
+            await self.heap_trimmer.close()
 
     async def _schedule_server_jobs(self, settings: dict[str, Any]) -> None:
         self.crons.every("health-metrics", settings["healthMetricsInterval"], self._record_health)

@@ -55,6 +55,9 @@ class Limits:
     #: A trades refresh that reads this many audit logs again or more is computed from a snapshot
     #: off the account's writer and swapped in, as every run that starts over is; 0 is never.
     trades_off_writer_min_logs: int = 10_000
+    #: Once no account's tasks have ended for this long, the C heap's free memory is given back
+    #: to the system (glibc keeps it otherwise, and the daemon stays at its peak); 0 never.
+    heap_trim_quiet_seconds: float = 5.0
 
 
 #: Account settings (KV ``settings``) and their defaults, as the Privatefolio frontend expects.

@@ -92,6 +92,12 @@ class AccountRegistry:
             raise NotFoundError(f"Account {shown_name(name)} does not exist")
         return db
 
+    async def release_memory(self, name: str) -> None:
+        """Free the page caches of an account's connections, if it is still open."""
+        db = self._open.get(name)
+        if db is not None:
+            await db.release_memory()
+
     def add_lifecycle(self, lifecycle: AccountLifecycle) -> None:
         self._lifecycles.append(lifecycle)
 

@@ -88,6 +88,13 @@ class Relayer:
         self.backup_job: Callable[[str], Awaitable[None]] | None = None
         #: Takes a notification the queue added (a task no one watched failed), to push it.
         self.on_notification: Callable[[str, dict[str, Any]], Awaitable[None]] | None = None
+        #: Called with the account when its queue has run its last queued task (set by the
+        #: daemon).
+        self.on_idle: Callable[[str], None] | None = None
+
+    def _queue_idle(self, account: str) -> None:
+        if self.on_idle is not None:
+            self.on_idle(account)
 
     async def _notified(self, account: str, notification: dict[str, Any]) -> None:
         if self.on_notification is not None:
@@ -104,6 +111,7 @@ class Relayer:
             self._slots,
             cancel_grace_seconds=self.settings.cancel_grace_seconds,
             notified=self._notified,
+            on_idle=self._queue_idle,
         )
         interrupted = await queue.start()
         tasks = StepTasks(name, self._steps)

@@ -63,9 +63,12 @@ class AccountTaskQueue:
         *,
         cancel_grace_seconds: float = 5.0,
         notified: Callable[[str, dict[str, Any]], Awaitable[None]] | None = None,
+        on_idle: Callable[[str], None] | None = None,
     ) -> None:
         self.account = account
         self._notified = notified
+        self._on_idle = on_idle
+        """Called with the account each time the last queued task has run."""
         self._db = db
         self._events = events
         self._logs_dir = logs_dir
@@ -215,6 +218,8 @@ class AccountTaskQueue:
                 if self._heap and not self._stopping:
                     _, _, entry = heapq.heappop(self._heap)
                     await self._run(entry)
+            if not self._heap and self._on_idle is not None:
+                self._on_idle(self.account)
 
     async def _run(self, entry: _Entry) -> None:
         started_at = now_ms()

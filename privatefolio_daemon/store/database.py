@@ -58,6 +58,16 @@ class _Worker:
             self.connection = self._connect()
         return function(self.connection)
 
+    async def release_memory(self) -> None:
+        """Free what the connection's page cache holds; a worker never connected stays so."""
+        loop = asyncio.get_running_loop()
+        with suppress(RuntimeError):  # the executor was shut down: the connection is closed
+            await loop.run_in_executor(self.executor, self._shrink)
+
+    def _shrink(self) -> None:
+        if self.connection is not None:
+            self.connection.execute("PRAGMA shrink_memory")
+
     async def close(self) -> None:
         def close(_: sqlite3.Connection) -> None:
             if self.connection is not None:
@@ -196,6 +206,14 @@ class Database:
 
     async def execute_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         await self.transaction(lambda connection: connection.executemany(sql, rows))
+
+    async def release_memory(self) -> None:
+        """Free the connections' page caches: a bulk write or a balance pass fills the writer's
+        (up to 64 MiB), which it would otherwise hold for as long as the account is open."""
+        if self.closed:
+            return
+        for worker in (self._writer, *self._readers, self._checkpointer):
+            await worker.release_memory()
 
     def interrupt_writer(self) -> None:
         """Abort the statement the writer is running (thread-safe)."""

@@ -1,0 +1,67 @@
+"""Giving freed memory back: the C heap's trim, and the trimmer that runs it once work pauses."""
+
+import asyncio
+
+import psutil
+import pytest
+
+from privatefolio_daemon.heap_trim import HeapTrimmer, can_trim, trim_heap
+
+glibc_only = pytest.mark.skipif(
+    not can_trim(), reason="this C library has no malloc_trim (it is glibc's)"
+)
+
+
+def rss_mb() -> float:
+    return psutil.Process().memory_info().rss / 2**20
+
+
+@glibc_only
+def test_trimming_gives_freed_heap_memory_back() -> None:
+    blocks = [bytes(100_000) for _ in range(2_000)]  # 200 MB in blocks the heap serves
+    above = bytes(100_000)  # keeps the heap from shrinking on its own when the blocks go
+    del blocks
+    before = rss_mb()
+
+    assert trim_heap()
+
+    assert before - rss_mb() >= 100
+    del above
+
+
+class Releases:
+    def __init__(self) -> None:
+        self.owners: list[str] = []
+
+    async def __call__(self, owner: str) -> None:
+        self.owners.append(owner)
+
+
+async def test_the_trim_waits_for_work_to_pause_and_releases_each_owner_once() -> None:
+    released = Releases()
+    trimmer = HeapTrimmer(1.0, released)
+    trimmer.work_ended("b")
+    await asyncio.sleep(0.5)
+    trimmer.work_ended("a")
+    trimmer.work_ended("b")
+    await asyncio.sleep(0.7)  # 1.2 s after the first end, 0.7 s after the last
+
+    assert released.owners == []
+
+    for _ in range(100):
+        if released.owners:
+            break
+        await asyncio.sleep(0.05)
+    await trimmer.close()
+    assert released.owners == ["a", "b"]
+    assert trimmer.trims == (1 if can_trim() else 0)
+
+
+async def test_quiet_seconds_zero_never_trims() -> None:
+    released = Releases()
+    trimmer = HeapTrimmer(0, released)
+    trimmer.work_ended("a")
+    await asyncio.sleep(0.1)
+    await trimmer.close()
+
+    assert (released.owners, trimmer.trims) == ([], 0)
