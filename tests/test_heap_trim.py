@@ -2,21 +2,11 @@
 
 import asyncio
 
-import psutil
-import pytest
-
 from privatefolio_daemon.heap_trim import HeapTrimmer, can_trim, trim_heap
-
-glibc_only = pytest.mark.skipif(
-    not can_trim(), reason="this C library has no malloc_trim (it is glibc's)"
-)
+from tests.process_memory import needs_malloc_trim, rss_mb
 
 
-def rss_mb() -> float:
-    return psutil.Process().memory_info().rss / 2**20
-
-
-@glibc_only
+@needs_malloc_trim
 def test_trimming_gives_freed_heap_memory_back() -> None:
     blocks = [bytes(100_000) for _ in range(2_000)]  # 200 MB in blocks the heap serves
     above = bytes(100_000)  # keeps the heap from shrinking on its own when the blocks go

@@ -4,21 +4,19 @@ import asyncio
 from dataclasses import replace
 from pathlib import Path
 
-import pytest
-
-from privatefolio_daemon.heap_trim import can_trim
 from privatefolio_daemon.settings import Limits
 from tests.api.importing import import_file
 from tests.conftest import make_config, running_daemon
+from tests.process_memory import needs_malloc_trim
 
 STATEMENT = (
-    '"User_ID","UTC_Time","Account","Operation","Coin","Change","Remark"\n'
-    '"1","2024-03-01 10:00:00","Spot","Deposit","BTC","0.5",""\n'
-    '"1","2024-03-02 10:00:00","Spot","Withdraw","BTC","-0.1",""\n'
-).encode()
+    b'"User_ID","UTC_Time","Account","Operation","Coin","Change","Remark"\n'
+    b'"1","2024-03-01 10:00:00","Spot","Deposit","BTC","0.5",""\n'
+    b'"1","2024-03-02 10:00:00","Spot","Withdraw","BTC","-0.1",""\n'
+)
 
 
-@pytest.mark.skipif(not can_trim(), reason="this C library has no malloc_trim (it is glibc's)")
+@needs_malloc_trim
 async def test_the_heap_is_trimmed_after_an_import_and_the_account_still_reads(
     tmp_path: Path,
 ) -> None:

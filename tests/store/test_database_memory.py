@@ -3,11 +3,9 @@
 import sqlite3
 from pathlib import Path
 
-import psutil
-import pytest
-
-from privatefolio_daemon.heap_trim import can_trim, trim_heap
+from privatefolio_daemon.heap_trim import trim_heap
 from privatefolio_daemon.store.database import Database, in_transaction
+from tests.process_memory import needs_malloc_trim, rss_mb
 
 ROWS = 10_000
 BODY = "x" * 4_000  # 40 MB in all: within the writer's 64 MiB cache
@@ -18,11 +16,7 @@ def fill(connection: sqlite3.Connection) -> None:
     connection.executemany("INSERT INTO notes (body) VALUES (?)", ((BODY,) for _ in range(ROWS)))
 
 
-def rss_mb() -> float:
-    return psutil.Process().memory_info().rss / 2**20
-
-
-@pytest.mark.skipif(not can_trim(), reason="this C library has no malloc_trim (it is glibc's)")
+@needs_malloc_trim
 async def test_release_frees_the_pages_the_writer_cached(tmp_path: Path) -> None:
     db = Database(tmp_path / "account.sqlite")
     try:
