@@ -156,6 +156,11 @@ class DaemonMethods:
         result: dict[str, Any] = await self.call('enqueueBackup', accountName, trigger)
         return result
 
+    async def enqueueCompactDatabase(self, accountName: str, trigger: Literal['system', 'user', 'cron', 'side-effect']) -> int:
+        """Queue "Compact database": rewrite the account's file without the space that deleted"""
+        result: int = await self.call('enqueueCompactDatabase', accountName, trigger)
+        return result
+
     async def enqueueDeleteAssetPreferences(self, accountName: str, trigger: Literal['system', 'user', 'cron', 'side-effect']) -> int:
         """Queue "Delete asset preferences" (empties the stored preferences)."""
         result: int = await self.call('enqueueDeleteAssetPreferences', accountName, trigger)

@@ -13,6 +13,7 @@ from privatefolio_daemon.api.assets import AssetsApi
 from privatefolio_daemon.api.backup import build_backup_api
 from privatefolio_daemon.api.balances import BalancesApi
 from privatefolio_daemon.api.chat_history import ChatHistoryApi
+from privatefolio_daemon.api.compaction import CompactionApi
 from privatefolio_daemon.api.compute import ComputeApi
 from privatefolio_daemon.api.connections import ConnectionsApi
 from privatefolio_daemon.api.exports import ExportsApi
@@ -33,6 +34,7 @@ from privatefolio_daemon.domain.asset_catalog import AssetCatalog
 from privatefolio_daemon.domain.assets import Assets
 from privatefolio_daemon.domain.change_feed import ChangeFeed
 from privatefolio_daemon.domain.chat_history import ChatHistory
+from privatefolio_daemon.domain.compaction import Compaction, CompactionThresholds
 from privatefolio_daemon.domain.connection_sources import ConnectionSources
 from privatefolio_daemon.domain.connection_sync import ConnectionSync
 from privatefolio_daemon.domain.connections import Connections
@@ -130,7 +132,16 @@ class Features:
                 derived.balances, derived.networth, self.trades, db_of, daemon.events, relayer
             )
         )
-        table.add_object(FileImportsApi(self.file_imports, db_of, relayer, budget))
+        limits = daemon.config.limits
+        thresholds = CompactionThresholds(
+            limits.compact_min_free_bytes, limits.compact_min_free_fraction
+        )
+
+        def compaction_of(account: str) -> Compaction:
+            return Compaction(db_of(account), thresholds)
+
+        table.add_object(CompactionApi(compaction_of, relayer))
+        table.add_object(FileImportsApi(self.file_imports, db_of, relayer, budget, compaction_of))
         table.add_object(
             ConnectionsApi(
                 self.connections,
@@ -140,6 +151,7 @@ class Features:
                 relayer,
                 self.secrets,
                 budget,
+                compaction_of,
             )
         )
         table.add_object(TransactionsApi(self.manual_transactions, relayer, daemon.steps))

@@ -58,6 +58,10 @@ class Limits:
     #: Once no account's tasks have ended for this long, the C heap's free memory is given back
     #: to the system (glibc keeps it otherwise, and the daemon stays at its peak); 0 never.
     heap_trim_quiet_seconds: float = 5.0
+    #: Removing a file import or a connection is followed by "Compact database" (a ``VACUUM``)
+    #: when at least this much of the account's file is then free, in bytes and as a share.
+    compact_min_free_bytes: int = 32 * 2**20
+    compact_min_free_fraction: float = 0.25
 
 
 #: Account settings (KV ``settings``) and their defaults, as the Privatefolio frontend expects.

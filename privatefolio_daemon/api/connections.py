@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from privatefolio_daemon.api.client_queries import FrontendTable, map_rows
+from privatefolio_daemon.api.compaction import compact_if_worthwhile
+from privatefolio_daemon.domain.compaction import Compaction
 from privatefolio_daemon.domain.connection_sync import ConnectionSync
 from privatefolio_daemon.domain.connections import Connections, NewConnection
 from privatefolio_daemon.domain.key_value import KeyValueStore
@@ -32,10 +34,12 @@ class _Clearing:
     doing: str
     priority: Priority
     clear: Callable[[Connections, str], Awaitable[tuple[dict[str, Any], int, int]]]
+    compacts: bool
+    """Whether the space the data leaves may be given back (a reset syncs it again)."""
 
 
-_RESET = _Clearing("Reset", "Resetting", Priority.VERY_HIGH, Connections.reset)
-_REMOVE = _Clearing("Remove", "Removing", Priority.HIGHEST, Connections.delete)
+_RESET = _Clearing("Reset", "Resetting", Priority.VERY_HIGH, Connections.reset, compacts=False)
+_REMOVE = _Clearing("Remove", "Removing", Priority.HIGHEST, Connections.delete, compacts=True)
 
 
 class ConnectionsApi:
@@ -48,8 +52,10 @@ class ConnectionsApi:
         relayer: Relayer,
         box: SecretBox,
         budget_seconds: float,
+        compaction_of: Callable[[str], Compaction],
     ) -> None:
         self._connections_of = connections_of
+        self._compaction_of = compaction_of
         self._sync_of = sync_of
         self._key_values_of = key_values_of
         self._db_of = db_of
@@ -185,6 +191,9 @@ class ConnectionsApi:
             progress(0, f"{clearing.doing} connection #{number}")
             _, logs, transactions = await clearing.clear(connections, connectionId)
             progress(100, f"Removed {logs} audit logs and {transactions} transactions")
+            if clearing.compacts:
+                compaction = self._compaction_of(accountName)
+                await compact_if_worthwhile(self._relayer, accountName, compaction)
 
         return await self._relayer.enqueue(
             accountName,

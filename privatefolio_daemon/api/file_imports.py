@@ -4,6 +4,8 @@ from collections.abc import Callable
 from typing import Any, TypedDict
 
 from privatefolio_daemon.api.client_queries import FrontendTable, map_rows
+from privatefolio_daemon.api.compaction import compact_if_worthwhile
+from privatefolio_daemon.domain.compaction import Compaction
 from privatefolio_daemon.domain.file_imports import FileImports
 from privatefolio_daemon.domain.server_files import NewServerFile
 from privatefolio_daemon.relayer.cancellation import CancelToken
@@ -34,8 +36,10 @@ class FileImportsApi:
         db_of: Callable[[str], Database],
         relayer: Relayer,
         budget_seconds: float,
+        compaction_of: Callable[[str], Compaction],
     ) -> None:
         self._imports_of = imports_of
+        self._compaction_of = compaction_of
         self._db_of = db_of
         self._relayer = relayer
         self._budget = budget_seconds
@@ -91,6 +95,9 @@ class FileImportsApi:
 
         async def run(progress: TaskProgress, cancel: CancelToken) -> None:
             await imports.remove(fileImportId, progress)
+            await compact_if_worthwhile(
+                self._relayer, accountName, self._compaction_of(accountName)
+            )
 
         return await self._relayer.enqueue(
             accountName,
