@@ -40,6 +40,7 @@ from privatefolio_daemon.sources.importers.parse_file import (
 from privatefolio_daemon.sources.importers.registry import requirements_for
 from privatefolio_daemon.store import ledger
 from privatefolio_daemon.store import tags as tag_store
+from privatefolio_daemon.store.bulk_delete import delete_where_equal
 from privatefolio_daemon.store.bulk_load import deferred_indexes
 from privatefolio_daemon.store.database import Database
 from privatefolio_daemon.store.seen_through import seen_through
@@ -170,12 +171,8 @@ class FileImports:
             oldest = ledger.oldest_timestamp(connection, "fileImportId = ?", (fid,))
             tag_store.untag_matching(connection, "auditLog", "item.fileImportId = ?", (fid,))
             tag_store.untag_matching(connection, "transaction", "item.fileImportId = ?", (fid,))
-            logs = connection.execute(
-                "DELETE FROM audit_logs WHERE fileImportId = ?", (fid,)
-            ).rowcount
-            txs = connection.execute(
-                "DELETE FROM transactions WHERE fileImportId = ?", (fid,)
-            ).rowcount
+            logs = delete_where_equal(connection, "audit_logs", "fileImportId", fid)
+            txs = delete_where_equal(connection, "transactions", "fileImportId", fid)
             connection.execute("DELETE FROM file_imports WHERE id = ?", (fid,))
             connection.execute("DELETE FROM file_import_contents WHERE fileImportId = ?", (fid,))
             stale = ledger_invalidation(connection, oldest).deleted

@@ -5,6 +5,7 @@ from typing import Any
 
 import orjson
 
+from privatefolio_daemon.store.bulk_delete import delete_where_equal
 from privatefolio_daemon.store.change_log import append_change
 from privatefolio_daemon.store.database import Row
 from privatefolio_daemon.store.tags import untag_matching
@@ -113,12 +114,8 @@ def delete_ledger(connection: sqlite3.Connection, connection_id: str) -> tuple[i
     logs and transactions."""
     untag_matching(connection, "auditLog", "item.connectionId = ?", (connection_id,))
     untag_matching(connection, "transaction", "item.connectionId = ?", (connection_id,))
-    logs = connection.execute(
-        "DELETE FROM audit_logs WHERE connectionId = ?", (connection_id,)
-    ).rowcount
-    transactions = connection.execute(
-        "DELETE FROM transactions WHERE connectionId = ?", (connection_id,)
-    ).rowcount
+    logs = delete_where_equal(connection, "audit_logs", "connectionId", connection_id)
+    transactions = delete_where_equal(connection, "transactions", "connectionId", connection_id)
     return logs, transactions
 
 
