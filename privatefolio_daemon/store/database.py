@@ -102,6 +102,10 @@ class Database:
         connection.execute("PRAGMA journal_mode = WAL")
         connection.execute("PRAGMA synchronous = NORMAL")
         connection.execute("PRAGMA foreign_keys = ON")
+        # Deleted content is zeroed where its page is written anyway, but freed pages are not
+        # rewritten (some builds zero them by default, which doubles the log of a large removal);
+        # a removal that frees much of the file is followed by a VACUUM (``domain.compaction``).
+        connection.execute("PRAGMA secure_delete = FAST")
         # Up to 64 MiB of page cache (allocated only as used): bulk imports and balance passes
         # touch many index pages, and spilling them to the WAL mid-transaction costs a lot.
         connection.execute("PRAGMA cache_size = -65536")
