@@ -1,7 +1,7 @@
 """Removing a connection is followed by "Compact database" when its data freed enough of the
 file; a reset is not, as its data comes back with the next sync."""
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -16,11 +16,9 @@ from tests.conftest import make_config, offline_daemon
 from tests.connections.binance_scene import (
     CONNECTION_ID,
     BinanceScene,
-    binance_standin,
     new_connection,
 )
 from tests.connections.helpers import ACCOUNT, sync
-from tests.standins.background_server import serve_in_thread
 
 COMPACT = "Compact database"
 
@@ -35,15 +33,6 @@ async def daemon(tmp_path: Path) -> AsyncIterator[Daemon]:
         yield instance
     finally:
         await instance.stop()
-
-
-@pytest.fixture
-def binance(daemon: Daemon) -> Iterator[BinanceScene]:
-    standin = binance_standin()
-    with serve_in_thread(standin.app()) as url:
-        scene = BinanceScene(standin, url)
-        scene.point(daemon)
-        yield scene
 
 
 async def compactions(client: DaemonClient) -> list[dict[str, Any]]:

@@ -2,11 +2,8 @@
 Binance API (signatures and timestamps checked)."""
 
 import json
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
-
-import pytest
 
 from privatefolio_daemon.app import Daemon
 from privatefolio_daemon.client import DaemonClient
@@ -23,7 +20,6 @@ from tests.connections.binance_scene import (
     BinanceScene,
     T,
     add_conversions,
-    binance_standin,
     expected_logs,
     new_connection,
 )
@@ -39,19 +35,9 @@ from tests.connections.helpers import (
     task_log,
     transactions_of,
 )
-from tests.standins.background_server import serve_in_thread
 from tests.standins.exchanges.binance_records import BinanceDeposit, BinanceTrade
 
 HOUR_MS = 3_600_000
-
-
-@pytest.fixture
-def binance(daemon: Daemon) -> Iterator[BinanceScene]:
-    standin = binance_standin()
-    with serve_in_thread(standin.app()) as url:
-        scene = BinanceScene(standin, url)
-        scene.point(daemon)
-        yield scene
 
 
 async def assert_balances_match_exchange(

@@ -20,12 +20,10 @@ from tests.connections.binance_scene import (
     API_SECRET,
     CONNECTION_ID,
     BinanceScene,
-    binance_standin,
     new_connection,
 )
 from tests.connections.evm_scene import EXPLORER_KEY, RPC_KEY, WalletScene, wallet_scene
 from tests.connections.helpers import ACCOUNT, sync
-from tests.standins.background_server import serve_in_thread
 from tests.standins.exchanges.control import unreachable_url
 
 WRONG_SECRET = "Rr5Tt6Yy7Uu8Ii9Oo0Pp1Aa2Ss3Dd4Ff5Gg6Hh7Jj8Kk9Ll0Zz1Xx2Cc3Vv4Bb5Nn"
@@ -39,15 +37,6 @@ def scene() -> Iterator[WalletScene]:
     with wallet_scene() as built:
         built.make_first_history()
         yield built
-
-
-@pytest.fixture
-def binance(daemon: Daemon) -> Iterator[BinanceScene]:
-    standin = binance_standin()
-    with serve_in_thread(standin.app()) as url:
-        binance = BinanceScene(standin, url)
-        binance.point(daemon)
-        yield binance
 
 
 async def test_no_secret_leaks_anywhere(

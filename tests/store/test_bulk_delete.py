@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from privatefolio_daemon.resources import schema_dir
 from privatefolio_daemon.store.bulk_delete import MIN_REBUILD_ROWS, delete_where_equal
-from privatefolio_daemon.store.migrations import load_migrations, migrate
+from tests.store.account_file import migrated_account
 
 INSERT_LOG = (
     "INSERT INTO audit_logs (id, assetId, change, fileImportId, importIndex, operation, "
@@ -19,10 +18,7 @@ INSERT_LOG = (
 
 @pytest.fixture
 def ledger(tmp_path: Path) -> sqlite3.Connection:
-    path = tmp_path / "account.sqlite"
-    connection = sqlite3.connect(path, isolation_level=None)
-    migrate(connection, load_migrations(schema_dir("account")), path)
-    return connection
+    return migrated_account(tmp_path)
 
 
 def fill(connection: sqlite3.Connection, file_import_id: str, rows: int) -> None:

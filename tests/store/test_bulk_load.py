@@ -6,11 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from privatefolio_daemon.resources import schema_dir
 from privatefolio_daemon.store import bulk_load
 from privatefolio_daemon.store.bulk_load import deferred_indexes
 from privatefolio_daemon.store.database import in_transaction
-from privatefolio_daemon.store.migrations import load_migrations, migrate
+from tests.store.account_file import migrated_account
 
 TABLES = ("audit_logs", "transactions")
 INSERT_LOG = (
@@ -22,10 +21,7 @@ INSERT_LOG = (
 
 @pytest.fixture
 def ledger(tmp_path: Path) -> sqlite3.Connection:
-    path = tmp_path / "account.sqlite"
-    connection = sqlite3.connect(path, isolation_level=None)
-    migrate(connection, load_migrations(schema_dir("account")), path)
-    return connection
+    return migrated_account(tmp_path)
 
 
 def index_sql(connection: sqlite3.Connection) -> list[tuple[str, str]]:

@@ -10,10 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from privatefolio_daemon.resources import schema_dir
 from privatefolio_daemon.store.bulk_load import deferred_indexes
 from privatefolio_daemon.store.database import in_transaction
-from privatefolio_daemon.store.migrations import load_migrations, migrate
 from privatefolio_daemon.store.shards import (
     SHARD_COLUMNS,
     attach_shards,
@@ -23,6 +21,7 @@ from privatefolio_daemon.store.shards import (
     insert_shard_rows,
     ledger_table_sql,
 )
+from tests.store.account_file import migrated_account
 
 LEDGER = ("audit_logs", "transactions")
 
@@ -59,9 +58,7 @@ def tx_row(tx_id: str, incoming: str) -> tuple[object, ...]:
 
 @pytest.fixture
 def ledger(tmp_path: Path) -> sqlite3.Connection:
-    path = tmp_path / "account.sqlite"
-    connection = sqlite3.connect(path, isolation_level=None)
-    migrate(connection, load_migrations(schema_dir("account")), path)
+    connection = migrated_account(tmp_path)
     insert_shard_rows(connection, "audit_logs", [log_row("before", "9", 0)])
     return connection
 
