@@ -135,7 +135,7 @@ class Connections:
         def reset(connection: sqlite3.Connection) -> tuple[dict[str, Any], int | None, int, int]:
             return _reset(connection, connection_id)
 
-        record, oldest, logs, transactions = await self._db.transaction(reset)
+        record, oldest, logs, transactions = await self._db.bulk_transaction(reset)
         self._emit_ledger_deleted(oldest)
         self._events.emit("connections", "created", record, account=self.account)
         return record, logs, transactions
@@ -148,7 +148,7 @@ class Connections:
             store.delete_connection(connection, connection_id)
             return record, oldest, logs, transactions
 
-        record, oldest, logs, transactions = await self._db.transaction(delete)
+        record, oldest, logs, transactions = await self._db.bulk_transaction(delete)
         self._emit_ledger_deleted(oldest)
         self._events.emit("connections", "deleted", record, account=self.account)
         return record, logs, transactions

@@ -178,7 +178,7 @@ class FileImports:
             stale = ledger_invalidation(connection, oldest).deleted
             return ledger.file_import_to_wire(row) | {"_logs": logs, "_txs": txs}, oldest, stale
 
-        record, oldest, stale = await seen_through(self._db.transaction(remove))
+        record, oldest, stale = await seen_through(self._db.bulk_transaction(remove))
         logs, txs = record.pop("_logs"), record.pop("_txs")
         progress(50, f"Removed {logs} audit logs and {txs} transactions")
         self._announce_stale(stale)

@@ -181,6 +181,10 @@ class Database:
         """Run ``function`` on the writer thread inside ``BEGIN IMMEDIATE`` … ``COMMIT``."""
         return await self.write(lambda connection: in_transaction(connection, function))
 
+    async def bulk_transaction(self, function: Callable[[sqlite3.Connection], T]) -> T:
+        """``transaction`` for work that rewrites many pages, checkpointed as ``bulk_write``."""
+        return await self.bulk_write(lambda connection: in_transaction(connection, function))
+
     async def read(self, function: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``function`` on an idle read-only connection."""
         self._check_open()
