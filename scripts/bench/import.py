@@ -65,6 +65,10 @@ class ImportRun:
     """The import task's own duration."""
     follow_up_seconds: float
     """From the import's end until the tasks it set off were done."""
+    follow_up_peak_rss: int
+    """The peak RSS of the daemon and its workers while those tasks ran."""
+    idle_rss: int
+    """The daemon's RSS once they were done and it had given memory back."""
     baseline_rss: int
     peak_rss: int
     peak_rss_with_workers: int
@@ -96,29 +100,43 @@ async def run(daemon: DaemonProcess, content: bytes, account: str) -> ImportRun:
         await asyncio.sleep(0.02)
     log = await client.call("getServerTaskLog", account, task_id)
     assert task["status"] == "completed", task
-    follow_up = await wait_until_idle(client, account)
+    follow_up, follow_up_peak = await wait_until_idle(client, account, process)
+    idle = process.memory_info().rss
     await client.close()
     await pinger.close()
     return ImportRun(
-        task["duration"] / 1000, follow_up, baseline, peak, peak_with_workers, latencies, log
+        task["duration"] / 1000,
+        follow_up,
+        follow_up_peak,
+        idle,
+        baseline,
+        peak,
+        peak_with_workers,
+        latencies,
+        log,
     )
 
 
-async def wait_until_idle(client: DaemonClient, account: str) -> float:
-    """Wait for the tasks the import set off (balances, net worth…); returns how long they ran.
+async def wait_until_idle(
+    client: DaemonClient, account: str, process: psutil.Process
+) -> tuple[float, int]:
+    """Wait for the tasks the import set off (balances, net worth…); returns how long they ran
+    and the peak RSS of the daemon and its workers meanwhile.
 
     The next run must not share the machine with them, nor start before the daemon has given
     their memory back. They are queued after the relayer's debounce, so the account counts as
     idle once no task has been queued or running for longer than that and the daemon's wait."""
     started = last_busy = time.perf_counter()
+    peak = tree_rss(process)
     while time.perf_counter() - last_busy < QUIET_SECONDS:
         tasks = await client.call("getServerTasks", account)
         if any(task["status"] in ("queued", "running") for task in tasks):
             last_busy = time.perf_counter()
         if last_busy - started > FOLLOW_UP_TIMEOUT_SECONDS:
             raise TimeoutError(f"the tasks after the import ran over {FOLLOW_UP_TIMEOUT_SECONDS} s")
+        peak = max(peak, tree_rss(process))
         await asyncio.sleep(0.1)
-    return last_busy - started
+    return last_busy - started, peak
 
 
 def report(result: ImportRun, rows: int) -> None:
@@ -136,7 +154,11 @@ def report(result: ImportRun, rows: int) -> None:
             f"p99 {percentile(latencies, 0.99) * 1000:.1f} ms ({len(latencies)} calls)"
         )
     print_phases(result.log)
-    print(f"the tasks the import set off ran until {result.follow_up_seconds:.2f} s after it")
+    print(
+        f"the tasks the import set off ran until {result.follow_up_seconds:.2f} s after it, "
+        f"peak RSS with the workers {result.follow_up_peak_rss / 2**20:.0f} MB; "
+        f"then the daemon's RSS was {result.idle_rss / 2**20:.0f} MB"
+    )
 
 
 def verdict(results: list[ImportRun], rows: int) -> str:
