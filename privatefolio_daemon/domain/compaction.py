@@ -47,6 +47,7 @@ class Compaction:
             f"Compacting the database: {megabytes(before.free_bytes)} of "
             f"{megabytes(before.file_bytes)} is free",
         )
+        await self._db.checkpointed()  # a removal's checkpoint would hold up the last step
         try:
             await self._db.write(cancel.guard_sql(vacuum))
         except sqlite3.OperationalError as error:

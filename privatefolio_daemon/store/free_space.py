@@ -7,6 +7,7 @@ all or nothing, so an interrupted or failed one leaves the file as it was.
 """
 
 import sqlite3
+import time
 from dataclasses import dataclass
 
 
@@ -37,7 +38,20 @@ def free_space(connection: sqlite3.Connection) -> FreeSpace:
 
 
 def vacuum(connection: sqlite3.Connection) -> None:
-    """Rewrite the file without its free pages, then fold the log into it at once if no reader
-    holds it (else the daemon's background checkpoint does, later)."""
+    """Rewrite the file without its free pages, then fold the log into it, which is when the file
+    shrinks on disk."""
     connection.execute("VACUUM")
-    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    truncate_log(connection)
+
+
+def truncate_log(connection: sqlite3.Connection, patience_seconds: float = 5.0) -> bool:
+    """Copy the whole write-ahead log into the file and empty it, waiting for readers and another
+    checkpoint to finish (up to ``patience_seconds``); False if they did not."""
+    deadline = time.monotonic() + patience_seconds
+    while True:
+        busy = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        if not busy:
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.05)
