@@ -49,7 +49,7 @@ class Compaction:
         )
         await self._db.checkpointed()  # a removal's checkpoint would hold up the last step
         try:
-            await self._db.write(cancel.guard_sql(vacuum))
+            shrunk = await self._db.write(cancel.guard_sql(vacuum))
         except sqlite3.OperationalError as error:
             if "full" in str(error).lower():
                 raise DomainError(
@@ -58,8 +58,9 @@ class Compaction:
                 ) from error
             raise
         after = await self.free_space()
+        later = "" if shrunk else " (the file shrinks once readers let go of the log)"
         progress(
             100,
             f"Gave {megabytes(before.file_bytes - after.file_bytes)} back to the disk; the "
-            f"database is now {megabytes(after.file_bytes)}",
+            f"database is now {megabytes(after.file_bytes)}{later}",
         )

@@ -37,11 +37,11 @@ def free_space(connection: sqlite3.Connection) -> FreeSpace:
     return FreeSpace(pragma("page_size"), pragma("page_count"), pragma("freelist_count"))
 
 
-def vacuum(connection: sqlite3.Connection) -> None:
+def vacuum(connection: sqlite3.Connection) -> bool:
     """Rewrite the file without its free pages, then fold the log into it, which is when the file
-    shrinks on disk."""
+    shrinks on disk; False if readers kept it from that (a later checkpoint does it)."""
     connection.execute("VACUUM")
-    truncate_log(connection)
+    return truncate_log(connection)
 
 
 def truncate_log(connection: sqlite3.Connection, patience_seconds: float = 5.0) -> bool:
