@@ -28,6 +28,7 @@ from privatefolio_daemon.api.observability import ObservabilityApi
 from privatefolio_daemon.api.server import ServerApi
 from privatefolio_daemon.api.server_files import ServerFilesApi
 from privatefolio_daemon.api.tasks import TasksApi
+from privatefolio_daemon.collector import collect_rarely
 from privatefolio_daemon.config import Config, ConfigError, url_host
 from privatefolio_daemon.domain.account_settings import kiosk_mode
 from privatefolio_daemon.domain.accounts import AccountRegistry
@@ -312,6 +313,7 @@ class Daemon:
         self.crons.start()  # after the features: a job overdue at start runs at once
         # What start-up built lives as long as the process: keep the collector from rescanning it.
         gc.freeze()
+        collect_rarely()
 
     async def stop(self) -> None:
         if self._runner is not None:

@@ -1,6 +1,7 @@
 """Shared fixtures: a real daemon in-process on a free port, and clients that talk to it."""
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+import gc
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -34,6 +35,15 @@ def offline_daemon(config: Config) -> Daemon:
     instance = Daemon(config)
     instance.price_settings = price_settings()
     return instance
+
+
+@pytest.fixture
+def python_collector() -> Iterator[None]:
+    """Python's own collector thresholds for the test; this process's are put back after it."""
+    thresholds = gc.get_threshold()
+    gc.set_threshold(700, 10, 10)
+    yield
+    gc.set_threshold(*thresholds)
 
 
 @pytest.fixture

@@ -5,13 +5,13 @@ state. The outcome goes back over a pipe as one message: the shard's :class:`Imp
 why it could not be parsed.
 """
 
-import gc
 from collections.abc import Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from privatefolio_daemon.collector import collect_rarely
 from privatefolio_daemon.sources.importers.base import ImportFormatError, ParserContext
 from privatefolio_daemon.sources.importers.parse_file import (
     Batch,
@@ -22,13 +22,6 @@ from privatefolio_daemon.sources.importers.parse_file import (
 )
 from privatefolio_daemon.sources.importers.shard_plan import Shard, read_range
 from privatefolio_daemon.store.shards import create_shard_file, insert_shard_rows
-
-#: The worker's cyclic garbage collector runs once this many more container objects are alive
-#: than at its last run (Python's default: 700). A parse builds its records a batch at a time
-#: and frees them by reference counting, so with the default the collector ran every few rows
-#: and found nothing: 1.9% of a worker's instructions and about 4% of its time. This threshold
-#: is never reached by a parse, yet a leak of cycles would still be collected.
-GC_THRESHOLD = 50_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +68,7 @@ ShardOutcome = ShardParsed | ShardUnsorted | ShardRejected | ShardFailed
 
 def run_shard(task: ShardTask, rows_parsed: Any, outcome: Connection) -> None:
     """The worker process's entry point."""
-    gc.set_threshold(GC_THRESHOLD)
+    collect_rarely()
     try:
         result: ShardOutcome = ShardParsed(parse_shard(task, rows_parsed))
     except UnsortedFile:

@@ -2,10 +2,7 @@
 
 import gc
 import multiprocessing
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from privatefolio_daemon.domain.shard_worker import ShardParsed, ShardTask, run_shard
 from privatefolio_daemon.sources.importers.base import ParserContext
@@ -15,20 +12,12 @@ from tests.api.test_parallel_import import binance_rows, statement
 from tests.store.account_file import migrated_account
 
 
-@pytest.fixture
-def collector_settings() -> Iterator[None]:
-    """The worker entry point tunes the process's collector: put this process's back."""
-    thresholds = gc.get_threshold()
-    yield
-    gc.set_threshold(*thresholds)
-
-
 class _Counter:
     value = 0
 
 
 def test_a_worker_parses_its_shard_without_collector_runs(
-    tmp_path: Path, collector_settings: None
+    tmp_path: Path, python_collector: None
 ) -> None:
     path = tmp_path / "statement.csv"
     path.write_bytes(statement(binance_rows(20_000, seed=3)))
