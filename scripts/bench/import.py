@@ -2,9 +2,10 @@
 
 The statement (``parse.synthetic_binance_statement``: 20 coins, 3 years, fixed seed) is registered
 with ``upsertServerFile``, uploaded with ``POST /upload`` and imported with ``enqueueImportFile``
-on a real daemon process. Prints rows/s (the import task's own duration), the peak RSS of the
-daemon alone and with its import worker processes, the ping latency of another client during
-the import, and when each phase of the task began (from the task's log).
+on a real daemon process. Prints rows/s (the import task's own duration), the CPU time the daemon
+and its worker processes spent on it (the same work takes more of it when the machine is slow),
+the peak RSS of the daemon alone and with its import worker processes, the ping latency of
+another client during the import, and when each phase of the task began (from the task's log).
 
 With ``--repeat N`` the daemon runs N imports in turn, each into a new account, and the verdict
 takes their median: on this machine the same import varies by up to half from one run to the next.
@@ -30,6 +31,7 @@ from machine_speed import machine_line
 from parse import synthetic_binance_statement
 
 from privatefolio_daemon.client import DaemonClient
+from privatefolio_daemon.worker_processes import usable_cores
 
 FOLLOW_UP_TIMEOUT_SECONDS = 600
 #: Longer than the relayer's debounce (1.5 s) before it queues the refresh after a change, and
@@ -75,6 +77,8 @@ class ImportRun:
     ping_seconds: list[float]
     """Another client's ping round trips during the import."""
     log: str
+    cpu_seconds: float
+    """The CPU time the daemon and its workers spent from the import's start to its end."""
 
 
 async def run(daemon: DaemonProcess, content: bytes, account: str) -> ImportRun:
@@ -87,10 +91,12 @@ async def run(daemon: DaemonProcess, content: bytes, account: str) -> ImportRun:
     baseline = peak = process.memory_info().rss
     peak_with_workers = tree_rss(process)
     latencies: list[float] = []
+    cpu_before = tree_cpu_seconds(process)
     task_id = await client.call("enqueueImportFile", account, "user", file_id)
     while True:
         task = await client.call("getServerTask", account, task_id)
         if task["status"] not in ("queued", "running"):
+            cpu_seconds = tree_cpu_seconds(process) - cpu_before
             break
         peak = max(peak, process.memory_info().rss)
         peak_with_workers = max(peak_with_workers, tree_rss(process))
@@ -114,6 +120,7 @@ async def run(daemon: DaemonProcess, content: bytes, account: str) -> ImportRun:
         peak_with_workers,
         latencies,
         log,
+        cpu_seconds,
     )
 
 
@@ -142,6 +149,10 @@ async def wait_until_idle(
 def report(result: ImportRun, rows: int) -> None:
     seconds = result.seconds
     print(f"rows {rows:,}: import task {seconds:.2f} s ({rows / seconds:,.0f} rows/s)")
+    print(
+        f"CPU time of the daemon and its workers: {result.cpu_seconds:.2f} s "
+        f"({result.cpu_seconds / seconds:.2f} of {usable_cores()} cores on average)"
+    )
     print(
         f"daemon RSS: baseline {result.baseline_rss / 2**20:.0f} MB, "
         f"peak {result.peak_rss / 2**20:.0f} MB; "
@@ -181,6 +192,17 @@ def tree_rss(process: psutil.Process) -> int:
     for child in process.children(recursive=True):
         with contextlib.suppress(psutil.Error):
             total += child.memory_info().rss
+    return total
+
+
+def tree_cpu_seconds(process: psutil.Process) -> float:
+    """The CPU time of a process and its descendants, those that ended included: a worker's
+    time is added to its parent's once the parent has waited for it, as the fork server does."""
+    total = 0.0
+    for member in [process, *process.children(recursive=True)]:
+        with contextlib.suppress(psutil.Error):
+            times = member.cpu_times()
+            total += times.user + times.system + times.children_user + times.children_system
     return total
 
 
