@@ -29,12 +29,12 @@ from privatefolio_daemon.domain.thread_progress import Report, thread_safe
 from privatefolio_daemon.domain.timeutil import now_ms
 from privatefolio_daemon.settings import Limits
 from privatefolio_daemon.sources.importers.base import ParserContext, Requirement
+from privatefolio_daemon.sources.importers.file_text import read_text
 from privatefolio_daemon.sources.importers.parse_file import (
     Batch,
     ImportMeta,
     Restart,
     StreamingImport,
-    decode_utf8,
     file_import_id,
 )
 from privatefolio_daemon.sources.importers.registry import requirements_for
@@ -277,7 +277,7 @@ class _ImportJob:
             return self.shards.meta, self.shards.oldest, self.shards.repeated_ids
         self.report(12, f"Parsing file {self.record['name']}")
         stream = StreamingImport(
-            lambda: decode_utf8(_read_chunks(self.path)),
+            lambda: read_text(self.path),
             file_import_id=self.fid,
             context=self.context,
             on_progress=self.report,

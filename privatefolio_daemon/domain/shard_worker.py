@@ -13,14 +13,14 @@ from typing import Any
 
 from privatefolio_daemon.collector import collect_rarely
 from privatefolio_daemon.sources.importers.base import ImportFormatError, ParserContext
+from privatefolio_daemon.sources.importers.file_text import read_text
 from privatefolio_daemon.sources.importers.parse_file import (
     Batch,
     ImportSummary,
     StreamingImport,
     UnsortedFile,
-    decode_utf8,
 )
-from privatefolio_daemon.sources.importers.shard_plan import Shard, read_range
+from privatefolio_daemon.sources.importers.shard_plan import Shard
 from privatefolio_daemon.store.shards import create_shard_file, insert_shard_rows
 
 
@@ -110,6 +110,4 @@ def parse_shard(task: ShardTask, rows_parsed: Any) -> ImportSummary:
 
 def _shard_text(task: ShardTask) -> Iterator[str]:
     yield task.header + "\n"
-    with task.path.open("rb") as handle:
-        chunks = read_range(handle, task.shard.start, task.shard.end)
-        yield from decode_utf8(chunks, offset=task.shard.start)
+    yield from read_text(task.path, task.shard.start, task.shard.end)

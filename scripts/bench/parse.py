@@ -25,7 +25,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from privatefolio_daemon.sources.importers.base import ParserContext
-from privatefolio_daemon.sources.importers.parse_file import Batch, StreamingImport, decode_utf8
+from privatefolio_daemon.sources.importers.file_text import decode_utf8
+from privatefolio_daemon.sources.importers.parse_file import Batch, StreamingImport
 from scripts.bench.machine_speed import machine_line
 
 HEADER = '"User_ID","UTC_Time","Account","Operation","Coin","Change","Remark"'

@@ -8,6 +8,7 @@ from tests.api.importing import import_file, ledger_digest, upload, wait_for_tas
 
 HEADER = '"User_ID","UTC_Time","Account","Operation","Coin","Change","Remark"'
 GOOD_ROW = '"1","2021-03-01 10:00:00","Spot","Deposit","BTC","0.5",""'
+SAVE_AS_UTF8 = 'if it is a CSV file, save it as UTF-8 (in Excel: "CSV UTF-8") and import it again'
 
 
 def statement(*rows: str, newline: str = "\n") -> bytes:
@@ -38,7 +39,21 @@ BAD_FILES = [
     (
         "binary file",
         b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
-        "Error: The file is not UTF-8 text: invalid byte at offset 0",
+        "Error: The file is not UTF-8 text: invalid byte 0x89 on line 1 (offset 0); "
+        + SAVE_AS_UTF8,
+    ),
+    (
+        "legacy encoding",
+        statement(GOOD_ROW, '"1","2021-03-01 11:00:00","Spot","Deposit","BTC","1","dépôt"')
+        .decode()
+        .encode("cp1252"),
+        "Error: The file is not UTF-8 text: invalid byte 0xE9 on line 3 (offset 181); "
+        + SAVE_AS_UTF8,
+    ),
+    (
+        "utf-16 file",
+        statement(GOOD_ROW).decode().encode("utf-16"),
+        f"Error: The file is UTF-16 text, not UTF-8: {SAVE_AS_UTF8}",
     ),
     (
         "nul characters",

@@ -185,7 +185,9 @@ async def test_a_bad_byte_in_a_later_shard_fails_as_in_one_parse(tmp_path: Path)
     whole = await import_into(tmp_path / "whole", WHOLE, content)
     sharded = await import_into(tmp_path / "sharded", PARALLEL, content)
     assert sharded["status"] == whole["status"]
-    message = f"The file is not UTF-8 text: invalid byte at offset {len(content) - 200}"
+    line = content[: len(content) - 200].count(b"\n") + 1
+    offset = len(content) - 200
+    message = f"The file is not UTF-8 text: invalid byte 0xFF on line {line} (offset {offset})"
     assert message in str(sharded["status"][1])
 
 

@@ -7,7 +7,6 @@ grouping: the consumer receives :class:`Restart`, drops what it received, and ge
 again from a buffered pass.
 """
 
-import codecs
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from operator import attrgetter
@@ -84,28 +83,6 @@ class UnsortedFile(Exception):
 def _utf16_sorted(values: set[str]) -> list[str]:
     """JavaScript's default sort: by UTF-16 code units."""
     return sorted(values, key=lambda text: text.encode("utf-16-be", "surrogatepass"))
-
-
-def decode_utf8(byte_chunks: Iterable[bytes], offset: int = 0) -> Iterator[str]:
-    """Decode a file read in binary chunks; a non-UTF-8 file is reported, not guessed at.
-
-    ``offset`` is where the chunks start in the file, for the error message.
-    """
-    decoder = codecs.getincrementaldecoder("utf-8")("strict")
-    try:
-        for chunk in byte_chunks:
-            text = decoder.decode(chunk)
-            offset += len(chunk)
-            if text:
-                yield text
-        tail = decoder.decode(b"", final=True)
-    except UnicodeDecodeError as error:
-        position = offset + error.start
-        raise ImportFormatError(
-            f"The file is not UTF-8 text: invalid byte at offset {position}"
-        ) from None
-    if tail:
-        yield tail
 
 
 def reject_binary(chunks: Iterable[str]) -> Iterator[str]:

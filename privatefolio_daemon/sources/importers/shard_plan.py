@@ -22,10 +22,9 @@ from typing import BinaryIO
 
 from privatefolio_daemon.sources.importers.base import ImportFormatError, Parser, ParserContext
 from privatefolio_daemon.sources.importers.csv_rows import JS_WHITESPACE, row_lists
-from privatefolio_daemon.sources.importers.parse_file import decode_utf8
+from privatefolio_daemon.sources.importers.file_text import READ_BYTES, decode_utf8, read_range
 from privatefolio_daemon.sources.importers.registry import match_header
 
-READ_BYTES = 1 << 20
 #: How many rows past a wanted cut are searched for a change of timestamp.
 MAX_ROWS_SEARCHED = 5_000
 _HEADER_MAX_BYTES = 1 << 20
@@ -223,12 +222,3 @@ def _count_plain_lines(handle: BinaryIO, start: int, end: int) -> int | None:
     if b'"' in open_line.replace(b'""', b""):
         return None
     return lines + (0 if ends_with_newline else 1)
-
-
-def read_range(handle: BinaryIO, start: int, end: int) -> Iterator[bytes]:
-    """The bytes from ``start`` to ``end``, in chunks."""
-    handle.seek(start)
-    remaining = end - start
-    while remaining > 0 and (chunk := handle.read(min(READ_BYTES, remaining))):
-        remaining -= len(chunk)
-        yield chunk

@@ -3,7 +3,7 @@
 import pytest
 
 from privatefolio_daemon.sources.importers.base import ImportFormatError, ParserContext
-from privatefolio_daemon.sources.importers.parse_file import decode_utf8, parse_text
+from privatefolio_daemon.sources.importers.parse_file import parse_text
 
 HEADER = '"User_ID","UTC_Time","Account","Operation","Coin","Change","Remark"'
 GOOD_ROW = '"1","2017-12-04 19:13:15","Spot","Deposit","ETH","1.50",""'
@@ -189,16 +189,3 @@ def test_a_misdecoded_bom_in_the_header_is_ignored() -> None:
     result = parse_text(f"ï»¿{HEADER}\n{GOOD_ROW}", file_name="mexc-style.csv")
 
     assert result.meta.parserId == "binance-account-statement"
-
-
-def test_non_utf8_bytes_are_reported_with_their_offset() -> None:
-    with pytest.raises(
-        ImportFormatError, match=r"^The file is not UTF-8 text: invalid byte at offset 3$"
-    ):
-        list(decode_utf8([b"abc\xff\xfe"]))
-
-
-def test_utf8_split_across_chunks_decodes() -> None:
-    encoded = "分发".encode()
-
-    assert "".join(decode_utf8([encoded[:2], encoded[2:4], encoded[4:]])) == "分发"
