@@ -5,6 +5,7 @@ string forms here mirror its ``toFixed()`` (plain notation) and ``toString()`` (
 for very small or very large magnitudes), and division keeps 20 places rounded half-up.
 """
 
+import re
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Context, Decimal, InvalidOperation
 
 from privatefolio_daemon.domain.errors import shortened
@@ -20,6 +21,9 @@ MAX_DIGITS = 80
 sum of such amounts is exact in the 200-digit context the balance pass adds with."""
 
 RANGE_REASON = f"at most {MAX_DIGITS} digits before and after the point"
+SEPARATORS_REASON = "write it with a point before the decimals and no thousands separators"
+#: Digits with a comma, a space or an apostrophe between them: ``0,5``, ``1.234,56``, ``1 000``.
+_LOCALE_NUMBER = re.compile(r"[+-]?\d+(?:[.,' ]\d+)*")
 
 
 class InvalidAmount(ValueError):
@@ -37,13 +41,22 @@ def parse(text: str | int | Decimal) -> Decimal:
     try:
         value = Decimal(text.strip() if isinstance(text, str) else text)
     except (InvalidOperation, ValueError) as error:
-        raise InvalidAmount(f"Invalid number: {shown(text)}") from error
+        reason = SEPARATORS_REASON if _written_for_a_locale(text) else ""
+        raise InvalidAmount(f"Invalid number: {shown(text)}", reason) from error
     if not value.is_finite():
         raise InvalidAmount(f"Invalid number: {shown(text)}")
     raw = text if isinstance(text, str) else str(text)
     if (len(raw) > MAX_DIGITS or "e" in raw or "E" in raw) and not in_range(value):
         raise InvalidAmount(f"Number out of range: {shown(text)} ({RANGE_REASON})", RANGE_REASON)
     return value
+
+
+def _written_for_a_locale(text: object) -> bool:
+    """A number written with a decimal comma or with thousands separators."""
+    if not isinstance(text, str):
+        return False
+    stripped = text.strip()
+    return any(mark in stripped for mark in ",' ") and bool(_LOCALE_NUMBER.fullmatch(stripped))
 
 
 def in_range(value: Decimal) -> bool:

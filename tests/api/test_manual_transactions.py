@@ -85,6 +85,11 @@ async def test_any_asset_type_and_the_type_as_operation(client: DaemonClient) ->
         ({"incoming": "ten"}, 'Invalid incoming amount "ten": expected a positive number'),
         ({"fee": "-0.1"}, 'Invalid fee amount "-0.1": expected a positive number'),
         (
+            {"incoming": "0,5"},
+            'Invalid incoming amount "0,5": '
+            "write it with a point before the decimals and no thousands separators",
+        ),
+        (
             {"incoming": "1e250"},
             'Invalid incoming amount "1e250": at most 80 digits before and after the point',
         ),

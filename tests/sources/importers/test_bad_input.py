@@ -30,6 +30,13 @@ ETHERSCAN_HEADER = (
             "Change",
         ),
         (
+            f'{HEADER}\n"1","2017-12-04 19:13:15","Spot","Deposit","ETH","1.234,56",""',
+            'Cannot parse row 1: Invalid number in column "Change": "1.234,56" '
+            "(write it with a point before the decimals and no thousands separators)",
+            1,
+            "Change",
+        ),
+        (
             f'{HEADER}\n"1","2017-12-04 19:13:15","Spot","Deposit","ETH","1e400",""',
             'Cannot parse row 1: Invalid number in column "Change": "1e400" '
             "(at most 80 digits before and after the point)",
@@ -111,6 +118,7 @@ ETHERSCAN_HEADER = (
     ids=[
         "missing column",
         "bad number",
+        "decimal comma",
         "huge number",
         "too many places",
         "too many written places",
