@@ -56,10 +56,11 @@ def _timestamp(text: str) -> int:
         if len(text) == 10:
             return parse_utc_date(text, "date")
         return parse_utc_datetime(text, "date")
-    except ImportFormatError as error:
+    except ImportFormatError:
         if _UTC_OFFSET.search(text):
             raise ImportFormatError(
-                f"{error.reason} (dates are UTC: write the time in UTC, with Z or no offset)",
+                f"Invalid timestamp: {text} (dates are UTC: write the time in UTC, with Z or no "
+                "offset)",
                 column="date",
             ) from None
         raise

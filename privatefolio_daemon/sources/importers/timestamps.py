@@ -28,8 +28,20 @@ _HOUR_MINUTE_MS = {f"{h:02d}:{m:02d}": (h * 60 + m) * 60_000 for h in range(24) 
 _SECOND_MS = {f"{s:02d}": s * 1000 for s in range(60)}
 
 
-def invalid_timestamp(text: str, column: str | None = None) -> ImportFormatError:
-    return ImportFormatError(f"Invalid timestamp: {text}", column=column)
+UTC_DATETIME = "YYYY-MM-DD HH:MM:SS"
+UTC_DATE = "YYYY-MM-DD"
+US_DATETIME = "M/D/YYYY h:mm:ss AM or PM"
+DOTTED_DATETIME = "DD.MM.YYYY HH:MM:SS"
+UNIX_SECONDS = "whole seconds since 1970"
+
+
+def invalid_timestamp(
+    text: str, column: str | None = None, expected: str | None = None
+) -> ImportFormatError:
+    """``expected`` names the shape of the column when the text is not of it (a spreadsheet that
+    rewrote the dates, say); a text of that shape with an impossible date goes without it."""
+    shape = f" (expected {expected})" if expected else ""
+    return ImportFormatError(f"Invalid timestamp: {text}{shape}", column=column)
 
 
 def _days_from_civil(year: int, month: int, day: int) -> int:
@@ -101,7 +113,7 @@ def parse_utc_datetime_exact(text: str, column: str | None = None) -> int:
         raise invalid_timestamp(text, column)
     match = _ISO_LIKE.fullmatch(text.strip())
     if match is None:
-        raise invalid_timestamp(text, column)
+        raise invalid_timestamp(text, column, UTC_DATETIME)
     day = _cached_day_ms(f"{match[1]}-{match[2]}-{match[3]}", column)
     time = _time_ms(int(match[4]), int(match[5]), int(match[6] or 0))
     if day is None or time is None:
@@ -113,7 +125,8 @@ def parse_utc_date(text: str, column: str | None = None) -> int:
     """``YYYY-MM-DD`` as midnight UTC."""
     day = _cached_day_ms(text, column)
     if day is None:
-        raise invalid_timestamp(text, column)
+        shape = None if _DATE_ONLY.fullmatch(text) else UTC_DATE
+        raise invalid_timestamp(text, column, shape)
     return day
 
 
@@ -121,7 +134,7 @@ def parse_us_datetime(text: str, column: str | None = None) -> int:
     """``M/D/YYYY h:mm:ss AM|PM`` (Coinmama), with surrounding spaces allowed."""
     match = _US_DATE_TIME.fullmatch(text)
     if match is None:
-        raise invalid_timestamp(text, column)
+        raise invalid_timestamp(text, column, US_DATETIME)
     hours = int(match[4])
     if not 1 <= hours <= 12:
         raise invalid_timestamp(text, column)
@@ -138,7 +151,7 @@ def parse_cet_dotted_datetime(text: str, column: str | None = None) -> int:
     on the UTC time: 01.01.1970 00:30:00 is 1969-12-31T23:30:00Z, before 1970."""
     match = _DOTTED_DATE_TIME.fullmatch(text.strip())
     if match is None:
-        raise invalid_timestamp(text, column)
+        raise invalid_timestamp(text, column, DOTTED_DATETIME)
     day = _day_ms(int(match[3]), int(match[2]), int(match[1]), column)
     time = _time_ms(int(match[4]), int(match[5]), int(match[6]))
     if day is None or time is None:
@@ -150,5 +163,5 @@ def parse_unix_seconds(text: str, column: str | None = None) -> int:
     """A ``UnixTimestamp`` column (whole seconds) as milliseconds."""
     stripped = text.strip()
     if not (stripped.isascii() and stripped.isdigit()) or len(stripped) > 15:
-        raise invalid_timestamp(text, column)
+        raise invalid_timestamp(text, column, UNIX_SECONDS)
     return _in_span(int(stripped) * 1000, stripped, column)

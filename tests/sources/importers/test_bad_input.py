@@ -84,7 +84,7 @@ ETHERSCAN_HEADER = (
         ),
         (
             f'{HEADER}\n"1","yesterday","Spot","Deposit","ETH","1",""',
-            "Cannot parse row 1: Invalid timestamp: yesterday",
+            "Cannot parse row 1: Invalid timestamp: yesterday (expected YYYY-MM-DD HH:MM:SS)",
             1,
             "UTC_Time",
         ),

@@ -107,7 +107,7 @@ def test_cash_is_deposited_and_withdrawn_as_fiat() -> None:
         ),
         (
             "01/03/2024,buy,AAPL,stock,1,1,USD,,,,",
-            "Cannot parse row 1: Invalid timestamp: 01/03/2024",
+            "Cannot parse row 1: Invalid timestamp: 01/03/2024 (expected YYYY-MM-DD)",
         ),
         (
             "2024-03-01,buy,AAPL,stock,1,1,,,,,",
