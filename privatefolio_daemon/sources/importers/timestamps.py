@@ -26,13 +26,12 @@ _DOTTED_DATE_TIME = re.compile(r"(\d{2})\.(\d{2})\.(\d{4}) (\d{2}):(\d{2}):(\d{2
 _DATE_ONLY = re.compile(r"(\d{4})-(\d{2})-(\d{2})", re.ASCII)
 _HOUR_MINUTE_MS = {f"{h:02d}:{m:02d}": (h * 60 + m) * 60_000 for h in range(24) for m in range(60)}
 _SECOND_MS = {f"{s:02d}": s * 1000 for s in range(60)}
-
-
-UTC_DATETIME = "YYYY-MM-DD HH:MM:SS"
-UTC_DATE = "YYYY-MM-DD"
-US_DATETIME = "M/D/YYYY h:mm:ss AM or PM"
-DOTTED_DATETIME = "DD.MM.YYYY HH:MM:SS"
-UNIX_SECONDS = "whole seconds since 1970"
+# The shapes an error names when a text is not of its column's shape.
+_UTC_DATETIME = "YYYY-MM-DD HH:MM:SS"
+_UTC_DATE = "YYYY-MM-DD"
+_US_DATETIME = "M/D/YYYY h:mm:ss AM or PM"
+_DOTTED_DATETIME = "DD.MM.YYYY HH:MM:SS"
+_UNIX_SECONDS = "whole seconds since 1970"
 
 
 def invalid_timestamp(
@@ -110,10 +109,11 @@ def parse_utc_datetime_exact(text: str, column: str | None = None) -> int:
             time = _time_ms(int(clock[:2]), int(clock[2:4]), int(clock[4:]))
             if time is not None:
                 return day + time
-        raise invalid_timestamp(text, column)
+        shape = None if _ISO_LIKE.fullmatch(text) else _UTC_DATETIME
+        raise invalid_timestamp(text, column, shape)
     match = _ISO_LIKE.fullmatch(text.strip())
     if match is None:
-        raise invalid_timestamp(text, column, UTC_DATETIME)
+        raise invalid_timestamp(text, column, _UTC_DATETIME)
     day = _cached_day_ms(f"{match[1]}-{match[2]}-{match[3]}", column)
     time = _time_ms(int(match[4]), int(match[5]), int(match[6] or 0))
     if day is None or time is None:
@@ -125,7 +125,7 @@ def parse_utc_date(text: str, column: str | None = None) -> int:
     """``YYYY-MM-DD`` as midnight UTC."""
     day = _cached_day_ms(text, column)
     if day is None:
-        shape = None if _DATE_ONLY.fullmatch(text) else UTC_DATE
+        shape = None if _DATE_ONLY.fullmatch(text) else _UTC_DATE
         raise invalid_timestamp(text, column, shape)
     return day
 
@@ -134,7 +134,7 @@ def parse_us_datetime(text: str, column: str | None = None) -> int:
     """``M/D/YYYY h:mm:ss AM|PM`` (Coinmama), with surrounding spaces allowed."""
     match = _US_DATE_TIME.fullmatch(text)
     if match is None:
-        raise invalid_timestamp(text, column, US_DATETIME)
+        raise invalid_timestamp(text, column, _US_DATETIME)
     hours = int(match[4])
     if not 1 <= hours <= 12:
         raise invalid_timestamp(text, column)
@@ -151,7 +151,7 @@ def parse_cet_dotted_datetime(text: str, column: str | None = None) -> int:
     on the UTC time: 01.01.1970 00:30:00 is 1969-12-31T23:30:00Z, before 1970."""
     match = _DOTTED_DATE_TIME.fullmatch(text.strip())
     if match is None:
-        raise invalid_timestamp(text, column, DOTTED_DATETIME)
+        raise invalid_timestamp(text, column, _DOTTED_DATETIME)
     day = _day_ms(int(match[3]), int(match[2]), int(match[1]), column)
     time = _time_ms(int(match[4]), int(match[5]), int(match[6]))
     if day is None or time is None:
@@ -163,5 +163,5 @@ def parse_unix_seconds(text: str, column: str | None = None) -> int:
     """A ``UnixTimestamp`` column (whole seconds) as milliseconds."""
     stripped = text.strip()
     if not (stripped.isascii() and stripped.isdigit()) or len(stripped) > 15:
-        raise invalid_timestamp(text, column, UNIX_SECONDS)
+        raise invalid_timestamp(text, column, _UNIX_SECONDS)
     return _in_span(int(stripped) * 1000, stripped, column)

@@ -89,6 +89,13 @@ ETHERSCAN_HEADER = (
             "UTC_Time",
         ),
         (
+            f'{HEADER}\n"1","04.12.2017 19:13:15","Spot","Deposit","ETH","1",""',
+            "Cannot parse row 1: Invalid timestamp: 04.12.2017 19:13:15 "
+            "(expected YYYY-MM-DD HH:MM:SS)",
+            1,
+            "UTC_Time",
+        ),
+        (
             f"{HEADER}\n{GOOD_ROW}\n\n{GOOD_ROW}",
             "Cannot parse row 2: Invalid number of columns: expected 7, received 1",
             2,
@@ -127,6 +134,7 @@ ETHERSCAN_HEADER = (
         "date before 1970",
         "bad date",
         "not a date",
+        "date rewritten by a spreadsheet",
         "blank line inside",
         "unknown header",
         "empty file",
