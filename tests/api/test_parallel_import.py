@@ -14,6 +14,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from privatefolio_daemon.app import Daemon
 from privatefolio_daemon.client import DaemonClient
 from privatefolio_daemon.domain.parallel_import import UNSORTED_FALLBACK
@@ -179,14 +181,17 @@ async def test_an_error_after_an_unsorted_stretch_is_the_first_in_the_file(
     assert UNSORTED_FALLBACK in sharded["log"]
 
 
-async def test_a_bad_byte_in_a_later_shard_fails_as_in_one_parse(tmp_path: Path) -> None:
+@pytest.mark.parametrize("from_end", [200, 150_000], ids=["last shard", "first shard"])
+async def test_a_bad_byte_fails_as_in_one_parse_with_its_line(
+    tmp_path: Path, from_end: int
+) -> None:
     content = statement(binance_rows(3_000, seed=5))
-    content = content[:-200] + b"\xff" + content[-199:]
+    offset = len(content) - from_end
+    content = content[:offset] + b"\xff" + content[offset + 1 :]
     whole = await import_into(tmp_path / "whole", WHOLE, content)
     sharded = await import_into(tmp_path / "sharded", PARALLEL, content)
     assert sharded["status"] == whole["status"]
-    line = content[: len(content) - 200].count(b"\n") + 1
-    offset = len(content) - 200
+    line = content[:offset].count(b"\n") + 1
     message = f"The file is not UTF-8 text: invalid byte 0xFF on line {line} (offset {offset})"
     assert message in str(sharded["status"][1])
 
