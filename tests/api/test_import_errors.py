@@ -60,6 +60,12 @@ BAD_FILES = [
         HEADER.encode() + b"\n\x00\x00",
         "Error: The file is not a text file: it contains NUL characters",
     ),
+    (
+        "carriage returns only",
+        statement(*[GOOD_ROW] * 20_000, newline="\r"),
+        "Error: The first line of the file is longer than 1,048,576 characters (its lines end "
+        "with a carriage return only; save it with line feeds or CRLF)",
+    ),
     ("empty file", b"", "Error: The file is empty"),
     ("only blanks", b"  \n\n ", "Error: The file is empty"),
 ]

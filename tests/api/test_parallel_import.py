@@ -196,6 +196,18 @@ async def test_a_bad_byte_fails_as_in_one_parse_with_its_line(
     assert message in str(sharded["status"][1])
 
 
+async def test_a_row_too_long_in_a_later_shard_fails_as_in_one_parse(tmp_path: Path) -> None:
+    rows = binance_rows(3_000, seed=8)
+    rows[2_900] = rows[2_900][:-1] + "x" * 1_100_000 + '"'
+    content = statement(rows)
+    whole = await import_into(tmp_path / "whole", WHOLE, content)
+    sharded = await import_into(tmp_path / "sharded", PARALLEL, content)
+    assert sharded["status"] == whole["status"]
+    assert "Cannot parse row 2901: the row is longer than 1,048,576 characters" in str(
+        sharded["status"][1]
+    )
+
+
 async def test_shard_files_left_by_a_stopped_daemon_are_removed(tmp_path: Path) -> None:
     async with running(tmp_path / "data", PARALLEL) as (daemon, client):
         stale = daemon.accounts.files_dir("main") / ".import-left"

@@ -21,6 +21,24 @@ JS_WHITESPACE = (
 _GENERIC_FIELD = re.compile(r'("(?s:.*?)"|[^",;]+)(?=\s*[;,]|\s*\Z)')
 _CURRENT_VALUE = re.compile(r"CurrentValue @ \$\d+(\.\d+)?/Eth,?")
 _MISDECODED_BOM = "ï»¿"
+#: The longest row read, in characters (a row is refused as soon as it is known to be longer). No
+#: export comes near it; without it, a file whose lines end with a carriage return only, or whose
+#: quote is never closed, would be held whole as one row.
+MAX_ROW_CHARS = 1 << 20
+
+
+class RowTooLong(ImportFormatError):
+    """A row of more than :data:`MAX_ROW_CHARS` characters; ``rows_before`` rows of the text
+    (its first line included) come before it."""
+
+    def __init__(self, rows_before: int, start: str) -> None:
+        if "\r" in start:
+            cause = "its lines end with a carriage return only; save it with line feeds or CRLF"
+        else:
+            cause = "a quote may be left open, or it may not be a CSV file"
+        self.too_long = f"longer than {MAX_ROW_CHARS:,} characters ({cause})"
+        super().__init__(f"the row is {self.too_long}")
+        self.rows_before = rows_before
 
 
 def sanitise_header(row: str) -> str:
@@ -35,7 +53,8 @@ def row_lists(chunks: Iterable[str]) -> Iterator[list[str]]:
     carry = ""
     started = False
     open_parts: list[str] = []
-    for chunk in chunks:
+    rows_before = 0
+    for chunk in _pieces(chunks, MAX_ROW_CHARS):
         if not started:
             chunk = chunk.lstrip(JS_WHITESPACE)
             if not chunk:
@@ -48,7 +67,13 @@ def row_lists(chunks: Iterable[str]) -> Iterator[list[str]]:
             lines = _join_quoted_lines(lines, open_parts)
         if "\r" in text:
             lines = list(map(_WITHOUT_CR, lines))
+        # Only a chunk's first row can have begun in an earlier chunk, so only it can be longer.
+        if lines and len(lines[0]) > MAX_ROW_CHARS:
+            raise RowTooLong(rows_before, lines[0])
         yield lines
+        rows_before += len(lines)
+        if len(carry) + sum(map(len, open_parts)) > MAX_ROW_CHARS:
+            raise RowTooLong(rows_before, open_parts[0] if open_parts else carry)
     if open_parts:
         open_parts.append(carry)
         carry = "\n".join(open_parts)
@@ -57,6 +82,15 @@ def row_lists(chunks: Iterable[str]) -> Iterator[list[str]]:
 
 
 _WITHOUT_CR = methodcaller("removesuffix", "\r")
+
+
+def _pieces(chunks: Iterable[str], size: int) -> Iterator[str]:
+    """The chunks, those longer than ``size`` cut into pieces of ``size``."""
+    for chunk in chunks:
+        if len(chunk) <= size:
+            yield chunk
+        else:
+            yield from (chunk[start : start + size] for start in range(0, len(chunk), size))
 
 
 def _has_odd_quotes(lines: list[str]) -> bool:

@@ -20,7 +20,7 @@ from privatefolio_daemon.sources.importers.base import (
     Parser,
     ParserContext,
 )
-from privatefolio_daemon.sources.importers.csv_rows import iter_rows, sanitise_header
+from privatefolio_daemon.sources.importers.csv_rows import RowTooLong, iter_rows, sanitise_header
 from privatefolio_daemon.sources.importers.made_ids import MadeIds
 from privatefolio_daemon.sources.importers.registry import header_hint, match_header
 
@@ -152,6 +152,14 @@ class StreamingImport:
         return parser
 
     def _run(self, *, group_globally: bool) -> Iterator[Batch]:
+        try:
+            yield from self._parse(group_globally=group_globally)
+        except RowTooLong as error:
+            if error.rows_before == 0:
+                raise ImportFormatError(f"The first line of the file is {error.too_long}") from None
+            raise error.at_row(self._first_index + error.rows_before) from None
+
+    def _parse(self, *, group_globally: bool) -> Iterator[Batch]:
         rows = iter_rows(reject_binary(self._open_source()))
         parser = self.parser = self._header(rows)
         fid, context, parse_row = self.file_import_id, self.context, parser.parse_row

@@ -205,3 +205,37 @@ def test_a_misdecoded_bom_in_the_header_is_ignored() -> None:
     result = parse_text(f"ï»¿{HEADER}\n{GOOD_ROW}", file_name="mexc-style.csv")
 
     assert result.meta.parserId == "binance-account-statement"
+
+
+def test_a_file_whose_lines_end_with_a_carriage_return_only_is_refused_at_its_first_line() -> None:
+    text = "\r".join([HEADER, *[GOOD_ROW] * 20_000])
+
+    with pytest.raises(ImportFormatError) as raised:
+        parse_text(text, file_name="mac.csv")
+
+    assert str(raised.value) == (
+        "The first line of the file is longer than 1,048,576 characters (its lines end with a "
+        "carriage return only; save it with line feeds or CRLF)"
+    )
+
+
+def test_a_quote_left_open_is_refused_at_the_row_that_opens_it() -> None:
+    open_quote = '"1","2017-12-04 19:13:15","Spot","Deposit","ETH","1","a note'
+    text = "\n".join([HEADER, GOOD_ROW, GOOD_ROW, open_quote, *[GOOD_ROW] * 20_000])
+
+    with pytest.raises(ImportFormatError) as raised:
+        parse_text(text, file_name="open-quote.csv")
+
+    assert str(raised.value) == (
+        "Cannot parse row 3: the row is longer than 1,048,576 characters (a quote may be left "
+        "open, or it may not be a CSV file)"
+    )
+    assert raised.value.row == 3
+
+
+def test_a_complete_row_too_long_is_refused_even_in_one_chunk() -> None:
+    long_remark = f'"1","2017-12-04 19:13:15","Spot","Deposit","ETH","1","{"x" * 1_100_000}"'
+    text = "\n".join([HEADER, GOOD_ROW, long_remark, GOOD_ROW])
+
+    with pytest.raises(ImportFormatError, match=r"^Cannot parse row 2: the row is longer than"):
+        parse_text(text, file_name="long.csv")
