@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any
 
+from privatefolio_daemon.domain.errors import shortened
 from privatefolio_daemon.domain.hashing import string_hash, utf16_length
 from privatefolio_daemon.domain.records import AuditLog, Transaction
 from privatefolio_daemon.sources.importers.base import (
@@ -26,6 +27,8 @@ from privatefolio_daemon.sources.importers.registry import header_hint, match_he
 
 ProgressCallback = Callable[[float | None, str], None]
 DEFAULT_BATCH_SIZE = 1_000
+#: The most of an unknown header an error quotes (the longest known header has 239 characters).
+HEADER_SHOWN_CHARS = 500
 _LOG_KIND = attrgetter("assetId", "wallet", "operation")
 _TIMESTAMP = attrgetter("timestamp")
 
@@ -146,8 +149,9 @@ class StreamingImport:
         if parser is None:
             hint = header_hint(first)
             hint = f" ({hint})" if hint else ""
+            shown = shortened(sanitise_header(first), HEADER_SHOWN_CHARS)
             raise ImportFormatError(
-                f"File import unsupported, unknown header: {sanitise_header(first)}{hint}", row=0
+                f"File import unsupported, unknown header: {shown}{hint}", row=0
             )
         return parser
 

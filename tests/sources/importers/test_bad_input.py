@@ -239,3 +239,12 @@ def test_a_complete_row_too_long_is_refused_even_in_one_chunk() -> None:
 
     with pytest.raises(ImportFormatError, match=r"^Cannot parse row 2: the row is longer than"):
         parse_text(text, file_name="long.csv")
+
+
+def test_an_unknown_header_is_quoted_up_to_500_characters() -> None:
+    header = ",".join(f"column {n}" for n in range(200))
+
+    with pytest.raises(ImportFormatError) as raised:
+        parse_text(f"{header}\n1,2", file_name="wide.csv")
+
+    assert str(raised.value) == f"File import unsupported, unknown header: {header[:500]}…"
