@@ -28,11 +28,11 @@ MAX_ROW_CHARS = 1 << 20
 
 
 class RowTooLong(ImportFormatError):
-    """A row of more than :data:`MAX_ROW_CHARS` characters; ``rows_before`` rows of the text
-    (its first line included) come before it."""
+    """A row of more than :data:`MAX_ROW_CHARS` characters, ``text`` as far as it was read;
+    ``rows_before`` rows of the text (its first line included) come before it."""
 
-    def __init__(self, rows_before: int, start: str) -> None:
-        if "\r" in start:
+    def __init__(self, rows_before: int, text: str) -> None:
+        if "\r" in text:
             cause = "its lines end with a carriage return only; save it with line feeds or CRLF"
         else:
             cause = "a quote may be left open, or it may not be a CSV file"
