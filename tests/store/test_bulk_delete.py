@@ -2,23 +2,16 @@
 leaves: the same rows, the same indexes, and nothing at all after a rollback."""
 
 import sqlite3
-from pathlib import Path
 
 import pytest
 
 from privatefolio_daemon.store.bulk_delete import MIN_REBUILD_ROWS, delete_where_equal
-from tests.store.account_file import migrated_account
 
 INSERT_LOG = (
     "INSERT INTO audit_logs (id, assetId, change, fileImportId, importIndex, operation, "
     "platformId, timestamp, wallet) VALUES (?, 'ex.binance:BTC', ?, ?, ?, 'Deposit', "
     "'ex.binance', ?, 'Spot')"
 )
-
-
-@pytest.fixture
-def ledger(tmp_path: Path) -> sqlite3.Connection:
-    return migrated_account(tmp_path)
 
 
 def fill(connection: sqlite3.Connection, file_import_id: str, rows: int) -> None:

@@ -2,14 +2,12 @@
 resolved as INSERT OR REPLACE resolves it (the last row written wins)."""
 
 import sqlite3
-from pathlib import Path
 
 import pytest
 
 from privatefolio_daemon.store import bulk_load
 from privatefolio_daemon.store.bulk_load import deferred_indexes
 from privatefolio_daemon.store.database import in_transaction
-from tests.store.account_file import migrated_account
 
 TABLES = ("audit_logs", "transactions")
 INSERT_LOG = (
@@ -17,11 +15,6 @@ INSERT_LOG = (
     "platformId, timestamp, wallet) VALUES (?, 'ex.binance:BTC', ?, 0, 'Deposit', "
     "'ex.binance', ?, 'Spot')"
 )
-
-
-@pytest.fixture
-def ledger(tmp_path: Path) -> sqlite3.Connection:
-    return migrated_account(tmp_path)
 
 
 def index_sql(connection: sqlite3.Connection) -> list[tuple[str, str]]:
