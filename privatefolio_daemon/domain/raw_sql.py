@@ -3,21 +3,37 @@
 
 A statement that changed rows is announced on the channels of the tables it changed. A change
 to the audit logs starts the side-effect chain from the first day, since the daemon cannot tell
-which days the statement touched. Such edits bypass the sync feed's versions: they are the escape
-hatch, not the way devices edit.
+which days the statement touched.
+
+A statement that changes synced records (design §7) appends their changes to the sync feed in
+its own transaction, as the daemon's methods do, so other devices see them and an event sent
+with an older version conflicts. The tables it would change are learned by compiling it first;
+the records stored in them are read before and after it runs, and those that differ are logged.
 """
 
 import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
+import orjson
+
 from privatefolio_daemon.domain.events import EventBus
+from privatefolio_daemon.domain.synced_records import (
+    SyncedChange,
+    changed_records,
+    entities_in,
+    read_records,
+)
+from privatefolio_daemon.domain.value_bounds import check_synced_value
+from privatefolio_daemon.store.change_log import append_change
 from privatefolio_daemon.store.client_sql import (
     StatementResult,
     run_client_query,
     run_row_statement,
+    tables_changed_by,
 )
 from privatefolio_daemon.store.database import Database
+from privatefolio_daemon.store.key_value import read_value
 from privatefolio_daemon.store.trades_scratch import TRADE_TABLES, next_generation
 
 #: What to announce when a table's rows changed: the channel and its arguments.
@@ -49,7 +65,7 @@ class RawSql:
         return [list(row) for row in rows]
 
     async def execute(self, sql: str, params: Sequence[Any]) -> list[list[Any]]:
-        result = await self._db.transaction(lambda conn: self._run(conn, sql, params))
+        result, synced = await self._db.transaction(lambda conn: self._run(conn, sql, params))
         announced: set[tuple[str, tuple[Any, ...]]] = set()
         for table in sorted(result.changed_tables):
             announcement = _ANNOUNCEMENTS.get(table)
@@ -57,12 +73,36 @@ class RawSql:
                 announced.add(announcement)
                 channel, args = announcement
                 self._events.emit(channel, *args, account=self.account)
+        self._announce_synced_values(synced)
         return [list(row) for row in result.rows]
 
-    def _run(self, conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> StatementResult:
+    def _run(
+        self, conn: sqlite3.Connection, sql: str, params: Sequence[Any]
+    ) -> tuple[StatementResult, list[SyncedChange]]:
         """An edit of the trades tables outdates a trades run computed meanwhile off the writer
         (see ``domain/trades_offline.py``), as an invalidation does."""
+        entities = entities_in(tables_changed_by(conn, sql, params))
+        before = read_records(conn, entities)
         result = run_row_statement(conn, sql, params, self._budget)
         if result.changed_tables & set(TRADE_TABLES):
             next_generation(conn)
-        return result
+        if not result.changed_tables:
+            return result, []
+        synced = changed_records(before, read_records(conn, entities))
+        for entity, record_id, record in synced:
+            if entity in ("settings", "value"):  # what setValue would refuse, this does too
+                check_synced_value(record_id, read_value(conn, record_id))
+            append_change(conn, entity, record_id, record)
+        return result, synced
+
+    def _announce_synced_values(self, synced: list[SyncedChange]) -> None:
+        """Key-value entries have no table channel: announce the synced ones that changed."""
+        for entity, record_id, record in synced:
+            if entity == "settings":
+                self._events.emit("settings", record, account=self.account)
+                self._events.emit(
+                    "key-value", record_id, orjson.dumps(record).decode(), account=self.account
+                )
+            elif entity == "value":
+                value = None if record is None else record["value"]
+                self._events.emit("key-value", record_id, value, account=self.account)

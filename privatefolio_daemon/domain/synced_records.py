@@ -69,10 +69,32 @@ def current_record(connection: sqlite3.Connection, entity: Entity, record_id: st
     return stored_settings(connection) if record_id == SETTINGS_KEY else None
 
 
+#: The tables each entity's records are read from.
+TABLES_OF: dict[Entity, frozenset[str]] = {
+    "transaction": frozenset({"transactions"}),
+    "asset": frozenset({"assets"}),
+    "tag": frozenset({"tags"}),
+    "settings": frozenset({"key_value"}),
+    "value": frozenset({"key_value"}),
+    "connection": frozenset({"connections"}),
+    "tagging": frozenset({"audit_log_tags", "transaction_tags", "trade_tags"}),
+}
+
+SyncedRecords = dict[Entity, dict[str, Any]]
+"""Records by entity, then by record id."""
+SyncedChange = tuple[Entity, str, Any]
+"""An entity, a record id and the record now (``None``: deleted)."""
+
+
+def entities_in(tables: frozenset[str]) -> tuple[Entity, ...]:
+    """The entities whose records a change to ``tables`` may change."""
+    return tuple(entity for entity in ENTITIES if TABLES_OF[entity] & tables)
+
+
 def all_records(connection: sqlite3.Connection) -> list[dict[str, Any]]:
     """Every synced record with its version (0 for one unchanged since sync began)."""
     snapshot: list[dict[str, Any]] = []
-    for entity, records in _records_by_entity(connection).items():
+    for entity in ENTITIES:
         versions = versions_of(connection, entity)
         snapshot.extend(
             {
@@ -81,27 +103,49 @@ def all_records(connection: sqlite3.Connection) -> list[dict[str, Any]]:
                 "version": versions.get(record_id, 0),
                 "record": record,
             }
-            for record_id, record in records
+            for record_id, record in _records_of(connection, entity)
         )
     return snapshot
 
 
-def _records_by_entity(connection: sqlite3.Connection) -> dict[Entity, list[tuple[str, Any]]]:
-    manual = connection.execute(
-        "SELECT * FROM transactions WHERE id LIKE 'MANUAL!_%' ESCAPE '!' ORDER BY importIndex"
-    )
-    assets = connection.execute("SELECT id FROM assets ORDER BY id").fetchall()
-    tags = connection.execute("SELECT id, name FROM tags ORDER BY id").fetchall()
-    return {
-        "transaction": [(row[0], transaction_from_row(row).to_wire()) for row in manual],
-        "asset": [(asset_id, synced_asset(connection, asset_id)) for (asset_id,) in assets],
-        "tag": [(str(row[0]), tag_to_wire(row)) for row in tags],
-        "settings": [(SETTINGS_KEY, stored_settings(connection))],
-        "value": [
+def read_records(connection: sqlite3.Connection, entities: tuple[Entity, ...]) -> SyncedRecords:
+    return {entity: dict(_records_of(connection, entity)) for entity in entities}
+
+
+def changed_records(before: SyncedRecords, after: SyncedRecords) -> list[tuple[Entity, str, Any]]:
+    """``(entity, record id, record now)`` of each record that differs (``None``: deleted)."""
+    changed: list[tuple[Entity, str, Any]] = []
+    for entity, records in after.items():
+        was = before[entity]
+        changed.extend(
+            (entity, record_id, record)
+            for record_id, record in records.items()
+            if was.get(record_id) != record
+        )
+        changed.extend((entity, record_id, None) for record_id in was.keys() - records.keys())
+    return changed
+
+
+def _records_of(connection: sqlite3.Connection, entity: Entity) -> list[tuple[str, Any]]:
+    if entity == "transaction":
+        manual = connection.execute(
+            "SELECT * FROM transactions WHERE id LIKE 'MANUAL!_%' ESCAPE '!' ORDER BY importIndex"
+        )
+        return [(row[0], transaction_from_row(row).to_wire()) for row in manual]
+    if entity == "asset":
+        assets = connection.execute("SELECT id FROM assets ORDER BY id").fetchall()
+        return [(asset_id, synced_asset(connection, asset_id)) for (asset_id,) in assets]
+    if entity == "tag":
+        tags = connection.execute("SELECT id, name FROM tags ORDER BY id").fetchall()
+        return [(str(row[0]), tag_to_wire(row)) for row in tags]
+    if entity == "settings":
+        return [(SETTINGS_KEY, stored_settings(connection))]
+    if entity == "value":
+        return [
             (key, record)
             for key in SYNCED_VALUE_KEYS
             if (record := value_record(connection, key)) is not None
-        ],
-        "connection": [(row[0], connection_to_wire(row)) for row in read_connections(connection)],
-        "tagging": all_taggings(connection),
-    }
+        ]
+    if entity == "connection":
+        return [(row[0], connection_to_wire(row)) for row in read_connections(connection)]
+    return all_taggings(connection)

@@ -189,6 +189,22 @@ class _RowWriteGuard:
         return sqlite3.SQLITE_DENY
 
 
+def tables_changed_by(
+    connection: sqlite3.Connection, sql: str, params: Sequence[Any]
+) -> frozenset[str]:
+    """The tables a statement would change, learned by compiling it (``EXPLAIN``) without running
+    it; none if it does not compile, or is refused (running it then says why)."""
+    guard = _RowWriteGuard()
+    connection.set_authorizer(guard)
+    try:
+        connection.execute(f"EXPLAIN {sql}", tuple(params)).fetchall()
+    except (sqlite3.Error, sqlite3.Warning, ValueError, OverflowError):
+        return frozenset()
+    finally:
+        connection.set_authorizer(None)
+    return frozenset() if guard.refusal is not None else frozenset(guard.written)
+
+
 @dataclass(frozen=True, slots=True)
 class StatementResult:
     rows: list[Row]
