@@ -22,8 +22,12 @@ sum of such amounts is exact in the 200-digit context the balance pass adds with
 
 RANGE_REASON = f"at most {MAX_DIGITS} digits before and after the point"
 SEPARATORS_REASON = "write it with a point before the decimals and no thousands separators"
-#: Digits with a comma, a space or an apostrophe between them: ``0,5``, ``1.234,56``, ``1 000``.
-_LOCALE_NUMBER = re.compile(r"[+-]?\d+(?:[.,' ]\d+)*")
+DIGITS_REASON = "write it with the digits 0-9"
+MINUS_REASON = "write its minus sign as a hyphen (-)"
+#: Digits with a comma, a space, an apostrophe or an underscore between them: ``0,5``,
+#: ``1.234,56``, ``1 000``, ``1_000`` (and the no-break spaces some locales group digits with).
+_SEPARATORS = ",' _\u00a0\u202f"
+_LOCALE_NUMBER = re.compile(rf"[+-]?\d+(?:[.{_SEPARATORS}]\d+)*")
 
 
 class InvalidAmount(ValueError):
@@ -38,11 +42,13 @@ def parse(text: str | int | Decimal) -> Decimal:
     """Parse a decimal string (plain or exponent notation) exactly; it must be in range."""
     if isinstance(text, Decimal):
         return text
+    number = text.strip() if isinstance(text, str) else text
+    if isinstance(number, str) and ("_" in number or not number.isascii()):  # as big.js
+        raise InvalidAmount(f"Invalid number: {shown(text)}", _reason_of(text))
     try:
-        value = Decimal(text.strip() if isinstance(text, str) else text)
+        value = Decimal(number)
     except (InvalidOperation, ValueError) as error:
-        reason = SEPARATORS_REASON if _written_for_a_locale(text) else ""
-        raise InvalidAmount(f"Invalid number: {shown(text)}", reason) from error
+        raise InvalidAmount(f"Invalid number: {shown(text)}", _reason_of(text)) from error
     if not value.is_finite():
         raise InvalidAmount(f"Invalid number: {shown(text)}")
     raw = text if isinstance(text, str) else str(text)
@@ -51,12 +57,20 @@ def parse(text: str | int | Decimal) -> Decimal:
     return value
 
 
-def _written_for_a_locale(text: object) -> bool:
-    """A number written with a decimal comma or with thousands separators."""
+def _reason_of(text: object) -> str:
+    """Why a number's text was refused, where it is a likely slip: a decimal comma or thousands
+    separators, digits of another script (which Python would read, and big.js refuses), or the
+    typographic minus sign a spreadsheet or a web page may write."""
     if not isinstance(text, str):
-        return False
+        return ""
     stripped = text.strip()
-    return any(mark in stripped for mark in ",' ") and bool(_LOCALE_NUMBER.fullmatch(stripped))
+    if any(mark in stripped for mark in _SEPARATORS) and _LOCALE_NUMBER.fullmatch(stripped):
+        return SEPARATORS_REASON
+    if any(character.isdigit() and not character.isascii() for character in stripped):
+        return DIGITS_REASON
+    if stripped.startswith("\u2212"):
+        return MINUS_REASON
+    return ""
 
 
 def in_range(value: Decimal) -> bool:

@@ -70,6 +70,31 @@ def test_amounts_out_of_range_are_refused_with_the_reason(text: str, shown: str)
     assert raised.value.reason == "at most 80 digits before and after the point"
 
 
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("1_000", "write it with a point before the decimals and no thousands separators"),
+        ("1\u00a0000,50", "write it with a point before the decimals and no thousands separators"),
+        ("0,5", "write it with a point before the decimals and no thousands separators"),
+        ("\u0661\u0662", "write it with the digits 0-9"),  # Arabic-Indic digits: Python reads 12
+        ("\uff15", "write it with the digits 0-9"),  # a fullwidth 5
+        ("\u22125", "write its minus sign as a hyphen (-)"),
+        ("1.2.3", ""),
+        ("NaN", ""),
+    ],
+)
+def test_what_big_js_refuses_is_refused_with_the_likely_slip(text: str, reason: str) -> None:
+    with pytest.raises(decimals.InvalidAmount) as raised:
+        decimals.parse(text)
+    assert str(raised.value) == f"Invalid number: {text!r}"
+    assert raised.value.reason == reason
+
+
+@pytest.mark.parametrize(("text", "value"), [(" 1.5 ", "1.5"), ("1.5\u00a0", "1.5"), ("+2", "2")])
+def test_surrounding_spaces_and_a_plus_sign_are_read(text: str, value: str) -> None:
+    assert decimals.parse(text) == Decimal(value)
+
+
 amounts_in_range = st.builds(
     lambda mantissa, exponent: Decimal(mantissa).scaleb(exponent),
     st.integers(-(10**40), 10**40),

@@ -37,6 +37,20 @@ ETHERSCAN_HEADER = (
             "Change",
         ),
         (
+            f'{HEADER}\n"1","2017-12-04 19:13:15","Spot","Deposit","ETH","1_000",""',
+            'Cannot parse row 1: Invalid number in column "Change": "1_000" '
+            "(write it with a point before the decimals and no thousands separators)",
+            1,
+            "Change",
+        ),
+        (
+            f'{HEADER}\n"1","2017-12-04 19:13:15","Spot","Withdraw","ETH","\u22121.5",""',
+            'Cannot parse row 1: Invalid number in column "Change": "\u22121.5" '
+            "(write its minus sign as a hyphen (-))",
+            1,
+            "Change",
+        ),
+        (
             f'{HEADER}\n"1","2017-12-04 19:13:15","Spot","Deposit","ETH","1e400",""',
             'Cannot parse row 1: Invalid number in column "Change": "1e400" '
             "(at most 80 digits before and after the point)",
@@ -126,6 +140,8 @@ ETHERSCAN_HEADER = (
         "missing column",
         "bad number",
         "decimal comma",
+        "underscore separator",
+        "typographic minus",
         "huge number",
         "too many places",
         "too many written places",
