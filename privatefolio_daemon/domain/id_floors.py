@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from privatefolio_daemon.domain.manual_transactions import SEQUENCE_KEY as MANUAL_SEQUENCE_KEY
+from privatefolio_daemon.domain.manual_transactions import next_manual_number
 from privatefolio_daemon.store.change_log import raise_seq_floor, seq_floor
-from privatefolio_daemon.store.key_value import read_value, write_value
+from privatefolio_daemon.store.key_value import write_value
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,8 +36,8 @@ class IdFloors:
 
 def read_floors(connection: sqlite3.Connection) -> IdFloors:
     tag = connection.execute("SELECT seq FROM sqlite_sequence WHERE name = 'tags'").fetchone()
-    manual = read_value(connection, MANUAL_SEQUENCE_KEY)
-    return IdFloors(seq_floor(connection), 0 if tag is None else int(tag[0]), int(manual or 0))
+    manual = next_manual_number(connection)
+    return IdFloors(seq_floor(connection), 0 if tag is None else int(tag[0]), manual)
 
 
 def raise_floors(connection: sqlite3.Connection, floors: IdFloors) -> None:

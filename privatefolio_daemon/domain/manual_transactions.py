@@ -215,13 +215,27 @@ def manual_record(connection: sqlite3.Connection, tx_id: str) -> dict[str, Any] 
 
 def add_manual(connection: sqlite3.Connection, data: ManualTransactionInput) -> Transaction:
     """Insert ``MANUAL_<n>`` and its audit logs, and take the next ``n``."""
-    sequence = int(read_value(connection, SEQUENCE_KEY) or 1)
+    sequence = next_manual_number(connection)
     tx, logs = build_manual_transaction(data, f"{MANUAL_PREFIX}{sequence}", sequence)
     ledger.insert_transactions(connection, [tx])
     ledger.insert_audit_logs(connection, logs)
     write_value(connection, SEQUENCE_KEY, sequence + 1)
     append_change(connection, "transaction", tx.id, tx.to_wire())
     return tx
+
+
+def next_manual_number(connection: sqlite3.Connection) -> int:
+    """The number the next manual transaction takes: its counter's, past any number in use.
+
+    The counter is a key-value entry, which ``setValue`` and ``executeSql`` can set to anything;
+    a number in use is never given again, and a counter that is not a positive whole number
+    counts from 1."""
+    stored = read_value(connection, SEQUENCE_KEY)
+    number = stored if type(stored) is int and stored > 0 else 1
+    in_use = "SELECT 1 FROM transactions WHERE id = ?"
+    while connection.execute(in_use, (f"{MANUAL_PREFIX}{number}",)).fetchone() is not None:
+        number += 1
+    return number
 
 
 def update_manual(connection: sqlite3.Connection, tx_id: str, data: ManualTransactionInput) -> int:
@@ -237,6 +251,10 @@ def update_manual(connection: sqlite3.Connection, tx_id: str, data: ManualTransa
     tx.metadata = old.metadata
     if tx.to_wire() == old.to_wire():
         return min(old.timestamp, tx.timestamp)
+    old_log_ids = {
+        row[0] for row in connection.execute("SELECT id FROM audit_logs WHERE txId = ?", (tx_id,))
+    }
+    tag_store.untag_items(connection, "auditLog", sorted(old_log_ids - {log.id for log in logs}))
     connection.execute("DELETE FROM audit_logs WHERE txId = ?", (tx_id,))
     ledger.insert_transactions(connection, [tx])
     ledger.insert_audit_logs(connection, logs)

@@ -244,3 +244,47 @@ async def test_delete_removes_the_transaction_logs_and_tags(client: DaemonClient
         "failed",
         "Error: Transaction MANUAL_1 does not exist",
     )
+
+
+async def test_an_update_that_drops_a_log_drops_its_tags_and_keeps_the_others(
+    client: DaemonClient,
+) -> None:
+    await client.call("createAccount", "main")
+    await client.call("addTransaction", SWAP, "main")
+    await client.call("assignTagToAuditLog", "main", "MANUAL_1_FEE", "wrong fee")
+    await client.call("assignTagToAuditLog", "main", "MANUAL_1_BUY", "otc")
+    seen = (await client.call("getChanges", "main", 0))["lastSeq"]
+    without_fee = {key: value for key, value in SWAP.items() if key not in ("fee", "feeAsset")}
+    await client.call("updateTransaction", "main", "MANUAL_1", without_fee)
+    assert await client.call("getTagsForAuditLog", "main", "MANUAL_1_FEE") == []
+    assert await client.call("getTagsForAuditLog", "main", "MANUAL_1_BUY") == [
+        {"id": 2, "name": "otc"}
+    ]
+    changes = (await client.call("getChanges", "main", seen))["changes"]
+    assert [(c["entity"], c["recordId"], c["deleted"]) for c in changes] == [
+        ("tagging", "auditLog:MANUAL_1_FEE", True),
+        ("transaction", "MANUAL_1", False),
+    ]
+
+    await client.call("updateTransaction", "main", "MANUAL_1", SWAP)  # the fee comes back
+    assert await client.call("getTagsForAuditLog", "main", "MANUAL_1_FEE") == []
+    assert await client.call("getAuditLogs", "main", {"tag": "wrong fee"}) == []
+
+
+@pytest.mark.parametrize("counter", [1, 0, -5, "abc", True, None])
+async def test_a_number_in_use_is_never_given_again_whatever_the_counter_says(
+    client: DaemonClient, counter: Any
+) -> None:
+    await client.call("createAccount", "main")
+    await client.call("addTransaction", SWAP, "main")
+    await client.call("addTransaction", STOCK_BUY, "main")
+    await client.call("setValue", "main", "transaction_man_seq", counter)
+    assert await client.call("addTransaction", {**STOCK_BUY, "notes": "third"}, "main") == (
+        "MANUAL_3"
+    )
+    first = await client.call("getTransaction", "main", "MANUAL_1")
+    assert (first["type"], first["notes"]) == ("Swap", "first, and only")
+    logs = await client.call("getAuditLogsForTransaction", "main", "MANUAL_3")
+    assert sorted(log["id"] for log in logs) == ["MANUAL_3_BUY", "MANUAL_3_SELL"]
+    assert await client.call("countAuditLogs", "main") == 7
+    assert await client.call("addTransaction", STOCK_BUY, "main") == "MANUAL_4"
