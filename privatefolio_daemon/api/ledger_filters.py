@@ -2,10 +2,11 @@
 
 from typing import Any, Literal, TypedDict
 
-from privatefolio_daemon.rpc.params import Count
+from privatefolio_daemon.rpc.params import Count, closed
 from privatefolio_daemon.store.ledger import AUDIT_LOG_ORDER_ASC, AUDIT_LOG_ORDER_DESC
 
 
+@closed
 class AuditLogFilter(TypedDict, total=False):
     assetId: str
     wallet: str
@@ -22,6 +23,7 @@ class AuditLogFilter(TypedDict, total=False):
     order: Literal["asc", "desc"]
 
 
+@closed
 class TransactionFilter(TypedDict, total=False):
     asset: str
     incomingAsset: str
@@ -118,7 +120,7 @@ def _finish(
     sql = select + (f" WHERE {' AND '.join(clauses)}" if clauses else "")
     if not count:
         sql += f" {order}"
-        if "limit" in values:
-            sql += " LIMIT ? OFFSET ?"
-            params = [*params, values["limit"], values.get("offset", 0)]
+        if "limit" in values or "offset" in values:
+            sql += " LIMIT ? OFFSET ?"  # a limit of -1 is none
+            params = [*params, values.get("limit", -1), values.get("offset", 0)]
     return sql, params

@@ -16,6 +16,7 @@ from typing import (
     Literal,
     NotRequired,
     Required,
+    TypeVar,
     Union,
     get_args,
     get_origin,
@@ -192,10 +193,23 @@ def _dict_checker(args: tuple[Any, ...]) -> Checker:
     return check
 
 
+_CLOSED = "__closed_to_other_keys__"
+ClosedType = TypeVar("ClosedType", bound=type)
+
+
+def closed(typed_dict: ClosedType) -> ClosedType:
+    """Mark a ``TypedDict`` parameter whose other keys are refused (a filter, where a misspelt
+    key would otherwise widen the result), not ignored as they are by default."""
+    setattr(typed_dict, _CLOSED, True)
+    return typed_dict
+
+
 def _typed_dict_checker(annotation: Any) -> Checker:
     hints = typing.get_type_hints(annotation, include_extras=True)
     fields = {name: compile_checker(hint) for name, hint in hints.items()}
     required = frozenset(annotation.__required_keys__)
+    is_closed = getattr(annotation, _CLOSED, False)
+    known = ", ".join(fields)
 
     def check(value: Any, path: str) -> str | None:
         if not isinstance(value, dict):
@@ -205,6 +219,8 @@ def _typed_dict_checker(annotation: Any) -> Checker:
                 return f"{path}.{name} is required"
         for name, element in value.items():
             field = fields.get(name)
+            if field is None and is_closed:
+                return f"{path} has no key {name!r} (its keys are: {known})"
             if field is not None:
                 problem = field(element, f"{path}.{name}")
                 if problem:
@@ -257,6 +273,7 @@ def json_schema(annotation: Any) -> dict[str, Any]:
             "title": annotation.__name__,
             "properties": {name: json_schema(hint) for name, hint in hints.items()},
             "required": sorted(annotation.__required_keys__),
+            **({"additionalProperties": False} if getattr(annotation, _CLOSED, False) else {}),
         }
     return {}
 

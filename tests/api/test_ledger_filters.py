@@ -1,0 +1,141 @@
+"""Structured filters of ``getAuditLogs``/``countAuditLogs``/``getTransactions``/
+``countTransactions``: each narrows the rows as named, pages hold, and a key that is not a filter
+is refused rather than ignored (which would widen the result to every row)."""
+
+from typing import Any
+
+import pytest
+
+from privatefolio_daemon.client import DaemonClient, RpcCallError
+from tests.api.manual_entries import STOCK_BUY, SWAP, T
+
+DEPOSIT = {
+    "type": "Deposit",
+    "timestamp": T + 2000,
+    "wallet": "Cold",
+    "platformId": "ex.binance",
+    "incoming": "2",
+    "incomingAsset": "ex.binance:ETH",
+}
+
+
+@pytest.fixture
+async def ledger(client: DaemonClient) -> DaemonClient:
+    """MANUAL_1 a swap at T (Binance Spot), MANUAL_2 a stock buy at T+1s (Broker), MANUAL_3 a
+    deposit at T+2s (Cold); MANUAL_2 is tagged "otc"."""
+    await client.call("createAccount", "main")
+    for entry in (SWAP, STOCK_BUY, DEPOSIT):
+        await client.call("addTransaction", entry, "main")
+    await client.call("assignTagToTransaction", "main", "MANUAL_2", "otc")
+    await client.call("assignTagToAuditLog", "main", "MANUAL_3_BUY", "otc")
+    return client
+
+
+async def transaction_ids(client: DaemonClient, query: dict[str, Any]) -> list[str]:
+    return [tx["id"] for tx in await client.call("getTransactions", "main", query)]
+
+
+async def log_ids(client: DaemonClient, query: dict[str, Any]) -> list[str]:
+    return [log["id"] for log in await client.call("getAuditLogs", "main", query)]
+
+
+@pytest.mark.parametrize(
+    ("query", "ids"),
+    [
+        ({}, ["MANUAL_3", "MANUAL_2", "MANUAL_1"]),
+        ({"order": "asc"}, ["MANUAL_1", "MANUAL_2", "MANUAL_3"]),
+        ({"asset": "ex.binance:ETH"}, ["MANUAL_3", "MANUAL_1"]),
+        ({"asset": "ex.binance:MANA"}, ["MANUAL_1"]),  # its incoming and fee asset
+        ({"incomingAsset": "stock:AAPL"}, ["MANUAL_2"]),
+        ({"outgoingAsset": "ex.binance:ETH"}, ["MANUAL_1"]),
+        ({"wallet": "Cold"}, ["MANUAL_3"]),
+        ({"platformId": "ex.binance"}, ["MANUAL_3", "MANUAL_1"]),
+        ({"type": "Buy"}, ["MANUAL_2"]),
+        ({"fromTimestamp": T + 1000}, ["MANUAL_3", "MANUAL_2"]),
+        ({"toTimestamp": T + 1000}, ["MANUAL_2", "MANUAL_1"]),
+        ({"fromTimestamp": T + 1000, "toTimestamp": T + 1000}, ["MANUAL_2"]),
+        ({"tag": "otc"}, ["MANUAL_2"]),
+        ({"limit": 2}, ["MANUAL_3", "MANUAL_2"]),
+        ({"limit": 2, "offset": 2}, ["MANUAL_1"]),
+        ({"offset": 1}, ["MANUAL_2", "MANUAL_1"]),
+        ({"offset": 1, "order": "asc"}, ["MANUAL_2", "MANUAL_3"]),
+        ({"platformId": "ex.binance", "wallet": "Binance Spot"}, ["MANUAL_1"]),
+    ],
+)
+async def test_transaction_filters_narrow_and_page(
+    ledger: DaemonClient, query: dict[str, Any], ids: list[str]
+) -> None:
+    assert await transaction_ids(ledger, query) == ids
+    if not {"limit", "offset"} & query.keys():
+        assert await ledger.call("countTransactions", "main", query) == len(ids)
+
+
+@pytest.mark.parametrize(
+    ("query", "ids"),
+    [
+        ({"assetId": "ex.binance:ETH"}, ["MANUAL_3_BUY", "MANUAL_1_SELL"]),
+        ({"operation": "Fee"}, ["MANUAL_1_FEE"]),
+        ({"txId": "MANUAL_2"}, ["MANUAL_2_SELL", "MANUAL_2_BUY"]),
+        ({"wallet": "Broker", "order": "asc"}, ["MANUAL_2_BUY", "MANUAL_2_SELL"]),
+        ({"fromTimestamp": T + 2000}, ["MANUAL_3_BUY"]),
+        ({"tag": "otc"}, ["MANUAL_3_BUY"]),
+        ({"offset": 5}, ["MANUAL_1_FEE"]),
+    ],
+)
+async def test_audit_log_filters_narrow_and_page(
+    ledger: DaemonClient, query: dict[str, Any], ids: list[str]
+) -> None:
+    assert sorted(await log_ids(ledger, query)) == sorted(ids)
+    if "offset" not in query:
+        assert await ledger.call("countAuditLogs", "main", query) == len(ids)
+
+
+TRANSACTION_KEYS = (
+    "asset, incomingAsset, outgoingAsset, wallet, platformId, type, fileImportId, connectionId, "
+    "fromTimestamp, toTimestamp, tag, limit, offset, order"
+)
+AUDIT_LOG_KEYS = (
+    "assetId, wallet, platformId, operation, txId, fileImportId, connectionId, fromTimestamp, "
+    "toTimestamp, tag, limit, offset, order"
+)
+
+
+@pytest.mark.parametrize(
+    ("method", "query", "message"),
+    [
+        (
+            "getTransactions",
+            {"assetId": "ex.binance:BTC"},
+            f"'query' has no key 'assetId' (its keys are: {TRANSACTION_KEYS})",
+        ),
+        (
+            "countTransactions",
+            {"wallet": "Cold", "platform": "ex.binance"},
+            f"'query' has no key 'platform' (its keys are: {TRANSACTION_KEYS})",
+        ),
+        (
+            "getAuditLogs",
+            {"asset": "ex.binance:ETH"},
+            f"'query' has no key 'asset' (its keys are: {AUDIT_LOG_KEYS})",
+        ),
+        (
+            "countAuditLogs",
+            {"bogus": "x"},
+            f"'query' has no key 'bogus' (its keys are: {AUDIT_LOG_KEYS})",
+        ),
+    ],
+)
+async def test_a_key_that_is_not_a_filter_is_refused(
+    ledger: DaemonClient, method: str, query: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(RpcCallError) as caught:
+        await ledger.call(method, "main", query)
+    assert (caught.value.code, caught.value.message) == (-32602, f"Invalid params: {message}")
+
+
+async def test_the_published_schema_closes_the_filters(client: DaemonClient) -> None:
+    document = await client.call("rpc.discover")
+    [method] = [m for m in document["methods"] if m["name"] == "getTransactions"]
+    [query] = [param for param in method["params"] if param["name"] == "query"]
+    [filters] = [option for option in query["schema"]["anyOf"] if option.get("type") == "object"]
+    assert filters["additionalProperties"] is False
