@@ -10,7 +10,12 @@ from privatefolio_daemon.config import Config
 from privatefolio_daemon.server.credentials import Credentials
 from privatefolio_daemon.server.origins import OriginPolicy
 from privatefolio_daemon.server.rest import bearer_token, rest_routes
-from privatefolio_daemon.server.security import is_websocket_upgrade, security_middleware
+from privatefolio_daemon.server.security import (
+    ORIGIN_ALLOWED,
+    ORIGIN_REFUSED,
+    is_websocket_upgrade,
+    security_middleware,
+)
 from privatefolio_daemon.server.static_files import serve_static
 from privatefolio_daemon.server.websocket import WebSocketHub
 
@@ -24,7 +29,8 @@ def build_http_app(
     protected_routes: Iterable[web.RouteDef] = (),
     client_max_size: int = 1024**2,
 ) -> web.Application:
-    """``protected_routes`` (from the layers above) need the desktop token or a JWT."""
+    """``protected_routes`` (from the layers above) need the desktop token or a JWT, and an
+    allowed Origin whatever their method: a foreign page may neither change nor read them."""
     # The address it listens on names the daemon itself (a rebinding page's Host is a name).
     own_address = () if config.host in ("0.0.0.0", "::", "") else (config.host,)
     policy = OriginPolicy(config.allowed_origins, [*config.allowed_hosts, *own_address])
@@ -57,6 +63,8 @@ def _protect(route: web.RouteDef, credentials: Credentials) -> web.RouteDef:
     handler = route.handler
 
     async def guarded(request: web.Request) -> web.StreamResponse:
+        if not request.get(ORIGIN_ALLOWED, True):  # a foreign page may not read these either
+            return web.Response(status=403, text=ORIGIN_REFUSED)
         if not credentials.is_authorized(bearer_token(request)):
             return web.json_response({"error": "Unauthorized"}, status=401)
         return await handler(request)

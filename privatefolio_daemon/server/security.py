@@ -18,6 +18,11 @@ _CORS_HEADERS = {
 }
 
 
+ORIGIN_ALLOWED = web.RequestKey("origin_allowed", bool)
+"""Whether the request's Origin passed the check (a GET from a foreign page may go on)."""
+ORIGIN_REFUSED = "Forbidden: this Origin is not allowed.\n"
+
+
 def is_websocket_upgrade(request: web.Request) -> bool:
     return request.headers.get(hdrs.UPGRADE, "").lower() == "websocket"
 
@@ -31,7 +36,8 @@ def security_middleware(policy: OriginPolicy) -> Middleware:
         allowed = policy.origin_allowed(origin, own_origin=f"{request.scheme}://{request.host}")
         guarded = request.method in _STATE_CHANGING or is_websocket_upgrade(request)
         if guarded and not allowed:
-            return web.Response(status=403, text="Forbidden: this Origin is not allowed.\n")
+            return web.Response(status=403, text=ORIGIN_REFUSED)
+        request[ORIGIN_ALLOWED] = allowed
         if request.method == "OPTIONS":
             response: web.StreamResponse = web.Response(status=204)
         else:

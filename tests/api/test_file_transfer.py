@@ -293,3 +293,30 @@ async def test_an_oversized_upload_in_the_frontends_order_gets_413(tmp_path: Pat
             assert response.status == 413
         assert leftovers(daemon) == []
         assert (await client.call("getServerFile", "main", 1))["status"] == "scheduled"
+
+
+async def test_a_foreign_page_can_neither_download_nor_upload_even_with_the_token(
+    client: DaemonClient, daemon: Daemon
+) -> None:
+    await client.call("createAccount", "main")
+    await register(client, size=4)
+    foreign = {**auth(daemon), "Origin": "https://evil.example"}
+    params = {"accountName": "main", "fileId": "1"}
+    async with aiohttp.ClientSession(headers=foreign) as session:
+        async with session.post(
+            http_url(daemon, "/upload"), data=form("main", 1, b"data")
+        ) as response:
+            assert response.status == 403
+            assert await response.text() == "Forbidden: this Origin is not allowed.\n"
+        async with session.get(http_url(daemon, "/download"), params=params) as response:
+            assert response.status == 403
+            assert await response.text() == "Forbidden: this Origin is not allowed.\n"
+    local = {**auth(daemon), "Origin": "http://localhost:4000"}
+    async with aiohttp.ClientSession(headers=local) as session:
+        async with session.post(
+            http_url(daemon, "/upload"), data=form("main", 1, b"data")
+        ) as response:
+            assert response.status == 200
+        async with session.get(http_url(daemon, "/download"), params=params) as response:
+            assert (response.status, await response.read()) == (200, b"data")
+            assert response.headers["Access-Control-Allow-Origin"] == "http://localhost:4000"
