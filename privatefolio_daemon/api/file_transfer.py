@@ -1,6 +1,7 @@
 """``POST /upload`` and ``GET /download``: the bytes of server files, streamed both ways."""
 
 import asyncio
+import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar
@@ -9,6 +10,8 @@ from aiohttp import BodyPartReader, web
 
 from privatefolio_daemon.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from privatefolio_daemon.domain.server_files import FileTooLarge, ServerFiles, StagedUpload
+
+log = logging.getLogger(__name__)
 
 _T = TypeVar("_T")
 CHUNK = 256 * 1024
@@ -51,6 +54,9 @@ def file_transfer_routes(
                 return _error(400, f"{_NOT_MULTIPART} ({error})")
             if isinstance(error, UploadStalled):
                 return _refusal(error, max_upload_bytes)
+            if isinstance(error, ConnectionResetError):  # the client went away: nobody to tell
+                log.info("An upload to %s was cut off by its client", fields.get("accountName"))
+                return _error(400, "The connection was lost during the upload")
             raise
         if staged is None:
             return _error(400, "The upload has no file part")

@@ -118,3 +118,51 @@ async def test_a_file_type_with_control_characters_downloads_as_bytes(
         assert (response.status, response.content_type) == (200, "application/octet-stream")
         assert "X-Injected" not in response.headers
         assert await response.read() == b"<b/>"
+
+
+@pytest.mark.parametrize("file_id_first", [True, False])
+async def test_an_upload_the_client_cuts_off_is_aborted_without_an_error_in_the_log(
+    client: DaemonClient,
+    daemon: Daemon,
+    caplog: pytest.LogCaptureFixture,
+    file_id_first: bool,
+) -> None:
+    await client.call("createAccount", "main")
+    await register(client)
+    boundary = "b0undary"
+    account = f'--{boundary}\r\nContent-Disposition: form-data; name="accountName"\r\n\r\nmain\r\n'
+    file_id = f'--{boundary}\r\nContent-Disposition: form-data; name="fileId"\r\n\r\n1\r\n'
+    file = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\n'
+        "Content-Type: text/csv\r\n\r\n"
+    )
+    fields = account + file_id + file if file_id_first else account + file
+    head = fields.encode() + b"0" * 300_000
+    _, writer = await asyncio.open_connection("127.0.0.1", daemon.port)
+    writer.write(
+        (
+            f"POST /upload HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            f"Authorization: Bearer {daemon.credentials.desktop_token()}\r\n"
+            f"Content-Type: multipart/form-data; boundary={boundary}\r\n"
+            f"Content-Length: {len(head) + 1_000_000}\r\n\r\n"
+        ).encode()
+        + head
+    )
+    await writer.drain()
+    await asyncio.sleep(0.2)
+    writer.close()
+    files_dir = daemon.accounts.files_dir("main")
+    for _ in range(300):
+        leftovers = list(files_dir.iterdir()) if files_dir.exists() else []
+        if not leftovers:
+            break
+        await asyncio.sleep(0.01)
+    assert leftovers == []
+    expected = "aborted" if file_id_first else "scheduled"
+    assert (await client.call("getServerFile", "main", 1))["status"] == expected
+    errors = [
+        (r.getMessage(), r.exc_info and repr(r.exc_info[1]))
+        for r in caplog.records
+        if r.levelname == "ERROR"
+    ]
+    assert errors == []
