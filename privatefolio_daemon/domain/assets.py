@@ -7,10 +7,11 @@ Stored non-null values win over the lookup; ``symbol`` is always the ticker of t
 import sqlite3
 from collections.abc import Iterable
 from typing import Any, TypedDict
+from urllib.parse import urlsplit
 
 from privatefolio_daemon.domain import asset_ids
 from privatefolio_daemon.domain.asset_catalog import AssetCatalog, CatalogAsset, search_assets
-from privatefolio_daemon.domain.errors import InvalidInputError
+from privatefolio_daemon.domain.errors import InvalidInputError, shortened
 from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.text_bounds import bounded_text
 from privatefolio_daemon.store import assets as store
@@ -95,8 +96,7 @@ class Assets:
 
     async def upsert(self, asset: AssetRecord) -> None:
         asset_id = _require_id(asset.get("id"))
-        _check_fields(asset)
-        record = {**asset, "id": asset_id, "symbol": asset_ids.ticker(asset_id)}
+        record = {**_checked_fields(asset), "id": asset_id, "symbol": asset_ids.ticker(asset_id)}
 
         await self._db.transaction(lambda connection: store.upsert_asset(connection, record))
         self.announce_changed()
@@ -124,9 +124,9 @@ def patch_asset(connection: sqlite3.Connection, asset_id: str, patch: AssetPatch
     """Merge ``patch`` into the stored preferences, stored first if there were none (as
     Privatefolio's ``patchAsset`` does, rpc-methods §5.7)."""
     asset_id = _require_id(asset_id)
-    _check_fields(patch)
+    checked = _checked_fields(patch)
     stored = store.stored_asset(connection, asset_id) or {"id": asset_id}
-    merged = {**stored, **patch, "symbol": asset_ids.ticker(asset_id)}
+    merged = {**stored, **checked, "symbol": asset_ids.ticker(asset_id)}
     store.upsert_asset(connection, merged)
 
 
@@ -136,11 +136,29 @@ def _require_id(asset_id: Any) -> str:
     return bounded_text("Asset id", asset_id, ASSET_ID_MAX_CHARS)
 
 
-def _check_fields(asset: AssetPatch) -> None:
+def _checked_fields(asset: AssetPatch) -> dict[str, Any]:
+    """The fields checked, an empty text stored as none (data-model §2)."""
+    checked: dict[str, Any] = dict(asset)
     for field, value in asset.items():
         if field in _TEXT_FIELDS and isinstance(value, str):
             what, limit = _TEXT_FIELDS[field]
             bounded_text(what, value, limit)
+            checked[field] = value or None
+    if checked.get("logoUrl") is not None:
+        _check_logo_url(checked["logoUrl"])
+    return checked
+
+
+def _check_logo_url(url: str) -> None:
+    """A web address, an image in a data: URL, or a path of the frontend's own."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() in ("", "http", "https") or (
+        parts.scheme.lower() == "data" and parts.path.lower().startswith("image/")
+    ):
+        return
+    raise InvalidInputError(
+        f"The logo URL must be an http(s) address or a data:image URL, not {shortened(url)!r}"
+    )
 
 
 def _first(items: list[CatalogAsset]) -> CatalogAsset | None:

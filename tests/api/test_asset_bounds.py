@@ -1,6 +1,6 @@
 """An asset's id and stored texts have bounds (id 200 characters, logo URL 2,048, name 200, no
-control characters), through patchAsset, upsertAsset and the asset.patch sync event; a refused
-patch changes nothing (decision 0011)."""
+control characters; a logo is a web address or an image), through patchAsset, upsertAsset and the
+asset.patch sync event; a refused patch changes nothing (decision 0011)."""
 
 from typing import Any
 
@@ -28,6 +28,18 @@ CALLS = [
     (
         ("patchAsset", "main", "stock:AAPL", {"coingeckoId": "x" * 201}),
         "CoinGecko id is too long: 201 characters (at most 200)",
+    ),
+    (
+        ("patchAsset", "main", "stock:AAPL", {"logoUrl": "javascript:alert(1)"}),
+        "The logo URL must be an http(s) address or a data:image URL, not 'javascript:alert(1)'",
+    ),
+    (
+        ("upsertAsset", "main", {"id": "stock:AAPL", "logoUrl": "file:///etc/passwd"}),
+        "The logo URL must be an http(s) address or a data:image URL, not 'file:///etc/passwd'",
+    ),
+    (
+        ("patchAsset", "main", "stock:AAPL", {"logoUrl": "data:text/html,<b>"}),
+        "The logo URL must be an http(s) address or a data:image URL, not 'data:text/html,<b>'",
     ),
 ]
 
@@ -73,3 +85,24 @@ async def test_texts_at_their_bounds_are_stored(client: DaemonClient) -> None:
     await client.call("patchAsset", "main", asset_id, {"logoUrl": logo})
     asset = await client.call("getAsset", "main", asset_id)
     assert (asset["id"], asset["logoUrl"]) == (asset_id, logo)
+
+
+@pytest.mark.parametrize(
+    "logo", ["https://example.com/aapl.png", "data:image/png;base64,iVBORw0K", "/logos/aapl.svg"]
+)
+async def test_a_logo_may_be_a_web_address_an_image_or_a_frontend_path(
+    client: DaemonClient, logo: str
+) -> None:
+    await client.call("createAccount", "main")
+    await client.call("patchAsset", "main", "stock:AAPL", {"logoUrl": logo})
+    assert (await client.call("getAsset", "main", "stock:AAPL"))["logoUrl"] == logo
+
+
+async def test_an_empty_text_is_stored_as_none(client: DaemonClient) -> None:
+    await client.call("createAccount", "main")
+    await client.call("patchAsset", "main", "stock:AAPL", {"coingeckoId": "apple", "name": "A"})
+    await client.call("patchAsset", "main", "stock:AAPL", {"coingeckoId": "", "name": ""})
+    snapshot = await client.call("getSnapshot", "main")
+    [stored] = [r["record"] for r in snapshot["records"] if r["recordId"] == "stock:AAPL"]
+    assert (stored["coingeckoId"], stored["name"]) == (None, None)
+    assert "coingeckoId" not in await client.call("getAsset", "main", "stock:AAPL")
