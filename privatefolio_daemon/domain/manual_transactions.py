@@ -274,6 +274,9 @@ def patch_transaction(connection: sqlite3.Connection, tx_id: str, patch: Transac
             setattr(tx, key, _patched_value(key, value))
     if tx.to_wire() == unpatched:
         return
+    for side in ("incoming", "outgoing", "fee"):
+        if getattr(tx, side) and not getattr(tx, f"{side}Asset"):
+            raise InvalidInputError(f"{side.capitalize()} asset is required")
     ledger.insert_transactions(connection, [tx])
     if is_manual(tx_id):
         append_change(connection, "transaction", tx_id, tx.to_wire())

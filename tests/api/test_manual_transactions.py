@@ -189,6 +189,9 @@ async def test_a_swap_of_amounts_far_apart_gets_its_price(client: DaemonClient) 
         ({"timestamp": -5}, "Timestamp -5 is before 1970"),
         ({"wallet": ""}, "'wallet' cannot be empty"),
         ({"price": 5}, "Invalid params: 'patch'.price must be a string or null, not a number"),
+        ({"incomingAsset": None}, "Incoming asset is required"),
+        ({"feeAsset": ""}, "Fee asset is required"),
+        ({"outgoing": "1", "outgoingAsset": None}, "Outgoing asset is required"),
     ],
 )
 async def test_a_patch_is_checked_as_an_added_transaction_is(
