@@ -12,8 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypedDict
 
-from privatefolio_daemon.domain.errors import ConflictError, InvalidInputError, NotFoundError
+from privatefolio_daemon.domain.errors import (
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    shortened,
+)
 from privatefolio_daemon.domain.events import EventBus
+from privatefolio_daemon.domain.text_bounds import bounded_text
 from privatefolio_daemon.domain.timeutil import now_ms
 from privatefolio_daemon.store import server_files
 from privatefolio_daemon.store.database import Database
@@ -60,6 +66,25 @@ class StagedUpload:
         await asyncio.to_thread(self.path.unlink, missing_ok=True)
 
 
+STATUSES = ("scheduled", "uploading", "completed", "aborted", "creating")
+FILE_NAME_MAX_CHARS = 1000
+
+
+def _check_new_file(record: NewServerFile) -> None:
+    name = record.get("name")
+    if not name:
+        raise InvalidInputError("A server file needs a name")
+    bounded_text("File name", name, FILE_NAME_MAX_CHARS)
+    status = record.get("status")
+    if status is not None and status not in STATUSES:
+        raise InvalidInputError(
+            f"A server file's status is one of {', '.join(STATUSES)}, not {shortened(status)!r}"
+        )
+    size = record.get("metadata", {}).get("size")
+    if size is not None and size < 0:
+        raise InvalidInputError(f"A file's size cannot be negative: {size}")
+
+
 class ServerFiles:
     def __init__(self, account: str, db: Database, events: EventBus, directory: Path) -> None:
         self.account = account
@@ -71,8 +96,7 @@ class ServerFiles:
         return self.directory / str(int(file_id))
 
     async def upsert(self, record: NewServerFile) -> dict[str, Any]:
-        if not record.get("name"):
-            raise InvalidInputError("A server file needs a name")
+        _check_new_file(record)
         row = {
             "scheduledAt": now_ms(),
             "createdBy": "user",

@@ -7,7 +7,7 @@ import aiohttp
 import pytest
 
 from privatefolio_daemon.app import Daemon
-from privatefolio_daemon.client import DaemonClient
+from privatefolio_daemon.client import DaemonClient, RpcCallError
 from privatefolio_daemon.settings import Limits
 from tests.conftest import http_url, make_config, running_daemon, ws_url
 
@@ -320,3 +320,37 @@ async def test_a_foreign_page_can_neither_download_nor_upload_even_with_the_toke
         async with session.get(http_url(daemon, "/download"), params=params) as response:
             assert (response.status, await response.read()) == (200, b"data")
             assert response.headers["Access-Control-Allow-Origin"] == "http://localhost:4000"
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"name": ""}, "A server file needs a name"),
+        ({"name": "x" * 1001}, "File name is too long: 1001 characters (at most 1000)"),
+        ({"name": "a\x00.csv"}, "File name has a control character, U+0000, at position 2"),
+        (
+            {"status": "bogus"},
+            "A server file's status is one of scheduled, uploading, completed, aborted, "
+            "creating, not 'bogus'",
+        ),
+        (
+            {"metadata": {"lastModified": 0, "size": -1, "type": "text/csv"}},
+            "A file's size cannot be negative: -1",
+        ),
+    ],
+)
+async def test_a_file_record_that_cannot_be_is_refused(
+    client: DaemonClient, change: dict[str, object], message: str
+) -> None:
+    await client.call("createAccount", "main")
+    record = {
+        "createdBy": "user",
+        "metadata": {"lastModified": 0, "size": 4, "type": "text/csv"},
+        "name": "a.csv",
+        "status": "scheduled",
+        **change,
+    }
+    with pytest.raises(RpcCallError) as caught:
+        await client.call("upsertServerFile", "main", record)
+    assert (caught.value.code, caught.value.message) == (-32602, message)
+    assert await client.call("getServerFiles", "main") == []
