@@ -49,6 +49,7 @@ from privatefolio_daemon.store.shards import (
     copy_shard,
     detach_shards,
     ledger_table_sql,
+    rename_repeated,
 )
 from privatefolio_daemon.worker_processes import worker_count
 
@@ -289,8 +290,9 @@ class _ImportJob:
     def _copy_shards(self, connection: sqlite3.Connection) -> None:
         assert self.shards is not None
         saved_logs = saved_transactions = 0
-        for number in range(len(self.shards.files)):
+        for number, renames in enumerate(self.shards.renames):
             self.cancel.checkpoint()
+            rename_repeated(connection, f"shard{number}", renames)
             logs, transactions = copy_shard(connection, f"shard{number}")
             saved_logs += logs
             saved_transactions += transactions

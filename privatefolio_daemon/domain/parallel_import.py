@@ -30,6 +30,7 @@ from privatefolio_daemon.domain.shard_worker import (
 )
 from privatefolio_daemon.domain.thread_progress import Report
 from privatefolio_daemon.sources.importers.base import ParserContext
+from privatefolio_daemon.sources.importers.made_ids import Renames
 from privatefolio_daemon.sources.importers.parse_file import ImportMeta, ImportSummary
 from privatefolio_daemon.sources.importers.shard_plan import ShardPlan, plan_shards
 from privatefolio_daemon.worker_processes import PROCESSES, WorkersUnavailable
@@ -50,6 +51,8 @@ class ParsedShards:
     oldest: int | None
     repeated_ids: dict[str, set[str]]
     """The ids the shards made more than once, by table (``MadeIds.repeated``)."""
+    renames: list[Renames]
+    """By shard, the ids it must rename before it is copied (``MadeIds.merge``)."""
 
 
 def parse_in_parallel(
@@ -82,15 +85,17 @@ def parse_in_parallel(
         log.warning("Parsing in one process: %s", error)
         report(None, f"Parsing in one process: {error}")
         return None
-    summary = _merged(outcomes, grouping=parser.finalise_group is not None)
-    if summary is None:
+    merged = _merged(outcomes, grouping=parser.finalise_group is not None)
+    if merged is None:
         report(None, UNSORTED_FALLBACK)
         return None
+    summary, renames = merged
     return ParsedShards(
         [task.output for task in tasks],
         summary.meta(parser, context),
         summary.oldest,
         summary.made_ids.repeated,
+        renames,
     )
 
 
@@ -110,10 +115,12 @@ def _tasks(
     ]
 
 
-def _merged(outcomes: list[ShardOutcome], *, grouping: bool) -> ImportSummary | None:
-    """The file's summary; None to parse it whole. The first shard in file order that was not
-    parsed decides: an unsorted one stopped before its later rows, whose errors (and those of
-    the shards after it) the whole parse must report in order."""
+def _merged(
+    outcomes: list[ShardOutcome], *, grouping: bool
+) -> tuple[ImportSummary, list[Renames]] | None:
+    """The file's summary and each shard's renames; None to parse it whole. The first shard in
+    file order that was not parsed decides: an unsorted one stopped before its later rows, whose
+    errors (and those of the shards after it) the whole parse must report in order."""
     summaries: list[ImportSummary] = []
     for outcome in outcomes:
         if isinstance(outcome, ShardRejected):
@@ -126,9 +133,7 @@ def _merged(outcomes: list[ShardOutcome], *, grouping: bool) -> ImportSummary | 
     if grouping and not _one_direction(summaries):
         return None
     merged = ImportSummary()
-    for summary in summaries:
-        merged.merge(summary)
-    return merged
+    return merged, [merged.merge(summary) for summary in summaries]
 
 
 def _one_direction(summaries: list[ImportSummary]) -> bool:

@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import apsw
+import orjson
 
 from privatefolio_daemon.domain.records import AUDIT_LOG_DB_COLUMNS, TRANSACTION_DB_COLUMNS
 from privatefolio_daemon.store.database import PAGE_BYTES
@@ -99,6 +100,51 @@ def copy_shard(connection: sqlite3.Connection, name: str) -> tuple[int, int]:
             sql = f"INSERT INTO main.{table} SELECT * FROM {name}.{table}"
         counts.append(connection.execute(sql).rowcount)
     return counts[0], counts[1]
+
+
+def rename_repeated(
+    connection: sqlite3.Connection, name: str, renames: dict[str, set[str]]
+) -> None:
+    """Rename, in an attached shard, the ids an earlier shard made too (``made_ids``): a merged
+    log's id and a row's transaction id get the row index appended, and so do the ids of that
+    row's logs."""
+    merged_logs = renames.get("audit_logs")
+    if merged_logs:
+        connection.execute(
+            f"UPDATE {name}.audit_logs SET id = id || '_' || CAST(importIndex AS INTEGER) "
+            "WHERE id IN (SELECT value FROM json_each(?))",
+            (orjson.dumps(sorted(merged_logs)).decode(),),
+        )
+    row_ids = renames.get("rows")
+    if row_ids:
+        _rename_rows(connection, name, row_ids)
+
+
+def _rename_rows(connection: sqlite3.Connection, name: str, row_ids: set[str]) -> None:
+    rows = connection.execute(
+        f"SELECT rowid, id, importIndex FROM {name}.transactions "
+        "WHERE id IN (SELECT value FROM json_each(?))",
+        (orjson.dumps(sorted(row_ids)).decode(),),
+    ).fetchall()
+    rows = [row for row in rows if row[2] is not None]  # row 0 (stored as none) is never later
+    renamed = {int(index): (old, f"{old}_{int(index)}") for _, old, index in rows}
+    connection.executemany(
+        f"UPDATE {name}.transactions SET id = ? WHERE rowid = ?",
+        [(renamed[int(index)][1], rowid) for rowid, _, index in rows],
+    )
+    logs = connection.execute(
+        f"SELECT rowid, id, txId, CAST(importIndex AS INTEGER) FROM {name}.audit_logs "
+        "WHERE CAST(importIndex AS INTEGER) IN (SELECT value FROM json_each(?))",
+        (orjson.dumps(sorted(renamed)).decode(),),
+    ).fetchall()
+    updates = []
+    for rowid, log_id, tx_id, index in logs:
+        old, new = renamed[index]
+        if log_id.startswith(old):
+            updates.append((new + log_id[len(old) :], new if tx_id == old else tx_id, rowid))
+    connection.executemany(
+        f"UPDATE {name}.audit_logs SET id = ?, txId = ? WHERE rowid = ?", updates
+    )
 
 
 def _has_indexes(connection: sqlite3.Connection, table: str) -> bool:

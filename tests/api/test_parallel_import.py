@@ -22,6 +22,7 @@ from privatefolio_daemon.domain.parallel_import import UNSORTED_FALLBACK
 from privatefolio_daemon.settings import Limits
 from tests.api.importing import import_file, ledger_digest, upload, wait_for_task
 from tests.conftest import make_config, offline_daemon, ws_url
+from tests.id_collisions import colliding_endings
 from tests.processes import forked_workers
 
 BINANCE_HEADER = '"User_ID","UTC_Time","Account","Operation","Coin","Change","Remark"'
@@ -261,3 +262,47 @@ async def test_a_worker_that_dies_fails_the_import_and_changes_nothing(tmp_path:
         assert await ledger_digest(daemon) == before
         assert not list(daemon.accounts.files_dir("main").glob(".import-*"))
         assert await client.call("getFileImports", "main") == []
+
+
+GENERIC_HEADER = (
+    "date,type,asset,assetType,quantity,price,priceCurrency,fee,feeCurrency,wallet,notes"
+)
+
+
+def generic_deposits(count: int, pairs: list[tuple[int, int]]) -> bytes:
+    """Deposits of 1, 2, 3… USD; each pair of rows gets notes that make their ids' hashes alike."""
+    texts = [f"2024-03-01,deposit,USD,fiat,{k + 1},,,,,Broker," for k in range(count)]
+    notes = [f"n{k}" for k in range(count)]
+    for first, later in pairs:
+        notes[first], notes[later] = colliding_endings(
+            f"{first}_{texts[first]}", f"{later}_{texts[later]}"
+        )
+    return "\n".join([GENERIC_HEADER, *(t + n for t, n in zip(texts, notes, strict=True))]).encode()
+
+
+async def test_rows_whose_ids_hash_alike_are_all_kept_in_shards_and_in_one_parse(
+    tmp_path: Path,
+) -> None:
+    """Rows 1 and 290 lie in the first and the last of three shards, rows 5 and 6 in one."""
+    content = generic_deposits(300, [(1, 290), (5, 6)])
+    await assert_same_import(tmp_path, content)
+    earlier = generic_deposits(900, [])  # a larger ledger keeps its indexes: another copy
+    await assert_same_import(tmp_path / "into-more", content, earlier=earlier)
+    sharded = await import_into(tmp_path / "again", PARALLEL, content)
+    ids = [row[0] for row in sharded["transactions"]]
+    assert len(ids) == len(set(ids)) == 300
+    assert sum(int(row[2]) for row in sharded["logs"]) == 300 * 301 // 2
+    assert [i for i in ids if i.count("_") == 2] == [f"{ids[5]}_6", f"{ids[1]}_290"]
+
+
+async def test_merges_to_one_sum_in_two_shards_are_both_kept(tmp_path: Path) -> None:
+    deposits = [
+        f'"1","{when}","Spot","Deposit","BTC","{change}",""'
+        for when in ("2020-09-13 12:00:00", "2026-01-01 00:00:00")
+        for change in ("0.25", "0.75")
+    ]
+    rows = [*deposits[:2], *binance_rows(3_000, seed=3), *deposits[2:]]
+    await assert_same_import(tmp_path, statement(rows))
+    sharded = await import_into(tmp_path / "again", PARALLEL, statement(rows))
+    merged = [row for row in sharded["logs"] if row[1] == "ex.binance:BTC" and row[2] == "1"]
+    assert [row[0] for row in merged] == [merged[0][0], f"{merged[0][0]}_{len(rows) - 2}"]

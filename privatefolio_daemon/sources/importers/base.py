@@ -93,3 +93,6 @@ class Parser:
     platform_id_from_context: bool = False
     """The meta ``platformId`` is the context's ``platform``; when this is false and
     ``platform_id`` is None, it is the first log's."""
+    row_ids_hashed: bool = False
+    """A row's transaction id is ``<fid>_<hash(index + "_" + row)>`` and its logs' ids begin
+    with it (file-formats §2.2–2.6): a 32-bit hash, which two rows of a large file may share."""

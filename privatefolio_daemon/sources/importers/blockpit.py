@@ -95,4 +95,5 @@ PARSER = Parser(
         "Transaction ID;Note;Merge ID",
     ),
     parse_row=parse_row,
+    row_ids_hashed=True,
 )

@@ -78,4 +78,5 @@ PARSER = Parser(
     platform_id=PLATFORM_ID,
     headers=("Transaction, Type,\tAmount,\tDate Created,\tStatus",),
     parse_row=parse_row,
+    row_ids_hashed=True,
 )

@@ -234,4 +234,5 @@ PARSER = Parser(
     platform_id=PLATFORM_ID,
     headers=(",".join(COLUMNS), ",".join(f'"{column}"' for column in COLUMNS)),
     parse_row=parse_row,
+    row_ids_hashed=True,
 )

@@ -75,4 +75,5 @@ PARSER = Parser(
     platform_id=PLATFORM_ID,
     headers=("Pairs,Time,Side,Filled Price,Executed Amount,Total,Fee,Role",),
     parse_row=parse_row,
+    row_ids_hashed=True,
 )

@@ -22,7 +22,7 @@ from privatefolio_daemon.sources.importers.base import (
     ParserContext,
 )
 from privatefolio_daemon.sources.importers.csv_rows import RowTooLong, iter_rows, sanitise_header
-from privatefolio_daemon.sources.importers.made_ids import MadeIds
+from privatefolio_daemon.sources.importers.made_ids import MadeIds, Renames, keep_row_ids_unique
 from privatefolio_daemon.sources.importers.registry import header_hint, match_header
 
 ProgressCallback = Callable[[float | None, str], None]
@@ -176,6 +176,7 @@ class StreamingImport:
             )
         )
         batch = Batch()
+        hashed_ids = parser.row_ids_hashed
         index = self._first_index - 1
         for index, row in enumerate(rows, self._first_index):
             if index % 1000 == 999 and self._on_progress is not None:
@@ -184,6 +185,8 @@ class StreamingImport:
                 result = parse_row(row, index, fid, context)
             except ImportFormatError as error:
                 raise error.at_row(index + 1) from error
+            if hashed_ids:
+                keep_row_ids_unique(result, index, summary.made_ids)
             if runs is None:
                 batch.logs.extend(result.logs)
             else:
@@ -254,7 +257,10 @@ class _TimestampRuns:
         elif group:
             logs, transactions = self._finalise(group, self._file_import_id)
             own = {log.id for log in group}
-            self._made_ids.add("audit_logs", [log.id for log in logs if log.id not in own])
+            for log in logs:
+                if log.id not in own and not self._made_ids.claim("audit_logs", log.id):
+                    log.id = f"{log.id}_{int(log.importIndex)}"
+                    self._made_ids.claim("audit_logs", log.id)
             self._made_ids.add("transactions", [transaction.id for transaction in transactions])
             batch.logs.extend(logs)
             batch.transactions.extend(transactions)
@@ -296,8 +302,9 @@ class ImportSummary:
         self.logs += len(logs)
         self.transactions += len(batch.transactions)
 
-    def merge(self, later: "ImportSummary") -> None:
-        """Add the summary of the rows that follow this one's in the file."""
+    def merge(self, later: "ImportSummary") -> Renames:
+        """Add the summary of the rows that follow this one's in the file; returns the ids the
+        later rows must rename (``MadeIds.merge``)."""
         self.kinds |= later.kinds
         if self.first_platform is None:
             self.first_platform = later.first_platform
@@ -309,7 +316,7 @@ class ImportSummary:
         self.logs += later.logs
         self.transactions += later.transactions
         self.rows += later.rows
-        self.made_ids.merge(later.made_ids)
+        return self.made_ids.merge(later.made_ids)
 
     def meta(self, parser: Parser, context: ParserContext) -> ImportMeta:
         rows = self.rows

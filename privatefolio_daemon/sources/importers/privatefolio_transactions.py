@@ -92,4 +92,5 @@ PARSER = Parser(
     platform_id=PLATFORM_ID,
     headers=(HEADER,),
     parse_row=parse_row,
+    row_ids_hashed=True,
 )
