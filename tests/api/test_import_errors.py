@@ -19,7 +19,7 @@ BAD_FILES = [
     (
         "missing column",
         statement(GOOD_ROW, '"1","2021-03-01 11:00:00","Spot","Deposit","BTC"'),
-        "Error: Cannot parse row 2: Invalid number of columns: expected 7, received 1",
+        "Error: Cannot parse row 2: Invalid number of columns: expected 7, received 5",
     ),
     (
         "bad number",

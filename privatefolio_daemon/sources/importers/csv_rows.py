@@ -19,6 +19,7 @@ JS_WHITESPACE = (
 # A quoted field may span lines here (the original's ``.`` stopped at line breaks, which broke
 # the round trip of exported notes containing a newline); otherwise the rule is the original's.
 _GENERIC_FIELD = re.compile(r'("(?s:.*?)"|[^",;]+)(?=\s*[;,]|\s*\Z)')
+_EMPTY_UNQUOTED_FIELD = re.compile(r"(?:^|[,;])[ \t]*(?:[,;]|$)")
 _CURRENT_VALUE = re.compile(r"CurrentValue @ \$\d+(\.\d+)?/Eth,?")
 _MISDECODED_BOM = "ï»¿"
 #: The longest row read, in characters (a row is refused as soon as it is known to be longer). No
@@ -177,17 +178,29 @@ def split_generic(row: str, expected: int) -> list[str]:
 
 def split_generic_exact(row: str, expected: int) -> list[str]:
     """:func:`split_generic` by the field pattern alone (the reference for tests)."""
-    columns = _GENERIC_FIELD.findall(row)
-    if len(columns) != expected:
-        columns = row.split(";")
+    fields = _GENERIC_FIELD.findall(row)
+    columns = fields if len(fields) == expected else row.split(";")
     columns = [_unquote(column) for column in columns]
     if len(columns) != expected:
-        raise column_count_error(expected, len(columns))
+        # The count a reader of the row sees: its semicolon fields only where it has any.
+        received = len(columns) if ";" in row else len(fields)
+        raise column_count_error(expected, received, _count_hint(row))
     return columns
 
 
-def column_count_error(expected: int, received: int) -> ImportFormatError:
-    return ImportFormatError(f"Invalid number of columns: expected {expected}, received {received}")
+def _count_hint(row: str) -> str:
+    if not row.strip():
+        return "the row is empty"
+    if _EMPTY_UNQUOTED_FIELD.search(row):
+        return 'an empty field must be written "": one left empty without quotes is skipped'
+    return ""
+
+
+def column_count_error(expected: int, received: int, hint: str = "") -> ImportFormatError:
+    detail = f" ({hint})" if hint else ""
+    return ImportFormatError(
+        f"Invalid number of columns: expected {expected}, received {received}{detail}"
+    )
 
 
 def split_outside_quotes(row: str) -> list[str]:

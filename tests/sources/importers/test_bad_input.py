@@ -19,7 +19,15 @@ ETHERSCAN_HEADER = (
     [
         (
             f'{HEADER}\n"1","2017-12-04 19:13:15","Spot","Deposit","ETH","1"',
-            "Cannot parse row 1: Invalid number of columns: expected 7, received 1",
+            "Cannot parse row 1: Invalid number of columns: expected 7, received 6",
+            1,
+            None,
+        ),
+        (
+            "User_ID,UTC_Time,Account,Operation,Coin,Change,Remark\n"
+            "1,2017-12-04 19:13:15,Spot,Deposit,ETH,1.5,",
+            "Cannot parse row 1: Invalid number of columns: expected 7, received 6 (an empty "
+            'field must be written "": one left empty without quotes is skipped)',
             1,
             None,
         ),
@@ -111,7 +119,8 @@ ETHERSCAN_HEADER = (
         ),
         (
             f"{HEADER}\n{GOOD_ROW}\n\n{GOOD_ROW}",
-            "Cannot parse row 2: Invalid number of columns: expected 7, received 1",
+            "Cannot parse row 2: Invalid number of columns: expected 7, received 0 "
+            "(the row is empty)",
             2,
             None,
         ),
@@ -138,6 +147,7 @@ ETHERSCAN_HEADER = (
     ],
     ids=[
         "missing column",
+        "unquoted empty remark",
         "bad number",
         "decimal comma",
         "underscore separator",
