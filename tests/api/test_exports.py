@@ -2,6 +2,7 @@
 exactly the Privatefolio format, and a transactions export re-imports to the same values."""
 
 import asyncio
+from decimal import Decimal
 from typing import Any
 
 import aiohttp
@@ -161,3 +162,34 @@ async def test_the_transactions_export_re_imports_to_the_same_values(
     assert sorted(map(str, map(comparable, reimported))) == sorted(
         map(str, map(comparable, originals))
     )
+
+
+async def holdings(client: DaemonClient, account: str) -> dict[str, Decimal]:
+    """What the audit logs add up to, by asset: the balances they give."""
+    held: dict[str, Decimal] = {}
+    for log in await client.call("getAuditLogs", account):
+        held[log["assetId"]] = held.get(log["assetId"], Decimal(0)) + Decimal(log["change"])
+    return held
+
+
+async def test_a_re_imported_export_holds_what_the_account_held(
+    client: DaemonClient, daemon: Daemon
+) -> None:
+    """Fees included: a positive fee, as manual and Binance transactions store it, is paid."""
+    await client.call("createAccount", "main")
+    await client.call("createAccount", "copy")
+    await client.call("addTransaction", SWAP, "main")
+    await client.call("addTransaction", {**STOCK_BUY, "fee": "1.5", "feeAsset": "fiat:USD"}, "main")
+    record = await client.call("enqueueExportTransactions", "main", "user")
+    content = await download(daemon, record["id"])
+    uploaded = await upload(daemon, client, "main-transactions.csv", content, account="copy")
+    task_id = await client.call("enqueueImportFile", "copy", "user", uploaded["id"])
+    assert (await wait_for_task(client, task_id, account="copy"))["status"] == "completed"
+    held = await holdings(client, "main")
+    assert held == {
+        "ex.binance:MANA": Decimal("99.9"),
+        "ex.binance:ETH": Decimal("-0.010954"),
+        "stock:AAPL": Decimal("10"),
+        "fiat:USD": Decimal("-1706.5"),
+    }
+    assert await holdings(client, "copy") == held

@@ -18,6 +18,7 @@ from privatefolio_daemon.sources.importers.amounts import (
 )
 from privatefolio_daemon.sources.importers.base import (
     GroupFinaliser,
+    ImportFormatError,
     Parser,
     ParserContext,
     RowParser,
@@ -115,6 +116,8 @@ def row_parser(tools: RowTools) -> RowParser:
         _, utc_time, account, operation_text, coin, change_text, remark = split(row, 7)
         if remark and "duplicate" in remark.lower():
             return RowResult()
+        if not coin:
+            raise ImportFormatError('Missing value in column "Coin"', column="Coin")
         operation = _rewrite_operation(operation_text)
         change, change_string = amount_forms(change_text, "Change")
         negative = change[0] == "-"

@@ -1,5 +1,6 @@
 """Re-import of our own transactions export (file-formats §2.6 and §4)."""
 
+from privatefolio_daemon.domain import decimals
 from privatefolio_daemon.domain.records import AuditLog, Transaction
 from privatefolio_daemon.sources.importers.amounts import parse_amount
 from privatefolio_daemon.sources.importers.base import (
@@ -40,9 +41,17 @@ def parse_row(row: str, index: int, file_import_id: str, _context: ParserContext
     timestamp = parse_utc_datetime(time, "Timestamp")
     if not (incoming or outgoing or fee):
         raise ImportFormatError("Invalid transaction")
-    for text, column in ((incoming, "Incoming"), (outgoing, "Outgoing"), (fee, "Fee")):
+    for text, column, asset in (
+        (incoming, "Incoming", incoming_asset),
+        (outgoing, "Outgoing", outgoing_asset),
+        (fee, "Fee", fee_asset),
+    ):
         if text:
             parse_amount(text, column)
+            if not asset:
+                raise ImportFormatError(
+                    f'Missing value in column "{column} Asset"', column=f"{column} Asset"
+                )
     tx_id = f"{file_import_id}_{fast_string_hash(f'{index}_{row}')}"
 
     def log(suffix: str, operation: str, asset: str, change: str) -> AuditLog:
@@ -64,8 +73,8 @@ def parse_row(row: str, index: int, file_import_id: str, _context: ParserContext
         logs.append(log("DEPOSIT", "Deposit", incoming_asset, incoming))
     if outgoing:
         logs.append(log("WITHDRAW", "Withdraw", outgoing_asset, f"-{outgoing}"))
-    if fee:
-        logs.append(log("FEE", "Fee", fee_asset, fee))
+    if fee:  # a fee is paid whichever sign the export wrote it with (Binance +, Etherscan −)
+        logs.append(log("FEE", "Fee", fee_asset, _paid(fee)))
     transaction = Transaction(
         id=tx_id,
         incomingAsset=incoming_asset if incoming else None,
@@ -84,6 +93,16 @@ def parse_row(row: str, index: int, file_import_id: str, _context: ParserContext
         metadata={"contractAddress": contract_address, "method": method, "txHash": tx_hash},
     )
     return RowResult(logs, [transaction])
+
+
+def _paid(fee: str) -> str:
+    """A fee's log change, negative whichever sign the export wrote the fee with (Binance's are
+    positive, Etherscan's negative); file-formats §2.6 keeps it as written, which made a
+    re-imported Binance fee add to the balance."""
+    text = fee.removeprefix("+")
+    if text.startswith("-") or decimals.is_zero(decimals.parse(text)):
+        return text
+    return f"-{text}"
 
 
 PARSER = Parser(

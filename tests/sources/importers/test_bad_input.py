@@ -7,6 +7,11 @@ from privatefolio_daemon.sources.importers.parse_file import parse_text
 
 HEADER = '"User_ID","UTC_Time","Account","Operation","Coin","Change","Remark"'
 GOOD_ROW = '"1","2017-12-04 19:13:15","Spot","Deposit","ETH","1.50",""'
+EXPORT_HEADER = (
+    '"Timestamp","Platform","Wallet","Type","Incoming","Incoming Asset","Outgoing",'
+    '"Outgoing Asset","Fee","Fee Asset","Smart Contract","Smart Contract Method","Blockchain Tx",'
+    '"Notes"'
+)
 ETHERSCAN_HEADER = (
     '"Txhash","Blockno","UnixTimestamp","DateTime (UTC)","From","To","ContractAddress",'
     '"Value_IN(ETH)","Value_OUT(ETH)","CurrentValue @ $2527.36/Eth","TxnFee(ETH)","TxnFee(USD)",'
@@ -30,6 +35,19 @@ ETHERSCAN_HEADER = (
             'field must be written "": one left empty without quotes is skipped)',
             1,
             None,
+        ),
+        (
+            f'{HEADER}\n"1","2017-12-04 19:13:15","Spot","Deposit","","1.5",""',
+            'Cannot parse row 1: Missing value in column "Coin"',
+            1,
+            "Coin",
+        ),
+        (
+            f'{EXPORT_HEADER}\n"2023-01-01 10:00:00","x","w","Deposit","5","","","","","","",'
+            '"","",""',
+            'Cannot parse row 1: Missing value in column "Incoming Asset"',
+            1,
+            "Incoming Asset",
         ),
         (
             f'{HEADER}\n{GOOD_ROW}\n"1","2017-12-04 19:13:15","Spot","Deposit","ETH","1.2.3",""',
@@ -148,6 +166,8 @@ ETHERSCAN_HEADER = (
     ids=[
         "missing column",
         "unquoted empty remark",
+        "empty coin",
+        "amount without its asset",
         "bad number",
         "decimal comma",
         "underscore separator",

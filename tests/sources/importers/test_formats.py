@@ -184,7 +184,9 @@ def test_internal_weth_unwrap_adds_a_weth_withdraw() -> None:
     assert result.meta.wallets == [MINER]
 
 
-def test_privatefolio_transactions_reimport_keeps_metadata_and_fee_as_written() -> None:
+def test_privatefolio_transactions_reimport_keeps_metadata_and_pays_the_fee() -> None:
+    """The transaction keeps the fee as written; its log pays it whatever its sign (file-formats
+    §2.6 keeps a Binance fee positive in the log, which added it to the balance: changed)."""
     header = (
         '"Timestamp","Platform","Wallet","Type","Incoming","Incoming Asset","Outgoing",'
         '"Outgoing Asset","Fee","Fee Asset","Smart Contract","Smart Contract Method",'
@@ -201,8 +203,11 @@ def test_privatefolio_transactions_reimport_keeps_metadata_and_fee_as_written() 
     assert [(log["id"], log["operation"], log["change"], log["importIndex"]) for log in logs] == [
         (f"{tx_id}_DEPOSIT", "Deposit", "100", 0.1),
         (f"{tx_id}_WITHDRAW", "Withdraw", "-0.010954", 0.1),
-        (f"{tx_id}_FEE", "Fee", "0.1", 0.1),  # quirk: positive, as exported
+        (f"{tx_id}_FEE", "Fee", "-0.1", 0.1),
     ]
+    assert txs[0]["fee"] == "0.1"
+    etherscan_style = row.replace('"0.1","ex.binance:MANA"', '"-0.0003","ex.binance:MANA"')
+    assert _parse(f"{header}\n{etherscan_style}")[1][2]["change"] == "-0.0003"
     assert (txs[0]["notes"], txs[0]["metadata"]) == (
         "hello, world",
         {"contractAddress": "", "method": "", "txHash": ""},
