@@ -41,6 +41,8 @@ def decode_utf8(byte_chunks: Iterable[bytes], offset: int = 0) -> Iterator[str]:
     chunk = b""
     try:
         for chunk in byte_chunks:
+            if offset == 0 and _utf16_without_mark(chunk):
+                raise NotUtf8Text(0, chunk[0], utf16=True)
             text = decoder.decode(chunk)
             offset += len(chunk)
             if text:
@@ -51,6 +53,17 @@ def decode_utf8(byte_chunks: Iterable[bytes], offset: int = 0) -> Iterator[str]:
         raise _not_utf8(error, offset, chunk) from None
     if tail:
         yield tail
+
+
+def _utf16_without_mark(start: bytes) -> bool:
+    """Text whose every other byte is NUL, from its start: UTF-16 with no byte order mark (which
+    would read as UTF-8 with NUL characters)."""
+    sample = start[:256]
+    half = len(sample) // 2
+    if half < 4:
+        return False
+    even, odd = sample[0 : 2 * half : 2].count(0), sample[1 : 2 * half : 2].count(0)
+    return max(even, odd) >= 0.9 * half and min(even, odd) <= 0.1 * half
 
 
 def _not_utf8(error: UnicodeDecodeError, offset: int, chunk: bytes) -> NotUtf8Text:

@@ -74,3 +74,25 @@ def test_a_utf16_file_with_its_byte_order_mark_is_named_as_such(
         list(read_text(path))
 
     assert str(raised.value) == f"The file is UTF-16 text, not UTF-8: {SAVE_AS_UTF8}"
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_a_utf16_file_without_a_byte_order_mark_is_named_as_such(
+    tmp_path: Path, encoding: str
+) -> None:
+    """Its Latin letters would read as UTF-8 with a NUL after (or before) each."""
+    path = tmp_path / "statement.csv"
+    path.write_bytes("Date,Note\n2021-01-01,plain\n".encode(encoding))
+
+    with pytest.raises(NotUtf8Text) as raised:
+        list(read_text(path))
+
+    assert str(raised.value) == f"The file is UTF-16 text, not UTF-8: {SAVE_AS_UTF8}"
+
+
+def test_a_short_file_or_a_later_part_is_not_taken_for_utf16(tmp_path: Path) -> None:
+    path = tmp_path / "statement.csv"
+    path.write_bytes(b"a\x00b\x00c\x00d\x00e\x00f\x00")
+    assert list(read_text(path, 2)) == ["b\x00c\x00d\x00e\x00f\x00"]
+    path.write_bytes(b"a\x00b")
+    assert list(read_text(path)) == ["a\x00b"]
