@@ -38,6 +38,15 @@ def checked_tag_name(name: str) -> str:
     return bounded_text("Tag name", name, TAG_NAME_MAX_CHARS)
 
 
+def _checked_in_list(name: str, number: int, count: int) -> str:
+    try:
+        return checked_tag_name(name)
+    except InvalidInputError as error:
+        if count == 1:
+            raise
+        raise InvalidInputError(f"{error} (name {number + 1} of {count})") from None
+
+
 class Tags:
     def __init__(self, account: str, db: Database, events: EventBus) -> None:
         self.account = account
@@ -46,7 +55,7 @@ class Tags:
 
     async def upsert(self, names: list[str]) -> list[dict[str, Any]]:
         """The tags with these names, created as needed (INSERT OR IGNORE by name)."""
-        checked = [checked_tag_name(name) for name in names]
+        checked = [_checked_in_list(name, number, len(names)) for number, name in enumerate(names)]
 
         def upsert(connection: sqlite3.Connection) -> list[tuple[Any, ...]]:
             return [store.ensure_tag(connection, name)[0] for name in checked]

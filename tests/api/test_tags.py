@@ -39,6 +39,12 @@ async def test_tag_errors_are_clear(client: DaemonClient) -> None:
         (("updateTag", "main", 9, "c"), -32002, "Tag 9 does not exist"),
         (("deleteTag", "main", 9), -32002, "Tag 9 does not exist"),
         (("upsertTag", "main", "  "), -32602, "A tag needs a name"),
+        (("upsertTags", "main", ["c", " ", "d"]), -32602, "A tag needs a name (name 2 of 3)"),
+        (
+            ("upsertTags", "main", ["c", "x" * 101]),
+            -32602,
+            "Tag name is too long: 101 characters (at most 100) (name 2 of 2)",
+        ),
         (
             ("assignTagToTransaction", "main", "nope", "a"),
             -32002,
