@@ -13,11 +13,11 @@ TOO_LONG = "Tag name is too long: 1000000 characters (at most 100)"
 NUL = "Tag name has a control character, U+0000, at position 4"
 
 CALLS = [
-    (("upsertTags", "main", ["fine", LONG]), TOO_LONG),
+    (("upsertTags", "main", ["fine", LONG]), f"{TOO_LONG} (name 2 of 2)"),
     (("upsertTag", "main", LONG), TOO_LONG),
     (("updateTag", "main", 1, LONG), TOO_LONG),
     (("assignTagToTransaction", "main", "MANUAL_1", LONG), TOO_LONG),
-    (("upsertTags", "main", ["fine", "tax\x002024"]), NUL),
+    (("upsertTags", "main", ["fine", "tax\x002024"]), f"{NUL} (name 2 of 2)"),
     (("updateTag", "main", 1, "tax\x002024"), NUL),
     (("upsertTag", "main", "x" * 101), "Tag name is too long: 101 characters (at most 100)"),
 ]
