@@ -1,6 +1,7 @@
 """Uploads that race, stall, end early or outlive the daemon never leave a wrong file."""
 
 import asyncio
+import logging
 from pathlib import Path
 
 import aiohttp
@@ -48,6 +49,35 @@ async def test_an_upload_that_ends_early_is_refused(client: DaemonClient, daemon
     assert list(daemon.accounts.files_dir("main").iterdir()) == []
 
 
+BOUNDARY = "b0undary"
+ACCOUNT_FIELD = (
+    f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="accountName"\r\n\r\nmain\r\n'
+)
+FILE_ID_FIELD = f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="fileId"\r\n\r\n1\r\n'
+FILE_PART = (
+    f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\n'
+    "Content-Type: text/csv\r\n\r\n"
+)
+
+
+async def start_upload(
+    daemon: Daemon, head: bytes
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """Send an upload's headers and ``head``, announcing a megabyte more than that."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", daemon.port)
+    writer.write(
+        (
+            f"POST /upload HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            f"Authorization: Bearer {daemon.credentials.desktop_token()}\r\n"
+            f"Content-Type: multipart/form-data; boundary={BOUNDARY}\r\n"
+            f"Content-Length: {len(head) + 1_000_000}\r\n\r\n"
+        ).encode()
+        + head
+    )
+    await writer.drain()
+    return reader, writer
+
+
 @pytest.mark.parametrize(("sent_of_the_file", "status"), [(4, "scheduled"), (300_000, "aborted")])
 async def test_a_stalled_upload_is_given_up(
     client: DaemonClient,
@@ -59,24 +89,8 @@ async def test_a_stalled_upload_is_given_up(
     monkeypatch.setattr(file_transfer, "IDLE_SECONDS", 0.3)
     await client.call("createAccount", "main")
     await register(client)
-    boundary = "b0undary"
-    head = (
-        f'--{boundary}\r\nContent-Disposition: form-data; name="accountName"\r\n\r\nmain\r\n'
-        f'--{boundary}\r\nContent-Disposition: form-data; name="fileId"\r\n\r\n1\r\n'
-        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\n'
-        "Content-Type: text/csv\r\n\r\n"
-    ).encode() + b"0" * sent_of_the_file
-    reader, writer = await asyncio.open_connection("127.0.0.1", daemon.port)
-    writer.write(
-        (
-            f"POST /upload HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-            f"Authorization: Bearer {daemon.credentials.desktop_token()}\r\n"
-            f"Content-Type: multipart/form-data; boundary={boundary}\r\n"
-            f"Content-Length: {len(head) + 1_000_000}\r\n\r\n"
-        ).encode()
-        + head
-    )
-    await writer.drain()
+    head = (ACCOUNT_FIELD + FILE_ID_FIELD + FILE_PART).encode() + b"0" * sent_of_the_file
+    reader, writer = await start_upload(daemon, head)
     status_line = await asyncio.wait_for(reader.readline(), 10)
     writer.close()
     assert status_line.startswith(b"HTTP/1.1 408")
@@ -127,37 +141,23 @@ async def test_an_upload_the_client_cuts_off_is_aborted_without_an_error_in_the_
     caplog: pytest.LogCaptureFixture,
     file_id_first: bool,
 ) -> None:
+    caplog.set_level(logging.INFO, logger="privatefolio_daemon.api.file_transfer")
     await client.call("createAccount", "main")
     await register(client)
-    boundary = "b0undary"
-    account = f'--{boundary}\r\nContent-Disposition: form-data; name="accountName"\r\n\r\nmain\r\n'
-    file_id = f'--{boundary}\r\nContent-Disposition: form-data; name="fileId"\r\n\r\n1\r\n'
-    file = (
-        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\n'
-        "Content-Type: text/csv\r\n\r\n"
+    fields = (
+        ACCOUNT_FIELD + FILE_ID_FIELD + FILE_PART if file_id_first else ACCOUNT_FIELD + FILE_PART
     )
-    fields = account + file_id + file if file_id_first else account + file
-    head = fields.encode() + b"0" * 300_000
-    _, writer = await asyncio.open_connection("127.0.0.1", daemon.port)
-    writer.write(
-        (
-            f"POST /upload HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-            f"Authorization: Bearer {daemon.credentials.desktop_token()}\r\n"
-            f"Content-Type: multipart/form-data; boundary={boundary}\r\n"
-            f"Content-Length: {len(head) + 1_000_000}\r\n\r\n"
-        ).encode()
-        + head
-    )
-    await writer.drain()
+    _, writer = await start_upload(daemon, fields.encode() + b"0" * 300_000)
     await asyncio.sleep(0.2)
     writer.close()
-    files_dir = daemon.accounts.files_dir("main")
-    for _ in range(300):
-        leftovers = list(files_dir.iterdir()) if files_dir.exists() else []
-        if not leftovers:
+    for _ in range(500):
+        if any("was cut off by its client" in r.getMessage() for r in caplog.records):
             break
         await asyncio.sleep(0.01)
-    assert leftovers == []
+    else:
+        raise AssertionError("the daemon did not notice the cut")
+    files_dir = daemon.accounts.files_dir("main")
+    assert not files_dir.exists() or list(files_dir.iterdir()) == []
     expected = "aborted" if file_id_first else "scheduled"
     assert (await client.call("getServerFile", "main", 1))["status"] == expected
     errors = [

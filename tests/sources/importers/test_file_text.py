@@ -63,26 +63,15 @@ def test_a_part_of_a_file_reports_the_line_and_offset_in_the_whole_file(tmp_path
     assert "invalid byte 0xFF on line 4 (offset 18)" in str(raised.value)
 
 
+@pytest.mark.parametrize("mark", ["\ufeff", ""])
 @pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
-def test_a_utf16_file_with_its_byte_order_mark_is_named_as_such(
-    tmp_path: Path, encoding: str
+def test_a_utf16_file_is_named_as_such_with_or_without_its_byte_order_mark(
+    tmp_path: Path, encoding: str, mark: str
 ) -> None:
+    """Without the mark, its Latin letters would read as UTF-8 with a NUL after (or before)
+    each."""
     path = tmp_path / "statement.csv"
-    path.write_bytes("\ufeffDate,Note\n2021-01-01,plain\n".encode(encoding))
-
-    with pytest.raises(NotUtf8Text) as raised:
-        list(read_text(path))
-
-    assert str(raised.value) == f"The file is UTF-16 text, not UTF-8: {SAVE_AS_UTF8}"
-
-
-@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
-def test_a_utf16_file_without_a_byte_order_mark_is_named_as_such(
-    tmp_path: Path, encoding: str
-) -> None:
-    """Its Latin letters would read as UTF-8 with a NUL after (or before) each."""
-    path = tmp_path / "statement.csv"
-    path.write_bytes("Date,Note\n2021-01-01,plain\n".encode(encoding))
+    path.write_bytes(f"{mark}Date,Note\n2021-01-01,plain\n".encode(encoding))
 
     with pytest.raises(NotUtf8Text) as raised:
         list(read_text(path))
