@@ -38,9 +38,9 @@ def invalid_timestamp(
     text: str, column: str | None = None, expected: str | None = None
 ) -> ImportFormatError:
     """``expected`` names the shape of the column when the text is not of it (a spreadsheet that
-    rewrote the dates, say); a text of that shape with an impossible date goes without it."""
-    shape = f" (expected {expected})" if expected else ""
-    return ImportFormatError(f"Invalid timestamp: {text}{shape}", column=column)
+    rewrote the dates, say); a text of that shape is an impossible date or time."""
+    reason = f"expected {expected}" if expected else "there is no such date or time"
+    return ImportFormatError(f"Invalid timestamp: {text} ({reason})", column=column)
 
 
 def _days_from_civil(year: int, month: int, day: int) -> int:

@@ -118,7 +118,8 @@ ETHERSCAN_HEADER = (
         ),
         (
             f'{HEADER}\n"1","2017-13-04 19:13:15","Spot","Deposit","ETH","1",""',
-            "Cannot parse row 1: Invalid timestamp: 2017-13-04 19:13:15",
+            "Cannot parse row 1: Invalid timestamp: 2017-13-04 19:13:15 "
+            "(there is no such date or time)",
             1,
             "UTC_Time",
         ),
