@@ -82,15 +82,16 @@ class Features:
     def __init__(self, daemon: "Daemon") -> None:
         self.daemon = daemon
         data_dir = daemon.config.data_dir
+        #: The asset and platform lookups, shared by every account.
+        self.platforms = PlatformCatalog()
+        self.asset_catalog = AssetCatalog(data_dir, self.platforms)
         self.derived = DerivedData(
             daemon.accounts.get,
             daemon.events,
             lambda: daemon.price_settings,
+            self.asset_catalog,
             balance_worker_min_logs=balance_worker_min_logs(daemon.config.limits),
         )
-        #: The asset and platform lookups, shared by every account.
-        self.platforms = PlatformCatalog()
-        self.asset_catalog = AssetCatalog(data_dir, self.platforms)
         self.metadata_refresh = MetadataRefresh(
             self.asset_catalog,
             self.platforms,

@@ -118,6 +118,11 @@ class AssetCatalog:
             return self._by_contract.get((platform.removeprefix("chain."), contract.lower()))
         return self._by_symbol.get((asset_ids.ticker(asset_id), asset_ids.asset_type(asset_id)))
 
+    def coingecko_id(self, asset_id: str) -> str | None:
+        """The coingeckoId of the best entry for an asset id, or None."""
+        match = self.match(asset_id)
+        return None if match is None else match.get("coingeckoId")
+
     def _native_coin(self, platform: str, asset_id: str) -> CatalogAsset | None:
         coingecko_id = self._platforms.native_coingecko_id(platform)
         if coingecko_id is None:

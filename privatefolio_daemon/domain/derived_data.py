@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 
+from privatefolio_daemon.domain.asset_catalog import AssetCatalog
 from privatefolio_daemon.domain.balances import Balances
 from privatefolio_daemon.domain.derived_steps import (
     FETCH_PRICES,
@@ -24,12 +25,14 @@ class DerivedData:
         db_of: Callable[[str], Database],
         events: EventBus,
         price_settings_of: Callable[[], PriceFetchSettings],
+        catalog: AssetCatalog,
         *,
         balance_worker_min_logs: int = 0,
     ) -> None:
         self._db_of = db_of
         self._events = events
         self._price_settings_of = price_settings_of
+        self._catalog = catalog
         self._balance_worker_min_logs = balance_worker_min_logs
 
     def balances(self, account: str) -> Balances:
@@ -41,7 +44,9 @@ class DerivedData:
         )
 
     def prices(self, account: str) -> DailyPrices:
-        return DailyPrices(account, self._db_of(account), self._events, self._price_settings_of)
+        return DailyPrices(
+            account, self._db_of(account), self._events, self._price_settings_of, self._catalog
+        )
 
     def networth(self, account: str) -> Networth:
         return Networth(account, self._db_of(account), self._events)

@@ -81,9 +81,7 @@ class LivePrices:
 
     async def _priced(self, asset_id: str) -> PricedAsset:
         await self._catalog.ensure_loaded()
-        match = self._catalog.match(asset_id)
-        coingecko_id = match.get("coingeckoId") if match is not None else None
-        return priced_asset(asset_id, coingecko_id)
+        return priced_asset(asset_id, self._catalog.coingecko_id(asset_id))
 
 
 def _window(

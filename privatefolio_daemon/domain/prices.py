@@ -1,6 +1,7 @@
 """Daily prices of an account's assets (data-model §13): the "Fetch asset prices" task and reads.
 
-For each owned or favourite asset, the providers are asked in the registry's order (the stored
+For each owned or favourite asset (its coingeckoId the stored one, else the asset lookup's, as
+``getMyAssets`` shows it), the providers are asked in the registry's order (the stored
 ``priceApiId`` first and alone); the first that answers is remembered on the asset. A new asset is
 fetched from the day it was first owned (providers page through their own limits), a known one
 from its latest stored day, up to tomorrow. Assets go 10 at a time; a failure of one asset is a
@@ -15,6 +16,7 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from privatefolio_daemon.domain.asset_catalog import AssetCatalog
 from privatefolio_daemon.domain.derived_steps import PRICES_CHANGED, Cancel, Progress
 from privatefolio_daemon.domain.errors import InvalidInputError
 from privatefolio_daemon.domain.events import EventBus
@@ -51,11 +53,13 @@ class DailyPrices:
         db: Database,
         events: EventBus,
         settings_of: Callable[[], PriceFetchSettings],
+        catalog: AssetCatalog,
     ) -> None:
         self.account = account
         self._db = db
         self._events = events
         self._settings_of = settings_of
+        self._catalog = catalog
 
     # -- reads -------------------------------------------------------------------------------
 
@@ -97,6 +101,7 @@ class DailyPrices:
         settings = self._settings_of()
         assets = await self._db.read(store.owned_assets)
         latest = await self._db.read(store.latest_price_days)
+        await self._catalog.ensure_loaded()
         batch_size = max(1, settings.assets_per_batch)
         progress(1, f"Fetching asset prices for {len(assets)} assets")
         progress(2, f"Fetching asset prices in batches of {batch_size}")
@@ -147,7 +152,8 @@ class DailyPrices:
         progress: Progress,
         unreachable: set[str],
     ) -> _AssetOutcome:
-        priced = priced_asset(asset.id, asset.coingecko_id)
+        coingecko_id = asset.coingecko_id or self._catalog.coingecko_id(asset.id)
+        priced = priced_asset(asset.id, coingecko_id)
         plan = registry.plan(priced, asset.price_api_id)
         if plan.skipped:
             progress(None, plan.skipped)

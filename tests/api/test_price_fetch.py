@@ -221,6 +221,22 @@ async def test_every_provider_writes_exact_rows_and_remembers_itself(
     assert len(price_map) == 9
 
 
+async def test_a_chain_token_takes_its_coingecko_id_from_the_asset_lookup(
+    daemon: Daemon, main: DaemonClient
+) -> None:
+    await own(daemon, USDC_ID)  # no stored preferences: getMyAssets shows the lookup's id
+
+    [mine] = await main.call("getMyAssets", "main")
+    task, lines = await fetch(main)
+
+    assert mine["coingeckoId"] == "usd-coin"
+    assert task["status"] == "completed"
+    assert lines[2] == fetched("USDC", "DefiLlama")
+    assert [row[2:] for row in await stored(daemon, USDC_ID)] == [
+        (f"ethereum:{USDC}", "defi-llama")
+    ] * 6
+
+
 async def test_a_second_fetch_starts_at_the_latest_stored_day_with_the_remembered_provider(
     daemon: Daemon, main: DaemonClient, standins: Standins
 ) -> None:
