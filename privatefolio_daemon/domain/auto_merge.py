@@ -37,6 +37,9 @@ class AutoMergeResult:
     log_updates: list[AuditLogUpdate]
     merged_into: dict[str, str]
     """The merged transaction's id of each member it replaces (its tags move there)."""
+    members: dict[str, list[Transaction]]
+    """The transactions each merged one stands for, by its id (itself among them when an earlier
+    merge is merged again under the same id)."""
 
     @property
     def deleted_ids(self) -> list[str]:
@@ -111,11 +114,13 @@ def auto_merge(
     merged: list[Transaction] = []
     member_to_merged: dict[str, Transaction] = {}
     merged_into: dict[str, str] = {}
+    members: dict[str, list[Transaction]] = {}
     for tx_hash, group in groups.items():
         if not _is_mergeable(group):
             continue
         result = _merge(group, tx_hash)
         merged.append(result)
+        members[result.id] = group
         for member in group:
             member_to_merged[member.id] = result
             if member.id != result.id:
@@ -130,4 +135,4 @@ def auto_merge(
         updates.append(
             AuditLogUpdate(log.id, target.id, rewrites.get(log.operation, log.operation))
         )
-    return AutoMergeResult(len(evm), merged, updates, merged_into)
+    return AutoMergeResult(len(evm), merged, updates, merged_into, members)

@@ -18,6 +18,7 @@ from privatefolio_daemon.domain.connection_sources import EVM_EXTENSION, check_p
 from privatefolio_daemon.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.hashing import string_hash
+from privatefolio_daemon.domain.merged_transactions import split_merges_of
 from privatefolio_daemon.domain.secrets import REDACTED, SecretBox, mask
 from privatefolio_daemon.domain.timeutil import now_ms
 from privatefolio_daemon.sources.connection_source import ConnectionSpec
@@ -268,6 +269,7 @@ def _reset(
     oldest_row = connection.execute(
         "SELECT MIN(timestamp) FROM audit_logs WHERE connectionId = ?", (connection_id,)
     ).fetchone()
+    split_merges_of(connection, "connectionId", connection_id)
     logs, transactions = store.delete_ledger(connection, connection_id)
     record = store.connection_to_wire(row) | {"meta": store.empty_meta()}
     store.write_connection(connection, record)

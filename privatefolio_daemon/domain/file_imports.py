@@ -23,6 +23,7 @@ from privatefolio_daemon.domain.errors import ConflictError, InvalidInputError, 
 from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.import_plan import LEDGER_TABLES, should_bulk_load
 from privatefolio_daemon.domain.invalidation import ledger_invalidation
+from privatefolio_daemon.domain.merged_transactions import split_merges_of
 from privatefolio_daemon.domain.parallel_import import ParsedShards, parse_in_parallel
 from privatefolio_daemon.domain.server_files import IMPORT_SCRATCH_PREFIX, ServerFiles
 from privatefolio_daemon.domain.thread_progress import Report, thread_safe
@@ -169,6 +170,7 @@ class FileImports:
             row = connection.execute("SELECT * FROM file_imports WHERE id = ?", (fid,)).fetchone()
             if row is None:
                 raise NotFoundError(f"File import {fid} does not exist")
+            split_merges_of(connection, "fileImportId", fid)
             oldest = ledger.oldest_timestamp(connection, "fileImportId = ?", (fid,))
             tag_store.untag_matching(connection, "auditLog", "item.fileImportId = ?", (fid,))
             tag_store.untag_matching(connection, "transaction", "item.fileImportId = ?", (fid,))

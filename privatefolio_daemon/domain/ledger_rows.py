@@ -11,7 +11,10 @@ _AUDIT_LOG_FIELDS = frozenset(field.name for field in fields(AuditLog))
 
 
 def transaction_from_row(row: tuple[Any, ...]) -> Transaction:
-    wire = ledger.transaction_to_wire(row)
+    return transaction_from_wire(ledger.transaction_to_wire(row))
+
+
+def transaction_from_wire(wire: dict[str, Any]) -> Transaction:
     return Transaction(**{key: value for key, value in wire.items() if key in _TRANSACTION_FIELDS})
 
 

@@ -11,9 +11,10 @@ from privatefolio_daemon.domain.auto_merge import AutoMergeResult, auto_merge
 from privatefolio_daemon.domain.derived_steps import AUTO_MERGE, DETECT_SPAM, Cancel, Progress, Step
 from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.ledger_rows import audit_log_from_row, transaction_from_row
+from privatefolio_daemon.domain.merged_transactions import save_merge
 from privatefolio_daemon.domain.records import Transaction
 from privatefolio_daemon.domain.spam import find_spam
-from privatefolio_daemon.domain.thread_progress import Report, thread_safe
+from privatefolio_daemon.domain.thread_progress import thread_safe
 from privatefolio_daemon.store import ledger
 from privatefolio_daemon.store import tags as tag_store
 from privatefolio_daemon.store.database import Database
@@ -57,7 +58,7 @@ class LedgerSteps:
         progress(25, f"Processing {result.evm_transactions} (EVM) transactions")
         cancel.checkpoint()
         report = thread_safe(progress)
-        await db.transaction(lambda connection: _save_merge(connection, result, report))
+        await db.transaction(lambda connection: save_merge(connection, result, report))
         if result.merged:
             self._events.emit("transactions", "created", account=account)
         progress(100, "Done")
@@ -78,33 +79,6 @@ class LedgerSteps:
         self._events.emit("audit-logs", "updated", account=account)
         self._events.emit("transactions", "updated", account=account)
         progress(100, "Done")
-
-
-def _save_merge(connection: sqlite3.Connection, result: AutoMergeResult, report: Report) -> None:
-    """Upsert the merged rows, re-point and rename the logs, delete the members: all or nothing."""
-    merged = len(result.merged)
-    report(50, f"Saving {merged} merged transactions")
-    ledger.insert_transactions(connection, result.merged)
-    report(70, f"Updating the audit logs of {merged} merged transactions")
-    connection.executemany(
-        "UPDATE audit_logs SET txId = ?, operation = ? WHERE id = ?",
-        ((update.tx_id, update.operation, update.log_id) for update in result.log_updates),
-    )
-    report(90, f"Deleting {len(result.deleted_ids)} deduplicated transactions")
-    _move_tags(connection, result.merged_into)
-    connection.executemany(
-        "DELETE FROM transactions WHERE id = ?", ((tx_id,) for tx_id in result.deleted_ids)
-    )
-
-
-def _move_tags(connection: sqlite3.Connection, merged_into: dict[str, str]) -> None:
-    """Give each merged transaction the tags of the members it replaces, which lose theirs."""
-    for member_id, merged_id in merged_into.items():
-        for (tag_id,) in connection.execute(
-            "SELECT tag_id FROM transaction_tags WHERE transaction_id = ?", (member_id,)
-        ).fetchall():
-            tag_store.link_tag(connection, "transaction", [merged_id], tag_id)
-    tag_store.untag_items(connection, "transaction", merged_into)
 
 
 def _tag_spam(connection: sqlite3.Connection, spam_ids: Sequence[str]) -> tuple[bool, int]:

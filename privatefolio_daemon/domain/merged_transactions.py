@@ -1,0 +1,90 @@
+"""Saving an auto-merge, and undoing the merges a file import or connection takes part in when it
+is removed: the transactions of the other sources come back (merged again where two or more
+remain), with their logs and the merged transaction's tags."""
+
+import sqlite3
+
+from privatefolio_daemon.domain.auto_merge import AutoMergeResult, auto_merge
+from privatefolio_daemon.domain.ledger_rows import audit_log_from_row, transaction_from_wire
+from privatefolio_daemon.domain.records import AuditLog, Transaction
+from privatefolio_daemon.domain.thread_progress import Report
+from privatefolio_daemon.store import ledger
+from privatefolio_daemon.store import merged_members as store
+from privatefolio_daemon.store import tags as tag_store
+
+
+def _quiet(_percent: float | None, _message: str | None = None) -> None:
+    pass
+
+
+def save_merge(
+    connection: sqlite3.Connection, result: AutoMergeResult, report: Report = _quiet
+) -> None:
+    """Upsert the merged rows, re-point and rename the logs, delete the members: all or nothing.
+    What each merged transaction replaced is noted, for ``split_merges_of``."""
+    merged = len(result.merged)
+    report(50, f"Saving {merged} merged transactions")
+    for merged_id, members in result.members.items():
+        store.record_members(connection, merged_id, members)
+    ledger.insert_transactions(connection, result.merged)
+    report(70, f"Updating the audit logs of {merged} merged transactions")
+    store.keep_log_origins(connection, [update.log_id for update in result.log_updates])
+    connection.executemany(
+        "UPDATE audit_logs SET txId = ?, operation = ? WHERE id = ?",
+        ((update.tx_id, update.operation, update.log_id) for update in result.log_updates),
+    )
+    report(90, f"Deleting {len(result.deleted_ids)} deduplicated transactions")
+    _move_tags(connection, result.merged_into)
+    connection.executemany(
+        "DELETE FROM transactions WHERE id = ?", ((tx_id,) for tx_id in result.deleted_ids)
+    )
+
+
+def _move_tags(connection: sqlite3.Connection, merged_into: dict[str, str]) -> None:
+    """Give each merged transaction the tags of the members it replaces, which lose theirs."""
+    for member_id, merged_id in merged_into.items():
+        for (tag_id,) in connection.execute(
+            "SELECT tag_id FROM transaction_tags WHERE transaction_id = ?", (member_id,)
+        ).fetchall():
+            tag_store.link_tag(connection, "transaction", [merged_id], tag_id)
+    tag_store.untag_items(connection, "transaction", merged_into)
+
+
+def split_merges_of(
+    connection: sqlite3.Connection, column: store.SourceColumn, source_id: str
+) -> None:
+    """Before a file import's or connection's rows are deleted: each merged transaction that
+    stands for one of its transactions gives way to the members of other sources, merged again
+    where two or more remain. Must run inside the transaction that deletes the rows."""
+    kept: list[Transaction] = []
+    kept_logs: list[str] = []
+    for merged_id in store.merged_ids_with_members_of(connection, column, source_id):
+        members = list(map(transaction_from_wire, store.take_members(connection, merged_id)))
+        staying = [member for member in members if getattr(member, column) != source_id]
+        _unmerge(connection, merged_id, staying)
+        kept += staying
+        kept_logs += store.restore_logs(connection, [member.id for member in members])
+    if kept:
+        save_merge(connection, auto_merge(kept, _logs(connection, kept_logs)))
+
+
+def _unmerge(
+    connection: sqlite3.Connection,
+    merged_id: str,
+    staying: list[Transaction],
+) -> None:
+    """The staying members in place of the merged transaction, with its tags."""
+    tag_ids = [row[0] for row in tag_store.tags_of(connection, "transaction", merged_id)]
+    tag_store.untag_items(connection, "transaction", [merged_id])
+    connection.execute("DELETE FROM transactions WHERE id = ?", (merged_id,))
+    ledger.insert_transactions(connection, staying)
+    for tag_id in tag_ids:
+        tag_store.link_tag(connection, "transaction", [member.id for member in staying], tag_id)
+
+
+def _logs(connection: sqlite3.Connection, log_ids: list[str]) -> list[AuditLog]:
+    return [
+        audit_log_from_row(row)
+        for log_id in log_ids
+        for row in connection.execute("SELECT * FROM audit_logs WHERE id = ?", (log_id,))
+    ]

@@ -1,0 +1,116 @@
+"""Undoing merges when a source goes, on an account file: connections as well as file imports,
+and merges made before their members were noted."""
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from privatefolio_daemon.domain.auto_merge import auto_merge
+from privatefolio_daemon.domain.ledger_rows import audit_log_from_row, transaction_from_row
+from privatefolio_daemon.domain.merged_transactions import save_merge, split_merges_of
+from privatefolio_daemon.domain.records import AuditLog, Transaction
+from privatefolio_daemon.store import ledger
+from tests.store.account_file import migrated_account
+
+ETH = "chain.ethereum:0x0000000000000000000000000000000000000000:ETH"
+TOKEN = "chain.ethereum:0xA4e8C3Ec456107eA67d3075bF9e3DF3A75823DB0:LOOM"
+
+
+def _tx(tx_id: str, source: dict[str, str], **fields: Any) -> Transaction:
+    return Transaction(
+        id=tx_id, platformId="chain.ethereum", timestamp=1000, wallet="0xW",
+        metadata={"txHash": "0xh"}, **source, **fields,
+    )  # fmt: skip
+
+
+def _log(tx: Transaction, asset: str, change: str, operation: str) -> AuditLog:
+    return AuditLog(
+        id=f"{tx.id}_{operation}", assetId=asset, change=change, importIndex=0,
+        operation=operation, platformId="chain.ethereum", timestamp=1000, txId=tx.id,
+        wallet="0xW", fileImportId=tx.fileImportId, connectionId=tx.connectionId,
+    )  # fmt: skip
+
+
+SENT = _tx("f1_0xh_ERC20_0", {"fileImportId": "f1"}, type="Withdraw", outgoing="10",
+           outgoingAsset=TOKEN)  # fmt: skip
+RECEIVED = _tx("c1_0xh_INTERNAL_0", {"connectionId": "c1"}, type="Deposit", incoming="0.05",
+               incomingAsset=ETH)  # fmt: skip
+CALL = _tx("f2_0xh_NORMAL_0", {"fileImportId": "f2"}, type="Unknown", fee="-0.0002",
+           feeAsset=ETH)  # fmt: skip
+LOGS = {
+    SENT.id: [_log(SENT, TOKEN, "-10", "Withdraw")],
+    RECEIVED.id: [_log(RECEIVED, ETH, "0.05", "Deposit")],
+    CALL.id: [_log(CALL, ETH, "-0.0002", "Fee")],
+}
+
+
+@pytest.fixture
+def account(tmp_path: Path) -> Iterator[sqlite3.Connection]:
+    connection = migrated_account(tmp_path)
+    yield connection
+    connection.close()
+
+
+def add(connection: sqlite3.Connection, *transactions: Transaction) -> None:
+    ledger.insert_transactions(connection, transactions)
+    ledger.insert_audit_logs(connection, [log for tx in transactions for log in LOGS[tx.id]])
+
+
+def merge(connection: sqlite3.Connection) -> None:
+    transactions = [transaction_from_row(row) for row in connection.execute(
+        "SELECT * FROM transactions")]  # fmt: skip
+    logs = [audit_log_from_row(row) for row in connection.execute("SELECT * FROM audit_logs")]
+    with connection:
+        save_merge(connection, auto_merge(transactions, logs))
+
+
+def remove(connection: sqlite3.Connection, column: str, source_id: str) -> None:
+    with connection:
+        split_merges_of(connection, column, source_id)  # type: ignore[arg-type]
+        connection.execute(f"DELETE FROM audit_logs WHERE {column} = ?", (source_id,))
+        connection.execute(f"DELETE FROM transactions WHERE {column} = ?", (source_id,))
+
+
+def ledger_now(connection: sqlite3.Connection) -> tuple[list[Any], list[Any]]:
+    return (
+        connection.execute("SELECT * FROM transactions ORDER BY id").fetchall(),
+        connection.execute("SELECT * FROM audit_logs ORDER BY id").fetchall(),
+    )
+
+
+def test_removing_a_connection_gives_a_file_import_its_transaction_back(
+    account: sqlite3.Connection,
+) -> None:
+    add(account, SENT)
+    alone = ledger_now(account)
+    add(account, RECEIVED)
+    merge(account)
+    [(merged_id, merged_type)] = account.execute("SELECT id, type FROM transactions").fetchall()
+    assert (merged_id, merged_type) == ("f1_0xh_MERGED", "Swap")
+
+    remove(account, "connectionId", "c1")
+
+    assert ledger_now(account) == alone
+    assert account.execute("SELECT COUNT(*) FROM merged_members").fetchone() == (0,)
+    assert account.execute("SELECT COUNT(*) FROM merged_log_origins").fetchone() == (0,)
+
+
+def test_a_merge_made_before_members_were_noted_comes_back_whole(
+    account: sqlite3.Connection,
+) -> None:
+    add(account, SENT, RECEIVED)
+    merge(account)
+    account.execute("DELETE FROM merged_members")
+    account.execute("DELETE FROM merged_log_origins")
+    earlier = ledger_now(account)
+    add(account, CALL)
+    merge(account)
+    [(merged_id, fee)] = account.execute("SELECT id, fee FROM transactions").fetchall()
+    assert (merged_id, fee) == ("f1_0xh_MERGED", "-0.0002")
+
+    remove(account, "fileImportId", "f2")
+
+    assert ledger_now(account) == earlier
