@@ -21,6 +21,7 @@ from privatefolio_daemon.store import tags as tag_store
 from privatefolio_daemon.store.change_log import append_change
 from privatefolio_daemon.store.database import Database
 from privatefolio_daemon.store.key_value import read_value, write_value
+from privatefolio_daemon.store.merged_members import forget_merge
 
 SEQUENCE_KEY = "transaction_man_seq"
 MANUAL_PREFIX = "MANUAL_"
@@ -313,6 +314,7 @@ def delete_transaction(connection: sqlite3.Connection, tx_id: str) -> tuple[int,
     logs = connection.execute("DELETE FROM audit_logs WHERE txId = ?", (tx_id,)).rowcount
     tag_store.untag_items(connection, "transaction", [tx_id])
     connection.execute("DELETE FROM transactions WHERE id = ?", (tx_id,))
+    forget_merge(connection, tx_id)
     if is_manual(tx_id):
         append_change(connection, "transaction", tx_id, None)
     return logs, oldest

@@ -80,3 +80,14 @@ def restore_logs(connection: sqlite3.Connection, member_ids: Sequence[str]) -> l
         connection.execute("DELETE FROM merged_log_origins WHERE txId = ?", (member_id,))
         restored += [log_id for log_id, _ in origins]
     return restored
+
+
+def forget_merge(connection: sqlite3.Connection, merged_id: str) -> None:
+    """Drop what a merged transaction stood for (it is being deleted with its logs)."""
+    members = [row[0] for row in connection.execute(
+        "SELECT memberId FROM merged_members WHERE mergedId = ?", (merged_id,)
+    )]  # fmt: skip
+    connection.executemany(
+        "DELETE FROM merged_log_origins WHERE txId = ?", ((member,) for member in members)
+    )
+    connection.execute("DELETE FROM merged_members WHERE mergedId = ?", (merged_id,))

@@ -10,6 +10,7 @@ import pytest
 
 from privatefolio_daemon.domain.auto_merge import auto_merge
 from privatefolio_daemon.domain.ledger_rows import audit_log_from_row, transaction_from_row
+from privatefolio_daemon.domain.manual_transactions import delete_transaction
 from privatefolio_daemon.domain.merged_transactions import save_merge, split_merges_of
 from privatefolio_daemon.domain.records import AuditLog, Transaction
 from privatefolio_daemon.store import ledger
@@ -114,3 +115,16 @@ def test_a_merge_made_before_members_were_noted_comes_back_whole(
     remove(account, "fileImportId", "f2")
 
     assert ledger_now(account) == earlier
+
+
+def test_a_deleted_merge_stays_deleted_when_one_of_its_sources_goes(
+    account: sqlite3.Connection,
+) -> None:
+    add(account, SENT, RECEIVED)
+    merge(account)
+    with account:
+        delete_transaction(account, "f1_0xh_MERGED")
+
+    remove(account, "connectionId", "c1")
+
+    assert ledger_now(account) == ([], [])
