@@ -166,7 +166,7 @@ class BackupApi:
             except asyncio.CancelledError:  # closing the account stops this task, not the swap
                 raise TaskHandedOff from None
 
-        return await self._relayer.enqueue(
+        restore.task_id = await self._relayer.enqueue(
             accountName,
             TaskSpec(
                 name=RESTORE_TASK,
@@ -179,11 +179,13 @@ class BackupApi:
                 deduplicate=False,  # each restore has its own file and its own caller
             ),
         )
+        return restore.task_id
 
     async def record_restore(
         self, account: str, run: "_RestoreRun", started_at: int, error: str | None
     ) -> None:
-        """A fresh "Restore account" row and log in the (restored or previous) database."""
+        """The "Restore account" row and log, under the id ``enqueueRestore`` returned, in the
+        (restored or previous) database."""
         try:
             db = self._accounts.get(account)
         except NotFoundError:
@@ -200,6 +202,7 @@ class BackupApi:
                 determinate=True,
                 group_id=None,
                 status="failed" if error else "completed",
+                task_id=run.task_id,
             )
             server_tasks.patch_task(
                 connection,
@@ -237,6 +240,7 @@ class _RestoreRun:
         self.swapping = False
         self.started_at = now_ms()
         self.on_completion: RemoteFunction | None = None
+        self.task_id: int | None = None
 
     async def task_ended(self, error: str | None) -> None:
         """The task ended before the swap began (a failed check, a cancel): report that."""

@@ -2,8 +2,10 @@
 
 A version (the change feed's ``seq``), a tag id and a manual transaction's number are never given
 again over the account's life (docs/sync.md): a device that was offline may still hold a record
-under one, and would take a new record for its own. A reset starts an empty database and a
-restore brings back an older one; both then continue above what the account had given.
+under one, and would take a new record for its own. Nor are a server task's or a server file's
+id: a client polling a task or holding a download link would find another one under it. A reset
+starts an empty database and a restore brings back an older one; both then continue above what
+the account had given.
 """
 
 import contextlib
@@ -25,30 +27,51 @@ class IdFloors:
     """The highest tag id given."""
     manual: int
     """The next manual transaction's number."""
+    task: int = 0
+    """The highest server task id given."""
+    file: int = 0
+    """The highest server file id given."""
 
     def to_json(self) -> dict[str, int]:
-        return {"seq": self.seq, "tag": self.tag, "manual": self.manual}
+        return {
+            "seq": self.seq,
+            "tag": self.tag,
+            "manual": self.manual,
+            "task": self.task,
+            "file": self.file,
+        }
 
     @staticmethod
     def from_json(state: dict[str, Any]) -> "IdFloors":
-        return IdFloors(int(state["seq"]), int(state.get("tag", 0)), int(state.get("manual", 0)))
+        def floor(key: str) -> int:
+            return int(state.get(key, 0))
+
+        return IdFloors(
+            int(state["seq"]), floor("tag"), floor("manual"), floor("task"), floor("file")
+        )
+
+
+#: The tables whose AUTOINCREMENT ids are floors, by IdFloors field.
+_SEQUENCES = {"tag": "tags", "task": "server_tasks", "file": "server_files"}
 
 
 def read_floors(connection: sqlite3.Connection) -> IdFloors:
-    tag = connection.execute("SELECT seq FROM sqlite_sequence WHERE name = 'tags'").fetchone()
-    manual = next_manual_number(connection)
-    return IdFloors(seq_floor(connection), 0 if tag is None else int(tag[0]), manual)
+    given = dict(connection.execute("SELECT name, seq FROM sqlite_sequence").fetchall())
+    sequences = {field: int(given.get(table, 0)) for field, table in _SEQUENCES.items()}
+    return IdFloors(seq_floor(connection), manual=next_manual_number(connection), **sequences)
 
 
 def raise_floors(connection: sqlite3.Connection, floors: IdFloors) -> None:
     """Make the ids given from now on higher than ``floors`` (in the caller's transaction)."""
     current = read_floors(connection)
     raise_seq_floor(connection, floors.seq)
-    if floors.tag > current.tag:
-        connection.execute("DELETE FROM sqlite_sequence WHERE name = 'tags'")
-        connection.execute(
-            "INSERT INTO sqlite_sequence (name, seq) VALUES ('tags', ?)", (floors.tag,)
-        )
+    for field, table in _SEQUENCES.items():
+        if getattr(floors, field) > getattr(current, field):
+            connection.execute("DELETE FROM sqlite_sequence WHERE name = ?", (table,))
+            connection.execute(
+                "INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)",
+                (table, getattr(floors, field)),
+            )
     if floors.manual > current.manual:
         write_value(connection, MANUAL_SEQUENCE_KEY, floors.manual)
 

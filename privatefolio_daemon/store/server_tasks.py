@@ -33,11 +33,23 @@ def insert_task(
     determinate: bool,
     group_id: str | None,
     status: str = "queued",
+    task_id: int | None = None,
 ) -> int:
+    """A new task row; under ``task_id`` (replacing any row there) when given."""
     cursor = connection.execute(
-        "INSERT INTO server_tasks (name, description, priority, trigger, status, createdAt, "
-        "determinate, groupId) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (name, description, priority, trigger, status, now_ms(), determinate or None, group_id),
+        "INSERT OR REPLACE INTO server_tasks (id, name, description, priority, trigger, status, "
+        "createdAt, determinate, groupId) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            task_id,
+            name,
+            description,
+            priority,
+            trigger,
+            status,
+            now_ms(),
+            determinate or None,
+            group_id,
+        ),
     )
     return int(cursor.lastrowid or 0)
 

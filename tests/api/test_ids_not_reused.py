@@ -1,11 +1,29 @@
-"""Tag ids and manual transaction numbers are never given twice in an account's life, a reset
-and a restore of an older backup included: an offline device may still hold a record under one."""
+"""Tag ids, manual transaction numbers, server task ids and server file ids are never given twice
+in an account's life, a reset and a restore of an older backup included: an offline device may
+still hold a record under one, a client may be polling a task or holding a download link."""
+
+import asyncio
 
 from privatefolio_daemon.app import Daemon
 from privatefolio_daemon.client import DaemonClient
 from privatefolio_daemon.domain.id_floors import IdFloors
+from tests.api.importing import wait_for_task
 from tests.api.manual_entries import SWAP
 from tests.backup.helpers import download, restore_over_rpc, upload
+
+
+async def highest_task_id(client: DaemonClient) -> int:
+    return max(task["id"] for task in await client.call("getServerTasks", "main"))
+
+
+async def new_file_id(client: DaemonClient) -> int:
+    record = await client.call(
+        "upsertServerFile",
+        "main",
+        {"createdBy": "user", "metadata": {}, "name": "a.csv", "status": "scheduled"},
+    )
+    file_id: int = record["id"]
+    return file_id
 
 
 async def test_a_reset_gives_new_ids(client: DaemonClient) -> None:
@@ -34,6 +52,40 @@ async def test_a_restored_backup_gives_ids_above_those_given_since(
     [tag] = await client.call("upsertTags", "main", ["after the restore"])
     assert tag == {"id": 3, "name": "after the restore"}
     assert await client.call("addTransaction", SWAP, "main") == "MANUAL_2"
+
+
+async def test_task_and_file_ids_go_on_after_a_reset(client: DaemonClient) -> None:
+    await client.call("createAccount", "main")
+    await wait_for_task(client, await client.call("enqueueAutoMerge", "main", "user"))
+    last_task = await highest_task_id(client)
+    last_file = await new_file_id(client)
+    await client.call("resetAccount", "main")
+
+    task_id = await client.call("enqueueAutoMerge", "main", "user")
+    assert task_id == last_task + 1
+    assert await new_file_id(client) == last_file + 1
+
+
+async def test_a_restore_keeps_its_task_id_the_export_ids_and_gives_new_ids_above(
+    client: DaemonClient, daemon: Daemon
+) -> None:
+    await client.call("createAccount", "main")
+    backup = await client.call("enqueueBackup", "main")
+    content = await download(daemon, "main", backup["id"])
+    export = await client.call("enqueueExportTransactions", "main", "user")
+    exported = await download(daemon, "main", export["id"])
+    uploaded = await upload(client, daemon, "main", content)
+    ended: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
+
+    restore_id = await client.call("enqueueRestore", "main", "user", uploaded, ended.set_result)
+    assert await asyncio.wait_for(ended, 30) is None
+
+    restore_task = await client.call("getServerTask", "main", restore_id)
+    assert (restore_task["name"], restore_task["status"]) == ("Restore account", "completed")
+    assert await download(daemon, "main", export["id"]) == exported
+    next_task = await client.call("enqueueAutoMerge", "main", "user")
+    assert next_task == restore_id + 1
+    assert await new_file_id(client) == uploaded["id"] + 1
 
 
 def test_a_reset_marker_written_before_id_floors_still_reads() -> None:

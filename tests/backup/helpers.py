@@ -17,7 +17,7 @@ RESTORED_EXACTLY = "server_tasks"
 #: The key-value row a restore renews: the sync feed's name (clients read a new snapshot).
 RENAMED_ON_RESTORE = "sync_feed_id"
 #: Counters a restore keeps at the live account's height, never the backup's (domain/id_floors).
-RAISED_ON_RESTORE = ("tags", "sync_changes")
+RAISED_ON_RESTORE = ("tags", "sync_changes", "server_files")
 MANUAL_SEQUENCE = "transaction_man_seq"
 
 
