@@ -1,5 +1,7 @@
 """Which account names are allowed: each one becomes a file name on every OS."""
 
+import unicodedata
+
 from privatefolio_daemon.domain.errors import InvalidInputError
 
 #: File systems allow 255 bytes in a name, and the daemon's longest file name is the account's
@@ -39,3 +41,9 @@ def _forbidden(char: str) -> bool:
     """Reserved by a file system, a control character, or a lone surrogate (no UTF-8 for it)."""
     code = ord(char)
     return char in _FORBIDDEN or code < 32 or code == 127 or 0xD800 <= code <= 0xDFFF
+
+
+def same_file_key(name: str) -> str:
+    """Equal for names whose files would be one where file names ignore case and Unicode
+    normalisation (macOS and Windows by default)."""
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFD", name).casefold())

@@ -17,7 +17,7 @@ from typing import Protocol
 import orjson
 
 from privatefolio_daemon.domain import trades_offline
-from privatefolio_daemon.domain.account_names import validate_account_name
+from privatefolio_daemon.domain.account_names import same_file_key, validate_account_name
 from privatefolio_daemon.domain.errors import InvalidInputError, NotFoundError, shortened
 from privatefolio_daemon.domain.events import ACCOUNT_DELETED, ACCOUNT_RENAMED, EventBus
 from privatefolio_daemon.domain.id_floors import IdFloors, raise_floors, read_floors
@@ -206,14 +206,21 @@ class AccountRegistry:
 
     def _refuse_case_twin(self, name: str, but: str | None = None) -> None:
         """Names that differ only in case would share their files where file names ignore case
-        (macOS and Windows by default)."""
-        folded = name.casefold()
+        (macOS and Windows by default); names that differ only in how their accents are encoded
+        (one "é" or "e" and a combining accent) would share them on macOS."""
+        key = same_file_key(name)
         for other in self._open:
-            if other != but and other.casefold() == folded:
+            if other == but or same_file_key(other) != key:
+                continue
+            if other.casefold() == name.casefold():
                 raise InvalidInputError(
                     f'Account "{name}" differs from the account "{other}" only in case; their '
                     "files would be the same on macOS and Windows. Choose another name."
                 )
+            raise InvalidInputError(
+                f'Account "{name}" is the account "{other}" with its accents encoded another '
+                "way; their files would be the same on macOS. Choose another name."
+            )
 
     async def _open_account(self, name: str, created_at: int | None = None) -> Database:
         self.databases_dir.mkdir(parents=True, exist_ok=True)

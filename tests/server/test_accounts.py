@@ -176,3 +176,19 @@ async def test_names_that_differ_only_in_case_are_refused(client: DaemonClient) 
         assert (refused.value.code, refused.value.message) == (-32602, twin.format(params[-1]))
     await client.call("renameAccount", "alice", "Alice")
     assert await client.call("getAccountNames") == ["Alice", "bob"]
+
+
+async def test_names_that_differ_only_in_how_accents_are_encoded_are_refused(
+    client: DaemonClient,
+) -> None:
+    """macOS stores "é" and "e" with a combining accent under one file name."""
+    composed, decomposed = "caf\u00e9", "cafe\u0301"
+    await client.call("createAccount", composed)
+    with pytest.raises(RpcCallError) as refused:
+        await client.call("createAccount", decomposed.upper())
+    assert refused.value.message == (
+        f'Account "{decomposed.upper()}" is the account "{composed}" with its accents encoded '
+        "another way; their files would be the same on macOS. Choose another name."
+    )
+    await client.call("renameAccount", composed, decomposed)
+    assert await client.call("getAccountNames") == [decomposed]
