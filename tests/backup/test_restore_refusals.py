@@ -1,6 +1,7 @@
 """Every bad backup is refused with a message that names the problem, and the live account is
 left byte for byte as it was."""
 
+import hashlib
 import io
 import os
 import sqlite3
@@ -42,6 +43,22 @@ def rezip(source: bytes, change: Callable[[str, bytes], bytes | None]) -> bytes:
             content = change(info.filename, old.read(info))
             if content is not None:
                 new.writestr(info.filename, content, zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+def with_extra_entry(source: bytes, name: str, content: bytes) -> bytes:
+    """A copy of a backup with one more entry, listed in its manifest with the right checksum."""
+    listed = {"name": name, "size": len(content), "sha256": hashlib.sha256(content).hexdigest()}
+
+    def add_to_manifest(entry: str, data: bytes) -> bytes:
+        if entry != "manifest.json":
+            return data
+        manifest = orjson.loads(data)
+        return orjson.dumps({**manifest, "entries": [*manifest["entries"], listed]})
+
+    out = io.BytesIO(rezip(source, add_to_manifest))
+    with zipfile.ZipFile(out, "a") as archive:
+        archive.writestr(name, content)
     return out.getvalue()
 
 
@@ -145,6 +162,11 @@ def bad_backups(good: bytes, tmp_path: Path) -> dict[str, tuple[bytes, str]]:
             rezip(good, lambda name, content: None if name.startswith("logs/") else content),
             'The backup is incomplete: "logs/server_task_1.log" is listed in manifest.json but '
             "missing.",
+        ),
+        "entry of no known kind": (
+            with_extra_entry(good, "files/abc", b"not a file id"),
+            'The backup entry "files/abc" is listed in manifest.json but is not one a backup '
+            "holds (database.sqlite, files/<id>, logs/server_task_<id>.log).",
         ),
         "not sqlite": (
             zip_of({"database.sqlite": b"Date,Amount\n" * 100}),

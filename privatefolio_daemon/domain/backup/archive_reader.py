@@ -172,7 +172,13 @@ def _read_manifest(archive: zipfile.ZipFile, wanted: dict[str, zipfile.ZipInfo])
     if info.file_size > _MAX_MANIFEST_BYTES:
         raise BackupError("The backup's manifest.json is too large to be a manifest.")
     manifest = parse_manifest(_read_small(archive, info))
+    present = {_safe_name(entry.filename) for entry in archive.infolist()}
     for name in manifest.entries:
+        if name in present and name not in wanted:
+            raise BackupError(
+                f'The backup entry "{name}" is listed in manifest.json but is not one a backup '
+                "holds (database.sqlite, files/<id>, logs/server_task_<id>.log)."
+            )
         if name not in wanted:
             raise BackupError(
                 f'The backup is incomplete: "{name}" is listed in manifest.json but missing.'
