@@ -13,13 +13,12 @@ from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.ledger_rows import audit_log_from_row, transaction_from_row
 from privatefolio_daemon.domain.merged_transactions import save_merge
 from privatefolio_daemon.domain.records import Transaction
-from privatefolio_daemon.domain.spam import find_spam
+from privatefolio_daemon.domain.spam import SPAM_TAG, find_spam
 from privatefolio_daemon.domain.thread_progress import thread_safe
-from privatefolio_daemon.store import ledger
+from privatefolio_daemon.store import ledger, spam_cleared
 from privatefolio_daemon.store import tags as tag_store
 from privatefolio_daemon.store.database import Database
 
-SPAM_TAG = "spam"
 _EVM = "substr(platformId, 1, 6) = 'chain.'"
 _EVM_TRANSACTIONS = f"SELECT * FROM transactions WHERE {_EVM} {ledger.TRANSACTION_ORDER}"
 _EVM_AUDIT_LOGS = (
@@ -83,6 +82,7 @@ class LedgerSteps:
 
 def _tag_spam(connection: sqlite3.Connection, spam_ids: Sequence[str]) -> tuple[bool, int]:
     """Tag the spam transactions and their audit logs; returns (tag created, logs tagged)."""
+    spam_ids = spam_cleared.not_cleared(connection, "transaction", spam_ids)
     if not spam_ids:
         return False, 0
     tag, created = tag_store.ensure_tag(connection, SPAM_TAG)
@@ -93,5 +93,6 @@ def _tag_spam(connection: sqlite3.Connection, spam_ids: Sequence[str]) -> tuple[
         marks = ", ".join("?" for _ in chunk)
         rows = connection.execute(f"SELECT id FROM audit_logs WHERE txId IN ({marks})", chunk)
         log_ids.extend(row[0] for row in rows)
+    log_ids = spam_cleared.not_cleared(connection, "auditLog", log_ids)
     tag_store.link_tag(connection, "auditLog", log_ids, tag[0])
     return created, len(log_ids)

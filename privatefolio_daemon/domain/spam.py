@@ -5,6 +5,8 @@ from collections.abc import Callable, Iterable
 from privatefolio_daemon.domain.auto_merge import is_evm_platform
 from privatefolio_daemon.domain.records import Transaction
 
+SPAM_TAG = "spam"
+
 
 def is_spam(tx: Transaction, is_listed: Callable[[str], bool]) -> bool:
     """No fee, not manual, and the asset it moves (incoming, else outgoing) is not listed."""

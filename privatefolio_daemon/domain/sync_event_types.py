@@ -25,7 +25,13 @@ from privatefolio_daemon.domain.manual_transactions import (
 )
 from privatefolio_daemon.domain.records import Transaction
 from privatefolio_daemon.domain.synced_records import Entity
-from privatefolio_daemon.domain.tags import checked_tag_name, rename_tag, require_item
+from privatefolio_daemon.domain.tags import (
+    checked_tag_name,
+    rename_tag,
+    require_item,
+    tag_by_hand,
+    untag_by_hand,
+)
 from privatefolio_daemon.store import tags as tag_store
 from privatefolio_daemon.store.key_value import read_value, write_value
 from privatefolio_daemon.store.synced_values import SYNCED_VALUE_KEYS, value_written
@@ -180,8 +186,7 @@ def _assign_tag(
 ) -> Edit:
     kind, item_id = _tagged_item(record_id)
     require_item(connection, kind, item_id)
-    tag, created = tag_store.ensure_tag(connection, checked_tag_name(_text(data, "tagName")))
-    tag_store.link_tag(connection, kind, [item_id], tag[0])
+    created = tag_by_hand(connection, kind, item_id, _text(data, "tagName"))
 
     def announce() -> None:
         if created:
@@ -196,7 +201,7 @@ def _unassign_tag(
 ) -> Edit:
     kind, item_id = _tagged_item(record_id)
     require_item(connection, kind, item_id)
-    tag_store.unlink_tag(connection, kind, item_id, _unassigned_tag_id(data))
+    untag_by_hand(connection, kind, item_id, _unassigned_tag_id(data))
     return Edit(tag_store.tagging_id(kind, item_id), lambda: tell.item_tagged(kind, item_id))
 
 

@@ -5,7 +5,9 @@ from typing import Any
 
 from privatefolio_daemon.domain.errors import InvalidInputError, NotFoundError
 from privatefolio_daemon.domain.events import EventBus
+from privatefolio_daemon.domain.spam import SPAM_TAG
 from privatefolio_daemon.domain.text_bounds import bounded_text
+from privatefolio_daemon.store import spam_cleared
 from privatefolio_daemon.store import tags as store
 from privatefolio_daemon.store.database import Database
 from privatefolio_daemon.store.tags import TaggedKind
@@ -30,6 +32,25 @@ def rename_tag(connection: sqlite3.Connection, tag_id: int, name: str) -> bool:
 def require_item(connection: sqlite3.Connection, kind: TaggedKind, item_id: str) -> None:
     if not store.item_exists(connection, kind, item_id):
         raise NotFoundError(f"{_ITEM_NAMES[kind]} {item_id} does not exist")
+
+
+def tag_by_hand(connection: sqlite3.Connection, kind: TaggedKind, item_id: str, name: str) -> bool:
+    """A user's tag on an item, the tag created as needed; returns whether it was created."""
+    tag, created = store.ensure_tag(connection, checked_tag_name(name))
+    store.link_tag(connection, kind, [item_id], tag[0])
+    if tag[1] == SPAM_TAG and kind != "trade":
+        spam_cleared.unmark_cleared(connection, kind, item_id)
+    return created
+
+
+def untag_by_hand(
+    connection: sqlite3.Connection, kind: TaggedKind, item_id: str, tag_id: int
+) -> None:
+    """A user took a tag off an item: spam detection will not put a "spam" tag back."""
+    if store.unlink_tag(connection, kind, item_id, tag_id) and kind != "trade":
+        tag = connection.execute("SELECT name FROM tags WHERE id = ?", (tag_id,)).fetchone()
+        if tag is not None and tag[0] == SPAM_TAG:
+            spam_cleared.mark_cleared(connection, kind, item_id)
 
 
 def checked_tag_name(name: str) -> str:
@@ -81,16 +102,14 @@ class Tags:
 
         def assign(connection: sqlite3.Connection) -> bool:
             require_item(connection, kind, item_id)
-            tag, created = store.ensure_tag(connection, tag_name)
-            store.link_tag(connection, kind, [item_id], tag[0])
-            return created
+            return tag_by_hand(connection, kind, item_id, tag_name)
 
         if await self._db.transaction(assign):
             self.announce("created")
         self.item_changed(kind, item_id)
 
     async def remove(self, kind: TaggedKind, item_id: str, tag_id: int) -> None:
-        await self._db.write(lambda conn: store.unlink_tag(conn, kind, item_id, tag_id))
+        await self._db.transaction(lambda conn: untag_by_hand(conn, kind, item_id, tag_id))
         self.item_changed(kind, item_id)
 
     async def of_item(self, kind: TaggedKind, item_id: str) -> list[dict[str, Any]]:
