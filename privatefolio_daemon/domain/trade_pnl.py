@@ -2,9 +2,15 @@
 
 A trade's rows: a zero "genesis" row the day before it opened, then one per priced day of its
 asset while it is open (to its closing day, or today). On day D, counting everything up to the
-next midnight E: the position is the price times the asset's balance after its last log at or
-before E, and cost, proceeds, fees and deposits are the sums of the trade's USD columns up to E.
-``pnl = position + cost + proceeds + fees − deposits``.
+day's last millisecond E: the position is the price times the asset's balance after its last log
+at or before E, and cost, proceeds, fees and deposits are the sums of the trade's USD columns up
+to E. ``pnl = position + cost + proceeds + fees − deposits``.
+
+Two changes from data-model §8.3, which counts up to the next midnight and takes the balance
+there on the closing day too (decision 0006): a log at the next midnight belongs to the next
+day, and a closed trade holds nothing on its closing day. Otherwise a closed trade's last row
+would count the position of the asset's next trade, opened later that day or at the midnight
+after, and what a refresh computed would depend on whether that trade existed yet.
 
 The account's PnL, at each day any trade has a row, sums each trade's latest row so far.
 """
@@ -65,6 +71,11 @@ class Sums(NamedTuple):
     totals: tuple[Decimal, Decimal, Decimal, Decimal]
 
 
+def day_end(day: int) -> int:
+    """The last millisecond of the day that starts at ``day``."""
+    return day + DAY_MS - 1
+
+
 def trade_pnl_rows(
     trade: Trade,
     prices: Sequence[tuple[int, Decimal]],
@@ -90,8 +101,9 @@ def trade_pnl_rows(
     for day, price in prices:
         if not first <= day <= last:
             continue
-        end = day + DAY_MS
-        position = decimals.multiply(price, balance_at(end))
+        end = day_end(day)
+        closing = trade.closed_at is not None and day == last
+        position = Decimal(0) if closing else decimals.multiply(price, balance_at(end))
         cost, proceeds, fees, deposits = (running.up_to(end) for running in sums)
         pnl = decimals.add(decimals.add(decimals.add(position, cost), proceeds), fees)
         pnl = decimals.add(pnl, deposits.copy_negate())

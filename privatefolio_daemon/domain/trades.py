@@ -34,6 +34,7 @@ from privatefolio_daemon.domain.trade_pnl import (
     PnlRow,
     Sums,
     account_pnl,
+    day_end,
     trade_pnl_rows,
 )
 from privatefolio_daemon.domain.trades_engine import (
@@ -410,7 +411,7 @@ def _sums_before(conn: sqlite3.Connection, trade: TradeSummary, before: int) -> 
         return None
     day, texts = found
     cost, proceeds, fees, deposits = (decimals.parse(text) for text in texts)
-    return Sums(day + DAY_MS, (cost, proceeds, fees, deposits))
+    return Sums(day_end(day), (cost, proceeds, fees, deposits))
 
 
 def run_pnl_pass(

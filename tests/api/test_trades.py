@@ -254,3 +254,34 @@ async def test_after_a_new_last_log_the_chain_refreshes_from_the_last_log_read(
     ]
     await wait_for_task(main, await main.call("enqueueRecomputeTrades", "main", "user"))
     assert await main.call("getTrades", "main", await main.call("getTradesFullQuery")) == refreshed
+
+
+async def test_a_closed_trade_holds_nothing_on_its_closing_day_and_a_refresh_equals_a_recompute(
+    daemon: Daemon, main: DaemonClient
+) -> None:
+    """The next trade of the asset, opened at the midnight after the close, is not counted in
+    the closed trade's last row: that row is the same whether it was computed before the next
+    trade existed (a refresh) or after (a recompute)."""
+    await add_log(daemon, "l3", "-1.5", D1 + 2000, "Withdraw")
+    await wait_for_task(main, await main.call("enqueueRefreshTrades", "main", "user"))
+    await add_log(daemon, "l4", "1", D2, "Deposit")
+    await wait_for_task(main, await main.call("enqueueRefreshTrades", "main", "user"))
+    refreshed = await main.call("getAccountPnL", "main")
+
+    await wait_for_task(main, await main.call("enqueueRecomputeTrades", "main", "user"))
+
+    closed, reopened = sorted(await main.call("getTrades", "main"), key=lambda t: t["createdAt"])
+    assert (closed["tradeStatus"], reopened["createdAt"]) == ("closed", D2)
+    closed_rows = await main.call("getTradePnL", "main", closed["id"])
+    assert [row["positionValue"] for row in closed_rows] == ["0", "200", "0"]
+    closing_day = pnl(D1, "0", "-20", "20")  # 200 deposited, 55 + 165 withdrawn
+    assert closed_rows[-1] == closing_day | {
+        "id": f"{closed['id']}_{D1}",
+        "tradeId": closed["id"],
+    }
+    assert await main.call("getAccountPnL", "main") == refreshed
+    assert refreshed[1:] == [
+        pnl(D0, "200", "200", "0"),
+        closing_day,
+        pnl(D2, "120", "100", "20"),  # the closed trade's last row and the new trade's first
+    ]

@@ -1,6 +1,7 @@
 """A trade's daily PnL rows (data-model §8.3) sum its cost, proceeds, fees and deposits up to each
-day's end in one pass over its days; they equal the definition, a fresh sum for every day, on
-random trades whose rows come in any order (hypothesis)."""
+day's last millisecond in one pass over its days; they equal the definition, a fresh sum for
+every day (and no position on a closed trade's closing day), on random trades whose rows come in
+any order (hypothesis)."""
 
 from decimal import Decimal
 
@@ -37,8 +38,8 @@ def defined_rows(trade: Trade, prices: list[tuple[int, Decimal]], today: int) ->
     for day, price in prices:
         if not DAY0 <= day <= last:
             continue
-        end = day + DAY_MS
-        position = price * Decimal(2)
+        end = day + DAY_MS - 1  # a moment at the next midnight belongs to the next day
+        position = Decimal(0) if trade.closed_at and day == last else price * Decimal(2)
         parts = [usd_sum(kind, end) for kind in (trade.cost, trade.proceeds, trade.fees)]
         deposits = usd_sum(trade.deposits, end)
         values = [position, *parts, deposits, position + sum(parts) - deposits]
