@@ -380,9 +380,10 @@ class RpcConnection:
             log.debug("RPC writer stopped", exc_info=True)
 
     async def _release(self) -> None:
+        """The client went away. Its calls in flight run to their end (their answers are
+        dropped): one cut short could leave a change it asked for half made. A shutdown still
+        cuts them after its grace period (``drain``)."""
         self._closing = True
-        for task in list(self._calls):
-            task.cancel()
         if self._calls:
             await asyncio.gather(*self._calls, return_exceptions=True)
         for subscription in list(self._subscriptions.values()):

@@ -35,6 +35,8 @@ from tests.conftest import make_config
 class ProbeApi:
     def __init__(self, events: EventBus) -> None:
         self.events = events
+        #: The marks of the ``sleepThenMark`` calls that ran to their end.
+        self.marks: list[str] = []
 
     @rpc_method()
     async def echo(self, value: Any) -> Any:
@@ -75,6 +77,11 @@ class ProbeApi:
         return "slept"
 
     @rpc_method()
+    async def sleepThenMark(self, seconds: float, mark: str) -> None:
+        await asyncio.sleep(seconds)
+        self.marks.append(mark)
+
+    @rpc_method()
     async def subscribeToTicks(self, ctx: CallContext, callback: RemoteFunction) -> str:
         return ctx.add_subscription(self.events.subscribe("ticks", callback), callback)
 
@@ -100,6 +107,7 @@ class ProbeServer:
     token: str
     stats: RpcStats
     events: EventBus
+    api: ProbeApi
 
     @asynccontextmanager
     async def socket(self, **headers: str) -> AsyncIterator[aiohttp.ClientWebSocketResponse]:
@@ -121,7 +129,8 @@ async def probe_server(
     stats = RpcStats()
     table = MethodTable()
     add_builtin_methods(table, title="probe", version="1")
-    table.add_object(ProbeApi(events))
+    api = ProbeApi(events)
+    table.add_object(api)
     config = make_config(tmp_path, dev=dev)
     credentials = Credentials(tmp_path / "auth", jwt_lifetime_days=30, password_min_length=4)
     hub = WebSocketHub(
@@ -143,7 +152,9 @@ async def probe_server(
     await site.start()
     port = runner.addresses[0][1]
     try:
-        yield ProbeServer(f"ws://127.0.0.1:{port}/", credentials.desktop_token(), stats, events)
+        yield ProbeServer(
+            f"ws://127.0.0.1:{port}/", credentials.desktop_token(), stats, events, api
+        )
     finally:
         await runner.cleanup()
 
