@@ -70,7 +70,7 @@ def compile_checker(annotation: Any) -> Checker:
     if annotation is bool:
         return _expect(lambda v: isinstance(v, bool), "a boolean")
     if annotation is int:
-        return _expect(lambda v: isinstance(v, int) and not isinstance(v, bool), "an integer")
+        return _check_integer
     if annotation is float:
         return _expect(lambda v: isinstance(v, int | float) and not isinstance(v, bool), "a number")
     if annotation is str:
@@ -97,6 +97,21 @@ def compile_checker(annotation: Any) -> Checker:
     if annotation is dict:
         return _expect(lambda v: isinstance(v, dict), "an object")
     raise TypeError(f"RPC parameters cannot be annotated with {annotation!r}")
+
+
+#: The largest integer a parameter may hold (SQLite's); JSON integers of 2^64 and up arrive as
+#: floats, so this is also the bound of what the daemon reads exactly.
+MAX_INTEGER = 2**63 - 1
+
+
+def _check_integer(value: Any, path: str) -> str | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return None
+    if isinstance(value, float) and value.is_integer() and abs(value) > MAX_INTEGER:
+        return f"{path} must be from -{MAX_INTEGER} to {MAX_INTEGER}, not {int(value)}"
+    if isinstance(value, float):
+        return f"{path} must be an integer, not {value!r}"
+    return f"{path} must be an integer, not {describe(value)}"
 
 
 def _expect(test: Callable[[Any], bool], wanted: str) -> Checker:

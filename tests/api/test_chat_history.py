@@ -233,7 +233,7 @@ GOOD = {"conversationId": "c1", "role": "user", "message": "fine", "timestamp": 
         ),
         (
             {"timestamp": 1.5},
-            "Invalid params: 'records'[1].timestamp must be an integer, not a number",
+            "Invalid params: 'records'[1].timestamp must be an integer, not 1.5",
         ),
         (
             {"tokens": "3"},

@@ -355,7 +355,7 @@ async def test_a_failure_is_an_error_with_the_task_message(
         (
             "computeBalances",
             [{"pageSize": 1.5}],
-            "'request'.pageSize must be an integer, not a number",
+            "'request'.pageSize must be an integer, not 1.5",
         ),
         ("computeBalances", [{"pageSize": 0}], "'request'.pageSize must be at least 1"),
         (

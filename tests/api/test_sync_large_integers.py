@@ -86,5 +86,13 @@ async def test_a_huge_cursor_is_refused(client: DaemonClient) -> None:
         -32602,
         message,
     )
-    code, _ = await refusal_of_call(client, "getChanges", "main", 2.0**70)  # JSON: a float
-    assert code == -32602
+    # From 2^64 on, a JSON integer arrives as a float: refused as out of range, not as a fraction
+    assert await refusal_of_call(client, "getChanges", "main", 2.0**70) == (
+        -32602,
+        "Invalid params: 'afterSeq' must be from -9223372036854775807 to 9223372036854775807, "
+        f"not {2**70}",
+    )
+    assert await refusal_of_call(client, "getChanges", "main", 1.5) == (
+        -32602,
+        "Invalid params: 'afterSeq' must be an integer, not 1.5",
+    )
