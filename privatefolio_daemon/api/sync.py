@@ -9,13 +9,14 @@ from privatefolio_daemon.domain.errors import ConflictError, InvalidInputError
 from privatefolio_daemon.domain.sync_event_types import EVENT_TYPES, SQLITE_MAX_INT, EventType
 from privatefolio_daemon.domain.sync_events import EventOutcome, Mode, SyncEvents
 from privatefolio_daemon.rpc.callbacks import RemoteFunction
-from privatefolio_daemon.rpc.params import AtLeast, AtMost, compile_checker
+from privatefolio_daemon.rpc.params import AtLeast, AtMost, closed, compile_checker
 from privatefolio_daemon.rpc.registry import CallContext, rpc_method
 
 PageLimit = Annotated[int, AtLeast(1), AtMost(MAX_PAGE_LIMIT)]
 """How many changes a page of the feed holds."""
 
 
+@closed
 class SubmitOptions(TypedDict, total=False):
     mode: Mode
     feedId: str

@@ -1,6 +1,8 @@
 """Every error of an event names its position in the batch and its eventId, whatever its code."""
 
-from privatefolio_daemon.client import DaemonClient
+import pytest
+
+from privatefolio_daemon.client import DaemonClient, RpcCallError
 from tests.api.manual_entries import SWAP
 
 
@@ -47,4 +49,17 @@ async def test_each_error_names_the_event_it_is_about(client: DaemonClient) -> N
     ]
     tx = await client.call("getTransaction", "main", "MANUAL_1")
     assert (tx["notes"], tx["incoming"]) == ("new", "100")
+    assert await client.call("getTags", "main") == []
+
+
+async def test_a_misspelt_option_is_refused_and_applies_nothing(client: DaemonClient) -> None:
+    """``feedID`` for ``feedId`` would skip the check the option exists for."""
+    await client.call("createAccount", "main")
+    event = {"eventId": "a", "type": "tag.create", "data": {"name": "a"}}
+    with pytest.raises(RpcCallError) as refused:
+        await client.call("submitEvents", "main", [event], {"feedID": "feed_old"})
+    assert (refused.value.code, refused.value.message) == (
+        -32602,
+        "Invalid params: 'options' has no key 'feedID' (its keys are: mode, feedId)",
+    )
     assert await client.call("getTags", "main") == []
