@@ -58,6 +58,10 @@ def merge_settings(connection: sqlite3.Connection, changes: dict[str, Any]) -> d
             _check_interval(name, changes[name])
     if "backupInterval" in changes:
         _check_backup_interval(changes["backupInterval"])
+    if "kioskMode" in changes and not isinstance(changes["kioskMode"], bool):
+        raise InvalidInputError("kioskMode must be true or false")
+    if "assistantModel" in changes and not isinstance(changes["assistantModel"], str):
+        raise InvalidInputError("assistantModel must be a string")
     merged = {**stored_settings(connection), **changes}
     encoded = bounded_size("Settings JSON", merged, SETTINGS_MAX_BYTES)
     write_value(connection, SETTINGS_KEY, encoded.decode())

@@ -118,6 +118,14 @@ async def test_settings_defaults_are_stored_and_updates_merge(client: DaemonClie
     assert (
         caught.value.message == "networthRefreshInterval must be a whole number of minutes above 0"
     )
+    for wrong, message in (
+        ({"kioskMode": "yes"}, "kioskMode must be true or false"),
+        ({"assistantModel": 4}, "assistantModel must be a string"),
+    ):
+        with pytest.raises(RpcCallError) as caught:
+            await client.call("updateSettings", "main", wrong)
+        assert caught.value.message == message
+    assert await client.call("getSettings", "main") == updated
     await client.call("ping")
     assert changes == [updated]
 
