@@ -4,9 +4,15 @@ A trade's rows: a zero "genesis" row the day before it opened, then one per pric
 asset while it is open (to its closing day, or today). On day D, counting everything up to the
 day's last millisecond E: the position is the price times the asset's balance after its last log
 at or before E, and cost, proceeds, fees and deposits are the sums of the trade's USD columns up
-to E. ``pnl = position + cost + proceeds + fees − deposits``.
+to E.
 
-Two changes from data-model §8.3, which counts up to the next midnight and takes the balance
+Fees are in the position already: a trade's fee rows are fees paid in its asset, which lower
+the asset's balance. §8.3 adds the fee tuples' USD values to the PnL as well, as the source
+stored them: a Binance or manual fee (stored positive) then raised the PnL by the fee paid, and
+an Etherscan fee (negative) counted twice. Here ``pnl = position + cost + proceeds − deposits``,
+and the ``fees`` column tells the USD value of the fees paid so far, as a negative total.
+
+Two more changes from data-model §8.3, which counts up to the next midnight and takes the balance
 there on the closing day too (decision 0006): a log at the next midnight belongs to the next
 day, and a closed trade holds nothing on its closing day. Otherwise a closed trade's last row
 would count the position of the asset's next trade, opened later that day or at the midnight
@@ -92,7 +98,7 @@ def trade_pnl_rows(
     rows = [PnlRow(f"{trade.id}_{genesis}", trade.id, genesis, *(["0"] * 6))]
     first = max(opened, first_day)
     last = day_start(trade.closed_at) if trade.closed_at is not None else today
-    columns = (trade.cost, trade.proceeds, trade.fees, trade.deposits)
+    columns = (trade.cost, trade.proceeds, _paid(trade.fees), trade.deposits)
     if sums_before is None:
         sums = [_RunningSum(column) for column in columns]
     else:
@@ -105,11 +111,23 @@ def trade_pnl_rows(
         closing = trade.closed_at is not None and day == last
         position = Decimal(0) if closing else decimals.multiply(price, balance_at(end))
         cost, proceeds, fees, deposits = (running.up_to(end) for running in sums)
-        pnl = decimals.add(decimals.add(decimals.add(position, cost), proceeds), fees)
+        pnl = decimals.add(decimals.add(position, cost), proceeds)
         pnl = decimals.add(pnl, deposits.copy_negate())
         values = [position, cost, proceeds, fees, deposits, pnl]
         rows.append(PnlRow(f"{trade.id}_{day}", trade.id, day, *map(decimals.to_string, values)))
     return rows
+
+
+def _paid(fees: Iterable[TradeRow]) -> list[TradeRow]:
+    """The fee rows with their USD value as a cost (negative), whatever sign the source stored
+    the fee with (data-model §2.3: positive for Binance and manual entries, negative for
+    Etherscan)."""
+    return [[*row[:2], _negative(row[2]), *row[3:]] for row in fees]
+
+
+def _negative(usd: str) -> str:
+    value = decimals.parse(usd)
+    return usd if value <= 0 else decimals.to_string(value.copy_negate())
 
 
 class _RunningSum:

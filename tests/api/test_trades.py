@@ -285,3 +285,37 @@ async def test_a_closed_trade_holds_nothing_on_its_closing_day_and_a_refresh_equ
         closing_day,
         pnl(D2, "120", "100", "20"),  # the closed trade's last row and the new trade's first
     ]
+
+
+async def test_a_fee_lowers_the_pnl_once_whatever_sign_it_was_stored_with(
+    daemon: Daemon, main: DaemonClient
+) -> None:
+    """A deposit of 1 BTC on D2 (price 120) that paid 0.1 BTC of fee, stored positive as Binance
+    and manual entries store fees: the 12 USD paid is lost once, in the position."""
+    db = daemon.accounts.get("main")
+    await db.execute(
+        "INSERT INTO transactions (id, incomingAsset, incoming, feeAsset, fee, platformId, "
+        "timestamp, type, wallet) VALUES ('t3', ?, '1', ?, '0.1', 'ex.binance', ?, 'Deposit', "
+        "'Spot')",
+        (BTC, BTC, D2 + 1000),
+    )
+    await db.execute_many(
+        "INSERT INTO audit_logs (id, assetId, change, importIndex, operation, platformId, "
+        "timestamp, txId, wallet) VALUES (?, ?, ?, 0, ?, 'ex.binance', ?, 't3', 'Spot')",
+        [("l3", BTC, "1", "Deposit", D2 + 1000), ("l3f", BTC, "-0.1", "Fee", D2 + 1000)],
+    )
+    await daemon.derived.balances("main").recompute(lambda *_: None, CancelToken(), until=D2)
+
+    await wait_for_task(main, await main.call("enqueueRecomputeTrades", "main", "user"))
+
+    [trade] = await main.call("getTrades", "main")
+    assert trade["fees"] == [[BTC, "0.1", "12", "t3", D2 + 1000]]  # as data-model §8.2 stores it
+    assert (await main.call("getAccountPnL", "main"))[-1] == {
+        "timestamp": D2,
+        "positionValue": "288",  # 2.4 BTC: 2 - 0.5 + 1 - 0.1
+        "cost": "0",
+        "proceeds": "0",
+        "fees": "-12",
+        "deposits": "265",  # 200 - 55 + 120
+        "pnl": "23",  # the 35 of PNL[-1], less the 12 paid
+    }

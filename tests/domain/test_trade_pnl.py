@@ -1,7 +1,7 @@
 """A trade's daily PnL rows (data-model §8.3) sum its cost, proceeds, fees and deposits up to each
 day's last millisecond in one pass over its days; they equal the definition, a fresh sum for
-every day (and no position on a closed trade's closing day), on random trades whose rows come in
-any order (hypothesis)."""
+every day (fees as what was paid, whatever their sign, and in the position only; no position on
+a closed trade's closing day), on random trades whose rows come in any order (hypothesis)."""
 
 from decimal import Decimal
 
@@ -40,9 +40,10 @@ def defined_rows(trade: Trade, prices: list[tuple[int, Decimal]], today: int) ->
             continue
         end = day + DAY_MS - 1  # a moment at the next midnight belongs to the next day
         position = Decimal(0) if trade.closed_at and day == last else price * Decimal(2)
-        parts = [usd_sum(kind, end) for kind in (trade.cost, trade.proceeds, trade.fees)]
+        paid = -sum((abs(Decimal(row[2])) for row in trade.fees if row[-1] <= end), Decimal(0))
+        parts = [usd_sum(kind, end) for kind in (trade.cost, trade.proceeds)]
         deposits = usd_sum(trade.deposits, end)
-        values = [position, *parts, deposits, position + sum(parts) - deposits]
+        values = [position, *parts, paid, deposits, position + sum(parts) - deposits]
         expected.append(
             PnlRow(f"{trade.id}_{day}", trade.id, day, *map(decimals.to_string, values))
         )
