@@ -5,7 +5,9 @@ Any asset id works: ``ex.binance:BTC``, ``stock:AAPL``, ``metal:XAU``, ``fiat:EU
 """
 
 import sqlite3
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal, TypedDict, cast
+
+import orjson
 
 from privatefolio_daemon.domain import decimals
 from privatefolio_daemon.domain.assets import ASSET_ID_MAX_CHARS
@@ -263,24 +265,82 @@ def update_manual(connection: sqlite3.Connection, tx_id: str, data: ManualTransa
     return min(old.timestamp, tx.timestamp)
 
 
-def patch_transaction(connection: sqlite3.Connection, tx_id: str, patch: TransactionPatch) -> None:
-    """Merge fields into a transaction (notes, say); its audit logs are not touched."""
+def patch_transaction(
+    connection: sqlite3.Connection, tx_id: str, patch: TransactionPatch
+) -> int | None:
+    """Merge fields into a transaction (notes, say). A manual transaction whose amounts, assets,
+    time, wallet, platform or type change gets its audit logs made again, as ``update_manual``
+    makes them, and the older timestamp is returned; else None. An imported transaction's
+    ledger fields are those of its audit logs: they cannot be patched."""
     if patch.get("id", tx_id) != tx_id:
         raise InvalidInputError("A transaction's id cannot be changed")
     tx = _select_transaction(connection, tx_id)
     unpatched = tx.to_wire()
+    changed = set()
     for key, value in patch.items():
         # Other keys (a whole record sent back, say) are ignored, and so are unchanged values.
         if key in _PATCH_FIELDS and value != getattr(tx, key):
             setattr(tx, key, _patched_value(key, value))
+            changed.add(key)
     if tx.to_wire() == unpatched:
-        return
+        return None
     for side in ("incoming", "outgoing", "fee"):
         if getattr(tx, side) and not getattr(tx, f"{side}Asset"):
             raise InvalidInputError(f"{side.capitalize()} asset is required")
+    if not is_manual(tx_id):
+        _refuse_ledger_patch(tx_id, changed)
+        ledger.insert_transactions(connection, [tx])
+        return None
+    if changed & _LEDGER_FIELDS:
+        oldest = update_manual(connection, tx_id, _manual_input(tx))
+        if "metadata" in changed:
+            _write_metadata(connection, tx_id, tx.metadata)
+        return oldest
     ledger.insert_transactions(connection, [tx])
-    if is_manual(tx_id):
-        append_change(connection, "transaction", tx_id, tx.to_wire())
+    append_change(connection, "transaction", tx_id, tx.to_wire())
+    return None
+
+
+#: What a manual transaction's audit logs are made from (its type names their operations).
+_LEDGER_FIELDS = frozenset(
+    {"incoming", "incomingAsset", "outgoing", "outgoingAsset", "fee", "feeAsset", "timestamp"}
+    | {"wallet", "platformId", "type"}
+)
+
+
+def _refuse_ledger_patch(tx_id: str, changed: set[str]) -> None:
+    fixed = sorted(changed & (_LEDGER_FIELDS - {"type"}))
+    if fixed:
+        names = fixed[0] if len(fixed) == 1 else f"{', '.join(fixed[:-1])} and {fixed[-1]}"
+        raise InvalidInputError(
+            f"Transaction {tx_id} was imported, so its audit logs fix its {names}: only its "
+            "notes, type, price, role and metadata can be patched"
+        )
+
+
+def _manual_input(tx: Transaction) -> ManualTransactionInput:
+    return ManualTransactionInput(
+        type=cast(TransactionType, tx.type),
+        timestamp=tx.timestamp,
+        wallet=tx.wallet,
+        platformId=tx.platformId,
+        incoming=tx.incoming,
+        incomingAsset=tx.incomingAsset,
+        outgoing=tx.outgoing,
+        outgoingAsset=tx.outgoingAsset,
+        fee=tx.fee,
+        feeAsset=tx.feeAsset,
+        notes=tx.notes,
+        price=tx.price,
+    )
+
+
+def _write_metadata(connection: sqlite3.Connection, tx_id: str, metadata: dict[str, Any]) -> None:
+    connection.execute(
+        "UPDATE transactions SET metadata = ? WHERE id = ?",
+        (orjson.dumps(metadata).decode(), tx_id),
+    )
+    append_change(connection, "transaction", tx_id, manual_record(connection, tx_id))
 
 
 _PATCH_AMOUNTS = frozenset({"incoming", "outgoing", "fee", "price"})
@@ -349,9 +409,14 @@ class ManualTransactions:
         self._emit("audit-logs", "created", min(oldest, now_ms()), None)
 
     async def patch(self, tx_id: str, patch: TransactionPatch) -> None:
-        """Merge fields into a transaction (notes, say); its audit logs are not touched."""
-        await self._db.transaction(lambda connection: patch_transaction(connection, tx_id, patch))
-        self.announce_patched()
+        """Merge fields into a transaction (notes, say); see ``patch_transaction``."""
+        oldest = await self._db.transaction(
+            lambda connection: patch_transaction(connection, tx_id, patch)
+        )
+        if oldest is None:
+            self.announce_patched()
+        else:
+            self.announce_updated(oldest)
 
     def announce_patched(self) -> None:
         self._emit("transactions", "created")

@@ -130,8 +130,10 @@ def _patch_transaction(
     connection: sqlite3.Connection, record_id: str | None, data: dict[str, Any], tell: Announcers
 ) -> Edit:
     tx_id = _manual_id(record_id)
-    patch_transaction(connection, tx_id, cast(TransactionPatch, data))
-    return Edit(tx_id, tell.transaction_patched)
+    oldest = patch_transaction(connection, tx_id, cast(TransactionPatch, data))
+    if oldest is None:
+        return Edit(tx_id, tell.transaction_patched)
+    return Edit(tx_id, lambda: tell.transaction_updated(oldest))
 
 
 def _delete_transaction(

@@ -4,6 +4,7 @@ from typing import Any
 
 import pytest
 
+from privatefolio_daemon.app import Daemon
 from privatefolio_daemon.client import DaemonClient, RpcCallError
 from tests.api.importing import wait_for_task
 from tests.api.manual_entries import STOCK_BUY, SWAP, T, record_events, until
@@ -152,7 +153,7 @@ async def test_update_replaces_the_transaction_and_its_logs(client: DaemonClient
     )
 
 
-async def test_patch_changes_fields_and_leaves_the_logs(client: DaemonClient) -> None:
+async def test_a_patch_of_notes_leaves_the_logs(client: DaemonClient) -> None:
     await client.call("createAccount", "main")
     await client.call("addTransaction", SWAP, "main")
     logs_before = await client.call("getAuditLogs", "main")
@@ -167,6 +168,50 @@ async def test_patch_changes_fields_and_leaves_the_logs(client: DaemonClient) ->
     with pytest.raises(RpcCallError) as caught:
         await client.call("patchTransaction", "main", "MANUAL_1", {"id": "MANUAL_7"})
     assert caught.value.message == "A transaction's id cannot be changed"
+
+
+async def test_a_patched_amount_or_wallet_makes_the_manual_logs_again(
+    client: DaemonClient,
+) -> None:
+    await client.call("createAccount", "main")
+    await client.call("addTransaction", SWAP, "main")
+    seen = await record_events(client)
+
+    await client.call("patchTransaction", "main", "MANUAL_1", {"incoming": "50", "wallet": "W2"})
+
+    await until(lambda: len(seen) >= 2)
+    assert seen[:2] == [("tx", "created"), ("logs", "created", T, None)]
+    tx = await client.call("getTransaction", "main", "MANUAL_1")
+    assert (tx["incoming"], tx["wallet"], tx["price"]) == ("50", "W2", "0.00021908")
+    logs = await client.call("getAuditLogsForTransaction", "main", "MANUAL_1")
+    assert sorted((log["id"], log["change"], log["wallet"]) for log in logs) == [
+        ("MANUAL_1_BUY", "50", "W2"),
+        ("MANUAL_1_FEE", "-0.1", "W2"),
+        ("MANUAL_1_SELL", "-0.010954", "W2"),
+    ]
+
+
+async def test_an_imported_transactions_ledger_fields_cannot_be_patched(
+    client: DaemonClient, daemon: Daemon
+) -> None:
+    await client.call("createAccount", "main")
+    await daemon.accounts.get("main").execute(
+        "INSERT INTO transactions (id, incomingAsset, incoming, platformId, timestamp, type, "
+        "wallet) VALUES ('f_1', 'ex.binance:BTC', '1', 'ex.binance', ?, 'Deposit', 'Spot')",
+        (T,),
+    )
+    before = await client.call("getTransaction", "main", "f_1")
+    with pytest.raises(RpcCallError) as caught:
+        await client.call("patchTransaction", "main", "f_1", {"incoming": "2", "wallet": "W"})
+    assert caught.value.message == (
+        "Transaction f_1 was imported, so its audit logs fix its incoming and wallet: only its "
+        "notes, type, price, role and metadata can be patched"
+    )
+    assert await client.call("getTransaction", "main", "f_1") == before
+
+    await client.call("patchTransaction", "main", "f_1", {"type": "Reward", "notes": "staking"})
+    tx = await client.call("getTransaction", "main", "f_1")
+    assert (tx["type"], tx["notes"], tx["incoming"]) == ("Reward", "staking", "1")
 
 
 async def test_a_swap_of_amounts_far_apart_gets_its_price(client: DaemonClient) -> None:
