@@ -67,7 +67,11 @@ class SyncEvent:
     version: int | None
     data: dict[str, Any]
     fingerprint: str
-    """What the event is, as sent: the same eventId with another fingerprint is another event."""
+    """What the event is: the same eventId with another fingerprint is another event. The
+    settings record's id written out or left out, and ``1.0`` for ``1``, are the same event."""
+    fingerprint_as_sent: str
+    """The fingerprint kept for an event before it was made canonical (an event sent again
+    after an upgrade is still its duplicate)."""
 
 
 DataCheck = Callable[[EventType, dict[str, Any]], str | None]
@@ -102,12 +106,27 @@ def parse_event(raw: Any, check_data: DataCheck = no_data_check) -> SyncEvent:
     problem = check_data(kind, data) if isinstance(data, dict) else "data must be an object"
     if problem is not None:
         raise InvalidInputError(problem)
-    return SyncEvent(event_id, kind, record_id, version, data, _fingerprint(raw))
+    canonical_id = SETTINGS_KEY if kind.entity == "settings" and record_id is None else record_id
+    canonical = [raw.get("type"), canonical_id, version, _whole_numbers(data)]
+    sent = [raw.get("type"), record_id, version, data]
+    return SyncEvent(
+        event_id, kind, record_id, version, data, _fingerprint(canonical), _fingerprint(sent)
+    )
 
 
-def _fingerprint(raw: dict[str, Any]) -> str:
-    sent = [raw.get("type"), raw.get("recordId"), raw.get("version"), raw.get("data", {})]
-    return hashlib.sha256(orjson.dumps(sent, option=orjson.OPT_SORT_KEYS)).hexdigest()
+def _fingerprint(event: list[Any]) -> str:
+    return hashlib.sha256(orjson.dumps(event, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def _whole_numbers(value: Any) -> Any:
+    """``value`` with each whole float written as an integer (JSON's ``1.0`` is ``1``)."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**63:
+        return int(value)
+    if isinstance(value, dict):
+        return {key: _whole_numbers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_whole_numbers(item) for item in value]
+    return value
 
 
 def apply_event(connection: sqlite3.Connection, event: SyncEvent, tell: Announcers) -> EventOutcome:
@@ -167,7 +186,10 @@ def _applied(
 
 def _duplicate(event: SyncEvent, kept: dict[str, Any], fingerprint: str | None) -> EventOutcome:
     """The kept result again; a result kept before fingerprints (migration 0010) has none."""
-    if fingerprint is not None and fingerprint != event.fingerprint:
+    if fingerprint is not None and fingerprint not in (
+        event.fingerprint,
+        event.fingerprint_as_sent,
+    ):
         raise InvalidInputError(
             f'eventId "{event.event_id}" was already used for a different event'
         )

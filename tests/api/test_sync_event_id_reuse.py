@@ -1,8 +1,11 @@
 """An eventId sent again with another event is refused; the same event again is a duplicate,
 and so is any event whose result was kept before results had fingerprints (migration 0010)."""
 
+import hashlib
 import sqlite3
 from typing import Any
+
+import orjson
 
 from privatefolio_daemon.app import Daemon
 from privatefolio_daemon.client import DaemonClient
@@ -68,4 +71,35 @@ async def test_a_result_kept_without_a_fingerprint_stays_a_duplicate(
     with sqlite3.connect(database) as connection:
         connection.execute("UPDATE sync_events SET fingerprint = NULL")
     [again] = await client.call("submitEvents", "main", [tag_create("old", "B")])
+    assert again == {**first, "duplicate": True}
+
+
+async def test_the_same_settings_edit_with_or_without_its_record_id_is_a_duplicate(
+    client: DaemonClient,
+) -> None:
+    """docs/sync.md: the settings record's id may be written out or left out; ``15.0`` is 15."""
+    await client.call("createAccount", "main")
+    edit = {"eventId": "s1", "type": "settings.patch", "data": {"networthRefreshInterval": 15}}
+    [first] = await client.call("submitEvents", "main", [edit])
+    assert first["status"] == "applied"
+
+    again = {**edit, "recordId": "settings", "data": {"networthRefreshInterval": 15.0}}
+    [result] = await client.call("submitEvents", "main", [again])
+
+    assert result == {**first, "duplicate": True}
+
+
+async def test_an_event_kept_before_canonical_fingerprints_stays_a_duplicate(
+    client: DaemonClient, daemon: Daemon
+) -> None:
+    """A result kept with the fingerprint of the event as it was sent (before an upgrade)."""
+    await client.call("createAccount", "main")
+    edit = {"eventId": "s", "type": "settings.patch", "data": {"kioskMode": False}}
+    [first] = await client.call("submitEvents", "main", [edit])
+    sent = ["settings.patch", None, None, {"kioskMode": False}]
+    as_sent = hashlib.sha256(orjson.dumps(sent, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    database = daemon.config.data_dir / "databases" / "main.sqlite"
+    with sqlite3.connect(database) as connection:
+        connection.execute("UPDATE sync_events SET fingerprint = ?", (as_sent,))
+    [again] = await client.call("submitEvents", "main", [edit])
     assert again == {**first, "duplicate": True}
