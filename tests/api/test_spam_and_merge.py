@@ -159,3 +159,64 @@ async def test_spam_is_what_the_coin_list_does_not_know(
         if "coingeckoId" in asset
     }
     assert listed == {"ETH", "XDATA", "LOOM", "LPT"}
+
+
+async def test_removing_the_erc20_import_unmerges_and_importing_it_again_merges_the_same(
+    client: DaemonClient, daemon: Daemon, fixtures: Path
+) -> None:
+    """On the 0xf98 fixture: the normal transactions come back as they were imported, and the
+    ERC-20 file imported again gives the expected merged ledger."""
+    await client.call("createAccount", "main")
+    folder = fixtures / "0xf98"
+    context = {"platform": "chain.ethereum"}
+    task = await import_file(
+        daemon,
+        client,
+        "0xf98/etherscan.csv",
+        (folder / "etherscan.csv").read_bytes(),
+        context=context,
+    )
+    assert task["status"] == "completed", task
+    normal_only = await client.call("getTransactions", "main")
+    normal_logs = await client.call("getAuditLogs", "main")
+    erc20 = (folder / "etherscan-erc20.csv").read_bytes()
+    erc20_context = context | {"userAddress": USER}
+    task = await import_file(
+        daemon, client, "0xf98/etherscan-erc20.csv", erc20, context=erc20_context
+    )
+    assert task["status"] == "completed", task
+    await wait_for_task(client, await client.call("enqueueAutoMerge", "main", "user"))
+    merged_ledger = (
+        await client.call("getTransactions", "main"),
+        await client.call("getAuditLogs", "main"),
+    )
+    erc20_import = next(
+        record["id"]
+        for record in await client.call("getFileImports", "main")
+        if record["name"].endswith("erc20.csv")
+    )
+
+    removal = await client.call("enqueueRemoveFileImport", "main", "user", erc20_import)
+    assert (await wait_for_task(client, removal))["status"] == "completed"
+
+    assert await client.call("getTransactions", "main") == normal_only
+    assert without_balance_fields(await client.call("getAuditLogs", "main")) == (
+        without_balance_fields(normal_logs)
+    )
+    task = await import_file(
+        daemon, client, "0xf98/etherscan-erc20.csv", erc20, context=erc20_context
+    )
+    assert task["status"] == "completed", task
+    await wait_for_task(client, await client.call("enqueueAutoMerge", "main", "user"))
+    assert await client.call("getTransactions", "main") == merged_ledger[0]
+    assert without_balance_fields(await client.call("getAuditLogs", "main")) == (
+        without_balance_fields(merged_ledger[1])
+    )
+
+
+def without_balance_fields(logs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The logs without the balances a refresh may or may not have filled in yet."""
+    return [
+        {key: value for key, value in log.items() if not key.startswith("balance")}
+        for log in sorted(logs, key=lambda log: log["id"])
+    ]
