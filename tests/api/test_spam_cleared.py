@@ -14,9 +14,10 @@ AIRDROP = ERC20.replace("0xa4e8c3ec456107ea67d3075bf9e3df3a75823db0", UNLISTED).
 SECOND = AIRDROP.replace("ab" * 32, "ef" * 32).replace("1521052009", "1521052999")
 
 
-async def detect_spam(client: DaemonClient) -> None:
-    task_id = await client.call("enqueueDetectSpamTransactions", "main", "user")
+async def detect_spam(client: DaemonClient) -> int:
+    task_id: int = await client.call("enqueueDetectSpamTransactions", "main", "user")
     assert (await wait_for_task(client, task_id))["status"] == "completed"
+    return task_id
 
 
 async def tag_names(client: DaemonClient, method: str, item_id: str) -> list[str]:
@@ -41,7 +42,10 @@ async def test_an_item_cleared_of_spam_stays_cleared_and_tagging_it_again_counts
     await client.call("removeTagFromAuditLog", "main", gift_log["id"], spam["id"])
     task = await import_file(daemon, client, "second.csv", SECOND.encode(), context=context)
     assert task["status"] == "completed", task
-    await detect_spam(client)
+    task_id = await detect_spam(client)
+
+    log = await client.call("getServerTaskLog", "main", task_id)
+    assert "Tagging 1 spam transactions" in log  # the second gift, not the cleared one
 
     assert await tag_names(client, "getTagsForTransaction", gift["id"]) == []
     assert await tag_names(client, "getTagsForAuditLog", gift_log["id"]) == []
