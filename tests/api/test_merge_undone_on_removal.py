@@ -58,8 +58,13 @@ async def remove(client: DaemonClient, file_import_id: str) -> None:
 
 
 async def ledger(client: DaemonClient) -> tuple[list[Any], list[Any]]:
+    """The transactions and logs, the logs without the balances a refresh may not have filled in
+    yet."""
     transactions = await client.call("getTransactions", "main")
-    logs = await client.call("getAuditLogs", "main")
+    logs = [
+        {key: value for key, value in log.items() if not key.startswith("balance")}
+        for log in await client.call("getAuditLogs", "main")
+    ]
     return sorted(transactions, key=lambda tx: tx["id"]), sorted(logs, key=lambda log: log["id"])
 
 
