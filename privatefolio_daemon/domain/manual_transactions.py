@@ -293,8 +293,8 @@ def patch_transaction(
         return None
     if changed & _LEDGER_FIELDS:
         oldest = update_manual(connection, tx_id, _manual_input(tx))
-        if "metadata" in changed:
-            _write_metadata(connection, tx_id, tx.metadata)
+        if changed & {"metadata", "role"} or tx.role:
+            _write_role_and_metadata(connection, tx)
         return oldest
     ledger.insert_transactions(connection, [tx])
     append_change(connection, "transaction", tx_id, tx.to_wire())
@@ -335,12 +335,13 @@ def _manual_input(tx: Transaction) -> ManualTransactionInput:
     )
 
 
-def _write_metadata(connection: sqlite3.Connection, tx_id: str, metadata: dict[str, Any]) -> None:
+def _write_role_and_metadata(connection: sqlite3.Connection, tx: Transaction) -> None:
+    """What ``update_manual`` does not take: the patched role and metadata."""
+    encoded = orjson.dumps(tx.metadata).decode()
     connection.execute(
-        "UPDATE transactions SET metadata = ? WHERE id = ?",
-        (orjson.dumps(metadata).decode(), tx_id),
+        "UPDATE transactions SET role = ?, metadata = ? WHERE id = ?", (tx.role, encoded, tx.id)
     )
-    append_change(connection, "transaction", tx_id, manual_record(connection, tx_id))
+    append_change(connection, "transaction", tx.id, manual_record(connection, tx.id))
 
 
 _PATCH_AMOUNTS = frozenset({"incoming", "outgoing", "fee", "price"})

@@ -177,12 +177,16 @@ async def test_a_patched_amount_or_wallet_makes_the_manual_logs_again(
     await client.call("addTransaction", SWAP, "main")
     seen = await record_events(client)
 
-    await client.call("patchTransaction", "main", "MANUAL_1", {"incoming": "50", "wallet": "W2"})
+    patch = {"incoming": "50", "wallet": "W2", "role": "Taker", "metadata": {"via": "otc"}}
+    await client.call("patchTransaction", "main", "MANUAL_1", patch)
 
     await until(lambda: len(seen) >= 2)
     assert seen[:2] == [("tx", "created"), ("logs", "created", T, None)]
     tx = await client.call("getTransaction", "main", "MANUAL_1")
     assert (tx["incoming"], tx["wallet"], tx["price"]) == ("50", "W2", "0.00021908")
+    assert (tx["role"], tx["metadata"]) == ("Taker", {"via": "otc"})
+    [change] = [c for c in (await client.call("getChanges", "main"))["changes"]]
+    assert change["record"] == tx
     logs = await client.call("getAuditLogsForTransaction", "main", "MANUAL_1")
     assert sorted((log["id"], log["change"], log["wallet"]) for log in logs) == [
         ("MANUAL_1_BUY", "50", "W2"),
