@@ -709,7 +709,7 @@ class DaemonMethods:
         await self.call('patchNotifications', accountName, ids, patch)
 
     async def patchTransaction(self, accountName: str, id: str, patch: dict[str, Any]) -> None:
-        """Change fields of a transaction (notes, say); its audit logs are not touched."""
+        """Change fields of a transaction (notes, say). A manual transaction's changed amounts,"""
         await self.call('patchTransaction', accountName, id, patch)
 
     async def ping(self) -> str:

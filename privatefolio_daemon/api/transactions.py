@@ -44,7 +44,10 @@ class TransactionsApi:
 
     @rpc_method()
     async def patchTransaction(self, accountName: str, id: str, patch: TransactionPatch) -> None:
-        """Change fields of a transaction (notes, say); its audit logs are not touched."""
+        """Change fields of a transaction (notes, say). A manual transaction's changed amounts,
+        assets, time, wallet, platform or type make its audit logs again; an imported
+        transaction's are fixed by its file, and only its notes, type, price, role and metadata
+        can change."""
         await self._manual_of(accountName).patch(id, patch)
 
     @rpc_method()
