@@ -3,7 +3,8 @@
 
 A statement that changed rows is announced on the channels of the tables it changed. A change
 to the audit logs starts the side-effect chain from the first day, since the daemon cannot tell
-which days the statement touched.
+which days the statement touched; so does a change to the daily prices, for the net worth and
+the trades' PnL.
 
 A statement that changes synced records (design §7) appends their changes to the sync feed in
 its own transaction, as the daemon's methods do, so other devices see them and an event sent
@@ -17,13 +18,16 @@ from typing import Any
 
 import orjson
 
+from privatefolio_daemon.domain.derived_steps import PRICES_CHANGED
 from privatefolio_daemon.domain.events import EventBus
+from privatefolio_daemon.domain.invalidation import PriceInvalidation, invalidate_for_prices
 from privatefolio_daemon.domain.synced_records import (
     SyncedChange,
     changed_records,
     entities_in,
     read_records,
 )
+from privatefolio_daemon.domain.timeutil import day_start
 from privatefolio_daemon.domain.value_bounds import check_synced_value
 from privatefolio_daemon.store.change_log import append_change
 from privatefolio_daemon.store.client_sql import (
@@ -50,6 +54,7 @@ _ANNOUNCEMENTS: dict[str, tuple[str, tuple[Any, ...]]] = {
     "connections": ("connections", ("updated",)),
     "notifications": ("notifications", ("updated",)),
     "chat_history": ("chat-history", ("created",)),
+    "daily_prices": ("daily-prices", ()),
 }
 
 
@@ -65,7 +70,9 @@ class RawSql:
         return [list(row) for row in rows]
 
     async def execute(self, sql: str, params: Sequence[Any]) -> list[list[Any]]:
-        result, synced = await self._db.transaction(lambda conn: self._run(conn, sql, params))
+        result, synced, repriced = await self._db.transaction(
+            lambda conn: self._run(conn, sql, params)
+        )
         announced: set[tuple[str, tuple[Any, ...]]] = set()
         for table in sorted(result.changed_tables):
             announcement = _ANNOUNCEMENTS.get(table)
@@ -74,11 +81,15 @@ class RawSql:
                 channel, args = announcement
                 self._events.emit(channel, *args, account=self.account)
         self._announce_synced_values(synced)
+        if repriced is not None:
+            for key, value in repriced.lowered.items():
+                self._events.emit("key-value", key, value, account=self.account)
+            self._events.emit(PRICES_CHANGED, account=self.account)
         return [list(row) for row in result.rows]
 
     def _run(
         self, conn: sqlite3.Connection, sql: str, params: Sequence[Any]
-    ) -> tuple[StatementResult, list[SyncedChange]]:
+    ) -> tuple[StatementResult, list[SyncedChange], PriceInvalidation | None]:
         """An edit of the trades tables outdates a trades run computed meanwhile off the writer
         (see ``domain/trades_offline.py``), as an invalidation does."""
         entities = entities_in(tables_changed_by(conn, sql, params))
@@ -86,14 +97,17 @@ class RawSql:
         result = run_row_statement(conn, sql, params, self._budget)
         if result.changed_tables & set(TRADE_TABLES):
             next_generation(conn)
+        repriced = None
+        if "daily_prices" in result.changed_tables:
+            repriced = _reprice_everything(conn)
         if not result.changed_tables:
-            return result, []
+            return result, [], None
         synced = changed_records(before, read_records(conn, entities))
         for entity, record_id, record in synced:
             if entity in ("settings", "value"):  # what setValue would refuse, this does too
                 check_synced_value(record_id, read_value(conn, record_id))
             append_change(conn, entity, record_id, record)
-        return result, synced
+        return result, synced, repriced
 
     def _announce_synced_values(self, synced: list[SyncedChange]) -> None:
         """Key-value entries have no table channel: announce the synced ones that changed."""
@@ -106,3 +120,12 @@ class RawSql:
             elif entity == "value":
                 value = None if record is None else record["value"]
                 self._events.emit("key-value", record_id, value, account=self.account)
+
+
+def _reprice_everything(conn: sqlite3.Connection) -> PriceInvalidation:
+    """Daily prices changed on days the daemon cannot tell: the net worth and the trades' PnL
+    are stale from the start, and the trades (whose deposits are valued at the day's price)
+    from the first log on."""
+    first_log = conn.execute("SELECT MIN(timestamp) FROM audit_logs").fetchone()[0]
+    first_days = [] if first_log is None else [day_start(int(first_log))]
+    return invalidate_for_prices(conn, 0, first_days)

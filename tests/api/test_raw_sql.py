@@ -10,7 +10,7 @@ import pytest
 
 from privatefolio_daemon.app import Daemon
 from privatefolio_daemon.client import DaemonClient, RpcCallError
-from tests.api.manual_entries import SWAP, until
+from tests.api.manual_entries import STOCK_BUY, SWAP, T, until
 from tests.backup.helpers import table_digests
 from tests.conftest import client_of_daemon_with_sql_budget
 
@@ -86,6 +86,35 @@ async def test_a_ledger_change_recomputes_the_balances(client: DaemonClient) -> 
             break
         await asyncio.sleep(0.02)
     assert await mana() == Decimal("249.9")
+
+
+async def test_prices_written_by_sql_revalue_the_net_worth(client: DaemonClient) -> None:
+    await client.call("createAccount", "main")
+    await client.call("addTransaction", STOCK_BUY, "main")
+    day = T - T % 86_400_000
+
+    async def worth_on_day() -> float | None:
+        rows = await client.call("getNetworth", "main")
+        values = [row["value"] for row in rows if row["timestamp"] == day]
+        return values[0] if values else None
+
+    for _ in range(500):
+        if await worth_on_day() is not None:
+            break
+        await asyncio.sleep(0.02)
+    assert await worth_on_day() == -1705  # the USD paid; AAPL has no price yet
+
+    price = f'{{"time": {day // 1000}, "value": 150}}'
+    sql = (
+        "INSERT INTO daily_prices (id, assetId, timestamp, price, pair, priceApiId) "
+        f"VALUES ('stock:AAPL_{day}', 'stock:AAPL', {day}, '{price}', 'AAPL', 'yahoo')"
+    )
+    assert await client.call("executeSql", "main", sql) == []
+    for _ in range(500):
+        if await worth_on_day() == -205:
+            break
+        await asyncio.sleep(0.02)
+    assert await worth_on_day() == -205  # 10 AAPL at 150, less the 1705 USD paid
 
 
 @pytest.mark.parametrize(
