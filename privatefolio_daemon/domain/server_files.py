@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import os
 import shutil
+import sqlite3
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -102,7 +103,17 @@ class ServerFiles:
             "createdBy": "user",
             **record,
         }
-        file_id = await self._db.write(lambda conn: server_files.insert_file(conn, dict(row)))
+
+        def write(conn: sqlite3.Connection) -> int:
+            given = record.get("id")
+            if given is not None and server_files.select_file(conn, given) is None:
+                raise NotFoundError(
+                    f"Server file {given} does not exist: the daemon gives a new file its id, "
+                    "leave the id out to add one"
+                )
+            return server_files.insert_file(conn, dict(row))
+
+        file_id = await self._db.write(write)
         self._changed()
         return await self.get(file_id)
 

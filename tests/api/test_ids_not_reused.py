@@ -4,8 +4,10 @@ still hold a record under one, a client may be polling a task or holding a downl
 
 import asyncio
 
+import pytest
+
 from privatefolio_daemon.app import Daemon
-from privatefolio_daemon.client import DaemonClient
+from privatefolio_daemon.client import DaemonClient, RpcCallError
 from privatefolio_daemon.domain.id_floors import IdFloors
 from tests.api.importing import wait_for_task
 from tests.api.manual_entries import SWAP
@@ -90,3 +92,16 @@ async def test_a_restore_keeps_its_task_id_the_export_ids_and_gives_new_ids_abov
 
 def test_a_reset_marker_written_before_id_floors_still_reads() -> None:
     assert IdFloors.from_json({"seq": 7}) == IdFloors(seq=7, tag=0, manual=0)
+
+
+async def test_a_file_id_the_daemon_never_gave_is_refused(client: DaemonClient) -> None:
+    """Else the id 2^63 - 1 would use up the counter: no file could be added after it."""
+    await client.call("createAccount", "main")
+    for wrong in (2**63 - 1, -5):
+        with pytest.raises(RpcCallError) as refused:
+            await client.call("upsertServerFile", "main", {"id": wrong, "name": "max"})
+        assert refused.value.message == (
+            f"Server file {wrong} does not exist: the daemon gives a new file its id, leave the "
+            "id out to add one"
+        )
+    assert await new_file_id(client) == 1
