@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import inspect
 import logging
+import os
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -34,6 +35,7 @@ from privatefolio_daemon.rpc.registry import CallContext, rpc_method
 from privatefolio_daemon.settings import Limits
 from privatefolio_daemon.store import server_tasks
 from privatefolio_daemon.store.migrations import load_migrations
+from privatefolio_daemon.store.rows_moved_aside import move_aside
 
 log = logging.getLogger(__name__)
 
@@ -192,7 +194,12 @@ class BackupApi:
             return
         completed_at = now_ms()
 
-        def insert(connection: Any) -> int:
+        def insert(connection: Any) -> tuple[int, int | None]:
+            # A backup of another account, or one restored into a new account, may hold a task
+            # under the id the restore was given: that task moves to a new id, with its log.
+            moved = (
+                None if run.task_id is None else move_aside(connection, "server_tasks", run.task_id)
+            )
             task_id = server_tasks.insert_task(
                 connection,
                 name=RESTORE_TASK,
@@ -212,10 +219,15 @@ class BackupApi:
                 duration=completed_at - started_at,
                 errorMessage=error,
             )
-            return task_id
+            return task_id, moved
 
-        task_id = await db.write(insert)
-        log_path = task_log_path(self._accounts.logs_dir(account), task_id)
+        task_id, moved = await db.write(insert)
+        logs = self._accounts.logs_dir(account)
+        if moved is not None and task_log_path(logs, task_id).exists():
+            await asyncio.to_thread(
+                os.replace, task_log_path(logs, task_id), task_log_path(logs, moved)
+            )
+        log_path = task_log_path(logs, task_id)
         await asyncio.to_thread(write_task_log, log_path, run.log.lines)
         self._events.emit("server-tasks", account=account)
 

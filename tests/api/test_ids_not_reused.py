@@ -105,3 +105,35 @@ async def test_a_file_id_the_daemon_never_gave_is_refused(client: DaemonClient) 
             "id out to add one"
         )
     assert await new_file_id(client) == 1
+
+
+async def test_a_backup_restored_into_another_account_moves_its_colliding_ids_aside(
+    client: DaemonClient, daemon: Daemon
+) -> None:
+    """The other account's export and the restore's task keep their ids; the backup's file and
+    task that had them move to new ids, with their bytes and their log."""
+    await client.call("createAccount", "main")
+    statement = await upload(client, daemon, "main", b"Date,Amount\n", name="statement.csv")
+    await wait_for_task(client, await client.call("enqueueAutoMerge", "main", "user"))
+    backup = await client.call("enqueueBackup", "main")
+    content = await download(daemon, "main", backup["id"])
+    await client.call("createAccount", "other")
+    export = await client.call("enqueueExportTransactions", "other", "user")
+    exported = await download(daemon, "other", export["id"])
+    assert export["id"] == statement["id"] == 1
+    uploaded = await upload(client, daemon, "other", content)
+    ended: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
+
+    restore_id = await client.call("enqueueRestore", "other", "user", uploaded, ended.set_result)
+    assert await asyncio.wait_for(ended, 30) is None
+
+    tasks = {task["id"]: task["name"] for task in await client.call("getServerTasks", "other")}
+    assert tasks[restore_id] == "Restore account"
+    assert sorted(tasks.values()) == ["Auto-merge transactions", "Backup", "Restore account"]
+    backup_id = next(task_id for task_id, name in tasks.items() if name == "Backup")
+    log = await client.call("getServerTaskLog", "other", backup_id)
+    assert "Taking a snapshot" in log and "Restore" not in log
+    assert await download(daemon, "other", export["id"]) == exported
+    files = {file["name"]: file["id"] for file in await client.call("getServerFiles", "other")}
+    assert files["statement.csv"] > export["id"]
+    assert await download(daemon, "other", files["statement.csv"]) == b"Date,Amount\n"

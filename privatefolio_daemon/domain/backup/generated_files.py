@@ -3,9 +3,9 @@
 A backup leaves them out (they are the daemon's output, not the user's data), and a restore
 swaps the whole files directory; without this, restoring an older backup would delete every
 newer backup, the one way to undo it. Before the swap, each finished system file of the live
-account is linked into the staged files directory under its id (a new one if the backup's
-database uses it), and its record added to the staged database; a rollback removes both with the
-rest of the staged items.
+account is linked into the staged files directory under its id, and its record added to the
+staged database (a file of the backup under that id, from another account or one restored into
+a new account, moves to a new id); a rollback removes both with the rest of the staged items.
 """
 
 import contextlib
@@ -13,6 +13,8 @@ import os
 import shutil
 import sqlite3
 from pathlib import Path
+
+from privatefolio_daemon.store.rows_moved_aside import move_aside
 
 _GENERATED = "SELECT * FROM server_files WHERE createdBy = 'system' AND status = 'completed'"
 
@@ -38,17 +40,13 @@ def carry_generated_files(live_db: Path, new_db: Path, live_files: Path, new_fil
         new.execute("BEGIN IMMEDIATE")
         for row in rows:
             record = dict(zip(columns, row, strict=True))
-            if _id_taken(new, record["id"]):
-                record["id"] = None
-            new_id = new.execute(insert, [record[column] for column in kept]).lastrowid
-            _link(live_files / str(row[columns.index("id")]), new_files / str(new_id))
+            moved = move_aside(new, "server_files", record["id"])
+            if moved is not None and (new_files / str(record["id"])).exists():
+                (new_files / str(record["id"])).replace(new_files / str(moved))
+            new.execute(insert, [record[column] for column in kept])
+            _link(live_files / str(record["id"]), new_files / str(record["id"]))
         new.execute("COMMIT")
     return len(rows)
-
-
-def _id_taken(connection: sqlite3.Connection, file_id: int) -> bool:
-    found = connection.execute("SELECT 1 FROM server_files WHERE id = ?", (file_id,)).fetchone()
-    return found is not None
 
 
 def _columns(connection: sqlite3.Connection) -> list[str]:
