@@ -245,7 +245,8 @@ class Daemon:
             await self.server_db.close()
 
     async def _kiosk_mode(self) -> bool:
-        return await kiosk_mode(self.accounts.get(name) for name in self.accounts.names())
+        """Whether an open account turns kiosk mode on (one being restored or reset is skipped)."""
+        return await kiosk_mode(self.accounts.open_databases())
 
     def load_features(self) -> "Features":
         """Build everything beyond the core and add its methods and steps (once)."""

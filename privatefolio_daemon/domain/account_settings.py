@@ -86,7 +86,10 @@ async def kiosk_mode(databases: Iterable[Database]) -> bool:
     """Whether an account's settings turn kiosk mode on: then anyone who can reach the daemon
     may read every account without logging in (the frontend's kiosk switch)."""
     for db in databases:
-        stored = await db.read(lambda conn: read_value(conn, SETTINGS_KEY))
+        try:
+            stored = await db.read(lambda conn: read_value(conn, SETTINGS_KEY))
+        except sqlite3.ProgrammingError:  # closed meanwhile, for a reset or a restore
+            continue
         if stored is not None and settings_from(stored).get("kioskMode") is True:
             return True
     return False

@@ -83,6 +83,10 @@ class AccountRegistry:
     def names(self) -> list[str]:
         return sorted(self._open, key=lambda name: (self._created_at.get(name, 0), name))
 
+    def open_databases(self) -> list[Database]:
+        """The databases of the accounts open now (one being reset or restored is not)."""
+        return list(self._open.values())
+
     def exists(self, name: str) -> bool:
         return name in self._open
 
