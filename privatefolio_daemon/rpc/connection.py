@@ -10,7 +10,7 @@ import contextlib
 import logging
 import traceback
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Protocol
@@ -43,6 +43,8 @@ log = logging.getLogger(__name__)
 log.addFilter(CutTracebacks())
 
 CLOSE_TRY_AGAIN_LATER = 1013
+CLOSE_POLICY_VIOLATION = 1008
+ACCESS_ENDED = "Access without login has ended (kiosk mode was turned off)"
 CLOSE_GOING_AWAY = 1001
 
 ErrorMapper = Callable[[BaseException], RpcError | None]
@@ -96,10 +98,13 @@ class RpcConnection:
         dev: bool = False,
         map_error: ErrorMapper | None = None,
         may_call: Callable[[str], bool] | None = None,
+        still_allowed: Callable[[], Awaitable[bool]] | None = None,
     ) -> None:
         self._table = table
         #: Which methods this connection may call; None: all of them.
         self._may_call = may_call
+        #: Asked before each message of a connection whose access may end (a guest's).
+        self._still_allowed = still_allowed
         self._transport = transport
         self._stats = stats
         self._limits = limits or ConnectionLimits()
@@ -182,6 +187,9 @@ class RpcConnection:
             log.error("RPC dispatch failed", exc_info=task.exception())
 
     async def _handle_text(self, text: bytes | str) -> None:
+        if self._still_allowed is not None and not await self._still_allowed():
+            self.close_soon(CLOSE_POLICY_VIOLATION, ACCESS_ENDED)
+            return
         try:
             message = orjson.loads(text)
         except orjson.JSONDecodeError as error:

@@ -100,6 +100,7 @@ class WebSocketHub:
             dev=self._dev,
             map_error=self._map_error,
             may_call=guest_may_call if guest else None,
+            still_allowed=self.guests_allowed if guest else None,
         )
         self._live[socket] = connection
         try:

@@ -73,3 +73,23 @@ async def test_kiosk_mode_keeps_foreign_pages_and_files_out(
         session.get(http_url(daemon, "/download?accountName=main&fileId=1")) as answer,
     ):
         assert answer.status == 401  # files stay behind the login
+
+
+async def test_a_guest_socket_open_when_kiosk_mode_is_turned_off_is_closed(
+    client: DaemonClient, daemon: Daemon
+) -> None:
+    await client.call("createAccount", "main")
+    await client.call("updateSettings", "main", {"kioskMode": True})
+    async with aiohttp.ClientSession() as session, session.ws_connect(ws_url(daemon)) as ws:
+        await ws.send_json({"id": 0, "method": "getAccountNames", "params": []})
+        assert (await ws.receive(timeout=5)).json()["result"] == ["main"]
+
+        await client.call("updateSettings", "main", {"kioskMode": False})
+        await ws.send_json({"id": 1, "method": "getAccountNames", "params": []})
+        message = await ws.receive(timeout=5)
+
+        assert message.type == aiohttp.WSMsgType.CLOSE
+        assert (message.data, message.extra) == (
+            1008,
+            "Access without login has ended (kiosk mode was turned off)",
+        )
