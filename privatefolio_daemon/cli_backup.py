@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from privatefolio_daemon.store.instance_lock import InstanceLock
 
 CHUNK = 1024 * 1024
+#: How a daemon closes a socket whose token it does not know (another data dir's daemon).
+CLOSE_POLICY_VIOLATION = 1008
 _INTERRUPTED = "Interrupted."
 _RESTORE_INTERRUPTED = "The restore was interrupted; the account is as it was."
 
@@ -137,7 +139,16 @@ async def _connect(config: Config) -> AsyncIterator["DaemonClient"]:
             f"({error}); pass its port with --port."
         ) from error
     async with client:
-        yield client
+        try:
+            yield client
+        except OSError as error:
+            if client.close_code != CLOSE_POLICY_VIOLATION:
+                raise
+            raise CommandError(
+                f"The daemon at {url} refused the desktop token of {config.data_dir} (close code "
+                "1008): it runs on another data dir. Pass the --port of the daemon of this data "
+                "dir, or the --data-dir of that daemon."
+            ) from error
 
 
 @contextlib.asynccontextmanager

@@ -128,3 +128,12 @@ async def test_cli_errors_name_the_problem(tmp_path: Path) -> None:
         )
         assert wrong_port.stderr.endswith("pass its port with --port.\n")
         assert ready["port"] != 9
+        with running_daemon(tmp_path / "other") as (_, other):
+            port = str(other["port"])
+            foreign = cli("backup", "main", "--data-dir", str(data_dir), "--port", port)
+        assert (foreign.returncode, foreign.stderr.splitlines()[-1] + "\n") == (
+            1,
+            f"privatefolio-daemon: The daemon at ws://127.0.0.1:{port}/ refused the desktop token "
+            f"of {data_dir} (close code 1008): it runs on another data dir. Pass the --port of "
+            "the daemon of this data dir, or the --data-dir of that daemon.\n",
+        )
