@@ -156,6 +156,11 @@ class BackupApi:
 
         async def run(progress: TaskProgress, cancel: CancelToken) -> None:
             restore.log.forward = progress
+            if not await asyncio.to_thread(files.path(file_id).is_file):
+                raise BackupError(
+                    f'Server file {file_id} ("{record["name"]}") has no content any more: it '
+                    "was deleted after its restore was queued. Upload the backup again."
+                )
             journal = await self.restores.prepare(
                 accountName, files.path(file_id), restore.log, cancel.checkpoint
             )

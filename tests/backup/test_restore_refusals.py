@@ -297,3 +297,16 @@ async def test_over_rpc_a_missing_account_or_file_is_refused_at_once(
     with pytest.raises(RpcCallError) as missing_file:
         await client.call("enqueueRestore", "main", "user", {"id": 999})
     assert missing_file.value.message == "Server file 999 does not exist"
+
+
+async def test_over_rpc_a_backup_with_no_bytes_is_named(client: DaemonClient) -> None:
+    """A record said completed whose bytes are gone (deleted after the restore was queued)."""
+    await client.call("createAccount", "main")
+    record = await client.call(
+        "upsertServerFile", "main", {"name": "gone.zip", "status": "completed"}
+    )
+    error = await restore_over_rpc(client, "main", record)
+    assert error == (
+        f'Error: Server file {record["id"]} ("gone.zip") has no content any more: it was deleted '
+        "after its restore was queued. Upload the backup again."
+    )
