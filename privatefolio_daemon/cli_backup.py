@@ -298,7 +298,25 @@ async def _upload_and_restore(
                 "status": "scheduled",
             },
         )
-        uploaded = await _upload(config, account, record["id"], archive, size)
+    except RpcCallError as failure:
+        raise CommandError(failure.message) from failure
+    try:
+        await _restore_uploaded(config, client, account, archive, record["id"], size)
+    except BaseException:
+        # A restore that failed leaves the account as it was: without the uploaded backup,
+        # which every later backup would carry.
+        with contextlib.suppress(RpcCallError, OSError):
+            await client.call("deleteServerFile", account, record["id"])
+        raise
+
+
+async def _restore_uploaded(
+    config: Config, client: "DaemonClient", account: str, archive: Path, file_id: int, size: int
+) -> None:
+    from privatefolio_daemon.client import RpcCallError
+
+    try:
+        uploaded = await _upload(config, account, file_id, archive, size)
         done: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
         with _percent_bar(f"Restore of {account}") as report:
             enqueued = asyncio.ensure_future(

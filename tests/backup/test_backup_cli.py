@@ -128,6 +128,14 @@ async def test_cli_errors_name_the_problem(tmp_path: Path) -> None:
         )
         assert wrong_port.stderr.endswith("pass its port with --port.\n")
         assert ready["port"] != 9
+        online = cli("restore", "main", str(not_a_zip), "--data-dir", str(data_dir))
+        assert online.stderr.endswith(
+            "privatefolio-daemon: The file is not a zip archive, so it cannot be a backup.\n"
+        )
+        token = read_or_create_token(data_dir / "auth" / "token")
+        url = f"ws://127.0.0.1:{ready['port']}/"
+        async with await DaemonClient.connect(url, token=token) as client:
+            assert await client.call("getServerFiles", "main") == []  # the upload went too
         with running_daemon(tmp_path / "other") as (_, other):
             port = str(other["port"])
             foreign = cli("backup", "main", "--data-dir", str(data_dir), "--port", port)
