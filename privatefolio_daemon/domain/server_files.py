@@ -197,7 +197,11 @@ class ServerFiles:
         await self.patch(
             file_id, status="completed", completedAt=now_ms(), progress=100, metadata=metadata
         )
-        return await self.get(file_id)
+        try:
+            return await self.get(file_id)
+        except NotFoundError:  # deleted while it uploaded: its bytes go too
+            await asyncio.to_thread(self.path(file_id).unlink, missing_ok=True)
+            raise
 
     async def _abort_upload(self, file_id: int, partial: Path) -> None:
         _remove(partial)

@@ -166,3 +166,28 @@ async def test_an_upload_the_client_cuts_off_is_aborted_without_an_error_in_the_
         if r.levelname == "ERROR"
     ]
     assert errors == []
+
+
+async def test_a_file_deleted_while_it_uploads_leaves_no_bytes(
+    client: DaemonClient, daemon: Daemon
+) -> None:
+    await client.call("createAccount", "main")
+    await register(client, size=0)
+    tail = f"\r\n--{BOUNDARY}--\r\n".encode()
+    body = b"0" * (1_000_000 - len(tail))
+    reader, writer = await start_upload(
+        daemon, (ACCOUNT_FIELD + FILE_ID_FIELD + FILE_PART).encode() + body[:60_000]
+    )
+    for _ in range(200):  # until the daemon has the upload under way
+        if (await client.call("getServerFile", "main", 1))["status"] == "uploading":
+            break
+        await asyncio.sleep(0.01)
+    await client.call("deleteServerFile", "main", 1)
+    writer.write(body[60_000:] + tail)
+    await writer.drain()
+    status_line = await asyncio.wait_for(reader.readline(), 10)
+    writer.close()
+
+    assert status_line.startswith(b"HTTP/1.1 404")
+    assert await client.call("getServerFiles", "main") == []
+    assert list(daemon.accounts.files_dir("main").iterdir()) == []
