@@ -21,7 +21,12 @@ from privatefolio_daemon.domain.backup.backups import Backups
 from privatefolio_daemon.domain.backup.errors import BackupError
 from privatefolio_daemon.domain.backup.restore import Restores
 from privatefolio_daemon.domain.backup.swap import SwapJournal
-from privatefolio_daemon.domain.errors import InvalidInputError, NotFoundError, TaskCancelledError
+from privatefolio_daemon.domain.errors import (
+    BusyError,
+    InvalidInputError,
+    NotFoundError,
+    TaskCancelledError,
+)
 from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.server_files import ServerFiles
 from privatefolio_daemon.domain.timeutil import now_ms
@@ -124,7 +129,7 @@ class BackupApi:
 
     async def scheduled_backup(self, account: str) -> None:
         """The ``backupInterval`` cron's job."""
-        with contextlib.suppress(NotFoundError):
+        with contextlib.suppress(NotFoundError, BusyError):  # gone, or being restored
             await self.enqueue_backup(account, "cron")
 
     @rpc_method()

@@ -8,7 +8,12 @@ from typing import Any, TypeVar
 
 from aiohttp import BodyPartReader, web
 
-from privatefolio_daemon.domain.errors import ConflictError, InvalidInputError, NotFoundError
+from privatefolio_daemon.domain.errors import (
+    BusyError,
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+)
 from privatefolio_daemon.domain.server_files import FileTooLarge, ServerFiles, StagedUpload
 
 log = logging.getLogger(__name__)
@@ -66,8 +71,8 @@ def file_transfer_routes(
         try:
             files = files_of(request.query.get("accountName", ""))
             record = await files.get(_file_id(request.query.get("fileId")))
-        except (NotFoundError, ValueError) as error:
-            return _error(404 if isinstance(error, NotFoundError) else 400, str(error))
+        except (BusyError, NotFoundError, ValueError) as error:
+            return _refusal(error, 0)
         path = files.path(record["id"])
         if not path.is_file():
             return _error(404, f"Server file {record['id']} has no content")
@@ -93,7 +98,14 @@ async def _receive(
         files = files_of(fields["accountName"])
         file_id = _file_id(fields["fileId"])
         record = await files.receive(file_id, _chunks(part), max_bytes)
-    except (FileTooLarge, NotFoundError, ConflictError, InvalidInputError, ValueError) as error:
+    except (
+        BusyError,
+        FileTooLarge,
+        NotFoundError,
+        ConflictError,
+        InvalidInputError,
+        ValueError,
+    ) as error:
         return _refusal(error, max_bytes)
     return web.json_response(record)
 
@@ -103,7 +115,7 @@ async def _stage(
 ) -> StagedUpload | web.Response:
     try:
         return await files_of(account).stage(_chunks(part), max_bytes)
-    except (FileTooLarge, NotFoundError, InvalidInputError, ValueError) as error:
+    except (BusyError, FileTooLarge, NotFoundError, InvalidInputError, ValueError) as error:
         return _refusal(error, max_bytes)
 
 
@@ -114,7 +126,7 @@ async def _adopt(files: ServerFiles, fields: dict[str, str], staged: StagedUploa
             await staged.discard()
             return _error(400, "The upload has no fileId")
         record = await files.adopt(_file_id(fields["fileId"]), staged)
-    except (NotFoundError, ConflictError, InvalidInputError, ValueError) as error:
+    except (BusyError, NotFoundError, ConflictError, InvalidInputError, ValueError) as error:
         await staged.discard()
         return _refusal(error, 0)
     return web.json_response(record)
@@ -127,6 +139,8 @@ def _refusal(error: Exception, max_bytes: int) -> web.Response:
         return _error(404, str(error))
     if isinstance(error, ConflictError):
         return _error(409, str(error))
+    if isinstance(error, BusyError):
+        return _error(503, str(error))
     if isinstance(error, UploadStalled):
         return _error(408, str(error))
     return _error(400, str(error))

@@ -18,7 +18,12 @@ import orjson
 
 from privatefolio_daemon.domain import trades_offline
 from privatefolio_daemon.domain.account_names import same_file_key, validate_account_name
-from privatefolio_daemon.domain.errors import InvalidInputError, NotFoundError, shortened
+from privatefolio_daemon.domain.errors import (
+    BusyError,
+    InvalidInputError,
+    NotFoundError,
+    shortened,
+)
 from privatefolio_daemon.domain.events import ACCOUNT_DELETED, ACCOUNT_RENAMED, EventBus
 from privatefolio_daemon.domain.id_floors import IdFloors, raise_floors, read_floors
 from privatefolio_daemon.domain.server_files import abort_interrupted_uploads
@@ -59,6 +64,8 @@ class AccountRegistry:
         self._migrations = migrations
         self._limits = limits
         self._open: dict[str, Database] = {}
+        #: Accounts closed for a moment, and why: calls on them are told to wait.
+        self._closed_for: dict[str, str] = {}
         self._created_at: dict[str, int] = {}
         self._lifecycles: list[AccountLifecycle] = []
         self._lock = asyncio.Lock()
@@ -92,6 +99,10 @@ class AccountRegistry:
 
     def get(self, name: str) -> Database:
         db = self._open.get(name)
+        if db is None and name in self._closed_for:
+            raise BusyError(
+                f"Account {shown_name(name)} is {self._closed_for[name]}; try again in a moment"
+            )
         if db is None:
             raise NotFoundError(f"Account {shown_name(name)} does not exist")
         return db
@@ -156,8 +167,12 @@ class AccountRegistry:
             state = {"seqFloor": floors.seq, "createdAt": created_at, "idFloors": floors.to_json()}
             await asyncio.to_thread(write_durably, self._reset_marker(name), orjson.dumps(state))
             self._events.emit("accounts", "deleted", name)
-            await self._close_account(name)
-            await self._finish_reset(name, floors, created_at)
+            self._closed_for[name] = "being reset"
+            try:
+                await self._close_account(name)
+                await self._finish_reset(name, floors, created_at)
+            finally:
+                self._closed_for.pop(name, None)
         self._events.announce_reset(name)
 
     def _reset_marker(self, name: str) -> Path:
@@ -201,10 +216,15 @@ class AccountRegistry:
         """
         async with self._lock:
             self.get(name)
-            await self._close_account(name)
-            yield ClosedAccount(
-                reopen=lambda: self._open_account(name), close=lambda: self._close_account(name)
-            )
+            self._closed_for[name] = "being restored"
+            try:
+                await self._close_account(name)
+                yield ClosedAccount(
+                    reopen=lambda: self._open_account(name),
+                    close=lambda: self._close_account(name),
+                )
+            finally:
+                self._closed_for.pop(name, None)
 
     # -- internals --------------------------------------------------------------------------
 

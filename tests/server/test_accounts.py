@@ -200,3 +200,21 @@ async def test_names_that_differ_only_in_how_accents_are_encoded_are_refused(
     )
     await client.call("renameAccount", composed, decomposed)
     assert await client.call("getAccountNames") == [decomposed]
+
+
+async def test_calls_on_an_account_being_restored_are_told_to_wait(
+    client: DaemonClient, daemon: Daemon
+) -> None:
+    """Not that it does not exist: a frontend told so may drop the account."""
+    await client.call("createAccount", "main")
+    async with daemon.accounts.exclusive("main") as closed:  # as a restore's swap holds it
+        with pytest.raises(RpcCallError) as busy:
+            await client.call("getTags", "main")
+        await closed.reopen()
+    assert (busy.value.code, busy.value.message) == (
+        -32004,
+        'Account "main" is being restored; try again in a moment',
+    )
+    with pytest.raises(RpcCallError) as missing:
+        await client.call("getTags", "ghost")
+    assert missing.value.message == 'Account "ghost" does not exist'
