@@ -29,7 +29,12 @@ from privatefolio_daemon.domain.server_files import IMPORT_SCRATCH_PREFIX, Serve
 from privatefolio_daemon.domain.thread_progress import Report, thread_safe
 from privatefolio_daemon.domain.timeutil import now_ms
 from privatefolio_daemon.settings import Limits
-from privatefolio_daemon.sources.importers.base import ParserContext, Requirement
+from privatefolio_daemon.sources.importers.base import (
+    ImportFormatError,
+    ParserContext,
+    Requirement,
+)
+from privatefolio_daemon.sources.importers.csv_rows import line_of_row
 from privatefolio_daemon.sources.importers.file_text import read_text
 from privatefolio_daemon.sources.importers.parse_file import (
     Batch,
@@ -104,12 +109,10 @@ class FileImports:
         job = _ImportJob(path, record, fid, ParserContext.from_wire(context or {}), report, cancel)
         job.sha256 = await asyncio.to_thread(file_sha256, path)
         await self._db.read(job.refuse_duplicate)
-        directory = await self._parse_in_parallel(job)
         try:
-            imported = await seen_through(self._db.bulk_write(job.run))
-        finally:
-            if directory is not None:
-                await asyncio.to_thread(shutil.rmtree, directory, ignore_errors=True)
+            imported = await self._parse_and_save(job)
+        except ImportFormatError as error:
+            raise await asyncio.to_thread(_with_line, error, path) from None
         oldest = imported.pop("oldestTimestamp")
         self._announce_stale(imported.pop("_stale"))
         if oldest is not None:
@@ -119,6 +122,14 @@ class FileImports:
         self._events.emit("transactions", "created", account=self.account)
         self._events.emit("file-imports", "created", imported, account=self.account)
         return imported
+
+    async def _parse_and_save(self, job: "_ImportJob") -> dict[str, Any]:
+        directory = await self._parse_in_parallel(job)
+        try:
+            return await seen_through(self._db.bulk_write(job.run))
+        finally:
+            if directory is not None:
+                await asyncio.to_thread(shutil.rmtree, directory, ignore_errors=True)
 
     def _announce_stale(self, kinds: list[str]) -> None:
         """The derived rows the change made stale are gone: say so on their channels."""
@@ -353,6 +364,17 @@ def _new_shard_directory(files_dir: Path) -> Path:
     for stale in files_dir.glob(f"{IMPORT_SCRATCH_PREFIX}*"):
         shutil.rmtree(stale, ignore_errors=True)
     return Path(tempfile.mkdtemp(prefix=IMPORT_SCRATCH_PREFIX, dir=files_dir))
+
+
+def _with_line(error: ImportFormatError, path: Path) -> ImportFormatError:
+    """A row's error, with the line of the file the row starts on (rows and lines differ by
+    the header, blank lines before it and quoted line breaks)."""
+    if not error.row:
+        return error
+    line = line_of_row(read_text(path), error.row)
+    if line is None:
+        return error
+    return ImportFormatError(f"{error} (line {line})", row=error.row, column=error.column)
 
 
 def file_sha256(path: Path) -> str:

@@ -19,18 +19,27 @@ BAD_FILES = [
     (
         "missing column",
         statement(GOOD_ROW, '"1","2021-03-01 11:00:00","Spot","Deposit","BTC"'),
-        "Error: Cannot parse row 2: Invalid number of columns: expected 7, received 5",
+        "Error: Cannot parse row 2: Invalid number of columns: expected 7, received 5 (line 3)",
     ),
     (
         "bad number",
         statement(GOOD_ROW, '"1","2021-03-01 11:00:00","Spot","Deposit","BTC","1.2.3",""'),
-        'Error: Cannot parse row 2: Invalid number in column "Change": "1.2.3"',
+        'Error: Cannot parse row 2: Invalid number in column "Change": "1.2.3" (line 3)',
+    ),
+    (
+        "bad number after a note of two lines",
+        b"\n\n"
+        + statement(
+            '"1","2021-03-01 10:00:00","Spot","Deposit","BTC","0.5","first\nsecond"',
+            '"1","2021-03-01 11:00:00","Spot","Deposit","BTC","1.2.3",""',
+        ),
+        'Error: Cannot parse row 2: Invalid number in column "Change": "1.2.3" (line 6)',
     ),
     (
         "bad date",
         statement(GOOD_ROW, '"1","2021-13-45 99:00:00","Spot","Deposit","BTC","1",""'),
         "Error: Cannot parse row 2: Invalid timestamp: 2021-13-45 99:00:00 "
-        "(there is no such date or time)",
+        "(there is no such date or time) (line 3)",
     ),
     (
         "unknown header",

@@ -165,6 +165,7 @@ async def test_a_bad_row_in_a_later_shard_fails_as_in_one_parse(tmp_path: Path) 
     assert sharded["status"] == whole["status"]
     assert sharded["status"][0] == "failed"
     assert "Cannot parse row 2601: Invalid number of columns" in sharded["status"][1]
+    assert sharded["status"][1].endswith("(line 2602)")
     assert PARALLEL_LINE in sharded["log"]
     assert sharded["logs"] == sharded["transactions"] == sharded["meta"] == []
 

@@ -227,3 +227,32 @@ def split_outside_quotes_exactly(row: str, expected: int) -> list[str]:
     if len(columns) != expected:
         raise column_count_error(expected, len(columns))
     return columns
+
+
+def line_of_row(chunks: Iterable[str], row: int) -> int | None:
+    """The 1-based line of the text on which data row ``row`` starts (the header is row 0), as
+    :func:`iter_rows` splits it; ``None`` when the text has fewer rows or one is too long."""
+    lines_before = 0
+
+    def after_leading_whitespace() -> Iterator[str]:
+        nonlocal lines_before
+        pieces = iter(chunks)
+        for chunk in pieces:
+            text = chunk.lstrip(JS_WHITESPACE)
+            lines_before += chunk.count("\n", 0, len(chunk) - len(text))
+            if text:
+                yield text
+                break
+        yield from pieces
+
+    line, seen = 1, 0
+    try:
+        for rows in row_lists(after_leading_whitespace()):
+            for text in rows:
+                if seen == row:
+                    return lines_before + line
+                line += text.count("\n") + 1
+                seen += 1
+    except RowTooLong:
+        return None
+    return None

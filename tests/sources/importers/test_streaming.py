@@ -6,7 +6,7 @@ import pytest
 
 from privatefolio_daemon.domain.hashing import string_hash
 from privatefolio_daemon.sources.importers.base import ParserContext
-from privatefolio_daemon.sources.importers.csv_rows import iter_rows
+from privatefolio_daemon.sources.importers.csv_rows import iter_rows, line_of_row
 from privatefolio_daemon.sources.importers.fast_hash import fast_string_hash
 from privatefolio_daemon.sources.importers.parse_file import Batch, Restart, StreamingImport
 
@@ -49,6 +49,15 @@ def test_rows_do_not_depend_on_chunk_boundaries(chunk_size: int) -> None:
     text = '\ufeff a,"multi\r\nline",b\r\nc\rd\n\n"e"\r\n  \n'
 
     assert list(iter_rows(_chunks(text, chunk_size))) == ['a,"multi\r\nline",b', "c\rd", "", '"e"']
+
+
+@pytest.mark.parametrize("chunk_size", [1, 2, 3, 7, 64, 1 << 16])
+def test_a_row_is_found_on_the_line_it_starts_on(chunk_size: int) -> None:
+    text = '\ufeff\r\n\n header\r\n"multi\r\nline",b\r\nc\rd\n\n"e"\r\n'
+
+    lines = [line_of_row(_chunks(text, chunk_size), row) for row in range(6)]
+
+    assert lines == [3, 4, 6, 7, 8, None]
 
 
 def test_a_time_sorted_file_is_finalised_run_by_run_in_small_batches() -> None:
