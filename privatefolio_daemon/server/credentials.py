@@ -11,6 +11,7 @@ import hmac
 import os
 import secrets
 import time
+import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -48,7 +49,11 @@ class Credentials:
         return all((self.auth_dir / name).is_file() for name in (".salt", ".hash", ".jwtsecret"))
 
     async def set_password(self, password: str) -> None:
-        """Raises ``ConflictError`` once a password is set, ``InvalidInputError`` for a weak one."""
+        """Raises ``ConflictError`` once a password is set, ``InvalidInputError`` for a weak one.
+
+        The password is stored in Unicode's composed form (NFC): an "é" typed on one keyboard as
+        one character and on another as "e" and an accent is one password."""
+        password = unicodedata.normalize("NFC", password)
         async with self._setup_lock:
             if self.is_password_set():
                 raise ConflictError("Setup already complete.")
@@ -67,11 +72,18 @@ class Credentials:
                 _write_private(self.auth_dir / name, content)
 
     async def check_password(self, password: str) -> bool:
-        """Raises ``InvalidInputError`` for a password that is not valid text."""
-        encoded = _password_bytes(password)
+        """Raises ``InvalidInputError`` for a password that is not valid text.
+
+        The composed form is tried first; the form as typed, where it differs, matches a
+        password that was stored without being composed (by the Privatefolio backend)."""
+        composed = unicodedata.normalize("NFC", password)
+        forms = [composed] if composed == password else [composed, password]
         salt = (self.auth_dir / ".salt").read_bytes()
         stored = (self.auth_dir / ".hash").read_bytes()
-        return hmac.compare_digest(await _hash(encoded, salt), stored)
+        for form in forms:
+            if hmac.compare_digest(await _hash(_password_bytes(form), salt), stored):
+                return True
+        return False
 
     def issue_jwt(self) -> str:
         import jwt

@@ -1,5 +1,6 @@
 """The password flow and the credentials the WebSocket accepts."""
 
+import hashlib
 import stat
 
 import aiohttp
@@ -90,3 +91,37 @@ async def test_no_token_closes_the_socket_with_1008_and_runs_nothing(daemon: Dae
         assert (message.type, ws.close_code) == (aiohttp.WSMsgType.CLOSE, 1008)
     assert daemon.accounts.names() == []
     assert not (daemon.config.data_dir / "databases" / "sneaky.sqlite").exists()
+
+
+async def test_a_password_is_the_same_whichever_way_its_accents_are_typed(
+    daemon: Daemon,
+) -> None:
+    composed, decomposed = "caf\u00e9 cr\u00e8me", "cafe\u0301 cre\u0300me"
+    async with aiohttp.ClientSession() as session:
+        async with session.post(
+            http_url(daemon, "/api/setup"), json={"password": decomposed}
+        ) as response:
+            assert response.status == 201
+        for typed in (composed, decomposed):
+            async with session.post(
+                http_url(daemon, "/api/login"), json={"password": typed}
+            ) as response:
+                assert response.status == 200, typed
+
+
+async def test_a_password_stored_without_composing_its_accents_still_logs_in(
+    daemon: Daemon,
+) -> None:
+    """As the Privatefolio backend stores it: the bytes as typed."""
+    decomposed = "cafe\u0301 cre\u0300me"
+    salt = b"0123456789abcdef"
+    auth = daemon.credentials.auth_dir
+    auth.mkdir(parents=True, exist_ok=True)
+    (auth / ".salt").write_bytes(salt)
+    (auth / ".hash").write_bytes(
+        hashlib.scrypt(decomposed.encode(), salt=salt, n=16384, r=8, p=1, dklen=64)
+    )
+    (auth / ".jwtsecret").write_bytes(b"s" * 32)
+
+    assert await daemon.credentials.check_password(decomposed)
+    assert not await daemon.credentials.check_password("caf\u00e9 cr\u00e8me")
