@@ -135,6 +135,7 @@ def build_manual_transaction(
     if not (incoming or outgoing or fee):
         raise InvalidInputError("A transaction needs an incoming, outgoing or fee amount")
     tx_type = data.get("type") or "Other"
+    _check_sides(tx_type, data, incoming=incoming, outgoing=outgoing)
     price = _amount(data.get("price"), "price")
     if incoming and outgoing:
         price = decimals.to_string(
@@ -157,6 +158,22 @@ def build_manual_transaction(
         wallet=wallet,
     )
     return transaction, _audit_logs(transaction, index)
+
+
+def _check_sides(
+    tx_type: str, data: ManualTransactionInput, *, incoming: str | None, outgoing: str | None
+) -> None:
+    """A deposit only brings in, a withdrawal only takes out, and a swap changes one asset for
+    another."""
+    if tx_type == "Deposit" and outgoing:
+        raise InvalidInputError("A Deposit has no outgoing amount (for an exchange, choose Swap)")
+    if tx_type == "Withdraw" and incoming:
+        raise InvalidInputError("A Withdraw has no incoming amount (for an exchange, choose Swap)")
+    if incoming and outgoing and data.get("incomingAsset") == data.get("outgoingAsset"):
+        raise InvalidInputError(
+            f"The incoming and outgoing assets are the same ({data.get('incomingAsset')}): "
+            "a transaction cannot exchange an asset for itself"
+        )
 
 
 def _bounded(key: str, value: Any) -> Any:

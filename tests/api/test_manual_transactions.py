@@ -105,6 +105,19 @@ async def test_any_asset_type_and_the_type_as_operation(client: DaemonClient) ->
             {"incoming": None, "outgoing": None, "fee": None},
             "A transaction needs an incoming, outgoing or fee amount",
         ),
+        (
+            {"outgoingAsset": "ex.binance:MANA"},
+            "The incoming and outgoing assets are the same (ex.binance:MANA): "
+            "a transaction cannot exchange an asset for itself",
+        ),
+        (
+            {"type": "Deposit"},
+            "A Deposit has no outgoing amount (for an exchange, choose Swap)",
+        ),
+        (
+            {"type": "Withdraw"},
+            "A Withdraw has no incoming amount (for an exchange, choose Swap)",
+        ),
     ],
 )
 async def test_invalid_input_is_refused_and_changes_nothing(
