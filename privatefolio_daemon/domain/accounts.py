@@ -88,7 +88,9 @@ class AccountRegistry:
     # -- queries ----------------------------------------------------------------------------
 
     def names(self) -> list[str]:
-        return sorted(self._open, key=lambda name: (self._created_at.get(name, 0), name))
+        """The accounts, those closed for a moment (being reset or restored) included."""
+        names = self._open.keys() | self._closed_for.keys()
+        return sorted(names, key=lambda name: (self._created_at.get(name, 0), name))
 
     def open_databases(self) -> list[Database]:
         """The databases of the accounts open now (one being reset or restored is not)."""
@@ -282,7 +284,8 @@ class AccountRegistry:
             except Exception:
                 log.exception("Closing %s in %r failed", name, lifecycle)
         db = self._open.pop(name, None)
-        self._created_at.pop(name, None)
+        if name not in self._closed_for:
+            self._created_at.pop(name, None)
         if db is not None:
             with contextlib.suppress(Exception):
                 await db.write(lambda conn: conn.execute("PRAGMA wal_checkpoint(TRUNCATE)"))

@@ -207,10 +207,13 @@ async def test_calls_on_an_account_being_restored_are_told_to_wait(
 ) -> None:
     """Not that it does not exist: a frontend told so may drop the account."""
     await client.call("createAccount", "main")
+    await client.call("createAccount", "other")
     async with daemon.accounts.exclusive("main") as closed:  # as a restore's swap holds it
         with pytest.raises(RpcCallError) as busy:
             await client.call("getTags", "main")
+        assert await client.call("getAccountNames") == ["main", "other"]
         await closed.reopen()
+    assert await client.call("getAccountNames") == ["main", "other"]
     assert (busy.value.code, busy.value.message) == (
         -32004,
         'Account "main" is being restored; try again in a moment',
