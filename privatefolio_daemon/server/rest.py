@@ -86,7 +86,10 @@ def rest_routes(
         )
 
     async def setup(request: web.Request) -> web.Response:
-        password = await _password_from(request)
+        try:
+            password = await _password_from(request)
+        except _BadBody as error:
+            return error.response()
         try:
             await credentials.set_password(password or "")
         except ConflictError as error:
@@ -98,7 +101,10 @@ def rest_routes(
     async def login(request: web.Request) -> web.Response:
         if not credentials.is_password_set():
             return web.json_response({"error": "Setup not complete."}, status=400)
-        password = await _password_from(request)
+        try:
+            password = await _password_from(request)
+        except _BadBody as error:
+            return error.response()
         if not password:
             return web.json_response({"error": "Password required."}, status=400)
         async with login_lock:
@@ -149,9 +155,22 @@ def rest_routes(
 
 
 async def _password_from(request: web.Request) -> str | None:
+    """The body's ``password``; a body that is not JSON, or too large, is refused with a JSON
+    error the page can show."""
     try:
         body: Any = await request.json()
-    except ValueError:
-        return None
+    except web.HTTPRequestEntityTooLarge:
+        raise _BadBody(413, "The body is too large to hold a password") from None
+    except ValueError as error:
+        raise _BadBody(400, f"The body is not valid JSON: {error}") from None
     password = body.get("password") if isinstance(body, dict) else None
     return password if isinstance(password, str) else None
+
+
+class _BadBody(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+    def response(self) -> web.Response:
+        return web.json_response({"error": str(self)}, status=self.status)

@@ -71,3 +71,38 @@ async def test_a_null_origin_with_the_desktop_token_still_opens_the_socket(daemo
     ):
         await ws.send_json({"id": 1, "method": "ping", "params": []})
         assert await ws.receive_json(timeout=5) == {"id": 1, "method": "ping", "result": "pong"}
+
+
+@pytest.mark.parametrize("path", ["/api/setup", "/api/login"])
+@pytest.mark.parametrize(
+    ("body", "answer"),
+    [
+        (
+            b'{"password": "correct horse"',
+            (
+                400,
+                "The body is not valid JSON: Expecting ',' delimiter: line 1 column 29 (char 28)",
+            ),
+        ),
+        (
+            b'{"password": "' + b"x" * 2_000_000 + b'"}',
+            (413, "The body is too large to hold a password"),
+        ),
+    ],
+    ids=["not JSON", "too large"],
+)
+async def test_a_body_that_is_no_password_gets_a_json_error(
+    daemon: Daemon, path: str, body: bytes, answer: tuple[int, str]
+) -> None:
+    if path == "/api/login":
+        await daemon.credentials.set_password("correct horse")
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(
+            http_url(daemon, path),
+            data=body,
+            headers={"Origin": "http://localhost:5173", "Content-Type": "application/json"},
+        ) as response,
+    ):
+        assert (response.status, await response.json()) == (answer[0], {"error": answer[1]})
+    assert daemon.credentials.is_password_set() == (path == "/api/login")
