@@ -196,3 +196,51 @@ async def test_a_re_imported_export_holds_what_the_account_held(
         "fiat:USD": Decimal("-1706.5"),
     }
     assert await holdings(client, "copy") == held
+
+
+USER = "0xf98c96b5d10faafc2324847c82305bd5fd7e5ad3"
+SENDER = "0x75e7f640bf6968b6f32c47a3cd82c3c2c9dcae68"
+ETHERSCAN_HEADER = (
+    '"Txhash","Blockno","UnixTimestamp","DateTime (UTC)","From","To","ContractAddress",'
+    '"Value_IN(ETH)","Value_OUT(ETH)","CurrentValue @ $2527.36/Eth","TxnFee(ETH)","TxnFee(USD)",'
+    '"Historical $Price/Eth","Status","ErrCode","Method"'
+)
+
+
+async def test_notes_with_quotes_and_semicolons_and_empty_transactions_re_import(
+    client: DaemonClient, daemon: Daemon
+) -> None:
+    """A failed transfer moves nothing, so the export writes it without amounts."""
+    await client.call("createAccount", "main")
+    await client.call("createAccount", "copy")
+    etherscan = "\n".join(
+        [
+            ETHERSCAN_HEADER,
+            f'"0xd1","1","1577836800","2020-01-01 00:00:00","{SENDER}","{USER}","","2","0","0",'
+            '"0.001","0","0","","","Transfer"',
+            f'"0xd2","2","1577923200","2020-01-02 00:00:00","{SENDER}","{USER}","","1","0","0",'
+            '"0.001","0","0","Error(0)","","Transfer"',
+        ]
+    ).encode()
+    task = await import_file(
+        daemon, client, "etherscan.csv", etherscan, context={"platform": "chain.ethereum"}
+    )
+    assert task["status"] == "completed"
+    for notes in ('say "hi"; then', '";"', 'a" , b', "semi;colon"):
+        await client.call("addTransaction", {**SWAP, "notes": notes}, "main")
+    originals = await client.call("getTransactions", "main")
+    assert any("incoming" not in tx and "fee" not in tx for tx in originals)
+
+    record = await client.call("enqueueExportTransactions", "main", "user")
+    content = await download(daemon, record["id"])
+    uploaded = await upload(daemon, client, "main-transactions.csv", content, account="copy")
+    task_id = await client.call("enqueueImportFile", "copy", "user", uploaded["id"])
+    task = await wait_for_task(client, task_id, account="copy")
+    assert task["status"] == "completed", task
+
+    copies = await client.call("getTransactions", "copy")
+
+    def kept(tx: dict[str, Any]) -> str:  # the export's columns hold no "failed" mark
+        return str({key: value for key, value in comparable(tx).items() if key != "failed"})
+
+    assert sorted(map(kept, copies)) == sorted(map(kept, originals))

@@ -17,8 +17,10 @@ JS_WHITESPACE = (
 )
 
 # A quoted field may span lines here (the original's ``.`` stopped at line breaks, which broke
-# the round trip of exported notes containing a newline); otherwise the rule is the original's.
-_GENERIC_FIELD = re.compile(r'("(?s:.*?)"|[^",;]+)(?=\s*[;,]|\s*\Z)')
+# the round trip of exported notes containing a newline), and a doubled ``""`` inside it is
+# text first (the original ended the field at ``"";``, which cut exported notes at a quote
+# followed by a semicolon); otherwise the rule is the original's.
+_GENERIC_FIELD = re.compile(r'("(?:[^"]|"")*"|"(?s:.*?)"|[^",;]+)(?=\s*[;,]|\s*\Z)')
 _EMPTY_UNQUOTED_FIELD = re.compile(r"(?:^|[,;])[ \t]*(?:[,;]|$)")
 _CURRENT_VALUE = re.compile(r"CurrentValue @ \$\d+(\.\d+)?/Eth,?")
 _MISDECODED_BOM = "ï»¿"

@@ -10,6 +10,7 @@ from privatefolio_daemon.sources.importers.base import (
 from privatefolio_daemon.sources.importers.csv_rows import split_outside_quotes_exactly
 from privatefolio_daemon.sources.importers.evm import (
     NativeIncome,
+    format_address,
     native_asset_id,
     native_income_row,
     numeric_column,
@@ -32,7 +33,7 @@ def parse_row(row: str, index: int, file_import_id: str, context: ParserContext)
         amount=amount,
         operation="Unstake",
         timestamp=parse_unix_seconds(columns[2], "UnixTimestamp"),
-        wallet=recipient,
+        wallet=format_address(recipient),
     )
     return native_income_row(income, index, file_import_id, platform_id)
 

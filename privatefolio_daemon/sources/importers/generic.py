@@ -121,6 +121,20 @@ def _fields(row: str) -> list[str]:
     return fields
 
 
+def _invalid_row(row: str, error: csv.Error) -> ImportFormatError:
+    """A row the CSV reader refused; most often a ``"`` written inside an unquoted field, which
+    the row splitter took for a quote running on into the next line."""
+    first_line = row.split("\n", 1)[0]
+    for column, text in zip(COLUMNS, first_line.split(","), strict=False):
+        if '"' in text and not (len(text) > 1 and text[0] == text[-1] == '"'):
+            return ImportFormatError(
+                f'Invalid CSV row: the " in column "{column}" opens a quote that is never '
+                'closed; write a value holding " in quotes, with the " doubled: "5"" screen"',
+                column=column,
+            )
+    return ImportFormatError(f"Invalid CSV row: {error}")
+
+
 def parse_row(row: str, index: int, file_import_id: str, _context: ParserContext) -> RowResult:
     try:
         (
@@ -137,7 +151,7 @@ def parse_row(row: str, index: int, file_import_id: str, _context: ParserContext
             notes,
         ) = _fields(row)
     except csv.Error as error:
-        raise ImportFormatError(f"Invalid CSV row: {error}") from None
+        raise _invalid_row(row, error) from None
     timestamp = _timestamp(date)
     kind = _choice(kind.strip().lower(), "type", TYPES)
     asset_type = _choice(asset_type.strip().lower(), "assetType", ASSET_TYPES)

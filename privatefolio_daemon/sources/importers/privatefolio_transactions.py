@@ -1,4 +1,9 @@
-"""Re-import of our own transactions export (file-formats §2.6 and §4)."""
+"""Re-import of our own transactions export (file-formats §2.6 and §4).
+
+A row with none of incoming, outgoing or fee is a transaction without audit logs, as the export
+writes one (a failed Etherscan transfer, a zero reward). §2.6 refuses it as `Invalid
+transaction`, which made an export holding one impossible to re-import (§4 promises it is).
+"""
 
 from privatefolio_daemon.domain import decimals
 from privatefolio_daemon.domain.records import AuditLog, Transaction
@@ -39,8 +44,6 @@ def parse_row(row: str, index: int, file_import_id: str, _context: ParserContext
         notes,
     ) = split_generic(row, 14)
     timestamp = parse_utc_datetime(time, "Timestamp")
-    if not (incoming or outgoing or fee):
-        raise ImportFormatError("Invalid transaction")
     for text, column, asset in (
         (incoming, "Incoming", incoming_asset),
         (outgoing, "Outgoing", outgoing_asset),

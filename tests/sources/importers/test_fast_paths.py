@@ -7,6 +7,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from privatefolio_daemon.domain import decimals
+from privatefolio_daemon.domain.csv_export import encode_csv_row
 from privatefolio_daemon.domain.hashing import string_hash
 from privatefolio_daemon.domain.records import AuditLog, Transaction
 from privatefolio_daemon.sources.importers import binance
@@ -136,6 +137,13 @@ def test_generic_splitter_fast_path_matches_the_field_pattern(
     if separator == '","':
         row = f'"{row}"'
     assert _outcome(split_generic, row, expected) == _outcome(split_generic_exact, row, expected)
+
+
+@given(st.lists(st.text('ab ,;"\r\n', max_size=8), min_size=1, max_size=6))
+@example(['say "hi"; then', "x"])
+@example(['";"', '" , "'])
+def test_an_exported_row_splits_into_the_texts_it_was_made_of(texts: list[str]) -> None:
+    assert split_generic(encode_csv_row(texts), len(texts)) == texts
 
 
 def _reference_rows(text: str) -> list[str]:

@@ -153,6 +153,16 @@ def test_beacon_withdrawal_is_an_unstake_of_the_first_word() -> None:
     assert (txs[0]["type"], txs[0]["incoming"]) == ("Unstake", "0.0123")
 
 
+def test_a_beacon_withdrawal_is_on_the_checksummed_wallet_as_other_etherscan_files() -> None:
+    header = (
+        '"Index","Blockno","UnixTimestamp","DateTime (UTC)","Validator Index","Recipient","Value"'
+    )
+    row = f'"7","200","1700000000","2023-11-14 22:13:20","1234","{MINER.lower()}","1 ETH"'
+    _, logs, txs = _parse(f"{header}\n{row}", ON_ETHEREUM)
+
+    assert (logs[0]["wallet"], txs[0]["wallet"]) == (MINER, MINER)
+
+
 def test_internal_weth_unwrap_adds_a_weth_withdraw() -> None:
     header = (
         '"Txhash","Blockno","UnixTimestamp","DateTime (UTC)","ParentTxFrom","ParentTxTo",'

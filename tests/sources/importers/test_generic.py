@@ -125,6 +125,12 @@ def test_cash_is_deposited_and_withdrawn_as_fiat() -> None:
             "2024-03-01,fee,USD,stock,1,,,0.5,,,",
             'Cannot parse row 1: A "fee" row charges its quantity; leave the "fee" column empty',
         ),
+        (
+            '2024-03-01,deposit,AAPL,stock,1,,,,,Broker,5" screen\n'
+            "2024-03-02,deposit,A,stock,1,,,,,,",
+            'Cannot parse row 1: Invalid CSV row: the " in column "notes" opens a quote that is '
+            'never closed; write a value holding " in quotes, with the " doubled: "5"" screen"',
+        ),
     ],
     ids=[
         "offset",
@@ -137,6 +143,7 @@ def test_cash_is_deposited_and_withdrawn_as_fiat() -> None:
         "columns",
         "no price",
         "fee of a fee row",
+        "stray quote",
     ],
 )
 def test_invalid_rows_are_rejected_with_the_column(row: str, message: str) -> None:
