@@ -58,6 +58,10 @@ def _default_order_key(tx: Transaction) -> tuple[int, int, float]:
     return (-tx.timestamp, 0, -float(tx.incoming or 0))
 
 
+def _has_source(tx: Transaction) -> bool:
+    return bool(tx.fileImportId or tx.connectionId)
+
+
 def _trimmed_id(tx: Transaction) -> str:
     """``<txHash>_<KIND>``: the 2nd and 3rd ``_``-separated parts of the id."""
     return "_".join(tx.id.split("_")[1:3])
@@ -102,8 +106,14 @@ def auto_merge(
     *,
     is_evm: Callable[[str], bool] = is_evm_platform,
 ) -> AutoMergeResult:
-    """The merged transactions to upsert, the member ids to delete and the log re-pointing."""
-    evm = sorted((tx for tx in transactions if is_evm(tx.platformId)), key=_default_order_key)
+    """The merged transactions to upsert, the member ids to delete and the log re-pointing.
+
+    Only imported and synced transactions merge: one entered by hand (a ``MANUAL_`` id, with
+    neither a file import nor a connection) stays as the user wrote it, whatever its txHash."""
+    evm = sorted(
+        (tx for tx in transactions if is_evm(tx.platformId) and _has_source(tx)),
+        key=_default_order_key,
+    )
     evm.sort(key=lambda tx: (-tx.timestamp, _trimmed_id(tx)))
     groups: dict[str, list[Transaction]] = {}
     for tx in evm:

@@ -102,3 +102,15 @@ def test_groups_with_two_incoming_sides_or_one_member_are_left_alone() -> None:
     result = auto_merge([internal, erc20, single], [])
 
     assert (result.merged, result.deleted_ids, result.evm_transactions) == ([], [], 3)
+
+
+def test_transactions_entered_by_hand_are_never_merged() -> None:
+    deposit = _tx("MANUAL_1", fileImportId=None, incoming="5", incomingAsset=TOKEN)
+    withdraw = _tx("MANUAL_2", fileImportId=None, outgoing="1", outgoingAsset=ETH)
+    for manual in (deposit, withdraw):
+        manual.metadata = {"txHash": "0xdead"}
+    imported = _tx("1_0xdead_NORMAL_0", type="Withdraw", outgoing="1", outgoingAsset=ETH)
+
+    assert auto_merge([deposit, withdraw], []).merged == []
+    result = auto_merge([deposit, imported], [])
+    assert (result.merged, result.deleted_ids, result.evm_transactions) == ([], [], 1)
