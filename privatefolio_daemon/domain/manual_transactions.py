@@ -128,9 +128,9 @@ def build_manual_transaction(
         raise InvalidInputError("Timestamp is required")
     _check_timestamp(timestamp)
     wallet, platform_id = data.get("wallet"), data.get("platformId")
-    if not wallet:
+    if not wallet or _blank(wallet):
         raise InvalidInputError("Wallet is required")
-    if not platform_id:
+    if not platform_id or _blank(platform_id):
         raise InvalidInputError("Platform is required")
     if not (incoming or outgoing or fee):
         raise InvalidInputError("A transaction needs an incoming, outgoing or fee amount")
@@ -186,9 +186,14 @@ def _bounded(key: str, value: Any) -> Any:
 
 def _checked_side(amount_text: str | None, asset: str | None, side: str) -> str | None:
     amount = _amount(amount_text, side)
-    if amount is not None and not asset:
+    if amount is not None and _blank(asset):
         raise InvalidInputError(f"{side.capitalize()} asset is required")
     return amount
+
+
+def _blank(text: str | None) -> bool:
+    """No text, or only spaces: no wallet, platform or asset can be named so."""
+    return not text or not text.strip()
 
 
 def _audit_logs(tx: Transaction, index: int) -> list[AuditLog]:
@@ -268,7 +273,7 @@ def update_manual(connection: sqlite3.Connection, tx_id: str, data: ManualTransa
     old = _select_transaction(connection, tx_id)
     index = int(old.importIndex or tx_id.removeprefix(MANUAL_PREFIX) or 0)
     tx, logs = build_manual_transaction(data, tx_id, index)
-    tx.metadata = old.metadata
+    tx.metadata, tx.role = old.metadata, old.role
     if tx.to_wire() == old.to_wire():
         return min(old.timestamp, tx.timestamp)
     old_log_ids = {
@@ -302,15 +307,18 @@ def patch_transaction(
     if tx.to_wire() == unpatched:
         return None
     for side in ("incoming", "outgoing", "fee"):
-        if getattr(tx, side) and not getattr(tx, f"{side}Asset"):
+        if getattr(tx, side) and _blank(getattr(tx, f"{side}Asset")):
             raise InvalidInputError(f"{side.capitalize()} asset is required")
     if not is_manual(tx_id):
         _refuse_ledger_patch(tx_id, changed)
         ledger.insert_transactions(connection, [tx])
         return None
     if changed & _LEDGER_FIELDS:
-        oldest = update_manual(connection, tx_id, _manual_input(tx))
-        if changed & {"metadata", "role"} or tx.role:
+        # A price worked out from both sides is worked out again (or dropped with a side).
+        derived = bool(unpatched.get("incoming") and unpatched.get("outgoing"))
+        typed_price = tx.price if "price" in changed or not derived else None
+        oldest = update_manual(connection, tx_id, _manual_input(tx, typed_price))
+        if changed & {"metadata", "role"}:
             _write_role_and_metadata(connection, tx)
         return oldest
     ledger.insert_transactions(connection, [tx])
@@ -335,7 +343,7 @@ def _refuse_ledger_patch(tx_id: str, changed: set[str]) -> None:
         )
 
 
-def _manual_input(tx: Transaction) -> ManualTransactionInput:
+def _manual_input(tx: Transaction, price: str | None) -> ManualTransactionInput:
     return ManualTransactionInput(
         type=cast(TransactionType, tx.type),
         timestamp=tx.timestamp,
@@ -348,7 +356,7 @@ def _manual_input(tx: Transaction) -> ManualTransactionInput:
         fee=tx.fee,
         feeAsset=tx.feeAsset,
         notes=tx.notes,
-        price=tx.price,
+        price=price,
     )
 
 
@@ -376,7 +384,7 @@ def _patched_value(key: str, value: Any) -> Any:
     elif key == "metadata":
         bounded_size("Transaction metadata", value, METADATA_MAX_BYTES)
         return value or {}
-    elif key in _PATCH_REQUIRED_TEXTS and not value:
+    elif key in _PATCH_REQUIRED_TEXTS and _blank(value):
         raise InvalidInputError(f"'{key}' cannot be empty")
     return _bounded(key, value)
 

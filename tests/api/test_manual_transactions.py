@@ -82,7 +82,10 @@ async def test_any_asset_type_and_the_type_as_operation(client: DaemonClient) ->
         ({"feeAsset": None}, "Fee asset is required"),
         ({"timestamp": -1}, "Timestamp -1 is before 1970"),
         ({"wallet": ""}, "Wallet is required"),
+        ({"wallet": "  "}, "Wallet is required"),
         ({"platformId": ""}, "Platform is required"),
+        ({"platformId": " "}, "Platform is required"),
+        ({"incomingAsset": "   "}, "Incoming asset is required"),
         ({"incoming": "ten"}, 'Invalid incoming amount "ten": expected a positive number'),
         ({"fee": "-0.1"}, 'Invalid fee amount "-0.1": expected a positive number'),
         (
@@ -250,6 +253,8 @@ async def test_a_swap_of_amounts_far_apart_gets_its_price(client: DaemonClient) 
         ({"timestamp": 10**15}, f"Timestamp {10**15} is in the future"),
         ({"timestamp": -5}, "Timestamp -5 is before 1970"),
         ({"wallet": ""}, "'wallet' cannot be empty"),
+        ({"wallet": "   "}, "'wallet' cannot be empty"),
+        ({"incomingAsset": " "}, "Incoming asset is required"),
         ({"price": 5}, "Invalid params: 'patch'.price must be a string or null, not a number"),
         ({"incomingAsset": None}, "Incoming asset is required"),
         ({"feeAsset": ""}, "Fee asset is required"),
@@ -266,6 +271,32 @@ async def test_a_patch_is_checked_as_an_added_transaction_is(
         await client.call("patchTransaction", "main", "MANUAL_1", patch)
     assert (caught.value.code, caught.value.message) == (-32602, message)
     assert await client.call("getTransaction", "main", "MANUAL_1") == before
+
+
+async def test_a_patch_that_drops_a_side_drops_the_price_worked_out_from_it(
+    client: DaemonClient,
+) -> None:
+    await client.call("createAccount", "main")
+    await client.call("addTransaction", STOCK_BUY, "main")
+    assert (await client.call("getTransaction", "main", "MANUAL_1"))["price"] == "170.5"
+
+    patch = {"type": "Deposit", "outgoing": None, "outgoingAsset": None}
+    await client.call("patchTransaction", "main", "MANUAL_1", patch)
+    assert "price" not in await client.call("getTransaction", "main", "MANUAL_1")
+
+    await client.call("patchTransaction", "main", "MANUAL_1", {"price": "171", "incoming": "3"})
+    await client.call("patchTransaction", "main", "MANUAL_1", {"incoming": "4"})
+    assert (await client.call("getTransaction", "main", "MANUAL_1"))["price"] == "171"
+
+
+async def test_an_update_keeps_the_role_and_metadata_a_patch_gave(client: DaemonClient) -> None:
+    await client.call("createAccount", "main")
+    await client.call("addTransaction", SWAP, "main")
+    patch = {"role": "Maker", "metadata": {"via": "otc"}}
+    await client.call("patchTransaction", "main", "MANUAL_1", patch)
+    await client.call("updateTransaction", "main", "MANUAL_1", {**SWAP, "incoming": "90"})
+    tx = await client.call("getTransaction", "main", "MANUAL_1")
+    assert (tx["incoming"], tx["role"], tx["metadata"]) == ("90", "Maker", {"via": "otc"})
 
 
 async def test_a_whole_record_sent_back_patches_only_what_changed(client: DaemonClient) -> None:
