@@ -45,16 +45,23 @@ def tag_by_hand(connection: sqlite3.Connection, kind: TaggedKind, item_id: str, 
 
 def untag_by_hand(
     connection: sqlite3.Connection, kind: TaggedKind, item_id: str, tag_id: int
-) -> None:
-    """A user took a tag off an item: spam detection will not put a "spam" tag back."""
-    if store.unlink_tag(connection, kind, item_id, tag_id) and kind != "trade":
+) -> bool:
+    """A user took a tag off an item: spam detection will not put a "spam" tag back. Returns
+    whether the item had the tag (an item that does not exist is ignored, as Privatefolio
+    does)."""
+    if not store.unlink_tag(connection, kind, item_id, tag_id):
+        return False
+    if kind != "trade":
         tag = connection.execute("SELECT name FROM tags WHERE id = ?", (tag_id,)).fetchone()
         if tag is not None and tag[0] == SPAM_TAG:
             spam_cleared.mark_cleared(connection, kind, item_id)
+    return True
 
 
 def checked_tag_name(name: str) -> str:
-    if not name.strip():
+    """The name without the spaces around it (" x " is the tag "x")."""
+    name = name.strip()
+    if not name:
         raise InvalidInputError("A tag needs a name")
     return bounded_text("Tag name", name, TAG_NAME_MAX_CHARS)
 
@@ -109,8 +116,8 @@ class Tags:
         self.item_changed(kind, item_id)
 
     async def remove(self, kind: TaggedKind, item_id: str, tag_id: int) -> None:
-        await self._db.transaction(lambda conn: untag_by_hand(conn, kind, item_id, tag_id))
-        self.item_changed(kind, item_id)
+        if await self._db.transaction(lambda conn: untag_by_hand(conn, kind, item_id, tag_id)):
+            self.item_changed(kind, item_id)
 
     async def of_item(self, kind: TaggedKind, item_id: str) -> list[dict[str, Any]]:
         rows = await self._db.read(lambda conn: store.tags_of(conn, kind, item_id))

@@ -3,7 +3,7 @@
 import pytest
 
 from privatefolio_daemon.client import DaemonClient
-from tests.api.manual_entries import SWAP
+from tests.api.manual_entries import SWAP, record_events, until
 
 
 @pytest.mark.parametrize(
@@ -44,5 +44,9 @@ async def test_the_remove_method_still_ignores_an_item_that_does_not_exist(
     await client.call("createAccount", "main")
     await client.call("upsertTag", "main", "otc")
     before = await client.call("getSnapshot", "main")
+    seen = await record_events(client)
     assert await client.call("removeTagFromTransaction", "main", "MANUAL_999", 1) is None
     assert await client.call("getSnapshot", "main") == before
+    await client.call("addTransaction", SWAP, "main")  # events come in order: none before it
+    await until(lambda: len(seen) >= 1)
+    assert seen[0] == ("tx", "created")

@@ -31,6 +31,25 @@ async def test_tags_are_created_once_renamed_and_deleted(client: DaemonClient) -
     ]
 
 
+async def test_the_spaces_around_a_tag_name_are_dropped(client: DaemonClient) -> None:
+    await client.call("createAccount", "main")
+    await client.call("addTransaction", SWAP, "main")
+    assert await client.call("upsertTags", "main", ["otc", " otc ", "tax 2024 "]) == [
+        {"id": 1, "name": "otc"},
+        {"id": 1, "name": "otc"},
+        {"id": 2, "name": "tax 2024"},
+    ]
+    await client.call("assignTagToTransaction", "main", "MANUAL_1", "  otc")
+    await client.call("updateTag", "main", 2, " taxes ")
+    assert await client.call("getTags", "main") == [
+        {"id": 1, "name": "otc"},
+        {"id": 2, "name": "taxes"},
+    ]
+    assert await client.call("getTagsForTransaction", "main", "MANUAL_1") == [
+        {"id": 1, "name": "otc"}
+    ]
+
+
 async def test_tag_errors_are_clear(client: DaemonClient) -> None:
     await client.call("createAccount", "main")
     await client.call("upsertTags", "main", ["a", "b"])
