@@ -22,6 +22,9 @@ class Limits:
     shutdown_grace_seconds: float = 5.0
     client_sql_time_budget_seconds: float = 5.0
     db_readers_per_account: int = 2
+    #: Readers of their own for the SQL the frontend writes, so that slow queries there never
+    #: hold up the daemon's reads; a query waits at most its time budget for one.
+    db_client_readers_per_account: int = 2
     db_busy_timeout_ms: int = 5000
     jwt_lifetime_days: int = 30
     password_min_length: int = 8

@@ -17,9 +17,15 @@ async def client_rows(
     default_sql: str,
     budget_seconds: float,
 ) -> list[Row]:
-    query = sql if sql else default_sql
     values = list(params or [])
-    return await db.read(lambda conn: run_client_query(conn, query, values, budget_seconds))
+    if not sql:  # the daemon's own query: its readers run it
+        return await db.read(
+            lambda conn: run_client_query(conn, default_sql, values, budget_seconds)
+        )
+    return await db.read_client(
+        lambda conn: run_client_query(conn, sql, values, budget_seconds),
+        wait_seconds=budget_seconds,
+    )
 
 
 async def client_count(

@@ -19,14 +19,14 @@ from privatefolio_daemon.rpc.errors import (
     VersionConflict,
 )
 from privatefolio_daemon.store.client_sql import QueryFailed, UnsafeQuery
-from privatefolio_daemon.store.database import QueryTimeout
+from privatefolio_daemon.store.database import QueriesBusy, QueryTimeout
 
 
 def domain_error_to_rpc(error: BaseException) -> RpcError | None:
     message = str(error)
     if isinstance(error, UnsafeQuery | QueryFailed):
         return InvalidParams(message)
-    if isinstance(error, QueryTimeout):
+    if isinstance(error, QueryTimeout | QueriesBusy):
         return Busy(message)
     if isinstance(error, NotFoundError):
         return NotFound(message)

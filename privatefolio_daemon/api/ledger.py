@@ -27,15 +27,20 @@ class LedgerApi:
         self._budget = budget_seconds
 
     async def _rows(
-        self, account: str, sql: str, params: list[Any] | None
+        self, account: str, sql: str, params: list[Any] | None, *, from_client: bool = False
     ) -> list[tuple[Any, ...]]:
+        """The rows of ``sql``: the frontend's own (``from_client``), or the daemon's."""
+        written = sql if from_client else None
         return await client_rows(
-            self._db_of(account), sql, params, default_sql=sql, budget_seconds=self._budget
+            self._db_of(account), written, params, default_sql=sql, budget_seconds=self._budget
         )
 
-    async def _count(self, account: str, sql: str, params: list[Any] | None) -> int:
+    async def _count(
+        self, account: str, sql: str, params: list[Any] | None, *, from_client: bool
+    ) -> int:
+        written = sql if from_client else None
         return await client_count(
-            self._db_of(account), sql, params, default_sql=sql, budget_seconds=self._budget
+            self._db_of(account), written, params, default_sql=sql, budget_seconds=self._budget
         )
 
     @rpc_method()
@@ -47,7 +52,8 @@ class LedgerApi:
     ) -> list[dict[str, Any]]:
         """Audit logs, newest first: all, a frontend SQL query's, or those matching filters."""
         sql, values = _audit_log_sql(query, params, count=False)
-        return map_rows(await self._rows(accountName, sql, values), audit_log_to_wire, query)
+        rows = await self._rows(accountName, sql, values, from_client=_is_sql(query))
+        return map_rows(rows, audit_log_to_wire, query)
 
     @rpc_method()
     async def countAuditLogs(
@@ -58,7 +64,7 @@ class LedgerApi:
     ) -> int:
         """How many audit logs (all, or matching a query or filters)."""
         sql, values = _audit_log_sql(query, params, count=True)
-        return await self._count(accountName, sql, values)
+        return await self._count(accountName, sql, values, from_client=_is_sql(query))
 
     @rpc_method()
     async def getAuditLog(self, accountName: str, id: str) -> dict[str, Any] | None:
@@ -88,7 +94,8 @@ class LedgerApi:
     ) -> list[str]:
         """Distinct wallets of the audit logs, ascending."""
         sql = query or "SELECT DISTINCT wallet FROM audit_logs ORDER BY wallet ASC"
-        return [row[0] for row in await self._rows(accountName, sql, params)]
+        rows = await self._rows(accountName, sql, params, from_client=bool(query))
+        return [row[0] for row in rows]
 
     @rpc_method()
     async def getOperations(
@@ -96,7 +103,8 @@ class LedgerApi:
     ) -> list[str]:
         """Distinct operations of the audit logs, ascending."""
         sql = query or "SELECT DISTINCT operation FROM audit_logs ORDER BY operation ASC"
-        return [row[0] for row in await self._rows(accountName, sql, params)]
+        rows = await self._rows(accountName, sql, params, from_client=bool(query))
+        return [row[0] for row in rows]
 
     @rpc_method()
     async def getMyPlatformIds(
@@ -104,7 +112,8 @@ class LedgerApi:
     ) -> list[str]:
         """Distinct platforms of the audit logs, ascending."""
         sql = query or "SELECT DISTINCT platformId FROM audit_logs ORDER BY platformId ASC"
-        return [row[0] for row in await self._rows(accountName, sql, params)]
+        rows = await self._rows(accountName, sql, params, from_client=bool(query))
+        return [row[0] for row in rows]
 
     @rpc_method()
     async def getTransactions(
@@ -115,7 +124,8 @@ class LedgerApi:
     ) -> list[dict[str, Any]]:
         """Transactions, newest first: all, a frontend SQL query's, or those matching filters."""
         sql, values = _transaction_sql(query, params, count=False)
-        return map_rows(await self._rows(accountName, sql, values), transaction_to_wire, query)
+        rows = await self._rows(accountName, sql, values, from_client=_is_sql(query))
+        return map_rows(rows, transaction_to_wire, query)
 
     @rpc_method()
     async def countTransactions(
@@ -126,7 +136,7 @@ class LedgerApi:
     ) -> int:
         """How many transactions (all, or matching a query or filters)."""
         sql, values = _transaction_sql(query, params, count=True)
-        return await self._count(accountName, sql, values)
+        return await self._count(accountName, sql, values, from_client=_is_sql(query))
 
     @rpc_method()
     async def getTransaction(self, accountName: str, id: str) -> dict[str, Any] | None:
@@ -140,6 +150,10 @@ class LedgerApi:
         where = "json_extract(metadata, '$.txHash') = ?"
         sql = f"SELECT * FROM transactions WHERE {where} {TRANSACTION_ORDER}"
         return [transaction_to_wire(row) for row in await self._rows(accountName, sql, [txHash])]
+
+
+def _is_sql(query: object) -> bool:
+    return isinstance(query, str) and bool(query)
 
 
 def _audit_log_sql(

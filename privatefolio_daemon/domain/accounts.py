@@ -254,6 +254,7 @@ class AccountRegistry:
         db = Database(
             self.db_path(name),
             readers=self._limits.db_readers_per_account,
+            client_readers=self._limits.db_client_readers_per_account,
             busy_timeout_ms=self._limits.db_busy_timeout_ms,
         )
         try:

@@ -66,7 +66,10 @@ class RawSql:
         self._budget = budget
 
     async def read(self, sql: str, params: Sequence[Any]) -> list[list[Any]]:
-        rows = await self._db.read(lambda conn: run_client_query(conn, sql, params, self._budget))
+        rows = await self._db.read_client(
+            lambda conn: run_client_query(conn, sql, params, self._budget),
+            wait_seconds=self._budget,
+        )
         return [list(row) for row in rows]
 
     async def execute(self, sql: str, params: Sequence[Any]) -> list[list[Any]]:

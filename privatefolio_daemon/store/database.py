@@ -41,6 +41,10 @@ class QueryTimeout(Exception):
     """A statement ran past its time budget and was interrupted."""
 
 
+class QueriesBusy(Exception):
+    """The connections for queries the frontend writes stayed busy too long to wait for."""
+
+
 class _Worker:
     """A thread that owns one connection."""
 
@@ -81,12 +85,14 @@ class _Worker:
 
 
 class Database:
-    def __init__(self, path: Path, *, readers: int = 2, busy_timeout_ms: int = 5000) -> None:
+    def __init__(
+        self, path: Path, *, readers: int = 2, client_readers: int = 2, busy_timeout_ms: int = 5000
+    ) -> None:
         self.path = path
         self._busy_timeout_ms = busy_timeout_ms
         self._writer = _Worker(f"db-write-{path.stem}", self._connect_writer)
-        self._reader_count = readers
-        self._idle_readers: asyncio.Queue[_Worker] | None = None
+        self._pool_sizes = {"read": readers, "client": client_readers}
+        self._idle: dict[str, asyncio.Queue[_Worker]] = {}
         self._readers: list[_Worker] = []
         self._checkpointer = _Worker(f"db-checkpoint-{path.stem}", self._connect_checkpointer)
         self._checkpoint_wanted = False
@@ -125,14 +131,16 @@ class Database:
         connection.execute("PRAGMA query_only = 1")
         return connection
 
-    def _reader_pool(self) -> asyncio.Queue[_Worker]:
-        if self._idle_readers is None:
-            self._idle_readers = asyncio.Queue()
-            for index in range(self._reader_count):
-                worker = _Worker(f"db-read-{self.path.stem}-{index}", self._connect_reader)
+    def _reader_pool(self, kind: str = "read") -> asyncio.Queue[_Worker]:
+        """The idle readers of one pool: the daemon's own reads, or the frontend's queries."""
+        pool = self._idle.get(kind)
+        if pool is None:
+            pool = self._idle[kind] = asyncio.Queue()
+            for index in range(self._pool_sizes[kind]):
+                worker = _Worker(f"db-{kind}-{self.path.stem}-{index}", self._connect_reader)
                 self._readers.append(worker)
-                self._idle_readers.put_nowait(worker)
-        return self._idle_readers
+                pool.put_nowait(worker)
+        return pool
 
     # -- the two ways in -------------------------------------------------------------------
 
@@ -190,6 +198,27 @@ class Database:
         self._check_open()
         pool = self._reader_pool()
         worker = await pool.get()
+        try:
+            return await worker.run(function)
+        finally:
+            pool.put_nowait(worker)
+
+    async def read_client(
+        self, function: Callable[[sqlite3.Connection], T], *, wait_seconds: float
+    ) -> T:
+        """Run a query the frontend wrote on a read-only connection of a pool of its own, so
+        that slow ones never hold up the daemon's reads; waiting for a connection longer than
+        ``wait_seconds`` raises :class:`QueriesBusy`."""
+        self._check_open()
+        pool = self._reader_pool("client")
+        try:
+            async with asyncio.timeout(wait_seconds):
+                worker = await pool.get()
+        except TimeoutError:
+            raise QueriesBusy(
+                f"Other queries of this account kept its query connections busy for "
+                f"{wait_seconds:g} s; try again in a moment"
+            ) from None
         try:
             return await worker.run(function)
         finally:

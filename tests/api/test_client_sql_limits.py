@@ -1,6 +1,7 @@
 """SQL from a client is held to limits: no function that reaches native pointers, a deadline
 that holds even for a few expensive steps, bounded values and results, and errors that say so."""
 
+import asyncio
 import time
 from pathlib import Path
 
@@ -8,6 +9,7 @@ import pytest
 
 from privatefolio_daemon.app import Daemon
 from privatefolio_daemon.client import DaemonClient, RpcCallError
+from tests.api.manual_entries import SWAP
 from tests.backup.helpers import table_digests
 from tests.conftest import client_of_daemon_with_sql_budget
 
@@ -112,3 +114,31 @@ async def test_reading_pragmas_with_an_argument_work_and_vacuum_is_a_clear_refus
             f"Only reading queries are allowed: {sql}",
         )
     assert table_digests(daemon.accounts.db_path("main")) == before
+
+
+ENDLESS = "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT count(*) FROM r"
+
+
+async def test_slow_frontend_queries_neither_hold_up_the_daemon_nor_queue_for_long(
+    tmp_path: Path,
+) -> None:
+    async with client_of_daemon_with_sql_budget(tmp_path, 2.0) as client:
+        await client.call("addTransaction", SWAP, "main")
+        slow = [asyncio.ensure_future(refusal(client, "getAuditLogs", ENDLESS)) for _ in range(6)]
+        await asyncio.sleep(0.2)
+
+        tx = await client.call("getTransaction", "main", "MANUAL_1")
+        tasks = await client.call("getServerTasks", "main")
+        logs = await client.call("getAuditLogs", "main", {"assetId": "ex.binance:MANA"})
+
+        assert not any(query.done() for query in slow)  # they were still running
+        assert (tx["id"], len(logs), isinstance(tasks, list)) == ("MANUAL_1", 2, True)
+        answers = await asyncio.gather(*slow)
+        timed_out = (-32004, "Query took longer than 2 s and was stopped")
+        busy = (
+            -32004,
+            "Other queries of this account kept its query connections busy for 2 s; "
+            "try again in a moment",
+        )
+        assert set(answers) <= {timed_out, busy}
+        assert answers.count(timed_out) >= 2 and answers.count(busy) >= 2
