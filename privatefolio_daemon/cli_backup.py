@@ -256,14 +256,38 @@ async def _backup_online(
 
     with _percent_bar(f"Backup of {account}") as report:
         follow = asyncio.create_task(_follow_running_task(client, account, "Backup", report))
+        made = asyncio.ensure_future(client.call("enqueueBackup", account, "user"))
         try:
-            record = await client.call("enqueueBackup", account, "user")
+            record = await asyncio.shield(made)
         except RpcCallError as error:
             raise CommandError(error.message) from error
+        except asyncio.CancelledError:  # Ctrl-C
+            await _stop_backup(client, account, made)
+            raise
         finally:
             follow.cancel()
         report(100, None)
-    await _download(config, account, record, output)
+    try:
+        await _download(config, account, record, output)
+    finally:  # the zip is the user's file now: the daemon keeps no copy of it
+        with contextlib.suppress(RpcCallError, OSError):
+            await client.call("deleteServerFile", account, record["id"])
+
+
+async def _stop_backup(
+    client: "DaemonClient", account: str, made: "asyncio.Future[dict[str, Any]]"
+) -> None:
+    """Cancel the daemon's backup task; a backup it finished meanwhile is deleted."""
+    from privatefolio_daemon.client import RpcCallError
+
+    with contextlib.suppress(RpcCallError):
+        queue = await client.call("getTaskQueue", account)
+        for task in [queue.get("running"), *queue.get("queued", [])]:
+            if task is not None and task["name"] == "Backup":
+                await client.call("cancelTask", account, task["id"])
+    with contextlib.suppress(Exception):
+        record = await made
+        await client.call("deleteServerFile", account, record["id"])
 
 
 async def _restore_online(

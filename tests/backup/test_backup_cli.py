@@ -80,9 +80,10 @@ async def test_backup_and_restore_through_the_running_daemon(tmp_path: Path) -> 
 
         token = read_or_create_token(data_dir / "auth" / "token")
         async with await DaemonClient.connect(f"ws://127.0.0.1:{port}/", token=token) as client:
+            assert await client.call("getServerFiles", "main") == []  # no copy stays behind
+            assert sorted(p.name for p in (data_dir / "files" / "main").iterdir()) == []
             await client.call("resetAccount", "main")
             assert await client.call("getValue", "main", "marker") is None
-            # The backup made through the daemon is a server file of the account, too.
             restored = cli(
                 "restore", "main", str(output), "--data-dir", str(data_dir), "--port", port
             )
@@ -91,6 +92,7 @@ async def test_backup_and_restore_through_the_running_daemon(tmp_path: Path) -> 
             assert await client.call("getValue", "main", "marker") == "seed 1"
             tasks = await client.call("getServerTasks", "main")
             assert (tasks[0]["name"], tasks[0]["status"]) == ("Restore account", "completed")
+            assert await client.call("getServerFiles", "main") == []
     assert table_digests(data_dir / "databases" / "main.sqlite") == original
 
 

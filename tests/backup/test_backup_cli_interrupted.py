@@ -1,0 +1,60 @@
+"""Ctrl-C during ``privatefolio-daemon backup`` through a running daemon cancels the daemon's
+backup task: no zip is written, and none stays in the data dir."""
+
+import asyncio
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.backup.test_backup_cli import make_account
+from tests.backup.test_restore_cli_interrupted import connected, ctrl_c_as_in_a_terminal
+from tests.daemon_process import clean_environment, running_daemon
+
+
+def start_backup(data_dir: Path, port: str, output: Path) -> "subprocess.Popen[bytes]":
+    command = [sys.executable, "-m", "privatefolio_daemon", "backup", "main", "-o", str(output)]
+    return subprocess.Popen(
+        [*command, "--data-dir", str(data_dir), "--port", port],
+        stderr=subprocess.PIPE,
+        env=clean_environment(),
+        preexec_fn=ctrl_c_as_in_a_terminal,
+    )
+
+
+def ctrl_c(process: "subprocess.Popen[bytes]") -> tuple[int, str]:
+    assert process.stderr is not None
+    process.send_signal(signal.SIGINT)
+    stderr = process.stderr.read().decode()
+    return process.wait(timeout=60), stderr
+
+
+def names_in(directory: Path) -> list[str]:
+    return sorted(path.name for path in directory.iterdir())
+
+
+async def test_ctrl_c_cancels_the_daemons_backup_task(tmp_path: Path) -> None:
+    """The backup waits behind a running task, so Ctrl-C finds it queued."""
+    data_dir, output = tmp_path / "data", tmp_path / "main.zip"
+    await make_account(data_dir, 50, seed=1)
+    with running_daemon(data_dir, "--no-crons") as (_, ready):
+        port = str(ready["port"])
+        async with connected(data_dir, port) as client:
+            sleeping = await client.call("enqueueSleep", "main", 600)
+            queued = asyncio.Event()
+            await client.call("subscribeToServerTasks", "main", lambda *_: queued.set())
+            process = start_backup(data_dir, port, output)
+            await asyncio.wait_for(queued.wait(), 60)
+            assert [
+                task["name"] for task in (await client.call("getTaskQueue", "main"))["queued"]
+            ] == ["Backup"]
+            code, stderr = ctrl_c(process)
+
+            queue = await client.call("getTaskQueue", "main")
+            assert (queue["running"]["id"], queue["queued"]) == (sleeping, [])
+            await client.call("cancelTask", "main", sleeping)
+            assert await client.call("getServerFiles", "main") == []
+    assert code == 130, stderr
+    assert stderr.endswith("privatefolio-daemon: Interrupted.\n")
+    assert "Traceback" not in stderr
+    assert names_in(tmp_path) == ["data"]  # no zip, and no part of one
