@@ -84,18 +84,38 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _parse(argv: list[str]) -> argparse.Namespace:
+    """The arguments; with no command, or flags first, the command is ``serve``. A flag its
+    command does not know is reported with that command's usage."""
+    if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version")):
+        argv = ["serve", *argv]
+    parser = build_parser()
+    arguments, unknown = parser.parse_known_args(argv)
+    if unknown:
+        command_parser: argparse.ArgumentParser = arguments.command_parser
+        command_parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+    return arguments
+
+
 def _add_location_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data-dir", help="data directory (env DATA_LOCATION)")
+    parser.set_defaults(command_parser=parser)
+    parser.add_argument(
+        "--data-dir", help="data directory (env DATA_LOCATION, which wins over this flag)"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    arguments = build_parser().parse_args(argv)
-    command = arguments.command or "serve"
+    arguments = _parse(list(sys.argv[1:] if argv is None else argv))
+    command = arguments.command
     try:
         if command == "token":
             return _print_token(load_config(data_dir=arguments.data_dir))
         if command == "call":
-            return asyncio.run(_call(arguments))
+            try:
+                return asyncio.run(_call(arguments))
+            except KeyboardInterrupt:
+                print("privatefolio-daemon: Interrupted.", file=sys.stderr)
+                return 130
         if command == "autostart":
             from privatefolio_daemon.cli_autostart import run_autostart
 
@@ -104,7 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             from privatefolio_daemon.cli_backup import run_command
 
             return run_command(arguments)
-        return _serve(arguments if arguments.command else build_parser().parse_args(["serve"]))
+        return _serve(arguments)
     except ConfigError as error:
         print(f"privatefolio-daemon: {error}", file=sys.stderr)
         return 2

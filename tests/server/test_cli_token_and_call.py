@@ -1,9 +1,11 @@
 """``token`` and ``call`` on the command line: a data dir without a token, arguments not JSON."""
 
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
+from tests.backup.test_restore_cli_interrupted import ctrl_c_as_in_a_terminal
 from tests.daemon_process import clean_environment, running_daemon
 
 
@@ -80,3 +82,54 @@ def test_call_and_backup_find_a_daemon_listening_on_ipv6_loopback(tmp_path: Path
     assert (names.returncode, names.stdout) == (0, '[\n  "main"\n]\n'), names.stderr
     assert backup.returncode == 0, backup.stderr
     assert (tmp_path / "b.zip").stat().st_size > 0
+
+
+def test_flags_alone_start_the_daemon_and_a_wrong_flag_shows_its_commands_usage(
+    tmp_path: Path,
+) -> None:
+    data_dir = tmp_path / "data"
+    flags = ["--port", "0", "--data-dir", str(data_dir), "--print-ready", "--no-crons"]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "privatefolio_daemon", *flags],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=clean_environment(),
+    )
+    try:
+        assert process.stdout is not None
+        assert '"dataDir"' in process.stdout.readline()
+    finally:
+        process.terminate()
+        process.communicate(timeout=15)
+    wrong = cli("serve", "--bogus")
+    assert (wrong.returncode, wrong.stdout) == (2, "")
+    assert wrong.stderr.startswith("usage: privatefolio-daemon serve [-h]")
+    assert wrong.stderr.endswith(
+        "privatefolio-daemon serve: error: unrecognized arguments: --bogus\n"
+    )
+
+
+def test_ctrl_c_stops_a_call_without_a_traceback(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    with running_daemon(data_dir, "--no-crons") as (_, ready):
+        at = ["--port", str(ready["port"]), "--data-dir", str(data_dir)]
+        assert cli("call", *at, "createAccount", '"main"').returncode == 0
+        assert cli("call", *at, "enqueueSleep", '"main"', "600").returncode == 0
+        waiting = subprocess.Popen(  # a backup waits behind the running task
+            [sys.executable, "-m", "privatefolio_daemon", "call", *at, "enqueueBackup", '"main"'],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=clean_environment(),
+            preexec_fn=ctrl_c_as_in_a_terminal,
+        )
+        queued = "[]"
+        for _ in range(600):
+            queued = cli("call", *at, "getTaskQueue", '"main"').stdout
+            if '"Backup"' in queued:
+                break
+        assert '"Backup"' in queued
+        waiting.send_signal(signal.SIGINT)
+        stdout, stderr = waiting.communicate(timeout=30)
+    assert (waiting.returncode, stdout, stderr) == (130, "", "privatefolio-daemon: Interrupted.\n")
