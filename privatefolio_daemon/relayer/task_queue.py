@@ -31,8 +31,9 @@ SERVER_RESTARTED = "Server restarted."
 SERVER_STOPPING = "Server shutting down."
 ACCOUNT_CLOSED = "the account was closed (reset, restored or deleted)."
 HANDED_OFF = "handed-off"
-#: A task these started fails with no one watching: the user gets a notification.
-UNATTENDED_TRIGGERS = frozenset({"cron", "side-effect"})
+#: A task the daemon started itself (at start-up, for a new account, on a schedule, or as a
+#: side effect) fails with no one watching: the user gets a notification.
+UNATTENDED_TRIGGERS = frozenset({"system", "cron", "side-effect"})
 
 
 @dataclass(slots=True)

@@ -56,6 +56,19 @@ async def test_a_failed_background_task_leaves_a_notification(
     assert await client.call("countNotifications", "main", unread) == 1
 
 
+async def test_a_task_started_for_a_new_account_or_at_start_that_fails_leaves_one_too(
+    daemon: Daemon, client: DaemonClient
+) -> None:
+    """Such as the coin-list download of a new account on a machine that is offline."""
+    await client.call("createAccount", "main")
+    task_id = await run_failing_task(daemon, client, "system", "Refetch assets")
+    [notification] = await client.call("getNotifications", "main")
+    assert (notification["title"], notification["metadata"]) == (
+        "Refetch assets failed",
+        {"taskId": task_id, "trigger": "system"},
+    )
+
+
 async def test_marking_notifications_read_and_archived(
     daemon: Daemon, client: DaemonClient
 ) -> None:
