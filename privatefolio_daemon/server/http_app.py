@@ -36,7 +36,7 @@ def build_http_app(
     policy = OriginPolicy(config.allowed_origins, [*config.allowed_hosts, *own_address])
     if not config.binds_loopback_only and not config.allowed_hosts:
         log.warning(
-            "Listening on %s with ALLOWED_HOSTS empty: a request must name this computer by a "
+            "Host %s with ALLOWED_HOSTS empty: a request must name this computer by a "
             "loopback Host (localhost, 127.0.0.1, [::1]), so every request from the LAN gets "
             "403 'this Host is not allowed'. Set ALLOWED_HOSTS to the names or addresses the LAN "
             "uses for it (ALLOWED_HOSTS=192.168.1.20,nas.local).",

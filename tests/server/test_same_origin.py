@@ -91,7 +91,7 @@ def test_listening_beyond_loopback_without_allowed_hosts_logs_a_hint(
     ]
     if warned:
         assert hints == [
-            "Listening on 0.0.0.0 with ALLOWED_HOSTS empty: a request must name this computer "
+            "Host 0.0.0.0 with ALLOWED_HOSTS empty: a request must name this computer "
             "by a loopback Host (localhost, 127.0.0.1, [::1]), so every request from the LAN gets "
             "403 'this Host is not allowed'. Set ALLOWED_HOSTS to the names or addresses the LAN "
             "uses for it (ALLOWED_HOSTS=192.168.1.20,nas.local)."
