@@ -136,6 +136,8 @@ def _invalid_row(row: str, error: csv.Error) -> ImportFormatError:
 
 
 def parse_row(row: str, index: int, file_import_id: str, _context: ParserContext) -> RowResult:
+    if not row.strip():  # a blank line between rows holds nothing to import
+        return RowResult()
     try:
         (
             date,

@@ -184,6 +184,18 @@ def test_a_nearly_right_header_gets_a_hint(header: str, hint: str) -> None:
     assert str(raised.value) == f"File import unsupported, unknown header: {header} ({hint})"
 
 
+def test_blank_lines_between_rows_are_skipped() -> None:
+    rows = [
+        "2024-03-01,deposit,AAPL,stock,1,,,,,Broker,",
+        "",
+        "  ",
+        "2024-03-02,deposit,AAPL,stock,2,,,,,Broker,",
+    ]
+    result = parse_text("\n".join([HEADER, *rows]), file_name="generic.csv")
+
+    assert [log.change for log in result.logs] == ["1", "2"]
+
+
 def test_quantity_times_price_keeps_every_digit() -> None:
     quantity, price = "1234567890.1234567890123456789", "1." + "0" * 55 + "7"
     _, logs, _ = _parse(f"2024-03-01,buy,AAPL,stock,{quantity},{price},USD,,,,")
