@@ -27,16 +27,20 @@ def is_websocket_upgrade(request: web.Request) -> bool:
     return request.headers.get(hdrs.UPGRADE, "").lower() == "websocket"
 
 
+def _refused(text: str) -> web.Response:
+    return web.Response(status=403, text=text, headers={"X-Content-Type-Options": "nosniff"})
+
+
 def security_middleware(policy: OriginPolicy) -> Middleware:
     @web.middleware
     async def gate(request: web.Request, handler: Handler) -> web.StreamResponse:
         if not policy.host_allowed(request.headers.get(hdrs.HOST)):
-            return web.Response(status=403, text="Forbidden: this Host is not allowed.\n")
+            return _refused("Forbidden: this Host is not allowed.\n")
         origin = request.headers.get(hdrs.ORIGIN)
         allowed = policy.origin_allowed(origin, own_origin=f"{request.scheme}://{request.host}")
         guarded = request.method in _STATE_CHANGING or is_websocket_upgrade(request)
         if guarded and not allowed:
-            return web.Response(status=403, text=ORIGIN_REFUSED)
+            return _refused(ORIGIN_REFUSED)
         request[ORIGIN_ALLOWED] = allowed
         if request.method == "OPTIONS":
             response: web.StreamResponse = web.Response(status=204)

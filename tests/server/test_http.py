@@ -95,6 +95,7 @@ async def test_foreign_origin_cannot_change_state_over_http(daemon: Daemon) -> N
         ) as response:
             assert response.status == 403
             assert await response.text() == "Forbidden: this Origin is not allowed.\n"
+            assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert not daemon.credentials.is_password_set()
 
 
@@ -125,6 +126,7 @@ async def test_foreign_host_header_is_refused(daemon: Daemon, host: str) -> None
     ):
         assert response.status == 403
         assert await response.text() == "Forbidden: this Host is not allowed.\n"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
 async def test_loopback_host_names_are_accepted(daemon: Daemon) -> None:
