@@ -55,12 +55,27 @@ def refuse_newer(db_path: Path, migrations: list[Migration]) -> None:
     """Refuse a database written by a newer daemon, reading it without changing a byte."""
     if not db_path.exists():
         return
-    connection = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True)
-    try:
-        current = connection.execute("PRAGMA user_version").fetchone()[0]
-    finally:
-        connection.close()
+    current = _header_user_version(db_path)
+    if current is None:  # the log may hold a newer header: SQLite reads it
+        connection = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            current = connection.execute("PRAGMA user_version").fetchone()[0]
+        finally:
+            connection.close()
     _check_version(current, migrations, db_path)
+
+
+def _header_user_version(db_path: Path) -> int | None:
+    """The schema version in the file's header (bytes 60–63, big-endian), read without SQLite,
+    which would create the ``-wal`` and ``-shm`` files of a database it opens; ``None`` when a
+    log beside the file may hold a newer header, or the file is not a database."""
+    if db_path.with_name(f"{db_path.name}-wal").exists():
+        return None
+    with db_path.open("rb") as handle:
+        header = handle.read(100)
+    if len(header) < 100 or not header.startswith(b"SQLite format 3\x00"):
+        return None
+    return int.from_bytes(header[60:64], "big")
 
 
 def _check_version(current: int, migrations: list[Migration], db_path: Path) -> None:

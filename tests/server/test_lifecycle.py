@@ -126,8 +126,10 @@ def test_sigterm_shuts_down_cleanly_and_closes_the_databases(tmp_path: Path) -> 
 def test_a_database_from_a_newer_version_is_refused(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     (data_dir / "databases").mkdir(parents=True)
-    with sqlite3.connect(data_dir / "databases" / "future.sqlite") as connection:
-        connection.execute("PRAGMA user_version = 99")
+    connection = sqlite3.connect(data_dir / "databases" / "future.sqlite")
+    connection.execute("PRAGMA journal_mode = WAL")  # as the daemon's own accounts are
+    connection.execute("PRAGMA user_version = 99")
+    connection.close()
     before = (data_dir / "databases" / "future.sqlite").read_bytes()
     result = subprocess.run(
         daemon_command(data_dir, "--port", "0"),
@@ -143,6 +145,7 @@ def test_a_database_from_a_newer_version_is_refused(tmp_path: Path) -> None:
         "privatefolio-daemon to open it."
     ) in result.stdout
     assert (data_dir / "databases" / "future.sqlite").read_bytes() == before
+    assert [path.name for path in (data_dir / "databases").iterdir()] == ["future.sqlite"]
 
 
 def test_web3_and_ccxt_are_not_imported_at_start_up(tmp_path: Path) -> None:
