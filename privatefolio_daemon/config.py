@@ -1,6 +1,7 @@
 """The daemon's configuration: environment first, then command-line flags, then defaults."""
 
 import dataclasses
+import logging
 import os
 import subprocess
 from collections.abc import Mapping
@@ -13,6 +14,8 @@ import platformdirs
 from privatefolio_daemon import __version__
 from privatefolio_daemon.settings import APP_NAME, DEFAULT_HOST, DEFAULT_PORT, DEV_PORT, Limits
 from privatefolio_daemon.store.daemon_address import running_address
+
+log = logging.getLogger(__name__)
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -63,6 +66,16 @@ class Config:
         return BuildInfo(self.app_version or __version__, commit, date)
 
 
+def _warn_if_overridden(
+    variable: str, from_env: str | None, flag: str, from_flag: str | None
+) -> None:
+    """The environment wins over flags: say so where a flag given by hand loses."""
+    if from_env and from_flag is not None and from_env != from_flag:
+        log.warning(
+            "%s=%s is used: the environment wins over %s %s", variable, from_env, flag, from_flag
+        )
+
+
 def default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME))
 
@@ -90,6 +103,8 @@ def load_config(
     if not 0 <= chosen_port <= 65535:
         raise ConfigError(f"Port {chosen_port} is out of range (0-65535)")
     chosen_dir = env.get("DATA_LOCATION") or data_dir
+    _warn_if_overridden("DATA_LOCATION", env.get("DATA_LOCATION"), "--data-dir", data_dir)
+    _warn_if_overridden("PORT", port_text, "--port", None if port is None else str(port))
     chosen_frontend = env.get("FRONTEND_DIR") or frontend_dir
     return Config(
         data_dir=Path(chosen_dir).expanduser().resolve() if chosen_dir else default_data_dir(),

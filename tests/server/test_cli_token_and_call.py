@@ -133,3 +133,19 @@ def test_ctrl_c_stops_a_call_without_a_traceback(tmp_path: Path) -> None:
         waiting.send_signal(signal.SIGINT)
         stdout, stderr = waiting.communicate(timeout=30)
     assert (waiting.returncode, stdout, stderr) == (130, "", "privatefolio-daemon: Interrupted.\n")
+
+
+def test_a_flag_the_environment_overrides_is_named(tmp_path: Path) -> None:
+    with running_daemon(tmp_path / "data") as (_, ready):
+        token = subprocess.run(
+            [sys.executable, "-m", "privatefolio_daemon", "token", "--data-dir", "elsewhere"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            env={**clean_environment(), "DATA_LOCATION": str(tmp_path / "data")},
+        )
+    assert token.stdout == Path(ready["tokenFile"]).read_text().strip() + "\n"
+    assert token.stderr == (
+        f"DATA_LOCATION={tmp_path / 'data'} is used: the environment wins over --data-dir "
+        "elsewhere\n"
+    )
