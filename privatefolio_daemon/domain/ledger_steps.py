@@ -4,7 +4,6 @@ the pure rules of ``spam.py`` and ``auto_merge.py``, run over an account's datab
 
 import sqlite3
 from collections.abc import Callable, Sequence
-from typing import Any
 
 from privatefolio_daemon.domain.assets import Assets
 from privatefolio_daemon.domain.auto_merge import AutoMergeResult, auto_merge
@@ -18,6 +17,7 @@ from privatefolio_daemon.domain.thread_progress import thread_safe
 from privatefolio_daemon.store import ledger, spam_cleared
 from privatefolio_daemon.store import tags as tag_store
 from privatefolio_daemon.store.database import Database
+from privatefolio_daemon.store.in_lists import rows_where_in
 
 _EVM = "substr(platformId, 1, 6) = 'chain.'"
 _EVM_TRANSACTIONS = f"SELECT * FROM transactions WHERE {_EVM} {ledger.TRANSACTION_ORDER}"
@@ -88,12 +88,8 @@ def _tag_spam(connection: sqlite3.Connection, spam_ids: Sequence[str]) -> tuple[
         return False, 0
     tag, created = tag_store.ensure_tag(connection, SPAM_TAG)
     tag_store.link_tag(connection, "transaction", spam_ids, tag[0])
-    log_ids: list[Any] = []
-    for start in range(0, len(spam_ids), 500):
-        chunk = spam_ids[start : start + 500]
-        marks = ", ".join("?" for _ in chunk)
-        rows = connection.execute(f"SELECT id FROM audit_logs WHERE txId IN ({marks})", chunk)
-        log_ids.extend(row[0] for row in rows)
+    sql = "SELECT id FROM audit_logs WHERE txId IN ({marks})"
+    log_ids = [row[0] for row in rows_where_in(connection, sql, spam_ids)]
     log_ids = spam_cleared.not_cleared(connection, "auditLog", log_ids)
     tag_store.link_tag(connection, "auditLog", log_ids, tag[0])
     return created, len(log_ids)

@@ -8,6 +8,7 @@ import orjson
 from privatefolio_daemon.store.bulk_delete import delete_where_equal
 from privatefolio_daemon.store.change_log import append_change
 from privatefolio_daemon.store.database import Row
+from privatefolio_daemon.store.in_lists import rows_where_in
 from privatefolio_daemon.store.tags import untag_matching
 
 #: Every column of ``connections`` in table order (the frontend reads rows by position).
@@ -18,7 +19,6 @@ CONNECTION_COLUMNS = (
 _WIRE_NAMES = {"key": "apiKey"}
 
 SEQUENCE_KEY = "connection_seq"
-_ID_BATCH = 500
 
 
 def cursor_key(connection_id: str) -> str:
@@ -121,14 +121,8 @@ def delete_ledger(connection: sqlite3.Connection, connection_id: str) -> tuple[i
 
 def count_existing(connection: sqlite3.Connection, table: str, ids: list[str]) -> int:
     """How many of ``ids`` are already rows of ``table`` (``audit_logs`` or ``transactions``)."""
-    found = 0
-    for start in range(0, len(ids), _ID_BATCH):
-        batch = ids[start : start + _ID_BATCH]
-        placeholders = ", ".join("?" for _ in batch)
-        found += connection.execute(
-            f"SELECT COUNT(*) FROM {table} WHERE id IN ({placeholders})", batch
-        ).fetchone()[0]
-    return found
+    sql = f"SELECT COUNT(*) FROM {table} WHERE id IN ({{marks}})"
+    return sum(row[0] for row in rows_where_in(connection, sql, ids))
 
 
 def latest_wallet_balances(
