@@ -12,10 +12,15 @@ from privatefolio_daemon.relayer.cancellation import CancelToken
 from privatefolio_daemon.relayer.progress import TaskProgress
 from privatefolio_daemon.relayer.relayer import Relayer
 from privatefolio_daemon.relayer.task_types import Priority, TaskSpec, Trigger
-from privatefolio_daemon.rpc.params import Count
+from privatefolio_daemon.rpc.params import Count, closed
 from privatefolio_daemon.rpc.registry import rpc_method
 from privatefolio_daemon.store.assets import MY_ASSETS_SQL
 from privatefolio_daemon.store.database import Database
+
+
+@closed
+class AssetPatchParams(AssetPatch, total=False):
+    """``patchAsset``'s patch: a misspelt key (``coingeckoID``) is refused, not ignored."""
 
 
 class AssetsApi:
@@ -61,7 +66,7 @@ class AssetsApi:
         await self._assets_of(accountName).upsert(asset)
 
     @rpc_method()
-    async def patchAsset(self, accountName: str, id: str, patch: AssetPatch) -> None:
+    async def patchAsset(self, accountName: str, id: str, patch: AssetPatchParams) -> None:
         """Change stored preferences: favorite, priceApiId (null clears), name, logoUrl…"""
         await self._assets_of(accountName).patch(id, patch)
 

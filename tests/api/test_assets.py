@@ -334,6 +334,15 @@ async def test_bad_asset_input(client: DaemonClient) -> None:
     with pytest.raises(RpcCallError) as caught:
         await client.call("patchAsset", "main", "stock:AAPL", {"favorite": "yes"})
     assert caught.value.code == -32602
+    before = await client.call("getAsset", "main", "stock:AAPL")
+    with pytest.raises(RpcCallError) as caught:
+        await client.call("patchAsset", "main", "stock:AAPL", {"coingeckoID": "apple"})
+    assert (caught.value.code, caught.value.message) == (
+        -32602,
+        "Invalid params: 'patch' has no key 'coingeckoID' (its keys are: favorite, priceApiId, "
+        "name, logoUrl, coingeckoId)",
+    )
+    assert await client.call("getAsset", "main", "stock:AAPL") == before
 
 
 async def test_a_new_account_fetches_the_coin_list_once(
