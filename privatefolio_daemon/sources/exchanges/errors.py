@@ -59,7 +59,7 @@ def sync_error(
 ) -> SyncError:
     """The ``SyncError`` for a ccxt failure at ``name`` (the exchange's display name); a
     ``RejectedKey`` when the exchange refused the key or secret."""
-    message = redact(_message(error, name, attempts, timeout_ms), secrets)
+    message = redact(_message(error, name, attempts, timeout_ms, secrets), secrets)
     return RejectedKey(message) if _is_rejected_key(error) else SyncError(message)
 
 
@@ -83,7 +83,13 @@ def malformed_secret_error(name: str, secret_format: str) -> SyncError:
     return RejectedKey(f"The {name} API secret is malformed: it cannot sign a request. {advice}")
 
 
-def _message(error: BaseException, name: str, attempts: int, timeout_ms: int) -> str:
+def _message(
+    error: BaseException,
+    name: str,
+    attempts: int,
+    timeout_ms: int,
+    secrets: tuple[str | None, ...],
+) -> str:
     import ccxt.async_support as ccxt_async
 
     if isinstance(error, ccxt_async.PermissionDenied):
@@ -118,7 +124,7 @@ def _message(error: BaseException, name: str, attempts: int, timeout_ms: int) ->
         return f"Could not reach {name}. Check the internet connection and try again."
     if isinstance(error, ccxt_async.BadResponse):
         return f"{name} sent a response that could not be read."
-    return f"{name} returned an error: {_quoted(error)}"
+    return f"{name} returned an error: {_quoted(error, secrets)}"
 
 
 def _is_bad_signature(error: BaseException) -> bool:
@@ -127,11 +133,12 @@ def _is_bad_signature(error: BaseException) -> bool:
 
 def exchange_text(error: BaseException, secrets: tuple[str | None, ...]) -> str:
     """ccxt's own text for an error (the exchange's answer, say), redacted, for the log."""
-    return redact(_quoted(error), secrets)
+    return _quoted(error, secrets)
 
 
-def _quoted(error: Any) -> str:
-    text = str(error).strip() or type(error).__name__
+def _quoted(error: Any, secrets: tuple[str | None, ...]) -> str:
+    """The error's text, redacted before it is cut short (a secret cut in two would stay)."""
+    text = redact(str(error).strip() or type(error).__name__, secrets)
     if len(text) > MAX_QUOTED_CHARS:
         text = text[: MAX_QUOTED_CHARS - 1] + "…"
     return text
