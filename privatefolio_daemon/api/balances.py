@@ -46,7 +46,7 @@ class BalancesApi:
             default_sql=BALANCES_DEFAULT_SQL,
             budget_seconds=self._budget,
         )
-        return map_rows(rows, balance_row_to_wire, query)
+        return await map_rows(rows, balance_row_to_wire, query)
 
     @rpc_method()
     async def getBalancesAt(self, accountName: str, cursor: float = -1) -> list[Balance]:

@@ -45,7 +45,7 @@ class ChatHistoryApi:
         parts?}``, without the columns that are NULL.
         """
         rows = await _MESSAGES.rows(self._db_of(accountName), query, params, self._budget)
-        return map_rows(rows, store.chat_message_to_wire, query)
+        return await map_rows(rows, store.chat_message_to_wire, query)
 
     @rpc_method()
     async def getChatMessage(self, accountName: str, id: str) -> dict[str, Any] | None:
@@ -100,7 +100,7 @@ class ChatHistoryApi:
         """
         rows = await _CONVERSATIONS.rows(self._db_of(accountName), query, params, self._budget)
         summaries = require_columns(rows, ("id", "startTime", "lastTime", "firstMessage"))
-        return map_rows(summaries, store.summary_to_wire, query)
+        return await map_rows(summaries, store.summary_to_wire, query)
 
     @rpc_method()
     async def countConversations(

@@ -1,5 +1,6 @@
 """``get*``/``count*`` methods that take a SQL string from the frontend run it through here."""
 
+import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -52,10 +53,20 @@ async def client_count(
 T = TypeVar("T")
 
 
-def map_rows(rows: Sequence[Row], to_wire: Callable[[Row], T], query: object) -> list[T]:
+#: From this many rows on, they are made records on a thread, so the event loop goes on.
+ROWS_MAPPED_OFF_THE_LOOP = 2_000
+
+
+async def map_rows(rows: Sequence[Row], to_wire: Callable[[Row], T], query: object) -> list[T]:
     """The wire records of rows a method reads column by column. When they are the rows of the
     frontend's own ``query``, columns other than those of ``SELECT *`` are the caller's mistake,
     told clearly; the rows of the method's own SQL are read as they are."""
+    if len(rows) < ROWS_MAPPED_OFF_THE_LOOP:
+        return _mapped(rows, to_wire, query)
+    return await asyncio.to_thread(_mapped, rows, to_wire, query)
+
+
+def _mapped(rows: Sequence[Row], to_wire: Callable[[Row], T], query: object) -> list[T]:
     if not isinstance(query, str) or not query:
         return [to_wire(row) for row in rows]
     try:

@@ -69,7 +69,7 @@ class ConnectionsApi:
     ) -> list[dict[str, Any]]:
         """Connections, the newest first. Secrets are never returned (``apiKey`` is masked)."""
         rows = await CONNECTIONS.rows(self._db_of(accountName), query, params, self._budget)
-        return map_rows(rows, connection_to_wire, query)
+        return await map_rows(rows, connection_to_wire, query)
 
     @rpc_method()
     async def countConnections(

@@ -118,7 +118,7 @@ class FileImportsApi:
     ) -> list[dict[str, Any]]:
         """File imports, the last finished first."""
         rows = await FILE_IMPORTS.rows(self._db_of(accountName), query, params, self._budget)
-        return map_rows(rows, file_import_to_wire, query)
+        return await map_rows(rows, file_import_to_wire, query)
 
     @rpc_method()
     async def countFileImports(

@@ -53,7 +53,7 @@ class LedgerApi:
         """Audit logs, newest first: all, a frontend SQL query's, or those matching filters."""
         sql, values = _audit_log_sql(query, params, count=False)
         rows = await self._rows(accountName, sql, values, from_client=_is_sql(query))
-        return map_rows(rows, audit_log_to_wire, query)
+        return await map_rows(rows, audit_log_to_wire, query)
 
     @rpc_method()
     async def countAuditLogs(
@@ -125,7 +125,7 @@ class LedgerApi:
         """Transactions, newest first: all, a frontend SQL query's, or those matching filters."""
         sql, values = _transaction_sql(query, params, count=False)
         rows = await self._rows(accountName, sql, values, from_client=_is_sql(query))
-        return map_rows(rows, transaction_to_wire, query)
+        return await map_rows(rows, transaction_to_wire, query)
 
     @rpc_method()
     async def countTransactions(

@@ -46,7 +46,7 @@ class NetworthApi:
             default_sql=NETWORTH_DEFAULT_SQL,
             budget_seconds=self._budget,
         )
-        return map_rows(rows, networth_to_wire, query)
+        return await map_rows(rows, networth_to_wire, query)
 
     @rpc_method()
     async def getNetworthCandles(

@@ -59,7 +59,7 @@ class NotificationsApi:
     ) -> list[dict[str, Any]]:
         """Newest first ``{id, title, text, createdAt (s), status, metadata?}`` (or a query's)."""
         rows = await _NOTIFICATIONS.rows(self._db_of(accountName), query, params, self._budget)
-        return map_rows(rows, notification_to_wire, query)
+        return await map_rows(rows, notification_to_wire, query)
 
     @rpc_method()
     async def countNotifications(

@@ -102,7 +102,7 @@ class ObservabilityApi:
             default_sql="SELECT * FROM health_metrics ORDER BY timestamp DESC LIMIT 100",
             budget_seconds=self._budget,
         )
-        return map_rows(rows, metric_to_wire, query)
+        return await map_rows(rows, metric_to_wire, query)
 
     @rpc_method()
     async def getHealthStats(

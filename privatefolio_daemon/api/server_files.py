@@ -42,7 +42,7 @@ class ServerFilesApi:
     ) -> list[dict[str, Any]]:
         """The account's files, newest first (or the rows of ``query``, read by position)."""
         rows = await SERVER_FILES.rows(self._db_of(accountName), query, params, self._budget)
-        return map_rows(rows, file_to_wire, query)
+        return await map_rows(rows, file_to_wire, query)
 
     @rpc_method()
     async def countServerFiles(

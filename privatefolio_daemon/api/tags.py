@@ -30,7 +30,7 @@ class TagsApi:
             default_sql="SELECT id, name FROM tags ORDER BY id ASC",
             budget_seconds=self._budget,
         )
-        return map_rows(require_columns(rows, ("id", "name")), tag_to_wire, query)
+        return await map_rows(require_columns(rows, ("id", "name")), tag_to_wire, query)
 
     @rpc_method()
     async def upsertTag(self, accountName: str, name: str) -> dict[str, Any]:

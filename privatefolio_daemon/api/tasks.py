@@ -43,7 +43,7 @@ class TasksApi:
     ) -> list[dict[str, Any]]:
         """Tasks of the account, newest first (or the rows of ``query``, read by position)."""
         rows = await SERVER_TASKS.rows(self._accounts.get(accountName), query, params, self._budget)
-        return map_rows(rows, task_to_wire, query)
+        return await map_rows(rows, task_to_wire, query)
 
     @rpc_method()
     async def countServerTasks(

@@ -48,7 +48,7 @@ class TradesApi:
     ) -> list[dict[str, Any]]:
         """Trades, newest first (or a query's; columns 14 and 15 may list txIds, auditLogIds)."""
         rows = await _TRADES.rows(self._db_of(accountName), query, params, self._budget)
-        return map_rows(rows, trade_to_wire, query)
+        return await map_rows(rows, trade_to_wire, query)
 
     @rpc_method()
     async def countTrades(
@@ -79,7 +79,7 @@ class TradesApi:
         """A trade's daily PnL rows, oldest first (or a query's)."""
         values = params if params is not None else [tradeId]
         rows = await _TRADE_PNL.rows(self._db_of(accountName), query, values, self._budget)
-        return map_rows(rows, pnl_to_wire, query)
+        return await map_rows(rows, pnl_to_wire, query)
 
     @rpc_method()
     async def getAccountPnL(

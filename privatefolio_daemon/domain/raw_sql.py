@@ -66,11 +66,10 @@ class RawSql:
         self._budget = budget
 
     async def read(self, sql: str, params: Sequence[Any]) -> list[list[Any]]:
-        rows = await self._db.read_client(
-            lambda conn: run_client_query(conn, sql, params, self._budget),
+        return await self._db.read_client(  # the rows made lists on the reader's thread
+            lambda conn: [list(row) for row in run_client_query(conn, sql, params, self._budget)],
             wait_seconds=self._budget,
         )
-        return [list(row) for row in rows]
 
     async def execute(self, sql: str, params: Sequence[Any]) -> list[list[Any]]:
         result, synced, repriced = await self._db.transaction(

@@ -80,6 +80,20 @@ def _to_json(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
+#: A result list longer than this is encoded on a thread, this many items per orjson call (the
+#: GIL can pass to the event loop between two calls, not within one).
+ITEMS_ENCODED_AT_ONCE = 2_000
+
+
+def _encoded_list(items: list[Any]) -> bytes:
+    """``orjson.dumps(items)``, made of one call per part of the list."""
+    parts = (
+        orjson.dumps(items[start : start + ITEMS_ENCODED_AT_ONCE], default=_to_json)[1:-1]
+        for start in range(0, len(items), ITEMS_ENCODED_AT_ONCE)
+    )
+    return b"[" + b",".join(parts) + b"]"
+
+
 class _UndefinedMarker:
     """Never equal to any JSON value: JSON-RPC 2.0 has no "undefined" argument."""
 
@@ -284,15 +298,18 @@ class RpcConnection:
                     callback.release()
         if method.returns_nothing and result is None:
             return result_frame(dialect, request_id, method.name, absent())
-        return self._encoded_result(dialect, request_id, method.name, result)
+        return await self._encoded_result(dialect, request_id, method.name, result)
 
-    def _encoded_result(
+    async def _encoded_result(
         self, dialect: Dialect, request_id: Any, method_name: str, result: Any
     ) -> dict[str, Any] | orjson.Fragment:
         """The result frame, encoded here so that a result JSON cannot hold (too deep, a value
-        of an unknown type) is answered with an error instead of no answer at all."""
-        frame = result_frame(dialect, request_id, method_name, result)
+        of an unknown type) is answered with an error instead of no answer at all. A long list
+        is encoded on a thread, a part at a time, so that the event loop goes on meanwhile."""
         try:
+            if isinstance(result, list) and len(result) > ITEMS_ENCODED_AT_ONCE:
+                result = orjson.Fragment(await asyncio.to_thread(_encoded_list, result))
+            frame = result_frame(dialect, request_id, method_name, result)
             return orjson.Fragment(orjson.dumps(frame, default=_to_json))
         except orjson.JSONEncodeError as error:
             log.error("The result of %s cannot be sent as JSON", method_name, exc_info=error)

@@ -4,6 +4,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +56,14 @@ class ProbeApi:
     async def unencodable(self) -> Any:
         """A result JSON cannot hold: a value of a type it does not know."""
         return {"value": object()}
+
+    @rpc_method()
+    async def records(self, count: int, unencodable_at: int = -1) -> list[Any]:
+        """``count`` records, one of them not JSON if ``unencodable_at`` names it."""
+        return [
+            object() if index == unencodable_at else {"n": index, "amount": Decimal(index) / 4}
+            for index in range(count)
+        ]
 
     @rpc_method()
     async def fail(self, kind: str) -> None:
