@@ -143,10 +143,12 @@ class EtherscanApi:
         if query["chainid"] != str(self.node.chain_id):
             message = f"Missing or unsupported chainid parameter (required for v2 api), {CHAINLIST}"
             raise EtherscanRefusal(message)
-        if query.get("module") != "account":
+        if query.get("module") not in ("account", "block"):
             raise EtherscanRefusal("Error! Missing Or invalid Module name")
 
     def _answer(self, query: dict[str, str]) -> Any:
+        if query["module"] == "block":
+            return self._block_by_time(query)
         actions: dict[str, Callable[[str, int, int], list[Record]]] = {
             "txlist": self._transactions,
             "txlistinternal": self._internal_transactions,
@@ -175,6 +177,20 @@ class EtherscanApi:
         if not page:
             raise EtherscanRefusal([], "No transactions found")
         return page
+
+    def _block_by_time(self, query: dict[str, str]) -> str:
+        """``getblocknumberbytime`` with ``closest=before``, over the blocks the indexer shows."""
+        if query.get("action") != "getblocknumberbytime" or query.get("closest") != "before":
+            raise EtherscanRefusal("Error! Missing Or invalid Action name")
+        try:
+            timestamp = int(query.get("timestamp", ""))
+        except ValueError:
+            raise EtherscanRefusal("Error! Invalid timestamp") from None
+        with self._lock:
+            number = self.node.block_number() - self._lag
+        while number > 0 and int(self.node.block(number)["timestamp"], 16) > timestamp:
+            number -= 1
+        return str(number)
 
     # --- records built from the chain ------------------------------------------------------------
 

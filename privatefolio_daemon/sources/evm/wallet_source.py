@@ -9,7 +9,8 @@ and the newest blocks may still be reorganised away. A sync that booked up to th
 would move its cursor past transactions the explorer did not show yet, or past a block that is
 then replaced, and never look at them again. So a sync leaves the newest ``confirmations`` blocks
 (per chain about two minutes of blocks: 12 on Ethereum, 480 on Arbitrum One; the connection
-option ``confirmations`` overrides it) for a later sync. Re-scanning a margin of booked blocks at
+option ``confirmations`` overrides it) for a later sync, and never books a block beyond the
+newest one the explorer says it has indexed (``getblocknumberbytime``), however far it lags. Re-scanning a margin of booked blocks at
 each sync was the other choice: it shows a transfer two minutes sooner, but every sync would then
 write the same records again, and those records replace what auto-merge made of them (merged
 transactions, re-pointed logs) until the side effects merge them again. Balances are still read
@@ -28,6 +29,7 @@ are read at the head block for the native coin and every token seen in this sync
 """
 
 import inspect
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -107,6 +109,10 @@ class EvmWalletSource:
         try:
             head = await pool.run(_block_number)
             last = head - settings.chain.confirmations
+            indexed = await self._indexed_head(settings)
+            lagging = indexed is not None and indexed < last
+            if indexed is not None and lagging:
+                last = indexed
             history = RowResult()
             if cursor <= last:
                 first = max(cursor, 0)
@@ -124,6 +130,8 @@ class EvmWalletSource:
         except Web3Exception as error:
             raise SyncError(f"{settings.chain.name}: {rpc_error_text(error)}") from None
         waiting = f"; blocks {last + 1} to {head} wait for a later sync" if last < head else ""
+        if lagging:
+            waiting += " (the explorer has not indexed them yet)"
         await _report(progress, 100, f"Synced up to block {last}{waiting}")
         return SyncResult(
             history.logs, history.transactions, cursor=max(cursor, last + 1), balances=balances
@@ -233,6 +241,12 @@ class EvmWalletSource:
         if key not in self._scanners:
             self._scanners[key] = TransferLogScanner(pool, initial_range=settings.logs_range)
         return self._scanners[key]
+
+    async def _indexed_head(self, settings: WalletSettings) -> int | None:
+        """How far the explorer has indexed: a sync books no block beyond it, since blocks it
+        has not indexed yet would read as empty and the cursor would pass them for good."""
+        explorer = self._explorer(settings)
+        return None if explorer is None else await explorer.indexed_head(int(time.time()))
 
     def _explorer(self, settings: WalletSettings) -> ExplorerClient | None:
         if settings.explorer_url is None or settings.api_key is None:

@@ -57,3 +57,29 @@ async def test_the_confirmations_option_sets_how_many_blocks_wait(
 
     assert result.cursor == head - 3 + 1
     assert scene.hashes["failed"] not in {log.id.split("_")[1] for log in result.logs}
+
+
+async def test_an_explorer_further_behind_than_the_confirmations_holds_the_cursor_back(
+    scene: Scene, source: EvmWalletSource
+) -> None:
+    """Blocks it has not indexed would read as empty, and the cursor would pass them for good."""
+    spec = scene.spec(confirmations=1)
+    everything = await source.sync(spec, 0, lambda *_: None)
+    scene.etherscan.lag_behind(3)
+    messages: list[str | None] = []
+    head = scene.node.block_number()
+    indexed = head - 3
+
+    first = await source.sync(spec, 0, lambda _, message: messages.append(message))
+
+    assert first.cursor == indexed + 1
+    assert messages[-1] == (
+        f"Synced up to block {indexed}; blocks {indexed + 1} to {head} wait for a later sync "
+        "(the explorer has not indexed them yet)"
+    )
+    scene.etherscan.lag_behind(0)
+    later = await source.sync(spec, first.cursor, lambda *_: None)
+    assert len(first.logs) < len(everything.logs)
+    assert sorted(log.id for log in [*first.logs, *later.logs]) == sorted(
+        log.id for log in everything.logs
+    )

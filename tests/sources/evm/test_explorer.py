@@ -41,7 +41,7 @@ async def test_a_rate_limit_is_retried_until_the_explorer_answers(
 
     assert (len(result.logs), len(result.transactions)) == (9, 8)
     actions = [q["action"] for q in scene.etherscan.requests()]
-    assert actions == ["txlist", "txlist", "txlist", "txlistinternal", "tokentx"]
+    assert actions == [*["getblocknumberbytime"] * 3, "txlist", "txlistinternal", "tokentx"]
 
 
 async def test_a_rate_limit_that_never_ends_is_a_sync_error(
@@ -52,7 +52,8 @@ async def test_a_rate_limit_that_never_ends_is_a_sync_error(
     with pytest.raises(SyncError) as caught:
         await sync(source, scene.spec(), 0)
 
-    assert str(caught.value) == "Explorer txlist: still rate limited after 6 attempts"
+    message = "Explorer getblocknumberbytime: still rate limited after 6 attempts"
+    assert str(caught.value) == message
 
 
 async def test_an_unreachable_explorer_is_named_by_host_only(
@@ -63,5 +64,7 @@ async def test_an_unreachable_explorer_is_named_by_host_only(
     with pytest.raises(SyncError) as caught:
         await sync(source, scene.spec(explorerApiUrl=dead), 0)
 
-    assert str(caught.value) == f"Explorer txlist: {host(dead)} unreachable (ClientConnectorError)"
+    assert str(caught.value) == (
+        f"Explorer getblocknumberbytime: {host(dead)} unreachable (ClientConnectorError)"
+    )
     assert "SECRETKEY123" not in str(caught.value)
