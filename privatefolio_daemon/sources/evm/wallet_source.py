@@ -10,8 +10,9 @@ would move its cursor past transactions the explorer did not show yet, or past a
 then replaced, and never look at them again. So a sync leaves the newest ``confirmations`` blocks
 (per chain about two minutes of blocks: 12 on Ethereum, 480 on Arbitrum One; the connection
 option ``confirmations`` overrides it) for a later sync, and never books a block beyond the
-newest one the explorer says it has indexed (``getblocknumberbytime``), however far it lags. Re-scanning a margin of booked blocks at
-each sync was the other choice: it shows a transfer two minutes sooner, but every sync would then
+newest one the explorer says it has indexed (``getblocknumberbytime``), however far it lags.
+Re-scanning a margin of booked blocks at each sync was the other choice: it shows a transfer two
+minutes sooner, but every sync would then
 write the same records again, and those records replace what auto-merge made of them (merged
 transactions, re-pointed logs) until the side effects merge them again. Balances are still read
 at the head.
@@ -32,6 +33,7 @@ import inspect
 import time
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 
@@ -191,15 +193,22 @@ class EvmWalletSource:
         internal = await explorer.internal_transactions(address, first, last)
         await _report(progress, 60, "Fetching ERC-20 transfers")
         token = await explorer.token_transfers(address, first, last)
-        for contract, info in explorer_token_infos(token).items():
-            self._tokens.remember(chain.chain_id, contract, info)
-        result = normal_history(normal, origin, chain, address)
-        for part in (
-            internal_history(internal, origin, chain, address),
-            explorer_token_history(token, origin, chain, address),
-        ):
-            result.logs.extend(part.logs)
-            result.transactions.extend(part.transactions)
+        try:
+            for contract, info in explorer_token_infos(token).items():
+                self._tokens.remember(chain.chain_id, contract, info)
+            result = normal_history(normal, origin, chain, address)
+            for part in (
+                internal_history(internal, origin, chain, address),
+                explorer_token_history(token, origin, chain, address),
+            ):
+                result.logs.extend(part.logs)
+                result.transactions.extend(part.transactions)
+        except (KeyError, ValueError, TypeError, AttributeError) as error:
+            detail = f"no field {error}" if isinstance(error, KeyError) else str(error)
+            raise SyncError(
+                f"The explorer at {urlsplit(settings.explorer_url or '').netloc} answered "
+                f"records this sync cannot read ({detail}): is it an Etherscan-compatible API?"
+            ) from None
         return result
 
     async def _read_balances(

@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator
 from dataclasses import replace
 
 import pytest
+from aiohttp import web
 
 from privatefolio_daemon.sources.connection_source import SyncError
 from privatefolio_daemon.sources.evm.wallet_source import EvmWalletSource
@@ -68,3 +69,31 @@ async def test_an_unreachable_explorer_is_named_by_host_only(
         f"Explorer getblocknumberbytime: {host(dead)} unreachable (ClientConnectorError)"
     )
     assert "SECRETKEY123" not in str(caught.value)
+
+
+async def test_records_the_sync_cannot_read_are_a_clear_error(
+    scene: Scene, source: EvmWalletSource
+) -> None:
+    async def answer(request: web.Request) -> web.Response:
+        if request.query.get("module") == "block":
+            return web.json_response({"status": "1", "message": "OK", "result": "100"})
+        return web.json_response({"status": "1", "message": "OK", "result": [{"foo": "bar"}]})
+
+    app = web.Application()
+    app.router.add_get("/v2/api", answer)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        with pytest.raises(SyncError) as caught:
+            spec = scene.spec(explorerApiUrl=f"http://127.0.0.1:{port}/v2/api")
+            await sync(source, spec, 0)
+    finally:
+        await runner.cleanup()
+
+    assert str(caught.value) == (
+        f"The explorer at 127.0.0.1:{port} answered records this sync cannot read (no field "
+        "'contractAddress'): is it an Etherscan-compatible API?"
+    )
