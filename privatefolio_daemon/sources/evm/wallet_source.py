@@ -12,10 +12,9 @@ then replaced, and never look at them again. So a sync leaves the newest ``confi
 option ``confirmations`` overrides it) for a later sync, and never books a block beyond the
 newest one the explorer says it has indexed (``getblocknumberbytime``), however far it lags.
 Re-scanning a margin of booked blocks at each sync was the other choice: it shows a transfer two
-minutes sooner, but every sync would then
-write the same records again, and those records replace what auto-merge made of them (merged
-transactions, re-pointed logs) until the side effects merge them again. Balances are still read
-at the head.
+minutes sooner, but every sync would then write the same records again, and those records
+replace what auto-merge made of them (merged transactions, re-pointed logs) until the side
+effects merge them again. Balances are still read at the head.
 
 - **With an explorer** (an explorer URL and ``spec.api_key``): native transfers and fees from
   ``txlist``, internal transfers from ``txlistinternal``, ERC-20 transfers from ``tokentx``.
