@@ -617,3 +617,25 @@ async def test_live_prices_a_failing_provider_is_named(
         "Could not fetch prices of AAPL: Yahoo Finance: malformed response: chart.result is "
         "empty (asset stock:AAPL)",
     )
+
+
+async def test_usdt_held_on_binance_is_priced_at_one_and_counts_in_net_worth(
+    daemon: Daemon, main: DaemonClient
+) -> None:
+    """Binance prices every coin in USDT and has no market pricing USDT itself."""
+    await own(daemon, "ex.binance:USDT", "ex.binance:BTC")
+
+    _, lines = await fetch(main)
+
+    assert fetched("USDT", "Binance") in lines
+    assert [row[1:] for row in await stored(daemon, "ex.binance:USDT")] == [
+        (day, "USDT", "binance") for day in DAYS
+    ]
+    await main.call("computeBalances", "main", {"since": 0, "until": TODAY})
+    await main.call("computeNetworth", "main", 0)
+    btc = {
+        point["time"] * 1000: point["value"]
+        for point in await main.call("getPricesForAsset", "main", "ex.binance:BTC")
+    }
+    values = {row["timestamp"]: row["value"] for row in await main.call("getNetworth", "main")}
+    assert [values.get(day) for day in DAYS] == [1 + btc[day] for day in DAYS]

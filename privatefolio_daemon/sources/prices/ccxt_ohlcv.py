@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any, TypeVar
 
-from privatefolio_daemon.domain.timeutil import DAY_MS, day_start
+from privatefolio_daemon.domain.timeutil import DAY_MS, day_start, now_ms
 from privatefolio_daemon.sources.prices.base import (
     ChartData,
     EmptyResponse,
@@ -81,6 +81,8 @@ class CcxtOhlcvProvider:
         return asset.asset_type == "crypto"
 
     async def fetch_daily(self, asset: PricedAsset, since_ms: int, until_ms: int) -> PriceSeries:
+        if asset.ticker in self._quotes:  # USDT on Binance: the unit its prices are quoted in
+            return _the_quote_itself(asset.ticker, since_ms, until_ms)
         exchange = self._client()
         await self._call(asset, exchange.load_markets)
         symbol = self._symbol_for(exchange, asset)
@@ -205,3 +207,13 @@ class CcxtOhlcvProvider:
 
     def _failure(self, asset: PricedAsset, reason: str) -> PriceFetchError:
         return PriceFetchError(self.name, asset.id, reason)
+
+
+def _the_quote_itself(ticker: str, since_ms: int, until_ms: int) -> PriceSeries:
+    """The quote currency priced in itself: 1 on every day. Its markets price other coins in it
+    and none prices it (Binance has no USDT/USDT, nor USDT/USD), and this provider's prices in
+    it stand for USD prices, so it is worth 1 here as they assume."""
+    first = day_start(since_ms)
+    last = min(until_ms, day_start(now_ms()))  # no day after today, as an exchange has none
+    days = range(first if first >= since_ms else first + DAY_MS, last + 1, DAY_MS)
+    return PriceSeries(pair=ticker, points=[ChartData(time=day // 1000, value=1.0) for day in days])

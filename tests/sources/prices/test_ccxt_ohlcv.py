@@ -112,6 +112,22 @@ async def test_prefers_usdt_then_falls_back_to_usd(url: str) -> None:
     assert str(missing.value) == "Binance: no DOGE/USDT or DOGE/USD market (asset ex.binance:DOGE)"
 
 
+async def test_the_quote_currency_is_worth_one_on_every_day(
+    standin: BinanceStandin, url: str
+) -> None:
+    provider = provider_for(url)
+    usdt = PricedAsset(id="ex.binance:USDT", ticker="USDT")
+    try:
+        series = await provider.fetch_daily(usdt, FIRST_DAY - 1, FIRST_DAY + 2 * DAY_MS + 5)
+    finally:
+        await provider.close()
+    assert series.pair == "USDT"
+    assert series.points == [
+        {"time": (FIRST_DAY + day * DAY_MS) // 1000, "value": 1.0} for day in (0, 1, 2)
+    ]
+    assert standin.control.requests_to("/api/v3/klines") == []
+
+
 async def test_two_candles_of_one_day_keep_the_later_one(standin: BinanceStandin, url: str) -> None:
     standin.add_market("DOT", "USDT")
     standin.set_daily_candles(
