@@ -11,17 +11,10 @@ from typing import Any
 import orjson
 
 
-def daemon_command(data_dir: Path, *extra: str) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "privatefolio_daemon",
-        "serve",
-        "--data-dir",
-        str(data_dir),
-        "--no-crons",
-        *extra,
-    ]
+def daemon_command(data_dir: Path, *extra: str, command: str | None = "serve") -> list[str]:
+    """The command line; ``command=None`` leaves out ``serve``, the default command."""
+    words = [sys.executable, "-m", "privatefolio_daemon"] + ([command] if command else [])
+    return [*words, "--data-dir", str(data_dir), "--no-crons", *extra]
 
 
 def clean_environment() -> dict[str, str]:
@@ -31,11 +24,11 @@ def clean_environment() -> dict[str, str]:
 
 @contextmanager
 def running_daemon(
-    data_dir: Path, *extra: str
+    data_dir: Path, *extra: str, command: str | None = "serve"
 ) -> Iterator[tuple[subprocess.Popen[str], dict[str, Any]]]:
     """Start the daemon with ``--print-ready --port 0`` and yield it with its ready line."""
     process = subprocess.Popen(
-        daemon_command(data_dir, "--port", "0", "--print-ready", *extra),
+        daemon_command(data_dir, "--port", "0", "--print-ready", *extra, command=command),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -81,13 +81,7 @@ async def measure(url: str, token: str, seconds: float) -> None:
             queries += 1
 
     querying = asyncio.create_task(query_loop())
-    latencies: list[float] = []
-    deadline = time.perf_counter() + seconds
-    while time.perf_counter() < deadline:
-        began = time.perf_counter()
-        await pinger.call("ping")
-        latencies.append(time.perf_counter() - began)
-        await asyncio.sleep(0.005)
+    latencies = await ping_latencies(pinger, seconds, pause=0.005)
     stop.set()
     await querying
     status = (await pinger.call("getServerTask", "main", task_id))["status"]
@@ -125,17 +119,24 @@ async def measure_large_answers(url: str, token: str, seconds: float, rows: int)
 def ping_for(url: str, token: str, seconds: float) -> list[float]:
     async def pings() -> list[float]:
         pinger = await DaemonClient.connect(url, token=token)
-        latencies: list[float] = []
-        deadline = time.perf_counter() + seconds
-        while time.perf_counter() < deadline:
-            began = time.perf_counter()
-            await pinger.call("ping")
-            latencies.append(time.perf_counter() - began)
-            await asyncio.sleep(0.01)
-        await pinger.close()
-        return latencies
+        try:
+            return await ping_latencies(pinger, seconds, pause=0.01)
+        finally:
+            await pinger.close()
 
     return asyncio.run(pings())
+
+
+async def ping_latencies(pinger: DaemonClient, seconds: float, *, pause: float) -> list[float]:
+    """The round trip of each ``ping`` for ``seconds``, one every ``pause`` seconds."""
+    latencies: list[float] = []
+    deadline = time.perf_counter() + seconds
+    while time.perf_counter() < deadline:
+        began = time.perf_counter()
+        await pinger.call("ping")
+        latencies.append(time.perf_counter() - began)
+        await asyncio.sleep(pause)
+    return latencies
 
 
 if __name__ == "__main__":

@@ -87,21 +87,8 @@ def test_call_and_backup_find_a_daemon_listening_on_ipv6_loopback(tmp_path: Path
 def test_flags_alone_start_the_daemon_and_a_wrong_flag_shows_its_commands_usage(
     tmp_path: Path,
 ) -> None:
-    data_dir = tmp_path / "data"
-    flags = ["--port", "0", "--data-dir", str(data_dir), "--print-ready", "--no-crons"]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "privatefolio_daemon", *flags],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=clean_environment(),
-    )
-    try:
-        assert process.stdout is not None
-        assert '"dataDir"' in process.stdout.readline()
-    finally:
-        process.terminate()
-        process.communicate(timeout=15)
+    with running_daemon(tmp_path / "data", command=None) as (_, ready):
+        assert ready["dataDir"] == str(tmp_path / "data")
     wrong = cli("serve", "--bogus")
     assert (wrong.returncode, wrong.stdout) == (2, "")
     assert wrong.stderr.startswith("usage: privatefolio-daemon serve [-h]")
