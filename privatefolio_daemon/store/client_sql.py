@@ -107,6 +107,8 @@ def _run_guarded(
         if "not authorized" in text or "prohibited" in text or "authorization denied" in text:
             reason = refusal() if refusal is not None else None
             raise UnsafeQuery(reason or f"Only reading queries are allowed: {sql}") from error
+        if "cannot VACUUM" in text:  # VACUUM asks no authorizer; the transaction stops it
+            raise UnsafeQuery(ROWS_ONLY) from error
         if "one statement at a time" in text:
             raise UnsafeQuery(f"Only one statement is allowed: {sql}") from error
         # a syntax error, a missing table or column, a constraint, parameters that do not fit
@@ -120,6 +122,10 @@ def _run_guarded(
         connection.set_authorizer(None)
 
 
+ROWS_ONLY = (
+    "executeSql reads and changes rows only: no schema change, PRAGMA, ATTACH, VACUUM or "
+    "transaction control"
+)
 LENGTH = sqlite3.SQLITE_LIMIT_LENGTH
 COLUMNS = sqlite3.SQLITE_LIMIT_COLUMN
 
@@ -178,10 +184,7 @@ class _RowWriteGuard:
         if action in _ROW_WRITES and arg1 is not None and not arg1.startswith("sqlite_"):
             self.written.add(arg1)
             return sqlite3.SQLITE_OK
-        return self._refuse(  # the schema tables are written by schema changes only
-            "executeSql reads and changes rows only: no schema change, PRAGMA, ATTACH or "
-            "transaction control"
-        )
+        return self._refuse(ROWS_ONLY)  # the schema tables are written by schema changes only
 
     def _refuse(self, reason: str) -> int:
         if self.refusal is None:

@@ -15,8 +15,8 @@ from tests.backup.helpers import table_digests
 from tests.conftest import client_of_daemon_with_sql_budget
 
 ROWS_ONLY = (
-    "executeSql reads and changes rows only: no schema change, PRAGMA, ATTACH or transaction "
-    "control"
+    "executeSql reads and changes rows only: no schema change, PRAGMA, ATTACH, VACUUM or "
+    "transaction control"
 )
 
 
@@ -124,6 +124,8 @@ async def test_prices_written_by_sql_revalue_the_net_worth(client: DaemonClient)
         ("CREATE INDEX tags_by_name ON tags (name)", ROWS_ONLY),
         ("PRAGMA journal_mode = DELETE", ROWS_ONLY),
         ("ATTACH DATABASE ':memory:' AS other", ROWS_ONLY),
+        ("VACUUM INTO '/tmp/copy-of-the-account.sqlite'", ROWS_ONLY),
+        ("VACUUM", ROWS_ONLY),
         ("BEGIN", ROWS_ONLY),
         ("DELETE FROM sync_changes", OWN.format("sync_changes")),
         ("DELETE FROM sqlite_sequence", OWN.format("sqlite_sequence")),
