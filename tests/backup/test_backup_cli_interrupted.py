@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from privatefolio_daemon.client import DaemonClient
 from tests.backup.test_backup_cli import make_account
 from tests.backup.test_restore_cli_interrupted import connected, ctrl_c_as_in_a_terminal
 from tests.daemon_process import clean_environment, running_daemon
@@ -29,6 +30,20 @@ def ctrl_c(process: "subprocess.Popen[bytes]") -> tuple[int, str]:
     return process.wait(timeout=60), stderr
 
 
+async def backup_queued(client: DaemonClient) -> bool:
+    queued = (await client.call("getTaskQueue", "main"))["queued"]
+    return [task["name"] for task in queued] == ["Backup"]
+
+
+def stopped(process: "subprocess.Popen[bytes]") -> None:
+    """No process outlives the test (a zombie would confuse tests that look at children)."""
+    if process.poll() is None:
+        process.kill()
+    process.wait(timeout=30)
+    if process.stderr is not None:
+        process.stderr.close()
+
+
 def names_in(directory: Path) -> list[str]:
     return sorted(path.name for path in directory.iterdir())
 
@@ -41,14 +56,17 @@ async def test_ctrl_c_cancels_the_daemons_backup_task(tmp_path: Path) -> None:
         port = str(ready["port"])
         async with connected(data_dir, port) as client:
             sleeping = await client.call("enqueueSleep", "main", 600)
-            queued = asyncio.Event()
-            await client.call("subscribeToServerTasks", "main", lambda *_: queued.set())
+            changed = asyncio.Event()
+            await client.call("subscribeToServerTasks", "main", lambda *_: changed.set())
             process = start_backup(data_dir, port, output)
-            await asyncio.wait_for(queued.wait(), 60)
-            assert [
-                task["name"] for task in (await client.call("getTaskQueue", "main"))["queued"]
-            ] == ["Backup"]
-            code, stderr = ctrl_c(process)
+            try:
+                async with asyncio.timeout(60):
+                    while not await backup_queued(client):
+                        await changed.wait()
+                        changed.clear()
+                code, stderr = ctrl_c(process)
+            finally:
+                stopped(process)
 
             queue = await client.call("getTaskQueue", "main")
             assert (queue["running"]["id"], queue["queued"]) == (sleeping, [])

@@ -111,14 +111,19 @@ def test_ctrl_c_stops_a_call_without_a_traceback(tmp_path: Path) -> None:
             env=clean_environment(),
             preexec_fn=ctrl_c_as_in_a_terminal,
         )
-        queued = "[]"
-        for _ in range(600):
-            queued = cli("call", *at, "getTaskQueue", '"main"').stdout
-            if '"Backup"' in queued:
-                break
-        assert '"Backup"' in queued
-        waiting.send_signal(signal.SIGINT)
-        stdout, stderr = waiting.communicate(timeout=30)
+        try:
+            queued = "[]"
+            for _ in range(600):
+                queued = cli("call", *at, "getTaskQueue", '"main"').stdout
+                if '"Backup"' in queued:
+                    break
+            assert '"Backup"' in queued
+            waiting.send_signal(signal.SIGINT)
+            stdout, stderr = waiting.communicate(timeout=30)
+        finally:  # no process outlives the test
+            if waiting.poll() is None:
+                waiting.kill()
+                waiting.communicate(timeout=30)
     assert (waiting.returncode, stdout, stderr) == (130, "", "privatefolio-daemon: Interrupted.\n")
 
 
