@@ -29,6 +29,14 @@ def forked_workers() -> list[psutil.Process]:
     return [
         worker
         for server in psutil.Process().children()
-        if "forkserver" in " ".join(server.cmdline())
+        if "forkserver" in " ".join(_command_line(server))
         for worker in server.children()
     ]
+
+
+def _command_line(process: psutil.Process) -> list[str]:
+    """Its command line; none for a child that has ended (a zombie or gone)."""
+    try:
+        return process.cmdline()
+    except (psutil.ZombieProcess, psutil.NoSuchProcess):
+        return []
