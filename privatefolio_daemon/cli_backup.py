@@ -277,13 +277,14 @@ async def _backup_online(
 async def _stop_backup(
     client: "DaemonClient", account: str, made: "asyncio.Future[dict[str, Any]]"
 ) -> None:
-    """Cancel the daemon's backup task; a backup it finished meanwhile is deleted."""
+    """Cancel the daemon's backup task (the user's: not a scheduled one running meanwhile); a
+    backup it finished meanwhile is deleted."""
     from privatefolio_daemon.client import RpcCallError
 
     with contextlib.suppress(RpcCallError):
         queue = await client.call("getTaskQueue", account)
         for task in [queue.get("running"), *queue.get("queued", [])]:
-            if task is not None and task["name"] == "Backup":
+            if task is not None and (task["name"], task["trigger"]) == ("Backup", "user"):
                 await client.call("cancelTask", account, task["id"])
     with contextlib.suppress(Exception):
         record = await made
