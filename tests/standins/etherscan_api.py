@@ -179,8 +179,8 @@ class EtherscanApi:
         return page
 
     def _block_by_time(self, query: dict[str, str]) -> str:
-        """``getblocknumberbytime`` with ``closest=before``, over the blocks the indexer shows."""
-        if query.get("action") != "getblocknumberbytime" or query.get("closest") != "before":
+        """``getblocknobytime`` with ``closest=before``, over the blocks the indexer shows."""
+        if query.get("action") != "getblocknobytime" or query.get("closest") != "before":
             raise EtherscanRefusal("Error! Missing Or invalid Action name")
         try:
             timestamp = int(query.get("timestamp", ""))

@@ -49,19 +49,23 @@ class ExplorerClient:
         self._sleep = sleep
 
     async def indexed_head(self, now_s: int) -> int | None:
-        """The newest block the explorer has indexed (``getblocknumberbytime`` at ``now_s``); None
-        from an explorer that does not answer it, whose lag is then left to ``confirmations``."""
+        """The newest block the explorer has indexed (``getblocknobytime`` at ``now_s``); None
+        when the explorer does not say (an error, no such action, still rate limited), whose
+        lag is then left to ``confirmations``. The account calls after it report real errors."""
         params = {
             "chainid": str(self._chain_id),
             "module": "block",
-            "action": "getblocknumberbytime",
+            "action": "getblocknobytime",
             "timestamp": str(now_s),
             "closest": "before",
             "apikey": self._api_key,
         }
         for attempt in range(self._attempts):
             await self._limiter.acquire(self._host)
-            body = await self._get(params, "getblocknumberbytime")
+            try:
+                body = await self._get(params, "getblocknobytime")
+            except SyncError:
+                return None
             if body is None or _is_rate_limit(body):
                 if attempt + 1 < self._attempts:
                     await self._sleep(self._retry_delay_s * 2**attempt)
@@ -70,9 +74,7 @@ class ExplorerClient:
             if str(body.get("status")) == "1" and isinstance(result, str) and result.isdigit():
                 return int(result)
             return None
-        raise SyncError(
-            f"Explorer getblocknumberbytime: still rate limited after {self._attempts} attempts"
-        )
+        return None
 
     async def normal_transactions(self, address: str, first: int, last: int) -> list[Record]:
         return await self._records("txlist", address, first, last)

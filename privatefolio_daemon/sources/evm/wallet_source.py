@@ -10,7 +10,7 @@ would move its cursor past transactions the explorer did not show yet, or past a
 then replaced, and never look at them again. So a sync leaves the newest ``confirmations`` blocks
 (per chain about two minutes of blocks: 12 on Ethereum, 480 on Arbitrum One; the connection
 option ``confirmations`` overrides it) for a later sync, and never books a block beyond the
-newest one the explorer says it has indexed (``getblocknumberbytime``), however far it lags.
+newest one the explorer says it has indexed (``getblocknobytime``), however far it lags.
 Re-scanning a margin of booked blocks at each sync was the other choice: it shows a transfer two
 minutes sooner, but every sync would then write the same records again, and those records
 replace what auto-merge made of them (merged transactions, re-pointed logs) until the side

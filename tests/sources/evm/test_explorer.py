@@ -42,7 +42,7 @@ async def test_a_rate_limit_is_retried_until_the_explorer_answers(
 
     assert (len(result.logs), len(result.transactions)) == (9, 8)
     actions = [q["action"] for q in scene.etherscan.requests()]
-    assert actions == [*["getblocknumberbytime"] * 3, "txlist", "txlistinternal", "tokentx"]
+    assert actions == [*["getblocknobytime"] * 3, "txlist", "txlistinternal", "tokentx"]
 
 
 async def test_a_rate_limit_that_never_ends_is_a_sync_error(
@@ -53,8 +53,7 @@ async def test_a_rate_limit_that_never_ends_is_a_sync_error(
     with pytest.raises(SyncError) as caught:
         await sync(source, scene.spec(), 0)
 
-    message = "Explorer getblocknumberbytime: still rate limited after 6 attempts"
-    assert str(caught.value) == message
+    assert str(caught.value) == "Explorer txlist: still rate limited after 6 attempts"
 
 
 async def test_an_unreachable_explorer_is_named_by_host_only(
@@ -65,9 +64,7 @@ async def test_an_unreachable_explorer_is_named_by_host_only(
     with pytest.raises(SyncError) as caught:
         await sync(source, scene.spec(explorerApiUrl=dead), 0)
 
-    assert str(caught.value) == (
-        f"Explorer getblocknumberbytime: {host(dead)} unreachable (ClientConnectorError)"
-    )
+    assert str(caught.value) == f"Explorer txlist: {host(dead)} unreachable (ClientConnectorError)"
     assert "SECRETKEY123" not in str(caught.value)
 
 
@@ -97,3 +94,27 @@ async def test_records_the_sync_cannot_read_are_a_clear_error(
         f"The explorer at 127.0.0.1:{port} answered records this sync cannot read (no field "
         "'contractAddress'): is it an Etherscan-compatible API?"
     )
+
+
+async def test_an_explorer_that_cannot_say_how_far_it_has_indexed_still_syncs(
+    scene: Scene, source: EvmWalletSource
+) -> None:
+    async def answer(request: web.Request) -> web.Response:
+        if request.query.get("module") == "block":
+            return web.Response(status=404, text="Not Found")
+        return web.json_response({"status": "0", "message": "No transactions found", "result": []})
+
+    app = web.Application()
+    app.router.add_get("/v2/api", answer)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        spec = scene.spec(explorerApiUrl=f"http://127.0.0.1:{runner.addresses[0][1]}/v2/api")
+        result = await sync(source, spec, 0)
+    finally:
+        await runner.cleanup()
+
+    assert (result.logs, result.transactions) == ([], [])
+    assert result.cursor == scene.node.block_number() + 1

@@ -254,7 +254,7 @@ async def test_without_an_explorer_erc20_records_come_from_logs_and_match_the_ex
     )
     assert from_logs.balances == from_explorer.balances
     explorer_calls = [q["action"] for q in scene.etherscan.requests()]
-    assert explorer_calls == ["getblocknumberbytime", "txlist", "txlistinternal", "tokentx"]
+    assert explorer_calls == ["getblocknobytime", "txlist", "txlistinternal", "tokentx"]
 
 
 async def test_explorer_pages_are_followed_to_the_end(
