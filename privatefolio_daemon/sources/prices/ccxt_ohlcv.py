@@ -81,10 +81,10 @@ class CcxtOhlcvProvider:
         return asset.asset_type == "crypto"
 
     async def fetch_daily(self, asset: PricedAsset, since_ms: int, until_ms: int) -> PriceSeries:
-        if asset.ticker in self._quotes:  # USDT on Binance: the unit its prices are quoted in
-            return _the_quote_itself(asset.ticker, since_ms, until_ms)
         exchange = self._client()
         await self._call(asset, exchange.load_markets)
+        if asset.ticker in self._quotes and not self._has_market(exchange, asset):
+            return _the_quote_itself(asset.ticker, since_ms, until_ms)  # USDT on Binance
         symbol = self._symbol_for(exchange, asset)
         by_time: dict[int, ChartData] = {}
         cursor = since_ms
@@ -122,6 +122,9 @@ class CcxtOhlcvProvider:
                 self._configure(exchange)
             self._exchange = exchange
         return self._exchange
+
+    def _has_market(self, exchange: Any, asset: PricedAsset) -> bool:
+        return any(f"{asset.ticker}/{quote}" in exchange.markets for quote in self._quotes)
 
     def _symbol_for(self, exchange: Any, asset: PricedAsset) -> str:
         for quote in self._quotes:
@@ -210,9 +213,10 @@ class CcxtOhlcvProvider:
 
 
 def _the_quote_itself(ticker: str, since_ms: int, until_ms: int) -> PriceSeries:
-    """The quote currency priced in itself: 1 on every day. Its markets price other coins in it
-    and none prices it (Binance has no USDT/USDT, nor USDT/USD), and this provider's prices in
-    it stand for USD prices, so it is worth 1 here as they assume."""
+    """A quote currency the exchange has no market for, priced in itself: 1 on every day. Its
+    markets price other coins in it and none prices it (Binance has no USDT/USD), and this
+    provider's prices in it stand for USD prices, so it is worth 1 here as they assume. Where a
+    market prices it (Coinbase's USDT/USD), that market's prices are taken, depegs included."""
     first = day_start(since_ms)
     last = min(until_ms, day_start(now_ms()))  # no day after today, as an exchange has none
     days = range(first if first >= since_ms else first + DAY_MS, last + 1, DAY_MS)

@@ -128,6 +128,22 @@ async def test_the_quote_currency_is_worth_one_on_every_day(
     assert standin.control.requests_to("/api/v3/klines") == []
 
 
+async def test_a_quote_currency_with_a_market_of_its_own_takes_that_markets_prices(
+    standin: BinanceStandin, url: str
+) -> None:
+    """As Coinbase's USDT/USD: a depeg shows."""
+    standin.add_market("USDT", "USD")
+    standin.set_daily_candles("USDTUSD", synthetic_daily_candles(FIRST_DAY, 3, start_price=1))
+    provider = provider_for(url)
+    usdt = PricedAsset(id="coinbase:USDT", ticker="USDT")
+    try:
+        series = await provider.fetch_daily(usdt, FIRST_DAY, FIRST_DAY + 2 * DAY_MS)
+    finally:
+        await provider.close()
+    assert series.pair == "USDTUSD"
+    assert [point["value"] for point in series.points] == [2.0, 3.0, 4.0]
+
+
 async def test_two_candles_of_one_day_keep_the_later_one(standin: BinanceStandin, url: str) -> None:
     standin.add_market("DOT", "USDT")
     standin.set_daily_candles(
