@@ -12,6 +12,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import hdrs, web
+from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp.web_protocol import RequestPayloadError
 
 from privatefolio_daemon.config import Config
 from privatefolio_daemon.domain.errors import ConflictError, InvalidInputError
@@ -163,6 +165,8 @@ async def _password_from(request: web.Request) -> str | None:
         raise _BadBody(413, "The body is too large to hold a password") from None
     except ValueError as error:
         raise _BadBody(400, f"The body is not valid JSON: {error}") from None
+    except (LookupError, HttpProcessingError, RequestPayloadError) as error:  # charset, encoding
+        raise _BadBody(400, f"The body cannot be read: {error}") from None
     password = body.get("password") if isinstance(body, dict) else None
     return password if isinstance(password, str) else None
 

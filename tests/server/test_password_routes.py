@@ -106,3 +106,31 @@ async def test_a_body_that_is_no_password_gets_a_json_error(
     ):
         assert (response.status, await response.json()) == (answer[0], {"error": answer[1]})
     assert daemon.credentials.is_password_set() == (path == "/api/login")
+
+
+@pytest.mark.parametrize(
+    ("headers", "start"),
+    [
+        ({"Content-Type": "application/json; charset=bogus"}, "The body cannot be read: "),
+        (
+            {"Content-Type": "application/json", "Content-Encoding": "gzip"},
+            "The body cannot be read: ",
+        ),
+    ],
+    ids=["unknown charset", "not gzip"],
+)
+async def test_a_body_that_cannot_be_decoded_gets_a_json_error(
+    daemon: Daemon, headers: dict[str, str], start: str
+) -> None:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(
+            http_url(daemon, "/api/setup"),
+            data=b'{"password": "correct horse"}',
+            headers={"Origin": "http://localhost:5173", **headers},
+            skip_auto_headers=["Content-Type"],
+        ) as response,
+    ):
+        assert response.status == 400
+        assert (await response.json())["error"].startswith(start)
+    assert not daemon.credentials.is_password_set()
