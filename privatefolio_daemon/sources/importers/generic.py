@@ -125,8 +125,9 @@ def _invalid_row(row: str, error: csv.Error) -> ImportFormatError:
     """A row the CSV reader refused; most often a ``"`` written inside an unquoted field, which
     the row splitter took for a quote running on into the next line."""
     first_line = row.split("\n", 1)[0]
-    for column, text in zip(COLUMNS, first_line.split(","), strict=False):
-        if '"' in text and not (len(text) > 1 and text[0] == text[-1] == '"'):
+    fields = next(csv.reader([first_line]), [])  # a quoted field comes back without its quotes
+    for column, text in zip(COLUMNS, fields, strict=False):
+        if '"' in text:
             return ImportFormatError(
                 f'Invalid CSV row: the " in column "{column}" opens a quote that is never '
                 'closed; write a value holding " in quotes, with the " doubled: "5"" screen"',

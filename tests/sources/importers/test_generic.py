@@ -131,6 +131,12 @@ def test_cash_is_deposited_and_withdrawn_as_fiat() -> None:
             'Cannot parse row 1: Invalid CSV row: the " in column "notes" opens a quote that is '
             'never closed; write a value holding " in quotes, with the " doubled: "5"" screen"',
         ),
+        (
+            '2024-03-01,deposit,AAPL,stock,1,,,,,"My, broker",5" screen\n'
+            "2024-03-02,deposit,A,stock,1,,,,,,",
+            'Cannot parse row 1: Invalid CSV row: the " in column "notes" opens a quote that is '
+            'never closed; write a value holding " in quotes, with the " doubled: "5"" screen"',
+        ),
     ],
     ids=[
         "offset",
@@ -144,6 +150,7 @@ def test_cash_is_deposited_and_withdrawn_as_fiat() -> None:
         "no price",
         "fee of a fee row",
         "stray quote",
+        "stray quote after a quoted comma",
     ],
 )
 def test_invalid_rows_are_rejected_with_the_column(row: str, message: str) -> None:
