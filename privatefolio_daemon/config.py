@@ -4,7 +4,7 @@ import dataclasses
 import logging
 import os
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -67,13 +67,21 @@ class Config:
 
 
 def _warn_if_overridden(
-    variable: str, from_env: str | None, flag: str, from_flag: str | None
+    variable: str,
+    from_env: str | None,
+    flag: str,
+    from_flag: str | None,
+    same: Callable[[str, str], bool] = str.__eq__,
 ) -> None:
     """The environment wins over flags: say so where a flag given by hand loses."""
-    if from_env and from_flag is not None and from_env != from_flag:
+    if from_env and from_flag is not None and not same(from_env, from_flag):
         log.warning(
             "%s=%s is used: the environment wins over %s %s", variable, from_env, flag, from_flag
         )
+
+
+def _same_folder(first: str, second: str) -> bool:
+    return Path(first).expanduser().resolve() == Path(second).expanduser().resolve()
 
 
 def default_data_dir() -> Path:
@@ -103,7 +111,9 @@ def load_config(
     if not 0 <= chosen_port <= 65535:
         raise ConfigError(f"Port {chosen_port} is out of range (0-65535)")
     chosen_dir = env.get("DATA_LOCATION") or data_dir
-    _warn_if_overridden("DATA_LOCATION", env.get("DATA_LOCATION"), "--data-dir", data_dir)
+    _warn_if_overridden(
+        "DATA_LOCATION", env.get("DATA_LOCATION"), "--data-dir", data_dir, same=_same_folder
+    )
     _warn_if_overridden("PORT", port_text, "--port", None if port is None else str(port))
     chosen_frontend = env.get("FRONTEND_DIR") or frontend_dir
     return Config(

@@ -141,3 +141,18 @@ def test_a_flag_the_environment_overrides_is_named(tmp_path: Path) -> None:
         f"DATA_LOCATION={tmp_path / 'data'} is used: the environment wins over --data-dir "
         "elsewhere\n"
     )
+    same = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "privatefolio_daemon",
+            "token",
+            "--data-dir",
+            str(tmp_path / "data"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={**clean_environment(), "DATA_LOCATION": f"{tmp_path / 'data'}/"},
+    )
+    assert (same.stdout, same.stderr) == (token.stdout, "")  # one folder, written two ways
