@@ -1,6 +1,7 @@
 """Explorer refusals: a bad API key is a clear error without the key, rate limits are retried."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import replace
 
 import pytest
@@ -12,6 +13,22 @@ from tests.sources.evm.test_rpc_pool import dead_url, host
 from tests.sources.evm.wallet_scene import Scene, sync
 
 WRONG_KEY = "WRONGKEY987"
+
+
+@asynccontextmanager
+async def explorer_answering(
+    answer: Callable[[web.Request], Awaitable[web.Response]],
+) -> AsyncIterator[str]:
+    """The URL of an explorer on loopback that answers every call with ``answer``."""
+    app = web.Application()
+    app.router.add_get("/v2/api", answer)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    try:
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}/v2/api"
+    finally:
+        await runner.cleanup()
 
 
 @pytest.fixture
@@ -76,19 +93,10 @@ async def test_records_the_sync_cannot_read_are_a_clear_error(
             return web.json_response({"status": "1", "message": "OK", "result": "100"})
         return web.json_response({"status": "1", "message": "OK", "result": [{"foo": "bar"}]})
 
-    app = web.Application()
-    app.router.add_get("/v2/api", answer)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    try:
+    async with explorer_answering(answer) as url:
         with pytest.raises(SyncError) as caught:
-            spec = scene.spec(explorerApiUrl=f"http://127.0.0.1:{port}/v2/api")
-            await sync(source, spec, 0)
-    finally:
-        await runner.cleanup()
+            await sync(source, scene.spec(explorerApiUrl=url), 0)
+    port = url.split(":")[2].split("/")[0]
 
     assert str(caught.value) == (
         f"The explorer at 127.0.0.1:{port} answered records this sync cannot read (no field "
@@ -104,17 +112,8 @@ async def test_an_explorer_that_cannot_say_how_far_it_has_indexed_still_syncs(
             return web.Response(status=404, text="Not Found")
         return web.json_response({"status": "0", "message": "No transactions found", "result": []})
 
-    app = web.Application()
-    app.router.add_get("/v2/api", answer)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    try:
-        spec = scene.spec(explorerApiUrl=f"http://127.0.0.1:{runner.addresses[0][1]}/v2/api")
-        result = await sync(source, spec, 0)
-    finally:
-        await runner.cleanup()
+    async with explorer_answering(answer) as url:
+        result = await sync(source, scene.spec(explorerApiUrl=url), 0)
 
     assert (result.logs, result.transactions) == ([], [])
     assert result.cursor == scene.node.block_number() + 1
