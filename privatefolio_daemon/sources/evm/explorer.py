@@ -58,22 +58,14 @@ class ExplorerClient:
             "action": "getblocknobytime",
             "timestamp": str(now_s),
             "closest": "before",
-            "apikey": self._api_key,
         }
-        for attempt in range(self._attempts):
-            await self._limiter.acquire(self._host)
-            try:
-                body = await self._get(params, "getblocknobytime")
-            except SyncError:
-                return None
-            if body is None or _is_rate_limit(body):
-                if attempt + 1 < self._attempts:
-                    await self._sleep(self._retry_delay_s * 2**attempt)
-                continue
-            result = body.get("result")
-            if str(body.get("status")) == "1" and isinstance(result, str) and result.isdigit():
-                return int(result)
+        try:
+            body = await self._answer(params)
+        except SyncError:
             return None
+        result = body.get("result")
+        if str(body.get("status")) == "1" and isinstance(result, str) and result.isdigit():
+            return int(result)
         return None
 
     async def normal_transactions(self, address: str, first: int, last: int) -> list[Record]:
@@ -128,6 +120,10 @@ class ExplorerClient:
             page += 1
 
     async def _call(self, params: dict[str, str]) -> list[Record]:
+        return self._result(await self._answer(params), params["action"])
+
+    async def _answer(self, params: dict[str, str]) -> dict[str, Any]:
+        """The body of the explorer's answer, rate limits retried with a doubling delay."""
         action = params["action"]
         for attempt in range(self._attempts):
             await self._limiter.acquire(self._host)
@@ -136,7 +132,7 @@ class ExplorerClient:
                 if attempt + 1 < self._attempts:
                     await self._sleep(self._retry_delay_s * 2**attempt)
                 continue
-            return self._result(body, action)
+            return body
         raise SyncError(f"Explorer {action}: still rate limited after {self._attempts} attempts")
 
     async def _get(self, params: dict[str, str], action: str) -> dict[str, Any] | None:

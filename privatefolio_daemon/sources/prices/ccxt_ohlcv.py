@@ -83,9 +83,12 @@ class CcxtOhlcvProvider:
     async def fetch_daily(self, asset: PricedAsset, since_ms: int, until_ms: int) -> PriceSeries:
         exchange = self._client()
         await self._call(asset, exchange.load_markets)
-        if asset.ticker in self._quotes and not self._has_market(exchange, asset):
-            return _the_quote_itself(asset.ticker, since_ms, until_ms)  # USDT on Binance
-        symbol = self._symbol_for(exchange, asset)
+        symbol = self._market_of(exchange, asset)
+        if symbol is None and asset.ticker in self._quotes:  # USDT on Binance
+            return _the_quote_itself(asset.ticker, since_ms, until_ms)
+        if symbol is None:
+            pairs = " or ".join(f"{asset.ticker}/{quote}" for quote in self._quotes)
+            raise PriceFetchError(self.name, asset.id, f"no {pairs} market")
         by_time: dict[int, ChartData] = {}
         cursor = since_ms
         while cursor <= until_ms:
@@ -123,16 +126,16 @@ class CcxtOhlcvProvider:
             self._exchange = exchange
         return self._exchange
 
-    def _has_market(self, exchange: Any, asset: PricedAsset) -> bool:
-        return any(f"{asset.ticker}/{quote}" in exchange.markets for quote in self._quotes)
-
-    def _symbol_for(self, exchange: Any, asset: PricedAsset) -> str:
-        for quote in self._quotes:
-            symbol = f"{asset.ticker}/{quote}"
-            if symbol in exchange.markets:
-                return symbol
-        pairs = " or ".join(f"{asset.ticker}/{quote}" for quote in self._quotes)
-        raise PriceFetchError(self.name, asset.id, f"no {pairs} market")
+    def _market_of(self, exchange: Any, asset: PricedAsset) -> str | None:
+        """The ``TICKER/QUOTE`` market to price the asset with, the first quote first."""
+        return next(
+            (
+                f"{asset.ticker}/{quote}"
+                for quote in self._quotes
+                if f"{asset.ticker}/{quote}" in exchange.markets
+            ),
+            None,
+        )
 
     def _check_json(self, exchange: Any, asset: PricedAsset) -> None:
         """ccxt hands back unparseable bodies as text; candles parsed from text are garbage."""
