@@ -90,7 +90,9 @@ class BackupApi:
         return await asyncio.shield(future)
 
     async def enqueue_backup(self, account: str, trigger: Trigger) -> int:
-        """Queue a backup (deduplicated with a queued one); returns the task id."""
+        """Queue a backup; returns the task id. A scheduled backup joins one queued already;
+        a user's is always its own, so that its file is the user's alone to download and
+        delete (the CLI deletes it once it has the zip)."""
         queued: list[int] = []
 
         async def run(progress: TaskProgress, cancel: CancelToken) -> None:
@@ -122,6 +124,7 @@ class BackupApi:
                 trigger=trigger,
                 determinate=True,
                 on_completion=done,
+                deduplicate=trigger != "user",
             ),
         )
         queued.append(task_id)
