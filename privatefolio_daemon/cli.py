@@ -74,7 +74,11 @@ def build_parser() -> argparse.ArgumentParser:
             help="the running daemon's port (default: found in the data dir; env PORT)",
         )
         parser_of_command.add_argument("account", help="the account name")
-    backup.add_argument("-o", "--output", help="the zip to write (default <account>-backup.zip)")
+    backup.add_argument(
+        "-o",
+        "--output",
+        help="the zip to write (default <account>-backup-<today>.zip, numbered if it exists)",
+    )
     restore.add_argument("file", help="the backup zip to restore")
 
     autostart = commands.add_parser("autostart", help="start the daemon at login, or stop that")

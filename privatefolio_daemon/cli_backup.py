@@ -43,7 +43,7 @@ def run_command(arguments: argparse.Namespace) -> int:
     config = load_client_config(data_dir=arguments.data_dir, port=arguments.port)
     try:
         if arguments.command == "backup":
-            output = _writable_output(arguments.output or f"{arguments.account}-backup.zip")
+            output = _writable_output(arguments.output or _default_output(arguments.account))
             asyncio.run(backup(config, arguments.account, output))
             print(f"Backed up {arguments.account} to {output}")
         else:
@@ -58,6 +58,17 @@ def run_command(arguments: argparse.Namespace) -> int:
         print(f"privatefolio-daemon: {_INTERRUPTED}", file=sys.stderr)
         return 130
     return 0
+
+
+def _default_output(account: str) -> str:
+    """``<account>-backup-<today>.zip`` in the working directory, numbered when that file exists:
+    a backup made without -o never replaces an earlier one."""
+    stem = f"{account}-backup-{time.strftime('%Y-%m-%d')}"
+    name, number = f"{stem}.zip", 1
+    while Path(name).exists():
+        number += 1
+        name = f"{stem}-{number}.zip"
+    return name
 
 
 def _writable_output(name: str) -> Path:

@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+import time
 import zipfile
 from pathlib import Path
 
@@ -15,13 +16,14 @@ from tests.conftest import make_config
 from tests.daemon_process import clean_environment, running_daemon
 
 
-def cli(*arguments: str) -> subprocess.CompletedProcess[str]:
+def cli(*arguments: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "privatefolio_daemon", *arguments],
         capture_output=True,
         text=True,
         env=clean_environment(),
         timeout=120,
+        cwd=cwd,
     )
 
 
@@ -63,6 +65,25 @@ async def test_backup_and_restore_on_the_data_dir_when_no_daemon_runs(tmp_path: 
     assert restored.returncode == 0, restored.stderr
     assert restored.stdout == f"Restored main from {output}\n"
     assert table_digests(data_dir / "databases" / "main.sqlite") == original
+
+
+async def test_a_backup_without_a_file_name_never_replaces_an_earlier_one(tmp_path: Path) -> None:
+    data_dir, here = tmp_path / "data", tmp_path / "here"
+    await make_account(data_dir, 10, seed=1)
+    here.mkdir()
+    today = time.strftime("%Y-%m-%d")
+    first = cli("backup", "main", "--data-dir", str(data_dir), cwd=here)
+    earlier = (here / f"main-backup-{today}.zip").read_bytes()
+    second = cli("backup", "main", "--data-dir", str(data_dir), cwd=here)
+
+    assert first.stdout == f"Backed up main to {here / f'main-backup-{today}.zip'}\n"
+    assert second.stdout == f"Backed up main to {here / f'main-backup-{today}-2.zip'}\n"
+    assert sorted(path.name for path in here.iterdir()) == [
+        f"main-backup-{today}-2.zip",
+        f"main-backup-{today}.zip",
+    ]
+    assert (here / f"main-backup-{today}.zip").read_bytes() == earlier
+    assert manifest_of(here / f"main-backup-{today}-2.zip")["accountName"] == "main"
 
 
 async def test_backup_and_restore_through_the_running_daemon(tmp_path: Path) -> None:
