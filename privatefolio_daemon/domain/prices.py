@@ -4,8 +4,11 @@ For each owned or favourite asset (its coingeckoId the stored one, else the asse
 ``getMyAssets`` shows it), the providers are asked in the registry's order (the stored
 ``priceApiId`` first and alone); the first that answers is remembered on the asset. A new asset is
 fetched from the day it was first owned (providers page through their own limits), a known one
-from its latest stored day, up to tomorrow. Assets go 10 at a time; a failure of one asset is a
-progress line that names the providers and the asset, and never stops the others.
+from its latest stored day, up to today. A known asset first owned before its prices were ever
+asked for (older history imported later, a manual entry dated back) is asked again from that
+day, once: the earliest day asked is remembered (``price_requests``). Assets go 10 at a time;
+a failure of one asset is a progress line that names the providers and the asset, and never stops
+the others.
 
 Prices written (or deleted) for days the net worth or the trades' PnL were computed on lower their
 cursors in the same transaction, and the relayer queues their refreshes (``PRICES_CHANGED``).
@@ -100,7 +103,7 @@ class DailyPrices:
     async def fetch(self, progress: Progress, cancel: Cancel) -> None:
         settings = self._settings_of()
         assets = await self._db.read(store.owned_assets)
-        latest = await self._db.read(store.latest_price_days)
+        spans = await self._db.read(store.stored_spans)
         await self._catalog.ensure_loaded()
         batch_size = max(1, settings.assets_per_batch)
         progress(1, f"Fetching asset prices for {len(assets)} assets")
@@ -116,7 +119,7 @@ class DailyPrices:
                 batch = assets[first : first + batch_size]
                 outcomes = await asyncio.gather(
                     *(
-                        self._fetch_asset(registry, asset, latest, progress, unreachable)
+                        self._fetch_asset(registry, asset, spans, progress, unreachable)
                         for asset in batch
                     )
                 )
@@ -148,7 +151,7 @@ class DailyPrices:
         self,
         registry: PriceProviderRegistry,
         asset: store.OwnedAsset,
-        latest: dict[str, int],
+        spans: dict[str, store.StoredSpan],
         progress: Progress,
         unreachable: set[str],
     ) -> _AssetOutcome:
@@ -158,8 +161,8 @@ class DailyPrices:
         if plan.skipped:
             progress(None, plan.skipped)
             return _AssetOutcome(0, False, PriceInvalidation())
-        until = day_start(now_ms()) + DAY_MS
-        since = _since(asset, latest.get(asset.id), until)
+        until = day_start(now_ms())
+        since = _since(asset, spans.get(asset.id), until)
         answer = await ask_in_order(plan.providers, priced, since, until, unreachable)
         if isinstance(answer, list):
             progress(None, f"Could not fetch prices of {priced.ticker}: {'; '.join(answer)}")
@@ -167,7 +170,7 @@ class DailyPrices:
         provider, series = answer.provider, answer.series
         remember = asset.price_api_id != provider.id
         rows, invalidation = await self._save(
-            asset.id, priced.ticker, provider.id, series, remember
+            asset.id, priced.ticker, provider.id, series, remember, since
         )
         first, last = series.points[0]["time"], series.points[-1]["time"]
         progress(
@@ -178,10 +181,17 @@ class DailyPrices:
         return _AssetOutcome(rows, remember, invalidation)
 
     async def _save(
-        self, asset_id: str, ticker: str, provider_id: str, series: PriceSeries, remember: bool
+        self,
+        asset_id: str,
+        ticker: str,
+        provider_id: str,
+        series: PriceSeries,
+        remember: bool,
+        since: int,
     ) -> tuple[int, PriceInvalidation]:
         def save(conn: sqlite3.Connection) -> tuple[int, PriceInvalidation]:
             written = store.upsert_prices(conn, asset_id, series.pair, provider_id, series.points)
+            store.note_asked(conn, asset_id, since)
             if remember:
                 store.remember_price_api(conn, asset_id, ticker, provider_id)
             invalidation = invalidate_for_prices(conn, written.changed_from, written.added_days)
@@ -192,12 +202,14 @@ class DailyPrices:
         return saved
 
 
-def _since(asset: store.OwnedAsset, latest_day: int | None, until: int) -> int:
-    if latest_day is not None:
-        return latest_day
-    if asset.first_owned_at is not None:
-        return day_start(asset.first_owned_at)
-    return until - FIRST_PAGE_DAYS * DAY_MS - 1
+def _since(asset: store.OwnedAsset, stored: store.StoredSpan | None, until: int) -> int:
+    first_owned = None if asset.first_owned_at is None else day_start(asset.first_owned_at)
+    if stored is None:
+        return until - FIRST_PAGE_DAYS * DAY_MS if first_owned is None else first_owned
+    asked_from = stored.first if stored.asked_from is None else min(stored.first, stored.asked_from)
+    if first_owned is not None and first_owned < asked_from:
+        return first_owned
+    return stored.last
 
 
 def _js_percent(percent: float) -> float:

@@ -39,9 +39,33 @@ def owned_assets(connection: sqlite3.Connection) -> list[OwnedAsset]:
     return [OwnedAsset(*row) for row in connection.execute(_OWNED_ASSETS)]
 
 
-def latest_price_days(connection: sqlite3.Connection) -> dict[str, int]:
-    rows = connection.execute("SELECT assetId, MAX(timestamp) FROM daily_prices GROUP BY assetId")
-    return {asset_id: int(day) for asset_id, day in rows}
+@dataclass(frozen=True, slots=True)
+class StoredSpan:
+    """Of one asset: its first and last stored price days, and the earliest day its prices were
+    asked from (None: never by a fetch, such as prices written with ``executeSql``)."""
+
+    first: int
+    last: int
+    asked_from: int | None
+
+
+def stored_spans(connection: sqlite3.Connection) -> dict[str, StoredSpan]:
+    rows = connection.execute(
+        "SELECT prices.assetId, prices.first, prices.last, asked.askedFrom "
+        "FROM (SELECT assetId, MIN(timestamp) AS first, MAX(timestamp) AS last "
+        "      FROM daily_prices GROUP BY assetId) AS prices "
+        "LEFT JOIN price_requests AS asked ON asked.assetId = prices.assetId"
+    )
+    return {asset_id: StoredSpan(first, last, asked) for asset_id, first, last, asked in rows}
+
+
+def note_asked(connection: sqlite3.Connection, asset_id: str, since: int) -> None:
+    """Remember that the asset's prices were asked from ``since`` (the earliest such day)."""
+    connection.execute(
+        "INSERT INTO price_requests (assetId, askedFrom) VALUES (?, ?) "
+        "ON CONFLICT (assetId) DO UPDATE SET askedFrom = MIN(askedFrom, excluded.askedFrom)",
+        (asset_id, since),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,4 +161,5 @@ def prices_of_day(connection: sqlite3.Connection, day: int) -> dict[str, ChartDa
 def delete_prices(connection: sqlite3.Connection) -> tuple[int, list[int]]:
     """Delete every daily price; returns how many, and the days that had one (ascending)."""
     days = [day for (day,) in connection.execute("SELECT DISTINCT timestamp FROM daily_prices")]
+    connection.execute("DELETE FROM price_requests")
     return connection.execute("DELETE FROM daily_prices").rowcount, sorted(days)

@@ -175,7 +175,7 @@ async def test_every_provider_writes_exact_rows_and_remembers_itself(
             fetched("AAPL", "Yahoo Finance"),
             fetched("XAU", "Metals"),
             fetched("EUR", "Fiat"),
-            fetched("USD", "Fiat", last=TODAY + DAY_MS),
+            fetched("USD", "Fiat"),
             fetched("USDC", "DefiLlama"),
             fetched("TI2", "TEFAS"),
         ],
@@ -199,7 +199,7 @@ async def test_every_provider_writes_exact_rows_and_remembers_itself(
     assert await main.call("getPricesForAsset", "main", "fund.tefas:TI2", TODAY) == [
         {"time": TODAY // 1000, "value": 0.19955}  # 6.5 TRY at 0.0307
     ]
-    assert [row[2:] for row in await stored(daemon, "fiat:USD")] == [("USD-USD", "fiat")] * 7
+    assert [row[2:] for row in await stored(daemon, "fiat:USD")] == [("USD-USD", "fiat")] * 6
     assert [row[2:] for row in await stored(daemon, "coinmama:ETH")] == [("ETHUSD", "binance")] * 6
     remembered = await daemon.accounts.get("main").fetch_all(
         "SELECT id, priceApiId FROM assets ORDER BY id"
@@ -249,6 +249,49 @@ async def test_a_second_fetch_starts_at_the_latest_stored_day_with_the_remembere
     assert lines[2] == fetched("ETH", "Binance", first=TODAY)
     starts = [r.query["startTime"] for r in standins.binance.control.requests_to("/api/v3/klines")]
     assert starts == [str(TODAY)]
+
+
+async def own_earlier(daemon: Daemon, asset_id: str, day: int) -> None:
+    """One more audit log of the asset, on ``day`` (older history imported later)."""
+    await daemon.accounts.get("main").execute(
+        "INSERT INTO audit_logs (id, assetId, change, importIndex, operation, platformId, "
+        "timestamp, wallet) VALUES (?, ?, '1', 0, 'Deposit', 'ex', ?, 'W')",
+        (f"early{day}", asset_id, day + 3600_000),
+    )
+
+
+def klines_starts(standins: Standins) -> list[str]:
+    requests = standins.binance.control.requests_to("/api/v3/klines")
+    standins.binance.control.clear()
+    return [request.query["startTime"] for request in requests]
+
+
+async def test_history_older_than_the_first_price_is_priced_and_asked_for_once(
+    daemon: Daemon, main: DaemonClient, standins: Standins
+) -> None:
+    await own(daemon, "ex.binance:BTC")
+    await fetch(main)
+    assert klines_starts(standins) == [str(DAY0)]
+
+    await own_earlier(daemon, "ex.binance:BTC", DAY0 - 2 * DAY_MS)
+    _, lines = await fetch(main)
+    assert lines[2] == fetched("BTC", "Binance", first=DAY0 - 2 * DAY_MS)
+    assert klines_starts(standins) == [str(DAY0 - 2 * DAY_MS)]
+    days = [DAY0 + i * DAY_MS for i in range(-2, 6)]
+    assert [row[1] for row in await stored(daemon, "ex.binance:BTC")] == days
+
+    await own_earlier(daemon, "ex.binance:BTC", DAY0 - 4 * DAY_MS)  # before the first candle
+    _, lines = await fetch(main)
+    assert lines[2] == fetched("BTC", "Binance", first=DAY0 - 2 * DAY_MS)
+    assert klines_starts(standins) == [str(DAY0 - 4 * DAY_MS)]
+
+    await fetch(main)  # the provider had nothing older: not asked for those days again
+    assert klines_starts(standins) == [str(TODAY)]
+    assert [row[1] for row in await stored(daemon, "ex.binance:BTC")] == days
+
+    await wait_for_task(main, await main.call("enqueueDeleteAssetPrices", "main", "user"))
+    await fetch(main)  # with the prices, what was asked is forgotten
+    assert klines_starts(standins) == [str(DAY0 - 4 * DAY_MS)]
 
 
 async def test_days_without_a_stock_close_carry_the_last_one_and_net_worth_keeps_the_stock(

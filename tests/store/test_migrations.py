@@ -188,6 +188,25 @@ def test_version_9_drops_the_prices_stored_in_a_market_currency(tmp_path: Path) 
     ]
 
 
+def test_version_14_counts_prices_as_asked_from_their_first_stored_day(tmp_path: Path) -> None:
+    """So that history older than an asset's first price is asked for at the next fetch."""
+    db_path = tmp_path / "main.sqlite"
+    connection = sqlite3.connect(db_path, isolation_level=None)
+    migrations = load_migrations(schema_dir("account"))
+    migrate(connection, [m for m in migrations if m.version <= 13], db_path)
+    for asset, day in (("stock:AAPL", 3), ("stock:AAPL", 2), ("ex.binance:BTC", 5)):
+        connection.execute(
+            "INSERT INTO daily_prices (id, assetId, timestamp, price, pair, priceApiId) "
+            "VALUES (?, ?, ?, '{}', 'X', 'yahoo')",
+            (f"{asset}_{day}", asset, day * 86_400_000),
+        )
+    migrate(connection, migrations, db_path)
+    assert connection.execute("SELECT * FROM price_requests ORDER BY 1").fetchall() == [
+        ("ex.binance:BTC", 5 * 86_400_000),
+        ("stock:AAPL", 2 * 86_400_000),
+    ]
+
+
 def test_only_the_last_copy_from_before_an_upgrade_is_kept(tmp_path: Path) -> None:
     db_path = tmp_path / "main.sqlite"
     connection = sqlite3.connect(db_path, isolation_level=None)
