@@ -13,6 +13,7 @@ from privatefolio_daemon.domain import asset_ids
 from privatefolio_daemon.domain.asset_catalog import AssetCatalog, CatalogAsset, search_assets
 from privatefolio_daemon.domain.errors import InvalidInputError, shortened
 from privatefolio_daemon.domain.events import EventBus
+from privatefolio_daemon.domain.listed_assets import ListedAssets
 from privatefolio_daemon.domain.text_bounds import bounded_text
 from privatefolio_daemon.store import assets as store
 from privatefolio_daemon.store.database import Database, Row
@@ -31,6 +32,10 @@ _TEXT_FIELDS = {
     "coingeckoId": ("CoinGecko id", ASSET_ID_MAX_CHARS),
     "priceApiId": ("Price API id", ASSET_ID_MAX_CHARS),
 }
+
+
+def _is_listed(asset: dict[str, Any]) -> bool:
+    return bool(asset.get("coingeckoId")) or asset_ids.asset_type(asset["id"]) in _TRADED_TYPES
 
 
 class AssetPatch(TypedDict, total=False):
@@ -75,14 +80,16 @@ class Assets:
         rows = await self._db.fetch_all(store.MY_ASSETS_SQL)
         return await self.enrich_rows(rows)
 
-    async def listed_ids(self) -> set[str]:
-        """Ids of the assets that get trades: those with a coingeckoId (stored or from the
-        lookup), as in Privatefolio, and every stock, fund and metal (which have none)."""
-        return {
-            asset["id"]
-            for asset in await self.my_assets()
-            if asset.get("coingeckoId") or asset_ids.asset_type(asset["id"]) in _TRADED_TYPES
-        }
+    async def listed_ids(self) -> ListedAssets:
+        """The assets that get trades: those with a coingeckoId (stored or from the lookup), as
+        in Privatefolio, and every stock, fund and metal (which have none)."""
+        assets = await self.my_assets()
+        listed = frozenset(asset["id"] for asset in assets if _is_listed(asset))
+        known = frozenset(asset["id"] for asset in assets)
+        return ListedAssets(listed, known, self._listed_by_lookup)
+
+    def _listed_by_lookup(self, asset_id: str) -> bool:
+        return _is_listed({"id": asset_id, "coingeckoId": self.catalog.coingecko_id(asset_id)})
 
     async def get(self, asset_id: str) -> dict[str, Any] | None:
         row = await self._db.fetch_one(store.ONE_ASSET_SQL, (asset_id, asset_id, asset_id))

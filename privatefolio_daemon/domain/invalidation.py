@@ -75,7 +75,13 @@ def ledger_invalidation(connection: sqlite3.Connection, oldest: int | None) -> L
     if oldest is not None:
         cursor = day_start(oldest) - DAY_MS if bounds is not None else 0
         deleted = invalidate_from(connection, cursor, oldest)
+        if bounds is None and "trades" not in deleted and not _has_audit_logs(connection):
+            deleted += _delete_trades(connection)  # no refresh is queued for an empty ledger
     return LedgerInvalidation(genesis, last_tx, deleted, bounds is not None)
+
+
+def _has_audit_logs(connection: sqlite3.Connection) -> bool:
+    return connection.execute("SELECT 1 FROM audit_logs LIMIT 1").fetchone() is not None
 
 
 def derived_data_behind(connection: sqlite3.Connection) -> bool:
@@ -105,18 +111,24 @@ def invalidate_trades(
     next_generation(connection)
     changed = []
     if cursor < _cursor(connection, "tradesCursor"):
-        for table in ("trades", "trade_audit_logs", "trade_transactions", "trade_pnl"):
-            connection.execute(f"DELETE FROM {table}")
-        write_value(connection, "tradesCursor", 0)
-        write_value(connection, "tradesScanCursor", 0)
-        write_value(connection, "trade_seq", 0)
-        changed.append("trades")
+        changed += _delete_trades(connection)
     elif (cursor if oldest is None else oldest) <= _cursor(connection, "tradesScanCursor"):
         write_value(connection, "tradesScanCursor", 0)
     if cursor < _cursor(connection, "tradePnlCursor"):
         write_value(connection, "tradePnlCursor", cursor)
         changed.append("trade-pnl")
     return changed
+
+
+def _delete_trades(connection: sqlite3.Connection) -> list[str]:
+    """Every trade, link and PnL row, and the trades cursors and numbering."""
+    for table in ("trades", "trade_audit_logs", "trade_transactions", "trade_pnl"):
+        connection.execute(f"DELETE FROM {table}")
+    write_value(connection, "tradesCursor", 0)
+    write_value(connection, "tradesScanCursor", 0)
+    write_value(connection, "trade_seq", 0)
+    connection.execute("DELETE FROM key_value WHERE key = ?", (PNL_STALE_FROM,))
+    return ["trades"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ them.
 
 import asyncio
 import sqlite3
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Container, Iterable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass
 from decimal import Decimal
@@ -21,6 +21,7 @@ from typing import NamedTuple, Required, TypedDict, Unpack
 import orjson
 
 from privatefolio_daemon.domain import asset_ids, decimals, trades_offline
+from privatefolio_daemon.domain.balances import CURSOR_KEY as BALANCES_CURSOR
 from privatefolio_daemon.domain.balances import stored_cursor
 from privatefolio_daemon.domain.derived_steps import Cancel, Progress
 from privatefolio_daemon.domain.events import EventBus
@@ -109,7 +110,7 @@ class PassOptions(TypedDict, total=False):
 
 
 def run_trades_pass(
-    connection: sqlite3.Connection, listed: set[str], **options: Unpack[PassOptions]
+    connection: sqlite3.Connection, listed: Container[str], **options: Unpack[PassOptions]
 ) -> TradesResult:
     """``trades_pass`` in a transaction of its own."""
     return in_transaction(connection, lambda conn: trades_pass(conn, listed, **options))
@@ -117,7 +118,7 @@ def run_trades_pass(
 
 def trades_pass(
     conn: sqlite3.Connection,
-    listed: set[str],
+    listed: Container[str],
     *,
     full: bool,
     progress: Report,
@@ -153,7 +154,7 @@ def trades_pass(
 
 def _compute_trades(
     conn: sqlite3.Connection,
-    listed: set[str],
+    listed: Container[str],
     progress: Report,
     checkpoint: Callable[[], None],
     open_trades: dict[str, Trade],
@@ -468,6 +469,20 @@ def _amount(conn: sqlite3.Connection, row: store.StoredTrade) -> Decimal:
     return stored
 
 
+def mark_pnl_stale_past_balances(conn: sqlite3.Connection) -> None:
+    """PnL values a position with its audit logs' balances. A run before the balances pass
+    reached its logs (a refresh asked for right after a new transaction, or set off by a price
+    change) left rows without them: they are marked stale from the balances cursor, so that the
+    run after the balances pass prices them again."""
+    last_log = store.last_log_time(conn)
+    balances = stored_cursor(conn, BALANCES_CURSOR)
+    if balances >= day_start(last_log) or not store.has_trades(conn):
+        return
+    stale_from = read_value(conn, PNL_STALE_FROM)
+    if not isinstance(stale_from, int) or balances < stale_from:
+        write_value(conn, PNL_STALE_FROM, balances)
+
+
 def _no_balance(moment: int) -> Decimal:
     raise AssertionError("no price, so no balance is needed")
 
@@ -478,7 +493,7 @@ class Trades:
         account: str,
         db: Database,
         events: EventBus,
-        listed_ids: Callable[[], Awaitable[set[str]]],
+        listed_ids: Callable[[], Awaitable[Container[str]]],
         off_writer_min_logs: int = 0,
     ) -> None:
         self.account = account
@@ -546,6 +561,7 @@ class Trades:
                 return result, {key: read_value(conn, key) for key in _RUN_KEYS}
 
             result, values = await self._db.write(run)
+        await self._db.write(mark_pnl_stale_past_balances)
         self._events.emit("trades", "created", account=self.account)
         self._events.emit("trade-pnl", "updated", account=self.account)
         for key, value in values.items():
@@ -568,7 +584,7 @@ class Trades:
         return await self._db.read(long_run)
 
     async def _run_off_the_writer(
-        self, full: bool, listed: set[str], report: Report, cancel: Cancel
+        self, full: bool, listed: Container[str], report: Report, cancel: Cancel
     ) -> tuple[TradesResult, dict[str, object]] | None:
         """The run computed from a snapshot into a scratch file, then swapped in; None when the
         trades were invalidated meanwhile (see ``trades_offline``)."""

@@ -111,6 +111,10 @@ def _after(since: int) -> tuple[str, tuple[int, ...]]:
     return ("1", ()) if since == 0 else ("log.timestamp > ?", (since,))
 
 
+def has_trades(connection: sqlite3.Connection) -> bool:
+    return connection.execute("SELECT 1 FROM trades LIMIT 1").fetchone() is not None
+
+
 def last_log_time(connection: sqlite3.Connection) -> int:
     row = connection.execute("SELECT MAX(timestamp) FROM audit_logs").fetchone()
     return int(row[0] or 0)
