@@ -117,14 +117,18 @@ class RpcConnection:
         self._table = table
         #: Which methods this connection may call; None: all of them.
         self._may_call = may_call
-        #: Asked before each message of a connection whose access may end (a guest's).
+        #: Asked before each message of a connection whose access may end (a guest's), and
+        #: before each callback frame sent to it: access that ends stops the pushes at once.
         self._still_allowed = still_allowed
         self._transport = transport
         self._stats = stats
         self._limits = limits or ConnectionLimits()
         self._dev = dev
         self._map_error = map_error
-        self._outbox: asyncio.Queue[bytes] = asyncio.Queue(self._limits.max_queued_frames)
+        #: Encoded frames, each with whether it is a callback (sent unasked).
+        self._outbox: asyncio.Queue[tuple[bytes, bool]] = asyncio.Queue(
+            self._limits.max_queued_frames
+        )
         self._queued_bytes = 0
         self._slots = asyncio.Semaphore(self._limits.max_concurrent_calls)
         self._calls: set[asyncio.Task[None]] = set()
@@ -164,7 +168,7 @@ class RpcConnection:
     # -- callbacks and subscriptions (the CallbackSink and CallContext sides) -----------------
 
     def send_callback(self, dialect: Dialect, function_id: str, args: list[Any]) -> None:
-        self._enqueue(callback_frame(dialect, function_id, args))
+        self._enqueue(callback_frame(dialect, function_id, args), callback=True)
 
     def release_callback(self, callback: RemoteCallback) -> None:
         if callback in self._callbacks:
@@ -355,7 +359,7 @@ class RpcConnection:
     def _send(self, frame: Any) -> None:
         self._enqueue(frame)
 
-    def _enqueue(self, frame: Any) -> None:
+    def _enqueue(self, frame: Any, *, callback: bool = False) -> None:
         if self._closing:
             return
         encoded = orjson.dumps(frame, default=_to_json)
@@ -372,7 +376,7 @@ class RpcConnection:
             self.close_soon(CLOSE_TRY_AGAIN_LATER, "Client too slow to keep up")
             return
         self._queued_bytes += len(encoded)
-        self._outbox.put_nowait(encoded)
+        self._outbox.put_nowait((encoded, callback))
 
     def close_soon(self, code: int, message: str) -> None:
         """Stop sending, drop what is queued and close the socket with ``code``."""
@@ -396,7 +400,10 @@ class RpcConnection:
     async def _write_loop(self) -> None:
         try:
             while True:
-                frame = await self._outbox.get()
+                frame, callback = await self._outbox.get()
+                if callback and self._still_allowed is not None and not await self._still_allowed():
+                    self.close_soon(CLOSE_POLICY_VIOLATION, ACCESS_ENDED)
+                    return
                 await self._transport.send_text(frame)
                 self._queued_bytes -= len(frame)
         except asyncio.CancelledError:

@@ -93,3 +93,28 @@ async def test_a_guest_socket_open_when_kiosk_mode_is_turned_off_is_closed(
             1008,
             "Access without login has ended (kiosk mode was turned off)",
         )
+
+
+async def test_a_guests_subscription_sends_nothing_once_kiosk_mode_is_off(
+    client: DaemonClient, daemon: Daemon
+) -> None:
+    await client.call("createAccount", "main")
+    await client.call("updateSettings", "main", {"kioskMode": True})
+    async with aiohttp.ClientSession() as session, session.ws_connect(ws_url(daemon)) as ws:
+        subscribe = {"functionId": "f1", "__isFunction": True}
+        await ws.send_json(
+            {"id": 0, "method": "subscribeToTransactions", "params": ["main", subscribe]}
+        )
+        assert "result" in (await ws.receive(timeout=5)).json()
+
+        await client.call("updateSettings", "main", {"kioskMode": False})
+        deposit = {"type": "Deposit", "timestamp": 1_700_000_000_000, "platformId": "ex.binance"}
+        deposit |= {"wallet": "Spot", "incoming": "1", "incomingAsset": "ex.binance:BTC"}
+        await client.call("addTransaction", {**deposit, "notes": "private"}, "main")
+        message = await ws.receive(timeout=5)
+
+        assert message.type == aiohttp.WSMsgType.CLOSE, message.data
+        assert (message.data, message.extra) == (
+            1008,
+            "Access without login has ended (kiosk mode was turned off)",
+        )
