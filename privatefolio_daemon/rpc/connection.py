@@ -35,6 +35,10 @@ from privatefolio_daemon.rpc.errors import (
 )
 from privatefolio_daemon.rpc.guest_access import GUEST_REFUSAL
 from privatefolio_daemon.rpc.log_cuts import CutTracebacks
+from privatefolio_daemon.rpc.lone_surrogates import (
+    is_lone_surrogate_error,
+    loads_replacing_lone_surrogates,
+)
 from privatefolio_daemon.rpc.registry import Method, MethodTable
 from privatefolio_daemon.rpc.request_ids import request_id_problem
 from privatefolio_daemon.rpc.stats import RpcStats
@@ -209,7 +213,7 @@ class RpcConnection:
             self.close_soon(CLOSE_POLICY_VIOLATION, ACCESS_ENDED)
             return
         try:
-            message = orjson.loads(text)
+            message = _parsed(text)
         except orjson.JSONDecodeError as error:
             raw = text if isinstance(text, bytes) else text.encode()
             dialect = Dialect.JSONRPC if b'"jsonrpc"' in raw else Dialect.PRIVATEFOLIO
@@ -439,3 +443,16 @@ class RpcConnection:
             log.exception("Unsubscribing failed")
         for callback in subscription.callbacks:
             callback.release()
+
+
+def _parsed(text: bytes | str) -> Any:
+    """The frame's JSON value; one holding an escaped lone surrogate, with U+FFFD in its place."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError as error:
+        if not is_lone_surrogate_error(error.msg):
+            raise
+        try:
+            return loads_replacing_lone_surrogates(text)
+        except ValueError:
+            raise error from None

@@ -32,6 +32,25 @@ async def test_privatefolio_undefined_param_takes_the_default(tmp_path: Path) ->
         assert answer == {"id": 3, "method": "add", "result": 3}
 
 
+async def test_half_an_emoji_escaped_becomes_a_replacement_character(
+    tmp_path: Path,
+) -> None:
+    """``JSON.stringify`` writes a lone surrogate as an escape: valid JSON, though not Unicode."""
+    async with probe_server(tmp_path) as server, server.socket() as ws:
+        whole = r'{"id": 4, "method": "echo", "params": ["party \ud83d\ude00"]}'
+        half = r'{"id": 5, "method": "echo", "params": [["party \ud83d", {"\udc00": 1}]]}'
+        for frame in (whole, half):
+            await ws.send_str(frame)
+        assert await receive(ws) == {"id": 4, "method": "echo", "result": "party \U0001f600"}
+        assert await receive(ws) == {
+            "id": 5,
+            "method": "echo",
+            "result": ["party \ufffd", {"\ufffd": 1}],
+        }
+        await ws.send_str(r'{"id": 6, "method": "echo", "params": ["\ud83d", NaN]}')
+        assert (await receive(ws))["error"].startswith("Parse error: ")
+
+
 PRIVATEFOLIO_ERRORS = [
     (
         "nope",

@@ -1,0 +1,46 @@
+"""Frames that hold half of a UTF-16 surrogate pair, escaped (``"\\ud83d"``).
+
+A browser's ``JSON.stringify`` writes a lone surrogate that way (an emoji cut in half by
+``String.slice``, say). That is valid JSON, but no valid Unicode: orjson refuses it, and SQLite
+could not store it. Such a frame is read with the standard library's parser instead, and each
+lone half becomes U+FFFD, as the browser's own UTF-8 encoder would have written it unescaped.
+"""
+
+import json
+import re
+from typing import Any
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def is_lone_surrogate_error(message: str) -> bool:
+    return "surrogate" in message
+
+
+def loads_replacing_lone_surrogates(text: bytes | str) -> Any:
+    """The frame's value, lone surrogates replaced; raises ``ValueError`` as ``json.loads``."""
+    try:
+        value = json.loads(text, parse_constant=_refuse_constant)
+    except RecursionError:
+        raise ValueError("too deeply nested") from None
+    return _replaced(value)
+
+
+def _refuse_constant(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _replaced(value: Any) -> Any:
+    if isinstance(value, str):
+        return _text(value)
+    if isinstance(value, list):
+        return [_replaced(item) for item in value]
+    if isinstance(value, dict):
+        return {_text(key): _replaced(item) for key, item in value.items()}
+    return value
+
+
+def _text(text: str) -> str:
+    if _SURROGATE.search(text) is None:
+        return text
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
