@@ -2,9 +2,11 @@
 backup task: no zip is written, and none stays in the data dir."""
 
 import asyncio
+import contextlib
 import signal
 import subprocess
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from privatefolio_daemon.client import DaemonClient
@@ -48,30 +50,37 @@ def names_in(directory: Path) -> list[str]:
     return sorted(path.name for path in directory.iterdir())
 
 
-async def test_ctrl_c_cancels_the_daemons_backup_task(tmp_path: Path) -> None:
-    """The backup waits behind a running task, so Ctrl-C finds it queued."""
-    data_dir, output = tmp_path / "data", tmp_path / "main.zip"
+@contextlib.asynccontextmanager
+async def busy_daemon(data_dir: Path) -> AsyncIterator[tuple[str, DaemonClient, int]]:
+    """A daemon on ``data_dir`` (the account "main") whose queue a 10-minute task holds: its
+    port, a client, and that task's id."""
     await make_account(data_dir, 50, seed=1)
     with running_daemon(data_dir, "--no-crons") as (_, ready):
         port = str(ready["port"])
         async with connected(data_dir, port) as client:
-            sleeping = await client.call("enqueueSleep", "main", 600)
-            changed = asyncio.Event()
-            await client.call("subscribeToServerTasks", "main", lambda *_: changed.set())
-            process = start_backup(data_dir, port, output)
-            try:
-                async with asyncio.timeout(60):
-                    while not await backup_queued(client):
-                        await changed.wait()
-                        changed.clear()
-                code, stderr = ctrl_c(process)
-            finally:
-                stopped(process)
+            yield port, client, await client.call("enqueueSleep", "main", 600)
 
-            queue = await client.call("getTaskQueue", "main")
-            assert (queue["running"]["id"], queue["queued"]) == (sleeping, [])
-            await client.call("cancelTask", "main", sleeping)
-            assert await client.call("getServerFiles", "main") == []
+
+async def test_ctrl_c_cancels_the_daemons_backup_task(tmp_path: Path) -> None:
+    """The backup waits behind a running task, so Ctrl-C finds it queued."""
+    data_dir, output = tmp_path / "data", tmp_path / "main.zip"
+    async with busy_daemon(data_dir) as (port, client, sleeping):
+        changed = asyncio.Event()
+        await client.call("subscribeToServerTasks", "main", lambda *_: changed.set())
+        process = start_backup(data_dir, port, output)
+        try:
+            async with asyncio.timeout(60):
+                while not await backup_queued(client):
+                    await changed.wait()
+                    changed.clear()
+            code, stderr = ctrl_c(process)
+        finally:
+            stopped(process)
+
+        queue = await client.call("getTaskQueue", "main")
+        assert (queue["running"]["id"], queue["queued"]) == (sleeping, [])
+        await client.call("cancelTask", "main", sleeping)
+        assert await client.call("getServerFiles", "main") == []
     assert code == 130, stderr
     assert stderr.endswith("privatefolio-daemon: Interrupted.\n")
     assert "Traceback" not in stderr

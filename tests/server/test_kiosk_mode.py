@@ -1,5 +1,8 @@
 """Kiosk mode: with an account's ``kioskMode`` on, a client without credentials may read."""
 
+import contextlib
+from collections.abc import AsyncIterator
+
 import aiohttp
 
 from privatefolio_daemon.app import Daemon
@@ -25,6 +28,17 @@ async def setup_status(daemon: Daemon) -> dict[str, object]:
     ):
         answer: dict[str, object] = await response.json()
         return answer
+
+
+@contextlib.asynccontextmanager
+async def guest_in_kiosk_mode(
+    client: DaemonClient, daemon: Daemon
+) -> AsyncIterator[aiohttp.ClientWebSocketResponse]:
+    """The account "main" with kiosk mode on, and a socket opened without credentials."""
+    await client.call("createAccount", "main")
+    await client.call("updateSettings", "main", {"kioskMode": True})
+    async with aiohttp.ClientSession() as session, session.ws_connect(ws_url(daemon)) as ws:
+        yield ws
 
 
 async def test_guests_may_only_read_while_kiosk_mode_is_on(
@@ -78,9 +92,7 @@ async def test_kiosk_mode_keeps_foreign_pages_and_files_out(
 async def test_a_guest_socket_open_when_kiosk_mode_is_turned_off_is_closed(
     client: DaemonClient, daemon: Daemon
 ) -> None:
-    await client.call("createAccount", "main")
-    await client.call("updateSettings", "main", {"kioskMode": True})
-    async with aiohttp.ClientSession() as session, session.ws_connect(ws_url(daemon)) as ws:
+    async with guest_in_kiosk_mode(client, daemon) as ws:
         await ws.send_json({"id": 0, "method": "getAccountNames", "params": []})
         assert (await ws.receive(timeout=5)).json()["result"] == ["main"]
 
@@ -98,9 +110,7 @@ async def test_a_guest_socket_open_when_kiosk_mode_is_turned_off_is_closed(
 async def test_a_guests_subscription_sends_nothing_once_kiosk_mode_is_off(
     client: DaemonClient, daemon: Daemon
 ) -> None:
-    await client.call("createAccount", "main")
-    await client.call("updateSettings", "main", {"kioskMode": True})
-    async with aiohttp.ClientSession() as session, session.ws_connect(ws_url(daemon)) as ws:
+    async with guest_in_kiosk_mode(client, daemon) as ws:
         subscribe = {"functionId": "f1", "__isFunction": True}
         await ws.send_json(
             {"id": 0, "method": "subscribeToTransactions", "params": ["main", subscribe]}
