@@ -7,6 +7,7 @@ type hint before the function runs.
 """
 
 import inspect
+import types
 import typing
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
@@ -73,6 +74,8 @@ class Method:
     returns: Any
     doc: str
     returns_nothing: bool = field(default=False)
+    may_return_nothing: bool = field(default=False)
+    """Annotated ``X | None``: a None result is "nothing" too (the original's ``undefined``)."""
 
     def bind(self, args: list[Any] | dict[str, Any], absent: Any) -> dict[str, Any]:
         """Map call arguments to keyword arguments, validating each one."""
@@ -87,6 +90,8 @@ class Method:
                     raise InvalidParams(f"Missing param '{param.name}' for {self.name}")
                 continue
             value = given[param.name]
+            if value is None and not param.required and param.checker(None, "") is not None:
+                continue  # a top-level null for an optional param: its default (rpc-methods §1.1)
             if nests_too_deeply(value):
                 raise InvalidParams(
                     f"Invalid params: '{param.name}' is nested too deeply "
@@ -163,4 +168,11 @@ def _describe(handler: Callable[..., Awaitable[Any]], name: str) -> Method:
         returns=returns,
         doc=inspect.getdoc(handler) or "",
         returns_nothing=returns is type(None) or returns is None,
+        may_return_nothing=_is_optional(returns),
     )
+
+
+def _is_optional(annotation: Any) -> bool:
+    arguments = typing.get_args(annotation)
+    union = typing.get_origin(annotation) in (typing.Union, types.UnionType)
+    return union and type(None) in arguments and len(arguments) > 1

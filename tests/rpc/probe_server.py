@@ -53,6 +53,11 @@ class ProbeApi:
         return None
 
     @rpc_method()
+    async def found(self, key: str) -> dict[str, str] | None:
+        """A record or nothing, as the ``get<Record>(id)`` methods."""
+        return {"key": key} if key else None
+
+    @rpc_method()
     async def unencodable(self) -> Any:
         """A result JSON cannot hold: a value of a type it does not know."""
         return {"value": object()}

@@ -26,10 +26,37 @@ async def test_privatefolio_call_and_result_frames(tmp_path: Path) -> None:
         }
 
 
+async def test_a_record_or_nothing_leaves_the_result_out_when_there_is_none(
+    tmp_path: Path,
+) -> None:
+    """rpc-methods §1.2: a function that returns nothing has no ``result`` (``undefined``)."""
+    async with probe_server(tmp_path) as server, server.socket() as ws:
+        assert await exchange(ws, {"id": 1, "method": "found", "params": [""]}) == {
+            "id": 1,
+            "method": "found",
+        }
+        assert await exchange(ws, {"id": 2, "method": "found", "params": ["a"]}) == {
+            "id": 2,
+            "method": "found",
+            "result": {"key": "a"},
+        }
+        jsonrpc = {"jsonrpc": "2.0", "id": 3, "method": "found", "params": [""]}
+        assert await exchange(ws, jsonrpc) == {"jsonrpc": "2.0", "id": 3, "result": None}
+
+
 async def test_privatefolio_undefined_param_takes_the_default(tmp_path: Path) -> None:
     async with probe_server(tmp_path) as server, server.socket() as ws:
         answer = await exchange(ws, {"id": 3, "method": "add", "params": [2, "undefined"]})
         assert answer == {"id": 3, "method": "add", "result": 3}
+
+
+async def test_a_null_param_takes_the_default_where_there_is_one(tmp_path: Path) -> None:
+    """The original threw on a top-level null; rpc-methods §1.1 asks for it to be accepted."""
+    async with probe_server(tmp_path) as server, server.socket() as ws:
+        answer = await exchange(ws, {"id": 3, "method": "add", "params": [2, None]})
+        assert answer == {"id": 3, "method": "add", "result": 3}
+        refused = await exchange(ws, {"id": 4, "method": "add", "params": [None, 2]})
+        assert refused["error"] == "Invalid params: 'a' must be an integer, not null"
 
 
 async def test_half_an_emoji_escaped_becomes_a_replacement_character(
