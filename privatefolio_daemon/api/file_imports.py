@@ -94,7 +94,7 @@ class FileImportsApi:
         ctx.keep_until_called(onCompletion)
 
         async def run(progress: TaskProgress, cancel: CancelToken) -> None:
-            await imports.remove(fileImportId, progress)
+            await imports.remove(fileImportId, progress, cancel)
             await compact_if_worthwhile(
                 self._relayer, accountName, self._compaction_of(accountName)
             )

@@ -171,8 +171,9 @@ class FileImports:
             raise
         return directory
 
-    async def remove(self, fid: str, progress: Progress) -> None:
-        """Remove a file import with its audit logs and transactions, and their tags."""
+    async def remove(self, fid: str, progress: Progress, cancel: SqlCancel) -> None:
+        """Remove a file import with its audit logs and transactions, and their tags; all of
+        it or, when the task is cancelled before the end, nothing."""
         progress(0, f"Removing file import with id {fid}")
 
         def remove(
@@ -190,9 +191,11 @@ class FileImports:
             connection.execute("DELETE FROM file_imports WHERE id = ?", (fid,))
             connection.execute("DELETE FROM file_import_contents WHERE fileImportId = ?", (fid,))
             stale = ledger_invalidation(connection, oldest).deleted
+            cancel.checkpoint()
             return ledger.file_import_to_wire(row) | {"_logs": logs, "_txs": txs}, oldest, stale
 
-        record, oldest, stale = await seen_through(self._db.bulk_transaction(remove))
+        removal = self._db.bulk_transaction(cancel.guard_sql(remove))
+        record, oldest, stale = await seen_through(removal)
         logs, txs = record.pop("_logs"), record.pop("_txs")
         progress(50, f"Removed {logs} audit logs and {txs} transactions")
         self._announce_stale(stale)
