@@ -85,7 +85,8 @@ async def test_followers_see_the_restore_to_its_end_and_no_abort(
 async def test_a_task_queued_behind_a_restore_is_cancelled_and_its_caller_told(
     client: DaemonClient, daemon: Daemon
 ) -> None:
-    """The restored account has a queue of its own: what waited in the old one is cancelled."""
+    """The restored account has a queue of its own: what waited in the old one is cancelled,
+    and its row is kept in the restored account, so that its id still finds it."""
     await client.call("createAccount", "main")
     first_backup = await backup_of(client, daemon, "first")
     second_backup = await backup_of(client, daemon, "second")
@@ -101,7 +102,10 @@ async def test_a_task_queued_behind_a_restore_is_cancelled_and_its_caller_told(
         "Task cancelled: the account was closed (reset, restored or deleted)."
     )
     assert await client.call("getValue", "main", "marker") == "first"
-    assert await restore_rows(daemon) == [("completed", None)]
+    assert await restore_rows(daemon) == [
+        ("completed", None),
+        ("cancelled", "Task cancelled: the account was restored before it ran."),
+    ]
 
 
 def without_task_table(content: bytes, work: Path) -> bytes:

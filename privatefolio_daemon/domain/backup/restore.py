@@ -32,6 +32,7 @@ from privatefolio_daemon.domain.backup.swap import (
     roll_back,
     swap_in,
 )
+from privatefolio_daemon.domain.backup.unrun_tasks import carry_unrun_tasks
 from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.id_floors import carry_floors
 from privatefolio_daemon.domain.timeutil import now_ms
@@ -127,6 +128,7 @@ class Restores:
                 database = next(item for item in journal.items if item.kind == "database")
                 files = next(item for item in journal.items if item.kind == "files")
                 await asyncio.to_thread(carry_floors, database.live, database.new)
+                await asyncio.to_thread(carry_unrun_tasks, database.live, database.new)
                 await asyncio.to_thread(
                     carry_generated_files, database.live, database.new, files.live, files.new
                 )
