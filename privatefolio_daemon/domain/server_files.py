@@ -8,7 +8,7 @@ import os
 import shutil
 import sqlite3
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypedDict
@@ -139,14 +139,15 @@ class ServerFiles:
         self, file_id: int, chunks: AsyncIterator[bytes], max_bytes: int
     ) -> dict[str, Any]:
         """Stream an upload to disk: ``scheduled → uploading → completed``, or ``aborted``."""
-        record = await self._start_upload(file_id)
-        partial = self._partial_path(str(file_id))
-        try:
-            size = await _write_chunks(partial, chunks, max_bytes)
-        except BaseException:
-            await self._abort_upload(file_id, partial)
-            raise
-        return await self._finish_upload(record, partial, size)
+        with self._account_kept():
+            record = await self._start_upload(file_id)
+            partial = self._partial_path(str(file_id))
+            try:
+                size = await _write_chunks(partial, chunks, max_bytes)
+            except BaseException:
+                await self._abort_upload(file_id, partial)
+                raise
+            return await self._finish_upload(record, partial, size)
 
     async def stage(self, chunks: AsyncIterator[bytes], max_bytes: int) -> "StagedUpload":
         """Stream the bytes of an upload whose file id comes after them (the Privatefolio
@@ -161,12 +162,27 @@ class ServerFiles:
 
     async def adopt(self, file_id: int, staged: "StagedUpload") -> dict[str, Any]:
         """File staged bytes as the upload of ``file_id``; they are removed if it cannot be."""
+        with self._account_kept():
+            try:
+                record = await self._start_upload(file_id)
+            except BaseException:
+                await staged.discard()
+                raise
+            return await self._finish_upload(record, staged.path, staged.size)
+
+    @contextlib.contextmanager
+    def _account_kept(self) -> Iterator[None]:
+        """An upload whose account is closed meanwhile (restored, renamed, reset or deleted)
+        fails with a message that says so: its database and folder are no longer the account's."""
         try:
-            record = await self._start_upload(file_id)
-        except BaseException:
-            await staged.discard()
-            raise
-        return await self._finish_upload(record, staged.path, staged.size)
+            yield
+        except (sqlite3.ProgrammingError, OSError):
+            if not self._db.closed:
+                raise
+            raise ConflictError(
+                f'The account "{self.account}" was restored, renamed, reset or deleted during '
+                "the upload: upload the file again"
+            ) from None
 
     async def _start_upload(self, file_id: int) -> dict[str, Any]:
         record = await self.get(file_id)
@@ -205,7 +221,8 @@ class ServerFiles:
 
     async def _abort_upload(self, file_id: int, partial: Path) -> None:
         _remove(partial)
-        await self.patch(file_id, status="aborted", completedAt=now_ms())
+        if not self._db.closed:  # a reopened account aborts the uploads it finds unfinished
+            await self.patch(file_id, status="aborted", completedAt=now_ms())
 
     async def save_generated(
         self, name: str, mime_type: str, content: bytes, description: str

@@ -1,6 +1,7 @@
 """Uploads that race, stall, end early or outlive the daemon never leave a wrong file."""
 
 import asyncio
+import json
 import logging
 from pathlib import Path
 
@@ -191,3 +192,33 @@ async def test_a_file_deleted_while_it_uploads_leaves_no_bytes(
     assert status_line.startswith(b"HTTP/1.1 404")
     assert await client.call("getServerFiles", "main") == []
     assert list(daemon.accounts.files_dir("main").iterdir()) == []
+
+
+@pytest.mark.parametrize("change", ["resetAccount", "deleteAccount", "renameAccount"])
+async def test_an_upload_whose_account_changes_meanwhile_is_told_so(
+    client: DaemonClient, daemon: Daemon, change: str
+) -> None:
+    await client.call("createAccount", "main")
+    await register(client, size=0)
+    tail = f"\r\n--{BOUNDARY}--\r\n".encode()
+    body = b"0" * (1_000_000 - len(tail))
+    reader, writer = await start_upload(
+        daemon, (ACCOUNT_FIELD + FILE_ID_FIELD + FILE_PART).encode() + body[:60_000]
+    )
+    for _ in range(200):  # until the daemon has the upload under way
+        if (await client.call("getServerFile", "main", 1))["status"] == "uploading":
+            break
+        await asyncio.sleep(0.01)
+    await client.call(change, "main", *(["other"] if change == "renameAccount" else []))
+    writer.write(body[60_000:] + tail)
+    await writer.drain()
+    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+    length = int(head.lower().split(b"content-length: ")[1].split(b"\r\n")[0])
+    answer = json.loads(await reader.readexactly(length))
+    writer.close()
+
+    assert head.startswith(b"HTTP/1.1 409"), head
+    assert answer["error"] == (
+        'The account "main" was restored, renamed, reset or deleted during the upload: '
+        "upload the file again"
+    )
