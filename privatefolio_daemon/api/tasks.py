@@ -85,11 +85,13 @@ class TasksApi:
     @rpc_method()
     async def cancelTask(self, accountName: str, taskId: int) -> None:
         """Cancel a queued task, or abort a running one."""
+        self._accounts.get(accountName)  # one being restored or reset: "try again in a moment"
         await self._relayer.queue(accountName).cancel(taskId)
 
     @rpc_method()
     async def getTaskQueue(self, accountName: str) -> dict[str, Any]:
         """The running task and the queued ones, in the order they will run."""
+        self._accounts.get(accountName)
         return self._relayer.queue(accountName).snapshot()
 
     @rpc_method()

@@ -208,16 +208,19 @@ async def test_calls_on_an_account_being_restored_are_told_to_wait(
     """Not that it does not exist: a frontend told so may drop the account."""
     await client.call("createAccount", "main")
     await client.call("createAccount", "other")
+    waits = []
     async with daemon.accounts.exclusive("main") as closed:  # as a restore's swap holds it
-        with pytest.raises(RpcCallError) as busy:
-            await client.call("getTags", "main")
+        for method, *params in (("getTags",), ("cancelTask", 1), ("getTaskQueue",)):
+            with pytest.raises(RpcCallError) as busy:
+                await client.call(method, "main", *params)
+            waits.append((method, busy.value.code, busy.value.message))
         assert await client.call("getAccountNames") == ["main", "other"]
         await closed.reopen()
     assert await client.call("getAccountNames") == ["main", "other"]
-    assert (busy.value.code, busy.value.message) == (
-        -32004,
-        'Account "main" is being restored; try again in a moment',
-    )
+    assert waits == [
+        (method, -32004, 'Account "main" is being restored; try again in a moment')
+        for method in ("getTags", "cancelTask", "getTaskQueue")
+    ]
     with pytest.raises(RpcCallError) as missing:
         await client.call("getTags", "ghost")
     assert missing.value.message == 'Account "ghost" does not exist'
