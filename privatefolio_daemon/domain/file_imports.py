@@ -24,7 +24,11 @@ from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.import_plan import LEDGER_TABLES, should_bulk_load
 from privatefolio_daemon.domain.invalidation import ledger_invalidation
 from privatefolio_daemon.domain.merged_transactions import split_merges_of
-from privatefolio_daemon.domain.parallel_import import ParsedShards, parse_in_parallel
+from privatefolio_daemon.domain.parallel_import import (
+    ImportWorkerError,
+    ParsedShards,
+    parse_in_parallel,
+)
 from privatefolio_daemon.domain.server_files import IMPORT_SCRATCH_PREFIX, ServerFiles
 from privatefolio_daemon.domain.thread_progress import Report, thread_safe
 from privatefolio_daemon.domain.timeutil import now_ms
@@ -107,12 +111,16 @@ class FileImports:
         )
         report = thread_safe(progress)
         job = _ImportJob(path, record, fid, ParserContext.from_wire(context or {}), report, cancel)
-        job.sha256 = await asyncio.to_thread(file_sha256, path)
-        await self._db.read(job.refuse_duplicate)
         try:
+            job.sha256 = await asyncio.to_thread(file_sha256, path)
+            await self._db.read(job.refuse_duplicate)
             imported = await self._parse_and_save(job)
         except ImportFormatError as error:
             raise await asyncio.to_thread(_with_line, error, path) from None
+        except (OSError, ImportWorkerError):
+            if await asyncio.to_thread(path.exists):
+                raise
+            raise NotFoundError(f'The file "{name}" was deleted during its import') from None
         oldest = imported.pop("oldestTimestamp")
         self._announce_stale(imported.pop("_stale"))
         if oldest is not None:
@@ -374,7 +382,10 @@ def _with_line(error: ImportFormatError, path: Path) -> ImportFormatError:
     the header, blank lines before it and quoted line breaks)."""
     if not error.row:
         return error
-    line = line_of_row(read_text(path), error.row)
+    try:
+        line = line_of_row(read_text(path), error.row)
+    except OSError:  # deleted meanwhile: the error without its line
+        return error
     if line is None:
         return error
     return ImportFormatError(f"{error} (line {line})", row=error.row, column=error.column)

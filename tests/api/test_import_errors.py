@@ -1,9 +1,13 @@
 """Bad files get clear errors and leave the account exactly as it was."""
 
+from pathlib import Path
+from typing import Any
+
 import pytest
 
 from privatefolio_daemon.app import Daemon
 from privatefolio_daemon.client import DaemonClient
+from privatefolio_daemon.domain import file_imports
 from tests.api.importing import import_file, ledger_digest, upload, wait_for_task
 
 HEADER = '"User_ID","UTC_Time","Account","Operation","Coin","Change","Remark"'
@@ -186,3 +190,22 @@ async def test_an_import_cancelled_midway_leaves_nothing(
     task = await wait_for_task(client, task_id)
     assert (task["status"], task["errorMessage"]) == ("aborted", "Task aborted by user.")
     assert await ledger_digest(daemon) == before
+
+
+@pytest.mark.parametrize("moment", ["hashing", "parsing"])
+async def test_a_file_deleted_during_its_import_is_named(
+    client: DaemonClient, daemon: Daemon, monkeypatch: pytest.MonkeyPatch, moment: str
+) -> None:
+    """Whenever the file goes, the error says so, without the daemon's paths."""
+    await client.call("createAccount", "main")
+    target = file_imports.file_sha256 if moment == "hashing" else file_imports.read_text
+
+    def gone_first(path: Path, *args: Any) -> Any:
+        path.unlink(missing_ok=True)  # as a deleteServerFile would, at this moment
+        return target(path, *args)
+
+    monkeypatch.setattr(file_imports, target.__name__, gone_first)
+    task = await import_file(daemon, client, "gone.csv", statement(GOOD_ROW))
+
+    assert task["errorMessage"] == 'Error: The file "gone.csv" was deleted during its import'
+    assert await client.call("countAuditLogs", "main") == 0
