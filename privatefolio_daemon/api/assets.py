@@ -55,7 +55,7 @@ class AssetsApi:
         )
         return await assets.enrich_rows(rows)
 
-    @rpc_method()
+    @rpc_method(none_is_nothing=True)
     async def getAsset(self, accountName: str, id: str) -> dict[str, Any] | None:
         """One asset; for an asset never held, the best match of the asset lookup, or null."""
         return await self._assets_of(accountName).get(id)

@@ -44,7 +44,7 @@ class FileImportsApi:
         self._relayer = relayer
         self._budget = budget_seconds
 
-    @rpc_method()
+    @rpc_method(none_is_nothing=True)
     async def getFileImportRequirements(
         self, accountName: str, fileRecord: NewServerFile
     ) -> list[Requirement] | None:

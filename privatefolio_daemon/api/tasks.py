@@ -54,7 +54,7 @@ class TasksApi:
             self._accounts.get(accountName), query, params, self._budget
         )
 
-    @rpc_method()
+    @rpc_method(none_is_nothing=True)
     async def getServerTask(self, accountName: str, taskId: int) -> dict[str, Any] | None:
         """One task, or null."""
         row = await self._accounts.get(accountName).fetch_one(

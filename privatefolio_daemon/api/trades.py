@@ -57,7 +57,7 @@ class TradesApi:
         """How many trades (all, or a query's count)."""
         return await _TRADES.count(self._db_of(accountName), query, params, self._budget)
 
-    @rpc_method()
+    @rpc_method(none_is_nothing=True)
     async def getTrade(self, accountName: str, id: str) -> dict[str, Any] | None:
         """One trade, or null."""
         rows = await self._db_of(accountName).fetch_all("SELECT * FROM trades WHERE id = ?", (id,))

@@ -304,7 +304,7 @@ class RpcConnection:
             for callback in callbacks:
                 if not callback.retained:
                     callback.release()
-        if result is None and (method.returns_nothing or method.may_return_nothing):
+        if result is None and (method.returns_nothing or method.none_is_nothing):
             return result_frame(dialect, request_id, method.name, absent())
         return await self._encoded_result(dialect, request_id, method.name, result)
 

@@ -7,7 +7,6 @@ type hint before the function runs.
 """
 
 import inspect
-import types
 import typing
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from privatefolio_daemon.rpc.nesting import MAX_PARAM_DEPTH, nests_too_deeply
 from privatefolio_daemon.rpc.params import Checker, compile_checker
 
 _MARK = "__rpc_method_name__"
+_NOTHING_MARK = "__rpc_none_is_nothing__"
 _NO_DEFAULT = inspect.Parameter.empty
 
 
@@ -43,11 +43,14 @@ class CallContext(Protocol):
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def rpc_method(name: str | None = None) -> Callable[[F], F]:
-    """Mark a function as an RPC method, published under ``name`` or its own name."""
+def rpc_method(name: str | None = None, *, none_is_nothing: bool = False) -> Callable[[F], F]:
+    """Mark a function as an RPC method, published under ``name`` or its own name.
+    ``none_is_nothing``: a None result leaves ``result`` out, as the original's ``undefined``
+    (rpc-methods.md: "… or nothing"), where None is otherwise sent as ``null``."""
 
     def mark(function: F) -> F:
         setattr(function, _MARK, name or function.__name__)
+        setattr(function, _NOTHING_MARK, none_is_nothing)
         return function
 
     return mark
@@ -74,8 +77,7 @@ class Method:
     returns: Any
     doc: str
     returns_nothing: bool = field(default=False)
-    may_return_nothing: bool = field(default=False)
-    """Annotated ``X | None``: a None result is "nothing" too (the original's ``undefined``)."""
+    none_is_nothing: bool = field(default=False)
 
     def bind(self, args: list[Any] | dict[str, Any], absent: Any) -> dict[str, Any]:
         """Map call arguments to keyword arguments, validating each one."""
@@ -168,11 +170,5 @@ def _describe(handler: Callable[..., Awaitable[Any]], name: str) -> Method:
         returns=returns,
         doc=inspect.getdoc(handler) or "",
         returns_nothing=returns is type(None) or returns is None,
-        may_return_nothing=_is_optional(returns),
+        none_is_nothing=bool(getattr(handler, _NOTHING_MARK, False)),
     )
-
-
-def _is_optional(annotation: Any) -> bool:
-    arguments = typing.get_args(annotation)
-    union = typing.get_origin(annotation) in (typing.Union, types.UnionType)
-    return union and type(None) in arguments and len(arguments) > 1

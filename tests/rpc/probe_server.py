@@ -52,9 +52,14 @@ class ProbeApi:
     async def nothing(self) -> None:
         return None
 
-    @rpc_method()
+    @rpc_method(none_is_nothing=True)
     async def found(self, key: str) -> dict[str, str] | None:
         """A record or nothing, as the ``get<Record>(id)`` methods."""
+        return {"key": key} if key else None
+
+    @rpc_method()
+    async def maybe(self, key: str) -> dict[str, str] | None:
+        """A record or null (``getSystemInfo`` before its first refresh)."""
         return {"key": key} if key else None
 
     @rpc_method()

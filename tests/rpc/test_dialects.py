@@ -42,6 +42,11 @@ async def test_a_record_or_nothing_leaves_the_result_out_when_there_is_none(
         }
         jsonrpc = {"jsonrpc": "2.0", "id": 3, "method": "found", "params": [""]}
         assert await exchange(ws, jsonrpc) == {"jsonrpc": "2.0", "id": 3, "result": None}
+        assert await exchange(ws, {"id": 4, "method": "maybe", "params": [""]}) == {
+            "id": 4,
+            "method": "maybe",
+            "result": None,
+        }
 
 
 async def test_privatefolio_undefined_param_takes_the_default(tmp_path: Path) -> None:
