@@ -7,6 +7,7 @@ lone half becomes U+FFFD, as the browser's own UTF-8 encoder would have written 
 """
 
 import json
+import math
 import re
 from typing import Any
 
@@ -17,10 +18,16 @@ def is_lone_surrogate_error(message: str) -> bool:
     return "surrogate" in message
 
 
+_INT_RANGE = range(-(2**63), 2**64)
+
+
 def loads_replacing_lone_surrogates(text: bytes | str) -> Any:
-    """The frame's value, lone surrogates replaced; raises ``ValueError`` as ``json.loads``."""
+    """The frame's value, lone surrogates replaced, its numbers read as orjson reads them;
+    raises ``ValueError`` where ``json.loads`` or orjson would refuse it."""
     try:
-        value = json.loads(text, parse_constant=_refuse_constant)
+        value = json.loads(
+            text, parse_constant=_refuse_constant, parse_float=_finite, parse_int=_integer
+        )
     except RecursionError:
         raise ValueError("too deeply nested") from None
     return _replaced(value)
@@ -28,6 +35,19 @@ def loads_replacing_lone_surrogates(text: bytes | str) -> Any:
 
 def _refuse_constant(name: str) -> None:
     raise ValueError(f"{name} is not JSON")
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if math.isinf(number):
+        raise ValueError("number is infinity when parsed as double")
+    return number
+
+
+def _integer(text: str) -> int | float:
+    """Within 64 bits an integer, beyond them a float (orjson's reading)."""
+    number = int(text)
+    return number if number in _INT_RANGE else _finite(text)
 
 
 def _replaced(value: Any) -> Any:

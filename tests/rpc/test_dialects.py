@@ -79,8 +79,12 @@ async def test_half_an_emoji_escaped_becomes_a_replacement_character(
             "method": "echo",
             "result": ["party \ufffd", {"\ufffd": 1}],
         }
-        await ws.send_str(r'{"id": 6, "method": "echo", "params": ["\ud83d", NaN]}')
-        assert (await receive(ws))["error"].startswith("Parse error: ")
+        half_and = r'{"id": 6, "method": "echo", "params": [["\ud83d", '
+        for number in ("NaN", "1e400", "-1" + "0" * 400):
+            await ws.send_str(f"{half_and}{number}]]}}")
+            assert (await receive(ws))["error"].startswith("Parse error: "), number
+        await ws.send_str(f"{half_and}{2**64 - 1}, {2**64}]]}}")
+        assert (await receive(ws))["result"] == ["\ufffd", 2**64 - 1, float(2**64)]
 
 
 PRIVATEFOLIO_ERRORS = [
