@@ -145,6 +145,7 @@ class Daemon:
             dev=self.config.dev,
             map_error=domain_error_to_rpc,
             guests_allowed=self._kiosk_mode,
+            guests_still_allowed=self._kiosk_mode_kept,
         )
         self.http_app = build_http_app(
             self.config,
@@ -247,6 +248,11 @@ class Daemon:
     async def _kiosk_mode(self) -> bool:
         """Whether an open account turns kiosk mode on (one being restored or reset is skipped)."""
         return await kiosk_mode(self.accounts.open_databases())
+
+    async def _kiosk_mode_kept(self) -> bool:
+        """For a guest already let in: kiosk mode is on, or an account being restored or reset
+        may still turn it on (its settings cannot be read until it reopens)."""
+        return self.accounts.any_closed_for_a_swap() or await self._kiosk_mode()
 
     def load_features(self) -> "Features":
         """Build everything beyond the core and add its methods and steps (once)."""

@@ -99,6 +99,10 @@ class AccountRegistry:
     def exists(self, name: str) -> bool:
         return name in self._open
 
+    def any_closed_for_a_swap(self) -> bool:
+        """Whether an account is closed while it is restored or reset."""
+        return bool(self._closed_for)
+
     def get(self, name: str) -> Database:
         db = self._open.get(name)
         if db is None and name in self._closed_for:

@@ -66,10 +66,13 @@ class WebSocketHub:
         dev: bool,
         map_error: ErrorMapper,
         guests_allowed: Callable[[], Awaitable[bool]] | None = None,
+        guests_still_allowed: Callable[[], Awaitable[bool]] | None = None,
     ) -> None:
         self._table = table
         #: Whether a client without credentials may read (Privatefolio's kiosk mode).
         self._guests_allowed = guests_allowed
+        #: Whether such a client, let in already, may go on (default: ``guests_allowed``).
+        self._guests_still_allowed = guests_still_allowed or guests_allowed
         self._credentials = credentials
         self._stats = stats
         self._limits = limits
@@ -81,6 +84,9 @@ class WebSocketHub:
 
     async def guests_allowed(self) -> bool:
         return self._guests_allowed is not None and await self._guests_allowed()
+
+    async def guests_still_allowed(self) -> bool:
+        return self._guests_still_allowed is not None and await self._guests_still_allowed()
 
     async def handle(self, request: web.Request) -> web.WebSocketResponse:
         socket = _RpcSocket(
@@ -100,7 +106,7 @@ class WebSocketHub:
             dev=self._dev,
             map_error=self._map_error,
             may_call=guest_may_call if guest else None,
-            still_allowed=self.guests_allowed if guest else None,
+            still_allowed=self.guests_still_allowed if guest else None,
         )
         self._live[socket] = connection
         try:

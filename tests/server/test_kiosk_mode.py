@@ -128,3 +128,25 @@ async def test_a_guests_subscription_sends_nothing_once_kiosk_mode_is_off(
             1008,
             "Access without login has ended (kiosk mode was turned off)",
         )
+
+
+async def test_a_guest_stays_while_the_kiosk_account_is_restored(
+    client: DaemonClient, daemon: Daemon
+) -> None:
+    """Closed for its swap, the account's settings cannot be read: that is not kiosk mode off."""
+    async with guest_in_kiosk_mode(client, daemon) as ws:
+        await client.call("createAccount", "other")
+        subscribe = {"functionId": "f1", "__isFunction": True}
+        params = ["other", "x", subscribe]
+        await ws.send_json({"id": 0, "method": "subscribeToKV", "params": params})
+        assert "result" in (await ws.receive(timeout=5)).json()
+
+        async with daemon.accounts.exclusive("main") as closed:  # as a restore's swap holds it
+            await client.call("setValue", "other", "x", 1)
+            pushed = await ws.receive(timeout=5)
+            await closed.reopen()
+        await ws.send_json({"id": 1, "method": "getAccountNames", "params": []})
+        answered = await ws.receive(timeout=5)
+
+    assert pushed.json() == {"functionId": "f1", "params": [1]}
+    assert answered.json()["result"] == ["main", "other"]
