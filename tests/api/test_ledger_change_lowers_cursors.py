@@ -44,5 +44,5 @@ async def test_an_import_and_its_removal_lower_the_cursors_as_they_commit(
 
     for key in ("balancesCursor", "networthCursor"):
         await client.call("setValue", "main", key, LATER)
-    await imports.remove(imported["id"], lambda *_: None)
+    await imports.remove(imported["id"], lambda *_: None, CancelToken())
     assert cursors(daemon) == {"balancesCursor": DAY_BEFORE, "networthCursor": DAY_BEFORE}
