@@ -13,7 +13,7 @@ from typing import Any
 from privatefolio_daemon.domain.timeutil import DAY_MS, day_start
 from privatefolio_daemon.store.balances import delete_balances
 from privatefolio_daemon.store.database import in_transaction
-from privatefolio_daemon.store.key_value import read_value, write_value
+from privatefolio_daemon.store.key_value import delete_value, read_value, write_value
 from privatefolio_daemon.store.trades_scratch import next_generation
 
 PNL_STALE_FROM = "tradePnlStaleFrom"
@@ -127,7 +127,7 @@ def _delete_trades(connection: sqlite3.Connection) -> list[str]:
     write_value(connection, "tradesCursor", 0)
     write_value(connection, "tradesScanCursor", 0)
     write_value(connection, "trade_seq", 0)
-    connection.execute("DELETE FROM key_value WHERE key = ?", (PNL_STALE_FROM,))
+    delete_value(connection, PNL_STALE_FROM)
     return ["trades"]
 
 
