@@ -38,6 +38,7 @@ def file_transfer_routes(
             return _error(400, _NOT_MULTIPART)
         fields: dict[str, str] = {}
         staged: StagedUpload | None = None
+        staged_for: ServerFiles | None = None  # the account's files as the upload began
         try:
             reader = await request.multipart()
             while (part := await _within_idle(reader.next())) is not None:
@@ -51,7 +52,7 @@ def file_transfer_routes(
                     result = await _stage(files_of, fields["accountName"], part, max_upload_bytes)
                     if isinstance(result, web.Response):
                         return result
-                    staged = result
+                    staged_for, staged = result
         except BaseException as error:
             if staged is not None:
                 await staged.discard()
@@ -63,9 +64,9 @@ def file_transfer_routes(
                 log.info("An upload to %s was cut off by its client", fields.get("accountName"))
                 return _error(400, "The connection was lost during the upload")
             raise
-        if staged is None:
+        if staged is None or staged_for is None:
             return _error(400, "The upload has no file part")
-        return await _adopt(files_of(fields["accountName"]), fields, staged)
+        return await _adopt(staged_for, fields, staged)
 
     async def download(request: web.Request) -> web.StreamResponse:
         try:
@@ -112,9 +113,12 @@ async def _receive(
 
 async def _stage(
     files_of: Callable[[str], ServerFiles], account: str, part: BodyPartReader, max_bytes: int
-) -> StagedUpload | web.Response:
+) -> tuple[ServerFiles, StagedUpload] | web.Response:
+    """The bytes staged, with the account's files they are for: if the account is restored,
+    renamed, reset or deleted before the ``fileId`` comes, filing them says so."""
     try:
-        return await files_of(account).stage(_chunks(part), max_bytes)
+        files = files_of(account)
+        return files, await files.stage(_chunks(part), max_bytes)
     except (BusyError, FileTooLarge, NotFoundError, InvalidInputError, ValueError) as error:
         return _refusal(error, max_bytes)
 

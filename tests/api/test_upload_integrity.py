@@ -195,22 +195,26 @@ async def test_a_file_deleted_while_it_uploads_leaves_no_bytes(
 
 
 @pytest.mark.parametrize("change", ["resetAccount", "deleteAccount", "renameAccount"])
+@pytest.mark.parametrize("file_id_first", [True, False])
 async def test_an_upload_whose_account_changes_meanwhile_is_told_so(
-    client: DaemonClient, daemon: Daemon, change: str
+    client: DaemonClient, daemon: Daemon, change: str, file_id_first: bool
 ) -> None:
+    """In both orders of the fields: the Privatefolio frontend sends the fileId last."""
     await client.call("createAccount", "main")
     await register(client, size=0)
-    tail = f"\r\n--{BOUNDARY}--\r\n".encode()
-    body = b"0" * (1_000_000 - len(tail))
-    reader, writer = await start_upload(
-        daemon, (ACCOUNT_FIELD + FILE_ID_FIELD + FILE_PART).encode() + body[:60_000]
-    )
-    for _ in range(200):  # until the daemon has the upload under way
-        if (await client.call("getServerFile", "main", 1))["status"] == "uploading":
+    body = b"0" * 900_000
+    before = ACCOUNT_FIELD + FILE_ID_FIELD + FILE_PART if file_id_first else ACCOUNT_FIELD + FILE_PART
+    after = "\r\n" + ("" if file_id_first else FILE_ID_FIELD) + f"--{BOUNDARY}--\r\n"
+    reader, writer = await start_upload(daemon, before.encode() + body[:60_000])
+    for _ in range(200):  # until the daemon has the bytes under way
+        if (await client.call("getServerFile", "main", 1))["status"] == "uploading" or (
+            list(daemon.accounts.files_dir("main").glob(".*"))
+        ):
             break
         await asyncio.sleep(0.01)
     await client.call(change, "main", *(["other"] if change == "renameAccount" else []))
-    writer.write(body[60_000:] + tail)
+    rest = body[60_000:] + after.encode()
+    writer.write(rest + b" " * (1_000_000 - len(rest)))  # as many bytes as announced
     await writer.drain()
     head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
     length = int(head.lower().split(b"content-length: ")[1].split(b"\r\n")[0])
