@@ -203,7 +203,7 @@ async def test_an_upload_whose_account_changes_meanwhile_is_told_so(
     await client.call("createAccount", "main")
     await register(client, size=0)
     body = b"0" * 900_000
-    before = ACCOUNT_FIELD + FILE_ID_FIELD + FILE_PART if file_id_first else ACCOUNT_FIELD + FILE_PART
+    before = ACCOUNT_FIELD + (FILE_ID_FIELD if file_id_first else "") + FILE_PART
     after = "\r\n" + ("" if file_id_first else FILE_ID_FIELD) + f"--{BOUNDARY}--\r\n"
     reader, writer = await start_upload(daemon, before.encode() + body[:60_000])
     for _ in range(200):  # until the daemon has the bytes under way
