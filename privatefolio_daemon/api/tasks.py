@@ -6,12 +6,13 @@ from typing import Any
 
 from privatefolio_daemon.api.client_queries import FrontendTable, map_rows
 from privatefolio_daemon.api.subscriptions import subscribe
-from privatefolio_daemon.domain.accounts import AccountRegistry
-from privatefolio_daemon.domain.errors import InvalidInputError, NotFoundError
+from privatefolio_daemon.domain.accounts import AccountRegistry, shown_name
+from privatefolio_daemon.domain.errors import BusyError, InvalidInputError, NotFoundError
 from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.relayer.cancellation import CancelToken
 from privatefolio_daemon.relayer.progress import TaskProgress, read_task_log, task_log_path
 from privatefolio_daemon.relayer.relayer import Relayer
+from privatefolio_daemon.relayer.task_queue import AccountTaskQueue
 from privatefolio_daemon.relayer.task_types import Priority, TaskSpec
 from privatefolio_daemon.rpc.callbacks import RemoteFunction
 from privatefolio_daemon.rpc.registry import CallContext, rpc_method
@@ -85,14 +86,23 @@ class TasksApi:
     @rpc_method()
     async def cancelTask(self, accountName: str, taskId: int) -> None:
         """Cancel a queued task, or abort a running one."""
-        self._accounts.get(accountName)  # one being restored or reset: "try again in a moment"
-        await self._relayer.queue(accountName).cancel(taskId)
+        await self._queue_of(accountName).cancel(taskId)
 
     @rpc_method()
     async def getTaskQueue(self, accountName: str) -> dict[str, Any]:
         """The running task and the queued ones, in the order they will run."""
-        self._accounts.get(accountName)
-        return self._relayer.queue(accountName).snapshot()
+        return self._queue_of(accountName).snapshot()
+
+    def _queue_of(self, account: str) -> AccountTaskQueue:
+        """The account's queue; while it stops or starts (the account closing or opening for a
+        reset or a restore), "try again in a moment", not that the account does not exist."""
+        self._accounts.get(account)
+        try:
+            return self._relayer.queue(account)
+        except NotFoundError:
+            raise BusyError(
+                f"Account {shown_name(account)} is being closed or opened; try again in a moment"
+            ) from None
 
     @rpc_method()
     async def subscribeToServerTasks(

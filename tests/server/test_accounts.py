@@ -1,6 +1,7 @@
 """Accounts, key-value and settings over RPC, as a client sees them."""
 
 import asyncio
+import collections
 from pathlib import Path
 
 import pytest
@@ -224,3 +225,35 @@ async def test_calls_on_an_account_being_restored_are_told_to_wait(
     with pytest.raises(RpcCallError) as missing:
         await client.call("getTags", "ghost")
     assert missing.value.message == 'Account "ghost" does not exist'
+
+
+async def test_the_task_queue_of_an_account_being_reset_is_never_said_to_be_missing(
+    client: DaemonClient, daemon: Daemon, connect: Connect
+) -> None:
+    """Its queue stops before the account closes and starts after it opens: in between too."""
+    await client.call("createAccount", "main")
+    other = await connect()
+    answers: collections.Counter[tuple[int, str] | str] = collections.Counter()
+    resetting = True
+
+    async def ask(method: str, *params: object) -> None:
+        while resetting:
+            try:
+                await other.call(method, "main", *params)
+                answers["answered"] += 1
+            except RpcCallError as error:
+                answers[(error.code, error.message.split(";")[0])] += 1
+
+    askers = [asyncio.create_task(ask("getTaskQueue")), asyncio.create_task(ask("cancelTask", 9))]
+    for _ in range(30):
+        await client.call("resetAccount", "main")
+    resetting = False
+    await asyncio.gather(*askers)
+
+    assert set(answers) <= {
+        "answered",
+        (-32002, "Task with id 9 not found."),
+        (-32004, 'Account "main" is being reset'),
+        (-32004, 'Account "main" is being closed or opened'),
+    }, answers
+    assert answers[(-32004, 'Account "main" is being reset')] > 0
