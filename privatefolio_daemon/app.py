@@ -250,9 +250,9 @@ class Daemon:
         return await kiosk_mode(self.accounts.open_databases())
 
     async def _kiosk_mode_kept(self) -> bool:
-        """For a guest already let in: kiosk mode is on, or an account being restored or reset
-        may still turn it on (its settings cannot be read until it reopens)."""
-        return self.accounts.any_closed_for_a_swap() or await self._kiosk_mode()
+        """For a guest already let in: kiosk mode is on, or an account being restored may turn it
+        on again (its settings cannot be read until it reopens; a reset empties them)."""
+        return self.accounts.any_being_restored() or await self._kiosk_mode()
 
     def load_features(self) -> "Features":
         """Build everything beyond the core and add its methods and steps (once)."""

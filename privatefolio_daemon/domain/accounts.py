@@ -99,9 +99,9 @@ class AccountRegistry:
     def exists(self, name: str) -> bool:
         return name in self._open
 
-    def any_closed_for_a_swap(self) -> bool:
-        """Whether an account is closed while it is restored or reset."""
-        return bool(self._closed_for)
+    def any_being_restored(self) -> bool:
+        """Whether an account is closed while a restore swaps its files."""
+        return "being restored" in self._closed_for.values()
 
     def get(self, name: str) -> Database:
         db = self._open.get(name)
