@@ -15,7 +15,8 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def is_lone_surrogate_error(message: str) -> bool:
-    return "surrogate" in message
+    """orjson's refusal of an escaped surrogate, not of bytes that are not UTF-8."""
+    return "surrogate" in message and "UTF-8" not in message
 
 
 _INT_RANGE = range(-(2**63), 2**64)
@@ -25,12 +26,13 @@ def loads_replacing_lone_surrogates(text: bytes | str) -> Any:
     """The frame's value, lone surrogates replaced, its numbers read as orjson reads them;
     raises ``ValueError`` where ``json.loads`` or orjson would refuse it."""
     try:
+        decoded = text.decode() if isinstance(text, bytes) else text  # UTF-8 only, strictly
         value = json.loads(
-            text, parse_constant=_refuse_constant, parse_float=_finite, parse_int=_integer
+            decoded, parse_constant=_refuse_constant, parse_float=_finite, parse_int=_integer
         )
+        return _replaced(value)
     except RecursionError:
         raise ValueError("too deeply nested") from None
-    return _replaced(value)
 
 
 def _refuse_constant(name: str) -> None:
