@@ -31,7 +31,7 @@ from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.server_files import ServerFiles
 from privatefolio_daemon.domain.timeutil import now_ms
 from privatefolio_daemon.relayer.cancellation import CancelToken, TaskHandedOff
-from privatefolio_daemon.relayer.progress import TaskProgress, task_log_path, write_task_log
+from privatefolio_daemon.relayer.progress import TaskProgress, write_task_log
 from privatefolio_daemon.relayer.relayer import Relayer
 from privatefolio_daemon.relayer.task_types import Priority, TaskSpec, Trigger
 from privatefolio_daemon.resources import schema_dir
@@ -41,6 +41,7 @@ from privatefolio_daemon.settings import Limits
 from privatefolio_daemon.store import server_tasks
 from privatefolio_daemon.store.migrations import load_migrations
 from privatefolio_daemon.store.rows_moved_aside import move_aside
+from privatefolio_daemon.store.task_log_files import task_log_path
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from privatefolio_daemon.domain.accounts import AccountRegistry, shown_name
 from privatefolio_daemon.domain.errors import BusyError, InvalidInputError, NotFoundError
 from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.relayer.cancellation import CancelToken
-from privatefolio_daemon.relayer.progress import TaskProgress, read_task_log, task_log_path
+from privatefolio_daemon.relayer.progress import TaskProgress, read_task_log
 from privatefolio_daemon.relayer.relayer import Relayer
 from privatefolio_daemon.relayer.task_queue import AccountTaskQueue
 from privatefolio_daemon.relayer.task_types import Priority, TaskSpec
@@ -18,6 +18,7 @@ from privatefolio_daemon.rpc.callbacks import RemoteFunction
 from privatefolio_daemon.rpc.registry import CallContext, rpc_method
 from privatefolio_daemon.settings import Limits
 from privatefolio_daemon.store.server_tasks import task_to_wire
+from privatefolio_daemon.store.task_log_files import task_log_path
 
 SERVER_TASKS = FrontendTable(
     "SELECT * FROM server_tasks ORDER BY id DESC",

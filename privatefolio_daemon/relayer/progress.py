@@ -17,11 +17,6 @@ from privatefolio_daemon.domain.timeutil import iso_ms, now_ms
 MAX_LINES = 1000
 
 
-def task_log_path(logs_dir: Path, task_id: int) -> Path:
-    """Where a task's progress lines go: ``<logs>/<account>/server_task_<id>.log``."""
-    return logs_dir / f"server_task_{task_id}.log"
-
-
 class TaskProgress:
     def __init__(self, log_path: Path, task_id: int, account: str, events: EventBus) -> None:
         self.task_id = task_id

@@ -24,7 +24,6 @@ from pathlib import Path
 from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.timeutil import DAY_MS, human_date, now_ms
 from privatefolio_daemon.relayer.cancellation import CancelToken
-from privatefolio_daemon.relayer.progress import task_log_path
 from privatefolio_daemon.relayer.task_types import Priority, TaskSpec, Trigger
 from privatefolio_daemon.store.database import Database
 from privatefolio_daemon.store.task_history import (
@@ -32,6 +31,7 @@ from privatefolio_daemon.store.task_history import (
     delete_finished_tasks,
     expired_task_ids,
 )
+from privatefolio_daemon.store.task_log_files import task_log_path
 
 log = logging.getLogger(__name__)
 

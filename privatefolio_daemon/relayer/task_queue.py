@@ -18,10 +18,11 @@ from privatefolio_daemon.domain.errors import NotFoundError
 from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.timeutil import now_ms
 from privatefolio_daemon.relayer.cancellation import CancelToken, TaskAborted, TaskHandedOff
-from privatefolio_daemon.relayer.progress import TaskProgress, task_log_path
+from privatefolio_daemon.relayer.progress import TaskProgress
 from privatefolio_daemon.relayer.task_types import TaskSpec
 from privatefolio_daemon.store import notifications, server_tasks
 from privatefolio_daemon.store.database import Database
+from privatefolio_daemon.store.task_log_files import task_log_path
 
 log = logging.getLogger(__name__)
 

@@ -15,6 +15,7 @@ import orjson
 
 from privatefolio_daemon.app import Daemon
 from privatefolio_daemon.client import DaemonClient
+from tests.api.importing import wait_for_task
 from tests.backup.helpers import download, fill_account, upload
 
 
@@ -149,3 +150,30 @@ async def test_a_rolled_back_restore_leaves_one_failed_row_and_tells_its_followe
     assert not [message for message in followed.messages if "aborted" in message.lower()]
     assert await client.call("getValue", "main", "marker") == "kept"
     assert await restore_rows(daemon) == [("failed", expected)]
+
+
+async def test_a_task_queued_behind_a_restore_keeps_its_id_when_the_backup_holds_it(
+    client: DaemonClient, daemon: Daemon
+) -> None:
+    """A backup of another account has tasks under the same ids: its task moves aside."""
+    await client.call("createAccount", "other")
+    for _ in range(4):  # tasks 1 to 4 of "other"
+        await wait_for_task(client, await client.call("enqueueSleep", "other", 0.01), "other")
+    record = await client.call("enqueueBackup", "other")
+    content = await download(daemon, "other", record["id"])
+    await client.call("createAccount", "main")
+    uploaded = await upload(client, daemon, "main", content)
+    await queue_behind_a_sleep(client)  # task 1 of "main"
+
+    followed = await follow_restore(client, uploaded)  # task 2
+    compaction = await client.call("enqueueCompactDatabase", "main", "user")  # task 3, queued
+
+    assert await asyncio.wait_for(followed.outcome, 30) is None
+    kept = await client.call("getServerTask", "main", compaction)
+    assert (kept["name"], kept["status"], kept["errorMessage"]) == (
+        "Compact database",
+        "cancelled",
+        "Task cancelled: the account was restored before it ran.",
+    )
+    tasks = await client.call("getServerTasks", "main")
+    assert sorted(task["name"] for task in tasks if task["name"] == "Sleep") == ["Sleep"] * 4

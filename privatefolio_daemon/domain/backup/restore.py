@@ -128,7 +128,8 @@ class Restores:
                 database = next(item for item in journal.items if item.kind == "database")
                 files = next(item for item in journal.items if item.kind == "files")
                 await asyncio.to_thread(carry_floors, database.live, database.new)
-                await asyncio.to_thread(carry_unrun_tasks, database.live, database.new)
+                logs = next(item for item in journal.items if item.kind == "logs")
+                await asyncio.to_thread(carry_unrun_tasks, database.live, database.new, logs.new)
                 await asyncio.to_thread(
                     carry_generated_files, database.live, database.new, files.live, files.new
                 )

@@ -3,7 +3,8 @@
 A restore waits for the running task, then closes the account: the tasks still queued never ran,
 and their rows were in the database the restore replaces. A client holding one of their ids (an
 import wizard polling its group) would find nothing. Each is written into the restored database
-as cancelled, under its own id, unless the restored database has a task under that id already.
+as cancelled, under its own id; a task of the backup under that id (a backup of another account)
+moves to a new id, with its log.
 """
 
 import contextlib
@@ -11,12 +12,15 @@ import sqlite3
 from pathlib import Path
 
 from privatefolio_daemon.domain.timeutil import now_ms
+from privatefolio_daemon.store.rows_moved_aside import move_aside
+from privatefolio_daemon.store.task_log_files import task_log_path
 
 RESTORED_FIRST = "Task cancelled: the account was restored before it ran."
 
 
-def carry_unrun_tasks(source: Path, target: Path) -> None:
-    """Copy ``source``'s queued tasks into ``target`` as cancelled (two closed databases)."""
+def carry_unrun_tasks(source: Path, target: Path, target_logs: Path) -> None:
+    """Copy ``source``'s queued tasks into ``target`` as cancelled (two closed databases);
+    ``target_logs`` holds the task logs that come with ``target``."""
     if not source.exists():
         return
     with contextlib.closing(
@@ -36,9 +40,11 @@ def carry_unrun_tasks(source: Path, target: Path) -> None:
         ]  # fmt: skip
         marks = ", ".join("?" for _ in kept)
         new.execute("BEGIN IMMEDIATE")
-        new.executemany(
-            f"INSERT OR IGNORE INTO server_tasks ({', '.join(kept)}) VALUES ({marks})", values
-        )
+        for task_id in [row[columns.index("id")] for row in rows]:
+            moved = move_aside(new, "server_tasks", task_id)
+            if moved is not None and task_log_path(target_logs, task_id).exists():
+                task_log_path(target_logs, task_id).replace(task_log_path(target_logs, moved))
+        new.executemany(f"INSERT INTO server_tasks ({', '.join(kept)}) VALUES ({marks})", values)
         new.execute("COMMIT")
 
 
