@@ -17,6 +17,7 @@ from privatefolio_daemon.rpc.registry import CallContext, rpc_method
 from privatefolio_daemon.sources.importers.base import Requirement
 from privatefolio_daemon.store.database import Database
 from privatefolio_daemon.store.ledger import file_import_to_wire
+from privatefolio_daemon.store.seen_through import seen_through
 
 FILE_IMPORTS = FrontendTable(
     "SELECT * FROM file_imports ORDER BY timestamp DESC",
@@ -95,8 +96,9 @@ class FileImportsApi:
 
         async def run(progress: TaskProgress, cancel: CancelToken) -> None:
             await imports.remove(fileImportId, progress, cancel)
-            await compact_if_worthwhile(
-                self._relayer, accountName, self._compaction_of(accountName)
+            # Removed and committed: a cancel from here on changes nothing, the task completes.
+            await seen_through(
+                compact_if_worthwhile(self._relayer, accountName, self._compaction_of(accountName))
             )
 
         return await self._relayer.enqueue(
