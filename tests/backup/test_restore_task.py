@@ -177,3 +177,30 @@ async def test_a_task_queued_behind_a_restore_keeps_its_id_when_the_backup_holds
     )
     tasks = await client.call("getServerTasks", "main")
     assert sorted(task["name"] for task in tasks if task["name"] == "Sleep") == ["Sleep"] * 4
+
+
+async def test_a_backup_made_while_a_task_waited_gives_no_second_copy_of_it(
+    client: DaemonClient, daemon: Daemon
+) -> None:
+    await client.call("createAccount", "main")
+    await client.call("enqueueSleep", "main", 1.0, 0.1)  # task 1
+    backup = asyncio.ensure_future(client.call("enqueueBackup", "main"))  # task 2
+    await asyncio.sleep(0.2)
+    waiting = await client.call("enqueueRefreshNetworth", "main", "user", "wizard")  # task 3
+    for _ in range(1000):  # until the backup runs, task 3 still queued
+        if ((await client.call("getTaskQueue", "main"))["running"] or {}).get("name") == "Backup":
+            break
+        await asyncio.sleep(0.005)
+    await client.call("enqueueSleep", "main", 1.0, 0.1)  # task 4: the backup holds task 3 queued
+    content = await download(daemon, "main", (await backup)["id"])
+    uploaded = await upload(client, daemon, "main", content)
+
+    followed = await follow_restore(client, uploaded)
+
+    assert await asyncio.wait_for(followed.outcome, 30) is None
+    rows = await daemon.accounts.get("main").fetch_all(
+        "SELECT id, status, errorMessage FROM server_tasks WHERE groupId = 'wizard'"
+    )
+    assert rows == [
+        (waiting, "cancelled", "Task cancelled: the account was restored before it ran.")
+    ]

@@ -3,8 +3,9 @@
 A restore waits for the running task, then closes the account: the tasks still queued never ran,
 and their rows were in the database the restore replaces. A client holding one of their ids (an
 import wizard polling its group) would find nothing. Each is written into the restored database
-as cancelled, under its own id; a task of the backup under that id (a backup of another account)
-moves to a new id, with its log.
+as cancelled, under its own id. A backup made while the task waited holds a copy of it, which
+goes; a task of the backup under that id (a backup of another account) moves to a new id, with
+its log.
 """
 
 import contextlib
@@ -40,12 +41,28 @@ def carry_unrun_tasks(source: Path, target: Path, target_logs: Path) -> None:
         ]  # fmt: skip
         marks = ", ".join("?" for _ in kept)
         new.execute("BEGIN IMMEDIATE")
-        for task_id in [row[columns.index("id")] for row in rows]:
-            moved = move_aside(new, "server_tasks", task_id)
-            if moved is not None and task_log_path(target_logs, task_id).exists():
-                task_log_path(target_logs, task_id).replace(task_log_path(target_logs, moved))
+        for row in rows:
+            _make_room(new, dict(zip(columns, row, strict=True)), target_logs)
         new.executemany(f"INSERT INTO server_tasks ({', '.join(kept)}) VALUES ({marks})", values)
         new.execute("COMMIT")
+
+
+def _make_room(connection: sqlite3.Connection, task: dict[str, object], logs: Path) -> None:
+    """Free the task's id in the restored database. A backup made while the task waited holds
+    it already (same name, same creation time): that copy goes. Another task under the id (a
+    backup of another account) moves to a new id, with its log."""
+    task_id = int(str(task["id"]))
+    found = connection.execute(
+        "SELECT name, createdAt FROM server_tasks WHERE id = ?", (task_id,)
+    ).fetchone()
+    if found is None:
+        return
+    if tuple(found) == (task["name"], task["createdAt"]):
+        connection.execute("DELETE FROM server_tasks WHERE id = ?", (task_id,))
+        return
+    moved = move_aside(connection, "server_tasks", task_id)
+    if moved is not None and task_log_path(logs, task_id).exists():
+        task_log_path(logs, task_id).replace(task_log_path(logs, moved))
 
 
 def _columns(connection: sqlite3.Connection) -> list[str]:
