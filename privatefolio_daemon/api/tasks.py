@@ -95,14 +95,17 @@ class TasksApi:
         return self._queue_of(accountName).snapshot()
 
     def _queue_of(self, account: str) -> AccountTaskQueue:
-        """The account's queue; while it stops or starts (the account closing or opening for a
-        reset or a restore), "try again in a moment", not that the account does not exist."""
+        """The account's queue; while it stops or starts for a reset or a restore, "try again in
+        a moment", not that the account does not exist (as it is, once deleted or renamed)."""
         self._accounts.get(account)
         try:
             return self._relayer.queue(account)
         except NotFoundError:
+            reason = self._accounts.closed_for(account)
+            if reason is None:
+                raise
             raise BusyError(
-                f"Account {shown_name(account)} is being closed or opened; try again in a moment"
+                f"Account {shown_name(account)} is {reason}; try again in a moment"
             ) from None
 
     @rpc_method()

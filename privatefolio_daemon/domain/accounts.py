@@ -99,6 +99,10 @@ class AccountRegistry:
     def exists(self, name: str) -> bool:
         return name in self._open
 
+    def closed_for(self, name: str) -> str | None:
+        """Why the account is closed for a moment ("being reset", "being restored"), if it is."""
+        return self._closed_for.get(name)
+
     def any_being_restored(self) -> bool:
         """Whether an account is closed while a restore swaps its files."""
         return "being restored" in self._closed_for.values()

@@ -254,6 +254,28 @@ async def test_the_task_queue_of_an_account_being_reset_is_never_said_to_be_miss
         "answered",
         (-32002, "Task with id 9 not found."),
         (-32004, 'Account "main" is being reset'),
-        (-32004, 'Account "main" is being closed or opened'),
     }, answers
     assert answers[(-32004, 'Account "main" is being reset')] > 0
+
+
+async def test_the_task_queue_of_an_account_being_deleted_is_not_said_to_come_back(
+    client: DaemonClient, connect: Connect
+) -> None:
+    """Its queue stops first: asked meanwhile, it is going, not "try again in a moment"."""
+    other = await connect()
+    answers: collections.Counter[int | str] = collections.Counter()
+    for number in range(5):
+        name = f"going{number}"
+        await client.call("createAccount", name)
+        await client.call("enqueueSleep", name, 30, 0.5)  # stops within a step
+        deleting = asyncio.create_task(client.call("deleteAccount", name))
+        while not deleting.done():
+            try:
+                await other.call("getTaskQueue", name)
+                answers["answered"] += 1
+            except RpcCallError as error:
+                answers[error.code] += 1
+        await deleting
+
+    assert set(answers) <= {"answered", -32002}, answers
+    assert answers[-32002] > 0
