@@ -17,6 +17,7 @@ from typing import Any
 from privatefolio_daemon.domain.manual_transactions import SEQUENCE_KEY as MANUAL_SEQUENCE_KEY
 from privatefolio_daemon.domain.manual_transactions import next_manual_number
 from privatefolio_daemon.store.change_log import raise_seq_floor, seq_floor
+from privatefolio_daemon.store.database import connect_read_only
 from privatefolio_daemon.store.key_value import write_value
 
 
@@ -80,9 +81,7 @@ def carry_floors(source: Path, target: Path) -> None:
     """Raise ``target``'s floors to ``source``'s (two closed database files)."""
     if not source.exists():
         return
-    with contextlib.closing(
-        sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
-    ) as old:
+    with contextlib.closing(connect_read_only(source)) as old:
         floors = read_floors(old)
     with contextlib.closing(sqlite3.connect(target, isolation_level=None)) as new:
         new.execute("BEGIN IMMEDIATE")

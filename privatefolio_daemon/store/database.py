@@ -295,6 +295,11 @@ def wal_database_file(connection: sqlite3.Connection) -> Path | None:
     return None
 
 
+def connect_read_only(path: Path) -> sqlite3.Connection:
+    """A connection that can only read ``path`` (and creates nothing, not even the file)."""
+    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+
+
 def in_transaction(
     connection: sqlite3.Connection, function: Callable[[sqlite3.Connection], T]
 ) -> T:

@@ -13,6 +13,7 @@ import sqlite3
 from pathlib import Path
 
 from privatefolio_daemon.domain.timeutil import now_ms
+from privatefolio_daemon.store.database import connect_read_only
 from privatefolio_daemon.store.rows_moved_aside import move_aside
 from privatefolio_daemon.store.task_log_files import task_log_path
 
@@ -24,9 +25,7 @@ def carry_unrun_tasks(source: Path, target: Path, target_logs: Path) -> None:
     ``target_logs`` holds the task logs that come with ``target``."""
     if not source.exists():
         return
-    with contextlib.closing(
-        sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
-    ) as old:
+    with contextlib.closing(connect_read_only(source)) as old:
         columns = _columns(old)
         rows = old.execute("SELECT * FROM server_tasks WHERE status = 'queued'").fetchall()
     if not rows:
