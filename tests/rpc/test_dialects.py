@@ -85,9 +85,9 @@ async def test_half_an_emoji_escaped_becomes_a_replacement_character(
             assert (await receive(ws))["error"].startswith("Parse error: "), number
         await ws.send_str(f"{half_and}{2**64 - 1}, {2**64}]]}}")
         assert (await receive(ws))["result"] == ["\ufffd", 2**64 - 1, float(2**64)]
-        deep = "[" * 3000 + "]" * 3000  # deeper than any parser here goes
+        deep = "[" * 3000 + "]" * 3000  # too deep to read, or at least to take: an answer
         await ws.send_str(f"{half_and}{deep}]]}}")
-        assert (await receive(ws))["error"].startswith("Parse error: ")
+        assert (await receive(ws))["code"] in (-32700, -32602)
         for not_utf8 in (
             b'{"id": 8, "method": "echo", "params": ["\xed\xa0\x80"]}',  # a surrogate's bytes
             r'{"id": 8, "method": "echo", "params": ["\ud83d"]}'.encode("utf-16"),
