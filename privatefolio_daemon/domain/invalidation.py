@@ -14,6 +14,7 @@ from privatefolio_daemon.domain.timeutil import DAY_MS, day_start
 from privatefolio_daemon.store.balances import delete_balances
 from privatefolio_daemon.store.database import in_transaction
 from privatefolio_daemon.store.key_value import delete_value, read_value, write_value
+from privatefolio_daemon.store.trades import has_trades
 from privatefolio_daemon.store.trades_scratch import next_generation
 
 PNL_STALE_FROM = "tradePnlStaleFrom"
@@ -166,8 +167,7 @@ def invalidate_for_prices(
         write_value(connection, "networthCursor", cursor)
         result.lowered["networthCursor"] = cursor
     stale_from = read_value(connection, PNL_STALE_FROM)
-    has_trades = connection.execute("SELECT 1 FROM trades LIMIT 1").fetchone() is not None
-    if has_trades and (not isinstance(stale_from, int) or cursor < stale_from):
+    if has_trades(connection) and (not isinstance(stale_from, int) or cursor < stale_from):
         write_value(connection, PNL_STALE_FROM, cursor)
         result.lowered[PNL_STALE_FROM] = cursor
     return result
