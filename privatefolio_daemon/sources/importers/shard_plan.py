@@ -75,7 +75,7 @@ def _plan(handle: BinaryIO, size: int, count: int, context: ParserContext) -> Sh
     cuts = [body_start]
     for part in range(1, count):
         wanted = body_start + (size - body_start) * part // count
-        cut = _cut_at_or_after(handle, max(wanted, cuts[-1] + 1), size, parser, context)
+        cut = _cut_at_or_after(handle, cuts[-1], max(wanted, cuts[-1] + 1), size, parser, context)
         if cut is not None and cut > cuts[-1]:
             cuts.append(cut)
     if len(cuts) < 2:
@@ -106,10 +106,11 @@ def _header(handle: BinaryIO) -> tuple[str, int] | None:
 
 
 def _cut_at_or_after(
-    handle: BinaryIO, wanted: int, size: int, parser: Parser, context: ParserContext
+    handle: BinaryIO, row_start: int, wanted: int, size: int, parser: Parser, context: ParserContext
 ) -> int | None:
-    """The first good cut at or after ``wanted``, within the search window."""
-    start = _next_row_start(handle, wanted, size)
+    """The first good cut at or after ``wanted``, within the search window; ``row_start`` is an
+    earlier row start outside quoted fields (the last cut)."""
+    start = _next_row_start(handle, row_start, wanted, size)
     if start is None:
         return None
     previous_timestamp: int | None = None
@@ -134,9 +135,10 @@ def _cut_at_or_after(
     return None
 
 
-def _next_row_start(handle: BinaryIO, wanted: int, size: int) -> int | None:
-    """The first line start at or after ``wanted`` that lies outside quoted fields."""
-    quotes = _quotes_before(handle, wanted)
+def _next_row_start(handle: BinaryIO, row_start: int, wanted: int, size: int) -> int | None:
+    """The first line start at or after ``wanted`` that lies outside quoted fields. Before
+    ``row_start``, a row start, the count of ``"`` is even: only those after it are counted."""
+    quotes = _quotes_between(handle, row_start, wanted)
     handle.seek(wanted)
     position = wanted
     while position < size:
@@ -151,8 +153,8 @@ def _next_row_start(handle: BinaryIO, wanted: int, size: int) -> int | None:
     return None
 
 
-def _quotes_before(handle: BinaryIO, offset: int) -> int:
-    return sum(chunk.count(b'"') for chunk in read_range(handle, 0, offset))
+def _quotes_between(handle: BinaryIO, start: int, end: int) -> int:
+    return sum(chunk.count(b'"') for chunk in read_range(handle, start, end))
 
 
 def _rows_from(handle: BinaryIO, start: int) -> Iterator[tuple[int, str, str]]:
