@@ -8,6 +8,7 @@ modules takes about a second, which the daemon spends on a thread as it starts, 
 first import. This module imports little, so the daemon can start the server early.
 """
 
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -24,6 +25,10 @@ WORKER_MODULES = (
     "privatefolio_daemon.domain.balance_worker",
 )
 MAX_WORKERS = 8
+#: Worker processes run at a lower priority than the daemon and the user's programs: when every
+#: core is busy, the daemon's answers and the frontend get the CPU first. An idle core runs a
+#: worker at full speed all the same.
+WORKER_NICENESS = 5
 #: Where there is no fork server (Windows), each worker is a fresh interpreter instead.
 FORK_SERVER = "forkserver" in multiprocessing.get_all_start_methods()
 PROCESSES = (
@@ -49,6 +54,13 @@ def _preloaded_modules() -> list[str]:
 
 if FORK_SERVER:
     PROCESSES.set_forkserver_preload(_preloaded_modules())
+
+
+def lower_worker_priority() -> None:
+    """Called first thing in a worker process."""
+    if hasattr(os, "nice"):
+        with contextlib.suppress(OSError):
+            os.nice(WORKER_NICENESS)
 
 
 class WorkersUnavailable(Exception):

@@ -28,7 +28,11 @@ from privatefolio_daemon.domain.balance_engine import (
     compute_daily_balances,
 )
 from privatefolio_daemon.store.balances import stream_logs
-from privatefolio_daemon.worker_processes import PROCESSES, WorkersUnavailable
+from privatefolio_daemon.worker_processes import (
+    PROCESSES,
+    WorkersUnavailable,
+    lower_worker_priority,
+)
 
 POLL_SECONDS = 0.2
 READ_CACHE_KIB = 64 * 1024
@@ -50,6 +54,7 @@ class BalanceTask:
 
 def run_balance_worker(task: BalanceTask, outbox: Connection) -> None:
     """The worker process's entry point: every message is ``(kind, *values)``."""
+    lower_worker_priority()
     try:
         outbox.send(("done", _compute(task, outbox)))
     except Exception as error:

@@ -14,12 +14,14 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import psutil
 import pytest
 
 from privatefolio_daemon.app import Daemon
 from privatefolio_daemon.client import DaemonClient
 from privatefolio_daemon.domain.parallel_import import UNSORTED_FALLBACK
 from privatefolio_daemon.settings import Limits
+from privatefolio_daemon.worker_processes import WORKER_NICENESS
 from tests.api.importing import import_file, ledger_digest, upload, wait_for_task
 from tests.conftest import make_config, offline_daemon, ws_url
 from tests.id_collisions import colliding_endings
@@ -242,6 +244,7 @@ async def test_a_cancelled_parallel_import_leaves_nothing_and_no_worker(tmp_path
         task_id = await parsing_in_workers(daemon, client, seed=6)
         workers = forked_workers()
         assert workers, "the workers are running"
+        assert {worker.nice() for worker in workers} == {psutil.Process().nice() + WORKER_NICENESS}
         await client.call("cancelTask", "main", task_id)
         task = await wait_for_task(client, task_id)
         assert (task["status"], task["errorMessage"]) == ("aborted", "Task aborted by user.")

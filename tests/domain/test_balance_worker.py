@@ -6,6 +6,7 @@ Each case runs the same pass over two copies of one account database on disk: in
 path ran, so a silent fallback cannot pass for a worker run.
 """
 
+import contextlib
 import multiprocessing.process
 import random
 import shutil
@@ -15,6 +16,7 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any
 
+import psutil
 import pytest
 
 from privatefolio_daemon.domain.balance_engine import BalancePassResult
@@ -26,6 +28,7 @@ from privatefolio_daemon.relayer.cancellation import TaskAborted
 from privatefolio_daemon.resources import schema_dir
 from privatefolio_daemon.store.database import in_transaction
 from privatefolio_daemon.store.migrations import load_migrations, migrate
+from privatefolio_daemon.worker_processes import WORKER_NICENESS
 from tests.processes import forked_workers
 
 FIRST_DAY = 1_600_000_000_000 - 1_600_000_000_000 % DAY_MS
@@ -186,6 +189,23 @@ def test_a_cancelled_pass_in_a_worker_changes_nothing_and_leaves_no_worker(
 
     assert everything(there) == before
     assert not [process for process in forked_workers() if process.is_running()]
+
+
+def test_the_worker_runs_at_a_lower_priority_than_the_daemon(
+    twins: tuple[sqlite3.Connection, sqlite3.Connection],
+) -> None:
+    _, there = twins
+    looks: list[set[int]] = []
+
+    def look_at_the_worker() -> None:
+        with contextlib.suppress(psutil.Error):
+            looks.append({process.nice() for process in forked_workers()})
+
+    balance_pass(there, worker=True, on_progress=look_at_the_worker)
+
+    seen = [look for look in looks if look]
+    assert seen, "the worker was seen while it ran"
+    assert seen[-1] == {psutil.Process().nice() + WORKER_NICENESS}
 
 
 def test_a_worker_that_dies_fails_the_pass_and_changes_nothing(
