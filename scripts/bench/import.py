@@ -39,7 +39,8 @@ FOLLOW_UP_TIMEOUT_SECONDS = 600
 #: than the daemon's wait before it frees memory once tasks are done (``heap_trim_quiet_seconds``).
 QUIET_SECONDS = 6.0
 #: How often the benchmark looks at the daemon during the work. Its looks cost CPU on the cores
-#: the import runs on: every 20 ms, they made the 100k import 10-15% slower on 2 cores.
+#: the import runs on: looking every 20 ms against every 250 ms, the 100k import's median took
+#: 1.18 s against 0.88 s, and 1.10 s against 0.95 s, on 2 cores (decision 0004, session 26).
 SAMPLE_SECONDS = 0.1
 
 
