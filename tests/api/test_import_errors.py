@@ -42,7 +42,7 @@ BAD_FILES = [
     (
         "bad date",
         statement(GOOD_ROW, '"1","2021-13-45 99:00:00","Spot","Deposit","BTC","1",""'),
-        "Error: Cannot parse row 2: Invalid timestamp: 2021-13-45 99:00:00 "
+        'Error: Cannot parse row 2: Invalid timestamp in column "UTC_Time": 2021-13-45 99:00:00 '
         "(there is no such date or time) (line 3)",
     ),
     (

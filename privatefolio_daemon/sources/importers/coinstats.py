@@ -29,7 +29,7 @@ def _skipped(coin_name: str, tx_type: str, notes: str) -> bool:
 
 def parse_row(row: str, index: int, file_import_id: str, _context: ParserContext) -> RowResult:
     columns = row.split(",")
-    if len(columns) != _COLUMNS:
+    if len(columns) < _COLUMNS:  # more: a comma in Notes, whose first part is read
         raise column_count_error(_COLUMNS, len(columns))
     portfolio, coin_name, symbol = columns[0], columns[1], columns[2]
     tx_type = _TYPE_REWRITES.get(columns[5], columns[5])
@@ -37,7 +37,7 @@ def parse_row(row: str, index: int, file_import_id: str, _context: ParserContext
         return RowResult()
     change, change_string = fixed_and_string(columns[6], "Amount")
     if tx_type == "Withdraw" and not change.startswith("-") and change != "0":
-        change, change_string = negate(change), negate(change_string)
+        change = negate(change)  # the id hashes the Amount as written
     timestamp = parse_utc_datetime(columns[12], "Date")
     asset_id = f"{PLATFORM_ID}:{symbol}"
     log_id = f"{file_import_id}_{fast_string_hash(f'{asset_id}_{tx_type}_{change_string}')}_{index}"

@@ -19,7 +19,11 @@ from privatefolio_daemon.sources.importers.base import (
     RowResult,
 )
 from privatefolio_daemon.sources.importers.fast_hash import fast_string_hash
-from privatefolio_daemon.sources.importers.timestamps import parse_utc_date, parse_utc_datetime
+from privatefolio_daemon.sources.importers.timestamps import (
+    parse_utc_date,
+    parse_utc_datetime,
+    timestamp_error,
+)
 
 PLATFORM_ID = "app.generic"
 DEFAULT_WALLET = "Generic"
@@ -58,10 +62,8 @@ def _timestamp(text: str) -> int:
         return parse_utc_datetime(text, "date")
     except ImportFormatError:
         if _UTC_OFFSET.search(text):
-            raise ImportFormatError(
-                f"Invalid timestamp: {text} (dates are UTC: write the time in UTC, with Z or no "
-                "offset)",
-                column="date",
+            raise timestamp_error(
+                f"{text} (dates are UTC: write the time in UTC, with Z or no offset)", "date"
             ) from None
         raise
 

@@ -34,13 +34,19 @@ _DOTTED_DATETIME = "DD.MM.YYYY HH:MM:SS"
 _UNIX_SECONDS = "whole seconds since 1970"
 
 
+def timestamp_error(detail: str, column: str | None) -> ImportFormatError:
+    """``Invalid timestamp in column "<column>": <detail>``."""
+    where = f' in column "{column}"' if column else ""
+    return ImportFormatError(f"Invalid timestamp{where}: {detail}", column=column)
+
+
 def invalid_timestamp(
     text: str, column: str | None = None, expected: str | None = None
 ) -> ImportFormatError:
     """``expected`` names the shape of the column when the text is not of it (a spreadsheet that
     rewrote the dates, say); a text of that shape is an impossible date or time."""
     reason = f"expected {expected}" if expected else "there is no such date or time"
-    return ImportFormatError(f"Invalid timestamp: {text} ({reason})", column=column)
+    return timestamp_error(f"{text} ({reason})", column)
 
 
 def _days_from_civil(year: int, month: int, day: int) -> int:
@@ -62,9 +68,9 @@ def _day_ms(year: int, month: int, day: int, column: str | None) -> int | None:
 def _in_span(timestamp: int, text: str, column: str | None) -> int:
     """``timestamp`` if it is from 1970 on and at most a day ahead of now (a typo otherwise)."""
     if timestamp < 0:
-        raise ImportFormatError(f"Invalid timestamp: {text} is before 1970", column=column)
+        raise timestamp_error(f"{text} is before 1970", column)
     if timestamp > time.time() * 1000 + _DAY_MS:
-        raise ImportFormatError(f"Invalid timestamp: {text} is in the future", column=column)
+        raise timestamp_error(f"{text} is in the future", column)
     return timestamp
 
 

@@ -106,32 +106,34 @@ ETHERSCAN_HEADER = (
         ),
         (
             f'{HEADER}\n"1","2204-03-01 10:00:00","Spot","Deposit","ETH","1",""',
-            "Cannot parse row 1: Invalid timestamp: 2204-03-01 is in the future",
+            'Cannot parse row 1: Invalid timestamp in column "UTC_Time": 2204-03-01 '
+            "is in the future",
             1,
             "UTC_Time",
         ),
         (
             f'{HEADER}\n"1","1969-12-31 23:59:59","Spot","Deposit","ETH","1",""',
-            "Cannot parse row 1: Invalid timestamp: 1969-12-31 is before 1970",
+            'Cannot parse row 1: Invalid timestamp in column "UTC_Time": 1969-12-31 is before 1970',
             1,
             "UTC_Time",
         ),
         (
             f'{HEADER}\n"1","2017-13-04 19:13:15","Spot","Deposit","ETH","1",""',
-            "Cannot parse row 1: Invalid timestamp: 2017-13-04 19:13:15 "
+            'Cannot parse row 1: Invalid timestamp in column "UTC_Time": 2017-13-04 19:13:15 '
             "(there is no such date or time)",
             1,
             "UTC_Time",
         ),
         (
             f'{HEADER}\n"1","yesterday","Spot","Deposit","ETH","1",""',
-            "Cannot parse row 1: Invalid timestamp: yesterday (expected YYYY-MM-DD HH:MM:SS)",
+            'Cannot parse row 1: Invalid timestamp in column "UTC_Time": yesterday '
+            "(expected YYYY-MM-DD HH:MM:SS)",
             1,
             "UTC_Time",
         ),
         (
             f'{HEADER}\n"1","04.12.2017 19:13:15","Spot","Deposit","ETH","1",""',
-            "Cannot parse row 1: Invalid timestamp: 04.12.2017 19:13:15 "
+            'Cannot parse row 1: Invalid timestamp in column "UTC_Time": 04.12.2017 19:13:15 '
             "(expected YYYY-MM-DD HH:MM:SS)",
             1,
             "UTC_Time",
@@ -216,7 +218,8 @@ def test_a_blockpit_time_before_1970_in_utc_is_refused() -> None:
         parse_text(_blockpit_deposit("01.01.1970 00:30:00"), file_name="blockpit.csv")
 
     assert (str(raised.value), raised.value.row, raised.value.column) == (
-        "Cannot parse row 1: Invalid timestamp: 01.01.1970 00:30:00 (UTC+1) is before 1970",
+        'Cannot parse row 1: Invalid timestamp in column "Timestamp": 01.01.1970 00:30:00 (UTC+1) '
+        "is before 1970",
         1,
         "Timestamp",
     )

@@ -81,10 +81,14 @@ def test_coinstats_sent_becomes_a_negative_withdraw_and_fills_are_skipped() -> N
         "Fee Amount,Fee Currency,Date,Notes"
     )
     sent = "Main,Bitcoin,BTC,,,Sent,0.5,,,,,,2024-03-01 10:00:00,"
-    fill = "Main,Bitcoin,BTC,,,Fill,1,,,,,,2024-03-01 10:00:00,"
+    fill = (
+        'Main,XEN,XEN,,,Fill,-20000000,,,,,,2024-03-01 10:00:00,"This is a fake transaction '
+        'created to fill your balance, because some of your transactions are missing"'
+    )
     text = f"{header}\n{sent}\n{fill}"
     result, logs, txs = _parse(text)
-    log_id = f"{_fid(text)}_{string_hash('app.coinstats:BTC_Withdraw_-0.5')}_0"
+    # The id hashes the Amount as written (file-formats §2.5), before the sign is added.
+    log_id = f"{_fid(text)}_{string_hash('app.coinstats:BTC_Withdraw_0.5')}_0"
 
     assert [(log["id"], log["change"], log["txId"], log["wallet"]) for log in logs] == [
         (log_id, "-0.5", f"{log_id}_TX", "Main")

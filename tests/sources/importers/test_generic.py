@@ -83,7 +83,8 @@ def test_cash_is_deposited_and_withdrawn_as_fiat() -> None:
     [
         (
             "2024-02-29T12:00:00+02:00,buy,AAPL,stock,1,1,USD,,,,",
-            "Cannot parse row 1: Invalid timestamp: 2024-02-29T12:00:00+02:00 (dates are UTC: "
+            'Cannot parse row 1: Invalid timestamp in column "date": 2024-02-29T12:00:00+02:00 '
+            "(dates are UTC: "
             "write the time in UTC, with Z or no offset)",
         ),
         (
@@ -107,7 +108,8 @@ def test_cash_is_deposited_and_withdrawn_as_fiat() -> None:
         ),
         (
             "01/03/2024,buy,AAPL,stock,1,1,USD,,,,",
-            "Cannot parse row 1: Invalid timestamp: 01/03/2024 (expected YYYY-MM-DD)",
+            'Cannot parse row 1: Invalid timestamp in column "date": 01/03/2024 '
+            "(expected YYYY-MM-DD)",
         ),
         (
             "2024-03-01,buy,AAPL,stock,1,1,,,,,",
