@@ -98,7 +98,9 @@ async def test_dropping_an_index_does_not_rewrite_the_pages_it_frees(db: Databas
     """The bulk loader and large deletions drop indexes: their pages are only marked free."""
     await db.write(lambda connection: in_transaction(connection, fill))
     await db.write(lambda connection: connection.execute("CREATE INDEX notes_body ON notes (body)"))
-    await db.write(lambda connection: connection.execute("PRAGMA wal_checkpoint(TRUNCATE)"))
+    await db.write(
+        lambda connection: connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    )
 
     await db.write(lambda connection: connection.execute("DROP INDEX notes_body"))
 
