@@ -36,7 +36,7 @@ def rows_in_database_file(path: Path) -> int:
 async def db(tmp_path: Path) -> Database:
     database = Database(tmp_path / "account.sqlite")
     await database.write(lambda conn: conn.execute("CREATE TABLE notes (body TEXT)"))
-    await database.write(lambda conn: conn.execute("PRAGMA wal_checkpoint(TRUNCATE)"))
+    await database.write(lambda conn: conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall())
     return database
 
 
