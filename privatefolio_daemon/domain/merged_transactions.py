@@ -7,6 +7,7 @@ import sqlite3
 from privatefolio_daemon.domain.auto_merge import AutoMergeResult, auto_merge
 from privatefolio_daemon.domain.ledger_rows import audit_log_from_row, transaction_from_wire
 from privatefolio_daemon.domain.records import AuditLog, Transaction
+from privatefolio_daemon.domain.spam import SPAM_TAG
 from privatefolio_daemon.domain.thread_progress import Report
 from privatefolio_daemon.store import ledger
 from privatefolio_daemon.store import merged_members as store
@@ -35,6 +36,7 @@ def save_merge(
     )
     report(90, f"Deleting {len(result.deleted_ids)} deduplicated transactions")
     _move_tags(connection, result.merged_into)
+    _clear_spam_of_fee_payers(connection, result)
     connection.executemany(
         "DELETE FROM transactions WHERE id = ?", ((tx_id,) for tx_id in result.deleted_ids)
     )
@@ -48,6 +50,21 @@ def _move_tags(connection: sqlite3.Connection, merged_into: dict[str, str]) -> N
         ).fetchall():
             tag_store.link_tag(connection, "transaction", [merged_id], tag_id)
     tag_store.untag_items(connection, "transaction", merged_into)
+
+
+def _clear_spam_of_fee_payers(connection: sqlite3.Connection, result: AutoMergeResult) -> None:
+    """A merged transaction that pays a fee is not spam (data-model §11), whatever one of its
+    members looked like alone: an ERC-20 deposit judged before its normal row was imported
+    gives neither the merged transaction nor the logs it takes its ``spam`` tag."""
+    spam = tag_store.tag_by_name(connection, SPAM_TAG)
+    if spam is None:
+        return
+    paying = {tx.id for tx in result.merged if tx.fee}
+    for tx_id in paying:
+        tag_store.unlink_tag(connection, "transaction", tx_id, spam[0])
+    for update in result.log_updates:
+        if update.tx_id in paying:
+            tag_store.unlink_tag(connection, "auditLog", update.log_id, spam[0])
 
 
 def split_merges_of(

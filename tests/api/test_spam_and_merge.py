@@ -47,14 +47,21 @@ def coin_list_url() -> Iterator[str]:
         yield f"{url}/coins/list"
 
 
-async def import_0xf98(daemon: Daemon, client: DaemonClient, fixtures: Path) -> None:
+async def import_0xf98(
+    daemon: Daemon, client: DaemonClient, fixtures: Path, *, erc20_first: bool = False
+) -> None:
     folder = fixtures / "0xf98"
     context: dict[str, str] = {"platform": "chain.ethereum"}
-    for name, extra in (("etherscan.csv", {}), ("etherscan-erc20.csv", {"userAddress": USER})):
+    files = [("etherscan.csv", {}), ("etherscan-erc20.csv", {"userAddress": USER})]
+    for name, extra in reversed(files) if erc20_first else files:
         task = await import_file(
             daemon, client, f"0xf98/{name}", (folder / name).read_bytes(), context=context | extra
         )
         assert task["status"] == "completed", task
+        if erc20_first:
+            await wait_for_task(
+                client, await client.call("enqueueDetectSpamTransactions", "main", "user")
+            )
 
 
 def progress_lines(daemon: Daemon, task_id: int) -> list[Any]:
@@ -159,6 +166,46 @@ async def test_spam_is_what_the_coin_list_does_not_know(
         if "coingeckoId" in asset
     }
     assert listed == {"ETH", "XDATA", "LOOM", "LPT"}
+
+
+LOOM_SWAP_LEADER = "3477221057_0xca53366c006469162541313f3e714ca7b91f65ea8c5e69205f7aff27aa1dc1d3"
+SPAM_SQL = (
+    "SELECT {kind}s.id FROM {kind}s JOIN {kind}_tags AS tagged "
+    "ON tagged.{kind}_id = {kind}s.id JOIN tags ON tags.id = tagged.tag_id "
+    "WHERE tags.name = 'spam'"
+)
+
+
+async def spam_tagged(client: DaemonClient) -> tuple[list[str], list[str]]:
+    """The ids of the transactions and of the audit logs tagged ``spam``, sorted."""
+    txs = await client.call("getTransactions", "main", SPAM_SQL.format(kind="transaction"))
+    logs = await client.call("getAuditLogs", "main", SPAM_SQL.format(kind="audit_log"))
+    return sorted(tx["id"] for tx in txs), sorted(log["id"] for log in logs)
+
+
+async def test_spam_does_not_depend_on_the_order_of_the_imports(
+    client: DaemonClient, daemon: Daemon, fixtures: Path
+) -> None:
+    """Judged alone, the ERC-20 side of the LOOM swap is an unlisted deposit with no fee; merged
+    with its normal row it pays a fee, so neither it nor its log keeps the ``spam`` tag it got."""
+    found = []
+    for erc20_first in (False, True):
+        await client.call("createAccount", "main")
+        await import_0xf98(daemon, client, fixtures, erc20_first=erc20_first)
+        if erc20_first:
+            tx_ids, _ = await spam_tagged(client)
+            assert f"{LOOM_SWAP_LEADER}_ERC20_5" in tx_ids
+        await wait_for_task(client, await client.call("enqueueAutoMerge", "main", "user"))
+        await wait_for_task(
+            client, await client.call("enqueueDetectSpamTransactions", "main", "user")
+        )
+        found.append(await spam_tagged(client))
+        await client.call("deleteAccount", "main")
+
+    assert found[1] == found[0]
+    tx_ids, log_ids = found[0]
+    assert len(tx_ids) == len(log_ids) == 7
+    assert [tx_id for tx_id in tx_ids if "_ERC20_" not in tx_id] == []
 
 
 async def test_removing_the_erc20_import_unmerges_and_importing_it_again_merges_the_same(
