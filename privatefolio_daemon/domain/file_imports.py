@@ -50,7 +50,7 @@ from privatefolio_daemon.sources.importers.parse_file import (
 from privatefolio_daemon.sources.importers.registry import requirements_for
 from privatefolio_daemon.store import ledger
 from privatefolio_daemon.store import tags as tag_store
-from privatefolio_daemon.store.bulk_delete import delete_where_equal
+from privatefolio_daemon.store.bulk_delete import count_where_equal, delete_where_equal
 from privatefolio_daemon.store.bulk_load import deferred_indexes
 from privatefolio_daemon.store.database import Database
 from privatefolio_daemon.store.seen_through import seen_through
@@ -113,6 +113,7 @@ class FileImports:
         job = _ImportJob(path, record, fid, ParserContext.from_wire(context or {}), report, cancel)
         try:
             job.sha256 = await asyncio.to_thread(file_sha256, path)
+            progress(10, f'Read file "{name}" from disk')
             await self._db.read(job.refuse_duplicate)
             imported = await self._parse_and_save(job)
         except ImportFormatError as error:
@@ -183,29 +184,30 @@ class FileImports:
         """Remove a file import with its audit logs and transactions, and their tags; all of
         it or, when the task is cancelled before the end, nothing."""
         progress(0, f"Removing file import with id {fid}")
+        report = thread_safe(progress)
 
-        def remove(
-            connection: sqlite3.Connection,
-        ) -> tuple[dict[str, Any], int | None, list[str]]:
+        def remove(connection: sqlite3.Connection) -> tuple[dict[str, Any], int | None, list[str]]:
             row = connection.execute("SELECT * FROM file_imports WHERE id = ?", (fid,)).fetchone()
             if row is None:
                 raise NotFoundError(f"File import {fid} does not exist")
+            logs = count_where_equal(connection, "audit_logs", "fileImportId", fid)
+            txs = count_where_equal(connection, "transactions", "fileImportId", fid)
+            report(0, f"Removing {logs} audit logs")
             split_merges_of(connection, "fileImportId", fid)
             oldest = ledger.oldest_timestamp(connection, "fileImportId = ?", (fid,))
             tag_store.untag_matching(connection, "auditLog", "item.fileImportId = ?", (fid,))
             tag_store.untag_matching(connection, "transaction", "item.fileImportId = ?", (fid,))
-            logs = delete_where_equal(connection, "audit_logs", "fileImportId", fid)
-            txs = delete_where_equal(connection, "transactions", "fileImportId", fid)
+            delete_where_equal(connection, "audit_logs", "fileImportId", fid)
+            report(50, f"Removing {txs} transactions")
+            delete_where_equal(connection, "transactions", "fileImportId", fid)
             connection.execute("DELETE FROM file_imports WHERE id = ?", (fid,))
             connection.execute("DELETE FROM file_import_contents WHERE fileImportId = ?", (fid,))
             stale = ledger_invalidation(connection, oldest).deleted
             cancel.checkpoint()
-            return ledger.file_import_to_wire(row) | {"_logs": logs, "_txs": txs}, oldest, stale
+            return ledger.file_import_to_wire(row), oldest, stale
 
         removal = self._db.bulk_transaction(cancel.guard_sql(remove))
         record, oldest, stale = await seen_through(removal)
-        logs, txs = record.pop("_logs"), record.pop("_txs")
-        progress(50, f"Removed {logs} audit logs and {txs} transactions")
         self._announce_stale(stale)
         self._events.emit("audit-logs", "deleted", oldest, None, account=self.account)
         self._events.emit("transactions", "deleted", account=self.account)
@@ -269,7 +271,8 @@ class _ImportJob:
     def _import(self, connection: sqlite3.Connection) -> dict[str, Any]:
         metadata = self.record.get("metadata", {})
         self.refuse_duplicate(connection)
-        self.report(11, f"Saving file import metadata under the id {self.fid}")
+        parsed = self.shards is not None
+        self.report(60 if parsed else 11, f"Saving file import metadata under the id {self.fid}")
         connection.execute(
             "INSERT INTO file_imports (id, lastModified, name, size) VALUES (?, ?, ?, ?)",
             (
@@ -287,7 +290,7 @@ class _ImportJob:
             with deferred_indexes(connection, LEDGER_TABLES) as repeated_ids:
                 meta, oldest, repeated_ids_saved = self._save(connection)
                 repeated_ids.update(repeated_ids_saved)
-                self.report(None, "Building the indexes")
+                self.report(80, "Building the indexes")
         else:
             meta, oldest, _ = self._save(connection)
         return self._finish(connection, meta, oldest)

@@ -77,7 +77,7 @@ def parse_in_parallel(
     if plan is None:
         return None
     parser = plan.parser
-    report(None, f"Parsing in {len(plan.shards)} processes")
+    report(12, f"Parsing in {len(plan.shards)} processes")
     tasks = _tasks(plan, path, file_import_id, context, directory, table_sql)
     try:
         outcomes = _run_workers(tasks, report, cancel)

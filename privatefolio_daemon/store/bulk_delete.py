@@ -20,14 +20,14 @@ def delete_where_equal(connection: sqlite3.Connection, table: str, column: str, 
     """``DELETE FROM table WHERE column = value``, through an index rebuild when it deletes at
     least as many rows as it leaves; returns how many went. Must run inside a transaction."""
     delete = f"DELETE FROM {table} WHERE {column} = ?"
-    going = _count_where_equal(connection, table, column, value)
+    going = count_where_equal(connection, table, column, value)
     if going < MIN_REBUILD_ROWS or going < _rows_near_enough(connection, table) - going:
         return int(connection.execute(delete, (value,)).rowcount)
     with deferred_indexes(connection, (table,)):
         return int(connection.execute(delete, (value,)).rowcount)
 
 
-def _count_where_equal(connection: sqlite3.Connection, table: str, column: str, value: str) -> int:
+def count_where_equal(connection: sqlite3.Connection, table: str, column: str, value: str) -> int:
     sql = f"SELECT COUNT(*) FROM {table} WHERE {column} = ?"
     return int(connection.execute(sql, (value,)).fetchone()[0])
 

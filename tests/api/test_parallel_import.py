@@ -6,6 +6,7 @@ The task log shows which path ran, so a silent fallback cannot pass for a parall
 """
 
 import asyncio
+import json
 import random
 import time
 from collections.abc import AsyncIterator
@@ -238,13 +239,25 @@ async def parsing_in_workers(daemon: Daemon, client: DaemonClient, seed: int) ->
     return task_id
 
 
+async def niceness_settled(workers: list[psutil.Process], timeout: float = 5) -> set[int]:
+    """The workers' niceness once each has lowered its priority: one seen parsing may have a
+    sibling still starting, which has not yet."""
+    expected = psutil.Process().nice() + WORKER_NICENESS
+    deadline = asyncio.get_running_loop().time() + timeout
+    seen = {worker.nice() for worker in workers}
+    while seen != {expected} and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.01)
+        seen = {worker.nice() for worker in workers}
+    return seen
+
+
 async def test_a_cancelled_parallel_import_leaves_nothing_and_no_worker(tmp_path: Path) -> None:
     async with running(tmp_path / "data", PARALLEL) as (daemon, client):
         before = await ledger_digest(daemon)
         task_id = await parsing_in_workers(daemon, client, seed=6)
         workers = forked_workers()
         assert workers, "the workers are running"
-        assert {worker.nice() for worker in workers} == {psutil.Process().nice() + WORKER_NICENESS}
+        assert await niceness_settled(workers) == {psutil.Process().nice() + WORKER_NICENESS}
         await client.call("cancelTask", "main", task_id)
         task = await wait_for_task(client, task_id)
         assert (task["status"], task["errorMessage"]) == ("aborted", "Task aborted by user.")
@@ -310,3 +323,18 @@ async def test_merges_to_one_sum_in_two_shards_are_both_kept(tmp_path: Path) -> 
     sharded = await import_into(tmp_path / "again", PARALLEL, statement(rows))
     merged = [row for row in sharded["logs"] if row[1] == "ex.binance:BTC" and row[2] == "1"]
     assert [row[0] for row in merged] == [merged[0][0], f"{merged[0][0]}_{len(rows) - 2}"]
+
+
+@pytest.mark.parametrize("limits", [PARALLEL, WHOLE], ids=["in workers", "whole"])
+async def test_the_progress_of_an_import_only_moves_forward(tmp_path: Path, limits: Limits) -> None:
+    """The frontend's bar follows the percentages: read (10), parse, save, done (99), in order."""
+    imported = await import_into(tmp_path, limits, statement(binance_rows(3_000, seed=12)))
+    assert imported["status"] == ("completed", None)
+    lines = [json.loads(line[25:]) for line in imported["log"].splitlines()]
+    percents = [percent for percent, _ in lines if percent is not None]
+    assert percents == sorted(percents)
+    assert [0, 'Reading file "statement.csv" from disk'] in lines
+    assert [10, 'Read file "statement.csv" from disk'] in lines
+    assert lines[-1][0] == 99 and lines[-1][1].startswith("Imported ")
+    parsing = [12, PARALLEL_LINE] if limits is PARALLEL else [12, "Parsing file statement.csv"]
+    assert parsing in lines
