@@ -18,6 +18,7 @@ from privatefolio_daemon.sources.importers.base import (
     ParserContext,
     RowResult,
 )
+from privatefolio_daemon.sources.importers.csv_rows import MAX_ROW_CHARS
 from privatefolio_daemon.sources.importers.fast_hash import fast_string_hash
 from privatefolio_daemon.sources.importers.timestamps import (
     parse_utc_date,
@@ -112,6 +113,11 @@ def _currency(text: str, column: str) -> str:
     if not symbol:
         raise ImportFormatError(f'Missing symbol in column "{column}": "{code}"', column=column)
     return code
+
+
+# A row may hold up to MAX_ROW_CHARS characters, so one field may too (the module's default is
+# 131,072, and its error names no row).
+csv.field_size_limit(max(csv.field_size_limit(), MAX_ROW_CHARS))
 
 
 def _fields(row: str) -> list[str]:

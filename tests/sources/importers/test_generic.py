@@ -223,3 +223,9 @@ def test_a_cost_out_of_range_is_refused() -> None:
         "Cannot parse row 1: quantity × price: Number out of range: "
         f"'{'2' + '9' * 39}…' (at most 80 digits before and after the point)"
     )
+
+
+def test_a_field_longer_than_the_csv_modules_default_limit_is_read_whole() -> None:
+    notes = "x" * 200_000
+    _, _, txs = _parse(f"2024-03-01,buy,AAPL,stock,1,170,USD,,,Broker,{notes}")
+    assert txs[0]["notes"] == notes
