@@ -23,6 +23,18 @@ class AssetPatchParams(AssetPatch, total=False):
     """``patchAsset``'s patch: a misspelt key (``coingeckoID``) is refused, not ignored."""
 
 
+@closed
+class AssetRecordParams(AssetRecord, total=False):
+    """``upsertAsset``'s record: a MyAsset as ``getAsset`` gives it back, so the looked-up keys
+    are accepted (and not stored) while a misspelt one (``favourite``) is refused: stored
+    whole, the record would otherwise drop the preference it meant to keep."""
+
+    type: str
+    firstOwnedAt: int | None
+    marketCapRank: int | None
+    platforms: dict[str, Any] | None
+
+
 class AssetsApi:
     def __init__(
         self,
@@ -61,7 +73,7 @@ class AssetsApi:
         return await self._assets_of(accountName).get(id)
 
     @rpc_method()
-    async def upsertAsset(self, accountName: str, asset: AssetRecord) -> None:
+    async def upsertAsset(self, accountName: str, asset: AssetRecordParams) -> None:
         """Store an asset's preferences (replacing what was stored)."""
         await self._assets_of(accountName).upsert(asset)
 

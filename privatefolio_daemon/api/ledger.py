@@ -10,6 +10,7 @@ from privatefolio_daemon.api.ledger_filters import (
     audit_log_query,
     transaction_query,
 )
+from privatefolio_daemon.domain.errors import InvalidInputError
 from privatefolio_daemon.rpc.registry import rpc_method
 from privatefolio_daemon.store.database import Database
 from privatefolio_daemon.store.ledger import (
@@ -161,6 +162,7 @@ def _audit_log_sql(
 ) -> tuple[str, list[Any]]:
     if isinstance(query, str) and query:
         return query, list(params or [])
+    _refuse_params_without_sql(params)
     return audit_log_query(query or {}, count=count)
 
 
@@ -169,4 +171,13 @@ def _transaction_sql(
 ) -> tuple[str, list[Any]]:
     if isinstance(query, str) and query:
         return query, list(params or [])
+    _refuse_params_without_sql(params)
     return transaction_query(query or {}, count=count)
+
+
+def _refuse_params_without_sql(params: list[Any] | None) -> None:
+    if params:
+        raise InvalidInputError(
+            "params are the values of an SQL query's ? marks; filters hold their own values "
+            '(e.g. {"assetId": "ex.binance:BTC"})'
+        )

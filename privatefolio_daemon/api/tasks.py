@@ -4,7 +4,7 @@ import asyncio
 import time
 from typing import Any
 
-from privatefolio_daemon.api.client_queries import FrontendTable, map_rows
+from privatefolio_daemon.api.client_queries import FrontendTable, client_rows, map_rows
 from privatefolio_daemon.api.subscriptions import subscribe
 from privatefolio_daemon.domain.accounts import AccountRegistry, shown_name
 from privatefolio_daemon.domain.errors import BusyError, InvalidInputError, NotFoundError
@@ -23,6 +23,10 @@ from privatefolio_daemon.store.task_log_files import task_log_path
 SERVER_TASKS = FrontendTable(
     "SELECT * FROM server_tasks ORDER BY id DESC",
     "SELECT COUNT(*) FROM server_tasks",
+)
+
+_TRIGGERS_SQL = (
+    "SELECT DISTINCT trigger FROM server_tasks WHERE trigger IS NOT NULL ORDER BY trigger"
 )
 
 MAX_LOG_CHARS = 50_000
@@ -65,10 +69,17 @@ class TasksApi:
         return None if row is None else task_to_wire(row)
 
     @rpc_method()
-    async def getTriggers(self, accountName: str) -> list[str]:
-        """The distinct triggers of the account's tasks, ascending."""
-        rows = await self._accounts.get(accountName).fetch_all(
-            "SELECT DISTINCT trigger FROM server_tasks WHERE trigger IS NOT NULL ORDER BY trigger"
+    async def getTriggers(
+        self, accountName: str, query: str | None = None, params: list[Any] | None = None
+    ) -> list[str]:
+        """The distinct triggers of the account's tasks, ascending (or the first column of
+        ``query``'s rows)."""
+        rows = await client_rows(
+            self._accounts.get(accountName),
+            query,
+            params,
+            default_sql=_TRIGGERS_SQL,
+            budget_seconds=self._budget,
         )
         return [row[0] for row in rows]
 

@@ -1,6 +1,7 @@
 """Manual transactions and the transaction tasks: delete, auto-merge, spam detection."""
 
 from collections.abc import Callable, Mapping
+from typing import Any
 
 from privatefolio_daemon.domain.derived_steps import AUTO_MERGE, DETECT_SPAM, Step
 from privatefolio_daemon.domain.manual_transactions import (
@@ -14,7 +15,22 @@ from privatefolio_daemon.relayer.relayer import Relayer
 from privatefolio_daemon.relayer.side_effects import StepTasks
 from privatefolio_daemon.relayer.task_types import Priority, TaskSpec, Trigger
 from privatefolio_daemon.rpc.callbacks import RemoteFunction
+from privatefolio_daemon.rpc.params import closed
 from privatefolio_daemon.rpc.registry import CallContext, rpc_method
+
+
+@closed
+class ManualTransactionParams(ManualTransactionInput, total=False):
+    """A manual transaction as the frontend sends it. The keys of a stored Transaction are
+    accepted (an edited row sent back whole) and left to the daemon; any other key is refused,
+    so a misspelt ``fees`` or ``note`` is not silently dropped."""
+
+    id: str
+    fileImportId: str | None
+    connectionId: str | None
+    importIndex: int | None
+    role: str | None
+    metadata: dict[str, Any] | None
 
 
 class TransactionsApi:
@@ -30,14 +46,14 @@ class TransactionsApi:
 
     @rpc_method()
     async def addTransaction(
-        self, tx: ManualTransactionInput, accountName: str, groupId: str | None = None
+        self, tx: ManualTransactionParams, accountName: str, groupId: str | None = None
     ) -> str:
         """Add a manual transaction (the transaction comes first); returns its id MANUAL_<n>."""
         return await self._manual_of(accountName).add(tx, groupId)
 
     @rpc_method()
     async def updateTransaction(
-        self, accountName: str, id: str, tx: ManualTransactionInput
+        self, accountName: str, id: str, tx: ManualTransactionParams
     ) -> None:
         """Replace a manual transaction and its audit logs, keeping its id."""
         await self._manual_of(accountName).update(id, tx)

@@ -169,6 +169,11 @@ def _check_sides(
         raise InvalidInputError("A Deposit has no outgoing amount (for an exchange, choose Swap)")
     if tx_type == "Withdraw" and incoming:
         raise InvalidInputError("A Withdraw has no incoming amount (for an exchange, choose Swap)")
+    if tx_type == "Swap" and not (incoming and outgoing):
+        raise InvalidInputError(
+            "A Swap has an incoming and an outgoing amount (for one side only, choose Deposit "
+            "or Withdraw)"
+        )
     if incoming and outgoing and data.get("incomingAsset") == data.get("outgoingAsset"):
         raise InvalidInputError(
             f"The incoming and outgoing assets are the same ({data.get('incomingAsset')}): "

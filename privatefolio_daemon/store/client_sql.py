@@ -45,6 +45,10 @@ def _authorize(action: int, arg1: str | None, arg2: str | None, *_: str | None) 
         return sqlite3.SQLITE_OK
     if action == sqlite3.SQLITE_PRAGMA and (arg1 or "").lower() in _READ_ONLY_PRAGMAS:
         return sqlite3.SQLITE_OK  # its argument names a table or an index: it only reads
+    if action == sqlite3.SQLITE_UPDATE and arg1 == "sqlite_master":
+        # Asked by a table-valued PRAGMA (``pragma_table_info('trades')``) as SQLite declares it;
+        # the statement that would change the schema is refused by SQLite on any connection.
+        return sqlite3.SQLITE_OK
     return sqlite3.SQLITE_DENY
 
 

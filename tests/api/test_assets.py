@@ -345,6 +345,27 @@ async def test_bad_asset_input(client: DaemonClient) -> None:
     assert await client.call("getAsset", "main", "stock:AAPL") == before
 
 
+async def test_upsert_asset_refuses_a_misspelt_key_and_takes_back_what_get_asset_gave(
+    client: DaemonClient,
+) -> None:
+    await client.call("createAccount", "main")
+    await client.call("patchAsset", "main", "crypto:BTC", {"favorite": True})
+    with pytest.raises(RpcCallError) as caught:
+        await client.call("upsertAsset", "main", {"id": "crypto:BTC", "favourite": False})
+    assert (caught.value.code, caught.value.message) == (
+        -32602,
+        "Invalid params: 'asset' has no key 'favourite' (its keys are: favorite, priceApiId, "
+        "name, logoUrl, coingeckoId, id, symbol, type, firstOwnedAt, marketCapRank, platforms)",
+    )
+    bitcoin = await client.call("getAsset", "main", "crypto:BTC")
+    assert bitcoin["favorite"] is True
+    await client.call("upsertAsset", "main", {**bitcoin, "priceApiId": "coinbase"})
+    assert await client.call("getAsset", "main", "crypto:BTC") == {
+        **bitcoin,
+        "priceApiId": "coinbase",
+    }
+
+
 async def test_a_new_account_fetches_the_coin_list_once(
     tmp_path: Path, coin_server: tuple[CoinListStandIn, str]
 ) -> None:

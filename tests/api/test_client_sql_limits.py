@@ -107,7 +107,18 @@ async def test_reading_pragmas_with_an_argument_work_and_vacuum_is_a_clear_refus
     assert [column[1] for column in columns] == ["id", "name"]
     indexes = await client.call("readSql", "main", "PRAGMA main.index_list('audit_logs')")
     assert "audit_logs_id" in [index[1] for index in indexes]
+    named = "SELECT name FROM pragma_table_info('tags') ORDER BY cid"
+    assert await client.call("readSql", "main", named) == [["id"], ["name"]]
     before = table_digests(daemon.accounts.db_path("main"))
+    for sql in ("SELECT * FROM pragma_journal_mode", "SELECT * FROM pragma_user_version"):
+        assert await refusal(client, "readSql", sql) == (
+            -32602,
+            f"Only reading queries are allowed: {sql}",
+        )
+    assert await refusal(client, "readSql", "UPDATE sqlite_master SET sql = ''") == (
+        -32602,
+        "The statement failed: table sqlite_master may not be modified",
+    )
     for sql in ("VACUUM", "VACUUM INTO 'copy.sqlite'", "PRAGMA journal_mode = DELETE"):
         assert await refusal(client, "readSql", sql) == (
             -32602,

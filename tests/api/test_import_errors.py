@@ -80,6 +80,19 @@ BAD_FILES = [
         "Error: The first line of the file is longer than 1,048,576 characters (its lines end "
         "with a carriage return only; save it with line feeds or CRLF)",
     ),
+    (
+        "a short file with carriage returns only",
+        statement(GOOD_ROW, GOOD_ROW, newline="\r"),
+        f"Error: File import unsupported, unknown header: {HEADER} (its lines end with a "
+        "carriage return only; save it with line feeds or CRLF)",
+    ),
+    (
+        "an unknown header with carriage returns only",
+        b"Date;Amount;Coin\r2021-01-01;1;BTC",
+        "Error: File import unsupported, unknown header: Date;Amount;Coin (its lines end with a "
+        "carriage return only; save it with line feeds or CRLF; its names are separated by "
+        "semicolons; save the file with commas)",
+    ),
     ("empty file", b"", "Error: The file is empty"),
     ("only blanks", b"  \n\n ", "Error: The file is empty"),
 ]

@@ -133,6 +133,23 @@ async def test_a_key_that_is_not_a_filter_is_refused(
     assert (caught.value.code, caught.value.message) == (-32602, f"Invalid params: {message}")
 
 
+@pytest.mark.parametrize(
+    "method", ["getAuditLogs", "countAuditLogs", "getTransactions", "countTransactions"]
+)
+@pytest.mark.parametrize("query", [{"wallet": "Spot"}, None])
+async def test_params_without_an_sql_query_are_refused(
+    ledger: DaemonClient, method: str, query: dict[str, Any] | None
+) -> None:
+    with pytest.raises(RpcCallError) as caught:
+        await ledger.call(method, "main", query, ["Spot"])
+    assert (caught.value.code, caught.value.message) == (
+        -32602,
+        "params are the values of an SQL query's ? marks; filters hold their own values "
+        '(e.g. {"assetId": "ex.binance:BTC"})',
+    )
+    assert await ledger.call(method, "main", query, []) == await ledger.call(method, "main", query)
+
+
 async def test_the_published_schema_closes_the_filters(client: DaemonClient) -> None:
     document = await client.call("rpc.discover")
     [method] = [m for m in document["methods"] if m["name"] == "getTransactions"]

@@ -121,6 +121,11 @@ async def test_any_asset_type_and_the_type_as_operation(client: DaemonClient) ->
             {"type": "Withdraw"},
             "A Withdraw has no incoming amount (for an exchange, choose Swap)",
         ),
+        (
+            {"outgoing": None, "outgoingAsset": None},
+            "A Swap has an incoming and an outgoing amount (for one side only, choose Deposit "
+            "or Withdraw)",
+        ),
     ],
 )
 async def test_invalid_input_is_refused_and_changes_nothing(
@@ -384,3 +389,23 @@ async def test_a_number_in_use_is_never_given_again_whatever_the_counter_says(
     assert sorted(log["id"] for log in logs) == ["MANUAL_3_BUY", "MANUAL_3_SELL"]
     assert await client.call("countAuditLogs", "main") == 7
     assert await client.call("addTransaction", STOCK_BUY, "main") == "MANUAL_4"
+
+
+async def test_a_misspelt_key_is_refused_and_a_stored_record_is_taken_back(
+    client: DaemonClient,
+) -> None:
+    await client.call("createAccount", "main")
+    with pytest.raises(RpcCallError) as caught:
+        await client.call("addTransaction", {**SWAP, "fees": "1"}, "main")
+    assert caught.value.code == -32602
+    assert caught.value.message.startswith("Invalid params: 'tx' has no key 'fees' (its keys are:")
+    assert await client.call("countTransactions", "main") == 0
+
+    await client.call("addTransaction", SWAP, "main")
+    tx = await client.call("getTransaction", "main", "MANUAL_1")
+    await client.call("updateTransaction", "main", "MANUAL_1", {**tx, "notes": "checked"})
+    assert await client.call("getTransaction", "main", "MANUAL_1") == {**tx, "notes": "checked"}
+    with pytest.raises(RpcCallError) as caught:
+        await client.call("updateTransaction", "main", "MANUAL_1", {**tx, "note": "lost"})
+    assert caught.value.message.startswith("Invalid params: 'tx' has no key 'note'")
+    assert await client.call("getTransaction", "main", "MANUAL_1") == {**tx, "notes": "checked"}

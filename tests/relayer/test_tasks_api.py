@@ -54,6 +54,9 @@ async def test_listing_with_frontend_sql_and_counting(client: DaemonClient) -> N
     assert len(await client.call("getServerTasks", "main", query, ["Sleep"])) == 1
     assert await client.call("countServerTasks", "main") == 1
     assert await client.call("getTriggers", "main") == ["user"]
+    triggers = "SELECT DISTINCT trigger FROM server_tasks WHERE name = ? ORDER BY trigger"
+    assert await client.call("getTriggers", "main", triggers, ["Sleep"]) == ["user"]
+    assert await client.call("getTriggers", "main", triggers, ["Nothing"]) == []
 
 
 @pytest.mark.parametrize(
@@ -74,6 +77,9 @@ async def test_frontend_sql_cannot_write(client: DaemonClient, daemon: Daemon, q
     before = await daemon.accounts.get("main").fetch_all("SELECT * FROM server_tasks")
     with pytest.raises(RpcCallError) as caught:
         await client.call("getServerTasks", "main", query)
+    assert caught.value.code == -32602
+    with pytest.raises(RpcCallError) as caught:
+        await client.call("getTriggers", "main", query)
     assert caught.value.code == -32602
     assert await daemon.accounts.get("main").fetch_all("SELECT * FROM server_tasks") == before
 

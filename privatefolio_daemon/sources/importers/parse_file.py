@@ -149,7 +149,7 @@ class StreamingImport:
         if parser is None:
             hint = header_hint(first)
             hint = f" ({hint})" if hint else ""
-            shown = shortened(sanitise_header(first), HEADER_SHOWN_CHARS)
+            shown = shortened(sanitise_header(first).partition("\r")[0], HEADER_SHOWN_CHARS)
             raise ImportFormatError(
                 f"File import unsupported, unknown header: {shown}{hint}", row=0
             )

@@ -56,6 +56,11 @@ def header_hint(first_line: str) -> str | None:
     spaces, a column misspelt, missing or extra), and whether it is separated by other than
     commas."""
     header = sanitise_header(first_line)
+    if "\r" in header:
+        line_ends = "its lines end with a carriage return only; save it with line feeds or CRLF"
+        first_line = header.partition("\r")[0]
+        other = None if match_header(first_line) else header_hint(first_line)
+        return f"{line_ends}; {other}" if other else line_ends
     for separator, name in ((";", "semicolons"), ("\t", "tabs")):
         if separator in header and "," not in header:
             near = _nearest(header.replace(separator, ","))
