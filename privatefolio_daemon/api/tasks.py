@@ -72,8 +72,7 @@ class TasksApi:
     async def getTriggers(
         self, accountName: str, query: str | None = None, params: list[Any] | None = None
     ) -> list[str]:
-        """The distinct triggers of the account's tasks, ascending (or the first column of
-        ``query``'s rows)."""
+        """Distinct triggers of the tasks, ascending (or the first column of query's rows)."""
         rows = await client_rows(
             self._accounts.get(accountName),
             query,
