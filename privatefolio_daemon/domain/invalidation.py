@@ -14,7 +14,8 @@ from privatefolio_daemon.domain.timeutil import DAY_MS, day_start
 from privatefolio_daemon.store.balances import delete_balances
 from privatefolio_daemon.store.database import in_transaction
 from privatefolio_daemon.store.key_value import delete_value, read_value, write_value
-from privatefolio_daemon.store.trades import has_trades
+from privatefolio_daemon.store.trade_tag_carry import carry_trade_tags
+from privatefolio_daemon.store.trades import delete_trades, has_trades
 from privatefolio_daemon.store.trades_scratch import next_generation
 
 PNL_STALE_FROM = "tradePnlStaleFrom"
@@ -76,8 +77,10 @@ def ledger_invalidation(connection: sqlite3.Connection, oldest: int | None) -> L
     if oldest is not None:
         cursor = day_start(oldest) - DAY_MS if bounds is not None else 0
         deleted = invalidate_from(connection, cursor, oldest)
-        if bounds is None and "trades" not in deleted and not _has_audit_logs(connection):
-            deleted += _delete_trades(connection)  # no refresh is queued for an empty ledger
+        if bounds is None and not _has_audit_logs(connection):  # no refresh follows
+            if "trades" not in deleted:
+                deleted += _delete_trades(connection)
+            carry_trade_tags(connection)  # with no trade left, the trades' tags go
     return LedgerInvalidation(genesis, last_tx, deleted, bounds is not None)
 
 
@@ -123,8 +126,7 @@ def invalidate_trades(
 
 def _delete_trades(connection: sqlite3.Connection) -> list[str]:
     """Every trade, link and PnL row, and the trades cursors and numbering."""
-    for table in ("trades", "trade_audit_logs", "trade_transactions", "trade_pnl"):
-        connection.execute(f"DELETE FROM {table}")
+    delete_trades(connection)
     write_value(connection, "tradesCursor", 0)
     write_value(connection, "tradesScanCursor", 0)
     write_value(connection, "trade_seq", 0)

@@ -47,6 +47,7 @@ from privatefolio_daemon.domain.trades_engine import (
 from privatefolio_daemon.store import trades as store
 from privatefolio_daemon.store.database import Database, in_transaction, wal_database_file
 from privatefolio_daemon.store.key_value import delete_value, read_value
+from privatefolio_daemon.store.trade_tag_carry import carry_trade_tags
 
 TRADES_CURSOR = "tradesCursor"
 PNL_CURSOR = "tradePnlCursor"
@@ -562,7 +563,10 @@ class Trades:
 
             result, values = await self._db.write(run)
         await self._db.write(mark_pnl_stale_past_balances)
+        tagged = await self._db.transaction(carry_trade_tags)
         self._events.emit("trades", "created", account=self.account)
+        for trade_id in tagged:
+            self._events.emit("trades", "updated", trade_id, account=self.account)
         self._events.emit("trade-pnl", "updated", account=self.account)
         for key, value in values.items():
             self._events.emit("key-value", key, value, account=self.account)

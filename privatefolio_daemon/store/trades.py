@@ -18,6 +18,7 @@ from privatefolio_daemon.domain import decimals
 from privatefolio_daemon.domain.trade_pnl import PnlRow
 from privatefolio_daemon.domain.trades_engine import Trade, TradeLog, TradeTransaction
 from privatefolio_daemon.store.multi_row import MAX_PARAMETERS
+from privatefolio_daemon.store.trade_tag_carry import remember_tagged_trades
 
 TRADE_COLUMNS = (
     "id",
@@ -388,12 +389,16 @@ def unlink_after_close(connection: sqlite3.Connection, trade: Trade) -> None:
 
 
 def delete_trades(connection: sqlite3.Connection) -> None:
+    """Every trade, link and PnL row; the tags stay, for the trades that come back."""
+    remember_tagged_trades(connection)
     for table in ("trades", "trade_audit_logs", "trade_transactions", "trade_pnl"):
         connection.execute(f"DELETE FROM {table}")
 
 
 def delete_trades_by_id(connection: sqlite3.Connection, trade_ids: Sequence[str]) -> None:
     """These trades, with their links and PnL rows."""
+    marks = ", ".join("?" for _ in trade_ids)
+    remember_tagged_trades(connection, f"AND id IN ({marks})", trade_ids)
     for table, column in (
         ("trades", "id"),
         ("trade_audit_logs", "trade_id"),

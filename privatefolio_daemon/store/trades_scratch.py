@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from privatefolio_daemon.store.key_value import write_value
+from privatefolio_daemon.store.trade_tag_carry import remember_tagged_trades
 
 TRADE_TABLES = ("trades", "trade_audit_logs", "trade_transactions", "trade_pnl")
 GENERATION_KEY = "tradesGeneration"
@@ -80,6 +81,7 @@ def diff_with_ledger(connection: sqlite3.Connection) -> None:
 def apply_scratch(connection: sqlite3.Connection, keys: Sequence[str]) -> None:
     """Make the trades tables and the ``keys`` entries those of the attached scratch file, inside
     the caller's transaction, writing only the rows that differ (``diff_with_ledger``)."""
+    remember_tagged_trades(connection, "AND id IN (SELECT id FROM scratch.trades_gone)")
     for table in TRADE_TABLES:
         primary = _key(connection, table)
         connection.execute(
