@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from typing import Any
 
-from privatefolio_daemon.domain.events import EventBus
+from privatefolio_daemon.domain.events import ACCOUNT_DELETED, ACCOUNT_RENAMED, EventBus
 from privatefolio_daemon.rpc.registry import CallContext
 
 
@@ -16,6 +16,23 @@ def subscribe(
     account: str | None = None,
     listener: Callable[..., Any] | None = None,
 ) -> str:
-    """Deliver ``channel`` events to ``callback`` (through ``listener`` when it filters or maps)."""
-    unsubscribe = events.subscribe(channel, listener or callback, account)
-    return ctx.add_subscription(unsubscribe, callback)
+    """Deliver ``channel`` events to ``callback`` (through ``listener`` when it filters or maps).
+
+    A subscription to an account's channel ends with the account's name: when the account is
+    deleted or renamed, the bus forgets its listeners, and the connection its subscription."""
+    stops = [events.subscribe(channel, listener or callback, account)]
+
+    def unsubscribe() -> None:
+        for stop in stops:
+            stop()
+
+    subscription_id = ctx.add_subscription(unsubscribe, callback)
+    if account is not None:
+
+        def name_gone(name: str, *_: str) -> None:
+            if name == account:
+                ctx.remove_subscription(subscription_id)
+
+        stops += [events.subscribe(ACCOUNT_DELETED, name_gone)]
+        stops += [events.subscribe(ACCOUNT_RENAMED, name_gone)]
+    return subscription_id

@@ -171,6 +171,25 @@ async def test_after_200_clients_subscribe_and_leave_nothing_stays_live(
     assert stats["rss"] > 0 and stats["uptime"] >= 0
 
 
+async def test_subscriptions_to_an_account_end_when_it_is_deleted_or_renamed(
+    client: DaemonClient, daemon: Daemon
+) -> None:
+    for name in ("main", "other"):
+        await client.call("createAccount", name)
+        await client.call("subscribeToTransactions", name, lambda *_: None)
+        await client.call("subscribeToKV", name, "lastTx", lambda *_: None)
+    assert (await client.call("getServerStats"))["subscriptions"] == 4
+
+    await client.call("deleteAccount", "main")
+    stats = await client.call("getServerStats")
+    assert (stats["subscriptions"], stats["callbacks"]) == (2, 2)
+    await client.call("renameAccount", "other", "renamed")
+    stats = await client.call("getServerStats")
+    assert (stats["subscriptions"], stats["callbacks"]) == (0, 0)
+    assert daemon.events.listener_count("account-deleted") == 0
+    assert daemon.events.listener_count("account-renamed") == 0
+
+
 async def test_names_that_differ_only_in_case_are_refused(client: DaemonClient) -> None:
     """They would share their files where file names ignore case (macOS, Windows)."""
     await client.call("createAccount", "alice")
