@@ -7,6 +7,7 @@ fails. The previous database is deleted only once the restored one is open and v
 """
 
 import asyncio
+import contextlib
 import shutil
 from pathlib import Path
 
@@ -113,7 +114,7 @@ class Restores:
                 await asyncio.to_thread(roll_back, journal)
             raise
         finally:
-            await asyncio.to_thread(shutil.rmtree, staging, ignore_errors=True)
+            await asyncio.to_thread(_remove_staging, staging)
         report(80, "The backup is valid")
         return journal
 
@@ -192,3 +193,10 @@ async def _roll_back(closed: ClosedAccount, journal: SwapJournal, error: Excepti
         f"The restore could not be completed ({error}); the account is back as it was before "
         "the restore."
     ) from error
+
+
+def _remove_staging(staging: Path) -> None:
+    """The restore's staging directory, and the staging root when no other restore uses it."""
+    shutil.rmtree(staging, ignore_errors=True)
+    with contextlib.suppress(OSError):
+        staging.parent.rmdir()
