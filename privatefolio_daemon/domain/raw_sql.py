@@ -10,6 +10,7 @@ A statement that changes synced records (design §7) appends their changes to th
 its own transaction, as the daemon's methods do, so other devices see them and an event sent
 with an older version conflicts. The tables it would change are learned by compiling it first;
 the records stored in them are read before and after it runs, and those that differ are logged.
+Audit logs or transactions it deletes lose their tags, as they do when the daemon deletes them.
 """
 
 import sqlite3
@@ -38,6 +39,7 @@ from privatefolio_daemon.store.client_sql import (
 )
 from privatefolio_daemon.store.database import Database
 from privatefolio_daemon.store.key_value import read_value
+from privatefolio_daemon.store.tags import untag_deleted_items
 from privatefolio_daemon.store.trades_scratch import TRADE_TABLES, next_generation
 
 #: What to announce when a table's rows changed: the channel and its arguments.
@@ -109,6 +111,7 @@ class RawSql:
             if entity in ("settings", "value"):  # what setValue would refuse, this does too
                 check_synced_value(record_id, read_value(conn, record_id))
             append_change(conn, entity, record_id, record)
+        untag_deleted_items(conn, result.changed_tables)
         return result, synced, repriced
 
     def _announce_synced_values(self, synced: list[SyncedChange]) -> None:

@@ -18,6 +18,7 @@ from privatefolio_daemon.store.change_log import append_change
 TaggedKind = Literal["auditLog", "transaction", "trade"]
 TAGGED_KINDS: tuple[TaggedKind, ...] = ("auditLog", "transaction", "trade")
 TAGGING = "tagging"
+_DELETED_BY_SQL: tuple[TaggedKind, ...] = ("auditLog", "transaction")
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +127,21 @@ def untag_matching(
         params,
     ).fetchall()
     untag_items(connection, kind, [row[0] for row in rows])
+
+
+def untag_deleted_items(connection: sqlite3.Connection, changed_tables: Iterable[str]) -> None:
+    """Remove the tags of audit logs and transactions that are gone from their table (a raw SQL
+    statement deleted them). Trades are left to the trades run, which carries their tags."""
+    changed = set(changed_tables)
+    for kind in _DELETED_BY_SQL:
+        link = LINKS[kind]
+        if link.item_table not in changed:
+            continue
+        rows = connection.execute(
+            f"SELECT DISTINCT {link.item_column} FROM {link.join_table} WHERE "
+            f"{link.item_column} NOT IN (SELECT id FROM {link.item_table})"
+        ).fetchall()
+        untag_items(connection, kind, [row[0] for row in rows])
 
 
 def tagging_id(kind: TaggedKind, item_id: str) -> str:

@@ -11,6 +11,7 @@ from privatefolio_daemon.store import tags as tag_store
 from privatefolio_daemon.store.connections import delete_ledger
 from privatefolio_daemon.store.migrations import load_migrations, migrate
 from tests.api.importing import import_file, wait_for_task
+from tests.api.manual_entries import STOCK_BUY, SWAP
 
 STATEMENT = (
     '"User_ID","UTC_Time","Account","Operation","Coin","Change","Remark"\n'
@@ -64,3 +65,26 @@ def test_deleting_a_connections_ledger_removes_the_tags_of_its_rows(tmp_path: Pa
         "SELECT recordId, record FROM sync_changes WHERE entity = 'tagging' ORDER BY seq DESC"
     ).fetchone()
     assert last == ("auditLog:a", None)
+
+
+async def test_rows_deleted_by_execute_sql_lose_their_tags(client: DaemonClient) -> None:
+    await client.call("createAccount", "main")
+    kept = await client.call("addTransaction", SWAP, "main")
+    gone = await client.call("addTransaction", STOCK_BUY, "main")
+    [gone_log, *_] = await client.call("getAuditLogsForTransaction", "main", gone)
+    for tx_id in (kept, gone):
+        await client.call("assignTagToTransaction", "main", tx_id, "review")
+    await client.call("assignTagToAuditLog", "main", gone_log["id"], "review")
+    seen = (await client.call("getChanges", "main", 0))["lastSeq"]
+
+    await client.call("executeSql", "main", "DELETE FROM transactions WHERE id = ?", [gone])
+    await client.call("executeSql", "main", "DELETE FROM audit_logs WHERE txId = ?", [gone])
+
+    snapshot = await client.call("getSnapshot", "main")
+    taggings = [r["recordId"] for r in snapshot["records"] if r["entity"] == "tagging"]
+    assert taggings == [f"transaction:{kept}"]
+    changes = (await client.call("getChanges", "main", seen))["changes"]
+    assert [(c["recordId"], c["deleted"]) for c in changes if c["entity"] == "tagging"] == [
+        (f"transaction:{gone}", True),
+        (f"auditLog:{gone_log['id']}", True),
+    ]
