@@ -19,10 +19,12 @@ WALLET = "Binance"
 _TYPE_REWRITES = (("Trade", "Swap"), ("Airdrop", "Reward"), ("Withdrawal", "Withdraw"))
 
 
-def _side(asset: str, amount: str, column: str) -> tuple[str, str] | None:
+def _side(asset: str, amount: str, side: str) -> tuple[str, str] | None:
     if not amount:
         return None
-    return f"{META_PLATFORM_ID}:{asset}", fixed(amount, column)
+    if not asset.strip():
+        raise ImportFormatError(f'Missing value in column "{side} Asset"', column=f"{side} Asset")
+    return f"{META_PLATFORM_ID}:{asset}", fixed(amount, f"{side} Amount")
 
 
 def parse_row(row: str, index: int, file_import_id: str, _context: ParserContext) -> RowResult:
@@ -31,9 +33,9 @@ def parse_row(row: str, index: int, file_import_id: str, _context: ParserContext
     tx_type = columns[5]
     for old, new in _TYPE_REWRITES:
         tx_type = tx_type.replace(old, new, 1)
-    outgoing = _side(columns[6], columns[7], "Outgoing Amount")
-    incoming = _side(columns[8], columns[9], "Incoming Amount")
-    fee = _side(columns[10], columns[11], "Fee Amount")
+    outgoing = _side(columns[6], columns[7], "Outgoing")
+    incoming = _side(columns[8], columns[9], "Incoming")
+    fee = _side(columns[10], columns[11], "Fee")
     if incoming is None and outgoing is None and fee is None:
         raise ImportFormatError("Invalid transaction")
     tx_id = f"{file_import_id}_{fast_string_hash(f'{index}_{row}')}"

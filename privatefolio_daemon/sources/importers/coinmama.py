@@ -31,8 +31,8 @@ def _amount_and_symbol(text: str, column: str) -> tuple[str, str]:
 
 def parse_row(row: str, index: int, file_import_id: str, _context: ParserContext) -> RowResult:
     columns = row.split(",")
-    if len(columns) < _COLUMNS:
-        raise column_count_error(_COLUMNS, len(columns))
+    if len(columns) < _COLUMNS or any(extra.strip() for extra in columns[_COLUMNS:]):
+        raise column_count_error(_COLUMNS, len(columns))  # a shifted status would drop the row
     label, received, paid, date, time, status = columns[:_COLUMNS]
     if status.strip() != "Completed":
         return RowResult()

@@ -3,6 +3,7 @@
 from privatefolio_daemon.domain.records import AuditLog, Transaction
 from privatefolio_daemon.sources.importers.amounts import fixed_and_string, negate
 from privatefolio_daemon.sources.importers.base import (
+    ImportFormatError,
     Parser,
     ParserContext,
     RowResult,
@@ -35,6 +36,8 @@ def parse_row(row: str, index: int, file_import_id: str, _context: ParserContext
     tx_type = _TYPE_REWRITES.get(columns[5], columns[5])
     if _skipped(coin_name, tx_type, columns[13]):
         return RowResult()
+    if not symbol.strip():
+        raise ImportFormatError('Missing value in column "Coin Symbol"', column="Coin Symbol")
     change, change_string = fixed_and_string(columns[6], "Amount")
     if tx_type == "Withdraw" and not change.startswith("-") and change != "0":
         change = negate(change)  # the id hashes the Amount as written

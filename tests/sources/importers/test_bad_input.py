@@ -18,6 +18,18 @@ ETHERSCAN_HEADER = (
     '"Historical $Price/Eth","Status","ErrCode","Method"'
 )
 
+COINMAMA_HEADER = "Transaction, Type,\tAmount,\tDate Created,\tStatus"
+COINSTATS_HEADER = (
+    "Portfolio,Coin Name,Coin Symbol,Exchange,Pair,Type,Amount,Price,Price USD,Fee Percent,"
+    "Fee Amount,Fee Currency,Date,Notes"
+)
+BLOCKPIT_HEADER = (
+    "Blockpit ID;Timestamp;Source Type;Source Name;Integration;Transaction Type;"
+    "Outgoing Asset;Outgoing Amount;Incoming Asset;Incoming Amount;Fee Asset;Fee Amount;"
+    "Transaction ID;Note;Merge ID"
+)
+BLOCKPIT_ROW_START = "1;01.03.2021 10:00:00;exchange;Binance;binance;"
+
 
 @pytest.mark.parametrize(
     ("text", "message", "row", "column"),
@@ -160,6 +172,30 @@ ETHERSCAN_HEADER = (
             None,
         ),
         (
+            f"{COINMAMA_HEADER}\nBuy, 0.3 BTC, 300.00 EUR, 9/7/2017, 1:11:16 PM, note, Completed",
+            "Cannot parse row 1: Invalid number of columns: expected 6, received 7",
+            1,
+            None,
+        ),
+        (
+            f"{BLOCKPIT_HEADER}\n{BLOCKPIT_ROW_START}Deposit;;;;0.07;;;a;;",
+            'Cannot parse row 1: Missing value in column "Incoming Asset"',
+            1,
+            "Incoming Asset",
+        ),
+        (
+            f"{BLOCKPIT_HEADER}\n{BLOCKPIT_ROW_START}Trade;BTC;1;ETH;10;;1;a;;",
+            'Cannot parse row 1: Missing value in column "Fee Asset"',
+            1,
+            "Fee Asset",
+        ),
+        (
+            f"{COINSTATS_HEADER}\nMain,Bitcoin,,Binance,,Buy,1,1,1,0,0,,2021-03-01T10:00:00.000Z,",
+            'Cannot parse row 1: Missing value in column "Coin Symbol"',
+            1,
+            "Coin Symbol",
+        ),
+        (
             f"{ETHERSCAN_HEADER}\n" + ",".join(['"0"'] * 16),
             "Cannot parse row 1: 'platform' is required for this type of file import",
             1,
@@ -189,6 +225,10 @@ ETHERSCAN_HEADER = (
         "empty file",
         "only whitespace and BOM",
         "binary file",
+        "status pushed out by a comma",
+        "amount without its asset (Blockpit)",
+        "fee without its asset (Blockpit)",
+        "amount without its coin (Coinstats)",
         "missing context",
     ],
 )
@@ -199,13 +239,6 @@ def test_bad_input_is_reported_exactly(
         parse_text(text, file_name="bad.csv")
 
     assert (str(raised.value), raised.value.row, raised.value.column) == (message, row, column)
-
-
-BLOCKPIT_HEADER = (
-    "Blockpit ID;Timestamp;Source Type;Source Name;Integration;Transaction Type;"
-    "Outgoing Asset;Outgoing Amount;Incoming Asset;Incoming Amount;Fee Asset;Fee Amount;"
-    "Transaction ID;Note;Merge ID"
-)
 
 
 def _blockpit_deposit(timestamp: str) -> str:
