@@ -70,7 +70,9 @@ def file_transfer_routes(
 
     async def download(request: web.Request) -> web.StreamResponse:
         try:
-            files = files_of(request.query.get("accountName", ""))
+            if "accountName" not in request.query:
+                raise ValueError("accountName is missing")
+            files = files_of(request.query["accountName"])
             record = await files.get(_file_id(request.query.get("fileId")))
         except (BusyError, NotFoundError, ValueError) as error:
             return _refusal(error, 0)

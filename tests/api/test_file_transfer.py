@@ -354,3 +354,18 @@ async def test_a_file_record_that_cannot_be_is_refused(
         await client.call("upsertServerFile", "main", record)
     assert (caught.value.code, caught.value.message) == (-32602, message)
     assert await client.call("getServerFiles", "main") == []
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [({"fileId": "1"}, "accountName is missing"), ({"accountName": "main"}, "fileId is missing")],
+)
+async def test_a_download_without_its_account_or_file_is_a_bad_request(
+    client: DaemonClient, daemon: Daemon, params: dict[str, str], message: str
+) -> None:
+    await client.call("createAccount", "main")
+    async with (
+        aiohttp.ClientSession(headers=auth(daemon)) as session,
+        session.get(http_url(daemon, "/download"), params=params) as response,
+    ):
+        assert (response.status, await response.json()) == (400, {"error": message})
