@@ -33,6 +33,17 @@ class ManualTransactionParams(ManualTransactionInput, total=False):
     metadata: dict[str, Any] | None
 
 
+@closed
+class TransactionPatchParams(TransactionPatch, total=False):
+    """A patch as the frontend sends it: the other keys of a stored Transaction are accepted and
+    left to the daemon; any other key is refused, so a misspelt ``note`` is not silently
+    dropped."""
+
+    fileImportId: str | None
+    connectionId: str | None
+    importIndex: int | None
+
+
 class TransactionsApi:
     def __init__(
         self,
@@ -59,7 +70,9 @@ class TransactionsApi:
         await self._manual_of(accountName).update(id, tx)
 
     @rpc_method()
-    async def patchTransaction(self, accountName: str, id: str, patch: TransactionPatch) -> None:
+    async def patchTransaction(
+        self, accountName: str, id: str, patch: TransactionPatchParams
+    ) -> None:
         """Change fields of a transaction (notes, say). A manual transaction's changed amounts,
         assets, time, wallet, platform or type make its audit logs again; an imported
         transaction's are fixed by its file, and only its notes, type, price, role and metadata

@@ -409,3 +409,8 @@ async def test_a_misspelt_key_is_refused_and_a_stored_record_is_taken_back(
         await client.call("updateTransaction", "main", "MANUAL_1", {**tx, "note": "lost"})
     assert caught.value.message.startswith("Invalid params: 'tx' has no key 'note'")
     assert await client.call("getTransaction", "main", "MANUAL_1") == {**tx, "notes": "checked"}
+    with pytest.raises(RpcCallError) as caught:
+        await client.call("patchTransaction", "main", "MANUAL_1", {"note": "lost"})
+    assert caught.value.message.startswith("Invalid params: 'patch' has no key 'note'")
+    await client.call("patchTransaction", "main", "MANUAL_1", {**tx, "notes": "patched"})
+    assert await client.call("getTransaction", "main", "MANUAL_1") == {**tx, "notes": "patched"}
