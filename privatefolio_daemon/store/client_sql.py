@@ -95,6 +95,7 @@ def _run_guarded(
     authorizer: Authorizer,
     refusal: Callable[[], str | None] | None,
 ) -> list[Row]:
+    _check_bindable(params)
     connection.set_authorizer(authorizer)
     limits = _set_limits(connection, {LENGTH: MAX_VALUE_BYTES, COLUMNS: MAX_COLUMNS})
     try:
@@ -124,6 +125,17 @@ def _run_guarded(
     finally:
         _set_limits(connection, limits)
         connection.set_authorizer(None)
+
+
+def _check_bindable(params: Sequence[Any]) -> None:
+    """Refuse a value SQLite cannot bind before it is tried: the sqlite3 module then reports a
+    statement from its cache with the message of the connection's last error, another query's."""
+    for number, value in enumerate(params, 1):
+        if value is not None and not isinstance(value, int | float | str | bytes):
+            raise QueryFailed(
+                f"The statement failed: Error binding parameter {number}: "
+                f"type '{type(value).__name__}' is not supported"
+            )
 
 
 ROWS_ONLY = (

@@ -54,3 +54,23 @@ async def test_times_beyond_the_years_1_to_9999_select_as_their_bounds(
     assert await client.call("getAccountPnL", "main", -1e308, 1e308) == []
     assert await client.call("getBalancesAt", "main", 1e308) == []
     assert await client.call("getPricesForAsset", "main", "ex.binance:BTC", 1e308) == []
+
+
+async def test_a_value_sqlite_cannot_bind_gets_its_own_error_after_another_query_failed(
+    client: DaemonClient,
+) -> None:
+    await client.call("createAccount", "main")
+    query = "SELECT * FROM audit_logs WHERE id = ?"
+    for _ in range(2):  # on each reader connection, so the statement is in its cache
+        assert await client.call("getAuditLogs", "main", query, ["x"]) == []
+    for _ in range(2):
+        with pytest.raises(RpcCallError):
+            await client.call("getAuditLogs", "main", "SELECT * FROM nowhere")
+    for value, name in ((["x"], "list"), ({"a": 1}, "dict")):
+        for _ in range(2):
+            with pytest.raises(RpcCallError) as caught:
+                await client.call("getAuditLogs", "main", query, [value])
+            assert (caught.value.code, caught.value.message) == (
+                -32602,
+                f"{FAILED}Error binding parameter 1: type '{name}' is not supported",
+            )
