@@ -93,7 +93,6 @@ async def test_a_device_edit_on_the_version_before_a_no_op_still_applies(
     ("method", "params"),
     [
         ("patchTransaction", ["main", "MANUAL_1", {}]),
-        ("patchTransaction", ["main", "MANUAL_1", {"bogus": 1}]),
         ("patchTransaction", ["main", "MANUAL_1", {"notes": None}]),
         ("updateTransaction", ["main", "MANUAL_1", STOCK_BUY]),
     ],
