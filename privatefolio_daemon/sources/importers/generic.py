@@ -5,7 +5,6 @@ kept) and every problem is reported with its column.
 """
 
 import csv
-import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -21,9 +20,9 @@ from privatefolio_daemon.sources.importers.base import (
 from privatefolio_daemon.sources.importers.csv_rows import MAX_ROW_CHARS
 from privatefolio_daemon.sources.importers.fast_hash import fast_string_hash
 from privatefolio_daemon.sources.importers.timestamps import (
+    parse_datetime_with_offset,
     parse_utc_date,
     parse_utc_datetime,
-    timestamp_error,
 )
 
 PLATFORM_ID = "app.generic"
@@ -57,20 +56,10 @@ class _Amount:
 
 def _timestamp(text: str) -> int:
     text = text.strip()
-    try:
-        if len(text) == 10:
-            return parse_utc_date(text, "date")
-        return parse_utc_datetime(text, "date")
-    except ImportFormatError:
-        if _UTC_OFFSET.search(text):
-            raise timestamp_error(
-                f"{text} (dates are UTC: write the time in UTC, with Z or no offset)", "date"
-            ) from None
-        raise
-
-
-#: A time followed by an offset such as +02:00 or -0500.
-_UTC_OFFSET = re.compile(r"\d:\d\d(:\d\d(\.\d+)?)?[+-]\d\d:?\d\d$")
+    if len(text) == 10:
+        return parse_utc_date(text, "date")
+    with_offset = parse_datetime_with_offset(text, "date")
+    return parse_utc_datetime(text, "date") if with_offset is None else with_offset
 
 
 def _choice(text: str, column: str, allowed: tuple[str, ...]) -> str:

@@ -127,6 +127,26 @@ def parse_utc_datetime_exact(text: str, column: str | None = None) -> int:
     return day + time
 
 
+#: A wall-clock time followed by its offset from UTC: ``+02:00``, ``-0500`` or ``+05``.
+_WITH_OFFSET = re.compile(r"(.*\d:\d\d(?::\d\d(?:\.\d+)?)?)([+-])(\d\d):?(\d\d)?", re.ASCII)
+#: Offsets in use run from UTC-12:00 to UTC+14:00.
+_MAX_OFFSET_MINUTES = 14 * 60
+
+
+def parse_datetime_with_offset(text: str, column: str | None = None) -> int | None:
+    """A date-time with an offset from UTC (``2024-02-29T12:00:00+02:00``) as UTC milliseconds,
+    or None when the text carries no offset."""
+    match = _WITH_OFFSET.fullmatch(text.strip())
+    if match is None:
+        return None
+    hours, minutes = int(match[3]), int(match[4] or 0)
+    if minutes > 59 or hours * 60 + minutes > _MAX_OFFSET_MINUTES:
+        raise timestamp_error(f"{text} (the offset from UTC is out of range)", column)
+    wall_clock = parse_utc_datetime(match[1], column)
+    offset_ms = (hours * 60 + minutes) * 60_000 * (1 if match[2] == "+" else -1)
+    return _in_span(wall_clock - offset_ms, text, column)
+
+
 def parse_utc_date(text: str, column: str | None = None) -> int:
     """``YYYY-MM-DD`` as midnight UTC."""
     day = _cached_day_ms(text, column)

@@ -79,13 +79,29 @@ def test_cash_is_deposited_and_withdrawn_as_fiat() -> None:
 
 
 @pytest.mark.parametrize(
+    ("date", "timestamp"),
+    [
+        ("2024-03-01T09:30:00-05:00", 1709303400000),
+        ("2024-03-01 09:30-0500", 1709303400000),
+        ("2024-03-01T09:30:00.250-05", 1709303400000),
+        ("2024-03-01T16:00:00+02:00", 1709301600000),
+        ("2024-03-01T14:00:00+00:00", 1709301600000),
+        ("2024-03-01T14:00:00Z", 1709301600000),
+    ],
+)
+def test_a_time_with_an_offset_from_utc_is_converted_to_utc(date: str, timestamp: int) -> None:
+    _, _, txs = _parse(f"{date},buy,AAPL,stock,1,1,USD,,,,")
+
+    assert txs[0]["timestamp"] == timestamp
+
+
+@pytest.mark.parametrize(
     ("row", "message"),
     [
         (
-            "2024-02-29T12:00:00+02:00,buy,AAPL,stock,1,1,USD,,,,",
-            'Cannot parse row 1: Invalid timestamp in column "date": 2024-02-29T12:00:00+02:00 '
-            "(dates are UTC: "
-            "write the time in UTC, with Z or no offset)",
+            "2024-02-29T12:00:00+15:00,buy,AAPL,stock,1,1,USD,,,,",
+            'Cannot parse row 1: Invalid timestamp in column "date": 2024-02-29T12:00:00+15:00 '
+            "(the offset from UTC is out of range)",
         ),
         (
             "2024-03-01,swap,AAPL,stock,1,1,USD,,,,",
