@@ -208,9 +208,10 @@ async def test_a_row_too_long_in_a_later_shard_fails_as_in_one_parse(tmp_path: P
     whole = await import_into(tmp_path / "whole", WHOLE, content)
     sharded = await import_into(tmp_path / "sharded", PARALLEL, content)
     assert sharded["status"] == whole["status"]
-    assert "Cannot parse row 2901: the row is longer than 1,048,576 characters" in str(
-        sharded["status"][1]
-    )
+    assert (
+        "Cannot parse row 2901: the row is longer than 1,048,576 characters (a quote may be left "
+        "open, or it may not be a CSV file) (line 2902)"
+    ) in str(sharded["status"][1])
 
 
 async def test_shard_files_left_by_a_stopped_daemon_are_removed(tmp_path: Path) -> None:

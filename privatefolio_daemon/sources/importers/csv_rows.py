@@ -233,7 +233,8 @@ def split_outside_quotes_exactly(row: str, expected: int) -> list[str]:
 
 def line_of_row(chunks: Iterable[str], row: int) -> int | None:
     """The 1-based line of the text on which data row ``row`` starts (the header is row 0), as
-    :func:`iter_rows` splits it; ``None`` when the text has fewer rows or one is too long."""
+    :func:`iter_rows` splits it; ``None`` when the text has fewer rows or one before it is too
+    long."""
     lines_before = 0
 
     def after_leading_whitespace() -> Iterator[str]:
@@ -256,5 +257,6 @@ def line_of_row(chunks: Iterable[str], row: int) -> int | None:
                 line += text.count("\n") + 1
                 seen += 1
     except RowTooLong:
-        return None
+        # Every row before the long one was seen, so that one starts on the current line.
+        return lines_before + line if seen == row else None
     return None

@@ -122,3 +122,11 @@ def test_progress_is_reported_every_thousand_rows() -> None:
 )
 def test_fast_hash_equals_the_reference_hash(text: str) -> None:
     assert fast_string_hash(text) == string_hash(text)
+
+
+@pytest.mark.parametrize("open_quote", [False, True])
+def test_a_row_too_long_is_found_on_its_line(open_quote: bool) -> None:
+    long_row = '"x' + "y" * 1_100_000 + ("" if open_quote else '"')
+    text = "\n".join(["header", "a", '"b\nc"', long_row, "d"])
+
+    assert [line_of_row(_chunks(text, 1 << 16), row) for row in (3, 4)] == [5, None]
