@@ -292,8 +292,8 @@ class _ImportJob:
                 repeated_ids.update(repeated_ids_saved)
                 self.report(80, "Building the indexes")
         else:
-            meta, oldest, _ = self._save(connection)
-        return self._finish(connection, meta, oldest)
+            meta, oldest, repeated_ids_saved = self._save(connection)
+        return self._finish(connection, meta, oldest, repeated_ids_saved)
 
     def _save(
         self, connection: sqlite3.Connection
@@ -346,7 +346,11 @@ class _ImportJob:
                 self.report(None, f"Saved {saved_logs} logs and {saved_transactions} transactions")
 
     def _finish(
-        self, connection: sqlite3.Connection, import_meta: ImportMeta, oldest: int | None
+        self,
+        connection: sqlite3.Connection,
+        import_meta: ImportMeta,
+        oldest: int | None,
+        repeated_ids: dict[str, set[str]],
     ) -> dict[str, Any]:
         metadata = self.record.get("metadata", {})
         meta = import_meta.to_wire()
@@ -357,9 +361,11 @@ class _ImportJob:
         )
         changed_from = None if oldest is None else min(oldest, finished)
         stale = ledger_invalidation(connection, changed_from).deleted
-        self.report(
-            99, f"Imported {meta['logs']} audit logs and {meta['transactions']} transactions"
+        logs, transactions = (
+            self._stored_rows(connection, table) if repeated_ids.get(table) else meta[key]
+            for table, key in (("audit_logs", "logs"), ("transactions", "transactions"))
         )
+        self.report(99, f"Imported {logs} audit logs and {transactions} transactions")
         return {
             "_stale": stale,
             "id": self.fid,
@@ -370,6 +376,13 @@ class _ImportJob:
             "meta": meta,
             "oldestTimestamp": oldest,
         }
+
+    def _stored_rows(self, connection: sqlite3.Connection, table: str) -> int:
+        """The rows of the file in ``table``: fewer than ``meta`` counts when a repeated swap
+        id kept its last copy only (``MadeIds``)."""
+        query = f"SELECT COUNT(*) FROM {table} WHERE fileImportId = ?"
+        count: int = connection.execute(query, (self.fid,)).fetchone()[0]
+        return count
 
 
 def _new_shard_directory(files_dir: Path) -> Path:

@@ -8,6 +8,7 @@ import pytest
 
 from privatefolio_daemon.app import Daemon
 from privatefolio_daemon.client import DaemonClient
+from tests.api.derived import task_log
 from tests.api.importing import import_0xf98, import_file
 from tests.shared_fixtures import expected, require_shared_fixtures
 
@@ -62,6 +63,11 @@ async def test_binance_statement(client: DaemonClient, daemon: Daemon, fixtures:
     transactions = await client.call("getTransactions", "main")
     # Quirk kept from Privatefolio: two swaps share an id, so meta says 10 and the DB holds 9.
     assert len(transactions) == 9
+    # The task's last word counts what is stored.
+    assert (await task_log(client, task["id"]))[-1] == [
+        99,
+        "Imported 24 audit logs and 9 transactions",
+    ]
     assert [sanitised(tx, is_log=False) for tx in transactions] == expected(
         fixtures, "binance-import", "transactions.json"
     )["rows"]
