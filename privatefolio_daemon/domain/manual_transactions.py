@@ -120,6 +120,7 @@ def build_manual_transaction(
     """Validate the input and build the transaction and its audit logs."""
     for key, value in data.items():
         _bounded(key, value)
+    data = _trimmed(data)
     incoming = _checked_side(data.get("incoming"), data.get("incomingAsset"), "incoming")
     outgoing = _checked_side(data.get("outgoing"), data.get("outgoingAsset"), "outgoing")
     fee = _checked_side(data.get("fee"), data.get("feeAsset"), "fee")
@@ -179,6 +180,18 @@ def _check_sides(
             f"The incoming and outgoing assets are the same ({data.get('incomingAsset')}): "
             "a transaction cannot exchange an asset for itself"
         )
+
+
+#: Names whose surrounding spaces (a pasted value, say) would make another wallet or asset.
+_TRIMMED_FIELDS = ("wallet", "platformId", "incomingAsset", "outgoingAsset", "feeAsset")
+
+
+def _trimmed(data: ManualTransactionInput) -> ManualTransactionInput:
+    trimmed = dict(data)
+    for key in _TRIMMED_FIELDS:
+        if isinstance(value := trimmed.get(key), str):
+            trimmed[key] = value.strip()
+    return cast(ManualTransactionInput, trimmed)
 
 
 def _bounded(key: str, value: Any) -> Any:

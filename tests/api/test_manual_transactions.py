@@ -114,6 +114,11 @@ async def test_any_asset_type_and_the_type_as_operation(client: DaemonClient) ->
             "a transaction cannot exchange an asset for itself",
         ),
         (
+            {"outgoingAsset": "ex.binance:MANA "},
+            "The incoming and outgoing assets are the same (ex.binance:MANA): "
+            "a transaction cannot exchange an asset for itself",
+        ),
+        (
             {"type": "Deposit"},
             "A Deposit has no outgoing amount (for an exchange, choose Swap)",
         ),
@@ -138,6 +143,30 @@ async def test_invalid_input_is_refused_and_changes_nothing(
     assert await client.call("countTransactions", "main") == 0
     assert await client.call("countAuditLogs", "main") == 0
     assert await client.call("addTransaction", SWAP, "main") == "MANUAL_1"
+
+
+async def test_names_are_stored_without_surrounding_spaces(client: DaemonClient) -> None:
+    await client.call("createAccount", "main")
+    padded = {
+        **SWAP,
+        "wallet": " Binance Spot ",
+        "platformId": "ex.binance ",
+        "incomingAsset": " ex.binance:MANA",
+        "outgoingAsset": "ex.binance:ETH ",
+        "feeAsset": "  ex.binance:MANA",
+    }
+    await client.call("addTransaction", padded, "main")
+    await client.call("patchTransaction", "main", "MANUAL_1", {"wallet": "Binance Spot  "})
+
+    tx = await client.call("getTransaction", "main", "MANUAL_1")
+    names = ("wallet", "platformId", "incomingAsset", "outgoingAsset", "feeAsset")
+    assert [tx[name] for name in names] == [SWAP[name] for name in names]
+    logs = await client.call("getAuditLogsForTransaction", "main", "MANUAL_1")
+    assert sorted((log["assetId"], log["wallet"], log["platformId"]) for log in logs) == [
+        ("ex.binance:ETH", "Binance Spot", "ex.binance"),
+        ("ex.binance:MANA", "Binance Spot", "ex.binance"),
+        ("ex.binance:MANA", "Binance Spot", "ex.binance"),
+    ]
 
 
 async def test_update_replaces_the_transaction_and_its_logs(client: DaemonClient) -> None:
