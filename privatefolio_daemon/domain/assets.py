@@ -140,17 +140,24 @@ def patch_asset(connection: sqlite3.Connection, asset_id: str, patch: AssetPatch
 def _require_id(asset_id: Any) -> str:
     if not isinstance(asset_id, str) or not asset_id.strip():
         raise InvalidInputError("An asset needs an id, e.g. stock:AAPL or ex.binance:BTC")
-    return bounded_text("Asset id", asset_id, ASSET_ID_MAX_CHARS)
+    return bounded_text("Asset id", asset_id, ASSET_ID_MAX_CHARS).strip()
+
+
+#: Ids, which are looked up as they are: a pasted space would make them another.
+_TRIMMED_FIELDS = ("coingeckoId", "priceApiId")
 
 
 def _checked_fields(asset: AssetPatch) -> dict[str, Any]:
-    """The fields checked, an empty text stored as none (data-model §2)."""
+    """The fields checked, an empty or blank text stored as none (data-model §2)."""
     checked: dict[str, Any] = dict(asset)
     for field, value in asset.items():
         if field in _TEXT_FIELDS and isinstance(value, str):
             what, limit = _TEXT_FIELDS[field]
             bounded_text(what, value, limit)
-            checked[field] = value or None
+            if not value.strip():
+                checked[field] = None
+            elif field in _TRIMMED_FIELDS:
+                checked[field] = value.strip()
     if checked.get("logoUrl") is not None:
         _check_logo_url(checked["logoUrl"])
     return checked

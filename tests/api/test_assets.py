@@ -139,6 +139,19 @@ async def test_preferences_win_and_null_clears(client: DaemonClient) -> None:
     assert await client.call("getAsset", "main", "nothing:NOPE") is None
 
 
+async def test_blank_ids_are_none_and_pasted_spaces_are_dropped(client: DaemonClient) -> None:
+    await client.call("createAccount", "main")
+    token = "chain.ethereum:0x1d462414fe14cf489c7A21CaC78509f4bF8CD7c0:CAN"
+    await client.call("patchAsset", "main", token, {"coingeckoId": "   ", "name": " "})
+    await client.call("upsertAsset", "main", {"id": " stock:AAPL ", "priceApiId": " yahoo "})
+
+    can = await client.call("getAsset", "main", token)
+    # With no coingeckoId, the token is not listed, so spam detection still looks at it.
+    assert ("coingeckoId" in can, "name" in can) == (False, False)
+    aapl = await client.call("getAsset", "main", "stock:AAPL")
+    assert (aapl["id"], aapl["priceApiId"]) == ("stock:AAPL", "yahoo")
+
+
 async def test_find_assets(client: DaemonClient) -> None:
     await client.call("createAccount", "main")
     await client.call("addTransaction", SWAP, "main")
