@@ -12,6 +12,7 @@ import contextlib
 import inspect
 import itertools
 from collections.abc import Awaitable, Callable, Sequence
+from decimal import Decimal
 from typing import Any, Literal, Self
 
 import aiohttp
@@ -29,6 +30,13 @@ class _Undefined:
 
 #: Pass this for an argument that is "not given", so the method's default applies.
 UNDEFINED: Any = _Undefined()
+
+
+def _as_json(value: Any) -> Any:
+    """A ``Decimal`` goes as the decimal text the daemon reads amounts from (``"0.1"``)."""
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    raise TypeError(f"Type is not JSON serializable: {type(value).__name__}")
 
 
 class RpcCallError(Exception):
@@ -227,7 +235,11 @@ class DaemonClient(DaemonMethods):
         if self._socket.closed:
             raise ConnectionError(f"The connection is closed (code {self._socket.close_code})")
         try:
-            await self._socket.send_str(orjson.dumps(frame).decode())
+            text = orjson.dumps(frame, default=_as_json).decode()
+        except orjson.JSONEncodeError as error:
+            raise ValueError(f"Could not send {what}: {error}") from None
+        try:
+            await self._socket.send_str(text)
         except ConnectionError as error:
             raise ConnectionError(
                 f"Could not send {what}: the connection closed while it was being sent"

@@ -1,7 +1,10 @@
 """The typed client is generated from the method table and must not drift from it."""
 
 import importlib.util
+from decimal import Decimal
 from pathlib import Path
+
+import pytest
 
 from privatefolio_daemon.client import DaemonClient
 
@@ -33,3 +36,27 @@ async def test_typed_methods_call_the_daemon(client: DaemonClient) -> None:
     assert settings["networthRefreshInterval"] == 30
     document = await client.rpc_discover()
     assert "getAccountNames" in {method["name"] for method in document["methods"]}
+
+
+async def test_decimals_are_sent_as_amounts_and_an_unsendable_value_is_a_clear_error(
+    client: DaemonClient,
+) -> None:
+    await client.createAccount("main")
+    deposit = {
+        "type": "Deposit",
+        "timestamp": 1_700_000_000_000,
+        "wallet": "Vault",
+        "platformId": "app.manual",
+        "incoming": Decimal("1E-7"),
+        "incomingAsset": "metal:XAU",
+    }
+    tx_id = await client.addTransaction(deposit, "main")
+    assert (await client.getTransaction("main", tx_id))["incoming"] == "0.0000001"
+
+    with pytest.raises(ValueError, match=r"^Could not send getTransaction: Integer exceeds 64-bit"):
+        await client.getTransaction("main", 2**70)
+    with pytest.raises(
+        ValueError, match=r"^Could not send getValue: Type is not JSON"
+    ):
+        await client.getValue("main", object())
+    assert await client.countTransactions("main") == 1
