@@ -105,10 +105,12 @@ MAX_INTEGER = 2**63 - 1
 
 
 def _check_integer(value: Any, path: str) -> str | None:
+    # JSON readers give integers up to 2^64 - 1 and floats beyond; SQLite stores 64 bits signed.
+    whole = isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+    if whole and not isinstance(value, bool) and abs(value) > MAX_INTEGER:
+        return f"{path} must be from -{MAX_INTEGER} to {MAX_INTEGER}, not {int(value)}"
     if isinstance(value, int) and not isinstance(value, bool):
         return None
-    if isinstance(value, float) and value.is_integer() and abs(value) > MAX_INTEGER:
-        return f"{path} must be from -{MAX_INTEGER} to {MAX_INTEGER}, not {int(value)}"
     if isinstance(value, float):
         return f"{path} must be an integer, not {value!r}"
     return f"{path} must be an integer, not {describe(value)}"

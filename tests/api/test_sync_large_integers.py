@@ -39,11 +39,13 @@ async def test_an_event_with_a_huge_tag_id_fails_alone(client: DaemonClient) -> 
         ),
         (
             {"type": "transaction.patch", "recordId": "MANUAL_1", "data": {"timestamp": 2**63}},
-            "Timestamp 9223372036854775808 is in the future",
+            "data.timestamp must be from -9223372036854775807 to 9223372036854775807, "
+            "not 9223372036854775808",
         ),
         (
             {"type": "transaction.add", "data": {**SWAP, "timestamp": 2**63}},
-            "Timestamp 9223372036854775808 is in the future",
+            "data.timestamp must be from -9223372036854775807 to 9223372036854775807, "
+            "not 9223372036854775808",
         ),
     ],
 )
@@ -78,13 +80,18 @@ async def test_a_huge_cursor_is_refused(client: DaemonClient) -> None:
     await client.call("upsertTags", "main", ["a"])
     feed_id = (await client.call("getChanges", "main"))["feedId"]
     message = (
-        f"afterSeq {2**63} is beyond the last seq of feed {feed_id}, 1: read a new snapshot "
+        f"afterSeq {2**63 - 1} is beyond the last seq of feed {feed_id}, 1: read a new snapshot "
         "(getSnapshot) and go on from its lastSeq"
     )
-    assert await refusal_of_call(client, "getChanges", "main", 2**63) == (-32602, message)
-    assert await refusal_of_call(client, "subscribeToChanges", "main", 2**63, lambda _: None) == (
+    assert await refusal_of_call(client, "getChanges", "main", 2**63 - 1) == (-32602, message)
+    assert await refusal_of_call(
+        client, "subscribeToChanges", "main", 2**63 - 1, lambda _: None
+    ) == (-32602, message)
+    # From 2^63 on, SQLite cannot hold the number: refused as out of range
+    assert await refusal_of_call(client, "getChanges", "main", 2**63) == (
         -32602,
-        message,
+        "Invalid params: 'afterSeq' must be from -9223372036854775807 to 9223372036854775807, "
+        f"not {2**63}",
     )
     # From 2^64 on, a JSON integer arrives as a float: refused as out of range, not as a fraction
     assert await refusal_of_call(client, "getChanges", "main", 2.0**70) == (

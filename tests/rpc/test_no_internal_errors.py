@@ -16,7 +16,8 @@ INTERNAL_ERROR = -32603
 #: Long or destructive by design, or an internal error by design.
 SKIPPED = {"enqueueSleep", "deleteAccount", "resetAccount", "renameAccount", "throwTestError"}
 VALUES: list[Any] = [
-    None, 0, -1, 1.5, 1e308, 2**63 - 1, True, "", " ", "x", "main", "user", "cron", "NaN",
+    None, 0, -1, 1.5, 1e308, 2**63 - 1, 2**63, 2**64 - 1, {"limit": 2**63}, True, "", " ", "x",
+    "main", "user", "cron", "NaN",
     "1e400", "../../etc/passwd", [], [1], [None], [{"name": 1}], {}, {"a": 1}, {"id": 1},
     {"status": 5}, {"favorite": "yes"}, {"mode": "x"}, {"endpoint": "http://x", "keys": {}},
     {"type": "Buy", "timestamp": "x"},
@@ -52,3 +53,23 @@ async def test_bad_parameters_never_give_an_internal_error(client: DaemonClient)
                     internal.setdefault((method["name"], error.message), params)
     assert internal == {}
     assert await client.call("ping") == "pong"
+
+
+async def test_whole_numbers_beyond_64_bits_are_bad_params(client: DaemonClient) -> None:
+    await client.call("createAccount", "main")
+    calls = [
+        ("getAuditLogs", ["main", {"limit": 2**63}], "'query'.limit"),
+        ("countTransactions", ["main", {"fromTimestamp": 2**64 - 1}], "'query'.fromTimestamp"),
+        ("deleteTag", ["main", 2**63], "'id'"),
+    ]
+    for method, params, path in calls:
+        try:
+            await client.call(method, *params)
+        except RpcCallError as error:
+            assert (error.code, error.message.split(" must ")[0]) == (
+                -32602,
+                f"Invalid params: {path}",
+            )
+            assert "from -9223372036854775807 to 9223372036854775807" in error.message
+        else:
+            raise AssertionError(f"{method} took {params}")

@@ -55,8 +55,6 @@ async def test_decimals_are_sent_as_amounts_and_an_unsendable_value_is_a_clear_e
 
     with pytest.raises(ValueError, match=r"^Could not send getTransaction: Integer exceeds 64-bit"):
         await client.getTransaction("main", 2**70)
-    with pytest.raises(
-        ValueError, match=r"^Could not send getValue: Type is not JSON"
-    ):
+    with pytest.raises(ValueError, match=r"^Could not send getValue: Type is not JSON"):
         await client.getValue("main", object())
     assert await client.countTransactions("main") == 1
