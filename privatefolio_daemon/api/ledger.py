@@ -63,7 +63,8 @@ class LedgerApi:
         query: str | AuditLogFilter | None = None,
         params: list[Any] | None = None,
     ) -> int:
-        """How many audit logs (all, or matching a query or filters)."""
+        """How many audit logs (all, or matching a query or filters; a filter's limit, offset
+        and order are ignored, so the count is the total to page through)."""
         sql, values = _audit_log_sql(query, params, count=True)
         return await self._count(accountName, sql, values, from_client=_is_sql(query))
 
@@ -135,7 +136,8 @@ class LedgerApi:
         query: str | TransactionFilter | None = None,
         params: list[Any] | None = None,
     ) -> int:
-        """How many transactions (all, or matching a query or filters)."""
+        """How many transactions (all, or matching a query or filters; a filter's limit,
+        offset and order are ignored, so the count is the total to page through)."""
         sql, values = _transaction_sql(query, params, count=True)
         return await self._count(accountName, sql, values, from_client=_is_sql(query))
 
@@ -162,7 +164,7 @@ def _audit_log_sql(
 ) -> tuple[str, list[Any]]:
     if isinstance(query, str) and query:
         return query, list(params or [])
-    _refuse_params_without_sql(params)
+    _refuse_params_without_sql(params, '{"assetId": "ex.binance:BTC"}')
     return audit_log_query(query or {}, count=count)
 
 
@@ -171,13 +173,13 @@ def _transaction_sql(
 ) -> tuple[str, list[Any]]:
     if isinstance(query, str) and query:
         return query, list(params or [])
-    _refuse_params_without_sql(params)
+    _refuse_params_without_sql(params, '{"asset": "ex.binance:BTC"}')
     return transaction_query(query or {}, count=count)
 
 
-def _refuse_params_without_sql(params: list[Any] | None) -> None:
+def _refuse_params_without_sql(params: list[Any] | None, example: str) -> None:
     if params:
         raise InvalidInputError(
-            "params are the values of an SQL query's ? marks; filters hold their own values "
-            '(e.g. {"assetId": "ex.binance:BTC"})'
+            f"params are the values of an SQL query's ? marks; filters hold their own values "
+            f"(e.g. {example})"
         )

@@ -2,6 +2,7 @@
 
 from typing import Any, Literal, TypedDict
 
+from privatefolio_daemon.domain.tags import checked_tag_name
 from privatefolio_daemon.rpc.params import Count, closed
 from privatefolio_daemon.store.ledger import AUDIT_LOG_ORDER_ASC, AUDIT_LOG_ORDER_DESC
 
@@ -85,7 +86,7 @@ def transaction_query(filters: TransactionFilter, *, count: bool = False) -> tup
         "SELECT COUNT(*) FROM transactions" if count else "SELECT transactions.* FROM transactions"
     )
     direction = "ASC" if values.get("order") == "asc" else "DESC"
-    order = f"ORDER BY timestamp {direction}, incomingN {direction}"
+    order = f"ORDER BY timestamp {direction}, incomingN {direction}, id {direction}"
     return _finish(select, clauses, params, order, values, count)
 
 
@@ -105,7 +106,7 @@ def _common(
             f"{table}.id IN (SELECT {tag_column} FROM {tag_table} JOIN tags ON tags.id = "
             f"{tag_table}.tag_id WHERE tags.name = ?)"
         )
-        params.append(values["tag"])
+        params.append(checked_tag_name(values["tag"]))
     return clauses, params
 
 
@@ -118,6 +119,7 @@ def _finish(
     count: bool,
 ) -> tuple[str, list[Any]]:
     sql = select + (f" WHERE {' AND '.join(clauses)}" if clauses else "")
+    # A count ignores the paging, so that one filter serves a page of rows and their total.
     if not count:
         sql += f" {order}"
         if "limit" in values or "offset" in values:

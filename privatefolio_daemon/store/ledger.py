@@ -29,7 +29,7 @@ FILE_IMPORT_COLUMNS = ("id", "lastModified", "name", "size", "timestamp", "meta"
 
 AUDIT_LOG_ORDER_DESC = "ORDER BY timestamp DESC, changeN DESC, id DESC"
 AUDIT_LOG_ORDER_ASC = "ORDER BY timestamp ASC, changeN ASC, id ASC"
-TRANSACTION_ORDER = "ORDER BY timestamp DESC, incomingN DESC"
+TRANSACTION_ORDER = "ORDER BY timestamp DESC, incomingN DESC, id DESC"
 
 _GENERATED = frozenset(
     {"balanceN", "balanceWalletN", "changeN", "incomingN", "feeN", "outgoingN", "priceN"}
