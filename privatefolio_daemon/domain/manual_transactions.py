@@ -9,7 +9,7 @@ from typing import Any, Literal, TypedDict, cast
 
 import orjson
 
-from privatefolio_daemon.domain import decimals
+from privatefolio_daemon.domain import asset_ids, decimals
 from privatefolio_daemon.domain.assets import ASSET_ID_MAX_CHARS
 from privatefolio_daemon.domain.derived_steps import Progress
 from privatefolio_daemon.domain.errors import InvalidInputError, NotFoundError, shortened
@@ -184,14 +184,33 @@ def _check_sides(
 
 #: Names whose surrounding spaces (a pasted value, say) would make another wallet or asset.
 _TRIMMED_FIELDS = ("wallet", "platformId", "incomingAsset", "outgoingAsset", "feeAsset")
+_ASSET_FIELDS = ("incomingAsset", "outgoingAsset", "feeAsset")
 
 
 def _trimmed(data: ManualTransactionInput) -> ManualTransactionInput:
+    """Names without surrounding spaces, and a fiat code in upper case (``fiat:usd`` is
+    ``fiat:USD``, as in the generic CSV)."""
     trimmed = dict(data)
     for key in _TRIMMED_FIELDS:
         if isinstance(value := trimmed.get(key), str):
             trimmed[key] = value.strip()
+    for key in _ASSET_FIELDS:
+        value = trimmed.get(key)
+        if isinstance(value, str) and value.startswith("fiat:"):
+            trimmed[key] = "fiat:" + value.removeprefix("fiat:").upper()
     return cast(ManualTransactionInput, trimmed)
+
+
+def _check_asset_id(asset: str, side: str) -> None:
+    """``<platform>:<symbol>`` or ``<platform>:<contract>:<symbol>`` (data-model §3.1), with a
+    platform and a symbol."""
+    parts = asset.split(":")
+    if len(parts) >= 2 and parts[0].strip() and asset_ids.ticker(asset).strip():
+        return
+    raise InvalidInputError(
+        f'{side.capitalize()} asset "{shortened(asset)}" is not an asset id: write '
+        "<platform>:<symbol>, e.g. stock:AAPL, fiat:EUR or ex.binance:BTC"
+    )
 
 
 def _bounded(key: str, value: Any) -> Any:
@@ -206,6 +225,8 @@ def _checked_side(amount_text: str | None, asset: str | None, side: str) -> str 
     amount = _amount(amount_text, side)
     if amount is not None and _blank(asset):
         raise InvalidInputError(f"{side.capitalize()} asset is required")
+    if amount is not None and asset is not None:
+        _check_asset_id(asset, side)
     return amount
 
 

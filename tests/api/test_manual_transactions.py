@@ -113,6 +113,14 @@ async def test_any_asset_type_and_the_type_as_operation(client: DaemonClient) ->
             "The incoming and outgoing assets are the same (ex.binance:MANA): "
             "a transaction cannot exchange an asset for itself",
         ),
+        *(
+            (
+                {"outgoingAsset": asset},
+                f'Outgoing asset "{asset}" is not an asset id: write <platform>:<symbol>, '
+                "e.g. stock:AAPL, fiat:EUR or ex.binance:BTC",
+            )
+            for asset in ("ETH", ":ETH", "ex.binance:", "chain.ethereum:0x12:")
+        ),
         (
             {"outgoingAsset": "ex.binance:MANA "},
             "The incoming and outgoing assets are the same (ex.binance:MANA): "
@@ -167,6 +175,15 @@ async def test_names_are_stored_without_surrounding_spaces(client: DaemonClient)
         ("ex.binance:MANA", "Binance Spot", "ex.binance"),
         ("ex.binance:MANA", "Binance Spot", "ex.binance"),
     ]
+
+
+async def test_a_fiat_code_is_put_in_upper_case(client: DaemonClient) -> None:
+    await client.call("createAccount", "main")
+    cash = {**STOCK_BUY, "outgoingAsset": "fiat:usd", "fee": "1", "feeAsset": " fiat:Usd"}
+    await client.call("addTransaction", cash, "main")
+
+    tx = await client.call("getTransaction", "main", "MANUAL_1")
+    assert (tx["outgoingAsset"], tx["feeAsset"]) == ("fiat:USD", "fiat:USD")
 
 
 async def test_update_replaces_the_transaction_and_its_logs(client: DaemonClient) -> None:
