@@ -1,6 +1,7 @@
 """Tags: labels on audit logs, transactions and trades, with the events of rpc-methods §5.8."""
 
 import sqlite3
+import unicodedata
 from typing import Any
 
 from privatefolio_daemon.domain.errors import InvalidInputError, NotFoundError
@@ -59,11 +60,16 @@ def untag_by_hand(
 
 
 def checked_tag_name(name: str) -> str:
-    """The name without the spaces around it (" x " is the tag "x")."""
-    name = name.strip()
-    if not name:
+    """The name without the spaces around it (" x " is the tag "x"), in one Unicode form (an
+    "é" typed as one character or as "e" and an accent is one tag)."""
+    name = unicodedata.normalize("NFC", name).strip()
+    if not any(unicodedata.category(char) not in _INVISIBLE for char in name):
         raise InvalidInputError("A tag needs a name")
     return bounded_text("Tag name", name, TAG_NAME_MAX_CHARS)
+
+
+#: Unicode categories that show nothing: a name of only these (a zero-width space) is blank.
+_INVISIBLE = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp"})
 
 
 def _checked_in_list(name: str, number: int, count: int) -> str:

@@ -59,6 +59,7 @@ async def test_tag_errors_are_clear(client: DaemonClient) -> None:
         (("deleteTag", "main", 9), -32002, "Tag 9 does not exist"),
         (("upsertTag", "main", "  "), -32602, "A tag needs a name"),
         (("upsertTags", "main", ["c", " ", "d"]), -32602, "A tag needs a name (name 2 of 3)"),
+        (("upsertTag", "main", "\u200b\u00a0"), -32602, "A tag needs a name"),
         (
             ("upsertTags", "main", ["c", "x" * 101]),
             -32602,
@@ -123,3 +124,11 @@ async def test_a_new_tag_never_takes_a_deleted_tags_id(client: DaemonClient) -> 
     await client.call("deleteTag", "main", 1)
     assert await client.call("upsertTag", "main", "new") == {"id": 2, "name": "new"}
     assert await client.call("getTagsForTransaction", "main", "MANUAL_1") == []
+
+
+async def test_a_name_typed_in_either_unicode_form_is_one_tag(client: DaemonClient) -> None:
+    await client.call("createAccount", "main")
+    composed, decomposed = "caf\u00e9", "cafe\u0301"
+    tags = await client.call("upsertTags", "main", [composed, decomposed])
+    assert tags[0] == tags[1]
+    assert await client.call("getTags", "main") == [{"id": 1, "name": composed}]
