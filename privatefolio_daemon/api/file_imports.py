@@ -3,6 +3,8 @@
 from collections.abc import Callable
 from typing import Any, TypedDict
 
+import orjson
+
 from privatefolio_daemon.api.client_queries import FrontendTable, map_rows
 from privatefolio_daemon.api.compaction import compact_if_worthwhile
 from privatefolio_daemon.domain.compaction import Compaction
@@ -78,6 +80,8 @@ class FileImportsApi:
                 trigger=trigger,
                 determinate=True,
                 group_id=groupId,
+                # Only a repeated call for the same file, context and group is merged.
+                merge_key=orjson.dumps([fileId, parserContext, groupId]).decode(),
             ),
         )
 
@@ -111,6 +115,7 @@ class FileImportsApi:
                 trigger=trigger,
                 determinate=True,
                 on_completion=onCompletion,
+                merge_key=fileImportId,
             ),
         )
 

@@ -204,7 +204,8 @@ class AccountTaskQueue:
             (
                 entry
                 for _, _, entry in self._heap
-                if entry.spec.deduplicate and entry.spec.name == spec.name
+                if entry.spec.deduplicate
+                and (entry.spec.name, entry.spec.merge_key) == (spec.name, spec.merge_key)
             ),
             None,
         )

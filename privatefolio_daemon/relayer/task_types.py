@@ -42,3 +42,6 @@ class TaskSpec:
     deduplicate: bool = True
     """False: never merged with a queued task of the same name, nor one merged into it (a caller
     waits for this task's own result)."""
+    merge_key: str | None = None
+    """What else a queued task of the same name must share to be merged: the file an import
+    reads, say, so that imports of two files both named ``export.csv`` both run."""
