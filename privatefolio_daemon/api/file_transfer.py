@@ -54,8 +54,8 @@ def file_transfer_routes(
                         return result
                     staged_for, staged = result
         except BaseException as error:
-            if staged is not None:
-                await staged.discard()
+            if staged is not None and staged_for is not None:
+                await staged_for.drop_staged(staged)
             if isinstance(error, ValueError):  # no boundary, or a body that is not multipart
                 return _error(400, f"{_NOT_MULTIPART} ({error})")
             if isinstance(error, UploadStalled):
@@ -120,7 +120,7 @@ async def _stage(
     renamed, reset or deleted before the ``fileId`` comes, filing them says so."""
     try:
         files = files_of(account)
-        return files, await files.stage(_chunks(part), max_bytes)
+        return files, await files.stage(_chunks(part), max_bytes, part.filename)
     except (BusyError, FileTooLarge, NotFoundError, InvalidInputError, ValueError) as error:
         return _refusal(error, max_bytes)
 
@@ -129,11 +129,11 @@ async def _adopt(files: ServerFiles, fields: dict[str, str], staged: StagedUploa
     """File bytes that came before their ``fileId``, as the Privatefolio frontend sends them."""
     try:
         if "fileId" not in fields:
-            await staged.discard()
+            await files.drop_staged(staged)
             return _error(400, "The upload has no fileId")
         record = await files.adopt(_file_id(fields["fileId"]), staged)
     except (BusyError, NotFoundError, ConflictError, InvalidInputError, ValueError) as error:
-        await staged.discard()
+        await files.drop_staged(staged)
         return _refusal(error, 0)
     return web.json_response(record)
 

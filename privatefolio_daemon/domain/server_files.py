@@ -62,9 +62,19 @@ class StagedUpload:
 
     path: Path
     size: int
+    guess: "UploadGuess | None" = None
+    """The server file the bytes were taken to be for while they came (``ServerFiles.stage``)."""
 
     async def discard(self) -> None:
         await asyncio.to_thread(self.path.unlink, missing_ok=True)
+
+
+@dataclass(frozen=True, slots=True)
+class UploadGuess:
+    """A server file marked ``uploading`` before the upload named it, and its status before."""
+
+    file_id: int
+    status: str
 
 
 STATUSES = ("scheduled", "uploading", "completed", "aborted", "creating")
@@ -149,26 +159,86 @@ class ServerFiles:
                 raise
             return await self._finish_upload(record, partial, size)
 
-    async def stage(self, chunks: AsyncIterator[bytes], max_bytes: int) -> "StagedUpload":
+    async def stage(
+        self, chunks: AsyncIterator[bytes], max_bytes: int, file_name: str | None = None
+    ) -> "StagedUpload":
         """Stream the bytes of an upload whose file id comes after them (the Privatefolio
-        frontend sends ``accountName``, ``file``, then ``fileId``); ``adopt`` then files them."""
+        frontend sends ``accountName``, ``file``, then ``fileId``); ``adopt`` then files them.
+
+        Meanwhile the newest file of that name waiting for its bytes is taken to be theirs: it
+        shows ``uploading``, and ``aborted`` if the upload is cut off."""
+        guess = await self._guess_upload(file_name)
         partial = self._partial_path("staged")
         try:
             size = await _write_chunks(partial, chunks, max_bytes)
         except BaseException:
-            await asyncio.to_thread(partial.unlink, missing_ok=True)
+            if guess is None:
+                await asyncio.to_thread(partial.unlink, missing_ok=True)
+            else:
+                await self._abort_upload(guess.file_id, partial)
             raise
-        return StagedUpload(partial, size)
+        return StagedUpload(partial, size, guess)
 
     async def adopt(self, file_id: int, staged: "StagedUpload") -> dict[str, Any]:
         """File staged bytes as the upload of ``file_id``; they are removed if it cannot be."""
         with self._account_kept():
             try:
-                record = await self._start_upload(file_id)
+                record = await self._claim_staged(file_id, staged.guess)
             except BaseException:
                 await staged.discard()
                 raise
             return await self._finish_upload(record, staged.path, staged.size)
+
+    async def drop_staged(self, staged: "StagedUpload") -> None:
+        """Staged bytes that will not be filed: removed, and the file guessed theirs aborted."""
+        await staged.discard()
+        guess = staged.guess
+        if guess is not None and not self._db.closed:
+            aborted = await self._db.write(
+                lambda conn: (
+                    conn.execute(
+                        "UPDATE server_files SET status = 'aborted', completedAt = ? "
+                        "WHERE id = ? AND status = 'uploading'",
+                        (now_ms(), guess.file_id),
+                    ).rowcount
+                )
+            )
+            if aborted:
+                self._changed()
+
+    async def _guess_upload(self, file_name: str | None) -> UploadGuess | None:
+        if not file_name:
+            return None
+
+        def claim(conn: sqlite3.Connection) -> UploadGuess | None:
+            row = conn.execute(
+                "SELECT id, status FROM server_files WHERE name = ? "
+                "AND status IN ('scheduled', 'aborted') ORDER BY id DESC LIMIT 1",
+                (file_name,),
+            ).fetchone()
+            if row is None or not server_files.claim_for_upload(conn, row[0], now_ms()):
+                return None
+            return UploadGuess(row[0], row[1])
+
+        guess = await self._db.write(claim)
+        if guess is not None:
+            self._changed()
+        return guess
+
+    async def _claim_staged(self, file_id: int, guess: UploadGuess | None) -> dict[str, Any]:
+        """``file_id`` claimed for the staged bytes; a wrong guess gets its status back."""
+        if guess is None:
+            return await self._start_upload(file_id)
+        if guess.file_id == file_id:
+            return await self.get(file_id)
+        await self._db.write(
+            lambda conn: conn.execute(
+                "UPDATE server_files SET status = ? WHERE id = ? AND status = 'uploading'",
+                (guess.status, guess.file_id),
+            ).fetchall()
+        )
+        self._changed()
+        return await self._start_upload(file_id)
 
     @contextlib.contextmanager
     def _account_kept(self) -> Iterator[None]:

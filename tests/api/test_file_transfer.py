@@ -252,12 +252,31 @@ async def test_an_upload_in_the_frontends_field_order_is_filed(
     assert (daemon.accounts.files_dir("main") / "1").read_bytes() == content
 
 
+async def test_a_frontend_upload_files_its_bytes_where_its_id_says_whatever_the_name(
+    client: DaemonClient, daemon: Daemon
+) -> None:
+    await client.call("createAccount", "main")
+    content = b"User_ID,UTC_Time\n"
+    await register(client, size=len(content))
+    await register(client, size=len(content))  # the newest of the name, taken first
+    async with (
+        aiohttp.ClientSession(headers=auth(daemon)) as session,
+        session.post(http_url(daemon, "/upload"), data=frontend_form(content, "1")) as response,
+    ):
+        assert (response.status, (await response.json())["id"]) == (200, 1)
+    files = await client.call("getServerFiles", "main")
+    assert sorted((f["id"], f["status"]) for f in files) == [(1, "completed"), (2, "scheduled")]
+    assert leftovers(daemon) == ["1"]
+
+
 @pytest.mark.parametrize(
     ("file_id", "status", "message", "file_status"),
     [
-        (None, 400, "The upload has no fileId", "scheduled"),
+        # The bytes were taken to be for the file of their name, so it is aborted...
+        (None, 400, "The upload has no fileId", "aborted"),
+        ("x", 400, "fileId must be a whole number, not 'x'", "aborted"),
+        # ...unless the upload names another.
         ("7", 404, "Server file 7 does not exist", "scheduled"),
-        ("x", 400, "fileId must be a whole number, not 'x'", "scheduled"),
     ],
 )
 async def test_a_refused_upload_in_the_frontends_order_leaves_no_bytes(
@@ -292,7 +311,7 @@ async def test_an_oversized_upload_in_the_frontends_order_gets_413(tmp_path: Pat
         ):
             assert response.status == 413
         assert leftovers(daemon) == []
-        assert (await client.call("getServerFile", "main", 1))["status"] == "scheduled"
+        assert (await client.call("getServerFile", "main", 1))["status"] == "aborted"
 
 
 async def test_a_foreign_page_can_neither_download_nor_upload_even_with_the_token(
