@@ -11,6 +11,7 @@ first import. This module imports little, so the daemon can start the server ear
 import contextlib
 import logging
 import multiprocessing
+import multiprocessing.connection
 import os
 import sys
 import threading
@@ -56,11 +57,27 @@ if FORK_SERVER:
     PROCESSES.set_forkserver_preload(_preloaded_modules())
 
 
-def lower_worker_priority() -> None:
+def prepare_worker() -> None:
     """Called first thing in a worker process."""
+    _end_with_parent()
     if hasattr(os, "nice"):
         with contextlib.suppress(OSError):
             os.nice(WORKER_NICENESS)
+
+
+def _end_with_parent() -> None:
+    """A worker ends as soon as the process that started it, the daemon, is gone (killed or
+    crashed): it must not parse on for nobody. (The fork server cannot see to that: every
+    worker keeps it alive.)"""
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        multiprocessing.connection.wait([parent.sentinel])
+        os._exit(1)
+
+    threading.Thread(target=watch, name="end-with-the-daemon", daemon=True).start()
 
 
 class WorkersUnavailable(Exception):

@@ -31,7 +31,7 @@ from privatefolio_daemon.store.balances import stream_logs
 from privatefolio_daemon.worker_processes import (
     PROCESSES,
     WorkersUnavailable,
-    lower_worker_priority,
+    prepare_worker,
 )
 
 POLL_SECONDS = 0.2
@@ -54,7 +54,7 @@ class BalanceTask:
 
 def run_balance_worker(task: BalanceTask, outbox: Connection) -> None:
     """The worker process's entry point: every message is ``(kind, *values)``."""
-    lower_worker_priority()
+    prepare_worker()
     try:
         outbox.send(("done", _compute(task, outbox)))
     except Exception as error:

@@ -22,7 +22,7 @@ from privatefolio_daemon.sources.importers.parse_file import (
 )
 from privatefolio_daemon.sources.importers.shard_plan import Shard
 from privatefolio_daemon.store.shards import create_shard_file, insert_shard_rows
-from privatefolio_daemon.worker_processes import lower_worker_priority
+from privatefolio_daemon.worker_processes import prepare_worker
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +69,7 @@ ShardOutcome = ShardParsed | ShardUnsorted | ShardRejected | ShardFailed
 
 def run_shard(task: ShardTask, rows_parsed: Any, outcome: Connection) -> None:
     """The worker process's entry point."""
-    lower_worker_priority()
+    prepare_worker()
     collect_rarely()
     try:
         result: ShardOutcome = ShardParsed(parse_shard(task, rows_parsed))
