@@ -58,9 +58,12 @@ class ParserContext:
             user_address=user_address if isinstance(user_address, str) and user_address else None,
         )
 
-    def require_platform(self) -> str:
+    def require_evm_platform(self) -> str:
+        """The context's platform, an EVM chain (``chain.ethereum``): the Etherscan formats'."""
         if not self.platform:
             raise ImportFormatError("'platform' is required for this type of file import")
+        if not self.platform.startswith("chain."):
+            raise ImportFormatError(f"'platform' must be an EVM chain, received: {self.platform}")
         return self.platform
 
 

@@ -21,7 +21,7 @@ _COLUMNS = 7
 
 
 def parse_row(row: str, index: int, file_import_id: str, context: ParserContext) -> RowResult:
-    platform_id = context.require_platform()
+    platform_id = context.require_evm_platform()
     columns = split_outside_quotes_exactly(row, _COLUMNS)
     block_number, validator_index, recipient = columns[1], columns[4], columns[5]
     value_words = columns[6].split()

@@ -21,7 +21,7 @@ _COLUMNS = 10
 
 
 def parse_row(row: str, index: int, file_import_id: str, context: ParserContext) -> RowResult:
-    platform_id = context.require_platform()
+    platform_id = context.require_evm_platform()
     columns = split_outside_quotes_exactly(row, _COLUMNS)
     miner = format_address(columns[5])
     reward = numeric_column(columns[9])

@@ -66,7 +66,7 @@ class TokenTransfer:
 
 def parse_row(row: str, index: int, file_import_id: str, context: ParserContext) -> RowResult:
     user_address = _user_address(context)
-    platform_id = context.require_platform()
+    platform_id = context.require_evm_platform()
     columns = split_generic(row, 11)
     amount = numeric_column(columns[6])
     parse_amount(amount, "TokenValue")

@@ -43,7 +43,7 @@ class InternalTransfer:
 
 
 def parse_row(row: str, index: int, file_import_id: str, context: ParserContext) -> RowResult:
-    platform_id = context.require_platform()
+    platform_id = context.require_evm_platform()
     columns = split_outside_quotes_exactly(row, _COLUMNS)
     incoming, outgoing = numeric_column(columns[10]), numeric_column(columns[11])
     parse_amount(incoming, "Value_IN(ETH)")

@@ -76,7 +76,7 @@ class NormalTransaction:
 
 
 def parse_row(row: str, index: int, file_import_id: str, context: ParserContext) -> RowResult:
-    platform_id = context.require_platform()
+    platform_id = context.require_evm_platform()
     columns = split_generic(row, 16)
     incoming = numeric_column(columns[7])
     outgoing = numeric_column(columns[8])

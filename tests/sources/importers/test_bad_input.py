@@ -2,6 +2,7 @@
 
 import pytest
 
+from privatefolio_daemon.sources.importers import registry
 from privatefolio_daemon.sources.importers.base import ImportFormatError, ParserContext
 from privatefolio_daemon.sources.importers.parse_file import parse_text
 
@@ -331,3 +332,26 @@ def test_an_unknown_header_is_quoted_up_to_500_characters() -> None:
         parse_text(f"{header}\n1,2", file_name="wide.csv")
 
     assert str(raised.value) == f"File import unsupported, unknown header: {header[:500]}…"
+
+
+ETHERSCAN_PARSERS = [
+    parser for parser in registry.PARSERS if parser.extension_id == "etherscan-file-import"
+]
+
+
+@pytest.mark.parametrize(
+    "header",
+    [header for parser in ETHERSCAN_PARSERS for header in parser.headers],
+)
+@pytest.mark.parametrize("platform", ["ex.binance", "ethereum"])
+def test_every_etherscan_format_needs_an_evm_chain(header: str, platform: str) -> None:
+    """A platform picked wrongly would make assets that match no price and no other import."""
+    row = ",".join(['"1"'] * header.count(","))
+    context = ParserContext(platform=platform, user_address=f"0x{'1' * 40}")
+
+    with pytest.raises(ImportFormatError) as raised:
+        parse_text(f'{header}\n{row},"1"', file_name="etherscan.csv", context=context)
+
+    assert str(raised.value) == (
+        f"Cannot parse row 1: 'platform' must be an EVM chain, received: {platform}"
+    )
