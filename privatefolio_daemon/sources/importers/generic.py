@@ -137,21 +137,26 @@ def parse_row(row: str, index: int, file_import_id: str, _context: ParserContext
     if not row.strip():  # a blank line between rows holds nothing to import
         return RowResult()
     try:
-        (
-            date,
-            kind,
-            symbol,
-            asset_type,
-            quantity,
-            price,
-            currency,
-            fee,
-            fee_currency,
-            wallet,
-            notes,
-        ) = _fields(row)
+        fields = _fields(row)
     except csv.Error as error:
         raise _invalid_row(row, error) from None
+    (
+        date,
+        kind,
+        symbol,
+        asset_type,
+        quantity,
+        price,
+        currency,
+        fee,
+        fee_currency,
+        wallet,
+        notes,
+    ) = fields
+    if not date.strip():
+        if not any(map(str.strip, fields)):  # an empty row, as a spreadsheet writes one
+            return RowResult()
+        raise ImportFormatError('Missing value in column "date"', column="date")
     timestamp = _timestamp(date)
     kind = _choice(kind.strip().lower(), "type", TYPES)
     asset_type = _choice(asset_type.strip().lower(), "assetType", ASSET_TYPES)

@@ -144,7 +144,9 @@ def parse_datetime_with_offset(text: str, column: str | None = None) -> int | No
         raise timestamp_error(f"{text} (the offset from UTC is out of range)", column)
     wall_clock = parse_utc_datetime(match[1], column)
     offset_ms = (hours * 60 + minutes) * 60_000 * (1 if match[2] == "+" else -1)
-    return _in_span(wall_clock - offset_ms, text, column)
+    utc = wall_clock - offset_ms
+    _in_span(utc - utc % _DAY_MS, text, column)  # the day is checked, as for a UTC time
+    return utc
 
 
 def parse_utc_date(text: str, column: str | None = None) -> int:

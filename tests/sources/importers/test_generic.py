@@ -1,5 +1,6 @@
 """Our generic CSV for stocks, funds and metals (docs/generic-csv.md)."""
 
+from datetime import UTC, datetime, timedelta
 from decimal import Context, Decimal
 
 import pytest
@@ -93,6 +94,28 @@ def test_a_time_with_an_offset_from_utc_is_converted_to_utc(date: str, timestamp
     _, _, txs = _parse(f"{date},buy,AAPL,stock,1,1,USD,,,,")
 
     assert txs[0]["timestamp"] == timestamp
+
+
+def test_a_time_tomorrow_is_accepted_whatever_its_offset() -> None:
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).date().isoformat()
+    rows = [f"{tomorrow}T23:30:00{zone},buy,AAPL,stock,1,1,USD,,,," for zone in ("Z", "+00:00")]
+    _, _, txs = _parse(*rows)
+
+    assert txs[0]["timestamp"] == txs[1]["timestamp"]
+
+
+def test_empty_rows_import_nothing_and_an_empty_date_is_missing() -> None:
+    result, logs, _ = _parse(
+        "2024-03-01,buy,AAPL,stock,10,170.50,USD,,,Broker,", ",,,,,,,,,,", " , ,,,,,,,,,"
+    )
+    assert (result.meta.rows, len(logs)) == (3, 2)
+
+    with pytest.raises(ImportFormatError) as raised:
+        _parse(",buy,AAPL,stock,10,170.50,USD,,,Broker,")
+    assert (str(raised.value), raised.value.column) == (
+        'Cannot parse row 1: Missing value in column "date"',
+        "date",
+    )
 
 
 @pytest.mark.parametrize(
