@@ -112,7 +112,7 @@ class FileImports:
         report = thread_safe(progress)
         job = _ImportJob(path, record, fid, ParserContext.from_wire(context or {}), report, cancel)
         try:
-            job.sha256 = await asyncio.to_thread(file_sha256, path)
+            job.sha256 = await asyncio.to_thread(content_digest, path)
             progress(10, f'Read file "{name}" from disk')
             await self._db.read(job.refuse_duplicate)
             imported = await self._parse_and_save(job)
@@ -242,7 +242,7 @@ class _ImportJob:
             "JOIN file_imports f ON f.id = c.fileImportId WHERE c.sha256 = ?",
             (self.sha256,),
         ).fetchone()
-        if same is not None:
+        if same is not None and self.sha256 != NO_ROWS_DIGEST:
             raise ConflictError(
                 f'{DUPLICATE_IMPORT} "{self.record["name"]}" has the same content as the '
                 f'import of "{same[0]}".'
@@ -405,6 +405,22 @@ def _with_line(error: ImportFormatError, path: Path) -> ImportFormatError:
     if line is None:
         return error
     return ImportFormatError(f"{error} (line {line})", row=error.row, column=error.column)
+
+
+#: The digest of a file with no rows after its header: the empty export of a wallet with no
+#: transactions of a kind, which any number of wallets may have.
+NO_ROWS_DIGEST = ""
+_SMALL_FILE_BYTES = 64 * 1024
+
+
+def content_digest(path: Path) -> str:
+    """The file's sha256, by which a copy of an imported file is refused, or
+    ``NO_ROWS_DIGEST``."""
+    if path.stat().st_size <= _SMALL_FILE_BYTES:
+        text = path.read_bytes().decode("utf-8", errors="replace").strip().lstrip("\ufeff")
+        if "\n" not in text.strip():
+            return NO_ROWS_DIGEST
+    return file_sha256(path)
 
 
 def file_sha256(path: Path) -> str:

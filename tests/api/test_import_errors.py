@@ -146,6 +146,18 @@ async def test_the_same_bytes_under_another_name_are_refused_until_the_first_is_
     assert await client.call("countAuditLogs", "main") == 1
 
 
+async def test_the_empty_exports_of_two_wallets_are_both_imported(
+    client: DaemonClient, daemon: Daemon
+) -> None:
+    """A wallet with no transactions of a kind exports only the header: such files are alike
+    without being copies of one file."""
+    await client.call("createAccount", "main")
+    for name in ("0xAAA-internal.csv", "0xBBB-internal.csv"):
+        task = await import_file(daemon, client, name, f"\ufeff{HEADER}\r\n\r\n".encode())
+        assert task["status"] == "completed", task
+    assert len(await client.call("getFileImports", "main")) == 2
+
+
 async def test_a_file_that_is_not_csv_is_refused(client: DaemonClient, daemon: Daemon) -> None:
     await client.call("createAccount", "main")
     record = await upload(daemon, client, "photo.png", statement(GOOD_ROW), mime="image/png")
