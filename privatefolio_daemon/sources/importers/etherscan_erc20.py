@@ -83,6 +83,11 @@ def parse_row(row: str, index: int, file_import_id: str, context: ParserContext)
         contract=contract,
         symbol=symbol,
     )
+    if user_address not in (transfer.sender, transfer.recipient):
+        raise ImportFormatError(
+            f"The transfer is neither from nor to {user_address}, the userAddress given: "
+            "was the file exported for another address?"
+        )
     origin = RecordOrigin(file_import_id=file_import_id)
     return token_transfer_records(transfer, index, origin, platform_id, user_address)
 

@@ -4,6 +4,7 @@ import pytest
 
 from privatefolio_daemon.sources.importers import registry
 from privatefolio_daemon.sources.importers.base import ImportFormatError, ParserContext
+from privatefolio_daemon.sources.importers.evm import checksum_address
 from privatefolio_daemon.sources.importers.parse_file import parse_text
 
 HEADER = '"User_ID","UTC_Time","Account","Operation","Coin","Change","Remark"'
@@ -355,3 +356,31 @@ def test_every_etherscan_format_needs_an_evm_chain(header: str, platform: str) -
     assert str(raised.value) == (
         f"Cannot parse row 1: 'platform' must be an EVM chain, received: {platform}"
     )
+
+
+def test_an_erc20_transfer_that_does_not_involve_the_user_is_refused() -> None:
+    """With another wallet's address, every transfer would be a withdrawal from strangers."""
+    header = (
+        '"Txhash","Blockno","UnixTimestamp","DateTime (UTC)","From","To","TokenValue",'
+        '"USDValueDayOfTx","ContractAddress","TokenName","TokenSymbol"'
+    )
+    sender, recipient, contract = f"0x{'a' * 40}", f"0x{'b' * 40}", f"0x{'c' * 40}"
+    row = (
+        f'"0x01","1","1609459200","2021-01-01 00:00:00","{sender}","{recipient}","5","",'
+        f'"{contract}","Token","TKN"'
+    )
+    user = f"0x{'d' * 40}"
+    context = ParserContext(platform="chain.ethereum", user_address=user)
+
+    with pytest.raises(ImportFormatError) as raised:
+        parse_text(f"{header}\n{row}", file_name="erc20.csv", context=context)
+
+    assert str(raised.value) == (
+        f"Cannot parse row 1: The transfer is neither from nor to {checksum_address(user)}, the "
+        "userAddress "
+        "given: was the file exported for another address?"
+    )
+    mine = ParserContext(platform="chain.ethereum", user_address=recipient)
+    assert [
+        log.change for log in parse_text(f"{header}\n{row}", file_name="e.csv", context=mine).logs
+    ] == ["5"]
