@@ -6,6 +6,7 @@ The list is ``[{id, symbol, name, platforms: {<platform>: <contract>}}]``; an op
 """
 
 import asyncio
+import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,8 @@ import aiohttp
 import orjson
 
 from privatefolio_daemon.domain.errors import InvalidInputError
+
+log = logging.getLogger(__name__)
 
 MAX_COIN_LIST_BYTES = 64 * 2**20
 
@@ -39,17 +42,31 @@ async def download_coin_list(url: str, timeout_seconds: float) -> list[dict[str,
             if response.status != 200:
                 raise CoinListError(
                     f"Could not download the coin list from {url}: HTTP {response.status}"
+                    + (" (too many requests: try again later)" if response.status == 429 else "")
                 )
-            body = await response.content.read(MAX_COIN_LIST_BYTES + 1)
+            body = await _body(response, url)
     except TimeoutError as error:
         raise CoinListError(
             f"Could not download the coin list from {url}: no answer within {timeout_seconds:g} s"
         ) from error
     except aiohttp.ClientError as error:
         raise CoinListError(f"Could not download the coin list from {url}: {error}") from error
-    if len(body) > MAX_COIN_LIST_BYTES:
-        raise CoinListError(f"The coin list from {url} is larger than 64 MiB")
-    return parse_coin_list(body, url)
+    return await asyncio.to_thread(parse_coin_list, body, url)
+
+
+async def _body(response: aiohttp.ClientResponse, url: str) -> bytes:
+    """The whole body, refused as soon as it is known to pass ``MAX_COIN_LIST_BYTES``."""
+    too_large = CoinListError(f"The coin list from {url} is larger than 64 MiB")
+    if (response.content_length or 0) > MAX_COIN_LIST_BYTES:
+        raise too_large
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.content.iter_chunked(256 * 1024):
+        size += len(chunk)
+        if size > MAX_COIN_LIST_BYTES:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def parse_coin_list(body: bytes, source: str) -> list[dict[str, Any]]:
@@ -59,8 +76,10 @@ def parse_coin_list(body: bytes, source: str) -> list[dict[str, Any]]:
         raise CoinListError(f"The coin list from {source} is not JSON: {error}") from error
     if not isinstance(coins, list):
         raise CoinListError(f"The coin list from {source} is not a JSON array")
+    if not coins:  # would leave every token unlisted, and so taken for spam
+        raise CoinListError(f"The coin list from {source} is empty")
     kept = [_coin(item) for item in coins if _is_coin(item)]
-    if coins and not kept:
+    if not kept:
         raise CoinListError(
             f"The coin list from {source} has no entries of the form {{id, symbol, name}}"
         )
@@ -110,8 +129,14 @@ async def save_coin_list(path: Path, coins: list[dict[str, Any]]) -> None:
 
 
 def read_cached_coin_list(path: Path) -> list[dict[str, Any]]:
-    """The cached list, or ``[]`` when there is none or it is unreadable."""
+    """The cached list, or ``[]`` when there is none or it is unreadable (logged: the next
+    refresh downloads it again, "only if needed" too)."""
     try:
         return parse_coin_list(path.read_bytes(), str(path))
-    except (OSError, CoinListError):
+    except FileNotFoundError:
+        return []
+    except (OSError, CoinListError) as error:
+        log.warning(
+            "The cached coin list cannot be read, so it will be downloaded again: %s", error
+        )
         return []

@@ -52,8 +52,10 @@ class MetadataRefresh:
         async with self._lock:  # accounts share the cache: one download at a time
             if only_if_needed and self._catalog.coin_list_path.is_file():
                 await self._catalog.ensure_loaded()
-                progress(100, f"The coin list is already cached ({self._catalog.coin_count} coins)")
-                return
+                if self._catalog.coin_count:  # else the cache is unreadable: downloaded again
+                    count = self._catalog.coin_count
+                    progress(100, f"The coin list is already cached ({count} coins)")
+                    return
             url = (await self._server_settings()).get(COIN_LIST_URL_SETTING)
             if url is None:
                 url = DEFAULT_COIN_LIST_URL

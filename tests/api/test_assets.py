@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
+import orjson
 import pytest
 from aiohttp import web
 
@@ -14,7 +15,7 @@ from privatefolio_daemon.client import DaemonClient, RpcCallError
 from privatefolio_daemon.settings import Limits
 from tests.api.importing import wait_for_task
 from tests.api.manual_entries import STOCK_BUY, SWAP, T, until
-from tests.conftest import make_config, ws_url
+from tests.conftest import make_config, running_daemon, ws_url
 from tests.standins.background_server import serve_in_thread
 
 COINS = [
@@ -33,6 +34,29 @@ class CoinListStandIn:
         self.delay = 0.0
         self.app = web.Application()
         self.app.router.add_get("/coins/list", self.coins)
+        self.app.router.add_get("/coins/empty", self.empty)
+        self.app.router.add_get("/coins/large", self.large)
+
+    async def empty(self, _: web.Request) -> web.Response:
+        return web.json_response([])
+
+    async def large(self, request: web.Request) -> web.StreamResponse:
+        """20,000 coins (about 1.6 MB), sent in pieces of 64 KiB as a real server sends them."""
+        self.requests += 1
+        body = orjson.dumps(
+            [
+                {"id": f"coin-{n}", "symbol": f"c{n}", "name": f"Coin {n}", "platforms": {}}
+                for n in range(20_000)
+            ]
+        )
+        response = web.StreamResponse(headers={"Content-Type": "application/json"})
+        response.content_length = len(body)
+        await response.prepare(request)
+        for start in range(0, len(body), 65_536):
+            await response.write(body[start : start + 65_536])
+            await asyncio.sleep(0.001)
+        await response.write_eof()
+        return response
 
     async def coins(self, request: web.Request) -> web.Response:
         self.requests += 1
@@ -412,3 +436,53 @@ async def completed_tasks(
             return done
         assert loop.time() < deadline, f"tasks not completed: {tasks}"
         await asyncio.sleep(0.05)
+
+
+async def test_a_large_coin_list_sent_in_pieces_is_read_whole(
+    client: DaemonClient, daemon: Daemon, coin_server: tuple[CoinListStandIn, str]
+) -> None:
+    _, url = coin_server
+    await client.call("createAccount", "main")
+    await client.call("updateServerSettings", {"coinListUrl": url.replace("list", "large")})
+    task = await wait_for_task(client, await client.call("enqueueRefetchAssets", "main", "user"))
+    assert task["status"] == "completed", task
+    assert '[60,"Saving 20000 coins"]' in task_messages(daemon, task["id"])
+    found = await client.call("findAssets", "main", "coin-19999", 1)
+    assert [asset["id"] for asset in found] == ["coingecko:coin-19999:C19999"]
+
+
+async def test_an_empty_coin_list_is_refused_and_the_cache_kept(
+    client: DaemonClient, coin_server: tuple[CoinListStandIn, str]
+) -> None:
+    _, url = coin_server
+    await client.call("createAccount", "main")
+    await client.call("updateServerSettings", {"coinListUrl": url})
+    await wait_for_task(client, await client.call("enqueueRefetchAssets", "main", "user"))
+    empty = url.replace("list", "empty")
+    await client.call("updateServerSettings", {"coinListUrl": empty})
+
+    task = await wait_for_task(client, await client.call("enqueueRefetchAssets", "main", "user"))
+
+    assert (task["status"], task["errorMessage"]) == (
+        "failed",
+        f"Error: The coin list from {empty} is empty",
+    )
+    assert (await client.call("getAsset", "main", "ex.binance:MANA"))["coingeckoId"] == "mana-real"
+
+
+async def test_an_unreadable_cache_is_downloaded_again_even_only_if_needed(
+    tmp_path: Path, coin_server: tuple[CoinListStandIn, str]
+) -> None:
+    stand_in, url = coin_server
+    config = make_config(tmp_path / "data")
+    cache = config.data_dir / "cache" / "coins" / "all.json"
+    cache.parent.mkdir(parents=True)
+    cache.write_bytes(orjson.dumps(COINS)[:50])
+    async with running_daemon(config) as (_, client):
+        await client.call("createAccount", "main")
+        await client.call("updateServerSettings", {"coinListUrl": url})
+        task_id = await client.call("enqueueRefetchAssets", "main", "user", True)
+        assert (await wait_for_task(client, task_id))["status"] == "completed"
+        assert (await client.call("getAsset", "main", "ex.binance:MANA"))["name"] == "Ranked MANA"
+    assert stand_in.requests == 1
+    assert orjson.loads(cache.read_bytes())[0]["id"] == "decentraland"
