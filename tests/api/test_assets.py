@@ -357,7 +357,13 @@ async def test_platforms(client: DaemonClient) -> None:
     assert exchanges[:3] == ["ex.binance", "ex.coinbase", "ex.kraken"]
     assert len(await client.call("getAllPlatforms")) == len(blockchains) + 11
     found = await client.call("findPlatforms", "main", "bin", 5, False, "coingecko")
-    assert [platform["id"] for platform in found] == ["ex.binance"]
+    assert [platform["id"] for platform in found] == ["chain.binance-smart-chain", "ex.binance"]
+    # Every chain the Etherscan importers know has its native coin listed, so never spam.
+    bnb = await client.call("getAsset", "main", f"chain.binance-smart-chain:0x{'0' * 40}:BNB")
+    assert bnb["coingeckoId"] == "binancecoin"
+    assert {"chain.avalanche", "chain.xdai", "chain.fantom", "chain.celo", "chain.cronos"} < {
+        platform["id"] for platform in blockchains
+    }
 
 
 async def test_bad_asset_input(client: DaemonClient) -> None:

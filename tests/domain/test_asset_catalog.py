@@ -73,5 +73,5 @@ def test_a_coin_list_that_is_not_one_is_refused() -> None:
         parse_coin_list(b'{"coins": []}', "http://x")
     with pytest.raises(CoinListError, match="has no entries of the form"):
         parse_coin_list(b'[{"name": "no id"}]', "http://x")
-    with pytest.raises(CoinListError, match="^The coin list from http://x is empty$"):
+    with pytest.raises(CoinListError, match=r"^The coin list from http://x is empty$"):
         parse_coin_list(b"[]", "http://x")
