@@ -98,6 +98,7 @@ class Features:
             daemon.server_state.settings,
             daemon.events,
             daemon.config.limits.coin_list_timeout_seconds,
+            daemon.accounts.names,
         )
         self.live_prices = LivePrices(lambda: daemon.price_settings, self.asset_catalog)
         #: Secrets at rest, and where connection syncs go (tests point exchanges at stand-ins).

@@ -35,7 +35,9 @@ class MetadataRefresh:
         server_settings: Callable[[], Awaitable[dict[str, Any]]],
         events: EventBus,
         timeout_seconds: float,
+        account_names: Callable[[], list[str]],
     ) -> None:
+        self._account_names = account_names
         self._catalog = catalog
         self._platforms = platforms
         self._server_settings = server_settings
@@ -69,7 +71,8 @@ class MetadataRefresh:
             progress(60, f"Saving {len(coins)} coins")
             await save_coin_list(self._catalog.coin_list_path, coins)
             self._catalog.use_coin_list(coins)
-        self._events.emit("metadata", account=account)
+        for name in self._account_names():  # the list is every account's
+            self._events.emit("metadata", account=name)
         progress(100, "Done")
 
     async def refetch_platforms(self, account: str, progress: Progress, cancel: Cancel) -> None:

@@ -492,3 +492,18 @@ async def test_an_unreadable_cache_is_downloaded_again_even_only_if_needed(
         assert (await client.call("getAsset", "main", "ex.binance:MANA"))["name"] == "Ranked MANA"
     assert stand_in.requests == 1
     assert orjson.loads(cache.read_bytes())[0]["id"] == "decentraland"
+
+
+async def test_a_coin_list_refresh_tells_every_account(
+    client: DaemonClient, coin_server: tuple[CoinListStandIn, str]
+) -> None:
+    _, url = coin_server
+    seen: list[str] = []
+    for name in ("main", "other"):
+        await client.call("createAccount", name)
+        await client.call("subscribeToMetadata", name, lambda name=name: seen.append(name))
+    await client.call("updateServerSettings", {"coinListUrl": url})
+
+    await wait_for_task(client, await client.call("enqueueRefetchAssets", "main", "user"))
+
+    await until(lambda: {"main", "other"} <= set(seen))
