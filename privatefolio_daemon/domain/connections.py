@@ -133,29 +133,32 @@ class Connections:
         """Delete the connection's audit logs and transactions, cursor → 0, meta zeroed.
         Returns the connection and how many logs and transactions went."""
 
-        def reset(connection: sqlite3.Connection) -> tuple[dict[str, Any], int | None, int, int]:
+        def reset(connection: sqlite3.Connection) -> _Removal:
             return _reset(connection, connection_id)
 
-        record, oldest, logs, transactions = await self._db.bulk_transaction(reset)
-        self._emit_ledger_deleted(oldest)
+        record, oldest, logs, transactions, split = await self._db.bulk_transaction(reset)
+        self._emit_ledger_deleted(oldest, split)
         self._events.emit("connections", "created", record, account=self.account)
         return record, logs, transactions
 
     async def delete(self, connection_id: str) -> tuple[dict[str, Any], int, int]:
         """Reset, then delete the row with its cursor and secrets, in one transaction."""
 
-        def delete(connection: sqlite3.Connection) -> tuple[dict[str, Any], int | None, int, int]:
-            record, oldest, logs, transactions = _reset(connection, connection_id)
+        def delete(connection: sqlite3.Connection) -> _Removal:
+            removal = _reset(connection, connection_id)
             store.delete_connection(connection, connection_id)
-            return record, oldest, logs, transactions
+            return removal
 
-        record, oldest, logs, transactions = await self._db.bulk_transaction(delete)
-        self._emit_ledger_deleted(oldest)
+        record, oldest, logs, transactions, split = await self._db.bulk_transaction(delete)
+        self._emit_ledger_deleted(oldest, split)
         self._events.emit("connections", "deleted", record, account=self.account)
         return record, logs, transactions
 
-    def _emit_ledger_deleted(self, oldest: int | None) -> None:
-        self._events.emit("audit-logs", "deleted", oldest, None, account=self.account)
+    def _emit_ledger_deleted(self, oldest: int | None, split: bool) -> None:
+        """``split``: transactions a merge stood for are back, so they are merged again and
+        checked for spam, as new ones are."""
+        cause = "created" if split else "deleted"
+        self._events.emit("audit-logs", cause, oldest, None, account=self.account)
         self._events.emit("transactions", "deleted", account=self.account)
 
     def _prepare(self, item: NewConnection) -> tuple[dict[str, Any], _Secrets]:
@@ -260,21 +263,24 @@ def _wallet_key(record: dict[str, Any]) -> tuple[str, str, str]:
     return str(record["extensionId"]), str(record["platformId"]), str(record["address"]).lower()
 
 
-def _reset(
-    connection: sqlite3.Connection, connection_id: str
-) -> tuple[dict[str, Any], int | None, int, int]:
+#: What a removal of a connection's rows returns: its record, the oldest time it touched, the
+#: counts of logs and transactions deleted, and whether merged transactions were split.
+_Removal = tuple[dict[str, Any], int | None, int, int, bool]
+
+
+def _reset(connection: sqlite3.Connection, connection_id: str) -> _Removal:
     row = store.read_connection(connection, connection_id)
     if row is None:
         raise NotFoundError(f"Connection {connection_id} does not exist")
     oldest_row = connection.execute(
         "SELECT MIN(timestamp) FROM audit_logs WHERE connectionId = ?", (connection_id,)
     ).fetchone()
-    split_merges_of(connection, "connectionId", connection_id)
+    split = split_merges_of(connection, "connectionId", connection_id)
     logs, transactions = store.delete_ledger(connection, connection_id)
     record = store.connection_to_wire(row) | {"meta": store.empty_meta()}
     store.write_connection(connection, record)
     write_value(connection, store.cursor_key(connection_id), 0)
-    return record, oldest_row[0], logs, transactions
+    return record, oldest_row[0], logs, transactions, split
 
 
 def _is_masked(api_key: str) -> bool:

@@ -186,14 +186,16 @@ class FileImports:
         progress(0, f"Removing file import with id {fid}")
         report = thread_safe(progress)
 
-        def remove(connection: sqlite3.Connection) -> tuple[dict[str, Any], int | None, list[str]]:
+        def remove(
+            connection: sqlite3.Connection,
+        ) -> tuple[dict[str, Any], int | None, list[str], bool]:
             row = connection.execute("SELECT * FROM file_imports WHERE id = ?", (fid,)).fetchone()
             if row is None:
                 raise NotFoundError(f"File import {fid} does not exist")
             logs = count_where_equal(connection, "audit_logs", "fileImportId", fid)
             txs = count_where_equal(connection, "transactions", "fileImportId", fid)
             report(0, f"Removing {logs} audit logs")
-            split_merges_of(connection, "fileImportId", fid)
+            split = split_merges_of(connection, "fileImportId", fid)
             oldest = ledger.oldest_timestamp(connection, "fileImportId = ?", (fid,))
             tag_store.untag_matching(connection, "auditLog", "item.fileImportId = ?", (fid,))
             tag_store.untag_matching(connection, "transaction", "item.fileImportId = ?", (fid,))
@@ -204,12 +206,14 @@ class FileImports:
             connection.execute("DELETE FROM file_import_contents WHERE fileImportId = ?", (fid,))
             stale = ledger_invalidation(connection, oldest).deleted
             cancel.checkpoint()
-            return ledger.file_import_to_wire(row), oldest, stale
+            return ledger.file_import_to_wire(row), oldest, stale, split
 
         removal = self._db.bulk_transaction(cancel.guard_sql(remove))
-        record, oldest, stale = await seen_through(removal)
+        record, oldest, stale, split = await seen_through(removal)
         self._announce_stale(stale)
-        self._events.emit("audit-logs", "deleted", oldest, None, account=self.account)
+        # Transactions a merge stood for are back: merged again and checked for spam as new.
+        cause = "created" if split else "deleted"
+        self._events.emit("audit-logs", cause, oldest, None, account=self.account)
         self._events.emit("transactions", "deleted", account=self.account)
         self._events.emit("file-imports", "deleted", record, account=self.account)
         progress(100, f"Removed file import with id {fid}")

@@ -69,10 +69,11 @@ def _clear_spam_of_fee_payers(connection: sqlite3.Connection, result: AutoMergeR
 
 def split_merges_of(
     connection: sqlite3.Connection, column: store.SourceColumn, source_id: str
-) -> None:
+) -> bool:
     """Before a file import's or connection's rows are deleted: each merged transaction that
     stands for one of its transactions gives way to the members of other sources, merged again
-    where two or more remain. Must run inside the transaction that deletes the rows."""
+    where two or more remain. Must run inside the transaction that deletes the rows. True if
+    a member came back: it is new to spam detection, as after its import."""
     kept: list[Transaction] = []
     kept_logs: list[str] = []
     for merged_id in store.merged_ids_with_members_of(connection, column, source_id):
@@ -83,6 +84,7 @@ def split_merges_of(
         kept_logs += store.restore_logs(connection, [member.id for member in members])
     if kept:
         save_merge(connection, auto_merge(kept, _logs(connection, kept_logs)))
+    return bool(kept)
 
 
 def _unmerge(
