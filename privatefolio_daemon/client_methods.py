@@ -68,7 +68,7 @@ class DaemonMethods:
         await self.call('computeTrades', accountName, since, progress)
 
     async def countAuditLogs(self, accountName: str, query: str | dict[str, Any] | None = None, params: list[Any] | None = None) -> int:
-        """How many audit logs (all, or matching a query or filters)."""
+        """How many audit logs (all, or matching a query or filters; a filter's limit, offset"""
         result: int = await self.call('countAuditLogs', accountName, query, params)
         return result
 
@@ -113,7 +113,7 @@ class DaemonMethods:
         return result
 
     async def countTransactions(self, accountName: str, query: str | dict[str, Any] | None = None, params: list[Any] | None = None) -> int:
-        """How many transactions (all, or matching a query or filters)."""
+        """How many transactions (all, or matching a query or filters; a filter's limit,"""
         result: int = await self.call('countTransactions', accountName, query, params)
         return result
 
