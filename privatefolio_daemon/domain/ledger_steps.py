@@ -55,9 +55,12 @@ class LedgerSteps:
 
         result = await db.read(load)
         progress(25, f"Processing {result.evm_transactions} (EVM) transactions")
+        listed = await self._assets_of(account).listed_ids()
         cancel.checkpoint()
         report = thread_safe(progress)
-        await db.transaction(lambda connection: save_merge(connection, result, report))
+        await db.transaction(
+            lambda connection: save_merge(connection, result, report, listed.__contains__)
+        )
         if result.merged:
             self._events.emit("transactions", "created", account=account)
         progress(100, "Done")

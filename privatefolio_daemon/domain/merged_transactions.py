@@ -3,11 +3,12 @@ is removed: the transactions of the other sources come back (merged again where 
 remain), with their logs and the merged transaction's tags."""
 
 import sqlite3
+from collections.abc import Callable
 
 from privatefolio_daemon.domain.auto_merge import AutoMergeResult, auto_merge
 from privatefolio_daemon.domain.ledger_rows import audit_log_from_row, transaction_from_wire
 from privatefolio_daemon.domain.records import AuditLog, Transaction
-from privatefolio_daemon.domain.spam import SPAM_TAG
+from privatefolio_daemon.domain.spam import SPAM_TAG, is_spam
 from privatefolio_daemon.domain.thread_progress import Report
 from privatefolio_daemon.store import ledger
 from privatefolio_daemon.store import merged_members as store
@@ -19,7 +20,10 @@ def _quiet(_percent: float | None, _message: str | None = None) -> None:
 
 
 def save_merge(
-    connection: sqlite3.Connection, result: AutoMergeResult, report: Report = _quiet
+    connection: sqlite3.Connection,
+    result: AutoMergeResult,
+    report: Report = _quiet,
+    is_listed: Callable[[str], bool] | None = None,
 ) -> None:
     """Upsert the merged rows, re-point and rename the logs, delete the members: all or nothing.
     What each merged transaction replaced is noted, for ``split_merges_of``."""
@@ -36,7 +40,7 @@ def save_merge(
     )
     report(90, f"Deleting {len(result.deleted_ids)} deduplicated transactions")
     _move_tags(connection, result.merged_into)
-    _clear_spam_of_fee_payers(connection, result)
+    _clear_spam_of_non_spam(connection, result, is_listed)
     connection.executemany(
         "DELETE FROM transactions WHERE id = ?", ((tx_id,) for tx_id in result.deleted_ids)
     )
@@ -52,14 +56,23 @@ def _move_tags(connection: sqlite3.Connection, merged_into: dict[str, str]) -> N
     tag_store.untag_items(connection, "transaction", merged_into)
 
 
-def _clear_spam_of_fee_payers(connection: sqlite3.Connection, result: AutoMergeResult) -> None:
-    """A merged transaction that pays a fee is not spam (data-model §11), whatever one of its
-    members looked like alone: an ERC-20 deposit judged before its normal row was imported
-    gives neither the merged transaction nor the logs it takes its ``spam`` tag."""
+def _clear_spam_of_non_spam(
+    connection: sqlite3.Connection,
+    result: AutoMergeResult,
+    is_listed: Callable[[str], bool] | None,
+) -> None:
+    """A merged transaction is spam only if it looks so itself (data-model §11), whatever one of
+    its members looked like alone: an ERC-20 deposit judged before its normal row was imported
+    gives neither the merged transaction nor the logs it takes its ``spam`` tag, so the order
+    of the imports does not matter. Without ``is_listed``, only a fee clears it."""
     spam = tag_store.tag_by_name(connection, SPAM_TAG)
     if spam is None:
         return
-    paying = {tx.id for tx in result.merged if tx.fee}
+    paying = {
+        tx.id
+        for tx in result.merged
+        if tx.fee or (is_listed is not None and not is_spam(tx, is_listed))
+    }
     for tx_id in paying:
         tag_store.unlink_tag(connection, "transaction", tx_id, spam[0])
     for update in result.log_updates:

@@ -4,6 +4,8 @@ are those of the other import alone."""
 
 import asyncio
 
+import pytest
+
 from privatefolio_daemon.app import Daemon
 from privatefolio_daemon.client import DaemonClient
 from tests.api.importing import import_file, wait_for_task
@@ -75,3 +77,39 @@ async def test_a_transaction_a_removed_merge_gives_back_is_checked_for_spam(
     await settled_after(client, task_id)
 
     assert await spam_tagged(client) == ["Deposit"]
+
+
+ROUTER = "0x7a250d5630b4cf539739df2c5dacb4c659f2488d"
+OTHERS_HASH = "0x" + "09" * 32
+INTERNAL_IN = (
+    '"Txhash","Blockno","UnixTimestamp","DateTime (UTC)","ParentTxFrom","ParentTxTo",'
+    '"ParentTxETH_Value","From","TxTo","ContractAddress","Value_IN(ETH)","Value_OUT(ETH)",'
+    '"CurrentValue @ $2527.36/Eth","Historical $Price/Eth","Status","ErrCode","Type"\n'
+    f'"{OTHERS_HASH}","1","1620000000","2021-05-03 00:00:00",'
+    f'"0x7777777777777777777777777777777777777777","{ROUTER}","0","{ROUTER}","{USER}","",'
+    '"0.3","0","0","0","0","","call"\n'
+)
+ERC20_OUT = (
+    ERC20.split("\n")[0] + "\n"
+    f'"{OTHERS_HASH}","1","1620000000","2021-05-03 00:00:00","{USER}","{ROUTER}","10","N/A",'
+    '"0x9999999999999999999999999999999999999990","Junk","JUNK"\n'
+)
+
+
+@pytest.mark.parametrize("erc20_first", [False, True])
+async def test_a_merge_is_spam_only_if_it_looks_so_itself_whatever_the_order(
+    client: DaemonClient, daemon: Daemon, erc20_first: bool
+) -> None:
+    """Someone else's swap (no fee) of an unlisted token for ETH: alone, the token's side looks
+    like spam, but the merged swap brings in ETH, which is listed."""
+    await client.call("createAccount", "main")
+    files = [
+        ("internal.csv", INTERNAL_IN, {"platform": "chain.ethereum"}),
+        ("erc20.csv", ERC20_OUT, {"platform": "chain.ethereum", "userAddress": USER}),
+    ]
+    for name, text, context in reversed(files) if erc20_first else files:
+        task = await import_file(daemon, client, name, text.encode(), context=context)
+        await settled_after(client, task["id"])
+
+    assert [tx["type"] for tx in await client.call("getTransactions", "main")] == ["Swap"]
+    assert await spam_tagged(client) == []
