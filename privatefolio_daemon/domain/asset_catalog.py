@@ -90,6 +90,7 @@ class AssetCatalog:
         self._by_contract: dict[tuple[str, str], CatalogAsset] = {}
         self._by_platform: dict[str, list[CatalogAsset]] = {}
         by_symbol: dict[tuple[str, str], CatalogAsset] = {}
+        tied: set[tuple[str, str]] = set()
         for asset in self._assets:  # the starter list comes first, so its entries win
             self._by_id.setdefault(asset["id"], asset)
             if "coingeckoId" in asset:
@@ -101,7 +102,12 @@ class AssetCatalog:
             best = by_symbol.get(key)
             if best is None or (_rank(asset) < _rank(best) and not _is_starter(best)):
                 by_symbol[key] = asset
-        self._by_symbol = by_symbol
+                tied.discard(key)
+            elif _rank(asset) == _rank(best) and not _is_starter(best):
+                tied.add(key)
+        # A ticker that names several coins, none ranked above the others (CoinGecko's list has
+        # no ranks), names none: the first by id would often be an impostor.
+        self._by_symbol = {key: asset for key, asset in by_symbol.items() if key not in tied}
 
     def match(self, asset_id: str) -> CatalogAsset | None:
         """The best catalog entry for an asset id, or None."""

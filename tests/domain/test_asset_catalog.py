@@ -21,6 +21,9 @@ def catalog(tmp_path: Path) -> AssetCatalog:
             {"id": "pepe", "symbol": "pepe", "name": "Pepe", "market_cap_rank": 30},
             {"id": "pepe-2", "symbol": "pepe", "name": "Pepe 2", "market_cap_rank": 3},
             {"id": "loom", "symbol": "loom", "platforms": {"ethereum": "0xABC"}},
+            {"id": "a-iota-fake", "symbol": "iota", "name": "Fake IOTA"},
+            {"id": "iota", "symbol": "iota", "name": "IOTA"},
+            {"id": "solo", "symbol": "solo", "name": "Solo"},
         ]
     )
     return catalog
@@ -45,6 +48,9 @@ def catalog(tmp_path: Path) -> AssetCatalog:
         ("stock:AAPL", None),
         ("gov.us-sec:320193:AAPL", None),
         ("ex.binance:NOPE", None),
+        ("ex.binance:IOTA", None),  # two coins, neither ranked: which one is not known
+        ("coingecko:iota:IOTA", "iota"),
+        ("ex.binance:SOLO", "solo"),
     ],
 )
 def test_match(catalog: AssetCatalog, asset_id: str, coingecko_id: str | None) -> None:
