@@ -45,3 +45,10 @@ def asset_type(asset_id: str) -> AssetType:
 
 def is_chain_asset(asset_id: str) -> bool:
     return asset_id.startswith("chain.") and contract(asset_id) is not None
+
+
+def is_asset_id(text: str) -> bool:
+    """``<platform>:<symbol>`` or ``<platform>:<contract>:<symbol>``, with a platform and a
+    symbol (``AAPL``, ``:BTC`` and ``crypto:`` are not)."""
+    parts = text.split(":")
+    return len(parts) >= 2 and bool(parts[0].strip()) and bool(ticker(text).strip())

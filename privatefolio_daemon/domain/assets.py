@@ -140,7 +140,13 @@ def patch_asset(connection: sqlite3.Connection, asset_id: str, patch: AssetPatch
 def _require_id(asset_id: Any) -> str:
     if not isinstance(asset_id, str) or not asset_id.strip():
         raise InvalidInputError("An asset needs an id, e.g. stock:AAPL or ex.binance:BTC")
-    return bounded_text("Asset id", asset_id, ASSET_ID_MAX_CHARS).strip()
+    checked: str = bounded_text("Asset id", asset_id, ASSET_ID_MAX_CHARS).strip()
+    if not asset_ids.is_asset_id(checked):
+        raise InvalidInputError(
+            f'"{shortened(checked)}" is not an asset id: write <platform>:<symbol>, e.g. '
+            "stock:AAPL, fiat:EUR or ex.binance:BTC"
+        )
+    return checked
 
 
 #: Ids, which are looked up as they are: a pasted space would make them another.

@@ -204,8 +204,7 @@ def _trimmed(data: ManualTransactionInput) -> ManualTransactionInput:
 def _check_asset_id(asset: str, side: str) -> None:
     """``<platform>:<symbol>`` or ``<platform>:<contract>:<symbol>`` (data-model §3.1), with a
     platform and a symbol."""
-    parts = asset.split(":")
-    if len(parts) >= 2 and parts[0].strip() and asset_ids.ticker(asset).strip():
+    if asset_ids.is_asset_id(asset):
         return
     raise InvalidInputError(
         f'{side.capitalize()} asset "{shortened(asset)}" is not an asset id: write '

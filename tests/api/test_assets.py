@@ -374,6 +374,15 @@ async def test_bad_asset_input(client: DaemonClient) -> None:
         -32602,
         "An asset needs an id, e.g. stock:AAPL or ex.binance:BTC",
     )
+    for bare in ("AAPL", ":BTC", "crypto:"):
+        with pytest.raises(RpcCallError) as caught:
+            await client.call("patchAsset", "main", bare, {"favorite": True})
+        assert (caught.value.code, caught.value.message) == (
+            -32602,
+            f'"{bare}" is not an asset id: write <platform>:<symbol>, e.g. stock:AAPL, fiat:EUR '
+            "or ex.binance:BTC",
+        )
+    assert await client.call("getMyAssets", "main") == []
     with pytest.raises(RpcCallError) as caught:
         await client.call("patchAsset", "main", "stock:AAPL", {"favorite": "yes"})
     assert caught.value.code == -32602
