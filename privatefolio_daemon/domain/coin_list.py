@@ -10,6 +10,7 @@ import logging
 import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 import orjson
@@ -29,10 +30,21 @@ def cache_path(data_dir: Path) -> Path:
     return data_dir / "cache" / "coins" / "all.json"
 
 
+def check_coin_list_url(url: Any) -> None:
+    """An http(s) address with a host: the server setting ``coinListUrl``."""
+    try:
+        parts = urlsplit(url) if isinstance(url, str) else None
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidInputError(
+            f"The coin list URL must be an http:// or https:// address, not {url!r}"
+        )
+
+
 async def download_coin_list(url: str, timeout_seconds: float) -> list[dict[str, Any]]:
     """Fetch and validate the coin list. Raises ``CoinListError`` with a message for the user."""
-    if not url.startswith(("http://", "https://")):
-        raise InvalidInputError(f"The coin list URL must start with http:// or https://: {url!r}")
+    check_coin_list_url(url)
     timeout = aiohttp.ClientTimeout(total=timeout_seconds)
     try:
         async with (

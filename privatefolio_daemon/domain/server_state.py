@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 
+from privatefolio_daemon.domain.coin_list import check_coin_list_url
 from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.settings import SERVER_SETTINGS_DEFAULTS
 from privatefolio_daemon.store.database import Database
@@ -40,6 +41,8 @@ class ServerState:
         return {**SERVER_SETTINGS_DEFAULTS, **(parsed if isinstance(parsed, dict) else {})}
 
     async def update_settings(self, changes: dict[str, Any]) -> dict[str, Any]:
+        if changes.get("coinListUrl") is not None:  # null: the default list
+            check_coin_list_url(changes["coinListUrl"])
         merged = {**await self.settings(), **changes}
         await self.set_value("settings", orjson.dumps(merged).decode())
         self._events.emit("server-settings", merged)

@@ -516,3 +516,18 @@ async def test_a_coin_list_refresh_tells_every_account(
     await wait_for_task(client, await client.call("enqueueRefetchAssets", "main", "user"))
 
     await until(lambda: {"main", "other"} <= set(seen))
+
+
+@pytest.mark.parametrize("url", [5, "", "ftp://x/coins", "not a url", "http://[bad", "https://"])
+async def test_a_coin_list_url_that_is_not_one_is_refused_when_set(
+    client: DaemonClient, url: object
+) -> None:
+    before = await client.call("getServerSettings")
+    with pytest.raises(RpcCallError) as caught:
+        await client.call("updateServerSettings", {"coinListUrl": url})
+    assert (caught.value.code, caught.value.message) == (
+        -32602,
+        f"The coin list URL must be an http:// or https:// address, not {url!r}",
+    )
+    assert await client.call("getServerSettings") == before
+    await client.call("updateServerSettings", {"coinListUrl": None})  # back to the default
