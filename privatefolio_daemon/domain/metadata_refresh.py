@@ -51,13 +51,11 @@ class MetadataRefresh:
     async def refetch_assets(
         self, account: str, progress: Progress, cancel: Cancel, only_if_needed: bool = False
     ) -> None:
+        if only_if_needed and await self._cached(progress):  # no wait for another download
+            return
         async with self._lock:  # accounts share the cache: one download at a time
-            if only_if_needed and self._catalog.coin_list_path.is_file():
-                await self._catalog.ensure_loaded()
-                if self._catalog.coin_count:  # else the cache is unreadable: downloaded again
-                    count = self._catalog.coin_count
-                    progress(100, f"The coin list is already cached ({count} coins)")
-                    return
+            if only_if_needed and await self._cached(progress):
+                return
             url = (await self._server_settings()).get(COIN_LIST_URL_SETTING)
             if url is None:
                 url = DEFAULT_COIN_LIST_URL
@@ -74,6 +72,16 @@ class MetadataRefresh:
         for name in self._account_names():  # the list is every account's
             self._events.emit("metadata", account=name)
         progress(100, "Done")
+
+    async def _cached(self, progress: Progress) -> bool:
+        """Whether a readable coin list is cached (an unreadable one is downloaded again)."""
+        if not self._catalog.coin_list_path.is_file():
+            return False
+        await self._catalog.ensure_loaded()
+        if not self._catalog.coin_count:
+            return False
+        progress(100, f"The coin list is already cached ({self._catalog.coin_count} coins)")
+        return True
 
     async def refetch_platforms(self, account: str, progress: Progress, cancel: Cancel) -> None:
         count = len(self._platforms.all())

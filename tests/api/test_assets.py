@@ -531,3 +531,21 @@ async def test_a_coin_list_url_that_is_not_one_is_refused_when_set(
     )
     assert await client.call("getServerSettings") == before
     await client.call("updateServerSettings", {"coinListUrl": None})  # back to the default
+
+
+async def test_a_cached_list_needs_no_wait_for_another_accounts_download(
+    client: DaemonClient, coin_server: tuple[CoinListStandIn, str]
+) -> None:
+    stand_in, url = coin_server
+    for name in ("main", "other"):
+        await client.call("createAccount", name)
+    await client.call("updateServerSettings", {"coinListUrl": url})
+    await wait_for_task(client, await client.call("enqueueRefetchAssets", "main", "user"))
+    stand_in.delay = 3.0
+    slow = await client.call("enqueueRefetchAssets", "main", "user")
+    await until(lambda: stand_in.requests == 2)
+
+    quick = await client.call("enqueueRefetchAssets", "other", "user", True)
+
+    assert (await wait_for_task(client, quick, "other"))["status"] == "completed"
+    assert (await client.call("getServerTask", "main", slow))["status"] == "running"
