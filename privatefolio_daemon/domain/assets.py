@@ -67,6 +67,8 @@ class Assets:
         asset_id = str(stored["id"])
         record: dict[str, Any] = {"id": asset_id}
         match = self.catalog.match(asset_id)
+        if isinstance(chosen := stored.get("coingeckoId"), str):  # the user's pick wins
+            match = self.catalog.find_by_key(chosen) or match
         if match is not None:
             record.update({key: match[key] for key in _ENRICHED_FIELDS if key in match})
         for key, value in stored.items():

@@ -549,3 +549,22 @@ async def test_a_cached_list_needs_no_wait_for_another_accounts_download(
 
     assert (await wait_for_task(client, quick, "other"))["status"] == "completed"
     assert (await client.call("getServerTask", "main", slow))["status"] == "running"
+
+
+async def test_a_coingecko_id_the_user_picks_names_the_asset(
+    client: DaemonClient, coin_server: tuple[CoinListStandIn, str]
+) -> None:
+    _, url = coin_server
+    await client.call("createAccount", "main")
+    await client.call("updateServerSettings", {"coinListUrl": url})
+    await wait_for_task(client, await client.call("enqueueRefetchAssets", "main", "user"))
+    token = "chain.ethereum:0x1d462414fe14cf489c7A21CaC78509f4bF8CD7c0:LOOMV1"
+
+    await client.call("patchAsset", "main", token, {"coingeckoId": "loom-network"})
+
+    asset = await client.call("getAsset", "main", token)
+    assert (asset["name"], asset["coingeckoId"], asset["symbol"]) == (
+        "Loom",
+        "loom-network",
+        "LOOMV1",
+    )
