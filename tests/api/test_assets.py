@@ -73,6 +73,13 @@ def coin_server() -> Iterator[tuple[CoinListStandIn, str]]:
         yield stand_in, f"{url}/coins/list"
 
 
+async def with_coin_list(client: DaemonClient, url: str) -> None:
+    """The account "main", with the coin list at ``url`` downloaded."""
+    await client.call("createAccount", "main")
+    await client.call("updateServerSettings", {"coinListUrl": url})
+    await wait_for_task(client, await client.call("enqueueRefetchAssets", "main", "user"))
+
+
 def task_messages(daemon: Daemon, task_id: int) -> list[str]:
     log = daemon.accounts.logs_dir("main") / f"server_task_{task_id}.log"
     return [line[25:] for line in log.read_text().splitlines()]
@@ -221,9 +228,7 @@ async def test_assets_by_platform(
     assert await client.call("getAssetsByPlatform", "ex.binance") == []
 
     _, url = coin_server
-    await client.call("createAccount", "main")
-    await client.call("updateServerSettings", {"coinListUrl": url})
-    await wait_for_task(client, await client.call("enqueueRefetchAssets", "main", "user"))
+    await with_coin_list(client, url)
 
     ethereum = await client.call("getAssetsByPlatform", "chain.ethereum")
     assert [asset["id"] for asset in ethereum] == [
@@ -470,9 +475,7 @@ async def test_an_empty_coin_list_is_refused_and_the_cache_kept(
     client: DaemonClient, coin_server: tuple[CoinListStandIn, str]
 ) -> None:
     _, url = coin_server
-    await client.call("createAccount", "main")
-    await client.call("updateServerSettings", {"coinListUrl": url})
-    await wait_for_task(client, await client.call("enqueueRefetchAssets", "main", "user"))
+    await with_coin_list(client, url)
     empty = url.replace("list", "empty")
     await client.call("updateServerSettings", {"coinListUrl": empty})
 
@@ -555,9 +558,7 @@ async def test_a_coingecko_id_the_user_picks_names_the_asset(
     client: DaemonClient, coin_server: tuple[CoinListStandIn, str]
 ) -> None:
     _, url = coin_server
-    await client.call("createAccount", "main")
-    await client.call("updateServerSettings", {"coinListUrl": url})
-    await wait_for_task(client, await client.call("enqueueRefetchAssets", "main", "user"))
+    await with_coin_list(client, url)
     token = "chain.ethereum:0x1d462414fe14cf489c7A21CaC78509f4bF8CD7c0:LOOMV1"
 
     await client.call("patchAsset", "main", token, {"coingeckoId": "loom-network"})
