@@ -421,8 +421,8 @@ def content_digest(path: Path) -> str:
     """The file's sha256, by which a copy of an imported file is refused, or
     ``NO_ROWS_DIGEST``."""
     if path.stat().st_size <= _SMALL_FILE_BYTES:
-        text = path.read_bytes().decode("utf-8", errors="replace").strip().lstrip("\ufeff")
-        if "\n" not in text.strip():
+        text = path.read_bytes().decode("utf-8", errors="replace").lstrip("\ufeff").strip()
+        if "\n" not in text:
             return NO_ROWS_DIGEST
     return file_sha256(path)
 
