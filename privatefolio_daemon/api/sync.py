@@ -6,7 +6,7 @@ from typing import Annotated, Any, TypedDict
 from privatefolio_daemon.api.errors import domain_error_to_rpc
 from privatefolio_daemon.domain.change_feed import MAX_PAGE_LIMIT, PAGE_LIMIT, ChangeFeed
 from privatefolio_daemon.domain.errors import ConflictError, InvalidInputError
-from privatefolio_daemon.domain.sync_event_types import EVENT_TYPES, SQLITE_MAX_INT, EventType
+from privatefolio_daemon.domain.sync_event_types import EVENT_TYPES, EventType
 from privatefolio_daemon.domain.sync_events import EventOutcome, Mode, SyncEvents
 from privatefolio_daemon.rpc.callbacks import RemoteFunction
 from privatefolio_daemon.rpc.params import AtLeast, AtMost, closed, compile_checker
@@ -42,7 +42,7 @@ def check_event_data(kind: EventType, data: dict[str, Any]) -> str | None:
 def _checked_seq(after_seq: int) -> int:
     if after_seq < 0:
         raise InvalidInputError(f"afterSeq must be 0 or more, not {after_seq}")
-    return min(after_seq, SQLITE_MAX_INT)
+    return after_seq  # at most SQLite's largest integer: checked as the parameter's type
 
 
 def _refuse_a_cursor_ahead(after_seq: int, page: dict[str, Any]) -> None:
