@@ -3,7 +3,7 @@ the pure rules of ``spam.py`` and ``auto_merge.py``, run over an account's datab
 """
 
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 from privatefolio_daemon.domain.assets import Assets
 from privatefolio_daemon.domain.auto_merge import AutoMergeResult, auto_merge
@@ -12,12 +12,11 @@ from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.ledger_rows import audit_log_from_row, transaction_from_row
 from privatefolio_daemon.domain.merged_transactions import save_merge
 from privatefolio_daemon.domain.records import Transaction
-from privatefolio_daemon.domain.spam import SPAM_TAG, find_spam
+from privatefolio_daemon.domain.spam import find_spam
+from privatefolio_daemon.domain.spam_tagging import tag_spam
 from privatefolio_daemon.domain.thread_progress import thread_safe
 from privatefolio_daemon.store import ledger, spam_cleared
-from privatefolio_daemon.store import tags as tag_store
 from privatefolio_daemon.store.database import Database
-from privatefolio_daemon.store.in_lists import rows_where_in
 
 _EVM = "substr(platformId, 1, 6) = 'chain.'"
 _EVM_TRANSACTIONS = f"SELECT * FROM transactions WHERE {_EVM} {ledger.TRANSACTION_ORDER}"
@@ -75,24 +74,13 @@ class LedgerSteps:
         spam_ids = await db.read(lambda conn: spam_cleared.not_cleared(conn, "transaction", found))
         cancel.checkpoint()
         progress(66, f"Tagging {len(spam_ids)} spam transactions")
-        created, tagged_logs = await db.transaction(lambda conn: _tag_spam(conn, spam_ids))
-        if created:
+        tagging = await db.transaction(lambda conn: tag_spam(conn, spam_ids))
+        if tagging.tag_created:
             self._events.emit("tags", "created", account=account)
-        progress(90, f"Tagged {tagged_logs} audit logs")
+        progress(90, f"Tagged {tagging.logs_tagged} audit logs")
+        if tagging.transactions_untagged:
+            untagged = tagging.transactions_untagged
+            progress(95, f"Took the spam tag off {untagged} transactions no longer spam")
         self._events.emit("audit-logs", "updated", account=account)
         self._events.emit("transactions", "updated", account=account)
         progress(100, "Done")
-
-
-def _tag_spam(connection: sqlite3.Connection, spam_ids: Sequence[str]) -> tuple[bool, int]:
-    """Tag the spam transactions and their audit logs; returns (tag created, logs tagged)."""
-    spam_ids = spam_cleared.not_cleared(connection, "transaction", spam_ids)
-    if not spam_ids:
-        return False, 0
-    tag, created = tag_store.ensure_tag(connection, SPAM_TAG)
-    tag_store.link_tag(connection, "transaction", spam_ids, tag[0])
-    sql = "SELECT id FROM audit_logs WHERE txId IN ({marks})"
-    log_ids = [row[0] for row in rows_where_in(connection, sql, spam_ids)]
-    log_ids = spam_cleared.not_cleared(connection, "auditLog", log_ids)
-    tag_store.link_tag(connection, "auditLog", log_ids, tag[0])
-    return created, len(log_ids)

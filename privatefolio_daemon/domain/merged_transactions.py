@@ -10,7 +10,7 @@ from privatefolio_daemon.domain.ledger_rows import audit_log_from_row, transacti
 from privatefolio_daemon.domain.records import AuditLog, Transaction
 from privatefolio_daemon.domain.spam import SPAM_TAG, is_spam
 from privatefolio_daemon.domain.thread_progress import Report
-from privatefolio_daemon.store import ledger
+from privatefolio_daemon.store import ledger, spam_detected
 from privatefolio_daemon.store import merged_members as store
 from privatefolio_daemon.store import tags as tag_store
 
@@ -47,13 +47,22 @@ def save_merge(
 
 
 def _move_tags(connection: sqlite3.Connection, merged_into: dict[str, str]) -> None:
-    """Give each merged transaction the tags of the members it replaces, which lose theirs."""
+    """Give each merged transaction the tags of the members it replaces, which lose theirs. Its
+    ``spam`` tag is detection's if no member had one a user put on."""
+    spam = tag_store.tag_by_name(connection, SPAM_TAG)
+    by_detection: set[str] = set()
+    by_hand: set[str] = set()
     for member_id, merged_id in merged_into.items():
         for (tag_id,) in connection.execute(
             "SELECT tag_id FROM transaction_tags WHERE transaction_id = ?", (member_id,)
         ).fetchall():
             tag_store.link_tag(connection, "transaction", [merged_id], tag_id)
+            if spam is not None and tag_id == spam[0]:
+                detected = spam_detected.is_detected(connection, "transaction", member_id)
+                (by_detection if detected else by_hand).add(merged_id)
     tag_store.untag_items(connection, "transaction", merged_into)
+    spam_detected.forget_detected(connection, "transaction", merged_into)
+    spam_detected.mark_detected(connection, "transaction", by_detection - by_hand)
 
 
 def _clear_spam_of_non_spam(
@@ -73,11 +82,13 @@ def _clear_spam_of_non_spam(
         for tx in result.merged
         if tx.fee or (is_listed is not None and not is_spam(tx, is_listed))
     }
+    paying_logs = [update.log_id for update in result.log_updates if update.tx_id in paying]
     for tx_id in paying:
         tag_store.unlink_tag(connection, "transaction", tx_id, spam[0])
-    for update in result.log_updates:
-        if update.tx_id in paying:
-            tag_store.unlink_tag(connection, "auditLog", update.log_id, spam[0])
+    for log_id in paying_logs:
+        tag_store.unlink_tag(connection, "auditLog", log_id, spam[0])
+    spam_detected.forget_detected(connection, "transaction", paying)
+    spam_detected.forget_detected(connection, "auditLog", paying_logs)
 
 
 def split_merges_of(
@@ -105,13 +116,18 @@ def _unmerge(
     merged_id: str,
     staying: list[Transaction],
 ) -> None:
-    """The staying members in place of the merged transaction, with its tags."""
-    tag_ids = [row[0] for row in tag_store.tags_of(connection, "transaction", merged_id)]
+    """The staying members in place of the merged transaction, with its tags (a ``spam`` tag
+    detection put on stays detection's)."""
+    tags = tag_store.tags_of(connection, "transaction", merged_id)
+    detected = spam_detected.is_detected(connection, "transaction", merged_id)
     tag_store.untag_items(connection, "transaction", [merged_id])
+    spam_detected.forget_detected(connection, "transaction", [merged_id])
     connection.execute("DELETE FROM transactions WHERE id = ?", (merged_id,))
     ledger.insert_transactions(connection, staying)
-    for tag_id in tag_ids:
-        tag_store.link_tag(connection, "transaction", [member.id for member in staying], tag_id)
+    for tag_id, name in tags:
+        tagged = tag_store.link_tag(connection, "transaction", [m.id for m in staying], tag_id)
+        if name == SPAM_TAG and detected:
+            spam_detected.mark_detected(connection, "transaction", tagged)
 
 
 def _logs(connection: sqlite3.Connection, log_ids: list[str]) -> list[AuditLog]:

@@ -8,7 +8,7 @@ from privatefolio_daemon.domain.errors import InvalidInputError, NotFoundError
 from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.spam import SPAM_TAG
 from privatefolio_daemon.domain.text_bounds import bounded_text
-from privatefolio_daemon.store import spam_cleared
+from privatefolio_daemon.store import spam_cleared, spam_detected
 from privatefolio_daemon.store import tags as store
 from privatefolio_daemon.store.database import Database
 from privatefolio_daemon.store.tags import TaggedKind
@@ -41,6 +41,7 @@ def tag_by_hand(connection: sqlite3.Connection, kind: TaggedKind, item_id: str, 
     store.link_tag(connection, kind, [item_id], tag[0])
     if tag[1] == SPAM_TAG and kind != "trade":
         spam_cleared.unmark_cleared(connection, kind, item_id)
+        spam_detected.forget_detected(connection, kind, [item_id])  # the user's tag now
     return created
 
 
@@ -56,6 +57,7 @@ def untag_by_hand(
         tag = connection.execute("SELECT name FROM tags WHERE id = ?", (tag_id,)).fetchone()
         if tag is not None and tag[0] == SPAM_TAG:
             spam_cleared.mark_cleared(connection, kind, item_id)
+            spam_detected.forget_detected(connection, kind, [item_id])
     return True
 
 

@@ -86,15 +86,15 @@ def item_exists(connection: sqlite3.Connection, kind: TaggedKind, item_id: str) 
 
 def link_tag(
     connection: sqlite3.Connection, kind: TaggedKind, item_ids: Iterable[str], tag_id: int
-) -> int:
-    """Tag the items (those tagged already stay as they are); returns how many were tagged."""
+) -> list[str]:
+    """Tag the items (those tagged already stay as they are); returns those it tagged."""
     link = LINKS[kind]
     sql = f"INSERT OR IGNORE INTO {link.join_table} ({link.item_column}, tag_id) VALUES (?, ?)"
     tagged = [
         item_id for item_id in item_ids if connection.execute(sql, (item_id, tag_id)).rowcount
     ]
     _log_taggings(connection, kind, tagged)
-    return len(tagged)
+    return tagged
 
 
 def unlink_tag(connection: sqlite3.Connection, kind: TaggedKind, item_id: str, tag_id: int) -> int:

@@ -207,6 +207,51 @@ def test_version_14_counts_prices_as_asked_from_their_first_stored_day(tmp_path:
     ]
 
 
+def test_version_15_counts_spam_tags_with_detections_footprint_as_detections(
+    tmp_path: Path,
+) -> None:
+    """Detection tags an EVM transaction without a fee and every one of its logs; a tag with
+    another footprint may be a user's, which detection must never take off."""
+    db_path = tmp_path / "main.sqlite"
+    connection = sqlite3.connect(db_path, isolation_level=None)
+    migrations = load_migrations(schema_dir("account"))
+    migrate(connection, [m for m in migrations if m.version <= 14], db_path)
+    transactions = [  # id, platform, fee, its logs, the logs tagged
+        ("detected", "chain.ethereum", None, ["d1", "d2"], ["d1", "d2"]),
+        ("one_log_left", "chain.ethereum", None, ["o1", "o2"], ["o1"]),
+        ("paid_a_fee", "chain.ethereum", "-0.1", ["p1"], ["p1"]),
+        ("on_an_exchange", "ex.binance", None, ["b1"], ["b1"]),
+        ("MANUAL_1", "chain.ethereum", None, ["m1"], ["m1"]),
+    ]
+    connection.execute("INSERT INTO tags (id, name) VALUES (1, 'reviewed'), (2, 'spam')")
+    for tx_id, platform, fee, logs, tagged in transactions:
+        connection.execute(
+            "INSERT INTO transactions (id, fee, platformId, timestamp, type, wallet) "
+            "VALUES (?, ?, ?, 0, 'Deposit', 'w')",
+            (tx_id, fee, platform),
+        )
+        connection.execute("INSERT INTO transaction_tags VALUES (?, 2)", (tx_id,))
+        for log_id in logs:
+            connection.execute(
+                "INSERT INTO audit_logs (id, assetId, change, importIndex, operation, platformId, "
+                "timestamp, txId, wallet) VALUES (?, 'a', '1', 0, 'Deposit', ?, 0, ?, 'w')",
+                (log_id, platform, tx_id),
+            )
+        for log_id in tagged:
+            connection.execute("INSERT INTO audit_log_tags VALUES (?, 2)", (log_id,))
+    connection.execute(
+        "INSERT INTO transactions (id, platformId, timestamp, type, wallet) "
+        "VALUES ('reviewed', 'chain.ethereum', 0, 'Deposit', 'w')"
+    )
+    connection.execute("INSERT INTO transaction_tags VALUES ('reviewed', 1)")
+    migrate(connection, migrations, db_path)
+    assert connection.execute("SELECT * FROM spam_detected ORDER BY 1, 2").fetchall() == [
+        ("auditLog", "d1"),
+        ("auditLog", "d2"),
+        ("transaction", "detected"),
+    ]
+
+
 def test_only_the_last_copy_from_before_an_upgrade_is_kept(tmp_path: Path) -> None:
     db_path = tmp_path / "main.sqlite"
     connection = sqlite3.connect(db_path, isolation_level=None)
