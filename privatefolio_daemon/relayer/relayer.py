@@ -182,10 +182,10 @@ class Relayer:
         snapshot = state.queue.snapshot()
         running = snapshot["running"]
         if running is not None and _kept(running):
-            return f'the task "{running["name"]}" is running'
+            return f"the task {_quoted(running['name'])} is running"
         queued = [task["name"] for task in snapshot["queued"] if _kept(task)]
         if queued:
-            return f'the task "{queued[0]}" is queued'
+            return f"the task {_quoted(queued[0])} is queued"
         if state.debouncer.pending_cause == "created" or state.debouncer.firing:
             return "the updates that follow its last change have not started yet"
         return None
@@ -252,3 +252,8 @@ class Relayer:
         if state is not None:
             steps = state.tasks.available(chain)
             await state.queue.enqueue_many([state.tasks.spec(step, trigger) for step in steps])
+
+
+def _quoted(name: str) -> str:
+    """A task name in quotes that do not clash with its own (``'Import "c.csv"'``)."""
+    return f"'{name}'" if '"' in name else f'"{name}"'
