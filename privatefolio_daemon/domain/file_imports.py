@@ -9,6 +9,7 @@ exactly as it was.
 
 import asyncio
 import hashlib
+import os
 import shutil
 import sqlite3
 import tempfile
@@ -110,18 +111,14 @@ class FileImports:
             name, _js_number(metadata.get("size", 0)), _js_number(metadata.get("lastModified", 0))
         )
         report = thread_safe(progress)
-        job = _ImportJob(path, record, fid, ParserContext.from_wire(context or {}), report, cancel)
+        scratch = await asyncio.to_thread(_new_scratch_directory, path.parent)
         try:
-            job.sha256 = await asyncio.to_thread(content_digest, path)
-            progress(10, f'Read file "{name}" from disk')
-            await self._db.read(job.refuse_duplicate)
-            imported = await self._parse_and_save(job)
-        except ImportFormatError as error:
-            raise await asyncio.to_thread(_with_line, error, path) from None
-        except (OSError, ImportWorkerError):
-            if await asyncio.to_thread(path.exists):
-                raise
-            raise NotFoundError(f'The file "{name}" was deleted during its import') from None
+            source = await asyncio.to_thread(_pinned, path, scratch)
+            context_ = ParserContext.from_wire(context or {})
+            job = _ImportJob(source, record, fid, context_, report, cancel)
+            imported = await self._read_and_save(job, scratch, name, progress)
+        finally:
+            await asyncio.to_thread(shutil.rmtree, scratch, ignore_errors=True)
         oldest = imported.pop("oldestTimestamp")
         self._announce_stale(imported.pop("_stale"))
         if oldest is not None:
@@ -132,28 +129,35 @@ class FileImports:
         self._events.emit("file-imports", "created", imported, account=self.account)
         return imported
 
-    async def _parse_and_save(self, job: "_ImportJob") -> dict[str, Any]:
-        directory = await self._parse_in_parallel(job)
+    async def _read_and_save(
+        self, job: "_ImportJob", scratch: Path, name: str, progress: Progress
+    ) -> dict[str, Any]:
         try:
+            job.sha256 = await asyncio.to_thread(content_digest, job.path)
+            progress(10, f'Read file "{name}" from disk')
+            await self._db.read(job.refuse_duplicate)
+            await self._parse_in_parallel(job, scratch)
             return await seen_through(self._db.bulk_write(job.run))
-        finally:
-            if directory is not None:
-                await asyncio.to_thread(shutil.rmtree, directory, ignore_errors=True)
+        except ImportFormatError as error:
+            raise await asyncio.to_thread(_with_line, error, job.path) from None
+        except (OSError, ImportWorkerError):
+            if await asyncio.to_thread(job.path.exists):
+                raise
+            raise NotFoundError(f'The file "{name}" was deleted during its import') from None
 
     def _announce_stale(self, kinds: list[str]) -> None:
         """The derived rows the change made stale are gone: say so on their channels."""
         for kind in kinds:
             self._events.emit(kind, "deleted", account=self.account)
 
-    async def _parse_in_parallel(self, job: "_ImportJob") -> Path | None:
-        """Parse a large file in worker processes (setting ``job.shards``); returns the
-        directory of the shard files, to be removed after the import."""
+    async def _parse_in_parallel(self, job: "_ImportJob", directory: Path) -> None:
+        """Parse a large file in worker processes into shard files under ``directory``,
+        setting ``job.shards``."""
         workers = worker_count(self._limits.import_workers)
         size = await asyncio.to_thread(lambda: job.path.stat().st_size)
         if workers < 2 or size < self._limits.parallel_import_min_bytes:
-            return None
+            return
         table_sql = await self._db.read(ledger_table_sql)
-        directory = await asyncio.to_thread(_new_shard_directory, job.path.parent)
         parsing = asyncio.ensure_future(
             asyncio.to_thread(
                 parse_in_parallel,
@@ -176,9 +180,7 @@ class FileImports:
             await asyncio.wait({parsing})
             if not parsing.cancelled():
                 parsing.exception()
-            await asyncio.to_thread(shutil.rmtree, directory, ignore_errors=True)
             raise
-        return directory
 
     async def remove(self, fid: str, progress: Progress, cancel: SqlCancel) -> None:
         """Remove a file import with its audit logs and transactions, and their tags; all of
@@ -389,12 +391,24 @@ class _ImportJob:
         return count
 
 
-def _new_shard_directory(files_dir: Path) -> Path:
-    """A directory for the shard files beside the account's uploads. An account runs one task
-    at a time, so any other such directory was left by a daemon that stopped mid-import."""
+def _new_scratch_directory(files_dir: Path) -> Path:
+    """A directory for an import's own files beside the account's uploads. An account runs one
+    task at a time, so any other such directory was left by a daemon that stopped mid-import."""
     for stale in files_dir.glob(f"{IMPORT_SCRATCH_PREFIX}*"):
         shutil.rmtree(stale, ignore_errors=True)
     return Path(tempfile.mkdtemp(prefix=IMPORT_SCRATCH_PREFIX, dir=files_dir))
+
+
+def _pinned(path: Path, directory: Path) -> Path:
+    """A second name for the upload in the import's directory, so that deleting the server file
+    meanwhile leaves the import its bytes, whether one process or several read them. Where the
+    file system has no hard links, the import reads the upload itself."""
+    pinned = directory / "source.csv"
+    try:
+        os.link(path, pinned)
+    except OSError:
+        return path
+    return pinned
 
 
 def _with_line(error: ImportFormatError, path: Path) -> ImportFormatError:

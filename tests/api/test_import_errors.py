@@ -217,19 +217,45 @@ async def test_an_import_cancelled_midway_leaves_nothing(
     assert await ledger_digest(daemon) == before
 
 
+def delete_uploads(daemon: Daemon) -> None:
+    """What a deleteServerFile does to the account's uploads on disk."""
+    for path in daemon.accounts.files_dir("main").iterdir():
+        if path.is_file():
+            path.unlink()
+
+
 @pytest.mark.parametrize("moment", ["hashing", "parsing"])
-async def test_a_file_deleted_during_its_import_is_named(
+async def test_a_server_file_deleted_during_its_import_is_imported_all_the_same(
     client: DaemonClient, daemon: Daemon, monkeypatch: pytest.MonkeyPatch, moment: str
 ) -> None:
-    """Whenever the file goes, the error says so, without the daemon's paths."""
+    """The import holds its own name for the upload's bytes, whenever the file goes."""
     await client.call("createAccount", "main")
     target = file_imports.file_sha256 if moment == "hashing" else file_imports.read_text
 
-    def gone_first(path: Path, *args: Any) -> Any:
-        path.unlink(missing_ok=True)  # as a deleteServerFile would, at this moment
+    def deleted_first(path: Path, *args: Any) -> Any:
+        delete_uploads(daemon)
         return target(path, *args)
 
-    monkeypatch.setattr(file_imports, target.__name__, gone_first)
+    monkeypatch.setattr(file_imports, target.__name__, deleted_first)
+    task = await import_file(daemon, client, "gone.csv", statement(GOOD_ROW))
+
+    assert (task["status"], await client.call("countAuditLogs", "main")) == ("completed", 1)
+    assert not list(daemon.accounts.files_dir("main").iterdir())
+
+
+async def test_a_file_deleted_before_its_import_reads_it_is_named(
+    client: DaemonClient, daemon: Daemon, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Gone before the import took its own name for the bytes: the error says so, without the
+    daemon's paths."""
+    await client.call("createAccount", "main")
+    pinned = file_imports._pinned
+
+    def deleted_first(path: Path, directory: Path) -> Path:
+        delete_uploads(daemon)
+        return pinned(path, directory)
+
+    monkeypatch.setattr(file_imports, "_pinned", deleted_first)
     task = await import_file(daemon, client, "gone.csv", statement(GOOD_ROW))
 
     assert task["errorMessage"] == 'Error: The file "gone.csv" was deleted during its import'

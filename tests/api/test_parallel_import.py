@@ -20,6 +20,7 @@ import pytest
 
 from privatefolio_daemon.app import Daemon
 from privatefolio_daemon.client import DaemonClient
+from privatefolio_daemon.domain import file_imports
 from privatefolio_daemon.domain.parallel_import import UNSORTED_FALLBACK
 from privatefolio_daemon.settings import Limits
 from privatefolio_daemon.worker_processes import WORKER_NICENESS
@@ -280,6 +281,31 @@ async def test_a_worker_that_dies_fails_the_import_and_changes_nothing(tmp_path:
         assert await ledger_digest(daemon) == before
         assert not list(daemon.accounts.files_dir("main").glob(".import-*"))
         assert await client.call("getFileImports", "main") == []
+
+
+async def test_a_server_file_deleted_while_workers_parse_it_is_imported_all_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The workers read the import's own name for the upload's bytes."""
+    parse = file_imports.parse_in_parallel
+    async with running(tmp_path / "data", PARALLEL) as (daemon, client):
+        files_dir = daemon.accounts.files_dir("main")
+
+        def deleted_first(*args: Any, **kwargs: Any) -> Any:
+            for path in files_dir.iterdir():
+                if path.is_file():
+                    path.unlink()  # as a deleteServerFile would
+            return parse(*args, **kwargs)
+
+        monkeypatch.setattr(file_imports, "parse_in_parallel", deleted_first)
+        task = await import_file(daemon, client, "a.csv", statement(binance_rows(500, seed=9)))
+
+        log = await client.call("getServerTaskLog", "main", task["id"])
+        assert (task["status"], PARALLEL_LINE in log) == ("completed", True)
+        [file_import] = await client.call("getFileImports", "main")
+        assert (file_import["meta"]["rows"], file_import["meta"]["logs"]) == (501, 470)
+        assert await client.call("countAuditLogs", "main") == 470
+        assert not list(files_dir.iterdir())
 
 
 GENERIC_HEADER = (
