@@ -4,8 +4,9 @@ The Privatefolio frontend builds ``SELECT … LIMIT n OFFSET m`` strings for its
 on a read-only connection (``mode=ro`` and ``query_only``), under an authorizer that allows reading
 and nothing else (no writes, no ATTACH, no extensions, no PRAGMA that changes anything), and under
 a time budget. Limits keep one query from taking the daemon's memory: a value at most
-``MAX_VALUE_BYTES``, at most ``MAX_COLUMNS`` columns, and a result of at most
-``MAX_RESULT_CHARACTERS`` characters of text.
+``MAX_VALUE_BYTES``, at most ``MAX_COLUMNS`` columns, a result of at most ``MAX_RESULT_ROWS``
+rows and ``MAX_RESULT_CHARACTERS`` characters of text, and WITH clauses that SQLite's compiler
+copies at most ``MAX_CTE_COPIES`` times (no interrupt stops a compile).
 
 ``executeSql``, the power user's statement, runs on the writer under a second authorizer: it may
 read and change rows, but not the schema, a PRAGMA, ATTACH, the transaction, the sync feed or
@@ -17,6 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from privatefolio_daemon.store.cte_expansion import cte_copies
 from privatefolio_daemon.store.database import Row, with_time_budget
 
 _ALLOWED_ACTIONS = frozenset(
@@ -29,6 +31,8 @@ DENIED_FUNCTIONS = frozenset({"fts3_tokenizer", "fts5", "load_extension"})
 MAX_VALUE_BYTES = 8 * 1024 * 1024
 MAX_COLUMNS = 100
 MAX_RESULT_CHARACTERS = 64 * 1024 * 1024
+MAX_RESULT_ROWS = 200_000
+MAX_CTE_COPIES = 10_000
 _FETCH_ROWS = 512
 
 
@@ -96,6 +100,7 @@ def _run_guarded(
     refusal: Callable[[], str | None] | None,
 ) -> list[Row]:
     _check_bindable(params)
+    _check_cte_copies(sql)
     connection.set_authorizer(authorizer)
     limits = _set_limits(connection, {LENGTH: MAX_VALUE_BYTES, COLUMNS: MAX_COLUMNS})
     try:
@@ -127,6 +132,17 @@ def _run_guarded(
         connection.set_authorizer(None)
 
 
+def _check_cte_copies(sql: str) -> None:
+    """Refuse a statement whose CTEs SQLite would copy past any time budget while compiling it,
+    which no interrupt stops."""
+    copies = cte_copies(sql)
+    if copies > MAX_CTE_COPIES:
+        raise QueryFailed(
+            f"The statement is too complex: its WITH clauses would be compiled into {copies:,} "
+            f"copies of their subqueries (at most {MAX_CTE_COPIES:,})"
+        )
+
+
 def _check_bindable(params: Sequence[Any]) -> None:
     """Refuse a value SQLite cannot bind before it is tried: the sqlite3 module then reports a
     statement from its cache with the message of the connection's last error, another query's."""
@@ -152,8 +168,9 @@ def _set_limits(connection: sqlite3.Connection, limits: dict[int, int]) -> dict[
 
 
 def _bounded_rows(cursor: sqlite3.Cursor) -> list[Row]:
-    """All rows, refused once their text passes ``MAX_RESULT_CHARACTERS`` or holds a BLOB,
-    which JSON cannot carry."""
+    """All rows, refused once they pass ``MAX_RESULT_ROWS`` or their text passes
+    ``MAX_RESULT_CHARACTERS`` (checked row by row, so a refused result never sits in memory
+    whole), or once one holds a BLOB, which JSON cannot carry."""
     rows: list[Row] = []
     characters = 0
     while batch := cursor.fetchmany(_FETCH_ROWS):
@@ -167,12 +184,17 @@ def _bounded_rows(cursor: sqlite3.Cursor) -> list[Row]:
                         "The query returned binary data (a BLOB), which cannot be sent as "
                         "JSON: select hex(column) instead"
                     )
-        if characters > MAX_RESULT_CHARACTERS:
-            raise QueryFailed(
-                f"The result is larger than {MAX_RESULT_CHARACTERS // 1024 // 1024} MiB of text: "
-                "add a LIMIT or select fewer columns"
-            )
+            if characters > MAX_RESULT_CHARACTERS:
+                raise QueryFailed(
+                    f"The result is larger than {MAX_RESULT_CHARACTERS // 1024 // 1024} MiB of "
+                    "text: add a LIMIT or select fewer columns"
+                )
         rows.extend(batch)
+        if len(rows) > MAX_RESULT_ROWS:
+            raise QueryFailed(
+                f"The result has more than {MAX_RESULT_ROWS:,} rows: add a LIMIT, or read it in "
+                "pages with LIMIT and OFFSET"
+            )
     return rows
 
 
@@ -213,6 +235,8 @@ def tables_changed_by(
 ) -> frozenset[str]:
     """The tables a statement would change, learned by compiling it (``EXPLAIN``) without running
     it; none if it does not compile, or is refused (running it then says why)."""
+    if cte_copies(sql) > MAX_CTE_COPIES:
+        return frozenset()  # running it says why
     guard = _RowWriteGuard()
     connection.set_authorizer(guard)
     try:

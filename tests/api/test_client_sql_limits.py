@@ -153,3 +153,42 @@ async def test_slow_frontend_queries_neither_hold_up_the_daemon_nor_queue_for_lo
         )
         assert set(answers) <= {timed_out, busy}
         assert answers.count(timed_out) >= 2 and answers.count(busy) >= 2
+
+
+def doubling_ctes(times: int) -> str:
+    """Each CTE names the one before it twice: SQLite's compiler copies 2^times subqueries."""
+    ctes = ["a0 AS (SELECT 1 AS x)"] + [
+        f"a{n} AS (SELECT p.x FROM a{n - 1} AS p, a{n - 1} AS q)" for n in range(1, times + 1)
+    ]
+    return f"WITH {', '.join(ctes)} SELECT count(*) FROM a{times}"
+
+
+async def test_with_clauses_the_compiler_would_copy_past_any_budget_are_refused(
+    client: DaemonClient, daemon: Daemon
+) -> None:
+    """No interrupt stops a compile: 40 such CTEs would take the machine's memory before the
+    budget could stop them. Refused before SQLite sees them, on every path."""
+    await client.call("createAccount", "main")
+    before = table_digests(daemon.accounts.db_path("main"))
+    refused = (
+        -32602,
+        "The statement is too complex: its WITH clauses would be compiled into "
+        "2,199,023,255,551 copies of their subqueries (at most 10,000)",
+    )
+    for method in ("readSql", "executeSql", "getAuditLogs", "countTransactions"):
+        assert await refusal(client, method, doubling_ctes(40)) == refused
+    assert await client.call("readSql", "main", doubling_ctes(12)) == [[1]]
+    assert table_digests(daemon.accounts.db_path("main")) == before
+
+
+async def test_a_result_of_more_rows_than_the_answer_may_hold_is_refused(
+    client: DaemonClient,
+) -> None:
+    await client.call("createAccount", "main")
+    numbers = "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT x FROM n"
+    assert await refusal(client, "readSql", f"{numbers} LIMIT 200001") == (
+        -32602,
+        "The result has more than 200,000 rows: add a LIMIT, or read it in pages with LIMIT "
+        "and OFFSET",
+    )
+    assert len(await client.call("readSql", "main", f"{numbers} LIMIT 200000")) == 200_000
