@@ -126,12 +126,17 @@ def _expect(test: Callable[[Any], bool], wanted: str) -> Checker:
 def _annotated_checker(annotation: Any) -> Checker:
     base = compile_checker(annotation.__origin__)
     low, high = _bounds(annotation)
-    if low is not None and high is not None:
-        wanted = f"from {low} to {high}"
-    else:
-        wanted = f"at least {low}" if low is not None else f"at most {high}"
+    wanted = _range_text(low, high)
+    # Beyond 64 bits, the range named is the annotation's within SQLite's: a count
+    # "from -9223372036854775807" would say that negative counts are fine.
+    widest = _range_text(
+        -MAX_INTEGER if low is None else low, MAX_INTEGER if high is None else high
+    )
+    integer = annotation.__origin__ is int
 
     def check(value: Any, path: str) -> str | None:
+        if integer and _is_whole(value) and abs(value) > MAX_INTEGER:
+            return f"{path} must be an integer {widest}, not {int(value)}"
         problem = base(value, path)
         if problem is None and (
             (low is not None and value < low) or (high is not None and value > high)
@@ -140,6 +145,18 @@ def _annotated_checker(annotation: Any) -> Checker:
         return problem
 
     return check
+
+
+def _range_text(low: int | None, high: int | None) -> str:
+    if low is not None and high is not None:
+        return f"from {low} to {high}"
+    return f"at least {low}" if low is not None else f"at most {high}"
+
+
+def _is_whole(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) or (isinstance(value, float) and value.is_integer())
 
 
 def _bounds(annotation: Any) -> tuple[int | None, int | None]:

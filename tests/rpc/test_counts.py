@@ -1,4 +1,5 @@
-"""Limits, pages and page sizes are whole numbers, 0 or more, checked before a method runs."""
+"""Limits, pages and page sizes are whole numbers, 0 or more (and within 64 bits), checked before
+a method runs."""
 
 import pytest
 
@@ -17,9 +18,18 @@ from tests.conftest import Connect
         (("getChanges", "main", 0, -3), "'limit' must be from 1 to 5000, not -3"),
         (("getChanges", "main", 0, 0), "'limit' must be from 1 to 5000, not 0"),
         (("getChanges", "main", 0, 10_000), "'limit' must be from 1 to 5000, not 10000"),
+        (
+            ("getAuditLogs", "main", {"offset": 2**63}),
+            "'query'.offset must be an integer from 0 to 9223372036854775807, "
+            "not 9223372036854775808",
+        ),
+        (
+            ("getChanges", "main", 0, 2**63),
+            "'limit' must be an integer from 1 to 5000, not 9223372036854775808",
+        ),
     ],
 )
-async def test_a_negative_count_is_refused(
+async def test_a_count_out_of_range_is_refused(
     connect: Connect, call: tuple[object, ...], message: str
 ) -> None:
     client = await connect()
