@@ -2,6 +2,7 @@
 
 from typing import Any, Literal, TypedDict
 
+from privatefolio_daemon.domain.errors import InvalidInputError
 from privatefolio_daemon.domain.tags import checked_tag_name
 from privatefolio_daemon.rpc.params import Count, closed
 from privatefolio_daemon.store.ledger import AUDIT_LOG_ORDER_ASC, AUDIT_LOG_ORDER_DESC
@@ -106,7 +107,7 @@ def _common(
             f"{table}.id IN (SELECT {tag_column} FROM {tag_table} JOIN tags ON tags.id = "
             f"{tag_table}.tag_id WHERE tags.name = ?)"
         )
-        params.append(checked_tag_name(values["tag"]))
+        params.append(_tag_filter(values["tag"]))
     return clauses, params
 
 
@@ -126,3 +127,10 @@ def _finish(
             sql += " LIMIT ? OFFSET ?"  # a limit of -1 is none
             params = [*params, values.get("limit", -1), values.get("offset", 0)]
     return sql, params
+
+
+def _tag_filter(name: str) -> str:
+    try:
+        return checked_tag_name(name)
+    except InvalidInputError as error:
+        raise InvalidInputError(f"'query'.tag: {error}") from None

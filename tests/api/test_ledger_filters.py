@@ -166,7 +166,7 @@ async def test_the_published_schema_closes_the_filters(client: DaemonClient) -> 
 async def test_a_blank_tag_filter_is_refused(ledger: DaemonClient, method: str) -> None:
     with pytest.raises(RpcCallError) as caught:
         await ledger.call(method, "main", {"tag": " "})
-    assert (caught.value.code, caught.value.message) == (-32602, "A tag needs a name")
+    assert (caught.value.code, caught.value.message) == (-32602, "'query'.tag: A tag needs a name")
 
 
 async def test_transactions_of_one_time_have_one_order_both_ways(client: DaemonClient) -> None:
