@@ -137,11 +137,11 @@ def build_manual_transaction(
         raise InvalidInputError("A transaction needs an incoming, outgoing or fee amount")
     tx_type = data.get("type") or "Other"
     _check_sides(tx_type, data, incoming=incoming, outgoing=outgoing)
-    price = _amount(data.get("price"), "price")
-    if incoming and outgoing:
-        price = decimals.to_string(
-            decimals.divide(decimals.parse(outgoing), decimals.parse(incoming))
-        )
+    # With both sides the price is worked out from them: one sent along (a stored record sent
+    # back whole, say) is not read.
+    price = _derived_price(incoming, outgoing) if incoming and outgoing else None
+    if price is None:
+        price = _amount(data.get("price"), "price")
     transaction = Transaction(
         id=tx_id,
         incomingAsset=data.get("incomingAsset") if incoming else None,
@@ -159,6 +159,10 @@ def build_manual_transaction(
         wallet=wallet,
     )
     return transaction, _audit_logs(transaction, index)
+
+
+def _derived_price(incoming: str, outgoing: str) -> str:
+    return decimals.to_string(decimals.divide(decimals.parse(outgoing), decimals.parse(incoming)))
 
 
 def _check_sides(
@@ -339,9 +343,13 @@ def patch_transaction(
     changed = set()
     for key, value in patch.items():
         # Other keys (a whole record sent back, say) are ignored, and so are unchanged values.
-        if key in _PATCH_FIELDS and value != getattr(tx, key):
+        if key in _PATCH_FIELDS and key != "price" and value != getattr(tx, key):
             setattr(tx, key, _patched_value(key, value))
             changed.add(key)
+    two_sided = is_manual(tx_id) and bool(tx.incoming and tx.outgoing)
+    if "price" in patch and patch["price"] != tx.price and not two_sided:
+        tx.price = _patched_value("price", patch["price"])  # else worked out from the sides
+        changed.add("price")
     if tx.to_wire() == unpatched:
         return None
     for side in ("incoming", "outgoing", "fee"):

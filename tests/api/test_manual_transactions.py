@@ -294,6 +294,24 @@ async def test_a_swap_of_amounts_far_apart_gets_its_price(client: DaemonClient) 
 
 
 @pytest.mark.parametrize(
+    ("incoming", "outgoing", "price"), [("1e25", "0.0001", "0"), ("1e-80", "1e79", "1e+159")]
+)
+async def test_a_two_sided_price_is_worked_out_and_one_sent_along_is_not_read(
+    client: DaemonClient, incoming: str, outgoing: str, price: str
+) -> None:
+    """A stored swap sent back whole is taken back, whatever price it was stored with; a patched
+    price of a swap gives way to the one its amounts make, as an added one does."""
+    await client.call("createAccount", "main")
+    swap = {**SWAP, "incoming": incoming, "outgoing": outgoing, "fee": None, "price": "999"}
+    await client.call("addTransaction", swap, "main")
+    tx = await client.call("getTransaction", "main", "MANUAL_1")
+    assert tx["price"] == price
+    await client.call("updateTransaction", "main", "MANUAL_1", {**tx, "notes": "edited"})
+    await client.call("patchTransaction", "main", "MANUAL_1", {"price": "7"})
+    assert await client.call("getTransaction", "main", "MANUAL_1") == {**tx, "notes": "edited"}
+
+
+@pytest.mark.parametrize(
     ("patch", "message"),
     [
         (
