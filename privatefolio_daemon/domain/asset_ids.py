@@ -52,3 +52,12 @@ def is_asset_id(text: str) -> bool:
     symbol (``AAPL``, ``:BTC`` and ``crypto:`` are not)."""
     parts = text.split(":")
     return len(parts) >= 2 and bool(parts[0].strip()) and bool(ticker(text).strip())
+
+
+def cleaned(text: str) -> str:
+    """An id as a user may type it, without spaces around its parts (``ex.binance: BTC`` is
+    ``ex.binance:BTC``) and with a fiat code in upper case (``fiat:usd`` is ``fiat:USD``)."""
+    parts = [part.strip() for part in text.split(":")]
+    if parts[0] == "fiat" and len(parts) == 2:
+        parts[1] = parts[1].upper()
+    return ":".join(parts)

@@ -142,7 +142,7 @@ def patch_asset(connection: sqlite3.Connection, asset_id: str, patch: AssetPatch
 def _require_id(asset_id: Any) -> str:
     if not isinstance(asset_id, str) or not asset_id.strip():
         raise InvalidInputError("An asset needs an id, e.g. stock:AAPL or ex.binance:BTC")
-    checked: str = bounded_text("Asset id", asset_id, ASSET_ID_MAX_CHARS).strip()
+    checked = asset_ids.cleaned(bounded_text("Asset id", asset_id, ASSET_ID_MAX_CHARS))
     if not asset_ids.is_asset_id(checked):
         raise InvalidInputError(
             f'"{shortened(checked)}" is not an asset id: write <platform>:<symbol>, e.g. '

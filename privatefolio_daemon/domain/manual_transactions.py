@@ -192,23 +192,22 @@ _ASSET_FIELDS = ("incomingAsset", "outgoingAsset", "feeAsset")
 
 
 def _trimmed(data: ManualTransactionInput) -> ManualTransactionInput:
-    """Names without surrounding spaces, and a fiat code in upper case (``fiat:usd`` is
-    ``fiat:USD``, as in the generic CSV)."""
+    """Names without surrounding spaces, asset ids without spaces around their parts, and a
+    fiat code in upper case (``fiat:usd`` is ``fiat:USD``, as in the generic CSV)."""
     trimmed = dict(data)
     for key in _TRIMMED_FIELDS:
         if isinstance(value := trimmed.get(key), str):
             trimmed[key] = value.strip()
     for key in _ASSET_FIELDS:
-        value = trimmed.get(key)
-        if isinstance(value, str) and value.startswith("fiat:"):
-            trimmed[key] = "fiat:" + value.removeprefix("fiat:").upper()
+        if isinstance(value := trimmed.get(key), str):
+            trimmed[key] = asset_ids.cleaned(value)
     return cast(ManualTransactionInput, trimmed)
 
 
 def _check_asset_id(asset: str, side: str) -> None:
     """``<platform>:<symbol>`` or ``<platform>:<contract>:<symbol>`` (data-model §3.1), with a
     platform and a symbol."""
-    if asset_ids.is_asset_id(asset):
+    if asset_ids.is_asset_id(asset) and asset.count(":") <= 2:
         return
     raise InvalidInputError(
         f'{side.capitalize()} asset "{shortened(asset)}" is not an asset id: write '

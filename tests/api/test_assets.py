@@ -569,3 +569,15 @@ async def test_a_coingecko_id_the_user_picks_names_the_asset(
         "loom-network",
         "LOOMV1",
     )
+
+
+async def test_an_asset_id_typed_with_spaces_around_its_parts_is_the_same_asset(
+    client: DaemonClient,
+) -> None:
+    await client.call("createAccount", "main")
+    await client.call("patchAsset", "main", " stock : AAPL ", {"favorite": True})
+    await client.call("patchAsset", "main", "fiat: eur", {"favorite": True})
+    assert sorted(asset["id"] for asset in await client.call("getMyAssets", "main")) == [
+        "fiat:EUR",
+        "stock:AAPL",
+    ]

@@ -119,10 +119,10 @@ async def test_any_asset_type_and_the_type_as_operation(client: DaemonClient) ->
                 f'Outgoing asset "{asset}" is not an asset id: write <platform>:<symbol>, '
                 "e.g. stock:AAPL, fiat:EUR or ex.binance:BTC",
             )
-            for asset in ("ETH", ":ETH", "ex.binance:", "chain.ethereum:0x12:")
+            for asset in ("ETH", ":ETH", "ex.binance:", "chain.ethereum:0x12:", "a:b:c:d")
         ),
         (
-            {"outgoingAsset": "ex.binance:MANA "},
+            {"outgoingAsset": "ex.binance: MANA "},
             "The incoming and outgoing assets are the same (ex.binance:MANA): "
             "a transaction cannot exchange an asset for itself",
         ),
@@ -159,7 +159,7 @@ async def test_names_are_stored_without_surrounding_spaces(client: DaemonClient)
         **SWAP,
         "wallet": " Binance Spot ",
         "platformId": "ex.binance ",
-        "incomingAsset": " ex.binance:MANA",
+        "incomingAsset": " ex.binance : MANA",
         "outgoingAsset": "ex.binance:ETH ",
         "feeAsset": "  ex.binance:MANA",
     }
