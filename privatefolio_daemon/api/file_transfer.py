@@ -129,11 +129,11 @@ async def _adopt(files: ServerFiles, fields: dict[str, str], staged: StagedUploa
     """File bytes that came before their ``fileId``, as the Privatefolio frontend sends them."""
     try:
         if "fileId" not in fields:
-            await files.drop_staged(staged)
+            await files.drop_staged(staged, cut_off=False)
             return _error(400, "The upload has no fileId")
         record = await files.adopt(_file_id(fields["fileId"]), staged)
     except (BusyError, NotFoundError, ConflictError, InvalidInputError, ValueError) as error:
-        await files.drop_staged(staged)
+        await files.drop_staged(staged, cut_off=False)
         return _refusal(error, 0)
     return web.json_response(record)
 

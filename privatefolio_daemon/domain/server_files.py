@@ -8,6 +8,7 @@ import os
 import shutil
 import sqlite3
 import uuid
+import weakref
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,13 +70,23 @@ class StagedUpload:
         await asyncio.to_thread(self.path.unlink, missing_ok=True)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class UploadGuess:
-    """A server file marked ``uploading`` before the upload named it, and its status before."""
+    """A server file marked ``uploading`` before the upload named it, and its status before.
+    Another upload of the same name that names this file hands it its own guess instead."""
 
     file_id: int
     status: str
+    name: str
 
+
+#: By account database, the files shown ``uploading`` by a guess (``stage``), each by the guess
+#: that holds it: an upload that names such a file takes it over, and the guess then leaves it
+#: alone. Every request makes a ``ServerFiles`` of its own; the account's open database is
+#: what their uploads share.
+_GUESSES: "weakref.WeakKeyDictionary[Database, dict[int, UploadGuess]]" = (
+    weakref.WeakKeyDictionary()
+)
 
 STATUSES = ("scheduled", "uploading", "completed", "aborted", "creating")
 FILE_NAME_MAX_CHARS = 1000
@@ -102,6 +113,7 @@ class ServerFiles:
         self._db = db
         self._events = events
         self.directory = directory
+        self._guesses = _GUESSES.setdefault(db, {})
 
     def path(self, file_id: int) -> Path:
         return self.directory / str(int(file_id))
@@ -172,10 +184,9 @@ class ServerFiles:
         try:
             size = await _write_chunks(partial, chunks, max_bytes)
         except BaseException:
-            if guess is None:
-                await asyncio.to_thread(partial.unlink, missing_ok=True)
-            else:
-                await self._abort_upload(guess.file_id, partial)
+            await asyncio.to_thread(partial.unlink, missing_ok=True)
+            if guess is not None:
+                await self._release(guess, "aborted")
             raise
         return StagedUpload(partial, size, guess)
 
@@ -189,22 +200,33 @@ class ServerFiles:
                 raise
             return await self._finish_upload(record, staged.path, staged.size)
 
-    async def drop_staged(self, staged: "StagedUpload") -> None:
-        """Staged bytes that will not be filed: removed, and the file guessed theirs aborted."""
+    async def drop_staged(self, staged: "StagedUpload", *, cut_off: bool = True) -> None:
+        """Staged bytes that will not be filed: removed. The file guessed theirs is ``aborted``
+        if the upload was ``cut_off``, else it gets its status back (the upload named none)."""
         await staged.discard()
         guess = staged.guess
         if guess is not None and not self._db.closed:
-            aborted = await self._db.write(
-                lambda conn: (
-                    conn.execute(
-                        "UPDATE server_files SET status = 'aborted', completedAt = ? "
-                        "WHERE id = ? AND status = 'uploading'",
-                        (now_ms(), guess.file_id),
-                    ).rowcount
-                )
+            await self._release(guess, "aborted" if cut_off else guess.status)
+
+    async def _release(self, guess: UploadGuess, status: str) -> None:
+        """The guessed file gets ``status``, unless an upload that named it took it over."""
+        if not self._owns(guess):
+            return
+        del self._guesses[guess.file_id]
+        if self._db.closed:
+            return
+        completed_at = now_ms() if status == "aborted" else None
+        changed = await self._db.write(
+            lambda conn: (
+                conn.execute(
+                    "UPDATE server_files SET status = ?, completedAt = coalesce(?, completedAt) "
+                    "WHERE id = ? AND status = 'uploading'",
+                    (status, completed_at, guess.file_id),
+                ).rowcount
             )
-            if aborted:
-                self._changed()
+        )
+        if changed:
+            self._changed()
 
     async def _guess_upload(self, file_name: str | None) -> UploadGuess | None:
         if not file_name:
@@ -218,27 +240,39 @@ class ServerFiles:
             ).fetchone()
             if row is None or not server_files.claim_for_upload(conn, row[0], now_ms()):
                 return None
-            return UploadGuess(row[0], row[1])
+            return UploadGuess(row[0], row[1], file_name)
 
         guess = await self._db.write(claim)
         if guess is not None:
+            self._guesses[guess.file_id] = guess
             self._changed()
         return guess
 
     async def _claim_staged(self, file_id: int, guess: UploadGuess | None) -> dict[str, Any]:
-        """``file_id`` claimed for the staged bytes; a wrong guess gets its status back."""
-        if guess is None:
-            return await self._start_upload(file_id)
-        if guess.file_id == file_id:
+        """``file_id`` claimed for the staged bytes. A wrong guess gets its status back; a file
+        another upload's guess shows ``uploading`` is taken over from it."""
+        if guess is not None and guess.file_id == file_id:
+            if not self._owns(guess):  # an upload that named it took it
+                raise ConflictError(
+                    f"Server file {file_id} is uploading, not waiting for an upload"
+                )
+            del self._guesses[file_id]
             return await self.get(file_id)
-        await self._db.write(
-            lambda conn: conn.execute(
-                "UPDATE server_files SET status = ? WHERE id = ? AND status = 'uploading'",
-                (guess.status, guess.file_id),
-            ).fetchall()
-        )
-        self._changed()
+        other = self._guesses.pop(file_id, None)  # another upload was taken to be for it
+        if guess is not None:
+            if other is not None and other.name == guess.name and self._owns(guess):
+                # Two uploads of one name, each taken to be for the other's file: that upload
+                # is now taken to be for this one's, which stays ``uploading``.
+                other.file_id, other.status = guess.file_id, guess.status
+                self._guesses[guess.file_id] = other
+            else:
+                await self._release(guess, guess.status)
+        if other is not None:
+            return await self.get(file_id)
         return await self._start_upload(file_id)
+
+    def _owns(self, guess: UploadGuess) -> bool:
+        return self._guesses.get(guess.file_id) is guess
 
     @contextlib.contextmanager
     def _account_kept(self) -> Iterator[None]:

@@ -272,10 +272,10 @@ async def test_a_frontend_upload_files_its_bytes_where_its_id_says_whatever_the_
 @pytest.mark.parametrize(
     ("file_id", "status", "message", "file_status"),
     [
-        # The bytes were taken to be for the file of their name, so it is aborted...
-        (None, 400, "The upload has no fileId", "aborted"),
-        ("x", 400, "fileId must be a whole number, not 'x'", "aborted"),
-        # ...unless the upload names another.
+        # The bytes were taken to be for the file of their name, which gets its status back:
+        # an upload that names no file it may have leaves every file as it was.
+        (None, 400, "The upload has no fileId", "scheduled"),
+        ("x", 400, "fileId must be a whole number, not 'x'", "scheduled"),
         ("7", 404, "Server file 7 does not exist", "scheduled"),
     ],
 )

@@ -227,3 +227,51 @@ async def test_an_upload_whose_account_changes_meanwhile_is_told_so(
         'The account "main" was restored, renamed, reset or deleted during the upload: '
         "upload the file again"
     )
+
+
+def file_id_tail(file_id: int) -> bytes:
+    return (
+        f'\r\n--{BOUNDARY}\r\nContent-Disposition: form-data; name="fileId"\r\n\r\n{file_id}\r\n'
+        f"--{BOUNDARY}--\r\n"
+    ).encode()
+
+
+async def statuses(client: DaemonClient) -> list[tuple[int, str]]:
+    return sorted((f["id"], f["status"]) for f in await client.call("getServerFiles", "main"))
+
+
+async def test_two_uploads_of_one_name_in_the_frontends_order_each_land_where_they_say(
+    client: DaemonClient, daemon: Daemon
+) -> None:
+    """Each is first taken to be for the other's file (the newest of the name waiting); the
+    fileId that comes after the bytes sorts them out, and both files show ``uploading`` while
+    their bytes come."""
+    await client.call("createAccount", "main")
+    await register(client, size=0)
+    await register(client, size=0)
+    head = (ACCOUNT_FIELD + FILE_PART).encode()
+    uploads = []
+    for fill in (b"1", b"2"):
+        reader, writer = await start_upload(daemon, head + fill * 300_000)
+        uploads.append((reader, writer, fill))
+        for _ in range(500):
+            if sum(status == "uploading" for _, status in await statuses(client)) == len(uploads):
+                break
+            await asyncio.sleep(0.01)
+    assert await statuses(client) == [(1, "uploading"), (2, "uploading")]
+
+    answers = []
+    for file_id, (reader, writer, fill) in enumerate(uploads, start=1):
+        tail = file_id_tail(file_id)
+        writer.write(fill * (1_000_000 - len(tail)) + tail)
+        await writer.drain()
+        answers.append((await asyncio.wait_for(reader.readline(), 10)).split()[1])
+        writer.close()
+        if file_id == 1:
+            assert await statuses(client) == [(1, "completed"), (2, "uploading")]
+
+    assert answers == [b"200", b"200"]
+    assert await statuses(client) == [(1, "completed"), (2, "completed")]
+    for file_id in (1, 2):
+        stored = (daemon.accounts.files_dir("main") / str(file_id)).read_bytes()
+        assert set(stored) == {ord(str(file_id))}
