@@ -399,6 +399,9 @@ def _remove_partials(directory: Path) -> None:
 
 
 def _refuse_short(size: int, declared: Any) -> None:
+    """A body shorter than its record's size was cut off. A longer one is taken, with the size
+    declared kept: the import id is made of that size, and some clients declare a text's length
+    in UTF-16 units (as Privatefolio's own tests do), which is at most its UTF-8 bytes."""
     if isinstance(declared, int) and size < declared:
         raise UploadCutShort(
             f"The upload ended after {size:,} of the file's {declared:,} bytes; send it again"
