@@ -5,6 +5,7 @@ import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 from aiohttp import BodyPartReader, web
 
@@ -184,12 +185,13 @@ def _file_id(text: str | None) -> int:
 
 
 def _attachment(name: str) -> str:
-    from urllib.parse import quote
-
-    plain = "".join(
-        char for char in name if char.isascii() and char.isprintable() and char not in '"\\'
+    """The file's name to save it under: its last part (a name may hold ``/`` or ``\\``),
+    quoted for the plain ``filename`` and percent-encoded whole for ``filename*``."""
+    name = name.replace("\\", "/").rsplit("/", 1)[-1] or "download"
+    plain = "".join(char for char in name if char.isascii() and char.isprintable() and char != '"')
+    return (
+        f"attachment; filename=\"{plain or 'download'}\"; filename*=UTF-8''{quote(name, safe='')}"
     )
-    return f"attachment; filename=\"{plain or 'download'}\"; filename*=UTF-8''{quote(name)}"
 
 
 def _media_type(declared: Any) -> str:

@@ -74,6 +74,36 @@ async def test_upload_then_download_round_trip(client: DaemonClient, daemon: Dae
     assert await client.call("countServerFiles", "main") == 0
 
 
+@pytest.mark.parametrize(
+    ("name", "disposition"),
+    [
+        ("../../etc/passwd", "attachment; filename=\"passwd\"; filename*=UTF-8''passwd"),
+        ("a/b\\c d.csv", "attachment; filename=\"c d.csv\"; filename*=UTF-8''c%20d.csv"),
+        (
+            'say "hi"; x=1.csv',
+            'attachment; filename="say hi; x=1.csv"; '
+            "filename*=UTF-8''say%20%22hi%22%3B%20x%3D1.csv",
+        ),
+        ("exports/", "attachment; filename=\"download\"; filename*=UTF-8''download"),
+    ],
+)
+async def test_a_download_is_saved_under_the_last_part_of_its_name(
+    client: DaemonClient, daemon: Daemon, name: str, disposition: str
+) -> None:
+    await client.call("createAccount", "main")
+    await register(client, name, size=3)
+    async with aiohttp.ClientSession(headers=auth(daemon)) as session:
+        async with session.post(http_url(daemon, "/upload"), data=form("main", 1, b"a,b")):
+            pass
+        async with session.get(
+            http_url(daemon, "/download"), params={"accountName": "main", "fileId": "1"}
+        ) as response:
+            assert (response.status, response.headers["Content-Disposition"]) == (
+                200,
+                disposition,
+            )
+
+
 async def test_an_oversized_upload_gets_413_and_leaves_nothing(tmp_path: Path) -> None:
     config = replace(make_config(tmp_path), limits=Limits(upload_max_bytes=1024))
     daemon = Daemon(config)
