@@ -61,6 +61,10 @@ def file_transfer_routes(
                 return _error(400, f"{_NOT_MULTIPART} ({error})")
             if isinstance(error, UploadStalled):
                 return _refusal(error, max_upload_bytes)
+            if isinstance(error, web.HTTPRequestEntityTooLarge):  # a text field past its bound
+                return _error(
+                    413, "The fields accountName and fileId are short texts: one sent is over 1 MiB"
+                )
             if isinstance(error, ConnectionResetError):  # the client went away: nobody to tell
                 log.info("An upload to %s was cut off by its client", fields.get("accountName"))
                 return _error(400, "The connection was lost during the upload")

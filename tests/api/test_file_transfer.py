@@ -418,3 +418,22 @@ async def test_a_download_without_its_account_or_file_is_a_bad_request(
         session.get(http_url(daemon, "/download"), params=params) as response,
     ):
         assert (response.status, await response.json()) == (400, {"error": message})
+
+
+async def test_a_form_field_past_its_bound_gets_a_json_413(
+    client: DaemonClient, daemon: Daemon
+) -> None:
+    await client.call("createAccount", "main")
+    await register(client)
+    data = aiohttp.FormData()
+    data.add_field("accountName", "m" * 2 * 1024 * 1024)
+    data.add_field("file", b"0123456789", filename="binance.csv", content_type="text/csv")
+    async with (
+        aiohttp.ClientSession(headers=auth(daemon)) as session,
+        session.post(http_url(daemon, "/upload"), data=data) as response,
+    ):
+        assert (response.status, await response.json()) == (
+            413,
+            {"error": "The fields accountName and fileId are short texts: one sent is over 1 MiB"},
+        )
+    assert (await client.call("getServerFile", "main", 1))["status"] == "scheduled"
