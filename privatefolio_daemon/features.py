@@ -39,7 +39,13 @@ from privatefolio_daemon.domain.connection_sources import ConnectionSources
 from privatefolio_daemon.domain.connection_sync import ConnectionSync
 from privatefolio_daemon.domain.connections import Connections
 from privatefolio_daemon.domain.derived_data import DerivedData
-from privatefolio_daemon.domain.derived_steps import REFRESH_TRADES, Cancel, Progress
+from privatefolio_daemon.domain.derived_steps import (
+    DETECT_SPAM,
+    REFRESH_TRADES,
+    Cancel,
+    Progress,
+)
+from privatefolio_daemon.domain.events import LISTINGS_CHANGED
 from privatefolio_daemon.domain.exports import Exports
 from privatefolio_daemon.domain.extensions import ExtensionCatalog
 from privatefolio_daemon.domain.file_imports import FileImports
@@ -57,7 +63,9 @@ from privatefolio_daemon.domain.sync_events import SyncEvents
 from privatefolio_daemon.domain.tags import Tags
 from privatefolio_daemon.domain.trades import Trades
 from privatefolio_daemon.domain.web_push import PushDevices, WebPush
+from privatefolio_daemon.relayer.side_effects import StepTasks
 from privatefolio_daemon.rpc.registry import MethodTable
+from privatefolio_daemon.store import spam_detected
 from privatefolio_daemon.worker_processes import balance_worker_min_logs
 
 if TYPE_CHECKING:
@@ -76,6 +84,20 @@ def _metadata_of_new_accounts(
             await platforms.enqueueRefetchPlatforms(name, "system")
 
     return on_account
+
+
+def _spam_pass_on_new_listings(daemon: "Daemon") -> Callable[[str], Awaitable[None]]:
+    """Once which assets of an account are listed may have changed, its spam pass runs again if
+    detection tagged any spam there: a token listed now loses the tag detection gave it."""
+
+    async def on_listings(account: str) -> None:
+        if account not in daemon.accounts.names():
+            return
+        if await daemon.accounts.get(account).read(spam_detected.any_detected):
+            spec = StepTasks(account, daemon.steps).spec(DETECT_SPAM, "system")
+            await daemon.relayer.enqueue(account, spec)
+
+    return on_listings
 
 
 class Features:
@@ -118,6 +140,7 @@ class Features:
             __version__,
         )
         daemon.relayer.backup_job = self.backups.scheduled_backup
+        daemon.events.subscribe(LISTINGS_CHANGED, _spam_pass_on_new_listings(daemon))
         daemon.relayer.on_notification = self._push_notification
 
     def register(self, table: MethodTable) -> None:
@@ -245,6 +268,7 @@ class Features:
             transaction_patched=manual.announce_patched,
             transaction_deleted=manual.announce_deleted,
             asset_changed=self.assets(account).announce_changed,
+            listing_changed=lambda: self.assets(account).announce_changed(listing=True),
             tags_changed=tags.announce,
             item_tagged=tags.item_changed,
             settings_changed=settings.announce,

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from privatefolio_daemon.domain import asset_ids
 from privatefolio_daemon.domain.asset_catalog import AssetCatalog, CatalogAsset, search_assets
 from privatefolio_daemon.domain.errors import InvalidInputError, shortened
-from privatefolio_daemon.domain.events import EventBus
+from privatefolio_daemon.domain.events import LISTINGS_CHANGED, EventBus
 from privatefolio_daemon.domain.listed_assets import ListedAssets
 from privatefolio_daemon.domain.text_bounds import bounded_text
 from privatefolio_daemon.store import assets as store
@@ -108,11 +108,11 @@ class Assets:
         record = {**_checked_fields(asset), "id": asset_id, "symbol": asset_ids.ticker(asset_id)}
 
         await self._db.transaction(lambda connection: store.upsert_asset(connection, record))
-        self.announce_changed()
+        self.announce_changed(listing="coingeckoId" in asset)
 
     async def patch(self, asset_id: str, patch: AssetPatch) -> None:
         await self._db.transaction(lambda connection: patch_asset(connection, asset_id, patch))
-        self.announce_changed()
+        self.announce_changed(listing="coingeckoId" in patch)
 
     async def delete_preferences(self) -> int:
         deleted = await self._db.transaction(store.delete_all_assets)
@@ -125,8 +125,11 @@ class Assets:
             return search_assets(await self.my_assets(), query, limit, strict)
         return self.catalog.search(query, limit, strict)
 
-    def announce_changed(self) -> None:
+    def announce_changed(self, *, listing: bool = False) -> None:
+        """Tell the account's listeners; ``listing``: a coingeckoId may have changed too."""
         self._events.emit("metadata", account=self.account)
+        if listing:
+            self._events.emit(LISTINGS_CHANGED, self.account)
 
 
 def patch_asset(connection: sqlite3.Connection, asset_id: str, patch: AssetPatch) -> None:

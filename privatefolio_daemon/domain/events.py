@@ -44,6 +44,9 @@ APP_CHANNELS = ("accounts", "server-key-value", "server-settings", "server-logs"
 #: App-wide, inside the daemon only: ``(old, new)`` as an account is renamed, before the listeners
 #: of the old name are forgotten, and ``(name,)`` as one is deleted (a reset is not a deletion).
 ACCOUNT_RENAMED = "account-renamed"
+#: App-wide, inside the daemon only: ``(name,)`` as which assets of an account are listed may
+#: have changed (a coin list was downloaded, or a coingeckoId set), so spam may need another look.
+LISTINGS_CHANGED = "listings-changed"
 ACCOUNT_DELETED = "account-deleted"
 
 

@@ -20,7 +20,7 @@ from privatefolio_daemon.domain.derived_steps import (
     Step,
 )
 from privatefolio_daemon.domain.errors import InvalidInputError
-from privatefolio_daemon.domain.events import EventBus
+from privatefolio_daemon.domain.events import LISTINGS_CHANGED, EventBus
 from privatefolio_daemon.domain.platforms import PlatformCatalog
 from privatefolio_daemon.settings import DEFAULT_COIN_LIST_URL
 
@@ -71,6 +71,7 @@ class MetadataRefresh:
             self._catalog.use_coin_list(coins)
         for name in self._account_names():  # the list is every account's
             self._events.emit("metadata", account=name)
+            self._events.emit(LISTINGS_CHANGED, name)
         progress(100, "Done")
 
     async def _cached(self, progress: Progress) -> bool:

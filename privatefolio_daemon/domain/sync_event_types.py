@@ -53,6 +53,7 @@ class Announcers:
     transaction_patched: Announce
     transaction_deleted: Callable[[str, int | None], None]
     asset_changed: Announce
+    listing_changed: Announce
     tags_changed: Callable[[str], None]
     item_tagged: Callable[[TaggedKind, str], None]
     settings_changed: Callable[[dict[str, Any]], None]
@@ -155,7 +156,7 @@ def _patch_asset(
             f"{', '.join(sorted(_ASSET_FIELDS))}"
         )
     patch_asset(connection, asset_id, cast(AssetPatch, data))
-    return Edit(asset_id, tell.asset_changed)
+    return Edit(asset_id, tell.listing_changed if "coingeckoId" in data else tell.asset_changed)
 
 
 def _create_tag(

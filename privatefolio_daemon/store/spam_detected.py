@@ -43,3 +43,7 @@ def detected_logs(connection: sqlite3.Connection) -> list[tuple[str, str | None]
         "WHERE detected.kind = 'auditLog'"
     )
     return [(row[0], row[1]) for row in connection.execute(sql).fetchall()]
+
+
+def any_detected(connection: sqlite3.Connection) -> bool:
+    return connection.execute("SELECT 1 FROM spam_detected LIMIT 1").fetchone() is not None

@@ -27,6 +27,7 @@ QUIET = Announcers(
     transaction_patched=lambda: None,
     transaction_deleted=lambda tx_id, oldest: None,
     asset_changed=lambda: None,
+    listing_changed=lambda: None,
     tags_changed=lambda cause: None,
     item_tagged=lambda kind, item_id: None,
     settings_changed=lambda merged: None,
