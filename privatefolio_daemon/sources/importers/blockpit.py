@@ -62,6 +62,7 @@ def parse_row(row: str, index: int, file_import_id: str, _context: ParserContext
         type=tx_type,
         wallet=WALLET,
     )
+    _require_sides(tx_type, incoming, outgoing)
     logs: list[AuditLog] = []
     if tx_type == "Swap" and incoming and outgoing:
         logs.append(log(f"{tx_id}Buy", "Buy", *incoming))
@@ -80,11 +81,32 @@ def parse_row(row: str, index: int, file_import_id: str, _context: ParserContext
         return RowResult(logs, [transaction])
     else:
         return RowResult()
-    if fee and tx_type == "Swap":
+    if fee and tx_type == "Swap":  # a deposit's or reward's fee is not kept (§2.4)
         logs.append(log(f"{tx_id}Fee", "Fee", fee[0], f"-{fee[1]}"))
-    if fee:
         transaction.feeAsset, transaction.fee = fee
     return RowResult(logs, [transaction])
+
+
+#: The amounts each type is made of: a row without one is refused, as the original's parse of
+#: the empty amount fails, rather than dropped with its fee.
+_REQUIRED_SIDES = {
+    "Swap": ("Outgoing", "Incoming"),
+    "Deposit": ("Incoming",),
+    "Reward": ("Incoming",),
+    "Withdraw": ("Outgoing",),
+}
+
+
+def _require_sides(
+    tx_type: str, incoming: tuple[str, str] | None, outgoing: tuple[str, str] | None
+) -> None:
+    present = {"Incoming": incoming, "Outgoing": outgoing}
+    for side in _REQUIRED_SIDES.get(tx_type, ()):
+        if present[side] is None:
+            column = f"{side} Amount"
+            raise ImportFormatError(
+                f'Missing value in column "{column}": a {tx_type} needs it', column=column
+            )
 
 
 PARSER = Parser(

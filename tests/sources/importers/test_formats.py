@@ -1,7 +1,9 @@
 """One small hand-written file per registered format, checked field by field."""
 
+import pytest
+
 from privatefolio_daemon.domain.hashing import string_hash
-from privatefolio_daemon.sources.importers.base import ParserContext
+from privatefolio_daemon.sources.importers.base import ImportFormatError, ParserContext
 from privatefolio_daemon.sources.importers.parse_file import parse_text
 
 ETH = "chain.ethereum:0x0000000000000000000000000000000000000000:ETH"
@@ -73,6 +75,42 @@ def test_blockpit_trade_becomes_a_swap_an_hour_behind_cet() -> None:
         1709287200000,
     )
     assert result.meta.platformId == "app.blockpit"
+
+
+BLOCKPIT_HEADER = (
+    "Blockpit ID;Timestamp;Source Type;Source Name;Integration;Transaction Type;"
+    "Outgoing Asset;Outgoing Amount;Incoming Asset;Incoming Amount;Fee Asset;Fee Amount;"
+    "Transaction ID;Note;Merge ID"
+)
+
+
+def test_a_blockpit_reward_keeps_no_fee_as_no_log_pays_it() -> None:
+    row = "4;01.02.2021 10:00:03;x;x;x;Airdrop;;;ETH;5;ETH;0.1;t;n;m"
+    _, logs, txs = _parse(f"{BLOCKPIT_HEADER}\n{row}")
+    assert [(log["operation"], log["change"]) for log in logs] == [("Reward", "5")]
+    assert (txs[0]["type"], txs[0]["incoming"], "fee" in txs[0]) == ("Reward", "5", False)
+
+
+@pytest.mark.parametrize(
+    ("kind", "sides", "column"),
+    [
+        ("Trade", ";;BTC;0.002", "Outgoing Amount"),
+        ("Trade", "EUR;50;;", "Incoming Amount"),
+        ("Deposit", ";;;", "Incoming Amount"),
+        ("Withdrawal", ";;;", "Outgoing Amount"),
+    ],
+)
+def test_a_blockpit_row_without_the_amount_its_type_needs_is_refused(
+    kind: str, sides: str, column: str
+) -> None:
+    """Not dropped with its fee, which would leave the balances short without a word."""
+    row = f"1;01.02.2021 10:00:00;x;x;x;{kind};{sides};EUR;0.5;t;n;m"
+    with pytest.raises(ImportFormatError) as refused:
+        parse_text(f"{BLOCKPIT_HEADER}\n{row}", file_name="x.csv")
+    swap = {"Trade": "Swap", "Withdrawal": "Withdraw"}.get(kind, kind)
+    assert str(refused.value) == (
+        f'Cannot parse row 1: Missing value in column "{column}": a {swap} needs it'
+    )
 
 
 def test_coinstats_sent_becomes_a_negative_withdraw_and_fills_are_skipped() -> None:
