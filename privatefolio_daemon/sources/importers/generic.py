@@ -137,6 +137,8 @@ def parse_row(row: str, index: int, file_import_id: str, _context: ParserContext
     if not row.strip():  # a blank line between rows holds nothing to import
         return RowResult()
     try:
+        if row.count('"') % 2:  # a quote never closed: the splitter ran it on to the file's end
+            raise csv.Error("a quote is never closed")
         fields = _fields(row)
     except csv.Error as error:
         raise _invalid_row(row, error) from None

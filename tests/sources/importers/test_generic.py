@@ -178,6 +178,11 @@ def test_empty_rows_import_nothing_and_an_empty_date_is_missing() -> None:
             'Cannot parse row 1: Invalid CSV row: the " in column "notes" opens a quote that is '
             'never closed; write a value holding " in quotes, with the " doubled: "5"" screen"',
         ),
+        (
+            '2024-03-01,deposit,AAPL,stock,1,,,,,Broker,5" screen',
+            'Cannot parse row 1: Invalid CSV row: the " in column "notes" opens a quote that is '
+            'never closed; write a value holding " in quotes, with the " doubled: "5"" screen"',
+        ),
     ],
     ids=[
         "offset",
@@ -192,6 +197,7 @@ def test_empty_rows_import_nothing_and_an_empty_date_is_missing() -> None:
         "fee of a fee row",
         "stray quote",
         "stray quote after a quoted comma",
+        "stray quote in the last row",
     ],
 )
 def test_invalid_rows_are_rejected_with_the_column(row: str, message: str) -> None:
