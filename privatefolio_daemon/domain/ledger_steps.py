@@ -74,7 +74,7 @@ class LedgerSteps:
         spam_ids = await db.read(lambda conn: spam_cleared.not_cleared(conn, "transaction", found))
         cancel.checkpoint()
         progress(66, f"Tagging {len(spam_ids)} spam transactions")
-        tagging = await db.transaction(lambda conn: tag_spam(conn, spam_ids))
+        tagging = await db.transaction(lambda conn: tag_spam(conn, found))
         if tagging.tag_created:
             self._events.emit("tags", "created", account=account)
         progress(90, f"Tagged {tagging.logs_tagged} audit logs")

@@ -10,7 +10,7 @@ from privatefolio_daemon.domain.ledger_rows import audit_log_from_row, transacti
 from privatefolio_daemon.domain.records import AuditLog, Transaction
 from privatefolio_daemon.domain.spam import SPAM_TAG, is_spam
 from privatefolio_daemon.domain.thread_progress import Report
-from privatefolio_daemon.store import ledger, spam_detected
+from privatefolio_daemon.store import ledger, spam_cleared, spam_detected
 from privatefolio_daemon.store import merged_members as store
 from privatefolio_daemon.store import tags as tag_store
 
@@ -48,11 +48,14 @@ def save_merge(
 
 def _move_tags(connection: sqlite3.Connection, merged_into: dict[str, str]) -> None:
     """Give each merged transaction the tags of the members it replaces, which lose theirs. Its
-    ``spam`` tag is detection's if no member had one a user put on."""
+    ``spam`` tag is detection's if no member had one a user put on; a member a user cleared of
+    ``spam`` leaves it cleared."""
     spam = tag_store.tag_by_name(connection, SPAM_TAG)
     by_detection: set[str] = set()
     by_hand: set[str] = set()
     for member_id, merged_id in merged_into.items():
+        if spam_cleared.is_cleared(connection, "transaction", member_id):
+            spam_cleared.mark_cleared(connection, "transaction", merged_id)
         for (tag_id,) in connection.execute(
             "SELECT tag_id FROM transaction_tags WHERE transaction_id = ?", (member_id,)
         ).fetchall():
@@ -72,23 +75,33 @@ def _clear_spam_of_non_spam(
 ) -> None:
     """A merged transaction is spam only if it looks so itself (data-model §11), whatever one of
     its members looked like alone: an ERC-20 deposit judged before its normal row was imported
-    gives neither the merged transaction nor the logs it takes its ``spam`` tag, so the order
-    of the imports does not matter. Without ``is_listed``, only a fee clears it."""
+    gives neither the merged transaction nor the logs the ``spam`` tag detection put on, so the
+    order of the imports does not matter (a user's stays). Without ``is_listed``, only a fee
+    clears it."""
     spam = tag_store.tag_by_name(connection, SPAM_TAG)
     if spam is None:
         return
-    paying = {
+    not_spam = {
         tx.id
         for tx in result.merged
         if tx.fee or (is_listed is not None and not is_spam(tx, is_listed))
     }
-    paying_logs = [update.log_id for update in result.log_updates if update.tx_id in paying]
-    for tx_id in paying:
+    # Only the tags detection put on: a user's stays.
+    untagged = [
+        tx_id for tx_id in not_spam if spam_detected.is_detected(connection, "transaction", tx_id)
+    ]
+    untagged_logs = [
+        update.log_id
+        for update in result.log_updates
+        if update.tx_id in not_spam
+        and spam_detected.is_detected(connection, "auditLog", update.log_id)
+    ]
+    for tx_id in untagged:
         tag_store.unlink_tag(connection, "transaction", tx_id, spam[0])
-    for log_id in paying_logs:
+    for log_id in untagged_logs:
         tag_store.unlink_tag(connection, "auditLog", log_id, spam[0])
-    spam_detected.forget_detected(connection, "transaction", paying)
-    spam_detected.forget_detected(connection, "auditLog", paying_logs)
+    spam_detected.forget_detected(connection, "transaction", untagged)
+    spam_detected.forget_detected(connection, "auditLog", untagged_logs)
 
 
 def split_merges_of(
@@ -120,6 +133,9 @@ def _unmerge(
     detection put on stays detection's)."""
     tags = tag_store.tags_of(connection, "transaction", merged_id)
     detected = spam_detected.is_detected(connection, "transaction", merged_id)
+    if spam_cleared.is_cleared(connection, "transaction", merged_id):
+        for member in staying:
+            spam_cleared.mark_cleared(connection, "transaction", member.id)
     tag_store.untag_items(connection, "transaction", [merged_id])
     spam_detected.forget_detected(connection, "transaction", [merged_id])
     connection.execute("DELETE FROM transactions WHERE id = ?", (merged_id,))

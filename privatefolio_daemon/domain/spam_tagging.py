@@ -19,9 +19,11 @@ class SpamTagging:
     transactions_untagged: int
 
 
-def tag_spam(connection: sqlite3.Connection, spam_ids: Sequence[str]) -> SpamTagging:
-    spam_ids = spam_cleared.not_cleared(connection, "transaction", spam_ids)
-    untagged = _untag_no_longer_spam(connection, set(spam_ids))
+def tag_spam(connection: sqlite3.Connection, found: Sequence[str]) -> SpamTagging:
+    """``found``: the transactions that look like spam, those a user cleared included (their
+    logs keep detection's tag, the user having cleared only the transaction)."""
+    spam_ids = spam_cleared.not_cleared(connection, "transaction", found)
+    untagged = _untag_no_longer_spam(connection, set(found))
     if not spam_ids:
         return SpamTagging(False, 0, untagged)
     tag, created = tag_store.ensure_tag(connection, SPAM_TAG)

@@ -24,14 +24,17 @@ from privatefolio_daemon.domain.manual_transactions import (
     update_manual,
 )
 from privatefolio_daemon.domain.records import Transaction
+from privatefolio_daemon.domain.spam import SPAM_TAG
 from privatefolio_daemon.domain.synced_records import Entity
 from privatefolio_daemon.domain.tags import (
     checked_tag_name,
+    delete_tag,
     rename_tag,
     require_item,
     tag_by_hand,
     untag_by_hand,
 )
+from privatefolio_daemon.store import spam_detected
 from privatefolio_daemon.store import tags as tag_store
 from privatefolio_daemon.store.key_value import read_value, write_value
 from privatefolio_daemon.store.synced_values import SYNCED_VALUE_KEYS, value_written
@@ -66,6 +69,9 @@ class Edit:
 
     record_id: str
     announce: Announce
+    keep: bool = False
+    """Kept even if its record is unchanged: it changed something beside the record (a "spam"
+    tag detection put on, now claimed as the user's)."""
 
 
 Handler = Callable[[sqlite3.Connection, str | None, dict[str, Any], Announcers], Edit]
@@ -179,7 +185,7 @@ def _delete_tag(
     connection: sqlite3.Connection, record_id: str | None, _: dict[str, Any], tell: Announcers
 ) -> Edit:
     tag_id = _tag_id(record_id)
-    if not tag_store.delete_tag(connection, tag_id):
+    if not delete_tag(connection, tag_id):
         raise NotFoundError(f"Tag {tag_id} does not exist")
     return Edit(str(tag_id), lambda: tell.tags_changed("deleted"))
 
@@ -189,14 +195,16 @@ def _assign_tag(
 ) -> Edit:
     kind, item_id = _tagged_item(record_id)
     require_item(connection, kind, item_id)
-    created = tag_by_hand(connection, kind, item_id, _text(data, "tagName"))
+    name = checked_tag_name(_text(data, "tagName"))
+    claimed = name == SPAM_TAG and spam_detected.is_detected(connection, kind, item_id)
+    created = tag_by_hand(connection, kind, item_id, name)
 
     def announce() -> None:
         if created:
             tell.tags_changed("created")
         tell.item_tagged(kind, item_id)
 
-    return Edit(tag_store.tagging_id(kind, item_id), announce)
+    return Edit(tag_store.tagging_id(kind, item_id), announce, keep=claimed)
 
 
 def _unassign_tag(

@@ -155,7 +155,7 @@ def apply_event(connection: sqlite3.Connection, event: SyncEvent, tell: Announce
     edit = event.type.handler(connection, event.record_id, event.data, tell)
     record = current_record(connection, entity, edit.record_id)
     unchanged = target is not None and _same_wire(record, before)
-    if unchanged:
+    if unchanged and not edit.keep:
         connection.execute("ROLLBACK TO sync_edit")
     connection.execute("RELEASE sync_edit")
     change_log.mark_changes_since(connection, first_seq, event.event_id)

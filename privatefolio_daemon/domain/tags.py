@@ -27,7 +27,23 @@ def rename_tag(connection: sqlite3.Connection, tag_id: int, name: str) -> bool:
     clash = store.tag_by_name(connection, name)
     if clash is not None and clash[0] != tag_id:
         raise InvalidInputError(f'A tag named "{name}" already exists')
+    _spam_tag_changes(connection, tag_id, name)
     return store.rename_tag(connection, tag_id, name)
+
+
+def delete_tag(connection: sqlite3.Connection, tag_id: int) -> bool:
+    """Delete the tag only (its join rows stay, as in Privatefolio); ``False`` if there is none
+    with this id."""
+    _spam_tag_changes(connection, tag_id, None)
+    return store.delete_tag(connection, tag_id)
+
+
+def _spam_tag_changes(connection: sqlite3.Connection, tag_id: int, name: str | None) -> None:
+    """The "spam" tag that detection put on items goes (deleted or renamed), or another tag
+    becomes "spam": no item then holds a "spam" tag detection put on, so none is taken off."""
+    row = connection.execute("SELECT name FROM tags WHERE id = ?", (tag_id,)).fetchone()
+    if row is not None and row[0] != name and SPAM_TAG in (row[0], name):
+        spam_detected.forget_all(connection)
 
 
 def require_item(connection: sqlite3.Connection, kind: TaggedKind, item_id: str) -> None:
@@ -107,8 +123,8 @@ class Tags:
         self.announce("updated")
 
     async def delete(self, tag_id: int) -> None:
-        """Delete the tag only; its join rows stay (as in Privatefolio)."""
-        if not await self._db.transaction(lambda conn: store.delete_tag(conn, tag_id)):
+        """Delete the tag only; see ``delete_tag``."""
+        if not await self._db.transaction(lambda conn: delete_tag(conn, tag_id)):
             raise NotFoundError(f"Tag {tag_id} does not exist")
         self.announce("deleted")
 

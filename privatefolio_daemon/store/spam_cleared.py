@@ -24,3 +24,8 @@ def not_cleared(
     sql = "SELECT itemId FROM spam_cleared WHERE kind = ? AND itemId IN ({marks})"
     cleared = {row[0] for row in rows_where_in(connection, sql, item_ids, kind)}
     return [item_id for item_id in item_ids if item_id not in cleared]
+
+
+def is_cleared(connection: sqlite3.Connection, kind: TaggedKind, item_id: str) -> bool:
+    sql = "SELECT 1 FROM spam_cleared WHERE kind = ? AND itemId = ?"
+    return connection.execute(sql, (kind, item_id)).fetchone() is not None
