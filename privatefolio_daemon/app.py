@@ -281,6 +281,9 @@ class Daemon:
             await self.features.close()
 
     async def _close_sockets(self, _: web.Application) -> None:
+        # The tasks stop first: a call that waits for one (an export, say) is answered that it
+        # was cancelled, and no queued task starts while the calls in flight get their grace.
+        await self.relayer.stop()
         await self.hub.shutdown(self.config.limits.shutdown_grace_seconds)
 
     async def start(self) -> None:

@@ -84,6 +84,7 @@ class Relayer:
         self.settings = settings or RelayerSettings()
         self._slots = asyncio.Semaphore(self.settings.max_concurrent_accounts)
         self._accounts: dict[str, _AccountState] = {}
+        self._stopped = False
         #: Queues a scheduled backup of an account (set by the daemon; ``backupInterval``).
         self.backup_job: Callable[[str], Awaitable[None]] | None = None
         #: Takes a notification the queue added (a task no one watched failed), to push it.
@@ -194,6 +195,10 @@ class Relayer:
         return await self.queue(account).enqueue(spec)
 
     async def stop(self) -> None:
+        """Stop the crons and every account's queue (once; later calls return at once)."""
+        if self._stopped:
+            return
+        self._stopped = True
         self.crons.shutdown()
         states = list(self._accounts.values())
         for state in states:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from privatefolio_daemon.domain.errors import NotFoundError
+from privatefolio_daemon.domain.errors import BusyError, NotFoundError
 from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.timeutil import now_ms
 from privatefolio_daemon.relayer.cancellation import CancelToken, TaskAborted, TaskHandedOff
@@ -84,6 +84,7 @@ class AccountTaskQueue:
         self._starting: tuple[_Entry, CancelToken, int] | None = None  # and its startedAt
         """The task taken from the heap whose row is being marked running, and its token."""
         self._stopping = False
+        self._stop_reason = ""
         self._runner: asyncio.Task[None] | None = None
         self._watchdogs: set[asyncio.Task[None]] = set()
         self._pushes: set[asyncio.Task[None]] = set()
@@ -109,6 +110,7 @@ class AccountTaskQueue:
             return
         runner, self._runner = self._runner, None
         self._stopping = True
+        self._stop_reason = reason
         self._wake.set()
         if self._starting is not None:
             self._starting[1].cancel(reason)
@@ -136,6 +138,8 @@ class AccountTaskQueue:
             return await self._enqueue_many(specs)
 
     async def _enqueue_many(self, specs: list[TaskSpec]) -> list[int]:
+        if self._stopping:  # nothing would run it: the caller would wait in vain
+            raise BusyError(f"No task can start now: {self._stop_reason}")
         queued = [self._queued_entry(spec) for spec in specs]
         new = [spec for spec, entry in zip(specs, queued, strict=True) if entry is None]
 
