@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import inspect
 import itertools
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from decimal import Decimal
 from typing import Any, Literal, Self
@@ -19,6 +20,8 @@ import aiohttp
 import orjson
 
 from privatefolio_daemon.client_methods import DaemonMethods
+
+log = logging.getLogger(__name__)
 
 Dialect = Literal["privatefolio", "jsonrpc"]
 
@@ -291,14 +294,26 @@ class DaemonClient(DaemonMethods):
             )
 
     def _invoke(self, function_id: Any, args: list[Any]) -> None:
+        """Call back a function the daemon named. One that raises is logged: the connection and
+        the other callbacks carry on."""
         function = self._functions.get(function_id)
         if function is None:
             return
-        result = function(*args)
+        try:
+            result = function(*args)
+        except Exception:
+            log.exception("A callback the daemon called failed")
+            return
         if inspect.iscoroutine(result):
             task = asyncio.ensure_future(result)
             self._callback_tasks.add(task)
             task.add_done_callback(self._callback_tasks.discard)
+            task.add_done_callback(_callback_done)
+
+
+def _callback_done(task: "asyncio.Task[Any]") -> None:
+    if not task.cancelled() and (error := task.exception()) is not None:
+        log.error("A callback the daemon called failed", exc_info=error)
 
 
 def _drop(future: asyncio.Future[Any]) -> None:

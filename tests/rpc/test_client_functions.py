@@ -32,3 +32,31 @@ async def test_an_unsent_call_forgets_its_function(client: DaemonClient) -> None
     with pytest.raises(ConnectionError, match="The connection is closed"):
         await client.call("subscribeToAccounts", lambda *_: None)
     assert client.registered_functions == 0
+
+
+@pytest.mark.parametrize("asynchronous", [False, True])
+async def test_a_callback_that_raises_is_logged_and_the_connection_carries_on(
+    client: DaemonClient, caplog: pytest.LogCaptureFixture, asynchronous: bool
+) -> None:
+    heard: list[str] = []
+
+    def boom(cause: str, name: str) -> None:
+        heard.append(name)
+        raise RuntimeError("boom")
+
+    async def async_boom(cause: str, name: str) -> None:
+        boom(cause, name)
+
+    await client.call("subscribeToAccounts", async_boom if asynchronous else boom)
+    await client.call("createAccount", "main")
+    await client.call("createAccount", "second")
+    for _ in range(100):
+        if len(heard) == 2:
+            break
+        await asyncio.sleep(0.01)
+    assert heard == ["main", "second"]
+    assert await asyncio.wait_for(client.call("ping"), 5) == "pong"
+    failures = [
+        r for r in caplog.records if r.getMessage() == "A callback the daemon called failed"
+    ]
+    assert [str(r.exc_info[1]) for r in failures if r.exc_info] == ["boom", "boom"]
