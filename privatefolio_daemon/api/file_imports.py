@@ -16,7 +16,7 @@ from privatefolio_daemon.relayer.relayer import Relayer
 from privatefolio_daemon.relayer.task_types import Priority, TaskSpec, Trigger
 from privatefolio_daemon.rpc.callbacks import RemoteFunction
 from privatefolio_daemon.rpc.registry import CallContext, rpc_method
-from privatefolio_daemon.sources.importers.base import Requirement
+from privatefolio_daemon.sources.importers.base import ParserContext, Requirement
 from privatefolio_daemon.store.database import Database
 from privatefolio_daemon.store.ledger import file_import_to_wire
 from privatefolio_daemon.store.seen_through import seen_through
@@ -80,8 +80,9 @@ class FileImportsApi:
                 trigger=trigger,
                 determinate=True,
                 group_id=groupId,
-                # Only a repeated call for the same file, context and group is merged.
-                merge_key=orjson.dumps([fileId, parserContext, groupId]).decode(),
+                # Only a repeated call for the same file, context and group is merged (a context
+                # left out is the empty one: the import reads them alike).
+                merge_key=_import_key(fileId, parserContext, groupId),
             ),
         )
 
@@ -133,3 +134,8 @@ class FileImportsApi:
     ) -> int:
         """How many file imports."""
         return await FILE_IMPORTS.count(self._db_of(accountName), query, params, self._budget)
+
+
+def _import_key(file_id: int, context: ParserContextWire | None, group_id: str | None) -> str:
+    read = ParserContext.from_wire(dict(context or {}))
+    return orjson.dumps([file_id, read.platform, read.user_address, group_id]).decode()
