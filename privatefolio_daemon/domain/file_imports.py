@@ -42,6 +42,7 @@ from privatefolio_daemon.sources.importers.base import (
 from privatefolio_daemon.sources.importers.csv_rows import line_of_row
 from privatefolio_daemon.sources.importers.file_text import read_text
 from privatefolio_daemon.sources.importers.parse_file import (
+    NUL_CHARACTERS,
     Batch,
     ImportMeta,
     Restart,
@@ -415,7 +416,7 @@ def _with_line(error: ImportFormatError, path: Path) -> ImportFormatError:
     """A row's error, with the line of the file the row starts on (rows and lines differ by
     the header, blank lines before it and quoted line breaks)."""
     if not error.row:
-        return error
+        return _with_nul_line(error, path) if error.reason == NUL_CHARACTERS else error
     try:
         line = line_of_row(read_text(path), error.row)
     except OSError:  # deleted meanwhile: the error without its line
@@ -423,6 +424,23 @@ def _with_line(error: ImportFormatError, path: Path) -> ImportFormatError:
     if line is None:
         return error
     return ImportFormatError(f"{error} (line {line})", row=error.row, column=error.column)
+
+
+def _with_nul_line(error: ImportFormatError, path: Path) -> ImportFormatError:
+    """Where the first NUL is: a byte no other UTF-8 character holds, so it is found in the
+    bytes, whichever process read the text."""
+    lines_before = 0
+    try:
+        with path.open("rb") as handle:
+            while chunk := handle.read(CHUNK_BYTES):
+                at = chunk.find(b"\x00")
+                if at >= 0:
+                    line = lines_before + chunk.count(b"\n", 0, at) + 1
+                    return ImportFormatError(f"{error.reason}, the first on line {line}")
+                lines_before += chunk.count(b"\n")
+    except OSError:  # deleted meanwhile: the error without its line
+        pass
+    return error
 
 
 #: The digest of a file with no rows after its header: the empty export of a wallet with no

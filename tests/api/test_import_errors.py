@@ -72,7 +72,12 @@ BAD_FILES = [
     (
         "nul characters",
         HEADER.encode() + b"\n\x00\x00",
-        "Error: The file is not a text file: it contains NUL characters",
+        "Error: The file is not a text file: it contains NUL characters, the first on line 2",
+    ),
+    (
+        "a nul character in a row",
+        statement(GOOD_ROW, GOOD_ROW, GOOD_ROW.replace("Spot", "Sp\x00ot")),
+        "Error: The file is not a text file: it contains NUL characters, the first on line 4",
     ),
     (
         "carriage returns only",

@@ -88,10 +88,13 @@ def _utf16_sorted(values: set[str]) -> list[str]:
     return sorted(values, key=lambda text: text.encode("utf-16-be", "surrogatepass"))
 
 
+NUL_CHARACTERS = "The file is not a text file: it contains NUL characters"
+
+
 def reject_binary(chunks: Iterable[str]) -> Iterator[str]:
     for chunk in chunks:
         if "\x00" in chunk:
-            raise ImportFormatError("The file is not a text file: it contains NUL characters")
+            raise ImportFormatError(NUL_CHARACTERS)
         yield chunk
 
 
