@@ -122,8 +122,9 @@ class AccountTaskQueue:
         runner.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await runner
-        queued = [entry for _, _, entry in sorted(self._heap)]
-        self._heap.clear()
+        async with self._enqueuing:  # an enqueue under way (past its check) lands first
+            queued = [entry for _, _, entry in sorted(self._heap)]
+            self._heap.clear()
         for entry in queued:
             await _notify(entry, f"Task cancelled: {reason}")
 
