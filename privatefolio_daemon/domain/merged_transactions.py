@@ -52,10 +52,17 @@ def _move_tags(connection: sqlite3.Connection, merged_into: dict[str, str]) -> N
     ``spam`` leaves it cleared."""
     spam = tag_store.tag_by_name(connection, SPAM_TAG)
     by_detection: set[str] = set()
-    by_hand: set[str] = set()
+    by_hand = {  # a merged transaction merged again keeps a tag a user put on it
+        merged_id
+        for merged_id in set(merged_into.values())
+        if spam is not None
+        and tag_store.has_tag(connection, "transaction", merged_id, spam[0])
+        and not spam_detected.is_detected(connection, "transaction", merged_id)
+    }
     for member_id, merged_id in merged_into.items():
         if spam_cleared.is_cleared(connection, "transaction", member_id):
             spam_cleared.mark_cleared(connection, "transaction", merged_id)
+            spam_cleared.unmark_cleared(connection, "transaction", member_id)
         for (tag_id,) in connection.execute(
             "SELECT tag_id FROM transaction_tags WHERE transaction_id = ?", (member_id,)
         ).fetchall():
@@ -134,6 +141,7 @@ def _unmerge(
     tags = tag_store.tags_of(connection, "transaction", merged_id)
     detected = spam_detected.is_detected(connection, "transaction", merged_id)
     if spam_cleared.is_cleared(connection, "transaction", merged_id):
+        spam_cleared.unmark_cleared(connection, "transaction", merged_id)
         for member in staying:
             spam_cleared.mark_cleared(connection, "transaction", member.id)
     tag_store.untag_items(connection, "transaction", [merged_id])

@@ -198,3 +198,9 @@ def tags_of(
         f"ON joined.tag_id = tags.id WHERE joined.{link.item_column} = ? ORDER BY tags.id",
         (item_id,),
     ).fetchall()
+
+
+def has_tag(connection: sqlite3.Connection, kind: TaggedKind, item_id: str, tag_id: int) -> bool:
+    link = LINKS[kind]
+    sql = f"SELECT 1 FROM {link.join_table} WHERE {link.item_column} = ? AND tag_id = ?"
+    return connection.execute(sql, (item_id, tag_id)).fetchone() is not None

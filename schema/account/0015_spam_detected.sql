@@ -20,6 +20,7 @@ WHERE tags.name = 'spam'
   AND substr(tx.platformId, 1, 6) = 'chain.'
   AND (tx.fee IS NULL OR tx.fee = '')
   AND substr(tx.id, 1, 7) <> 'MANUAL_'
+  AND EXISTS (SELECT 1 FROM audit_logs AS log WHERE log.txId = tx.id)
   AND NOT EXISTS (
     SELECT 1 FROM audit_logs AS log
     WHERE log.txId = tx.id

@@ -222,6 +222,7 @@ def test_version_15_counts_spam_tags_with_detections_footprint_as_detections(
         ("paid_a_fee", "chain.ethereum", "-0.1", ["p1"], ["p1"]),
         ("on_an_exchange", "ex.binance", None, ["b1"], ["b1"]),
         ("MANUAL_1", "chain.ethereum", None, ["m1"], ["m1"]),
+        ("no_logs", "chain.ethereum", None, [], []),
     ]
     connection.execute("INSERT INTO tags (id, name) VALUES (1, 'reviewed'), (2, 'spam')")
     for tx_id, platform, fee, logs, tagged in transactions:
