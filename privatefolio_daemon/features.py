@@ -5,6 +5,7 @@ imports weigh about a third of the start-up, is imported on a thread once the se
 then adds its RPC methods and derived-data steps to the daemon.
 """
 
+import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -45,6 +46,7 @@ from privatefolio_daemon.domain.derived_steps import (
     Cancel,
     Progress,
 )
+from privatefolio_daemon.domain.errors import BusyError
 from privatefolio_daemon.domain.events import LISTINGS_CHANGED
 from privatefolio_daemon.domain.exports import Exports
 from privatefolio_daemon.domain.extensions import ExtensionCatalog
@@ -65,8 +67,10 @@ from privatefolio_daemon.domain.trades import Trades
 from privatefolio_daemon.domain.web_push import PushDevices, WebPush
 from privatefolio_daemon.relayer.side_effects import StepTasks
 from privatefolio_daemon.rpc.registry import MethodTable
-from privatefolio_daemon.store import spam_detected
+from privatefolio_daemon.store.ledger import holds_chain_assets
 from privatefolio_daemon.worker_processes import balance_worker_min_logs
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from privatefolio_daemon.app import Daemon
@@ -88,14 +92,18 @@ def _metadata_of_new_accounts(
 
 def _spam_pass_on_new_listings(daemon: "Daemon") -> Callable[[str], Awaitable[None]]:
     """Once which assets of an account are listed may have changed, its spam pass runs again if
-    detection tagged any spam there: a token listed now loses the tag detection gave it."""
+    it holds on-chain tokens: a token listed now loses the tag detection gave it, and one no
+    longer listed gets it."""
 
     async def on_listings(account: str) -> None:
-        if account not in daemon.accounts.names():
-            return
-        if await daemon.accounts.get(account).read(spam_detected.any_detected):
-            spec = StepTasks(account, daemon.steps).spec(DETECT_SPAM, "system")
-            await daemon.relayer.enqueue(account, spec)
+        try:
+            if account not in daemon.accounts.names():
+                return
+            if await daemon.accounts.get(account).read(holds_chain_assets):
+                spec = StepTasks(account, daemon.steps).spec(DETECT_SPAM, "system")
+                await daemon.relayer.enqueue(account, spec)
+        except BusyError as error:  # being reset, restored or closed: its next import checks
+            log.info("No spam pass for %s after a listing change: %s", account, error)
 
     return on_listings
 

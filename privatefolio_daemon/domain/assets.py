@@ -108,7 +108,7 @@ class Assets:
         record = {**_checked_fields(asset), "id": asset_id, "symbol": asset_ids.ticker(asset_id)}
 
         await self._db.transaction(lambda connection: store.upsert_asset(connection, record))
-        self.announce_changed(listing="coingeckoId" in asset)
+        self.announce_changed(listing=True)  # the record replaced may have had a coingeckoId
 
     async def patch(self, asset_id: str, patch: AssetPatch) -> None:
         await self._db.transaction(lambda connection: patch_asset(connection, asset_id, patch))
@@ -116,7 +116,7 @@ class Assets:
 
     async def delete_preferences(self) -> int:
         deleted = await self._db.transaction(store.delete_all_assets)
-        self.announce_changed()
+        self.announce_changed(listing=True)  # the user's coingeckoIds went with them
         return deleted
 
     async def find(self, query: str, limit: int, strict: bool, mine: bool) -> list[CatalogAsset]:

@@ -6,6 +6,7 @@ The list is ``[{id, symbol, name, platforms: {<platform>: <contract>}}]``; an op
 """
 
 import asyncio
+import contextlib
 import logging
 import os
 from pathlib import Path
@@ -128,16 +129,22 @@ def _coin(item: dict[str, Any]) -> dict[str, Any]:
     return coin
 
 
-async def save_coin_list(path: Path, coins: list[dict[str, Any]]) -> None:
-    """Write the cache atomically: a reader sees the old list or the new one, never half."""
+async def save_coin_list(path: Path, coins: list[dict[str, Any]]) -> bool:
+    """Write the cache atomically: a reader sees the old list or the new one, never half.
+    Returns whether the list differs from the one cached."""
 
-    def write() -> None:
+    def write() -> bool:
+        content = orjson.dumps(coins)
+        with contextlib.suppress(OSError):
+            if path.read_bytes() == content:
+                return False
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        partial.write_bytes(orjson.dumps(coins))
+        partial.write_bytes(content)
         partial.replace(path)
+        return True
 
-    await asyncio.to_thread(write)
+    return await asyncio.to_thread(write)
 
 
 def read_cached_coin_list(path: Path) -> list[dict[str, Any]]:

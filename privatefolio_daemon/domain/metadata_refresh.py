@@ -67,11 +67,12 @@ class MetadataRefresh:
             coins = await download_coin_list(url, self._timeout)
             cancel.checkpoint()
             progress(60, f"Saving {len(coins)} coins")
-            await save_coin_list(self._catalog.coin_list_path, coins)
+            changed = await save_coin_list(self._catalog.coin_list_path, coins)
             self._catalog.use_coin_list(coins)
         for name in self._account_names():  # the list is every account's
             self._events.emit("metadata", account=name)
-            self._events.emit(LISTINGS_CHANGED, name)
+            if changed:  # a list like the last one lists the same tokens
+                self._events.emit(LISTINGS_CHANGED, name)
         progress(100, "Done")
 
     async def _cached(self, progress: Progress) -> bool:

@@ -83,3 +83,11 @@ def oldest_timestamp(
         f"SELECT MIN(timestamp) FROM audit_logs WHERE {where}", params
     ).fetchone()
     return None if row is None else row[0]
+
+
+def holds_chain_assets(connection: sqlite3.Connection) -> bool:
+    """Whether any audit log moves an on-chain asset (``chain.…``): a range of the asset index."""
+    row = connection.execute(
+        "SELECT 1 FROM audit_logs WHERE assetId >= 'chain.' AND assetId < 'chain/' LIMIT 1"
+    ).fetchone()
+    return row is not None

@@ -45,9 +45,5 @@ def detected_logs(connection: sqlite3.Connection) -> list[tuple[str, str | None]
     return [(row[0], row[1]) for row in connection.execute(sql).fetchall()]
 
 
-def any_detected(connection: sqlite3.Connection) -> bool:
-    return connection.execute("SELECT 1 FROM spam_detected LIMIT 1").fetchone() is not None
-
-
 def forget_all(connection: sqlite3.Connection) -> None:
     connection.execute("DELETE FROM spam_detected")

@@ -117,3 +117,23 @@ async def test_a_coingecko_id_given_or_a_coin_list_that_lists_the_token_takes_th
         assert (await wait_for_task(client, refetch))["status"] == "completed"
         await settled_after(client, tasks_before)
     assert await spam_ids(client) == []
+
+
+async def test_a_coingecko_id_taken_back_makes_the_token_spam_again(
+    client: DaemonClient, daemon: Daemon
+) -> None:
+    """Deleting the asset preferences drops the user's coingeckoId: the spam pass runs by
+    itself, though no tag of detection's is left to take off."""
+    await client.call("createAccount", "main")
+    await import_settled(daemon, client, "gift.csv", AIRDROP)
+    gift = (await client.call("getTransactions", "main"))[0]
+    before = await last_task_id(client)
+    await list_asset(client, gift["incomingAsset"])
+    await settled_after(client, before)
+    assert await spam_ids(client) == []
+
+    before = await last_task_id(client)
+    task_id = await client.call("enqueueDeleteAssetPreferences", "main", "user")
+    assert (await wait_for_task(client, task_id))["status"] == "completed"
+    await settled_after(client, before)
+    assert await spam_ids(client) == [gift["id"]]
