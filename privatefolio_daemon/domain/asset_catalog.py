@@ -75,7 +75,11 @@ class AssetCatalog:
         if not self._loaded:
             coins = await asyncio.to_thread(read_cached_coin_list, self.coin_list_path)
             if not self._loaded:
-                self.use_coin_list(coins)
+                await self.load(coins)
+
+    async def load(self, coins: list[dict[str, Any]]) -> None:
+        """``use_coin_list`` on a thread: a list of 200,000 coins takes seconds to index."""
+        await asyncio.to_thread(self.use_coin_list, coins)
 
     def use_coin_list(self, coins: Iterable[dict[str, Any]]) -> None:
         converted = [_from_coin(coin) for coin in coins]
@@ -84,20 +88,22 @@ class AssetCatalog:
         self._loaded = True
 
     def _build(self, assets: Iterable[CatalogAsset]) -> None:
-        self._assets: list[CatalogAsset] = list(assets)
-        self._by_id: dict[str, CatalogAsset] = {}
-        self._by_coingecko: dict[str, CatalogAsset] = {}
-        self._by_contract: dict[tuple[str, str], CatalogAsset] = {}
-        self._by_platform: dict[str, list[CatalogAsset]] = {}
+        """Make the lookups, then put them in place at once: a large list is built on a
+        thread while the event loop goes on reading the ones before."""
+        built: list[CatalogAsset] = list(assets)
+        by_id: dict[str, CatalogAsset] = {}
+        by_coingecko: dict[str, CatalogAsset] = {}
+        by_contract: dict[tuple[str, str], CatalogAsset] = {}
+        by_platform: dict[str, list[CatalogAsset]] = {}
         by_symbol: dict[tuple[str, str], CatalogAsset] = {}
         tied: set[tuple[str, str]] = set()
-        for asset in self._assets:  # the starter list comes first, so its entries win
-            self._by_id.setdefault(asset["id"], asset)
+        for asset in built:  # the starter list comes first, so its entries win
+            by_id.setdefault(asset["id"], asset)
             if "coingeckoId" in asset:
-                self._by_coingecko.setdefault(asset["coingeckoId"], asset)
+                by_coingecko.setdefault(asset["coingeckoId"], asset)
             for platform, address in asset.get("platforms", {}).items():
-                if self._by_contract.setdefault((platform, address.lower()), asset) is asset:
-                    self._by_platform.setdefault(platform, []).append(asset)
+                if by_contract.setdefault((platform, address.lower()), asset) is asset:
+                    by_platform.setdefault(platform, []).append(asset)
             key = (asset["symbol"].upper(), asset["type"])
             best = by_symbol.get(key)
             if best is None or (_rank(asset) < _rank(best) and not _is_starter(best)):
@@ -107,6 +113,8 @@ class AssetCatalog:
                 tied.add(key)
         # A ticker that names several coins, none ranked above the others (CoinGecko's list has
         # no ranks), names none: the first by id would often be an impostor.
+        self._assets, self._by_id, self._by_coingecko = built, by_id, by_coingecko
+        self._by_contract, self._by_platform = by_contract, by_platform
         self._by_symbol = {key: asset for key, asset in by_symbol.items() if key not in tied}
 
     def match(self, asset_id: str) -> CatalogAsset | None:
@@ -154,8 +162,10 @@ class AssetCatalog:
         """An entry by catalog id or coingeckoId (for ids nobody holds)."""
         return self._by_id.get(key) or self._by_coingecko.get(key)
 
-    def search(self, query: str, limit: int, strict: bool) -> list[CatalogAsset]:
-        return search_assets(self._assets, query, limit, strict)
+    async def search(self, query: str, limit: int, strict: bool) -> list[CatalogAsset]:
+        """``search_assets`` over the whole list, on a thread (a second per search of a full
+        CoinGecko list on a slow machine, as the user types)."""
+        return await asyncio.to_thread(search_assets, self._assets, query, limit, strict)
 
 
 def _is_starter(asset: CatalogAsset) -> bool:

@@ -100,7 +100,9 @@ class Assets:
         held_or_stored = any(value is not None for value in row[1:])
         if held_or_stored or self.catalog.match(asset_id) is not None:
             return asset
-        found = self.catalog.find_by_key(asset_id) or _first(self.catalog.search(asset_id, 1, True))
+        found = self.catalog.find_by_key(asset_id) or _first(
+            await self.catalog.search(asset_id, 1, True)
+        )
         return None if found is None else _as_my_asset(found)
 
     async def upsert(self, asset: AssetRecord) -> None:
@@ -123,7 +125,7 @@ class Assets:
         await self.catalog.ensure_loaded()
         if mine:
             return search_assets(await self.my_assets(), query, limit, strict)
-        return self.catalog.search(query, limit, strict)
+        return await self.catalog.search(query, limit, strict)
 
     def announce_changed(self, *, listing: bool = False) -> None:
         """Tell the account's listeners; ``listing``: a coingeckoId may have changed too."""

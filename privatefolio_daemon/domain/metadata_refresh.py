@@ -68,7 +68,7 @@ class MetadataRefresh:
             cancel.checkpoint()
             progress(60, f"Saving {len(coins)} coins")
             changed = await save_coin_list(self._catalog.coin_list_path, coins)
-            self._catalog.use_coin_list(coins)
+            await self._catalog.load(coins)
         for name in self._account_names():  # the list is every account's
             self._events.emit("metadata", account=name)
             if changed:  # a list like the last one lists the same tokens
