@@ -54,10 +54,19 @@ def is_asset_id(text: str) -> bool:
     return len(parts) >= 2 and bool(parts[0].strip()) and bool(ticker(text).strip())
 
 
+#: Platforms whose tickers are upper case (``stock:aapl`` is ``stock:AAPL``); an exchange's or a
+#: chain's symbols keep their case (``stETH``).
+_UPPER_CASE_TICKERS = frozenset({"fiat", "stock", "fund", "metal"})
+
+
 def cleaned(text: str) -> str:
     """An id as a user may type it, without spaces around its parts (``ex.binance: BTC`` is
-    ``ex.binance:BTC``) and with a fiat code in upper case (``fiat:usd`` is ``fiat:USD``)."""
+    ``ex.binance:BTC``), its platform in lower case (platform ids are), and a fiat code or a
+    stock, fund or metal ticker in upper case (``fiat:usd`` is ``fiat:USD``)."""
     parts = [part.strip() for part in text.split(":")]
-    if parts[0] == "fiat" and len(parts) == 2:
+    if len(parts) == 1:  # not an id: left as typed, for the message that says so
+        return parts[0]
+    parts[0] = parts[0].lower()
+    if parts[0] in _UPPER_CASE_TICKERS and len(parts) == 2:
         parts[1] = parts[1].upper()
     return ":".join(parts)

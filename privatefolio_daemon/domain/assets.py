@@ -7,13 +7,13 @@ Stored non-null values win over the lookup; ``symbol`` is always the ticker of t
 import sqlite3
 from collections.abc import Iterable
 from typing import Any, TypedDict
-from urllib.parse import urlsplit
 
 from privatefolio_daemon.domain import asset_ids
 from privatefolio_daemon.domain.asset_catalog import AssetCatalog, CatalogAsset, search_assets
 from privatefolio_daemon.domain.errors import InvalidInputError, shortened
 from privatefolio_daemon.domain.events import LISTINGS_CHANGED, EventBus
 from privatefolio_daemon.domain.listed_assets import ListedAssets
+from privatefolio_daemon.domain.logo_urls import is_logo_url
 from privatefolio_daemon.domain.text_bounds import bounded_text
 from privatefolio_daemon.store import assets as store
 from privatefolio_daemon.store.database import Database, Row
@@ -94,11 +94,17 @@ class Assets:
         return _is_listed({"id": asset_id, "coingeckoId": self.catalog.coingecko_id(asset_id)})
 
     async def get(self, asset_id: str) -> dict[str, Any] | None:
+        """The asset held or stored under this id (as ``patchAsset`` reads one: ``stock: aapl``
+        is ``stock:AAPL``), its lookup entry, or the best match of the lookup under the
+        match's own id (``lpt`` is not an asset id: Livepeer comes back as ``coingecko:…``)."""
+        asset_id = asset_ids.cleaned(asset_id)
         row = await self._db.fetch_one(store.ONE_ASSET_SQL, (asset_id, asset_id, asset_id))
         assert row is not None
         [asset] = await self.enrich_rows([row])
         held_or_stored = any(value is not None for value in row[1:])
-        if held_or_stored or self.catalog.match(asset_id) is not None:
+        if held_or_stored or (
+            asset_ids.is_asset_id(asset_id) and self.catalog.match(asset_id) is not None
+        ):
             return asset
         found = self.catalog.find_by_key(asset_id) or _first(
             await self.catalog.search(asset_id, 1, True)
@@ -177,11 +183,7 @@ def _checked_fields(asset: AssetPatch) -> dict[str, Any]:
 
 
 def _check_logo_url(url: str) -> None:
-    """A web address, an image in a data: URL, or a path of the frontend's own."""
-    parts = urlsplit(url)
-    if parts.scheme.lower() in ("", "http", "https") or (
-        parts.scheme.lower() == "data" and parts.path.lower().startswith("image/")
-    ):
+    if is_logo_url(url):
         return
     raise InvalidInputError(
         f"The logo URL must be an http(s) address or a data:image URL, not {shortened(url)!r}"

@@ -17,6 +17,7 @@ import aiohttp
 import orjson
 
 from privatefolio_daemon.domain.errors import InvalidInputError
+from privatefolio_daemon.domain.logo_urls import is_logo_url
 
 log = logging.getLogger(__name__)
 
@@ -100,12 +101,18 @@ def parse_coin_list(body: bytes, source: str) -> list[dict[str, Any]]:
 
 
 def _is_coin(item: Any) -> bool:
+    """An entry with an id and a symbol that can be part of an asset id (no ``:``, no space)."""
     return (
         isinstance(item, dict)
         and isinstance(item.get("id"), str)
         and isinstance(item.get("symbol"), str)
-        and bool(item["id"])
+        and _id_part(item["id"])
+        and _id_part(item["symbol"])
     )
+
+
+def _id_part(text: str) -> bool:
+    return bool(text) and ":" not in text and not any(char.isspace() for char in text)
 
 
 def _coin(item: dict[str, Any]) -> dict[str, Any]:
@@ -124,7 +131,7 @@ def _coin(item: dict[str, Any]) -> dict[str, Any]:
     if isinstance(rank, int) and not isinstance(rank, bool):
         coin["market_cap_rank"] = rank
     for key in ("image", "logoUrl"):
-        if isinstance(item.get(key), str):
+        if isinstance(item.get(key), str) and is_logo_url(item[key]):
             coin["logoUrl"] = item[key]
     return coin
 

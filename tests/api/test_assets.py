@@ -581,3 +581,20 @@ async def test_an_asset_id_typed_with_spaces_around_its_parts_is_the_same_asset(
         "fiat:EUR",
         "stock:AAPL",
     ]
+
+
+async def test_an_asset_id_is_read_as_it_is_written_and_a_ticker_alone_gets_the_lookups_id(
+    client: DaemonClient,
+) -> None:
+    await client.call("createAccount", "main")
+    await client.call("patchAsset", "main", "stock:aapl", {"favorite": True})
+    await client.call("patchAsset", "main", "EX.BINANCE: MANA", {"favorite": True})
+    assert sorted(asset["id"] for asset in await client.call("getMyAssets", "main")) == [
+        "ex.binance:MANA",
+        "stock:AAPL",
+    ]
+    for typed in ("stock: aapl ", "ex.binance :MANA"):
+        asset = await client.call("getAsset", "main", typed)
+        assert asset is not None and asset["favorite"] is True, typed
+    bitcoin = await client.call("getAsset", "main", "btc")
+    assert bitcoin is not None and bitcoin["id"] != "btc"

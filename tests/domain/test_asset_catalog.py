@@ -81,3 +81,17 @@ def test_a_coin_list_that_is_not_one_is_refused() -> None:
         parse_coin_list(b'[{"name": "no id"}]', "http://x")
     with pytest.raises(CoinListError, match=r"^The coin list from http://x is empty$"):
         parse_coin_list(b"[]", "http://x")
+
+
+def test_coins_that_cannot_be_asset_ids_or_whose_logo_is_a_script_are_left_out() -> None:
+    body = (
+        b'[{"id": "weird:id", "symbol": "wrd"}, {"id": "spaced ", "symbol": "sp"},'
+        b' {"id": "nosym", "symbol": ""}, {"id": "fine", "symbol": "fn",'
+        b' "image": "javascript:alert(1)"}, {"id": "pic", "symbol": "pc",'
+        b' "image": "https://example.com/pc.png"}]'
+    )
+    coins = parse_coin_list(body, "http://x")
+    assert [(coin["id"], coin.get("logoUrl")) for coin in coins] == [
+        ("fine", None),
+        ("pic", "https://example.com/pc.png"),
+    ]
