@@ -25,9 +25,11 @@ class AssetPatchParams(AssetPatch, total=False):
 
 @closed
 class AssetRecordParams(AssetRecord, total=False):
-    """``upsertAsset``'s record: a MyAsset as ``getAsset`` gives it back, so the looked-up keys
-    are accepted (and not stored) while a misspelt one (``favourite``) is refused: stored
-    whole, the record would otherwise drop the preference it meant to keep."""
+    """``upsertAsset``'s record: a MyAsset as ``getAsset`` gives it back, so the keys only the
+    lookup gives (``type``, ``firstOwnedAt``, ``marketCapRank``, ``platforms``) are accepted
+    and not stored, while a misspelt one (``favourite``) is refused: stored whole, the record
+    would otherwise drop the preference it meant to keep. Its ``name``, ``logoUrl`` and
+    ``coingeckoId`` are preferences, stored as sent (as Privatefolio stores them)."""
 
     type: str
     firstOwnedAt: int | None
