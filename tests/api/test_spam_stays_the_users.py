@@ -2,6 +2,8 @@
 auto-merge, the undoing of a merge, sync events and tag renames: detection takes off only the
 tags it put on itself."""
 
+from typing import Any
+
 from privatefolio_daemon.app import Daemon
 from privatefolio_daemon.client import DaemonClient
 from tests.api.test_spam_after_unmerge import ERC20, NORMAL, USER, settled_after
@@ -26,6 +28,24 @@ async def one_transaction(client: DaemonClient) -> dict[str, object]:
     return dict(tx)
 
 
+async def gift_and_its_log(
+    daemon: Daemon, client: DaemonClient
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """An account with one unlisted airdrop, tagged spam by detection: it and its audit log."""
+    await client.call("createAccount", "main")
+    await import_settled(daemon, client, "gift.csv", AIRDROP)
+    gift = await one_transaction(client)
+    [log] = await client.call("getAuditLogsForTransaction", "main", gift["id"])
+    return gift, log
+
+
+async def deposit_of_an_unlisted_token(daemon: Daemon, client: DaemonClient) -> dict[str, Any]:
+    """An account with the ERC-20 side of a swap, tagged spam by detection."""
+    await client.call("createAccount", "main")
+    await import_settled(daemon, client, "in.csv", ERC20)
+    return await one_transaction(client)
+
+
 async def listed_and_checked(client: DaemonClient, asset_id: str) -> None:
     """The asset listed, then a spam pass (with no tag of detection's left, listing sets off
     none)."""
@@ -36,10 +56,7 @@ async def listed_and_checked(client: DaemonClient, asset_id: str) -> None:
 async def test_spam_a_device_assigns_through_sync_events_is_the_users(
     client: DaemonClient, daemon: Daemon
 ) -> None:
-    await client.call("createAccount", "main")
-    await import_settled(daemon, client, "gift.csv", AIRDROP)
-    gift = await one_transaction(client)
-    [log] = await client.call("getAuditLogsForTransaction", "main", gift["id"])
+    gift, log = await gift_and_its_log(daemon, client)
     events = [
         {
             "eventId": f"e{n}",
@@ -60,9 +77,7 @@ async def test_spam_a_device_assigns_through_sync_events_is_the_users(
 async def test_spam_a_user_put_on_stays_through_a_merge_that_pays_a_fee(
     client: DaemonClient, daemon: Daemon
 ) -> None:
-    await client.call("createAccount", "main")
-    await import_settled(daemon, client, "in.csv", ERC20)
-    deposit = await one_transaction(client)
+    deposit = await deposit_of_an_unlisted_token(daemon, client)
     await client.call("assignTagToTransaction", "main", deposit["id"], "spam")
     await import_settled(daemon, client, "normal.csv", NORMAL)
     swap = await one_transaction(client)
@@ -72,9 +87,7 @@ async def test_spam_a_user_put_on_stays_through_a_merge_that_pays_a_fee(
 async def test_spam_a_user_took_off_stays_off_through_a_merge_and_its_undoing(
     client: DaemonClient, daemon: Daemon
 ) -> None:
-    await client.call("createAccount", "main")
-    await import_settled(daemon, client, "in.csv", ERC20)
-    deposit = await one_transaction(client)
+    deposit = await deposit_of_an_unlisted_token(daemon, client)
     await client.call("removeTagFromTransaction", "main", deposit["id"], await spam_tag_id(client))
     await import_settled(daemon, client, "out.csv", SENT)
     swap = await one_transaction(client)
@@ -90,9 +103,7 @@ async def test_spam_a_user_took_off_stays_off_through_a_merge_and_its_undoing(
 
 
 async def test_a_users_tag_renamed_spam_is_the_users(client: DaemonClient, daemon: Daemon) -> None:
-    await client.call("createAccount", "main")
-    await import_settled(daemon, client, "gift.csv", AIRDROP)
-    gift = await one_transaction(client)
+    gift, _ = await gift_and_its_log(daemon, client)
     await client.call("assignTagToTransaction", "main", gift["id"], "junk")
     await client.call("deleteTag", "main", await spam_tag_id(client))
     [junk] = await client.call("getTags", "main")
@@ -105,10 +116,7 @@ async def test_a_users_tag_renamed_spam_is_the_users(client: DaemonClient, daemo
 async def test_a_transaction_cleared_by_the_user_leaves_its_logs_tag_while_it_looks_like_spam(
     client: DaemonClient, daemon: Daemon
 ) -> None:
-    await client.call("createAccount", "main")
-    await import_settled(daemon, client, "gift.csv", AIRDROP)
-    gift = await one_transaction(client)
-    [log] = await client.call("getAuditLogsForTransaction", "main", gift["id"])
+    gift, log = await gift_and_its_log(daemon, client)
     await client.call("removeTagFromTransaction", "main", gift["id"], await spam_tag_id(client))
     await detect_spam(client)
     assert await spam_ids(client) == []
