@@ -15,7 +15,7 @@ from privatefolio_daemon.domain.records import Transaction
 from privatefolio_daemon.domain.spam import find_spam
 from privatefolio_daemon.domain.spam_tagging import tag_spam
 from privatefolio_daemon.domain.thread_progress import thread_safe
-from privatefolio_daemon.store import ledger, spam_cleared
+from privatefolio_daemon.store import ledger
 from privatefolio_daemon.store.database import Database
 
 _EVM = "substr(platformId, 1, 6) = 'chain.'"
@@ -71,10 +71,9 @@ class LedgerSteps:
         progress(33, f"Processing {len(transactions)} (EVM) transactions")
         listed = await self._assets_of(account).listed_ids()
         found = find_spam(transactions, listed.__contains__)
-        spam_ids = await db.read(lambda conn: spam_cleared.not_cleared(conn, "transaction", found))
         cancel.checkpoint()
-        progress(66, f"Tagging {len(spam_ids)} spam transactions")
-        tagging = await db.transaction(lambda conn: tag_spam(conn, found))
+        report = thread_safe(progress)
+        tagging = await db.transaction(lambda conn: tag_spam(conn, found, report))
         if tagging.tag_created:
             self._events.emit("tags", "created", account=account)
         progress(90, f"Tagged {tagging.logs_tagged} audit logs")

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from privatefolio_daemon.domain.spam import SPAM_TAG
+from privatefolio_daemon.domain.thread_progress import Report
 from privatefolio_daemon.store import spam_cleared, spam_detected
 from privatefolio_daemon.store import tags as tag_store
 from privatefolio_daemon.store.in_lists import rows_where_in
@@ -19,10 +20,11 @@ class SpamTagging:
     transactions_untagged: int
 
 
-def tag_spam(connection: sqlite3.Connection, found: Sequence[str]) -> SpamTagging:
+def tag_spam(connection: sqlite3.Connection, found: Sequence[str], report: Report) -> SpamTagging:
     """``found``: the transactions that look like spam, those a user cleared included (their
     logs keep detection's tag, the user having cleared only the transaction)."""
     spam_ids = spam_cleared.not_cleared(connection, "transaction", found)
+    report(66, f"Tagging {len(spam_ids)} spam transactions")
     untagged = _untag_no_longer_spam(connection, set(found))
     if not spam_ids:
         return SpamTagging(False, 0, untagged)
