@@ -16,8 +16,9 @@ HOMEPAGE = "https://privatefolio.app"
 @dataclass(frozen=True, slots=True)
 class Limits:
     rpc_max_concurrent_calls: int = 64
-    rpc_max_queued_frames: int = 2048
     rpc_max_queued_bytes: int = 128 * 2**20
+    rpc_max_batch_calls: int = 1000
+    rpc_max_batch_answer_bytes: int = 64 * 2**20
     rpc_close_timeout_seconds: float = 5.0
     shutdown_grace_seconds: float = 5.0
     client_sql_time_budget_seconds: float = 5.0

@@ -17,9 +17,15 @@ def add_builtin_methods(table: MethodTable, *, title: str, version: str) -> None
         if not ctx.remove_subscription(subscriptionId) and throwOnError:
             raise NotFound(f"Subscription not found: {subscriptionId}")
 
+    documents: dict[int, dict[str, Any]] = {}
+
     async def discover() -> dict[str, Any]:
         """The OpenRPC document of every method this server offers."""
-        return openrpc_document(table, title=title, version=version)
+        # Methods are only ever added, so the count tells whether the document is current.
+        if len(table) not in documents:
+            documents.clear()
+            documents[len(table)] = openrpc_document(table, title=title, version=version)
+        return documents[len(table)]
 
     table.add(ping, "ping")
     table.add(unsubscribe, "unsubscribe")

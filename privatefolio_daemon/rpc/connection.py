@@ -27,6 +27,7 @@ from privatefolio_daemon.rpc.dialects import (
 )
 from privatefolio_daemon.rpc.errors import (
     INTERNAL_ERROR,
+    Busy,
     InvalidRequest,
     MethodNotFound,
     ParseError,
@@ -62,10 +63,15 @@ class FrameTransport(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class ConnectionLimits:
+    #: Calls of one connection that run at once; also the calls of one batch that run at once.
     max_concurrent_calls: int = 64
-    max_queued_frames: int = 2048
-    #: What the frames waiting for a client may hold (one frame may hold more on its own).
+    #: What the frames waiting for a client may hold, each counted with ``FRAME_OVERHEAD``
+    #: (one frame may hold more on its own).
     max_queued_bytes: int = 128 * 2**20
+    #: The calls one JSON-RPC batch may hold (as geth's default).
+    max_batch_calls: int = 1000
+    #: Once a batch's answers hold this much, its calls not yet run are answered "busy".
+    max_batch_answer_bytes: int = 64 * 2**20
     close_timeout_seconds: float = 5.0
 
 
@@ -83,6 +89,10 @@ def _to_json(value: Any) -> Any:
         return {"__isFunction": True, "functionId": value.function_id}
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
+
+#: What a queued frame costs besides its bytes (the queue entry, the bytes object), so that a
+#: burst of small frames (an event fanned out to many callbacks) is measured by what it holds.
+FRAME_OVERHEAD = 256
 
 #: A result list longer than this is encoded on a thread, this many items per orjson call (the
 #: GIL can pass to the event loop between two calls, not within one).
@@ -130,9 +140,7 @@ class RpcConnection:
         self._dev = dev
         self._map_error = map_error
         #: Encoded frames, each with whether it is a callback (sent unasked).
-        self._outbox: asyncio.Queue[tuple[bytes, bool]] = asyncio.Queue(
-            self._limits.max_queued_frames
-        )
+        self._outbox: asyncio.Queue[tuple[bytes, bool]] = asyncio.Queue()
         self._queued_bytes = 0
         self._slots = asyncio.Semaphore(self._limits.max_concurrent_calls)
         self._calls: set[asyncio.Task[None]] = set()
@@ -228,16 +236,38 @@ class RpcConnection:
             self._send(response)
 
     async def _handle_batch(self, messages: list[Any]) -> None:
-        if not messages:
-            self._send(self._error(Dialect.JSONRPC, None, None, InvalidRequest("Empty batch")))
+        refusal = _batch_refusal(len(messages), self._limits.max_batch_calls)
+        if refusal is not None:
+            self._send(self._error(Dialect.JSONRPC, None, None, InvalidRequest(refusal)))
             return
-        responses = await asyncio.gather(*(self._handle_message(m, batched=True) for m in messages))
+        batch = _Batch(
+            asyncio.Semaphore(self._limits.max_concurrent_calls),
+            self._limits.max_batch_answer_bytes,
+        )
+        responses = await asyncio.gather(*(self._handle_batched(m, batch) for m in messages))
         answered = [response for response in responses if response is not None]
         if answered:
             self._send(answered)
 
+    async def _handle_batched(
+        self, message: Any, batch: "_Batch"
+    ) -> dict[str, Any] | orjson.Fragment | None:
+        """One call of a batch. The calls take turns with the event loop, so that a batch of
+        calls that never wait (pings, say) does not hold up every other client."""
+        async with batch.slots:
+            await asyncio.sleep(0)
+            refusal = None
+            if batch.answer_bytes >= batch.max_answer_bytes:
+                refusal = Busy(
+                    f"This batch's answers passed {batch.max_answer_bytes // 2**20} MiB, so this "
+                    "call was not run: send it again on its own or in a smaller batch"
+                )
+            response = await self._handle_message(message, batched=True, refusal=refusal)
+            batch.answer_bytes += _frame_size(response)
+            return response
+
     async def _handle_message(
-        self, message: Any, batched: bool = False
+        self, message: Any, batched: bool = False, refusal: RpcError | None = None
     ) -> dict[str, Any] | orjson.Fragment | None:
         if not isinstance(message, dict):
             return self._error(Dialect.JSONRPC, None, None, InvalidRequest("Invalid request"))
@@ -257,7 +287,12 @@ class RpcConnection:
             if is_notification:
                 return None
             return self._error(dialect, request_id, method_name, error)
-        answer = await self._run(dialect, request_id, method, params)
+        if refusal is not None:
+            answer: dict[str, Any] | orjson.Fragment | None = self._error(
+                dialect, request_id, method.name, refusal
+            )
+        else:
+            answer = await self._run(dialect, request_id, method, params)
         return None if is_notification else answer
 
     def _parse_request(self, dialect: Dialect, message: dict[str, Any]) -> tuple[Method, Any]:
@@ -367,10 +402,8 @@ class RpcConnection:
         if self._closing:
             return
         encoded = orjson.dumps(frame, default=_to_json)
-        over = (
-            self._queued_bytes and self._queued_bytes + len(encoded) > self._limits.max_queued_bytes
-        )
-        if over or self._outbox.full():
+        cost = len(encoded) + FRAME_OVERHEAD
+        if self._queued_bytes and self._queued_bytes + cost > self._limits.max_queued_bytes:
             self._stats.slow_consumers_closed += 1
             log.warning(
                 "Closing a client that cannot keep up (%d frames, %.1f MiB queued)",
@@ -379,7 +412,7 @@ class RpcConnection:
             )
             self.close_soon(CLOSE_TRY_AGAIN_LATER, "Client too slow to keep up")
             return
-        self._queued_bytes += len(encoded)
+        self._queued_bytes += cost
         self._outbox.put_nowait((encoded, callback))
 
     def close_soon(self, code: int, message: str) -> None:
@@ -409,7 +442,7 @@ class RpcConnection:
                     self.close_soon(CLOSE_POLICY_VIOLATION, ACCESS_ENDED)
                     return
                 await self._transport.send_text(frame)
-                self._queued_bytes -= len(frame)
+                self._queued_bytes -= len(frame) + FRAME_OVERHEAD
         except asyncio.CancelledError:
             pass
         except Exception:  # the socket went away; the reader loop will notice and clean up
@@ -443,6 +476,25 @@ class RpcConnection:
             log.exception("Unsubscribing failed")
         for callback in subscription.callbacks:
             callback.release()
+
+
+@dataclass(slots=True)
+class _Batch:
+    slots: asyncio.Semaphore
+    max_answer_bytes: int
+    answer_bytes: int = 0
+
+
+def _batch_refusal(calls: int, max_calls: int) -> str | None:
+    if not calls:
+        return "Empty batch"
+    if calls > max_calls:
+        return f"A batch may hold at most {max_calls:,} calls; this one holds {calls:,}"
+    return None
+
+
+def _frame_size(frame: dict[str, Any] | orjson.Fragment | None) -> int:
+    return 0 if frame is None else len(orjson.dumps(frame, default=_to_json))
 
 
 def _parsed(text: bytes | str) -> Any:

@@ -1,6 +1,7 @@
 """A server with probe methods, to test the protocol layer on its own over a real WebSocket."""
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -36,8 +37,13 @@ from tests.conftest import make_config
 class ProbeApi:
     def __init__(self, events: EventBus) -> None:
         self.events = events
-        #: The marks of the ``sleepThenMark`` calls that ran to their end.
+        #: The marks of the ``sleepThenMark`` and ``spinThenMark`` calls that ran to their end.
         self.marks: list[str] = []
+        #: Set by the first ``spinThenMark`` call that ends.
+        self.spun = asyncio.Event()
+        #: ``holdSlot`` calls running now, and the most that ever ran at once.
+        self.holding = 0
+        self.most_holding = 0
 
     @rpc_method()
     async def echo(self, value: Any) -> Any:
@@ -101,6 +107,22 @@ class ProbeApi:
         self.marks.append(mark)
 
     @rpc_method()
+    async def spinThenMark(self, milliseconds: float, mark: str) -> None:
+        """Hold the event loop, as a call of CPU-bound work that never waits would."""
+        deadline = time.perf_counter() + milliseconds / 1000
+        while time.perf_counter() < deadline:
+            pass
+        self.marks.append(mark)
+        self.spun.set()
+
+    @rpc_method()
+    async def holdSlot(self, seconds: float) -> None:
+        self.holding += 1
+        self.most_holding = max(self.most_holding, self.holding)
+        await asyncio.sleep(seconds)
+        self.holding -= 1
+
+    @rpc_method()
     async def subscribeToTicks(self, ctx: CallContext, callback: RemoteFunction) -> str:
         return ctx.add_subscription(self.events.subscribe("ticks", callback), callback)
 
@@ -141,8 +163,8 @@ async def probe_server(
     tmp_path: Path,
     *,
     dev: bool = False,
-    queued_frames: int = 2048,
     queued_bytes: int = 128 * 2**20,
+    batch_answer_bytes: int = 64 * 2**20,
 ) -> AsyncIterator[ProbeServer]:
     events = EventBus()
     stats = RpcStats()
@@ -158,8 +180,8 @@ async def probe_server(
         stats,
         limits=ConnectionLimits(
             max_concurrent_calls=16,
-            max_queued_frames=queued_frames,
             max_queued_bytes=queued_bytes,
+            max_batch_answer_bytes=batch_answer_bytes,
         ),
         dev=dev,
         map_error=domain_error_to_rpc,

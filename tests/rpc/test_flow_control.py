@@ -11,7 +11,7 @@ from tests.rpc.probe_server import exchange, probe_server, receive
 
 async def test_slow_consumer_is_closed_with_1013_while_others_stay_fast(tmp_path: Path) -> None:
     async with (
-        probe_server(tmp_path, queued_frames=64) as server,
+        probe_server(tmp_path, queued_bytes=256 * 2**10) as server,
         server.socket() as slow,
         server.socket() as fast,
     ):
@@ -62,7 +62,7 @@ async def test_a_client_that_never_reads_its_answers_is_closed_by_their_size(
         server.socket() as slow,
         server.socket() as fast,
     ):
-        # Few frames, but large ones: the frame count alone would let them pile up.
+        # Few frames, but large ones: their bytes close the client.
         for request_id in range(200):
             await slow.send_json({"id": request_id, "method": "payload", "params": [2**20]})
             if server.stats.slow_consumers_closed:
