@@ -1,8 +1,10 @@
 """Serving a built frontend, with the single-page-app fallback to ``index.html``.
 
 The fallback is for the app's own routes only: a path under ``/api/``, one of the daemon's own
-routes (``GET /upload``) or a missing file (a last segment with an extension, ``/assets/x.js``)
-is a 404, so a client or a script tag never takes index.html for what it asked for. Files under
+routes (``GET /upload``) or a missing file (under ``assets/``, or named with the extension of a
+file a web build holds, ``/robots.txt``) is a 404, so a client or a script tag never takes
+index.html for what it asked for. The app's routes may hold dots (``/l/0/asset/ex.binance:BTC``,
+``/l/0/platform/chain.ethereum``), so a dot alone does not make a path a file's. Files under
 ``assets/`` carry a content hash in their names (a Vite build), so browsers may keep them for
 good; everything else, index.html first, is revalidated.
 """
@@ -18,6 +20,39 @@ NO_FRONTEND = (
 )
 NOT_FOUND = "Not found.\n"
 IMMUTABLE = "public, max-age=31536000, immutable"
+#: The extensions of the files a web build holds: a missing one is a 404, not the app.
+FILE_EXTENSIONS = frozenset(
+    [
+        "avif",
+        "css",
+        "eot",
+        "gif",
+        "htm",
+        "html",
+        "ico",
+        "jpeg",
+        "jpg",
+        "js",
+        "json",
+        "map",
+        "mjs",
+        "mp3",
+        "mp4",
+        "otf",
+        "pdf",
+        "png",
+        "svg",
+        "ttf",
+        "txt",
+        "wasm",
+        "webm",
+        "webmanifest",
+        "webp",
+        "woff",
+        "woff2",
+        "xml",
+    ]
+)
 
 
 async def serve_static(
@@ -39,7 +74,7 @@ async def serve_static(
     if is_file:
         cache = IMMUTABLE if candidate.is_relative_to(frontend_dir / "assets") else "no-cache"
         return web.FileResponse(candidate, headers={"Cache-Control": cache})
-    if "." in relative.rpartition("/")[2]:
+    if _names_a_file(relative):
         return web.Response(status=404, text=NOT_FOUND)
     index = frontend_dir / "index.html"
     if not index.is_file():
@@ -49,3 +84,9 @@ async def serve_static(
 
 def _never_the_app(relative: str, own_routes: Collection[str]) -> bool:
     return relative == "api" or relative.startswith("api/") or f"/{relative}" in own_routes
+
+
+def _names_a_file(relative: str) -> bool:
+    name = relative.rpartition("/")[2]
+    extension = name.rpartition(".")[2].lower() if "." in name else ""
+    return relative.startswith("assets/") or extension in FILE_EXTENSIONS

@@ -55,6 +55,22 @@ async def test_hashed_assets_are_cached_for_good_and_index_html_is_revalidated(
         assert headers["X-Content-Type-Options"] == "nosniff", path
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/l/0/platform/chain.ethereum",
+        "/l/0/asset/ex.binance:BTC",
+        "/l/0/asset/chain.ethereum:0xdAC17F958D2ee523a2206206994597C13D831ec7",
+        "/l/0/asset/stock:BRK.B",
+    ],
+)
+async def test_the_apps_routes_with_dots_in_their_ids_load_the_app(
+    serving: Daemon, path: str
+) -> None:
+    status, text, _ = await get(serving, path)
+    assert (status, text) == (200, "<html>app</html>")
+
+
 async def test_every_answer_says_nosniff(daemon: Daemon) -> None:
     _, _, headers = await get(daemon, "/ping")
     assert headers["X-Content-Type-Options"] == "nosniff"
@@ -70,6 +86,8 @@ async def test_every_answer_says_nosniff(daemon: Daemon) -> None:
         "/assets/missing.js",
         "/assets/index-BdQq_4o5.js.map",
         "/robots.txt",
+        "/assets/chunk",
+        "/Logo.PNG",
         "/index.html%00.js",
         "/%00",
     ],
