@@ -21,38 +21,13 @@ NO_FRONTEND = (
 NOT_FOUND = "Not found.\n"
 IMMUTABLE = "public, max-age=31536000, immutable"
 #: The extensions of the files a web build holds: a missing one is a 404, not the app.
-FILE_EXTENSIONS = frozenset(
-    [
-        "avif",
-        "css",
-        "eot",
-        "gif",
-        "htm",
-        "html",
-        "ico",
-        "jpeg",
-        "jpg",
-        "js",
-        "json",
-        "map",
-        "mjs",
-        "mp3",
-        "mp4",
-        "otf",
-        "pdf",
-        "png",
-        "svg",
-        "ttf",
-        "txt",
-        "wasm",
-        "webm",
-        "webmanifest",
-        "webp",
-        "woff",
-        "woff2",
-        "xml",
-    ]
-)
+# fmt: off
+FILE_EXTENSIONS = frozenset({
+    "avif", "css", "eot", "gif", "htm", "html", "ico", "jpeg", "jpg", "js", "json", "map", "mjs",
+    "mp3", "mp4", "otf", "pdf", "png", "svg", "ttf", "txt", "wasm", "webm", "webmanifest", "webp",
+    "woff", "woff2", "xml",
+})
+# fmt: on
 
 
 async def serve_static(
