@@ -5,6 +5,7 @@ then, for a run that did not complete, one last line that says why (``[null, "Er
 """
 
 import itertools
+import logging
 from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Any
@@ -15,6 +16,8 @@ from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.timeutil import iso_ms, now_ms
 
 MAX_LINES = 1000
+
+log = logging.getLogger(__name__)
 
 
 class TaskProgress:
@@ -43,13 +46,26 @@ class TaskProgress:
     def _write(self, update: list[Any]) -> None:
         line = f"{iso_ms(now_ms())} {orjson.dumps(update).decode()}\n"
         if not self._file_released:
-            if self._file is None:
-                self._path.parent.mkdir(parents=True, exist_ok=True)
-                self._file = self._path.open("a", encoding="utf-8")
-            self._file.write(line)
-            self._file.flush()
+            try:
+                self._append(line)
+            except OSError as error:  # a full disk, say: the task goes on, its log does not
+                log.warning(
+                    "Could not write the log of task %d (%s): %s; its progress now reaches "
+                    "subscribers only",
+                    self.task_id,
+                    self._path,
+                    error,
+                )
+                self.release_file()
         self._lines += 1
         self._events.emit("server-task-progress", self.task_id, line, account=self._account)
+
+    def _append(self, line: str) -> None:
+        if self._file is None:
+            self._path.parent.mkdir(parents=True, exist_ok=True)
+            self._file = self._path.open("a", encoding="utf-8")
+        self._file.write(line)
+        self._file.flush()
 
     @property
     def accepting(self) -> bool:
@@ -60,15 +76,19 @@ class TaskProgress:
     def release_file(self) -> None:
         """Close the log file, whose directory may be moved; later lines reach subscribers only."""
         self._file_released = True
+        self._close_file()
+
+    def _close_file(self) -> None:
         if self._file is not None:
-            self._file.close()
-            self._file = None
+            file, self._file = self._file, None
+            try:
+                file.close()
+            except OSError:  # its last lines could not be written; they were logged as lost
+                log.warning("Could not close the log of task %d (%s)", self.task_id, self._path)
 
     def close(self) -> None:
         self._closed = True
-        if self._file is not None:
-            self._file.close()
-            self._file = None
+        self._close_file()
 
 
 def write_task_log(path: Path, lines: Iterable[tuple[int, float | None, str | None]]) -> None:

@@ -225,9 +225,23 @@ class AccountTaskQueue:
             async with self._slots:
                 if self._heap and not self._stopping:
                     _, _, entry = heapq.heappop(self._heap)
-                    await self._run(entry)
+                    await self._run_or_fail(entry)
             if not self._heap and self._on_idle is not None:
                 self._on_idle(self.account)
+
+    async def _run_or_fail(self, entry: _Entry) -> None:
+        """Run a task; what goes wrong in the queue's own bookkeeping (its row cannot be written,
+        say) fails that task, and the queue goes on to the next."""
+        try:
+            await self._run(entry)
+        except Exception as error:
+            log.exception("Task %s of %s could not be run", entry.spec.name, self.account)
+            message = f"Error: the task could not be run: {error}"
+            try:
+                await self._finish_row(entry, "failed", message, started_at=None)
+            except Exception:
+                log.exception("Task %d could not be marked failed", entry.task_id)
+            await _notify(entry, message)
 
     async def _run(self, entry: _Entry) -> None:
         started_at = now_ms()

@@ -337,3 +337,24 @@ async def test_guard_sql_leaves_other_errors_alone(account_db: Database) -> None
         await account_db.write(token.guard_sql(lambda conn: conn.execute("SELECT * FROM nowhere")))
     except sqlite3.OperationalError as error:
         assert str(error) == "no such table: nowhere"
+
+
+async def test_a_task_whose_log_cannot_be_written_runs_and_the_queue_goes_on(
+    tmp_path: Path, account_db: Database, events: EventBus, caplog: Any
+) -> None:
+    (tmp_path / "logs").write_text("a file where the logs' folder should be")
+    lines: list[str] = []
+    events.subscribe("server-task-progress", lambda _, line: lines.append(line), account="main")
+    queue = AccountTaskQueue("main", account_db, events, tmp_path / "logs", asyncio.Semaphore(2))
+    await queue.start()
+    try:
+        order: list[str] = []
+        first = await queue.enqueue(spec("First", 5, recorder(order, "first")))
+        second = await queue.enqueue(spec("Second", 5, recorder(order, "second")))
+        await wait_for_status(account_db, second, "completed")
+        assert await wait_for_status(account_db, first, "completed") == "completed"
+    finally:
+        await queue.stop()
+    assert order == ["first", "second"]
+    assert [line.split(" ", 1)[1] for line in lines] == ['[null,"Starting task"]\n'] * 2
+    assert f"Could not write the log of task {first}" in caplog.text
