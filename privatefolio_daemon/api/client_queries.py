@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from privatefolio_daemon.domain.errors import InvalidInputError
+from privatefolio_daemon.large_lists import empty_in_parts
+from privatefolio_daemon.rpc.owned_results import OwnedList
 from privatefolio_daemon.store.client_sql import run_client_query
 from privatefolio_daemon.store.database import Database, Row
 
@@ -60,10 +62,20 @@ ROWS_MAPPED_OFF_THE_LOOP = 2_000
 async def map_rows(rows: Sequence[Row], to_wire: Callable[[Row], T], query: object) -> list[T]:
     """The wire records of rows a method reads column by column. When they are the rows of the
     frontend's own ``query``, columns other than those of ``SELECT *`` are the caller's mistake,
-    told clearly; the rows of the method's own SQL are read as they are."""
+    told clearly; the rows of the method's own SQL are read as they are. Many rows are mapped on
+    a thread, which then empties the list of rows (the caller's to give) a part at a time."""
     if len(rows) < ROWS_MAPPED_OFF_THE_LOOP:
         return _mapped(rows, to_wire, query)
-    return await asyncio.to_thread(_mapped, rows, to_wire, query)
+    return await asyncio.to_thread(_mapped_and_released, rows, to_wire, query)
+
+
+def _mapped_and_released(
+    rows: Sequence[Row], to_wire: Callable[[Row], T], query: object
+) -> list[T]:
+    records = OwnedList(_mapped(rows, to_wire, query))
+    if isinstance(rows, list):
+        empty_in_parts(rows)
+    return records
 
 
 def _mapped(rows: Sequence[Row], to_wire: Callable[[Row], T], query: object) -> list[T]:

@@ -4,6 +4,7 @@ from collections.abc import Callable
 from typing import Any
 
 from privatefolio_daemon.domain.raw_sql import RawSql
+from privatefolio_daemon.rpc.owned_results import OwnedList
 from privatefolio_daemon.rpc.registry import rpc_method
 
 
@@ -16,7 +17,7 @@ class RawSqlApi:
         self, accountName: str, sql: str, params: list[Any] | None = None
     ) -> list[list[Any]]:
         """The rows of a reading statement, as arrays (read-only connection, time budget)."""
-        return await self._raw_sql_of(accountName).read(sql, params or [])
+        return OwnedList(await self._raw_sql_of(accountName).read(sql, params or []))
 
     @rpc_method()
     async def executeSql(
@@ -24,4 +25,4 @@ class RawSqlApi:
     ) -> list[list[Any]]:
         """Run one statement that reads or changes rows (no schema, PRAGMA or ATTACH); returns
         its rows as arrays. Changed audit logs recompute the derived data from the first day."""
-        return await self._raw_sql_of(accountName).execute(sql, params or [])
+        return OwnedList(await self._raw_sql_of(accountName).execute(sql, params or []))

@@ -13,6 +13,7 @@ the records stored in them are read before and after it runs, and those that dif
 Audit logs or transactions it deletes lose their tags, as they do when the daemon deletes them.
 """
 
+import asyncio
 import sqlite3
 from collections.abc import Sequence
 from typing import Any
@@ -30,6 +31,7 @@ from privatefolio_daemon.domain.synced_records import (
 )
 from privatefolio_daemon.domain.timeutil import day_start
 from privatefolio_daemon.domain.value_bounds import check_synced_value
+from privatefolio_daemon.large_lists import empty_in_parts
 from privatefolio_daemon.store.change_log import append_change
 from privatefolio_daemon.store.client_sql import (
     StatementResult,
@@ -69,7 +71,7 @@ class RawSql:
 
     async def read(self, sql: str, params: Sequence[Any]) -> list[list[Any]]:
         return await self._db.read_client(  # the rows made lists on the reader's thread
-            lambda conn: [list(row) for row in run_client_query(conn, sql, params, self._budget)],
+            lambda conn: _as_lists(run_client_query(conn, sql, params, self._budget)),
             wait_seconds=self._budget,
         )
 
@@ -89,7 +91,7 @@ class RawSql:
             for key, value in repriced.lowered.items():
                 self._events.emit("key-value", key, value, account=self.account)
             self._events.emit(PRICES_CHANGED, account=self.account)
-        return [list(row) for row in result.rows]
+        return await asyncio.to_thread(_as_lists, result.rows)
 
     def _run(
         self, conn: sqlite3.Connection, sql: str, params: Sequence[Any]
@@ -134,3 +136,10 @@ def _reprice_everything(conn: sqlite3.Connection) -> PriceInvalidation:
     first_log = conn.execute("SELECT MIN(timestamp) FROM audit_logs").fetchone()[0]
     first_days = [] if first_log is None else [day_start(int(first_log))]
     return invalidate_for_prices(conn, 0, first_days)
+
+
+def _as_lists(rows: list[tuple[Any, ...]]) -> list[list[Any]]:
+    """The rows as lists, made on a thread; the tuples are freed there a part at a time."""
+    lists = [list(row) for row in rows]
+    empty_in_parts(rows)
+    return lists

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 import orjson
 
+from privatefolio_daemon.large_lists import empty_in_parts
 from privatefolio_daemon.rpc.callbacks import RemoteCallback, is_function_reference
 from privatefolio_daemon.rpc.dialects import (
     Dialect,
@@ -40,6 +41,7 @@ from privatefolio_daemon.rpc.lone_surrogates import (
     is_lone_surrogate_error,
     loads_replacing_lone_surrogates,
 )
+from privatefolio_daemon.rpc.owned_results import OwnedList
 from privatefolio_daemon.rpc.registry import Method, MethodTable
 from privatefolio_daemon.rpc.request_ids import request_id_problem
 from privatefolio_daemon.rpc.stats import RpcStats
@@ -96,16 +98,23 @@ FRAME_OVERHEAD = 256
 
 #: A result list longer than this is encoded on a thread, this many items per orjson call (the
 #: GIL can pass to the event loop between two calls, not within one).
-ITEMS_ENCODED_AT_ONCE = 2_000
+ITEMS_ENCODED_AT_ONCE = 500
 
 
 def _encoded_list(items: list[Any]) -> bytes:
-    """``orjson.dumps(items)``, made of one call per part of the list."""
-    parts = (
+    """``orjson.dumps(items)``, made of one call per part of the list; an ``OwnedList`` is
+    emptied afterwards, a part at a time."""
+    parts = [
         orjson.dumps(items[start : start + ITEMS_ENCODED_AT_ONCE], default=_to_json)[1:-1]
         for start in range(0, len(items), ITEMS_ENCODED_AT_ONCE)
-    )
+    ]
+    if isinstance(items, OwnedList):
+        empty_in_parts(items)
     return b"[" + b",".join(parts) + b"]"
+
+
+#: A frame to send: a JSON value, or one already encoded.
+_Answer = dict[str, Any] | bytes
 
 
 class _UndefinedMarker:
@@ -245,13 +254,15 @@ class RpcConnection:
             self._limits.max_batch_answer_bytes,
         )
         responses = await asyncio.gather(*(self._handle_batched(m, batch) for m in messages))
-        answered = [response for response in responses if response is not None]
+        answered = [
+            orjson.Fragment(response) if isinstance(response, bytes) else response
+            for response in responses
+            if response is not None
+        ]
         if answered:
             self._send(answered)
 
-    async def _handle_batched(
-        self, message: Any, batch: "_Batch"
-    ) -> dict[str, Any] | orjson.Fragment | None:
+    async def _handle_batched(self, message: Any, batch: "_Batch") -> _Answer | None:
         """One call of a batch. The calls take turns with the event loop, so that a batch of
         calls that never wait (pings, say) does not hold up every other client."""
         async with batch.slots:
@@ -268,7 +279,7 @@ class RpcConnection:
 
     async def _handle_message(
         self, message: Any, batched: bool = False, refusal: RpcError | None = None
-    ) -> dict[str, Any] | orjson.Fragment | None:
+    ) -> _Answer | None:
         if not isinstance(message, dict):
             return self._error(Dialect.JSONRPC, None, None, InvalidRequest("Invalid request"))
         dialect = Dialect.JSONRPC if "jsonrpc" in message or batched else Dialect.PRIVATEFOLIO
@@ -288,9 +299,7 @@ class RpcConnection:
                 return None
             return self._error(dialect, request_id, method_name, error)
         if refusal is not None:
-            answer: dict[str, Any] | orjson.Fragment | None = self._error(
-                dialect, request_id, method.name, refusal
-            )
+            answer: _Answer | None = self._error(dialect, request_id, method.name, refusal)
         else:
             answer = await self._run(dialect, request_id, method, params)
         return None if is_notification else answer
@@ -319,9 +328,7 @@ class RpcConnection:
             raise Unauthorized(GUEST_REFUSAL)
         return method, params
 
-    async def _run(
-        self, dialect: Dialect, request_id: Any, method: Method, params: Any
-    ) -> dict[str, Any] | orjson.Fragment:
+    async def _run(self, dialect: Dialect, request_id: Any, method: Method, params: Any) -> _Answer:
         self._stats.calls += 1
         callbacks: list[RemoteCallback] = []
         params = self._materialise_callbacks(dialect, params, callbacks)
@@ -345,7 +352,7 @@ class RpcConnection:
 
     async def _encoded_result(
         self, dialect: Dialect, request_id: Any, method_name: str, result: Any
-    ) -> dict[str, Any] | orjson.Fragment:
+    ) -> _Answer:
         """The result frame, encoded here so that a result JSON cannot hold (too deep, a value
         of an unknown type) is answered with an error instead of no answer at all. A long list
         is encoded on a thread, a part at a time, so that the event loop goes on meanwhile."""
@@ -353,7 +360,7 @@ class RpcConnection:
             if isinstance(result, list) and len(result) > ITEMS_ENCODED_AT_ONCE:
                 result = orjson.Fragment(await asyncio.to_thread(_encoded_list, result))
             frame = result_frame(dialect, request_id, method_name, result)
-            return orjson.Fragment(orjson.dumps(frame, default=_to_json))
+            return orjson.dumps(frame, default=_to_json)
         except orjson.JSONEncodeError as error:
             log.error("The result of %s cannot be sent as JSON", method_name, exc_info=error)
             failure = RpcError(f"The result of {method_name} cannot be sent as JSON: {error}")
@@ -401,7 +408,7 @@ class RpcConnection:
     def _enqueue(self, frame: Any, *, callback: bool = False) -> None:
         if self._closing:
             return
-        encoded = orjson.dumps(frame, default=_to_json)
+        encoded = frame if isinstance(frame, bytes) else orjson.dumps(frame, default=_to_json)
         cost = len(encoded) + FRAME_OVERHEAD
         if self._queued_bytes and self._queued_bytes + cost > self._limits.max_queued_bytes:
             self._stats.slow_consumers_closed += 1
@@ -493,8 +500,10 @@ def _batch_refusal(calls: int, max_calls: int) -> str | None:
     return None
 
 
-def _frame_size(frame: dict[str, Any] | orjson.Fragment | None) -> int:
-    return 0 if frame is None else len(orjson.dumps(frame, default=_to_json))
+def _frame_size(frame: _Answer | None) -> int:
+    if frame is None:
+        return 0
+    return len(frame if isinstance(frame, bytes) else orjson.dumps(frame, default=_to_json))
 
 
 def _parsed(text: bytes | str) -> Any:

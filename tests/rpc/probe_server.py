@@ -26,6 +26,7 @@ from privatefolio_daemon.rpc.builtins import add_builtin_methods
 from privatefolio_daemon.rpc.callbacks import RemoteFunction
 from privatefolio_daemon.rpc.connection import ConnectionLimits
 from privatefolio_daemon.rpc.errors import Unauthorized
+from privatefolio_daemon.rpc.owned_results import OwnedList
 from privatefolio_daemon.rpc.registry import CallContext, MethodTable, rpc_method
 from privatefolio_daemon.rpc.stats import RpcStats
 from privatefolio_daemon.server.credentials import Credentials
@@ -44,6 +45,8 @@ class ProbeApi:
         #: ``holdSlot`` calls running now, and the most that ever ran at once.
         self.holding = 0
         self.most_holding = 0
+        self.owned = OwnedList()
+        self.cached = [{"n": index} for index in range(5000)]
 
     @rpc_method()
     async def echo(self, value: Any) -> Any:
@@ -80,6 +83,17 @@ class ProbeApi:
             object() if index == unencodable_at else {"n": index, "amount": Decimal(index) / 4}
             for index in range(count)
         ]
+
+    @rpc_method()
+    async def ownedRecords(self, count: int) -> list[Any]:
+        """``count`` records in a list the connection may empty once it is sent."""
+        self.owned = OwnedList({"n": index} for index in range(count))
+        return self.owned
+
+    @rpc_method()
+    async def cachedRecords(self) -> list[Any]:
+        """The same list at every call, as a method with a cache answers."""
+        return self.cached
 
     @rpc_method()
     async def fail(self, kind: str) -> None:
