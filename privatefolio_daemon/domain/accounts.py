@@ -162,11 +162,11 @@ class AccountRegistry:
         async with self._lock:
             self.get(name)
             marker = self.databases_dir / f"{name}.deleting"
-            marker.touch()
+            await asyncio.to_thread(marker.touch)
             self._events.emit(ACCOUNT_DELETED, name)
             self._events.emit("accounts", "deleted", name)
             await self._close_account(name)
-            self._remove_account_files(name)
+            await asyncio.to_thread(self._remove_account_files, name)
         self._events.forget_account(name)
 
     async def reset(self, name: str) -> None:
@@ -190,7 +190,7 @@ class AccountRegistry:
 
     async def _finish_reset(self, name: str, floors: IdFloors, created_at: int) -> None:
         """An empty database in place of the account's, its data, files and logs gone."""
-        self._remove_account_files(name)
+        await asyncio.to_thread(self._remove_account_files, name)
         db = await self._open_account(name, created_at=created_at)
         await db.transaction(lambda connection: raise_floors(connection, floors))
         self._reset_marker(name).unlink(missing_ok=True)
@@ -301,6 +301,7 @@ class AccountRegistry:
             await db.close()
 
     def _remove_account_files(self, name: str) -> None:
+        """Run on a thread: an account's files may take a while to remove."""
         for suffix in _SQLITE_SUFFIXES:
             self.db_path(name).with_name(f"{name}.sqlite{suffix}").unlink(missing_ok=True)
         shutil.rmtree(self.files_dir(name), ignore_errors=True)
