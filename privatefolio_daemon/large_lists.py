@@ -11,7 +11,14 @@ from typing import Any
 ITEMS_FREED_AT_ONCE = 2_000
 
 
-def empty_in_parts(items: list[Any]) -> None:
-    """Empty ``items`` from its end, ``ITEMS_FREED_AT_ONCE`` at a time (call it on a thread)."""
+def empty_in_parts(items: list[Any], at_once: int = ITEMS_FREED_AT_ONCE) -> None:
+    """Empty ``items`` from its end, ``at_once`` at a time (call it on a thread). Items that
+    are large themselves (a day's balances of every asset) go one at a time."""
     while items:
-        del items[-ITEMS_FREED_AT_ONCE:]
+        del items[-at_once:]
+
+
+def empty_dict_in_parts(items: dict[Any, Any]) -> None:
+    """Empty ``items`` one entry at a time, for entries that are large themselves."""
+    while items:
+        items.popitem()

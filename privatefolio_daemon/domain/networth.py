@@ -14,6 +14,7 @@ from privatefolio_daemon.domain.networth_candles import NetworthCandle, networth
 from privatefolio_daemon.domain.networth_engine import NetworthRow, compute_networth
 from privatefolio_daemon.domain.thread_progress import Report, thread_safe
 from privatefolio_daemon.domain.timeutil import human_date
+from privatefolio_daemon.large_lists import empty_dict_in_parts, empty_in_parts
 from privatefolio_daemon.store import networth as store
 from privatefolio_daemon.store.database import Database, in_transaction
 
@@ -40,6 +41,8 @@ def run_networth_pass(
         previous = store.value_before(conn, start) if start > 0 else None
         prices = store.price_values_since(conn, start)
         rows = compute_networth(balance_rows, prices, report, previous)
+        empty_in_parts(balance_rows, at_once=1)  # a day of every asset's balance at a time
+        empty_dict_in_parts(prices)
         store.delete_networth(conn, start)
         if not rows:
             return rows
@@ -102,6 +105,10 @@ class Networth:
     async def breakdown(self, interval: CandleInterval) -> list[BreakdownRow]:
         def read(conn: sqlite3.Connection) -> list[BreakdownRow]:
             balances = store.balance_rows_since(conn, 0)
-            return breakdown_rows(balances, store.price_values_since(conn, 0), interval)
+            prices = store.price_values_since(conn, 0)
+            rows = breakdown_rows(balances, prices, interval)
+            empty_in_parts(balances, at_once=1)
+            empty_dict_in_parts(prices)
+            return rows
 
         return await self._db.read(read)
