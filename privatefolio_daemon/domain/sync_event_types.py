@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypedDict, cast
 
+from privatefolio_daemon.domain import asset_ids
 from privatefolio_daemon.domain.account_settings import SETTINGS_KEY, merge_settings
 from privatefolio_daemon.domain.assets import AssetPatch, patch_asset
 from privatefolio_daemon.domain.errors import InvalidInputError, NotFoundError
@@ -333,9 +334,21 @@ def _tagged_item(record_id: str | None) -> tuple[TaggedKind, str]:
     return item
 
 
+def _asset_id(record_id: str | None) -> str:
+    """An asset's id as ``patchAsset`` stores it: the version check and the edit read the
+    same record only when the event names it so."""
+    text = _required_id(record_id)
+    stored = asset_ids.cleaned(text)
+    if stored != text:
+        raise InvalidInputError(
+            f'An asset recordId is written as the asset\'s id is stored: "{stored}", not "{text}"'
+        )
+    return text
+
+
 _ID_CHECKS: dict[Entity, Callable[[str | None], object]] = {
     "transaction": _manual_id,
-    "asset": _required_id,
+    "asset": _asset_id,
     "tag": _tag_id,
     "tagging": _tagged_item,
     "settings": _settings_id,

@@ -7,6 +7,7 @@ from privatefolio_daemon.client import DaemonClient
 from tests.api.manual_entries import SWAP
 from tests.api.refusals import synced_state
 
+ASSET_FORM = "An asset recordId is written as the asset's id is stored:"
 TAG_FORM = 'A tag recordId is its number, without leading zeros, signs or spaces ("3"), not'
 
 
@@ -44,6 +45,9 @@ async def test_a_tag_id_with_a_leading_zero_cannot_skip_the_version_check(
             "BINANCE_1",
             "BINANCE_1 is not a manual transaction: only manual transactions are synced",
         ),
+        ("asset.patch", "fiat:usd", f'{ASSET_FORM} "fiat:USD", not "fiat:usd"'),
+        ("asset.patch", "EX.BINANCE:BTC", f'{ASSET_FORM} "ex.binance:BTC", not "EX.BINANCE:BTC"'),
+        ("asset.patch", "ex.binance: SOL", f'{ASSET_FORM} "ex.binance:SOL", not "ex.binance: SOL"'),
         ("settings.patch", "Settings", 'The settings record is "settings", not "Settings"'),
         (
             "value.set",
@@ -67,6 +71,8 @@ async def test_every_entity_refuses_an_id_not_in_its_form_before_the_version_che
     await client.call("assignTagToTransaction", "main", "MANUAL_1", "otc")
     before = await synced_state(client)
     data = {"name": "x", "notes": "x", "value": "x", "tagId": 1}
+    if kind == "asset.patch":
+        data = {"favorite": True}
     event = {"eventId": "e", "type": kind, "recordId": record_id, "version": 99, "data": data}
     [result] = await client.call("submitEvents", "main", [event])
     assert result["error"] == {"code": -32602, "message": f"Event #1 (e): {message}"}
