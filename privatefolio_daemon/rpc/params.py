@@ -64,7 +64,7 @@ def describe(value: Any) -> str:
 def compile_checker(annotation: Any) -> Checker:
     """A checker for values of ``annotation``; its messages name the path of the bad value."""
     if annotation is Any or annotation is object:
-        return lambda value, path: None
+        return _check_json_value
     if annotation == RemoteFunction:
         return _expect(lambda v: isinstance(v, RemoteCallback), "a function reference")
     if annotation is bool:
@@ -102,6 +102,13 @@ def compile_checker(annotation: Any) -> Checker:
 #: The largest integer a parameter may hold (SQLite's); JSON integers of 2^64 and up arrive as
 #: floats, so this is also the bound of what the daemon reads exactly.
 MAX_INTEGER = 2**63 - 1
+
+
+def _check_json_value(value: Any, path: str) -> str | None:
+    """Any value a frame can hold; a function reference is not one (it cannot be stored)."""
+    if isinstance(value, RemoteCallback):
+        return f"{path} must be a JSON value, not a function"
+    return None
 
 
 def _check_integer(value: Any, path: str) -> str | None:

@@ -150,3 +150,15 @@ async def test_rpc_discover_describes_every_method_from_its_signature(tmp_path: 
         ]
         assert methods["add"]["result"] == {"name": "result", "schema": {"type": "integer"}}
         assert methods["subscribeToTicks"]["params"][0]["schema"]["x-callback"] is True
+
+
+async def test_a_function_where_a_json_value_is_expected_is_refused(tmp_path: Path) -> None:
+    async with probe_server(tmp_path) as server, server.socket() as ws:
+        ref = {"__isFunction": True, "functionId": "client_func_1_0"}
+        assert await exchange(ws, {"id": 1, "method": "echo", "params": [ref]}) == {
+            "id": 1,
+            "method": "echo",
+            "error": "Invalid params: 'value' must be a JSON value, not a function",
+            "code": -32602,
+        }
+        assert server.stats.callbacks == 0
