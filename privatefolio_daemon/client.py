@@ -20,6 +20,7 @@ import aiohttp
 import orjson
 
 from privatefolio_daemon.client_methods import DaemonMethods
+from privatefolio_daemon.rpc.dialects import MAX_FRAME_BYTES
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +77,8 @@ class DaemonClient(DaemonMethods):
         self._callback_tasks: set[asyncio.Task[Any]] = set()
         #: Frames that answered no pending call, such as a parse error (it carries no id).
         self.unanswered_errors: list[Any] = []
+        #: Why the daemon closed the connection, when it said.
+        self._close_reason = ""
 
     @classmethod
     async def connect(
@@ -236,13 +239,18 @@ class DaemonClient(DaemonMethods):
 
     async def _send(self, frame: Any, what: str = "the notification") -> None:
         if self._socket.closed:
-            raise ConnectionError(f"The connection is closed (code {self._socket.close_code})")
+            raise ConnectionError(f"The connection is closed ({self._close_description()})")
         try:
-            text = orjson.dumps(frame, default=_as_json).decode()
+            encoded = orjson.dumps(frame, default=_as_json)
         except orjson.JSONEncodeError as error:
             raise ValueError(f"Could not send {what}: {error}") from None
+        if len(encoded) > MAX_FRAME_BYTES:
+            raise ValueError(
+                f"Could not send {what}: its frame holds {len(encoded):,} bytes, more than the "
+                f"{MAX_FRAME_BYTES:,} the daemon reads; send less at once"
+            )
         try:
-            await self._socket.send_str(text)
+            await self._socket.send_str(encoded.decode())
         except ConnectionError as error:
             raise ConnectionError(
                 f"Could not send {what}: the connection closed while it was being sent"
@@ -250,17 +258,25 @@ class DaemonClient(DaemonMethods):
 
     async def _read_loop(self) -> None:
         try:
-            async for message in self._socket:
+            while True:
+                message = await self._socket.receive()
                 if message.type == aiohttp.WSMsgType.TEXT:
                     self._dispatch(orjson.loads(message.data))
-                elif message.type == aiohttp.WSMsgType.ERROR:
+                elif message.type == aiohttp.WSMsgType.CLOSE:
+                    self._close_reason = message.extra or ""
+                    break
+                elif message.type != aiohttp.WSMsgType.BINARY:  # closing, closed or an error
                     break
         finally:
-            error = ConnectionError(f"The connection closed (code {self._socket.close_code})")
+            error = ConnectionError(f"The connection closed ({self._close_description()})")
             for _, future in self._pending.values():
                 if not future.done():
                     future.set_exception(error)
             self._pending.clear()
+
+    def _close_description(self) -> str:
+        code = f"code {self._socket.close_code}"
+        return f"{code}: {self._close_reason}" if self._close_reason else code
 
     def _dispatch(self, payload: Any) -> None:
         if isinstance(payload, list):

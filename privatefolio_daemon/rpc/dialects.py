@@ -7,6 +7,9 @@ works unchanged; a request with ``"jsonrpc": "2.0"`` is answered in standard JSO
 from enum import Enum
 from typing import Any
 
+#: The largest text frame the daemon reads; a larger one closes the socket with 1009.
+MAX_FRAME_BYTES = 4 * 2**20
+
 
 class Dialect(Enum):
     PRIVATEFOLIO = "privatefolio"

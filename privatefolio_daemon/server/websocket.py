@@ -14,6 +14,7 @@ from privatefolio_daemon.rpc.connection import (
     ErrorMapper,
     RpcConnection,
 )
+from privatefolio_daemon.rpc.dialects import MAX_FRAME_BYTES
 from privatefolio_daemon.rpc.guest_access import guest_may_call
 from privatefolio_daemon.rpc.registry import MethodTable
 from privatefolio_daemon.rpc.stats import RpcStats
@@ -23,7 +24,6 @@ from privatefolio_daemon.server.rest import bearer_token
 log = logging.getLogger(__name__)
 
 CLOSE_POLICY_VIOLATION = 1008
-MAX_FRAME_BYTES = 4 * 1024 * 1024
 _TOO_BIG_REASON = f"Frame too large: at most {MAX_FRAME_BYTES:,} bytes (4 MiB)".encode()
 
 

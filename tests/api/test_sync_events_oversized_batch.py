@@ -1,10 +1,13 @@
-"""A batch of events too large for one frame: the daemon closes the connection (1009), and the
-client says the call was not sent, leaving nothing behind that waits for an answer."""
+"""A batch of events too large for one frame: the client refuses to send it and stays usable;
+a frame the daemon refuses closes the connection (1009), and the client says why."""
 
 import asyncio
+import contextlib
 import gc
 from collections.abc import Awaitable
 from typing import Any
+
+import pytest
 
 from privatefolio_daemon.client import DaemonClient
 from tests.api.manual_entries import until
@@ -24,7 +27,21 @@ async def connection_error_of(call: Awaitable[Any]) -> str:
     raise AssertionError("the call did not fail")
 
 
-async def test_a_batch_too_large_to_send_fails_the_call_and_nothing_else(
+async def test_a_batch_too_large_to_send_is_refused_before_it_goes(client: DaemonClient) -> None:
+    await client.call("createAccount", "main")
+
+    with pytest.raises(ValueError) as refused:
+        await client.call("submitEvents", "main", OVER_16_MIB)
+
+    assert str(refused.value) == (
+        "Could not send submitEvents: its frame holds 16,948,942 bytes, more than the "
+        "4,194,304 the daemon reads; send less at once"
+    )
+    assert await client.call("getTags", "main") == []
+    assert client.registered_functions == 0
+
+
+async def test_a_frame_the_daemon_refuses_closes_the_connection_with_its_reason(
     client: DaemonClient,
 ) -> None:
     unhandled: list[str] = []
@@ -33,13 +50,13 @@ async def test_a_batch_too_large_to_send_fails_the_call_and_nothing_else(
     )
     await client.call("createAccount", "main")
 
-    assert await connection_error_of(client.call("submitEvents", "main", OVER_16_MIB)) == (
-        "Could not send submitEvents: the connection closed while it was being sent"
-    )
+    with contextlib.suppress(ConnectionError):  # the daemon may close before it is all sent
+        await client.send_raw(" " * (4 * 2**20 + 1))
     await until(lambda: client.closed)
+
     assert client.close_code == 1009
     assert await connection_error_of(client.call("getAccountNames")) == (
-        "The connection is closed (code 1009)"
+        "The connection is closed (code 1009: Frame too large: at most 4,194,304 bytes (4 MiB))"
     )
     await client.close()
     gc.collect()
