@@ -341,6 +341,10 @@ class RpcConnection:
         except asyncio.CancelledError:
             raise
         except Exception as error:
+            # A call that failed set off nothing that will call back (a task it did not queue).
+            for callback in callbacks:
+                if callback.once:
+                    callback.release()
             return self._error(dialect, request_id, method.name, error)
         finally:
             for callback in callbacks:

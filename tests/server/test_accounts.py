@@ -298,3 +298,12 @@ async def test_the_task_queue_of_an_account_being_deleted_is_not_said_to_come_ba
 
     assert set(answers) <= {"answered", -32002}, answers
     assert answers[-32002] > 0
+
+
+async def test_a_call_that_queues_no_task_keeps_none_of_its_callbacks(
+    client: DaemonClient,
+) -> None:
+    with pytest.raises(RpcCallError) as refused:
+        await client.call("enqueueSleep", "ghost", 1, 1, False, lambda *_: None)
+    assert (refused.value.code, refused.value.message) == (-32002, 'Account "ghost" does not exist')
+    assert (await client.call("getServerStats"))["callbacks"] == 0
