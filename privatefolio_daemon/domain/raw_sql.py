@@ -21,8 +21,10 @@ from typing import Any
 import orjson
 
 from privatefolio_daemon.domain.derived_steps import PRICES_CHANGED
+from privatefolio_daemon.domain.errors import InvalidInputError
 from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.invalidation import PriceInvalidation, invalidate_for_prices
+from privatefolio_daemon.domain.manual_transactions import SEQUENCE_KEY as MANUAL_SEQUENCE_KEY
 from privatefolio_daemon.domain.synced_records import (
     SyncedChange,
     changed_records,
@@ -32,13 +34,14 @@ from privatefolio_daemon.domain.synced_records import (
 from privatefolio_daemon.domain.timeutil import day_start
 from privatefolio_daemon.domain.value_bounds import check_synced_value
 from privatefolio_daemon.large_lists import empty_in_parts
-from privatefolio_daemon.store.change_log import append_change
+from privatefolio_daemon.store.change_log import FEED_ID_KEY, append_change
 from privatefolio_daemon.store.client_sql import (
     StatementResult,
     run_client_query,
     run_row_statement,
     tables_changed_by,
 )
+from privatefolio_daemon.store.connections import SEQUENCE_KEY as CONNECTION_SEQUENCE_KEY
 from privatefolio_daemon.store.database import Database
 from privatefolio_daemon.store.key_value import read_value
 from privatefolio_daemon.store.tags import untag_deleted_items
@@ -98,9 +101,13 @@ class RawSql:
     ) -> tuple[StatementResult, list[SyncedChange], PriceInvalidation | None]:
         """An edit of the trades tables outdates a trades run computed meanwhile off the writer
         (see ``domain/trades_offline.py``), as an invalidation does."""
-        entities = entities_in(tables_changed_by(conn, sql, params))
+        tables = tables_changed_by(conn, sql, params)
+        entities = entities_in(tables)
         before = read_records(conn, entities)
+        keys_before = _daemon_keys(conn) if "key_value" in tables else None
         result = run_row_statement(conn, sql, params, self._budget)
+        if keys_before is not None:
+            _refuse_changed_daemon_keys(keys_before, _daemon_keys(conn))
         if result.changed_tables & set(TRADE_TABLES):
             next_generation(conn)
         repriced = None
@@ -127,6 +134,25 @@ class RawSql:
             elif entity == "value":
                 value = None if record is None else record["value"]
                 self._events.emit("key-value", record_id, value, account=self.account)
+
+
+#: Key-value entries that keep ids from being given twice, and the feed's identity: the
+#: daemon's own, as the table ``sqlite_sequence`` is.
+DAEMON_KEYS = (FEED_ID_KEY, MANUAL_SEQUENCE_KEY, CONNECTION_SEQUENCE_KEY)
+
+
+def _daemon_keys(conn: sqlite3.Connection) -> dict[str, Any]:
+    marks = ", ".join("?" * len(DAEMON_KEYS))
+    rows = conn.execute(f"SELECT key, value FROM key_value WHERE key IN ({marks})", DAEMON_KEYS)
+    return dict(rows.fetchall())
+
+
+def _refuse_changed_daemon_keys(before: dict[str, Any], after: dict[str, Any]) -> None:
+    changed = sorted(key for key in DAEMON_KEYS if before.get(key) != after.get(key))
+    if changed:
+        raise InvalidInputError(
+            f"The key {changed[0]} of key_value is the daemon's own and cannot be changed"
+        )
 
 
 def _reprice_everything(conn: sqlite3.Connection) -> PriceInvalidation:

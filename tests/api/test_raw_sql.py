@@ -21,6 +21,7 @@ ROWS_ONLY = (
 
 
 OWN = "The table {} is the daemon's own and cannot be changed"
+KEY = "The key {} of key_value is the daemon's own and cannot be changed"
 TWO = "UPDATE tags SET name = 'a'; DELETE FROM tags"
 FAILED = "The statement failed: "
 
@@ -130,6 +131,10 @@ async def test_prices_written_by_sql_revalue_the_net_worth(client: DaemonClient)
         ("DELETE FROM sync_changes", OWN.format("sync_changes")),
         ("DELETE FROM sqlite_sequence", OWN.format("sqlite_sequence")),
         ("DELETE FROM sqlite_master", f"{FAILED}table sqlite_master may not be modified"),
+        ("DELETE FROM key_value WHERE key = 'sync_feed_id'", KEY.format("sync_feed_id")),
+        ("UPDATE key_value SET value = 'x' WHERE key LIKE 'sync%'", KEY.format("sync_feed_id")),
+        ("REPLACE INTO key_value VALUES ('transaction_man_seq', 1)", KEY.format("transaction_man_seq")),  # noqa: E501
+        ("UPDATE key_value SET value = 99 WHERE key = 'connection_seq'", KEY.format("connection_seq")),  # noqa: E501
         ("UPDATE tags SET name = 'a'; DELETE FROM tags", f"Only one statement is allowed: {TWO}"),
         ("INSERT INTO tags VALUES (1, 'x')", f"{FAILED}UNIQUE constraint failed: tags.id"),
         ("DELETE FROM no_such_table", "The statement failed: no such table: no_such_table"),
