@@ -3,7 +3,8 @@
 ``prepare`` checks the archive and its database and stages them beside the live items; nothing
 live changes, and any failure leaves no trace. ``swap`` then closes the account, swaps the items
 (``swap.py``), reopens and verifies the account, and rolls back to the previous items if that
-fails. The previous database is deleted only once the restored one is open and verified.
+fails. The previous database is deleted only once the restored one is open and verified; once
+that is so, the restore has succeeded, whatever of the previous items cannot be deleted.
 """
 
 import asyncio
@@ -138,9 +139,9 @@ class Restores:
                 report(90, "Opening the restored account")
                 await _verify(await closed.reopen())
                 step("reopened")
+                await asyncio.to_thread(journal.write, "committed")
             except Exception as error:
                 await _roll_back(closed, journal, error)
-            await asyncio.to_thread(journal.write, "committed")
             step("committed")
             await asyncio.to_thread(finish, journal)
             step("cleaned")
