@@ -61,12 +61,12 @@ def extract_backup(
     on_progress: Callable[[int, int], None],
     checkpoint: Callable[[], None],
 ) -> StagedBackup:
-    """Check ``archive_path`` and extract what a restore needs into ``staging`` (a new dir)."""
+    """Check ``archive_path`` and extract what a restore needs into ``staging`` (a new, empty
+    directory of this restore's own)."""
     with _open_zip(archive_path) as archive:
         wanted = _checked_entries(archive, limits)
         manifest = _read_manifest(archive, wanted)
         total = sum(info.file_size for info in wanted.values())
-        staging.mkdir(parents=True)
         _check_free_space(staging, total)
         progress = _Progress(total, on_progress, checkpoint)
         for name, info in wanted.items():

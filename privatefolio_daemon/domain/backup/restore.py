@@ -10,6 +10,7 @@ that is so, the restore has succeeded, whatever of the previous items cannot be 
 import asyncio
 import contextlib
 import shutil
+import tempfile
 from pathlib import Path
 
 from privatefolio_daemon.domain.accounts import AccountRegistry, ClosedAccount
@@ -94,7 +95,7 @@ class Restores:
         )
         if journal.path.exists():
             raise BackupError(f'A restore of account "{account}" is already in progress.')
-        staging = self._accounts.data_dir / STAGING_DIR / str(stamp)
+        staging = await asyncio.to_thread(_new_staging, self._accounts.data_dir / STAGING_DIR)
         try:
             report(0, "Checking the backup archive")
             staged = await asyncio.to_thread(
@@ -194,6 +195,15 @@ async def _roll_back(closed: ClosedAccount, journal: SwapJournal, error: Excepti
         f"The restore could not be completed ({error}); the account is back as it was before "
         "the restore."
     ) from error
+
+
+def _new_staging(root: Path) -> Path:
+    """A directory of this restore's own: others may run at once, started in the same ms."""
+    for _ in range(3):  # another restore's clean-up may remove the empty root meanwhile
+        root.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(FileNotFoundError):
+            return Path(tempfile.mkdtemp(dir=root))
+    return Path(tempfile.mkdtemp(dir=root))
 
 
 def _remove_staging(staging: Path) -> None:
