@@ -22,6 +22,7 @@ from privatefolio_daemon.domain.backup.archive_reader import (
 from privatefolio_daemon.domain.backup.database_check import (
     adopt_privatefolio_database,
     check_database,
+    check_files_listed,
 )
 from privatefolio_daemon.domain.backup.errors import BackupError
 from privatefolio_daemon.domain.backup.generated_files import carry_generated_files
@@ -152,10 +153,12 @@ class Restores:
     def _checked_database(self, staged: StagedBackup) -> Path:
         if check_database(staged.database, self.migrations) > 0:
             rename_feed(staged.database)
-            return staged.database
-        adopted = staged.directory / "adopted.sqlite"  # a Privatefolio backend database
-        adopt_privatefolio_database(staged.database, adopted, self.migrations)
-        return adopted
+            database = staged.database
+        else:
+            database = staged.directory / "adopted.sqlite"  # a Privatefolio backend database
+            adopt_privatefolio_database(staged.database, database, self.migrations)
+        check_files_listed(database, staged.directory / "files")
+        return database
 
 
 def _place(journal: SwapJournal, staged: StagedBackup, database: Path, step: StepHook) -> None:
