@@ -101,7 +101,7 @@ def database_of(backup: bytes) -> bytes:
 
 
 def sqlite_bytes(
-    tmp_path: Path, source: bytes, edit: Callable[[sqlite3.Connection], None]
+    tmp_path: Path, source: bytes, edit: Callable[[sqlite3.Connection], object]
 ) -> bytes:
     path = tmp_path / "edited.sqlite"
     path.write_bytes(source)
