@@ -43,8 +43,8 @@ class Limits:
     coin_list_timeout_seconds: float = 60.0
     #: How long a push service may take to accept a notification for one device.
     push_timeout_seconds: float = 10.0
-    #: Backups: a restore refuses archives that expand beyond this, or whose entries (above
-    #: 16 MiB) expand more than ``backup_max_ratio`` times (zip-bomb defence).
+    #: Backups: a restore refuses archives that expand beyond this, and archives or entries over
+    #: 16 MiB that expand more than ``backup_max_ratio`` times (zip-bomb defence).
     backup_max_uncompressed_bytes: int = 64 * 2**30
     backup_max_ratio: int = 200
     #: How many scheduled and manual backup files an account keeps (older ones are deleted).

@@ -26,6 +26,7 @@ from privatefolio_daemon.domain.errors import (
     InvalidInputError,
     NotFoundError,
     TaskCancelledError,
+    TaskFailedError,
 )
 from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.server_files import ServerFiles
@@ -111,7 +112,8 @@ class BackupApi:
             if error is None and record is not None:
                 future.set_result(record)
             elif error is not None and error.startswith("Error: "):
-                future.set_exception(BackupError(error.removeprefix("Error: ")))
+                detail = error.removeprefix("Error: ")
+                future.set_exception(TaskFailedError(f"The backup could not be written: {detail}"))
             else:
                 future.set_exception(TaskCancelledError(error or "The backup did not complete."))
 

@@ -48,18 +48,37 @@ def rezip(source: bytes, change: Callable[[str, bytes], bytes | None]) -> bytes:
 
 def with_extra_entry(source: bytes, name: str, content: bytes) -> bytes:
     """A copy of a backup with one more entry, listed in its manifest with the right checksum."""
-    listed = {"name": name, "size": len(content), "sha256": hashlib.sha256(content).hexdigest()}
+    return with_extra_entries(source, {name: content})
+
+
+def with_extra_entries(source: bytes, entries: dict[str, bytes]) -> bytes:
+    """A copy of a backup with more entries, listed in its manifest with the right checksums."""
+    listed = [
+        {"name": name, "size": len(content), "sha256": hashlib.sha256(content).hexdigest()}
+        for name, content in entries.items()
+    ]
 
     def add_to_manifest(entry: str, data: bytes) -> bytes:
         if entry != "manifest.json":
             return data
         manifest = orjson.loads(data)
-        return orjson.dumps({**manifest, "entries": [*manifest["entries"], listed]})
+        return orjson.dumps({**manifest, "entries": [*manifest["entries"], *listed]})
 
     out = io.BytesIO(rezip(source, add_to_manifest))
-    with zipfile.ZipFile(out, "a") as archive:
-        archive.writestr(name, content)
+    with zipfile.ZipFile(out, "a", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in entries.items():
+            archive.writestr(name, content)
     return out.getvalue()
+
+
+def whole_expansion(archive: bytes) -> str:
+    """How ``archive`` expands, as the refusal of a zip bomb words it."""
+    with zipfile.ZipFile(io.BytesIO(archive)) as opened:
+        infos = opened.infolist()
+    total = sum(info.file_size for info in infos)
+    packed = sum(info.compress_size for info in infos)
+    sizes = f"{packed / 1024:.1f} KiB to {total / 2**20:.1f} MiB"
+    return f"{total / packed:.0f} times as a whole ({sizes})"
 
 
 def zip_of(entries: dict[str, bytes]) -> bytes:
@@ -82,7 +101,7 @@ def database_of(backup: bytes) -> bytes:
 
 
 def sqlite_bytes(
-    tmp_path: Path, source: bytes, edit: Callable[[sqlite3.Connection], None]
+    tmp_path: Path, source: bytes, edit: Callable[[sqlite3.Connection], object]
 ) -> bytes:
     path = tmp_path / "edited.sqlite"
     path.write_bytes(source)
@@ -122,6 +141,9 @@ def bad_backups(good: bytes, tmp_path: Path) -> dict[str, tuple[bytes, str]]:
         info = archive.getinfo("database.sqlite")
         ratio = info.file_size / info.compress_size
         packed = f"{info.compress_size / 1024:.1f} KiB"
+    small_bombs = with_extra_entries(
+        good, {f"files/{1000 + i}": b"\0" * (15 * 2**20) for i in range(4)}
+    )  # each entry under the 16 MiB from which one entry's expansion is checked
     newer = sqlite_bytes(tmp_path, database, lambda conn: conn.execute("PRAGMA user_version = 99"))
     altered = sqlite_bytes(
         tmp_path, database, lambda conn: conn.execute("UPDATE key_value SET value = 'x'")
@@ -152,6 +174,16 @@ def bad_backups(good: bytes, tmp_path: Path) -> dict[str, tuple[bytes, str]]:
             bomb,
             f'The backup entry "database.sqlite" expands {ratio:.0f} times ({packed} to 64.0 MiB), '
             "more than the limit of 200: it is refused as a possible zip bomb.",
+        ),
+        "small zip bombs": (
+            small_bombs,
+            f"The backup expands {whole_expansion(small_bombs)}, more than the limit of 200: it "
+            "is refused as a possible zip bomb.",
+        ),
+        "file of no server file": (
+            with_extra_entries(good, {"files/1000": b"a,b\n", "files/0001": b"c,d\n"}),
+            'The backup holds files that no server file of its database names ("files/0001", '
+            '"files/1000"): it was altered, and it is refused.',
         ),
         "checksum mismatch": (
             rezip(good, lambda name, content: altered if name == "database.sqlite" else content),

@@ -5,10 +5,11 @@ import io
 import zipfile
 
 import orjson
+import pytest
 
 from privatefolio_daemon import __version__
 from privatefolio_daemon.app import Daemon
-from privatefolio_daemon.client import DaemonClient
+from privatefolio_daemon.client import DaemonClient, RpcCallError
 from privatefolio_daemon.domain.timeutil import now_ms
 from tests.backup.helpers import (
     download,
@@ -162,6 +163,23 @@ async def test_a_backup_of_a_missing_account_is_refused(client: DaemonClient) ->
         assert error.message == 'Account "ghost" does not exist'
     else:
         raise AssertionError("the backup of a missing account was accepted")
+
+
+async def test_a_backup_that_cannot_be_written_fails_as_a_task(
+    client: DaemonClient, daemon: Daemon
+) -> None:
+    await client.call("createAccount", "main")
+    files_dir = daemon.accounts.files_dir("main")
+    files_dir.parent.mkdir(parents=True, exist_ok=True)
+    files_dir.write_text("a file where the account's files directory belongs\n")
+
+    with pytest.raises(RpcCallError) as failed:
+        await client.call("enqueueBackup", "main")
+
+    assert failed.value.code == -32006
+    assert failed.value.message == (
+        f"The backup could not be written: [Errno 17] File exists: '{files_dir}'"
+    )
 
 
 async def test_a_new_accounts_backup_restores_though_its_empty_pages_pack_tight(

@@ -2,8 +2,9 @@
 is written, and written only into a staging directory, never over live data.
 
 Refused: anything that is not a zip, a damaged or truncated zip, absolute or ``..`` entry names,
-links and other special entries, encrypted entries, more data than the size limit, entries that
-expand suspiciously far (zip bombs), and entries whose size or sha256 differ from the manifest.
+links and other special entries, encrypted entries, more data than the size limit, entries or a
+whole archive that expand suspiciously far (zip bombs), and entries whose size or sha256 differ
+from the manifest.
 """
 
 import hashlib
@@ -26,8 +27,8 @@ from privatefolio_daemon.domain.backup.manifest import (
 )
 
 CHUNK = 1024 * 1024
-#: Below this an entry expands to too little to harm: a new account's database, say, is mostly
-#: empty pages and packs over 200 times (1 MiB of 16 KiB pages into 5 KiB).
+#: Below this an entry, or a whole archive, expands to too little to harm: a new account's
+#: database, say, is mostly empty pages and packs over 200 times (1 MiB of 16 KiB pages into 5 KiB).
 _RATIO_CHECK_FROM = 16 * 2**20
 _MAX_MANIFEST_BYTES = 16 * 2**20
 _DISK_MARGIN = 64 * 2**20
@@ -61,12 +62,12 @@ def extract_backup(
     on_progress: Callable[[int, int], None],
     checkpoint: Callable[[], None],
 ) -> StagedBackup:
-    """Check ``archive_path`` and extract what a restore needs into ``staging`` (a new dir)."""
+    """Check ``archive_path`` and extract what a restore needs into ``staging`` (a new, empty
+    directory of this restore's own)."""
     with _open_zip(archive_path) as archive:
         wanted = _checked_entries(archive, limits)
         manifest = _read_manifest(archive, wanted)
         total = sum(info.file_size for info in wanted.values())
-        staging.mkdir(parents=True)
         _check_free_space(staging, total)
         progress = _Progress(total, on_progress, checkpoint)
         for name, info in wanted.items():
@@ -105,7 +106,7 @@ def _checked_entries(archive: zipfile.ZipFile, limits: RestoreLimits) -> dict[st
     """The entries a restore uses, by name, after every entry passed the safety checks."""
     seen: set[str] = set()
     wanted: dict[str, zipfile.ZipInfo] = {}
-    total = 0
+    total = compressed = 0
     for info in archive.infolist():
         name = _safe_name(info.filename)
         if name in seen:
@@ -116,6 +117,7 @@ def _checked_entries(archive: zipfile.ZipFile, limits: RestoreLimits) -> dict[st
             continue
         _check_expansion(info, name, limits)
         total += info.file_size
+        compressed += info.compress_size
         if total > limits.max_uncompressed_bytes:
             raise BackupError(
                 f"The backup expands to more than {size_text(limits.max_uncompressed_bytes)}, "
@@ -123,6 +125,7 @@ def _checked_entries(archive: zipfile.ZipFile, limits: RestoreLimits) -> dict[st
             )
         if _WANTED.match(name) or name == MANIFEST_NAME:
             wanted[name] = info
+    _check_archive_expansion(total, compressed, limits)
     if DATABASE_NAME not in wanted:
         raise BackupError(f"The backup has no {DATABASE_NAME}; it is not a Privatefolio backup.")
     return wanted
@@ -162,6 +165,17 @@ def _check_expansion(info: zipfile.ZipInfo, name: str, limits: RestoreLimits) ->
             f'The backup entry "{name}" expands {ratio:.0f} times ({size_text(info.compress_size)} '
             f"to {size_text(info.file_size)}), more than the limit of {limits.max_ratio}: it is "
             "refused as a possible zip bomb."
+        )
+
+
+def _check_archive_expansion(total: int, compressed: int, limits: RestoreLimits) -> None:
+    """Many entries, each too small for ``_check_expansion``, may still add up to a bomb."""
+    ratio = total / max(compressed, 1)
+    if total >= _RATIO_CHECK_FROM and ratio > limits.max_ratio:
+        raise BackupError(
+            f"The backup expands {ratio:.0f} times as a whole ({size_text(compressed)} to "
+            f"{size_text(total)}), more than the limit of {limits.max_ratio}: it is refused as a "
+            "possible zip bomb."
         )
 
 

@@ -64,6 +64,28 @@ def check_database(path: Path, migrations: list[Migration]) -> int:
     return version
 
 
+def check_files_listed(database: Path, files: Path) -> None:
+    """Raise ``BackupError`` if a file of the backup (in ``files``) is none of the server files
+    of its (checked) database: a backup holds those only, and nothing else may fill the disk."""
+    names = sorted(path.name for path in files.iterdir()) if files.is_dir() else []
+    if not names:
+        return
+    connection = sqlite3.connect(database, isolation_level=None)
+    try:
+        ids = {str(row[0]) for row in connection.execute("SELECT id FROM server_files")}
+    except sqlite3.DatabaseError as error:
+        raise BackupError(f"{_NAME} cannot be read ({error}).") from error
+    finally:
+        connection.close()
+    unlisted = [f'"files/{name}"' for name in names if name not in ids]
+    if unlisted:
+        shown = ", ".join(unlisted[:_LISTED]) + (", …" if len(unlisted) > _LISTED else "")
+        raise BackupError(
+            f"The backup holds files that no server file of its database names ({shown}): it "
+            "was altered, and it is refused."
+        )
+
+
 def _refuse_foreign_objects(
     objects: list[SchemaObject], migrations: list[Migration], version: int
 ) -> None:

@@ -3,12 +3,14 @@
 ``prepare`` checks the archive and its database and stages them beside the live items; nothing
 live changes, and any failure leaves no trace. ``swap`` then closes the account, swaps the items
 (``swap.py``), reopens and verifies the account, and rolls back to the previous items if that
-fails. The previous database is deleted only once the restored one is open and verified.
+fails. The previous database is deleted only once the restored one is open and verified; once
+that is so, the restore has succeeded, whatever of the previous items cannot be deleted.
 """
 
 import asyncio
 import contextlib
 import shutil
+import tempfile
 from pathlib import Path
 
 from privatefolio_daemon.domain.accounts import AccountRegistry, ClosedAccount
@@ -20,6 +22,7 @@ from privatefolio_daemon.domain.backup.archive_reader import (
 from privatefolio_daemon.domain.backup.database_check import (
     adopt_privatefolio_database,
     check_database,
+    check_files_listed,
 )
 from privatefolio_daemon.domain.backup.errors import BackupError
 from privatefolio_daemon.domain.backup.generated_files import carry_generated_files
@@ -93,7 +96,7 @@ class Restores:
         )
         if journal.path.exists():
             raise BackupError(f'A restore of account "{account}" is already in progress.')
-        staging = self._accounts.data_dir / STAGING_DIR / str(stamp)
+        staging = await asyncio.to_thread(_new_staging, self._accounts.data_dir / STAGING_DIR)
         try:
             report(0, "Checking the backup archive")
             staged = await asyncio.to_thread(
@@ -138,9 +141,9 @@ class Restores:
                 report(90, "Opening the restored account")
                 await _verify(await closed.reopen())
                 step("reopened")
+                await asyncio.to_thread(journal.write, "committed")
             except Exception as error:
                 await _roll_back(closed, journal, error)
-            await asyncio.to_thread(journal.write, "committed")
             step("committed")
             await asyncio.to_thread(finish, journal)
             step("cleaned")
@@ -150,10 +153,12 @@ class Restores:
     def _checked_database(self, staged: StagedBackup) -> Path:
         if check_database(staged.database, self.migrations) > 0:
             rename_feed(staged.database)
-            return staged.database
-        adopted = staged.directory / "adopted.sqlite"  # a Privatefolio backend database
-        adopt_privatefolio_database(staged.database, adopted, self.migrations)
-        return adopted
+            database = staged.database
+        else:
+            database = staged.directory / "adopted.sqlite"  # a Privatefolio backend database
+            adopt_privatefolio_database(staged.database, database, self.migrations)
+        check_files_listed(database, staged.directory / "files")
+        return database
 
 
 def _place(journal: SwapJournal, staged: StagedBackup, database: Path, step: StepHook) -> None:
@@ -193,6 +198,15 @@ async def _roll_back(closed: ClosedAccount, journal: SwapJournal, error: Excepti
         f"The restore could not be completed ({error}); the account is back as it was before "
         "the restore."
     ) from error
+
+
+def _new_staging(root: Path) -> Path:
+    """A directory of this restore's own: others may run at once, started in the same ms."""
+    for _ in range(3):  # another restore's clean-up may remove the empty root meanwhile
+        root.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(FileNotFoundError):
+            return Path(tempfile.mkdtemp(dir=root))
+    return Path(tempfile.mkdtemp(dir=root))
 
 
 def _remove_staging(staging: Path) -> None:

@@ -10,10 +10,14 @@ journal (``databases/<account>.restore.json``, replaced atomically) says how far
 
 After a crash, ``recover_restores`` at start-up rolls ``staged`` and ``swapping`` back to the
 previous account and finishes ``committed`` ones: never a mix, never a missing database.
+
+A settled swap's items that cannot be deleted (a file something holds) are listed in
+``databases/<account>.restore-<ts>.leftovers.json``, logged, and tried again at each start.
 """
 
 import logging
 import shutil
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +32,9 @@ log = logging.getLogger(__name__)
 StepHook = Callable[[str], None]
 STAGING_DIR = "restore-staging"
 _SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
+_LEFTOVERS = ".leftovers.json"
+#: A path to delete, and whether it is a database (its -wal, -shm and -journal go with it).
+Leftover = tuple[Path, bool]
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +61,6 @@ class SwapJournal:
     had_live: dict[str, bool] | None = None
 
     def write(self, phase: str) -> None:
-        self.phase = phase
         data: dict[str, Any] = {
             "account": self.account,
             "phase": phase,
@@ -65,6 +71,7 @@ class SwapJournal:
             "hadLive": self.had_live,
         }
         write_durably(self.path, orjson.dumps(data))
+        self.phase = phase
 
     @classmethod
     def read(cls, path: Path) -> "SwapJournal":
@@ -104,21 +111,78 @@ def roll_back(journal: SwapJournal) -> None:
             elif _exists(item.previous):
                 _remove(item.live, database=database)
                 _move(item.previous, item.live, database=database)
-        _remove(item.new, database=database)
         sync_directory(item.live.parent)
-    journal.remove()
+    _settle(journal, [(item.new, item.kind == "database") for item in journal.items])
 
 
 def finish(journal: SwapJournal) -> None:
-    """Drop the previous items of a committed swap."""
-    for item in journal.items:
-        _remove(item.previous, database=item.kind == "database")
-        _remove(item.new, database=item.kind == "database")
+    """Drop the previous items of a committed swap; never fails for one that stays."""
+    _settle(
+        journal,
+        [
+            (path, item.kind == "database")
+            for item in journal.items
+            for path in (item.previous, item.new)
+        ],
+    )
+
+
+def _settle(journal: SwapJournal, garbage: list[Leftover]) -> None:
+    """Delete ``garbage``, list what stays for the next start, and drop the journal."""
+    left = _remove_all(journal.account, garbage)
+    if left:
+        stamp = journal.items[0].stamp
+        _write_leftovers(
+            journal.path.with_name(f"{journal.account}.restore-{stamp}{_LEFTOVERS}"),
+            journal.account,
+            left,
+        )
     journal.remove()
+
+
+def _remove_all(account: str, garbage: list[Leftover]) -> list[Leftover]:
+    left = []
+    for path, database in garbage:
+        try:
+            _remove(path, database=database)
+        except OSError as error:
+            log.error(
+                "Could not delete %s, left by the restore of %s (%s); the next start tries again",
+                path,
+                account,
+                error,
+            )
+            left.append((path, database))
+    return left
+
+
+def _write_leftovers(path: Path, account: str, left: list[Leftover]) -> None:
+    paths = [{"path": str(item), "database": database} for item, database in left]
+    write_durably(path, orjson.dumps({"account": account, "paths": paths}))
+
+
+def _retry_leftovers(databases_dir: Path) -> None:
+    for path in sorted(databases_dir.glob(f"*{_LEFTOVERS}")):
+        try:
+            data = orjson.loads(path.read_bytes())
+            account = str(data["account"])
+            garbage = [(Path(item["path"]), bool(item["database"])) for item in data["paths"]]
+        except (OSError, orjson.JSONDecodeError, KeyError, TypeError, ValueError) as error:
+            log.error("Cannot read the list of restore leftovers %s (%s)", path, error)
+            continue
+        left = _remove_all(account, garbage)
+        try:
+            if left:
+                _write_leftovers(path, account, left)
+            else:
+                path.unlink()
+        except OSError as error:
+            log.error("Cannot update the list of restore leftovers %s (%s)", path, error)
 
 
 def recover_restores(databases_dir: Path, data_dir: Path) -> list[str]:
     """At start-up: settle every interrupted restore; returns ``"<account>: <outcome>"`` lines."""
+    _retry_leftovers(databases_dir)
     outcomes = []
     for path in sorted(databases_dir.glob("*.restore.json")):
         try:
@@ -133,11 +197,15 @@ def recover_restores(databases_dir: Path, data_dir: Path) -> list[str]:
             roll_back(journal)
             outcomes.append(f"{journal.account}: restore rolled back")
         log.warning("Interrupted restore of %s", outcomes[-1])
-    for partial in databases_dir.glob("*.restore.json.tmp"):
-        partial.unlink(missing_ok=True)
+    for pattern in ("*.restore.json.tmp", f"*{_LEFTOVERS}.tmp"):
+        for partial in databases_dir.glob(pattern):
+            partial.unlink(missing_ok=True)
     shutil.rmtree(data_dir / STAGING_DIR, ignore_errors=True)
     for leftover in (data_dir / "files").glob("*/.backup-*"):
-        leftover.unlink(missing_ok=True)
+        try:
+            leftover.unlink(missing_ok=True)
+        except OSError as error:
+            log.error("Could not delete %s, a backup's temporary file (%s)", leftover, error)
     return outcomes
 
 
@@ -158,7 +226,16 @@ def _remove(path: Path, *, database: bool) -> None:
     if database:
         for suffix in _SQLITE_COMPANIONS:  # a stale WAL must never meet another database
             path.with_name(path.name + suffix).unlink(missing_ok=True)
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path)
-    else:
+    if not path.is_dir() or path.is_symlink():
         path.unlink(missing_ok=True)
+    elif sys.version_info >= (3, 12):
+        shutil.rmtree(path, onexc=lambda _, name, error: _name_the_path(name, error))
+    else:
+        shutil.rmtree(path, onerror=lambda _, name, info: _name_the_path(name, info[1]))
+
+
+def _name_the_path(name: str, error: BaseException) -> None:
+    """rmtree's errors name an entry without its directory ("'1'"): name the whole path."""
+    if isinstance(error, OSError):
+        raise OSError(error.errno, error.strerror, name) from error
+    raise error
