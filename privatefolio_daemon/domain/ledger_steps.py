@@ -2,6 +2,7 @@
 the pure rules of ``spam.py`` and ``auto_merge.py``, run over an account's database.
 """
 
+import asyncio
 import sqlite3
 from collections.abc import Callable
 
@@ -15,6 +16,7 @@ from privatefolio_daemon.domain.records import Transaction
 from privatefolio_daemon.domain.spam import find_spam
 from privatefolio_daemon.domain.spam_tagging import tag_spam
 from privatefolio_daemon.domain.thread_progress import thread_safe
+from privatefolio_daemon.large_lists import empty_in_parts
 from privatefolio_daemon.store import ledger
 from privatefolio_daemon.store.database import Database
 
@@ -70,7 +72,7 @@ class LedgerSteps:
         transactions = await db.read(_evm_transactions)
         progress(33, f"Processing {len(transactions)} (EVM) transactions")
         listed = await self._assets_of(account).listed_ids()
-        found = find_spam(transactions, listed.__contains__)
+        found = await asyncio.to_thread(_spam_among, transactions, listed.__contains__)
         cancel.checkpoint()
         report = thread_safe(progress)
         tagging = await db.transaction(lambda conn: tag_spam(conn, found, report))
@@ -83,3 +85,10 @@ class LedgerSteps:
         self._events.emit("audit-logs", "updated", account=account)
         self._events.emit("transactions", "updated", account=account)
         progress(100, "Done")
+
+
+def _spam_among(transactions: list[Transaction], is_listed: Callable[[str], bool]) -> list[str]:
+    """On a thread: the spam among ``transactions``, which are then freed a part at a time."""
+    found = find_spam(transactions, is_listed)
+    empty_in_parts(transactions)
+    return found
