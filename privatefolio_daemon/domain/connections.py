@@ -23,7 +23,11 @@ from privatefolio_daemon.domain.secrets import REDACTED, SecretBox, mask
 from privatefolio_daemon.domain.timeutil import now_ms
 from privatefolio_daemon.sources.connection_source import ConnectionSpec
 from privatefolio_daemon.sources.exchanges.profiles import PASSPHRASE_OPTION
-from privatefolio_daemon.sources.importers.evm import checksum_address, is_address
+from privatefolio_daemon.sources.importers.evm import (
+    checksum_address,
+    checksum_matches,
+    is_address,
+)
 from privatefolio_daemon.store import connections as store
 from privatefolio_daemon.store.database import Database
 from privatefolio_daemon.store.key_value import read_value, write_value
@@ -170,6 +174,11 @@ class Connections:
             raise InvalidInputError("A connection needs an address or an API key")
         if address is not None and not is_address(address):
             raise InvalidInputError(f"Invalid EVM address: {address}")
+        if address is not None and not checksum_matches(address):
+            raise InvalidInputError(
+                f"Invalid 'address' {address}: its mixed case is not its EIP-55 checksum, so a "
+                "character may be mistyped; check it, or send it all in lower case"
+            )
         connection_id = item.get("id") or string_hash(
             f"{extension_id}_{platform_id}_{address or api_key}"
         )
