@@ -44,3 +44,61 @@ async def test_an_address_with_its_checksum_or_in_one_case_is_accepted(
 ) -> None:
     [saved] = await client.call("upsertConnections", ACCOUNT, [wallet(address)])
     assert saved["address"] == CHECKSUMMED
+
+
+ADDRESS = "0x0000000000000000000000000000000000000001"
+KEY = "kkkkkkkkkkkkkkkkkkkkk"
+
+
+@pytest.mark.parametrize(
+    ("item", "message"),
+    [
+        (
+            {"extensionId": "etherscan-connection", "platformId": "chain.ethereum", "apiKey": KEY},
+            "An etherscan-connection connection needs 'address'",
+        ),
+        (
+            {"extensionId": "binance-connection", "platformId": "ex.binance", "address": ADDRESS},
+            "A binance-connection connection needs 'apiKey'",
+        ),
+        (
+            {"extensionId": "binance-connection", "platformId": "ex.binance", "apiKey": KEY},
+            "A binance-connection connection needs 'apiSecret'",
+        ),
+        (
+            {
+                "extensionId": "notanexchange-connection",
+                "platformId": "ex.notanexchange",
+                "apiKey": KEY,
+                "apiSecret": "s",
+            },
+            "Unknown exchange in 'extensionId': notanexchange (not a ccxt id)",
+        ),
+        (
+            wallet(ADDRESS, confirmations=-1),
+            "Option 'confirmations' must be a non-negative integer, received: -1",
+        ),
+        (
+            wallet(ADDRESS, multicall3="0xzz"),
+            "Option 'multicall3' must be an EVM address, received: '0xzz'",
+        ),
+        (
+            wallet(ADDRESS, explorerPageSize="10"),
+            "Option 'explorerPageSize' must be a positive integer, received: '10'",
+        ),
+    ],
+)
+async def test_a_connection_no_sync_could_use_is_refused(
+    client: DaemonClient, item: dict[str, Any], message: str
+) -> None:
+    assert await refusal(client, item) == message
+
+
+async def test_an_exchange_connection_saved_again_without_its_secret_keeps_it(
+    client: DaemonClient,
+) -> None:
+    first = {"extensionId": "binance-connection", "platformId": "ex.binance", "apiKey": KEY}
+    [created] = await client.call("upsertConnections", ACCOUNT, [{**first, "apiSecret": "s"}])
+    [again] = await client.call("upsertConnections", ACCOUNT, [{**first, "options": {"a": 1}}])
+    assert again["id"] == created["id"]
+    assert again["options"] == {"a": 1}
