@@ -12,6 +12,8 @@ unless ``ConnectionSourceSettings.exchange_api_urls`` (``Daemon.connection_sourc
 set by tests only) moves an exchange's API to a stand-in.
 """
 
+import asyncio
+import importlib
 import logging
 import re
 from typing import TYPE_CHECKING, Any
@@ -54,6 +56,17 @@ def check_platform(extension_id: str, platform_id: str) -> None:
         raise InvalidInputError(
             f"The platform of a {extension_id} connection is ex.{exchange}, not {platform_id}"
         )
+
+
+async def check_exchange(extension_id: str) -> None:
+    """Refuse an exchange extension whose exchange ccxt does not know. ccxt is imported off the
+    event loop: the first time costs about 2 s."""
+    exchange = exchange_of(extension_id)
+    if exchange is None:
+        return
+    ccxt_async = await asyncio.to_thread(importlib.import_module, "ccxt.async_support")
+    if exchange not in ccxt_async.exchanges:
+        raise InvalidInputError(f"Unknown exchange in 'extensionId': {exchange} (not a ccxt id)")
 
 
 class ConnectionSources:

@@ -2,7 +2,9 @@
 
 A sync asks the connection's source for everything after the stored cursor, then writes the logs
 and transactions (INSERT OR REPLACE: the sources' ids are deterministic, so a re-sync changes
-nothing), the accumulated ``meta``, ``syncedAt`` and the new cursor in one transaction. A source
+nothing), the accumulated ``meta``, ``syncedAt`` and the new cursor in one transaction. Records
+written again (a connection edited syncs from its start) first undo the merges that stand for
+them, and the side effects merge them again: the ledger ends as it was. A source
 that finds nothing new returns its old cursor, which is kept (the original resets it to 0). A
 failed sync writes nothing, and its message is redacted of every secret of the connection.
 """
@@ -22,6 +24,7 @@ from privatefolio_daemon.domain.connections import Connections
 from privatefolio_daemon.domain.derived_steps import Cancel, Progress
 from privatefolio_daemon.domain.errors import DomainError
 from privatefolio_daemon.domain.events import EventBus
+from privatefolio_daemon.domain.merged_transactions import split_merges_with
 from privatefolio_daemon.domain.secrets import redact
 from privatefolio_daemon.domain.timeutil import now_ms
 from privatefolio_daemon.sources.connection_source import ConnectionSpec, SyncError, SyncResult
@@ -149,6 +152,7 @@ def _save(
     if row is None:
         raise ConnectionSyncError(f"Connection {connection_id} was removed during its sync")
     record = store.connection_to_wire(row)
+    split_merges_with(connection, [tx.id for tx in result.transactions])
     meta = _accumulated(connection, record.get("meta") or store.empty_meta(), result)
     ledger.insert_audit_logs(connection, result.logs)
     ledger.insert_transactions(connection, result.transactions)

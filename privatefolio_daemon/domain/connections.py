@@ -14,16 +14,25 @@ from urllib.parse import urlsplit
 
 import orjson
 
-from privatefolio_daemon.domain.connection_sources import EVM_EXTENSION, check_platform
+from privatefolio_daemon.domain.connection_sources import (
+    EVM_EXTENSION,
+    check_exchange,
+    check_platform,
+)
 from privatefolio_daemon.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.hashing import string_hash
 from privatefolio_daemon.domain.merged_transactions import split_merges_of
 from privatefolio_daemon.domain.secrets import REDACTED, SecretBox, mask
 from privatefolio_daemon.domain.timeutil import now_ms
-from privatefolio_daemon.sources.connection_source import ConnectionSpec
+from privatefolio_daemon.sources.connection_source import ConnectionSpec, SyncError
+from privatefolio_daemon.sources.evm.wallet_settings import check_options
 from privatefolio_daemon.sources.exchanges.profiles import PASSPHRASE_OPTION
-from privatefolio_daemon.sources.importers.evm import checksum_address, is_address
+from privatefolio_daemon.sources.importers.evm import (
+    checksum_address,
+    checksum_matches,
+    is_address,
+)
 from privatefolio_daemon.store import connections as store
 from privatefolio_daemon.store.database import Database
 from privatefolio_daemon.store.key_value import read_value, write_value
@@ -61,9 +70,13 @@ class Connections:
     async def upsert(self, items: list[NewConnection]) -> list[dict[str, Any]]:
         """Create or replace connections; every upserted one syncs again from the start."""
         prepared = [self._prepare(item) for item in items]
+        for extension_id in sorted({record["extensionId"] for record, _ in prepared}):
+            await check_exchange(extension_id)
 
         def upsert(connection: sqlite3.Connection) -> list[dict[str, Any]]:
             _refuse_second_wallet(connection, [record for record, _ in prepared])
+            for record, secrets in prepared:
+                _require_secret(connection, record, secrets)
             sequence = int(read_value(connection, store.SEQUENCE_KEY) or 0)
             saved = [
                 _save(connection, record, secrets, sequence + index + 1)
@@ -168,14 +181,25 @@ class Connections:
         address, api_key = item.get("address") or None, item.get("apiKey") or None
         if address is None and api_key is None:
             raise InvalidInputError("A connection needs an address or an API key")
+        if extension_id == EVM_EXTENSION and address is None:
+            raise InvalidInputError(f"An {EVM_EXTENSION} connection needs 'address'")
+        if extension_id != EVM_EXTENSION and api_key is None:
+            raise InvalidInputError(f"A {extension_id} connection needs 'apiKey'")
         if address is not None and not is_address(address):
             raise InvalidInputError(f"Invalid EVM address: {address}")
+        if address is not None and not checksum_matches(address):
+            raise InvalidInputError(
+                f"Invalid 'address' {address}: its mixed case is not its EIP-55 checksum, so a "
+                "character may be mistyped; check it, or send it all in lower case"
+            )
         connection_id = item.get("id") or string_hash(
             f"{extension_id}_{platform_id}_{address or api_key}"
         )
         options = dict(item.get("options") or {})
         if options.pop(PASSPHRASE_OPTION, None) is not None:
             raise InvalidInputError("Send the API passphrase as 'apiPassphrase', not as an option")
+        if extension_id == EVM_EXTENSION:
+            _check_wallet_options(options)
         secrets: _Secrets = {}
         # A connection sent back as getConnections returned it keeps its stored secrets.
         if options.get("rpcUrls") and not _all_hidden(options["rpcUrls"]):
@@ -236,6 +260,23 @@ def _save(
     saved = store.read_connection(connection, connection_id)
     assert saved is not None
     return store.connection_to_wire(saved)
+
+
+def _check_wallet_options(options: dict[str, Any]) -> None:
+    try:
+        check_options(options)
+    except SyncError as error:
+        raise InvalidInputError(str(error)) from None
+
+
+def _require_secret(
+    connection: sqlite3.Connection, record: dict[str, Any], secrets: _Secrets
+) -> None:
+    """An exchange connection needs its API secret: sent now, or stored for it before."""
+    if record["extensionId"] == EVM_EXTENSION or "apiSecret" in secrets:
+        return
+    if read_value(connection, store.api_secret_key(record["id"])) is None:
+        raise InvalidInputError(f"A {record['extensionId']} connection needs 'apiSecret'")
 
 
 def _refuse_second_wallet(connection: sqlite3.Connection, records: list[dict[str, Any]]) -> None:

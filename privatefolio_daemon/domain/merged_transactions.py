@@ -1,9 +1,11 @@
 """Saving an auto-merge, and undoing the merges a file import or connection takes part in when it
 is removed: the transactions of the other sources come back (merged again where two or more
-remain), with their logs and the merged transaction's tags."""
+remain), with their logs and the merged transaction's tags. A source that writes a merged
+transaction's members again (a connection synced again from its start) undoes that merge whole
+first, so the side effects merge the members again instead of keeping both."""
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from privatefolio_daemon.domain.auto_merge import AutoMergeResult, auto_merge
 from privatefolio_daemon.domain.ledger_rows import audit_log_from_row, transaction_from_wire
@@ -129,6 +131,18 @@ def split_merges_of(
     if kept:
         save_merge(connection, auto_merge(kept, _logs(connection, kept_logs)))
     return bool(kept)
+
+
+def split_merges_with(connection: sqlite3.Connection, member_ids: Sequence[str]) -> bool:
+    """Before these transactions are written again: each merged transaction that stands for one
+    of them gives way to all its members, with their logs as they were. Must run inside the
+    transaction that writes them. True if a merge was undone."""
+    merged_ids = store.merged_ids_of_members(connection, member_ids)
+    for merged_id in merged_ids:
+        members = list(map(transaction_from_wire, store.take_members(connection, merged_id)))
+        _unmerge(connection, merged_id, members)
+        store.restore_logs(connection, [member.id for member in members])
+    return bool(merged_ids)
 
 
 def _unmerge(

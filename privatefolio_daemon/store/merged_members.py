@@ -56,6 +56,19 @@ def merged_ids_with_members_of(
     return [row[0] for row in rows]
 
 
+def merged_ids_of_members(connection: sqlite3.Connection, member_ids: Sequence[str]) -> list[str]:
+    """The merged transactions that stand for any of these transactions."""
+    found: set[str] = set()
+    for member_id in member_ids:
+        found.update(
+            row[0]
+            for row in connection.execute(
+                "SELECT mergedId FROM merged_members WHERE memberId = ?", (member_id,)
+            )
+        )
+    return sorted(found)
+
+
 def take_members(connection: sqlite3.Connection, merged_id: str) -> list[dict[str, Any]]:
     """The wire form of a merged transaction's members, which are then no longer noted."""
     rows = connection.execute(

@@ -72,6 +72,23 @@ async def latest_daily_balances(
     return data
 
 
+async def side_effects_done(client: DaemonClient, after_task: int, timeout: float = 60) -> None:
+    """Wait until the side-effect chain queued after ``after_task`` merged the transactions and
+    refreshed the balances, and no task is left queued or running."""
+    merged = (
+        "SELECT * FROM server_tasks WHERE name = 'Auto-merge transactions' "
+        "AND trigger = 'side-effect' AND id > ? AND status IN ('completed', 'failed')"
+    )
+    busy = "SELECT * FROM server_tasks WHERE status IN ('queued', 'running')"
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not await client.call("getServerTasks", ACCOUNT, merged, [after_task]) or (
+        await client.call("getServerTasks", ACCOUNT, busy)
+    ):
+        assert loop.time() < deadline, "the side effects did not end"
+        await asyncio.sleep(0.05)
+
+
 async def ledger_rows(daemon: Daemon) -> list[Any]:
     """Every audit log and transaction, as stored."""
     db = daemon.accounts.get(ACCOUNT)

@@ -32,7 +32,7 @@ from tests.connections.helpers import (
     transactions_of,
 )
 from tests.standins.background_server import serve_in_thread
-from tests.standins.exchanges.coinbase_records import CoinbaseFill, new_cdp_key
+from tests.standins.exchanges.coinbase_records import CoinbaseFill, fiat_deposit, new_cdp_key
 
 HOUR_MS = 3_600_000
 
@@ -136,3 +136,34 @@ async def test_a_rate_limited_request_is_retried_and_the_sync_completes(
     assert coinbase.standin.control.paths().count("/v2/currencies") == 2
     assert log_summaries(await logs_of(client, CONNECTION_ID)) == expected_logs()
     assert await cursor_of(client, CONNECTION_ID) == RECEIVE_AT + 1
+
+
+async def test_a_fill_page_that_is_not_json_fails_the_sync_and_the_fill_comes_later(
+    daemon: Daemon, client: DaemonClient, coinbase: CoinbaseScene
+) -> None:
+    await client.call("upsertConnections", ACCOUNT, [new_connection()])
+    assert (await sync(client, CONNECTION_ID))["status"] == "completed"
+    fill_at, deposit_at = T - 2 * HOUR_MS, T - HOUR_MS
+    account = coinbase.standin.accounts[KEY.name]
+    account.fills.append(
+        CoinbaseFill("trade-2", "order-2", "BTC-USD", "SELL", "31000", "0.002", "0.5", fill_at)
+    )
+    account.add_transaction(fiat_deposit("dep-usd-2", "USD", "10", deposit_at))
+    before = await ledger_rows(daemon)
+    coinbase.standin.control.answer_raw(
+        1, "<html>Gateway</html>", path="/api/v3/brokerage/orders/historical/fills"
+    )
+
+    task = await sync(client, CONNECTION_ID)
+    assert (task["status"], task["errorMessage"]) == (
+        "failed",
+        "Error: Coinbase sent a response that could not be read.",
+    )
+    assert await ledger_rows(daemon) == before
+    assert await cursor_of(client, CONNECTION_ID) == RECEIVE_AT + 1
+
+    assert (await sync(client, CONNECTION_ID))["status"] == "completed"
+    ids = [log["id"] for log in await logs_of(client, CONNECTION_ID)]
+    assert f"{CONNECTION_ID}_TRADE_BTC-USD_trade-2_SELL" in ids
+    assert any("dep-usd-2" in log_id for log_id in ids)
+    assert await cursor_of(client, CONNECTION_ID) == deposit_at + 1

@@ -5,6 +5,8 @@ import json
 from decimal import Decimal
 from typing import Any
 
+import pytest
+
 from privatefolio_daemon.app import Daemon
 from privatefolio_daemon.client import DaemonClient
 from privatefolio_daemon.domain.timeutil import DAY_MS
@@ -210,6 +212,53 @@ async def test_a_rate_limited_request_is_retried_and_the_sync_completes(
     assert binance.standin.control.paths()[:2] == ["/api/v3/exchangeInfo"] * 2
     assert log_summaries(await logs_of(client, CONNECTION_ID)) == expected_logs()
     assert await cursor_of(client, CONNECTION_ID) == WITHDRAWAL_AT + 1
+
+
+UNREADABLE_MESSAGE = "Error: Binance sent a response that could not be read."
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [("{not json", "application/json"), ("<html>Gateway</html>", "text/html"), ("", "text/html")],
+)
+async def test_a_trade_page_that_is_not_json_fails_the_sync_and_the_trade_comes_later(
+    daemon: Daemon, client: DaemonClient, binance: BinanceScene, body: str, content_type: str
+) -> None:
+    await client.call("upsertConnections", ACCOUNT, [new_connection()])
+    assert (await sync(client, CONNECTION_ID))["status"] == "completed"
+    trade_at, deposit_at = T - 2 * HOUR_MS, T - HOUR_MS
+    account = binance.standin.accounts[API_KEY]
+    account.trades.append(
+        BinanceTrade("ETHUSDT", 201, 6201, "2000", "0.1", "0.2", "USDT", trade_at, True)
+    )
+    account.deposits.append(
+        BinanceDeposit("dep-2", "USDT", "10", "ETH", "0xin", "0xtxin2", deposit_at)
+    )
+    before = await ledger_rows(daemon)
+    binance.standin.control.answer_raw(1, body, content_type=content_type, path="/api/v3/myTrades")
+
+    task = await sync(client, CONNECTION_ID)
+    assert (task["status"], task["errorMessage"]) == ("failed", UNREADABLE_MESSAGE)
+    assert await ledger_rows(daemon) == before
+    assert await cursor_of(client, CONNECTION_ID) == WITHDRAWAL_AT + 1
+
+    assert (await sync(client, CONNECTION_ID))["status"] == "completed"
+    ids = [log["id"] for log in await logs_of(client, CONNECTION_ID)]
+    assert f"{CONNECTION_ID}_TRADE_ETHUSDT_201_BUY" in ids
+    assert f"{CONNECTION_ID}_DEPOSIT_USDT_dep-2" in ids
+    assert await cursor_of(client, CONNECTION_ID) == deposit_at + 1
+
+
+async def test_a_first_sync_whose_trade_page_is_not_json_fails_clearly_and_writes_nothing(
+    daemon: Daemon, client: DaemonClient, binance: BinanceScene
+) -> None:
+    await client.call("upsertConnections", ACCOUNT, [new_connection()])
+    digest = await ledger_digest(daemon)
+    binance.standin.control.answer_raw(1, "{not json", path="/api/v3/myTrades")
+    task = await sync(client, CONNECTION_ID)
+    assert (task["status"], task["errorMessage"]) == ("failed", UNREADABLE_MESSAGE)
+    assert await ledger_digest(daemon) == digest
+    assert await cursor_of(client, CONNECTION_ID) == 0
 
 
 async def test_reset_and_remove_take_the_synced_data_away(

@@ -200,10 +200,12 @@ def _describe(error: BaseException) -> str:
     """A short reason without the URL (aiohttp puts the full URL in its messages)."""
     if isinstance(error, aiohttp.ClientResponseError):
         return f"HTTP {error.status}"
-    if isinstance(error, aiohttp.ClientConnectionError | OSError):
-        return "connection failed"
+    # First: TimeoutError is an OSError (asyncio's is the same class since Python 3.11), and
+    # aiohttp's ServerTimeoutError is a ClientConnectionError too.
     if isinstance(error, TimeoutError | asyncio.TimeoutError):
         return "timed out"
+    if isinstance(error, aiohttp.ClientConnectionError | OSError):
+        return "connection failed"
     if isinstance(error, _WrongChain | _BadAnswer):
         return str(error)
     return type(error).__name__

@@ -70,6 +70,17 @@ def wallet_settings(spec: ConnectionSpec, chains: Mapping[str, Chain]) -> Wallet
     )
 
 
+def check_options(options: Mapping[str, Any]) -> None:
+    """Raise ``SyncError`` for an option whose value no sync could use (checked on upsert)."""
+    if options.get("confirmations") is not None:
+        _non_negative(options, "confirmations")
+    if options.get("multicall3") and not is_address(str(options["multicall3"])):
+        multicall3 = options["multicall3"]
+        raise SyncError(f"Option 'multicall3' must be an EVM address, received: {multicall3!r}")
+    for key in ("multicallBatchSize", "callGasLimit", "explorerPageSize", "logsBlockRange"):
+        _positive(options, key, 1)
+
+
 def _with_overrides(chain: Chain, options: Mapping[str, Any]) -> Chain:
     if options.get("rpcUrls"):
         chain = replace(chain, rpc_urls=tuple(str(url) for url in options["rpcUrls"]))

@@ -8,11 +8,17 @@ ccxt signs each private request locally before sending it, decoding the secret a
 wants it (base64 for Kraken, a PEM private key for Coinbase). A secret that does not decode fails
 there with a plain ``ValueError``, which would otherwise read as an unreadable response; the
 client wraps ``sign`` so that such a failure is reported as a malformed secret.
+
+An answer whose body is not JSON (a proxy's HTML page, a cut-off body, an empty one) comes back
+from ccxt's ``fetch`` as plain text, and ccxt's parsers read that as "no records": a sync would
+step past records it never saw. The client wraps ``fetch`` so that such an answer is a
+``BadResponse`` ("sent a response that could not be read") instead.
 """
 
 import asyncio
+import json
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Any, Self
 
@@ -178,6 +184,7 @@ class ExchangeClient:
         if self._configure is not None:
             self._configure(exchange)
         exchange.sign = _checked_sign(exchange.sign)
+        exchange.fetch = _checked_fetch(exchange.fetch)
         return exchange
 
 
@@ -195,3 +202,29 @@ def _checked_sign(sign: Callable[..., Any]) -> Callable[..., Any]:
             raise _SigningFailed(error) from None
 
     return checked
+
+
+def _checked_fetch(fetch: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+    """``fetch`` raising ccxt's ``BadResponse`` for an answer that is not JSON."""
+    import ccxt.async_support as ccxt_async
+
+    async def checked(*args: Any, **kwargs: Any) -> Any:
+        response = await fetch(*args, **kwargs)
+        if not _is_json(response):
+            raise ccxt_async.BadResponse("the answer is not JSON")
+        return response
+
+    return checked
+
+
+def _is_json(response: Any) -> bool:
+    """ccxt hands on parsed JSON as a dict or list, and anything else as text or bytes."""
+    if isinstance(response, dict | list):
+        return True
+    if not isinstance(response, str | bytes) or not response.strip():
+        return False
+    try:
+        json.loads(response)
+    except ValueError:
+        return False
+    return True

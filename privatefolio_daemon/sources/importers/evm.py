@@ -53,6 +53,15 @@ def checksum_address(address: str) -> str:
     )
 
 
+def checksum_matches(address: str) -> bool:
+    """Whether a hex address's case is right: all lower or all upper case carries no checksum,
+    mixed case must be the EIP-55 form (a mistyped character then shows)."""
+    digits = address[2:]
+    if digits == digits.lower() or digits == digits.upper():
+        return True
+    return checksum_address(address) == address
+
+
 def format_address(text: str) -> str:
     """Checksummed when ``text`` is a valid address, otherwise unchanged."""
     return checksum_address(text) if is_address(text) else text

@@ -111,3 +111,18 @@ async def test_a_pool_without_answers_raises_rpc_unavailable() -> None:
     assert str(caught.value) == (
         f"No RPC node answered in 4 attempts ({host(dead)}: connection failed)"
     )
+
+
+async def test_a_node_that_never_answers_is_described_as_timed_out() -> None:
+    with socket.socket() as silent:  # connections queue in its backlog, and nothing answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/"
+        pool = RpcPool([url], 1, HostRateLimiter(1000, 1000), timeout_s=0.2, retry_delay_s=0.001)
+        try:
+            with pytest.raises(RpcUnavailable) as caught:
+                await pool.run(block_number)
+        finally:
+            await pool.close()
+
+    assert str(caught.value) == f"No RPC node answered in 4 attempts ({host(url)}: timed out)"

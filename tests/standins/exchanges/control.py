@@ -35,6 +35,11 @@ class _Fault:
     status: int
     retry_after: int | None = None
     raw_body: str | None = None
+    content_type: str = "application/json"
+    path: str | None = None
+
+    def applies_to(self, path: str) -> bool:
+        return self.remaining > 0 and self.path in (None, path)
 
 
 @dataclass
@@ -57,10 +62,21 @@ class ExchangeControl:
         with self._lock:
             self._faults.append(_Fault(times, status))
 
-    def answer_raw(self, times: int, body: str, status: int = 200) -> None:
-        """The next ``times`` requests get ``body`` verbatim as JSON content (malformed, say)."""
+    def answer_raw(
+        self,
+        times: int,
+        body: str,
+        status: int = 200,
+        *,
+        content_type: str = "application/json",
+        path: str | None = None,
+    ) -> None:
+        """The next ``times`` requests (to ``path`` only, when given) get ``body`` verbatim as
+        ``content_type`` (malformed JSON, say)."""
         with self._lock:
-            self._faults.append(_Fault(times, status, raw_body=body))
+            self._faults.append(
+                _Fault(times, status, raw_body=body, content_type=content_type, path=path)
+            )
 
     def paths(self) -> list[str]:
         with self._lock:
@@ -78,14 +94,13 @@ class ExchangeControl:
         with self._lock:
             self.requests.append(request)
 
-    def _take_fault(self) -> _Fault | None:
+    def _take_fault(self, path: str) -> _Fault | None:
         with self._lock:
-            while self._faults and self._faults[0].remaining <= 0:
-                self._faults.pop(0)
-            if not self._faults:
-                return None
-            self._faults[0].remaining -= 1
-            return self._faults[0]
+            self._faults = [fault for fault in self._faults if fault.remaining > 0]
+            fault = next((fault for fault in self._faults if fault.applies_to(path)), None)
+            if fault is not None:
+                fault.remaining -= 1
+            return fault
 
     def middleware(self) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
         @web.middleware
@@ -102,7 +117,7 @@ class ExchangeControl:
             )
             if self.delay_seconds:
                 await asyncio.sleep(self.delay_seconds)
-            fault = self._take_fault()
+            fault = self._take_fault(request.path)
             if fault is not None:
                 return self._fault_response(fault)
             return await handler(request)
@@ -112,7 +127,7 @@ class ExchangeControl:
     def _fault_response(self, fault: _Fault) -> web.Response:
         if fault.raw_body is not None:
             return web.Response(
-                status=fault.status, text=fault.raw_body, content_type="application/json"
+                status=fault.status, text=fault.raw_body, content_type=fault.content_type
             )
         if fault.status != 429:
             return web.Response(status=fault.status, text="<html>Service Unavailable</html>")

@@ -1,0 +1,79 @@
+"""An EVM wallet connection edited after its sync (an option changed) syncs again from its start:
+the transactions auto-merge had merged are written again, and the ledger ends as it was."""
+
+from collections.abc import Iterator
+
+import pytest
+
+from privatefolio_daemon.app import Daemon
+from privatefolio_daemon.client import DaemonClient
+from tests.connections.evm_scene import WalletScene, wallet_scene
+from tests.connections.helpers import (
+    ACCOUNT,
+    connection_of,
+    cursor_of,
+    ledger_rows,
+    side_effects_done,
+    sync,
+)
+
+
+@pytest.fixture
+def scene() -> Iterator[WalletScene]:
+    with wallet_scene() as built:
+        built.make_first_history()
+        yield built
+
+
+async def synced_and_merged(client: DaemonClient, connection_id: str) -> None:
+    task = await sync(client, connection_id)
+    assert task["status"] == "completed"
+    await side_effects_done(client, task["id"])
+
+
+async def test_an_edited_wallet_synced_again_keeps_its_ledger_and_merges(
+    daemon: Daemon, client: DaemonClient, scene: WalletScene
+) -> None:
+    cid = scene.connection_id
+    await client.call("upsertConnections", ACCOUNT, [scene.new_connection()])
+    await synced_and_merged(client, cid)
+    merged_id = f"{cid}_{scene.hashes['send_tusd']}_MERGED"
+    await client.call("assignTagToTransaction", ACCOUNT, merged_id, "checked")
+    before = await ledger_rows(daemon)
+    meta = (await connection_of(client, cid))["meta"]
+    assert await client.call("countTransactions", ACCOUNT) == 5
+
+    edited = scene.new_connection()
+    edited["options"]["confirmations"] = 1
+    await client.call("upsertConnections", ACCOUNT, [edited])
+    assert await cursor_of(client, cid) == 0
+    await synced_and_merged(client, cid)
+
+    assert await client.call("countTransactions", ACCOUNT) == 5
+    assert await ledger_rows(daemon) == before
+    assert (await connection_of(client, cid))["meta"] == meta
+    tags = await client.call("getTagsForTransaction", ACCOUNT, merged_id)
+    assert [tag["name"] for tag in tags] == ["checked"]
+
+
+async def test_an_edited_wallet_synced_again_keeps_the_merges_it_shares_with_another(
+    daemon: Daemon, client: DaemonClient, scene: WalletScene
+) -> None:
+    """Alice's and Bob's wallets both hold their transfers to each other: merged across the two
+    connections, and merged the same way after Alice's connection is edited."""
+    bob = {**scene.new_connection(), "address": scene.bob.lower()}
+    [_, bob_connection] = await client.call(
+        "upsertConnections", ACCOUNT, [scene.new_connection(), bob]
+    )
+    await synced_and_merged(client, scene.connection_id)
+    await synced_and_merged(client, bob_connection["id"])
+    before = await ledger_rows(daemon)
+    count = await client.call("countTransactions", ACCOUNT)
+
+    edited = scene.new_connection()
+    edited["options"]["confirmations"] = 1
+    await client.call("upsertConnections", ACCOUNT, [edited])
+    await synced_and_merged(client, scene.connection_id)
+
+    assert await client.call("countTransactions", ACCOUNT) == count
+    assert await ledger_rows(daemon) == before
