@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from privatefolio_daemon.domain.passes_owed import mark_passes_owed
 from privatefolio_daemon.domain.timeutil import DAY_MS, day_start
 from privatefolio_daemon.store.balances import delete_balances
 from privatefolio_daemon.store.database import in_transaction
@@ -59,9 +60,18 @@ class LedgerInvalidation:
     has_transactions: bool
 
 
-def invalidate_for_ledger(connection: sqlite3.Connection, oldest: int | None) -> LedgerInvalidation:
-    """``ledger_invalidation`` in a transaction of its own."""
-    return in_transaction(connection, lambda conn: ledger_invalidation(conn, oldest))
+def invalidate_for_ledger(
+    connection: sqlite3.Connection, oldest: int | None, *, passes_owed: bool = False
+) -> LedgerInvalidation:
+    """``ledger_invalidation`` in a transaction of its own; with ``passes_owed`` (audit logs
+    were created), auto-merge and spam detection are marked owed in it too."""
+
+    def invalidate(conn: sqlite3.Connection) -> LedgerInvalidation:
+        if passes_owed:
+            mark_passes_owed(conn)
+        return ledger_invalidation(conn, oldest)
+
+    return in_transaction(connection, invalidate)
 
 
 def ledger_invalidation(connection: sqlite3.Connection, oldest: int | None) -> LedgerInvalidation:

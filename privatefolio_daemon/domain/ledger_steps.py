@@ -5,6 +5,7 @@ the pure rules of ``spam.py`` and ``auto_merge.py``, run over an account's datab
 import asyncio
 import sqlite3
 from collections.abc import Callable
+from functools import partial
 
 from privatefolio_daemon.domain.assets import Assets
 from privatefolio_daemon.domain.auto_merge import AutoMergeResult, auto_merge
@@ -12,9 +13,10 @@ from privatefolio_daemon.domain.derived_steps import AUTO_MERGE, DETECT_SPAM, Ca
 from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.ledger_rows import audit_log_from_row, transaction_from_row
 from privatefolio_daemon.domain.merged_transactions import save_merge
+from privatefolio_daemon.domain.passes_owed import owed_mark, settle_pass
 from privatefolio_daemon.domain.records import Transaction
 from privatefolio_daemon.domain.spam import find_spam
-from privatefolio_daemon.domain.spam_tagging import tag_spam
+from privatefolio_daemon.domain.spam_tagging import SpamTagging, tag_spam
 from privatefolio_daemon.domain.thread_progress import thread_safe
 from privatefolio_daemon.large_lists import empty_in_parts
 from privatefolio_daemon.store import ledger
@@ -54,14 +56,18 @@ class LedgerSteps:
             logs = (audit_log_from_row(row) for row in connection.execute(_EVM_AUDIT_LOGS))
             return auto_merge(transactions, logs)
 
+        seen = await db.read(partial(owed_mark, step=AUTO_MERGE))
         result = await db.read(load)
         progress(25, f"Processing {result.evm_transactions} (EVM) transactions")
         listed = await self._assets_of(account).listed_ids()
         cancel.checkpoint()
         report = thread_safe(progress)
-        await db.transaction(
-            lambda connection: save_merge(connection, result, report, listed.__contains__)
-        )
+
+        def save(connection: sqlite3.Connection) -> None:
+            save_merge(connection, result, report, listed.__contains__)
+            settle_pass(connection, AUTO_MERGE, seen)
+
+        await db.transaction(save)
         if result.merged:
             self._events.emit("transactions", "created", account=account)
         progress(100, "Done")
@@ -69,13 +75,20 @@ class LedgerSteps:
     async def detect_spam(self, account: str, progress: Progress, cancel: Cancel) -> None:
         db = self._db_of(account)
         progress(0, "Fetching all transactions")
+        seen = await db.read(partial(owed_mark, step=DETECT_SPAM))
         transactions = await db.read(_evm_transactions)
         progress(33, f"Processing {len(transactions)} (EVM) transactions")
         listed = await self._assets_of(account).listed_ids()
         found = await asyncio.to_thread(_spam_among, transactions, listed.__contains__)
         cancel.checkpoint()
         report = thread_safe(progress)
-        tagging = await db.transaction(lambda conn: tag_spam(conn, found, report))
+
+        def tag(connection: sqlite3.Connection) -> SpamTagging:
+            tagging = tag_spam(connection, found, report)
+            settle_pass(connection, DETECT_SPAM, seen)
+            return tagging
+
+        tagging = await db.transaction(tag)
         if tagging.tag_created:
             self._events.emit("tags", "created", account=account)
         progress(90, f"Tagged {tagging.logs_tagged} audit logs")

@@ -30,6 +30,8 @@ class LedgerInvalidator:
         self._events = events
         self._pending = False
         self._oldest: int | None = None
+        #: Whether a change heard since the last write created audit logs.
+        self._created = False
         self._writer: asyncio.Task[None] | None = None
 
     def __call__(
@@ -41,6 +43,7 @@ class LedgerInvalidator:
             known = self._oldest
             self._oldest = oldest_timestamp if known is None else min(known, oldest_timestamp)
         self._pending = True
+        self._created = self._created or cause == "created"
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(
                 self._write_pending(), name=f"invalidate-{self._account}"
@@ -51,9 +54,11 @@ class LedgerInvalidator:
         while self._writer is not None and not self._writer.done():
             await asyncio.wait({self._writer})
 
-    async def record(self, oldest: int | None) -> LedgerInvalidation:
+    async def record(self, oldest: int | None, created: bool = False) -> LedgerInvalidation:
         """Write one invalidation (``invalidate_for_ledger``) and announce what it changed."""
-        result = await self._db.write(partial(invalidate_for_ledger, oldest=oldest))
+        result = await self._db.write(
+            partial(invalidate_for_ledger, oldest=oldest, passes_owed=created)
+        )
         emit = partial(self._events.emit, account=self._account)
         emit("key-value", "genesis", result.genesis)
         emit("key-value", "lastTx", result.last_tx)
@@ -64,7 +69,8 @@ class LedgerInvalidator:
     async def _write_pending(self) -> None:
         while self._pending:
             oldest, self._oldest, self._pending = self._oldest, None, False
+            created, self._created = self._created, False
             try:
-                await self.record(oldest)
+                await self.record(oldest, created)
             except Exception:
                 log.exception("%s: invalidating derived data from %s failed", self._account, oldest)

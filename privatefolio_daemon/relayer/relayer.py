@@ -21,6 +21,7 @@ from privatefolio_daemon.domain.errors import NotFoundError
 from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.invalidation import derived_data_behind
 from privatefolio_daemon.domain.key_value import KeyValueStore
+from privatefolio_daemon.domain.passes_owed import owed_passes
 from privatefolio_daemon.relayer.crons import Crons
 from privatefolio_daemon.relayer.debounce import AuditLogDebouncer
 from privatefolio_daemon.relayer.invalidator import LedgerInvalidator
@@ -239,11 +240,16 @@ class Relayer:
             await state.queue.enqueue(state.task_history.spec(trigger))
 
     async def _resume_refresh(self, name: str, interrupted: list[str]) -> None:
-        """Queue the refresh chain when the last stop interrupted it, or derived data is behind
-        the ledger (a stop before the chain was queued)."""
+        """Queue auto-merge and spam detection when a stop left them owed, and the refresh chain
+        when the last stop interrupted it, or derived data is behind the ledger (a stop before
+        the chain was queued)."""
         state = self._accounts.get(name)
         if state is None:
             return
+        owed = state.tasks.available(await state.db.read(owed_passes))
+        if owed:
+            log.info("%s: queueing what the last stop left owed: %s", name, ", ".join(owed))
+            await state.queue.enqueue_many([state.tasks.spec(step, "system") for step in owed])
         was_interrupted = not set(interrupted).isdisjoint(REFRESH_CHAIN)
         if was_interrupted or await state.db.read(derived_data_behind):
             why = "the last stop interrupted it" if was_interrupted else "derived data is behind"
