@@ -30,7 +30,7 @@ CANCELLED_BY_USER = "Task cancelled by user."
 ABORTED_BY_USER = "Task aborted by user."
 SERVER_RESTARTED = "Server restarted."
 SERVER_STOPPING = "Server shutting down."
-ACCOUNT_CLOSED = "the account was closed (reset, restored or deleted)."
+ACCOUNT_CLOSED = "the account was closed (renamed, reset, restored or deleted)."
 HANDED_OFF = "handed-off"
 #: A task the daemon started itself (at start-up, for a new account, on a schedule, or as a
 #: side effect) fails with no one watching: the user gets a notification.

@@ -100,7 +100,7 @@ async def test_a_task_queued_behind_a_restore_is_cancelled_and_its_caller_told(
 
     assert await asyncio.wait_for(followed_first.outcome, 30) is None
     assert await asyncio.wait_for(followed_second.outcome, 30) == (
-        "Task cancelled: the account was closed (reset, restored or deleted)."
+        "Task cancelled: the account was closed (renamed, reset, restored or deleted)."
     )
     assert await client.call("getValue", "main", "marker") == "first"
     assert await restore_rows(daemon) == [
