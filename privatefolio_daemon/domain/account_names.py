@@ -9,7 +9,10 @@ from privatefolio_daemon.domain.errors import InvalidInputError
 #: an upgrade), ``<name>.sqlite.restore-<ms>.new-journal`` (a restore), ``.<name>-trades.scratch``…
 MAX_BYTES = 200
 _FORBIDDEN = set('<>:"/\\|?*')
-_RESERVED = {"CON", "PRN", "AUX", "NUL"} | {f"{p}{n}" for p in ("COM", "LPT") for n in range(1, 10)}
+#: Windows' device names: COM and LPT with a digit, a superscript one included, and the console's.
+_RESERVED = {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"} | {
+    f"{port}{digit}" for port in ("COM", "LPT") for digit in "0123456789\u00b9\u00b2\u00b3"
+}
 
 
 def validate_account_name(name: str) -> str:
@@ -30,7 +33,7 @@ def validate_account_name(name: str) -> str:
         raise InvalidInputError(
             "Account name cannot start or end with a space, nor end with a dot."
         )
-    if name.split(".")[0].upper() in _RESERVED:
+    if name.split(".")[0].rstrip(" ").upper() in _RESERVED:
         raise InvalidInputError(
             f'"{name}" is a reserved name and cannot be used as an account name.'
         )

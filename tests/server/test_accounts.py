@@ -42,6 +42,10 @@ BAD_NAMES = [
     (" main", "Account name cannot start or end with a space, nor end with a dot."),
     ("CON", '"CON" is a reserved name and cannot be used as an account name.'),
     ("lpt1.txt", '"lpt1.txt" is a reserved name and cannot be used as an account name.'),
+    ("COM0", '"COM0" is a reserved name and cannot be used as an account name.'),
+    ("com\u00b9", '"com\u00b9" is a reserved name and cannot be used as an account name.'),
+    ("conout$", '"conout$" is a reserved name and cannot be used as an account name.'),
+    ("AUX .log", '"AUX .log" is a reserved name and cannot be used as an account name.'),
 ]
 
 
