@@ -20,6 +20,7 @@ from privatefolio_daemon.domain.text_bounds import bounded_size, bounded_text
 from privatefolio_daemon.domain.timeutil import DAY_MS, LATEST_TIMESTAMP, now_ms, utc_text
 from privatefolio_daemon.store import ledger
 from privatefolio_daemon.store import tags as tag_store
+from privatefolio_daemon.store import trades as trade_store
 from privatefolio_daemon.store.change_log import append_change
 from privatefolio_daemon.store.database import Database
 from privatefolio_daemon.store.key_value import read_value, write_value
@@ -317,10 +318,17 @@ def update_manual(connection: sqlite3.Connection, tx_id: str, data: ManualTransa
     tx.metadata, tx.role = old.metadata, old.role
     if tx.to_wire() == old.to_wire():
         return min(old.timestamp, tx.timestamp)
-    old_log_ids = {
-        row[0] for row in connection.execute("SELECT id FROM audit_logs WHERE txId = ?", (tx_id,))
-    }
-    tag_store.untag_items(connection, "auditLog", sorted(old_log_ids - {log.id for log in logs}))
+    old_logs = connection.execute(
+        "SELECT id, assetId FROM audit_logs WHERE txId = ?", (tx_id,)
+    ).fetchall()
+    tag_store.untag_items(
+        connection,
+        "auditLog",
+        sorted({log_id for log_id, _ in old_logs} - {log.id for log in logs}),
+    )
+    made = {(log.id, log.assetId) for log in logs}
+    moved = [(log_id, asset) for log_id, asset in old_logs if (log_id, asset) not in made]
+    trade_store.unlink_moved(connection, tx_id, moved, {log.assetId for log in logs})
     connection.execute("DELETE FROM audit_logs WHERE txId = ?", (tx_id,))
     ledger.insert_transactions(connection, [tx])
     ledger.insert_audit_logs(connection, logs)
