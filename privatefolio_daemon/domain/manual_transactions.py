@@ -342,7 +342,9 @@ def patch_transaction(
     """Merge fields into a transaction (notes, say). A manual transaction whose amounts, assets,
     time, wallet, platform or type change gets its audit logs made again, as ``update_manual``
     makes them, and the older timestamp is returned; else None. An imported transaction's
-    ledger fields are those of its audit logs: they cannot be patched."""
+    ledger fields are those of its audit logs: they cannot be patched. Its type can, and its
+    logs stay, but its timestamp is returned: the trades' rows depend on the type (a Deposit or
+    Withdraw is a deposit row, data-model §8.2), so they are invalidated from there."""
     if patch.get("id", tx_id) != tx_id:
         raise InvalidInputError("A transaction's id cannot be changed")
     tx = _select_transaction(connection, tx_id)
@@ -365,7 +367,7 @@ def patch_transaction(
     if not is_manual(tx_id):
         _refuse_ledger_patch(tx_id, changed)
         ledger.insert_transactions(connection, [tx])
-        return None
+        return tx.timestamp if "type" in changed else None
     if changed & _LEDGER_FIELDS:
         # A price worked out from both sides is worked out again (or dropped with a side).
         derived = bool(unpatched.get("incoming") and unpatched.get("outgoing"))

@@ -148,3 +148,31 @@ async def test_removing_a_file_import_after_the_last_close(
     assert summary(await client.call("getTrades", "main")) == [(1, AAPL, "closed", "0", 0)]
     refreshed = await trades_state(daemon)
     assert refreshed == await recomputed(daemon, client)
+
+
+async def test_patching_the_type_of_an_imported_transaction(
+    daemon: Daemon, client: DaemonClient
+) -> None:
+    """Deposits are deposit rows; as a Reward and a Gift they are not, and the day's PnL counts
+    the position as gained."""
+    await account_with_prices(daemon, client, PRICES)
+    rows = HEADER + "2024-01-02 14:30:00,deposit,AAPL,stock,10,,,,,Broker,\n"
+    rows += "2024-01-03 14:30:00,withdraw,AAPL,stock,10,,,,,Broker,\n"
+    rows += "2024-01-04 14:30:00,deposit,AAPL,stock,3,,,,,Broker,\n"
+    imported = await import_file(daemon, client, "a.csv", rows.encode())
+    latest = await settled(client, imported["id"])
+    txs = sorted(await client.call("getTransactions", "main"), key=lambda tx: tx["timestamp"])
+
+    await client.call("patchTransaction", "main", txs[2]["id"], {"type": "Gift"})
+    latest = await settled(client, latest)
+    trades = sorted(await client.call("getTrades", "main"), key=lambda t: t["tradeNumber"])
+    assert [len(t["deposits"]) for t in trades] == [2, 0]
+    assert await trades_state(daemon) == await recomputed(daemon, client)
+
+    await client.call("patchTransaction", "main", txs[0]["id"], {"type": "Reward"})
+    await settled(client, latest)
+    trades = sorted(await client.call("getTrades", "main"), key=lambda t: t["tradeNumber"])
+    assert [[row[1] for row in t["deposits"]] for t in trades] == [["-10"], []]
+    day = next(r for r in await client.call("getAccountPnL", "main") if r["timestamp"] == D0)
+    assert (day["deposits"], day["pnl"]) == ("0", "1000")
+    assert await trades_state(daemon) == await recomputed(daemon, client)
