@@ -20,6 +20,7 @@ from privatefolio_daemon.domain.text_bounds import bounded_size, bounded_text
 from privatefolio_daemon.domain.timeutil import DAY_MS, LATEST_TIMESTAMP, now_ms, utc_text
 from privatefolio_daemon.store import ledger
 from privatefolio_daemon.store import tags as tag_store
+from privatefolio_daemon.store import trades as trade_store
 from privatefolio_daemon.store.change_log import append_change
 from privatefolio_daemon.store.database import Database
 from privatefolio_daemon.store.key_value import read_value, write_value
@@ -317,10 +318,17 @@ def update_manual(connection: sqlite3.Connection, tx_id: str, data: ManualTransa
     tx.metadata, tx.role = old.metadata, old.role
     if tx.to_wire() == old.to_wire():
         return min(old.timestamp, tx.timestamp)
-    old_log_ids = {
-        row[0] for row in connection.execute("SELECT id FROM audit_logs WHERE txId = ?", (tx_id,))
-    }
-    tag_store.untag_items(connection, "auditLog", sorted(old_log_ids - {log.id for log in logs}))
+    old_logs = connection.execute(
+        "SELECT id, assetId FROM audit_logs WHERE txId = ?", (tx_id,)
+    ).fetchall()
+    tag_store.untag_items(
+        connection,
+        "auditLog",
+        sorted({log_id for log_id, _ in old_logs} - {log.id for log in logs}),
+    )
+    made = {(log.id, log.assetId) for log in logs}
+    moved = [(log_id, asset) for log_id, asset in old_logs if (log_id, asset) not in made]
+    trade_store.unlink_moved(connection, tx_id, moved, {log.assetId for log in logs})
     connection.execute("DELETE FROM audit_logs WHERE txId = ?", (tx_id,))
     ledger.insert_transactions(connection, [tx])
     ledger.insert_audit_logs(connection, logs)
@@ -334,7 +342,9 @@ def patch_transaction(
     """Merge fields into a transaction (notes, say). A manual transaction whose amounts, assets,
     time, wallet, platform or type change gets its audit logs made again, as ``update_manual``
     makes them, and the older timestamp is returned; else None. An imported transaction's
-    ledger fields are those of its audit logs: they cannot be patched."""
+    ledger fields are those of its audit logs: they cannot be patched. Its type can, and its
+    logs stay, but its timestamp is returned: the trades' rows depend on the type (a Deposit or
+    Withdraw is a deposit row, data-model §8.2), so they are invalidated from there."""
     if patch.get("id", tx_id) != tx_id:
         raise InvalidInputError("A transaction's id cannot be changed")
     tx = _select_transaction(connection, tx_id)
@@ -357,7 +367,7 @@ def patch_transaction(
     if not is_manual(tx_id):
         _refuse_ledger_patch(tx_id, changed)
         ledger.insert_transactions(connection, [tx])
-        return None
+        return tx.timestamp if "type" in changed else None
     if changed & _LEDGER_FIELDS:
         # A price worked out from both sides is worked out again (or dropped with a side).
         derived = bool(unpatched.get("incoming") and unpatched.get("outgoing"))

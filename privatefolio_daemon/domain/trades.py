@@ -167,10 +167,14 @@ def _compute_trades(
         progress(0, f"Refreshing trades starting {human_date(since)}")
     progress(0, "Fetching audit logs")
     assets, count = store.assets_in_order(conn, since)
-    if count == 0:
+    # Logs after ``since`` may have changed or gone (an invalidation set the scan cursor back):
+    # every open trade is taken up, also one whose asset has no log left after it.
+    changed = since != 0 and stored_cursor(conn, TRADES_SCAN_CURSOR) != since
+    take_up = set(assets) | (store.open_trade_assets(conn) if changed else set())
+    if count == 0 and not take_up:
         progress(100, "No audit logs found")
         return None
-    scanned_to = store.last_log_time(conn)
+    scanned_to = max(since, store.last_log_time(conn))
     progress(2.5, f"Processing {count} audit logs")
     kept = [asset for asset in assets if asset in listed]
     skipped = len(assets) - len(kept)
@@ -178,7 +182,9 @@ def _compute_trades(
     taken: dict[str, Trade] = {}
     untouched: list[TradeSummary] = []
     if since != 0:
-        taken, untouched = _take_up(conn, since, set(assets))
+        if changed:
+            store.unlink_removed(conn)
+        taken, untouched = _take_up(conn, since, take_up)
         progress(6, f"Found {len(taken) + len(untouched)} open trades")
     summaries: list[TradeSummary] = []
     prices = cache(partial(store.prices_of_asset, conn))
@@ -243,9 +249,10 @@ def _repriced_trades(
 def _take_up(
     conn: sqlite3.Connection, since: int, read: set[str]
 ) -> tuple[dict[str, Trade], list[TradeSummary]]:
-    """The open trades of the assets with logs after ``since`` (``read``), by asset, as they were
-    at ``since``, where a refresh takes them up. The others stay as stored, rows and links: only
-    their summaries are returned (a trade held for years has a row per transaction)."""
+    """The open trades of ``read`` (the assets with logs after ``since``; after a change, every
+    asset with an open trade), by asset, as they were at ``since``, where a refresh takes them
+    up. The others stay as stored, rows and links: only their summaries are returned (a trade
+    held for years has a row per transaction)."""
     taken: dict[str, Trade] = {}
     known = _scan_positions(conn, since)
     untouched = [
