@@ -20,7 +20,7 @@ import aiohttp
 import orjson
 
 from privatefolio_daemon.client_methods import DaemonMethods
-from privatefolio_daemon.rpc.dialects import MAX_FRAME_BYTES
+from privatefolio_daemon.rpc.dialects import MAX_BATCH_CALLS, MAX_FRAME_BYTES
 
 log = logging.getLogger(__name__)
 
@@ -150,7 +150,13 @@ class DaemonClient(DaemonMethods):
         await self._send({"jsonrpc": "2.0", "method": method, "params": list(params)})
 
     async def batch(self, calls: Sequence[tuple[str, Sequence[Any]]]) -> list[Any]:
-        """Send JSON-RPC 2.0 calls as one batch; each answer is a result or an ``RpcCallError``."""
+        """Send JSON-RPC 2.0 calls as one batch; each answer is a result or an ``RpcCallError``.
+        A batch holds at most ``MAX_BATCH_CALLS`` calls (``ValueError`` before anything is sent)."""
+        if len(calls) > MAX_BATCH_CALLS:
+            raise ValueError(
+                f"Could not send the batch: it holds {len(calls):,} calls, more than the "
+                f"{MAX_BATCH_CALLS:,} the daemon takes in one batch"
+            )
         frames, futures = [], []
         loop = asyncio.get_running_loop()
         for method, params in calls:

@@ -20,6 +20,7 @@ import orjson
 from privatefolio_daemon.large_lists import empty_in_parts
 from privatefolio_daemon.rpc.callbacks import RemoteCallback, is_function_reference
 from privatefolio_daemon.rpc.dialects import (
+    MAX_BATCH_CALLS,
     Dialect,
     absent,
     callback_frame,
@@ -65,14 +66,14 @@ class FrameTransport(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class ConnectionLimits:
-    #: Calls of one connection that run at once; also the calls of one batch that run at once.
+    #: Frames of one connection handled at once; also its batched calls that run at once.
     max_concurrent_calls: int = 64
     #: What the frames waiting for a client may hold, each counted with ``FRAME_OVERHEAD``
     #: (one frame may hold more on its own).
     max_queued_bytes: int = 128 * 2**20
-    #: The calls one JSON-RPC batch may hold (as geth's default).
-    max_batch_calls: int = 1000
-    #: Once a batch's answers hold this much, its calls not yet run are answered "busy".
+    max_batch_calls: int = MAX_BATCH_CALLS
+    #: Once a batch's answers hold this much, its calls not yet run are answered "busy" (calls
+    #: already running still answer).
     max_batch_answer_bytes: int = 64 * 2**20
     close_timeout_seconds: float = 5.0
 
@@ -95,6 +96,9 @@ def _to_json(value: Any) -> Any:
 #: What a queued frame costs besides its bytes (the queue entry, the bytes object), so that a
 #: burst of small frames (an event fanned out to many callbacks) is measured by what it holds.
 FRAME_OVERHEAD = 256
+
+#: A batch whose answers hold more than this is put together on a thread.
+BATCH_ENCODED_OFF_THE_LOOP_BYTES = 2**20
 
 #: A result list longer than this is encoded on a thread, this many items per orjson call (the
 #: GIL can pass to the event loop between two calls, not within one).
@@ -152,6 +156,9 @@ class RpcConnection:
         self._outbox: asyncio.Queue[tuple[bytes, bool]] = asyncio.Queue()
         self._queued_bytes = 0
         self._slots = asyncio.Semaphore(self._limits.max_concurrent_calls)
+        #: Shared by the calls of every batch of the connection (each batch's frame holds one
+        #: of ``_slots``, so its calls could not take those without waiting on each other).
+        self._batched_slots = asyncio.Semaphore(self._limits.max_concurrent_calls)
         self._calls: set[asyncio.Task[None]] = set()
         self._callbacks: set[RemoteCallback] = set()
         self._subscriptions: dict[str, _Subscription] = {}
@@ -249,17 +256,18 @@ class RpcConnection:
         if refusal is not None:
             self._send(self._error(Dialect.JSONRPC, None, None, InvalidRequest(refusal)))
             return
-        batch = _Batch(
-            asyncio.Semaphore(self._limits.max_concurrent_calls),
-            self._limits.max_batch_answer_bytes,
-        )
+        batch = _Batch(self._batched_slots, self._limits.max_batch_answer_bytes)
         responses = await asyncio.gather(*(self._handle_batched(m, batch) for m in messages))
         answered = [
             orjson.Fragment(response) if isinstance(response, bytes) else response
             for response in responses
             if response is not None
         ]
-        if answered:
+        if not answered:
+            return
+        if batch.answer_bytes > BATCH_ENCODED_OFF_THE_LOOP_BYTES:
+            self._send(await asyncio.to_thread(orjson.dumps, answered))
+        else:
             self._send(answered)
 
     async def _handle_batched(self, message: Any, batch: "_Batch") -> _Answer | None:

@@ -9,6 +9,8 @@ from typing import Any
 
 #: The largest text frame the daemon reads; a larger one closes the socket with 1009.
 MAX_FRAME_BYTES = 4 * 2**20
+#: The most calls a JSON-RPC 2.0 batch may hold (as geth's default); a larger one is refused.
+MAX_BATCH_CALLS = 1000
 
 
 class Dialect(Enum):

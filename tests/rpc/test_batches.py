@@ -39,10 +39,14 @@ async def test_calls_that_never_wait_take_turns_with_other_clients(tmp_path: Pat
         assert server.api.marks.index("other") < 150
 
 
-async def test_a_batch_runs_as_many_calls_at_once_as_a_connection(tmp_path: Path) -> None:
+async def test_the_batches_of_a_connection_run_as_many_calls_at_once_as_it(
+    tmp_path: Path,
+) -> None:
     async with probe_server(tmp_path) as server, server.socket() as ws:
-        answers = await exchange(ws, [call(index, "holdSlot", 0.05) for index in range(40)])
-        assert len(answers) == 40
+        for batch in range(8):
+            await ws.send_json([call(batch * 100 + index, "holdSlot", 0.05) for index in range(40)])
+        answers = [await receive(ws) for _ in range(8)]
+        assert sorted(len(answer) for answer in answers) == [40] * 8
         assert server.api.most_holding == 16
 
 

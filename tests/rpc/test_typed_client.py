@@ -58,3 +58,15 @@ async def test_decimals_are_sent_as_amounts_and_an_unsendable_value_is_a_clear_e
     with pytest.raises(ValueError, match=r"^Could not send getValue: Type is not JSON"):
         await client.getValue("main", object())
     assert await client.countTransactions("main") == 1
+
+
+async def test_a_batch_of_more_calls_than_the_daemon_takes_is_refused_before_it_goes(
+    client: DaemonClient,
+) -> None:
+    with pytest.raises(ValueError) as refused:
+        await client.batch([("ping", [])] * 1001)
+    assert str(refused.value) == (
+        "Could not send the batch: it holds 1,001 calls, more than the 1,000 the daemon takes "
+        "in one batch"
+    )
+    assert await client.batch([("ping", [])] * 1000) == ["pong"] * 1000
