@@ -9,10 +9,13 @@ APScheduler is imported when the scheduler starts, not when the daemon starts.
 """
 
 import logging
+import math
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
+
+from privatefolio_daemon.domain.intervals import MAX_INTERVAL_MINUTES
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +69,9 @@ class Crons:
     def every(self, job_id: str, minutes: float, job: Job) -> None:
         """Run ``job`` every ``minutes``; a job with the same id is replaced at once."""
         if not self.enabled:
+            return
+        if not _schedulable(minutes):
+            log.error("Not scheduling %s: every %r minutes cannot be scheduled", job_id, minutes)
             return
         self._pending[job_id] = (minutes, job)
         if self._scheduler is not None:
@@ -134,3 +140,13 @@ class Crons:
             await job()
 
         return run
+
+
+def _schedulable(minutes: object) -> bool:
+    """At least a minute (APScheduler counts every run up to now), at most what a date holds."""
+    return (
+        isinstance(minutes, int | float)
+        and not isinstance(minutes, bool)
+        and math.isfinite(minutes)
+        and 1 <= minutes <= MAX_INTERVAL_MINUTES
+    )
