@@ -222,10 +222,18 @@ class Relayer:
             )
             self.crons.every(job_id, minutes, partial(self._run_chain, name, chain))
         backup_minutes = scheduled_interval(settings, "backupInterval", 0, name, off=True)
-        if self.backup_job is not None and backup_minutes > 0:
-            self.crons.every(f"backup:{name}", backup_minutes, partial(self.backup_job, name))
+        if backup_minutes > 0:
+            self.crons.every(f"backup:{name}", backup_minutes, partial(self._back_up, name))
         else:
             self.crons.remove(f"backup:{name}")
+
+    async def _back_up(self, name: str) -> None:
+        """Queue a scheduled backup (the job is set once the features load, before the crons
+        start; accounts open, and schedule theirs, earlier)."""
+        if self.backup_job is None:
+            log.warning("%s: no scheduled backup: backups are not loaded", name)
+        else:
+            await self.backup_job(name)
 
     def _on_settings(self, name: str) -> Callable[[dict[str, Any]], None]:
         def reschedule(settings: dict[str, Any]) -> None:
