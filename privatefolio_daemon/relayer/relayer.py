@@ -201,7 +201,7 @@ class Relayer:
         if self._stopped:
             return
         self._stopped = True
-        self.crons.shutdown()
+        await self.crons.stop()
         states = list(self._accounts.values())
         for state in states:
             state.debouncer.cancel()

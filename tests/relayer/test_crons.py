@@ -219,6 +219,32 @@ async def test_a_job_once_runs_when_the_scheduler_starts_and_not_again() -> None
     assert "never" not in runs
 
 
+async def test_a_job_that_never_ran_counts_from_when_it_was_first_scheduled(
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "data"
+    before = ms_of(datetime.now(UTC))
+    first = offline_daemon(make_config(data, crons=True))
+    await first.start()
+    await first.accounts.create("main")
+    after = ms_of(datetime.now(UTC))
+    await first.stop()
+    scheduled = last_runs(data)
+    for job_id in ("metadata:main", "networth:main", "health-metrics", "log-rotation"):
+        assert before <= scheduled[job_id] <= after
+
+    second = offline_daemon(make_config(data, crons=True))  # the laptop, the next morning
+    await second.start()
+    try:
+        metadata = ms_of(second.crons.job("metadata:main").next_run_time)
+        rotation = ms_of(second.crons.job("log-rotation").next_run_time)
+    finally:
+        await second.stop()
+    assert abs(metadata - (scheduled["metadata:main"] + 7 * DAY)) <= 1  # not pushed back
+    assert abs(rotation - (scheduled["log-rotation"] + DAY)) <= 1
+    assert last_runs(data) == scheduled
+
+
 def store_setting_values(database: Path, settings: dict[str, object]) -> None:
     """Settings as an older version, or an edit on disk, left them."""
     with closing(sqlite3.connect(database)) as db, db:
@@ -246,6 +272,7 @@ async def test_stored_intervals_that_cannot_be_scheduled_get_their_defaults(
             "backupInterval": stored,
         },
     )
+    set_last_runs(data, {"networth:main": 10**18})  # no date either
 
     daemon = offline_daemon(make_config(data, crons=True))
     await daemon.start()
@@ -285,4 +312,4 @@ async def test_an_interval_that_cannot_be_scheduled_is_not() -> None:
         crons.every("job", 60, job)
         assert crons.job("job").trigger.interval == timedelta(minutes=60)
     finally:
-        crons.shutdown()
+        await crons.stop()
