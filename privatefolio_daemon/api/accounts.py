@@ -115,7 +115,11 @@ class AccountsApi:
 
     @rpc_method()
     async def updateSettings(self, accountName: str, settings: dict[str, Any]) -> dict[str, Any]:
-        """Merge ``settings`` into the account settings and return the result."""
+        """Merge ``settings`` into the account settings and return the result.
+
+        The intervals (``networthRefreshInterval``, ``metadataRefreshInterval``) are whole
+        minutes from 1 to 5256000 (ten years); ``backupInterval`` too, or 0 for no scheduled
+        backups."""
         return await AccountSettings(self._kv(accountName)).update(settings)
 
     @rpc_method()

@@ -55,7 +55,10 @@ class ServerApi:
 
     @rpc_method()
     async def updateServerSettings(self, settings: dict[str, Any]) -> dict[str, Any]:
-        """Merge ``settings`` into the server settings and return the result."""
+        """Merge ``settings`` into the server settings and return the result.
+
+        The intervals (``healthMetricsInterval``, ``systemInfoInterval``) are whole minutes from
+        1 to 5256000 (ten years)."""
         return await self._state.update_settings(settings)
 
     @rpc_method()

@@ -7,6 +7,7 @@ from typing import Any
 import orjson
 
 from privatefolio_daemon.domain.errors import InvalidInputError
+from privatefolio_daemon.domain.intervals import check_interval
 from privatefolio_daemon.domain.key_value import KeyValueStore, write_value
 from privatefolio_daemon.domain.text_bounds import bounded_size
 from privatefolio_daemon.domain.value_bounds import SETTINGS_MAX_BYTES
@@ -55,7 +56,7 @@ def merge_settings(connection: sqlite3.Connection, changes: dict[str, Any]) -> d
     """Check ``changes``, merge them into the stored settings and log the change for sync."""
     for name in _INTERVALS:
         if name in changes:
-            _check_interval(name, changes[name])
+            check_interval(name, changes[name])
     if "backupInterval" in changes:
         _check_backup_interval(changes["backupInterval"])
     if "kioskMode" in changes and not isinstance(changes["kioskMode"], bool):
@@ -69,17 +70,15 @@ def merge_settings(connection: sqlite3.Connection, changes: dict[str, Any]) -> d
     return merged
 
 
-def _check_interval(name: str, minutes: Any) -> None:
-    if isinstance(minutes, bool) or not isinstance(minutes, int) or minutes <= 0:
-        raise InvalidInputError(f"{name} must be a whole number of minutes above 0")
-
-
 def _check_backup_interval(minutes: Any) -> None:
     """``backupInterval``: minutes between scheduled backups; 0 (the default) turns them off."""
-    if isinstance(minutes, bool) or not isinstance(minutes, int) or minutes < 0:
-        raise InvalidInputError(
-            "backupInterval must be a whole number of minutes (0 turns scheduled backups off)"
-        )
+    if minutes == 0 and not isinstance(minutes, bool | float):
+        return
+    check_interval(
+        "backupInterval",
+        minutes,
+        "backupInterval must be a whole number of minutes (0 turns scheduled backups off)",
+    )
 
 
 async def kiosk_mode(databases: Iterable[Database]) -> bool:

@@ -1,5 +1,6 @@
 """Server-wide state: the server key-value store, server settings and system information."""
 
+import logging
 import os
 import platform
 import sys
@@ -10,9 +11,14 @@ import orjson
 
 from privatefolio_daemon.domain.coin_list import check_coin_list_url
 from privatefolio_daemon.domain.events import EventBus
+from privatefolio_daemon.domain.intervals import check_interval, scheduled_interval
 from privatefolio_daemon.settings import SERVER_SETTINGS_DEFAULTS
 from privatefolio_daemon.store.database import Database
 from privatefolio_daemon.store.key_value import read_value, write_value
+
+log = logging.getLogger(__name__)
+
+SERVER_INTERVALS = ("healthMetricsInterval", "systemInfoInterval")
 
 
 class ServerState:
@@ -36,11 +42,19 @@ class ServerState:
         self._events.emit("server-key-value", key, value)
 
     async def settings(self) -> dict[str, Any]:
-        stored = await self.get_value("settings")
-        parsed = orjson.loads(stored) if isinstance(stored, str) else {}
-        return {**SERVER_SETTINGS_DEFAULTS, **(parsed if isinstance(parsed, dict) else {})}
+        """The stored settings over the defaults; an interval that cannot be scheduled (an older
+        version stored it, or it was edited on disk) is logged and replaced by its default."""
+        parsed = _parsed(await self.get_value("settings"))
+        merged = {**SERVER_SETTINGS_DEFAULTS, **parsed}
+        for name in SERVER_INTERVALS:
+            default = SERVER_SETTINGS_DEFAULTS[name]
+            merged[name] = scheduled_interval(merged, name, default, "Server settings")
+        return merged
 
     async def update_settings(self, changes: dict[str, Any]) -> dict[str, Any]:
+        for name in SERVER_INTERVALS:
+            if name in changes:
+                check_interval(name, changes[name])
         if changes.get("coinListUrl") is not None:  # null: the default list
             check_coin_list_url(changes["coinListUrl"])
         merged = {**await self.settings(), **changes}
@@ -65,3 +79,12 @@ class ServerState:
         }
         await self.set_value("system_info", orjson.dumps(info).decode())
         return info
+
+
+def _parsed(stored: Any) -> dict[str, Any]:
+    try:
+        parsed = orjson.loads(stored) if isinstance(stored, str) else {}
+    except orjson.JSONDecodeError:
+        log.warning("The stored server settings are not JSON; using the defaults")
+        return {}
+    return parsed if isinstance(parsed, dict) else {}

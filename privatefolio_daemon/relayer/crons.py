@@ -2,17 +2,21 @@
 
 A job's next run is counted from its last run, which is kept (``CronRunLog``): a daemon restarted
 every day still runs its weekly jobs, a job overdue at start runs at once, and a new interval
-applies from the last run, not from the change. A job that never ran first runs an interval after
-it is scheduled.
+applies from the last run, not from the change. A job that never ran counts from when it was
+first scheduled, which is kept the same way, so a restart does not push its first run back.
 
 APScheduler is imported when the scheduler starts, not when the daemon starts.
 """
 
+import asyncio
 import logging
+import math
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
+
+from privatefolio_daemon.domain.intervals import MAX_INTERVAL_MINUTES
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +40,7 @@ class Crons:
         self._scheduler: Any = None
         self._pending: dict[str, tuple[float, Job]] = {}
         self._once: dict[str, Job] = {}
+        self._notes: set[asyncio.Task[None]] = set()
 
     async def load_last_runs(self) -> None:
         """Read when each job last ran; before ``start``, so the first schedules know it."""
@@ -58,6 +63,11 @@ class Crons:
         for job_id, job in once.items():
             self._add_once(job_id, job)
 
+    async def stop(self) -> None:
+        """Shut the scheduler down once the first schedules being noted are kept."""
+        await asyncio.gather(*self._notes)
+        self.shutdown()
+
     def shutdown(self) -> None:
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
@@ -66,6 +76,9 @@ class Crons:
     def every(self, job_id: str, minutes: float, job: Job) -> None:
         """Run ``job`` every ``minutes``; a job with the same id is replaced at once."""
         if not self.enabled:
+            return
+        if not _schedulable(minutes):
+            log.error("Not scheduling %s: every %r minutes cannot be scheduled", job_id, minutes)
             return
         self._pending[job_id] = (minutes, job)
         if self._scheduler is not None:
@@ -99,20 +112,33 @@ class Crons:
         from apscheduler.triggers.interval import IntervalTrigger
 
         trigger = IntervalTrigger(minutes=minutes, jitter=self._jitter, timezone="UTC")
-        first: dict[str, datetime] = {}
-        last = self._last_runs.get(job_id)
-        if last is not None:
-            due = datetime.fromtimestamp(last / 1000, UTC) + timedelta(minutes=minutes)
-            first["next_run_time"] = max(due, datetime.now(UTC))
+        now = datetime.now(UTC)
         self._scheduler.add_job(
             self._recorded(job_id, job),
             trigger,
             id=job_id,
             name=job_id,
             replace_existing=True,
-            **first,
+            next_run_time=max(self._counted_from(job_id, now) + timedelta(minutes=minutes), now),
         )
         log.debug("Scheduled %s every %s", job_id, timedelta(minutes=minutes))
+
+    def _counted_from(self, job_id: str, now: datetime) -> datetime:
+        """When the job last ran, or was first scheduled (noted now if it never was); never
+        later than now (the clock went back)."""
+        last = self._last_runs.get(job_id)
+        if last is not None:
+            try:
+                return min(datetime.fromtimestamp(last / 1000, UTC), now)
+            except (OverflowError, OSError, ValueError):
+                log.warning("%s: its last run %r is no date; counting from now", job_id, last)
+        at = int(now.timestamp() * 1000)
+        self._last_runs[job_id] = at
+        if self._runs is not None:
+            note = asyncio.get_running_loop().create_task(self._record(job_id, at))
+            self._notes.add(note)
+            note.add_done_callback(self._notes.discard)
+        return now
 
     def _add_once(self, job_id: str, job: Job) -> None:
         async def run() -> None:  # a coroutine function, which APScheduler awaits on the loop
@@ -126,11 +152,24 @@ class Crons:
         async def run() -> None:
             at = int(time.time() * 1000)
             self._last_runs[job_id] = at
-            if self._runs is not None:
-                try:
-                    await self._runs.record(job_id, at)
-                except Exception:
-                    log.exception("Could not note the run of %s", job_id)
+            await self._record(job_id, at)
             await job()
 
         return run
+
+    async def _record(self, job_id: str, at: int) -> None:
+        if self._runs is not None:
+            try:
+                await self._runs.record(job_id, at)
+            except Exception:
+                log.exception("Could not keep the schedule of %s", job_id)
+
+
+def _schedulable(minutes: object) -> bool:
+    """At least a minute (APScheduler counts every run up to now), at most what a date holds."""
+    return (
+        isinstance(minutes, int | float)
+        and not isinstance(minutes, bool)
+        and math.isfinite(minutes)
+        and 1 <= minutes <= MAX_INTERVAL_MINUTES
+    )

@@ -19,6 +19,7 @@ from privatefolio_daemon.domain.account_settings import AccountSettings
 from privatefolio_daemon.domain.derived_steps import AUTO_MERGE, DETECT_SPAM, PRICES_CHANGED, Step
 from privatefolio_daemon.domain.errors import NotFoundError
 from privatefolio_daemon.domain.events import EventBus
+from privatefolio_daemon.domain.intervals import scheduled_interval
 from privatefolio_daemon.domain.invalidation import derived_data_behind
 from privatefolio_daemon.domain.key_value import KeyValueStore
 from privatefolio_daemon.domain.passes_owed import owed_passes
@@ -39,6 +40,7 @@ from privatefolio_daemon.relayer.task_history import (
 )
 from privatefolio_daemon.relayer.task_queue import ACCOUNT_CLOSED, AccountTaskQueue
 from privatefolio_daemon.relayer.task_types import Priority, TaskSpec, Trigger
+from privatefolio_daemon.settings import ACCOUNT_SETTINGS_DEFAULTS
 from privatefolio_daemon.store.database import Database
 
 log = logging.getLogger(__name__)
@@ -207,7 +209,7 @@ class Relayer:
         if self._stopped:
             return
         self._stopped = True
-        self.crons.shutdown()
+        await self.crons.stop()
         states = list(self._accounts.values())
         for state in states:
             state.debouncer.cancel()
@@ -217,21 +219,29 @@ class Relayer:
     # -- crons -----------------------------------------------------------------------------------
 
     def _schedule_account(self, name: str, settings: dict[str, Any]) -> None:
-        self.crons.every(
-            f"networth:{name}",
-            settings["networthRefreshInterval"],
-            partial(self._run_chain, name, REFRESH_CHAIN),
-        )
-        self.crons.every(
-            f"metadata:{name}",
-            settings["metadataRefreshInterval"],
-            partial(self._run_chain, name, METADATA_CHAIN),
-        )
-        backup_minutes = settings.get("backupInterval") or 0
-        if self.backup_job is not None and backup_minutes > 0:
-            self.crons.every(f"backup:{name}", backup_minutes, partial(self.backup_job, name))
+        """Schedule the account's crons; a stored interval that cannot be scheduled is logged
+        and its default used."""
+        for job_id, interval, chain in (
+            (f"networth:{name}", "networthRefreshInterval", REFRESH_CHAIN),
+            (f"metadata:{name}", "metadataRefreshInterval", METADATA_CHAIN),
+        ):
+            minutes = scheduled_interval(
+                settings, interval, ACCOUNT_SETTINGS_DEFAULTS[interval], name
+            )
+            self.crons.every(job_id, minutes, partial(self._run_chain, name, chain))
+        backup_minutes = scheduled_interval(settings, "backupInterval", 0, name, off=True)
+        if backup_minutes > 0:
+            self.crons.every(f"backup:{name}", backup_minutes, partial(self._back_up, name))
         else:
             self.crons.remove(f"backup:{name}")
+
+    async def _back_up(self, name: str) -> None:
+        """Queue a scheduled backup (the job is set once the features load, before the crons
+        start; accounts open, and schedule theirs, earlier)."""
+        if self.backup_job is None:
+            log.warning("%s: no scheduled backup: backups are not loaded", name)
+        else:
+            await self.backup_job(name)
 
     def _on_settings(self, name: str) -> Callable[[dict[str, Any]], None]:
         def reschedule(settings: dict[str, Any]) -> None:

@@ -53,3 +53,34 @@ async def test_backup_interval_schedules_backups_and_zero_stops_them(cron_daemon
         assert refused.value.message == (
             "backupInterval must be a whole number of minutes (0 turns scheduled backups off)"
         )
+
+
+async def test_scheduled_backups_go_on_after_a_restart(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    first = Daemon(make_config(data, crons=True))
+    await first.start()
+    async with await DaemonClient.connect(
+        ws_url(first), token=first.credentials.desktop_token()
+    ) as client:
+        await client.call("createAccount", "main")
+        await client.call("updateSettings", "main", {"backupInterval": 1})
+    await first.stop()
+
+    daemon = Daemon(make_config(data, crons=True))
+    await daemon.start()
+    try:
+        async with await DaemonClient.connect(
+            ws_url(daemon), token=daemon.credentials.desktop_token()
+        ) as client:
+            job = daemon.crons.job("backup:main")
+            assert job.trigger.interval == timedelta(minutes=1)
+            await job.func()  # what the scheduler runs when the minute has passed
+            for _ in range(500):
+                tasks = await client.call("getServerTasks", "main")
+                backups = [(t["name"], t["trigger"], t["status"]) for t in tasks]
+                if ("Backup", "cron", "completed") in backups:
+                    break
+                await asyncio.sleep(0.02)
+    finally:
+        await daemon.stop()
+    assert ("Backup", "cron", "completed") in backups

@@ -7,6 +7,7 @@ from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import orjson
 import pytest
 
 from privatefolio_daemon.app import Daemon
@@ -216,3 +217,99 @@ async def test_a_job_once_runs_when_the_scheduler_starts_and_not_again() -> None
     disabled.once("never", lambda: job("never"))
     disabled.start()
     assert "never" not in runs
+
+
+async def test_a_job_that_never_ran_counts_from_when_it_was_first_scheduled(
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "data"
+    before = ms_of(datetime.now(UTC))
+    first = offline_daemon(make_config(data, crons=True))
+    await first.start()
+    await first.accounts.create("main")
+    after = ms_of(datetime.now(UTC))
+    await first.stop()
+    scheduled = last_runs(data)
+    for job_id in ("metadata:main", "networth:main", "health-metrics", "log-rotation"):
+        assert before <= scheduled[job_id] <= after
+
+    second = offline_daemon(make_config(data, crons=True))  # the laptop, the next morning
+    await second.start()
+    try:
+        metadata = ms_of(second.crons.job("metadata:main").next_run_time)
+        rotation = ms_of(second.crons.job("log-rotation").next_run_time)
+    finally:
+        await second.stop()
+    assert abs(metadata - (scheduled["metadata:main"] + 7 * DAY)) <= 1  # not pushed back
+    assert abs(rotation - (scheduled["log-rotation"] + DAY)) <= 1
+    assert last_runs(data) == scheduled
+
+
+def store_setting_values(database: Path, settings: dict[str, object]) -> None:
+    """Settings as an older version, or an edit on disk, left them."""
+    with closing(sqlite3.connect(database)) as db, db:
+        db.execute(
+            "INSERT OR REPLACE INTO key_value (key, value) VALUES ('settings', ?)",
+            (orjson.dumps(settings).decode(),),
+        )
+
+
+@pytest.mark.parametrize("stored", [-5, 0, "abc", None, [1], 10**12])
+async def test_stored_intervals_that_cannot_be_scheduled_get_their_defaults(
+    tmp_path: Path, stored: object
+) -> None:
+    data = tmp_path / "data"
+    first = offline_daemon(make_config(data, crons=True))
+    await first.start()
+    await first.accounts.create("main")
+    await first.stop()
+    store_setting_values(data / "server.sqlite", {"healthMetricsInterval": stored})
+    store_setting_values(
+        data / "databases" / "main.sqlite",
+        {
+            "networthRefreshInterval": stored,
+            "metadataRefreshInterval": stored,
+            "backupInterval": stored,
+        },
+    )
+    set_last_runs(data, {"networth:main": 10**18})  # no date either
+
+    daemon = offline_daemon(make_config(data, crons=True))
+    await daemon.start()
+    try:
+        async with await DaemonClient.connect(
+            ws_url(daemon), token=daemon.credentials.desktop_token()
+        ) as client:
+            assert await client.call("ping") == "pong"
+            server_settings = await client.call("getServerSettings")
+        jobs = {
+            job_id: daemon.crons.job(job_id)
+            for job_id in ("health-metrics", "networth:main", "metadata:main", "backup:main")
+        }
+    finally:
+        await daemon.stop()
+    assert server_settings["healthMetricsInterval"] == 60
+    assert jobs["health-metrics"].trigger.interval == timedelta(minutes=60)
+    assert jobs["networth:main"].trigger.interval == timedelta(minutes=60)
+    assert jobs["metadata:main"].trigger.interval == timedelta(minutes=10080)
+    assert jobs["backup:main"] is None  # off, as by default
+    now = datetime.now(UTC)
+    assert now < jobs["networth:main"].next_run_time <= now + timedelta(minutes=60, seconds=31)
+
+
+async def test_an_interval_that_cannot_be_scheduled_is_not() -> None:
+    from privatefolio_daemon.relayer.crons import Crons
+
+    async def job() -> None:
+        pass
+
+    crons = Crons(enabled=True, jitter_seconds=0)
+    crons.start()
+    try:
+        for minutes in (-5, 0, 0.001, float("nan"), float("inf"), 10**12):
+            crons.every("job", minutes, job)
+            assert crons.job("job") is None
+        crons.every("job", 60, job)
+        assert crons.job("job").trigger.interval == timedelta(minutes=60)
+    finally:
+        await crons.stop()
