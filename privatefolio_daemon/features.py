@@ -47,7 +47,7 @@ from privatefolio_daemon.domain.derived_steps import (
     Progress,
 )
 from privatefolio_daemon.domain.errors import BusyError, NotFoundError
-from privatefolio_daemon.domain.events import ACCOUNT_INITIALIZED, LISTINGS_CHANGED
+from privatefolio_daemon.domain.events import LISTINGS_CHANGED
 from privatefolio_daemon.domain.exports import Exports
 from privatefolio_daemon.domain.extensions import ExtensionCatalog
 from privatefolio_daemon.domain.file_imports import FileImports
@@ -76,17 +76,18 @@ if TYPE_CHECKING:
     from privatefolio_daemon.app import Daemon
 
 
-def _initialize_rows(daemon: "Daemon") -> Callable[[str], Awaitable[None]]:
+def _initialize_rows(daemon: "Daemon") -> Callable[..., Awaitable[None]]:
     """A new or reset account shows a completed "Initialize database" task, as Privatefolio's
     does."""
 
-    async def on_initialized(name: str) -> None:
-        try:
-            await daemon.relayer.account_initialized(name)
-        except (NotFoundError, BusyError) as error:  # deleted or closed again meanwhile
-            log.info("No initialization row for %s: %s", name, error)
+    async def on_account(cause: str, name: str | None = None, *_: Any) -> None:
+        if cause in ("created", "reset") and name is not None:
+            try:
+                await daemon.relayer.account_initialized(name)
+            except (NotFoundError, BusyError) as error:  # deleted or closed again meanwhile
+                log.info("No initialization row for %s: %s", name, error)
 
-    return on_initialized
+    return on_account
 
 
 def _metadata_of_new_accounts(
@@ -207,7 +208,7 @@ class Features:
         platforms = PlatformsApi(self.platforms, db_of, relayer, self.metadata_refresh)
         table.add_object(assets)
         table.add_object(platforms)
-        daemon.events.subscribe(ACCOUNT_INITIALIZED, _initialize_rows(daemon))
+        daemon.events.subscribe("accounts", _initialize_rows(daemon))
         if daemon.crons.enabled:
             daemon.events.subscribe("accounts", _metadata_of_new_accounts(assets, platforms))
         table.add_object(ExtensionsApi(ExtensionCatalog(self.platforms)))

@@ -24,12 +24,7 @@ from privatefolio_daemon.domain.errors import (
     NotFoundError,
     shortened,
 )
-from privatefolio_daemon.domain.events import (
-    ACCOUNT_DELETED,
-    ACCOUNT_INITIALIZED,
-    ACCOUNT_RENAMED,
-    EventBus,
-)
+from privatefolio_daemon.domain.events import ACCOUNT_DELETED, ACCOUNT_RENAMED, EventBus
 from privatefolio_daemon.domain.id_floors import IdFloors, raise_floors, read_floors
 from privatefolio_daemon.domain.server_files import abort_interrupted_uploads
 from privatefolio_daemon.domain.timeutil import now_ms
@@ -161,7 +156,6 @@ class AccountRegistry:
             self._refuse_case_twin(name)
             await self._open_account(name, created_at=now_ms())
         self._events.emit("accounts", "created", name)
-        self._events.emit(ACCOUNT_INITIALIZED, name)
         return True
 
     async def delete(self, name: str) -> None:
@@ -190,7 +184,6 @@ class AccountRegistry:
             finally:
                 self._closed_for.pop(name, None)
         self._events.announce_reset(name)
-        self._events.emit(ACCOUNT_INITIALIZED, name)
 
     def _reset_marker(self, name: str) -> Path:
         return self.databases_dir / f"{_path_part(name)}{_RESET_MARKER}"

@@ -48,9 +48,6 @@ ACCOUNT_RENAMED = "account-renamed"
 #: have changed (a coin list was downloaded, or a coingeckoId set), so spam may need another look.
 LISTINGS_CHANGED = "listings-changed"
 ACCOUNT_DELETED = "account-deleted"
-#: App-wide, inside the daemon only: ``(name,)`` once a new account, or one reset, has its empty
-#: database (not a restore, nor a rename).
-ACCOUNT_INITIALIZED = "account-initialized"
 
 
 class EventBus:
