@@ -46,7 +46,7 @@ from privatefolio_daemon.domain.derived_steps import (
     Cancel,
     Progress,
 )
-from privatefolio_daemon.domain.errors import BusyError, NotFoundError
+from privatefolio_daemon.domain.errors import BusyError
 from privatefolio_daemon.domain.events import LISTINGS_CHANGED
 from privatefolio_daemon.domain.exports import Exports
 from privatefolio_daemon.domain.extensions import ExtensionCatalog
@@ -74,20 +74,6 @@ log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from privatefolio_daemon.app import Daemon
-
-
-def _initialize_rows(daemon: "Daemon") -> Callable[..., Awaitable[None]]:
-    """A new or reset account shows a completed "Initialize database" task, as Privatefolio's
-    does."""
-
-    async def on_account(cause: str, name: str | None = None, *_: Any) -> None:
-        if cause in ("created", "reset") and name is not None:
-            try:
-                await daemon.relayer.account_initialized(name)
-            except (NotFoundError, BusyError) as error:  # deleted or closed again meanwhile
-                log.info("No initialization row for %s: %s", name, error)
-
-    return on_account
 
 
 def _metadata_of_new_accounts(
@@ -208,7 +194,6 @@ class Features:
         platforms = PlatformsApi(self.platforms, db_of, relayer, self.metadata_refresh)
         table.add_object(assets)
         table.add_object(platforms)
-        daemon.events.subscribe("accounts", _initialize_rows(daemon))
         if daemon.crons.enabled:
             daemon.events.subscribe("accounts", _metadata_of_new_accounts(assets, platforms))
         table.add_object(ExtensionsApi(ExtensionCatalog(self.platforms)))

@@ -39,13 +39,11 @@ from privatefolio_daemon.relayer.task_history import (
     TaskHistoryRetention,
 )
 from privatefolio_daemon.relayer.task_queue import ACCOUNT_CLOSED, AccountTaskQueue
-from privatefolio_daemon.relayer.task_types import Priority, TaskSpec, Trigger
+from privatefolio_daemon.relayer.task_types import TaskSpec, Trigger
 from privatefolio_daemon.settings import ACCOUNT_SETTINGS_DEFAULTS
 from privatefolio_daemon.store.database import Database
 
 log = logging.getLogger(__name__)
-
-INITIALIZE_DATABASE = "Initialize database"
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,11 +196,6 @@ class Relayer:
 
     async def enqueue(self, account: str, spec: TaskSpec) -> int:
         return await self.queue(account).enqueue(spec)
-
-    async def account_initialized(self, account: str) -> None:
-        """The completed "Initialize database" row a new or reset account shows, as
-        Privatefolio's does (rpc-methods §5.1, createAccount)."""
-        await self.queue(account).record_done(INITIALIZE_DATABASE, Priority.HIGH)
 
     async def stop(self) -> None:
         """Stop the crons and every account's queue (once; later calls return at once)."""

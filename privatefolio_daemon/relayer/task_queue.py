@@ -9,7 +9,6 @@ import contextlib
 import heapq
 import itertools
 import logging
-import sqlite3
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -133,30 +132,6 @@ class AccountTaskQueue:
 
     async def enqueue(self, spec: TaskSpec) -> int:
         return (await self.enqueue_many([spec]))[0]
-
-    async def record_done(self, name: str, priority: int) -> int:
-        """A completed row for work done outside the queue (``Initialize database``)."""
-
-        def insert(connection: sqlite3.Connection) -> int:
-            task_id = server_tasks.insert_task(
-                connection,
-                name=name,
-                description=name,
-                priority=priority,
-                trigger="system",
-                determinate=False,
-                group_id=None,
-                status="completed",
-            )
-            done = now_ms()
-            server_tasks.patch_task(
-                connection, task_id, startedAt=done, completedAt=done, duration=0
-            )
-            return task_id
-
-        task_id = await self._db.transaction(insert)
-        self._changed()
-        return task_id
 
     async def enqueue_many(self, specs: list[TaskSpec]) -> list[int]:
         """Queue tasks together; a task whose name is already queued returns that task's id."""

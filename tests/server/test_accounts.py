@@ -311,27 +311,3 @@ async def test_a_call_that_queues_no_task_keeps_none_of_its_callbacks(
         await client.call("enqueueSleep", "ghost", 1, 1, False, lambda *_: None)
     assert (refused.value.code, refused.value.message) == (-32002, 'Account "ghost" does not exist')
     assert (await client.call("getServerStats"))["callbacks"] == 0
-
-
-async def test_a_new_or_reset_account_shows_its_completed_initialization(
-    client: DaemonClient,
-) -> None:
-    await client.call("createAccount", "main")
-    await until_tasks(client, 1)
-    await client.call("resetAccount", "main")
-    tasks = await until_tasks(client, 1)
-
-    assert [
-        (task["name"], task["priority"], task["trigger"], task["status"], task["duration"])
-        for task in tasks
-    ] == [("Initialize database", 7, "system", "completed", 0)]
-    assert tasks[0]["id"] == 2  # ids are not given again after a reset
-
-
-async def until_tasks(client: DaemonClient, count: int) -> list[dict[str, object]]:
-    for _ in range(250):
-        tasks = await client.call("getServerTasks", "main")
-        if len(tasks) >= count:
-            return list(tasks)
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"fewer than {count} tasks")
