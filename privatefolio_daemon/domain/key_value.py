@@ -4,6 +4,8 @@ import sqlite3
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from privatefolio_daemon.domain.daemon_keys import DAEMON_KEYS, daemon_key_refusal
+from privatefolio_daemon.domain.errors import InvalidInputError
 from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.value_bounds import check_value
 from privatefolio_daemon.store.database import Database
@@ -29,6 +31,8 @@ class KeyValueStore:
         """Store ``value`` (at most 1 MiB); the write of an entry devices keep in sync is logged
         for them."""
         check_value(key, value)
+        if key in DAEMON_KEYS:
+            raise InvalidInputError(daemon_key_refusal(key))
 
         def store(connection: sqlite3.Connection) -> Any:
             write_value(connection, key, value)

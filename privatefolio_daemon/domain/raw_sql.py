@@ -20,11 +20,11 @@ from typing import Any
 
 import orjson
 
+from privatefolio_daemon.domain.daemon_keys import DAEMON_KEYS, daemon_key_refusal
 from privatefolio_daemon.domain.derived_steps import PRICES_CHANGED
 from privatefolio_daemon.domain.errors import InvalidInputError
 from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.invalidation import PriceInvalidation, invalidate_for_prices
-from privatefolio_daemon.domain.manual_transactions import SEQUENCE_KEY as MANUAL_SEQUENCE_KEY
 from privatefolio_daemon.domain.synced_records import (
     SyncedChange,
     changed_records,
@@ -34,14 +34,13 @@ from privatefolio_daemon.domain.synced_records import (
 from privatefolio_daemon.domain.timeutil import day_start
 from privatefolio_daemon.domain.value_bounds import check_synced_value
 from privatefolio_daemon.large_lists import empty_in_parts
-from privatefolio_daemon.store.change_log import FEED_ID_KEY, append_change
+from privatefolio_daemon.store.change_log import append_change
 from privatefolio_daemon.store.client_sql import (
     StatementResult,
     run_client_query,
     run_row_statement,
     tables_changed_by,
 )
-from privatefolio_daemon.store.connections import SEQUENCE_KEY as CONNECTION_SEQUENCE_KEY
 from privatefolio_daemon.store.database import Database
 from privatefolio_daemon.store.key_value import read_value
 from privatefolio_daemon.store.tags import untag_deleted_items
@@ -136,11 +135,6 @@ class RawSql:
                 self._events.emit("key-value", record_id, value, account=self.account)
 
 
-#: Key-value entries that keep ids from being given twice, and the feed's identity: the
-#: daemon's own, as the table ``sqlite_sequence`` is.
-DAEMON_KEYS = (FEED_ID_KEY, MANUAL_SEQUENCE_KEY, CONNECTION_SEQUENCE_KEY)
-
-
 def _daemon_keys(conn: sqlite3.Connection) -> dict[str, Any]:
     marks = ", ".join("?" * len(DAEMON_KEYS))
     rows = conn.execute(f"SELECT key, value FROM key_value WHERE key IN ({marks})", DAEMON_KEYS)
@@ -150,9 +144,7 @@ def _daemon_keys(conn: sqlite3.Connection) -> dict[str, Any]:
 def _refuse_changed_daemon_keys(before: dict[str, Any], after: dict[str, Any]) -> None:
     changed = sorted(key for key in DAEMON_KEYS if before.get(key) != after.get(key))
     if changed:
-        raise InvalidInputError(
-            f"The key {changed[0]} of key_value is the daemon's own and cannot be changed"
-        )
+        raise InvalidInputError(daemon_key_refusal(changed[0]))
 
 
 def _reprice_everything(conn: sqlite3.Connection) -> PriceInvalidation:

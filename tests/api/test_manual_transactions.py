@@ -438,12 +438,17 @@ async def test_an_update_that_drops_a_log_drops_its_tags_and_keeps_the_others(
 
 @pytest.mark.parametrize("counter", [1, 0, -5, "abc", True, None])
 async def test_a_number_in_use_is_never_given_again_whatever_the_counter_says(
-    client: DaemonClient, counter: Any
+    client: DaemonClient, daemon: Daemon, counter: Any
 ) -> None:
+    """A counter from elsewhere (an older version, a file edited by hand)."""
     await client.call("createAccount", "main")
     await client.call("addTransaction", SWAP, "main")
     await client.call("addTransaction", STOCK_BUY, "main")
-    await client.call("setValue", "main", "transaction_man_seq", counter)
+    await daemon.accounts.get("main").write(
+        lambda connection: connection.execute(
+            "UPDATE key_value SET value = ? WHERE key = 'transaction_man_seq'", (counter,)
+        )
+    )
     assert await client.call("addTransaction", {**STOCK_BUY, "notes": "third"}, "main") == (
         "MANUAL_3"
     )
@@ -478,3 +483,21 @@ async def test_a_misspelt_key_is_refused_and_a_stored_record_is_taken_back(
     assert caught.value.message.startswith("Invalid params: 'patch' has no key 'note'")
     await client.call("patchTransaction", "main", "MANUAL_1", {**tx, "notes": "patched"})
     assert await client.call("getTransaction", "main", "MANUAL_1") == {**tx, "notes": "patched"}
+
+
+@pytest.mark.parametrize("key", ["transaction_man_seq", "connection_seq", "sync_feed_id"])
+async def test_set_value_cannot_change_the_daemons_own_keys(client: DaemonClient, key: str) -> None:
+    await client.call("createAccount", "main")
+    await client.call("addTransaction", SWAP, "main")
+    await client.call("enqueueDeleteTransaction", "main", "user", "MANUAL_1")
+    before = await client.call("getValue", "main", key)
+
+    with pytest.raises(RpcCallError) as refused:
+        await client.call("setValue", "main", key, 1)
+
+    assert (refused.value.code, refused.value.message) == (
+        -32602,
+        f"The key {key} of key_value is the daemon's own and cannot be changed",
+    )
+    assert await client.call("getValue", "main", key) == before
+    assert await client.call("addTransaction", SWAP, "main") == "MANUAL_2"
