@@ -230,39 +230,21 @@ class AccountTaskQueue:
                 self._on_idle(self.account)
 
     async def _run_or_fail(self, entry: _Entry) -> None:
-        """Run a task; what goes wrong in the queue's own bookkeeping (its row cannot be written,
-        say) fails that task, and the queue goes on to the next."""
+        """Run a task; whatever goes wrong in the queue's own bookkeeping, the queue goes on."""
         try:
             await self._run(entry)
-        except Exception as error:
-            log.exception("Task %s of %s could not be run", entry.spec.name, self.account)
-            message = f"Error: the task could not be run: {error}"
-            try:
-                await self._finish_row(entry, "failed", message, started_at=None)
-            except Exception:
-                log.exception("Task %d could not be marked failed", entry.task_id)
-            await _notify(entry, message)
+        except Exception:
+            log.exception(
+                "Task %s of %s: the queue's bookkeeping failed", entry.spec.name, self.account
+            )
 
     async def _run(self, entry: _Entry) -> None:
-        started_at = now_ms()
         token = CancelToken()
-        self._starting = (entry, token, started_at)
         try:
-            await self._db.write(
-                lambda conn: server_tasks.patch_task(
-                    conn, entry.task_id, status="running", startedAt=started_at
-                )
-            )
-        finally:
-            self._starting = None
-        self._changed()
-        progress = TaskProgress(
-            task_log_path(self._logs_dir, entry.task_id),
-            entry.task_id,
-            self.account,
-            self._events,
-        )
-        progress(None, "Starting task")
+            started_at, progress = await self._start(entry, token)
+        except Exception as failure:  # its row could not be marked running, say
+            await self._not_started(entry, failure)
+            return
         task = asyncio.create_task(entry.spec.function(progress, token))
         self._running = _Running(entry, token, task, started_at, progress)
         if token.reason is not None:  # cancelled while its row was being marked running
@@ -281,6 +263,37 @@ class AccountTaskQueue:
             else:
                 await self._end(entry, status, error, progress, started_at)
 
+    async def _start(self, entry: _Entry, token: CancelToken) -> tuple[int, TaskProgress]:
+        """Mark the task's row running and open its log."""
+        started_at = now_ms()
+        self._starting = (entry, token, started_at)
+        try:
+            await self._db.write(
+                lambda conn: server_tasks.patch_task(
+                    conn, entry.task_id, status="running", startedAt=started_at
+                )
+            )
+        finally:
+            self._starting = None
+        self._changed()
+        progress = TaskProgress(
+            task_log_path(self._logs_dir, entry.task_id),
+            entry.task_id,
+            self.account,
+            self._events,
+        )
+        progress(None, "Starting task")
+        return started_at, progress
+
+    async def _not_started(self, entry: _Entry, error: Exception) -> None:
+        log.error("Task %s of %s could not start", entry.spec.name, self.account, exc_info=error)
+        message = f"Error: the task could not start: {error}"
+        try:
+            await self._finish_row(entry, "failed", message, started_at=None)
+        except Exception:
+            log.exception("Task %d could not be marked failed", entry.task_id)
+        await _notify(entry, message)
+
     async def _end(
         self,
         entry: _Entry,
@@ -289,14 +302,19 @@ class AccountTaskQueue:
         progress: TaskProgress,
         started_at: int,
     ) -> None:
+        """Record how the task ended and tell its callers; a failure to record it is logged (a
+        restart then marks the row), and the callers still hear the task's own outcome."""
         if error is not None:
             progress.conclude(_outcome_line(status, error))
         progress.close()
         if status == "failed":
             log.warning("Task %s of %s failed: %s", entry.spec.name, self.account, error)
-        if status == "failed" and entry.spec.trigger in UNATTENDED_TRIGGERS:
-            await self._tell_the_user(entry, error or "")  # there once the task reads failed
-        await self._finish_row(entry, status, error, started_at=started_at)
+        try:
+            if status == "failed" and entry.spec.trigger in UNATTENDED_TRIGGERS:
+                await self._tell_the_user(entry, error or "")  # there once the task reads failed
+            await self._finish_row(entry, status, error, started_at=started_at)
+        except Exception:
+            log.exception("Task %d ended %s, which could not be recorded", entry.task_id, status)
         await _notify(entry, error)
 
     async def _hand_off(self, entry: _Entry, progress: TaskProgress) -> None:

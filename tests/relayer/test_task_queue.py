@@ -358,3 +358,21 @@ async def test_a_task_whose_log_cannot_be_written_runs_and_the_queue_goes_on(
     assert order == ["first", "second"]
     assert [line.split(" ", 1)[1] for line in lines] == ['[null,"Starting task"]\n'] * 2
     assert f"Could not write the log of task {first}" in caplog.text
+
+
+async def test_a_task_whose_row_cannot_be_marked_running_fails_and_the_queue_goes_on(
+    queue: AccountTaskQueue, account_db: Database
+) -> None:
+    release = asyncio.Event()
+    outcome: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
+    first = await queue.enqueue(spec("First", 5, blocker(release)))
+    await wait_for_status(account_db, first, "running")
+    await queue.enqueue(spec("Second", 5, recorder([], "second"), on_completion=outcome.set_result))
+    await account_db.write(lambda conn: conn.execute("ALTER TABLE server_tasks RENAME TO away"))
+    release.set()
+    message = await asyncio.wait_for(outcome, 10)
+    await account_db.write(lambda conn: conn.execute("ALTER TABLE away RENAME TO server_tasks"))
+
+    assert message == "Error: the task could not start: no such table: server_tasks"
+    third = await queue.enqueue(spec("Third", 5, recorder([], "third")))
+    assert await wait_for_status(account_db, third, "completed") == "completed"
