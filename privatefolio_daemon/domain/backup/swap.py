@@ -116,15 +116,24 @@ def roll_back(journal: SwapJournal) -> None:
 
 
 def finish(journal: SwapJournal) -> None:
-    """Drop the previous items of a committed swap; never fails for one that stays."""
-    _settle(
-        journal,
-        [
-            (path, item.kind == "database")
-            for item in journal.items
-            for path in (item.previous, item.new)
-        ],
-    )
+    """Drop the previous items of a committed swap. It never fails: the swap is done, and what
+    cannot be settled now (an item that stays, the list of leftovers or the journal that cannot
+    be written or removed) is logged, and settled at the next start from the journal."""
+    garbage = [
+        (path, item.kind == "database")
+        for item in journal.items
+        for path in (item.previous, item.new)
+    ]
+    try:
+        _settle(journal, garbage)
+    except OSError as error:
+        log.error(
+            "The restore of %s is done, but its journal %s could not be settled (%s); the next "
+            "start finishes it",
+            journal.account,
+            journal.path,
+            error,
+        )
 
 
 def _settle(journal: SwapJournal, garbage: list[Leftover]) -> None:
