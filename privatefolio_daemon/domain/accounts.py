@@ -31,7 +31,12 @@ from privatefolio_daemon.domain.timeutil import now_ms
 from privatefolio_daemon.settings import Limits
 from privatefolio_daemon.store.database import Database
 from privatefolio_daemon.store.durable_files import write_durably
-from privatefolio_daemon.store.migrations import Migration, migrate, refuse_newer
+from privatefolio_daemon.store.migrations import (
+    Migration,
+    migrate,
+    refuse_newer,
+    upgrade_copies,
+)
 
 log = logging.getLogger(__name__)
 
@@ -208,6 +213,9 @@ class AccountRegistry:
                 source = self.db_path(old).with_name(f"{old}.sqlite{suffix}")
                 if source.exists():
                     source.rename(self.db_path(new).with_name(f"{new}.sqlite{suffix}"))
+            for copy in upgrade_copies(self.db_path(old)):  # they follow the account
+                suffix = copy.name.removeprefix(f"{old}.sqlite")
+                copy.rename(copy.with_name(f"{new}.sqlite{suffix}"))
             for directory in (self.files_dir, self.logs_dir):
                 if directory(old).exists():
                     directory(old).rename(directory(new))
@@ -304,6 +312,8 @@ class AccountRegistry:
         """Run on a thread: an account's files may take a while to remove."""
         for suffix in _SQLITE_SUFFIXES:
             self.db_path(name).with_name(f"{name}.sqlite{suffix}").unlink(missing_ok=True)
+        for copy in upgrade_copies(self.db_path(name)):  # whole copies of the ledger
+            copy.unlink(missing_ok=True)
         shutil.rmtree(self.files_dir(name), ignore_errors=True)
         shutil.rmtree(self.logs_dir(name), ignore_errors=True)
         (self.databases_dir / f"{name}.deleting").unlink(missing_ok=True)

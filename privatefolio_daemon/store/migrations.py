@@ -112,10 +112,16 @@ def _remove_older_copies(db_path: Path, kept: Path) -> None:
     Names are matched exactly, never as a glob: an account name may hold ``[`` ``]``, and
     another account's files may start with this one's name (``Main`` and ``Main.sqlite.x``).
     """
-    copy_name = re.compile(re.escape(db_path.name) + _COPY_SUFFIX)
-    for copy in db_path.parent.iterdir():
-        if copy != kept and copy_name.fullmatch(copy.name):
+    for copy in upgrade_copies(db_path):
+        if copy != kept:
             copy.unlink(missing_ok=True)
+
+
+def upgrade_copies(db_path: Path) -> list[Path]:
+    """The copies made before upgrades of the database at ``db_path``, with their journals;
+    names matched exactly (see ``_remove_older_copies``)."""
+    copy_name = re.compile(re.escape(db_path.name) + _COPY_SUFFIX)
+    return [copy for copy in db_path.parent.iterdir() if copy_name.fullmatch(copy.name)]
 
 
 def _apply(connection: sqlite3.Connection, migration: Migration) -> None:

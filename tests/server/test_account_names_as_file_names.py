@@ -92,3 +92,24 @@ async def test_an_account_opened_still_removes_its_own_trades_scratch(tmp_path: 
         scratch.with_name(f"{scratch.name}{suffix}").write_bytes(b"cut off by a stop")
     async with running_daemon(make_config(data_dir)):
         assert not [path.name for path in scratch.parent.iterdir() if "trades.scratch" in path.name]
+
+
+def upgrade_copies_of(databases: Path) -> list[str]:
+    return sorted(path.name.rsplit(".sqlite.pre-v", 1)[0] for path in databases.glob("*.bak"))
+
+
+async def test_the_copies_from_before_an_upgrade_go_with_their_account(tmp_path: Path) -> None:
+    """A copy is the whole ledger: a deleted or reset account leaves none behind, and a renamed
+    one takes its copy along; another account's copy stays."""
+    data_dir = tmp_path / "data"
+    databases = data_dir / "databases"
+    databases.mkdir(parents=True)
+    names = ["Main", "Reset", "Moved", "Main.sqlite.pre-v1-1.bak"]
+    for name in names:
+        make_account_before_the_last_migration(databases, name)
+    async with running_daemon(make_config(data_dir)) as (_, client):
+        assert upgrade_copies_of(databases) == sorted(names)
+        await client.call("deleteAccount", "Main")
+        await client.call("resetAccount", "Reset")
+        await client.call("renameAccount", "Moved", "Renamed")
+        assert upgrade_copies_of(databases) == ["Main.sqlite.pre-v1-1.bak", "Renamed"]
