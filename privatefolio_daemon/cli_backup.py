@@ -84,7 +84,7 @@ def _writable_output(name: str) -> Path:
 
 
 async def backup(config: Config, account: str, output: Path) -> None:
-    async with _access(config) as (client, registry):
+    async with _access(config, account) as (client, registry):
         if client is not None:
             await _backup_online(config, client, account, output)
         elif registry is not None:
@@ -94,7 +94,7 @@ async def backup(config: Config, account: str, output: Path) -> None:
 async def restore(
     config: Config, account: str, archive: Path, step: "StepHook | None" = None
 ) -> None:
-    async with _access(config) as (client, registry):
+    async with _access(config, account) as (client, registry):
         if client is not None:
             await _restore_online(config, client, account, archive)
         elif registry is not None:
@@ -106,9 +106,10 @@ async def restore(
 
 @contextlib.asynccontextmanager
 async def _access(
-    config: Config,
+    config: Config, account: str
 ) -> AsyncIterator[tuple["DaemonClient | None", "AccountRegistry | None"]]:
-    """The running daemon's client, or (when none runs) the data dir's opened accounts."""
+    """The running daemon's client, or (when none runs) the data dir with ``account`` opened
+    (another account that cannot be opened is no concern of this command)."""
     from privatefolio_daemon.store.instance_lock import InstanceLock
 
     if not (config.data_dir / "databases").is_dir():
@@ -119,7 +120,7 @@ async def _access(
             yield client, None
         return
     try:
-        async with _open_accounts(config) as registry:
+        async with _open_accounts(config, account) as registry:
             yield None, registry
     finally:
         lock.release()
@@ -163,8 +164,8 @@ async def _connect(config: Config) -> AsyncIterator["DaemonClient"]:
 
 
 @contextlib.asynccontextmanager
-async def _open_accounts(config: Config) -> AsyncIterator["AccountRegistry"]:
-    from privatefolio_daemon.domain.accounts import AccountRegistry
+async def _open_accounts(config: Config, account: str) -> AsyncIterator["AccountRegistry"]:
+    from privatefolio_daemon.domain.accounts import AccountOpenError, AccountRegistry
     from privatefolio_daemon.domain.backup.swap import recover_restores
     from privatefolio_daemon.domain.events import EventBus
     from privatefolio_daemon.resources import schema_dir
@@ -174,7 +175,10 @@ async def _open_accounts(config: Config) -> AsyncIterator["AccountRegistry"]:
         config.data_dir, EventBus(), load_migrations(schema_dir("account")), config.limits
     )
     await asyncio.to_thread(recover_restores, registry.databases_dir, config.data_dir)
-    await registry.open_existing()
+    try:
+        await registry.open_existing(only=account)
+    except AccountOpenError as error:
+        raise CommandError(f"Could not open the account: {error}") from error
     try:
         yield registry
     finally:

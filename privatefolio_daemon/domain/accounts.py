@@ -33,6 +33,7 @@ from privatefolio_daemon.store.database import Database
 from privatefolio_daemon.store.durable_files import write_durably
 from privatefolio_daemon.store.migrations import (
     Migration,
+    SchemaTooNew,
     migrate,
     refuse_newer,
     upgrade_copies,
@@ -58,6 +59,10 @@ class ClosedAccount:
 
     reopen: Callable[[], Awaitable[Database]]
     close: Callable[[], Awaitable[None]]
+
+
+class AccountOpenError(Exception):
+    """An account database that cannot be opened or upgraded; the message names its file."""
 
 
 class AccountRegistry:
@@ -133,8 +138,9 @@ class AccountRegistry:
 
     # -- start and stop ---------------------------------------------------------------------
 
-    async def open_existing(self) -> None:
-        """Purge half-deleted accounts, then open and migrate every account database."""
+    async def open_existing(self, only: str | None = None) -> None:
+        """Purge half-deleted accounts, then open and migrate every account database (or the
+        one of account ``only``, for a command that works on that account alone)."""
         self.databases_dir.mkdir(parents=True, exist_ok=True)
         for marker in self.databases_dir.glob("*.deleting"):
             self._remove_account_files(marker.stem)
@@ -143,7 +149,7 @@ class AccountRegistry:
             floors = IdFloors.from_json({"seq": state["seqFloor"], **state.get("idFloors", {})})
             await self._finish_reset(marker.stem, floors, state["createdAt"])
         for path in sorted(self.databases_dir.glob("*.sqlite")):
-            if path.stem not in self._open:
+            if path.stem not in self._open and only in (None, path.stem):
                 await self._open_account(path.stem)
 
     async def close_all(self) -> None:
@@ -265,6 +271,12 @@ class AccountRegistry:
             )
 
     async def _open_account(self, name: str, created_at: int | None = None) -> Database:
+        try:
+            return await self._open_database(name, created_at)
+        except (OSError, sqlite3.Error, SchemaTooNew, RuntimeError) as error:
+            raise AccountOpenError(f"{self.db_path(name)}: {error}") from error
+
+    async def _open_database(self, name: str, created_at: int | None) -> Database:
         self.databases_dir.mkdir(parents=True, exist_ok=True)
         await asyncio.to_thread(refuse_newer, self.db_path(name), self._migrations)
         db = Database(

@@ -168,3 +168,23 @@ async def test_cli_errors_name_the_problem(tmp_path: Path) -> None:
             f"of {data_dir} (close code 1008): it runs on another data dir. Pass the --port of "
             "the daemon of this data dir, or the --data-dir of that daemon.\n",
         )
+
+
+async def test_an_offline_command_opens_only_its_own_account(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    original = await make_account(data_dir, 10, seed=1)
+    broken = data_dir / "databases" / "broken.sqlite"
+    broken.write_bytes(b"not a database, but it ends in .sqlite" * 100)
+    output = tmp_path / "main.zip"
+
+    backed_up = cli("backup", "main", "-o", str(output), "--data-dir", str(data_dir))
+    assert backed_up.returncode == 0, backed_up.stderr
+    restored = cli("restore", "main", str(output), "--data-dir", str(data_dir))
+    assert restored.returncode == 0, restored.stderr
+    assert table_digests(data_dir / "databases" / "main.sqlite") == original
+
+    refused = cli("backup", "broken", "-o", str(tmp_path / "b.zip"), "--data-dir", str(data_dir))
+    assert refused.returncode == 1
+    assert refused.stderr.endswith(
+        f"privatefolio-daemon: Could not open the account: {broken}: file is not a database\n"
+    )
