@@ -54,7 +54,7 @@ from privatefolio_daemon.settings import APP_NAME, PriceFetchSettings
 from privatefolio_daemon.store.cron_runs import CronRuns
 from privatefolio_daemon.store.daemon_address import remove_address, write_address
 from privatefolio_daemon.store.database import Database
-from privatefolio_daemon.store.instance_lock import InstanceLock
+from privatefolio_daemon.store.instance_lock import AlreadyRunning, InstanceLock
 from privatefolio_daemon.store.migrations import load_migrations, migrate, refuse_newer
 from privatefolio_daemon.worker_processes import uses_workers, warm_up_in_background
 
@@ -290,11 +290,14 @@ class Daemon:
     async def start(self) -> None:
         """Lock the data dir, open the databases and listen. Raises ``StartupError``."""
         self._check_binding()
-        self.config.data_dir.mkdir(parents=True, exist_ok=True)
         try:
+            self.config.data_dir.mkdir(parents=True, exist_ok=True)
             self.lock.acquire()
-        except Exception as error:
+        except AlreadyRunning as error:
             raise StartupError(str(error), EXIT_ALREADY_RUNNING) from error
+        except OSError as error:
+            message = f"The data directory {self.config.data_dir} cannot be written: {error}"
+            raise StartupError(message, EXIT_CONFIG) from error
         self.credentials.desktop_token()
         runner = web.AppRunner(
             self.http_app,
@@ -360,11 +363,11 @@ async def run_until_signalled(
     """Start, report readiness, and run until SIGINT or SIGTERM; returns the exit code."""
     try:
         await daemon.start()
-    except StartupError as error:
-        print(f"privatefolio-daemon: {error}", flush=True)
+    except StartupError as error:  # on stderr, as a bad configuration is: stdout is for
+        print(f"privatefolio-daemon: {error}", file=sys.stderr, flush=True)  # --print-ready
         return error.exit_code
     except ConfigError as error:
-        print(f"privatefolio-daemon: {error}", flush=True)
+        print(f"privatefolio-daemon: {error}", file=sys.stderr, flush=True)
         return EXIT_CONFIG
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

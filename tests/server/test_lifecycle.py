@@ -38,7 +38,7 @@ def test_a_second_instance_on_the_same_data_dir_exits_with_code_3(tmp_path: Path
             env=clean_environment(),
         )
         assert second.returncode == 3
-        assert f"Another privatefolio-daemon (pid {first.pid}) is already using" in second.stdout
+        assert f"Another privatefolio-daemon (pid {first.pid}) is already using" in second.stderr
         assert first.poll() is None
 
 
@@ -53,7 +53,7 @@ def test_a_port_in_use_gives_a_clear_message(tmp_path: Path) -> None:
             env=clean_environment(),
         )
     assert second.returncode == 4
-    assert f"Port {port} on 127.0.0.1 is already in use" in second.stdout
+    assert f"Port {port} on 127.0.0.1 is already in use" in second.stderr
 
 
 def call_without_a_port(
@@ -143,7 +143,7 @@ def test_a_database_from_a_newer_version_is_refused(tmp_path: Path) -> None:
         "future.sqlite has schema version 99, but this privatefolio-daemon only knows versions up "
         f"to {ACCOUNT_SCHEMA_VERSION}. It was written by a newer version: upgrade "
         "privatefolio-daemon to open it."
-    ) in result.stdout
+    ) in result.stderr
     assert (data_dir / "databases" / "future.sqlite").read_bytes() == before
     assert [path.name for path in (data_dir / "databases").iterdir()] == ["future.sqlite"]
 

@@ -48,20 +48,31 @@ def test_a_data_dir_that_cannot_be_a_directory_is_bad_configuration(tmp_path: Pa
     )
 
 
+def test_a_data_dir_that_cannot_be_written_is_bad_configuration(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    (data_dir / "daemon.lock").mkdir(parents=True)  # what stands for a read-only directory
+    refused = serve(data_dir)
+    assert refused.returncode == 2
+    assert refused.stdout == ""
+    assert refused.stderr.startswith(
+        f"privatefolio-daemon: The data directory {data_dir} cannot be written: [Errno 21] "
+    )
+
+
 def test_a_taken_port_or_data_dir_is_reported_once(tmp_path: Path) -> None:
     with running_daemon(tmp_path / "data") as (first, ready):
         port = str(ready["port"])
         port_taken = serve(tmp_path / "other", "--port", port)
         data_dir_taken = serve(tmp_path / "data")
     assert port_taken.returncode == 4
-    assert port_taken.stdout == (
+    assert port_taken.stderr == (
         f"privatefolio-daemon: Port {port} on 127.0.0.1 is already in use. Another program (or "
         "another daemon on another data dir) holds it: choose another with --port or PORT.\n"
     )
-    assert port_taken.stderr == ""
+    assert port_taken.stdout == ""
     assert data_dir_taken.returncode == 3
-    assert data_dir_taken.stdout == (
+    assert data_dir_taken.stderr == (
         f"privatefolio-daemon: Another privatefolio-daemon (pid {first.pid}) is already using "
         f"{tmp_path / 'data'}. Stop it first, or start this one with another --data-dir.\n"
     )
-    assert data_dir_taken.stderr == ""
+    assert data_dir_taken.stdout == ""
