@@ -89,7 +89,7 @@ def systemd_unit(command: Sequence[str]) -> str:
         "[Unit]\n"
         "Description=privatefolio-daemon, the local portfolio daemon of Privatefolio\n\n"
         "[Service]\n"
-        f"ExecStart={shlex.join(command)}\n"
+        f"ExecStart={_systemd_escaped(shlex.join(command))}\n"
         "Restart=on-failure\n"
         "RestartSec=5\n\n"
         "[Install]\n"
@@ -97,8 +97,14 @@ def systemd_unit(command: Sequence[str]) -> str:
     )
 
 
+def _systemd_escaped(command_line: str) -> str:
+    """systemd reads ``%`` as a specifier and ``$`` as a variable, inside quotes too."""
+    return command_line.replace("%", "%%").replace("$", "$$")
+
+
 def desktop_entry(command: Sequence[str]) -> str:
-    exec_line = " ".join(_desktop_quote(part) for part in command)
+    # The value is read as a string first, whose own escapes double every backslash.
+    exec_line = " ".join(_desktop_quote(part) for part in command).replace("\\", "\\\\")
     return (
         "[Desktop Entry]\n"
         "Type=Application\n"
@@ -197,9 +203,15 @@ class LoginItems:
         return _config_home() / "autostart" / f"{SERVICE_NAME}.desktop"
 
     def _enable_systemd(self, command: Sequence[str]) -> LoginItem:
-        item = self._write("systemd", self._unit_path(), systemd_unit(command).encode())
-        _run(["systemctl", "--user", "daemon-reload"])
-        _run(["systemctl", "--user", "enable", "--now", f"{SERVICE_NAME}.service"])
+        unit = self._unit_path()
+        item = self._write("systemd", unit, systemd_unit(command).encode())
+        try:
+            _run(["systemctl", "--user", "daemon-reload"])
+            _run(["systemctl", "--user", "enable", "--now", f"{SERVICE_NAME}.service"])
+        except LoginItemError:  # no unit left behind that status would read as "on"
+            unit.unlink(missing_ok=True)
+            _run(["systemctl", "--user", "daemon-reload"], check=False)
+            raise
         return item
 
     def _enable_launch_agent(self, command: Sequence[str]) -> LoginItem:
@@ -207,7 +219,11 @@ class LoginItems:
         if path.exists():
             _run(["launchctl", "unload", "-w", str(path)], check=False)
         item = self._write(kind, path, launch_agent(command))
-        _run(["launchctl", "load", "-w", str(path)])
+        try:
+            _run(["launchctl", "load", "-w", str(path)])
+        except LoginItemError:
+            path.unlink(missing_ok=True)
+            raise
         return item
 
     @staticmethod

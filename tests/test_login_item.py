@@ -101,7 +101,7 @@ def autostart(*arguments: str, **variables: str) -> subprocess.CompletedProcess[
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the Linux login items")
 def test_a_systemd_user_service_is_written_enabled_and_removed(home: Path) -> None:
     calls = stand_in(home / "bin", "systemctl")
-    data_dir = home / "my data"
+    data_dir = home / "my 50% $data"
     unit = home / "config" / "systemd" / "user" / "privatefolio-daemon.service"
 
     on = autostart("on", "--data-dir", str(data_dir), "--port", "5600")
@@ -111,7 +111,7 @@ def test_a_systemd_user_service_is_written_enabled_and_removed(home: Path) -> No
         "[Unit]\n"
         "Description=privatefolio-daemon, the local portfolio daemon of Privatefolio\n\n"
         "[Service]\n"
-        f"ExecStart={DAEMON} serve --data-dir '{data_dir}' --port 5600\n"
+        f"ExecStart={DAEMON} serve --data-dir '{home}/my 50%% $$data' --port 5600\n"
         "Restart=on-failure\n"
         "RestartSec=5\n\n"
         "[Install]\n"
@@ -147,7 +147,8 @@ def test_without_a_systemd_user_manager_the_desktop_session_starts_it(home: Path
         f"privatefolio-daemon will start at login: an autostart entry of the desktop session, "
         f"{entry}\n"
     )
-    quoted = str(data_dir).replace('"', '\\"').replace("$", "\\$")
+    # Quoted as the specification says, then each backslash doubled as a string value's is.
+    quoted = str(data_dir).replace('"', '\\\\"').replace("$", "\\\\$")
     assert entry.read_text() == (
         "[Desktop Entry]\n"
         "Type=Application\n"
@@ -188,6 +189,9 @@ def test_a_failing_systemctl_is_reported_with_its_own_words(home: Path) -> None:
         "privatefolio-daemon: `systemctl --user enable --now privatefolio-daemon.service` "
         "failed: Failed to enable unit: denied\n"
     )
+    assert not (home / "config" / "systemd" / "user" / "privatefolio-daemon.service").exists()
+    status = autostart("status")
+    assert status.stdout.startswith("off"), status.stdout
 
 
 def test_on_macos_a_launch_agent_is_loaded_and_unloaded(home: Path) -> None:
