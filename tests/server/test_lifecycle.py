@@ -26,6 +26,7 @@ def test_print_ready_reports_a_port_that_answers_ping(tmp_path: Path) -> None:
         assert ready["dataDir"] == str((tmp_path / "data").resolve())
         assert Path(ready["tokenFile"]).read_text().strip()
         assert get(f"http://127.0.0.1:{ready['port']}/ping") == "pong"
+    assert (tmp_path / "data").stat().st_mode & 0o777 == 0o700  # a new data dir is the user's
 
 
 def test_a_second_instance_on_the_same_data_dir_exits_with_code_3(tmp_path: Path) -> None:
