@@ -291,7 +291,6 @@ class Daemon:
         """Lock the data dir, open the databases and listen. Raises ``StartupError``."""
         self._check_binding()
         try:
-            # A new data dir is the user's alone: it holds the portfolio and its secrets.
             self.config.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
             self.lock.acquire()
         except AlreadyRunning as error:

@@ -154,9 +154,10 @@ def check_frontend_dir(path: Path | None) -> None:
 
 
 def create_data_dir(path: Path) -> None:
-    """Create the data directory (and its parents); a path that cannot be one is refused."""
+    """Create the data directory (and its parents); a path that cannot be one is refused. A new
+    data dir is its user's alone (mode 0700): it holds the portfolio."""
     try:
-        path.mkdir(parents=True, exist_ok=True)
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
     except FileExistsError as error:
         raise ConfigError(
             f"The data directory {path} exists but is not a directory: choose another with "
