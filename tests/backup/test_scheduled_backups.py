@@ -9,7 +9,7 @@ import pytest
 
 from privatefolio_daemon.app import Daemon
 from privatefolio_daemon.client import DaemonClient, RpcCallError
-from tests.conftest import make_config, ws_url
+from tests.conftest import make_config, running_daemon, ws_url
 
 
 @pytest.fixture
@@ -57,30 +57,18 @@ async def test_backup_interval_schedules_backups_and_zero_stops_them(cron_daemon
 
 async def test_scheduled_backups_go_on_after_a_restart(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    first = Daemon(make_config(data, crons=True))
-    await first.start()
-    async with await DaemonClient.connect(
-        ws_url(first), token=first.credentials.desktop_token()
-    ) as client:
+    async with running_daemon(make_config(data, crons=True)) as (_, client):
         await client.call("createAccount", "main")
         await client.call("updateSettings", "main", {"backupInterval": 1})
-    await first.stop()
 
-    daemon = Daemon(make_config(data, crons=True))
-    await daemon.start()
-    try:
-        async with await DaemonClient.connect(
-            ws_url(daemon), token=daemon.credentials.desktop_token()
-        ) as client:
-            job = daemon.crons.job("backup:main")
-            assert job.trigger.interval == timedelta(minutes=1)
-            await job.func()  # what the scheduler runs when the minute has passed
-            for _ in range(500):
-                tasks = await client.call("getServerTasks", "main")
-                backups = [(t["name"], t["trigger"], t["status"]) for t in tasks]
-                if ("Backup", "cron", "completed") in backups:
-                    break
-                await asyncio.sleep(0.02)
-    finally:
-        await daemon.stop()
+    async with running_daemon(make_config(data, crons=True)) as (daemon, client):
+        job = daemon.crons.job("backup:main")
+        assert job.trigger.interval == timedelta(minutes=1)
+        await job.func()  # what the scheduler runs when the minute has passed
+        for _ in range(500):
+            tasks = await client.call("getServerTasks", "main")
+            backups = [(t["name"], t["trigger"], t["status"]) for t in tasks]
+            if ("Backup", "cron", "completed") in backups:
+                break
+            await asyncio.sleep(0.02)
     assert ("Backup", "cron", "completed") in backups

@@ -12,7 +12,7 @@ import pytest
 
 from privatefolio_daemon.app import Daemon
 from privatefolio_daemon.client import DaemonClient
-from tests.conftest import make_config, offline_daemon, ws_url
+from tests.conftest import make_config, offline_daemon, running_daemon, ws_url
 
 DAY = 86_400_000
 
@@ -274,20 +274,13 @@ async def test_stored_intervals_that_cannot_be_scheduled_get_their_defaults(
     )
     set_last_runs(data, {"networth:main": 10**18})  # no date either
 
-    daemon = offline_daemon(make_config(data, crons=True))
-    await daemon.start()
-    try:
-        async with await DaemonClient.connect(
-            ws_url(daemon), token=daemon.credentials.desktop_token()
-        ) as client:
-            assert await client.call("ping") == "pong"
-            server_settings = await client.call("getServerSettings")
+    async with running_daemon(make_config(data, crons=True)) as (daemon, client):
+        assert await client.call("ping") == "pong"
+        server_settings = await client.call("getServerSettings")
         jobs = {
             job_id: daemon.crons.job(job_id)
             for job_id in ("health-metrics", "networth:main", "metadata:main", "backup:main")
         }
-    finally:
-        await daemon.stop()
     assert server_settings["healthMetricsInterval"] == 60
     assert jobs["health-metrics"].trigger.interval == timedelta(minutes=60)
     assert jobs["networth:main"].trigger.interval == timedelta(minutes=60)
