@@ -76,12 +76,25 @@ def _is_mergeable(group: list[Transaction]) -> bool:
     )
 
 
+def merge_order(transactions: Iterable[Transaction]) -> list[Transaction]:
+    """The order auto-merge takes transactions in: the first of a group names the merged one."""
+    ordered = sorted(transactions, key=_default_order_key)
+    ordered.sort(key=lambda tx: (-tx.timestamp, _trimmed_id(tx)))
+    return ordered
+
+
+def _joined_notes(group: Iterable[Transaction]) -> str | None:
+    """The notes of the members in their order, one per line, each once."""
+    return "\n".join(dict.fromkeys(tx.notes for tx in group if tx.notes)) or None
+
+
 def _merge(group: list[Transaction], tx_hash: str) -> Transaction:
     first = group[0]
     merged = replace(
         first,
         id=f"{first.fileImportId or first.connectionId}_{tx_hash}_MERGED",
         metadata=dict(first.metadata),
+        notes=_joined_notes(group),
     )
     for tx in group:
         if _has(tx.incoming):
@@ -109,12 +122,9 @@ def auto_merge(
     """The merged transactions to upsert, the member ids to delete and the log re-pointing.
 
     Only imported and synced transactions merge: one entered by hand (a ``MANUAL_`` id, with
-    neither a file import nor a connection) stays as the user wrote it, whatever its txHash."""
-    evm = sorted(
-        (tx for tx in transactions if is_evm(tx.platformId) and _has_source(tx)),
-        key=_default_order_key,
-    )
-    evm.sort(key=lambda tx: (-tx.timestamp, _trimmed_id(tx)))
+    neither a file import nor a connection) stays as the user wrote it, whatever its txHash.
+    The merged transaction takes the notes of its members (``_joined_notes``)."""
+    evm = merge_order(tx for tx in transactions if is_evm(tx.platformId) and _has_source(tx))
     groups: dict[str, list[Transaction]] = {}
     for tx in evm:
         tx_hash = tx.metadata.get("txHash")

@@ -4,15 +4,16 @@ A sync asks the connection's source for everything after the stored cursor, then
 and transactions (INSERT OR REPLACE: the sources' ids are deterministic, so a re-sync changes
 nothing), the accumulated ``meta``, ``syncedAt`` and the new cursor in one transaction. Records
 written again (a connection edited syncs from its start) first undo the merges that stand for
-them, and the side effects merge them again: the ledger ends as it was. A source
+them, and the side effects merge them again: the ledger ends as it was, a user's notes kept
+(a source brings none). A source
 that finds nothing new returns its old cursor, which is kept (the original resets it to 0). A
 failed sync writes nothing, and its message is redacted of every secret of the connection.
 """
 
 import logging
 import sqlite3
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import partial
 from typing import Any
@@ -25,6 +26,7 @@ from privatefolio_daemon.domain.derived_steps import Cancel, Progress
 from privatefolio_daemon.domain.errors import DomainError
 from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.merged_transactions import split_merges_with
+from privatefolio_daemon.domain.records import Transaction
 from privatefolio_daemon.domain.secrets import redact
 from privatefolio_daemon.domain.timeutil import now_ms
 from privatefolio_daemon.sources.connection_source import ConnectionSpec, SyncError, SyncResult
@@ -155,7 +157,7 @@ def _save(
     split_merges_with(connection, [tx.id for tx in result.transactions])
     meta = _accumulated(connection, record.get("meta") or store.empty_meta(), result)
     ledger.insert_audit_logs(connection, result.logs)
-    ledger.insert_transactions(connection, result.transactions)
+    ledger.insert_transactions(connection, _with_users_notes(connection, result.transactions))
     saved = record | {"meta": meta, "syncedAt": now_ms()}
     store.write_connection(connection, saved)
     key = store.cursor_key(connection_id)
@@ -164,6 +166,15 @@ def _save(
         cursor = result.cursor
         write_value(connection, key, cursor)
     return saved, cursor
+
+
+def _with_users_notes(
+    connection: sqlite3.Connection, transactions: Sequence[Transaction]
+) -> list[Transaction]:
+    """The transactions, each written again keeping the notes a user put on it (a source brings
+    none)."""
+    notes = ledger.notes_of(connection, [tx.id for tx in transactions])
+    return [replace(tx, notes=notes[tx.id]) if tx.id in notes else tx for tx in transactions]
 
 
 def _accumulated(

@@ -1,13 +1,14 @@
 """Saving an auto-merge, and undoing the merges a file import or connection takes part in when it
 is removed: the transactions of the other sources come back (merged again where two or more
-remain), with their logs and the merged transaction's tags. A source that writes a merged
-transaction's members again (a connection synced again from its start) undoes that merge whole
-first, so the side effects merge the members again instead of keeping both."""
+remain), with their logs and the merged transaction's tags and notes. A source that writes a
+merged transaction's members again (a connection synced again from its start) undoes that merge
+whole first, so the side effects merge the members again instead of keeping both."""
 
 import sqlite3
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
-from privatefolio_daemon.domain.auto_merge import AutoMergeResult, auto_merge
+from privatefolio_daemon.domain.auto_merge import AutoMergeResult, auto_merge, merge_order
 from privatefolio_daemon.domain.ledger_rows import audit_log_from_row, transaction_from_wire
 from privatefolio_daemon.domain.records import AuditLog, Transaction
 from privatefolio_daemon.domain.spam import SPAM_TAG, is_spam
@@ -125,8 +126,7 @@ def split_merges_of(
     for merged_id in store.merged_ids_with_members_of(connection, column, source_id):
         members = list(map(transaction_from_wire, store.take_members(connection, merged_id)))
         staying = [member for member in members if getattr(member, column) != source_id]
-        _unmerge(connection, merged_id, staying)
-        kept += staying
+        kept += _unmerge(connection, merged_id, staying)
         kept_logs += store.restore_logs(connection, [member.id for member in members])
     if kept:
         save_merge(connection, auto_merge(kept, _logs(connection, kept_logs)))
@@ -149,10 +149,11 @@ def _unmerge(
     connection: sqlite3.Connection,
     merged_id: str,
     staying: list[Transaction],
-) -> None:
+) -> list[Transaction]:
     """The staying members in place of the merged transaction, with its tags (a ``spam`` tag
-    detection put on stays detection's)."""
+    detection put on stays detection's) and its notes, on the one it would be named after."""
     tags = tag_store.tags_of(connection, "transaction", merged_id)
+    staying = _with_notes_of(connection, merged_id, staying)
     detected = spam_detected.is_detected(connection, "transaction", merged_id)
     if spam_cleared.is_cleared(connection, "transaction", merged_id):
         spam_cleared.unmark_cleared(connection, "transaction", merged_id)
@@ -166,6 +167,17 @@ def _unmerge(
         tagged = tag_store.link_tag(connection, "transaction", [m.id for m in staying], tag_id)
         if name == SPAM_TAG and detected:
             spam_detected.mark_detected(connection, "transaction", tagged)
+    return staying
+
+
+def _with_notes_of(
+    connection: sqlite3.Connection, merged_id: str, members: list[Transaction]
+) -> list[Transaction]:
+    """The members, the first in merge order holding the merged transaction's notes: they took
+    in the members' own, so a merge of them again has the same notes."""
+    notes = ledger.notes_of(connection, [merged_id]).get(merged_id)
+    leader = merge_order(members)[0].id if members else None
+    return [replace(m, notes=notes if m.id == leader else None) for m in members]
 
 
 def _logs(connection: sqlite3.Connection, log_ids: list[str]) -> list[AuditLog]:

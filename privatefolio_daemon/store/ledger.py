@@ -48,6 +48,16 @@ def insert_transactions(
     insert_or_replace(connection, "transactions", TRANSACTION_DB_COLUMNS, rows)
 
 
+def notes_of(connection: sqlite3.Connection, tx_ids: Iterable[str]) -> dict[str, str]:
+    """The notes of those of these transactions that have some, by id."""
+    found: dict[str, str] = {}
+    for tx_id in tx_ids:
+        row = connection.execute("SELECT notes FROM transactions WHERE id = ?", (tx_id,)).fetchone()
+        if row is not None and row[0]:
+            found[tx_id] = row[0]
+    return found
+
+
 def audit_log_to_wire(row: tuple[Any, ...]) -> dict[str, Any]:
     return {
         name: value

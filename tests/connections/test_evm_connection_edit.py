@@ -67,6 +67,8 @@ async def test_an_edited_wallet_synced_again_keeps_the_merges_it_shares_with_ano
     )
     await synced_and_merged(client, scene.connection_id)
     await synced_and_merged(client, bob_connection["id"])
+    for tx in await client.call("getTransactions", ACCOUNT):
+        await client.call("patchTransaction", ACCOUNT, tx["id"], {"notes": f"seen {tx['id']}"})
     before = await ledger_rows(daemon)
     count = await client.call("countTransactions", ACCOUNT)
 
@@ -77,3 +79,30 @@ async def test_an_edited_wallet_synced_again_keeps_the_merges_it_shares_with_ano
 
     assert await client.call("countTransactions", ACCOUNT) == count
     assert await ledger_rows(daemon) == before
+
+
+async def test_an_edited_wallet_synced_again_keeps_the_notes_a_user_wrote(
+    daemon: Daemon, client: DaemonClient, scene: WalletScene
+) -> None:
+    cid = scene.connection_id
+    await client.call("upsertConnections", ACCOUNT, [scene.new_connection()])
+    await synced_and_merged(client, cid)
+    merged_id = f"{cid}_{scene.hashes['send_tusd']}_MERGED"
+    [funding] = [
+        tx["id"]
+        for tx in await client.call("getTransactions", ACCOUNT)
+        if tx["metadata"]["txHash"] == scene.hashes["fund"]
+    ]
+    await client.call("patchTransaction", ACCOUNT, merged_id, {"notes": "rent for Bob"})
+    await client.call("patchTransaction", ACCOUNT, funding, {"notes": "from the faucet"})
+
+    edited = scene.new_connection()
+    edited["options"]["confirmations"] = 1
+    await client.call("upsertConnections", ACCOUNT, [edited])
+    await synced_and_merged(client, cid)
+
+    notes = {tx["id"]: tx.get("notes") for tx in await client.call("getTransactions", ACCOUNT)}
+    assert {tx_id: note for tx_id, note in notes.items() if note} == {
+        merged_id: "rent for Bob",
+        funding: "from the faucet",
+    }

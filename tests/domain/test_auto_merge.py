@@ -114,3 +114,17 @@ def test_transactions_entered_by_hand_are_never_merged() -> None:
     assert auto_merge([deposit, withdraw], []).merged == []
     result = auto_merge([deposit, imported], [])
     assert (result.merged, result.deleted_ids, result.evm_transactions) == ([], [], 1)
+
+
+def test_the_merged_transaction_takes_the_notes_of_its_members_in_their_order() -> None:
+    normal = _tx("1_0xh_NORMAL_0", outgoing="1", outgoingAsset=ETH, notes="paid Bob")
+    internal = _tx("3_0xh_INTERNAL_0", notes="paid Bob")
+    erc20 = _tx("2_0xh_ERC20_0", incoming="10", incomingAsset=TOKEN, notes="airdrop?")
+
+    [merged] = auto_merge([normal, internal, erc20], []).merged
+
+    assert (merged.id, merged.notes) == ("2_0xh_MERGED", "airdrop?\npaid Bob")
+    [alone] = auto_merge([normal, _tx("2_0xh_ERC20_0", incoming="1")], []).merged
+    assert (alone.id, alone.notes) == ("2_0xh_MERGED", "paid Bob")
+    [none] = auto_merge([_tx("1_0xh_NORMAL_0", outgoing="1"), _tx("2_0xh_ERC20_0")], []).merged
+    assert none.notes is None

@@ -1,0 +1,76 @@
+"""A user's notes on EVM transactions survive auto-merge, a merge again under another id, an
+undone merge and an import again, as their tags do."""
+
+from typing import Any
+
+from privatefolio_daemon.app import Daemon
+from privatefolio_daemon.client import DaemonClient
+from tests.api.importing import import_file
+from tests.api.test_merge_keeps_tags import ETHEREUM, USER
+from tests.api.test_merge_undone_on_removal import HASH, SALE, ledger, merge, remove
+
+
+async def imported(daemon: Daemon, client: DaemonClient, name: str) -> str:
+    """Import one file of the sale and merge; returns its file import id."""
+    context = ETHEREUM | {"userAddress": USER}
+    task = await import_file(daemon, client, name, SALE[name].encode(), context=context)
+    assert task["status"] == "completed", task
+    await merge(client)
+    records = await client.call("getFileImports", "main")
+    return str(next(record["id"] for record in records if record["name"] == name))
+
+
+async def notes(client: DaemonClient) -> dict[str, Any]:
+    return {tx["id"]: tx.get("notes") for tx in await client.call("getTransactions", "main")}
+
+
+async def tags(client: DaemonClient, tx_id: str) -> list[str]:
+    return [tag["name"] for tag in await client.call("getTagsForTransaction", "main", tx_id)]
+
+
+async def test_notes_survive_merges_a_merge_again_and_an_undone_merge(
+    daemon: Daemon, client: DaemonClient
+) -> None:
+    await client.call("createAccount", "main")
+    await imported(daemon, client, "call.csv")
+    [call] = await client.call("getTransactions", "main")
+    await client.call("patchTransaction", "main", call["id"], {"notes": "my note"})
+    await client.call("assignTagToTransaction", "main", call["id"], "my-tag")
+    assert await notes(client) == {call["id"]: "my note"}
+
+    token = await imported(daemon, client, "token.csv")
+    first_merge = f"{token}_{HASH}_MERGED"
+    assert await notes(client) == {first_merge: "my note"}
+    assert await tags(client, first_merge) == ["my-tag"]
+
+    await client.call("patchTransaction", "main", first_merge, {"notes": "note on merged"})
+    assert await notes(client) == {first_merge: "note on merged"}
+
+    internal = await imported(daemon, client, "internal.csv")
+    second_merge = f"{internal}_{HASH}_MERGED"
+    assert await notes(client) == {second_merge: "note on merged"}
+    assert await tags(client, second_merge) == ["my-tag"]
+    merged_ledger = await ledger(client)
+
+    await remove(client, internal)
+    assert await notes(client) == {first_merge: "note on merged"}
+    assert await tags(client, first_merge) == ["my-tag"]
+
+    await imported(daemon, client, "internal.csv")
+    assert await ledger(client) == merged_ledger
+
+
+async def test_the_transaction_an_undone_merge_leaves_alone_keeps_its_notes(
+    daemon: Daemon, client: DaemonClient
+) -> None:
+    await client.call("createAccount", "main")
+    await imported(daemon, client, "call.csv")
+    [call] = await client.call("getTransactions", "main")
+    await client.call("patchTransaction", "main", call["id"], {"notes": "my note"})
+    token = await imported(daemon, client, "token.csv")
+    merged = f"{token}_{HASH}_MERGED"
+    await client.call("patchTransaction", "main", merged, {"notes": "my note\nsold LOOM"})
+
+    await remove(client, token)
+
+    assert await notes(client) == {call["id"]: "my note\nsold LOOM"}
