@@ -28,13 +28,19 @@ async def tags(client: DaemonClient, tx_id: str) -> list[str]:
     return [tag["name"] for tag in await client.call("getTagsForTransaction", "main", tx_id)]
 
 
-async def test_notes_survive_merges_a_merge_again_and_an_undone_merge(
-    daemon: Daemon, client: DaemonClient
-) -> None:
+async def noted_call(daemon: Daemon, client: DaemonClient) -> dict[str, Any]:
+    """A new account with one imported transaction, on which the user wrote "my note"."""
     await client.call("createAccount", "main")
     await imported(daemon, client, "call.csv")
     [call] = await client.call("getTransactions", "main")
     await client.call("patchTransaction", "main", call["id"], {"notes": "my note"})
+    return dict(call)
+
+
+async def test_notes_survive_merges_a_merge_again_and_an_undone_merge(
+    daemon: Daemon, client: DaemonClient
+) -> None:
+    call = await noted_call(daemon, client)
     await client.call("assignTagToTransaction", "main", call["id"], "my-tag")
     assert await notes(client) == {call["id"]: "my note"}
 
@@ -63,10 +69,7 @@ async def test_notes_survive_merges_a_merge_again_and_an_undone_merge(
 async def test_the_transaction_an_undone_merge_leaves_alone_keeps_its_notes(
     daemon: Daemon, client: DaemonClient
 ) -> None:
-    await client.call("createAccount", "main")
-    await imported(daemon, client, "call.csv")
-    [call] = await client.call("getTransactions", "main")
-    await client.call("patchTransaction", "main", call["id"], {"notes": "my note"})
+    call = await noted_call(daemon, client)
     token = await imported(daemon, client, "token.csv")
     merged = f"{token}_{HASH}_MERGED"
     await client.call("patchTransaction", "main", merged, {"notes": "my note\nsold LOOM"})

@@ -31,13 +31,18 @@ async def synced_and_merged(client: DaemonClient, connection_id: str) -> None:
     await side_effects_done(client, task["id"])
 
 
-async def test_an_edited_wallet_synced_again_keeps_its_ledger_and_merges(
-    daemon: Daemon, client: DaemonClient, scene: WalletScene
-) -> None:
+async def wallet_synced_and_merged(client: DaemonClient, scene: WalletScene) -> tuple[str, str]:
+    """The scene's wallet added and synced; its id and that of its merged token send."""
     cid = scene.connection_id
     await client.call("upsertConnections", ACCOUNT, [scene.new_connection()])
     await synced_and_merged(client, cid)
-    merged_id = f"{cid}_{scene.hashes['send_tusd']}_MERGED"
+    return cid, f"{cid}_{scene.hashes['send_tusd']}_MERGED"
+
+
+async def test_an_edited_wallet_synced_again_keeps_its_ledger_and_merges(
+    daemon: Daemon, client: DaemonClient, scene: WalletScene
+) -> None:
+    cid, merged_id = await wallet_synced_and_merged(client, scene)
     await client.call("assignTagToTransaction", ACCOUNT, merged_id, "checked")
     before = await ledger_rows(daemon)
     meta = (await connection_of(client, cid))["meta"]
@@ -84,10 +89,7 @@ async def test_an_edited_wallet_synced_again_keeps_the_merges_it_shares_with_ano
 async def test_an_edited_wallet_synced_again_keeps_the_notes_a_user_wrote(
     daemon: Daemon, client: DaemonClient, scene: WalletScene
 ) -> None:
-    cid = scene.connection_id
-    await client.call("upsertConnections", ACCOUNT, [scene.new_connection()])
-    await synced_and_merged(client, cid)
-    merged_id = f"{cid}_{scene.hashes['send_tusd']}_MERGED"
+    cid, merged_id = await wallet_synced_and_merged(client, scene)
     [funding] = [
         tx["id"]
         for tx in await client.call("getTransactions", ACCOUNT)
