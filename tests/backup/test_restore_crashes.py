@@ -225,8 +225,8 @@ async def test_a_restored_database_that_cannot_open_is_rolled_back(
                 "main", archive_path, lambda *_: None, no_checkpoint
             )
         assert str(failed.value) == (
-            "The restore could not be completed (no such table: server_tasks); the account is "
-            "back as it was before the restore."
+            f"The restore could not be completed ({daemon.accounts.db_path('main')}: no such "
+            "table: server_tasks); the account is back as it was before the restore."
         )
         assert await daemon.accounts.get("main").fetch_one("SELECT COUNT(*) FROM audit_logs") == (
             40,

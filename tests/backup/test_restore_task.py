@@ -138,8 +138,8 @@ async def test_a_rolled_back_restore_leaves_one_failed_row_and_tells_its_followe
 
     error = await asyncio.wait_for(followed.outcome, 30)
     expected = (
-        "Error: The restore could not be completed (no such table: server_tasks); the account is "
-        "back as it was before the restore."
+        f"Error: The restore could not be completed ({daemon.accounts.db_path('main')}: no such "
+        "table: server_tasks); the account is back as it was before the restore."
     )
     assert error == expected
     assert followed.messages[-3:] == [
