@@ -4,6 +4,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from privatefolio_daemon.rpc.dialects import MAX_BATCH_CALLS
 from privatefolio_daemon.sources.prices.price_settings import PriceSettings
 
 DEFAULT_PORT = 5555
@@ -17,7 +18,7 @@ HOMEPAGE = "https://privatefolio.app"
 class Limits:
     rpc_max_concurrent_calls: int = 64
     rpc_max_queued_bytes: int = 128 * 2**20
-    rpc_max_batch_calls: int = 1000
+    rpc_max_batch_calls: int = MAX_BATCH_CALLS
     rpc_max_batch_answer_bytes: int = 64 * 2**20
     rpc_close_timeout_seconds: float = 5.0
     shutdown_grace_seconds: float = 5.0

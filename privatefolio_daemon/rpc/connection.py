@@ -117,8 +117,8 @@ def _encoded_list(items: list[Any]) -> bytes:
     return b"[" + b",".join(parts) + b"]"
 
 
-#: A frame to send: a JSON value, or one already encoded.
-_Answer = dict[str, Any] | bytes
+#: An answer frame, encoded.
+_Answer = bytes
 
 
 class _UndefinedMarker:
@@ -258,11 +258,7 @@ class RpcConnection:
             return
         batch = _Batch(self._batched_slots, self._limits.max_batch_answer_bytes)
         responses = await asyncio.gather(*(self._handle_batched(m, batch) for m in messages))
-        answered = [
-            orjson.Fragment(response) if isinstance(response, bytes) else response
-            for response in responses
-            if response is not None
-        ]
+        answered = [orjson.Fragment(response) for response in responses if response is not None]
         if not answered:
             return
         if batch.answer_bytes > BATCH_ENCODED_OFF_THE_LOOP_BYTES:
@@ -282,7 +278,7 @@ class RpcConnection:
                     "call was not run: send it again on its own or in a smaller batch"
                 )
             response = await self._handle_message(message, batched=True, refusal=refusal)
-            batch.answer_bytes += _frame_size(response)
+            batch.answer_bytes += len(response or b"")
             return response
 
     async def _handle_message(
@@ -359,7 +355,7 @@ class RpcConnection:
                 if not callback.retained:
                     callback.release()
         if result is None and (method.returns_nothing or method.none_is_nothing):
-            return result_frame(dialect, request_id, method.name, absent())
+            return orjson.dumps(result_frame(dialect, request_id, method.name, absent()))
         return await self._encoded_result(dialect, request_id, method.name, result)
 
     async def _encoded_result(
@@ -396,7 +392,7 @@ class RpcConnection:
 
     def _error(
         self, dialect: Dialect, request_id: Any, method: str | None, error: BaseException
-    ) -> dict[str, Any]:
+    ) -> bytes:
         rpc_error = error if isinstance(error, RpcError) else None
         if rpc_error is None and self._map_error is not None:
             rpc_error = self._map_error(error)
@@ -408,9 +404,10 @@ class RpcConnection:
         stack = None
         if self._dev:
             stack = "".join(traceback.format_exception(error))
-        return error_frame(
+        frame = error_frame(
             dialect, request_id, method, rpc_error.code, rpc_error.message, rpc_error.data, stack
         )
+        return orjson.dumps(frame, default=_to_json)
 
     # -- output ------------------------------------------------------------------------------------
 
@@ -510,12 +507,6 @@ def _batch_refusal(calls: int, max_calls: int) -> str | None:
     if calls > max_calls:
         return f"A batch may hold at most {max_calls:,} calls; this one holds {calls:,}"
     return None
-
-
-def _frame_size(frame: _Answer | None) -> int:
-    if frame is None:
-        return 0
-    return len(frame if isinstance(frame, bytes) else orjson.dumps(frame, default=_to_json))
 
 
 def _parsed(text: bytes | str) -> Any:
