@@ -139,6 +139,7 @@ class Daemon:
             limits=ConnectionLimits(
                 max_concurrent_calls=limits.rpc_max_concurrent_calls,
                 max_queued_bytes=limits.rpc_max_queued_bytes,
+                max_queued_bytes_total=limits.rpc_max_queued_bytes_total,
                 max_batch_calls=limits.rpc_max_batch_calls,
                 max_batch_answer_bytes=limits.rpc_max_batch_answer_bytes,
                 close_timeout_seconds=limits.rpc_close_timeout_seconds,

@@ -4,6 +4,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from privatefolio_daemon.rpc.dialects import MAX_BATCH_CALLS
 from privatefolio_daemon.sources.prices.price_settings import PriceSettings
 
 DEFAULT_PORT = 5555
@@ -16,8 +17,11 @@ HOMEPAGE = "https://privatefolio.app"
 @dataclass(frozen=True, slots=True)
 class Limits:
     rpc_max_concurrent_calls: int = 64
+    #: What the frames waiting for one client may hold (a client past it is closed with 1013),
+    #: and what those of every client may hold together (past it, the client holding the most).
     rpc_max_queued_bytes: int = 128 * 2**20
-    rpc_max_batch_calls: int = 1000
+    rpc_max_queued_bytes_total: int = 256 * 2**20
+    rpc_max_batch_calls: int = MAX_BATCH_CALLS
     rpc_max_batch_answer_bytes: int = 64 * 2**20
     rpc_close_timeout_seconds: float = 5.0
     shutdown_grace_seconds: float = 5.0

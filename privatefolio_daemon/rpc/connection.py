@@ -2,7 +2,8 @@
 every callback and subscription its client registered, releasing them all when it closes.
 
 Outgoing frames go through a bounded queue drained by one writer task. A client that cannot keep
-up fills the queue and is closed with 1013; nobody else waits for it.
+up fills the queue and is closed with 1013; nobody else waits for it. What the queues of every
+connection hold together is bounded too (``OutputBudget``).
 """
 
 import asyncio
@@ -42,6 +43,7 @@ from privatefolio_daemon.rpc.lone_surrogates import (
     is_lone_surrogate_error,
     loads_replacing_lone_surrogates,
 )
+from privatefolio_daemon.rpc.output_budget import OutputBudget
 from privatefolio_daemon.rpc.owned_results import OwnedList
 from privatefolio_daemon.rpc.registry import Method, MethodTable
 from privatefolio_daemon.rpc.request_ids import request_id_problem
@@ -54,6 +56,7 @@ CLOSE_TRY_AGAIN_LATER = 1013
 CLOSE_POLICY_VIOLATION = 1008
 ACCESS_ENDED = "Access without login has ended (kiosk mode was turned off)"
 CLOSE_GOING_AWAY = 1001
+TOO_SLOW = "Client too slow to keep up"
 
 ErrorMapper = Callable[[BaseException], RpcError | None]
 
@@ -71,6 +74,8 @@ class ConnectionLimits:
     #: What the frames waiting for a client may hold, each counted with ``FRAME_OVERHEAD``
     #: (one frame may hold more on its own).
     max_queued_bytes: int = 128 * 2**20
+    #: What the frames waiting for all the connections that share an ``OutputBudget`` may hold.
+    max_queued_bytes_total: int = 256 * 2**20
     max_batch_calls: int = MAX_BATCH_CALLS
     #: Once a batch's answers hold this much, its calls not yet run are answered "busy" (calls
     #: already running still answer).
@@ -117,8 +122,8 @@ def _encoded_list(items: list[Any]) -> bytes:
     return b"[" + b",".join(parts) + b"]"
 
 
-#: A frame to send: a JSON value, or one already encoded.
-_Answer = dict[str, Any] | bytes
+#: An answer frame, encoded.
+_Answer = bytes
 
 
 class _UndefinedMarker:
@@ -140,6 +145,7 @@ class RpcConnection:
         map_error: ErrorMapper | None = None,
         may_call: Callable[[str], bool] | None = None,
         still_allowed: Callable[[], Awaitable[bool]] | None = None,
+        budget: OutputBudget | None = None,
     ) -> None:
         self._table = table
         #: Which methods this connection may call; None: all of them.
@@ -155,6 +161,8 @@ class RpcConnection:
         #: Encoded frames, each with whether it is a callback (sent unasked).
         self._outbox: asyncio.Queue[tuple[bytes, bool]] = asyncio.Queue()
         self._queued_bytes = 0
+        #: Shared with the daemon's other connections.
+        self._budget = budget or OutputBudget(self._limits.max_queued_bytes_total)
         self._slots = asyncio.Semaphore(self._limits.max_concurrent_calls)
         #: Shared by the calls of every batch of the connection (each batch's frame holds one
         #: of ``_slots``, so its calls could not take those without waiting on each other).
@@ -171,9 +179,14 @@ class RpcConnection:
     def dev(self) -> bool:
         return self._dev
 
+    @property
+    def queued_bytes(self) -> int:
+        return self._queued_bytes
+
     async def serve(self, frames: AsyncIterator[bytes | str]) -> None:
         """Handle incoming text frames until the client goes away, then release everything."""
         self._stats.connections += 1
+        self._budget.join(self)
         self._writer = asyncio.create_task(self._write_loop())
         try:
             async for text in frames:
@@ -258,11 +271,7 @@ class RpcConnection:
             return
         batch = _Batch(self._batched_slots, self._limits.max_batch_answer_bytes)
         responses = await asyncio.gather(*(self._handle_batched(m, batch) for m in messages))
-        answered = [
-            orjson.Fragment(response) if isinstance(response, bytes) else response
-            for response in responses
-            if response is not None
-        ]
+        answered = [orjson.Fragment(response) for response in responses if response is not None]
         if not answered:
             return
         if batch.answer_bytes > BATCH_ENCODED_OFF_THE_LOOP_BYTES:
@@ -282,7 +291,7 @@ class RpcConnection:
                     "call was not run: send it again on its own or in a smaller batch"
                 )
             response = await self._handle_message(message, batched=True, refusal=refusal)
-            batch.answer_bytes += _frame_size(response)
+            batch.answer_bytes += len(response or b"")
             return response
 
     async def _handle_message(
@@ -359,7 +368,7 @@ class RpcConnection:
                 if not callback.retained:
                     callback.release()
         if result is None and (method.returns_nothing or method.none_is_nothing):
-            return result_frame(dialect, request_id, method.name, absent())
+            return orjson.dumps(result_frame(dialect, request_id, method.name, absent()))
         return await self._encoded_result(dialect, request_id, method.name, result)
 
     async def _encoded_result(
@@ -396,7 +405,7 @@ class RpcConnection:
 
     def _error(
         self, dialect: Dialect, request_id: Any, method: str | None, error: BaseException
-    ) -> dict[str, Any]:
+    ) -> bytes:
         rpc_error = error if isinstance(error, RpcError) else None
         if rpc_error is None and self._map_error is not None:
             rpc_error = self._map_error(error)
@@ -408,9 +417,10 @@ class RpcConnection:
         stack = None
         if self._dev:
             stack = "".join(traceback.format_exception(error))
-        return error_frame(
+        frame = error_frame(
             dialect, request_id, method, rpc_error.code, rpc_error.message, rpc_error.data, stack
         )
+        return orjson.dumps(frame, default=_to_json)
 
     # -- output ------------------------------------------------------------------------------------
 
@@ -423,16 +433,26 @@ class RpcConnection:
         encoded = frame if isinstance(frame, bytes) else orjson.dumps(frame, default=_to_json)
         cost = len(encoded) + FRAME_OVERHEAD
         if self._queued_bytes and self._queued_bytes + cost > self._limits.max_queued_bytes:
-            self._stats.slow_consumers_closed += 1
-            log.warning(
-                "Closing a client that cannot keep up (%d frames, %.1f MiB queued)",
-                self._outbox.qsize(),
-                self._queued_bytes / 2**20,
-            )
-            self.close_soon(CLOSE_TRY_AGAIN_LATER, "Client too slow to keep up")
+            limit = self._limits.max_queued_bytes / 2**20
+            self.close_too_slow(f"it would pass its own {limit:g} MiB")
+            return
+        if not self._budget.take(self, cost):
             return
         self._queued_bytes += cost
         self._outbox.put_nowait((encoded, callback))
+
+    def close_too_slow(self, why: str) -> None:
+        """Close with 1013: what is queued for the client is more than the limits allow."""
+        if self._closing:
+            return
+        self._stats.slow_consumers_closed += 1
+        log.warning(
+            "Closing a client that cannot keep up (%d frames, %.1f MiB queued): %s",
+            self._outbox.qsize(),
+            self._queued_bytes / 2**20,
+            why,
+        )
+        self.close_soon(CLOSE_TRY_AGAIN_LATER, TOO_SLOW)
 
     def close_soon(self, code: int, message: str) -> None:
         """Stop sending, drop what is queued and close the socket with ``code``."""
@@ -440,12 +460,17 @@ class RpcConnection:
             return
         self._closing = True
         self.close_code = code
+        self._stop_writing()
+        self._closer = asyncio.create_task(self._close_transport(code, message))
+
+    def _stop_writing(self) -> None:
+        """Stop the writer and drop what is queued, giving it back to the budget."""
         if self._writer is not None:
             self._writer.cancel()
         while not self._outbox.empty():
             self._outbox.get_nowait()
+        self._budget.leave(self, self._queued_bytes)
         self._queued_bytes = 0
-        self._closer = asyncio.create_task(self._close_transport(code, message))
 
     async def _close_transport(self, code: int, message: str) -> None:
         with contextlib.suppress(Exception):
@@ -462,6 +487,7 @@ class RpcConnection:
                     return
                 await self._transport.send_text(frame)
                 self._queued_bytes -= len(frame) + FRAME_OVERHEAD
+                self._budget.give_back(len(frame) + FRAME_OVERHEAD)
         except asyncio.CancelledError:
             pass
         except Exception:  # the socket went away; the reader loop will notice and clean up
@@ -470,8 +496,9 @@ class RpcConnection:
     async def _release(self) -> None:
         """The client went away. Its calls in flight run to their end (their answers are
         dropped): one cut short could leave a change it asked for half made. A shutdown still
-        cuts them after its grace period (``drain``)."""
+        cuts them after its grace period (``drain``). Nothing queued can reach it any more."""
         self._closing = True
+        self._stop_writing()
         if self._calls:
             await asyncio.gather(*self._calls, return_exceptions=True)
         for subscription in list(self._subscriptions.values()):
@@ -480,7 +507,6 @@ class RpcConnection:
         for callback in list(self._callbacks):
             callback.release()
         if self._writer is not None:
-            self._writer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._writer
         if self._closer is not None:
@@ -510,12 +536,6 @@ def _batch_refusal(calls: int, max_calls: int) -> str | None:
     if calls > max_calls:
         return f"A batch may hold at most {max_calls:,} calls; this one holds {calls:,}"
     return None
-
-
-def _frame_size(frame: _Answer | None) -> int:
-    if frame is None:
-        return 0
-    return len(frame if isinstance(frame, bytes) else orjson.dumps(frame, default=_to_json))
 
 
 def _parsed(text: bytes | str) -> Any:

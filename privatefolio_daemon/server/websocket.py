@@ -16,6 +16,7 @@ from privatefolio_daemon.rpc.connection import (
 )
 from privatefolio_daemon.rpc.dialects import MAX_FRAME_BYTES
 from privatefolio_daemon.rpc.guest_access import guest_may_call
+from privatefolio_daemon.rpc.output_budget import OutputBudget
 from privatefolio_daemon.rpc.registry import MethodTable
 from privatefolio_daemon.rpc.stats import RpcStats
 from privatefolio_daemon.server.credentials import Credentials
@@ -76,11 +77,18 @@ class WebSocketHub:
         self._credentials = credentials
         self._stats = stats
         self._limits = limits
+        #: What the frames queued for every socket may hold together.
+        self._budget = OutputBudget(limits.max_queued_bytes_total)
         self._dev = dev
         self._map_error = map_error
         self._live: dict[web.WebSocketResponse, RpcConnection] = {}
         #: Set once every method is in the table; sockets wait for it before serving calls.
         self.ready = asyncio.Event()
+
+    @property
+    def queued_bytes(self) -> int:
+        """What the frames waiting for every socket hold now."""
+        return self._budget.queued_bytes
 
     async def guests_allowed(self) -> bool:
         return self._guests_allowed is not None and await self._guests_allowed()
@@ -107,6 +115,7 @@ class WebSocketHub:
             map_error=self._map_error,
             may_call=guest_may_call if guest else None,
             still_allowed=self.guests_still_allowed if guest else None,
+            budget=self._budget,
         )
         self._live[socket] = connection
         try:

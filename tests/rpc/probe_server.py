@@ -163,6 +163,7 @@ class ProbeServer:
     stats: RpcStats
     events: EventBus
     api: ProbeApi
+    hub: WebSocketHub
 
     @asynccontextmanager
     async def socket(self, **headers: str) -> AsyncIterator[aiohttp.ClientWebSocketResponse]:
@@ -178,6 +179,7 @@ async def probe_server(
     *,
     dev: bool = False,
     queued_bytes: int = 128 * 2**20,
+    queued_bytes_total: int = 256 * 2**20,
     batch_answer_bytes: int = 64 * 2**20,
 ) -> AsyncIterator[ProbeServer]:
     events = EventBus()
@@ -195,6 +197,7 @@ async def probe_server(
         limits=ConnectionLimits(
             max_concurrent_calls=16,
             max_queued_bytes=queued_bytes,
+            max_queued_bytes_total=queued_bytes_total,
             max_batch_answer_bytes=batch_answer_bytes,
         ),
         dev=dev,
@@ -208,7 +211,7 @@ async def probe_server(
     port = runner.addresses[0][1]
     try:
         yield ProbeServer(
-            f"ws://127.0.0.1:{port}/", credentials.desktop_token(), stats, events, api
+            f"ws://127.0.0.1:{port}/", credentials.desktop_token(), stats, events, api, hub
         )
     finally:
         await runner.cleanup()
