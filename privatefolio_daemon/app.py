@@ -174,6 +174,7 @@ class Daemon:
             ObservabilityApi(
                 self.server_logs_dir,
                 self.health,
+                self.server_state,
                 self.server_db,
                 limits.client_sql_time_budget_seconds,
             )
@@ -217,14 +218,24 @@ class Daemon:
             await self.heap_trimmer.close()
 
     async def _schedule_server_jobs(self, settings: dict[str, Any]) -> None:
-        self.crons.every("health-metrics", settings["healthMetricsInterval"], self._record_health)
+        self._schedule_interval_jobs(settings)
         self.crons.every("log-rotation", 24 * 60, self._rotate_logs)
+        self.crons.once("system-info-at-start", self._refresh_system_info)
 
     def _on_server_settings(self, settings: dict[str, Any]) -> None:
+        self._schedule_interval_jobs(settings)
+
+    def _schedule_interval_jobs(self, settings: dict[str, Any]) -> None:
+        """The server jobs whose intervals are server settings."""
         self.crons.every("health-metrics", settings["healthMetricsInterval"], self._record_health)
+        self.crons.every("system-info", settings["systemInfoInterval"], self._refresh_system_info)
 
     async def _record_health(self) -> None:
+        await self.server_state.ensure_system_info()
         await self.health.record()
+
+    async def _refresh_system_info(self) -> None:
+        await self.server_state.refresh_system_info()
 
     async def _rotate_logs(self) -> None:
         await asyncio.to_thread(remove_old_logs, self.server_logs_dir)

@@ -10,6 +10,7 @@ from typing import Any, Literal, TypedDict
 from privatefolio_daemon.api.client_queries import client_rows, map_rows
 from privatefolio_daemon.domain.errors import InvalidInputError, shortened
 from privatefolio_daemon.domain.health import HealthMonitor, metric_to_wire
+from privatefolio_daemon.domain.server_state import ServerState
 from privatefolio_daemon.rpc.params import Count
 from privatefolio_daemon.rpc.registry import rpc_method
 from privatefolio_daemon.server_log import query_server_logs
@@ -40,10 +41,16 @@ def _log_day(date: str | None) -> str:
 
 class ObservabilityApi:
     def __init__(
-        self, logs_dir: Path, health: HealthMonitor, server_db: Database, budget_seconds: float
+        self,
+        logs_dir: Path,
+        health: HealthMonitor,
+        server_state: ServerState,
+        server_db: Database,
+        budget_seconds: float,
     ) -> None:
         self._logs_dir = logs_dir
         self._health = health
+        self._server_state = server_state
         self._server_db = server_db
         self._budget = budget_seconds
 
@@ -118,5 +125,6 @@ class ObservabilityApi:
 
     @rpc_method()
     async def monitorServerHealth(self) -> dict[str, Any]:
-        """Measure and store health metrics now."""
+        """Measure and store health metrics now, and the system information if there is none."""
+        await self._server_state.ensure_system_info()
         return await self._health.record()

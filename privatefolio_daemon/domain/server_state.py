@@ -66,6 +66,10 @@ class ServerState:
         stored = await self.get_value("system_info")
         return orjson.loads(stored) if isinstance(stored, str) else None
 
+    async def ensure_system_info(self) -> dict[str, Any]:
+        """The stored system information, measured and stored first when there is none."""
+        return await self.system_info() or await self.refresh_system_info()
+
     async def refresh_system_info(self) -> dict[str, Any]:
         import psutil
 

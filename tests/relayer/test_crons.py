@@ -111,6 +111,24 @@ async def test_health_metrics_job_records_a_row(cron_daemon: Daemon) -> None:
         assert stats["count"] == 1
 
 
+async def test_system_info_is_stored_at_start_and_on_its_interval(cron_daemon: Daemon) -> None:
+    async with await DaemonClient.connect(
+        ws_url(cron_daemon), token=cron_daemon.credentials.desktop_token()
+    ) as client:
+        for _ in range(100):
+            info = await client.call("getSystemInfo")
+            if info is not None:
+                break
+            await asyncio.sleep(0.05)
+        assert info is not None and info["cpuCores"] >= 1 and info["memory"] > 0
+        assert info["nodeVersion"].startswith("Python ")
+        job = cron_daemon.crons.job("system-info")
+        assert job.trigger.interval == timedelta(minutes=10080)
+        await client.call("updateServerSettings", {"systemInfoInterval": 60})
+        job = cron_daemon.crons.job("system-info")
+        assert job.trigger.interval == timedelta(minutes=60)
+
+
 def last_runs(data: Path) -> dict[str, int]:
     with closing(sqlite3.connect(data / "server.sqlite")) as server:
         rows = server.execute("SELECT key, value FROM key_value WHERE key LIKE 'cronLastRun:%'")

@@ -152,6 +152,18 @@ async def test_server_settings_and_info(client: DaemonClient, daemon: Daemon) ->
     assert await client.call("getSystemInfo") == system
 
 
+async def test_monitoring_the_server_health_stores_the_system_info_once(
+    client: DaemonClient, daemon: Daemon
+) -> None:
+    assert await client.call("getSystemInfo") is None
+    await client.call("monitorServerHealth")
+    info = await client.call("getSystemInfo")
+    assert info is not None and info["cpuCores"] >= 1
+    await daemon.server_state.set_value("system_info", '{"cpuCores": 99}')
+    await client.call("monitorServerHealth")
+    assert await client.call("getSystemInfo") == {"cpuCores": 99}
+
+
 async def test_after_200_clients_subscribe_and_leave_nothing_stays_live(
     connect: Connect, daemon: Daemon
 ) -> None:
