@@ -11,6 +11,7 @@ import pytest
 from privatefolio_daemon.domain.auto_merge import auto_merge
 from privatefolio_daemon.domain.ledger_rows import audit_log_from_row, transaction_from_row
 from privatefolio_daemon.domain.manual_transactions import (
+    NOTES_MAX_CHARS,
     TransactionPatch,
     delete_transaction,
     patch_transaction,
@@ -189,3 +190,18 @@ def test_a_deleted_transaction_forgets_its_patched_fields(account: sqlite3.Conne
         delete_transaction(account, SENT.id)
 
     assert patched_fields(account) == []
+
+
+def test_joined_notes_longer_than_a_note_may_be_are_cut_and_can_be_edited(
+    account: sqlite3.Connection,
+) -> None:
+    add(account, SENT, RECEIVED)
+    patch(account, SENT.id, {"notes": "s" * 6_000})
+    patch(account, RECEIVED.id, {"notes": "r" * 6_000})
+    merge(account)
+
+    notes = stored(account, "f1_0xh_MERGED")["notes"]
+    assert notes == "s" * 6_000 + "\n" + "r" * 3_998 + "…"
+    assert len(notes) == NOTES_MAX_CHARS
+    patch(account, "f1_0xh_MERGED", {"notes": notes[:-1] + "."})
+    assert stored(account, "f1_0xh_MERGED")["notes"] == notes[:-1] + "."
