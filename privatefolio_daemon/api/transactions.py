@@ -76,7 +76,7 @@ class TransactionsApi:
         """Change fields of a transaction (notes, say). A manual transaction's changed amounts,
         assets, time, wallet, platform or type make its audit logs again; an imported
         transaction's are fixed by its file, and only its notes, type, price, role and metadata
-        can change."""
+        can change; its connection, synced again, keeps what was patched."""
         await self._manual_of(accountName).patch(id, patch)
 
     @rpc_method()

@@ -9,7 +9,9 @@ from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Context, localcontext
 
 from privatefolio_daemon.domain import decimals
+from privatefolio_daemon.domain.manual_transactions import NOTES_MAX_CHARS
 from privatefolio_daemon.domain.records import AuditLog, Transaction
+from privatefolio_daemon.domain.text_bounds import cut_to
 
 _DIVISION_CONTEXT = Context(prec=80, rounding=ROUND_HALF_UP)
 _OPERATION_REWRITES = {
@@ -84,8 +86,10 @@ def merge_order(transactions: Iterable[Transaction]) -> list[Transaction]:
 
 
 def _joined_notes(group: Iterable[Transaction]) -> str | None:
-    """The notes of the members in their order, one per line, each once."""
-    return "\n".join(dict.fromkeys(tx.notes for tx in group if tx.notes)) or None
+    """The notes of the members in their order, one per line, each once, cut to the length
+    ``patchTransaction`` takes."""
+    joined = "\n".join(dict.fromkeys(tx.notes for tx in group if tx.notes))
+    return cut_to(joined, NOTES_MAX_CHARS) or None
 
 
 def _merge(group: list[Transaction], tx_hash: str) -> Transaction:

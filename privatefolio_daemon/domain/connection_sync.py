@@ -5,9 +5,10 @@ and transactions (INSERT OR REPLACE: the sources' ids are deterministic, so a re
 nothing), the accumulated ``meta``, ``syncedAt`` and the new cursor in one transaction. Records
 written again (a connection edited syncs from its start) first undo the merges that stand for
 them, and the side effects merge them again: the ledger ends as it was, a user's notes kept
-(a source brings none). A source
-that finds nothing new returns its old cursor, which is kept (the original resets it to 0). A
-failed sync writes nothing, and its message is redacted of every secret of the connection.
+(a source brings none), and so are the fields the user patched (``transaction_patches``); the
+others take the source's values. A source that finds nothing new returns its old cursor, which
+is kept (the original resets it to 0). A failed sync writes nothing, and its message is redacted
+of every secret of the connection.
 """
 
 import logging
@@ -29,6 +30,7 @@ from privatefolio_daemon.domain.merged_transactions import split_merges_with
 from privatefolio_daemon.domain.records import Transaction
 from privatefolio_daemon.domain.secrets import redact
 from privatefolio_daemon.domain.timeutil import now_ms
+from privatefolio_daemon.domain.transaction_patches import with_users_patches
 from privatefolio_daemon.sources.connection_source import ConnectionSpec, SyncError, SyncResult
 from privatefolio_daemon.store import connections as store
 from privatefolio_daemon.store import ledger
@@ -157,7 +159,7 @@ def _save(
     split_merges_with(connection, [tx.id for tx in result.transactions])
     meta = _accumulated(connection, record.get("meta") or store.empty_meta(), result)
     ledger.insert_audit_logs(connection, result.logs)
-    ledger.insert_transactions(connection, _with_users_notes(connection, result.transactions))
+    ledger.insert_transactions(connection, _with_users_edits(connection, result.transactions))
     saved = record | {"meta": meta, "syncedAt": now_ms()}
     store.write_connection(connection, saved)
     key = store.cursor_key(connection_id)
@@ -168,13 +170,14 @@ def _save(
     return saved, cursor
 
 
-def _with_users_notes(
+def _with_users_edits(
     connection: sqlite3.Connection, transactions: Sequence[Transaction]
 ) -> list[Transaction]:
     """The transactions, each written again keeping the notes a user put on it (a source brings
-    none)."""
+    none) and the fields the user patched; the others take the source's values."""
     notes = ledger.notes_of(connection, [tx.id for tx in transactions])
-    return [replace(tx, notes=notes[tx.id]) if tx.id in notes else tx for tx in transactions]
+    noted = [replace(tx, notes=notes[tx.id]) if tx.id in notes else tx for tx in transactions]
+    return with_users_patches(connection, noted)
 
 
 def _accumulated(

@@ -55,6 +55,7 @@ from privatefolio_daemon.store import tags as tag_store
 from privatefolio_daemon.store.bulk_delete import count_where_equal, delete_where_equal
 from privatefolio_daemon.store.bulk_load import deferred_indexes
 from privatefolio_daemon.store.database import Database
+from privatefolio_daemon.store.patched_fields import forget_deleted
 from privatefolio_daemon.store.seen_through import seen_through
 from privatefolio_daemon.store.shards import (
     attach_shards,
@@ -205,6 +206,7 @@ class FileImports:
             delete_where_equal(connection, "audit_logs", "fileImportId", fid)
             report(50, f"Removing {txs} transactions")
             delete_where_equal(connection, "transactions", "fileImportId", fid)
+            forget_deleted(connection)
             connection.execute("DELETE FROM file_imports WHERE id = ?", (fid,))
             connection.execute("DELETE FROM file_import_contents WHERE fileImportId = ?", (fid,))
             stale = ledger_invalidation(connection, oldest).deleted

@@ -18,6 +18,7 @@ from privatefolio_daemon.domain.ledger_rows import transaction_from_row
 from privatefolio_daemon.domain.records import AuditLog, Transaction
 from privatefolio_daemon.domain.text_bounds import bounded_size, bounded_text
 from privatefolio_daemon.domain.timeutil import DAY_MS, LATEST_TIMESTAMP, now_ms, utc_text
+from privatefolio_daemon.domain.transaction_patches import note_patched
 from privatefolio_daemon.store import ledger
 from privatefolio_daemon.store import tags as tag_store
 from privatefolio_daemon.store import trades as trade_store
@@ -25,6 +26,7 @@ from privatefolio_daemon.store.change_log import append_change
 from privatefolio_daemon.store.database import Database
 from privatefolio_daemon.store.key_value import read_value, write_value
 from privatefolio_daemon.store.merged_members import forget_merge
+from privatefolio_daemon.store.patched_fields import forget_patched
 
 SEQUENCE_KEY = "transaction_man_seq"
 MANUAL_PREFIX = "MANUAL_"
@@ -367,6 +369,7 @@ def patch_transaction(
     if not is_manual(tx_id):
         _refuse_ledger_patch(tx_id, changed)
         ledger.insert_transactions(connection, [tx])
+        note_patched(connection, tx_id, changed)  # its source, syncing again, keeps them
         return tx.timestamp if "type" in changed else None
     if changed & _LEDGER_FIELDS:
         # A price worked out from both sides is worked out again (or dropped with a side).
@@ -456,6 +459,7 @@ def delete_transaction(connection: sqlite3.Connection, tx_id: str) -> tuple[int,
     tag_store.untag_items(connection, "transaction", [tx_id])
     connection.execute("DELETE FROM transactions WHERE id = ?", (tx_id,))
     forget_merge(connection, tx_id)
+    forget_patched(connection, [tx_id])
     if is_manual(tx_id):
         append_change(connection, "transaction", tx_id, None)
     return logs, oldest

@@ -1,8 +1,9 @@
 """Saving an auto-merge, and undoing the merges a file import or connection takes part in when it
 is removed: the transactions of the other sources come back (merged again where two or more
-remain), with their logs and the merged transaction's tags and notes. A source that writes a
-merged transaction's members again (a connection synced again from its start) undoes that merge
-whole first, so the side effects merge the members again instead of keeping both."""
+remain), with their logs and the merged transaction's tags, notes and patched fields. A source
+that writes a merged transaction's members again (a connection synced again from its start)
+undoes that merge whole first, so the side effects merge the members again instead of keeping
+both."""
 
 import sqlite3
 from collections.abc import Callable, Sequence
@@ -13,9 +14,11 @@ from privatefolio_daemon.domain.ledger_rows import audit_log_from_row, transacti
 from privatefolio_daemon.domain.records import AuditLog, Transaction
 from privatefolio_daemon.domain.spam import SPAM_TAG, is_spam
 from privatefolio_daemon.domain.thread_progress import Report
+from privatefolio_daemon.domain.transaction_patches import handed_over, taking_patches
 from privatefolio_daemon.store import ledger, spam_cleared, spam_detected
 from privatefolio_daemon.store import merged_members as store
 from privatefolio_daemon.store import tags as tag_store
+from privatefolio_daemon.store.patched_fields import forget_patched
 
 
 def _quiet(_percent: float | None, _message: str | None = None) -> None:
@@ -29,12 +32,14 @@ def save_merge(
     is_listed: Callable[[str], bool] | None = None,
 ) -> None:
     """Upsert the merged rows, re-point and rename the logs, delete the members: all or nothing.
-    What each merged transaction replaced is noted, for ``split_merges_of``."""
+    What each merged transaction replaced is noted, for ``split_merges_of``; it takes the fields
+    a user patched on its members."""
     merged = len(result.merged)
     report(50, f"Saving {merged} merged transactions")
     for merged_id, members in result.members.items():
         store.record_members(connection, merged_id, members)
-    ledger.insert_transactions(connection, result.merged)
+    takers = [(tx, [member.id for member in result.members[tx.id]]) for tx in result.merged]
+    ledger.insert_transactions(connection, taking_patches(connection, takers))
     report(70, f"Updating the audit logs of {merged} merged transactions")
     store.keep_log_origins(connection, [update.log_id for update in result.log_updates])
     connection.executemany(
@@ -151,9 +156,10 @@ def _unmerge(
     staying: list[Transaction],
 ) -> list[Transaction]:
     """The staying members in place of the merged transaction, with its tags (a ``spam`` tag
-    detection put on stays detection's) and its notes, on the one it would be named after."""
+    detection put on stays detection's), and its notes and the fields a user patched on it, on
+    the one it would be named after."""
     tags = tag_store.tags_of(connection, "transaction", merged_id)
-    staying = _with_notes_of(connection, merged_id, staying)
+    staying = _with_users_edits_of(connection, merged_id, staying)
     detected = spam_detected.is_detected(connection, "transaction", merged_id)
     if spam_cleared.is_cleared(connection, "transaction", merged_id):
         spam_cleared.unmark_cleared(connection, "transaction", merged_id)
@@ -170,14 +176,23 @@ def _unmerge(
     return staying
 
 
-def _with_notes_of(
+def _with_users_edits_of(
     connection: sqlite3.Connection, merged_id: str, members: list[Transaction]
 ) -> list[Transaction]:
-    """The members, the first in merge order holding the merged transaction's notes: they took
-    in the members' own, so a merge of them again has the same notes."""
+    """The members, the first in merge order holding the merged transaction's notes and the
+    fields a user patched on it: they took in the members' own, so a merge of them again has
+    the same."""
+    if not members:
+        forget_patched(connection, [merged_id])
+        return []
     notes = ledger.notes_of(connection, [merged_id]).get(merged_id)
-    leader = merge_order(members)[0].id if members else None
-    return [replace(m, notes=notes if m.id == leader else None) for m in members]
+    leader = merge_order(members)[0].id
+    return [
+        handed_over(connection, [merged_id], replace(m, notes=notes))
+        if m.id == leader
+        else replace(m, notes=None)
+        for m in members
+    ]
 
 
 def _logs(connection: sqlite3.Connection, log_ids: list[str]) -> list[AuditLog]:

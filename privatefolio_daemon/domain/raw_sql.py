@@ -43,6 +43,7 @@ from privatefolio_daemon.store.client_sql import (
 )
 from privatefolio_daemon.store.database import Database
 from privatefolio_daemon.store.key_value import read_value
+from privatefolio_daemon.store.patched_fields import forget_deleted
 from privatefolio_daemon.store.tags import untag_deleted_items
 from privatefolio_daemon.store.trades_scratch import TRADE_TABLES, next_generation
 
@@ -120,6 +121,8 @@ class RawSql:
                 check_synced_value(record_id, read_value(conn, record_id))
             append_change(conn, entity, record_id, record)
         untag_deleted_items(conn, result.changed_tables)
+        if "transactions" in result.changed_tables:
+            forget_deleted(conn)
         return result, synced, repriced
 
     def _announce_synced_values(self, synced: list[SyncedChange]) -> None:

@@ -27,6 +27,12 @@ def bounded_text(what: str, text: str, limit: int, *, lines: bool = False) -> st
     return text
 
 
+def cut_to(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, its last one ``…``, if it is longer: a text the daemon
+    makes of others (a merge's notes) stays one that a user can save back."""
+    return text if len(text) <= limit else f"{text[: limit - 1]}…"
+
+
 def bounded_size(what: str, value: Any, limit: int) -> bytes:
     """``value`` as stored (a text in UTF-8, anything else as JSON), if at most ``limit`` bytes
     long; else an error that names ``what``."""

@@ -9,6 +9,7 @@ from privatefolio_daemon.store.bulk_delete import delete_where_equal
 from privatefolio_daemon.store.change_log import append_change
 from privatefolio_daemon.store.database import Row
 from privatefolio_daemon.store.in_lists import rows_where_in
+from privatefolio_daemon.store.patched_fields import forget_deleted
 from privatefolio_daemon.store.tags import untag_matching
 
 #: Every column of ``connections`` in table order (the frontend reads rows by position).
@@ -110,12 +111,13 @@ def delete_connection(connection: sqlite3.Connection, connection_id: str) -> Non
 
 
 def delete_ledger(connection: sqlite3.Connection, connection_id: str) -> tuple[int, int]:
-    """Delete the connection's audit logs and transactions, and their tags; returns how many
-    logs and transactions."""
+    """Delete the connection's audit logs and transactions, their tags and their patched fields;
+    returns how many logs and transactions."""
     untag_matching(connection, "auditLog", "item.connectionId = ?", (connection_id,))
     untag_matching(connection, "transaction", "item.connectionId = ?", (connection_id,))
     logs = delete_where_equal(connection, "audit_logs", "connectionId", connection_id)
     transactions = delete_where_equal(connection, "transactions", "connectionId", connection_id)
+    forget_deleted(connection)
     return logs, transactions
 
 

@@ -88,3 +88,24 @@ async def test_rows_deleted_by_execute_sql_lose_their_tags(client: DaemonClient)
         (f"transaction:{gone}", True),
         (f"auditLog:{gone_log['id']}", True),
     ]
+
+
+async def test_rows_deleted_by_execute_sql_or_a_removal_forget_the_fields_a_user_patched(
+    client: DaemonClient, daemon: Daemon
+) -> None:
+    await client.call("createAccount", "main")
+    imported = await import_file(daemon, client, "statement.csv", STATEMENT.encode())
+    assert imported["status"] == "completed"
+    gone, kept = sorted(tx["id"] for tx in await client.call("getTransactions", "main"))
+    for tx_id in (gone, kept):
+        await client.call("patchTransaction", "main", tx_id, {"role": "savings"})
+    db = daemon.accounts.get("main")
+    patched = "SELECT transactionId, field FROM transaction_patched_fields ORDER BY 1"
+    assert await db.fetch_all(patched) == [(gone, "role"), (kept, "role")]
+
+    await client.call("executeSql", "main", "DELETE FROM transactions WHERE id = ?", [gone])
+    assert await db.fetch_all(patched) == [(kept, "role")]
+    [file_import] = await client.call("getFileImports", "main")
+    task_id = await client.call("enqueueRemoveFileImport", "main", "user", file_import["id"])
+    assert (await wait_for_task(client, task_id))["status"] == "completed"
+    assert await db.fetch_all(patched) == []

@@ -108,3 +108,36 @@ async def test_an_edited_wallet_synced_again_keeps_the_notes_a_user_wrote(
         merged_id: "rent for Bob",
         funding: "from the faucet",
     }
+
+
+async def test_an_edited_wallet_synced_again_keeps_the_fields_a_user_patched(
+    client: DaemonClient, scene: WalletScene
+) -> None:
+    """On the merged token send, and on a transaction no merge stands for."""
+    cid, merged_id = await wallet_synced_and_merged(client, scene)
+    sent = await client.call("getTransaction", ACCOUNT, merged_id)
+    [funding] = [
+        tx
+        for tx in await client.call("getTransactions", ACCOUNT)
+        if tx["metadata"]["txHash"] == scene.hashes["fund"]
+    ]
+    sent_patch = {
+        "type": "Gift",
+        "price": "0.98",
+        "role": "payer",
+        "metadata": sent["metadata"] | {"memo": "rent for Bob"},
+    }
+    await client.call("patchTransaction", ACCOUNT, merged_id, sent_patch)
+    await client.call("patchTransaction", ACCOUNT, funding["id"], {"role": "faucet"})
+    before = await client.call("getTransactions", ACCOUNT)
+
+    edited = scene.new_connection()
+    edited["options"]["confirmations"] = 1
+    await client.call("upsertConnections", ACCOUNT, [edited])
+    await synced_and_merged(client, cid)
+
+    assert await client.call("getTransaction", ACCOUNT, merged_id) == sent | sent_patch
+    assert await client.call("getTransaction", ACCOUNT, funding["id"]) == funding | {
+        "role": "faucet"
+    }
+    assert await client.call("getTransactions", ACCOUNT) == before

@@ -10,10 +10,16 @@ import pytest
 
 from privatefolio_daemon.domain.auto_merge import auto_merge
 from privatefolio_daemon.domain.ledger_rows import audit_log_from_row, transaction_from_row
-from privatefolio_daemon.domain.manual_transactions import delete_transaction
+from privatefolio_daemon.domain.manual_transactions import (
+    NOTES_MAX_CHARS,
+    TransactionPatch,
+    delete_transaction,
+    patch_transaction,
+)
 from privatefolio_daemon.domain.merged_transactions import save_merge, split_merges_of
 from privatefolio_daemon.domain.records import AuditLog, Transaction
 from privatefolio_daemon.store import ledger
+from privatefolio_daemon.store.connections import delete_ledger
 from tests.store.account_file import migrated_account
 
 ETH = "chain.ethereum:0x0000000000000000000000000000000000000000:ETH"
@@ -75,6 +81,22 @@ def remove(connection: sqlite3.Connection, column: str, source_id: str) -> None:
         connection.execute(f"DELETE FROM transactions WHERE {column} = ?", (source_id,))
 
 
+def patch(connection: sqlite3.Connection, tx_id: str, fields: TransactionPatch) -> None:
+    with connection:
+        patch_transaction(connection, tx_id, fields)
+
+
+def stored(connection: sqlite3.Connection, tx_id: str) -> dict[str, Any]:
+    row = connection.execute("SELECT * FROM transactions WHERE id = ?", (tx_id,)).fetchone()
+    return transaction_from_row(row).to_wire()
+
+
+def patched_fields(connection: sqlite3.Connection) -> list[tuple[str, str]]:
+    return connection.execute(
+        "SELECT transactionId, field FROM transaction_patched_fields ORDER BY 1, 2"
+    ).fetchall()
+
+
 def ledger_now(connection: sqlite3.Connection) -> tuple[list[Any], list[Any]]:
     return (
         connection.execute("SELECT * FROM transactions ORDER BY id").fetchall(),
@@ -128,3 +150,58 @@ def test_a_deleted_merge_stays_deleted_when_one_of_its_sources_goes(
     remove(account, "connectionId", "c1")
 
     assert ledger_now(account) == ([], [])
+
+
+def test_a_merge_takes_the_fields_patched_on_its_members_and_an_undone_merge_gives_them_back(
+    account: sqlite3.Connection,
+) -> None:
+    """The ETH received is patched before its merge with the token sent, the merged transaction
+    after it; the file import of the token sent goes, and the ETH received keeps every patch."""
+    add(account, SENT, RECEIVED)
+    patch(account, RECEIVED.id, {"price": "2000", "role": "refund"})
+    merge(account)
+    merged = stored(account, "f1_0xh_MERGED")
+    assert (merged["type"], merged["price"], merged["role"]) == ("Swap", "2000", "refund")
+    patch(account, "f1_0xh_MERGED", {"type": "Gift", "metadata": {"txHash": "0xh", "memo": "m"}})
+
+    remove(account, "fileImportId", "f1")
+
+    assert stored(account, RECEIVED.id) == RECEIVED.to_wire() | {
+        "type": "Gift",
+        "price": "2000",
+        "role": "refund",
+        "metadata": {"txHash": "0xh", "memo": "m"},
+    }
+    assert patched_fields(account) == [
+        (RECEIVED.id, "metadata"),
+        (RECEIVED.id, "price"),
+        (RECEIVED.id, "role"),
+        (RECEIVED.id, "type"),
+    ]
+    with account:
+        delete_ledger(account, "c1")  # the connection reset: its ledger deleted
+    assert patched_fields(account) == []
+
+
+def test_a_deleted_transaction_forgets_its_patched_fields(account: sqlite3.Connection) -> None:
+    add(account, SENT)
+    patch(account, SENT.id, {"type": "Gift"})
+    with account:
+        delete_transaction(account, SENT.id)
+
+    assert patched_fields(account) == []
+
+
+def test_joined_notes_longer_than_a_note_may_be_are_cut_and_can_be_edited(
+    account: sqlite3.Connection,
+) -> None:
+    add(account, SENT, RECEIVED)
+    patch(account, SENT.id, {"notes": "s" * 6_000})
+    patch(account, RECEIVED.id, {"notes": "r" * 6_000})
+    merge(account)
+
+    notes = stored(account, "f1_0xh_MERGED")["notes"]
+    assert notes == "s" * 6_000 + "\n" + "r" * 3_998 + "…"
+    assert len(notes) == NOTES_MAX_CHARS
+    patch(account, "f1_0xh_MERGED", {"notes": notes[:-1] + "."})
+    assert stored(account, "f1_0xh_MERGED")["notes"] == notes[:-1] + "."
