@@ -32,8 +32,9 @@ from privatefolio_daemon.settings import Limits
 from privatefolio_daemon.store.database import Database
 from privatefolio_daemon.store.durable_files import write_durably
 from privatefolio_daemon.store.migrations import (
+    OPEN_ERRORS,
+    DatabaseOpenError,
     Migration,
-    SchemaTooNew,
     migrate,
     refuse_newer,
     upgrade_copies,
@@ -61,7 +62,7 @@ class ClosedAccount:
     close: Callable[[], Awaitable[None]]
 
 
-class AccountOpenError(Exception):
+class AccountOpenError(DatabaseOpenError):
     """An account database that cannot be opened or upgraded; the message names its file."""
 
 
@@ -273,7 +274,7 @@ class AccountRegistry:
     async def _open_account(self, name: str, created_at: int | None = None) -> Database:
         try:
             return await self._open_database(name, created_at)
-        except (OSError, sqlite3.Error, SchemaTooNew, RuntimeError) as error:
+        except OPEN_ERRORS as error:
             raise AccountOpenError(f"{self.db_path(name)}: {error}") from error
 
     async def _open_database(self, name: str, created_at: int | None) -> Database:
