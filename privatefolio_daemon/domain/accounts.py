@@ -24,7 +24,12 @@ from privatefolio_daemon.domain.errors import (
     NotFoundError,
     shortened,
 )
-from privatefolio_daemon.domain.events import ACCOUNT_DELETED, ACCOUNT_RENAMED, EventBus
+from privatefolio_daemon.domain.events import (
+    ACCOUNT_CREATED,
+    ACCOUNT_DELETED,
+    ACCOUNT_RENAMED,
+    EventBus,
+)
 from privatefolio_daemon.domain.id_floors import IdFloors, raise_floors, read_floors
 from privatefolio_daemon.domain.server_files import abort_interrupted_uploads
 from privatefolio_daemon.domain.timeutil import now_ms
@@ -167,6 +172,7 @@ class AccountRegistry:
                 return False
             self._refuse_case_twin(name)
             await self._open_account(name, created_at=now_ms())
+        self._events.emit(ACCOUNT_CREATED, name)
         self._events.emit("accounts", "created", name)
         return True
 
