@@ -4,7 +4,8 @@ Backup: ``enqueueBackup`` → the server file, once the task is done → ``GET /
 Restore: ``upsertServerFile`` → ``POST /upload`` → ``enqueueRestore``. The restore task checks
 and stages the backup; closing the account for the swap ends that task (its row goes with the
 old database), so the swap runs on, shielded, and a fresh "Restore account" row with the whole
-log is written to the restored database, as Privatefolio does.
+log is written to the restored database, as Privatefolio does. From the swap's start until that
+row is written, ``cancelTask`` refuses the task.
 """
 
 import asyncio
@@ -13,6 +14,7 @@ import inspect
 import logging
 import os
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 
 from privatefolio_daemon.domain.accounts import AccountRegistry
@@ -48,6 +50,8 @@ log = logging.getLogger(__name__)
 
 BACKUP_TASK = "Backup"
 RESTORE_TASK = "Restore account"
+#: Why a restore that swaps the account's files can no longer be cancelled.
+APPLYING = "the restore is being applied, which takes moments and then finishes."
 
 
 class RestoreLog:
@@ -176,9 +180,10 @@ class BackupApi:
                 accountName, files.path(file_id), restore.log, cancel.checkpoint
             )
             restore.swapping = True
+            applied = self._relayer.past_cancelling(accountName, progress.task_id, APPLYING)
             swap = asyncio.create_task(restore.swap(journal))
             self._swaps.add(swap)
-            swap.add_done_callback(self._swaps.discard)
+            swap.add_done_callback(partial(self._swap_ended, applied))
             try:
                 await asyncio.shield(swap)
             except asyncio.CancelledError:  # closing the account stops this task, not the swap
@@ -198,6 +203,10 @@ class BackupApi:
             ),
         )
         return restore.task_id
+
+    def _swap_ended(self, applied: Callable[[], object], swap: "asyncio.Task[None]") -> None:
+        applied()
+        self._swaps.discard(swap)
 
     async def record_restore(
         self, account: str, run: "_RestoreRun", started_at: int, error: str | None
