@@ -102,13 +102,38 @@ async def test_a_task_queued_behind_a_restore_is_cancelled_and_its_caller_told(
 
     assert await asyncio.wait_for(followed_first.outcome, 30) is None
     assert await asyncio.wait_for(followed_second.outcome, 30) == (
-        "Task cancelled: the account was closed (renamed, reset, restored or deleted)."
+        "Task cancelled: another restore replaced the account before this one could run; "
+        'restore "b.zip" again if you still want it.'
     )
     assert await client.call("getValue", "main", "marker") == "first"
     assert await restore_rows(daemon) == [
         ("completed", None),
         ("cancelled", "Task cancelled: the account was restored before it ran."),
     ]
+
+
+async def test_a_restore_queued_behind_one_that_fails_is_told_it_did_not_run(
+    client: DaemonClient, daemon: Daemon, tmp_path: Path
+) -> None:
+    await client.call("createAccount", "main")
+    await daemon.accounts.get("main").write(lambda conn: fill_account(conn, rows=20))
+    content = await backup_of(client, daemon, "backed up")
+    broken = await upload(client, daemon, "main", without_task_table(content, tmp_path), "a.zip")
+    second = await upload(client, daemon, "main", content, "b.zip")
+    await client.call("setValue", "main", "marker", "kept")
+    await queue_behind_a_sleep(client)
+
+    followed_first = await follow_restore(client, broken)
+    followed_second = await follow_restore(client, second)
+
+    assert (await asyncio.wait_for(followed_first.outcome, 30) or "").startswith(
+        "Error: The restore could not be completed"
+    )
+    assert await asyncio.wait_for(followed_second.outcome, 30) == (
+        "Task cancelled: another restore, which failed, closed the account before this one "
+        'could run; restore "b.zip" again if you still want it.'
+    )
+    assert await client.call("getValue", "main", "marker") == "kept"
 
 
 @dataclass
