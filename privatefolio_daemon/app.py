@@ -55,7 +55,13 @@ from privatefolio_daemon.store.cron_runs import CronRuns
 from privatefolio_daemon.store.daemon_address import remove_address, write_address
 from privatefolio_daemon.store.database import Database
 from privatefolio_daemon.store.instance_lock import AlreadyRunning, InstanceLock
-from privatefolio_daemon.store.migrations import load_migrations, migrate, refuse_newer
+from privatefolio_daemon.store.migrations import (
+    OPEN_ERRORS,
+    DatabaseOpenError,
+    load_migrations,
+    migrate,
+    refuse_newer,
+)
 from privatefolio_daemon.worker_processes import uses_workers, warm_up_in_background
 
 if TYPE_CHECKING:
@@ -241,11 +247,7 @@ class Daemon:
         await asyncio.to_thread(remove_old_logs, self.server_logs_dir)
 
     async def _databases(self, _: web.Application) -> AsyncIterator[None]:
-        server_migrations = load_migrations(schema_dir("server"))
-        await asyncio.to_thread(refuse_newer, self.server_db.path, server_migrations)
-        await self.server_db.write(
-            lambda conn: migrate(conn, server_migrations, self.server_db.path)
-        )
+        await self._open_server_db()
         try:
             from privatefolio_daemon.domain.backup.swap import recover_restores
 
@@ -257,6 +259,17 @@ class Daemon:
         finally:
             await self.accounts.close_all()
             await self.server_db.close()
+
+    async def _open_server_db(self) -> None:
+        """Migrate the server database; an error names its file, as an account database's does."""
+        migrations = load_migrations(schema_dir("server"))
+        path = self.server_db.path
+        try:
+            await asyncio.to_thread(refuse_newer, path, migrations)
+            await self.server_db.write(lambda conn: migrate(conn, migrations, path))
+        except OPEN_ERRORS as error:
+            await self.server_db.close()
+            raise DatabaseOpenError(f"{path}: {error}") from error
 
     async def _kiosk_mode(self) -> bool:
         """Whether an open account turns kiosk mode on (one being restored or reset is skipped)."""

@@ -47,7 +47,7 @@ from privatefolio_daemon.domain.derived_steps import (
     Progress,
 )
 from privatefolio_daemon.domain.errors import BusyError
-from privatefolio_daemon.domain.events import LISTINGS_CHANGED
+from privatefolio_daemon.domain.events import ACCOUNT_CREATED, LISTINGS_CHANGED
 from privatefolio_daemon.domain.exports import Exports
 from privatefolio_daemon.domain.extensions import ExtensionCatalog
 from privatefolio_daemon.domain.file_imports import FileImports
@@ -78,16 +78,16 @@ if TYPE_CHECKING:
 
 def _metadata_of_new_accounts(
     assets: AssetsApi, platforms: PlatformsApi
-) -> Callable[..., Awaitable[None]]:
+) -> Callable[[str], Awaitable[None]]:
     """A new account fetches the coin list unless it is cached, as Privatefolio's does at
-    creation; else its assets would wait for the weekly metadata job to get their coin ids."""
+    creation; else its assets would wait for the weekly metadata job to get their coin ids. A
+    renamed account keeps its data, so it fetches nothing."""
 
-    async def on_account(cause: str, name: str | None = None, *_: Any) -> None:
-        if cause == "created" and name is not None:
-            await assets.enqueueRefetchAssets(name, "system", True)
-            await platforms.enqueueRefetchPlatforms(name, "system")
+    async def on_new_account(name: str) -> None:
+        await assets.enqueueRefetchAssets(name, "system", True)
+        await platforms.enqueueRefetchPlatforms(name, "system")
 
-    return on_account
+    return on_new_account
 
 
 def _spam_pass_on_new_listings(daemon: "Daemon") -> Callable[[str], Awaitable[None]]:
@@ -195,7 +195,7 @@ class Features:
         table.add_object(assets)
         table.add_object(platforms)
         if daemon.crons.enabled:
-            daemon.events.subscribe("accounts", _metadata_of_new_accounts(assets, platforms))
+            daemon.events.subscribe(ACCOUNT_CREATED, _metadata_of_new_accounts(assets, platforms))
         table.add_object(ExtensionsApi(ExtensionCatalog(self.platforms)))
         table.add_object(TagsApi(self.tags, db_of, budget))
         table.add_object(

@@ -4,7 +4,9 @@ Backup: ``enqueueBackup`` → the server file, once the task is done → ``GET /
 Restore: ``upsertServerFile`` → ``POST /upload`` → ``enqueueRestore``. The restore task checks
 and stages the backup; closing the account for the swap ends that task (its row goes with the
 old database), so the swap runs on, shielded, and a fresh "Restore account" row with the whole
-log is written to the restored database, as Privatefolio does.
+log is written to the restored database, as Privatefolio does. From the swap's start until that
+row is written, ``cancelTask`` refuses the task; a restore queued behind it is told, once the
+swap has ended, that it never ran.
 """
 
 import asyncio
@@ -13,6 +15,7 @@ import inspect
 import logging
 import os
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 
 from privatefolio_daemon.domain.accounts import AccountRegistry
@@ -34,6 +37,7 @@ from privatefolio_daemon.domain.timeutil import now_ms
 from privatefolio_daemon.relayer.cancellation import CancelToken, TaskHandedOff
 from privatefolio_daemon.relayer.progress import TaskProgress, write_task_log
 from privatefolio_daemon.relayer.relayer import Relayer
+from privatefolio_daemon.relayer.task_queue import ACCOUNT_CLOSED
 from privatefolio_daemon.relayer.task_types import Priority, TaskSpec, Trigger
 from privatefolio_daemon.resources import schema_dir
 from privatefolio_daemon.rpc.callbacks import RemoteFunction
@@ -48,6 +52,10 @@ log = logging.getLogger(__name__)
 
 BACKUP_TASK = "Backup"
 RESTORE_TASK = "Restore account"
+#: Why a restore that swaps the account's files can no longer be cancelled.
+APPLYING = "the restore is being applied, which takes moments and then finishes."
+#: How the queue tells a task queued when its account closed.
+CUT_OFF = f"Task cancelled: {ACCOUNT_CLOSED}"
 
 
 class RestoreLog:
@@ -81,7 +89,9 @@ class BackupApi:
         self.restores = restores
         self._records: dict[tuple[str, int], dict[str, Any]] = {}
         self._waiting: dict[tuple[str, int], asyncio.Future[dict[str, Any]]] = {}
-        self._swaps: set[asyncio.Task[None]] = set()
+        self._swaps: set[asyncio.Task[Any]] = set()
+        #: The swap of the restore being applied to each account; it returns the restore's error.
+        self._applying: dict[str, asyncio.Task[str | None]] = {}
 
     @rpc_method()
     async def enqueueBackup(self, accountName: str, trigger: Trigger = "user") -> dict[str, Any]:
@@ -176,9 +186,11 @@ class BackupApi:
                 accountName, files.path(file_id), restore.log, cancel.checkpoint
             )
             restore.swapping = True
+            applied = self._relayer.past_cancelling(accountName, progress.task_id, APPLYING)
             swap = asyncio.create_task(restore.swap(journal))
             self._swaps.add(swap)
-            swap.add_done_callback(self._swaps.discard)
+            self._applying[accountName] = swap
+            swap.add_done_callback(partial(self._swap_ended, accountName, applied))
             try:
                 await asyncio.shield(swap)
             except asyncio.CancelledError:  # closing the account stops this task, not the swap
@@ -193,11 +205,30 @@ class BackupApi:
                 function=run,
                 trigger=trigger,
                 determinate=True,
-                on_completion=restore.task_ended,
+                on_completion=partial(self._restore_task_ended, restore),
                 deduplicate=False,  # each restore has its own file and its own caller
             ),
         )
         return restore.task_id
+
+    def _swap_ended(
+        self, account: str, applied: Callable[[], object], swap: "asyncio.Task[str | None]"
+    ) -> None:
+        applied()
+        self._swaps.discard(swap)
+        if self._applying.get(account) is swap:
+            del self._applying[account]
+
+    async def _restore_task_ended(self, run: "_RestoreRun", error: str | None) -> None:
+        """A restore queued when another restore of the account closed it never ran: its caller
+        is told so once that restore has ended (it runs this very call, so not before)."""
+        other = self._applying.get(run.account)
+        if run.swapping or error != CUT_OFF or other is None:
+            await run.task_ended(error)
+            return
+        told = asyncio.create_task(run.cut_off_by(other))
+        self._swaps.add(told)
+        told.add_done_callback(self._swaps.discard)
 
     async def record_restore(
         self, account: str, run: "_RestoreRun", started_at: int, error: str | None
@@ -275,7 +306,16 @@ class _RestoreRun:
         if not self.swapping:
             await self._notify(error or "Error: The restore did not start.")
 
-    async def swap(self, journal: SwapJournal) -> None:
+    async def cut_off_by(self, other: "asyncio.Task[str | None]") -> None:
+        """Tell the caller that this restore never ran: ``other`` closed the account first."""
+        try:
+            replaced = await asyncio.shield(other) is None
+        except Exception:
+            replaced = False
+        await self._notify(_replaced_first(self.source) if replaced else _failed_first(self.source))
+
+    async def swap(self, journal: SwapJournal) -> str | None:
+        """Apply the restore; returns its error (None: the account is restored)."""
         error: str | None = None
         try:
             await self._restores.swap(self.account, journal, self.log)
@@ -287,6 +327,7 @@ class _RestoreRun:
             self.log.forward = None
         await self._record(self.account, self, self.started_at, error)
         await self._notify(error)
+        return error
 
     async def _notify(self, error: str | None) -> None:
         callback, self.on_completion = self.on_completion, None
@@ -296,6 +337,20 @@ class _RestoreRun:
             result = callback(error)
             if inspect.isawaitable(result):
                 await result
+
+
+def _replaced_first(source: str) -> str:
+    return (
+        "Task cancelled: another restore replaced the account before this one could run; "
+        f'restore "{source}" again if you still want it.'
+    )
+
+
+def _failed_first(source: str) -> str:
+    return (
+        "Task cancelled: another restore, which failed, closed the account before this one "
+        f'could run; restore "{source}" again if you still want it.'
+    )
 
 
 def build_backup_api(

@@ -96,7 +96,13 @@ class TasksApi:
 
     @rpc_method()
     async def cancelTask(self, accountName: str, taskId: int) -> None:
-        """Cancel a queued task, or abort a running one."""
+        """Cancel a queued task, or abort a running one.
+
+        Refused (-32004) once the task's work can no longer stop: a restore that has begun to
+        swap the account's files, which then finishes."""
+        why = self._relayer.why_not_cancellable(accountName, taskId)
+        if why is not None:
+            raise BusyError(f"Task with id {taskId} can no longer be cancelled: {why}")
         await self._queue_of(accountName).cancel(taskId)
 
     @rpc_method()

@@ -24,7 +24,12 @@ from privatefolio_daemon.domain.errors import (
     NotFoundError,
     shortened,
 )
-from privatefolio_daemon.domain.events import ACCOUNT_DELETED, ACCOUNT_RENAMED, EventBus
+from privatefolio_daemon.domain.events import (
+    ACCOUNT_CREATED,
+    ACCOUNT_DELETED,
+    ACCOUNT_RENAMED,
+    EventBus,
+)
 from privatefolio_daemon.domain.id_floors import IdFloors, raise_floors, read_floors
 from privatefolio_daemon.domain.server_files import abort_interrupted_uploads
 from privatefolio_daemon.domain.timeutil import now_ms
@@ -32,8 +37,9 @@ from privatefolio_daemon.settings import Limits
 from privatefolio_daemon.store.database import Database
 from privatefolio_daemon.store.durable_files import write_durably
 from privatefolio_daemon.store.migrations import (
+    OPEN_ERRORS,
+    DatabaseOpenError,
     Migration,
-    SchemaTooNew,
     migrate,
     refuse_newer,
     upgrade_copies,
@@ -61,7 +67,7 @@ class ClosedAccount:
     close: Callable[[], Awaitable[None]]
 
 
-class AccountOpenError(Exception):
+class AccountOpenError(DatabaseOpenError):
     """An account database that cannot be opened or upgraded; the message names its file."""
 
 
@@ -166,6 +172,7 @@ class AccountRegistry:
                 return False
             self._refuse_case_twin(name)
             await self._open_account(name, created_at=now_ms())
+        self._events.emit(ACCOUNT_CREATED, name)
         self._events.emit("accounts", "created", name)
         return True
 
@@ -273,7 +280,7 @@ class AccountRegistry:
     async def _open_account(self, name: str, created_at: int | None = None) -> Database:
         try:
             return await self._open_database(name, created_at)
-        except (OSError, sqlite3.Error, SchemaTooNew, RuntimeError) as error:
+        except OPEN_ERRORS as error:
             raise AccountOpenError(f"{self.db_path(name)}: {error}") from error
 
     async def _open_database(self, name: str, created_at: int | None) -> Database:

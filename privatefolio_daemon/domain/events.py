@@ -48,6 +48,9 @@ ACCOUNT_RENAMED = "account-renamed"
 #: have changed (a coin list was downloaded, or a coingeckoId set), so spam may need another look.
 LISTINGS_CHANGED = "listings-changed"
 ACCOUNT_DELETED = "account-deleted"
+#: App-wide, inside the daemon only: ``(name,)`` as a new account is created; not as one is
+#: renamed, which the ``accounts`` channel tells as the old name deleted and the new one created.
+ACCOUNT_CREATED = "account-created"
 
 
 class EventBus:

@@ -95,6 +95,8 @@ class Relayer:
         #: Called with the account when its queue has run its last queued task (set by the
         #: daemon).
         self.on_idle: Callable[[str], None] | None = None
+        #: Tasks past the point where their work could stop, by account and id, and why.
+        self._past_cancelling: dict[tuple[str, int], str] = {}
 
     def _queue_idle(self, account: str) -> None:
         if self.on_idle is not None:
@@ -196,6 +198,17 @@ class Relayer:
 
     async def enqueue(self, account: str, spec: TaskSpec) -> int:
         return await self.queue(account).enqueue(spec)
+
+    def past_cancelling(self, account: str, task_id: int, why: str) -> Callable[[], object]:
+        """Mark a task whose work can no longer stop (a restore that swaps the account's files,
+        which goes on outside the queue once the account closes): cancelling it is refused with
+        ``why`` until the returned function is called, when the task's end is recorded."""
+        key = (account, task_id)
+        self._past_cancelling[key] = why
+        return partial(self._past_cancelling.pop, key, None)
+
+    def why_not_cancellable(self, account: str, task_id: int) -> str | None:
+        return self._past_cancelling.get((account, task_id))
 
     async def stop(self) -> None:
         """Stop the crons and every account's queue (once; later calls return at once)."""

@@ -22,6 +22,14 @@ class SchemaTooNew(Exception):
     """The database was written by a newer version of the daemon."""
 
 
+class DatabaseOpenError(Exception):
+    """A database that cannot be opened or upgraded; the message names its file."""
+
+
+#: What opening or upgrading a database raises when the file is not fit to open.
+OPEN_ERRORS = (OSError, sqlite3.Error, SchemaTooNew, RuntimeError)
+
+
 @dataclass(frozen=True, slots=True)
 class Migration:
     version: int

@@ -444,6 +444,30 @@ async def test_a_new_account_fetches_the_coin_list_once(
         await daemon.stop()
 
 
+async def test_a_renamed_account_fetches_no_metadata_again(
+    tmp_path: Path, coin_server: tuple[CoinListStandIn, str]
+) -> None:
+    """Its data is the same under its new name: only a new account fetches the coin list."""
+    _, url = coin_server
+    daemon = Daemon(make_config(tmp_path / "data", crons=True))
+    await daemon.start()
+    client = await DaemonClient.connect(ws_url(daemon), token=daemon.credentials.desktop_token())
+    try:
+        await client.call("updateServerSettings", {"coinListUrl": url})
+        await client.call("createAccount", "main")
+        await completed_tasks(client, "main", {"Refetch assets", "Refetch platforms"})
+
+        await client.call("renameAccount", "main", "renamed")
+        # A task queued after the rename has run: what the rename set off is queued before it.
+        await wait_for_task(client, await client.call("enqueueSleep", "renamed", 0.01), "renamed")
+
+        tasks = await client.call("getServerTasks", "renamed")
+        assert [task["name"] for task in tasks] == ["Sleep", "Refetch platforms", "Refetch assets"]
+    finally:
+        await client.close()
+        await daemon.stop()
+
+
 async def completed_tasks(
     client: DaemonClient, account: str, names: set[str], timeout: float = 30
 ) -> list[dict[str, object]]:

@@ -16,7 +16,7 @@ import pytest
 from privatefolio_daemon.app import Daemon
 from privatefolio_daemon.client import DaemonClient
 from privatefolio_daemon.domain.backup.progress_bridge import no_checkpoint
-from tests.backup.helpers import changed_backup, restore_over_rpc, upload
+from tests.backup.helpers import changed_backup, fill_account, restore_over_rpc, upload
 from tests.backup.test_restore_crashes import run_restore
 from tests.conftest import make_config, offline_daemon
 
@@ -145,3 +145,60 @@ async def test_a_start_deletes_what_a_committed_restore_left(
     assert previous_items(data_dir) == []
     assert leftover_lists(data_dir) == []
     assert sorted(path.name for path in (data_dir / "files").iterdir()) == ["main"]
+
+
+class HeldJournal:
+    """``databases/main.restore.json`` swapped for a directory, so that it cannot be removed."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.path = data_dir / "databases" / "main.restore.json"
+        self.aside = data_dir / "journal.held"
+
+    def hold(self) -> None:
+        self.path.rename(self.aside)
+        self.path.mkdir()
+        (self.path / "held").write_text("held by another program\n")
+
+    def release(self) -> None:
+        shutil.rmtree(self.path)
+        self.aside.rename(self.path)
+
+
+async def test_a_journal_left_by_a_restore_is_removed_by_the_next_restore(
+    client: DaemonClient,
+    daemon: Daemon,
+    tmp_path: Path,
+    errors: pytest.LogCaptureFixture,
+) -> None:
+    """A restore whose journal cannot be removed has succeeded; the next restore of the account
+    removes the journal first, and is refused, naming it, only while it still cannot."""
+    content = await changed_backup(client, daemon)
+    archive = tmp_path / "backup.zip"
+    archive.write_bytes(content)
+    held = HeldJournal(daemon.config.data_dir)
+
+    def hold_the_journal(step: str) -> None:
+        if step == "committed":
+            held.hold()
+
+    await daemon.backups.restores.restore(
+        "main", archive, lambda *_: None, no_checkpoint, hold_the_journal
+    )
+    assert f"The restore of main is done, but its journal {held.path} could not" in errors.text
+
+    refused = await restore_over_rpc(client, "main", await upload(client, daemon, "main", content))
+    assert refused == (
+        f'Error: A restore of account "main" cannot start: the journal of an earlier restore, '
+        f"{held.path}, cannot be read ([Errno 21] Is a directory: '{held.path}')."
+    )
+
+    held.release()
+    await daemon.accounts.get("main").write(lambda conn: fill_account(conn, 5, seed=2))
+    restored = await restore_over_rpc(client, "main", await upload(client, daemon, "main", content))
+    assert restored is None
+    assert await daemon.accounts.get("main").fetch_one(
+        "SELECT value FROM key_value WHERE key = 'marker'"
+    ) == ("seed 0",)
+    assert not held.path.exists()
+    assert previous_items(daemon.config.data_dir) == []
+    assert leftover_lists(daemon.config.data_dir) == []

@@ -8,13 +8,15 @@ the task with it. The task hands its work off: its followers still see the last 
 import asyncio
 import sqlite3
 import zipfile
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import orjson
 
 from privatefolio_daemon.app import Daemon
-from privatefolio_daemon.client import DaemonClient
+from privatefolio_daemon.client import DaemonClient, RpcCallError
+from privatefolio_daemon.store.database import Database
 from tests.api.importing import wait_for_task
 from tests.backup.helpers import download, fill_account, upload
 
@@ -100,13 +102,131 @@ async def test_a_task_queued_behind_a_restore_is_cancelled_and_its_caller_told(
 
     assert await asyncio.wait_for(followed_first.outcome, 30) is None
     assert await asyncio.wait_for(followed_second.outcome, 30) == (
-        "Task cancelled: the account was closed (renamed, reset, restored or deleted)."
+        "Task cancelled: another restore replaced the account before this one could run; "
+        'restore "b.zip" again if you still want it.'
     )
     assert await client.call("getValue", "main", "marker") == "first"
     assert await restore_rows(daemon) == [
         ("completed", None),
         ("cancelled", "Task cancelled: the account was restored before it ran."),
     ]
+
+
+async def test_a_restore_queued_behind_one_that_fails_is_told_it_did_not_run(
+    client: DaemonClient, daemon: Daemon, tmp_path: Path
+) -> None:
+    await client.call("createAccount", "main")
+    await daemon.accounts.get("main").write(lambda conn: fill_account(conn, rows=20))
+    content = await backup_of(client, daemon, "backed up")
+    broken = await upload(client, daemon, "main", without_task_table(content, tmp_path), "a.zip")
+    second = await upload(client, daemon, "main", content, "b.zip")
+    await client.call("setValue", "main", "marker", "kept")
+    await queue_behind_a_sleep(client)
+
+    followed_first = await follow_restore(client, broken)
+    followed_second = await follow_restore(client, second)
+
+    assert (await asyncio.wait_for(followed_first.outcome, 30) or "").startswith(
+        "Error: The restore could not be completed"
+    )
+    assert await asyncio.wait_for(followed_second.outcome, 30) == (
+        "Task cancelled: another restore, which failed, closed the account before this one "
+        'could run; restore "b.zip" again if you still want it.'
+    )
+    assert await client.call("getValue", "main", "marker") == "kept"
+
+
+@dataclass
+class Hold:
+    moment: str  # "closing" or "opened"
+    account: str
+    reached: asyncio.Event = field(default_factory=asyncio.Event)
+    released: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+class AccountHolds:
+    """An account lifecycle, after the relayer's: holds an account's close or its reopening (the
+    relayer has stopped or started its queue) until the test releases it."""
+
+    def __init__(self) -> None:
+        self.armed: list[Hold] = []
+
+    def hold(self, moment: str, account: str) -> Hold:
+        self.armed.append(Hold(moment, account))
+        return self.armed[-1]
+
+    async def account_closing(self, name: str) -> None:
+        await self._reach("closing", name)
+
+    async def account_opened(self, name: str, db: Database) -> None:
+        await self._reach("opened", name)
+
+    async def _reach(self, moment: str, account: str) -> None:
+        for hold in self.armed:
+            if (hold.moment, hold.account) == (moment, account):
+                self.armed.remove(hold)
+                hold.reached.set()
+                await hold.released.wait()
+                return
+
+
+async def cancel_answer(client: DaemonClient, task_id: int) -> tuple[int, str] | None:
+    try:
+        await client.call("cancelTask", "main", task_id)
+    except RpcCallError as error:
+        return error.code, error.message
+    return None
+
+
+async def test_a_restore_being_applied_can_no_longer_be_cancelled_and_completes(
+    client: DaemonClient, daemon: Daemon
+) -> None:
+    """From the moment it begins to swap the files until its end is recorded: while it waits
+    to close the account, while the account is closed, and once it has reopened."""
+    holds = AccountHolds()
+    daemon.accounts.add_lifecycle(holds)
+    await client.call("createAccount", "other")
+    await client.call("createAccount", "main")
+    content = await backup_of(client, daemon, "backed up")
+    await client.call("setValue", "main", "marker", "changed since")
+    uploaded = await upload(client, daemon, "main", content)
+    closing = asyncio.Event()
+    daemon.events.subscribe(
+        "server-task-progress",
+        lambda _, line: closing.set() if "Closing the account" in line else None,
+        account="main",
+    )
+    other_closing = holds.hold("closing", "other")  # a reset of "other" holds account changes
+    reset = asyncio.ensure_future(client.call("resetAccount", "other"))
+    await other_closing.reached.wait()
+    outcome: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
+    task_id = await client.call("enqueueRestore", "main", "user", uploaded, outcome.set_result)
+    refused = (
+        -32004,
+        f"Task with id {task_id} can no longer be cancelled: the restore is being applied, "
+        "which takes moments and then finishes.",
+    )
+
+    await closing.wait()
+    assert await cancel_answer(client, task_id) == refused  # waiting to close the account
+    main_closing = holds.hold("closing", "main")
+    other_closing.released.set()
+    await main_closing.reached.wait()
+    assert await cancel_answer(client, task_id) == refused  # the account is closed
+    main_opened = holds.hold("opened", "main")
+    main_closing.released.set()
+    await main_opened.reached.wait()
+    assert await cancel_answer(client, task_id) == refused  # reopened, its end not recorded
+    main_opened.released.set()
+
+    assert await asyncio.wait_for(outcome, 30) is None
+    await reset
+    assert await client.call("getValue", "main", "marker") == "backed up"
+    assert await restore_rows(daemon) == [("completed", None)]
+    assert await cancel_answer(client, task_id) == (
+        -32002,
+        f"Task with id {task_id} has already ended (completed).",
+    )
 
 
 def without_task_table(content: bytes, work: Path) -> bytes:

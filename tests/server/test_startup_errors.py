@@ -1,9 +1,14 @@
 """Start-up errors are one clear line and an exit code, never a traceback, and never twice."""
 
+import sqlite3
 import subprocess
 from pathlib import Path
 
+from privatefolio_daemon.resources import schema_dir
+from privatefolio_daemon.store.migrations import latest_version, load_migrations
 from tests.daemon_process import clean_environment, daemon_command, running_daemon
+
+SERVER_SCHEMA_VERSION = latest_version(load_migrations(schema_dir("server")))
 
 
 def serve(data_dir: Path, *extra: str, **environment: str) -> subprocess.CompletedProcess[str]:
@@ -76,3 +81,41 @@ def test_a_taken_port_or_data_dir_is_reported_once(tmp_path: Path) -> None:
         f"{tmp_path / 'data'}. Stop it first, or start this one with another --data-dir.\n"
     )
     assert data_dir_taken.stdout == ""
+
+
+def server_database_refused(data_dir: Path) -> tuple[int, str]:
+    result = serve(data_dir)
+    assert result.stdout == ""
+    return result.returncode, result.stderr
+
+
+def test_a_server_database_that_cannot_be_opened_is_named(tmp_path: Path) -> None:
+    """As an account database's errors do, the server database's name its file (exit 5)."""
+    data_dir = tmp_path / "data"
+    data_dir.mkdir(mode=0o700)
+    server_db = data_dir.resolve() / "server.sqlite"
+    server_db.write_bytes(b"not a database, but notes saved over it\n" * 100)
+    assert server_database_refused(data_dir) == (
+        5,
+        f"privatefolio-daemon: Could not open the databases: {server_db}: file is not a database\n",
+    )
+
+    server_db.unlink()
+    connection = sqlite3.connect(server_db)
+    connection.execute("PRAGMA user_version = 99")
+    connection.close()
+    assert server_database_refused(data_dir) == (
+        5,
+        f"privatefolio-daemon: Could not open the databases: {server_db}: server.sqlite has "
+        "schema version 99, but this privatefolio-daemon only knows versions up to "
+        f"{SERVER_SCHEMA_VERSION}. It was written by a newer version: upgrade "
+        "privatefolio-daemon to open it.\n",
+    )
+
+    server_db.unlink()
+    server_db.mkdir()  # what stands for a file that cannot be read
+    assert server_database_refused(data_dir) == (
+        5,
+        f"privatefolio-daemon: Could not open the databases: {server_db}: [Errno 21] Is a "
+        f"directory: '{server_db}'\n",
+    )

@@ -34,6 +34,7 @@ from privatefolio_daemon.domain.backup.swap import (
     SwapJournal,
     finish,
     roll_back,
+    settle_left,
     swap_in,
 )
 from privatefolio_daemon.domain.backup.unrun_tasks import carry_unrun_tasks
@@ -62,6 +63,9 @@ class Restores:
         self._events = events
         self.migrations = migrations
         self._limits = limits
+        #: The accounts whose restore is between the start of its ``prepare`` and the end of its
+        #: ``swap``. The journal of an account not among them was left by a restore that ended.
+        self._restoring: set[str] = set()
 
     async def restore(
         self,
@@ -84,6 +88,23 @@ class Restores:
     ) -> SwapJournal:
         """Check ``archive`` and stage it beside the account's live items."""
         self._accounts.get(account)
+        if account in self._restoring:
+            raise BackupError(f'A restore of account "{account}" is already in progress.')
+        self._restoring.add(account)
+        try:
+            return await self._prepare(account, archive, report, checkpoint, step)
+        except BaseException:
+            self._restoring.discard(account)
+            raise
+
+    async def _prepare(
+        self,
+        account: str,
+        archive: Path,
+        report: Report,
+        checkpoint: Checkpoint,
+        step: StepHook,
+    ) -> SwapJournal:
         stamp = now_ms()
         journal = SwapJournal(
             self._accounts.databases_dir / f"{account}.restore.json",
@@ -94,8 +115,7 @@ class Restores:
                 SwapItem("logs", self._accounts.logs_dir(account), stamp),
             ],
         )
-        if journal.path.exists():
-            raise BackupError(f'A restore of account "{account}" is already in progress.')
+        await asyncio.to_thread(_settle_left_journal, account, journal.path)
         staging = await asyncio.to_thread(_new_staging, self._accounts.data_dir / STAGING_DIR)
         try:
             report(0, "Checking the backup archive")
@@ -125,6 +145,14 @@ class Restores:
         self, account: str, journal: SwapJournal, report: Report, step: StepHook = _no_step
     ) -> None:
         """Swap the staged items in; the account is either restored or as it was."""
+        try:
+            await self._swap(account, journal, report, step)
+        finally:
+            self._restoring.discard(account)
+
+    async def _swap(
+        self, account: str, journal: SwapJournal, report: Report, step: StepHook
+    ) -> None:
         report(85, "Closing the account")
         async with self._accounts.exclusive(account) as closed:
             try:
@@ -176,6 +204,28 @@ def _place(journal: SwapJournal, staged: StagedBackup, database: Path, step: Ste
             source.rename(item.new)
             sync_directory(item.live.parent)
     step("staged")
+
+
+def _settle_left_journal(account: str, path: Path) -> None:
+    """The journal of an ended restore of the account, which could not be removed then (a file
+    another program held, say), is settled first; the restore is refused only while it cannot."""
+    if not path.exists():
+        return
+    try:
+        journal = SwapJournal.read(path)
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise BackupError(_left_journal(account, path, "read", error)) from error
+    try:
+        settle_left(journal)
+    except OSError as error:
+        raise BackupError(_left_journal(account, path, "removed", error)) from error
+
+
+def _left_journal(account: str, path: Path, failed: str, error: Exception) -> str:
+    return (
+        f'A restore of account "{account}" cannot start: the journal of an earlier restore, '
+        f"{path}, cannot be {failed} ({error})."
+    )
 
 
 async def _verify(db: Database) -> None:

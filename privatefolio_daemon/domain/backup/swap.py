@@ -12,7 +12,9 @@ After a crash, ``recover_restores`` at start-up rolls ``staged`` and ``swapping`
 previous account and finishes ``committed`` ones: never a mix, never a missing database.
 
 A settled swap's items that cannot be deleted (a file something holds) are listed in
-``databases/<account>.restore-<ts>.leftovers.json``, logged, and tried again at each start.
+``databases/<account>.restore-<ts>.leftovers.json``, logged, and tried again at each start. A
+journal that cannot be removed is settled again by the next start, or before the account's next
+restore (``settle_left``).
 """
 
 import logging
@@ -134,6 +136,20 @@ def finish(journal: SwapJournal) -> None:
             journal.path,
             error,
         )
+
+
+def settle_left(journal: SwapJournal) -> None:
+    """Settle the journal of a restore that has ended, beside its account open again: it could
+    not be removed then. What that restore left goes (never a live item: a rolled-back restore
+    put the previous ones back before its journal was to go), then the journal. Raises
+    ``OSError`` while the journal still cannot be removed."""
+    committed = journal.phase == "committed"
+    garbage = [
+        (path, item.kind == "database")
+        for item in journal.items
+        for path in ((item.previous, item.new) if committed else (item.new,))
+    ]
+    _settle(journal, garbage)
 
 
 def _settle(journal: SwapJournal, garbage: list[Leftover]) -> None:
