@@ -176,6 +176,7 @@ class BackupApi:
         restore.on_completion = onCompletion
 
         async def run(progress: TaskProgress, cancel: CancelToken) -> None:
+            restore.started_at = now_ms()
             restore.log.forward = progress
             if not await asyncio.to_thread(files.path(file_id).is_file):
                 raise BackupError(
@@ -230,9 +231,7 @@ class BackupApi:
         self._swaps.add(told)
         told.add_done_callback(self._swaps.discard)
 
-    async def record_restore(
-        self, account: str, run: "_RestoreRun", started_at: int, error: str | None
-    ) -> None:
+    async def record_restore(self, account: str, run: "_RestoreRun", error: str | None) -> None:
         """The "Restore account" row and log, under the id ``enqueueRestore`` returned, in the
         (restored or previous) database."""
         try:
@@ -240,6 +239,7 @@ class BackupApi:
         except NotFoundError:
             return
         completed_at = now_ms()
+        started_at = run.started_at or run.queued_at
 
         def insert(connection: Any) -> tuple[int, int | None]:
             # A backup of another account, or one restored into a new account, may hold a task
@@ -257,6 +257,7 @@ class BackupApi:
                 group_id=None,
                 status="failed" if error else "completed",
                 task_id=run.task_id,
+                created_at=run.queued_at,
             )
             server_tasks.patch_task(
                 connection,
@@ -285,7 +286,7 @@ class _RestoreRun:
     def __init__(
         self,
         restores: Restores,
-        record: Callable[[str, "_RestoreRun", int, str | None], Awaitable[None]],
+        record: Callable[[str, "_RestoreRun", str | None], Awaitable[None]],
         account: str,
         trigger: Trigger,
         source: str,
@@ -297,7 +298,9 @@ class _RestoreRun:
         self.source = source
         self.log = RestoreLog()
         self.swapping = False
-        self.started_at = now_ms()
+        self.queued_at = now_ms()
+        self.started_at: int | None = None
+        """When its task began to run, once it has."""
         self.on_completion: RemoteFunction | None = None
         self.task_id: int | None = None
 
@@ -325,7 +328,7 @@ class _RestoreRun:
             self.log(None, error)
         finally:
             self.log.forward = None
-        await self._record(self.account, self, self.started_at, error)
+        await self._record(self.account, self, error)
         await self._notify(error)
         return error
 

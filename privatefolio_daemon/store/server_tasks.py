@@ -34,8 +34,10 @@ def insert_task(
     group_id: str | None,
     status: str = "queued",
     task_id: int | None = None,
+    created_at: int | None = None,
 ) -> int:
-    """A new task row; under ``task_id`` (replacing any row there) when given."""
+    """A new task row; under ``task_id`` (replacing any row there) when given, created now
+    unless ``created_at`` says when."""
     cursor = connection.execute(
         "INSERT OR REPLACE INTO server_tasks (id, name, description, priority, trigger, status, "
         "createdAt, determinate, groupId) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -46,7 +48,7 @@ def insert_task(
             priority,
             trigger,
             status,
-            now_ms(),
+            now_ms() if created_at is None else created_at,
             determinate or None,
             group_id,
         ),

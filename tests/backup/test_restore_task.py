@@ -85,6 +85,21 @@ async def test_followers_see_the_restore_to_its_end_and_no_abort(
     assert await restore_rows(daemon) == [("completed", None)]
 
 
+async def test_a_restore_row_shows_when_it_was_queued_started_and_completed(
+    client: DaemonClient, daemon: Daemon
+) -> None:
+    await client.call("createAccount", "main")
+    uploaded = await upload(client, daemon, "main", await backup_of(client, daemon, "one"))
+    await queue_behind_a_sleep(client)
+    followed = FollowedRestore()
+    task_id = await client.call("enqueueRestore", "main", "user", uploaded, followed.on_completion)
+
+    assert await asyncio.wait_for(followed.outcome, 30) is None
+    restore = await client.call("getServerTask", "main", task_id)
+    assert restore["createdAt"] <= restore["startedAt"] <= restore["completedAt"]
+    assert restore["duration"] == restore["completedAt"] - restore["startedAt"]
+
+
 async def test_a_task_queued_behind_a_restore_is_cancelled_and_its_caller_told(
     client: DaemonClient, daemon: Daemon
 ) -> None:
