@@ -69,9 +69,9 @@ class Connections:
 
     async def upsert(self, items: list[NewConnection]) -> list[dict[str, Any]]:
         """Create or replace connections; every upserted one syncs again from the start."""
-        prepared = [self._prepare(item) for item in items]
-        for extension_id in sorted({record["extensionId"] for record, _ in prepared}):
+        for extension_id in sorted({item["extensionId"] for item in items}):
             await check_exchange(extension_id)
+        prepared = [self._prepare(item) for item in items]
 
         def upsert(connection: sqlite3.Connection) -> list[dict[str, Any]]:
             _refuse_second_wallet(connection, [record for record, _ in prepared])

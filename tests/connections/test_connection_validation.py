@@ -75,6 +75,15 @@ KEY = "kkkkkkkkkkkkkkkkkkkkk"
             "Unknown exchange in 'extensionId': notanexchange (not a ccxt id)",
         ),
         (
+            {
+                "extensionId": "notanexchange-connection",
+                "platformId": "ex.binance",
+                "apiKey": KEY,
+                "apiSecret": "s",
+            },
+            "Unknown exchange in 'extensionId': notanexchange (not a ccxt id)",
+        ),
+        (
             wallet(ADDRESS, confirmations=-1),
             "Option 'confirmations' must be a non-negative integer, received: -1",
         ),
