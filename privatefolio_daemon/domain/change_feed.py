@@ -103,10 +103,6 @@ class ChangeFeed:
         page: Page = await self._db_of(account).read(read)
         return page
 
-    async def feed_id(self, account: str) -> str:
-        feed_id: str = await self._db_of(account).read(change_log.feed_id)
-        return feed_id
-
     async def snapshot(self, account: str) -> dict[str, Any]:
         snapshot: dict[str, Any] = await self._db_of(account).read(_in_one_read(read_snapshot))
         return snapshot

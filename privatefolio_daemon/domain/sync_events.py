@@ -246,21 +246,40 @@ class SyncEvents:
         self._tell = announcers
         self._check_data = check_data
 
-    async def submit(self, raw_events: list[Any], mode: Mode) -> list[EventOutcome]:
-        """Apply the events in one write transaction, each within a savepoint of its own."""
+    async def submit(
+        self, raw_events: list[Any], mode: Mode, known_feed_id: str | None = None
+    ) -> list[EventOutcome]:
+        """Apply the events in one write transaction, each within a savepoint of its own.
+
+        A ``known_feed_id`` that is not the feed's refuses them all. It is checked in the write
+        transaction, so calls are applied in the order they came, with no write in between."""
         if len(raw_events) > MAX_EVENTS:
             raise InvalidInputError(
                 f"At most {MAX_EVENTS} events per call, not {len(raw_events)}: send them in parts"
             )
-        outcomes = await self._db.transaction(
-            lambda connection: apply_batch(
-                connection, raw_events, mode, self._tell, self._check_data
-            )
-        )
+
+        def apply(connection: sqlite3.Connection) -> list[EventOutcome]:
+            if known_feed_id is not None:
+                _refuse_another_feed(connection, known_feed_id)
+            return apply_batch(connection, raw_events, mode, self._tell, self._check_data)
+
+        outcomes = await self._db.transaction(apply)
         for outcome in outcomes:
             if outcome.announce is not None:
                 outcome.announce()
         return outcomes
+
+
+def _refuse_another_feed(connection: sqlite3.Connection, known_feed_id: str) -> None:
+    """The events were made on ``known_feed_id``: the account was reset or restored since if
+    its feed is another."""
+    current = change_log.feed_id(connection)
+    if known_feed_id != current:
+        raise ConflictError(
+            f"The account was reset or restored since feed {known_feed_id}: read a new "
+            "snapshot (getSnapshot), then send the events that still apply",
+            latest={"feedId": current},
+        )
 
 
 def apply_batch(
