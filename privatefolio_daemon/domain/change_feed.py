@@ -21,6 +21,7 @@ from typing import Any
 
 import orjson
 
+from privatefolio_daemon.domain.errors import BusyError
 from privatefolio_daemon.domain.events import ACCOUNT_DELETED, ACCOUNT_RENAMED, EventBus
 from privatefolio_daemon.domain.synced_records import all_records
 from privatefolio_daemon.store import change_log
@@ -200,6 +201,13 @@ class _Follower:
                 await self._catch_up()
             except asyncio.CancelledError:
                 raise
+            except BusyError as error:  # being reset or restored: its end wakes the follower
+                log.info(
+                    "Following the change feed of %s waits for the account: %s",
+                    self._account,
+                    error,
+                )
+                return
             except Exception:
                 if not self._deleted:  # a read that met the deletion: the last page follows
                     log.exception("Following the change feed of %s stopped", self._account)
