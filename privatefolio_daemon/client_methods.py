@@ -688,7 +688,7 @@ class DaemonMethods:
         await self.call('logUiError', message, properties)
 
     async def monitorServerHealth(self) -> dict[str, Any]:
-        """Measure and store health metrics now."""
+        """Measure and store health metrics now, and the system information if there is none."""
         result: dict[str, Any] = await self.call('monitorServerHealth')
         return result
 

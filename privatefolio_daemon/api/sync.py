@@ -5,7 +5,7 @@ from typing import Annotated, Any, TypedDict
 
 from privatefolio_daemon.api.errors import domain_error_to_rpc
 from privatefolio_daemon.domain.change_feed import MAX_PAGE_LIMIT, PAGE_LIMIT, ChangeFeed
-from privatefolio_daemon.domain.errors import ConflictError, InvalidInputError
+from privatefolio_daemon.domain.errors import InvalidInputError
 from privatefolio_daemon.domain.sync_event_types import EVENT_TYPES, EventType
 from privatefolio_daemon.domain.sync_events import EventOutcome, Mode, SyncEvents
 from privatefolio_daemon.rpc.callbacks import RemoteFunction
@@ -70,17 +70,9 @@ class SyncApi:
         duplicate (the first result again), conflict (with the current record), error or
         skipped. ``options.mode``: ``stopOnFirstError`` (the default) or ``independent``."""
         chosen = options or {}
-        known = chosen.get("feedId")
-        if known is not None:
-            current = await self._feed.feed_id(accountName)
-            if known != current:
-                raise ConflictError(
-                    f"The account was reset or restored since feed {known}: read a new "
-                    "snapshot (getSnapshot), then send the events that still apply",
-                    latest={"feedId": current},
-                )
         sync_events = self._sync_events_of(accountName)
-        outcomes = await sync_events.submit(events, chosen.get("mode", "stopOnFirstError"))
+        mode = chosen.get("mode", "stopOnFirstError")
+        outcomes = await sync_events.submit(events, mode, chosen.get("feedId"))
         return [_result_to_wire(outcome) for outcome in outcomes]
 
     @rpc_method()

@@ -21,6 +21,7 @@ from typing import Any
 
 import orjson
 
+from privatefolio_daemon.domain.errors import BusyError
 from privatefolio_daemon.domain.events import ACCOUNT_DELETED, ACCOUNT_RENAMED, EventBus
 from privatefolio_daemon.domain.synced_records import all_records
 from privatefolio_daemon.store import change_log
@@ -102,10 +103,6 @@ class ChangeFeed:
         read = _in_one_read(lambda connection: read_page(connection, after_seq, limit))
         page: Page = await self._db_of(account).read(read)
         return page
-
-    async def feed_id(self, account: str) -> str:
-        feed_id: str = await self._db_of(account).read(change_log.feed_id)
-        return feed_id
 
     async def snapshot(self, account: str) -> dict[str, Any]:
         snapshot: dict[str, Any] = await self._db_of(account).read(_in_one_read(read_snapshot))
@@ -204,6 +201,13 @@ class _Follower:
                 await self._catch_up()
             except asyncio.CancelledError:
                 raise
+            except BusyError as error:  # being reset or restored: its end wakes the follower
+                log.info(
+                    "Following the change feed of %s waits for the account: %s",
+                    self._account,
+                    error,
+                )
+                return
             except Exception:
                 if not self._deleted:  # a read that met the deletion: the last page follows
                     log.exception("Following the change feed of %s stopped", self._account)

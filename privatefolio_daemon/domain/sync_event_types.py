@@ -277,16 +277,24 @@ def _required_id(record_id: str | None) -> str:
     return record_id
 
 
-def check_event(kind: EventType, record_id: str | None, data: dict[str, Any]) -> None:
+def check_event(
+    kind: EventType, record_id: str | None, version: int | None, data: dict[str, Any]
+) -> None:
     """Refuse a recordId that is not written as its record's id is stored and logged ("01" for
     tag 1): the version check and the edit would read different records. An event that creates
-    its record takes none. Refuse a value in ``data`` out of the bounds of what is stored."""
+    its record takes neither an id nor a version. Refuse a value in ``data`` out of the bounds
+    of what is stored."""
     if not kind.creates:
         _ID_CHECKS[kind.entity](record_id)
     elif record_id is not None:
         raise InvalidInputError(
             f"A new {kind.entity} gets its id from the daemon (the result names it): "
             f'send the event without a recordId, not "{record_id}"'
+        )
+    elif version is not None:
+        raise InvalidInputError(
+            f"A new {kind.entity} gets its version from the daemon (the result names it): "
+            f"send the event without a version, not {version}"
         )
     if kind.bounds is not None:
         kind.bounds(data)

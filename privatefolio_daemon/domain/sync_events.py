@@ -96,13 +96,10 @@ def parse_event(raw: Any, check_data: DataCheck = no_data_check) -> SyncEvent:
         raise InvalidInputError(
             f'the type "{raw.get("type")}" is unknown: expected one of {", ".join(EVENT_TYPES)}'
         )
-    record_id, version, data = raw.get("recordId"), raw.get("version"), raw.get("data", {})
+    record_id, data = raw.get("recordId"), raw.get("data", {})
     if record_id is not None and not isinstance(record_id, str):
         raise InvalidInputError("recordId must be a string")
-    if version is not None and (
-        isinstance(version, bool) or not isinstance(version, int) or version < 0
-    ):
-        raise InvalidInputError("version must be a whole number from 0")
+    version = _version(raw.get("version"))
     problem = check_data(kind, data) if isinstance(data, dict) else "data must be an object"
     if problem is not None:
         raise InvalidInputError(problem)
@@ -112,6 +109,16 @@ def parse_event(raw: Any, check_data: DataCheck = no_data_check) -> SyncEvent:
     return SyncEvent(
         event_id, kind, record_id, version, data, _fingerprint(canonical), _fingerprint(sent)
     )
+
+
+def _version(sent: Any) -> int | None:
+    """The version an event names, a whole number written ``15`` or ``15.0``, if it names one."""
+    version = int(sent) if isinstance(sent, float) and sent.is_integer() else sent
+    if version is not None and (
+        isinstance(version, bool) or not isinstance(version, int) or version < 0
+    ):
+        raise InvalidInputError("version must be a whole number from 0")
+    return version
 
 
 def _fingerprint(event: list[Any]) -> str:
@@ -137,7 +144,7 @@ def apply_event(connection: sqlite3.Connection, event: SyncEvent, tell: Announce
     kept = change_log.accepted_result(connection, event.event_id)
     if kept is not None:
         return _duplicate(event, *kept)
-    check_event(event.type, event.record_id, event.data)
+    check_event(event.type, event.record_id, event.version, event.data)
     entity, target = event.type.entity, _target_of(event)
     if (
         event.type.removes
@@ -145,7 +152,7 @@ def apply_event(connection: sqlite3.Connection, event: SyncEvent, tell: Announce
         and change_log.is_deleted(connection, entity, target)
     ):
         return _applied(connection, event, entity, target, None)
-    if event.version is not None:
+    if event.version is not None and target is not None:  # a new record takes no version
         conflict = _conflict(connection, event, entity, target)
         if conflict is not None:
             return conflict
@@ -212,9 +219,9 @@ def _same_wire(record: Any, other: Any) -> bool:
 
 
 def _conflict(
-    connection: sqlite3.Connection, event: SyncEvent, entity: Entity, record_id: str | None
+    connection: sqlite3.Connection, event: SyncEvent, entity: Entity, record_id: str
 ) -> EventOutcome | None:
-    current = 0 if record_id is None else change_log.version_of(connection, entity, record_id)
+    current = change_log.version_of(connection, entity, record_id)
     if current == event.version:
         return None
     return EventOutcome(
@@ -224,7 +231,7 @@ def _conflict(
             "entity": entity,
             "recordId": record_id,
             "version": current,
-            "record": None if record_id is None else current_record(connection, entity, record_id),
+            "record": current_record(connection, entity, record_id),
         },
         error=ConflictError(f"The record is at version {current}, not {event.version}"),
     )
@@ -246,21 +253,40 @@ class SyncEvents:
         self._tell = announcers
         self._check_data = check_data
 
-    async def submit(self, raw_events: list[Any], mode: Mode) -> list[EventOutcome]:
-        """Apply the events in one write transaction, each within a savepoint of its own."""
+    async def submit(
+        self, raw_events: list[Any], mode: Mode, known_feed_id: str | None = None
+    ) -> list[EventOutcome]:
+        """Apply the events in one write transaction, each within a savepoint of its own.
+
+        A ``known_feed_id`` that is not the feed's refuses them all. It is checked in the write
+        transaction, so calls are applied in the order they came, with no write in between."""
         if len(raw_events) > MAX_EVENTS:
             raise InvalidInputError(
                 f"At most {MAX_EVENTS} events per call, not {len(raw_events)}: send them in parts"
             )
-        outcomes = await self._db.transaction(
-            lambda connection: apply_batch(
-                connection, raw_events, mode, self._tell, self._check_data
-            )
-        )
+
+        def apply(connection: sqlite3.Connection) -> list[EventOutcome]:
+            if known_feed_id is not None:
+                _refuse_another_feed(connection, known_feed_id)
+            return apply_batch(connection, raw_events, mode, self._tell, self._check_data)
+
+        outcomes = await self._db.transaction(apply)
         for outcome in outcomes:
             if outcome.announce is not None:
                 outcome.announce()
         return outcomes
+
+
+def _refuse_another_feed(connection: sqlite3.Connection, known_feed_id: str) -> None:
+    """The events were made on ``known_feed_id``: the account was reset or restored since if
+    its feed is another."""
+    current = change_log.feed_id(connection)
+    if known_feed_id != current:
+        raise ConflictError(
+            f"The account was reset or restored since feed {known_feed_id}: read a new "
+            "snapshot (getSnapshot), then send the events that still apply",
+            latest={"feedId": current},
+        )
 
 
 def apply_batch(

@@ -105,9 +105,12 @@ FRAME_OVERHEAD = 256
 #: A batch whose answers hold more than this is put together on a thread.
 BATCH_ENCODED_OFF_THE_LOOP_BYTES = 2**20
 
-#: A result list longer than this is encoded on a thread, this many items per orjson call (the
-#: GIL can pass to the event loop between two calls, not within one).
+#: A result list longer than this, or an object of more keys, is encoded on a thread, this many
+#: items per orjson call (the GIL can pass to the event loop between two calls, not within one).
 ITEMS_ENCODED_AT_ONCE = 500
+
+#: How deep in objects long lists are looked for (an object nested deeper is encoded whole).
+LARGE_PARTS_LOOKED_FOR_DEPTH = 8
 
 
 def _encoded_list(items: list[Any]) -> bytes:
@@ -120,6 +123,40 @@ def _encoded_list(items: list[Any]) -> bytes:
     if isinstance(items, OwnedList):
         empty_in_parts(items)
     return b"[" + b",".join(parts) + b"]"
+
+
+def _encoded_object(items: list[tuple[str, Any]]) -> bytes:
+    """``orjson.dumps(dict(items))``, made of one call per part of the items."""
+    parts = [
+        orjson.dumps(dict(items[start : start + ITEMS_ENCODED_AT_ONCE]), default=_to_json)[1:-1]
+        for start in range(0, len(items), ITEMS_ENCODED_AT_ONCE)
+    ]
+    return b"{" + b",".join(parts) + b"}"
+
+
+def _is_large(value: Any, depth: int = 0) -> bool:
+    """Whether ``value`` is a long list or an object of many keys, or an object that holds one
+    among its values (in objects of its own, too)."""
+    if isinstance(value, list):
+        return len(value) > ITEMS_ENCODED_AT_ONCE
+    if isinstance(value, dict) and depth < LARGE_PARTS_LOOKED_FOR_DEPTH:
+        return len(value) > ITEMS_ENCODED_AT_ONCE or any(
+            _is_large(item, depth + 1) for item in value.values()
+        )
+    return False
+
+
+def _encoded_in_parts(value: Any, depth: int = 0) -> Any:
+    """``value`` with what ``_is_large`` finds in it encoded a part at a time, in its place;
+    the rest is left to one last ``orjson.dumps``."""
+    if isinstance(value, list) and len(value) > ITEMS_ENCODED_AT_ONCE:
+        return orjson.Fragment(_encoded_list(value))
+    if isinstance(value, dict) and depth < LARGE_PARTS_LOOKED_FOR_DEPTH:
+        items = [(key, _encoded_in_parts(item, depth + 1)) for key, item in list(value.items())]
+        if len(items) > ITEMS_ENCODED_AT_ONCE:
+            return orjson.Fragment(_encoded_object(items))
+        return dict(items)
+    return value
 
 
 #: An answer frame, encoded.
@@ -376,10 +413,11 @@ class RpcConnection:
     ) -> _Answer:
         """The result frame, encoded here so that a result JSON cannot hold (too deep, a value
         of an unknown type) is answered with an error instead of no answer at all. A long list
+        or an object of many keys, the result or held by an object of it (a snapshot's records),
         is encoded on a thread, a part at a time, so that the event loop goes on meanwhile."""
         try:
-            if isinstance(result, list) and len(result) > ITEMS_ENCODED_AT_ONCE:
-                result = orjson.Fragment(await asyncio.to_thread(_encoded_list, result))
+            if _is_large(result):
+                result = await asyncio.to_thread(_encoded_in_parts, result)
             frame = result_frame(dialect, request_id, method_name, result)
             return orjson.dumps(frame, default=_to_json)
         except orjson.JSONEncodeError as error:

@@ -89,6 +89,30 @@ async def test_the_same_settings_edit_with_or_without_its_record_id_is_a_duplica
     assert result == {**first, "duplicate": True}
 
 
+async def test_a_version_written_as_a_whole_float_is_that_version(client: DaemonClient) -> None:
+    """docs/sync.md: ``15.0`` is 15, in ``version`` as in ``data``."""
+    await client.call("createAccount", "main")
+    await client.call("upsertTags", "main", ["a"])
+    rename = {"eventId": "r1", "type": "tag.rename", "recordId": "1", "version": 1.0}
+    [first] = await client.call("submitEvents", "main", [rename | {"data": {"name": "b"}}])
+    assert (first["status"], first["version"], first["record"]) == (
+        "applied",
+        2,
+        {"id": 1, "name": "b"},
+    )
+
+    [again] = await client.call(
+        "submitEvents", "main", [rename | {"version": 1, "data": {"name": "b"}}]
+    )
+    assert again == {**first, "duplicate": True}
+    stale = {**rename, "eventId": "r2", "version": 1.0, "data": {"name": "c"}}
+    [conflict] = await client.call("submitEvents", "main", [stale])
+    assert (conflict["status"], conflict["error"]["message"]) == (
+        "conflict",
+        "Event #1 (r2): The record is at version 2, not 1",
+    )
+
+
 async def test_an_event_kept_before_canonical_fingerprints_stays_a_duplicate(
     client: DaemonClient, daemon: Daemon
 ) -> None:

@@ -101,3 +101,31 @@ async def test_an_event_that_creates_its_record_takes_no_record_id(
         "submitEvents", "main", [{**event, "eventId": "f"} | {"recordId": None}]
     )
     assert created["status"] == "applied"
+
+
+@pytest.mark.parametrize(
+    ("kind", "data"), [("transaction.add", SWAP), ("tag.create", {"name": "otc"})]
+)
+@pytest.mark.parametrize("version", [5, 0])
+async def test_an_event_that_creates_its_record_takes_no_version(
+    client: DaemonClient, kind: str, data: dict[str, object], version: int
+) -> None:
+    await client.call("createAccount", "main")
+    before = await synced_state(client)
+    event = {"eventId": "e", "type": kind, "version": version, "data": data}
+    [result] = await client.call("submitEvents", "main", [event])
+    entity = kind.split(".")[0]
+    assert result == {
+        "eventId": "e",
+        "status": "error",
+        "error": {
+            "code": -32602,
+            "message": f"Event #1 (e): A new {entity} gets its version from the daemon (the "
+            f"result names it): send the event without a version, not {version}",
+        },
+    }
+    assert await synced_state(client) == before
+    [created] = await client.call(
+        "submitEvents", "main", [{**event, "eventId": "f"} | {"version": None}]
+    )
+    assert created["status"] == "applied"

@@ -1,6 +1,7 @@
 """A server with probe methods, to test the protocol layer on its own over a real WebSocket."""
 
 import asyncio
+import threading
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -35,6 +36,17 @@ from privatefolio_daemon.server.websocket import WebSocketHub
 from tests.conftest import make_config
 
 
+class NotingDecimal(Decimal):
+    """A decimal that notes the thread that writes it out (a connection writes decimals as
+    text), in ``threads``."""
+
+    threads: set[int]
+
+    def __str__(self) -> str:
+        self.threads.add(threading.get_ident())
+        return super().__str__()
+
+
 class ProbeApi:
     def __init__(self, events: EventBus) -> None:
         self.events = events
@@ -47,6 +59,8 @@ class ProbeApi:
         self.most_holding = 0
         self.owned = OwnedList()
         self.cached = [{"n": index} for index in range(5000)]
+        #: The threads on which the amounts of ``notedRecords`` were written out.
+        self.encoded_on: set[int] = set()
 
     @rpc_method()
     async def echo(self, value: Any) -> Any:
@@ -83,6 +97,26 @@ class ProbeApi:
             object() if index == unencodable_at else {"n": index, "amount": Decimal(index) / 4}
             for index in range(count)
         ]
+
+    @rpc_method()
+    async def notedRecords(self, count: int, shape: str) -> Any:
+        """``count`` records, whose amounts note where they are written out (``encoded_on``):
+        a list, or held by an object (``object``) or by an object in an object (``nested``), or
+        an object of a key each (``keys``)."""
+        self.encoded_on = set()
+        records = [{"n": index, "amount": self._noted(index)} for index in range(count)]
+        shapes = {
+            "list": records,
+            "object": {"lastSeq": count, "records": records},
+            "nested": {"page": {"hasMore": False, "records": records}},
+            "keys": {f"r{record['n']}": record for record in records},
+        }
+        return shapes[shape]
+
+    def _noted(self, value: int) -> NotingDecimal:
+        noted = NotingDecimal(Decimal(value) / 4)
+        noted.threads = self.encoded_on
+        return noted
 
     @rpc_method()
     async def ownedRecords(self, count: int) -> list[Any]:

@@ -1,0 +1,62 @@
+"""A follower of the change feed that meets its account being reset waits for it quietly: the
+end of the reset wakes it, and it goes on with the new feed."""
+
+import asyncio
+import logging
+from typing import Any
+
+import pytest
+
+from privatefolio_daemon.app import Daemon
+from privatefolio_daemon.client import DaemonClient
+from privatefolio_daemon.domain.change_feed import ChangeFeed
+from tests.api.held_reads import hold_a_reader
+from tests.api.manual_entries import until
+
+FEED_LOG = "privatefolio_daemon.domain.change_feed"
+
+
+async def test_a_follower_that_meets_a_reset_waits_for_it(
+    daemon: Daemon, client: DaemonClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger=FEED_LOG)
+    await client.call("createAccount", "main")
+    await client.call("upsertTags", "main", ["a"])
+    pages: list[dict[str, Any]] = []
+    delivered, go_on = asyncio.Event(), asyncio.Event()
+
+    async def deliver(page: dict[str, Any]) -> None:
+        pages.append(page)
+        delivered.set()
+        await go_on.wait()
+
+    stop = ChangeFeed(daemon.accounts.get, daemon.events).follow("main", 0, deliver)
+    await delivered.wait()
+    await client.call("upsertTags", "main", ["b"])  # the follower reads on once it delivered
+    # A read in flight holds the reset while the account is closed
+    held, release = await hold_a_reader(daemon.accounts.get("main"))
+    reset = asyncio.create_task(client.call("resetAccount", "main"))
+    try:
+        await until(lambda: daemon.accounts.closed_for("main") == "being reset")
+        go_on.set()
+        await until(lambda: any(record.name == FEED_LOG for record in caplog.records))
+    finally:
+        release.set()
+    await held
+    await reset
+    await until(lambda: len(pages) == 2)
+    stop()
+
+    assert [
+        (r.levelname, r.getMessage(), r.exc_info) for r in caplog.records if r.name == FEED_LOG
+    ] == [
+        (
+            "INFO",
+            'Following the change feed of main waits for the account: Account "main" is being '
+            "reset; try again in a moment",
+            None,
+        )
+    ]
+    assert [[c["recordId"] for c in page["changes"]] for page in pages] == [["1"], []]
+    assert pages[1]["reset"] is True
+    assert pages[1]["feedId"] != pages[0]["feedId"]
