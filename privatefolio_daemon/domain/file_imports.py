@@ -342,6 +342,7 @@ class _ImportJob:
         for item in items:
             self.cancel.checkpoint()
             if isinstance(item, Restart):
+                self.report(None, item.reason)
                 connection.execute("DELETE FROM audit_logs WHERE fileImportId = ?", (self.fid,))
                 connection.execute("DELETE FROM transactions WHERE fileImportId = ?", (self.fid,))
                 saved_logs = saved_transactions = 0

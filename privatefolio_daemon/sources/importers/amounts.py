@@ -13,6 +13,10 @@ from privatefolio_daemon.domain.errors import shortened
 from privatefolio_daemon.sources.importers.base import ImportFormatError
 
 _CONTEXT = Context(prec=80, rounding=ROUND_HALF_UP)
+#: Why a minus sign is refused in a column the importer negates itself (:func:`magnitude`).
+SIGNED_MAGNITUDE_REASON = (
+    "write it without a minus sign: the import itself makes the amounts going out negative"
+)
 # A non-zero plain number without leading zeros whose magnitude big.js's ``toString`` prints
 # in plain notation (1e-6 <= |x| < 1e21), with at most 80 places after the point.
 _PLAIN_NUMBER = re.compile(r"-?(?:[1-9]\d{0,20}(?:\.\d{0,80})?|0\.0{0,5}[1-9]\d{0,74})", re.ASCII)
@@ -32,6 +36,23 @@ def parse_amount(text: str, column: str) -> Decimal:
         return decimals.parse(text)
     except decimals.InvalidAmount as error:
         raise invalid_number(text, column, error.reason) from None
+
+
+def trimmed(text: str, column: str) -> str:
+    """An amount column's text as stored: checked, its surrounding spaces and a leading ``+``
+    dropped. Any other text stays as written (``400.00``, ``1E-7``), and so do the ids made of
+    it."""
+    parse_amount(text, column)
+    return text.strip().removeprefix("+")
+
+
+def magnitude(text: str, column: str) -> str:
+    """:func:`trimmed` for a column whose amount the importer makes negative where it goes out
+    (an outgoing amount, a fee). A minus sign is refused: negated, the amount would come in."""
+    value = trimmed(text, column)
+    if value.startswith("-"):
+        raise invalid_number(text, column, SIGNED_MAGNITUDE_REASON)
+    return value
 
 
 def fixed_and_string(text: str, column: str) -> tuple[str, str]:

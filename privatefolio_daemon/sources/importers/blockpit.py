@@ -2,7 +2,12 @@
 
 from privatefolio_daemon.domain import decimals
 from privatefolio_daemon.domain.records import AuditLog, Transaction
-from privatefolio_daemon.sources.importers.amounts import fixed, parse_amount, price_text
+from privatefolio_daemon.sources.importers.amounts import (
+    fixed,
+    magnitude,
+    parse_amount,
+    price_text,
+)
 from privatefolio_daemon.sources.importers.base import (
     ImportFormatError,
     Parser,
@@ -20,11 +25,16 @@ _TYPE_REWRITES = (("Trade", "Swap"), ("Airdrop", "Reward"), ("Withdrawal", "With
 
 
 def _side(asset: str, amount: str, side: str) -> tuple[str, str] | None:
+    """The side's asset and plain amount; the outgoing amount and the fee must be unsigned, as
+    the logs make them negative."""
     if not amount:
         return None
     if not asset.strip():
         raise ImportFormatError(f'Missing value in column "{side} Asset"', column=f"{side} Asset")
-    return f"{META_PLATFORM_ID}:{asset}", fixed(amount, f"{side} Amount")
+    column = f"{side} Amount"
+    if side != "Incoming":
+        amount = magnitude(amount, column)
+    return f"{META_PLATFORM_ID}:{asset}", fixed(amount, column)
 
 
 def parse_row(row: str, index: int, file_import_id: str, _context: ParserContext) -> RowResult:

@@ -2,7 +2,7 @@
 
 from privatefolio_daemon.domain import decimals
 from privatefolio_daemon.domain.records import AuditLog, Transaction
-from privatefolio_daemon.sources.importers.amounts import parse_amount, price_text
+from privatefolio_daemon.sources.importers.amounts import price_text, trimmed
 from privatefolio_daemon.sources.importers.base import (
     ImportFormatError,
     Parser,
@@ -25,8 +25,7 @@ def _amount_and_symbol(text: str, column: str) -> tuple[str, str]:
             f'Invalid amount in column "{column}": "{text}" (expected "<number> <symbol>")',
             column=column,
         )
-    parse_amount(parts[0], column)
-    return parts[0], parts[1]
+    return trimmed(parts[0], column), parts[1]
 
 
 def parse_row(row: str, index: int, file_import_id: str, _context: ParserContext) -> RowResult:

@@ -19,10 +19,10 @@ _FAKE_NOTE = "fake transaction created to fill your balance"
 
 
 def _skipped(coin_name: str, tx_type: str, notes: str) -> bool:
-    lowered = notes.lower()
+    """§2.5's skipped rows; only the "duplicate" note is matched in any case."""
     return (
-        "duplicate" in lowered
-        or _FAKE_NOTE in lowered
+        "duplicate" in notes.lower()
+        or _FAKE_NOTE in notes
         or "ERC721" in coin_name
         or (tx_type == "Fill")
     )

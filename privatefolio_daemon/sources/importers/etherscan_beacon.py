@@ -1,6 +1,6 @@
 """Etherscan beacon-chain withdrawals export (file-formats §3.5)."""
 
-from privatefolio_daemon.sources.importers.amounts import parse_amount
+from privatefolio_daemon.sources.importers.amounts import trimmed
 from privatefolio_daemon.sources.importers.base import (
     PLATFORM_REQUIREMENT,
     Parser,
@@ -25,8 +25,7 @@ def parse_row(row: str, index: int, file_import_id: str, context: ParserContext)
     columns = split_outside_quotes_exactly(row, _COLUMNS)
     block_number, validator_index, recipient = columns[1], columns[4], columns[5]
     value_words = columns[6].split()
-    amount = numeric_column(value_words[0]) if value_words else ""
-    parse_amount(amount, "Value")
+    amount = trimmed(numeric_column(value_words[0]) if value_words else "", "Value")
     income = NativeIncome(
         tx_id=f"{file_import_id}_{validator_index}+{block_number}_BEACON_{index}",
         asset_id=native_asset_id(platform_id),

@@ -1,6 +1,6 @@
 """Etherscan "blocks validated" (block rewards) export (file-formats §3.4)."""
 
-from privatefolio_daemon.sources.importers.amounts import parse_amount
+from privatefolio_daemon.sources.importers.amounts import trimmed
 from privatefolio_daemon.sources.importers.base import (
     PLATFORM_REQUIREMENT,
     Parser,
@@ -24,8 +24,7 @@ def parse_row(row: str, index: int, file_import_id: str, context: ParserContext)
     platform_id = context.require_evm_platform()
     columns = split_outside_quotes_exactly(row, _COLUMNS)
     miner = format_address(columns[5])
-    reward = numeric_column(columns[9])
-    parse_amount(reward, "Reward(ETH)")
+    reward = trimmed(numeric_column(columns[9]), "Reward(ETH)")
     income = NativeIncome(
         tx_id=f"{file_import_id}_{miner}+{columns[0]}_BLOCK_{index}",
         asset_id=ETHEREUM_NATIVE_ASSET_ID,

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from privatefolio_daemon.sources.importers.amounts import parse_amount
+from privatefolio_daemon.sources.importers.amounts import magnitude
 from privatefolio_daemon.sources.importers.base import (
     PLATFORM_REQUIREMENT,
     USER_ADDRESS_REQUIREMENT,
@@ -68,8 +68,7 @@ def parse_row(row: str, index: int, file_import_id: str, context: ParserContext)
     user_address = _user_address(context)
     platform_id = context.require_evm_platform()
     columns = split_generic(row, 11)
-    amount = numeric_column(columns[6])
-    parse_amount(amount, "TokenValue")
+    amount = magnitude(numeric_column(columns[6]), "TokenValue")
     contract = format_address(columns[8])
     symbol = columns[10].strip()
     if amount == "0" or is_spam_token(contract, symbol):

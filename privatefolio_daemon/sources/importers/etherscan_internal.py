@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from privatefolio_daemon.domain.records import AuditLog
-from privatefolio_daemon.sources.importers.amounts import parse_amount
+from privatefolio_daemon.sources.importers.amounts import magnitude
 from privatefolio_daemon.sources.importers.base import (
     PLATFORM_REQUIREMENT,
     Parser,
@@ -45,9 +45,8 @@ class InternalTransfer:
 def parse_row(row: str, index: int, file_import_id: str, context: ParserContext) -> RowResult:
     platform_id = context.require_evm_platform()
     columns = split_outside_quotes_exactly(row, _COLUMNS)
-    incoming, outgoing = numeric_column(columns[10]), numeric_column(columns[11])
-    parse_amount(incoming, "Value_IN(ETH)")
-    parse_amount(outgoing, "Value_OUT(ETH)")
+    incoming = magnitude(numeric_column(columns[10]), "Value_IN(ETH)")
+    outgoing = magnitude(numeric_column(columns[11]), "Value_OUT(ETH)")
     internal = InternalTransfer(
         tx_hash=columns[0],
         timestamp=parse_utc_datetime(columns[3], "DateTime (UTC)"),

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from privatefolio_daemon.domain.records import AuditLog, Transaction
-from privatefolio_daemon.sources.importers.amounts import parse_amount
+from privatefolio_daemon.sources.importers.amounts import magnitude, trimmed
 from privatefolio_daemon.sources.importers.base import (
     PLATFORM_REQUIREMENT,
     Parser,
@@ -78,12 +78,9 @@ class NormalTransaction:
 def parse_row(row: str, index: int, file_import_id: str, context: ParserContext) -> RowResult:
     platform_id = context.require_evm_platform()
     columns = split_generic(row, 16)
-    incoming = numeric_column(columns[7])
-    outgoing = numeric_column(columns[8])
-    fee_text = numeric_column(columns[10])
-    parse_amount(incoming, "Value_IN(ETH)")
-    parse_amount(outgoing, "Value_OUT(ETH)")
-    parse_amount(fee_text, "TxnFee(ETH)")
+    incoming = trimmed(numeric_column(columns[7]), "Value_IN(ETH)")
+    outgoing = magnitude(numeric_column(columns[8]), "Value_OUT(ETH)")
+    fee_text = magnitude(numeric_column(columns[10]), "TxnFee(ETH)")
     normal = NormalTransaction(
         tx_hash=columns[0],
         timestamp=parse_utc_datetime(columns[3], "DateTime (UTC)"),

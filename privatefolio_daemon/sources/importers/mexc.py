@@ -1,7 +1,7 @@
 """MEXC spot trade history (file-formats §2.3): one trade per row, three logs each."""
 
 from privatefolio_daemon.domain.records import AuditLog, Transaction
-from privatefolio_daemon.sources.importers.amounts import parse_amount
+from privatefolio_daemon.sources.importers.amounts import magnitude, trimmed
 from privatefolio_daemon.sources.importers.base import (
     ImportFormatError,
     Parser,
@@ -23,9 +23,10 @@ def parse_row(row: str, index: int, file_import_id: str, _context: ParserContext
         raise ImportFormatError(f'Invalid pair in column "Pairs": "{pair}"', column="Pairs")
     if side not in ("BUY", "SELL"):
         raise ImportFormatError(f'Invalid side in column "Side": "{side}"', column="Side")
-    for text, column in ((price, "Filled Price"), (amount, "Executed Amount"), (total, "Total")):
-        parse_amount(text, column)
-    parse_amount(fee, "Fee")
+    price = trimmed(price, "Filled Price")
+    amount = magnitude(amount, "Executed Amount")
+    total = magnitude(total, "Total")
+    fee = magnitude(fee, "Fee")
     timestamp = parse_utc_datetime(time, "Time")
     base_asset, quote_asset = f"mexc:{base}", f"mexc:{quote}"
     tx_id = f"{file_import_id}_{fast_string_hash(f'{index}_{row}')}"

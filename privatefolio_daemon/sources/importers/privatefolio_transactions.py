@@ -5,9 +5,11 @@ writes one (a failed Etherscan transfer, a zero reward). §2.6 refuses it as `In
 transaction`, which made an export holding one impossible to re-import (§4 promises it is).
 """
 
+from collections.abc import Callable
+
 from privatefolio_daemon.domain import decimals
 from privatefolio_daemon.domain.records import AuditLog, Transaction
-from privatefolio_daemon.sources.importers.amounts import parse_amount
+from privatefolio_daemon.sources.importers.amounts import magnitude, trimmed
 from privatefolio_daemon.sources.importers.base import (
     ImportFormatError,
     Parser,
@@ -44,17 +46,9 @@ def parse_row(row: str, index: int, file_import_id: str, _context: ParserContext
         notes,
     ) = split_generic(row, 14)
     timestamp = parse_utc_datetime(time, "Timestamp")
-    for text, column, asset in (
-        (incoming, "Incoming", incoming_asset),
-        (outgoing, "Outgoing", outgoing_asset),
-        (fee, "Fee", fee_asset),
-    ):
-        if text:
-            parse_amount(text, column)
-            if not asset:
-                raise ImportFormatError(
-                    f'Missing value in column "{column} Asset"', column=f"{column} Asset"
-                )
+    incoming = _amount(incoming, "Incoming", incoming_asset, trimmed)
+    outgoing = _amount(outgoing, "Outgoing", outgoing_asset, magnitude)
+    fee = _amount(fee, "Fee", fee_asset, trimmed)  # either sign: see _paid
     tx_id = f"{file_import_id}_{fast_string_hash(f'{index}_{row}')}"
 
     def log(suffix: str, operation: str, asset: str, change: str) -> AuditLog:
@@ -98,14 +92,25 @@ def parse_row(row: str, index: int, file_import_id: str, _context: ParserContext
     return RowResult(logs, [transaction])
 
 
+def _amount(text: str, column: str, asset: str, canonical: Callable[[str, str], str]) -> str:
+    """An amount column's ``canonical`` text, or ``""`` when it is absent."""
+    if not text:
+        return text
+    value = canonical(text, column)
+    if not asset:
+        raise ImportFormatError(
+            f'Missing value in column "{column} Asset"', column=f"{column} Asset"
+        )
+    return value
+
+
 def _paid(fee: str) -> str:
     """A fee's log change, negative whichever sign the export wrote the fee with (Binance's are
     positive, Etherscan's negative); file-formats §2.6 keeps it as written, which made a
-    re-imported Binance fee add to the balance."""
-    text = fee.removeprefix("+")
-    if text.startswith("-") or decimals.is_zero(decimals.parse(text)):
-        return text
-    return f"-{text}"
+    re-imported Binance fee add to the balance. ``fee`` is trimmed (no ``+``, no spaces)."""
+    if fee.startswith("-") or decimals.is_zero(decimals.parse(fee)):
+        return fee
+    return f"-{fee}"
 
 
 PARSER = Parser(

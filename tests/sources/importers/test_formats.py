@@ -137,6 +137,28 @@ def test_coinstats_sent_becomes_a_negative_withdraw_and_fills_are_skipped() -> N
     assert result.meta.rows == 2
 
 
+def test_coinstats_skips_fake_fill_notes_in_lower_case_only() -> None:
+    """§2.5: "duplicate" in any case, the fill note only as Coinstats writes it (lower case)."""
+    header = (
+        "Portfolio,Coin Name,Coin Symbol,Exchange,Pair,Type,Amount,Price,Price USD,Fee Percent,"
+        "Fee Amount,Fee Currency,Date,Notes"
+    )
+    rows = [
+        f"Main,Ethereum,ETH,,,Received,{amount},,,,,,2023-01-11 10:00:0{amount},{note}"
+        for amount, note in (
+            (1, "fake transaction created to fill your balance"),
+            (2, "Fake transaction created to fill your balance"),
+            (3, "FAKE TRANSACTION CREATED TO FILL YOUR BALANCE"),
+            (4, "DUPLICATE of 1"),
+            (5, "Duplicate"),
+        )
+    ]
+    result, logs, _ = _parse("\n".join([header, *rows]))
+
+    assert [log["change"] for log in logs] == ["2", "3"]
+    assert result.meta.rows == 5
+
+
 def test_block_rewards_credit_the_checksummed_miner() -> None:
     header = (
         '"Blockno","UnixTimestamp","DateTime (UTC)","Txn","Uncles","Miner","GasUsed","GasLimit",'
