@@ -111,13 +111,17 @@ def parse_event(raw: Any, check_data: DataCheck = no_data_check) -> SyncEvent:
     )
 
 
+MAX_VERSION = 2**63 - 1
+
+
 def _version(sent: Any) -> int | None:
-    """The version an event names, a whole number written ``15`` or ``15.0``, if it names one."""
+    """The version an event names, a whole number written ``15`` or ``15.0``, if it names one;
+    at most SQLite's largest integer, as versions are stored."""
     version = int(sent) if isinstance(sent, float) and sent.is_integer() else sent
     if version is not None and (
-        isinstance(version, bool) or not isinstance(version, int) or version < 0
+        isinstance(version, bool) or not isinstance(version, int) or not 0 <= version <= MAX_VERSION
     ):
-        raise InvalidInputError("version must be a whole number from 0")
+        raise InvalidInputError(f"version must be a whole number from 0 to {MAX_VERSION}")
     return version
 
 

@@ -111,7 +111,15 @@ async def test_stop_on_first_error_commits_the_prefix_and_skips_the_rest(
         ),
         (
             {"eventId": "e", "type": "tag.create", "version": -1, "data": {"name": "a"}},
-            "Event #1 (e): version must be a whole number from 0",
+            "Event #1 (e): version must be a whole number from 0 to 9223372036854775807",
+        ),
+        (
+            {"eventId": "e", "type": "tag.rename", "recordId": "1", "version": 2e19},
+            "Event #1 (e): version must be a whole number from 0 to 9223372036854775807",
+        ),
+        (
+            {"eventId": "e", "type": "tag.rename", "recordId": "1", "version": 1e300},
+            "Event #1 (e): version must be a whole number from 0 to 9223372036854775807",
         ),
         (
             {"eventId": "e", "type": "tag.create", "data": []},
