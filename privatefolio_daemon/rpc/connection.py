@@ -13,12 +13,11 @@ import traceback
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any, Protocol
 
 import orjson
 
-from privatefolio_daemon.large_lists import empty_in_parts
+from privatefolio_daemon.rpc.answer_encoding import encoded, is_large, to_json
 from privatefolio_daemon.rpc.callbacks import RemoteCallback, is_function_reference
 from privatefolio_daemon.rpc.dialects import (
     MAX_BATCH_CALLS,
@@ -44,7 +43,6 @@ from privatefolio_daemon.rpc.lone_surrogates import (
     loads_replacing_lone_surrogates,
 )
 from privatefolio_daemon.rpc.output_budget import OutputBudget
-from privatefolio_daemon.rpc.owned_results import OwnedList
 from privatefolio_daemon.rpc.registry import Method, MethodTable
 from privatefolio_daemon.rpc.request_ids import request_id_problem
 from privatefolio_daemon.rpc.stats import RpcStats
@@ -89,75 +87,12 @@ class _Subscription:
     callbacks: tuple[RemoteCallback, ...]
 
 
-def _to_json(value: Any) -> Any:
-    """Encode what orjson does not know: decimals as strings, callbacks as references."""
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, RemoteCallback):
-        return {"__isFunction": True, "functionId": value.function_id}
-    raise TypeError(f"{type(value).__name__} is not JSON serializable")
-
-
 #: What a queued frame costs besides its bytes (the queue entry, the bytes object), so that a
 #: burst of small frames (an event fanned out to many callbacks) is measured by what it holds.
 FRAME_OVERHEAD = 256
 
 #: A batch whose answers hold more than this is put together on a thread.
 BATCH_ENCODED_OFF_THE_LOOP_BYTES = 2**20
-
-#: A result list longer than this, or an object of more keys, is encoded on a thread, this many
-#: items per orjson call (the GIL can pass to the event loop between two calls, not within one).
-ITEMS_ENCODED_AT_ONCE = 500
-
-#: How deep in objects long lists are looked for (an object nested deeper is encoded whole).
-LARGE_PARTS_LOOKED_FOR_DEPTH = 8
-
-
-def _encoded_list(items: list[Any]) -> bytes:
-    """``orjson.dumps(items)``, made of one call per part of the list; an ``OwnedList`` is
-    emptied afterwards, a part at a time."""
-    parts = [
-        orjson.dumps(items[start : start + ITEMS_ENCODED_AT_ONCE], default=_to_json)[1:-1]
-        for start in range(0, len(items), ITEMS_ENCODED_AT_ONCE)
-    ]
-    if isinstance(items, OwnedList):
-        empty_in_parts(items)
-    return b"[" + b",".join(parts) + b"]"
-
-
-def _encoded_object(items: list[tuple[str, Any]]) -> bytes:
-    """``orjson.dumps(dict(items))``, made of one call per part of the items."""
-    parts = [
-        orjson.dumps(dict(items[start : start + ITEMS_ENCODED_AT_ONCE]), default=_to_json)[1:-1]
-        for start in range(0, len(items), ITEMS_ENCODED_AT_ONCE)
-    ]
-    return b"{" + b",".join(parts) + b"}"
-
-
-def _is_large(value: Any, depth: int = 0) -> bool:
-    """Whether ``value`` is a long list or an object of many keys, or an object that holds one
-    among its values (in objects of its own, too)."""
-    if isinstance(value, list):
-        return len(value) > ITEMS_ENCODED_AT_ONCE
-    if isinstance(value, dict) and depth < LARGE_PARTS_LOOKED_FOR_DEPTH:
-        return len(value) > ITEMS_ENCODED_AT_ONCE or any(
-            _is_large(item, depth + 1) for item in value.values()
-        )
-    return False
-
-
-def _encoded_in_parts(value: Any, depth: int = 0) -> Any:
-    """``value`` with what ``_is_large`` finds in it encoded a part at a time, in its place;
-    the rest is left to one last ``orjson.dumps``."""
-    if isinstance(value, list) and len(value) > ITEMS_ENCODED_AT_ONCE:
-        return orjson.Fragment(_encoded_list(value))
-    if isinstance(value, dict) and depth < LARGE_PARTS_LOOKED_FOR_DEPTH:
-        items = [(key, _encoded_in_parts(item, depth + 1)) for key, item in list(value.items())]
-        if len(items) > ITEMS_ENCODED_AT_ONCE:
-            return orjson.Fragment(_encoded_object(items))
-        return dict(items)
-    return value
-
 
 #: An answer frame, encoded.
 _Answer = bytes
@@ -416,10 +351,10 @@ class RpcConnection:
         or an object of many keys, the result or held by an object of it (a snapshot's records),
         is encoded on a thread, a part at a time, so that the event loop goes on meanwhile."""
         try:
-            if _is_large(result):
-                result = await asyncio.to_thread(_encoded_in_parts, result)
+            if is_large(result):
+                result = orjson.Fragment(await asyncio.to_thread(encoded, result))
             frame = result_frame(dialect, request_id, method_name, result)
-            return orjson.dumps(frame, default=_to_json)
+            return orjson.dumps(frame, default=to_json)
         except orjson.JSONEncodeError as error:
             log.error("The result of %s cannot be sent as JSON", method_name, exc_info=error)
             failure = RpcError(f"The result of {method_name} cannot be sent as JSON: {error}")
@@ -458,7 +393,7 @@ class RpcConnection:
         frame = error_frame(
             dialect, request_id, method, rpc_error.code, rpc_error.message, rpc_error.data, stack
         )
-        return orjson.dumps(frame, default=_to_json)
+        return orjson.dumps(frame, default=to_json)
 
     # -- output ------------------------------------------------------------------------------------
 
@@ -468,7 +403,7 @@ class RpcConnection:
     def _enqueue(self, frame: Any, *, callback: bool = False) -> None:
         if self._closing:
             return
-        encoded = frame if isinstance(frame, bytes) else orjson.dumps(frame, default=_to_json)
+        encoded = frame if isinstance(frame, bytes) else orjson.dumps(frame, default=to_json)
         cost = len(encoded) + FRAME_OVERHEAD
         if self._queued_bytes and self._queued_bytes + cost > self._limits.max_queued_bytes:
             limit = self._limits.max_queued_bytes / 2**20

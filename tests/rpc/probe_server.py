@@ -102,7 +102,7 @@ class ProbeApi:
     async def notedRecords(self, count: int, shape: str) -> Any:
         """``count`` records, whose amounts note where they are written out (``encoded_on``):
         a list, or held by an object (``object``) or by an object in an object (``nested``), or
-        an object of a key each (``keys``)."""
+        an object of a key each (``keys``), or lists of 100 in a list (``rows``)."""
         self.encoded_on = set()
         records = [{"n": index, "amount": self._noted(index)} for index in range(count)]
         shapes = {
@@ -110,6 +110,7 @@ class ProbeApi:
             "object": {"lastSeq": count, "records": records},
             "nested": {"page": {"hasMore": False, "records": records}},
             "keys": {f"r{record['n']}": record for record in records},
+            "rows": [records[start : start + 100] for start in range(0, count, 100)],
         }
         return shapes[shape]
 

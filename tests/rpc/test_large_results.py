@@ -26,7 +26,7 @@ async def test_a_cached_result_is_sent_again_and_kept(tmp_path: Path) -> None:
         assert len(server.api.cached) == 5000
 
 
-@pytest.mark.parametrize("shape", ["list", "object", "nested", "keys"])
+@pytest.mark.parametrize("shape", ["list", "object", "nested", "keys", "rows"])
 async def test_a_large_answer_is_encoded_off_the_event_loop(tmp_path: Path, shape: str) -> None:
     records = [{"n": index, "amount": str(Decimal(index) / 4)} for index in range(5000)]
     expected: dict[str, Any] = {
@@ -34,6 +34,7 @@ async def test_a_large_answer_is_encoded_off_the_event_loop(tmp_path: Path, shap
         "object": {"lastSeq": 5000, "records": records},
         "nested": {"page": {"hasMore": False, "records": records}},
         "keys": {f"r{record['n']}": record for record in records},
+        "rows": [records[start : start + 100] for start in range(0, 5000, 100)],
     }
     async with probe_server(tmp_path) as server, server.socket() as ws:
         answer = await exchange(ws, {"id": 1, "method": "notedRecords", "params": [5000, shape]})
