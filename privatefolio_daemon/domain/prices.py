@@ -4,9 +4,11 @@ For each owned or favourite asset (its coingeckoId the stored one, else the asse
 ``getMyAssets`` shows it), the providers are asked in the registry's order (the stored
 ``priceApiId`` first and alone); the first that answers is remembered on the asset. A new asset is
 fetched from the day it was first owned (providers page through their own limits), a known one
-from its latest stored day, up to today. A known asset first owned before its prices were ever
-asked for (older history imported later, a manual entry dated back) is asked again from that
-day, once: the earliest day asked is remembered (``price_requests``). Assets go 10 at a time;
+from its latest stored day, or from the first of the days at its end that carry the last close
+(``market_closes.first_carried_day``: a close published late replaces each of them), up to
+today. A known asset first owned before its prices were ever asked for (older history imported
+later, a manual entry dated back) is asked again from that day, once: the earliest day asked is
+remembered (``price_requests``). Assets go 10 at a time;
 a failure of one asset is a progress line that names the providers and the asset, and never stops
 the others.
 
@@ -33,6 +35,7 @@ from privatefolio_daemon.domain.price_registry import (
 from privatefolio_daemon.domain.timeutil import DAY_MS, day_start, human_date, now_ms
 from privatefolio_daemon.settings import PriceFetchSettings
 from privatefolio_daemon.sources.prices.base import ChartData, PriceSeries
+from privatefolio_daemon.sources.prices.market_closes import LATE_CLOSE_DAYS, first_carried_day
 from privatefolio_daemon.sources.prices.registry import PriceProviderRegistry
 from privatefolio_daemon.store import daily_prices as store
 from privatefolio_daemon.store.database import Database
@@ -103,7 +106,9 @@ class DailyPrices:
     async def fetch(self, progress: Progress, cancel: Cancel) -> None:
         settings = self._settings_of()
         assets = await self._db.read(store.owned_assets)
-        spans = await self._db.read(store.stored_spans)
+        # The carried days among the last LATE_CLOSE_DAYS need the day before them too.
+        latest = LATE_CLOSE_DAYS + 1
+        spans = await self._db.read(lambda conn: store.stored_spans(conn, latest))
         await self._catalog.ensure_loaded()
         batch_size = max(1, settings.assets_per_batch)
         progress(1, f"Fetching asset prices for {len(assets)} assets")
@@ -209,7 +214,8 @@ def _since(asset: store.OwnedAsset, stored: store.StoredSpan | None, until: int)
     asked_from = stored.first if stored.asked_from is None else min(stored.first, stored.asked_from)
     if first_owned is not None and first_owned < asked_from:
         return first_owned
-    return stored.last
+    carried_from = first_carried_day(stored.latest)
+    return stored.last if carried_from is None else carried_from
 
 
 def _js_percent(percent: float) -> float:
