@@ -32,6 +32,7 @@ from privatefolio_daemon.domain.price_registry import (
     load_exchange_library,
     priced_asset,
 )
+from privatefolio_daemon.domain.stale_announcements import announce_stale
 from privatefolio_daemon.domain.timeutil import DAY_MS, day_start, human_date, now_ms
 from privatefolio_daemon.settings import PriceFetchSettings
 from privatefolio_daemon.sources.prices.base import ChartData, PriceSeries
@@ -140,16 +141,7 @@ class DailyPrices:
 
     def _announce(self, *invalidations: PriceInvalidation) -> None:
         """Tell of what price writes made stale; the relayer then queues the refreshes."""
-        lowered: dict[str, int] = {}
-        deleted: set[str] = set()
-        for invalidation in invalidations:
-            lowered.update(invalidation.lowered)
-            deleted.update(invalidation.deleted)
-        for key, value in lowered.items():
-            self._events.emit("key-value", key, value, account=self.account)
-        for kind in sorted(deleted):
-            self._events.emit(kind, "deleted", account=self.account)
-        if any(invalidations):
+        if announce_stale(self._events, self.account, invalidations):
             self._events.emit(PRICES_CHANGED, account=self.account)
 
     async def _fetch_asset(
@@ -174,9 +166,11 @@ class DailyPrices:
             return _AssetOutcome(0, False, PriceInvalidation())
         provider, series = answer.provider, answer.series
         remember = asset.price_api_id != provider.id
-        rows, invalidation = await self._save(
-            asset.id, priced.ticker, provider.id, series, remember, since
-        )
+        saved = await self._save(asset, priced.ticker, provider.id, series, remember, since)
+        if saved is None:
+            progress(None, f"Skipped {priced.ticker}: its price API was changed during the fetch")
+            return _AssetOutcome(0, False, PriceInvalidation())
+        rows, invalidation = saved
         first, last = series.points[0]["time"], series.points[-1]["time"]
         progress(
             None,
@@ -187,14 +181,20 @@ class DailyPrices:
 
     async def _save(
         self,
-        asset_id: str,
+        asset: store.OwnedAsset,
         ticker: str,
         provider_id: str,
         series: PriceSeries,
         remember: bool,
         since: int,
-    ) -> tuple[int, PriceInvalidation]:
-        def save(conn: sqlite3.Connection) -> tuple[int, PriceInvalidation]:
+    ) -> tuple[int, PriceInvalidation] | None:
+        """Write the series; None when the user chose another price API for the asset since the
+        fetch began (its prices were deleted, and the fetch that choice queued prices it)."""
+        asset_id = asset.id
+
+        def save(conn: sqlite3.Connection) -> tuple[int, PriceInvalidation] | None:
+            if store.price_api_id(conn, asset_id) != asset.price_api_id:
+                return None
             written = store.upsert_prices(conn, asset_id, series.pair, provider_id, series.points)
             store.note_asked(conn, asset_id, since)
             if remember:

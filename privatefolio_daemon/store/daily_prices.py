@@ -177,3 +177,23 @@ def delete_prices(connection: sqlite3.Connection) -> tuple[int, list[int]]:
     days = [day for (day,) in connection.execute("SELECT DISTINCT timestamp FROM daily_prices")]
     connection.execute("DELETE FROM price_requests")
     return connection.execute("DELETE FROM daily_prices").rowcount, sorted(days)
+
+
+def delete_asset_prices(connection: sqlite3.Connection, asset_id: str) -> list[int]:
+    """Delete an asset's daily prices and the days asked for; returns the days it had a price
+    (ascending)."""
+    days = [
+        day
+        for (day,) in connection.execute(
+            "SELECT timestamp FROM daily_prices WHERE assetId = ? ORDER BY timestamp", (asset_id,)
+        )
+    ]
+    connection.execute("DELETE FROM price_requests WHERE assetId = ?", (asset_id,))
+    connection.execute("DELETE FROM daily_prices WHERE assetId = ?", (asset_id,))
+    return days
+
+
+def price_api_id(connection: sqlite3.Connection, asset_id: str) -> str | None:
+    """The asset's stored ``priceApiId``."""
+    row = connection.execute("SELECT priceApiId FROM assets WHERE id = ?", (asset_id,)).fetchone()
+    return None if row is None else row[0]

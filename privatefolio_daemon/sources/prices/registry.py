@@ -41,6 +41,8 @@ EXCHANGE_PRIORITIES = {"coinbase": 1, "binance": 2}
 """Priorities of the ccxt exchange providers; an exchange not listed here gets 3."""
 
 NON_CRYPTO_PROVIDERS = frozenset({"yahoo", "metals", "fiat", "tefas"})
+PRICE_API_IDS = ("binance", "coinbase", "defi-llama", "fiat", "metals", "tefas", "yahoo")
+"""The ids of the default providers, what ``assets.priceApiId`` may name."""
 
 
 CcxtFactory = Callable[[str, int, int], PriceProvider]
