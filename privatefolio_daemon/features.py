@@ -58,6 +58,7 @@ from privatefolio_daemon.domain.manual_transactions import ManualTransactions
 from privatefolio_daemon.domain.metadata_refresh import MetadataRefresh
 from privatefolio_daemon.domain.notifications import Notifications
 from privatefolio_daemon.domain.platforms import PlatformCatalog
+from privatefolio_daemon.domain.price_sources import announce_restart
 from privatefolio_daemon.domain.raw_sql import RawSql
 from privatefolio_daemon.domain.secrets import SecretBox
 from privatefolio_daemon.domain.sync_event_types import Announcers
@@ -277,6 +278,7 @@ class Features:
             transaction_deleted=manual.announce_deleted,
             asset_changed=self.assets(account).announce_changed,
             listing_changed=lambda: self.assets(account).announce_changed(listing=True),
+            price_source_changed=lambda prices: announce_restart(daemon.events, account, prices),
             tags_changed=tags.announce,
             item_tagged=tags.item_changed,
             settings_changed=settings.announce,

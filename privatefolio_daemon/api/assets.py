@@ -81,7 +81,9 @@ class AssetsApi:
 
     @rpc_method()
     async def patchAsset(self, accountName: str, id: str, patch: AssetPatchParams) -> None:
-        """Change stored preferences: favorite, priceApiId (null clears), name, logoUrl…"""
+        """Change stored preferences: favorite, priceApiId (null clears), name, logoUrl…
+
+        A priceApiId must name a price provider; a new one fetches the asset's prices again."""
         await self._assets_of(accountName).patch(id, patch)
 
     @rpc_method()

@@ -1,7 +1,8 @@
 """An account's assets: the ones it holds (or marked favourite), enriched from the asset lookup,
 and the preferences the user stored (favourite, price API, name, logo, coingeckoId).
 
-Stored non-null values win over the lookup; ``symbol`` is always the ticker of the id.
+Stored non-null values win over the lookup; ``symbol`` is always the ticker of the id. A change
+of ``priceApiId`` starts the asset's prices again from the new source (``price_sources``).
 """
 
 import sqlite3
@@ -12,8 +13,14 @@ from privatefolio_daemon.domain import asset_ids
 from privatefolio_daemon.domain.asset_catalog import AssetCatalog, CatalogAsset, search_assets
 from privatefolio_daemon.domain.errors import InvalidInputError, shortened
 from privatefolio_daemon.domain.events import LISTINGS_CHANGED, EventBus
+from privatefolio_daemon.domain.invalidation import PriceInvalidation
 from privatefolio_daemon.domain.listed_assets import ListedAssets
 from privatefolio_daemon.domain.logo_urls import is_logo_url
+from privatefolio_daemon.domain.price_sources import (
+    announce_restart,
+    check_price_api_id,
+    restart_prices,
+)
 from privatefolio_daemon.domain.text_bounds import bounded_text
 from privatefolio_daemon.store import assets as store
 from privatefolio_daemon.store.database import Database, Row
@@ -115,12 +122,17 @@ class Assets:
         asset_id = _require_id(asset.get("id"))
         record = {**_checked_fields(asset), "id": asset_id, "symbol": asset_ids.ticker(asset_id)}
 
-        await self._db.transaction(lambda connection: store.upsert_asset(connection, record))
-        self.announce_changed(listing=True)  # the record replaced may have had a coingeckoId
+        restarted = await self._db.transaction(
+            lambda connection: _store(connection, store.stored_asset(connection, asset_id), record)
+        )
+        # the record replaced may have had a coingeckoId
+        self.announce_changed(listing=True, prices=restarted)
 
     async def patch(self, asset_id: str, patch: AssetPatch) -> None:
-        await self._db.transaction(lambda connection: patch_asset(connection, asset_id, patch))
-        self.announce_changed(listing="coingeckoId" in patch)
+        restarted = await self._db.transaction(
+            lambda connection: patch_asset(connection, asset_id, patch)
+        )
+        self.announce_changed(listing="coingeckoId" in patch, prices=restarted)
 
     async def delete_preferences(self) -> int:
         deleted = await self._db.transaction(store.delete_all_assets)
@@ -133,21 +145,39 @@ class Assets:
             return search_assets(await self.my_assets(), query, limit, strict)
         return await self.catalog.search(query, limit, strict)
 
-    def announce_changed(self, *, listing: bool = False) -> None:
-        """Tell the account's listeners; ``listing``: a coingeckoId may have changed too."""
+    def announce_changed(
+        self, *, listing: bool = False, prices: PriceInvalidation | None = None
+    ) -> None:
+        """Tell the account's listeners; ``listing``: a coingeckoId may have changed too;
+        ``prices``: the asset's prices were deleted, its price source changed."""
         self._events.emit("metadata", account=self.account)
         if listing:
             self._events.emit(LISTINGS_CHANGED, self.account)
+        if prices is not None:
+            announce_restart(self._events, self.account, prices)
 
 
-def patch_asset(connection: sqlite3.Connection, asset_id: str, patch: AssetPatch) -> None:
+def patch_asset(
+    connection: sqlite3.Connection, asset_id: str, patch: AssetPatch
+) -> PriceInvalidation | None:
     """Merge ``patch`` into the stored preferences, stored first if there were none (as
-    Privatefolio's ``patchAsset`` does, rpc-methods §5.7)."""
+    Privatefolio's ``patchAsset`` does, rpc-methods §5.7). Returns what deleting the asset's
+    prices made stale when its ``priceApiId`` changed, else None."""
     asset_id = _require_id(asset_id)
     checked = _checked_fields(patch)
-    stored = store.stored_asset(connection, asset_id) or {"id": asset_id}
-    merged = {**stored, **checked, "symbol": asset_ids.ticker(asset_id)}
-    store.upsert_asset(connection, merged)
+    stored = store.stored_asset(connection, asset_id)
+    merged = {**(stored or {"id": asset_id}), **checked, "symbol": asset_ids.ticker(asset_id)}
+    return _store(connection, stored, merged)
+
+
+def _store(
+    connection: sqlite3.Connection, stored: dict[str, Any] | None, record: dict[str, Any]
+) -> PriceInvalidation | None:
+    before = None if stored is None else stored["priceApiId"]
+    after = record.get("priceApiId")
+    check_price_api_id(after, before)
+    store.upsert_asset(connection, record)
+    return restart_prices(connection, record["id"], before, after)
 
 
 def _require_id(asset_id: Any) -> str:

@@ -23,6 +23,11 @@ PRICES_CHANGED = "prices-changed"
 """Internal account channel: stored prices of computed days changed, so the net worth and the
 PnL from then on are stale (their cursors are lowered already)."""
 
+PRICE_SOURCE_CHANGED = "price-source-changed"
+"""Internal account channel: the user chose another price source for an asset, whose stored
+prices are deleted (the cursors lowered already): its prices are to be fetched again, and the
+net worth and the PnL revalued."""
+
 
 class Progress(Protocol):
     def __call__(self, percent: float | None = None, message: str | None = None) -> None: ...

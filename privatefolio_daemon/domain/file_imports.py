@@ -23,7 +23,7 @@ from privatefolio_daemon.domain.derived_steps import Progress, SqlCancel
 from privatefolio_daemon.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.import_plan import LEDGER_TABLES, should_bulk_load
-from privatefolio_daemon.domain.invalidation import ledger_invalidation
+from privatefolio_daemon.domain.invalidation import PriceInvalidation, ledger_invalidation
 from privatefolio_daemon.domain.merged_transactions import split_merges_of
 from privatefolio_daemon.domain.parallel_import import (
     ImportWorkerError,
@@ -31,6 +31,8 @@ from privatefolio_daemon.domain.parallel_import import (
     parse_in_parallel,
 )
 from privatefolio_daemon.domain.server_files import IMPORT_SCRATCH_PREFIX, ServerFiles
+from privatefolio_daemon.domain.stale_announcements import announce_stale
+from privatefolio_daemon.domain.tefas_funds import price_lira_funds_with_tefas
 from privatefolio_daemon.domain.thread_progress import Report, thread_safe
 from privatefolio_daemon.domain.timeutil import now_ms
 from privatefolio_daemon.settings import Limits
@@ -123,6 +125,7 @@ class FileImports:
             await asyncio.to_thread(shutil.rmtree, scratch, ignore_errors=True)
         oldest = imported.pop("oldestTimestamp")
         self._announce_stale(imported.pop("_stale"))
+        self._announce_tefas(imported.pop("_tefas"))
         if oldest is not None:
             self._events.emit(
                 "audit-logs", "created", min(oldest, now_ms()), group_id, account=self.account
@@ -151,6 +154,13 @@ class FileImports:
         """The derived rows the change made stale are gone: say so on their channels."""
         for kind in kinds:
             self._events.emit(kind, "deleted", account=self.account)
+
+    def _announce_tefas(self, invalidations: list[PriceInvalidation]) -> None:
+        """Funds were given TEFAS as their price source (``tefas_funds``)."""
+        if invalidations:
+            self._events.emit("metadata", account=self.account)
+        if announce_stale(self._events, self.account, invalidations):
+            self._events.emit("daily-prices", account=self.account)
 
     async def _parse_in_parallel(self, job: "_ImportJob", directory: Path) -> None:
         """Parse a large file in worker processes into shard files under ``directory``,
@@ -371,6 +381,7 @@ class _ImportJob:
         )
         changed_from = None if oldest is None else min(oldest, finished)
         stale = ledger_invalidation(connection, changed_from).deleted
+        tefas = price_lira_funds_with_tefas(connection, self.fid, meta["parserId"])
         logs, transactions = (
             self._stored_rows(connection, table) if repeated_ids.get(table) else meta[key]
             for table, key in (("audit_logs", "logs"), ("transactions", "transactions"))
@@ -378,6 +389,7 @@ class _ImportJob:
         self.report(99, f"Imported {logs} audit logs and {transactions} transactions")
         return {
             "_stale": stale,
+            "_tefas": tefas,
             "id": self.fid,
             "lastModified": metadata.get("lastModified", 0),
             "name": self.record["name"],

@@ -4,9 +4,11 @@ For each owned or favourite asset (its coingeckoId the stored one, else the asse
 ``getMyAssets`` shows it), the providers are asked in the registry's order (the stored
 ``priceApiId`` first and alone); the first that answers is remembered on the asset. A new asset is
 fetched from the day it was first owned (providers page through their own limits), a known one
-from its latest stored day, up to today. A known asset first owned before its prices were ever
-asked for (older history imported later, a manual entry dated back) is asked again from that
-day, once: the earliest day asked is remembered (``price_requests``). Assets go 10 at a time;
+from its latest stored day, or from the first of the days at its end that carry the last close
+(``market_closes.first_carried_day``: a close published late replaces each of them), up to
+today. A known asset first owned before its prices were ever asked for (older history imported
+later, a manual entry dated back) is asked again from that day, once: the earliest day asked is
+remembered (``price_requests``). Assets go 10 at a time;
 a failure of one asset is a progress line that names the providers and the asset, and never stops
 the others.
 
@@ -30,9 +32,11 @@ from privatefolio_daemon.domain.price_registry import (
     load_exchange_library,
     priced_asset,
 )
+from privatefolio_daemon.domain.stale_announcements import announce_stale
 from privatefolio_daemon.domain.timeutil import DAY_MS, day_start, human_date, now_ms
 from privatefolio_daemon.settings import PriceFetchSettings
 from privatefolio_daemon.sources.prices.base import ChartData, PriceSeries
+from privatefolio_daemon.sources.prices.market_closes import LATE_CLOSE_DAYS, first_carried_day
 from privatefolio_daemon.sources.prices.registry import PriceProviderRegistry
 from privatefolio_daemon.store import daily_prices as store
 from privatefolio_daemon.store.database import Database
@@ -103,7 +107,9 @@ class DailyPrices:
     async def fetch(self, progress: Progress, cancel: Cancel) -> None:
         settings = self._settings_of()
         assets = await self._db.read(store.owned_assets)
-        spans = await self._db.read(store.stored_spans)
+        # The carried days among the last LATE_CLOSE_DAYS need the day before them too.
+        latest = LATE_CLOSE_DAYS + 1
+        spans = await self._db.read(lambda conn: store.stored_spans(conn, latest))
         await self._catalog.ensure_loaded()
         batch_size = max(1, settings.assets_per_batch)
         progress(1, f"Fetching asset prices for {len(assets)} assets")
@@ -135,16 +141,7 @@ class DailyPrices:
 
     def _announce(self, *invalidations: PriceInvalidation) -> None:
         """Tell of what price writes made stale; the relayer then queues the refreshes."""
-        lowered: dict[str, int] = {}
-        deleted: set[str] = set()
-        for invalidation in invalidations:
-            lowered.update(invalidation.lowered)
-            deleted.update(invalidation.deleted)
-        for key, value in lowered.items():
-            self._events.emit("key-value", key, value, account=self.account)
-        for kind in sorted(deleted):
-            self._events.emit(kind, "deleted", account=self.account)
-        if any(invalidations):
+        if announce_stale(self._events, self.account, invalidations):
             self._events.emit(PRICES_CHANGED, account=self.account)
 
     async def _fetch_asset(
@@ -169,9 +166,11 @@ class DailyPrices:
             return _AssetOutcome(0, False, PriceInvalidation())
         provider, series = answer.provider, answer.series
         remember = asset.price_api_id != provider.id
-        rows, invalidation = await self._save(
-            asset.id, priced.ticker, provider.id, series, remember, since
-        )
+        saved = await self._save(asset, priced.ticker, provider.id, series, remember, since)
+        if saved is None:
+            progress(None, f"Skipped {priced.ticker}: its price API was changed during the fetch")
+            return _AssetOutcome(0, False, PriceInvalidation())
+        rows, invalidation = saved
         first, last = series.points[0]["time"], series.points[-1]["time"]
         progress(
             None,
@@ -182,14 +181,20 @@ class DailyPrices:
 
     async def _save(
         self,
-        asset_id: str,
+        asset: store.OwnedAsset,
         ticker: str,
         provider_id: str,
         series: PriceSeries,
         remember: bool,
         since: int,
-    ) -> tuple[int, PriceInvalidation]:
-        def save(conn: sqlite3.Connection) -> tuple[int, PriceInvalidation]:
+    ) -> tuple[int, PriceInvalidation] | None:
+        """Write the series; None when the user chose another price API for the asset since the
+        fetch began (its prices were deleted, and the fetch that choice queued prices it)."""
+        asset_id = asset.id
+
+        def save(conn: sqlite3.Connection) -> tuple[int, PriceInvalidation] | None:
+            if store.price_api_id(conn, asset_id) != asset.price_api_id:
+                return None
             written = store.upsert_prices(conn, asset_id, series.pair, provider_id, series.points)
             store.note_asked(conn, asset_id, since)
             if remember:
@@ -209,7 +214,8 @@ def _since(asset: store.OwnedAsset, stored: store.StoredSpan | None, until: int)
     asked_from = stored.first if stored.asked_from is None else min(stored.first, stored.asked_from)
     if first_owned is not None and first_owned < asked_from:
         return first_owned
-    return stored.last
+    carried_from = first_carried_day(stored.latest)
+    return stored.last if carried_from is None else carried_from
 
 
 def _js_percent(percent: float) -> float:

@@ -15,6 +15,7 @@ from privatefolio_daemon.domain import asset_ids
 from privatefolio_daemon.domain.account_settings import SETTINGS_KEY, merge_settings
 from privatefolio_daemon.domain.assets import AssetPatch, patch_asset
 from privatefolio_daemon.domain.errors import InvalidInputError, NotFoundError
+from privatefolio_daemon.domain.invalidation import PriceInvalidation
 from privatefolio_daemon.domain.manual_transactions import (
     ManualTransactionInput,
     TransactionPatch,
@@ -58,6 +59,7 @@ class Announcers:
     transaction_deleted: Callable[[str, int | None], None]
     asset_changed: Announce
     listing_changed: Announce
+    price_source_changed: Callable[[PriceInvalidation], None]
     tags_changed: Callable[[str], None]
     item_tagged: Callable[[TaggedKind, str], None]
     settings_changed: Callable[[dict[str, Any]], None]
@@ -162,8 +164,15 @@ def _patch_asset(
             f"An asset patch cannot set {', '.join(unknown)}: expected "
             f"{', '.join(sorted(_ASSET_FIELDS))}"
         )
-    patch_asset(connection, asset_id, cast(AssetPatch, data))
-    return Edit(asset_id, tell.listing_changed if "coingeckoId" in data else tell.asset_changed)
+    restarted = patch_asset(connection, asset_id, cast(AssetPatch, data))
+    changed = tell.listing_changed if "coingeckoId" in data else tell.asset_changed
+
+    def announce() -> None:
+        changed()
+        if restarted is not None:
+            tell.price_source_changed(restarted)
+
+    return Edit(asset_id, announce)
 
 
 def _create_tag(

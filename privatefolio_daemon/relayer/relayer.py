@@ -16,7 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from privatefolio_daemon.domain.account_settings import AccountSettings
-from privatefolio_daemon.domain.derived_steps import AUTO_MERGE, DETECT_SPAM, PRICES_CHANGED, Step
+from privatefolio_daemon.domain.derived_steps import (
+    AUTO_MERGE,
+    DETECT_SPAM,
+    PRICE_SOURCE_CHANGED,
+    PRICES_CHANGED,
+    Step,
+)
 from privatefolio_daemon.domain.errors import NotFoundError
 from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.intervals import scheduled_interval
@@ -28,6 +34,7 @@ from privatefolio_daemon.relayer.debounce import AuditLogDebouncer
 from privatefolio_daemon.relayer.invalidator import LedgerInvalidator
 from privatefolio_daemon.relayer.side_effects import (
     METADATA_CHAIN,
+    REFETCH_CHAIN,
     REFRESH_CHAIN,
     REVALUE_CHAIN,
     SideEffects,
@@ -135,6 +142,11 @@ class Relayer:
             self._events.subscribe(
                 PRICES_CHANGED,
                 partial(self._run_chain, name, REVALUE_CHAIN, "side-effect"),
+                account=name,
+            ),
+            self._events.subscribe(
+                PRICE_SOURCE_CHANGED,
+                partial(self._run_chain, name, REFETCH_CHAIN, "side-effect"),
                 account=name,
             ),
         ]

@@ -43,6 +43,8 @@ REFRESH_CHAIN = (REFRESH_BALANCES, FETCH_PRICES, REFRESH_NETWORTH, REFRESH_TRADE
 METADATA_CHAIN = (REFETCH_ASSETS, REFETCH_PLATFORMS)
 #: What follows a change of stored prices for days already valued.
 REVALUE_CHAIN = (REFRESH_NETWORTH, REFRESH_TRADES)
+#: What follows the choice of another price source for an asset, whose prices were deleted.
+REFETCH_CHAIN = (FETCH_PRICES, REFRESH_NETWORTH, REFRESH_TRADES)
 
 
 class StepTasks:

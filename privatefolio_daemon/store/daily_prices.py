@@ -41,22 +41,36 @@ def owned_assets(connection: sqlite3.Connection) -> list[OwnedAsset]:
 
 @dataclass(frozen=True, slots=True)
 class StoredSpan:
-    """Of one asset: its first and last stored price days, and the earliest day its prices were
-    asked from (None: never by a fetch, such as prices written with ``executeSql``)."""
+    """Of one asset: its first and last stored price days, the earliest day its prices were
+    asked from (None: never by a fetch, such as prices written with ``executeSql``), and its
+    latest stored prices, oldest first."""
 
     first: int
     last: int
     asked_from: int | None
+    latest: list[ChartData]
 
 
-def stored_spans(connection: sqlite3.Connection) -> dict[str, StoredSpan]:
+def stored_spans(connection: sqlite3.Connection, latest_days: int) -> dict[str, StoredSpan]:
+    """The span of each asset's prices, with its last ``latest_days`` prices."""
     rows = connection.execute(
         "SELECT prices.assetId, prices.first, prices.last, asked.askedFrom "
         "FROM (SELECT assetId, MIN(timestamp) AS first, MAX(timestamp) AS last "
         "      FROM daily_prices GROUP BY assetId) AS prices "
         "LEFT JOIN price_requests AS asked ON asked.assetId = prices.assetId"
-    )
-    return {asset_id: StoredSpan(first, last, asked) for asset_id, first, last, asked in rows}
+    ).fetchall()
+    return {
+        asset_id: StoredSpan(first, last, asked, _latest(connection, asset_id, latest_days))
+        for asset_id, first, last, asked in rows
+    }
+
+
+def _latest(connection: sqlite3.Connection, asset_id: str, days: int) -> list[ChartData]:
+    rows = connection.execute(
+        "SELECT price FROM daily_prices WHERE assetId = ? ORDER BY timestamp DESC LIMIT ?",
+        (asset_id, days),
+    ).fetchall()
+    return [orjson.loads(price) for (price,) in reversed(rows) if price]
 
 
 def note_asked(connection: sqlite3.Connection, asset_id: str, since: int) -> None:
@@ -163,3 +177,23 @@ def delete_prices(connection: sqlite3.Connection) -> tuple[int, list[int]]:
     days = [day for (day,) in connection.execute("SELECT DISTINCT timestamp FROM daily_prices")]
     connection.execute("DELETE FROM price_requests")
     return connection.execute("DELETE FROM daily_prices").rowcount, sorted(days)
+
+
+def delete_asset_prices(connection: sqlite3.Connection, asset_id: str) -> list[int]:
+    """Delete an asset's daily prices and the days asked for; returns the days it had a price
+    (ascending)."""
+    days = [
+        day
+        for (day,) in connection.execute(
+            "SELECT timestamp FROM daily_prices WHERE assetId = ? ORDER BY timestamp", (asset_id,)
+        )
+    ]
+    connection.execute("DELETE FROM price_requests WHERE assetId = ?", (asset_id,))
+    connection.execute("DELETE FROM daily_prices WHERE assetId = ?", (asset_id,))
+    return days
+
+
+def price_api_id(connection: sqlite3.Connection, asset_id: str) -> str | None:
+    """The asset's stored ``priceApiId``."""
+    row = connection.execute("SELECT priceApiId FROM assets WHERE id = ?", (asset_id,)).fetchone()
+    return None if row is None else row[0]

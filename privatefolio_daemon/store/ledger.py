@@ -101,3 +101,25 @@ def holds_chain_assets(connection: sqlite3.Connection) -> bool:
         "SELECT 1 FROM audit_logs WHERE assetId >= 'chain.' AND assetId < 'chain/' LIMIT 1"
     ).fetchone()
     return row is not None
+
+
+_FUNDS_PRICED_IN = """
+SELECT DISTINCT fund FROM (
+  SELECT incomingAsset AS fund, outgoingAsset AS paid FROM transactions
+  WHERE fileImportId = ?1 AND type = 'Buy'
+  UNION ALL
+  SELECT outgoingAsset, incomingAsset FROM transactions WHERE fileImportId = ?1 AND type = 'Sell'
+  UNION ALL
+  SELECT json_extract(metadata, '$.dividendOf'), incomingAsset FROM transactions
+  WHERE fileImportId = ?1 AND type = 'Reward'
+)
+WHERE fund GLOB 'fund:*' AND paid = ?2
+ORDER BY fund
+"""
+
+
+def funds_priced_in(
+    connection: sqlite3.Connection, file_import_id: str, currency: str
+) -> list[str]:
+    """The ``fund:`` assets that a file's buys, sales or dividends price in ``currency``."""
+    return [fund for (fund,) in connection.execute(_FUNDS_PRICED_IN, (file_import_id, currency))]

@@ -363,14 +363,68 @@ async def test_a_close_published_late_replaces_the_carried_days_and_revalues_the
     standins.yahoo.add_candles("SPY", [friday, monday])
     await fetch(main)
 
-    # The fetch starts on the last day stored (today, a carried day, without a close of its own),
-    # so it starts again from the last close before it: Monday's, published after the first fetch.
+    # The fetch starts on the first carried day after Friday's close, so Monday's close,
+    # published after the first fetch, replaces the days carried from Friday's.
     assert [row[1] for row in await stored(daemon, "stock:SPY")] == DAYS
     # The changed rows lowered the net worth cursor (decision 0008): a refresh from the cursor (or
     # the one the relayer queued) values them.
     await main.call("computeNetworth", "main")
     after = {row["timestamp"]: row["value"] for row in await main.call("getNetworth", "main")}
     assert [after.get(day) for day in DAYS] == [467.92] * 3 + [474.6] * 3
+
+
+async def test_closes_published_late_replace_every_carried_day_since_the_last_close(
+    daemon: Daemon, main: DaemonClient, standins: Standins
+) -> None:
+    def close(day: int, value: float) -> YahooCandle:
+        return YahooCandle(day // 1000 + SESSION_OPEN_S, value, value + 1, value - 1, value, 500)
+
+    standins.yahoo.add_candles("LATE", [close(DAYS[0], 10.0), close(DAYS[1], 11.0)])
+    await own(daemon, "stock:LATE")
+    await fetch(main)
+    await main.call("computeBalances", "main", {"since": 0, "until": TODAY})
+    await main.call("computeNetworth", "main", 0)
+    before = {row["timestamp"]: row["value"] for row in await main.call("getNetworth", "main")}
+    assert [before.get(day) for day in DAYS] == [10.0] + [11.0] * 5  # DAYS[2:] carried
+
+    # The closes of DAYS[2] and DAYS[3] are published after that fetch.
+    closes = [close(day, value) for day, value in zip(DAYS, [10.0, 11.0, 12.0, 13.0], strict=False)]
+    standins.yahoo.add_candles("LATE", closes)
+    standins.yahoo.requests.clear()
+    await fetch(main)
+
+    prices = await main.call("getPricesForAsset", "main", "stock:LATE")
+    assert [(p["time"] * 1000, p["value"], p["volume"]) for p in prices] == [
+        (DAYS[0], 10.0, 500.0),
+        (DAYS[1], 11.0, 500.0),
+        (DAYS[2], 12.0, 500.0),
+        (DAYS[3], 13.0, 500.0),
+        (DAYS[4], 13.0, 0.0),
+        (DAYS[5], 13.0, 0.0),
+    ]
+    # Asked again from the first carried day, not from the start of the history.
+    [asked] = [r.query["period1"] for r in standins.yahoo.requests]
+    assert asked == str(DAYS[2] // 1000)
+    await main.call("computeNetworth", "main")
+    after = {row["timestamp"]: row["value"] for row in await main.call("getNetworth", "main")}
+    assert [after.get(day) for day in DAYS] == [10.0, 11.0, 12.0, 13.0, 13.0, 13.0]
+
+
+async def test_a_stock_carried_for_long_is_asked_again_for_its_last_30_days_only(
+    daemon: Daemon, main: DaemonClient, standins: Standins
+) -> None:
+    delisted = TODAY - 40 * DAY_MS
+    last_close = YahooCandle(delisted // 1000 + SESSION_OPEN_S, 4.0, 4.0, 4.0, 4.0, 9)
+    standins.yahoo.add_candles("GONE", [last_close])
+    await own_earlier(daemon, "stock:GONE", delisted)
+    await fetch(main)
+    assert len(await stored(daemon, "stock:GONE")) == 41
+    standins.yahoo.requests.clear()
+
+    await fetch(main)
+
+    asked = [r.query["period1"] for r in standins.yahoo.requests]
+    assert asked == [str((TODAY - 29 * DAY_MS) // 1000), str((TODAY - 39 * DAY_MS) // 1000)]
 
 
 async def test_a_429_then_success_writes_the_rows(

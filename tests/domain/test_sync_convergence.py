@@ -28,6 +28,7 @@ QUIET = Announcers(
     transaction_deleted=lambda tx_id, oldest: None,
     asset_changed=lambda: None,
     listing_changed=lambda: None,
+    price_source_changed=lambda prices: None,
     tags_changed=lambda cause: None,
     item_tagged=lambda kind, item_id: None,
     settings_changed=lambda merged: None,

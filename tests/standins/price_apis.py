@@ -6,8 +6,8 @@
   ``bastarih``, ``bittarih``).
 
 Each records every request and has switches: answer 429 with ``Retry-After`` (or any status) for
-the next K requests, be slow, or send a malformed body. Serve one with
-``serve_in_thread(standin.app())``.
+the next K requests, be slow, hold every answer until released, or send a malformed body. Serve
+one with ``serve_in_thread(standin.app())``.
 """
 
 import asyncio
@@ -46,6 +46,17 @@ class PriceApiStandin:
         self.malformed_body: bytes | None = None
         self._canned: list[_CannedAnswer] = []
         self._lock = threading.Lock()
+        self._released = threading.Event()
+        self._released.set()
+        self.holding = threading.Event()
+        """Set once a request is held."""
+
+    def hold(self) -> None:
+        """Keep every answer (the request recorded) until ``release``."""
+        self._released.clear()
+
+    def release(self) -> None:
+        self._released.set()
 
     def throttle_next(self, count: int, retry_after: str | None = "0") -> None:
         """Answer the next ``count`` requests with 429 Too Many Requests."""
@@ -72,6 +83,9 @@ class PriceApiStandin:
         self.requests.append(
             RecordedRequest(request.method, request.path, dict(request.query), form)
         )
+        if not self._released.is_set():
+            self.holding.set()
+            await asyncio.to_thread(self._released.wait)
         if self.delay_s:
             await asyncio.sleep(self.delay_s)
         with self._lock:

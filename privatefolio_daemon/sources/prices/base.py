@@ -103,6 +103,19 @@ def _carried(point: ChartData, day: int) -> ChartData:
     return carried
 
 
+def is_carried(point: ChartData, previous: ChartData) -> bool:
+    """Whether ``point`` looks like the day after ``previous`` carrying its close: a flat candle
+    at that close (``volume`` 0 when it has one). A real close can look so too (a fund whose price
+    did not move), which only makes it asked for again."""
+    value = previous["value"]
+    return (
+        point["time"] - previous["time"] == DAY_S
+        and point["value"] == value
+        and all(point.get(name, value) == value for name in _CANDLE_PRICES)
+        and point.get("volume", 0) == 0
+    )
+
+
 class PriceProvider(Protocol):
     """A source of daily prices. ``id`` is what ``assets.priceApiId`` stores."""
 

@@ -8,20 +8,28 @@ without a close the last close before it, up to the last day asked for but never
 (``closes_from``).
 
 A carried day that later gets its own close is written over by the next fetch, which revalues it
-like any changed price. The next fetch starts on the last day stored, which may be a carried one;
-its series then starts on the last close before that day (and carries it again), so a close that
-was published late for an earlier day is written too.
+like any changed price: the next fetch starts on the first of the carried days at the end of what
+is stored (``first_carried_day``), so every close published late since the last one stored is
+written. Only the last ``LATE_CLOSE_DAYS`` stored days are looked at, so a delisted stock or a
+closed fund, carried for ever, is not asked for a longer span at each fetch.
 """
 
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 
 from privatefolio_daemon.domain.timeutil import DAY_MS, day_start, now_ms
-from privatefolio_daemon.sources.prices.base import ChartData, PriceFetchError, fill_closed_days
+from privatefolio_daemon.sources.prices.base import (
+    ChartData,
+    PriceFetchError,
+    fill_closed_days,
+    is_carried,
+)
 
 #: How far before the first day wanted a provider looks for the last close: longer than any
 #: run of days a market stays closed for holidays.
 LOOKBACK_DAYS = 10
+#: How many of the last stored days a fetch looks at for carried days to ask for again.
+LATE_CLOSE_DAYS = 30
 
 Fetch = Callable[[int, int], Awaitable[list[ChartData]]]
 """The points of a market within ``[since_ms, until_ms]``, oldest first."""
@@ -50,6 +58,15 @@ def closes_from(points: list[ChartData], since_ms: int, until_ms: int) -> list[C
         for point in fill_closed_days(points, through)
         if start <= point["time"] * 1000 <= until_ms
     ]
+
+
+def first_carried_day(latest: list[ChartData]) -> int | None:
+    """The first day (ms) of the carried days that end ``latest`` (the last stored prices of an
+    asset, oldest first), or None when its last day is no carried one."""
+    first = len(latest) - 1
+    while first > 0 and is_carried(latest[first], latest[first - 1]):
+        first -= 1
+    return None if first == len(latest) - 1 else latest[first + 1]["time"] * 1000
 
 
 def _first_day(since_ms: int) -> int:

@@ -8,7 +8,9 @@ Order for an asset (data-model §13, extended to asset types):
    original's ``alchemy``, falls through to the rules below).
 3. ``ex.binance:*`` → binance; ``gov.us-sec:*`` → yahoo.
 4. TEFAS funds (platform ``fund.tefas``, ``fund.tefas-emk``, ``fund.tefas-byf``) → tefas only:
-   a TEFAS code can also be some Yahoo ticker, which would price the fund wrongly.
+   a TEFAS code can also be some Yahoo ticker, which would price the fund wrongly. (A generic
+   CSV's ``fund:`` priced in TRY gets the stored ``priceApiId`` ``tefas`` at its import, rule 2:
+   ``domain/tefas_funds.py``.)
 5. Other stocks and funds → yahoo; metals → metals; fiat → fiat; chain tokens → defi-llama.
 6. Anything else → every crypto provider by priority: coinbase (1), binance (2), defi-llama (5).
 
@@ -41,6 +43,8 @@ EXCHANGE_PRIORITIES = {"coinbase": 1, "binance": 2}
 """Priorities of the ccxt exchange providers; an exchange not listed here gets 3."""
 
 NON_CRYPTO_PROVIDERS = frozenset({"yahoo", "metals", "fiat", "tefas"})
+PRICE_API_IDS = ("binance", "coinbase", "defi-llama", "fiat", "metals", "tefas", "yahoo")
+"""The ids of the default providers, what ``assets.priceApiId`` may name."""
 
 
 CcxtFactory = Callable[[str, int, int], PriceProvider]

@@ -2,7 +2,9 @@
 
 Which assets are TEFAS funds: those whose platform is ``fund.tefas`` (asset id
 ``fund.tefas:<FUND CODE>``, e.g. ``fund.tefas:TI2``), or ``fund.tefas-emk`` / ``fund.tefas-byf``
-for pension funds and exchange-traded funds. The platform picks the TEFAS ``fontip``.
+for pension funds and exchange-traded funds. The platform picks the TEFAS ``fontip``. Another
+fund priced by TEFAS (``fund:TI2`` of a generic CSV, its ``priceApiId`` ``tefas``) is looked for
+among the investment funds, then the pension funds, then the exchange-traded funds.
 
 ``POST {base}/api/DB/BindHistoryInfo`` with the form fields ``fontip``, ``fonkod``, ``bastarih``
 and ``bittarih`` (dates as ``dd.mm.yyyy``, both inclusive) answers ``{"draw": 0, "recordsTotal":
@@ -21,6 +23,7 @@ out) carries the USD price of the last one before it (``market_closes``).
 """
 
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from privatefolio_daemon.domain.timeutil import DAY_MS, day_start
@@ -41,6 +44,12 @@ TEFAS_FUND_TYPES = {"fund.tefas": "YAT", "fund.tefas-emk": "EMK", "fund.tefas-by
 
 def is_tefas_fund(asset: PricedAsset) -> bool:
     return asset.platform in TEFAS_FUND_TYPES
+
+
+def _fund_types(asset: PricedAsset) -> tuple[str, ...]:
+    """The ``fontip`` values to ask, in order: the platform's, else every one."""
+    fund_type = TEFAS_FUND_TYPES.get(asset.platform or "")
+    return tuple(TEFAS_FUND_TYPES.values()) if fund_type is None else (fund_type,)
 
 
 def tefas_date(day_ms: int) -> str:
@@ -72,18 +81,23 @@ class TefasProvider:
 
     async def fetch_daily(self, asset: PricedAsset, since_ms: int, until_ms: int) -> PriceSeries:
         code = asset.ticker.upper()
-        fund_type = TEFAS_FUND_TYPES.get(asset.platform or "", "YAT")
-
-        async def fetch(start_ms: int, end_ms: int) -> list[ChartData]:
-            return await self._range(code, fund_type, asset.id, start_ms, end_ms)
-
-        in_try = await with_last_close(fetch, since_ms, until_ms)
-        if not in_try:
-            raise EmptyResponse(self.name, asset.id)
+        in_try = await self._closes(code, asset, since_ms, until_ms)
         points = await self.usd.to_usd(self.name, asset.id, TEFAS_CURRENCY, in_try)
         return PriceSeries(
             pair=f"{code}-{TEFAS_CURRENCY}", points=closes_from(points, since_ms, until_ms)
         )
+
+    async def _closes(
+        self, code: str, asset: PricedAsset, since_ms: int, until_ms: int
+    ) -> list[ChartData]:
+        """The fund's prices in TRY, led by the last close before ``since_ms``, from the first
+        of its fund types that has any."""
+        for fund_type in _fund_types(asset):
+            fetch = partial(self._range, code, fund_type, asset.id)
+            closes = await with_last_close(fetch, since_ms, until_ms)
+            if closes:
+                return closes
+        raise EmptyResponse(self.name, asset.id)
 
     async def _range(
         self, code: str, fund_type: str, asset_id: str, since_ms: int, until_ms: int

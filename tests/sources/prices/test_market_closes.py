@@ -4,7 +4,11 @@ import pytest
 
 from privatefolio_daemon.domain.timeutil import DAY_MS, day_start, now_ms
 from privatefolio_daemon.sources.prices.base import ChartData, PriceFetchError
-from privatefolio_daemon.sources.prices.market_closes import closes_from, with_last_close
+from privatefolio_daemon.sources.prices.market_closes import (
+    closes_from,
+    first_carried_day,
+    with_last_close,
+)
 
 TODAY = day_start(now_ms())
 
@@ -80,3 +84,21 @@ async def test_a_range_in_the_past_is_carried_to_its_last_day() -> None:
         (day(-29), 3.0),
         (day(-28), 3.0),
     ]
+
+
+async def test_the_first_carried_day_is_where_the_stored_days_carry_the_last_close() -> None:
+    market = Market({day(-5): 9.0, day(-4): 9.0, day(-3): 10.0})  # a fund at 9.0 two days
+    stored = closes_from(await market.fetch(day(-5), day(0)), day(-5), day(0))
+
+    assert first_carried_day(stored) == day(-2)
+    assert first_carried_day(stored[:2]) == day(-4)  # the flat close is asked for again too
+    assert first_carried_day(stored[:1]) is None
+    assert first_carried_day([]) is None
+
+
+def test_a_candle_with_volume_is_no_carried_day() -> None:
+    friday: ChartData = {"time": day(-3) // 1000, "value": 5.0, "close": 5.0, "volume": 10.0}
+    flat: ChartData = {"time": day(-2) // 1000, "value": 5.0, "close": 5.0, "volume": 0.0}
+    traded: ChartData = {"time": day(-2) // 1000, "value": 5.0, "close": 5.0, "volume": 3.0}
+    assert first_carried_day([friday, flat]) == day(-2)
+    assert first_carried_day([friday, traded]) is None

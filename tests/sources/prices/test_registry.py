@@ -7,7 +7,11 @@ import pytest
 from privatefolio_daemon.sources.prices.base import PricedAsset
 from privatefolio_daemon.sources.prices.ccxt_ohlcv import CcxtOhlcvProvider
 from privatefolio_daemon.sources.prices.price_settings import PriceSettings
-from privatefolio_daemon.sources.prices.registry import PriceProviderRegistry, build_price_registry
+from privatefolio_daemon.sources.prices.registry import (
+    PRICE_API_IDS,
+    PriceProviderRegistry,
+    build_price_registry,
+)
 from tests.processes import packages_loaded_by
 from tests.standins.background_server import serve_in_thread
 from tests.standins.price_apis import (
@@ -36,6 +40,7 @@ def test_default_providers_in_priority_order(registry: PriceProviderRegistry) ->
         ("tefas", "TEFAS", 5),
     ]
     assert all(isinstance(registry.get(i), CcxtOhlcvProvider) for i in ("coinbase", "binance"))
+    assert sorted(p.id for p in registry.providers) == list(PRICE_API_IDS)
 
 
 def test_the_ccxt_factory_gets_exchange_priority_and_timeout() -> None:

@@ -191,6 +191,30 @@ async def test_pension_funds_are_asked_as_emk(
     assert series.points == [{"time": day_ms(1, 2) // 1000, "value": 0.0023934624}]
 
 
+async def test_a_fund_of_no_tefas_platform_is_looked_for_in_each_fund_type(
+    tefas: tuple[TefasHistoryStandin, str], usd: UsdConverter
+) -> None:
+    standin, url = tefas
+    standin.add_prices("AEH", {day_ms(1, 2): 0.071234}, fund_type="EMK")
+    provider = make_provider(url, usd)
+    try:
+        series = await provider.fetch_daily(
+            PricedAsset("fund:AEH", "AEH", "fund", "fund"), day_ms(1, 2), day_ms(1, 2)
+        )
+        standin.requests.clear()
+        with pytest.raises(EmptyResponse, match=r"^TEFAS: EmptyResponse \(asset fund:NONE\)$"):
+            await provider.fetch_daily(
+                PricedAsset("fund:NONE", "NONE", "fund", "fund"), day_ms(1, 2), day_ms(1, 2)
+            )
+    finally:
+        await provider.close()
+
+    assert series.points == [{"time": day_ms(1, 2) // 1000, "value": 0.0023934624}]
+    # each type asked for the day, then for the ten days before it (the last close)
+    asked = [request.form["fontip"] for request in standin.requests]
+    assert asked == ["YAT", "YAT", "EMK", "EMK", "BYF", "BYF"]
+
+
 async def test_a_429_then_success(
     tefas: tuple[TefasHistoryStandin, str], usd: UsdConverter
 ) -> None:
