@@ -6,6 +6,7 @@ The task log shows which path ran, so a silent fallback cannot pass for a parall
 """
 
 import asyncio
+import contextlib
 import json
 import random
 import time
@@ -246,10 +247,19 @@ async def niceness_settled(workers: list[psutil.Process], timeout: float = 5) ->
     sibling still starting, which has not yet."""
     expected = psutil.Process().nice() + WORKER_NICENESS
     deadline = asyncio.get_running_loop().time() + timeout
-    seen = {worker.nice() for worker in workers}
+    seen = niceness_of_running(workers)
     while seen != {expected} and asyncio.get_running_loop().time() < deadline:
         await asyncio.sleep(0.01)
-        seen = {worker.nice() for worker in workers}
+        seen = niceness_of_running(workers)
+    return seen
+
+
+def niceness_of_running(workers: list[psutil.Process]) -> set[int]:
+    """The niceness of the workers still running (one may have parsed its part already)."""
+    seen: set[int] = set()
+    for worker in workers:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            seen.add(worker.nice())
     return seen
 
 
