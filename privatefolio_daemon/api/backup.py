@@ -6,7 +6,7 @@ and stages the backup; closing the account for the swap ends that task (its row 
 old database), so the swap runs on, shielded, and a fresh "Restore account" row with the whole
 log is written to the restored database, as Privatefolio does. From the swap's start until that
 row is written, ``cancelTask`` refuses the task; a restore queued behind it is told, once the
-swap has ended, that it never ran.
+swap has ended, that it never ran, and its row, cancelled, says why.
 """
 
 import asyncio
@@ -227,9 +227,25 @@ class BackupApi:
         if run.swapping or error != CUT_OFF or other is None:
             await run.task_ended(error)
             return
-        told = asyncio.create_task(run.cut_off_by(other))
+        told = asyncio.create_task(run.cut_off_by(other, self.record_cut_off))
         self._swaps.add(told)
         told.add_done_callback(self._swaps.discard)
+
+    async def record_cut_off(self, account: str, task_id: int | None, message: str) -> None:
+        """The row of a restore cut off by one that failed, in the account put back as it was:
+        cancelled, as its reopened queue found it queued, with what its caller is told."""
+        try:
+            db = self._accounts.get(account)
+        except (NotFoundError, BusyError):  # the account could not be reopened
+            return
+        if task_id is None:
+            return
+        await db.write(
+            lambda connection: server_tasks.patch_task(
+                connection, task_id, status="cancelled", errorMessage=message
+            )
+        )
+        self._events.emit("server-tasks", account=account)
 
     async def record_restore(self, account: str, run: "_RestoreRun", error: str | None) -> None:
         """The "Restore account" row and log, under the id ``enqueueRestore`` returned, in the
@@ -309,13 +325,26 @@ class _RestoreRun:
         if not self.swapping:
             await self._notify(error or "Error: The restore did not start.")
 
-    async def cut_off_by(self, other: "asyncio.Task[str | None]") -> None:
-        """Tell the caller that this restore never ran: ``other`` closed the account first."""
+    async def cut_off_by(
+        self,
+        other: "asyncio.Task[str | None]",
+        record_failed_first: Callable[[str, int | None, str], Awaitable[None]],
+    ) -> None:
+        """Tell the caller that this restore never ran: ``other`` closed the account first. When
+        ``other`` failed, the account it put back holds this restore's row: ``record_failed_first``
+        writes there what the caller is told."""
         try:
             replaced = await asyncio.shield(other) is None
         except Exception:
             replaced = False
-        await self._notify(_replaced_first(self.source) if replaced else _failed_first(self.source))
+        if replaced:
+            await self._notify(_replaced_first(self.source))
+            return
+        try:
+            await record_failed_first(self.account, self.task_id, _failed_first(self.source))
+        except Exception:
+            log.exception("Could not record the end of restore task %s", self.task_id)
+        await self._notify(_failed_first(self.source))
 
     async def swap(self, journal: SwapJournal) -> str | None:
         """Apply the restore; returns its error (None: the account is restored)."""

@@ -28,6 +28,7 @@ from privatefolio_daemon.domain.events import (
     ACCOUNT_CREATED,
     ACCOUNT_DELETED,
     ACCOUNT_RENAMED,
+    ACCOUNT_REOPENED,
     EventBus,
 )
 from privatefolio_daemon.domain.id_floors import IdFloors, raise_floors, read_floors
@@ -200,7 +201,7 @@ class AccountRegistry:
                 await self._close_account(name)
                 await self._finish_reset(name, floors, created_at)
             finally:
-                self._closed_for.pop(name, None)
+                self._end_closed_for(name)
         self._events.announce_reset(name)
 
     def _reset_marker(self, name: str) -> Path:
@@ -255,9 +256,16 @@ class AccountRegistry:
                     close=lambda: self._close_account(name),
                 )
             finally:
-                self._closed_for.pop(name, None)
+                self._end_closed_for(name)
 
     # -- internals --------------------------------------------------------------------------
+
+    def _end_closed_for(self, name: str) -> None:
+        """The account is no longer closed for a moment: what waits for it to reopen is woken
+        when it has, changed or, after a failure, as it was."""
+        self._closed_for.pop(name, None)
+        if name in self._open:
+            self._events.emit(ACCOUNT_REOPENED, account=name)
 
     def _refuse_case_twin(self, name: str, but: str | None = None) -> None:
         """Names that differ only in case would share their files where file names ignore case

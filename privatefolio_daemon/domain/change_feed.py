@@ -22,7 +22,12 @@ from typing import Any
 import orjson
 
 from privatefolio_daemon.domain.errors import BusyError
-from privatefolio_daemon.domain.events import ACCOUNT_DELETED, ACCOUNT_RENAMED, EventBus
+from privatefolio_daemon.domain.events import (
+    ACCOUNT_DELETED,
+    ACCOUNT_RENAMED,
+    ACCOUNT_REOPENED,
+    EventBus,
+)
 from privatefolio_daemon.domain.synced_records import all_records
 from privatefolio_daemon.store import change_log
 from privatefolio_daemon.store.database import Database
@@ -127,7 +132,8 @@ class ChangeFeed:
     def subscribe_to_account(
         self, account: str, wake: Callable[..., None]
     ) -> list[Callable[[], None]]:
-        return [self._events.subscribe(channel, wake, account) for channel in ANNOUNCING_CHANNELS]
+        channels = (*ANNOUNCING_CHANNELS, ACCOUNT_REOPENED)  # the end of a reset or restore
+        return [self._events.subscribe(channel, wake, account) for channel in channels]
 
     def subscribe_to_lifecycle(
         self, renamed: Callable[[str, str], None], deleted: Callable[[str], None]
@@ -201,7 +207,7 @@ class _Follower:
                 await self._catch_up()
             except asyncio.CancelledError:
                 raise
-            except BusyError as error:  # being reset or restored: its end wakes the follower
+            except BusyError as error:  # being reset or restored: reopening wakes the follower
                 log.info(
                     "Following the change feed of %s waits for the account: %s",
                     self._account,

@@ -51,6 +51,11 @@ ACCOUNT_DELETED = "account-deleted"
 #: App-wide, inside the daemon only: ``(name,)`` as a new account is created; not as one is
 #: renamed, which the ``accounts`` channel tells as the old name deleted and the new one created.
 ACCOUNT_CREATED = "account-created"
+#: Inside the daemon only, on the account's own channel: ``()`` as an account closed for a moment
+#: (being reset or restored) is open again, whether that succeeded or failed and left it as it
+#: was. It claims no change (a reset or restore that succeeded announces that with ``"reset"``):
+#: it wakes what met the closed account and waits to read it again, as change-feed followers do.
+ACCOUNT_REOPENED = "account-reopened"
 
 
 class EventBus:

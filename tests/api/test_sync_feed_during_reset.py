@@ -1,17 +1,22 @@
-"""A follower of the change feed that meets its account being reset waits for it quietly: the
-end of the reset wakes it, and it goes on with the new feed."""
+"""A follower of the change feed that meets its account being reset or restored waits for it
+quietly: the end of the reset wakes it, and it goes on with the new feed; so does the end of a
+restore that fails, and it goes on with the feed it knew."""
 
 import asyncio
 import logging
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from privatefolio_daemon.app import Daemon
 from privatefolio_daemon.client import DaemonClient
+from privatefolio_daemon.domain.backup.errors import BackupError
+from privatefolio_daemon.domain.backup.progress_bridge import no_checkpoint
 from privatefolio_daemon.domain.change_feed import ChangeFeed
 from tests.api.held_reads import hold_a_reader
 from tests.api.manual_entries import until
+from tests.backup.test_restore_task import backup_of, without_task_table
 
 FEED_LOG = "privatefolio_daemon.domain.change_feed"
 
@@ -60,3 +65,55 @@ async def test_a_follower_that_meets_a_reset_waits_for_it(
     assert [[c["recordId"] for c in page["changes"]] for page in pages] == [["1"], []]
     assert pages[1]["reset"] is True
     assert pages[1]["feedId"] != pages[0]["feedId"]
+
+
+async def test_a_follower_that_meets_a_restore_that_fails_gets_what_it_missed(
+    daemon: Daemon, client: DaemonClient, caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    """The rollback announces no reset (nothing changed), yet the follower hears the account is
+    open again, and delivers the change committed before the restore closed it."""
+    caplog.set_level(logging.INFO, logger=FEED_LOG)
+    await client.call("createAccount", "main")
+    archive = tmp_path / "broken.zip"
+    archive.write_bytes(without_task_table(await backup_of(client, daemon, "backed up"), tmp_path))
+    await client.call("upsertTags", "main", ["a"])
+    pages: list[dict[str, Any]] = []
+    delivered, go_on = asyncio.Event(), asyncio.Event()
+
+    async def deliver(page: dict[str, Any]) -> None:
+        pages.append(page)
+        delivered.set()
+        await go_on.wait()
+
+    stop = ChangeFeed(daemon.accounts.get, daemon.events).follow("main", 0, deliver)
+    await delivered.wait()
+    await client.call("upsertTags", "main", ["b"])  # the follower reads on once it delivered
+    held, release = await hold_a_reader(daemon.accounts.get("main"))
+    restore = asyncio.create_task(
+        daemon.backups.restores.restore("main", archive, lambda *_: None, no_checkpoint)
+    )
+    try:
+        await until(lambda: not daemon.accounts.exists("main"))  # closed, its close held
+        go_on.set()
+        await until(lambda: any(record.name == FEED_LOG for record in caplog.records))
+    finally:
+        release.set()
+    await held
+    with pytest.raises(BackupError):
+        await restore
+    await until(lambda: len(pages) == 2)
+    stop()
+
+    assert [
+        (r.levelname, r.getMessage(), r.exc_info) for r in caplog.records if r.name == FEED_LOG
+    ] == [
+        (
+            "INFO",
+            'Following the change feed of main waits for the account: Account "main" is being '
+            "restored; try again in a moment",
+            None,
+        )
+    ]
+    assert [[c["record"]["name"] for c in page["changes"]] for page in pages] == [["a"], ["b"]]
+    assert "reset" not in pages[1]
+    assert pages[1]["feedId"] == pages[0]["feedId"]

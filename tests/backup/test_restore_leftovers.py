@@ -15,10 +15,17 @@ import pytest
 
 from privatefolio_daemon.app import Daemon
 from privatefolio_daemon.client import DaemonClient
+from privatefolio_daemon.domain.backup.errors import BackupError
 from privatefolio_daemon.domain.backup.progress_bridge import no_checkpoint
-from tests.backup.helpers import changed_backup, fill_account, restore_over_rpc, upload
+from tests.backup.helpers import (
+    changed_backup,
+    fill_account,
+    restore_over_rpc,
+    tree_listing,
+    upload,
+)
 from tests.backup.test_restore_crashes import run_restore
-from tests.conftest import make_config, offline_daemon
+from tests.conftest import make_config, offline_daemon, running_daemon
 
 
 class HeldFiles:
@@ -202,3 +209,76 @@ async def test_a_journal_left_by_a_restore_is_removed_by_the_next_restore(
     assert not held.path.exists()
     assert previous_items(daemon.config.data_dir) == []
     assert leftover_lists(daemon.config.data_dir) == []
+
+
+async def test_a_rolled_back_restore_whose_journal_cannot_be_removed_reopens_the_account(
+    client: DaemonClient,
+    daemon: Daemon,
+    tmp_path: Path,
+    errors: pytest.LogCaptureFixture,
+) -> None:
+    """The previous items are back: the account opens again at once, and the journal waits for
+    the next restore (or start) to remove it."""
+    content = await changed_backup(client, daemon)
+    archive = tmp_path / "backup.zip"
+    archive.write_bytes(content)
+    held = HeldJournal(daemon.config.data_dir)
+
+    def hold_the_journal(step: str) -> None:
+        if step == "reopened":  # the journal cannot be written "committed", nor removed
+            held.hold()
+
+    with pytest.raises(BackupError) as failed:
+        await daemon.backups.restores.restore(
+            "main", archive, lambda *_: None, no_checkpoint, hold_the_journal
+        )
+
+    assert str(failed.value) == (
+        f"The restore could not be completed ([Errno 21] Is a directory: '{held.path}.tmp' -> "
+        f"'{held.path}'); the account is back as it was before the restore."
+    )
+    assert await client.call("getAccountNames") == ["main"]
+    assert await client.call("getValue", "main", "marker") == "seed 1"
+    assert f"The restore of main was rolled back, but its journal {held.path} could not" in (
+        errors.text
+    )
+    assert previous_items(daemon.config.data_dir) == []
+
+    held.release()
+    restored = await restore_over_rpc(client, "main", await upload(client, daemon, "main", content))
+    assert restored is None
+    assert await client.call("getValue", "main", "marker") == "seed 0"
+    assert not held.path.exists()
+
+
+async def test_a_start_leaves_the_account_a_rolled_back_restore_left_its_journal_beside(
+    tmp_path: Path, errors: pytest.LogCaptureFixture
+) -> None:
+    """The journal of a rollback says the account had no logs when the restore began; the logs
+    of the tasks run since are the account's, and the start that settles the journal keeps them."""
+    config = make_config(tmp_path / "data")
+    async with running_daemon(config) as (daemon, client):
+        content = await changed_backup(client, daemon)
+        archive = tmp_path / "backup.zip"
+        archive.write_bytes(content)
+        logs = daemon.accounts.logs_dir("main")
+        shutil.rmtree(logs)  # an account that has run no task yet
+        held = HeldJournal(daemon.config.data_dir)
+
+        def hold_the_journal(step: str) -> None:
+            if step == "reopened":
+                held.hold()
+
+        with pytest.raises(BackupError):
+            await daemon.backups.restores.restore(
+                "main", archive, lambda *_: None, no_checkpoint, hold_the_journal
+            )
+        await client.call("enqueueBackup", "main")
+        kept = tree_listing(logs)
+        assert kept != {}
+        held.release()  # the program that held the journal let it go
+
+    async with running_daemon(config) as (daemon, client):
+        assert tree_listing(daemon.accounts.logs_dir("main")) == kept
+        assert await client.call("getValue", "main", "marker") == "seed 1"
+    assert not held.path.exists()

@@ -139,16 +139,22 @@ async def test_a_restore_queued_behind_one_that_fails_is_told_it_did_not_run(
     await queue_behind_a_sleep(client)
 
     followed_first = await follow_restore(client, broken)
-    followed_second = await follow_restore(client, second)
+    followed_second = FollowedRestore()
+    second_id = await client.call(
+        "enqueueRestore", "main", "user", second, followed_second.on_completion
+    )
 
     assert (await asyncio.wait_for(followed_first.outcome, 30) or "").startswith(
         "Error: The restore could not be completed"
     )
-    assert await asyncio.wait_for(followed_second.outcome, 30) == (
+    told = await asyncio.wait_for(followed_second.outcome, 30)
+    assert told == (
         "Task cancelled: another restore, which failed, closed the account before this one "
         'could run; restore "b.zip" again if you still want it.'
     )
     assert await client.call("getValue", "main", "marker") == "kept"
+    row = await client.call("getServerTask", "main", second_id)
+    assert (row["status"], row["errorMessage"]) == ("cancelled", told)
 
 
 @dataclass

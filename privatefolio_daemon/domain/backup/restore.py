@@ -235,6 +235,8 @@ async def _verify(db: Database) -> None:
 
 
 async def _roll_back(closed: ClosedAccount, journal: SwapJournal, error: Exception) -> None:
+    """Put the previous items back and reopen the account; a journal that cannot be removed
+    stays for the next start or restore to settle (``roll_back`` logs it)."""
     await closed.close()
     await asyncio.to_thread(roll_back, journal)
     try:

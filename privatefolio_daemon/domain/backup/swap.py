@@ -13,8 +13,8 @@ previous account and finishes ``committed`` ones: never a mix, never a missing d
 
 A settled swap's items that cannot be deleted (a file something holds) are listed in
 ``databases/<account>.restore-<ts>.leftovers.json``, logged, and tried again at each start. A
-journal that cannot be removed is settled again by the next start, or before the account's next
-restore (``settle_left``).
+journal that cannot be removed, committed or rolled back, is settled again by the next start, or
+before the account's next restore (``settle_left``); the account is open meanwhile.
 """
 
 import logging
@@ -103,18 +103,19 @@ def swap_in(journal: SwapJournal, step: StepHook) -> None:
 
 
 def roll_back(journal: SwapJournal) -> None:
-    """Put the previous items back and drop the new ones; safe to repeat after a crash."""
-    for item in journal.items:
-        database = item.kind == "database"
-        if journal.phase == "swapping":
-            had_live = (journal.had_live or {}).get(item.kind, True)
-            if not had_live:
-                _remove(item.live, database=database)
-            elif _exists(item.previous):
-                _remove(item.live, database=database)
-                _move(item.previous, item.live, database=database)
-        sync_directory(item.live.parent)
-    _settle(journal, [(item.new, item.kind == "database") for item in journal.items])
+    """Put the previous items back and drop the new ones; safe to repeat after a crash, and on
+    the journal of a rollback that could not remove it (nothing is aside then, and the live
+    items, which the account may have changed since, stay). Raises ``OSError`` only while an item
+    cannot be put back; what cannot be settled after that is logged, as ``finish`` does."""
+    if journal.phase == "swapping" and _any_aside(journal):
+        # Backwards: the database, moved aside first, comes back last, so that while anything
+        # of the restore is live, the previous database is aside.
+        for item in reversed(journal.items):
+            _put_back(journal, item)
+    for directory in {item.live.parent for item in journal.items}:
+        sync_directory(directory)
+    garbage = [(item.new, item.kind == "database") for item in journal.items]
+    _settle_or_log(journal, garbage, "was rolled back")
 
 
 def finish(journal: SwapJournal) -> None:
@@ -126,13 +127,31 @@ def finish(journal: SwapJournal) -> None:
         for item in journal.items
         for path in (item.previous, item.new)
     ]
+    _settle_or_log(journal, garbage, "is done")
+
+
+def _any_aside(journal: SwapJournal) -> bool:
+    return any(_exists(item.previous) for item in journal.items)
+
+
+def _put_back(journal: SwapJournal, item: SwapItem) -> None:
+    database = item.kind == "database"
+    if not (journal.had_live or {}).get(item.kind, True):
+        _remove(item.live, database=database)
+    elif _exists(item.previous):
+        _remove(item.live, database=database)
+        _move(item.previous, item.live, database=database)
+
+
+def _settle_or_log(journal: SwapJournal, garbage: list[Leftover], outcome: str) -> None:
     try:
         _settle(journal, garbage)
     except OSError as error:
         log.error(
-            "The restore of %s is done, but its journal %s could not be settled (%s); the next "
-            "start finishes it",
+            "The restore of %s %s, but its journal %s could not be settled (%s); the next start, "
+            "or the account's next restore, settles it",
             journal.account,
+            outcome,
             journal.path,
             error,
         )
