@@ -85,11 +85,16 @@ def merge_order(transactions: Iterable[Transaction]) -> list[Transaction]:
     return ordered
 
 
-def _joined_notes(group: Iterable[Transaction]) -> str | None:
-    """The notes of the members in their order, one per line, each once, cut to the length
+def joined_notes(group: Iterable[Transaction]) -> str | None:
+    """The notes of the transactions in their order, one per line, each once."""
+    return "\n".join(dict.fromkeys(tx.notes for tx in group if tx.notes)) or None
+
+
+def merged_notes(group: Iterable[Transaction]) -> str | None:
+    """The notes a merge of the group gives: ``joined_notes`` cut to the length
     ``patchTransaction`` takes."""
-    joined = "\n".join(dict.fromkeys(tx.notes for tx in group if tx.notes))
-    return cut_to(joined, NOTES_MAX_CHARS) or None
+    joined = joined_notes(group)
+    return None if joined is None else cut_to(joined, NOTES_MAX_CHARS)
 
 
 def _merge(group: list[Transaction], tx_hash: str) -> Transaction:
@@ -98,7 +103,7 @@ def _merge(group: list[Transaction], tx_hash: str) -> Transaction:
         first,
         id=f"{first.fileImportId or first.connectionId}_{tx_hash}_MERGED",
         metadata=dict(first.metadata),
-        notes=_joined_notes(group),
+        notes=merged_notes(group),
     )
     for tx in group:
         if _has(tx.incoming):
@@ -127,7 +132,7 @@ def auto_merge(
 
     Only imported and synced transactions merge: one entered by hand (a ``MANUAL_`` id, with
     neither a file import nor a connection) stays as the user wrote it, whatever its txHash.
-    The merged transaction takes the notes of its members (``_joined_notes``)."""
+    The merged transaction takes the notes of its members (``merged_notes``)."""
     evm = merge_order(tx for tx in transactions if is_evm(tx.platformId) and _has_source(tx))
     groups: dict[str, list[Transaction]] = {}
     for tx in evm:

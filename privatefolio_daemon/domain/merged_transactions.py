@@ -1,24 +1,24 @@
 """Saving an auto-merge, and undoing the merges a file import or connection takes part in when it
 is removed: the transactions of the other sources come back (merged again where two or more
-remain), with their logs and the merged transaction's tags, notes and patched fields. A source
-that writes a merged transaction's members again (a connection synced again from its start)
-undoes that merge whole first, so the side effects merge the members again instead of keeping
-both."""
+remain), with their logs, the merged transaction's tags, and the notes and patched fields
+``unmerged_edits`` gives back. A source that writes a merged transaction's members again (a
+connection synced again from its start) undoes that merge whole first, so the side effects
+merge the members again instead of keeping both."""
 
 import sqlite3
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 
-from privatefolio_daemon.domain.auto_merge import AutoMergeResult, auto_merge, merge_order
+from privatefolio_daemon.domain.auto_merge import AutoMergeResult, auto_merge
 from privatefolio_daemon.domain.ledger_rows import audit_log_from_row, transaction_from_wire
 from privatefolio_daemon.domain.records import AuditLog, Transaction
 from privatefolio_daemon.domain.spam import SPAM_TAG, is_spam
 from privatefolio_daemon.domain.thread_progress import Report
-from privatefolio_daemon.domain.transaction_patches import handed_over, taking_patches
+from privatefolio_daemon.domain.transaction_patches import taking_patches
+from privatefolio_daemon.domain.unmerged_edits import Member, given_back
 from privatefolio_daemon.store import ledger, spam_cleared, spam_detected
 from privatefolio_daemon.store import merged_members as store
 from privatefolio_daemon.store import tags as tag_store
-from privatefolio_daemon.store.patched_fields import forget_patched
+from privatefolio_daemon.store.patched_fields import patched_fields
 
 
 def _quiet(_percent: float | None, _message: str | None = None) -> None:
@@ -32,12 +32,13 @@ def save_merge(
     is_listed: Callable[[str], bool] | None = None,
 ) -> None:
     """Upsert the merged rows, re-point and rename the logs, delete the members: all or nothing.
-    What each merged transaction replaced is noted, for ``split_merges_of``; it takes the fields
-    a user patched on its members."""
+    What each merged transaction replaced is noted, with the fields a user patched on each, for
+    ``split_merges_of``; it takes those fields."""
     merged = len(result.merged)
     report(50, f"Saving {merged} merged transactions")
+    patched = patched_fields(connection, [m.id for ms in result.members.values() for m in ms])
     for merged_id, members in result.members.items():
-        store.record_members(connection, merged_id, members)
+        store.record_members(connection, merged_id, members, patched)
     takers = [(tx, [member.id for member in result.members[tx.id]]) for tx in result.merged]
     ledger.insert_transactions(connection, taking_patches(connection, takers))
     report(70, f"Updating the audit logs of {merged} merged transactions")
@@ -129,10 +130,9 @@ def split_merges_of(
     kept: list[Transaction] = []
     kept_logs: list[str] = []
     for merged_id in store.merged_ids_with_members_of(connection, column, source_id):
-        members = list(map(transaction_from_wire, store.take_members(connection, merged_id)))
-        staying = [member for member in members if getattr(member, column) != source_id]
-        kept += _unmerge(connection, merged_id, staying)
-        kept_logs += store.restore_logs(connection, [member.id for member in members])
+        members = _members(connection, merged_id, lambda tx: getattr(tx, column) != source_id)
+        kept += _unmerge(connection, merged_id, members)
+        kept_logs += store.restore_logs(connection, [member.tx.id for member in members])
     if kept:
         save_merge(connection, auto_merge(kept, _logs(connection, kept_logs)))
     return bool(kept)
@@ -144,22 +144,32 @@ def split_merges_with(connection: sqlite3.Connection, member_ids: Sequence[str])
     transaction that writes them. True if a merge was undone."""
     merged_ids = store.merged_ids_of_members(connection, member_ids)
     for merged_id in merged_ids:
-        members = list(map(transaction_from_wire, store.take_members(connection, merged_id)))
+        members = _members(connection, merged_id, lambda _tx: True)
         _unmerge(connection, merged_id, members)
-        store.restore_logs(connection, [member.id for member in members])
+        store.restore_logs(connection, [member.tx.id for member in members])
     return bool(merged_ids)
+
+
+def _members(
+    connection: sqlite3.Connection, merged_id: str, stays: Callable[[Transaction], bool]
+) -> list[Member]:
+    """A merged transaction's members, which are then no longer noted."""
+    members = []
+    for record in store.take_members(connection, merged_id):
+        tx = transaction_from_wire(record.row)
+        members.append(Member(tx, record.patched, stays(tx)))
+    return members
 
 
 def _unmerge(
     connection: sqlite3.Connection,
     merged_id: str,
-    staying: list[Transaction],
+    members: list[Member],
 ) -> list[Transaction]:
     """The staying members in place of the merged transaction, with its tags (a ``spam`` tag
-    detection put on stays detection's), and its notes and the fields a user patched on it, on
-    the one it would be named after."""
+    detection put on stays detection's), and the notes and patched fields ``given_back``."""
     tags = tag_store.tags_of(connection, "transaction", merged_id)
-    staying = _with_users_edits_of(connection, merged_id, staying)
+    staying = given_back(connection, merged_id, members)
     detected = spam_detected.is_detected(connection, "transaction", merged_id)
     if spam_cleared.is_cleared(connection, "transaction", merged_id):
         spam_cleared.unmark_cleared(connection, "transaction", merged_id)
@@ -174,25 +184,6 @@ def _unmerge(
         if name == SPAM_TAG and detected:
             spam_detected.mark_detected(connection, "transaction", tagged)
     return staying
-
-
-def _with_users_edits_of(
-    connection: sqlite3.Connection, merged_id: str, members: list[Transaction]
-) -> list[Transaction]:
-    """The members, the first in merge order holding the merged transaction's notes and the
-    fields a user patched on it: they took in the members' own, so a merge of them again has
-    the same."""
-    if not members:
-        forget_patched(connection, [merged_id])
-        return []
-    notes = ledger.notes_of(connection, [merged_id]).get(merged_id)
-    leader = merge_order(members)[0].id
-    return [
-        handed_over(connection, [merged_id], replace(m, notes=notes))
-        if m.id == leader
-        else replace(m, notes=None)
-        for m in members
-    ]
 
 
 def _logs(connection: sqlite3.Connection, log_ids: list[str]) -> list[AuditLog]:

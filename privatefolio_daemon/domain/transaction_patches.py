@@ -2,7 +2,7 @@
 price, role and metadata (its notes are kept apart: no source brings any). The fields are noted
 (migration 0016), so that a connection synced again writes the source's new values of the
 others only, and a merge and an undone merge carry them as they carry notes: the merged
-transaction takes its members', the member it was named after takes the merged one's."""
+transaction takes its members', and an undone merge gives them back (``unmerged_edits``)."""
 
 import sqlite3
 from collections.abc import Sequence
@@ -52,7 +52,7 @@ def handed_over(
     taken: dict[str, Any] = {}
     for tx_id in from_ids:
         fields = patched.get(tx_id, set()) - taken.keys()
-        stored = _stored(connection, tx_id) if fields else None
+        stored = stored_transaction(connection, tx_id) if fields else None
         if stored is not None:
             taken |= {field: getattr(stored, field) for field in fields}
     store.forget_patched(connection, from_ids)
@@ -60,6 +60,6 @@ def handed_over(
     return replace(to, **taken) if taken else to
 
 
-def _stored(connection: sqlite3.Connection, tx_id: str) -> Transaction | None:
+def stored_transaction(connection: sqlite3.Connection, tx_id: str) -> Transaction | None:
     row = connection.execute("SELECT * FROM transactions WHERE id = ?", (tx_id,)).fetchone()
     return None if row is None else transaction_from_row(row)

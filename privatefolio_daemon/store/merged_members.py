@@ -1,9 +1,10 @@
-"""SQL of what auto-merge replaced: the member transactions of each merged one, and the
-transaction and operation each re-pointed audit log had before (migration 0011)."""
+"""SQL of what auto-merge replaced: the member transactions of each merged one with the fields a
+user had patched on them (migrations 0011, 0017), and the transaction and operation each
+re-pointed audit log had before."""
 
 import sqlite3
-from collections.abc import Iterable, Sequence
-from typing import Any, Literal
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Literal, NamedTuple
 
 import orjson
 
@@ -12,11 +13,22 @@ from privatefolio_daemon.domain.records import Transaction
 SourceColumn = Literal["fileImportId", "connectionId"]
 
 
+class MemberRecord(NamedTuple):
+    row: dict[str, Any]
+    """The member's wire form, as it was merged."""
+    patched: frozenset[str]
+    """The fields a user had patched on it (none noted before migration 0017)."""
+
+
 def record_members(
-    connection: sqlite3.Connection, merged_id: str, members: Iterable[Transaction]
+    connection: sqlite3.Connection,
+    merged_id: str,
+    members: Iterable[Transaction],
+    patched: Mapping[str, Iterable[str]],
 ) -> None:
-    """Note the members a merged transaction stands for. A member that is an earlier merge hands
-    on the members recorded for it; one with none recorded (made before they were) is kept whole."""
+    """Note the members a merged transaction stands for, with their ``patched`` fields. A member
+    that is an earlier merge hands on the members recorded for it; one with none recorded (made
+    before they were) is kept whole."""
     for member in members:
         moved = connection.execute(
             "UPDATE merged_members SET mergedId = ? WHERE mergedId = ?", (merged_id, member.id)
@@ -25,13 +37,15 @@ def record_members(
             continue
         connection.execute(
             "INSERT OR REPLACE INTO merged_members "
-            "(memberId, mergedId, fileImportId, connectionId, row) VALUES (?, ?, ?, ?, ?)",
+            "(memberId, mergedId, fileImportId, connectionId, row, patchedFields) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
             (
                 member.id,
                 merged_id,
                 member.fileImportId,
                 member.connectionId,
                 orjson.dumps(member.to_wire()).decode(),
+                orjson.dumps(sorted(patched.get(member.id, ()))).decode(),
             ),
         )
 
@@ -69,13 +83,17 @@ def merged_ids_of_members(connection: sqlite3.Connection, member_ids: Sequence[s
     return sorted(found)
 
 
-def take_members(connection: sqlite3.Connection, merged_id: str) -> list[dict[str, Any]]:
-    """The wire form of a merged transaction's members, which are then no longer noted."""
+def take_members(connection: sqlite3.Connection, merged_id: str) -> list[MemberRecord]:
+    """A merged transaction's members, which are then no longer noted."""
     rows = connection.execute(
-        "SELECT row FROM merged_members WHERE mergedId = ? ORDER BY memberId", (merged_id,)
+        "SELECT row, patchedFields FROM merged_members WHERE mergedId = ? ORDER BY memberId",
+        (merged_id,),
     ).fetchall()
     connection.execute("DELETE FROM merged_members WHERE mergedId = ?", (merged_id,))
-    return [orjson.loads(row[0]) for row in rows]
+    return [
+        MemberRecord(orjson.loads(row), frozenset(orjson.loads(patched or "[]")))
+        for row, patched in rows
+    ]
 
 
 def restore_logs(connection: sqlite3.Connection, member_ids: Sequence[str]) -> list[str]:

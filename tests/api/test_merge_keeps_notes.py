@@ -1,6 +1,7 @@
 """A user's notes on EVM transactions survive auto-merge, a merge again under another id, an
 undone merge and an import again, as their tags do."""
 
+import dataclasses
 from typing import Any
 
 from privatefolio_daemon.app import Daemon
@@ -77,3 +78,32 @@ async def test_the_transaction_an_undone_merge_leaves_alone_keeps_its_notes(
     await remove(client, token)
 
     assert await notes(client) == {call["id"]: "my note\nsold LOOM"}
+
+
+async def test_unedited_long_notes_survive_an_undone_merge_whole_and_an_import_again(
+    daemon: Daemon, client: DaemonClient
+) -> None:
+    """Both transactions noted before their merge, which cuts the joined notes. The token sent
+    goes: the ETH received keeps every character of both notes, and the token imported again
+    merges to the notes the merged transaction had."""
+    daemon.relayer.settings = dataclasses.replace(daemon.relayer.settings, debounce_seconds=60)
+    await client.call("createAccount", "main")  # its imports merge when the test says so
+    context = ETHEREUM | {"userAddress": USER}
+    for name in ("internal.csv", "token.csv"):
+        task = await import_file(daemon, client, name, SALE[name].encode(), context=context)
+        assert task["status"] == "completed", task
+    for tx in await client.call("getTransactions", "main"):
+        note = ("t" if tx["type"] == "Withdraw" else "e") * 6_000
+        await client.call("patchTransaction", "main", tx["id"], {"notes": note})
+    await merge(client)
+    [merged_notes] = (await notes(client)).values()
+    assert merged_notes == "t" * 6_000 + "\n" + "e" * 3_998 + "…"
+
+    token = next(
+        r["id"] for r in await client.call("getFileImports", "main") if r["name"] == "token.csv"
+    )
+    await remove(client, token)
+    assert list((await notes(client)).values()) == ["t" * 6_000 + "\n" + "e" * 6_000]
+
+    await imported(daemon, client, "token.csv")
+    assert list((await notes(client)).values()) == [merged_notes]

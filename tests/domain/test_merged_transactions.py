@@ -16,7 +16,11 @@ from privatefolio_daemon.domain.manual_transactions import (
     delete_transaction,
     patch_transaction,
 )
-from privatefolio_daemon.domain.merged_transactions import save_merge, split_merges_of
+from privatefolio_daemon.domain.merged_transactions import (
+    save_merge,
+    split_merges_of,
+    split_merges_with,
+)
 from privatefolio_daemon.domain.records import AuditLog, Transaction
 from privatefolio_daemon.store import ledger
 from privatefolio_daemon.store.connections import delete_ledger
@@ -79,6 +83,12 @@ def remove(connection: sqlite3.Connection, column: str, source_id: str) -> None:
         split_merges_of(connection, column, source_id)  # type: ignore[arg-type]
         connection.execute(f"DELETE FROM audit_logs WHERE {column} = ?", (source_id,))
         connection.execute(f"DELETE FROM transactions WHERE {column} = ?", (source_id,))
+
+
+def written_again(connection: sqlite3.Connection, *tx_ids: str) -> None:
+    """The merges of these transactions undone, as before a connection writes them again."""
+    with connection:
+        split_merges_with(connection, tx_ids)
 
 
 def patch(connection: sqlite3.Connection, tx_id: str, fields: TransactionPatch) -> None:
@@ -205,3 +215,143 @@ def test_joined_notes_longer_than_a_note_may_be_are_cut_and_can_be_edited(
     assert len(notes) == NOTES_MAX_CHARS
     patch(account, "f1_0xh_MERGED", {"notes": notes[:-1] + "."})
     assert stored(account, "f1_0xh_MERGED")["notes"] == notes[:-1] + "."
+
+
+def notes(connection: sqlite3.Connection) -> dict[str, str | None]:
+    return dict(connection.execute("SELECT id, notes FROM transactions ORDER BY id").fetchall())
+
+
+def test_unedited_long_notes_come_back_whole_to_each_member(account: sqlite3.Connection) -> None:
+    """The merge cut the joined notes; undone, each member has all of its own again, and a merge
+    of them again makes the same."""
+    add(account, SENT, RECEIVED)
+    patch(account, SENT.id, {"notes": "s" * 6_000})
+    patch(account, RECEIVED.id, {"notes": "r" * 6_000})
+    merge(account)
+    merged_notes = notes(account)
+
+    written_again(account, RECEIVED.id)
+
+    assert notes(account) == {SENT.id: "s" * 6_000, RECEIVED.id: "r" * 6_000}
+    merge(account)
+    assert notes(account) == merged_notes
+
+
+def test_unedited_notes_of_a_source_that_goes_stay_whole_on_the_member_before_them(
+    account: sqlite3.Connection,
+) -> None:
+    """The call's notes follow the ETH received in merge order: they stay on it when the call's
+    file import goes, so the merge again of what remains, written again, keeps every character,
+    and an import of the call again makes the notes the merged transaction had."""
+    add(account, SENT, RECEIVED, CALL)
+    patch(account, SENT.id, {"notes": "s" * 6_000})
+    patch(account, RECEIVED.id, {"notes": "r" * 3_000})
+    patch(account, CALL.id, {"notes": "c" * 3_000})
+    merge(account)
+    merged_notes = notes(account)
+    assert merged_notes == {"f1_0xh_MERGED": f"{'s' * 6_000}\n{'r' * 3_000}\n{'c' * 997}…"}
+
+    remove(account, "fileImportId", "f2")
+    assert notes(account) == merged_notes
+    written_again(account, RECEIVED.id)
+    assert notes(account) == {SENT.id: "s" * 6_000, RECEIVED.id: f"{'r' * 3_000}\n{'c' * 3_000}"}
+
+    add(account, CALL)
+    merge(account)
+    assert notes(account) == merged_notes
+
+
+def test_unedited_notes_of_the_member_a_merge_was_named_after_stay_whole_when_it_goes(
+    account: sqlite3.Connection,
+) -> None:
+    add(account, SENT, RECEIVED)
+    patch(account, SENT.id, {"notes": "s" * 6_000})
+    patch(account, RECEIVED.id, {"notes": "r" * 6_000})
+    merge(account)
+    merged_notes = notes(account)
+
+    remove(account, "fileImportId", "f1")
+
+    assert notes(account) == {RECEIVED.id: f"{'s' * 6_000}\n{'r' * 6_000}"}
+    add(account, SENT)
+    merge(account)
+    assert notes(account) == merged_notes
+
+
+def test_edited_notes_go_to_the_member_a_merge_was_named_after(
+    account: sqlite3.Connection,
+) -> None:
+    add(account, SENT, RECEIVED)
+    patch(account, SENT.id, {"notes": "s" * 6_000})
+    patch(account, RECEIVED.id, {"notes": "r" * 6_000})
+    merge(account)
+    patch(account, "f1_0xh_MERGED", {"notes": "sold 10 LOOM"})
+
+    written_again(account, RECEIVED.id)
+
+    assert notes(account) == {SENT.id: "sold 10 LOOM", RECEIVED.id: None}
+    merge(account)
+    assert notes(account) == {"f1_0xh_MERGED": "sold 10 LOOM"}
+    remove(account, "fileImportId", "f1")
+    assert notes(account) == {RECEIVED.id: "sold 10 LOOM"}
+
+
+def test_unedited_patched_fields_come_back_to_each_member_edited_notes_to_the_first(
+    account: sqlite3.Connection,
+) -> None:
+    """The patched fields and the notes are judged apart: the user edited the merged notes only."""
+    add(account, SENT, RECEIVED)
+    patch(account, SENT.id, {"price": "0.004"})
+    patch(account, RECEIVED.id, {"price": "200", "role": "refund", "notes": "refund"})
+    merge(account)
+    merged = stored(account, "f1_0xh_MERGED")
+    assert (merged["price"], merged["role"]) == ("0.004", "refund")
+    patch(account, "f1_0xh_MERGED", {"notes": "refund, less the LOOM"})
+
+    written_again(account, RECEIVED.id)
+
+    assert stored(account, SENT.id) == SENT.to_wire() | {
+        "price": "0.004",
+        "notes": "refund, less the LOOM",
+    }
+    assert stored(account, RECEIVED.id) == RECEIVED.to_wire() | {"price": "200", "role": "refund"}
+    assert patched_fields(account) == [
+        (RECEIVED.id, "price"),
+        (RECEIVED.id, "role"),
+        (SENT.id, "price"),
+    ]
+    merge(account)
+    assert stored(account, "f1_0xh_MERGED") == merged | {"notes": "refund, less the LOOM"}
+    assert patched_fields(account) == [("f1_0xh_MERGED", "price"), ("f1_0xh_MERGED", "role")]
+
+
+def test_edited_patched_fields_go_to_the_member_a_merge_was_named_after(
+    account: sqlite3.Connection,
+) -> None:
+    add(account, SENT, RECEIVED)
+    patch(account, SENT.id, {"price": "0.004"})
+    patch(account, RECEIVED.id, {"price": "200", "role": "refund"})
+    merge(account)
+    patch(account, "f1_0xh_MERGED", {"price": "0.005"})
+
+    written_again(account, RECEIVED.id)
+
+    assert stored(account, SENT.id) == SENT.to_wire() | {"price": "0.005", "role": "refund"}
+    assert stored(account, RECEIVED.id) == RECEIVED.to_wire() | {"price": "200", "role": "refund"}
+    assert patched_fields(account) == [(SENT.id, "price"), (SENT.id, "role")]
+
+
+def test_patched_fields_of_a_merge_noted_before_schema_17_go_to_the_member_it_was_named_after(
+    account: sqlite3.Connection,
+) -> None:
+    """Its members' own patched fields were not noted: the merged one's go to the first."""
+    add(account, SENT, RECEIVED)
+    patch(account, RECEIVED.id, {"price": "200"})
+    merge(account)
+    account.execute("UPDATE merged_members SET patchedFields = NULL")
+
+    written_again(account, RECEIVED.id)
+
+    assert stored(account, SENT.id) == SENT.to_wire() | {"price": "200"}
+    assert stored(account, RECEIVED.id) == RECEIVED.to_wire() | {"price": "200"}
+    assert patched_fields(account) == [(SENT.id, "price")]
