@@ -64,15 +64,17 @@ async def test_other_huge_numbers_of_an_event_fail_it_alone(
     assert [r for r in after["records"] if r["entity"] != "tag"] == before["records"]
 
 
-async def test_a_huge_version_is_a_conflict(client: DaemonClient) -> None:
+async def test_a_version_past_the_largest_integer_is_refused(client: DaemonClient) -> None:
+    """No record reaches a version SQLite cannot store: such a version is a bad event."""
     await client.call("createAccount", "main")
     await client.call("upsertTags", "main", ["a"])
     event = {"eventId": "v", "type": "tag.rename", "recordId": "1", "version": 2**63}
     [result] = await client.call("submitEvents", "main", [event | {"data": {"name": "b"}}])
     assert result["error"] == {
-        "code": -32003,
-        "message": "Event #1 (v): The record is at version 1, not 9223372036854775808",
+        "code": -32602,
+        "message": "Event #1 (v): version must be a whole number from 0 to 9223372036854775807",
     }
+    assert await client.call("getTags", "main") == [{"id": 1, "name": "a"}]
 
 
 async def test_a_huge_cursor_is_refused(client: DaemonClient) -> None:
