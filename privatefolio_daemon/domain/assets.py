@@ -19,6 +19,7 @@ from privatefolio_daemon.domain.logo_urls import is_logo_url
 from privatefolio_daemon.domain.price_sources import (
     announce_restart,
     check_price_api_id,
+    restart_chosen_prices,
     restart_prices,
 )
 from privatefolio_daemon.domain.text_bounds import bounded_text
@@ -135,8 +136,16 @@ class Assets:
         self.announce_changed(listing="coingeckoId" in patch, prices=restarted)
 
     async def delete_preferences(self) -> int:
-        deleted = await self._db.transaction(store.delete_all_assets)
-        self.announce_changed(listing=True)  # the user's coingeckoIds went with them
+        """Delete every asset's stored preferences. An asset that had a price API chosen starts
+        its prices again, as when its choice changes, so its history comes from one source."""
+
+        def delete(connection: sqlite3.Connection) -> tuple[int, PriceInvalidation | None]:
+            chosen = store.chosen_price_apis(connection)
+            deleted = store.delete_all_assets(connection)
+            return deleted, restart_chosen_prices(connection, chosen)
+
+        deleted, restarted = await self._db.transaction(delete)
+        self.announce_changed(listing=True, prices=restarted)  # coingeckoIds went too
         return deleted
 
     async def find(self, query: str, limit: int, strict: bool, mine: bool) -> list[CatalogAsset]:

@@ -46,6 +46,20 @@ def restart_prices(
     return invalidate_for_prices(connection, days[0] if days else None, days)
 
 
+def restart_chosen_prices(
+    connection: sqlite3.Connection, chosen: list[tuple[str, str]]
+) -> PriceInvalidation | None:
+    """``restart_prices`` of each ``(asset id, price API)`` whose choice went (the user's
+    preferences deleted), as one invalidation; None when none had a choice."""
+    joined = PriceInvalidation()
+    for asset_id, before in chosen:
+        restarted = restart_prices(connection, asset_id, before, None)
+        if restarted is not None:
+            joined.lowered.update(restarted.lowered)  # cursors only go down: the last is lowest
+            joined.deleted.extend(kind for kind in restarted.deleted if kind not in joined.deleted)
+    return joined if chosen else None
+
+
 def announce_restart(events: EventBus, account: str, invalidation: PriceInvalidation) -> None:
     announce_stale(events, account, [invalidation])
     events.emit("daily-prices", account=account)

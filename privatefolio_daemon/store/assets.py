@@ -60,6 +60,12 @@ def asset_changed(connection: sqlite3.Connection, asset_id: str) -> None:
     append_change(connection, "asset", asset_id, synced_asset(connection, asset_id))
 
 
+def chosen_price_apis(connection: sqlite3.Connection) -> list[tuple[str, str]]:
+    """``(asset id, price API)`` of the assets whose price API is chosen."""
+    rows = connection.execute("SELECT id, priceApiId FROM assets WHERE priceApiId IS NOT NULL")
+    return [(str(asset_id), str(api)) for asset_id, api in rows]
+
+
 def delete_all_assets(connection: sqlite3.Connection) -> int:
     for (asset_id,) in connection.execute("SELECT id FROM assets").fetchall():
         append_change(connection, "asset", asset_id, None)

@@ -8,7 +8,7 @@ from typing import Any
 from privatefolio_daemon.app import Daemon
 from privatefolio_daemon.client import DaemonClient
 from tests.api.derived import wait_for_side_effects
-from tests.api.importing import import_file
+from tests.api.importing import import_file, wait_for_task
 from tests.api.test_price_fetch import DAY0, DAYS, SESSION_OPEN_S, Standins, main, standins, stored
 from tests.api.test_price_source_change import TEFAS_TRY, TEFAS_USD
 from tests.standins.price_apis import YahooCandle
@@ -88,4 +88,26 @@ async def test_a_price_api_already_chosen_is_kept(
     await import_rows(daemon, main, "buy,TI4,fund,1,1000,TRY,,,Broker,")
 
     assert (await price_apis(main))["fund:TI4"] == "yahoo"
+    assert await values(main, "fund:TI4") == [50.0] * 6
+
+
+async def test_deleting_the_preferences_prices_a_fund_again_from_one_source(
+    daemon: Daemon, main: DaemonClient, standins: Standins
+) -> None:
+    """Its choice gone, the fund is priced again by the provider the fetch picks, from its
+    first day: no day keeps the price of the source it had before."""
+    fifty_dollars(standins, "TI4")
+    standins.tefas.add_prices("TI4", dict.fromkeys(DAYS, TEFAS_TRY))
+    await import_rows(daemon, main, "buy,TI4,fund,1,1000,TRY,,,Broker,")
+    assert await values(main, "fund:TI4") == TEFAS_USD
+
+    task_id = await main.call("enqueueDeleteAssetPreferences", "main", "user")
+    await wait_for_task(main, task_id)
+    for _ in range(600):  # until the refetch the deletion sets off has run
+        if {row[2:] for row in await stored(daemon, "fund:TI4")} == {("TI4", "yahoo")}:
+            break
+        await wait_for_side_effects(main)
+        await asyncio.sleep(0.05)
+
+    assert {row[2:] for row in await stored(daemon, "fund:TI4")} == {("TI4", "yahoo")}
     assert await values(main, "fund:TI4") == [50.0] * 6
