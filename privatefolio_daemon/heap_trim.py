@@ -11,6 +11,7 @@ Other C libraries (macOS, Windows, musl) have no such call; there only the cache
 import asyncio
 import ctypes
 import functools
+import gc
 import sys
 from collections.abc import Awaitable, Callable
 
@@ -82,6 +83,9 @@ class HeapTrimmer:
         if self._release is not None:
             for owner in sorted(owners):
                 await self._release(owner)
+        # The collector runs rarely (``collector``): what the work left in reference cycles (a
+        # failed request's client, session and TLS context, about 0.7 MB each) is young still.
+        gc.collect(1)
         if await asyncio.to_thread(trim_heap):
             self.trims += 1
 

@@ -1,6 +1,8 @@
 """Giving freed memory back: the C heap's trim, and the trimmer that runs it once work pauses."""
 
 import asyncio
+import gc
+import weakref
 
 from privatefolio_daemon.heap_trim import HeapTrimmer, can_trim, trim_heap
 from tests.process_memory import needs_malloc_trim, rss_mb
@@ -55,3 +57,26 @@ async def test_quiet_seconds_zero_never_trims() -> None:
     await trimmer.close()
 
     assert (released.owners, trimmer.trims) == ([], 0)
+
+
+class Client:
+    """Something a failed request leaves in a reference cycle (its error's traceback)."""
+
+    def __init__(self) -> None:
+        self.itself = self
+
+
+async def test_the_trim_frees_what_the_work_left_in_reference_cycles() -> None:
+    gc.disable()  # as if no collection were due for a long while
+    try:
+        client = Client()
+        left = weakref.ref(client)
+        del client
+        trimmer = HeapTrimmer(0.01)
+        trimmer.work_ended("main")
+        await asyncio.sleep(0.1)
+        await trimmer.close()
+
+        assert left() is None
+    finally:
+        gc.enable()
