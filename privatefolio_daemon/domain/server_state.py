@@ -1,5 +1,6 @@
 """Server-wide state: the server key-value store, server settings and system information."""
 
+import asyncio
 import logging
 import os
 import platform
@@ -71,18 +72,24 @@ class ServerState:
         return await self.system_info() or await self.refresh_system_info()
 
     async def refresh_system_info(self) -> dict[str, Any]:
-        import psutil
-
-        info = {
-            "cpuCores": os.cpu_count() or 1,
-            "cpuModel": platform.processor() or platform.machine(),
-            "memory": psutil.virtual_memory().total,
-            "nodeVersion": f"Python {sys.version.split()[0]}",
-            "platform": sys.platform,
-            "version": self._version,
-        }
+        """Measure the system information (off the event loop: the processor's name may come
+        from running ``uname``) and store it."""
+        info = await asyncio.to_thread(_system_info, self._version)
         await self.set_value("system_info", orjson.dumps(info).decode())
         return info
+
+
+def _system_info(version: str) -> dict[str, Any]:
+    import psutil
+
+    return {
+        "cpuCores": os.cpu_count() or 1,
+        "cpuModel": platform.processor() or platform.machine(),
+        "memory": psutil.virtual_memory().total,
+        "nodeVersion": f"Python {sys.version.split()[0]}",
+        "platform": sys.platform,
+        "version": version,
+    }
 
 
 def _parsed(stored: Any) -> dict[str, Any]:
