@@ -21,36 +21,42 @@ from tests.backup.test_restore_task import backup_of, without_task_table
 FEED_LOG = "privatefolio_daemon.domain.change_feed"
 
 
+class HeldFollower:
+    """A follower of main's feed from the start that holds each page until ``go_on`` is set."""
+
+    def __init__(self, daemon: Daemon) -> None:
+        self.pages: list[dict[str, Any]] = []
+        self.delivered, self.go_on = asyncio.Event(), asyncio.Event()
+        self.stop = ChangeFeed(daemon.accounts.get, daemon.events).follow("main", 0, self._deliver)
+
+    async def _deliver(self, page: dict[str, Any]) -> None:
+        self.pages.append(page)
+        self.delivered.set()
+        await self.go_on.wait()
+
+
 async def test_a_follower_that_meets_a_reset_waits_for_it(
     daemon: Daemon, client: DaemonClient, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger=FEED_LOG)
     await client.call("createAccount", "main")
     await client.call("upsertTags", "main", ["a"])
-    pages: list[dict[str, Any]] = []
-    delivered, go_on = asyncio.Event(), asyncio.Event()
-
-    async def deliver(page: dict[str, Any]) -> None:
-        pages.append(page)
-        delivered.set()
-        await go_on.wait()
-
-    stop = ChangeFeed(daemon.accounts.get, daemon.events).follow("main", 0, deliver)
-    await delivered.wait()
+    follower = HeldFollower(daemon)
+    await follower.delivered.wait()
     await client.call("upsertTags", "main", ["b"])  # the follower reads on once it delivered
     # A read in flight holds the reset while the account is closed
     held, release = await hold_a_reader(daemon.accounts.get("main"))
     reset = asyncio.create_task(client.call("resetAccount", "main"))
     try:
         await until(lambda: daemon.accounts.closed_for("main") == "being reset")
-        go_on.set()
+        follower.go_on.set()
         await until(lambda: any(record.name == FEED_LOG for record in caplog.records))
     finally:
         release.set()
     await held
     await reset
-    await until(lambda: len(pages) == 2)
-    stop()
+    await until(lambda: len(follower.pages) == 2)
+    follower.stop()
 
     assert [
         (r.levelname, r.getMessage(), r.exc_info) for r in caplog.records if r.name == FEED_LOG
@@ -62,6 +68,7 @@ async def test_a_follower_that_meets_a_reset_waits_for_it(
             None,
         )
     ]
+    pages = follower.pages
     assert [[c["recordId"] for c in page["changes"]] for page in pages] == [["1"], []]
     assert pages[1]["reset"] is True
     assert pages[1]["feedId"] != pages[0]["feedId"]
@@ -77,16 +84,8 @@ async def test_a_follower_that_meets_a_restore_that_fails_gets_what_it_missed(
     archive = tmp_path / "broken.zip"
     archive.write_bytes(without_task_table(await backup_of(client, daemon, "backed up"), tmp_path))
     await client.call("upsertTags", "main", ["a"])
-    pages: list[dict[str, Any]] = []
-    delivered, go_on = asyncio.Event(), asyncio.Event()
-
-    async def deliver(page: dict[str, Any]) -> None:
-        pages.append(page)
-        delivered.set()
-        await go_on.wait()
-
-    stop = ChangeFeed(daemon.accounts.get, daemon.events).follow("main", 0, deliver)
-    await delivered.wait()
+    follower = HeldFollower(daemon)
+    await follower.delivered.wait()
     await client.call("upsertTags", "main", ["b"])  # the follower reads on once it delivered
     held, release = await hold_a_reader(daemon.accounts.get("main"))
     restore = asyncio.create_task(
@@ -94,15 +93,15 @@ async def test_a_follower_that_meets_a_restore_that_fails_gets_what_it_missed(
     )
     try:
         await until(lambda: not daemon.accounts.exists("main"))  # closed, its close held
-        go_on.set()
+        follower.go_on.set()
         await until(lambda: any(record.name == FEED_LOG for record in caplog.records))
     finally:
         release.set()
     await held
     with pytest.raises(BackupError):
         await restore
-    await until(lambda: len(pages) == 2)
-    stop()
+    await until(lambda: len(follower.pages) == 2)
+    follower.stop()
 
     assert [
         (r.levelname, r.getMessage(), r.exc_info) for r in caplog.records if r.name == FEED_LOG
@@ -114,6 +113,7 @@ async def test_a_follower_that_meets_a_restore_that_fails_gets_what_it_missed(
             None,
         )
     ]
+    pages = follower.pages
     assert [[c["record"]["name"] for c in page["changes"]] for page in pages] == [["a"], ["b"]]
     assert "reset" not in pages[1]
     assert pages[1]["feedId"] == pages[0]["feedId"]
