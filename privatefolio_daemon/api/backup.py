@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any
 
+from privatefolio_daemon.domain.account_closed import CANCELLED_BY_CLOSE
 from privatefolio_daemon.domain.accounts import AccountRegistry
 from privatefolio_daemon.domain.backup.archive_reader import RestoreLimits
 from privatefolio_daemon.domain.backup.backups import Backups
@@ -37,7 +38,6 @@ from privatefolio_daemon.domain.timeutil import now_ms
 from privatefolio_daemon.relayer.cancellation import CancelToken, TaskHandedOff
 from privatefolio_daemon.relayer.progress import TaskProgress, write_task_log
 from privatefolio_daemon.relayer.relayer import Relayer
-from privatefolio_daemon.relayer.task_queue import ACCOUNT_CLOSED
 from privatefolio_daemon.relayer.task_types import Priority, TaskSpec, Trigger
 from privatefolio_daemon.resources import schema_dir
 from privatefolio_daemon.rpc.callbacks import RemoteFunction
@@ -55,7 +55,6 @@ RESTORE_TASK = "Restore account"
 #: Why a restore that swaps the account's files can no longer be cancelled.
 APPLYING = "the restore is being applied, which takes moments and then finishes."
 #: How the queue tells a task queued when its account closed.
-CUT_OFF = f"Task cancelled: {ACCOUNT_CLOSED}"
 
 
 class RestoreLog:
@@ -224,7 +223,7 @@ class BackupApi:
         """A restore queued when another restore of the account closed it never ran: its caller
         is told so once that restore has ended (it runs this very call, so not before)."""
         other = self._applying.get(run.account)
-        if run.swapping or error != CUT_OFF or other is None:
+        if run.swapping or error != CANCELLED_BY_CLOSE or other is None:
             await run.task_ended(error)
             return
         told = asyncio.create_task(run.cut_off_by(other, self.record_cut_off))

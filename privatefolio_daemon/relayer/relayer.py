@@ -15,6 +15,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from privatefolio_daemon.domain.account_closed import ACCOUNT_CLOSED
 from privatefolio_daemon.domain.account_settings import AccountSettings
 from privatefolio_daemon.domain.derived_steps import (
     AUTO_MERGE,
@@ -45,7 +46,7 @@ from privatefolio_daemon.relayer.task_history import (
     TaskHistoryPruner,
     TaskHistoryRetention,
 )
-from privatefolio_daemon.relayer.task_queue import ACCOUNT_CLOSED, AccountTaskQueue
+from privatefolio_daemon.relayer.task_queue import AccountTaskQueue
 from privatefolio_daemon.relayer.task_types import TaskSpec, Trigger
 from privatefolio_daemon.settings import ACCOUNT_SETTINGS_DEFAULTS
 from privatefolio_daemon.store.database import Database

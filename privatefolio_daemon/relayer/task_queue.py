@@ -30,7 +30,6 @@ CANCELLED_BY_USER = "Task cancelled by user."
 ABORTED_BY_USER = "Task aborted by user."
 SERVER_RESTARTED = "Server restarted."
 SERVER_STOPPING = "Server shutting down."
-ACCOUNT_CLOSED = "the account was closed (renamed, reset, restored or deleted)."
 HANDED_OFF = "handed-off"
 #: A task the daemon started itself (at start-up, for a new account, on a schedule, or as a
 #: side effect) fails with no one watching: the user gets a notification.
@@ -104,8 +103,10 @@ class AccountTaskQueue:
         return recovered
 
     async def stop(self, reason: str = SERVER_STOPPING) -> None:
-        """Stop running: the running task is aborted with ``reason``; queued rows stay queued
-        (a restart cancels them), and their callers hear at once that they were cancelled."""
+        """Stop running: the running task is aborted with ``reason``, and the callers of queued
+        tasks hear at once that they were cancelled. At a shutdown the queued rows stay queued
+        (the next start cancels them, "Server restarted."); when only the account closes, they
+        are cancelled now, with the reason, since the account may open again at once."""
         if self._runner is None:
             return
         runner, self._runner = self._runner, None
@@ -125,8 +126,20 @@ class AccountTaskQueue:
         async with self._enqueuing:  # an enqueue under way (past its check) lands first
             queued = [entry for _, _, entry in sorted(self._heap)]
             self._heap.clear()
+        cancelled = f"Task cancelled: {reason}"
+        if queued and reason != SERVER_STOPPING:
+            await self._cancel_rows(queued, cancelled)
         for entry in queued:
-            await _notify(entry, f"Task cancelled: {reason}")
+            await _notify(entry, cancelled)
+
+    async def _cancel_rows(self, entries: list[_Entry], error: str) -> None:
+        ids = [entry.task_id for entry in entries]
+        try:
+            await self._db.write(lambda conn: server_tasks.cancel_queued(conn, ids, error))
+        except Exception:
+            log.exception("Could not record the cancel of %d queued tasks", len(ids))
+            return
+        self._changed()
 
     # -- queue -------------------------------------------------------------------------------
 

@@ -67,6 +67,18 @@ def delete_task(connection: sqlite3.Connection, task_id: int) -> None:
     connection.execute("DELETE FROM server_tasks WHERE id = ?", (task_id,))
 
 
+def cancel_queued(connection: sqlite3.Connection, task_ids: list[int], error: str) -> None:
+    """Queued rows that will not run → ``cancelled`` with ``error``, in one transaction."""
+    in_transaction(
+        connection,
+        lambda conn: conn.executemany(
+            "UPDATE server_tasks SET status = 'cancelled', completedAt = ?, errorMessage = ? "
+            "WHERE id = ? AND status = 'queued'",
+            [(now_ms(), error, task_id) for task_id in task_ids],
+        ),
+    )
+
+
 def recover_after_restart(connection: sqlite3.Connection, reason: str) -> list[str]:
     """``running`` → ``aborted``, ``queued`` → ``cancelled``, in one transaction; returns the
     names of the tasks so ended, in the order they were queued."""

@@ -265,6 +265,39 @@ async def test_restart_recovery(tmp_path: Path, events: EventBus) -> None:
     await db.close()
 
 
+async def test_a_closed_account_cancels_its_queued_rows_with_the_reason(
+    tmp_path: Path, events: EventBus
+) -> None:
+    """The account opens again at once (a rename, a failed restore): its queued tasks read why
+    they never ran, not "Server restarted."."""
+    db = await open_account_db(tmp_path / "main.sqlite")
+    queue = AccountTaskQueue("main", db, events, tmp_path / "logs", asyncio.Semaphore(1))
+    await queue.start()
+    running = await queue.enqueue(spec("Blocker", 9, blocker(asyncio.Event())))
+    await wait_for_status(db, running, "running")
+    told: list[str | None] = []
+    queued = await queue.enqueue(
+        spec("Refresh", 5, recorder([], "Refresh"), on_completion=told.append)
+    )
+    await queue.stop("the account was closed (renamed, reset, restored or deleted).")
+    reopened = AccountTaskQueue("main", db, events, tmp_path / "logs", asyncio.Semaphore(1))
+    assert await reopened.start() == []
+    assert await db.fetch_all(
+        "SELECT id, status, errorMessage, completedAt > 0 FROM server_tasks ORDER BY id"
+    ) == [
+        (running, "aborted", "the account was closed (renamed, reset, restored or deleted).", 1),
+        (
+            queued,
+            "cancelled",
+            "Task cancelled: the account was closed (renamed, reset, restored or deleted).",
+            1,
+        ),
+    ]
+    assert told == ["Task cancelled: the account was closed (renamed, reset, restored or deleted)."]
+    await reopened.stop()
+    await db.close()
+
+
 async def test_progress_lines_go_to_the_log_and_stop_at_1000(
     queue: AccountTaskQueue, account_db: Database, events: EventBus, tmp_path: Path
 ) -> None:

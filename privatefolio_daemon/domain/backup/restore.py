@@ -154,6 +154,7 @@ class Restores:
         self, account: str, journal: SwapJournal, report: Report, step: StepHook
     ) -> None:
         report(85, "Closing the account")
+        closed_at = now_ms()
         async with self._accounts.exclusive(account) as closed:
             try:
                 step("closed")
@@ -161,7 +162,9 @@ class Restores:
                 files = next(item for item in journal.items if item.kind == "files")
                 await asyncio.to_thread(carry_floors, database.live, database.new)
                 logs = next(item for item in journal.items if item.kind == "logs")
-                await asyncio.to_thread(carry_unrun_tasks, database.live, database.new, logs.new)
+                await asyncio.to_thread(
+                    carry_unrun_tasks, database.live, database.new, logs.new, closed_at
+                )
                 await asyncio.to_thread(
                     carry_generated_files, database.live, database.new, files.live, files.new
                 )

@@ -1,17 +1,18 @@
 """The tasks a restore cut off before they ran, kept in the restored account, cancelled.
 
-A restore waits for the running task, then closes the account: the tasks still queued never ran,
-and their rows were in the database the restore replaces. A client holding one of their ids (an
-import wizard polling its group) would find nothing. Each is written into the restored database
-as cancelled, under its own id. A backup made while the task waited holds a copy of it, which
-goes; a task of the backup under that id (a backup of another account) moves to a new id, with
-its log.
+A restore waits for the running task, then closes the account: the tasks still queued never ran
+(the close marks them cancelled), and their rows were in the database the restore replaces. A
+client holding one of their ids (an import wizard polling its group) would find nothing. Each is
+written into the restored database as cancelled, under its own id. A backup made while the task
+waited holds a copy of it, which goes; a task of the backup under that id (a backup of another
+account) moves to a new id, with its log.
 """
 
 import contextlib
 import sqlite3
 from pathlib import Path
 
+from privatefolio_daemon.domain.account_closed import CANCELLED_BY_CLOSE
 from privatefolio_daemon.domain.timeutil import now_ms
 from privatefolio_daemon.store.database import connect_read_only
 from privatefolio_daemon.store.rows_moved_aside import move_aside
@@ -20,14 +21,19 @@ from privatefolio_daemon.store.task_log_files import task_log_path
 RESTORED_FIRST = "Task cancelled: the account was restored before it ran."
 
 
-def carry_unrun_tasks(source: Path, target: Path, target_logs: Path) -> None:
-    """Copy ``source``'s queued tasks into ``target`` as cancelled (two closed databases);
-    ``target_logs`` holds the task logs that come with ``target``."""
+def carry_unrun_tasks(source: Path, target: Path, target_logs: Path, closed_at: int) -> None:
+    """Copy into ``target`` as cancelled the tasks of ``source`` that the close at ``closed_at``
+    cut off (two closed databases); ``target_logs`` holds the task logs that come with
+    ``target``."""
     if not source.exists():
         return
     with contextlib.closing(connect_read_only(source)) as old:
         columns = _columns(old)
-        rows = old.execute("SELECT * FROM server_tasks WHERE status = 'queued'").fetchall()
+        rows = old.execute(
+            "SELECT * FROM server_tasks WHERE status = 'queued' "
+            "OR (status = 'cancelled' AND errorMessage = ? AND completedAt >= ?)",
+            (CANCELLED_BY_CLOSE, closed_at),
+        ).fetchall()
     if not rows:
         return
     with contextlib.closing(sqlite3.connect(target, isolation_level=None)) as new:
