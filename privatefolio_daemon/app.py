@@ -40,6 +40,7 @@ from privatefolio_daemon.domain.server_state import ServerState
 from privatefolio_daemon.heap_trim import HeapTrimmer
 from privatefolio_daemon.relayer.crons import Crons
 from privatefolio_daemon.relayer.relayer import Relayer, RelayerSettings
+from privatefolio_daemon.relayer.server_jobs import ServerJobs
 from privatefolio_daemon.relayer.task_history import TaskHistoryRetention
 from privatefolio_daemon.resources import schema_dir
 from privatefolio_daemon.rpc.builtins import add_builtin_methods
@@ -49,7 +50,7 @@ from privatefolio_daemon.rpc.stats import RpcStats
 from privatefolio_daemon.server.credentials import Credentials
 from privatefolio_daemon.server.http_app import build_http_app
 from privatefolio_daemon.server.websocket import WebSocketHub
-from privatefolio_daemon.server_log import ServerLogHandler, remove_old_logs
+from privatefolio_daemon.server_log import ServerLogHandler
 from privatefolio_daemon.settings import APP_NAME, PriceFetchSettings
 from privatefolio_daemon.store.cron_runs import CronRuns
 from privatefolio_daemon.store.daemon_address import remove_address, write_address
@@ -214,37 +215,16 @@ class Daemon:
 
     async def _relayer(self, _: web.Application) -> AsyncIterator[None]:
         await self.crons.load_last_runs()  # the crons start once the features are loaded
-        await self._schedule_server_jobs(await self.server_state.settings())
-        unsubscribe = self.events.subscribe("server-settings", self._on_server_settings)
+        jobs = ServerJobs(
+            self.crons, self.events, self.server_state, self.health, self.server_logs_dir
+        )
+        unsubscribe = await jobs.schedule()
         try:
             yield
         finally:
             unsubscribe()
             await self.relayer.stop()
             await self.heap_trimmer.close()
-
-    async def _schedule_server_jobs(self, settings: dict[str, Any]) -> None:
-        self._schedule_interval_jobs(settings)
-        self.crons.every("log-rotation", 24 * 60, self._rotate_logs)
-        self.crons.once("system-info-at-start", self._refresh_system_info)
-
-    def _on_server_settings(self, settings: dict[str, Any]) -> None:
-        self._schedule_interval_jobs(settings)
-
-    def _schedule_interval_jobs(self, settings: dict[str, Any]) -> None:
-        """The server jobs whose intervals are server settings."""
-        self.crons.every("health-metrics", settings["healthMetricsInterval"], self._record_health)
-        self.crons.every("system-info", settings["systemInfoInterval"], self._refresh_system_info)
-
-    async def _record_health(self) -> None:
-        await self.server_state.ensure_system_info()
-        await self.health.record()
-
-    async def _refresh_system_info(self) -> None:
-        await self.server_state.refresh_system_info()
-
-    async def _rotate_logs(self) -> None:
-        await asyncio.to_thread(remove_old_logs, self.server_logs_dir)
 
     async def _databases(self, _: web.Application) -> AsyncIterator[None]:
         await self._open_server_db()
