@@ -73,6 +73,9 @@ class DaemonClient(DaemonMethods):
         self._functions: dict[str, Callable[..., Any]] = {}
         self._functions_of_call: dict[Any, list[str]] = {}
         self._functions_of_subscription: dict[str, list[str]] = {}
+        self._one_shot: dict[str, list[str]] = {}
+        """An answered ``enqueue*`` call's functions, each → all of them: the first called back
+        (the task's end) forgets them all."""
         self._reader = asyncio.create_task(self._read_loop())
         self._callback_tasks: set[asyncio.Task[Any]] = set()
         #: Frames that answered no pending call, such as a parse error (it carries no id).
@@ -211,24 +214,38 @@ class DaemonClient(DaemonMethods):
         except BaseException:
             self._forget_functions(self._functions_of_call.pop(request_id, []))
             raise
-        self._keep_functions(request_id, method, frame, result)
+        finally:
+            if method == "unsubscribe":  # answered or refused, the daemon holds it no longer
+                self._forget_subscription(frame)
+        self._keep_functions(request_id, method, result)
         return result
 
-    def _keep_functions(self, request_id: Any, method: str, frame: Any, result: Any) -> None:
-        """A subscription keeps its functions until ``unsubscribe``; an answered call whose
-        functions the daemon holds no longer (an error, an unsent frame) forgets them."""
+    def _keep_functions(self, request_id: Any, method: str, result: Any) -> None:
+        """What the daemon may still call once the call is answered: a subscription's functions
+        until ``unsubscribe``, an ``enqueue*`` call's until it calls one of them (its
+        ``onCompletion``, once); any other call's functions (a ``compute*``'s progress) are
+        forgotten with its answer."""
         function_ids = self._functions_of_call.pop(request_id, [])
-        if method.startswith("subscribe") and isinstance(result, str) and function_ids:
+        if not function_ids:
+            return
+        if method.startswith("subscribe") and isinstance(result, str):
             self._functions_of_subscription[result] = function_ids
-        elif method == "unsubscribe":
-            params = frame.get("params")
-            subscription = params[0] if isinstance(params, list) and params else None
-            if isinstance(subscription, str):
-                self._forget_functions(self._functions_of_subscription.pop(subscription, []))
+        elif method.startswith("enqueue"):
+            for function_id in function_ids:
+                self._one_shot[function_id] = function_ids
+        else:
+            self._forget_functions(function_ids)
+
+    def _forget_subscription(self, frame: Any) -> None:
+        params = frame.get("params")
+        subscription = params[0] if isinstance(params, list) and params else None
+        if isinstance(subscription, str):
+            self._forget_functions(self._functions_of_subscription.pop(subscription, []))
 
     def _forget_functions(self, function_ids: list[str]) -> None:
         for function_id in function_ids:
             self._functions.pop(function_id, None)
+            self._one_shot.pop(function_id, None)
 
     async def _send_awaited(
         self, awaited: dict[Any, asyncio.Future[Any]], frame: Any, what: str
@@ -274,6 +291,8 @@ class DaemonClient(DaemonMethods):
                 elif message.type != aiohttp.WSMsgType.BINARY:  # closing, closed or an error
                     break
         finally:
+            self._forget_functions(list(self._functions))  # nothing can call them back now
+            self._functions_of_subscription.clear()
             error = ConnectionError(f"The connection closed ({self._close_description()})")
             for _, future in self._pending.values():
                 if not future.done():
@@ -321,6 +340,8 @@ class DaemonClient(DaemonMethods):
         function = self._functions.get(function_id)
         if function is None:
             return
+        if function_id in self._one_shot:
+            self._forget_functions(self._one_shot[function_id])
         try:
             result = function(*args)
         except Exception:

@@ -60,3 +60,38 @@ async def test_a_callback_that_raises_is_logged_and_the_connection_carries_on(
         r for r in caplog.records if r.getMessage() == "A callback the daemon called failed"
     ]
     assert [str(r.exc_info[1]) for r in failures if r.exc_info] == ["boom", "boom"]
+
+
+async def test_an_answered_call_forgets_its_progress_function(client: DaemonClient) -> None:
+    await client.call("createAccount", "main")
+    lines: list[object] = []
+    await client.call("computeBalances", "main", None, lambda *line: lines.append(line))
+    assert lines  # called back while the call ran
+    assert client.registered_functions == 0
+
+
+async def test_a_queued_task_forgets_its_on_completion_once_called(client: DaemonClient) -> None:
+    await client.call("createAccount", "main")
+    ended: asyncio.Future[object] = asyncio.get_running_loop().create_future()
+    await client.call("enqueueSleep", "main", 0.05, 0.05, False, ended.set_result)
+    assert client.registered_functions == 1
+    assert await asyncio.wait_for(ended, 10) is None
+    assert client.registered_functions == 0
+
+
+async def test_a_refused_unsubscribe_forgets_the_subscriptions_function(
+    client: DaemonClient,
+) -> None:
+    """The account went, and its subscription with it: the daemon calls it back no more."""
+    await client.call("createAccount", "main")
+    subscription = await client.call("subscribeToAuditLogs", "main", lambda *_: None)
+    await client.call("deleteAccount", "main")
+    with pytest.raises(RpcCallError):
+        await client.call("unsubscribe", subscription)
+    assert client.registered_functions == 0
+
+
+async def test_a_closed_connection_forgets_every_function(client: DaemonClient) -> None:
+    await client.call("subscribeToAccounts", lambda *_: None)
+    await client.close()
+    assert client.registered_functions == 0
