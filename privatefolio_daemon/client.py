@@ -5,6 +5,8 @@
         sub = await client.call("subscribeToAccounts", lambda cause, name: print(cause, name))
 
 Any Python callable among the params is sent as a function reference; the daemon calls it back.
+The client holds it while the daemon may: a subscription's until ``unsubscribe``, an ``enqueue*``
+call's ``onCompletion`` until it is called, any other call's (a progress) until the answer.
 """
 
 import asyncio
