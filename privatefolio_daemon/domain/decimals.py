@@ -10,15 +10,19 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Context, Decimal, InvalidOperatio
 
 from privatefolio_daemon.domain.errors import shortened
 
-_CONTEXT = Context(prec=80, rounding=ROUND_HALF_UP)
-_DIVISION = Context(prec=200, rounding=ROUND_DOWN)
-_PRODUCT = Context(prec=4 * 80 + 1)
-_DIVISION_QUANTUM = Decimal("1e-20")
-_ZERO = Decimal(0)
-
 MAX_DIGITS = 80
 """The most digits an amount may have before the point, and after it. 2**256 has 78, and any
 sum of such amounts is exact in the 200-digit context the balance pass adds with."""
+
+EXACT_DIGITS = 5 * MAX_DIGITS
+"""Digits that keep sums and products of amounts in range exact, as big.js's are: a product
+has at most 4 × 80, and a sum of products a few more."""
+
+_CONTEXT = Context(prec=EXACT_DIGITS, rounding=ROUND_HALF_UP)
+_DIVISION = Context(prec=200, rounding=ROUND_DOWN)
+_PRODUCT = Context(prec=4 * MAX_DIGITS + 1)
+_DIVISION_QUANTUM = Decimal("1e-20")
+_ZERO = Decimal(0)
 
 RANGE_REASON = f"at most {MAX_DIGITS} digits before and after the point"
 SEPARATORS_REASON = "write it with a point before the decimals and no thousands separators"
@@ -92,6 +96,10 @@ def shown(text: object) -> str:
 
 def add(a: Decimal, b: Decimal) -> Decimal:
     return _CONTEXT.add(a, b)
+
+
+def subtract(a: Decimal, b: Decimal) -> Decimal:
+    return _CONTEXT.subtract(a, b)
 
 
 def multiply(a: Decimal, b: Decimal) -> Decimal:

@@ -167,7 +167,7 @@ def account_pnl(rows: Iterable[PnlRow]) -> list[AccountPnl]:
         previous = latest.get(row.trade_id)
         latest[row.trade_id] = values
         for column, value in enumerate(values):
-            change = value if previous is None else decimals.add(value, -previous[column])
+            change = value if previous is None else decimals.subtract(value, previous[column])
             totals[column] = decimals.add(totals[column], change)
         if index + 1 < len(ordered) and ordered[index + 1].timestamp == row.timestamp:
             continue

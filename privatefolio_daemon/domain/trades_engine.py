@@ -113,7 +113,7 @@ def trades_of_asset(
                     _process(current, log.tx_id, transaction_of, price_of)
             continue
         current.balance = balance
-        current.amount = max(current.amount, abs(balance))
+        current.amount = max(current.amount, balance.copy_abs())
         if current.link(log):
             _process(current, log.tx_id, transaction_of, price_of)
         same_as_previous = index > 0 and logs[index - 1].timestamp == log.timestamp
@@ -136,7 +136,7 @@ def _open(log: TradeLog, balance: Decimal) -> Trade:
         asset_id=log.asset_id,
         created_at=log.timestamp,
         trade_type=_side(balance),
-        amount=abs(balance),
+        amount=balance.copy_abs(),
         balance=balance,
     )
 
@@ -213,7 +213,7 @@ def reopen(trade: Trade, since: int, position: Decimal) -> Trade:
         trade.linked_tx_ids.difference_update(row[-2] for row in rows if row[-1] > since)
         rows[:] = [row for row in rows if row[-1] <= since]
     trade.balance = position
-    trade.amount = max(trade.amount, abs(position))
+    trade.amount = max(trade.amount, position.copy_abs())
     if position:  # the side it had then: a later tick may have turned it
         trade.trade_type = _side(position)
     return trade
@@ -224,9 +224,9 @@ def largest_position(position: Decimal, changes: Sequence[str]) -> Decimal:
     each of its logs up to then (``changes``, canonical order, the opening log first). Every log
     of the asset from the opening on is the trade's, so the position after log j is ``position``
     less the changes after it."""
-    largest = abs(position)
+    largest = position.copy_abs()
     after = Decimal(0)
     for change in reversed(changes[1:]):
         after = decimals.add(after, decimals.parse(change))
-        largest = max(largest, abs(decimals.add(position, after.copy_negate())))
+        largest = max(largest, decimals.add(position, after.copy_negate()).copy_abs())
     return largest

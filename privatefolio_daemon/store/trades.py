@@ -262,7 +262,7 @@ def largest_linked_balance(connection: sqlite3.Connection, trade_id: str) -> Dec
         f"SELECT log.balance {_LINKED_LOGS} AND abs(CAST(log.balance AS REAL)) >= ?",
         (trade_id, largest * (1 - 1e-9)),
     )
-    return max(abs(decimals.parse(balance)) for (balance,) in near)
+    return max(decimals.parse(balance).copy_abs() for (balance,) in near)
 
 
 _LINKED_LOGS = (

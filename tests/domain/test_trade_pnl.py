@@ -123,3 +123,14 @@ def test_the_account_pnl_sums_each_trades_latest_row(rows: list[PnlRow]) -> None
     assert [point["timestamp"] for point in made] == sorted({row.timestamp for row in rows})
     columns = ("positionValue", "cost", "proceeds", "fees", "deposits", "pnl")
     assert [[point[column] for column in columns] for point in made] == latest_row_sums(rows)
+
+
+def test_the_account_pnl_is_exact_past_28_digits() -> None:
+    """A trade's rows that do not change leave the account's sums as they are, every day."""
+    value = "135802467913580246791358024679.55"
+    rows = [PnlRow(f"t_{day}", "t", DAY0 + day * DAY_MS, *[value] * 6) for day in range(4)]
+
+    made = account_pnl(rows)
+
+    assert [point["positionValue"] for point in made] == [decimals.to_string(Decimal(value))] * 4
+    assert [point["deposits"] for point in made] == [decimals.to_string(Decimal(value))] * 4

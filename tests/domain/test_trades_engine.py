@@ -100,3 +100,24 @@ def test_an_open_trade_goes_on_from_its_balance() -> None:
 def test_a_missing_transaction_is_named() -> None:
     with pytest.raises(MissingTransaction, match="Transaction with id nope not found"):
         run([TradeLog("l1", A, "2", T1, "nope")])
+
+
+def test_a_position_of_the_largest_amounts_closes_exactly_at_zero() -> None:
+    """Amounts may hold 80 digits before the point and 80 after: the running position keeps all
+    of them, so a withdrawal of the whole deposit closes the trade."""
+    whole = (
+        "123456789012345678901234567890123456789012345."
+        + "123456789012345678901234567890123456789012345"
+    )
+    transactions = {
+        "d": TradeTransaction("d", "Deposit", A, whole, None, None, None, None, T1),
+        "w": TradeTransaction("w", "Withdraw", None, None, A, whole, None, None, T2),
+    }
+    logs = [TradeLog("l1", A, whole, T1, "d"), TradeLog("l2", A, f"-{whole}", T2, "w")]
+
+    (trade,) = trades_of_asset(logs, None, transactions.get, lambda asset, day: Decimal("2"))
+
+    assert (trade.status, trade.closed_at, trade.balance) == ("closed", T2, Decimal(0))
+    assert trade.deposits[0][2] == (
+        "2.4691357802469135780246913578024691357802469024691357802469135780246913578024691357802469e+44"
+    )  # every digit, in big.js's toString form

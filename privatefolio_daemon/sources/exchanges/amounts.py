@@ -30,4 +30,4 @@ def amount(value: Any) -> Decimal | None:
 def positive(value: Any) -> Decimal:
     """``|amount|``, with a missing amount as zero."""
     parsed = amount(value)
-    return Decimal(0) if parsed is None else abs(parsed)
+    return Decimal(0) if parsed is None else parsed.copy_abs()

@@ -84,7 +84,7 @@ def trade_records(
     cost = amount(trade.get("cost"))
     if cost is None:
         cost = decimals.multiply(quantity, positive(trade.get("price")))
-    cost = abs(cost)
+    cost = cost.copy_abs()
     at = trade.get("timestamp")
     if quantity.is_zero() or at is None:
         return None
@@ -97,12 +97,12 @@ def trade_records(
     at = int(at)
     logs = [
         _log(venue, f"{tx_id}_BUY", incoming_code, incoming, "Buy", at),
-        _log(venue, f"{tx_id}_SELL", outgoing_code, -outgoing, "Sell", at),
+        _log(venue, f"{tx_id}_SELL", outgoing_code, outgoing.copy_negate(), "Sell", at),
     ]
     fees = trade_fees(trade)
     for index, (code, fee) in enumerate(fees):
         suffix = "_FEE" if index == 0 else f"_FEE_{code}"
-        logs.append(_log(venue, f"{tx_id}{suffix}", code, -fee, "Fee", at))
+        logs.append(_log(venue, f"{tx_id}{suffix}", code, fee.copy_negate(), "Fee", at))
     for log in logs:
         log.txId = tx_id
     swap = Transaction(
@@ -135,10 +135,10 @@ def _swap(
     """Buy, Sell and (when there is one) Fee logs of one Swap transaction."""
     logs = [
         _log(venue, f"{tx_id}_BUY", incoming[0], incoming[1], "Buy", at),
-        _log(venue, f"{tx_id}_SELL", outgoing[0], -outgoing[1], "Sell", at),
+        _log(venue, f"{tx_id}_SELL", outgoing[0], outgoing[1].copy_negate(), "Sell", at),
     ]
     if fee is not None:
-        logs.append(_log(venue, f"{tx_id}_FEE", fee[0], -fee[1], "Fee", at))
+        logs.append(_log(venue, f"{tx_id}_FEE", fee[0], fee[1].copy_negate(), "Fee", at))
     for log in logs:
         log.txId = tx_id
     swap = Transaction(
@@ -223,7 +223,7 @@ def transfer_records(transfer: Mapping[str, Any], venue: AccountVenue) -> Record
     kind = "WITHDRAW" if withdraw else "DEPOSIT"
     log = _log(venue, f"{venue.connection_id}_{kind}_{code}_{own_id}", code, value, operation, at)
     if withdraw:
-        log.change = decimals.to_fixed(-value)
+        log.change = decimals.to_fixed(value.copy_negate())
     log.txId = f"{log.id}_TX"
     transaction = Transaction(
         id=log.txId,
@@ -243,7 +243,7 @@ def transfer_records(transfer: Mapping[str, Any], venue: AccountVenue) -> Record
     fee_cost = positive(fee.get("cost"))
     if not fee_cost.is_zero():
         fee_code = str(fee.get("currency") or code)
-        fee_log = _log(venue, f"{log.id}_FEE", fee_code, -fee_cost, "Fee", at)
+        fee_log = _log(venue, f"{log.id}_FEE", fee_code, fee_cost.copy_negate(), "Fee", at)
         fee_log.txId = transaction.id
         logs.append(fee_log)
         transaction.fee = decimals.to_string(fee_cost)

@@ -12,7 +12,7 @@ from privatefolio_daemon.domain import decimals
 from privatefolio_daemon.domain.errors import shortened
 from privatefolio_daemon.sources.importers.base import ImportFormatError
 
-_CONTEXT = Context(prec=80, rounding=ROUND_HALF_UP)
+_CONTEXT = Context(prec=decimals.EXACT_DIGITS, rounding=ROUND_HALF_UP)
 #: Why a minus sign is refused in a column the importer negates itself (:func:`magnitude`).
 SIGNED_MAGNITUDE_REASON = (
     "write it without a minus sign: the import itself makes the amounts going out negative"

@@ -163,14 +163,14 @@ def _magnitude_text(logs: list[AuditLog], tools: RowTools) -> str:
     """|Σ change| in big.js ``toString()`` form (a single log's text is already ``toFixed()``)."""
     if len(logs) == 1:
         return tools.string_of_fixed(logs[0].change.removeprefix("-"))
-    return big_string(abs(_sum(logs)))
+    return big_string(_sum(logs).copy_abs())
 
 
 def _magnitude(logs: list[AuditLog], tools: RowTools) -> tuple[Decimal, str]:
     """|Σ change| and its big.js ``toString()``."""
     if len(logs) == 1:
         return Decimal(logs[0].change.removeprefix("-")), _magnitude_text(logs, tools)
-    total = abs(_sum(logs))
+    total = _sum(logs).copy_abs()
     return total, big_string(total)
 
 

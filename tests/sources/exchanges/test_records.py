@@ -91,3 +91,18 @@ def test_markets_are_chosen_from_the_currencies_in_play() -> None:
         "LINK/EUR",
         "XRP/USDT",
     ]
+
+
+def test_amounts_of_many_digits_go_out_whole() -> None:
+    """The amounts going out are negated exactly, past the 28 digits of Python's default."""
+    many = "12345678901234567890123456789.123456789"
+    trade = {"id": "7", "timestamp": 5, "side": "sell", "amount": many, "cost": many,
+             "fee": {"currency": "BTC", "cost": many}}  # fmt: skip
+    mapped = trade_records(trade, MARKET, VENUE)
+    assert mapped is not None
+    assert [log.change for log in mapped[0]] == [many, f"-{many}", f"-{many}"]
+    withdrawal = {"id": "w", "currency": "ETH", "timestamp": 5, "amount": many,
+                  "type": "withdrawal", "status": "ok"}  # fmt: skip
+    transferred = transfer_records(withdrawal, VENUE)
+    assert transferred is not None
+    assert transferred[0][0].change == f"-{many}"
