@@ -5,7 +5,8 @@
   until a window holds a trade, then pages by ``fromId`` from that trade. When the cursor is more
   than ``WINDOW_WALK_LIMIT_MS`` old, scanning by ``fromId`` from 0 costs fewer requests than the
   walk (one per 1000 trades rather than one per day), so it does that and filters.
-- ``offset`` (Kraken): all markets at once, newest first, ``ofs`` steps of one page.
+- ``offset`` (Kraken): all markets at once, newest first, ``ofs`` steps of one page, after the
+  whole second before the cursor (``start`` is exclusive).
 - ``cursor`` (Coinbase): all markets at once from the cursor time, newest first; each page names
   the next one with an opaque ``cursor`` (ccxt hands it on in the raw fill it parsed first).
 - ``since``: ``since`` moves to the newest trade seen + 1 ms until a page comes back short.
@@ -125,7 +126,7 @@ async def _offset_pages(
     client: ExchangeClient, symbol: str | None, since: int, _now: int
 ) -> list[Trade]:
     limit = client.profile.trades_per_page
-    start = since - since % 1000 if since > 0 else None  # whole seconds: Kraken's ``start``
+    start = _exclusive_start(since)
     trades: list[Trade] = []
     offset = 0
     while True:
@@ -134,6 +135,12 @@ async def _offset_pages(
         if len(page) < limit:
             return trades
         offset += len(page)
+
+
+def _exclusive_start(since: int) -> int | None:
+    """Kraken's ``start``: whole seconds (ccxt drops the ms), and exclusive. So the latest whole
+    second before ``since``; the trades it brings from before ``since`` are dropped."""
+    return (since - 1) // 1000 * 1000 if since > 0 else None
 
 
 async def _since_pages(
