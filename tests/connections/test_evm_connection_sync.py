@@ -9,7 +9,7 @@ import pytest
 from privatefolio_daemon.app import Daemon
 from privatefolio_daemon.client import DaemonClient
 from tests.api.importing import wait_for_task
-from tests.connections.evm_scene import ETH, PLATFORM, WalletScene, day, wallet_scene
+from tests.connections.evm_scene import ETH, PLATFORM, WalletScene, day, ether, wallet_scene
 from tests.connections.helpers import (
     ACCOUNT,
     connection_of,
@@ -166,3 +166,32 @@ async def test_verify_balances_reports_what_the_chain_has_that_the_ledger_lacks(
         f'[null,"{label}: {scene.tusd}: computed 850, on-chain 849, difference -1"]',
     ]
     assert (await task_log(client, differing))[-1] == '[100,"Found 2 differences"]'
+
+
+async def test_verify_balances_checks_a_token_whose_symbol_holds_a_colon(
+    daemon: Daemon, client: DaemonClient, scene: WalletScene
+) -> None:
+    pool_token = scene.node.deploy_token("Pool share", "LP:ETH-USDC", 6)
+    lp = f"{PLATFORM}:{pool_token}:LP:ETH-USDC"
+    scene.hashes["fund"] = scene.at(day(1)).send_eth(scene.node.faucet, scene.alice, 10**18)
+    scene.hashes["mint"] = scene.at(day(2)).mint(pool_token, scene.alice, 5 * 10**6)
+    await client.call("upsertConnections", ACCOUNT, [scene.new_connection()])
+    assert (await sync(client, scene.connection_id))["status"] == "completed"
+    assert {log["assetId"] for log in await logs_of(client, scene.connection_id)} == {ETH, lp}
+
+    # Not synced yet: all 5 LP:ETH-USDC go to Bob, and the fee in ETH.
+    scene.hashes["unsynced"] = scene.at(day(3)).transfer_token(
+        pool_token, scene.alice, scene.bob, 5 * 10**6
+    )
+    fee = scene.fee("unsynced")
+    on_chain = ether(scene.node.balance(scene.alice))
+    verify = await client.call("enqueueVerifyBalances", ACCOUNT, "user")
+    assert (await wait_for_task(client, verify))["status"] == "completed"
+    label = f"{scene.alice} on {PLATFORM}"
+    assert sorted((await task_log(client, verify))[2:-1]) == sorted(
+        [
+            f'[null,"{label}: {ETH}: computed 1, on-chain {on_chain}, difference {fee}"]',
+            f'[null,"{label}: {lp}: computed 5, on-chain 0, difference -5"]',
+        ]
+    )
+    assert (await task_log(client, verify))[-1] == '[100,"Found 2 differences"]'

@@ -216,7 +216,7 @@ class EvmWalletSource:
         chain = settings.chain
         tokens: dict[str, str] = {}  # contract → asset id
         for asset_id in dict.fromkeys(asset_ids):
-            parts = asset_id.split(":")
+            parts = asset_id.split(":", 2)  # a symbol may hold ":" (LP:ETH-USDC)
             if len(parts) != 3 or parts[0] != chain.platform_id or not is_address(parts[1]):
                 continue
             contract = checksum_address(parts[1])

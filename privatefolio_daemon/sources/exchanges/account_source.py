@@ -8,6 +8,7 @@ closes it before returning (also on errors and cancellation), so ``close()`` has
 The cursor is a time in ms: the newest record seen + 1, held back to the oldest pending transfer.
 """
 
+import asyncio
 import inspect
 import logging
 from collections.abc import Callable, Iterable
@@ -131,9 +132,12 @@ class ExchangeAccountSource:
                 )
             else:
                 trades = await fetch_trades(client, [], cursor, now)
-            logs, transactions = _records(trades, transfers, conversions, client.markets, venue)
+            markets = client.markets
+        # Mapping 100,000 trades takes seconds: on a thread, the daemon answers meanwhile.
+        logs, transactions, next_cursor = await asyncio.to_thread(
+            _booked, cursor, trades, transfers, conversions, markets, venue
+        )
         await report(100, f"Fetched {len(trades)} trades: {len(logs)} audit logs")
-        next_cursor = _next_cursor(cursor, logs, transfers)
         _LOG.info(
             "%s connection %s synced from %d to %d: %d trades, %d transfers, %d pending",
             name,
@@ -220,7 +224,7 @@ async def _trades_market_by_market(
         found = await fetch_trades(client, to_scan, cursor, now, step)
         trades.extend(found)
         scanned.update(to_scan)
-        in_play |= traded_currencies(found, markets)
+        in_play |= await asyncio.to_thread(traded_currencies, found, markets)
         to_scan = [s for s in markets_to_scan(markets, in_play) if s not in scanned]
     await report(None, _scanned_message(name, sorted(scanned)))
     return trades
@@ -283,6 +287,19 @@ def _non_zero_totals(totals: dict[str, Any]) -> dict[str, str]:
         if value is not None and not value.is_zero():
             result[code] = decimals.to_fixed(value)
     return result
+
+
+def _booked(
+    cursor: int,
+    trades: list[dict[str, Any]],
+    transfers: Transfers,
+    conversions: Conversions,
+    markets: dict[str, Any],
+    venue: AccountVenue,
+) -> tuple[list[AuditLog], list[Transaction], int]:
+    """The audit logs and transactions of what a sync read, and the next cursor."""
+    logs, transactions = _records(trades, transfers, conversions, markets, venue)
+    return logs, transactions, _next_cursor(cursor, logs, transfers)
 
 
 def _records(

@@ -38,7 +38,8 @@ def is_unreachable(error: BaseException) -> bool:
 
 
 def is_retryable(error: BaseException) -> bool:
-    """Rate limits and 5xx answers are worth another try; everything else fails at once."""
+    """Rate limits, 5xx answers and failures ccxt files as temporary are worth another try;
+    everything else fails at once."""
     import ccxt.async_support as ccxt_async
 
     if is_unreachable(error):
@@ -46,7 +47,16 @@ def is_retryable(error: BaseException) -> bool:
     return isinstance(
         error,
         ccxt_async.DDoSProtection | ccxt_async.RateLimitExceeded | ccxt_async.ExchangeNotAvailable,
-    )
+    ) or _is_temporary_failure(error)
+
+
+def _is_temporary_failure(error: BaseException) -> bool:
+    """ccxt's plain ``OperationFailed``: a failure ccxt files as temporary, such as Binance's
+    HTTP 500 with code -1000 ("An unknown error occurred while processing the request") or
+    -1004 ("Server is busy"). Its subclasses (a timeout, an unreadable answer) are not it."""
+    import ccxt.async_support as ccxt_async
+
+    return type(error) is ccxt_async.OperationFailed
 
 
 def sync_error(
@@ -124,6 +134,11 @@ def _message(
         return f"Could not reach {name}. Check the internet connection and try again."
     if isinstance(error, ccxt_async.BadResponse):
         return f"{name} sent a response that could not be read."
+    if _is_temporary_failure(error):
+        return (
+            f"{name} returned an error (still failing after {attempts} attempts): "
+            f"{_quoted(error, secrets)}"
+        )
     return f"{name} returned an error: {_quoted(error, secrets)}"
 
 

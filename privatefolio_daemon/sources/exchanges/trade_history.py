@@ -5,7 +5,8 @@
   until a window holds a trade, then pages by ``fromId`` from that trade. When the cursor is more
   than ``WINDOW_WALK_LIMIT_MS`` old, scanning by ``fromId`` from 0 costs fewer requests than the
   walk (one per 1000 trades rather than one per day), so it does that and filters.
-- ``offset`` (Kraken): all markets at once, newest first, ``ofs`` steps of one page.
+- ``offset`` (Kraken): all markets at once, newest first, ``ofs`` steps of one page, after the
+  whole second before the cursor (``start`` is exclusive).
 - ``cursor`` (Coinbase): all markets at once from the cursor time, newest first; each page names
   the next one with an opaque ``cursor`` (ccxt hands it on in the raw fill it parsed first).
 - ``since``: ``since`` moves to the newest trade seen + 1 ms until a page comes back short.
@@ -14,6 +15,7 @@ Every trade older than the cursor is dropped, and trades are de-duplicated by ma
 """
 
 import asyncio
+import itertools
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
@@ -37,7 +39,7 @@ async def fetch_trades(
     profile = client.profile
     if not profile.trades_need_symbol:
         pages = _ALL_MARKET_PAGING.get(profile.trade_paging, _since_pages)
-        return _newer(await pages(client, None, since, now), since)
+        return await asyncio.to_thread(_newer, await pages(client, None, since, now), since)
     reader = _from_id_trades if profile.trade_paging == "from_id" else _since_pages
 
     async def one_market(symbol: str) -> list[Trade]:
@@ -47,7 +49,7 @@ async def fetch_trades(
         return trades
 
     results = await _gather(one_market(symbol) for symbol in symbols)
-    return _newer([trade for trades in results for trade in trades], since)
+    return await asyncio.to_thread(_newer, itertools.chain.from_iterable(results), since)
 
 
 async def _gather(jobs: Iterable[Awaitable[list[Trade]]]) -> list[list[Trade]]:
@@ -66,7 +68,9 @@ async def _awaited(job: Awaitable[list[Trade]]) -> list[Trade]:
     return await job
 
 
-def _newer(trades: list[Trade], since: int) -> list[Trade]:
+def _newer(trades: Iterable[Trade], since: int) -> list[Trade]:
+    """``trades`` at or after ``since``, each once, oldest first (100,000 take 0.2 s: call it
+    on a thread)."""
     seen: set[tuple[str, str]] = set()
     kept: list[Trade] = []
     for trade in trades:
@@ -122,7 +126,7 @@ async def _offset_pages(
     client: ExchangeClient, symbol: str | None, since: int, _now: int
 ) -> list[Trade]:
     limit = client.profile.trades_per_page
-    start = since - since % 1000 if since > 0 else None  # whole seconds: Kraken's ``start``
+    start = _exclusive_start(since)
     trades: list[Trade] = []
     offset = 0
     while True:
@@ -131,6 +135,12 @@ async def _offset_pages(
         if len(page) < limit:
             return trades
         offset += len(page)
+
+
+def _exclusive_start(since: int) -> int | None:
+    """Kraken's ``start``: whole seconds (ccxt drops the ms), and exclusive. So the latest whole
+    second before ``since``; the trades it brings from before ``since`` are dropped."""
+    return (since - 1) // 1000 * 1000 if since > 0 else None
 
 
 async def _since_pages(

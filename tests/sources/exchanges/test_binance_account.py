@@ -365,6 +365,35 @@ async def test_an_exchange_outage_gives_up_after_retries(
     )
 
 
+UNKNOWN_ERROR = '{"code":-1000,"msg":"An unknown error occurred while processing the request."}'
+
+
+async def test_an_unknown_error_answered_with_a_500_is_retried(
+    standin: BinanceStandin, harness: Harness
+) -> None:
+    standin.control.answer_raw(1, UNKNOWN_ERROR, status=500, path="/api/v3/account")
+    result = await harness.source().sync(harness.spec(KEY, SECRET), 0, harness.report)
+    assert wire(result) == (EXPECTED_LOGS, EXPECTED_TRANSACTIONS)
+    assert standin.control.paths()[:3] == [
+        "/api/v3/exchangeInfo",
+        "/api/v3/account",
+        "/api/v3/account",
+    ]
+
+
+async def test_an_unknown_error_that_never_ends_gives_up(
+    standin: BinanceStandin, harness: Harness
+) -> None:
+    standin.control.answer_raw(10, UNKNOWN_ERROR, status=500, path="/api/v3/account")
+    with pytest.raises(SyncError) as failure:
+        await harness.source().sync(harness.spec(KEY, SECRET), 0, harness.report)
+    assert str(failure.value) == (
+        f"Binance returned an error (still failing after 4 attempts): binance {UNKNOWN_ERROR}"
+    )
+    assert standin.control.paths() == ["/api/v3/exchangeInfo"] + ["/api/v3/account"] * 4
+    assert harness.all_closed()
+
+
 async def test_an_unreachable_exchange_is_a_clear_error() -> None:
     dead = unreachable_url()
     harness = Harness("binance", lambda exchange: configure_binance_for_standin(exchange, dead))

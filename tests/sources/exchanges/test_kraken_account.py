@@ -242,6 +242,31 @@ async def test_the_next_sync_reads_only_what_came_after_the_cursor(
     assert later.cursor == at + 1
 
 
+async def test_a_trade_at_the_cursor_s_whole_second_is_read_once(
+    standin: KrakenStandin, harness: Harness
+) -> None:
+    # Kraken's ``start`` is in whole seconds and exclusive: a start at the cursor's second
+    # would leave out a trade at exactly that second for good.
+    trades = account_of(standin).trades
+    trades["TE5EEE"] = kraken_trade("XXBTZUSD", 1_700_600_000.999, "buy", "30000", "0.01", "0", "E")
+    source, spec = harness.source(), harness.spec(KEY, SECRET, CONNECTION)
+    first = await source.sync(spec, 0, harness.report)
+    assert first.cursor == 1_700_600_001_000
+    trades["TF6FFF"] = kraken_trade("XXBTZUSD", 1_700_600_001, "buy", "30000", "0.02", "0", "F")
+    trades["TG7GGG"] = kraken_trade("XXBTZUSD", 1_700_600_001.5, "buy", "30000", "0.03", "0", "G")
+    standin.control.clear()
+
+    second = await source.sync(spec, first.cursor, harness.report)
+
+    assert [(t.id, t.timestamp, t.incoming) for t in second.transactions] == [
+        (f"{CONNECTION}_TRADE_XXBTZUSD_TF6FFF", 1_700_600_001_000, "0.02"),
+        (f"{CONNECTION}_TRADE_XXBTZUSD_TG7GGG", 1_700_600_001_500, "0.03"),
+    ]
+    assert second.cursor == 1_700_600_001_501
+    [trades_query] = standin.control.requests_to("/0/private/TradesHistory")
+    assert "start=1700600000" in trades_query.body.split("&")
+
+
 async def test_a_pending_deposit_holds_the_cursor_until_it_completes(
     standin: KrakenStandin, harness: Harness
 ) -> None:
