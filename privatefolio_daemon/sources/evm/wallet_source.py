@@ -28,6 +28,7 @@ are read at the head block for the native coin and every token seen in this sync
 ``options.knownAssetIds``.
 """
 
+import asyncio
 import inspect
 import time
 from collections.abc import Iterable
@@ -185,7 +186,9 @@ class EvmWalletSource:
             await _report(progress, 60, f"Reading {len(transfers)} transfers' blocks and tokens")
             timestamps = await block_timestamps(pool, {t.block_number for t in transfers})
             tokens = await self._tokens.lookup(pool, (t.contract for t in transfers), last)
-            return log_token_history(transfers, timestamps, tokens, origin, chain, address)
+            return await asyncio.to_thread(
+                log_token_history, transfers, timestamps, tokens, origin, chain, address
+            )
         await _report(progress, 10, "Fetching normal transactions")
         normal = await explorer.normal_transactions(address, first, last)
         await _report(progress, 35, "Fetching internal transactions")
@@ -195,20 +198,16 @@ class EvmWalletSource:
         try:
             for contract, info in explorer_token_infos(token).items():
                 self._tokens.remember(chain.chain_id, contract, info)
-            result = normal_history(normal, origin, chain, address)
-            for part in (
-                internal_history(internal, origin, chain, address),
-                explorer_token_history(token, origin, chain, address),
-            ):
-                result.logs.extend(part.logs)
-                result.transactions.extend(part.transactions)
+            # Thousands of records take a while to map: on a thread, the daemon answers meanwhile.
+            return await asyncio.to_thread(
+                _explorer_history, normal, internal, token, origin, chain, address
+            )
         except (KeyError, ValueError, TypeError, AttributeError) as error:
             detail = f"no field {error}" if isinstance(error, KeyError) else str(error)
             raise SyncError(
                 f"The explorer at {urlsplit(settings.explorer_url or '').netloc} answered "
                 f"records this sync cannot read ({detail}): is it an Etherscan-compatible API?"
             ) from None
-        return result
 
     async def _read_balances(
         self, settings: WalletSettings, pool: RpcPool, asset_ids: list[str], head: int
@@ -291,3 +290,22 @@ async def _report(progress: Progress, percent: float | None, message: str) -> No
     outcome = progress(percent, message)
     if inspect.isawaitable(outcome):
         await outcome
+
+
+def _explorer_history(
+    normal: list[dict[str, Any]],
+    internal: list[dict[str, Any]],
+    token: list[dict[str, Any]],
+    origin: RecordOrigin,
+    chain: Chain,
+    address: str,
+) -> RowResult:
+    """The records of what an explorer listed: normal, internal and token transfers."""
+    result = normal_history(normal, origin, chain, address)
+    for part in (
+        internal_history(internal, origin, chain, address),
+        explorer_token_history(token, origin, chain, address),
+    ):
+        result.logs.extend(part.logs)
+        result.transactions.extend(part.transactions)
+    return result
