@@ -41,6 +41,9 @@ class Crons:
         self._pending: dict[str, tuple[float, Job]] = {}
         self._once: dict[str, Job] = {}
         self._notes: set[asyncio.Task[None]] = set()
+        self._started_without_scheduler = False
+        self._unscheduled: set[asyncio.Task[None]] = set()
+        """Jobs run ``even_without_crons`` while the crons are off."""
 
     async def load_last_runs(self) -> None:
         """Read when each job last ran; before ``start``, so the first schedules know it."""
@@ -48,7 +51,13 @@ class Crons:
             self._last_runs = await self._runs.last_runs()
 
     def start(self) -> None:
-        if not self.enabled or self._scheduler is not None:
+        if not self.enabled:
+            self._started_without_scheduler = True
+            once, self._once = self._once, {}
+            for job_id, job in once.items():
+                self._run_without_scheduler(job_id, job)
+            return
+        if self._scheduler is not None:
             return
         from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -66,6 +75,9 @@ class Crons:
     async def stop(self) -> None:
         """Shut the scheduler down once the first schedules being noted are kept."""
         await asyncio.gather(*self._notes)
+        for run in list(self._unscheduled):
+            run.cancel()
+        await asyncio.gather(*self._unscheduled, return_exceptions=True)
         self.shutdown()
 
     def shutdown(self) -> None:
@@ -84,9 +96,12 @@ class Crons:
         if self._scheduler is not None:
             self._add(job_id, minutes, job)
 
-    def once(self, job_id: str, job: Job) -> None:
-        """Run ``job`` once, when the scheduler starts (at once when it runs already)."""
+    def once(self, job_id: str, job: Job, *, even_without_crons: bool = False) -> None:
+        """Run ``job`` once, when the scheduler starts (at once when it runs already). A job
+        ``even_without_crons`` (restart recovery) runs at start when the crons are off too."""
         if not self.enabled:
+            if even_without_crons:
+                self._run_without_scheduler(job_id, job)
             return
         if self._scheduler is None:
             self._once[job_id] = job
@@ -140,6 +155,15 @@ class Crons:
             note.add_done_callback(self._notes.discard)
         return now
 
+    def _run_without_scheduler(self, job_id: str, job: Job) -> None:
+        """At start (kept until then), or at once once started."""
+        if not self._started_without_scheduler:
+            self._once[job_id] = job
+            return
+        run = asyncio.get_running_loop().create_task(_logged(job_id, job), name=job_id)
+        self._unscheduled.add(run)
+        run.add_done_callback(self._unscheduled.discard)
+
     def _add_once(self, job_id: str, job: Job) -> None:
         async def run() -> None:  # a coroutine function, which APScheduler awaits on the loop
             await job()
@@ -163,6 +187,13 @@ class Crons:
                 await self._runs.record(job_id, at)
             except Exception:
                 log.exception("Could not keep the schedule of %s", job_id)
+
+
+async def _logged(job_id: str, job: Job) -> None:
+    try:
+        await job()
+    except Exception:
+        log.exception("Job %s failed", job_id)
 
 
 def _schedulable(minutes: object) -> bool:

@@ -166,7 +166,11 @@ class Relayer:
                 partial(self._clean_up_task_history, name, "cron"),
             )
             await self._clean_up_task_history(name, "system")
-        self.crons.once(f"resume:{name}", partial(self._resume_refresh, name, interrupted))
+        self.crons.once(
+            f"resume:{name}",
+            partial(self._resume_refresh, name, interrupted),
+            even_without_crons=True,
+        )
 
     async def account_closing(self, name: str) -> None:
         state = self._accounts.pop(name, None)

@@ -5,6 +5,8 @@ import asyncio
 import dataclasses
 from pathlib import Path
 
+import pytest
+
 from privatefolio_daemon.app import Daemon
 from privatefolio_daemon.client import DaemonClient
 from tests.api.importing import import_file
@@ -42,9 +44,11 @@ async def passes_run(client: DaemonClient) -> list[tuple[str, str, str]]:
     raise AssertionError(f"the passes did not run: {passes}")
 
 
+@pytest.mark.parametrize("crons", [True, False], ids=["crons on", "crons off"])
 async def test_the_passes_an_import_set_off_run_after_a_stop_in_the_debounce(
-    tmp_path: Path,
+    tmp_path: Path, crons: bool
 ) -> None:
+    """Restart recovery runs with the crons off too (``--no-crons``, decision 0009)."""
     daemon, client = await started(tmp_path / "data", crons=False)
     await client.call("createAccount", "main")
     for name, content, context in [
@@ -59,7 +63,7 @@ async def test_the_passes_an_import_set_off_run_after_a_stop_in_the_debounce(
     ]
     await stopped(daemon, client)
 
-    daemon, client = await started(tmp_path / "data", crons=True)
+    daemon, client = await started(tmp_path / "data", crons=crons)
     try:
         assert await passes_run(client) == [
             ("Auto-merge transactions", "system", "completed"),
