@@ -8,7 +8,8 @@ them, and the side effects merge them again: the ledger ends as it was, a user's
 (a source brings none), and so are the fields the user patched (``transaction_patches``); the
 others take the source's values. A source that finds nothing new returns its old cursor, which
 is kept (the original resets it to 0). A failed sync writes nothing, and its message is redacted
-of every secret of the connection.
+of every secret of the connection. A sync cancelled before its commit writes nothing either;
+once committed, it completes, its events sent.
 """
 
 import logging
@@ -23,7 +24,7 @@ from urllib.parse import parse_qsl, urlsplit
 from privatefolio_daemon.domain import decimals
 from privatefolio_daemon.domain.connection_sources import EVM_EXTENSION, ConnectionSources
 from privatefolio_daemon.domain.connections import Connections
-from privatefolio_daemon.domain.derived_steps import Cancel, Progress
+from privatefolio_daemon.domain.derived_steps import Cancel, Progress, SqlCancel
 from privatefolio_daemon.domain.errors import DomainError
 from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.merged_transactions import split_merges_with
@@ -36,6 +37,7 @@ from privatefolio_daemon.store import connections as store
 from privatefolio_daemon.store import ledger
 from privatefolio_daemon.store.database import Database
 from privatefolio_daemon.store.key_value import read_value, write_value
+from privatefolio_daemon.store.seen_through import seen_through
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +75,7 @@ class ConnectionSync:
         return self._connections.account
 
     async def sync(
-        self, connection_id: str, group_id: str | None, progress: Progress, cancel: Cancel
+        self, connection_id: str, group_id: str | None, progress: Progress, cancel: SqlCancel
     ) -> SyncOutcome:
         record = await self._connections.require(connection_id)
         spec = await self._connections.spec(record)
@@ -84,7 +86,14 @@ class ConnectionSync:
         cancel.checkpoint()
         count = len(result.logs), len(result.transactions)
         progress(None, f"Saving {count[0]} audit logs and {count[1]} transactions")
-        saved, new_cursor = await self._db.transaction(lambda conn: _save(conn, record, result))
+
+        def save(connection: sqlite3.Connection) -> tuple[dict[str, Any], int]:
+            outcome = _save(connection, record, result)
+            cancel.checkpoint()  # the last moment a cancel leaves nothing saved
+            return outcome
+
+        # Committed, the sync goes on to announce what it saved even if it was cancelled meanwhile.
+        saved, new_cursor = await seen_through(self._db.transaction(cancel.guard_sql(save)))
         if result.logs:
             oldest = min(min(log.timestamp for log in result.logs), now_ms())
             self._events.emit("audit-logs", "created", oldest, group_id, account=self.account)
