@@ -9,7 +9,9 @@ them, and the side effects merge them again: the ledger ends as it was, a user's
 others take the source's values. A source that finds nothing new returns its old cursor, which
 is kept (the original resets it to 0). A failed sync writes nothing, and its message is redacted
 of every secret of the connection. A sync cancelled before its commit writes nothing either;
-once committed, it completes, its events sent.
+once committed, it completes, its events sent. A connection saved again while its sync ran keeps
+the cursor that save set (its start): the sync saves what it fetched, and the next one reads
+everything again with what was saved.
 """
 
 import logging
@@ -40,6 +42,10 @@ from privatefolio_daemon.store.key_value import read_value, write_value
 from privatefolio_daemon.store.seen_through import seen_through
 
 log = logging.getLogger(__name__)
+
+RESAVED_DURING_SYNC = (
+    "The connection was saved again during this sync: its next sync reads everything again"
+)
 
 #: A URL path segment or query value at least this long is treated as a key.
 _KEY_LIKE_LENGTH = 16
@@ -77,9 +83,9 @@ class ConnectionSync:
     async def sync(
         self, connection_id: str, group_id: str | None, progress: Progress, cancel: SqlCancel
     ) -> SyncOutcome:
+        cursor, saves = await self._connections.sync_point(connection_id)
         record = await self._connections.require(connection_id)
         spec = await self._connections.spec(record)
-        cursor = await self._connections.cursor(connection_id)
         source = self._sources.source_for(spec.extension_id)
         progress(0, f"Syncing connection #{record['connectionNumber']} from cursor {cursor}")
         result = await _fetch(source.sync, spec, cursor, progress)
@@ -87,13 +93,17 @@ class ConnectionSync:
         count = len(result.logs), len(result.transactions)
         progress(None, f"Saving {count[0]} audit logs and {count[1]} transactions")
 
-        def save(connection: sqlite3.Connection) -> tuple[dict[str, Any], int]:
-            outcome = _save(connection, record, result)
+        def save(connection: sqlite3.Connection) -> tuple[dict[str, Any], int, bool]:
+            outcome = _save(connection, record, result, saves)
             cancel.checkpoint()  # the last moment a cancel leaves nothing saved
             return outcome
 
         # Committed, the sync goes on to announce what it saved even if it was cancelled meanwhile.
-        saved, new_cursor = await seen_through(self._db.transaction(cancel.guard_sql(save)))
+        saved, new_cursor, resaved = await seen_through(
+            self._db.transaction(cancel.guard_sql(save))
+        )
+        if resaved:
+            progress(None, RESAVED_DURING_SYNC)
         if result.logs:
             oldest = min(min(log.timestamp for log in result.logs), now_ms())
             self._events.emit("audit-logs", "created", oldest, group_id, account=self.account)
@@ -158,8 +168,11 @@ async def _fetch(sync: Any, spec: ConnectionSpec, cursor: int, progress: Progres
 
 
 def _save(
-    connection: sqlite3.Connection, record: dict[str, Any], result: SyncResult
-) -> tuple[dict[str, Any], int]:
+    connection: sqlite3.Connection, record: dict[str, Any], result: SyncResult, saves: int
+) -> tuple[dict[str, Any], int, bool]:
+    """Write what the sync fetched; returns the connection, its cursor, and whether it was
+    saved again during the sync (``saves`` differs): its cursor then stays where that save put
+    it, so that the next sync reads everything again with what was saved."""
     connection_id = str(record["id"])
     row = store.read_connection(connection, connection_id)
     if row is None:
@@ -173,10 +186,11 @@ def _save(
     store.write_connection(connection, saved)
     key = store.cursor_key(connection_id)
     cursor = int(read_value(connection, key) or 0)
-    if result.cursor is not None:
+    resaved = store.saves(connection, connection_id) != saves
+    if result.cursor is not None and not resaved:
         cursor = result.cursor
         write_value(connection, key, cursor)
-    return saved, cursor
+    return saved, cursor, resaved
 
 
 def _with_users_edits(

@@ -117,9 +117,15 @@ class Connections:
         rows = await self._db.read(store.read_connections)
         return [store.connection_to_wire(row) for row in rows]
 
-    async def cursor(self, connection_id: str) -> int:
-        value = await self._db.read(lambda conn: read_value(conn, store.cursor_key(connection_id)))
-        return int(value or 0)
+    async def sync_point(self, connection_id: str) -> tuple[int, int]:
+        """Where the connection's next sync starts (its cursor), and how many times it was saved
+        so far: a sync reads this before the connection's spec."""
+
+        def read(connection: sqlite3.Connection) -> tuple[int, int]:
+            cursor = read_value(connection, store.cursor_key(connection_id))
+            return int(cursor or 0), store.saves(connection, connection_id)
+
+        return await self._db.read(read)
 
     async def spec(self, record: dict[str, Any]) -> ConnectionSpec:
         """What a source needs, with the secrets decrypted (in memory only)."""
@@ -272,6 +278,7 @@ def _save(
         merged["options"]["rpcUrls"] = existing["options"]["rpcUrls"]
     store.write_connection(connection, merged)
     write_value(connection, store.cursor_key(connection_id), 0)
+    store.count_save(connection, connection_id)
     for name, key in (
         ("apiSecret", store.api_secret_key(connection_id)),
         ("apiKey", store.api_key_key(connection_id)),
