@@ -30,6 +30,7 @@ from privatefolio_daemon.relayer.task_types import Priority
 from privatefolio_daemon.rpc.callbacks import RemoteFunction
 from privatefolio_daemon.rpc.registry import rpc_method
 from privatefolio_daemon.store.database import Database
+from privatefolio_daemon.store.seen_through import seen_through
 
 TimeBound = Literal["genesis", "lastTx"]
 
@@ -190,7 +191,7 @@ class ComputeApi:
         db = self._db_of(account)
 
         async def work(report: Progress, cancel: CancelToken) -> int:
-            value = await db.write(lambda conn: record_time_bound(conn, key))
+            value = await seen_through(db.write(lambda conn: record_time_bound(conn, key)))
             self._events.emit("key-value", key, value, account=account)
             return value
 

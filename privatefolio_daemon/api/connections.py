@@ -19,6 +19,7 @@ from privatefolio_daemon.rpc.callbacks import RemoteFunction
 from privatefolio_daemon.rpc.registry import CallContext, rpc_method
 from privatefolio_daemon.store.connections import connection_to_wire
 from privatefolio_daemon.store.database import Database
+from privatefolio_daemon.store.seen_through import seen_through
 
 CONNECTIONS = FrontendTable(
     "SELECT * FROM connections ORDER BY timestamp DESC",
@@ -33,7 +34,7 @@ class _Clearing:
     verb: str
     doing: str
     priority: Priority
-    clear: Callable[[Connections, str], Awaitable[tuple[dict[str, Any], int, int]]]
+    clear: Callable[[Connections, str, CancelToken], Awaitable[tuple[dict[str, Any], int, int]]]
     compacts: bool
     """Whether the space the data leaves may be given back (a reset syncs it again)."""
 
@@ -189,11 +190,12 @@ class ConnectionsApi:
 
         async def run(progress: TaskProgress, cancel: CancelToken) -> None:
             progress(0, f"{clearing.doing} connection #{number}")
-            _, logs, transactions = await clearing.clear(connections, connectionId)
+            _, logs, transactions = await clearing.clear(connections, connectionId, cancel)
             progress(100, f"Removed {logs} audit logs and {transactions} transactions")
             if clearing.compacts:
+                # Removed and committed: a cancel from here on changes nothing, the task completes.
                 compaction = self._compaction_of(accountName)
-                await compact_if_worthwhile(self._relayer, accountName, compaction)
+                await seen_through(compact_if_worthwhile(self._relayer, accountName, compaction))
 
         return await self._relayer.enqueue(
             accountName,

@@ -93,7 +93,7 @@ class TransactionsApi:
         ctx.keep_until_called(onCompletion)
 
         async def run(progress: TaskProgress, cancel: CancelToken) -> None:
-            await manual.delete(transactionId, progress)
+            await manual.delete(transactionId, progress, cancel)
 
         return await self._relayer.enqueue(
             accountName,

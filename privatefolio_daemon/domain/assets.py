@@ -25,6 +25,7 @@ from privatefolio_daemon.domain.price_sources import (
 from privatefolio_daemon.domain.text_bounds import bounded_text
 from privatefolio_daemon.store import assets as store
 from privatefolio_daemon.store.database import Database, Row
+from privatefolio_daemon.store.seen_through import seen_through
 
 #: Asset types beyond crypto whose positions are traded (fiat is what they are paid in).
 _TRADED_TYPES = ("stock", "fund", "metal")
@@ -144,7 +145,7 @@ class Assets:
             deleted = store.delete_all_assets(connection)
             return deleted, restart_chosen_prices(connection, chosen)
 
-        deleted, restarted = await self._db.transaction(delete)
+        deleted, restarted = await seen_through(self._db.transaction(delete))
         self.announce_changed(listing=True, prices=restarted)  # coingeckoIds went too
         return deleted
 

@@ -29,6 +29,7 @@ from privatefolio_daemon.domain.timeutil import day_start, now_ms
 from privatefolio_daemon.sources.prices.base import ChartData
 from privatefolio_daemon.store import balances as store
 from privatefolio_daemon.store.database import Database, in_transaction, wal_database_file
+from privatefolio_daemon.store.seen_through import seen_through
 from privatefolio_daemon.worker_processes import WorkersUnavailable
 
 log = logging.getLogger(__name__)
@@ -176,15 +177,18 @@ class Balances:
     ) -> BalancePassResult:
         report = thread_safe(progress)
         limit = now_ms() if until is None else until
-        result = await self._db.bulk_write(
-            lambda conn: run_balance_pass(
-                conn,
-                since=since,
-                until=limit,
-                progress=report,
-                checkpoint=cancel.checkpoint,
-                worker_min_logs=self._worker_min_logs,
-                page_size=page_size,
+        # Once the pass has committed, a cancel still lets its events out.
+        result = await seen_through(
+            self._db.bulk_write(
+                lambda conn: run_balance_pass(
+                    conn,
+                    since=since,
+                    until=limit,
+                    progress=report,
+                    checkpoint=cancel.checkpoint,
+                    worker_min_logs=self._worker_min_logs,
+                    page_size=page_size,
+                )
             )
         )
         self._events.emit("audit-logs", "updated", None, None, account=self.account)
@@ -196,7 +200,7 @@ class Balances:
     async def delete(self, progress: Progress) -> None:
         """Delete every row and the logs' balances; the cursor stays (as in Privatefolio)."""
         progress(0, "Deleting balances")
-        await self._db.transaction(lambda conn: store.delete_balances(conn, 0))
+        await seen_through(self._db.transaction(lambda conn: store.delete_balances(conn, 0)))
         self._events.emit("audit-logs", "updated", None, None, account=self.account)
         self._events.emit("balances", account=self.account)
         progress(100, "Deleted balances")

@@ -8,6 +8,7 @@ from privatefolio_daemon.domain.derived_steps import Progress, SqlCancel
 from privatefolio_daemon.domain.errors import DomainError
 from privatefolio_daemon.store.database import Database
 from privatefolio_daemon.store.free_space import FreeSpace, free_space, vacuum
+from privatefolio_daemon.store.seen_through import seen_through
 
 COMPACT_DATABASE = "Compact database"
 
@@ -49,7 +50,7 @@ class Compaction:
         )
         await self._db.checkpointed()  # a removal's checkpoint would hold up the last step
         try:
-            shrunk = await self._db.write(cancel.guard_sql(vacuum))
+            shrunk = await seen_through(self._db.write(cancel.guard_sql(vacuum)))
         except sqlite3.OperationalError as error:
             if "full" in str(error).lower():
                 raise DomainError(

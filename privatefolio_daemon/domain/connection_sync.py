@@ -8,7 +8,10 @@ them, and the side effects merge them again: the ledger ends as it was, a user's
 (a source brings none), and so are the fields the user patched (``transaction_patches``); the
 others take the source's values. A source that finds nothing new returns its old cursor, which
 is kept (the original resets it to 0). A failed sync writes nothing, and its message is redacted
-of every secret of the connection.
+of every secret of the connection. A sync cancelled before its commit writes nothing either;
+once committed, it completes, its events sent. A connection saved again while its sync ran keeps
+the cursor that save set (its start): the sync saves what it fetched, and the next one reads
+everything again with what was saved.
 """
 
 import logging
@@ -23,7 +26,7 @@ from urllib.parse import parse_qsl, urlsplit
 from privatefolio_daemon.domain import decimals
 from privatefolio_daemon.domain.connection_sources import EVM_EXTENSION, ConnectionSources
 from privatefolio_daemon.domain.connections import Connections
-from privatefolio_daemon.domain.derived_steps import Cancel, Progress
+from privatefolio_daemon.domain.derived_steps import Cancel, Progress, SqlCancel
 from privatefolio_daemon.domain.errors import DomainError
 from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.merged_transactions import split_merges_with
@@ -36,8 +39,13 @@ from privatefolio_daemon.store import connections as store
 from privatefolio_daemon.store import ledger
 from privatefolio_daemon.store.database import Database
 from privatefolio_daemon.store.key_value import read_value, write_value
+from privatefolio_daemon.store.seen_through import seen_through
 
 log = logging.getLogger(__name__)
+
+RESAVED_DURING_SYNC = (
+    "The connection was saved again during this sync: its next sync reads everything again"
+)
 
 #: A URL path segment or query value at least this long is treated as a key.
 _KEY_LIKE_LENGTH = 16
@@ -73,18 +81,29 @@ class ConnectionSync:
         return self._connections.account
 
     async def sync(
-        self, connection_id: str, group_id: str | None, progress: Progress, cancel: Cancel
+        self, connection_id: str, group_id: str | None, progress: Progress, cancel: SqlCancel
     ) -> SyncOutcome:
+        cursor, saves = await self._connections.sync_point(connection_id)
         record = await self._connections.require(connection_id)
         spec = await self._connections.spec(record)
-        cursor = await self._connections.cursor(connection_id)
         source = self._sources.source_for(spec.extension_id)
         progress(0, f"Syncing connection #{record['connectionNumber']} from cursor {cursor}")
         result = await _fetch(source.sync, spec, cursor, progress)
         cancel.checkpoint()
         count = len(result.logs), len(result.transactions)
         progress(None, f"Saving {count[0]} audit logs and {count[1]} transactions")
-        saved, new_cursor = await self._db.transaction(lambda conn: _save(conn, record, result))
+
+        def save(connection: sqlite3.Connection) -> tuple[dict[str, Any], int, bool]:
+            outcome = _save(connection, record, result, saves)
+            cancel.checkpoint()  # the last moment a cancel leaves nothing saved
+            return outcome
+
+        # Committed, the sync goes on to announce what it saved even if it was cancelled meanwhile.
+        saved, new_cursor, resaved = await seen_through(
+            self._db.transaction(cancel.guard_sql(save))
+        )
+        if resaved:
+            progress(None, RESAVED_DURING_SYNC)
         if result.logs:
             oldest = min(min(log.timestamp for log in result.logs), now_ms())
             self._events.emit("audit-logs", "created", oldest, group_id, account=self.account)
@@ -149,8 +168,11 @@ async def _fetch(sync: Any, spec: ConnectionSpec, cursor: int, progress: Progres
 
 
 def _save(
-    connection: sqlite3.Connection, record: dict[str, Any], result: SyncResult
-) -> tuple[dict[str, Any], int]:
+    connection: sqlite3.Connection, record: dict[str, Any], result: SyncResult, saves: int
+) -> tuple[dict[str, Any], int, bool]:
+    """Write what the sync fetched; returns the connection, its cursor, and whether it was
+    saved again during the sync (``saves`` differs): its cursor then stays where that save put
+    it, so that the next sync reads everything again with what was saved."""
     connection_id = str(record["id"])
     row = store.read_connection(connection, connection_id)
     if row is None:
@@ -164,10 +186,11 @@ def _save(
     store.write_connection(connection, saved)
     key = store.cursor_key(connection_id)
     cursor = int(read_value(connection, key) or 0)
-    if result.cursor is not None:
+    resaved = store.saves(connection, connection_id) != saves
+    if result.cursor is not None and not resaved:
         cursor = result.cursor
         write_value(connection, key, cursor)
-    return saved, cursor
+    return saved, cursor, resaved
 
 
 def _with_users_edits(

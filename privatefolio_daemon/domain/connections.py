@@ -9,6 +9,7 @@ passphrase travels in the spec's ``options["apiPassphrase"]``.
 """
 
 import sqlite3
+from collections.abc import Callable
 from typing import Any, NotRequired, TypedDict
 from urllib.parse import urlsplit
 
@@ -19,6 +20,7 @@ from privatefolio_daemon.domain.connection_sources import (
     check_exchange,
     check_platform,
 )
+from privatefolio_daemon.domain.derived_steps import SqlCancel
 from privatefolio_daemon.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.hashing import string_hash
@@ -36,6 +38,7 @@ from privatefolio_daemon.sources.importers.evm import (
 from privatefolio_daemon.store import connections as store
 from privatefolio_daemon.store.database import Database
 from privatefolio_daemon.store.key_value import read_value, write_value
+from privatefolio_daemon.store.seen_through import seen_through
 
 
 class NewConnection(TypedDict):
@@ -58,6 +61,11 @@ class _Secrets(TypedDict, total=False):
     apiSecret: str
     rpcUrls: str
     apiPassphrase: str
+
+
+#: What a removal of a connection's rows returns: its record, the oldest time it touched, the
+#: counts of logs and transactions deleted, and whether merged transactions were split.
+_Removal = tuple[dict[str, Any], int | None, int, int, bool]
 
 
 class Connections:
@@ -109,9 +117,15 @@ class Connections:
         rows = await self._db.read(store.read_connections)
         return [store.connection_to_wire(row) for row in rows]
 
-    async def cursor(self, connection_id: str) -> int:
-        value = await self._db.read(lambda conn: read_value(conn, store.cursor_key(connection_id)))
-        return int(value or 0)
+    async def sync_point(self, connection_id: str) -> tuple[int, int]:
+        """Where the connection's next sync starts (its cursor), and how many times it was saved
+        so far: a sync reads this before the connection's spec."""
+
+        def read(connection: sqlite3.Connection) -> tuple[int, int]:
+            cursor = read_value(connection, store.cursor_key(connection_id))
+            return int(cursor or 0), store.saves(connection, connection_id)
+
+        return await self._db.read(read)
 
     async def spec(self, record: dict[str, Any]) -> ConnectionSpec:
         """What a source needs, with the secrets decrypted (in memory only)."""
@@ -142,19 +156,21 @@ class Connections:
             options=options,
         )
 
-    async def reset(self, connection_id: str) -> tuple[dict[str, Any], int, int]:
+    async def reset(self, connection_id: str, cancel: SqlCancel) -> tuple[dict[str, Any], int, int]:
         """Delete the connection's audit logs and transactions, cursor → 0, meta zeroed.
         Returns the connection and how many logs and transactions went."""
 
         def reset(connection: sqlite3.Connection) -> _Removal:
             return _reset(connection, connection_id)
 
-        record, oldest, logs, transactions, split = await self._db.bulk_transaction(reset)
+        record, oldest, logs, transactions, split = await self._clear(reset, cancel)
         self._emit_ledger_deleted(oldest, split)
         self._events.emit("connections", "created", record, account=self.account)
         return record, logs, transactions
 
-    async def delete(self, connection_id: str) -> tuple[dict[str, Any], int, int]:
+    async def delete(
+        self, connection_id: str, cancel: SqlCancel
+    ) -> tuple[dict[str, Any], int, int]:
         """Reset, then delete the row with its cursor and secrets, in one transaction."""
 
         def delete(connection: sqlite3.Connection) -> _Removal:
@@ -162,10 +178,23 @@ class Connections:
             store.delete_connection(connection, connection_id)
             return removal
 
-        record, oldest, logs, transactions, split = await self._db.bulk_transaction(delete)
+        record, oldest, logs, transactions, split = await self._clear(delete, cancel)
         self._emit_ledger_deleted(oldest, split)
         self._events.emit("connections", "deleted", record, account=self.account)
         return record, logs, transactions
+
+    async def _clear(
+        self, clear: Callable[[sqlite3.Connection], _Removal], cancel: SqlCancel
+    ) -> _Removal:
+        """All of ``clear`` or, when the task is cancelled before its commit, nothing; once
+        committed, the caller goes on to announce it even if it was cancelled meanwhile."""
+
+        def run(connection: sqlite3.Connection) -> _Removal:
+            removal = clear(connection)
+            cancel.checkpoint()
+            return removal
+
+        return await seen_through(self._db.bulk_transaction(cancel.guard_sql(run)))
 
     def _emit_ledger_deleted(self, oldest: int | None, split: bool) -> None:
         """``split``: transactions a merge stood for are back, so they are merged again and
@@ -249,6 +278,7 @@ def _save(
         merged["options"]["rpcUrls"] = existing["options"]["rpcUrls"]
     store.write_connection(connection, merged)
     write_value(connection, store.cursor_key(connection_id), 0)
+    store.count_save(connection, connection_id)
     for name, key in (
         ("apiSecret", store.api_secret_key(connection_id)),
         ("apiKey", store.api_key_key(connection_id)),
@@ -302,11 +332,6 @@ def _refuse_second_wallet(connection: sqlite3.Connection, records: list[dict[str
 
 def _wallet_key(record: dict[str, Any]) -> tuple[str, str, str]:
     return str(record["extensionId"]), str(record["platformId"]), str(record["address"]).lower()
-
-
-#: What a removal of a connection's rows returns: its record, the oldest time it touched, the
-#: counts of logs and transactions deleted, and whether merged transactions were split.
-_Removal = tuple[dict[str, Any], int | None, int, int, bool]
 
 
 def _reset(connection: sqlite3.Connection, connection_id: str) -> _Removal:

@@ -21,6 +21,7 @@ from privatefolio_daemon.domain.thread_progress import Report, thread_safe
 from privatefolio_daemon.domain.timeutil import iso_ms, now_ms
 from privatefolio_daemon.store import chat_history, ledger
 from privatefolio_daemon.store.database import Database
+from privatefolio_daemon.store.seen_through import seen_through
 
 PAGE_ROWS = 2000
 
@@ -94,14 +95,15 @@ class Exports:
         target = self._files.path(file_id)
         writer = _CsvWriter(kind, target, thread_safe(progress), cancel)
         try:
-            size = await self._db.read(writer.run)
+            size = await seen_through(self._db.read(writer.run))  # written: completed
         except BaseException:
             await self._files.patch(file_id, status="aborted", completedAt=now_ms())
             raise
         metadata = {"lastModified": now_ms(), "size": size, "type": _MIME}
-        await self._files.patch(
+        completed = self._files.patch(
             file_id, status="completed", completedAt=now_ms(), progress=100, metadata=metadata
         )
+        await seen_through(completed)
         progress(100, f"Exported {writer.rows} {kind.noun} to {name}")
         return await self._files.get(file_id)
 

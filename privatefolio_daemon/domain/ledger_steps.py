@@ -21,6 +21,7 @@ from privatefolio_daemon.domain.thread_progress import thread_safe
 from privatefolio_daemon.large_lists import empty_in_parts
 from privatefolio_daemon.store import ledger
 from privatefolio_daemon.store.database import Database
+from privatefolio_daemon.store.seen_through import seen_through
 
 _EVM = "substr(platformId, 1, 6) = 'chain.'"
 _EVM_TRANSACTIONS = f"SELECT * FROM transactions WHERE {_EVM} {ledger.TRANSACTION_ORDER}"
@@ -67,7 +68,7 @@ class LedgerSteps:
             save_merge(connection, result, report, listed.__contains__)
             settle_pass(connection, AUTO_MERGE, seen)
 
-        await db.transaction(save)
+        await seen_through(db.transaction(save))  # once committed, announced even if cancelled
         if result.merged:
             self._events.emit("transactions", "created", account=account)
         progress(100, "Done")
@@ -88,7 +89,7 @@ class LedgerSteps:
             settle_pass(connection, DETECT_SPAM, seen)
             return tagging
 
-        tagging = await db.transaction(tag)
+        tagging = await seen_through(db.transaction(tag))  # once committed, announced
         if tagging.tag_created:
             self._events.emit("tags", "created", account=account)
         progress(90, f"Tagged {tagging.logs_tagged} audit logs")

@@ -11,7 +11,7 @@ import orjson
 
 from privatefolio_daemon.domain import asset_ids, decimals
 from privatefolio_daemon.domain.assets import ASSET_ID_MAX_CHARS
-from privatefolio_daemon.domain.derived_steps import Progress
+from privatefolio_daemon.domain.derived_steps import Progress, SqlCancel
 from privatefolio_daemon.domain.errors import InvalidInputError, NotFoundError, shortened
 from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.ledger_rows import transaction_from_row
@@ -27,6 +27,7 @@ from privatefolio_daemon.store.database import Database
 from privatefolio_daemon.store.key_value import read_value, write_value
 from privatefolio_daemon.store.merged_members import forget_merge
 from privatefolio_daemon.store.patched_fields import forget_patched
+from privatefolio_daemon.store.seen_through import seen_through
 
 SEQUENCE_KEY = "transaction_man_seq"
 MANUAL_PREFIX = "MANUAL_"
@@ -506,12 +507,18 @@ class ManualTransactions:
     def announce_patched(self) -> None:
         self._emit("transactions", "created")
 
-    async def delete(self, tx_id: str, progress: Progress) -> None:
-        """Delete a transaction, its audit logs and its tags (those of its logs too)."""
+    async def delete(self, tx_id: str, progress: Progress, cancel: SqlCancel) -> None:
+        """Delete a transaction, its audit logs and its tags (those of its logs too); all of it
+        or, when the task is cancelled before the commit, nothing."""
         progress(0, f"Removing transaction {tx_id}")
-        logs, oldest = await self._db.transaction(
-            lambda connection: delete_transaction(connection, tx_id)
-        )
+
+        def delete(connection: sqlite3.Connection) -> tuple[int, int | None]:
+            removed = delete_transaction(connection, tx_id)
+            cancel.checkpoint()
+            return removed
+
+        transaction = self._db.transaction(cancel.guard_sql(delete))
+        logs, oldest = await seen_through(transaction)
         self.announce_deleted(tx_id, oldest)
         progress(100, f"Removed transaction {tx_id} and its {logs} audit logs")
 

@@ -17,6 +17,7 @@ from privatefolio_daemon.domain.timeutil import human_date
 from privatefolio_daemon.large_lists import empty_dict_in_parts, empty_in_parts
 from privatefolio_daemon.store import networth as store
 from privatefolio_daemon.store.database import Database, in_transaction
+from privatefolio_daemon.store.seen_through import seen_through
 
 CURSOR_KEY = "networthCursor"
 
@@ -87,9 +88,12 @@ class Networth:
         self, since: int | None, progress: Progress, cancel: Cancel
     ) -> list[NetworthRow]:
         report = thread_safe(progress)
-        rows = await self._db.write(
-            lambda conn: run_networth_pass(
-                conn, since=since, progress=report, checkpoint=cancel.checkpoint
+        # Once the pass has committed, a cancel still lets its events out.
+        rows = await seen_through(
+            self._db.write(
+                lambda conn: run_networth_pass(
+                    conn, since=since, progress=report, checkpoint=cancel.checkpoint
+                )
             )
         )
         if rows:

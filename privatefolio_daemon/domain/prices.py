@@ -40,6 +40,7 @@ from privatefolio_daemon.sources.prices.market_closes import LATE_CLOSE_DAYS, fi
 from privatefolio_daemon.sources.prices.registry import PriceProviderRegistry
 from privatefolio_daemon.store import daily_prices as store
 from privatefolio_daemon.store.database import Database
+from privatefolio_daemon.store.seen_through import seen_through
 
 FIRST_PAGE_DAYS = 900
 STABLECOIN_KEY = "USDT"
@@ -97,7 +98,7 @@ class DailyPrices:
             deleted, days = store.delete_prices(conn)
             return deleted, invalidate_for_prices(conn, min(days, default=None), days)
 
-        deleted, invalidation = await self._db.transaction(delete)
+        deleted, invalidation = await seen_through(self._db.transaction(delete))
         progress(100, f"Deleted {deleted} daily prices")
         self._events.emit("daily-prices", account=self.account)
         self._announce(invalidation)
@@ -116,28 +117,32 @@ class DailyPrices:
         progress(2, f"Fetching asset prices in batches of {batch_size}")
         await load_exchange_library(settings)
         registry = build_registry(settings)
-        remembered = False
-        invalidations: list[PriceInvalidation] = []
+        saved: list[_AssetOutcome] = []
         unreachable: set[str] = set()
         try:
             for first in range(0, len(assets), batch_size):
                 cancel.checkpoint()
                 batch = assets[first : first + batch_size]
-                outcomes = await asyncio.gather(
-                    *(
-                        self._fetch_asset(registry, asset, spans, progress, unreachable)
-                        for asset in batch
+                fetches = [
+                    asyncio.ensure_future(
+                        self._fetch_asset(registry, asset, spans, progress, unreachable, saved)
                     )
-                )
-                remembered = remembered or any(outcome.remembered for outcome in outcomes)
-                invalidations += [outcome.invalidation for outcome in outcomes]
+                    for asset in batch
+                ]
+                try:
+                    await asyncio.gather(*fetches)
+                finally:  # a cancelled fetch's save under way ends, and is announced below
+                    await asyncio.wait(fetches)
                 done = first + len(batch)
                 progress(_js_percent(done / len(assets) * 100))
         finally:
+            self._announce_saved(saved)  # a cancelled fetch tells of the prices it saved
             await registry.close()
-        if remembered:
+
+    def _announce_saved(self, saved: list[_AssetOutcome]) -> None:
+        if any(outcome.remembered for outcome in saved):
             self._events.emit("metadata", account=self.account)
-        self._announce(*invalidations)
+        self._announce(*(outcome.invalidation for outcome in saved))
 
     def _announce(self, *invalidations: PriceInvalidation) -> None:
         """Tell of what price writes made stale; the relayer then queues the refreshes."""
@@ -151,33 +156,35 @@ class DailyPrices:
         spans: dict[str, store.StoredSpan],
         progress: Progress,
         unreachable: set[str],
-    ) -> _AssetOutcome:
+        saved: list[_AssetOutcome],
+    ) -> None:
+        """Fetch and save the asset's prices; what was saved is added to ``saved``."""
         coingecko_id = asset.coingecko_id or self._catalog.coingecko_id(asset.id)
         priced = priced_asset(asset.id, coingecko_id)
         plan = registry.plan(priced, asset.price_api_id)
         if plan.skipped:
             progress(None, plan.skipped)
-            return _AssetOutcome(0, False, PriceInvalidation())
+            return
         until = day_start(now_ms())
         since = _since(asset, spans.get(asset.id), until)
         answer = await ask_in_order(plan.providers, priced, since, until, unreachable)
         if isinstance(answer, list):
             progress(None, f"Could not fetch prices of {priced.ticker}: {'; '.join(answer)}")
-            return _AssetOutcome(0, False, PriceInvalidation())
+            return
         provider, series = answer.provider, answer.series
         remember = asset.price_api_id != provider.id
-        saved = await self._save(asset, priced.ticker, provider.id, series, remember, since)
-        if saved is None:
+        written = await self._save(asset, priced.ticker, provider.id, series, remember, since)
+        if written is None:
             progress(None, f"Skipped {priced.ticker}: its price API was changed during the fetch")
-            return _AssetOutcome(0, False, PriceInvalidation())
-        rows, invalidation = saved
+            return
+        rows, invalidation = written
+        saved.append(_AssetOutcome(rows, remember, invalidation))
         first, last = series.points[0]["time"], series.points[-1]["time"]
         progress(
             None,
             f"Fetched {priced.ticker} using {provider.name} from "
             f"{human_date(first * 1000)} to {human_date(last * 1000)}",
         )
-        return _AssetOutcome(rows, remember, invalidation)
 
     async def _save(
         self,
@@ -202,7 +209,7 @@ class DailyPrices:
             invalidation = invalidate_for_prices(conn, written.changed_from, written.added_days)
             return written.rows, invalidation
 
-        saved = await self._db.transaction(save)
+        saved = await seen_through(self._db.transaction(save))  # committed: announced
         self._events.emit("daily-prices", account=self.account)
         return saved
 

@@ -47,6 +47,7 @@ from privatefolio_daemon.domain.trades_engine import (
 from privatefolio_daemon.store import trades as store
 from privatefolio_daemon.store.database import Database, in_transaction, wal_database_file
 from privatefolio_daemon.store.key_value import delete_value, read_value
+from privatefolio_daemon.store.seen_through import seen_through
 from privatefolio_daemon.store.trade_tag_carry import carry_trade_tags
 
 TRADES_CURSOR = "tradesCursor"
@@ -526,10 +527,12 @@ class Trades:
     async def compute_pnl(self, progress: Progress, cancel: Cancel, *, since: int | None) -> int:
         """The PnL of the trades open or closed from ``since`` on (see ``run_pnl_pass``)."""
         report = thread_safe(progress)
-        rows, cursor = await self._db.write(
-            lambda conn: (
-                run_pnl_pass(conn, since=since, progress=report, checkpoint=cancel.checkpoint),
-                stored_cursor(conn, PNL_CURSOR),
+        rows, cursor = await seen_through(
+            self._db.write(
+                lambda conn: (
+                    run_pnl_pass(conn, since=since, progress=report, checkpoint=cancel.checkpoint),
+                    stored_cursor(conn, PNL_CURSOR),
+                )
             )
         )
         self._events.emit("trade-pnl", "updated", account=self.account)
@@ -568,9 +571,9 @@ class Trades:
                 )
                 return result, {key: read_value(conn, key) for key in _RUN_KEYS}
 
-            result, values = await self._db.write(run)
-        await self._db.write(mark_pnl_stale_past_balances)
-        tagged = await self._db.transaction(carry_trade_tags)
+            result, values = await seen_through(self._db.write(run))
+        # The trades are committed: what completes them is written even if the task is cancelled.
+        tagged = await seen_through(self._settle())
         self._events.emit("trades", "created", account=self.account)
         for trade_id in tagged:
             self._events.emit("trades", "updated", trade_id, account=self.account)
@@ -578,6 +581,13 @@ class Trades:
         for key, value in values.items():
             self._events.emit("key-value", key, value, account=self.account)
         return result
+
+    async def _settle(self) -> list[str]:
+        """After a run: the PnL past the balances marked stale, the trades' tags carried over;
+        returns the ids of the trades tagged."""
+        await self._db.write(mark_pnl_stale_past_balances)
+        tagged: list[str] = await self._db.transaction(carry_trade_tags)
+        return tagged
 
     async def _long_run(self, full: bool) -> bool:
         """Whether the run starts over, or reads at least ``off_writer_min_logs`` logs again;
@@ -615,8 +625,10 @@ class Trades:
                 trades_offline.compute_in_scratch, ledger, scratch, run, carried
             )
             keys = (*_RUN_KEYS, SCAN_POSITIONS)
-            applied = await self._db.write(
-                lambda conn: trades_offline.apply_if_current(conn, scratch, snapshot, keys)
+            applied = await seen_through(
+                self._db.write(
+                    lambda conn: trades_offline.apply_if_current(conn, scratch, snapshot, keys)
+                )
             )
         finally:
             with suppress(OSError):  # still open on Windows after a cancel: the next run removes it

@@ -26,6 +26,7 @@ from privatefolio_daemon.domain.timeutil import DAY_MS, human_date, now_ms
 from privatefolio_daemon.relayer.cancellation import CancelToken
 from privatefolio_daemon.relayer.task_types import Priority, TaskSpec, Trigger
 from privatefolio_daemon.store.database import Database
+from privatefolio_daemon.store.seen_through import seen_through
 from privatefolio_daemon.store.task_history import (
     count_expired_tasks,
     delete_finished_tasks,
@@ -157,7 +158,8 @@ class TaskHistoryPruner:
                     break
                 last_id = ids[-1]
                 logs += await self._remove_logs(ids)
-                tasks += await self._db.write(partial(delete_finished_tasks, task_ids=ids))
+                deleting = self._db.write(partial(delete_finished_tasks, task_ids=ids))
+                tasks += await seen_through(deleting)  # counted, and announced, once deleted
                 progress(min(100.0, 100 * tasks / max(total, 1)), None)
         finally:
             if tasks:

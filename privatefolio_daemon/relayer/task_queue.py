@@ -186,7 +186,8 @@ class AccountTaskQueue:
 
     async def cancel(self, task_id: int) -> None:
         if self._running is not None and self._running.entry.task_id == task_id:
-            self._abort(self._running, ABORTED_BY_USER)
+            if not self._running.token.cancelled:  # once asked, it stops, or sees a commit through
+                self._abort(self._running, ABORTED_BY_USER)
             return
         if self._starting is not None and self._starting[0].task_id == task_id:
             self._starting[1].cancel(ABORTED_BY_USER)  # aborted as soon as it starts

@@ -9,6 +9,7 @@ from privatefolio_daemon.store.bulk_delete import delete_where_equal
 from privatefolio_daemon.store.change_log import append_change
 from privatefolio_daemon.store.database import Row
 from privatefolio_daemon.store.in_lists import rows_where_in
+from privatefolio_daemon.store.key_value import read_value, write_value
 from privatefolio_daemon.store.patched_fields import forget_deleted
 from privatefolio_daemon.store.tags import untag_matching
 
@@ -24,6 +25,20 @@ SEQUENCE_KEY = "connection_seq"
 
 def cursor_key(connection_id: str) -> str:
     return f"connection_cursor_{connection_id}"
+
+
+def saves_key(connection_id: str) -> str:
+    """How many times the connection was saved (upserted): a sync that read it before a later
+    save keeps the cursor that save set."""
+    return f"connection_saves_{connection_id}"
+
+
+def saves(connection: sqlite3.Connection, connection_id: str) -> int:
+    return int(read_value(connection, saves_key(connection_id)) or 0)
+
+
+def count_save(connection: sqlite3.Connection, connection_id: str) -> None:
+    write_value(connection, saves_key(connection_id), saves(connection, connection_id) + 1)
 
 
 def api_secret_key(connection_id: str) -> str:
@@ -106,7 +121,7 @@ def write_connection(connection: sqlite3.Connection, record: dict[str, Any]) -> 
 def delete_connection(connection: sqlite3.Connection, connection_id: str) -> None:
     connection.execute("DELETE FROM connections WHERE id = ?", (connection_id,))
     append_change(connection, "connection", connection_id, None)
-    keys = (cursor_key(connection_id), *secret_keys(connection_id))
+    keys = (cursor_key(connection_id), saves_key(connection_id), *secret_keys(connection_id))
     connection.executemany("DELETE FROM key_value WHERE key = ?", [(key,) for key in keys])
 
 

@@ -16,6 +16,7 @@ from tests.api.importing import wait_for_task
 from tests.standins.background_server import serve_in_thread
 from tests.standins.exchanges.binance import BinanceStandin
 from tests.standins.exchanges.binance_records import synthetic_daily_candles
+from tests.writer_trap import cancel_on_writer
 
 BTC, ETH = "ex.binance:BTC", "ex.binance:ETH"
 TODAY = day_start(now_ms())
@@ -79,6 +80,11 @@ async def run(client: DaemonClient, method: str) -> list[dict[str, Any]]:
     """Queue ``method`` and wait for it and for every task it caused."""
     task_id = await client.call(method, "main", "user")
     assert (await wait_for_task(client, task_id))["status"] == "completed"
+    return await run_after(client, task_id)
+
+
+async def run_after(client: DaemonClient, task_id: int) -> list[dict[str, Any]]:
+    """Wait for every task ``task_id`` caused; returns them."""
     while True:
         tasks = await client.call("getServerTasks", "main")
         if all(task["status"] in FINAL for task in tasks):
@@ -120,6 +126,26 @@ async def test_prices_fetched_later_value_the_past_days_again(main: DaemonClient
     await run(main, "enqueueRecomputeNetworth")
     await run(main, "enqueueRecomputeTrades")
     assert (await main.call("getNetworth", "main"), await pnl_of_every_trade(main)) == revalued
+
+
+async def test_a_fetch_cancelled_as_it_saves_prices_revalues_the_days_of_what_it_saved(
+    main: DaemonClient, daemon: Daemon
+) -> None:
+    """The fetch stops (aborted), but the prices it saved are told of, so the net worth and the
+    trades are valued again with them."""
+    async with cancel_on_writer(daemon, main, "main", after="INTO daily_prices") as trap:
+        task_id = await main.call("enqueueFetchPrices", "main", "user")
+        task = await wait_for_task(main, task_id)
+    assert trap.cancelled == task_id
+    assert (task["status"], task["errorMessage"]) == ("aborted", "Task aborted by user.")
+
+    followed = await run_after(main, task_id)
+
+    assert [(task["name"], task["trigger"], task["status"]) for task in followed] == [
+        ("Refresh networth", "side-effect", "completed"),
+        ("Refresh trades", "side-effect", "completed"),
+    ]
+    assert {row["value"] for row in await main.call("getNetworth", "main")} != {0}
 
 
 async def test_a_fetch_that_changes_no_price_queues_nothing(main: DaemonClient) -> None:

@@ -220,6 +220,37 @@ async def test_an_abort_between_batches_leaves_whole_batches(
     assert changes == [()]  # what was deleted is told
 
 
+async def test_a_batch_deleted_as_its_task_is_cancelled_is_told(
+    account_db: Database, events: EventBus, logs_dir: Path
+) -> None:
+    """The cancel lands while the writer deletes the first batch: the batch is deleted, so it is
+    counted and announced, and the pruning stops there."""
+    changes: list[tuple[()]] = []
+    events.subscribe("server-tasks", lambda: changes.append(()), account="main")
+    ids = [await add_task(account_db, logs_dir, "completed", days_ago=100) for _ in range(5)]
+    token = CancelToken()
+    loop = asyncio.get_running_loop()
+    running: list[asyncio.Task[PruneResult]] = []
+
+    async def cancel() -> None:
+        token.cancel("Task aborted by user.")
+        running[0].cancel()
+
+    def on_statement(sql: str) -> None:
+        if sql.startswith("DELETE FROM server_tasks") and not token.cancelled:
+            asyncio.run_coroutine_threadsafe(cancel(), loop).result(30)
+
+    await account_db.write(lambda connection: connection.set_trace_callback(on_statement))
+    task_history = pruner(account_db, events, logs_dir, days=90, keep_newest=0, batch_tasks=2)
+    running.append(asyncio.ensure_future(task_history.prune(ProgressLines(), token)))
+    with pytest.raises(TaskAborted):
+        await running[0]
+    await account_db.write(lambda connection: connection.set_trace_callback(None))
+
+    assert await task_ids(account_db) == ids[2:]
+    assert changes == [()]
+
+
 @pytest.fixture
 async def crons() -> AsyncIterator[Crons]:
     scheduler = Crons(enabled=True, jitter_seconds=0)

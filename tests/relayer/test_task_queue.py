@@ -245,6 +245,35 @@ async def test_a_task_whose_write_commits_as_it_is_aborted_reads_completed(
     ) == (None,)
 
 
+async def test_a_second_cancel_does_not_cut_short_what_follows_a_commit_seen_through(
+    queue: AccountTaskQueue, account_db: Database
+) -> None:
+    """Cancelled once during its write, the task goes on past the commit to its end; a second
+    cancelTask then changes nothing (it would cut off the events that follow the write)."""
+    writing = threading.Event()
+    written = asyncio.Event()
+    announce = asyncio.Event()
+
+    def slow_write(connection: sqlite3.Connection) -> None:
+        writing.set()
+        time.sleep(0.3)
+        connection.execute("INSERT INTO key_value (key, value) VALUES ('saved', 1)")
+
+    async def saves(progress: TaskProgress, cancel: CancelToken) -> None:
+        await seen_through(account_db.transaction(slow_write))
+        written.set()
+        await announce.wait()  # what follows the write: its events, say
+        progress(100, "Announced")
+
+    task_id = await queue.enqueue(spec("Save", 5, saves))
+    await asyncio.to_thread(writing.wait, 5)
+    await queue.cancel(task_id)
+    await written.wait()
+    await queue.cancel(task_id)
+    announce.set()
+    await wait_for_status(account_db, task_id, "completed")
+
+
 async def test_restart_recovery(tmp_path: Path, events: EventBus) -> None:
     db = await open_account_db(tmp_path / "main.sqlite")
     await db.execute_many(

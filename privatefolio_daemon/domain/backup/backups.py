@@ -24,6 +24,7 @@ from privatefolio_daemon.domain.backup.progress_bridge import Checkpoint, Report
 from privatefolio_daemon.domain.backup.snapshot import snapshot_database
 from privatefolio_daemon.domain.server_files import ServerFiles
 from privatefolio_daemon.domain.timeutil import now_ms
+from privatefolio_daemon.store.seen_through import seen_through
 
 BACKUP_SUFFIX = "-backup.zip"
 ZIP_TYPE = "application/zip"
@@ -56,13 +57,14 @@ class Backups:
         partial = files.directory / f"{TEMP_PREFIX}{now_ms()}.zip"
         try:
             manifest = await self.write(account, partial, report, checkpoint, task_id)
-            record = await files.save_generated_file(
+            saving = files.save_generated_file(
                 f"{account}{BACKUP_SUFFIX}",
                 ZIP_TYPE,
                 partial,
                 f"Backup of {account}: {len(manifest.entries)} entries, schema "
                 f"{manifest.schema_version}",
             )
+            record = await seen_through(saving)  # the zip is whole: it is kept, and completed
         finally:
             await asyncio.to_thread(partial.unlink, missing_ok=True)
         await self.prune(account)

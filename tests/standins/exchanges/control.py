@@ -42,6 +42,14 @@ class _Fault:
         return self.remaining > 0 and self.path in (None, path)
 
 
+@dataclass(frozen=True, slots=True)
+class Hold:
+    """Requests wait at the stand-in until ``released`` is set; ``arrived`` is set by the first."""
+
+    arrived: threading.Event = field(default_factory=threading.Event)
+    released: threading.Event = field(default_factory=threading.Event)
+
+
 @dataclass
 class ExchangeControl:
     """The switches a test flips on a stand-in, and what the stand-in saw."""
@@ -49,6 +57,8 @@ class ExchangeControl:
     throttle_body: ThrottleBody
     requests: list[RecordedRequest] = field(default_factory=list)
     delay_seconds: float = 0.0
+    hold: Hold | None = None
+    """While set, every request waits for its release (a sync caught between two steps)."""
     _faults: list[_Fault] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -117,6 +127,10 @@ class ExchangeControl:
             )
             if self.delay_seconds:
                 await asyncio.sleep(self.delay_seconds)
+            hold = self.hold
+            if hold is not None:
+                hold.arrived.set()
+                await asyncio.get_running_loop().run_in_executor(None, hold.released.wait, 30)
             fault = self._take_fault(request.path)
             if fault is not None:
                 return self._fault_response(fault)
