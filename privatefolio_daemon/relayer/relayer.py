@@ -98,6 +98,9 @@ class Relayer:
         self._stopped = False
         #: Queues a scheduled backup of an account (set by the daemon; ``backupInterval``).
         self.backup_job: Callable[[str], Awaitable[None]] | None = None
+        #: Run with the account each time it opens, after what restart recovery queues: work a
+        #: stop may have left owed that the store can tell (a compaction, say).
+        self.resume_checks: list[Callable[[str], Awaitable[None]]] = []
         #: Takes a notification the queue added (a task no one watched failed), to push it.
         self.on_notification: Callable[[str, dict[str, Any]], Awaitable[None]] | None = None
         #: Called with the account when its queue has run its last queued task (set by the
@@ -295,6 +298,11 @@ class Relayer:
             why = "the last stop interrupted it" if was_interrupted else "derived data is behind"
             log.info("%s: queueing the refresh chain: %s", name, why)
             await self._run_chain(name, REFRESH_CHAIN, "system")
+        for check in self.resume_checks:
+            try:
+                await check(name)
+            except Exception:
+                log.exception("%s: a check at its opening failed", name)
 
     async def _run_chain(
         self, name: str, chain: tuple[str, ...], trigger: Trigger = "cron"

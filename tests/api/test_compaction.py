@@ -99,3 +99,27 @@ async def test_a_compaction_can_be_asked_for(client: DaemonClient) -> None:
     assert (task["name"], task["status"]) == (COMPACT, "completed")
     log = await client.call("getServerTaskLog", "main", task_id)
     assert "Compacting the database: " in log
+
+
+async def test_a_compaction_a_stop_cut_off_runs_when_the_account_opens(tmp_path: Path) -> None:
+    """The removal committed, then the daemon stopped before its compaction ran (here: a daemon
+    whose thresholds asked for none): the next start finds the free space and compacts."""
+    data_dir = tmp_path / "data"
+    async with running_daemon(make_config(data_dir)) as (daemon, client):
+        await client.call("createAccount", "main")
+        await import_file(daemon, client, "large.csv", deposits(20_000))
+        [large] = await client.call("getFileImports", "main")
+        await remove(client, large["id"])
+        assert await compact_tasks(client) == []
+        left_free = await space(daemon)
+    assert left_free.free_pages > 0
+
+    async with compacting_daemon(data_dir) as (daemon, client):
+        for _ in range(400):
+            tasks = await compact_tasks(client)
+            if tasks and tasks[0]["status"] == "completed":
+                break
+            await asyncio.sleep(0.05)
+        [task] = await compact_tasks(client)
+        assert (task["status"], task["trigger"]) == ("completed", "side-effect")
+        assert (await space(daemon)).free_pages == 0
