@@ -169,9 +169,11 @@ class Relayer:
                 partial(self._clean_up_task_history, name, "cron"),
             )
             await self._clean_up_task_history(name, "system")
+        # What the last stop left is read now, before any new write can look like it.
+        owed, behind = await db.read(lambda conn: (owed_passes(conn), derived_data_behind(conn)))
         self.crons.once(
             f"resume:{name}",
-            partial(self._resume_refresh, name, interrupted),
+            partial(self._resume_refresh, name, interrupted, owed, behind),
             even_without_crons=True,
         )
 
@@ -282,19 +284,21 @@ class Relayer:
         if state is not None and await state.task_history.has_expired_tasks():
             await state.queue.enqueue(state.task_history.spec(trigger))
 
-    async def _resume_refresh(self, name: str, interrupted: list[str]) -> None:
+    async def _resume_refresh(
+        self, name: str, interrupted: list[str], owed_at_open: list[str], behind_at_open: bool
+    ) -> None:
         """Queue auto-merge and spam detection when a stop left them owed, and the refresh chain
-        when the last stop interrupted it, or derived data is behind the ledger (a stop before
-        the chain was queued)."""
+        when the last stop interrupted it, or derived data was behind the ledger when the
+        account opened (a stop before the chain was queued)."""
         state = self._accounts.get(name)
         if state is None:
             return
-        owed = state.tasks.available(await state.db.read(owed_passes))
+        owed = state.tasks.available(owed_at_open)
         if owed:
             log.info("%s: queueing what the last stop left owed: %s", name, ", ".join(owed))
             await state.queue.enqueue_many([state.tasks.spec(step, "system") for step in owed])
         was_interrupted = not set(interrupted).isdisjoint(REFRESH_CHAIN)
-        if was_interrupted or await state.db.read(derived_data_behind):
+        if was_interrupted or behind_at_open:
             why = "the last stop interrupted it" if was_interrupted else "derived data is behind"
             log.info("%s: queueing the refresh chain: %s", name, why)
             await self._run_chain(name, REFRESH_CHAIN, "system")
