@@ -20,6 +20,7 @@ from privatefolio_daemon.rpc.errors import (
 )
 from privatefolio_daemon.store.client_sql import QueryFailed, UnsafeQuery
 from privatefolio_daemon.store.database import QueriesBusy, QueryTimeout
+from privatefolio_daemon.store.file_gone import DatabaseFileGone
 
 
 def domain_error_to_rpc(error: BaseException) -> RpcError | None:
@@ -40,4 +41,6 @@ def domain_error_to_rpc(error: BaseException) -> RpcError | None:
         return Cancelled(message)
     if isinstance(error, TaskFailedError):
         return TaskFailed(message)
+    if isinstance(error, DatabaseFileGone):  # logged once, when it was found
+        return RpcError(message)
     return None

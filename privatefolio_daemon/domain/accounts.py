@@ -217,7 +217,7 @@ class AccountRegistry:
     async def rename(self, old: str, new: str) -> None:
         validate_account_name(new)
         async with self._lock:
-            self.get(old)
+            await self.get(old).check_file()  # a database deleted meanwhile would be lost
             if new in self._open or self.db_path(new).exists():
                 raise InvalidInputError(f'Account "{new}" already exists')
             self._refuse_case_twin(new, but=old)

@@ -7,6 +7,9 @@ event loop in one go. See docs/decisions/0001-sqlite-threads.md.
 A transaction that rewrites many pages (``bulk_write``: an import, a balance pass) leaves the
 copy of its pages from the write-ahead log into the database file, the checkpoint, to a thread
 of its own, so that its commit returns as soon as the log holds the pages.
+
+Each write first checks that the path still names the file the writer opened
+(``store.file_gone``); once it does not, writes are refused and reads use the connections open.
 """
 
 import asyncio
@@ -18,6 +21,8 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from pathlib import Path
 from typing import Any, TypeVar
+
+from privatefolio_daemon.store.file_gone import FileWatch
 
 T = TypeVar("T")
 Row = tuple[Any, ...]
@@ -43,6 +48,10 @@ class QueryTimeout(Exception):
 
 class QueriesBusy(Exception):
     """The connections for queries the frontend writes stayed busy too long to wait for."""
+
+
+class _FileMoved(Exception):
+    """A reader or the checkpointer found the path naming another file, or none."""
 
 
 class _Worker:
@@ -97,12 +106,14 @@ class Database:
         self._checkpointer = _Worker(f"db-checkpoint-{path.stem}", self._connect_checkpointer)
         self._checkpoint_wanted = False
         self._checkpoints: asyncio.Task[None] | None = None
+        self._watch = FileWatch(path)
         self.closed = False
 
     # -- connections -----------------------------------------------------------------------
 
     def _connect_writer(self) -> sqlite3.Connection:
         connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self._watch.opened()
         connection.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms}")
         connection.execute(f"PRAGMA page_size = {PAGE_BYTES}")
         connection.execute("PRAGMA journal_mode = WAL")
@@ -120,16 +131,24 @@ class Database:
         return connection
 
     def _connect_checkpointer(self) -> sqlite3.Connection:
-        connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self._refuse_moved()
+        uri = f"{self.path.resolve().as_uri()}?mode=rw"
+        connection = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
         connection.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms}")
         return connection
 
     def _connect_reader(self) -> sqlite3.Connection:
+        self._refuse_moved()
         uri = f"{self.path.resolve().as_uri()}?mode=ro"
         connection = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
         connection.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms}")
         connection.execute("PRAGMA query_only = 1")
         return connection
+
+    def _refuse_moved(self) -> None:
+        """Connect no further: the path names another file, or none (the writer says more)."""
+        if not self._watch.in_place():
+            raise _FileMoved(f"The database file {self.path} is not the one the daemon opened")
 
     def _reader_pool(self, kind: str = "read") -> asyncio.Queue[_Worker]:
         """The idle readers of one pool: the daemon's own reads, or the frontend's queries."""
@@ -147,7 +166,12 @@ class Database:
     async def write(self, function: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``function`` on the writer thread. It manages its own transaction."""
         self._check_open()
-        return await self._writer.run(function)
+
+        def checked(connection: sqlite3.Connection) -> T:
+            self._watch.check(connection)
+            return function(connection)
+
+        return await self._writer.run(checked)
 
     async def bulk_write(self, function: Callable[[sqlite3.Connection], T]) -> T:
         """``write`` for work that rewrites many pages: its commit skips the checkpoint, which
@@ -178,7 +202,7 @@ class Database:
 
     async def _run_checkpoints(self) -> None:
         # A checkpoint copies the log as it was when it started: ask again, run again.
-        while self._checkpoint_wanted and not self.closed:
+        while self._checkpoint_wanted and not self.closed and self._watch.happened is None:
             self._checkpoint_wanted = False
             try:
                 await self._checkpointer.run(_checkpoint)
@@ -199,7 +223,7 @@ class Database:
         pool = self._reader_pool()
         worker = await pool.get()
         try:
-            return await worker.run(function)
+            return await self._run_reader(worker, function)
         finally:
             pool.put_nowait(worker)
 
@@ -220,9 +244,20 @@ class Database:
                 f"{wait_seconds:g} s; try again in a moment"
             ) from None
         try:
-            return await worker.run(function)
+            return await self._run_reader(worker, function)
         finally:
             pool.put_nowait(worker)
+
+    async def _run_reader(self, worker: _Worker, function: Callable[[sqlite3.Connection], T]) -> T:
+        try:
+            return await worker.run(function)
+        except _FileMoved:
+            await self.write(_nothing)  # raises DatabaseFileGone, saying where the data went
+            raise
+
+    async def check_file(self) -> None:
+        """Raise ``DatabaseFileGone`` if the path no longer names the file the daemon opened."""
+        await self.write(_nothing)
 
     # -- conveniences ------------------------------------------------------------------------
 
@@ -268,10 +303,16 @@ class Database:
             await reader.close()
         await self._checkpointer.close()
         await self._writer.close()
+        if self._watch.happened is not None:
+            await asyncio.to_thread(self._watch.closed)
 
     def _check_open(self) -> None:
         if self.closed:
             raise sqlite3.ProgrammingError(f"Database {self.path.name} is closed")
+
+
+def _nothing(_: sqlite3.Connection) -> None:
+    pass
 
 
 def autocheckpoint_pages(connection: sqlite3.Connection) -> int:

@@ -1,0 +1,143 @@
+"""A database file whose path no longer names the file the daemon has open.
+
+Deleted, or replaced by another file, while the daemon runs: SQLite goes on writing to the file
+it has open, which nothing can reach once it is closed, so what is written is lost at the next
+start. ``Database`` asks ``FileWatch.check`` before each write (one ``stat``: about a
+microsecond) and from then on refuses to write. What its connection still reads is saved with
+``VACUUM INTO`` to ``<name>.recovered-<ms>`` beside the path, never over a file that exists.
+"""
+
+import logging
+import os
+import sqlite3
+from pathlib import Path
+
+from privatefolio_daemon.domain.timeutil import now_ms
+from privatefolio_daemon.store.durable_files import sync_directory
+
+log = logging.getLogger(__name__)
+
+#: ``st_dev`` and ``st_ino``: which file a path names.
+FileIdentity = tuple[int, int]
+
+#: The files SQLite keeps beside a database: its log, the log's index, a rollback journal.
+COMPANIONS = ("-wal", "-shm", "-journal")
+
+_HELP = 'see "A database file deleted or replaced" in the README'
+
+
+class DatabaseFileGone(Exception):
+    """The database's path no longer names the file the daemon has open; nothing more is
+    written to it. The message says what happened and where its data was saved."""
+
+
+def file_identity(path: Path) -> FileIdentity | None:
+    """Which file ``path`` names; None when it names none."""
+    try:
+        status = path.stat()
+    except FileNotFoundError:
+        return None
+    return status.st_dev, status.st_ino
+
+
+def remove_companions(path: Path) -> list[Path]:
+    """Remove the log, index and journal of the database at ``path``; returns those removed."""
+    removed = []
+    for suffix in COMPANIONS:
+        companion = path.with_name(f"{path.name}{suffix}")
+        if companion.exists():
+            companion.unlink()
+            removed.append(companion)
+    return removed
+
+
+class FileWatch:
+    """Whether a database's path still names the file its connections opened."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._identity: FileIdentity | None = None
+        self.happened: str | None = None
+        self._saved: Path | None = None
+
+    def opened(self) -> None:
+        """The writer has just opened the file at the path."""
+        self._identity = file_identity(self.path)
+
+    def in_place(self) -> bool:
+        """Whether the path names the file the writer opened (or the writer has not opened)."""
+        return self._identity is None or file_identity(self.path) == self._identity
+
+    def check(self, connection: sqlite3.Connection) -> None:
+        """On the writer: raise ``DatabaseFileGone`` once the path names another file or none,
+        having first saved what ``connection`` reads (tried again until it succeeds)."""
+        if self.happened is None:
+            if self.in_place():
+                return
+            current = file_identity(self.path)
+            self.happened = "was deleted" if current is None else "was replaced by another file"
+            _empty_log(connection, self.path)
+        if self._saved is None:
+            self._save(connection)
+        raise DatabaseFileGone(self._message())
+
+    def closed(self) -> None:
+        """The connections are closed: SQLite leaves the log and its index beside a file it
+        finds deleted, and they are removed while the path still names no file."""
+        if file_identity(self.path) is None:
+            for companion in remove_companions(self.path):
+                log.info("Removed %s, left by %s", companion.name, self.path)
+
+    def _save(self, connection: sqlite3.Connection) -> None:
+        try:
+            self._saved = save_copy(connection, self.path)
+        except (OSError, sqlite3.Error) as error:
+            log.error("%s Its data could not be saved: %s", self._what(), error)
+        else:
+            log.error("%s", self._message())
+
+    def _what(self) -> str:
+        return (
+            f"The database file {self.path} {self.happened} while the daemon had it open, "
+            "so nothing more is written to it."
+        )
+
+    def _message(self) -> str:
+        if self._saved is None:
+            return (
+                f"{self._what()} Its data could not be saved (the daemon tries again at each "
+                f"write and when it stops): {_HELP}."
+            )
+        return f"{self._what()} What it held is saved in {self._saved}: {_HELP}."
+
+
+def save_copy(connection: sqlite3.Connection, path: Path) -> Path:
+    """``VACUUM INTO`` a new file ``<name>.recovered-<ms>`` beside ``path``, written under a
+    ``.partial`` name first, so that the name only ever holds a whole copy."""
+    stamp = now_ms()
+    copy = path.with_name(f"{path.name}.recovered-{stamp}")
+    while copy.exists() or copy.with_name(f"{copy.name}.partial").exists():
+        stamp += 1
+        copy = path.with_name(f"{path.name}.recovered-{stamp}")
+    partial = copy.with_name(f"{copy.name}.partial")
+    try:
+        connection.execute("VACUUM INTO ?", (str(partial),))
+        with partial.open("rb+") as handle:
+            os.fsync(handle.fileno())
+        if copy.exists():  # a rename would replace it
+            raise FileExistsError(f"{copy} appeared while the copy was made")
+        partial.rename(copy)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    sync_directory(copy.parent)
+    return copy
+
+
+def _empty_log(connection: sqlite3.Connection, path: Path) -> None:
+    """Copy the log into the file the connection has open and empty it: the log at the path
+    would otherwise be read as part of the file now there, or of one created there later."""
+    try:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    except sqlite3.Error as error:
+        log.warning("Emptying the log of %s failed: %s", path, error)
