@@ -37,6 +37,7 @@ from privatefolio_daemon.domain.timeutil import now_ms
 from privatefolio_daemon.settings import Limits
 from privatefolio_daemon.store.database import Database
 from privatefolio_daemon.store.durable_files import write_durably
+from privatefolio_daemon.store.file_gone import orphan_companions
 from privatefolio_daemon.store.migrations import (
     OPEN_ERRORS,
     DatabaseOpenError,
@@ -155,9 +156,18 @@ class AccountRegistry:
             state = orjson.loads(await asyncio.to_thread(marker.read_bytes))
             floors = IdFloors.from_json({"seq": state["seqFloor"], **state.get("idFloors", {})})
             await self._finish_reset(marker.stem, floors, state["createdAt"])
+        await asyncio.to_thread(self._remove_orphans, only)
         for path in sorted(self.databases_dir.glob("*.sqlite")):
             if path.stem not in self._open and only in (None, path.stem):
                 await self._open_account(path.stem)
+
+    def _remove_orphans(self, only: str | None) -> None:
+        """The log and index of a database deleted while the daemon ran stay beside where it
+        was; removed, they cannot be read as part of a database created there later."""
+        for orphan in orphan_companions(self.databases_dir):
+            if only is None or orphan.name.rsplit("-", 1)[0] == f"{only}.sqlite":
+                orphan.unlink(missing_ok=True)
+                log.warning("Removed %s: its database file is gone", orphan)
 
     async def close_all(self) -> None:
         for name in list(self._open):

@@ -51,6 +51,18 @@ def remove_companions(path: Path) -> list[Path]:
     return removed
 
 
+def orphan_companions(directory: Path) -> list[Path]:
+    """The logs, indexes and journals of ``*.sqlite`` files in ``directory`` that are gone."""
+    orphans = []
+    for entry in directory.iterdir():
+        for suffix in COMPANIONS:
+            database = entry.name.removesuffix(suffix)
+            gone = not entry.with_name(database).exists()
+            if database != entry.name and database.endswith(".sqlite") and gone:
+                orphans.append(entry)
+    return sorted(orphans)
+
+
 class FileWatch:
     """Whether a database's path still names the file its connections opened."""
 

@@ -149,3 +149,21 @@ async def test_a_new_query_connection_and_a_rename_say_the_file_is_gone(tmp_path
             await client.call("renameAccount", "main", "savings")
         assert rename.value.message == expected
         assert await client.call("getAccountNames") == ["main"]
+
+
+async def test_the_log_and_index_of_a_gone_file_are_removed_at_start(tmp_path: Path) -> None:
+    config = make_config(tmp_path / "data")
+    async with running_daemon(config) as (daemon, client):
+        await client.call("createAccount", "kept")
+        databases = daemon.accounts.databases_dir
+    for name in ("main.sqlite-wal", "main.sqlite-shm", "main.sqlite-journal"):
+        (databases / name).write_bytes(b"left by a crash")
+    (databases / "main.sqlite.recovered-1").write_bytes(b"a saved copy stays")
+    async with running_daemon(config) as (daemon, client):
+        assert await client.call("getAccountNames") == ["kept"]
+        assert sorted(path.name for path in databases.iterdir()) == [
+            "kept.sqlite",
+            "kept.sqlite-shm",
+            "kept.sqlite-wal",
+            "main.sqlite.recovered-1",
+        ]
