@@ -2,8 +2,8 @@
 
 Deleted, or replaced by another file, while the daemon runs: SQLite goes on writing to the file
 it has open, which nothing can reach once it is closed, so what is written is lost at the next
-start. ``Database`` asks ``FileWatch.check`` before each write (one ``stat``: about a
-microsecond) and from then on refuses to write. What its connection still reads is saved with
+start. ``Database`` asks ``FileWatch.check`` before each write (one ``stat``: a few
+microseconds) and from then on refuses to write. What its connection still reads is saved with
 ``VACUUM INTO`` to ``<name>.recovered-<ms>`` beside the path, never over a file that exists.
 """
 
@@ -140,7 +140,8 @@ def save_copy(connection: sqlite3.Connection, path: Path) -> Path:
             raise FileExistsError(f"{copy} appeared while the copy was made")
         partial.rename(copy)
     except BaseException:
-        partial.unlink(missing_ok=True)
+        for leftover in (partial, partial.with_name(f"{partial.name}-journal")):
+            leftover.unlink(missing_ok=True)
         raise
     sync_directory(copy.parent)
     return copy
