@@ -289,8 +289,17 @@ class Daemon:
     async def _close_sockets(self, _: web.Application) -> None:
         # The tasks stop first: a call that waits for one (an export, say) is answered that it
         # was cancelled, and no queued task starts while the calls in flight get their grace.
+        # A restore that swaps an account's files ends first, and one whose check ended as
+        # its task stopped too: cut off, the swap would be undone at the next start.
+        await self._let_restores_finish()
         await self.relayer.stop()
+        await self._let_restores_finish()
         await self.hub.shutdown(self.config.limits.shutdown_grace_seconds)
+
+    async def _let_restores_finish(self) -> None:
+        if self.features is not None:
+            wait = self.config.limits.restore_finish_wait_seconds
+            await self.features.backups.let_swaps_finish(wait)
 
     async def start(self) -> None:
         """Lock the data dir, open the databases and listen. Raises ``StartupError``."""
