@@ -313,7 +313,9 @@ class AccountRegistry:
             )
             await abort_interrupted_files(db, self.files_dir(name))
             await asyncio.to_thread(_remove_trades_scratch, db.path)
-        except BaseException:
+        except BaseException as error:
+            if isinstance(error, asyncio.CancelledError):  # a stop: an upgrade ends at once
+                db.interrupt_writer()
             await db.close()
             raise
         self._open[name] = db
