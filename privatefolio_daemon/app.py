@@ -2,7 +2,8 @@
 
 Start-up: take the data-dir lock, open the server DB, migrate and open the account DBs, then
 listen (``/ping`` answers from then on). Shutdown runs the same steps in reverse: stop accepting,
-drain and close the sockets within the grace period, close the DBs, release the lock.
+drain and close the sockets within the grace period, close the DBs, release the lock. A signal
+during start-up cuts it off, and what it had built is shut down the same way.
 """
 
 import asyncio
@@ -52,6 +53,7 @@ from privatefolio_daemon.server.http_app import build_http_app
 from privatefolio_daemon.server.websocket import WebSocketHub
 from privatefolio_daemon.server_log import ServerLogHandler
 from privatefolio_daemon.settings import APP_NAME, PriceFetchSettings
+from privatefolio_daemon.start_signals import EXIT_STOPPED, stopped_during_start_up
 from privatefolio_daemon.store.cron_runs import CronRuns
 from privatefolio_daemon.store.daemon_address import remove_address, write_address
 from privatefolio_daemon.store.database import Database
@@ -289,8 +291,17 @@ class Daemon:
     async def _close_sockets(self, _: web.Application) -> None:
         # The tasks stop first: a call that waits for one (an export, say) is answered that it
         # was cancelled, and no queued task starts while the calls in flight get their grace.
+        # A restore that swaps an account's files ends first, and one whose check ended as
+        # its task stopped too: cut off, the swap would be undone at the next start.
+        await self._let_restores_finish()
         await self.relayer.stop()
+        await self._let_restores_finish()
         await self.hub.shutdown(self.config.limits.shutdown_grace_seconds)
+
+    async def _let_restores_finish(self) -> None:
+        if self.features is not None:
+            wait = self.config.limits.restore_finish_wait_seconds
+            await self.features.backups.let_swaps_finish(wait)
 
     async def start(self) -> None:
         """Lock the data dir, open the databases and listen. Raises ``StartupError``."""
@@ -311,12 +322,13 @@ class Daemon:
             # aiohttp waits 60 s by default for requests still running (a stalled upload).
             shutdown_timeout=self.config.limits.shutdown_grace_seconds,
         )
+        self._runner = runner  # a stop during the set-up undoes what it did (``stop``)
         try:
             await runner.setup()
         except Exception as error:
+            self._runner = None
             self.lock.release()
             raise StartupError(f"Could not open the databases: {error}", EXIT_DATABASE) from error
-        self._runner = runner
         site = web.TCPSite(runner, self.config.host, self.config.port, reuse_address=REUSE_ADDRESS)
         try:
             await site.start()
@@ -365,19 +377,18 @@ class Daemon:
 async def run_until_signalled(
     daemon: Daemon, on_ready: Callable[[Daemon], None] | None = None
 ) -> int:
-    """Start, report readiness, and run until SIGINT or SIGTERM; returns the exit code."""
+    """Start, report readiness, and run until SIGINT or SIGTERM; returns the exit code. A signal
+    during start-up (a long schema upgrade, say) stops it too."""
+    stop = _StopSignal(asyncio.get_running_loop())
+    starting = asyncio.ensure_future(daemon.start())
+    first: set[asyncio.Future[Any]] = {starting, stop.received}
+    await asyncio.wait(first, return_when=asyncio.FIRST_COMPLETED)
+    if not starting.done():
+        return await _stop_starting(daemon, starting, stop.received.result())
     try:
-        await daemon.start()
-    except StartupError as error:  # on stderr, as a bad configuration is: stdout is for
-        print(f"privatefolio-daemon: {error}", file=sys.stderr, flush=True)  # --print-ready
-        return error.exit_code
-    except ConfigError as error:
-        print(f"privatefolio-daemon: {error}", file=sys.stderr, flush=True)
-        return EXIT_CONFIG
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
+        starting.result()
+    except (StartupError, ConfigError) as error:
+        return _refused(error)
     if on_ready is not None:
         on_ready(daemon)
     log.info(
@@ -386,7 +397,43 @@ async def run_until_signalled(
         daemon.port,
         daemon.config.data_dir,
     )
-    await stop.wait()
+    await stop.received
     log.info("Shutting down")
     await daemon.stop()
-    return 0
+    return EXIT_STOPPED
+
+
+class _StopSignal:
+    """SIGINT and SIGTERM, caught from the start: ``received`` is the first one to come."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.received: asyncio.Future[signal.Signals] = loop.create_future()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, self._receive, signum)
+
+    def _receive(self, signum: signal.Signals) -> None:
+        if not self.received.done():
+            self.received.set_result(signum)
+
+
+async def _stop_starting(
+    daemon: Daemon, starting: "asyncio.Future[None]", signum: signal.Signals
+) -> int:
+    """A signal during start-up: the start is cut off (an upgrade under way stops, its copy
+    removed, and runs again at the next start), and what it built is stopped as at a shutdown."""
+    starting.cancel()
+    try:
+        await starting
+    except asyncio.CancelledError:
+        pass
+    except (StartupError, ConfigError) as error:  # it failed before the signal could stop it
+        return _refused(error)
+    await daemon.stop()
+    print(f"privatefolio-daemon: {stopped_during_start_up(signum)}", file=sys.stderr, flush=True)
+    return EXIT_STOPPED
+
+
+def _refused(error: StartupError | ConfigError) -> int:
+    """The reason, one line on stderr, as a bad configuration's: stdout is for --print-ready."""
+    print(f"privatefolio-daemon: {error}", file=sys.stderr, flush=True)
+    return error.exit_code if isinstance(error, StartupError) else EXIT_CONFIG

@@ -135,6 +135,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _serve(arguments: argparse.Namespace) -> int:
+    from privatefolio_daemon import start_signals
+
+    start_signals.raise_on_signals()
+    try:
+        return _run_daemon(arguments)
+    except start_signals.StoppedEarly as stopped:
+        print(f"privatefolio-daemon: {stopped}", file=sys.stderr)
+        return start_signals.EXIT_STOPPED
+
+
+def _run_daemon(arguments: argparse.Namespace) -> int:
     from privatefolio_daemon import event_loop
     from privatefolio_daemon.app import Daemon, run_until_signalled
     from privatefolio_daemon.logging_setup import configure_logging

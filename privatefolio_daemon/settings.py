@@ -53,6 +53,9 @@ class Limits:
     backup_max_ratio: int = 200
     #: How many scheduled and manual backup files an account keeps (older ones are deleted).
     backup_keep_last: int = 5
+    #: A stop waits this long for a restore that swaps an account's files (it takes moments);
+    #: one still swapping then is rolled back at the next start.
+    restore_finish_wait_seconds: float = 60.0
     #: Imports of files from this size up are parsed by several processes at once.
     parallel_import_min_bytes: int = 4 * 2**20
     #: How many processes parse such an import: 0 is one per core (at most 8), 1 is none.

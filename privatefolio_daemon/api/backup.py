@@ -211,6 +211,29 @@ class BackupApi:
         )
         return restore.task_id
 
+    async def let_swaps_finish(self, timeout: float) -> None:
+        """At a stop: wait, at most ``timeout`` s, for the restores that swap files (they take
+        moments) to end and be recorded. One still swapping then is rolled back at the next
+        start."""
+        if not self._swaps:
+            return
+        accounts = ", ".join(sorted(self._applying)) or "an account"
+        log.info(
+            "Stopping once the restore of %s has swapped its files (at most %g s)",
+            accounts,
+            timeout,
+        )
+        _, unfinished = await asyncio.wait(set(self._swaps), timeout=timeout)
+        if unfinished:
+            log.warning(
+                "The restore of %s did not end within %g s; stopping anyway: the next start "
+                "rolls it back",
+                accounts,
+                timeout,
+            )
+        else:
+            log.info("The restore of %s has ended; stopping", accounts)
+
     def _swap_ended(
         self, account: str, applied: Callable[[], object], swap: "asyncio.Task[str | None]"
     ) -> None:

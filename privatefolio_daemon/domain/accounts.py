@@ -32,7 +32,7 @@ from privatefolio_daemon.domain.events import (
     EventBus,
 )
 from privatefolio_daemon.domain.id_floors import IdFloors, raise_floors, read_floors
-from privatefolio_daemon.domain.server_files import abort_interrupted_uploads
+from privatefolio_daemon.domain.server_files import abort_interrupted_files
 from privatefolio_daemon.domain.timeutil import now_ms
 from privatefolio_daemon.settings import Limits
 from privatefolio_daemon.store.database import Database
@@ -321,9 +321,11 @@ class AccountRegistry:
                     conn, created_at or int(db.path.stat().st_ctime * 1000)
                 )
             )
-            await abort_interrupted_uploads(db, self.files_dir(name))
+            await abort_interrupted_files(db, self.files_dir(name))
             await asyncio.to_thread(_remove_trades_scratch, db.path)
-        except BaseException:
+        except BaseException as error:
+            if isinstance(error, asyncio.CancelledError):  # a stop: an upgrade ends at once
+                db.interrupt_writer()
             await db.close()
             raise
         self._open[name] = db

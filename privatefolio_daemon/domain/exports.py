@@ -5,8 +5,8 @@ Rows stream from a read-only connection to the file page by page, so an export o
 never holds the table in memory. The file appears complete or not at all.
 """
 
+import asyncio
 import contextlib
-import os
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,6 +15,7 @@ from typing import Any
 
 from privatefolio_daemon.domain import csv_export
 from privatefolio_daemon.domain.derived_steps import Cancel, Progress
+from privatefolio_daemon.domain.errors import NotFoundError
 from privatefolio_daemon.domain.ledger_rows import audit_log_from_row, transaction_from_row
 from privatefolio_daemon.domain.server_files import ServerFiles
 from privatefolio_daemon.domain.thread_progress import Report, thread_safe
@@ -93,19 +94,33 @@ class Exports:
         )
         file_id = int(record["id"])
         target = self._files.path(file_id)
-        writer = _CsvWriter(kind, target, thread_safe(progress), cancel)
+        partial = self._files.partial_path(file_id)
+        writer = _CsvWriter(kind, partial, target, thread_safe(progress), cancel)
         try:
             size = await seen_through(self._db.read(writer.run))  # written: completed
-        except BaseException:
+        except BaseException as error:
             await self._files.patch(file_id, status="aborted", completedAt=now_ms())
+            if isinstance(error, FileNotFoundError):  # deleted, its partial file with it
+                await self._refuse_deleted(file_id, target)
             raise
         metadata = {"lastModified": now_ms(), "size": size, "type": _MIME}
         completed = self._files.patch(
             file_id, status="completed", completedAt=now_ms(), progress=100, metadata=metadata
         )
         await seen_through(completed)
+        await self._refuse_deleted(file_id, target)
         progress(100, f"Exported {writer.rows} {kind.noun} to {name}")
         return await self._files.get(file_id)
+
+    async def _refuse_deleted(self, file_id: int, target: Path) -> None:
+        """A file deleted while it was written: its bytes go too, and the export fails."""
+        try:
+            await self._files.get(file_id)
+        except NotFoundError:
+            await asyncio.to_thread(target.unlink, missing_ok=True)
+            raise NotFoundError(
+                f"Server file {file_id} was deleted while it was being written"
+            ) from None
 
 
 _MIME = csv_export.EXPORT_MIME_TYPE
@@ -114,8 +129,11 @@ _MIME = csv_export.EXPORT_MIME_TYPE
 class _CsvWriter:
     """Runs on a reader thread: one SELECT, fetched and written a page at a time."""
 
-    def __init__(self, kind: ExportKind, target: Path, report: Report, cancel: Cancel) -> None:
-        self.kind, self.target, self.report, self.cancel = kind, target, report, cancel
+    def __init__(
+        self, kind: ExportKind, partial: Path, target: Path, report: Report, cancel: Cancel
+    ) -> None:
+        self.kind, self.partial, self.target = kind, partial, target
+        self.report, self.cancel = report, cancel
         self.rows = 0
         self._reported = 25
 
@@ -123,14 +141,13 @@ class _CsvWriter:
         total = connection.execute(f"SELECT COUNT(*) FROM {self.kind.table}").fetchone()[0]
         self.report(25, f"Transforming {total} {self.kind.noun} to CSV")
         self.target.parent.mkdir(parents=True, exist_ok=True)
-        partial = self.target.with_name(f".{self.target.name}.{os.getpid()}.partial")
         try:
-            with partial.open("w", encoding="utf-8", newline="") as handle:
+            with self.partial.open("w", encoding="utf-8", newline="") as handle:
                 self._write(connection, handle, total)
-            partial.replace(self.target)
+            self.partial.replace(self.target)
         finally:
             with contextlib.suppress(OSError):
-                partial.unlink()
+                self.partial.unlink()
         return self.target.stat().st_size
 
     def _write(self, connection: sqlite3.Connection, handle: Any, total: int) -> None:

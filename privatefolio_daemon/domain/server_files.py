@@ -47,6 +47,8 @@ class NewServerFile(TypedDict, total=False):
 PARTIAL_PREFIX = ".upload-"
 #: The shard files of an import in progress live in a directory of this prefix.
 IMPORT_SCRATCH_PREFIX = ".import-"
+#: A generated file (an export) is written as ``.<id>.<pid>.partial``, then renamed ``<id>``.
+GENERATED_PARTIAL_SUFFIX = ".partial"
 
 
 class FileTooLarge(Exception):
@@ -118,6 +120,10 @@ class ServerFiles:
     def path(self, file_id: int) -> Path:
         return self.directory / str(int(file_id))
 
+    def partial_path(self, file_id: int) -> Path:
+        """Where the daemon writes a file it makes before it is complete (``path`` then)."""
+        return self.directory / f".{int(file_id)}.{os.getpid()}{GENERATED_PARTIAL_SUFFIX}"
+
     async def upsert(self, record: NewServerFile) -> dict[str, Any]:
         _check_new_file(record)
         row = {
@@ -150,8 +156,9 @@ class ServerFiles:
         self._changed()
 
     async def delete(self, file_id: int) -> None:
+        """Delete the record and its bytes, those of an export still being written included."""
         await self.get(file_id)
-        await asyncio.to_thread(self.path(file_id).unlink, missing_ok=True)
+        await asyncio.to_thread(_remove_bytes, self.directory, file_id)
         await self._db.write(
             lambda conn: conn.execute("DELETE FROM server_files WHERE id = ?", (file_id,))
         )
@@ -384,18 +391,33 @@ async def _write_chunks(path: Path, chunks: AsyncIterator[bytes], max_bytes: int
     return size
 
 
-async def abort_interrupted_uploads(db: Database, directory: Path) -> None:
-    """Uploads that a stop or a crash cut off: their records say aborted, their bytes go, and
-    so do the shard files of an import it cut off."""
-    await db.write(lambda conn: server_files.abort_uploading(conn, now_ms()))
-    await asyncio.to_thread(_remove_partials, directory)
+async def abort_interrupted_files(db: Database, directory: Path) -> None:
+    """Uploads and generated files (exports, backups) that a stop or a crash cut off: their
+    records say aborted, their bytes go, and so do the shard files of an import it cut off."""
+
+    def abort(conn: sqlite3.Connection) -> list[int]:
+        server_files.abort_uploading(conn, now_ms())
+        return server_files.abort_creating(conn, now_ms())
+
+    generated = await db.write(abort)
+    await asyncio.to_thread(_remove_partials, directory, generated)
 
 
-def _remove_partials(directory: Path) -> None:
+def _remove_partials(directory: Path, generated: list[int]) -> None:
     for partial in directory.glob(f"{PARTIAL_PREFIX}*"):
+        _remove(partial)
+    for partial in directory.glob(f".*{GENERATED_PARTIAL_SUFFIX}"):
         _remove(partial)
     for scratch in directory.glob(f"{IMPORT_SCRATCH_PREFIX}*"):
         shutil.rmtree(scratch, ignore_errors=True)
+    for file_id in generated:  # whole, maybe, but its record never said so
+        _remove(directory / str(file_id))
+
+
+def _remove_bytes(directory: Path, file_id: int) -> None:
+    _remove(directory / str(file_id))
+    for partial in directory.glob(f".{file_id}.*{GENERATED_PARTIAL_SUFFIX}"):
+        _remove(partial)
 
 
 def _refuse_short(size: int, declared: Any) -> None:

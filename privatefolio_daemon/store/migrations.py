@@ -146,5 +146,10 @@ def _apply(connection: sqlite3.Connection, migration: Migration) -> None:
 
 def _backup_before_upgrade(connection: sqlite3.Connection, db_path: Path, version: int) -> Path:
     backup = db_path.with_name(f"{db_path.name}.pre-v{version + 1}-{now_ms()}.bak")
-    connection.execute("VACUUM INTO ?", (str(backup),))
+    try:
+        connection.execute("VACUUM INTO ?", (str(backup),))
+    except BaseException:  # a copy cut off (interrupted by a stop, say) is no copy
+        for suffix in ("", "-journal", "-wal", "-shm"):
+            backup.with_name(f"{backup.name}{suffix}").unlink(missing_ok=True)
+        raise
     return backup

@@ -78,3 +78,14 @@ def abort_uploading(connection: sqlite3.Connection, completed_at: int) -> int:
         (completed_at,),
     )
     return cursor.rowcount
+
+
+def abort_creating(connection: sqlite3.Connection, completed_at: int) -> list[int]:
+    """Files the daemon was making (exports, backups) when a stop or a crash cut it off are
+    aborted, as cut-off uploads are; returns their ids."""
+    rows = connection.execute(
+        "UPDATE server_files SET status = 'aborted', completedAt = ? WHERE status = 'creating' "
+        "RETURNING id",
+        (completed_at,),
+    ).fetchall()
+    return [int(row[0]) for row in rows]
