@@ -24,6 +24,7 @@ from privatefolio_daemon.domain.backup.archive_reader import RestoreLimits
 from privatefolio_daemon.domain.backup.backups import Backups
 from privatefolio_daemon.domain.backup.errors import BackupError
 from privatefolio_daemon.domain.backup.restore import Restores
+from privatefolio_daemon.domain.backup.restore_task_row import TaskRow
 from privatefolio_daemon.domain.backup.swap import SwapJournal
 from privatefolio_daemon.domain.errors import (
     BusyError,
@@ -183,7 +184,11 @@ class BackupApi:
                     "was deleted after its restore was queued. Upload the backup again."
                 )
             journal = await self.restores.prepare(
-                accountName, files.path(file_id), restore.log, cancel.checkpoint
+                accountName,
+                files.path(file_id),
+                restore.log,
+                cancel.checkpoint,
+                task=restore.task_row(progress.task_id, restore.started_at),
             )
             restore.swapping = True
             applied = self._relayer.past_cancelling(accountName, progress.task_id, APPLYING)
@@ -200,7 +205,7 @@ class BackupApi:
             accountName,
             TaskSpec(
                 name=RESTORE_TASK,
-                description=f'Restore the account from "{record["name"]}"',
+                description=restore.description,
                 priority=Priority.HIGHEST,
                 function=run,
                 trigger=trigger,
@@ -288,7 +293,7 @@ class BackupApi:
             task_id = server_tasks.insert_task(
                 connection,
                 name=RESTORE_TASK,
-                description=f'Restore the account from "{run.source}"',
+                description=run.description,
                 priority=Priority.HIGHEST,
                 trigger=run.trigger,
                 determinate=True,
@@ -341,6 +346,22 @@ class _RestoreRun:
         """When its task began to run, once it has."""
         self.on_completion: RemoteFunction | None = None
         self.task_id: int | None = None
+
+    @property
+    def description(self) -> str:
+        return f'Restore the account from "{self.source}"'
+
+    def task_row(self, task_id: int, started_at: int) -> TaskRow:
+        """Its row as ``record_restore`` writes it, for the start after a crash to write."""
+        return TaskRow(
+            task_id,
+            RESTORE_TASK,
+            self.description,
+            Priority.HIGHEST,
+            self.trigger,
+            self.queued_at,
+            started_at,
+        )
 
     async def task_ended(self, error: str | None) -> None:
         """The task ended before the swap began (a failed check, a cancel): report that."""

@@ -27,6 +27,7 @@ from privatefolio_daemon.domain.backup.database_check import (
 from privatefolio_daemon.domain.backup.errors import BackupError
 from privatefolio_daemon.domain.backup.generated_files import carry_generated_files
 from privatefolio_daemon.domain.backup.progress_bridge import Checkpoint, Report, ThreadReport
+from privatefolio_daemon.domain.backup.restore_task_row import TaskRow
 from privatefolio_daemon.domain.backup.swap import (
     STAGING_DIR,
     StepHook,
@@ -85,14 +86,16 @@ class Restores:
         report: Report,
         checkpoint: Checkpoint,
         step: StepHook = _no_step,
+        task: TaskRow | None = None,
     ) -> SwapJournal:
-        """Check ``archive`` and stage it beside the account's live items."""
+        """Check ``archive`` and stage it beside the account's live items; the journal keeps
+        ``task``, the restore's task row, for the start after a crash to write."""
         self._accounts.get(account)
         if account in self._restoring:
             raise BackupError(f'A restore of account "{account}" is already in progress.')
         self._restoring.add(account)
         try:
-            return await self._prepare(account, archive, report, checkpoint, step)
+            return await self._prepare(account, archive, report, checkpoint, step, task)
         except BaseException:
             self._restoring.discard(account)
             raise
@@ -104,6 +107,7 @@ class Restores:
         report: Report,
         checkpoint: Checkpoint,
         step: StepHook,
+        task: TaskRow | None,
     ) -> SwapJournal:
         stamp = now_ms()
         journal = SwapJournal(
@@ -114,6 +118,7 @@ class Restores:
                 SwapItem("files", self._accounts.files_dir(account), stamp),
                 SwapItem("logs", self._accounts.logs_dir(account), stamp),
             ],
+            task=task,
         )
         await asyncio.to_thread(_settle_left_journal, account, journal.path)
         staging = await asyncio.to_thread(_new_staging, self._accounts.data_dir / STAGING_DIR)

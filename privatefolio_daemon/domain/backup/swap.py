@@ -9,7 +9,9 @@ journal (``databases/<account>.restore.json``, replaced atomically) says how far
 - ``committed``: the new account is open and verified; the previous items may go.
 
 After a crash, ``recover_restores`` at start-up rolls ``staged`` and ``swapping`` back to the
-previous account and finishes ``committed`` ones: never a mix, never a missing database.
+previous account and finishes ``committed`` ones: never a mix, never a missing database. The
+journal of a daemon's restore also keeps its task row, which that start writes
+(``restore_task_row.py``).
 
 A settled swap's items that cannot be deleted (a file something holds) are listed in
 ``databases/<account>.restore-<ts>.leftovers.json``, logged, and tried again at each start. A
@@ -19,6 +21,7 @@ before the account's next restore (``settle_left``); the account is open meanwhi
 
 import logging
 import shutil
+import sqlite3
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,6 +30,7 @@ from typing import Any
 
 import orjson
 
+from privatefolio_daemon.domain.backup.restore_task_row import TaskRow, write_task_row
 from privatefolio_daemon.store.durable_files import sync_directory, write_durably
 
 log = logging.getLogger(__name__)
@@ -61,6 +65,8 @@ class SwapJournal:
     items: list[SwapItem]
     phase: str = "staged"
     had_live: dict[str, bool] | None = None
+    task: TaskRow | None = None
+    """The restore's task row, written by ``recover_restores`` after a crash (none offline)."""
 
     def write(self, phase: str) -> None:
         data: dict[str, Any] = {
@@ -71,6 +77,7 @@ class SwapJournal:
                 for item in self.items
             ],
             "hadLive": self.had_live,
+            "task": None if self.task is None else self.task.to_json(),
         }
         write_durably(self.path, orjson.dumps(data))
         self.phase = phase
@@ -79,7 +86,8 @@ class SwapJournal:
     def read(cls, path: Path) -> "SwapJournal":
         data = orjson.loads(path.read_bytes())
         items = [SwapItem(i["kind"], Path(i["live"]), int(i["stamp"])) for i in data["items"]]
-        return cls(path, data["account"], items, data["phase"], data.get("hadLive"))
+        task = None if data.get("task") is None else TaskRow.from_json(data["task"])
+        return cls(path, data["account"], items, data["phase"], data.get("hadLive"), task)
 
     def remove(self) -> None:
         self.path.unlink(missing_ok=True)
@@ -235,10 +243,12 @@ def recover_restores(databases_dir: Path, data_dir: Path) -> list[str]:
             log.error("Cannot read the restore journal %s (%s); left as it is", path, error)
             continue
         if journal.phase == "committed":
+            _write_task_row(journal, committed=True)  # before the journal goes: safe to repeat
             finish(journal)
             outcomes.append(f"{journal.account}: restore completed")
         else:
             roll_back(journal)
+            _write_task_row(journal, committed=False)
             outcomes.append(f"{journal.account}: restore rolled back")
         log.warning("Interrupted restore of %s", outcomes[-1])
     for pattern in ("*.restore.json.tmp", f"*{_LEFTOVERS}.tmp"):
@@ -251,6 +261,21 @@ def recover_restores(databases_dir: Path, data_dir: Path) -> list[str]:
         except OSError as error:
             log.error("Could not delete %s, a backup's temporary file (%s)", leftover, error)
     return outcomes
+
+
+def _write_task_row(journal: SwapJournal, *, committed: bool) -> None:
+    if journal.task is None:
+        return
+    live = {item.kind: item.live for item in journal.items}
+    try:
+        write_task_row(live["database"], live["logs"], journal.task, committed=committed)
+    except (OSError, sqlite3.Error) as error:
+        log.error(
+            "Could not write the row of restore task %d into the account %s (%s)",
+            journal.task.task_id,
+            journal.account,
+            error,
+        )
 
 
 def _exists(path: Path) -> bool:
