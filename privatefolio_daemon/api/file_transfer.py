@@ -95,6 +95,7 @@ def file_transfer_routes(
         response = web.FileResponse(path, chunk_size=CHUNK)
         response.content_type = _media_type(metadata.get("type"))
         response.headers["Content-Disposition"] = _attachment(str(record["name"]))
+        response.headers["Cache-Control"] = "no-store"  # a backup or an export: not for a cache
         return response
 
     return [web.post("/upload", upload), web.get("/download", download)]
