@@ -52,7 +52,10 @@ def build_http_app(
     routes = rest_routes(config, credentials, kiosk_mode=hub.guests_allowed)
     routes += [_protect(route, credentials) for route in protected_routes]
     app.add_routes(routes)
-    own_routes = frozenset(route.path for route in routes)
+    own_routes: dict[str, set[str]] = {}
+    for route in routes:  # a GET route answers HEAD too
+        methods = {route.method, "HEAD"} if route.method == "GET" else {route.method}
+        own_routes.setdefault(route.path, set()).update(methods)
 
     async def catch_all(request: web.Request) -> web.StreamResponse:
         return await serve_static(config.frontend_dir, request, own_routes)
