@@ -1,6 +1,7 @@
 """``POST /upload`` and ``GET /download``: the bytes of server files, streamed both ways."""
 
 import asyncio
+import binascii
 import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -8,6 +9,8 @@ from typing import Any, TypeVar
 from urllib.parse import quote
 
 from aiohttp import BodyPartReader, web
+from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp.web_protocol import RequestPayloadError
 
 from privatefolio_daemon.domain.errors import (
     BusyError,
@@ -46,7 +49,7 @@ def file_transfer_routes(
                 if not isinstance(part, BodyPartReader):
                     continue
                 if part.name in ("accountName", "fileId"):
-                    fields[part.name] = await _within_idle(part.text())
+                    fields[part.name] = await _within_idle(_field_text(part))
                 elif part.name == "file" and staged is None:
                     if "fileId" in fields or "accountName" not in fields:
                         return await _receive(files_of, fields, part, max_upload_bytes)
@@ -57,8 +60,12 @@ def file_transfer_routes(
         except BaseException as error:
             if staged is not None and staged_for is not None:
                 await staged_for.drop_staged(staged)
+            if isinstance(error, UnreadableField):
+                return _error(400, str(error))
             if isinstance(error, ValueError):  # no boundary, or a body that is not multipart
                 return _error(400, f"{_NOT_MULTIPART} ({error})")
+            if isinstance(error, (HttpProcessingError, RequestPayloadError)):  # its gzip, say
+                return _unreadable_body(request, error)
             if isinstance(error, UploadStalled):
                 return _refusal(error, max_upload_bytes)
             if isinstance(error, web.HTTPRequestEntityTooLarge):  # a text field past its bound
@@ -88,6 +95,7 @@ def file_transfer_routes(
         response = web.FileResponse(path, chunk_size=CHUNK)
         response.content_type = _media_type(metadata.get("type"))
         response.headers["Content-Disposition"] = _attachment(str(record["name"]))
+        response.headers["Cache-Control"] = "no-store"  # a backup or an export: not for a cache
         return response
 
     return [web.post("/upload", upload), web.get("/download", download)]
@@ -161,6 +169,18 @@ class UploadStalled(InvalidInputError):
     """No bytes of the upload came for ``IDLE_SECONDS``."""
 
 
+class UnreadableField(InvalidInputError):
+    """A text field in a charset or a transfer encoding that cannot be decoded."""
+
+
+async def _field_text(part: BodyPartReader) -> str:
+    try:
+        return await part.text()
+    except (LookupError, UnicodeDecodeError, binascii.Error, RuntimeError) as error:
+        # aiohttp raises RuntimeError for a Content-Transfer-Encoding it does not know
+        raise UnreadableField(f"The field {part.name} cannot be read ({error})") from None
+
+
 async def _chunks(part: BodyPartReader) -> AsyncIterator[bytes]:
     while chunk := await _within_idle(part.read_chunk(CHUNK)):
         yield chunk
@@ -175,6 +195,19 @@ async def _within_idle(step: Awaitable[_T]) -> _T:
         raise UploadStalled(
             f"The upload stalled: no bytes came for {IDLE_SECONDS:g} s; send it again"
         ) from None
+
+
+def _unreadable_body(request: web.Request, error: Exception) -> web.Response:
+    """A body aiohttp cannot decode (a gzip one that is not gzip). Its parser stops there but
+    never ends the body, so after the answer aiohttp would read on, meet the error again and log
+    it as unhandled (aio-libs/aiohttp#1710): the body is ended here, and the connection closed
+    after the answer, since what may follow on it is the rest of that body."""
+    request.content.feed_eof()
+    # aiohttp's message, without the status it writes first ("400, message: Can not decode …")
+    reason = " ".join(str(error).split("message:", 1)[-1].split())
+    response = _error(400, f"The body of the upload cannot be read ({reason})")
+    response.force_close()
+    return response
 
 
 def _file_id(text: str | None) -> int:

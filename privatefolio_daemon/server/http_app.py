@@ -1,10 +1,11 @@
-"""The aiohttp application: gates, REST routes, the protected routes of the layers above, and a
-catch-all that upgrades WebSockets on any path and serves the frontend build otherwise."""
+"""The aiohttp application: gates, REST routes, the protected routes of the layers above, a
+WebSocket on any path (the routes' included), and a catch-all that serves the frontend build."""
 
 import logging
 from collections.abc import Iterable
 
-from aiohttp import web
+from aiohttp import hdrs, web
+from aiohttp.typedefs import Middleware
 
 from privatefolio_daemon.config import Config
 from privatefolio_daemon.server.credentials import Credentials
@@ -13,7 +14,9 @@ from privatefolio_daemon.server.rest import bearer_token, rest_routes
 from privatefolio_daemon.server.security import (
     ORIGIN_ALLOWED,
     ORIGIN_REFUSED,
+    Handler,
     is_websocket_upgrade,
+    own_origin,
     security_middleware,
 )
 from privatefolio_daemon.server.static_files import serve_static
@@ -43,20 +46,36 @@ def build_http_app(
             config.host,
         )
     app = web.Application(
-        middlewares=[security_middleware(policy)], client_max_size=client_max_size
+        middlewares=[security_middleware(policy), _websocket_on_any_path(hub, policy)],
+        client_max_size=client_max_size,
     )
     routes = rest_routes(config, credentials, kiosk_mode=hub.guests_allowed)
     routes += [_protect(route, credentials) for route in protected_routes]
     app.add_routes(routes)
-    own_routes = frozenset(route.path for route in routes)
+    own_routes: dict[str, set[str]] = {}
+    for route in routes:  # a GET route answers HEAD too
+        methods = {route.method, "HEAD"} if route.method == "GET" else {route.method}
+        own_routes.setdefault(route.path, set()).update(methods)
 
     async def catch_all(request: web.Request) -> web.StreamResponse:
-        if is_websocket_upgrade(request):
-            return await hub.handle(request)
         return await serve_static(config.frontend_dir, request, own_routes)
 
     app.router.add_route("*", "/{tail:.*}", catch_all)
     return app
+
+
+def _websocket_on_any_path(hub: WebSocketHub, policy: OriginPolicy) -> Middleware:
+    """An upgrade becomes the RPC socket whatever its path, before any route sees it."""
+
+    @web.middleware
+    async def upgrade(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if not is_websocket_upgrade(request):
+            return await handler(request)
+        origin = request.headers.get(hdrs.ORIGIN)
+        guest_origin_allowed = policy.guest_origin_allowed(origin, own_origin(request))
+        return await hub.handle(request, guest_origin_allowed=guest_origin_allowed)
+
+    return upgrade
 
 
 def _protect(route: web.RouteDef, credentials: Credentials) -> web.RouteDef:

@@ -38,3 +38,12 @@ class OriginPolicy:
         if own_origin is not None and origin.lower() == own_origin.lower():
             return True
         return bool(_LOCAL_ORIGIN.match(origin)) or origin in self._origins
+
+    def guest_origin_allowed(self, origin: str | None, own_origin: str | None = None) -> bool:
+        """Who may read without a credential in kiosk mode: a native client (no Origin), the
+        daemon's own page, local pages and configured origins. Not ``null``, which any web site
+        sends from a sandboxed frame or a data: URL, nor ``file://`` (a page saved to disk) or
+        ``app://``: the desktop shell that sends those has the desktop token."""
+        if origin is not None and (origin == "null" or origin.startswith(("file://", "app://"))):
+            return False
+        return self.origin_allowed(origin, own_origin)

@@ -27,6 +27,11 @@ def is_websocket_upgrade(request: web.Request) -> bool:
     return request.headers.get(hdrs.UPGRADE, "").lower() == "websocket"
 
 
+def own_origin(request: web.Request) -> str:
+    """The request's own scheme and Host: the Origin of the daemon's own page."""
+    return f"{request.scheme}://{request.host}"
+
+
 def _refused(text: str) -> web.Response:
     return web.Response(status=403, text=text, headers={"X-Content-Type-Options": "nosniff"})
 
@@ -37,7 +42,7 @@ def security_middleware(policy: OriginPolicy) -> Middleware:
         if not policy.host_allowed(request.headers.get(hdrs.HOST)):
             return _refused("Forbidden: this Host is not allowed.\n")
         origin = request.headers.get(hdrs.ORIGIN)
-        allowed = policy.origin_allowed(origin, own_origin=f"{request.scheme}://{request.host}")
+        allowed = policy.origin_allowed(origin, own_origin(request))
         guarded = request.method in _STATE_CHANGING or is_websocket_upgrade(request)
         if guarded and not allowed:
             return _refused(ORIGIN_REFUSED)

@@ -9,7 +9,7 @@ index.html for what it asked for. The app's routes may hold dots (``/l/0/asset/e
 good; everything else, index.html first, is revalidated.
 """
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from pathlib import Path
 
 from aiohttp import web
@@ -31,12 +31,19 @@ FILE_EXTENSIONS = frozenset({
 
 
 async def serve_static(
-    frontend_dir: Path | None, request: web.Request, own_routes: Collection[str] = ()
+    frontend_dir: Path | None,
+    request: web.Request,
+    own_routes: Mapping[str, Collection[str]] | None = None,
 ) -> web.StreamResponse:
-    """``own_routes``: the paths of the daemon's routes, which never fall back to index.html."""
-    if request.method not in ("GET", "HEAD"):
-        return web.Response(status=405, text="Method not allowed.\n")
+    """``own_routes``: the paths of the daemon's routes, which never fall back to index.html,
+    and their methods (another one gets 405, but a GET 404)."""
+    own_routes = own_routes or {}
     relative = request.match_info.get("tail", "").lstrip("/")
+    if request.method not in ("GET", "HEAD"):
+        if f"/{relative}" in own_routes:
+            return _not_allowed(own_routes[f"/{relative}"])
+        if not _never_the_app(relative, own_routes):
+            return _not_allowed(("GET", "HEAD"))
     if _never_the_app(relative, own_routes):
         return web.Response(status=404, text=NOT_FOUND)
     if frontend_dir is None:
@@ -57,7 +64,13 @@ async def serve_static(
     return web.FileResponse(index, headers={"Cache-Control": "no-cache"})
 
 
+def _not_allowed(methods: Collection[str]) -> web.Response:
+    headers = {"Allow": ", ".join(sorted(methods))}
+    return web.Response(status=405, text="Method not allowed.\n", headers=headers)
+
+
 def _never_the_app(relative: str, own_routes: Collection[str]) -> bool:
+    """Under ``/api/``, or one of ``own_routes``."""
     return relative == "api" or relative.startswith("api/") or f"/{relative}" in own_routes
 
 

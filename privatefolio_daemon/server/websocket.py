@@ -1,5 +1,6 @@
 """The WebSocket endpoint: authenticate at upgrade, then run an RPC connection over the socket.
-Without credentials a socket is closed, unless guests are allowed: they may only read."""
+Without credentials a socket is closed, unless guests are allowed and its Origin may be a
+guest's: they may only read."""
 
 import asyncio
 import contextlib
@@ -25,6 +26,10 @@ from privatefolio_daemon.server.rest import bearer_token
 log = logging.getLogger(__name__)
 
 CLOSE_POLICY_VIOLATION = 1008
+GUEST_ORIGIN_REFUSED = (
+    b"Unauthorized: this Origin needs a login; kiosk mode admits only local pages, the daemon's "
+    b"own page and ALLOWED_ORIGINS"
+)
 _TOO_BIG_REASON = f"Frame too large: at most {MAX_FRAME_BYTES:,} bytes (4 MiB)".encode()
 
 
@@ -96,14 +101,18 @@ class WebSocketHub:
     async def guests_still_allowed(self) -> bool:
         return self._guests_still_allowed is not None and await self._guests_still_allowed()
 
-    async def handle(self, request: web.Request) -> web.WebSocketResponse:
+    async def handle(
+        self, request: web.Request, *, guest_origin_allowed: bool = False
+    ) -> web.WebSocketResponse:
+        """``guest_origin_allowed``: whether the request's Origin may read without a credential
+        (``OriginPolicy.guest_origin_allowed``)."""
         socket = _RpcSocket(
             heartbeat=30, compress=False, decode_text=False, max_msg_size=MAX_FRAME_BYTES + 1
         )
         await socket.prepare(request)
         guest = not self._credentials.is_authorized(bearer_token(request))
-        if guest and not await self.guests_allowed():
-            await socket.close(code=CLOSE_POLICY_VIOLATION, message=b"Unauthorized")
+        if guest and (refusal := await self._guest_refusal(guest_origin_allowed)):
+            await socket.close(code=CLOSE_POLICY_VIOLATION, message=refusal)
             return socket
         await self.ready.wait()
         connection = RpcConnection(
@@ -123,6 +132,12 @@ class WebSocketHub:
         finally:
             self._live.pop(socket, None)
         return socket
+
+    async def _guest_refusal(self, origin_allowed: bool) -> bytes | None:
+        """Why a socket without a credential is closed, if it is."""
+        if not await self.guests_allowed():
+            return b"Unauthorized"
+        return None if origin_allowed else GUEST_ORIGIN_REFUSED
 
     async def shutdown(self, grace_seconds: float) -> None:
         """Let in-flight calls finish within the grace period, then close every socket."""

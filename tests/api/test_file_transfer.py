@@ -104,6 +104,21 @@ async def test_a_download_is_saved_under_the_last_part_of_its_name(
             )
 
 
+async def test_a_download_is_not_kept_in_the_browsers_cache(
+    client: DaemonClient, daemon: Daemon
+) -> None:
+    """A backup or an export holds the portfolio: no copy stays in the browser's disk cache."""
+    await client.call("createAccount", "main")
+    await register(client, "main-backup.zip", size=3)
+    async with aiohttp.ClientSession(headers=auth(daemon)) as session:
+        async with session.post(http_url(daemon, "/upload"), data=form("main", 1, b"zip")):
+            pass
+        async with session.get(
+            http_url(daemon, "/download"), params={"accountName": "main", "fileId": "1"}
+        ) as response:
+            assert (response.status, response.headers["Cache-Control"]) == (200, "no-store")
+
+
 async def test_an_oversized_upload_gets_413_and_leaves_nothing(tmp_path: Path) -> None:
     config = replace(make_config(tmp_path), limits=Limits(upload_max_bytes=1024))
     daemon = Daemon(config)

@@ -16,7 +16,7 @@ from privatefolio_daemon.domain.backup.progress_bridge import no_checkpoint
 from privatefolio_daemon.domain.change_feed import ChangeFeed
 from tests.api.held_reads import hold_a_reader
 from tests.api.manual_entries import until
-from tests.backup.test_restore_task import backup_of, without_task_table
+from tests.backup.test_restore_task import unopenable_backup
 
 FEED_LOG = "privatefolio_daemon.domain.change_feed"
 
@@ -82,7 +82,7 @@ async def test_a_follower_that_meets_a_restore_that_fails_gets_what_it_missed(
     caplog.set_level(logging.INFO, logger=FEED_LOG)
     await client.call("createAccount", "main")
     archive = tmp_path / "broken.zip"
-    archive.write_bytes(without_task_table(await backup_of(client, daemon, "backed up"), tmp_path))
+    archive.write_bytes(unopenable_backup(tmp_path)[0])
     await client.call("upsertTags", "main", ["a"])
     follower = HeldFollower(daemon)
     await follower.delivered.wait()

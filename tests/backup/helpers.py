@@ -10,6 +10,8 @@ import aiohttp
 
 from privatefolio_daemon.app import Daemon
 from privatefolio_daemon.client import DaemonClient
+from privatefolio_daemon.resources import schema_dir
+from privatefolio_daemon.store.migrations import load_migrations, migrate
 from tests.conftest import http_url
 
 #: Tables whose rows a restore brings back exactly (``server_tasks`` gains the restore's row).
@@ -24,6 +26,23 @@ MANUAL_SEQUENCE = "transaction_man_seq"
 
 def auth(daemon: Daemon) -> dict[str, str]:
     return {"Authorization": f"Bearer {daemon.credentials.desktop_token()}"}
+
+
+def database_that_cannot_open(path: Path) -> str:
+    """Write at ``path`` a database of schema version 2 that passes a restore's checks but
+    cannot be opened: an audit log's id is NULL, which its ``VARCHAR PRIMARY KEY`` allowed and
+    migration 0003 refuses. Returns why opening it fails."""
+    connection = sqlite3.connect(path, isolation_level=None)
+    migrate(connection, load_migrations(schema_dir("account"))[:2], path)
+    connection.execute(
+        "INSERT INTO audit_logs (id, assetId, change, importIndex, operation, platformId, "
+        "timestamp, wallet) VALUES (NULL, 'binance:BTC', '1', 0, 'Deposit', 'binance', 0, 'w')"
+    )
+    connection.close()
+    return (
+        "Migration 0003_droppable_id_indexes.sql failed: NOT NULL constraint failed: "
+        "audit_logs_rebuilt.id"
+    )
 
 
 def fill_account(connection: sqlite3.Connection, rows: int = 300, seed: int = 0) -> None:

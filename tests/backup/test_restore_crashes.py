@@ -16,7 +16,12 @@ from privatefolio_daemon.app import Daemon
 from privatefolio_daemon.domain.backup.errors import BackupError
 from privatefolio_daemon.domain.backup.progress_bridge import no_checkpoint
 from tests.backup.crash_restore import KILLED
-from tests.backup.helpers import fill_account, table_digests, tree_listing
+from tests.backup.helpers import (
+    database_that_cannot_open,
+    fill_account,
+    table_digests,
+    tree_listing,
+)
 from tests.conftest import make_config
 from tests.daemon_process import clean_environment
 
@@ -202,18 +207,12 @@ async def test_a_step_that_fails_rolls_back_at_once(
 async def test_a_restored_database_that_cannot_open_is_rolled_back(
     prepared: Prepared, tmp_path: Path
 ) -> None:
-    import sqlite3
     import zipfile
 
     data_dir = tmp_path / "data"
     shutil.copytree(prepared.data_dir, data_dir)
     broken = tmp_path / "broken.sqlite"
-    with zipfile.ZipFile(prepared.archive) as archive:
-        broken.write_bytes(archive.read("database.sqlite"))
-    connection = sqlite3.connect(broken)
-    connection.execute("DROP TABLE server_tasks")  # passes the checks; the task queue needs it
-    connection.commit()
-    connection.close()
+    why = database_that_cannot_open(broken)
     archive_path = tmp_path / "broken.zip"
     with zipfile.ZipFile(archive_path, "w") as archive:
         archive.write(broken, "database.sqlite")
@@ -225,8 +224,8 @@ async def test_a_restored_database_that_cannot_open_is_rolled_back(
                 "main", archive_path, lambda *_: None, no_checkpoint
             )
         assert str(failed.value) == (
-            f"The restore could not be completed ({daemon.accounts.db_path('main')}: no such "
-            "table: server_tasks); the account is back as it was before the restore."
+            f"The restore could not be completed ({daemon.accounts.db_path('main')}: {why}); "
+            "the account is back as it was before the restore."
         )
         assert await daemon.accounts.get("main").fetch_one("SELECT COUNT(*) FROM audit_logs") == (
             40,

@@ -6,7 +6,6 @@ the task with it. The task hands its work off: its followers still see the last 
 """
 
 import asyncio
-import sqlite3
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +17,7 @@ from privatefolio_daemon.app import Daemon
 from privatefolio_daemon.client import DaemonClient, RpcCallError
 from privatefolio_daemon.store.database import Database
 from tests.api.importing import wait_for_task
-from tests.backup.helpers import download, fill_account, upload
+from tests.backup.helpers import database_that_cannot_open, download, fill_account, upload
 
 
 async def backup_of(client: DaemonClient, daemon: Daemon, marker: str) -> bytes:
@@ -133,7 +132,7 @@ async def test_a_restore_queued_behind_one_that_fails_is_told_it_did_not_run(
     await client.call("createAccount", "main")
     await daemon.accounts.get("main").write(lambda conn: fill_account(conn, rows=20))
     content = await backup_of(client, daemon, "backed up")
-    broken = await upload(client, daemon, "main", without_task_table(content, tmp_path), "a.zip")
+    broken = await upload(client, daemon, "main", unopenable_backup(tmp_path)[0], "a.zip")
     second = await upload(client, daemon, "main", content, "b.zip")
     await client.call("setValue", "main", "marker", "kept")
     await queue_behind_a_sleep(client)
@@ -250,19 +249,13 @@ async def test_a_restore_being_applied_can_no_longer_be_cancelled_and_completes(
     )
 
 
-def without_task_table(content: bytes, work: Path) -> bytes:
-    """The backup with a database that passes the checks but cannot be opened as an account."""
+def unopenable_backup(work: Path) -> tuple[bytes, str]:
+    """A backup whose database passes the checks but cannot be opened as an account, and why."""
     database = work / "database.sqlite"
-    (work / "in.zip").write_bytes(content)
-    with zipfile.ZipFile(work / "in.zip") as archive:
-        database.write_bytes(archive.read("database.sqlite"))
-    connection = sqlite3.connect(database)
-    connection.execute("DROP TABLE server_tasks")
-    connection.commit()
-    connection.close()
+    why = database_that_cannot_open(database)
     with zipfile.ZipFile(work / "out.zip", "w") as archive:
         archive.write(database, "database.sqlite")
-    return (work / "out.zip").read_bytes()
+    return (work / "out.zip").read_bytes(), why
 
 
 async def test_a_rolled_back_restore_leaves_one_failed_row_and_tells_its_followers(
@@ -270,7 +263,7 @@ async def test_a_rolled_back_restore_leaves_one_failed_row_and_tells_its_followe
 ) -> None:
     await client.call("createAccount", "main")
     await daemon.accounts.get("main").write(lambda conn: fill_account(conn, rows=20))
-    broken = without_task_table(await backup_of(client, daemon, "backed up"), tmp_path)
+    broken, why = unopenable_backup(tmp_path)
     await client.call("setValue", "main", "marker", "kept")
     uploaded = await upload(client, daemon, "main", broken)
     await queue_behind_a_sleep(client)
@@ -279,8 +272,8 @@ async def test_a_rolled_back_restore_leaves_one_failed_row_and_tells_its_followe
 
     error = await asyncio.wait_for(followed.outcome, 30)
     expected = (
-        f"Error: The restore could not be completed ({daemon.accounts.db_path('main')}: no such "
-        "table: server_tasks); the account is back as it was before the restore."
+        f"Error: The restore could not be completed ({daemon.accounts.db_path('main')}: {why}); "
+        "the account is back as it was before the restore."
     )
     assert error == expected
     assert followed.messages[-3:] == [

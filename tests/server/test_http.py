@@ -86,6 +86,17 @@ async def test_foreign_origin_cannot_open_the_websocket(daemon: Daemon) -> None:
         assert caught.value.status == 403
 
 
+@pytest.mark.parametrize(
+    "path", ["/", "/l/0/assets", "/ping", "/info", "/api/setup-status", "/download", "/upload"]
+)
+async def test_the_websocket_opens_on_any_path(daemon: Daemon, path: str) -> None:
+    """The daemon's own routes included: an upgrade never gets the route's answer."""
+    url = f"ws://127.0.0.1:{daemon.port}{path}?token={daemon.credentials.desktop_token()}"
+    async with aiohttp.ClientSession() as session, session.ws_connect(url) as ws:
+        await ws.send_json({"id": 1, "method": "ping", "params": []})
+        assert await ws.receive_json(timeout=5) == {"id": 1, "method": "ping", "result": "pong"}
+
+
 async def test_foreign_origin_cannot_change_state_over_http(daemon: Daemon) -> None:
     async with aiohttp.ClientSession() as session:
         async with session.post(

@@ -2,20 +2,37 @@
 
 import contextlib
 from collections.abc import AsyncIterator
+from dataclasses import replace
+from pathlib import Path
 
 import aiohttp
+import pytest
 
 from privatefolio_daemon.app import Daemon
 from privatefolio_daemon.client import DaemonClient
-from tests.conftest import http_url, ws_url
+from tests.conftest import http_url, make_config, running_daemon, ws_url
+
+UNAUTHORIZED = {"closed": 1008, "reason": "Unauthorized"}
+ORIGIN_NEEDS_A_LOGIN = {
+    "closed": 1008,
+    "reason": "Unauthorized: this Origin needs a login; kiosk mode admits only local pages, the "
+    "daemon's own page and ALLOWED_ORIGINS",
+}
 
 
-async def guest_call(daemon: Daemon, method: str, *params: object) -> dict[str, object]:
-    async with aiohttp.ClientSession() as session, session.ws_connect(ws_url(daemon)) as ws:
+async def guest_call(
+    daemon: Daemon, method: str, *params: object, origin: str | None = None, path: str = "/"
+) -> dict[str, object]:
+    headers = {"Origin": origin} if origin is not None else {}
+    url = f"{ws_url(daemon).rstrip('/')}{path}"
+    async with (
+        aiohttp.ClientSession() as session,
+        session.ws_connect(url, headers=headers) as ws,
+    ):
         await ws.send_json({"id": 0, "method": method, "params": list(params)})
         message = await ws.receive(timeout=5)
         if message.type != aiohttp.WSMsgType.TEXT:
-            return {"closed": ws.close_code}
+            return {"closed": ws.close_code, "reason": message.extra}
         answer: dict[str, object] = message.json()
         return answer
 
@@ -45,7 +62,7 @@ async def test_guests_may_only_read_while_kiosk_mode_is_on(
     client: DaemonClient, daemon: Daemon
 ) -> None:
     await client.call("createAccount", "main")
-    assert await guest_call(daemon, "getAccountNames") == {"closed": 1008}
+    assert await guest_call(daemon, "getAccountNames") == UNAUTHORIZED
 
     assert await setup_status(daemon) == {"needsSetup": True, "kioskMode": False}
     await client.call("updateSettings", "main", {"kioskMode": True})
@@ -67,7 +84,7 @@ async def test_guests_may_only_read_while_kiosk_mode_is_on(
     assert await client.call("getServerTasks", "main") == []
 
     await client.call("updateSettings", "main", {"kioskMode": False})
-    assert await guest_call(daemon, "getAccountNames") == {"closed": 1008}
+    assert await guest_call(daemon, "getAccountNames") == UNAUTHORIZED
 
 
 async def test_kiosk_mode_keeps_foreign_pages_and_files_out(
@@ -87,6 +104,38 @@ async def test_kiosk_mode_keeps_foreign_pages_and_files_out(
         session.get(http_url(daemon, "/download?accountName=main&fileId=1")) as answer,
     ):
         assert answer.status == 401  # files stay behind the login
+
+
+@pytest.mark.parametrize("origin", ["null", "file://", "app://privatefolio"])
+async def test_in_kiosk_mode_a_page_any_site_can_open_needs_a_login(
+    client: DaemonClient, daemon: Daemon, origin: str
+) -> None:
+    """A sandboxed frame or a data: URL on any web site sends ``Origin: null``, a page saved to
+    disk ``file://``; the desktop shell, which sends those and ``app://``, has the token."""
+    await client.call("createAccount", "main")
+    await client.call("updateSettings", "main", {"kioskMode": True})
+
+    assert await guest_call(daemon, "getAccountNames", origin=origin) == ORIGIN_NEEDS_A_LOGIN
+    token = daemon.credentials.desktop_token()
+    headers = {"Origin": origin, "Authorization": f"Bearer {token}"}
+    async with (
+        aiohttp.ClientSession() as session,
+        session.ws_connect(ws_url(daemon), headers=headers) as ws,
+    ):
+        await ws.send_json({"id": 0, "method": "createAccount", "params": ["desk"]})
+        assert await ws.receive_json(timeout=5) == {"id": 0, "method": "createAccount"}
+
+
+async def test_in_kiosk_mode_local_pages_and_allowed_origins_read_without_a_login(
+    tmp_path: Path,
+) -> None:
+    config = replace(make_config(tmp_path / "data"), allowed_origins=("https://wall.example",))
+    async with running_daemon(config) as (daemon, client):
+        await client.call("createAccount", "main")
+        await client.call("updateSettings", "main", {"kioskMode": True})
+        for origin in (None, "http://localhost:5173", "https://wall.example"):
+            answer = await guest_call(daemon, "getAccountNames", origin=origin)
+            assert answer.get("result") == ["main"], origin
 
 
 async def test_a_guest_socket_open_when_kiosk_mode_is_turned_off_is_closed(

@@ -10,6 +10,7 @@ import aiohttp
 import pytest
 
 from privatefolio_daemon.app import Daemon
+from privatefolio_daemon.client import DaemonClient
 from tests.conftest import http_url, make_config, ws_url
 
 LAN = "192.0.2.2"
@@ -39,6 +40,23 @@ async def test_the_daemons_own_page_may_log_in_and_open_the_socket(lan_daemon: D
         async with session.ws_connect(f"{ws_url(lan_daemon)}?jwt={jwt}", headers=headers) as ws:
             await ws.send_json({"id": 1, "method": "ping", "params": []})
             assert await ws.receive_json(timeout=5) == {"id": 1, "method": "ping", "result": "pong"}
+
+
+async def test_in_kiosk_mode_the_daemons_own_page_reads_without_a_login(
+    lan_daemon: Daemon,
+) -> None:
+    token = lan_daemon.credentials.desktop_token()
+    async with await DaemonClient.connect(ws_url(lan_daemon), token=token) as client:
+        await client.call("createAccount", "main")
+        await client.call("updateSettings", "main", {"kioskMode": True})
+    own = f"http://{LAN}:{lan_daemon.port}"
+    headers = {"Host": f"{LAN}:{lan_daemon.port}", "Origin": own}
+    async with (
+        aiohttp.ClientSession() as session,
+        session.ws_connect(ws_url(lan_daemon), headers=headers) as ws,
+    ):
+        await ws.send_json({"id": 1, "method": "getAccountNames", "params": []})
+        assert (await ws.receive_json(timeout=5))["result"] == ["main"]
 
 
 @pytest.mark.parametrize(

@@ -99,6 +99,37 @@ async def test_no_fallback_for_the_daemons_routes_or_missing_files(
     assert (status, text) == (404, "Not found.\n")
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("POST", "/portfolio", "GET, HEAD"),
+        ("DELETE", "/assets/index-BdQq_4o5.js", "GET, HEAD"),
+        ("POST", "/ping", "GET, HEAD"),
+        ("PUT", "/upload", "POST"),
+        ("DELETE", "/api/login", "POST"),
+    ],
+)
+async def test_a_method_a_path_does_not_take_gets_405_naming_those_it_does(
+    serving: Daemon, method: str, path: str, allowed: str
+) -> None:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.request(method, http_url(serving, path)) as response,
+    ):
+        assert (response.status, await response.text()) == (405, "Method not allowed.\n")
+        assert response.headers["Allow"] == allowed
+
+
+async def test_a_path_under_api_that_is_no_route_is_not_found_whatever_the_method(
+    serving: Daemon,
+) -> None:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(http_url(serving, "/api/unknown")) as response,
+    ):
+        assert (response.status, await response.text()) == (404, "Not found.\n")
+
+
 async def test_a_build_that_lost_its_index_html_does_not_tell_where_it_is(
     serving: Daemon, build: Path
 ) -> None:

@@ -8,6 +8,7 @@ import sqlite3
 from pathlib import Path
 
 from privatefolio_daemon.domain.backup.errors import BackupError
+from privatefolio_daemon.domain.backup.table_check import refuse_other_tables
 from privatefolio_daemon.domain.errors import shortened
 from privatefolio_daemon.store.database import PAGE_BYTES
 from privatefolio_daemon.store.migrations import Migration, latest_version, migrate
@@ -34,7 +35,8 @@ def check_database(path: Path, migrations: list[Migration]) -> int:
     Returns its schema version: 0 for a database of the Privatefolio backend. Its views,
     triggers and virtual tables must be those our migrations create: they run code (a virtual
     table runs a native module, a trigger fires on the daemon's own writes). They are read before
-    anything else touches the database, its integrity check included.
+    anything else touches the database, its integrity check included. Then, but for version 0,
+    its plain tables must be those of its version, columns and indexes included.
     """
     with path.open("rb") as handle:
         if handle.read(len(_HEADER)) != _HEADER:
@@ -54,13 +56,16 @@ def check_database(path: Path, migrations: list[Migration]) -> int:
         problems = [row[0] for row in connection.execute("PRAGMA integrity_check(5)")]
         if problems != ["ok"]:
             raise BackupError(f"{_NAME} is corrupt: {'; '.join(problems)}.")
-        tables = set(_tables(connection, "main"))
+        if not {"key_value", "audit_logs"} <= set(_tables(connection, "main")):
+            raise BackupError(
+                f"{_NAME} is not a Privatefolio account database (no audit_logs table)."
+            )
+        if version > 0:
+            refuse_other_tables(connection, migrations, version)
     except sqlite3.DatabaseError as error:
         raise BackupError(f"{_NAME} is corrupt ({error}).") from error
     finally:
         connection.close()
-    if not {"key_value", "audit_logs"} <= tables:
-        raise BackupError(f"{_NAME} is not a Privatefolio account database (no audit_logs table).")
     return version
 
 
