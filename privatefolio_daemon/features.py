@@ -14,7 +14,7 @@ from privatefolio_daemon.api.assets import AssetsApi
 from privatefolio_daemon.api.backup import build_backup_api
 from privatefolio_daemon.api.balances import BalancesApi
 from privatefolio_daemon.api.chat_history import ChatHistoryApi
-from privatefolio_daemon.api.compaction import CompactionApi, compact_if_worthwhile
+from privatefolio_daemon.api.compaction import CompactionApi, compact_if_owed
 from privatefolio_daemon.api.compute import ComputeApi
 from privatefolio_daemon.api.connections import ConnectionsApi
 from privatefolio_daemon.api.exports import ExportsApi
@@ -177,7 +177,7 @@ class Features:
         table.add_object(CompactionApi(compaction_of, relayer))
         # A removal's compaction that a stop cut off (before it was queued, or queued) is owed.
         relayer.resume_checks.append(
-            lambda account: compact_if_worthwhile(relayer, account, compaction_of(account))
+            lambda account: compact_if_owed(relayer, account, compaction_of(account))
         )
         table.add_object(FileImportsApi(self.file_imports, db_of, relayer, budget, compaction_of))
         table.add_object(

@@ -30,6 +30,13 @@ async def compact_if_worthwhile(relayer: Relayer, account: str, compaction: Comp
         await relayer.enqueue(account, compaction_task(compaction, "side-effect"))
 
 
+async def compact_if_owed(relayer: Relayer, account: str, compaction: Compaction) -> None:
+    """When the account opens: queue "Compact database" when a stop cut off the compaction a
+    removal asked for (the file holds free pages, enough of them)."""
+    if (await compaction.free_space()).free_pages and await compaction.worthwhile():
+        await relayer.enqueue(account, compaction_task(compaction, "system"))
+
+
 class CompactionApi:
     def __init__(self, compaction_of: Callable[[str], Compaction], relayer: Relayer) -> None:
         self._compaction_of = compaction_of

@@ -121,5 +121,5 @@ async def test_a_compaction_a_stop_cut_off_runs_when_the_account_opens(tmp_path:
                 break
             await asyncio.sleep(0.05)
         [task] = await compact_tasks(client)
-        assert (task["status"], task["trigger"]) == ("completed", "side-effect")
+        assert (task["status"], task["trigger"]) == ("completed", "system")
         assert (await space(daemon)).free_pages == 0
