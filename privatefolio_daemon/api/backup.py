@@ -286,10 +286,17 @@ class BackupApi:
 
         def insert(connection: Any) -> tuple[int, int | None]:
             # A backup of another account, or one restored into a new account, may hold a task
-            # under the id the restore was given: that task moves to a new id, with its log.
-            moved = (
-                None if run.task_id is None else move_aside(connection, "server_tasks", run.task_id)
-            )
+            # under the id the restore was given: that task moves to a new id, with its log. The
+            # row a committed swap wrote (same name and queued time) is this one's: replaced.
+            moved = None
+            if run.task_id is not None:
+                found = connection.execute(
+                    "SELECT name, createdAt FROM server_tasks WHERE id = ?", (run.task_id,)
+                ).fetchone()
+                if found is not None and tuple(found) == (RESTORE_TASK, run.queued_at):
+                    server_tasks.delete_task(connection, run.task_id)
+                else:
+                    moved = move_aside(connection, "server_tasks", run.task_id)
             task_id = server_tasks.insert_task(
                 connection,
                 name=RESTORE_TASK,

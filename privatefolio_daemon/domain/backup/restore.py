@@ -9,7 +9,9 @@ that is so, the restore has succeeded, whatever of the previous items cannot be 
 
 import asyncio
 import contextlib
+import logging
 import shutil
+import sqlite3
 import tempfile
 from pathlib import Path
 
@@ -27,7 +29,11 @@ from privatefolio_daemon.domain.backup.database_check import (
 from privatefolio_daemon.domain.backup.errors import BackupError
 from privatefolio_daemon.domain.backup.generated_files import carry_generated_files
 from privatefolio_daemon.domain.backup.progress_bridge import Checkpoint, Report, ThreadReport
-from privatefolio_daemon.domain.backup.restore_task_row import TaskRow
+from privatefolio_daemon.domain.backup.restore_task_row import (
+    TaskRow,
+    move_log_aside,
+    place_task_row,
+)
 from privatefolio_daemon.domain.backup.swap import (
     STAGING_DIR,
     StepHook,
@@ -43,9 +49,11 @@ from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.id_floors import carry_floors
 from privatefolio_daemon.domain.timeutil import now_ms
 from privatefolio_daemon.store.change_log import rename_feed
-from privatefolio_daemon.store.database import Database
+from privatefolio_daemon.store.database import Database, in_transaction
 from privatefolio_daemon.store.durable_files import sync_directory
 from privatefolio_daemon.store.migrations import Migration
+
+log = logging.getLogger(__name__)
 
 
 def _no_step(_: str) -> None:
@@ -175,12 +183,14 @@ class Restores:
                 )
                 await asyncio.to_thread(swap_in, journal, step)
                 report(90, "Opening the restored account")
-                await _verify(await closed.reopen())
+                restored = await closed.reopen()
+                await _verify(restored)
                 step("reopened")
                 await asyncio.to_thread(journal.write, "committed")
             except Exception as error:
                 await _roll_back(closed, journal, error)
             step("committed")
+            await _record_committed(restored, journal)  # while the journal could still tell
             await asyncio.to_thread(finish, journal)
             step("cleaned")
         self._events.announce_reset(account)
@@ -195,6 +205,26 @@ class Restores:
             adopt_privatefolio_database(staged.database, database, self.migrations)
         check_files_listed(database, staged.directory / "files")
         return database
+
+
+async def _record_committed(db: Database, journal: SwapJournal) -> None:
+    """The restore's row, completed, in the restored account (the caller's record of it follows
+    and replaces it); a failure is logged, as the start that settles a journal does."""
+    row = journal.task
+    if row is None:
+        return
+    logs = next(item.live for item in journal.items if item.kind == "logs")
+
+    def write(connection: sqlite3.Connection) -> int | None:
+        return in_transaction(connection, lambda conn: place_task_row(conn, row, committed=True))
+
+    try:
+        moved = await db.write(write)
+        await asyncio.to_thread(move_log_aside, logs, row.task_id, moved)
+    except (OSError, sqlite3.Error) as error:
+        log.error(
+            "Could not record restore task %d of %s (%s)", row.task_id, journal.account, error
+        )
 
 
 def _place(journal: SwapJournal, staged: StagedBackup, database: Path, step: StepHook) -> None:

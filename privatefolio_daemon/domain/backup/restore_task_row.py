@@ -1,11 +1,12 @@
-"""The task row of a restore that a crash cut off during its swap, written at the next start.
+"""The task row of a restore that a crash cut off during its swap.
 
 Closing the account for the swap ends the restore's task, and its row goes with the database;
-the restore writes it back once the swap has ended (``api/backup.py``). A crash in between would
-lose it, so the swap journal keeps what the row needs, and the start that settles the journal
-writes it, under the id ``enqueueRestore`` returned, into the database the account ends up with:
-running when the restore was rolled back (the task queue's restart recovery then aborts it,
-"Server restarted."), completed when it had committed.
+the restore writes it back once the swap has ended (``api/backup.py``), and a committed swap
+writes it before its journal goes. A crash before that would lose it, so the swap journal keeps
+what the row needs, and the start that settles the journal writes it, under the id
+``enqueueRestore`` returned, into the database the account ends up with: running when the
+restore was rolled back (the task queue's restart recovery then aborts it, "Server
+restarted."), completed when it had committed.
 """
 
 import contextlib
@@ -47,17 +48,27 @@ def write_task_row(database: Path, logs: Path, row: TaskRow, *, committed: bool)
         return
     with contextlib.closing(sqlite3.connect(database, isolation_level=None)) as connection:
         connection.execute("BEGIN IMMEDIATE")
-        found = connection.execute(
-            "SELECT name, createdAt FROM server_tasks WHERE id = ?", (row.task_id,)
-        ).fetchone()
-        if found is not None and (not committed or tuple(found) == (row.name, row.created_at)):
-            connection.execute("COMMIT")
-            return
-        moved = move_aside(connection, "server_tasks", row.task_id)
-        _insert(connection, row, committed=committed)
+        moved = place_task_row(connection, row, committed=committed)
         connection.execute("COMMIT")
-    if moved is not None and task_log_path(logs, row.task_id).exists():
-        task_log_path(logs, row.task_id).replace(task_log_path(logs, moved))
+    move_log_aside(logs, row.task_id, moved)
+
+
+def place_task_row(connection: sqlite3.Connection, row: TaskRow, *, committed: bool) -> int | None:
+    """``write_task_row`` inside the caller's transaction; returns the id another task under
+    the row's id moved to, whose log ``move_log_aside`` then moves."""
+    found = connection.execute(
+        "SELECT name, createdAt FROM server_tasks WHERE id = ?", (row.task_id,)
+    ).fetchone()
+    if found is not None and (not committed or tuple(found) == (row.name, row.created_at)):
+        return None
+    moved = move_aside(connection, "server_tasks", row.task_id)
+    _insert(connection, row, committed=committed)
+    return moved
+
+
+def move_log_aside(logs: Path, task_id: int, moved: int | None) -> None:
+    if moved is not None and task_log_path(logs, task_id).exists():
+        task_log_path(logs, task_id).replace(task_log_path(logs, moved))
 
 
 def _insert(connection: sqlite3.Connection, row: TaskRow, *, committed: bool) -> None:
