@@ -302,6 +302,9 @@ class Database:
         for reader in self._readers:  # readers first: the last connection out removes the WAL
             await reader.close()
         await self._checkpointer.close()
+        if self._watch.happened is not None:
+            with suppress(Exception):
+                await self._writer.run(self._watch.settle)
         await self._writer.close()
         if self._watch.happened is not None:
             await asyncio.to_thread(self._watch.closed)

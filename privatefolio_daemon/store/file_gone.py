@@ -40,6 +40,16 @@ def file_identity(path: Path) -> FileIdentity | None:
     return status.st_dev, status.st_ino
 
 
+def _identity_or_unknown(path: Path) -> FileIdentity | bool | None:
+    """``file_identity``, or False when the path cannot be looked at (no permission, a stale
+    network handle): writes then go on as before, the file being the one open."""
+    try:
+        return file_identity(path)
+    except OSError as error:
+        log.warning("Cannot tell whether %s is still the file open (%s)", path, error)
+        return False
+
+
 def remove_companions(path: Path) -> list[Path]:
     """Remove the log, index and journal of the database at ``path``; returns those removed."""
     removed = []
@@ -71,14 +81,19 @@ class FileWatch:
         self._identity: FileIdentity | None = None
         self.happened: str | None = None
         self._saved: Path | None = None
+        self._log_emptied = False
 
     def opened(self) -> None:
         """The writer has just opened the file at the path."""
         self._identity = file_identity(self.path)
 
     def in_place(self) -> bool:
-        """Whether the path names the file the writer opened (or the writer has not opened)."""
-        return self._identity is None or file_identity(self.path) == self._identity
+        """Whether the path names the file the writer opened (or the writer has not opened, or
+        the path cannot be looked at)."""
+        if self._identity is None:
+            return True
+        current = _identity_or_unknown(self.path)
+        return current is False or current == self._identity
 
     def check(self, connection: sqlite3.Connection) -> None:
         """On the writer: raise ``DatabaseFileGone`` once the path names another file or none,
@@ -86,12 +101,18 @@ class FileWatch:
         if self.happened is None:
             if self.in_place():
                 return
-            current = file_identity(self.path)
+            current = _identity_or_unknown(self.path)
             self.happened = "was deleted" if current is None else "was replaced by another file"
-            _empty_log(connection, self.path)
+        if not self._log_emptied:
+            self._log_emptied = _empty_log(connection, self.path)
         if self._saved is None:
             self._save(connection)
         raise DatabaseFileGone(self._message())
+
+    def settle(self, connection: sqlite3.Connection) -> None:
+        """On the writer, its readers closed: empty the log if a reader kept it from that."""
+        if self.happened is not None and not self._log_emptied:
+            self._log_emptied = _empty_log(connection, self.path)
 
     def closed(self) -> None:
         """The connections are closed: SQLite leaves the log and its index beside a file it
@@ -147,10 +168,16 @@ def save_copy(connection: sqlite3.Connection, path: Path) -> Path:
     return copy
 
 
-def _empty_log(connection: sqlite3.Connection, path: Path) -> None:
+def _empty_log(connection: sqlite3.Connection, path: Path) -> bool:
     """Copy the log into the file the connection has open and empty it: the log at the path
-    would otherwise be read as part of the file now there, or of one created there later."""
+    would otherwise be read as part of the file now there, or of one created there later.
+    Whether it is empty: a reader in a transaction keeps it (tried again at the next write and
+    once the readers are closed)."""
     try:
-        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        busy = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
     except sqlite3.Error as error:
         log.warning("Emptying the log of %s failed: %s", path, error)
+        return False
+    if busy:
+        log.warning("The log of %s could not be emptied yet: a read holds it", path)
+    return not busy

@@ -1,13 +1,17 @@
 """An account's database file deleted, or replaced by another file, while the daemon runs: writes
 are refused, saying so, and what the file held is saved beside it."""
 
+import asyncio
 import shutil
 import sqlite3
+import threading
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from privatefolio_daemon.client import DaemonClient, RpcCallError
+from privatefolio_daemon.settings import Limits
 from privatefolio_daemon.store.database import connect_read_only
 from tests.conftest import make_config, running_daemon
 
@@ -133,6 +137,44 @@ async def test_a_replaced_file_refuses_writes_and_is_opened_at_the_next_start(
     async with running_daemon(config) as (daemon, client):
         assert await client.call("getAccountNames") == ["main"]
         assert await client.call("countTransactions", "main") == 0
+
+
+async def test_a_file_replaced_while_a_read_holds_the_log_is_the_replacement_after_a_stop(
+    tmp_path: Path,
+) -> None:
+    """The read keeps the old file's log from being emptied when the replacement is found;
+    it is emptied once the readers are closed, so the replacement is not read with it."""
+    limits = Limits(db_busy_timeout_ms=100)
+    config = replace(make_config(tmp_path / "data"), limits=limits)
+    async with running_daemon(config) as (daemon, client):
+        await client.call("createAccount", "main")
+        for _ in range(3):
+            await client.call("addTransaction", DEPOSIT, "main")
+        databases = daemon.accounts.databases_dir
+        holding, release = threading.Event(), threading.Event()
+
+        def hold(connection: sqlite3.Connection) -> None:
+            connection.execute("BEGIN")
+            connection.execute("SELECT count(*) FROM transactions").fetchall()
+            holding.set()
+            release.wait(10)
+            connection.execute("COMMIT")
+
+        reading = asyncio.create_task(daemon.accounts.get("main").read(hold))
+        assert await asyncio.to_thread(holding.wait, 10)
+        other = tmp_path / "other.sqlite"
+        with sqlite3.connect(other) as connection:
+            connection.execute("CREATE TABLE marker (note TEXT)")
+            connection.execute("INSERT INTO marker VALUES ('the replacement')")
+        connection.close()
+        other.replace(databases / "main.sqlite")
+        with pytest.raises(RpcCallError, match="was replaced by another file"):
+            await client.call("addTransaction", DEPOSIT, "main")
+        release.set()
+        await reading
+    connection = connect_read_only(databases / "main.sqlite")
+    assert connection.execute("SELECT note FROM marker").fetchall() == [("the replacement",)]
+    connection.close()
 
 
 async def test_a_new_query_connection_and_a_rename_say_the_file_is_gone(tmp_path: Path) -> None:
