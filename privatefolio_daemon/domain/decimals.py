@@ -22,6 +22,7 @@ _CONTEXT = Context(prec=EXACT_DIGITS, rounding=ROUND_HALF_UP)
 _DIVISION = Context(prec=200, rounding=ROUND_DOWN)
 _PRODUCT = Context(prec=4 * MAX_DIGITS + 1)
 _DIVISION_QUANTUM = Decimal("1e-20")
+_SMALLEST_PLACE = Decimal(1).scaleb(-MAX_DIGITS)
 _ZERO = Decimal(0)
 
 RANGE_REASON = f"at most {MAX_DIGITS} digits before and after the point"
@@ -103,7 +104,13 @@ def subtract(a: Decimal, b: Decimal) -> Decimal:
 
 
 def multiply(a: Decimal, b: Decimal) -> Decimal:
-    return _CONTEXT.multiply(a, b)
+    """``a × b``, rounded half-up to ``MAX_DIGITS`` places when it has more: what is stored
+    stays an amount in range (a product of two amounts can have twice their places)."""
+    product = _CONTEXT.multiply(a, b)
+    exponent = product.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -MAX_DIGITS:
+        return product.quantize(_SMALLEST_PLACE, ROUND_HALF_UP, context=_CONTEXT)
+    return product
 
 
 def exact_product(a: Decimal, b: Decimal) -> Decimal:

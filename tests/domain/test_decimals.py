@@ -112,3 +112,16 @@ def test_division_rounds_the_exact_quotient_half_up_at_20_places(
     rounded = math.floor(scaled + Fraction(1, 2))
     expected = Fraction(rounded if exact >= 0 else -rounded, 10**20)
     assert Fraction(decimals.divide(numerator, denominator)) == expected
+
+
+def test_a_product_keeps_every_digit_up_to_the_places_an_amount_may_have() -> None:
+    """Exact, as big.js's; past 80 places (an amount of 60 places times a price of 30) it is
+    rounded half-up to 80, so that it reads back as an amount in range."""
+    assert decimals.multiply(
+        Decimal("123456789012345678901234567890.5"), Decimal("1.1")
+    ) == Decimal("135802467913580246791358024679.55")
+    product = decimals.multiply(Decimal("0." + "1" * 60), Decimal("1." + "3" * 30))
+    assert product == Decimal(
+        "0.1481481481481481481481481481481" + "1" * 28 + "096296296296296296296"
+    )
+    assert decimals.parse(decimals.to_string(product)) == product
