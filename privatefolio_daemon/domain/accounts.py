@@ -163,11 +163,19 @@ class AccountRegistry:
 
     def _remove_orphans(self, only: str | None) -> None:
         """The log and index of a database deleted while the daemon ran stay beside where it
-        was; removed, they cannot be read as part of a database created there later."""
+        was; they must not be read as part of a database created there later. An index goes; a
+        log or journal that holds anything is moved aside (``<name>.orphaned-<ms>``): it may
+        hold the last writes of a file the user moved away, to be put back with it."""
         for orphan in orphan_companions(self.databases_dir):
-            if only is None or orphan.name.rsplit("-", 1)[0] == f"{only}.sqlite":
+            if only is not None and orphan.name.rsplit("-", 1)[0] != f"{only}.sqlite":
+                continue
+            if orphan.name.endswith("-shm") or orphan.stat().st_size == 0:
                 orphan.unlink(missing_ok=True)
                 log.warning("Removed %s: its database file is gone", orphan)
+                continue
+            kept = orphan.with_name(f"{orphan.name}.orphaned-{now_ms()}")
+            orphan.rename(kept)
+            log.warning("Moved %s aside to %s: its database file is gone", orphan, kept.name)
 
     async def close_all(self) -> None:
         for name in list(self._open):

@@ -193,7 +193,9 @@ async def test_a_new_query_connection_and_a_rename_say_the_file_is_gone(tmp_path
         assert await client.call("getAccountNames") == ["main"]
 
 
-async def test_the_log_and_index_of_a_gone_file_are_removed_at_start(tmp_path: Path) -> None:
+async def test_a_gone_files_index_is_removed_and_its_log_kept_aside_at_start(
+    tmp_path: Path,
+) -> None:
     config = make_config(tmp_path / "data")
     async with running_daemon(config) as (daemon, client):
         await client.call("createAccount", "kept")
@@ -201,11 +203,17 @@ async def test_the_log_and_index_of_a_gone_file_are_removed_at_start(tmp_path: P
     for name in ("main.sqlite-wal", "main.sqlite-shm", "main.sqlite-journal"):
         (databases / name).write_bytes(b"left by a crash")
     (databases / "main.sqlite.recovered-1").write_bytes(b"a saved copy stays")
+    (databases / "other.sqlite-wal").write_bytes(b"")
     async with running_daemon(config) as (daemon, client):
         assert await client.call("getAccountNames") == ["kept"]
-        assert sorted(path.name for path in databases.iterdir()) == [
+        names = sorted(path.name for path in databases.iterdir())
+        assert [name.rsplit("-", 1)[0] if ".orphaned-" in name else name for name in names] == [
             "kept.sqlite",
             "kept.sqlite-shm",
             "kept.sqlite-wal",
+            "main.sqlite-journal.orphaned",
+            "main.sqlite-wal.orphaned",
             "main.sqlite.recovered-1",
         ]
+        kept_log = next(databases.glob("main.sqlite-wal.orphaned-*"))
+        assert kept_log.read_bytes() == b"left by a crash"
