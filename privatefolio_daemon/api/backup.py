@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import inspect
 import logging
-import os
 from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any
@@ -24,7 +23,11 @@ from privatefolio_daemon.domain.backup.archive_reader import RestoreLimits
 from privatefolio_daemon.domain.backup.backups import Backups
 from privatefolio_daemon.domain.backup.errors import BackupError
 from privatefolio_daemon.domain.backup.restore import Restores
-from privatefolio_daemon.domain.backup.restore_task_row import TaskRow
+from privatefolio_daemon.domain.backup.restore_task_row import (
+    TaskRow,
+    move_log_aside,
+    record_task_row,
+)
 from privatefolio_daemon.domain.backup.swap import SwapJournal
 from privatefolio_daemon.domain.errors import (
     BusyError,
@@ -45,8 +48,8 @@ from privatefolio_daemon.rpc.callbacks import RemoteFunction
 from privatefolio_daemon.rpc.registry import CallContext, rpc_method
 from privatefolio_daemon.settings import Limits
 from privatefolio_daemon.store import server_tasks
+from privatefolio_daemon.store.database import in_transaction
 from privatefolio_daemon.store.migrations import load_migrations
-from privatefolio_daemon.store.rows_moved_aside import move_aside
 from privatefolio_daemon.store.task_log_files import task_log_path
 
 log = logging.getLogger(__name__)
@@ -281,50 +284,25 @@ class BackupApi:
             db = self._accounts.get(account)
         except NotFoundError:
             return
+        if run.task_id is None:  # set as soon as the restore is queued, long before this
+            log.error("A restore of %s has no task id to record it under", account)
+            return
         completed_at = now_ms()
-        started_at = run.started_at or run.queued_at
+        row = run.task_row(run.task_id, run.started_at or run.queued_at)
+        status = "failed" if error else "completed"
 
-        def insert(connection: Any) -> tuple[int, int | None]:
-            # A backup of another account, or one restored into a new account, may hold a task
-            # under the id the restore was given: that task moves to a new id, with its log. The
-            # row a committed swap wrote (same name and queued time) is this one's: replaced.
-            moved = None
-            if run.task_id is not None:
-                found = connection.execute(
-                    "SELECT name, createdAt FROM server_tasks WHERE id = ?", (run.task_id,)
-                ).fetchone()
-                if found is not None and tuple(found) == (RESTORE_TASK, run.queued_at):
-                    server_tasks.delete_task(connection, run.task_id)
-                else:
-                    moved = move_aside(connection, "server_tasks", run.task_id)
-            task_id = server_tasks.insert_task(
+        def write(connection: Any) -> int | None:
+            return in_transaction(
                 connection,
-                name=RESTORE_TASK,
-                description=run.description,
-                priority=Priority.HIGHEST,
-                trigger=run.trigger,
-                determinate=True,
-                group_id=None,
-                status="failed" if error else "completed",
-                task_id=run.task_id,
-                created_at=run.queued_at,
+                lambda conn: record_task_row(
+                    conn, row, status=status, completed_at=completed_at, error=error
+                ),
             )
-            server_tasks.patch_task(
-                connection,
-                task_id,
-                startedAt=started_at,
-                completedAt=completed_at,
-                duration=completed_at - started_at,
-                errorMessage=error,
-            )
-            return task_id, moved
 
-        task_id, moved = await db.write(insert)
+        moved = await db.write(write)
         logs = self._accounts.logs_dir(account)
-        if moved is not None and task_log_path(logs, task_id).exists():
-            await asyncio.to_thread(
-                os.replace, task_log_path(logs, task_id), task_log_path(logs, moved)
-            )
+        await asyncio.to_thread(move_log_aside, logs, row.task_id, moved)
+        task_id = row.task_id
         log_path = task_log_path(logs, task_id)
         await asyncio.to_thread(write_task_log, log_path, run.log.lines)
         self._events.emit("server-tasks", account=account)

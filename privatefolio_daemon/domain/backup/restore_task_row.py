@@ -61,17 +61,30 @@ def place_task_row(connection: sqlite3.Connection, row: TaskRow, *, committed: b
     ).fetchone()
     if found is not None and (not committed or tuple(found) == (row.name, row.created_at)):
         return None
-    moved = move_aside(connection, "server_tasks", row.task_id)
-    _insert(connection, row, committed=committed)
-    return moved
+    if committed:
+        return record_task_row(connection, row, status="completed", completed_at=now_ms())
+    return record_task_row(connection, row, status="running")
 
 
-def move_log_aside(logs: Path, task_id: int, moved: int | None) -> None:
-    if moved is not None and task_log_path(logs, task_id).exists():
-        task_log_path(logs, task_id).replace(task_log_path(logs, moved))
-
-
-def _insert(connection: sqlite3.Connection, row: TaskRow, *, committed: bool) -> None:
+def record_task_row(
+    connection: sqlite3.Connection,
+    row: TaskRow,
+    *,
+    status: str,
+    completed_at: int | None = None,
+    error: str | None = None,
+) -> int | None:
+    """Write the restore's row under its id, in place of one it wrote before (same name and
+    queued time). Another task under the id (one of a backup) moves to a new id, returned, so
+    that ``move_log_aside`` moves its log."""
+    found = connection.execute(
+        "SELECT name, createdAt FROM server_tasks WHERE id = ?", (row.task_id,)
+    ).fetchone()
+    moved = None
+    if found is not None and tuple(found) == (row.name, row.created_at):
+        server_tasks.delete_task(connection, row.task_id)
+    else:
+        moved = move_aside(connection, "server_tasks", row.task_id)
     server_tasks.insert_task(
         connection,
         name=row.name,
@@ -80,12 +93,19 @@ def _insert(connection: sqlite3.Connection, row: TaskRow, *, committed: bool) ->
         trigger=row.trigger,
         determinate=True,
         group_id=None,
-        status="completed" if committed else "running",
+        status=status,
         task_id=row.task_id,
         created_at=row.created_at,
     )
     ended: dict[str, Any] = {"startedAt": row.started_at}
-    if committed:
-        completed_at = now_ms()
+    if completed_at is not None:
         ended.update(completedAt=completed_at, duration=completed_at - row.started_at)
+    if error is not None:
+        ended["errorMessage"] = error
     server_tasks.patch_task(connection, row.task_id, **ended)
+    return moved
+
+
+def move_log_aside(logs: Path, task_id: int, moved: int | None) -> None:
+    if moved is not None and task_log_path(logs, task_id).exists():
+        task_log_path(logs, task_id).replace(task_log_path(logs, moved))
