@@ -43,6 +43,20 @@ class HeldStep:
 
         monkeypatch.setattr(module, name, held)
 
+    async def answered_meanwhile(self, daemon: Daemon, syncing: "asyncio.Task[Any]") -> Any:
+        """Once the step is held, a ping is answered; then the step goes on, released in time
+        (not by the wait running out, which holding the loop would come to); the sync's end."""
+        assert await asyncio.to_thread(self.reached.wait, HOLD_S)
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(http_url(daemon, "/ping")) as response,
+        ):
+            assert await response.text() == "pong"
+        self.released.set()
+        ended = await syncing
+        assert self.released_in_time == [True]
+        return ended
+
 
 @pytest.mark.parametrize(
     ("module", "name"),
@@ -60,15 +74,6 @@ async def test_ping_is_answered_while_a_sync_works_through_its_trades(
     step = HeldStep(module, name, monkeypatch)
     await client.call("upsertConnections", ACCOUNT, [new_connection()])
     syncing = asyncio.create_task(sync(client, CONNECTION_ID))
-    assert await asyncio.to_thread(step.reached.wait, HOLD_S)
 
-    async with (
-        aiohttp.ClientSession() as session,
-        session.get(http_url(daemon, "/ping")) as response,
-    ):
-        assert await response.text() == "pong"
-    step.released.set()
-
-    assert (await syncing)["status"] == "completed"
-    assert step.released_in_time == [True]
+    assert (await step.answered_meanwhile(daemon, syncing))["status"] == "completed"
     assert log_summaries(await logs_of(client, CONNECTION_ID)) == expected_logs()
