@@ -13,16 +13,21 @@ T = TypeVar("T")
 
 
 async def seen_through(write: Awaitable[T]) -> T:
-    """The write's result, even if the caller is cancelled while it runs; if the write failed
-    or was interrupted, the caller's cancellation goes on as usual."""
+    """The write's result, even if the caller is cancelled while it runs, once or more (a user's
+    cancel, then a stop); if the write failed or was interrupted, the caller's cancellation goes
+    on as usual."""
     job = asyncio.ensure_future(write)
-    try:
-        return await asyncio.shield(job)
-    except asyncio.CancelledError:
-        await asyncio.wait({job})
+    cancels = 0
+    while not job.done():
+        try:
+            await asyncio.wait({job})
+        except asyncio.CancelledError:
+            cancels += 1
+    if cancels:
         if job.cancelled() or job.exception() is not None:
-            raise
+            raise asyncio.CancelledError
         task = asyncio.current_task()
-        if task is not None:
-            task.uncancel()  # the work is done: what follows it (its events) must run
-        return job.result()
+        for _ in range(cancels):
+            if task is not None:
+                task.uncancel()  # the work is done: what follows it (its events) must run
+    return job.result()
