@@ -33,6 +33,17 @@ async def compact_tasks(client: DaemonClient) -> list[dict[str, Any]]:
     return [task for task in await client.call("getServerTasks", "main") if task["name"] == COMPACT]
 
 
+async def the_compaction(client: DaemonClient) -> dict[str, Any]:
+    """The account's one "Compact database" task, once it has completed (or the last seen)."""
+    for _ in range(400):
+        tasks = await compact_tasks(client)
+        if tasks and tasks[0]["status"] == "completed":
+            break
+        await asyncio.sleep(0.05)
+    [task] = await compact_tasks(client)
+    return task
+
+
 async def space(daemon: Daemon) -> FreeSpace:
     result: FreeSpace = await daemon.accounts.get("main").read(free_space)
     return result
@@ -59,13 +70,7 @@ async def test_removing_a_large_import_compacts_the_file(tmp_path: Path) -> None
         full = await space(daemon)
 
         await remove(client, large["id"])
-        for _ in range(400):
-            tasks = await compact_tasks(client)
-            if tasks and tasks[0]["status"] == "completed":
-                break
-            await asyncio.sleep(0.05)
-
-        [task] = await compact_tasks(client)
+        task = await the_compaction(client)
         assert (task["status"], task["trigger"]) == ("completed", "side-effect")
         compacted = await space(daemon)
         assert compacted.free_pages == 0
@@ -115,11 +120,6 @@ async def test_a_compaction_a_stop_cut_off_runs_when_the_account_opens(tmp_path:
     assert left_free.free_pages > 0
 
     async with compacting_daemon(data_dir) as (daemon, client):
-        for _ in range(400):
-            tasks = await compact_tasks(client)
-            if tasks and tasks[0]["status"] == "completed":
-                break
-            await asyncio.sleep(0.05)
-        [task] = await compact_tasks(client)
+        task = await the_compaction(client)
         assert (task["status"], task["trigger"]) == ("completed", "system")
         assert (await space(daemon)).free_pages == 0

@@ -29,6 +29,17 @@ def recorder(order: list[str], name: str) -> Any:
     return run
 
 
+def saving_slowly(writing: threading.Event) -> Any:
+    """A write on the writer thread that says it began, then takes 0.3 s to save a key."""
+
+    def slow_write(connection: sqlite3.Connection) -> None:
+        writing.set()
+        time.sleep(0.3)
+        connection.execute("INSERT INTO key_value (key, value) VALUES ('saved', 1)")
+
+    return slow_write
+
+
 def blocker(release: asyncio.Event) -> Any:
     async def run(progress: TaskProgress, cancel: CancelToken) -> None:
         await release.wait()
@@ -225,11 +236,7 @@ async def test_a_task_whose_write_commits_as_it_is_aborted_reads_completed(
     """The write runs on the writer thread and commits whatever happens to its caller; seen
     through, the task goes on to its end, and says so, instead of "aborted" over saved work."""
     writing = threading.Event()
-
-    def slow_write(connection: sqlite3.Connection) -> None:
-        writing.set()
-        time.sleep(0.3)
-        connection.execute("INSERT INTO key_value (key, value) VALUES ('saved', 1)")
+    slow_write = saving_slowly(writing)
 
     async def saves(progress: TaskProgress, cancel: CancelToken) -> None:
         await seen_through(account_db.transaction(slow_write))
@@ -251,13 +258,9 @@ async def test_a_second_cancel_does_not_cut_short_what_follows_a_commit_seen_thr
     """Cancelled once during its write, the task goes on past the commit to its end; a second
     cancelTask then changes nothing (it would cut off the events that follow the write)."""
     writing = threading.Event()
+    slow_write = saving_slowly(writing)
     written = asyncio.Event()
     announce = asyncio.Event()
-
-    def slow_write(connection: sqlite3.Connection) -> None:
-        writing.set()
-        time.sleep(0.3)
-        connection.execute("INSERT INTO key_value (key, value) VALUES ('saved', 1)")
 
     async def saves(progress: TaskProgress, cancel: CancelToken) -> None:
         await seen_through(account_db.transaction(slow_write))
