@@ -226,3 +226,17 @@ async def test_a_privatefolio_database_with_a_foreign_object_is_refused(
     statements, listed = PRIVATEFOLIO_FOREIGN[case]
     database = edited(tmp_path, None, run(*PRIVATEFOLIO_SCHEMA, *statements))
     await refused_with(daemon, tmp_path, database, REFUSED.format(listed))
+
+
+async def test_a_backup_without_our_view_is_refused(
+    daemon: Daemon, backup_database: bytes, tmp_path: Path
+) -> None:
+    database = edited(tmp_path, backup_database, run("DROP VIEW favorite_assets"))
+    version = len(MIGRATIONS)
+    await refused_with(
+        daemon,
+        tmp_path,
+        database,
+        f"The backup's database states schema version {version} but lacks objects of it "
+        '(view "favorite_assets"); it was not made by privatefolio-daemon or was changed.',
+    )

@@ -36,7 +36,8 @@ def check_database(path: Path, migrations: list[Migration]) -> int:
     triggers and virtual tables must be those our migrations create: they run code (a virtual
     table runs a native module, a trigger fires on the daemon's own writes). They are read before
     anything else touches the database, its integrity check included. Then, but for version 0,
-    its plain tables must be those of its version, columns and indexes included.
+    none of ours may be missing, and its plain tables must be those of its version, columns and
+    indexes included.
     """
     with path.open("rb") as handle:
         if handle.read(len(_HEADER)) != _HEADER:
@@ -104,13 +105,31 @@ def _refuse_foreign_objects(
         views = {name for kind, name, _ in _objects_made_by(tuple(migrations)) if kind == "view"}
         foreign = [item for item in objects if item[0] != "view" or item[1] not in views]
     if foreign:
-        listed = [f'{kind} "{shortened(name, 80)}"' for kind, name, _ in foreign[:_LISTED]]
-        if len(foreign) > _LISTED:
-            listed.append(f"and {len(foreign) - _LISTED} more")
         raise BackupError(
-            f"The backup's database has objects this daemon does not create ({', '.join(listed)}"
+            f"The backup's database has objects this daemon does not create ({_listed(foreign)}"
             "); it was not made by privatefolio-daemon or was changed."
         )
+    if version > 0:
+        _refuse_missing_objects(objects, ours, version)
+
+
+def _refuse_missing_objects(
+    objects: list[SchemaObject], ours: frozenset[SchemaObject], version: int
+) -> None:
+    """The daemon's queries read its views: one a backup lacks would fail them."""
+    missing = sorted(ours - set(objects), key=lambda item: (item[0], item[1]))
+    if missing:
+        raise BackupError(
+            f"The backup's database states schema version {version} but lacks objects of it "
+            f"({_listed(missing)}); it was not made by privatefolio-daemon or was changed."
+        )
+
+
+def _listed(objects: list[SchemaObject]) -> str:
+    listed = [f'{kind} "{shortened(name, 80)}"' for kind, name, _ in objects[:_LISTED]]
+    if len(objects) > _LISTED:
+        listed.append(f"and {len(objects) - _LISTED} more")
+    return ", ".join(listed)
 
 
 @functools.lru_cache(maxsize=8)
