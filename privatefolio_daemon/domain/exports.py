@@ -100,8 +100,9 @@ class Exports:
             size = await seen_through(self._db.read(writer.run))  # written: completed
         except BaseException as error:
             await self._files.patch(file_id, status="aborted", completedAt=now_ms())
-            if isinstance(error, FileNotFoundError):  # deleted, its partial file with it
-                await self._refuse_deleted(file_id, target)
+            if isinstance(error, FileNotFoundError):  # its bytes went first, then its record
+                await asyncio.to_thread(target.unlink, missing_ok=True)
+                raise _deleted_meanwhile(file_id) from None
             raise
         metadata = {"lastModified": now_ms(), "size": size, "type": _MIME}
         completed = self._files.patch(
@@ -118,9 +119,11 @@ class Exports:
             await self._files.get(file_id)
         except NotFoundError:
             await asyncio.to_thread(target.unlink, missing_ok=True)
-            raise NotFoundError(
-                f"Server file {file_id} was deleted while it was being written"
-            ) from None
+            raise _deleted_meanwhile(file_id) from None
+
+
+def _deleted_meanwhile(file_id: int) -> NotFoundError:
+    return NotFoundError(f"Server file {file_id} was deleted while it was being written")
 
 
 _MIME = csv_export.EXPORT_MIME_TYPE

@@ -73,3 +73,24 @@ async def test_a_file_deleted_while_it_is_exported_leaves_no_bytes(tmp_path: Pat
         assert failure.value.message == (
             "Export all audit logs failed: Server file 1 was deleted while it was being written"
         )
+
+
+async def test_bytes_removed_before_the_record_fail_the_export_by_name(tmp_path: Path) -> None:
+    """``deleteServerFile`` removes the bytes, then the record: an export that ends between
+    the two, or whose partial file anything else removed, names the file, not an errno."""
+    data_dir = tmp_path / "data"
+    await account_with_many_audit_logs(data_dir)
+    async with running_daemon(make_config(data_dir)) as (daemon, client):
+        files_dir = daemon.accounts.files_dir("main")
+        export = asyncio.ensure_future(client.call("enqueueExportAuditLogs", "main", "user"))
+        await export_under_way(files_dir)
+        for partial in partials(files_dir):
+            partial.unlink()
+        with pytest.raises(RpcCallError) as failure:
+            await export
+        [record] = await client.call("getServerFiles", "main")
+        assert record["status"] == "aborted"
+        assert list(files_dir.iterdir()) == []
+        assert failure.value.message == (
+            "Export all audit logs failed: Server file 1 was deleted while it was being written"
+        )
