@@ -6,6 +6,8 @@ Ids look like ``ex.binance:ETH``, ``chain.ethereum:0x…:LOOM``, ``stock:AAPL``,
 
 from typing import Literal
 
+from privatefolio_daemon.sources.importers.evm import checksum_address, is_address
+
 AssetType = Literal["crypto", "stock", "fund", "metal", "fiat"]
 ASSET_TYPES: tuple[AssetType, ...] = ("crypto", "stock", "fund", "metal", "fiat")
 NATIVE_CONTRACT = "0x0000000000000000000000000000000000000000"
@@ -62,11 +64,37 @@ _UPPER_CASE_TICKERS = frozenset({"fiat", "stock", "fund", "metal"})
 def cleaned(text: str) -> str:
     """An id as a user may type it, without spaces around its parts (``ex.binance: BTC`` is
     ``ex.binance:BTC``), its platform in lower case (platform ids are), and a fiat code or a
-    stock, fund or metal ticker in upper case (``fiat:usd`` is ``fiat:USD``)."""
+    stock, fund or metal ticker in upper case (``fiat:usd`` is ``fiat:USD``), and a contract
+    address written in one case checksummed."""
     parts = [part.strip() for part in text.split(":")]
     if len(parts) == 1:  # not an id: left as typed, for the message that says so
         return parts[0]
     parts[0] = parts[0].lower()
     if parts[0] in _UPPER_CASE_TICKERS and len(parts) == 2:
         parts[1] = parts[1].upper()
+    if parts[0].startswith("chain.") and len(parts) == 3 and _unchecked_address(parts[1]):
+        parts[1] = checksum_address(parts[1])
     return ":".join(parts)
+
+
+def contract_problem(asset_id: str) -> str | None:
+    """Why the contract of a chain asset's id cannot be one, if it cannot: ids of on-chain
+    assets carry the checksummed address (data-model §3.1), so a typo must not make a second
+    asset."""
+    parts = asset_id.split(":")
+    if not (parts[0].startswith("chain.") and len(parts) == 3 and parts[1][:2] in ("0x", "0X")):
+        return None
+    if not is_address(parts[1]):
+        return f'"{parts[1]}" is not a contract address (0x and 40 hexadecimal digits)'
+    if checksum_address(parts[1]) != parts[1]:
+        return (
+            f'the contract address "{parts[1]}" has a wrong checksum (its mixed case); '
+            "it is probably mistyped"
+        )
+    return None
+
+
+def _unchecked_address(text: str) -> bool:
+    """An address written in one case, which carries no checksum to check."""
+    digits = text[2:]
+    return is_address(text) and (digits == digits.lower() or digits == digits.upper())

@@ -199,6 +199,8 @@ def _require_id(asset_id: Any) -> str:
             f'"{shortened(checked)}" is not an asset id: write <platform>:<symbol>, e.g. '
             "stock:AAPL, fiat:EUR or ex.binance:BTC"
         )
+    if problem := asset_ids.contract_problem(checked):
+        raise InvalidInputError(f"Asset id: {problem}")
     return checked
 
 

@@ -212,6 +212,8 @@ def _check_asset_id(asset: str, side: str) -> None:
     """``<platform>:<symbol>`` or ``<platform>:<contract>:<symbol>`` (data-model §3.1), with a
     platform and a symbol."""
     if asset_ids.is_asset_id(asset) and asset.count(":") <= 2:
+        if problem := asset_ids.contract_problem(asset):
+            raise InvalidInputError(f"{side.capitalize()} asset: {problem}")
         return
     raise InvalidInputError(
         f'{side.capitalize()} asset "{shortened(asset)}" is not an asset id: write '

@@ -501,3 +501,56 @@ async def test_set_value_cannot_change_the_daemons_own_keys(client: DaemonClient
     )
     assert await client.call("getValue", "main", key) == before
     assert await client.call("addTransaction", SWAP, "main") == "MANUAL_2"
+
+
+USDC = "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48"
+
+
+async def test_a_contract_typed_in_one_case_is_the_checksummed_asset(
+    client: DaemonClient,
+) -> None:
+    """An ERC-20 import names USDC by its checksummed contract (data-model §3.1): a manual
+    entry that types it in lower case adds to that asset, not to a second one."""
+    await client.call("createAccount", "main")
+    deposit = {
+        "type": "Deposit",
+        "timestamp": T,
+        "wallet": "0xwallet",
+        "platformId": "chain.ethereum",
+        "incoming": "5",
+        "incomingAsset": f"chain.ethereum:{USDC.lower()}:USDC",
+    }
+    await client.call("addTransaction", deposit, "main")
+    tx = await client.call("getTransaction", "main", "MANUAL_1")
+    assert tx["incomingAsset"] == f"chain.ethereum:{USDC}:USDC"
+
+
+@pytest.mark.parametrize(
+    ("contract", "problem"),
+    [
+        ("0xZZ", '"0xZZ" is not a contract address (0x and 40 hexadecimal digits)'),
+        (
+            USDC[:-1] + "b",
+            f'the contract address "{USDC[:-1]}b" has a wrong checksum (its mixed case); '
+            "it is probably mistyped",
+        ),
+    ],
+)
+async def test_a_contract_that_cannot_be_one_is_refused(
+    client: DaemonClient, contract: str, problem: str
+) -> None:
+    await client.call("createAccount", "main")
+    asset = f"chain.ethereum:{contract}:USDC"
+    deposit = {**STOCK_BUY, "type": "Deposit", "incomingAsset": asset, "outgoing": None}
+    deposit.pop("outgoingAsset")
+    with pytest.raises(RpcCallError) as caught:
+        await client.call("addTransaction", deposit, "main")
+    assert (caught.value.code, caught.value.message) == (
+        -32602,
+        f"Incoming asset: {problem}",
+    )
+    with pytest.raises(RpcCallError) as caught:
+        await client.call("upsertAsset", "main", {"id": asset, "name": "USD Coin"})
+    assert caught.value.message == f"Asset id: {problem}"
+    assert await client.call("getTransactions", "main") == []
+    assert await client.call("getMyAssets", "main") == []
