@@ -63,6 +63,7 @@ def check_database(path: Path, migrations: list[Migration]) -> int:
             )
         if version > 0:
             refuse_other_tables(connection, migrations, version)
+            _refuse_missing_objects(objects, migrations, version)
     except sqlite3.DatabaseError as error:
         raise BackupError(f"{_NAME} is corrupt ({error}).") from error
     finally:
@@ -109,14 +110,13 @@ def _refuse_foreign_objects(
             f"The backup's database has objects this daemon does not create ({_listed(foreign)}"
             "); it was not made by privatefolio-daemon or was changed."
         )
-    if version > 0:
-        _refuse_missing_objects(objects, ours, version)
 
 
 def _refuse_missing_objects(
-    objects: list[SchemaObject], ours: frozenset[SchemaObject], version: int
+    objects: list[SchemaObject], migrations: list[Migration], version: int
 ) -> None:
     """The daemon's queries read its views: one a backup lacks would fail them."""
+    ours = _objects_made_by(tuple(migrations[:version]))
     missing = sorted(ours - set(objects), key=lambda item: (item[0], item[1]))
     if missing:
         raise BackupError(
