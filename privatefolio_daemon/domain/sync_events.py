@@ -1,6 +1,7 @@
 """Submitting sync events (design §7): idempotent edits from devices that may have been offline.
 
-An event is ``{eventId, type, recordId?, version?, data?}``:
+An event is ``{eventId, type, recordId?, version?, data?}``, a key left out or ``null`` alike;
+another key is refused (a misspelt ``Version`` would make a checked edit a blind one):
 
 - ``eventId`` is chosen by the client, unique per edit. The result of an applied event is kept,
   and the same event again returns it (``duplicate: true``) without applying anything; another
@@ -29,7 +30,12 @@ from typing import Any, Literal
 import orjson
 
 from privatefolio_daemon.domain.account_settings import SETTINGS_KEY
-from privatefolio_daemon.domain.errors import ConflictError, DomainError, InvalidInputError
+from privatefolio_daemon.domain.errors import (
+    ConflictError,
+    DomainError,
+    InvalidInputError,
+    shortened,
+)
 from privatefolio_daemon.domain.sync_event_types import (
     EVENT_TYPES,
     Announce,
@@ -44,6 +50,7 @@ from privatefolio_daemon.store.database import Database
 Mode = Literal["stopOnFirstError", "independent"]
 MAX_EVENTS = 1000
 MAX_EVENT_ID_LENGTH = 200
+EVENT_KEYS = ("eventId", "type", "recordId", "version", "data")
 
 
 @dataclass(slots=True)
@@ -86,6 +93,7 @@ def parse_event(raw: Any, check_data: DataCheck = no_data_check) -> SyncEvent:
     """Check one submitted event; the message says what is wrong (the batch names the event)."""
     if not isinstance(raw, dict):
         raise InvalidInputError("an event must be an object")
+    _refuse_other_keys(raw)
     event_id = _valid_event_id(raw.get("eventId"))
     if event_id is None:
         raise InvalidInputError(
@@ -96,7 +104,8 @@ def parse_event(raw: Any, check_data: DataCheck = no_data_check) -> SyncEvent:
         raise InvalidInputError(
             f'the type "{raw.get("type")}" is unknown: expected one of {", ".join(EVENT_TYPES)}'
         )
-    record_id, data = raw.get("recordId"), raw.get("data", {})
+    record_id = raw.get("recordId")
+    data = {} if raw.get("data") is None else raw["data"]
     if record_id is not None and not isinstance(record_id, str):
         raise InvalidInputError("recordId must be a string")
     version = _version(raw.get("version"))
@@ -109,6 +118,16 @@ def parse_event(raw: Any, check_data: DataCheck = no_data_check) -> SyncEvent:
     return SyncEvent(
         event_id, kind, record_id, version, data, _fingerprint(canonical), _fingerprint(sent)
     )
+
+
+def _refuse_other_keys(raw: dict[str, Any]) -> None:
+    """A key the daemon would not read: the edit's fields go in ``data``."""
+    for key in raw:
+        if key not in EVENT_KEYS:
+            raise InvalidInputError(
+                f"an event has no key {shortened(key)!r} (its keys are: {', '.join(EVENT_KEYS)}; "
+                "the edit's fields go in data)"
+            )
 
 
 MAX_VERSION = 2**63 - 1
