@@ -7,7 +7,9 @@ another key is refused (a misspelt ``Version`` would make a checked edit a blind
   and the same event again returns it (``duplicate: true``) without applying anything; another
   event with that ``eventId`` is refused.
 - ``version`` is the record version the client last saw. If it is given and the record has
-  moved on, nothing changes and the result carries the current record (``conflict``).
+  moved on, nothing changes and the result carries the current record (``conflict``). A record
+  the edit needs (a tag, a manual transaction, a tagged item) that never was is not found,
+  whatever the version.
 - An event that deletes or unassigns something already deleted (another device got there
   first) is applied without a change, whatever its ``version``: what it asks for holds.
 - ``data`` holds the edit's fields. It is an object of its own because a transaction has a
@@ -176,6 +178,7 @@ def apply_event(connection: sqlite3.Connection, event: SyncEvent, tell: Announce
     ):
         return _applied(connection, event, entity, target, None)
     if event.version is not None and target is not None:  # a new record takes no version
+        _refuse_what_never_was(connection, event, entity, target)
         conflict = _conflict(connection, event, entity, target)
         if conflict is not None:
             return conflict
@@ -239,6 +242,15 @@ def _same_wire(record: Any, other: Any) -> bool:
     return orjson.dumps(record, option=orjson.OPT_SORT_KEYS) == orjson.dumps(
         other, option=orjson.OPT_SORT_KEYS
     )
+
+
+def _refuse_what_never_was(
+    connection: sqlite3.Connection, event: SyncEvent, entity: Entity, record_id: str
+) -> None:
+    """A version is one of the record's states: for a record the edit needs that does not exist
+    and was never deleted, it is not found (-32002), as without a version, not at version 0."""
+    if event.type.needs is not None and not change_log.is_deleted(connection, entity, record_id):
+        event.type.needs(connection, record_id)
 
 
 def _conflict(
