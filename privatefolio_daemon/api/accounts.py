@@ -92,7 +92,10 @@ class AccountsApi:
 
     @rpc_method()
     async def setValue(self, accountName: str, key: str, value: Any) -> None:
-        """Store a value; listeners of ``key-value`` get ``(key, value)``."""
+        """Store a value; listeners of ``key-value`` get ``(key, value)``.
+
+        ``settings`` is the whole settings record: a JSON object whose settings are checked as
+        ``updateSettings`` checks them."""
         await self._kv(accountName).set(key, value)
 
     @rpc_method()
