@@ -50,7 +50,9 @@ class AccountsApi:
         """Rename an account, moving its database, files and logs.
 
         Refused (-32004) while work the rename would cut off is unfinished: a task a user started,
-        or the merge and spam passes after a change. Renaming to its own name changes nothing."""
+        or the merge and spam passes after a change. Renaming to its own name changes nothing.
+        While the files move, calls on either name are told to wait (-32004), and
+        ``getAccountNames`` lists the old one."""
         self._accounts.get(accountName)
         if newName == accountName:
             return
@@ -90,7 +92,10 @@ class AccountsApi:
 
     @rpc_method()
     async def setValue(self, accountName: str, key: str, value: Any) -> None:
-        """Store a value; listeners of ``key-value`` get ``(key, value)``."""
+        """Store a value; listeners of ``key-value`` get ``(key, value)``.
+
+        ``settings`` is the whole settings record: a JSON object whose settings are checked as
+        ``updateSettings`` checks them."""
         await self._kv(accountName).set(key, value)
 
     @rpc_method()

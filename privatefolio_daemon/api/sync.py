@@ -66,9 +66,10 @@ class SyncApi:
     ) -> list[dict[str, Any]]:
         """Apply sync events in order; one result each (docs/sync.md).
 
-        An event is ``{eventId, type, recordId?, version?, data?}``; a result is applied,
-        duplicate (the first result again), conflict (with the current record), error or
-        skipped. ``options.mode``: ``stopOnFirstError`` (the default) or ``independent``."""
+        An event is ``{eventId, type, recordId?, version?, data?}`` (``null`` is a key left
+        out; another key is refused); a result is applied, duplicate (the first result again),
+        conflict (with the current record), error or skipped. ``options.mode``:
+        ``stopOnFirstError`` (the default) or ``independent``."""
         chosen = options or {}
         sync_events = self._sync_events_of(accountName)
         mode = chosen.get("mode", "stopOnFirstError")

@@ -6,9 +6,8 @@ from typing import Any
 
 import orjson
 
-from privatefolio_daemon.domain.errors import InvalidInputError
-from privatefolio_daemon.domain.intervals import check_interval
 from privatefolio_daemon.domain.key_value import KeyValueStore, write_value
+from privatefolio_daemon.domain.settings_checks import check_settings
 from privatefolio_daemon.domain.text_bounds import bounded_size
 from privatefolio_daemon.domain.value_bounds import SETTINGS_MAX_BYTES
 from privatefolio_daemon.settings import ACCOUNT_SETTINGS_DEFAULTS
@@ -24,8 +23,6 @@ __all__ = [
     "merge_settings",
     "stored_settings",
 ]
-
-_INTERVALS = ("networthRefreshInterval", "metadataRefreshInterval")
 
 
 class AccountSettings:
@@ -54,31 +51,12 @@ class AccountSettings:
 
 def merge_settings(connection: sqlite3.Connection, changes: dict[str, Any]) -> dict[str, Any]:
     """Check ``changes``, merge them into the stored settings and log the change for sync."""
-    for name in _INTERVALS:
-        if name in changes:
-            check_interval(name, changes[name])
-    if "backupInterval" in changes:
-        _check_backup_interval(changes["backupInterval"])
-    if "kioskMode" in changes and not isinstance(changes["kioskMode"], bool):
-        raise InvalidInputError("kioskMode must be true or false")
-    if "assistantModel" in changes and not isinstance(changes["assistantModel"], str):
-        raise InvalidInputError("assistantModel must be a string")
+    check_settings(changes)
     merged = {**stored_settings(connection), **changes}
     encoded = bounded_size("Settings JSON", merged, SETTINGS_MAX_BYTES)
     write_value(connection, SETTINGS_KEY, encoded.decode())
     append_change(connection, "settings", SETTINGS_KEY, merged)
     return merged
-
-
-def _check_backup_interval(minutes: Any) -> None:
-    """``backupInterval``: minutes between scheduled backups; 0 (the default) turns them off."""
-    if minutes == 0 and not isinstance(minutes, bool | float):
-        return
-    check_interval(
-        "backupInterval",
-        minutes,
-        "backupInterval must be a whole number of minutes (0 turns scheduled backups off)",
-    )
 
 
 async def kiosk_mode(databases: Iterable[Database]) -> bool:

@@ -84,6 +84,8 @@ class AccountRegistry:
         self._open: dict[str, Database] = {}
         #: Accounts closed for a moment, and why: calls on them are told to wait.
         self._closed_for: dict[str, str] = {}
+        #: The names renames are giving: closed for a moment too, but listed once they are done.
+        self._arriving: set[str] = set()
         self._created_at: dict[str, int] = {}
         self._lifecycles: list[AccountLifecycle] = []
         self._lock = asyncio.Lock()
@@ -106,8 +108,9 @@ class AccountRegistry:
     # -- queries ----------------------------------------------------------------------------
 
     def names(self) -> list[str]:
-        """The accounts, those closed for a moment (being reset or restored) included."""
-        names = self._open.keys() | self._closed_for.keys()
+        """The accounts, those closed for a moment (being reset, restored or renamed: under
+        the name they had) included."""
+        names = (self._open.keys() | self._closed_for.keys()) - self._arriving
         return sorted(names, key=lambda name: (self._created_at.get(name, 0), name))
 
     def open_databases(self) -> list[Database]:
@@ -118,7 +121,8 @@ class AccountRegistry:
         return name in self._open
 
     def closed_for(self, name: str) -> str | None:
-        """Why the account is closed for a moment ("being reset", "being restored"), if it is."""
+        """Why the account is closed for a moment ("being reset", "being restored", "being
+        renamed to …"), if it is."""
         return self._closed_for.get(name)
 
     def any_being_restored(self) -> bool:
@@ -240,22 +244,34 @@ class AccountRegistry:
                 raise InvalidInputError(f'Account "{new}" already exists')
             self._refuse_case_twin(new, but=old)
             created_at = self._created_at.get(old, now_ms())
-            await self._close_account(old)
-            for suffix in _SQLITE_SUFFIXES:
-                source = self.db_path(old).with_name(f"{old}.sqlite{suffix}")
-                if source.exists():
-                    source.rename(self.db_path(new).with_name(f"{new}.sqlite{suffix}"))
-            for copy in upgrade_copies(self.db_path(old)):  # they follow the account
-                suffix = copy.name.removeprefix(f"{old}.sqlite")
-                copy.rename(copy.with_name(f"{new}.sqlite{suffix}"))
-            for directory in (self.files_dir, self.logs_dir):
-                if directory(old).exists():
-                    directory(old).rename(directory(new))
-            await self._open_account(new, created_at=created_at)
+            self._closed_for[old] = f"being renamed to {shown_name(new)}"
+            self._closed_for[new] = f"being renamed from {shown_name(old)}"
+            self._arriving.add(new)
+            try:
+                await self._close_account(old)
+                self._move_account_files(old, new)
+                await self._open_account(new, created_at=created_at)
+            finally:
+                self._closed_for.pop(old, None)
+                self._closed_for.pop(new, None)
+                self._arriving.discard(new)
+                self._created_at.pop(old, None)
         self._events.emit(ACCOUNT_RENAMED, old, new)
         self._events.forget_account(old)
         self._events.emit("accounts", "deleted", old)
         self._events.emit("accounts", "created", new)
+
+    def _move_account_files(self, old: str, new: str) -> None:
+        for suffix in _SQLITE_SUFFIXES:
+            source = self.db_path(old).with_name(f"{old}.sqlite{suffix}")
+            if source.exists():
+                source.rename(self.db_path(new).with_name(f"{new}.sqlite{suffix}"))
+        for copy in upgrade_copies(self.db_path(old)):  # they follow the account
+            suffix = copy.name.removeprefix(f"{old}.sqlite")
+            copy.rename(copy.with_name(f"{new}.sqlite{suffix}"))
+        for directory in (self.files_dir, self.logs_dir):
+            if directory(old).exists():
+                directory(old).rename(directory(new))
 
     @contextlib.asynccontextmanager
     async def exclusive(self, name: str) -> AsyncIterator[ClosedAccount]:

@@ -268,7 +268,7 @@ def _audit_logs(tx: Transaction, index: int) -> list[AuditLog]:
     return logs
 
 
-def _select_transaction(connection: sqlite3.Connection, tx_id: str) -> Transaction:
+def existing_transaction(connection: sqlite3.Connection, tx_id: str) -> Transaction:
     row = connection.execute("SELECT * FROM transactions WHERE id = ?", (tx_id,)).fetchone()
     if row is None:
         raise NotFoundError(f"Transaction {tx_id} does not exist")
@@ -317,7 +317,7 @@ def update_manual(connection: sqlite3.Connection, tx_id: str, data: ManualTransa
             f"Only manual transactions can be updated, not {tx_id}: use patchTransaction "
             "to change its notes"
         )
-    old = _select_transaction(connection, tx_id)
+    old = existing_transaction(connection, tx_id)
     index = int(old.importIndex or tx_id.removeprefix(MANUAL_PREFIX) or 0)
     tx, logs = build_manual_transaction(data, tx_id, index)
     tx.metadata, tx.role = old.metadata, old.role
@@ -352,7 +352,7 @@ def patch_transaction(
     Withdraw is a deposit row, data-model §8.2), so they are invalidated from there."""
     if patch.get("id", tx_id) != tx_id:
         raise InvalidInputError("A transaction's id cannot be changed")
-    tx = _select_transaction(connection, tx_id)
+    tx = existing_transaction(connection, tx_id)
     unpatched = tx.to_wire()
     changed = set()
     for key, value in patch.items():
@@ -452,7 +452,7 @@ def _patched_value(key: str, value: Any) -> Any:
 
 def delete_transaction(connection: sqlite3.Connection, tx_id: str) -> tuple[int, int | None]:
     """Delete a transaction, its audit logs and its tags; returns (logs removed, oldest time)."""
-    _select_transaction(connection, tx_id)
+    existing_transaction(connection, tx_id)
     oldest = ledger.oldest_timestamp(connection, "txId = ?", (tx_id,))
     log_ids = [
         row[0] for row in connection.execute("SELECT id FROM audit_logs WHERE txId = ?", (tx_id,))

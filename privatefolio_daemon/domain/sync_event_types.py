@@ -21,6 +21,7 @@ from privatefolio_daemon.domain.manual_transactions import (
     TransactionPatch,
     add_manual,
     delete_transaction,
+    existing_transaction,
     is_manual,
     patch_transaction,
     update_manual,
@@ -92,6 +93,10 @@ class EventType:
     removes: bool = False
     """It deletes its record or takes something from it: a record already deleted needs
     nothing more (an offline device's deletion of what another device deleted is applied)."""
+    needs: Callable[[sqlite3.Connection, str], object] | None = None
+    """Refuses (not found) an event on a record that must exist for the edit, and does not
+    (a tag, a manual transaction, a tagged item): checked before the version, a version for
+    what never was says so rather than conflict."""
 
 
 class TagData(TypedDict):
@@ -187,7 +192,7 @@ def _rename_tag(
 ) -> Edit:
     tag_id = _tag_id(record_id)
     if not rename_tag(connection, tag_id, checked_tag_name(_text(data, "name"))):
-        raise NotFoundError(f"Tag {tag_id} does not exist")
+        raise _no_tag(tag_id)
     return Edit(str(tag_id), lambda: tell.tags_changed("updated"))
 
 
@@ -196,7 +201,7 @@ def _delete_tag(
 ) -> Edit:
     tag_id = _tag_id(record_id)
     if not delete_tag(connection, tag_id):
-        raise NotFoundError(f"Tag {tag_id} does not exist")
+        raise _no_tag(tag_id)
     return Edit(str(tag_id), lambda: tell.tags_changed("deleted"))
 
 
@@ -244,6 +249,24 @@ def _set_value(
     return Edit(key, lambda: tell.value_set(key, stored))
 
 
+def _no_tag(tag_id: int) -> NotFoundError:
+    return NotFoundError(f"Tag {tag_id} does not exist")
+
+
+def _need_tag(connection: sqlite3.Connection, record_id: str) -> None:
+    tag_id = _tag_id(record_id)
+    if connection.execute("SELECT 1 FROM tags WHERE id = ?", (tag_id,)).fetchone() is None:
+        raise _no_tag(tag_id)
+
+
+def _need_transaction(connection: sqlite3.Connection, record_id: str) -> None:
+    existing_transaction(connection, _manual_id(record_id))
+
+
+def _need_tagged_item(connection: sqlite3.Connection, record_id: str) -> None:
+    require_item(connection, *_tagged_item(record_id))
+
+
 def _unassigned_tag_id(data: dict[str, Any]) -> int:
     tag_id: int = data["tagId"]  # in SQLite's range: checked as the data's type
     return tag_id
@@ -256,17 +279,25 @@ def _nothing() -> None:
 EVENT_TYPES: dict[str, EventType] = {
     "transaction.add": EventType("transaction", True, _add_transaction, ManualTransactionInput),
     "transaction.update": EventType(
-        "transaction", False, _update_transaction, ManualTransactionInput
+        "transaction",
+        False,
+        _update_transaction,
+        ManualTransactionInput,
+        needs=_need_transaction,
     ),
-    "transaction.patch": EventType("transaction", False, _patch_transaction, TransactionPatch),
+    "transaction.patch": EventType(
+        "transaction", False, _patch_transaction, TransactionPatch, needs=_need_transaction
+    ),
     "transaction.delete": EventType(
-        "transaction", False, _delete_transaction, _ANY_DATA, removes=True
+        "transaction", False, _delete_transaction, _ANY_DATA, removes=True, needs=_need_transaction
     ),
     "asset.patch": EventType("asset", False, _patch_asset, AssetPatch),
     "tag.create": EventType("tag", True, _create_tag, TagData),
-    "tag.rename": EventType("tag", False, _rename_tag, TagData),
-    "tag.delete": EventType("tag", False, _delete_tag, _ANY_DATA, removes=True),
-    "tagging.assign": EventType("tagging", False, _assign_tag, AssignTagData),
+    "tag.rename": EventType("tag", False, _rename_tag, TagData, needs=_need_tag),
+    "tag.delete": EventType("tag", False, _delete_tag, _ANY_DATA, removes=True, needs=_need_tag),
+    "tagging.assign": EventType(
+        "tagging", False, _assign_tag, AssignTagData, needs=_need_tagged_item
+    ),
     "tagging.unassign": EventType(
         "tagging",
         False,
@@ -274,6 +305,7 @@ EVENT_TYPES: dict[str, EventType] = {
         UnassignTagData,
         bounds=_unassigned_tag_id,
         removes=True,
+        needs=_need_tagged_item,
     ),
     "settings.patch": EventType("settings", False, _patch_settings, _ANY_DATA),
     "value.set": EventType("value", False, _set_value, ValueData),

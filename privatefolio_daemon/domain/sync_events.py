@@ -1,12 +1,15 @@
 """Submitting sync events (design §7): idempotent edits from devices that may have been offline.
 
-An event is ``{eventId, type, recordId?, version?, data?}``:
+An event is ``{eventId, type, recordId?, version?, data?}``, a key left out or ``null`` alike;
+another key is refused (a misspelt ``Version`` would make a checked edit a blind one):
 
 - ``eventId`` is chosen by the client, unique per edit. The result of an applied event is kept,
   and the same event again returns it (``duplicate: true``) without applying anything; another
   event with that ``eventId`` is refused.
 - ``version`` is the record version the client last saw. If it is given and the record has
-  moved on, nothing changes and the result carries the current record (``conflict``).
+  moved on, nothing changes and the result carries the current record (``conflict``). A record
+  the edit needs (a tag, a manual transaction, a tagged item) that never was is not found,
+  whatever the version.
 - An event that deletes or unassigns something already deleted (another device got there
   first) is applied without a change, whatever its ``version``: what it asks for holds.
 - ``data`` holds the edit's fields. It is an object of its own because a transaction has a
@@ -29,7 +32,12 @@ from typing import Any, Literal
 import orjson
 
 from privatefolio_daemon.domain.account_settings import SETTINGS_KEY
-from privatefolio_daemon.domain.errors import ConflictError, DomainError, InvalidInputError
+from privatefolio_daemon.domain.errors import (
+    ConflictError,
+    DomainError,
+    InvalidInputError,
+    shortened,
+)
 from privatefolio_daemon.domain.sync_event_types import (
     EVENT_TYPES,
     Announce,
@@ -44,6 +52,7 @@ from privatefolio_daemon.store.database import Database
 Mode = Literal["stopOnFirstError", "independent"]
 MAX_EVENTS = 1000
 MAX_EVENT_ID_LENGTH = 200
+EVENT_KEYS = ("eventId", "type", "recordId", "version", "data")
 
 
 @dataclass(slots=True)
@@ -86,6 +95,7 @@ def parse_event(raw: Any, check_data: DataCheck = no_data_check) -> SyncEvent:
     """Check one submitted event; the message says what is wrong (the batch names the event)."""
     if not isinstance(raw, dict):
         raise InvalidInputError("an event must be an object")
+    _refuse_other_keys(raw)
     event_id = _valid_event_id(raw.get("eventId"))
     if event_id is None:
         raise InvalidInputError(
@@ -96,7 +106,8 @@ def parse_event(raw: Any, check_data: DataCheck = no_data_check) -> SyncEvent:
         raise InvalidInputError(
             f'the type "{raw.get("type")}" is unknown: expected one of {", ".join(EVENT_TYPES)}'
         )
-    record_id, data = raw.get("recordId"), raw.get("data", {})
+    record_id = raw.get("recordId")
+    data = {} if raw.get("data") is None else raw["data"]
     if record_id is not None and not isinstance(record_id, str):
         raise InvalidInputError("recordId must be a string")
     version = _version(raw.get("version"))
@@ -109,6 +120,16 @@ def parse_event(raw: Any, check_data: DataCheck = no_data_check) -> SyncEvent:
     return SyncEvent(
         event_id, kind, record_id, version, data, _fingerprint(canonical), _fingerprint(sent)
     )
+
+
+def _refuse_other_keys(raw: dict[str, Any]) -> None:
+    """A key the daemon would not read: the edit's fields go in ``data``."""
+    for key in raw:
+        if key not in EVENT_KEYS:
+            raise InvalidInputError(
+                f"an event has no key {shortened(key)!r} (its keys are: {', '.join(EVENT_KEYS)}; "
+                "the edit's fields go in data)"
+            )
 
 
 MAX_VERSION = 2**63 - 1
@@ -157,6 +178,7 @@ def apply_event(connection: sqlite3.Connection, event: SyncEvent, tell: Announce
     ):
         return _applied(connection, event, entity, target, None)
     if event.version is not None and target is not None:  # a new record takes no version
+        _refuse_what_never_was(connection, event, entity, target)
         conflict = _conflict(connection, event, entity, target)
         if conflict is not None:
             return conflict
@@ -220,6 +242,15 @@ def _same_wire(record: Any, other: Any) -> bool:
     return orjson.dumps(record, option=orjson.OPT_SORT_KEYS) == orjson.dumps(
         other, option=orjson.OPT_SORT_KEYS
     )
+
+
+def _refuse_what_never_was(
+    connection: sqlite3.Connection, event: SyncEvent, entity: Entity, record_id: str
+) -> None:
+    """A version is one of the record's states: for a record the edit needs that does not exist
+    and was never deleted, it is not found (-32002), as without a version, not at version 0."""
+    if event.type.needs is not None and not change_log.is_deleted(connection, entity, record_id):
+        event.type.needs(connection, record_id)
 
 
 def _conflict(

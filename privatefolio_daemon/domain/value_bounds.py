@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 
 from privatefolio_daemon.domain.errors import InvalidInputError, shortened
+from privatefolio_daemon.domain.settings_checks import check_stored_settings
 from privatefolio_daemon.domain.text_bounds import bounded_size, bounded_text
 
 VALUE_MAX_BYTES = 1024 * 1024
@@ -30,6 +31,7 @@ def check_synced_value(key: str, stored: Any) -> None:
     check_value(key, stored)
     if key == "settings":
         bounded_size("Settings JSON", stored, SETTINGS_MAX_BYTES)
+        check_stored_settings(stored)
     elif key == "address_book":
         _check_address_book(stored)
     elif key == "assistant_custom_api_url":

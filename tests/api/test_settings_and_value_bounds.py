@@ -1,6 +1,7 @@
 """Settings are at most 64 KiB as JSON; a key-value entry is at most 1 MiB, and the address book
 and the assistant's API URL are what the frontend reads. Through updateSettings and setValue, and
-the settings.patch and value.set sync events; a refused write changes nothing (decision 0011)."""
+the settings.patch and value.set sync events; a refused write changes nothing (decision 0011).
+The settings written whole (setValue, executeSql) are checked as updateSettings checks them."""
 
 from typing import Any
 
@@ -54,6 +55,53 @@ async def test_set_value_refuses_settings_beyond_64_kib(client: DaemonClient) ->
         "Settings JSON is too large: 100010 bytes (at most 65536)",
     )
     assert await synced_state(client) == before
+
+
+BAD_SETTINGS = [
+    (
+        {"networthRefreshInterval": -1, "kioskMode": 5},
+        "networthRefreshInterval must be a whole number of minutes above 0",
+    ),
+    ({"kioskMode": 5}, "kioskMode must be true or false"),
+    (
+        {"backupInterval": 1.5},
+        "backupInterval must be a whole number of minutes (0 turns scheduled backups off)",
+    ),
+    ({"assistantModel": 4}, "assistantModel must be a string"),
+]
+
+
+@pytest.mark.parametrize(("settings", "message"), BAD_SETTINGS)
+async def test_set_value_and_execute_sql_refuse_settings_as_update_settings_does(
+    client: DaemonClient, settings: dict[str, Any], message: str
+) -> None:
+    """Written whole, the settings record would reach every device through the feed."""
+    before = await account_with_a_book(client)
+    text = orjson.dumps(settings).decode()
+    update = "UPDATE key_value SET value = ? WHERE key = 'settings'"
+    assert [
+        await refusal_of_call(client, "updateSettings", "main", settings),
+        await refusal_of_call(client, "setValue", "main", "settings", text),
+        await refusal_of_call(client, "setValue", "main", "settings", settings),
+        await refusal_of_call(client, "executeSql", "main", update, [text]),
+    ] == [(-32602, message)] * 4
+    assert await synced_state(client) == before
+
+
+async def test_set_value_refuses_settings_that_are_no_object(client: DaemonClient) -> None:
+    before = await account_with_a_book(client)
+    expected = 'The settings must be a JSON object of settings by name, e.g. {"kioskMode": false}, '
+    assert [
+        await refusal_of_call(client, "setValue", "main", "settings", value)
+        for value in ("dark mode", "[1]", 12)
+    ] == [
+        (-32602, expected + 'not "dark mode"'),
+        (-32602, expected + 'not "[1]"'),
+        (-32602, expected + "not 12"),
+    ]
+    assert await synced_state(client) == before
+    await client.call("setValue", "main", "settings", '{"networthRefreshInterval": 15}')
+    assert (await client.call("getSettings", "main"))["networthRefreshInterval"] == 15
 
 
 VALUES = [

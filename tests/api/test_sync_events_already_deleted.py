@@ -93,3 +93,47 @@ async def test_what_never_was_or_cannot_be_stored_is_still_refused(client: Daemo
             "9223372036854775807, not 9223372036854775808",
         },
     ]
+
+
+async def test_a_version_for_what_never_was_is_not_found_not_a_conflict(
+    client: DaemonClient,
+) -> None:
+    """A conflict would tell the device the record is at version 0, and send it back to edit
+    what cannot be edited at any version. What was deleted since is still a conflict."""
+    seen = await _two_devices_saw_a_tagged_transaction(client)
+    await client.call(
+        "submitEvents", "main", [{"eventId": "x", "type": "tag.delete", "recordId": "1"}]
+    )
+    never = [
+        ("tag.delete", "99", 5, None),
+        ("tag.rename", "99", 5, {"name": "otc"}),
+        ("transaction.delete", "MANUAL_77", 3, None),
+        ("transaction.patch", "MANUAL_77", 3, {"notes": "n"}),
+        ("tagging.assign", "transaction:MANUAL_77", 3, {"tagName": "otc"}),
+        ("tagging.unassign", "transaction:MANUAL_77", 3, {"tagId": 1}),
+        ("tag.rename", "1", seen["tag:1"], {"name": "otc"}),
+        ("asset.patch", "stock:NOPE", 3, {"favorite": True}),
+    ]
+    batch = [
+        {"eventId": f"e{n}", "type": kind, "recordId": record_id, "version": version, "data": data}
+        for n, (kind, record_id, version, data) in enumerate(never, 1)
+    ]
+    results = await client.call("submitEvents", "main", batch, {"mode": "independent"})
+
+    tag_deleted_at = results[6]["version"]
+    assert [(r["status"], r["error"]["code"], r["error"]["message"]) for r in results] == [
+        ("error", -32002, "Event #1 (e1): Tag 99 does not exist"),
+        ("error", -32002, "Event #2 (e2): Tag 99 does not exist"),
+        ("error", -32002, "Event #3 (e3): Transaction MANUAL_77 does not exist"),
+        ("error", -32002, "Event #4 (e4): Transaction MANUAL_77 does not exist"),
+        ("error", -32002, "Event #5 (e5): Transaction MANUAL_77 does not exist"),
+        ("error", -32002, "Event #6 (e6): Transaction MANUAL_77 does not exist"),
+        (
+            "conflict",
+            -32003,
+            f"Event #7 (e7): The record is at version {tag_deleted_at}, not {seen['tag:1']}",
+        ),
+        # patchAsset stores the preferences of any asset: they are at version 0 until then
+        ("conflict", -32003, "Event #8 (e8): The record is at version 0, not 3"),
+    ]
+    assert [r.get("record") for r in results[6:]] == [None, None]

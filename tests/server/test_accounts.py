@@ -8,6 +8,8 @@ import pytest
 
 from privatefolio_daemon.app import Daemon
 from privatefolio_daemon.client import DaemonClient, RpcCallError
+from tests.api.held_reads import hold_a_reader
+from tests.api.manual_entries import until
 from tests.conftest import Connect
 
 
@@ -260,6 +262,57 @@ async def test_calls_on_an_account_being_restored_are_told_to_wait(
     with pytest.raises(RpcCallError) as missing:
         await client.call("getTags", "ghost")
     assert missing.value.message == 'Account "ghost" does not exist'
+
+
+async def test_calls_on_an_account_being_renamed_are_told_to_wait_under_both_names(
+    client: DaemonClient, daemon: Daemon
+) -> None:
+    """Not that neither name exists: a device told so may think the account deleted. It is
+    listed under its old name until the rename is done."""
+    await client.call("createAccount", "main")
+    await client.call("createAccount", "other")
+    # A read in flight holds the rename while the account is closed
+    held, release = await hold_a_reader(daemon.accounts.get("main"))
+    rename = asyncio.create_task(client.call("renameAccount", "main", "savings"))
+    try:
+        await until(lambda: not daemon.accounts.exists("main"))  # closed, its close held
+        names = await client.call("getAccountNames")
+        waits = []
+        for name, method, *params in (
+            ("main", "getChanges", 0),
+            ("savings", "getChanges", 0),
+            ("savings", "submitEvents", [{"eventId": "e", "type": "tag.create"}]),
+            ("savings", "getTaskQueue"),
+        ):
+            with pytest.raises(RpcCallError) as busy:
+                await client.call(method, name, *params)
+            waits.append((method, busy.value.code, busy.value.message))
+    finally:
+        release.set()
+    await held
+    await rename
+
+    assert names == ["main", "other"]
+    assert waits == [
+        (
+            "getChanges",
+            -32004,
+            'Account "main" is being renamed to "savings"; try again in a moment',
+        ),
+        *[
+            (
+                method,
+                -32004,
+                'Account "savings" is being renamed from "main"; try again in a moment',
+            )
+            for method in ("getChanges", "submitEvents", "getTaskQueue")
+        ],
+    ]
+    assert await client.call("getAccountNames") == ["savings", "other"]
+    assert (await client.call("getChanges", "savings", 0))["changes"] == []
+    with pytest.raises(RpcCallError) as missing:
+        await client.call("getChanges", "main", 0)
+    assert (missing.value.code, missing.value.message) == (-32002, 'Account "main" does not exist')
 
 
 async def test_the_task_queue_of_an_account_being_reset_is_never_said_to_be_missing(
