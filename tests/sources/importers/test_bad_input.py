@@ -182,6 +182,13 @@ BLOCKPIT_ROW_START = "1;01.03.2021 10:00:00;exchange;Binance;binance;"
             None,
         ),
         (
+            # A semicolon row keeps its empty fields: no hint that they were skipped.
+            f"{BLOCKPIT_HEADER}\n{BLOCKPIT_ROW_START}Deposit;;;BTC;1;;;t1;",
+            "Cannot parse row 1: Invalid number of columns: expected 15, received 14",
+            1,
+            None,
+        ),
+        (
             f"{BLOCKPIT_HEADER}\n{BLOCKPIT_ROW_START}Deposit;;;;0.07;;;a;;",
             'Cannot parse row 1: Missing value in column "Incoming Asset"',
             1,
@@ -230,6 +237,7 @@ BLOCKPIT_ROW_START = "1;01.03.2021 10:00:00;exchange;Binance;binance;"
         "only whitespace and BOM",
         "binary file",
         "status pushed out by a comma",
+        "missing column (Blockpit, empty fields kept)",
         "amount without its asset (Blockpit)",
         "fee without its asset (Blockpit)",
         "amount without its coin (Coinstats)",
