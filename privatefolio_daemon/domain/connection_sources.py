@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 from privatefolio_daemon.domain.errors import InvalidInputError
 from privatefolio_daemon.settings import ConnectionSourceSettings
 from privatefolio_daemon.sources.connection_source import ConnectionSource
-from privatefolio_daemon.sources.evm.chains import chain_table
+from privatefolio_daemon.sources.evm.chains import builtin_chain, unsupported_platform
 
 if TYPE_CHECKING:  # the sources are imported when a connection first syncs, not at start-up
     from privatefolio_daemon.sources.evm.wallet_source import EvmWalletSource
@@ -46,8 +46,8 @@ def exchange_of(extension_id: str) -> str | None:
 def check_platform(extension_id: str, platform_id: str) -> None:
     """Refuse an extension this daemon has no source for, or a platform it does not serve."""
     if extension_id == EVM_EXTENSION:
-        if platform_id not in chain_table():
-            raise InvalidInputError(f"Unsupported EVM platform: {platform_id}")
+        if builtin_chain(platform_id) is None:
+            raise InvalidInputError(unsupported_platform(platform_id))
         return
     exchange = exchange_of(extension_id)
     if exchange is None:

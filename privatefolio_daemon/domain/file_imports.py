@@ -110,7 +110,7 @@ class FileImports:
             raise InvalidInputError("Error reading file: not .csv")
         path = self.files.path(file_id)
         if not path.is_file():
-            raise NotFoundError(f'The file "{name}" has not been uploaded yet')
+            raise NotFoundError(_not_uploaded(name, record.get("status")))
         fid = file_import_id(
             name, _js_number(metadata.get("size", 0)), _js_number(metadata.get("lastModified", 0))
         )
@@ -494,6 +494,13 @@ def _first_line(path: Path) -> str | None:
         head = handle.read(64 * 1024)
     text = head.decode("utf-8", errors="replace").lstrip("\ufeff").strip()
     return text.splitlines()[0] if text else None
+
+
+def _not_uploaded(name: str, status: Any) -> str:
+    """Why a file has no bytes to import: its upload was cut off or refused, or has not come."""
+    if status == "aborted":
+        return f'The upload of the file "{name}" was aborted: upload it again, then import it'
+    return f'The file "{name}" has not been uploaded yet'
 
 
 def _looks_like_csv(mime_type: Any, name: str) -> bool:

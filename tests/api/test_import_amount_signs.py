@@ -176,6 +176,50 @@ STORED: list[tuple[str, str, str, dict[str, str], Logs, Transactions]] = [
         [("0.0025", "100", "0.0001")],
     ),
     (
+        "export: a zero outgoing amount and a negative zero fee",
+        EXPORT_HEADER,
+        export_row("Withdraw", "", "0", "-0.00"),
+        {},
+        [("Withdraw", "0"), ("Fee", "0")],
+        [(None, "0", "-0.00")],
+    ),
+    (
+        "mexc: zero fees, written 0 and 0.00",
+        MEXC_HEADER,
+        f"{mexc_row('SELL', '40000', '0.01', '400', '0')}\n"
+        f"{mexc_row('BUY', '40000', '0.01', '400', '0.00')}",
+        {},
+        [
+            *[("Sell", "-0.01"), ("Buy", "400"), ("Fee", "0")],
+            *[("Sell", "-400"), ("Buy", "0.01"), ("Fee", "0")],
+        ],
+        [("400", "0.01", "0"), ("0.01", "400", "0.00")],
+    ),
+    (
+        "mexc: a zero total",
+        MEXC_HEADER,
+        mexc_row("BUY", "0", "0.01", "0.00", "0"),
+        {},
+        [("Sell", "0"), ("Buy", "0.01"), ("Fee", "0")],
+        [("0.01", "0.00", "0")],
+    ),
+    (
+        "blockpit: a zero fee",
+        BLOCKPIT_HEADER,
+        blockpit_row("Trade", "100", "0.0025", "0.00"),
+        {},
+        [("Buy", "0.0025"), ("Sell", "-100"), ("Fee", "0")],
+        [("0.0025", "100", "0")],
+    ),
+    (
+        "blockpit: a zero withdrawal",
+        BLOCKPIT_HEADER,
+        blockpit_row("Withdrawal", "0.00", "", ""),
+        {},
+        [("Withdraw", "0")],
+        [(None, "0", None)],
+    ),
+    (
         "etherscan normal: plus signs",
         NORMAL_HEADER,
         normal_row("0", "+0.25", "+0.00042"),
@@ -222,6 +266,30 @@ STORED: list[tuple[str, str, str, dict[str, str], Logs, Transactions]] = [
         ERC20_CONTEXT,
         [("Withdraw", "-100.5")],
         [(None, "100.5", None)],
+    ),
+    (
+        "etherscan normal: zeros written 0.0",
+        NORMAL_HEADER,
+        normal_row("0", "0.0", "0.0"),
+        ETHEREUM,
+        [("Withdraw", "0"), ("Fee", "0")],
+        [(None, "0.0", "0")],
+    ),
+    (
+        "etherscan internal: an unwrap that receives nothing",
+        INTERNAL_HEADER,
+        internal_row(WETH, "0", "0.3"),
+        ETHEREUM,
+        [("Withdraw", "-0.3"), ("Withdraw", "0")],
+        [("0", "0.3", None)],
+    ),
+    (
+        "etherscan erc-20: a zero written 0.0",
+        ERC20_HEADER,
+        erc20_row("0.0"),
+        ERC20_CONTEXT,
+        [("Withdraw", "0")],
+        [(None, "0.0", None)],
     ),
     (
         "etherscan block rewards: a plus sign",
@@ -421,3 +489,44 @@ async def test_balances_and_trades_refresh_after_amounts_with_spaces_and_signs(
     }
     balances = await client.call("getBalancesAt", "main")
     assert [(row["assetId"], row["balance"]) for row in balances] == [("ex.kraken:BTC", "2.9")]
+
+
+@pytest.mark.parametrize(
+    ("header", "rows", "held"),
+    [
+        (
+            MEXC_HEADER,
+            [
+                "ETH_USDT,2022-01-02 11:00:00,SELL,3000,1,3000,0,Maker",
+                "ETH_USDT,2022-01-03 11:00:00,BUY,3000,1,3000,0.00,Maker",
+            ],
+            [],
+        ),
+        (
+            BLOCKPIT_HEADER,
+            [
+                "1;01.07.2022 12:00:00;Exchange;Binance;api;Deposit;;;USDT;100;;;t1;;",
+                "2;02.07.2022 12:00:00;Exchange;Binance;api;Trade;USDT;100;BTC;0.005;USDT;0.00;"
+                "t2;;",
+            ],
+            [("app.blockpit:BTC", "0.005")],
+        ),
+    ],
+    ids=["mexc", "blockpit"],
+)
+async def test_a_zero_fee_leaves_no_balance_of_negative_zero(
+    client: DaemonClient,
+    daemon: Daemon,
+    header: str,
+    rows: list[str],
+    held: list[tuple[str, str]],
+) -> None:
+    """A zero fee written ``-0`` was the first log of an asset spent to nothing just before, and
+    the balances kept it: ``mexc:USDT`` at ``-0.00`` on every day since."""
+    await client.call("createAccount", "main")
+    task = await import_file(daemon, client, "zero-fee.csv", "\n".join([header, *rows]).encode())
+    assert task["status"] == "completed", task
+    await wait_for_side_effects(client)
+
+    balances = await client.call("getBalancesAt", "main")
+    assert [(row["assetId"], row["balance"]) for row in balances] == held

@@ -3,12 +3,14 @@
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 
 from privatefolio_daemon.app import Daemon
 from privatefolio_daemon.client import DaemonClient
 from privatefolio_daemon.domain import file_imports
 from tests.api.importing import import_file, ledger_digest, upload, wait_for_task
+from tests.conftest import http_url
 
 HEADER = '"User_ID","UTC_Time","Account","Operation","Coin","Change","Remark"'
 GOOD_ROW = '"1","2021-03-01 10:00:00","Spot","Deposit","BTC","0.5",""'
@@ -265,3 +267,42 @@ async def test_a_file_deleted_before_its_import_reads_it_is_named(
 
     assert task["errorMessage"] == 'Error: The file "gone.csv" was deleted during its import'
     assert await client.call("countAuditLogs", "main") == 0
+
+
+@pytest.mark.parametrize(
+    ("sent", "status", "message"),
+    [
+        (None, "scheduled", 'The file "cut.csv" has not been uploaded yet'),
+        (
+            b"User_ID",
+            "aborted",
+            'The upload of the file "cut.csv" was aborted: upload it again, then import it',
+        ),
+    ],
+    ids=["never uploaded", "upload cut short"],
+)
+async def test_a_file_without_its_bytes_says_whether_its_upload_was_aborted(
+    client: DaemonClient, daemon: Daemon, sent: bytes | None, status: str, message: str
+) -> None:
+    await client.call("createAccount", "main")
+    metadata = {"lastModified": 0, "size": 1000, "type": "text/csv"}
+    record = await client.call(
+        "upsertServerFile", "main", {"name": "cut.csv", "metadata": metadata}
+    )
+    if sent is not None:  # fewer bytes than the file's size: the upload is aborted
+        form = aiohttp.FormData()
+        form.add_field("accountName", "main")
+        form.add_field("fileId", str(record["id"]))
+        form.add_field("file", sent, filename="cut.csv", content_type="text/csv")
+        headers = {"Authorization": f"Bearer {daemon.credentials.desktop_token()}"}
+        async with (
+            aiohttp.ClientSession(headers=headers) as session,
+            session.post(http_url(daemon, "/upload"), data=form) as response,
+        ):
+            assert response.status == 400
+    assert (await client.call("getServerFile", "main", record["id"]))["status"] == status
+
+    task_id = await client.call("enqueueImportFile", "main", "user", record["id"])
+    task = await wait_for_task(client, task_id)
+
+    assert (task["status"], task["errorMessage"]) == ("failed", f"Error: {message}")

@@ -2,6 +2,7 @@
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import orjson
@@ -52,13 +53,28 @@ class Chain:
         )
 
 
-def builtin_chains() -> list[Chain]:
+@cache
+def _builtin_table() -> Mapping[str, Chain]:
     raw = orjson.loads((static_data_dir() / "chains.json").read_bytes())
-    return [Chain.from_json(item) for item in raw["chains"]]
+    return {chain.platform_id: chain for chain in map(Chain.from_json, raw["chains"])}
+
+
+def builtin_chains() -> list[Chain]:
+    return list(_builtin_table().values())
+
+
+def builtin_chain(platform_id: str) -> Chain | None:
+    """The built-in chain of a platform id (``data/chains.json``), or None."""
+    return _builtin_table().get(platform_id)
+
+
+def unsupported_platform(platform_id: str) -> str:
+    """The message refusing a platform that is no chain of the table."""
+    return f"Unsupported EVM platform: {platform_id}"
 
 
 def chain_table(extra: Iterable[Chain] = ()) -> dict[str, Chain]:
     """Chains by platform id; a user-added chain replaces a built-in one with the same id."""
-    table = {chain.platform_id: chain for chain in builtin_chains()}
+    table = dict(_builtin_table())
     table.update({chain.platform_id: chain for chain in extra})
     return table

@@ -23,7 +23,7 @@ from typing import Any
 
 from privatefolio_daemon.sources.connection_source import ConnectionSpec, SyncError
 from privatefolio_daemon.sources.evm.balances import DEFAULT_BATCH_SIZE, MulticallSettings
-from privatefolio_daemon.sources.evm.chains import Chain
+from privatefolio_daemon.sources.evm.chains import Chain, unsupported_platform
 from privatefolio_daemon.sources.evm.explorer import DEFAULT_PAGE_SIZE
 from privatefolio_daemon.sources.evm.transfer_logs import DEFAULT_RANGE
 from privatefolio_daemon.sources.importers.evm import checksum_address, is_address
@@ -48,7 +48,7 @@ class WalletSettings:
 def wallet_settings(spec: ConnectionSpec, chains: Mapping[str, Chain]) -> WalletSettings:
     chain = chains.get(spec.platform_id)
     if chain is None:
-        raise SyncError(f"Unsupported EVM platform: {spec.platform_id}")
+        raise SyncError(unsupported_platform(spec.platform_id))
     if not spec.address or not is_address(spec.address):
         raise SyncError(f"Invalid EVM address: {spec.address or '(none)'}")
     options = spec.options

@@ -99,6 +99,14 @@ def negate(plain_text: str) -> str:
     return plain_text[1:] if plain_text.startswith("-") else f"-{plain_text}"
 
 
+def spent(amount: str) -> str:
+    """The change of an unsigned amount going out, written as the column wrote it: ``-<amount>``,
+    or ``0`` for a zero (``0``, ``0.00``), never a ``-0`` that a balance would keep."""
+    if amount[:1] in ("0", ".") and decimals.is_zero(Decimal(amount)):
+        return "0"
+    return f"-{amount}"
+
+
 def price_text(outgoing: Decimal, incoming: Decimal) -> str | None:
     """``outgoing ÷ incoming`` in big.js ``toString()`` form, or None when incoming is zero."""
     if incoming.is_zero():

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import TypedDict
 
 from privatefolio_daemon.domain.records import AuditLog, Transaction
+from privatefolio_daemon.sources.evm.chains import builtin_chain, unsupported_platform
 
 
 class ImportFormatError(ValueError):
@@ -59,11 +60,12 @@ class ParserContext:
         )
 
     def require_evm_platform(self) -> str:
-        """The context's platform, an EVM chain (``chain.ethereum``): the Etherscan formats'."""
+        """The context's platform, the Etherscan formats': a chain a wallet connection could
+        sync (``chain.ethereum``), refused as that connection would be otherwise."""
         if not self.platform:
             raise ImportFormatError("'platform' is required for this type of file import")
-        if not self.platform.startswith("chain."):
-            raise ImportFormatError(f"'platform' must be an EVM chain, received: {self.platform}")
+        if builtin_chain(self.platform) is None:
+            raise ImportFormatError(unsupported_platform(self.platform))
         return self.platform
 
 

@@ -7,6 +7,7 @@ from privatefolio_daemon.sources.importers.amounts import (
     magnitude,
     parse_amount,
     price_text,
+    spent,
 )
 from privatefolio_daemon.sources.importers.base import (
     ImportFormatError,
@@ -76,7 +77,7 @@ def parse_row(row: str, index: int, file_import_id: str, _context: ParserContext
     logs: list[AuditLog] = []
     if tx_type == "Swap" and incoming and outgoing:
         logs.append(log(f"{tx_id}Buy", "Buy", *incoming))
-        logs.append(log(f"{tx_id}Sell", "Sell", outgoing[0], f"-{outgoing[1]}"))
+        logs.append(log(f"{tx_id}Sell", "Sell", outgoing[0], spent(outgoing[1])))
         transaction.incomingAsset, transaction.incoming = incoming
         transaction.outgoingAsset, transaction.outgoing = outgoing
         transaction.price = price_text(decimals.parse(outgoing[1]), decimals.parse(incoming[1]))
@@ -86,13 +87,13 @@ def parse_row(row: str, index: int, file_import_id: str, _context: ParserContext
     elif tx_type == "Withdraw" and outgoing:
         fee_amount = decimals.parse(fee[1]) if fee else decimals.parse("0")
         total = decimals.to_fixed(decimals.add(parse_amount(outgoing[1], "Outgoing"), fee_amount))
-        logs.append(log(tx_id, "Withdraw", outgoing[0], f"-{total}"))
+        logs.append(log(tx_id, "Withdraw", outgoing[0], spent(total)))
         transaction.outgoingAsset, transaction.outgoing = outgoing[0], total
         return RowResult(logs, [transaction])
     else:
         return RowResult()
     if fee and tx_type == "Swap":  # a deposit's or reward's fee is not kept (§2.4)
-        logs.append(log(f"{tx_id}Fee", "Fee", fee[0], f"-{fee[1]}"))
+        logs.append(log(f"{tx_id}Fee", "Fee", fee[0], spent(fee[1])))
         transaction.feeAsset, transaction.fee = fee
     return RowResult(logs, [transaction])
 

@@ -184,16 +184,18 @@ def split_generic_exact(row: str, expected: int) -> list[str]:
     columns = fields if len(fields) == expected else row.split(";")
     columns = [_unquote(column) for column in columns]
     if len(columns) != expected:
-        # The count a reader of the row sees: its semicolon fields only where it has any.
-        received = len(columns) if ";" in row else len(fields)
-        raise column_count_error(expected, received, _count_hint(row))
+        # The count a reader of the row sees: its semicolon fields only where it has any, and
+        # those keep their empty fields.
+        by_semicolons = ";" in row
+        received = len(columns) if by_semicolons else len(fields)
+        raise column_count_error(expected, received, _count_hint(row, by_semicolons))
     return columns
 
 
-def _count_hint(row: str) -> str:
+def _count_hint(row: str, by_semicolons: bool) -> str:
     if not row.strip():
         return "the row is empty"
-    if _EMPTY_UNQUOTED_FIELD.search(row):
+    if not by_semicolons and _EMPTY_UNQUOTED_FIELD.search(row):
         return 'an empty field must be written "": one left empty without quotes is skipped'
     return ""
 

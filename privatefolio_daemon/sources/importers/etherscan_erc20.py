@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from privatefolio_daemon.sources.importers.amounts import magnitude
+from privatefolio_daemon.sources.importers.amounts import magnitude, spent
 from privatefolio_daemon.sources.importers.base import (
     PLATFORM_REQUIREMENT,
     USER_ADDRESS_REQUIREMENT,
@@ -110,7 +110,7 @@ def token_transfer_records(
     log = origin.log(
         id=f"{tx_id}_TRANSFER_{index}",
         assetId=asset_id,
-        change=amount if deposit else f"-{amount}",
+        change=amount if deposit else spent(amount),
         importIndex=index,
         operation="Deposit" if deposit else "Withdraw",
         platformId=platform_id,

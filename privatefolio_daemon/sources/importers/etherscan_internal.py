@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from privatefolio_daemon.domain.records import AuditLog
-from privatefolio_daemon.sources.importers.amounts import magnitude
+from privatefolio_daemon.sources.importers.amounts import magnitude, spent
 from privatefolio_daemon.sources.importers.base import (
     PLATFORM_REQUIREMENT,
     Parser,
@@ -102,10 +102,10 @@ def internal_records(
             wallet=wallet,
         )
 
-    value_change = incoming if operation == "Deposit" else f"-{outgoing}"
+    value_change = incoming if operation == "Deposit" else spent(outgoing)
     logs = [log(f"VALUE_{index}", asset_id, value_change, operation, index)]
     if internal.sender == WETH_CONTRACT:
-        logs.append(log(f"WETH_{index}", WETH_ASSET_ID, f"-{incoming}", "Withdraw", index + 0.1))
+        logs.append(log(f"WETH_{index}", WETH_ASSET_ID, spent(incoming), "Withdraw", index + 0.1))
         transaction.type = "Unwrap"
         transaction.outgoingAsset = WETH_ASSET_ID
         transaction.outgoing = value_change.removeprefix("-")

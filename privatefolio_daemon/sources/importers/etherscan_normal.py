@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from privatefolio_daemon.domain.records import AuditLog, Transaction
-from privatefolio_daemon.sources.importers.amounts import magnitude, trimmed
+from privatefolio_daemon.sources.importers.amounts import magnitude, spent, trimmed
 from privatefolio_daemon.sources.importers.base import (
     PLATFORM_REQUIREMENT,
     Parser,
@@ -125,14 +125,14 @@ def normal_records(
     else:
         tx_type = operation
         if not failed:
-            change = incoming if operation == "Deposit" else f"-{outgoing}"
+            change = incoming if operation == "Deposit" else spent(outgoing)
             logs.append(log("VALUE_0", asset_id, change, operation, index))
             if operation == "Withdraw" and normal.recipient == WETH_CONTRACT:
                 logs[-1].operation = "Wrap"
                 logs.append(log(f"WETH_{index}", WETH_ASSET_ID, outgoing, "Mint", index + 0.1))
     fee = fee_asset = None
     if normal.fee != "0" and incoming == "0":
-        fee, fee_asset = f"-{normal.fee}", asset_id
+        fee, fee_asset = spent(normal.fee), asset_id
         logs.append(log("FEE_0", asset_id, fee, "Fee", index + 0.1))
 
     metadata: dict[str, Any] = {}

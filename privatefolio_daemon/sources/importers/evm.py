@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from privatefolio_daemon.domain.records import AuditLog, Transaction
+from privatefolio_daemon.sources.evm.chains import builtin_chain, unsupported_platform
 from privatefolio_daemon.sources.importers.base import ImportFormatError, RowResult
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
@@ -14,26 +15,6 @@ WETH_CONTRACT = "0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2"
 WETH_ASSET_ID = f"chain.ethereum:{WETH_CONTRACT}:WETH"
 
 _HEX_ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}", re.ASCII)
-
-# Native coin tickers of the EVM platforms; an unlisted ``chain.*`` platform is assumed to use ETH
-# (true of the Ethereum rollups), and the caller can pass another id explicitly.
-_NATIVE_TICKERS = {
-    "chain.avalanche": "AVAX",
-    "chain.binance-smart-chain": "BNB",
-    "chain.celo": "CELO",
-    "chain.cronos": "CRO",
-    "chain.fantom": "FTM",
-    "chain.fuse": "FUSE",
-    "chain.harmony-shard-0": "ONE",
-    "chain.kava": "KAVA",
-    "chain.mantle": "MNT",
-    "chain.metis-andromeda": "METIS",
-    "chain.moonbeam": "GLMR",
-    "chain.moonriver": "MOVR",
-    "chain.opbnb": "BNB",
-    "chain.polygon-pos": "POL",
-    "chain.xdai": "XDAI",
-}
 
 
 def is_address(text: str) -> bool:
@@ -68,11 +49,12 @@ def format_address(text: str) -> str:
 
 
 def native_asset_id(platform_id: str) -> str:
-    """The asset id of a platform's native coin (zero-address contract)."""
-    if not platform_id.startswith("chain."):
-        raise ImportFormatError(f"'platform' must be an EVM chain, received: {platform_id}")
-    ticker = _NATIVE_TICKERS.get(platform_id, "ETH")
-    return f"{platform_id}:{ZERO_ADDRESS}:{ticker}"
+    """The asset id of a chain's native coin (zero-address contract), as its wallet connection
+    writes it: the chain table knows each coin (``data/chains.json``, ``nativeSymbol``)."""
+    chain = builtin_chain(platform_id)
+    if chain is None:
+        raise ImportFormatError(unsupported_platform(platform_id))
+    return chain.native_asset_id
 
 
 def numeric_column(text: str) -> str:

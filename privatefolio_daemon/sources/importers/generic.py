@@ -91,7 +91,8 @@ def _cost(quantity: Decimal, price: Decimal) -> Decimal:
 
 
 def _currency(text: str, column: str) -> str:
-    """``USD`` → ``fiat:USD``; ``crypto:BTC`` style ids are taken as they are."""
+    """``USD`` and ``fiat:usd`` → ``fiat:USD``, as the ``asset`` of a ``fiat`` row; other ids
+    (``crypto:BTC``) are taken as they are."""
     code = text.strip()
     if not code:
         raise ImportFormatError(f'Missing value in column "{column}"', column=column)
@@ -101,7 +102,7 @@ def _currency(text: str, column: str) -> str:
     _choice(kind, column + " type", ASSET_TYPES)
     if not symbol:
         raise ImportFormatError(f'Missing symbol in column "{column}": "{code}"', column=column)
-    return code
+    return f"fiat:{symbol.strip().upper()}" if kind == "fiat" else code
 
 
 # A row may hold up to MAX_ROW_CHARS characters, so one field may too (the module's default is

@@ -1,7 +1,7 @@
 """MEXC spot trade history (file-formats §2.3): one trade per row, three logs each."""
 
 from privatefolio_daemon.domain.records import AuditLog, Transaction
-from privatefolio_daemon.sources.importers.amounts import magnitude, trimmed
+from privatefolio_daemon.sources.importers.amounts import magnitude, spent, trimmed
 from privatefolio_daemon.sources.importers.base import (
     ImportFormatError,
     Parser,
@@ -46,10 +46,10 @@ def parse_row(row: str, index: int, file_import_id: str, _context: ParserContext
 
     buying = side == "BUY"
     if buying:
-        logs = [log(0, "Sell", quote_asset, f"-{total}"), log(1, "Buy", base_asset, amount)]
+        logs = [log(0, "Sell", quote_asset, spent(total)), log(1, "Buy", base_asset, amount)]
     else:
-        logs = [log(0, "Sell", base_asset, f"-{amount}"), log(1, "Buy", quote_asset, total)]
-    logs.append(log(2, "Fee", quote_asset, f"-{fee}"))
+        logs = [log(0, "Sell", base_asset, spent(amount)), log(1, "Buy", quote_asset, total)]
+    logs.append(log(2, "Fee", quote_asset, spent(fee)))  # even a zero one (§2.3)
     transaction = Transaction(
         id=tx_id,
         incomingAsset=base_asset if buying else quote_asset,

@@ -7,9 +7,8 @@ transaction`, which made an export holding one impossible to re-import (§4 prom
 
 from collections.abc import Callable
 
-from privatefolio_daemon.domain import decimals
 from privatefolio_daemon.domain.records import AuditLog, Transaction
-from privatefolio_daemon.sources.importers.amounts import magnitude, trimmed
+from privatefolio_daemon.sources.importers.amounts import magnitude, spent, trimmed
 from privatefolio_daemon.sources.importers.base import (
     ImportFormatError,
     Parser,
@@ -69,7 +68,7 @@ def parse_row(row: str, index: int, file_import_id: str, _context: ParserContext
     if incoming:
         logs.append(log("DEPOSIT", "Deposit", incoming_asset, incoming))
     if outgoing:
-        logs.append(log("WITHDRAW", "Withdraw", outgoing_asset, f"-{outgoing}"))
+        logs.append(log("WITHDRAW", "Withdraw", outgoing_asset, spent(outgoing)))
     if fee:  # a fee is paid whichever sign the export wrote it with (Binance +, Etherscan −)
         logs.append(log("FEE", "Fee", fee_asset, _paid(fee)))
     transaction = Transaction(
@@ -108,9 +107,7 @@ def _paid(fee: str) -> str:
     """A fee's log change, negative whichever sign the export wrote the fee with (Binance's are
     positive, Etherscan's negative); file-formats §2.6 keeps it as written, which made a
     re-imported Binance fee add to the balance. ``fee`` is trimmed (no ``+``, no spaces)."""
-    if fee.startswith("-") or decimals.is_zero(decimals.parse(fee)):
-        return fee
-    return f"-{fee}"
+    return spent(fee.removeprefix("-"))
 
 
 PARSER = Parser(

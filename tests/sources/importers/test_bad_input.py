@@ -2,6 +2,8 @@
 
 import pytest
 
+from privatefolio_daemon.domain.connection_sources import EVM_EXTENSION, check_platform
+from privatefolio_daemon.domain.errors import InvalidInputError
 from privatefolio_daemon.sources.importers import registry
 from privatefolio_daemon.sources.importers.base import ImportFormatError, ParserContext
 from privatefolio_daemon.sources.importers.evm import checksum_address
@@ -180,6 +182,13 @@ BLOCKPIT_ROW_START = "1;01.03.2021 10:00:00;exchange;Binance;binance;"
             None,
         ),
         (
+            # A semicolon row keeps its empty fields: no hint that they were skipped.
+            f"{BLOCKPIT_HEADER}\n{BLOCKPIT_ROW_START}Deposit;;;BTC;1;;;t1;",
+            "Cannot parse row 1: Invalid number of columns: expected 15, received 14",
+            1,
+            None,
+        ),
+        (
             f"{BLOCKPIT_HEADER}\n{BLOCKPIT_ROW_START}Deposit;;;;0.07;;;a;;",
             'Cannot parse row 1: Missing value in column "Incoming Asset"',
             1,
@@ -228,6 +237,7 @@ BLOCKPIT_ROW_START = "1;01.03.2021 10:00:00;exchange;Binance;binance;"
         "only whitespace and BOM",
         "binary file",
         "status pushed out by a comma",
+        "missing column (Blockpit, empty fields kept)",
         "amount without its asset (Blockpit)",
         "fee without its asset (Blockpit)",
         "amount without its coin (Coinstats)",
@@ -344,18 +354,22 @@ ETHERSCAN_PARSERS = [
     "header",
     [header for parser in ETHERSCAN_PARSERS for header in parser.headers],
 )
-@pytest.mark.parametrize("platform", ["ex.binance", "ethereum"])
+@pytest.mark.parametrize(
+    "platform", ["ex.binance", "ethereum", "chain.bitcoin", "chain.Ethereum", "chain.notachain"]
+)
 def test_every_etherscan_format_needs_an_evm_chain(header: str, platform: str) -> None:
-    """A platform picked wrongly would make assets that match no price and no other import."""
+    """A platform picked wrongly would make assets that match no price and no other import: only
+    a chain of the table is taken, as for a wallet connection, and with its message."""
     row = ",".join(['"1"'] * header.count(","))
     context = ParserContext(platform=platform, user_address=f"0x{'1' * 40}")
 
     with pytest.raises(ImportFormatError) as raised:
         parse_text(f'{header}\n{row},"1"', file_name="etherscan.csv", context=context)
+    with pytest.raises(InvalidInputError) as refused:
+        check_platform(EVM_EXTENSION, platform)
 
-    assert str(raised.value) == (
-        f"Cannot parse row 1: 'platform' must be an EVM chain, received: {platform}"
-    )
+    assert str(raised.value) == f"Cannot parse row 1: Unsupported EVM platform: {platform}"
+    assert str(refused.value) == f"Unsupported EVM platform: {platform}"
 
 
 def test_an_erc20_transfer_that_does_not_involve_the_user_is_refused() -> None:

@@ -79,6 +79,26 @@ def test_cash_is_deposited_and_withdrawn_as_fiat() -> None:
     assert [tx["type"] for tx in txs] == ["Deposit", "Buy", "Withdraw"]
 
 
+def test_a_fiat_currency_written_with_its_prefix_is_put_in_upper_case_as_without() -> None:
+    """``fiat:usd`` was an asset of its own, so the cash a buy spent did not add up with the
+    ``USD`` deposited; a prefix other than ``fiat`` keeps its symbol as written."""
+    result, logs, _ = _parse(
+        "2024-01-02,deposit,USD,fiat,5000,,,,,Broker,",
+        "2024-03-01,buy,AAPL,stock,10,170.50,fiat:usd,1,fiat: Usd,Broker,",
+        "2024-03-02,buy,ETH,crypto,1,3000,crypto:usdc,,,Broker,",
+    )
+
+    assert [(log["operation"], log["assetId"], log["change"]) for log in logs] == [
+        ("Deposit", "fiat:USD", "5000"),
+        ("Buy", "stock:AAPL", "10"),
+        ("Sell", "fiat:USD", "-1705"),
+        ("Fee", "fiat:USD", "-1"),
+        ("Buy", "crypto:ETH", "1"),
+        ("Sell", "crypto:usdc", "-3000"),
+    ]
+    assert result.meta.assetIds == ["crypto:ETH", "crypto:usdc", "fiat:USD", "stock:AAPL"]
+
+
 @pytest.mark.parametrize(
     ("date", "timestamp"),
     [
