@@ -217,16 +217,17 @@ class _Follower:
             except asyncio.CancelledError:
                 raise
             except Exception as error:
-                if self._deleted:  # a read that met the deletion: the last page follows
+                if self._deleted or account != self._account:  # the last page, the new name
                     continue
-                if account == self._account and self._feed.is_open(account):
+                if self._feed.is_open(account):
                     log.exception("Following the change feed of %s stopped", account)
                     return
                 # Closed for a rename, a reset or a restore: the new name, or the reopening,
-                # wakes the follower (it may have already).
+                # wakes the follower.
                 log.info(
                     "Following the change feed of %s waits for the account: %s", account, error
                 )
+                return
 
     async def _catch_up(self) -> None:
         if self._deleted:
