@@ -21,7 +21,7 @@ from typing import Any
 
 import orjson
 
-from privatefolio_daemon.domain.errors import BusyError
+from privatefolio_daemon.domain.errors import DomainError
 from privatefolio_daemon.domain.events import (
     ACCOUNT_DELETED,
     ACCOUNT_RENAMED,
@@ -129,6 +129,14 @@ class ChangeFeed:
         follower.wake()
         return follower.close
 
+    def is_open(self, account: str) -> bool:
+        """Whether the account is open under that name (not renamed, reset, restored or deleted
+        meanwhile)."""
+        try:
+            return not self._db_of(account).closed
+        except DomainError:
+            return False
+
     def subscribe_to_account(
         self, account: str, wake: Callable[..., None]
     ) -> list[Callable[[], None]]:
@@ -203,21 +211,23 @@ class _Follower:
     async def _run(self) -> None:
         while self._wanted:
             self._wanted = False
+            account = self._account
             try:
                 await self._catch_up()
             except asyncio.CancelledError:
                 raise
-            except BusyError as error:  # being reset or restored: reopening wakes the follower
+            except Exception as error:
+                if self._deleted or account != self._account:  # the last page, the new name
+                    continue
+                if self._feed.is_open(account):
+                    log.exception("Following the change feed of %s stopped", account)
+                    return
+                # Closed for a rename, a reset or a restore: the new name, or the reopening,
+                # wakes the follower.
                 log.info(
-                    "Following the change feed of %s waits for the account: %s",
-                    self._account,
-                    error,
+                    "Following the change feed of %s waits for the account: %s", account, error
                 )
                 return
-            except Exception:
-                if not self._deleted:  # a read that met the deletion: the last page follows
-                    log.exception("Following the change feed of %s stopped", self._account)
-                    return
 
     async def _catch_up(self) -> None:
         if self._deleted:

@@ -6,19 +6,22 @@ under one, and would take a new record for its own. Nor are a server task's or a
 id: a client polling a task or holding a download link would find another one under it. A reset
 starts an empty database and a restore brings back an older one; both then continue above what
 the account had given.
+
+Those ids mean the same records only within the account's own line of ids, which a reset and a
+restore keep (``lineage``); a backup of another line (``domain/backup/restored_ids.py``) moves
+its ids the account gave to new ones.
 """
 
-import contextlib
 import sqlite3
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from privatefolio_daemon.domain.manual_transactions import SEQUENCE_KEY as MANUAL_SEQUENCE_KEY
 from privatefolio_daemon.domain.manual_transactions import next_manual_number
 from privatefolio_daemon.store.change_log import raise_seq_floor, seq_floor
-from privatefolio_daemon.store.database import connect_read_only
-from privatefolio_daemon.store.key_value import write_value
+from privatefolio_daemon.store.key_value import read_value, write_value
+
+LINEAGE_KEY = "id_lineage"
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,14 +35,17 @@ class IdFloors:
     """The highest server task id given."""
     file: int = 0
     """The highest server file id given."""
+    lineage: str = ""
+    """The name of the line of ids the account gives (empty: none read)."""
 
-    def to_json(self) -> dict[str, int]:
+    def to_json(self) -> dict[str, int | str]:
         return {
             "seq": self.seq,
             "tag": self.tag,
             "manual": self.manual,
             "task": self.task,
             "file": self.file,
+            "lineage": self.lineage,
         }
 
     @staticmethod
@@ -48,7 +54,12 @@ class IdFloors:
             return int(state.get(key, 0))
 
         return IdFloors(
-            int(state["seq"]), floor("tag"), floor("manual"), floor("task"), floor("file")
+            int(state["seq"]),
+            floor("tag"),
+            floor("manual"),
+            floor("task"),
+            floor("file"),
+            str(state.get("lineage", "")),
         )
 
 
@@ -59,11 +70,18 @@ _SEQUENCES = {"tag": "tags", "task": "server_tasks", "file": "server_files"}
 def read_floors(connection: sqlite3.Connection) -> IdFloors:
     given = dict(connection.execute("SELECT name, seq FROM sqlite_sequence").fetchall())
     sequences = {field: int(given.get(table, 0)) for field, table in _SEQUENCES.items()}
-    return IdFloors(seq_floor(connection), manual=next_manual_number(connection), **sequences)
+    lineage = read_value(connection, LINEAGE_KEY)
+    return IdFloors(
+        seq_floor(connection),
+        manual=next_manual_number(connection),
+        lineage="" if lineage is None else str(lineage),
+        **sequences,
+    )
 
 
 def raise_floors(connection: sqlite3.Connection, floors: IdFloors) -> None:
-    """Make the ids given from now on higher than ``floors`` (in the caller's transaction)."""
+    """Make the ids given from now on higher than ``floors``, in their line of ids (in the
+    caller's transaction)."""
     current = read_floors(connection)
     raise_seq_floor(connection, floors.seq)
     for field, table in _SEQUENCES.items():
@@ -75,15 +93,5 @@ def raise_floors(connection: sqlite3.Connection, floors: IdFloors) -> None:
             )
     if floors.manual > current.manual:
         write_value(connection, MANUAL_SEQUENCE_KEY, floors.manual)
-
-
-def carry_floors(source: Path, target: Path) -> None:
-    """Raise ``target``'s floors to ``source``'s (two closed database files)."""
-    if not source.exists():
-        return
-    with contextlib.closing(connect_read_only(source)) as old:
-        floors = read_floors(old)
-    with contextlib.closing(sqlite3.connect(target, isolation_level=None)) as new:
-        new.execute("BEGIN IMMEDIATE")
-        raise_floors(new, floors)
-        new.execute("COMMIT")
+    if floors.lineage:
+        write_value(connection, LINEAGE_KEY, floors.lineage)

@@ -4,6 +4,7 @@ the kept results of submitted events (``sync_events``)."""
 import secrets
 import sqlite3
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ def append_change(
     its new version, the change's seq. The state its latest change holds already keeps that
     version. Replaying the feed from any seq still ends on every record's current state, since
     each record's latest change is kept."""
-    text = None if record is None else orjson.dumps(record).decode()
+    text = record_text(record)
     latest = connection.execute(
         "SELECT seq, record FROM sync_changes WHERE entity = ? AND recordId = ?",
         (entity, record_id),
@@ -99,6 +100,45 @@ def raise_seq_floor(connection: sqlite3.Connection, floor: int) -> None:
         connection.execute(
             "INSERT INTO sqlite_sequence (name, seq) VALUES ('sync_changes', ?)", (floor,)
         )
+
+
+#: A change as ``all_changes`` reads it and ``replace_feed`` writes it: entity, record id, record
+#: (JSON text, ``None``: deleted), event id and timestamp.
+StoredChange = tuple[str, str, str | None, str | None, int]
+
+
+def all_changes(connection: sqlite3.Connection) -> list[StoredChange]:
+    """The feed's changes in order, without their seqs."""
+    rows: list[StoredChange] = connection.execute(
+        "SELECT entity, recordId, record, eventId, timestamp FROM sync_changes ORDER BY seq"
+    ).fetchall()
+    return rows
+
+
+def replace_feed(
+    connection: sqlite3.Connection, floor: int, changes: Sequence[StoredChange]
+) -> None:
+    """Put ``changes`` in place of the feed's, in order, at the seqs after ``floor``."""
+    connection.execute("DELETE FROM sync_changes")
+    connection.execute("DELETE FROM sqlite_sequence WHERE name = 'sync_changes'")
+    connection.execute(
+        "INSERT INTO sqlite_sequence (name, seq) VALUES ('sync_changes', ?)", (floor,)
+    )
+    add_changes(connection, changes)
+
+
+def add_changes(connection: sqlite3.Connection, changes: Sequence[StoredChange]) -> None:
+    """Append ``changes`` to the feed, in order, as changes of records it has none of."""
+    connection.executemany(
+        "INSERT INTO sync_changes (entity, recordId, record, eventId, timestamp) "
+        "VALUES (?, ?, ?, ?, ?)",
+        changes,
+    )
+
+
+def record_text(record: dict[str, Any] | None) -> str | None:
+    """A record as the feed stores it."""
+    return None if record is None else orjson.dumps(record).decode()
 
 
 def feed_id(connection: sqlite3.Connection) -> str:

@@ -97,14 +97,20 @@ def _check_version(current: int, migrations: list[Migration], db_path: Path) -> 
 
 
 def migrate(
-    connection: sqlite3.Connection, migrations: list[Migration], db_path: Path
+    connection: sqlite3.Connection,
+    migrations: list[Migration],
+    db_path: Path,
+    copy_first: bool = True,
 ) -> MigrationReport:
+    """Upgrade the database to the latest schema, copying it first unless it is new or
+    ``copy_first`` is false (a copy staged by a restore: its backup is the copy)."""
     current = connection.execute("PRAGMA user_version").fetchone()[0]
     latest = latest_version(migrations)
     _check_version(current, migrations, db_path)
     if current == latest:
         return MigrationReport(current, current, None)
-    backup = _backup_before_upgrade(connection, db_path, current) if current > 0 else None
+    copied = current > 0 and copy_first
+    backup = _backup_before_upgrade(connection, db_path, current) if copied else None
     for migration in migrations:
         if migration.version > current:
             _apply(connection, migration)

@@ -17,8 +17,11 @@ from tests.conftest import http_url
 #: Tables whose rows a restore brings back exactly (``server_tasks`` gains the restore's row).
 RESTORED_EXACTLY = "server_tasks"
 DERIVED_UP_TO = 1_700_000_000_000  # after the last row fill_account writes
-#: The key-value row a restore renews: the sync feed's name (clients read a new snapshot).
-RENAMED_ON_RESTORE = "sync_feed_id"
+#: The key-value rows a restore renews: the sync feed's name (clients read a new snapshot), and
+#: the line of ids, the account's own (domain/id_floors).
+RENAMED_ON_RESTORE = ("sync_feed_id", "id_lineage")
+#: The table a restore renews: the feed, whose changes take versions above the account's.
+RENEWED_ON_RESTORE = "sync_changes"
 #: Counters a restore keeps at the live account's height, never the backup's (domain/id_floors).
 RAISED_ON_RESTORE = ("tags", "sync_changes", "server_files")
 MANUAL_SEQUENCE = "transaction_man_seq"
@@ -105,12 +108,18 @@ def table_digests(db_path: Path, skip: tuple[str, ...] = (RESTORED_EXACTLY,)) ->
             if table == "sqlite_sequence":  # the server_tasks counter moves with the tasks
                 query += " WHERE name NOT IN ('" + "', '".join((*skip, *RAISED_ON_RESTORE)) + "')"
             if table == "key_value":
-                query += f" WHERE key NOT IN ('{RENAMED_ON_RESTORE}', '{MANUAL_SEQUENCE}')"
+                renewed = "', '".join((*RENAMED_ON_RESTORE, MANUAL_SEQUENCE))
+                query += f" WHERE key NOT IN ('{renewed}')"
             rows = sorted(repr(row) for row in connection.execute(query))
             digests[table] = hashlib.sha256("\n".join(rows).encode()).hexdigest()
         return digests
     finally:
         connection.close()
+
+
+def restored_digests(db_path: Path) -> dict[str, str]:
+    """``table_digests`` of the tables a restore brings back as they were in the backup."""
+    return table_digests(db_path, skip=(RESTORED_EXACTLY, RENEWED_ON_RESTORE))
 
 
 def sha256_file(path: Path) -> str:

@@ -11,7 +11,7 @@ import orjson
 from privatefolio_daemon.app import Daemon
 from privatefolio_daemon.client import DaemonClient
 from privatefolio_daemon.server.credentials import read_or_create_token
-from tests.backup.helpers import fill_account, table_digests
+from tests.backup.helpers import fill_account, restored_digests
 from tests.conftest import make_config
 from tests.daemon_process import clean_environment, running_daemon
 
@@ -37,7 +37,7 @@ async def make_account(data_dir: Path, rows: int, seed: int) -> dict[str, str]:
         await daemon.accounts.get("main").write(lambda conn: fill_account(conn, rows, seed))
     finally:
         await daemon.stop()
-    return table_digests(data_dir / "databases" / "main.sqlite")
+    return restored_digests(data_dir / "databases" / "main.sqlite")
 
 
 def manifest_of(path: Path) -> dict[str, object]:
@@ -64,7 +64,7 @@ async def test_backup_and_restore_on_the_data_dir_when_no_daemon_runs(tmp_path: 
     restored = cli("restore", "main", str(output), "--data-dir", str(data_dir))
     assert restored.returncode == 0, restored.stderr
     assert restored.stdout == f"Restored main from {output}\n"
-    assert table_digests(data_dir / "databases" / "main.sqlite") == original
+    assert restored_digests(data_dir / "databases" / "main.sqlite") == original
 
 
 async def test_a_backup_without_a_file_name_never_replaces_an_earlier_one(tmp_path: Path) -> None:
@@ -114,7 +114,7 @@ async def test_backup_and_restore_through_the_running_daemon(tmp_path: Path) -> 
             tasks = await client.call("getServerTasks", "main")
             assert (tasks[0]["name"], tasks[0]["status"]) == ("Restore account", "completed")
             assert await client.call("getServerFiles", "main") == []
-    assert table_digests(data_dir / "databases" / "main.sqlite") == original
+    assert restored_digests(data_dir / "databases" / "main.sqlite") == original
 
 
 async def test_cli_errors_name_the_problem(tmp_path: Path) -> None:
@@ -181,7 +181,7 @@ async def test_an_offline_command_opens_only_its_own_account(tmp_path: Path) -> 
     assert backed_up.returncode == 0, backed_up.stderr
     restored = cli("restore", "main", str(output), "--data-dir", str(data_dir))
     assert restored.returncode == 0, restored.stderr
-    assert table_digests(data_dir / "databases" / "main.sqlite") == original
+    assert restored_digests(data_dir / "databases" / "main.sqlite") == original
 
     refused = cli("backup", "broken", "-o", str(tmp_path / "b.zip"), "--data-dir", str(data_dir))
     assert refused.returncode == 1

@@ -18,7 +18,7 @@ import pytest
 
 from privatefolio_daemon.client import DaemonClient
 from privatefolio_daemon.server.credentials import read_or_create_token
-from tests.backup.helpers import table_digests
+from tests.backup.helpers import restored_digests
 from tests.backup.test_backup_cli import cli, make_account
 from tests.backup.test_restore_into_new_account import traces_of
 from tests.daemon_process import clean_environment, running_daemon
@@ -91,7 +91,7 @@ def assert_nothing_left(
     assert traces_of(data_dir, "brandnew") == []
     assert sorted(path.name for path in (data_dir / "databases").iterdir()) == ["main.sqlite"]
     assert list((data_dir / "restore-staging").glob("*/*")) == []
-    kept = table_digests(data_dir / "databases" / "main.sqlite")
+    kept = restored_digests(data_dir / "databases" / "main.sqlite")
     if ledger_only:  # a daemon that ran derives balances again
         kept, original = ({table: tables[table] for table in LEDGER} for tables in (kept, original))
     assert kept == original
@@ -136,7 +136,7 @@ async def test_ctrl_c_cancels_the_daemons_restore_task(
             await client.call("cancelTask", "main", sleeping)
     assert code == 1, stderr
     assert stderr.endswith(INTERRUPTED)
-    kept = table_digests(data_dir / "databases" / "main.sqlite")
+    kept = restored_digests(data_dir / "databases" / "main.sqlite")
     assert {table: kept[table] for table in LEDGER} == {table: original[table] for table in LEDGER}
 
 

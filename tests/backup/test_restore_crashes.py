@@ -19,7 +19,7 @@ from tests.backup.crash_restore import KILLED
 from tests.backup.helpers import (
     database_that_cannot_open,
     fill_account,
-    table_digests,
+    restored_digests,
     tree_listing,
 )
 from tests.conftest import make_config
@@ -58,7 +58,7 @@ class Prepared:
 
 def snapshot_of(daemon: Daemon) -> Account:
     return Account(
-        table_digests(daemon.accounts.db_path("main")),
+        restored_digests(daemon.accounts.db_path("main")),
         tree_listing(daemon.accounts.files_dir("main")),
     )
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from privatefolio_daemon.client import DaemonClient
 from privatefolio_daemon.server.credentials import read_or_create_token
-from tests.backup.helpers import table_digests
+from tests.backup.helpers import restored_digests
 from tests.backup.test_backup_cli import cli, make_account
 from tests.daemon_process import running_daemon
 
@@ -38,7 +38,7 @@ async def test_restore_into_a_new_account_on_the_data_dir(tmp_path: Path) -> Non
     restored = cli("restore", "brandnew", str(archive), "--data-dir", str(data_dir))
     assert restored.returncode == 0, restored.stderr
     assert restored.stdout == f"Restored brandnew from {archive}\n"
-    assert table_digests(data_dir / "databases" / "brandnew.sqlite") == original
+    assert restored_digests(data_dir / "databases" / "brandnew.sqlite") == original
 
     refused = cli("restore", "other", str(not_a_zip), "--data-dir", str(data_dir))
     assert refused.returncode == 1
@@ -71,7 +71,7 @@ async def test_restore_into_a_new_account_through_the_running_daemon(tmp_path: P
             assert sorted(await client.call("getAccountNames")) == ["brandnew", "main"]
             assert await client.call("getValue", "brandnew", "marker") == "seed 1"
     assert traces_of(data_dir, "other") == []
-    restored_tables = table_digests(data_dir / "databases" / "brandnew.sqlite")
+    restored_tables = restored_digests(data_dir / "databases" / "brandnew.sqlite")
     for table in ("transactions", "tags"):  # the daemon derives the rest (and balances) again
         assert restored_tables[table] == original[table]
 
@@ -81,4 +81,4 @@ async def test_a_failed_restore_into_an_existing_account_keeps_it(tmp_path: Path
     refused = cli("restore", "main", str(not_a_zip), "--data-dir", str(data_dir))
     assert refused.returncode == 1
     assert refused.stderr.endswith(NOT_A_ZIP)
-    assert table_digests(data_dir / "databases" / "main.sqlite") == original
+    assert restored_digests(data_dir / "databases" / "main.sqlite") == original

@@ -277,8 +277,8 @@ async def test_a_rolled_back_restore_leaves_one_failed_row_and_tells_its_followe
     )
     assert error == expected
     assert followed.messages[-3:] == [
-        "Closing the account",
-        "Opening the restored account",  # the restored database fails here
+        "The backup is valid",
+        "Closing the account",  # the restored database fails its upgrade here, before the swap
         expected,
     ]
     assert not [message for message in followed.messages if "aborted" in message.lower()]

@@ -3,6 +3,7 @@
 import asyncio
 import io
 import zipfile
+from typing import Any
 
 import orjson
 import pytest
@@ -22,6 +23,12 @@ from tests.backup.helpers import (
 from tests.conftest import ACCOUNT_SCHEMA_VERSION
 
 
+def records_of(snapshot: dict[str, Any]) -> list[tuple[str, str, Any]]:
+    return sorted(
+        (record["entity"], record["recordId"], record["record"]) for record in snapshot["records"]
+    )
+
+
 async def test_backup_then_restore_brings_every_table_back(
     client: DaemonClient, daemon: Daemon
 ) -> None:
@@ -33,8 +40,9 @@ async def test_backup_then_restore_brings_every_table_back(
     assert await slept is None  # a finished task, so there is a task log
     await client.call("upsertTags", "main", ["synced"])
     feed_before = await client.call("getChanges", "main", 0)
+    snapshot_before = await client.call("getSnapshot", "main")
     db_path = daemon.accounts.db_path("main")
-    before = table_digests(db_path, skip=("server_tasks",))
+    before = table_digests(db_path, skip=("server_tasks", "sync_changes"))
     before_tasks = await daemon.accounts.get("main").fetch_all(
         "SELECT id, name, status FROM server_tasks ORDER BY id"
     )
@@ -75,16 +83,22 @@ async def test_backup_then_restore_brings_every_table_back(
     # The frontend's restore: reset, upload the zip, restore it.
     await client.call("resetAccount", "main")
     await daemon.accounts.get("main").write(lambda conn: fill_account(conn, rows=10, seed=9))
-    assert table_digests(db_path, skip=("server_tasks",)) != before
+    assert table_digests(db_path, skip=("server_tasks", "sync_changes")) != before
     uploaded = await upload(client, daemon, "main", content)
     assert await restore_over_rpc(client, "main", uploaded) is None
 
-    assert table_digests(db_path, skip=("server_tasks",)) == before
-    # The feed is the backup's, under a new name: devices that followed it read a new snapshot.
+    assert table_digests(db_path, skip=("server_tasks", "sync_changes")) == before
+    # The feed is the backup's, under a new name (devices that followed it read a new snapshot),
+    # at versions above the account's: its change, then one for each record it held unchanged.
     feed_after = await client.call("getChanges", "main", 0)
-    assert feed_after["changes"] == feed_before["changes"]
-    assert [change["recordId"] for change in feed_after["changes"]] == ["2"]
     assert feed_after["feedId"] != feed_before["feedId"]
+    [tag] = feed_before["changes"]
+    assert feed_after["changes"][0] == tag | {"seq": 2, "version": 2}
+    snapshot_after = await client.call("getSnapshot", "main")
+    assert records_of(snapshot_after) == records_of(snapshot_before)
+    assert sorted(record["version"] for record in snapshot_after["records"]) == list(
+        range(2, 2 + len(snapshot_before["records"]))
+    )
     tasks = await daemon.accounts.get("main").fetch_all(
         "SELECT id, name, status FROM server_tasks ORDER BY id"
     )

@@ -29,6 +29,7 @@ from privatefolio_daemon.domain.backup.database_check import (
 from privatefolio_daemon.domain.backup.errors import BackupError
 from privatefolio_daemon.domain.backup.generated_files import carry_generated_files
 from privatefolio_daemon.domain.backup.progress_bridge import Checkpoint, Report, ThreadReport
+from privatefolio_daemon.domain.backup.renewal import renew_restored
 from privatefolio_daemon.domain.backup.restore_task_row import (
     TaskRow,
     move_log_aside,
@@ -46,7 +47,6 @@ from privatefolio_daemon.domain.backup.swap import (
 )
 from privatefolio_daemon.domain.backup.unrun_tasks import carry_unrun_tasks
 from privatefolio_daemon.domain.events import EventBus
-from privatefolio_daemon.domain.id_floors import carry_floors
 from privatefolio_daemon.domain.timeutil import now_ms
 from privatefolio_daemon.store.change_log import rename_feed
 from privatefolio_daemon.store.database import Database, in_transaction
@@ -173,7 +173,9 @@ class Restores:
                 step("closed")
                 database = next(item for item in journal.items if item.kind == "database")
                 files = next(item for item in journal.items if item.kind == "files")
-                await asyncio.to_thread(carry_floors, database.live, database.new)
+                await asyncio.to_thread(
+                    renew_restored, database.live, database.new, self.migrations
+                )
                 logs = next(item for item in journal.items if item.kind == "logs")
                 await asyncio.to_thread(
                     carry_unrun_tasks, database.live, database.new, logs.new, closed_at
