@@ -123,6 +123,12 @@ async def test_cash_first_paid_in_tomorrow_is_priced_from_today(main: DaemonClie
     ]
 
 
+async def test_no_live_price_comes_past_today(main: DaemonClient) -> None:
+    live = await main.call("getLivePricesForAsset", "fiat:USD", None, 3, "1d", None, TOMORROW)
+
+    assert live == [{"time": (TODAY - DAY_MS) // 1000, "value": 1.0}, USD_TODAY]
+
+
 def balance(asset_id: str, amount: str, price: dict[str, Any], value: float) -> dict[str, Any]:
     """A row of ``getBalancesAt`` for tomorrow."""
     return {
