@@ -335,7 +335,7 @@ class DaemonMethods:
         return result
 
     async def getAssetPriceMap(self, accountName: str, timestamp: float | None = None) -> dict[str, dict[str, Any]]:
-        """``{assetId: price}`` of the UTC day of ``timestamp`` (today by default); always has"""
+        """``{assetId: price}`` of the UTC day of ``timestamp`` (today by default; tomorrow, which"""
         result: dict[str, dict[str, Any]] = await self.call('getAssetPriceMap', accountName, timestamp)
         return result
 

@@ -51,7 +51,7 @@ class BalancesApi:
     @rpc_method()
     async def getBalancesAt(self, accountName: str, cursor: float = -1) -> list[Balance]:
         """The balances of the day of ``cursor`` (-1: the last computed day), with the day's price
-        and value where a price exists."""
+        and value where a price exists (tomorrow's, which has none yet: today's)."""
         return await self._balances_of(accountName).at(-1 if cursor == -1 else client_ms(cursor))
 
     @rpc_method()

@@ -49,8 +49,8 @@ class PricesApi:
     async def getAssetPriceMap(
         self, accountName: str, timestamp: float | None = None
     ) -> dict[str, ChartData]:
-        """``{assetId: price}`` of the UTC day of ``timestamp`` (today by default); always has
-        ``"USDT"`` at 1, as Privatefolio does."""
+        """``{assetId: price}`` of the UTC day of ``timestamp`` (today by default; tomorrow, which
+        has no prices yet, gets today's); always has ``"USDT"`` at 1, as Privatefolio does."""
         return await self._prices_of(accountName).price_map(_ms(timestamp))
 
     @rpc_method()

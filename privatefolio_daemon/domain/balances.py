@@ -11,9 +11,8 @@ import logging
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from typing import Any, NotRequired, TypedDict
-
-import orjson
 
 from privatefolio_daemon.domain.balance_engine import (
     PAGE_SIZE,
@@ -21,6 +20,7 @@ from privatefolio_daemon.domain.balance_engine import (
     compute_daily_balances,
 )
 from privatefolio_daemon.domain.balance_worker import BalanceTask, compute_in_worker
+from privatefolio_daemon.domain.day_ahead import prices_valuing
 from privatefolio_daemon.domain.derived_steps import Cancel, Progress
 from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.key_value import read_value, write_value
@@ -28,6 +28,7 @@ from privatefolio_daemon.domain.thread_progress import Report, thread_safe
 from privatefolio_daemon.domain.timeutil import day_start, now_ms
 from privatefolio_daemon.sources.prices.base import ChartData
 from privatefolio_daemon.store import balances as store
+from privatefolio_daemon.store.daily_prices import prices_of_day
 from privatefolio_daemon.store.database import Database, in_transaction, wal_database_file
 from privatefolio_daemon.store.seen_through import seen_through
 from privatefolio_daemon.worker_processes import WorkersUnavailable
@@ -216,13 +217,7 @@ def balances_at(connection: sqlite3.Connection, cursor: int) -> list[Balance]:
     data = store.balances_row(connection, day)
     if data is None:
         return []
-    prices = {
-        asset_id: orjson.loads(price)
-        for asset_id, price in connection.execute(
-            "SELECT assetId, price FROM daily_prices WHERE timestamp = ? AND price IS NOT NULL",
-            (day,),
-        )
-    }
+    prices = prices_valuing(day, partial(prices_of_day, connection))
     result: list[Balance] = []
     for asset_id, balance in data.items():
         item = Balance(

@@ -7,11 +7,12 @@ from collections.abc import Callable
 from privatefolio_daemon.domain.balances import stored_cursor
 from privatefolio_daemon.domain.breakdown import BreakdownRow, breakdown_rows
 from privatefolio_daemon.domain.candle_buckets import CandleInterval
+from privatefolio_daemon.domain.day_ahead import maps_with_day_ahead, today
 from privatefolio_daemon.domain.derived_steps import Cancel, Progress
 from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.key_value import write_value
 from privatefolio_daemon.domain.networth_candles import NetworthCandle, networth_candles
-from privatefolio_daemon.domain.networth_engine import NetworthRow, compute_networth
+from privatefolio_daemon.domain.networth_engine import BalanceRow, NetworthRow, compute_networth
 from privatefolio_daemon.domain.thread_progress import Report, thread_safe
 from privatefolio_daemon.domain.timeutil import human_date
 from privatefolio_daemon.large_lists import empty_dict_in_parts, empty_in_parts
@@ -40,7 +41,7 @@ def run_networth_pass(
         if checkpoint is not None:
             checkpoint()
         previous = store.value_before(conn, start) if start > 0 else None
-        prices = store.price_values_since(conn, start)
+        prices = _prices_since(conn, start, balance_rows)
         rows = compute_networth(balance_rows, prices, report, previous)
         empty_in_parts(balance_rows, at_once=1)  # a day of every asset's balance at a time
         empty_dict_in_parts(prices)
@@ -57,6 +58,17 @@ def run_networth_pass(
         return rows
 
     return in_transaction(connection, run)
+
+
+def _prices_since(
+    connection: sqlite3.Connection, since: int, balance_rows: list[BalanceRow]
+) -> dict[int, dict[str, float]]:
+    """The price values of the days from ``since`` on, and tomorrow's when the balances reach
+    it."""
+    current = today()
+    prices = store.price_values_since(connection, min(since, current))
+    last_day = balance_rows[-1][0] if balance_rows else current
+    return maps_with_day_ahead(prices, last_day, current)
 
 
 def _ignore(percent: float | None, message: str | None) -> None:
@@ -109,7 +121,7 @@ class Networth:
     async def breakdown(self, interval: CandleInterval) -> list[BreakdownRow]:
         def read(conn: sqlite3.Connection) -> list[BreakdownRow]:
             balances = store.balance_rows_since(conn, 0)
-            prices = store.price_values_since(conn, 0)
+            prices = _prices_since(conn, 0, balances)
             rows = breakdown_rows(balances, prices, interval)
             empty_in_parts(balances, at_once=1)
             empty_dict_in_parts(prices)

@@ -3,7 +3,8 @@
 For each owned or favourite asset (its coingeckoId the stored one, else the asset lookup's, as
 ``getMyAssets`` shows it), the providers are asked in the registry's order (the stored
 ``priceApiId`` first and alone); the first that answers is remembered on the asset. A new asset is
-fetched from the day it was first owned (providers page through their own limits), a known one
+fetched from the day it was first owned (providers page through their own limits; one first owned
+tomorrow, from today, whose price values tomorrow: ``day_ahead``), a known one
 from its latest stored day, or from the first of the days at its end that carry the last close
 (``market_closes.first_carried_day``: a close published late replaces each of them), up to
 today. A known asset first owned before its prices were ever asked for (older history imported
@@ -20,8 +21,10 @@ import asyncio
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from privatefolio_daemon.domain.asset_catalog import AssetCatalog
+from privatefolio_daemon.domain.day_ahead import prices_valuing
 from privatefolio_daemon.domain.derived_steps import PRICES_CHANGED, Cancel, Progress
 from privatefolio_daemon.domain.errors import InvalidInputError
 from privatefolio_daemon.domain.events import EventBus
@@ -86,9 +89,12 @@ class DailyPrices:
         )
 
     async def price_map(self, timestamp: int | None = None) -> dict[str, ChartData]:
-        """``{assetId: ChartData}`` of the day; ``"USDT"`` is always there (Privatefolio quirk)."""
+        """``{assetId: ChartData}`` of the day (for tomorrow, today's where it has none, as
+        ``day_ahead`` values it); ``"USDT"`` is always there (Privatefolio quirk)."""
         day = day_start(now_ms() if timestamp is None else timestamp)
-        stored = await self._db.read(lambda conn: store.prices_of_day(conn, day))
+        stored = await self._db.read(
+            lambda conn: prices_valuing(day, partial(store.prices_of_day, conn))
+        )
         result: dict[str, ChartData] = {STABLECOIN_KEY: {"time": day // 1000, "value": 1}}
         result.update(stored)
         return result
@@ -217,7 +223,7 @@ class DailyPrices:
 def _since(asset: store.OwnedAsset, stored: store.StoredSpan | None, until: int) -> int:
     first_owned = None if asset.first_owned_at is None else day_start(asset.first_owned_at)
     if stored is None:
-        return until - FIRST_PAGE_DAYS * DAY_MS if first_owned is None else first_owned
+        return until - FIRST_PAGE_DAYS * DAY_MS if first_owned is None else min(first_owned, until)
     asked_from = stored.first if stored.asked_from is None else min(stored.first, stored.asked_from)
     if first_owned is not None and first_owned < asked_from:
         return first_owned

@@ -1,10 +1,10 @@
 """Profit and loss of trades (data-model §8.3–8.4), as big.js decimal strings.
 
 A trade's rows: a zero "genesis" row the day before it opened, then one per priced day of its
-asset while it is open (to its closing day, or today). On day D, counting everything up to the
-day's last millisecond E: the position is the price times the asset's balance after its last log
-at or before E, and cost, proceeds, fees and deposits are the sums of the trade's USD columns up
-to E.
+asset while it is open (to its closing day, or today: tomorrow when the ledger has a log then,
+which today's price values, ``day_ahead``). On day D, counting everything up to the day's last
+millisecond E: the position is the price times the asset's balance after its last log at or
+before E, and cost, proceeds, fees and deposits are the sums of the trade's USD columns up to E.
 
 Fees are in the position already: a trade's fee rows are fees paid in its asset, which lower
 the asset's balance. §8.3 adds the fee tuples' USD values to the PnL as well, as the source
@@ -86,18 +86,19 @@ def trade_pnl_rows(
     trade: Trade,
     prices: Sequence[tuple[int, Decimal]],
     balance_at: BalanceAt,
-    today: int,
+    last_day: int,
     first_day: int = 0,
     sums_before: Sums | None = None,
 ) -> list[PnlRow]:
-    """``prices``: the asset's ``(day, price)`` in ascending order. The zero row, then the rows
-    from ``first_day`` on (each is the same as in the trade's full list). ``sums_before``, from a
-    row before ``first_day``, spares adding up the trade's earlier rows again."""
+    """``prices``: the asset's ``(day, price)`` in ascending order; ``last_day``: that of an open
+    trade's last row. The zero row, then the rows from ``first_day`` on (each is the same as in
+    the trade's full list). ``sums_before``, from a row before ``first_day``, spares adding up
+    the trade's earlier rows again."""
     opened = day_start(trade.created_at)
     genesis = opened - DAY_MS
     rows = [PnlRow(f"{trade.id}_{genesis}", trade.id, genesis, *(["0"] * 6))]
     first = max(opened, first_day)
-    last = day_start(trade.closed_at) if trade.closed_at is not None else today
+    last = day_start(trade.closed_at) if trade.closed_at is not None else last_day
     columns = (trade.cost, trade.proceeds, _paid(trade.fees), trade.deposits)
     if sums_before is None:
         sums = [_RunningSum(column) for column in columns]

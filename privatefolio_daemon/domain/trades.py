@@ -23,13 +23,14 @@ import orjson
 from privatefolio_daemon.domain import asset_ids, decimals, trades_offline
 from privatefolio_daemon.domain.balances import CURSOR_KEY as BALANCES_CURSOR
 from privatefolio_daemon.domain.balances import stored_cursor
+from privatefolio_daemon.domain.day_ahead import last_valued_day, series_with_day_ahead, today
 from privatefolio_daemon.domain.derived_steps import Cancel, Progress
 from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.invalidation import PNL_STALE_FROM, invalidate_trades
 from privatefolio_daemon.domain.jsmath import js_number_text
 from privatefolio_daemon.domain.key_value import write_value
 from privatefolio_daemon.domain.thread_progress import Report, thread_safe
-from privatefolio_daemon.domain.timeutil import DAY_MS, day_start, human_date, now_ms
+from privatefolio_daemon.domain.timeutil import DAY_MS, day_start, human_date
 from privatefolio_daemon.domain.trade_pnl import (
     AccountPnl,
     PnlRow,
@@ -188,7 +189,7 @@ def _compute_trades(
         taken, untouched = _take_up(conn, since, take_up)
         progress(6, f"Found {len(taken) + len(untouched)} open trades")
     summaries: list[TradeSummary] = []
-    prices = cache(partial(store.prices_of_asset, conn))
+    prices = _valued_prices(conn)
     for done, asset in enumerate(kept, 1):
         checkpoint()
         logs, found = store.asset_logs(conn, asset, since)
@@ -370,11 +371,11 @@ def _compute_pnl(
         progress(100, "No trades found")
         return 0
     progress(30, f"Computing PnL for {len(trades)} trades")
-    today = day_start(now_ms())
+    last_day = _last_day(conn)
     rows: list[PnlRow] = []
     latest_day: int | None = None
     earliest = min(first_day_of.values(), default=0)
-    prices = cache(partial(store.prices_of_asset, conn, since=earliest))
+    prices = _valued_prices(conn, earliest)
     balances = cache(partial(store.AssetBalances, conn, since=earliest))
     for done, summary in enumerate(trades, 1):
         checkpoint()
@@ -385,7 +386,7 @@ def _compute_pnl(
         asset_prices = prices(asset)
         balance_at = balances(asset).at if asset_prices else _no_balance
         trade_rows = trade_pnl_rows(
-            trade, list(asset_prices.items()), balance_at, today, first_day, sums
+            trade, list(asset_prices.items()), balance_at, last_day, first_day, sums
         )
         rows += trade_rows
         if len(trade_rows) > 1:
@@ -403,6 +404,23 @@ def _compute_pnl(
         progress(98, f"Setting profit & loss cursor to {human_date(latest_day)}")
     progress(100, "PnL computation completed")
     return len(rows)
+
+
+def _last_day(conn: sqlite3.Connection) -> int:
+    """Today, or tomorrow when the ledger has a log then (``day_ahead``)."""
+    return last_valued_day(day_start(store.last_log_time(conn)), today())
+
+
+def _valued_prices(conn: sqlite3.Connection, since: int = 0) -> Callable[[str], dict[int, Decimal]]:
+    """Each asset's daily prices from ``since`` on, with today's on tomorrow when the ledger
+    has a log then, cached."""
+    current, last_day = today(), _last_day(conn)
+
+    def of(asset_id: str) -> dict[int, Decimal]:
+        series = store.prices_of_asset(conn, asset_id, min(since, current))
+        return series_with_day_ahead(series, last_day, current)
+
+    return cache(of)
 
 
 def _trade_for_pnl(conn: sqlite3.Connection, trade_id: str, sums: Sums | None) -> Trade:

@@ -1,11 +1,11 @@
-"""Fiat currencies in USD: USD is 1 on every day; others come from Yahoo's FX symbols
+"""Fiat currencies in USD: USD is 1 on every day up to today; others come from Yahoo's FX symbols
 (``EURUSD=X``: the USD price of one EUR), through the shared Yahoo chart client.
 
 Yahoo has no FX candle on weekends (and some holidays): each day between two rates carries the
 last rate before it, and so does each day after the last rate up to today
 (``market_closes``)."""
 
-from privatefolio_daemon.domain.timeutil import DAY_MS, day_start
+from privatefolio_daemon.domain.timeutil import DAY_MS, day_start, now_ms
 from privatefolio_daemon.sources.prices.base import (
     ChartData,
     EmptyResponse,
@@ -18,11 +18,13 @@ from privatefolio_daemon.sources.prices.yahoo import YahooChartClient
 
 
 def usd_days(since_ms: int, until_ms: int) -> list[ChartData]:
-    """One point of value 1 for every UTC day start within ``[since_ms, until_ms]``."""
+    """One point of value 1 for every UTC day start within ``[since_ms, until_ms]``, up to today
+    as every other price (a day after today has none yet)."""
     first = day_start(since_ms)
     if first < since_ms:
         first += DAY_MS
-    return [{"time": day // 1000, "value": 1.0} for day in range(first, until_ms + 1, DAY_MS)]
+    through = min(until_ms, now_ms())
+    return [{"time": day // 1000, "value": 1.0} for day in range(first, through + 1, DAY_MS)]
 
 
 class FiatProvider:
