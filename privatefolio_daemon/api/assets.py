@@ -126,7 +126,7 @@ class AssetsApi:
         assets = self._assets_of(accountName)
 
         async def run(progress: TaskProgress, cancel: CancelToken) -> None:
-            deleted = await assets.delete_preferences()
+            deleted = await assets.delete_preferences(cancel)
             progress(100, f"Deleted the preferences of {deleted} assets")
 
         return await self._enqueue(

@@ -92,7 +92,7 @@ class BalancesApi:
         balances = self._balances_of(accountName)
 
         async def run(progress: TaskProgress, cancel: CancelToken) -> None:
-            await balances.delete(progress)
+            await balances.delete(progress, cancel)
 
         return await enqueue_task(
             self._relayer, accountName, DELETE_BALANCES, run, trigger, priority=Priority.LOW

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from privatefolio_daemon.domain.errors import InvalidInputError
 from privatefolio_daemon.large_lists import empty_in_parts
 from privatefolio_daemon.rpc.owned_results import OwnedList
-from privatefolio_daemon.store.client_sql import run_client_query
+from privatefolio_daemon.store.client_sql import ResultTooLarge, run_client_query
 from privatefolio_daemon.store.database import Database, Row
 
 
@@ -19,12 +19,21 @@ async def client_rows(
     *,
     default_sql: str,
     budget_seconds: float,
+    paging: str | None = None,
 ) -> list[Row]:
+    """``paging``: how a caller who sent no SQL reads in parts a result of the daemon's own query
+    that is too large for one answer (the caps hold for it too), instead of being told to add a
+    LIMIT to SQL it never wrote."""
     values = list(params or [])
     if not sql:  # the daemon's own query: its readers run it
-        return await db.read(
-            lambda conn: run_client_query(conn, default_sql, values, budget_seconds)
-        )
+        try:
+            return await db.read(
+                lambda conn: run_client_query(conn, default_sql, values, budget_seconds)
+            )
+        except ResultTooLarge as error:
+            if paging is None:
+                raise
+            raise ResultTooLarge(error.size, paging) from None
     return await db.read_client(
         lambda conn: run_client_query(conn, sql, values, budget_seconds),
         wait_seconds=budget_seconds,

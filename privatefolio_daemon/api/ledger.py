@@ -5,6 +5,7 @@ from typing import Any
 
 from privatefolio_daemon.api.client_queries import client_count, client_rows, map_rows
 from privatefolio_daemon.api.ledger_filters import (
+    PAGING,
     AuditLogFilter,
     TransactionFilter,
     audit_log_query,
@@ -28,12 +29,23 @@ class LedgerApi:
         self._budget = budget_seconds
 
     async def _rows(
-        self, account: str, sql: str, params: list[Any] | None, *, from_client: bool = False
+        self,
+        account: str,
+        sql: str,
+        params: list[Any] | None,
+        *,
+        from_client: bool = False,
+        paging: str | None = None,
     ) -> list[tuple[Any, ...]]:
         """The rows of ``sql``: the frontend's own (``from_client``), or the daemon's."""
         written = sql if from_client else None
         return await client_rows(
-            self._db_of(account), written, params, default_sql=sql, budget_seconds=self._budget
+            self._db_of(account),
+            written,
+            params,
+            default_sql=sql,
+            budget_seconds=self._budget,
+            paging=paging,
         )
 
     async def _count(
@@ -53,7 +65,7 @@ class LedgerApi:
     ) -> list[dict[str, Any]]:
         """Audit logs, newest first: all, a frontend SQL query's, or those matching filters."""
         sql, values = _audit_log_sql(query, params, count=False)
-        rows = await self._rows(accountName, sql, values, from_client=_is_sql(query))
+        rows = await self._rows(accountName, sql, values, from_client=_is_sql(query), paging=PAGING)
         return await map_rows(rows, audit_log_to_wire, query)
 
     @rpc_method()
@@ -126,7 +138,7 @@ class LedgerApi:
     ) -> list[dict[str, Any]]:
         """Transactions, newest first: all, a frontend SQL query's, or those matching filters."""
         sql, values = _transaction_sql(query, params, count=False)
-        rows = await self._rows(accountName, sql, values, from_client=_is_sql(query))
+        rows = await self._rows(accountName, sql, values, from_client=_is_sql(query), paging=PAGING)
         return await map_rows(rows, transaction_to_wire, query)
 
     @rpc_method()

@@ -43,6 +43,12 @@ class TransactionFilter(TypedDict, total=False):
     order: Literal["asc", "desc"]
 
 
+#: How a result too large for one answer is read when the caller sent a filter, or nothing.
+PAGING = (
+    'read it in pages with the filter\'s "limit" and "offset" keys, e.g. '
+    '{"limit": 10000, "offset": 0}'
+)
+
 _LOG_EQUALS = (
     "assetId",
     "wallet",

@@ -96,7 +96,7 @@ class PricesApi:
         prices = self._prices_of(accountName)
 
         async def run(progress: TaskProgress, cancel: CancelToken) -> None:
-            await prices.delete_all(progress)
+            await prices.delete_all(progress, cancel)
 
         return await enqueue_task(
             self._relayer, accountName, DELETE_PRICES, run, trigger, priority=Priority.HIGH

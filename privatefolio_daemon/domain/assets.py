@@ -11,6 +11,7 @@ from typing import Any, TypedDict
 
 from privatefolio_daemon.domain import asset_ids
 from privatefolio_daemon.domain.asset_catalog import AssetCatalog, CatalogAsset, search_assets
+from privatefolio_daemon.domain.derived_steps import SqlCancel
 from privatefolio_daemon.domain.errors import InvalidInputError, shortened
 from privatefolio_daemon.domain.events import LISTINGS_CHANGED, EventBus
 from privatefolio_daemon.domain.invalidation import PriceInvalidation
@@ -136,16 +137,19 @@ class Assets:
         )
         self.announce_changed(listing="coingeckoId" in patch, prices=restarted)
 
-    async def delete_preferences(self) -> int:
+    async def delete_preferences(self, cancel: SqlCancel) -> int:
         """Delete every asset's stored preferences. An asset that had a price API chosen starts
-        its prices again, as when its choice changes, so its history comes from one source."""
+        its prices again, as when its choice changes, so its history comes from one source.
+        Cancelled before the commit, it deletes nothing."""
 
         def delete(connection: sqlite3.Connection) -> tuple[int, PriceInvalidation | None]:
             chosen = store.chosen_price_apis(connection)
             deleted = store.delete_all_assets(connection)
-            return deleted, restart_chosen_prices(connection, chosen)
+            restarted = restart_chosen_prices(connection, chosen)
+            cancel.checkpoint()
+            return deleted, restarted
 
-        deleted, restarted = await seen_through(self._db.transaction(delete))
+        deleted, restarted = await seen_through(self._db.transaction(cancel.guard_sql(delete)))
         self.announce_changed(listing=True, prices=restarted)  # coingeckoIds went too
         return deleted
 

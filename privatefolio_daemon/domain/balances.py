@@ -21,7 +21,7 @@ from privatefolio_daemon.domain.balance_engine import (
 )
 from privatefolio_daemon.domain.balance_worker import BalanceTask, compute_in_worker
 from privatefolio_daemon.domain.day_ahead import prices_valuing
-from privatefolio_daemon.domain.derived_steps import Cancel, Progress
+from privatefolio_daemon.domain.derived_steps import Cancel, Progress, SqlCancel
 from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.key_value import read_value, write_value
 from privatefolio_daemon.domain.thread_progress import Report, thread_safe
@@ -198,10 +198,16 @@ class Balances:
         self._events.emit("balances", account=self.account)
         return result
 
-    async def delete(self, progress: Progress) -> None:
-        """Delete every row and the logs' balances; the cursor stays (as in Privatefolio)."""
+    async def delete(self, progress: Progress, cancel: SqlCancel) -> None:
+        """Delete every row and the logs' balances; the cursor stays (as in Privatefolio). All
+        of it or, when the task is cancelled before the commit, nothing."""
         progress(0, "Deleting balances")
-        await seen_through(self._db.transaction(lambda conn: store.delete_balances(conn, 0)))
+
+        def delete(connection: sqlite3.Connection) -> None:
+            store.delete_balances(connection, 0)
+            cancel.checkpoint()
+
+        await seen_through(self._db.transaction(cancel.guard_sql(delete)))
         self._events.emit("audit-logs", "updated", None, None, account=self.account)
         self._events.emit("balances", account=self.account)
         progress(100, "Deleted balances")

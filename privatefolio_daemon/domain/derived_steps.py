@@ -45,7 +45,7 @@ class SqlCancel(Cancel, Protocol):
     ) -> Callable[[sqlite3.Connection], T]: ...
 
 
-Step = Callable[[str, Progress, Cancel], Awaitable[None]]
+Step = Callable[[str, Progress, SqlCancel], Awaitable[None]]
 
 
 class Unavailable:

@@ -1,5 +1,8 @@
 """The ``Detect spam transactions`` and ``Auto-merge transactions`` steps (data-model §10–11):
 the pure rules of ``spam.py`` and ``auto_merge.py``, run over an account's database.
+
+A cancel interrupts the reading of the ledger and the save: a pass cancelled before its commit
+writes nothing (and stays owed); one cancelled as it commits completes.
 """
 
 import asyncio
@@ -9,7 +12,13 @@ from functools import partial
 
 from privatefolio_daemon.domain.assets import Assets
 from privatefolio_daemon.domain.auto_merge import AutoMergeResult, auto_merge
-from privatefolio_daemon.domain.derived_steps import AUTO_MERGE, DETECT_SPAM, Cancel, Progress, Step
+from privatefolio_daemon.domain.derived_steps import (
+    AUTO_MERGE,
+    DETECT_SPAM,
+    Progress,
+    SqlCancel,
+    Step,
+)
 from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.ledger_rows import audit_log_from_row, transaction_from_row
 from privatefolio_daemon.domain.merged_transactions import save_merge
@@ -48,17 +57,19 @@ class LedgerSteps:
     def steps(self) -> dict[str, Step]:
         return {DETECT_SPAM: self.detect_spam, AUTO_MERGE: self.auto_merge}
 
-    async def auto_merge(self, account: str, progress: Progress, cancel: Cancel) -> None:
+    async def auto_merge(self, account: str, progress: Progress, cancel: SqlCancel) -> None:
         db = self._db_of(account)
         progress(0, "Fetching all transactions")
 
         def load(connection: sqlite3.Connection) -> AutoMergeResult:
             transactions = _evm_transactions(connection)
             logs = (audit_log_from_row(row) for row in connection.execute(_EVM_AUDIT_LOGS))
-            return auto_merge(transactions, logs)
+            result = auto_merge(transactions, logs)
+            cancel.checkpoint()
+            return result
 
         seen = await db.read(partial(owed_mark, step=AUTO_MERGE))
-        result = await db.read(load)
+        result = await db.read(cancel.guard_sql(load))
         progress(25, f"Processing {result.evm_transactions} (EVM) transactions")
         listed = await self._assets_of(account).listed_ids()
         cancel.checkpoint()
@@ -67,17 +78,20 @@ class LedgerSteps:
         def save(connection: sqlite3.Connection) -> None:
             save_merge(connection, result, report, listed.__contains__)
             settle_pass(connection, AUTO_MERGE, seen)
+            cancel.checkpoint()  # the last moment a cancel leaves nothing saved
 
-        await seen_through(db.transaction(save))  # once committed, announced even if cancelled
+        # Once committed, the merge is announced even if the task was cancelled meanwhile.
+        await seen_through(db.transaction(cancel.guard_sql(save)))
         if result.merged:
             self._events.emit("transactions", "created", account=account)
         progress(100, "Done")
 
-    async def detect_spam(self, account: str, progress: Progress, cancel: Cancel) -> None:
+    async def detect_spam(self, account: str, progress: Progress, cancel: SqlCancel) -> None:
         db = self._db_of(account)
         progress(0, "Fetching all transactions")
         seen = await db.read(partial(owed_mark, step=DETECT_SPAM))
-        transactions = await db.read(_evm_transactions)
+        transactions = await db.read(cancel.guard_sql(_evm_transactions))
+        cancel.checkpoint()
         progress(33, f"Processing {len(transactions)} (EVM) transactions")
         listed = await self._assets_of(account).listed_ids()
         found = await asyncio.to_thread(_spam_among, transactions, listed.__contains__)
@@ -87,9 +101,10 @@ class LedgerSteps:
         def tag(connection: sqlite3.Connection) -> SpamTagging:
             tagging = tag_spam(connection, found, report)
             settle_pass(connection, DETECT_SPAM, seen)
+            cancel.checkpoint()  # the last moment a cancel leaves nothing saved
             return tagging
 
-        tagging = await seen_through(db.transaction(tag))  # once committed, announced
+        tagging = await seen_through(db.transaction(cancel.guard_sql(tag)))  # committed: announced
         if tagging.tag_created:
             self._events.emit("tags", "created", account=account)
         progress(90, f"Tagged {tagging.logs_tagged} audit logs")

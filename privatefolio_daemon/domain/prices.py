@@ -25,7 +25,7 @@ from functools import partial
 
 from privatefolio_daemon.domain.asset_catalog import AssetCatalog
 from privatefolio_daemon.domain.day_ahead import prices_valuing
-from privatefolio_daemon.domain.derived_steps import PRICES_CHANGED, Cancel, Progress
+from privatefolio_daemon.domain.derived_steps import PRICES_CHANGED, Cancel, Progress, SqlCancel
 from privatefolio_daemon.domain.errors import InvalidInputError
 from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.invalidation import PriceInvalidation, invalidate_for_prices
@@ -99,12 +99,16 @@ class DailyPrices:
         result.update(stored)
         return result
 
-    async def delete_all(self, progress: Progress) -> None:
+    async def delete_all(self, progress: Progress, cancel: SqlCancel) -> None:
+        """Delete every daily price: all of them or, cancelled before the commit, none."""
+
         def delete(conn: sqlite3.Connection) -> tuple[int, PriceInvalidation]:
             deleted, days = store.delete_prices(conn)
-            return deleted, invalidate_for_prices(conn, min(days, default=None), days)
+            invalidation = invalidate_for_prices(conn, min(days, default=None), days)
+            cancel.checkpoint()
+            return deleted, invalidation
 
-        deleted, invalidation = await seen_through(self._db.transaction(delete))
+        deleted, invalidation = await seen_through(self._db.transaction(cancel.guard_sql(delete)))
         progress(100, f"Deleted {deleted} daily prices")
         self._events.emit("daily-prices", account=self.account)
         self._announce(invalidation)

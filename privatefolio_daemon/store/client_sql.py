@@ -88,6 +88,15 @@ class QueryFailed(Exception):
     """SQLite refused the statement (a syntax error, a missing table, a constraint)."""
 
 
+class ResultTooLarge(QueryFailed):
+    """The result passed ``MAX_RESULT_ROWS`` or ``MAX_RESULT_CHARACTERS``: ``size`` says which,
+    ``remedy`` how to read it in parts."""
+
+    def __init__(self, size: str, remedy: str) -> None:
+        super().__init__(f"{size}: {remedy}")
+        self.size = size
+
+
 Authorizer = Callable[..., int]
 
 
@@ -185,15 +194,16 @@ def _bounded_rows(cursor: sqlite3.Cursor) -> list[Row]:
                         "JSON: select hex(column) instead"
                     )
             if characters > MAX_RESULT_CHARACTERS:
-                raise QueryFailed(
+                raise ResultTooLarge(
                     f"The result is larger than {MAX_RESULT_CHARACTERS // 1024 // 1024} MiB of "
-                    "text: add a LIMIT or select fewer columns"
+                    "text",
+                    "add a LIMIT or select fewer columns",
                 )
         rows.extend(batch)
         if len(rows) > MAX_RESULT_ROWS:
-            raise QueryFailed(
-                f"The result has more than {MAX_RESULT_ROWS:,} rows: add a LIMIT, or read it in "
-                "pages with LIMIT and OFFSET"
+            raise ResultTooLarge(
+                f"The result has more than {MAX_RESULT_ROWS:,} rows",
+                "add a LIMIT, or read it in pages with LIMIT and OFFSET",
             )
     return rows
 

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from privatefolio_daemon.app import Daemon
 from privatefolio_daemon.client import DaemonClient, RpcCallError
 from tests.api.manual_entries import STOCK_BUY, SWAP, T
 
@@ -182,3 +183,67 @@ async def test_transactions_of_one_time_have_one_order_both_ways(client: DaemonC
             await transaction_ids(client, {**query, "limit": 5, "offset": n}) for n in (0, 5, 10)
         ]
         assert [tx_id for page in pages for tx_id in page] == newest_first
+
+
+PAGED = (
+    'read it in pages with the filter\'s "limit" and "offset" keys, e.g. '
+    '{"limit": 10000, "offset": 0}'
+)
+NUMBERS = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {count}) "
+
+
+async def refusal(client: DaemonClient, method: str, *params: object) -> tuple[int, str]:
+    with pytest.raises(RpcCallError) as caught:
+        await client.call(method, "main", *params)
+    return caught.value.code, caught.value.message
+
+
+async def test_a_ledger_too_large_for_one_answer_is_paged_with_the_filter(
+    client: DaemonClient, daemon: Daemon
+) -> None:
+    """The caps on an answer hold for the daemon's own query too; a caller who wrote no SQL is
+    told to page with the filter's keys, not to add a LIMIT to SQL it never wrote."""
+    await client.call("createAccount", "main")
+    db = daemon.accounts.get("main")
+    await db.execute(
+        NUMBERS.format(count=200_001)
+        + "INSERT INTO audit_logs (id, assetId, change, importIndex, operation, platformId, "
+        "timestamp, txId, wallet) SELECT 'l' || i, 'ex.binance:BTC', '1', 0, 'Deposit', "
+        "'ex.binance', i, 't' || i, 'Spot' FROM n"
+    )
+    await db.execute(
+        NUMBERS.format(count=200_001)
+        + "INSERT INTO transactions (id, incomingAsset, incoming, platformId, timestamp, type, "
+        "wallet) SELECT 't' || i, 'ex.binance:BTC', '1', 'ex.binance', i, 'Deposit', 'Spot' FROM n"
+    )
+    too_many = (-32602, f"The result has more than 200,000 rows: {PAGED}")
+
+    for method in ("getAuditLogs", "getTransactions"):
+        assert await refusal(client, method) == too_many
+        assert await refusal(client, method, {"order": "asc"}) == too_many
+        assert await refusal(client, method, {"wallet": "Spot"}) == too_many
+        [oldest] = await client.call(method, "main", {"limit": 10000, "offset": 200_000})
+        assert oldest["timestamp"] == 1
+    assert await refusal(client, "getAuditLogs", "SELECT * FROM audit_logs") == (
+        -32602,
+        "The result has more than 200,000 rows: add a LIMIT, or read it in pages with LIMIT "
+        "and OFFSET",
+    )
+
+
+async def test_a_ledger_of_too_much_text_for_one_answer_is_paged_with_the_filter(
+    client: DaemonClient, daemon: Daemon
+) -> None:
+    await client.call("createAccount", "main")
+    await daemon.accounts.get("main").execute(
+        NUMBERS.format(count=9)
+        + "INSERT INTO audit_logs (id, assetId, change, importIndex, operation, platformId, "
+        "timestamp, wallet) SELECT 'l' || i, 'ex.binance:BTC', '1', 0, 'Deposit', 'ex.binance', "
+        "i, printf('%.*c', 8000000, 'x') FROM n"
+    )
+
+    assert await refusal(client, "getAuditLogs") == (
+        -32602,
+        f"The result is larger than 64 MiB of text: {PAGED}",
+    )
+    assert len(await client.call("getAuditLogs", "main", {"limit": 2})) == 2

@@ -184,3 +184,34 @@ async def test_a_transaction_removal_cancelled_before_its_commit_removes_nothing
     assert trap.cancelled == task_id
     assert (task["status"], task.get("errorMessage")) == ("aborted", "Task aborted by user.")
     assert await ledger_digest(daemon) == before
+
+
+DELETIONS = [
+    ("enqueueDeleteBalances", "DELETE FROM balances"),
+    ("enqueueDeleteAssetPrices", "DELETE FROM price_requests"),
+    ("enqueueDeleteAssetPreferences", "DELETE FROM assets"),
+]
+
+
+@pytest.mark.parametrize(("method", "at"), DELETIONS)
+async def test_a_deletion_cancelled_before_its_commit_deletes_nothing(
+    daemon: Daemon, client: DaemonClient, ledger: None, method: str, at: str
+) -> None:
+    db = daemon.accounts.get("main")
+    await db.execute(
+        "INSERT INTO daily_prices (id, assetId, timestamp, price, pair, priceApiId) "
+        "VALUES ('p1', 'ex.binance:BTC', 1614556800000, '{\"value\": 50000}', 'BTCUSDT', "
+        "'binance')"
+    )
+    await client.call("patchAsset", "main", "ex.binance:BTC", {"favorite": True})
+    state = "SELECT * FROM assets UNION ALL SELECT key, value, 0, 0, 0, 0, 0 FROM key_value"
+    before = await ledger_digest(daemon), await db.fetch_all(state)
+
+    async with cancel_on_writer(daemon, client, "main", at=at) as trap:
+        task_id = await client.call(method, "main", "user")
+        task = await wait_for_task(client, task_id)
+
+    assert trap.cancelled == task_id
+    assert (task["status"], task.get("errorMessage")) == ("aborted", "Task aborted by user.")
+    assert (await ledger_digest(daemon), await db.fetch_all(state)) == before
+    assert (await client.call("getMyAssets", "main"))[0]["favorite"] is True
