@@ -99,9 +99,7 @@ class CcxtOhlcvProvider:
             for candle in candles:
                 if since_ms <= candle["time"] * 1000 <= until_ms:
                     by_time[candle["time"]] = candle
-            if len(candles) < self._page_size or candles[-1]["time"] * 1000 < cursor:
-                break
-            cursor = candles[-1]["time"] * 1000 + DAY_MS
+            cursor = _next_page(cursor, candles, self._page_size)
         if not by_time:
             raise EmptyResponse(self.name, asset.id)
         points = [by_time[time] for time in sorted(by_time)]
@@ -213,6 +211,16 @@ class CcxtOhlcvProvider:
 
     def _failure(self, asset: PricedAsset, reason: str) -> PriceFetchError:
         return PriceFetchError(self.name, asset.id, reason)
+
+
+def _next_page(cursor: int, candles: list[ChartData], page_size: int) -> int:
+    """Where the page after the one asked from ``cursor`` starts: after its last candle, and at
+    least ``page_size`` days on. Binance answers the ``page_size`` candles from ``cursor`` on,
+    but Coinbase the ``page_size`` days from it (ccxt's window): an empty or short page there
+    says nothing about later days (a coin listed later, a gap), so paging goes on to the end of
+    the range, one request per ``page_size`` days at most."""
+    last = max((candle["time"] * 1000 for candle in candles), default=cursor - DAY_MS)
+    return max(cursor + page_size * DAY_MS, last + DAY_MS)
 
 
 def _the_quote_itself(ticker: str, since_ms: int, until_ms: int) -> PriceSeries:
