@@ -20,6 +20,9 @@ from aiohttp import web
 
 DAY_S = 86_400
 DAY_MS = 86_400_000
+LONDON = "Europe/London"
+"""The ``exchangeTimezoneName`` of Yahoo's FX pairs (``EURUSD=X``): a day's bar starts at 00:00
+London time, 23:00 UTC the day before in summer."""
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,14 @@
 A range without trading days has no ``timestamp`` and an empty quote. An unknown symbol is an HTTP
 404 with ``{"chart": {"result": null, "error": {"code": "Not Found", "description": …}}}``.
 
-Timestamps are the exchange's session open in UTC; shifting by ``meta.gmtoffset`` before taking
-the day gives the exchange's own trading date. Days whose close is null (halts) are left out.
+Timestamps are the start of each bar in UTC: a stock's session open (14:30 UTC for New York in
+winter), but 00:00 London time for FX pairs (23:00 UTC the day before in summer) and 00:00 Berlin
+time for ``^GDAXI`` (22:00 UTC the day before in summer). A bar's date is its date in the
+exchange's time zone, ``meta.exchangeTimezoneName`` (``Europe/London``), at that moment;
+``meta.gmtoffset`` is the zone's offset when the request was made, so it gives the wrong date to
+the bars of the other daylight-saving period, and is used only for a zone that is missing or
+unknown here. Each window is asked for with a day more on each side, so that a bar stamped on the
+UTC day before (or after) its own date is there. Days whose close is null (halts) are left out.
 
 Prices are in ``meta.currency``: ``USD`` on US exchanges, but ``GBp`` (pence) for ``VOD.L``, ``JPY``
 for ``7203.T``. ``YahooProvider`` stores them in USD, converting each day with that day's rate
@@ -23,9 +29,13 @@ carry Friday's USD close. Nothing is carried past today.
 (``GC=F``, ``EURUSD=X``) through it too.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from privatefolio_daemon.domain.timeutil import DAY_MS, day_start
 from privatefolio_daemon.sources.prices.base import (
@@ -103,13 +113,15 @@ class YahooChartClient:
         self, symbol: str, asset_id: str, first_day: int, last_day: int
     ) -> YahooChart:
         params = {
-            "period1": str(first_day // 1000),
-            "period2": str((last_day + DAY_MS) // 1000 - 1),
+            "period1": str((first_day - DAY_MS) // 1000),
+            "period2": str((last_day + 2 * DAY_MS) // 1000 - 1),
             "interval": "1d",
         }
         url = f"{self.base_url}/v8/finance/chart/{quote(symbol, safe='')}"
         body = await self.fetcher.get_json(url, asset_id=asset_id, params=params)
-        return _ChartReader(self.fetcher, asset_id).candles(body)
+        chart = _ChartReader(self.fetcher, asset_id).candles(body)
+        points = [p for p in chart.points if first_day <= p["time"] * 1000 <= last_day]
+        return YahooChart(chart.currency, points)
 
 
 class _ChartReader:
@@ -134,8 +146,9 @@ class _ChartReader:
     def _read_result(self, result: dict[str, Any]) -> YahooChart:
         timestamps = result.get("timestamp") or []
         meta = result.get("meta")
-        offset = meta.get("gmtoffset") if isinstance(meta, dict) else None
-        currency = (meta.get("currency") if isinstance(meta, dict) else None) or USD
+        meta = meta if isinstance(meta, dict) else {}
+        offset = meta.get("gmtoffset")
+        currency = meta.get("currency") or USD
         if not isinstance(currency, str):
             raise self._malformed(f"meta.currency is {currency!r}")
         indicators = result.get("indicators")
@@ -147,11 +160,12 @@ class _ChartReader:
         if not timestamps:
             return YahooChart(currency, [])
         series = {name: self._column(quotes[0], name, len(timestamps)) for name in _COLUMNS}
+        local = _local_time(meta.get("exchangeTimezoneName"), int(offset or 0))
         points: list[ChartData] = []
         for index, timestamp in enumerate(timestamps):
             if not _is_number(timestamp):
                 raise self._malformed(f"timestamp[{index}] is {timestamp!r}")
-            point = self._point(int(timestamp) + int(offset or 0), series, index)
+            point = self._point(local(int(timestamp)), series, index)
             if point is not None:
                 points.append(point)
         return YahooChart(currency, points)
@@ -192,6 +206,29 @@ class _ChartReader:
 
 
 _COLUMNS = ("open", "high", "low", "close", "volume")
+
+
+def _local_time(zone_name: object, gmtoffset: int) -> Callable[[int], int]:
+    """Turns a bar's UTC timestamp (s) into the exchange's wall-clock time then, as seconds whose
+    UTC day is the bar's date: in the zone named, else shifted by ``gmtoffset``."""
+    zone = _zone(zone_name) if isinstance(zone_name, str) else None
+    if zone is None:
+        return lambda timestamp: timestamp + gmtoffset
+
+    def local(timestamp: int) -> int:
+        offset = datetime.fromtimestamp(timestamp, zone).utcoffset()
+        return timestamp + (0 if offset is None else int(offset.total_seconds()))
+
+    return local
+
+
+@lru_cache(maxsize=64)
+def _zone(name: str) -> ZoneInfo | None:
+    """The time zone of that name; None when it is unknown here (or no tz database is found)."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
 
 
 def _is_number(value: object) -> bool:

@@ -142,7 +142,7 @@ def standins() -> Iterator[Standins]:
     llama.add_prices(f"ethereum:{USDC}", [(day_s(1, 2) + 7, 0.9998)])
     tefas.add_prices("TI2", {day_s(1, 2) * 1000: 1.234567})
     try_rate = YahooCandle(day_s(1, 2), 0.0336, 0.0336, 0.0336, 0.0336, 0)
-    yahoo.add_candles("TRYUSD=X", [try_rate], gmtoffset=0)
+    yahoo.add_candles("TRYUSD=X", [try_rate], gmtoffset=0, timezone="Europe/London")
     with (
         serve_in_thread(yahoo.app()) as yahoo_url,
         serve_in_thread(llama.app()) as llama_url,
