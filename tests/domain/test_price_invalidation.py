@@ -113,3 +113,14 @@ def test_deleting_every_price_unprices_each_day_it_had(conn: sqlite3.Connection)
 
     assert (deleted, days) == (2, [DAYS[1], DAYS[3]])
     assert result == PriceInvalidation({"networthCursor": DAYS[0]}, ["trades"])
+
+
+def test_a_stored_price_that_was_none_counts_as_a_first_price(conn: sqlite3.Connection) -> None:
+    """``{"value": null}``, which an older version stored for a NaN: the day had no price."""
+    conn.execute(
+        "INSERT INTO daily_prices (id, assetId, timestamp, price, pair, priceApiId) "
+        "VALUES ('x', ?, ?, '{\"time\":0,\"value\":null}', 'BTC/USDT', 'binance')",
+        (BTC, DAYS[1]),
+    )
+
+    assert prices(conn, (DAYS[1], 2), (DAYS[2], 3)) == PricesWritten(2, DAYS[1], DAYS[1:3])

@@ -14,7 +14,8 @@ exchange's time zone, ``meta.exchangeTimezoneName`` (``Europe/London``), at that
 ``meta.gmtoffset`` is the zone's offset when the request was made, so it gives the wrong date to
 the bars of the other daylight-saving period, and is used only for a zone that is missing or
 unknown here. Each window is asked for with a day more on each side, so that a bar stamped on the
-UTC day before (or after) its own date is there. Days whose close is null (halts) are left out.
+UTC day before (or after) its own date is there. Days whose close is null (halts) are left out,
+and so are those whose close is no price (``price_checks``: ``1e308``, 0), which are reported.
 
 Prices are in ``meta.currency``: ``USD`` on US exchanges, but ``GBp`` (pence) for ``VOD.L``, ``JPY``
 for ``7203.T``. ``YahooProvider`` stores them in USD, converting each day with that day's rate
@@ -29,6 +30,7 @@ carry Friday's USD close. Nothing is carried past today.
 (``GC=F``, ``EURUSD=X``) through it too.
 """
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -47,6 +49,12 @@ from privatefolio_daemon.sources.prices.base import (
 )
 from privatefolio_daemon.sources.prices.http_fetch import JsonFetcher
 from privatefolio_daemon.sources.prices.market_closes import closes_from, with_last_close
+from privatefolio_daemon.sources.prices.price_checks import (
+    PriceCheck,
+    SkipReport,
+    is_price,
+    log_skipped,
+)
 from privatefolio_daemon.sources.prices.price_settings import YAHOO_URL
 from privatefolio_daemon.sources.prices.usd_conversion import USD, UsdConverter
 
@@ -73,10 +81,18 @@ class YahooChart:
 class YahooChartClient:
     """Daily candles of one Yahoo symbol, fetched in windows of at most ``window_days`` days."""
 
-    def __init__(self, fetcher: JsonFetcher, *, base_url: str = YAHOO_URL, window_days: int = 3650):
+    def __init__(
+        self,
+        fetcher: JsonFetcher,
+        *,
+        base_url: str = YAHOO_URL,
+        window_days: int = 3650,
+        on_skipped: SkipReport = log_skipped,
+    ):
         self.fetcher = fetcher
         self.base_url = base_url.rstrip("/")
         self.window_days = window_days
+        self._check = PriceCheck(fetcher.provider_name, on_skipped)
 
     async def daily(
         self, symbol: str, asset_id: str, since_ms: int, until_ms: int
@@ -119,17 +135,21 @@ class YahooChartClient:
         }
         url = f"{self.base_url}/v8/finance/chart/{quote(symbol, safe='')}"
         body = await self.fetcher.get_json(url, asset_id=asset_id, params=params)
-        chart = _ChartReader(self.fetcher, asset_id).candles(body)
-        points = [p for p in chart.points if first_day <= p["time"] * 1000 <= last_day]
-        return YahooChart(chart.currency, points)
+        reader = _ChartReader(self.fetcher, asset_id, self._check, (first_day, last_day))
+        return reader.candles(body)
 
 
 class _ChartReader:
-    """Turns one chart answer into candles, or raises a ``malformed response`` error."""
+    """Turns one chart answer into the candles of the ``days`` (the first and the last, ms) it
+    was asked for, or raises a ``malformed response`` error."""
 
-    def __init__(self, fetcher: JsonFetcher, asset_id: str) -> None:
+    def __init__(
+        self, fetcher: JsonFetcher, asset_id: str, check: PriceCheck, days: tuple[int, int]
+    ) -> None:
         self._fetcher = fetcher
         self._asset_id = asset_id
+        self._check = check
+        self._days = days
 
     def candles(self, body: Any) -> YahooChart:
         chart = body.get("chart") if isinstance(body, dict) else None
@@ -182,22 +202,29 @@ class _ChartReader:
                 raise self._malformed(f"quote.{name}[{index}] is {value!r}")
         return [None if value is None else float(value) for value in values]
 
-    @staticmethod
     def _point(
-        local_seconds: int, series: dict[str, list[float | None]], index: int
+        self, local_seconds: int, series: dict[str, list[float | None]], index: int
     ) -> ChartData | None:
+        """The bar's candle; None outside the days asked for, without a close, or with a close
+        that is no price (reported). An open, high or low that is no price is left out, and so
+        is a volume that is not a count."""
+        day = day_start(local_seconds * 1000)
+        first, last = self._days
         close = series["close"][index]
-        if close is None:
+        if not first <= day <= last or close is None:
             return None
-        point: ChartData = {"time": day_start(local_seconds * 1000) // 1000, "value": close}
-        if (open_ := series["open"][index]) is not None:
+        value = self._check.price(self._asset_id, day, close)
+        if value is None:
+            return None
+        point: ChartData = {"time": day // 1000, "value": value}
+        if is_price(open_ := series["open"][index]):
             point["open"] = open_
-        if (high := series["high"][index]) is not None:
+        if is_price(high := series["high"][index]):
             point["high"] = high
-        if (low := series["low"][index]) is not None:
+        if is_price(low := series["low"][index]):
             point["low"] = low
-        point["close"] = close
-        if (volume := series["volume"][index]) is not None:
+        point["close"] = value
+        if (volume := series["volume"][index]) is not None and 0 <= volume < math.inf:
             point["volume"] = volume
         return point
 
