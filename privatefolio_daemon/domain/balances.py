@@ -12,7 +12,9 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
-from typing import Any, NotRequired, TypedDict
+from typing import Any, NotRequired, TypedDict, cast
+
+import orjson
 
 from privatefolio_daemon.domain.balance_engine import (
     PAGE_SIZE,
@@ -27,8 +29,8 @@ from privatefolio_daemon.domain.key_value import read_value, write_value
 from privatefolio_daemon.domain.thread_progress import Report, thread_safe
 from privatefolio_daemon.domain.timeutil import day_start, now_ms
 from privatefolio_daemon.sources.prices.base import ChartData
+from privatefolio_daemon.sources.prices.price_checks import is_price
 from privatefolio_daemon.store import balances as store
-from privatefolio_daemon.store.daily_prices import prices_of_day
 from privatefolio_daemon.store.database import Database, in_transaction, wal_database_file
 from privatefolio_daemon.store.seen_through import seen_through
 from privatefolio_daemon.worker_processes import WorkersUnavailable
@@ -223,7 +225,7 @@ def balances_at(connection: sqlite3.Connection, cursor: int) -> list[Balance]:
     data = store.balances_row(connection, day)
     if data is None:
         return []
-    prices = prices_valuing(day, partial(prices_of_day, connection))
+    prices = prices_valuing(day, partial(_prices_of_day, connection))
     result: list[Balance] = []
     for asset_id, balance in data.items():
         item = Balance(
@@ -235,3 +237,17 @@ def balances_at(connection: sqlite3.Connection, cursor: int) -> list[Balance]:
             item["value"] = float(price["value"]) * float(balance)
         result.append(item)
     return result
+
+
+def _prices_of_day(connection: sqlite3.Connection, day: int) -> dict[str, ChartData]:
+    """The day's stored prices by asset, without those that are none (``{"value": null}``, which
+    an older version stored for a NaN): that asset is not priced that day."""
+    rows = connection.execute(
+        "SELECT assetId, price FROM daily_prices WHERE timestamp = ? AND price IS NOT NULL", (day,)
+    )
+    prices: dict[str, ChartData] = {}
+    for asset_id, text in rows:
+        price = orjson.loads(text) if text else None
+        if isinstance(price, dict) and is_price(price.get("value")):
+            prices[asset_id] = cast(ChartData, price)
+    return prices

@@ -147,13 +147,17 @@ def _delete_trades(connection: sqlite3.Connection) -> list[str]:
 @dataclass(frozen=True, slots=True)
 class PriceInvalidation:
     """What a change of daily prices made stale: key-value entries lowered, with their new
-    values, and the kinds of derived rows deleted."""
+    values, and the kinds of derived rows deleted. ``networth_behind``: the change is on days
+    whose net worth rows an earlier change had already made stale (its cursor is below them):
+    no cursor is lowered, but a refresh must still replace them, as the one that should have
+    may have failed."""
 
     lowered: dict[str, int] = field(default_factory=dict)
     deleted: list[str] = field(default_factory=list)
+    networth_behind: bool = False
 
     def __bool__(self) -> bool:
-        return bool(self.lowered or self.deleted)
+        return bool(self.lowered or self.deleted or self.networth_behind)
 
 
 def invalidate_for_prices(
@@ -168,21 +172,28 @@ def invalidate_for_prices(
     of the ledger on that day. A price that only changes (today's, until the day closes) leaves
     the trades as they were computed: revaluing them would mean recomputing every trade after
     each fetch of today's price."""
-    result = PriceInvalidation()
     if changed_from is None:
-        return result
+        return PriceInvalidation()
+    lowered: dict[str, int] = {}
+    deleted: list[str] = []
     logged = _first_day_with_logs(connection, sorted(priced_or_unpriced))
     if logged is not None:
-        result.deleted.extend(invalidate_trades(connection, max(0, logged - DAY_MS), logged))
+        deleted.extend(invalidate_trades(connection, max(0, logged - DAY_MS), logged))
     cursor = max(0, changed_from - DAY_MS)
     if cursor < _cursor(connection, "networthCursor"):
         write_value(connection, "networthCursor", cursor)
-        result.lowered["networthCursor"] = cursor
+        lowered["networthCursor"] = cursor
     stale_from = read_value(connection, PNL_STALE_FROM)
     if has_trades(connection) and (not isinstance(stale_from, int) or cursor < stale_from):
         write_value(connection, PNL_STALE_FROM, cursor)
-        result.lowered[PNL_STALE_FROM] = cursor
-    return result
+        lowered[PNL_STALE_FROM] = cursor
+    behind = "networthCursor" not in lowered and _has_networth_from(connection, changed_from)
+    return PriceInvalidation(lowered, deleted, behind)
+
+
+def _has_networth_from(connection: sqlite3.Connection, day: int) -> bool:
+    found = connection.execute("SELECT 1 FROM networth WHERE timestamp >= ? LIMIT 1", (day,))
+    return found.fetchone() is not None
 
 
 def _first_day_with_logs(connection: sqlite3.Connection, days: list[int]) -> int | None:

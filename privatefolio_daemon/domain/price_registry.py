@@ -17,6 +17,7 @@ from privatefolio_daemon.sources.prices.base import (
     PriceSeries,
     ProviderUnreachable,
 )
+from privatefolio_daemon.sources.prices.price_checks import SkipReport, log_skipped
 from privatefolio_daemon.sources.prices.registry import PriceProviderRegistry, build_price_registry
 
 _TYPE_BY_PLATFORM: dict[str, AssetType] = {
@@ -95,8 +96,14 @@ async def load_exchange_library(settings: PriceFetchSettings) -> None:
         await asyncio.to_thread(importlib.import_module, "ccxt.async_support")
 
 
-def build_registry(settings: PriceFetchSettings) -> PriceProviderRegistry:
-    def ccxt_factory(exchange_id: str, priority: int, timeout_ms: int) -> PriceProvider:
+def build_registry(
+    settings: PriceFetchSettings, on_skipped: SkipReport = log_skipped
+) -> PriceProviderRegistry:
+    """The providers; each tells ``on_skipped`` of the prices it skipped (``price_checks``)."""
+
+    def ccxt_factory(
+        exchange_id: str, priority: int, timeout_ms: int, report: SkipReport
+    ) -> PriceProvider:
         from privatefolio_daemon.sources.prices.ccxt_ohlcv import CcxtOhlcvProvider
 
         base_url = settings.exchange_api_urls.get(exchange_id)
@@ -111,9 +118,12 @@ def build_registry(settings: PriceFetchSettings) -> PriceProviderRegistry:
             timeout_ms=timeout_ms,
             retry_delays=settings.exchange_retry_delays,
             configure=configure,
+            on_skipped=report,
         )
 
-    return build_price_registry(settings.providers, ccxt_factory=ccxt_factory)
+    return build_price_registry(
+        settings.providers, ccxt_factory=ccxt_factory, on_skipped=on_skipped
+    )
 
 
 def moved_urls(urls: Any, base_url: str) -> Any:

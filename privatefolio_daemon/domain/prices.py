@@ -9,9 +9,11 @@ from its latest stored day, or from the first of the days at its end that carry 
 (``market_closes.first_carried_day``: a close published late replaces each of them), up to
 today. A known asset first owned before its prices were ever asked for (older history imported
 later, a manual entry dated back) is asked again from that day, once: the earliest day asked is
-remembered (``price_requests``). Assets go 10 at a time;
+remembered (``price_requests``). A day among the last stored ones whose price is none (an older
+version stored a NaN as ``{"value": null}``) is asked for again too. Assets go 10 at a time;
 a failure of one asset is a progress line that names the providers and the asset, and never stops
-the others.
+the others; so is each price a provider skipped as no price (``price_checks``), and each candle
+the fetch does not store for that reason (a price out of range once converted into USD).
 
 Prices written (or deleted) for days the net worth or the trades' PnL were computed on lower their
 cursors in the same transaction, and the relayer queues their refreshes (``PRICES_CHANGED``).
@@ -30,6 +32,7 @@ from privatefolio_daemon.domain.errors import InvalidInputError
 from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.invalidation import PriceInvalidation, invalidate_for_prices
 from privatefolio_daemon.domain.price_registry import (
+    ProviderAnswer,
     ask_in_order,
     build_registry,
     load_exchange_library,
@@ -38,8 +41,9 @@ from privatefolio_daemon.domain.price_registry import (
 from privatefolio_daemon.domain.stale_announcements import announce_stale
 from privatefolio_daemon.domain.timeutil import DAY_MS, day_start, human_date, now_ms
 from privatefolio_daemon.settings import PriceFetchSettings
-from privatefolio_daemon.sources.prices.base import ChartData, PriceSeries
+from privatefolio_daemon.sources.prices.base import ChartData, PricedAsset, PriceSeries
 from privatefolio_daemon.sources.prices.market_closes import LATE_CLOSE_DAYS, first_carried_day
+from privatefolio_daemon.sources.prices.price_checks import is_price, point_problem, skipped_line
 from privatefolio_daemon.sources.prices.registry import PriceProviderRegistry
 from privatefolio_daemon.store import daily_prices as store
 from privatefolio_daemon.store.database import Database
@@ -126,7 +130,7 @@ class DailyPrices:
         progress(1, f"Fetching asset prices for {len(assets)} assets")
         progress(2, f"Fetching asset prices in batches of {batch_size}")
         await load_exchange_library(settings)
-        registry = build_registry(settings)
+        registry = build_registry(settings, on_skipped=lambda line: progress(None, line))
         saved: list[_AssetOutcome] = []
         unreachable: set[str] = set()
         try:
@@ -181,7 +185,11 @@ class DailyPrices:
         if isinstance(answer, list):
             progress(None, f"Could not fetch prices of {priced.ticker}: {'; '.join(answer)}")
             return
-        provider, series = answer.provider, answer.series
+        provider, series = answer.provider, _storable(answer, priced, progress)
+        if not series.points:
+            reason = f"{provider.name}: no price that can be stored (asset {priced.id})"
+            progress(None, f"Could not fetch prices of {priced.ticker}: {reason}")
+            return
         remember = asset.price_api_id != provider.id
         written = await self._save(asset, priced.ticker, provider.id, series, remember, since)
         if written is None:
@@ -224,6 +232,21 @@ class DailyPrices:
         return saved
 
 
+def _storable(answer: ProviderAnswer, asset: PricedAsset, progress: Progress) -> PriceSeries:
+    """The provider's series without the candles that could not be stored (each one a progress
+    line): a provider skips them itself (``price_checks``), but this one may not, or the
+    conversion into USD may have taken a price out of range."""
+    points = []
+    for point in answer.series.points:
+        problem = point_problem(point)
+        if problem is None:
+            points.append(point)
+        else:
+            day = point["time"] * 1000
+            progress(None, skipped_line(answer.provider.name, asset.id, day, problem))
+    return PriceSeries(answer.series.pair, points)
+
+
 def _since(asset: store.OwnedAsset, stored: store.StoredSpan | None, until: int) -> int:
     first_owned = None if asset.first_owned_at is None else day_start(asset.first_owned_at)
     if stored is None:
@@ -232,7 +255,16 @@ def _since(asset: store.OwnedAsset, stored: store.StoredSpan | None, until: int)
     if first_owned is not None and first_owned < asked_from:
         return first_owned
     carried_from = first_carried_day(stored.latest)
-    return stored.last if carried_from is None else carried_from
+    since = stored.last if carried_from is None else carried_from
+    unpriced = _first_without_a_price(stored.latest)
+    return since if unpriced is None else min(since, unpriced)
+
+
+def _first_without_a_price(latest: list[ChartData]) -> int | None:
+    """The first of the latest stored days whose price is none (``{"value": null}``, which an
+    older version stored for a NaN): the fetch asks for it again, to replace it."""
+    unpriced = (p.get("time") for p in latest if not is_price(p.get("value")))
+    return next((int(time) * 1000 for time in unpriced if isinstance(time, int)), None)
 
 
 def _js_percent(percent: float) -> float:

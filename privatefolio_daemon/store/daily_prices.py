@@ -12,6 +12,7 @@ from typing import Any
 import orjson
 
 from privatefolio_daemon.sources.prices.base import ChartData
+from privatefolio_daemon.sources.prices.price_checks import is_price
 from privatefolio_daemon.store.assets import asset_changed
 
 
@@ -88,7 +89,7 @@ class PricesWritten:
     changed_from: int | None
     """The first day whose stored price is new or different."""
     added_days: list[int]
-    """The days that had no price of the asset before."""
+    """The days that had no price of the asset before (or none that was one)."""
 
 
 def upsert_prices(
@@ -124,8 +125,18 @@ def upsert_prices(
         "VALUES (?, ?, ?, ?, ?, ?)",
         rows,
     )
-    added = [day for day in changed if day not in stored]
+    added = [day for day in changed if not _priced(stored.get(day))]
     return PricesWritten(len(rows), min(changed, default=None), added)
+
+
+def _priced(price: str | None) -> bool:
+    """Whether a stored price (JSON) is one: ``{"value": null}``, which an older version stored
+    for a NaN, is none."""
+    try:
+        point = orjson.loads(price) if price else None
+    except orjson.JSONDecodeError:
+        return False
+    return isinstance(point, dict) and is_price(point.get("value"))
 
 
 def remember_price_api(

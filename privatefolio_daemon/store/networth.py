@@ -7,6 +7,7 @@ from typing import Any
 import orjson
 
 from privatefolio_daemon.domain.networth_engine import BalanceRow, NetworthRow
+from privatefolio_daemon.sources.prices.price_checks import is_price
 
 NETWORTH_DEFAULT_SQL = "SELECT * FROM networth"
 NETWORTH_COLUMNS = ("timestamp", "time", "value", "change", "changePercentage")
@@ -21,7 +22,8 @@ def balance_rows_since(connection: sqlite3.Connection, since: int) -> list[Balan
 
 
 def price_values_since(connection: sqlite3.Connection, since: int) -> dict[int, dict[str, float]]:
-    """``{day: {assetId: price.value}}``, each day's rows in the order Privatefolio reads them."""
+    """``{day: {assetId: price.value}}``, each day's rows in the order Privatefolio reads them.
+    A stored value that is no price (null, ``1e308``: ``price_checks``) is left out."""
     by_day: dict[int, dict[str, float]] = {}
     rows = connection.execute(
         "SELECT timestamp, assetId, json_extract(price, '$.value') FROM daily_prices "
@@ -29,7 +31,7 @@ def price_values_since(connection: sqlite3.Connection, since: int) -> dict[int, 
         (since,),
     )
     for day, asset_id, value in rows:
-        if value is not None:
+        if is_price(value):
             by_day.setdefault(day, {})[asset_id] = float(value)
     return by_day
 

@@ -17,6 +17,7 @@ import orjson
 from privatefolio_daemon.domain import decimals
 from privatefolio_daemon.domain.trade_pnl import PnlRow
 from privatefolio_daemon.domain.trades_engine import Trade, TradeLog, TradeTransaction
+from privatefolio_daemon.sources.prices.price_checks import is_price
 from privatefolio_daemon.store.multi_row import MAX_PARAMETERS
 from privatefolio_daemon.store.trade_tag_carry import remember_tagged_trades
 
@@ -155,13 +156,14 @@ def count_logs_after(connection: sqlite3.Connection, since: int, limit: int) -> 
 def prices_of_asset(
     connection: sqlite3.Connection, asset_id: str, since: int = 0
 ) -> dict[int, Decimal]:
-    """The asset's daily prices by day from ``since`` on, in ascending order."""
+    """The asset's daily prices by day from ``since`` on, in ascending order; a stored value
+    that is no price (null, ``1e308``: ``price_checks``) is left out."""
     rows = connection.execute(
         "SELECT timestamp, json_extract(price, '$.value') FROM daily_prices "
         "WHERE assetId = ? AND timestamp >= ? ORDER BY timestamp ASC",
         (asset_id, since),
     )
-    return {day: _number(value) for day, value in rows if value is not None}
+    return {day: _number(value) for day, value in rows if is_price(value)}
 
 
 def _number(value: float | int) -> Decimal:

@@ -15,6 +15,7 @@ from tests.standins.background_server import serve_in_thread
 from tests.standins.exchanges.binance import BinanceStandin
 from tests.standins.exchanges.binance_records import Candle, synthetic_daily_candles
 from tests.standins.price_apis import (
+    LONDON,
     DefiLlamaChartStandin,
     TefasHistoryStandin,
     YahooCandle,
@@ -71,8 +72,8 @@ def standins() -> Iterator[Standins]:
     yahoo = YahooChartStandin()
     yahoo.add_candles("AAPL", yahoo_candles(150))
     yahoo.add_candles("GC=F", yahoo_candles(2000))
-    yahoo.add_candles("EURUSD=X", yahoo_candles(1), gmtoffset=0)
-    yahoo.add_candles("TRYUSD=X", usd_rates(TRY_IN_USD), gmtoffset=0)
+    yahoo.add_candles("EURUSD=X", yahoo_candles(1), gmtoffset=0, timezone=LONDON)
+    yahoo.add_candles("TRYUSD=X", usd_rates(TRY_IN_USD), gmtoffset=0, timezone=LONDON)
     llama = DefiLlamaChartStandin()
     llama.add_prices(
         f"ethereum:{USDC}", [(day // 1000 + 60, 1 + i / 1000) for i, day in enumerate(DAYS)]
@@ -402,9 +403,10 @@ async def test_closes_published_late_replace_every_carried_day_since_the_last_cl
         (DAYS[4], 13.0, 0.0),
         (DAYS[5], 13.0, 0.0),
     ]
-    # Asked again from the first carried day, not from the start of the history.
+    # Asked again from the first carried day, not from the start of the history (a day more
+    # on each side of a window).
     [asked] = [r.query["period1"] for r in standins.yahoo.requests]
-    assert asked == str(DAYS[2] // 1000)
+    assert asked == str((DAYS[2] - DAY_MS) // 1000)
     await main.call("computeNetworth", "main")
     after = {row["timestamp"]: row["value"] for row in await main.call("getNetworth", "main")}
     assert [after.get(day) for day in DAYS] == [10.0, 11.0, 12.0, 13.0, 13.0, 13.0]
@@ -423,8 +425,8 @@ async def test_a_stock_carried_for_long_is_asked_again_for_its_last_30_days_only
 
     await fetch(main)
 
-    asked = [r.query["period1"] for r in standins.yahoo.requests]
-    assert asked == [str((TODAY - 29 * DAY_MS) // 1000), str((TODAY - 39 * DAY_MS) // 1000)]
+    asked = [r.query["period1"] for r in standins.yahoo.requests]  # a day more on each side
+    assert asked == [str((TODAY - 30 * DAY_MS) // 1000), str((TODAY - 40 * DAY_MS) // 1000)]
 
 
 async def test_a_429_then_success_writes_the_rows(
@@ -487,7 +489,9 @@ async def test_prices_in_other_currencies_are_stored_in_usd_or_not_at_all(
         timezone="Europe/London",
     )
     # GBP rates on DAY0 and DAY1 only: the later days take DAY1's.
-    standins.yahoo.add_candles("GBPUSD=X", usd_rates([1.2715, 1.2621]), gmtoffset=0)
+    standins.yahoo.add_candles(
+        "GBPUSD=X", usd_rates([1.2715, 1.2621]), gmtoffset=0, timezone=LONDON
+    )
     standins.yahoo.add_candles(
         "7203.T",
         [YahooCandle(day // 1000, 3000, 3010, 2990, 3005, 10) for day in DAYS],

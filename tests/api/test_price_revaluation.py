@@ -177,6 +177,28 @@ async def test_todays_price_moving_revalues_from_yesterday(
     assert (eth_pnl[-1]["timestamp"], eth_pnl[-1]["positionValue"]) == (TODAY, "2100")
 
 
+async def test_a_price_changed_after_refreshes_that_failed_revalues_the_days_again(
+    main: DaemonClient, daemon: Daemon, binance: BinanceStandin
+) -> None:
+    """A fetch lowered the cursors, and the refreshes failed (an older version stored a price of
+    1e308, on which both failed): they stay low, with the rows computed before. A later fetch that
+    changes a price on those days must value them again, though it lowers no cursor."""
+    await run(main, "enqueueFetchPrices")
+    db = daemon.accounts.get("main")
+    await db.execute_many(
+        "INSERT OR REPLACE INTO key_value (key, value) VALUES (?, ?)",
+        [("networthCursor", DAY0), ("tradePnlStaleFrom", DAY0)],
+    )
+    moved = synthetic_daily_candles(DAY0, 6, start_price=2000)
+    moved[-1] = dataclasses.replace(moved[-1], close="2100.00")
+    binance.set_daily_candles("ETHUSDT", moved)
+
+    followed = await run(main, "enqueueFetchPrices")
+
+    assert [task["name"] for task in followed] == ["Refresh networth", "Refresh trades"]
+    assert (await main.call("getNetworth", "main"))[-1] == networth(TODAY, 2100, 95, 4.74)
+
+
 async def test_deleted_prices_leave_the_net_worth_unpriced(main: DaemonClient) -> None:
     await run(main, "enqueueFetchPrices")
     prices_events: list[Any] = []

@@ -113,3 +113,38 @@ def test_deleting_every_price_unprices_each_day_it_had(conn: sqlite3.Connection)
 
     assert (deleted, days) == (2, [DAYS[1], DAYS[3]])
     assert result == PriceInvalidation({"networthCursor": DAYS[0]}, ["trades"])
+
+
+def test_a_change_on_days_valued_before_a_cursor_already_lower_still_asks_for_a_refresh(
+    conn: sqlite3.Connection,
+) -> None:
+    """The cursors were lowered by an earlier change whose refreshes failed (a price of 1e308
+    made them fail, in an older version): the net worth rows from before stay until a refresh
+    replaces them, so a price changed on their days must still set one off."""
+    conn.executemany(
+        "INSERT INTO networth (timestamp, time, value, change, changePercentage) "
+        "VALUES (?, ?, 1, 0, 0)",
+        [(day, day // 1000) for day in DAYS],
+    )
+    write_value(conn, "networthCursor", DAYS[0])
+    write_value(conn, PNL_STALE_FROM, DAYS[0])
+    prices(conn, (DAYS[3], 5))
+    written = prices(conn, (DAYS[3], 6))
+
+    result = invalidate_for_prices(conn, written.changed_from, written.added_days)
+
+    assert result == PriceInvalidation(networth_behind=True)
+    assert result
+    assert (read_value(conn, "networthCursor"), read_value(conn, PNL_STALE_FROM)) == (DAYS[0],) * 2
+    assert not invalidate_for_prices(conn, DAYS[4] + DAY_MS)  # a day not valued yet
+
+
+def test_a_stored_price_that_was_none_counts_as_a_first_price(conn: sqlite3.Connection) -> None:
+    """``{"value": null}``, which an older version stored for a NaN: the day had no price."""
+    conn.execute(
+        "INSERT INTO daily_prices (id, assetId, timestamp, price, pair, priceApiId) "
+        "VALUES ('x', ?, ?, '{\"time\":0,\"value\":null}', 'BTC/USDT', 'binance')",
+        (BTC, DAYS[1]),
+    )
+
+    assert prices(conn, (DAYS[1], 2), (DAYS[2], 3)) == PricesWritten(2, DAYS[1], DAYS[1:3])

@@ -20,6 +20,9 @@ from aiohttp import web
 
 DAY_S = 86_400
 DAY_MS = 86_400_000
+LONDON = "Europe/London"
+"""The ``exchangeTimezoneName`` of Yahoo's FX pairs (``EURUSD=X``): a day's bar starts at 00:00
+London time, 23:00 UTC the day before in summer."""
 
 
 @dataclass(frozen=True)
@@ -252,7 +255,7 @@ def _llama_points(prices: list[tuple[int, float]], start: int, span: int) -> lis
 class _TefasFund:
     fund_type: str
     title: str
-    prices: dict[int, float]
+    prices: dict[int, float | str]
 
 
 class TefasHistoryStandin(PriceApiStandin):
@@ -264,10 +267,16 @@ class TefasHistoryStandin(PriceApiStandin):
         self.tarih_offset_ms = tarih_offset_ms
 
     def add_prices(
-        self, code: str, prices: dict[int, float], *, fund_type: str = "YAT", title: str = ""
+        self,
+        code: str,
+        prices: dict[int, float] | dict[int, float | str],
+        *,
+        fund_type: str = "YAT",
+        title: str = "",
     ) -> None:
-        """``prices`` maps a UTC day start (ms) to the fund's TRY price."""
-        self.funds[code] = _TefasFund(fund_type, title or f"{code} FUND", prices)
+        """``prices`` maps a UTC day start (ms) to the fund's TRY price (a text such as
+        ``"NaN"`` is sent as it is, as TEFAS sends one now and then)."""
+        self.funds[code] = _TefasFund(fund_type, title or f"{code} FUND", dict(prices))
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_post("/api/DB/BindHistoryInfo", self._history)
@@ -286,14 +295,15 @@ class TefasHistoryStandin(PriceApiStandin):
         return web.json_response(body)
 
     def _row(self, code: str, fund: _TefasFund, day: int) -> dict[str, Any]:
+        price = fund.prices[day]
         return {
             "TARIH": str(day + self.tarih_offset_ms),
             "FONKODU": code,
             "FONUNVAN": fund.title,
-            "FIYAT": fund.prices[day],
+            "FIYAT": price,
             "TEDPAYSAYISI": 1_000_000.0,
             "KISISAYISI": 1200.0,
-            "PORTFOYBUYUKLUK": 1_000_000.0 * fund.prices[day],
+            "PORTFOYBUYUKLUK": price if isinstance(price, str) else 1_000_000.0 * price,
             "BORSABULTENFIYAT": "-",
         }
 

@@ -7,6 +7,7 @@ ccxt is imported on first use: importing it costs about 2 s, which start-up must
 """
 
 import asyncio
+import math
 from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any, TypeVar
@@ -19,6 +20,12 @@ from privatefolio_daemon.sources.prices.base import (
     PriceFetchError,
     PriceSeries,
     ProviderUnreachable,
+)
+from privatefolio_daemon.sources.prices.price_checks import (
+    PriceCheck,
+    SkipReport,
+    is_price,
+    log_skipped,
 )
 
 T = TypeVar("T")
@@ -66,6 +73,7 @@ class CcxtOhlcvProvider:
         quotes: tuple[str, ...] = ("USDT", "USD"),
         timeout_ms: int = 10_000,
         retry_delays: tuple[float, ...] = (1.0, 2.0, 4.0),
+        on_skipped: SkipReport = log_skipped,
     ) -> None:
         self.id = exchange_id
         self.name = DISPLAY_NAMES.get(exchange_id, exchange_id.capitalize())
@@ -76,6 +84,7 @@ class CcxtOhlcvProvider:
         self._retry_delays = retry_delays
         self._page_size = CANDLES_PER_CALL.get(exchange_id, DEFAULT_CANDLES_PER_CALL)
         self._exchange: Any = None
+        self._check = PriceCheck(self.name, on_skipped)
 
     def supports(self, asset: PricedAsset) -> bool:
         return asset.asset_type == "crypto"
@@ -95,13 +104,12 @@ class CcxtOhlcvProvider:
             page = partial(exchange.fetch_ohlcv, symbol, "1d", cursor, self._page_size)
             rows = await self._call(asset, page)
             self._check_json(exchange, asset)
-            candles = [self._candle(asset, row) for row in self._rows(asset, rows)]
-            for candle in candles:
-                if since_ms <= candle["time"] * 1000 <= until_ms:
+            rows = self._rows(asset, rows)
+            for row in rows:
+                candle = self._candle(asset, row)
+                if candle is not None and since_ms <= candle["time"] * 1000 <= until_ms:
                     by_time[candle["time"]] = candle
-            if len(candles) < self._page_size or candles[-1]["time"] * 1000 < cursor:
-                break
-            cursor = candles[-1]["time"] * 1000 + DAY_MS
+            cursor = _next_page(cursor, [int(row[0]) for row in rows], self._page_size)
         if not by_time:
             raise EmptyResponse(self.name, asset.id)
         points = [by_time[time] for time in sorted(by_time)]
@@ -148,7 +156,9 @@ class CcxtOhlcvProvider:
             raise PriceFetchError(self.name, asset.id, "malformed response: candles are not a list")
         return rows
 
-    def _candle(self, asset: PricedAsset, row: Any) -> ChartData:
+    def _candle(self, asset: PricedAsset, row: Any) -> ChartData | None:
+        """The day's candle; None when its close is no price (reported). An open, high or low
+        that is no price is left out; so is a volume that is not a count."""
         if not (
             isinstance(row, list)
             and len(row) >= 6
@@ -156,16 +166,22 @@ class CcxtOhlcvProvider:
         ):
             raise PriceFetchError(self.name, asset.id, f"malformed response: candle {row!r}")
         opened, open_, high, low, close = row[:5]
-        volume = row[5] if isinstance(row[5], int | float) else 0.0
-        return ChartData(
-            time=day_start(int(opened)) // 1000,
-            value=float(close),
-            open=float(open_),
-            high=float(high),
-            low=float(low),
-            close=float(close),
-            volume=float(volume),
-        )
+        day = day_start(int(opened))
+        value = self._check.price(asset.id, day, close)
+        if value is None:
+            return None
+        candle: ChartData = {"time": day // 1000, "value": value}
+        if is_price(open_):
+            candle["open"] = float(open_)
+        if is_price(high):
+            candle["high"] = float(high)
+        if is_price(low):
+            candle["low"] = float(low)
+        candle["close"] = value
+        volume = row[5]
+        is_count = isinstance(volume, int | float) and math.isfinite(volume) and volume >= 0
+        candle["volume"] = float(volume) if is_count else 0.0
+        return candle
 
     async def _call(self, asset: PricedAsset, request: Callable[[], Awaitable[T]]) -> T:
         """Run one ccxt request; retry rate limits and 5xx with bounded backoff; name failures."""
@@ -213,6 +229,16 @@ class CcxtOhlcvProvider:
 
     def _failure(self, asset: PricedAsset, reason: str) -> PriceFetchError:
         return PriceFetchError(self.name, asset.id, reason)
+
+
+def _next_page(cursor: int, opened: list[int], page_size: int) -> int:
+    """Where the page after the one asked from ``cursor`` starts: after its last candle, and at
+    least ``page_size`` days on. Binance answers the ``page_size`` candles from ``cursor`` on,
+    but Coinbase the ``page_size`` days from it (ccxt's window): an empty or short page there
+    says nothing about later days (a coin listed later, a gap), so paging goes on to the end of
+    the range, one request per ``page_size`` days at most. ``opened``: the candles' open times."""
+    last = day_start(max(opened, default=cursor - DAY_MS))
+    return max(cursor + page_size * DAY_MS, last + DAY_MS)
 
 
 def _the_quote_itself(ticker: str, since_ms: int, until_ms: int) -> PriceSeries:

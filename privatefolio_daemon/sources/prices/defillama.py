@@ -23,6 +23,7 @@ from privatefolio_daemon.sources.prices.base import (
     PriceSeries,
 )
 from privatefolio_daemon.sources.prices.http_fetch import JsonFetcher
+from privatefolio_daemon.sources.prices.price_checks import PriceCheck, SkipReport, log_skipped
 from privatefolio_daemon.sources.prices.price_settings import DEFILLAMA_URL
 
 CHAIN_NAMES = {
@@ -67,11 +68,13 @@ class DefiLlamaProvider:
         base_url: str = DEFILLAMA_URL,
         priority: int = 5,
         page_days: int = 500,
+        on_skipped: SkipReport = log_skipped,
     ) -> None:
         self.fetcher = fetcher
         self.base_url = base_url.rstrip("/")
         self.priority = priority
         self.page_days = page_days
+        self._check = PriceCheck(self.name, on_skipped)
 
     def supports(self, asset: PricedAsset) -> bool:
         return bool(asset.platform and asset.platform.startswith("chain.") and asset.contract)
@@ -115,9 +118,11 @@ class DefiLlamaProvider:
         prices = entry.get("prices") if isinstance(entry, dict) else None
         if not isinstance(prices, list):
             raise self.fetcher.malformed(asset_id, f"coins[{coin!r}].prices is not a list")
-        return [self._point(price, index, asset_id) for index, price in enumerate(prices)]
+        points = [self._point(price, index, asset_id) for index, price in enumerate(prices)]
+        return [point for point in points if point is not None]
 
-    def _point(self, price: Any, index: int, asset_id: str) -> ChartData:
+    def _point(self, price: Any, index: int, asset_id: str) -> ChartData | None:
+        """The day's price; None (reported) when it is no price (0, 1e308)."""
         timestamp = price.get("timestamp") if isinstance(price, dict) else None
         value = price.get("price") if isinstance(price, dict) else None
         if not isinstance(timestamp, int | float) or not isinstance(value, int | float):
@@ -125,4 +130,5 @@ class DefiLlamaProvider:
         if isinstance(timestamp, bool) or isinstance(value, bool):
             raise self.fetcher.malformed(asset_id, f"prices[{index}] is {price!r}")
         nearest_day = day_start(int(timestamp * 1000) + DAY_MS // 2)
-        return {"time": nearest_day // 1000, "value": float(value)}
+        checked = self._check.price(asset_id, nearest_day, value)
+        return None if checked is None else {"time": nearest_day // 1000, "value": checked}

@@ -28,6 +28,7 @@ from privatefolio_daemon.sources.prices.defillama import DefiLlamaProvider
 from privatefolio_daemon.sources.prices.fiat import FiatProvider
 from privatefolio_daemon.sources.prices.http_fetch import ErrorDetail, FetchPolicy, JsonFetcher
 from privatefolio_daemon.sources.prices.metals import MetalsProvider
+from privatefolio_daemon.sources.prices.price_checks import SkipReport, log_skipped
 from privatefolio_daemon.sources.prices.price_settings import PriceSettings
 from privatefolio_daemon.sources.prices.rate_limit import HostRateLimiter
 from privatefolio_daemon.sources.prices.tefas import TefasProvider, is_tefas_fund
@@ -47,14 +48,18 @@ PRICE_API_IDS = ("binance", "coinbase", "defi-llama", "fiat", "metals", "tefas",
 """The ids of the default providers, what ``assets.priceApiId`` may name."""
 
 
-CcxtFactory = Callable[[str, int, int], PriceProvider]
-"""Builds an exchange provider from ``(exchange_id, priority, timeout_ms)``."""
+CcxtFactory = Callable[[str, int, int, SkipReport], PriceProvider]
+"""Builds an exchange provider from ``(exchange_id, priority, timeout_ms, on_skipped)``."""
 
 
-def ccxt_provider(exchange_id: str, priority: int, timeout_ms: int) -> PriceProvider:
+def ccxt_provider(
+    exchange_id: str, priority: int, timeout_ms: int, on_skipped: SkipReport
+) -> PriceProvider:
     from privatefolio_daemon.sources.prices.ccxt_ohlcv import CcxtOhlcvProvider
 
-    return CcxtOhlcvProvider(exchange_id, priority=priority, timeout_ms=timeout_ms)
+    return CcxtOhlcvProvider(
+        exchange_id, priority=priority, timeout_ms=timeout_ms, on_skipped=on_skipped
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,9 +123,13 @@ def _is_chain(asset: PricedAsset) -> bool:
 
 
 def build_price_registry(
-    settings: PriceSettings | None = None, *, ccxt_factory: CcxtFactory = ccxt_provider
+    settings: PriceSettings | None = None,
+    *,
+    ccxt_factory: CcxtFactory = ccxt_provider,
+    on_skipped: SkipReport = log_skipped,
 ) -> PriceProviderRegistry:
-    """The default providers: the ccxt exchanges, DefiLlama, Yahoo, metals, fiat and TEFAS."""
+    """The default providers: the ccxt exchanges, DefiLlama, Yahoo, metals, fiat and TEFAS.
+    Each tells ``on_skipped`` of the prices it skipped (``price_checks``)."""
     settings = settings or PriceSettings()
     limiter = HostRateLimiter(settings.requests_per_second_per_host, settings.burst_per_host)
     policy = FetchPolicy(timeout_s=settings.timeout_s, max_retries=settings.max_retries)
@@ -128,18 +137,33 @@ def build_price_registry(
     def fetcher(name: str, error_detail: ErrorDetail | None = None) -> JsonFetcher:
         return JsonFetcher(name, policy=policy, limiter=limiter, error_detail=error_detail)
 
-    yahoo = YahooChartClient(fetcher(YAHOO_NAME, yahoo_error_detail), base_url=settings.yahoo_url)
+    yahoo = YahooChartClient(
+        fetcher(YAHOO_NAME, yahoo_error_detail),
+        base_url=settings.yahoo_url,
+        on_skipped=on_skipped,
+    )
     fiat = FiatProvider(yahoo)
     usd = UsdConverter(fiat)
     providers: list[PriceProvider] = [
-        ccxt_factory(exchange, EXCHANGE_PRIORITIES.get(exchange, 3), settings.ccxt_timeout_ms)
+        ccxt_factory(
+            exchange, EXCHANGE_PRIORITIES.get(exchange, 3), settings.ccxt_timeout_ms, on_skipped
+        )
         for exchange in settings.ccxt_exchanges
     ]
     providers += [
-        DefiLlamaProvider(fetcher(DefiLlamaProvider.name), base_url=settings.defillama_url),
+        DefiLlamaProvider(
+            fetcher(DefiLlamaProvider.name),
+            base_url=settings.defillama_url,
+            on_skipped=on_skipped,
+        ),
         YahooProvider(yahoo, usd=usd),
         MetalsProvider(yahoo),
         fiat,
-        TefasProvider(fetcher(TefasProvider.name), usd=usd, base_url=settings.tefas_url),
+        TefasProvider(
+            fetcher(TefasProvider.name),
+            usd=usd,
+            base_url=settings.tefas_url,
+            on_skipped=on_skipped,
+        ),
     ]
     return PriceProviderRegistry(providers)

@@ -19,7 +19,8 @@ start, which holds whether the server means UTC or Istanbul midnight.
 The pair stays ``<FUND CODE>-TRY``, what TEFAS was asked for.
 
 TEFAS prices only business days: each other day (a weekend, a holiday, today before the price is
-out) carries the USD price of the last one before it (``market_closes``).
+out) carries the USD price of the last one before it (``market_closes``), and so does a day whose
+``FIYAT`` is no price (``"NaN"``, 0: ``price_checks``), which is reported.
 """
 
 from datetime import UTC, datetime
@@ -35,6 +36,7 @@ from privatefolio_daemon.sources.prices.base import (
 )
 from privatefolio_daemon.sources.prices.http_fetch import JsonFetcher
 from privatefolio_daemon.sources.prices.market_closes import closes_from, with_last_close
+from privatefolio_daemon.sources.prices.price_checks import PriceCheck, SkipReport, log_skipped
 from privatefolio_daemon.sources.prices.price_settings import TEFAS_URL
 from privatefolio_daemon.sources.prices.usd_conversion import UsdConverter
 
@@ -69,12 +71,14 @@ class TefasProvider:
         base_url: str = TEFAS_URL,
         priority: int = 5,
         window_days: int = 90,
+        on_skipped: SkipReport = log_skipped,
     ) -> None:
         self.fetcher = fetcher
         self.usd = usd
         self.base_url = base_url.rstrip("/")
         self.priority = priority
         self.window_days = window_days
+        self._check = PriceCheck(self.name, on_skipped)
 
     def supports(self, asset: PricedAsset) -> bool:
         return is_tefas_fund(asset)
@@ -148,10 +152,13 @@ class TefasProvider:
             if not isinstance(row, dict):
                 raise self.fetcher.malformed(asset_id, f"data[{index}] is {row!r}")
             if str(row.get("FONKODU", "")).upper() == code:
-                points.append(self._point(row, index, asset_id))
+                point = self._point(row, index, asset_id)
+                if point is not None:
+                    points.append(point)
         return points
 
-    def _point(self, row: dict[str, Any], index: int, asset_id: str) -> ChartData:
+    def _point(self, row: dict[str, Any], index: int, asset_id: str) -> ChartData | None:
+        """The day's price; None (reported) when ``FIYAT`` is no price (``"NaN"``, 0)."""
         try:
             moment_ms = int(row["TARIH"])
             price = float(row["FIYAT"])
@@ -159,4 +166,5 @@ class TefasProvider:
             what = f"data[{index}] has TARIH={row.get('TARIH')!r}, FIYAT={row.get('FIYAT')!r}"
             raise self.fetcher.malformed(asset_id, what) from None
         nearest_day = day_start(moment_ms + DAY_MS // 2)
-        return {"time": nearest_day // 1000, "value": price}
+        checked = self._check.price(asset_id, nearest_day, price)
+        return None if checked is None else {"time": nearest_day // 1000, "value": checked}

@@ -7,8 +7,15 @@
 A range without trading days has no ``timestamp`` and an empty quote. An unknown symbol is an HTTP
 404 with ``{"chart": {"result": null, "error": {"code": "Not Found", "description": …}}}``.
 
-Timestamps are the exchange's session open in UTC; shifting by ``meta.gmtoffset`` before taking
-the day gives the exchange's own trading date. Days whose close is null (halts) are left out.
+Timestamps are the start of each bar in UTC: a stock's session open (14:30 UTC for New York in
+winter), but 00:00 London time for FX pairs (23:00 UTC the day before in summer) and 00:00 Berlin
+time for ``^GDAXI`` (22:00 UTC the day before in summer). A bar's date is its date in the
+exchange's time zone, ``meta.exchangeTimezoneName`` (``Europe/London``), at that moment;
+``meta.gmtoffset`` is the zone's offset when the request was made, so it gives the wrong date to
+the bars of the other daylight-saving period, and is used only for a zone that is missing or
+unknown here. Each window is asked for with a day more on each side, so that a bar stamped on the
+UTC day before (or after) its own date is there. Days whose close is null (halts) are left out,
+and so are those whose close is no price (``price_checks``: ``1e308``, 0), which are reported.
 
 Prices are in ``meta.currency``: ``USD`` on US exchanges, but ``GBp`` (pence) for ``VOD.L``, ``JPY``
 for ``7203.T``. ``YahooProvider`` stores them in USD, converting each day with that day's rate
@@ -23,9 +30,14 @@ carry Friday's USD close. Nothing is carried past today.
 (``GC=F``, ``EURUSD=X``) through it too.
 """
 
+import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from privatefolio_daemon.domain.timeutil import DAY_MS, day_start
 from privatefolio_daemon.sources.prices.base import (
@@ -37,6 +49,12 @@ from privatefolio_daemon.sources.prices.base import (
 )
 from privatefolio_daemon.sources.prices.http_fetch import JsonFetcher
 from privatefolio_daemon.sources.prices.market_closes import closes_from, with_last_close
+from privatefolio_daemon.sources.prices.price_checks import (
+    PriceCheck,
+    SkipReport,
+    is_price,
+    log_skipped,
+)
 from privatefolio_daemon.sources.prices.price_settings import YAHOO_URL
 from privatefolio_daemon.sources.prices.usd_conversion import USD, UsdConverter
 
@@ -63,10 +81,18 @@ class YahooChart:
 class YahooChartClient:
     """Daily candles of one Yahoo symbol, fetched in windows of at most ``window_days`` days."""
 
-    def __init__(self, fetcher: JsonFetcher, *, base_url: str = YAHOO_URL, window_days: int = 3650):
+    def __init__(
+        self,
+        fetcher: JsonFetcher,
+        *,
+        base_url: str = YAHOO_URL,
+        window_days: int = 3650,
+        on_skipped: SkipReport = log_skipped,
+    ):
         self.fetcher = fetcher
         self.base_url = base_url.rstrip("/")
         self.window_days = window_days
+        self._check = PriceCheck(fetcher.provider_name, on_skipped)
 
     async def daily(
         self, symbol: str, asset_id: str, since_ms: int, until_ms: int
@@ -103,21 +129,27 @@ class YahooChartClient:
         self, symbol: str, asset_id: str, first_day: int, last_day: int
     ) -> YahooChart:
         params = {
-            "period1": str(first_day // 1000),
-            "period2": str((last_day + DAY_MS) // 1000 - 1),
+            "period1": str((first_day - DAY_MS) // 1000),
+            "period2": str((last_day + 2 * DAY_MS) // 1000 - 1),
             "interval": "1d",
         }
         url = f"{self.base_url}/v8/finance/chart/{quote(symbol, safe='')}"
         body = await self.fetcher.get_json(url, asset_id=asset_id, params=params)
-        return _ChartReader(self.fetcher, asset_id).candles(body)
+        reader = _ChartReader(self.fetcher, asset_id, self._check, (first_day, last_day))
+        return reader.candles(body)
 
 
 class _ChartReader:
-    """Turns one chart answer into candles, or raises a ``malformed response`` error."""
+    """Turns one chart answer into the candles of the ``days`` (the first and the last, ms) it
+    was asked for, or raises a ``malformed response`` error."""
 
-    def __init__(self, fetcher: JsonFetcher, asset_id: str) -> None:
+    def __init__(
+        self, fetcher: JsonFetcher, asset_id: str, check: PriceCheck, days: tuple[int, int]
+    ) -> None:
         self._fetcher = fetcher
         self._asset_id = asset_id
+        self._check = check
+        self._days = days
 
     def candles(self, body: Any) -> YahooChart:
         chart = body.get("chart") if isinstance(body, dict) else None
@@ -134,8 +166,9 @@ class _ChartReader:
     def _read_result(self, result: dict[str, Any]) -> YahooChart:
         timestamps = result.get("timestamp") or []
         meta = result.get("meta")
-        offset = meta.get("gmtoffset") if isinstance(meta, dict) else None
-        currency = (meta.get("currency") if isinstance(meta, dict) else None) or USD
+        meta = meta if isinstance(meta, dict) else {}
+        offset = meta.get("gmtoffset")
+        currency = meta.get("currency") or USD
         if not isinstance(currency, str):
             raise self._malformed(f"meta.currency is {currency!r}")
         indicators = result.get("indicators")
@@ -147,11 +180,12 @@ class _ChartReader:
         if not timestamps:
             return YahooChart(currency, [])
         series = {name: self._column(quotes[0], name, len(timestamps)) for name in _COLUMNS}
+        local = _local_time(meta.get("exchangeTimezoneName"), int(offset or 0))
         points: list[ChartData] = []
         for index, timestamp in enumerate(timestamps):
             if not _is_number(timestamp):
                 raise self._malformed(f"timestamp[{index}] is {timestamp!r}")
-            point = self._point(int(timestamp) + int(offset or 0), series, index)
+            point = self._point(local(int(timestamp)), series, index)
             if point is not None:
                 points.append(point)
         return YahooChart(currency, points)
@@ -168,22 +202,29 @@ class _ChartReader:
                 raise self._malformed(f"quote.{name}[{index}] is {value!r}")
         return [None if value is None else float(value) for value in values]
 
-    @staticmethod
     def _point(
-        local_seconds: int, series: dict[str, list[float | None]], index: int
+        self, local_seconds: int, series: dict[str, list[float | None]], index: int
     ) -> ChartData | None:
+        """The bar's candle; None outside the days asked for, without a close, or with a close
+        that is no price (reported). An open, high or low that is no price is left out, and so
+        is a volume that is not a count."""
+        day = day_start(local_seconds * 1000)
+        first, last = self._days
         close = series["close"][index]
-        if close is None:
+        if not first <= day <= last or close is None:
             return None
-        point: ChartData = {"time": day_start(local_seconds * 1000) // 1000, "value": close}
-        if (open_ := series["open"][index]) is not None:
+        value = self._check.price(self._asset_id, day, close)
+        if value is None:
+            return None
+        point: ChartData = {"time": day // 1000, "value": value}
+        if is_price(open_ := series["open"][index]):
             point["open"] = open_
-        if (high := series["high"][index]) is not None:
+        if is_price(high := series["high"][index]):
             point["high"] = high
-        if (low := series["low"][index]) is not None:
+        if is_price(low := series["low"][index]):
             point["low"] = low
-        point["close"] = close
-        if (volume := series["volume"][index]) is not None:
+        point["close"] = value
+        if (volume := series["volume"][index]) is not None and 0 <= volume < math.inf:
             point["volume"] = volume
         return point
 
@@ -192,6 +233,29 @@ class _ChartReader:
 
 
 _COLUMNS = ("open", "high", "low", "close", "volume")
+
+
+def _local_time(zone_name: object, gmtoffset: int) -> Callable[[int], int]:
+    """Turns a bar's UTC timestamp (s) into the exchange's wall-clock time then, as seconds whose
+    UTC day is the bar's date: in the zone named, else shifted by ``gmtoffset``."""
+    zone = _zone(zone_name) if isinstance(zone_name, str) else None
+    if zone is None:
+        return lambda timestamp: timestamp + gmtoffset
+
+    def local(timestamp: int) -> int:
+        offset = datetime.fromtimestamp(timestamp, zone).utcoffset()
+        return timestamp + (0 if offset is None else int(offset.total_seconds()))
+
+    return local
+
+
+@lru_cache(maxsize=64)
+def _zone(name: str) -> ZoneInfo | None:
+    """The time zone of that name; None when it is unknown here (or no tz database is found)."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
 
 
 def _is_number(value: object) -> bool:

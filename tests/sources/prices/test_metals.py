@@ -136,10 +136,11 @@ async def test_pages_through_the_yahoo_windows(yahoo: tuple[YahooChartStandin, s
     finally:
         await provider.close()
 
-    assert [r.query["period1"] for r in standin.requests] == [
-        str(day_s(1, 2)),
-        str(day_s(1, 3)),
-        str(day_s(1, 4)),
+    # Each window asks for a day more on each side.
+    assert [(r.query["period1"], r.query["period2"]) for r in standin.requests] == [
+        (str(day_s(1, 1)), str(day_s(1, 4) - 1)),
+        (str(day_s(1, 2)), str(day_s(1, 5) - 1)),
+        (str(day_s(1, 3)), str(day_s(1, 6) - 1)),
     ]
     assert [p["value"] for p in series.points] == [2064.4, 2034.2, 2042.3]
 

@@ -6,6 +6,7 @@ import pytest
 
 from privatefolio_daemon.sources.prices.base import PricedAsset
 from privatefolio_daemon.sources.prices.ccxt_ohlcv import CcxtOhlcvProvider
+from privatefolio_daemon.sources.prices.price_checks import SkipReport
 from privatefolio_daemon.sources.prices.price_settings import PriceSettings
 from privatefolio_daemon.sources.prices.registry import (
     PRICE_API_IDS,
@@ -46,7 +47,9 @@ def test_default_providers_in_priority_order(registry: PriceProviderRegistry) ->
 def test_the_ccxt_factory_gets_exchange_priority_and_timeout() -> None:
     built: list[tuple[str, int, int]] = []
 
-    def factory(exchange_id: str, priority: int, timeout_ms: int) -> CcxtOhlcvProvider:
+    def factory(
+        exchange_id: str, priority: int, timeout_ms: int, on_skipped: SkipReport
+    ) -> CcxtOhlcvProvider:
         built.append((exchange_id, priority, timeout_ms))
         return CcxtOhlcvProvider(exchange_id, priority=priority, timeout_ms=timeout_ms)
 
@@ -142,7 +145,7 @@ def standins() -> Iterator[Standins]:
     llama.add_prices(f"ethereum:{USDC}", [(day_s(1, 2) + 7, 0.9998)])
     tefas.add_prices("TI2", {day_s(1, 2) * 1000: 1.234567})
     try_rate = YahooCandle(day_s(1, 2), 0.0336, 0.0336, 0.0336, 0.0336, 0)
-    yahoo.add_candles("TRYUSD=X", [try_rate], gmtoffset=0)
+    yahoo.add_candles("TRYUSD=X", [try_rate], gmtoffset=0, timezone="Europe/London")
     with (
         serve_in_thread(yahoo.app()) as yahoo_url,
         serve_in_thread(llama.app()) as llama_url,

@@ -49,7 +49,7 @@ def yahoo() -> Iterator[tuple[YahooChartStandin, str]]:
     """Yahoo's ``TRYUSD=X``, the USD rate of the lira the fiat provider gives."""
     standin = YahooChartStandin()
     rates = [YahooCandle(day // 1000, r, r, r, r, 0) for day, r in TRY_IN_USD.items()]
-    standin.add_candles("TRYUSD=X", rates, gmtoffset=0)
+    standin.add_candles("TRYUSD=X", rates, gmtoffset=0, timezone="Europe/London")
     with serve_in_thread(standin.app()) as url:
         yield standin, url
 

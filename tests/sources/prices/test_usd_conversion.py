@@ -17,7 +17,7 @@ from privatefolio_daemon.sources.prices.yahoo import (
     yahoo_error_detail,
 )
 from tests.standins.background_server import serve_in_thread
-from tests.standins.price_apis import YahooCandle, YahooChartStandin
+from tests.standins.price_apis import LONDON, YahooCandle, YahooChartStandin
 
 VOD = "stock:VOD.L"
 
@@ -47,10 +47,10 @@ def in_pence(month: int, day: int, close: float) -> ChartData:
 def yahoo() -> Iterator[tuple[YahooChartStandin, str]]:
     standin = YahooChartStandin()
     gbp = [rate(1, 2, 1.2715), rate(1, 3, 1.2621), rate(1, 5, 1.2719)]  # none on Jan 4
-    standin.add_candles("GBPUSD=X", gbp, gmtoffset=0, timezone="Europe/London")
-    standin.add_candles("ZARUSD=X", [rate(1, 2, 0.0541)], gmtoffset=0)
-    standin.add_candles("ILSUSD=X", [rate(1, 2, 0.2762)], gmtoffset=0)
-    standin.add_candles("JPYUSD=X", [rate(1, 2, 0.00707)], gmtoffset=0)
+    standin.add_candles("GBPUSD=X", gbp, gmtoffset=0, timezone=LONDON)
+    standin.add_candles("ZARUSD=X", [rate(1, 2, 0.0541)], gmtoffset=0, timezone=LONDON)
+    standin.add_candles("ILSUSD=X", [rate(1, 2, 0.2762)], gmtoffset=0, timezone=LONDON)
+    standin.add_candles("JPYUSD=X", [rate(1, 2, 0.00707)], gmtoffset=0, timezone=LONDON)
     with serve_in_thread(standin.app()) as url:
         yield standin, url
 
@@ -111,7 +111,7 @@ async def test_pence_are_pounds_over_100_at_each_days_rate_and_volume_stays(
     ]
     assert points[0]["value"] == 70.5  # the provider's points are left as they were
     assert [r.path for r in standin.requests] == ["/v8/finance/chart/GBPUSD=X"]
-    assert standin.requests[0].query["period1"] == str(day_s(1, 2))
+    assert standin.requests[0].query["period1"] == str(day_s(1, 1))  # a day before the first
 
 
 async def test_a_day_without_a_rate_takes_the_nearest_earlier_days(

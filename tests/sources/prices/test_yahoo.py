@@ -20,7 +20,7 @@ from privatefolio_daemon.sources.prices.yahoo import (
     yahoo_error_detail,
 )
 from tests.standins.background_server import serve_in_thread
-from tests.standins.price_apis import YahooCandle, YahooChartStandin
+from tests.standins.price_apis import LONDON, YahooCandle, YahooChartStandin
 
 AAPL = PricedAsset("gov.us-sec:320193:AAPL", "AAPL", "stock", "gov.us-sec")
 DAY_MS = 86_400_000
@@ -117,9 +117,9 @@ async def test_daily_candles_are_exact_and_a_day_without_a_close_carries_the_las
         },
     ]
     assert [r.query for r in standin.requests] == [
-        {
-            "period1": str(day_ms(1, 2) // 1000),
-            "period2": str(day_ms(1, 6) // 1000 - 1),
+        {  # a day more on each side, for bars stamped on the UTC day before or after their date
+            "period1": str(day_ms(1, 1) // 1000),
+            "period2": str(day_ms(1, 7) // 1000 - 1),
             "interval": "1d",
         }
     ]
@@ -137,7 +137,7 @@ async def test_the_exchange_date_comes_from_gmtoffset(
         currency="NZD",
         timezone="Pacific/Auckland",
     )
-    standin.add_candles("NZDUSD=X", [london_day(1, 4, 0.6254)], gmtoffset=0)
+    standin.add_candles("NZDUSD=X", [london_day(1, 4, 0.6254)], gmtoffset=0, timezone=LONDON)
     asset = PricedAsset("ex.nzx:AIR.NZ", "AIR.NZ", "stock", "ex.nzx")
     provider = make_provider(url)
     try:
@@ -179,7 +179,10 @@ async def test_a_london_stock_in_pence_is_stored_in_usd_at_each_days_rate(
     )
     # No rate on Jan 4: Jan 3's is used.
     standin.add_candles(
-        "GBPUSD=X", [london_day(1, 2, 1.2715), london_day(1, 3, 1.2621)], gmtoffset=0
+        "GBPUSD=X",
+        [london_day(1, 2, 1.2715), london_day(1, 3, 1.2621)],
+        gmtoffset=0,
+        timezone=LONDON,
     )
     asset = PricedAsset("stock:VOD.L", "VOD.L", "stock", "stock")
     provider = make_provider(url)
@@ -232,7 +235,7 @@ async def test_a_tokyo_stock_in_yen_is_stored_in_usd(
         currency="JPY",
         timezone="Asia/Tokyo",
     )
-    standin.add_candles("JPYUSD=X", [london_day(1, 4, 0.00707)], gmtoffset=0)
+    standin.add_candles("JPYUSD=X", [london_day(1, 4, 0.00707)], gmtoffset=0, timezone=LONDON)
     asset = PricedAsset("stock:7203.T", "7203.T", "stock", "stock")
     provider = make_provider(url)
     try:
@@ -262,6 +265,7 @@ async def test_a_stock_without_a_usd_rate_for_its_currency_fails_with_no_prices(
         [YahooCandle(london_open(1, 2), 70.1, 71.0, 69.02, 70.5, 1000)],
         gmtoffset=0,
         currency="GBp",
+        timezone=LONDON,
     )
     asset = PricedAsset("stock:VOD.L", "VOD.L", "stock", "stock")
     provider = make_provider(url)
@@ -285,15 +289,19 @@ async def test_long_ranges_are_fetched_in_windows(yahoo: tuple[YahooChartStandin
     finally:
         await provider.close()
 
-    # Jan 1 has no close: then the ten days before it are asked for the last one.
+    # Jan 1 has no close: then the ten days before it are asked for the last one. Each window
+    # asks for a day more on each side.
+    def window(first: int, last: int) -> tuple[str, str]:
+        return str((first - DAY_MS) // 1000), str((last + 2 * DAY_MS) // 1000 - 1)
+
     lookback = [
-        (str(start // 1000), str(min(start + 2 * DAY_MS, day_ms(1, 1)) // 1000 - 1))
+        window(start, min(start + DAY_MS, day_ms(1, 1) - DAY_MS))
         for start in range(day_ms(1, 1) - 10 * DAY_MS, day_ms(1, 1), 2 * DAY_MS)
     ]
     assert [(r.query["period1"], r.query["period2"]) for r in standin.requests] == [
-        (str(day_ms(1, 1) // 1000), str(day_ms(1, 3) // 1000 - 1)),
-        (str(day_ms(1, 3) // 1000), str(day_ms(1, 5) // 1000 - 1)),
-        (str(day_ms(1, 5) // 1000), str(day_ms(1, 6) // 1000 - 1)),
+        window(day_ms(1, 1), day_ms(1, 2)),
+        window(day_ms(1, 3), day_ms(1, 4)),
+        window(day_ms(1, 5), day_ms(1, 5)),
         *lookback,
     ]
     assert [p["close"] for p in series.points] == [185.64, 184.25, 184.25, 181.18]

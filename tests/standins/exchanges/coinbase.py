@@ -1,7 +1,10 @@
 """A fake Coinbase API (Advanced Trade v3 and the v2 endpoints ccxt uses) for the real ccxt client.
 
 Public (GET): ``/v2/currencies``, ``/v2/currencies/crypto``, ``/v2/exchange-rates``,
-``/api/v3/brokerage/market/products`` (an empty list for ``product_type=FUTURE``).
+``/api/v3/brokerage/market/products`` (an empty list for ``product_type=FUTURE``) and
+``/api/v3/brokerage/market/products/<product id>/candles`` (``start``, ``end`` in seconds and
+``granularity=ONE_DAY``: the day candles from ``start`` to ``end``, newest first; a span of more
+than 350 candles is refused with 400, as Coinbase does).
 Private (GET, ``Authorization: Bearer <JWT>``): ``/api/v3/brokerage/transaction_summary``,
 ``/api/v3/brokerage/accounts`` (``limit``/``cursor``), ``/api/v3/brokerage/orders/historical/fills``
 (newest first, ``limit``/``cursor``, ``start_sequence_timestamp``/``end_sequence_timestamp``) and
@@ -22,6 +25,7 @@ from typing import Any
 import jwt
 from aiohttp import web
 
+from tests.standins.exchanges.binance_records import Candle
 from tests.standins.exchanges.coinbase_records import (
     CdpKey,
     CoinbaseFill,
@@ -36,6 +40,8 @@ MAX_TOKEN_SECONDS = 120
 ACCOUNTS_PAGE = (49, 250)  # default and largest ``limit``
 FILLS_PAGE = (100, 1000)
 TRANSACTIONS_PAGE = (25, 100)
+MAX_CANDLES = 350
+DAY_S = 86_400
 
 PrivateHandler = Callable[["CoinbaseAccount", web.Request], web.Response]
 
@@ -85,6 +91,8 @@ class CoinbaseStandin:
         self.fiat: dict[str, str] = {}  # code → name
         self.crypto: dict[str, str] = {}
         self.products: list[tuple[str, str]] = []
+        #: Each product's day candles (``open_time`` in ms) by product id, ``BTC-USD``.
+        self.daily_candles: dict[str, list[Candle]] = {}
         self.accounts: dict[str, CoinbaseAccount] = {}
         #: Why each rejected request was rejected, in order.
         self.rejections: list[str] = []
@@ -97,6 +105,9 @@ class CoinbaseStandin:
         self.products.append((base, quote))
         return f"{base}-{quote}"
 
+    def set_daily_candles(self, product_id: str, candles: list[Candle]) -> None:
+        self.daily_candles[product_id] = sorted(candles, key=lambda c: c.open_time)
+
     def add_account(self, key: CdpKey) -> CoinbaseAccount:
         account = CoinbaseAccount(key)
         self.accounts[key.name] = account
@@ -108,6 +119,7 @@ class CoinbaseStandin:
         app.router.add_get("/v2/currencies/crypto", self._crypto_currencies)
         app.router.add_get("/v2/exchange-rates", self._exchange_rates)
         app.router.add_get("/api/v3/brokerage/market/products", self._products)
+        app.router.add_get("/api/v3/brokerage/market/products/{product_id}/candles", self._candles)
         private: dict[str, PrivateHandler] = {
             "/api/v3/brokerage/transaction_summary": self._transaction_summary,
             "/api/v3/brokerage/accounts": self._v3_accounts,
@@ -149,6 +161,17 @@ class CoinbaseStandin:
             return json_body({"products": [], "num_products": 0})
         products = [self._product(base, quote) for base, quote in self.products]
         return json_body({"products": products, "num_products": len(products)})
+
+    async def _candles(self, request: web.Request) -> web.Response:
+        query = request.query
+        if query.get("granularity") != "ONE_DAY":
+            return _invalid_argument(f"granularity {query.get('granularity')!r} is not served")
+        start, end = int(query["start"]), int(query["end"])
+        if (end - start) // DAY_S > MAX_CANDLES:
+            return _invalid_argument("number of candles requested should be less than 350")
+        candles = self.daily_candles.get(request.match_info["product_id"], [])
+        chosen = [c for c in reversed(candles) if start <= c.open_time // 1000 <= end]
+        return json_body({"candles": [_candle_json(candle) for candle in chosen]})
 
     def _product(self, base: str, quote: str) -> dict[str, Any]:
         return {
@@ -296,6 +319,22 @@ def _unauthorized(path: str) -> web.Response:
         return web.Response(status=401, text="Unauthorized\n", content_type="text/plain")
     error = {"id": "authentication_error", "message": "invalid signature"}
     return json_body({"errors": [error]}, 401)
+
+
+def _candle_json(candle: Candle) -> dict[str, str]:
+    return {
+        "start": str(candle.open_time // 1000),
+        "low": candle.low,
+        "high": candle.high,
+        "open": candle.open,
+        "close": candle.close,
+        "volume": candle.volume,
+    }
+
+
+def _invalid_argument(message: str) -> web.Response:
+    error = {"error": "INVALID_ARGUMENT", "error_details": message, "message": message}
+    return json_body(error, 400)
 
 
 def _offset_page(
