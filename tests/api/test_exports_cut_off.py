@@ -3,7 +3,9 @@ behind, and a crash leaves its record aborted, as an upload's is."""
 
 import asyncio
 import signal
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -58,39 +60,42 @@ async def test_an_export_cut_off_by_a_crash_is_aborted_and_its_bytes_removed(
         assert list(files_dir.iterdir()) == []
 
 
-async def test_a_file_deleted_while_it_is_exported_leaves_no_bytes(tmp_path: Path) -> None:
+DELETED_MEANWHILE = (
+    "Export all audit logs failed: Server file 1 was deleted while it was being written"
+)
+
+
+async def export_removed_meanwhile(
+    tmp_path: Path, remove: Callable[[DaemonClient, Path], Awaitable[object]]
+) -> tuple[str, list[dict[str, Any]]]:
+    """Export while ``remove`` takes the file away: the failure's message, then the records."""
     data_dir = tmp_path / "data"
     await account_with_many_audit_logs(data_dir)
     async with running_daemon(make_config(data_dir)) as (daemon, client):
         files_dir = daemon.accounts.files_dir("main")
         export = asyncio.ensure_future(client.call("enqueueExportAuditLogs", "main", "user"))
         await export_under_way(files_dir)
-        await client.call("deleteServerFile", "main", 1)
+        await remove(client, files_dir)
         with pytest.raises(RpcCallError) as failure:
             await export
-        assert await client.call("getServerFiles", "main") == []
         assert list(files_dir.iterdir()) == []
-        assert failure.value.message == (
-            "Export all audit logs failed: Server file 1 was deleted while it was being written"
-        )
+        return failure.value.message, await client.call("getServerFiles", "main")
+
+
+async def test_a_file_deleted_while_it_is_exported_leaves_no_bytes(tmp_path: Path) -> None:
+    async def delete(client: DaemonClient, _: Path) -> None:
+        await client.call("deleteServerFile", "main", 1)
+
+    assert await export_removed_meanwhile(tmp_path, delete) == (DELETED_MEANWHILE, [])
 
 
 async def test_bytes_removed_before_the_record_fail_the_export_by_name(tmp_path: Path) -> None:
     """``deleteServerFile`` removes the bytes, then the record: an export that ends between
     the two, or whose partial file anything else removed, names the file, not an errno."""
-    data_dir = tmp_path / "data"
-    await account_with_many_audit_logs(data_dir)
-    async with running_daemon(make_config(data_dir)) as (daemon, client):
-        files_dir = daemon.accounts.files_dir("main")
-        export = asyncio.ensure_future(client.call("enqueueExportAuditLogs", "main", "user"))
-        await export_under_way(files_dir)
+
+    async def remove_bytes(_: DaemonClient, files_dir: Path) -> None:
         for partial in partials(files_dir):
             partial.unlink()
-        with pytest.raises(RpcCallError) as failure:
-            await export
-        [record] = await client.call("getServerFiles", "main")
-        assert record["status"] == "aborted"
-        assert list(files_dir.iterdir()) == []
-        assert failure.value.message == (
-            "Export all audit logs failed: Server file 1 was deleted while it was being written"
-        )
+
+    message, [record] = await export_removed_meanwhile(tmp_path, remove_bytes)
+    assert (message, record["status"]) == (DELETED_MEANWHILE, "aborted")
