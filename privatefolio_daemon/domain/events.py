@@ -57,6 +57,10 @@ ACCOUNT_CREATED = "account-created"
 #: was. It claims no change (a reset or restore that succeeded announces that with ``"reset"``):
 #: it wakes what met the closed account and waits to read it again, as change-feed followers do.
 ACCOUNT_REOPENED = "account-reopened"
+#: Inside the daemon only, on the account's own channel: ``()`` as the account is deleted or
+#: renamed, with ``ACCOUNT_DELETED`` or ``ACCOUNT_RENAMED``. Its RPC subscriptions end then; on
+#: its own channel, a deletion reaches only the subscriptions of that account.
+ACCOUNT_GONE = "account-gone"
 
 
 class EventBus:
