@@ -152,6 +152,7 @@ class Daemon:
                 max_batch_calls=limits.rpc_max_batch_calls,
                 max_batch_answer_bytes=limits.rpc_max_batch_answer_bytes,
                 close_timeout_seconds=limits.rpc_close_timeout_seconds,
+                max_callbacks=limits.rpc_max_callbacks,
             ),
             dev=self.config.dev,
             map_error=domain_error_to_rpc,

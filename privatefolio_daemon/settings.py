@@ -24,6 +24,9 @@ class Limits:
     rpc_max_batch_calls: int = MAX_BATCH_CALLS
     rpc_max_batch_answer_bytes: int = 64 * 2**20
     rpc_close_timeout_seconds: float = 5.0
+    #: Callbacks one connection may hold at once (its subscriptions and the callbacks still to
+    #: be called); a call past it is refused (-32004) until the client unsubscribes.
+    rpc_max_callbacks: int = 10_000
     shutdown_grace_seconds: float = 5.0
     client_sql_time_budget_seconds: float = 5.0
     db_readers_per_account: int = 2

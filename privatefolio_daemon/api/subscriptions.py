@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from typing import Any
 
-from privatefolio_daemon.domain.events import ACCOUNT_DELETED, ACCOUNT_RENAMED, EventBus
+from privatefolio_daemon.domain.events import ACCOUNT_GONE, EventBus
 from privatefolio_daemon.rpc.registry import CallContext
 
 
@@ -29,10 +29,8 @@ def subscribe(
     subscription_id = ctx.add_subscription(unsubscribe, callback)
     if account is not None:
 
-        def name_gone(name: str, *_: str) -> None:
-            if name == account:
-                ctx.remove_subscription(subscription_id)
+        def account_gone() -> None:
+            ctx.remove_subscription(subscription_id)
 
-        stops += [events.subscribe(ACCOUNT_DELETED, name_gone)]
-        stops += [events.subscribe(ACCOUNT_RENAMED, name_gone)]
+        stops.append(events.subscribe(ACCOUNT_GONE, account_gone, account))
     return subscription_id

@@ -27,6 +27,7 @@ from privatefolio_daemon.domain.errors import (
 from privatefolio_daemon.domain.events import (
     ACCOUNT_CREATED,
     ACCOUNT_DELETED,
+    ACCOUNT_GONE,
     ACCOUNT_RENAMED,
     ACCOUNT_REOPENED,
     EventBus,
@@ -205,6 +206,7 @@ class AccountRegistry:
             marker = self.databases_dir / f"{name}.deleting"
             await asyncio.to_thread(marker.touch)
             self._events.emit(ACCOUNT_DELETED, name)
+            self._events.emit(ACCOUNT_GONE, account=name)
             self._events.emit("accounts", "deleted", name)
             await self._close_account(name)
             await asyncio.to_thread(self._remove_account_files, name)
@@ -257,6 +259,7 @@ class AccountRegistry:
                 self._arriving.discard(new)
                 self._created_at.pop(old, None)
         self._events.emit(ACCOUNT_RENAMED, old, new)
+        self._events.emit(ACCOUNT_GONE, account=old)
         self._events.forget_account(old)
         self._events.emit("accounts", "deleted", old)
         self._events.emit("accounts", "created", new)

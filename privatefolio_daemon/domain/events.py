@@ -7,6 +7,7 @@ never disturbs the writer or the other listeners.
 
 import asyncio
 import inspect
+import itertools
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -56,11 +57,19 @@ ACCOUNT_CREATED = "account-created"
 #: was. It claims no change (a reset or restore that succeeded announces that with ``"reset"``):
 #: it wakes what met the closed account and waits to read it again, as change-feed followers do.
 ACCOUNT_REOPENED = "account-reopened"
+#: Inside the daemon only, on the account's own channel: ``()`` as the account is deleted or
+#: renamed, with ``ACCOUNT_DELETED`` or ``ACCOUNT_RENAMED``. Its RPC subscriptions end then; on
+#: its own channel, a deletion reaches only the subscriptions of that account.
+ACCOUNT_GONE = "account-gone"
 
 
 class EventBus:
     def __init__(self) -> None:
-        self._listeners: dict[tuple[str | None, str], list[Listener]] = {}
+        #: Each channel's listeners by their subscription's number, in order of subscription, so
+        #: that an unsubscribe takes one lookup however many listen (a client closing with
+        #: 200,000 subscriptions releases them all at once).
+        self._listeners: dict[tuple[str | None, str], dict[int, Listener]] = {}
+        self._numbers = itertools.count()
         self._tasks: set[asyncio.Task[Any]] = set()
 
     def subscribe(
@@ -68,19 +77,19 @@ class EventBus:
     ) -> Callable[[], None]:
         """Listen to ``channel`` (of ``account``, or app-wide); returns the unsubscribe function."""
         key = (account, channel)
-        self._listeners.setdefault(key, []).append(listener)
+        number = next(self._numbers)
+        self._listeners.setdefault(key, {})[number] = listener
 
         def unsubscribe() -> None:
             listeners = self._listeners.get(key)
-            if listeners and listener in listeners:
-                listeners.remove(listener)
-                if not listeners:
-                    del self._listeners[key]
+            if listeners is not None and listeners.pop(number, None) is not None and not listeners:
+                del self._listeners[key]
 
         return unsubscribe
 
     def emit(self, channel: str, *args: Any, account: str | None = None) -> None:
-        for listener in tuple(self._listeners.get((account, channel), ())):
+        listeners = self._listeners.get((account, channel))
+        for listener in tuple(listeners.values()) if listeners else ():
             try:
                 result = listener(*args)
             except Exception:

@@ -9,6 +9,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from privatefolio_daemon.rpc.dialects import Dialect
+from privatefolio_daemon.rpc.errors import Busy, InvalidParams
+
+#: The longest functionId taken. The Privatefolio frontend's are ``client_func_<requestId>_
+#: <paramIndex>``, as are the Python client's: under 40 characters. A callback keeps its id for
+#: as long as it lives.
+MAX_FUNCTION_ID_LENGTH = 256
 
 
 class CallbackSink(Protocol):
@@ -64,4 +70,23 @@ def is_function_reference(value: Any) -> bool:
         isinstance(value, dict)
         and value.get("__isFunction") is True
         and isinstance(value.get("functionId"), str)
+    )
+
+
+def check_function_id(function_id: str, param: str) -> None:
+    """Refuse a functionId longer than ``MAX_FUNCTION_ID_LENGTH``, naming the parameter."""
+    if len(function_id) > MAX_FUNCTION_ID_LENGTH:
+        raise InvalidParams(
+            f"Invalid params: the functionId of {param} has {len(function_id):,} characters; "
+            f"a functionId may have at most {MAX_FUNCTION_ID_LENGTH}"
+        )
+
+
+def too_many_callbacks(held: int, limit: int) -> Busy:
+    """The refusal of a call whose function references a connection holding ``held`` has no
+    room for."""
+    return Busy(
+        f"Too many callbacks: this connection holds {held:,} (its subscriptions and the "
+        f"callbacks still to be called) and may hold at most {limit:,} (setting "
+        "rpc_max_callbacks); unsubscribe from what it no longer needs, then call again"
     )

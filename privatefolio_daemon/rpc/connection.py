@@ -18,7 +18,12 @@ from typing import Any, Protocol
 import orjson
 
 from privatefolio_daemon.rpc.answer_encoding import encoded, is_large, to_json
-from privatefolio_daemon.rpc.callbacks import RemoteCallback, is_function_reference
+from privatefolio_daemon.rpc.callbacks import (
+    RemoteCallback,
+    check_function_id,
+    is_function_reference,
+    too_many_callbacks,
+)
 from privatefolio_daemon.rpc.dialects import (
     MAX_BATCH_CALLS,
     Dialect,
@@ -79,6 +84,9 @@ class ConnectionLimits:
     #: already running still answer).
     max_batch_answer_bytes: int = 64 * 2**20
     close_timeout_seconds: float = 5.0
+    #: Function references one connection holds at once: its subscriptions' callbacks, those
+    #: still to be called once (a task's ``onCompletion``) and those of the calls it runs.
+    max_callbacks: int = 10_000
 
 
 @dataclass(slots=True)
@@ -320,7 +328,10 @@ class RpcConnection:
     async def _run(self, dialect: Dialect, request_id: Any, method: Method, params: Any) -> _Answer:
         self._stats.calls += 1
         callbacks: list[RemoteCallback] = []
-        params = self._materialise_callbacks(dialect, params, callbacks)
+        try:
+            params = self._materialise_callbacks(dialect, method, params, callbacks)
+        except RpcError as error:
+            return self._error(dialect, request_id, method.name, error)
         try:
             undefined = "undefined" if dialect is Dialect.PRIVATEFOLIO else _NEVER
             kwargs = method.bind(params, undefined)
@@ -361,8 +372,18 @@ class RpcConnection:
             return self._error(dialect, request_id, method_name, failure)
 
     def _materialise_callbacks(
-        self, dialect: Dialect, params: Any, out: list[RemoteCallback]
+        self, dialect: Dialect, method: Method, params: Any, out: list[RemoteCallback]
     ) -> Any:
+        """``params`` with a ``RemoteCallback`` for each function reference, once every
+        functionId has passed its bound and the connection has room for them all."""
+        given = params.items() if isinstance(params, dict) else enumerate(params)
+        references = [(key, value) for key, value in given if is_function_reference(value)]
+        for key, reference in references:
+            check_function_id(reference["functionId"], _param_name(method, key))
+        held = len(self._callbacks)
+        if references and held + len(references) > self._limits.max_callbacks:
+            raise too_many_callbacks(held, self._limits.max_callbacks)
+
         def convert(value: Any) -> Any:
             if not is_function_reference(value):
                 return value
@@ -509,6 +530,13 @@ def _batch_refusal(calls: int, max_calls: int) -> str | None:
     if calls > max_calls:
         return f"A batch may hold at most {max_calls:,} calls; this one holds {calls:,}"
     return None
+
+
+def _param_name(method: Method, key: str | int) -> str:
+    """The name an error gives the argument at ``key`` (its name, or its position)."""
+    if isinstance(key, str):
+        return f"'{key}'"
+    return f"'{method.params[key].name}'" if key < len(method.params) else f"param {key}"
 
 
 def _parsed(text: bytes | str) -> Any:

@@ -186,6 +186,11 @@ class ProbeApi:
             self.events.emit("ticks", index, payload)
 
     @rpc_method()
+    async def callNow(self, callback: RemoteFunction) -> None:
+        """Call back during the call, keeping nothing."""
+        await callback("now")
+
+    @rpc_method()
     async def callLater(self, ctx: CallContext, callback: RemoteFunction) -> None:
         ctx.keep_until_called(callback)
         asyncio.get_running_loop().call_later(0.01, callback, "done")
@@ -216,6 +221,7 @@ async def probe_server(
     queued_bytes: int = 128 * 2**20,
     queued_bytes_total: int = 256 * 2**20,
     batch_answer_bytes: int = 64 * 2**20,
+    max_callbacks: int = 10_000,
 ) -> AsyncIterator[ProbeServer]:
     events = EventBus()
     stats = RpcStats()
@@ -234,6 +240,7 @@ async def probe_server(
             max_queued_bytes=queued_bytes,
             max_queued_bytes_total=queued_bytes_total,
             max_batch_answer_bytes=batch_answer_bytes,
+            max_callbacks=max_callbacks,
         ),
         dev=dev,
         map_error=domain_error_to_rpc,

@@ -192,11 +192,16 @@ async def test_after_200_clients_subscribe_and_leave_nothing_stays_live(
 async def test_subscriptions_to_an_account_end_when_it_is_deleted_or_renamed(
     client: DaemonClient, daemon: Daemon
 ) -> None:
+    app_wide = daemon.events.listener_count("account-deleted")
     for name in ("main", "other"):
         await client.call("createAccount", name)
         await client.call("subscribeToTransactions", name, lambda *_: None)
         await client.call("subscribeToKV", name, "lastTx", lambda *_: None)
     assert (await client.call("getServerStats"))["subscriptions"] == 4
+    # Each account's subscriptions listen for its end on its own channel: deleting one account
+    # goes through its subscriptions alone.
+    assert daemon.events.listener_count("account-deleted") == app_wide
+    assert daemon.events.listener_count("account-gone", account="main") == 2
 
     await client.call("deleteAccount", "main")
     stats = await client.call("getServerStats")
