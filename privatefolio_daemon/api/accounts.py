@@ -8,6 +8,7 @@ from privatefolio_daemon.domain.accounts import AccountRegistry
 from privatefolio_daemon.domain.errors import BusyError
 from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.key_value import KeyValueStore
+from privatefolio_daemon.domain.value_bounds import check_key
 from privatefolio_daemon.relayer.relayer import Relayer
 from privatefolio_daemon.rpc.callbacks import RemoteFunction
 from privatefolio_daemon.rpc.registry import CallContext, rpc_method
@@ -104,6 +105,7 @@ class AccountsApi:
     ) -> str:
         """Call ``callback(value)`` whenever ``key`` is written."""
         self._accounts.get(accountName)
+        check_key(key)
 
         def on_change(changed_key: str, value: Any) -> None:
             if changed_key == key:

@@ -16,10 +16,17 @@ from privatefolio_daemon.domain.text_bounds import bounded_size, bounded_text
 VALUE_MAX_BYTES = 1024 * 1024
 SETTINGS_MAX_BYTES = 64 * 1024
 API_URL_MAX_CHARS = 2048
+#: Keys are names (``address_book``); a subscription keeps its key as long as it lives.
+KEY_MAX_CHARS = 256
+
+
+def check_key(key: str) -> None:
+    bounded_text("A key", key, KEY_MAX_CHARS)
 
 
 def check_value(key: str, value: Any) -> None:
-    """Any entry a client writes: at most 1 MiB as stored."""
+    """Any entry a client writes: its key a name, its value at most 1 MiB as stored."""
+    check_key(key)
     if value is not None:
         bounded_size(f'The value of "{key}"', value, VALUE_MAX_BYTES)
 

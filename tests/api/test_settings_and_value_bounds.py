@@ -154,3 +154,20 @@ async def test_an_address_book_given_as_an_object_or_cleared_is_fine(
     assert await client.call("getValue", "main", "address_book") == '{"0xabc":"cold wallet"}'
     await client.call("setValue", "main", "address_book", None)
     assert await client.call("getValue", "main", "address_book", "{}") == "{}"
+
+
+async def test_a_key_is_a_name_of_at_most_256_characters(client: DaemonClient) -> None:
+    """A subscription keeps its key while it lives: a key of megabytes is refused up front."""
+    await client.call("createAccount", "main")
+    long_key = "k" * 257
+    message = "A key is too long: 257 characters (at most 256)"
+    assert await refusal_of_call(client, "setValue", "main", long_key, 1) == (-32602, message)
+    assert await refusal_of_call(
+        client, "subscribeToKV", "main", long_key, lambda *_: None
+    ) == (-32602, message)
+    assert await refusal_of_call(client, "setValue", "main", "a\nb", 1) == (
+        -32602,
+        "A key has a control character, U+000A, at position 2",
+    )
+    await client.call("setValue", "main", "k" * 256, 1)
+    assert await client.call("getValue", "main", "k" * 256) == 1
