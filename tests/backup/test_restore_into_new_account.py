@@ -82,3 +82,17 @@ async def test_a_failed_restore_into_an_existing_account_keeps_it(tmp_path: Path
     assert refused.returncode == 1
     assert refused.stderr.endswith(NOT_A_ZIP)
     assert restored_digests(data_dir / "databases" / "main.sqlite") == original
+
+
+async def test_an_offline_restore_refuses_a_name_that_differs_only_in_case(tmp_path: Path) -> None:
+    data_dir, original, archive, _ = await backup_and_not_a_zip(tmp_path)
+
+    refused = cli("restore", "MAIN", str(archive), "--data-dir", str(data_dir))
+    assert (refused.returncode, refused.stderr) == (
+        1,
+        'privatefolio-daemon: Account "MAIN" differs from the account "main" only in case; their '
+        "files would be the same on macOS and Windows. Choose another name.\n",
+    )
+    assert traces_of(data_dir, "MAIN") == []
+    assert restored_digests(data_dir / "databases" / "main.sqlite") == original
+
