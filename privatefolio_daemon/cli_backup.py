@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from privatefolio_daemon.client import DaemonClient
     from privatefolio_daemon.domain.accounts import AccountRegistry
     from privatefolio_daemon.domain.backup.swap import StepHook
-    from privatefolio_daemon.store.instance_lock import InstanceLock
+    from privatefolio_daemon.store.instance_lock import InstanceLock, LockHolder
 
 CHUNK = 1024 * 1024
 #: How a daemon closes a socket whose token it does not know (another data dir's daemon).
@@ -84,7 +84,7 @@ def _writable_output(name: str) -> Path:
 
 
 async def backup(config: Config, account: str, output: Path) -> None:
-    async with _access(config, account) as (client, registry):
+    async with _access(config, account, "backup") as (client, registry):
         if client is not None:
             await _backup_online(config, client, account, output)
         elif registry is not None:
@@ -94,7 +94,7 @@ async def backup(config: Config, account: str, output: Path) -> None:
 async def restore(
     config: Config, account: str, archive: Path, step: "StepHook | None" = None
 ) -> None:
-    async with _access(config, account) as (client, registry):
+    async with _access(config, account, "restore") as (client, registry):
         if client is not None:
             await _restore_online(config, client, account, archive)
         elif registry is not None:
@@ -106,7 +106,7 @@ async def restore(
 
 @contextlib.asynccontextmanager
 async def _access(
-    config: Config, account: str
+    config: Config, account: str, command: str
 ) -> AsyncIterator[tuple["DaemonClient | None", "AccountRegistry | None"]]:
     """The running daemon's client, or (when none runs) the data dir with ``account`` opened
     (another account that cannot be opened is no concern of this command)."""
@@ -114,9 +114,10 @@ async def _access(
 
     if not (config.data_dir / "databases").is_dir():
         raise CommandError(f"There is no privatefolio data in {config.data_dir}")
-    lock = InstanceLock(config.data_dir)
-    if not _took(lock):
-        async with _connect(config) as client:
+    lock = InstanceLock(config.data_dir, holder=command)
+    holder = _took(lock)
+    if holder is not None:
+        async with _connect(config, holder) as client:
             yield client, None
         return
     try:
@@ -126,26 +127,39 @@ async def _access(
         lock.release()
 
 
-def _took(lock: "InstanceLock") -> bool:
-    """Lock the data dir; False when a daemon holds it."""
+def _took(lock: "InstanceLock") -> "LockHolder | None":
+    """Lock the data dir; else the daemon that holds it. An offline backup or restore that
+    holds it is waited for by no one: the command is refused, saying so."""
     from privatefolio_daemon.store.instance_lock import AlreadyRunning
 
     try:
         lock.acquire()
-    except AlreadyRunning:
-        return False
-    return True
+    except AlreadyRunning as running:
+        if not running.holder.is_daemon:
+            data_dir = lock.path.parent
+            raise CommandError(
+                f"{running.holder.using(data_dir)}; wait for it to finish, then try again."
+            ) from running
+        return running.holder
+    return None
 
 
 @contextlib.asynccontextmanager
-async def _connect(config: Config) -> AsyncIterator["DaemonClient"]:
+async def _connect(config: Config, holder: "LockHolder") -> AsyncIterator["DaemonClient"]:
     from privatefolio_daemon.client import DaemonClient
     from privatefolio_daemon.server.credentials import read_or_create_token
+    from privatefolio_daemon.store.daemon_address import running_address
 
     url = client_url(config, "ws")
     try:
         client = await DaemonClient.connect(url, token=read_or_create_token(config.token_file))
     except OSError as error:
+        if running_address(config.data_dir) is None:  # it writes daemon.json once it listens
+            raise CommandError(
+                f"The privatefolio-daemon (pid {holder.pid}) using {config.data_dir} is still "
+                "starting (an upgrade of its databases can take a while); try again once it "
+                "listens."
+            ) from error
         raise CommandError(
             f"A daemon is running on {config.data_dir}, but it cannot be reached at {url} "
             f"({error}); pass its port with --port."
