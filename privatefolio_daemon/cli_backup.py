@@ -3,7 +3,8 @@
 When a daemon runs on the data dir (it holds the single-instance lock), both go through it: the
 task over RPC and the bytes over HTTP with the desktop token. Otherwise they work on the data
 dir directly, holding the lock themselves so that no daemon starts meanwhile. A restore into an
-account that does not exist creates it, and deletes it again if the restore fails.
+account that does not exist creates it (and the data dir, on a new machine), and deletes it
+again if the restore fails.
 """
 
 import argparse
@@ -110,9 +111,12 @@ async def _access(
 ) -> AsyncIterator[tuple["DaemonClient | None", "AccountRegistry | None"]]:
     """The running daemon's client, or (when none runs) the data dir with ``account`` opened
     (another account that cannot be opened is no concern of this command)."""
+    from privatefolio_daemon.config import create_data_dir
     from privatefolio_daemon.store.instance_lock import InstanceLock
 
-    if not (config.data_dir / "databases").is_dir():
+    if command == "restore":  # a new machine: the data dir is made as the daemon makes it
+        create_data_dir(config.data_dir)
+    elif not (config.data_dir / "databases").is_dir():
         raise CommandError(f"There is no privatefolio data in {config.data_dir}")
     lock = InstanceLock(config.data_dir, holder=command)
     holder = _took(lock)

@@ -96,3 +96,18 @@ async def test_an_offline_restore_refuses_a_name_that_differs_only_in_case(tmp_p
     assert traces_of(data_dir, "MAIN") == []
     assert restored_digests(data_dir / "databases" / "main.sqlite") == original
 
+
+async def test_an_offline_restore_on_a_new_machine_makes_the_data_dir(tmp_path: Path) -> None:
+    _, original, archive, _ = await backup_and_not_a_zip(tmp_path)
+    new_dir = tmp_path / "new machine" / "privatefolio"
+
+    restored = cli("restore", "main", str(archive), "--data-dir", str(new_dir))
+    assert (restored.returncode, restored.stdout) == (0, f"Restored main from {archive}\n")
+    assert new_dir.stat().st_mode & 0o777 == 0o700  # as the daemon makes it: the user's alone
+    assert restored_digests(new_dir / "databases" / "main.sqlite") == original
+    with running_daemon(new_dir) as (_, ready):
+        token = read_or_create_token(new_dir / "auth" / "token")
+        url = f"ws://127.0.0.1:{ready['port']}/"
+        async with await DaemonClient.connect(url, token=token) as client:
+            assert await client.call("getAccountNames") == ["main"]
+            assert await client.call("getValue", "main", "marker") == "seed 1"
