@@ -33,6 +33,7 @@ from privatefolio_daemon.collector import collect_rarely
 from privatefolio_daemon.config import Config, ConfigError, url_host
 from privatefolio_daemon.domain.account_settings import kiosk_mode
 from privatefolio_daemon.domain.accounts import AccountRegistry
+from privatefolio_daemon.domain.damaged_accounts import with_damaged_advice
 from privatefolio_daemon.domain.derived_steps import placeholder_steps
 from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.health import HealthMonitor
@@ -329,7 +330,10 @@ class Daemon:
         except Exception as error:
             self._runner = None
             self.lock.release()
-            raise StartupError(f"Could not open the databases: {error}", EXIT_DATABASE) from error
+            message = with_damaged_advice(
+                f"Could not open the databases: {error}", self.config.data_dir, error, at_start=True
+            )
+            raise StartupError(message, EXIT_DATABASE) from error
         site = web.TCPSite(runner, self.config.host, self.config.port, reuse_address=REUSE_ADDRESS)
         try:
             await site.start()

@@ -219,14 +219,43 @@ async def _call(arguments: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 1
+        reason = _no_answer(config) if arguments.url is None else None
         print(
-            f"privatefolio-daemon: no daemon answers at {url} ({error}). Start one with "
-            "`privatefolio-daemon serve` on the same --data-dir, or give the --port it listens on.",
+            f"privatefolio-daemon: {reason or _no_daemon_at(url, error)}",
             file=sys.stderr,
         )
         return 1
     print(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode())
     return 0
+
+
+def _no_answer(config: Config) -> str | None:
+    """Why the daemon of the data dir does not answer, when its lock says: an offline backup or
+    restore holds it, or the daemon is still starting (it writes its address once it listens)."""
+    from privatefolio_daemon.store.daemon_address import running_address
+    from privatefolio_daemon.store.instance_lock import lock_holder
+
+    holder = lock_holder(config.data_dir)
+    if holder is None:
+        return None
+    if not holder.is_daemon:
+        return (
+            f"{holder.using(config.data_dir)}, so no daemon runs there; wait for it to finish, "
+            "then start one with `privatefolio-daemon serve`."
+        )
+    if running_address(config.data_dir) is None:
+        return (
+            f"The privatefolio-daemon (pid {holder.pid}) using {config.data_dir} is still "
+            "starting (an upgrade of its databases can take a while); try again once it listens."
+        )
+    return None
+
+
+def _no_daemon_at(url: str, error: OSError) -> str:
+    return (
+        f"no daemon answers at {url} ({error}). Start one with `privatefolio-daemon serve` on "
+        "the same --data-dir, or give the --port it listens on."
+    )
 
 
 def _json_argument(position: int, text: str) -> Any:

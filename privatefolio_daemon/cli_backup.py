@@ -3,7 +3,9 @@
 When a daemon runs on the data dir (it holds the single-instance lock), both go through it: the
 task over RPC and the bytes over HTTP with the desktop token. Otherwise they work on the data
 dir directly, holding the lock themselves so that no daemon starts meanwhile. A restore into an
-account that does not exist creates it, and deletes it again if the restore fails.
+account that does not exist creates it (and the data dir, on a new machine), and deletes it
+again if the restore fails; one into an account whose database is damaged sets that account's
+items aside first, and puts them back if it fails.
 """
 
 import argparse
@@ -26,7 +28,8 @@ if TYPE_CHECKING:
     from privatefolio_daemon.client import DaemonClient
     from privatefolio_daemon.domain.accounts import AccountRegistry
     from privatefolio_daemon.domain.backup.swap import StepHook
-    from privatefolio_daemon.store.instance_lock import InstanceLock
+    from privatefolio_daemon.domain.damaged_accounts import SetAside
+    from privatefolio_daemon.store.instance_lock import InstanceLock, LockHolder
 
 CHUNK = 1024 * 1024
 #: How a daemon closes a socket whose token it does not know (another data dir's daemon).
@@ -49,8 +52,10 @@ def run_command(arguments: argparse.Namespace) -> int:
         else:
             if not Path(arguments.file).is_file():
                 raise CommandError(f"{arguments.file} does not exist or is not a file")
-            asyncio.run(restore(config, arguments.account, Path(arguments.file).resolve()))
+            kept = asyncio.run(restore(config, arguments.account, Path(arguments.file).resolve()))
             print(f"Restored {arguments.account} from {arguments.file}")
+            if kept is not None:
+                print(f"The damaged database it replaced is kept as {kept}")
     except CommandError as error:
         print(f"privatefolio-daemon: {error}", file=sys.stderr)
         return 1
@@ -84,7 +89,7 @@ def _writable_output(name: str) -> Path:
 
 
 async def backup(config: Config, account: str, output: Path) -> None:
-    async with _access(config, account) as (client, registry):
+    async with _access(config, account, "backup") as (client, registry, _):
         if client is not None:
             await _backup_online(config, client, account, output)
         elif registry is not None:
@@ -93,12 +98,15 @@ async def backup(config: Config, account: str, output: Path) -> None:
 
 async def restore(
     config: Config, account: str, archive: Path, step: "StepHook | None" = None
-) -> None:
-    async with _access(config, account) as (client, registry):
+) -> Path | None:
+    """Restore ``archive`` into ``account``; returns where the damaged database it replaced is
+    kept, if it replaced one."""
+    async with _access(config, account, "restore") as (client, registry, aside):
         if client is not None:
             await _restore_online(config, client, account, archive)
         elif registry is not None:
-            await _restore_offline(config, registry, account, archive, step)
+            await _restore_offline(config, registry, account, archive, step, aside)
+    return None if aside is None else aside.database
 
 
 # -- reaching the data -----------------------------------------------------------------------
@@ -106,46 +114,64 @@ async def restore(
 
 @contextlib.asynccontextmanager
 async def _access(
-    config: Config, account: str
-) -> AsyncIterator[tuple["DaemonClient | None", "AccountRegistry | None"]]:
+    config: Config, account: str, command: str
+) -> AsyncIterator[tuple["DaemonClient | None", "AccountRegistry | None", "SetAside | None"]]:
     """The running daemon's client, or (when none runs) the data dir with ``account`` opened
-    (another account that cannot be opened is no concern of this command)."""
+    (another account that cannot be opened is no concern of this command); a restore's, with
+    the items of the account set aside when its database is damaged."""
+    from privatefolio_daemon.config import create_data_dir
     from privatefolio_daemon.store.instance_lock import InstanceLock
 
-    if not (config.data_dir / "databases").is_dir():
+    if command == "restore":  # a new machine: the data dir is made as the daemon makes it
+        create_data_dir(config.data_dir)
+    elif not (config.data_dir / "databases").is_dir():
         raise CommandError(f"There is no privatefolio data in {config.data_dir}")
-    lock = InstanceLock(config.data_dir)
-    if not _took(lock):
-        async with _connect(config) as client:
-            yield client, None
+    lock = InstanceLock(config.data_dir, holder=command)
+    holder = _took(lock)
+    if holder is not None:
+        async with _connect(config, holder) as client:
+            yield client, None, None
         return
     try:
-        async with _open_accounts(config, account) as registry:
-            yield None, registry
+        async with _open_accounts(config, account, mend=command == "restore") as (registry, aside):
+            yield None, registry, aside
     finally:
         lock.release()
 
 
-def _took(lock: "InstanceLock") -> bool:
-    """Lock the data dir; False when a daemon holds it."""
+def _took(lock: "InstanceLock") -> "LockHolder | None":
+    """Lock the data dir; else the daemon that holds it. An offline backup or restore that
+    holds it is waited for by no one: the command is refused, saying so."""
     from privatefolio_daemon.store.instance_lock import AlreadyRunning
 
     try:
         lock.acquire()
-    except AlreadyRunning:
-        return False
-    return True
+    except AlreadyRunning as running:
+        if not running.holder.is_daemon:
+            data_dir = lock.path.parent
+            raise CommandError(
+                f"{running.holder.using(data_dir)}; wait for it to finish, then try again."
+            ) from running
+        return running.holder
+    return None
 
 
 @contextlib.asynccontextmanager
-async def _connect(config: Config) -> AsyncIterator["DaemonClient"]:
+async def _connect(config: Config, holder: "LockHolder") -> AsyncIterator["DaemonClient"]:
     from privatefolio_daemon.client import DaemonClient
     from privatefolio_daemon.server.credentials import read_or_create_token
+    from privatefolio_daemon.store.daemon_address import running_address
 
     url = client_url(config, "ws")
     try:
         client = await DaemonClient.connect(url, token=read_or_create_token(config.token_file))
     except OSError as error:
+        if running_address(config.data_dir) is None:  # it writes daemon.json once it listens
+            raise CommandError(
+                f"The privatefolio-daemon (pid {holder.pid}) using {config.data_dir} is still "
+                "starting (an upgrade of its databases can take a while); try again once it "
+                "listens."
+            ) from error
         raise CommandError(
             f"A daemon is running on {config.data_dir}, but it cannot be reached at {url} "
             f"({error}); pass its port with --port."
@@ -164,9 +190,14 @@ async def _connect(config: Config) -> AsyncIterator["DaemonClient"]:
 
 
 @contextlib.asynccontextmanager
-async def _open_accounts(config: Config, account: str) -> AsyncIterator["AccountRegistry"]:
+async def _open_accounts(
+    config: Config, account: str, *, mend: bool
+) -> AsyncIterator[tuple["AccountRegistry", "SetAside | None"]]:
+    """The registry with ``account`` opened; with ``mend`` (a restore), an account whose
+    database is damaged has its items set aside instead, and is restored as a new one."""
     from privatefolio_daemon.domain.accounts import AccountOpenError, AccountRegistry
     from privatefolio_daemon.domain.backup.swap import recover_restores
+    from privatefolio_daemon.domain.damaged_accounts import set_aside, with_damaged_advice
     from privatefolio_daemon.domain.events import EventBus
     from privatefolio_daemon.resources import schema_dir
     from privatefolio_daemon.store.migrations import load_migrations
@@ -175,12 +206,17 @@ async def _open_accounts(config: Config, account: str) -> AsyncIterator["Account
         config.data_dir, EventBus(), load_migrations(schema_dir("account")), config.limits
     )
     await asyncio.to_thread(recover_restores, registry.databases_dir, config.data_dir)
+    aside = None
     try:
         await registry.open_existing(only=account)
     except AccountOpenError as error:
-        raise CommandError(f"Could not open the account: {error}") from error
+        if not (mend and error.damaged):
+            message = f"Could not open the account: {error}"
+            advice = with_damaged_advice(message, config.data_dir, error, at_start=False)
+            raise CommandError(advice) from error
+        aside = await asyncio.to_thread(set_aside, registry, account)
     try:
-        yield registry
+        yield registry, aside
     finally:
         await registry.close_all()
 
@@ -222,6 +258,7 @@ async def _restore_offline(
     account: str,
     archive: Path,
     step: "StepHook | None",
+    aside: "SetAside | None",
 ) -> None:
     from privatefolio_daemon.domain.backup.archive_reader import RestoreLimits
     from privatefolio_daemon.domain.backup.restore import Restores
@@ -234,9 +271,21 @@ async def _restore_offline(
         config.limits.backup_max_uncompressed_bytes, config.limits.backup_max_ratio
     )
     restores = Restores(registry, EventBus(), load_migrations(schema_dir("account")), limits)
+    if aside is not None:  # a backup among the account's files moved with them
+        archive = aside.followed(archive)
+    created = False
+
+    async def undo() -> None:
+        try:
+            if created:
+                await registry.delete(account)
+        finally:
+            if aside is not None:  # the damaged account is back as it was
+                await asyncio.to_thread(aside.put_back)
+
     try:
-        created = await registry.create(account)
-        async with _removed_on_failure(created, lambda: registry.delete(account)):
+        async with _undone_on_failure(undo):
+            created = await registry.create(account)
             with _percent_bar(f"Restore of {account}") as report, _interruptible() as checkpoint:
                 if step is None:
                     await restores.restore(account, archive, report, checkpoint)
@@ -317,7 +366,8 @@ async def _restore_online(
             await client.call("createAccount", account)
     except RpcCallError as failure:
         raise CommandError(failure.message) from failure
-    async with _removed_on_failure(created, lambda: client.call("deleteAccount", account)):
+    delete = (lambda: client.call("deleteAccount", account)) if created else None
+    async with _undone_on_failure(delete):
         await _upload_and_restore(config, client, account, archive)
 
 
@@ -412,16 +462,16 @@ async def _outcome(client: "DaemonClient", done: "asyncio.Future[str | None]") -
 
 
 @contextlib.asynccontextmanager
-async def _removed_on_failure(
-    created: bool, delete: Callable[[], Awaitable[object]]
+async def _undone_on_failure(
+    undo: Callable[[], Awaitable[object]] | None,
 ) -> AsyncIterator[None]:
-    """A restore into an account it created leaves nothing behind when it fails."""
+    """A restore that fails leaves nothing behind: ``undo`` removes the account it created."""
     try:
         yield
     except (Exception, TaskAborted, asyncio.CancelledError) as failure:
-        if created:
+        if undo is not None:
             with contextlib.suppress(Exception):  # the restore's error is the one to report
-                await delete()
+                await undo()
         if isinstance(failure, asyncio.CancelledError):  # Ctrl-C
             raise CommandError(_RESTORE_INTERRUPTED) from failure
         raise

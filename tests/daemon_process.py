@@ -3,7 +3,7 @@
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,15 @@ def daemon_command(data_dir: Path, *extra: str, command: str | None = "serve") -
     return [*words, "--data-dir", str(data_dir), "--no-crons", *extra]
 
 
+def _limit_file_size(limit: int) -> Callable[[], None]:
+    def limit_file_size() -> None:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return limit_file_size
+
+
 def clean_environment() -> dict[str, str]:
     names = ("PORT", "HOST", "DATA_LOCATION", "ALLOWED_ORIGINS", "ALLOWED_HOSTS", "FRONTEND_DIR")
     return {key: value for key, value in os.environ.items() if key not in names}
@@ -24,15 +33,22 @@ def clean_environment() -> dict[str, str]:
 
 @contextmanager
 def running_daemon(
-    data_dir: Path, *extra: str, command: str | None = "serve"
+    data_dir: Path,
+    *extra: str,
+    command: str | None = "serve",
+    file_size_limit: int | None = None,
 ) -> Iterator[tuple[subprocess.Popen[str], dict[str, Any]]]:
-    """Start the daemon with ``--print-ready --port 0`` and yield it with its ready line."""
+    """Start the daemon with ``--print-ready --port 0`` and yield it with its ready line.
+
+    With ``file_size_limit`` (POSIX), a write that would make a file larger fails as it would
+    on a full disk: SQLite says "database or disk is full"."""
     process = subprocess.Popen(
         daemon_command(data_dir, "--port", "0", "--print-ready", *extra, command=command),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env=clean_environment(),
+        preexec_fn=None if file_size_limit is None else _limit_file_size(file_size_limit),
     )
     try:
         assert process.stdout is not None

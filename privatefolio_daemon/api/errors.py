@@ -5,6 +5,7 @@ from privatefolio_daemon.domain.errors import (
     ConflictError,
     InvalidInputError,
     NotFoundError,
+    StorageFullError,
     TaskCancelledError,
     TaskFailedError,
     UpstreamError,
@@ -35,7 +36,7 @@ def domain_error_to_rpc(error: BaseException) -> RpcError | None:
         return InvalidParams(message)
     if isinstance(error, ConflictError):
         return VersionConflict(message, {"latest": error.latest})
-    if isinstance(error, BusyError | UpstreamError):
+    if isinstance(error, BusyError | UpstreamError | StorageFullError):
         return Busy(message)
     if isinstance(error, TaskCancelledError):
         return Cancelled(message)

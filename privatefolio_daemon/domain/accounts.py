@@ -22,6 +22,7 @@ from privatefolio_daemon.domain.errors import (
     BusyError,
     InvalidInputError,
     NotFoundError,
+    StorageFullError,
     shortened,
 )
 from privatefolio_daemon.domain.events import (
@@ -47,6 +48,7 @@ from privatefolio_daemon.store.migrations import (
     refuse_newer,
     upgrade_copies,
 )
+from privatefolio_daemon.store.open_failures import is_damaged, is_disk_full
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +74,14 @@ class ClosedAccount:
 
 class AccountOpenError(DatabaseOpenError):
     """An account database that cannot be opened or upgraded; the message names its file."""
+
+    def __init__(self, account: str, path: Path, error: BaseException) -> None:
+        super().__init__(f"{path}: {error}")
+        self.account = account
+        self.path = path
+        #: Not a database, or a corrupt one: a backup restored into the account mends it.
+        self.damaged = is_damaged(error)
+        self.disk_full = is_disk_full(error)
 
 
 class AccountRegistry:
@@ -194,8 +204,16 @@ class AccountRegistry:
         async with self._lock:
             if name in self._open:
                 return False
-            self._refuse_case_twin(name)
-            await self._open_account(name, created_at=now_ms())
+            self._refuse_case_twin(name, await asyncio.to_thread(self._names_on_disk))
+            try:
+                await self._open_account(name, created_at=now_ms())
+            except AccountOpenError as error:
+                if error.disk_full:
+                    raise StorageFullError(
+                        f"The disk is full: account {shown_name(name)} could not be created in "
+                        f"{self.databases_dir}. Free some space, then create it again."
+                    ) from error
+                raise
         self._events.emit(ACCOUNT_CREATED, name)
         self._events.emit("accounts", "created", name)
         return True
@@ -244,7 +262,7 @@ class AccountRegistry:
             await self.get(old).check_file()  # a database deleted meanwhile would be lost
             if new in self._open or self.db_path(new).exists():
                 raise InvalidInputError(f'Account "{new}" already exists')
-            self._refuse_case_twin(new, but=old)
+            self._refuse_case_twin(new, await asyncio.to_thread(self._names_on_disk), but=old)
             created_at = self._created_at.get(old, now_ms())
             self._closed_for[old] = f"being renamed to {shown_name(new)}"
             self._closed_for[new] = f"being renamed from {shown_name(old)}"
@@ -263,6 +281,11 @@ class AccountRegistry:
         self._events.forget_account(old)
         self._events.emit("accounts", "deleted", old)
         self._events.emit("accounts", "created", new)
+
+    def _sqlite_files(self, name: str) -> list[Path]:
+        """The account's database and the files SQLite keeps beside it."""
+        path = self.db_path(name)
+        return [path.with_name(f"{path.name}{suffix}") for suffix in _SQLITE_SUFFIXES]
 
     def _move_account_files(self, old: str, new: str) -> None:
         for suffix in _SQLITE_SUFFIXES:
@@ -304,13 +327,21 @@ class AccountRegistry:
         if name in self._open:
             self._events.emit(ACCOUNT_REOPENED, account=name)
 
-    def _refuse_case_twin(self, name: str, but: str | None = None) -> None:
+    def _names_on_disk(self) -> set[str]:
+        """The accounts whose database files are in ``databases/``, open or not (an offline
+        command opens only its own)."""
+        if not self.databases_dir.is_dir():
+            return set()
+        return {path.stem for path in self.databases_dir.glob("*.sqlite") if path.is_file()}
+
+    def _refuse_case_twin(self, name: str, on_disk: set[str], but: str | None = None) -> None:
         """Names that differ only in case would share their files where file names ignore case
         (macOS and Windows by default); names that differ only in how their accents are encoded
-        (one "é" or "e" and a combining accent) would share them on macOS."""
+        (one "é" or "e" and a combining accent) would share them on macOS. Both the open
+        accounts and the database files are checked."""
         key = same_file_key(name)
-        for other in self._open:
-            if other == but or same_file_key(other) != key:
+        for other in sorted(self._open.keys() | on_disk):
+            if other in (name, but) or same_file_key(other) != key:
                 continue
             if other.casefold() == name.casefold():
                 raise InvalidInputError(
@@ -326,11 +357,12 @@ class AccountRegistry:
         try:
             return await self._open_database(name, created_at)
         except OPEN_ERRORS as error:
-            raise AccountOpenError(f"{self.db_path(name)}: {error}") from error
+            raise AccountOpenError(name, self.db_path(name), error) from error
 
     async def _open_database(self, name: str, created_at: int | None) -> Database:
         self.databases_dir.mkdir(parents=True, exist_ok=True)
         await asyncio.to_thread(refuse_newer, self.db_path(name), self._migrations)
+        new_files = [path for path in self._sqlite_files(name) if not path.exists()]
         db = Database(
             self.db_path(name),
             readers=self._limits.db_readers_per_account,
@@ -354,6 +386,9 @@ class AccountRegistry:
             if isinstance(error, asyncio.CancelledError):  # a stop: an upgrade ends at once
                 db.interrupt_writer()
             await db.close()
+            if self.db_path(name) in new_files:  # no empty file that would open as an account
+                for path in new_files:
+                    path.unlink(missing_ok=True)
             raise
         self._open[name] = db
         for lifecycle in self._lifecycles:

@@ -30,6 +30,10 @@ class BusyError(DomainError):
     """The resource is busy; try again later."""
 
 
+class StorageFullError(DomainError):
+    """The disk is full; the message says where. Trying again once space is freed may work."""
+
+
 class UpstreamError(DomainError):
     """An outside service (a price API, an exchange) did not answer as it should; the message
     names it. Trying again later may work."""

@@ -185,6 +185,7 @@ async def test_an_offline_command_opens_only_its_own_account(tmp_path: Path) -> 
 
     refused = cli("backup", "broken", "-o", str(tmp_path / "b.zip"), "--data-dir", str(data_dir))
     assert refused.returncode == 1
-    assert refused.stderr.endswith(
-        f"privatefolio-daemon: Could not open the account: {broken}: file is not a database\n"
+    assert refused.stderr.startswith(
+        f"privatefolio-daemon: Could not open the account: {broken}: file is not a database. "
+        'The database of account "broken" is damaged: restore a backup into it'
     )

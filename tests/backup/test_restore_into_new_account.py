@@ -82,3 +82,32 @@ async def test_a_failed_restore_into_an_existing_account_keeps_it(tmp_path: Path
     assert refused.returncode == 1
     assert refused.stderr.endswith(NOT_A_ZIP)
     assert restored_digests(data_dir / "databases" / "main.sqlite") == original
+
+
+async def test_an_offline_restore_refuses_a_name_that_differs_only_in_case(tmp_path: Path) -> None:
+    data_dir, original, archive, _ = await backup_and_not_a_zip(tmp_path)
+
+    refused = cli("restore", "MAIN", str(archive), "--data-dir", str(data_dir))
+    assert (refused.returncode, refused.stderr) == (
+        1,
+        'privatefolio-daemon: Account "MAIN" differs from the account "main" only in case; their '
+        "files would be the same on macOS and Windows. Choose another name.\n",
+    )
+    assert traces_of(data_dir, "MAIN") == []
+    assert restored_digests(data_dir / "databases" / "main.sqlite") == original
+
+
+async def test_an_offline_restore_on_a_new_machine_makes_the_data_dir(tmp_path: Path) -> None:
+    _, original, archive, _ = await backup_and_not_a_zip(tmp_path)
+    new_dir = tmp_path / "new machine" / "privatefolio"
+
+    restored = cli("restore", "main", str(archive), "--data-dir", str(new_dir))
+    assert (restored.returncode, restored.stdout) == (0, f"Restored main from {archive}\n")
+    assert new_dir.stat().st_mode & 0o777 == 0o700  # as the daemon makes it: the user's alone
+    assert restored_digests(new_dir / "databases" / "main.sqlite") == original
+    with running_daemon(new_dir) as (_, ready):
+        token = read_or_create_token(new_dir / "auth" / "token")
+        url = f"ws://127.0.0.1:{ready['port']}/"
+        async with await DaemonClient.connect(url, token=token) as client:
+            assert await client.call("getAccountNames") == ["main"]
+            assert await client.call("getValue", "main", "marker") == "seed 1"

@@ -119,3 +119,20 @@ def test_a_server_database_that_cannot_be_opened_is_named(tmp_path: Path) -> Non
         f"privatefolio-daemon: Could not open the databases: {server_db}: [Errno 21] Is a "
         f"directory: '{server_db}'\n",
     )
+
+
+def test_a_damaged_account_database_is_named_with_what_to_do(tmp_path: Path) -> None:
+    """The daemon does not start without an account (exit 5), and says how to mend it."""
+    data_dir = tmp_path / "my data"
+    (data_dir / "databases").mkdir(parents=True)
+    damaged = data_dir.resolve() / "databases" / "junk.sqlite"
+    damaged.write_text("x\n")
+    assert server_database_refused(data_dir) == (
+        5,
+        f"privatefolio-daemon: Could not open the databases: {damaged}: file is not a database. "
+        f'The database of account "junk" is damaged: to start without it, move junk.sqlite out '
+        f"of {damaged.parent}; or restore a backup into it with the daemon stopped: "
+        f"privatefolio-daemon restore --data-dir '{data_dir}' junk <backup.zip> (the damaged "
+        "file is kept, as junk.sqlite.damaged-<ms>).\n",
+    )
+    assert damaged.read_text() == "x\n"
