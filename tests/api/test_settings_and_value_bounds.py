@@ -162,9 +162,10 @@ async def test_a_key_is_a_name_of_at_most_256_characters(client: DaemonClient) -
     long_key = "k" * 257
     message = "A key is too long: 257 characters (at most 256)"
     assert await refusal_of_call(client, "setValue", "main", long_key, 1) == (-32602, message)
-    assert await refusal_of_call(
-        client, "subscribeToKV", "main", long_key, lambda *_: None
-    ) == (-32602, message)
+    assert await refusal_of_call(client, "subscribeToKV", "main", long_key, lambda *_: None) == (
+        -32602,
+        message,
+    )
     assert await refusal_of_call(client, "setValue", "main", "a\nb", 1) == (
         -32602,
         "A key has a control character, U+000A, at position 2",
