@@ -53,7 +53,7 @@ from privatefolio_daemon.server.http_app import build_http_app
 from privatefolio_daemon.server.websocket import WebSocketHub
 from privatefolio_daemon.server_log import ServerLogHandler
 from privatefolio_daemon.settings import APP_NAME, PriceFetchSettings
-from privatefolio_daemon.start_signals import EXIT_STOPPED, stopped_during_start_up
+from privatefolio_daemon.start_signals import EXIT_STOPPED, stop_signals, stopped_during_start_up
 from privatefolio_daemon.store.cron_runs import CronRuns
 from privatefolio_daemon.store.daemon_address import remove_address, write_address
 from privatefolio_daemon.store.database import Database
@@ -377,8 +377,8 @@ class Daemon:
 async def run_until_signalled(
     daemon: Daemon, on_ready: Callable[[Daemon], None] | None = None
 ) -> int:
-    """Start, report readiness, and run until SIGINT or SIGTERM; returns the exit code. A signal
-    during start-up (a long schema upgrade, say) stops it too."""
+    """Start, report readiness, and run until SIGINT, SIGTERM or SIGHUP; returns the exit code. A
+    signal during start-up (a long schema upgrade, say) stops it too."""
     stop = _StopSignal(asyncio.get_running_loop())
     starting = asyncio.ensure_future(daemon.start())
     first: set[asyncio.Future[Any]] = {starting, stop.received}
@@ -404,11 +404,12 @@ async def run_until_signalled(
 
 
 class _StopSignal:
-    """SIGINT and SIGTERM, caught from the start: ``received`` is the first one to come."""
+    """SIGINT, SIGTERM and SIGHUP (``stop_signals``), caught from the start: ``received`` is the
+    first one to come."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.received: asyncio.Future[signal.Signals] = loop.create_future()
-        for signum in (signal.SIGINT, signal.SIGTERM):
+        for signum in stop_signals():
             loop.add_signal_handler(signum, self._receive, signum)
 
     def _receive(self, signum: signal.Signals) -> None:
