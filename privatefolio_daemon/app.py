@@ -48,7 +48,7 @@ from privatefolio_daemon.rpc.builtins import add_builtin_methods
 from privatefolio_daemon.rpc.connection import ConnectionLimits
 from privatefolio_daemon.rpc.registry import MethodTable
 from privatefolio_daemon.rpc.stats import RpcStats
-from privatefolio_daemon.server.credentials import Credentials
+from privatefolio_daemon.server.credentials import Credentials, TokenFileError
 from privatefolio_daemon.server.http_app import build_http_app
 from privatefolio_daemon.server.websocket import WebSocketHub
 from privatefolio_daemon.server_log import ServerLogHandler
@@ -314,7 +314,11 @@ class Daemon:
         except OSError as error:
             message = f"The data directory {self.config.data_dir} cannot be written: {error}"
             raise StartupError(message, EXIT_CONFIG) from error
-        self.credentials.desktop_token()
+        try:
+            await asyncio.to_thread(self.credentials.desktop_token)
+        except TokenFileError as error:
+            self.lock.release()
+            raise StartupError(str(error), EXIT_CONFIG) from error
         runner = web.AppRunner(
             self.http_app,
             access_log=None,

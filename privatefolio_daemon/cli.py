@@ -188,12 +188,13 @@ def _print_token(config: "Config") -> int:
 
 
 def _existing_token(config: "Config") -> str:
-    """The desktop token of the data dir; a data dir where no daemon ever started has none."""
+    """The desktop token of the data dir; a data dir where no daemon ever started has none.
+    A damaged one is refused, named: the daemon replaces it when it starts."""
     from privatefolio_daemon.config import ConfigError
+    from privatefolio_daemon.server.credentials import read_token
 
-    file = config.token_file
-    token = file.read_text(encoding="utf-8").strip() if file.is_file() else ""
-    if not token:
+    token = read_token(config.token_file)
+    if token is None:
         raise ConfigError(
             f"There is no desktop token in {config.data_dir}: no daemon has started on this data "
             "dir. Check --data-dir or DATA_LOCATION, or start the daemon there first."
