@@ -13,6 +13,7 @@ import importlib
 import logging
 import signal
 import sys
+import tempfile
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,6 +66,7 @@ from privatefolio_daemon.store.migrations import (
     migrate,
     refuse_newer,
 )
+from privatefolio_daemon.store.read_only import described, probe_write
 from privatefolio_daemon.worker_processes import uses_workers, warm_up_in_background
 
 if TYPE_CHECKING:
@@ -243,15 +245,17 @@ class Daemon:
             await self.server_db.close()
 
     async def _open_server_db(self) -> None:
-        """Migrate the server database; an error names its file, as an account database's does."""
+        """Migrate the server database, and refuse it when it cannot be written; an error names
+        its file, as an account database's does."""
         migrations = load_migrations(schema_dir("server"))
         path = self.server_db.path
         try:
             await asyncio.to_thread(refuse_newer, path, migrations)
             await self.server_db.write(lambda conn: migrate(conn, migrations, path))
+            await self.server_db.write(probe_write)
         except OPEN_ERRORS as error:
             await self.server_db.close()
-            raise DatabaseOpenError(f"{path}: {error}") from error
+            raise DatabaseOpenError(f"{path}: {described(error)}") from error
 
     async def _kiosk_mode(self) -> bool:
         """Whether an open account turns kiosk mode on (one being restored or reset is skipped)."""
@@ -308,6 +312,7 @@ class Daemon:
         self._check_binding()
         try:
             self.config.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+            _write_probe(self.config.data_dir)
             self.lock.acquire()
         except AlreadyRunning as error:
             raise StartupError(str(error), EXIT_ALREADY_RUNNING) from error
@@ -376,6 +381,16 @@ class Daemon:
                 EXIT_PORT_IN_USE,
             )
         return StartupError(f"Could not listen on {where}: {error.strerror}", EXIT_PORT_IN_USE)
+
+
+def _write_probe(directory: Path) -> None:
+    """Raises ``OSError`` when no file can be made in ``directory`` (SQLite would then open the
+    databases read-only, and every write would fail)."""
+    try:
+        with tempfile.TemporaryFile(dir=directory):
+            pass
+    except OSError as error:  # named after the directory, not the temporary file's random name
+        raise OSError(error.errno, error.strerror) from error
 
 
 async def run_until_signalled(
