@@ -50,7 +50,7 @@ from privatefolio_daemon.rpc.connection import ConnectionLimits
 from privatefolio_daemon.rpc.registry import MethodTable
 from privatefolio_daemon.rpc.stats import RpcStats
 from privatefolio_daemon.server.credentials import Credentials, TokenFileError
-from privatefolio_daemon.server.http_app import build_http_app
+from privatefolio_daemon.server.http_app import build_http_app, warn_if_the_lan_is_refused
 from privatefolio_daemon.server.websocket import WebSocketHub
 from privatefolio_daemon.server_log import ServerLogHandler
 from privatefolio_daemon.settings import APP_NAME, PriceFetchSettings
@@ -310,6 +310,7 @@ class Daemon:
     async def start(self) -> None:
         """Lock the data dir, open the databases and listen. Raises ``StartupError``."""
         self._check_binding()
+        warn_if_the_lan_is_refused(self.config)
         try:
             self.config.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
             _write_probe(self.config.data_dir)
