@@ -110,7 +110,7 @@ class Daemon:
             password_min_length=limits.password_min_length,
         )
         self.server_db = Database(data_dir / "server.sqlite", readers=1)
-        self.server_state = ServerState(self.server_db, self.events, self.config.build.version)
+        self.server_state = ServerState(self.server_db, self.events, self.config.version)
         self.accounts = AccountRegistry(
             data_dir, self.events, load_migrations(schema_dir("account")), limits
         )

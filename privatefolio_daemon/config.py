@@ -58,13 +58,19 @@ class Config:
     def token_file(self) -> Path:
         return self.data_dir / "auth" / "token"
 
+    @property
+    def version(self) -> str:
+        return self.app_version or __version__
+
     @cached_property
     def build(self) -> BuildInfo:
+        """The version and its commit. The first read may run ``git`` (up to 2 s): read it off
+        the event loop (``asyncio.to_thread``)."""
         commit, date = self.git_hash, self.git_date
         if commit is None or date is None:
             git_commit, git_date = _git_head()
             commit, date = commit or git_commit, date or git_date
-        return BuildInfo(self.app_version or __version__, commit, date)
+        return BuildInfo(self.version, commit, date)
 
 
 def _warn_if_overridden(
@@ -272,7 +278,16 @@ def _split(value: str | None) -> tuple[str, ...]:
 
 
 def _git_head() -> tuple[str, str]:
+    """The last commit of this project's checkout: the folder that holds the package must be
+    a git work tree's top. A package installed into another checkout (a virtualenv inside a
+    project of its own) has no commit to report, and git must not find that project's."""
     source = Path(__file__).resolve().parent.parent
+    if not (source / ".git").exists():
+        return "unknown", "unknown"
+    environment = {
+        **{key: value for key, value in os.environ.items() if not key.startswith("GIT_")},
+        "GIT_CEILING_DIRECTORIES": str(source.parent),
+    }
     try:
         output = subprocess.run(
             ["git", "-C", str(source), "log", "-1", "--format=%H %cI"],
@@ -280,6 +295,7 @@ def _git_head() -> tuple[str, str]:
             text=True,
             timeout=2,
             check=True,
+            env=environment,
         ).stdout.split()
     except (OSError, subprocess.SubprocessError):
         return "unknown", "unknown"

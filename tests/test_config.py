@@ -1,13 +1,16 @@
 """The configuration: an empty data dir is refused, ``~`` is expanded in every folder, each
-variable that wins over its flag says so, and ALLOWED_HOSTS entries may carry a port."""
+variable that wins over its flag says so, ALLOWED_HOSTS entries may carry a port, and the
+commit reported is this project's checkout's, never that of a checkout the package sits in."""
 
 import logging
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+import privatefolio_daemon
 from privatefolio_daemon.config import ConfigError, default_data_dir, load_config
 from tests.daemon_process import clean_environment
 
@@ -99,4 +102,44 @@ def test_an_allowed_host_that_is_no_host_name_is_refused(entry: str) -> None:
         f"ALLOWED_HOSTS holds {entry!r}, which is no host name: write the names or addresses by "
         "which the LAN reaches this computer, a port after one if you like "
         "(ALLOWED_HOSTS=192.168.1.20,nas.local:5555,[fe80::1])"
+    )
+
+
+def git(*arguments: str, cwd: Path) -> None:
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@t", *arguments],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+    )
+
+
+def test_a_package_installed_inside_another_checkout_reports_no_commit(tmp_path: Path) -> None:
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    project = tmp_path / "my-project"  # a virtualenv inside a project of one's own
+    site_packages = project / ".venv" / "lib" / "site-packages"
+    shutil.copytree(
+        Path(privatefolio_daemon.__file__).parent,
+        site_packages / "privatefolio_daemon",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
+    git("init", "-q", cwd=project)
+    git("commit", "-q", "--allow-empty", "-m", "my own work", cwd=project)
+    build = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from privatefolio_daemon.config import load_config; "
+            "print(load_config(environ={}).build)",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        cwd=tmp_path,
+        env={**clean_environment(), "PYTHONPATH": str(site_packages)},
+    )
+    assert build.stdout == (
+        f"BuildInfo(version='{privatefolio_daemon.__version__}', commit='unknown', "
+        "date='unknown')\n"
     )
