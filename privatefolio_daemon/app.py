@@ -13,6 +13,7 @@ import importlib
 import logging
 import signal
 import sys
+import tempfile
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,12 +50,12 @@ from privatefolio_daemon.rpc.builtins import add_builtin_methods
 from privatefolio_daemon.rpc.connection import ConnectionLimits
 from privatefolio_daemon.rpc.registry import MethodTable
 from privatefolio_daemon.rpc.stats import RpcStats
-from privatefolio_daemon.server.credentials import Credentials
-from privatefolio_daemon.server.http_app import build_http_app
+from privatefolio_daemon.server.credentials import Credentials, TokenFileError
+from privatefolio_daemon.server.http_app import build_http_app, warn_if_the_lan_is_refused
 from privatefolio_daemon.server.websocket import WebSocketHub
 from privatefolio_daemon.server_log import ServerLogHandler
 from privatefolio_daemon.settings import APP_NAME, PriceFetchSettings
-from privatefolio_daemon.start_signals import EXIT_STOPPED, stopped_during_start_up
+from privatefolio_daemon.start_signals import EXIT_STOPPED, stop_signals, stopped_during_start_up
 from privatefolio_daemon.store.cron_runs import CronRuns
 from privatefolio_daemon.store.daemon_address import remove_address, write_address
 from privatefolio_daemon.store.database import Database
@@ -66,6 +67,7 @@ from privatefolio_daemon.store.migrations import (
     migrate,
     refuse_newer,
 )
+from privatefolio_daemon.store.read_only import described, probe_write
 from privatefolio_daemon.worker_processes import uses_workers, warm_up_in_background
 
 if TYPE_CHECKING:
@@ -109,7 +111,7 @@ class Daemon:
             password_min_length=limits.password_min_length,
         )
         self.server_db = Database(data_dir / "server.sqlite", readers=1)
-        self.server_state = ServerState(self.server_db, self.events, self.config.build.version)
+        self.server_state = ServerState(self.server_db, self.events, self.config.version)
         self.accounts = AccountRegistry(
             data_dir, self.events, load_migrations(schema_dir("account")), limits
         )
@@ -245,15 +247,17 @@ class Daemon:
             await self.server_db.close()
 
     async def _open_server_db(self) -> None:
-        """Migrate the server database; an error names its file, as an account database's does."""
+        """Migrate the server database, and refuse it when it cannot be written; an error names
+        its file, as an account database's does."""
         migrations = load_migrations(schema_dir("server"))
         path = self.server_db.path
         try:
             await asyncio.to_thread(refuse_newer, path, migrations)
             await self.server_db.write(lambda conn: migrate(conn, migrations, path))
+            await self.server_db.write(probe_write)
         except OPEN_ERRORS as error:
             await self.server_db.close()
-            raise DatabaseOpenError(f"{path}: {error}") from error
+            raise DatabaseOpenError(f"{path}: {described(error)}") from error
 
     async def _kiosk_mode(self) -> bool:
         """Whether an open account turns kiosk mode on (one being restored or reset is skipped)."""
@@ -308,15 +312,21 @@ class Daemon:
     async def start(self) -> None:
         """Lock the data dir, open the databases and listen. Raises ``StartupError``."""
         self._check_binding()
+        warn_if_the_lan_is_refused(self.config)
         try:
             self.config.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+            _write_probe(self.config.data_dir)
             self.lock.acquire()
         except AlreadyRunning as error:
             raise StartupError(str(error), EXIT_ALREADY_RUNNING) from error
         except OSError as error:
             message = f"The data directory {self.config.data_dir} cannot be written: {error}"
             raise StartupError(message, EXIT_CONFIG) from error
-        self.credentials.desktop_token()
+        try:
+            await asyncio.to_thread(self.credentials.desktop_token)
+        except TokenFileError as error:
+            self.lock.release()
+            raise StartupError(str(error), EXIT_CONFIG) from error
         runner = web.AppRunner(
             self.http_app,
             access_log=None,
@@ -379,11 +389,21 @@ class Daemon:
         return StartupError(f"Could not listen on {where}: {error.strerror}", EXIT_PORT_IN_USE)
 
 
+def _write_probe(directory: Path) -> None:
+    """Raises ``OSError`` when no file can be made in ``directory`` (SQLite would then open the
+    databases read-only, and every write would fail)."""
+    try:
+        with tempfile.TemporaryFile(dir=directory):
+            pass
+    except OSError as error:  # named after the directory, not the temporary file's random name
+        raise OSError(error.errno, error.strerror) from error
+
+
 async def run_until_signalled(
     daemon: Daemon, on_ready: Callable[[Daemon], None] | None = None
 ) -> int:
-    """Start, report readiness, and run until SIGINT or SIGTERM; returns the exit code. A signal
-    during start-up (a long schema upgrade, say) stops it too."""
+    """Start, report readiness, and run until SIGINT, SIGTERM or SIGHUP; returns the exit code. A
+    signal during start-up (a long schema upgrade, say) stops it too."""
     stop = _StopSignal(asyncio.get_running_loop())
     starting = asyncio.ensure_future(daemon.start())
     first: set[asyncio.Future[Any]] = {starting, stop.received}
@@ -409,11 +429,12 @@ async def run_until_signalled(
 
 
 class _StopSignal:
-    """SIGINT and SIGTERM, caught from the start: ``received`` is the first one to come."""
+    """SIGINT, SIGTERM and SIGHUP (``stop_signals``), caught from the start: ``received`` is the
+    first one to come."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.received: asyncio.Future[signal.Signals] = loop.create_future()
-        for signum in (signal.SIGINT, signal.SIGTERM):
+        for signum in stop_signals():
             loop.add_signal_handler(signum, self._receive, signum)
 
     def _receive(self, signum: signal.Signals) -> None:

@@ -1,31 +1,27 @@
-"""The ``privatefolio-daemon`` command: serve, token, call, backup, restore, autostart."""
+"""The ``privatefolio-daemon`` command: serve, token, call, backup, restore, autostart.
 
-import argparse
-import asyncio
-import os
-import shlex
+The signal handlers of start-up go in first thing: what the commands need is imported after
+them (argparse, asyncio and the configuration take a tenth of a second to load).
+"""
+
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import orjson
+from privatefolio_daemon import __version__, start_signals
 
-from privatefolio_daemon import __version__
-from privatefolio_daemon.config import (
-    Config,
-    ConfigError,
-    check_frontend_dir,
-    client_url,
-    create_data_dir,
-    load_client_config,
-    load_config,
-)
+if TYPE_CHECKING:
+    import argparse
+
+    from privatefolio_daemon.config import Config
 
 #: The close code of a socket whose credential the daemon refused.
 CLOSE_POLICY_VIOLATION = 1008
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser() -> "argparse.ArgumentParser":
+    import argparse
+
     parser = argparse.ArgumentParser(
         prog="privatefolio-daemon",
         description="A local-first portfolio daemon for the Privatefolio frontend.",
@@ -88,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _parse(argv: list[str]) -> argparse.Namespace:
+def _parse(argv: list[str]) -> "argparse.Namespace":
     """The arguments; with no command, or flags first, the command is ``serve``. A flag its
     command does not know is reported with that command's usage."""
     if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version")):
@@ -101,7 +97,7 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     return arguments
 
 
-def _add_location_flags(parser: argparse.ArgumentParser) -> None:
+def _add_location_flags(parser: "argparse.ArgumentParser") -> None:
     parser.set_defaults(command_parser=parser)
     parser.add_argument(
         "--data-dir", help="data directory (env DATA_LOCATION, which wins over this flag)"
@@ -109,12 +105,27 @@ def _add_location_flags(parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    arguments = _parse(list(sys.argv[1:] if argv is None else argv))
+    try:
+        replaced = start_signals.raise_on_signals()
+        arguments = _parse(list(sys.argv[1:] if argv is None else argv))
+        if arguments.command not in (None, "serve"):
+            start_signals.restore(replaced)
+        return _run_command(arguments)
+    except start_signals.StoppedEarly as stopped:
+        print(f"privatefolio-daemon: {stopped}", file=sys.stderr)
+        return start_signals.EXIT_STOPPED
+
+
+def _run_command(arguments: "argparse.Namespace") -> int:
+    from privatefolio_daemon.config import ConfigError, load_config
+
     command = arguments.command
     try:
         if command == "token":
             return _print_token(load_config(data_dir=arguments.data_dir))
         if command == "call":
+            import asyncio
+
             try:
                 return asyncio.run(_call(arguments))
             except KeyboardInterrupt:
@@ -128,26 +139,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             from privatefolio_daemon.cli_backup import run_command
 
             return run_command(arguments)
-        return _serve(arguments)
+        return _run_daemon(arguments)
     except ConfigError as error:
         print(f"privatefolio-daemon: {error}", file=sys.stderr)
         return 2
 
 
-def _serve(arguments: argparse.Namespace) -> int:
-    from privatefolio_daemon import start_signals
+def _run_daemon(arguments: "argparse.Namespace") -> int:
+    import os
 
-    start_signals.raise_on_signals()
-    try:
-        return _run_daemon(arguments)
-    except start_signals.StoppedEarly as stopped:
-        print(f"privatefolio-daemon: {stopped}", file=sys.stderr)
-        return start_signals.EXIT_STOPPED
+    import orjson
 
-
-def _run_daemon(arguments: argparse.Namespace) -> int:
     from privatefolio_daemon import event_loop
     from privatefolio_daemon.app import Daemon, run_until_signalled
+    from privatefolio_daemon.config import check_frontend_dir, create_data_dir, load_config
     from privatefolio_daemon.logging_setup import configure_logging
 
     config = load_config(
@@ -177,16 +182,19 @@ def _run_daemon(arguments: argparse.Namespace) -> int:
     return event_loop.run(run_until_signalled(Daemon(config), announce))
 
 
-def _print_token(config: Config) -> int:
+def _print_token(config: "Config") -> int:
     print(_existing_token(config))
     return 0
 
 
-def _existing_token(config: Config) -> str:
-    """The desktop token of the data dir; a data dir where no daemon ever started has none."""
-    file = config.token_file
-    token = file.read_text(encoding="utf-8").strip() if file.is_file() else ""
-    if not token:
+def _existing_token(config: "Config") -> str:
+    """The desktop token of the data dir; a data dir where no daemon ever started has none.
+    A damaged one is refused, named: the daemon replaces it when it starts."""
+    from privatefolio_daemon.config import ConfigError
+    from privatefolio_daemon.server.credentials import read_token
+
+    token = read_token(config.token_file)
+    if token is None:
         raise ConfigError(
             f"There is no desktop token in {config.data_dir}: no daemon has started on this data "
             "dir. Check --data-dir or DATA_LOCATION, or start the daemon there first."
@@ -194,8 +202,11 @@ def _existing_token(config: Config) -> str:
     return token
 
 
-async def _call(arguments: argparse.Namespace) -> int:
+async def _call(arguments: "argparse.Namespace") -> int:
+    import orjson
+
     from privatefolio_daemon.client import DaemonClient, RpcCallError
+    from privatefolio_daemon.config import client_url, load_client_config
 
     config = load_client_config(data_dir=arguments.data_dir, port=arguments.port)
     params = [_json_argument(position, text) for position, text in enumerate(arguments.args, 1)]
@@ -259,6 +270,12 @@ def _no_daemon_at(url: str, error: OSError) -> str:
 
 
 def _json_argument(position: int, text: str) -> Any:
+    import shlex
+
+    import orjson
+
+    from privatefolio_daemon.config import ConfigError
+
     try:
         return orjson.loads(text)
     except orjson.JSONDecodeError as error:

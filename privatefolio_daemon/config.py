@@ -3,6 +3,7 @@
 import dataclasses
 import logging
 import os
+import re
 import subprocess
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -57,13 +58,19 @@ class Config:
     def token_file(self) -> Path:
         return self.data_dir / "auth" / "token"
 
+    @property
+    def version(self) -> str:
+        return self.app_version or __version__
+
     @cached_property
     def build(self) -> BuildInfo:
+        """The version and its commit. The first read may run ``git`` (up to 2 s): read it off
+        the event loop (``asyncio.to_thread``)."""
         commit, date = self.git_hash, self.git_date
         if commit is None or date is None:
             git_commit, git_date = _git_head()
             commit, date = commit or git_commit, date or git_date
-        return BuildInfo(self.app_version or __version__, commit, date)
+        return BuildInfo(self.version, commit, date)
 
 
 def _warn_if_overridden(
@@ -84,8 +91,33 @@ def _same_folder(first: str, second: str) -> bool:
     return Path(first).expanduser().resolve() == Path(second).expanduser().resolve()
 
 
+def _same_host(first: str, second: str) -> bool:
+    return _without_brackets(first).lower() == _without_brackets(second).lower()
+
+
+def _same_level(first: str, second: str) -> bool:
+    return first.upper() == second.upper()
+
+
 def default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME))
+
+
+def _data_dir(from_environment: str | None, from_flag: str | None) -> Path:
+    """The data dir chosen; an empty one is refused rather than read as "the default", which
+    is the user's real portfolio."""
+    if from_environment is not None and not from_environment.strip():
+        raise ConfigError(
+            "DATA_LOCATION is set but empty: set it to the data directory's path, or unset it "
+            f"to use the default ({default_data_dir()})"
+        )
+    chosen = from_environment or from_flag
+    if chosen is not None and not chosen.strip():
+        raise ConfigError(
+            "--data-dir is empty: give the data directory's path, or leave the flag out to use "
+            f"the default ({default_data_dir()})"
+        )
+    return Path(chosen).expanduser().resolve() if chosen else default_data_dir()
 
 
 def load_config(
@@ -110,20 +142,27 @@ def load_config(
         chosen_port = DEV_PORT if dev else DEFAULT_PORT
     if not 0 <= chosen_port <= 65535:
         raise ConfigError(f"Port {chosen_port} is out of range (0-65535)")
-    chosen_dir = env.get("DATA_LOCATION") or data_dir
+    chosen_dir = _data_dir(env.get("DATA_LOCATION"), data_dir)
     _warn_if_overridden(
         "DATA_LOCATION", env.get("DATA_LOCATION"), "--data-dir", data_dir, same=_same_folder
     )
     _warn_if_overridden("PORT", port_text, "--port", None if port is None else str(port))
+    _warn_if_overridden("HOST", env.get("HOST"), "--host", host, same=_same_host)
+    _warn_if_overridden(
+        "FRONTEND_DIR", env.get("FRONTEND_DIR"), "--frontend-dir", frontend_dir, same=_same_folder
+    )
+    _warn_if_overridden(
+        "LOG_LEVEL", env.get("LOG_LEVEL"), "--log-level", log_level, same=_same_level
+    )
     chosen_frontend = env.get("FRONTEND_DIR") or frontend_dir
     return Config(
-        data_dir=Path(chosen_dir).expanduser().resolve() if chosen_dir else default_data_dir(),
+        data_dir=chosen_dir,
         host=_without_brackets(env.get("HOST") or host or DEFAULT_HOST),
         port=chosen_port,
         dev=dev,
         allowed_origins=_split(env.get("ALLOWED_ORIGINS")),
-        allowed_hosts=_split(env.get("ALLOWED_HOSTS")),
-        frontend_dir=Path(chosen_frontend).resolve() if chosen_frontend else None,
+        allowed_hosts=tuple(allowed_host(entry) for entry in _split(env.get("ALLOWED_HOSTS"))),
+        frontend_dir=Path(chosen_frontend).expanduser().resolve() if chosen_frontend else None,
         print_ready=print_ready,
         crons=crons,
         log_level=_log_level(env.get("LOG_LEVEL"), log_level, dev),
@@ -212,12 +251,43 @@ def _without_brackets(host: str) -> str:
     return host[1:-1] if host.startswith("[") and host.endswith("]") else host
 
 
+#: An ALLOWED_HOSTS entry: a name or IPv4 address, or an IPv6 one (in brackets when a port
+#: follows), and an optional port.
+_HOST_ENTRY = re.compile(
+    r"(?:\[(?P<bracketed>[0-9a-f:.]+)\]|(?P<ipv6>[0-9a-f]*:[0-9a-f:.]*:[0-9a-f:.]*)"
+    r"|(?P<name>[^\s/:@\[\]?#]+))(?::(?P<port>[0-9]{1,5}))?"
+)
+
+
+def allowed_host(entry: str) -> str:
+    """The name an ALLOWED_HOSTS entry allows in a request's Host, whatever its port (the
+    Host check stops DNS rebinding, which the name decides): ``192.168.1.20:5555`` allows
+    ``192.168.1.20``, ``[fe80::1]:5555`` allows ``fe80::1``."""
+    found = _HOST_ENTRY.fullmatch(entry.lower())
+    if found is None:
+        raise ConfigError(
+            f"ALLOWED_HOSTS holds {entry!r}, which is no host name: write the names or "
+            "addresses by which the LAN reaches this computer, a port after one if you like "
+            "(ALLOWED_HOSTS=192.168.1.20,nas.local:5555,[fe80::1])"
+        )
+    return found["bracketed"] or found["ipv6"] or found["name"]
+
+
 def _split(value: str | None) -> tuple[str, ...]:
     return tuple(part.strip() for part in (value or "").split(",") if part.strip())
 
 
 def _git_head() -> tuple[str, str]:
+    """The last commit of this project's checkout: the folder that holds the package must be
+    a git work tree's top. A package installed into another checkout (a virtualenv inside a
+    project of its own) has no commit to report, and git must not find that project's."""
     source = Path(__file__).resolve().parent.parent
+    if not (source / ".git").exists():
+        return "unknown", "unknown"
+    environment = {
+        **{key: value for key, value in os.environ.items() if not key.startswith("GIT_")},
+        "GIT_CEILING_DIRECTORIES": str(source.parent),
+    }
     try:
         output = subprocess.run(
             ["git", "-C", str(source), "log", "-1", "--format=%H %cI"],
@@ -225,6 +295,7 @@ def _git_head() -> tuple[str, str]:
             text=True,
             timeout=2,
             check=True,
+            env=environment,
         ).stdout.split()
     except (OSError, subprocess.SubprocessError):
         return "unknown", "unknown"

@@ -1,5 +1,6 @@
 """Server-wide methods: information, statistics and server settings."""
 
+import asyncio
 import os
 from typing import Any
 
@@ -19,7 +20,7 @@ class ServerApi:
     @rpc_method()
     async def getServerInfo(self) -> dict[str, Any]:
         """What this daemon is and where it keeps its data."""
-        build = self._config.build
+        build = await asyncio.to_thread(getattr, self._config, "build")  # may run git
         return {
             "name": APP_NAME,
             "version": build.version,

@@ -2,26 +2,52 @@
 
 The desktop token is 32 random bytes (hex) in ``<data>/auth/token``, readable only by the user
 that runs the daemon, so a local Electron shell reads it. The password flow stores a scrypt hash
-and a JWT secret beside it, in the same files as the Privatefolio backend.
+and a JWT secret beside it, in the same files as the Privatefolio backend. Each file is written
+whole or not at all (a temporary file, synced, then renamed over it).
 """
 
 import asyncio
 import hashlib
 import hmac
+import logging
 import os
+import re
 import secrets
+import tempfile
 import time
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from privatefolio_daemon.config import ConfigError
 from privatefolio_daemon.domain.errors import ConflictError, InvalidInputError
+
+log = logging.getLogger(__name__)
 
 _SCRYPT = {"n": 16384, "r": 8, "p": 1, "dklen": 64}
 
 #: scrypt takes ~50 ms of CPU and 16 MiB: a flood of logins hashes one at a time here, and leaves
 #: the default thread pool (``asyncio.to_thread``) to the rest of the daemon.
 _HASHING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="password-hash")
+
+#: What the daemon writes: 32 random bytes in lowercase hex (an editor's final newline aside).
+_TOKEN = re.compile(rb"[0-9a-f]{64}")
+
+
+class TokenFileError(ConfigError):
+    """The token file cannot be read or written; the message names it and says what to do."""
+
+
+class DamagedTokenError(TokenFileError):
+    """The token file holds no token the daemon wrote: a crash before it was flushed leaves NULs,
+    and no client could have used another one."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(
+            f"The desktop token file {path} is damaged: it does not hold the 64 hex digits the "
+            "daemon writes. Start the daemon on this data dir (or restart it): it replaces a "
+            "damaged token with a new one."
+        )
 
 
 class Credentials:
@@ -120,22 +146,79 @@ class Credentials:
         return (self.auth_dir / ".jwtsecret").read_bytes()
 
 
+def read_token(path: Path) -> str | None:
+    """The desktop token in ``path``, or None when there is no such file (no daemon started on
+    its data dir). Raises ``DamagedTokenError`` for a file that holds no token the daemon wrote,
+    ``TokenFileError`` for one that cannot be read."""
+    if path.is_dir():
+        raise TokenFileError(
+            f"The desktop token {path} is a directory, not a file: remove it (the daemon writes "
+            "a new token there when it starts), then start again."
+        )
+    try:
+        content = path.read_bytes().strip()
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        raise TokenFileError(f"The desktop token {path} cannot be read: {error}") from error
+    if not _TOKEN.fullmatch(content):
+        raise DamagedTokenError(path)
+    return content.decode()
+
+
 def read_or_create_token(path: Path) -> str:
-    if path.is_file():
-        token = path.read_text(encoding="utf-8").strip()
-        if token:
-            return token
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """The desktop token, made when there is none, and replaced when the file is damaged."""
+    try:
+        token = read_token(path)
+    except DamagedTokenError:
+        token = _new_token(path)
+        log.warning(
+            "The desktop token file %s was damaged (it did not hold the 64 hex digits the "
+            "daemon writes, so no client could use it): it now holds a new token.",
+            path,
+        )
+    return _new_token(path) if token is None else token
+
+
+def _new_token(path: Path) -> str:
     token = secrets.token_hex(32)
-    _write_private(path, token.encode())
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _write_private(path, token.encode())
+    except OSError as error:
+        raise TokenFileError(
+            f"The desktop token {path} cannot be written ({error.strerror or error}): free some "
+            f"space on its disk, or make {path.parent} writable, then start again."
+        ) from error
     return token
 
 
 def _write_private(path: Path, content: bytes) -> None:
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(content)
-    path.chmod(0o600)
+    """Write ``path`` (mode 0600) whole or not at all: a crash or a full disk leaves the file
+    as it was, never empty or half written."""
+    descriptor, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")  # mode 0600
+    temporary = Path(name)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        temporary.replace(path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    _sync_directory(path.parent)
+
+
+def _sync_directory(directory: Path) -> None:
+    """Make a rename in ``directory`` durable (POSIX: Windows cannot open a directory)."""
+    if os.name != "posix":
+        return
+    descriptor = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def _password_bytes(password: str) -> bytes:

@@ -37,14 +37,6 @@ def build_http_app(
     # The address it listens on names the daemon itself (a rebinding page's Host is a name).
     own_address = () if config.host in ("0.0.0.0", "::", "") else (config.host,)
     policy = OriginPolicy(config.allowed_origins, [*config.allowed_hosts, *own_address])
-    if not config.binds_loopback_only and not config.allowed_hosts:
-        log.warning(
-            "Host %s with ALLOWED_HOSTS empty: a request must name this computer by a "
-            "loopback Host (localhost, 127.0.0.1, [::1]), so every request from the LAN gets "
-            "403 'this Host is not allowed'. Set ALLOWED_HOSTS to the names or addresses the LAN "
-            "uses for it (ALLOWED_HOSTS=192.168.1.20,nas.local).",
-            config.host,
-        )
     app = web.Application(
         middlewares=[security_middleware(policy), _websocket_on_any_path(hub, policy)],
         client_max_size=client_max_size,
@@ -62,6 +54,18 @@ def build_http_app(
 
     app.router.add_route("*", "/{tail:.*}", catch_all)
     return app
+
+
+def warn_if_the_lan_is_refused(config: Config) -> None:
+    """Listening beyond loopback with ALLOWED_HOSTS empty: every request from the LAN gets 403."""
+    if not config.binds_loopback_only and not config.allowed_hosts:
+        log.warning(
+            "Host %s with ALLOWED_HOSTS empty: a request must name this computer by a "
+            "loopback Host (localhost, 127.0.0.1, [::1]), so every request from the LAN gets "
+            "403 'this Host is not allowed'. Set ALLOWED_HOSTS to the names or addresses the LAN "
+            "uses for it (ALLOWED_HOSTS=192.168.1.20,nas.local).",
+            config.host,
+        )
 
 
 def _websocket_on_any_path(hub: WebSocketHub, policy: OriginPolicy) -> Middleware:

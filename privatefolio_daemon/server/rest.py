@@ -69,7 +69,7 @@ def rest_routes(
         return web.Response(text="pong")
 
     async def info(_: web.Request) -> web.Response:
-        build = config.build
+        build = await asyncio.to_thread(getattr, config, "build")  # may run git
         return web.json_response(
             {
                 "name": APP_NAME,

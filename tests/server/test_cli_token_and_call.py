@@ -59,7 +59,7 @@ def test_an_argument_that_is_not_json_is_named_by_its_position(tmp_path: Path) -
 def test_call_with_a_token_the_daemon_refuses_says_so(tmp_path: Path) -> None:
     other = tmp_path / "other"
     (other / "auth").mkdir(parents=True)
-    (other / "auth" / "token").write_text("not-the-token")
+    (other / "auth" / "token").write_text("0123456789abcdef" * 4)  # another daemon's token
     with running_daemon(tmp_path / "data") as (_, ready):
         port = str(ready["port"])
         called = cli("call", "--data-dir", str(other), "--port", port, "getAccountNames")

@@ -1,11 +1,14 @@
 """The REST routes and the request gates: Host, Origin, CORS, static files."""
 
+import asyncio
+import os
 from dataclasses import replace
 from pathlib import Path
 
 import aiohttp
 import pytest
 
+import privatefolio_daemon
 from privatefolio_daemon.app import Daemon
 from tests.conftest import http_url, make_config, ws_url
 
@@ -39,6 +42,45 @@ async def test_info_describes_the_build(tmp_path: Path) -> None:
                 "buildDate": "2026-01-02",
                 "homepage": "https://privatefolio.app",
             }
+    finally:
+        await daemon.stop()
+
+
+SLOW_GIT = """#!/bin/sh
+touch "$0.started"
+i=0
+while [ ! -e "$0.released" ] && [ $i -lt 3000 ]; do sleep 0.01; i=$((i + 1)); done
+echo "0123456789abcdef0123456789abcdef01234567 2026-01-02T03:04:05+00:00"
+"""
+
+
+async def test_the_commit_is_read_off_the_event_loop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``git log`` runs at the first /info, and a slow one holds up that answer only."""
+    checkout = Path(privatefolio_daemon.__file__).parent.parent
+    if not (checkout / ".git").exists():
+        pytest.skip("the package is not in a git checkout of its own")
+    git = tmp_path / "bin" / "git"
+    git.parent.mkdir()
+    git.write_text(SLOW_GIT)
+    git.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{git.parent}{os.pathsep}{os.environ['PATH']}")
+    daemon = Daemon(make_config(tmp_path / "data"))
+    await daemon.start()
+    try:
+        async with aiohttp.ClientSession() as session:
+            info = asyncio.ensure_future(session.get(http_url(daemon, "/info")))
+            for _ in range(6000):
+                if await asyncio.to_thread(Path(f"{git}.started").exists):
+                    break
+                await asyncio.sleep(0.005)
+            async with session.get(http_url(daemon, "/ping")) as ping:
+                assert await ping.text() == "pong"
+            assert not info.done()  # git still runs, and the daemon answers meanwhile
+            await asyncio.to_thread(Path(f"{git}.released").touch)
+            async with await info as response:
+                assert (await response.json())["commit"] == "0123456789abcdef" * 2 + "01234567"
     finally:
         await daemon.stop()
 

@@ -9,8 +9,9 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from privatefolio_daemon.app import Daemon
+from privatefolio_daemon.app import Daemon, StartupError
 from privatefolio_daemon.client import DaemonClient
+from privatefolio_daemon.config import load_config
 from tests.conftest import http_url, make_config, ws_url
 
 LAN = "192.0.2.2"
@@ -95,7 +96,7 @@ async def test_a_host_not_allowed_is_refused_even_with_its_own_origin(daemon: Da
         ("127.0.0.1", (), False),
     ],
 )
-def test_listening_beyond_loopback_without_allowed_hosts_logs_a_hint(
+async def test_listening_beyond_loopback_without_allowed_hosts_logs_a_hint(
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
     host: str,
@@ -103,7 +104,10 @@ def test_listening_beyond_loopback_without_allowed_hosts_logs_a_hint(
     warned: bool,
 ) -> None:
     caplog.set_level(logging.WARNING)
-    Daemon(replace(make_config(tmp_path / "data"), host=host, allowed_hosts=hosts))
+    daemon = Daemon(replace(make_config(tmp_path / "data"), host=host, allowed_hosts=hosts))
+    await daemon.credentials.set_password("correct horse")
+    await daemon.start()
+    await daemon.stop()
     hints = [
         record.getMessage() for record in caplog.records if "ALLOWED_HOSTS" in record.getMessage()
     ]
@@ -116,3 +120,27 @@ def test_listening_beyond_loopback_without_allowed_hosts_logs_a_hint(
         ]
     else:
         assert hints == []
+
+
+async def test_a_refusal_to_listen_beyond_loopback_comes_before_any_hint(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING)
+    daemon = Daemon(replace(make_config(tmp_path / "data"), host="0.0.0.0"))
+    with pytest.raises(StartupError) as refused:
+        await daemon.start()
+    assert str(refused.value).startswith("Refusing to listen on 0.0.0.0: binding an address ")
+    assert caplog.records == []
+
+
+async def test_an_allowed_host_written_with_a_port_lets_its_requests_in(tmp_path: Path) -> None:
+    hosts = load_config(environ={"ALLOWED_HOSTS": f"{LAN}:47160,[fe80::1]:47160"}).allowed_hosts
+    daemon = Daemon(replace(make_config(tmp_path / "data"), allowed_hosts=hosts))
+    await daemon.start()
+    try:
+        async with aiohttp.ClientSession() as session:
+            for host in (f"{LAN}:47160", f"{LAN}:{daemon.port}", "[fe80::1]:47160"):
+                async with session.get(http_url(daemon, "/ping"), headers={"Host": host}) as got:
+                    assert (got.status, await got.text()) == (200, "pong"), host
+    finally:
+        await daemon.stop()

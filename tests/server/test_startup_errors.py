@@ -1,14 +1,23 @@
 """Start-up errors are one clear line and an exit code, never a traceback, and never twice."""
 
+import os
+import pwd
+import shutil
 import sqlite3
 import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
 from privatefolio_daemon.resources import schema_dir
-from privatefolio_daemon.store.migrations import latest_version, load_migrations
+from privatefolio_daemon.store.migrations import latest_version, load_migrations, migrate
 from tests.daemon_process import clean_environment, daemon_command, running_daemon
 
 SERVER_SCHEMA_VERSION = latest_version(load_migrations(schema_dir("server")))
+NOBODY = 65534
 
 
 def serve(data_dir: Path, *extra: str, **environment: str) -> subprocess.CompletedProcess[str]:
@@ -136,3 +145,95 @@ def test_a_damaged_account_database_is_named_with_what_to_do(tmp_path: Path) -> 
         "file is kept, as junk.sqlite.damaged-<ms>).\n",
     )
     assert damaged.read_text() == "x\n"
+
+
+#: How root starts a command as nobody (``setpriv``, from util-linux).
+AS_NOBODY = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
+
+
+@pytest.fixture
+def daemons_user(tmp_path: Path) -> Iterator[tuple[Path, list[str], str]]:
+    """A folder to make a data dir in, the words that start a command as the user who owns
+    that data dir, and the user's name. As root (who may write any file) the daemon runs as
+    nobody, as after a start with ``sudo`` left root's files in a user's data dir."""
+    if os.geteuid() != 0:
+        yield tmp_path, [], pwd.getpwuid(os.geteuid()).pw_name
+        return
+    if shutil.which("setpriv") is None:
+        pytest.skip("run as root without setpriv to start the daemon as another user")
+    place = Path(tempfile.mkdtemp())
+    place.chmod(0o755)  # pytest's own folders are root's alone
+    try:
+        tried = subprocess.run(
+            [*AS_NOBODY, sys.executable, "-m", "privatefolio_daemon", "--version"],
+            capture_output=True,
+            timeout=30,
+            env=clean_environment(),
+        )
+        if tried.returncode != 0:
+            pytest.skip(f"run as root, and nobody cannot run the daemon: {tried.stderr[-300:]!r}")
+        yield place, AS_NOBODY, pwd.getpwuid(NOBODY).pw_name
+    finally:
+        shutil.rmtree(place)
+
+
+def owned_by_the_daemons_user(path: Path, start_as: list[str]) -> None:
+    if start_as:
+        os.chown(path, NOBODY, NOBODY)
+
+
+def served_as(start_as: list[str], data_dir: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*start_as, *daemon_command(data_dir, "--port", "0")],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env=clean_environment(),
+    )
+
+
+def test_a_server_database_the_daemon_cannot_write_is_refused(
+    daemons_user: tuple[Path, list[str], str],
+) -> None:
+    place, start_as, user = daemons_user
+    data_dir = place / "data"
+    data_dir.mkdir(mode=0o700)
+    owned_by_the_daemons_user(data_dir, start_as)
+    server_db = data_dir / "server.sqlite"
+    connection = sqlite3.connect(server_db, isolation_level=None)
+    connection.execute("PRAGMA journal_mode = WAL")  # as a daemon leaves it
+    migrate(connection, load_migrations(schema_dir("server")), server_db)
+    connection.close()
+    if not start_as:
+        server_db.chmod(0o444)  # root's, mode 0644, when the daemon runs as nobody
+    refused = served_as(start_as, data_dir)
+    assert (refused.returncode, refused.stdout, refused.stderr) == (
+        5,
+        "",
+        f"privatefolio-daemon: Could not open the databases: {server_db}: attempt to write a "
+        f"readonly database: the daemon runs as {user}, who cannot write this file (or the -wal "
+        f"and -shm files beside it). Give {user} write access to them (their owner or "
+        "permissions), then start again.\n",
+    )
+
+
+def test_a_data_dir_the_daemon_cannot_write_in_is_bad_configuration(
+    daemons_user: tuple[Path, list[str], str],
+) -> None:
+    place, start_as, _ = daemons_user
+    data_dir = place / "data"
+    data_dir.mkdir()
+    (data_dir / "daemon.lock").touch()
+    for path in (data_dir / "daemon.lock", data_dir):
+        owned_by_the_daemons_user(path, start_as)
+    data_dir.chmod(0o500)
+    try:
+        refused = served_as(start_as, data_dir)
+    finally:
+        data_dir.chmod(0o700)
+    assert (refused.returncode, refused.stdout, refused.stderr) == (
+        2,
+        "",
+        f"privatefolio-daemon: The data directory {data_dir} cannot be written: [Errno 13] "
+        "Permission denied\n",
+    )
