@@ -240,7 +240,7 @@ async def _call(arguments: "argparse.Namespace") -> int:
     return 0
 
 
-def _no_answer(config: Config) -> str | None:
+def _no_answer(config: "Config") -> str | None:
     """Why the daemon of the data dir does not answer, when its lock says: an offline backup or
     restore holds it, or the daemon is still starting (it writes its address once it listens)."""
     from privatefolio_daemon.store.daemon_address import running_address
