@@ -95,7 +95,12 @@ async def load_exchange_library(settings: PriceFetchSettings) -> None:
         await asyncio.to_thread(importlib.import_module, "ccxt.async_support")
 
 
-def build_registry(settings: PriceFetchSettings) -> PriceProviderRegistry:
+def build_registry(
+    settings: PriceFetchSettings, *, keep_usd_rates: bool = False
+) -> PriceProviderRegistry:
+    """The providers; ``keep_usd_rates`` for those of one "Fetch asset prices" run, which fetch
+    each currency's USD rates once (``build_price_registry``)."""
+
     def ccxt_factory(exchange_id: str, priority: int, timeout_ms: int) -> PriceProvider:
         from privatefolio_daemon.sources.prices.ccxt_ohlcv import CcxtOhlcvProvider
 
@@ -113,7 +118,9 @@ def build_registry(settings: PriceFetchSettings) -> PriceProviderRegistry:
             configure=configure,
         )
 
-    return build_price_registry(settings.providers, ccxt_factory=ccxt_factory)
+    return build_price_registry(
+        settings.providers, ccxt_factory=ccxt_factory, keep_usd_rates=keep_usd_rates
+    )
 
 
 def moved_urls(urls: Any, base_url: str) -> Any:

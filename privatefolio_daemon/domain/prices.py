@@ -116,7 +116,7 @@ class DailyPrices:
         progress(1, f"Fetching asset prices for {len(assets)} assets")
         progress(2, f"Fetching asset prices in batches of {batch_size}")
         await load_exchange_library(settings)
-        registry = build_registry(settings)
+        registry = build_registry(settings, keep_usd_rates=True)
         saved: list[_AssetOutcome] = []
         unreachable: set[str] = set()
         try:

@@ -38,6 +38,7 @@ from privatefolio_daemon.sources.prices.base import (
 from privatefolio_daemon.sources.prices.http_fetch import JsonFetcher
 from privatefolio_daemon.sources.prices.market_closes import closes_from, with_last_close
 from privatefolio_daemon.sources.prices.price_settings import YAHOO_URL
+from privatefolio_daemon.sources.prices.series_worker import SeriesWorker
 from privatefolio_daemon.sources.prices.usd_conversion import USD, UsdConverter
 
 YAHOO_NAME = "Yahoo Finance"
@@ -63,8 +64,16 @@ class YahooChart:
 class YahooChartClient:
     """Daily candles of one Yahoo symbol, fetched in windows of at most ``window_days`` days."""
 
-    def __init__(self, fetcher: JsonFetcher, *, base_url: str = YAHOO_URL, window_days: int = 3650):
+    def __init__(
+        self,
+        fetcher: JsonFetcher,
+        *,
+        base_url: str = YAHOO_URL,
+        window_days: int = 3650,
+        worker: SeriesWorker | None = None,
+    ):
         self.fetcher = fetcher
+        self.worker = worker or SeriesWorker()
         self.base_url = base_url.rstrip("/")
         self.window_days = window_days
 
@@ -109,7 +118,7 @@ class YahooChartClient:
         }
         url = f"{self.base_url}/v8/finance/chart/{quote(symbol, safe='')}"
         body = await self.fetcher.get_json(url, asset_id=asset_id, params=params)
-        return _ChartReader(self.fetcher, asset_id).candles(body)
+        return await self.worker.run(_ChartReader(self.fetcher, asset_id).candles, body)
 
 
 class _ChartReader:
@@ -225,7 +234,8 @@ class YahooProvider:
         if not points:
             raise EmptyResponse(self.name, asset.id)
         points = await self.usd.to_usd(self.name, asset.id, currencies[0], points)
-        return PriceSeries(pair=asset.ticker, points=closes_from(points, since_ms, until_ms))
+        points = await self.client.worker.run(closes_from, points, since_ms, until_ms)
+        return PriceSeries(pair=asset.ticker, points=points)
 
     async def close(self) -> None:
         await self.client.close()
