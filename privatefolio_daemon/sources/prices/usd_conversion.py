@@ -111,11 +111,10 @@ class UsdConverter:
         async with self._fetching.setdefault(asker.currency, asyncio.Lock()):
             kept = self._kept.get(asker.currency)
             if kept is None:
-                kept = await self._fetched(asker, since, until)
+                kept = self._kept[asker.currency] = await self._fetched(asker, since, until)
             for first, last in kept.missing(since, until):
                 more = await self._fetched(asker, first, last, none_is_empty=True)
-                kept = await self.worker.run(kept.joined, more)
-            self._kept[asker.currency] = kept
+                kept = self._kept[asker.currency] = await self.worker.run(kept.joined, more)
         return kept
 
     async def _fetched(
