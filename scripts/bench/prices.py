@@ -1,10 +1,10 @@
 """Price-fetch benchmark: ping latency while "Fetch asset prices" fetches long histories.
 
 An account owns ``--stocks`` stocks (60) since ``--years`` years ago (21), every third one quoted
-in EUR; a Yahoo stand-in in its own process has a daily candle for each of them on every weekday
-since then, and ``EURUSD=X``. A daemon in this process (crons off, providers at the stand-in,
-``--requests-per-second`` per host) runs "Fetch asset prices" once, while another process calls
-``ping`` every 20 ms over WebSocket RPC.
+in EUR; a Yahoo stand-in in its own process, at a lower priority, has a daily candle for each of
+them on every weekday since then, and ``EURUSD=X``. A daemon in this process (crons off,
+providers at the stand-in, ``--requests-per-second`` per host) runs "Fetch asset prices" once,
+while another process calls ``ping`` every 20 ms over WebSocket RPC.
 
 Printed: the pings sent while the task ran (p50, p99, max), the task's time and status, the rows
 stored, and the stand-in's requests, those for ``EURUSD=X`` apart (each window of up to 10 years
