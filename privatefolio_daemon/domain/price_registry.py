@@ -97,9 +97,14 @@ async def load_exchange_library(settings: PriceFetchSettings) -> None:
 
 
 def build_registry(
-    settings: PriceFetchSettings, on_skipped: SkipReport = log_skipped
+    settings: PriceFetchSettings,
+    on_skipped: SkipReport = log_skipped,
+    *,
+    keep_usd_rates: bool = False,
 ) -> PriceProviderRegistry:
-    """The providers; each tells ``on_skipped`` of the prices it skipped (``price_checks``)."""
+    """The providers; each tells ``on_skipped`` of the prices it skipped (``price_checks``).
+    ``keep_usd_rates`` for those of one "Fetch asset prices" run, which fetch each currency's USD
+    rates once (``build_price_registry``)."""
 
     def ccxt_factory(
         exchange_id: str, priority: int, timeout_ms: int, report: SkipReport
@@ -122,7 +127,10 @@ def build_registry(
         )
 
     return build_price_registry(
-        settings.providers, ccxt_factory=ccxt_factory, on_skipped=on_skipped
+        settings.providers,
+        ccxt_factory=ccxt_factory,
+        on_skipped=on_skipped,
+        keep_usd_rates=keep_usd_rates,
     )
 
 

@@ -39,6 +39,7 @@ from privatefolio_daemon.domain.price_registry import (
     priced_asset,
 )
 from privatefolio_daemon.domain.stale_announcements import announce_stale
+from privatefolio_daemon.domain.thread_progress import thread_safe
 from privatefolio_daemon.domain.timeutil import DAY_MS, day_start, human_date, now_ms
 from privatefolio_daemon.settings import PriceFetchSettings
 from privatefolio_daemon.sources.prices.base import ChartData, PricedAsset, PriceSeries
@@ -130,7 +131,10 @@ class DailyPrices:
         progress(1, f"Fetching asset prices for {len(assets)} assets")
         progress(2, f"Fetching asset prices in batches of {batch_size}")
         await load_exchange_library(settings)
-        registry = build_registry(settings, on_skipped=lambda line: progress(None, line))
+        report = thread_safe(progress)  # Yahoo's series are read on a worker thread
+        registry = build_registry(
+            settings, on_skipped=lambda line: report(None, line), keep_usd_rates=True
+        )
         saved: list[_AssetOutcome] = []
         unreachable: set[str] = set()
         try:

@@ -53,7 +53,7 @@ class FiatProvider:
                 points = await with_last_close(fetch, since_ms, until_ms)
             except PriceFetchError as error:
                 raise PriceFetchError(self.name, asset.id, error.reason) from error
-            points = closes_from(points, since_ms, until_ms)
+            points = await self.client.worker.run(closes_from, points, since_ms, until_ms)
         if not points:
             raise EmptyResponse(self.name, asset.id)
         return PriceSeries(pair=pair, points=points)

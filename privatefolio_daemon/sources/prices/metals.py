@@ -48,7 +48,8 @@ class MetalsProvider:
             raise PriceFetchError(self.name, asset.id, error.reason) from error
         if not points:
             raise EmptyResponse(self.name, asset.id)
-        return PriceSeries(pair=symbol, points=closes_from(points, since_ms, until_ms))
+        points = await self.client.worker.run(closes_from, points, since_ms, until_ms)
+        return PriceSeries(pair=symbol, points=points)
 
     async def close(self) -> None:
         await self.client.close()

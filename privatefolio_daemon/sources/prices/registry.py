@@ -31,6 +31,7 @@ from privatefolio_daemon.sources.prices.metals import MetalsProvider
 from privatefolio_daemon.sources.prices.price_checks import SkipReport, log_skipped
 from privatefolio_daemon.sources.prices.price_settings import PriceSettings
 from privatefolio_daemon.sources.prices.rate_limit import HostRateLimiter
+from privatefolio_daemon.sources.prices.series_worker import SeriesWorker
 from privatefolio_daemon.sources.prices.tefas import TefasProvider, is_tefas_fund
 from privatefolio_daemon.sources.prices.usd_conversion import UsdConverter
 from privatefolio_daemon.sources.prices.yahoo import (
@@ -70,8 +71,11 @@ class ProviderPlan:
 
 
 class PriceProviderRegistry:
-    def __init__(self, providers: Iterable[PriceProvider]) -> None:
+    def __init__(
+        self, providers: Iterable[PriceProvider], *, worker: SeriesWorker | None = None
+    ) -> None:
         self.providers = sorted(providers, key=lambda provider: provider.priority)
+        self._worker = worker
         self._by_id = {provider.id: provider for provider in self.providers}
 
     def get(self, provider_id: str) -> PriceProvider | None:
@@ -91,6 +95,8 @@ class PriceProviderRegistry:
     async def close(self) -> None:
         for provider in self.providers:
             await provider.close()
+        if self._worker is not None:
+            self._worker.close()
 
     def _candidates(self, asset: PricedAsset) -> list[PriceProvider]:
         only = _dedicated_provider(asset)
@@ -127,9 +133,14 @@ def build_price_registry(
     *,
     ccxt_factory: CcxtFactory = ccxt_provider,
     on_skipped: SkipReport = log_skipped,
+    keep_usd_rates: bool = False,
 ) -> PriceProviderRegistry:
     """The default providers: the ccxt exchanges, DefiLlama, Yahoo, metals, fiat and TEFAS.
-    Each tells ``on_skipped`` of the prices it skipped (``price_checks``)."""
+    Each tells ``on_skipped`` of the prices it skipped (``price_checks``).
+
+    ``keep_usd_rates``: the USD rates of each currency are fetched once for all the providers'
+    assets (``UsdConverter``), for a registry of one "Fetch asset prices" run.
+    """
     settings = settings or PriceSettings()
     limiter = HostRateLimiter(settings.requests_per_second_per_host, settings.burst_per_host)
     policy = FetchPolicy(timeout_s=settings.timeout_s, max_retries=settings.max_retries)
@@ -137,13 +148,15 @@ def build_price_registry(
     def fetcher(name: str, error_detail: ErrorDetail | None = None) -> JsonFetcher:
         return JsonFetcher(name, policy=policy, limiter=limiter, error_detail=error_detail)
 
+    worker = SeriesWorker()
     yahoo = YahooChartClient(
         fetcher(YAHOO_NAME, yahoo_error_detail),
         base_url=settings.yahoo_url,
         on_skipped=on_skipped,
+        worker=worker,
     )
     fiat = FiatProvider(yahoo)
-    usd = UsdConverter(fiat)
+    usd = UsdConverter(fiat, keep_rates=keep_usd_rates, worker=worker)
     providers: list[PriceProvider] = [
         ccxt_factory(
             exchange, EXCHANGE_PRIORITIES.get(exchange, 3), settings.ccxt_timeout_ms, on_skipped
@@ -166,4 +179,4 @@ def build_price_registry(
             on_skipped=on_skipped,
         ),
     ]
-    return PriceProviderRegistry(providers)
+    return PriceProviderRegistry(providers, worker=worker)

@@ -87,9 +87,8 @@ class TefasProvider:
         code = asset.ticker.upper()
         in_try = await self._closes(code, asset, since_ms, until_ms)
         points = await self.usd.to_usd(self.name, asset.id, TEFAS_CURRENCY, in_try)
-        return PriceSeries(
-            pair=f"{code}-{TEFAS_CURRENCY}", points=closes_from(points, since_ms, until_ms)
-        )
+        points = await self.usd.worker.run(closes_from, points, since_ms, until_ms)
+        return PriceSeries(pair=f"{code}-{TEFAS_CURRENCY}", points=points)
 
     async def _closes(
         self, code: str, asset: PricedAsset, since_ms: int, until_ms: int

@@ -56,6 +56,7 @@ from privatefolio_daemon.sources.prices.price_checks import (
     log_skipped,
 )
 from privatefolio_daemon.sources.prices.price_settings import YAHOO_URL
+from privatefolio_daemon.sources.prices.series_worker import SeriesWorker
 from privatefolio_daemon.sources.prices.usd_conversion import USD, UsdConverter
 
 YAHOO_NAME = "Yahoo Finance"
@@ -88,8 +89,10 @@ class YahooChartClient:
         base_url: str = YAHOO_URL,
         window_days: int = 3650,
         on_skipped: SkipReport = log_skipped,
+        worker: SeriesWorker | None = None,
     ):
         self.fetcher = fetcher
+        self.worker = worker or SeriesWorker()
         self.base_url = base_url.rstrip("/")
         self.window_days = window_days
         self._check = PriceCheck(fetcher.provider_name, on_skipped)
@@ -136,7 +139,7 @@ class YahooChartClient:
         url = f"{self.base_url}/v8/finance/chart/{quote(symbol, safe='')}"
         body = await self.fetcher.get_json(url, asset_id=asset_id, params=params)
         reader = _ChartReader(self.fetcher, asset_id, self._check, (first_day, last_day))
-        return reader.candles(body)
+        return await self.worker.run(reader.candles, body)
 
 
 class _ChartReader:
@@ -289,7 +292,8 @@ class YahooProvider:
         if not points:
             raise EmptyResponse(self.name, asset.id)
         points = await self.usd.to_usd(self.name, asset.id, currencies[0], points)
-        return PriceSeries(pair=asset.ticker, points=closes_from(points, since_ms, until_ms))
+        points = await self.client.worker.run(closes_from, points, since_ms, until_ms)
+        return PriceSeries(pair=asset.ticker, points=points)
 
     async def close(self) -> None:
         await self.client.close()

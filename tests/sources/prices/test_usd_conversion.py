@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from privatefolio_daemon.sources.prices.base import ChartData, PriceFetchError
+from privatefolio_daemon.sources.prices.base import DAY_S, ChartData, PriceFetchError
 from privatefolio_daemon.sources.prices.fiat import FiatProvider
 from privatefolio_daemon.sources.prices.http_fetch import FetchPolicy, JsonFetcher
 from privatefolio_daemon.sources.prices.usd_conversion import UsdConverter, major_currency
@@ -55,13 +55,14 @@ def yahoo() -> Iterator[tuple[YahooChartStandin, str]]:
         yield standin, url
 
 
-def converter_at(url: str) -> UsdConverter:
+def converter_at(url: str, *, keep_rates: bool = False) -> UsdConverter:
     fetcher = JsonFetcher(
         YAHOO_NAME,
         policy=FetchPolicy(timeout_s=2.0, max_retries=0),
         error_detail=yahoo_error_detail,
     )
-    return UsdConverter(FiatProvider(YahooChartClient(fetcher, base_url=url)))
+    fiat = FiatProvider(YahooChartClient(fetcher, base_url=url))
+    return UsdConverter(fiat, keep_rates=keep_rates)
 
 
 async def convert(url: str, currency: str, points: list[ChartData]) -> list[ChartData]:
@@ -207,3 +208,100 @@ def test_major_currencies() -> None:
     assert major_currency("ZAc") == ("ZAR", Decimal(100))
     assert major_currency("ILA") == ("ILS", Decimal(100))
     assert major_currency("jpy") == ("JPY", Decimal(1))
+
+
+def asked_days(standin: YahooChartStandin) -> list[tuple[int, int]]:
+    """The first and last day (s) of each request for rates."""
+    return [
+        (int(r.query["period1"]), int(r.query["period2"]) + 1 - DAY_S) for r in standin.requests
+    ]
+
+
+def values(points: list[ChartData]) -> list[float]:
+    return [point["value"] for point in points]
+
+
+async def test_kept_rates_are_asked_for_once_for_every_asset_in_the_currency(
+    yahoo: tuple[YahooChartStandin, str],
+) -> None:
+    standin, url = yahoo
+    converter = converter_at(url, keep_rates=True)
+    try:
+        vodafone = await converter.to_usd(
+            YAHOO_NAME, VOD, "GBp", [in_pence(1, 2, 70.5), in_pence(1, 5, 70.0)]
+        )
+        barclays = await converter.to_usd(
+            YAHOO_NAME, "stock:BARC.L", "GBX", [in_pence(1, 3, 69.84), in_pence(1, 4, 150.0)]
+        )
+        in_pounds = await converter.to_usd(
+            YAHOO_NAME, "stock:SHEL", "GBP", [{"time": day_s(1, 2), "value": 25.5}]
+        )
+    finally:
+        await converter.fiat.close()
+
+    assert values(vodafone) == [0.8964075, 0.89033]
+    assert values(barclays) == [0.88145064, 1.89315]  # Jan 4 at Jan 3's rate, 1.2621
+    assert values(in_pounds) == [32.42325]  # 25.5 pounds at 1.2715
+    assert asked_days(standin) == [(day_s(1, 2), day_s(1, 5))]
+
+
+async def test_kept_rates_ask_only_for_the_days_before_and_after_them(
+    yahoo: tuple[YahooChartStandin, str],
+) -> None:
+    standin, url = yahoo
+    converter = converter_at(url, keep_rates=True)
+    try:
+        middle = await converter.to_usd(YAHOO_NAME, VOD, "GBp", [in_pence(1, 3, 69.84)])
+        wider = await converter.to_usd(
+            YAHOO_NAME,
+            "stock:BARC.L",
+            "GBp",
+            [
+                in_pence(1, 2, 70.5),
+                in_pence(1, 3, 69.84),
+                in_pence(1, 4, 70.0),
+                in_pence(1, 5, 70.0),
+            ],
+        )
+    finally:
+        await converter.fiat.close()
+
+    assert values(middle) == [0.88145064]
+    assert values(wider) == [0.8964075, 0.88145064, 0.88347, 0.89033]
+    assert asked_days(standin) == [
+        (day_s(1, 3), day_s(1, 3)),
+        (day_s(1, 2), day_s(1, 2)),  # the day before
+        (day_s(1, 3), day_s(1, 5)),  # the days after, led by the last one asked for
+    ]
+
+
+async def test_rates_that_could_not_be_fetched_are_asked_for_again_by_the_next_asset(
+    yahoo: tuple[YahooChartStandin, str],
+) -> None:
+    standin, url = yahoo
+    standin.answer_next(1, 503, body=b"Service Unavailable")
+    converter = converter_at(url, keep_rates=True)
+    try:
+        with pytest.raises(PriceFetchError) as caught:
+            await converter.to_usd(YAHOO_NAME, VOD, "GBp", [in_pence(1, 2, 70.5)])
+        barclays = await converter.to_usd(YAHOO_NAME, "stock:BARC.L", "GBp", [in_pence(1, 2, 70.5)])
+    finally:
+        await converter.fiat.close()
+
+    assert str(caught.value) == ("Yahoo Finance: no USD rate for GBP: HTTP 503 (asset stock:VOD.L)")
+    assert values(barclays) == [0.8964075]
+    assert len(standin.requests) == 2
+
+
+async def test_rates_not_kept_are_asked_for_at_each_conversion(
+    yahoo: tuple[YahooChartStandin, str],
+) -> None:
+    standin, url = yahoo
+    converter = converter_at(url)
+    try:
+        for _ in range(2):
+            await converter.to_usd(YAHOO_NAME, VOD, "GBp", [in_pence(1, 2, 70.5)])
+    finally:
+        await converter.fiat.close()
+
+    assert asked_days(standin) == [(day_s(1, 2), day_s(1, 2))] * 2
