@@ -12,12 +12,13 @@ from privatefolio_daemon.domain.timeutil import DAY_MS, day_start, now_ms
 from tests.api.derived import price_settings, task_log
 from tests.api.importing import wait_for_task
 from tests.standins.background_server import serve_in_thread
-from tests.standins.price_apis import YahooCandle, YahooChartStandin
+from tests.standins.price_apis import LONDON, YahooCandle, YahooChartStandin
 
 TODAY = day_start(now_ms())
 DAY0 = TODAY - 5 * DAY_MS
 DAYS = [DAY0 + i * DAY_MS for i in range(6)]  # DAY0 … today
 FRANKFURT_OPEN_S = 8 * 3600  # 9:00 in Frankfurt (gmtoffset 1 h)
+BERLIN = "Europe/Berlin"
 EUR_IN_USD = [1.08, 1.09, 1.1, 1.11, 1.12, 1.13]
 """The USD rate of the euro on each of ``DAYS``, Yahoo's ``EURUSD=X``."""
 
@@ -37,9 +38,9 @@ def in_eur(base: float) -> list[YahooCandle]:
 @pytest.fixture
 def yahoo() -> Iterator[YahooChartStandin]:
     standin = YahooChartStandin()
-    standin.add_candles("EURUSD=X", usd_rates(EUR_IN_USD), gmtoffset=0)
+    standin.add_candles("EURUSD=X", usd_rates(EUR_IN_USD), gmtoffset=0, timezone=LONDON)
     for symbol, base in (("ALV.DE", 250.5), ("SAP.DE", 200.5), ("VOW3.DE", 100.5)):
-        standin.add_candles(symbol, in_eur(base), gmtoffset=3600, currency="EUR")
+        standin.add_candles(symbol, in_eur(base), gmtoffset=3600, currency="EUR", timezone=BERLIN)
     standin.add_candles("AAPL", in_eur(150.5))  # in USD
     yield standin
 
@@ -81,9 +82,10 @@ async def closes(client: DaemonClient, asset_id: str) -> list[float]:
 
 
 def rate_requests(yahoo: YahooChartStandin) -> list[tuple[int, int]]:
-    """The first and last day (ms) of each request for ``EURUSD=X``."""
+    """The first and last day (ms) of each request for ``EURUSD=X`` (Yahoo is asked for a day
+    more on each side)."""
     return [
-        (int(r.query["period1"]) * 1000, (int(r.query["period2"]) + 1) * 1000 - DAY_MS)
+        (int(r.query["period1"]) * 1000 + DAY_MS, (int(r.query["period2"]) + 1) * 1000 - 2 * DAY_MS)
         for r in yahoo.requests
         if r.path.endswith("/EURUSD=X")
     ]
@@ -150,7 +152,7 @@ async def test_live_prices_ask_for_todays_rate_at_each_request(
         return main.call("getLivePricesForAsset", "stock:SAP.DE", None, 1, "1d", None, TODAY)
 
     first = await live()
-    yahoo.add_candles("EURUSD=X", usd_rates([*EUR_IN_USD[:-1], 1.2]), gmtoffset=0)
+    yahoo.add_candles("EURUSD=X", usd_rates([*EUR_IN_USD[:-1], 1.2]), gmtoffset=0, timezone=LONDON)
     second = await live()
 
     assert [p["close"] for p in first] == [232.215]  # 205.5 euros at 1.13

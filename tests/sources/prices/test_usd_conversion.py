@@ -211,9 +211,11 @@ def test_major_currencies() -> None:
 
 
 def asked_days(standin: YahooChartStandin) -> list[tuple[int, int]]:
-    """The first and last day (s) of each request for rates."""
+    """The first and last day (s) of each request for rates (Yahoo is asked for a day more on
+    each side, for the candles stamped at another day in UTC than in their exchange's zone)."""
     return [
-        (int(r.query["period1"]), int(r.query["period2"]) + 1 - DAY_S) for r in standin.requests
+        (int(r.query["period1"]) + DAY_S, int(r.query["period2"]) + 1 - 2 * DAY_S)
+        for r in standin.requests
     ]
 
 
