@@ -64,6 +64,11 @@ _CANDLE_PRICES: tuple[Literal["open", "high", "low", "close"], ...] = (
     "low",
     "close",
 )
+#: Every price a point may hold.
+PRICE_FIELDS: tuple[Literal["value", "open", "high", "low", "close"], ...] = (
+    "value",
+    *_CANDLE_PRICES,
+)
 
 
 def fill_closed_days(points: list[ChartData], through: int | None = None) -> list[ChartData]:

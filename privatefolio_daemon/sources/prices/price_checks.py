@@ -13,24 +13,16 @@ import logging
 import math
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Literal, TypeGuard
+from typing import TypeGuard
 
 from privatefolio_daemon.domain.decimals import MAX_DIGITS, in_range
 from privatefolio_daemon.domain.timeutil import human_date
-from privatefolio_daemon.sources.prices.base import ChartData
+from privatefolio_daemon.sources.prices.base import PRICE_FIELDS, ChartData
 
 SkipReport = Callable[[str], None]
 """Told of each price a provider skipped, as one line naming the provider, the asset and the day."""
 
 _LOG = logging.getLogger(__name__)
-
-_PRICES: tuple[Literal["value", "open", "high", "low", "close"], ...] = (
-    "value",
-    "open",
-    "high",
-    "low",
-    "close",
-)
 
 # A float has at most 17 significant digits, so one from 1e-63 up to (not with) 1e80 has at most
 # 80 digits after the point and 80 before it: in range without looking at its digits.
@@ -69,7 +61,7 @@ def is_price(value: object) -> TypeGuard[int | float]:
 def point_problem(point: ChartData) -> str | None:
     """Why a daily candle cannot be stored (one of its prices is none, or its volume is no
     count), or None when it can."""
-    for name in _PRICES:
+    for name in PRICE_FIELDS:
         if name in point and (problem := price_problem(point[name])) is not None:
             return problem if name == "value" else f"its {name} {problem}"
     volume = point.get("volume", 0)

@@ -23,10 +23,10 @@ with that day's USD rate of the currency: the rate the fiat provider gives ``fia
 import asyncio
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Literal
 
 from privatefolio_daemon.domain.timeutil import DAY_MS, human_date
 from privatefolio_daemon.sources.prices.base import (
+    PRICE_FIELDS,
     ChartData,
     EmptyResponse,
     PricedAsset,
@@ -47,14 +47,6 @@ MINOR_UNITS: dict[str, tuple[str, Decimal]] = {
     "ILA": ("ILS", Decimal(100)),
 }
 """Minor-unit codes (case matters: ``GBp`` is pence, ``GBP`` pounds) → (currency, units in one)."""
-
-_PRICES: tuple[Literal["value", "open", "high", "low", "close"], ...] = (
-    "value",
-    "open",
-    "high",
-    "low",
-    "close",
-)
 
 
 def major_currency(code: str) -> tuple[str, Decimal]:
@@ -152,7 +144,7 @@ def _in_usd(
 
 def _converted(point: ChartData, rate: Decimal) -> ChartData:
     converted = point.copy()
-    for name in _PRICES:
+    for name in PRICE_FIELDS:
         if name in point:
             converted[name] = float(exact(point[name]) * rate)
     return converted
