@@ -163,3 +163,17 @@ async def test_a_backup_of_another_account_keeps_the_ids_a_new_account_never_gav
     assert [tx["id"] for tx in await client.call("getTransactions", "new")] == ["MANUAL_1"]
     tags = await client.call("getTagsForAuditLog", "new", "MANUAL_1_BUY")
     assert tags == [{"id": 1, "name": "theirs"}]
+
+
+async def test_a_new_account_goes_on_with_the_line_of_the_backup_restored_into_it(
+    client: DaemonClient, daemon: Daemon
+) -> None:
+    """A new machine: the backup restored into a new account, then the same backup (or a newer
+    one) again, keeps its ids, as it does in the account that made it."""
+    await tags_and_a_manual_transaction(client, "other", "theirs")
+    content = await backup_of(client, daemon, "other")
+    await client.call("createAccount", "new")
+    for _ in range(2):
+        await restore(client, daemon, "new", content)
+        assert await client.call("getTags", "new") == [{"id": 1, "name": "theirs"}]
+        assert [tx["id"] for tx in await client.call("getTransactions", "new")] == ["MANUAL_1"]

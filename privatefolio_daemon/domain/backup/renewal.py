@@ -8,6 +8,7 @@ line of ids go on in it (``domain/id_floors.py``).
 """
 
 import contextlib
+import dataclasses
 import secrets
 import sqlite3
 from pathlib import Path
@@ -45,8 +46,16 @@ def _given(live: Path) -> IdFloors:
 
 def _renew(connection: sqlite3.Connection, given: IdFloors) -> None:
     restored = read_floors(connection)
+    if restored.lineage and not _gave_ids(given):  # a new account: the backup's line goes on
+        given = dataclasses.replace(given, lineage=restored.lineage)
     moved = MovedIds({}, {})
     if restored.lineage != given.lineage:
         moved = move_given_ids(connection, given.tag, given.manual)
     raise_floors(connection, given)
     renew_feed(connection, max(given.seq, restored.seq), moved)
+
+
+def _gave_ids(floors: IdFloors) -> bool:
+    """Whether the account gave a tag id or a manual transaction's number, which a backup of
+    another line could hold for another record."""
+    return floors.tag > 0 or floors.manual > 1
