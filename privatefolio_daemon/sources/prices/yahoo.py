@@ -188,7 +188,11 @@ class _ChartReader:
         for index, timestamp in enumerate(timestamps):
             if not _is_number(timestamp):
                 raise self._malformed(f"timestamp[{index}] is {timestamp!r}")
-            point = self._point(local(int(timestamp)), series, index)
+            try:
+                time = local(int(timestamp))
+            except (ValueError, OverflowError, OSError):  # no date: no day asked for
+                continue
+            point = self._point(time, series, index)
             if point is not None:
                 points.append(point)
         return YahooChart(currency, points)

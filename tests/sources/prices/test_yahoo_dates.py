@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from aiohttp import web
 
 from privatefolio_daemon.sources.prices.base import PricedAsset
 from privatefolio_daemon.sources.prices.fiat import FiatProvider
@@ -23,6 +24,7 @@ from tests.standins.price_apis import LONDON, YahooCandle, YahooChartStandin
 CHF = PricedAsset("fiat:CHF", "CHF", "fiat", "fiat")
 DAX = PricedAsset("stock:^GDAXI", "^GDAXI", "stock", "stock")
 JUNE_1 = datetime(2024, 6, 1, tzinfo=UTC)
+NEW_YORK = "America/New_York"
 
 
 def day_s(month: int, day: int) -> int:
@@ -148,3 +150,26 @@ async def test_a_time_zone_unknown_here_falls_back_to_gmtoffset(
         await provider.close()
 
     assert [(p["time"], p["value"]) for p in series.points] == [(day_s(7, 3), 5.0)]
+
+
+async def test_a_bar_whose_time_has_no_date_is_left_out() -> None:
+    """A timestamp beyond any calendar (``1e15`` s) is no day asked for, as without a zone."""
+
+    async def chart(_: web.Request) -> web.Response:
+        result = {
+            "meta": {"currency": "USD", "gmtoffset": -14400, "exchangeTimezoneName": NEW_YORK},
+            "timestamp": [day_s(7, 2) + 13 * 3600, 10**15],
+            "indicators": {"quote": [{"close": [5.0, 6.0]}]},
+        }
+        return web.json_response({"chart": {"result": [result], "error": None}})
+
+    app = web.Application()
+    app.router.add_get("/v8/finance/chart/{symbol}", chart)
+    with serve_in_thread(app) as url:
+        chart = client(url)
+        try:
+            points = await chart.daily("XYZ", "stock:XYZ", day_s(7, 1) * 1000, day_s(7, 3) * 1000)
+        finally:
+            await chart.close()
+
+    assert [(p["time"], p["close"]) for p in points] == [(day_s(7, 2), 5.0)]
