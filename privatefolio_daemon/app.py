@@ -157,6 +157,7 @@ class Daemon:
             map_error=domain_error_to_rpc,
             guests_allowed=self._kiosk_mode,
             guests_still_allowed=self._kiosk_mode_kept,
+            heartbeat_seconds=limits.rpc_heartbeat_seconds,
         )
         self.http_app = build_http_app(
             self.config,

@@ -23,7 +23,11 @@ class Limits:
     rpc_max_queued_bytes_total: int = 256 * 2**20
     rpc_max_batch_calls: int = MAX_BATCH_CALLS
     rpc_max_batch_answer_bytes: int = 64 * 2**20
+    #: A connection still open this long after its close began is dropped.
     rpc_close_timeout_seconds: float = 5.0
+    #: A WebSocket that sends nothing this long is pinged; one that sends no pong within half
+    #: of it is closed.
+    rpc_heartbeat_seconds: float = 30.0
     shutdown_grace_seconds: float = 5.0
     client_sql_time_budget_seconds: float = 5.0
     db_readers_per_account: int = 2

@@ -64,6 +64,10 @@ class FrameTransport(Protocol):
 
     async def close(self, code: int, message: str) -> None: ...
 
+    def abort(self) -> None:
+        """Drop the connection at once, with whatever it has not sent yet."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class ConnectionLimits:
@@ -78,6 +82,8 @@ class ConnectionLimits:
     #: Once a batch's answers hold this much, its calls not yet run are answered "busy" (calls
     #: already running still answer).
     max_batch_answer_bytes: int = 64 * 2**20
+    #: How long a close may take before the connection is dropped (a client that does not read
+    #: never takes the close frame, which waits behind what it has not read).
     close_timeout_seconds: float = 5.0
 
 
@@ -446,10 +452,13 @@ class RpcConnection:
         self._queued_bytes = 0
 
     async def _close_transport(self, code: int, message: str) -> None:
+        """Close, and drop the connection if it is still open once the close timeout has
+        passed: a client that does not read never takes the close frame, and would keep its
+        socket and the bytes not yet sent to it for good."""
+        timeout = self._limits.close_timeout_seconds
+        asyncio.get_running_loop().call_later(timeout, self._transport.abort)
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(
-                self._transport.close(code, message), self._limits.close_timeout_seconds
-            )
+            await asyncio.wait_for(self._transport.close(code, message), timeout)
 
     async def _write_loop(self) -> None:
         try:

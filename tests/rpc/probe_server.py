@@ -216,6 +216,8 @@ async def probe_server(
     queued_bytes: int = 128 * 2**20,
     queued_bytes_total: int = 256 * 2**20,
     batch_answer_bytes: int = 64 * 2**20,
+    close_timeout_seconds: float = 5.0,
+    heartbeat_seconds: float = 30.0,
 ) -> AsyncIterator[ProbeServer]:
     events = EventBus()
     stats = RpcStats()
@@ -234,9 +236,11 @@ async def probe_server(
             max_queued_bytes=queued_bytes,
             max_queued_bytes_total=queued_bytes_total,
             max_batch_answer_bytes=batch_answer_bytes,
+            close_timeout_seconds=close_timeout_seconds,
         ),
         dev=dev,
         map_error=domain_error_to_rpc,
+        heartbeat_seconds=heartbeat_seconds,
     )
     hub.ready.set()
     runner = web.AppRunner(build_http_app(config, credentials, hub), access_log=None)
