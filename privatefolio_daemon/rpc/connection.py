@@ -3,7 +3,9 @@ every callback and subscription its client registered, releasing them all when i
 
 Outgoing frames go through a bounded queue drained by one writer task. A client that cannot keep
 up fills the queue and is closed with 1013; nobody else waits for it. What the queues of every
-connection hold together is bounded too (``OutputBudget``).
+connection hold together is bounded too (``OutputBudget``). The frame being written has left the
+queue: a large one a client is reading makes no frame behind it count as over a limit; and one
+frame over the limit may wait, counting toward none.
 """
 
 import asyncio
@@ -136,9 +138,13 @@ class RpcConnection:
         self._limits = limits or ConnectionLimits()
         self._dev = dev
         self._map_error = map_error
-        #: Encoded frames, each with whether it is a callback (sent unasked).
-        self._outbox: asyncio.Queue[tuple[bytes, bool]] = asyncio.Queue()
+        #: Encoded frames, each with whether it is a callback (sent unasked) and what it counts
+        #: toward the limits (nothing, for a frame over them).
+        self._outbox: asyncio.Queue[tuple[bytes, bool, int]] = asyncio.Queue()
+        #: What the frames in ``_outbox`` count; the frame being written counts no more.
         self._queued_bytes = 0
+        #: Whether a frame over the limit waits in ``_outbox``: a second one may not.
+        self._oversized_waits = False
         #: Shared with the daemon's other connections.
         self._budget = budget or OutputBudget(self._limits.max_queued_bytes_total)
         self._slots = asyncio.Semaphore(self._limits.max_concurrent_calls)
@@ -411,14 +417,27 @@ class RpcConnection:
             return
         encoded = frame if isinstance(frame, bytes) else orjson.dumps(frame, default=to_json)
         cost = len(encoded) + FRAME_OVERHEAD
-        if self._queued_bytes and self._queued_bytes + cost > self._limits.max_queued_bytes:
-            limit = self._limits.max_queued_bytes / 2**20
-            self.close_too_slow(f"it would pass its own {limit:g} MiB")
+        limit = self._limits.max_queued_bytes
+        if cost > limit:
+            self._enqueue_oversized(encoded, callback)
+            return
+        if self._queued_bytes + cost > limit:
+            self.close_too_slow(f"it would pass its own {limit / 2**20:g} MiB")
             return
         if not self._budget.take(self, cost):
             return
         self._queued_bytes += cost
-        self._outbox.put_nowait((encoded, callback))
+        self._outbox.put_nowait((encoded, callback, cost))
+
+    def _enqueue_oversized(self, encoded: bytes, callback: bool) -> None:
+        """A frame over the limit on its own (a large batch's answers) counts toward no limit,
+        so that the frames around it do not pass them; but only one may wait at a time."""
+        if self._oversized_waits:
+            limit = self._limits.max_queued_bytes / 2**20
+            self.close_too_slow(f"a second frame over {limit:g} MiB would wait behind another")
+            return
+        self._oversized_waits = True
+        self._outbox.put_nowait((encoded, callback, 0))
 
     def close_too_slow(self, why: str) -> None:
         """Close with 1013: what is queued for the client is more than the limits allow."""
@@ -448,6 +467,7 @@ class RpcConnection:
             self._writer.cancel()
         while not self._outbox.empty():
             self._outbox.get_nowait()
+        self._oversized_waits = False
         self._budget.leave(self, self._queued_bytes)
         self._queued_bytes = 0
 
@@ -460,16 +480,22 @@ class RpcConnection:
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self._transport.close(code, message), timeout)
 
+    def _taken(self, counted: int) -> None:
+        """The writer took a frame that counted ``counted`` toward the limits."""
+        if not counted:
+            self._oversized_waits = False
+        self._queued_bytes -= counted
+        self._budget.give_back(counted)
+
     async def _write_loop(self) -> None:
         try:
             while True:
-                frame, callback = await self._outbox.get()
+                frame, callback, counted = await self._outbox.get()
+                self._taken(counted)
                 if callback and self._still_allowed is not None and not await self._still_allowed():
                     self.close_soon(CLOSE_POLICY_VIOLATION, ACCESS_ENDED)
                     return
                 await self._transport.send_text(frame)
-                self._queued_bytes -= len(frame) + FRAME_OVERHEAD
-                self._budget.give_back(len(frame) + FRAME_OVERHEAD)
         except asyncio.CancelledError:
             pass
         except Exception:  # the socket went away; the reader loop will notice and clean up

@@ -180,6 +180,14 @@ class ProbeApi:
         return "x" * size
 
     @rpc_method()
+    async def markedPayload(self, seconds: float, mebibytes: int, mark: str) -> list[str]:
+        """``mebibytes`` texts of 1 MiB after ``seconds``. Texts no longer than that are encoded
+        at once, so the answer is queued as ``mark`` is noted."""
+        await asyncio.sleep(seconds)
+        self.marks.append(mark)
+        return ["x" * 2**20] * mebibytes
+
+    @rpc_method()
     async def emitTicks(self, count: int, size: int = 10) -> None:
         payload = "x" * size
         for index in range(count):
@@ -201,10 +209,14 @@ class ProbeServer:
     hub: WebSocketHub
 
     @asynccontextmanager
-    async def socket(self, **headers: str) -> AsyncIterator[aiohttp.ClientWebSocketResponse]:
+    async def socket(
+        self, max_msg_size: int = 4 * 2**20, **headers: str
+    ) -> AsyncIterator[aiohttp.ClientWebSocketResponse]:
         async with aiohttp.ClientSession() as session:
             all_headers = {"Authorization": f"Bearer {self.token}", **headers}
-            async with session.ws_connect(self.url, headers=all_headers) as ws:
+            async with session.ws_connect(
+                self.url, headers=all_headers, max_msg_size=max_msg_size
+            ) as ws:
                 yield ws
 
 
