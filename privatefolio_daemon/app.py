@@ -151,6 +151,7 @@ class Daemon:
                 max_queued_bytes_total=limits.rpc_max_queued_bytes_total,
                 max_batch_calls=limits.rpc_max_batch_calls,
                 max_batch_answer_bytes=limits.rpc_max_batch_answer_bytes,
+                pace_queued_bytes=limits.rpc_pace_queued_bytes,
                 close_timeout_seconds=limits.rpc_close_timeout_seconds,
             ),
             dev=self.config.dev,

@@ -23,6 +23,8 @@ class Limits:
     rpc_max_queued_bytes_total: int = 256 * 2**20
     rpc_max_batch_calls: int = MAX_BATCH_CALLS
     rpc_max_batch_answer_bytes: int = 64 * 2**20
+    #: The change feed's replay to a client waits while the frames waiting for it hold more.
+    rpc_pace_queued_bytes: int = 8 * 2**20
     #: A connection still open this long after its close began is dropped.
     rpc_close_timeout_seconds: float = 5.0
     #: A WebSocket that sends nothing this long is pinged; one that sends no pong within half

@@ -5,7 +5,8 @@ Outgoing frames go through a bounded queue drained by one writer task. A client 
 up fills the queue and is closed with 1013; nobody else waits for it. What the queues of every
 connection hold together is bounded too (``OutputBudget``). The frame being written has left the
 queue: a large one a client is reading makes no frame behind it count as over a limit; and one
-frame over the limit may wait, counting toward none.
+frame over the limit may wait, counting toward none. A paced callback (``paced``) waits instead
+while the queue holds more than a little, so that a replay goes at the client's pace.
 """
 
 import asyncio
@@ -84,6 +85,8 @@ class ConnectionLimits:
     #: Once a batch's answers hold this much, its calls not yet run are answered "busy" (calls
     #: already running still answer).
     max_batch_answer_bytes: int = 64 * 2**20
+    #: A paced callback waits while the frames waiting for the client hold more than this.
+    pace_queued_bytes: int = 8 * 2**20
     #: How long a close may take before the connection is dropped (a client that does not read
     #: never takes the close frame, which waits behind what it has not read).
     close_timeout_seconds: float = 5.0
@@ -145,6 +148,10 @@ class RpcConnection:
         self._queued_bytes = 0
         #: Whether a frame over the limit waits in ``_outbox``: a second one may not.
         self._oversized_waits = False
+        #: Set while ``_queued_bytes`` is at most the pace and no frame over the limit waits,
+        #: or once the connection closes.
+        self._within_pace = asyncio.Event()
+        self._within_pace.set()
         #: Shared with the daemon's other connections.
         self._budget = budget or OutputBudget(self._limits.max_queued_bytes_total)
         self._slots = asyncio.Semaphore(self._limits.max_concurrent_calls)
@@ -220,6 +227,13 @@ class RpcConnection:
         if isinstance(callback, RemoteCallback):
             callback.retained = True
             callback.once = True
+
+    def paced(self, callback: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[None]]:
+        async def call_at_pace(*args: Any) -> None:
+            await self._within_pace.wait()
+            await callback(*args)
+
+        return call_at_pace
 
     # -- dispatch --------------------------------------------------------------------------------
 
@@ -426,7 +440,7 @@ class RpcConnection:
             return
         if not self._budget.take(self, cost):
             return
-        self._queued_bytes += cost
+        self._count_queued(cost)
         self._outbox.put_nowait((encoded, callback, cost))
 
     def _enqueue_oversized(self, encoded: bytes, callback: bool) -> None:
@@ -437,7 +451,19 @@ class RpcConnection:
             self.close_too_slow(f"a second frame over {limit:g} MiB would wait behind another")
             return
         self._oversized_waits = True
+        self._pace_changed()
         self._outbox.put_nowait((encoded, callback, 0))
+
+    def _count_queued(self, change: int) -> None:
+        self._queued_bytes += change
+        self._pace_changed()
+
+    def _pace_changed(self) -> None:
+        over = self._oversized_waits or self._queued_bytes > self._limits.pace_queued_bytes
+        if over and not self._closing:
+            self._within_pace.clear()
+        else:
+            self._within_pace.set()
 
     def close_too_slow(self, why: str) -> None:
         """Close with 1013: what is queued for the client is more than the limits allow."""
@@ -469,7 +495,7 @@ class RpcConnection:
             self._outbox.get_nowait()
         self._oversized_waits = False
         self._budget.leave(self, self._queued_bytes)
-        self._queued_bytes = 0
+        self._count_queued(-self._queued_bytes)
 
     async def _close_transport(self, code: int, message: str) -> None:
         """Close, and drop the connection if it is still open once the close timeout has
@@ -484,7 +510,7 @@ class RpcConnection:
         """The writer took a frame that counted ``counted`` toward the limits."""
         if not counted:
             self._oversized_waits = False
-        self._queued_bytes -= counted
+        self._count_queued(-counted)
         self._budget.give_back(counted)
 
     async def _write_loop(self) -> None:
