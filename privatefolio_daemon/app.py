@@ -154,6 +154,7 @@ class Daemon:
                 max_queued_bytes_total=limits.rpc_max_queued_bytes_total,
                 max_batch_calls=limits.rpc_max_batch_calls,
                 max_batch_answer_bytes=limits.rpc_max_batch_answer_bytes,
+                pace_queued_bytes=limits.rpc_pace_queued_bytes,
                 close_timeout_seconds=limits.rpc_close_timeout_seconds,
                 max_callbacks=limits.rpc_max_callbacks,
             ),
@@ -161,6 +162,7 @@ class Daemon:
             map_error=domain_error_to_rpc,
             guests_allowed=self._kiosk_mode,
             guests_still_allowed=self._kiosk_mode_kept,
+            heartbeat_seconds=limits.rpc_heartbeat_seconds,
         )
         self.http_app = build_http_app(
             self.config,

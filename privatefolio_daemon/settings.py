@@ -23,10 +23,16 @@ class Limits:
     rpc_max_queued_bytes_total: int = 256 * 2**20
     rpc_max_batch_calls: int = MAX_BATCH_CALLS
     rpc_max_batch_answer_bytes: int = 64 * 2**20
+    #: The change feed's replay to a client waits while the frames waiting for it hold more.
+    rpc_pace_queued_bytes: int = 8 * 2**20
+    #: A connection still open this long after its close began is dropped.
     rpc_close_timeout_seconds: float = 5.0
     #: Callbacks one connection may hold at once (its subscriptions and the callbacks still to
     #: be called); a call past it is refused (-32004) until the client unsubscribes.
     rpc_max_callbacks: int = 10_000
+    #: A WebSocket that sends nothing this long is pinged; one that sends no pong within half
+    #: of it is closed.
+    rpc_heartbeat_seconds: float = 30.0
     shutdown_grace_seconds: float = 5.0
     client_sql_time_budget_seconds: float = 5.0
     db_readers_per_account: int = 2

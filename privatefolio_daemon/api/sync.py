@@ -117,5 +117,5 @@ class SyncApi:
         page = await self._feed.page(accountName, after_seq, 1)
         if feedId is None or feedId == page["feedId"]:
             _refuse_a_cursor_ahead(afterSeq, page)
-        stop = self._feed.follow(accountName, after_seq, callback, feedId)
+        stop = self._feed.follow(accountName, after_seq, ctx.paced(callback), feedId)
         return ctx.add_subscription(stop, callback)

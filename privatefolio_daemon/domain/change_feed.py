@@ -9,8 +9,10 @@ reset or restored from a backup) reads a new snapshot.
 Following the feed replays the changes after a given ``seq``, then delivers new ones as they are
 committed. Every delivery is read from the database after the last ``seq`` delivered, one
 delivery at a time, so the client sees every change once and in order, however the live
-notifications and the replay interleave. A follower goes on under an account's new name, and its
-next page says ``renamedTo``; when the account is deleted, a last page says ``accountDeleted``.
+notifications and the replay interleave. Each delivery is awaited before the next page is
+read, so a ``deliver`` that waits for its client paces the replay. A follower goes on under an
+account's new name, and its next page says ``renamedTo``; when the account is deleted, a last
+page says ``accountDeleted``.
 """
 
 import asyncio

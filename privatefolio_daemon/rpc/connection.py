@@ -3,7 +3,10 @@ every callback and subscription its client registered, releasing them all when i
 
 Outgoing frames go through a bounded queue drained by one writer task. A client that cannot keep
 up fills the queue and is closed with 1013; nobody else waits for it. What the queues of every
-connection hold together is bounded too (``OutputBudget``).
+connection hold together is bounded too (``OutputBudget``). The frame being written has left the
+queue: a large one a client is reading makes no frame behind it count as over a limit; and one
+frame over the limit may wait, counting toward none. A paced callback (``paced``) waits instead
+while the queue holds more than a little, so that a replay goes at the client's pace.
 """
 
 import asyncio
@@ -69,6 +72,10 @@ class FrameTransport(Protocol):
 
     async def close(self, code: int, message: str) -> None: ...
 
+    def abort(self) -> None:
+        """Drop the connection at once, with whatever it has not sent yet."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class ConnectionLimits:
@@ -83,6 +90,10 @@ class ConnectionLimits:
     #: Once a batch's answers hold this much, its calls not yet run are answered "busy" (calls
     #: already running still answer).
     max_batch_answer_bytes: int = 64 * 2**20
+    #: A paced callback waits while the frames waiting for the client hold more than this.
+    pace_queued_bytes: int = 8 * 2**20
+    #: How long a close may take before the connection is dropped (a client that does not read
+    #: never takes the close frame, which waits behind what it has not read).
     close_timeout_seconds: float = 5.0
     #: Function references one connection holds at once: its subscriptions' callbacks, those
     #: still to be called once (a task's ``onCompletion``) and those of the calls it runs.
@@ -138,9 +149,17 @@ class RpcConnection:
         self._limits = limits or ConnectionLimits()
         self._dev = dev
         self._map_error = map_error
-        #: Encoded frames, each with whether it is a callback (sent unasked).
-        self._outbox: asyncio.Queue[tuple[bytes, bool]] = asyncio.Queue()
+        #: Encoded frames, each with whether it is a callback (sent unasked) and what it counts
+        #: toward the limits (nothing, for a frame over them).
+        self._outbox: asyncio.Queue[tuple[bytes, bool, int]] = asyncio.Queue()
+        #: What the frames in ``_outbox`` count; the frame being written counts no more.
         self._queued_bytes = 0
+        #: Whether a frame over the limit waits in ``_outbox``: a second one may not.
+        self._oversized_waits = False
+        #: Set while ``_queued_bytes`` is at most the pace and no frame over the limit waits,
+        #: or once the connection closes.
+        self._within_pace = asyncio.Event()
+        self._within_pace.set()
         #: Shared with the daemon's other connections.
         self._budget = budget or OutputBudget(self._limits.max_queued_bytes_total)
         self._slots = asyncio.Semaphore(self._limits.max_concurrent_calls)
@@ -216,6 +235,13 @@ class RpcConnection:
         if isinstance(callback, RemoteCallback):
             callback.retained = True
             callback.once = True
+
+    def paced(self, callback: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[None]]:
+        async def call_at_pace(*args: Any) -> None:
+            await self._within_pace.wait()
+            await callback(*args)
+
+        return call_at_pace
 
     # -- dispatch --------------------------------------------------------------------------------
 
@@ -426,14 +452,39 @@ class RpcConnection:
             return
         encoded = frame if isinstance(frame, bytes) else orjson.dumps(frame, default=to_json)
         cost = len(encoded) + FRAME_OVERHEAD
-        if self._queued_bytes and self._queued_bytes + cost > self._limits.max_queued_bytes:
-            limit = self._limits.max_queued_bytes / 2**20
-            self.close_too_slow(f"it would pass its own {limit:g} MiB")
+        limit = self._limits.max_queued_bytes
+        if cost > limit:
+            self._enqueue_oversized(encoded, callback)
+            return
+        if self._queued_bytes + cost > limit:
+            self.close_too_slow(f"it would pass its own {limit / 2**20:g} MiB")
             return
         if not self._budget.take(self, cost):
             return
-        self._queued_bytes += cost
-        self._outbox.put_nowait((encoded, callback))
+        self._count_queued(cost)
+        self._outbox.put_nowait((encoded, callback, cost))
+
+    def _enqueue_oversized(self, encoded: bytes, callback: bool) -> None:
+        """A frame over the limit on its own (a large batch's answers) counts toward no limit,
+        so that the frames around it do not pass them; but only one may wait at a time."""
+        if self._oversized_waits:
+            limit = self._limits.max_queued_bytes / 2**20
+            self.close_too_slow(f"a second frame over {limit:g} MiB would wait behind another")
+            return
+        self._oversized_waits = True
+        self._pace_changed()
+        self._outbox.put_nowait((encoded, callback, 0))
+
+    def _count_queued(self, change: int) -> None:
+        self._queued_bytes += change
+        self._pace_changed()
+
+    def _pace_changed(self) -> None:
+        over = self._oversized_waits or self._queued_bytes > self._limits.pace_queued_bytes
+        if over and not self._closing:
+            self._within_pace.clear()
+        else:
+            self._within_pace.set()
 
     def close_too_slow(self, why: str) -> None:
         """Close with 1013: what is queued for the client is more than the limits allow."""
@@ -463,25 +514,35 @@ class RpcConnection:
             self._writer.cancel()
         while not self._outbox.empty():
             self._outbox.get_nowait()
+        self._oversized_waits = False
         self._budget.leave(self, self._queued_bytes)
-        self._queued_bytes = 0
+        self._count_queued(-self._queued_bytes)
 
     async def _close_transport(self, code: int, message: str) -> None:
+        """Close, and drop the connection if it is still open once the close timeout has
+        passed: a client that does not read never takes the close frame, and would keep its
+        socket and the bytes not yet sent to it for good."""
+        timeout = self._limits.close_timeout_seconds
+        asyncio.get_running_loop().call_later(timeout, self._transport.abort)
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(
-                self._transport.close(code, message), self._limits.close_timeout_seconds
-            )
+            await asyncio.wait_for(self._transport.close(code, message), timeout)
+
+    def _taken(self, counted: int) -> None:
+        """The writer took a frame that counted ``counted`` toward the limits."""
+        if not counted:
+            self._oversized_waits = False
+        self._count_queued(-counted)
+        self._budget.give_back(counted)
 
     async def _write_loop(self) -> None:
         try:
             while True:
-                frame, callback = await self._outbox.get()
+                frame, callback, counted = await self._outbox.get()
+                self._taken(counted)
                 if callback and self._still_allowed is not None and not await self._still_allowed():
                     self.close_soon(CLOSE_POLICY_VIOLATION, ACCESS_ENDED)
                     return
                 await self._transport.send_text(frame)
-                self._queued_bytes -= len(frame) + FRAME_OVERHEAD
-                self._budget.give_back(len(frame) + FRAME_OVERHEAD)
         except asyncio.CancelledError:
             pass
         except Exception:  # the socket went away; the reader loop will notice and clean up

@@ -39,6 +39,11 @@ class CallContext(Protocol):
         """End a subscription of this connection; False when there is none with that id."""
         ...
 
+    def paced(self, callback: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[None]]:
+        """``callback``, whose calls wait first while the frames waiting for this client hold
+        more than a little: awaited, it sends at the client's pace (a replay of many pages)."""
+        ...
+
 
 F = TypeVar("F", bound=Callable[..., Any])
 

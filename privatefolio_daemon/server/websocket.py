@@ -5,6 +5,8 @@ guest's: they may only read."""
 import asyncio
 import contextlib
 import logging
+import socket as sockets
+import struct
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 from aiohttp import WSCloseCode, WSMsgType, web
@@ -31,6 +33,8 @@ GUEST_ORIGIN_REFUSED = (
     b"own page and ALLOWED_ORIGINS"
 )
 _TOO_BIG_REASON = f"Frame too large: at most {MAX_FRAME_BYTES:,} bytes (4 MiB)".encode()
+#: ``SO_LINGER`` on, for 0 seconds: closing the socket resets the connection.
+_RESET_AT_CLOSE = struct.pack("ii", 1, 0)
 
 
 class _RpcSocket(web.WebSocketResponse):
@@ -48,8 +52,11 @@ class _RpcSocket(web.WebSocketResponse):
 
 
 class _SocketTransport:
-    def __init__(self, socket: web.WebSocketResponse) -> None:
+    def __init__(self, socket: web.WebSocketResponse, tcp: asyncio.Transport | None) -> None:
         self._socket = socket
+        #: The connection under the socket, which closing the socket leaves open until it has
+        #: sent everything (forever, to a client that does not read).
+        self._tcp = tcp
 
     async def send_text(self, frame: bytes) -> None:
         await self._socket.send_frame(frame, WSMsgType.TEXT)
@@ -57,6 +64,18 @@ class _SocketTransport:
     async def close(self, code: int, message: str) -> None:
         # Without draining: a client that stopped reading must not hold up its own close.
         await self._socket.close(code=code, message=message.encode(), drain=False)
+
+    def abort(self) -> None:
+        """With a reset, so that the system drops what it has not sent either: a client that
+        does not read would keep it there for minutes after a plain close."""
+        if self._tcp is None:
+            return
+        # A socket closed already refuses (uvloop's stand-in, with the descriptor -1, so).
+        with contextlib.suppress(OSError, ValueError):
+            tcp_socket = self._tcp.get_extra_info("socket")
+            if tcp_socket is not None:
+                tcp_socket.setsockopt(sockets.SOL_SOCKET, sockets.SO_LINGER, _RESET_AT_CLOSE)
+        self._tcp.abort()
 
 
 class WebSocketHub:
@@ -73,8 +92,11 @@ class WebSocketHub:
         map_error: ErrorMapper,
         guests_allowed: Callable[[], Awaitable[bool]] | None = None,
         guests_still_allowed: Callable[[], Awaitable[bool]] | None = None,
+        heartbeat_seconds: float = 30.0,
     ) -> None:
         self._table = table
+        #: A socket silent this long is pinged, and closed if no pong comes in half of it.
+        self._heartbeat_seconds = heartbeat_seconds
         #: Whether a client without credentials may read (Privatefolio's kiosk mode).
         self._guests_allowed = guests_allowed
         #: Whether such a client, let in already, may go on (default: ``guests_allowed``).
@@ -107,7 +129,10 @@ class WebSocketHub:
         """``guest_origin_allowed``: whether the request's Origin may read without a credential
         (``OriginPolicy.guest_origin_allowed``)."""
         socket = _RpcSocket(
-            heartbeat=30, compress=False, decode_text=False, max_msg_size=MAX_FRAME_BYTES + 1
+            heartbeat=self._heartbeat_seconds,
+            compress=False,
+            decode_text=False,
+            max_msg_size=MAX_FRAME_BYTES + 1,
         )
         await socket.prepare(request)
         guest = not self._credentials.is_authorized(bearer_token(request))
@@ -115,9 +140,10 @@ class WebSocketHub:
             await socket.close(code=CLOSE_POLICY_VIOLATION, message=refusal)
             return socket
         await self.ready.wait()
+        transport = _SocketTransport(socket, request.transport)
         connection = RpcConnection(
             self._table,
-            _SocketTransport(socket),
+            transport,
             stats=self._stats,
             limits=self._limits,
             dev=self._dev,
@@ -131,6 +157,9 @@ class WebSocketHub:
             await connection.serve(_text_frames(socket))
         finally:
             self._live.pop(socket, None)
+            # However the socket ended (a heartbeat unanswered, say), its connection goes.
+            loop = asyncio.get_running_loop()
+            loop.call_later(self._limits.close_timeout_seconds, transport.abort)
         return socket
 
     async def _guest_refusal(self, origin_allowed: bool) -> bytes | None:

@@ -180,6 +180,14 @@ class ProbeApi:
         return "x" * size
 
     @rpc_method()
+    async def markedPayload(self, seconds: float, mebibytes: int, mark: str) -> list[str]:
+        """``mebibytes`` texts of 1 MiB after ``seconds``. Texts no longer than that are encoded
+        at once, so the answer is queued as ``mark`` is noted."""
+        await asyncio.sleep(seconds)
+        self.marks.append(mark)
+        return ["x" * 2**20] * mebibytes
+
+    @rpc_method()
     async def emitTicks(self, count: int, size: int = 10) -> None:
         payload = "x" * size
         for index in range(count):
@@ -206,10 +214,14 @@ class ProbeServer:
     hub: WebSocketHub
 
     @asynccontextmanager
-    async def socket(self, **headers: str) -> AsyncIterator[aiohttp.ClientWebSocketResponse]:
+    async def socket(
+        self, max_msg_size: int = 4 * 2**20, **headers: str
+    ) -> AsyncIterator[aiohttp.ClientWebSocketResponse]:
         async with aiohttp.ClientSession() as session:
             all_headers = {"Authorization": f"Bearer {self.token}", **headers}
-            async with session.ws_connect(self.url, headers=all_headers) as ws:
+            async with session.ws_connect(
+                self.url, headers=all_headers, max_msg_size=max_msg_size
+            ) as ws:
                 yield ws
 
 
@@ -222,6 +234,8 @@ async def probe_server(
     queued_bytes_total: int = 256 * 2**20,
     batch_answer_bytes: int = 64 * 2**20,
     max_callbacks: int = 10_000,
+    close_timeout_seconds: float = 5.0,
+    heartbeat_seconds: float = 30.0,
 ) -> AsyncIterator[ProbeServer]:
     events = EventBus()
     stats = RpcStats()
@@ -241,9 +255,11 @@ async def probe_server(
             max_queued_bytes_total=queued_bytes_total,
             max_batch_answer_bytes=batch_answer_bytes,
             max_callbacks=max_callbacks,
+            close_timeout_seconds=close_timeout_seconds,
         ),
         dev=dev,
         map_error=domain_error_to_rpc,
+        heartbeat_seconds=heartbeat_seconds,
     )
     hub.ready.set()
     runner = web.AppRunner(build_http_app(config, credentials, hub), access_log=None)
