@@ -3,7 +3,7 @@
 import asyncio
 import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from decimal import Decimal
@@ -285,3 +285,12 @@ async def receive(ws: aiohttp.ClientWebSocketResponse, timeout: float = 5) -> An
     message = await ws.receive(timeout=timeout)
     assert message.type == aiohttp.WSMsgType.TEXT, message
     return orjson.loads(message.data)
+
+
+async def until(condition: Callable[[], bool], seconds: float = 10) -> None:
+    """Wait for ``condition`` to hold, checking it every 10 ms."""
+    for _ in range(int(seconds * 100)):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("The condition never held")

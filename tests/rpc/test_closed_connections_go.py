@@ -13,15 +13,7 @@ from urllib.parse import urlsplit
 import orjson
 import psutil
 
-from tests.rpc.probe_server import ProbeServer, probe_server
-
-
-async def until(condition: Callable[[], bool]) -> None:
-    for _ in range(3000):
-        if condition():
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("The condition never held")
+from tests.rpc.probe_server import ProbeServer, probe_server, until
 
 
 class NeverReadingClient:
@@ -81,10 +73,10 @@ async def test_a_client_closed_with_1013_loses_its_connection(tmp_path: Path) ->
         assert connected()
         for request_id in range(30):
             await client.call(request_id, "payload", 2**20)
-        await until(lambda: server.stats.slow_consumers_closed == 1)
+        await until(lambda: server.stats.slow_consumers_closed == 1, seconds=30)
 
-        await until(lambda: not connected())
-        await until(lambda: server.stats.connections == 0)
+        await until(lambda: not connected(), seconds=30)
+        await until(lambda: server.stats.connections == 0, seconds=30)
         assert server.hub.queued_bytes == 0
 
 
@@ -97,7 +89,7 @@ async def test_a_client_that_misses_the_heartbeat_loses_its_connection(tmp_path:
         assert connected()
         # Far less than the client's queue may hold, but more than the system takes in.
         await client.call(1, "payload", 8 * 2**20)
-        await until(lambda: server.stats.connections == 0)
+        await until(lambda: server.stats.connections == 0, seconds=30)
         assert server.stats.slow_consumers_closed == 0
 
-        await until(lambda: not connected())
+        await until(lambda: not connected(), seconds=30)

@@ -6,16 +6,14 @@ Each test first leaves an answer of 600 KB unread: the client then stops reading
 it does for a while to a client that reads a large frame over a slow network.
 """
 
-import asyncio
 import socket
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import orjson
 
-from tests.rpc.probe_server import exchange, probe_server, receive
+from tests.rpc.probe_server import exchange, probe_server, receive, until
 
 LIMIT = 16 * 2**20
 #: In MiB: over the limit, and far more than the system buffers of the connection hold.
@@ -23,14 +21,6 @@ OVER = 24
 #: In MiB: under the limit, and still more than those buffers hold.
 UNDER = 10
 PAUSES_THE_CLIENT = 600_000
-
-
-async def until(condition: Callable[[], bool]) -> None:
-    for _ in range(1000):
-        if condition():
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("The condition never held")
 
 
 async def call(

@@ -1,28 +1,18 @@
 """The daemon-wide output budget: clients that do not read may not together queue more than it;
 past it, the one holding the most is closed with 1013 and the others keep working."""
 
-import asyncio
-from collections.abc import Callable
 from pathlib import Path
 
 import aiohttp
 import pytest
 
-from tests.rpc.probe_server import exchange, probe_server, receive
+from tests.rpc.probe_server import exchange, probe_server, receive, until
 
 EACH = 3 * 2**20
 TOTAL = 4 * 2**20
 #: 24 events of about 64 KiB: each listener's share stays under ``EACH``, all four over ``TOTAL``.
 EVENTS = 24
 TICK_BYTES = 65_000
-
-
-async def until(condition: Callable[[], bool]) -> None:
-    for _ in range(1000):
-        if condition():
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("The condition never held")
 
 
 @pytest.mark.parametrize("largest_listens_first", [True, False])
