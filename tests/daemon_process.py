@@ -26,6 +26,17 @@ def _limit_file_size(limit: int) -> Callable[[], None]:
     return limit_file_size
 
 
+def cli(*arguments: str) -> subprocess.CompletedProcess[str]:
+    """One ``privatefolio-daemon`` command, run to its end as a user would run it."""
+    return subprocess.run(
+        [sys.executable, "-m", "privatefolio_daemon", *arguments],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env=clean_environment(),
+    )
+
+
 def clean_environment() -> dict[str, str]:
     names = ("PORT", "HOST", "DATA_LOCATION", "ALLOWED_ORIGINS", "ALLOWED_HOSTS", "FRONTEND_DIR")
     return {key: value for key, value in os.environ.items() if key not in names}

@@ -6,17 +6,7 @@ import sys
 from pathlib import Path
 
 from tests.backup.test_restore_cli_interrupted import ctrl_c_as_in_a_terminal
-from tests.daemon_process import clean_environment, running_daemon
-
-
-def cli(*arguments: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "privatefolio_daemon", *arguments],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        env=clean_environment(),
-    )
+from tests.daemon_process import clean_environment, cli, running_daemon
 
 
 def no_token_message(data_dir: Path) -> str:

@@ -6,12 +6,11 @@ start with one line (exit 2), and leaves no empty token behind."""
 import re
 import resource
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.daemon_process import clean_environment, daemon_command
+from tests.daemon_process import clean_environment, cli, daemon_command
 
 TOKEN = re.compile(r"[0-9a-f]{64}")
 
@@ -21,16 +20,6 @@ DAMAGED = {
     "not ASCII": "tökén".encode(),
     "empty": b"",
 }
-
-
-def cli(*arguments: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "privatefolio_daemon", *arguments],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        env=clean_environment(),
-    )
 
 
 def damaged_message(token_file: Path) -> str:
