@@ -1,9 +1,11 @@
 """What the daemon can read from and ask (``data/extensions.json``): its file formats,
 connections, price APIs and metadata source, as the frontend lists them.
 
-An extension is ``{id, extensionName, extensionType, description, howTo?, platformIds?,
-extensionVersion, authorGithub, githubUrl, extensionLogoUrl, publishedAt, updatedAt}``; the
-frontend receives it with ``platforms``, the known platforms of its ``platformIds``. Lists are
+An extension is ``{id, extensionName, extensionType, description, howTo?, instructions?,
+platformIds?, extensionVersion, authorGithub, githubUrl, extensionLogoUrl, publishedAt,
+updatedAt}``; the frontend receives it with ``platforms``, the known platforms of its
+``platformIds``. ``howTo`` is not text: the frontend loads the help component of that name, so
+only the extensions it has one for carry it; ``instructions`` is the help as text. Lists are
 sorted by name.
 """
 

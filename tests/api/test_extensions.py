@@ -25,12 +25,14 @@ async def test_one_extension_with_its_platforms(client: DaemonClient) -> None:
         "extensionName": "Binance account statement",
         "description": "Reads the account statement CSV of Binance: deposits, withdrawals, "
         "rewards, fees and trades. The buys and sells of one second become a swap.",
-        "howTo": "On Binance, export the transaction history of your account as a CSV (columns "
-        "User_ID, UTC_Time, Account, Operation, Coin, Change, Remark) and import that file.",
+        "howTo": "BinanceHelp",
+        "instructions": "On Binance, export the transaction history of your account as a CSV "
+        "(columns User_ID, UTC_Time, Account, Operation, Coin, Change, Remark) and import that "
+        "file.",
         "platformIds": ["ex.binance"],
         "platforms": [BINANCE],
         "authorGithub": "privatefolio-daemon",
-        "extensionLogoUrl": "",
+        "extensionLogoUrl": "$STATIC_ASSETS/extensions/binance.svg",
         "extensionVersion": __version__,
         "githubUrl": "",
         "publishedAt": 1796169600000,
@@ -54,10 +56,16 @@ async def test_lists_are_sorted_by_name_and_filtered(client: DaemonClient) -> No
     assert names == sorted(names, key=str.casefold)
     assert len(every) == 20
     documented = await client.call("getExtensions", True)
-    assert {extension["extensionType"] for extension in documented} == {
-        "file-import",
-        "connection",
-    }
+    assert [(e["id"], e["howTo"]) for e in documented] == [
+        ("binance-file-import", "BinanceHelp"),
+        ("etherscan-file-import", "EtherscanHelp"),
+        ("privatefolio-file-import", "PrivatefolioHelp"),
+    ]
+    assert all(
+        extension["instructions"]
+        for extension in every
+        if extension["extensionType"] in ("file-import", "connection")
+    )
     assert [e["id"] for e in await client.call("getExtensionsByType", "connection")] == [
         "binance-connection",
         "coinbase-connection",
