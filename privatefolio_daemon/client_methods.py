@@ -29,7 +29,7 @@ class DaemonMethods:
         await self.call('assignTagToTrade', accountName, tradeId, tagName)
 
     async def assignTagToTransaction(self, accountName: str, transactionId: str, tagName: str) -> None:
-        """Tag a transaction, creating the tag by name if needed."""
+        """Tag a transaction, creating the tag by name if needed; "spam" goes on its audit logs"""
         await self.call('assignTagToTransaction', accountName, transactionId, tagName)
 
     async def cancelTask(self, accountName: str, taskId: int) -> None:
@@ -745,7 +745,7 @@ class DaemonMethods:
         await self.call('removeTagFromTrade', accountName, tradeId, tagId)
 
     async def removeTagFromTransaction(self, accountName: str, transactionId: str, tagId: int) -> None:
-        """Untag a transaction."""
+        """Untag a transaction; "spam" comes off its audit logs too."""
         await self.call('removeTagFromTransaction', accountName, transactionId, tagId)
 
     async def renameAccount(self, accountName: str, newName: str) -> None:

@@ -285,6 +285,7 @@ class Features:
             price_source_changed=lambda prices: announce_restart(daemon.events, account, prices),
             tags_changed=tags.announce,
             item_tagged=tags.item_changed,
+            logs_tagged=tags.logs_changed,
             settings_changed=settings.announce,
             value_set=key_values.announce,
         )

@@ -62,7 +62,8 @@ class TagsApi:
     async def assignTagToTransaction(
         self, accountName: str, transactionId: str, tagName: str
     ) -> None:
-        """Tag a transaction, creating the tag by name if needed."""
+        """Tag a transaction, creating the tag by name if needed; "spam" goes on its audit logs
+        too."""
         await self._tags_of(accountName).assign("transaction", transactionId, tagName)
 
     @rpc_method()
@@ -79,7 +80,7 @@ class TagsApi:
     async def removeTagFromTransaction(
         self, accountName: str, transactionId: str, tagId: int
     ) -> None:
-        """Untag a transaction."""
+        """Untag a transaction; "spam" comes off its audit logs too."""
         await self._tags_of(accountName).remove("transaction", transactionId, tagId)
 
     @rpc_method()

@@ -37,6 +37,7 @@ from privatefolio_daemon.domain.id_floors import IdFloors, raise_floors, read_fl
 from privatefolio_daemon.domain.server_files import abort_interrupted_files
 from privatefolio_daemon.domain.timeutil import now_ms
 from privatefolio_daemon.settings import Limits
+from privatefolio_daemon.store.cut_short import refuse_cut_short
 from privatefolio_daemon.store.database import Database
 from privatefolio_daemon.store.durable_files import write_durably
 from privatefolio_daemon.store.file_gone import orphan_companions
@@ -56,6 +57,9 @@ _SQLITE_SUFFIXES = ("", "-wal", "-shm", "-journal")
 #: Beside a database while its account is reset: ``{seqFloor, createdAt, idFloors}``, so that a
 #: reset cut off by a crash is finished at the next start, keeping versions and ids unique.
 _RESET_MARKER = ".resetting"
+#: Beside a database while its account is created: a creation a stop or a crash cut off before
+#: SQLite wrote the file's first page left an empty file, which is no damaged account.
+_CREATE_MARKER = ".creating"
 
 
 class AccountLifecycle(Protocol):
@@ -167,6 +171,8 @@ class AccountRegistry:
         self.databases_dir.mkdir(parents=True, exist_ok=True)
         for marker in self.databases_dir.glob("*.deleting"):
             self._remove_account_files(marker.stem)
+        for marker in self.databases_dir.glob(f"*{_CREATE_MARKER}"):
+            await asyncio.to_thread(self._end_cut_off_creation, marker)
         for marker in sorted(self.databases_dir.glob(f"*{_RESET_MARKER}")):
             state = orjson.loads(await asyncio.to_thread(marker.read_bytes))
             floors = IdFloors.from_json({"seq": state["seqFloor"], **state.get("idFloors", {})})
@@ -175,6 +181,16 @@ class AccountRegistry:
         for path in sorted(self.databases_dir.glob("*.sqlite")):
             if path.stem not in self._open and only in (None, path.stem):
                 await self._open_account(path.stem)
+
+    def _end_cut_off_creation(self, marker: Path) -> None:
+        """An account whose creation was cut off: an empty database never held anything, and
+        goes; one SQLite wrote stays, an account."""
+        path = self.db_path(marker.stem)
+        if path.exists() and path.stat().st_size == 0:
+            for suffix in _SQLITE_SUFFIXES:
+                path.with_name(f"{path.name}{suffix}").unlink(missing_ok=True)
+            log.warning("Removed %s: the creation of its account was cut off", path)
+        marker.unlink()
 
     def _remove_orphans(self, only: str | None) -> None:
         """The log and index of a database deleted while the daemon ran stay beside where it
@@ -205,7 +221,10 @@ class AccountRegistry:
             if name in self._open:
                 return False
             self._refuse_case_twin(name, await asyncio.to_thread(self._names_on_disk))
+            marker = self.databases_dir / f"{_path_part(name)}{_CREATE_MARKER}"
             try:
+                self.databases_dir.mkdir(parents=True, exist_ok=True)
+                await asyncio.to_thread(marker.touch)
                 await self._open_account(name, created_at=now_ms())
             except AccountOpenError as error:
                 if error.disk_full:
@@ -214,6 +233,8 @@ class AccountRegistry:
                         f"{self.databases_dir}. Free some space, then create it again."
                     ) from error
                 raise
+            finally:
+                marker.unlink(missing_ok=True)
         self._events.emit(ACCOUNT_CREATED, name)
         self._events.emit("accounts", "created", name)
         return True
@@ -361,6 +382,7 @@ class AccountRegistry:
 
     async def _open_database(self, name: str, created_at: int | None) -> Database:
         self.databases_dir.mkdir(parents=True, exist_ok=True)
+        await asyncio.to_thread(refuse_cut_short, self.db_path(name))
         await asyncio.to_thread(refuse_newer, self.db_path(name), self._migrations)
         new_files = [path for path in self._sqlite_files(name) if not path.exists()]
         db = Database(

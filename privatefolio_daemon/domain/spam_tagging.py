@@ -1,6 +1,7 @@
 """Writing what spam detection found: the ``spam`` tag on the spam transactions and their audit
 logs, and off the items detection tagged before that no longer look like spam. Items a user
-cleared stay untagged; a ``spam`` tag a user put on stays."""
+cleared stay untagged, and so do the logs of a transaction a user cleared; a ``spam`` tag a user
+put on stays."""
 
 import sqlite3
 from collections.abc import Sequence
@@ -21,11 +22,12 @@ class SpamTagging:
 
 
 def tag_spam(connection: sqlite3.Connection, found: Sequence[str], report: Report) -> SpamTagging:
-    """``found``: the transactions that look like spam, those a user cleared included (their
-    logs keep detection's tag, the user having cleared only the transaction)."""
+    """``found``: the transactions that look like spam, those a user cleared included. A cleared
+    one and its logs lose a tag of detection's: an older version left it on the logs, and a
+    merge brings it from another member."""
     spam_ids = spam_cleared.not_cleared(connection, "transaction", found)
     report(66, f"Tagging {len(spam_ids)} spam transactions")
-    untagged = _untag_no_longer_spam(connection, set(found))
+    untagged = _untag_no_longer_spam(connection, set(spam_ids))
     if not spam_ids:
         return SpamTagging(False, 0, untagged)
     tag, created = tag_store.ensure_tag(connection, SPAM_TAG)
@@ -40,7 +42,8 @@ def tag_spam(connection: sqlite3.Connection, found: Sequence[str], report: Repor
 
 
 def _untag_no_longer_spam(connection: sqlite3.Connection, spam_ids: set[str]) -> int:
-    """Take detection's tag off its items that are not spam now; returns the transactions."""
+    """Take detection's tag off its items that are not spam now (or were cleared by a user);
+    returns the transactions."""
     stale_transactions = [
         tx_id for tx_id in spam_detected.detected_transactions(connection) if tx_id not in spam_ids
     ]

@@ -30,6 +30,7 @@ from privatefolio_daemon.domain.records import Transaction
 from privatefolio_daemon.domain.spam import SPAM_TAG
 from privatefolio_daemon.domain.synced_records import Entity
 from privatefolio_daemon.domain.tags import (
+    TagChange,
     checked_tag_name,
     delete_tag,
     rename_tag,
@@ -63,6 +64,8 @@ class Announcers:
     price_source_changed: Callable[[PriceInvalidation], None]
     tags_changed: Callable[[str], None]
     item_tagged: Callable[[TaggedKind, str], None]
+    logs_tagged: Announce
+    """A transaction's "spam" tag went on or off its audit logs too."""
     settings_changed: Callable[[dict[str, Any]], None]
     value_set: Callable[[str, Any], None]
 
@@ -75,7 +78,8 @@ class Edit:
     announce: Announce
     keep: bool = False
     """Kept even if its record is unchanged: it changed something beside the record (a "spam"
-    tag detection put on, now claimed as the user's)."""
+    tag detection put on, now claimed as the user's; a transaction's "spam" tag put on its
+    audit logs)."""
 
 
 Handler = Callable[[sqlite3.Connection, str | None, dict[str, Any], Announcers], Edit]
@@ -212,14 +216,15 @@ def _assign_tag(
     require_item(connection, kind, item_id)
     name = checked_tag_name(_text(data, "tagName"))
     claimed = name == SPAM_TAG and spam_detected.is_detected(connection, kind, item_id)
-    created = tag_by_hand(connection, kind, item_id, name)
+    change = tag_by_hand(connection, kind, item_id, name)
 
     def announce() -> None:
-        if created:
+        if change.tag_created:
             tell.tags_changed("created")
-        tell.item_tagged(kind, item_id)
+        _tagged(tell, kind, item_id, change)
 
-    return Edit(tag_store.tagging_id(kind, item_id), announce, keep=claimed)
+    keep = claimed or change.logs_changed
+    return Edit(tag_store.tagging_id(kind, item_id), announce, keep=keep)
 
 
 def _unassign_tag(
@@ -227,8 +232,14 @@ def _unassign_tag(
 ) -> Edit:
     kind, item_id = _tagged_item(record_id)
     require_item(connection, kind, item_id)
-    untag_by_hand(connection, kind, item_id, _unassigned_tag_id(data))
-    return Edit(tag_store.tagging_id(kind, item_id), lambda: tell.item_tagged(kind, item_id))
+    change = untag_by_hand(connection, kind, item_id, _unassigned_tag_id(data))
+    return Edit(tag_store.tagging_id(kind, item_id), lambda: _tagged(tell, kind, item_id, change))
+
+
+def _tagged(tell: Announcers, kind: TaggedKind, item_id: str, change: TagChange) -> None:
+    tell.item_tagged(kind, item_id)
+    if change.logs_changed:
+        tell.logs_tagged()
 
 
 def _patch_settings(

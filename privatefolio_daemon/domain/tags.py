@@ -2,11 +2,13 @@
 
 import sqlite3
 import unicodedata
+from dataclasses import dataclass
 from typing import Any
 
 from privatefolio_daemon.domain.errors import InvalidInputError, NotFoundError
 from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.spam import SPAM_TAG
+from privatefolio_daemon.domain.spam_on_logs import spam_off_logs, spam_onto_logs
 from privatefolio_daemon.domain.text_bounds import bounded_text
 from privatefolio_daemon.store import spam_cleared, spam_detected
 from privatefolio_daemon.store import tags as store
@@ -51,30 +53,48 @@ def require_item(connection: sqlite3.Connection, kind: TaggedKind, item_id: str)
         raise NotFoundError(f"{_ITEM_NAMES[kind]} {item_id} does not exist")
 
 
-def tag_by_hand(connection: sqlite3.Connection, kind: TaggedKind, item_id: str, name: str) -> bool:
-    """A user's tag on an item, the tag created as needed; returns whether it was created."""
+@dataclass(frozen=True, slots=True)
+class TagChange:
+    """What a user's tagging or untagging changed."""
+
+    item_changed: bool
+    tag_created: bool = False
+    logs_changed: bool = False
+    """A transaction's "spam" tag went on or off its audit logs too (``spam_on_logs``)."""
+
+
+def tag_by_hand(
+    connection: sqlite3.Connection, kind: TaggedKind, item_id: str, name: str
+) -> TagChange:
+    """A user's tag on an item, the tag created as needed."""
     tag, created = store.ensure_tag(connection, checked_tag_name(name))
-    store.link_tag(connection, kind, [item_id], tag[0])
+    tagged = bool(store.link_tag(connection, kind, [item_id], tag[0]))
+    logs_changed = False
     if tag[1] == SPAM_TAG and kind != "trade":
         spam_cleared.unmark_cleared(connection, kind, item_id)
         spam_detected.forget_detected(connection, kind, [item_id])  # the user's tag now
-    return created
+        if kind == "transaction":
+            logs_changed = spam_onto_logs(connection, item_id, tag[0])
+    return TagChange(tagged, created, logs_changed)
 
 
 def untag_by_hand(
     connection: sqlite3.Connection, kind: TaggedKind, item_id: str, tag_id: int
-) -> bool:
-    """A user took a tag off an item: spam detection will not put a "spam" tag back. Returns
-    whether the item had the tag (an item that does not exist is ignored, as Privatefolio
-    does)."""
+) -> TagChange:
+    """A user took a tag off an item: spam detection will not put a "spam" tag back. Changes
+    nothing when the item does not have the tag (an item that does not exist is ignored, as
+    Privatefolio does)."""
     if not store.unlink_tag(connection, kind, item_id, tag_id):
-        return False
+        return TagChange(False)
+    logs_changed = False
     if kind != "trade":
         tag = connection.execute("SELECT name FROM tags WHERE id = ?", (tag_id,)).fetchone()
         if tag is not None and tag[0] == SPAM_TAG:
             spam_cleared.mark_cleared(connection, kind, item_id)
             spam_detected.forget_detected(connection, kind, [item_id])
-    return True
+            if kind == "transaction":
+                logs_changed = spam_off_logs(connection, item_id, tag_id)
+    return TagChange(True, logs_changed=logs_changed)
 
 
 def checked_tag_name(name: str) -> str:
@@ -131,17 +151,23 @@ class Tags:
     async def assign(self, kind: TaggedKind, item_id: str, tag_name: str) -> None:
         tag_name = checked_tag_name(tag_name)
 
-        def assign(connection: sqlite3.Connection) -> bool:
+        def assign(connection: sqlite3.Connection) -> TagChange:
             require_item(connection, kind, item_id)
             return tag_by_hand(connection, kind, item_id, tag_name)
 
-        if await self._db.transaction(assign):
+        change = await self._db.transaction(assign)
+        if change.tag_created:
             self.announce("created")
         self.item_changed(kind, item_id)
+        if change.logs_changed:
+            self.logs_changed()
 
     async def remove(self, kind: TaggedKind, item_id: str, tag_id: int) -> None:
-        if await self._db.transaction(lambda conn: untag_by_hand(conn, kind, item_id, tag_id)):
+        change = await self._db.transaction(lambda conn: untag_by_hand(conn, kind, item_id, tag_id))
+        if change.item_changed:
             self.item_changed(kind, item_id)
+        if change.logs_changed:
+            self.logs_changed()
 
     async def of_item(self, kind: TaggedKind, item_id: str) -> list[dict[str, Any]]:
         rows = await self._db.read(lambda conn: store.tags_of(conn, kind, item_id))
@@ -154,6 +180,10 @@ class Tags:
             self._emit("transactions", "updated", item_id)
         else:
             self._emit("trades", "updated", item_id)
+
+    def logs_changed(self) -> None:
+        """Audit logs' tags changed with their transaction's."""
+        self._emit("audit-logs", "updated")
 
     def announce(self, cause: str) -> None:
         self._emit("tags", cause)

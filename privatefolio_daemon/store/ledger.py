@@ -48,6 +48,12 @@ def insert_transactions(
     insert_or_replace(connection, "transactions", TRANSACTION_DB_COLUMNS, rows)
 
 
+def log_ids_of(connection: sqlite3.Connection, tx_id: str) -> list[str]:
+    """The ids of the transaction's audit logs."""
+    rows = connection.execute("SELECT id FROM audit_logs WHERE txId = ? ORDER BY id", (tx_id,))
+    return [row[0] for row in rows]
+
+
 def notes_of(connection: sqlite3.Connection, tx_ids: Iterable[str]) -> dict[str, str]:
     """The notes of those of these transactions that have some, by id."""
     found: dict[str, str] = {}

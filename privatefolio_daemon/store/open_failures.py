@@ -3,11 +3,15 @@
 import errno
 import sqlite3
 
+from privatefolio_daemon.store.cut_short import CutShort
+
 
 def is_damaged(error: BaseException) -> bool:
-    """The file is not a database, or its pages are corrupt: only a backup can mend it."""
+    """The file is not a database, or its pages are corrupt or cut short: only a backup can
+    mend it."""
     return any(
-        _sqlite_code(cause) in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
+        isinstance(cause, CutShort)
+        or _sqlite_code(cause) in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
         for cause in _chain(error)
     )
 

@@ -52,7 +52,8 @@ async def test_an_item_cleared_of_spam_stays_cleared_and_tagging_it_again_counts
     [second] = [tx for tx in await client.call("getTransactions", "main") if tx != gift]
     assert await tag_names(client, "getTagsForTransaction", second["id"]) == ["spam"]
 
-    await client.call("assignTagToTransaction", "main", gift["id"], "spam")
+    await client.call("assignTagToTransaction", "main", gift["id"], "spam")  # and on its log
     await client.call("removeTagFromTransaction", "main", second["id"], spam["id"])
+    [second_log] = await client.call("getAuditLogsForTransaction", "main", second["id"])
     cleared = await daemon.accounts.get("main").fetch_all("SELECT * FROM spam_cleared")
-    assert sorted(cleared) == [("auditLog", gift_log["id"]), ("transaction", second["id"])]
+    assert sorted(cleared) == [("auditLog", second_log["id"]), ("transaction", second["id"])]

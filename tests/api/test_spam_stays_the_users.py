@@ -111,13 +111,3 @@ async def test_a_users_tag_renamed_spam_is_the_users(client: DaemonClient, daemo
 
     await listed_and_checked(client, str(gift["incomingAsset"]))
     assert await spam_ids(client) == [gift["id"]]
-
-
-async def test_a_transaction_cleared_by_the_user_leaves_its_logs_tag_while_it_looks_like_spam(
-    client: DaemonClient, daemon: Daemon
-) -> None:
-    gift, log = await gift_and_its_log(daemon, client)
-    await client.call("removeTagFromTransaction", "main", gift["id"], await spam_tag_id(client))
-    await detect_spam(client)
-    assert await spam_ids(client) == []
-    assert await tag_names(client, "getTagsForAuditLog", log["id"]) == ["spam"]

@@ -31,6 +31,7 @@ QUIET = Announcers(
     price_source_changed=lambda prices: None,
     tags_changed=lambda cause: None,
     item_tagged=lambda kind, item_id: None,
+    logs_tagged=lambda: None,
     settings_changed=lambda merged: None,
     value_set=lambda key, value: None,
 )
