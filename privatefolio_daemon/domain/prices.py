@@ -13,7 +13,8 @@ remembered (``price_requests``). A day among the last stored ones whose price is
 version stored a NaN as ``{"value": null}``) is asked for again too. Assets go 10 at a time;
 a failure of one asset is a progress line that names the providers and the asset, and never stops
 the others; so is each price a provider skipped as no price (``price_checks``), and each candle
-the fetch does not store for that reason (a price out of range once converted into USD).
+the fetch does not store for that reason (a price out of range once converted into USD). The run
+ends saying how many assets failed, and fails when none was fetched (``price_fetch_tally``).
 
 Prices written (or deleted) for days the net worth or the trades' PnL were computed on lower their
 cursors in the same transaction, and the relayer queues their refreshes (``PRICES_CHANGED``).
@@ -31,6 +32,7 @@ from privatefolio_daemon.domain.derived_steps import PRICES_CHANGED, Cancel, Pro
 from privatefolio_daemon.domain.errors import InvalidInputError
 from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.invalidation import PriceInvalidation, invalidate_for_prices
+from privatefolio_daemon.domain.price_fetch_tally import FetchTally
 from privatefolio_daemon.domain.price_registry import (
     ProviderAnswer,
     ask_in_order,
@@ -60,6 +62,22 @@ class _AssetOutcome:
     rows: int
     remembered: bool
     invalidation: PriceInvalidation
+
+
+@dataclass(frozen=True, slots=True)
+class _Run:
+    """What the assets of one fetch share."""
+
+    registry: PriceProviderRegistry
+    spans: dict[str, store.StoredSpan]
+    progress: Progress
+    unreachable: set[str]
+    saved: list[_AssetOutcome]
+    tally: FetchTally
+
+    def failed(self, index: int, ticker: str, reason: str) -> None:
+        self.progress(None, f"Could not fetch prices of {ticker}: {reason}")
+        self.tally.failed(index, ticker, reason)
 
 
 class DailyPrices:
@@ -120,7 +138,9 @@ class DailyPrices:
 
     # -- the fetch task ----------------------------------------------------------------------
 
-    async def fetch(self, progress: Progress, cancel: Cancel) -> None:
+    async def fetch(self, progress: Progress, cancel: Cancel) -> str | None:
+        """Fetch every asset's prices; returns the run's last line when some assets failed, and
+        raises ``UpstreamError`` when assets failed and none was fetched (``FetchTally``)."""
         settings = self._settings_of()
         assets = await self._db.read(store.owned_assets)
         # The carried days among the last LATE_CLOSE_DAYS need the day before them too.
@@ -136,16 +156,14 @@ class DailyPrices:
             settings, on_skipped=lambda line: report(None, line), keep_usd_rates=True
         )
         saved: list[_AssetOutcome] = []
-        unreachable: set[str] = set()
+        run = _Run(registry, spans, progress, set(), saved, FetchTally(len(assets)))
         try:
             for first in range(0, len(assets), batch_size):
                 cancel.checkpoint()
                 batch = assets[first : first + batch_size]
                 fetches = [
-                    asyncio.ensure_future(
-                        self._fetch_asset(registry, asset, spans, progress, unreachable, saved)
-                    )
-                    for asset in batch
+                    asyncio.ensure_future(self._fetch_asset(run, first + offset, asset))
+                    for offset, asset in enumerate(batch)
                 ]
                 try:
                     await asyncio.gather(*fetches)
@@ -156,6 +174,7 @@ class DailyPrices:
         finally:
             self._announce_saved(saved)  # a cancelled fetch tells of the prices it saved
             await registry.close()
+        return run.tally.conclusion()
 
     def _announce_saved(self, saved: list[_AssetOutcome]) -> None:
         if any(outcome.remembered for outcome in saved):
@@ -167,40 +186,37 @@ class DailyPrices:
         if announce_stale(self._events, self.account, invalidations):
             self._events.emit(PRICES_CHANGED, account=self.account)
 
-    async def _fetch_asset(
-        self,
-        registry: PriceProviderRegistry,
-        asset: store.OwnedAsset,
-        spans: dict[str, store.StoredSpan],
-        progress: Progress,
-        unreachable: set[str],
-        saved: list[_AssetOutcome],
-    ) -> None:
-        """Fetch and save the asset's prices; what was saved is added to ``saved``."""
+    async def _fetch_asset(self, run: _Run, index: int, asset: store.OwnedAsset) -> None:
+        """Fetch and save the prices of the run's asset at ``index``; what was saved is added to
+        ``run.saved``, and what became of the asset to ``run.tally``."""
+        progress, tally = run.progress, run.tally
         coingecko_id = asset.coingecko_id or self._catalog.coingecko_id(asset.id)
         priced = priced_asset(asset.id, coingecko_id)
-        plan = registry.plan(priced, asset.price_api_id)
+        plan = run.registry.plan(priced, asset.price_api_id)
         if plan.skipped:
             progress(None, plan.skipped)
+            tally.skipped += 1
             return
         until = day_start(now_ms())
-        since = _since(asset, spans.get(asset.id), until)
-        answer = await ask_in_order(plan.providers, priced, since, until, unreachable)
+        since = _since(asset, run.spans.get(asset.id), until)
+        answer = await ask_in_order(plan.providers, priced, since, until, run.unreachable)
         if isinstance(answer, list):
-            progress(None, f"Could not fetch prices of {priced.ticker}: {'; '.join(answer)}")
+            run.failed(index, priced.ticker, "; ".join(answer))
             return
         provider, series = answer.provider, _storable(answer, priced, progress)
         if not series.points:
             reason = f"{provider.name}: no price that can be stored (asset {priced.id})"
-            progress(None, f"Could not fetch prices of {priced.ticker}: {reason}")
+            run.failed(index, priced.ticker, reason)
             return
         remember = asset.price_api_id != provider.id
         written = await self._save(asset, priced.ticker, provider.id, series, remember, since)
         if written is None:
             progress(None, f"Skipped {priced.ticker}: its price API was changed during the fetch")
+            tally.skipped += 1
             return
         rows, invalidation = written
-        saved.append(_AssetOutcome(rows, remember, invalidation))
+        run.saved.append(_AssetOutcome(rows, remember, invalidation))
+        tally.fetched += 1
         first, last = series.points[0]["time"], series.points[-1]["time"]
         progress(
             None,
