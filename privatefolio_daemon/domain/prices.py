@@ -9,12 +9,14 @@ from its latest stored day, or from the first of the days at its end that carry 
 (``market_closes.first_carried_day``: a close published late replaces each of them), up to
 today. A known asset first owned before its prices were ever asked for (older history imported
 later, a manual entry dated back) is asked again from that day, once: the earliest day asked is
-remembered (``price_requests``). A day among the last stored ones whose price is none (an older
-version stored a NaN as ``{"value": null}``) is asked for again too. Assets go 10 at a time;
-a failure of one asset is a progress line that names the providers and the asset, and never stops
-the others; so is each price a provider skipped as no price (``price_checks``), and each candle
-the fetch does not store for that reason (a price out of range once converted into USD). The run
-ends saying how many assets failed, and fails when none was fetched (``price_fetch_tally``).
+remembered (``price_requests``). A stored day whose price is none (an older version stored a NaN
+as ``{"value": null}``, and kept 0 and 1e308), however old, is asked for again too: the fetch
+starts at the asset's first such day, and deletes those of the days asked that it has no price
+for, so that they are asked for once. Assets go 10 at a time; a failure of one asset is a
+progress line that names the providers and the asset, and never stops the others; so is each
+price a provider skipped as no price (``price_checks``), and each candle the fetch does not store
+for that reason (a price out of range once converted into USD). The run ends saying how many
+assets failed, and fails when none was fetched (``price_fetch_tally``).
 
 Prices written (or deleted) for days the net worth or the trades' PnL were computed on lower their
 cursors in the same transaction, and the relayer queues their refreshes (``PRICES_CHANGED``).
@@ -46,7 +48,7 @@ from privatefolio_daemon.domain.timeutil import DAY_MS, day_start, human_date, n
 from privatefolio_daemon.settings import PriceFetchSettings
 from privatefolio_daemon.sources.prices.base import ChartData, PricedAsset, PriceSeries
 from privatefolio_daemon.sources.prices.market_closes import LATE_CLOSE_DAYS, first_carried_day
-from privatefolio_daemon.sources.prices.price_checks import is_price, point_problem, skipped_line
+from privatefolio_daemon.sources.prices.price_checks import point_problem, skipped_line
 from privatefolio_daemon.sources.prices.registry import PriceProviderRegistry
 from privatefolio_daemon.store import daily_prices as store
 from privatefolio_daemon.store.database import Database
@@ -62,6 +64,16 @@ class _AssetOutcome:
     rows: int
     remembered: bool
     invalidation: PriceInvalidation
+
+
+@dataclass(frozen=True, slots=True)
+class _Answered:
+    """A provider's storable series for the days asked, ``since`` to ``until``."""
+
+    provider_id: str
+    series: PriceSeries
+    since: int
+    until: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,7 +221,8 @@ class DailyPrices:
             run.failed(index, priced.ticker, reason)
             return
         remember = asset.price_api_id != provider.id
-        written = await self._save(asset, priced.ticker, provider.id, series, remember, since)
+        answered = _Answered(provider.id, series, since, until)
+        written = await self._save(asset, priced.ticker, answered, remember)
         if written is None:
             progress(None, f"Skipped {priced.ticker}: its price API was changed during the fetch")
             tally.skipped += 1
@@ -225,23 +238,20 @@ class DailyPrices:
         )
 
     async def _save(
-        self,
-        asset: store.OwnedAsset,
-        ticker: str,
-        provider_id: str,
-        series: PriceSeries,
-        remember: bool,
-        since: int,
+        self, asset: store.OwnedAsset, ticker: str, answered: _Answered, remember: bool
     ) -> tuple[int, PriceInvalidation] | None:
-        """Write the series; None when the user chose another price API for the asset since the
-        fetch began (its prices were deleted, and the fetch that choice queued prices it)."""
-        asset_id = asset.id
+        """Write the series, and delete the rows of the days asked whose price is none and stays
+        so (no day is asked again for them); None when the user chose another price API for the
+        asset since the fetch began (its prices were deleted, and the fetch that choice queued
+        prices it). A price that is none counts as none already: its deletion revalues nothing."""
+        asset_id, provider_id, series = asset.id, answered.provider_id, answered.series
 
         def save(conn: sqlite3.Connection) -> tuple[int, PriceInvalidation] | None:
             if store.price_api_id(conn, asset_id) != asset.price_api_id:
                 return None
             written = store.upsert_prices(conn, asset_id, series.pair, provider_id, series.points)
-            store.note_asked(conn, asset_id, since)
+            store.delete_unpriced(conn, asset_id, answered.since, answered.until)
+            store.note_asked(conn, asset_id, answered.since)
             if remember:
                 store.remember_price_api(conn, asset_id, ticker, provider_id)
             invalidation = invalidate_for_prices(conn, written.changed_from, written.added_days)
@@ -271,20 +281,19 @@ def _since(asset: store.OwnedAsset, stored: store.StoredSpan | None, until: int)
     first_owned = None if asset.first_owned_at is None else day_start(asset.first_owned_at)
     if stored is None:
         return until - FIRST_PAGE_DAYS * DAY_MS if first_owned is None else min(first_owned, until)
+    since = _resumed_from(stored, first_owned)
+    unpriced = stored.unpriced_from
+    return since if unpriced is None else min(since, unpriced)
+
+
+def _resumed_from(stored: store.StoredSpan, first_owned: int | None) -> int:
+    """From the day first owned when no fetch asked from it yet, else from the latest stored
+    day, or from the first of the carried days that end the stored prices."""
     asked_from = stored.first if stored.asked_from is None else min(stored.first, stored.asked_from)
     if first_owned is not None and first_owned < asked_from:
         return first_owned
     carried_from = first_carried_day(stored.latest)
-    since = stored.last if carried_from is None else carried_from
-    unpriced = _first_without_a_price(stored.latest)
-    return since if unpriced is None else min(since, unpriced)
-
-
-def _first_without_a_price(latest: list[ChartData]) -> int | None:
-    """The first of the latest stored days whose price is none (``{"value": null}``, which an
-    older version stored for a NaN): the fetch asks for it again, to replace it."""
-    unpriced = (p.get("time") for p in latest if not is_price(p.get("value")))
-    return next((int(time) * 1000 for time in unpriced if isinstance(time, int)), None)
+    return stored.last if carried_from is None else carried_from
 
 
 def _js_percent(percent: float) -> float:
