@@ -11,7 +11,7 @@ from privatefolio_daemon.domain.timeutil import client_ms
 from privatefolio_daemon.relayer.cancellation import CancelToken
 from privatefolio_daemon.relayer.progress import TaskProgress
 from privatefolio_daemon.relayer.relayer import Relayer
-from privatefolio_daemon.relayer.task_types import Priority, Trigger
+from privatefolio_daemon.relayer.task_types import Conclusion, Priority, Trigger, concluding
 from privatefolio_daemon.rpc.params import Count
 from privatefolio_daemon.rpc.registry import rpc_method
 from privatefolio_daemon.sources.prices.base import ChartData
@@ -77,8 +77,8 @@ class PricesApi:
         """Queue "Fetch asset prices" for every owned or favourite asset."""
         prices = self._prices_of(accountName)
 
-        async def run(progress: TaskProgress, cancel: CancelToken) -> None:
-            await prices.fetch(progress, cancel)
+        async def run(progress: TaskProgress, cancel: CancelToken) -> Conclusion | None:
+            return concluding(await prices.fetch(progress, cancel))
 
         return await enqueue_task(
             self._relayer,

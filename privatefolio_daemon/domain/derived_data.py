@@ -57,8 +57,8 @@ class DerivedData:
         async def refresh_balances(account: str, progress: Progress, cancel: Cancel) -> None:
             await self.balances(account).refresh(progress, cancel)
 
-        async def fetch_prices(account: str, progress: Progress, cancel: Cancel) -> None:
-            await self.prices(account).fetch(progress, cancel)
+        async def fetch_prices(account: str, progress: Progress, cancel: Cancel) -> str | None:
+            return await self.prices(account).fetch(progress, cancel)
 
         async def refresh_networth(account: str, progress: Progress, cancel: Cancel) -> None:
             await self.networth(account).refresh(progress, cancel)

@@ -45,7 +45,8 @@ class SqlCancel(Cancel, Protocol):
     ) -> Callable[[sqlite3.Connection], T]: ...
 
 
-Step = Callable[[str, Progress, SqlCancel], Awaitable[None]]
+Step = Callable[[str, Progress, SqlCancel], Awaitable[str | None]]
+"""Runs for one account; what it returns, when not None, is the last line of its task's log."""
 
 
 class Unavailable:

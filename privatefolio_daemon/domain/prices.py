@@ -9,11 +9,14 @@ from its latest stored day, or from the first of the days at its end that carry 
 (``market_closes.first_carried_day``: a close published late replaces each of them), up to
 today. A known asset first owned before its prices were ever asked for (older history imported
 later, a manual entry dated back) is asked again from that day, once: the earliest day asked is
-remembered (``price_requests``). A day among the last stored ones whose price is none (an older
-version stored a NaN as ``{"value": null}``) is asked for again too. Assets go 10 at a time;
-a failure of one asset is a progress line that names the providers and the asset, and never stops
-the others; so is each price a provider skipped as no price (``price_checks``), and each candle
-the fetch does not store for that reason (a price out of range once converted into USD).
+remembered (``price_requests``). A stored day whose price is none (an older version stored a NaN
+as ``{"value": null}``, and kept 0 and 1e308), however old, is asked for again too: the fetch
+starts at the asset's first such day, and deletes those of the days asked that it has no price
+for, so that they are asked for once. Assets go 10 at a time; a failure of one asset is a
+progress line that names the providers and the asset, and never stops the others; so is each
+price a provider skipped as no price (``price_checks``), and each candle the fetch does not store
+for that reason (a price out of range once converted into USD). The run ends saying how many
+assets failed, and fails when none was fetched (``price_fetch_tally``).
 
 Prices written (or deleted) for days the net worth or the trades' PnL were computed on lower their
 cursors in the same transaction, and the relayer queues their refreshes (``PRICES_CHANGED``).
@@ -31,6 +34,7 @@ from privatefolio_daemon.domain.derived_steps import PRICES_CHANGED, Cancel, Pro
 from privatefolio_daemon.domain.errors import InvalidInputError
 from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.invalidation import PriceInvalidation, invalidate_for_prices
+from privatefolio_daemon.domain.price_fetch_tally import FetchTally
 from privatefolio_daemon.domain.price_registry import (
     ProviderAnswer,
     ask_in_order,
@@ -44,7 +48,7 @@ from privatefolio_daemon.domain.timeutil import DAY_MS, day_start, human_date, n
 from privatefolio_daemon.settings import PriceFetchSettings
 from privatefolio_daemon.sources.prices.base import ChartData, PricedAsset, PriceSeries
 from privatefolio_daemon.sources.prices.market_closes import LATE_CLOSE_DAYS, first_carried_day
-from privatefolio_daemon.sources.prices.price_checks import is_price, point_problem, skipped_line
+from privatefolio_daemon.sources.prices.price_checks import point_problem, skipped_line
 from privatefolio_daemon.sources.prices.registry import PriceProviderRegistry
 from privatefolio_daemon.store import daily_prices as store
 from privatefolio_daemon.store.database import Database
@@ -60,6 +64,32 @@ class _AssetOutcome:
     rows: int
     remembered: bool
     invalidation: PriceInvalidation
+
+
+@dataclass(frozen=True, slots=True)
+class _Answered:
+    """A provider's storable series for the days asked, ``since`` to ``until``."""
+
+    provider_id: str
+    series: PriceSeries
+    since: int
+    until: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Run:
+    """What the assets of one fetch share."""
+
+    registry: PriceProviderRegistry
+    spans: dict[str, store.StoredSpan]
+    progress: Progress
+    unreachable: set[str]
+    saved: list[_AssetOutcome]
+    tally: FetchTally
+
+    def failed(self, index: int, ticker: str, reason: str) -> None:
+        self.progress(None, f"Could not fetch prices of {ticker}: {reason}")
+        self.tally.failed(index, ticker, reason)
 
 
 class DailyPrices:
@@ -120,7 +150,9 @@ class DailyPrices:
 
     # -- the fetch task ----------------------------------------------------------------------
 
-    async def fetch(self, progress: Progress, cancel: Cancel) -> None:
+    async def fetch(self, progress: Progress, cancel: Cancel) -> str | None:
+        """Fetch every asset's prices; returns the run's last line when some assets failed, and
+        raises ``UpstreamError`` when assets failed and none was fetched (``FetchTally``)."""
         settings = self._settings_of()
         assets = await self._db.read(store.owned_assets)
         # The carried days among the last LATE_CLOSE_DAYS need the day before them too.
@@ -136,16 +168,14 @@ class DailyPrices:
             settings, on_skipped=lambda line: report(None, line), keep_usd_rates=True
         )
         saved: list[_AssetOutcome] = []
-        unreachable: set[str] = set()
+        run = _Run(registry, spans, progress, set(), saved, FetchTally(len(assets)))
         try:
             for first in range(0, len(assets), batch_size):
                 cancel.checkpoint()
                 batch = assets[first : first + batch_size]
                 fetches = [
-                    asyncio.ensure_future(
-                        self._fetch_asset(registry, asset, spans, progress, unreachable, saved)
-                    )
-                    for asset in batch
+                    asyncio.ensure_future(self._fetch_asset(run, first + offset, asset))
+                    for offset, asset in enumerate(batch)
                 ]
                 try:
                     await asyncio.gather(*fetches)
@@ -156,6 +186,7 @@ class DailyPrices:
         finally:
             self._announce_saved(saved)  # a cancelled fetch tells of the prices it saved
             await registry.close()
+        return run.tally.conclusion()
 
     def _announce_saved(self, saved: list[_AssetOutcome]) -> None:
         if any(outcome.remembered for outcome in saved):
@@ -167,40 +198,38 @@ class DailyPrices:
         if announce_stale(self._events, self.account, invalidations):
             self._events.emit(PRICES_CHANGED, account=self.account)
 
-    async def _fetch_asset(
-        self,
-        registry: PriceProviderRegistry,
-        asset: store.OwnedAsset,
-        spans: dict[str, store.StoredSpan],
-        progress: Progress,
-        unreachable: set[str],
-        saved: list[_AssetOutcome],
-    ) -> None:
-        """Fetch and save the asset's prices; what was saved is added to ``saved``."""
+    async def _fetch_asset(self, run: _Run, index: int, asset: store.OwnedAsset) -> None:
+        """Fetch and save the prices of the run's asset at ``index``; what was saved is added to
+        ``run.saved``, and what became of the asset to ``run.tally``."""
+        progress, tally = run.progress, run.tally
         coingecko_id = asset.coingecko_id or self._catalog.coingecko_id(asset.id)
         priced = priced_asset(asset.id, coingecko_id)
-        plan = registry.plan(priced, asset.price_api_id)
+        plan = run.registry.plan(priced, asset.price_api_id)
         if plan.skipped:
             progress(None, plan.skipped)
+            tally.skipped += 1
             return
         until = day_start(now_ms())
-        since = _since(asset, spans.get(asset.id), until)
-        answer = await ask_in_order(plan.providers, priced, since, until, unreachable)
+        since = _since(asset, run.spans.get(asset.id), until)
+        answer = await ask_in_order(plan.providers, priced, since, until, run.unreachable)
         if isinstance(answer, list):
-            progress(None, f"Could not fetch prices of {priced.ticker}: {'; '.join(answer)}")
+            run.failed(index, priced.ticker, "; ".join(answer))
             return
         provider, series = answer.provider, _storable(answer, priced, progress)
         if not series.points:
             reason = f"{provider.name}: no price that can be stored (asset {priced.id})"
-            progress(None, f"Could not fetch prices of {priced.ticker}: {reason}")
+            run.failed(index, priced.ticker, reason)
             return
         remember = asset.price_api_id != provider.id
-        written = await self._save(asset, priced.ticker, provider.id, series, remember, since)
+        answered = _Answered(provider.id, series, since, until)
+        written = await self._save(asset, priced.ticker, answered, remember)
         if written is None:
             progress(None, f"Skipped {priced.ticker}: its price API was changed during the fetch")
+            tally.skipped += 1
             return
         rows, invalidation = written
-        saved.append(_AssetOutcome(rows, remember, invalidation))
+        run.saved.append(_AssetOutcome(rows, remember, invalidation))
+        tally.fetched += 1
         first, last = series.points[0]["time"], series.points[-1]["time"]
         progress(
             None,
@@ -209,23 +238,20 @@ class DailyPrices:
         )
 
     async def _save(
-        self,
-        asset: store.OwnedAsset,
-        ticker: str,
-        provider_id: str,
-        series: PriceSeries,
-        remember: bool,
-        since: int,
+        self, asset: store.OwnedAsset, ticker: str, answered: _Answered, remember: bool
     ) -> tuple[int, PriceInvalidation] | None:
-        """Write the series; None when the user chose another price API for the asset since the
-        fetch began (its prices were deleted, and the fetch that choice queued prices it)."""
-        asset_id = asset.id
+        """Write the series, and delete the rows of the days asked whose price is none and stays
+        so (no day is asked again for them); None when the user chose another price API for the
+        asset since the fetch began (its prices were deleted, and the fetch that choice queued
+        prices it). A price that is none counts as none already: its deletion revalues nothing."""
+        asset_id, provider_id, series = asset.id, answered.provider_id, answered.series
 
         def save(conn: sqlite3.Connection) -> tuple[int, PriceInvalidation] | None:
             if store.price_api_id(conn, asset_id) != asset.price_api_id:
                 return None
             written = store.upsert_prices(conn, asset_id, series.pair, provider_id, series.points)
-            store.note_asked(conn, asset_id, since)
+            store.delete_unpriced(conn, asset_id, answered.since, answered.until)
+            store.note_asked(conn, asset_id, answered.since)
             if remember:
                 store.remember_price_api(conn, asset_id, ticker, provider_id)
             invalidation = invalidate_for_prices(conn, written.changed_from, written.added_days)
@@ -255,20 +281,19 @@ def _since(asset: store.OwnedAsset, stored: store.StoredSpan | None, until: int)
     first_owned = None if asset.first_owned_at is None else day_start(asset.first_owned_at)
     if stored is None:
         return until - FIRST_PAGE_DAYS * DAY_MS if first_owned is None else min(first_owned, until)
+    since = _resumed_from(stored, first_owned)
+    unpriced = stored.unpriced_from
+    return since if unpriced is None else min(since, unpriced)
+
+
+def _resumed_from(stored: store.StoredSpan, first_owned: int | None) -> int:
+    """From the day first owned when no fetch asked from it yet, else from the latest stored
+    day, or from the first of the carried days that end the stored prices."""
     asked_from = stored.first if stored.asked_from is None else min(stored.first, stored.asked_from)
     if first_owned is not None and first_owned < asked_from:
         return first_owned
     carried_from = first_carried_day(stored.latest)
-    since = stored.last if carried_from is None else carried_from
-    unpriced = _first_without_a_price(stored.latest)
-    return since if unpriced is None else min(since, unpriced)
-
-
-def _first_without_a_price(latest: list[ChartData]) -> int | None:
-    """The first of the latest stored days whose price is none (``{"value": null}``, which an
-    older version stored for a NaN): the fetch asks for it again, to replace it."""
-    unpriced = (p.get("time") for p in latest if not is_price(p.get("value")))
-    return next((int(time) * 1000 for time in unpriced if isinstance(time, int)), None)
+    return stored.last if carried_from is None else carried_from
 
 
 def _js_percent(percent: float) -> float:

@@ -1,7 +1,8 @@
 """Progress of a running task: lines in its log file, and events for subscribers.
 
 A line is ``<ISO time with ms> <JSON of [percent, message]>``, at most 1000 per task run, and
-then, for a run that did not complete, one last line that says why (``[null, "Error: ..."]``).
+then, for a run that did not complete, one last line that says why (``[null, "Error: ..."]``),
+or the one a completed run concludes with (``task_types.Conclusion``).
 """
 
 import itertools

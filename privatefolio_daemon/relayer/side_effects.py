@@ -22,7 +22,13 @@ from privatefolio_daemon.relayer.debounce import Burst
 from privatefolio_daemon.relayer.invalidator import LedgerInvalidator
 from privatefolio_daemon.relayer.progress import TaskProgress
 from privatefolio_daemon.relayer.task_queue import AccountTaskQueue
-from privatefolio_daemon.relayer.task_types import Priority, TaskSpec, Trigger
+from privatefolio_daemon.relayer.task_types import (
+    Conclusion,
+    Priority,
+    TaskSpec,
+    Trigger,
+    concluding,
+)
 from privatefolio_daemon.store.database import Database
 
 log = logging.getLogger(__name__)
@@ -62,8 +68,8 @@ class StepTasks:
         step = self._steps[name]
         account = self._account
 
-        async def run(progress: TaskProgress, cancel: CancelToken) -> None:
-            await step(account, progress, cancel)
+        async def run(progress: TaskProgress, cancel: CancelToken) -> Conclusion | None:
+            return concluding(await step(account, progress, cancel))
 
         return TaskSpec(
             name=name,

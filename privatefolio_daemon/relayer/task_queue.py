@@ -19,7 +19,7 @@ from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.timeutil import now_ms
 from privatefolio_daemon.relayer.cancellation import CancelToken, TaskAborted, TaskHandedOff
 from privatefolio_daemon.relayer.progress import TaskProgress
-from privatefolio_daemon.relayer.task_types import TaskSpec
+from privatefolio_daemon.relayer.task_types import Conclusion, TaskSpec
 from privatefolio_daemon.store import notifications, server_tasks
 from privatefolio_daemon.store.database import Database
 from privatefolio_daemon.store.task_log_files import task_log_path
@@ -275,6 +275,9 @@ class AccountTaskQueue:
             if status == HANDED_OFF:
                 await self._hand_off(entry, progress)
             else:
+                result = task.result() if status == "completed" else None
+                if isinstance(result, Conclusion):
+                    progress.conclude(result.line)
                 await self._end(entry, status, error, progress, started_at)
 
     async def _start(self, entry: _Entry, token: CancelToken) -> tuple[int, TaskProgress]:

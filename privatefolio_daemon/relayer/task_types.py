@@ -30,6 +30,18 @@ CompletionCallback = Callable[[str | None], Any]
 
 
 @dataclass(frozen=True, slots=True)
+class Conclusion:
+    """What a task function may return: the last line of its completed run's log, written even
+    when the log is full (a price fetch's summary of the assets that failed)."""
+
+    line: str
+
+
+def concluding(line: str | None) -> Conclusion | None:
+    return None if line is None else Conclusion(line)
+
+
+@dataclass(frozen=True, slots=True)
 class TaskSpec:
     name: str
     description: str

@@ -40,16 +40,29 @@ def owned_assets(connection: sqlite3.Connection) -> list[OwnedAsset]:
     return [OwnedAsset(*row) for row in connection.execute(_OWNED_ASSETS)]
 
 
+#: The rows whose price may be none: not JSON, without a numeric ``value``, or one outside the
+#: range where every number is a price (``price_checks``); ``_priced`` tells which of them are.
+#: The partial index ``daily_prices_unpriced`` (schema 0019) holds these rows, so finding them
+#: costs nothing on a long history. Its WHERE must stay this very expression.
+_MAYBE_UNPRICED = """
+CASE json_valid(price) WHEN 1 THEN
+  CASE json_type(price, '$.value') WHEN 'integer' THEN 0 WHEN 'real' THEN 0 ELSE 1 END
+  OR json_extract(price, '$.value') < 1e-63 OR json_extract(price, '$.value') >= 1e80
+ELSE 1 END
+"""
+
+
 @dataclass(frozen=True, slots=True)
 class StoredSpan:
     """Of one asset: its first and last stored price days, the earliest day its prices were
-    asked from (None: never by a fetch, such as prices written with ``executeSql``), and its
-    latest stored prices, oldest first."""
+    asked from (None: never by a fetch, such as prices written with ``executeSql``), its
+    latest stored prices, oldest first, and its first day whose stored price is none."""
 
     first: int
     last: int
     asked_from: int | None
     latest: list[ChartData]
+    unpriced_from: int | None = None
 
 
 def stored_spans(connection: sqlite3.Connection, latest_days: int) -> dict[str, StoredSpan]:
@@ -60,10 +73,43 @@ def stored_spans(connection: sqlite3.Connection, latest_days: int) -> dict[str, 
         "      FROM daily_prices GROUP BY assetId) AS prices "
         "LEFT JOIN price_requests AS asked ON asked.assetId = prices.assetId"
     ).fetchall()
+    unpriced = _first_unpriced_days(connection)
     return {
-        asset_id: StoredSpan(first, last, asked, _latest(connection, asset_id, latest_days))
+        asset_id: StoredSpan(
+            first,
+            last,
+            asked,
+            _latest(connection, asset_id, latest_days),
+            unpriced.get(asset_id),
+        )
         for asset_id, first, last, asked in rows
     }
+
+
+def _first_unpriced_days(connection: sqlite3.Connection) -> dict[str, int]:
+    """Each asset's first day whose stored price is none, for the assets that have one."""
+    first: dict[str, int] = {}
+    rows = connection.execute(
+        f"SELECT assetId, timestamp, price FROM daily_prices WHERE {_MAYBE_UNPRICED} "
+        "ORDER BY assetId, timestamp"
+    )
+    for asset_id, day, price in rows:
+        if asset_id not in first and not _priced(price):
+            first[asset_id] = day
+    return first
+
+
+def delete_unpriced(connection: sqlite3.Connection, asset_id: str, since: int, until: int) -> int:
+    """Delete the asset's rows from ``since`` to ``until`` whose price is none (a fetch of those
+    days had no price to put there); returns how many."""
+    rows = connection.execute(
+        "SELECT id, price FROM daily_prices WHERE assetId = ? AND timestamp BETWEEN ? AND ? "
+        f"AND {_MAYBE_UNPRICED}",
+        (asset_id, since, until),
+    ).fetchall()
+    unpriced = [(row_id,) for row_id, price in rows if not _priced(price)]
+    connection.executemany("DELETE FROM daily_prices WHERE id = ?", unpriced)
+    return len(unpriced)
 
 
 def _latest(connection: sqlite3.Connection, asset_id: str, days: int) -> list[ChartData]:

@@ -469,6 +469,7 @@ async def test_a_timeout_and_a_malformed_body_fail_one_asset_each_and_no_other(
         "(asset fund.tefas:TI2)",
     ] in lines
     assert fetched("AAPL", "Yahoo Finance") in lines
+    assert lines[-1] == [None, "Fetched prices for 1 of 3 assets; 2 failed: USDC, TI2"]
     assert await stored(daemon, USDC_ID) == []
     assert await stored(daemon, "fund.tefas:TI2") == []
     assert len(await stored(daemon, "stock:AAPL")) == 6

@@ -1,14 +1,15 @@
 """Garbage from a price provider (a NaN, 1e308, a price out of range once in USD) is not stored:
 the fetch says which day of which asset it skipped, a market that closes carries the last close
 into that day, and the balances, the net worth and the trades are computed as on any other day.
-A price an older version stored as ``{"value": null}`` reads as no price, and the next fetch
-asks for that day again."""
+A price an older version stored as ``{"value": null}`` (or 0, or 1e308) reads as no price, and
+the next fetch asks for that day again, however old; a day it still has no price for is asked
+for that once."""
 
 from typing import Any
 
 from privatefolio_daemon.app import Daemon
 from privatefolio_daemon.client import DaemonClient
-from privatefolio_daemon.domain.timeutil import human_date
+from privatefolio_daemon.domain.timeutil import DAY_MS, human_date
 from tests.api.derived import wait_for_side_effects
 from tests.api.test_price_fetch import (
     DAY0,
@@ -17,12 +18,13 @@ from tests.api.test_price_fetch import (
     Standins,
     fetch,
     fetched,
+    klines_starts,
     main,
     standins,
     stored,
     yahoo_candles,
 )
-from tests.standins.exchanges.binance_records import Candle
+from tests.standins.exchanges.binance_records import Candle, synthetic_daily_candles
 from tests.standins.price_apis import LONDON, YahooCandle
 
 __all__ = ["main", "standins"]  # the fixtures
@@ -181,3 +183,74 @@ async def test_a_price_out_of_range_once_in_usd_is_skipped(
     assert fetched("NBK.KW", "Yahoo Finance", first=DAYS[4], last=DAYS[4]) in lines
     prices = await main.call("getPricesForAsset", "main", "stock:NBK.KW")
     assert [(price["time"] * 1000, price["value"]) for price in prices] == [(DAYS[4], 3.25)]
+
+
+LONG_AGO = TODAY - 40 * DAY_MS
+"""Older than the last 30 stored days, which a fetch looks at for closes published late."""
+
+
+async def btc_held_since_long_ago(
+    daemon: Daemon, main: DaemonClient, standins: Standins, candles: list[Candle]
+) -> None:
+    """BTC held since ``LONG_AGO``, its prices fetched from Binance's ``candles``."""
+    standins.binance.set_daily_candles("BTCUSDT", candles)
+    await daemon.accounts.get("main").execute(
+        "INSERT INTO audit_logs (id, assetId, change, importIndex, operation, platformId, "
+        "timestamp, wallet) VALUES ('btc', 'ex.binance:BTC', '1', 0, 'Deposit', 'ex', ?, 'W')",
+        (LONG_AGO + 3600_000,),
+    )
+    await fetch(main)
+    klines_starts(standins)  # forgets the first fetch's requests
+
+
+async def store_price(client: DaemonClient, day: int, value: str) -> None:
+    """What an older version stored for a price it did not check, written with ``executeSql``."""
+    await client.call(
+        "executeSql",
+        "main",
+        "INSERT OR REPLACE INTO daily_prices (id, assetId, timestamp, price, pair, priceApiId) "
+        "VALUES (?, 'ex.binance:BTC', ?, ?, 'BTCUSDT', 'binance')",
+        [f"ex.binance:BTC_{day}", day, f'{{"time":{day // 1000},"value":{value}}}'],
+    )
+
+
+async def closes(client: DaemonClient, *days: int) -> list[float | None]:
+    prices = await client.call("getPricesForAsset", "main", "ex.binance:BTC")
+    by_day = {price["time"] * 1000: price["value"] for price in prices}
+    return [by_day.get(day) for day in days]
+
+
+async def test_prices_that_are_none_older_than_the_last_30_days_are_fetched_again(
+    daemon: Daemon, main: DaemonClient, standins: Standins
+) -> None:
+    await btc_held_since_long_ago(daemon, main, standins, synthetic_daily_candles(LONG_AGO, 41))
+    days = [LONG_AGO, LONG_AGO + 2 * DAY_MS, LONG_AGO + 5 * DAY_MS]
+    assert await closes(main, *days) == [101.0, 103.0, 106.0]
+    for day, value in zip(days, ["null", "0", "1e308"], strict=True):
+        await store_price(main, day, value)
+    assert await closes(main, *days) == [None, 0, 1e308]
+
+    _, lines = await fetch(main)
+
+    assert fetched("BTC", "Binance", first=LONG_AGO) in lines
+    assert klines_starts(standins) == [str(LONG_AGO)]
+    assert await closes(main, *days) == [101.0, 103.0, 106.0]
+    await fetch(main)  # every day has its price again: asked from the latest one only
+    assert klines_starts(standins) == [str(TODAY)]
+
+
+async def test_a_day_whose_price_is_none_and_stays_so_is_asked_for_once(
+    daemon: Daemon, main: DaemonClient, standins: Standins
+) -> None:
+    candles = synthetic_daily_candles(LONG_AGO, 41)
+    missing = LONG_AGO + 3 * DAY_MS
+    await btc_held_since_long_ago(daemon, main, standins, candles[:3] + candles[4:])
+    await store_price(main, missing, "null")
+
+    await fetch(main)
+
+    assert klines_starts(standins) == [str(missing)]
+    assert missing not in [row[1] for row in await stored(daemon, "ex.binance:BTC")]
+    assert len(await stored(daemon, "ex.binance:BTC")) == 40
+    await fetch(main)
+    assert klines_starts(standins) == [str(TODAY)]

@@ -1,4 +1,5 @@
-"""A task that did not complete says why in the last line of its log."""
+"""A task that did not complete says why in the last line of its log; one that completed may
+conclude it with a line of its own."""
 
 import asyncio
 from pathlib import Path
@@ -8,7 +9,7 @@ from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.relayer.cancellation import CancelToken
 from privatefolio_daemon.relayer.progress import TaskProgress
 from privatefolio_daemon.relayer.task_queue import AccountTaskQueue
-from privatefolio_daemon.relayer.task_types import TaskSpec
+from privatefolio_daemon.relayer.task_types import Conclusion, TaskSpec
 from privatefolio_daemon.store.database import Database
 from tests.relayer.conftest import wait_for_status
 from tests.relayer.test_tasks_api import wait_until_done
@@ -57,6 +58,28 @@ async def test_the_error_line_follows_even_a_full_log(
     lines = updates(tmp_path / "logs" / f"server_task_{task_id}.log")
     assert len(lines) == 1001
     assert lines[-2:] == ['[null,"line 998"]', '[null,"Error: boom"]']
+
+
+async def test_a_completed_task_concludes_its_log_with_its_own_line_even_a_full_one(
+    queue: AccountTaskQueue, account_db: Database, tmp_path: Path
+) -> None:
+    async def chatty(progress: TaskProgress, cancel: CancelToken) -> Conclusion:
+        for index in range(1200):
+            progress(None, f"line {index}")
+        return Conclusion("Fetched prices for 8 of 10 assets; 2 failed: A, B")
+
+    task_id = await queue.enqueue(TaskSpec("Chatty", "Chatty", 5, chatty))
+    await wait_for_status(account_db, task_id, "completed")
+
+    lines = updates(tmp_path / "logs" / f"server_task_{task_id}.log")
+    assert len(lines) == 1001
+    assert lines[-2:] == [
+        '[null,"line 998"]',
+        '[null,"Fetched prices for 8 of 10 assets; 2 failed: A, B"]',
+    ]
+    assert await account_db.fetch_one(
+        "SELECT status, errorMessage FROM server_tasks WHERE id = ?", (task_id,)
+    ) == ("completed", None)
 
 
 async def test_a_task_stopped_with_the_server_says_it_was_aborted(
