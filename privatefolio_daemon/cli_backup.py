@@ -5,7 +5,8 @@ task over RPC and the bytes over HTTP with the desktop token. Otherwise they wor
 dir directly, holding the lock themselves so that no daemon starts meanwhile. A restore into an
 account that does not exist creates it (and the data dir, on a new machine), and deletes it
 again if the restore fails; one into an account whose database is damaged sets that account's
-items aside first, and puts them back if it fails.
+items aside first, and puts them back if it fails. An offline backup of an account whose
+database an older version wrote leaves it as it is: opening it would upgrade it.
 """
 
 import argparse
@@ -13,6 +14,7 @@ import asyncio
 import contextlib
 import os
 import signal
+import sqlite3
 import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -47,8 +49,10 @@ def run_command(arguments: argparse.Namespace) -> int:
     try:
         if arguments.command == "backup":
             output = _writable_output(arguments.output or _default_output(arguments.account))
-            asyncio.run(backup(config, arguments.account, output))
+            older = asyncio.run(backup(config, arguments.account, output))
             print(f"Backed up {arguments.account} to {output}")
+            if older is not None:
+                print(_left_as_it_is(arguments.account, older))
         else:
             if not Path(arguments.file).is_file():
                 raise CommandError(f"{arguments.file} does not exist or is not a file")
@@ -88,12 +92,27 @@ def _writable_output(name: str) -> Path:
     return output
 
 
-async def backup(config: Config, account: str, output: Path) -> None:
+async def backup(config: Config, account: str, output: Path) -> int | None:
+    """Back ``account`` up to ``output``; returns the schema version of its database when an
+    older version wrote it, and it was left as it is."""
     async with _access(config, account, "backup") as (client, registry, _):
         if client is not None:
             await _backup_online(config, client, account, output)
         elif registry is not None:
-            await _backup_offline(registry, account, output)
+            return await _backup_offline(registry, account, output)
+    return None
+
+
+def _left_as_it_is(account: str, version: int) -> str:
+    from privatefolio_daemon.resources import schema_dir
+    from privatefolio_daemon.store.migrations import latest_version, load_migrations
+
+    latest = latest_version(load_migrations(schema_dir("account")))
+    return (
+        f"The database of {account}, of schema version {version} (an older version wrote it), "
+        f"is left as it is: privatefolio-daemon upgrades it to version {latest} when it next "
+        "opens it."
+    )
 
 
 async def restore(
@@ -194,7 +213,9 @@ async def _open_accounts(
     config: Config, account: str, *, mend: bool
 ) -> AsyncIterator[tuple["AccountRegistry", "SetAside | None"]]:
     """The registry with ``account`` opened; with ``mend`` (a restore), an account whose
-    database is damaged has its items set aside instead, and is restored as a new one."""
+    database is damaged has its items set aside instead, and is restored as a new one. Without
+    it (a backup), an account whose database is of an older schema is not opened, which would
+    upgrade it."""
     from privatefolio_daemon.domain.accounts import AccountOpenError, AccountRegistry
     from privatefolio_daemon.domain.backup.swap import recover_restores
     from privatefolio_daemon.domain.damaged_accounts import set_aside, with_damaged_advice
@@ -208,7 +229,8 @@ async def _open_accounts(
     await asyncio.to_thread(recover_restores, registry.databases_dir, config.data_dir)
     aside = None
     try:
-        await registry.open_existing(only=account)
+        if mend or await asyncio.to_thread(_older_schema, registry, account) is None:
+            await registry.open_existing(only=account)
     except AccountOpenError as error:
         if not (mend and error.damaged):
             message = f"Could not open the account: {error}"
@@ -219,6 +241,33 @@ async def _open_accounts(
         yield registry, aside
     finally:
         await registry.close_all()
+
+
+def _older_schema(registry: "AccountRegistry", account: str) -> int | None:
+    """The schema version of the account's database, when an older version wrote it."""
+    from privatefolio_daemon.domain.backup.older_schema import older_schema
+    from privatefolio_daemon.domain.errors import NotFoundError
+    from privatefolio_daemon.resources import schema_dir
+    from privatefolio_daemon.store.migrations import load_migrations
+
+    try:
+        path = registry.db_path(account)
+    except NotFoundError:  # no name of an account: the backup says it does not exist
+        return None
+    return older_schema(path, load_migrations(schema_dir("account")))
+
+
+def _restorable_older_schema(registry: "AccountRegistry", account: str) -> int | None:
+    """``_older_schema``, once sure that a restore would accept a backup of it as it is."""
+    from privatefolio_daemon.domain.backup.older_schema import refuse_unrestorable
+    from privatefolio_daemon.resources import schema_dir
+    from privatefolio_daemon.store.migrations import load_migrations
+
+    version = _older_schema(registry, account)
+    if version is not None:
+        migrations = load_migrations(schema_dir("account"))
+        refuse_unrestorable(registry.db_path(account), account, migrations, version)
+    return version
 
 
 def _files_of(registry: "AccountRegistry") -> Callable[[str], Any]:
@@ -234,22 +283,41 @@ def _files_of(registry: "AccountRegistry") -> Callable[[str], Any]:
 # -- without a daemon ----------------------------------------------------------------------------
 
 
-async def _backup_offline(registry: "AccountRegistry", account: str, output: Path) -> None:
+async def _backup_offline(registry: "AccountRegistry", account: str, output: Path) -> int | None:
     from privatefolio_daemon import __version__
     from privatefolio_daemon.domain.backup.backups import Backups
     from privatefolio_daemon.domain.backup.progress_bridge import no_checkpoint
     from privatefolio_daemon.domain.errors import DomainError
 
     backups = Backups(registry, _files_of(registry), app_version=__version__, keep_last=0)
+    older = None
     partial = output.with_name(f"{output.name}.partial")
     try:
+        if not registry.exists(account):  # _open_accounts left an older schema's one closed
+            older = await asyncio.to_thread(_restorable_older_schema, registry, account)
         with _percent_bar(f"Backup of {account}") as report:
-            await backups.write(account, partial, report, no_checkpoint)
+            if older is None:
+                await backups.write(account, partial, report, no_checkpoint)
+            else:
+                await backups.write_unopened(account, partial, report, no_checkpoint)
         partial.replace(output)
     except DomainError as error:
         raise CommandError(str(error)) from error
+    except sqlite3.DatabaseError as error:  # read as it is, an older schema's may be damaged
+        raise _unreadable(registry, account, error) from error
     finally:
         partial.unlink(missing_ok=True)
+    return older
+
+
+def _unreadable(registry: "AccountRegistry", account: str, error: Exception) -> CommandError:
+    """The account's database could not be read: said as opening it would say it."""
+    from privatefolio_daemon.domain.accounts import AccountOpenError
+    from privatefolio_daemon.domain.damaged_accounts import with_damaged_advice
+
+    unread = AccountOpenError(account, registry.db_path(account), error)
+    message = f"Could not back up the account: {unread}"
+    return CommandError(with_damaged_advice(message, registry.data_dir, unread, at_start=False))
 
 
 async def _restore_offline(

@@ -20,6 +20,7 @@ from privatefolio_daemon.domain.backup.manifest import (
     Manifest,
     ManifestEntry,
 )
+from privatefolio_daemon.domain.backup.older_schema import left_as_found
 from privatefolio_daemon.domain.backup.progress_bridge import Checkpoint, Report, ThreadReport
 from privatefolio_daemon.domain.backup.snapshot import snapshot_database
 from privatefolio_daemon.domain.server_files import ServerFiles
@@ -80,6 +81,25 @@ class Backups:
     ) -> Manifest:
         """Write a backup zip of the account to ``target``."""
         self._accounts.get(account)
+        return await self._write(account, target, report, checkpoint, task_id)
+
+    async def write_unopened(
+        self, account: str, target: Path, report: Report, checkpoint: Checkpoint
+    ) -> Manifest:
+        """Write a backup zip of an account the daemon has not opened, its database as it is
+        on disk: the offline backup of a database of an older schema, which opening would
+        upgrade (``older_schema.py``)."""
+        with left_as_found(self._accounts.db_path(account)):
+            return await self._write(account, target, report, checkpoint, None)
+
+    async def _write(
+        self,
+        account: str,
+        target: Path,
+        report: Report,
+        checkpoint: Checkpoint,
+        task_id: int | None,
+    ) -> Manifest:
         files_dir = self._accounts.files_dir(account)
         await asyncio.to_thread(files_dir.mkdir, parents=True, exist_ok=True)
         snapshot = files_dir / f"{TEMP_PREFIX}{now_ms()}.sqlite"

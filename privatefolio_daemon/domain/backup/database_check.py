@@ -71,6 +71,14 @@ def check_database(path: Path, migrations: list[Migration]) -> int:
     return version
 
 
+def check_shape(connection: sqlite3.Connection, migrations: list[Migration], version: int) -> None:
+    """Raise ``BackupError`` unless the schema objects of ``connection`` (read only) are those
+    the migrations up to ``version`` (above 0) make, as a restore requires of a backup's."""
+    _refuse_foreign_objects(_code_objects(connection), migrations, version)
+    refuse_other_tables(connection, migrations, version)
+    _refuse_missing_objects(_code_objects(connection), migrations, version)
+
+
 def check_files_listed(database: Path, files: Path) -> None:
     """Raise ``BackupError`` if a file of the backup (in ``files``) is none of the server files
     of its (checked) database: a backup holds those only, and nothing else may fill the disk."""

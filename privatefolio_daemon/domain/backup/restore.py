@@ -21,6 +21,10 @@ from privatefolio_daemon.domain.backup.archive_reader import (
     StagedBackup,
     extract_backup,
 )
+from privatefolio_daemon.domain.backup.contentless_files import (
+    drop_contentless_files,
+    dropped_message,
+)
 from privatefolio_daemon.domain.backup.database_check import (
     adopt_privatefolio_database,
     check_database,
@@ -141,7 +145,9 @@ class Restores:
                 checkpoint=checkpoint,
             )
             report(60, "Checking the database of the backup")
-            database = await asyncio.to_thread(self._checked_database, staged)
+            database, dropped = await asyncio.to_thread(self._checked_database, staged)
+            if dropped:
+                report(None, dropped_message(dropped))
             step("validated")
             checkpoint()
             await asyncio.to_thread(_place, journal, staged, database, step)
@@ -198,7 +204,9 @@ class Restores:
         self._events.announce_reset(account)
         report(100, "Restore completed")
 
-    def _checked_database(self, staged: StagedBackup) -> Path:
+    def _checked_database(self, staged: StagedBackup) -> tuple[Path, list[tuple[int, str]]]:
+        """The database to swap in, and the records it had of files the daemon made, without
+        their content (``contentless_files.py``), dropped."""
         if check_database(staged.database, self.migrations) > 0:
             rename_feed(staged.database)
             database = staged.database
@@ -206,7 +214,7 @@ class Restores:
             database = staged.directory / "adopted.sqlite"  # a Privatefolio backend database
             adopt_privatefolio_database(staged.database, database, self.migrations)
         check_files_listed(database, staged.directory / "files")
-        return database
+        return database, drop_contentless_files(database, staged.directory / "files")
 
 
 async def _record_committed(db: Database, journal: SwapJournal) -> None:
