@@ -13,6 +13,8 @@ from pathlib import Path
 from privatefolio_daemon.domain.timeutil import now_ms
 
 _FILE_NAME = re.compile(r"^(\d{4})_[\w-]+\.sql$")
+#: ``superseded/<NNNN>_<name>.<commit>.sql``: a text migration ``NNNN`` had in a release.
+_SUPERSEDED_NAME = re.compile(r"^(\d{4})_[\w-]+\.\w+\.sql$")
 #: After ``<database>``: a copy made before an upgrade, ``.pre-v<N>-<ms>.bak``, and the journal
 #: that ``VACUUM INTO`` cut off may leave beside it.
 _COPY_SUFFIX = r"\.pre-v\d+-\d+\.bak(?:-journal|-wal|-shm)?"
@@ -53,6 +55,20 @@ def load_migrations(directory: Path) -> list[Migration]:
     if versions != list(range(1, len(versions) + 1)):
         raise RuntimeError(f"Migrations in {directory} must be numbered 0001, 0002, … without gaps")
     return migrations
+
+
+def load_superseded(migrations: list[Migration]) -> list[Migration]:
+    """The texts released migrations had before they were edited in place, from the folder
+    ``superseded`` beside them: databases made with one have other tables until a later
+    migration mends them."""
+    directory = migrations[0].path.parent / "superseded" if migrations else None
+    if directory is None or not directory.is_dir():
+        return []
+    return [
+        Migration(int(match.group(1)), path)
+        for path in sorted(directory.iterdir())
+        if (match := _SUPERSEDED_NAME.match(path.name))
+    ]
 
 
 def latest_version(migrations: list[Migration]) -> int:
