@@ -1,8 +1,9 @@
 """Numbered SQL migrations, tracked with ``PRAGMA user_version``.
 
 ``schema/<kind>/0001_name.sql`` … are applied in order, each in one transaction together with the
-new ``user_version``. An existing database is copied with ``VACUUM INTO`` before it is upgraded,
-and a database newer than the code is refused.
+new ``user_version``. An existing database is copied with ``VACUUM INTO`` before it is upgraded
+(``store.upgrade_copies``; an upgrade cut off goes on with its copy), a stop asked for sticks
+until the upgrade stops, and a database newer than the code is refused.
 """
 
 import contextlib
