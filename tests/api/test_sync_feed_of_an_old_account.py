@@ -1,7 +1,8 @@
 """An account made when migration 0006 had its first text (870c166: a versions table beside the
 feed, and every change of a record kept) works as any other once upgraded: the feed holds each
 record once, an edit of a deleted record finds its deletion, and its backups are restored, those
-made before the upgrade mended it too."""
+made before the upgrade mended it too. A device that followed a feed older than the
+connections, synced values or taggings in it reads a new snapshot."""
 
 from pathlib import Path
 from typing import Any
@@ -73,3 +74,30 @@ async def test_a_backup_made_before_the_upgrade_mended_the_feed_is_restored(
         ("tag", "2", True),
         ("settings", "settings", False),
     ]
+
+
+async def test_a_device_that_followed_a_feed_older_than_taggings_reads_a_new_snapshot(
+    tmp_path: Path,
+) -> None:
+    """At 2fe4630 the tags on an item were not in the feed: a tagging made then sits at version
+    0, and only a new snapshot shows it to a device that followed the feed."""
+    path = tmp_path / "data" / "databases" / "main.sqlite"
+    path.parent.mkdir(parents=True)
+    connection = account_made_with(path, "0006_sync_feed.2fe4630.sql", 7)
+    connection.execute("INSERT INTO tags (id, name) VALUES (1, 'otc')")
+    connection.execute("INSERT INTO transaction_tags (transaction_id, tag_id) VALUES ('t1', 1)")
+    connection.execute(
+        "INSERT INTO sync_changes (seq, entity, recordId, record, timestamp) "
+        "VALUES (1, 'tag', '1', '{\"id\":1,\"name\":\"otc\"}', 1000)"
+    )
+    old_feed = connection.execute(
+        "SELECT value FROM key_value WHERE key = 'sync_feed_id'"
+    ).fetchone()[0]
+    connection.close()
+    async with running_daemon(make_config(tmp_path / "data")) as (_, client):
+        page = await client.call("getChanges", "main", 1, 500, old_feed)
+        assert (page["reset"], page["feedId"] != old_feed) == (True, True)
+        snapshot = await client.call("getSnapshot", "main")
+        assert {"kind": "transaction", "itemId": "t1", "tagIds": [1]} in [
+            record["record"] for record in snapshot["records"] if record["entity"] == "tagging"
+        ]
