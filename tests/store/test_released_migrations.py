@@ -1,5 +1,5 @@
 """A released migration is never edited in place: the databases that ran its text keep what that
-text made, and would differ from those that run the new one (0006 and 0015 were edited so; 0019
+text made, and would differ from those that run the new one (0006 and 0015 were edited so; 0020
 mends what 0006's earlier texts made). A change goes in a new migration. The start of each
 file's SHA-256 is listed here, line endings aside; a new migration adds its line when it is
 written, and may change it until it is merged."""
@@ -28,7 +28,7 @@ RELEASED = {
     "account/0016_patched_fields.sql": "e3c62e8f8c1f4b04",
     "account/0017_merged_member_patches.sql": "968135afec33884a",
     "account/0018_id_lineage.sql": "e3cbc5cfa8f18c38",
-    "account/0019_sync_feed_mended.sql": "0de470db71597b5a",
+    "account/0020_sync_feed_mended.sql": "0de470db71597b5a",
     "account/superseded/0006_sync_feed.2fe4630.sql": "4166ba1d9bbbcbc3",
     "account/superseded/0006_sync_feed.870c166.sql": "3e205fca53cf5bb0",
     "server/0001_initial.sql": "978dbcc9acb49fce",

@@ -1,4 +1,4 @@
-"""Migration 0019 mends the sync feed of an account that ran an earlier text of 0006: each record
+"""Migration 0020 mends the sync feed of an account that ran an earlier text of 0006: each record
 keeps its latest change, and the tables are those 0006 makes now. A feed whose connections,
 synced values or taggings sit at version 0 (they joined the feed after it began) is named anew,
 so that devices read a new snapshot. A database that ran 0006 as it is stays as it was."""

@@ -20,7 +20,7 @@ from privatefolio_daemon.store.migrations import Migration, load_superseded, mig
 
 _LISTED = 5
 #: The migration that mends the tables the superseded texts of migrations made.
-MENDED_BY = 19
+MENDED_BY = 20
 
 #: (name, declared type, not null, default, primary key position, hidden: generated columns).
 Column = tuple[str, str, int, str | None, int, int]

@@ -1,5 +1,5 @@
 -- 0006_sync_feed.sql as commit 2fe4630 released it, before it was edited in place. Databases
--- made with this text are mended by 0019; until then their backups are restored too.
+-- made with this text are mended by 0020; until then their backups are restored too.
 
 -- Multi-device sync (design §7). Every change to a synced record (manual transactions, asset
 -- preferences, tags, settings, connections) appends a row to `sync_changes`, whose `seq` is the
