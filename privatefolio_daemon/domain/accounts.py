@@ -9,6 +9,7 @@ import contextlib
 import logging
 import shutil
 import sqlite3
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,9 +48,9 @@ from privatefolio_daemon.store.migrations import (
     Migration,
     migrate,
     refuse_newer,
-    upgrade_copies,
 )
 from privatefolio_daemon.store.open_failures import is_damaged, is_disk_full
+from privatefolio_daemon.store.upgrade_copies import upgrade_copies
 
 log = logging.getLogger(__name__)
 
@@ -391,8 +392,11 @@ class AccountRegistry:
             client_readers=self._limits.db_client_readers_per_account,
             busy_timeout_ms=self._limits.db_busy_timeout_ms,
         )
+        stop = threading.Event()
         try:
-            report = await db.write(lambda conn: migrate(conn, self._migrations, db.path))
+            report = await db.write(
+                lambda conn: migrate(conn, self._migrations, db.path, stop=stop)
+            )
             if report.backup is not None:
                 log.info(
                     "Upgraded %s to schema %d (backup %s)", name, report.to_version, report.backup
@@ -406,6 +410,7 @@ class AccountRegistry:
             await asyncio.to_thread(_remove_trades_scratch, db.path)
         except BaseException as error:
             if isinstance(error, asyncio.CancelledError):  # a stop: an upgrade ends at once
+                stop.set()  # and stays stopped, if the interrupt came between two statements
                 db.interrupt_writer()
             await db.close()
             if self.db_path(name) in new_files:  # no empty file that would open as an account

@@ -61,9 +61,11 @@ class _Worker:
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
         self.connection: sqlite3.Connection | None = None
         self._connect = connect
+        self._used = False
 
     async def run(self, function: Callable[[sqlite3.Connection], T]) -> T:
         loop = asyncio.get_running_loop()
+        self._used = True
         return await loop.run_in_executor(self.executor, self._call, function)
 
     def _call(self, function: Callable[[sqlite3.Connection], T]) -> T:
@@ -82,15 +84,18 @@ class _Worker:
             self.connection.execute("PRAGMA shrink_memory")
 
     async def close(self) -> None:
-        def close(_: sqlite3.Connection) -> None:
-            if self.connection is not None:
-                self.connection.close()
-                self.connection = None
-
-        if self.connection is not None:
+        """Close the connection after the work given to the thread before, which a caller that
+        was cancelled no longer waits for: a connection still being made is closed too."""
+        if self._used:
+            loop = asyncio.get_running_loop()
             with suppress(Exception):
-                await self.run(close)
+                await loop.run_in_executor(self.executor, self._close_connection)
         self.executor.shutdown(wait=False)
+
+    def _close_connection(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
 
 
 class Database:

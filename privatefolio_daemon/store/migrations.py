@@ -1,25 +1,45 @@
 """Numbered SQL migrations, tracked with ``PRAGMA user_version``.
 
 ``schema/<kind>/0001_name.sql`` … are applied in order, each in one transaction together with the
-new ``user_version``. An existing database is copied with ``VACUUM INTO`` before it is upgraded,
-and a database newer than the code is refused.
+new ``user_version``. An existing database is copied with ``VACUUM INTO`` before it is upgraded
+(``store.upgrade_copies``; an upgrade cut off goes on with its copy), a stop asked for sticks
+until the upgrade stops, and a database newer than the code is refused.
 """
 
+import contextlib
+import logging
 import re
 import sqlite3
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
-from privatefolio_daemon.domain.timeutil import now_ms
+from privatefolio_daemon.store.upgrade_copies import (
+    copy_of_cut_off_upgrade,
+    make_copy,
+    new_copy_path,
+    note_copy,
+    remove_copy,
+    remove_older_copies,
+)
+
+log = logging.getLogger(__name__)
 
 _FILE_NAME = re.compile(r"^(\d{4})_[\w-]+\.sql$")
-#: After ``<database>``: a copy made before an upgrade, ``.pre-v<N>-<ms>.bak``, and the journal
-#: that ``VACUUM INTO`` cut off may leave beside it.
-_COPY_SUFFIX = r"\.pre-v\d+-\d+\.bak(?:-journal|-wal|-shm)?"
+#: ``superseded/<NNNN>_<name>.<commit>.sql``: a text migration ``NNNN`` had in a release.
+_SUPERSEDED_NAME = re.compile(r"^(\d{4})_[\w-]+\.\w+\.sql$")
+#: How many of SQLite's steps run between two looks at a stop asked for during an upgrade.
+_STOP_CHECK_STEPS = 1000
 
 
 class SchemaTooNew(Exception):
     """The database was written by a newer version of the daemon."""
+
+
+class UpgradeStopped(Exception):
+    """A stop cut the upgrade off; the versions it completed stay."""
 
 
 class DatabaseOpenError(Exception):
@@ -53,6 +73,20 @@ def load_migrations(directory: Path) -> list[Migration]:
     if versions != list(range(1, len(versions) + 1)):
         raise RuntimeError(f"Migrations in {directory} must be numbered 0001, 0002, … without gaps")
     return migrations
+
+
+def load_superseded(migrations: list[Migration]) -> list[Migration]:
+    """The texts released migrations had before they were edited in place, from the folder
+    ``superseded`` beside them: databases made with one have other tables until a later
+    migration mends them."""
+    directory = migrations[0].path.parent / "superseded" if migrations else None
+    if directory is None or not directory.is_dir():
+        return []
+    return [
+        Migration(int(match.group(1)), path)
+        for path in sorted(directory.iterdir())
+        if (match := _SUPERSEDED_NAME.match(path.name))
+    ]
 
 
 def latest_version(migrations: list[Migration]) -> int:
@@ -101,61 +135,107 @@ def migrate(
     migrations: list[Migration],
     db_path: Path,
     copy_first: bool = True,
+    stop: threading.Event | None = None,
 ) -> MigrationReport:
     """Upgrade the database to the latest schema, copying it first unless it is new or
-    ``copy_first`` is false (a copy staged by a restore: its backup is the copy)."""
+    ``copy_first`` is false (a copy staged by a restore: its backup is the copy).
+
+    Once ``stop`` is set the upgrade stops (``UpgradeStopped``) before the copy, or before the
+    next migration commits, keeping the versions it completed: an interrupt that reached SQLite
+    while no statement ran would have been lost."""
+    _check_stop(stop)
     current = connection.execute("PRAGMA user_version").fetchone()[0]
     latest = latest_version(migrations)
     _check_version(current, migrations, db_path)
     if current == latest:
         return MigrationReport(current, current, None)
+    pending = [migration for migration in migrations if migration.version > current]
     copied = current > 0 and copy_first
-    backup = _backup_before_upgrade(connection, db_path, current) if copied else None
-    for migration in migrations:
-        if migration.version > current:
-            _apply(connection, migration)
+    with _stoppable(connection, stop):
+        kept = copy_of_cut_off_upgrade(connection, db_path) if copied else None
+        copy = new_copy_path(db_path, current) if copied and kept is None else None
+        _announce(db_path, current, latest, kept, copy)
+        made = _copy(connection, copy, stop) if copy is not None else None
+        backup = kept or made
+        try:
+            for migration in pending:
+                noted = backup if migration is not pending[-1] else None
+                _apply(connection, migration, stop, partial(note_copy, db_path=db_path, copy=noted))
+        except BaseException:
+            if made is not None and _version(connection) == current:  # the same as the database
+                remove_copy(made)
+            raise
     if backup is not None:
-        _remove_older_copies(db_path, backup)
+        remove_older_copies(db_path, backup)
     return MigrationReport(current, latest, backup)
 
 
-def _remove_older_copies(db_path: Path, kept: Path) -> None:
-    """One copy from before an upgrade is kept: the last one. Copies made by earlier upgrades,
-    or by starts cut off while they upgraded, would otherwise pile up, each a whole database.
-
-    Names are matched exactly, never as a glob: an account name may hold ``[`` ``]``, and
-    another account's files may start with this one's name (``Main`` and ``Main.sqlite.x``).
-    """
-    for copy in upgrade_copies(db_path):
-        if copy != kept:
-            copy.unlink(missing_ok=True)
-
-
-def upgrade_copies(db_path: Path) -> list[Path]:
-    """The copies made before upgrades of the database at ``db_path``, with their journals;
-    names matched exactly (see ``_remove_older_copies``)."""
-    copy_name = re.compile(re.escape(db_path.name) + _COPY_SUFFIX)
-    return [copy for copy in db_path.parent.iterdir() if copy_name.fullmatch(copy.name)]
+def _announce(
+    db_path: Path, current: int, latest: int, kept: Path | None, copy: Path | None
+) -> None:
+    """An upgrade may take a while, a copy of the whole database first: say so as it starts."""
+    if current == 0:
+        return
+    upgrading = f"Upgrading {db_path} from schema {current} to {latest}"
+    if kept is not None:
+        log.info("%s, going on with an upgrade cut off before (%s holds it)", upgrading, kept.name)
+    elif copy is not None:
+        log.info("%s; copying it first to %s", upgrading, copy.name)
+    else:
+        log.info("%s", upgrading)
 
 
-def _apply(connection: sqlite3.Connection, migration: Migration) -> None:
+def _copy(connection: sqlite3.Connection, copy: Path, stop: threading.Event | None) -> Path:
+    make_copy(connection, copy)
+    try:
+        _check_stop(stop)  # a stop during the copy's last sync, which no interrupt cuts off
+    except UpgradeStopped:
+        remove_copy(copy)
+        raise
+    return copy
+
+
+def _version(connection: sqlite3.Connection) -> int:
+    return int(connection.execute("PRAGMA user_version").fetchone()[0])
+
+
+@contextlib.contextmanager
+def _stoppable(connection: sqlite3.Connection, stop: threading.Event | None) -> Iterator[None]:
+    """While ``stop`` is set, SQLite aborts every statement of the upgrade as it runs."""
+    if stop is None:
+        yield
+        return
+    connection.set_progress_handler(stop.is_set, _STOP_CHECK_STEPS)
+    try:
+        yield
+    finally:
+        connection.set_progress_handler(None, 0)
+
+
+def _check_stop(stop: threading.Event | None) -> None:
+    if stop is not None and stop.is_set():
+        raise UpgradeStopped("The upgrade was stopped")
+
+
+def _apply(
+    connection: sqlite3.Connection,
+    migration: Migration,
+    stop: threading.Event | None,
+    before_commit: Callable[[sqlite3.Connection], object],
+) -> None:
+    """Run the migration and ``before_commit`` in one transaction with the new version."""
     script = migration.path.read_text(encoding="utf-8")
     try:
         connection.executescript(
-            f"BEGIN IMMEDIATE;\n{script}\n;PRAGMA user_version = {migration.version};\nCOMMIT;"
+            f"BEGIN IMMEDIATE;\n{script}\n;PRAGMA user_version = {migration.version};"
         )
-    except sqlite3.Error as error:
+        before_commit(connection)
+        _check_stop(stop)
+        connection.execute("COMMIT")
+    except BaseException as error:
         if connection.in_transaction:
             connection.execute("ROLLBACK")
-        raise RuntimeError(f"Migration {migration.path.name} failed: {error}") from error
-
-
-def _backup_before_upgrade(connection: sqlite3.Connection, db_path: Path, version: int) -> Path:
-    backup = db_path.with_name(f"{db_path.name}.pre-v{version + 1}-{now_ms()}.bak")
-    try:
-        connection.execute("VACUUM INTO ?", (str(backup),))
-    except BaseException:  # a copy cut off (interrupted by a stop, say) is no copy
-        for suffix in ("", "-journal", "-wal", "-shm"):
-            backup.with_name(f"{backup.name}{suffix}").unlink(missing_ok=True)
+        if isinstance(error, sqlite3.Error):
+            _check_stop(stop)  # interrupted by the stop
+            raise RuntimeError(f"Migration {migration.path.name} failed: {error}") from error
         raise
-    return backup

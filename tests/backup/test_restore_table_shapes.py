@@ -49,6 +49,13 @@ CHANGED: dict[str, tuple[tuple[str, ...], str]] = {
         ("CREATE INDEX by_wallet ON audit_logs (wallet)",),
         'unknown index "by_wallet" on table "audit_logs"',
     ),
+    "the versions table of 0006's first text, which 0020 drops": (
+        (
+            "CREATE TABLE sync_versions (entity VARCHAR NOT NULL, recordId VARCHAR NOT NULL, "
+            "version INTEGER NOT NULL, PRIMARY KEY (entity, recordId)) WITHOUT ROWID",
+        ),
+        'unknown table "sync_versions"',
+    ),
     "an index made otherwise": (
         (
             "DROP INDEX audit_logs_asset",

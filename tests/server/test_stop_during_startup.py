@@ -1,6 +1,6 @@
 """SIGINT or SIGTERM while the daemon starts, here during the copy it makes of a large account
-before upgrading its schema, stops it gracefully: one line on stderr, no traceback, the copy
-cut off removed; the next start upgrades the account."""
+before upgrading its schema, stops it gracefully: one line on stderr after the log's line that
+the upgrade began, no traceback, the copy cut off removed; the next start upgrades the account."""
 
 import signal
 import sqlite3
@@ -45,11 +45,13 @@ def database_files(data_dir: Path) -> list[str]:
     return sorted(path.name for path in (data_dir / "databases").iterdir())
 
 
-def wait_for_the_upgrade_copy(data_dir: Path) -> None:
+def wait_for_the_upgrade_copy(data_dir: Path) -> str:
+    """The name of the copy, once the daemon has begun to make it."""
     deadline = time.monotonic() + 60
-    while not any(".pre-v2-" in name for name in database_files(data_dir)):
+    while not (copies := [name for name in database_files(data_dir) if ".pre-v2-" in name]):
         assert time.monotonic() < deadline, "the daemon did not start to copy the account"
         time.sleep(0.002)
+    return copies[0].removesuffix("-journal")
 
 
 @pytest.mark.parametrize("name", ["SIGINT", "SIGTERM"])
@@ -67,7 +69,7 @@ def test_a_signal_during_the_upgrade_copy_stops_the_daemon_gracefully(
         preexec_fn=signals_as_in_a_terminal,
     )
     try:
-        wait_for_the_upgrade_copy(data_dir)
+        copy = wait_for_the_upgrade_copy(data_dir)
         process.send_signal(signal.Signals[name])
         ready, errors = process.communicate(timeout=60)
     finally:
@@ -75,7 +77,15 @@ def test_a_signal_during_the_upgrade_copy_stops_the_daemon_gracefully(
             process.kill()
             process.communicate()
     assert (process.returncode, ready) == (0, ""), errors
-    assert errors == f"privatefolio-daemon: Stopped by {name} during start-up.\n"
+    upgrading = (
+        f"INFO privatefolio_daemon.store.migrations: Upgrading {data_dir}/databases/main.sqlite "
+        f"from schema 1 to {ACCOUNT_SCHEMA_VERSION}; copying it first to {copy}"
+    )
+    [logged, stopped] = errors.splitlines()
+    assert (logged.split(" ", 2)[2], stopped) == (
+        upgrading,
+        f"privatefolio-daemon: Stopped by {name} during start-up.",
+    )
     assert database_files(data_dir) == ["main.sqlite"]
     assert (data_dir / "daemon.lock").read_text() == ""
 

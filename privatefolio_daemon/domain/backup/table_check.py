@@ -3,7 +3,10 @@ the migrations up to its schema version make: the daemon reads and writes them a
 and an account restored with a table of another shape would read but fail its writes.
 
 Compared by what SQLite reports of each (``table_xinfo``, ``index_list``, ``index_xinfo``), not
-by the text of their statements, which ``ALTER TABLE`` rewrites.
+by the text of their statements, which ``ALTER TABLE`` rewrites. A backup of a version before
+``MENDED_BY`` may also have the tables of a text a migration had in a release before it was edited
+in place (``schema/account/superseded``): the daemon made them, and migration ``MENDED_BY`` mends
+them once the backup is restored.
 """
 
 import functools
@@ -13,9 +16,11 @@ from pathlib import Path
 
 from privatefolio_daemon.domain.backup.errors import BackupError
 from privatefolio_daemon.domain.errors import shortened
-from privatefolio_daemon.store.migrations import Migration, migrate
+from privatefolio_daemon.store.migrations import Migration, load_superseded, migrate
 
 _LISTED = 5
+#: The migration that mends the tables the superseded texts of migrations made.
+MENDED_BY = 20
 
 #: (name, declared type, not null, default, primary key position, hidden: generated columns).
 Column = tuple[str, str, int, str | None, int, int]
@@ -34,8 +39,10 @@ def refuse_other_tables(
 ) -> None:
     """Raise ``BackupError`` naming the differences, unless the plain tables of ``connection``
     are those of schema ``version`` (above 0)."""
-    expected = _tables_made_by(tuple(migrations[:version]))
-    problems = _differences(expected, table_shapes(connection))
+    found = table_shapes(connection)
+    problems = _differences(_tables_made_by(tuple(migrations[:version])), found)
+    if problems and any(found == made for made in _tables_made_before_mended(migrations, version)):
+        return
     if problems:
         listed = problems[:_LISTED]
         if len(problems) > _LISTED:
@@ -93,6 +100,22 @@ def _tables_made_by(migrations: tuple[Migration, ...]) -> dict[str, TableShape]:
         return table_shapes(connection)
     finally:
         connection.close()
+
+
+def _tables_made_before_mended(
+    migrations: list[Migration], version: int
+) -> list[dict[str, TableShape]]:
+    """The tables of schema ``version`` made with each superseded text in its migration's place,
+    for a version the migration ``MENDED_BY`` has not mended yet."""
+    if version >= MENDED_BY:
+        return []
+    return [
+        _tables_made_by(
+            tuple(text if made.version == text.version else made for made in migrations[:version])
+        )
+        for text in load_superseded(migrations)
+        if text.version <= version
+    ]
 
 
 def _differences(expected: dict[str, TableShape], found: dict[str, TableShape]) -> list[str]:
