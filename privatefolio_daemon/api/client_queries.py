@@ -3,6 +3,7 @@
 import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from sqlite3 import Connection
 from typing import Any, TypeVar
 
 from privatefolio_daemon.domain.errors import InvalidInputError
@@ -10,6 +11,9 @@ from privatefolio_daemon.large_lists import empty_in_parts
 from privatefolio_daemon.rpc.owned_results import OwnedList
 from privatefolio_daemon.store.client_sql import ResultTooLarge, run_client_query
 from privatefolio_daemon.store.database import Database, Row
+
+#: How a method runs a frontend query: ``(connection, sql, params, budget seconds)``.
+ClientQuery = Callable[[Connection, str, Sequence[Any], float], list[Row]]
 
 
 async def client_rows(
@@ -20,22 +24,21 @@ async def client_rows(
     default_sql: str,
     budget_seconds: float,
     paging: str | None = None,
+    run: ClientQuery = run_client_query,
 ) -> list[Row]:
     """``paging``: how a caller who sent no SQL reads in parts a result of the daemon's own query
     that is too large for one answer (the caps hold for it too), instead of being told to add a
-    LIMIT to SQL it never wrote."""
+    LIMIT to SQL it never wrote. ``run``: the method's way to run a query, if not the plain one."""
     values = list(params or [])
     if not sql:  # the daemon's own query: its readers run it
         try:
-            return await db.read(
-                lambda conn: run_client_query(conn, default_sql, values, budget_seconds)
-            )
+            return await db.read(lambda conn: run(conn, default_sql, values, budget_seconds))
         except ResultTooLarge as error:
             if paging is None:
                 raise
             raise ResultTooLarge(error.size, paging) from None
     return await db.read_client(
-        lambda conn: run_client_query(conn, sql, values, budget_seconds),
+        lambda conn: run(conn, sql, values, budget_seconds),
         wait_seconds=budget_seconds,
     )
 
@@ -115,12 +118,13 @@ class FrontendTable:
 
     select_sql: str
     count_sql: str
+    run: ClientQuery = run_client_query
 
     async def rows(
         self, db: Database, sql: str | None, params: Sequence[Any] | None, budget: float
     ) -> list[Row]:
         return await client_rows(
-            db, sql, params, default_sql=self.select_sql, budget_seconds=budget
+            db, sql, params, default_sql=self.select_sql, budget_seconds=budget, run=self.run
         )
 
     async def count(

@@ -15,6 +15,7 @@ from privatefolio_daemon.relayer.relayer import Relayer
 from privatefolio_daemon.relayer.task_types import Priority, Trigger
 from privatefolio_daemon.rpc.registry import rpc_method
 from privatefolio_daemon.store.database import Database
+from privatefolio_daemon.store.trade_pages import run_trades_query
 from privatefolio_daemon.store.trades import (
     TRADE_PNL_DEFAULT_SQL,
     TRADES_COUNT_SQL,
@@ -25,7 +26,7 @@ from privatefolio_daemon.store.trades import (
 )
 
 RECOMPUTE_TRADES = "Recompute trades"
-_TRADES = FrontendTable(TRADES_DEFAULT_SQL, TRADES_COUNT_SQL)
+_TRADES = FrontendTable(TRADES_DEFAULT_SQL, TRADES_COUNT_SQL, run_trades_query)
 _TRADE_PNL = FrontendTable(TRADE_PNL_DEFAULT_SQL, TRADE_PNL_DEFAULT_SQL)
 
 
@@ -61,7 +62,8 @@ class TradesApi:
     async def getTrade(self, accountName: str, id: str) -> dict[str, Any] | None:
         """One trade, or null."""
         rows = await self._db_of(accountName).fetch_all("SELECT * FROM trades WHERE id = ?", (id,))
-        return trade_to_wire(rows[0]) if rows else None
+        records = await map_rows(rows, trade_to_wire, None)
+        return records[0] if records else None
 
     @rpc_method()
     async def getTradesFullQuery(self) -> str:

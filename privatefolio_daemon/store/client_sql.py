@@ -6,7 +6,8 @@ and nothing else (no writes, no ATTACH, no extensions, no PRAGMA that changes an
 a time budget. Limits keep one query from taking the daemon's memory: a value at most
 ``MAX_VALUE_BYTES``, at most ``MAX_COLUMNS`` columns, a result of at most ``MAX_RESULT_ROWS``
 rows and ``MAX_RESULT_CHARACTERS`` characters of text, and WITH clauses that SQLite's compiler
-copies at most ``MAX_CTE_COPIES`` times (no interrupt stops a compile).
+copies at most ``MAX_CTE_COPIES`` times (no interrupt stops a compile). A method may have columns
+of the daemon's own read as NULL (``unread``) and fill them in itself, uncapped.
 
 ``executeSql``, the power user's statement, runs on the writer under a second authorizer: it may
 read and change rows, but not the schema, a PRAGMA, ATTACH, the transaction, the sync feed or
@@ -65,9 +66,19 @@ def _refusal_of(action: int, arg2: str | None) -> str | None:
 
 @dataclass(slots=True)
 class _ReadGuard:
+    """``unread``: the ``(table, column)`` pairs (lower case) read as NULL; ``reads`` counts how
+    often the statement names each."""
+
     refusal: str | None = None
+    unread: frozenset[tuple[str, str]] = frozenset()
+    reads: dict[tuple[str, str], int] = field(default_factory=dict)
 
     def __call__(self, action: int, arg1: str | None, arg2: str | None, *_: str | None) -> int:
+        if action == sqlite3.SQLITE_READ and self.unread:
+            column = ((arg1 or "").lower(), (arg2 or "").lower())
+            if column in self.unread:
+                self.reads[column] = self.reads.get(column, 0) + 1
+                return sqlite3.SQLITE_IGNORE
         verdict = _authorize(action, arg1, arg2)
         if verdict != sqlite3.SQLITE_OK and self.refusal is None:
             self.refusal = _refusal_of(action, arg2)
@@ -75,17 +86,36 @@ class _ReadGuard:
 
 
 def run_client_query(
-    connection: sqlite3.Connection, sql: str, params: Sequence[Any], budget_seconds: float
+    connection: sqlite3.Connection,
+    sql: str,
+    params: Sequence[Any],
+    budget_seconds: float,
+    unread: frozenset[tuple[str, str]] = frozenset(),
 ) -> list[Row]:
-    """Rows of a frontend query. Raises ``UnsafeQuery`` for anything but a read."""
+    """Rows of a frontend query. Raises ``UnsafeQuery`` for anything but a read.
+
+    The columns ``unread`` (``(table, column)`` pairs, lower case) come back NULL, so that no
+    value of theirs meets the caps; a statement that names one more than once (to filter or
+    sort by it, not only to return it) raises ``ColumnUsed``, as NULL would change its rows."""
     if not sql.strip():
         raise UnsafeQuery("The query is empty")
-    guard = _ReadGuard()
-    return _run_guarded(connection, sql, params, budget_seconds, guard, lambda: guard.refusal)
+    guard = _ReadGuard(unread=unread)
+    rows = _run_guarded(connection, sql, params, budget_seconds, guard, lambda: guard.refusal)
+    if any(count > 1 for count in guard.reads.values()):
+        raise ColumnUsed(sorted(column for column, count in guard.reads.items() if count > 1))
+    return rows
 
 
 class QueryFailed(Exception):
     """SQLite refused the statement (a syntax error, a missing table, a constraint)."""
+
+
+class ValueTooLarge(QueryFailed):
+    """A value of the result passed ``MAX_VALUE_BYTES``."""
+
+
+class ColumnUsed(Exception):
+    """A statement named a column it was to read as NULL other than to return it."""
 
 
 class ResultTooLarge(QueryFailed):
@@ -119,7 +149,8 @@ def _run_guarded(
     except sqlite3.DatabaseError as error:
         text = str(error)
         if "too big" in text or "too many columns" in text:
-            raise QueryFailed(
+            failure = ValueTooLarge if "too big" in text else QueryFailed
+            raise failure(
                 f"The statement failed: {text} (a query may return at most {MAX_COLUMNS} "
                 f"columns and values of at most {MAX_VALUE_BYTES // 1024 // 1024} MiB)"
             ) from error
