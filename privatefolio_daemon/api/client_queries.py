@@ -67,18 +67,34 @@ async def client_count(
 T = TypeVar("T")
 
 
-#: From this many rows on, they are made records on a thread, so the event loop goes on.
-ROWS_MAPPED_OFF_THE_LOOP = 2_000
+#: From this many bytes on, rows are made records on a thread, so the event loop goes on: 2,000
+#: rows of a ledger, or one trade whose lists hold a few thousand transactions.
+BYTES_MAPPED_OFF_THE_LOOP = 256 * 1024
+#: The bytes a value other than a text is counted as.
+_VALUE_BYTES = 8
 
 
 async def map_rows(rows: Sequence[Row], to_wire: Callable[[Row], T], query: object) -> list[T]:
     """The wire records of rows a method reads column by column. When they are the rows of the
     frontend's own ``query``, columns other than those of ``SELECT *`` are the caller's mistake,
-    told clearly; the rows of the method's own SQL are read as they are. Many rows are mapped on
-    a thread, which then empties the list of rows (the caller's to give) a part at a time."""
-    if len(rows) < ROWS_MAPPED_OFF_THE_LOOP:
+    told clearly; the rows of the method's own SQL are read as they are. Rows of many bytes (many
+    rows, or a few long texts) are mapped on a thread, which then empties the list of rows (the
+    caller's to give) a part at a time."""
+    if not _bytes_reach(rows, BYTES_MAPPED_OFF_THE_LOOP):
         return _mapped(rows, to_wire, query)
     return await asyncio.to_thread(_mapped_and_released, rows, to_wire, query)
+
+
+def _bytes_reach(rows: Sequence[Row], limit: int) -> bool:
+    """Whether the rows' texts (and other values, ``_VALUE_BYTES`` each) reach ``limit`` bytes;
+    the count stops there, so it costs at most ``limit / _VALUE_BYTES`` steps."""
+    size = 0
+    for row in rows:
+        for value in row:
+            size += len(value) if type(value) is str else _VALUE_BYTES
+        if size >= limit:
+            return True
+    return False
 
 
 def _mapped_and_released(

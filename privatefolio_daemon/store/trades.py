@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 
 import orjson
 
+from privatefolio_daemon import large_json
 from privatefolio_daemon.domain import decimals
 from privatefolio_daemon.domain.trade_pnl import PnlRow
 from privatefolio_daemon.domain.trades_engine import Trade, TradeLog, TradeTransaction
@@ -506,7 +507,7 @@ def trade_to_wire(row: tuple[Any, ...]) -> dict[str, Any]:
     for name, value in zip(TRADE_COLUMNS, row, strict=False):
         if value is None:
             continue
-        wire[name] = orjson.loads(value) if name in _JSON_COLUMNS else value
+        wire[name] = large_json.loads(value) if name in _JSON_COLUMNS else value
     for name, value in zip(("txIds", "auditLogIds"), row[len(TRADE_COLUMNS) :], strict=False):
         if value is not None:
             wire[name] = str(value).split(",")
