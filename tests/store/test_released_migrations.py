@@ -30,8 +30,8 @@ RELEASED = {
     "account/0018_id_lineage.sql": "e3cbc5cfa8f18c38",
     "account/0019_unpriced_prices.sql": "22c4aca18793ec58",
     "account/0020_sync_feed_mended.sql": "0de470db71597b5a",
-    "account/superseded/0006_sync_feed.2fe4630.sql": "4166ba1d9bbbcbc3",
-    "account/superseded/0006_sync_feed.870c166.sql": "3e205fca53cf5bb0",
+    "account/superseded/0006_sync_feed.2fe4630.sql": "6db3a028a62f54b1",
+    "account/superseded/0006_sync_feed.870c166.sql": "64bd3ca8b50b0892",
     "server/0001_initial.sql": "978dbcc9acb49fce",
 }
 
