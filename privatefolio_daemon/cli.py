@@ -151,7 +151,9 @@ def _run_daemon(arguments: "argparse.Namespace") -> int:
     from privatefolio_daemon.app import Daemon, run_until_signalled
     from privatefolio_daemon.config import check_frontend_dir, create_data_dir, load_config
     from privatefolio_daemon.logging_setup import configure_logging
+    from privatefolio_daemon.owner_only import make_files_owner_only
 
+    make_files_owner_only()
     config = load_config(
         data_dir=arguments.data_dir,
         host=arguments.host,

@@ -43,6 +43,9 @@ class CommandError(Exception):
 
 
 def run_command(arguments: argparse.Namespace) -> int:
+    from privatefolio_daemon.owner_only import make_files_owner_only
+
+    make_files_owner_only()  # the data dir's files; the zip written too holds the portfolio
     config = load_client_config(data_dir=arguments.data_dir, port=arguments.port)
     try:
         if arguments.command == "backup":
