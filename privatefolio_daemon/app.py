@@ -41,6 +41,7 @@ from privatefolio_daemon.domain.health import HealthMonitor
 from privatefolio_daemon.domain.server_files import ServerFiles
 from privatefolio_daemon.domain.server_state import ServerState
 from privatefolio_daemon.heap_trim import HeapTrimmer
+from privatefolio_daemon.owner_only import warn_if_others_can_enter
 from privatefolio_daemon.relayer.crons import Crons
 from privatefolio_daemon.relayer.relayer import Relayer, RelayerSettings
 from privatefolio_daemon.relayer.server_jobs import ServerJobs
@@ -319,6 +320,7 @@ class Daemon:
             self.config.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
             _write_probe(self.config.data_dir)
             self.lock.acquire()
+            warn_if_others_can_enter(self.config.data_dir)
         except AlreadyRunning as error:
             raise StartupError(str(error), EXIT_ALREADY_RUNNING) from error
         except OSError as error:

@@ -15,9 +15,6 @@ if TYPE_CHECKING:
 
     from privatefolio_daemon.config import Config
 
-#: The close code of a socket whose credential the daemon refused.
-CLOSE_POLICY_VIOLATION = 1008
-
 
 def build_parser() -> "argparse.ArgumentParser":
     import argparse
@@ -154,7 +151,9 @@ def _run_daemon(arguments: "argparse.Namespace") -> int:
     from privatefolio_daemon.app import Daemon, run_until_signalled
     from privatefolio_daemon.config import check_frontend_dir, create_data_dir, load_config
     from privatefolio_daemon.logging_setup import configure_logging
+    from privatefolio_daemon.owner_only import make_files_owner_only
 
+    make_files_owner_only()
     config = load_config(
         data_dir=arguments.data_dir,
         host=arguments.host,
@@ -207,66 +206,31 @@ async def _call(arguments: "argparse.Namespace") -> int:
 
     from privatefolio_daemon.client import DaemonClient, RpcCallError
     from privatefolio_daemon.config import client_url, load_client_config
+    from privatefolio_daemon.token_recipient import NoRecipient, daemon_config
 
     config = load_client_config(data_dir=arguments.data_dir, port=arguments.port)
     params = [_json_argument(position, text) for position, text in enumerate(arguments.args, 1)]
-    url = arguments.url or client_url(config, "ws")
     token = _existing_token(config)
-    client: DaemonClient | None = None
     try:
-        client = await DaemonClient.connect(url, token=token)
-        async with client:
+        found = daemon_config(config, arguments.url)
+        url = arguments.url or client_url(found, "ws")
+        async with await DaemonClient.connect(url, token=token) as client:
             result = await client.call(arguments.method, *params)
+    except NoRecipient as refused:
+        print(f"privatefolio-daemon: {refused}", file=sys.stderr)
+        return 1
     except RpcCallError as error:
         print(f"error {error.code}: {error.message}", file=sys.stderr)
         return 1
     except OSError as error:
-        if client is not None and client.close_code == CLOSE_POLICY_VIOLATION:
-            print(
-                f"privatefolio-daemon: the daemon at {url} refused the desktop token of "
-                f"{config.data_dir} (close code 1008): it runs on another data dir. Give `call` "
-                "the --data-dir of that daemon (`privatefolio-daemon token --data-dir <its data "
-                "dir>` prints its token), or the --port of the daemon of this data dir.",
-                file=sys.stderr,
-            )
-            return 1
-        reason = _no_answer(config) if arguments.url is None else None
         print(
-            f"privatefolio-daemon: {reason or _no_daemon_at(url, error)}",
+            f"privatefolio-daemon: no daemon answers at {url} ({error}). Start one with "
+            "`privatefolio-daemon serve` on the same --data-dir.",
             file=sys.stderr,
         )
         return 1
     print(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode())
     return 0
-
-
-def _no_answer(config: "Config") -> str | None:
-    """Why the daemon of the data dir does not answer, when its lock says: an offline backup or
-    restore holds it, or the daemon is still starting (it writes its address once it listens)."""
-    from privatefolio_daemon.store.daemon_address import running_address
-    from privatefolio_daemon.store.instance_lock import lock_holder
-
-    holder = lock_holder(config.data_dir)
-    if holder is None:
-        return None
-    if not holder.is_daemon:
-        return (
-            f"{holder.using(config.data_dir)}, so no daemon runs there; wait for it to finish, "
-            "then start one with `privatefolio-daemon serve`."
-        )
-    if running_address(config.data_dir) is None:
-        return (
-            f"The privatefolio-daemon (pid {holder.pid}) using {config.data_dir} is still "
-            "starting (an upgrade of its databases can take a while); try again once it listens."
-        )
-    return None
-
-
-def _no_daemon_at(url: str, error: OSError) -> str:
-    return (
-        f"no daemon answers at {url} ({error}). Start one with `privatefolio-daemon serve` on "
-        "the same --data-dir, or give the --port it listens on."
-    )
 
 
 def _json_argument(position: int, text: str) -> Any:

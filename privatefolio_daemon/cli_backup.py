@@ -34,8 +34,6 @@ if TYPE_CHECKING:
     from privatefolio_daemon.store.instance_lock import InstanceLock, LockHolder
 
 CHUNK = 1024 * 1024
-#: How a daemon closes a socket whose token it does not know (another data dir's daemon).
-CLOSE_POLICY_VIOLATION = 1008
 _INTERRUPTED = "Interrupted."
 _RESTORE_INTERRUPTED = "The restore was interrupted; the account is as it was."
 
@@ -45,6 +43,9 @@ class CommandError(Exception):
 
 
 def run_command(arguments: argparse.Namespace) -> int:
+    from privatefolio_daemon.owner_only import make_files_owner_only
+
+    make_files_owner_only()  # the data dir's files; the zip written too holds the portfolio
     config = load_client_config(data_dir=arguments.data_dir, port=arguments.port)
     try:
         if arguments.command == "backup":
@@ -148,7 +149,7 @@ async def _access(
     lock = InstanceLock(config.data_dir, holder=command)
     holder = _took(lock)
     if holder is not None:
-        async with _connect(config, holder) as client:
+        async with _connect(config) as client:
             yield client, None, None
         return
     try:
@@ -176,36 +177,26 @@ def _took(lock: "InstanceLock") -> "LockHolder | None":
 
 
 @contextlib.asynccontextmanager
-async def _connect(config: Config, holder: "LockHolder") -> AsyncIterator["DaemonClient"]:
+async def _connect(config: Config) -> AsyncIterator["DaemonClient"]:
+    """The daemon holding the data dir, reached at the address it wrote down: the desktop
+    token goes to no other listener."""
     from privatefolio_daemon.client import DaemonClient
     from privatefolio_daemon.server.credentials import read_or_create_token
-    from privatefolio_daemon.store.daemon_address import running_address
+    from privatefolio_daemon.token_recipient import NoRecipient, daemon_config
 
-    url = client_url(config, "ws")
+    try:
+        url = client_url(daemon_config(config), "ws")
+    except NoRecipient as refused:
+        raise CommandError(str(refused)) from refused
     try:
         client = await DaemonClient.connect(url, token=read_or_create_token(config.token_file))
     except OSError as error:
-        if running_address(config.data_dir) is None:  # it writes daemon.json once it listens
-            raise CommandError(
-                f"The privatefolio-daemon (pid {holder.pid}) using {config.data_dir} is still "
-                "starting (an upgrade of its databases can take a while); try again once it "
-                "listens."
-            ) from error
         raise CommandError(
             f"A daemon is running on {config.data_dir}, but it cannot be reached at {url} "
-            f"({error}); pass its port with --port."
+            f"({error})."
         ) from error
     async with client:
-        try:
-            yield client
-        except OSError as error:
-            if client.close_code != CLOSE_POLICY_VIOLATION:
-                raise
-            raise CommandError(
-                f"The daemon at {url} refused the desktop token of {config.data_dir} (close code "
-                "1008): it runs on another data dir. Pass the --port of the daemon of this data "
-                "dir, or the --data-dir of that daemon."
-            ) from error
+        yield client
 
 
 @contextlib.asynccontextmanager

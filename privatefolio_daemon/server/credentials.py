@@ -58,6 +58,9 @@ class Credentials:
         self._token: str | None = None
         #: Setup checks, hashes and writes under this lock: of concurrent setups, one wins.
         self._setup_lock = asyncio.Lock()
+        #: The OS user the daemon runs as: the one who may choose the password without the
+        #: desktop token (``/api/setup`` from another user's program is refused).
+        self.owner_uid: int | None = os.getuid() if hasattr(os, "getuid") else None
 
     @property
     def token_file(self) -> Path:

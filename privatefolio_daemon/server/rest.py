@@ -18,6 +18,7 @@ from aiohttp.web_protocol import RequestPayloadError
 from privatefolio_daemon.config import Config
 from privatefolio_daemon.domain.errors import ConflictError, InvalidInputError
 from privatefolio_daemon.server.credentials import Credentials
+from privatefolio_daemon.server.local_peer import CAN_NAME_PEERS, peer_uid
 from privatefolio_daemon.server.login_throttle import LoginThrottle
 from privatefolio_daemon.settings import APP_NAME, HOMEPAGE
 
@@ -88,6 +89,10 @@ def rest_routes(
         )
 
     async def setup(request: web.Request) -> web.Response:
+        refused = await _other_users_setup(request, credentials)
+        if refused is not None:
+            log.warning("Refused /api/setup from %s: %s", request.remote, refused)
+            return web.json_response({"error": refused}, status=403)
         try:
             password = await _password_from(request)
         except _BadBody as error:
@@ -154,6 +159,28 @@ def rest_routes(
         web.post("/api/login", _from_a_trusted_page(login)),
         web.get("/api/verify-auth", verify_auth),
     ]
+
+
+async def _other_users_setup(request: web.Request, credentials: Credentials) -> str | None:
+    """Why ``request`` may not choose the password: it has no desktop token and comes from
+    another OS user of this machine (or one the socket tables do not show). None where the
+    platform cannot tell (see README, Security)."""
+    if not CAN_NAME_PEERS or credentials.is_password_set():  # set: the setup gets 409
+        return None
+    if credentials.is_authorized(bearer_token(request)):
+        return None
+    transport = request.transport
+    peer = transport.get_extra_info("peername") if transport else None
+    local = transport.get_extra_info("sockname") if transport else None
+    uid = None if not (peer and local) else await asyncio.to_thread(peer_uid, peer, local)
+    if uid is not None and uid == credentials.owner_uid:
+        return None
+    who = "a user it cannot tell" if uid is None else f"another user (uid {uid})"
+    return (
+        f"Forbidden: only the user the daemon runs as (uid {credentials.owner_uid}) may set the "
+        f"password, and this request comes from {who}. Set it from that user's browser, or send "
+        "the desktop token (Authorization: Bearer)."
+    )
 
 
 async def _password_from(request: web.Request) -> str | None:

@@ -28,6 +28,12 @@ def remove_address(data_dir: Path) -> None:
 
 def running_address(data_dir: Path) -> tuple[str, int] | None:
     """The host and port of the daemon running on ``data_dir``, or None if none says so."""
+    recorded = recorded_address(data_dir)
+    return None if recorded is None else recorded[1:]
+
+
+def recorded_address(data_dir: Path) -> tuple[int, str, int] | None:
+    """The pid, host and port ``daemon.json`` names, when that process runs."""
     try:
         address = json.loads((data_dir / ADDRESS_FILE).read_text("utf-8"))
         pid, host, port = address["pid"], address.get("host", "127.0.0.1"), address["port"]
@@ -37,7 +43,7 @@ def running_address(data_dir: Path) -> tuple[str, int] | None:
         return None
     if not psutil.pid_exists(pid):
         return None
-    return host, port
+    return pid, host, port
 
 
 def running_port(data_dir: Path) -> int | None:

@@ -145,11 +145,10 @@ async def test_cli_errors_name_the_problem(tmp_path: Path) -> None:
     with running_daemon(data_dir) as (_, ready):
         wrong_port = cli("backup", "main", "--data-dir", str(data_dir), "--port", "9")
         assert wrong_port.returncode == 1
-        assert (
-            f"A daemon is running on {data_dir}, but it cannot be reached at ws://127.0.0.1:9/"
-            in (wrong_port.stderr)
+        assert wrong_port.stderr.endswith(
+            f"listens at ws://127.0.0.1:{ready['port']}/, not ws://127.0.0.1:9/, and only it is "
+            f"sent the desktop token of {data_dir}. Leave out --port, --url and PORT to reach it.\n"
         )
-        assert wrong_port.stderr.endswith("pass its port with --port.\n")
         assert ready["port"] != 9
         online = cli("restore", "main", str(not_a_zip), "--data-dir", str(data_dir))
         assert online.stderr.endswith(
@@ -162,11 +161,11 @@ async def test_cli_errors_name_the_problem(tmp_path: Path) -> None:
         with running_daemon(tmp_path / "other") as (_, other):
             port = str(other["port"])
             foreign = cli("backup", "main", "--data-dir", str(data_dir), "--port", port)
-        assert (foreign.returncode, foreign.stderr.splitlines()[-1] + "\n") == (
-            1,
-            f"privatefolio-daemon: The daemon at ws://127.0.0.1:{port}/ refused the desktop token "
-            f"of {data_dir} (close code 1008): it runs on another data dir. Pass the --port of "
-            "the daemon of this data dir, or the --data-dir of that daemon.\n",
+        assert foreign.returncode == 1
+        assert foreign.stderr.endswith(
+            f"listens at ws://127.0.0.1:{ready['port']}/, not ws://127.0.0.1:{port}/, and only it "
+            f"is sent the desktop token of {data_dir}. Leave out --port, --url and PORT to reach "
+            "it.\n"
         )
 
 

@@ -46,19 +46,17 @@ def test_an_argument_that_is_not_json_is_named_by_its_position(tmp_path: Path) -
     assert "a string needs quotes" not in broken.stderr
 
 
-def test_call_with_a_token_the_daemon_refuses_says_so(tmp_path: Path) -> None:
+def test_call_on_a_data_dir_without_a_daemon_sends_its_token_to_no_other(tmp_path: Path) -> None:
     other = tmp_path / "other"
     (other / "auth").mkdir(parents=True)
-    (other / "auth" / "token").write_text("0123456789abcdef" * 4)  # another daemon's token
+    (other / "auth" / "token").write_text("0123456789abcdef" * 4)  # no daemon runs on it
     with running_daemon(tmp_path / "data") as (_, ready):
         port = str(ready["port"])
         called = cli("call", "--data-dir", str(other), "--port", port, "getAccountNames")
     assert (called.returncode, called.stdout) == (1, "")
     assert called.stderr == (
-        f"privatefolio-daemon: the daemon at ws://127.0.0.1:{port}/ refused the desktop token of "
-        f"{other} (close code 1008): it runs on another data dir. Give `call` the --data-dir of "
-        "that daemon (`privatefolio-daemon token --data-dir <its data dir>` prints its token), "
-        "or the --port of the daemon of this data dir.\n"
+        f"privatefolio-daemon: no daemon runs on {other}. Start one with `privatefolio-daemon "
+        "serve` on the same --data-dir.\n"
     )
 
 

@@ -86,10 +86,9 @@ def test_the_command_line_finds_a_daemon_on_any_port_through_its_data_dir(
     assert not (data_dir / "daemon.json").exists()
     stopped = call_without_a_port(data_dir, "ping")
     assert stopped.returncode == 1
-    assert stopped.stderr.startswith("privatefolio-daemon: no daemon answers at ws://127.0.0.1:")
-    assert stopped.stderr.endswith(
-        "Start one with `privatefolio-daemon serve` on the same --data-dir, or give the --port it "
-        "listens on.\n"
+    assert stopped.stderr == (
+        f"privatefolio-daemon: no daemon runs on {data_dir}. Start one with "
+        "`privatefolio-daemon serve` on the same --data-dir.\n"
     )
 
 

@@ -134,6 +134,7 @@ def test_a_damaged_account_database_is_named_with_what_to_do(tmp_path: Path) -> 
     """The daemon does not start without an account (exit 5), and says how to mend it."""
     data_dir = tmp_path / "my data"
     (data_dir / "databases").mkdir(parents=True)
+    data_dir.chmod(0o700)  # as the daemon makes it: one open to others is warned of
     damaged = data_dir.resolve() / "databases" / "junk.sqlite"
     damaged.write_text("x\n")
     assert server_database_refused(data_dir) == (

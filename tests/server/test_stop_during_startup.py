@@ -22,6 +22,7 @@ FILLER_ROWS = 150_000
 def account_of_schema_1(data_dir: Path) -> None:
     path = data_dir / "databases" / "main.sqlite"
     path.parent.mkdir(parents=True)
+    data_dir.chmod(0o700)  # as the daemon makes it: one open to others is warned of
     connection = sqlite3.connect(path, isolation_level=None)
     try:
         migrate(connection, load_migrations(schema_dir("account"))[:1], path)

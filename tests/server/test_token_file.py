@@ -88,6 +88,7 @@ def test_a_directory_in_place_of_the_token_is_refused(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     token_file = data_dir / "auth" / "token"
     token_file.mkdir(parents=True)
+    data_dir.chmod(0o700)  # as the daemon makes it: one open to others is warned of
     message = (
         f"privatefolio-daemon: The desktop token {token_file} is a directory, not a file: remove "
         "it (the daemon writes a new token there when it starts), then start again.\n"

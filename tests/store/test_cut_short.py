@@ -46,6 +46,7 @@ def test_an_empty_account_file_is_damaged_and_its_log_is_kept(tmp_path: Path) ->
     data_dir = tmp_path / "data"
     databases = data_dir / "databases"
     databases.mkdir(parents=True)
+    data_dir.chmod(0o700)  # as the daemon makes it: one open to others is warned of
     (databases / "main.sqlite").write_bytes(b"")
     empty = refusal(data_dir, "main", "file is empty (0 bytes), not a database")
     assert refused(data_dir) == (5, empty)
