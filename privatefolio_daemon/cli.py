@@ -151,6 +151,7 @@ def _run_daemon(arguments: "argparse.Namespace") -> int:
     from privatefolio_daemon.app import Daemon, run_until_signalled
     from privatefolio_daemon.config import check_frontend_dir, create_data_dir, load_config
     from privatefolio_daemon.logging_setup import configure_logging
+    from privatefolio_daemon.open_file_limit import raise_open_file_limit
     from privatefolio_daemon.owner_only import make_files_owner_only
 
     make_files_owner_only()
@@ -167,6 +168,7 @@ def _run_daemon(arguments: "argparse.Namespace") -> int:
     check_frontend_dir(config.frontend_dir)
     create_data_dir(config.data_dir)
     configure_logging(config.log_level)
+    raise_open_file_limit()
 
     def announce(daemon: Daemon) -> None:
         if config.print_ready:
@@ -202,6 +204,7 @@ def _existing_token(config: "Config") -> str:
 
 
 async def _call(arguments: "argparse.Namespace") -> int:
+    import aiohttp
     import orjson
 
     from privatefolio_daemon.client import DaemonClient, RpcCallError
@@ -226,6 +229,13 @@ async def _call(arguments: "argparse.Namespace") -> int:
         print(
             f"privatefolio-daemon: no daemon answers at {url} ({error}). Start one with "
             "`privatefolio-daemon serve` on the same --data-dir.",
+            file=sys.stderr,
+        )
+        return 1
+    except aiohttp.ClientError as error:
+        print(
+            f"privatefolio-daemon: the daemon at {url} closed the connection before it answered "
+            f"({error}). Its server log says why.",
             file=sys.stderr,
         )
         return 1
