@@ -164,6 +164,7 @@ class Daemon:
             guests_allowed=self._kiosk_mode,
             guests_still_allowed=self._kiosk_mode_kept,
             heartbeat_seconds=limits.rpc_heartbeat_seconds,
+            large_answer_sent=self.heap_trimmer.answer_sent,
         )
         self.http_app = build_http_app(
             self.config,

@@ -48,8 +48,10 @@ class HeapTrimmer:
 
     Work that ends (an account's task queue running dry) calls :meth:`work_ended` with its owner
     (the account); each call postpones the trim, so a chain of tasks (an import, then its
-    balances and net worth) is trimmed after once. ``release(owner)`` frees the owner's caches
-    first (an account's SQLite page caches), which is most of what a trim can give back.
+    balances and net worth) is trimmed after once. A large answer sent (:meth:`answer_sent`)
+    postpones it too: pages of 100k rows left 300 MB of freed heap that no task would trim.
+    ``release(owner)`` frees the owner's caches first (an account's SQLite page caches), which
+    is most of what a trim can give back.
     ``quiet_seconds`` 0 never trims.
     """
 
@@ -68,6 +70,14 @@ class HeapTrimmer:
         if self._quiet_seconds <= 0:
             return
         self._owners.add(owner)
+        self._postpone()
+
+    def answer_sent(self) -> None:
+        """A large answer went out (its rows read, made records and encoded): trim once quiet."""
+        if self._quiet_seconds > 0:
+            self._postpone()
+
+    def _postpone(self) -> None:
         if self._timer is not None:
             self._timer.cancel()
         self._timer = asyncio.get_running_loop().call_later(self._quiet_seconds, self._start)

@@ -10,6 +10,7 @@ import sqlite3
 from collections.abc import Callable
 from functools import partial
 
+from privatefolio_daemon import collector
 from privatefolio_daemon.domain.assets import Assets
 from privatefolio_daemon.domain.auto_merge import AutoMergeResult, auto_merge
 from privatefolio_daemon.domain.derived_steps import (
@@ -27,7 +28,7 @@ from privatefolio_daemon.domain.records import Transaction
 from privatefolio_daemon.domain.spam import find_spam
 from privatefolio_daemon.domain.spam_tagging import SpamTagging, tag_spam
 from privatefolio_daemon.domain.thread_progress import thread_safe
-from privatefolio_daemon.large_lists import empty_in_parts
+from privatefolio_daemon.large_lists import empty_dict_in_parts, empty_in_parts
 from privatefolio_daemon.store import ledger
 from privatefolio_daemon.store.database import Database
 from privatefolio_daemon.store.seen_through import seen_through
@@ -58,6 +59,10 @@ class LedgerSteps:
         return {DETECT_SPAM: self.detect_spam, AUTO_MERGE: self.auto_merge}
 
     async def auto_merge(self, account: str, progress: Progress, cancel: SqlCancel) -> None:
+        with collector.paused():  # until the records are freed
+            await self._auto_merge(account, progress, cancel)
+
+    async def _auto_merge(self, account: str, progress: Progress, cancel: SqlCancel) -> None:
         db = self._db_of(account)
         progress(0, "Fetching all transactions")
 
@@ -65,6 +70,7 @@ class LedgerSteps:
             transactions = _evm_transactions(connection)
             logs = (audit_log_from_row(row) for row in connection.execute(_EVM_AUDIT_LOGS))
             result = auto_merge(transactions, logs)
+            empty_in_parts(transactions)  # those not merged, freed here rather than in one step
             cancel.checkpoint()
             return result
 
@@ -80,13 +86,21 @@ class LedgerSteps:
             settle_pass(connection, AUTO_MERGE, seen)
             cancel.checkpoint()  # the last moment a cancel leaves nothing saved
 
-        # Once committed, the merge is announced even if the task was cancelled meanwhile.
-        await seen_through(db.transaction(cancel.guard_sql(save)))
-        if result.merged:
+        any_merged = bool(result.merged)
+        try:
+            # Once committed, the merge is announced even if the task was cancelled meanwhile.
+            await seen_through(db.transaction(cancel.guard_sql(save)))
+        finally:
+            await asyncio.to_thread(_empty, result)
+        if any_merged:
             self._events.emit("transactions", "created", account=account)
         progress(100, "Done")
 
     async def detect_spam(self, account: str, progress: Progress, cancel: SqlCancel) -> None:
+        with collector.paused():  # until the records are freed
+            await self._detect_spam(account, progress, cancel)
+
+    async def _detect_spam(self, account: str, progress: Progress, cancel: SqlCancel) -> None:
         db = self._db_of(account)
         progress(0, "Fetching all transactions")
         seen = await db.read(partial(owed_mark, step=DETECT_SPAM))
@@ -114,6 +128,15 @@ class LedgerSteps:
         self._events.emit("audit-logs", "updated", account=account)
         self._events.emit("transactions", "updated", account=account)
         progress(100, "Done")
+
+
+def _empty(result: AutoMergeResult) -> None:
+    """On a thread: free what a merge holds a part at a time, not in one step on the loop (every
+    EVM transaction merged and each log update: 1.6 s for 280k merges)."""
+    empty_in_parts(result.merged)
+    empty_in_parts(result.log_updates)
+    empty_dict_in_parts(result.members)
+    empty_dict_in_parts(result.merged_into)
 
 
 def _spam_among(transactions: list[Transaction], is_listed: Callable[[str], bool]) -> list[str]:

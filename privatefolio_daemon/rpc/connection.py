@@ -137,8 +137,11 @@ class RpcConnection:
         may_call: Callable[[str], bool] | None = None,
         still_allowed: Callable[[], Awaitable[bool]] | None = None,
         budget: OutputBudget | None = None,
+        large_answer_sent: Callable[[], None] | None = None,
     ) -> None:
         self._table = table
+        #: Told of each large answer encoded (``is_large``): the daemon trims its heap after.
+        self._large_answer_sent = large_answer_sent
         #: Which methods this connection may call; None: all of them.
         self._may_call = may_call
         #: Asked before each message of a connection whose access may end (a guest's), and
@@ -390,6 +393,8 @@ class RpcConnection:
         try:
             if is_large(result):
                 result = orjson.Fragment(await asyncio.to_thread(encoded, result))
+                if self._large_answer_sent is not None:
+                    self._large_answer_sent()
             frame = result_frame(dialect, request_id, method_name, result)
             return orjson.dumps(frame, default=to_json)
         except orjson.JSONEncodeError as error:

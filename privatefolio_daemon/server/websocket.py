@@ -93,8 +93,10 @@ class WebSocketHub:
         guests_allowed: Callable[[], Awaitable[bool]] | None = None,
         guests_still_allowed: Callable[[], Awaitable[bool]] | None = None,
         heartbeat_seconds: float = 30.0,
+        large_answer_sent: Callable[[], None] | None = None,
     ) -> None:
         self._table = table
+        self._large_answer_sent = large_answer_sent
         #: A socket silent this long is pinged, and closed if no pong comes in half of it.
         self._heartbeat_seconds = heartbeat_seconds
         #: Whether a client without credentials may read (Privatefolio's kiosk mode).
@@ -151,6 +153,7 @@ class WebSocketHub:
             may_call=guest_may_call if guest else None,
             still_allowed=self.guests_still_allowed if guest else None,
             budget=self._budget,
+            large_answer_sent=self._large_answer_sent,
         )
         self._live[socket] = connection
         try:

@@ -1,6 +1,6 @@
 """Auto-merge of EVM transactions sharing a tx hash (data-model §10)."""
 
-from privatefolio_daemon.domain.auto_merge import AuditLogUpdate, auto_merge
+from privatefolio_daemon.domain.auto_merge import AuditLogUpdate, auto_merge, merge_order
 from privatefolio_daemon.domain.records import AuditLog, Transaction
 
 ETH = "chain.ethereum:0x0000000000000000000000000000000000000000:ETH"
@@ -128,3 +128,29 @@ def test_the_merged_transaction_takes_the_notes_of_its_members_in_their_order() 
     assert (alone.id, alone.notes) == ("2_0xh_MERGED", "paid Bob")
     [none] = auto_merge([_tx("1_0xh_NORMAL_0", outgoing="1"), _tx("2_0xh_ERC20_0")], []).merged
     assert none.notes is None
+
+
+def test_sorted_in_parts_the_order_is_that_of_one_sort() -> None:
+    """Newest first, then by tx hash and kind, then the larger incoming first, NULL last; equals
+    keep the order they came in."""
+    ledger = [
+        _tx("1_0xb_NORMAL_0", timestamp=1000, incoming="2"),
+        _tx("2_0xa_ERC20_0", timestamp=1000),
+        _tx("1_0xa_ERC20_0", timestamp=1000, incoming="5"),
+        _tx("3_0xa_ERC20_0", timestamp=1000, incoming="7"),
+        _tx("1_0xc_NORMAL_0", timestamp=3000),
+        _tx("4_0xa_ERC20_0", timestamp=1000),
+        _tx("2_0xc_NORMAL_0", timestamp=2000, incoming="1"),
+    ]
+    expected = [
+        "1_0xc_NORMAL_0",
+        "2_0xc_NORMAL_0",
+        "3_0xa_ERC20_0",
+        "1_0xa_ERC20_0",
+        "2_0xa_ERC20_0",
+        "4_0xa_ERC20_0",
+        "1_0xb_NORMAL_0",
+    ]
+
+    for at_once in (1, 2, 3, 100):
+        assert [tx.id for tx in merge_order(ledger, at_once)] == expected
