@@ -4,7 +4,7 @@ from typing import Any
 
 from privatefolio_daemon.api.subscriptions import subscribe
 from privatefolio_daemon.domain.account_settings import AccountSettings
-from privatefolio_daemon.domain.accounts import AccountRegistry
+from privatefolio_daemon.domain.accounts import AccountRegistry, shown_name
 from privatefolio_daemon.domain.errors import BusyError
 from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.key_value import KeyValueStore
@@ -52,18 +52,22 @@ class AccountsApi:
 
         Refused (-32004) while work the rename would cut off is unfinished: a task a user started,
         or the merge and spam passes after a change. Renaming to its own name changes nothing.
-        While the files move, calls on either name are told to wait (-32004), and
-        ``getAccountNames`` lists the old one."""
+        From that check until the files have moved, a task a user queues is refused, and calls on
+        either name are told to wait (-32004); ``getAccountNames`` lists the old one."""
         self._accounts.get(accountName)
         if newName == accountName:
             return
-        unfinished = self._relayer.unfinished_work(accountName)
-        if unfinished is not None:
-            raise BusyError(
-                f'Account "{accountName}" cannot be renamed while {unfinished}; rename it once '
-                "its tasks have ended, or cancel them."
-            )
-        await self._accounts.rename(accountName, newName)
+        moving = f"Account {shown_name(accountName)} is being renamed to {shown_name(newName)}"
+        async with self._relayer.refusing_user_tasks(
+            accountName, f"{moving}; try again in a moment"
+        ):
+            unfinished = self._relayer.unfinished_work(accountName)
+            if unfinished is not None:
+                raise BusyError(
+                    f'Account "{accountName}" cannot be renamed while {unfinished}; rename it '
+                    "once its tasks have ended, or cancel them."
+                )
+            await self._accounts.rename(accountName, newName)
 
     @rpc_method()
     async def subscribeToAccounts(self, ctx: CallContext, callback: RemoteFunction) -> str:

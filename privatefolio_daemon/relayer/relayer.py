@@ -10,6 +10,7 @@ whose refresh chain the last stop interrupted, gets the chain queued again once 
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -220,6 +221,11 @@ class Relayer:
 
     async def enqueue(self, account: str, spec: TaskSpec) -> int:
         return await self.queue(account).enqueue(spec)
+
+    def refusing_user_tasks(self, account: str, why: str) -> AbstractAsyncContextManager[None]:
+        """A block in which the account's queue refuses tasks a user starts (-32004, ``why``),
+        so what ``unfinished_work`` found stays true until the block closes the account."""
+        return self.queue(account).refusing_user_tasks(why)
 
     def past_cancelling(self, account: str, task_id: int, why: str) -> Callable[[], object]:
         """Mark a task whose work can no longer stop (a restore that swaps the account's files,

@@ -9,7 +9,7 @@ import contextlib
 import heapq
 import itertools
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -84,6 +84,8 @@ class AccountTaskQueue:
         """The task taken from the heap whose row is being marked running, and its token."""
         self._stopping = False
         self._stop_reason = ""
+        self._refusing: str | None = None
+        """Why a task a user starts is refused for now (the account is about to close)."""
         self._runner: asyncio.Task[None] | None = None
         self._watchdogs: set[asyncio.Task[None]] = set()
         self._pushes: set[asyncio.Task[None]] = set()
@@ -151,9 +153,23 @@ class AccountTaskQueue:
         async with self._enqueuing:  # the check and the insert, with no other enqueue between
             return await self._enqueue_many(specs)
 
+    @contextlib.asynccontextmanager
+    async def refusing_user_tasks(self, why: str) -> AsyncIterator[None]:
+        """While the block runs, a task a user starts is refused (-32004, ``why``): a close the
+        block decides on cannot cut it off. An enqueue under way lands before the block starts."""
+        self._refusing = why
+        try:
+            async with self._enqueuing:
+                pass
+            yield
+        finally:
+            self._refusing = None
+
     async def _enqueue_many(self, specs: list[TaskSpec]) -> list[int]:
         if self._stopping:  # nothing would run it: the caller would wait in vain
             raise BusyError(f"No task can start now: {self._stop_reason}")
+        if self._refusing is not None and any(spec.trigger == "user" for spec in specs):
+            raise BusyError(self._refusing)
         queued = [self._queued_entry(spec) for spec in specs]
         new = [spec for spec, entry in zip(specs, queued, strict=True) if entry is None]
 

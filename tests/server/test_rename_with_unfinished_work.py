@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 
+from privatefolio_daemon.app import Daemon
 from privatefolio_daemon.client import DaemonClient, RpcCallError
 from tests.api.manual_entries import SWAP
 
@@ -37,6 +38,29 @@ async def test_a_running_task_holds_the_rename(client: DaemonClient) -> None:
     await ended
     await client.call("renameAccount", "main", "savings")
     assert await client.call("getAccountNames") == ["savings"]
+
+
+async def test_a_task_queued_while_the_rename_waits_to_close_the_account_is_refused(
+    daemon: Daemon, client: DaemonClient
+) -> None:
+    """The rename found no task, then waits for its turn to close the account (held here, as
+    another account's reset or restore would hold it): a task queued meanwhile is refused, not
+    queued and then cancelled by the close."""
+    await client.call("createAccount", "main")
+    turn = daemon.accounts._lock
+    async with turn:
+        rename = asyncio.create_task(client.call("renameAccount", "main", "savings"))
+        while not turn._waiters:  # noqa: ASYNC110 (the rename is past its check, at the lock)
+            await asyncio.sleep(0.01)
+        with pytest.raises(RpcCallError) as refused:
+            await client.call("enqueueSleep", "main", 60)
+    await rename
+    assert (refused.value.code, refused.value.message) == (
+        BUSY,
+        'Account "main" is being renamed to "savings"; try again in a moment',
+    )
+    assert await client.call("getAccountNames") == ["savings"]
+    assert (await client.call("getTaskQueue", "savings"))["queued"] == []
 
 
 async def test_side_effects_not_yet_queued_hold_the_rename(client: DaemonClient) -> None:
