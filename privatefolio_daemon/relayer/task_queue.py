@@ -82,6 +82,8 @@ class AccountTaskQueue:
         self._running: _Running | None = None
         self._starting: tuple[_Entry, CancelToken, int] | None = None  # and its startedAt
         """The task taken from the heap whose row is being marked running, and its token."""
+        self._ending: tuple[int, str] | None = None
+        """The id of the task that has ended and whose end is being recorded, and its status."""
         self._stopping = False
         self._stop_reason = ""
         self._refusing: str | None = None
@@ -208,6 +210,8 @@ class AccountTaskQueue:
         if self._starting is not None and self._starting[0].task_id == task_id:
             self._starting[1].cancel(ABORTED_BY_USER)  # aborted as soon as it starts
             return
+        if self._ending is not None and self._ending[0] == task_id:  # its row still reads running
+            raise NotFoundError(f"Task with id {task_id} has already ended ({self._ending[1]}).")
         for index, (_, _, entry) in enumerate(self._heap):
             if entry.task_id == task_id:
                 self._heap.pop(index)
@@ -294,7 +298,11 @@ class AccountTaskQueue:
                 result = task.result() if status == "completed" else None
                 if isinstance(result, Conclusion):
                     progress.conclude(result.line)
-                await self._end(entry, status, error, progress, started_at)
+                self._ending = (entry.task_id, status)
+                try:
+                    await self._end(entry, status, error, progress, started_at)
+                finally:
+                    self._ending = None
 
     async def _start(self, entry: _Entry, token: CancelToken) -> tuple[int, TaskProgress]:
         """Mark the task's row running and open its log."""

@@ -1,8 +1,11 @@
 """The moments between a queue's states: a task being started, a queue being stopped."""
 
 import asyncio
+import sqlite3
+import threading
 from collections.abc import Callable
 
+from privatefolio_daemon.domain.errors import NotFoundError
 from privatefolio_daemon.relayer.cancellation import CancelToken
 from privatefolio_daemon.relayer.progress import TaskProgress
 from privatefolio_daemon.relayer.task_queue import AccountTaskQueue
@@ -103,3 +106,40 @@ async def test_every_caller_of_a_merged_task_hears_how_it_ended(
         ("c", "Task cancelled by user."),
         ("d", "Task cancelled by user."),
     ]
+
+
+async def test_a_task_whose_end_waits_for_the_writer_is_not_cancelled_and_says_how_it_ended(
+    queue: AccountTaskQueue, account_db: Database
+) -> None:
+    """The task returned, and its row waits for the writer (held here, as a long client write
+    holds it): cancelling it answers how it ended, not that it "ended (running)"."""
+    finish = asyncio.Event()
+
+    async def until_finished(progress: TaskProgress, cancel: CancelToken) -> None:
+        await finish.wait()
+
+    task_id = await queue.enqueue(TaskSpec("Ends", "Ends", 5, until_finished))
+    await wait_for_status(account_db, task_id, "running")
+    holding, release = threading.Event(), threading.Event()
+
+    def hold(connection: sqlite3.Connection) -> None:
+        holding.set()
+        release.wait(30)
+
+    held = asyncio.create_task(account_db.write(hold))
+    await asyncio.to_thread(holding.wait, 30)
+    finish.set()
+    while queue.snapshot()["running"] is not None:  # noqa: ASYNC110 (it has not returned yet)
+        await asyncio.sleep(0.01)
+    try:
+        try:
+            await queue.cancel(task_id)
+        except NotFoundError as error:
+            answer = str(error)
+        else:
+            answer = "cancelled"
+    finally:
+        release.set()
+        await held
+    assert answer == f"Task with id {task_id} has already ended (completed)."
+    assert await wait_for_status(account_db, task_id, "completed", "aborted") == "completed"
