@@ -44,6 +44,9 @@ class MetadataRefresh:
         self._events = events
         self._timeout = timeout_seconds
         self._lock = asyncio.Lock()
+        self._downloads = 0
+        """How many downloads have been saved, and the URL of the last one."""
+        self._last_url: str | None = None
 
     def steps(self) -> dict[str, Step]:
         return {REFETCH_ASSETS: self.refetch_assets, REFETCH_PLATFORMS: self.refetch_platforms}
@@ -53,27 +56,39 @@ class MetadataRefresh:
     ) -> None:
         if only_if_needed and await self._cached(progress):  # no wait for another download
             return
+        downloads = self._downloads
         async with self._lock:  # accounts share the cache: one download at a time
             if only_if_needed and await self._cached(progress):
                 return
-            url = (await self._server_settings()).get(COIN_LIST_URL_SETTING)
-            if url is None:
-                url = DEFAULT_COIN_LIST_URL
-            if not isinstance(url, str) or not url:
-                raise InvalidInputError(
-                    f"The server setting {COIN_LIST_URL_SETTING} must be a URL, not {url!r}"
+            url = await self._url()
+            if self._downloads != downloads and self._last_url == url:
+                progress(
+                    100, f"The coin list was just downloaded ({self._catalog.coin_count} coins)"
                 )
+                return  # by another account's task, while this one waited
             progress(0, f"Downloading the coin list from {url}")
             coins = await download_coin_list(url, self._timeout)
             cancel.checkpoint()
             progress(60, f"Saving {len(coins)} coins")
             changed = await save_coin_list(self._catalog.coin_list_path, coins)
             await self._catalog.load(coins)
+            self._downloads += 1
+            self._last_url = url
         for name in self._account_names():  # the list is every account's
             self._events.emit("metadata", account=name)
             if changed:  # a list like the last one lists the same tokens
                 self._events.emit(LISTINGS_CHANGED, name)
         progress(100, "Done")
+
+    async def _url(self) -> str:
+        url = (await self._server_settings()).get(COIN_LIST_URL_SETTING)
+        if url is None:
+            return DEFAULT_COIN_LIST_URL
+        if not isinstance(url, str) or not url:
+            raise InvalidInputError(
+                f"The server setting {COIN_LIST_URL_SETTING} must be a URL, not {url!r}"
+            )
+        return url
 
     async def _cached(self, progress: Progress) -> bool:
         """Whether a readable coin list is cached (an unreadable one is downloaded again)."""
