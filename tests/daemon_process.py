@@ -48,18 +48,22 @@ def running_daemon(
     *extra: str,
     command: str | None = "serve",
     file_size_limit: int | None = None,
+    preexec: Callable[[], None] | None = None,
 ) -> Iterator[tuple[subprocess.Popen[str], dict[str, Any]]]:
     """Start the daemon with ``--print-ready --port 0`` and yield it with its ready line.
 
     With ``file_size_limit`` (POSIX), a write that would make a file larger fails as it would
-    on a full disk: SQLite says "database or disk is full"."""
+    on a full disk: SQLite says "database or disk is full". ``preexec`` runs in the daemon's
+    process before it starts (POSIX), say to set its limits."""
+    if file_size_limit is not None:
+        preexec = _limit_file_size(file_size_limit)
     process = subprocess.Popen(
         daemon_command(data_dir, "--port", "0", "--print-ready", *extra, command=command),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env=clean_environment(),
-        preexec_fn=None if file_size_limit is None else _limit_file_size(file_size_limit),
+        preexec_fn=preexec,
     )
     try:
         assert process.stdout is not None

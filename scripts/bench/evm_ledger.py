@@ -22,9 +22,9 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 
-import aiohttp
 import psutil
 from bench_daemon import DaemonProcess, daemon_process, percentile
+from bench_upload import upload
 from machine_speed import machine_line
 from peak_memory import PeakMemory
 
@@ -84,22 +84,6 @@ def etherscan_exports(hashes: int) -> tuple[bytes, bytes]:
             contract = f"0x{900_000 + index % 50:040d}"
             erc20.append(_row(*head, other, USER, amount, 0, contract, spam, spam))
     return ("\n".join(normal) + "\n").encode(), ("\n".join(erc20) + "\n").encode()
-
-
-async def upload(daemon: DaemonProcess, client: DaemonClient, account: str, content: bytes) -> int:
-    metadata = {"lastModified": 0, "size": len(content), "type": "text/csv"}
-    file = {"name": "export.csv", "metadata": metadata}
-    record = await client.call("upsertServerFile", account, file)
-    form = aiohttp.FormData()
-    form.add_field("accountName", account)
-    form.add_field("fileId", str(record["id"]))
-    form.add_field("file", content, filename="export.csv", content_type="text/csv")
-    async with (
-        aiohttp.ClientSession(headers=daemon.headers) as session,
-        session.post(f"{daemon.http}/upload", data=form) as response,
-    ):
-        assert response.status == 200, await response.text()
-    return int(record["id"])
 
 
 @dataclass
@@ -195,7 +179,7 @@ async def main() -> None:
         await client.call("createAccount", account)
         context = {"platform": "chain.ethereum", "userAddress": USER}
         for name, content in (("normal", normal), ("erc20", erc20)):
-            file_id = await upload(daemon, client, account, content)
+            file_id = await upload(daemon, client, account, content, "export.csv")
             queued = client.call("enqueueImportFile", account, "user", file_id, context)
             phase = f"import {name} + side effects"
             report(await run_phase(daemon, client, account, phase, queued), options.logs)

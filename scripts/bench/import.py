@@ -23,10 +23,10 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiohttp
 import orjson
 import psutil
 from bench_daemon import DaemonProcess, daemon_process, percentile
+from bench_upload import upload
 from machine_speed import machine_line
 from parse import synthetic_binance_statement
 from peak_memory import PeakMemory
@@ -42,28 +42,6 @@ QUIET_SECONDS = 6.0
 #: the import runs on: looking every 20 ms against every 250 ms, the 100k import's median took
 #: 1.18 s against 0.88 s, and 1.10 s against 0.95 s, on 2 cores (decision 0004, session 26).
 SAMPLE_SECONDS = 0.1
-
-
-async def upload(daemon: DaemonProcess, client: DaemonClient, account: str, content: bytes) -> int:
-    record = await client.call(
-        "upsertServerFile",
-        account,
-        {
-            "name": "statement.csv",
-            "metadata": {"lastModified": 0, "size": len(content), "type": "text/csv"},
-            "status": "scheduled",
-        },
-    )
-    form = aiohttp.FormData()
-    form.add_field("accountName", account)
-    form.add_field("fileId", str(record["id"]))
-    form.add_field("file", content, filename="statement.csv", content_type="text/csv")
-    async with (
-        aiohttp.ClientSession(headers=daemon.headers) as session,
-        session.post(f"{daemon.http}/upload", data=form) as response,
-    ):
-        assert response.status == 200, await response.text()
-    return int(record["id"])
 
 
 @dataclass
@@ -93,7 +71,7 @@ async def run(daemon: DaemonProcess, content: bytes, account: str) -> ImportRun:
     client = await DaemonClient.connect(daemon.url, token=daemon.token)
     pinger = await DaemonClient.connect(daemon.url, token=daemon.token)
     await client.call("createAccount", account)
-    file_id = await upload(daemon, client, account, content)
+    file_id = await upload(daemon, client, account, content, "statement.csv")
     process = psutil.Process(daemon.process.pid)
     baseline = process.memory_info().rss
     memory = PeakMemory(process)

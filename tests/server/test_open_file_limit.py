@@ -4,12 +4,11 @@ thousand connections sit open."""
 
 import resource
 import socket
-import subprocess
 from pathlib import Path
 
 import orjson
 
-from tests.daemon_process import clean_environment, cli, daemon_command
+from tests.daemon_process import cli, running_daemon
 
 SOFT_LIMIT = 256
 IDLE_CONNECTIONS = 1000
@@ -31,30 +30,16 @@ def test_idle_connections_leave_room_to_create_an_account(tmp_path: Path) -> Non
     hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
     assert hard >= IDLE_CONNECTIONS + 200, "the machine's hard limit is too low for this test"
     data_dir = tmp_path / "data"
-    process = subprocess.Popen(
-        daemon_command(data_dir, "--port", "0", "--print-ready"),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=clean_environment(),
-        preexec_fn=low_soft_limit,
-    )
     idle: list[socket.socket] = []
-    try:
-        assert process.stdout is not None
-        ready = orjson.loads(process.stdout.readline())
-        assert open_files_limit(process.pid) == hard
-        for _ in range(IDLE_CONNECTIONS):
-            idle.append(socket.create_connection(("127.0.0.1", ready["port"])))
-        created = cli("call", "--data-dir", str(data_dir), "createAccount", '"main"')
-        assert created.returncode == 0, created.stderr
-        names = cli("call", "--data-dir", str(data_dir), "getAccountNames")
-        assert orjson.loads(names.stdout) == ["main"], names.stderr
-    finally:
-        for connection in idle:
-            connection.close()
-        process.terminate()
-        process.wait(timeout=15)
-        for stream in (process.stdout, process.stderr):
-            if stream is not None:
-                stream.close()
+    with running_daemon(data_dir, preexec=low_soft_limit) as (process, ready):
+        try:
+            assert open_files_limit(process.pid) == hard
+            for _ in range(IDLE_CONNECTIONS):
+                idle.append(socket.create_connection(("127.0.0.1", ready["port"])))
+            created = cli("call", "--data-dir", str(data_dir), "createAccount", '"main"')
+            assert created.returncode == 0, created.stderr
+            names = cli("call", "--data-dir", str(data_dir), "getAccountNames")
+            assert orjson.loads(names.stdout) == ["main"], names.stderr
+        finally:
+            for connection in idle:
+                connection.close()
