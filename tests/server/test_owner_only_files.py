@@ -3,12 +3,11 @@ and a data dir other users can enter is named at start with the command that clo
 
 import os
 import stat
-import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.daemon_process import clean_environment, cli, daemon_command
+from tests.daemon_process import cli, running_daemon
 
 
 @contextmanager
@@ -33,27 +32,16 @@ def test_the_daemons_files_are_its_users_alone_under_a_lax_umask(tmp_path: Path)
     data_dir = tmp_path / "data"
     data_dir.mkdir(mode=0o755)
     data_dir.chmod(0o755)  # a data dir made by hand, or by an earlier version
-    with umask(0o022):
-        daemon = subprocess.Popen(
-            daemon_command(data_dir, "--port", "0", "--print-ready"),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=clean_environment(),
-        )
-        try:
-            assert daemon.stdout is not None
-            assert daemon.stdout.readline().startswith("{")
-            created = cli("call", "--data-dir", str(data_dir), "createAccount", '"main"')
-            assert created.returncode == 0, created.stderr
-            backup = tmp_path / "main.zip"
-            backed_up = cli("backup", "main", "--data-dir", str(data_dir), "-o", str(backup))
-            assert backed_up.returncode == 0, backed_up.stderr
-            while_running = modes_open_to_others(data_dir)
-            names = {path.name for path in data_dir.rglob("*")}
-        finally:
-            daemon.terminate()
-            _, errors = daemon.communicate(timeout=30)
+    with umask(0o022), running_daemon(data_dir) as (daemon, _):
+        created = cli("call", "--data-dir", str(data_dir), "createAccount", '"main"')
+        assert created.returncode == 0, created.stderr
+        backup = tmp_path / "main.zip"
+        backed_up = cli("backup", "main", "--data-dir", str(data_dir), "-o", str(backup))
+        assert backed_up.returncode == 0, backed_up.stderr
+        while_running = modes_open_to_others(data_dir)
+        names = {path.name for path in data_dir.rglob("*")}
+        daemon.terminate()
+        _, errors = daemon.communicate(timeout=30)
     assert while_running == {".": "0o755"}  # the folder the user made, told below
     assert {"main.sqlite-wal", "server.sqlite", "server-logs", "daemon.json"} <= names
     assert oct(stat.S_IMODE(backup.stat().st_mode)) == "0o600"
@@ -67,24 +55,12 @@ def test_the_daemons_files_are_its_users_alone_under_a_lax_umask(tmp_path: Path)
 def test_an_offline_restore_makes_a_data_dir_and_files_its_users_alone(tmp_path: Path) -> None:
     source = tmp_path / "source"
     with umask(0o022):
-        daemon = subprocess.Popen(
-            daemon_command(source, "--port", "0", "--print-ready"),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=clean_environment(),
-        )
-        try:
-            assert daemon.stdout is not None
-            assert daemon.stdout.readline().startswith("{")
+        with running_daemon(source):
             assert cli("call", "--data-dir", str(source), "createAccount", '"main"').returncode == 0
             backup = tmp_path / "main.zip"
             assert (
                 cli("backup", "main", "--data-dir", str(source), "-o", str(backup)).returncode == 0
             )
-        finally:
-            daemon.terminate()
-            daemon.communicate(timeout=30)
         target = tmp_path / "target"
         target.mkdir(mode=0o700)
         restored = cli("restore", "main", str(backup), "--data-dir", str(target))

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.daemon_process import clean_environment, cli, daemon_command
+from tests.daemon_process import clean_environment, cli, daemon_command, running_daemon
 
 TOKEN = re.compile(r"[0-9a-f]{64}")
 
@@ -58,19 +58,9 @@ def test_token_and_call_refuse_a_damaged_token_and_say_what_to_do(
 def test_the_daemon_replaces_a_damaged_token_and_says_so(tmp_path: Path, content: bytes) -> None:
     data_dir = tmp_path / "data"
     token_file = with_token(data_dir, content)
-    daemon = subprocess.Popen(
-        daemon_command(data_dir, "--port", "0", "--print-ready"),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=clean_environment(),
-    )
-    try:
-        assert daemon.stdout is not None
-        assert daemon.stdout.readline().startswith("{")
+    with running_daemon(data_dir) as (daemon, _):
         token = cli("token", "--data-dir", str(data_dir))
         called = cli("call", "--data-dir", str(data_dir), "getAccountNames")
-    finally:
         daemon.terminate()
         _, errors = daemon.communicate(timeout=30)
     assert TOKEN.fullmatch(token_file.read_text())
