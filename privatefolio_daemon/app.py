@@ -58,6 +58,7 @@ from privatefolio_daemon.server_log import ServerLogHandler
 from privatefolio_daemon.settings import APP_NAME, PriceFetchSettings
 from privatefolio_daemon.start_signals import EXIT_STOPPED, stop_signals, stopped_during_start_up
 from privatefolio_daemon.store.cron_runs import CronRuns
+from privatefolio_daemon.store.cut_short import refuse_cut_short
 from privatefolio_daemon.store.daemon_address import remove_address, write_address
 from privatefolio_daemon.store.database import Database
 from privatefolio_daemon.store.instance_lock import AlreadyRunning, InstanceLock
@@ -68,6 +69,7 @@ from privatefolio_daemon.store.migrations import (
     migrate,
     refuse_newer,
 )
+from privatefolio_daemon.store.open_failures import is_damaged
 from privatefolio_daemon.store.read_only import described, probe_write
 from privatefolio_daemon.worker_processes import uses_workers, warm_up_in_background
 
@@ -89,6 +91,10 @@ EXIT_CONFIG = 2
 EXIT_ALREADY_RUNNING = 3
 EXIT_PORT_IN_USE = 4
 EXIT_DATABASE = 5
+SERVER_DB_DAMAGED_ADVICE = (
+    "It holds the server's settings, server values and health history, no account's data: "
+    "move it aside to start with new ones."
+)
 
 #: SO_REUSEADDR lets a restarted daemon listen while its last connections are in TIME-WAIT;
 #: on POSIX it never lets two sockets listen on one port. On Windows it would let another
@@ -256,12 +262,16 @@ class Daemon:
         migrations = load_migrations(schema_dir("server"))
         path = self.server_db.path
         try:
+            await asyncio.to_thread(refuse_cut_short, path)
             await asyncio.to_thread(refuse_newer, path, migrations)
             await self.server_db.write(lambda conn: migrate(conn, migrations, path))
             await self.server_db.write(probe_write)
         except OPEN_ERRORS as error:
             await self.server_db.close()
-            raise DatabaseOpenError(f"{path}: {described(error)}") from error
+            message = f"{path}: {described(error)}"
+            if is_damaged(error):
+                message += f". {SERVER_DB_DAMAGED_ADVICE}"
+            raise DatabaseOpenError(message) from error
 
     async def _kiosk_mode(self) -> bool:
         """Whether an open account turns kiosk mode on (one being restored or reset is skipped)."""

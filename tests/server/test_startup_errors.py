@@ -92,6 +92,12 @@ def test_a_taken_port_or_data_dir_is_reported_once(tmp_path: Path) -> None:
     assert data_dir_taken.stdout == ""
 
 
+SERVER_DB_DAMAGED_ADVICE = (
+    "It holds the server's settings, server values and health history, no account's data: move "
+    "it aside to start with new ones."
+)
+
+
 def server_database_refused(data_dir: Path) -> tuple[int, str]:
     result = serve(data_dir)
     assert result.stdout == ""
@@ -106,8 +112,18 @@ def test_a_server_database_that_cannot_be_opened_is_named(tmp_path: Path) -> Non
     server_db.write_bytes(b"not a database, but notes saved over it\n" * 100)
     assert server_database_refused(data_dir) == (
         5,
-        f"privatefolio-daemon: Could not open the databases: {server_db}: file is not a database\n",
+        f"privatefolio-daemon: Could not open the databases: {server_db}: file is not a "
+        f"database. {SERVER_DB_DAMAGED_ADVICE}\n",
     )
+    assert server_db.read_bytes() == b"not a database, but notes saved over it\n" * 100
+
+    server_db.write_bytes(b"")
+    assert server_database_refused(data_dir) == (
+        5,
+        f"privatefolio-daemon: Could not open the databases: {server_db}: file is empty (0 "
+        f"bytes), not a database. {SERVER_DB_DAMAGED_ADVICE}\n",
+    )
+    assert server_db.read_bytes() == b""
 
     server_db.unlink()
     connection = sqlite3.connect(server_db)
