@@ -58,7 +58,7 @@ from privatefolio_daemon.server_log import ServerLogHandler
 from privatefolio_daemon.settings import APP_NAME, PriceFetchSettings
 from privatefolio_daemon.start_signals import EXIT_STOPPED, stop_signals, stopped_during_start_up
 from privatefolio_daemon.store.cron_runs import CronRuns
-from privatefolio_daemon.store.cut_short import refuse_cut_short
+from privatefolio_daemon.store.cut_short import empty_and_alone, refuse_cut_short
 from privatefolio_daemon.store.daemon_address import remove_address, write_address
 from privatefolio_daemon.store.database import Database
 from privatefolio_daemon.store.instance_lock import AlreadyRunning, InstanceLock
@@ -262,7 +262,7 @@ class Daemon:
         migrations = load_migrations(schema_dir("server"))
         path = self.server_db.path
         try:
-            await asyncio.to_thread(refuse_cut_short, path)
+            await asyncio.to_thread(_refuse_a_cut_short_server_db, path)
             await asyncio.to_thread(refuse_newer, path, migrations)
             await self.server_db.write(lambda conn: migrate(conn, migrations, path))
             await self.server_db.write(probe_write)
@@ -478,3 +478,12 @@ def _refused(error: StartupError | ConfigError) -> int:
     """The reason, one line on stderr, as a bad configuration's: stdout is for --print-ready."""
     print(f"privatefolio-daemon: {error}", file=sys.stderr, flush=True)
     return error.exit_code if isinstance(error, StartupError) else EXIT_CONFIG
+
+
+def _refuse_a_cut_short_server_db(path: Path) -> None:
+    """A cut-short server database is damaged; an empty one with nothing beside it holds nothing
+    to lose, so it opens as a new one, with a warning."""
+    if empty_and_alone(path):
+        log.warning("%s was empty (0 bytes): it starts again as a new server database", path)
+        return
+    refuse_cut_short(path)

@@ -45,6 +45,18 @@ def refuse_cut_short(path: Path) -> None:
         )
 
 
+def empty_and_alone(path: Path) -> bool:
+    """An empty file with no log or journal beside it that holds anything: there is nothing in
+    it to lose (what a first start stopped before its first commit leaves, too)."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        return False
+    return size == 0 and not any(
+        _holds_anything(path.with_name(f"{path.name}{s}")) for s in ("-wal", "-journal")
+    )
+
+
 def _holds_anything(path: Path) -> bool:
     try:
         return path.stat().st_size > 0

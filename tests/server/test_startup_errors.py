@@ -10,11 +10,12 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import orjson
 import pytest
 
 from privatefolio_daemon.resources import schema_dir
 from privatefolio_daemon.store.migrations import latest_version, load_migrations, migrate
-from tests.daemon_process import clean_environment, daemon_command, running_daemon
+from tests.daemon_process import clean_environment, cli, daemon_command, running_daemon
 
 SERVER_SCHEMA_VERSION = latest_version(load_migrations(schema_dir("server")))
 NOBODY = 65534
@@ -118,12 +119,18 @@ def test_a_server_database_that_cannot_be_opened_is_named(tmp_path: Path) -> Non
     assert server_db.read_bytes() == b"not a database, but notes saved over it\n" * 100
 
     server_db.write_bytes(b"")
+    log_beside = server_db.with_name("server.sqlite-wal")
+    log_beside.write_bytes(b"the pages of the last commits" * 100)
     assert server_database_refused(data_dir) == (
         5,
         f"privatefolio-daemon: Could not open the databases: {server_db}: file is empty (0 "
         f"bytes), not a database. {SERVER_DB_DAMAGED_ADVICE}\n",
     )
-    assert server_db.read_bytes() == b""
+    assert (server_db.read_bytes(), log_beside.read_bytes()) == (
+        b"",
+        b"the pages of the last commits" * 100,
+    )
+    log_beside.unlink()
 
     server_db.unlink()
     connection = sqlite3.connect(server_db)
@@ -254,3 +261,24 @@ def test_a_data_dir_the_daemon_cannot_write_in_is_bad_configuration(
         f"privatefolio-daemon: The data directory {data_dir} cannot be written: [Errno 13] "
         "Permission denied\n",
     )
+
+
+def test_an_empty_server_database_with_nothing_beside_it_starts_as_a_new_one(
+    tmp_path: Path,
+) -> None:
+    """An empty file without a log holds nothing to lose (a first start stopped before its first
+    commit leaves one): the daemon starts on it, and says so."""
+    data_dir = tmp_path / "data"
+    data_dir.mkdir(mode=0o700)
+    server_db = data_dir / "server.sqlite"
+    server_db.write_bytes(b"")
+    with running_daemon(data_dir):
+        settings = cli("call", "--data-dir", str(data_dir), "getServerSettings")
+        assert settings.returncode == 0, settings.stderr
+        assert orjson.loads(settings.stdout)["healthMetricsInterval"] == 60
+    logged = "".join(path.read_text() for path in (data_dir / "server-logs").iterdir())
+    assert (
+        f"{server_db.resolve()} was empty (0 bytes): it starts again as a new server database"
+        in logged
+    )
+    assert server_db.stat().st_size > 0
