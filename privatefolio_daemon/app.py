@@ -26,6 +26,7 @@ from privatefolio_daemon.api.accounts import AccountsApi
 from privatefolio_daemon.api.channels import add_channel_subscriptions
 from privatefolio_daemon.api.errors import domain_error_to_rpc
 from privatefolio_daemon.api.file_transfer import file_transfer_routes
+from privatefolio_daemon.api.guest_reading import guest_access
 from privatefolio_daemon.api.observability import ObservabilityApi
 from privatefolio_daemon.api.server import ServerApi
 from privatefolio_daemon.api.server_files import ServerFilesApi
@@ -169,6 +170,7 @@ class Daemon:
             map_error=domain_error_to_rpc,
             guests_allowed=self._kiosk_mode,
             guests_still_allowed=self._kiosk_mode_kept,
+            guest_access=guest_access(self.accounts.get, limits.client_sql_time_budget_seconds),
             heartbeat_seconds=limits.rpc_heartbeat_seconds,
             large_answer_sent=self.heap_trimmer.answer_sent,
         )

@@ -31,7 +31,7 @@ from privatefolio_daemon.domain.parallel_import import (
     parse_in_parallel,
 )
 from privatefolio_daemon.domain.server_files import IMPORT_SCRATCH_PREFIX, ServerFiles
-from privatefolio_daemon.domain.stale_announcements import announce_stale
+from privatefolio_daemon.domain.stale_announcements import announce_deleted, announce_stale
 from privatefolio_daemon.domain.tefas_funds import price_lira_funds_with_tefas
 from privatefolio_daemon.domain.thread_progress import Report, thread_safe
 from privatefolio_daemon.domain.timeutil import now_ms
@@ -153,7 +153,7 @@ class FileImports:
     def _announce_stale(self, kinds: list[str]) -> None:
         """The derived rows the change made stale are gone: say so on their channels."""
         for kind in kinds:
-            self._events.emit(kind, "deleted", account=self.account)
+            announce_deleted(self._events, self.account, kind)
 
     def _announce_tefas(self, invalidations: list[PriceInvalidation]) -> None:
         """Funds were given TEFAS as their price source (``tefas_funds``)."""

@@ -1,9 +1,21 @@
-"""Telling the account's listeners what a change of stored prices made stale."""
+"""Telling the account's listeners what a change of the ledger or of stored prices made stale."""
 
 from collections.abc import Iterable
 
 from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.invalidation import PriceInvalidation
+
+#: Channels whose events carry nothing, a deletion's included (rpc-methods.md §2: ``balances``
+#: as ``deleteBalances`` emits it, ``networth`` as ``cb()``); the others say ``"deleted"``.
+_CAUSELESS = frozenset({"balances", "networth"})
+
+
+def announce_deleted(events: EventBus, account: str, kind: str) -> None:
+    """The derived rows of ``kind`` (a channel: ``balances``, ``trades``, …) were deleted."""
+    if kind in _CAUSELESS:
+        events.emit(kind, account=account)
+    else:
+        events.emit(kind, "deleted", account=account)
 
 
 def announce_stale(
@@ -21,5 +33,5 @@ def announce_stale(
     for key, value in lowered.items():
         events.emit("key-value", key, value, account=account)
     for kind in sorted(deleted):
-        events.emit(kind, "deleted", account=account)
+        announce_deleted(events, account, kind)
     return stale

@@ -12,6 +12,7 @@ from functools import partial
 
 from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.invalidation import LedgerInvalidation, invalidate_for_ledger
+from privatefolio_daemon.domain.stale_announcements import announce_deleted
 from privatefolio_daemon.store.database import Database
 
 log = logging.getLogger(__name__)
@@ -63,7 +64,7 @@ class LedgerInvalidator:
         emit("key-value", "genesis", result.genesis)
         emit("key-value", "lastTx", result.last_tx)
         for kind in result.deleted:
-            emit(kind, "deleted")
+            announce_deleted(self._events, self._account, kind)
         return result
 
     async def _write_pending(self) -> None:

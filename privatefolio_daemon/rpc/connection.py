@@ -44,7 +44,7 @@ from privatefolio_daemon.rpc.errors import (
     RpcError,
     Unauthorized,
 )
-from privatefolio_daemon.rpc.guest_access import GUEST_REFUSAL
+from privatefolio_daemon.rpc.guest_access import GUEST_REFUSAL, GuestAccess
 from privatefolio_daemon.rpc.log_cuts import CutTracebacks
 from privatefolio_daemon.rpc.lone_surrogates import (
     is_lone_surrogate_error,
@@ -134,7 +134,7 @@ class RpcConnection:
         limits: ConnectionLimits | None = None,
         dev: bool = False,
         map_error: ErrorMapper | None = None,
-        may_call: Callable[[str], bool] | None = None,
+        guest: GuestAccess | None = None,
         still_allowed: Callable[[], Awaitable[bool]] | None = None,
         budget: OutputBudget | None = None,
         large_answer_sent: Callable[[], None] | None = None,
@@ -142,8 +142,8 @@ class RpcConnection:
         self._table = table
         #: Told of each large answer encoded (``is_large``): the daemon trims its heap after.
         self._large_answer_sent = large_answer_sent
-        #: Which methods this connection may call; None: all of them.
-        self._may_call = may_call
+        #: What this connection may call, a guest's; None: anything.
+        self._guest = guest
         #: Asked before each message of a connection whose access may end (a guest's), and
         #: before each callback frame sent to it: access that ends stops the pushes at once.
         self._still_allowed = still_allowed
@@ -350,7 +350,7 @@ class RpcConnection:
         method = self._table.get(name)
         if method is None:
             raise MethodNotFound(f"API method not found: {name}")
-        if self._may_call is not None and not self._may_call(name):
+        if self._guest is not None and not self._guest.may_call(name):
             raise Unauthorized(GUEST_REFUSAL)
         return method, params
 
@@ -364,6 +364,8 @@ class RpcConnection:
         try:
             undefined = "undefined" if dialect is Dialect.PRIVATEFOLIO else _NEVER
             kwargs = method.bind(params, undefined)
+            if self._guest is not None and not await self._guest.may_pass(method.name, kwargs):
+                raise Unauthorized(GUEST_REFUSAL)
             if method.context_param is not None:
                 kwargs[method.context_param] = self
             result = await method.handler(**kwargs)

@@ -18,7 +18,7 @@ from privatefolio_daemon.rpc.connection import (
     RpcConnection,
 )
 from privatefolio_daemon.rpc.dialects import MAX_FRAME_BYTES
-from privatefolio_daemon.rpc.guest_access import guest_may_call
+from privatefolio_daemon.rpc.guest_access import GuestAccess
 from privatefolio_daemon.rpc.output_budget import OutputBudget
 from privatefolio_daemon.rpc.registry import MethodTable
 from privatefolio_daemon.rpc.stats import RpcStats
@@ -92,6 +92,7 @@ class WebSocketHub:
         map_error: ErrorMapper,
         guests_allowed: Callable[[], Awaitable[bool]] | None = None,
         guests_still_allowed: Callable[[], Awaitable[bool]] | None = None,
+        guest_access: GuestAccess | None = None,
         heartbeat_seconds: float = 30.0,
         large_answer_sent: Callable[[], None] | None = None,
     ) -> None:
@@ -103,6 +104,8 @@ class WebSocketHub:
         self._guests_allowed = guests_allowed
         #: Whether such a client, let in already, may go on (default: ``guests_allowed``).
         self._guests_still_allowed = guests_still_allowed or guests_allowed
+        #: What such a client may call (nothing without it).
+        self._guest_access = guest_access or GuestAccess(())
         self._credentials = credentials
         self._stats = stats
         self._limits = limits
@@ -150,7 +153,7 @@ class WebSocketHub:
             limits=self._limits,
             dev=self._dev,
             map_error=self._map_error,
-            may_call=guest_may_call if guest else None,
+            guest=self._guest_access if guest else None,
             still_allowed=self.guests_still_allowed if guest else None,
             budget=self._budget,
             large_answer_sent=self._large_answer_sent,

@@ -289,6 +289,31 @@ def tables_changed_by(
     return frozenset() if guard.refusal is not None else frozenset(guard.written)
 
 
+def tables_read_by(
+    connection: sqlite3.Connection, sql: str, params: Sequence[Any]
+) -> frozenset[str]:
+    """The tables and views (lower case) a statement would read, learned by compiling it
+    (``EXPLAIN``) without running it: those named before it fails to compile, if it does, which
+    it then also does when run, reading nothing."""
+    if cte_copies(sql) > MAX_CTE_COPIES:
+        return frozenset()  # running it is refused
+    read: set[str] = set()
+
+    def collect(action: int, arg1: str | None, *_: str | None) -> int:
+        if action == sqlite3.SQLITE_READ and arg1 is not None:
+            read.add(arg1.lower())
+        return sqlite3.SQLITE_OK
+
+    connection.set_authorizer(collect)
+    try:
+        connection.execute(f"EXPLAIN {sql}", tuple(params)).fetchall()
+    except (sqlite3.Error, sqlite3.Warning, ValueError, OverflowError):
+        pass  # a statement that does not compile; parameters that do not fit, once compiled
+    finally:
+        connection.set_authorizer(None)
+    return frozenset(read)
+
+
 @dataclass(frozen=True, slots=True)
 class StatementResult:
     rows: list[Row]

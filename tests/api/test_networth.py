@@ -1,6 +1,8 @@
 """Net worth through the daemon: known balances and prices give exact values, changes and
 candles."""
 
+import asyncio
+from functools import partial
 from typing import Any
 
 import pytest
@@ -150,3 +152,30 @@ async def test_breakdown_per_asset_and_day(main: DaemonClient) -> None:
     mondays = await main.call("getBreakdownChartData", "main", "1w")
     assert mondays == [daily[1]]
     assert await main.call("getBreakdownChartData", "main", "1m") == [daily[1]]
+
+
+async def test_net_worth_and_balances_deleted_by_a_ledger_change_call_back_with_nothing(
+    main: DaemonClient,
+) -> None:
+    """rpc-methods.md §2: ``subscribeToNetworth`` calls ``cb()``, and the balances channel's
+    events carry nothing either, whatever changed the rows: here an earlier deposit, after
+    which the rows from its day on are deleted until the refresh that follows."""
+    await refresh(main)
+    loop = asyncio.get_running_loop()
+    first: dict[str, asyncio.Future[tuple[Any, ...]]] = {
+        "subscribeToNetworth": loop.create_future(),
+        "subscribeToBalances": loop.create_future(),
+    }
+    for method, future in first.items():
+        await main.call(method, "main", partial(_first_call, future))
+
+    deposit = {"type": "Deposit", "timestamp": MAR_02 + 5000, "platformId": "ex.binance"}
+    deposit |= {"wallet": "Spot", "incoming": "1", "incomingAsset": "ex.binance:BTC"}
+    await main.call("addTransaction", deposit, "main")
+
+    assert await asyncio.wait_for(asyncio.gather(*first.values()), 30) == [(), ()]
+
+
+def _first_call(future: "asyncio.Future[tuple[Any, ...]]", *args: Any) -> None:
+    if not future.done():
+        future.set_result(args)

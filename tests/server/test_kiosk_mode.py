@@ -18,6 +18,7 @@ ORIGIN_NEEDS_A_LOGIN = {
     "reason": "Unauthorized: this Origin needs a login; kiosk mode admits only local pages, the "
     "daemon's own page and ALLOWED_ORIGINS",
 }
+CALLBACK = {"functionId": "f1", "__isFunction": True}
 
 
 async def guest_call(
@@ -186,12 +187,12 @@ async def test_a_guest_stays_while_the_kiosk_account_is_restored(
     async with guest_in_kiosk_mode(client, daemon) as ws:
         await client.call("createAccount", "other")
         subscribe = {"functionId": "f1", "__isFunction": True}
-        params = ["other", "x", subscribe]
+        params = ["other", "lastTx", subscribe]
         await ws.send_json({"id": 0, "method": "subscribeToKV", "params": params})
         assert "result" in (await ws.receive(timeout=5)).json()
 
         async with daemon.accounts.exclusive("main") as closed:  # as a restore's swap holds it
-            await client.call("setValue", "other", "x", 1)
+            await client.call("setValue", "other", "lastTx", 1)
             pushed = await ws.receive(timeout=5)
             await closed.reopen()
         await ws.send_json({"id": 1, "method": "getAccountNames", "params": []})
@@ -199,3 +200,103 @@ async def test_a_guest_stays_while_the_kiosk_account_is_restored(
 
     assert pushed.json() == {"functionId": "f1", "params": [1]}
     assert answered.json()["result"] == ["main", "other"]
+
+
+def refused(method: str) -> dict[str, object]:
+    return {"id": 0, "method": method, "error": "Login or sign up to continue.", "code": -32001}
+
+
+async def test_a_guest_reads_the_portfolio_but_not_the_owners_private_records(
+    client: DaemonClient, daemon: Daemon
+) -> None:
+    await client.call("createAccount", "main")
+    await client.call("updateSettings", "main", {"kioskMode": True})
+    await client.call("setValue", "main", "address_book", '{"0xabc": "Savings"}')
+    await client.call("setValue", "main", "assistant_openai_key", "iv:tag:secret")
+
+    assert (await guest_call(daemon, "getValue", "main", "address_book"))["result"] == (
+        '{"0xabc": "Savings"}'
+    )
+    assert (await guest_call(daemon, "getSettings", "main"))["result"] == {
+        "assistantModel": "gpt-4.1-mini",
+        "backupInterval": 0,
+        "kioskMode": True,
+        "metadataRefreshInterval": 10080,
+        "networthRefreshInterval": 60,
+    }
+    query = "SELECT COUNT (*) FROM audit_logs WHERE wallet = ?"
+    assert (await guest_call(daemon, "countAuditLogs", "main", query, ["Spot"]))["result"] == 0
+    private = [
+        ("getServerLogs",),
+        ("subscribeToServerLog", CALLBACK),
+        ("subscribeToServerLogs", CALLBACK),
+        ("getServerTaskLog", "main", 1),
+        ("getServerTasks", "main"),
+        ("getPushDevices", "main"),
+        ("getVapidPublicKey",),
+        ("getChatHistory", "main"),
+        ("getConnections", "main"),
+        ("getValue", "main", "assistant_openai_key"),
+        ("readSql", "main", "SELECT * FROM key_value"),
+        ("getChanges", "main"),
+        ("getSystemInfo",),
+        ("getServerInfo",),
+        ("getDiskUsage", "main"),
+        ("getServerFiles", "main"),
+        ("getNotifications", "main"),
+        ("rpc.discover",),
+    ]
+    for method, *params in private:
+        assert await guest_call(daemon, method, *params) == refused(method), method
+
+
+async def test_a_guests_sql_reads_only_the_portfolios_tables(
+    client: DaemonClient, daemon: Daemon
+) -> None:
+    """The tables' methods take the frontend's SQL: the owner's may read any table."""
+    await client.call("createAccount", "main")
+    await client.call("updateSettings", "main", {"kioskMode": True})
+    await client.call("setValue", "main", "assistant_openai_key", "iv:tag:secret")
+    spying = [
+        ("getTags", "main", "SELECT 1, value FROM key_value"),
+        ("countAuditLogs", "main", "SELECT COUNT(*) FROM chat_history"),
+        (
+            "getAuditLogs",
+            "main",
+            "SELECT * FROM audit_logs WHERE (SELECT value FROM key_value LIMIT 1) LIKE ?",
+            ["iv%"],
+        ),
+        ("getWallets", "main", "WITH k AS (SELECT key FROM key_value) SELECT key FROM k"),
+        ("getFileImports", "main", "SELECT * FROM connections"),
+    ]
+    for method, *params in spying:
+        assert await guest_call(daemon, method, *params) == refused(method), params
+
+    secret = "SELECT 1, value FROM key_value WHERE key = 'assistant_openai_key'"
+    assert await client.call("getTags", "main", secret) == [{"id": 1, "name": "iv:tag:secret"}]
+    tagged = "SELECT tags.* FROM tags JOIN audit_log_tags ON tags.id = audit_log_tags.tag_id"
+    assert (await guest_call(daemon, "getTags", "main", tagged))["result"] == []
+
+
+async def test_a_guest_subscribes_to_the_displays_keys_only(
+    client: DaemonClient, daemon: Daemon
+) -> None:
+    async with guest_in_kiosk_mode(client, daemon) as ws:
+        for request_id, key in enumerate(("lastTx", "push_devices")):
+            params = ["main", key, {"functionId": f"f{request_id}", "__isFunction": True}]
+            await ws.send_json({"id": request_id, "method": "subscribeToKV", "params": params})
+        answers = [await ws.receive_json(timeout=5) for _ in range(2)]
+        answers.sort(key=lambda answer: answer["id"])
+
+        await client.call("setValue", "main", "push_devices", "[]")
+        await client.call("setValue", "main", "lastTx", 5)
+        pushed = await ws.receive_json(timeout=5)
+
+    assert "result" in answers[0]
+    assert answers[1] == {
+        "id": 1,
+        "method": "subscribeToKV",
+        "error": "Login or sign up to continue.",
+        "code": -32001,
+    }
+    assert pushed == {"functionId": "f0", "params": [5]}

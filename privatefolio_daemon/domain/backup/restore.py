@@ -32,6 +32,10 @@ from privatefolio_daemon.domain.backup.database_check import (
 )
 from privatefolio_daemon.domain.backup.errors import BackupError
 from privatefolio_daemon.domain.backup.generated_files import carry_generated_files
+from privatefolio_daemon.domain.backup.kiosk_mode_kept import (
+    keep_kiosk_mode,
+    kiosk_mode_kept_message,
+)
 from privatefolio_daemon.domain.backup.progress_bridge import Checkpoint, Report, ThreadReport
 from privatefolio_daemon.domain.backup.renewal import renew_restored
 from privatefolio_daemon.domain.backup.restore_task_row import (
@@ -182,6 +186,9 @@ class Restores:
                 await asyncio.to_thread(
                     renew_restored, database.live, database.new, self.migrations
                 )
+                kept = await asyncio.to_thread(keep_kiosk_mode, database.live, database.new)
+                if kept is not None:
+                    report(None, kiosk_mode_kept_message(kept))
                 logs = next(item for item in journal.items if item.kind == "logs")
                 await asyncio.to_thread(
                     carry_unrun_tasks, database.live, database.new, logs.new, closed_at
