@@ -5,6 +5,8 @@ restart recovery), its invalidator and debounced side-effect handler, and its cr
 expired task history cleaned up; a closing account loses them, once the invalidations it heard
 are written. With the crons on, an opened account whose derived data is behind its ledger, or
 whose refresh chain the last stop interrupted, gets the chain queued again once the crons start.
+A refresh of derived data that the user cancels is queued again once the account's queue has run
+what it holds, if derived data is still behind then.
 """
 
 import asyncio
@@ -109,8 +111,12 @@ class Relayer:
         self.on_idle: Callable[[str], None] | None = None
         #: Tasks past the point where their work could stop, by account and id, and why.
         self._past_cancelling: dict[tuple[str, int], str] = {}
+        #: The accounts where the user cancelled a refresh of derived data, until it is queued
+        #: again.
+        self._refreshes_cancelled: set[str] = set()
 
     def _queue_idle(self, account: str) -> None:
+        self._refresh_again_if_cancelled(account)
         if self.on_idle is not None:
             self.on_idle(account)
 
@@ -132,7 +138,7 @@ class Relayer:
             on_idle=self._queue_idle,
         )
         interrupted = await queue.start()
-        tasks = StepTasks(name, self._steps)
+        tasks = StepTasks(name, self._steps, partial(self._refresh_cancelled, name))
         invalidator = LedgerInvalidator(name, db, self._events)
         side_effects = SideEffects(name, db, self._events, lambda: queue, tasks, invalidator)
         debouncer = AuditLogDebouncer(
@@ -186,7 +192,9 @@ class Relayer:
             unsubscribe()
         state.debouncer.cancel()  # the chain is queued again at the next start if need be
         await state.invalidator.settled()
+        self._refreshes_cancelled.discard(name)
         self.crons.remove(f"resume:{name}")
+        self.crons.remove(f"refresh-again:{name}")
         self.crons.remove(f"networth:{name}")
         self.crons.remove(f"metadata:{name}")
         self.crons.remove(f"backup:{name}")
@@ -313,6 +321,33 @@ class Relayer:
                 await check(name)
             except Exception:
                 log.exception("%s: a check at its opening failed", name)
+
+    def _refresh_cancelled(self, name: str) -> None:
+        """The user cancelled a refresh of derived data: it is queued again once the queue has
+        run what it holds (at once if it holds nothing)."""
+        self._refreshes_cancelled.add(name)
+        state = self._accounts.get(name)
+        if state is not None and state.queue.snapshot() == {"running": None, "queued": []}:
+            self._refresh_again_if_cancelled(name)
+
+    def _refresh_again_if_cancelled(self, name: str) -> None:
+        if name in self._refreshes_cancelled:
+            self.crons.once(
+                f"refresh-again:{name}",
+                partial(self._refresh_again, name),
+                even_without_crons=True,
+            )
+
+    async def _refresh_again(self, name: str) -> None:
+        """Queue the refresh chain again when derived data is behind; once per cancel, so a
+        refresh that fails is not queued over and over."""
+        state = self._accounts.get(name)
+        if state is None or name not in self._refreshes_cancelled:
+            return
+        self._refreshes_cancelled.discard(name)
+        if await state.db.read(derived_data_behind):
+            log.info("%s: queueing the refresh chain again: a refresh was cancelled", name)
+            await self._run_chain(name, REFRESH_CHAIN, "system")
 
     async def _run_chain(
         self, name: str, chain: tuple[str, ...], trigger: Trigger = "cron"
