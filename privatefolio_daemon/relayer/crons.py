@@ -44,6 +44,9 @@ class Crons:
         self._started_without_scheduler = False
         self._unscheduled: set[asyncio.Task[None]] = set()
         """Jobs run ``even_without_crons`` while the crons are off."""
+        self._in_flight: set[asyncio.Task[Any]] = set()
+        """The runs the scheduler started that have not ended."""
+        self._stopping = False
 
     async def load_last_runs(self) -> None:
         """Read when each job last ran; before ``start``, so the first schedules know it."""
@@ -73,12 +76,21 @@ class Crons:
             self._add_once(job_id, job)
 
     async def stop(self) -> None:
-        """Shut the scheduler down once the first schedules being noted are kept."""
+        """Shut the scheduler down once the first schedules being noted are kept; the runs in
+        flight (jobs overdue at start, say) are cut off quietly, and have ended on return."""
         await asyncio.gather(*self._notes)
         for run in list(self._unscheduled):
             run.cancel()
         await asyncio.gather(*self._unscheduled, return_exceptions=True)
-        self.shutdown()
+        self._stopping = True
+        if self._scheduler is not None:
+            self._scheduler.pause()
+            # A run just handed out takes its first step, into ``_cut_off_quietly``: cancelled
+            # before it, APScheduler would log it as an error.
+            await asyncio.sleep(0)
+        in_flight = list(self._in_flight)
+        self.shutdown()  # cancels the runs in flight
+        await asyncio.gather(*in_flight, return_exceptions=True)
 
     def shutdown(self) -> None:
         if self._scheduler is not None:
@@ -165,9 +177,7 @@ class Crons:
         run.add_done_callback(self._unscheduled.discard)
 
     def _add_once(self, job_id: str, job: Job) -> None:
-        async def run() -> None:  # a coroutine function, which APScheduler awaits on the loop
-            await job()
-
+        run = self._cut_off_quietly(job_id, job)
         self._scheduler.add_job(run, id=job_id, name=job_id, replace_existing=True)
 
     def _recorded(self, job_id: str, job: Job) -> Job:
@@ -178,6 +188,25 @@ class Crons:
             self._last_runs[job_id] = at
             await self._record(job_id, at)
             await job()
+
+        return self._cut_off_quietly(job_id, run)
+
+    def _cut_off_quietly(self, job_id: str, job: Job) -> Job:
+        """What the scheduler runs (a coroutine function, awaited on the loop): ``job``, which a
+        stop cuts off with no error logged. APScheduler logs a run it cancels as failed."""
+
+        async def run() -> None:
+            task = asyncio.current_task()
+            assert task is not None
+            self._in_flight.add(task)
+            try:
+                await job()
+            except asyncio.CancelledError:
+                if not self._stopping:
+                    raise
+                log.info("%s: cut off by the stop", job_id)
+            finally:
+                self._in_flight.discard(task)
 
         return run
 
