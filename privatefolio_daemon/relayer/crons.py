@@ -12,7 +12,7 @@ import asyncio
 import logging
 import math
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -27,6 +27,10 @@ class CronRunLog(Protocol):
     async def last_runs(self) -> dict[str, int]: ...
 
     async def record(self, job_id: str, at: int) -> None: ...
+
+    async def carry(self, moves: Mapping[str, str]) -> None: ...
+
+    async def forget(self, job_ids: Iterable[str]) -> None: ...
 
 
 class Crons:
@@ -126,6 +130,29 @@ class Crons:
         if self._scheduler is not None and self._scheduler.get_job(job_id) is not None:
             self._scheduler.remove_job(job_id)
 
+    def carry(self, moves: Mapping[str, str]) -> None:
+        """Jobs renamed (an account's, with the account): each new id goes on from the last run
+        of its old id, which is forgotten. Kept with the crons off too."""
+        for old, new in moves.items():
+            last = self._last_runs.pop(old, None)
+            if last is None:
+                continue
+            self._last_runs[new] = last
+            scheduled = self._pending.get(new)
+            if scheduled is not None and self._scheduler is not None:
+                self._add(new, *scheduled)
+        if self._runs is not None:
+            self._note(", ".join(moves.values()), self._runs.carry(dict(moves)))
+
+    def forget(self, job_ids: Iterable[str]) -> None:
+        """Jobs gone for good (an account's, deleted): removed, and when they last ran too."""
+        gone = list(job_ids)
+        for job_id in gone:
+            self.remove(job_id)
+            self._last_runs.pop(job_id, None)
+        if self._runs is not None:
+            self._note(", ".join(gone), self._runs.forget(gone))
+
     def job(self, job_id: str) -> Any:
         """The APScheduler job, for inspection (``None`` when not scheduled)."""
         return None if self._scheduler is None else self._scheduler.get_job(job_id)
@@ -162,10 +189,15 @@ class Crons:
         at = int(now.timestamp() * 1000)
         self._last_runs[job_id] = at
         if self._runs is not None:
-            note = asyncio.get_running_loop().create_task(self._record(job_id, at))
-            self._notes.add(note)
-            note.add_done_callback(self._notes.discard)
+            self._note(job_id, self._runs.record(job_id, at))
         return now
+
+    def _note(self, job_ids: str, write: Awaitable[None]) -> None:
+        """Keep a change of the last runs off the caller's path; ``stop`` waits for it. Notes
+        are written in the order they are taken."""
+        note = asyncio.get_running_loop().create_task(self._kept(job_ids, write))
+        self._notes.add(note)
+        note.add_done_callback(self._notes.discard)
 
     def _run_without_scheduler(self, job_id: str, job: Job) -> None:
         """At start (kept until then), or at once once started."""
@@ -212,10 +244,13 @@ class Crons:
 
     async def _record(self, job_id: str, at: int) -> None:
         if self._runs is not None:
-            try:
-                await self._runs.record(job_id, at)
-            except Exception:
-                log.exception("Could not keep the schedule of %s", job_id)
+            await self._kept(job_id, self._runs.record(job_id, at))
+
+    async def _kept(self, job_ids: str, write: Awaitable[None]) -> None:
+        try:
+            await write
+        except Exception:
+            log.exception("Could not keep the schedule of %s", job_ids)
 
 
 async def _logged(job_id: str, job: Job) -> None:

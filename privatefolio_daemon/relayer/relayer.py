@@ -28,7 +28,7 @@ from privatefolio_daemon.domain.derived_steps import (
     Step,
 )
 from privatefolio_daemon.domain.errors import NotFoundError
-from privatefolio_daemon.domain.events import EventBus
+from privatefolio_daemon.domain.events import ACCOUNT_DELETED, ACCOUNT_RENAMED, EventBus
 from privatefolio_daemon.domain.intervals import scheduled_interval
 from privatefolio_daemon.domain.invalidation import derived_data_behind
 from privatefolio_daemon.domain.key_value import KeyValueStore
@@ -55,6 +55,16 @@ from privatefolio_daemon.settings import ACCOUNT_SETTINGS_DEFAULTS
 from privatefolio_daemon.store.database import Database
 
 log = logging.getLogger(__name__)
+
+
+#: An account's recurring jobs, whose ids are ``<job>:<account>`` (an account name has no ``:``).
+ACCOUNT_JOBS = ("networth", "metadata", "backup", "task-history")
+#: Its jobs run once (restart recovery, a cancelled refresh queued again).
+ACCOUNT_JOBS_ONCE = ("resume", "refresh-again")
+
+
+def _job_ids(account: str, jobs: tuple[str, ...] = ACCOUNT_JOBS) -> list[str]:
+    return [f"{job}:{account}" for job in jobs]
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +124,9 @@ class Relayer:
         #: The accounts where the user cancelled a refresh of derived data, until it is queued
         #: again.
         self._refreshes_cancelled: set[str] = set()
+        # When the jobs of an account last ran follows it: renamed with it, deleted with it.
+        events.subscribe(ACCOUNT_RENAMED, self._account_renamed)
+        events.subscribe(ACCOUNT_DELETED, self._account_deleted)
 
     def _queue_idle(self, account: str) -> None:
         self._refresh_again_if_cancelled(account)
@@ -193,13 +206,15 @@ class Relayer:
         state.debouncer.cancel()  # the chain is queued again at the next start if need be
         await state.invalidator.settled()
         self._refreshes_cancelled.discard(name)
-        self.crons.remove(f"resume:{name}")
-        self.crons.remove(f"refresh-again:{name}")
-        self.crons.remove(f"networth:{name}")
-        self.crons.remove(f"metadata:{name}")
-        self.crons.remove(f"backup:{name}")
-        self.crons.remove(f"task-history:{name}")
+        for job_id in _job_ids(name, ACCOUNT_JOBS + ACCOUNT_JOBS_ONCE):
+            self.crons.remove(job_id)
         await state.queue.stop(ACCOUNT_CLOSED)
+
+    def _account_renamed(self, old: str, new: str) -> None:
+        self.crons.carry(dict(zip(_job_ids(old), _job_ids(new), strict=True)))
+
+    def _account_deleted(self, name: str) -> None:
+        self.crons.forget(_job_ids(name))
 
     # -- queues --------------------------------------------------------------------------------
 
