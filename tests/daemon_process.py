@@ -11,10 +11,12 @@ from typing import Any
 import orjson
 
 
-def daemon_command(data_dir: Path, *extra: str, command: str | None = "serve") -> list[str]:
+def daemon_command(
+    data_dir: Path, *extra: str, command: str | None = "serve", crons: bool = False
+) -> list[str]:
     """The command line; ``command=None`` leaves out ``serve``, the default command."""
     words = [sys.executable, "-m", "privatefolio_daemon"] + ([command] if command else [])
-    return [*words, "--data-dir", str(data_dir), "--no-crons", *extra]
+    return [*words, "--data-dir", str(data_dir), *([] if crons else ["--no-crons"]), *extra]
 
 
 def _limit_file_size(limit: int) -> Callable[[], None]:
@@ -49,16 +51,20 @@ def running_daemon(
     command: str | None = "serve",
     file_size_limit: int | None = None,
     preexec: Callable[[], None] | None = None,
+    crons: bool = False,
 ) -> Iterator[tuple[subprocess.Popen[str], dict[str, Any]]]:
     """Start the daemon with ``--print-ready --port 0`` and yield it with its ready line.
 
     With ``file_size_limit`` (POSIX), a write that would make a file larger fails as it would
     on a full disk: SQLite says "database or disk is full". ``preexec`` runs in the daemon's
-    process before it starts (POSIX), say to set its limits."""
+    process before it starts (POSIX), say to set its limits. With ``crons`` the scheduled jobs
+    run, as they do outside the tests."""
     if file_size_limit is not None:
         preexec = _limit_file_size(file_size_limit)
     process = subprocess.Popen(
-        daemon_command(data_dir, "--port", "0", "--print-ready", *extra, command=command),
+        daemon_command(
+            data_dir, "--port", "0", "--print-ready", *extra, command=command, crons=crons
+        ),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -12,7 +12,7 @@ import asyncio
 import logging
 import math
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -27,6 +27,10 @@ class CronRunLog(Protocol):
     async def last_runs(self) -> dict[str, int]: ...
 
     async def record(self, job_id: str, at: int) -> None: ...
+
+    async def carry(self, moves: Mapping[str, str]) -> None: ...
+
+    async def forget(self, job_ids: Iterable[str]) -> None: ...
 
 
 class Crons:
@@ -44,6 +48,9 @@ class Crons:
         self._started_without_scheduler = False
         self._unscheduled: set[asyncio.Task[None]] = set()
         """Jobs run ``even_without_crons`` while the crons are off."""
+        self._in_flight: set[asyncio.Task[Any]] = set()
+        """The runs the scheduler started that have not ended."""
+        self._stopping = False
 
     async def load_last_runs(self) -> None:
         """Read when each job last ran; before ``start``, so the first schedules know it."""
@@ -73,12 +80,21 @@ class Crons:
             self._add_once(job_id, job)
 
     async def stop(self) -> None:
-        """Shut the scheduler down once the first schedules being noted are kept."""
+        """Shut the scheduler down once the first schedules being noted are kept; the runs in
+        flight (jobs overdue at start, say) are cut off quietly, and have ended on return."""
         await asyncio.gather(*self._notes)
         for run in list(self._unscheduled):
             run.cancel()
         await asyncio.gather(*self._unscheduled, return_exceptions=True)
-        self.shutdown()
+        self._stopping = True
+        if self._scheduler is not None:
+            self._scheduler.pause()
+            # A run just handed out takes its first step, into ``_cut_off_quietly``: cancelled
+            # before it, APScheduler would log it as an error.
+            await asyncio.sleep(0)
+        in_flight = list(self._in_flight)
+        self.shutdown()  # cancels the runs in flight
+        await asyncio.gather(*in_flight, return_exceptions=True)
 
     def shutdown(self) -> None:
         if self._scheduler is not None:
@@ -113,6 +129,29 @@ class Crons:
         self._once.pop(job_id, None)
         if self._scheduler is not None and self._scheduler.get_job(job_id) is not None:
             self._scheduler.remove_job(job_id)
+
+    def carry(self, moves: Mapping[str, str]) -> None:
+        """Jobs renamed (an account's, with the account): each new id goes on from the last run
+        of its old id, which is forgotten. Kept with the crons off too."""
+        for old, new in moves.items():
+            last = self._last_runs.pop(old, None)
+            if last is None:
+                continue
+            self._last_runs[new] = last
+            scheduled = self._pending.get(new)
+            if scheduled is not None and self._scheduler is not None:
+                self._add(new, *scheduled)
+        if self._runs is not None:
+            self._note(", ".join(moves.values()), self._runs.carry(dict(moves)))
+
+    def forget(self, job_ids: Iterable[str]) -> None:
+        """Jobs gone for good (an account's, deleted): removed, and when they last ran too."""
+        gone = list(job_ids)
+        for job_id in gone:
+            self.remove(job_id)
+            self._last_runs.pop(job_id, None)
+        if self._runs is not None:
+            self._note(", ".join(gone), self._runs.forget(gone))
 
     def job(self, job_id: str) -> Any:
         """The APScheduler job, for inspection (``None`` when not scheduled)."""
@@ -150,10 +189,15 @@ class Crons:
         at = int(now.timestamp() * 1000)
         self._last_runs[job_id] = at
         if self._runs is not None:
-            note = asyncio.get_running_loop().create_task(self._record(job_id, at))
-            self._notes.add(note)
-            note.add_done_callback(self._notes.discard)
+            self._note(job_id, self._runs.record(job_id, at))
         return now
+
+    def _note(self, job_ids: str, write: Awaitable[None]) -> None:
+        """Keep a change of the last runs off the caller's path; ``stop`` waits for it. Notes
+        are written in the order they are taken."""
+        note = asyncio.get_running_loop().create_task(self._kept(job_ids, write))
+        self._notes.add(note)
+        note.add_done_callback(self._notes.discard)
 
     def _run_without_scheduler(self, job_id: str, job: Job) -> None:
         """At start (kept until then), or at once once started."""
@@ -165,9 +209,7 @@ class Crons:
         run.add_done_callback(self._unscheduled.discard)
 
     def _add_once(self, job_id: str, job: Job) -> None:
-        async def run() -> None:  # a coroutine function, which APScheduler awaits on the loop
-            await job()
-
+        run = self._cut_off_quietly(job_id, job)
         self._scheduler.add_job(run, id=job_id, name=job_id, replace_existing=True)
 
     def _recorded(self, job_id: str, job: Job) -> Job:
@@ -179,14 +221,36 @@ class Crons:
             await self._record(job_id, at)
             await job()
 
+        return self._cut_off_quietly(job_id, run)
+
+    def _cut_off_quietly(self, job_id: str, job: Job) -> Job:
+        """What the scheduler runs (a coroutine function, awaited on the loop): ``job``, which a
+        stop cuts off with no error logged. APScheduler logs a run it cancels as failed."""
+
+        async def run() -> None:
+            task = asyncio.current_task()
+            assert task is not None
+            self._in_flight.add(task)
+            try:
+                await job()
+            except asyncio.CancelledError:
+                if not self._stopping:
+                    raise
+                log.info("%s: cut off by the stop", job_id)
+            finally:
+                self._in_flight.discard(task)
+
         return run
 
     async def _record(self, job_id: str, at: int) -> None:
         if self._runs is not None:
-            try:
-                await self._runs.record(job_id, at)
-            except Exception:
-                log.exception("Could not keep the schedule of %s", job_id)
+            await self._kept(job_id, self._runs.record(job_id, at))
+
+    async def _kept(self, job_ids: str, write: Awaitable[None]) -> None:
+        try:
+            await write
+        except Exception:
+            log.exception("Could not keep the schedule of %s", job_ids)
 
 
 async def _logged(job_id: str, job: Job) -> None:

@@ -5,6 +5,8 @@ restart recovery), its invalidator and debounced side-effect handler, and its cr
 expired task history cleaned up; a closing account loses them, once the invalidations it heard
 are written. With the crons on, an opened account whose derived data is behind its ledger, or
 whose refresh chain the last stop interrupted, gets the chain queued again once the crons start.
+A refresh of derived data that the user cancels is queued again once the account's queue has run
+what it holds, if derived data is still behind then.
 """
 
 import asyncio
@@ -26,7 +28,7 @@ from privatefolio_daemon.domain.derived_steps import (
     Step,
 )
 from privatefolio_daemon.domain.errors import NotFoundError
-from privatefolio_daemon.domain.events import EventBus
+from privatefolio_daemon.domain.events import ACCOUNT_DELETED, ACCOUNT_RENAMED, EventBus
 from privatefolio_daemon.domain.intervals import scheduled_interval
 from privatefolio_daemon.domain.invalidation import derived_data_behind
 from privatefolio_daemon.domain.key_value import KeyValueStore
@@ -53,6 +55,16 @@ from privatefolio_daemon.settings import ACCOUNT_SETTINGS_DEFAULTS
 from privatefolio_daemon.store.database import Database
 
 log = logging.getLogger(__name__)
+
+
+#: An account's recurring jobs, whose ids are ``<job>:<account>`` (an account name has no ``:``).
+ACCOUNT_JOBS = ("networth", "metadata", "backup", "task-history")
+#: Its jobs run once (restart recovery, a cancelled refresh queued again).
+ACCOUNT_JOBS_ONCE = ("resume", "refresh-again")
+
+
+def _job_ids(account: str, jobs: tuple[str, ...] = ACCOUNT_JOBS) -> list[str]:
+    return [f"{job}:{account}" for job in jobs]
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,8 +121,15 @@ class Relayer:
         self.on_idle: Callable[[str], None] | None = None
         #: Tasks past the point where their work could stop, by account and id, and why.
         self._past_cancelling: dict[tuple[str, int], str] = {}
+        #: The accounts where the user cancelled a refresh of derived data, until it is queued
+        #: again.
+        self._refreshes_cancelled: set[str] = set()
+        # When the jobs of an account last ran follows it: renamed with it, deleted with it.
+        events.subscribe(ACCOUNT_RENAMED, self._account_renamed)
+        events.subscribe(ACCOUNT_DELETED, self._account_deleted)
 
     def _queue_idle(self, account: str) -> None:
+        self._refresh_again_if_cancelled(account)
         if self.on_idle is not None:
             self.on_idle(account)
 
@@ -132,7 +151,7 @@ class Relayer:
             on_idle=self._queue_idle,
         )
         interrupted = await queue.start()
-        tasks = StepTasks(name, self._steps)
+        tasks = StepTasks(name, self._steps, partial(self._refresh_cancelled, name))
         invalidator = LedgerInvalidator(name, db, self._events)
         side_effects = SideEffects(name, db, self._events, lambda: queue, tasks, invalidator)
         debouncer = AuditLogDebouncer(
@@ -186,12 +205,16 @@ class Relayer:
             unsubscribe()
         state.debouncer.cancel()  # the chain is queued again at the next start if need be
         await state.invalidator.settled()
-        self.crons.remove(f"resume:{name}")
-        self.crons.remove(f"networth:{name}")
-        self.crons.remove(f"metadata:{name}")
-        self.crons.remove(f"backup:{name}")
-        self.crons.remove(f"task-history:{name}")
+        self._refreshes_cancelled.discard(name)
+        for job_id in _job_ids(name, ACCOUNT_JOBS + ACCOUNT_JOBS_ONCE):
+            self.crons.remove(job_id)
         await state.queue.stop(ACCOUNT_CLOSED)
+
+    def _account_renamed(self, old: str, new: str) -> None:
+        self.crons.carry(dict(zip(_job_ids(old), _job_ids(new), strict=True)))
+
+    def _account_deleted(self, name: str) -> None:
+        self.crons.forget(_job_ids(name))
 
     # -- queues --------------------------------------------------------------------------------
 
@@ -313,6 +336,33 @@ class Relayer:
                 await check(name)
             except Exception:
                 log.exception("%s: a check at its opening failed", name)
+
+    def _refresh_cancelled(self, name: str) -> None:
+        """The user cancelled a refresh of derived data: it is queued again once the queue has
+        run what it holds (at once if it holds nothing)."""
+        self._refreshes_cancelled.add(name)
+        state = self._accounts.get(name)
+        if state is not None and state.queue.snapshot() == {"running": None, "queued": []}:
+            self._refresh_again_if_cancelled(name)
+
+    def _refresh_again_if_cancelled(self, name: str) -> None:
+        if name in self._refreshes_cancelled:
+            self.crons.once(
+                f"refresh-again:{name}",
+                partial(self._refresh_again, name),
+                even_without_crons=True,
+            )
+
+    async def _refresh_again(self, name: str) -> None:
+        """Queue the refresh chain again when derived data is behind; once per cancel, so a
+        refresh that fails is not queued over and over."""
+        state = self._accounts.get(name)
+        if state is None or name not in self._refreshes_cancelled:
+            return
+        self._refreshes_cancelled.discard(name)
+        if await state.db.read(derived_data_behind):
+            log.info("%s: queueing the refresh chain again: a refresh was cancelled", name)
+            await self._run_chain(name, REFRESH_CHAIN, "system")
 
     async def _run_chain(
         self, name: str, chain: tuple[str, ...], trigger: Trigger = "cron"

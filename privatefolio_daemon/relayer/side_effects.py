@@ -21,8 +21,13 @@ from privatefolio_daemon.relayer.cancellation import CancelToken
 from privatefolio_daemon.relayer.debounce import Burst
 from privatefolio_daemon.relayer.invalidator import LedgerInvalidator
 from privatefolio_daemon.relayer.progress import TaskProgress
-from privatefolio_daemon.relayer.task_queue import AccountTaskQueue
+from privatefolio_daemon.relayer.task_queue import (
+    ABORTED_BY_USER,
+    CANCELLED_BY_USER,
+    AccountTaskQueue,
+)
 from privatefolio_daemon.relayer.task_types import (
+    CompletionCallback,
     Conclusion,
     Priority,
     TaskSpec,
@@ -51,14 +56,23 @@ METADATA_CHAIN = (REFETCH_ASSETS, REFETCH_PLATFORMS)
 REVALUE_CHAIN = (REFRESH_NETWORTH, REFRESH_TRADES)
 #: What follows the choice of another price source for an asset, whose prices were deleted.
 REFETCH_CHAIN = (FETCH_PRICES, REFRESH_NETWORTH, REFRESH_TRADES)
+#: The refreshes that bring derived data up to its ledger (``derived_data_behind``).
+DERIVED_REFRESHES = frozenset({REFRESH_BALANCES, REFRESH_NETWORTH, REFRESH_TRADES})
 
 
 class StepTasks:
-    """Turns step names into queued tasks for one account."""
+    """Turns step names into queued tasks for one account. ``stopped_by_user`` is called when
+    the user cancels one of its ``DERIVED_REFRESHES`` (queued or running)."""
 
-    def __init__(self, account: str, steps: Mapping[str, Step]) -> None:
+    def __init__(
+        self,
+        account: str,
+        steps: Mapping[str, Step],
+        stopped_by_user: Callable[[], None] | None = None,
+    ) -> None:
         self._account = account
         self._steps = steps
+        self._stopped_by_user = stopped_by_user
 
     def available(self, names: Iterable[str]) -> list[str]:
         """The steps of ``names`` that can run, in the same order."""
@@ -78,7 +92,20 @@ class StepTasks:
             function=run,
             trigger=trigger,
             group_id=group_id,
+            on_completion=self._ended(name),
         )
+
+    def _ended(self, name: str) -> CompletionCallback | None:
+        """What tells ``stopped_by_user`` that the user cancelled a refresh of derived data."""
+        stopped_by_user = self._stopped_by_user
+        if stopped_by_user is None or name not in DERIVED_REFRESHES:
+            return None
+
+        def ended(error: str | None) -> None:
+            if error in (CANCELLED_BY_USER, ABORTED_BY_USER):
+                stopped_by_user()
+
+        return ended
 
 
 class SideEffects:
