@@ -122,8 +122,8 @@ class Relayer:
         #: Tasks past the point where their work could stop, by account and id, and why.
         self._past_cancelling: dict[tuple[str, int], str] = {}
         #: The accounts where the user cancelled a refresh of derived data, until it is queued
-        #: again.
-        self._refreshes_cancelled: set[str] = set()
+        #: again, with how many tasks their queue had taken then.
+        self._refreshes_cancelled: dict[str, int] = {}
         # When the jobs of an account last ran follows it: renamed with it, deleted with it.
         events.subscribe(ACCOUNT_RENAMED, self._account_renamed)
         events.subscribe(ACCOUNT_DELETED, self._account_deleted)
@@ -205,7 +205,7 @@ class Relayer:
             unsubscribe()
         state.debouncer.cancel()  # the chain is queued again at the next start if need be
         await state.invalidator.settled()
-        self._refreshes_cancelled.discard(name)
+        self._refreshes_cancelled.pop(name, None)
         for job_id in _job_ids(name, ACCOUNT_JOBS + ACCOUNT_JOBS_ONCE):
             self.crons.remove(job_id)
         await state.queue.stop(ACCOUNT_CLOSED)
@@ -338,15 +338,18 @@ class Relayer:
                 log.exception("%s: a check at its opening failed", name)
 
     def _refresh_cancelled(self, name: str) -> None:
-        """The user cancelled a refresh of derived data: it is queued again once the queue has
-        run what it holds (at once if it holds nothing)."""
-        self._refreshes_cancelled.add(name)
+        """The user cancelled a refresh of derived data ("not now"): it is queued again once the
+        queue has run another task and nothing is left in it."""
         state = self._accounts.get(name)
-        if state is not None and state.queue.snapshot() == {"running": None, "queued": []}:
-            self._refresh_again_if_cancelled(name)
+        if state is not None:
+            self._refreshes_cancelled.setdefault(name, state.queue.tasks_taken)
 
     def _refresh_again_if_cancelled(self, name: str) -> None:
-        if name in self._refreshes_cancelled:
+        state = self._accounts.get(name)
+        taken_at_cancel = self._refreshes_cancelled.get(name)
+        if state is not None and taken_at_cancel is not None:
+            if state.queue.tasks_taken == taken_at_cancel:
+                return  # nothing ran after the cancel: the user's "not now" holds
             self.crons.once(
                 f"refresh-again:{name}",
                 partial(self._refresh_again, name),
@@ -357,9 +360,8 @@ class Relayer:
         """Queue the refresh chain again when derived data is behind; once per cancel, so a
         refresh that fails is not queued over and over."""
         state = self._accounts.get(name)
-        if state is None or name not in self._refreshes_cancelled:
+        if state is None or self._refreshes_cancelled.pop(name, None) is None:
             return
-        self._refreshes_cancelled.discard(name)
         if await state.db.read(derived_data_behind):
             log.info("%s: queueing the refresh chain again: a refresh was cancelled", name)
             await self._run_chain(name, REFRESH_CHAIN, "system")

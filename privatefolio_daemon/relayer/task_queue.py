@@ -70,6 +70,8 @@ class AccountTaskQueue:
         self._notified = notified
         self._on_idle = on_idle
         """Called with the account each time the last queued task has run."""
+        self.tasks_taken = 0
+        """How many tasks the queue has taken to run since it was made."""
         self._db = db
         self._events = events
         self._logs_dir = logs_dir
@@ -265,6 +267,7 @@ class AccountTaskQueue:
 
     async def _run_or_fail(self, entry: _Entry) -> None:
         """Run a task; whatever goes wrong in the queue's own bookkeeping, the queue goes on."""
+        self.tasks_taken += 1
         try:
             await self._run(entry)
         except Exception:

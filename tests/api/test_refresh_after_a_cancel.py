@@ -123,3 +123,52 @@ async def test_a_refresh_that_fails_after_a_cancel_is_queued_again_only_once(
         assert [
             name for name, trigger in names_and_triggers(tasks, cancelled) if trigger == "system"
         ].count("Refresh balances") == 1
+
+
+async def test_a_refresh_cancelled_with_nothing_else_to_run_waits_for_the_next_task(
+    tmp_path: Path,
+) -> None:
+    """The user's "not now": with the chain's refresh cancelled and nothing else left to run, the
+    chain is not queued again at once, but after the next task the queue runs."""
+    async with running(tmp_path / "data") as run:
+        await new_account(run.daemon, run.client)
+        db = run.daemon.accounts.get("main")
+        day = DEC_2017 + 3 * DAY_MS
+        await db.execute(
+            "INSERT INTO transactions (id, platformId, timestamp, type, wallet) "
+            "VALUES ('t', 'ex.binance', ?, 'Deposit', 'Spot')",
+            (day,),
+        )
+        await db.execute(
+            "INSERT INTO audit_logs (id, assetId, change, importIndex, operation, platformId, "
+            "timestamp, wallet, txId) VALUES ('a', 'ex.binance:ETH', '2', 0, 'Deposit', "
+            "'ex.binance', ?, 'Spot', 't')",
+            (day,),
+        )
+        run.daemon.events.emit("audit-logs", "deleted", day, None, account="main")
+        sleep = await run.client.call("enqueueSleep", "main", 600, 0.1)
+        await queued(run.client, "Refresh balances")
+        # The chain's refreshes are queued together, behind the sleep.
+        chain = [task["id"] for task in (await run.client.call("getTaskQueue", "main"))["queued"]]
+        for task_id in chain:
+            await run.client.call("cancelTask", "main", task_id)
+        await run.client.call("cancelTask", "main", sleep)
+        assert (await wait_for_task(run.client, sleep))["status"] == "aborted"
+        assert (await run.client.call("getTaskQueue", "main"))["queued"] == []
+
+        later = await run.client.call("enqueueSleep", "main", 0.05, 0.05)
+        assert (await wait_for_task(run.client, later))["status"] == "completed"
+        again = await wait_for_chain(run.client, later, trigger="system")
+
+        assert [(task["name"], task["status"]) for task in again] == [
+            ("Refresh balances", "completed"),
+            ("Fetch asset prices", again[1]["status"]),  # no provider is reachable
+            ("Refresh networth", "completed"),
+            ("Refresh trades", "completed"),
+        ]
+        tasks = await run.client.call("getServerTasks", "main")
+        assert names_and_triggers(list(reversed(tasks)), max(chain)) == [
+            ("Sleep", "user"),
+            *((name, "system") for name in REFRESH_CHAIN),
+        ]
+        assert await run.client.call("getBalancesAt", "main")
