@@ -124,6 +124,39 @@ def test_a_time_tomorrow_is_accepted_whatever_its_offset() -> None:
     assert txs[0]["timestamp"] == txs[1]["timestamp"]
 
 
+def test_a_time_with_an_offset_is_checked_on_its_utc_day() -> None:
+    """Its date where it was written may be after tomorrow, or before 1970, while in UTC it is
+    neither."""
+    after_tomorrow = (datetime.now(UTC) + timedelta(days=2)).date()
+    rows = [
+        f"{after_tomorrow}T01:00:00+05:00,deposit,USD,fiat,1,,,,,,",
+        "1969-12-31T23:00:00-02:00,deposit,USD,fiat,1,,,,,,",
+    ]
+    _, _, txs = _parse(*rows)
+
+    midnight = datetime.combine(after_tomorrow, datetime.min.time(), UTC)
+    assert [tx["timestamp"] for tx in txs] == [
+        int((midnight - timedelta(hours=4)).timestamp() * 1000),
+        3_600_000,
+    ]
+
+
+def test_a_time_with_an_offset_out_of_span_in_utc_is_refused_with_its_utc_time() -> None:
+    after_tomorrow = (datetime.now(UTC) + timedelta(days=2)).date()
+    reasons = {
+        f"{after_tomorrow}T05:00:00+05:00": f"({after_tomorrow} 00:00:00 UTC) is in the future",
+        "1969-12-31T21:00:00-02:00": "(1969-12-31 23:00:00 UTC) is before 1970",
+    }
+    for date, reason in reasons.items():
+        with pytest.raises(ImportFormatError) as raised:
+            _parse(f"{date},deposit,USD,fiat,1,,,,,,")
+
+        assert (str(raised.value), raised.value.column) == (
+            f'Cannot parse row 1: Invalid timestamp in column "date": {date} {reason}',
+            "date",
+        )
+
+
 def test_empty_rows_import_nothing_and_an_empty_date_is_missing() -> None:
     result, logs, _ = _parse(
         "2024-03-01,buy,AAPL,stock,10,170.50,USD,,,Broker,", ",,,,,,,,,,", " , ,,,,,,,,,"
