@@ -5,6 +5,7 @@ kept) and every problem is reported with its column.
 """
 
 import csv
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -119,19 +120,47 @@ def _fields(row: str) -> list[str]:
     return fields
 
 
+_DOUBLE_THE_QUOTE = 'write a value holding " in quotes, with the " doubled: "5"" screen"'
+#: A field as the CSV reader reads it: quoted (up to its closing quote), or not starting with one.
+_FIELD = re.compile(r'"(?:[^"]|"")*"|[^",][^,]*|')
+
+
 def _invalid_row(row: str, error: csv.Error) -> ImportFormatError:
-    """A row the CSV reader refused; most often a ``"`` written inside an unquoted field, which
-    the row splitter took for a quote running on into the next line."""
+    """A row the CSV reader refused: most often a ``"`` written inside an unquoted field, which
+    the row splitter took for a quote running on into the next line, or text after a quoted
+    value (``"5" screen``)."""
+    if not row.count('"') % 2:
+        going_on = _column_going_on_after_its_quote(row)
+        if going_on is not None:
+            return ImportFormatError(
+                f'Invalid CSV row: the value in column "{going_on}" goes on after its closing "; '
+                + _DOUBLE_THE_QUOTE,
+                column=going_on,
+            )
     first_line = row.split("\n", 1)[0]
     fields = next(csv.reader([first_line]), [])  # a quoted field comes back without its quotes
     for column, text in zip(COLUMNS, fields, strict=False):
         if '"' in text:
             return ImportFormatError(
                 f'Invalid CSV row: the " in column "{column}" opens a quote that is never '
-                'closed; write a value holding " in quotes, with the " doubled: "5"" screen"',
+                "closed; " + _DOUBLE_THE_QUOTE,
                 column=column,
             )
     return ImportFormatError(f"Invalid CSV row: {error}")
+
+
+def _column_going_on_after_its_quote(row: str) -> str | None:
+    """The column of the first quoted value with more after its closing quote, in a row whose
+    quotes all close."""
+    position = 0
+    for column in COLUMNS:
+        field = _FIELD.match(row, position)
+        assert field is not None  # its empty alternative matches anywhere
+        position = field.end()
+        if position < len(row) and row[position] != ",":
+            return column
+        position += 1
+    return None
 
 
 def parse_row(row: str, index: int, file_import_id: str, _context: ParserContext) -> RowResult:

@@ -236,6 +236,17 @@ def test_empty_rows_import_nothing_and_an_empty_date_is_missing() -> None:
             'Cannot parse row 1: Invalid CSV row: the " in column "notes" opens a quote that is '
             'never closed; write a value holding " in quotes, with the " doubled: "5"" screen"',
         ),
+        (
+            '2024-03-01,deposit,AAPL,stock,1,,,,,Broker,"5" screen\n'
+            "2024-03-02,deposit,A,stock,1,,,,,,",
+            'Cannot parse row 1: Invalid CSV row: the value in column "notes" goes on after its '
+            'closing "; write a value holding " in quotes, with the " doubled: "5"" screen"',
+        ),
+        (
+            '2024-03-01,deposit,AAPL,stock,1,,,,,"My\nbroker" main,"5"" screen"',
+            'Cannot parse row 1: Invalid CSV row: the value in column "wallet" goes on after its '
+            'closing "; write a value holding " in quotes, with the " doubled: "5"" screen"',
+        ),
     ],
     ids=[
         "offset",
@@ -251,6 +262,8 @@ def test_empty_rows_import_nothing_and_an_empty_date_is_missing() -> None:
         "stray quote",
         "stray quote after a quoted comma",
         "stray quote in the last row",
+        "text after a quoted value",
+        "text after a quoted value of two lines",
     ],
 )
 def test_invalid_rows_are_rejected_with_the_column(row: str, message: str) -> None:
