@@ -273,6 +273,91 @@ def test_invalid_rows_are_rejected_with_the_column(row: str, message: str) -> No
     assert str(raised.value) == message
 
 
+CURRENCIES = (
+    "expected an ISO 4217 code such as USD or EUR, metal:XAU or metal:XAG, or an asset id such "
+    "as crypto:BTC"
+)
+MISSPELT_CURRENCIES = ("EURO", "€", "US$", "XYZ", "BTC", "XAU", "fiat:euro")
+
+
+@pytest.mark.parametrize(
+    ("row", "message", "column"),
+    [
+        *[
+            (
+                f"2024-03-01,buy,SAP,stock,1,190,{currency},,,Broker,",
+                f'Unknown currency "{currency}" in column "priceCurrency" ({CURRENCIES})',
+                "priceCurrency",
+            )
+            for currency in MISSPELT_CURRENCIES
+        ],
+        (
+            "2024-03-01,buy,SAP,stock,1,190,EUR,1,dollars,Broker,",
+            f'Unknown currency "dollars" in column "feeCurrency" ({CURRENCIES})',
+            "feeCurrency",
+        ),
+        (
+            "2024-03-01,buy,SAP,stock,1,190,metal:GOLD,,,Broker,",
+            'Unknown metal "GOLD" in column "priceCurrency" (expected one of: XAU, XAG)',
+            "priceCurrency",
+        ),
+        (
+            "2024-03-01,deposit,dollars,fiat,100,,,,,Broker,",
+            'Unknown fiat code "dollars" in column "asset" (expected an ISO 4217 code such as USD '
+            "or EUR)",
+            "asset",
+        ),
+        (
+            "2024-03-01,buy,GOLD,metal,0.1,2000,USD,,,Vault,",
+            'Unknown metal "GOLD" in column "asset" (expected one of: XAU, XAG)',
+            "asset",
+        ),
+        (
+            "2024-03-01,buy,XPT,metal,0.1,900,USD,,,Vault,",
+            'Unknown metal "XPT" in column "asset" (expected one of: XAU, XAG)',
+            "asset",
+        ),
+    ],
+    ids=[
+        *(f"priceCurrency {currency}" for currency in MISSPELT_CURRENCIES),
+        "feeCurrency dollars",
+        "metal:GOLD",
+        "fiat asset",
+        "metal asset GOLD",
+        "metal asset XPT",
+    ],
+)
+def test_a_currency_or_asset_no_provider_prices_is_refused(
+    row: str, message: str, column: str
+) -> None:
+    """``fiat:EURO`` would be an asset without prices, whose trades then cost nothing."""
+    with pytest.raises(ImportFormatError) as raised:
+        _parse("2024-03-01,deposit,EUR,fiat,1000,,,,,Broker,", row)
+
+    assert (str(raised.value), raised.value.column) == (f"Cannot parse row 2: {message}", column)
+
+
+def test_iso_codes_in_any_case_priced_metals_and_other_asset_ids_are_currencies() -> None:
+    _, logs, _ = _parse(
+        "2024-03-01,deposit,try,fiat,1000,,,,,Broker,",
+        "2024-03-01,buy,xag,metal,1,20,chf,1,fiat:Jpy,Vault,",
+        "2024-03-02,sell,XAU,metal,0.5,2000,metal:xag,,,Vault,",
+        "2024-03-03,buy,ETH,crypto,1,3000,crypto:anything,1,stock:MSFT,,",
+    )
+
+    assert [log["assetId"] for log in logs] == [
+        "fiat:TRY",
+        "metal:xag",
+        "fiat:CHF",
+        "fiat:JPY",
+        "metal:xag",
+        "metal:XAU",
+        "crypto:ETH",
+        "crypto:anything",
+        "stock:MSFT",
+    ]
+
+
 def test_a_quoted_header_is_read_and_an_upper_case_one_gets_a_hint() -> None:
     quoted = ",".join(f'"{column}"' for column in HEADER.split(","))
     parsed = parse_text(f"{quoted}\n2024-03-01,deposit,AAPL,stock,1,,,,,,", file_name="g.csv")
