@@ -152,7 +152,9 @@ def parse_datetime_with_offset(text: str, column: str | None = None) -> int | No
         raise timestamp_error(f"{text} (the offset from UTC is out of range)", column)
     offset_ms = (hours * 60 + minutes) * 60_000 * (1 if match[2] == "+" else -1)
     utc = _wall_clock_ms(match[1], column) - offset_ms
-    _in_span(utc - utc % _DAY_MS, _with_utc(text, utc), column)
+    midnight = utc - utc % _DAY_MS
+    if not 0 <= midnight <= time.time() * 1000 + _DAY_MS:
+        _in_span(midnight, _with_utc(text, utc), column)  # raises, naming the time in UTC
     return utc
 
 
