@@ -21,6 +21,18 @@ def statement(*rows: str, newline: str = "\n") -> bytes:
     return newline.join([HEADER, *rows]).encode()
 
 
+def generic_csv(*rows: str) -> bytes:
+    """A generic CSV whose first row buys a fund in lira, which would give it TEFAS prices."""
+    header = "date,type,asset,assetType,quantity,price,priceCurrency,fee,feeCurrency,wallet,notes"
+    return "\n".join([header, "2024-03-01,buy,TI4,fund,1,1000,TRY,,,Broker,", *rows]).encode()
+
+
+CURRENCIES = (
+    "expected an ISO 4217 code such as USD or EUR, metal:XAU or metal:XAG, or an asset id such "
+    "as crypto:BTC"
+)
+
+
 BAD_FILES = [
     (
         "missing column",
@@ -100,6 +112,37 @@ BAD_FILES = [
         "carriage return only; save it with line feeds or CRLF; its names are separated by "
         "semicolons; save the file with commas)",
     ),
+    (
+        "misspelt currency (generic CSV)",
+        generic_csv("2024-03-02,buy,SAP,stock,1,190,EURO,,,Broker,"),
+        'Error: Cannot parse row 2: Unknown currency "EURO" in column "priceCurrency" '
+        f"({CURRENCIES}) (line 3)",
+    ),
+    (
+        "currency symbol as a fee currency (generic CSV)",
+        generic_csv("2024-03-02,buy,SAP,stock,1,190,EUR,1,€,Broker,"),
+        f'Error: Cannot parse row 2: Unknown currency "€" in column "feeCurrency" ({CURRENCIES}) '
+        "(line 3)",
+    ),
+    (
+        "unknown fiat asset (generic CSV)",
+        generic_csv("2024-03-02,deposit,DOLLARS,fiat,100,,,,,Broker,"),
+        'Error: Cannot parse row 2: Unknown fiat code "DOLLARS" in column "asset" (expected an '
+        "ISO 4217 code such as USD or EUR) (line 3)",
+    ),
+    (
+        "unknown metal (generic CSV)",
+        generic_csv("2024-03-02,buy,GOLD,metal,0.1,2000,USD,,,Vault,"),
+        'Error: Cannot parse row 2: Unknown metal "GOLD" in column "asset" (expected one of: XAU, '
+        "XAG) (line 3)",
+    ),
+    (
+        "text after a quoted value (generic CSV)",
+        generic_csv('2024-03-02,buy,KO,stock,1,60,USD,,,"IB" main,'),
+        'Error: Cannot parse row 2: Invalid CSV row: the value in column "wallet" goes on after '
+        'its closing "; write a value holding " in quotes, with the " doubled: "5"" screen" '
+        "(line 3)",
+    ),
     ("empty file", b"", "Error: The file is empty"),
     ("only blanks", b"  \n\n ", "Error: The file is empty"),
 ]
@@ -114,9 +157,11 @@ async def test_a_bad_file_fails_clearly_and_changes_nothing(
     await client.call("createAccount", "main")
     await import_file(daemon, client, "first.csv", statement(GOOD_ROW))
     before = await ledger_digest(daemon)
+    assets = await client.call("readSql", "main", "SELECT * FROM assets ORDER BY id")
     task = await import_file(daemon, client, f"{case}.csv", content)
     assert (task["status"], task["errorMessage"]) == ("failed", message)
     assert await ledger_digest(daemon) == before
+    assert await client.call("readSql", "main", "SELECT * FROM assets ORDER BY id") == assets
 
 
 async def test_importing_the_same_file_twice_fails(client: DaemonClient, daemon: Daemon) -> None:

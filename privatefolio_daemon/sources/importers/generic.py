@@ -5,6 +5,7 @@ kept) and every problem is reported with its column.
 """
 
 import csv
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -18,6 +19,11 @@ from privatefolio_daemon.sources.importers.base import (
     RowResult,
 )
 from privatefolio_daemon.sources.importers.csv_rows import MAX_ROW_CHARS
+from privatefolio_daemon.sources.importers.currency_codes import (
+    PRICED_METALS,
+    is_fiat_code,
+    is_priced_metal,
+)
 from privatefolio_daemon.sources.importers.fast_hash import fast_string_hash
 from privatefolio_daemon.sources.importers.timestamps import (
     parse_datetime_with_offset,
@@ -90,6 +96,37 @@ def _cost(quantity: Decimal, price: Decimal) -> Decimal:
         raise ImportFormatError(f"quantity × price: {error}", column="price") from None
 
 
+_FIAT_CODES = "an ISO 4217 code such as USD or EUR"
+_CURRENCIES = (
+    f"{_FIAT_CODES}, {' or '.join(f'metal:{metal}' for metal in PRICED_METALS)}, "
+    "or an asset id such as crypto:BTC"
+)
+
+
+def _asset(asset_type: str, symbol: str) -> str:
+    """The id of a row's asset; a fiat code is put in upper case."""
+    written = symbol.strip()
+    if not written:
+        raise ImportFormatError('Missing value in column "asset"', column="asset")
+    code = written.upper() if asset_type == "fiat" else written
+    if asset_type == "fiat" and not is_fiat_code(code):
+        raise ImportFormatError(
+            f'Unknown fiat code "{written}" in column "asset" (expected {_FIAT_CODES})',
+            column="asset",
+        )
+    if asset_type == "metal" and not is_priced_metal(code):
+        raise _unknown_metal(written, "asset")
+    return f"{asset_type}:{code}"
+
+
+def _unknown_metal(symbol: str, column: str) -> ImportFormatError:
+    return ImportFormatError(
+        f'Unknown metal "{symbol}" in column "{column}" '
+        f"(expected one of: {', '.join(PRICED_METALS)})",
+        column=column,
+    )
+
+
 def _currency(text: str, column: str) -> str:
     """``USD`` and ``fiat:usd`` → ``fiat:USD``, as the ``asset`` of a ``fiat`` row; other ids
     (``crypto:BTC``) are taken as they are."""
@@ -98,11 +135,20 @@ def _currency(text: str, column: str) -> str:
         raise ImportFormatError(f'Missing value in column "{column}"', column=column)
     kind, separator, symbol = code.partition(":")
     if not separator:
-        return f"fiat:{code.upper()}"
+        kind, symbol = "fiat", code
     _choice(kind, column + " type", ASSET_TYPES)
     if not symbol:
         raise ImportFormatError(f'Missing symbol in column "{column}": "{code}"', column=column)
-    return f"fiat:{symbol.strip().upper()}" if kind == "fiat" else code
+    if kind == "metal" and not is_priced_metal(symbol):
+        raise _unknown_metal(symbol, column)
+    if kind != "fiat":
+        return code
+    if not is_fiat_code(symbol.strip().upper()):
+        raise ImportFormatError(
+            f'Unknown currency "{code}" in column "{column}" (expected {_CURRENCIES})',
+            column=column,
+        )
+    return f"fiat:{symbol.strip().upper()}"
 
 
 # A row may hold up to MAX_ROW_CHARS characters, so one field may too (the module's default is
@@ -119,19 +165,47 @@ def _fields(row: str) -> list[str]:
     return fields
 
 
+_DOUBLE_THE_QUOTE = 'write a value holding " in quotes, with the " doubled: "5"" screen"'
+#: A field as the CSV reader reads it: quoted (up to its closing quote), or not starting with one.
+_FIELD = re.compile(r'"(?:[^"]|"")*"|[^",][^,]*|')
+
+
 def _invalid_row(row: str, error: csv.Error) -> ImportFormatError:
-    """A row the CSV reader refused; most often a ``"`` written inside an unquoted field, which
-    the row splitter took for a quote running on into the next line."""
+    """A row the CSV reader refused: most often a ``"`` written inside an unquoted field, which
+    the row splitter took for a quote running on into the next line, or text after a quoted
+    value (``"5" screen``)."""
+    if not row.count('"') % 2:
+        going_on = _column_going_on_after_its_quote(row)
+        if going_on is not None:
+            return ImportFormatError(
+                f'Invalid CSV row: the value in column "{going_on}" goes on after its closing "; '
+                + _DOUBLE_THE_QUOTE,
+                column=going_on,
+            )
     first_line = row.split("\n", 1)[0]
     fields = next(csv.reader([first_line]), [])  # a quoted field comes back without its quotes
     for column, text in zip(COLUMNS, fields, strict=False):
         if '"' in text:
             return ImportFormatError(
                 f'Invalid CSV row: the " in column "{column}" opens a quote that is never '
-                'closed; write a value holding " in quotes, with the " doubled: "5"" screen"',
+                "closed; " + _DOUBLE_THE_QUOTE,
                 column=column,
             )
     return ImportFormatError(f"Invalid CSV row: {error}")
+
+
+def _column_going_on_after_its_quote(row: str) -> str | None:
+    """The column of the first quoted value with more after its closing quote, in a row whose
+    quotes all close."""
+    position = 0
+    for column in COLUMNS:
+        field = _FIELD.match(row, position)
+        assert field is not None  # its empty alternative matches anywhere
+        position = field.end()
+        if position < len(row) and row[position] != ",":
+            return column
+        position += 1
+    return None
 
 
 def parse_row(row: str, index: int, file_import_id: str, _context: ParserContext) -> RowResult:
@@ -163,10 +237,7 @@ def parse_row(row: str, index: int, file_import_id: str, _context: ParserContext
     timestamp = _timestamp(date)
     kind = _choice(kind.strip().lower(), "type", TYPES)
     asset_type = _choice(asset_type.strip().lower(), "assetType", ASSET_TYPES)
-    if not symbol.strip():
-        raise ImportFormatError('Missing value in column "asset"', column="asset")
-    code = symbol.strip().upper() if asset_type == "fiat" else symbol.strip()
-    asset = _Amount(f"{asset_type}:{code}", _number(quantity, "quantity", positive=True))
+    asset = _Amount(_asset(asset_type, symbol), _number(quantity, "quantity", positive=True))
     counter: _Amount | None = None
     if kind in ("buy", "sell", "dividend"):
         unit_price = _number(price, "price", positive=False)

@@ -8,6 +8,7 @@ the days already parsed, and every valid ``HH:MM`` and ``SS`` (a text not in the
 import calendar
 import re
 import time
+from datetime import datetime, timedelta
 
 from privatefolio_daemon.sources.importers.base import ImportFormatError
 
@@ -58,11 +59,18 @@ def _days_from_civil(year: int, month: int, day: int) -> int:
     return era * 146_097 + day_of_era - 719_468
 
 
-def _day_ms(year: int, month: int, day: int, column: str | None) -> int | None:
+def _civil_day_ms(year: int, month: int, day: int) -> int | None:
+    """Midnight UTC of the date, whenever it is, or None when there is no such date."""
     if not (1 <= month <= 12 and 1 <= day <= calendar.monthrange(year, month)[1]):
         return None
-    text = f"{year:04d}-{month:02d}-{day:02d}"
-    return _in_span(_days_from_civil(year, month, day) * _DAY_MS, text, column)
+    return _days_from_civil(year, month, day) * _DAY_MS
+
+
+def _day_ms(year: int, month: int, day: int, column: str | None) -> int | None:
+    midnight = _civil_day_ms(year, month, day)
+    if midnight is None:
+        return None
+    return _in_span(midnight, f"{year:04d}-{month:02d}-{day:02d}", column)
 
 
 def _in_span(timestamp: int, text: str, column: str | None) -> int:
@@ -135,18 +143,43 @@ _MAX_OFFSET_MINUTES = 14 * 60
 
 def parse_datetime_with_offset(text: str, column: str | None = None) -> int | None:
     """A date-time with an offset from UTC (``2024-02-29T12:00:00+02:00``) as UTC milliseconds,
-    or None when the text carries no offset."""
+    or None when the text carries no offset. The UTC day is checked, not the wall clock's."""
     match = _WITH_OFFSET.fullmatch(text.strip())
     if match is None:
         return None
     hours, minutes = int(match[3]), int(match[4] or 0)
     if minutes > 59 or hours * 60 + minutes > _MAX_OFFSET_MINUTES:
         raise timestamp_error(f"{text} (the offset from UTC is out of range)", column)
-    wall_clock = parse_utc_datetime(match[1], column)
     offset_ms = (hours * 60 + minutes) * 60_000 * (1 if match[2] == "+" else -1)
-    utc = wall_clock - offset_ms
-    _in_span(utc - utc % _DAY_MS, text, column)  # the day is checked, as for a UTC time
+    utc = _wall_clock_ms(match[1], column) - offset_ms
+    midnight = utc - utc % _DAY_MS
+    if not 0 <= midnight <= time.time() * 1000 + _DAY_MS:
+        _in_span(midnight, _with_utc(text, utc), column)  # raises, naming the time in UTC
     return utc
+
+
+def _wall_clock_ms(text: str, column: str | None) -> int:
+    """:func:`parse_utc_datetime` without its span check, which is for the time in UTC."""
+    match = _ISO_LIKE.fullmatch(text)
+    if match is None:
+        raise invalid_timestamp(text, column, _UTC_DATETIME)
+    day = _civil_day_ms(int(match[1]), int(match[2]), int(match[3]))
+    time = _time_ms(int(match[4]), int(match[5]), int(match[6] or 0))
+    if day is None or time is None:
+        raise invalid_timestamp(text, column)
+    return day + time
+
+
+_EPOCH = datetime(1970, 1, 1)
+
+
+def _with_utc(text: str, utc: int) -> str:
+    """``text (YYYY-MM-DD HH:MM:SS UTC)``, for an error about the time in UTC."""
+    try:
+        moment = _EPOCH + timedelta(milliseconds=utc)
+    except OverflowError:  # before the year 1 or after 9999: the text says enough
+        return text
+    return f"{text} ({moment:%Y-%m-%d %H:%M:%S} UTC)"
 
 
 def parse_utc_date(text: str, column: str | None = None) -> int:

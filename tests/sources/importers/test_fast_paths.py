@@ -29,6 +29,7 @@ from privatefolio_daemon.sources.importers.fast_hash import fast_number_hash, fa
 from privatefolio_daemon.sources.importers.parse_file import Batch, Restart, StreamingImport
 from privatefolio_daemon.sources.importers.record_builders import new_audit_log, new_transaction
 from privatefolio_daemon.sources.importers.timestamps import (
+    parse_datetime_with_offset,
     parse_utc_datetime,
     parse_utc_datetime_exact,
 )
@@ -122,6 +123,24 @@ def test_timestamps_match_the_exact_parser(
     assert _outcome(parse_utc_datetime, text, "UTC_Time") == _outcome(
         parse_utc_datetime_exact, text, "UTC_Time"
     )
+
+
+@given(
+    st.sampled_from(["2024-02-29", "2023-02-29", "1999-12-31", "2024-13-01", "2024-1-01"]),
+    st.sampled_from([" ", "T", "_"]),
+    CLOCK_PARTS,
+    CLOCK_PARTS,
+    CLOCK_PARTS,
+    st.sampled_from(["", ".5"]),
+)
+def test_a_time_at_offset_zero_reads_as_the_exact_parser_reads_it(
+    date: str, separator: str, hours: str, minutes: str, seconds: str, tail: str
+) -> None:
+    """The wall clock before an offset has a reader of its own, which checks no span."""
+    text = f"{date}{separator}{hours}:{minutes}:{seconds}{tail}"
+    with_offset = _outcome(parse_datetime_with_offset, f"{text}+00:00", "date")
+    if with_offset is not None:  # None: the text ends in no time, so it carries no offset
+        assert with_offset == _outcome(parse_utc_datetime_exact, text, "date")
 
 
 FIELD_TEXT = st.text('ab ,;"\\\r', max_size=6)

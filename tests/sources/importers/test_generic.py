@@ -124,6 +124,39 @@ def test_a_time_tomorrow_is_accepted_whatever_its_offset() -> None:
     assert txs[0]["timestamp"] == txs[1]["timestamp"]
 
 
+def test_a_time_with_an_offset_is_checked_on_its_utc_day() -> None:
+    """Its date where it was written may be after tomorrow, or before 1970, while in UTC it is
+    neither."""
+    after_tomorrow = (datetime.now(UTC) + timedelta(days=2)).date()
+    rows = [
+        f"{after_tomorrow}T01:00:00+05:00,deposit,USD,fiat,1,,,,,,",
+        "1969-12-31T23:00:00-02:00,deposit,USD,fiat,1,,,,,,",
+    ]
+    _, _, txs = _parse(*rows)
+
+    midnight = datetime.combine(after_tomorrow, datetime.min.time(), UTC)
+    assert [tx["timestamp"] for tx in txs] == [
+        int((midnight - timedelta(hours=4)).timestamp() * 1000),
+        3_600_000,
+    ]
+
+
+def test_a_time_with_an_offset_out_of_span_in_utc_is_refused_with_its_utc_time() -> None:
+    after_tomorrow = (datetime.now(UTC) + timedelta(days=2)).date()
+    reasons = {
+        f"{after_tomorrow}T05:00:00+05:00": f"({after_tomorrow} 00:00:00 UTC) is in the future",
+        "1969-12-31T21:00:00-02:00": "(1969-12-31 23:00:00 UTC) is before 1970",
+    }
+    for date, reason in reasons.items():
+        with pytest.raises(ImportFormatError) as raised:
+            _parse(f"{date},deposit,USD,fiat,1,,,,,,")
+
+        assert (str(raised.value), raised.value.column) == (
+            f'Cannot parse row 1: Invalid timestamp in column "date": {date} {reason}',
+            "date",
+        )
+
+
 def test_empty_rows_import_nothing_and_an_empty_date_is_missing() -> None:
     result, logs, _ = _parse(
         "2024-03-01,buy,AAPL,stock,10,170.50,USD,,,Broker,", ",,,,,,,,,,", " , ,,,,,,,,,"
@@ -203,6 +236,17 @@ def test_empty_rows_import_nothing_and_an_empty_date_is_missing() -> None:
             'Cannot parse row 1: Invalid CSV row: the " in column "notes" opens a quote that is '
             'never closed; write a value holding " in quotes, with the " doubled: "5"" screen"',
         ),
+        (
+            '2024-03-01,deposit,AAPL,stock,1,,,,,Broker,"5" screen\n'
+            "2024-03-02,deposit,A,stock,1,,,,,,",
+            'Cannot parse row 1: Invalid CSV row: the value in column "notes" goes on after its '
+            'closing "; write a value holding " in quotes, with the " doubled: "5"" screen"',
+        ),
+        (
+            '2024-03-01,deposit,AAPL,stock,1,,,,,"My\nbroker" main,"5"" screen"',
+            'Cannot parse row 1: Invalid CSV row: the value in column "wallet" goes on after its '
+            'closing "; write a value holding " in quotes, with the " doubled: "5"" screen"',
+        ),
     ],
     ids=[
         "offset",
@@ -218,6 +262,8 @@ def test_empty_rows_import_nothing_and_an_empty_date_is_missing() -> None:
         "stray quote",
         "stray quote after a quoted comma",
         "stray quote in the last row",
+        "text after a quoted value",
+        "text after a quoted value of two lines",
     ],
 )
 def test_invalid_rows_are_rejected_with_the_column(row: str, message: str) -> None:
@@ -225,6 +271,91 @@ def test_invalid_rows_are_rejected_with_the_column(row: str, message: str) -> No
         parse_text(f"{HEADER}\n{row}", file_name="generic.csv")
 
     assert str(raised.value) == message
+
+
+CURRENCIES = (
+    "expected an ISO 4217 code such as USD or EUR, metal:XAU or metal:XAG, or an asset id such "
+    "as crypto:BTC"
+)
+MISSPELT_CURRENCIES = ("EURO", "€", "US$", "XYZ", "BTC", "XAU", "fiat:euro")
+
+
+@pytest.mark.parametrize(
+    ("row", "message", "column"),
+    [
+        *[
+            (
+                f"2024-03-01,buy,SAP,stock,1,190,{currency},,,Broker,",
+                f'Unknown currency "{currency}" in column "priceCurrency" ({CURRENCIES})',
+                "priceCurrency",
+            )
+            for currency in MISSPELT_CURRENCIES
+        ],
+        (
+            "2024-03-01,buy,SAP,stock,1,190,EUR,1,dollars,Broker,",
+            f'Unknown currency "dollars" in column "feeCurrency" ({CURRENCIES})',
+            "feeCurrency",
+        ),
+        (
+            "2024-03-01,buy,SAP,stock,1,190,metal:GOLD,,,Broker,",
+            'Unknown metal "GOLD" in column "priceCurrency" (expected one of: XAU, XAG)',
+            "priceCurrency",
+        ),
+        (
+            "2024-03-01,deposit,dollars,fiat,100,,,,,Broker,",
+            'Unknown fiat code "dollars" in column "asset" (expected an ISO 4217 code such as USD '
+            "or EUR)",
+            "asset",
+        ),
+        (
+            "2024-03-01,buy,GOLD,metal,0.1,2000,USD,,,Vault,",
+            'Unknown metal "GOLD" in column "asset" (expected one of: XAU, XAG)',
+            "asset",
+        ),
+        (
+            "2024-03-01,buy,XPT,metal,0.1,900,USD,,,Vault,",
+            'Unknown metal "XPT" in column "asset" (expected one of: XAU, XAG)',
+            "asset",
+        ),
+    ],
+    ids=[
+        *(f"priceCurrency {currency}" for currency in MISSPELT_CURRENCIES),
+        "feeCurrency dollars",
+        "metal:GOLD",
+        "fiat asset",
+        "metal asset GOLD",
+        "metal asset XPT",
+    ],
+)
+def test_a_currency_or_asset_no_provider_prices_is_refused(
+    row: str, message: str, column: str
+) -> None:
+    """``fiat:EURO`` would be an asset without prices, whose trades then cost nothing."""
+    with pytest.raises(ImportFormatError) as raised:
+        _parse("2024-03-01,deposit,EUR,fiat,1000,,,,,Broker,", row)
+
+    assert (str(raised.value), raised.value.column) == (f"Cannot parse row 2: {message}", column)
+
+
+def test_iso_codes_in_any_case_priced_metals_and_other_asset_ids_are_currencies() -> None:
+    _, logs, _ = _parse(
+        "2024-03-01,deposit,try,fiat,1000,,,,,Broker,",
+        "2024-03-01,buy,xag,metal,1,20,chf,1,fiat:Jpy,Vault,",
+        "2024-03-02,sell,XAU,metal,0.5,2000,metal:xag,,,Vault,",
+        "2024-03-03,buy,ETH,crypto,1,3000,crypto:anything,1,stock:MSFT,,",
+    )
+
+    assert [log["assetId"] for log in logs] == [
+        "fiat:TRY",
+        "metal:xag",
+        "fiat:CHF",
+        "fiat:JPY",
+        "metal:xag",
+        "metal:XAU",
+        "crypto:ETH",
+        "crypto:anything",
+        "stock:MSFT",
+    ]
 
 
 def test_a_quoted_header_is_read_and_an_upper_case_one_gets_a_hint() -> None:
