@@ -337,6 +337,24 @@ def test_a_currency_or_asset_no_provider_prices_is_refused(
     assert (str(raised.value), raised.value.column) == (f"Cannot parse row 2: {message}", column)
 
 
+def test_a_code_withdrawn_from_iso_4217_is_taken_for_an_old_row() -> None:
+    """Kuna, Deutsche Mark and lev rows keep a ledger's history."""
+    _, logs, _ = _parse(
+        "2019-05-02,buy,KOEI,stock,3,120.5,hrk,2,HRK,Zagreb,",
+        "2001-03-01,deposit,DEM,fiat,1000,,,,,Bank,",
+        "2025-06-01,buy,SOFIX,fund,1,50,BGN,,,Sofia,",
+    )
+
+    assert [(log["assetId"], log["change"]) for log in logs] == [
+        ("stock:KOEI", "3"),
+        ("fiat:HRK", "-361.5"),
+        ("fiat:HRK", "-2"),
+        ("fiat:DEM", "1000"),
+        ("fund:SOFIX", "1"),
+        ("fiat:BGN", "-50"),
+    ]
+
+
 def test_iso_codes_in_any_case_priced_metals_and_other_asset_ids_are_currencies() -> None:
     _, logs, _ = _parse(
         "2024-03-01,deposit,try,fiat,1000,,,,,Broker,",
