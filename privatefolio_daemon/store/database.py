@@ -62,16 +62,34 @@ class _Worker:
         self.connection: sqlite3.Connection | None = None
         self._connect = connect
         self._used = False
+        self._handed = 0
+        self._done = 0
+        """Counted on the thread: a caller who stops waiting does not end the work."""
 
-    async def run(self, function: Callable[[sqlite3.Connection], T]) -> T:
+    @property
+    def busy(self) -> bool:
+        """Whether the thread holds work it has not finished."""
+        return self._handed != self._done
+
+    def submit(self, function: Callable[[sqlite3.Connection], T]) -> asyncio.Future[T]:
+        """Hand ``function`` to the thread now, behind what it holds; its result comes in the
+        future."""
         loop = asyncio.get_running_loop()
         self._used = True
-        return await loop.run_in_executor(self.executor, self._call, function)
+        handed = self.executor.submit(self._call, function)
+        self._handed += 1
+        return asyncio.wrap_future(handed, loop=loop)
+
+    async def run(self, function: Callable[[sqlite3.Connection], T]) -> T:
+        return await self.submit(function)
 
     def _call(self, function: Callable[[sqlite3.Connection], T]) -> T:
-        if self.connection is None:
-            self.connection = self._connect()
-        return function(self.connection)
+        try:
+            if self.connection is None:
+                self.connection = self._connect()
+            return function(self.connection)
+        finally:
+            self._done += 1
 
     async def release_memory(self) -> None:
         """Free what the connection's page cache holds; a worker never connected stays so."""
@@ -170,13 +188,23 @@ class Database:
 
     async def write(self, function: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``function`` on the writer thread. It manages its own transaction."""
+        return await self.write_soon(function)
+
+    def write_soon(self, function: Callable[[sqlite3.Connection], T]) -> asyncio.Future[T]:
+        """``write``, handed to the writer at once, behind the work it holds, without waiting:
+        the future holds the result. ``writer_busy`` says whether it would have to wait."""
         self._check_open()
 
         def checked(connection: sqlite3.Connection) -> T:
             self._watch.check(connection)
             return function(connection)
 
-        return await self._writer.run(checked)
+        return self._writer.submit(checked)
+
+    @property
+    def writer_busy(self) -> bool:
+        """Whether the writer holds work it has not finished: a long transaction, say."""
+        return self._writer.busy
 
     async def bulk_write(self, function: Callable[[sqlite3.Connection], T]) -> T:
         """``write`` for work that rewrites many pages: its commit skips the checkpoint, which
