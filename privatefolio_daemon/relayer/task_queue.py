@@ -1,9 +1,9 @@
 """One account's task queue: highest priority first, first in first out within a priority.
 
 Every task is a row in ``server_tasks`` from the moment it is queued; while the account's writer
-is busy, a row the writer has not written yet is read as if it were (``task_rows.py``). The queue
-runs one task at a time, and a slot shared by all accounts caps how many accounts run a task at
-once.
+holds other work, a row it has not written yet is read as if it were (``task_rows.py``). The
+queue runs one task at a time, and a slot shared by all accounts caps how many accounts run a
+task at once.
 """
 
 import asyncio
@@ -145,7 +145,7 @@ class AccountTaskQueue:
     async def _cancel_rows(self, entries: list[_Entry], error: str) -> None:
         ids = [entry.task_id for entry in entries]
         try:
-            await self._db.write(lambda conn: server_tasks.cancel_queued(conn, ids, error))
+            await self.rows.write(lambda conn: server_tasks.cancel_queued(conn, ids, error))
         except Exception:
             log.exception("Could not record the cancel of %d queued tasks", len(ids))
             return
@@ -323,7 +323,7 @@ class AccountTaskQueue:
         started_at = now_ms()
         self._starting = (entry, token, started_at)
         try:
-            marked = await self._db.write(
+            marked = await self.rows.write(
                 lambda conn: server_tasks.patch_task(
                     conn, entry.task_id, status="running", startedAt=started_at
                 )
@@ -377,7 +377,7 @@ class AccountTaskQueue:
     async def _hand_off(self, entry: _Entry, progress: TaskProgress) -> None:
         """The task's work goes on outside the queue, which records its end (TaskHandedOff)."""
         progress.release_file()
-        await self._db.write(lambda conn: server_tasks.delete_task(conn, entry.task_id))
+        await self.rows.write(lambda conn: server_tasks.delete_task(conn, entry.task_id))
         self._changed()
 
     def _abort(self, running: _Running, reason: str) -> None:
@@ -406,7 +406,7 @@ class AccountTaskQueue:
             fields["duration"] = completed_at - started_at
         if error is not None:
             fields["errorMessage"] = error
-        await self._db.write(lambda conn: server_tasks.patch_task(conn, entry.task_id, **fields))
+        await self.rows.write(lambda conn: server_tasks.patch_task(conn, entry.task_id, **fields))
         self._changed()
 
     def _changed(self) -> None:

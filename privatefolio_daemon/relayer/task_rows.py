@@ -1,11 +1,12 @@
 """The ``server_tasks`` rows of one account's queue, written without making a caller wait.
 
-A task's id is given here, at once, above every id the account has given. Its row goes to the
-account's writer, behind the work the writer holds, in the order the queue hands rows over. When
-the writer is free the caller waits for the write, as it always did; when the writer is busy (an
-import runs its one transaction), the caller goes on at once with the id: the row is *unwritten*
-until the writer gets to it. Meanwhile reads of the table see it (``store/unwritten_tasks.py``),
-and a journal names it in case the process dies first (``unwritten_journal.py``). Decision 0018.
+Every row the queue writes goes through here, to the account's writer, in the order the queue
+hands it over. A task's id is given here, at once, above every id the account has given. When the
+writer holds nothing but the queue's own rows (a few statements each), a caller waits for its
+row, as it always did. When it holds other work (an import's one transaction, say), the caller of
+an enqueue or of a cancel goes on at once: the row is *unwritten* until the writer gets to it.
+Meanwhile reads of the table see it (``store/unwritten_tasks.py``), and a journal names it should
+the process die first (``unwritten_journal.py``). Decision 0018.
 """
 
 import asyncio
@@ -13,6 +14,7 @@ import logging
 import sqlite3
 from collections.abc import Callable, Sequence
 from functools import partial
+from typing import TypeVar
 
 from privatefolio_daemon.relayer.task_types import TaskSpec
 from privatefolio_daemon.relayer.unwritten_journal import UnwrittenJournal
@@ -20,6 +22,8 @@ from privatefolio_daemon.store import server_tasks
 from privatefolio_daemon.store.database import Database, Row
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 _STATUS = server_tasks.COLUMNS.index("status")
 
@@ -33,6 +37,8 @@ class TaskRows:
         self._changed = changed
         """Called when rows that were shown unwritten turn out never to be written."""
         self._last_id = 0
+        self._own = 0
+        """How many of the writer's unfinished writes are the queue's rows."""
         self._handed = 0
         self._unwritten: dict[int, tuple[Row, int]] = {}
         """By id: the row as the writer will leave it, and the number of the write that does."""
@@ -48,7 +54,7 @@ class TaskRows:
             names = server_tasks.recover_after_restart(connection, reason, unwritten)
             return names, server_tasks.highest_id(connection)
 
-        names, self._last_id = await self._db.write(recover)
+        names, self._last_id = await self.write(recover)
         await asyncio.to_thread(self._journal.clear)
         return names
 
@@ -56,13 +62,17 @@ class TaskRows:
         self._last_id += 1
         return self._last_id
 
+    async def write(self, function: Callable[[sqlite3.Connection], T]) -> T:
+        """Write the queue's rows (a few statements), waiting for the writer."""
+        return await self._own_write(function)
+
     async def insert(self, rows: Sequence[Row]) -> None:
-        """Write new rows (ids from ``next_id``); waits only if the writer is free."""
+        """Write new rows (ids from ``next_id``); waits only if the writer holds nothing else."""
         await self._hand_over(rows, lambda conn: server_tasks.insert_rows(conn, rows))
 
     async def end_queued(self, row: Row, **ended: object) -> None:
         """Write the end of a queued task (``row`` updated with ``ended``); waits only if the
-        writer is free."""
+        writer holds nothing else."""
         task_id = int(row[0])
         shown = _updated(row, ended)
         await self._hand_over([shown], lambda conn: server_tasks.patch_task(conn, task_id, **ended))
@@ -80,10 +90,19 @@ class TaskRows:
         while self._writes:
             await asyncio.wait(set(self._writes))
 
+    def _own_write(self, function: Callable[[sqlite3.Connection], T]) -> asyncio.Future[T]:
+        written = self._db.write_soon(function)
+        self._own += 1
+        written.add_done_callback(self._own_done)
+        return written
+
+    def _own_done(self, _: object) -> None:
+        self._own -= 1
+
     async def _hand_over(
         self, rows: Sequence[Row], write: Callable[[sqlite3.Connection], object]
     ) -> None:
-        deferred = self._db.writer_busy
+        deferred = self._db.writes_unfinished > self._own  # other work comes first
         self._handed += 1
         for row in rows:
             self._unwritten[int(row[0])] = (row, self._handed)
@@ -91,7 +110,7 @@ class TaskRows:
             self._journal.note(rows)
             self._journaled = True
         try:
-            written = self._db.write_soon(write)
+            written = self._own_write(write)
         except BaseException:
             self._written_or_not(rows, self._handed, deferred, None)
             raise

@@ -67,9 +67,9 @@ class _Worker:
         """Counted on the thread: a caller who stops waiting does not end the work."""
 
     @property
-    def busy(self) -> bool:
-        """Whether the thread holds work it has not finished."""
-        return self._handed != self._done
+    def unfinished(self) -> int:
+        """How many of the functions handed to the thread it has not finished."""
+        return self._handed - self._done
 
     def submit(self, function: Callable[[sqlite3.Connection], T]) -> asyncio.Future[T]:
         """Hand ``function`` to the thread now, behind what it holds; its result comes in the
@@ -192,7 +192,7 @@ class Database:
 
     def write_soon(self, function: Callable[[sqlite3.Connection], T]) -> asyncio.Future[T]:
         """``write``, handed to the writer at once, behind the work it holds, without waiting:
-        the future holds the result. ``writer_busy`` says whether it would have to wait."""
+        the future holds the result (``writes_unfinished`` says how much work it is behind)."""
         self._check_open()
 
         def checked(connection: sqlite3.Connection) -> T:
@@ -202,9 +202,9 @@ class Database:
         return self._writer.submit(checked)
 
     @property
-    def writer_busy(self) -> bool:
-        """Whether the writer holds work it has not finished: a long transaction, say."""
-        return self._writer.busy
+    def writes_unfinished(self) -> int:
+        """How many writes the writer holds that it has not finished (the one it runs too)."""
+        return self._writer.unfinished
 
     async def bulk_write(self, function: Callable[[sqlite3.Connection], T]) -> T:
         """``write`` for work that rewrites many pages: its commit skips the checkpoint, which
