@@ -64,7 +64,9 @@ class _Worker:
         self._used = False
         self._handed = 0
         self._done = 0
-        """Counted on the thread: a caller who stops waiting does not end the work."""
+        """Counted as each ends (on the thread, or where it was cancelled before it began): a
+        caller who stops waiting does not end the work."""
+        self._counting = threading.Lock()
 
     @property
     def unfinished(self) -> int:
@@ -78,18 +80,20 @@ class _Worker:
         self._used = True
         handed = self.executor.submit(self._call, function)
         self._handed += 1
+        handed.add_done_callback(self._ended)
         return asyncio.wrap_future(handed, loop=loop)
+
+    def _ended(self, _: object) -> None:
+        with self._counting:
+            self._done += 1
 
     async def run(self, function: Callable[[sqlite3.Connection], T]) -> T:
         return await self.submit(function)
 
     def _call(self, function: Callable[[sqlite3.Connection], T]) -> T:
-        try:
-            if self.connection is None:
-                self.connection = self._connect()
-            return function(self.connection)
-        finally:
-            self._done += 1
+        if self.connection is None:
+            self.connection = self._connect()
+        return function(self.connection)
 
     async def release_memory(self) -> None:
         """Free what the connection's page cache holds; a worker never connected stays so."""

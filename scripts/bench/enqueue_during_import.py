@@ -222,7 +222,8 @@ async def main() -> None:
         f"{enqueue * 1000:.1f} ms during a write phase of {phase:.2f} s "
         f"(with the writer free: {idle * 1000:.1f} ms)"
     )
-    listing_cost(arguments.tasks)
+    if arguments.tasks:
+        listing_cost(arguments.tasks)
 
 
 if __name__ == "__main__":

@@ -29,9 +29,9 @@ def test_unwritten_rows_are_read_in_place_of_the_tables_for_one_read(
     connection = reader(tmp_path / "account.sqlite")
 
     def query(sql: str, *params: object) -> object:
-        return reading_unwritten(
-            unwritten, lambda conn: run_client_query(conn, sql, params, 5.0)
-        )(connection)
+        return reading_unwritten(unwritten, lambda conn: run_client_query(conn, sql, params, 5.0))(
+            connection
+        )
 
     assert query("SELECT id, name, status FROM server_tasks ORDER BY id DESC LIMIT 2") == [
         (3, "Refresh balances", "queued"),
