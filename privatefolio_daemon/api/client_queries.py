@@ -50,9 +50,10 @@ async def client_count(
     *,
     default_sql: str,
     budget_seconds: float,
+    run: ClientQuery = run_client_query,
 ) -> int:
     rows = await client_rows(
-        db, sql, params, default_sql=default_sql, budget_seconds=budget_seconds
+        db, sql, params, default_sql=default_sql, budget_seconds=budget_seconds, run=run
     )
     value = rows[0][0] if rows and rows[0] else None
     if value is None:

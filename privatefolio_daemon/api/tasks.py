@@ -2,9 +2,17 @@
 
 import asyncio
 import time
+from collections.abc import Sequence
+from sqlite3 import Connection
 from typing import Any
 
-from privatefolio_daemon.api.client_queries import FrontendTable, client_rows, map_rows
+from privatefolio_daemon.api.client_queries import (
+    ClientQuery,
+    FrontendTable,
+    client_count,
+    client_rows,
+    map_rows,
+)
 from privatefolio_daemon.api.subscriptions import subscribe
 from privatefolio_daemon.domain.accounts import AccountRegistry, shown_name
 from privatefolio_daemon.domain.errors import BusyError, InvalidInputError, NotFoundError
@@ -17,8 +25,11 @@ from privatefolio_daemon.relayer.task_types import Priority, TaskSpec
 from privatefolio_daemon.rpc.callbacks import RemoteFunction
 from privatefolio_daemon.rpc.registry import CallContext, rpc_method
 from privatefolio_daemon.settings import Limits
+from privatefolio_daemon.store.client_sql import run_client_query
+from privatefolio_daemon.store.database import Row
 from privatefolio_daemon.store.server_tasks import task_to_wire
 from privatefolio_daemon.store.task_log_files import task_log_path
+from privatefolio_daemon.store.unwritten_tasks import reading_unwritten
 
 SERVER_TASKS = FrontendTable(
     "SELECT * FROM server_tasks ORDER BY id DESC",
@@ -48,7 +59,14 @@ class TasksApi:
         self, accountName: str, query: str | None = None, params: list[Any] | None = None
     ) -> list[dict[str, Any]]:
         """Tasks of the account, newest first (or the rows of ``query``, read by position)."""
-        rows = await SERVER_TASKS.rows(self._accounts.get(accountName), query, params, self._budget)
+        rows = await client_rows(
+            self._accounts.get(accountName),
+            query,
+            params,
+            default_sql=SERVER_TASKS.select_sql,
+            budget_seconds=self._budget,
+            run=self._with_unwritten(accountName),
+        )
         return await map_rows(rows, task_to_wire, query)
 
     @rpc_method()
@@ -56,16 +74,22 @@ class TasksApi:
         self, accountName: str, query: str | None = None, params: list[Any] | None = None
     ) -> int:
         """How many tasks (or the first column of ``query``'s first row)."""
-        return await SERVER_TASKS.count(
-            self._accounts.get(accountName), query, params, self._budget
+        return await client_count(
+            self._accounts.get(accountName),
+            query,
+            params,
+            default_sql=SERVER_TASKS.count_sql,
+            budget_seconds=self._budget,
+            run=self._with_unwritten(accountName),
         )
 
     @rpc_method(none_is_nothing=True)
     async def getServerTask(self, accountName: str, taskId: int) -> dict[str, Any] | None:
         """One task, or null."""
-        row = await self._accounts.get(accountName).fetch_one(
-            "SELECT * FROM server_tasks WHERE id = ?", (taskId,)
-        )
+        db = self._accounts.get(accountName)
+        row = self._unwritten(accountName, taskId)
+        if row is None:
+            row = await db.fetch_one("SELECT * FROM server_tasks WHERE id = ?", (taskId,))
         return None if row is None else task_to_wire(row)
 
     @rpc_method()
@@ -79,6 +103,7 @@ class TasksApi:
             params,
             default_sql=_TRIGGERS_SQL,
             budget_seconds=self._budget,
+            run=self._with_unwritten(accountName),
         )
         return [row[0] for row in rows]
 
@@ -90,9 +115,21 @@ class TasksApi:
         try:
             return await asyncio.to_thread(read_task_log, path, MAX_LOG_CHARS)
         except FileNotFoundError as error:
-            if await db.fetch_one("SELECT 1 FROM server_tasks WHERE id = ?", (taskId,)) is None:
+            if self._unwritten(accountName, taskId) is None and (
+                await db.fetch_one("SELECT 1 FROM server_tasks WHERE id = ?", (taskId,)) is None
+            ):
                 raise NotFoundError(f"Task {taskId} does not exist") from error
             raise NotFoundError(f"Task {taskId} has no log (it never started)") from error
+
+    def _with_unwritten(self, account: str) -> ClientQuery:
+        """How a query of the account's tasks runs: with the rows its busy writer has not
+        written yet (decision 0018)."""
+        return _reading(self._relayer.unwritten_tasks(account))
+
+    def _unwritten(self, account: str, task_id: int) -> Row | None:
+        return next(
+            (row for row in self._relayer.unwritten_tasks(account) if row[0] == task_id), None
+        )
 
     @rpc_method()
     async def cancelTask(self, accountName: str, taskId: int) -> None:
@@ -181,6 +218,16 @@ class TasksApi:
                 on_completion=onCompletion,
             ),
         )
+
+
+def _reading(unwritten: Sequence[Row]) -> ClientQuery:
+    def run(connection: Connection, sql: str, params: Sequence[Any], budget: float) -> list[Row]:
+        query = reading_unwritten(
+            unwritten, lambda conn: run_client_query(conn, sql, params, budget)
+        )
+        return query(connection)
+
+    return run
 
 
 def _check_sleep(seconds: float, step: float) -> None:

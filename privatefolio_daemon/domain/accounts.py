@@ -34,12 +34,17 @@ from privatefolio_daemon.domain.events import (
     ACCOUNT_REOPENED,
     EventBus,
 )
-from privatefolio_daemon.domain.id_floors import IdFloors, raise_floors, read_floors
+from privatefolio_daemon.domain.id_floors import (
+    IdFloors,
+    higher_floors,
+    raise_floors,
+    read_floors,
+)
 from privatefolio_daemon.domain.server_files import abort_interrupted_files
 from privatefolio_daemon.domain.timeutil import now_ms
 from privatefolio_daemon.settings import Limits
 from privatefolio_daemon.store.cut_short import refuse_cut_short
-from privatefolio_daemon.store.database import Database
+from privatefolio_daemon.store.database import Database, connect_read_only
 from privatefolio_daemon.store.durable_files import write_durably
 from privatefolio_daemon.store.file_gone import orphan_companions
 from privatefolio_daemon.store.migrations import (
@@ -272,10 +277,12 @@ class AccountRegistry:
         return self.databases_dir / f"{_path_part(name)}{_RESET_MARKER}"
 
     async def _finish_reset(self, name: str, floors: IdFloors, created_at: int) -> None:
-        """An empty database in place of the account's, its data, files and logs gone."""
+        """An empty database in place of the account's, its data, files and logs gone. It gives
+        ids above ``floors`` and above those its last database gave, read again now that it is
+        closed: the task queue writes the rows of the ids it gave as it stops (decision 0018)."""
+        floors = await asyncio.to_thread(_floors_given, self.db_path(name), floors)
         await asyncio.to_thread(self._remove_account_files, name)
-        db = await self._open_account(name, created_at=created_at)
-        await db.transaction(lambda connection: raise_floors(connection, floors))
+        await self._open_account(name, created_at=created_at, floors=floors)
         self._reset_marker(name).unlink(missing_ok=True)
 
     async def rename(self, old: str, new: str) -> None:
@@ -375,13 +382,19 @@ class AccountRegistry:
                 "way; their files would be the same on macOS. Choose another name."
             )
 
-    async def _open_account(self, name: str, created_at: int | None = None) -> Database:
+    async def _open_account(
+        self, name: str, created_at: int | None = None, floors: IdFloors | None = None
+    ) -> Database:
+        """Open (and migrate) the account's database; with ``floors``, it gives ids above them
+        from the start, its task queue included."""
         try:
-            return await self._open_database(name, created_at)
+            return await self._open_database(name, created_at, floors)
         except OPEN_ERRORS as error:
             raise AccountOpenError(name, self.db_path(name), error) from error
 
-    async def _open_database(self, name: str, created_at: int | None) -> Database:
+    async def _open_database(
+        self, name: str, created_at: int | None, floors: IdFloors | None
+    ) -> Database:
         self.databases_dir.mkdir(parents=True, exist_ok=True)
         await asyncio.to_thread(refuse_cut_short, self.db_path(name))
         await asyncio.to_thread(refuse_newer, self.db_path(name), self._migrations)
@@ -406,6 +419,8 @@ class AccountRegistry:
                     conn, created_at or int(db.path.stat().st_ctime * 1000)
                 )
             )
+            if floors is not None:
+                await db.transaction(lambda connection: raise_floors(connection, floors))
             await abort_interrupted_files(db, self.files_dir(name))
             await asyncio.to_thread(_remove_trades_scratch, db.path)
         except BaseException as error:
@@ -445,6 +460,18 @@ class AccountRegistry:
         shutil.rmtree(self.files_dir(name), ignore_errors=True)
         shutil.rmtree(self.logs_dir(name), ignore_errors=True)
         (self.databases_dir / f"{name}.deleting").unlink(missing_ok=True)
+
+
+def _floors_given(path: Path, floors: IdFloors) -> IdFloors:
+    """``floors``, raised to those of the closed database at ``path`` if it can be read."""
+    if not path.exists():
+        return floors
+    try:
+        with contextlib.closing(connect_read_only(path)) as connection:
+            return higher_floors(floors, read_floors(connection))
+    except sqlite3.Error:
+        log.warning("Could not read the ids %s gave; the reset keeps those read before", path)
+        return floors
 
 
 def _remove_trades_scratch(ledger: Path) -> None:

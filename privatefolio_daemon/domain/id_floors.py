@@ -63,6 +63,18 @@ class IdFloors:
         )
 
 
+def higher_floors(first: IdFloors, second: IdFloors) -> IdFloors:
+    """Each floor the higher of the two; the line of ids ``first``'s, if it names one."""
+    return IdFloors(
+        max(first.seq, second.seq),
+        max(first.tag, second.tag),
+        max(first.manual, second.manual),
+        max(first.task, second.task),
+        max(first.file, second.file),
+        first.lineage or second.lineage,
+    )
+
+
 #: The tables whose AUTOINCREMENT ids are floors, by IdFloors field.
 _SEQUENCES = {"tag": "tags", "task": "server_tasks", "file": "server_files"}
 

@@ -52,7 +52,7 @@ from privatefolio_daemon.relayer.task_history import (
 from privatefolio_daemon.relayer.task_queue import AccountTaskQueue
 from privatefolio_daemon.relayer.task_types import TaskSpec, Trigger
 from privatefolio_daemon.settings import ACCOUNT_SETTINGS_DEFAULTS
-from privatefolio_daemon.store.database import Database
+from privatefolio_daemon.store.database import Database, Row
 
 log = logging.getLogger(__name__)
 
@@ -241,6 +241,11 @@ class Relayer:
         if state.debouncer.pending_cause == "created" or state.debouncer.firing:
             return "the updates that follow its last change have not started yet"
         return None
+
+    def unwritten_tasks(self, account: str) -> tuple[Row, ...]:
+        """The account's task rows that its busy writer has not written yet (decision 0018)."""
+        state = self._accounts.get(account)
+        return () if state is None else state.queue.rows.unwritten()
 
     async def enqueue(self, account: str, spec: TaskSpec) -> int:
         return await self.queue(account).enqueue(spec)

@@ -1,7 +1,9 @@
 """One account's task queue: highest priority first, first in first out within a priority.
 
-Every task is a row in ``server_tasks`` from the moment it is queued. The queue runs one task at
-a time, and a slot shared by all accounts caps how many accounts run a task at once.
+Every task is a row in ``server_tasks`` from the moment it is queued; while the account's writer
+holds other work, a row it has not written yet is read as if it were (``task_rows.py``). The
+queue runs one task at a time, and a slot shared by all accounts caps how many accounts run a
+task at once.
 """
 
 import asyncio
@@ -19,7 +21,9 @@ from privatefolio_daemon.domain.events import EventBus
 from privatefolio_daemon.domain.timeutil import now_ms
 from privatefolio_daemon.relayer.cancellation import CancelToken, TaskAborted, TaskHandedOff
 from privatefolio_daemon.relayer.progress import TaskProgress
+from privatefolio_daemon.relayer.task_rows import TaskRows, queued_row
 from privatefolio_daemon.relayer.task_types import Conclusion, TaskSpec
+from privatefolio_daemon.relayer.unwritten_journal import UnwrittenJournal
 from privatefolio_daemon.store import notifications, server_tasks
 from privatefolio_daemon.store.database import Database
 from privatefolio_daemon.store.task_log_files import task_log_path
@@ -40,6 +44,7 @@ UNATTENDED_TRIGGERS = frozenset({"system", "cron", "side-effect"})
 class _Entry:
     task_id: int
     spec: TaskSpec
+    created_at: int
     merged: list[TaskSpec] = field(default_factory=list)
     """Specs queued while this one waited, under the same name: their callers are told too."""
 
@@ -75,6 +80,7 @@ class AccountTaskQueue:
         self._db = db
         self._events = events
         self._logs_dir = logs_dir
+        self.rows = TaskRows(db, UnwrittenJournal(logs_dir), self._changed)
         self._slots = slots
         self._grace = cancel_grace_seconds
         self._heap: list[tuple[int, int, _Entry]] = []
@@ -99,9 +105,7 @@ class AccountTaskQueue:
     async def start(self) -> list[str]:
         """Recover rows a previous process left behind, then start running; returns the names of
         the tasks it ended so (``Server restarted.``)."""
-        recovered = await self._db.write(
-            lambda conn: server_tasks.recover_after_restart(conn, SERVER_RESTARTED)
-        )
+        recovered = await self.rows.recover(SERVER_RESTARTED)
         if recovered:
             self._changed()
         self._stopping = False
@@ -112,7 +116,8 @@ class AccountTaskQueue:
         """Stop running: the running task is aborted with ``reason``, and the callers of queued
         tasks hear at once that they were cancelled. At a shutdown the queued rows stay queued
         (the next start cancels them, "Server restarted."); when only the account closes, they
-        are cancelled now, with the reason, since the account may open again at once."""
+        are cancelled now, with the reason, since the account may open again at once. Either
+        way, every row handed to the writer is written before it returns."""
         if self._runner is None:
             return
         runner, self._runner = self._runner, None
@@ -135,13 +140,14 @@ class AccountTaskQueue:
         cancelled = f"Task cancelled: {reason}"
         if queued and reason != SERVER_STOPPING:
             await self._cancel_rows(queued, cancelled)
+        await self.rows.settled()
         for entry in queued:
             await _notify(entry, cancelled)
 
     async def _cancel_rows(self, entries: list[_Entry], error: str) -> None:
         ids = [entry.task_id for entry in entries]
         try:
-            await self._db.write(lambda conn: server_tasks.cancel_queued(conn, ids, error))
+            await self.rows.write(lambda conn: server_tasks.cancel_queued(conn, ids, error))
         except Exception:
             log.exception("Could not record the cancel of %d queued tasks", len(ids))
             return
@@ -174,35 +180,33 @@ class AccountTaskQueue:
             raise BusyError(f"No task can start now: {self._stop_reason}")
         if self._refusing is not None and any(spec.trigger == "user" for spec in specs):
             raise BusyError(self._refusing)
-        queued = [self._queued_entry(spec) for spec in specs]
-        new = [spec for spec, entry in zip(specs, queued, strict=True) if entry is None]
-
-        def insert(connection: Any) -> list[int]:
-            return [
-                server_tasks.insert_task(
-                    connection,
-                    name=spec.name,
-                    description=spec.description,
-                    priority=spec.priority,
-                    trigger=spec.trigger,
-                    determinate=spec.determinate,
-                    group_id=spec.group_id,
-                )
-                for spec in new
-            ]
-
-        created = iter(await self._db.write(insert) if new else [])
-        result = []
-        for spec, entry in zip(specs, queued, strict=True):
-            if entry is None:
-                entry = _Entry(next(created), spec)
-                heapq.heappush(self._heap, (-spec.priority, next(self._order), entry))
-            elif spec.on_completion is not None:
-                entry.merged.append(spec)
-            result.append(entry.task_id)
+        created_at = now_ms()
+        found = [self._queued_entry(spec) for spec in specs]
+        entries = [
+            entry or _Entry(self.rows.next_id(), spec, created_at)
+            for spec, entry in zip(specs, found, strict=True)
+        ]
+        new = [entry for entry, old in zip(entries, found, strict=True) if old is None]
+        for entry in new:  # on the heap before its row is written: a caller cancelled leaves it
+            heapq.heappush(self._heap, (-entry.spec.priority, next(self._order), entry))
+        try:
+            if new:
+                await self.rows.insert([queued_row(e.task_id, e.spec, e.created_at) for e in new])
+        except Exception:
+            self._drop(new)
+            raise
+        for spec, old in zip(specs, found, strict=True):
+            if old is not None and spec.on_completion is not None:
+                old.merged.append(spec)
         self._changed()
         self._wake.set()
-        return result
+        return [entry.task_id for entry in entries]
+
+    def _drop(self, entries: list[_Entry]) -> None:
+        """Take off the heap the entries whose rows could not be written."""
+        dropped = {entry.task_id for entry in entries}
+        self._heap = [item for item in self._heap if item[2].task_id not in dropped]
+        heapq.heapify(self._heap)
 
     async def cancel(self, task_id: int) -> None:
         if self._running is not None and self._running.entry.task_id == task_id:
@@ -218,13 +222,23 @@ class AccountTaskQueue:
             if entry.task_id == task_id:
                 self._heap.pop(index)
                 heapq.heapify(self._heap)
-                await self._finish_row(entry, "cancelled", CANCELLED_BY_USER, started_at=None)
-                await _notify(entry, CANCELLED_BY_USER)
+                await self._cancel_queued(entry)
                 return
-        row = await self._db.fetch_one("SELECT status FROM server_tasks WHERE id = ?", (task_id,))
-        if row is not None:
-            raise NotFoundError(f"Task with id {task_id} has already ended ({row[0]}).")
+        status = self.rows.unwritten_status(task_id)
+        if status is None:
+            row = await self._db.fetch_one(
+                "SELECT status FROM server_tasks WHERE id = ?", (task_id,)
+            )
+            status = None if row is None else str(row[0])
+        if status is not None:
+            raise NotFoundError(f"Task with id {task_id} has already ended ({status}).")
         raise NotFoundError(f"Task with id {task_id} not found.")
+
+    async def _cancel_queued(self, entry: _Entry) -> None:
+        ended = {"status": "cancelled", "completedAt": now_ms(), "errorMessage": CANCELLED_BY_USER}
+        await self.rows.end_queued(queued_row(entry.task_id, entry.spec, entry.created_at), **ended)
+        self._changed()
+        await _notify(entry, CANCELLED_BY_USER)
 
     def snapshot(self) -> dict[str, Any]:
         """What runs now and what waits, in the order it will run."""
@@ -312,11 +326,13 @@ class AccountTaskQueue:
         started_at = now_ms()
         self._starting = (entry, token, started_at)
         try:
-            await self._db.write(
+            marked = await self.rows.write(
                 lambda conn: server_tasks.patch_task(
                     conn, entry.task_id, status="running", startedAt=started_at
                 )
             )
+            if not marked:  # its row, handed to a busy writer, could not be written
+                raise LookupError(f"the task's row {entry.task_id} was never written")
         finally:
             self._starting = None
         self._changed()
@@ -364,7 +380,7 @@ class AccountTaskQueue:
     async def _hand_off(self, entry: _Entry, progress: TaskProgress) -> None:
         """The task's work goes on outside the queue, which records its end (TaskHandedOff)."""
         progress.release_file()
-        await self._db.write(lambda conn: server_tasks.delete_task(conn, entry.task_id))
+        await self.rows.write(lambda conn: server_tasks.delete_task(conn, entry.task_id))
         self._changed()
 
     def _abort(self, running: _Running, reason: str) -> None:
@@ -393,7 +409,7 @@ class AccountTaskQueue:
             fields["duration"] = completed_at - started_at
         if error is not None:
             fields["errorMessage"] = error
-        await self._db.write(lambda conn: server_tasks.patch_task(conn, entry.task_id, **fields))
+        await self.rows.write(lambda conn: server_tasks.patch_task(conn, entry.task_id, **fields))
         self._changed()
 
     def _changed(self) -> None:

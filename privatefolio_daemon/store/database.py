@@ -62,11 +62,33 @@ class _Worker:
         self.connection: sqlite3.Connection | None = None
         self._connect = connect
         self._used = False
+        self._handed = 0
+        self._done = 0
+        """Counted as each ends (on the thread, or where it was cancelled before it began): a
+        caller who stops waiting does not end the work."""
+        self._counting = threading.Lock()
 
-    async def run(self, function: Callable[[sqlite3.Connection], T]) -> T:
+    @property
+    def unfinished(self) -> int:
+        """How many of the functions handed to the thread it has not finished."""
+        return self._handed - self._done
+
+    def submit(self, function: Callable[[sqlite3.Connection], T]) -> asyncio.Future[T]:
+        """Hand ``function`` to the thread now, behind what it holds; its result comes in the
+        future."""
         loop = asyncio.get_running_loop()
         self._used = True
-        return await loop.run_in_executor(self.executor, self._call, function)
+        handed = self.executor.submit(self._call, function)
+        self._handed += 1
+        handed.add_done_callback(self._ended)
+        return asyncio.wrap_future(handed, loop=loop)
+
+    def _ended(self, _: object) -> None:
+        with self._counting:
+            self._done += 1
+
+    async def run(self, function: Callable[[sqlite3.Connection], T]) -> T:
+        return await self.submit(function)
 
     def _call(self, function: Callable[[sqlite3.Connection], T]) -> T:
         if self.connection is None:
@@ -170,13 +192,23 @@ class Database:
 
     async def write(self, function: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``function`` on the writer thread. It manages its own transaction."""
+        return await self.write_soon(function)
+
+    def write_soon(self, function: Callable[[sqlite3.Connection], T]) -> asyncio.Future[T]:
+        """``write``, handed to the writer at once, behind the work it holds, without waiting:
+        the future holds the result (``writes_unfinished`` says how much work it is behind)."""
         self._check_open()
 
         def checked(connection: sqlite3.Connection) -> T:
             self._watch.check(connection)
             return function(connection)
 
-        return await self._writer.run(checked)
+        return self._writer.submit(checked)
+
+    @property
+    def writes_unfinished(self) -> int:
+        """How many writes the writer holds that it has not finished (the one it runs too)."""
+        return self._writer.unfinished
 
     async def bulk_write(self, function: Callable[[sqlite3.Connection], T]) -> T:
         """``write`` for work that rewrites many pages: its commit skips the checkpoint, which

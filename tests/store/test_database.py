@@ -1,8 +1,11 @@
 """The database's bulk writes: the commit leaves the checkpoint to its own thread, which then
 copies every page into the database file; the writer's automatic checkpoints come back after."""
 
+import asyncio
+import contextlib
 import logging
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
@@ -106,3 +109,32 @@ async def test_dropping_an_index_does_not_rewrite_the_pages_it_frees(db: Databas
 
     log = db.path.with_name(db.path.name + "-wal")
     assert log.stat().st_size < ROWS * 800 / 4  # the index took 8 MB; zeroing it would log as much
+
+
+async def test_the_writer_counts_the_writes_it_holds_those_whose_caller_gave_up_too(
+    db: Database,
+) -> None:
+    """``writes_unfinished`` tells a task queue whether the writer holds other work; a write
+    cancelled before it began, or whose caller stopped waiting, must not count for ever."""
+    started, release = threading.Event(), threading.Event()
+
+    def held(_: sqlite3.Connection) -> None:
+        started.set()
+        release.wait(10)
+
+    holding = asyncio.ensure_future(db.write(held))
+    await asyncio.to_thread(started.wait, 10)
+    never_begun = asyncio.ensure_future(db.write(fill))
+    behind = db.write_soon(lambda conn: conn.execute("INSERT INTO notes VALUES ('behind')"))
+    await asyncio.sleep(0)
+    counted_while_held = db.writes_unfinished
+    never_begun.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await never_begun  # its write taken back from the thread before the thread is free
+    release.set()
+    await holding
+    await behind
+
+    assert counted_while_held == 3
+    assert db.writes_unfinished == 0
+    assert await db.fetch_all("SELECT body FROM notes") == [("behind",)]
