@@ -10,7 +10,7 @@ from functools import cache
 import orjson
 
 from privatefolio_daemon.resources import static_data_dir
-from privatefolio_daemon.sources.prices.metals import METAL_SYMBOLS
+from privatefolio_daemon.sources.prices.metal_symbols import METAL_SYMBOLS
 
 PRICED_METALS = tuple(METAL_SYMBOLS)
 

@@ -18,9 +18,8 @@ from privatefolio_daemon.sources.prices.base import (
     PriceSeries,
 )
 from privatefolio_daemon.sources.prices.market_closes import closes_from, with_last_close
+from privatefolio_daemon.sources.prices.metal_symbols import METAL_SYMBOLS
 from privatefolio_daemon.sources.prices.yahoo import YahooChartClient
-
-METAL_SYMBOLS = {"XAU": "GC=F", "XAG": "SI=F"}
 
 
 class MetalsProvider:
