@@ -6,7 +6,8 @@ A refresh starts after ``tradesCursor`` (the latest close it saw), or after ``tr
 are taken up again and the logs after the cursor continue them; with neither, it starts over.
 Trades are written one asset at a time, so only a summary of each stays in memory. Only listed
 assets (with a coingeckoId) have trades. Audit-log balances must be computed first: PnL reads
-them.
+them. Cash fees and dividends count in the trade of their asset (decision 0023): a dividend's
+logs are cash, so a refresh also reads the dividends after its start.
 """
 
 import asyncio
@@ -31,6 +32,7 @@ from privatefolio_daemon.domain.jsmath import js_number_text
 from privatefolio_daemon.domain.key_value import write_value
 from privatefolio_daemon.domain.thread_progress import Report, thread_safe
 from privatefolio_daemon.domain.timeutil import DAY_MS, day_start, human_date
+from privatefolio_daemon.domain.trade_dividends import DividendIncome
 from privatefolio_daemon.domain.trade_pnl import (
     AccountPnl,
     PnlRow,
@@ -42,8 +44,6 @@ from privatefolio_daemon.domain.trade_pnl import (
 )
 from privatefolio_daemon.domain.trades_engine import (
     Trade,
-    TradeRow,
-    TradeTransaction,
     largest_position,
     reopen,
     trades_of_asset,
@@ -420,9 +420,12 @@ def _compute_pnl(
         for trade in trades
         if first_day_of.get(trade.id)
     }
-    counted_from = {trade.id: _counted_from(trade, kept_sums.get(trade.id)) for trade in trades}
-    dividends = store.dividends_after(conn, min(counted_from.values()))
-    dividend_rows = partial(_dividend_rows, conn, _valued_prices(conn))
+    counted_after = {  # a trade whose asset has no price has no row to count dividends in
+        trade.id: _counted_after(trade, kept_sums.get(trade.id))
+        for trade in trades
+        if prices(trade.asset_id)
+    }
+    dividends = DividendIncome(conn, counted_after, _valued_prices(conn))
     for done, summary in enumerate(trades, 1):
         checkpoint()
         first_day = first_day_of.get(summary.id, 0)
@@ -431,7 +434,6 @@ def _compute_pnl(
         asset = trade.asset_id
         asset_prices = prices(asset)
         balance_at = balances(asset).at if asset_prices else _no_balance
-        paid = [tx for tx in dividends.get(asset, ()) if tx.timestamp > counted_from[trade.id]]
         trade_rows = trade_pnl_rows(
             trade,
             list(asset_prices.items()),
@@ -439,7 +441,7 @@ def _compute_pnl(
             last_day,
             first_day,
             sums,
-            dividend_rows(trade.id, paid) if paid else (),
+            dividends.rows(trade.id, asset),
         )
         rows += trade_rows
         if len(trade_rows) > 1:
@@ -459,30 +461,10 @@ def _compute_pnl(
     return len(rows)
 
 
-def _counted_from(trade: TradeSummary, sums: Sums | None) -> int:
+def _counted_after(trade: TradeSummary, sums: Sums | None) -> int:
     """The moment after which the trade's dividends are added up: that of its kept sums, or its
     opening (a dividend at that moment went to the asset's trade before it)."""
     return trade.created_at if sums is None else sums.moment
-
-
-def _dividend_rows(
-    conn: sqlite3.Connection,
-    prices: Callable[[str], dict[int, Decimal]],
-    trade_id: str,
-    dividends: list[TradeTransaction],
-) -> list[TradeRow]:
-    """The dividends linked to the trade as ``[asset, amount, usd, txId, ts]`` rows, valued at
-    their cash's price of the day, as the trade's other rows."""
-    linked = store.linked_among(conn, trade_id, [tx.id for tx in dividends])
-    rows: list[TradeRow] = []
-    for tx in dividends:
-        if tx.id not in linked or tx.incoming_asset is None or tx.incoming is None:
-            continue
-        price = prices(tx.incoming_asset).get(day_start(tx.timestamp))
-        amount = decimals.parse(tx.incoming)
-        usd = "0" if price is None else decimals.to_string(decimals.multiply(price, amount))
-        rows.append([tx.incoming_asset, tx.incoming, usd, tx.id, tx.timestamp])
-    return rows
 
 
 def _last_day(conn: sqlite3.Connection) -> int:
