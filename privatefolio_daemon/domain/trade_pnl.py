@@ -6,11 +6,16 @@ which today's price values, ``day_ahead``). On day D, counting everything up to 
 millisecond E: the position is the price times the asset's balance after its last log at or
 before E, and cost, proceeds, fees and deposits are the sums of the trade's USD columns up to E.
 
-Fees are in the position already: a trade's fee rows are fees paid in its asset, which lower
-the asset's balance. §8.3 adds the fee tuples' USD values to the PnL as well, as the source
-stored them: a Binance or manual fee (stored positive) then raised the PnL by the fee paid, and
-an Etherscan fee (negative) counted twice. Here ``pnl = position + cost + proceeds − deposits``,
-and the ``fees`` column tells the USD value of the fees paid so far, as a negative total.
+Fees paid in the trade's asset are in the position already: they lower the asset's balance.
+§8.3 adds the fee tuples' USD values to the PnL as well, as the source stored them: a Binance or
+manual fee (stored positive) then raised the PnL by the fee paid, and an Etherscan fee
+(negative) counted twice. Here the ``fees`` column tells the USD value of the fees paid so far,
+as a negative total, and only the fees paid in another asset (cash, decision 0023) are added to
+the PnL, which the position does not hold.
+
+Dividends paid in cash on the trade's asset (decision 0023) are what the position brought in,
+as sales are: their USD values on their days count in ``proceeds``. So
+``pnl = position + cost + proceeds − deposits + fees paid outside the position``.
 
 Two more changes from data-model §8.3, which counts up to the next midnight and takes the balance
 there on the closing day too (decision 0006): a log at the next midnight belongs to the next
@@ -18,7 +23,11 @@ day, and a closed trade holds nothing on its closing day. Otherwise a closed tra
 would count the position of the asset's next trade, opened later that day or at the midnight
 after, and what a refresh computed would depend on whether that trade existed yet.
 
-The account's PnL, at each day any trade has a row, sums each trade's latest row so far.
+The account's PnL, at each day any trade has a row, sums each trade's latest row so far: what
+the traded positions are worth plus the cash they brought in (sales, dividends), less the cash
+they cost (buys, fees paid in cash) and the value deposited into them. Cash has no trade, so
+the cash a dividend brings is counted once here, as the trade's income; the net worth counts it
+again as cash held, which is another measure (the PnL is no part of the net worth).
 """
 
 from collections.abc import Callable, Iterable, Sequence
@@ -71,10 +80,11 @@ BalanceAt = Callable[[int], Decimal]
 
 
 class Sums(NamedTuple):
-    """A trade's cost, proceeds, fees and deposits summed up to ``moment`` (a stored row's)."""
+    """A trade's cost, proceeds, fees, deposits and fees paid outside its position, summed up to
+    ``moment`` (a stored row's)."""
 
     moment: int
-    totals: tuple[Decimal, Decimal, Decimal, Decimal]
+    totals: tuple[Decimal, Decimal, Decimal, Decimal, Decimal]
 
 
 def day_end(day: int) -> int:
@@ -89,17 +99,21 @@ def trade_pnl_rows(
     last_day: int,
     first_day: int = 0,
     sums_before: Sums | None = None,
+    income: Sequence[TradeRow] = (),
 ) -> list[PnlRow]:
     """``prices``: the asset's ``(day, price)`` in ascending order; ``last_day``: that of an open
     trade's last row. The zero row, then the rows from ``first_day`` on (each is the same as in
     the trade's full list). ``sums_before``, from a row before ``first_day``, spares adding up
-    the trade's earlier rows again."""
+    the trade's earlier rows again. ``income``: the trade's dividends, as rows of
+    ``[asset, amount, usd, txId, ts]`` (after ``sums_before``, if given)."""
     opened = day_start(trade.created_at)
     genesis = opened - DAY_MS
     rows = [PnlRow(f"{trade.id}_{genesis}", trade.id, genesis, *(["0"] * 6))]
     first = max(opened, first_day)
     last = day_start(trade.closed_at) if trade.closed_at is not None else last_day
-    columns = (trade.cost, trade.proceeds, _paid(trade.fees), trade.deposits)
+    paid = _paid(trade.fees)
+    outside = [row for row in paid if row[0] != trade.asset_id]
+    columns = (trade.cost, [*trade.proceeds, *income], paid, trade.deposits, outside)
     if sums_before is None:
         sums = [_RunningSum(column) for column in columns]
     else:
@@ -111,12 +125,20 @@ def trade_pnl_rows(
         end = day_end(day)
         closing = trade.closed_at is not None and day == last
         position = Decimal(0) if closing else decimals.multiply(price, balance_at(end))
-        cost, proceeds, fees, deposits = (running.up_to(end) for running in sums)
+        cost, proceeds, fees, deposits, paid_outside = (running.up_to(end) for running in sums)
         pnl = decimals.add(decimals.add(position, cost), proceeds)
-        pnl = decimals.add(pnl, deposits.copy_negate())
+        pnl = decimals.add(decimals.add(pnl, deposits.copy_negate()), paid_outside)
         values = [position, cost, proceeds, fees, deposits, pnl]
         rows.append(PnlRow(f"{trade.id}_{day}", trade.id, day, *map(decimals.to_string, values)))
     return rows
+
+
+def paid_outside(row: Sequence[Decimal]) -> Decimal:
+    """What the fees paid outside the position added to a stored row's PnL: its PnL less the
+    rest (``positionValue, cost, proceeds, fees, deposits, pnl``)."""
+    position, cost, proceeds, _fees, deposits, pnl = row
+    rest = decimals.add(decimals.add(position, cost), decimals.subtract(proceeds, deposits))
+    return decimals.subtract(pnl, rest)
 
 
 def _paid(fees: Iterable[TradeRow]) -> list[TradeRow]:

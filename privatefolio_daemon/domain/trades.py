@@ -6,7 +6,8 @@ A refresh starts after ``tradesCursor`` (the latest close it saw), or after ``tr
 are taken up again and the logs after the cursor continue them; with neither, it starts over.
 Trades are written one asset at a time, so only a summary of each stays in memory. Only listed
 assets (with a coingeckoId) have trades. Audit-log balances must be computed first: PnL reads
-them.
+them. Cash fees and dividends count in the trade of their asset (decision 0023): a dividend's
+logs are cash, so a refresh also reads the dividends after its start.
 """
 
 import asyncio
@@ -31,12 +32,14 @@ from privatefolio_daemon.domain.jsmath import js_number_text
 from privatefolio_daemon.domain.key_value import write_value
 from privatefolio_daemon.domain.thread_progress import Report, thread_safe
 from privatefolio_daemon.domain.timeutil import DAY_MS, day_start, human_date
+from privatefolio_daemon.domain.trade_dividends import DividendIncome
 from privatefolio_daemon.domain.trade_pnl import (
     AccountPnl,
     PnlRow,
     Sums,
     account_pnl,
     day_end,
+    paid_outside,
     trade_pnl_rows,
 )
 from privatefolio_daemon.domain.trades_engine import (
@@ -61,6 +64,9 @@ TRADES_SCAN_CURSOR = "tradesScanCursor"
 """The daemon's own key: the time of the last log a run went through. Logs that all come later
 continue the open trades from there, not from the last close, which may be years back for an
 asset held since. An invalidation at or before it sets it to 0 (see ``invalidation``)."""
+CASH_RULES = "tradesCountCash"
+"""The daemon's own key, 1 once a run counted cash fees and dividends (decision 0023): trades
+computed before, of a ledger that has either, are computed again from the start, once."""
 
 
 _RUN_KEYS = (TRADES_CURSOR, TRADES_SCAN_CURSOR, TRADE_SEQ, PNL_CURSOR)
@@ -133,12 +139,14 @@ def trades_pass(
     before the last close)."""
     if changed_since is not None:
         invalidate_trades(conn, changed_since - 1, changed_since)
-    if full or _resume_point(conn) == 0:  # nothing to go on from: start over
+    if full or _starts_over(conn):
         store.delete_trades(conn)
         write_value(conn, TRADE_SEQ, 0)
         write_value(conn, TRADES_CURSOR, 0)
         write_value(conn, TRADES_SCAN_CURSOR, 0)
         write_value(conn, PNL_CURSOR, 0)
+    if read_value(conn, CASH_RULES) != 1:
+        write_value(conn, CASH_RULES, 1)
     since = _resume_point(conn)
     open_trades: dict[str, Trade] = {}
     trades = _compute_trades(conn, listed, progress, checkpoint, open_trades)
@@ -153,6 +161,14 @@ def trades_pass(
     first_days = _first_pnl_days(conn, all_trades, kept_before, stale_from)
     pnl_rows = _compute_pnl(conn, all_trades, progress, checkpoint, first_days, open_trades)
     return TradesResult(len(trades or []), pnl_rows)
+
+
+def _starts_over(conn: sqlite3.Connection) -> bool:
+    """Whether a refresh has nothing to go on from, or goes on from trades that left out the
+    ledger's cash fees and dividends."""
+    if _resume_point(conn) == 0:
+        return True
+    return read_value(conn, CASH_RULES) != 1 and store.has_cash_flows(conn)
 
 
 def _compute_trades(
@@ -180,6 +196,12 @@ def _compute_trades(
     progress(2.5, f"Processing {count} audit logs")
     kept = [asset for asset in assets if asset in listed]
     skipped = len(assets) - len(kept)
+    dividends = store.dividends_after(conn, since)
+    if since != 0:  # a dividend after ``since`` goes to the open trade of its asset
+        paid_on = set(dividends) - set(assets)
+        extra = sorted(paid_on & (store.open_trade_assets(conn) if paid_on else set()))
+        take_up.update(extra)
+        kept += [asset for asset in extra if asset in listed]
     progress(6, f"Found {len(kept)} asset groups (skipped {skipped} unlisted assets)")
     taken: dict[str, Trade] = {}
     untouched: list[TradeSummary] = []
@@ -190,12 +212,18 @@ def _compute_trades(
         progress(6, f"Found {len(taken) + len(untouched)} open trades")
     summaries: list[TradeSummary] = []
     prices = _valued_prices(conn)
+    is_cash = _cash_of(listed)
     for done, asset in enumerate(kept, 1):
         checkpoint()
         logs, found = store.asset_logs(conn, asset, since)
         open_trade = taken.pop(asset, None)
         asset_trades = trades_of_asset(
-            logs, open_trade, found.get, lambda a, day: prices(a).get(day)
+            logs,
+            open_trade,
+            found.get,
+            lambda a, day: prices(a).get(day),
+            dividends.get(asset, ()),
+            is_cash,
         )
         if open_trade is not None and open_trade.closed_at is not None:
             store.unlink_after_close(conn, open_trade)
@@ -216,6 +244,16 @@ def _compute_trades(
         progress(25, f"Setting trades cursor to {human_date(cursor)}")
     progress(25, f"Computed {len(summaries)} trades")
     return summaries
+
+
+def _cash_of(listed: Container[str]) -> Callable[[str], bool]:
+    """Cash: a fiat currency, unless it has trades of its own (a coingeckoId given to it)."""
+
+    @cache
+    def is_cash(asset_id: str) -> bool:
+        return asset_ids.asset_type(asset_id) == "fiat" and asset_id not in listed
+
+    return is_cash
 
 
 def _in_opening_order(conn: sqlite3.Connection, trades: list[TradeSummary]) -> list[TradeSummary]:
@@ -377,16 +415,33 @@ def _compute_pnl(
     earliest = min(first_day_of.values(), default=0)
     prices = _valued_prices(conn, earliest)
     balances = cache(partial(store.AssetBalances, conn, since=earliest))
+    kept_sums = {
+        trade.id: _sums_before(conn, trade, first_day_of[trade.id])
+        for trade in trades
+        if first_day_of.get(trade.id)
+    }
+    counted_after = {  # a trade whose asset has no price has no row to count dividends in
+        trade.id: _counted_after(trade, kept_sums.get(trade.id))
+        for trade in trades
+        if prices(trade.asset_id)
+    }
+    dividends = DividendIncome(conn, counted_after, _valued_prices(conn))
     for done, summary in enumerate(trades, 1):
         checkpoint()
         first_day = first_day_of.get(summary.id, 0)
-        sums = _sums_before(conn, summary, first_day) if first_day else None
+        sums = kept_sums.get(summary.id)
         trade = (loaded or {}).get(summary.id) or _trade_for_pnl(conn, summary.id, sums)
         asset = trade.asset_id
         asset_prices = prices(asset)
         balance_at = balances(asset).at if asset_prices else _no_balance
         trade_rows = trade_pnl_rows(
-            trade, list(asset_prices.items()), balance_at, last_day, first_day, sums
+            trade,
+            list(asset_prices.items()),
+            balance_at,
+            last_day,
+            first_day,
+            sums,
+            dividends.rows(trade.id, asset),
         )
         rows += trade_rows
         if len(trade_rows) > 1:
@@ -404,6 +459,12 @@ def _compute_pnl(
         progress(98, f"Setting profit & loss cursor to {human_date(latest_day)}")
     progress(100, "PnL computation completed")
     return len(rows)
+
+
+def _counted_after(trade: TradeSummary, sums: Sums | None) -> int:
+    """The moment after which the trade's dividends are added up: that of its kept sums, or its
+    opening (a dividend at that moment went to the asset's trade before it)."""
+    return trade.created_at if sums is None else sums.moment
 
 
 def _last_day(conn: sqlite3.Connection) -> int:
@@ -438,8 +499,9 @@ def _sums_before(conn: sqlite3.Connection, trade: TradeSummary, before: int) -> 
     if found is None:
         return None
     day, texts = found
-    cost, proceeds, fees, deposits = (decimals.parse(text) for text in texts)
-    return Sums(day_end(day), (cost, proceeds, fees, deposits))
+    values = [decimals.parse(text) for text in texts]
+    _position, cost, proceeds, fees, deposits, _pnl = values
+    return Sums(day_end(day), (cost, proceeds, fees, deposits, paid_outside(values)))
 
 
 def run_pnl_pass(
@@ -614,9 +676,9 @@ class Trades:
         def long_run(conn: sqlite3.Connection) -> bool:
             if wal_database_file(conn) is None:
                 return False
-            since = _resume_point(conn)
-            if full or since == 0:
+            if full or _starts_over(conn):
                 return True
+            since = _resume_point(conn)
             minimum = self._off_writer_min_logs
             return minimum > 0 and store.count_logs_after(conn, since, minimum) >= minimum
 
@@ -638,11 +700,11 @@ class Trades:
             computed.append(pass_)
 
         try:
-            carried = None if full else (*_RUN_KEYS, SCAN_POSITIONS, PNL_STALE_FROM)
+            carried = None if full else (*_RUN_KEYS, SCAN_POSITIONS, PNL_STALE_FROM, CASH_RULES)
             snapshot = await asyncio.to_thread(
                 trades_offline.compute_in_scratch, ledger, scratch, run, carried
             )
-            keys = (*_RUN_KEYS, SCAN_POSITIONS)
+            keys = (*_RUN_KEYS, SCAN_POSITIONS, CASH_RULES)
             applied = await seen_through(
                 self._db.write(
                     lambda conn: trades_offline.apply_if_current(conn, scratch, snapshot, keys)

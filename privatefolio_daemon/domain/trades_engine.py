@@ -11,11 +11,20 @@ A transaction linked to a trade of asset A adds rows of ``[asset, amount, usd, �
 a deposit or withdrawal of A, a cost (A came in for something), proceeds (A went out for
 something) and a fee paid in A. USD values use the price of the row's asset on the
 transaction's day, as big.js strings, or "0" without a price.
+
+Cash (a fiat currency that has no trades of its own) is counted where Privatefolio's formats
+never bring it (decision 0023): a fee paid in cash on a transaction whose only other side is
+cash, or none, is a fee row of the trade, in the cash asset; and a dividend of A paid in cash
+(a Reward whose ``dividendOf`` names A) is linked to the trade that holds A when it is paid,
+before that moment's own logs, with its fee in cash (a withholding tax) as a fee row. The
+dividend itself adds no row here: its PnL counts it as proceeds (``trade_pnl``).
 """
 
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 from typing import Any, NamedTuple
 
 from privatefolio_daemon.domain import decimals
@@ -86,6 +95,12 @@ class Trade:
 TransactionOf = Callable[[str], TradeTransaction | None]
 PriceOf = Callable[[str, int], Decimal | None]
 """``(assetId, day start) → price`` or None."""
+IsCash = Callable[[str], bool]
+"""Whether an asset is cash: a fiat currency without trades of its own."""
+
+
+def _no_cash(asset_id: str) -> bool:
+    return False
 
 
 class MissingTransaction(LookupError):
@@ -98,24 +113,30 @@ def trades_of_asset(
     open_trade: Trade | None,
     transaction_of: TransactionOf,
     price_of: PriceOf,
+    dividends: Sequence[TradeTransaction] = (),
+    is_cash: IsCash = _no_cash,
 ) -> list[Trade]:
-    """The trades the asset's logs (canonical order) open, continue and close."""
+    """The trades the asset's logs (canonical order) open, continue and close; ``dividends``:
+    the asset's dividends over the same time, by time."""
     trades: list[Trade] = [] if open_trade is None else [open_trade]
     current = open_trade
     balance = open_trade.balance if open_trade is not None else Decimal(0)
+    unpaid = deque(dividends)
     for index, log in enumerate(logs):
+        while unpaid and unpaid[0].timestamp <= log.timestamp:
+            _take_dividend(current, unpaid.popleft(), price_of, is_cash)
         balance = decimals.add(balance, decimals.parse(log.change))
         if current is None:
             if not decimals.is_zero(balance):
                 current = _open(log, balance)
                 trades.append(current)
                 if current.link(log):
-                    _process(current, log.tx_id, transaction_of, price_of)
+                    _process(current, log.tx_id, transaction_of, price_of, is_cash)
             continue
         current.balance = balance
         current.amount = max(current.amount, balance.copy_abs())
         if current.link(log):
-            _process(current, log.tx_id, transaction_of, price_of)
+            _process(current, log.tx_id, transaction_of, price_of, is_cash)
         same_as_previous = index > 0 and logs[index - 1].timestamp == log.timestamp
         if same_as_previous and not decimals.is_zero(balance):
             current.trade_type = _side(balance)
@@ -127,6 +148,8 @@ def trades_of_asset(
                 current = _open(log, balance)
                 trades.append(current)
                 current.link(log)
+    for dividend in unpaid:
+        _take_dividend(current, dividend, price_of, is_cash)
     return trades
 
 
@@ -154,20 +177,19 @@ def _crossed_back(trade: Trade, balance: Decimal) -> bool:
 
 
 def _process(
-    trade: Trade, tx_id: str | None, transaction_of: TransactionOf, price_of: PriceOf
+    trade: Trade,
+    tx_id: str | None,
+    transaction_of: TransactionOf,
+    price_of: PriceOf,
+    is_cash: IsCash,
 ) -> None:
-    """Add the rows of a newly linked transaction (data-model §8.2)."""
+    """Add the rows of a newly linked transaction (data-model §8.2, and its fee in cash)."""
     assert tx_id is not None
     tx = transaction_of(tx_id)
     if tx is None:
         raise MissingTransaction(tx_id)
-    asset, day = trade.asset_id, day_start(tx.timestamp)
-
-    def usd(row_asset: str, amount: str) -> str:
-        price = price_of(row_asset, day)
-        if price is None:
-            return "0"
-        return decimals.to_string(decimals.multiply(price, decimals.parse(amount)))
+    asset = trade.asset_id
+    usd = partial(_usd, price_of, day_start(tx.timestamp))
 
     if tx.incoming_asset == asset and tx.type == "Deposit" and tx.incoming is not None:
         trade.deposits.append([asset, tx.incoming, usd(asset, tx.incoming), tx.id, tx.timestamp])
@@ -199,6 +221,39 @@ def _process(
         )
     if tx.fee_asset == asset and tx.fee is not None:
         trade.fees.append([asset, tx.fee, usd(asset, tx.fee), tx.id, tx.timestamp])
+    sides = (tx.incoming_asset, tx.outgoing_asset)
+    others = [side for side in sides if side is not None and side != asset]
+    if all(map(is_cash, others)):  # bought or sold for cash, deposited or withdrawn
+        _add_cash_fee(trade, tx, price_of, is_cash)
+
+
+def _take_dividend(
+    trade: Trade | None, tx: TradeTransaction, price_of: PriceOf, is_cash: IsCash
+) -> None:
+    """Link a dividend paid in cash to the trade that holds the asset then, with its fee."""
+    if trade is None or tx.incoming_asset is None or not is_cash(tx.incoming_asset):
+        return
+    if tx.id in trade.linked_tx_ids:
+        return
+    trade.linked_tx_ids.add(tx.id)
+    trade.tx_ids.append(tx.id)
+    _add_cash_fee(trade, tx, price_of, is_cash)
+
+
+def _add_cash_fee(trade: Trade, tx: TradeTransaction, price_of: PriceOf, is_cash: IsCash) -> None:
+    """A fee row for the transaction's fee when it is paid in cash."""
+    if tx.fee_asset is None or tx.fee is None or not is_cash(tx.fee_asset):
+        return
+    usd = _usd(price_of, day_start(tx.timestamp), tx.fee_asset, tx.fee)
+    trade.fees.append([tx.fee_asset, tx.fee, usd, tx.id, tx.timestamp])
+
+
+def _usd(price_of: PriceOf, day: int, asset: str, amount: str) -> str:
+    """The amount's USD value at the asset's price of the day, "0" without one."""
+    price = price_of(asset, day)
+    if price is None:
+        return "0"
+    return decimals.to_string(decimals.multiply(price, decimals.parse(amount)))
 
 
 def reopen(trade: Trade, since: int, position: Decimal) -> Trade:

@@ -109,6 +109,45 @@ def asset_logs(
     return logs, found
 
 
+def dividends_after(
+    connection: sqlite3.Connection, since: int
+) -> dict[str, list[TradeTransaction]]:
+    """The dividends after ``since`` (every one for 0), by the asset they are paid on, in time
+    order: the Rewards whose metadata names that asset as ``dividendOf``. One read of the
+    transactions from ``since`` on."""
+    where, params = ("1", ()) if since == 0 else ("timestamp > ?", (since,))
+    rows = connection.execute(
+        "SELECT json_extract(metadata, '$.dividendOf'), id, type, incomingAsset, incoming, "
+        "outgoingAsset, outgoing, feeAsset, fee, timestamp FROM transactions "
+        f"WHERE {where} AND type = 'Reward' AND json_valid(metadata) "
+        "AND json_type(metadata, '$.dividendOf') = 'text' ORDER BY timestamp, id",
+        params,
+    )
+    found: dict[str, list[TradeTransaction]] = {}
+    for asset_id, *transaction in rows:
+        found.setdefault(asset_id, []).append(TradeTransaction(*transaction))
+    return found
+
+
+def linked_among(connection: sqlite3.Connection, trade_id: str, tx_ids: Sequence[str]) -> set[str]:
+    """The transactions of ``tx_ids`` linked to the trade."""
+    rows = connection.execute(
+        "SELECT transaction_id FROM trade_transactions WHERE trade_id = ? "
+        "AND transaction_id IN (SELECT value FROM json_each(?))",
+        (trade_id, orjson.dumps(list(tx_ids)).decode()),
+    )
+    return {tx_id for (tx_id,) in rows}
+
+
+def has_cash_flows(connection: sqlite3.Connection) -> bool:
+    """Whether a transaction pays a fee in a fiat currency or is a dividend."""
+    row = connection.execute(
+        "SELECT 1 FROM transactions WHERE feeAsset GLOB 'fiat:*' "
+        "OR (type = 'Reward' AND metadata LIKE '%dividendOf%') LIMIT 1"
+    ).fetchone()
+    return row is not None
+
+
 def _after(since: int) -> tuple[str, tuple[int, ...]]:
     """Every log for a full run (``since`` 0), else those after ``since``."""
     return ("1", ()) if since == 0 else ("log.timestamp > ?", (since,))
@@ -471,15 +510,15 @@ def latest_pnl_day(connection: sqlite3.Connection, trade_id: str) -> int | None:
 
 def pnl_sums_before(
     connection: sqlite3.Connection, trade_id: str, after: int, before: int
-) -> tuple[int, tuple[str, str, str, str]] | None:
-    """The day and the cost, proceeds, fees and deposits of the trade's latest PnL row strictly
-    between ``after`` and ``before``."""
+) -> tuple[int, tuple[str, str, str, str, str, str]] | None:
+    """The day and the position value, cost, proceeds, fees, deposits and PnL of the trade's
+    latest PnL row strictly between ``after`` and ``before``."""
     row = connection.execute(
-        "SELECT timestamp, cost, proceeds, fees, deposits FROM trade_pnl "
+        "SELECT timestamp, positionValue, cost, proceeds, fees, deposits, pnl FROM trade_pnl "
         "WHERE trade_id = ? AND timestamp > ? AND timestamp < ? ORDER BY timestamp DESC LIMIT 1",
         (trade_id, after, before),
     ).fetchone()
-    return None if row is None else (row[0], (row[1], row[2], row[3], row[4]))
+    return None if row is None else (row[0], tuple(row[1:]))
 
 
 def save_pnl(connection: sqlite3.Connection, rows: Iterable[PnlRow]) -> None:

@@ -1,7 +1,8 @@
 """A trade's daily PnL rows (data-model §8.3) sum its cost, proceeds, fees and deposits up to each
 day's last millisecond in one pass over its days; they equal the definition, a fresh sum for
-every day (fees as what was paid, whatever their sign, and in the position only; no position on
-a closed trade's closing day), on random trades whose rows come in any order (hypothesis)."""
+every day (fees as what was paid, whatever their sign, in the position when paid in the trade's
+asset and lowering the PnL when paid in cash; dividends in the proceeds; no position on a closed
+trade's closing day), on random trades whose rows come in any order (hypothesis)."""
 
 from decimal import Decimal
 
@@ -15,10 +16,12 @@ from privatefolio_daemon.domain.trades_engine import Trade, TradeRow
 
 DAY0 = 1_700_006_400_000
 ASSET = "ex.binance:BTC"
+CASH = "fiat:USD"
 
 moments = st.integers(DAY0, DAY0 + 12 * DAY_MS)
 usd = st.decimals(-10_000, 10_000, places=6).map(lambda value: decimals.to_string(value))
 rows = st.lists(st.tuples(usd, moments), max_size=12)
+fee_rows = st.lists(st.tuples(usd, moments, st.sampled_from([ASSET, CASH])), max_size=12)
 
 
 def trade_rows(values: list[tuple[str, int]]) -> list[TradeRow]:
@@ -26,7 +29,19 @@ def trade_rows(values: list[tuple[str, int]]) -> list[TradeRow]:
             for index, (value, moment) in enumerate(values)]  # fmt: skip
 
 
-def defined_rows(trade: Trade, prices: list[tuple[int, Decimal]], today: int) -> list[PnlRow]:
+def fee_rows_of(values: list[tuple[str, int, str]]) -> list[TradeRow]:
+    return [[asset, "1", value, f"fee{index}", moment]
+            for index, (value, moment, asset) in enumerate(values)]  # fmt: skip
+
+
+def income_rows(values: list[tuple[str, int]]) -> list[TradeRow]:
+    return [[CASH, value, value, f"div{index}", moment]
+            for index, (value, moment) in enumerate(values)]  # fmt: skip
+
+
+def defined_rows(
+    trade: Trade, prices: list[tuple[int, Decimal]], today: int, income: list[TradeRow]
+) -> list[PnlRow]:
     """The definition, summed afresh for every day."""
 
     def usd_sum(kind: list[TradeRow], end: int) -> Decimal:
@@ -40,10 +55,13 @@ def defined_rows(trade: Trade, prices: list[tuple[int, Decimal]], today: int) ->
             continue
         end = day + DAY_MS - 1  # a moment at the next midnight belongs to the next day
         position = Decimal(0) if trade.closed_at and day == last else price * Decimal(2)
-        paid = -sum((abs(Decimal(row[2])) for row in trade.fees if row[-1] <= end), Decimal(0))
-        parts = [usd_sum(kind, end) for kind in (trade.cost, trade.proceeds)]
+        fees = [row for row in trade.fees if row[-1] <= end]
+        paid = -sum((abs(Decimal(row[2])) for row in fees), Decimal(0))
+        paid_in_cash = -sum((abs(Decimal(row[2])) for row in fees if row[0] == CASH), Decimal(0))
+        parts = [usd_sum(kind, end) for kind in (trade.cost, [*trade.proceeds, *income])]
         deposits = usd_sum(trade.deposits, end)
-        values = [position, *parts, paid, deposits, position + sum(parts) - deposits]
+        pnl = position + sum(parts) - deposits + paid_in_cash
+        values = [position, *parts, paid, deposits, pnl]
         expected.append(
             PnlRow(f"{trade.id}_{day}", trade.id, day, *map(decimals.to_string, values))
         )
@@ -54,6 +72,7 @@ def defined_rows(trade: Trade, prices: list[tuple[int, Decimal]], today: int) ->
 @given(
     rows,
     rows,
+    fee_rows,
     rows,
     rows,
     st.lists(st.decimals(1, 1_000, places=4), min_size=1, max_size=14),
@@ -62,8 +81,9 @@ def defined_rows(trade: Trade, prices: list[tuple[int, Decimal]], today: int) ->
 def test_the_rows_equal_a_fresh_sum_for_every_day(
     cost: list[tuple[str, int]],
     proceeds: list[tuple[str, int]],
-    fees: list[tuple[str, int]],
+    fees: list[tuple[str, int, str]],
     deposits: list[tuple[str, int]],
+    dividends: list[tuple[str, int]],
     day_prices: list[Decimal],
     closed_at: int | None,
 ) -> None:
@@ -77,15 +97,16 @@ def test_the_rows_equal_a_fresh_sum_for_every_day(
         closed_at=closed_at,
         cost=trade_rows(cost),
         proceeds=trade_rows(proceeds),
-        fees=trade_rows(fees),
+        fees=fee_rows_of(fees),
         deposits=trade_rows(deposits),
     )
     prices = [(DAY0 + index * DAY_MS, price) for index, price in enumerate(day_prices)]
     today = DAY0 + 10 * DAY_MS
+    income = income_rows(dividends)
 
-    made = trade_pnl_rows(trade, prices, lambda _moment: Decimal(2), today)
+    made = trade_pnl_rows(trade, prices, lambda _moment: Decimal(2), today, income=income)
 
-    assert made == defined_rows(trade, prices, today)
+    assert made == defined_rows(trade, prices, today, income)
 
 
 def latest_row_sums(rows: list[PnlRow]) -> list[list[str]]:
