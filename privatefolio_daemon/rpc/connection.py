@@ -20,6 +20,12 @@ from typing import Any, Protocol
 
 import orjson
 
+from privatefolio_daemon.answer_memory import (
+    ANSWER_CLAIM,
+    AnswerClaim,
+    AnswerDropped,
+    AnswerMemory,
+)
 from privatefolio_daemon.rpc.answer_encoding import encoded, is_large, to_json
 from privatefolio_daemon.rpc.callbacks import (
     RemoteCallback,
@@ -138,8 +144,14 @@ class RpcConnection:
         still_allowed: Callable[[], Awaitable[bool]] | None = None,
         budget: OutputBudget | None = None,
         large_answer_sent: Callable[[], None] | None = None,
+        answer_memory: AnswerMemory | None = None,
     ) -> None:
         self._table = table
+        #: Shared with the daemon's other connections: each message's answer holds a claim
+        #: on it from its large reads until its frame is written (``answer_memory``).
+        self._answer_memory = answer_memory
+        #: The claims of the messages being answered, not yet handed to the writer.
+        self._claims: set[AnswerClaim] = set()
         #: Told of each large answer encoded (``is_large``): the daemon trims its heap after.
         self._large_answer_sent = large_answer_sent
         #: Which methods this connection may call; None: all of them.
@@ -152,9 +164,9 @@ class RpcConnection:
         self._limits = limits or ConnectionLimits()
         self._dev = dev
         self._map_error = map_error
-        #: Encoded frames, each with whether it is a callback (sent unasked) and what it counts
-        #: toward the limits (nothing, for a frame over them).
-        self._outbox: asyncio.Queue[tuple[bytes, bool, int]] = asyncio.Queue()
+        #: Encoded frames, each with whether it is a callback (sent unasked), what it counts
+        #: toward the limits (nothing, for a frame over them) and the claim its answer holds.
+        self._outbox: asyncio.Queue[_Outgoing] = asyncio.Queue()
         #: What the frames in ``_outbox`` count; the frame being written counts no more.
         self._queued_bytes = 0
         #: Whether a frame over the limit waits in ``_outbox``: a second one may not.
@@ -255,38 +267,56 @@ class RpcConnection:
             log.error("RPC dispatch failed", exc_info=task.exception())
 
     async def _handle_text(self, text: bytes | str) -> None:
+        """Answer one message; its answer's claim (``ANSWER_CLAIM``, in this task's context and
+        so in its calls') goes to the writer with the frame, or is released if none is sent."""
+        claim = None
+        if self._answer_memory is not None:
+            claim = self._answer_memory.claim()
+            ANSWER_CLAIM.set(claim)
+            self._claims.add(claim)
+        try:
+            frame = await self._answer_to(text)
+        except BaseException:
+            if claim is not None:
+                claim.release()
+            raise
+        finally:
+            if claim is not None:
+                self._claims.discard(claim)
+        if frame is None:
+            if claim is not None:
+                claim.release()
+            return
+        self._send(frame, claim)
+
+    async def _answer_to(self, text: bytes | str) -> Any:
+        """The message's answer frame, if it has one."""
         if self._still_allowed is not None and not await self._still_allowed():
             self.close_soon(CLOSE_POLICY_VIOLATION, ACCESS_ENDED)
-            return
+            return None
         try:
             message = _parsed(text)
         except orjson.JSONDecodeError as error:
             raw = text if isinstance(text, bytes) else text.encode()
             dialect = Dialect.JSONRPC if b'"jsonrpc"' in raw else Dialect.PRIVATEFOLIO
             reason = f"Parse error: {error.msg} (line {error.lineno}, column {error.colno})"
-            self._send(self._error(dialect, None, None, ParseError(reason)))
-            return
+            return self._error(dialect, None, None, ParseError(reason))
         if isinstance(message, list):
-            await self._handle_batch(message)
-            return
-        response = await self._handle_message(message)
-        if response is not None:
-            self._send(response)
+            return await self._answer_batch(message)
+        return await self._handle_message(message)
 
-    async def _handle_batch(self, messages: list[Any]) -> None:
+    async def _answer_batch(self, messages: list[Any]) -> Any:
         refusal = _batch_refusal(len(messages), self._limits.max_batch_calls)
         if refusal is not None:
-            self._send(self._error(Dialect.JSONRPC, None, None, InvalidRequest(refusal)))
-            return
+            return self._error(Dialect.JSONRPC, None, None, InvalidRequest(refusal))
         batch = _Batch(self._batched_slots, self._limits.max_batch_answer_bytes)
         responses = await asyncio.gather(*(self._handle_batched(m, batch) for m in messages))
         answered = [orjson.Fragment(response) for response in responses if response is not None]
         if not answered:
-            return
+            return None
         if batch.answer_bytes > BATCH_ENCODED_OFF_THE_LOOP_BYTES:
-            self._send(await asyncio.to_thread(orjson.dumps, answered))
-        else:
-            self._send(answered)
+            return await asyncio.to_thread(orjson.dumps, answered)
+        return answered
 
     async def _handle_batched(self, message: Any, batch: "_Batch") -> _Answer | None:
         """One call of a batch. The calls take turns with the event loop, so that a batch of
@@ -369,6 +399,8 @@ class RpcConnection:
             result = await method.handler(**kwargs)
         except asyncio.CancelledError:
             raise
+        except AnswerDropped as error:  # the client went away: nobody reads this answer
+            return self._error(dialect, request_id, method.name, Busy(str(error)))
         except Exception as error:
             # A call that failed set off nothing that will call back (a task it did not queue).
             for callback in callbacks:
@@ -392,7 +424,11 @@ class RpcConnection:
         is encoded on a thread, a part at a time, so that the event loop goes on meanwhile."""
         try:
             if is_large(result):
-                result = orjson.Fragment(await asyncio.to_thread(encoded, result))
+                json = await asyncio.to_thread(encoded, result)
+                result = orjson.Fragment(json)
+                claim = ANSWER_CLAIM.get()
+                if claim is not None and not claim.held:  # made without a large read
+                    claim.count(len(json))
                 if self._large_answer_sent is not None:
                     self._large_answer_sent()
             frame = result_frame(dialect, request_id, method_name, result)
@@ -449,36 +485,41 @@ class RpcConnection:
 
     # -- output ------------------------------------------------------------------------------------
 
-    def _send(self, frame: Any) -> None:
-        self._enqueue(frame)
+    def _send(self, frame: Any, claim: AnswerClaim | None = None) -> None:
+        if not self._enqueue(frame, claim=claim) and claim is not None:
+            claim.release()
 
-    def _enqueue(self, frame: Any, *, callback: bool = False) -> None:
+    def _enqueue(
+        self, frame: Any, *, callback: bool = False, claim: AnswerClaim | None = None
+    ) -> bool:
+        """Whether the frame was queued (the writer then releases ``claim`` once it is sent)."""
         if self._closing:
-            return
+            return False
         encoded = frame if isinstance(frame, bytes) else orjson.dumps(frame, default=to_json)
         cost = len(encoded) + FRAME_OVERHEAD
         limit = self._limits.max_queued_bytes
         if cost > limit:
-            self._enqueue_oversized(encoded, callback)
-            return
+            return self._enqueue_oversized(_Outgoing(encoded, callback, 0, claim))
         if self._queued_bytes + cost > limit:
             self.close_too_slow(f"it would pass its own {limit / 2**20:g} MiB")
-            return
+            return False
         if not self._budget.take(self, cost):
-            return
+            return False
         self._count_queued(cost)
-        self._outbox.put_nowait((encoded, callback, cost))
+        self._outbox.put_nowait(_Outgoing(encoded, callback, cost, claim))
+        return True
 
-    def _enqueue_oversized(self, encoded: bytes, callback: bool) -> None:
+    def _enqueue_oversized(self, outgoing: "_Outgoing") -> bool:
         """A frame over the limit on its own (a large batch's answers) counts toward no limit,
         so that the frames around it do not pass them; but only one may wait at a time."""
         if self._oversized_waits:
             limit = self._limits.max_queued_bytes / 2**20
             self.close_too_slow(f"a second frame over {limit:g} MiB would wait behind another")
-            return
+            return False
         self._oversized_waits = True
         self._pace_changed()
-        self._outbox.put_nowait((encoded, callback, 0))
+        self._outbox.put_nowait(outgoing)
+        return True
 
     def _count_queued(self, change: int) -> None:
         self._queued_bytes += change
@@ -518,7 +559,9 @@ class RpcConnection:
         if self._writer is not None:
             self._writer.cancel()
         while not self._outbox.empty():
-            self._outbox.get_nowait()
+            dropped = self._outbox.get_nowait()
+            if dropped.claim is not None:
+                dropped.claim.release()
         self._oversized_waits = False
         self._budget.leave(self, self._queued_bytes)
         self._count_queued(-self._queued_bytes)
@@ -542,16 +585,29 @@ class RpcConnection:
     async def _write_loop(self) -> None:
         try:
             while True:
-                frame, callback, counted = await self._outbox.get()
-                self._taken(counted)
-                if callback and self._still_allowed is not None and not await self._still_allowed():
-                    self.close_soon(CLOSE_POLICY_VIOLATION, ACCESS_ENDED)
-                    return
-                await self._transport.send_text(frame)
+                await self._write(await self._outbox.get())
         except asyncio.CancelledError:
             pass
+        except _AccessEnded:
+            self.close_soon(CLOSE_POLICY_VIOLATION, ACCESS_ENDED)
         except Exception:  # the socket went away; the reader loop will notice and clean up
             log.debug("RPC writer stopped", exc_info=True)
+
+    async def _write(self, outgoing: "_Outgoing") -> None:
+        """Write one frame; its answer's claim is released once the socket took it (or it was
+        dropped)."""
+        try:
+            self._taken(outgoing.counted)
+            if (
+                outgoing.callback
+                and self._still_allowed is not None
+                and not await self._still_allowed()
+            ):
+                raise _AccessEnded
+            await self._transport.send_text(outgoing.frame)
+        finally:
+            if outgoing.claim is not None:
+                outgoing.claim.release()
 
     async def _release(self) -> None:
         """The client went away. Its calls in flight run to their end (their answers are
@@ -559,6 +615,8 @@ class RpcConnection:
         cuts them after its grace period (``drain``). Nothing queued can reach it any more."""
         self._closing = True
         self._stop_writing()
+        for claim in list(self._claims):  # their reads stop, or stop waiting their turn
+            claim.drop()
         if self._calls:
             await asyncio.gather(*self._calls, return_exceptions=True)
         for subscription in list(self._subscriptions.values()):
@@ -581,6 +639,21 @@ class RpcConnection:
             log.exception("Unsubscribing failed")
         for callback in subscription.callbacks:
             callback.release()
+
+
+@dataclass(frozen=True, slots=True)
+class _Outgoing:
+    frame: bytes
+    #: Whether it is a callback's (sent unasked).
+    callback: bool
+    #: What it counts toward the limits (nothing, for a frame over them).
+    counted: int
+    #: What its answer holds of the daemon's budget for answers.
+    claim: AnswerClaim | None = None
+
+
+class _AccessEnded(Exception):
+    """A guest's access ended before a callback frame went out."""
 
 
 @dataclass(slots=True)

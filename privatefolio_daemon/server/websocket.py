@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
+from privatefolio_daemon.answer_memory import AnswerMemory
 from privatefolio_daemon.rpc.connection import (
     CLOSE_GOING_AWAY,
     ConnectionLimits,
@@ -94,9 +95,12 @@ class WebSocketHub:
         guests_still_allowed: Callable[[], Awaitable[bool]] | None = None,
         heartbeat_seconds: float = 30.0,
         large_answer_sent: Callable[[], None] | None = None,
+        answer_memory: AnswerMemory | None = None,
     ) -> None:
         self._table = table
         self._large_answer_sent = large_answer_sent
+        #: What the large answers of every socket may hold together.
+        self._answer_memory = answer_memory
         #: A socket silent this long is pinged, and closed if no pong comes in half of it.
         self._heartbeat_seconds = heartbeat_seconds
         #: Whether a client without credentials may read (Privatefolio's kiosk mode).
@@ -154,6 +158,7 @@ class WebSocketHub:
             still_allowed=self.guests_still_allowed if guest else None,
             budget=self._budget,
             large_answer_sent=self._large_answer_sent,
+            answer_memory=self._answer_memory,
         )
         self._live[socket] = connection
         try:

@@ -13,6 +13,7 @@ Each write first checks that the path still names the file the writer opened
 """
 
 import asyncio
+import contextvars
 import logging
 import sqlite3
 import threading
@@ -64,9 +65,11 @@ class _Worker:
         self._used = False
 
     async def run(self, function: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``function`` on the thread, in the caller's context (as ``asyncio.to_thread``)."""
         loop = asyncio.get_running_loop()
         self._used = True
-        return await loop.run_in_executor(self.executor, self._call, function)
+        context = contextvars.copy_context()
+        return await loop.run_in_executor(self.executor, context.run, self._call, function)
 
     def _call(self, function: Callable[[sqlite3.Connection], T]) -> T:
         if self.connection is None:

@@ -47,10 +47,10 @@ def serve_command(data_dir: Path | str, port: int = 0) -> list[str]:
 
 
 @contextmanager
-def daemon_process(data_dir: Path | str) -> Iterator[DaemonProcess]:
+def daemon_process(data_dir: Path | str, port: int = 0) -> Iterator[DaemonProcess]:
     """Start ``privatefolio-daemon serve`` and wait until it answers; stop it afterwards."""
     process = subprocess.Popen(
-        [*serve_command(data_dir), "--print-ready"],
+        [*serve_command(data_dir, port), "--print-ready"],
         stdout=subprocess.PIPE,
         text=True,
         env=clean_environment(),
