@@ -15,7 +15,8 @@ pass the output budget. An answer made without such a read (a snapshot) counts i
 encoded, without waiting: it is made already.
 
 Only reads inside ``read_in_turn`` take from the budget (they may be run again), and only those
-of an answer that holds a claim (``ANSWER_CLAIM``, set by the RPC connection for each message).
+made for an answer (``ANSWER``, set by the RPC connection for each message); the answer's claim
+is made by its first large read, so that a small answer costs next to nothing.
 """
 
 import asyncio
@@ -66,10 +67,6 @@ class AnswerMemory:
         """Answers waiting their turn now."""
         return len(self._line)
 
-    def claim(self) -> "AnswerClaim":
-        """A claim for an answer about to be made on this event loop."""
-        return AnswerClaim(self, asyncio.get_running_loop())
-
     def _take(self, claim: "AnswerClaim", wanted: int) -> bool:
         """Whether ``claim`` may hold ``wanted`` bytes more; called with the lock held. An answer
         that holds nothing yet waits behind those in line; one that holds some goes on while
@@ -109,12 +106,65 @@ class AnswerMemory:
             self._alone.wake()
 
 
+class ClientAnswers:
+    """The answers of one client (an RPC connection). Once it leaves, the reads of its answers
+    stop, waiting or not."""
+
+    __slots__ = ("gone", "memory")
+
+    def __init__(self, memory: AnswerMemory) -> None:
+        self.memory = memory
+        self.gone = False
+
+    def message(self) -> "MessageAnswer":
+        return MessageAnswer(self)
+
+    def leave(self) -> None:
+        memory = self.memory
+        with memory._lock:
+            self.gone = True
+            waiting = [claim for claim in memory._line if claim.client is self]
+            for claim in waiting:
+                memory._release(claim)
+        for claim in waiting:
+            claim.wake()
+
+
+class MessageAnswer:
+    """The answer to one message: the claim its first large read makes, until the connection
+    takes it with the frame (``finish``). Made and asked on the event loop only."""
+
+    __slots__ = ("_claim", "_client", "_finished")
+
+    def __init__(self, client: ClientAnswers) -> None:
+        self._client = client
+        self._claim: AnswerClaim | None = None
+        self._finished = False
+
+    def claim(self) -> "AnswerClaim | None":
+        """The answer's claim, made now if need be; None once the answer is finished (a task
+        the call started reads on its own)."""
+        if self._finished:
+            return None
+        if self._claim is None:
+            self._claim = AnswerClaim(self._client, asyncio.get_running_loop())
+        return self._claim
+
+    def finish(self) -> "AnswerClaim | None":
+        """The claim to release once the frame is written, if a large read or answer made one."""
+        self._finished = True
+        return self._claim
+
+
 class AnswerClaim:
     """What one message's answer holds of the budget, from its reads until its frame is written
     or dropped (``release``)."""
 
-    def __init__(self, memory: AnswerMemory, loop: asyncio.AbstractEventLoop) -> None:
-        self._memory = memory
+    __slots__ = ("_loop", "_memory", "_turns", "admissions", "client", "held", "released")
+
+    def __init__(self, client: ClientAnswers, loop: asyncio.AbstractEventLoop) -> None:
+        self.client = client
+        self._memory = client.memory
         self._loop = loop
         #: Counted in ``memory.held``.
         self.held = 0
@@ -123,15 +173,13 @@ class AnswerClaim:
         #: Its answer was sent, or has none: what still reads for it (a task the call started)
         #: counts nothing.
         self.released = False
-        #: Its client went away: what still reads for it stops.
-        self.dropped = False
         self._turns: list[asyncio.Future[None]] = []
 
     def take(self, nbytes: int) -> None:
         """Hold ``nbytes`` more for a read (on its thread), or raise ``MustWait``."""
         memory = self._memory
         with memory._lock:
-            if self.dropped:
+            if self.client.gone:
                 raise AnswerDropped("The client went away before its answer was made")
             if self.released:
                 return
@@ -153,7 +201,7 @@ class AnswerClaim:
         """Wait until the claim leaves the line after its ``admissions``-th time."""
         while True:
             with self._memory._lock:
-                if self.dropped:
+                if self.client.gone:
                     raise AnswerDropped("The client went away while its answer waited")
                 if self.admissions > admissions or self.released:
                     return
@@ -184,16 +232,9 @@ class AnswerClaim:
         if waiting:
             self.wake()
 
-    def drop(self) -> None:
-        """The client went away: give back what the answer holds; its reads stop
-        (``AnswerDropped``), waiting or not."""
-        with self._memory._lock:
-            self.dropped = True
-        self.release()
 
-
-#: The claim of the answer being made in this context (an RPC message's), if any.
-ANSWER_CLAIM: ContextVar[AnswerClaim | None] = ContextVar("answer_claim", default=None)
+#: The answer being made in this context (an RPC message's), if any.
+ANSWER: ContextVar[MessageAnswer | None] = ContextVar("answer", default=None)
 #: The claim reads take from: set inside ``read_in_turn`` only, where a refused read runs again.
 _TAKING: ContextVar[AnswerClaim | None] = ContextVar("answer_claim_taken", default=None)
 
@@ -201,7 +242,8 @@ _TAKING: ContextVar[AnswerClaim | None] = ContextVar("answer_claim_taken", defau
 async def read_in_turn(read: Callable[[], Awaitable[T]]) -> T:
     """``read()``, its values counted toward the answer's claim; each time it is refused, again
     once its answer's turn has come."""
-    claim = ANSWER_CLAIM.get()
+    answer = ANSWER.get()
+    claim = None if answer is None else answer.claim()
     if claim is None:
         return await read()
     while True:

@@ -21,10 +21,11 @@ from typing import Any, Protocol
 import orjson
 
 from privatefolio_daemon.answer_memory import (
-    ANSWER_CLAIM,
+    ANSWER,
     AnswerClaim,
     AnswerDropped,
     AnswerMemory,
+    ClientAnswers,
 )
 from privatefolio_daemon.rpc.answer_encoding import encoded, is_large, to_json
 from privatefolio_daemon.rpc.callbacks import (
@@ -121,6 +122,10 @@ BATCH_ENCODED_OFF_THE_LOOP_BYTES = 2**20
 
 #: An answer frame, encoded.
 _Answer = bytes
+#: A frame to write: its bytes, whether it is a callback's (sent unasked), what it counts toward
+#: the limits (nothing, for a frame over them) and the claim its answer holds of the daemon's
+#: budget for answers.
+_Outgoing = tuple[bytes, bool, int, AnswerClaim | None]
 
 
 class _UndefinedMarker:
@@ -147,11 +152,10 @@ class RpcConnection:
         answer_memory: AnswerMemory | None = None,
     ) -> None:
         self._table = table
-        #: Shared with the daemon's other connections: each message's answer holds a claim
-        #: on it from its large reads until its frame is written (``answer_memory``).
-        self._answer_memory = answer_memory
-        #: The claims of the messages being answered, not yet handed to the writer.
-        self._claims: set[AnswerClaim] = set()
+        #: Its answers in the budget shared with the daemon's other connections: each
+        #: message's answer holds a claim on it from its large reads until its frame is written
+        #: (``answer_memory``).
+        self._answers = None if answer_memory is None else ClientAnswers(answer_memory)
         #: Told of each large answer encoded (``is_large``): the daemon trims its heap after.
         self._large_answer_sent = large_answer_sent
         #: Which methods this connection may call; None: all of them.
@@ -164,8 +168,6 @@ class RpcConnection:
         self._limits = limits or ConnectionLimits()
         self._dev = dev
         self._map_error = map_error
-        #: Encoded frames, each with whether it is a callback (sent unasked), what it counts
-        #: toward the limits (nothing, for a frame over them) and the claim its answer holds.
         self._outbox: asyncio.Queue[_Outgoing] = asyncio.Queue()
         #: What the frames in ``_outbox`` count; the frame being written counts no more.
         self._queued_bytes = 0
@@ -267,43 +269,39 @@ class RpcConnection:
             log.error("RPC dispatch failed", exc_info=task.exception())
 
     async def _handle_text(self, text: bytes | str) -> None:
-        """Answer one message; its answer's claim (``ANSWER_CLAIM``, in this task's context and
+        """Answer one message; the claim its answer made (``ANSWER``, in this task's context and
         so in its calls') goes to the writer with the frame, or is released if none is sent."""
-        claim = None
-        if self._answer_memory is not None:
-            claim = self._answer_memory.claim()
-            ANSWER_CLAIM.set(claim)
-            self._claims.add(claim)
+        answer = None
+        if self._answers is not None:
+            answer = self._answers.message()
+            ANSWER.set(answer)
+        frame: Any = None
+        claim: AnswerClaim | None = None
         try:
-            frame = await self._answer_to(text)
-        except BaseException:
-            if claim is not None:
-                claim.release()
-            raise
+            if self._still_allowed is not None and not await self._still_allowed():
+                self.close_soon(CLOSE_POLICY_VIOLATION, ACCESS_ENDED)
+                return
+            try:
+                message = _parsed(text)
+            except orjson.JSONDecodeError as error:
+                frame = self._parse_error(text, error)
+            else:
+                if isinstance(message, list):
+                    frame = await self._answer_batch(message)
+                else:
+                    frame = await self._handle_message(message)
         finally:
-            if claim is not None:
-                self._claims.discard(claim)
-        if frame is None:
-            if claim is not None:
+            claim = None if answer is None else answer.finish()
+            if claim is not None and frame is None:  # no answer, or none after all
                 claim.release()
-            return
-        self._send(frame, claim)
+        if frame is not None:
+            self._send(frame, claim)
 
-    async def _answer_to(self, text: bytes | str) -> Any:
-        """The message's answer frame, if it has one."""
-        if self._still_allowed is not None and not await self._still_allowed():
-            self.close_soon(CLOSE_POLICY_VIOLATION, ACCESS_ENDED)
-            return None
-        try:
-            message = _parsed(text)
-        except orjson.JSONDecodeError as error:
-            raw = text if isinstance(text, bytes) else text.encode()
-            dialect = Dialect.JSONRPC if b'"jsonrpc"' in raw else Dialect.PRIVATEFOLIO
-            reason = f"Parse error: {error.msg} (line {error.lineno}, column {error.colno})"
-            return self._error(dialect, None, None, ParseError(reason))
-        if isinstance(message, list):
-            return await self._answer_batch(message)
-        return await self._handle_message(message)
+    def _parse_error(self, text: bytes | str, error: orjson.JSONDecodeError) -> bytes:
+        raw = text if isinstance(text, bytes) else text.encode()
+        dialect = Dialect.JSONRPC if b'"jsonrpc"' in raw else Dialect.PRIVATEFOLIO
+        reason = f"Parse error: {error.msg} (line {error.lineno}, column {error.colno})"
+        return self._error(dialect, None, None, ParseError(reason))
 
     async def _answer_batch(self, messages: list[Any]) -> Any:
         refusal = _batch_refusal(len(messages), self._limits.max_batch_calls)
@@ -426,7 +424,8 @@ class RpcConnection:
             if is_large(result):
                 json = await asyncio.to_thread(encoded, result)
                 result = orjson.Fragment(json)
-                claim = ANSWER_CLAIM.get()
+                answer = ANSWER.get()
+                claim = None if answer is None else answer.claim()
                 if claim is not None and not claim.held:  # made without a large read
                     claim.count(len(json))
                 if self._large_answer_sent is not None:
@@ -499,17 +498,17 @@ class RpcConnection:
         cost = len(encoded) + FRAME_OVERHEAD
         limit = self._limits.max_queued_bytes
         if cost > limit:
-            return self._enqueue_oversized(_Outgoing(encoded, callback, 0, claim))
+            return self._enqueue_oversized((encoded, callback, 0, claim))
         if self._queued_bytes + cost > limit:
             self.close_too_slow(f"it would pass its own {limit / 2**20:g} MiB")
             return False
         if not self._budget.take(self, cost):
             return False
         self._count_queued(cost)
-        self._outbox.put_nowait(_Outgoing(encoded, callback, cost, claim))
+        self._outbox.put_nowait((encoded, callback, cost, claim))
         return True
 
-    def _enqueue_oversized(self, outgoing: "_Outgoing") -> bool:
+    def _enqueue_oversized(self, outgoing: _Outgoing) -> bool:
         """A frame over the limit on its own (a large batch's answers) counts toward no limit,
         so that the frames around it do not pass them; but only one may wait at a time."""
         if self._oversized_waits:
@@ -559,9 +558,9 @@ class RpcConnection:
         if self._writer is not None:
             self._writer.cancel()
         while not self._outbox.empty():
-            dropped = self._outbox.get_nowait()
-            if dropped.claim is not None:
-                dropped.claim.release()
+            claim = self._outbox.get_nowait()[3]
+            if claim is not None:
+                claim.release()
         self._oversized_waits = False
         self._budget.leave(self, self._queued_bytes)
         self._count_queued(-self._queued_bytes)
@@ -583,31 +582,28 @@ class RpcConnection:
         self._budget.give_back(counted)
 
     async def _write_loop(self) -> None:
+        """Write the frames; an answer's claim is released once the socket took its frame (or
+        it was dropped)."""
         try:
             while True:
-                await self._write(await self._outbox.get())
+                frame, callback, counted, claim = await self._outbox.get()
+                try:
+                    self._taken(counted)
+                    if (
+                        callback
+                        and self._still_allowed is not None
+                        and not await self._still_allowed()
+                    ):
+                        self.close_soon(CLOSE_POLICY_VIOLATION, ACCESS_ENDED)
+                        return
+                    await self._transport.send_text(frame)
+                finally:
+                    if claim is not None:
+                        claim.release()
         except asyncio.CancelledError:
             pass
-        except _AccessEnded:
-            self.close_soon(CLOSE_POLICY_VIOLATION, ACCESS_ENDED)
         except Exception:  # the socket went away; the reader loop will notice and clean up
             log.debug("RPC writer stopped", exc_info=True)
-
-    async def _write(self, outgoing: "_Outgoing") -> None:
-        """Write one frame; its answer's claim is released once the socket took it (or it was
-        dropped)."""
-        try:
-            self._taken(outgoing.counted)
-            if (
-                outgoing.callback
-                and self._still_allowed is not None
-                and not await self._still_allowed()
-            ):
-                raise _AccessEnded
-            await self._transport.send_text(outgoing.frame)
-        finally:
-            if outgoing.claim is not None:
-                outgoing.claim.release()
 
     async def _release(self) -> None:
         """The client went away. Its calls in flight run to their end (their answers are
@@ -615,8 +611,8 @@ class RpcConnection:
         cuts them after its grace period (``drain``). Nothing queued can reach it any more."""
         self._closing = True
         self._stop_writing()
-        for claim in list(self._claims):  # their reads stop, or stop waiting their turn
-            claim.drop()
+        if self._answers is not None:  # their reads stop, or stop waiting their turn
+            self._answers.leave()
         if self._calls:
             await asyncio.gather(*self._calls, return_exceptions=True)
         for subscription in list(self._subscriptions.values()):
@@ -639,21 +635,6 @@ class RpcConnection:
             log.exception("Unsubscribing failed")
         for callback in subscription.callbacks:
             callback.release()
-
-
-@dataclass(frozen=True, slots=True)
-class _Outgoing:
-    frame: bytes
-    #: Whether it is a callback's (sent unasked).
-    callback: bool
-    #: What it counts toward the limits (nothing, for a frame over them).
-    counted: int
-    #: What its answer holds of the daemon's budget for answers.
-    claim: AnswerClaim | None = None
-
-
-class _AccessEnded(Exception):
-    """A guest's access ended before a callback frame went out."""
 
 
 @dataclass(slots=True)
