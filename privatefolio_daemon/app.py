@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from privatefolio_daemon import __version__
+from privatefolio_daemon.answer_memory import AnswerMemory
 from privatefolio_daemon.api.accounts import AccountsApi
 from privatefolio_daemon.api.channels import add_channel_subscriptions
 from privatefolio_daemon.api.errors import domain_error_to_rpc
@@ -149,6 +150,7 @@ class Daemon:
             limits.heap_trim_quiet_seconds, self.accounts.release_memory
         )
         self.relayer.on_idle = self.heap_trimmer.work_ended
+        self.answer_memory = AnswerMemory(limits.rpc_large_answers_max_bytes)
         #: Everything beyond the core, loaded once the server listens (``load_features``).
         self.features: Features | None = None
         self.methods = self._build_method_table()
@@ -173,6 +175,7 @@ class Daemon:
             guest_access=guest_access(self.accounts.get, limits.client_sql_time_budget_seconds),
             heartbeat_seconds=limits.rpc_heartbeat_seconds,
             large_answer_sent=self.heap_trimmer.answer_sent,
+            answer_memory=self.answer_memory,
         )
         self.http_app = build_http_app(
             self.config,
@@ -192,7 +195,7 @@ class Daemon:
         table = MethodTable()
         add_builtin_methods(table, title=f"{APP_NAME}-daemon", version=__version__)
         table.add_object(AccountsApi(self.accounts, self.events, self.relayer))
-        table.add_object(ServerApi(self.config, self.server_state, self.stats))
+        table.add_object(ServerApi(self.config, self.server_state, self.stats, self.answer_memory))
         limits = self.config.limits
         table.add_object(TasksApi(self.accounts, self.relayer, self.events, limits))
         table.add_object(

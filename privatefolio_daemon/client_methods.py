@@ -570,7 +570,7 @@ class DaemonMethods:
         return result
 
     async def getServerStats(self) -> dict[str, Any]:
-        """Open connections, live subscriptions and callbacks, uptime (s) and memory (RSS bytes)."""
+        """Open connections, live subscriptions and callbacks, uptime (s), memory (RSS bytes),"""
         result: dict[str, Any] = await self.call('getServerStats')
         return result
 

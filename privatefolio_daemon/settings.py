@@ -33,6 +33,10 @@ class Limits:
     #: A WebSocket that sends nothing this long is pinged; one that sends no pong within half
     #: of it is closed.
     rpc_heartbeat_seconds: float = 30.0
+    #: What the values read for large answers may hold together, from their reads until their
+    #: frames are written; a large read past it waits until those before it are sent
+    #: (``answer_memory``, decision 0021). The daemon holds about 9 times this at the peak.
+    rpc_large_answers_max_bytes: int = 32 * 2**20
     shutdown_grace_seconds: float = 5.0
     client_sql_time_budget_seconds: float = 5.0
     db_readers_per_account: int = 2

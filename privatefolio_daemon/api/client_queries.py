@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from sqlite3 import Connection
 from typing import Any, TypeVar
 
+from privatefolio_daemon.answer_memory import read_in_turn
 from privatefolio_daemon.domain.errors import InvalidInputError
 from privatefolio_daemon.large_lists import empty_in_parts
 from privatefolio_daemon.rpc.owned_results import OwnedList
@@ -28,18 +29,22 @@ async def client_rows(
 ) -> list[Row]:
     """``paging``: how a caller who sent no SQL reads in parts a result of the daemon's own query
     that is too large for one answer (the caps hold for it too), instead of being told to add a
-    LIMIT to SQL it never wrote. ``run``: the method's way to run a query, if not the plain one."""
+    LIMIT to SQL it never wrote. ``run``: the method's way to run a query, if not the plain one.
+    A large result takes its turn in the daemon's budget for answers (``answer_memory``)."""
     values = list(params or [])
     if not sql:  # the daemon's own query: its readers run it
         try:
-            return await db.read(lambda conn: run(conn, default_sql, values, budget_seconds))
+            return await read_in_turn(
+                lambda: db.read(lambda conn: run(conn, default_sql, values, budget_seconds))
+            )
         except ResultTooLarge as error:
             if paging is None:
                 raise
             raise ResultTooLarge(error.size, paging) from None
-    return await db.read_client(
-        lambda conn: run(conn, sql, values, budget_seconds),
-        wait_seconds=budget_seconds,
+    return await read_in_turn(
+        lambda: db.read_client(
+            lambda conn: run(conn, sql, values, budget_seconds), wait_seconds=budget_seconds
+        )
     )
 
 

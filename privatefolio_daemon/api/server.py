@@ -4,6 +4,7 @@ import asyncio
 import os
 from typing import Any
 
+from privatefolio_daemon.answer_memory import AnswerMemory
 from privatefolio_daemon.config import Config
 from privatefolio_daemon.domain.server_state import ServerState
 from privatefolio_daemon.rpc.registry import rpc_method
@@ -12,10 +13,17 @@ from privatefolio_daemon.settings import APP_NAME, HOMEPAGE
 
 
 class ServerApi:
-    def __init__(self, config: Config, state: ServerState, stats: RpcStats) -> None:
+    def __init__(
+        self,
+        config: Config,
+        state: ServerState,
+        stats: RpcStats,
+        answer_memory: AnswerMemory | None = None,
+    ) -> None:
         self._config = config
         self._state = state
         self._stats = stats
+        self._answer_memory = answer_memory or AnswerMemory(0)
 
     @rpc_method()
     async def getServerInfo(self) -> dict[str, Any]:
@@ -36,15 +44,21 @@ class ServerApi:
 
     @rpc_method()
     async def getServerStats(self) -> dict[str, Any]:
-        """Open connections, live subscriptions and callbacks, uptime (s) and memory (RSS bytes)."""
+        """Open connections, live subscriptions and callbacks, uptime (s), memory (RSS bytes),
+        and the large answers: the bytes they hold, how many wait their turn now and how many
+        waited since the start."""
         import psutil
 
+        answers = self._answer_memory
         return {
             "connections": self._stats.connections,
             "subscriptions": self._stats.subscriptions,
             "callbacks": self._stats.callbacks,
             "calls": self._stats.calls,
             "slowConsumersClosed": self._stats.slow_consumers_closed,
+            "largeAnswerBytes": answers.held,
+            "largeAnswersWaiting": answers.waiting,
+            "largeAnswersWaited": answers.waits,
             "uptime": round(self._state.uptime_seconds, 3),
             "rss": psutil.Process().memory_info().rss,
         }

@@ -20,6 +20,7 @@ from typing import Any
 
 import orjson
 
+from privatefolio_daemon.answer_memory import read_in_turn
 from privatefolio_daemon.domain.daemon_keys import DAEMON_KEYS, daemon_key_refusal
 from privatefolio_daemon.domain.derived_steps import PRICES_CHANGED
 from privatefolio_daemon.domain.errors import InvalidInputError
@@ -73,9 +74,12 @@ class RawSql:
         self._budget = budget
 
     async def read(self, sql: str, params: Sequence[Any]) -> list[list[Any]]:
-        return await self._db.read_client(  # the rows made lists on the reader's thread
-            lambda conn: _as_lists(run_client_query(conn, sql, params, self._budget)),
-            wait_seconds=self._budget,
+        """A large result takes its turn in the daemon's budget for answers."""
+        return await read_in_turn(
+            lambda: self._db.read_client(  # the rows made lists on the reader's thread
+                lambda conn: _as_lists(run_client_query(conn, sql, params, self._budget)),
+                wait_seconds=self._budget,
+            )
         )
 
     async def execute(self, sql: str, params: Sequence[Any]) -> list[list[Any]]:

@@ -20,6 +20,13 @@ from typing import Any, Protocol
 
 import orjson
 
+from privatefolio_daemon.answer_memory import (
+    ANSWER,
+    AnswerClaim,
+    AnswerDropped,
+    AnswerMemory,
+    ClientAnswers,
+)
 from privatefolio_daemon.rpc.answer_encoding import encoded, is_large, to_json
 from privatefolio_daemon.rpc.callbacks import (
     RemoteCallback,
@@ -115,6 +122,10 @@ BATCH_ENCODED_OFF_THE_LOOP_BYTES = 2**20
 
 #: An answer frame, encoded.
 _Answer = bytes
+#: A frame to write: its bytes, whether it is a callback's (sent unasked), what it counts toward
+#: the limits (nothing, for a frame over them) and the claim its answer holds of the daemon's
+#: budget for answers.
+_Outgoing = tuple[bytes, bool, int, AnswerClaim | None]
 
 
 class _UndefinedMarker:
@@ -138,8 +149,13 @@ class RpcConnection:
         still_allowed: Callable[[], Awaitable[bool]] | None = None,
         budget: OutputBudget | None = None,
         large_answer_sent: Callable[[], None] | None = None,
+        answer_memory: AnswerMemory | None = None,
     ) -> None:
         self._table = table
+        #: Its answers in the budget shared with the daemon's other connections: each
+        #: message's answer holds a claim on it from its large reads until its frame is written
+        #: (``answer_memory``).
+        self._answers = None if answer_memory is None else ClientAnswers(answer_memory)
         #: Told of each large answer encoded (``is_large``): the daemon trims its heap after.
         self._large_answer_sent = large_answer_sent
         #: What this connection may call, a guest's; None: anything.
@@ -152,9 +168,7 @@ class RpcConnection:
         self._limits = limits or ConnectionLimits()
         self._dev = dev
         self._map_error = map_error
-        #: Encoded frames, each with whether it is a callback (sent unasked) and what it counts
-        #: toward the limits (nothing, for a frame over them).
-        self._outbox: asyncio.Queue[tuple[bytes, bool, int]] = asyncio.Queue()
+        self._outbox: asyncio.Queue[_Outgoing] = asyncio.Queue()
         #: What the frames in ``_outbox`` count; the frame being written counts no more.
         self._queued_bytes = 0
         #: Whether a frame over the limit waits in ``_outbox``: a second one may not.
@@ -255,38 +269,52 @@ class RpcConnection:
             log.error("RPC dispatch failed", exc_info=task.exception())
 
     async def _handle_text(self, text: bytes | str) -> None:
-        if self._still_allowed is not None and not await self._still_allowed():
-            self.close_soon(CLOSE_POLICY_VIOLATION, ACCESS_ENDED)
-            return
+        """Answer one message; the claim its answer made (``ANSWER``, in this task's context and
+        so in its calls') goes to the writer with the frame, or is released if none is sent."""
+        answer = None
+        if self._answers is not None:
+            answer = self._answers.message()
+            ANSWER.set(answer)
+        frame: Any = None
+        claim: AnswerClaim | None = None
         try:
-            message = _parsed(text)
-        except orjson.JSONDecodeError as error:
-            raw = text if isinstance(text, bytes) else text.encode()
-            dialect = Dialect.JSONRPC if b'"jsonrpc"' in raw else Dialect.PRIVATEFOLIO
-            reason = f"Parse error: {error.msg} (line {error.lineno}, column {error.colno})"
-            self._send(self._error(dialect, None, None, ParseError(reason)))
-            return
-        if isinstance(message, list):
-            await self._handle_batch(message)
-            return
-        response = await self._handle_message(message)
-        if response is not None:
-            self._send(response)
+            if self._still_allowed is not None and not await self._still_allowed():
+                self.close_soon(CLOSE_POLICY_VIOLATION, ACCESS_ENDED)
+                return
+            try:
+                message = _parsed(text)
+            except orjson.JSONDecodeError as error:
+                frame = self._parse_error(text, error)
+            else:
+                if isinstance(message, list):
+                    frame = await self._answer_batch(message)
+                else:
+                    frame = await self._handle_message(message)
+        finally:
+            claim = None if answer is None else answer.finish()
+            if claim is not None and frame is None:  # no answer, or none after all
+                claim.release()
+        if frame is not None:
+            self._send(frame, claim)
 
-    async def _handle_batch(self, messages: list[Any]) -> None:
+    def _parse_error(self, text: bytes | str, error: orjson.JSONDecodeError) -> bytes:
+        raw = text if isinstance(text, bytes) else text.encode()
+        dialect = Dialect.JSONRPC if b'"jsonrpc"' in raw else Dialect.PRIVATEFOLIO
+        reason = f"Parse error: {error.msg} (line {error.lineno}, column {error.colno})"
+        return self._error(dialect, None, None, ParseError(reason))
+
+    async def _answer_batch(self, messages: list[Any]) -> Any:
         refusal = _batch_refusal(len(messages), self._limits.max_batch_calls)
         if refusal is not None:
-            self._send(self._error(Dialect.JSONRPC, None, None, InvalidRequest(refusal)))
-            return
+            return self._error(Dialect.JSONRPC, None, None, InvalidRequest(refusal))
         batch = _Batch(self._batched_slots, self._limits.max_batch_answer_bytes)
         responses = await asyncio.gather(*(self._handle_batched(m, batch) for m in messages))
         answered = [orjson.Fragment(response) for response in responses if response is not None]
         if not answered:
-            return
+            return None
         if batch.answer_bytes > BATCH_ENCODED_OFF_THE_LOOP_BYTES:
-            self._send(await asyncio.to_thread(orjson.dumps, answered))
-        else:
-            self._send(answered)
+            return await asyncio.to_thread(orjson.dumps, answered)
+        return answered
 
     async def _handle_batched(self, message: Any, batch: "_Batch") -> _Answer | None:
         """One call of a batch. The calls take turns with the event loop, so that a batch of
@@ -371,6 +399,8 @@ class RpcConnection:
             result = await method.handler(**kwargs)
         except asyncio.CancelledError:
             raise
+        except AnswerDropped as error:  # the client went away: nobody reads this answer
+            return self._error(dialect, request_id, method.name, Busy(str(error)))
         except Exception as error:
             # A call that failed set off nothing that will call back (a task it did not queue).
             for callback in callbacks:
@@ -394,7 +424,12 @@ class RpcConnection:
         is encoded on a thread, a part at a time, so that the event loop goes on meanwhile."""
         try:
             if is_large(result):
-                result = orjson.Fragment(await asyncio.to_thread(encoded, result))
+                json = await asyncio.to_thread(encoded, result)
+                result = orjson.Fragment(json)
+                answer = ANSWER.get()
+                claim = None if answer is None else answer.claim()
+                if claim is not None and not claim.held:  # made without a large read
+                    claim.count(len(json))
                 if self._large_answer_sent is not None:
                     self._large_answer_sent()
             frame = result_frame(dialect, request_id, method_name, result)
@@ -451,36 +486,41 @@ class RpcConnection:
 
     # -- output ------------------------------------------------------------------------------------
 
-    def _send(self, frame: Any) -> None:
-        self._enqueue(frame)
+    def _send(self, frame: Any, claim: AnswerClaim | None = None) -> None:
+        if not self._enqueue(frame, claim=claim) and claim is not None:
+            claim.release()
 
-    def _enqueue(self, frame: Any, *, callback: bool = False) -> None:
+    def _enqueue(
+        self, frame: Any, *, callback: bool = False, claim: AnswerClaim | None = None
+    ) -> bool:
+        """Whether the frame was queued (the writer then releases ``claim`` once it is sent)."""
         if self._closing:
-            return
+            return False
         encoded = frame if isinstance(frame, bytes) else orjson.dumps(frame, default=to_json)
         cost = len(encoded) + FRAME_OVERHEAD
         limit = self._limits.max_queued_bytes
         if cost > limit:
-            self._enqueue_oversized(encoded, callback)
-            return
+            return self._enqueue_oversized((encoded, callback, 0, claim))
         if self._queued_bytes + cost > limit:
             self.close_too_slow(f"it would pass its own {limit / 2**20:g} MiB")
-            return
+            return False
         if not self._budget.take(self, cost):
-            return
+            return False
         self._count_queued(cost)
-        self._outbox.put_nowait((encoded, callback, cost))
+        self._outbox.put_nowait((encoded, callback, cost, claim))
+        return True
 
-    def _enqueue_oversized(self, encoded: bytes, callback: bool) -> None:
+    def _enqueue_oversized(self, outgoing: _Outgoing) -> bool:
         """A frame over the limit on its own (a large batch's answers) counts toward no limit,
         so that the frames around it do not pass them; but only one may wait at a time."""
         if self._oversized_waits:
             limit = self._limits.max_queued_bytes / 2**20
             self.close_too_slow(f"a second frame over {limit:g} MiB would wait behind another")
-            return
+            return False
         self._oversized_waits = True
         self._pace_changed()
-        self._outbox.put_nowait((encoded, callback, 0))
+        self._outbox.put_nowait(outgoing)
+        return True
 
     def _count_queued(self, change: int) -> None:
         self._queued_bytes += change
@@ -520,7 +560,9 @@ class RpcConnection:
         if self._writer is not None:
             self._writer.cancel()
         while not self._outbox.empty():
-            self._outbox.get_nowait()
+            claim = self._outbox.get_nowait()[3]
+            if claim is not None:
+                claim.release()
         self._oversized_waits = False
         self._budget.leave(self, self._queued_bytes)
         self._count_queued(-self._queued_bytes)
@@ -542,14 +584,24 @@ class RpcConnection:
         self._budget.give_back(counted)
 
     async def _write_loop(self) -> None:
+        """Write the frames; an answer's claim is released once the socket took its frame (or
+        it was dropped)."""
         try:
             while True:
-                frame, callback, counted = await self._outbox.get()
-                self._taken(counted)
-                if callback and self._still_allowed is not None and not await self._still_allowed():
-                    self.close_soon(CLOSE_POLICY_VIOLATION, ACCESS_ENDED)
-                    return
-                await self._transport.send_text(frame)
+                frame, callback, counted, claim = await self._outbox.get()
+                try:
+                    self._taken(counted)
+                    if (
+                        callback
+                        and self._still_allowed is not None
+                        and not await self._still_allowed()
+                    ):
+                        self.close_soon(CLOSE_POLICY_VIOLATION, ACCESS_ENDED)
+                        return
+                    await self._transport.send_text(frame)
+                finally:
+                    if claim is not None:
+                        claim.release()
         except asyncio.CancelledError:
             pass
         except Exception:  # the socket went away; the reader loop will notice and clean up
@@ -561,6 +613,8 @@ class RpcConnection:
         cuts them after its grace period (``drain``). Nothing queued can reach it any more."""
         self._closing = True
         self._stop_writing()
+        if self._answers is not None:  # their reads stop, or stop waiting their turn
+            self._answers.leave()
         if self._calls:
             await asyncio.gather(*self._calls, return_exceptions=True)
         for subscription in list(self._subscriptions.values()):

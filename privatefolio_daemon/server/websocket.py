@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
+from privatefolio_daemon.answer_memory import AnswerMemory
 from privatefolio_daemon.rpc.connection import (
     CLOSE_GOING_AWAY,
     ConnectionLimits,
@@ -95,9 +96,12 @@ class WebSocketHub:
         guest_access: GuestAccess | None = None,
         heartbeat_seconds: float = 30.0,
         large_answer_sent: Callable[[], None] | None = None,
+        answer_memory: AnswerMemory | None = None,
     ) -> None:
         self._table = table
         self._large_answer_sent = large_answer_sent
+        #: What the large answers of every socket may hold together.
+        self._answer_memory = answer_memory
         #: A socket silent this long is pinged, and closed if no pong comes in half of it.
         self._heartbeat_seconds = heartbeat_seconds
         #: Whether a client without credentials may read (Privatefolio's kiosk mode).
@@ -157,6 +161,7 @@ class WebSocketHub:
             still_allowed=self.guests_still_allowed if guest else None,
             budget=self._budget,
             large_answer_sent=self._large_answer_sent,
+            answer_memory=self._answer_memory,
         )
         self._live[socket] = connection
         try:

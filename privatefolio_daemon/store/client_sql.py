@@ -14,11 +14,13 @@ read and change rows, but not the schema, a PRAGMA, ATTACH, the transaction, the
 SQLite's own tables.
 """
 
+import contextlib
 import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from privatefolio_daemon.answer_memory import ReadTally
 from privatefolio_daemon.store.cte_expansion import cte_copies
 from privatefolio_daemon.store.database import Row, with_time_budget
 
@@ -34,6 +36,8 @@ MAX_COLUMNS = 100
 MAX_RESULT_CHARACTERS = 64 * 1024 * 1024
 MAX_RESULT_ROWS = 200_000
 MAX_CTE_COPIES = 10_000
+#: What a value other than a text counts toward an answer's memory (``answer_memory``).
+OTHER_VALUE_BYTES = 8
 _FETCH_ROWS = 512
 
 
@@ -100,7 +104,9 @@ def run_client_query(
     if not sql.strip():
         raise UnsafeQuery("The query is empty")
     guard = _ReadGuard(unread=unread)
-    rows = _run_guarded(connection, sql, params, budget_seconds, guard, lambda: guard.refusal)
+    rows = _run_guarded(
+        connection, sql, params, budget_seconds, guard, lambda: guard.refusal, ReadTally()
+    )
     if any(count > 1 for count in guard.reads.values()):
         raise ColumnUsed(sorted(column for column, count in guard.reads.items() if count > 1))
     return rows
@@ -137,6 +143,7 @@ def _run_guarded(
     budget_seconds: float,
     authorizer: Authorizer,
     refusal: Callable[[], str | None] | None,
+    tally: ReadTally | None = None,
 ) -> list[Row]:
     _check_bindable(params)
     _check_cte_copies(sql)
@@ -144,7 +151,9 @@ def _run_guarded(
     limits = _set_limits(connection, {LENGTH: MAX_VALUE_BYTES, COLUMNS: MAX_COLUMNS})
     try:
         return with_time_budget(
-            connection, budget_seconds, lambda conn: _bounded_rows(conn.execute(sql, tuple(params)))
+            connection,
+            budget_seconds,
+            lambda conn: _all_rows(conn, sql, params, tally),
         )
     except sqlite3.DatabaseError as error:
         text = str(error)
@@ -207,13 +216,25 @@ def _set_limits(connection: sqlite3.Connection, limits: dict[int, int]) -> dict[
     return {limit: connection.setlimit(limit, value) for limit, value in limits.items()}
 
 
-def _bounded_rows(cursor: sqlite3.Cursor) -> list[Row]:
+def _all_rows(
+    connection: sqlite3.Connection, sql: str, params: Sequence[Any], tally: ReadTally | None
+) -> list[Row]:
+    """The statement's rows; its cursor closed however the read ends, so that a read stopped
+    early leaves no statement open on the connection (and no snapshot of the file held)."""
+    with contextlib.closing(connection.execute(sql, tuple(params))) as cursor:
+        return _bounded_rows(cursor, tally)
+
+
+def _bounded_rows(cursor: sqlite3.Cursor, tally: ReadTally | None) -> list[Row]:
     """All rows, refused once they pass ``MAX_RESULT_ROWS`` or their text passes
     ``MAX_RESULT_CHARACTERS`` (checked row by row, so a refused result never sits in memory
-    whole), or once one holds a BLOB, which JSON cannot carry."""
+    whole), or once one holds a BLOB, which JSON cannot carry. ``tally`` counts their values
+    toward the answer they are read for (``answer_memory``), which may stop the read."""
     rows: list[Row] = []
     characters = 0
     while batch := cursor.fetchmany(_FETCH_ROWS):
+        before = characters
+        others = 0
         for row in batch:
             for value in row:
                 kind = type(value)
@@ -224,12 +245,16 @@ def _bounded_rows(cursor: sqlite3.Cursor) -> list[Row]:
                         "The query returned binary data (a BLOB), which cannot be sent as "
                         "JSON: select hex(column) instead"
                     )
+                else:
+                    others += 1
             if characters > MAX_RESULT_CHARACTERS:
                 raise ResultTooLarge(
                     f"The result is larger than {MAX_RESULT_CHARACTERS // 1024 // 1024} MiB of "
                     "text",
                     "add a LIMIT or select fewer columns",
                 )
+        if tally is not None:
+            tally.add(characters - before + others * OTHER_VALUE_BYTES)
         rows.extend(batch)
         if len(rows) > MAX_RESULT_ROWS:
             raise ResultTooLarge(

@@ -13,6 +13,7 @@ Each write first checks that the path still names the file the writer opened
 """
 
 import asyncio
+import contextvars
 import logging
 import sqlite3
 import threading
@@ -74,11 +75,12 @@ class _Worker:
         return self._handed - self._done
 
     def submit(self, function: Callable[[sqlite3.Connection], T]) -> asyncio.Future[T]:
-        """Hand ``function`` to the thread now, behind what it holds; its result comes in the
-        future."""
+        """Hand ``function`` to the thread now, behind what it holds, to run in the caller's
+        context (as ``asyncio.to_thread``); its result comes in the future."""
         loop = asyncio.get_running_loop()
         self._used = True
-        handed = self.executor.submit(self._call, function)
+        context = contextvars.copy_context()
+        handed = self.executor.submit(context.run, self._call, function)
         self._handed += 1
         handed.add_done_callback(self._ended)
         return asyncio.wrap_future(handed, loop=loop)
