@@ -48,6 +48,26 @@ async def cancel_the_queued_refresh(client: DaemonClient) -> int:
     return refresh
 
 
+async def a_deposit_announced(run: Any, change: str) -> None:
+    """A new account whose ledger gets a deposit of ``change`` ETH, announced as a write of the
+    ledger announces it: its refresh chain is queued."""
+    await new_account(run.daemon, run.client)
+    db = run.daemon.accounts.get("main")
+    day = DEC_2017 + 3 * DAY_MS
+    await db.execute(
+        "INSERT INTO transactions (id, platformId, timestamp, type, wallet) "
+        "VALUES ('t', 'ex.binance', ?, 'Deposit', 'Spot')",
+        (day,),
+    )
+    await db.execute(
+        "INSERT INTO audit_logs (id, assetId, change, importIndex, operation, platformId, "
+        "timestamp, wallet, txId) VALUES ('a', 'ex.binance:ETH', ?, 0, 'Deposit', "
+        "'ex.binance', ?, 'Spot', 't')",
+        (change, day),
+    )
+    run.daemon.events.emit("audit-logs", "deleted", day, None, account="main")
+
+
 def names_and_triggers(tasks: list[dict[str, Any]], after: int) -> list[tuple[str, str]]:
     return [(task["name"], task["trigger"]) for task in tasks if task["id"] > after]
 
@@ -96,22 +116,8 @@ async def test_a_refresh_that_fails_after_a_cancel_is_queued_again_only_once(
     tmp_path: Path,
 ) -> None:
     async with running(tmp_path / "data") as run:
-        await new_account(run.daemon, run.client)
-        db = run.daemon.accounts.get("main")
-        day = DEC_2017 + 3 * DAY_MS
-        await db.execute(
-            "INSERT INTO transactions (id, platformId, timestamp, type, wallet) "
-            "VALUES ('t', 'ex.binance', ?, 'Deposit', 'Spot')",
-            (day,),
-        )
-        await db.execute(  # a log an old version stored: no balance can be computed from it
-            "INSERT INTO audit_logs (id, assetId, change, importIndex, operation, platformId, "
-            "timestamp, wallet, txId) VALUES ('bad', 'ex.binance:ETH', 'abc', 0, 'Deposit', "
-            "'ex.binance', ?, 'Spot', 't')",
-            (day,),
-        )
-        # What a write of the ledger announces: its refresh chain is queued.
-        run.daemon.events.emit("audit-logs", "deleted", day, None, account="main")
+        # A log an old version stored: no balance can be computed from it.
+        await a_deposit_announced(run, "abc")
         cancelled = await cancel_the_queued_refresh(run.client)
 
         again = await wait_for_chain(run.client, cancelled, trigger="system")
@@ -131,21 +137,7 @@ async def test_a_refresh_cancelled_with_nothing_else_to_run_waits_for_the_next_t
     """The user's "not now": with the chain's refresh cancelled and nothing else left to run, the
     chain is not queued again at once, but after the next task the queue runs."""
     async with running(tmp_path / "data") as run:
-        await new_account(run.daemon, run.client)
-        db = run.daemon.accounts.get("main")
-        day = DEC_2017 + 3 * DAY_MS
-        await db.execute(
-            "INSERT INTO transactions (id, platformId, timestamp, type, wallet) "
-            "VALUES ('t', 'ex.binance', ?, 'Deposit', 'Spot')",
-            (day,),
-        )
-        await db.execute(
-            "INSERT INTO audit_logs (id, assetId, change, importIndex, operation, platformId, "
-            "timestamp, wallet, txId) VALUES ('a', 'ex.binance:ETH', '2', 0, 'Deposit', "
-            "'ex.binance', ?, 'Spot', 't')",
-            (day,),
-        )
-        run.daemon.events.emit("audit-logs", "deleted", day, None, account="main")
+        await a_deposit_announced(run, "2")
         sleep = await run.client.call("enqueueSleep", "main", 600, 0.1)
         await queued(run.client, "Refresh balances")
         # The chain's refreshes are queued together, behind the sleep.
