@@ -40,10 +40,17 @@ class DividendIncome:
         linked = store.linked_among(self._conn, trade_id, [tx.id for tx in paid])
         rows: list[TradeRow] = []
         for tx in paid:
-            if tx.id not in linked or tx.incoming_asset is None or tx.incoming is None:
+            cash = tx.incoming_asset
+            if tx.id not in linked or tx.incoming is None or cash is None or not _in_cash(cash):
                 continue
-            price = self._prices(tx.incoming_asset).get(day_start(tx.timestamp))
+            price = self._prices(cash).get(day_start(tx.timestamp))
             amount = decimals.parse(tx.incoming)
             usd = "0" if price is None else decimals.to_string(decimals.multiply(price, amount))
-            rows.append([tx.incoming_asset, tx.incoming, usd, tx.id, tx.timestamp])
+            rows.append([cash, tx.incoming, usd, tx.id, tx.timestamp])
         return rows
+
+
+def _in_cash(asset_id: str) -> bool:
+    """A dividend paid in a stock (reinvested, or another company's shares) is in a position
+    already: only cash is income besides it."""
+    return asset_id.startswith("fiat:")

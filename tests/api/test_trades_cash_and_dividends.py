@@ -172,3 +172,23 @@ async def test_trades_computed_before_count_cash_at_the_next_refresh(
     assert task["status"] == "completed"
     assert await main.call("getTrades", "main", TRADES_FULL_SQL) == fresh
     assert await main.call("getAccountPnL", "main") == fresh_pnl
+
+
+async def test_a_dividend_reinvested_in_the_stock_is_not_counted_again(
+    daemon: Daemon, main: DaemonClient, standins: Standins
+) -> None:
+    """Paid in the stock itself, it is in the trade's position already: no proceeds."""
+    await imported(
+        daemon,
+        main,
+        [
+            f"{date(DAY0)},buy,AAPL,stock,10,150,USD,,,Broker,",
+            f"{date(DAY1)},dividend,AAPL,stock,10,0.01,stock:AAPL,,,Broker,reinvested",
+        ],
+    )
+
+    [trade] = await main.call("getTrades", "main")
+    rows = await main.call("getTradePnL", "main", trade["id"])
+
+    assert rows
+    assert {row["proceeds"] for row in rows} == {"0"}
